@@ -1,0 +1,111 @@
+# vllm-eval — build, test, install.
+#
+#   make            build every tool into bin/ (objects in build/)
+#   make check      install missing Debian packages, then run the bats suite
+#                   three times: normal build, ASan+UBSan build, tools under valgrind
+#   make bench      benchmarks under tests/bench/ (they print figures; nothing is timed as a test)
+#   make lint       clang-format check, banned functions, mandoc -Tlint
+#   make install    PREFIX=/usr/local DESTDIR= BINDIR= MANDIR=
+#   make demo       the main job against vllm-sim on loopback
+
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+SHAREDIR ?= $(PREFIX)/share/vllm-eval
+
+CC      ?= cc
+PKGS     = libcurl libarchive libxxhash libutf8proc libcrypto zlib yaml-0.1 libmicrohttpd libpcre2-8
+# Debian 12's libjq-dev ships no pkg-config file.
+JQ_LIBS  = -ljq -lonig
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+ifeq ($(CI),true)
+WARN    += -Werror
+endif
+OPT     ?= -O2 -g
+CFLAGS  ?=
+CPPFLAGS += -D_GNU_SOURCE -DVE_VERSION='"$(VERSION)"' -Ilib
+ALL_CFLAGS = -std=c11 $(OPT) $(WARN) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LDLIBS  = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(JQ_LIBS) -lm -lpthread
+
+# BUILD is where objects go; BIN where programs go. The sanitizer tier reuses
+# the rules with its own directories and flags.
+BUILD   ?= build
+BIN     ?= bin
+
+TOOLS    = $(patsubst tools/%.c,%,$(wildcard tools/*.c))
+LIBSRC   = $(wildcard lib/*.c)
+LIBOBJ   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIBSRC))
+HDRS     = $(wildcard lib/*.h)
+PROGS    = $(addprefix $(BIN)/,$(TOOLS))
+
+.PHONY: all check test test-asan test-valgrind bench lint install uninstall clean demo deps
+all: $(PROGS)
+
+$(BUILD)/lib/%.o: lib/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tools/%.o: tools/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libve.a: $(LIBOBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN)/%: $(BUILD)/tools/%.o $(BUILD)/libve.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libve.a $(LDLIBS)
+
+deps:
+	@sh pipelines/install-deps.sh
+
+# The three tiers. Each one's TAP goes to build/tap/TIER.tap so .ci/run can count it.
+check: deps
+	$(MAKE) all
+	$(MAKE) test
+	$(MAKE) test-asan
+	$(MAKE) test-valgrind
+
+BATS      = bats
+BATSFLAGS ?=
+test: all
+	@mkdir -p build/tap
+	VE_BIN=$(CURDIR)/bin VE_TIER=plain sh tests/run-tier.sh plain tests/*.bats
+
+test-asan:
+	$(MAKE) BUILD=build/asan BIN=build/asan/bin OPT='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' LDFLAGS='-fsanitize=address,undefined' all
+	@mkdir -p build/tap
+	VE_BIN=$(CURDIR)/build/asan/bin VE_TIER=asan \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+	sh tests/run-tier.sh asan tests/*.bats
+
+# valgrind runs the per-tool tests (not the pipelines) through wrapper scripts
+# that exec each program under memcheck; any error or definite leak makes the
+# program exit 99, which the tests see as a wrong exit status.
+test-valgrind: all
+	@mkdir -p build/tap
+	sh tests/valgrind-wrap.sh $(CURDIR)/bin $(CURDIR)/build/vg
+	VE_BIN=$(CURDIR)/build/vg/bin VE_TIER=valgrind sh tests/run-tier.sh valgrind $(filter-out tests/pipelines.bats,$(wildcard tests/*.bats))
+
+bench: all
+	@for b in tests/bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
+
+lint:
+	@sh tests/lint.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)
+	install -m 755 $(PROGS) $(DESTDIR)$(BINDIR)
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7
+	cp -R share/. $(DESTDIR)$(SHAREDIR)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(addsuffix .1,$(TOOLS))) $(DESTDIR)$(MANDIR)/man7/vllm-eval.7
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf build bin

@@ -1,0 +1,290 @@
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "input.h"
+#include "output.h"
+
+struct ve_input {
+	char *const *paths;
+	int npaths;
+	int next_path;     /* index of the next path to open */
+	int source;        /* sources started so far, minus one */
+	struct archive *a; /* the open file, or NULL between files */
+	const char *path;  /* its display name */
+	bool is_archive;   /* tar/zip: lines come member by member */
+	bool in_member;    /* a member (or the raw stream) is being read */
+	const char *block; /* the unread part of the current data block */
+	size_t blen;
+	struct ve_buf line; /* a line that spans blocks */
+	struct ve_buf name;
+	unsigned long long lineno;
+	unsigned long long bytes;
+	int status;
+	ve_member_fn *on_member;
+	void *ctx;
+};
+
+struct ve_input *
+ve_input_new(char *const *paths, int npaths)
+{
+	struct ve_input *in = ve_xcalloc(1, sizeof *in);
+	static char *const dash[] = {"-"};
+
+	in->paths = npaths ? paths : dash;
+	in->npaths = npaths ? npaths : 1;
+	in->source = -1;
+	return in;
+}
+
+void
+ve_input_on_member(struct ve_input *in, ve_member_fn *fn, void *ctx)
+{
+	in->on_member = fn;
+	in->ctx = ctx;
+}
+
+int
+ve_input_status(const struct ve_input *in)
+{
+	return in->status;
+}
+
+unsigned long long
+ve_input_bytes(const struct ve_input *in)
+{
+	return in->bytes;
+}
+
+static int
+fail(struct ve_input *in, int status, const char *what)
+{
+	ve_warn("%s: %s", in->path, what);
+	in->status = status;
+	return -1;
+}
+
+static int
+open_next(struct ve_input *in)
+{
+	const char *p = in->paths[in->next_path++];
+	int r;
+
+	in->a = archive_read_new();
+	archive_read_support_filter_all(in->a);
+	archive_read_support_format_tar(in->a);
+	archive_read_support_format_zip(in->a);
+	archive_read_support_format_empty(in->a);
+	archive_read_support_format_raw(in->a);
+	if (strcmp(p, "-") == 0) {
+		in->path = "<stdin>";
+		r = archive_read_open_fd(in->a, 0, 1 << 16);
+	} else {
+		in->path = p;
+		r = archive_read_open_filename(in->a, p, 1 << 16);
+	}
+	if (r != ARCHIVE_OK) {
+		int e = archive_errno(in->a);
+		return fail(in, VE_EX_NOINPUT, e > 0 ? strerror(e) : archive_error_string(in->a));
+	}
+	return 0;
+}
+
+static void
+close_current(struct ve_input *in)
+{
+	if (in->a)
+		archive_read_free(in->a);
+	in->a = NULL;
+	in->in_member = false;
+	in->blen = 0;
+}
+
+/* Moves to the next member of the open file; 1 found, 0 none left, -1 error. */
+static int
+next_member(struct ve_input *in)
+{
+	struct archive_entry *e;
+
+	for (;;) {
+		int r = archive_read_next_header(in->a, &e);
+
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN)
+			return fail(in, VE_EX_DATAERR, archive_error_string(in->a));
+		int fmt = archive_format(in->a);
+		in->is_archive = fmt != ARCHIVE_FORMAT_RAW && fmt != ARCHIVE_FORMAT_EMPTY;
+		if (fmt == ARCHIVE_FORMAT_EMPTY)
+			return 0;
+		if (in->is_archive && archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		ve_buf_reset(&in->name);
+		ve_buf_adds(&in->name, in->path);
+		if (in->is_archive) {
+			const char *m = archive_entry_pathname(e);
+			ve_buf_addc(&in->name, ':');
+			ve_buf_adds(&in->name, m ? m : "?");
+		}
+		in->source++;
+		in->lineno = 0;
+		in->in_member = true;
+		if (in->on_member)
+			in->on_member(in->ctx, in->name.p, in->source);
+		return 1;
+	}
+}
+
+/* Refills the block; 1 data, 0 end of member, -1 error. */
+static int
+refill(struct ve_input *in)
+{
+	const void *buf;
+	size_t size;
+	la_int64_t off;
+	int r;
+
+	do {
+		r = archive_read_data_block(in->a, &buf, &size, &off);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN) {
+			int e = archive_errno(in->a);
+			int st = e == EIO ? VE_EX_IOERR : VE_EX_DATAERR;
+			return fail(in, st, archive_error_string(in->a));
+		}
+	} while (size == 0);
+	in->block = buf;
+	in->blen = size;
+	in->bytes += size;
+	return 1;
+}
+
+static void
+emit(struct ve_input *in, struct ve_line *line, const char *text, size_t len)
+{
+	if (len && text[len - 1] == '\r')
+		len--;
+	line->text = text;
+	line->len = len;
+	line->name = in->name.p;
+	line->lineno = ++in->lineno;
+	line->source = in->source;
+}
+
+int
+ve_input_next(struct ve_input *in, struct ve_line *line)
+{
+	for (;;) {
+		if (!in->a) {
+			if (in->status)
+				return -1;
+			if (in->next_path >= in->npaths)
+				return 0;
+			if (open_next(in) < 0)
+				return -1;
+		}
+		if (!in->in_member) {
+			int r = next_member(in);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				close_current(in);
+				continue;
+			}
+			ve_buf_reset(&in->line);
+		}
+		if (in->blen) {
+			const char *nl = memchr(in->block, '\n', in->blen);
+			if (nl) {
+				size_t n = (size_t)(nl - in->block);
+				const char *text = in->block;
+				in->block = nl + 1;
+				in->blen -= n + 1;
+				if (in->line.len) {
+					ve_buf_add(&in->line, text, n);
+					emit(in, line, in->line.p, in->line.len);
+					in->line.len = 0;
+				} else {
+					emit(in, line, text, n);
+				}
+				return 1;
+			}
+			ve_buf_add(&in->line, in->block, in->blen);
+			in->blen = 0;
+		}
+		int r = refill(in);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			in->in_member = false;
+			if (!in->is_archive)
+				close_current(in);
+			if (in->line.len) {
+				emit(in, line, in->line.p, in->line.len);
+				in->line.len = 0;
+				return 1;
+			}
+		}
+	}
+}
+
+void
+ve_input_free(struct ve_input *in)
+{
+	if (!in)
+		return;
+	close_current(in);
+	ve_buf_free(&in->line);
+	ve_buf_free(&in->name);
+	free(in);
+}
+
+void
+ve_bad_open(struct ve_bad *bad, const char *rejects_path, bool skip)
+{
+	memset(bad, 0, sizeof *bad);
+	bad->skip = skip || rejects_path;
+	bad->rejects_path = rejects_path;
+	if (rejects_path && !(bad->rejects = fopen(rejects_path, "w")))
+		ve_die(VE_EX_NOINPUT, "--rejects: %s: %s", rejects_path, strerror(errno));
+}
+
+int
+ve_bad_record(struct ve_bad *bad, const struct ve_line *line, const char *reason)
+{
+	if (!bad->skip) {
+		ve_warn("%s:%llu: %s", line->name, line->lineno, reason);
+		return VE_EX_DATAERR;
+	}
+	if (!bad->count++) {
+		struct ve_buf b = {0};
+		ve_buf_addf(&b, "%s:%llu: %s", line->name, line->lineno, reason);
+		bad->first = b.p;
+	}
+	if (bad->rejects && (fwrite(line->text, 1, line->len, bad->rejects) != line->len ||
+	                     putc('\n', bad->rejects) == EOF))
+		ve_die(VE_EX_IOERR, "--rejects: %s: write error: %s", bad->rejects_path,
+		       strerror(errno));
+	return 0;
+}
+
+int
+ve_bad_close(struct ve_bad *bad, bool quiet)
+{
+	int rc = 0;
+
+	if (bad->count && !quiet)
+		ve_warn("skipped %llu bad record%s (first: %s)", bad->count,
+		        bad->count == 1 ? "" : "s", bad->first);
+	if (bad->rejects)
+		rc = ve_fclose_checked(bad->rejects, bad->rejects_path);
+	free(bad->first);
+	bad->rejects = NULL;
+	bad->first = NULL;
+	return rc;
+}

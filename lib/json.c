@@ -1,0 +1,287 @@
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jq.h>
+
+#include "diag.h"
+#include "json.h"
+#include "norm.h"
+
+long
+ve_utf8_invalid_at(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		/* ASCII runs are the common case: check eight bytes at a time. */
+		while (i + 8 <= len) {
+			uint64_t w;
+			memcpy(&w, p + i, 8);
+			if (w & 0x8080808080808080ULL)
+				break;
+			i += 8;
+		}
+		if (i >= len)
+			break;
+		unsigned c = p[i];
+		size_t n;
+		unsigned min;
+		uint32_t cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			n = 1, min = 0x80, cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2, min = 0x800, cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3, min = 0x10000, cp = c & 0x07;
+		} else {
+			return (long)i;
+		}
+		if (i + n >= len)
+			return (long)i;
+		for (size_t k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return (long)i;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return (long)i;
+		i += n + 1;
+	}
+	return -1;
+}
+
+jv
+ve_record_parse(const char *text, size_t len)
+{
+	long bad = ve_utf8_invalid_at(text, len);
+	jv v;
+
+	if (bad >= 0)
+		return jv_invalid_with_msg(jv_string_fmt("invalid UTF-8 at byte %ld", bad + 1));
+	v = jv_parse_sized(text, (int)len);
+	if (!jv_is_valid(v)) {
+		jv msg = jv_invalid_get_msg(v);
+		jv out = jv_string_fmt("invalid JSON: %s", jv_get_kind(msg) == JV_KIND_STRING
+		                                               ? jv_string_value(msg)
+		                                               : "empty line");
+		jv_free(msg);
+		return jv_invalid_with_msg(out);
+	}
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		jv out = jv_string_fmt("expected object, got %s", jv_kind_name(jv_get_kind(v)));
+		jv_free(v);
+		return jv_invalid_with_msg(out);
+	}
+	return v;
+}
+
+/*
+ * jq 1.6 prints numbers with its own dtoa: integers below 1e15 come out as
+ * plain digits, which is the common case and cheap to write here; anything
+ * else goes through jq's own printer so the bytes stay identical.
+ */
+static void
+add_number(jv v, struct ve_buf *out)
+{
+	double d = jv_number_value(v);
+
+	if (d == trunc(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d))) {
+		char digits[24], *p = digits + sizeof digits;
+		long long n = (long long)d;
+		unsigned long long u = n < 0 ? -(unsigned long long)n : (unsigned long long)n;
+		do
+			*--p = (char)('0' + u % 10);
+		while (u /= 10);
+		if (n < 0)
+			*--p = '-';
+		ve_buf_add(out, p, (size_t)(digits + sizeof digits - p));
+		return;
+	}
+	jv s = jv_dump_string(jv_copy(v), 0);
+	ve_buf_add(out, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+	jv_free(s);
+}
+
+struct kv {
+	const char *k;
+	int klen;
+	jv key;
+	jv val;
+};
+
+static int
+kv_cmp(const void *a, const void *b)
+{
+	const struct kv *x = a, *y = b;
+	int n = x->klen < y->klen ? x->klen : y->klen;
+	int c = memcmp(x->k, y->k, (size_t)n);
+
+	return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
+}
+
+static void
+add_value(jv v, struct ve_buf *out, bool sorted, unsigned norm)
+{
+	switch (jv_get_kind(v)) {
+	case JV_KIND_NULL: ve_buf_add(out, "null", 4); break;
+	case JV_KIND_TRUE: ve_buf_add(out, "true", 4); break;
+	case JV_KIND_FALSE: ve_buf_add(out, "false", 5); break;
+	case JV_KIND_NUMBER: add_number(v, out); break;
+	case JV_KIND_STRING:
+		if (norm) {
+			struct ve_buf t = {0};
+			ve_norm(jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)),
+			        norm, &t);
+			ve_buf_add_json_str(out, t.p ? t.p : "", t.len);
+			ve_buf_free(&t);
+		} else {
+			ve_buf_add_json_str(out, jv_string_value(v),
+			                    (size_t)jv_string_length_bytes(jv_copy(v)));
+		}
+		break;
+	case JV_KIND_ARRAY: {
+		int n = jv_array_length(jv_copy(v));
+		ve_buf_addc(out, '[');
+		for (int i = 0; i < n; i++) {
+			jv e = jv_array_get(jv_copy(v), i);
+			if (i)
+				ve_buf_addc(out, ',');
+			add_value(e, out, sorted, norm);
+			jv_free(e);
+		}
+		ve_buf_addc(out, ']');
+		break;
+	}
+	case JV_KIND_OBJECT: {
+		/*
+		 * The iterator calls borrow the object; jv_object_foreach would
+		 * evaluate (and so copy) its argument on every step.
+		 */
+		int n = jv_object_length(jv_copy(v)), i = 0;
+		struct kv small[16];
+		struct kv *kvs = n <= 16 ? small : ve_xmalloc(sizeof *kvs * (size_t)n);
+		for (int it = jv_object_iter(v); jv_object_iter_valid(v, it);
+		     it = jv_object_iter_next(v, it)) {
+			kvs[i].key = jv_object_iter_key(v, it);
+			kvs[i].val = jv_object_iter_value(v, it);
+			kvs[i].k = jv_string_value(kvs[i].key);
+			kvs[i].klen = jv_string_length_bytes(jv_copy(kvs[i].key));
+			i++;
+		}
+		if (sorted)
+			qsort(kvs, (size_t)n, sizeof *kvs, kv_cmp);
+		ve_buf_addc(out, '{');
+		for (i = 0; i < n; i++) {
+			if (i)
+				ve_buf_addc(out, ',');
+			ve_buf_add_json_str(out, kvs[i].k, (size_t)kvs[i].klen);
+			ve_buf_addc(out, ':');
+			add_value(kvs[i].val, out, sorted, norm);
+			jv_free(kvs[i].val);
+			jv_free(kvs[i].key);
+		}
+		ve_buf_addc(out, '}');
+		if (kvs != small)
+			free(kvs);
+		break;
+	}
+	default: ve_buf_add(out, "null", 4); break;
+	}
+}
+
+void
+ve_json_canon(jv v, struct ve_buf *out)
+{
+	add_value(v, out, true, 0);
+}
+
+void
+ve_json_canon_norm(jv v, unsigned norm, struct ve_buf *out)
+{
+	add_value(v, out, true, norm);
+}
+
+void
+ve_json_dump(jv v, struct ve_buf *out)
+{
+	add_value(v, out, false, 0);
+}
+
+struct ve_jq {
+	jq_state *jq;
+	const char *opt;
+	struct ve_buf err;
+};
+
+static void
+collect_error(void *data, jv msg)
+{
+	struct ve_jq *q = data;
+
+	if (q->err.len)
+		ve_buf_addc(&q->err, '\n');
+	if (jv_get_kind(msg) == JV_KIND_STRING) {
+		ve_buf_adds(&q->err, jv_string_value(msg));
+	} else {
+		jv s = jv_dump_string(jv_copy(msg), 0);
+		ve_buf_adds(&q->err, jv_string_value(s));
+		jv_free(s);
+	}
+	jv_free(msg);
+}
+
+struct ve_jq *
+ve_jq_compile(const char *opt, const char *expr)
+{
+	struct ve_jq *q = ve_xcalloc(1, sizeof *q);
+
+	q->opt = opt;
+	if (!(q->jq = jq_init()))
+		ve_die(VE_EX_SOFTWARE, "cannot initialise libjq");
+	jq_set_error_cb(q->jq, collect_error, q);
+	if (!jq_compile(q->jq, expr)) {
+		/* jq reports each error and then "jq: N compile error(s)"; keep the first line. */
+		char *nl = q->err.p ? strchr(q->err.p, '\n') : NULL;
+		if (nl)
+			*nl = '\0';
+		ve_usage_error("%s: %s", opt, q->err.len ? q->err.p : "jq: cannot compile");
+	}
+	return q;
+}
+
+jv
+ve_jq_first(struct ve_jq *q, jv input)
+{
+	jv r;
+
+	jq_start(q->jq, input, 0);
+	r = jq_next(q->jq);
+	if (jv_is_valid(r))
+		return r;
+	if (jv_invalid_has_msg(jv_copy(r))) {
+		jv msg = jv_invalid_get_msg(r);
+		jv text = jv_get_kind(msg) == JV_KIND_STRING ? msg : jv_dump_string(msg, 0);
+		jv out =
+		    jv_invalid_with_msg(jv_string_fmt("%s: %s", q->opt, jv_string_value(text)));
+		jv_free(text);
+		return out;
+	}
+	jv_free(r);
+	return jv_invalid();
+}
+
+void
+ve_jq_free(struct ve_jq *q)
+{
+	if (!q)
+		return;
+	jq_teardown(&q->jq);
+	ve_buf_free(&q->err);
+	free(q);
+}

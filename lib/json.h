@@ -1,0 +1,58 @@
+/*
+ * JSON values through libjq, and users' jq expressions.
+ *
+ * THE jv OWNERSHIP RULE. Every jv_* call consumes (frees) each jv passed to
+ * it, except jv_copy and the documented borrowers: jv_get_kind,
+ * jv_string_value, jv_string_length_bytes, jv_number_value,
+ * jv_invalid_has_msg's argument is consumed too, so test
+ * jv_invalid_has_msg(jv_copy(x)). jv_object_iter*, jv_array_length and
+ * jv_object_get consume. Each jv local ends in exactly one consuming call or
+ * jv_free. Functions here say whether they consume or borrow; the default is
+ * the library's: they consume. valgrind in `make check` proves the rule.
+ */
+#ifndef VE_JSON_H
+#define VE_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jv.h>
+
+#include "buf.h"
+
+/* The byte offset of the first invalid UTF-8 sequence in s, or -1. */
+long ve_utf8_invalid_at(const char *s, size_t len);
+
+/*
+ * Parses one JSONL line that must hold one JSON object. Returns the object,
+ * or an invalid jv whose message is the reason ("invalid JSON: ...",
+ * "invalid UTF-8 at byte N", "expected object, got string").
+ */
+jv ve_record_parse(const char *text, size_t len);
+
+/*
+ * Appends v's canonical JSON to out (borrows v): the bytes of jq 1.6's
+ * `jq -cS .` — compact, object keys sorted by their bytes.
+ */
+void ve_json_canon(jv v, struct ve_buf *out);
+/* The same with every string value (not key) normalised by ve_norm(flags). */
+void ve_json_canon_norm(jv v, unsigned flags, struct ve_buf *out);
+/* Appends v as compact JSON in jq's form, keys in their order (borrows v). */
+void ve_json_dump(jv v, struct ve_buf *out);
+
+/* A compiled user jq expression: compile once, run per record. */
+struct ve_jq;
+
+/*
+ * Compiles expr for option opt (e.g. "--key"). A syntax error is a usage
+ * error: "prog: --key: jq: error: ..." and exit 64.
+ */
+struct ve_jq *ve_jq_compile(const char *opt, const char *expr);
+/*
+ * Runs the expression on input (consumed) and returns its first output.
+ * A jq error is returned as an invalid jv with a message; no output at all
+ * as an invalid jv without one.
+ */
+jv ve_jq_first(struct ve_jq *q, jv input);
+void ve_jq_free(struct ve_jq *q);
+
+#endif

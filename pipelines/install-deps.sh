@@ -1,0 +1,51 @@
+#!/bin/sh
+# Installs the Debian 12 packages vllm-eval needs, and only those missing.
+# Used by `make check`, `make demo`, .ci/run and the container image, so a
+# fresh Debian 12 machine, as root, needs nothing else.
+#
+#   install-deps.sh            build, test and run dependencies
+#   install-deps.sh --runtime  only what the installed programs need (the image)
+set -eu
+
+build="build-essential pkg-config libjq-dev libonig-dev libcurl4-openssl-dev zlib1g-dev
+libxxhash-dev libarchive-dev libssl-dev libutf8proc-dev libpcre2-dev libmicrohttpd-dev
+libyaml-dev"
+runtime="libjq1 libcurl4 zlib1g libxxhash0 libarchive13 libssl3 libutf8proc2 libpcre2-8-0
+libmicrohttpd12 libyaml-0-2 jq curl ca-certificates"
+tests="bats bats-assert bats-support valgrind libclang-rt-14-dev mandoc jq zstd xz-utils
+bzip2 gzip tar zip python3 python3-jsonschema python3-yaml clickhouse-server prometheus
+prometheus-pushgateway wrk hyperfine"
+
+case "${1:-}" in
+--runtime) want="$runtime" ;;
+"") want="$build $runtime $tests" ;;
+*) echo "install-deps.sh: usage: install-deps.sh [--runtime]" >&2; exit 64 ;;
+esac
+
+missing=""
+for p in $want; do
+	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$s" in
+	"install ok installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps.sh: missing Debian packages:$missing" >&2
+	echo "install-deps.sh: run as root, or: sudo apt-get install$missing" >&2
+	exit 69
+fi
+echo "install-deps.sh: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+# clickhouse-server's maintainer scripts try to start the service; tests run
+# their own instance, so keep the packaged one from starting.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,325 @@
+#!/usr/bin/env bats
+# ds-hash: exact dedup filter, manifests, and the input/output conventions
+# every tool shares (compressed and archived input, bad records, /dev/full).
+#
+# Expected hashes were computed outside ds-hash, with jq and coreutils:
+#   sed -n 1p dedup.jsonl | jq -cSj . | sha256sum   (whole-record key)
+#   sed -n 1p dedup.jsonl | jq -j .q | sha256sum    (string key)
+
+bats_require_minimum_version 1.5.0
+load helper
+
+setup() {
+	setup_scratch
+}
+
+H1=cf68becefef0e2b431786f3828df7e1662c7ad2ce3504285a9c94da44ef68165
+H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
+
+@test "ds-hash: keeps the first of records equal as canonical JSON, byte for byte" {
+	run --separate-stderr ds-hash "$FIX/dedup.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(sed -n '1p;3p;4p;5p' "$FIX/dedup.jsonl")"
+}
+
+@test "ds-hash: --tag adds the SHA-256 of jq -cS's form" {
+	run --separate-stderr ds-hash --tag "$FIX/dedup.jsonl"
+	assert_success
+	assert_line --index 0 '{"id":1,"q":"What is 2+2?","a":"4","_hash":"sha256:'$H1'"}'
+	assert_line --index 1 '{"id":2,"q":"Capital of France?","a":"Paris","_hash":"sha256:'$H3'"}'
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "ds-hash: a string key is hashed as its bytes" {
+	run --separate-stderr ds-hash -t -k .q "$FIX/dedup.jsonl"
+	assert_success
+	assert_line --index 0 --partial '"_hash":"sha256:52cb6b5e4a038af1756708f98afb718a08c75b87b2f03dbee4dd9c8139c15c5e"}'
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "ds-hash: --normalize all folds case, punctuation and spaces" {
+	run --separate-stderr ds-hash -v -k .q -n all "$FIX/dedup.jsonl"
+	assert_success
+	assert_output "$(sed -n '1p;3p' "$FIX/dedup.jsonl")"
+	assert_equal "$stderr" "ds-hash: read 5, kept 2, dropped 3 (0 matching --against, 0 reference keys)"
+}
+
+@test "ds-hash: the normalised key is what gets hashed" {
+	# "What is 2+2?" after casefold, punct (P* and S*) and space is "what is 22":
+	# printf 'what is 22' | sha256sum
+	run --separate-stderr ds-hash -t -k .q -n casefold,punct,space "$FIX/dedup.jsonl"
+	assert_success
+	assert_line --index 0 --partial 'sha256:8e256a9b53fe7f25b613c90760882c6a1458b87428bfff6307cba310b81daadd"}'
+}
+
+@test "ds-hash: Korean text in NFC and NFD is one key after NFKC" {
+	run --separate-stderr ds-hash -k .q -n nfkc "$FIX/korean-nf.jsonl"
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --partial '"k1"'
+	assert_line --index 1 --partial '"k3"'
+	run --separate-stderr ds-hash -k .q "$FIX/korean-nf.jsonl"
+	assert_equal "${#lines[@]}" 3
+}
+
+@test "ds-hash: --dups gets dropped records with the place of the one kept" {
+	run --separate-stderr ds-hash -k .q -n all --dups dups.jsonl "$FIX/dedup.jsonl"
+	assert_success
+	run cat dups.jsonl
+	assert_line --index 0 '{"q":"What is 2+2?","id":1,"a":"4","_dup_of":"'"$FIX"'/dedup.jsonl:1"}'
+	assert_line --index 1 '{"id":3,"q":"what is 2+2 ?","a":"4","_dup_of":"'"$FIX"'/dedup.jsonl:1"}'
+	assert_equal "${#lines[@]}" 3
+}
+
+@test "ds-hash: --against drops records whose key is in another dataset" {
+	run --separate-stderr ds-hash -v -k .q -a "$FIX/reference.jsonl" --dups d.jsonl "$FIX/dedup.jsonl"
+	assert_success
+	refute_output --partial Paris
+	assert_equal "$stderr" "ds-hash: read 5, kept 3, dropped 2 (1 matching --against, 2 reference keys)"
+	run cat d.jsonl
+	assert_line --index 1 --partial '"_dup_of":"'"$FIX"'/reference.jsonl:1"}'
+}
+
+@test "ds-hash: records pass through with their spacing and key order" {
+	printf '{ "b" : 1 , "a":2 }\n{"a":2,"b":1}\n' > in.jsonl
+	run --separate-stderr ds-hash --tag in.jsonl
+	assert_success
+	assert_output '{ "b" : 1 , "a":2 ,"_hash":"sha256:'"$(printf '{"a":2,"b":1}' | sha256sum | cut -c1-64)"'"}'
+}
+
+@test "ds-hash: an integer id beyond 2^53 passes through unchanged" {
+	printf '{"id":9007199254740993}\n' > big.jsonl
+	run --separate-stderr ds-hash big.jsonl
+	assert_success
+	assert_output '{"id":9007199254740993}'
+}
+
+@test "ds-hash: stdin, '-', and an empty input" {
+	run --separate-stderr sh -c "ds-hash < '$FIX/dedup.jsonl' | wc -l"
+	assert_output 4
+	run --separate-stderr sh -c "cat '$FIX/dedup.jsonl' | ds-hash - | wc -l"
+	assert_output 4
+	run --separate-stderr ds-hash /dev/null
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	: > empty.jsonl
+	run --separate-stderr ds-hash -v empty.jsonl
+	assert_success
+	assert_equal "$stderr" "ds-hash: read 0, kept 0, dropped 0 (0 matching --against, 0 reference keys)"
+}
+
+@test "ds-hash: a last line without a newline is a record" {
+	printf '{"a":1}\n{"a":2}' > nonl.jsonl
+	run --separate-stderr ds-hash nonl.jsonl
+	assert_success
+	assert_output "$(printf '{"a":1}\n{"a":2}')"
+	assert_equal "$(ds-hash nonl.jsonl | tail -c1 | od -An -c | tr -d ' ')" '\n'
+}
+
+@test "ds-hash: blank lines and CRLF endings" {
+	printf '{"a":1}\r\n\n   \n{"a":1}\r\n{"a":2}\r\n' > crlf.jsonl
+	run --separate-stderr ds-hash crlf.jsonl
+	assert_success
+	assert_output "$(printf '{"a":1}\n{"a":2}')"
+}
+
+@test "ds-hash: gzip, zstd, xz and bzip2 inputs" {
+	for z in gzip zstd xz bzip2; do
+		$z -c < "$FIX/dedup.jsonl" > in.$z
+		run --separate-stderr ds-hash in.$z
+		assert_success
+		assert_output "$(sed -n '1p;3p;4p;5p' "$FIX/dedup.jsonl")"
+	done
+}
+
+@test "ds-hash: tar.gz and zip members are read in turn and named in errors" {
+	cp "$FIX/dedup.jsonl" a.jsonl
+	printf '{"id":2,"q":"Capital of France?","a":"Paris"}\n{"x":\n' > b.jsonl
+	tar czf both.tar.gz a.jsonl b.jsonl
+	run --separate-stderr ds-hash -k .q both.tar.gz
+	assert_failure 65
+	assert_equal "$stderr" "ds-hash: both.tar.gz:b.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 5 (while parsing '{\"x\":')"
+	assert_equal "${#lines[@]}" 4
+	zip -q both.zip a.jsonl
+	run --separate-stderr ds-hash both.zip
+	assert_success
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "ds-hash: malformed JSON stops at the line with exit 65, after what came before" {
+	printf '{"a":1}\n{"a":\n{"a":3}\n' > bad.jsonl
+	run --separate-stderr ds-hash bad.jsonl
+	assert_failure 65
+	assert_output '{"a":1}'
+	assert_equal "$stderr" "ds-hash: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 5 (while parsing '{\"a\":')"
+}
+
+@test "ds-hash: invalid UTF-8, a non-object, and a missing key are bad records" {
+	printf '{"a":"\xff"}\n' > u.jsonl
+	run --separate-stderr ds-hash u.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "ds-hash: u.jsonl:1: invalid UTF-8 at byte 7"
+	printf '[1,2]\n' > arr.jsonl
+	run --separate-stderr ds-hash arr.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "ds-hash: arr.jsonl:1: expected object, got array"
+	run --separate-stderr ds-hash -k .nope "$FIX/dedup.jsonl"
+	assert_failure 65
+	assert_equal "$stderr" "ds-hash: $FIX/dedup.jsonl:1: --key: no value (null)"
+	run --separate-stderr ds-hash -k '.q.x' "$FIX/dedup.jsonl"
+	assert_failure 65
+	assert_equal "$stderr" "ds-hash: $FIX/dedup.jsonl:1: --key: Cannot index string with string \"x\""
+}
+
+@test "ds-hash: --skip-bad counts, --rejects keeps the lines as they came" {
+	printf '{"a":1}\n{"a":\n"str"\n{"a":"\xff"}\n{"a":1}\n{"a":2}' > bad.jsonl
+	run --separate-stderr ds-hash --rejects rej.jsonl bad.jsonl
+	assert_success
+	assert_output "$(printf '{"a":1}\n{"a":2}')"
+	assert_equal "$stderr" "ds-hash: skipped 3 bad records (first: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 5 (while parsing '{\"a\":'))"
+	assert_equal "$(cat rej.jsonl | od -An -tx1 | tr -d ' \n')" "$(printf '{"a":\n"str"\n{"a":"\xff"}\n' | od -An -tx1 | tr -d ' \n')"
+	run --separate-stderr ds-hash -q --skip-bad bad.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+}
+
+@test "ds-hash: usage errors exit 64 with a hint" {
+	run --separate-stderr ds-hash --bogus
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: unrecognized option '--bogus'\nTry 'ds-hash --help' for more information.")"
+	run --separate-stderr ds-hash -k '.a[' x
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-hash: --key: jq: error: syntax error, unexpected \$end (Unix shell quoting issues?) at <top-level>, line 1:"
+	run --separate-stderr ds-hash -n nfkc,shout x
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-hash: --normalize: unknown form in 'nfkc,shout' (nfkc, nfc, casefold, punct, space, all, none)"
+	run --separate-stderr ds-hash --manifest x
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-hash: --manifest needs --name and --version"
+	run --separate-stderr ds-hash --name x
+	assert_failure 64
+	run --separate-stderr ds-hash --check m.yaml --tag
+	assert_failure 64
+}
+
+@test "ds-hash: --help and --version" {
+	run --separate-stderr ds-hash --help
+	assert_success
+	assert_line --index 0 --partial "usage: ds-hash [-tqv]"
+	assert_equal "$stderr" ""
+	run --separate-stderr ds-hash --version
+	assert_success
+	assert_output --regexp '^ds-hash [0-9]+\.[0-9]+\.[0-9]+ \(vllm-eval\)$'
+}
+
+@test "ds-hash: a missing input exits 66" {
+	run --separate-stderr ds-hash nope.jsonl
+	assert_failure 66
+	assert_equal "$stderr" "ds-hash: nope.jsonl: No such file or directory"
+}
+
+@test "ds-hash: a write error exits 74; a closed pipe is quiet" {
+	run --separate-stderr sh -c "ds-hash '$FIX/dedup.jsonl' > /dev/full"
+	assert_failure 74
+	assert_equal "$stderr" "ds-hash: write error: No space left on device"
+	python3 "$VE_ROOT/tests/gen-lines.py" 20000 > many.jsonl
+	run --separate-stderr sh -c "ds-hash many.jsonl | head -1"
+	assert_success
+	assert_output '{"n":0}'
+	assert_equal "$stderr" ""
+}
+
+# The key digest is independent of record order: computed here, not by
+# ds-hash, as the sum mod 2^256 of each record's SHA-256 of `jq -cS` form.
+keysum() {
+	jq -cS . "$@" | python3 -c '
+import hashlib, sys
+s = sum(int(hashlib.sha256(l.rstrip("\n").encode()).hexdigest(), 16) for l in sys.stdin) % 2**256
+print("sum256:%064x" % s)'
+}
+
+@test "ds-hash: --manifest records bytes, SHA-256, records and the key digest" {
+	cp "$FIX/dedup.jsonl" d.jsonl
+	SOURCE_DATE_EPOCH=1763805067 run --separate-stderr ds-hash --manifest --name demo --version 1.0 d.jsonl
+	assert_success
+	assert_output "$(cat <<EOF
+# Dataset manifest written by ds-hash $(ds-hash --version | cut -d' ' -f2); verify with: ds-hash --check FILE
+name: "demo"
+version: "1.0"
+created: "2025-11-22T09:51:07Z"
+key: "."
+normalize: "none"
+files:
+  - path: "d.jsonl"
+    bytes: 192
+    sha256: "1e7554a030cb16e9e5fe09bcfdc9b889f17a13c963da76346657f7025ffcb40c"
+    records: 5
+    keys: "$(keysum d.jsonl)"
+EOF
+)"
+}
+
+@test "ds-hash: the key digest does not depend on record order" {
+	cp "$FIX/dedup.jsonl" d.jsonl
+	tac d.jsonl > r.jsonl
+	a=$(ds-hash --manifest --name n --version 1 d.jsonl | grep keys:)
+	b=$(ds-hash --manifest --name n --version 1 r.jsonl | grep keys:)
+	assert_equal "$a" "$b"
+}
+
+@test "ds-hash: --check passes an untouched dataset and names each file" {
+	cp "$FIX/dedup.jsonl" d.jsonl
+	cp "$FIX/reference.jsonl" r.jsonl
+	tar czf t.tar.gz d.jsonl r.jsonl
+	ds-hash --manifest --name n --version 1 -k .q -n all d.jsonl t.tar.gz > m.yaml
+	grep -q '      - name: "r.jsonl"' m.yaml
+	run --separate-stderr ds-hash --check m.yaml
+	assert_success
+	assert_output "$(printf 'd.jsonl: OK\nt.tar.gz: OK')"
+	assert_equal "$stderr" ""
+}
+
+@test "ds-hash: --check finds a tampered file, a missing one, and exits 1" {
+	cp "$FIX/dedup.jsonl" d.jsonl
+	cp "$FIX/reference.jsonl" r.jsonl
+	ds-hash --manifest --name n --version 1 d.jsonl r.jsonl > m.yaml
+	sed -i 's/Paris/Lyon/' d.jsonl
+	rm r.jsonl
+	run --separate-stderr ds-hash --check m.yaml
+	assert_failure 1
+	assert_output "$(printf 'd.jsonl: FAILED (bytes, sha256, keys)\nr.jsonl: FAILED open or read (No such file or directory)')"
+	assert_equal "$stderr" "ds-hash: WARNING: 2 of 2 files did NOT match"
+}
+
+@test "ds-hash: --check sees records reordered only through the bytes" {
+	cp "$FIX/dedup.jsonl" d.jsonl
+	ds-hash --manifest --name n --version 1 d.jsonl > m.yaml
+	tac "$FIX/dedup.jsonl" > d.jsonl
+	run --separate-stderr ds-hash --check m.yaml
+	assert_failure 1
+	assert_output "d.jsonl: FAILED (sha256)"
+}
+
+@test "ds-hash: --check rejects what is not a manifest" {
+	echo 'name: [' > bad.yaml
+	run --separate-stderr ds-hash --check bad.yaml
+	assert_failure 65
+	assert_equal "$stderr" "ds-hash: bad.yaml: not YAML: did not find expected node content at line 2"
+	echo 'name: x' > bad.yaml
+	run --separate-stderr ds-hash --check bad.yaml
+	assert_failure 65
+	assert_equal "$stderr" "ds-hash: bad.yaml: not a ds-hash manifest (it needs key, normalize and files)"
+	run --separate-stderr ds-hash --check nope.yaml
+	assert_failure 66
+	assert_equal "$stderr" "ds-hash: nope.yaml: No such file or directory"
+}
+
+@test "ds-hash: a bad record in --manifest stops it with no half manifest" {
+	printf '{"a":1}\n{"a"\n' > bad.jsonl
+	run --separate-stderr ds-hash --manifest --name n --version 1 bad.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "ds-hash: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 4 (while parsing '{\"a\"')"
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# make lint: the code's formatting, banned functions, man pages.
+set -u
+rc=0
+srcs=$(ls lib/*.c lib/*.h tools/*.c tests/bench/*.c 2>/dev/null)
+
+# Functions STYLE.md bans: unbounded copies and unchecked conversions.
+if grep -nE '\b(gets|sprintf|vsprintf|strcpy|strcat|atoi|atol|strtok)[[:space:]]*\(' $srcs; then
+	echo "lint: banned function above (use snprintf, ve_buf, ve_parse_long, strtok_r)" >&2
+	rc=1
+fi
+# Formatting: clang-format must leave each file as it is.
+if command -v clang-format >/dev/null; then
+	for f in $srcs; do
+		if ! clang-format --style=file "$f" | cmp -s - "$f"; then
+			echo "lint: $f is not formatted (clang-format -i $f)" >&2
+			rc=1
+		fi
+	done
+else
+	echo "lint: clang-format not installed; formatting not checked" >&2
+fi
+# Man pages: mdoc that mandoc accepts without a warning.
+for m in man/*.[17]; do
+	out=$(mandoc -Tlint -W warning "$m" 2>&1)
+	if [ -n "$out" ]; then
+		echo "$out" >&2
+		rc=1
+	fi
+done
+# Every tool has its tests, its man page and a place in the README.
+for src in tools/*.c; do
+	t=$(basename "$src" .c)
+	[ -e "tests/$t.bats" ] || { echo "lint: tests/$t.bats missing" >&2; rc=1; }
+	[ -e "man/$t.1" ] || { echo "lint: man/$t.1 missing" >&2; rc=1; }
+	grep -q -- "$t" README.md || { echo "lint: README.md never mentions $t" >&2; rc=1; }
+done
+[ $rc = 0 ] && echo "lint: ok"
+exit $rc

@@ -1,0 +1,961 @@
+/*
+ * ds-hash — exact deduplication and dataset manifests.
+ *
+ * As a filter (the default) it reads JSON Lines and writes each record whose
+ * key it has not seen before, byte for byte; later records with a known key
+ * are dropped (to --dups FILE, tagged with the place of the record kept).
+ * The key is a jq expression (--key), by default the whole record; a string
+ * key is hashed as its bytes, anything else as its canonical JSON (that of
+ * `jq -cS .`), after --normalize. The hash is SHA-256; --tag adds it to each
+ * record kept as "_hash":"sha256:HEX". --against FILE drops records whose
+ * key appears in another dataset.
+ *
+ * With --manifest it writes a YAML manifest of the named files (bytes,
+ * SHA-256 of the bytes, records, and an order-independent digest of the
+ * record keys, per archive member too); --check verifies one, as
+ * `sha256sum -c` does.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <yaml.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "input.h"
+#include "json.h"
+#include "keyset.h"
+#include "norm.h"
+#include "num.h"
+#include "output.h"
+#include "progress.h"
+#include "sha256.h"
+
+struct opts {
+	const char *key_expr;
+	const char *norm_list;
+	unsigned norm;
+	bool tag;
+	const char *dups_path;
+	char **against;
+	int nagainst;
+	bool manifest;
+	const char *name;
+	const char *version;
+	const char *check;
+	bool skip_bad;
+	const char *rejects;
+	bool progress;
+	int verbose;
+	bool quiet;
+};
+
+/* What turns a record into its key digest. */
+struct keyer {
+	struct ve_jq *jq;
+	unsigned norm;
+	struct ve_sha256 *sha;
+	struct ve_buf text;
+	struct ve_buf tmp;
+};
+
+/* Names of the files and members read, so a kept record's place can be told. */
+struct names {
+	char **v;
+	int n;
+	int base; /* added to an input's source numbers */
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: %s [-tqv] [-k EXPR] [-n LIST] [--dups FILE] [-a FILE]... [--skip-bad]\n"
+	    "               [--rejects FILE] [FILE...]\n"
+	    "       %s --manifest --name NAME --version VERSION [-k EXPR] [-n LIST] FILE...\n"
+	    "       %s --check MANIFEST\n"
+	    "\n"
+	    "Drop exact duplicates from JSON Lines (first occurrence kept), or write and\n"
+	    "check dataset manifests. Inputs may be compressed or tar/zip archives.\n"
+	    "\n"
+	    "  -k, --key EXPR        jq expression for the key (default: the whole record)\n"
+	    "  -n, --normalize LIST  nfkc,casefold,punct,space (or nfc, all, none)\n"
+	    "  -t, --tag             add \"_hash\":\"sha256:HEX\" to records kept\n"
+	    "      --dups FILE       write dropped records there, with \"_dup_of\":\"FILE:LINE\"\n"
+	    "  -a, --against FILE    also drop records whose key is in FILE (repeatable)\n"
+	    "      --manifest        write a YAML manifest of the FILEs to stdout\n"
+	    "      --name NAME       dataset name (with --manifest)\n"
+	    "      --version VERSION dataset version (with --manifest; alone: print version)\n"
+	    "      --check MANIFEST  verify files against MANIFEST; exit 1 on a mismatch\n"
+	    "      --skip-bad        skip malformed records, count them\n"
+	    "      --rejects FILE    write skipped records to FILE (implies --skip-bad)\n"
+	    "      --progress        show progress even when stderr is not a terminal\n"
+	    "  -v, --verbose         print counts to stderr\n"
+	    "  -q, --quiet           no warnings\n"
+	    "  -h, --help            this help\n"
+	    "\n"
+	    "Exit: 0 ok, 1 --check found a mismatch, 64 usage, 65 bad input, 66 cannot open,\n"
+	    "74 I/O error. See ds-hash(1).\n",
+	    ve_progname, ve_progname, ve_progname);
+}
+
+enum {
+	OPT_DUPS = 256,
+	OPT_MANIFEST,
+	OPT_NAME,
+	OPT_VERSION,
+	OPT_CHECK,
+	OPT_SKIP_BAD,
+	OPT_REJECTS,
+	OPT_PROGRESS,
+};
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	/* --version takes the dataset's version in manifest mode, else prints ours. */
+	bool manifest = false;
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--manifest") == 0)
+			manifest = true;
+	const struct option longopts[] = {
+	    {"key", required_argument, NULL, 'k'},
+	    {"normalize", required_argument, NULL, 'n'},
+	    {"tag", no_argument, NULL, 't'},
+	    {"dups", required_argument, NULL, OPT_DUPS},
+	    {"against", required_argument, NULL, 'a'},
+	    {"manifest", no_argument, NULL, OPT_MANIFEST},
+	    {"name", required_argument, NULL, OPT_NAME},
+	    {"version", manifest ? required_argument : no_argument, NULL, OPT_VERSION},
+	    {"check", required_argument, NULL, OPT_CHECK},
+	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
+	    {"rejects", required_argument, NULL, OPT_REJECTS},
+	    {"progress", no_argument, NULL, OPT_PROGRESS},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "k:n:ta:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o->key_expr = optarg; break;
+		case 'n':
+			o->norm_list = optarg;
+			if (!ve_norm_parse(optarg, &o->norm))
+				ve_usage_error(
+				    "--normalize: unknown form in '%s' (nfkc, nfc, casefold, "
+				    "punct, space, all, none)",
+				    optarg);
+			break;
+		case 't': o->tag = true; break;
+		case OPT_DUPS: o->dups_path = optarg; break;
+		case 'a':
+			o->against =
+			    ve_xrealloc(o->against, sizeof *o->against * (size_t)(o->nagainst + 1));
+			o->against[o->nagainst++] = optarg;
+			break;
+		case OPT_MANIFEST: o->manifest = true; break;
+		case OPT_NAME: o->name = optarg; break;
+		case OPT_VERSION:
+			if (!manifest)
+				ve_print_version();
+			o->version = optarg;
+			break;
+		case OPT_CHECK: o->check = optarg; break;
+		case OPT_SKIP_BAD: o->skip_bad = true; break;
+		case OPT_REJECTS: o->rejects = optarg; break;
+		case OPT_PROGRESS: o->progress = true; break;
+		case 'v': o->verbose++; break;
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
+			exit(VE_EX_USAGE);
+		}
+	}
+	if (o->manifest && o->check)
+		ve_usage_error("--manifest and --check cannot be used together");
+	if (o->manifest && (!o->name || !o->version))
+		ve_usage_error("--manifest needs --name and --version");
+	if (o->manifest && optind == argc)
+		ve_usage_error("--manifest needs the files to describe");
+	if (!o->manifest && (o->name || o->version))
+		ve_usage_error("--name and --version describe a dataset: use them with --manifest");
+	if (o->check && (optind < argc || o->key_expr || o->norm_list))
+		ve_usage_error("--check takes only the manifest (its key and files are in it)");
+	if ((o->manifest || o->check) && (o->tag || o->dups_path || o->nagainst))
+		ve_usage_error("--tag, --dups and --against filter records: not with --%s",
+		               o->manifest ? "manifest" : "check");
+}
+
+/*
+ * Computes the key digest of a record (consumed). Returns NULL, or the
+ * reason the record has no usable key.
+ */
+static const char *
+key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
+{
+	static char reason[256];
+	jv key = k->jq ? ve_jq_first(k->jq, rec) : rec;
+
+	if (!jv_is_valid(key)) {
+		if (jv_invalid_has_msg(jv_copy(key))) {
+			jv msg = jv_invalid_get_msg(key);
+			snprintf(reason, sizeof reason, "%s", jv_string_value(msg));
+			jv_free(msg);
+		} else {
+			jv_free(key);
+			snprintf(reason, sizeof reason, "--key: no value");
+		}
+		return reason;
+	}
+	if (jv_get_kind(key) == JV_KIND_NULL) {
+		jv_free(key);
+		return "--key: no value (null)";
+	}
+	ve_buf_reset(&k->text);
+	if (jv_get_kind(key) == JV_KIND_STRING) {
+		const char *s = jv_string_value(key);
+		size_t n = (size_t)jv_string_length_bytes(jv_copy(key));
+		if (k->norm)
+			ve_norm(s, n, k->norm, &k->text);
+		else
+			ve_buf_add(&k->text, s, n);
+	} else {
+		ve_json_canon_norm(key, k->norm, &k->text);
+	}
+	jv_free(key);
+	ve_sha256(k->sha, k->text.p ? k->text.p : "", k->text.len, digest);
+	return NULL;
+}
+
+static void
+keyer_init(struct keyer *k, const char *expr, unsigned norm)
+{
+	memset(k, 0, sizeof *k);
+	k->jq = expr && strcmp(expr, ".") != 0 ? ve_jq_compile("--key", expr) : NULL;
+	k->norm = norm;
+	k->sha = ve_sha256_new();
+}
+
+static void
+keyer_free(struct keyer *k)
+{
+	ve_jq_free(k->jq);
+	ve_sha256_free(k->sha);
+	ve_buf_free(&k->text);
+	ve_buf_free(&k->tmp);
+}
+
+static void
+remember_name(void *ctx, const char *name, int source)
+{
+	struct names *nm = ctx;
+	int i = nm->base + source;
+
+	if (i >= (1 << 24))
+		ve_die(VE_EX_SOFTWARE, "too many input files and members (over %d)", 1 << 24);
+	nm->v = ve_xrealloc(nm->v, sizeof *nm->v * (size_t)(i + 1));
+	while (nm->n <= i)
+		nm->v[nm->n++] = NULL;
+	nm->v[i] = ve_xstrdup(name);
+}
+
+static void
+names_free(struct names *nm)
+{
+	for (int i = 0; i < nm->n; i++)
+		free(nm->v[i]);
+	free(nm->v);
+}
+
+/* A record's place packed for the key set: source (24 bits), line (40 bits). */
+static uint64_t
+place(int source, unsigned long long lineno)
+{
+	return (uint64_t)(source + 1) << 40 | (lineno & ((1ULL << 40) - 1));
+}
+
+static void
+place_text(const struct names *nm, uint64_t p, struct ve_buf *out)
+{
+	int source = (int)(p >> 40) - 1;
+
+	ve_buf_add_json_str(out, nm->v[source], strlen(nm->v[source]));
+	/* Put :LINE inside the quotes. */
+	out->len--;
+	ve_buf_addf(out, ":%llu\"", (unsigned long long)(p & ((1ULL << 40) - 1)));
+}
+
+struct counts {
+	unsigned long long read, kept, dropped, against, ref;
+};
+
+/* Loads the keys of the --against files; returns 0 or an exit status. */
+static int
+load_against(const struct opts *o, struct keyer *k, struct ve_keyset *set, struct names *nm,
+             struct ve_bad *bad, struct counts *ct)
+{
+	struct ve_input *in = ve_input_new(o->against, o->nagainst);
+	struct ve_line line;
+	unsigned char d[VE_SHA256_LEN];
+	uint64_t old;
+	int r, rc = 0;
+
+	nm->base = nm->n;
+	ve_input_on_member(in, remember_name, nm);
+	while ((r = ve_input_next(in, &line)) == 1) {
+		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+			continue;
+		jv rec = ve_record_parse(line.text, line.len);
+		const char *why = NULL;
+		jv msg = jv_null();
+		if (!jv_is_valid(rec)) {
+			msg = jv_invalid_get_msg(rec);
+			why = jv_string_value(msg);
+		} else {
+			why = key_digest(k, rec, d);
+		}
+		if (why) {
+			rc = ve_bad_record(bad, &line, why);
+			jv_free(msg);
+			if (rc)
+				goto out;
+			continue;
+		}
+		jv_free(msg);
+		ve_keyset_put(set, d, place(nm->base + line.source, line.lineno), &old);
+		ct->ref++;
+	}
+	if (r < 0)
+		rc = ve_input_status(in);
+out:
+	ve_input_free(in);
+	nm->base = nm->n;
+	return rc;
+}
+
+static int
+run_filter(const struct opts *o, char **files, int nfiles)
+{
+	struct keyer k;
+	struct ve_keyset *set = ve_keyset_new();
+	struct names nm = {0};
+	struct ve_bad bad;
+	struct counts ct = {0};
+	struct ve_progress prog;
+	struct ve_input *in = NULL;
+	struct ve_line line;
+	struct ve_buf fields = {0};
+	FILE *dups = NULL;
+	unsigned char d[VE_SHA256_LEN];
+	char hex[2 * VE_SHA256_LEN + 1];
+	uint64_t old;
+	int r, rc = 0;
+
+	keyer_init(&k, o->key_expr, o->norm);
+	ve_bad_open(&bad, o->rejects, o->skip_bad);
+	ve_progress_init(&prog, o->progress);
+	if (o->dups_path && !(dups = fopen(o->dups_path, "w"))) {
+		ve_warn("--dups: %s: %s", o->dups_path, strerror(errno));
+		rc = VE_EX_NOINPUT;
+		goto out;
+	}
+	if (o->nagainst && (rc = load_against(o, &k, set, &nm, &bad, &ct)))
+		goto out;
+	uint64_t first_input = (uint64_t)(nm.n + 1) << 40;
+
+	in = ve_input_new(files, nfiles);
+	nm.base = nm.n;
+	ve_input_on_member(in, remember_name, &nm);
+	while ((r = ve_input_next(in, &line)) == 1) {
+		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+			continue;
+		ct.read++;
+		ve_progress_tick(&prog, ct.read, ve_input_bytes(in));
+		jv rec = ve_record_parse(line.text, line.len);
+		const char *why;
+		jv msg = jv_null();
+		if (!jv_is_valid(rec)) {
+			msg = jv_invalid_get_msg(rec);
+			why = jv_string_value(msg);
+		} else {
+			why = key_digest(&k, rec, d);
+		}
+		if (why) {
+			ct.read--;
+			rc = ve_bad_record(&bad, &line, why);
+			jv_free(msg);
+			if (rc)
+				goto out;
+			continue;
+		}
+		jv_free(msg);
+		if (o->tag)
+			ve_hex(d, VE_SHA256_LEN, hex);
+		if (ve_keyset_put(set, d, place(nm.base + line.source, line.lineno), &old)) {
+			ct.kept++;
+			if (o->tag) {
+				char f[96];
+				int n = snprintf(f, sizeof f, "\"_hash\":\"sha256:%s\"", hex);
+				ve_out_splice(line.text, line.len, f, (size_t)n);
+			} else {
+				ve_out_line(line.text, line.len);
+			}
+			continue;
+		}
+		ct.dropped++;
+		if (old < first_input)
+			ct.against++;
+		if (dups) {
+			ve_buf_reset(&fields);
+			ve_buf_adds(&fields, "\"_dup_of\":");
+			place_text(&nm, old, &fields);
+			if (o->tag)
+				ve_buf_addf(&fields, ",\"_hash\":\"sha256:%s\"", hex);
+			if (ve_fsplice(dups, line.text, line.len, fields.p, fields.len) != 0) {
+				ve_warn("--dups: %s: write error: %s", o->dups_path,
+				        strerror(errno));
+				rc = VE_EX_IOERR;
+				goto out;
+			}
+		}
+	}
+	if (r < 0)
+		rc = ve_input_status(in);
+out:
+	ve_progress_done(&prog);
+	if (o->verbose)
+		ve_warn("read %llu, kept %llu, dropped %llu (%llu matching --against, %llu "
+		        "reference keys)",
+		        ct.read, ct.kept, ct.dropped, ct.against, ct.ref);
+	if (o->verbose > 1)
+		ve_warn("key set: %zu keys, %zu bytes", ve_keyset_count(set), ve_keyset_bytes(set));
+	int rc2 = ve_bad_close(&bad, o->quiet);
+	if (!rc)
+		rc = rc2;
+	if (dups && (rc2 = ve_fclose_checked(dups, o->dups_path)) && !rc)
+		rc = rc2;
+	ve_input_free(in);
+	ve_keyset_free(set);
+	names_free(&nm);
+	ve_buf_free(&fields);
+	keyer_free(&k);
+	return rc;
+}
+
+/*
+ * The order-independent digest of a set of records: the sum modulo 2^256 of
+ * their key digests read as big-endian numbers. A sum, not an XOR, so a
+ * record present twice does not cancel out.
+ */
+struct keysum {
+	unsigned char v[VE_SHA256_LEN];
+};
+
+static void
+keysum_add(struct keysum *s, const unsigned char d[VE_SHA256_LEN])
+{
+	unsigned carry = 0;
+
+	for (int i = VE_SHA256_LEN - 1; i >= 0; i--) {
+		carry += (unsigned)s->v[i] + d[i];
+		s->v[i] = (unsigned char)carry;
+		carry >>= 8;
+	}
+}
+
+static void
+keysum_text(const struct keysum *s, char *out)
+{
+	memcpy(out, "sum256:", 7);
+	ve_hex(s->v, VE_SHA256_LEN, out + 7);
+}
+
+/* What a manifest says of one member, or of the whole file. */
+struct member {
+	char *name;
+	unsigned long long records;
+	struct keysum keys;
+};
+
+struct filesum {
+	unsigned long long bytes;
+	char sha256[2 * VE_SHA256_LEN + 1];
+	unsigned long long records;
+	struct keysum keys;
+	struct member *m;
+	int nm;
+	bool archive;
+	char *error; /* why the file could not be summed */
+};
+
+static void
+filesum_free(struct filesum *fs)
+{
+	for (int i = 0; i < fs->nm; i++)
+		free(fs->m[i].name);
+	free(fs->m);
+	free(fs->error);
+	memset(fs, 0, sizeof *fs);
+}
+
+struct member_ctx {
+	struct filesum *fs;
+	const char *path;
+};
+
+static void
+on_member(void *ctx, const char *name, int source)
+{
+	struct member_ctx *mc = ctx;
+	struct filesum *fs = mc->fs;
+	size_t plen = strlen(mc->path);
+
+	fs->m = ve_xrealloc(fs->m, sizeof *fs->m * (size_t)(fs->nm + 1));
+	memset(&fs->m[fs->nm], 0, sizeof fs->m[0]);
+	/* Members are named ARCHIVE:MEMBER; the manifest keeps MEMBER. */
+	fs->archive |= strncmp(name, mc->path, plen) == 0 && name[plen] == ':';
+	fs->m[fs->nm].name = ve_xstrdup(fs->archive ? name + plen + 1 : name);
+	fs->nm++;
+}
+
+static char *fmt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+fmt_error(const char *fmt, ...)
+{
+	struct ve_buf b = {0};
+	va_list ap;
+	char tmp[512];
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	ve_buf_adds(&b, tmp);
+	return b.p;
+}
+
+/*
+ * Sums one file: its bytes and their SHA-256, then its records member by
+ * member. Bad records follow the policy in bad; in check mode (bad == NULL)
+ * a bad record only marks the file as failed. Returns 0 or an exit status.
+ */
+static int
+sum_file(const char *path, struct keyer *k, struct ve_bad *bad, struct filesum *fs, bool quiet)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char buf[1 << 16], d[VE_SHA256_LEN];
+	size_t n;
+	struct ve_input *in;
+	struct ve_line line;
+	struct member_ctx mc = {fs, path};
+	int r, rc = 0;
+
+	memset(fs, 0, sizeof *fs);
+	if (!f) {
+		if (!bad) {
+			fs->error = fmt_error("%s", strerror(errno));
+			return 0;
+		}
+		ve_warn("%s: %s", path, strerror(errno));
+		return VE_EX_NOINPUT;
+	}
+	ve_sha256_init(k->sha);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		ve_sha256_update(k->sha, buf, n);
+		fs->bytes += n;
+	}
+	int err = ferror(f);
+	fclose(f);
+	if (err) {
+		if (!bad) {
+			fs->error = fmt_error("read error");
+			return 0;
+		}
+		ve_warn("%s: read error", path);
+		return VE_EX_IOERR;
+	}
+	ve_sha256_final(k->sha, d);
+	ve_hex(d, VE_SHA256_LEN, fs->sha256);
+
+	char *one[] = {(char *)path};
+	in = ve_input_new(one, 1);
+	ve_input_on_member(in, on_member, &mc);
+	while ((r = ve_input_next(in, &line)) == 1) {
+		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+			continue;
+		jv rec = ve_record_parse(line.text, line.len);
+		const char *why;
+		jv msg = jv_null();
+		if (!jv_is_valid(rec)) {
+			msg = jv_invalid_get_msg(rec);
+			why = jv_string_value(msg);
+		} else {
+			why = key_digest(k, rec, d);
+		}
+		if (why) {
+			if (!bad) {
+				fs->error = fmt_error("line %llu: %s", line.lineno, why);
+				jv_free(msg);
+				goto out;
+			}
+			rc = ve_bad_record(bad, &line, why);
+			jv_free(msg);
+			if (rc)
+				goto out;
+			continue;
+		}
+		jv_free(msg);
+		struct member *m = &fs->m[fs->nm - 1];
+		m->records++;
+		keysum_add(&m->keys, d);
+		fs->records++;
+		keysum_add(&fs->keys, d);
+	}
+	if (r < 0) {
+		if (!bad)
+			fs->error = fmt_error("unreadable (see above)");
+		else
+			rc = ve_input_status(in);
+	}
+out:
+	ve_input_free(in);
+	return rc;
+}
+
+static void
+yaml_str(struct ve_buf *b, const char *s)
+{
+	/* A JSON string is a valid YAML double-quoted scalar. */
+	ve_buf_add_json_str(b, s, strlen(s));
+}
+
+static int
+run_manifest(const struct opts *o, char **files, int nfiles)
+{
+	struct keyer k;
+	struct ve_bad bad;
+	struct ve_buf y = {0};
+	char created[32], keys[80];
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t now = time(NULL);
+	long sde_v;
+	struct tm tm;
+	int rc = 0;
+
+	/* SOURCE_DATE_EPOCH makes the manifest reproducible, as reproducible builds do. */
+	if (sde && *sde) {
+		if (!ve_parse_long(sde, 0, 253402300799L, &sde_v))
+			ve_usage_error("SOURCE_DATE_EPOCH: expected seconds since 1970, got '%s'",
+			               sde);
+		now = (time_t)sde_v;
+	}
+	gmtime_r(&now, &tm);
+	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	keyer_init(&k, o->key_expr, o->norm);
+	ve_bad_open(&bad, o->rejects, o->skip_bad);
+	ve_buf_addf(&y,
+	            "# Dataset manifest written by ds-hash %s; verify with: ds-hash --check FILE\n",
+	            VE_VERSION);
+	ve_buf_adds(&y, "name: ");
+	yaml_str(&y, o->name);
+	ve_buf_adds(&y, "\nversion: ");
+	yaml_str(&y, o->version);
+	ve_buf_addf(&y, "\ncreated: \"%s\"\nkey: ", created);
+	yaml_str(&y, o->key_expr ? o->key_expr : ".");
+	ve_buf_adds(&y, "\nnormalize: ");
+	yaml_str(&y, o->norm_list ? o->norm_list : "none");
+	ve_buf_adds(&y, "\nfiles:\n");
+	for (int i = 0; i < nfiles; i++) {
+		struct filesum fs;
+		if ((rc = sum_file(files[i], &k, &bad, &fs, o->quiet))) {
+			filesum_free(&fs);
+			goto out;
+		}
+		ve_buf_adds(&y, "  - path: ");
+		yaml_str(&y, files[i]);
+		keysum_text(&fs.keys, keys);
+		ve_buf_addf(
+		    &y,
+		    "\n    bytes: %llu\n    sha256: \"%s\"\n    records: %llu\n    keys: \"%s\"\n",
+		    fs.bytes, fs.sha256, fs.records, keys);
+		if (fs.archive) {
+			ve_buf_adds(&y, "    members:\n");
+			for (int j = 0; j < fs.nm; j++) {
+				ve_buf_adds(&y, "      - name: ");
+				yaml_str(&y, fs.m[j].name);
+				keysum_text(&fs.m[j].keys, keys);
+				ve_buf_addf(&y, "\n        records: %llu\n        keys: \"%s\"\n",
+				            fs.m[j].records, keys);
+			}
+		}
+		filesum_free(&fs);
+	}
+	/* Written only once complete: a failed run leaves no half manifest. */
+	ve_out_write(y.p, y.len);
+out : {
+	int rc2 = ve_bad_close(&bad, o->quiet);
+	if (!rc)
+		rc = rc2;
+}
+	ve_buf_free(&y);
+	keyer_free(&k);
+	return rc;
+}
+
+/* The parts of a manifest that --check needs, read with libyaml. */
+struct mfile {
+	char *path;
+	char *bytes, *sha256, *records, *keys;
+	struct {
+		char *name, *records, *keys;
+	} * m;
+	int nm;
+};
+
+struct manifest {
+	char *key, *normalize;
+	struct mfile *f;
+	int nf;
+};
+
+static const char *
+scalar(yaml_document_t *doc, yaml_node_t *node)
+{
+	return node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value
+	                                              : NULL;
+}
+
+static yaml_node_t *
+map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
+{
+	if (!map || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		const char *k = scalar(doc, yaml_document_get_node(doc, p->key));
+		if (k && strcmp(k, key) == 0)
+			return yaml_document_get_node(doc, p->value);
+	}
+	return NULL;
+}
+
+static char *
+get_str(yaml_document_t *doc, yaml_node_t *map, const char *key)
+{
+	const char *s = scalar(doc, map_get(doc, map, key));
+
+	return s ? ve_xstrdup(s) : NULL;
+}
+
+static void
+manifest_free(struct manifest *mf)
+{
+	for (int i = 0; i < mf->nf; i++) {
+		struct mfile *f = &mf->f[i];
+		free(f->path), free(f->bytes), free(f->sha256), free(f->records), free(f->keys);
+		for (int j = 0; j < f->nm; j++)
+			free(f->m[j].name), free(f->m[j].records), free(f->m[j].keys);
+		free(f->m);
+	}
+	free(mf->f);
+	free(mf->key);
+	free(mf->normalize);
+}
+
+/* Reads a manifest; returns NULL, or why it is not one with the exit status in *status. */
+static const char *
+manifest_read(const char *path, struct manifest *mf, int *status)
+{
+	static char why[256];
+	FILE *f = fopen(path, "rb");
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	const char *err = NULL;
+
+	memset(mf, 0, sizeof *mf);
+	*status = VE_EX_DATAERR;
+	if (!f) {
+		*status = VE_EX_NOINPUT;
+		snprintf(why, sizeof why, "%s", strerror(errno));
+		return why;
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		snprintf(why, sizeof why, "not YAML: %s at line %zu",
+		         parser.problem ? parser.problem : "?", parser.problem_mark.line + 1);
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return why;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	yaml_node_t *files = map_get(&doc, root, "files");
+	mf->key = get_str(&doc, root, "key");
+	mf->normalize = get_str(&doc, root, "normalize");
+	if (!mf->key || !mf->normalize || !files || files->type != YAML_SEQUENCE_NODE) {
+		err = "not a ds-hash manifest (it needs key, normalize and files)";
+		goto out;
+	}
+	for (yaml_node_item_t *it = files->data.sequence.items.start;
+	     it < files->data.sequence.items.top; it++) {
+		yaml_node_t *fn = yaml_document_get_node(&doc, *it);
+		mf->f = ve_xrealloc(mf->f, sizeof *mf->f * (size_t)(mf->nf + 1));
+		struct mfile *mfi = &mf->f[mf->nf++];
+		memset(mfi, 0, sizeof *mfi);
+		mfi->path = get_str(&doc, fn, "path");
+		mfi->bytes = get_str(&doc, fn, "bytes");
+		mfi->sha256 = get_str(&doc, fn, "sha256");
+		mfi->records = get_str(&doc, fn, "records");
+		mfi->keys = get_str(&doc, fn, "keys");
+		if (!mfi->path || !mfi->bytes || !mfi->sha256 || !mfi->records || !mfi->keys) {
+			err = "not a ds-hash manifest (a file entry lacks path, bytes, sha256, "
+			      "records or keys)";
+			goto out;
+		}
+		yaml_node_t *members = map_get(&doc, fn, "members");
+		if (!members)
+			continue;
+		if (members->type != YAML_SEQUENCE_NODE) {
+			err = "not a ds-hash manifest (members is not a list)";
+			goto out;
+		}
+		for (yaml_node_item_t *mi = members->data.sequence.items.start;
+		     mi < members->data.sequence.items.top; mi++) {
+			yaml_node_t *mn = yaml_document_get_node(&doc, *mi);
+			mfi->m = ve_xrealloc(mfi->m, sizeof *mfi->m * (size_t)(mfi->nm + 1));
+			mfi->m[mfi->nm].name = get_str(&doc, mn, "name");
+			mfi->m[mfi->nm].records = get_str(&doc, mn, "records");
+			mfi->m[mfi->nm].keys = get_str(&doc, mn, "keys");
+			mfi->nm++;
+			if (!mfi->m[mfi->nm - 1].name || !mfi->m[mfi->nm - 1].records ||
+			    !mfi->m[mfi->nm - 1].keys) {
+				err =
+				    "not a ds-hash manifest (a member lacks name, records or keys)";
+				goto out;
+			}
+		}
+	}
+out:
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return err;
+}
+
+static void
+add_reason(struct ve_buf *b, const char *what)
+{
+	ve_buf_adds(b, b->len ? ", " : "");
+	ve_buf_adds(b, what);
+}
+
+static int
+run_check(const struct opts *o)
+{
+	struct manifest mf;
+	struct keyer k;
+	struct ve_buf why = {0};
+	unsigned norm;
+	int failed = 0, rc = 0;
+	const char *err = manifest_read(o->check, &mf, &rc);
+
+	if (err) {
+		ve_warn("%s: %s", o->check, err);
+		manifest_free(&mf);
+		return rc;
+	}
+	rc = 0;
+	if (!ve_norm_parse(mf.normalize, &norm)) {
+		ve_warn("%s: unknown normalize '%s'", o->check, mf.normalize);
+		manifest_free(&mf);
+		return VE_EX_DATAERR;
+	}
+	keyer_init(&k, mf.key, norm);
+	for (int i = 0; i < mf.nf; i++) {
+		struct mfile *m = &mf.f[i];
+		struct filesum fs;
+		char num[32], keys[80];
+
+		sum_file(m->path, &k, NULL, &fs, o->quiet);
+		ve_buf_reset(&why);
+		if (fs.error) {
+			printf("%s: FAILED open or read (%s)\n", m->path, fs.error);
+			failed++;
+			filesum_free(&fs);
+			continue;
+		}
+		snprintf(num, sizeof num, "%llu", fs.bytes);
+		if (strcmp(num, m->bytes) != 0)
+			add_reason(&why, "bytes");
+		if (strcmp(fs.sha256, m->sha256) != 0)
+			add_reason(&why, "sha256");
+		snprintf(num, sizeof num, "%llu", fs.records);
+		if (strcmp(num, m->records) != 0)
+			add_reason(&why, "records");
+		keysum_text(&fs.keys, keys);
+		if (strcmp(keys, m->keys) != 0)
+			add_reason(&why, "keys");
+		if (m->nm != (fs.archive ? fs.nm : 0))
+			add_reason(&why, "members");
+		else
+			for (int j = 0; j < m->nm; j++) {
+				keysum_text(&fs.m[j].keys, keys);
+				snprintf(num, sizeof num, "%llu", fs.m[j].records);
+				if (strcmp(m->m[j].name, fs.m[j].name) != 0 ||
+				    strcmp(m->m[j].records, num) != 0 ||
+				    strcmp(m->m[j].keys, keys) != 0) {
+					add_reason(&why, "member ");
+					ve_buf_adds(&why, m->m[j].name);
+				}
+			}
+		if (why.len) {
+			printf("%s: FAILED (%s)\n", m->path, why.p);
+			failed++;
+		} else {
+			printf("%s: OK\n", m->path);
+		}
+		filesum_free(&fs);
+	}
+	if (failed) {
+		if (!o->quiet)
+			ve_warn("WARNING: %d of %d file%s did NOT match", failed, mf.nf,
+			        mf.nf == 1 ? "" : "s");
+		rc = VE_EX_NEGATIVE;
+	}
+	ve_buf_free(&why);
+	keyer_free(&k);
+	manifest_free(&mf);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {0};
+	int rc;
+
+	ve_setprogname(argv);
+	ve_out_init();
+	parse_args(argc, argv, &o);
+	if (o.check)
+		rc = run_check(&o);
+	else if (o.manifest)
+		rc = run_manifest(&o, argv + optind, argc - optind);
+	else
+		rc = run_filter(&o, argv + optind, argc - optind);
+	free(o.against);
+	int rc2 = ve_out_close();
+	return rc ? rc : rc2;
+}
