@@ -195,6 +195,217 @@ add_value(jv v, struct ve_buf *out, bool sorted, unsigned norm)
 	}
 }
 
+/*
+ * The fast path of canonical JSON: works on the text of a value that libjq
+ * has already accepted, so it need not validate, and gives up (false) on
+ * anything whose canonical bytes it cannot copy straight: a string with an
+ * escape, DEL or a control byte, a number that is not a plain integer below
+ * 1e15, an object with a repeated key. The caller then walks the jv.
+ */
+struct member {
+	size_t key, klen;  /* the key's bytes (inside its quotes) in out */
+	size_t start, len; /* the whole "key":value in out */
+};
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+static const char *canon_text(const char *p, const char *end, struct ve_buf *out, int depth);
+
+static const char *
+canon_string(const char *p, const char *end, struct ve_buf *out)
+{
+	const char *q = p + 1;
+
+	/*
+	 * Eight bytes at a time while none is '"', '\\', below 0x20 or DEL
+	 * (the bit tricks of "Bit Twiddling Hacks": haszero and hasless).
+	 */
+	while (q + 8 <= end) {
+		uint64_t w, x, y;
+		memcpy(&w, q, 8);
+		const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+		x = w ^ (ones * '"');
+		y = w ^ (ones * '\\');
+		uint64_t hit = ((x - ones) & ~x) | ((y - ones) & ~y) | (w - ones * 0x20) |
+		               (((w ^ (ones * 0x7f)) - ones) & ~(w ^ (ones * 0x7f)));
+		if ((hit & ~w & highs) != 0)
+			break;
+		q += 8;
+	}
+	while (q < end && *q != '"') {
+		unsigned char c = (unsigned char)*q;
+		if (c == '\\' || c < 0x20 || c == 0x7f)
+			return NULL;
+		q++;
+	}
+	if (q >= end)
+		return NULL;
+	ve_buf_add(out, p, (size_t)(q + 1 - p));
+	return q + 1;
+}
+
+static int
+member_cmp(const void *a, const void *b, void *base)
+{
+	const struct member *x = a, *y = b;
+	const char *o = base;
+	size_t n = x->klen < y->klen ? x->klen : y->klen;
+	int c = memcmp(o + x->key, o + y->key, n);
+
+	return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
+}
+
+static const char *
+canon_object(const char *p, const char *end, struct ve_buf *out, int depth)
+{
+	struct member small[16], *m = small;
+	size_t n = 0, cap = 16, start = out->len;
+	bool sorted = true;
+
+	ve_buf_addc(out, '{');
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == '}')
+		goto close;
+	for (;;) {
+		if (p >= end || *p != '"')
+			goto fail;
+		if (n == cap) {
+			cap *= 2;
+			if (m == small)
+				m = memcpy(ve_xmalloc(cap * sizeof *m), small, sizeof small);
+			else
+				m = ve_xrealloc(m, cap * sizeof *m);
+		}
+		if (n)
+			ve_buf_addc(out, ',');
+		m[n].start = out->len;
+		m[n].key = out->len + 1;
+		if (!(p = canon_string(p, end, out)))
+			goto fail;
+		m[n].klen = out->len - m[n].key - 1;
+		p = skip_ws(p, end);
+		if (p >= end || *p != ':')
+			goto fail;
+		ve_buf_addc(out, ':');
+		if (!(p = canon_text(skip_ws(p + 1, end), end, out, depth + 1)))
+			goto fail;
+		m[n].len = out->len - m[n].start;
+		if (n && sorted && member_cmp(&m[n - 1], &m[n], out->p) >= 0)
+			sorted = false;
+		n++;
+		p = skip_ws(p, end);
+		if (p < end && *p == ',') {
+			p = skip_ws(p + 1, end);
+			continue;
+		}
+		if (p < end && *p == '}')
+			break;
+		goto fail;
+	}
+	if (!sorted) {
+		/* Rewrite the members in key order from a copy of what was written. */
+		size_t body = start + 1, blen = out->len - body;
+		char *copy = ve_xmalloc(blen);
+		memcpy(copy, out->p + body, blen);
+		for (size_t i = 0; i < n; i++)
+			m[i].key -= body, m[i].start -= body;
+		qsort_r(m, n, sizeof *m, member_cmp, copy);
+		out->len = body;
+		for (size_t i = 0; i < n; i++) {
+			if (i && m[i - 1].klen == m[i].klen &&
+			    memcmp(copy + m[i - 1].key, copy + m[i].key, m[i].klen) == 0) {
+				free(copy);
+				goto fail; /* a repeated key: jq keeps the last one */
+			}
+			if (i)
+				ve_buf_addc(out, ',');
+			ve_buf_add(out, copy + m[i].start, m[i].len);
+		}
+		free(copy);
+	}
+close:
+	ve_buf_addc(out, '}');
+	if (m != small)
+		free(m);
+	return p + 1;
+fail:
+	if (m != small)
+		free(m);
+	return NULL;
+}
+
+static const char *
+canon_text(const char *p, const char *end, struct ve_buf *out, int depth)
+{
+	if (p >= end || depth > 256)
+		return NULL;
+	switch (*p) {
+	case '{': return canon_object(p, end, out, depth);
+	case '[':
+		ve_buf_addc(out, '[');
+		p = skip_ws(p + 1, end);
+		if (p < end && *p == ']') {
+			ve_buf_addc(out, ']');
+			return p + 1;
+		}
+		for (;;) {
+			if (!(p = canon_text(p, end, out, depth + 1)))
+				return NULL;
+			p = skip_ws(p, end);
+			if (p < end && *p == ',') {
+				ve_buf_addc(out, ',');
+				p = skip_ws(p + 1, end);
+				continue;
+			}
+			if (p < end && *p == ']') {
+				ve_buf_addc(out, ']');
+				return p + 1;
+			}
+			return NULL;
+		}
+	case '"': return canon_string(p, end, out);
+	case 't':
+	case 'n': ve_buf_add(out, p, 4); return p + 4;
+	case 'f': ve_buf_add(out, p, 5); return p + 5;
+	default: {
+		/* -?(0|[1-9][0-9]{0,14}), and not -0: jq prints these as they are. */
+		const char *q = p + (*p == '-');
+		const char *d = q;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+		size_t nd = (size_t)(q - d);
+		if (nd == 0 || nd > 15 || (nd > 1 && *d == '0') || (*p == '-' && *d == '0'))
+			return NULL;
+		if (q < end && (*q == '.' || *q == 'e' || *q == 'E'))
+			return NULL;
+		ve_buf_add(out, p, (size_t)(q - p));
+		return q;
+	}
+	}
+}
+
+bool
+ve_json_canon_text(const char *text, size_t len, struct ve_buf *out)
+{
+	const char *end = text + len;
+	size_t start = out->len;
+	const char *p = canon_text(skip_ws(text, end), end, out, 0);
+
+	if (!p || skip_ws(p, end) != end) {
+		out->len = start;
+		if (out->p)
+			out->p[start] = '\0';
+		return false;
+	}
+	return true;
+}
+
 void
 ve_json_canon(jv v, struct ve_buf *out)
 {

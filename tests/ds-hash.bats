@@ -323,3 +323,16 @@ EOF
 	assert_output ""
 	assert_equal "$stderr" "ds-hash: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 4 (while parsing '{\"a\"')"
 }
+
+@test "ds-hash: both canonical paths give jq -cS's bytes on awkward records" {
+	# The reference is jq itself: sha256 of `jq -cSj .` of each line.
+	# The default key takes the fast path over the line's text where it can;
+	# --key '.|.' forces the walk over the parsed value.
+	while IFS= read -r l; do
+		want=$(printf '%s' "$l" | jq -cSj . | sha256sum | cut -c1-64)
+		fast=$(printf '%s\n' "$l" | ds-hash --tag)
+		slow=$(printf '%s\n' "$l" | ds-hash --tag -k '.|.')
+		assert_equal "${fast##*sha256:}" "$want\"}"
+		assert_equal "${slow##*sha256:}" "$want\"}"
+	done < "$FIX/canon.jsonl"
+}

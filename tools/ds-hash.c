@@ -198,13 +198,22 @@ parse_args(int argc, char **argv, struct opts *o)
 }
 
 /*
- * Computes the key digest of a record (consumed). Returns NULL, or the
- * reason the record has no usable key.
+ * Computes the key digest of a record (consumed) whose line is text. Returns
+ * NULL, or the reason the record has no usable key.
  */
 static const char *
-key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
+key_digest(struct keyer *k, jv rec, const char *text, size_t len,
+           unsigned char digest[VE_SHA256_LEN])
 {
 	static char reason[256];
+
+	/* The whole record as it is: canonical JSON straight from the line. */
+	ve_buf_reset(&k->text);
+	if (!k->jq && !k->norm && ve_json_canon_text(text, len, &k->text)) {
+		jv_free(rec);
+		ve_sha256(k->sha, k->text.p, k->text.len, digest);
+		return NULL;
+	}
 	jv key = k->jq ? ve_jq_first(k->jq, rec) : rec;
 
 	if (!jv_is_valid(key)) {
@@ -323,7 +332,7 @@ load_against(const struct opts *o, struct keyer *k, struct ve_keyset *set, struc
 			msg = jv_invalid_get_msg(rec);
 			why = jv_string_value(msg);
 		} else {
-			why = key_digest(k, rec, d);
+			why = key_digest(k, rec, line.text, line.len, d);
 		}
 		if (why) {
 			rc = ve_bad_record(bad, &line, why);
@@ -389,7 +398,7 @@ run_filter(const struct opts *o, char **files, int nfiles)
 			msg = jv_invalid_get_msg(rec);
 			why = jv_string_value(msg);
 		} else {
-			why = key_digest(&k, rec, d);
+			why = key_digest(&k, rec, line.text, line.len, d);
 		}
 		if (why) {
 			ct.read--;
@@ -601,7 +610,7 @@ sum_file(const char *path, struct keyer *k, struct ve_bad *bad, struct filesum *
 			msg = jv_invalid_get_msg(rec);
 			why = jv_string_value(msg);
 		} else {
-			why = key_digest(k, rec, d);
+			why = key_digest(k, rec, line.text, line.len, d);
 		}
 		if (why) {
 			if (!bad) {
