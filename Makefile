@@ -64,6 +64,7 @@ deps:
 # The three tiers. Each one's TAP goes to build/tap/TIER.tap so .ci/run can count it.
 check: deps
 	$(MAKE) all
+	$(MAKE) lint
 	$(MAKE) test
 	$(MAKE) test-asan
 	$(MAKE) test-valgrind
