@@ -82,13 +82,13 @@ test-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
 	sh tests/run-tier.sh asan tests/*.bats
 
-# valgrind runs the per-tool tests (not the pipelines) through wrapper scripts
+# valgrind runs the per-tool tests (not the pipelines nor the manifests) through wrapper scripts
 # that exec each program under memcheck; any error or definite leak makes the
 # program exit 99, which the tests see as a wrong exit status.
 test-valgrind: all
 	@mkdir -p build/tap
 	sh tests/valgrind-wrap.sh $(CURDIR)/bin $(CURDIR)/build/vg
-	VE_BIN=$(CURDIR)/build/vg/bin VE_TIER=valgrind sh tests/run-tier.sh valgrind $(filter-out tests/pipelines.bats,$(wildcard tests/*.bats))
+	VE_BIN=$(CURDIR)/build/vg/bin VE_TIER=valgrind sh tests/run-tier.sh valgrind $(filter-out tests/pipelines%.bats tests/argo.bats,$(wildcard tests/*.bats))
 
 bench: all
 	@for b in tests/bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done

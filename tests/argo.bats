@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# The Argo manifests, the Sensor's tag filter and the container image recipe,
+# checked offline: JSON-schema validation (shared/schemas), the fields the
+# pipeline relies on by name (the schemas do not catch a misspelled field),
+# and the filter applied to sample GHCR webhook payloads as Argo Events does.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+ARGO="$VE_ROOT/pipelines/argo"
+
+setup() {
+	setup_scratch
+	export VE_SCHEMAS="${VE_SCHEMAS:-$VE_ROOT/../shared/schemas}"
+}
+
+# doc FILE KIND: the JSON of the first document of that kind in FILE
+doc() {
+	python3 "$VE_ROOT/tests/yaml2json.py" "$1" | jq -c --arg k "$2" 'select(.kind == $k)' | head -1
+}
+
+payload() {
+	jq --arg t "$1" '.package.package_version.container_metadata.tag.name = $t' \
+		"$FIX/ghcr/package-published.json" > "payload-$1.json"
+	python3 "$VE_ROOT/tests/argo-check.py" filter "${2:-$ARGO/sensor.yaml}" "payload-$1.json"
+}
+
+@test "argo: every manifest validates against its Argo schema" {
+	run --separate-stderr python3 "$VE_ROOT/tests/argo-check.py" validate "$ARGO"/*.yaml
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(cat <<EOF
+$ARGO/cronworkflow.yaml: CronWorkflow regression-set-refresh: ok
+$ARGO/eventsource.yaml: EventSource ghcr: ok
+$ARGO/sensor.yaml: Sensor vllm-release: ok
+$ARGO/workflowtemplate.yaml: WorkflowTemplate release-eval: ok
+EOF
+)"
+}
+
+@test "argo: the validator rejects a manifest of the wrong shape" {
+	sed 's/^  dependencies:/  dependencies: 7\n  x:/' "$ARGO/sensor.yaml" > bad.yaml
+	run --separate-stderr python3 "$VE_ROOT/tests/argo-check.py" validate bad.yaml
+	assert_failure 1
+	assert_output --partial "bad.yaml: Sensor vllm-release: spec/dependencies: 7 is not of type 'array'"
+}
+
+@test "argo: the Sensor fires for release-* tags and nothing else" {
+	for t in release-1.4.0 release-2.0.0-rc1; do
+		run payload "$t"
+		assert_output fire
+	done
+	for t in prerelease-1 latest release- v1.0-release-2 RELEASE-1 release; do
+		run payload "$t"
+		assert_output skip
+	done
+}
+
+@test "argo: an unanchored filter would fire on prerelease-1 (the check can fail)" {
+	sed 's/"\^release-\.+\$"/"release-.+"/' "$ARGO/sensor.yaml" > loose.yaml
+	run payload prerelease-1 loose.yaml
+	assert_output fire
+	run payload v1.0-release-2 loose.yaml
+	assert_output fire
+}
+
+@test "argo: the Sensor filters the tag path and names the workflow after the tag" {
+	s=$(doc "$ARGO/sensor.yaml" Sensor)
+	run jq -r '.spec.dependencies[0].filters.data[0] | "\(.path) \(.type) \(.value | join(","))"' <<<"$s"
+	assert_output 'body.package.package_version.container_metadata.tag.name string ^release-.+$'
+	run jq -r '.spec.triggers[0].template.argoWorkflow | "\(.operation) \(.source.resource.spec.workflowTemplateRef.name)"' <<<"$s"
+	assert_output 'submit release-eval'
+	run jq -r '.spec.triggers[0].template.argoWorkflow.parameters[] | select(.dest == "metadata.name") | .src.dataTemplate' <<<"$s"
+	assert_output --partial 'release-eval-{{ .Input.body.package.package_version.container_metadata.tag.name'
+	run jq -r '.spec.template.serviceAccountName' <<<"$s"
+	assert_output vllm-eval-sensor
+}
+
+@test "argo: the EventSource is GitHub's, verifies signatures, and takes package events" {
+	e=$(doc "$ARGO/eventsource.yaml" EventSource)
+	run jq -r '.spec.github[] | "\(.events | join(",")) \(.webhookSecret.name)/\(.webhookSecret.key) insecure=\(.insecure)"' <<<"$e"
+	assert_output 'package github-webhook/secret insecure=false'
+	run jq -r '.spec.github | keys[0]' <<<"$e"
+	assert_output "$(doc "$ARGO/sensor.yaml" Sensor | jq -r '.spec.dependencies[0].eventName')"
+}
+
+@test "argo: the DAG runs prepare, then the runners, then aggregate" {
+	w=$(doc "$ARGO/workflowtemplate.yaml" WorkflowTemplate)
+	run jq -r '.spec.templates[] | select(.name == "release-eval") | .dag.tasks[] | "\(.name) <- \((.dependencies // []) | join(","))"' <<<"$w"
+	assert_output "$(cat <<EOF
+prepare-dataset <- 
+evalchemy-runner <- prepare-dataset
+deepeval-runner <- prepare-dataset
+perf-bench <- prepare-dataset
+aggregate-metrics <- evalchemy-runner,deepeval-runner,perf-bench
+EOF
+)"
+	run jq -r '.spec.templates[] | select(.name == "release-eval") | .dag.tasks[] | select(.name == "evalchemy-runner") | .withParam' <<<"$w"
+	assert_output '{{tasks.prepare-dataset.outputs.parameters.shards}}'
+}
+
+@test "argo: benchmark steps have deadlines of at most an hour and retry on exit 75" {
+	w=$(doc "$ARGO/workflowtemplate.yaml" WorkflowTemplate)
+	run jq -r '.spec.templates[] | select(.container) | "\(.name) \(.activeDeadlineSeconds) \(.retryStrategy.expression)"' <<<"$w"
+	assert_output "$(cat <<EOF
+prepare-dataset 1800 asInt(lastRetry.exitCode) == 75
+evalchemy-runner 3600 asInt(lastRetry.exitCode) == 75
+deepeval-runner 3600 asInt(lastRetry.exitCode) == 75
+perf-bench 3600 asInt(lastRetry.exitCode) == 75
+aggregate-metrics 1800 asInt(lastRetry.exitCode) == 75
+EOF
+)"
+}
+
+@test "argo: GPU pods get the high PriorityClass, CPU pods do not ask for GPUs" {
+	w=$(doc "$ARGO/workflowtemplate.yaml" WorkflowTemplate)
+	run jq -r '.spec.templates[] | select(.container) | "\(.name) \(.priorityClassName // "-") \([.sidecars[]?.resources.limits["nvidia.com/gpu"]] | join(","))"' <<<"$w"
+	assert_output "$(cat <<EOF
+prepare-dataset - 
+evalchemy-runner vllm-eval-gpu 1
+deepeval-runner - 
+perf-bench vllm-eval-gpu 1
+aggregate-metrics - 
+EOF
+)"
+	run jq -r 'select(.kind == "PriorityClass") | "\(.metadata.name) \(.value) \(.globalDefault)"' < <(python3 "$VE_ROOT/tests/yaml2json.py" "$ARGO/cluster.yaml")
+	assert_output 'vllm-eval-gpu 100000 false'
+}
+
+@test "argo: secrets come from ExternalSecrets, and every secret a pod uses is one" {
+	made=$(python3 "$VE_ROOT/tests/yaml2json.py" "$ARGO/externalsecrets.yaml" | jq -r 'select(.kind == "ExternalSecret") | .spec.target.name' | sort -u)
+	for s in $(grep -ohE 'secretKeyRef: \{name: [a-z0-9-]+' "$ARGO"/*.yaml | awk '{print $3}' | sort -u) \
+		vllm-eval-anon github-webhook github-access; do
+		grep -qx "$s" <<<"$made" || fail "secret $s is used but no ExternalSecret makes it"
+	done
+	run grep -nE '(password|token|secret-access-key): +[^{ ]' "$ARGO"/*.yaml
+	assert_failure 1
+}
+
+@test "argo: RBAC grants only what the workflow and the sensor need" {
+	rules=$(python3 "$VE_ROOT/tests/yaml2json.py" "$ARGO/rbac.yaml" | jq -c 'select(.kind == "Role") | {n: .metadata.name, r: .rules}')
+	assert_equal "$rules" "$(cat <<EOF
+{"n":"vllm-eval-workflow","r":[{"apiGroups":["argoproj.io"],"resources":["workflowtaskresults"],"verbs":["create","patch"]}]}
+{"n":"vllm-eval-sensor","r":[{"apiGroups":["argoproj.io"],"resources":["workflows"],"verbs":["create","get"]},{"apiGroups":["argoproj.io"],"resources":["workflowtemplates"],"verbs":["get"]}]}
+EOF
+)"
+}
+
+@test "argo: the daily CronWorkflow refreshes the regression set and prunes old logs" {
+	c=$(doc "$ARGO/cronworkflow.yaml" CronWorkflow)
+	run jq -r '"\(.spec.schedules | join(",")) \(.spec.concurrencyPolicy)"' <<<"$c"
+	assert_output '0 3 * * * Forbid'
+	run jq -r '.spec.workflowSpec.templates[] | select(.container) | "\(.name) \(.container.command | join(" ")) \(.container.args // [] | join(" "))"' <<<"$c"
+	assert_line --index 0 'refresh-regression-set refresh-regression-set.sh '
+	assert_line --index 1 --partial 'prune-logs sh -c find /logs -mindepth 1 -maxdepth 1 -mtime +7'
+}
+
+@test "argo: the image is a multi-stage bookworm-slim build run as non-root" {
+	run grep -cE '^FROM debian:bookworm-slim' "$VE_ROOT/pipelines/Dockerfile"
+	assert_output 2
+	run grep -E '^USER ' "$VE_ROOT/pipelines/Dockerfile"
+	assert_output 'USER 10001'
+	grep -q 'make install DESTDIR=/out' "$VE_ROOT/pipelines/Dockerfile"
+	grep -q 'install-deps.sh --runtime' "$VE_ROOT/pipelines/Dockerfile"
+}
