@@ -196,11 +196,13 @@ add_value(jv v, struct ve_buf *out, bool sorted, unsigned norm)
 }
 
 /*
- * The fast path of canonical JSON: works on the text of a value that libjq
- * has already accepted, so it need not validate, and gives up (false) on
- * anything whose canonical bytes it cannot copy straight: a string with an
- * escape, DEL or a control byte, a number that is not a plain integer below
- * 1e15, an object with a repeated key. The caller then walks the jv.
+ * The fast path of canonical JSON. It recognises a strict subset of JSON —
+ * objects, arrays, strings without escapes, DEL or control bytes, integers
+ * below 1e15, true, false, null — and copies it in canonical form (keys
+ * sorted). Anything else, valid or not, makes it give up (NULL), and the
+ * caller asks libjq, which has the last word on what is JSON. Text in the
+ * subset is JSON, so a record accepted here needs no libjq parse at all.
+ * UTF-8 is checked by the caller.
  */
 struct member {
 	size_t key, klen;  /* the key's bytes (inside its quotes) in out */
@@ -215,7 +217,8 @@ skip_ws(const char *p, const char *end)
 	return p;
 }
 
-static const char *canon_text(const char *p, const char *end, struct ve_buf *out, int depth);
+static const char *canon_text(const char *p, const char *end, struct ve_buf *out, int depth,
+                              struct ve_json_pick *pick);
 
 static const char *
 canon_string(const char *p, const char *end, struct ve_buf *out)
@@ -262,7 +265,8 @@ member_cmp(const void *a, const void *b, void *base)
 }
 
 static const char *
-canon_object(const char *p, const char *end, struct ve_buf *out, int depth)
+canon_object(const char *p, const char *end, struct ve_buf *out, int depth,
+             struct ve_json_pick *pick)
 {
 	struct member small[16], *m = small;
 	size_t n = 0, cap = 16, start = out->len;
@@ -293,9 +297,17 @@ canon_object(const char *p, const char *end, struct ve_buf *out, int depth)
 		if (p >= end || *p != ':')
 			goto fail;
 		ve_buf_addc(out, ':');
-		if (!(p = canon_text(skip_ws(p + 1, end), end, out, depth + 1)))
+		if (!(p = canon_text(skip_ws(p + 1, end), end, out, depth + 1, NULL)))
 			goto fail;
 		m[n].len = out->len - m[n].start;
+		if (pick && m[n].klen == pick->klen &&
+		    memcmp(out->p + m[n].key, pick->key, pick->klen) == 0) {
+			/* The value's canonical text follows "key": in out. */
+			size_t v = m[n].key + m[n].klen + 2;
+			ve_buf_reset(&pick->value);
+			ve_buf_add(&pick->value, out->p + v, out->len - v);
+			pick->found = true;
+		}
 		if (n && sorted && member_cmp(&m[n - 1], &m[n], out->p) >= 0)
 			sorted = false;
 		n++;
@@ -341,12 +353,12 @@ fail:
 }
 
 static const char *
-canon_text(const char *p, const char *end, struct ve_buf *out, int depth)
+canon_text(const char *p, const char *end, struct ve_buf *out, int depth, struct ve_json_pick *pick)
 {
 	if (p >= end || depth > 256)
 		return NULL;
 	switch (*p) {
-	case '{': return canon_object(p, end, out, depth);
+	case '{': return canon_object(p, end, out, depth, pick);
 	case '[':
 		ve_buf_addc(out, '[');
 		p = skip_ws(p + 1, end);
@@ -355,7 +367,7 @@ canon_text(const char *p, const char *end, struct ve_buf *out, int depth)
 			return p + 1;
 		}
 		for (;;) {
-			if (!(p = canon_text(p, end, out, depth + 1)))
+			if (!(p = canon_text(p, end, out, depth + 1, NULL)))
 				return NULL;
 			p = skip_ws(p, end);
 			if (p < end && *p == ',') {
@@ -371,8 +383,15 @@ canon_text(const char *p, const char *end, struct ve_buf *out, int depth)
 		}
 	case '"': return canon_string(p, end, out);
 	case 't':
-	case 'n': ve_buf_add(out, p, 4); return p + 4;
-	case 'f': ve_buf_add(out, p, 5); return p + 5;
+	case 'n':
+	case 'f': {
+		const char *lit = *p == 't' ? "true" : *p == 'n' ? "null" : "false";
+		size_t n = strlen(lit);
+		if ((size_t)(end - p) < n || memcmp(p, lit, n) != 0)
+			return NULL;
+		ve_buf_add(out, p, n);
+		return p + n;
+	}
 	default: {
 		/* -?(0|[1-9][0-9]{0,14}), and not -0: jq prints these as they are. */
 		const char *q = p + (*p == '-');
@@ -382,7 +401,8 @@ canon_text(const char *p, const char *end, struct ve_buf *out, int depth)
 		size_t nd = (size_t)(q - d);
 		if (nd == 0 || nd > 15 || (nd > 1 && *d == '0') || (*p == '-' && *d == '0'))
 			return NULL;
-		if (q < end && (*q == '.' || *q == 'e' || *q == 'E'))
+		if (q < end && *q != ',' && *q != ']' && *q != '}' && *q != ' ' && *q != '\t' &&
+		    *q != '\n' && *q != '\r')
 			return NULL;
 		ve_buf_add(out, p, (size_t)(q - p));
 		return q;
@@ -391,12 +411,15 @@ canon_text(const char *p, const char *end, struct ve_buf *out, int depth)
 }
 
 bool
-ve_json_canon_text(const char *text, size_t len, struct ve_buf *out)
+ve_json_canon_pick(const char *text, size_t len, struct ve_buf *out, struct ve_json_pick *pick)
 {
 	const char *end = text + len;
 	size_t start = out->len;
-	const char *p = canon_text(skip_ws(text, end), end, out, 0);
+	const char *p = skip_ws(text, end);
 
+	if (pick)
+		pick->found = false;
+	p = p < end && *p == '{' ? canon_text(p, end, out, 0, pick) : NULL;
 	if (!p || skip_ws(p, end) != end) {
 		out->len = start;
 		if (out->p)
@@ -404,6 +427,12 @@ ve_json_canon_text(const char *text, size_t len, struct ve_buf *out)
 		return false;
 	}
 	return true;
+}
+
+bool
+ve_json_canon_text(const char *text, size_t len, struct ve_buf *out)
+{
+	return ve_json_canon_pick(text, len, out, NULL);
 }
 
 void

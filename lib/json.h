@@ -35,13 +35,26 @@ jv ve_record_parse(const char *text, size_t len);
  */
 void ve_json_canon(jv v, struct ve_buf *out);
 /*
- * The same from the text of one JSON value that libjq has already parsed
- * (the text is not validated again). Returns false, with out unchanged,
- * where the text needs the jv walk of ve_json_canon to come out as jq has
- * it (escapes, non-integer numbers, repeated keys); the common record is
- * done here at a fraction of that cost.
+ * Recognises a record (a JSON object) in a strict subset of JSON and appends
+ * its canonical form, the bytes of ve_json_canon: true. Outside the subset
+ * (escapes in strings, non-integer numbers, repeated keys, and anything not
+ * JSON) it returns false with out unchanged: parse with libjq then, which
+ * decides. text must be valid UTF-8 (ve_utf8_invalid_at).
  */
 bool ve_json_canon_text(const char *text, size_t len, struct ve_buf *out);
+/*
+ * The same, also picking the canonical text of the record's top-level
+ * member key (a string value keeps its quotes). pick->found says whether
+ * the record has it.
+ */
+struct ve_json_pick {
+	const char *key;
+	size_t klen;
+	struct ve_buf value;
+	bool found;
+};
+bool ve_json_canon_pick(const char *text, size_t len, struct ve_buf *out,
+                        struct ve_json_pick *pick);
 /* The same with every string value (not key) normalised by ve_norm(flags). */
 void ve_json_canon_norm(jv v, unsigned flags, struct ve_buf *out);
 /* Appends v as compact JSON in jq's form, keys in their order (borrows v). */

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -66,6 +67,33 @@ is_punct(utf8proc_int32_t c)
 	}
 }
 
+/*
+ * ASCII text needs no tables: NFKC leaves it as it is, case folding is
+ * tolower, and its P* and S* characters are exactly C's ispunct.
+ */
+static void
+norm_ascii(const char *s, size_t len, unsigned flags, struct ve_buf *out)
+{
+	bool pending_space = false;
+	size_t start = out->len;
+
+	ve_buf_grow(out, len);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((flags & VE_NORM_PUNCT) && ispunct(c))
+			continue;
+		if ((flags & VE_NORM_SPACE) && (c == ' ' || (c >= '\t' && c <= '\r'))) {
+			pending_space = out->len > start;
+			continue;
+		}
+		if (pending_space)
+			out->p[out->len++] = ' ';
+		pending_space = false;
+		out->p[out->len++] = (char)((flags & VE_NORM_CASEFOLD) ? tolower(c) : c);
+	}
+	out->p[out->len] = '\0';
+}
+
 void
 ve_norm(const char *s, size_t len, unsigned flags, struct ve_buf *out)
 {
@@ -73,7 +101,14 @@ ve_norm(const char *s, size_t len, unsigned flags, struct ve_buf *out)
 	const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
 	utf8proc_ssize_t n = (utf8proc_ssize_t)len;
 	int opts = 0;
+	size_t i8 = 0;
 
+	while (i8 < len && (unsigned char)s[i8] < 0x80)
+		i8++;
+	if (i8 == len) {
+		norm_ascii(s, len, flags, out);
+		return;
+	}
 	if (flags & VE_NORM_NFKC)
 		opts |= UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
 	else if (flags & VE_NORM_NFC)

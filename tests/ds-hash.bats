@@ -336,3 +336,63 @@ EOF
 		assert_equal "${slow##*sha256:}" "$want\"}"
 	done < "$FIX/canon.jsonl"
 }
+
+@test "ds-hash: agrees with jq on thousands of slightly broken records" {
+	skip_under_valgrind "3000 records: the plain and ASan tiers cover it"
+	# jq is the reference for what is JSON and for the canonical bytes:
+	# each line through `fromjson` (libjq's parser), objects printed -cS.
+	# The expected output is then the first record of each distinct hash.
+	python3 "$VE_ROOT/tests/fuzz-json.py" "$FIX/canon.jsonl" 3000 7 > fuzz.jsonl
+	jq -cRS 'try (fromjson | if type == "object" then . else "BAD" end) catch "BAD"' fuzz.jsonl > ref.jsonl
+	python3 - > want.txt <<'PY'
+import hashlib
+seen, bad = set(), 0
+for l in open("ref.jsonl", encoding="utf-8"):
+    l = l.rstrip("\n")
+    if l == '"BAD"':
+        bad += 1
+        continue
+    h = hashlib.sha256(l.encode()).hexdigest()
+    if h not in seen:
+        seen.add(h)
+        print(h)
+print("bad", bad)
+PY
+	run --separate-stderr ds-hash --tag --skip-bad fuzz.jsonl
+	assert_success
+	got=$(printf '%s\n' "${lines[@]}" | sed 's/.*"_hash":"sha256:\([0-9a-f]*\)"}$/\1/')
+	nbad=$(tail -1 want.txt | cut -d' ' -f2)
+	assert_equal "$got" "$(sed '$d' want.txt)"
+	assert_equal "${stderr%% (first:*}" "ds-hash: skipped $nbad bad records"
+	[ "$nbad" -gt 300 ] && [ "${#lines[@]}" -gt 300 ]
+}
+
+@test "ds-hash: a .NAME key agrees with jq on slightly broken records" {
+	skip_under_valgrind "3000 records: the plain and ASan tiers cover it"
+	# jq's `.a` of each line that fromjson accepts: a string is hashed as
+	# its bytes, another value as its -cS text; null, missing or not an
+	# object is a bad record.
+	python3 "$VE_ROOT/tests/fuzz-json.py" "$FIX/canon.jsonl" 3000 11 > fuzz.jsonl
+	jq -cRS 'try (fromjson | if type != "object" or .a == null then "BAD"
+		elif (.a | type) == "string" then {s: .a} else {v: .a} end) catch "BAD"' fuzz.jsonl > ref.jsonl
+	python3 - > want.txt <<'PY'
+import hashlib, json
+seen, bad = set(), 0
+for l in open("ref.jsonl", encoding="utf-8"):
+    l = l.rstrip("\n")
+    if l == '"BAD"':
+        bad += 1
+        continue
+    key = json.loads(l)["s"].encode() if l.startswith('{"s":') else l[len('{"v":'):-1].encode()
+    h = hashlib.sha256(key).hexdigest()
+    if h not in seen:
+        seen.add(h)
+        print(h)
+print("bad", bad)
+PY
+	run --separate-stderr ds-hash --tag --skip-bad -k .a fuzz.jsonl
+	assert_success
+	got=$(printf '%s\n' "${lines[@]}" | sed 's/.*"_hash":"sha256:\([0-9a-f]*\)"}$/\1/')
+	assert_equal "$got" "$(sed '$d' want.txt)"
+	assert_equal "${stderr%% (first:*}" "ds-hash: skipped $(tail -1 want.txt | cut -d' ' -f2) bad records"
+}

@@ -15,6 +15,7 @@
  * record keys, per archive member too); --check verifies one, as
  * `sha256sum -c` does.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -59,6 +60,8 @@ struct opts {
 /* What turns a record into its key digest. */
 struct keyer {
 	struct ve_jq *jq;
+	bool simple; /* the key is .NAME: picked from the text */
+	struct ve_json_pick pick;
 	unsigned norm;
 	struct ve_sha256 *sha;
 	struct ve_buf text;
@@ -198,22 +201,13 @@ parse_args(int argc, char **argv, struct opts *o)
 }
 
 /*
- * Computes the key digest of a record (consumed) whose line is text. Returns
- * NULL, or the reason the record has no usable key.
+ * Computes the key digest of a parsed record (consumed). Returns NULL, or
+ * the reason the record has no usable key.
  */
 static const char *
-key_digest(struct keyer *k, jv rec, const char *text, size_t len,
-           unsigned char digest[VE_SHA256_LEN])
+key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
 {
 	static char reason[256];
-
-	/* The whole record as it is: canonical JSON straight from the line. */
-	ve_buf_reset(&k->text);
-	if (!k->jq && !k->norm && ve_json_canon_text(text, len, &k->text)) {
-		jv_free(rec);
-		ve_sha256(k->sha, k->text.p, k->text.len, digest);
-		return NULL;
-	}
 	jv key = k->jq ? ve_jq_first(k->jq, rec) : rec;
 
 	if (!jv_is_valid(key)) {
@@ -247,11 +241,79 @@ key_digest(struct keyer *k, jv rec, const char *text, size_t len,
 	return NULL;
 }
 
+/*
+ * The fast path of a .NAME key: the member's text from the record's own
+ * bytes. A string is its bytes inside the quotes (the subset has no
+ * escapes), anything else its canonical JSON. False where the slow path must
+ * decide: the record is outside the subset, lacks the member or has it null,
+ * or a non-string value would need its strings normalised.
+ */
+static bool
+pick_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SHA256_LEN])
+{
+	struct ve_buf *v = &k->pick.value;
+
+	if (!ve_json_canon_pick(line->text, line->len, &k->text, &k->pick) || !k->pick.found ||
+	    strcmp(v->p, "null") == 0 || (k->norm && v->p[0] != '"'))
+		return false;
+	if (v->p[0] != '"') {
+		ve_sha256(k->sha, v->p, v->len, digest);
+		return true;
+	}
+	if (k->norm) {
+		ve_buf_reset(&k->tmp);
+		ve_norm(v->p + 1, v->len - 2, k->norm, &k->tmp);
+		ve_sha256(k->sha, k->tmp.p ? k->tmp.p : "", k->tmp.len, digest);
+	} else {
+		ve_sha256(k->sha, v->p + 1, v->len - 2, digest);
+	}
+	return true;
+}
+
+/*
+ * The key digest of one input line. Returns NULL, or why the line is a bad
+ * record (valid until the next call). The whole-record key of a record in
+ * the common subset of JSON is taken from the text without libjq's parse,
+ * which costs more than everything else ds-hash does (see
+ * ve_json_canon_text); libjq parses whatever that path declines.
+ */
+static const char *
+line_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SHA256_LEN])
+{
+	if ((!k->jq && !k->norm) || k->simple) {
+		long bad = ve_utf8_invalid_at(line->text, line->len);
+		ve_buf_reset(&k->text);
+		if (bad < 0 && !k->simple && ve_json_canon_text(line->text, line->len, &k->text)) {
+			ve_sha256(k->sha, k->text.p, k->text.len, digest);
+			return NULL;
+		}
+		if (bad < 0 && k->simple && pick_key(k, line, digest))
+			return NULL;
+	}
+	jv rec = ve_record_parse(line->text, line->len);
+	if (!jv_is_valid(rec)) {
+		jv msg = jv_invalid_get_msg(rec);
+		ve_buf_reset(&k->tmp);
+		ve_buf_adds(&k->tmp, jv_string_value(msg));
+		jv_free(msg);
+		return k->tmp.p;
+	}
+	return key_digest(k, rec, digest);
+}
+
 static void
 keyer_init(struct keyer *k, const char *expr, unsigned norm)
 {
 	memset(k, 0, sizeof *k);
 	k->jq = expr && strcmp(expr, ".") != 0 ? ve_jq_compile("--key", expr) : NULL;
+	/* .NAME, the usual key, can be read off the text; jq still compiles it. */
+	if (k->jq && expr[0] == '.' && (isalpha((unsigned char)expr[1]) || expr[1] == '_') &&
+	    strspn(expr + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+	        strlen(expr + 1)) {
+		k->simple = true;
+		k->pick.key = expr + 1;
+		k->pick.klen = strlen(expr + 1);
+	}
 	k->norm = norm;
 	k->sha = ve_sha256_new();
 }
@@ -263,6 +325,7 @@ keyer_free(struct keyer *k)
 	ve_sha256_free(k->sha);
 	ve_buf_free(&k->text);
 	ve_buf_free(&k->tmp);
+	ve_buf_free(&k->pick.value);
 }
 
 static void
@@ -325,23 +388,12 @@ load_against(const struct opts *o, struct keyer *k, struct ve_keyset *set, struc
 	while ((r = ve_input_next(in, &line)) == 1) {
 		if (line.len == 0 || strspn(line.text, " \t") == line.len)
 			continue;
-		jv rec = ve_record_parse(line.text, line.len);
-		const char *why = NULL;
-		jv msg = jv_null();
-		if (!jv_is_valid(rec)) {
-			msg = jv_invalid_get_msg(rec);
-			why = jv_string_value(msg);
-		} else {
-			why = key_digest(k, rec, line.text, line.len, d);
-		}
+		const char *why = line_key(k, &line, d);
 		if (why) {
-			rc = ve_bad_record(bad, &line, why);
-			jv_free(msg);
-			if (rc)
+			if ((rc = ve_bad_record(bad, &line, why)))
 				goto out;
 			continue;
 		}
-		jv_free(msg);
 		ve_keyset_put(set, d, place(nm->base + line.source, line.lineno), &old);
 		ct->ref++;
 	}
@@ -391,24 +443,13 @@ run_filter(const struct opts *o, char **files, int nfiles)
 			continue;
 		ct.read++;
 		ve_progress_tick(&prog, ct.read, ve_input_bytes(in));
-		jv rec = ve_record_parse(line.text, line.len);
-		const char *why;
-		jv msg = jv_null();
-		if (!jv_is_valid(rec)) {
-			msg = jv_invalid_get_msg(rec);
-			why = jv_string_value(msg);
-		} else {
-			why = key_digest(&k, rec, line.text, line.len, d);
-		}
+		const char *why = line_key(&k, &line, d);
 		if (why) {
 			ct.read--;
-			rc = ve_bad_record(&bad, &line, why);
-			jv_free(msg);
-			if (rc)
+			if ((rc = ve_bad_record(&bad, &line, why)))
 				goto out;
 			continue;
 		}
-		jv_free(msg);
 		if (o->tag)
 			ve_hex(d, VE_SHA256_LEN, hex);
 		if (ve_keyset_put(set, d, place(nm.base + line.source, line.lineno), &old)) {
@@ -603,28 +644,16 @@ sum_file(const char *path, struct keyer *k, struct ve_bad *bad, struct filesum *
 	while ((r = ve_input_next(in, &line)) == 1) {
 		if (line.len == 0 || strspn(line.text, " \t") == line.len)
 			continue;
-		jv rec = ve_record_parse(line.text, line.len);
-		const char *why;
-		jv msg = jv_null();
-		if (!jv_is_valid(rec)) {
-			msg = jv_invalid_get_msg(rec);
-			why = jv_string_value(msg);
-		} else {
-			why = key_digest(k, rec, line.text, line.len, d);
-		}
+		const char *why = line_key(k, &line, d);
 		if (why) {
 			if (!bad) {
 				fs->error = fmt_error("line %llu: %s", line.lineno, why);
-				jv_free(msg);
 				goto out;
 			}
-			rc = ve_bad_record(bad, &line, why);
-			jv_free(msg);
-			if (rc)
+			if ((rc = ve_bad_record(bad, &line, why)))
 				goto out;
 			continue;
 		}
-		jv_free(msg);
 		struct member *m = &fs->m[fs->nm - 1];
 		m->records++;
 		keysum_add(&m->keys, d);
