@@ -1,0 +1,325 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "diag.h"
+#include "num.h"
+#include "output.h"
+#include "score.h"
+
+void
+ve_score_meta_init(struct ve_score_meta *m, const char *run_id, const char *model_tag)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t now = time(NULL);
+	long v;
+	struct tm tm;
+
+	m->run_id = run_id ? run_id : getenv("RUN_ID");
+	m->model_tag = model_tag ? model_tag : getenv("MODEL_TAG");
+	if (m->run_id && !*m->run_id)
+		m->run_id = NULL;
+	if (m->model_tag && !*m->model_tag)
+		m->model_tag = NULL;
+	if (sde && *sde) {
+		if (!ve_parse_long(sde, 0, 253402300799L, &v))
+			ve_usage_error("SOURCE_DATE_EPOCH: expected seconds since 1970, got '%s'",
+			               sde);
+		now = (time_t)v;
+	}
+	gmtime_r(&now, &tm);
+	strftime(m->ts, sizeof m->ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+ve_score_meta_fields(struct ve_buf *b, const struct ve_score_meta *m)
+{
+	if (m->run_id) {
+		ve_buf_adds(b, ",\"run_id\":");
+		ve_buf_add_json_str(b, m->run_id, strlen(m->run_id));
+	}
+	if (m->model_tag) {
+		ve_buf_adds(b, ",\"model_tag\":");
+		ve_buf_add_json_str(b, m->model_tag, strlen(m->model_tag));
+	}
+	ve_buf_addf(b, ",\"ts\":\"%s\"", m->ts);
+}
+
+void
+ve_score_num(struct ve_buf *b, double v)
+{
+	char s[40];
+
+	if (!isfinite(v)) {
+		ve_buf_adds(b, "null");
+		return;
+	}
+	/* The shortest form that reads back as the same double, as repr() does. */
+	for (int p = 1; p <= 17; p++) {
+		snprintf(s, sizeof s, "%.*g", p, v);
+		if (strtod(s, NULL) == v)
+			break;
+	}
+	ve_buf_adds(b, s);
+	if (!strpbrk(s, ".e"))
+		ve_buf_adds(b, ".0");
+}
+
+double
+ve_score_mean(const double *v, size_t n)
+{
+	double s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += v[i];
+	return n ? s / (double)n : 0;
+}
+
+bool
+ve_score_stderr(const double *v, size_t n, double *se)
+{
+	double mu, s = 0;
+
+	if (n < 2)
+		return false;
+	mu = ve_score_mean(v, n);
+	for (size_t i = 0; i < n; i++)
+		s += (v[i] - mu) * (v[i] - mu);
+	*se = sqrt(s / (double)(n - 1)) / sqrt((double)n);
+	return true;
+}
+
+double
+ve_score_pooled_stderr(const double *se, const size_t *sizes, size_t k)
+{
+	double var = 0;
+	size_t total = 0;
+
+	/* sum((size - 1) * stderr**2 * size) / (sum(sizes) - len(sizes)), left to right. */
+	for (size_t i = 0; i < k; i++) {
+		var += (double)(sizes[i] - 1) * (se[i] * se[i]) * (double)sizes[i];
+		total += sizes[i];
+	}
+	var /= (double)(total - k);
+	return sqrt(var / (double)total);
+}
+
+size_t
+ve_score_codepoints(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* The values of one metric in one subset of one task. */
+struct series {
+	char *task, *metric, *unit, *subset;
+	double *v;
+	size_t n, cap;
+	bool count; /* a count row: v[0] is the value, n the items */
+};
+
+struct ve_score_agg {
+	struct series *s;
+	size_t n, cap;
+	size_t last;
+};
+
+struct ve_score_agg *
+ve_score_agg_new(void)
+{
+	return ve_xcalloc(1, sizeof(struct ve_score_agg));
+}
+
+static struct series *
+find_series(struct ve_score_agg *a, const char *task, const char *metric, const char *subset,
+            const char *unit)
+{
+	struct series *s;
+
+	if (a->last < a->n) {
+		s = &a->s[a->last];
+		if (!strcmp(s->task, task) && !strcmp(s->metric, metric) &&
+		    !strcmp(s->subset, subset))
+			return s;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		s = &a->s[i];
+		if (!strcmp(s->task, task) && !strcmp(s->metric, metric) &&
+		    !strcmp(s->subset, subset)) {
+			a->last = i;
+			return s;
+		}
+	}
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->s = ve_xrealloc(a->s, a->cap * sizeof *a->s);
+	}
+	s = &a->s[a->n];
+	memset(s, 0, sizeof *s);
+	s->task = ve_xstrdup(task);
+	s->metric = ve_xstrdup(metric);
+	s->subset = ve_xstrdup(subset);
+	s->unit = ve_xstrdup(unit);
+	a->last = a->n++;
+	return s;
+}
+
+void
+ve_score_agg_add(struct ve_score_agg *a, const char *task, const char *metric, const char *unit,
+                 const char *subset, double v)
+{
+	struct series *s = find_series(a, task, metric, subset, unit);
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->v = ve_xrealloc(s->v, s->cap * sizeof *s->v);
+	}
+	s->v[s->n++] = v;
+}
+
+void
+ve_score_agg_count(struct ve_score_agg *a, const char *task, const char *name,
+                   unsigned long long value, unsigned long long n)
+{
+	struct series *s = find_series(a, task, name, "all", "count");
+
+	s->count = true;
+	if (!s->v)
+		s->v = ve_xcalloc(1, sizeof *s->v);
+	s->v[0] = (double)value;
+	s->n = (size_t)n;
+}
+
+static void
+row(const struct ve_score_meta *m, const char *task, const char *metric, const char *suffix,
+    double value, size_t n, const double *se, const char *unit, const char *subset)
+{
+	struct ve_buf b = {0};
+	size_t tl = strlen(task), ml = strlen(metric), sl = strlen(suffix);
+	char *name = ve_xmalloc(tl + ml + sl + 2);
+
+	memcpy(name, task, tl);
+	name[tl] = '.';
+	memcpy(name + tl + 1, metric, ml);
+	memcpy(name + tl + 1 + ml, suffix, sl + 1);
+	ve_buf_adds(&b, "{\"metric\":");
+	ve_buf_add_json_str(&b, name, strlen(name));
+	ve_buf_adds(&b, ",\"value\":");
+	if (!strcmp(unit, "count"))
+		ve_buf_addf(&b, "%.0f", value);
+	else
+		ve_score_num(&b, value);
+	ve_buf_addf(&b, ",\"n\":%zu", n);
+	if (se) {
+		ve_buf_adds(&b, ",\"stderr\":");
+		ve_score_num(&b, *se);
+	}
+	ve_buf_adds(&b, ",\"unit\":");
+	ve_buf_add_json_str(&b, unit, strlen(unit));
+	ve_buf_adds(&b, ",\"labels\":{\"task\":");
+	ve_buf_add_json_str(&b, task, tl);
+	ve_buf_adds(&b, ",\"subset\":");
+	ve_buf_add_json_str(&b, subset, strlen(subset));
+	ve_buf_addc(&b, '}');
+	ve_score_meta_fields(&b, m);
+	ve_buf_addc(&b, '}');
+	ve_out_line(b.p, b.len);
+	ve_buf_free(&b);
+	free(name);
+}
+
+static int
+by_subset(const void *x, const void *y)
+{
+	const struct series *const *a = x, *const *b = y;
+
+	return strcmp((*a)->subset, (*b)->subset);
+}
+
+/* Writes the rows of one task's metric: its subsets, sorted, then the groups. */
+static void
+emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
+{
+	const struct series *f = &a->s[first];
+	struct series **sub = NULL;
+	size_t k = 0;
+
+	for (size_t i = first; i < a->n; i++)
+		if (!strcmp(a->s[i].task, f->task) && !strcmp(a->s[i].metric, f->metric)) {
+			sub = ve_xrealloc(sub, (k + 1) * sizeof *sub);
+			sub[k++] = &a->s[i];
+		}
+	if (f->count) {
+		row(m, f->task, f->metric, "", f->v[0], f->n, NULL, "count", "all");
+		free(sub);
+		return;
+	}
+	qsort(sub, k, sizeof *sub, by_subset);
+	double *mean = ve_xcalloc(k, sizeof *mean), *se = ve_xcalloc(k, sizeof *se);
+	size_t *size = ve_xcalloc(k, sizeof *size), total = 0;
+	bool all_se = true;
+	for (size_t i = 0; i < k; i++) {
+		mean[i] = ve_score_mean(sub[i]->v, sub[i]->n);
+		size[i] = sub[i]->n;
+		total += size[i];
+		bool has = ve_score_stderr(sub[i]->v, sub[i]->n, &se[i]);
+		all_se &= has;
+		row(m, f->task, f->metric, "", mean[i], size[i], has ? &se[i] : NULL, f->unit,
+		    sub[i]->subset);
+	}
+	if (k > 1 || strcmp(sub[0]->subset, "all") != 0) {
+		/* aggregate_subtask_metrics: sum(metric * size) / sum(sizes), and with sizes 1. */
+		double micro = 0, macro = 0, pooled = 0;
+		for (size_t i = 0; i < k; i++) {
+			micro += mean[i] * (double)size[i];
+			macro += mean[i];
+		}
+		micro /= (double)total;
+		macro /= (double)k;
+		bool has = all_se && total > k;
+		if (has)
+			pooled = ve_score_pooled_stderr(se, size, k);
+		row(m, f->task, f->metric, "", micro, total, has ? &pooled : NULL, f->unit, "all");
+		row(m, f->task, f->metric, "_macro", macro, total, has ? &pooled : NULL, f->unit,
+		    "all");
+	}
+	free(mean);
+	free(se);
+	free(size);
+	free(sub);
+}
+
+void
+ve_score_agg_emit(struct ve_score_agg *a, const struct ve_score_meta *m)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(a->s[j].task, a->s[i].task) &&
+			       !strcmp(a->s[j].metric, a->s[i].metric);
+		if (!seen)
+			emit_metric(a, i, m);
+	}
+}
+
+void
+ve_score_agg_free(struct ve_score_agg *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->s[i].task);
+		free(a->s[i].metric);
+		free(a->s[i].unit);
+		free(a->s[i].subset);
+		free(a->s[i].v);
+	}
+	free(a->s);
+	free(a);
+}
