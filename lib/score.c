@@ -121,7 +121,8 @@ struct series {
 	char *task, *metric, *unit, *subset;
 	double *v;
 	size_t n, cap;
-	bool count; /* a count row: v[0] is the value, n the items */
+	bool count;     /* a count row: v[0] is the value, n the items */
+	bool skip_zero; /* a count row written only when not zero */
 };
 
 struct ve_score_agg {
@@ -196,6 +197,20 @@ ve_score_agg_count(struct ve_score_agg *a, const char *task, const char *name,
 	s->n = (size_t)n;
 }
 
+void
+ve_score_agg_tally(struct ve_score_agg *a, const char *task, const char *name, bool hit,
+                   bool skip_zero)
+{
+	struct series *s = find_series(a, task, name, "all", "count");
+
+	s->count = true;
+	s->skip_zero = skip_zero;
+	if (!s->v)
+		s->v = ve_xcalloc(1, sizeof *s->v);
+	s->v[0] += hit;
+	s->n++;
+}
+
 static void
 row(const struct ve_score_meta *m, const char *task, const char *metric, const char *suffix,
     double value, size_t n, const double *se, const char *unit, const char *subset)
@@ -256,7 +271,8 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 			sub[k++] = &a->s[i];
 		}
 	if (f->count) {
-		row(m, f->task, f->metric, "", f->v[0], f->n, NULL, "count", "all");
+		if (!f->skip_zero || f->v[0] != 0)
+			row(m, f->task, f->metric, "", f->v[0], f->n, NULL, "count", "all");
 		free(sub);
 		return;
 	}

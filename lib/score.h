@@ -57,6 +57,12 @@ void ve_score_agg_add(struct ve_score_agg *a, const char *task, const char *metr
 /* Adds a count row "TASK.NAME" (unit "count") of n items in the task. */
 void ve_score_agg_count(struct ve_score_agg *a, const char *task, const char *name,
                         unsigned long long value, unsigned long long n);
+/*
+ * Tallies one item of the task for the count row "TASK.NAME": n counts the
+ * calls, the value those with hit. With skip_zero a zero count writes no row.
+ */
+void ve_score_agg_tally(struct ve_score_agg *a, const char *task, const char *name, bool hit,
+                        bool skip_zero);
 /* Writes the rows to stdout through ve_out_line. */
 void ve_score_agg_emit(struct ve_score_agg *a, const struct ve_score_meta *m);
 void ve_score_agg_free(struct ve_score_agg *a);
