@@ -223,9 +223,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			for (i = 0; i < M_COUNT && strcmp(optarg, metric_name[i]); i++)
 				;
 			if (i == M_COUNT)
-				ve_usage_error("--metric: unknown metric '%s' (exact_match, numeric, "
-				               "contains, regex, f1, rouge_l, json)",
-				               optarg);
+				ve_usage_error(
+				    "--metric: unknown metric '%s' (exact_match, numeric, "
+				    "contains, regex, f1, rouge_l, json)",
+				    optarg);
 			for (int j = 0; j < o->nmetric; j++)
 				if (o->metric[j] == (enum metric)i)
 					ve_usage_error("--metric %s given twice", optarg);
@@ -245,9 +246,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			for (i = 1; i <= J_HALLUCINATION && strcmp(optarg, judge_name[i]); i++)
 				;
 			if (i > J_HALLUCINATION)
-				ve_usage_error("--judge: unknown kind '%s' (geval, answer_relevancy, "
-				               "faithfulness, hallucination)",
-				               optarg);
+				ve_usage_error(
+				    "--judge: unknown kind '%s' (geval, answer_relevancy, "
+				    "faithfulness, hallucination)",
+				    optarg);
 			o->judge = (enum judge)i;
 			break;
 		case OPT_THRESHOLD:
@@ -293,14 +295,14 @@ compile(const char *opt, const char *re)
 {
 	int err;
 	PCRE2_SIZE off;
-	pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err,
-	                              &off, NULL);
+	pcre2_code *c =
+	    pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &off, NULL);
 
 	if (!c) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(err, msg, sizeof msg);
-		ve_usage_error("%s: %s at offset %zu in '%s'", opt, (const char *)msg,
-		               (size_t)off, re);
+		ve_usage_error("%s: %s at offset %zu in '%s'", opt, (const char *)msg, (size_t)off,
+		               re);
 	}
 	return c;
 }
@@ -334,8 +336,8 @@ normalise(struct state *st, const char *s, size_t n, struct ve_buf *out)
 		if (r == PCRE2_ERROR_NOMEMORY) {
 			dst = ve_xrealloc(dst, len);
 			r = pcre2_substitute(st->ignore[i], (PCRE2_SPTR)out->p, out->len, 0,
-			                     PCRE2_SUBSTITUTE_GLOBAL, NULL, NULL, (PCRE2_SPTR) "", 0,
-			                     (PCRE2_UCHAR *)dst, &len);
+			                     PCRE2_SUBSTITUTE_GLOBAL, NULL, NULL, (PCRE2_SPTR) "",
+			                     0, (PCRE2_UCHAR *)dst, &len);
 		}
 		if (r >= 0) {
 			ve_buf_reset(out);
@@ -421,7 +423,8 @@ numeric_answer(struct state *st, const char *s, size_t n, long long *v, struct v
 	}
 	PCRE2_SIZE start = 0, ms = 0, me = 0;
 	bool found = false;
-	while (start <= n && pcre2_match(st->number, (PCRE2_SPTR)s, n, start, 0, st->md, NULL) > 0) {
+	while (start <= n &&
+	       pcre2_match(st->number, (PCRE2_SPTR)s, n, start, 0, st->md, NULL) > 0) {
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
 		ms = ov[0];
 		me = ov[1];
@@ -525,7 +528,8 @@ rouge_l(struct state *st, const char *pred, const char *gold)
 	double f = 0;
 
 	if (np && ng) {
-		size_t *prev = ve_xcalloc(ng + 1, sizeof *prev), *cur = ve_xcalloc(ng + 1, sizeof *cur);
+		size_t *prev = ve_xcalloc(ng + 1, sizeof *prev),
+		       *cur = ve_xcalloc(ng + 1, sizeof *cur);
 		for (size_t i = 1; i <= np; i++) {
 			for (size_t j = 1; j <= ng; j++)
 				cur[j] = !strcmp(p[i - 1], g[j - 1]) ? prev[j - 1] + 1
@@ -539,7 +543,8 @@ rouge_l(struct state *st, const char *pred, const char *gold)
 		free(prev);
 		free(cur);
 		if (lcs) {
-			double precision = (double)lcs / (double)np, recall = (double)lcs / (double)ng;
+			double precision = (double)lcs / (double)np,
+			       recall = (double)lcs / (double)ng;
 			f = 2 * precision * recall / (precision + recall);
 		}
 	}
@@ -633,10 +638,12 @@ geval_expectation(jv resp, double *out)
 		int n = jv_array_length(jv_copy(tokens));
 		for (int i = 0; i < n && !done; i++) {
 			jv t = jv_array_get(jv_copy(tokens), i);
-			if (jv_get_kind(t) == JV_KIND_STRING && score_token(jv_string_value(t)) >= 0) {
+			if (jv_get_kind(t) == JV_KIND_STRING &&
+			    score_token(jv_string_value(t)) >= 0) {
 				jv top = jv_array_get(jv_copy(tops), i);
 				if (jv_get_kind(top) == JV_KIND_OBJECT)
-					for (int it = jv_object_iter(top); jv_object_iter_valid(top, it);
+					for (int it = jv_object_iter(top);
+					     jv_object_iter_valid(top, it);
 					     it = jv_object_iter_next(top, it)) {
 						jv k = jv_object_iter_key(top, it);
 						jv v = jv_object_iter_value(top, it);
@@ -659,7 +666,8 @@ geval_expectation(jv resp, double *out)
 		for (int i = 0; i < n && !done; i++) {
 			jv e = jv_array_get(jv_copy(content), i);
 			jv t = field(e, "token");
-			if (jv_get_kind(t) == JV_KIND_STRING && score_token(jv_string_value(t)) >= 0) {
+			if (jv_get_kind(t) == JV_KIND_STRING &&
+			    score_token(jv_string_value(t)) >= 0) {
 				jv list = field(e, "top_logprobs");
 				int m = jv_get_kind(list) == JV_KIND_ARRAY
 				            ? jv_array_length(jv_copy(list))
@@ -734,13 +742,15 @@ judge_score(struct state *st, jv resp, const char *s, size_t n, double *score)
 				jv e = jv_array_get(jv_copy(verdicts), i);
 				jv v = field(e, "verdict");
 				if (jv_get_kind(v) != JV_KIND_STRING)
-					why = "judge reply: a verdict is not \"yes\", \"no\" or \"idk\"";
+					why = "judge reply: a verdict is not \"yes\", \"no\" or "
+					      "\"idk\"";
 				else
 					no += !strcasecmp(jv_string_value(v), "no");
 				jv_free(v);
 				jv_free(e);
 			}
-			/* DeepEval: no statements is relevant and faithful, and no contradiction. */
+			/* DeepEval: no statements is relevant and faithful, and no contradiction.
+			 */
 			if (!why && k == J_HALLUCINATION)
 				*score = m ? (double)no / m : 0;
 			else if (!why)
@@ -804,8 +814,9 @@ take_record(struct state *st, jv rec)
 		goto out;
 	text = field(resp, "text");
 	if (jv_get_kind(text) != JV_KIND_STRING) {
-		why = jv_get_kind(resp) == JV_KIND_OBJECT ? "response.text: expected a string"
-		                                          : "response: missing (not llm-query output?)";
+		why = jv_get_kind(resp) == JV_KIND_OBJECT
+		          ? "response.text: expected a string"
+		          : "response: missing (not llm-query output?)";
 		goto out;
 	}
 	const char *s = jv_string_value(text);
@@ -885,8 +896,7 @@ take_record(struct state *st, jv rec)
 		case M_REGEX:
 			if (pcre2_match(st->regex, (PCRE2_SPTR)s, n, 0, 0, st->md, NULL) > 0) {
 				PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
-				int gi = pcre2_get_ovector_count(st->md) > 1 &&
-				                 ov[2] != PCRE2_UNSET
+				int gi = pcre2_get_ovector_count(st->md) > 1 && ov[2] != PCRE2_UNSET
 				             ? 1
 				             : 0;
 				ve_buf_reset(&st->tmp);
@@ -976,9 +986,9 @@ main(int argc, char **argv)
 	for (int i = 0; i < o.nignore; i++)
 		st.ignore[i] = compile("--ignore-regex", o.ignore[i]);
 	st.number = compile("number", "-?[0-9][0-9,]*(?:\\.[0-9]+)?");
-	st.score_re = pcre2_compile((PCRE2_SPTR) "score\"?\\s*[:=]\\s*([0-9]+(?:\\.[0-9]+)?)",
-	                            PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &r,
-	                            &(PCRE2_SIZE){0}, NULL);
+	st.score_re =
+	    pcre2_compile((PCRE2_SPTR) "score\"?\\s*[:=]\\s*([0-9]+(?:\\.[0-9]+)?)",
+	                  PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &r, &(PCRE2_SIZE){0}, NULL);
 	st.md = pcre2_match_data_create(16, NULL);
 	st.agg = ve_score_agg_new();
 	ve_bad_open(&bad, o.rejects, o.skip_bad || o.rejects);
