@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +129,8 @@ struct series {
 struct ve_score_agg {
 	struct series *s;
 	size_t n, cap;
-	size_t last;
+	size_t *slot; /* open addressing over s by (task, metric, subset); SIZE_MAX empty */
+	size_t nslot;
 };
 
 struct ve_score_agg *
@@ -137,25 +139,51 @@ ve_score_agg_new(void)
 	return ve_xcalloc(1, sizeof(struct ve_score_agg));
 }
 
+static size_t
+series_hash(const char *task, const char *metric, const char *subset)
+{
+	const char *part[3] = {task, metric, subset};
+	uint64_t h = 1469598103934665603ULL;
+
+	for (int i = 0; i < 3; i++) {
+		for (const char *p = part[i]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+static void
+agg_rehash(struct ve_score_agg *a, size_t nslot)
+{
+	free(a->slot);
+	a->slot = ve_xmalloc(nslot * sizeof *a->slot);
+	for (size_t i = 0; i < nslot; i++)
+		a->slot[i] = SIZE_MAX;
+	a->nslot = nslot;
+	for (size_t i = 0; i < a->n; i++) {
+		size_t h = series_hash(a->s[i].task, a->s[i].metric, a->s[i].subset) & (nslot - 1);
+		while (a->slot[h] != SIZE_MAX)
+			h = (h + 1) & (nslot - 1);
+		a->slot[h] = i;
+	}
+}
+
 static struct series *
 find_series(struct ve_score_agg *a, const char *task, const char *metric, const char *subset,
             const char *unit)
 {
 	struct series *s;
 
-	if (a->last < a->n) {
-		s = &a->s[a->last];
+	if (2 * (a->n + 1) > a->nslot)
+		agg_rehash(a, a->nslot ? 2 * a->nslot : 64);
+	size_t h = series_hash(task, metric, subset) & (a->nslot - 1);
+	while (a->slot[h] != SIZE_MAX) {
+		s = &a->s[a->slot[h]];
 		if (!strcmp(s->task, task) && !strcmp(s->metric, metric) &&
 		    !strcmp(s->subset, subset))
 			return s;
-	}
-	for (size_t i = 0; i < a->n; i++) {
-		s = &a->s[i];
-		if (!strcmp(s->task, task) && !strcmp(s->metric, metric) &&
-		    !strcmp(s->subset, subset)) {
-			a->last = i;
-			return s;
-		}
+		h = (h + 1) & (a->nslot - 1);
 	}
 	if (a->n == a->cap) {
 		a->cap = a->cap ? 2 * a->cap : 16;
@@ -167,7 +195,7 @@ find_series(struct ve_score_agg *a, const char *task, const char *metric, const 
 	s->metric = ve_xstrdup(metric);
 	s->subset = ve_xstrdup(subset);
 	s->unit = ve_xstrdup(unit);
-	a->last = a->n++;
+	a->slot[h] = a->n++;
 	return s;
 }
 
@@ -337,5 +365,6 @@ ve_score_agg_free(struct ve_score_agg *a)
 		free(a->s[i].v);
 	}
 	free(a->s);
+	free(a->slot);
 	free(a);
 }
