@@ -115,6 +115,8 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	{"metric":"kmmlu.exact_match","value":0.6,"n":5,"stderr":0.24494897427831783,"unit":"ratio","labels":{"task":"kmmlu","subset":"all"},$TS}
 	{"metric":"kmmlu.no_answer","value":1,"n":5,"unit":"count","labels":{"task":"kmmlu","subset":"all"},$TS}
 	EOF
+	run --separate-stderr score-mcq -v "$F/gen.jsonl"
+	assert_equal "$stderr" "score-mcq: read 5 records, 5 questions (0 failed, 0 with letters missing, 1 without an answer)"
 	run cat items.jsonl
 	assert_line --index 1 '{"task":"kmmlu","doc_id":"kmmlu/2","subset":"all","pred":2,"gold":2,"correct":true,"score":1.0,"answer":"C"}'
 	assert_line --index 4 '{"task":"kmmlu","doc_id":"kmmlu/5","subset":"all","pred":null,"gold":0,"correct":false,"score":0.0,"answer":null}'

@@ -877,7 +877,6 @@ finish(struct state *st, FILE *items)
 			goto out;
 		}
 	}
-	/* Count rows per task, in order of appearance. */
 	for (size_t i = 0; i < st->docs.n; i++) {
 		struct doc *d = &st->docs.v[i];
 		if (skip[i])
@@ -991,8 +990,9 @@ main(int argc, char **argv)
 	}
 	rc = finish(&st, items);
 	if (o.verbose)
-		ve_warn("read %llu records, %zu questions (%llu failed)", st.ct.records, st.docs.n,
-		        st.ct.failed);
+		ve_warn("read %llu records, %zu questions (%llu failed, %llu with letters missing, "
+		        "%llu without an answer)",
+		        st.ct.records, st.docs.n, st.ct.failed, st.ct.missing, st.ct.no_answer);
 out:
 	rc2 = ve_bad_close(&st.bad, o.quiet);
 	if (!rc)
