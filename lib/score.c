@@ -120,6 +120,7 @@ ve_score_codepoints(const char *s, size_t len)
 /* The values of one metric in one subset of one task. */
 struct series {
 	char *task, *metric, *unit, *subset;
+	char *group; /* NULL, or the group the subset belongs to */
 	double *v;
 	size_t n, cap;
 	bool count;     /* a count row: v[0] is the value, n the items */
@@ -201,10 +202,12 @@ find_series(struct ve_score_agg *a, const char *task, const char *metric, const 
 
 void
 ve_score_agg_add(struct ve_score_agg *a, const char *task, const char *metric, const char *unit,
-                 const char *subset, double v)
+                 const char *subset, const char *group, double v)
 {
 	struct series *s = find_series(a, task, metric, subset, unit);
 
+	if (group && !s->group)
+		s->group = ve_xstrdup(group);
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 64;
 		s->v = ve_xrealloc(s->v, s->cap * sizeof *s->v);
@@ -285,7 +288,53 @@ by_subset(const void *x, const void *y)
 	return strcmp((*a)->subset, (*b)->subset);
 }
 
-/* Writes the rows of one task's metric: its subsets, sorted, then the groups. */
+/* One figure of a subset or a group: its mean, stderr and size. */
+struct level {
+	const char *name;
+	double mean, se;
+	size_t n;
+	bool has_se;
+};
+
+/*
+ * lm-eval's aggregate of a group's members (evaluator's consolidate_group_results):
+ * sum(metric * size) / sum(sizes), and pooled_sample_stderr when every member has one.
+ */
+static struct level
+group_of(const char *name, const struct level *m, size_t k)
+{
+	struct level g = {name, 0, 0, 0, true};
+	double *se = ve_xcalloc(k, sizeof *se);
+	size_t *size = ve_xcalloc(k, sizeof *size);
+
+	for (size_t i = 0; i < k; i++) {
+		g.mean += m[i].mean * (double)m[i].n;
+		g.n += m[i].n;
+		g.has_se &= m[i].has_se;
+		se[i] = m[i].se;
+		size[i] = m[i].n;
+	}
+	g.mean /= (double)g.n;
+	g.has_se &= g.n > k;
+	if (g.has_se)
+		g.se = ve_score_pooled_stderr(se, size, k);
+	free(se);
+	free(size);
+	return g;
+}
+
+static int
+by_name(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/*
+ * Writes the rows of one task's metric: its subsets, sorted; then, when the
+ * records named groups (MMLU's stem, humanities, ...), each group over its
+ * subsets, and the task over the groups, as lm-eval aggregates its nested
+ * groups; else the task over the subsets. Last the macro mean of the subsets.
+ */
 static void
 emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 {
@@ -305,37 +354,65 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 		return;
 	}
 	qsort(sub, k, sizeof *sub, by_subset);
-	double *mean = ve_xcalloc(k, sizeof *mean), *se = ve_xcalloc(k, sizeof *se);
-	size_t *size = ve_xcalloc(k, sizeof *size), total = 0;
-	bool all_se = true;
+	struct level *lv = ve_xcalloc(k, sizeof *lv);
+	const char **gname = ve_xcalloc(k, sizeof *gname);
+	size_t ng = 0;
+	double macro = 0;
 	for (size_t i = 0; i < k; i++) {
-		mean[i] = ve_score_mean(sub[i]->v, sub[i]->n);
-		size[i] = sub[i]->n;
-		total += size[i];
-		bool has = ve_score_stderr(sub[i]->v, sub[i]->n, &se[i]);
-		all_se &= has;
-		row(m, f->task, f->metric, "", mean[i], size[i], has ? &se[i] : NULL, f->unit,
-		    sub[i]->subset);
+		lv[i].name = sub[i]->subset;
+		lv[i].mean = ve_score_mean(sub[i]->v, sub[i]->n);
+		lv[i].n = sub[i]->n;
+		lv[i].has_se = ve_score_stderr(sub[i]->v, sub[i]->n, &lv[i].se);
+		macro += lv[i].mean;
+		row(m, f->task, f->metric, "", lv[i].mean, lv[i].n, lv[i].has_se ? &lv[i].se : NULL,
+		    f->unit, lv[i].name);
+		if (sub[i]->group)
+			gname[ng++] = sub[i]->group;
 	}
 	if (k > 1 || strcmp(sub[0]->subset, "all") != 0) {
-		/* aggregate_subtask_metrics: sum(metric * size) / sum(sizes), and with sizes 1. */
-		double micro = 0, macro = 0, pooled = 0;
-		for (size_t i = 0; i < k; i++) {
-			micro += mean[i] * (double)size[i];
-			macro += mean[i];
+		struct level top;
+		if (ng) {
+			/* A subset without a group is a group of its own. */
+			for (size_t i = 0; i < k; i++)
+				if (!sub[i]->group)
+					gname[ng++] = sub[i]->subset;
+			qsort(gname, ng, sizeof *gname, by_name);
+			size_t u = 0;
+			for (size_t i = 0; i < ng; i++)
+				if (!u || strcmp(gname[u - 1], gname[i]) != 0)
+					gname[u++] = gname[i];
+			struct level *gl = ve_xcalloc(u, sizeof *gl),
+			             *mem = ve_xcalloc(k, sizeof *mem);
+			for (size_t j = 0; j < u; j++) {
+				size_t km = 0;
+				bool own = false;
+				for (size_t i = 0; i < k; i++) {
+					const char *g =
+					    sub[i]->group ? sub[i]->group : sub[i]->subset;
+					if (!strcmp(g, gname[j])) {
+						mem[km++] = lv[i];
+						own |= !sub[i]->group;
+					}
+				}
+				gl[j] = group_of(gname[j], mem, km);
+				if (!own)
+					row(m, f->task, f->metric, "", gl[j].mean, gl[j].n,
+					    gl[j].has_se ? &gl[j].se : NULL, f->unit, gname[j]);
+			}
+			top = group_of("all", gl, u);
+			free(gl);
+			free(mem);
+		} else {
+			top = group_of("all", lv, k);
 		}
-		micro /= (double)total;
 		macro /= (double)k;
-		bool has = all_se && total > k;
-		if (has)
-			pooled = ve_score_pooled_stderr(se, size, k);
-		row(m, f->task, f->metric, "", micro, total, has ? &pooled : NULL, f->unit, "all");
-		row(m, f->task, f->metric, "_macro", macro, total, has ? &pooled : NULL, f->unit,
-		    "all");
+		row(m, f->task, f->metric, "", top.mean, top.n, top.has_se ? &top.se : NULL,
+		    f->unit, "all");
+		row(m, f->task, f->metric, "_macro", macro, top.n, top.has_se ? &top.se : NULL,
+		    f->unit, "all");
 	}
-	free(mean);
-	free(se);
-	free(size);
+	free(lv);
+	free(gname);
 	free(sub);
 }
 
@@ -362,6 +439,7 @@ ve_score_agg_free(struct ve_score_agg *a)
 		free(a->s[i].metric);
 		free(a->s[i].unit);
 		free(a->s[i].subset);
+		free(a->s[i].group);
 		free(a->s[i].v);
 	}
 	free(a->s);

@@ -44,16 +44,21 @@ double ve_score_pooled_stderr(const double *se, const size_t *sizes, size_t k);
 
 /*
  * Per-item values collected by task, metric and subset; emitted as metric
- * rows: one per subset, and for a task with named subsets the group rows
- * "TASK.METRIC" (subset "all": weighted by size, pooled stderr, as lm-eval
+ * rows: one per subset, one per group when subsets have groups, and for a
+ * task with named subsets "TASK.METRIC" (subset "all": weighted by size,
+ * pooled stderr, over the groups when there are groups, as lm-eval
  * aggregates MMLU) and "TASK.METRIC_macro" (the unweighted mean of the
  * subsets). A task whose only subset is "all" gets the one row.
  */
 struct ve_score_agg;
 struct ve_score_agg *ve_score_agg_new(void);
-/* Adds one item's value. unit is the rows' unit ("ratio", "score"). */
+/*
+ * Adds one item's value. unit is the rows' unit ("ratio", "score"); group
+ * (NULL: none) is the group of the subset, for tasks aggregated in two
+ * levels as lm-eval does MMLU (subjects, then stem/humanities/...).
+ */
 void ve_score_agg_add(struct ve_score_agg *a, const char *task, const char *metric,
-                      const char *unit, const char *subset, double v);
+                      const char *unit, const char *subset, const char *group, double v);
 /* Adds a count row "TASK.NAME" (unit "count") of n items in the task. */
 void ve_score_agg_count(struct ve_score_agg *a, const char *task, const char *name,
                         unsigned long long value, unsigned long long n);

@@ -74,6 +74,25 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_equal "${#lines[@]}" 16
 }
 
+@test "score-mcq: records with groups aggregate in two levels, as lm-eval's MMLU" {
+	# alg [1,1,1,0] and bio [1,0,0] in stem; law [1,0] in humanities (law/1's best is A, gold D).
+	# python3, lm-eval's aggregation bottom-up (agg = sum(m*n)/sum(n), pooled as above):
+	#   stem = agg([0.75, 1/3], [4, 3]) = 0.5714285714285714, pooled([0.25, 0.33333333333333337], [4, 3]) = 0.20118695404073914
+	#   humanities = 0.5, pooled([0.5], [2]) = 0.5
+	#   all = agg([0.5, 0.5714285714285714], [2, 7]) = 0.5555555555555556,
+	#         pooled([0.5, 0.20118695404073914], [2, 7]) = 0.1868706368604627
+	#   (pooling the three subjects at once would give 0.188398055086813: the levels matter)
+	#   macro = (0.75 + 1/3 + 0.5) / 3 = 0.5277777777777778
+	run --separate-stderr score-mcq "$F/mmlu-groups.jsonl"
+	assert_success
+	assert_line --index 2 --partial '"value":0.5,"n":2,"stderr":0.5,"unit":"ratio","labels":{"task":"mmlu","subset":"law"}'
+	assert_line --index 3 "{\"metric\":\"mmlu.acc\",\"value\":0.5,\"n\":2,\"stderr\":0.5,\"unit\":\"ratio\",\"labels\":{\"task\":\"mmlu\",\"subset\":\"humanities\"},$TS}"
+	assert_line --index 4 "{\"metric\":\"mmlu.acc\",\"value\":0.5714285714285714,\"n\":7,\"stderr\":0.20118695404073914,\"unit\":\"ratio\",\"labels\":{\"task\":\"mmlu\",\"subset\":\"stem\"},$TS}"
+	assert_line --index 5 "{\"metric\":\"mmlu.acc\",\"value\":0.5555555555555556,\"n\":9,\"stderr\":0.1868706368604627,\"unit\":\"ratio\",\"labels\":{\"task\":\"mmlu\",\"subset\":\"all\"},$TS}"
+	assert_line --index 6 "{\"metric\":\"mmlu.acc_macro\",\"value\":0.5277777777777778,\"n\":9,\"stderr\":0.1868706368604627,\"unit\":\"ratio\",\"labels\":{\"task\":\"mmlu\",\"subset\":\"all\"},$TS}"
+	assert_equal "${#lines[@]}" 28
+}
+
 @test "score-mcq: run_id and model_tag from options, else from the environment" {
 	RUN_ID=r-env MODEL_TAG=m-env run --separate-stderr score-mcq "$F/ll.jsonl"
 	assert_line --index 0 --partial '"labels":{"task":"toy","subset":"all"},"run_id":"r-env","model_tag":"m-env",'

@@ -84,7 +84,7 @@ pick() {
 	run pick context 17 < out.jsonl
 	assert_output "$(printf 'The following are multiple choice questions (with answers) about high school biology.\n\nWhich structure controls what enters and leaves a cell?\nA. cell wall\nB. cell membrane\nC. chloroplast\nD. nucleolus\nAnswer: B\n\nWhat is the basic unit of life?\nA. atom\nB. organ\nC. cell\nD. tissue\nAnswer: C\n\nWhich organelle produces most of a cell'"'"'s ATP?\nA. ribosome\nB. mitochondrion\nC. nucleus\nD. vacuole\nAnswer:')"
 	run sed -n 17,20p out.jsonl
-	assert_line --index 0 --partial '"doc_id":"mmlu/high_school_biology/4","subset":"high_school_biology","choice":0,"gold":1,'
+	assert_line --index 0 --partial '"doc_id":"mmlu/high_school_biology/4","subset":"high_school_biology","group":"stem","choice":0,"gold":1,'
 	assert_line --index 3 --partial '"continuation":" D"}'
 }
 
@@ -92,7 +92,7 @@ pick() {
 	run --separate-stderr jq -nc -f "$S/tasks/mmlu.jq" --arg mode letter --argjson limit 2 "$D/mmlu.test.jsonl"
 	assert_success
 	assert_equal "${#lines[@]}" 2
-	assert_line --index 0 '{"task":"mmlu","doc_id":"mmlu/elementary_mathematics/0","subset":"elementary_mathematics","gold":1,"prompt":"The following are multiple choice questions (with answers) about elementary mathematics.\n\nWhat is 7 multiplied by 8?\nA. 54\nB. 56\nC. 58\nD. 64\nAnswer:","choices":["A","B","C","D"]}'
+	assert_line --index 0 '{"task":"mmlu","doc_id":"mmlu/elementary_mathematics/0","subset":"elementary_mathematics","group":"stem","gold":1,"prompt":"The following are multiple choice questions (with answers) about elementary mathematics.\n\nWhat is 7 multiplied by 8?\nA. 54\nB. 56\nC. 58\nD. 64\nAnswer:","choices":["A","B","C","D"]}'
 	run --separate-stderr jq -nc -f "$S/tasks/mmlu.jq" --arg mode bogus "$D/mmlu.test.jsonl"
 	assert_failure 5
 	assert_equal "$stderr" "jq: error (at <unknown>): mode: expected ll, letter or gen, got bogus"

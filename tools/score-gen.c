@@ -837,9 +837,9 @@ take_record(struct state *st, jv rec)
 			ve_buf_addf(&st->row, ",\"correct\":%s,\"score\":",
 			            passes(o, score) ? "true" : "false");
 			ve_score_num(&st->row, score);
-			ve_score_agg_add(st->agg, t, name, "score", sub, score);
+			ve_score_agg_add(st->agg, t, name, "score", sub, NULL, score);
 			snprintf(name, sizeof name, "%s.pass_rate", judge_name[o->judge]);
-			ve_score_agg_add(st->agg, t, name, "ratio", sub, passes(o, score));
+			ve_score_agg_add(st->agg, t, name, "ratio", sub, NULL, passes(o, score));
 		}
 		ve_buf_addc(&st->row, '}');
 		goto write;
@@ -921,9 +921,9 @@ take_record(struct state *st, jv rec)
 			first = v;
 		ve_buf_addf(&scores, "%s\"%s\":", i ? "," : "", row_name[o->metric[i]]);
 		ve_score_num(&scores, v);
-		ve_score_agg_add(st->agg, t, row_name[o->metric[i]], "ratio", sub, v);
+		ve_score_agg_add(st->agg, t, row_name[o->metric[i]], "ratio", sub, NULL, v);
 		if (o->has_threshold && i == 0)
-			ve_score_agg_add(st->agg, t, "pass_rate", "ratio", sub, passes(o, v));
+			ve_score_agg_add(st->agg, t, "pass_rate", "ratio", sub, NULL, passes(o, v));
 	}
 	item_head(&st->row, t, id, sub);
 	ve_buf_adds(&st->row, ",\"pred\":");

@@ -68,6 +68,7 @@ struct choice {
 /* One question: its choices (ll mode) or its prediction (letter, gen). */
 struct doc {
 	char *task, *subset, *id; /* id: the doc_id's JSON */
+	char *group;              /* NULL, or the subset's group (MMLU's stem ...) */
 	int *gold;
 	int ngold;
 	struct choice *c;
@@ -289,6 +290,7 @@ docs_free(struct docs *ds)
 		struct doc *d = &ds->v[i];
 		free(d->task);
 		free(d->subset);
+		free(d->group);
 		free(d->id);
 		free(d->gold);
 		free(d->c);
@@ -559,6 +561,7 @@ take_record(struct state *st, jv rec, const struct ve_line *line, char *reason, 
 	const char *why = NULL;
 	jv task = field(rec, "task"), subset = field(rec, "subset"), id = field(rec, "doc_id");
 	jv gold = field(rec, "gold"), resp = field(rec, "response"), err = field(rec, "error");
+	jv group = field(rec, "group");
 	int *g = NULL, ng = 0;
 
 	if (st->mode == MODE_AUTO) {
@@ -576,6 +579,10 @@ take_record(struct state *st, jv rec, const struct ve_line *line, char *reason, 
 	}
 	if (jv_is_valid(subset) && jv_get_kind(subset) != JV_KIND_STRING) {
 		why = "subset: expected a string";
+		goto out;
+	}
+	if (jv_is_valid(group) && jv_get_kind(group) != JV_KIND_STRING) {
+		why = "group: expected a string";
 		goto out;
 	}
 	if (jv_get_kind(id) != JV_KIND_STRING && jv_get_kind(id) != JV_KIND_NUMBER) {
@@ -602,6 +609,8 @@ take_record(struct state *st, jv rec, const struct ve_line *line, char *reason, 
 	const char *sname = jv_is_valid(subset) ? jv_string_value(subset) : "all";
 	if (isnew) {
 		d->subset = ve_xstrdup(sname);
+		if (jv_is_valid(group))
+			d->group = ve_xstrdup(jv_string_value(group));
 		d->gold = g;
 		d->ngold = ng;
 		g = NULL;
@@ -702,6 +711,7 @@ out:
 	jv_free(gold);
 	jv_free(resp);
 	jv_free(err);
+	jv_free(group);
 	return why;
 }
 
@@ -766,10 +776,12 @@ score_doc(struct state *st, const struct doc *d, struct ve_score_agg *agg, struc
 		            "\"exact_match\":%s",
 		            correct ? "true" : "false", correct ? "1.0" : "0.0", pred_norm,
 		            correct_norm ? "true" : "false", em ? "true" : "false");
-		ve_score_agg_add(agg, d->task, "acc", "ratio", d->subset, correct);
-		ve_score_agg_add(agg, d->task, "acc_norm", "ratio", d->subset, correct_norm);
-		ve_score_agg_add(agg, d->task, "acc_bytes", "ratio", d->subset, correct_bytes);
-		ve_score_agg_add(agg, d->task, "exact_match", "ratio", d->subset, em);
+		ve_score_agg_add(agg, d->task, "acc", "ratio", d->subset, d->group, correct);
+		ve_score_agg_add(agg, d->task, "acc_norm", "ratio", d->subset, d->group,
+		                 correct_norm);
+		ve_score_agg_add(agg, d->task, "acc_bytes", "ratio", d->subset, d->group,
+		                 correct_bytes);
+		ve_score_agg_add(agg, d->task, "exact_match", "ratio", d->subset, d->group, em);
 	} else {
 		correct = d->pred >= 0 && in_gold(d, d->pred);
 		if (d->pred >= 0)
@@ -787,14 +799,16 @@ score_doc(struct state *st, const struct doc *d, struct ve_score_agg *agg, struc
 						ve_buf_addf(b, "%s\"%c\"", k++ ? "," : "", 'A' + i);
 				ve_buf_addc(b, ']');
 			}
-			ve_score_agg_add(agg, d->task, "acc", "ratio", d->subset, correct);
+			ve_score_agg_add(agg, d->task, "acc", "ratio", d->subset, d->group,
+			                 correct);
 		} else {
 			ve_buf_adds(b, ",\"answer\":");
 			if (d->answer)
 				ve_buf_add_json_str(b, d->answer, strlen(d->answer));
 			else
 				ve_buf_adds(b, "null");
-			ve_score_agg_add(agg, d->task, "exact_match", "ratio", d->subset, correct);
+			ve_score_agg_add(agg, d->task, "exact_match", "ratio", d->subset, d->group,
+			                 correct);
 		}
 	}
 	ve_buf_addc(b, '}');
