@@ -104,9 +104,25 @@ pick() {
 	run pick context 17 < out.jsonl
 	assert_output "$(printf '신라의 삼국 통일을 완성한 왕은?\nA. 문무왕\nB. 진흥왕\nC. 법흥왕\nD. 무열왕\n정답\357\274\232 A\n\n조선을 건국한 인물은?\nA. 왕건\nB. 이성계\nC. 세종\nD. 정도전\n정답\357\274\232')"
 	run sed -n 17p out.jsonl
-	assert_output --partial '{"task":"kmmlu","doc_id":"kmmlu/korean_history/4","subset":"korean_history","choice":0,"gold":1,'
+	assert_output --partial '{"task":"kmmlu","doc_id":"kmmlu/korean_history/4","subset":"korean_history","group":"humss","choice":0,"gold":1,'
 	run --separate-stderr jq -nc -f "$S/tasks/kmmlu.jq" --arg mode gen --argjson limit 1 "$D/kmmlu.test.jsonl"
-	assert_output '{"task":"kmmlu","doc_id":"kmmlu/accounting/0","subset":"accounting","gold":1,"prompt":"자산 = 부채 + (   )에서 괄호에 들어갈 말은?\nA. 수익\nB. 자본\nC. 비용\nD. 이익\n정답：","choices":["A","B","C","D"]}'
+	assert_output '{"task":"kmmlu","doc_id":"kmmlu/accounting/0","subset":"accounting","group":"humss","gold":1,"prompt":"자산 = 부채 + (   )에서 괄호에 들어갈 말은?\nA. 수익\nB. 자본\nC. 비용\nD. 이익\n정답：","choices":["A","B","C","D"]}'
+}
+
+@test "tasks: KMMLU subsets and groups follow lm-eval's task names and tags" {
+	printf '%s\n' '{"question":"q","A":"a","B":"b","C":"c","D":"d","answer":4,"Category":"Korean-History"}' \
+		'{"question":"q","A":"a","B":"b","C":"c","D":"d","answer":1,"Category":"Machine-Design-and-Manufacturing"}' > k.jsonl
+	run --separate-stderr jq -nc -f "$S/tasks/kmmlu.jq" --arg mode letter k.jsonl
+	assert_success
+	assert_line --index 0 --partial '{"task":"kmmlu","doc_id":"kmmlu/korean_history/0","subset":"korean_history","group":"humss","gold":3,'
+	assert_line --index 1 --partial '{"task":"kmmlu","doc_id":"kmmlu/machine_design_and_manufacturing/1","subset":"machine_design_and_manufacturing","group":"applied_science","gold":0,'
+	run jq -n -f "$S/tasks/kmmlu.jq" < /dev/null
+	assert_success
+	# All 45 of lm-eval's KMMLU subsets and 57 MMLU subjects have a group.
+	run sh -c "sed -n '/^def groups: {/,/^};/p' '$S/tasks/kmmlu.jq' | grep -o '\"[a-z_]*\": \"[a-z_]*\"' | wc -l"
+	assert_output 45
+	run sh -c "sed -n '/^def groups: {/,/^};/p' '$S/tasks/mmlu.jq' | grep -o '\"[a-z_]*\": \"[a-z_]*\"' | wc -l"
+	assert_output 57
 }
 
 @test "tasks: Ko-ARC is ARC with 질문:/정답: labels" {
