@@ -124,6 +124,15 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_output "$(sed -n '1p;3p' "$F/letter.jsonl")"
 }
 
+@test "score-mcq: a failed first record does not decide the mode" {
+	{ sed -n 4p "$F/letter.jsonl"; sed -n 1,3p "$F/letter.jsonl"; } > failed-first.jsonl
+	run --separate-stderr score-mcq -q failed-first.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 --partial '"metric":"mmlu.acc","value":0.3333333333333333,"n":3,'
+	assert_line --index 4 --partial '"metric":"mmlu.letter_missing","value":2,"n":4,'
+}
+
 @test "score-mcq: gen mode extracts the letter with lm-eval's phrasings" {
 	# "The best answer is B." -> B right; "정답은 (C)" -> C right; "(a)" -> A, gold D wrong;
 	# " d." -> D right; no letter -> no answer. [1,1,0,1,0]:

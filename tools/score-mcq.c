@@ -565,11 +565,15 @@ take_record(struct state *st, jv rec, const struct ve_line *line, char *reason, 
 	int *g = NULL, ng = 0;
 
 	if (st->mode == MODE_AUTO) {
+		/* A failed request says nothing of the mode: wait for an answered one. */
 		jv cont = field(rec, "continuation");
 		jv lp = field(resp, "logprobs");
-		st->mode = jv_is_valid(cont)                                    ? MODE_LL
-		           : jv_is_valid(lp) && jv_get_kind(lp) != JV_KIND_NULL ? MODE_LETTER
-		                                                                : MODE_GEN;
+		if (jv_is_valid(cont))
+			st->mode = MODE_LL;
+		else if (jv_is_valid(lp) && jv_get_kind(lp) != JV_KIND_NULL)
+			st->mode = MODE_LETTER;
+		else if (jv_get_kind(resp) == JV_KIND_OBJECT)
+			st->mode = MODE_GEN;
 		jv_free(cont);
 		jv_free(lp);
 	}
