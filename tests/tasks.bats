@@ -16,6 +16,32 @@ setup() {
 	S="$VE_ROOT/share"
 	D="$S/data"
 	export SOURCE_DATE_EPOCH=1763805067
+	SIM_PID=
+}
+
+teardown() {
+	if [ -n "$SIM_PID" ]; then
+		kill "$SIM_PID" 2>/dev/null || true
+		wait "$SIM_PID" 2>/dev/null || true
+	fi
+}
+
+# Starts vllm-sim on 127.0.0.1 with the answer key $1 at accuracy $2; sets URL.
+start_sim() {
+	local port
+	port=$(ve_free_port)
+	vllm-sim -q -p "$port" --answers "$1" --accuracy "$2" --seed 1 > sim.out 2> sim.err &
+	SIM_PID=$!
+	URL="http://127.0.0.1:$port"
+	ve_wait_http "$URL/v1/models" 20
+}
+
+# The ll-mode queries of every multiple-choice suite task over the sample data.
+mc_queries() {
+	for t in arc_challenge hellaswag mmlu kmmlu ko_arc; do
+		jq -c --arg t "$t" '.tasks[$t]' "$S/suites.json" > task.json
+		jq -nc -f "$S/$(jq -r .template task.json)" "$S/$(jq -r .data task.json)"
+	done
 }
 
 # Prints field $1 of record $2 (1-based) of the records on stdin, raw, no newline added.
@@ -209,4 +235,36 @@ pick() {
 	done
 	run jq -s '[.[] | .score] | add / length | . >= 0.6 and . <= 1.0' items.jsonl
 	assert_output true
+}
+
+@test "tasks: sample data -> templates -> llm-query -> vllm-sim --accuracy 0.8 -> score-mcq" {
+	command -v llm-query > /dev/null && command -v vllm-sim > /dev/null ||
+		skip "llm-query and vllm-sim are not built in this tree"
+	# The simulator's answer key: each question's context, its choice texts, its gold.
+	mc_queries > queries.jsonl
+	jq -sc 'group_by(.doc_id)[] | {id: .[0].doc_id, match: .[0].context,
+		choices: map(.continuation[1:]), gold: .[0].gold}' queries.jsonl > key.jsonl
+	start_sim key.jsonl 0.8
+	run --separate-stderr sh -c "llm-query -q -e '$URL' --loglikelihood queries.jsonl | score-mcq --items items.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(wc -l < items.jsonl)" 36
+	for t in arc_challenge hellaswag mmlu kmmlu ko_arc; do
+		grep -q "\"metric\":\"$t.acc\"" <<< "$output" || fail "no $t.acc row"
+	done
+	# 36 questions at p = 0.8: within 3 binomial standard errors, 3*sqrt(0.8*0.2/36) = 0.2.
+	run jq -s '[.[] | .score] | add / length | . >= 0.6 and . <= 1.0' items.jsonl
+	assert_output true
+	# Letter mode asks once per question and must agree with ll mode item by item
+	# (the simulator answers each question right or wrong whatever the form).
+	for t in mmlu kmmlu; do jq -nc -f "$S/tasks/$t.jq" --arg mode letter "$D/$t.test.jsonl"; done > letter.jsonl
+	jq -c '{id: .doc_id, match: .prompt, choices, gold}' letter.jsonl > lkey.jsonl
+	teardown
+	start_sim lkey.jsonl 0.8
+	llm-query -q -e "$URL" --prompt .prompt --max-tokens 1 --logprobs 5 letter.jsonl |
+		score-mcq --mode letter --items litems.jsonl > lrows.jsonl
+	run jq -c 'select(.task | IN("mmlu", "kmmlu")) | [.doc_id, .correct]' items.jsonl
+	ll=$output
+	run jq -c '[.doc_id, .correct]' litems.jsonl
+	assert_equal "$(sort <<< "$output")" "$(sort <<< "$ll")"
 }
