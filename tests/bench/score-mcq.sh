@@ -3,6 +3,9 @@
 # llm-query output (56168 records), against a reference measured in the same
 # run: python3 doing the same grouping, argmax and lm-eval mean/stderr.
 # Prints seconds per run (median of 3) and records per second; no pass/fail.
+# Where llm-query and vllm-sim are built, it also runs 400 generated MMLU-format
+# questions through vllm-sim --accuracy 0.8 in ll mode (4 requests a question)
+# and letter mode (1 request), and prints both accuracies, requests and times.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${VE_BIN:-$root/bin}
@@ -62,3 +65,37 @@ printf 'python3 ref %s records: %.3f s (median of 3), %.0f records/s\n' "$n" "$t
 "$bin/score-mcq" "$tmp/in.jsonl" | jq -c 'select(.metric == "mmlu.acc" and .labels.subset != "all") | [.labels.subset, .value, .stderr]' > "$tmp/a"
 python3 "$tmp/ref.py" "$tmp/in.jsonl" | jq -c '[.subset, .value, .stderr]' > "$tmp/b"
 cmp -s "$tmp/a" "$tmp/b" && echo "figures: identical to the python3 reference" || { echo "figures differ" >&2; exit 1; }
+
+[ -x "$bin/llm-query" ] && [ -x "$bin/vllm-sim" ] || { echo "letter vs ll: llm-query and vllm-sim not built, skipped"; exit 0; }
+python3 - "$tmp/mmlu.jsonl" <<'PY'
+import json, random, sys
+rng = random.Random(3)
+with open(sys.argv[1], "w") as f:
+    for q in range(400):
+        a, b = rng.randint(10, 99), rng.randint(10, 99)
+        right = a + b
+        ch = [str(right + d) for d in rng.sample([-2, -1, 1, 2, 3], 3)] + [str(right)]
+        rng.shuffle(ch)
+        f.write(json.dumps({"question": "Item %d: what is %d + %d?" % (q, a, b),
+                            "subject": "elementary_mathematics", "choices": ch,
+                            "answer": ch.index(str(right))}) + "\n")
+PY
+jq -nc -f "$root/share/tasks/mmlu.jq" "$tmp/mmlu.jsonl" > "$tmp/ll.jsonl"
+jq -nc -f "$root/share/tasks/mmlu.jq" --arg mode letter "$tmp/mmlu.jsonl" > "$tmp/letter.jsonl"
+jq -sc 'group_by(.doc_id)[] | {id: .[0].doc_id, match: .[0].context, choices: map(.continuation[1:]), gold: .[0].gold}' "$tmp/ll.jsonl" > "$tmp/key.jsonl"
+"$bin/vllm-sim" -q -p 0 --answers "$tmp/key.jsonl" --accuracy 0.8 --seed 5 --ttft-ms 5 --itl-ms 1 > "$tmp/url" &
+sim=$!
+trap 'kill $sim 2>/dev/null; rm -rf "$tmp"' EXIT
+for i in $(seq 50); do [ -s "$tmp/url" ] && break; sleep 0.1; done
+url=$(head -n 1 "$tmp/url")
+s=$(date +%s.%N)
+"$bin/llm-query" -q -e "$url" --loglikelihood "$tmp/ll.jsonl" | "$bin/score-mcq" --mode ll > "$tmp/ll.rows"
+e=$(date +%s.%N)
+s2=$(date +%s.%N)
+"$bin/llm-query" -q -e "$url" --prompt .prompt --max-tokens 1 --logprobs 5 "$tmp/letter.jsonl" | "$bin/score-mcq" --mode letter > "$tmp/letter.rows"
+e2=$(date +%s.%N)
+printf 'll mode     %s requests: acc %s in %.2f s\n' "$(wc -l < "$tmp/ll.jsonl")" \
+	"$(jq -r 'select(.metric == "mmlu.acc" and .labels.subset == "all") | .value' "$tmp/ll.rows")" "$(echo "$e - $s" | bc)"
+printf 'letter mode %s requests: acc %s in %.2f s (letters missing: %s)\n' "$(wc -l < "$tmp/letter.jsonl")" \
+	"$(jq -r 'select(.metric == "mmlu.acc" and .labels.subset == "all") | .value' "$tmp/letter.rows")" "$(echo "$e2 - $s2" | bc)" \
+	"$(jq -r 'select(.metric == "mmlu.letter_missing") | .value' "$tmp/letter.rows")"
