@@ -1,0 +1,448 @@
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "diag.h"
+#include "num.h"
+#include "output.h"
+#include "score.h"
+
+void
+ve_score_meta_init(struct ve_score_meta *m, const char *run_id, const char *model_tag)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t now = time(NULL);
+	long v;
+	struct tm tm;
+
+	m->run_id = run_id ? run_id : getenv("RUN_ID");
+	m->model_tag = model_tag ? model_tag : getenv("MODEL_TAG");
+	if (m->run_id && !*m->run_id)
+		m->run_id = NULL;
+	if (m->model_tag && !*m->model_tag)
+		m->model_tag = NULL;
+	if (sde && *sde) {
+		if (!ve_parse_long(sde, 0, 253402300799L, &v))
+			ve_usage_error("SOURCE_DATE_EPOCH: expected seconds since 1970, got '%s'",
+			               sde);
+		now = (time_t)v;
+	}
+	gmtime_r(&now, &tm);
+	strftime(m->ts, sizeof m->ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+ve_score_meta_fields(struct ve_buf *b, const struct ve_score_meta *m)
+{
+	if (m->run_id) {
+		ve_buf_adds(b, ",\"run_id\":");
+		ve_buf_add_json_str(b, m->run_id, strlen(m->run_id));
+	}
+	if (m->model_tag) {
+		ve_buf_adds(b, ",\"model_tag\":");
+		ve_buf_add_json_str(b, m->model_tag, strlen(m->model_tag));
+	}
+	ve_buf_addf(b, ",\"ts\":\"%s\"", m->ts);
+}
+
+void
+ve_score_num(struct ve_buf *b, double v)
+{
+	char s[40];
+
+	if (!isfinite(v)) {
+		ve_buf_adds(b, "null");
+		return;
+	}
+	/* The shortest form that reads back as the same double, as repr() does. */
+	for (int p = 1; p <= 17; p++) {
+		snprintf(s, sizeof s, "%.*g", p, v);
+		if (strtod(s, NULL) == v)
+			break;
+	}
+	ve_buf_adds(b, s);
+	if (!strpbrk(s, ".e"))
+		ve_buf_adds(b, ".0");
+}
+
+double
+ve_score_mean(const double *v, size_t n)
+{
+	double s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += v[i];
+	return n ? s / (double)n : 0;
+}
+
+bool
+ve_score_stderr(const double *v, size_t n, double *se)
+{
+	double mu, s = 0;
+
+	if (n < 2)
+		return false;
+	mu = ve_score_mean(v, n);
+	for (size_t i = 0; i < n; i++)
+		s += (v[i] - mu) * (v[i] - mu);
+	*se = sqrt(s / (double)(n - 1)) / sqrt((double)n);
+	return true;
+}
+
+double
+ve_score_pooled_stderr(const double *se, const size_t *sizes, size_t k)
+{
+	double var = 0;
+	size_t total = 0;
+
+	/* sum((size - 1) * stderr**2 * size) / (sum(sizes) - len(sizes)), left to right. */
+	for (size_t i = 0; i < k; i++) {
+		var += (double)(sizes[i] - 1) * (se[i] * se[i]) * (double)sizes[i];
+		total += sizes[i];
+	}
+	var /= (double)(total - k);
+	return sqrt(var / (double)total);
+}
+
+size_t
+ve_score_codepoints(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* The values of one metric in one subset of one task. */
+struct series {
+	char *task, *metric, *unit, *subset;
+	char *group; /* NULL, or the group the subset belongs to */
+	double *v;
+	size_t n, cap;
+	bool count;     /* a count row: v[0] is the value, n the items */
+	bool skip_zero; /* a count row written only when not zero */
+};
+
+struct ve_score_agg {
+	struct series *s;
+	size_t n, cap;
+	size_t *slot; /* open addressing over s by (task, metric, subset); SIZE_MAX empty */
+	size_t nslot;
+};
+
+struct ve_score_agg *
+ve_score_agg_new(void)
+{
+	return ve_xcalloc(1, sizeof(struct ve_score_agg));
+}
+
+static size_t
+series_hash(const char *task, const char *metric, const char *subset)
+{
+	const char *part[3] = {task, metric, subset};
+	uint64_t h = 1469598103934665603ULL;
+
+	for (int i = 0; i < 3; i++) {
+		for (const char *p = part[i]; *p; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+static void
+agg_rehash(struct ve_score_agg *a, size_t nslot)
+{
+	free(a->slot);
+	a->slot = ve_xmalloc(nslot * sizeof *a->slot);
+	for (size_t i = 0; i < nslot; i++)
+		a->slot[i] = SIZE_MAX;
+	a->nslot = nslot;
+	for (size_t i = 0; i < a->n; i++) {
+		size_t h = series_hash(a->s[i].task, a->s[i].metric, a->s[i].subset) & (nslot - 1);
+		while (a->slot[h] != SIZE_MAX)
+			h = (h + 1) & (nslot - 1);
+		a->slot[h] = i;
+	}
+}
+
+static struct series *
+find_series(struct ve_score_agg *a, const char *task, const char *metric, const char *subset,
+            const char *unit)
+{
+	struct series *s;
+
+	if (2 * (a->n + 1) > a->nslot)
+		agg_rehash(a, a->nslot ? 2 * a->nslot : 64);
+	size_t h = series_hash(task, metric, subset) & (a->nslot - 1);
+	while (a->slot[h] != SIZE_MAX) {
+		s = &a->s[a->slot[h]];
+		if (!strcmp(s->task, task) && !strcmp(s->metric, metric) &&
+		    !strcmp(s->subset, subset))
+			return s;
+		h = (h + 1) & (a->nslot - 1);
+	}
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->s = ve_xrealloc(a->s, a->cap * sizeof *a->s);
+	}
+	s = &a->s[a->n];
+	memset(s, 0, sizeof *s);
+	s->task = ve_xstrdup(task);
+	s->metric = ve_xstrdup(metric);
+	s->subset = ve_xstrdup(subset);
+	s->unit = ve_xstrdup(unit);
+	a->slot[h] = a->n++;
+	return s;
+}
+
+void
+ve_score_agg_add(struct ve_score_agg *a, const char *task, const char *metric, const char *unit,
+                 const char *subset, const char *group, double v)
+{
+	struct series *s = find_series(a, task, metric, subset, unit);
+
+	if (group && !s->group)
+		s->group = ve_xstrdup(group);
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		s->v = ve_xrealloc(s->v, s->cap * sizeof *s->v);
+	}
+	s->v[s->n++] = v;
+}
+
+void
+ve_score_agg_count(struct ve_score_agg *a, const char *task, const char *name,
+                   unsigned long long value, unsigned long long n)
+{
+	struct series *s = find_series(a, task, name, "all", "count");
+
+	s->count = true;
+	if (!s->v)
+		s->v = ve_xcalloc(1, sizeof *s->v);
+	s->v[0] = (double)value;
+	s->n = (size_t)n;
+}
+
+void
+ve_score_agg_tally(struct ve_score_agg *a, const char *task, const char *name, bool hit,
+                   bool skip_zero)
+{
+	struct series *s = find_series(a, task, name, "all", "count");
+
+	s->count = true;
+	s->skip_zero = skip_zero;
+	if (!s->v)
+		s->v = ve_xcalloc(1, sizeof *s->v);
+	s->v[0] += hit;
+	s->n++;
+}
+
+static void
+row(const struct ve_score_meta *m, const char *task, const char *metric, const char *suffix,
+    double value, size_t n, const double *se, const char *unit, const char *subset)
+{
+	struct ve_buf b = {0};
+	size_t tl = strlen(task), ml = strlen(metric), sl = strlen(suffix);
+	char *name = ve_xmalloc(tl + ml + sl + 2);
+
+	memcpy(name, task, tl);
+	name[tl] = '.';
+	memcpy(name + tl + 1, metric, ml);
+	memcpy(name + tl + 1 + ml, suffix, sl + 1);
+	ve_buf_adds(&b, "{\"metric\":");
+	ve_buf_add_json_str(&b, name, strlen(name));
+	ve_buf_adds(&b, ",\"value\":");
+	if (!strcmp(unit, "count"))
+		ve_buf_addf(&b, "%.0f", value);
+	else
+		ve_score_num(&b, value);
+	ve_buf_addf(&b, ",\"n\":%zu", n);
+	if (se) {
+		ve_buf_adds(&b, ",\"stderr\":");
+		ve_score_num(&b, *se);
+	}
+	ve_buf_adds(&b, ",\"unit\":");
+	ve_buf_add_json_str(&b, unit, strlen(unit));
+	ve_buf_adds(&b, ",\"labels\":{\"task\":");
+	ve_buf_add_json_str(&b, task, tl);
+	ve_buf_adds(&b, ",\"subset\":");
+	ve_buf_add_json_str(&b, subset, strlen(subset));
+	ve_buf_addc(&b, '}');
+	ve_score_meta_fields(&b, m);
+	ve_buf_addc(&b, '}');
+	ve_out_line(b.p, b.len);
+	ve_buf_free(&b);
+	free(name);
+}
+
+static int
+by_subset(const void *x, const void *y)
+{
+	const struct series *const *a = x, *const *b = y;
+
+	return strcmp((*a)->subset, (*b)->subset);
+}
+
+/* One figure of a subset or a group: its mean, stderr and size. */
+struct level {
+	const char *name;
+	double mean, se;
+	size_t n;
+	bool has_se;
+};
+
+/*
+ * lm-eval's aggregate of a group's members (evaluator's consolidate_group_results):
+ * sum(metric * size) / sum(sizes), and pooled_sample_stderr when every member has one.
+ */
+static struct level
+group_of(const char *name, const struct level *m, size_t k)
+{
+	struct level g = {name, 0, 0, 0, true};
+	double *se = ve_xcalloc(k, sizeof *se);
+	size_t *size = ve_xcalloc(k, sizeof *size);
+
+	for (size_t i = 0; i < k; i++) {
+		g.mean += m[i].mean * (double)m[i].n;
+		g.n += m[i].n;
+		g.has_se &= m[i].has_se;
+		se[i] = m[i].se;
+		size[i] = m[i].n;
+	}
+	g.mean /= (double)g.n;
+	g.has_se &= g.n > k;
+	if (g.has_se)
+		g.se = ve_score_pooled_stderr(se, size, k);
+	free(se);
+	free(size);
+	return g;
+}
+
+static int
+by_name(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/*
+ * Writes the rows of one task's metric: its subsets, sorted; then, when the
+ * records named groups (MMLU's stem, humanities, ...), each group over its
+ * subsets, and the task over the groups, as lm-eval aggregates its nested
+ * groups; else the task over the subsets. Last the macro mean of the subsets.
+ */
+static void
+emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
+{
+	const struct series *f = &a->s[first];
+	struct series **sub = NULL;
+	size_t k = 0;
+
+	for (size_t i = first; i < a->n; i++)
+		if (!strcmp(a->s[i].task, f->task) && !strcmp(a->s[i].metric, f->metric)) {
+			sub = ve_xrealloc(sub, (k + 1) * sizeof *sub);
+			sub[k++] = &a->s[i];
+		}
+	if (f->count) {
+		if (!f->skip_zero || f->v[0] != 0)
+			row(m, f->task, f->metric, "", f->v[0], f->n, NULL, "count", "all");
+		free(sub);
+		return;
+	}
+	qsort(sub, k, sizeof *sub, by_subset);
+	struct level *lv = ve_xcalloc(k, sizeof *lv);
+	const char **gname = ve_xcalloc(k, sizeof *gname);
+	size_t ng = 0;
+	double macro = 0;
+	for (size_t i = 0; i < k; i++) {
+		lv[i].name = sub[i]->subset;
+		lv[i].mean = ve_score_mean(sub[i]->v, sub[i]->n);
+		lv[i].n = sub[i]->n;
+		lv[i].has_se = ve_score_stderr(sub[i]->v, sub[i]->n, &lv[i].se);
+		macro += lv[i].mean;
+		row(m, f->task, f->metric, "", lv[i].mean, lv[i].n, lv[i].has_se ? &lv[i].se : NULL,
+		    f->unit, lv[i].name);
+		if (sub[i]->group)
+			gname[ng++] = sub[i]->group;
+	}
+	if (k > 1 || strcmp(sub[0]->subset, "all") != 0) {
+		struct level top;
+		if (ng) {
+			/* A subset without a group is a group of its own. */
+			for (size_t i = 0; i < k; i++)
+				if (!sub[i]->group)
+					gname[ng++] = sub[i]->subset;
+			qsort(gname, ng, sizeof *gname, by_name);
+			size_t u = 0;
+			for (size_t i = 0; i < ng; i++)
+				if (!u || strcmp(gname[u - 1], gname[i]) != 0)
+					gname[u++] = gname[i];
+			struct level *gl = ve_xcalloc(u, sizeof *gl),
+			             *mem = ve_xcalloc(k, sizeof *mem);
+			for (size_t j = 0; j < u; j++) {
+				size_t km = 0;
+				bool own = false;
+				for (size_t i = 0; i < k; i++) {
+					const char *g =
+					    sub[i]->group ? sub[i]->group : sub[i]->subset;
+					if (!strcmp(g, gname[j])) {
+						mem[km++] = lv[i];
+						own |= !sub[i]->group;
+					}
+				}
+				gl[j] = group_of(gname[j], mem, km);
+				if (!own)
+					row(m, f->task, f->metric, "", gl[j].mean, gl[j].n,
+					    gl[j].has_se ? &gl[j].se : NULL, f->unit, gname[j]);
+			}
+			top = group_of("all", gl, u);
+			free(gl);
+			free(mem);
+		} else {
+			top = group_of("all", lv, k);
+		}
+		macro /= (double)k;
+		row(m, f->task, f->metric, "", top.mean, top.n, top.has_se ? &top.se : NULL,
+		    f->unit, "all");
+		row(m, f->task, f->metric, "_macro", macro, top.n, top.has_se ? &top.se : NULL,
+		    f->unit, "all");
+	}
+	free(lv);
+	free(gname);
+	free(sub);
+}
+
+void
+ve_score_agg_emit(struct ve_score_agg *a, const struct ve_score_meta *m)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(a->s[j].task, a->s[i].task) &&
+			       !strcmp(a->s[j].metric, a->s[i].metric);
+		if (!seen)
+			emit_metric(a, i, m);
+	}
+}
+
+void
+ve_score_agg_free(struct ve_score_agg *a)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->s[i].task);
+		free(a->s[i].metric);
+		free(a->s[i].unit);
+		free(a->s[i].subset);
+		free(a->s[i].group);
+		free(a->s[i].v);
+	}
+	free(a->s);
+	free(a->slot);
+	free(a);
+}

@@ -1,0 +1,251 @@
+#!/usr/bin/env bats
+# score-gen: reference metrics of generated answers and LLM-as-judge scores.
+#
+# Per-item scores are worked by hand in each test; the aggregates were
+# computed with python3 and lm-eval's formulas (lm_eval/api/metrics.py):
+#   mean(a) = sum(a) / len(a)
+#   stderr(a) = math.sqrt(sum([(x - mean(a))**2 for x in a]) / (len(a) - 1)) / math.sqrt(len(a))
+# printed with repr().
+
+bats_require_minimum_version 1.5.0
+load helper
+
+setup() {
+	setup_scratch
+	export SOURCE_DATE_EPOCH=1763805067
+	unset RUN_ID MODEL_TAG
+}
+
+F="$FIX/score-gen"
+TS='"ts":"2025-11-22T09:51:07Z"'
+
+@test "score-gen: numeric takes the last \\boxed{} or the last number, as integers" {
+	# aime/1 \boxed{24} = 24 right; aime/2 last \boxed{024} = 24 right; aime/3 last
+	# number "90.0" = 90 right; aime/4 last number 40 != 38; aime/5 failed (timeout).
+	# [1,1,1,0]: python3 mean 0.75, stderr 0.25.
+	run --separate-stderr score-gen --metric numeric --items items.jsonl "$F/aime.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<-EOF
+	{"metric":"aime.failed","value":1,"n":5,"unit":"count","labels":{"task":"aime","subset":"all"},$TS}
+	{"metric":"aime.numeric_match","value":0.75,"n":4,"stderr":0.25,"unit":"ratio","labels":{"task":"aime","subset":"all"},$TS}
+	EOF
+	run cat items.jsonl
+	assert_line --index 1 '{"task":"aime","doc_id":"aime/2","subset":"all","pred":"024","gold":"24","correct":true,"score":1.0,"scores":{"numeric_match":1.0}}'
+	assert_line --index 3 '{"task":"aime","doc_id":"aime/4","subset":"all","pred":"40","gold":"38","correct":false,"score":0.0,"scores":{"numeric_match":0.0}}'
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "score-gen: exact_match as lm-eval's, contains, token F1 and ROUGE-L" {
+	# qa/1 "The Eiffel Tower!" vs "the Eiffel Tower": equal once case and punctuation go.
+	# qa/2 "It is in Paris" vs "Paris, France": F1 tokens {it,is,in,paris} vs {paris,france}:
+	#      P 1/4, R 1/2, F1 1/3; ROUGE-L LCS 1: the same 1/3.
+	# qa/3 Korean: "서울" is one of 4 words: contains 1, P 1/4, R 1 -> F1 0.4.
+	# qa/4 nothing shared: 0.
+	# exact [1,0,0,0] 0.25 (stderr 0.25); contains [1,0,1,0] 0.5 (0.28867513459481287);
+	# f1 = rouge_l [1,1/3,0.4,0] 0.43333333333333335 (0.20816659994661327).
+	run --separate-stderr score-gen -m exact_match -m contains -m f1 -m rouge_l \
+		--ignore-case --ignore-punctuation "$F/qa.jsonl"
+	assert_success
+	assert_output - <<-EOF
+	{"metric":"qa.exact_match","value":0.25,"n":4,"stderr":0.25,"unit":"ratio","labels":{"task":"qa","subset":"all"},$TS}
+	{"metric":"qa.contains","value":0.5,"n":4,"stderr":0.28867513459481287,"unit":"ratio","labels":{"task":"qa","subset":"all"},$TS}
+	{"metric":"qa.f1","value":0.43333333333333335,"n":4,"stderr":0.20816659994661327,"unit":"ratio","labels":{"task":"qa","subset":"all"},$TS}
+	{"metric":"qa.rouge_l","value":0.43333333333333335,"n":4,"stderr":0.20816659994661327,"unit":"ratio","labels":{"task":"qa","subset":"all"},$TS}
+	EOF
+}
+
+@test "score-gen: exact_match without normalisation is byte equality" {
+	run --separate-stderr score-gen "$F/qa.jsonl"
+	assert_success
+	assert_line --index 0 --partial '"metric":"qa.exact_match","value":0.0,"n":4,"stderr":0.0,'
+}
+
+@test "score-gen: --ignore-regex removes text first, as lm-eval's regexes_to_ignore" {
+	printf '%s\n' '{"doc_id":1,"gold":"B","response":{"text":"Answer: B"}}' > r.jsonl
+	run --separate-stderr score-gen --ignore-regex '^Answer: ' r.jsonl
+	assert_success
+	assert_output "{\"metric\":\"gen.exact_match\",\"value\":1.0,\"n\":1,\"unit\":\"ratio\",\"labels\":{\"task\":\"gen\",\"subset\":\"all\"},$TS}"
+}
+
+@test "score-gen: regex extracts group 1 and compares it, pass rate by threshold" {
+	# "The best answer is B" -> B right; "(C)" has no match -> wrong.
+	printf '%s\n' '{"doc_id":1,"gold":"B","response":{"text":"The best answer is B"}}' \
+		'{"doc_id":2,"gold":"C","response":{"text":"(C)"}}' > r.jsonl
+	run --separate-stderr score-gen -m regex --regex 'best answer is ([A-D])' --pass-threshold 1 --items i.jsonl r.jsonl
+	assert_success
+	assert_line --index 0 --partial '"metric":"gen.regex_match","value":0.5,"n":2,"stderr":0.5,'
+	assert_line --index 1 --partial '"metric":"gen.pass_rate","value":0.5,"n":2,"stderr":0.5,'
+	run cat i.jsonl
+	assert_line --index 0 '{"task":"gen","doc_id":1,"subset":"all","pred":"B","gold":"B","correct":true,"score":1.0,"scores":{"regex_match":1.0}}'
+	assert_line --index 1 '{"task":"gen","doc_id":2,"subset":"all","pred":null,"gold":"C","correct":false,"score":0.0,"scores":{"regex_match":0.0}}'
+}
+
+@test "score-gen: json validity with a fence and required keys" {
+	# fmt/1 object with name: 1; fmt/2 fenced object with name: 1; fmt/3 not JSON: 0;
+	# fmt/4 an array has no keys: 0. [1,1,0,0]: 0.5, stderr 0.28867513459481287.
+	run --separate-stderr score-gen -m json --required-keys name "$F/json.jsonl"
+	assert_success
+	assert_output "{\"metric\":\"fmt.json_valid\",\"value\":0.5,\"n\":4,\"stderr\":0.28867513459481287,\"unit\":\"ratio\",\"labels\":{\"task\":\"fmt\",\"subset\":\"all\"},$TS}"
+	run --separate-stderr score-gen -m json "$F/json.jsonl"
+	assert_output --partial '"value":0.75,'
+}
+
+@test "score-gen: G-Eval score/10, or the expectation over the score token's top logprobs" {
+	# case/1 {"score": 8} -> 0.8; case/2 "Score: 6" -> 0.6; case/3 top logprobs
+	# " 7" -0.5, " 8" -1.2, " 6" -2.0 ("seven" is no score):
+	# python3: p = [exp(-0.5), exp(-1.2), exp(-2.0)]; (7*p[0] + 8*p[1] + 6*p[2]) / sum(p) / 10
+	#          = 0.7159011853633332; case/4 has no score: unparsed.
+	# [0.8, 0.6, 0.7159011853633332]: mean 0.7053003951211111, stderr 0.05797781922229599.
+	run --separate-stderr score-gen --judge geval --items items.jsonl "$F/geval.jsonl"
+	assert_success
+	assert_equal "$stderr" "score-gen: 1 of 4 judge replies could not be read"
+	assert_output - <<-EOF
+	{"metric":"judge.geval.unparsed","value":1,"n":4,"unit":"count","labels":{"task":"judge","subset":"all"},$TS}
+	{"metric":"judge.geval.mean","value":0.7053003951211111,"n":3,"stderr":0.05797781922229599,"unit":"score","labels":{"task":"judge","subset":"all"},$TS}
+	{"metric":"judge.geval.pass_rate","value":1.0,"n":3,"stderr":0.0,"unit":"ratio","labels":{"task":"judge","subset":"all"},$TS}
+	EOF
+	run cat items.jsonl
+	assert_line --index 2 '{"task":"judge","doc_id":"case/3","subset":"all","correct":true,"score":0.7159011853633332}'
+	assert_line --index 3 '{"task":"judge","doc_id":"case/4","subset":"all","correct":false,"score":null,"error":"judge reply: no score from 0 to 10"}'
+}
+
+@test "score-gen: faithfulness is the share of claims not contradicted; malformed replies are counted" {
+	# case/1 yes, no, idk -> 2/3; case/2 (JSON inside prose) -> 1; case/3 no claims -> 1;
+	# case/4 malformed JSON (trailing comma): an item error, never a crash.
+	# python3: mean([2/3, 1.0, 1.0]) 0.8888888888888888, stderr 0.11111111111111113.
+	run --separate-stderr score-gen --judge faithfulness --pass-threshold 0.7 --items items.jsonl "$F/faithfulness.jsonl"
+	assert_success
+	assert_line --index 1 "{\"metric\":\"judge.faithfulness.mean\",\"value\":0.8888888888888888,\"n\":3,\"stderr\":0.11111111111111113,\"unit\":\"score\",\"labels\":{\"task\":\"judge\",\"subset\":\"all\"},$TS}"
+	# 2/3 < 0.7 fails: pass [0,1,1]: mean 0.6666666666666666, stderr 0.33333333333333337.
+	assert_line --index 2 "{\"metric\":\"judge.faithfulness.pass_rate\",\"value\":0.6666666666666666,\"n\":3,\"stderr\":0.33333333333333337,\"unit\":\"ratio\",\"labels\":{\"task\":\"judge\",\"subset\":\"all\"},$TS}"
+	run cat items.jsonl
+	assert_line --index 3 '{"task":"judge","doc_id":"case/4","subset":"all","correct":false,"score":null,"error":"judge reply: no \"verdicts\" array"}'
+}
+
+@test "score-gen: hallucination is the share of contexts contradicted; lower passes" {
+	# case/1 1 of 2 -> 0.5; case/2 0 of 3 -> 0; case/3 1 of 1 -> 1.
+	# python3: mean 0.5, stderr 0.2886751345948129; pass (<= 0.5) [1,1,0]: 0.6666666666666666.
+	run --separate-stderr score-gen --judge hallucination "$F/hallucination.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 --partial '"metric":"judge.hallucination.unparsed","value":0,"n":3,'
+	assert_line --index 1 "{\"metric\":\"judge.hallucination.mean\",\"value\":0.5,\"n\":3,\"stderr\":0.2886751345948129,\"unit\":\"score\",\"labels\":{\"task\":\"judge\",\"subset\":\"all\"},$TS}"
+	assert_line --index 2 --partial '"metric":"judge.hallucination.pass_rate","value":0.6666666666666666,'
+}
+
+@test "score-gen: answer relevancy, and subsets with group rows" {
+	printf '%s\n' '{"doc_id":1,"subset":"ko","response":{"text":"{\"verdicts\":[{\"verdict\":\"yes\"},{\"verdict\":\"no\"}]}"}}' \
+		'{"doc_id":2,"subset":"en","response":{"text":"{\"verdicts\":[{\"verdict\":\"idk\"}]}"}}' \
+		'{"doc_id":3,"subset":"en","response":{"text":"{\"verdicts\":[{\"verdict\":\"NO\"}]}"}}' > r.jsonl
+	# ko [0.5], en [1, 0]: en mean 0.5 stderr 0.5; all (0.5*2 + 0.5*1)/3 = 0.5, macro 0.5;
+	# pooled stderr needs every subset's: ko has one item, so none.
+	run --separate-stderr score-gen --judge answer_relevancy r.jsonl
+	assert_success
+	assert_line --index 1 --partial '"metric":"judge.answer_relevancy.mean","value":0.5,"n":2,"stderr":0.5,"unit":"score","labels":{"task":"judge","subset":"en"}'
+	assert_line --index 2 --partial '"metric":"judge.answer_relevancy.mean","value":0.5,"n":1,"unit":"score","labels":{"task":"judge","subset":"ko"}'
+	assert_line --index 3 --partial '"metric":"judge.answer_relevancy.mean","value":0.5,"n":3,"unit":"score","labels":{"task":"judge","subset":"all"}'
+	assert_line --index 4 --partial '"metric":"judge.answer_relevancy.mean_macro","value":0.5,"n":3,"unit":"score",'
+}
+
+@test "score-gen: the judge prompt templates render a chat request" {
+	echo '{"input":"수도는?","actual_output":"서울","context":["서울은 대한민국의 수도이다."],"retrieval_context":["서울은 수도이다."]}' > c.jsonl
+	for k in geval answer_relevancy faithfulness hallucination; do
+		run --separate-stderr jq -c -f "$VE_ROOT/share/judge/$k.jq" --arg criteria "정확한가?" c.jsonl
+		assert_success
+		run jq -r '.messages | map(.role) | join(",")' <<< "$output"
+		assert_output "system,user"
+	done
+	run jq -r '.messages[1].content' < <(jq -c -f "$VE_ROOT/share/judge/hallucination.jq" c.jsonl)
+	assert_output "$(printf 'Contexts:\n1. 서울은 대한민국의 수도이다.\n\nActual output:\n서울\n\nJSON:')"
+	run --separate-stderr jq -c -f "$VE_ROOT/share/judge/geval.jq" c.jsonl
+	assert_failure 5
+}
+
+@test "score-gen: record errors name the place" {
+	printf '%s\n' '{"doc_id":1,"gold":"x","response":{"text":3}}' > r1.jsonl
+	run --separate-stderr score-gen r1.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "score-gen: r1.jsonl:1: response.text: expected a string"
+	printf '%s\n' '{"doc_id":1,"response":{"text":"a"}}' > r2.jsonl
+	run --separate-stderr score-gen r2.jsonl
+	assert_equal "$stderr" "score-gen: r2.jsonl:1: reference: expected a string or a number (see --reference)"
+	printf '%s\n' '{"doc_id":1,"gold":"x1","response":{"text":"1"}}' > r3.jsonl
+	run --separate-stderr score-gen -m numeric r3.jsonl
+	assert_equal "$stderr" "score-gen: r3.jsonl:1: reference: expected an integer for --metric numeric"
+	printf '%s\n' '{"doc_id":1,"gold":"x"}' > r4.jsonl
+	run --separate-stderr score-gen r4.jsonl
+	assert_equal "$stderr" "score-gen: r4.jsonl:1: response: missing (not llm-query output?)"
+	run --separate-stderr score-gen --skip-bad r1.jsonl r4.jsonl
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" "score-gen: skipped 2 bad records (first: r1.jsonl:1: response.text: expected a string)"
+}
+
+@test "score-gen: --reference picks the reference; numbers are compared as text" {
+	printf '%s\n' '{"doc_id":1,"truth":42,"response":{"text":"42"}}' > r.jsonl
+	run --separate-stderr score-gen --reference .truth r.jsonl
+	assert_success
+	assert_output --partial '"metric":"gen.exact_match","value":1.0,'
+}
+
+@test "score-gen: malformed JSON, invalid UTF-8, empty input, no final newline" {
+	{ head -n 1 "$F/qa.jsonl"; printf '{"a":\n'; } > bad.jsonl
+	run --separate-stderr score-gen bad.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "score-gen: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 5 (while parsing '{\"a\":')"
+	printf '{"t":"\xff"}\n' > u.jsonl
+	run --separate-stderr score-gen u.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "score-gen: u.jsonl:1: invalid UTF-8 at byte 7"
+	run --separate-stderr score-gen < /dev/null
+	assert_success
+	assert_output ""
+	head -c -1 "$F/qa.jsonl" > nonl.jsonl
+	run --separate-stderr score-gen -m contains --ignore-case nonl.jsonl
+	assert_line --index 0 --partial '"metric":"qa.contains","value":0.5,"n":4,'
+}
+
+@test "score-gen: usage errors" {
+	run --separate-stderr score-gen -m bogus
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --metric: unknown metric 'bogus' (exact_match, numeric, contains, regex, f1, rouge_l, json)"
+	run --separate-stderr score-gen -m regex
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --metric regex needs --regex RE"
+	run --separate-stderr score-gen --regex '(' -m regex
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --regex: missing closing parenthesis at offset 1 in '('"
+	run --separate-stderr score-gen --judge geval -m f1
+	assert_failure 64
+	run --separate-stderr score-gen --judge nope
+	assert_failure 64
+	run --separate-stderr score-gen --pass-threshold 2
+	assert_failure 64
+	run --separate-stderr score-gen --required-keys a
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --required-keys is used by --metric json"
+	run --separate-stderr score-gen -m f1 -m f1
+	assert_failure 64
+	run --separate-stderr score-gen --bogus
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "score-gen: unrecognized option '--bogus'\nTry 'score-gen --help' for more information.")"
+}
+
+@test "score-gen: --help, --version, unreadable input and a full disk" {
+	run --separate-stderr score-gen --help
+	assert_success
+	assert_line --index 0 --partial "usage: score-gen [-qv] [-m METRIC]..."
+	run --separate-stderr score-gen --version
+	assert_output --regexp '^score-gen [0-9.]+ \(vllm-eval\)$'
+	run --separate-stderr score-gen nosuch.jsonl
+	assert_failure 66
+	assert_equal "$stderr" "score-gen: nosuch.jsonl: No such file or directory"
+	run --separate-stderr sh -c "score-gen '$F/qa.jsonl' > /dev/full"
+	assert_failure 74
+	assert_equal "$stderr" "score-gen: write error: No space left on device"
+	run --separate-stderr score-gen --items /dev/full "$F/qa.jsonl"
+	assert_failure 74
+}
