@@ -39,6 +39,7 @@ LIBOBJ   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIBSRC))
 HDRS     = $(wildcard lib/*.h)
 PROGS    = $(addprefix $(BIN)/,$(TOOLS))
 
+.SECONDARY:
 .PHONY: all check test test-asan test-valgrind bench lint install uninstall clean demo deps
 all: $(PROGS)
 

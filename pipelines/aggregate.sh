@@ -1,0 +1,156 @@
+#!/bin/sh
+# aggregate.sh — the last step (Argo: aggregate-metrics): gather the run's
+# results, score each benchmark task over all its shards, check that every
+# task requested produced results, compare with the history (reg-check),
+# store the figures, send or print the card, push to the Pushgateway, and
+# upload the audit log. In RUN_DIR:
+#   metrics.jsonl   every metric row of the run    items.jsonl  item rows
+#   history.jsonl   the history compared with      verdicts.jsonl  reg-check
+#   card.json       the Teams message (when not posted)
+# Storage: ClickHouse when CLICKHOUSE_URL is set, else the local history file
+# (RUNS_DIR/history.jsonl) that the next run's reg-check reads.
+# Exit: 0 no regression, 1 a regression (after storing and telling), 65 a
+# task produced no results, 69/75 a service failed (75: spooled, retry).
+set -u
+prog=aggregate.sh
+. "$(dirname "$0")/common.sh"
+
+usage() {
+	cat <<USAGE
+usage: $prog [-d RUN_DIR] [--logs DIR] [-s SUITE] [--history FILE] [--audit-s3 URL]
+
+  -d, --run-dir DIR   the run's directory (default \$RUN_DIR, else runs/\$RUN_ID)
+      --logs DIR      the run's directory on the shared volume (Argo)
+  -s, --suite SUITE   tasks that must have results (default \$SUITE, else quick)
+      --history FILE  local history (default \$RUNS_DIR/history.jsonl)
+      --audit-s3 URL  upload audit.jsonl to this s3:// URL
+  -h, --help          this help
+
+Environment: RUN_ID, MODEL_TAG, CLICKHOUSE_URL (+ CLICKHOUSE_USER,
+CLICKHOUSE_PASSWORD), TEAMS_WEBHOOK_URL, TEAMS_MENTION (NAME=UPN of @LLM-Ops),
+WORKFLOW_URL, PUSHGATEWAY_URL, REG_WINDOW, REG_MIN_RUNS, REG_THRESHOLD.
+USAGE
+}
+
+suite=${SUITE:-quick} history='' audit_s3=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	-d | --run-dir | --logs) RUN_DIR=${2?}; shift ;;
+	-s | --suite) suite=${2?}; shift ;;
+	--history) history=${2?}; shift ;;
+	--audit-s3) audit_s3=${2?}; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "$prog: unknown argument '$1'" >&2; echo "Try '$prog --help' for more information." >&2; exit 64 ;;
+	esac
+	shift
+done
+ve_init_run
+[ -n "${MODEL_TAG:-}" ] || ve_die 64 "MODEL_TAG is not set"
+export RUN_ID MODEL_TAG
+history=${history:-$RUNS_DIR/history.jsonl}
+suites=$VE_SHARE/suites.json
+d=$RUN_DIR
+
+# 1. Benchmarks: each task scored once over all its shards' answers.
+: > "$d/metrics.jsonl.part"
+: > "$d/items.jsonl"
+if [ -d "$d/bench" ]; then
+	for task in $(ls "$d/bench" | sed 's/-[0-9]*$//' | sort -u); do
+		set --
+		for f in "$d/bench/$task"/raw.jsonl "$d/bench/$task"-[0-9]*/raw.jsonl; do
+			[ -s "$f" ] && set -- "$@" "$f"
+		done
+		[ $# -gt 0 ] || continue
+		scorer=$(jq -r --arg t "$task" '.tasks[$t].scorer // "score-mcq"' "$suites")
+		if [ "$scorer" = score-mcq ]; then
+			score-mcq -q -t "$task" -i "$d/items.$task.jsonl" "$@" >> "$d/metrics.jsonl.part"
+		else
+			# shellcheck disable=SC2046
+			score-gen -q -t "$task" -i "$d/items.$task.jsonl" \
+				$(jq -r --arg t "$task" '(.tasks[$t].metrics // [])[] | "-m\n\(.)"' "$suites") \
+				"$@" >> "$d/metrics.jsonl.part"
+		fi
+		rc=$?
+		[ $rc -eq 0 ] || ve_die $rc "$task: $scorer failed (exit $rc)"
+		cat "$d/items.$task.jsonl" >> "$d/items.jsonl"
+		rm -f "$d/items.$task.jsonl"
+	done
+fi
+# 2. Judge and serving figures, as their steps wrote them.
+for f in "$d/judge/metrics.jsonl" "$d/perf/metrics.jsonl"; do
+	[ -s "$f" ] && cat "$f" >> "$d/metrics.jsonl.part"
+done
+mv "$d/metrics.jsonl.part" "$d/metrics.jsonl"
+
+# 3. Every task requested must have produced results.
+missing=''
+for task in $(jq -r --arg s "$suite" '(.suites[$s] // [])[].task' "$suites"); do
+	jq -e --arg t "$task" 'select(.metric | startswith($t + "."))' "$d/metrics.jsonl" >/dev/null 2>&1 ||
+		missing="$missing $task"
+done
+[ -z "$missing" ] || ve_die 65 "no results for task(s):$missing (suite $suite)"
+[ -s "$d/metrics.jsonl" ] || ve_die 65 "the run produced no metric rows"
+
+# 4. The history to compare with: earlier runs only.
+if [ -n "${CLICKHOUSE_URL:-}" ]; then
+	ch-query -q history --param "window=${REG_HISTORY_RUNS:-20}" --param "run_id=$RUN_ID" \
+		> "$d/history.jsonl" || ve_die 69 "cannot read the history from ClickHouse"
+else
+	if [ -s "$history" ]; then
+		jq -c --arg r "$RUN_ID" 'select(.run_id != $r)' "$history" > "$d/history.jsonl"
+	else
+		: > "$d/history.jsonl"
+	fi
+fi
+
+# 5. The verdicts.
+reg-check -q -H "$d/history.jsonl" -w "${REG_WINDOW:-5}" --min-runs "${REG_MIN_RUNS:-3}" \
+	-t "${REG_THRESHOLD:-10}" "$d/metrics.jsonl" > "$d/verdicts.jsonl"
+verdict=$?
+[ $verdict -le 1 ] || ve_die $verdict "reg-check failed (exit $verdict)"
+ve_audit reg-check verdicts "{\"regressions\":$(jq -s '[.[] | select(.status == "regression")] | length' "$d/verdicts.jsonl")}"
+
+# 6. Store the figures.
+if [ -n "${CLICKHOUSE_URL:-}" ]; then
+	ch-insert -q -t results --spool "$d/spool" "$d/metrics.jsonl" || ve_die $? "storing metric rows failed"
+	if [ -s "$d/items.jsonl" ]; then
+		ch-insert -q -t items --spool "$d/spool" "$d/items.jsonl" || ve_die $? "storing item rows failed"
+	fi
+	jq -nc --arg r "$RUN_ID" --arg t "$MODEL_TAG" --arg i "${MODEL_IMAGE:-}" \
+		--arg s "$(jq -r 'select(.event == "start") | .ts' "$d/audit.jsonl" 2>/dev/null | head -1)" \
+		--arg f "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg u "${WORKFLOW_URL:-}" \
+		--arg st "$([ $verdict -eq 0 ] && echo ok || echo regression)" \
+		'{run_id: $r, model_tag: $t, image: $i, started: (if $s == "" then $f else $s end), finished: $f, status: $st, workflow_url: $u}' |
+		ch-insert -q -t runs --spool "$d/spool" || ve_die $? "storing the run row failed"
+else
+	cat "$d/metrics.jsonl" >> "$history" || ve_die 74 "$history: cannot append"
+fi
+
+# 7. The card: posted when TEAMS_WEBHOOK_URL is set, else kept and summarised.
+set --
+[ -n "${TEAMS_MENTION:-}" ] && set -- "$@" --mention "$TEAMS_MENTION"
+[ -n "${WORKFLOW_URL:-}" ] && set -- "$@" --link "Workflow=$WORKFLOW_URL"
+if [ -n "${TEAMS_WEBHOOK_URL:-}" ]; then
+	teams-card -q "$@" "$d/verdicts.jsonl" || ve_die $? "posting the card failed"
+else
+	teams-card -q --print "$@" "$d/verdicts.jsonl" > "$d/card.json" || ve_die $? "building the card failed"
+fi
+
+# 8. The Pushgateway, for dashboards that read Prometheus.
+if [ -n "${PUSHGATEWAY_URL:-}" ]; then
+	jq -r --arg t "$MODEL_TAG" 'select(.value | type == "number") |
+		"vllm_eval_metric{metric=\"\(.metric)\",model_tag=\"\($t)\"} \(.value)"' "$d/metrics.jsonl" |
+		{ echo "# TYPE vllm_eval_metric gauge"; cat; } |
+		curl -fsS --retry 3 --data-binary @- "$PUSHGATEWAY_URL/metrics/job/vllm_eval/run_id/$RUN_ID" ||
+		ve_die 75 "the Pushgateway did not take the metrics"
+fi
+
+# 9. The audit log, to S3 when asked (the bucket keeps it 90 days or more).
+if [ -n "$audit_s3" ]; then
+	. "$ve_here/dataset-lib.sh"
+	s3_put "$d/audit.jsonl" "$audit_s3" || ve_die 75 "uploading the audit log to $audit_s3 failed"
+fi
+
+jq -r '"\(.status)\t\(.metric)\t\(.value)\t\(.baseline // "-")\t\(.delta_pct // "-")"' "$d/verdicts.jsonl" |
+	awk -F'\t' '$1 != "ok" && $1 != "new" { printf "  %-22s %-34s %s (baseline %s, %s%%)\n", $1, $2, $3, $4, $5 }'
+exit $verdict

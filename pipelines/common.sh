@@ -1,0 +1,71 @@
+# Shared by the pipeline scripts (sourced, not run): where things are, the
+# run directory, the audit log, and failing with a message and a status.
+#
+# VE_SHARE    share/ of the installation or the checkout
+# RUN_ID      the run (default: UTC time and 4 random hex digits)
+# RUNS_DIR    where run directories go (default ./runs)
+# RUN_DIR     this run's directory (default RUNS_DIR/RUN_ID)
+
+ve_here=$(cd "$(dirname "$0")" && pwd)
+if [ -z "${VE_SHARE:-}" ]; then
+	if [ -d "$ve_here/../share/tasks" ]; then
+		VE_SHARE=$(cd "$ve_here/../share" && pwd)
+	else
+		VE_SHARE=/usr/local/share/vllm-eval
+	fi
+fi
+# The checkout's programs come first when run from one.
+[ -x "$ve_here/../bin/llm-query" ] && PATH="$(cd "$ve_here/../bin" && pwd):$PATH"
+export VE_SHARE PATH
+
+ve_die() {
+	ve_code=$1
+	shift
+	echo "$prog: $*" >&2
+	ve_audit "$prog" failed "{\"status\":$ve_code,\"message\":$(printf '%s' "$*" | jq -Rs .)}"
+	exit "$ve_code"
+}
+
+ve_run_id() {
+	printf '%s-%s' "$(date -u +%Y-%m-%dT%H-%M-%SZ)" "$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')"
+}
+
+ve_init_run() {
+	RUN_ID=${RUN_ID:-$(ve_run_id)}
+	RUNS_DIR=${RUNS_DIR:-runs}
+	RUN_DIR=${RUN_DIR:-$RUNS_DIR/$RUN_ID}
+	mkdir -p "$RUN_DIR" || exit 74
+	export RUN_ID RUNS_DIR RUN_DIR
+}
+
+# ve_audit STAGE EVENT [JSON-OBJECT]: one line of the run's audit log: when,
+# which stage, what happened, with which programs' versions.
+ve_audit() {
+	[ -n "${RUN_DIR:-}" ] && [ -d "$RUN_DIR" ] || return 0
+	jq -nc --arg ts "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg run "${RUN_ID:-}" \
+		--arg tag "${MODEL_TAG:-}" --arg stage "$1" --arg event "$2" \
+		--argjson extra "${3:-{\}}" \
+		'{ts: $ts, run_id: $run, model_tag: $tag, stage: $stage, event: $event} + $extra' \
+		>> "$RUN_DIR/audit.jsonl"
+}
+
+# The versions of the programs a run used, as one JSON object.
+ve_versions() {
+	for t in ds-hash ds-lsh ds-anon ds-synth llm-query score-mcq score-gen lat-stats \
+		ch-insert ch-query reg-check teams-card vllm-sim; do
+		command -v "$t" >/dev/null 2>&1 && printf '%s\t%s\n' "$t" "$("$t" --version 2>/dev/null | cut -d' ' -f2)"
+	done | jq -Rn '[inputs | split("\t") | {(.[0]): .[1]}] | add // {}'
+}
+
+# ve_step NAME CMD...: runs a step, noting its start, end and status in the
+# audit log; returns the command's status.
+ve_step() {
+	ve_name=$1
+	shift
+	ve_audit "$ve_name" start "{\"argv\":$(printf '%s\n' "$@" | jq -Rn '[inputs]')}"
+	ve_t0=$(date +%s)
+	"$@"
+	ve_rc=$?
+	ve_audit "$ve_name" end "{\"status\":$ve_rc,\"seconds\":$(($(date +%s) - ve_t0))}"
+	return $ve_rc
+}

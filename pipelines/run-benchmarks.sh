@@ -1,0 +1,132 @@
+#!/bin/sh
+# run-benchmarks.sh — the benchmark step (Argo: evalchemy-runner): for each
+# task, render its query records from the data with the task's jq template
+# (share/tasks), send them (llm-query: loglikelihood or generation), and
+# score them (score-mcq or score-gen). Per task, in OUT/TASK[-SHARD]/:
+#   requests.jsonl  the query records      raw.jsonl      llm-query's answers
+#   metrics.jsonl   metric rows            items.jsonl    item rows
+# A task that produces no metric row is an error: a harness that silently
+# drops a task is a known failure.
+set -u
+prog=run-benchmarks.sh
+. "$(dirname "$0")/common.sh"
+
+usage() {
+	cat <<USAGE
+usage: $prog [-e URL] [-o DIR] [-s SUITE | -t TASK...] [--shard I/N] [--data DIR]
+                        [--shots N] [--limit N] [-c N]
+
+Run the benchmark tasks of SUITE (share/suites.json), or the tasks named,
+against an OpenAI-compatible endpoint, and score them.
+
+  -e, --endpoint URL  model endpoint (default \$MODEL_ENDPOINT)
+  -o, --out DIR       results (default \$RUN_DIR/bench)
+  -s, --suite SUITE   quick, standard, korean, reasoning (default \$SUITE, else quick)
+  -t, --task TASK     a task of share/suites.json (repeatable; shots and limit
+                      then come from the suite if it lists the task)
+      --shard I/N     only the documents of shard I of N (Argo's fan-out)
+      --data DIR      where the task data files are (default share/data)
+      --shots N       few-shot examples, overriding the suite
+      --limit N       documents per task, overriding the suite
+  -c, --concurrency N requests in flight (default 16)
+  -h, --help          this help
+
+Exit: 0 ok, 64 usage, 65 a task rendered or scored nothing, 66 missing file,
+69 the endpoint failed, 75 try again.
+USAGE
+}
+
+endpoint=${MODEL_ENDPOINT:-} out='' suite=${SUITE:-quick} tasks='' shard='' data=''
+shots='' limit='' conc=16
+while [ $# -gt 0 ]; do
+	case $1 in
+	-e | --endpoint) endpoint=${2?}; shift ;;
+	-o | --out) out=${2?}; shift ;;
+	-s | --suite) suite=${2?}; shift ;;
+	-t | --task) tasks="$tasks ${2?}"; shift ;;
+	--shard) shard=${2?}; shift ;;
+	--data) data=${2?}; shift ;;
+	--shots) shots=${2?}; shift ;;
+	--limit) limit=${2?}; shift ;;
+	-c | --concurrency) conc=${2?}; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "$prog: unknown argument '$1'" >&2; echo "Try '$prog --help' for more information." >&2; exit 64 ;;
+	esac
+	shift
+done
+ve_init_run
+[ -n "$endpoint" ] || ve_die 64 "no endpoint: give -e URL or set MODEL_ENDPOINT"
+suites=$VE_SHARE/suites.json
+[ -r "$suites" ] || ve_die 66 "$suites: cannot read"
+jq -e --arg s "$suite" '.suites[$s]' "$suites" >/dev/null || ve_die 64 "no suite '$suite' in $suites"
+[ -n "$tasks" ] || tasks=$(jq -r --arg s "$suite" '.suites[$s][].task' "$suites")
+for v in "$shots" "$limit" "$conc"; do
+	case $v in *[!0-9]*) ve_die 64 "--shots, --limit and -c take whole numbers, got '$v'" ;; esac
+done
+shard_i=0 shard_n=1
+if [ -n "$shard" ]; then
+	shard_i=${shard%/*} shard_n=${shard#*/}
+	case "$shard" in
+	*[!0-9/]* | /* | */ | */*/* | [!0-9]*) ve_die 64 "--shard takes I/N, got '$shard'" ;;
+	esac
+	[ "$shard_i" -lt "$shard_n" ] || ve_die 64 "--shard $shard: I must be below N"
+fi
+out=${out:-$RUN_DIR/bench}
+data=${data:-$VE_SHARE/data}
+
+# field JSON EXPR: a value of a JSON object, raw
+field() { printf '%s' "$1" | jq -r "$2"; }
+
+failed=0
+for task in $tasks; do
+	spec=$(jq -c --arg t "$task" '.tasks[$t] // empty' "$suites")
+	[ -n "$spec" ] || ve_die 64 "no task '$task' in $suites"
+	entry=$(jq -c --arg s "$suite" --arg t "$task" '[.suites[$s][]? | select(.task == $t)][0] // {}' "$suites")
+	n_shots=${shots:-$(field "$entry" '.shots // 0')}
+	n_limit=${limit:-$(field "$entry" '.limit // -1')}
+	dir=$out/$task
+	[ "$shard_n" -gt 1 ] && dir=$out/$task-$shard_i
+	mkdir -p "$dir" || exit 74
+	template=$VE_SHARE/$(field "$spec" .template)
+	datafile=$data/$(basename "$(field "$spec" .data)")
+	fewshot=$(field "$spec" '.fewshot // empty')
+	mode=$(field "$spec" .mode)
+	scorer=$(field "$spec" .scorer)
+	[ -r "$datafile" ] || ve_die 66 "$task: $datafile: cannot read"
+	# The template's own arguments, then shots, limit and the few-shot pool.
+	set -- $(field "$spec" '.args // {} | to_entries[] | "--argjson\n\(.key)\n\(.value | tojson)"')
+	set -- "$@" --argjson shots "$n_shots" --argjson limit "$n_limit"
+	[ -n "$fewshot" ] && set -- "$@" --slurpfile fewshot "$data/$(basename "$fewshot")"
+	# Shards split by document: every choice of a question stays together.
+	if ! jq -nc -f "$template" "$@" "$datafile" |
+		jq -c --argjson i "$shard_i" --argjson n "$shard_n" \
+			'select(($n == 1) or ((.doc_id | explode | add) % $n == $i))' > "$dir/requests.jsonl"; then
+		ve_die 65 "$task: cannot render $datafile with $template"
+	fi
+	if [ "$mode" = ll ]; then
+		ve_step "llm-query:$task" llm-query -q -e "$endpoint" --loglikelihood -c "$conc" \
+			-o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
+	else
+		ve_step "llm-query:$task" llm-query -q -e "$endpoint" -p .prompt --temperature 0 \
+			--max-tokens "$(field "$spec" '.max_tokens // 256')" -c "$conc" \
+			-o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
+	fi
+	rc=$?
+	[ $rc -eq 0 ] || ve_die $rc "$task: llm-query failed (exit $rc)"
+	if [ "$scorer" = score-mcq ]; then
+		ve_step "score:$task" score-mcq -q -t "$task" -i "$dir/items.jsonl" "$dir/raw.jsonl" \
+			> "$dir/metrics.jsonl"
+	else
+		# shellcheck disable=SC2046
+		ve_step "score:$task" score-gen -q -t "$task" -i "$dir/items.jsonl" \
+			$(field "$spec" '(.metrics // [])[] | "-m\n\(.)"') "$dir/raw.jsonl" > "$dir/metrics.jsonl"
+	fi
+	rc=$?
+	[ $rc -eq 0 ] || ve_die $rc "$task: $scorer failed (exit $rc)"
+	if [ ! -s "$dir/metrics.jsonl" ]; then
+		echo "$prog: $task: no metric rows: the task produced no results" >&2
+		failed=$((failed + 1))
+	fi
+done
+[ $failed -eq 0 ] || ve_die 65 "$failed task(s) produced no results"
+exit 0
