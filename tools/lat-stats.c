@@ -413,8 +413,14 @@ get_num(jv obj, const char *key, double *out)
 static jv
 load_json_file(const char *opt, const char *path, int *rc)
 {
+	/* jv_load_file gives an array of every JSON text in the file. */
 	jv v = jv_load_file(path, 0);
 
+	if (jv_get_kind(v) == JV_KIND_ARRAY) {
+		jv all = v;
+		v = jv_array_length(jv_copy(all)) == 1 ? jv_array_get(jv_copy(all), 0) : jv_null();
+		jv_free(all);
+	}
 	if (!jv_is_valid(v)) {
 		jv msg = jv_invalid_get_msg(v);
 		const char *m = jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "";
@@ -838,8 +844,20 @@ add_vllm_record(struct group *g, const struct opts *o, jv rec, struct ve_sample 
 	g->have_times = true;
 	g->first_start = 0;
 	g->last_end = d;
-	if (jv_get_kind(ttfts) != JV_KIND_ARRAY)
+	if (jv_get_kind(ttfts) != JV_KIND_ARRAY) {
+		/* A summary without details: counts as the file has them. */
+		double ok = 0, failed = 0, tin = 0, tout = 0;
+		get_num(rec, "completed", &ok);
+		get_num(rec, "failed", &failed);
+		get_num(rec, "total_input_tokens", &tin);
+		get_num(rec, "total_output_tokens", &tout);
+		g->completed = (unsigned long long)ok;
+		g->total_in = (long long)tin;
+		g->total_out = (long long)tout;
+		for (double i = 0; i < failed; i++)
+			count_failure(g, "error");
 		goto out;
+	}
 	if (jv_get_kind(itls) != JV_KIND_ARRAY || jv_get_kind(outs) != JV_KIND_ARRAY ||
 	    jv_get_kind(ins) != JV_KIND_ARRAY || jv_get_kind(errs) != JV_KIND_ARRAY) {
 		why = "--save-detailed arrays incomplete (ttfts, itls, output_lens, input_lens, "
@@ -859,7 +877,7 @@ add_vllm_record(struct group *g, const struct opts *o, jv rec, struct ve_sample 
 		          (jv_get_kind(e) == JV_KIND_STRING && !*jv_string_value(e));
 		jv_free(e);
 		if (!ok) {
-			count_failure(g, "vllm");
+			count_failure(g, "error");
 			continue;
 		}
 		double ttft = num_at(ttfts, i), out = num_at(outs, i), in = num_at(ins, i);
@@ -1403,10 +1421,15 @@ emit_table(struct out_ctx *c, const struct group *g, bool title)
 #define FIG(name) (figure_value(g, o, name, &v, &n) ? v : 0)
 	table_line(b, "Successful requests:", FIG("completed"), true);
 	table_line(b, "Failed requests:", FIG("failed"), true);
+	/* vLLM prints these two only when set; a result file may say them. */
 	if (o->max_concurrency > 0)
 		table_line(b, "Maximum request concurrency:", (double)o->max_concurrency, true);
+	else if (stored_value(g, o, "max_concurrency", &v))
+		table_line(b, "Maximum request concurrency:", v, true);
 	if (o->request_rate > 0)
 		table_line(b, "Request rate configured (RPS):", o->request_rate, false);
+	else if (stored_value(g, o, "request_rate", &v))
+		table_line(b, "Request rate configured (RPS):", v, false);
 	table_line(b, "Benchmark duration (s):", FIG("duration"), false);
 	table_line(b, "Total input tokens:", FIG("total_input_tokens"), true);
 	table_line(b, "Total generated tokens:", FIG("total_output_tokens"), true);
