@@ -92,6 +92,31 @@ val() {
 	assert_output "62 keys compared, 0 differ"
 }
 
+@test "lat-stats: mean, std, median and percentiles equal NumPy's bit for bit" {
+	# numpy-2.5.2.jsonl holds np.mean, np.std, np.median and np.percentile of
+	# [random.Random(N).uniform(1, 500) for _ in range(N)], computed with
+	# NumPy 2.5.2 on another machine (this one has no NumPy). The sizes cross
+	# NumPy's pairwise-summation blocks (8, 128): a left-to-right sum differs
+	# in the last digits from N = 100 up, so this pins the summation order.
+	for n in 5 8 9 100 129 1000 4099; do
+		python3 -c '
+import json, random, sys
+n = int(sys.argv[1]); r = random.Random(n)
+for _ in range(n):
+    x = r.uniform(1, 500)
+    print(json.dumps({"response": {"usage": {"prompt_tokens": 1, "completion_tokens": 1}},
+                      "timing": {"start": 0, "ttft_ms": x, "e2el_ms": x}}))' "$n" |
+			lat-stats -f vllm-json -m ttft -p 1,25,50,90,95,99,99.9 |
+			jq -c --argjson n "$n" '{N: $n, mean: .mean_ttft_ms, std: .std_ttft_ms,
+				median: .median_ttft_ms, p1: .p1_ttft_ms, p25: .p25_ttft_ms,
+				p50: .p50_ttft_ms, p90: .p90_ttft_ms, p95: .p95_ttft_ms,
+				p99: .p99_ttft_ms, "p99.9": ."p99.9_ttft_ms"}'
+	done >got.jsonl
+	run diff <(jq -c . "$F/numpy-2.5.2.jsonl") got.jsonl
+	assert_success
+	assert_output ""
+}
+
 @test "lat-stats: --by groups, and each group agrees with the reference" {
 	$REF gen 11 300 | jq -c '.scenario = (if .id % 3 == 0 then "a" else "b" end)' >g.jsonl
 	run --separate-stderr lat-stats -f vllm-json --by .scenario g.jsonl
