@@ -29,6 +29,8 @@ ve_sample_add(struct ve_sample *s, double x)
 void
 ve_sample_add_n(struct ve_sample *s, const double *x, size_t n)
 {
+	if (!n)
+		return;
 	if (s->n + n > s->cap) {
 		while (s->n + n > s->cap)
 			s->cap = s->cap ? 2 * s->cap : 64;
