@@ -117,6 +117,27 @@ for _ in range(n):
 	assert_output ""
 }
 
+@test "lat-stats: the fast reader and libjq read records alike" {
+	# Without --by, records are read straight from their text; --by sends
+	# them through libjq. Both must give the same figures.
+	$REF gen 5 400 >g.jsonl
+	lat-stats -f vllm-json -g ttft:100 g.jsonl | jq -S 'del(.labels)' >fast.json
+	lat-stats -f vllm-json -g ttft:100 --by '"x"' g.jsonl | jq -S 'del(.labels)' >jq.json
+	run cmp fast.json jq.json
+	assert_success
+	# Records the fast reader leaves to libjq: an escaped key, spacing, a
+	# repeated key (the last wins), an exponent, a null error.
+	cat >odd.jsonl <<-'EOF'
+	{"tim\u0069ng":{"start":1,"ttft_ms":10,"e2el_ms":30,"itl_ms":[20]},"response":{"usage":{"prompt_tokens":1,"completion_tokens":2}}}
+	 { "timing" : { "start" : 1.5 , "ttft_ms" : 2e1 , "e2el_ms" : 40 , "itl_ms" : [ 10 , 10 ] } , "response" : { "usage" : { "completion_tokens" : 3 , "prompt_tokens" : 1 } } }
+	{"timing":{"start":9},"timing":{"start":2,"ttft_ms":30,"e2el_ms":30,"itl_ms":[]},"response":{"usage":{"prompt_tokens":1,"completion_tokens":1}},"error":null}
+	EOF
+	# TTFT 10, 20, 30; TPOT (30-10)/1 = 20 and (40-20)/2 = 10; 3 completed.
+	run --separate-stderr lat-stats -f vllm-json -m ttft,tpot -p 50 odd.jsonl
+	assert_success
+	assert_equal "$(jq -c '[.completed, .mean_ttft_ms, .mean_tpot_ms, .total_output_tokens]' <<<"$output")" '[3,20,15,6]'
+}
+
 @test "lat-stats: --by groups, and each group agrees with the reference" {
 	$REF gen 11 300 | jq -c '.scenario = (if .id % 3 == 0 then "a" else "b" end)' >g.jsonl
 	run --separate-stderr lat-stats -f vllm-json --by .scenario g.jsonl

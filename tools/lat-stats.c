@@ -681,124 +681,465 @@ add_success(struct group *g, const struct opts *o, double start, double ttft, do
 /* --- reading llm-query records --- */
 
 /*
- * Reads the itl_ms array into buf. Returns NULL or the reason it cannot.
+ * What lat-stats reads of one llm-query record. Each field's state: 1 a
+ * value of the right type, 0 absent or null, -1 present with another type.
  */
-static const char *
-read_itl(jv timing, struct ve_sample *buf)
-{
-	jv a = get(timing, "itl_ms");
-	const char *why = NULL;
+struct qrec {
+	int timing, start, ttft, e2el, queue, itl, out, in;
+	double v_start, v_ttft, v_e2el, v_queue, v_out, v_in;
+	bool error;    /* "error" is there and not null */
+	bool response; /* "response" is an object */
+	char kind[128];
+};
 
-	ve_sample_reset(buf);
-	if (jv_get_kind(a) == JV_KIND_ARRAY) {
+static const char itl_why[] = "timing.itl_ms: expected an array of non-negative numbers";
+
+/* Fills q from a parsed record (borrowed); the ITL gaps go to itl. */
+static void
+qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
+{
+	jv err = get(rec, "error"), resp = get(rec, "response"), timing = get(rec, "timing");
+	jv usage = get(resp, "usage"), a = get(timing, "itl_ms");
+	jv_kind tk = jv_get_kind(timing), ak = jv_get_kind(a);
+
+	memset(q, 0, sizeof *q);
+	q->timing = tk == JV_KIND_OBJECT ? 1 : tk == JV_KIND_INVALID || tk == JV_KIND_NULL ? 0 : -1;
+	q->start = get_num(timing, "start", &q->v_start);
+	q->ttft = get_num(timing, "ttft_ms", &q->v_ttft);
+	q->e2el = get_num(timing, "e2el_ms", &q->v_e2el);
+	q->queue = get_num(timing, "queue_ms", &q->v_queue);
+	q->out = get_num(usage, "completion_tokens", &q->v_out);
+	q->in = get_num(usage, "prompt_tokens", &q->v_in);
+	q->error = jv_get_kind(err) != JV_KIND_INVALID && jv_get_kind(err) != JV_KIND_NULL;
+	q->response = jv_get_kind(resp) == JV_KIND_OBJECT;
+	jv kind = get(err, "kind");
+	if (jv_get_kind(kind) == JV_KIND_STRING)
+		snprintf(q->kind, sizeof q->kind, "%s", jv_string_value(kind));
+	jv_free(kind);
+	ve_sample_reset(itl);
+	q->itl = ak == JV_KIND_ARRAY ? 1 : ak == JV_KIND_INVALID || ak == JV_KIND_NULL ? 0 : -1;
+	if (ak == JV_KIND_ARRAY) {
 		int n = jv_array_length(jv_copy(a));
-		for (int i = 0; i < n && !why; i++) {
+		for (int i = 0; i < n && q->itl == 1; i++) {
 			jv x = jv_array_get(jv_copy(a), i);
-			if (jv_get_kind(x) != JV_KIND_NUMBER || jv_number_value(x) < 0)
-				why = "timing.itl_ms: expected an array of non-negative numbers";
+			if (jv_get_kind(x) == JV_KIND_NUMBER)
+				ve_sample_add(itl, jv_number_value(x));
 			else
-				ve_sample_add(buf, jv_number_value(x));
+				q->itl = -1;
 			jv_free(x);
 		}
-	} else if (jv_get_kind(a) != JV_KIND_INVALID && jv_get_kind(a) != JV_KIND_NULL) {
-		why = "timing.itl_ms: expected an array of non-negative numbers";
 	}
 	jv_free(a);
-	return why;
-}
-
-/* Adds one llm-query record (borrowed) to g; NULL or why it is malformed. */
-static const char *
-add_query_record(struct group *g, const struct opts *o, jv rec, struct ve_sample *itl)
-{
-	jv err = get(rec, "error");
-	jv resp = get(rec, "response");
-	jv timing = get(rec, "timing");
-	const char *why = NULL;
-	double start = NAN, ttft, e2el, q, x;
-	int has_start = get_num(timing, "start", &start);
-	int has_e2el = get_num(timing, "e2el_ms", &e2el);
-
-	if (jv_get_kind(timing) != JV_KIND_OBJECT && jv_get_kind(timing) != JV_KIND_INVALID &&
-	    jv_get_kind(timing) != JV_KIND_NULL) {
-		why = "timing: expected an object";
-		goto out;
-	}
-	if (has_start < 0 || has_e2el < 0 || (has_e2el == 1 && e2el < 0)) {
-		why = has_start < 0 ? "timing.start: expected a number"
-		                    : "timing.e2el_ms: expected a non-negative number";
-		goto out;
-	}
-	int has_queue = get_num(timing, "queue_ms", &q);
-	if (has_queue < 0 || (has_queue == 1 && q < 0)) {
-		why = "timing.queue_ms: expected a non-negative number";
-		goto out;
-	}
-	if (jv_get_kind(err) != JV_KIND_INVALID && jv_get_kind(err) != JV_KIND_NULL) {
-		jv kind = get(err, "kind");
-		count_failure(g, jv_get_kind(kind) == JV_KIND_STRING ? jv_string_value(kind)
-		                                                     : "unknown");
-		jv_free(kind);
-		if (has_queue == 1)
-			ve_sample_add(&g->m[M_QUEUE], q);
-		if (has_start == 1)
-			note_span(g, start, start + (has_e2el == 1 ? e2el / 1000 : 0));
-		goto out;
-	}
-	if (jv_get_kind(resp) != JV_KIND_OBJECT) {
-		why = "neither \"response\" nor \"error\": not llm-query output";
-		goto out;
-	}
-	int has_ttft = get_num(timing, "ttft_ms", &ttft);
-	if (has_ttft == 0) {
-		why = "response without timing.ttft_ms (run llm-query with --stream)";
-		goto out;
-	}
-	if (has_ttft < 0 || ttft < 0) {
-		why = "timing.ttft_ms: expected a non-negative number";
-		goto out;
-	}
-	if (has_e2el != 1) {
-		why = "response without timing.e2el_ms";
-		goto out;
-	}
-	if (has_start != 1) {
-		why = "response without timing.start";
-		goto out;
-	}
-	if ((why = read_itl(timing, itl)))
-		goto out;
-	jv usage = get(resp, "usage");
-	long long out_tok = 0, in_tok = 0;
-	int r = get_num(usage, "completion_tokens", &x);
-	if (r == 1 && x >= 0 && x == floor(x)) {
-		out_tok = (long long)x;
-	} else if (r == 0) {
-		/* No tokenizer here: count token chunks, and say so at the end. */
-		out_tok = (long long)itl->n + 1;
-		g->no_usage++;
-	} else {
-		why = "response.usage.completion_tokens: expected a non-negative integer";
-	}
-	r = get_num(usage, "prompt_tokens", &x);
-	if (r == 1 && x >= 0 && x == floor(x))
-		in_tok = (long long)x;
-	else if (r == 0)
-		g->no_prompt++;
-	else if (!why)
-		why = "response.usage.prompt_tokens: expected a non-negative integer";
 	jv_free(usage);
-	if (why)
-		goto out;
-	if (has_queue == 1)
-		ve_sample_add(&g->m[M_QUEUE], q);
-	note_span(g, start, start + e2el / 1000);
-	add_success(g, o, start, ttft, e2el, itl->v, itl->n, out_tok, in_tok);
-out:
 	jv_free(err);
 	jv_free(resp);
 	jv_free(timing);
-	return why;
+}
+
+/*
+ * The fast path: reads the fields of a record straight from its text,
+ * checking the JSON grammar as it goes, without building jv values (libjq's
+ * parse and free are most of the time otherwise). It handles the plain case
+ * only and gives up (false) on anything else: a syntax error, an escaped key,
+ * a field of an unexpected type, deep nesting. The record then goes through
+ * libjq, which names what is wrong the way every tool does.
+ */
+struct scan {
+	const char *p, *end;
+	int depth;
+};
+
+static void
+scan_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool
+scan_lit(struct scan *s, const char *lit, size_t n)
+{
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0)
+		return false;
+	s->p += n;
+	return true;
+}
+
+/* A string; *plain says whether it had no escapes (its bytes are its value). */
+static bool
+scan_str(struct scan *s, const char **start, size_t *len, bool *plain)
+{
+	if (s->p >= s->end || *s->p != '"')
+		return false;
+	*start = ++s->p;
+	*plain = true;
+	while (s->p < s->end && *s->p != '"') {
+		unsigned char c = (unsigned char)*s->p;
+		if (c < 0x20)
+			return false;
+		if (c == '\\') {
+			*plain = false;
+			if (++s->p >= s->end)
+				return false;
+			if (*s->p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (s->p + i >= s->end ||
+					    !strchr("0123456789abcdefABCDEF", s->p[i]) || !s->p[i])
+						return false;
+				s->p += 4;
+			} else if (!strchr("\"\\/bfnrt", *s->p) || !*s->p) {
+				return false;
+			}
+		}
+		s->p++;
+	}
+	if (s->p >= s->end)
+		return false;
+	*len = (size_t)(s->p - *start);
+	s->p++;
+	return true;
+}
+
+/* A number in JSON's grammar, converted as libjq does (correctly rounded). */
+static bool
+scan_num(struct scan *s, double *v)
+{
+	const char *b = s->p, *p = s->p, *e = s->end;
+	char tmp[64];
+
+	if (p < e && *p == '-')
+		p++;
+	if (p < e && *p == '0')
+		p++;
+	else if (p < e && *p >= '1' && *p <= '9')
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return false;
+	if (p < e && *p == '.') {
+		if (++p >= e || *p < '0' || *p > '9')
+			return false;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= e || *p < '0' || *p > '9')
+			return false;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if ((size_t)(p - b) >= sizeof tmp)
+		return false;
+	memcpy(tmp, b, (size_t)(p - b));
+	tmp[p - b] = '\0';
+	*v = strtod(tmp, NULL);
+	s->p = p;
+	return isfinite(*v);
+}
+
+static bool scan_skip(struct scan *s);
+
+/* Calls fn for each member of an object; fn reads or skips the value. */
+typedef bool scan_member_fn(struct scan *s, const char *key, size_t klen, void *ctx);
+
+static bool
+scan_object(struct scan *s, scan_member_fn *fn, void *ctx)
+{
+	const char *k;
+	size_t klen;
+	bool plain;
+
+	if (s->p >= s->end || *s->p != '{' || ++s->depth > 64)
+		return false;
+	s->p++;
+	scan_ws(s);
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+		s->depth--;
+		return true;
+	}
+	for (;;) {
+		scan_ws(s);
+		if (!scan_str(s, &k, &klen, &plain) || !plain)
+			return false;
+		scan_ws(s);
+		if (s->p >= s->end || *s->p != ':')
+			return false;
+		s->p++;
+		scan_ws(s);
+		if (!(fn ? fn(s, k, klen, ctx) : scan_skip(s)))
+			return false;
+		scan_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		if (s->p < s->end && *s->p == '}') {
+			s->p++;
+			s->depth--;
+			return true;
+		}
+		return false;
+	}
+}
+
+static bool
+scan_skip(struct scan *s)
+{
+	const char *str;
+	size_t len;
+	bool plain;
+	double v;
+
+	if (s->p >= s->end)
+		return false;
+	switch (*s->p) {
+	case '{': return scan_object(s, NULL, NULL);
+	case '[':
+		if (++s->depth > 64)
+			return false;
+		s->p++;
+		scan_ws(s);
+		if (s->p < s->end && *s->p == ']') {
+			s->p++;
+			s->depth--;
+			return true;
+		}
+		for (;;) {
+			scan_ws(s);
+			if (!scan_skip(s))
+				return false;
+			scan_ws(s);
+			if (s->p < s->end && *s->p == ',') {
+				s->p++;
+				continue;
+			}
+			if (s->p < s->end && *s->p == ']') {
+				s->p++;
+				s->depth--;
+				return true;
+			}
+			return false;
+		}
+	case '"': return scan_str(s, &str, &len, &plain);
+	case 't': return scan_lit(s, "true", 4);
+	case 'f': return scan_lit(s, "false", 5);
+	case 'n': return scan_lit(s, "null", 4);
+	default: return scan_num(s, &v);
+	}
+}
+
+#define KEY_IS(lit) (klen == sizeof lit - 1 && memcmp(k, lit, klen) == 0)
+
+/* A number field (state 1), or null (state 0); anything else gives up. */
+static bool
+scan_field(struct scan *s, int *state, double *v)
+{
+	if (scan_lit(s, "null", 4)) {
+		*state = 0;
+		return true;
+	}
+	*state = 1;
+	return scan_num(s, v);
+}
+
+struct scan_ctx {
+	struct qrec *q;
+	struct ve_sample *itl;
+};
+
+static bool
+scan_usage(struct scan *s, const char *k, size_t klen, void *ctx)
+{
+	struct qrec *q = ((struct scan_ctx *)ctx)->q;
+
+	if (KEY_IS("completion_tokens"))
+		return scan_field(s, &q->out, &q->v_out);
+	if (KEY_IS("prompt_tokens"))
+		return scan_field(s, &q->in, &q->v_in);
+	return scan_skip(s);
+}
+
+static bool
+scan_response(struct scan *s, const char *k, size_t klen, void *ctx)
+{
+	struct qrec *q = ((struct scan_ctx *)ctx)->q;
+
+	if (KEY_IS("usage")) {
+		q->out = q->in = 0;
+		return scan_object(s, scan_usage, ctx);
+	}
+	return scan_skip(s);
+}
+
+static bool
+scan_error(struct scan *s, const char *k, size_t klen, void *ctx)
+{
+	struct qrec *q = ((struct scan_ctx *)ctx)->q;
+	const char *str;
+	size_t len;
+	bool plain;
+
+	if (KEY_IS("kind")) {
+		if (!scan_str(s, &str, &len, &plain) || !plain || len >= sizeof q->kind)
+			return false;
+		memcpy(q->kind, str, len);
+		q->kind[len] = '\0';
+		return true;
+	}
+	return scan_skip(s);
+}
+
+static bool
+scan_timing(struct scan *s, const char *k, size_t klen, void *ctx)
+{
+	struct scan_ctx *c = ctx;
+	struct qrec *q = c->q;
+	double v;
+
+	if (KEY_IS("start"))
+		return scan_field(s, &q->start, &q->v_start);
+	if (KEY_IS("ttft_ms"))
+		return scan_field(s, &q->ttft, &q->v_ttft);
+	if (KEY_IS("e2el_ms"))
+		return scan_field(s, &q->e2el, &q->v_e2el);
+	if (KEY_IS("queue_ms"))
+		return scan_field(s, &q->queue, &q->v_queue);
+	if (!KEY_IS("itl_ms"))
+		return scan_skip(s);
+	ve_sample_reset(c->itl);
+	if (s->p >= s->end || *s->p != '[')
+		return false;
+	q->itl = 1;
+	s->p++;
+	scan_ws(s);
+	if (s->p < s->end && *s->p == ']') {
+		s->p++;
+		return true;
+	}
+	for (;;) {
+		scan_ws(s);
+		if (!scan_num(s, &v))
+			return false;
+		ve_sample_add(c->itl, v);
+		scan_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		if (s->p < s->end && *s->p == ']') {
+			s->p++;
+			return true;
+		}
+		return false;
+	}
+}
+
+static bool
+scan_top(struct scan *s, const char *k, size_t klen, void *ctx)
+{
+	struct qrec *q = ((struct scan_ctx *)ctx)->q;
+
+	/* A repeated key replaces the earlier value, as in libjq. */
+	if (KEY_IS("timing")) {
+		q->timing = 1;
+		q->start = q->ttft = q->e2el = q->queue = q->itl = 0;
+		return scan_object(s, scan_timing, ctx);
+	}
+	if (KEY_IS("response")) {
+		q->response = true;
+		q->out = q->in = 0;
+		return scan_object(s, scan_response, ctx);
+	}
+	if (KEY_IS("error")) {
+		q->error = true;
+		q->kind[0] = '\0';
+		return scan_object(s, scan_error, ctx);
+	}
+	return scan_skip(s);
+}
+
+/* Fills q from the record's text, or returns false to leave it to libjq. */
+static bool
+qrec_scan(const char *text, size_t len, struct qrec *q, struct ve_sample *itl)
+{
+	struct scan s = {text, text + len, 0};
+	struct scan_ctx c = {q, itl};
+
+	memset(q, 0, sizeof *q);
+	ve_sample_reset(itl);
+	if (ve_utf8_invalid_at(text, len) >= 0)
+		return false;
+	scan_ws(&s);
+	if (!scan_object(&s, scan_top, &c))
+		return false;
+	scan_ws(&s);
+	return s.p == s.end;
+}
+
+/* Adds one record's fields to g; NULL or why the record is malformed. */
+static const char *
+add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_sample *itl)
+{
+	long long out_tok = 0, in_tok = 0;
+	const char *why = NULL;
+
+	if (q->timing < 0)
+		return "timing: expected an object";
+	if (q->start < 0)
+		return "timing.start: expected a number";
+	if (q->e2el < 0 || (q->e2el == 1 && q->v_e2el < 0))
+		return "timing.e2el_ms: expected a non-negative number";
+	if (q->queue < 0 || (q->queue == 1 && q->v_queue < 0))
+		return "timing.queue_ms: expected a non-negative number";
+	if (q->error) {
+		count_failure(g, q->kind[0] ? q->kind : "unknown");
+		if (q->queue == 1)
+			ve_sample_add(&g->m[M_QUEUE], q->v_queue);
+		if (q->start == 1)
+			note_span(g, q->v_start,
+			          q->v_start + (q->e2el == 1 ? q->v_e2el / 1000 : 0));
+		return NULL;
+	}
+	if (!q->response)
+		return "neither \"response\" nor \"error\": not llm-query output";
+	if (q->ttft == 0)
+		return "response without timing.ttft_ms (run llm-query with --stream)";
+	if (q->ttft < 0 || q->v_ttft < 0)
+		return "timing.ttft_ms: expected a non-negative number";
+	if (q->e2el != 1)
+		return "response without timing.e2el_ms";
+	if (q->start != 1)
+		return "response without timing.start";
+	if (q->itl < 0)
+		return itl_why;
+	for (size_t i = 0; i < itl->n; i++)
+		if (itl->v[i] < 0)
+			return itl_why;
+	if (q->out == 1 && q->v_out >= 0 && q->v_out == floor(q->v_out)) {
+		out_tok = (long long)q->v_out;
+	} else if (q->out == 0) {
+		/* No tokenizer here: count token chunks, and say so at the end. */
+		out_tok = (long long)itl->n + 1;
+	} else {
+		why = "response.usage.completion_tokens: expected a non-negative integer";
+	}
+	if (q->in == 1 && q->v_in >= 0 && q->v_in == floor(q->v_in))
+		in_tok = (long long)q->v_in;
+	else if (q->in != 0 && !why)
+		why = "response.usage.prompt_tokens: expected a non-negative integer";
+	if (why)
+		return why;
+	g->no_usage += q->out == 0;
+	g->no_prompt += q->in == 0;
+	if (q->queue == 1)
+		ve_sample_add(&g->m[M_QUEUE], q->v_queue);
+	note_span(g, q->v_start, q->v_start + q->v_e2el / 1000);
+	add_success(g, o, q->v_start, q->v_ttft, q->v_e2el, itl->v, itl->n, out_tok, in_tok);
+	return NULL;
 }
 
 /* --- reading vLLM result files --- */
@@ -1690,6 +2031,7 @@ run(const struct opts *o, char **files, int nfiles)
 	struct ve_jq *by = NULL;
 	struct ve_line line;
 	struct ve_sample itl = {0};
+	struct qrec q;
 	struct ve_buf key = {0};
 	struct grades grades = {0};
 	struct pricing pricing = {0};
@@ -1710,18 +2052,26 @@ run(const struct opts *o, char **files, int nfiles)
 		if (line.len == 0 || strspn(line.text, " \t") == line.len)
 			continue;
 		ve_progress_tick(&prog, ++records, ve_input_bytes(in));
-		jv rec = ve_record_parse(line.text, line.len);
 		const char *why = NULL;
 		jv msg = jv_null();
-		if (!jv_is_valid(rec)) {
-			msg = jv_invalid_get_msg(rec);
-			why = jv_string_value(msg);
+		if (!by && o->from == FROM_QUERY && qrec_scan(line.text, line.len, &q, &itl)) {
+			why = add_qrec(record_group(&gs, o, NULL, jv_null(), &why, &key), o, &q,
+			               &itl);
 		} else {
-			struct group *g = record_group(&gs, o, by, rec, &why, &key);
-			if (g)
-				why = o->from == FROM_VLLM ? add_vllm_record(g, o, rec, &itl)
-				                           : add_query_record(g, o, rec, &itl);
-			jv_free(rec);
+			jv rec = ve_record_parse(line.text, line.len);
+			if (!jv_is_valid(rec)) {
+				msg = jv_invalid_get_msg(rec);
+				why = jv_string_value(msg);
+			} else {
+				struct group *g = record_group(&gs, o, by, rec, &why, &key);
+				if (g && o->from == FROM_VLLM) {
+					why = add_vllm_record(g, o, rec, &itl);
+				} else if (g) {
+					qrec_from_jv(rec, &q, &itl);
+					why = add_qrec(g, o, &q, &itl);
+				}
+				jv_free(rec);
+			}
 		}
 		if (why) {
 			records--;
