@@ -32,7 +32,7 @@ t_stats=$(median "bin/lat-stats -f vllm-json $data")
 t_jq=$(median "jq -s '[.[] | .timing.ttft_ms // empty] | (add / length), sort' $data")
 echo "input: $data, $(wc -c < "$data") bytes, $n records; median of $runs runs"
 printf '%-40s %8s s\n' "libjq bare parse (reference)" "$t_parse"
-printf '%-40s %8s s  %s x parse  %s x jq -s\n' "lat-stats (all figures)" "$t_stats" \
+printf '%-40s %8s s  %s of parse time, %s of jq -s time\n' "lat-stats (all figures)" "$t_stats" \
 	"$(ratio "$t_stats" "$t_parse")" "$(ratio "$t_stats" "$t_jq")"
 printf '%-40s %8s s\n' "jq -s (TTFT mean and sort only)" "$t_jq"
 /usr/bin/time -f %M -o "$dir/m" bin/lat-stats "$data" > /dev/null
