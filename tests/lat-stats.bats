@@ -327,6 +327,13 @@ for _ in range(n):
 	refute_line --partial '"perf.default.ttft_ms.p50"'
 	assert_equal "$(val perf.default.ttft_ms.p99 <<<"$output")" 69.8
 	assert_equal "$(val perf.default.max_output_tokens_per_s <<<"$output")" 5
+	# --append-result writes one result per line: each is reported alone,
+	# labelled with its model and date.
+	cat "$F/vllm-summary.json" "$F/vllm-detailed.json" >two.json
+	run --separate-stderr lat-stats --from vllm-json -f vllm-json -m ttft -p 99 two.json
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(jq -c .labels <<<"${lines[1]}")" '{"model_id":"sim-model","date":"20261122-101500","scenario":"default"}'
 	run --separate-stderr lat-stats --from vllm-json "$F/basic.jsonl"
 	assert_failure 65
 	assert_equal "$stderr" "lat-stats: $F/basic.jsonl:1: not a vLLM result: no \"duration\""
@@ -375,7 +382,7 @@ lat-stats: default: 3 successful requests without usage.prompt_tokens: counted a
 	assert_failure 64
 	run --separate-stderr lat-stats --from vllm-json --by .x /dev/null
 	assert_failure 64
-	[[ $stderr == "lat-stats: --by groups llm-query records: a vLLM result file is one group"* ]]
+	[[ $stderr == "lat-stats: --by groups llm-query records: each vLLM result is a group"* ]]
 	run --separate-stderr lat-stats --by '.[' /dev/null
 	assert_failure 64
 	run --separate-stderr lat-stats --bogus

@@ -370,7 +370,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (o->by_expr && o->from == FROM_VLLM)
-		ve_usage_error("--by groups llm-query records: a vLLM result file is one group");
+		ve_usage_error("--by groups llm-query records: each vLLM result is a group");
 	if (!o->format_set)
 		o->format = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_ROWS;
 	if (o->by_expr)
@@ -1170,11 +1170,6 @@ add_vllm_record(struct group *g, const struct opts *o, jv rec, struct ve_sample 
 	const char *why = NULL;
 	double d;
 
-	if (g->completed || g->failed || jv_get_kind(g->stored) != JV_KIND_NULL) {
-		why = "more than one vLLM result in one group (give them --scenario names "
-		      "in separate runs)";
-		goto out;
-	}
 	if (get_num(rec, "duration", &d) != 1 || d < 0) {
 		why = "not a vLLM result: no \"duration\"";
 		goto out;
@@ -2021,6 +2016,30 @@ record_group(struct groups *gs, const struct opts *o, struct ve_jq *by, jv rec, 
 	return groups_get(gs, key->p, labels, o);
 }
 
+/*
+ * Each vLLM result (one per line: --append-result adds lines) is a group of
+ * its own, labelled with the file's label (as the scenario), model and date.
+ */
+static struct group *
+vllm_group(struct groups *gs, const struct opts *o, jv rec, const struct ve_line *line,
+           struct ve_buf *key)
+{
+	static const char *const keys[][2] = {
+	    {"label", "scenario"}, {"model_id", "model_id"}, {"date", "date"}};
+	jv labels = jv_object();
+
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		jv v = get(rec, keys[i][0]);
+		if (jv_get_kind(v) == JV_KIND_STRING)
+			labels = jv_object_set(labels, jv_string(keys[i][1]), v);
+		else
+			jv_free(v);
+	}
+	ve_buf_reset(key);
+	ve_buf_addf(key, "%d:%llu", line->source, line->lineno);
+	return groups_get(gs, key->p, labels, o);
+}
+
 static int
 run(const struct opts *o, char **files, int nfiles)
 {
@@ -2063,7 +2082,9 @@ run(const struct opts *o, char **files, int nfiles)
 				msg = jv_invalid_get_msg(rec);
 				why = jv_string_value(msg);
 			} else {
-				struct group *g = record_group(&gs, o, by, rec, &why, &key);
+				struct group *g = o->from == FROM_VLLM
+				                      ? vllm_group(&gs, o, rec, &line, &key)
+				                      : record_group(&gs, o, by, rec, &why, &key);
 				if (g && o->from == FROM_VLLM) {
 					why = add_vllm_record(g, o, rec, &itl);
 				} else if (g) {
