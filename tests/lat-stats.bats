@@ -457,6 +457,12 @@ lat-stats: default: 3 successful requests without usage.prompt_tokens: counted a
 	assert_equal "$stderr" "lat-stats: write error: No space left on device"
 }
 
+@test "lat-stats: -v prints the counts" {
+	run --separate-stderr lat-stats -v -m ttft -p 50 "$F/basic.jsonl"
+	assert_success
+	assert_equal "$stderr" "lat-stats: read 4 records: 3 successful, 1 failed, 1 group"
+}
+
 @test "lat-stats: run_id and model_tag from options or the environment" {
 	run --separate-stderr env RUN_ID=r1 MODEL_TAG=release-1 lat-stats -m ttft -p 50 "$F/basic.jsonl"
 	assert_line --index 0 --partial '"labels":{"scenario":"default"},"run_id":"r1","model_tag":"release-1","ts":'
