@@ -132,7 +132,7 @@ summarise_server() {
 		| ({stat: "mean", value: (($v | add) / ($v | length))}, {stat: "max", value: ($v | max)})
 		| {metric: "perf.\($s).server.\($k).\(.stat)", value, n: ($v | length),
 		   unit: (if $k | test("perc") then "ratio" else "count" end),
-		   labels: {scenario: $s}, run_id: $run}
+		   labels: {scenario: $s}, run_id: $run, ts: ($all[0].t | floor | todate)}
 		  + (if $tag != "" then {model_tag: $tag} else {} end)' "$1"
 }
 

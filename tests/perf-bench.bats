@@ -93,6 +93,8 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$PO
 	# The server samples: waiting 3 and KV cache 0.25 in every sample.
 	assert_equal "$(jq -r 'select(.metric == "perf.stress_test.server.num_requests_waiting.max") | .value' $rows)" 3
 	assert_equal "$(jq -r 'select(.metric == "perf.stress_test.server.gpu_cache_usage_perc.mean") | .unit' $rows)" ratio
+	run jq -r 'select(.metric == "perf.stress_test.server.gpu_cache_usage_perc.mean") | .ts' $rows
+	assert_output --regexp '^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-9:]{8}Z$'
 	[ "$(jq -s length out/stress_test/server.jsonl)" -ge 1 ]
 	# The table is vLLM's, with the scenario's concurrency.
 	run cat out/stress_test/table.txt
@@ -122,7 +124,7 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$PO
 		[ -x "$VE_BIN/$t" ] || skip "$t is not built yet"
 	done
 	PORT=$(ve_free_port)
-	vllm-sim --port "$PORT" --ttft-ms 5 --itl-ms 1 >sim.out 2>sim.err &
+	vllm-sim --port "$PORT" --ttft-ms 5 --itl-ms 1 --max-model-len 8192 >sim.out 2>sim.err &
 	SERVER_PID=$!
 	ve_wait_http "http://127.0.0.1:$PORT/health"
 	run --separate-stderr sh "$PB" -e "http://127.0.0.1:$PORT" -o out -n 10 -w 1 \
