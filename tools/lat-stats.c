@@ -1187,11 +1187,18 @@ add_vllm_record(struct group *g, const struct opts *o, jv rec, struct ve_sample 
 		get_num(rec, "failed", &failed);
 		get_num(rec, "total_input_tokens", &tin);
 		get_num(rec, "total_output_tokens", &tout);
+		if (!(ok >= 0 && ok < 1e15 && failed >= 0 && failed < 1e15 && tin >= 0 &&
+		      tin < 1e15 && tout >= 0 && tout < 1e15)) {
+			why = "not a vLLM result: counts out of range";
+			goto out;
+		}
 		g->completed = (unsigned long long)ok;
 		g->total_in = (long long)tin;
 		g->total_out = (long long)tout;
-		for (double i = 0; i < failed; i++)
+		if (failed >= 1) {
 			count_failure(g, "error");
+			g->failed = g->fail[0].n = (unsigned long long)failed;
+		}
 		goto out;
 	}
 	if (jv_get_kind(itls) != JV_KIND_ARRAY || jv_get_kind(outs) != JV_KIND_ARRAY ||
@@ -1440,9 +1447,9 @@ figure_value(const struct group *g, const struct opts *o, const char *name, doub
 			return true;
 		if (jv_get_kind(g->stored) == JV_KIND_OBJECT && !g->detailed)
 			return false;
-		*v = stat[1] == 'e' && stat[2] == 'a'   ? g->sum[m].mean
-		     : stat[1] == 'e' && stat[2] == 'd' ? g->sum[m].median
-		                                        : g->sum[m].std;
+		*v = strcmp(stat, "mean") == 0     ? g->sum[m].mean
+		     : strcmp(stat, "median") == 0 ? g->sum[m].median
+		                                   : g->sum[m].std;
 		return true;
 	}
 	double p;
