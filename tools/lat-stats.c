@@ -1119,7 +1119,7 @@ add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_
 	for (size_t i = 0; i < itl->n; i++)
 		if (itl->v[i] < 0)
 			return itl_why;
-	if (q->out == 1 && q->v_out >= 0 && q->v_out == floor(q->v_out)) {
+	if (q->out == 1 && q->v_out >= 0 && q->v_out < 1e15 && q->v_out == floor(q->v_out)) {
 		out_tok = (long long)q->v_out;
 	} else if (q->out == 0) {
 		/* No tokenizer here: count token chunks, and say so at the end. */
@@ -1127,7 +1127,7 @@ add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_
 	} else {
 		why = "response.usage.completion_tokens: expected a non-negative integer";
 	}
-	if (q->in == 1 && q->v_in >= 0 && q->v_in == floor(q->v_in))
+	if (q->in == 1 && q->v_in >= 0 && q->v_in < 1e15 && q->v_in == floor(q->v_in))
 		in_tok = (long long)q->v_in;
 	else if (q->in != 0 && !why)
 		why = "response.usage.prompt_tokens: expected a non-negative integer";
@@ -1235,7 +1235,8 @@ add_vllm_record(struct group *g, const struct opts *o, jv rec, struct ve_sample 
 		double e2el = ttft;
 		for (size_t j = 0; j < itl->n; j++)
 			e2el += itl->v[j];
-		if (!(ttft >= 0) || !(out >= 0) || !(in >= 0) || !(e2el >= 0)) {
+		if (!(ttft >= 0) || !(out >= 0 && out < 1e15) || !(in >= 0 && in < 1e15) ||
+		    !(e2el >= 0)) {
 			why = "--save-detailed: a request with a missing or negative figure";
 			break;
 		}
