@@ -68,6 +68,7 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$PO
 }
 
 @test "perf-bench: every scenario runs, with rows, a table and /metrics samples" {
+	skip_under_valgrind "pipeline plumbing: 18 lat-stats runs; lat-stats.bats covers the tool"
 	start_metrics_server
 	PATH="$FIX/perf-bench:$PATH" run --separate-stderr sh "$PB" -e "http://127.0.0.1:$PORT/v1" \
 		-o out -n 20 -w 1 all
