@@ -1,0 +1,2194 @@
+/*
+ * lat-stats — serving-latency figures as vLLM's `vllm bench serve` computes them.
+ *
+ * Reads llm-query's streaming output (DESIGN §3.3: "response" or "error",
+ * and "timing" with start, ttft_ms, e2el_ms, itl_ms), or with --from
+ * vllm-json the result files of `vllm bench serve --save-result
+ * --save-detailed`, and writes the figures of DESIGN §3.5: TTFT, TPOT, ITL
+ * and E2EL (mean, median, population std, linear percentiles), request,
+ * output and total token throughput, goodput under SLOs, peak output
+ * tokens/s and peak concurrent requests, success rate and failures by kind,
+ * client queue time when present. Only successful requests count toward
+ * latencies and token totals; TPOT is per request, ITL pools every chunk
+ * gap. Output: metric rows (DESIGN §3.1), one vLLM result object per group
+ * (--format vllm-json), vLLM's result table, or Prometheus text. --by groups
+ * records; --grade and --pricing add a grade and costs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "input.h"
+#include "json.h"
+#include "num.h"
+#include "output.h"
+#include "progress.h"
+#include "stats.h"
+
+#define MAX_PCTS 32
+
+enum fmt { FMT_ROWS, FMT_VLLM, FMT_TABLE, FMT_PROM };
+enum from { FROM_QUERY, FROM_VLLM };
+/* The sampled figures; the first four are vLLM's percentile metrics. */
+enum { M_TTFT, M_TPOT, M_ITL, M_E2EL, M_QUEUE, M_N };
+enum { SLO_TTFT, SLO_TPOT, SLO_E2EL, SLO_N };
+
+static const char *const mname[M_N] = {"ttft", "tpot", "itl", "e2el", "queue"};
+static const char *const mtitle[M_N] = {"TTFT", "TPOT", "ITL", "E2EL", "Queue"};
+static const char *const mheader[M_N] = {
+    "Time to First Token", "Time per Output Token (excl. 1st token)", "Inter-token Latency",
+    "End-to-end Latency", "Client Queue Time"};
+static const char *const slo_name[SLO_N] = {"ttft", "tpot", "e2el"};
+
+struct opts {
+	enum fmt format;
+	bool format_set;
+	enum from from;
+	double pcts[MAX_PCTS];
+	size_t npcts;
+	unsigned metrics; /* bit per M_* */
+	bool slo_set[SLO_N];
+	double slo[SLO_N];
+	bool goodput;
+	const char *by_expr;
+	const char *by_label;
+	const char *scenario;
+	const char *grade_path;
+	const char *pricing_path;
+	const char *run_id;
+	const char *model_tag;
+	long max_concurrency;
+	double request_rate;
+	bool skip_bad;
+	const char *rejects;
+	bool progress;
+	int verbose;
+	bool quiet;
+};
+
+/* One grade threshold: the figure, whether lower is better, A and B bounds. */
+struct threshold {
+	char *figure;
+	bool lower;
+	double a, b;
+};
+
+struct grades {
+	struct threshold *t;
+	size_t n;
+};
+
+struct pricing {
+	double in_per_1k, out_per_1k;
+	char *currency;
+};
+
+struct failure {
+	char *kind;
+	unsigned long long n;
+};
+
+/* Everything one group of records adds up to. */
+struct group {
+	char *key; /* canonical JSON of the --by value */
+	jv labels;
+	char *scenario;
+	unsigned long long completed, failed, good;
+	unsigned long long no_usage, no_prompt;
+	struct failure *fail;
+	size_t nfail;
+	long long total_in, total_out;
+	struct ve_sample m[M_N];
+	/* Per successful request, for peak tokens/s: start, ttft, e2el, itl span. */
+	struct ve_sample req;
+	double first_start, last_end;
+	bool have_times;
+	double scale; /* multiplies stored values into milliseconds */
+	jv stored;    /* a vLLM result object (--from vllm-json), or null */
+	bool detailed;
+	/* Figures, filled by compute(). */
+	double duration, req_tput, goodput, out_tput, tot_tput, success_rate;
+	double peak_tps, peak_conc;
+	struct ve_summary sum[M_N];
+	double pct[M_N][MAX_PCTS];
+	char grade;
+};
+
+struct groups {
+	struct group **v;
+	size_t n, cap;
+	size_t *slot; /* hash table of indexes + 1 */
+	size_t nslot;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: %s [-qv] [-f FORMAT] [-p LIST] [-m LIST] [-g SLOS] [-b EXPR] [-s NAME]\n"
+	        "                 [--grade FILE] [--pricing FILE] [--from SOURCE] [--skip-bad]\n"
+	        "                 [--rejects FILE] [FILE...]\n"
+	        "\n"
+	        "Latency and throughput figures of llm-query --stream output, as vLLM's\n"
+	        "`vllm bench serve` defines them (DESIGN §3.5).\n"
+	        "\n"
+	        "  -f, --format FORMAT    rows (metric rows), vllm-json, table, prom\n"
+	        "                         (default: table on a terminal, else rows)\n"
+	        "  -p, --percentiles LIST percentiles to report (default 50,90,95,99)\n"
+	        "  -m, --metrics LIST     ttft,tpot,itl,e2el (default: all four)\n"
+	        "  -g, --goodput SLOS     ttft:MS,tpot:MS,e2el:MS; count requests meeting all\n"
+	        "  -b, --by EXPR          group records by a jq expression (.scenario, .model)\n"
+	        "  -s, --scenario NAME    name in the metric rows perf.NAME.* (default: the\n"
+	        "                         group's scenario label, else \"default\")\n"
+	        "      --grade FILE       grade A/B/C from a threshold table (grades.json)\n"
+	        "      --pricing FILE     cost per request and per 1k tokens from a price table\n"
+	        "      --from SOURCE      llm-query (default) or vllm-json (vLLM's result files)\n"
+	        "      --max-concurrency N  the run's concurrency cap, shown as vLLM shows it\n"
+	        "      --request-rate R   the run's configured request rate, shown likewise\n"
+	        "      --run-id ID        run_id of metric rows (default $RUN_ID)\n"
+	        "      --model-tag TAG    model_tag of metric rows (default $MODEL_TAG)\n"
+	        "      --skip-bad         skip malformed records, count them\n"
+	        "      --rejects FILE     write skipped records to FILE (implies --skip-bad)\n"
+	        "      --progress         show progress even when stderr is not a terminal\n"
+	        "  -v, --verbose          print counts to stderr\n"
+	        "  -q, --quiet            no warnings\n"
+	        "  -h, --help             this help\n"
+	        "      --version          print the version\n"
+	        "\n"
+	        "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 74 I/O error.\n"
+	        "See lat-stats(1).\n",
+	        ve_progname);
+}
+
+enum {
+	OPT_GRADE = 256,
+	OPT_PRICING,
+	OPT_FROM,
+	OPT_MAXCONC,
+	OPT_RATE,
+	OPT_RUN_ID,
+	OPT_MODEL_TAG,
+	OPT_SKIP_BAD,
+	OPT_REJECTS,
+	OPT_PROGRESS,
+	OPT_VERSION,
+};
+
+/* --percentiles LIST: comma-separated numbers from 0 to 100. */
+static void
+parse_percentiles(struct opts *o, const char *arg)
+{
+	char *copy = ve_xstrdup(arg), *save = NULL;
+
+	o->npcts = 0;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (o->npcts == MAX_PCTS)
+			ve_usage_error("--percentiles: at most %d values", MAX_PCTS);
+		double p;
+		if (!ve_parse_double(t, 0, 100, &p)) {
+			free(copy);
+			ve_usage_error("--percentiles: expected numbers from 0 to 100, got '%s'",
+			               arg);
+		}
+		o->pcts[o->npcts++] = p;
+	}
+	free(copy);
+	if (!o->npcts)
+		ve_usage_error("--percentiles: expected numbers from 0 to 100, got '%s'", arg);
+}
+
+static int
+metric_index(const char *s, size_t n)
+{
+	for (int i = 0; i < M_QUEUE; i++)
+		if (strlen(mname[i]) == n && memcmp(mname[i], s, n) == 0)
+			return i;
+	return -1;
+}
+
+static void
+parse_metrics(struct opts *o, const char *arg)
+{
+	const char *p = arg;
+
+	o->metrics = 0;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		int i = metric_index(p, n);
+		if (i < 0)
+			ve_usage_error("--metrics: unknown metric '%.*s' (ttft, tpot, itl, e2el)",
+			               (int)n, p);
+		o->metrics |= 1u << i;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+}
+
+/* vLLM's KEY:VALUE service-level objectives, in milliseconds, comma-separated. */
+static void
+parse_goodput(struct opts *o, const char *arg)
+{
+	char *copy = ve_xstrdup(arg), *save = NULL;
+
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(t, ':');
+		int i;
+		double v;
+		if (colon)
+			*colon = '\0';
+		for (i = 0; i < SLO_N && strcmp(t, slo_name[i]) != 0; i++)
+			;
+		if (!colon || i == SLO_N || !ve_parse_double(colon + 1, 0, 1e12, &v)) {
+			free(copy);
+			ve_usage_error("--goodput: expected ttft:MS,tpot:MS,e2el:MS with "
+			               "non-negative milliseconds, got '%s'",
+			               arg);
+		}
+		o->slo_set[i] = true;
+		o->slo[i] = v;
+		o->goodput = true;
+	}
+	free(copy);
+	if (!o->goodput)
+		ve_usage_error("--goodput: expected ttft:MS,tpot:MS,e2el:MS with non-negative "
+		               "milliseconds, got '%s'",
+		               arg);
+}
+
+/* The label a scalar --by value is stored under: NAME for ".NAME", else "group". */
+static const char *
+by_label(const char *expr)
+{
+	static char name[64];
+	size_t n = strlen(expr);
+
+	if (n < 2 || n >= sizeof name || expr[0] != '.')
+		return "group";
+	for (size_t i = 1; i < n; i++) {
+		char c = expr[i];
+		if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (i > 1 && c >= '0' && c <= '9')))
+			return "group";
+	}
+	memcpy(name, expr + 1, n);
+	return name;
+}
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	const struct option longopts[] = {
+	    {"format", required_argument, NULL, 'f'},
+	    {"percentiles", required_argument, NULL, 'p'},
+	    {"metrics", required_argument, NULL, 'm'},
+	    {"goodput", required_argument, NULL, 'g'},
+	    {"by", required_argument, NULL, 'b'},
+	    {"scenario", required_argument, NULL, 's'},
+	    {"grade", required_argument, NULL, OPT_GRADE},
+	    {"pricing", required_argument, NULL, OPT_PRICING},
+	    {"from", required_argument, NULL, OPT_FROM},
+	    {"max-concurrency", required_argument, NULL, OPT_MAXCONC},
+	    {"request-rate", required_argument, NULL, OPT_RATE},
+	    {"run-id", required_argument, NULL, OPT_RUN_ID},
+	    {"model-tag", required_argument, NULL, OPT_MODEL_TAG},
+	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
+	    {"rejects", required_argument, NULL, OPT_REJECTS},
+	    {"progress", no_argument, NULL, OPT_PROGRESS},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	o->pcts[0] = 50, o->pcts[1] = 90, o->pcts[2] = 95, o->pcts[3] = 99;
+	o->npcts = 4;
+	o->metrics = (1u << M_TTFT) | (1u << M_TPOT) | (1u << M_ITL) | (1u << M_E2EL);
+	while ((c = getopt_long(argc, argv, "f:p:m:g:b:s:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o->format_set = true;
+			if (strcmp(optarg, "rows") == 0)
+				o->format = FMT_ROWS;
+			else if (strcmp(optarg, "vllm-json") == 0)
+				o->format = FMT_VLLM;
+			else if (strcmp(optarg, "table") == 0)
+				o->format = FMT_TABLE;
+			else if (strcmp(optarg, "prom") == 0)
+				o->format = FMT_PROM;
+			else
+				ve_usage_error("--format: unknown format '%s' (rows, vllm-json, "
+				               "table, prom)",
+				               optarg);
+			break;
+		case 'p': parse_percentiles(o, optarg); break;
+		case 'm': parse_metrics(o, optarg); break;
+		case 'g': parse_goodput(o, optarg); break;
+		case 'b': o->by_expr = optarg; break;
+		case 's': o->scenario = optarg; break;
+		case OPT_GRADE: o->grade_path = optarg; break;
+		case OPT_PRICING: o->pricing_path = optarg; break;
+		case OPT_FROM:
+			if (strcmp(optarg, "llm-query") == 0)
+				o->from = FROM_QUERY;
+			else if (strcmp(optarg, "vllm-json") == 0)
+				o->from = FROM_VLLM;
+			else
+				ve_usage_error("--from: unknown source '%s' (llm-query, vllm-json)",
+				               optarg);
+			break;
+		case OPT_MAXCONC:
+			o->max_concurrency =
+			    ve_opt_long("--max-concurrency", optarg, 1, 1000000000);
+			break;
+		case OPT_RATE:
+			o->request_rate = ve_opt_double("--request-rate", optarg, 1e-9, 1e12);
+			break;
+		case OPT_RUN_ID: o->run_id = optarg; break;
+		case OPT_MODEL_TAG: o->model_tag = optarg; break;
+		case OPT_SKIP_BAD: o->skip_bad = true; break;
+		case OPT_REJECTS: o->rejects = optarg; break;
+		case OPT_PROGRESS: o->progress = true; break;
+		case 'v': o->verbose++; break;
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
+		case OPT_VERSION: ve_print_version();
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
+			exit(VE_EX_USAGE);
+		}
+	}
+	if (o->by_expr && o->from == FROM_VLLM)
+		ve_usage_error("--by groups llm-query records: each vLLM result is a group");
+	if (!o->format_set)
+		o->format = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_ROWS;
+	if (o->by_expr)
+		o->by_label = by_label(o->by_expr);
+	if (!o->run_id)
+		o->run_id = getenv("RUN_ID");
+	if (!o->model_tag)
+		o->model_tag = getenv("MODEL_TAG");
+	if (o->run_id && !*o->run_id)
+		o->run_id = NULL;
+	if (o->model_tag && !*o->model_tag)
+		o->model_tag = NULL;
+}
+
+/* --- JSON access (all borrow obj) --- */
+
+static jv
+get(jv obj, const char *key)
+{
+	if (jv_get_kind(obj) != JV_KIND_OBJECT)
+		return jv_invalid();
+	return jv_object_get(jv_copy(obj), jv_string(key));
+}
+
+/* 1: a number; 0: absent or null; -1: present but not a number. */
+static int
+get_num(jv obj, const char *key, double *out)
+{
+	jv v = get(obj, key);
+	jv_kind k = jv_get_kind(v);
+	int r = k == JV_KIND_NUMBER ? 1 : (k == JV_KIND_INVALID || k == JV_KIND_NULL) ? 0 : -1;
+
+	if (r == 1)
+		*out = jv_number_value(v);
+	jv_free(v);
+	return r;
+}
+
+/* Reads the whole of a small JSON file (a --grade or --pricing table). */
+static jv
+load_json_file(const char *opt, const char *path, int *rc)
+{
+	/* jv_load_file gives an array of every JSON text in the file. */
+	jv v = jv_load_file(path, 0);
+
+	if (jv_get_kind(v) == JV_KIND_ARRAY) {
+		jv all = v;
+		v = jv_array_length(jv_copy(all)) == 1 ? jv_array_get(jv_copy(all), 0) : jv_null();
+		jv_free(all);
+	}
+	if (!jv_is_valid(v)) {
+		jv msg = jv_invalid_get_msg(v);
+		const char *m = jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "";
+		ve_warn("%s: %s: %s", opt, path, m);
+		*rc = strstr(m, "Could not open") ? VE_EX_NOINPUT : VE_EX_DATAERR;
+		jv_free(msg);
+		return jv_invalid();
+	}
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		ve_warn("%s: %s: expected a JSON object", opt, path);
+		*rc = VE_EX_DATAERR;
+		jv_free(v);
+		return jv_invalid();
+	}
+	return v;
+}
+
+/* Whether a figure name is one figure_value() knows. */
+static bool figure_known(const char *name);
+
+/*
+ * grades.json: {"thresholds": {"FIGURE": {"better": "lower"|"higher",
+ * "A": X, "B": Y}, ...}}. A group is graded A when every figure meets its
+ * A bound, B when every one meets at least its B bound, else C.
+ */
+static int
+load_grades(const char *path, struct grades *g)
+{
+	int rc = 0;
+	jv v = load_json_file("--grade", path, &rc);
+
+	if (rc)
+		return rc;
+	jv th = get(v, "thresholds");
+	if (jv_get_kind(th) != JV_KIND_OBJECT) {
+		ve_warn("--grade: %s: expected \"thresholds\": an object of figures", path);
+		rc = VE_EX_DATAERR;
+		goto out;
+	}
+	int it = jv_object_iter(th);
+	while (jv_object_iter_valid(th, it)) {
+		jv k = jv_object_iter_key(th, it);
+		jv t = jv_object_iter_value(th, it);
+		const char *name = jv_string_value(k);
+		jv better = get(t, "better");
+		struct threshold x = {0};
+		bool ok = jv_get_kind(better) == JV_KIND_STRING &&
+		          (strcmp(jv_string_value(better), "lower") == 0 ||
+		           strcmp(jv_string_value(better), "higher") == 0) &&
+		          get_num(t, "A", &x.a) == 1 && get_num(t, "B", &x.b) == 1;
+		if (ok)
+			x.lower = strcmp(jv_string_value(better), "lower") == 0;
+		if (!figure_known(name)) {
+			ve_warn("--grade: %s: unknown figure '%s'", path, name);
+			rc = VE_EX_DATAERR;
+		} else if (!ok) {
+			ve_warn("--grade: %s: %s: expected {\"better\": \"lower\" or \"higher\", "
+			        "\"A\": number, \"B\": number}",
+			        path, name);
+			rc = VE_EX_DATAERR;
+		} else {
+			x.figure = ve_xstrdup(name);
+			g->t = ve_xrealloc(g->t, (g->n + 1) * sizeof *g->t);
+			g->t[g->n++] = x;
+		}
+		jv_free(better);
+		jv_free(k);
+		jv_free(t);
+		if (rc)
+			break;
+		it = jv_object_iter_next(th, it);
+	}
+out:
+	jv_free(th);
+	jv_free(v);
+	return rc;
+}
+
+/* pricing.json: {"input_per_1k": X, "output_per_1k": Y, "currency": "USD"}. */
+static int
+load_pricing(const char *path, struct pricing *p)
+{
+	int rc = 0;
+	jv v = load_json_file("--pricing", path, &rc);
+
+	if (rc)
+		return rc;
+	jv cur = get(v, "currency");
+	if (get_num(v, "input_per_1k", &p->in_per_1k) != 1 ||
+	    get_num(v, "output_per_1k", &p->out_per_1k) != 1 || p->in_per_1k < 0 ||
+	    p->out_per_1k < 0 ||
+	    (jv_is_valid(cur) && jv_get_kind(cur) != JV_KIND_STRING &&
+	     jv_get_kind(cur) != JV_KIND_NULL)) {
+		ve_warn("--pricing: %s: expected {\"input_per_1k\": number, \"output_per_1k\": "
+		        "number, \"currency\": string}",
+		        path);
+		rc = VE_EX_DATAERR;
+	} else {
+		p->currency =
+		    ve_xstrdup(jv_get_kind(cur) == JV_KIND_STRING ? jv_string_value(cur) : "USD");
+	}
+	jv_free(cur);
+	jv_free(v);
+	return rc;
+}
+
+/* --- groups --- */
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static struct group *
+group_new(const char *key, jv labels, const struct opts *o)
+{
+	struct group *g = ve_xcalloc(1, sizeof *g);
+
+	g->key = ve_xstrdup(key);
+	jv sc = get(labels, "scenario");
+	const char *name = o->scenario                         ? o->scenario
+	                   : jv_get_kind(sc) == JV_KIND_STRING ? jv_string_value(sc)
+	                                                       : "default";
+	g->scenario = ve_xstrdup(name);
+	if (jv_get_kind(sc) == JV_KIND_INVALID)
+		labels = jv_object_set(labels, jv_string("scenario"), jv_string(name));
+	jv_free(sc);
+	g->labels = labels;
+	g->scale = 1;
+	g->stored = jv_null();
+	return g;
+}
+
+static void
+group_free(struct group *g)
+{
+	free(g->key);
+	free(g->scenario);
+	jv_free(g->labels);
+	jv_free(g->stored);
+	for (size_t i = 0; i < g->nfail; i++)
+		free(g->fail[i].kind);
+	free(g->fail);
+	for (int i = 0; i < M_N; i++)
+		ve_sample_free(&g->m[i]);
+	ve_sample_free(&g->req);
+	free(g);
+}
+
+/* The group of a key, made with labels (consumed) when new. */
+static struct group *
+groups_get(struct groups *gs, const char *key, jv labels, const struct opts *o)
+{
+	if (gs->n * 2 >= gs->nslot) {
+		size_t ns = gs->nslot ? gs->nslot * 2 : 16;
+		free(gs->slot);
+		gs->slot = ve_xcalloc(ns, sizeof *gs->slot);
+		gs->nslot = ns;
+		for (size_t i = 0; i < gs->n; i++) {
+			size_t h = hash_str(gs->v[i]->key) & (ns - 1);
+			while (gs->slot[h])
+				h = (h + 1) & (ns - 1);
+			gs->slot[h] = i + 1;
+		}
+	}
+	size_t h = hash_str(key) & (gs->nslot - 1);
+	while (gs->slot[h]) {
+		struct group *g = gs->v[gs->slot[h] - 1];
+		if (strcmp(g->key, key) == 0) {
+			jv_free(labels);
+			return g;
+		}
+		h = (h + 1) & (gs->nslot - 1);
+	}
+	if (gs->n == gs->cap) {
+		gs->cap = gs->cap ? 2 * gs->cap : 8;
+		gs->v = ve_xrealloc(gs->v, gs->cap * sizeof *gs->v);
+	}
+	gs->v[gs->n] = group_new(key, labels, o);
+	gs->slot[h] = ++gs->n;
+	return gs->v[gs->n - 1];
+}
+
+static void
+groups_free(struct groups *gs)
+{
+	for (size_t i = 0; i < gs->n; i++)
+		group_free(gs->v[i]);
+	free(gs->v);
+	free(gs->slot);
+}
+
+static void
+count_failure(struct group *g, const char *kind)
+{
+	g->failed++;
+	for (size_t i = 0; i < g->nfail; i++)
+		if (strcmp(g->fail[i].kind, kind) == 0) {
+			g->fail[i].n++;
+			return;
+		}
+	g->fail = ve_xrealloc(g->fail, (g->nfail + 1) * sizeof *g->fail);
+	g->fail[g->nfail].kind = ve_xstrdup(kind);
+	g->fail[g->nfail++].n = 1;
+}
+
+static void
+note_span(struct group *g, double start, double end)
+{
+	if (!g->have_times || start < g->first_start)
+		g->first_start = start;
+	if (!g->have_times || end > g->last_end)
+		g->last_end = end;
+	g->have_times = true;
+}
+
+/*
+ * A successful request: TPOT when more than one output token, ITL samples
+ * pooled, goodput checked as vLLM does (a one-token output's TPOT is 0).
+ * Times are in the group's unit (ms, or seconds for vLLM files).
+ */
+static void
+add_success(struct group *g, const struct opts *o, double start, double ttft, double e2el,
+            const double *itl, size_t nitl, long long out, long long in)
+{
+	double tpot = 0;
+
+	g->completed++;
+	g->total_out += out;
+	g->total_in += in;
+	if (out > 1) {
+		tpot = (e2el - ttft) / (double)(out - 1);
+		ve_sample_add(&g->m[M_TPOT], tpot);
+	}
+	ve_sample_add(&g->m[M_TTFT], ttft);
+	ve_sample_add(&g->m[M_E2EL], e2el);
+	ve_sample_add_n(&g->m[M_ITL], itl, nitl);
+	if (o->goodput) {
+		/* vLLM compares SLO/1000 >= value in seconds. */
+		double v[SLO_N] = {ttft, tpot, e2el};
+		bool good = true;
+		for (int i = 0; i < SLO_N; i++)
+			if (o->slo_set[i] && !(o->slo[i] / 1000 >= v[i] * g->scale / 1000))
+				good = false;
+		g->good += good;
+	}
+	if (!isnan(start)) {
+		double r[4] = {start, ttft, e2el, (double)(g->m[M_ITL].n - nitl)};
+		ve_sample_add_n(&g->req, r, 4);
+	}
+}
+
+/* --- reading llm-query records --- */
+
+/*
+ * What lat-stats reads of one llm-query record. Each field's state: 1 a
+ * value of the right type, 0 absent or null, -1 present with another type.
+ */
+struct qrec {
+	int timing, start, ttft, e2el, queue, itl, out, in;
+	double v_start, v_ttft, v_e2el, v_queue, v_out, v_in;
+	bool error;    /* "error" is there and not null */
+	bool response; /* "response" is an object */
+	char kind[128];
+};
+
+static const char itl_why[] = "timing.itl_ms: expected an array of non-negative numbers";
+
+/* Fills q from a parsed record (borrowed); the ITL gaps go to itl. */
+static void
+qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
+{
+	jv err = get(rec, "error"), resp = get(rec, "response"), timing = get(rec, "timing");
+	jv usage = get(resp, "usage"), a = get(timing, "itl_ms");
+	jv_kind tk = jv_get_kind(timing), ak = jv_get_kind(a);
+
+	memset(q, 0, sizeof *q);
+	q->timing = tk == JV_KIND_OBJECT ? 1 : tk == JV_KIND_INVALID || tk == JV_KIND_NULL ? 0 : -1;
+	q->start = get_num(timing, "start", &q->v_start);
+	q->ttft = get_num(timing, "ttft_ms", &q->v_ttft);
+	q->e2el = get_num(timing, "e2el_ms", &q->v_e2el);
+	q->queue = get_num(timing, "queue_ms", &q->v_queue);
+	q->out = get_num(usage, "completion_tokens", &q->v_out);
+	q->in = get_num(usage, "prompt_tokens", &q->v_in);
+	q->error = jv_get_kind(err) != JV_KIND_INVALID && jv_get_kind(err) != JV_KIND_NULL;
+	q->response = jv_get_kind(resp) == JV_KIND_OBJECT;
+	jv kind = get(err, "kind");
+	if (jv_get_kind(kind) == JV_KIND_STRING)
+		snprintf(q->kind, sizeof q->kind, "%s", jv_string_value(kind));
+	jv_free(kind);
+	ve_sample_reset(itl);
+	q->itl = ak == JV_KIND_ARRAY ? 1 : ak == JV_KIND_INVALID || ak == JV_KIND_NULL ? 0 : -1;
+	if (ak == JV_KIND_ARRAY) {
+		int n = jv_array_length(jv_copy(a));
+		for (int i = 0; i < n && q->itl == 1; i++) {
+			jv x = jv_array_get(jv_copy(a), i);
+			if (jv_get_kind(x) == JV_KIND_NUMBER)
+				ve_sample_add(itl, jv_number_value(x));
+			else
+				q->itl = -1;
+			jv_free(x);
+		}
+	}
+	jv_free(a);
+	jv_free(usage);
+	jv_free(err);
+	jv_free(resp);
+	jv_free(timing);
+}
+
+/*
+ * The fast path: reads the fields of a record straight from its text,
+ * checking the JSON grammar as it goes, without building jv values (libjq's
+ * parse and free are most of the time otherwise). It handles the plain case
+ * only and gives up (false) on anything else: a syntax error, an escaped key,
+ * a field of an unexpected type, deep nesting. The record then goes through
+ * libjq, which names what is wrong the way every tool does.
+ */
+struct scan {
+	const char *p, *end;
+	int depth;
+};
+
+static void
+scan_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool
+scan_lit(struct scan *s, const char *lit, size_t n)
+{
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, lit, n) != 0)
+		return false;
+	s->p += n;
+	return true;
+}
+
+/* A string; *plain says whether it had no escapes (its bytes are its value). */
+static bool
+scan_str(struct scan *s, const char **start, size_t *len, bool *plain)
+{
+	if (s->p >= s->end || *s->p != '"')
+		return false;
+	*start = ++s->p;
+	*plain = true;
+	while (s->p < s->end && *s->p != '"') {
+		unsigned char c = (unsigned char)*s->p;
+		if (c < 0x20)
+			return false;
+		if (c == '\\') {
+			*plain = false;
+			if (++s->p >= s->end)
+				return false;
+			if (*s->p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (s->p + i >= s->end ||
+					    !strchr("0123456789abcdefABCDEF", s->p[i]) || !s->p[i])
+						return false;
+				s->p += 4;
+			} else if (!strchr("\"\\/bfnrt", *s->p) || !*s->p) {
+				return false;
+			}
+		}
+		s->p++;
+	}
+	if (s->p >= s->end)
+		return false;
+	*len = (size_t)(s->p - *start);
+	s->p++;
+	return true;
+}
+
+/* A number in JSON's grammar, converted as libjq does (correctly rounded). */
+static bool
+scan_num(struct scan *s, double *v)
+{
+	const char *b = s->p, *p = s->p, *e = s->end;
+	char tmp[64];
+
+	if (p < e && *p == '-')
+		p++;
+	if (p < e && *p == '0')
+		p++;
+	else if (p < e && *p >= '1' && *p <= '9')
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	else
+		return false;
+	if (p < e && *p == '.') {
+		if (++p >= e || *p < '0' || *p > '9')
+			return false;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= e || *p < '0' || *p > '9')
+			return false;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if ((size_t)(p - b) >= sizeof tmp)
+		return false;
+	memcpy(tmp, b, (size_t)(p - b));
+	tmp[p - b] = '\0';
+	*v = strtod(tmp, NULL);
+	s->p = p;
+	return isfinite(*v);
+}
+
+static bool scan_skip(struct scan *s);
+
+/* Calls fn for each member of an object; fn reads or skips the value. */
+typedef bool scan_member_fn(struct scan *s, const char *key, size_t klen, void *ctx);
+
+static bool
+scan_object(struct scan *s, scan_member_fn *fn, void *ctx)
+{
+	const char *k;
+	size_t klen;
+	bool plain;
+
+	if (s->p >= s->end || *s->p != '{' || ++s->depth > 64)
+		return false;
+	s->p++;
+	scan_ws(s);
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+		s->depth--;
+		return true;
+	}
+	for (;;) {
+		scan_ws(s);
+		if (!scan_str(s, &k, &klen, &plain) || !plain)
+			return false;
+		scan_ws(s);
+		if (s->p >= s->end || *s->p != ':')
+			return false;
+		s->p++;
+		scan_ws(s);
+		if (!(fn ? fn(s, k, klen, ctx) : scan_skip(s)))
+			return false;
+		scan_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		if (s->p < s->end && *s->p == '}') {
+			s->p++;
+			s->depth--;
+			return true;
+		}
+		return false;
+	}
+}
+
+static bool
+scan_skip(struct scan *s)
+{
+	const char *str;
+	size_t len;
+	bool plain;
+	double v;
+
+	if (s->p >= s->end)
+		return false;
+	switch (*s->p) {
+	case '{': return scan_object(s, NULL, NULL);
+	case '[':
+		if (++s->depth > 64)
+			return false;
+		s->p++;
+		scan_ws(s);
+		if (s->p < s->end && *s->p == ']') {
+			s->p++;
+			s->depth--;
+			return true;
+		}
+		for (;;) {
+			scan_ws(s);
+			if (!scan_skip(s))
+				return false;
+			scan_ws(s);
+			if (s->p < s->end && *s->p == ',') {
+				s->p++;
+				continue;
+			}
+			if (s->p < s->end && *s->p == ']') {
+				s->p++;
+				s->depth--;
+				return true;
+			}
+			return false;
+		}
+	case '"': return scan_str(s, &str, &len, &plain);
+	case 't': return scan_lit(s, "true", 4);
+	case 'f': return scan_lit(s, "false", 5);
+	case 'n': return scan_lit(s, "null", 4);
+	default: return scan_num(s, &v);
+	}
+}
+
+#define KEY_IS(lit) (klen == sizeof lit - 1 && memcmp(k, lit, klen) == 0)
+
+/* A number field (state 1), or null (state 0); anything else gives up. */
+static bool
+scan_field(struct scan *s, int *state, double *v)
+{
+	if (scan_lit(s, "null", 4)) {
+		*state = 0;
+		return true;
+	}
+	*state = 1;
+	return scan_num(s, v);
+}
+
+struct scan_ctx {
+	struct qrec *q;
+	struct ve_sample *itl;
+};
+
+static bool
+scan_usage(struct scan *s, const char *k, size_t klen, void *ctx)
+{
+	struct qrec *q = ((struct scan_ctx *)ctx)->q;
+
+	if (KEY_IS("completion_tokens"))
+		return scan_field(s, &q->out, &q->v_out);
+	if (KEY_IS("prompt_tokens"))
+		return scan_field(s, &q->in, &q->v_in);
+	return scan_skip(s);
+}
+
+static bool
+scan_response(struct scan *s, const char *k, size_t klen, void *ctx)
+{
+	struct qrec *q = ((struct scan_ctx *)ctx)->q;
+
+	if (KEY_IS("usage")) {
+		q->out = q->in = 0;
+		return scan_object(s, scan_usage, ctx);
+	}
+	return scan_skip(s);
+}
+
+static bool
+scan_error(struct scan *s, const char *k, size_t klen, void *ctx)
+{
+	struct qrec *q = ((struct scan_ctx *)ctx)->q;
+	const char *str;
+	size_t len;
+	bool plain;
+
+	if (KEY_IS("kind")) {
+		if (!scan_str(s, &str, &len, &plain) || !plain || len >= sizeof q->kind)
+			return false;
+		memcpy(q->kind, str, len);
+		q->kind[len] = '\0';
+		return true;
+	}
+	return scan_skip(s);
+}
+
+static bool
+scan_timing(struct scan *s, const char *k, size_t klen, void *ctx)
+{
+	struct scan_ctx *c = ctx;
+	struct qrec *q = c->q;
+	double v;
+
+	if (KEY_IS("start"))
+		return scan_field(s, &q->start, &q->v_start);
+	if (KEY_IS("ttft_ms"))
+		return scan_field(s, &q->ttft, &q->v_ttft);
+	if (KEY_IS("e2el_ms"))
+		return scan_field(s, &q->e2el, &q->v_e2el);
+	if (KEY_IS("queue_ms"))
+		return scan_field(s, &q->queue, &q->v_queue);
+	if (!KEY_IS("itl_ms"))
+		return scan_skip(s);
+	ve_sample_reset(c->itl);
+	if (s->p >= s->end || *s->p != '[')
+		return false;
+	q->itl = 1;
+	s->p++;
+	scan_ws(s);
+	if (s->p < s->end && *s->p == ']') {
+		s->p++;
+		return true;
+	}
+	for (;;) {
+		scan_ws(s);
+		if (!scan_num(s, &v))
+			return false;
+		ve_sample_add(c->itl, v);
+		scan_ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		if (s->p < s->end && *s->p == ']') {
+			s->p++;
+			return true;
+		}
+		return false;
+	}
+}
+
+static bool
+scan_top(struct scan *s, const char *k, size_t klen, void *ctx)
+{
+	struct qrec *q = ((struct scan_ctx *)ctx)->q;
+
+	/* A repeated key replaces the earlier value, as in libjq. */
+	if (KEY_IS("timing")) {
+		q->timing = 1;
+		q->start = q->ttft = q->e2el = q->queue = q->itl = 0;
+		return scan_object(s, scan_timing, ctx);
+	}
+	if (KEY_IS("response")) {
+		q->response = true;
+		q->out = q->in = 0;
+		return scan_object(s, scan_response, ctx);
+	}
+	if (KEY_IS("error")) {
+		q->error = true;
+		q->kind[0] = '\0';
+		return scan_object(s, scan_error, ctx);
+	}
+	return scan_skip(s);
+}
+
+/* Fills q from the record's text, or returns false to leave it to libjq. */
+static bool
+qrec_scan(const char *text, size_t len, struct qrec *q, struct ve_sample *itl)
+{
+	struct scan s = {text, text + len, 0};
+	struct scan_ctx c = {q, itl};
+
+	memset(q, 0, sizeof *q);
+	ve_sample_reset(itl);
+	if (ve_utf8_invalid_at(text, len) >= 0)
+		return false;
+	scan_ws(&s);
+	if (!scan_object(&s, scan_top, &c))
+		return false;
+	scan_ws(&s);
+	return s.p == s.end;
+}
+
+/* Adds one record's fields to g; NULL or why the record is malformed. */
+static const char *
+add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_sample *itl)
+{
+	long long out_tok = 0, in_tok = 0;
+	const char *why = NULL;
+
+	if (q->timing < 0)
+		return "timing: expected an object";
+	if (q->start < 0)
+		return "timing.start: expected a number";
+	if (q->e2el < 0 || (q->e2el == 1 && q->v_e2el < 0))
+		return "timing.e2el_ms: expected a non-negative number";
+	if (q->queue < 0 || (q->queue == 1 && q->v_queue < 0))
+		return "timing.queue_ms: expected a non-negative number";
+	if (q->error) {
+		count_failure(g, q->kind[0] ? q->kind : "unknown");
+		if (q->queue == 1)
+			ve_sample_add(&g->m[M_QUEUE], q->v_queue);
+		if (q->start == 1)
+			note_span(g, q->v_start,
+			          q->v_start + (q->e2el == 1 ? q->v_e2el / 1000 : 0));
+		return NULL;
+	}
+	if (!q->response)
+		return "neither \"response\" nor \"error\": not llm-query output";
+	if (q->ttft == 0)
+		return "response without timing.ttft_ms (run llm-query with --stream)";
+	if (q->ttft < 0 || q->v_ttft < 0)
+		return "timing.ttft_ms: expected a non-negative number";
+	if (q->e2el != 1)
+		return "response without timing.e2el_ms";
+	if (q->start != 1)
+		return "response without timing.start";
+	if (q->itl < 0)
+		return itl_why;
+	for (size_t i = 0; i < itl->n; i++)
+		if (itl->v[i] < 0)
+			return itl_why;
+	if (q->out == 1 && q->v_out >= 0 && q->v_out < 1e15 && q->v_out == floor(q->v_out)) {
+		out_tok = (long long)q->v_out;
+	} else if (q->out == 0) {
+		/* No tokenizer here: count token chunks, and say so at the end. */
+		out_tok = (long long)itl->n + 1;
+	} else {
+		why = "response.usage.completion_tokens: expected a non-negative integer";
+	}
+	if (q->in == 1 && q->v_in >= 0 && q->v_in < 1e15 && q->v_in == floor(q->v_in))
+		in_tok = (long long)q->v_in;
+	else if (q->in != 0 && !why)
+		why = "response.usage.prompt_tokens: expected a non-negative integer";
+	if (why)
+		return why;
+	g->no_usage += q->out == 0;
+	g->no_prompt += q->in == 0;
+	if (q->queue == 1)
+		ve_sample_add(&g->m[M_QUEUE], q->v_queue);
+	note_span(g, q->v_start, q->v_start + q->v_e2el / 1000);
+	add_success(g, o, q->v_start, q->v_ttft, q->v_e2el, itl->v, itl->n, out_tok, in_tok);
+	return NULL;
+}
+
+/* --- reading vLLM result files --- */
+
+/* The i-th element of array a (borrowed) as a number, or NAN. */
+static double
+num_at(jv a, int i)
+{
+	jv x = jv_array_get(jv_copy(a), i);
+	double v = jv_get_kind(x) == JV_KIND_NUMBER ? jv_number_value(x) : NAN;
+
+	jv_free(x);
+	return v;
+}
+
+/*
+ * Adds a vLLM result object (borrowed). With --save-detailed's arrays the
+ * per-request figures are recomputed in vLLM's units (seconds, scaled to ms
+ * at the end, as vLLM does); E2EL is rebuilt as TTFT + the ITL gaps, since
+ * the file keeps no latencies. Figures the file holds are reported as it
+ * holds them (see stored_value).
+ */
+static const char *
+add_vllm_record(struct group *g, const struct opts *o, jv rec, struct ve_sample *itl)
+{
+	jv ttfts = get(rec, "ttfts"), itls = get(rec, "itls"), outs = get(rec, "output_lens");
+	jv ins = get(rec, "input_lens"), errs = get(rec, "errors");
+	const char *why = NULL;
+	double d;
+
+	if (get_num(rec, "duration", &d) != 1 || d < 0) {
+		why = "not a vLLM result: no \"duration\"";
+		goto out;
+	}
+	jv_free(g->stored);
+	g->stored = jv_copy(rec);
+	g->scale = 1000;
+	g->have_times = true;
+	g->first_start = 0;
+	g->last_end = d;
+	if (jv_get_kind(ttfts) != JV_KIND_ARRAY) {
+		/* A summary without details: counts as the file has them. */
+		double ok = 0, failed = 0, tin = 0, tout = 0;
+		get_num(rec, "completed", &ok);
+		get_num(rec, "failed", &failed);
+		get_num(rec, "total_input_tokens", &tin);
+		get_num(rec, "total_output_tokens", &tout);
+		if (!(ok >= 0 && ok < 1e15 && failed >= 0 && failed < 1e15 && tin >= 0 &&
+		      tin < 1e15 && tout >= 0 && tout < 1e15)) {
+			why = "not a vLLM result: counts out of range";
+			goto out;
+		}
+		g->completed = (unsigned long long)ok;
+		g->total_in = (long long)tin;
+		g->total_out = (long long)tout;
+		if (failed >= 1) {
+			count_failure(g, "error");
+			g->failed = g->fail[0].n = (unsigned long long)failed;
+		}
+		goto out;
+	}
+	if (jv_get_kind(itls) != JV_KIND_ARRAY || jv_get_kind(outs) != JV_KIND_ARRAY ||
+	    jv_get_kind(ins) != JV_KIND_ARRAY || jv_get_kind(errs) != JV_KIND_ARRAY) {
+		why = "--save-detailed arrays incomplete (ttfts, itls, output_lens, input_lens, "
+		      "errors)";
+		goto out;
+	}
+	int n = jv_array_length(jv_copy(ttfts));
+	if (jv_array_length(jv_copy(itls)) != n || jv_array_length(jv_copy(outs)) != n ||
+	    jv_array_length(jv_copy(ins)) != n || jv_array_length(jv_copy(errs)) != n) {
+		why = "--save-detailed arrays of different lengths";
+		goto out;
+	}
+	g->detailed = true;
+	for (int i = 0; i < n && !why; i++) {
+		jv e = jv_array_get(jv_copy(errs), i);
+		bool ok = jv_get_kind(e) == JV_KIND_NULL ||
+		          (jv_get_kind(e) == JV_KIND_STRING && !*jv_string_value(e));
+		jv_free(e);
+		if (!ok) {
+			count_failure(g, "error");
+			continue;
+		}
+		double ttft = num_at(ttfts, i), out = num_at(outs, i), in = num_at(ins, i);
+		jv a = jv_array_get(jv_copy(itls), i);
+		ve_sample_reset(itl);
+		if (jv_get_kind(a) == JV_KIND_ARRAY) {
+			int m = jv_array_length(jv_copy(a));
+			for (int j = 0; j < m; j++)
+				ve_sample_add(itl, num_at(a, j));
+		}
+		jv_free(a);
+		double e2el = ttft;
+		for (size_t j = 0; j < itl->n; j++)
+			e2el += itl->v[j];
+		if (!(ttft >= 0) || !(out >= 0 && out < 1e15) || !(in >= 0 && in < 1e15) ||
+		    !(e2el >= 0)) {
+			why = "--save-detailed: a request with a missing or negative figure";
+			break;
+		}
+		add_success(g, o, NAN, ttft, e2el, itl->v, itl->n, (long long)out, (long long)in);
+	}
+out:
+	jv_free(ttfts);
+	jv_free(itls);
+	jv_free(outs);
+	jv_free(ins);
+	jv_free(errs);
+	return why;
+}
+
+/* --- figures --- */
+
+/*
+ * vLLM's peak output tokens/s and peak concurrent requests: one-second
+ * buckets from the earliest successful start; every token chunk counts one
+ * in the bucket of its arrival, every request one in each second it spans.
+ */
+static void
+peaks(struct group *g)
+{
+	const double *r = g->req.v;
+	size_t n = g->req.n / 4;
+	const double *itl = g->m[M_ITL].v;
+	double s = g->scale / 1000; /* the unit in seconds */
+
+	g->peak_tps = g->peak_conc = 0;
+	if (!n)
+		return;
+	double min_start = r[0], max_end = r[0] + r[2] * s;
+	for (size_t i = 0; i < n; i++) {
+		if (r[4 * i] < min_start)
+			min_start = r[4 * i];
+		if (r[4 * i] + r[4 * i + 2] * s > max_end)
+			max_end = r[4 * i] + r[4 * i + 2] * s;
+	}
+	double span = ceil(max_end - min_start);
+	if (span > 1e8) {
+		ve_warn("requests span over 10^8 seconds: peak figures left at 0");
+		return;
+	}
+	size_t nb = (size_t)span + 1;
+	double *tok = ve_xcalloc(nb, sizeof *tok), *conc = ve_xcalloc(nb, sizeof *conc);
+	for (size_t i = 0; i < n; i++) {
+		double start = r[4 * i], t = start + r[4 * i + 1] * s;
+		size_t off = (size_t)r[4 * i + 3], cnt;
+		/* The request's ITL gaps follow its offset up to the next request's. */
+		cnt = (i + 1 < n ? (size_t)r[4 * i + 7] : g->m[M_ITL].n) - off;
+		double b = trunc(t - min_start);
+		if (b >= 0 && b < (double)nb)
+			tok[(size_t)b]++;
+		for (size_t j = 0; j < cnt; j++) {
+			t += itl[off + j] * s;
+			b = trunc(t - min_start);
+			if (b >= 0 && b < (double)nb)
+				tok[(size_t)b]++;
+		}
+		size_t first = (size_t)trunc(start - min_start);
+		size_t last = (size_t)trunc((start + r[4 * i + 2] * s) - min_start);
+		for (size_t k = first; k <= last && k < nb; k++)
+			conc[k]++;
+	}
+	for (size_t k = 0; k < nb; k++) {
+		if (tok[k] > g->peak_tps)
+			g->peak_tps = tok[k];
+		if (conc[k] > g->peak_conc)
+			g->peak_conc = conc[k];
+	}
+	free(tok);
+	free(conc);
+}
+
+static void
+compute(struct group *g, const struct opts *o)
+{
+	/* Peaks first: they walk the ITL sample in arrival order, before it is sorted. */
+	peaks(g);
+	g->duration = g->have_times ? g->last_end - g->first_start : 0;
+	double d = g->duration;
+	g->req_tput = d > 0 ? (double)g->completed / d : 0;
+	g->goodput = d > 0 ? (double)g->good / d : 0;
+	g->out_tput = d > 0 ? (double)g->total_out / d : 0;
+	g->tot_tput = d > 0 ? (double)(g->total_in + g->total_out) / d : 0;
+	unsigned long long all = g->completed + g->failed;
+	g->success_rate = all ? (double)g->completed / (double)all : 0;
+	for (int i = 0; i < M_N; i++) {
+		ve_sample_summary(&g->m[i], o->pcts, o->npcts, &g->sum[i], g->pct[i]);
+		g->sum[i].mean *= g->scale;
+		g->sum[i].median *= g->scale;
+		g->sum[i].std *= g->scale;
+		for (size_t k = 0; k < o->npcts; k++)
+			g->pct[i][k] *= g->scale;
+	}
+}
+
+/* "99" for 99, "99.9" for 99.9: vLLM's p_word, Python's shortest repr. */
+static void
+p_word(double p, char *out, size_t n)
+{
+	if (p == floor(p)) {
+		snprintf(out, n, "%.0f", p);
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(out, n, "%.*g", prec, p);
+		if (strtod(out, NULL) == p)
+			return;
+	}
+}
+
+/* Appends x as JSON: an integer when it is one, else the shortest round-trip form. */
+static void
+add_num(struct ve_buf *b, double x)
+{
+	char s[40];
+
+	if (!isfinite(x)) {
+		ve_buf_adds(b, "null");
+		return;
+	}
+	if (x == floor(x) && fabs(x) < 1e15) {
+		ve_buf_addf(b, "%.0f", x == 0 ? 0. : x);
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(s, sizeof s, "%.*g", prec, x);
+		if (strtod(s, NULL) == x)
+			break;
+	}
+	ve_buf_adds(b, s);
+}
+
+/*
+ * The value of a vLLM key the group's result file holds, when it is from
+ * one: a file's figures are vLLM's own and win over recomputed ones, except
+ * goodput under SLOs given here.
+ */
+static bool
+stored_value(const struct group *g, const struct opts *o, const char *key, double *v)
+{
+	if (jv_get_kind(g->stored) != JV_KIND_OBJECT)
+		return false;
+	if (strcmp(key, "request_goodput") == 0 && o->goodput && g->detailed)
+		return false;
+	return get_num(g->stored, key, v) == 1;
+}
+
+/*
+ * One figure of a group by name, as rows, grades and the table name them:
+ * "completed", "output_throughput", "ttft_ms.p95", "tpot_ms.mean", ...
+ * Returns false when the group has no such figure (a percentile a vLLM
+ * result file without details does not hold).
+ */
+static bool
+figure_value(const struct group *g, const struct opts *o, const char *name, double *v,
+             unsigned long long *n)
+{
+	static const struct {
+		const char *name, *key;
+	} simple[] = {
+	    {"completed", "completed"},
+	    {"failed", "failed"},
+	    {"duration", "duration"},
+	    {"total_input_tokens", "total_input_tokens"},
+	    {"total_output_tokens", "total_output_tokens"},
+	    {"request_throughput", "request_throughput"},
+	    {"request_goodput", "request_goodput"},
+	    {"output_throughput", "output_throughput"},
+	    {"total_token_throughput", "total_token_throughput"},
+	    {"max_output_tokens_per_s", "max_output_tokens_per_s"},
+	    {"max_concurrent_requests", "max_concurrent_requests"},
+	    {"success_rate", NULL},
+	};
+	const double vals[] = {(double)g->completed, (double)g->failed,    g->duration,
+	                       (double)g->total_in,  (double)g->total_out, g->req_tput,
+	                       g->goodput,           g->out_tput,          g->tot_tput,
+	                       g->peak_tps,          g->peak_conc,         g->success_rate};
+	const char *dot = strchr(name, '.');
+
+	*n = g->completed;
+	if (!dot) {
+		for (size_t i = 0; i < sizeof simple / sizeof *simple; i++)
+			if (strcmp(name, simple[i].name) == 0) {
+				if (!simple[i].key || !stored_value(g, o, simple[i].key, v))
+					*v = vals[i];
+				if (i <= 1 || i == 11)
+					*n = g->completed + g->failed;
+				return true;
+			}
+		return false;
+	}
+	int m = -1;
+	for (int i = 0; i < M_N; i++)
+		if ((size_t)(dot - name) == strlen(mname[i]) + 3 &&
+		    memcmp(name, mname[i], strlen(mname[i])) == 0 &&
+		    memcmp(name + strlen(mname[i]), "_ms", 3) == 0)
+			m = i;
+	if (m < 0)
+		return false;
+	const char *stat = dot + 1;
+	char key[64];
+	*n = g->sum[m].n;
+	if (strcmp(stat, "mean") == 0 || strcmp(stat, "median") == 0 || strcmp(stat, "std") == 0) {
+		snprintf(key, sizeof key, "%s_%s_ms", stat, mname[m]);
+		if (stored_value(g, o, key, v))
+			return true;
+		if (jv_get_kind(g->stored) == JV_KIND_OBJECT && !g->detailed)
+			return false;
+		*v = strcmp(stat, "mean") == 0     ? g->sum[m].mean
+		     : strcmp(stat, "median") == 0 ? g->sum[m].median
+		                                   : g->sum[m].std;
+		return true;
+	}
+	double p;
+	if (stat[0] != 'p' || !ve_parse_double(stat + 1, 0, 100, &p))
+		return false;
+	char w[32];
+	p_word(p, w, sizeof w);
+	snprintf(key, sizeof key, "p%s_%s_ms", w, mname[m]);
+	if (stored_value(g, o, key, v))
+		return true;
+	if (jv_get_kind(g->stored) == JV_KIND_OBJECT && !g->detailed)
+		return false;
+	for (size_t k = 0; k < o->npcts; k++)
+		if (o->pcts[k] == p) {
+			*v = g->pct[m][k];
+			return true;
+		}
+	*v = ve_stats_percentile(g->m[m].v, g->m[m].n, p) * g->scale;
+	return true;
+}
+
+static bool
+figure_known(const char *name)
+{
+	struct group g;
+	struct opts o;
+	double v;
+	unsigned long long n;
+
+	memset(&g, 0, sizeof g);
+	memset(&o, 0, sizeof o);
+	g.stored = jv_null();
+	g.scale = 1;
+	return figure_value(&g, &o, name, &v, &n);
+}
+
+static void
+grade(struct group *g, const struct opts *o, const struct grades *gr)
+{
+	char worst = 'A';
+
+	for (size_t i = 0; i < gr->n; i++) {
+		const struct threshold *t = &gr->t[i];
+		double v;
+		unsigned long long n;
+		char c = 'C';
+		if (figure_value(g, o, t->figure, &v, &n)) {
+			if (t->lower ? v <= t->a : v >= t->a)
+				c = 'A';
+			else if (t->lower ? v <= t->b : v >= t->b)
+				c = 'B';
+		}
+		if (c > worst)
+			worst = c;
+	}
+	g->grade = worst;
+}
+
+/* --- output --- */
+
+struct out_ctx {
+	const struct opts *o;
+	const struct grades *grades;
+	const struct pricing *pricing;
+	struct ve_buf b;
+	char ts[32];
+};
+
+static void
+row(struct out_ctx *c, const struct group *g, const char *name, double v, unsigned long long n,
+    const char *unit, jv extra_labels)
+{
+	struct ve_buf *b = &c->b;
+
+	ve_buf_adds(b, "{\"metric\":");
+	struct ve_buf mname_buf = {0};
+	ve_buf_addf(&mname_buf, "perf.%s.%s", g->scenario, name);
+	ve_buf_add_json_str(b, mname_buf.p, mname_buf.len);
+	ve_buf_free(&mname_buf);
+	ve_buf_adds(b, ",\"value\":");
+	add_num(b, v);
+	ve_buf_addf(b, ",\"n\":%llu,\"unit\":", n);
+	ve_buf_add_json_str(b, unit, strlen(unit));
+	ve_buf_adds(b, ",\"labels\":");
+	jv labels = jv_copy(g->labels);
+	if (jv_get_kind(extra_labels) == JV_KIND_OBJECT)
+		labels = jv_object_merge(labels, extra_labels);
+	else
+		jv_free(extra_labels);
+	ve_json_dump(labels, b);
+	jv_free(labels);
+	if (c->o->run_id) {
+		ve_buf_adds(b, ",\"run_id\":");
+		ve_buf_add_json_str(b, c->o->run_id, strlen(c->o->run_id));
+	}
+	if (c->o->model_tag) {
+		ve_buf_adds(b, ",\"model_tag\":");
+		ve_buf_add_json_str(b, c->o->model_tag, strlen(c->o->model_tag));
+	}
+	ve_buf_addf(b, ",\"ts\":\"%s\"}", c->ts);
+	ve_out_line(b->p, b->len);
+	ve_buf_reset(b);
+}
+
+static double
+cost_total(const struct group *g, const struct pricing *p)
+{
+	return (double)g->total_in / 1000 * p->in_per_1k +
+	       (double)g->total_out / 1000 * p->out_per_1k;
+}
+
+static const char *const grade_word[] = {"A", "B", "C"};
+
+static void
+emit_rows(struct out_ctx *c, const struct group *g)
+{
+	static const struct {
+		const char *name, *unit;
+	} req[] = {
+	    {"completed", "count"},
+	    {"failed", "count"},
+	    {"success_rate", "ratio"},
+	    {"duration", "s"},
+	    {"total_input_tokens", "tokens"},
+	    {"total_output_tokens", "tokens"},
+	    {"request_throughput", "req/s"},
+	    {"request_goodput", "req/s"},
+	    {"output_throughput", "tok/s"},
+	    {"total_token_throughput", "tok/s"},
+	    {"max_output_tokens_per_s", "tok/s"},
+	    {"max_concurrent_requests", "count"},
+	};
+	const struct opts *o = c->o;
+	double v;
+	unsigned long long n;
+	char name[96], w[32];
+
+	for (size_t i = 0; i < sizeof req / sizeof *req; i++) {
+		if (i == 7 && !o->goodput)
+			continue;
+		if (figure_value(g, o, req[i].name, &v, &n))
+			row(c, g, req[i].name, v, n, req[i].unit, jv_null());
+	}
+	for (size_t i = 0; i < g->nfail; i++) {
+		snprintf(name, sizeof name, "failures.%s", g->fail[i].kind);
+		row(c, g, name, (double)g->fail[i].n, g->completed + g->failed, "count", jv_null());
+	}
+	for (int m = 0; m < M_N; m++) {
+		if (m == M_QUEUE ? !g->sum[m].n : !(o->metrics & (1u << m)))
+			continue;
+		static const char *const st[] = {"mean", "median", "std"};
+		for (int k = 0; k < 3; k++) {
+			snprintf(name, sizeof name, "%s_ms.%s", mname[m], st[k]);
+			if (figure_value(g, o, name, &v, &n))
+				row(c, g, name, v, n, "ms", jv_null());
+		}
+		for (size_t k = 0; k < o->npcts; k++) {
+			p_word(o->pcts[k], w, sizeof w);
+			snprintf(name, sizeof name, "%s_ms.p%s", mname[m], w);
+			if (figure_value(g, o, name, &v, &n))
+				row(c, g, name, v, n, "ms", jv_null());
+		}
+	}
+	if (c->pricing) {
+		const char *cur = c->pricing->currency;
+		double total = cost_total(g, c->pricing);
+		double tok = (double)(g->total_in + g->total_out);
+		row(c, g, "cost.total", total, g->completed, cur, jv_null());
+		row(c, g, "cost.per_request", g->completed ? total / (double)g->completed : 0,
+		    g->completed, cur, jv_null());
+		row(c, g, "cost.per_1k_tokens", tok > 0 ? total / (tok / 1000) : 0, g->completed,
+		    cur, jv_null());
+	}
+	if (c->grades) {
+		jv l = JV_OBJECT(jv_string("grade"), jv_string(grade_word[g->grade - 'A']));
+		row(c, g, "grade", 'D' - g->grade, g->completed + g->failed, "grade", l);
+	}
+}
+
+static void
+key_num(struct ve_buf *b, bool *first, const char *key, double v)
+{
+	ve_buf_adds(b, *first ? "{" : ",");
+	*first = false;
+	ve_buf_add_json_str(b, key, strlen(key));
+	ve_buf_addc(b, ':');
+	add_num(b, v);
+}
+
+static void
+emit_vllm(struct out_ctx *c, const struct group *g)
+{
+	static const char *const keys[] = {
+	    "duration",
+	    "completed",
+	    "failed",
+	    "total_input_tokens",
+	    "total_output_tokens",
+	    "request_throughput",
+	    "request_goodput",
+	    "output_throughput",
+	    "total_token_throughput",
+	    "max_output_tokens_per_s",
+	    "max_concurrent_requests",
+	};
+	const struct opts *o = c->o;
+	struct ve_buf *b = &c->b;
+	bool first = true;
+	double v;
+	unsigned long long n;
+	char key[96], name[96], w[32];
+
+	if (o->request_rate > 0)
+		key_num(b, &first, "request_rate", o->request_rate);
+	if (o->max_concurrency > 0)
+		key_num(b, &first, "max_concurrency", (double)o->max_concurrency);
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		if (i == 6 && !o->goodput && !stored_value(g, o, keys[i], &v)) {
+			ve_buf_adds(b, first ? "{" : ",");
+			first = false;
+			ve_buf_adds(b, "\"request_goodput\":null");
+			continue;
+		}
+		if (figure_value(g, o, keys[i], &v, &n))
+			key_num(b, &first, keys[i], v);
+	}
+	for (int m = 0; m < M_N; m++) {
+		if (m == M_QUEUE ? !g->sum[m].n : !(o->metrics & (1u << m)))
+			continue;
+		static const char *const st[] = {"mean", "median", "std"};
+		for (int k = 0; k < 3; k++) {
+			snprintf(name, sizeof name, "%s_ms.%s", mname[m], st[k]);
+			snprintf(key, sizeof key, "%s_%s_ms", st[k], mname[m]);
+			if (figure_value(g, o, name, &v, &n))
+				key_num(b, &first, key, v);
+		}
+		for (size_t k = 0; k < o->npcts; k++) {
+			p_word(o->pcts[k], w, sizeof w);
+			snprintf(name, sizeof name, "%s_ms.p%s", mname[m], w);
+			snprintf(key, sizeof key, "p%s_%s_ms", w, mname[m]);
+			if (figure_value(g, o, name, &v, &n))
+				key_num(b, &first, key, v);
+		}
+	}
+	key_num(b, &first, "success_rate", g->success_rate);
+	ve_buf_adds(b, ",\"failures\":{");
+	for (size_t i = 0; i < g->nfail; i++) {
+		if (i)
+			ve_buf_addc(b, ',');
+		ve_buf_add_json_str(b, g->fail[i].kind, strlen(g->fail[i].kind));
+		ve_buf_addf(b, ":%llu", g->fail[i].n);
+	}
+	ve_buf_addc(b, '}');
+	if (c->pricing) {
+		double total = cost_total(g, c->pricing);
+		double tok = (double)(g->total_in + g->total_out);
+		key_num(b, &first, "cost_total", total);
+		key_num(b, &first, "cost_per_request",
+		        g->completed ? total / (double)g->completed : 0);
+		key_num(b, &first, "cost_per_1k_tokens", tok > 0 ? total / (tok / 1000) : 0);
+		ve_buf_adds(b, ",\"currency\":");
+		ve_buf_add_json_str(b, c->pricing->currency, strlen(c->pricing->currency));
+	}
+	if (c->grades)
+		ve_buf_addf(b, ",\"grade\":\"%c\"", g->grade);
+	ve_buf_adds(b, ",\"labels\":");
+	ve_json_dump(g->labels, b);
+	ve_buf_addc(b, '}');
+	ve_out_line(b->p, b->len);
+	ve_buf_reset(b);
+}
+
+/* Python's "{s:{c}^{n}}".format(): centred, the odd pad character on the right. */
+static void
+centred(struct ve_buf *b, const char *s, char fill, int width)
+{
+	int len = (int)strlen(s), pad = width > len ? width - len : 0;
+
+	for (int i = 0; i < pad / 2; i++)
+		ve_buf_addc(b, fill);
+	ve_buf_adds(b, s);
+	for (int i = 0; i < pad - pad / 2; i++)
+		ve_buf_addc(b, fill);
+	ve_buf_addc(b, '\n');
+}
+
+/* "{:<40} {:<10.2f}" or "{:<40} {:<10}" for integers. */
+static void
+table_line(struct ve_buf *b, const char *label, double v, bool integer)
+{
+	if (integer)
+		ve_buf_addf(b, "%-40s %-10.0f\n", label, v);
+	else
+		ve_buf_addf(b, "%-40s %-10.2f\n", label, v);
+}
+
+static void
+emit_table(struct out_ctx *c, const struct group *g, bool title)
+{
+	const struct opts *o = c->o;
+	struct ve_buf *b = &c->b;
+	double v;
+	unsigned long long n;
+	char label[96], name[96], w[32];
+
+	if (title) {
+		ve_buf_adds(b, "Group: ");
+		ve_json_dump(g->labels, b);
+		ve_buf_addc(b, '\n');
+	}
+	centred(b, " Serving Benchmark Result ", '=', 50);
+#define FIG(name) (figure_value(g, o, name, &v, &n) ? v : 0)
+	table_line(b, "Successful requests:", FIG("completed"), true);
+	table_line(b, "Failed requests:", FIG("failed"), true);
+	/* vLLM prints these two only when set; a result file may say them. */
+	if (o->max_concurrency > 0)
+		table_line(b, "Maximum request concurrency:", (double)o->max_concurrency, true);
+	else if (stored_value(g, o, "max_concurrency", &v))
+		table_line(b, "Maximum request concurrency:", v, true);
+	if (o->request_rate > 0)
+		table_line(b, "Request rate configured (RPS):", o->request_rate, false);
+	else if (stored_value(g, o, "request_rate", &v))
+		table_line(b, "Request rate configured (RPS):", v, false);
+	table_line(b, "Benchmark duration (s):", FIG("duration"), false);
+	table_line(b, "Total input tokens:", FIG("total_input_tokens"), true);
+	table_line(b, "Total generated tokens:", FIG("total_output_tokens"), true);
+	table_line(b, "Request throughput (req/s):", FIG("request_throughput"), false);
+	if (o->goodput)
+		table_line(b, "Request goodput (req/s):", FIG("request_goodput"), false);
+	table_line(b, "Output token throughput (tok/s):", FIG("output_throughput"), false);
+	table_line(b, "Peak output token throughput (tok/s):", FIG("max_output_tokens_per_s"),
+	           false);
+	table_line(b, "Peak concurrent requests:", FIG("max_concurrent_requests"), false);
+	table_line(b, "Total Token throughput (tok/s):", FIG("total_token_throughput"), false);
+	for (int m = 0; m < M_N; m++) {
+		if (m == M_QUEUE ? !g->sum[m].n : !(o->metrics & (1u << m)))
+			continue;
+		centred(b, mheader[m], '-', 50);
+		snprintf(name, sizeof name, "%s_ms.mean", mname[m]);
+		snprintf(label, sizeof label, "Mean %s (ms):", mtitle[m]);
+		table_line(b, label, FIG(name), false);
+		snprintf(name, sizeof name, "%s_ms.median", mname[m]);
+		snprintf(label, sizeof label, "Median %s (ms):", mtitle[m]);
+		table_line(b, label, FIG(name), false);
+		for (size_t k = 0; k < o->npcts; k++) {
+			p_word(o->pcts[k], w, sizeof w);
+			snprintf(name, sizeof name, "%s_ms.p%s", mname[m], w);
+			snprintf(label, sizeof label, "P%s %s (ms):", w, mtitle[m]);
+			if (figure_value(g, o, name, &v, &n))
+				table_line(b, label, v, false);
+		}
+	}
+	if (g->failed || c->pricing || c->grades)
+		centred(b, "Outcome", '-', 50);
+	if (g->failed) {
+		table_line(b, "Success rate (%):", 100 * g->success_rate, false);
+		for (size_t i = 0; i < g->nfail; i++) {
+			snprintf(label, sizeof label, "Failed (%s):", g->fail[i].kind);
+			table_line(b, label, (double)g->fail[i].n, true);
+		}
+	}
+	if (c->pricing) {
+		double total = cost_total(g, c->pricing);
+		double tok = (double)(g->total_in + g->total_out);
+		snprintf(label, sizeof label, "Cost per request (%s):", c->pricing->currency);
+		ve_buf_addf(b, "%-40s %-10.6f\n", label,
+		            g->completed ? total / (double)g->completed : 0);
+		snprintf(label, sizeof label, "Cost per 1k tokens (%s):", c->pricing->currency);
+		ve_buf_addf(b, "%-40s %-10.6f\n", label, tok > 0 ? total / (tok / 1000) : 0);
+	}
+	if (c->grades)
+		ve_buf_addf(b, "%-40s %-10c\n", "Grade:", g->grade);
+#undef FIG
+	for (int i = 0; i < 50; i++)
+		ve_buf_addc(b, '=');
+	ve_buf_addc(b, '\n');
+	ve_out_write(b->p, b->len);
+	ve_buf_reset(b);
+}
+
+/* A Prometheus label value: backslash, double quote and newline escaped. */
+static void
+prom_labels(struct ve_buf *b, const struct group *g, const char *stat)
+{
+	bool first = true;
+	int it = jv_object_iter(g->labels);
+
+	ve_buf_addc(b, '{');
+	while (jv_object_iter_valid(g->labels, it)) {
+		jv k = jv_object_iter_key(g->labels, it);
+		jv v = jv_object_iter_value(g->labels, it);
+		const char *ks = jv_string_value(k);
+		bool ok = *ks && !(ks[0] >= '0' && ks[0] <= '9');
+		for (const char *p = ks; *p && ok; p++)
+			ok = *p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9');
+		if (ok) {
+			struct ve_buf val = {0};
+			if (jv_get_kind(v) == JV_KIND_STRING)
+				ve_buf_adds(&val, jv_string_value(v));
+			else
+				ve_json_dump(v, &val);
+			ve_buf_addf(b, "%s%s=\"", first ? "" : ",", ks);
+			for (size_t i = 0; i < val.len; i++) {
+				char ch = val.p[i];
+				if (ch == '\\' || ch == '"')
+					ve_buf_addc(b, '\\'), ve_buf_addc(b, ch);
+				else if (ch == '\n')
+					ve_buf_adds(b, "\\n");
+				else
+					ve_buf_addc(b, ch);
+			}
+			ve_buf_addc(b, '"');
+			ve_buf_free(&val);
+			first = false;
+		}
+		jv_free(k);
+		jv_free(v);
+		it = jv_object_iter_next(g->labels, it);
+	}
+	if (stat)
+		ve_buf_addf(b, "%sstat=\"%s\"", first ? "" : ",", stat);
+	ve_buf_addc(b, '}');
+}
+
+/*
+ * Prometheus text: one gauge family per figure, every group a sample;
+ * latencies in seconds (Prometheus's base unit) with a stat label.
+ */
+static void
+emit_prom(struct out_ctx *c, struct group **gs, size_t ngroups)
+{
+	static const struct {
+		const char *fig, *metric, *help;
+		double mul;
+	} fams[] = {
+	    {"completed", "vllm_eval_requests_completed", "Successful requests.", 1},
+	    {"failed", "vllm_eval_requests_failed", "Failed requests.", 1},
+	    {"success_rate", "vllm_eval_success_ratio", "Successful requests over all.", 1},
+	    {"duration", "vllm_eval_duration_seconds", "First request sent to last finished.", 1},
+	    {"total_input_tokens", "vllm_eval_input_tokens",
+	     "Prompt tokens of successful requests.", 1},
+	    {"total_output_tokens", "vllm_eval_output_tokens",
+	     "Output tokens of successful requests.", 1},
+	    {"request_throughput", "vllm_eval_request_throughput",
+	     "Successful requests per second.", 1},
+	    {"request_goodput", "vllm_eval_request_goodput",
+	     "Requests meeting every SLO per second.", 1},
+	    {"output_throughput", "vllm_eval_output_token_throughput", "Output tokens per second.",
+	     1},
+	    {"total_token_throughput", "vllm_eval_total_token_throughput",
+	     "Prompt and output tokens per second.", 1},
+	    {"max_output_tokens_per_s", "vllm_eval_peak_output_token_throughput",
+	     "Most output token chunks in one second.", 1},
+	    {"max_concurrent_requests", "vllm_eval_peak_concurrent_requests",
+	     "Most requests in flight in one second.", 1},
+	};
+	const struct opts *o = c->o;
+	struct ve_buf *b = &c->b;
+	double v;
+	unsigned long long n;
+	char name[96], w[32], stat[40];
+
+	for (size_t f = 0; f < sizeof fams / sizeof *fams; f++) {
+		if (f == 7 && !o->goodput)
+			continue;
+		ve_buf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n", fams[f].metric, fams[f].help,
+		            fams[f].metric);
+		for (size_t i = 0; i < ngroups; i++)
+			if (figure_value(gs[i], o, fams[f].fig, &v, &n)) {
+				ve_buf_adds(b, fams[f].metric);
+				prom_labels(b, gs[i], NULL);
+				ve_buf_addc(b, ' ');
+				add_num(b, v * fams[f].mul);
+				ve_buf_addc(b, '\n');
+			}
+	}
+	for (int m = 0; m < M_N; m++) {
+		bool any = false;
+		for (size_t i = 0; i < ngroups; i++)
+			any |= m == M_QUEUE ? gs[i]->sum[m].n > 0 : (o->metrics & (1u << m)) != 0;
+		if (!any)
+			continue;
+		ve_buf_addf(b, "# HELP vllm_eval_%s_seconds %s, as vLLM's benchmark defines it.\n",
+		            mname[m], mheader[m]);
+		ve_buf_addf(b, "# TYPE vllm_eval_%s_seconds gauge\n", mname[m]);
+		for (size_t i = 0; i < ngroups; i++) {
+			if (m == M_QUEUE && !gs[i]->sum[m].n)
+				continue;
+			for (size_t k = 0; k < 3 + o->npcts; k++) {
+				static const char *const st[] = {"mean", "median", "std"};
+				if (k < 3) {
+					snprintf(stat, sizeof stat, "%s", st[k]);
+				} else {
+					p_word(o->pcts[k - 3], w, sizeof w);
+					snprintf(stat, sizeof stat, "p%s", w);
+				}
+				snprintf(name, sizeof name, "%s_ms.%s", mname[m], stat);
+				if (!figure_value(gs[i], o, name, &v, &n))
+					continue;
+				ve_buf_addf(b, "vllm_eval_%s_seconds", mname[m]);
+				prom_labels(b, gs[i], stat);
+				ve_buf_addc(b, ' ');
+				add_num(b, v / 1000);
+				ve_buf_addc(b, '\n');
+			}
+		}
+	}
+	if (c->grades) {
+		ve_buf_adds(b, "# HELP vllm_eval_grade Grade from the threshold table: 3 A, 2 B, 1 "
+		               "C.\n# TYPE vllm_eval_grade gauge\n");
+		for (size_t i = 0; i < ngroups; i++) {
+			ve_buf_adds(b, "vllm_eval_grade");
+			prom_labels(b, gs[i], NULL);
+			ve_buf_addf(b, " %d\n", 'D' - gs[i]->grade);
+		}
+	}
+	if (c->pricing) {
+		ve_buf_adds(b, "# HELP vllm_eval_cost_per_request Cost of one successful "
+		               "request.\n# TYPE vllm_eval_cost_per_request gauge\n");
+		for (size_t i = 0; i < ngroups; i++) {
+			double total = cost_total(gs[i], c->pricing);
+			ve_buf_adds(b, "vllm_eval_cost_per_request");
+			prom_labels(b, gs[i], NULL);
+			ve_buf_addc(b, ' ');
+			add_num(b, gs[i]->completed ? total / (double)gs[i]->completed : 0);
+			ve_buf_addc(b, '\n');
+		}
+	}
+	ve_out_write(b->p, b->len);
+	ve_buf_reset(b);
+}
+
+/* --- main loop --- */
+
+/* The group a record (borrowed) belongs to, or NULL with *why set. */
+static struct group *
+record_group(struct groups *gs, const struct opts *o, struct ve_jq *by, jv rec, const char **why,
+             struct ve_buf *key)
+{
+	static char reason[256];
+
+	if (!by) {
+		if (gs->n)
+			return gs->v[0];
+		return groups_get(gs, "", jv_object(), o);
+	}
+	jv v = ve_jq_first(by, jv_copy(rec));
+	if (!jv_is_valid(v)) {
+		if (jv_invalid_has_msg(jv_copy(v))) {
+			jv msg = jv_invalid_get_msg(v);
+			snprintf(reason, sizeof reason, "--by: %s",
+			         jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg)
+			                                            : "error");
+			jv_free(msg);
+		} else {
+			jv_free(v);
+			snprintf(reason, sizeof reason, "--by: no value");
+		}
+		*why = reason;
+		return NULL;
+	}
+	ve_buf_reset(key);
+	ve_json_canon(v, key);
+	if (!key->p)
+		ve_buf_adds(key, "");
+	jv labels = jv_get_kind(v) == JV_KIND_OBJECT
+	                ? jv_copy(v)
+	                : JV_OBJECT(jv_string(o->by_label), jv_copy(v));
+	jv_free(v);
+	return groups_get(gs, key->p, labels, o);
+}
+
+/*
+ * Each vLLM result (one per line: --append-result adds lines) is a group of
+ * its own, labelled with the file's label (as the scenario), model and date.
+ */
+static struct group *
+vllm_group(struct groups *gs, const struct opts *o, jv rec, const struct ve_line *line,
+           struct ve_buf *key)
+{
+	static const char *const keys[][2] = {
+	    {"label", "scenario"}, {"model_id", "model_id"}, {"date", "date"}};
+	jv labels = jv_object();
+
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		jv v = get(rec, keys[i][0]);
+		if (jv_get_kind(v) == JV_KIND_STRING)
+			labels = jv_object_set(labels, jv_string(keys[i][1]), v);
+		else
+			jv_free(v);
+	}
+	ve_buf_reset(key);
+	ve_buf_addf(key, "%d:%llu", line->source, line->lineno);
+	return groups_get(gs, key->p, labels, o);
+}
+
+static int
+run(const struct opts *o, char **files, int nfiles)
+{
+	struct groups gs = {0};
+	struct ve_bad bad;
+	struct ve_progress prog;
+	struct ve_input *in = NULL;
+	struct ve_jq *by = NULL;
+	struct ve_line line;
+	struct ve_sample itl = {0};
+	struct qrec q;
+	struct ve_buf key = {0};
+	struct grades grades = {0};
+	struct pricing pricing = {0};
+	struct out_ctx c = {.o = o};
+	unsigned long long records = 0;
+	int r, rc = 0;
+
+	ve_bad_open(&bad, o->rejects, o->skip_bad);
+	ve_progress_init(&prog, o->progress);
+	if (o->grade_path && (rc = load_grades(o->grade_path, &grades)))
+		goto out;
+	if (o->pricing_path && (rc = load_pricing(o->pricing_path, &pricing)))
+		goto out;
+	if (o->by_expr)
+		by = ve_jq_compile("--by", o->by_expr);
+	in = ve_input_new(files, nfiles);
+	while ((r = ve_input_next(in, &line)) == 1) {
+		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+			continue;
+		ve_progress_tick(&prog, ++records, ve_input_bytes(in));
+		const char *why = NULL;
+		jv msg = jv_null();
+		if (!by && o->from == FROM_QUERY && qrec_scan(line.text, line.len, &q, &itl)) {
+			why = add_qrec(record_group(&gs, o, NULL, jv_null(), &why, &key), o, &q,
+			               &itl);
+		} else {
+			jv rec = ve_record_parse(line.text, line.len);
+			if (!jv_is_valid(rec)) {
+				msg = jv_invalid_get_msg(rec);
+				why = jv_string_value(msg);
+			} else {
+				struct group *g = o->from == FROM_VLLM
+				                      ? vllm_group(&gs, o, rec, &line, &key)
+				                      : record_group(&gs, o, by, rec, &why, &key);
+				if (g && o->from == FROM_VLLM) {
+					why = add_vllm_record(g, o, rec, &itl);
+				} else if (g) {
+					qrec_from_jv(rec, &q, &itl);
+					why = add_qrec(g, o, &q, &itl);
+				}
+				jv_free(rec);
+			}
+		}
+		if (why) {
+			records--;
+			rc = ve_bad_record(&bad, &line, why);
+			jv_free(msg);
+			if (rc)
+				goto out;
+			continue;
+		}
+		jv_free(msg);
+	}
+	if (r < 0) {
+		rc = ve_input_status(in);
+		goto out;
+	}
+	ve_progress_done(&prog);
+	if (!gs.n)
+		groups_get(&gs, "", jv_object(), o);
+	double first = 0;
+	bool have_first = false;
+	for (size_t i = 0; i < gs.n; i++) {
+		struct group *g = gs.v[i];
+		compute(g, o);
+		if (o->grade_path)
+			grade(g, o, &grades);
+		if (g->have_times && g->scale == 1 && (!have_first || g->first_start < first))
+			first = g->first_start, have_first = true;
+		if (g->no_usage && !o->quiet)
+			ve_warn("%s: %llu successful request%s without usage.completion_tokens: "
+			        "output tokens counted as token chunks (fewer when chunks bundle "
+			        "tokens)",
+			        g->scenario, g->no_usage, g->no_usage == 1 ? "" : "s");
+		if (g->no_prompt && !o->quiet)
+			ve_warn("%s: %llu successful request%s without usage.prompt_tokens: "
+			        "counted as 0 input tokens",
+			        g->scenario, g->no_prompt, g->no_prompt == 1 ? "" : "s");
+	}
+	/* Rows are stamped with the benchmark's start (reproducible), else now. */
+	time_t t = have_first ? (time_t)first : time(NULL);
+	struct tm tm;
+	strftime(c.ts, sizeof c.ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	c.grades = o->grade_path ? &grades : NULL;
+	c.pricing = o->pricing_path ? &pricing : NULL;
+	if (o->format == FMT_PROM)
+		emit_prom(&c, gs.v, gs.n);
+	for (size_t i = 0; i < gs.n && o->format != FMT_PROM; i++) {
+		if (o->format == FMT_ROWS)
+			emit_rows(&c, gs.v[i]);
+		else if (o->format == FMT_VLLM)
+			emit_vllm(&c, gs.v[i]);
+		else
+			emit_table(&c, gs.v[i], by != NULL);
+	}
+	if (o->verbose) {
+		unsigned long long ok = 0, failed = 0;
+		for (size_t i = 0; i < gs.n; i++)
+			ok += gs.v[i]->completed, failed += gs.v[i]->failed;
+		ve_warn("read %llu records: %llu successful, %llu failed, %zu group%s", records, ok,
+		        failed, gs.n, gs.n == 1 ? "" : "s");
+	}
+out:
+	ve_progress_done(&prog);
+	int rc2 = ve_bad_close(&bad, o->quiet);
+	if (!rc)
+		rc = rc2;
+	ve_input_free(in);
+	ve_jq_free(by);
+	groups_free(&gs);
+	ve_sample_free(&itl);
+	ve_buf_free(&key);
+	ve_buf_free(&c.b);
+	for (size_t i = 0; i < grades.n; i++)
+		free(grades.t[i].figure);
+	free(grades.t);
+	free(pricing.currency);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {0};
+	int rc;
+
+	ve_setprogname(argv);
+	ve_out_init();
+	parse_args(argc, argv, &o);
+	rc = run(&o, argv + optind, argc - optind);
+	int rc2 = ve_out_close();
+	return rc ? rc : rc2;
+}
