@@ -38,6 +38,7 @@
 #include "num.h"
 #include "output.h"
 #include "progress.h"
+#include "rng.h"
 #include "sha256.h"
 #include "sse.h"
 
@@ -161,7 +162,7 @@ struct run {
 	struct queue ready, waiting, warm;
 	long active;
 	bool no_tokenize;
-	uint64_t rng[4];
+	struct ve_rng rng;
 	unsigned long long seq, next_out;
 	struct job **slots; /* --ordered: finished jobs by seq - next_out */
 	size_t nslots;
@@ -381,74 +382,18 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->concurrency = o->rate > 0 ? 100000 : 16;
 }
 
-/* xoshiro256** seeded through splitmix64: the arrivals are the same for one --seed. */
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t r = s[1] * 5;
-	r = (r << 7 | r >> 57) * 9;
-	uint64_t t = s[1] << 17;
-	s[2] ^= s[0], s[3] ^= s[1], s[1] ^= s[2], s[0] ^= s[3], s[2] ^= t;
-	s[3] = s[3] << 45 | s[3] >> 19;
-	return r;
-}
-
-static void
-rng_seed(uint64_t *s, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++) {
-		uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		s[i] = z ^ (z >> 31);
-	}
-}
-
-/* Uniform on (0, 1). */
-static double
-rng_unit(uint64_t *s)
-{
-	return ((double)(rng_next(s) >> 11) + 0.5) * 0x1.0p-53;
-}
-
-static double
-rng_normal(uint64_t *s)
-{
-	return sqrt(-2 * log(rng_unit(s))) * cos(2 * M_PI * rng_unit(s));
-}
-
-/* Gamma(shape, 1) by Marsaglia and Tsang; shape < 1 through Gamma(shape + 1)·U^(1/shape). */
-static double
-rng_gamma(uint64_t *s, double shape)
-{
-	if (shape < 1)
-		return rng_gamma(s, shape + 1) * pow(rng_unit(s), 1 / shape);
-	if (shape == 1)
-		return -log(rng_unit(s));
-	double d = shape - 1.0 / 3, c = 1 / sqrt(9 * d);
-	for (;;) {
-		double x = rng_normal(s), v = 1 + c * x;
-		if (v <= 0)
-			continue;
-		v = v * v * v;
-		double u = rng_unit(s);
-		if (u < 1 - 0.0331 * x * x * x * x || log(u) < 0.5 * x * x + d * (1 - v + log(v)))
-			return d * v;
-	}
-}
-
 /*
  * Arrival offsets for n requests at rate with burstiness, as vLLM's
  * get_request: gamma gaps of shape B and scale 1/(R·B), cumulative, then
  * rescaled so the last arrival is at n/R exactly.
  */
 static void
-arrivals(uint64_t *s, double rate, double b, size_t n, double *at)
+arrivals(struct ve_rng *s, double rate, double b, size_t n, double *at)
 {
 	double t = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		t += rng_gamma(s, b) / (rate * b);
+		t += ve_rng_gamma(s, b) / (rate * b);
 		at[i] = t;
 	}
 	if (n && at[n - 1] > 0) {
@@ -1402,7 +1347,7 @@ retry_later(struct run *r, struct job *j)
 	double cap = r->o->backoff * pow(2, j->attempts - 1);
 	if (cap > 60)
 		cap = 60;
-	double d = cap * rng_unit(r->rng);
+	double d = cap * ve_rng_unit(&r->rng);
 	if (j->retry_after > d)
 		d = j->retry_after;
 	j->wake = ve_now() + d;
@@ -1815,7 +1760,7 @@ run(const struct opts *o, char **files, int nfiles)
 		goto out;
 	}
 	ve_bad_open(&r.bad, o->rejects, o->skip_bad);
-	rng_seed(r.rng, o->has_seed ? (uint64_t)o->seed : 0);
+	ve_rng_seed(&r.rng, o->has_seed ? (uint64_t)o->seed : 0);
 	r.in = ve_input_new(files, nfiles);
 	r.progress_on = o->progress || isatty(STDERR_FILENO);
 	r.t0 = ve_now();
@@ -1838,7 +1783,7 @@ run(const struct opts *o, char **files, int nfiles)
 	if (o->dry_run) {
 		if (!lazy) {
 			at = ve_xcalloc(q.n + 1, sizeof *at);
-			arrivals(r.rng, o->rate, o->burstiness > 0 ? o->burstiness : 1, q.n, at);
+			arrivals(&r.rng, o->rate, o->burstiness > 0 ? o->burstiness : 1, q.n, at);
 			size_t i = 0;
 			for (struct job *j = q.head; j; j = j->next)
 				j->arrival = at[i++];
@@ -1862,7 +1807,7 @@ run(const struct opts *o, char **files, int nfiles)
 	r.t0 = ve_now();
 	if (!lazy) {
 		at = ve_xcalloc(q.n + 1, sizeof *at);
-		arrivals(r.rng, o->rate, o->burstiness > 0 ? o->burstiness : 1, q.n, at);
+		arrivals(&r.rng, o->rate, o->burstiness > 0 ? o->burstiness : 1, q.n, at);
 		size_t i = 0;
 		for (struct job *j = q.head; j; j = j->next)
 			j->arrival = r.t0 + at[i++];
