@@ -701,6 +701,10 @@ build(struct run *r, struct job *j, jv rec)
 		struct ve_jq *q = chat ? r->messages : r->prompt;
 		const char *opt = chat ? "--messages" : "--prompt";
 		jv v = q ? ve_jq_first(q, rec) : jv_object_get(rec, jv_string("prompt"));
+		if (!q && (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL)) {
+			jv_free(v);
+			return "no .prompt (give --prompt, --messages or .request)";
+		}
 		if (!jv_is_valid(v)) {
 			if (jv_invalid_has_msg(jv_copy(v))) {
 				jv m = jv_invalid_get_msg(v);
@@ -716,7 +720,7 @@ build(struct run *r, struct job *j, jv rec)
 		}
 		if (jv_get_kind(v) == JV_KIND_NULL) {
 			jv_free(v);
-			snprintf(why, sizeof why, "%s: no value (null)", q ? opt : "no .prompt");
+			snprintf(why, sizeof why, "%s: no value (null)", opt);
 			return why;
 		}
 		if (chat && !q) {
