@@ -428,3 +428,35 @@ print("ok")'
 	assert_failure 74
 	assert_equal "$stderr" "llm-query: write error: No space left on device"
 }
+
+@test "llm-query: SSE framing: CRLF, comments, split data lines, pieces of any size" {
+	for n in 0 1 7; do
+		start_server --sse-file "$FIX/llm-query/crlf.sse" --sse-bytes "$n"
+		run --separate-stderr llm-query -e "$URL" -m M --stream -p '"x"' <<< '{"id":1}'
+		assert_success
+		# 4 events with non-empty choices (one with empty text) are 4 token
+		# chunks: 3 ITL samples; the usage chunk is not one.
+		run jq -c '[.response.text, .response.finish_reason, .response.usage, (.timing.itl_ms | length)]' <<< "$output"
+		assert_output '["Hello!","stop",{"prompt_tokens":2,"completion_tokens":4},3]'
+		teardown
+	done
+}
+
+@test "llm-query: a stream without [DONE] is retried, then an error" {
+	start_server --sse-file "$FIX/llm-query/cut.sse"
+	run --separate-stderr llm-query -e "$URL" -m M --stream --retries 2 --backoff 0.01 -p '"x"' <<< '{"id":1}'
+	assert_failure 69
+	assert_output '{"id":1,"error":{"kind":"protocol","status":200,"message":"the stream ended before [DONE]","attempts":3}}'
+}
+
+@test "llm-query: an error event or a non-JSON event ends the stream as an error" {
+	start_server --sse-file "$FIX/llm-query/error.sse"
+	run --separate-stderr llm-query -e "$URL" -m M --stream --backoff 0.01 -p '"x"' <<< '{"id":1}'
+	assert_failure 69
+	assert_output '{"id":1,"error":{"kind":"protocol","status":200,"message":"out of KV cache","attempts":1}}'
+	teardown
+	start_server --sse-file "$FIX/llm-query/notjson.sse"
+	run --separate-stderr llm-query -e "$URL" -m M --stream --backoff 0.01 -p '"x"' <<< '{"id":1}'
+	assert_failure 69
+	assert_output '{"id":1,"error":{"kind":"protocol","status":200,"message":"a stream event is not a JSON object","attempts":1}}'
+}

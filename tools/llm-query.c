@@ -580,7 +580,8 @@ fill_params(struct run *r, jv body, enum ve_api api)
 	if (o->ignore_eos)
 		body = set_default(body, "ignore_eos", jv_true());
 	if (jv_get_kind(r->extra) == JV_KIND_OBJECT) {
-		jv_object_foreach(jv_copy(r->extra), k, v)
+		/* jv_object_foreach borrows its object. */
+		jv_object_foreach(r->extra, k, v)
 		{
 			if (jv_object_has(jv_copy(body), jv_copy(k))) {
 				jv_free(k);
@@ -865,6 +866,7 @@ merge_logprobs(struct job *j, jv lp)
 			j->logprobs = jv_object_set(j->logprobs, k, v);
 		}
 	}
+	jv_free(lp);
 }
 
 /* Takes the text, finish reason and logprobs of choices[0]; consumes c. */
@@ -1145,7 +1147,7 @@ score(struct job *j, struct ve_buf *ll)
 		const char *best = NULL;
 		double bestv = -INFINITY;
 		if (jv_get_kind(t) == JV_KIND_OBJECT) {
-			jv_object_foreach(jv_copy(t), k, v)
+			jv_object_foreach(t, k, v)
 			{
 				if (jv_get_kind(v) == JV_KIND_NUMBER &&
 				    jv_number_value(v) > bestv) {
