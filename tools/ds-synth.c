@@ -187,11 +187,12 @@ count_tokens(struct counter *c, const struct ve_buf *text)
 	return n;
 }
 
-/* Appends the word for token id k (one leading space each). */
+/* Appends the word for token id k, after a space unless it is the first. */
 static void
 add_word(struct ve_buf *b, long k)
 {
-	ve_buf_addc(b, ' ');
+	if (b->len)
+		ve_buf_addc(b, ' ');
 	ve_buf_adds(b, words[k % NWORDS]);
 }
 
@@ -212,28 +213,41 @@ drop_word(struct ve_buf *b, size_t keep)
 
 /*
  * Makes b (whose first keep bytes are fixed) exactly want tokens long by the
- * server's count, adding the words of the cycle from next or dropping the
- * last. Returns 0, or 69 when the server cannot count or the count will not
- * settle.
+ * server's count: first by adding the words of the cycle from next or
+ * dropping the last ones, as many as the count is off; then word by word
+ * down, and " a" by " a" up, a step that adds at most one token to any
+ * tokenizer that merges no more than a word. Returns 0, or 69 when the
+ * server cannot count or no text has that length.
  */
 static int
 make_exact(struct counter *c, struct ve_buf *b, size_t keep, long want, long *next)
 {
-	for (int round = 0; round < 32; round++) {
-		long have = count_tokens(c, b);
-		if (have < 0)
+	long have = -1;
+
+	for (int round = 0; round < 8; round++) {
+		if ((have = count_tokens(c, b)) < 0)
 			return VE_EX_UNAVAILABLE;
 		if (have == want)
 			return 0;
-		if (have < want) {
+		if (have < want)
 			for (long k = have; k < want; k++)
 				add_word(b, (*next)++);
-		} else {
-			for (long k = want; k < have; k++)
-				if (!drop_word(b, keep))
-					break;
-		}
+		else
+			for (long k = want; k < have && drop_word(b, keep); k++)
+				;
 	}
+	if ((have = count_tokens(c, b)) < 0)
+		return VE_EX_UNAVAILABLE;
+	while (have > want && drop_word(b, keep))
+		if ((have = count_tokens(c, b)) < 0)
+			return VE_EX_UNAVAILABLE;
+	while (have < want) {
+		ve_buf_adds(b, b->len ? " a" : "a");
+		if ((have = count_tokens(c, b)) < 0)
+			return VE_EX_UNAVAILABLE;
+	}
+	if (have == want)
+		return 0;
 	ve_warn("/tokenize: cannot make a prompt exactly %ld tokens long", want);
 	return VE_EX_UNAVAILABLE;
 }
@@ -313,11 +327,8 @@ run(const struct opts *o)
 		    (rc = make_exact(&c, &prompt, prefix.len, o->prefix_len + in, &next)))
 			goto out;
 		ve_buf_reset(&line);
-		/* The text without its first space: the prompt starts with a word. */
-		const char *p = prompt.p && prompt.len ? prompt.p + 1 : "";
-		size_t n = prompt.len ? prompt.len - 1 : 0;
 		ve_buf_addf(&line, "{\"id\":%ld,\"request\":{\"prompt\":", i);
-		ve_buf_add_json_str(&line, p, n);
+		ve_buf_add_json_str(&line, prompt.p, prompt.len);
 		ve_buf_addf(&line,
 		            ",\"max_tokens\":%ld,\"ignore_eos\":true},\"input_len\":%ld,"
 		            "\"output_len\":%ld}",
