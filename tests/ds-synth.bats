@@ -117,3 +117,19 @@ print("ok")'
 	assert_failure 74
 	assert_equal "$stderr" "ds-synth: write error: No space left on device"
 }
+
+@test "ds-synth: exact lengths against vllm-sim, confirmed by llm-query's usage" {
+	rm -f simport
+	vllm-sim -q -p 0 --port-file simport > sim.out 2> sim.err &
+	SRV_PID=$!
+	n=200
+	while [ ! -s simport ] && [ "$n" -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
+	URL="http://127.0.0.1:$(cat simport)"
+	run --separate-stderr ds-synth -n 10 --input-len 64 --output-len 5 --range-ratio 0.5 --prefix-len 8 -e "$URL"
+	assert_success
+	echo "$output" > synth.jsonl
+	# The server's own prompt_tokens must equal input_len, and completion_tokens output_len.
+	run sh -c "llm-query -e '$URL' synth.jsonl | jq -c 'select(.response.usage.prompt_tokens != .input_len or .response.usage.completion_tokens != .output_len)'"
+	assert_success
+	assert_output ""
+}

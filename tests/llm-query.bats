@@ -460,3 +460,95 @@ print("ok")'
 	assert_failure 69
 	assert_output '{"id":1,"error":{"kind":"protocol","status":200,"message":"a stream event is not a JSON object","attempts":1}}'
 }
+
+# --- against vllm-sim, the project's simulator ---
+
+# Starts vllm-sim with the given options; sets URL.
+start_sim() {
+	rm -f simport
+	vllm-sim -q -p 0 --port-file simport "$@" > sim.out 2> sim.err &
+	SRV_PID=$!
+	local n=200
+	while [ ! -s simport ] && [ "$n" -gt 0 ]; do
+		sleep 0.05
+		n=$((n - 1))
+	done
+	URL="http://127.0.0.1:$(cat simport)"
+}
+
+@test "llm-query/vllm-sim: 10% 429/503 and 2% cut streams: every id once, all answered" {
+	start_sim --fail-rate 0.1 --fail-codes 429,503 --drop-rate 0.02 --ttft-ms 1 --itl-ms 1 --seed 4
+	records 1000 > in.jsonl
+	run --separate-stderr llm-query -e "$URL" --stream --max-tokens 8 -c 50 --backoff 0.01 --retries 5 -v in.jsonl
+	assert_success
+	echo "$output" > out.jsonl
+	# A tenth of first attempts fail, so retries must show; every id comes back once.
+	run jq -s -c '[length, ([.[].id] | unique | length), ([.[] | select(.response.status == 200)] | length), ([.[] | select(.timing.attempts > 1)] | length > 50)]' out.jsonl
+	assert_output '[1000,1000,1000,true]'
+	assert_equal "$stderr" "llm-query: 1000 records: 1000 answered, 0 failed"
+}
+
+@test "llm-query/vllm-sim: kill -9 under faults, then --resume: every id once" {
+	skip_under_valgrind "timing-dependent kill"
+	start_sim --fail-rate 0.1 --fail-codes 429,503 --drop-rate 0.02 --ttft-ms 5 --itl-ms 5 --seed 5
+	records 400 > in.jsonl
+	llm-query -e "$URL" --stream --max-tokens 8 -c 20 --backoff 0.01 --retries 5 -o out.jsonl in.jsonl &
+	pid=$!
+	sleep 1
+	kill -9 "$pid"
+	wait "$pid" || true
+	n=$(wc -l < out.jsonl)
+	[ "$n" -gt 0 ] && [ "$n" -lt 400 ]
+	run --separate-stderr llm-query -e "$URL" --stream --max-tokens 8 -c 20 --backoff 0.01 --retries 5 -o out.jsonl --resume in.jsonl
+	assert_success
+	run jq -s -c '[length, ([.[].id] | unique | length), ([.[] | select(.response.status == 200)] | length)]' out.jsonl
+	assert_output '[400,400,400]'
+}
+
+@test "llm-query/vllm-sim: loglikelihood equals the sum computed from the sim's own logprobs" {
+	start_sim --seed 2
+	printf '%s\n' '{"id":1,"context":"Question: what is the capital of France?\nAnswer:","continuation":" Paris"}' \
+		'{"id":2,"context":"The cat","continuation":" sat on the mat"}' > in.jsonl
+	run --separate-stderr llm-query -e "$URL" --loglikelihood --ordered in.jsonl
+	assert_success
+	echo "$output" > out.jsonl
+	# Independently, with python's urllib: tokenize as lm-evaluation-harness,
+	# echo the token ids, sum token_logprobs[ctxlen:len(whole)], greedy when
+	# each token is the argmax of its top_logprobs.
+	run python3 -c 'import json, sys, urllib.request
+url = sys.argv[1]
+def post(path, body):
+    r = urllib.request.urlopen(urllib.request.Request(url + path, json.dumps(body).encode(), {"Content-Type": "application/json"}))
+    return json.load(r)
+for line in open("out.jsonl"):
+    rec = json.loads(line)
+    ctx = post("/tokenize", {"model": "sim-model", "prompt": rec["context"], "add_special_tokens": False})["tokens"]
+    whole = post("/tokenize", {"model": "sim-model", "prompt": rec["context"] + rec["continuation"], "add_special_tokens": False})["tokens"]
+    lp = post("/v1/completions", {"model": "sim-model", "prompt": whole, "echo": True, "max_tokens": 1, "logprobs": 1, "temperature": 0})["choices"][0]["logprobs"]
+    rng = range(len(ctx), len(whole))
+    s = sum(lp["token_logprobs"][i] for i in rng)
+    g = all(max(lp["top_logprobs"][i].items(), key=lambda kv: kv[1])[0] == lp["tokens"][i] for i in rng)
+    got = rec["response"]["loglikelihood"]
+    assert abs(got["sum"] - s) < 1e-12 and got["greedy"] == g and got["n_tokens"] == len(rng), (got, s, g)
+print("ok")' "$URL"
+	assert_output ok
+}
+
+@test "llm-query/vllm-sim: timings agree with the sim's latency model" {
+	start_sim --ttft-ms 30 --itl-ms 10 --load-factor 0 --jitter 0
+	records 4 > in.jsonl
+	run --separate-stderr llm-query -e "$URL" --stream --max-tokens 6 -c 4 in.jsonl
+	assert_success
+	echo "$output" > out.jsonl
+	# Idle server: TTFT = 30 ms (+ prefill of a few tokens at 20000/s, ~0.2 ms),
+	# then 5 more tokens 10 ms apart; E2EL = TTFT + the ITL samples.
+	run python3 -c 'import json
+for l in open("out.jsonl"):
+    t = json.loads(l)["timing"]
+    assert 29 <= t["ttft_ms"] < 60, t
+    assert len(t["itl_ms"]) == 5 and all(9 <= x < 30 for x in t["itl_ms"]), t
+    assert 9.5 <= sum(t["itl_ms"]) / 5 < 16, t
+    assert abs(t["ttft_ms"] + sum(t["itl_ms"]) - t["e2el_ms"]) < 0.01, t
+print("ok")'
+	assert_output ok
+}

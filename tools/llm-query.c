@@ -1084,6 +1084,20 @@ num_at(jv a, int i, bool *ok)
 	return d;
 }
 
+/* The shortest form of d that reads back as d, as Python's repr prints it. */
+static void
+add_double(struct ve_buf *b, double d)
+{
+	char t[40];
+
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(t, sizeof t, "%.*g", prec, d);
+		if (strtod(t, NULL) == d)
+			break;
+	}
+	ve_buf_adds(b, t);
+}
+
 /*
  * The loglikelihood of the continuation from the echoed logprobs, as
  * lm-evaluation-harness: the sum of token_logprobs over the continuation's
@@ -1170,11 +1184,10 @@ score(struct job *j, struct ve_buf *ll)
 		fail(j, ERR_PROTOCOL, false, "a continuation token has no logprob");
 		goto out;
 	}
-	ve_buf_addf(ll,
-	            "\"loglikelihood\":{\"sum\":%.17g,\"n_tokens\":%ld,\"greedy\":%s,"
-	            "\"method\":\"%s\"}",
-	            sum, end - ctxlen, greedy ? "true" : "false",
-	            j->step == STEP_SCORE ? "tokens" : "text_offset");
+	ve_buf_adds(ll, "\"loglikelihood\":{\"sum\":");
+	add_double(ll, sum);
+	ve_buf_addf(ll, ",\"n_tokens\":%ld,\"greedy\":%s,\"method\":\"%s\"}", end - ctxlen,
+	            greedy ? "true" : "false", j->step == STEP_SCORE ? "tokens" : "text_offset");
 out:
 	jv_free(tokens);
 	jv_free(tlp);
