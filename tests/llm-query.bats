@@ -553,3 +553,33 @@ for l in open("out.jsonl"):
 print("ok")'
 	assert_output ok
 }
+
+@test "llm-query: --progress shows done/total, ok/failed, rates and ETA on stderr" {
+	start_server
+	records 3 > in.jsonl
+	run --separate-stderr llm-query -e "$URL" --progress --rate 100 in.jsonl
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	last=$(printf '%s' "$stderr" | tr '\r' '\n' | grep . | tail -1)
+	[[ "$last" =~ ^llm-query:\ 3/3\ done,\ 3\ ok,\ 0\ failed,\ [0-9.]+\ req/s,\ [0-9]+\ tok/s,\ ETA\ 0s ]]
+}
+
+@test "llm-query: --resume needs an id in every record" {
+	start_server
+	echo '{"prompt":"x"}' > in.jsonl
+	run --separate-stderr llm-query -e "$URL" -o out.jsonl --resume in.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "llm-query: in.jsonl:1: --id: no value (--resume needs an id in every record)"
+}
+
+@test "llm-query: a cached stream replays its text and usage" {
+	start_server
+	records 2 > in.jsonl
+	llm-query -e "$URL" --stream --ordered --cache cache in.jsonl > a.jsonl
+	run --separate-stderr llm-query -e "$URL" --stream --ordered --cache cache in.jsonl
+	assert_success
+	assert_equal "$(posts)" 2
+	run jq -c '[.response.text, .response.usage.completion_tokens, .timing.cached]' <<< "$output"
+	assert_output '[" w0 w1 w2 w3",4,true]
+[" w0 w1 w2 w3",4,true]'
+}
