@@ -583,3 +583,15 @@ print("ok")'
 	assert_output '[" w0 w1 w2 w3",4,true]
 [" w0 w1 w2 w3",4,true]'
 }
+
+@test "llm-query: -c caps requests in flight, over kept-alive connections" {
+	start_server --delay 0.05
+	records 24 > in.jsonl
+	run --separate-stderr llm-query -e "$URL" -m M -c 3 in.jsonl
+	assert_success
+	assert_equal "${#lines[@]}" 24
+	# The server counts requests in flight as each arrives, and the client
+	# port of each: at most 3 at once, and 3 connections reused for all 24.
+	run jq -s -c '[(map(.inflight) | max), (map(.port) | unique | length)]' log.jsonl
+	assert_output '[3,3]'
+}

@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -118,7 +119,6 @@ struct job {
 	bool chunk_seen, done_seen, cached;
 	long status;
 	double retry_after;
-	CURLcode code;
 	char err[CURL_ERROR_SIZE];
 	enum err_kind kind;
 	struct ve_buf msg; /* why it failed */
@@ -170,8 +170,10 @@ struct run {
 	bool total_known;
 	double t0, last_progress;
 	bool progress_on, progress_shown;
-	int rc;
 };
+
+/* -c when --rate is given without it: vLLM's default of no limit. */
+#define UNCAPPED LONG_MAX
 
 static void
 usage(FILE *f)
@@ -379,7 +381,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	if (o->out_path && strcmp(o->out_path, "-") == 0)
 		ve_usage_error("-o: give a file name (stdout is the default)");
 	if (o->concurrency == 0)
-		o->concurrency = o->rate > 0 ? 100000 : 16;
+		o->concurrency = o->rate > 0 ? UNCAPPED : 16;
 }
 
 /*
@@ -467,7 +469,6 @@ job_clear_attempt(struct job *j)
 	j->chunk_seen = j->done_seen = j->cached = false;
 	j->status = 0;
 	j->retry_after = -1;
-	j->code = CURLE_OK;
 	j->err[0] = '\0';
 	j->kind = ERR_NONE;
 	j->retryable = false;
@@ -1257,7 +1258,7 @@ answer_fields(struct run *r, struct job *j)
 		} else {
 			add_ms(b, "e2el_ms", j->last - j->send);
 		}
-		if (r->o->rate > 0 && r->o->concurrency < 100000)
+		if (r->o->rate > 0 && r->o->concurrency != UNCAPPED)
 			add_ms(b, "queue_ms", j->queue);
 		ve_buf_addf(b, ",\"attempts\":%d}", j->attempts);
 	}
@@ -1466,7 +1467,6 @@ transfer_done(struct run *r, CURL *e, CURLcode code)
 	curl_off_t ra = -1;
 	if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
 		j->retry_after = (double)ra;
-	j->code = code;
 	j->easy = NULL;
 	if (code != CURLE_OK && j->kind == ERR_NONE) {
 		const char *m = j->err[0] ? j->err : curl_easy_strerror(code);
@@ -1720,7 +1720,6 @@ run(const struct opts *o, char **files, int nfiles)
 	int rc = 0;
 
 	r.o = o;
-	r.rc = 0;
 	r.extra = jv_null();
 	r.sha = ve_sha256_new();
 	r.out = stdout;
@@ -1814,7 +1813,7 @@ run(const struct opts *o, char **files, int nfiles)
 	if (!r.multi)
 		ve_die(VE_EX_SOFTWARE, "cannot start libcurl");
 	curl_multi_setopt(r.multi, CURLMOPT_MAXCONNECTS,
-	                  o->concurrency < 100000 ? o->concurrency : 1024L);
+	                  o->concurrency < 1024 ? o->concurrency : 1024L);
 	if (o->warmup) {
 		long n = 0;
 		for (struct job *j = q.head; j && n < o->warmup; j = j->next, n++)
@@ -1839,8 +1838,7 @@ finish:
 	else if (r.in_status)
 		rc = r.in_status;
 	if (o->verbose)
-		ve_warn("%llu records: %llu answered, %llu failed%s", r.done, r.ok, r.failed,
-		        o->resume ? "" : "");
+		ve_warn("%llu records: %llu answered, %llu failed", r.done, r.ok, r.failed);
 	if (o->verbose && o->resume)
 		ve_warn("--resume: %llu records were already answered", r.resumed);
 	if (!rc && r.failed && (double)r.failed * 100 > o->max_failures * (double)r.done) {
