@@ -595,3 +595,16 @@ print("ok")'
 	run jq -s -c '[(map(.inflight) | max), (map(.port) | unique | length)]' log.jsonl
 	assert_output '[3,3]'
 }
+
+@test "llm-query: Retry-After is honoured over a shorter backoff" {
+	start_server --fail 1 --retry-after 1
+	records 1 > in.jsonl
+	start=$(date +%s.%N)
+	run --separate-stderr llm-query -e "$URL" -m M --backoff 0.001 in.jsonl
+	end=$(date +%s.%N)
+	assert_success
+	assert_output --partial '"attempts":2}}'
+	# The 503 said "Retry-After: 1": the retry waits a second, not a millisecond.
+	run python3 -c "import sys; d = $end - $start; assert 1.0 <= d < 5, d; print('ok')"
+	assert_output ok
+}
