@@ -536,6 +536,7 @@ print("ok")' "$URL"
 }
 
 @test "llm-query/vllm-sim: timings agree with the sim's latency model" {
+	skip_under_valgrind "memcheck slows the simulator's clock-driven tokens and the client alike"
 	start_sim --ttft-ms 30 --itl-ms 10 --load-factor 0 --jitter 0
 	records 4 > in.jsonl
 	run --separate-stderr llm-query -e "$URL" --stream --max-tokens 6 -c 4 in.jsonl
