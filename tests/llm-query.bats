@@ -609,3 +609,58 @@ print("ok")'
 	run python3 -c "import sys; d = $end - $start; assert 1.0 <= d < 5, d; print('ok')"
 	assert_output ok
 }
+
+@test "llm-query: records that cannot make a request are bad records" {
+	run --separate-stderr llm-query --dry-run -m M <<< '{"request":5}'
+	assert_failure 65
+	assert_equal "$stderr" "llm-query: <stdin>:1: expected .request to be an object"
+	run --separate-stderr llm-query --dry-run -m M --messages .q <<< '{"q":"hi"}'
+	assert_failure 65
+	assert_equal "$stderr" "llm-query: <stdin>:1: --messages: expected an array of messages"
+	run --separate-stderr llm-query --dry-run -m M -p '.a.b' <<< '{"a":1}'
+	assert_failure 65
+	assert_equal "$stderr" 'llm-query: <stdin>:1: --prompt: Cannot index number with string "b"'
+	run --separate-stderr llm-query --dry-run -m M --loglikelihood <<< '{"context":"a"}'
+	assert_failure 65
+	assert_equal "$stderr" "llm-query: <stdin>:1: --loglikelihood: expected string fields context and continuation"
+	run --separate-stderr llm-query --dry-run -m M --loglikelihood --skip-bad <<< '{"context":"a","continuation":" b"}
+{"context":1}'
+	assert_success
+	assert_equal "$stderr" "llm-query: skipped 1 bad record (first: <stdin>:2: --loglikelihood: expected string fields context and continuation)"
+	assert_output '{"context":"a","continuation":" b","dry_run":{"url":"http://127.0.0.1:8000/v1/completions","body":{"prompt":"a b","model":"M","echo":true,"max_tokens":1,"logprobs":1,"temperature":0}}}'
+}
+
+@test "llm-query: output, cache and key file errors" {
+	run --separate-stderr llm-query -e http://127.0.0.1:1 -o - < /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "llm-query: -o: give a file name (stdout is the default)"
+	run --separate-stderr llm-query --dry-run -o nodir/out.jsonl < /dev/null
+	assert_failure 74
+	assert_equal "$stderr" "llm-query: nodir/out.jsonl: No such file or directory"
+	run --separate-stderr llm-query --dry-run -m M -o /dev/full <<< '{"prompt":"x"}'
+	assert_failure 74
+	assert_equal "$stderr" "llm-query: /dev/full: write error: No space left on device"
+	touch afile
+	run --separate-stderr llm-query --dry-run --cache afile < /dev/null
+	assert_failure 74
+	assert_equal "$stderr" "llm-query: --cache: afile: Not a directory"
+	: > empty.key
+	run --separate-stderr llm-query --dry-run --api-key-file empty.key < /dev/null
+	assert_failure 66
+	assert_equal "$stderr" "llm-query: --api-key-file: empty.key: empty"
+}
+
+@test "llm-query: answers without choices, or not JSON, are protocol errors" {
+	echo '{"id":"x","choices":[]}' > nochoice.json
+	start_server --answer nochoice.json
+	run --separate-stderr llm-query -e "$URL" -m M --backoff 0.01 <<< '{"id":1,"prompt":"x"}'
+	assert_failure 69
+	assert_output '{"id":1,"prompt":"x","error":{"kind":"protocol","status":200,"message":"the answer has no choices","attempts":1}}'
+	teardown
+	printf '{"id":"x","choi' > cut.json
+	start_server --answer cut.json
+	# A 200 whose body does not parse was probably cut short: it is retried.
+	run --separate-stderr llm-query -e "$URL" -m M --backoff 0.01 --retries 1 <<< '{"id":1,"prompt":"x"}'
+	assert_failure 69
+	assert_output '{"id":1,"prompt":"x","error":{"kind":"protocol","status":200,"message":"the answer is not a JSON object","attempts":2}}'
+}

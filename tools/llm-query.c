@@ -710,7 +710,8 @@ build(struct run *r, struct job *j, jv rec)
 		if (!jv_is_valid(v)) {
 			if (jv_invalid_has_msg(jv_copy(v))) {
 				jv m = jv_invalid_get_msg(v);
-				snprintf(why, sizeof why, "%s: %s", opt,
+				/* ve_jq_first's message names the option already. */
+				snprintf(why, sizeof why, "%s",
 				         jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m)
 				                                          : "jq error");
 				jv_free(m);
@@ -1764,10 +1765,15 @@ run(const struct opts *o, char **files, int nfiles)
 		r.model = ve_xstrdup(o->model);
 		r.model_tried = true;
 	}
-	if (o->cache_dir && mkdir(o->cache_dir, 0777) != 0 && errno != EEXIST) {
-		ve_warn("--cache: %s: %s", o->cache_dir, strerror(errno));
-		rc = VE_EX_IOERR;
-		goto out;
+	if (o->cache_dir) {
+		struct stat st;
+		if (mkdir(o->cache_dir, 0777) != 0 &&
+		    (errno != EEXIST || stat(o->cache_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+			ve_warn("--cache: %s: %s", o->cache_dir,
+			        errno == EEXIST ? strerror(ENOTDIR) : strerror(errno));
+			rc = VE_EX_IOERR;
+			goto out;
+		}
 	}
 	if (o->resume && (rc = resume_load(&r)))
 		goto out;
