@@ -265,12 +265,12 @@ print("ok")'
 
 @test "llm-query: cut streams are retried from the start, every id exactly once" {
 	start_server --cut-every 3 --fail-every 10
-	records 200 > in.jsonl
+	records 100 > in.jsonl
 	run --separate-stderr llm-query -e "$URL" --stream -c 20 --backoff 0.005 --retries 10 in.jsonl
 	assert_success
 	echo "$output" > out.jsonl
 	run jq -s -c '[length, ([.[].id] | unique | length), ([.[] | select(.response.status == 200)] | length), ([.[].timing.attempts] | max > 1)]' out.jsonl
-	assert_output '[200,200,200,true]'
+	assert_output '[100,100,100,true]'
 	# A retried stream is measured on its last attempt: 4 chunks, 3 ITL samples.
 	run jq -s -c '[.[] | .timing.itl_ms | length] | unique' out.jsonl
 	assert_output '[3]'
@@ -353,16 +353,16 @@ llm-query: --resume: 2 records were already answered"
 }
 
 @test "llm-query: --rate arrivals are gamma gaps rescaled to end at N/R" {
-	records 2000 > in.jsonl
+	records 1000 > in.jsonl
 	for b in 1 4; do
 		llm-query --dry-run -m M --rate 100 --burstiness "$b" --seed 1 in.jsonl | jq .dry_run.at > at.txt
 		# Independently of llm-query: a gamma(B) gap has mean 1/R and
-		# coefficient of variation 1/sqrt(B); the last arrival is N/R = 20 s.
+		# coefficient of variation 1/sqrt(B); the last arrival is N/R = 10 s.
 		run python3 -c 'import sys, statistics as st
 b = float(sys.argv[1])
 at = [float(x) for x in open("at.txt")]
 gaps = [at[0]] + [y - x for x, y in zip(at, at[1:])]
-assert len(at) == 2000 and abs(at[-1] - 20.0) < 1e-9, at[-1]
+assert len(at) == 1000 and abs(at[-1] - 10.0) < 1e-9, at[-1]
 assert all(g >= 0 for g in gaps)
 cv = st.pstdev(gaps) / st.mean(gaps)
 assert abs(cv - b ** -0.5) < 0.1, cv
