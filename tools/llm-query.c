@@ -1745,7 +1745,9 @@ run(const struct opts *o, char **files, int nfiles)
 		r.prompt = ve_jq_compile("--prompt", o->prompt_expr);
 	if (o->messages_expr)
 		r.messages = ve_jq_compile("--messages", o->messages_expr);
-	r.id = ve_jq_compile("--id", o->id_expr ? o->id_expr : ".id");
+	/* Compiling jq's builtins costs; the id serves only --resume. */
+	if (o->resume || o->id_expr)
+		r.id = ve_jq_compile("--id", o->id_expr ? o->id_expr : ".id");
 	if (!ve_http_api_key(o->api_key_file, &key)) {
 		rc = VE_EX_NOINPUT;
 		goto out;
