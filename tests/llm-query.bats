@@ -159,11 +159,11 @@ err:0"
 	run jq -c '[.response.text, .response.usage, (.timing.itl_ms|length), .timing.attempts]' out.jsonl
 	assert_output '[" w0 w1 w2 w3",{"prompt_tokens":1,"completion_tokens":4},3,1]'
 	# The server sleeps 50 ms before each of 4 token chunks: TTFT >= 50 ms,
-	# each ITL sample about 50 ms, E2EL = TTFT + the ITL samples.
+	# the 3 ITL samples add up to at least 150 ms, E2EL = TTFT + the ITL samples.
 	run python3 -c 'import json,sys
 t = json.load(open("out.jsonl"))["timing"]
 assert 50 <= t["ttft_ms"] < 150, t
-assert all(45 <= x < 150 for x in t["itl_ms"]), t
+assert all(0 <= x < 200 for x in t["itl_ms"]) and 150 <= sum(t["itl_ms"]) < 350, t
 assert abs(t["ttft_ms"] + sum(t["itl_ms"]) - t["e2el_ms"]) < 0.01, t
 assert 200 <= t["e2el_ms"] < 400, t
 print("ok")'
@@ -544,13 +544,15 @@ print("ok")' "$URL"
 	assert_success
 	echo "$output" > out.jsonl
 	# Idle server: TTFT = 30 ms (+ prefill of a few tokens at 20000/s, ~0.2 ms),
-	# then 5 more tokens 10 ms apart; E2EL = TTFT + the ITL samples.
+	# then 5 more tokens 10 ms apart, so E2EL - TTFT = 50 ms; and E2EL = TTFT +
+	# the ITL samples. The upper bounds leave room for a loaded machine, where
+	# one late chunk makes the next gap short but the sum stays.
 	run python3 -c 'import json
 for l in open("out.jsonl"):
     t = json.loads(l)["timing"]
-    assert 29 <= t["ttft_ms"] < 60, t
-    assert len(t["itl_ms"]) == 5 and all(9 <= x < 30 for x in t["itl_ms"]), t
-    assert 9.5 <= sum(t["itl_ms"]) / 5 < 16, t
+    assert 29 <= t["ttft_ms"] < 80, t
+    assert len(t["itl_ms"]) == 5 and all(x >= 0 for x in t["itl_ms"]), t
+    assert 49 <= t["e2el_ms"] - t["ttft_ms"] < 80, t
     assert abs(t["ttft_ms"] + sum(t["itl_ms"]) - t["e2el_ms"]) < 0.01, t
 print("ok")'
 	assert_output ok
