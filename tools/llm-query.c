@@ -645,14 +645,14 @@ concat(jv a, jv b)
 	return jv_string_concat(jv_copy(a), jv_copy(b));
 }
 
-/* Sets the job's first step; the loglikelihood steps depend on what the server has. */
+/*
+ * Sets the first step of a loglikelihood job: /tokenize, or the text and
+ * text_offset way when the server has no /tokenize.
+ */
 static void
-job_first_step(struct run *r, struct job *j)
+ll_first_step(struct run *r, struct job *j)
 {
 	free(j->body);
-	if (j->step == STEP_QUERY) {
-		return;
-	}
 	if (r->no_tokenize || r->o->dry_run) {
 		j->step = STEP_SCORE_TEXT;
 		j->body = score_body(r, concat(j->context, j->continuation));
@@ -682,7 +682,7 @@ build(struct run *r, struct job *j, jv rec)
 			return "--loglikelihood: expected string fields context and continuation";
 		j->api = VE_API_COMPLETIONS;
 		j->step = STEP_TOK_CTX;
-		job_first_step(r, j);
+		ll_first_step(r, j);
 		return NULL;
 	}
 	jv req = jv_object_get(jv_copy(rec), jv_string("request"));
@@ -1431,13 +1431,12 @@ job_done_step(struct run *r, struct job *j)
 		ve_http_error_text(j->resp.p ? j->resp.p : "", j->resp.len, &m);
 		long s = j->status;
 		if (j->step == STEP_TOK_CTX && (s == 404 || s == 405)) {
-			/* No /tokenize: the text and text_offset way, for this record and the rest.
-			 */
+			/* No /tokenize: text_offset, for this record and the rest. */
 			r->no_tokenize = true;
 			if (r->o->verbose)
 				ve_warn("the server has no /tokenize: scoring by text_offset");
 			ve_buf_free(&m);
-			job_first_step(r, j);
+			ll_first_step(r, j);
 			j->attempts = 0;
 			start_attempt(r, j);
 			return;
