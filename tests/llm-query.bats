@@ -159,11 +159,12 @@ err:0"
 	run jq -c '[.response.text, .response.usage, (.timing.itl_ms|length), .timing.attempts]' out.jsonl
 	assert_output '[" w0 w1 w2 w3",{"prompt_tokens":1,"completion_tokens":4},3,1]'
 	# The server sleeps 50 ms before each of 4 token chunks: TTFT >= 50 ms,
-	# the 3 ITL samples add up to at least 150 ms, E2EL = TTFT + the ITL samples.
+	# E2EL >= 200 ms, E2EL = TTFT + the ITL samples (about 150 ms; less when
+	# a slow client reads the first chunk late, as under valgrind).
 	run python3 -c 'import json,sys
 t = json.load(open("out.jsonl"))["timing"]
 assert 50 <= t["ttft_ms"] < 150, t
-assert all(0 <= x < 200 for x in t["itl_ms"]) and 150 <= sum(t["itl_ms"]) < 350, t
+assert all(0 <= x < 200 for x in t["itl_ms"]) and 100 <= sum(t["itl_ms"]) < 350, t
 assert abs(t["ttft_ms"] + sum(t["itl_ms"]) - t["e2el_ms"]) < 0.01, t
 assert 200 <= t["e2el_ms"] < 400, t
 print("ok")'
