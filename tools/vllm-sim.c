@@ -179,8 +179,9 @@ hstr(uint64_t seed, const char *s, size_t n)
 
 /* ---- the answer key ---- */
 
+/* A NUL-terminated copy of the jv string s (borrowed), its length in *len. */
 static char *
-jv_strdup_len(jv s, size_t *len)
+dup_jv_str(jv s, size_t *len)
 {
 	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
 	char *p = ve_xmalloc(n + 1);
@@ -210,7 +211,7 @@ item_from(jv rec, struct item *it, char *why, size_t whylen)
 		err = "\"match\" must be a non-empty string";
 		goto out;
 	}
-	it->match = jv_strdup_len(m, &it->mlen);
+	it->match = dup_jv_str(m, &it->mlen);
 	if (jv_get_kind(ch) == JV_KIND_ARRAY) {
 		int n = jv_array_length(jv_copy(ch));
 		it->choices = ve_xcalloc((size_t)(n ? n : 1), sizeof *it->choices);
@@ -222,7 +223,7 @@ item_from(jv rec, struct item *it, char *why, size_t whylen)
 				err = "\"choices\" must be an array of strings";
 				goto out;
 			}
-			it->choices[i] = jv_strdup_len(c, &it->clen[i]);
+			it->choices[i] = dup_jv_str(c, &it->clen[i]);
 			it->nchoices++;
 			jv_free(c);
 		}
@@ -243,7 +244,7 @@ item_from(jv rec, struct item *it, char *why, size_t whylen)
 		it->gold = (int)d;
 	} else if (jv_get_kind(g) == JV_KIND_STRING) {
 		size_t gl;
-		char *gs = jv_strdup_len(jv_copy(g), &gl);
+		char *gs = dup_jv_str(g, &gl);
 		for (int i = 0; i < it->nchoices && it->gold < 0; i++)
 			if (it->clen[i] == gl && memcmp(it->choices[i], gs, gl) == 0)
 				it->gold = i;
@@ -265,7 +266,7 @@ item_from(jv rec, struct item *it, char *why, size_t whylen)
 		goto out;
 	}
 	if (jv_get_kind(id) == JV_KIND_STRING)
-		it->id = jv_strdup_len(jv_copy(id), NULL);
+		it->id = dup_jv_str(id, NULL);
 	else if (jv_get_kind(id) == JV_KIND_NUMBER) {
 		char tmp[64];
 		snprintf(tmp, sizeof tmp, "%.17g", jv_number_value(id));
@@ -801,7 +802,7 @@ get_stops(jv req, char ***stops, int *n, struct rerr *e)
 
 	if (jv_get_kind(v) == JV_KIND_STRING) {
 		*stops = ve_xcalloc(1, sizeof **stops);
-		(*stops)[(*n)++] = jv_strdup_len(jv_copy(v), NULL);
+		(*stops)[(*n)++] = dup_jv_str(v, NULL);
 	} else if (jv_get_kind(v) == JV_KIND_ARRAY) {
 		int len = jv_array_length(jv_copy(v));
 		*stops = ve_xcalloc((size_t)(len ? len : 1), sizeof **stops);
@@ -812,7 +813,7 @@ get_stops(jv req, char ***stops, int *n, struct rerr *e)
 				ok = bad(e, "stop",
 				         "stop: Input should be a list of non-empty strings");
 			else
-				(*stops)[(*n)++] = jv_strdup_len(jv_copy(s), NULL);
+				(*stops)[(*n)++] = dup_jv_str(s, NULL);
 			jv_free(s);
 		}
 	} else if (jv_get_kind(v) != JV_KIND_INVALID) {
