@@ -208,6 +208,12 @@ lines' '한국어 문장입니다. 숫자 12345' 'emoji 😀 and e\u0301 café' 
 	run post /detokenize '{"tokens":[17891584]}'
 	assert_output '{"error":{"message":"Token id 17891584 is out of vocabulary (size 17891584).","type":"BadRequestError","param":"prompt","code":400}}
 400'
+	# A chat's messages are tokenized through the template.
+	run post /tokenize '{"messages":[{"role":"user","content":"Hi"}]}'
+	assert_equal "$(echo "${lines[0]}" | jq -c .tokens)" "$(python3 "$PROBE" chat '[{"role":"user","content":"Hi"}]')"
+	run post /detokenize '{"tokens":[1.5]}'
+	assert_output '{"error":{"message":"Token ids must be integers.","type":"BadRequestError","param":"prompt","code":400}}
+400'
 	run post /tokenize '{"prompt":5}'
 	assert_output '{"error":{"message":"prompt: Input should be a valid string","type":"BadRequestError","param":"prompt","code":400}}
 400'
@@ -295,6 +301,12 @@ print(json.dumps(out))')
 	run post /v1/completions '{"prompt":["a b","c d e"],"max_tokens":3,"ignore_eos":true}'
 	assert_line --index 1 200
 	assert_equal "$(echo "${lines[0]}" | jq -c '[[.choices[].index],.usage]')" '[[0,1],{"prompt_tokens":5,"total_tokens":11,"completion_tokens":6,"prompt_tokens_details":null}]'
+	# Lists of token ids: "a b" is [97, 8546] (" b" = 256 + 0x2062), "c" is [99].
+	run post /v1/completions '{"prompt":[[97,8546],[99]],"max_tokens":2,"ignore_eos":true,"echo":true}'
+	assert_line --index 1 200
+	assert_equal "$(echo "${lines[0]}" | jq -c '[.choices[0].text[0:3], .choices[1].text[0:1], .usage.prompt_tokens]')" '["a b","c",3]'
+	run post /v1/completions '{"prompt":[["x"]]}'
+	assert_line --index 1 400
 	stop_sim
 }
 
@@ -457,6 +469,13 @@ print(len(evs)-1)'
 	ok=$(echo "$output" | tr ' ' '\n' | grep -c '^200$')
 	[ "$cut" -ge 18 ] && [ "$cut" -le 62 ]
 	assert_equal $((cut + ok)) 160
+	stop_sim
+	# A non-streaming response is dropped by closing the connection without one;
+	# the same seed cuts the same requests (numbered in arrival order).
+	start_sim -s 1 --drop-rate 0.25 --ttft-ms 0 --itl-ms 1
+	run python3 "$PROBE" faults "$U" 160
+	assert_success
+	assert_equal "$(echo "$output" | tr ' ' '\n' | grep -c '^cut$')" "$cut"
 	stop_sim
 }
 

@@ -530,10 +530,13 @@ prompt_from_ids(struct choice *c, jv ids, struct rerr *e)
 	c->pt = ve_xcalloc((size_t)(n ? n : 1), sizeof *c->pt);
 	for (int i = 0; i < n; i++) {
 		jv v = jv_array_get(jv_copy(ids), i);
-		double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : -1;
+		bool num = jv_get_kind(v) == JV_KIND_NUMBER;
+		double d = num ? jv_number_value(v) : -1;
 		jv_free(v);
 		unsigned char b[4];
-		if (d != floor(d) || d < 0 || d >= VE_TOK_VOCAB)
+		if (!num || d != floor(d))
+			return bad(e, "prompt", "Token ids must be integers.");
+		if (d < 0 || d >= VE_TOK_VOCAB)
 			return bad(e, "prompt", "Token id %.0f is out of vocabulary (size %u).", d,
 			           VE_TOK_VOCAB);
 		int k = ve_tok_bytes((uint32_t)d, b);
@@ -1791,8 +1794,12 @@ struct stream {
 static void
 logreq(const struct sim *s, const char *method, const char *url, int status)
 {
-	if (s->o->verbose)
+	if (!s->o->verbose)
+		return;
+	if (status)
 		ve_warn("%s %s %d", method, url, status);
+	else
+		ve_warn("%s %s closed without a response", method, url);
 }
 
 /* Queues b (taken) as the response. */

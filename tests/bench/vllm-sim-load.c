@@ -74,10 +74,11 @@ main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	char body[256], req[1024];
-	int blen = snprintf(body, sizeof body,
-	                    "{\"prompt\":\"Tell me a story.\",\"max_tokens\":%d,\"ignore_eos\":true,"
-	                    "\"stream\":true}",
-	                    maxt);
+	int blen =
+	    snprintf(body, sizeof body,
+	             "{\"prompt\":\"Tell me a story.\",\"max_tokens\":%d,\"ignore_eos\":true,"
+	             "\"stream\":true}",
+	             maxt);
 	int rlen = snprintf(req, sizeof req,
 	                    "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	                    "Content-Type: application/json\r\nContent-Length: %d\r\n"
@@ -118,7 +119,8 @@ main(int argc, char **argv)
 					s->sent += (size_t)w;
 				if (s->sent == (size_t)rlen) {
 					s->state = 1;
-					struct epoll_event ev = {.events = EPOLLIN, .data.u32 = evs[j].data.u32};
+					struct epoll_event ev = {.events = EPOLLIN,
+					                         .data.u32 = evs[j].data.u32};
 					epoll_ctl(ep, EPOLL_CTL_MOD, s->fd, &ev);
 				}
 				continue;
