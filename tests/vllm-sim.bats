@@ -119,6 +119,10 @@ Try 'vllm-sim --help' for more information."
 	run --separate-stderr vllm-sim --answers bad.jsonl
 	assert_failure 65
 	assert_equal "$stderr" "vllm-sim: bad.jsonl:1: \"gold\" is neither a choice nor a choice's letter"
+	printf '{"match":"q","choices":["a"],"gold":0}\n' > bad.jsonl
+	run --separate-stderr vllm-sim --answers bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "vllm-sim: bad.jsonl:1: \"choices\" must hold 2 to 26 choices (letters A to Z)"
 	printf '{"match":"q","choices":["a","b"],"gold":1}\n\xff\n' > bad.jsonl
 	run --separate-stderr vllm-sim --answers bad.jsonl
 	assert_failure 65

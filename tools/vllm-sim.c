@@ -227,8 +227,8 @@ item_from(jv rec, struct item *it, char *why, size_t whylen)
 			it->nchoices++;
 			jv_free(c);
 		}
-		if (n < 2) {
-			err = "\"choices\" needs two choices at least";
+		if (n < 2 || n > 26) {
+			err = "\"choices\" must hold 2 to 26 choices (letters A to Z)";
 			goto out;
 		}
 	} else if (jv_get_kind(ch) != JV_KIND_INVALID && jv_get_kind(ch) != JV_KIND_NULL) {
@@ -569,7 +569,6 @@ prompt_logprobs(const struct sim *s, struct choice *c, const struct item *it, in
 {
 	uint64_t seed = s->o->seed;
 	int best = -1;
-	size_t region = SIZE_MAX;
 
 	for (size_t i = 1; i < c->npt; i++) {
 		c->pt[i].lp = generic_lp(seed, c->pt, i);
@@ -588,7 +587,7 @@ prompt_logprobs(const struct sim *s, struct choice *c, const struct item *it, in
 	}
 	if (best < 0)
 		return;
-	region = c->ptext.len - it->clen[best];
+	size_t region = c->ptext.len - it->clen[best];
 	size_t first = c->npt, m = 0;
 	for (size_t i = 1; i < c->npt; i++)
 		if (c->pt[i].off + c->pt[i].len > region) {
@@ -693,7 +692,7 @@ generate(const struct sim *s, const struct plan *p, struct choice *c, const stru
 	}
 	if (p->ignore_eos)
 		natural = max_tokens;
-	for (size_t i = 0; c->ngt < max_tokens && c->ngt < natural; i++) {
+	while (c->ngt < max_tokens && c->ngt < natural) {
 		const char *f = filler[h3(seed, h, c->ngt) % NFILLER];
 		gen_append(c, f, strlen(f), max_tokens, seed ^ h);
 	}
@@ -1093,7 +1092,7 @@ plan_build(struct sim *s, int api, jv req, struct rerr *e)
 				winner = j < it->gold ? j : j + 1;
 			}
 		}
-		if (p->echo && (p->logprobs >= 0 || api == API_CHAT))
+		if (api == API_COMPLETIONS && p->echo && p->logprobs >= 0)
 			prompt_logprobs(s, c, it, winner);
 		generate(s, p, c, it, winner, (size_t)maxt, hstr(seed, c->ptext.p, c->ptext.len),
 		         stops, nstops);
