@@ -526,6 +526,39 @@ sys.exit(not (0.045<=a<=0.09 and 0.11<=b<=0.2 and 0.12<=e1<=0.19 and 0.19<=e2<=0
 	stop_sim
 }
 
+@test "vllm-sim: /metrics shows the batch and the queue while they are busy" {
+	start_sim --max-num-seqs 1 --itl-ms 200 --ttft-ms 0 --kv-cache-tokens 100
+	for _ in 1 2; do
+		curl -sSN -d '{"prompt":"a b c d","max_tokens":15,"ignore_eos":true,"stream":true}' "$U/v1/completions" > /dev/null 2>&1 3>&- &
+	done
+	lab='{engine="0",model_name="sim-model"}'
+	for _ in $(seq 50); do
+		curl -sS "$U/metrics" > m
+		grep -q "^vllm:num_requests_waiting$lab 1$" m && break
+		sleep 0.1
+	done
+	run grep -E '^vllm:num_requests_(running|waiting)' m
+	assert_output "vllm:num_requests_running$lab 1
+vllm:num_requests_waiting$lab 1"
+	# One request holds its 4 prompt tokens and what it generated so far, of 100.
+	kv=$(grep "^vllm:gpu_cache_usage_perc" m | cut -d' ' -f2)
+	python3 -c "import sys; sys.exit(not 0.04 <= $kv <= 0.2)"
+	stop_sim
+	wait
+}
+
+@test "vllm-sim: --jitter spreads the ITL uniformly around --itl-ms" {
+	skip_under_valgrind "timings"
+	start_sim --itl-ms 20 --jitter 0.5 --ttft-ms 0 --load-factor 0
+	run python3 "$PROBE" sse "$U" '{"prompt":"Hi","max_tokens":30,"ignore_eos":true,"stream":true}'
+	# Each gap within 20 ms x [0.5, 1.5] (plus scheduling slack), and not all alike.
+	python3 -c "
+import json,sys
+g=json.loads(sys.argv[1])['itls']
+sys.exit(not (len(g)==29 and min(g)>=0.0095 and max(g)<=0.034 and max(g)-min(g)>=0.008))" "$output"
+	stop_sim
+}
+
 @test "vllm-sim: --load-factor stretches the ITL as the batch fills" {
 	skip_under_valgrind "timings"
 	start_sim --max-num-seqs 2 --itl-ms 20 --ttft-ms 0 --load-factor 3
