@@ -384,6 +384,9 @@ print(len(evs)-1)'
 	assert_output ""
 	assert_equal "$(sed -n 1p sse | cut -c7- | jq -c .choices[0].delta)" '{"role":"assistant","content":""}'
 	assert_equal "$(sed -n 7p sse)" "data: [DONE]"
+	# vLLM's stream_options default include_usage to true.
+	curl -sSN -d '{"messages":[{"role":"user","content":"Hi"}],"max_tokens":2,"ignore_eos":true,"stream":true,"stream_options":{}}' "$U/v1/chat/completions" > sse
+	assert_equal "$(sed -n 7p sse | cut -c7- | jq -c '[.object,.choices,.usage.completion_tokens]')" '["chat.completion.chunk",[],2]'
 	stop_sim
 }
 
@@ -630,7 +633,8 @@ vllm:prompt_tokens_total$lab $((3 + 2 + chat))
 vllm:generation_tokens_total$lab 10
 vllm:time_to_first_token_seconds_count$lab 3
 vllm:inter_token_latency_seconds_count$lab 7
-vllm:e2e_request_latency_seconds_count$lab 3"
+vllm:e2e_request_latency_seconds_count$lab 3
+vllm:request_queue_time_seconds_count$lab 3"
 	assert_equal "$(grep -c '^vllm:time_to_first_token_seconds_bucket' m)" 23
 	assert_equal "$(grep '^vllm:request_success_total.*length' m | cut -d' ' -f2)" 3
 	# promtool parses it; its only complaint is the colon in vLLM's own names
@@ -639,7 +643,7 @@ vllm:e2e_request_latency_seconds_count$lab 3"
 	assert_failure 3
 	refute_output --regexp '^[^ ]+ [^m]'
 	assert_equal "$(echo "$output" | grep -vc "metric names should not contain ':'")" 0
-	assert_equal "${#lines[@]}" 10
+	assert_equal "${#lines[@]}" 11
 	stop_sim
 }
 

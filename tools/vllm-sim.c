@@ -129,7 +129,7 @@ struct sim {
 	unsigned long long kv_used;
 	unsigned long long prompt_tokens, gen_tokens;
 	unsigned long long fin_stop, fin_length, fin_abort;
-	struct hist ttft, itl, e2e;
+	struct hist ttft, itl, e2e, queue;
 	long created;
 };
 
@@ -999,6 +999,8 @@ plan_build(struct sim *s, int api, jv req, struct rerr *e)
 			    "Stream options can only be defined when `stream=True`.");
 			goto fail;
 		}
+		/* vLLM's StreamOptions default include_usage to true. */
+		p->include_usage = true;
 		if (jv_get_kind(v) != JV_KIND_OBJECT ||
 		    !get_bool(v, "include_usage", &p->include_usage, e)) {
 			jv_free(v);
@@ -1373,17 +1375,11 @@ full_response(const struct plan *p, uint64_t seed, struct ve_buf *b)
 		add_stop_reason(b, c);
 		ve_buf_adds(b, chat ? "}" : ",\"prompt_logprobs\":null}");
 	}
-	ve_buf_adds(b, "],");
-	if (chat)
-		ve_buf_adds(b, "\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
-	else
-		ve_buf_adds(b, "\"usage\":");
+	/* The fields in the order of vLLM's CompletionResponse and ChatCompletionResponse. */
+	ve_buf_adds(b, "],\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
 	add_usage(b, p, true);
-	if (chat)
-		ve_buf_adds(b, ",\"prompt_logprobs\":null,\"kv_transfer_params\":null}");
-	else
-		ve_buf_adds(b, ",\"service_tier\":null,\"system_fingerprint\":null,"
-		               "\"kv_transfer_params\":null}");
+	ve_buf_adds(b, chat ? ",\"prompt_logprobs\":null,\"kv_transfer_params\":null}"
+	                    : ",\"kv_transfer_params\":null}");
 }
 
 /*
@@ -1597,9 +1593,11 @@ tl_start(struct sim *s, const struct plan *p, struct timeline *tl, int fd)
 		return false;
 	tl->running = true;
 	tl->rng = p->rng;
+	double admitted = ve_now();
 	double first =
-	    ve_now() + (o->ttft_ms + (double)p->prompt_tokens * 1000.0 / o->prefill_tps) / 1000.0;
+	    admitted + (o->ttft_ms + (double)p->prompt_tokens * 1000.0 / o->prefill_tps) / 1000.0;
 	pthread_mutex_lock(&s->mu);
+	hist_observe(&s->queue, admitted - tl->arrival);
 	tl->held = p->prompt_tokens;
 	s->kv_used += tl->held;
 	pthread_mutex_unlock(&s->mu);
@@ -1764,6 +1762,8 @@ metrics_text(struct sim *s, struct ve_buf *b)
 	            "Histogram of inter-token latency in seconds.", &s->itl, lab.p);
 	metric_hist(b, "vllm:e2e_request_latency_seconds",
 	            "Histogram of e2e request latency in seconds.", &s->e2e, lab.p);
+	metric_hist(b, "vllm:request_queue_time_seconds",
+	            "Histogram of time spent in WAITING phase for request.", &s->queue, lab.p);
 	pthread_mutex_unlock(&s->mu);
 	ve_buf_free(&lab);
 }
@@ -2541,6 +2541,7 @@ main(int argc, char **argv)
 	hist_init(&s.ttft, ttft_le, (int)(sizeof ttft_le / sizeof ttft_le[0]));
 	hist_init(&s.itl, itl_le, (int)(sizeof itl_le / sizeof itl_le[0]));
 	hist_init(&s.e2e, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
+	hist_init(&s.queue, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -2619,6 +2620,7 @@ out:
 	free(s.ttft.counts);
 	free(s.itl.counts);
 	free(s.e2e.counts);
+	free(s.queue.counts);
 	free(s.api_key);
 	key_free(&s.key);
 	int rc2 = ve_out_close();
