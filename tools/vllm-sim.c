@@ -129,7 +129,7 @@ struct sim {
 	unsigned long long kv_used;
 	unsigned long long prompt_tokens, gen_tokens;
 	unsigned long long fin_stop, fin_length, fin_abort;
-	struct hist ttft, itl, e2e;
+	struct hist ttft, itl, e2e, queue;
 	long created;
 };
 
@@ -179,8 +179,9 @@ hstr(uint64_t seed, const char *s, size_t n)
 
 /* ---- the answer key ---- */
 
+/* A NUL-terminated copy of the jv string s (borrowed), its length in *len. */
 static char *
-jv_strdup_len(jv s, size_t *len)
+dup_jv_str(jv s, size_t *len)
 {
 	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
 	char *p = ve_xmalloc(n + 1);
@@ -210,7 +211,7 @@ item_from(jv rec, struct item *it, char *why, size_t whylen)
 		err = "\"match\" must be a non-empty string";
 		goto out;
 	}
-	it->match = jv_strdup_len(m, &it->mlen);
+	it->match = dup_jv_str(m, &it->mlen);
 	if (jv_get_kind(ch) == JV_KIND_ARRAY) {
 		int n = jv_array_length(jv_copy(ch));
 		it->choices = ve_xcalloc((size_t)(n ? n : 1), sizeof *it->choices);
@@ -222,12 +223,12 @@ item_from(jv rec, struct item *it, char *why, size_t whylen)
 				err = "\"choices\" must be an array of strings";
 				goto out;
 			}
-			it->choices[i] = jv_strdup_len(c, &it->clen[i]);
+			it->choices[i] = dup_jv_str(c, &it->clen[i]);
 			it->nchoices++;
 			jv_free(c);
 		}
-		if (n < 2) {
-			err = "\"choices\" needs two choices at least";
+		if (n < 2 || n > 26) {
+			err = "\"choices\" must hold 2 to 26 choices (letters A to Z)";
 			goto out;
 		}
 	} else if (jv_get_kind(ch) != JV_KIND_INVALID && jv_get_kind(ch) != JV_KIND_NULL) {
@@ -243,7 +244,7 @@ item_from(jv rec, struct item *it, char *why, size_t whylen)
 		it->gold = (int)d;
 	} else if (jv_get_kind(g) == JV_KIND_STRING) {
 		size_t gl;
-		char *gs = jv_strdup_len(jv_copy(g), &gl);
+		char *gs = dup_jv_str(g, &gl);
 		for (int i = 0; i < it->nchoices && it->gold < 0; i++)
 			if (it->clen[i] == gl && memcmp(it->choices[i], gs, gl) == 0)
 				it->gold = i;
@@ -265,7 +266,7 @@ item_from(jv rec, struct item *it, char *why, size_t whylen)
 		goto out;
 	}
 	if (jv_get_kind(id) == JV_KIND_STRING)
-		it->id = jv_strdup_len(jv_copy(id), NULL);
+		it->id = dup_jv_str(id, NULL);
 	else if (jv_get_kind(id) == JV_KIND_NUMBER) {
 		char tmp[64];
 		snprintf(tmp, sizeof tmp, "%.17g", jv_number_value(id));
@@ -529,10 +530,13 @@ prompt_from_ids(struct choice *c, jv ids, struct rerr *e)
 	c->pt = ve_xcalloc((size_t)(n ? n : 1), sizeof *c->pt);
 	for (int i = 0; i < n; i++) {
 		jv v = jv_array_get(jv_copy(ids), i);
-		double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : -1;
+		bool num = jv_get_kind(v) == JV_KIND_NUMBER;
+		double d = num ? jv_number_value(v) : -1;
 		jv_free(v);
 		unsigned char b[4];
-		if (d != floor(d) || d < 0 || d >= VE_TOK_VOCAB)
+		if (!num || d != floor(d))
+			return bad(e, "prompt", "Token ids must be integers.");
+		if (d < 0 || d >= VE_TOK_VOCAB)
 			return bad(e, "prompt", "Token id %.0f is out of vocabulary (size %u).", d,
 			           VE_TOK_VOCAB);
 		int k = ve_tok_bytes((uint32_t)d, b);
@@ -565,7 +569,6 @@ prompt_logprobs(const struct sim *s, struct choice *c, const struct item *it, in
 {
 	uint64_t seed = s->o->seed;
 	int best = -1;
-	size_t region = SIZE_MAX;
 
 	for (size_t i = 1; i < c->npt; i++) {
 		c->pt[i].lp = generic_lp(seed, c->pt, i);
@@ -584,7 +587,7 @@ prompt_logprobs(const struct sim *s, struct choice *c, const struct item *it, in
 	}
 	if (best < 0)
 		return;
-	region = c->ptext.len - it->clen[best];
+	size_t region = c->ptext.len - it->clen[best];
 	size_t first = c->npt, m = 0;
 	for (size_t i = 1; i < c->npt; i++)
 		if (c->pt[i].off + c->pt[i].len > region) {
@@ -637,8 +640,13 @@ wrong_answer(const char *gold, uint64_t h, struct ve_buf *out)
 	long v;
 
 	if (ve_parse_long(gold, -1000000000L, 1000000000L, &v)) {
-		ve_buf_addf(out, "%ld", v + 1 + (long)(h % 9));
-		return;
+		/* Another number, which an answer check by substring must not take for gold. */
+		for (long w = v + 1 + (long)(h % 9);; w++) {
+			ve_buf_reset(out);
+			ve_buf_addf(out, "%ld", w);
+			if (!strstr(out->p, gold))
+				return;
+		}
 	}
 	for (int tries = 0; tries < 8; tries++) {
 		ve_buf_reset(out);
@@ -684,7 +692,7 @@ generate(const struct sim *s, const struct plan *p, struct choice *c, const stru
 	}
 	if (p->ignore_eos)
 		natural = max_tokens;
-	for (size_t i = 0; c->ngt < max_tokens && c->ngt < natural; i++) {
+	while (c->ngt < max_tokens && c->ngt < natural) {
 		const char *f = filler[h3(seed, h, c->ngt) % NFILLER];
 		gen_append(c, f, strlen(f), max_tokens, seed ^ h);
 	}
@@ -796,7 +804,7 @@ get_stops(jv req, char ***stops, int *n, struct rerr *e)
 
 	if (jv_get_kind(v) == JV_KIND_STRING) {
 		*stops = ve_xcalloc(1, sizeof **stops);
-		(*stops)[(*n)++] = jv_strdup_len(jv_copy(v), NULL);
+		(*stops)[(*n)++] = dup_jv_str(v, NULL);
 	} else if (jv_get_kind(v) == JV_KIND_ARRAY) {
 		int len = jv_array_length(jv_copy(v));
 		*stops = ve_xcalloc((size_t)(len ? len : 1), sizeof **stops);
@@ -807,7 +815,7 @@ get_stops(jv req, char ***stops, int *n, struct rerr *e)
 				ok = bad(e, "stop",
 				         "stop: Input should be a list of non-empty strings");
 			else
-				(*stops)[(*n)++] = jv_strdup_len(jv_copy(s), NULL);
+				(*stops)[(*n)++] = dup_jv_str(s, NULL);
 			jv_free(s);
 		}
 	} else if (jv_get_kind(v) != JV_KIND_INVALID) {
@@ -991,6 +999,8 @@ plan_build(struct sim *s, int api, jv req, struct rerr *e)
 			    "Stream options can only be defined when `stream=True`.");
 			goto fail;
 		}
+		/* vLLM's StreamOptions default include_usage to true. */
+		p->include_usage = true;
 		if (jv_get_kind(v) != JV_KIND_OBJECT ||
 		    !get_bool(v, "include_usage", &p->include_usage, e)) {
 			jv_free(v);
@@ -1084,7 +1094,7 @@ plan_build(struct sim *s, int api, jv req, struct rerr *e)
 				winner = j < it->gold ? j : j + 1;
 			}
 		}
-		if (p->echo && (p->logprobs >= 0 || api == API_CHAT))
+		if (api == API_COMPLETIONS && p->echo && p->logprobs >= 0)
 			prompt_logprobs(s, c, it, winner);
 		generate(s, p, c, it, winner, (size_t)maxt, hstr(seed, c->ptext.p, c->ptext.len),
 		         stops, nstops);
@@ -1365,17 +1375,11 @@ full_response(const struct plan *p, uint64_t seed, struct ve_buf *b)
 		add_stop_reason(b, c);
 		ve_buf_adds(b, chat ? "}" : ",\"prompt_logprobs\":null}");
 	}
-	ve_buf_adds(b, "],");
-	if (chat)
-		ve_buf_adds(b, "\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
-	else
-		ve_buf_adds(b, "\"usage\":");
+	/* The fields in the order of vLLM's CompletionResponse and ChatCompletionResponse. */
+	ve_buf_adds(b, "],\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
 	add_usage(b, p, true);
-	if (chat)
-		ve_buf_adds(b, ",\"prompt_logprobs\":null,\"kv_transfer_params\":null}");
-	else
-		ve_buf_adds(b, ",\"service_tier\":null,\"system_fingerprint\":null,"
-		               "\"kv_transfer_params\":null}");
+	ve_buf_adds(b, chat ? ",\"prompt_logprobs\":null,\"kv_transfer_params\":null}"
+	                    : ",\"kv_transfer_params\":null}");
 }
 
 /*
@@ -1589,9 +1593,11 @@ tl_start(struct sim *s, const struct plan *p, struct timeline *tl, int fd)
 		return false;
 	tl->running = true;
 	tl->rng = p->rng;
+	double admitted = ve_now();
 	double first =
-	    ve_now() + (o->ttft_ms + (double)p->prompt_tokens * 1000.0 / o->prefill_tps) / 1000.0;
+	    admitted + (o->ttft_ms + (double)p->prompt_tokens * 1000.0 / o->prefill_tps) / 1000.0;
 	pthread_mutex_lock(&s->mu);
+	hist_observe(&s->queue, admitted - tl->arrival);
 	tl->held = p->prompt_tokens;
 	s->kv_used += tl->held;
 	pthread_mutex_unlock(&s->mu);
@@ -1756,6 +1762,8 @@ metrics_text(struct sim *s, struct ve_buf *b)
 	            "Histogram of inter-token latency in seconds.", &s->itl, lab.p);
 	metric_hist(b, "vllm:e2e_request_latency_seconds",
 	            "Histogram of e2e request latency in seconds.", &s->e2e, lab.p);
+	metric_hist(b, "vllm:request_queue_time_seconds",
+	            "Histogram of time spent in WAITING phase for request.", &s->queue, lab.p);
 	pthread_mutex_unlock(&s->mu);
 	ve_buf_free(&lab);
 }
@@ -1785,8 +1793,12 @@ struct stream {
 static void
 logreq(const struct sim *s, const char *method, const char *url, int status)
 {
-	if (s->o->verbose)
+	if (!s->o->verbose)
+		return;
+	if (status)
 		ve_warn("%s %s %d", method, url, status);
+	else
+		ve_warn("%s %s closed without a response", method, url);
 }
 
 /* Queues b (taken) as the response. */
@@ -2325,9 +2337,11 @@ parse_codes(struct opts *o, const char *arg)
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		long v;
 		if (!ve_parse_long(t, 400, 599, &v)) {
+			char bad_code[64];
+			snprintf(bad_code, sizeof bad_code, "%s", t);
 			free(copy);
 			ve_usage_error("--fail-codes: '%s' is not an HTTP error status (400-599)",
-			               t);
+			               bad_code);
 		}
 		if (o->nfail_codes == MAX_FAIL_CODES) {
 			free(copy);
@@ -2527,6 +2541,7 @@ main(int argc, char **argv)
 	hist_init(&s.ttft, ttft_le, (int)(sizeof ttft_le / sizeof ttft_le[0]));
 	hist_init(&s.itl, itl_le, (int)(sizeof itl_le / sizeof itl_le[0]));
 	hist_init(&s.e2e, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
+	hist_init(&s.queue, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -2605,6 +2620,7 @@ out:
 	free(s.ttft.counts);
 	free(s.itl.counts);
 	free(s.e2e.counts);
+	free(s.queue.counts);
 	free(s.api_key);
 	key_free(&s.key);
 	int rc2 = ve_out_close();
