@@ -1,0 +1,373 @@
+/*
+ * ds-synth — synthetic load prompts, like vLLM's "random" dataset.
+ *
+ * Writes -n query records for llm-query, each asking for a prompt of about
+ * --input-len tokens (after a --prefix-len prefix all records share) and
+ * exactly --output-len generated tokens (max_tokens with ignore_eos). With
+ * --range-ratio R both lengths are drawn uniformly from
+ * [floor(L·(1−R)), ceil(L·(1+R))], as vLLM does. vLLM decodes random token
+ * ids with the model's tokenizer; with no tokenizer in C, a prompt here is a
+ * run of common English words that most tokenizers encode as one token each
+ * (" the", " of", ...), so lengths are approximate. With --endpoint the
+ * server's /tokenize counts each prompt and words are added or removed until
+ * the count is exact. --seed makes the output the same on every run.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "http.h"
+#include "num.h"
+#include "output.h"
+#include "rng.h"
+
+struct opts {
+	long n;
+	long input_len;
+	long output_len;
+	double range_ratio;
+	long prefix_len;
+	long seed;
+	const char *endpoint;
+	const char *model;
+	const char *api_key_file;
+	double timeout;
+	bool insecure;
+	int verbose;
+	bool quiet;
+};
+
+/* Words that GPT-2, Llama and Qwen tokenizers each encode as one token after a space. */
+static const char *const words[] = {
+    "the",   "of",    "and",   "to",    "in",    "is",    "that",  "for",  "it",    "as",
+    "was",   "with",  "be",    "by",    "on",    "not",   "he",    "this", "are",   "or",
+    "his",   "from",  "at",    "which", "but",   "have",  "an",    "had",  "they",  "you",
+    "were",  "their", "one",   "all",   "we",    "can",   "her",   "has",  "there", "been",
+    "if",    "more",  "when",  "will",  "would", "who",   "so",    "no",   "time",  "day",
+    "water", "light", "house", "city",  "world", "year",  "work",  "life", "hand",  "part",
+    "place", "case",  "week",  "group", "point", "state", "night", "line", "food",  "road",
+};
+#define NWORDS ((long)(sizeof words / sizeof words[0]))
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: %s [-qv] [-n N] [--input-len N] [--output-len N] [--range-ratio R]\n"
+	        "                [--prefix-len N] [--seed N] [-e URL [-m MODEL]]\n"
+	        "\n"
+	        "Write synthetic query records for load tests, like vLLM's random dataset.\n"
+	        "\n"
+	        "  -n, --num-prompts N   records to write (default 100)\n"
+	        "      --input-len N     prompt tokens after the prefix (default 1024)\n"
+	        "      --output-len N    tokens to generate: max_tokens, ignore_eos (default 128)\n"
+	        "      --range-ratio R   draw lengths from [L(1-R), L(1+R)] (default 0)\n"
+	        "      --prefix-len N    tokens of a prefix shared by every prompt (default 0)\n"
+	        "      --seed N          random seed (default 0)\n"
+	        "  -e, --endpoint URL    count tokens with the server's /tokenize: exact lengths\n"
+	        "  -m, --model NAME      model for /tokenize (default: the first of /v1/models)\n"
+	        "      --api-key-file F  API key (default: $OPENAI_API_KEY, $VLLM_API_KEY)\n"
+	        "      --timeout S       seconds per /tokenize call (default 30)\n"
+	        "      --insecure        do not verify TLS certificates\n"
+	        "  -v, --verbose         print counts to stderr\n"
+	        "  -q, --quiet           no warnings\n"
+	        "  -h, --help            this help\n"
+	        "      --version         print the version\n"
+	        "\n"
+	        "Exit: 0 ok, 64 usage, 69 server unavailable, 74 I/O error. See ds-synth(1).\n",
+	        ve_progname);
+}
+
+enum {
+	OPT_INPUT_LEN = 256,
+	OPT_OUTPUT_LEN,
+	OPT_RANGE_RATIO,
+	OPT_PREFIX_LEN,
+	OPT_SEED,
+	OPT_API_KEY_FILE,
+	OPT_TIMEOUT,
+	OPT_INSECURE,
+	OPT_VERSION,
+};
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	const struct option longopts[] = {
+	    {"num-prompts", required_argument, NULL, 'n'},
+	    {"input-len", required_argument, NULL, OPT_INPUT_LEN},
+	    {"output-len", required_argument, NULL, OPT_OUTPUT_LEN},
+	    {"range-ratio", required_argument, NULL, OPT_RANGE_RATIO},
+	    {"prefix-len", required_argument, NULL, OPT_PREFIX_LEN},
+	    {"seed", required_argument, NULL, OPT_SEED},
+	    {"endpoint", required_argument, NULL, 'e'},
+	    {"model", required_argument, NULL, 'm'},
+	    {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"insecure", no_argument, NULL, OPT_INSECURE},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "n:e:m:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': o->n = ve_opt_long("--num-prompts", optarg, 0, 100000000); break;
+		case OPT_INPUT_LEN:
+			o->input_len = ve_opt_long("--input-len", optarg, 1, 10000000);
+			break;
+		case OPT_OUTPUT_LEN:
+			o->output_len = ve_opt_long("--output-len", optarg, 1, 10000000);
+			break;
+		case OPT_RANGE_RATIO:
+			o->range_ratio = ve_opt_double("--range-ratio", optarg, 0, 0.999999);
+			break;
+		case OPT_PREFIX_LEN:
+			o->prefix_len = ve_opt_long("--prefix-len", optarg, 0, 10000000);
+			break;
+		case OPT_SEED: o->seed = ve_opt_long("--seed", optarg, 0, INT64_MAX); break;
+		case 'e': o->endpoint = optarg; break;
+		case 'm': o->model = optarg; break;
+		case OPT_API_KEY_FILE: o->api_key_file = optarg; break;
+		case OPT_TIMEOUT:
+			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 86400);
+			break;
+		case OPT_INSECURE: o->insecure = true; break;
+		case 'v': o->verbose++; break;
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
+		case OPT_VERSION: ve_print_version();
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
+			exit(VE_EX_USAGE);
+		}
+	}
+	if (optind < argc)
+		ve_usage_error("unexpected argument '%s' (ds-synth reads no input)", argv[optind]);
+}
+
+/* The server that counts tokens, when there is one. */
+struct counter {
+	char *root;
+	char *model;
+	struct curl_slist *hdrs;
+	double timeout;
+	bool insecure;
+	unsigned long long calls;
+};
+
+/* Tokens in text by the server; -1 after a message if it cannot tell. */
+static long
+count_tokens(struct counter *c, const struct ve_buf *text)
+{
+	jv t = ve_http_tokenize(c->root, c->model, text->p ? text->p : "", text->len, c->hdrs,
+	                        c->timeout, c->insecure);
+
+	c->calls++;
+	if (!jv_is_valid(t)) {
+		jv m = jv_invalid_get_msg(t);
+		char *u = ve_url_redact(c->root);
+		ve_warn("%s/tokenize: %s", u,
+		        jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "failed");
+		free(u);
+		jv_free(m);
+		return -1;
+	}
+	long n = jv_array_length(t);
+	return n;
+}
+
+/* Appends the word for token id k, after a space unless it is the first. */
+static void
+add_word(struct ve_buf *b, long k)
+{
+	if (b->len)
+		ve_buf_addc(b, ' ');
+	ve_buf_adds(b, words[k % NWORDS]);
+}
+
+/* Drops the last word of b, keeping at least keep bytes. */
+static bool
+drop_word(struct ve_buf *b, size_t keep)
+{
+	size_t i = b->len;
+
+	while (i > keep && b->p[i - 1] != ' ')
+		i--;
+	if (i <= keep)
+		return false;
+	b->len = i - 1;
+	b->p[b->len] = '\0';
+	return true;
+}
+
+/*
+ * Makes b (whose first keep bytes are fixed) exactly want tokens long by the
+ * server's count: first by adding the words of the cycle from next or
+ * dropping the last ones, as many as the count is off; then word by word
+ * down, and " a" by " a" up, a step that adds at most one token to any
+ * tokenizer that merges no more than a word. Returns 0, or 69 when the
+ * server cannot count or no text has that length.
+ */
+static int
+make_exact(struct counter *c, struct ve_buf *b, size_t keep, long want, long *next)
+{
+	long have = -1;
+
+	for (int round = 0; round < 8; round++) {
+		if ((have = count_tokens(c, b)) < 0)
+			return VE_EX_UNAVAILABLE;
+		if (have == want)
+			return 0;
+		if (have < want)
+			for (long k = have; k < want; k++)
+				add_word(b, (*next)++);
+		else
+			for (long k = want; k < have && drop_word(b, keep); k++)
+				;
+	}
+	if ((have = count_tokens(c, b)) < 0)
+		return VE_EX_UNAVAILABLE;
+	while (have > want && drop_word(b, keep))
+		if ((have = count_tokens(c, b)) < 0)
+			return VE_EX_UNAVAILABLE;
+	while (have < want) {
+		ve_buf_adds(b, b->len ? " a" : "a");
+		if ((have = count_tokens(c, b)) < 0)
+			return VE_EX_UNAVAILABLE;
+	}
+	if (have == want)
+		return 0;
+	ve_warn("/tokenize: cannot make a prompt exactly %ld tokens long", want);
+	return VE_EX_UNAVAILABLE;
+}
+
+/* vLLM's bounds for a length L and range ratio R. */
+static void
+bounds(long len, double ratio, long *lo, long *hi)
+{
+	*lo = (long)floor((double)len * (1 - ratio));
+	*hi = (long)ceil((double)len * (1 + ratio));
+	if (*lo < 1)
+		*lo = 1;
+	if (*hi < *lo)
+		*hi = *lo;
+}
+
+static int
+run(const struct opts *o)
+{
+	struct ve_rng rng;
+	struct counter c = {0};
+	struct ve_buf prefix = {0}, prompt = {0}, line = {0};
+	char *key = NULL;
+	long in_lo, in_hi, out_lo, out_hi;
+	int rc = 0;
+
+	ve_rng_seed(&rng, (uint64_t)o->seed);
+	bounds(o->input_len, o->range_ratio, &in_lo, &in_hi);
+	bounds(o->output_len, o->range_ratio, &out_lo, &out_hi);
+	if (o->endpoint) {
+		enum ve_api api;
+		if (!ve_endpoint_parse(o->endpoint, &c.root, &api))
+			ve_usage_error("--endpoint: expected an http:// or https:// URL");
+		if (!ve_http_api_key(o->api_key_file, &key)) {
+			rc = VE_EX_NOINPUT;
+			goto out;
+		}
+		c.hdrs = ve_http_headers(key);
+		c.timeout = o->timeout;
+		c.insecure = o->insecure;
+		if (o->model) {
+			c.model = ve_xstrdup(o->model);
+		} else {
+			jv m = ve_http_first_model(c.root, c.hdrs, o->timeout, o->insecure);
+			if (!jv_is_valid(m)) {
+				jv msg = jv_invalid_get_msg(m);
+				char *u = ve_url_redact(c.root);
+				ve_warn("%s/v1/models: no model name (give --model): %s", u,
+				        jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg)
+				                                           : "failed");
+				free(u);
+				jv_free(msg);
+				rc = VE_EX_UNAVAILABLE;
+				goto out;
+			}
+			c.model = ve_xstrdup(jv_string_value(m));
+			jv_free(m);
+		}
+	}
+	/* The shared prefix: random words, as vLLM's random prefix token ids. */
+	long next = 0;
+	for (long k = 0; k < o->prefix_len; k++)
+		add_word(&prefix, ve_rng_range(&rng, 0, NWORDS - 1));
+	if (o->endpoint && o->prefix_len && (rc = make_exact(&c, &prefix, 0, o->prefix_len, &next)))
+		goto out;
+	for (long i = 0; i < o->n; i++) {
+		long in = ve_rng_range(&rng, in_lo, in_hi);
+		long out = ve_rng_range(&rng, out_lo, out_hi);
+		long offset = ve_rng_range(&rng, 0, NWORDS - 1);
+		ve_buf_reset(&prompt);
+		ve_buf_add(&prompt, prefix.p ? prefix.p : "", prefix.len);
+		/* vLLM's (offset + index + arange(input_len)) % vocab_size. */
+		next = offset + i + in;
+		for (long k = 0; k < in; k++)
+			add_word(&prompt, offset + i + k);
+		if (o->endpoint &&
+		    (rc = make_exact(&c, &prompt, prefix.len, o->prefix_len + in, &next)))
+			goto out;
+		ve_buf_reset(&line);
+		ve_buf_addf(&line, "{\"id\":%ld,\"request\":{\"prompt\":", i);
+		ve_buf_add_json_str(&line, prompt.p, prompt.len);
+		ve_buf_addf(&line,
+		            ",\"max_tokens\":%ld,\"ignore_eos\":true},\"input_len\":%ld,"
+		            "\"output_len\":%ld}",
+		            out, o->prefix_len + in, out);
+		ve_out_line(line.p, line.len);
+	}
+	if (o->verbose)
+		ve_warn("%ld prompts%s", o->n,
+		        o->endpoint ? ", lengths exact by /tokenize" : ", lengths approximate");
+	if (o->verbose && o->endpoint)
+		ve_warn("%llu /tokenize calls", c.calls);
+out:
+	ve_buf_free(&prefix);
+	ve_buf_free(&prompt);
+	ve_buf_free(&line);
+	curl_slist_free_all(c.hdrs);
+	free(c.root);
+	free(c.model);
+	free(key);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {
+	    .n = 100,
+	    .input_len = 1024,
+	    .output_len = 128,
+	    .timeout = 30,
+	};
+	int rc;
+
+	ve_setprogname(argv);
+	ve_out_init();
+	parse_args(argc, argv, &o);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = run(&o);
+	curl_global_cleanup();
+	int rc2 = ve_out_close();
+	return rc ? rc : rc2;
+}

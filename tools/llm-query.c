@@ -1,0 +1,1920 @@
+/*
+ * llm-query — the OpenAI-compatible client.
+ *
+ * Reads query records (JSON Lines) and sends each one's request to a
+ * vLLM-compatible server: the record's .request, or a /v1/completions body
+ * built from --prompt, or a /v1/chat/completions body built from --messages,
+ * with the command-line parameters filling what the record does not set.
+ * Writes each record back, byte for byte, with "response" and "timing"
+ * spliced in, or "error" when it failed after every retry: exactly one
+ * output record per input record (DESIGN §3.3).
+ *
+ * Every transfer runs on one libcurl multi handle (the classic multi loop of
+ * curl's 10-at-a-time.c): -c requests in flight over kept-alive
+ * connections, arrivals at --rate with gamma gaps, retries with backoff.
+ * --stream measures TTFT, ITL and E2EL as vLLM's benchmark does (DESIGN
+ * §3.5). --loglikelihood scores continuations the lm-evaluation-harness way.
+ * -o FILE --resume sends only what FILE lacks; --cache DIR answers repeated
+ * requests from disk.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "http.h"
+#include "input.h"
+#include "json.h"
+#include "keyset.h"
+#include "num.h"
+#include "output.h"
+#include "progress.h"
+#include "rng.h"
+#include "sha256.h"
+#include "sse.h"
+
+struct opts {
+	const char *endpoint;
+	const char *model;
+	const char *prompt_expr;
+	const char *messages_expr;
+	const char *id_expr;
+	const char *api_key_file;
+	const char *out_path;
+	const char *cache_dir;
+	const char *extra;
+	const char *rejects;
+	char **stop;
+	int nstop;
+	long max_tokens;
+	long seed;
+	bool has_seed;
+	long logprobs;
+	long concurrency;
+	long warmup;
+	long retries;
+	double temperature;
+	double top_p;
+	double rate;
+	double burstiness;
+	double timeout;
+	double backoff;
+	double max_failures;
+	bool echo;
+	bool ignore_eos;
+	bool stream;
+	bool loglikelihood;
+	bool ordered;
+	bool resume;
+	bool insecure;
+	bool skip_bad;
+	bool progress;
+	bool dry_run;
+	bool quiet;
+	int verbose;
+};
+
+/* The steps of a request: loglikelihood tokenizes first. */
+enum step {
+	STEP_QUERY,      /* the one request of an ordinary record */
+	STEP_TOK_CTX,    /* /tokenize the context */
+	STEP_TOK_ALL,    /* /tokenize context + continuation */
+	STEP_SCORE,      /* the echo request with token ids */
+	STEP_SCORE_TEXT, /* the echo request with text (no /tokenize on the server) */
+};
+
+enum err_kind { ERR_NONE, ERR_HTTP, ERR_TIMEOUT, ERR_CONNECT, ERR_PROTOCOL };
+static const char *const err_names[] = {"", "http", "timeout", "connect", "protocol"};
+
+struct job {
+	struct job *next; /* in the ready or the waiting queue */
+	unsigned long long seq;
+	char *line;
+	size_t len;
+	bool warm;
+	enum ve_api api;
+	enum step step;
+	char *body;               /* the request of the current step */
+	jv context, continuation; /* loglikelihood records */
+	jv ctx_tokens, all_tokens;
+	int attempts;
+	double arrival; /* when the record is due, monotonic; 0: now */
+	double send, send_wall, first, last, queue;
+	double *itl;
+	size_t nitl, citl;
+	struct ve_buf resp; /* body (or, with a cache, the raw stream) */
+	struct ve_sse sse;
+	struct ve_buf text;
+	jv usage, finish, logprobs;
+	bool chunk_seen, done_seen, cached;
+	long status;
+	double retry_after;
+	char err[CURL_ERROR_SIZE];
+	enum err_kind kind;
+	struct ve_buf msg; /* why it failed */
+	bool retryable;
+	double wake;
+	CURL *easy;
+	bool streaming; /* this attempt streams (the query step of --stream) */
+	char key[2 * VE_SHA256_LEN + 1];
+	struct ve_buf fields; /* what is spliced into the record */
+	bool failed;
+	unsigned long long tokens; /* completion tokens, for progress */
+};
+
+struct queue {
+	struct job *head, *tail;
+	size_t n;
+};
+
+struct run {
+	const struct opts *o;
+	char *root;
+	enum ve_api api;
+	char *completions_url, *chat_url, *tokenize_url;
+	char *model; /* NULL until needed */
+	bool model_tried;
+	struct curl_slist *hdrs;
+	jv extra;
+	struct ve_jq *prompt, *messages, *id;
+	struct ve_input *in;
+	bool in_done;
+	int in_status;
+	struct ve_bad bad;
+	int bad_status;
+	struct ve_keyset *done_ids;
+	unsigned long long resumed;
+	struct ve_sha256 *sha;
+	FILE *out;
+	CURLM *multi;
+	CURL **pool;
+	size_t npool;
+	struct queue ready, waiting, warm;
+	long active;
+	bool no_tokenize;
+	struct ve_rng rng;
+	unsigned long long seq, next_out;
+	struct job **slots; /* --ordered: finished jobs by seq - next_out */
+	size_t nslots;
+	unsigned long long total, done, ok, failed, tokens;
+	bool total_known;
+	double t0, last_progress;
+	bool progress_on, progress_shown;
+};
+
+/* -c when --rate is given without it: vLLM's default of no limit. */
+#define UNCAPPED LONG_MAX
+
+static void
+usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: %s [-qv] [-e URL] [-m MODEL] [-p EXPR | --messages EXPR | --loglikelihood]\n"
+	    "                 [-c N] [--rate R] [--burstiness B] [--stream] [-o FILE [--resume]]\n"
+	    "                 [--cache DIR] [request options] [FILE...]\n"
+	    "\n"
+	    "Send each query record to an OpenAI-compatible server; write the record back\n"
+	    "with \"response\" and \"timing\" (or \"error\"), exactly once.\n"
+	    "\n"
+	    "  -e, --endpoint URL      server root, root/v1, or a full completions URL\n"
+	    "                          (default: $MODEL_ENDPOINT)\n"
+	    "  -m, --model NAME        model (default: the first of /v1/models)\n"
+	    "      --api-key-file FILE API key (default: $OPENAI_API_KEY, $VLLM_API_KEY)\n"
+	    "  -p, --prompt EXPR       jq expression for a completions prompt (default .prompt)\n"
+	    "      --messages EXPR     jq expression for chat messages\n"
+	    "      --loglikelihood     score .continuation after .context\n"
+	    "      --max-tokens N      --temperature T  --top-p P  --seed N  --stop TEXT\n"
+	    "      --logprobs N        --echo  --ignore-eos  --extra JSON\n"
+	    "                          request parameters for what the record does not set\n"
+	    "      --stream            stream, and time TTFT, ITL and E2EL\n"
+	    "  -c, --concurrency N     requests in flight (default 16; unlimited with --rate)\n"
+	    "      --rate R            requests per second, gamma arrivals (default: all at once)\n"
+	    "      --burstiness B      gamma shape of the arrivals (default 1: Poisson)\n"
+	    "      --warmup N          send N requests first, left out of the output\n"
+	    "      --retries N         retries after the first attempt (default 3)\n"
+	    "      --timeout S         seconds per attempt (default 300)\n"
+	    "      --backoff S         first backoff step, doubled per retry (default 0.5)\n"
+	    "      --max-failures PCT  failed records allowed before exit 69 (default 0)\n"
+	    "      --id EXPR           jq expression for the record id (default .id)\n"
+	    "  -o, --output FILE       write there instead of stdout\n"
+	    "      --resume            keep FILE's answers, send only what it lacks\n"
+	    "      --ordered           write in input order (default: completion order)\n"
+	    "      --cache DIR         answer repeated requests from DIR\n"
+	    "      --dry-run           write the requests that would be sent, send nothing\n"
+	    "      --insecure          do not verify TLS certificates\n"
+	    "      --skip-bad          skip malformed records, count them\n"
+	    "      --rejects FILE      write skipped records to FILE (implies --skip-bad)\n"
+	    "      --progress          show progress even when stderr is not a terminal\n"
+	    "  -v, --verbose           print counts to stderr\n"
+	    "  -q, --quiet             no warnings\n"
+	    "  -h, --help              this help\n"
+	    "      --version           print the version\n"
+	    "\n"
+	    "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 69 too many failures or\n"
+	    "no server, 74 I/O error. See llm-query(1).\n",
+	    ve_progname);
+}
+
+enum {
+	OPT_MESSAGES = 256,
+	OPT_LOGLIKELIHOOD,
+	OPT_API_KEY_FILE,
+	OPT_MAX_TOKENS,
+	OPT_TEMPERATURE,
+	OPT_TOP_P,
+	OPT_SEED,
+	OPT_STOP,
+	OPT_LOGPROBS,
+	OPT_ECHO,
+	OPT_IGNORE_EOS,
+	OPT_EXTRA,
+	OPT_STREAM,
+	OPT_RATE,
+	OPT_BURSTINESS,
+	OPT_WARMUP,
+	OPT_RETRIES,
+	OPT_TIMEOUT,
+	OPT_BACKOFF,
+	OPT_MAX_FAILURES,
+	OPT_ID,
+	OPT_RESUME,
+	OPT_ORDERED,
+	OPT_CACHE,
+	OPT_DRY_RUN,
+	OPT_INSECURE,
+	OPT_SKIP_BAD,
+	OPT_REJECTS,
+	OPT_PROGRESS,
+	OPT_VERSION,
+};
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	const struct option longopts[] = {
+	    {"endpoint", required_argument, NULL, 'e'},
+	    {"model", required_argument, NULL, 'm'},
+	    {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
+	    {"prompt", required_argument, NULL, 'p'},
+	    {"messages", required_argument, NULL, OPT_MESSAGES},
+	    {"loglikelihood", no_argument, NULL, OPT_LOGLIKELIHOOD},
+	    {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
+	    {"temperature", required_argument, NULL, OPT_TEMPERATURE},
+	    {"top-p", required_argument, NULL, OPT_TOP_P},
+	    {"seed", required_argument, NULL, OPT_SEED},
+	    {"stop", required_argument, NULL, OPT_STOP},
+	    {"logprobs", required_argument, NULL, OPT_LOGPROBS},
+	    {"echo", no_argument, NULL, OPT_ECHO},
+	    {"ignore-eos", no_argument, NULL, OPT_IGNORE_EOS},
+	    {"extra", required_argument, NULL, OPT_EXTRA},
+	    {"stream", no_argument, NULL, OPT_STREAM},
+	    {"concurrency", required_argument, NULL, 'c'},
+	    {"rate", required_argument, NULL, OPT_RATE},
+	    {"burstiness", required_argument, NULL, OPT_BURSTINESS},
+	    {"warmup", required_argument, NULL, OPT_WARMUP},
+	    {"retries", required_argument, NULL, OPT_RETRIES},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"backoff", required_argument, NULL, OPT_BACKOFF},
+	    {"max-failures", required_argument, NULL, OPT_MAX_FAILURES},
+	    {"id", required_argument, NULL, OPT_ID},
+	    {"output", required_argument, NULL, 'o'},
+	    {"resume", no_argument, NULL, OPT_RESUME},
+	    {"ordered", no_argument, NULL, OPT_ORDERED},
+	    {"cache", required_argument, NULL, OPT_CACHE},
+	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	    {"insecure", no_argument, NULL, OPT_INSECURE},
+	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
+	    {"rejects", required_argument, NULL, OPT_REJECTS},
+	    {"progress", no_argument, NULL, OPT_PROGRESS},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "e:m:p:c:o:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e': o->endpoint = optarg; break;
+		case 'm': o->model = optarg; break;
+		case OPT_API_KEY_FILE: o->api_key_file = optarg; break;
+		case 'p': o->prompt_expr = optarg; break;
+		case OPT_MESSAGES: o->messages_expr = optarg; break;
+		case OPT_LOGLIKELIHOOD: o->loglikelihood = true; break;
+		case OPT_MAX_TOKENS:
+			o->max_tokens = ve_opt_long("--max-tokens", optarg, 0, 1L << 30);
+			break;
+		case OPT_TEMPERATURE:
+			o->temperature = ve_opt_double("--temperature", optarg, 0, 100);
+			break;
+		case OPT_TOP_P: o->top_p = ve_opt_double("--top-p", optarg, 0, 1); break;
+		case OPT_SEED:
+			o->seed = ve_opt_long("--seed", optarg, 0, INT64_MAX);
+			o->has_seed = true;
+			break;
+		case OPT_STOP:
+			o->stop = ve_xrealloc(o->stop, sizeof *o->stop * (size_t)(o->nstop + 1));
+			o->stop[o->nstop++] = optarg;
+			break;
+		case OPT_LOGPROBS: o->logprobs = ve_opt_long("--logprobs", optarg, 0, 1000); break;
+		case OPT_ECHO: o->echo = true; break;
+		case OPT_IGNORE_EOS: o->ignore_eos = true; break;
+		case OPT_EXTRA: o->extra = optarg; break;
+		case OPT_STREAM: o->stream = true; break;
+		case 'c': o->concurrency = ve_opt_long("--concurrency", optarg, 1, 100000); break;
+		case OPT_RATE: o->rate = ve_opt_double("--rate", optarg, 1e-6, 1e9); break;
+		case OPT_BURSTINESS:
+			o->burstiness = ve_opt_double("--burstiness", optarg, 1e-3, 1e6);
+			break;
+		case OPT_WARMUP: o->warmup = ve_opt_long("--warmup", optarg, 0, 1000000); break;
+		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
+		case OPT_TIMEOUT:
+			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 86400);
+			break;
+		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
+		case OPT_MAX_FAILURES:
+			o->max_failures = ve_opt_double("--max-failures", optarg, 0, 100);
+			break;
+		case OPT_ID: o->id_expr = optarg; break;
+		case 'o': o->out_path = optarg; break;
+		case OPT_RESUME: o->resume = true; break;
+		case OPT_ORDERED: o->ordered = true; break;
+		case OPT_CACHE: o->cache_dir = optarg; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_INSECURE: o->insecure = true; break;
+		case OPT_SKIP_BAD: o->skip_bad = true; break;
+		case OPT_REJECTS: o->rejects = optarg; break;
+		case OPT_PROGRESS: o->progress = true; break;
+		case 'v': o->verbose++; break;
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
+		case OPT_VERSION: ve_print_version();
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
+			exit(VE_EX_USAGE);
+		}
+	}
+	if (!o->endpoint)
+		o->endpoint = getenv("MODEL_ENDPOINT");
+	if ((!o->endpoint || !*o->endpoint) && !o->dry_run)
+		ve_usage_error("no endpoint: give --endpoint URL or set MODEL_ENDPOINT");
+	if (!o->endpoint)
+		o->endpoint = "http://127.0.0.1:8000";
+	if ((o->prompt_expr != NULL) + (o->messages_expr != NULL) + o->loglikelihood > 1)
+		ve_usage_error("--prompt, --messages and --loglikelihood exclude one another");
+	if (o->loglikelihood && o->stream)
+		ve_usage_error("--loglikelihood does not stream");
+	if (o->resume && !o->out_path)
+		ve_usage_error("--resume needs -o FILE (the answers to keep)");
+	if (o->out_path && strcmp(o->out_path, "-") == 0)
+		ve_usage_error("-o: give a file name (stdout is the default)");
+	if (o->concurrency == 0)
+		o->concurrency = o->rate > 0 ? UNCAPPED : 16;
+}
+
+/*
+ * Arrival offsets for n requests at rate with burstiness, as vLLM's
+ * get_request: gamma gaps of shape B and scale 1/(R·B), cumulative, then
+ * rescaled so the last arrival is at n/R exactly.
+ */
+static void
+arrivals(struct ve_rng *s, double rate, double b, size_t n, double *at)
+{
+	double t = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		t += ve_rng_gamma(s, b) / (rate * b);
+		at[i] = t;
+	}
+	if (n && at[n - 1] > 0) {
+		double f = ((double)n / rate) / at[n - 1];
+		for (size_t i = 0; i < n; i++)
+			at[i] *= f;
+	}
+}
+
+static void
+queue_push(struct queue *q, struct job *j)
+{
+	j->next = NULL;
+	if (q->tail)
+		q->tail->next = j;
+	else
+		q->head = j;
+	q->tail = j;
+	q->n++;
+}
+
+static struct job *
+queue_pop(struct queue *q)
+{
+	struct job *j = q->head;
+
+	if (j) {
+		q->head = j->next;
+		if (!q->head)
+			q->tail = NULL;
+		q->n--;
+		j->next = NULL;
+	}
+	return j;
+}
+
+static struct job *
+job_new(const char *line, size_t len)
+{
+	struct job *j = ve_xcalloc(1, sizeof *j);
+
+	j->line = ve_xmalloc(len + 1);
+	memcpy(j->line, line, len);
+	j->line[len] = '\0';
+	j->len = len;
+	j->context = jv_null();
+	j->continuation = jv_null();
+	j->ctx_tokens = jv_null();
+	j->all_tokens = jv_null();
+	j->usage = jv_null();
+	j->finish = jv_null();
+	j->logprobs = jv_null();
+	return j;
+}
+
+/* Forgets what one attempt received. */
+static void
+job_clear_attempt(struct job *j)
+{
+	ve_buf_reset(&j->resp);
+	ve_buf_reset(&j->text);
+	ve_buf_reset(&j->msg);
+	ve_sse_reset(&j->sse);
+	jv_free(j->usage);
+	jv_free(j->finish);
+	jv_free(j->logprobs);
+	j->usage = jv_null();
+	j->finish = jv_null();
+	j->logprobs = jv_null();
+	j->nitl = 0;
+	j->chunk_seen = j->done_seen = j->cached = false;
+	j->status = 0;
+	j->retry_after = -1;
+	j->err[0] = '\0';
+	j->kind = ERR_NONE;
+	j->retryable = false;
+}
+
+static void
+job_free(struct job *j)
+{
+	if (!j)
+		return;
+	free(j->line);
+	free(j->body);
+	free(j->itl);
+	jv_free(j->context);
+	jv_free(j->continuation);
+	jv_free(j->ctx_tokens);
+	jv_free(j->all_tokens);
+	jv_free(j->usage);
+	jv_free(j->finish);
+	jv_free(j->logprobs);
+	ve_buf_free(&j->resp);
+	ve_buf_free(&j->text);
+	ve_buf_free(&j->msg);
+	ve_buf_free(&j->fields);
+	ve_sse_free(&j->sse);
+	free(j);
+}
+
+static struct job *
+job_clone(const struct job *src)
+{
+	struct job *j = job_new(src->line, src->len);
+
+	j->warm = true;
+	j->api = src->api;
+	j->step = src->step;
+	j->body = src->body ? ve_xstrdup(src->body) : NULL;
+	j->context = jv_copy(src->context);
+	j->continuation = jv_copy(src->continuation);
+	return j;
+}
+
+/* The model for requests that name none: --model, else the server's first. */
+static const char *
+run_model(struct run *r)
+{
+	if (r->model || r->model_tried)
+		return r->model;
+	r->model_tried = true;
+	if (r->o->dry_run)
+		return NULL;
+	jv m = ve_http_first_model(r->root, r->hdrs, r->o->timeout < 30 ? r->o->timeout : 30,
+	                           r->o->insecure);
+	if (!jv_is_valid(m)) {
+		jv msg = jv_invalid_get_msg(m);
+		char *u = ve_url_redact(r->root);
+		ve_die(VE_EX_UNAVAILABLE, "%s/v1/models: no model name (give --model): %s", u,
+		       jv_string_value(msg));
+	}
+	r->model = ve_xstrdup(jv_string_value(m));
+	jv_free(m);
+	return r->model;
+}
+
+static jv
+set_default(jv body, const char *key, jv value)
+{
+	if (jv_object_has(jv_copy(body), jv_string(key))) {
+		jv_free(value);
+		return body;
+	}
+	return jv_object_set(body, jv_string(key), value);
+}
+
+/* Fills what the body does not set from the options; consumes body. */
+static jv
+fill_params(struct run *r, jv body, enum ve_api api)
+{
+	const struct opts *o = r->o;
+
+	if (!jv_object_has(jv_copy(body), jv_string("model"))) {
+		const char *m = run_model(r);
+		if (m)
+			body = jv_object_set(body, jv_string("model"), jv_string(m));
+	}
+	if (o->max_tokens >= 0)
+		body = set_default(body, "max_tokens", jv_number((double)o->max_tokens));
+	if (!isnan(o->temperature))
+		body = set_default(body, "temperature", jv_number(o->temperature));
+	if (!isnan(o->top_p))
+		body = set_default(body, "top_p", jv_number(o->top_p));
+	if (o->has_seed)
+		body = set_default(body, "seed", jv_number((double)o->seed));
+	if (o->nstop) {
+		jv a = jv_array();
+		for (int i = 0; i < o->nstop; i++)
+			a = jv_array_append(a, jv_string(o->stop[i]));
+		body = set_default(body, "stop", a);
+	}
+	if (o->logprobs >= 0) {
+		if (api == VE_API_CHAT) {
+			body = set_default(body, "logprobs", jv_true());
+			body = set_default(body, "top_logprobs", jv_number((double)o->logprobs));
+		} else {
+			body = set_default(body, "logprobs", jv_number((double)o->logprobs));
+		}
+	}
+	if (o->echo && api == VE_API_COMPLETIONS)
+		body = set_default(body, "echo", jv_true());
+	if (o->ignore_eos)
+		body = set_default(body, "ignore_eos", jv_true());
+	if (jv_get_kind(r->extra) == JV_KIND_OBJECT) {
+		/* jv_object_foreach borrows its object. */
+		jv_object_foreach(r->extra, k, v)
+		{
+			if (jv_object_has(jv_copy(body), jv_copy(k))) {
+				jv_free(k);
+				jv_free(v);
+			} else {
+				body = jv_object_set(body, k, v);
+			}
+		}
+	}
+	if (o->stream) {
+		body = jv_object_set(body, jv_string("stream"), jv_true());
+		body = jv_object_set(body, jv_string("stream_options"),
+		                     JV_OBJECT(jv_string("include_usage"), jv_true()));
+	}
+	return body;
+}
+
+static char *
+dump(jv v)
+{
+	struct ve_buf b = {0};
+
+	ve_json_dump(v, &b);
+	jv_free(v);
+	return b.p;
+}
+
+/* The scoring request of a loglikelihood record: prompt is token ids or the text. */
+static char *
+score_body(struct run *r, jv prompt)
+{
+	jv b = JV_OBJECT(jv_string("prompt"), prompt);
+	const char *m = run_model(r);
+
+	if (m)
+		b = jv_object_set(b, jv_string("model"), jv_string(m));
+	b = jv_object_set(b, jv_string("echo"), jv_true());
+	b = jv_object_set(b, jv_string("max_tokens"), jv_number(1));
+	b = jv_object_set(b, jv_string("logprobs"), jv_number(1));
+	b = jv_object_set(b, jv_string("temperature"), jv_number(0));
+	return dump(b);
+}
+
+static char *
+tokenize_body(struct run *r, jv text)
+{
+	jv b = jv_object();
+	const char *m = run_model(r);
+
+	if (m)
+		b = jv_object_set(b, jv_string("model"), jv_string(m));
+	b = jv_object_set(b, jv_string("prompt"), text);
+	b = jv_object_set(b, jv_string("add_special_tokens"), jv_false());
+	return dump(b);
+}
+
+static jv
+concat(jv a, jv b)
+{
+	return jv_string_concat(jv_copy(a), jv_copy(b));
+}
+
+/*
+ * Sets the first step of a loglikelihood job: /tokenize, or the text and
+ * text_offset way when the server has no /tokenize.
+ */
+static void
+ll_first_step(struct run *r, struct job *j)
+{
+	free(j->body);
+	if (r->no_tokenize || r->o->dry_run) {
+		j->step = STEP_SCORE_TEXT;
+		j->body = score_body(r, concat(j->context, j->continuation));
+	} else {
+		j->step = STEP_TOK_CTX;
+		j->body = tokenize_body(r, jv_copy(j->context));
+	}
+}
+
+/*
+ * Builds the job's request from the record (consumed). Returns NULL, or why
+ * the record cannot be sent (a bad record).
+ */
+static const char *
+build(struct run *r, struct job *j, jv rec)
+{
+	static char why[512];
+	const struct opts *o = r->o;
+	jv body = jv_invalid();
+	enum ve_api api = r->api;
+
+	if (o->loglikelihood) {
+		j->context = jv_object_get(jv_copy(rec), jv_string("context"));
+		j->continuation = jv_object_get(rec, jv_string("continuation"));
+		if (jv_get_kind(j->context) != JV_KIND_STRING ||
+		    jv_get_kind(j->continuation) != JV_KIND_STRING)
+			return "--loglikelihood: expected string fields context and continuation";
+		j->api = VE_API_COMPLETIONS;
+		j->step = STEP_TOK_CTX;
+		ll_first_step(r, j);
+		return NULL;
+	}
+	jv req = jv_object_get(jv_copy(rec), jv_string("request"));
+	if (jv_get_kind(req) == JV_KIND_OBJECT) {
+		body = req;
+		if (jv_object_has(jv_copy(body), jv_string("messages")))
+			api = VE_API_CHAT;
+		else if (jv_object_has(jv_copy(body), jv_string("prompt")))
+			api = VE_API_COMPLETIONS;
+		jv_free(rec);
+	} else if (jv_is_valid(jv_copy(req)) && jv_get_kind(req) != JV_KIND_NULL) {
+		jv_free(req);
+		jv_free(rec);
+		return "expected .request to be an object";
+	} else {
+		jv_free(req);
+		bool chat = r->messages || (!r->prompt && api == VE_API_CHAT);
+		struct ve_jq *q = chat ? r->messages : r->prompt;
+		const char *opt = chat ? "--messages" : "--prompt";
+		jv v = q ? ve_jq_first(q, rec) : jv_object_get(rec, jv_string("prompt"));
+		if (!q && (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL)) {
+			jv_free(v);
+			return "no .prompt (give --prompt, --messages or .request)";
+		}
+		if (!jv_is_valid(v)) {
+			if (jv_invalid_has_msg(jv_copy(v))) {
+				jv m = jv_invalid_get_msg(v);
+				/* ve_jq_first's message names the option already. */
+				snprintf(why, sizeof why, "%s",
+				         jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m)
+				                                          : "jq error");
+				jv_free(m);
+			} else {
+				jv_free(v);
+				snprintf(why, sizeof why, "%s: no value", opt);
+			}
+			return why;
+		}
+		if (jv_get_kind(v) == JV_KIND_NULL) {
+			jv_free(v);
+			snprintf(why, sizeof why, "%s: no value (null)", opt);
+			return why;
+		}
+		if (chat && !q) {
+			v = JV_ARRAY(JV_OBJECT(jv_string("role"), jv_string("user"),
+			                       jv_string("content"), v));
+		}
+		if (chat && jv_get_kind(v) != JV_KIND_ARRAY) {
+			jv_free(v);
+			return "--messages: expected an array of messages";
+		}
+		api = chat ? VE_API_CHAT : VE_API_COMPLETIONS;
+		body = JV_OBJECT(jv_string(chat ? "messages" : "prompt"), v);
+	}
+	if (api == VE_API_NONE)
+		api = VE_API_COMPLETIONS;
+	j->api = api;
+	j->step = STEP_QUERY;
+	j->body = dump(fill_params(r, body, api));
+	return NULL;
+}
+
+static const char *
+job_url(struct run *r, const struct job *j)
+{
+	if (j->step == STEP_TOK_CTX || j->step == STEP_TOK_ALL)
+		return r->tokenize_url;
+	return j->api == VE_API_CHAT ? r->chat_url : r->completions_url;
+}
+
+static bool
+job_streams(const struct run *r, const struct job *j)
+{
+	return r->o->stream && j->step == STEP_QUERY;
+}
+
+/* Cache files: DIR/AB/ABCDEF... (the SHA-256 of endpoint, model and body). */
+static void
+cache_key(struct run *r, struct job *j)
+{
+	struct ve_sha256 *h = r->sha;
+	unsigned char d[VE_SHA256_LEN];
+	const char *url = job_url(r, j);
+	const char *m = r->model ? r->model : "";
+
+	ve_sha256_init(h);
+	ve_sha256_update(h, url, strlen(url) + 1);
+	ve_sha256_update(h, m, strlen(m) + 1);
+	ve_sha256_update(h, j->body, strlen(j->body));
+	ve_sha256_final(h, d);
+	ve_hex(d, VE_SHA256_LEN, j->key);
+}
+
+static char *
+cache_path(struct run *r, const struct job *j, bool mkdirs)
+{
+	struct ve_buf p = {0};
+
+	ve_buf_addf(&p, "%s/%.2s", r->o->cache_dir, j->key);
+	if (mkdirs)
+		mkdir(p.p, 0777);
+	ve_buf_addf(&p, "/%s", j->key + 2);
+	return p.p;
+}
+
+static bool
+cache_get(struct run *r, struct job *j)
+{
+	char *path = cache_path(r, j, false);
+	FILE *f = fopen(path, "rb");
+	char buf[65536];
+	size_t n;
+
+	free(path);
+	if (!f)
+		return false;
+	ve_buf_reset(&j->resp);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		ve_buf_add(&j->resp, buf, n);
+	bool ok = !ferror(f);
+	fclose(f);
+	return ok;
+}
+
+/* Written to a temporary name and renamed, so a crash never leaves half an answer. */
+static void
+cache_put(struct run *r, struct job *j)
+{
+	char *path = cache_path(r, j, true);
+	struct ve_buf tmp = {0};
+
+	ve_buf_addf(&tmp, "%s.%ld.tmp", path, (long)getpid());
+	FILE *f = fopen(tmp.p, "wb");
+	if (!f || fwrite(j->resp.p, 1, j->resp.len, f) != j->resp.len || fclose(f) != 0 ||
+	    rename(tmp.p, path) != 0) {
+		if (!r->o->quiet)
+			ve_warn("--cache: %s: cannot write: %s", path, strerror(errno));
+		unlink(tmp.p);
+	}
+	ve_buf_free(&tmp);
+	free(path);
+}
+
+static void
+add_itl(struct job *j, double ms)
+{
+	if (j->nitl == j->citl) {
+		j->citl = j->citl ? 2 * j->citl : 64;
+		j->itl = ve_xrealloc(j->itl, sizeof *j->itl * j->citl);
+	}
+	j->itl[j->nitl++] = ms;
+}
+
+static void
+fail(struct job *j, enum err_kind kind, bool retryable, const char *msg)
+{
+	j->kind = kind;
+	j->retryable = retryable;
+	ve_buf_reset(&j->msg);
+	ve_buf_adds(&j->msg, msg);
+}
+
+/* Appends the arrays of a streamed chunk's logprobs to what came before. */
+static void
+merge_logprobs(struct job *j, jv lp)
+{
+	if (jv_get_kind(lp) != JV_KIND_OBJECT) {
+		jv_free(lp);
+		return;
+	}
+	if (jv_get_kind(j->logprobs) != JV_KIND_OBJECT) {
+		jv_free(j->logprobs);
+		j->logprobs = lp;
+		return;
+	}
+	jv_object_foreach(lp, k, v)
+	{
+		jv old = jv_object_get(jv_copy(j->logprobs), jv_copy(k));
+		if (jv_get_kind(old) == JV_KIND_ARRAY && jv_get_kind(v) == JV_KIND_ARRAY)
+			j->logprobs = jv_object_set(j->logprobs, k, jv_array_concat(old, v));
+		else {
+			jv_free(old);
+			j->logprobs = jv_object_set(j->logprobs, k, v);
+		}
+	}
+	jv_free(lp);
+}
+
+/* Takes the text, finish reason and logprobs of choices[0]; consumes c. */
+static void
+take_choice(struct job *j, jv c, bool delta)
+{
+	jv t;
+
+	if (j->api == VE_API_CHAT)
+		t = jv_getpath(jv_copy(c), JV_ARRAY(jv_string(delta ? "delta" : "message"),
+		                                    jv_string("content")));
+	else
+		t = jv_object_get(jv_copy(c), jv_string("text"));
+	if (jv_get_kind(t) == JV_KIND_STRING)
+		ve_buf_add(&j->text, jv_string_value(t),
+		           (size_t)jv_string_length_bytes(jv_copy(t)));
+	jv_free(t);
+	jv f = jv_object_get(jv_copy(c), jv_string("finish_reason"));
+	if (jv_get_kind(f) == JV_KIND_STRING) {
+		jv_free(j->finish);
+		j->finish = f;
+	} else {
+		jv_free(f);
+	}
+	jv lp = jv_object_get(c, jv_string("logprobs"));
+	if (delta)
+		merge_logprobs(j, lp);
+	else {
+		jv_free(j->logprobs);
+		j->logprobs = lp;
+	}
+}
+
+/* One SSE event of a streamed answer: DESIGN §3.5's token chunks. */
+static int
+on_event(void *ctx, const char *data, size_t len)
+{
+	struct job *j = ctx;
+	double t = ve_now();
+
+	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
+		j->done_seen = true;
+		return 0;
+	}
+	jv v = jv_parse_sized(data, (int)len);
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		jv_free(v);
+		fail(j, ERR_PROTOCOL, false, "a stream event is not a JSON object");
+		return 1;
+	}
+	jv e = jv_object_get(jv_copy(v), jv_string("error"));
+	if (jv_get_kind(e) != JV_KIND_NULL && jv_is_valid(e)) {
+		struct ve_buf m = {0};
+		jv_free(e);
+		ve_http_error_text(data, len, &m);
+		fail(j, ERR_PROTOCOL, false, m.p ? m.p : "error event");
+		ve_buf_free(&m);
+		jv_free(v);
+		return 1;
+	}
+	jv_free(e);
+	jv ch = jv_object_get(jv_copy(v), jv_string("choices"));
+	if (jv_get_kind(ch) == JV_KIND_ARRAY && jv_array_length(jv_copy(ch)) > 0) {
+		if (!j->chunk_seen)
+			j->first = t;
+		else
+			add_itl(j, (t - j->last) * 1000);
+		j->chunk_seen = true;
+		j->last = t;
+		take_choice(j, jv_array_get(jv_copy(ch), 0), true);
+	}
+	jv_free(ch);
+	jv u = jv_object_get(v, jv_string("usage"));
+	if (jv_get_kind(u) == JV_KIND_OBJECT) {
+		jv_free(j->usage);
+		j->usage = u;
+	} else {
+		jv_free(u);
+	}
+	return 0;
+}
+
+static size_t
+on_data(char *p, size_t size, size_t n, void *ctx)
+{
+	struct job *j = ctx;
+
+	n *= size;
+	if (!j->status)
+		curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->status);
+	if (j->streaming && j->status == 200) {
+		if (j->key[0])
+			ve_buf_add(&j->resp, p, n);
+		/* A protocol error ends the transfer: curl sees a short write. */
+		if (j->kind == ERR_NONE && ve_sse_feed(&j->sse, p, n, on_event, j))
+			return 0;
+	} else {
+		ve_buf_add(&j->resp, p, n);
+	}
+	return n;
+}
+
+static CURL *
+easy_get(struct run *r)
+{
+	CURL *e = r->npool ? r->pool[--r->npool] : curl_easy_init();
+
+	if (!e)
+		ve_die(VE_EX_SOFTWARE, "cannot start libcurl");
+	return e;
+}
+
+/* Handed back for the next transfer; the multi handle keeps the connection. */
+static void
+easy_put(struct run *r, CURL *e)
+{
+	curl_easy_reset(e);
+	r->pool = ve_xrealloc(r->pool, sizeof *r->pool * (r->npool + 1));
+	r->pool[r->npool++] = e;
+}
+
+static void job_done_step(struct run *r, struct job *j);
+
+/* Starts one attempt of the job's current step (or answers it from the cache). */
+static void
+start_attempt(struct run *r, struct job *j)
+{
+	const struct opts *o = r->o;
+
+	job_clear_attempt(j);
+	j->key[0] = '\0';
+	j->streaming = job_streams(r, j);
+	if (o->cache_dir) {
+		cache_key(r, j);
+		if (cache_get(r, j)) {
+			j->cached = true;
+			j->status = 200;
+			j->send = j->first = j->last = ve_now();
+			j->send_wall = ve_wall();
+			if (j->streaming) {
+				ve_sse_feed(&j->sse, j->resp.p, j->resp.len, on_event, j);
+				ve_sse_feed(&j->sse, "\n\n", 2, on_event, j);
+			}
+			job_done_step(r, j);
+			return;
+		}
+	}
+	j->attempts++;
+	CURL *e = easy_get(r);
+	j->easy = e;
+	ve_http_setup(e, r->hdrs, o->timeout, o->insecure);
+	curl_easy_setopt(e, CURLOPT_URL, job_url(r, j));
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(j->body));
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->err);
+	j->send = ve_now();
+	j->send_wall = ve_wall();
+	if (curl_multi_add_handle(r->multi, e) != CURLM_OK)
+		ve_die(VE_EX_SOFTWARE, "cannot add a transfer to libcurl");
+}
+
+/* Parses a whole (non-streamed) completions or chat answer. */
+static void
+parse_answer(struct job *j)
+{
+	jv v = jv_parse_sized(j->resp.p ? j->resp.p : "", (int)j->resp.len);
+
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
+		jv_free(v);
+		/* A 200 whose body does not parse was most likely cut short. */
+		fail(j, ERR_PROTOCOL, true, "the answer is not a JSON object");
+		return;
+	}
+	jv ch = jv_object_get(jv_copy(v), jv_string("choices"));
+	if (jv_get_kind(ch) != JV_KIND_ARRAY || jv_array_length(jv_copy(ch)) == 0) {
+		jv_free(ch);
+		jv_free(v);
+		fail(j, ERR_PROTOCOL, false, "the answer has no choices");
+		return;
+	}
+	take_choice(j, jv_array_get(ch, 0), false);
+	jv u = jv_object_get(v, jv_string("usage"));
+	if (jv_get_kind(u) == JV_KIND_OBJECT) {
+		jv_free(j->usage);
+		j->usage = u;
+	} else {
+		jv_free(u);
+	}
+}
+
+static long
+count_code_points(const char *s, size_t n)
+{
+	long c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+static double
+num_at(jv a, int i, bool *ok)
+{
+	jv x = jv_array_get(jv_copy(a), i);
+	double d = 0;
+
+	if (jv_get_kind(x) == JV_KIND_NUMBER)
+		d = jv_number_value(x);
+	else
+		*ok = false;
+	jv_free(x);
+	return d;
+}
+
+/* The shortest form of d that reads back as d, as Python's repr prints it. */
+static void
+add_double(struct ve_buf *b, double d)
+{
+	char t[40];
+
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(t, sizeof t, "%.*g", prec, d);
+		if (strtod(t, NULL) == d)
+			break;
+	}
+	ve_buf_adds(b, t);
+}
+
+/*
+ * The loglikelihood of the continuation from the echoed logprobs, as
+ * lm-evaluation-harness: the sum of token_logprobs over the continuation's
+ * tokens [ctxlen, end), and whether each was the top-1 token.
+ */
+static void
+score(struct job *j, struct ve_buf *ll)
+{
+	jv lp = j->logprobs;
+	jv tokens = jv_object_get(jv_copy(lp), jv_string("tokens"));
+	jv tlp = jv_object_get(jv_copy(lp), jv_string("token_logprobs"));
+	jv top = jv_object_get(jv_copy(lp), jv_string("top_logprobs"));
+	int ntok = jv_get_kind(tlp) == JV_KIND_ARRAY ? jv_array_length(jv_copy(tlp)) : -1;
+	long ctxlen, end;
+	char why[256];
+
+	if (jv_get_kind(lp) != JV_KIND_OBJECT || ntok < 0) {
+		fail(j, ERR_PROTOCOL, false,
+		     "the answer has no token_logprobs (does the server "
+		     "support logprobs?)");
+		goto out;
+	}
+	if (j->step == STEP_SCORE) {
+		ctxlen = jv_array_length(jv_copy(j->ctx_tokens));
+		end = jv_array_length(jv_copy(j->all_tokens));
+	} else {
+		jv off = jv_object_get(jv_copy(lp), jv_string("text_offset"));
+		long want = count_code_points(jv_string_value(j->context),
+		                              (size_t)jv_string_length_bytes(jv_copy(j->context)));
+		bool ok = jv_get_kind(off) == JV_KIND_ARRAY;
+		int noff = ok ? jv_array_length(jv_copy(off)) : 0;
+		for (ctxlen = 0;
+		     ok && ctxlen < noff && num_at(off, (int)ctxlen, &ok) < (double)want; ctxlen++)
+			;
+		jv_free(off);
+		if (!ok) {
+			fail(j, ERR_PROTOCOL, false, "the answer has no text_offset");
+			goto out;
+		}
+		jv pt = jv_object_get(jv_copy(j->usage), jv_string("prompt_tokens"));
+		end = jv_get_kind(pt) == JV_KIND_NUMBER ? (long)jv_number_value(pt) : ntok - 1;
+		jv_free(pt);
+	}
+	if (ntok < end) {
+		snprintf(why, sizeof why,
+		         "the server ignored echo: %d token logprobs for a prompt of %ld tokens",
+		         ntok, end);
+		fail(j, ERR_PROTOCOL, false, why);
+		goto out;
+	}
+	if (ctxlen >= end) {
+		fail(j, ERR_PROTOCOL, false, "the continuation has no tokens of its own");
+		goto out;
+	}
+	double sum = 0;
+	bool greedy = true, ok = true;
+	for (long i = ctxlen; i < end; i++) {
+		sum += num_at(tlp, (int)i, &ok);
+		jv t = jv_array_get(jv_copy(top), (int)i);
+		jv tok = jv_array_get(jv_copy(tokens), (int)i);
+		const char *best = NULL;
+		double bestv = -INFINITY;
+		if (jv_get_kind(t) == JV_KIND_OBJECT) {
+			jv_object_foreach(t, k, v)
+			{
+				if (jv_get_kind(v) == JV_KIND_NUMBER &&
+				    jv_number_value(v) > bestv) {
+					bestv = jv_number_value(v);
+					free((char *)best);
+					best = ve_xstrdup(jv_string_value(k));
+				}
+				jv_free(k);
+				jv_free(v);
+			}
+		}
+		if (!best || jv_get_kind(tok) != JV_KIND_STRING ||
+		    strcmp(best, jv_string_value(tok)) != 0)
+			greedy = false;
+		free((char *)best);
+		jv_free(t);
+		jv_free(tok);
+	}
+	if (!ok) {
+		fail(j, ERR_PROTOCOL, false, "a continuation token has no logprob");
+		goto out;
+	}
+	ve_buf_adds(ll, "\"loglikelihood\":{\"sum\":");
+	add_double(ll, sum);
+	ve_buf_addf(ll, ",\"n_tokens\":%ld,\"greedy\":%s,\"method\":\"%s\"}", end - ctxlen,
+	            greedy ? "true" : "false", j->step == STEP_SCORE ? "tokens" : "text_offset");
+out:
+	jv_free(tokens);
+	jv_free(tlp);
+	jv_free(top);
+}
+
+static void
+add_ms(struct ve_buf *b, const char *key, double s)
+{
+	ve_buf_addf(b, ",\"%s\":%.3f", key, s * 1000);
+}
+
+/* The fields spliced into a record that got its answer. */
+static void
+answer_fields(struct run *r, struct job *j)
+{
+	struct ve_buf *b = &j->fields;
+	struct ve_buf ll = {0};
+
+	if (j->step == STEP_SCORE || j->step == STEP_SCORE_TEXT) {
+		score(j, &ll);
+		if (j->kind != ERR_NONE) {
+			ve_buf_free(&ll);
+			return;
+		}
+	}
+	ve_buf_reset(b);
+	ve_buf_addf(b, "\"response\":{\"status\":%ld", j->status);
+	if (ll.len) {
+		ve_buf_addc(b, ',');
+		ve_buf_add(b, ll.p, ll.len);
+	} else {
+		ve_buf_adds(b, ",\"text\":");
+		ve_buf_add_json_str(b, j->text.p ? j->text.p : "", j->text.len);
+		ve_buf_adds(b, ",\"finish_reason\":");
+		ve_json_dump(j->finish, b);
+	}
+	if (jv_get_kind(j->usage) == JV_KIND_OBJECT) {
+		jv pt = jv_object_get(jv_copy(j->usage), jv_string("prompt_tokens"));
+		jv ct = jv_object_get(jv_copy(j->usage), jv_string("completion_tokens"));
+		ve_buf_adds(b, ",\"usage\":{\"prompt_tokens\":");
+		ve_json_dump(pt, b);
+		ve_buf_adds(b, ",\"completion_tokens\":");
+		ve_json_dump(ct, b);
+		ve_buf_adds(b, "}");
+		if (jv_get_kind(ct) == JV_KIND_NUMBER)
+			j->tokens = (unsigned long long)jv_number_value(ct);
+		jv_free(pt);
+		jv_free(ct);
+	}
+	if (!ll.len && jv_get_kind(j->logprobs) != JV_KIND_NULL && jv_is_valid(j->logprobs)) {
+		ve_buf_adds(b, ",\"logprobs\":");
+		ve_json_dump(j->logprobs, b);
+	}
+	ve_buf_adds(b, "},\"timing\":{");
+	if (j->cached) {
+		ve_buf_adds(b, "\"cached\":true,\"attempts\":0}");
+	} else {
+		ve_buf_addf(b, "\"start\":%.6f", j->send_wall);
+		if (j->streaming && j->chunk_seen) {
+			add_ms(b, "ttft_ms", j->first - j->send);
+			add_ms(b, "e2el_ms", j->last - j->send);
+			ve_buf_adds(b, ",\"itl_ms\":[");
+			for (size_t i = 0; i < j->nitl; i++)
+				ve_buf_addf(b, "%s%.3f", i ? "," : "", j->itl[i]);
+			ve_buf_adds(b, "]");
+		} else {
+			add_ms(b, "e2el_ms", j->last - j->send);
+		}
+		if (r->o->rate > 0 && r->o->concurrency != UNCAPPED)
+			add_ms(b, "queue_ms", j->queue);
+		ve_buf_addf(b, ",\"attempts\":%d}", j->attempts);
+	}
+	ve_buf_free(&ll);
+}
+
+static void
+error_fields(struct job *j)
+{
+	struct ve_buf *b = &j->fields;
+
+	ve_buf_reset(b);
+	ve_buf_addf(b, "\"error\":{\"kind\":\"%s\"", err_names[j->kind]);
+	if (j->status)
+		ve_buf_addf(b, ",\"status\":%ld", j->status);
+	ve_buf_adds(b, ",\"message\":");
+	ve_buf_add_json_str(b, j->msg.p ? j->msg.p : "", j->msg.len);
+	ve_buf_addf(b, ",\"attempts\":%d}", j->attempts);
+}
+
+static void
+write_record(struct run *r, struct job *j)
+{
+	if (r->out == stdout) {
+		ve_out_splice(j->line, j->len, j->fields.p, j->fields.len);
+		return;
+	}
+	/* Flushed per record: after a kill -9 the file holds whole answers and at most one torn
+	 * line. */
+	if (ve_fsplice(r->out, j->line, j->len, j->fields.p, j->fields.len) != 0 ||
+	    fflush(r->out) != 0)
+		ve_die(VE_EX_IOERR, "%s: write error: %s", r->o->out_path, strerror(errno));
+}
+
+static void
+progress(struct run *r, bool last)
+{
+	double t = ve_now();
+
+	if (!r->progress_on || (!last && t - r->last_progress < 0.5))
+		return;
+	r->last_progress = t;
+	r->progress_shown = true;
+	double el = t - r->t0 > 1e-9 ? t - r->t0 : 1e-9;
+	double rps = (double)r->done / el;
+	fprintf(stderr, "\r%s: %llu", ve_progname, r->done);
+	if (r->total_known)
+		fprintf(stderr, "/%llu", r->total);
+	fprintf(stderr, " done, %llu ok, %llu failed, %.1f req/s, %.0f tok/s", r->ok, r->failed,
+	        rps, (double)r->tokens / el);
+	if (r->total_known && rps > 0)
+		fprintf(stderr, ", ETA %.0fs", (double)(r->total - r->done) / rps);
+	fprintf(stderr, "\033[K");
+	if (last)
+		fputc('\n', stderr);
+}
+
+/* A job is finished: its record goes out now, or in input order with --ordered. */
+static void
+job_finish(struct run *r, struct job *j)
+{
+	r->active--;
+	if (j->warm) {
+		job_free(j);
+		return;
+	}
+	r->done++;
+	if (j->failed)
+		r->failed++;
+	else
+		r->ok++;
+	r->tokens += j->tokens;
+	if (!r->o->ordered) {
+		write_record(r, j);
+		job_free(j);
+	} else {
+		size_t i = (size_t)(j->seq - r->next_out);
+		if (i >= r->nslots) {
+			size_t n = r->nslots ? r->nslots : 64;
+			while (n <= i)
+				n *= 2;
+			r->slots = ve_xrealloc(r->slots, sizeof *r->slots * n);
+			memset(r->slots + r->nslots, 0, sizeof *r->slots * (n - r->nslots));
+			r->nslots = n;
+		}
+		r->slots[i] = j;
+		size_t k = 0;
+		while (k < r->nslots && r->slots[k]) {
+			write_record(r, r->slots[k]);
+			job_free(r->slots[k]);
+			k++;
+		}
+		if (k) {
+			memmove(r->slots, r->slots + k, sizeof *r->slots * (r->nslots - k));
+			memset(r->slots + r->nslots - k, 0, sizeof *r->slots * k);
+			r->next_out += k;
+		}
+	}
+	progress(r, false);
+}
+
+/* Exponential backoff with full jitter, and never sooner than Retry-After. */
+static void
+retry_later(struct run *r, struct job *j)
+{
+	double cap = r->o->backoff * pow(2, j->attempts - 1);
+	if (cap > 60)
+		cap = 60;
+	double d = cap * ve_rng_unit(&r->rng);
+	if (j->retry_after > d)
+		d = j->retry_after;
+	j->wake = ve_now() + d;
+	if (r->o->verbose > 1)
+		ve_warn("retrying a request in %.3fs (attempt %d): %s", d, j->attempts,
+		        j->msg.p ? j->msg.p : "");
+	queue_push(&r->waiting, j);
+}
+
+/* After a step's answer (or failure): retry, take the next step, or finish. */
+static void
+job_done_step(struct run *r, struct job *j)
+{
+	if (j->kind == ERR_NONE && j->status == 200 && !j->cached && j->streaming && !j->done_seen)
+		fail(j, ERR_PROTOCOL, true, "the stream ended before [DONE]");
+	if (j->kind == ERR_NONE && j->status == 200 && !j->streaming) {
+		if (j->step == STEP_TOK_CTX || j->step == STEP_TOK_ALL) {
+			jv v = jv_parse_sized(j->resp.p ? j->resp.p : "", (int)j->resp.len);
+			jv t = jv_object_get(v, jv_string("tokens"));
+			if (jv_get_kind(t) != JV_KIND_ARRAY) {
+				jv_free(t);
+				fail(j, ERR_PROTOCOL, true,
+				     "/tokenize answered without \"tokens\"");
+			} else if (j->step == STEP_TOK_CTX) {
+				jv_free(j->ctx_tokens);
+				j->ctx_tokens = t;
+			} else {
+				jv_free(j->all_tokens);
+				j->all_tokens = t;
+			}
+		} else {
+			parse_answer(j);
+		}
+	}
+	if (j->kind == ERR_NONE && j->status == 200 && !j->cached && j->key[0])
+		cache_put(r, j);
+	if (j->kind == ERR_NONE && j->status == 200) {
+		if (j->step == STEP_TOK_CTX || j->step == STEP_TOK_ALL) {
+			free(j->body);
+			if (j->step == STEP_TOK_CTX) {
+				j->step = STEP_TOK_ALL;
+				j->body = tokenize_body(r, concat(j->context, j->continuation));
+			} else {
+				j->step = STEP_SCORE;
+				j->body = score_body(r, jv_copy(j->all_tokens));
+			}
+			j->attempts = 0;
+			start_attempt(r, j);
+			return;
+		}
+		answer_fields(r, j);
+		if (j->kind == ERR_NONE) {
+			job_finish(r, j);
+			return;
+		}
+	}
+	if (j->kind == ERR_NONE) {
+		/* An HTTP status other than 200. */
+		struct ve_buf m = {0};
+		ve_http_error_text(j->resp.p ? j->resp.p : "", j->resp.len, &m);
+		long s = j->status;
+		if (j->step == STEP_TOK_CTX && (s == 404 || s == 405)) {
+			/* No /tokenize: text_offset, for this record and the rest. */
+			r->no_tokenize = true;
+			if (r->o->verbose)
+				ve_warn("the server has no /tokenize: scoring by text_offset");
+			ve_buf_free(&m);
+			ll_first_step(r, j);
+			j->attempts = 0;
+			start_attempt(r, j);
+			return;
+		}
+		fail(j, ERR_HTTP, s == 408 || s == 429 || s >= 500, m.p ? m.p : "");
+		ve_buf_free(&m);
+	}
+	if (j->retryable && j->attempts <= r->o->retries) {
+		retry_later(r, j);
+		return;
+	}
+	j->failed = true;
+	error_fields(j);
+	job_finish(r, j);
+}
+
+/* A transfer ended: sort out what curl says, then the answer. */
+static void
+transfer_done(struct run *r, CURL *e, CURLcode code)
+{
+	struct job *j = NULL;
+
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&j);
+	curl_multi_remove_handle(r->multi, e);
+	if (!j->streaming || !j->chunk_seen)
+		j->last = ve_now();
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &j->status);
+	curl_off_t ra = -1;
+	if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+		j->retry_after = (double)ra;
+	j->easy = NULL;
+	if (code != CURLE_OK && j->kind == ERR_NONE) {
+		const char *m = j->err[0] ? j->err : curl_easy_strerror(code);
+		enum err_kind k = ERR_PROTOCOL;
+		if (code == CURLE_OPERATION_TIMEDOUT)
+			k = ERR_TIMEOUT;
+		else if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
+		         code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_SSL_CONNECT_ERROR)
+			k = ERR_CONNECT;
+		fail(j, k, true, m);
+	}
+	easy_put(r, e);
+	job_done_step(r, j);
+}
+
+/*
+ * Reads the next record into a job: NULL at the end of input or after a bad
+ * record that stops the run. Records already in the --resume file are passed.
+ */
+static struct job *
+read_job(struct run *r)
+{
+	struct ve_line line;
+	int k;
+
+	while (!r->in_done && (k = ve_input_next(r->in, &line)) == 1) {
+		if (line.len == 0 || strspn(line.text, " \t\r") == line.len)
+			continue;
+		jv rec = ve_record_parse(line.text, line.len);
+		const char *why = NULL;
+		jv msg = jv_null();
+		char whybuf[512];
+		if (!jv_is_valid(rec)) {
+			msg = jv_invalid_get_msg(rec);
+			why = jv_string_value(msg);
+		} else if (r->done_ids) {
+			jv id = ve_jq_first(r->id, jv_copy(rec));
+			if (!jv_is_valid(id) || jv_get_kind(id) == JV_KIND_NULL) {
+				jv_free(id);
+				jv_free(rec);
+				why = "--id: no value (--resume needs an id in every record)";
+			} else {
+				struct ve_buf b = {0};
+				unsigned char d[VE_SHA256_LEN];
+				uint64_t old;
+				ve_json_canon(id, &b);
+				jv_free(id);
+				ve_sha256(r->sha, b.p, b.len, d);
+				ve_buf_free(&b);
+				if (ve_keyset_get(r->done_ids, d, &old)) {
+					jv_free(rec);
+					r->resumed++;
+					continue;
+				}
+			}
+		}
+		if (!why) {
+			struct job *j = job_new(line.text, line.len);
+			why = build(r, j, rec);
+			if (!why) {
+				jv_free(msg);
+				j->seq = r->seq++;
+				return j;
+			}
+			snprintf(whybuf, sizeof whybuf, "%s", why);
+			why = whybuf;
+			job_free(j);
+		}
+		int rc = ve_bad_record(&r->bad, &line, why);
+		jv_free(msg);
+		if (rc) {
+			r->bad_status = rc;
+			r->in_done = true;
+		}
+	}
+	if (!r->in_done) {
+		r->in_done = true;
+		if (k < 0)
+			r->in_status = ve_input_status(r->in);
+	}
+	return NULL;
+}
+
+/*
+ * --resume: keeps the answered records of FILE (rewritten without failures
+ * and any torn last line) and returns the set of their ids.
+ */
+static int
+resume_load(struct run *r)
+{
+	const char *path = r->o->out_path;
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long long kept = 0, dropped = 0;
+
+	r->done_ids = ve_keyset_new();
+	if (!f)
+		return errno == ENOENT ? 0
+		                       : (ve_warn("%s: %s", path, strerror(errno)), VE_EX_NOINPUT);
+	struct ve_buf tmp = {0};
+	ve_buf_addf(&tmp, "%s.resume.tmp", path);
+	FILE *o = fopen(tmp.p, "w");
+	if (!o) {
+		ve_warn("%s: %s", tmp.p, strerror(errno));
+		fclose(f);
+		ve_buf_free(&tmp);
+		return VE_EX_IOERR;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] != '\n') {
+			dropped++;
+			break;
+		}
+		jv rec = ve_record_parse(line, (size_t)n - 1);
+		if (!jv_is_valid(rec) || !jv_object_has(jv_copy(rec), jv_string("response"))) {
+			jv_free(rec);
+			dropped++;
+			continue;
+		}
+		jv id = ve_jq_first(r->id, rec);
+		if (!jv_is_valid(id) || jv_get_kind(id) == JV_KIND_NULL) {
+			jv_free(id);
+			dropped++;
+			continue;
+		}
+		struct ve_buf b = {0};
+		unsigned char d[VE_SHA256_LEN];
+		uint64_t old;
+		ve_json_canon(id, &b);
+		jv_free(id);
+		ve_sha256(r->sha, b.p, b.len, d);
+		ve_buf_free(&b);
+		if (!ve_keyset_put(r->done_ids, d, 1, &old)) {
+			dropped++;
+			continue;
+		}
+		fwrite(line, 1, (size_t)n, o);
+		kept++;
+	}
+	free(line);
+	fclose(f);
+	if (ve_fclose_checked(o, tmp.p) != 0 || rename(tmp.p, path) != 0) {
+		unlink(tmp.p);
+		ve_buf_free(&tmp);
+		return VE_EX_IOERR;
+	}
+	ve_buf_free(&tmp);
+	if (r->o->verbose)
+		ve_warn("%s: kept %llu answered records, dropped %llu to send again", path, kept,
+		        dropped);
+	return 0;
+}
+
+/* Starts what may start: due retries, then records up to the concurrency limit. */
+static void
+admit(struct run *r, struct queue *src, bool lazy, double *wait)
+{
+	double now = ve_now();
+	struct queue keep = {0};
+	struct job *j;
+
+	while ((j = queue_pop(&r->waiting))) {
+		if (j->wake <= now)
+			start_attempt(r, j);
+		else {
+			if (j->wake - now < *wait)
+				*wait = j->wake - now;
+			queue_push(&keep, j);
+		}
+	}
+	r->waiting = keep;
+	while (r->active < r->o->concurrency) {
+		if (!src->head && lazy && !r->in_done) {
+			struct job *n = read_job(r);
+			if (n)
+				queue_push(src, n);
+		}
+		j = src->head;
+		if (!j)
+			break;
+		if (j->arrival > now) {
+			if (j->arrival - now < *wait)
+				*wait = j->arrival - now;
+			break;
+		}
+		queue_pop(src);
+		r->active++;
+		j->queue = j->arrival > 0 ? now - j->arrival : 0;
+		start_attempt(r, j);
+		now = ve_now();
+	}
+}
+
+/* The classic multi loop: perform, drain finished transfers, admit, poll. */
+static void
+pump(struct run *r, struct queue *src, bool lazy)
+{
+	int running = 0;
+
+	for (;;) {
+		double wait = 1.0;
+		admit(r, src, lazy, &wait);
+		if (r->active == 0 && !src->head && (!lazy || r->in_done))
+			break;
+		curl_multi_perform(r->multi, &running);
+		CURLMsg *m;
+		int left;
+		while ((m = curl_multi_info_read(r->multi, &left)))
+			if (m->msg == CURLMSG_DONE)
+				transfer_done(r, m->easy_handle, m->data.result);
+		admit(r, src, lazy, &wait);
+		if (r->active == 0 && !src->head && (!lazy || r->in_done))
+			break;
+		int ms = (int)(wait * 1000);
+		curl_multi_poll(r->multi, NULL, 0, ms > 0 ? ms : 0, NULL);
+	}
+}
+
+/* --dry-run: each record with the request it would send. */
+static void
+dry_run(struct run *r, struct queue *q)
+{
+	struct job *j;
+
+	while ((j = queue_pop(q)) || (!r->in_done && (j = read_job(r)))) {
+		ve_buf_reset(&j->fields);
+		char *u = ve_url_redact(job_url(r, j));
+		ve_buf_adds(&j->fields, "\"dry_run\":{\"url\":");
+		ve_buf_add_json_str(&j->fields, u, strlen(u));
+		free(u);
+		ve_buf_adds(&j->fields, ",\"body\":");
+		ve_buf_adds(&j->fields, j->body);
+		if (r->o->rate > 0)
+			ve_buf_addf(&j->fields, ",\"at\":%.9f", j->arrival);
+		ve_buf_adds(&j->fields, "}");
+		write_record(r, j);
+		job_free(j);
+		r->done++;
+	}
+}
+
+static int
+run(const struct opts *o, char **files, int nfiles)
+{
+	struct run r = {0};
+	struct queue q = {0};
+	char *key = NULL;
+	double *at = NULL;
+	int rc = 0;
+
+	r.o = o;
+	r.extra = jv_null();
+	r.sha = ve_sha256_new();
+	r.out = stdout;
+	if (!ve_endpoint_parse(o->endpoint, &r.root, &r.api)) {
+		char *u = ve_url_redact(o->endpoint);
+		ve_warn("--endpoint: expected an http:// or https:// URL, got '%s'", u);
+		free(u);
+		fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
+		rc = VE_EX_USAGE;
+		goto out;
+	}
+	if (o->extra) {
+		r.extra = jv_parse(o->extra);
+		if (jv_get_kind(r.extra) != JV_KIND_OBJECT) {
+			ve_warn("--extra: expected a JSON object");
+			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
+			rc = VE_EX_USAGE;
+			goto out;
+		}
+	}
+	if (o->prompt_expr)
+		r.prompt = ve_jq_compile("--prompt", o->prompt_expr);
+	if (o->messages_expr)
+		r.messages = ve_jq_compile("--messages", o->messages_expr);
+	/* Compiling jq's builtins costs; the id serves only --resume. */
+	if (o->resume || o->id_expr)
+		r.id = ve_jq_compile("--id", o->id_expr ? o->id_expr : ".id");
+	if (!ve_http_api_key(o->api_key_file, &key)) {
+		rc = VE_EX_NOINPUT;
+		goto out;
+	}
+	r.hdrs = ve_http_headers(key);
+	struct ve_buf u = {0};
+	ve_buf_addf(&u, "%s/v1/completions", r.root);
+	r.completions_url = ve_xstrdup(u.p);
+	ve_buf_reset(&u);
+	ve_buf_addf(&u, "%s/v1/chat/completions", r.root);
+	r.chat_url = ve_xstrdup(u.p);
+	ve_buf_reset(&u);
+	ve_buf_addf(&u, "%s/tokenize", r.root);
+	r.tokenize_url = ve_xstrdup(u.p);
+	ve_buf_free(&u);
+	if (o->model) {
+		r.model = ve_xstrdup(o->model);
+		r.model_tried = true;
+	}
+	if (o->cache_dir) {
+		struct stat st;
+		if (mkdir(o->cache_dir, 0777) != 0 &&
+		    (errno != EEXIST || stat(o->cache_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+			ve_warn("--cache: %s: %s", o->cache_dir,
+			        errno == EEXIST ? strerror(ENOTDIR) : strerror(errno));
+			rc = VE_EX_IOERR;
+			goto out;
+		}
+	}
+	if (o->resume && (rc = resume_load(&r)))
+		goto out;
+	if (o->out_path && !(r.out = fopen(o->out_path, o->resume ? "a" : "w"))) {
+		ve_warn("%s: %s", o->out_path, strerror(errno));
+		r.out = stdout;
+		rc = VE_EX_IOERR;
+		goto out;
+	}
+	ve_bad_open(&r.bad, o->rejects, o->skip_bad);
+	ve_rng_seed(&r.rng, o->has_seed ? (uint64_t)o->seed : 0);
+	r.in = ve_input_new(files, nfiles);
+	r.progress_on = o->progress || isatty(STDERR_FILENO);
+	r.t0 = ve_now();
+
+	/* With --rate every arrival time depends on the count: read it all first. */
+	bool lazy = !(o->rate > 0);
+	if (!lazy) {
+		struct job *j;
+		while ((j = read_job(&r)))
+			queue_push(&q, j);
+		r.total = q.n;
+		r.total_known = true;
+	} else {
+		while ((size_t)o->warmup > q.n && !r.in_done) {
+			struct job *j = read_job(&r);
+			if (j)
+				queue_push(&q, j);
+		}
+	}
+	if (o->dry_run) {
+		if (!lazy) {
+			at = ve_xcalloc(q.n + 1, sizeof *at);
+			arrivals(&r.rng, o->rate, o->burstiness > 0 ? o->burstiness : 1, q.n, at);
+			size_t i = 0;
+			for (struct job *j = q.head; j; j = j->next)
+				j->arrival = at[i++];
+		}
+		dry_run(&r, &q);
+		goto finish;
+	}
+	r.multi = curl_multi_init();
+	if (!r.multi)
+		ve_die(VE_EX_SOFTWARE, "cannot start libcurl");
+	curl_multi_setopt(r.multi, CURLMOPT_MAXCONNECTS,
+	                  o->concurrency < 1024 ? o->concurrency : 1024L);
+	if (o->warmup) {
+		long n = 0;
+		for (struct job *j = q.head; j && n < o->warmup; j = j->next, n++)
+			queue_push(&r.warm, job_clone(j));
+		pump(&r, &r.warm, false);
+		if (o->verbose)
+			ve_warn("warmup: %ld requests sent", n);
+	}
+	r.t0 = ve_now();
+	if (!lazy) {
+		at = ve_xcalloc(q.n + 1, sizeof *at);
+		arrivals(&r.rng, o->rate, o->burstiness > 0 ? o->burstiness : 1, q.n, at);
+		size_t i = 0;
+		for (struct job *j = q.head; j; j = j->next)
+			j->arrival = r.t0 + at[i++];
+	}
+	pump(&r, &q, lazy);
+	progress(&r, r.progress_shown);
+finish:
+	if (r.bad_status)
+		rc = r.bad_status;
+	else if (r.in_status)
+		rc = r.in_status;
+	if (o->verbose)
+		ve_warn("%llu records: %llu answered, %llu failed", r.done, r.ok, r.failed);
+	if (o->verbose && o->resume)
+		ve_warn("--resume: %llu records were already answered", r.resumed);
+	if (!rc && r.failed && (double)r.failed * 100 > o->max_failures * (double)r.done) {
+		if (!o->quiet)
+			ve_warn("%llu of %llu requests failed (over --max-failures %g%%)", r.failed,
+			        r.done, o->max_failures);
+		rc = VE_EX_UNAVAILABLE;
+	}
+	{
+		int rc2 = ve_bad_close(&r.bad, o->quiet);
+		if (!rc)
+			rc = rc2;
+	}
+out:
+	if (r.out && r.out != stdout) {
+		int rc2 = ve_fclose_checked(r.out, o->out_path);
+		if (!rc)
+			rc = rc2;
+	}
+	for (struct job *j; (j = queue_pop(&q));)
+		job_free(j);
+	for (size_t i = 0; i < r.nslots; i++)
+		job_free(r.slots[i]);
+	free(r.slots);
+	for (size_t i = 0; i < r.npool; i++)
+		curl_easy_cleanup(r.pool[i]);
+	free(r.pool);
+	if (r.multi)
+		curl_multi_cleanup(r.multi);
+	ve_input_free(r.in);
+	curl_slist_free_all(r.hdrs);
+	ve_jq_free(r.prompt);
+	ve_jq_free(r.messages);
+	ve_jq_free(r.id);
+	ve_keyset_free(r.done_ids);
+	ve_sha256_free(r.sha);
+	jv_free(r.extra);
+	free(at);
+	free(key);
+	free(r.root);
+	free(r.model);
+	free(r.completions_url);
+	free(r.chat_url);
+	free(r.tokenize_url);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {
+	    .max_tokens = -1,
+	    .logprobs = -1,
+	    .retries = 3,
+	    .temperature = NAN,
+	    .top_p = NAN,
+	    .burstiness = 1,
+	    .timeout = 300,
+	    .backoff = 0.5,
+	};
+	int rc;
+
+	ve_setprogname(argv);
+	ve_out_init();
+	parse_args(argc, argv, &o);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = run(&o, argv + optind, argc - optind);
+	curl_global_cleanup();
+	free(o.stop);
+	int rc2 = ve_out_close();
+	return rc ? rc : rc2;
+}
