@@ -91,6 +91,12 @@ test-valgrind: all
 	sh tests/valgrind-wrap.sh $(CURDIR)/bin $(CURDIR)/build/vg
 	VE_BIN=$(CURDIR)/build/vg/bin VE_TIER=valgrind sh tests/run-tier.sh valgrind $(filter-out tests/pipelines%.bats tests/argo.bats,$(wildcard tests/*.bats))
 
+# The main job against vllm-sim on loopback: a good release, then a degraded
+# one whose regression is caught and shown as a card. Results under runs/demo/.
+demo: deps
+	$(MAKE) all
+	sh pipelines/demo.sh
+
 bench: all
 	@for b in tests/bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
 

@@ -105,10 +105,10 @@ for task in $tasks; do
 	fi
 	if [ "$mode" = ll ]; then
 		ve_step "llm-query:$task" llm-query -q -e "$endpoint" --loglikelihood -c "$conc" \
-			-o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
+			--id '"\(.doc_id)#\(.choice)"' -o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
 	else
 		ve_step "llm-query:$task" llm-query -q -e "$endpoint" -p .prompt --temperature 0 \
-			--max-tokens "$(field "$spec" '.max_tokens // 256')" -c "$conc" \
+			--max-tokens "$(field "$spec" '.max_tokens // 256')" -c "$conc" --id .doc_id \
 			-o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
 	fi
 	rc=$?

@@ -1,0 +1,83 @@
+#!/bin/sh
+# run-judge.sh — the judge step (Argo: deepeval-runner, CPU): the model
+# answers each case, then a judge model grades the answers with DeepEval's
+# metrics (share/judge/*.jq prompts, score-gen --judge). In OUT/:
+#   answers.jsonl          the model's answers (llm-query records)
+#   cases.jsonl            the cases with "actual_output"
+#   METRIC.raw.jsonl       the judge's replies
+#   metrics.jsonl          metric rows judge.METRIC.mean, .pass_rate, ...
+set -u
+prog=run-judge.sh
+. "$(dirname "$0")/common.sh"
+
+usage() {
+	cat <<USAGE
+usage: $prog [-e URL] [-j URL] [-o DIR] [--data FILE] [--metrics LIST] [-c N]
+
+  -e, --endpoint URL  the model under test (default \$MODEL_ENDPOINT)
+  -j, --judge URL     the judge model (default \$JUDGE_ENDPOINT, else the model)
+  -o, --out DIR       results (default \$RUN_DIR/judge)
+      --data FILE     cases {id, input, retrieval_context?, expected_output?}
+                      (default share/data/judge.jsonl)
+      --metrics LIST  answer_relevancy,faithfulness,hallucination,geval (default: all)
+  -c, --concurrency N requests in flight (default 8)
+  -h, --help          this help
+
+The judge's key comes from JUDGE_API_KEY when set.
+USAGE
+}
+
+endpoint=${MODEL_ENDPOINT:-} judge=${JUDGE_ENDPOINT:-} out='' data=''
+metrics=answer_relevancy,faithfulness,hallucination,geval conc=8
+while [ $# -gt 0 ]; do
+	case $1 in
+	-e | --endpoint) endpoint=${2?}; shift ;;
+	-j | --judge) judge=${2?}; shift ;;
+	-o | --out) out=${2?}; shift ;;
+	--data) data=${2?}; shift ;;
+	--metrics) metrics=${2?}; shift ;;
+	-c | --concurrency) conc=${2?}; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "$prog: unknown argument '$1'" >&2; echo "Try '$prog --help' for more information." >&2; exit 64 ;;
+	esac
+	shift
+done
+ve_init_run
+[ -n "$endpoint" ] || ve_die 64 "no endpoint: give -e URL or set MODEL_ENDPOINT"
+judge=${judge:-$endpoint}
+out=${out:-$RUN_DIR/judge}
+data=${data:-$VE_SHARE/data/judge.jsonl}
+[ -r "$data" ] || ve_die 66 "$data: cannot read"
+mkdir -p "$out" || exit 74
+
+ve_step judge-answers llm-query -q -e "$endpoint" -c "$conc" --temperature 0 --max-tokens 256 \
+	--messages '[{"role": "user", "content": .input}]' -o "$out/answers.jsonl" --resume "$data" ||
+	ve_die $? "the model's answers failed"
+jq -c 'select(.response) | . + {actual_output: .response.text} | del(.response, .timing)' \
+	"$out/answers.jsonl" > "$out/cases.jsonl" || ve_die 65 "$out/answers.jsonl: unreadable"
+
+: > "$out/metrics.jsonl.part"
+for m in $(echo "$metrics" | tr ',' ' '); do
+	tpl=$VE_SHARE/judge/$m.jq
+	[ -r "$tpl" ] || ve_die 64 "no judge metric '$m' ($tpl)"
+	if [ "$m" = geval ]; then
+		set -- --arg criteria "Is the actual output correct and complete given the expected output?"
+	else
+		set --
+	fi
+	# A judge key, where there is one, goes to llm-query as a file, never in argv.
+	keyopt=''
+	if [ -n "${JUDGE_API_KEY:-}" ]; then
+		printf '%s' "$JUDGE_API_KEY" > "$out/.judge-key" && chmod 600 "$out/.judge-key"
+		keyopt="--api-key-file $out/.judge-key"
+	fi
+	jq -c -f "$tpl" "$@" "$out/cases.jsonl" > "$out/$m.requests.jsonl" || ve_die 65 "$tpl: cannot render"
+	# shellcheck disable=SC2086
+	ve_step "judge:$m" llm-query -q -e "$judge" $keyopt -c "$conc" --temperature 0 --max-tokens 512 \
+		--messages .messages -o "$out/$m.raw.jsonl" --resume "$out/$m.requests.jsonl" ||
+		ve_die $? "the judge failed on $m"
+	rm -f "$out/.judge-key"
+	score-gen -q --judge "$m" -t judge "$out/$m.raw.jsonl" >> "$out/metrics.jsonl.part" ||
+		ve_die $? "score-gen --judge $m failed"
+done
+mv "$out/metrics.jsonl.part" "$out/metrics.jsonl"
