@@ -143,7 +143,8 @@ ve_http_send(struct ve_http *h, const struct ve_http_req *req, const struct ve_h
 	for (int i = 0; i < (rt->attempts > 0 ? rt->attempts : 1); i++) {
 		r->attempts++;
 		rc = send_once(h, req, rt, r);
-		bool again = rc != 0 || r->status == 429 || r->status >= 500;
+		bool again = rc != 0 || (rt->again ? rt->again(r->status, &r->body)
+		                                   : r->status == 429 || r->status >= 500);
 		if (!again || i + 1 >= rt->attempts)
 			break;
 		double w = r->retry_after >= 0 ? r->retry_after : wait;

@@ -32,6 +32,11 @@ struct ve_http_retry {
 	bool insecure;    /* do not verify TLS */
 	int verbose;      /* > 0: say each retry on stderr */
 	const char *what; /* the service, for messages: "ClickHouse", "webhook" */
+	/*
+	 * Decides whether an HTTP answer calls for another try; NULL: 429 and
+	 * 5xx do. A try that got no answer is always retried.
+	 */
+	bool (*again)(long status, const struct ve_buf *body);
 };
 
 struct ve_http_resp {

@@ -486,9 +486,16 @@ static int
 post(const struct opts *o, const struct ve_buf *msg)
 {
 	const char *hdrs[] = {"Content-Type: application/json", NULL};
-	struct ve_http_req req = {o->post, hdrs, msg->p, msg->len, false};
-	struct ve_http_retry rt = {(int)o->attempts, o->backoff, o->max_wait, o->timeout,
-	                           o->insecure,      o->verbose, "webhook"};
+	struct ve_http_req req = {.url = o->post, .headers = hdrs, .body = msg->p, .len = msg->len};
+	struct ve_http_retry rt = {
+	    .attempts = (int)o->attempts,
+	    .base = o->backoff,
+	    .max = o->max_wait,
+	    .timeout = o->timeout,
+	    .insecure = o->insecure,
+	    .verbose = o->verbose,
+	    .what = "webhook",
+	};
 	struct ve_http_resp resp = {0};
 	struct ve_http *h = ve_http_new();
 	int rc = 0;
