@@ -246,3 +246,17 @@ Try 'reg-check --help' for more information."
 	assert_failure 74
 	[[ "$stderr" == "reg-check: write error: "* ]]
 }
+
+@test "reg-check: labels as JSON text (as ch-query gives them) match labels as objects" {
+	echo '{"metric":"m.acc","labels":"{\"subset\":\"b\"}","value":1,"run_id":"1","ts":"1"}' > h.jsonl
+	echo '{"metric":"m.acc","labels":"{}","value":1,"run_id":"1","ts":"1"}' >> h.jsonl
+	printf '%s\n' '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5}' '{"metric":"m.acc","value":1}' > c.jsonl
+	run --separate-stderr reg-check --min-runs 1 -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_line --index 0 '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"baseline":1,"window":1,"delta":-0.5,"delta_pct":-50,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10}'
+	assert_line --index 1 '{"metric":"m.acc","value":1,"baseline":1,"window":1,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10}'
+	echo '{"metric":"m.acc","labels":"[1]","value":1}' > bad.jsonl
+	run --separate-stderr reg-check -H h.jsonl bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'reg-check: bad.jsonl:1: "labels" is a string but not a JSON object'
+}

@@ -299,6 +299,16 @@ row_from(jv rec, struct row *r, struct ve_buf *tmp)
 	r->model_tag = get_str(rec, "model_tag");
 	r->ts = get_str(rec, "ts");
 	jv labels = jv_object_get(jv_copy(rec), jv_string("labels"));
+	/* ClickHouse keeps labels as JSON text: ch-query gives them back as a string. */
+	if (jv_get_kind(labels) == JV_KIND_STRING) {
+		jv parsed = jv_parse(jv_string_value(labels));
+		jv_free(labels);
+		if (jv_get_kind(parsed) != JV_KIND_OBJECT) {
+			jv_free(parsed);
+			return "\"labels\" is a string but not a JSON object";
+		}
+		labels = parsed;
+	}
 	if (jv_get_kind(labels) == JV_KIND_OBJECT && jv_object_length(jv_copy(labels)) > 0) {
 		ve_buf_reset(tmp);
 		ve_json_canon(labels, tmp);
