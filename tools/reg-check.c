@@ -418,9 +418,13 @@ read_items(const char *path, struct ve_bad *bad, struct items *is)
 		it.task = get_str(rec, "task");
 		it.doc_id = get_str(rec, "doc_id");
 		jv cor = jv_object_get(jv_copy(rec), jv_string("correct"));
+		/* true/false, or 1/0 as ClickHouse's UInt8 comes back from ch-query. */
 		it.correct = jv_get_kind(cor) == JV_KIND_TRUE    ? 1
 		             : jv_get_kind(cor) == JV_KIND_FALSE ? 0
-		                                                 : -1;
+		             : jv_get_kind(cor) == JV_KIND_NUMBER &&
+		                     (jv_number_value(cor) == 0 || jv_number_value(cor) == 1)
+		                 ? (int)jv_number_value(cor)
+		                 : -1;
 		jv_free(cor);
 		if (!get_num(rec, "score", &it.score)) {
 			if (it.correct < 0)
