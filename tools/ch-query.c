@@ -31,6 +31,7 @@ struct param {
 	size_t nlen;
 	const char *value;
 	bool used;
+	bool sent; /* already a param_NAME URL parameter */
 };
 
 struct opts {
@@ -151,7 +152,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->params =
 			    ve_xrealloc(o->params, sizeof *o->params * (size_t)(o->nparams + 1));
 			o->params[o->nparams++] =
-			    (struct param){optarg, (size_t)(eq - optarg), eq + 1, false};
+			    (struct param){optarg, (size_t)(eq - optarg), eq + 1, false, false};
 			break;
 		}
 		case OPT_ATTEMPTS: o->attempts = ve_opt_long("--attempts", optarg, 1, 100); break;
@@ -307,9 +308,12 @@ substitute(struct opts *o, const char *sql, bool server_params, struct ve_buf *o
 			ve_buf_adds(out, pr->value);
 		} else if (server_params) {
 			ve_buf_add(out, open, (size_t)(close + 1 - open));
-			ve_buf_addf(url_params, "%sparam_%.*s=", url_params->len ? "&" : "",
-			            (int)nlen, open + 1);
-			add_tsv(url_params, pr->value);
+			if (!pr->sent) {
+				ve_buf_addf(url_params, "%sparam_%.*s=", url_params->len ? "&" : "",
+				            (int)nlen, open + 1);
+				add_tsv(url_params, pr->value);
+				pr->sent = true;
+			}
 		} else {
 			add_literal(out, pr->value);
 		}
