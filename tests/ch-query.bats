@@ -203,3 +203,49 @@ Try 'ch-query --help' for more information."
 	assert_failure 74
 	[[ "$stderr" == "ch-query: write error: "* ]]
 }
+
+# The dashboard's SQL with Grafana's macros and variables filled in as the
+# plugin would: the whole time range, family release-1., threshold 10.
+dashboard_sql() {
+	jq -r --argjson i "$1" '.panels[$i].targets[0].rawSql' "$VE_ROOT/share/grafana/llm-quality-overview.json" |
+		sed -e 's/\$__timeFilter(\([a-z_]*\))/\1 >= toDateTime(0) AND \1 <= toDateTime(4102444800)/g' \
+			-e "s/\${family}/release-1./g" -e 's/\${threshold}/10/g' \
+			-e "s/\${metric:singlequote}/'mmlu.acc','gsm8k.exact_match'/g"
+}
+
+@test "ch-query: the Grafana dashboard's queries run on 18.16 and give reg-check's figures" {
+	run jq -r '.title, (.panels | length), ([.panels[].targets[0].datasource.type] | unique | .[])' "$VE_ROOT/share/grafana/llm-quality-overview.json"
+	assert_output "LLM Quality Overview
+6
+grafana-clickhouse-datasource"
+	# trend: 6 runs x 2 metrics of release-1.*
+	run ch-query "$(dashboard_sql 0)"
+	assert_success
+	assert_equal "${#lines[@]}" 12
+	assert_line --index 0 '{"time":"2026-11-01 10:00:00","series":"gsm8k.exact_match release-1.1","value":0.9}'
+	# latest (r6) against the mean of r5..r1, by hand / python3:
+	#   gsm8k 0.5 vs 0.58 = -13.79 %; mmlu 0.648 vs 0.5404 = 19.91 %;
+	#   ttft 95 vs 181 = -47.51 %; throughput 10 vs 8.2 = 21.95 %; arc 0.5 vs 0.5
+	run ch-query "$(dashboard_sql 1)"
+	assert_success
+	assert_output '{"metric":"arc_challenge.acc","latest":0.5,"baseline":0.5,"delta_pct":0,"run_id":"r6"}
+{"metric":"gsm8k.exact_match","latest":0.5,"baseline":0.58,"delta_pct":-13.79,"run_id":"r6"}
+{"metric":"mmlu.acc","latest":0.648,"baseline":0.5404,"delta_pct":19.91,"run_id":"r6"}
+{"metric":"perf.basic.output_throughput","latest":10,"baseline":8.2,"delta_pct":21.95,"run_id":"r6"}
+{"metric":"perf.basic.ttft_ms.p95","latest":95,"baseline":181,"delta_pct":-47.51,"run_id":"r6"}'
+	# regressions: gsm8k only (ttft fell, and lower is better)
+	run ch-query "$(dashboard_sql 2)"
+	assert_success
+	assert_output '{"metric":"gsm8k.exact_match","latest":0.5,"baseline":0.58,"delta_pct":-13.79,"run_id":"r6"}'
+	run ch-query "$(dashboard_sql 3)"
+	assert_success
+	assert_equal "${#lines[@]}" 6
+	assert_line --index 0 '{"time":"2026-11-01 10:00:00","series":"perf.basic.ttft_ms.p95 release-1.1","value":500}'
+	run ch-query "$(dashboard_sql 4)"
+	assert_success
+	assert_equal "${#lines[@]}" 6
+	echo '{"run_id":"rr","model_tag":"release-1.9","image":"img","started":"2026-11-08T00:00:00Z","status":"succeeded","workflow_url":"https://argo/wf/rr"}' | ch-insert -t runs
+	run ch-query "$(dashboard_sql 5)"
+	assert_success
+	assert_output '{"run_id":"rr","model_tag":"release-1.9","status":"succeeded","started":"2026-11-08 00:00:00","finished":null,"workflow_url":"https:\/\/argo\/wf\/rr"}'
+}
