@@ -580,13 +580,24 @@ policy_for(const struct policy *pol, const char *metric)
 	return r;
 }
 
-/* Newest first: by ts, then run_id; rows without ts sort as oldest. */
+static int
+key_cmp(const struct row *x, const char *key, size_t keylen)
+{
+	int c = memcmp(x->key, key, x->keylen < keylen ? x->keylen : keylen);
+
+	return c ? c : (x->keylen > keylen) - (x->keylen < keylen);
+}
+
+/* By metric identity, then newest first: by ts, then run_id; no ts is oldest. */
 static int
 hist_cmp(const void *a, const void *b)
 {
-	const struct row *x = *(const struct row *const *)a, *y = *(const struct row *const *)b;
-	int c = strcmp(y->ts ? y->ts : "", x->ts ? x->ts : "");
+	const struct row *x = a, *y = b;
+	int c = key_cmp(x, y->key, y->keylen);
 
+	if (c)
+		return c;
+	c = strcmp(y->ts ? y->ts : "", x->ts ? x->ts : "");
 	return c ? c : strcmp(y->run_id ? y->run_id : "", x->run_id ? x->run_id : "");
 }
 
@@ -667,38 +678,40 @@ verdict(const struct opts *o, const struct policy *pol, const struct rows *hist,
 {
 	struct rule r = policy_for(pol, cur->metric);
 	double threshold = o->threshold_set || isnan(r.threshold) ? o->threshold : r.threshold;
-	const struct row **sel = ve_xmalloc((hist->n + 1) * sizeof *sel);
-	size_t k = 0, used = 0;
+	size_t used = 0, lo = 0, hi = hist->n;
 	double sum = 0, var = 0;
 	bool have_se = !isnan(cur->se);
+	const struct row *last = NULL;
 
 	if (r.ignore) {
 		t->ignored++;
-		free(sel);
 		return;
 	}
 	t->metrics++;
-	for (size_t i = 0; i < hist->n; i++) {
+	/* The history is sorted by hist_cmp: find the metric's rows, newest first. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (key_cmp(&hist->v[mid], cur->key, cur->keylen) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < hist->n && used < (size_t)o->window; i++) {
 		const struct row *h = &hist->v[i];
-		if (h->keylen != cur->keylen || memcmp(h->key, cur->key, cur->keylen) != 0)
-			continue;
+		if (key_cmp(h, cur->key, cur->keylen) != 0)
+			break;
 		if (cur->run_id && h->run_id && strcmp(cur->run_id, h->run_id) == 0)
 			continue;
-		sel[k++] = h;
-	}
-	if (k)
-		qsort(sel, k, sizeof *sel, hist_cmp);
-	/* One value per run: a re-sent batch may have stored a row twice. */
-	for (size_t i = 0; i < k && used < (size_t)o->window; i++) {
-		if (i > 0 && sel[i]->run_id && sel[i - 1]->run_id &&
-		    strcmp(sel[i]->run_id, sel[i - 1]->run_id) == 0)
+		/* One value per run: a re-sent batch may have stored a row twice. */
+		if (last && last->run_id && h->run_id && strcmp(last->run_id, h->run_id) == 0)
 			continue;
-		sum += sel[i]->value;
-		if (isnan(sel[i]->se))
+		sum += h->value;
+		if (isnan(h->se))
 			have_se = false;
 		else
-			var += sel[i]->se * sel[i]->se;
-		sel[used++] = sel[i];
+			var += h->se * h->se;
+		last = h;
+		used++;
 	}
 
 	ve_buf_reset(out);
@@ -767,7 +780,6 @@ verdict(const struct opts *o, const struct policy *pol, const struct rows *hist,
 		add_str(out, "model_tag", cur->model_tag);
 	ve_buf_addc(out, '}');
 	ve_out_line(out->p, out->len);
-	free(sel);
 }
 
 /* Mean and sample variance (ddof 1) of the scores of is->v[from..to). */
@@ -895,6 +907,8 @@ run(const struct opts *o, char **files, int nfiles, struct tally *t)
 	char *hfiles[] = {(char *)o->history};
 	if ((rc = read_rows(hfiles, 1, &bad, &hist)) || (rc = read_rows(files, nfiles, &bad, &cur)))
 		goto out;
+	if (hist.n)
+		qsort(hist.v, hist.n, sizeof *hist.v, hist_cmp);
 	if (o->items_cur)
 		nfl = count_flips(&ic, &ib, &fl);
 	for (size_t i = 0; i < cur.n; i++) {
