@@ -234,6 +234,34 @@ print(len(q["insert_deduplication_token"][0]))'
 	assert_output '{"run_id":"r","model_tag":"m","metric":"a.acc","value":0.5,"ts":1795341600,"n":null,"stderr":null,"unit":"","labels":"{}","inserted_at":T}'
 }
 
+@test "ch-insert: --init on 24.x also applies the TTLs and the dedup window" {
+	start_fake 24.3.1.2672 200
+	run --separate-stderr ch-insert -v --init --url "$FAKE_URL" --database prod
+	assert_success
+	assert_equal "$stderr" "ch-insert: applied $VE_ROOT/share/clickhouse/schema.sql
+ch-insert: applied $VE_ROOT/share/clickhouse/schema-24.sql"
+	# 4 statements of schema.sql, 6 of schema-24.sql, vllm_eval renamed to prod
+	run sh -c 'for i in 0 1 2 3 4 5 6 7 8 9; do head -1 fake/req.$i.body; echo; done | grep .'
+	assert_output "CREATE DATABASE IF NOT EXISTS prod
+CREATE TABLE IF NOT EXISTS prod.results
+CREATE TABLE IF NOT EXISTS prod.items
+CREATE TABLE IF NOT EXISTS prod.runs
+ALTER TABLE prod.results MODIFY TTL ts + INTERVAL 3 YEAR
+ALTER TABLE prod.items MODIFY TTL ts + INTERVAL 180 DAY
+ALTER TABLE prod.runs MODIFY TTL started + INTERVAL 3 YEAR
+ALTER TABLE prod.results MODIFY SETTING non_replicated_deduplication_window = 1000
+ALTER TABLE prod.items MODIFY SETTING non_replicated_deduplication_window = 1000
+ALTER TABLE prod.runs MODIFY SETTING non_replicated_deduplication_window = 1000"
+	[ ! -e fake/req.10.body ]
+}
+
+@test "ch-insert: --init on 18.16 stops at the first statement the server refuses" {
+	start_fake 18.16.1 200,500:62
+	run --separate-stderr ch-insert --init --url "$FAKE_URL"
+	assert_failure 65
+	assert_equal "$stderr" "ch-insert: $VE_ROOT/share/clickhouse/schema.sql:16: Code: 62, e.displayText() = DB::Exception: scripted"
+}
+
 @test "ch-insert: 18.16 gets no dedup token" {
 	start_fake 18.16.1 200
 	echo '{"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}' > m.jsonl
