@@ -115,22 +115,6 @@ ve_url_escape(struct ve_buf *b, const char *s)
 	}
 }
 
-void
-ve_url_redact(struct ve_buf *b, const char *url)
-{
-	const char *scheme = strstr(url, "://");
-	const char *host = scheme ? scheme + 3 : url;
-	size_t hostlen = strcspn(host, "/?#");
-	const char *at = memchr(host, '@', hostlen);
-
-	ve_buf_add(b, url, (size_t)(host - url));
-	if (at) {
-		hostlen -= (size_t)(at + 1 - host);
-		host = at + 1;
-	}
-	ve_buf_add(b, host, strcspn(host, "?#"));
-}
-
 int
 ve_ch_post(struct ve_ch *ch, const char *sql, const char *params, const void *body, size_t len,
            bool gzip, struct ve_http_resp *resp)

@@ -55,8 +55,6 @@ bool ve_ch_auth_error(int code);
 void ve_ch_message(const struct ve_buf *body, struct ve_buf *out);
 /* Appends s percent-encoded for a URL query string. */
 void ve_url_escape(struct ve_buf *b, const char *s);
-/* Appends url without user:password@ and without the query string. */
-void ve_url_redact(struct ve_buf *b, const char *url);
 /* gzip-compresses p[0..n) into out (reset first). */
 void ve_gzip(const void *p, size_t n, struct ve_buf *out);
 

@@ -312,7 +312,7 @@ ch-insert: m.jsonl:1: {"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"
 	echo '{"metric":"a","value":1,"ts":"yesterday"}' > bad.jsonl
 	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m bad.jsonl
 	assert_failure 65
-	assert_equal "$stderr" 'ch-insert: bad.jsonl:1: "ts" must be not a time (YYYY-MM-DDTHH:MM:SSZ or epoch seconds)'
+	assert_equal "$stderr" 'ch-insert: bad.jsonl:1: "ts" must be a time (YYYY-MM-DDTHH:MM:SSZ or epoch seconds)'
 	printf '{"metric":"\xff","value":1}\n' > bad.jsonl
 	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m bad.jsonl
 	assert_failure 65

@@ -400,14 +400,14 @@ time_value(jv v, long long *out)
 	if (jv_get_kind(v) == JV_KIND_NUMBER) {
 		double d = jv_number_value(v);
 		if (!(d >= 0 && d < 4294967296.0))
-			return "out of DateTime's range (1970 to 2106)";
+			return "a time within DateTime's range (1970 to 2106)";
 		*out = (long long)d;
 		return NULL;
 	}
 	if (jv_get_kind(v) != JV_KIND_STRING || !parse_time(jv_string_value(v), out))
-		return "not a time (YYYY-MM-DDTHH:MM:SSZ or epoch seconds)";
+		return "a time (YYYY-MM-DDTHH:MM:SSZ or epoch seconds)";
 	if (*out < 0 || *out >= 4294967296LL)
-		return "out of DateTime's range (1970 to 2106)";
+		return "a time within DateTime's range (1970 to 2106)";
 	return NULL;
 }
 

@@ -123,7 +123,8 @@ usage(FILE *f)
 	    "\n"
 	    "  -H, --history FILE          earlier runs' metric rows (ch-query history)\n"
 	    "  -w, --window N              runs in the baseline mean (default 5)\n"
-	    "      --min-runs N            fewer runs is insufficient_history (default 3)\n"
+	    "      --min-runs N            fewer runs is insufficient_history (default 3,\n"
+	    "                              or N of --window when that is smaller)\n"
 	    "  -t, --threshold PCT         worse by PCT %% or more is a regression (default 10)\n"
 	    "  -p, --policy FILE           metric directions (default share/metrics.json)\n"
 	    "      --require-significance P  a regression also needs p < P\n"
@@ -186,7 +187,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	o->window = 5;
-	o->min_runs = 3;
+	o->min_runs = 0;
 	o->threshold = 10.0;
 	o->require_p = NAN;
 	o->alpha = 0.05;
@@ -232,6 +233,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	} else if (!o->history) {
 		ve_usage_error("--history FILE is required (the earlier runs' metric rows)");
 	}
+	if (!o->min_runs)
+		o->min_runs = o->window < 3 ? o->window : 3;
 	if (o->min_runs > o->window)
 		ve_usage_error("--min-runs (%ld) cannot exceed --window (%ld)", o->min_runs,
 		               o->window);
