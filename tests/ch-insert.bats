@@ -26,7 +26,7 @@ setup() {
 	unset CLICKHOUSE_USER CLICKHOUSE_PASSWORD RUN_ID MODEL_TAG
 	# each test writes into its own database
 	DB=t$BATS_TEST_NUMBER
-	ch-insert --init --database "$DB"
+	ch_schema "$DB"
 	R="$FIX/reg-check"
 }
 
