@@ -43,6 +43,7 @@
 #include "json.h"
 #include "num.h"
 #include "output.h"
+#include "progress.h"
 #include "sha256.h"
 #include "share.h"
 
@@ -68,6 +69,7 @@ struct opts {
 	bool init;
 	bool skip_bad;
 	const char *rejects;
+	bool progress;
 	int verbose;
 	bool quiet;
 };
@@ -157,7 +159,8 @@ usage(FILE *f)
 	        "                 [--database DB] [-t TABLE] [--columns LIST] [--run-id ID]\n"
 	        "                 [--model-tag TAG] [--ts TIME] [-b N] [--spool DIR] [--tee]\n"
 	        "                 [--attempts N] [--backoff S] [--max-wait S] [--timeout S]\n"
-	        "                 [--insecure] [--skip-bad] [--rejects FILE] [FILE...]\n"
+	        "                 [--insecure] [--skip-bad] [--rejects FILE] [--progress]\n"
+	        "                 [FILE...]\n"
 	        "       %s --init [--url URL] [--database DB]\n"
 	        "       %s --flush-spool --spool DIR [--url URL]\n"
 	        "\n"
@@ -185,6 +188,7 @@ usage(FILE *f)
 	        "      --insecure           do not verify TLS\n"
 	        "      --skip-bad           skip malformed records, count them\n"
 	        "      --rejects FILE       write skipped records to FILE (implies --skip-bad)\n"
+	        "      --progress           show progress even when stderr is not a terminal\n"
 	        "  -v, --verbose            print the server version and counts to stderr\n"
 	        "  -q, --quiet              no warnings\n"
 	        "  -h, --help               this help\n"
@@ -216,6 +220,7 @@ enum {
 	OPT_INSECURE,
 	OPT_SKIP_BAD,
 	OPT_REJECTS,
+	OPT_PROGRESS,
 	OPT_VERSION,
 };
 
@@ -257,6 +262,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
 	    {"rejects", required_argument, NULL, OPT_REJECTS},
+	    {"progress", no_argument, NULL, OPT_PROGRESS},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -296,6 +302,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_INSECURE: o->insecure = true; break;
 		case OPT_SKIP_BAD: o->skip_bad = true; break;
 		case OPT_REJECTS: o->rejects = optarg; break;
+		case OPT_PROGRESS: o->progress = true; break;
 		case 'v': o->verbose++; break;
 		case 'q': o->quiet = true; break;
 		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
@@ -1001,12 +1008,16 @@ run_insert(struct state *st, char **files, int nfiles)
 	struct ve_bad bad;
 	struct ve_input *in;
 	struct ve_line line;
+	struct ve_progress prog;
+	unsigned long long nread = 0;
 	char why[256];
-	int r, rc = 0;
+	int r, rc = 0, rc2;
 
 	ve_bad_open(&bad, o->rejects, o->skip_bad);
+	ve_progress_init(&prog, o->progress);
 	in = ve_input_new(files, nfiles);
 	while ((r = ve_input_next(in, &line)) == 1) {
+		ve_progress_tick(&prog, ++nread, ve_input_bytes(in));
 		if (o->tee)
 			ve_out_line(line.text, line.len);
 		if (line.len == 0 || strspn(line.text, " \t") == line.len)
@@ -1038,11 +1049,11 @@ run_insert(struct state *st, char **files, int nfiles)
 		goto out;
 	}
 	rc = flush_batch(st);
-out : {
-	int rc2 = ve_bad_close(&bad, o->quiet);
+out:
+	ve_progress_done(&prog);
+	rc2 = ve_bad_close(&bad, o->quiet);
 	if (!rc)
 		rc = rc2;
-}
 	ve_input_free(in);
 	if (!rc && st->batches_spooled) {
 		if (!o->quiet)

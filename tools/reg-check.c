@@ -887,7 +887,7 @@ run(const struct opts *o, char **files, int nfiles, struct tally *t)
 	struct ve_bad bad;
 	struct ve_buf out = {0};
 	char *found = NULL;
-	int rc = 0;
+	int rc = 0, rc2;
 
 	ve_bad_open(&bad, o->rejects, o->skip_bad);
 	if (o->items_cur) {
@@ -927,11 +927,10 @@ run(const struct opts *o, char **files, int nfiles, struct tally *t)
 			ve_warn("%s: %lu paired items, %lu right before and wrong now, %lu wrong "
 			        "before and right now, McNemar p=%.6g",
 			        fl[i].task, fl[i].pairs, fl[i].b, fl[i].c, fl[i].p);
-out : {
-	int rc2 = ve_bad_close(&bad, o->quiet);
+out:
+	rc2 = ve_bad_close(&bad, o->quiet);
 	if (!rc)
 		rc = rc2;
-}
 	free(fl);
 	free(found);
 	ve_buf_free(&out);

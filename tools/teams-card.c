@@ -530,7 +530,7 @@ run(const struct opts *o, char **files, int nfiles)
 	struct ve_line line;
 	struct ve_buf msg = {0};
 	char now[32];
-	int r, rc = 0;
+	int r, rc = 0, rc2;
 
 	ve_bad_open(&bad, o->rejects, o->skip_bad);
 	while ((r = ve_input_next(in, &line)) == 1) {
@@ -595,11 +595,10 @@ run(const struct opts *o, char **files, int nfiles)
 		rc = post(o, &msg);
 	else
 		ve_out_line(msg.p, msg.len);
-out : {
-	int rc2 = ve_bad_close(&bad, o->quiet);
+out:
+	rc2 = ve_bad_close(&bad, o->quiet);
 	if (!rc)
 		rc = rc2;
-}
 	ve_input_free(in);
 	ve_buf_free(&msg);
 	report_free(&rp);
