@@ -258,3 +258,18 @@ Try 'teams-card --help' for more information."
 	assert_failure 74
 	[[ "$stderr" == "teams-card: write error: "* ]]
 }
+
+@test "teams-card: text is JSON-escaped; a card that cannot fit is exit 65" {
+	run --separate-stderr teams-card --time T --model-tag 'rel "x" \ <b>' --link 'Say "hi"=https://e.example/?a=1&b="2"' --mention 'Ops "A"=a@example.com' verdicts.jsonl
+	assert_success
+	echo "$output" > card.json
+	run validate card.json
+	assert_success
+	run jq -c '.attachments[0].content | [.body[0].text, .actions[0], .msteams.entities[0].text]' card.json
+	assert_output '["rel \"x\" \\ <b>: 2 regressions",{"type":"Action.OpenUrl","title":"Say \"hi\"","url":"https://e.example/?a=1&b=\"2\""},"<at>Ops \"A\"</at>"]'
+	tag=$(printf 'x%.0s' $(seq 2100))
+	run --separate-stderr teams-card --max-bytes 2000 --model-tag "$tag" verdicts.jsonl
+	assert_failure 65
+	assert_output ""
+	[[ "$stderr" =~ ^"teams-card: the card is "[0-9]+" bytes even without metrics (--max-bytes 2000)"$ ]]
+}
