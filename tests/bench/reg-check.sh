@@ -57,13 +57,14 @@ rate() { # kind, extra options...
 	done
 	echo "$hits"
 }
+pct() { awk -v n="$1" 'BEGIN { printf "%.1f", n * 100 / 200 }'; }
 echo "known-bad releases: 200 with accuracy drops of 10-30 %, 200 unchanged (N=1000 items, p0=0.65)"
 b=$(rate bad)
 s=$(rate same)
-echo "  PRD rule (threshold 10 %):           detected $b/200 = $((b * 100 / 200)) %, false alarms $s/200 = $((s * 100 / 200)) %"
+echo "  PRD rule (threshold 10 %):           detected $b/200 = $(pct "$b") %, false alarms $s/200 = $(pct "$s") %"
 b=$(rate bad --threshold 5 --require-significance 0.05)
 s=$(rate same --threshold 5 --require-significance 0.05)
-echo "  threshold 5 % and p < 0.05 (z-test): detected $b/200 = $((b * 100 / 200)) %, false alarms $s/200 = $((s * 100 / 200)) %"
+echo "  threshold 5 % and p < 0.05 (z-test): detected $b/200 = $(pct "$b") %, false alarms $s/200 = $(pct "$s") %"
 
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 timeit() {
