@@ -378,3 +378,24 @@ Try 'ch-insert --help' for more information."
 	assert_failure 74
 	[[ "$stderr" == "ch-insert: write error: "* ]]
 }
+
+@test "ch-insert: --flush-spool with the server still away keeps the batches (75); a foreign file is 65" {
+	port=$(ve_free_port)
+	echo '{"metric":"a","value":1,"run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr ch-insert --url "http://127.0.0.1:$port/" --attempts 1 --spool sp -b 1 m.jsonl m.jsonl
+	assert_failure 75
+	run --separate-stderr ch-insert --url "http://127.0.0.1:$port/" --attempts 1 --flush-spool --spool sp
+	assert_failure 75
+	assert_equal "$stderr" "ch-insert: ClickHouse: Couldn't connect to server after 1 attempt
+ch-insert: 2 spooled batches left in sp"
+	run sh -c 'ls sp | wc -l'
+	assert_output 2
+	mkdir sp2
+	echo '{"not":"a batch"}' | gzip > sp2/batch-1-1-000000.jsonl.gz
+	run --separate-stderr ch-insert --flush-spool --spool sp2
+	assert_failure 65
+	assert_equal "$stderr" "ch-insert: sp2/batch-1-1-000000.jsonl.gz:1: not a spooled batch (no INSERT on its first line)"
+	run --separate-stderr ch-insert --flush-spool --spool nodir
+	assert_failure 66
+	assert_equal "$stderr" "ch-insert: --spool: nodir: No such file or directory"
+}
