@@ -1,0 +1,61 @@
+/*
+ * A ClickHouse HTTP interface client for ch-insert and ch-query: one
+ * server, credentials in X-ClickHouse-User/Key headers (never in the URL),
+ * SQL in the query string or the body, the server's version asked once.
+ */
+#ifndef VE_CLICKHOUSE_H
+#define VE_CLICKHOUSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "chttp.h"
+
+struct ve_ch {
+	const char *url;
+	char *user_hdr, *key_hdr;
+	const char *headers[5];
+	struct ve_http *http;
+	struct ve_http_retry retry;
+	int major, minor; /* 0.0 until asked */
+	bool refused;     /* the version query got a final "no" (credentials, a 4xx) */
+	char version[64];
+};
+
+/*
+ * Sets up the client. user and password may be NULL. The retry policy
+ * retries no answer, 5xx without a ClickHouse error code, and the error
+ * codes that are temporary (too many parts or queries, timeouts, memory).
+ */
+void ve_ch_init(struct ve_ch *ch, const char *url, const char *user, const char *password);
+void ve_ch_free(struct ve_ch *ch);
+
+/*
+ * Runs sql with body (may be NULL; gzip says the body is gzip'd) and the
+ * extra URL parameters params ("k=v&k2=v2", already escaped, or NULL);
+ * returns as ve_http_send does.
+ */
+int ve_ch_post(struct ve_ch *ch, const char *sql, const char *params, const void *body, size_t len,
+               bool gzip, struct ve_http_resp *resp);
+
+/*
+ * Asks SELECT version() unless known; 0 when known, else an exit status
+ * after a message (69: no answer or refused).
+ */
+int ve_ch_version(struct ve_ch *ch);
+/* True when the server is at least major.minor. */
+bool ve_ch_at_least(const struct ve_ch *ch, int major, int minor);
+
+/* ClickHouse's error code in an answer ("Code: 27, ..." or "Code: 27. ..."), or -1. */
+int ve_ch_error_code(const struct ve_buf *body);
+/* True for the codes of a wrong user or password. */
+bool ve_ch_auth_error(int code);
+/* The answer's first line without the trailing ", e.what() = ..." (into out). */
+void ve_ch_message(const struct ve_buf *body, struct ve_buf *out);
+/* Appends s percent-encoded for a URL query string. */
+void ve_url_escape(struct ve_buf *b, const char *s);
+/* gzip-compresses p[0..n) into out (reset first). */
+void ve_gzip(const void *p, size_t n, struct ve_buf *out);
+
+#endif

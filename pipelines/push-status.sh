@@ -1,0 +1,76 @@
+#!/bin/sh
+# push-status.sh — a run's outcome and figures to a Prometheus Pushgateway.
+#
+#   push-status.sh [--status succeeded|failed] [--job NAME] [--url URL]
+#                  [--model-tag TAG] [FILE...]
+#
+# Reads metric or verdict rows (reg-check's output) from FILEs or stdin and
+# POSTs, under job NAME (default vllm_eval), the exposition of:
+#   vllm_eval_run_status{model_tag,status}           1
+#   vllm_eval_run_last_timestamp_seconds{...}        when this run ended
+#   vllm_eval_run_last_success_timestamp_seconds     only when it succeeded
+#   vllm_eval_regressions{model_tag}                 verdicts with status regression
+#   vllm_eval_metric_value{model_tag,metric,subset}  each row's value
+# POST (not PUT) keeps the last success time when a failed run is pushed,
+# which share/prometheus/vllm-eval-rules.yml needs to see a missing run.
+# The Pushgateway is --url or PUSHGATEWAY_URL. Exit: 0 pushed, 64 usage,
+# 65 bad rows, 69 the Pushgateway did not take it after retries.
+set -eu
+
+prog=push-status.sh
+status=succeeded
+job=vllm_eval
+url=${PUSHGATEWAY_URL:-}
+tag=${MODEL_TAG:-}
+
+usage() {
+	echo "usage: $prog [--status succeeded|failed] [--job NAME] [--url URL] [--model-tag TAG] [FILE...]"
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--status) status=${2:?}; shift 2 ;;
+	--job) job=${2:?}; shift 2 ;;
+	--url) url=${2:?}; shift 2 ;;
+	--model-tag) tag=${2:?}; shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	--) shift; break ;;
+	-*) echo "$prog: unknown option $1" >&2; usage >&2; exit 64 ;;
+	*) break ;;
+	esac
+done
+case $status in succeeded | failed) ;; *) echo "$prog: --status must be succeeded or failed" >&2; exit 64 ;; esac
+case $job in *[!A-Za-z0-9_-]* | '') echo "$prog: --job must be letters, digits, _ or -" >&2; exit 64 ;; esac
+[ -n "$url" ] || { echo "$prog: no Pushgateway: give --url or set PUSHGATEWAY_URL" >&2; exit 64; }
+
+body=$(mktemp)
+trap 'rm -f "$body"' EXIT
+# Label values escaped as the exposition format says: \ " and newline.
+if ! jq -rn --arg status "$status" --arg tag "$tag" --argjson now "$(date +%s)" '
+	def esc: tostring | gsub("\\\\"; "\\\\") | gsub("\""; "\\\"") | gsub("\n"; "\\n");
+	[inputs] as $rows
+	| ($rows | map(select(type != "object" or (.metric | type) != "string" or (.value | type) != "number")) | length) as $bad
+	| if $bad > 0 then error("\($bad) rows without a string metric and a number value") else . end
+	| (if $tag != "" then $tag else ([$rows[] | .model_tag | strings] | first // "unknown") end) as $mt
+	| "model_tag=\"\($mt | esc)\"" as $l
+	| "# TYPE vllm_eval_run_status gauge",
+	  "vllm_eval_run_status{\($l),status=\"\($status)\"} 1",
+	  "# TYPE vllm_eval_run_last_timestamp_seconds gauge",
+	  "vllm_eval_run_last_timestamp_seconds{\($l)} \($now)",
+	  (if $status == "succeeded" then
+	     "# TYPE vllm_eval_run_last_success_timestamp_seconds gauge",
+	     "vllm_eval_run_last_success_timestamp_seconds \($now)"
+	   else empty end),
+	  "# TYPE vllm_eval_regressions gauge",
+	  "vllm_eval_regressions{\($l)} \([$rows[] | select(.status == "regression")] | length)",
+	  "# TYPE vllm_eval_metric_value gauge",
+	  ($rows[] | "vllm_eval_metric_value{\($l),metric=\"\(.metric | esc)\",subset=\"\(.labels.subset // "" | esc)\"} \(.value)")
+' "$@" > "$body"; then
+	echo "$prog: the rows cannot be read (see jq's message above)" >&2
+	exit 65
+fi
+if ! curl -fsS --retry 3 --retry-delay 1 --retry-connrefused -o /dev/null \
+	--data-binary @"$body" "${url%/}/metrics/job/$job" 2>/dev/null; then
+	echo "$prog: the Pushgateway did not take the push (after 4 tries)" >&2
+	exit 69
+fi

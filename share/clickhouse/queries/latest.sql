@@ -1,0 +1,21 @@
+-- latest: the metric rows of the newest run of a model family (model tags
+-- starting with {family:String}).
+--   ch-query -n latest -p family=release-
+SELECT
+    run_id,
+    model_tag,
+    metric,
+    value,
+    n,
+    stderr,
+    unit,
+    labels,
+    formatDateTime(ts, '%Y-%m-%dT%H:%M:%SZ', 'UTC') AS ts
+FROM vllm_eval.results FINAL
+WHERE run_id =
+  (
+      SELECT argMax(run_id, (ts, run_id))
+      FROM vllm_eval.results FINAL
+      WHERE startsWith(model_tag, {family:String})
+  )
+ORDER BY metric, labels

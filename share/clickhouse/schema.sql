@@ -1,0 +1,67 @@
+-- vllm-eval results store: the statements every supported server runs,
+-- from Debian's clickhouse-server 18.16 (the tests) to 24.x (production).
+-- `ch-insert --init` applies this file, then schema-24.sql on servers that
+-- are 22.2 or newer. README.md here lists what differs between versions and why.
+--
+-- Every table is a ReplacingMergeTree ordered by the row's identity with
+-- inserted_at as the version: a batch sent twice (a retry after a lost
+-- answer, a spool flushed again) leaves one row per identity once parts
+-- merge, and readers that use FINAL or argMax see one row at once.
+-- Types are those 18.16 knows: DateTime (not DateTime64), String (not
+-- LowCardinality, experimental there), labels as a JSON text.
+
+CREATE DATABASE IF NOT EXISTS vllm_eval;
+
+-- One metric of one run (DESIGN 3.1). Identity: run, metric, labels.
+CREATE TABLE IF NOT EXISTS vllm_eval.results
+(
+    run_id      String,
+    model_tag   String,
+    metric      String,
+    value       Float64,
+    ts          DateTime,
+    n           Nullable(UInt64),
+    stderr      Nullable(Float64),
+    unit        String,
+    labels      String,
+    inserted_at DateTime
+)
+ENGINE = ReplacingMergeTree(inserted_at)
+PARTITION BY toYYYYMM(ts)
+ORDER BY (model_tag, metric, labels, run_id);
+
+-- One scored example of one run (DESIGN 3.2). Identity: run, task, doc_id.
+CREATE TABLE IF NOT EXISTS vllm_eval.items
+(
+    run_id      String,
+    model_tag   String,
+    ts          DateTime,
+    task        String,
+    doc_id      String,
+    subset      String,
+    pred        String,
+    gold        String,
+    correct     Nullable(UInt8),
+    score       Nullable(Float64),
+    inserted_at DateTime
+)
+ENGINE = ReplacingMergeTree(inserted_at)
+PARTITION BY toYYYYMM(ts)
+ORDER BY (run_id, task, doc_id);
+
+-- One evaluation run. Identity: run_id; a later row (the run finished)
+-- replaces the earlier one (the run started).
+CREATE TABLE IF NOT EXISTS vllm_eval.runs
+(
+    run_id       String,
+    model_tag    String,
+    image        String,
+    started      DateTime,
+    finished     Nullable(DateTime),
+    status       String,
+    workflow_url String,
+    inserted_at  DateTime
+)
+ENGINE = ReplacingMergeTree(inserted_at)
+PARTITION BY toYYYYMM(started)
+ORDER BY run_id;

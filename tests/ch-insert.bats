@@ -1,0 +1,401 @@
+#!/usr/bin/env bats
+# ch-insert against a real clickhouse-server (Debian's 18.16) that this file
+# starts on 127.0.0.1 with its own config and data directory, and against a
+# scripted stand-in (fakech.py) for what 18.16 cannot show: a 24.x server's
+# settings, a gzip'd body as sent, temporary errors. Row counts are read
+# with FINAL: a batch sent twice must count once.
+
+bats_require_minimum_version 1.5.0
+load helper
+load fixtures/ch-insert/server
+
+setup_file() {
+	export VLLM_EVAL_SHARE="$VE_ROOT/share"
+	ch_start
+	CLICKHOUSE_URL=$CH_URL ch-insert --init
+}
+
+teardown_file() {
+	ch_stop
+}
+
+setup() {
+	setup_scratch
+	export VLLM_EVAL_SHARE="$VE_ROOT/share"
+	export CLICKHOUSE_URL=$CH_URL
+	unset CLICKHOUSE_USER CLICKHOUSE_PASSWORD RUN_ID MODEL_TAG
+	# each test writes into its own database
+	DB=t$BATS_TEST_NUMBER
+	ch_schema "$DB"
+	R="$FIX/reg-check"
+}
+
+teardown() {
+	if [ -n "${FAKE_PID:-}" ]; then
+		kill "$FAKE_PID" 2>/dev/null
+		wait "$FAKE_PID" 2>/dev/null
+	fi
+	return 0
+}
+
+start_fake() {
+	mkdir -p fake
+	FPORT=$(ve_free_port)
+	python3 "$FIX/ch-insert/fakech.py" "$FPORT" fake "$1" "$2" &
+	FAKE_PID=$!
+	ve_wait_http "http://127.0.0.1:$FPORT/ping" 10
+	FAKE_URL="http://127.0.0.1:$FPORT/"
+}
+
+@test "ch-insert: --init creates the database and the three tables, twice harmlessly" {
+	run --separate-stderr ch-insert -v --init --database fresh
+	assert_success
+	assert_equal "$stderr" "ch-insert: applied $VE_ROOT/share/clickhouse/schema.sql"
+	run ch_sql "SHOW TABLES FROM fresh"
+	assert_output "items
+results
+runs"
+	run ch_sql "SELECT name, engine, partition_key, sorting_key FROM system.tables WHERE database = 'fresh' ORDER BY name FORMAT TSV"
+	assert_output "items	ReplacingMergeTree	toYYYYMM(ts)	run_id, task, doc_id
+results	ReplacingMergeTree	toYYYYMM(ts)	model_tag, metric, labels, run_id
+runs	ReplacingMergeTree	toYYYYMM(started)	run_id"
+	run --separate-stderr ch-insert --init --database fresh
+	assert_success
+	assert_equal "$stderr" ""
+}
+
+@test "ch-insert: metric rows land converted, every column listed" {
+	cat > m.jsonl <<'J'
+{"metric":"mmlu.acc","value":0.6532,"n":14042,"stderr":0.004,"unit":"ratio","labels":{"task":"mmlu","subset":"all"},"run_id":"2026-11-22T10-00-00Z-ab12","model_tag":"release-1.4.0","ts":"2026-11-22T10:31:07Z"}
+{"metric":"perf.basic.ttft_ms.p95","value":41.2,"ts":"2026-11-22T12:31:07+02:00"}
+J
+	run --separate-stderr ch-insert --database "$DB" --run-id R2 --model-tag M2 m.jsonl
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	# ts: 12:31:07+02:00 is 10:31:07Z; labels as jq -cS prints them; absent n/stderr null
+	run ch_sql "SELECT run_id, model_tag, metric, value, ts, n, stderr, unit, labels FROM $DB.results FINAL ORDER BY metric FORMAT TSV"
+	assert_output '2026-11-22T10-00-00Z-ab12	release-1.4.0	mmlu.acc	0.6532	2026-11-22 10:31:07	14042	0.004	ratio	{"subset":"all","task":"mmlu"}
+R2	M2	perf.basic.ttft_ms.p95	41.2	2026-11-22 10:31:07	\N	\N		{}'
+	run ch_sql "SELECT count() FROM $DB.results WHERE inserted_at >= now() - 600"
+	assert_output 2
+}
+
+@test "ch-insert: RUN_ID and MODEL_TAG fill rows; --ts fills ts" {
+	echo '{"metric":"a.acc","value":1}' > m.jsonl
+	RUN_ID=env-run MODEL_TAG=env-tag run --separate-stderr ch-insert --database "$DB" --ts 2026-01-02T03:04:05Z m.jsonl
+	assert_success
+	run ch_sql "SELECT run_id, model_tag, ts FROM $DB.results FORMAT TSV"
+	assert_output "env-run	env-tag	2026-01-02 03:04:05"
+}
+
+@test "ch-insert: batches of --batch-rows; a re-sent batch counts once with FINAL" {
+	run --separate-stderr ch-insert -v --database "$DB" -b 10 "$R/history.jsonl"
+	assert_success
+	assert_equal "$stderr" "ch-insert: ClickHouse 18.16.1: 28 rows in 3 batches sent, 0 rows in 0 batches spooled"
+	run --separate-stderr ch-insert --database "$DB" -b 10 "$R/history.jsonl"
+	assert_success
+	# history.jsonl has 28 rows, one a copy of r6's mmlu.acc: 27 identities
+	# (python3: len({(r["run_id"], r["metric"]) for r in rows}) == 27)
+	run ch_sql "SELECT count() FROM $DB.results FINAL"
+	assert_output 27
+	# merged for good (18.16 may have merged the parts already)
+	ch_sql "OPTIMIZE TABLE $DB.results FINAL"
+	run ch_sql "SELECT count() FROM $DB.results"
+	assert_output 27
+}
+
+@test "ch-insert: item rows and run rows" {
+	run --separate-stderr ch-insert --database "$DB" -t items --run-id R --model-tag M --ts 2026-11-22T00:00:00Z "$R/items-base.jsonl"
+	assert_success
+	run ch_sql "SELECT count(), sum(correct), round(sum(score), 4) FROM $DB.items FINAL"
+	# items-base.jsonl (python3): 52 rows, 26 with "correct":true, scores summing
+	# to 32.66 (the 12 judge rows have a score and no "correct")
+	assert_output "52	26	32.66"
+	echo '{"run_id":"R","model_tag":"M","image":"ghcr.io/x/vllm:release-1","started":"2026-11-22T10:00:00Z","status":"running","workflow_url":"https://argo/wf/1"}' > runs.jsonl
+	echo '{"run_id":"R","model_tag":"M","image":"ghcr.io/x/vllm:release-1","started":"2026-11-22T10:00:00Z","finished":"2026-11-22T10:40:00Z","status":"succeeded","workflow_url":"https://argo/wf/1"}' >> runs.jsonl
+	run --separate-stderr ch-insert --database "$DB" -t runs -b 1 runs.jsonl
+	assert_success
+	run ch_sql "SELECT run_id, status, started, finished FROM $DB.runs FINAL FORMAT TSV"
+	assert_output "R	succeeded	2026-11-22 10:00:00	2026-11-22 10:40:00"
+}
+
+@test "ch-insert: a rejected batch is exit 65 with ClickHouse's message and the line it names" {
+	ch_sql "CREATE TABLE $DB.flags (id String, flag UInt8) ENGINE = MergeTree ORDER BY id"
+	printf '%s\n' '{"id":"a","flag":1}' '{"id":"b","flag":"yes"}' '{"id":"c","flag":0}' > f.jsonl
+	run --separate-stderr ch-insert --database "$DB" -t flags --columns id,flag f.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" 'ch-insert: f.jsonl:1: ClickHouse rejected the batch of 3 rows starting here: Code: 27, e.displayText() = DB::Exception: Cannot parse input: expected " before: yes"}\n{"id":"c","flag":0}\n: (while read the value of key flag): (at row 2)
+ch-insert: f.jsonl:2: {"id":"b","flag":"yes"}'
+	run ch_sql "SELECT count() FROM $DB.flags"
+	assert_output 0
+}
+
+@test "ch-insert: wrong credentials are exit 69; the password is never printed" {
+	echo '{"metric":"a","value":1,"run_id":"r","model_tag":"m"}' > m.jsonl
+	CLICKHOUSE_USER=writer CLICKHOUSE_PASSWORD=wrong-pass run --separate-stderr ch-insert --database "$DB" m.jsonl
+	assert_failure 69
+	assert_equal "$stderr" "ch-insert: ClickHouse: authentication failed: Code: 193, e.displayText() = DB::Exception: Wrong password for user writer"
+	printf 's3cret\n' > pw
+	CLICKHOUSE_USER=writer run --separate-stderr ch-insert -v --password-file pw --database "$DB" m.jsonl
+	assert_success
+	[[ "$stderr" != *s3cret* ]]
+	run ch_sql "SELECT count() FROM $DB.results"
+	assert_output 1
+	run --separate-stderr ch-insert --password-file nope m.jsonl
+	assert_failure 66
+	assert_equal "$stderr" "ch-insert: --password-file: nope: No such file or directory"
+}
+
+@test "ch-insert: no server: exit 69 after the retries, or 75 with the batch spooled" {
+	port=$(ve_free_port)
+	echo '{"metric":"a","value":1,"run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr ch-insert --url "http://user:pw@127.0.0.1:$port/" --attempts 2 --backoff 0.01 m.jsonl
+	assert_failure 69
+	assert_equal "$stderr" "ch-insert: ClickHouse: Couldn't connect to server after 2 attempts"
+	run --separate-stderr ch-insert --url "http://127.0.0.1:$port/" --attempts 1 --spool sp m.jsonl
+	assert_failure 75
+	assert_equal "$stderr" "ch-insert: ClickHouse: Couldn't connect to server after 1 attempt
+ch-insert: spooled 1 rows in 1 batch to sp: run ch-insert --flush-spool --spool sp when ClickHouse is back"
+	run sh -c 'ls sp | sed "s/-[0-9]*-[0-9]*-/-T-P-/"'
+	assert_output "batch-T-P-000000.jsonl.gz"
+	# the spooled batch goes to the real server later, into the table it
+	# named when spooled (vllm_eval.results)
+	run --separate-stderr ch-insert --flush-spool --spool sp
+	assert_success
+	run ls sp
+	assert_output ""
+	run ch_sql "SELECT count() FROM vllm_eval.results FINAL WHERE run_id = 'r' AND metric = 'a'"
+	assert_output 1
+}
+
+@test "ch-insert: ClickHouse stopped mid-run: spool, restart, flush, exact counts" {
+	skip_under_valgrind "restarts clickhouse-server; covered by the plain and ASan tiers"
+	python3 -c '
+import json
+for i in range(6):
+    print(json.dumps({"metric":"m%d.acc" % i,"value":i/10,"run_id":"mid","model_tag":"m","ts":"2026-11-22T10:00:00Z"}))' > rows.jsonl
+	# rows 1-2 go first; the padding (blank lines, skipped) pushes them
+	# through the input's read-ahead; the rest waits for the server to stop
+	{
+		head -2 rows.jsonl
+		head -c 300000 /dev/zero | tr '\0' '\n'
+		while [ ! -e go ]; do sleep 0.1; done
+		tail -4 rows.jsonl
+	} | ch-insert --database "$DB" -b 2 --attempts 2 --backoff 0.05 --spool sp > out 2> err &
+	pid=$!
+	n=0
+	until [ "$(ch_sql "SELECT count() FROM $DB.results")" = 2 ] || [ $n -ge 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	ch_stop
+	touch go
+	rc=0
+	wait $pid || rc=$?
+	assert_equal "$rc" 75
+	run cat err
+	assert_line --index 0 --regexp "^ch-insert: ClickHouse: (Couldn't connect to server|Failure when receiving data from the peer|Send failure: .*) after 2 attempts$"
+	assert_line --index 1 "ch-insert: spooled 4 rows in 2 batches to sp: run ch-insert --flush-spool --spool sp when ClickHouse is back"
+	run sh -c 'ls sp | wc -l'
+	assert_output 2
+	ch_start
+	run --separate-stderr ch-insert -v --flush-spool --spool sp
+	assert_success
+	assert_equal "$stderr" "ch-insert: ClickHouse 18.16.1: 4 rows in 2 batches sent, 0 rows in 0 batches spooled"
+	run ls sp
+	assert_output ""
+	# the whole run sent again (an Argo retry) adds no row either
+	run --separate-stderr ch-insert --database "$DB" rows.jsonl
+	assert_success
+	# 0.0 + 0.1 + ... + 0.5 = 1.5
+	run ch_sql "SELECT count(), uniqExact(metric), round(sum(value), 4) FROM $DB.results FINAL"
+	assert_output "6	6	1.5"
+}
+
+@test "ch-insert: a 24.x server gets a gzip'd body, the column list and a dedup token" {
+	start_fake 24.3.1.2672 200
+	echo '{"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m","ts":"2026-11-22T10:00:00Z"}' > m.jsonl
+	run --separate-stderr ch-insert --url "$FAKE_URL" m.jsonl
+	assert_success
+	run python3 -c '
+import sys, urllib.parse
+u = urllib.parse.urlsplit(open("fake/req.0.url").read().strip())
+q = urllib.parse.parse_qs(u.query)
+print(q["query"][0])
+print(len(q["insert_deduplication_token"][0]))'
+	assert_output "INSERT INTO vllm_eval.results (run_id, model_tag, metric, value, ts, n, stderr, unit, labels, inserted_at) FORMAT JSONEachRow
+64"
+	run grep -i '^content-encoding' fake/req.0.head
+	assert_output "Content-Encoding: gzip"
+	# 1795341600 = 2026-11-22T10:00:00Z (python3: calendar.timegm)
+	run sh -c 'gzip -dc < fake/req.0.body | sed "s/\"inserted_at\":[0-9]*/\"inserted_at\":T/"'
+	assert_output '{"run_id":"r","model_tag":"m","metric":"a.acc","value":0.5,"ts":1795341600,"n":null,"stderr":null,"unit":"","labels":"{}","inserted_at":T}'
+}
+
+@test "ch-insert: --init on 24.x also applies the TTLs and the dedup window" {
+	start_fake 24.3.1.2672 200
+	run --separate-stderr ch-insert -v --init --url "$FAKE_URL" --database prod
+	assert_success
+	assert_equal "$stderr" "ch-insert: applied $VE_ROOT/share/clickhouse/schema.sql
+ch-insert: applied $VE_ROOT/share/clickhouse/schema-24.sql"
+	# 4 statements of schema.sql, 6 of schema-24.sql, vllm_eval renamed to prod
+	run sh -c 'for i in 0 1 2 3 4 5 6 7 8 9; do head -1 fake/req.$i.body; echo; done | grep .'
+	assert_output "CREATE DATABASE IF NOT EXISTS prod
+CREATE TABLE IF NOT EXISTS prod.results
+CREATE TABLE IF NOT EXISTS prod.items
+CREATE TABLE IF NOT EXISTS prod.runs
+ALTER TABLE prod.results MODIFY TTL ts + INTERVAL 3 YEAR
+ALTER TABLE prod.items MODIFY TTL ts + INTERVAL 180 DAY
+ALTER TABLE prod.runs MODIFY TTL started + INTERVAL 3 YEAR
+ALTER TABLE prod.results MODIFY SETTING non_replicated_deduplication_window = 1000
+ALTER TABLE prod.items MODIFY SETTING non_replicated_deduplication_window = 1000
+ALTER TABLE prod.runs MODIFY SETTING non_replicated_deduplication_window = 1000"
+	[ ! -e fake/req.10.body ]
+}
+
+@test "ch-insert: --init on 18.16 stops at the first statement the server refuses" {
+	start_fake 18.16.1 200,500:62
+	run --separate-stderr ch-insert --init --url "$FAKE_URL"
+	assert_failure 65
+	assert_equal "$stderr" "ch-insert: $VE_ROOT/share/clickhouse/schema.sql:16: Code: 62, e.displayText() = DB::Exception: scripted"
+}
+
+@test "ch-insert: 18.16 gets no dedup token" {
+	start_fake 18.16.1 200
+	echo '{"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr ch-insert --url "$FAKE_URL" m.jsonl
+	assert_success
+	run grep -c insert_deduplication_token fake/req.0.url
+	assert_output 0
+}
+
+@test "ch-insert: temporary errors are retried; a syntax error is not" {
+	start_fake 18.16.1 500:252,503,200
+	echo '{"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr ch-insert -v --url "$FAKE_URL" --backoff 0.01 m.jsonl
+	assert_success
+	assert_equal "$stderr" "ch-insert: ClickHouse: HTTP 500 (attempt 1 of 5); retrying in 0.01 s
+ch-insert: ClickHouse: HTTP 503 (attempt 2 of 5); retrying in 0.02 s
+ch-insert: ClickHouse 18.16.1: 1 rows in 1 batches sent, 0 rows in 0 batches spooled"
+	kill "$FAKE_PID"; wait "$FAKE_PID" || true
+	start_fake 18.16.1 500:62
+	run --separate-stderr ch-insert --url "$FAKE_URL" --backoff 0.01 m.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'ch-insert: m.jsonl:1: ClickHouse rejected the batch of 1 row starting here: Code: 62, e.displayText() = DB::Exception: scripted
+ch-insert: m.jsonl:1: {"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}'
+}
+
+@test "ch-insert: --tee passes the input on byte for byte" {
+	printf '%s\n' '{"metric":"a","value":1, "x" : [1,2]}' '' '{"metric":"b","value":2}' > m.jsonl
+	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m --tee m.jsonl
+	assert_success
+	assert_output "$(cat m.jsonl)"
+	run ch_sql "SELECT count() FROM $DB.results"
+	assert_output 2
+}
+
+@test "ch-insert: bad records stop with 65 before anything is sent" {
+	printf '{"metric":"a","value":1}\n{"metric":\n' > bad.jsonl
+	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m bad.jsonl
+	assert_failure 65
+	[[ "$stderr" == "ch-insert: bad.jsonl:2: invalid JSON"* ]]
+	echo '{"metric":"a","value":"1"}' > bad.jsonl
+	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'ch-insert: bad.jsonl:1: "value" must be a number'
+	echo '{"metric":"a","value":1}' > bad.jsonl
+	run --separate-stderr ch-insert --database "$DB" bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'ch-insert: bad.jsonl:1: "run_id" must be given (no --run-id or RUN_ID)'
+	echo '{"metric":"a","value":1,"ts":"yesterday"}' > bad.jsonl
+	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'ch-insert: bad.jsonl:1: "ts" must be a time (YYYY-MM-DDTHH:MM:SSZ or epoch seconds)'
+	printf '{"metric":"\xff","value":1}\n' > bad.jsonl
+	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m bad.jsonl
+	assert_failure 65
+	[[ "$stderr" == "ch-insert: bad.jsonl:1: invalid UTF-8"* ]]
+	run ch_sql "SELECT count() FROM $DB.results"
+	assert_output 0
+	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m --skip-bad bad.jsonl "$R/current.jsonl"
+	assert_success
+	run ch_sql "SELECT count() FROM $DB.results"
+	assert_output 7
+}
+
+@test "ch-insert: empty input and no final newline" {
+	run --separate-stderr ch-insert --database "$DB" < /dev/null
+	assert_success
+	assert_equal "$stderr" ""
+	printf '{"metric":"a","value":1,"run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr ch-insert --database "$DB" m.jsonl
+	assert_success
+	run ch_sql "SELECT count() FROM $DB.results"
+	assert_output 1
+}
+
+@test "ch-insert: usage errors" {
+	CLICKHOUSE_URL= run --separate-stderr ch-insert m.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "ch-insert: no ClickHouse: give --url or set CLICKHOUSE_URL
+Try 'ch-insert --help' for more information."
+	run --separate-stderr ch-insert -t other
+	assert_failure 64
+	assert_equal "$stderr" "ch-insert: --table other: not a vllm_eval table; list its --columns
+Try 'ch-insert --help' for more information."
+	run --separate-stderr ch-insert -t 'x;drop' --columns a
+	assert_failure 64
+	assert_equal "$stderr" "ch-insert: --table: 'x;drop' is not a plain name (letters, digits, _)
+Try 'ch-insert --help' for more information."
+	run --separate-stderr ch-insert --flush-spool
+	assert_failure 64
+	assert_equal "$stderr" "ch-insert: --flush-spool needs --spool DIR
+Try 'ch-insert --help' for more information."
+	run --separate-stderr ch-insert --ts 2026-11-22 x
+	assert_failure 64
+	assert_equal "$stderr" "ch-insert: --ts: expected YYYY-MM-DDTHH:MM:SSZ, got '2026-11-22'
+Try 'ch-insert --help' for more information."
+	run --separate-stderr ch-insert -b 0
+	assert_failure 64
+	assert_equal "$stderr" "ch-insert: --batch-rows: expected an integer from 1 to 10000000, got '0'
+Try 'ch-insert --help' for more information."
+}
+
+@test "ch-insert: --help and --version" {
+	run --separate-stderr ch-insert --help
+	assert_success
+	assert_line --index 0 "usage: ch-insert [-qv] [--url URL] [--user USER] [--password-file FILE]"
+	run --separate-stderr ch-insert --version
+	assert_success
+	assert_output --regexp '^ch-insert [0-9.]+ \(vllm-eval\)$'
+}
+
+@test "ch-insert: --tee > /dev/full is a write error, 74" {
+	echo '{"metric":"a","value":1,"run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr sh -c 'ch-insert --database "$1" --tee m.jsonl > /dev/full' _ "$DB"
+	assert_failure 74
+	[[ "$stderr" == "ch-insert: write error: "* ]]
+}
+
+@test "ch-insert: --flush-spool with the server still away keeps the batches (75); a foreign file is 65" {
+	port=$(ve_free_port)
+	echo '{"metric":"a","value":1,"run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr ch-insert --url "http://127.0.0.1:$port/" --attempts 1 --spool sp -b 1 m.jsonl m.jsonl
+	assert_failure 75
+	run --separate-stderr ch-insert --url "http://127.0.0.1:$port/" --attempts 1 --flush-spool --spool sp
+	assert_failure 75
+	assert_equal "$stderr" "ch-insert: ClickHouse: Couldn't connect to server after 1 attempt
+ch-insert: 2 spooled batches left in sp"
+	run sh -c 'ls sp | wc -l'
+	assert_output 2
+	mkdir sp2
+	echo '{"not":"a batch"}' | gzip > sp2/batch-1-1-000000.jsonl.gz
+	run --separate-stderr ch-insert --flush-spool --spool sp2
+	assert_failure 65
+	assert_equal "$stderr" "ch-insert: sp2/batch-1-1-000000.jsonl.gz:1: not a spooled batch (no INSERT on its first line)"
+	run --separate-stderr ch-insert --flush-spool --spool nodir
+	assert_failure 66
+	assert_equal "$stderr" "ch-insert: --spool: nodir: No such file or directory"
+}

@@ -1,0 +1,251 @@
+#!/usr/bin/env bats
+# ch-query against a clickhouse-server 18.16 this file starts (named queries,
+# client-side parameter literals, the history -> reg-check path), and against
+# fakech.py posing as 24.x (server-side query parameters).
+
+bats_require_minimum_version 1.5.0
+load helper
+load fixtures/ch-insert/server
+
+setup_file() {
+	export VLLM_EVAL_SHARE="$VE_ROOT/share"
+	ch_start
+	export CLICKHOUSE_URL=$CH_URL
+	ch-insert --init
+	ch-insert "$FIX/reg-check/history.jsonl"
+	ch-insert -t items --run-id icur --model-tag release-2.0 --ts 2026-11-07T10:00:00Z "$FIX/reg-check/items-cur.jsonl"
+	ch-insert -t items --run-id ibase --model-tag release-1.6 --ts 2026-11-06T10:00:00Z "$FIX/reg-check/items-base.jsonl"
+}
+
+teardown_file() {
+	ch_stop
+}
+
+setup() {
+	setup_scratch
+	export VLLM_EVAL_SHARE="$VE_ROOT/share"
+	export CLICKHOUSE_URL=$CH_URL
+	unset CLICKHOUSE_USER CLICKHOUSE_PASSWORD
+	R="$FIX/reg-check"
+}
+
+teardown() {
+	if [ -n "${FAKE_PID:-}" ]; then
+		kill "$FAKE_PID" 2>/dev/null
+		wait "$FAKE_PID" 2>/dev/null
+	fi
+	return 0
+}
+
+@test "ch-query: history gives the last N runs of a family, newest first, once each" {
+	run --separate-stderr ch-query -v -n history -p family=release-1 -p runs=2
+	assert_success
+	assert_equal "$stderr" "ch-query: ClickHouse 18.16.1
+ch-query: 10 rows"
+	# r6 and r5 (5 metrics each); r6's mmlu.acc was in the file twice
+	assert_line --index 0 '{"run_id":"r6","model_tag":"release-1.6","metric":"arc_challenge.acc","value":0.5,"n":null,"stderr":null,"unit":"","labels":"{}","ts":"2026-11-06T10:00:00Z"}'
+	assert_line --index 2 '{"run_id":"r6","model_tag":"release-1.6","metric":"mmlu.acc","value":0.648,"n":1000,"stderr":0.015,"unit":"ratio","labels":"{}","ts":"2026-11-06T10:00:00Z"}'
+	assert_line --index 9 '{"run_id":"r5","model_tag":"release-1.5","metric":"perf.basic.ttft_ms.p95","value":105,"n":null,"stderr":null,"unit":"ms","labels":"{}","ts":"2026-11-05T10:00:00Z"}'
+	assert_equal "${#lines[@]}" 10
+}
+
+@test "ch-query: history piped to reg-check gives the verdicts of the history file" {
+	reg-check -H "$R/history.jsonl" "$R/current.jsonl" > direct.jsonl || true
+	ch-query -n history -p family=release- -p runs=10 > h.jsonl
+	run --separate-stderr reg-check -H h.jsonl "$R/current.jsonl"
+	assert_failure 1
+	assert_output "$(cat direct.jsonl)"
+	assert_line --index 0 --partial '"baseline":0.65,"window":5,"delta":-0.07,"delta_pct":-10.77,"direction":"higher","status":"regression"'
+}
+
+@test "ch-query: latest gives the newest run of a family" {
+	run --separate-stderr ch-query -n latest -p family=release-1.
+	assert_success
+	run jq -r '[.run_id, .metric] | join(" ")' <<<"$output"
+	assert_output "r6 arc_challenge.acc
+r6 gsm8k.exact_match
+r6 mmlu.acc
+r6 perf.basic.output_throughput
+r6 perf.basic.ttft_ms.p95"
+}
+
+@test "ch-query: items of two runs feed McNemar's test in reg-check" {
+	ch-query -n items -p run_id=icur > cur.jsonl
+	ch-query -n items -p run_id=ibase > base.jsonl
+	run wc -l < cur.jsonl
+	assert_output 56
+	run --separate-stderr reg-check -H "$R/history.jsonl" --items-current cur.jsonl --items-baseline base.jsonl "$R/current.jsonl"
+	assert_failure 1
+	# 134/2048, as from the item files themselves (reg-check.bats)
+	assert_line --index 0 --partial '"status":"regression","p_value":0.0654297,'
+}
+
+@test "ch-query: --param values are escaped literals on 18.16, whatever they hold" {
+	v=$'it\'s a \\ "test"\n\twith\'); DROP TABLE vllm_eval.results; --'
+	run --separate-stderr ch-query 'SELECT {x:String} AS x, length({x:String}) AS n' -p "x=$v"
+	assert_success
+	run jq -r .x <<<"$output"
+	assert_output "$v"
+	run ch_sql "EXISTS TABLE vllm_eval.results"
+	assert_output 1
+	run --separate-stderr ch-query 'SELECT {x:String} AS x' -p 'x=日本語'
+	assert_output '{"x":"日本語"}'
+}
+
+@test "ch-query: numeric parameters must be numbers" {
+	run --separate-stderr ch-query -n history -p family=a -p runs='5; DROP TABLE x'
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "ch-query: --param runs: expected a number for UInt32, got '5; DROP TABLE x'"
+}
+
+@test "ch-query: a missing or an unused parameter is a usage error" {
+	run --separate-stderr ch-query -n history -p family=a
+	assert_failure 64
+	assert_equal "$stderr" "ch-query: the query needs --param runs=VALUE (for {runs:UInt32})"
+	run --separate-stderr ch-query 'SELECT 1' -p y=2
+	assert_failure 64
+	assert_equal "$stderr" "ch-query: --param y: the query has no {y:Type}"
+}
+
+@test "ch-query: a query ClickHouse rejects is exit 65 with its message" {
+	run --separate-stderr ch-query 'SELEC 1'
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "ch-query: SQL: ClickHouse rejected the query: Code: 62, e.displayText() = DB::Exception: Syntax error: failed at position 1 (line 1, col 1): SELEC 1"
+	printf 'SELECT nosuchcolumn FROM vllm_eval.results;\n' > q.sql
+	run --separate-stderr ch-query -f q.sql
+	assert_failure 65
+	assert_equal "$stderr" "ch-query: q.sql: ClickHouse rejected the query: Code: 47, e.displayText() = DB::Exception: Unknown identifier: nosuchcolumn"
+}
+
+@test "ch-query: --file, and a FORMAT the query names is kept" {
+	printf -- '-- a comment\nSELECT count() AS c FROM vllm_eval.results FINAL FORMAT TSV;\n' > q.sql
+	run --separate-stderr ch-query -f q.sql
+	assert_success
+	# history.jsonl: 27 identities (python3: len({(run_id, metric)}))
+	assert_output 27
+	run --separate-stderr ch-query 'SELECT toUInt64(18446744073709551615) AS big, 1.5 AS f'
+	assert_output '{"big":18446744073709551615,"f":1.5}'
+}
+
+@test "ch-query: a 24.x server gets string parameters as param_ URL parameters" {
+	mkdir fake
+	port=$(ve_free_port)
+	python3 "$FIX/ch-insert/fakech.py" "$port" fake 24.3.1.2672 200 &
+	FAKE_PID=$!
+	ve_wait_http "http://127.0.0.1:$port/ping" 10
+	printf '{"x":1}\n' > fake/answer
+	run --separate-stderr ch-query --url "http://127.0.0.1:$port/" -n history -p "family=rel'ease-" -p runs=3
+	assert_success
+	assert_output '{"x":1}'
+	run python3 -c '
+import urllib.parse
+u = urllib.parse.urlsplit(open("fake/req.0.url").read().strip())
+print(sorted(urllib.parse.parse_qs(u.query).items()))'
+	assert_output "[('output_format_json_quote_64bit_integers', ['0']), ('param_family', [\"rel'ease-\"])]"
+	run grep -c -e 'startsWith(model_tag, {family:String})' -e 'LIMIT 3$' fake/req.0.body
+	assert_output 3
+}
+
+@test "ch-query: no server, wrong password: exit 69" {
+	port=$(ve_free_port)
+	run --separate-stderr ch-query --url "http://127.0.0.1:$port/" --attempts 2 --backoff 0.01 'SELECT 1'
+	assert_failure 69
+	assert_equal "$stderr" "ch-query: ClickHouse: Couldn't connect to server after 2 attempts"
+	CLICKHOUSE_USER=writer CLICKHOUSE_PASSWORD=nope run --separate-stderr ch-query 'SELECT 1'
+	assert_failure 69
+	assert_equal "$stderr" "ch-query: ClickHouse: authentication failed: Code: 193, e.displayText() = DB::Exception: Wrong password for user writer"
+	echo s3cret > pw
+	CLICKHOUSE_USER=writer run --separate-stderr ch-query --password-file pw 'SELECT 1 AS one'
+	assert_success
+	assert_output '{"one":1}'
+}
+
+@test "ch-query: usage errors" {
+	run --separate-stderr ch-query
+	assert_failure 64
+	assert_equal "$stderr" "ch-query: give the query once: as SQL, --file FILE or --name NAME
+Try 'ch-query --help' for more information."
+	run --separate-stderr ch-query -n history 'SELECT 1'
+	assert_failure 64
+	run --separate-stderr ch-query -n ../x
+	assert_failure 64
+	assert_equal "$stderr" "ch-query: --name: '../x' is not a query name (letters, digits, _)
+Try 'ch-query --help' for more information."
+	run --separate-stderr ch-query -p =1 'SELECT 1'
+	assert_failure 64
+	CLICKHOUSE_URL= run --separate-stderr ch-query 'SELECT 1'
+	assert_failure 64
+	assert_equal "$stderr" "ch-query: no ClickHouse: give --url or set CLICKHOUSE_URL
+Try 'ch-query --help' for more information."
+	run --separate-stderr ch-query -n nosuch
+	assert_failure 66
+	assert_equal "$stderr" "ch-query: --name nosuch: no share/clickhouse/queries/nosuch.sql (set VLLM_EVAL_SHARE)"
+	run --separate-stderr ch-query -f missing.sql
+	assert_failure 66
+	assert_equal "$stderr" "ch-query: missing.sql: No such file or directory"
+}
+
+@test "ch-query: --help and --version" {
+	run --separate-stderr ch-query -h
+	assert_success
+	assert_line --index 0 "usage: ch-query [-qv] [--url URL] [--user USER] [--password-file FILE]"
+	run --separate-stderr ch-query --version
+	assert_output --regexp '^ch-query [0-9.]+ \(vllm-eval\)$'
+}
+
+@test "ch-query: an empty result is no output; > /dev/full is 74" {
+	run --separate-stderr ch-query "SELECT 1 WHERE 0"
+	assert_success
+	assert_output ""
+	run --separate-stderr sh -c 'ch-query "SELECT 1" > /dev/full'
+	assert_failure 74
+	[[ "$stderr" == "ch-query: write error: "* ]]
+}
+
+# The dashboard's SQL with Grafana's macros and variables filled in as the
+# plugin would: the whole time range, family release-1., threshold 10.
+dashboard_sql() {
+	jq -r --argjson i "$1" '.panels[$i].targets[0].rawSql' "$VE_ROOT/share/grafana/llm-quality-overview.json" |
+		sed -e 's/\$__timeFilter(\([a-z_]*\))/\1 >= toDateTime(0) AND \1 <= toDateTime(4102444800)/g' \
+			-e "s/\${family}/release-1./g" -e 's/\${threshold}/10/g' \
+			-e "s/\${metric:singlequote}/'mmlu.acc','gsm8k.exact_match'/g"
+}
+
+@test "ch-query: the Grafana dashboard's queries run on 18.16 and give reg-check's figures" {
+	run jq -r '.title, (.panels | length), ([.panels[].targets[0].datasource.type] | unique | .[])' "$VE_ROOT/share/grafana/llm-quality-overview.json"
+	assert_output "LLM Quality Overview
+6
+grafana-clickhouse-datasource"
+	# trend: 6 runs x 2 metrics of release-1.*
+	run ch-query "$(dashboard_sql 0)"
+	assert_success
+	assert_equal "${#lines[@]}" 12
+	assert_line --index 0 '{"time":"2026-11-01 10:00:00","series":"gsm8k.exact_match release-1.1","value":0.9}'
+	# latest (r6) against the mean of r5..r1, by hand / python3:
+	#   gsm8k 0.5 vs 0.58 = -13.79 %; mmlu 0.648 vs 0.5404 = 19.91 %;
+	#   ttft 95 vs 181 = -47.51 %; throughput 10 vs 8.2 = 21.95 %; arc 0.5 vs 0.5
+	run ch-query "$(dashboard_sql 1)"
+	assert_success
+	assert_output '{"metric":"arc_challenge.acc","latest":0.5,"baseline":0.5,"delta_pct":0,"run_id":"r6"}
+{"metric":"gsm8k.exact_match","latest":0.5,"baseline":0.58,"delta_pct":-13.79,"run_id":"r6"}
+{"metric":"mmlu.acc","latest":0.648,"baseline":0.5404,"delta_pct":19.91,"run_id":"r6"}
+{"metric":"perf.basic.output_throughput","latest":10,"baseline":8.2,"delta_pct":21.95,"run_id":"r6"}
+{"metric":"perf.basic.ttft_ms.p95","latest":95,"baseline":181,"delta_pct":-47.51,"run_id":"r6"}'
+	# regressions: gsm8k only (ttft fell, and lower is better)
+	run ch-query "$(dashboard_sql 2)"
+	assert_success
+	assert_output '{"metric":"gsm8k.exact_match","latest":0.5,"baseline":0.58,"delta_pct":-13.79,"run_id":"r6"}'
+	run ch-query "$(dashboard_sql 3)"
+	assert_success
+	assert_equal "${#lines[@]}" 6
+	assert_line --index 0 '{"time":"2026-11-01 10:00:00","series":"perf.basic.ttft_ms.p95 release-1.1","value":500}'
+	run ch-query "$(dashboard_sql 4)"
+	assert_success
+	assert_equal "${#lines[@]}" 6
+	echo '{"run_id":"rr","model_tag":"release-1.9","image":"img","started":"2026-11-08T00:00:00Z","status":"succeeded","workflow_url":"https://argo/wf/rr"}' | ch-insert -t runs
+	run ch-query "$(dashboard_sql 5)"
+	assert_success
+	assert_output '{"run_id":"rr","model_tag":"release-1.9","status":"succeeded","started":"2026-11-08 00:00:00","finished":null,"workflow_url":"https:\/\/argo\/wf\/rr"}'
+}

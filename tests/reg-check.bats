@@ -1,0 +1,263 @@
+#!/usr/bin/env bats
+# reg-check: the PRD rule (baseline = mean of the last N runs, 10 % worse is a
+# regression), metric direction from the policy, insufficient history, the
+# significance tests, A/B mode and the exit codes.
+#
+# Fixtures (tests/fixtures/reg-check/) were written by a python3 script; the
+# expected figures below were computed by hand or with python3's mpmath, never
+# with reg-check:
+#   mmlu.acc baseline: mean(0.65,0.66,0.64,0.652,0.648) = 0.65 (r1's 0.10 is the
+#     sixth-newest run, outside --window 5; the current run's own row and a
+#     re-sent copy of r6 do not count); delta 0.58-0.65 = -0.07 = -10.77 %.
+#   z-test: se = sqrt(0.015^2 + 5*0.015^2/5^2) = 0.0164317; z = -4.26006;
+#     p = erfc(4.26006/sqrt(2)) = 2.04368e-05 (python3 math.erfc).
+#   McNemar: 9 right->wrong, 2 wrong->right: p = 2*(C(11,0)+C(11,1)+C(11,2))/2^11
+#     = 134/2048 = 0.0654296875.
+#   Welch (judge scores): mpmath, 30 digits: t = 6.02271178234,
+#     df = 24.4025867757, p = betainc(df/2, 1/2, 0, df/(df+t^2)) = 3.00911e-06,
+#     Cohen's d (pooled sd) = 2.31217705571, lift = 19.1591591592 %.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+setup() {
+	setup_scratch
+	R="$FIX/reg-check"
+	export VLLM_EVAL_SHARE="$VE_ROOT/share"
+}
+
+@test "reg-check: the PRD rule, direction, new and insufficient history; exit 1" {
+	run --separate-stderr reg-check -v -H "$R/history.jsonl" "$R/current.jsonl"
+	assert_failure 1
+	assert_line --index 0 '{"metric":"mmlu.acc","value":0.58,"baseline":0.65,"window":5,"delta":-0.07,"delta_pct":-10.77,"direction":"higher","status":"regression","p_value":2.04368e-05,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	# ttft p95: lower is better; 109 against 100 is 9 % worse: ok
+	assert_line --index 1 '{"metric":"perf.basic.ttft_ms.p95","value":109,"baseline":100,"window":5,"delta":9,"delta_pct":9,"direction":"lower","status":"ok","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	# exactly 10 % below the mean is a regression ("falls 10 % below")
+	assert_line --index 2 '{"metric":"gsm8k.exact_match","value":0.45,"baseline":0.5,"window":5,"delta":-0.05,"delta_pct":-10,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	assert_line --index 3 '{"metric":"perf.basic.output_throughput","value":11.5,"baseline":10,"window":5,"delta":1.5,"delta_pct":15,"direction":"higher","status":"improvement","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	assert_line --index 4 '{"metric":"arc_challenge.acc","value":0.3,"baseline":null,"window":2,"delta":null,"delta_pct":null,"direction":"higher","status":"insufficient_history","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	assert_line --index 5 '{"metric":"hellaswag.acc","value":0.7,"baseline":null,"window":0,"delta":null,"delta_pct":null,"direction":"higher","status":"new","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	assert_equal "${#lines[@]}" 6
+	assert_equal "$stderr" "reg-check: 6 metrics: 2 regressions, 1 improvements, 1 new, 1 with insufficient history, 1 ignored by the policy"
+}
+
+@test "reg-check: no regression exits 0" {
+	grep -v -e mmlu.acc -e gsm8k "$R/current.jsonl" > cur.jsonl
+	run --separate-stderr reg-check -H "$R/history.jsonl" cur.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	refute_output --partial '"regression"'
+	assert_equal "${#lines[@]}" 4
+}
+
+@test "reg-check: --window changes the baseline" {
+	# the last two runs: mean(0.652, 0.648) = 0.65; with --window 6 r1 counts:
+	# mean(0.10,0.65,0.66,0.64,0.652,0.648) = 0.5583333 and 0.58 is an improvement
+	# of (0.58-0.558333)/0.558333 = 3.88 % (below 10 %: ok)
+	run --separate-stderr reg-check -H "$R/history.jsonl" -w 2 "$R/current.jsonl"
+	assert_line --index 0 --partial '"baseline":0.65,"window":2,'
+	run --separate-stderr reg-check -H "$R/history.jsonl" -w 6 "$R/current.jsonl"
+	assert_line --index 0 --partial '"baseline":0.558333333333,"window":6,"delta":0.0216666666667,"delta_pct":3.88,"direction":"higher","status":"ok"'
+}
+
+@test "reg-check: --threshold and --min-runs" {
+	run --separate-stderr reg-check -H "$R/history.jsonl" -t 11 "$R/current.jsonl"
+	assert_success
+	assert_line --index 0 --partial '"status":"ok"'
+	assert_line --index 0 --partial '"threshold_pct":11,'
+	run --separate-stderr reg-check -H "$R/history.jsonl" --min-runs 2 "$R/current.jsonl"
+	assert_line --index 4 --partial '"arc_challenge.acc","value":0.3,"baseline":0.5,"window":2,"delta":-0.2,"delta_pct":-40,"direction":"higher","status":"regression"'
+}
+
+@test "reg-check: the policy file gives direction, threshold and ignore" {
+	cat > pol.json <<'J'
+{"default":{"direction":"lower","threshold_pct":50},
+ "rules":[{"match":"mmlu.*","threshold_pct":5},{"match":"perf.*","ignore":true}]}
+J
+	run --separate-stderr reg-check -v -H "$R/history.jsonl" -p pol.json "$R/current.jsonl"
+	assert_success
+	# mmlu.acc is now lower-is-better: 10.77 % lower is an improvement (threshold 5)
+	assert_line --index 0 --partial '"delta_pct":-10.77,"direction":"lower","status":"improvement","p_value":2.04368e-05,"threshold_pct":5,'
+	# gsm8k falls under the default: lower, 50 %
+	assert_line --index 1 --partial '"direction":"lower","status":"ok","p_value":null,"threshold_pct":50,'
+	# perf.* are ignored; the *.stderr rule does not apply when the file has none
+	assert_line --index 4 --partial '"metric":"mmlu.acc_stderr.stderr","value":0.01,"baseline":null,"window":0,"delta":null,"delta_pct":null,"direction":"lower","status":"new","p_value":null,"threshold_pct":5,'
+	assert_equal "${#lines[@]}" 5
+	assert_equal "$stderr" "reg-check: 5 metrics: 0 regressions, 1 improvements, 2 new, 1 with insufficient history, 2 ignored by the policy"
+}
+
+@test "reg-check: McNemar's exact test on the flipped items" {
+	run --separate-stderr reg-check -v -H "$R/history.jsonl" --items-current "$R/items-cur.jsonl" --items-baseline "$R/items-base.jsonl" "$R/current.jsonl"
+	assert_failure 1
+	assert_line --index 0 --partial '"status":"regression","p_value":0.0654297,'
+	assert_equal "$stderr" "reg-check: mmlu: 40 paired items, 9 right before and wrong now, 2 wrong before and right now, McNemar p=0.0654297
+reg-check: 6 metrics: 2 regressions, 1 improvements, 1 new, 1 with insufficient history, 1 ignored by the policy"
+}
+
+@test "reg-check: --require-significance needs p below P as well as the drop" {
+	# McNemar p = 0.0654 is not below 0.05: mmlu.acc is no longer a regression
+	run --separate-stderr reg-check -H "$R/history.jsonl" --require-significance 0.05 --items-current "$R/items-cur.jsonl" --items-baseline "$R/items-base.jsonl" "$R/current.jsonl"
+	assert_line --index 0 --partial '"delta_pct":-10.77,"direction":"higher","status":"ok","p_value":0.0654297,'
+	# gsm8k has no p-value: the drop alone decides
+	assert_line --index 2 --partial '"status":"regression","p_value":null'
+	# the z-test's p = 2.04e-05 passes 0.001
+	run --separate-stderr reg-check -H "$R/history.jsonl" --require-significance 0.001 "$R/current.jsonl"
+	assert_line --index 0 --partial '"status":"regression","p_value":2.04368e-05,'
+}
+
+@test "reg-check: a proportion's stderr comes from n when absent" {
+	# se = sqrt(p(1-p)/n): current sqrt(.4*.6/100), each baseline row sqrt(.5*.5/100);
+	# se_diff = sqrt(0.0024 + 3*0.0025/9) = 0.0568624; z = -0.1/0.0568624 = -1.75863;
+	# p = erfc(1.75863/sqrt 2) = 0.0786402 (python3 math.erfc)
+	for i in 1 2 3; do
+		echo '{"metric":"x.acc","value":0.5,"n":100,"unit":"ratio","run_id":"h'$i'","ts":"2026-01-0'$i'"}'
+	done > h.jsonl
+	echo '{"metric":"x.acc","value":0.4,"n":100,"unit":"ratio","run_id":"c"}' > c.jsonl
+	run --separate-stderr reg-check -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_output '{"metric":"x.acc","value":0.4,"baseline":0.5,"window":3,"delta":-0.1,"delta_pct":-20,"direction":"higher","status":"regression","p_value":0.0786402,"threshold_pct":10,"run_id":"c"}'
+}
+
+@test "reg-check: labels are part of the metric's identity" {
+	printf '%s\n' '{"metric":"m.acc","labels":{"subset":"a"},"value":1,"run_id":"1","ts":"1"}' \
+		'{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"run_id":"1","ts":"1"}' > h.jsonl
+	echo '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"model_tag":"t"}' > c.jsonl
+	run --separate-stderr reg-check --min-runs 1 -H h.jsonl --run-id now c.jsonl
+	assert_success
+	assert_output '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"baseline":0.5,"window":1,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10,"run_id":"now","model_tag":"t"}'
+}
+
+@test "reg-check: --ab gives Welch's t-test, lift, Cohen's d and a recommendation" {
+	run --separate-stderr reg-check --ab --items-baseline "$R/items-base.jsonl" --items-current "$R/items-cur.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 '{"metric":"judge.score","value":0.661333333333,"baseline":0.555,"n":15,"baseline_n":12,"delta":0.106333333333,"delta_pct":19.16,"lift_pct":19.1591591592,"cohens_d":2.31217705571,"t":6.02271178234,"df":24.4025867757,"direction":"higher","status":"improvement","p_value":3.00911e-06,"recommendation":"adopt B"}'
+	# mmlu scores: 0.65 (40) against 0.463414634146 (41): t = -1.69975519692,
+	# df = 78.9710551279, p = 0.0931128 (mpmath): not significant at 0.05
+	assert_line --index 1 '{"metric":"mmlu.score","value":0.463414634146,"baseline":0.65,"n":41,"baseline_n":40,"delta":-0.186585365854,"delta_pct":-28.71,"lift_pct":-28.7054409006,"cohens_d":-0.377543815192,"t":-1.69975519692,"df":78.9710551279,"direction":"higher","status":"ok","p_value":0.0931128,"recommendation":"inconclusive: keep A"}'
+	# at alpha 0.1 B's drop is significant: a regression, exit 1
+	run --separate-stderr reg-check --ab --alpha 0.1 --items-baseline "$R/items-base.jsonl" --items-current "$R/items-cur.jsonl"
+	assert_failure 1
+	assert_line --index 1 --partial '"status":"regression","p_value":0.0931128,"recommendation":"keep A"}'
+}
+
+@test "reg-check: --ab warns about a task only one side has" {
+	echo '{"task":"t","doc_id":"1","score":1}' > a.jsonl
+	echo '{"task":"u","doc_id":"1","score":1}' > b.jsonl
+	run --separate-stderr reg-check --ab --items-baseline a.jsonl --items-current b.jsonl
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" "reg-check: task t is only in --items-baseline: not compared
+reg-check: task u is only in --items-current: not compared"
+}
+
+@test "reg-check: usage errors" {
+	run --separate-stderr reg-check "$R/current.jsonl"
+	assert_failure 64
+	assert_equal "$stderr" "reg-check: --history FILE is required (the earlier runs' metric rows)
+Try 'reg-check --help' for more information."
+	run --separate-stderr reg-check -H x -w 0
+	assert_failure 64
+	assert_equal "$stderr" "reg-check: --window: expected an integer from 1 to 1000000, got '0'
+Try 'reg-check --help' for more information."
+	run --separate-stderr reg-check -H x -w 2 --min-runs 3
+	assert_failure 64
+	assert_equal "$stderr" "reg-check: --min-runs (3) cannot exceed --window (2)
+Try 'reg-check --help' for more information."
+	run --separate-stderr reg-check -H x --items-current a
+	assert_failure 64
+	[[ "$stderr" == "reg-check: --items-current and --items-baseline go together"* ]]
+	run --separate-stderr reg-check --ab -H x --items-current a --items-baseline b
+	assert_failure 64
+	[[ "$stderr" == "reg-check: --ab compares item rows: no --history and no metric files"* ]]
+	run --separate-stderr reg-check --bogus
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "reg-check: unrecognized option '--bogus'
+Try 'reg-check --help' for more information."
+}
+
+@test "reg-check: --help and --version" {
+	run --separate-stderr reg-check --help
+	assert_success
+	assert_line --index 0 --partial "usage: reg-check [-qv] -H FILE"
+	assert_equal "$stderr" ""
+	run --separate-stderr reg-check --version
+	assert_success
+	assert_output --regexp '^reg-check [0-9.]+ \(vllm-eval\)$'
+}
+
+@test "reg-check: empty input, no final newline" {
+	run --separate-stderr reg-check -H "$R/history.jsonl" < /dev/null
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	printf '%s' '{"metric":"hellaswag.acc","value":1}' > c.jsonl
+	run --separate-stderr reg-check -H "$R/history.jsonl" c.jsonl
+	assert_success
+	assert_output --partial '"status":"new"'
+}
+
+@test "reg-check: malformed JSON, invalid UTF-8 and rows without value stop with 65" {
+	printf '{"metric":"a","value":1}\n{"metric":\n' > bad.jsonl
+	run --separate-stderr reg-check -H "$R/history.jsonl" bad.jsonl
+	assert_failure 65
+	assert_output ""
+	[[ "$stderr" == "reg-check: bad.jsonl:2: invalid JSON"* ]]
+	printf '{"metric":"a\xff","value":1}\n' > bad.jsonl
+	run --separate-stderr reg-check -H "$R/history.jsonl" bad.jsonl
+	assert_failure 65
+	[[ "$stderr" == "reg-check: bad.jsonl:1: invalid UTF-8"* ]]
+	echo '{"metric":"a","value":"1"}' > bad.jsonl
+	run --separate-stderr reg-check -H "$R/history.jsonl" bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'reg-check: bad.jsonl:1: metric row without a number "value"'
+	echo '{"value":1}' > bad.jsonl
+	run --separate-stderr reg-check -H bad.jsonl "$R/current.jsonl"
+	assert_failure 65
+	assert_equal "$stderr" 'reg-check: bad.jsonl:1: metric row without a string "metric"'
+	run --separate-stderr reg-check --skip-bad -H bad.jsonl "$R/current.jsonl"
+	assert_success
+	assert_line --index 0 --partial '"status":"new"'
+}
+
+@test "reg-check: bad item rows and a bad policy" {
+	echo '{"task":"t","doc_id":"1"}' > i.jsonl
+	run --separate-stderr reg-check -H "$R/history.jsonl" --items-current i.jsonl --items-baseline i.jsonl "$R/current.jsonl"
+	assert_failure 65
+	assert_equal "$stderr" 'reg-check: i.jsonl:1: item row without a number "score" or a boolean "correct"'
+	echo '{"rules":[{"match":"x","direction":"up"}]}' > p.json
+	run --separate-stderr reg-check -H "$R/history.jsonl" -p p.json "$R/current.jsonl"
+	assert_failure 65
+	assert_equal "$stderr" 'reg-check: p.json: "direction" must be "higher" or "lower"'
+	run --separate-stderr reg-check -H "$R/history.jsonl" -p missing.json "$R/current.jsonl"
+	assert_failure 66
+	assert_equal "$stderr" 'reg-check: missing.json: No such file or directory'
+}
+
+@test "reg-check: a missing history file is exit 66" {
+	run --separate-stderr reg-check -H nothere.jsonl "$R/current.jsonl"
+	assert_failure 66
+	assert_output ""
+	[[ "$stderr" == "reg-check: nothere.jsonl"* ]]
+}
+
+@test "reg-check: > /dev/full is a write error, 74" {
+	run --separate-stderr sh -c 'reg-check -H "$1" "$2" > /dev/full' _ "$R/history.jsonl" "$R/current.jsonl"
+	assert_failure 74
+	[[ "$stderr" == "reg-check: write error: "* ]]
+}
+
+@test "reg-check: labels as JSON text (as ch-query gives them) match labels as objects" {
+	echo '{"metric":"m.acc","labels":"{\"subset\":\"b\"}","value":1,"run_id":"1","ts":"1"}' > h.jsonl
+	echo '{"metric":"m.acc","labels":"{}","value":1,"run_id":"1","ts":"1"}' >> h.jsonl
+	printf '%s\n' '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5}' '{"metric":"m.acc","value":1}' > c.jsonl
+	run --separate-stderr reg-check --min-runs 1 -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_line --index 0 '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"baseline":1,"window":1,"delta":-0.5,"delta_pct":-50,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10}'
+	assert_line --index 1 '{"metric":"m.acc","value":1,"baseline":1,"window":1,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10}'
+	echo '{"metric":"m.acc","labels":"[1]","value":1}' > bad.jsonl
+	run --separate-stderr reg-check -H h.jsonl bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'reg-check: bad.jsonl:1: "labels" is a string but not a JSON object'
+}
