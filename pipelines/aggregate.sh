@@ -48,7 +48,7 @@ ve_init_run
 [ -n "${MODEL_TAG:-}" ] || ve_die 64 "MODEL_TAG is not set"
 export RUN_ID MODEL_TAG
 history=${history:-$RUNS_DIR/history.jsonl}
-suites=$VE_SHARE/suites.json
+suites=$VLLM_EVAL_SHARE/suites.json
 d=$RUN_DIR
 
 # 1. Benchmarks: each task scored once over all its shards' answers.

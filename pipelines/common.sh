@@ -1,22 +1,22 @@
 # Shared by the pipeline scripts (sourced, not run): where things are, the
 # run directory, the audit log, and failing with a message and a status.
 #
-# VE_SHARE    share/ of the installation or the checkout
+# VLLM_EVAL_SHARE    share/ of the installation or the checkout
 # RUN_ID      the run (default: UTC time and 4 random hex digits)
 # RUNS_DIR    where run directories go (default ./runs)
 # RUN_DIR     this run's directory (default RUNS_DIR/RUN_ID)
 
 ve_here=$(cd "$(dirname "$0")" && pwd)
-if [ -z "${VE_SHARE:-}" ]; then
+if [ -z "${VLLM_EVAL_SHARE:-}" ]; then
 	if [ -d "$ve_here/../share/tasks" ]; then
-		VE_SHARE=$(cd "$ve_here/../share" && pwd)
+		VLLM_EVAL_SHARE=$(cd "$ve_here/../share" && pwd)
 	else
-		VE_SHARE=/usr/local/share/vllm-eval
+		VLLM_EVAL_SHARE=/usr/local/share/vllm-eval
 	fi
 fi
 # The checkout's programs come first when run from one.
 [ -x "$ve_here/../bin/llm-query" ] && PATH="$(cd "$ve_here/../bin" && pwd):$PATH"
-export VE_SHARE PATH
+export VLLM_EVAL_SHARE PATH
 
 ve_die() {
 	ve_code=$1

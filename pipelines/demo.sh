@@ -11,7 +11,7 @@ prog=demo.sh
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 70
 PATH=$root/bin:$PATH
-export VE_SHARE=$root/share PATH
+export VLLM_EVAL_SHARE=$root/share PATH
 export RUNS_DIR=runs/demo REG_MIN_RUNS=1 SUITE=quick
 unset CLICKHOUSE_URL TEAMS_WEBHOOK_URL PUSHGATEWAY_URL JUDGE_ENDPOINT
 rm -rf "$RUNS_DIR"
@@ -23,7 +23,7 @@ trap '[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null' EXIT INT TERM
 # (the question as the prompt shows it, its choices and the right one), and
 # a well-formed reply for each judge prompt.
 key=$RUNS_DIR/answer-key.jsonl
-S=$VE_SHARE
+S=$VLLM_EVAL_SHARE
 {
 	jq -nc -f "$S/tasks/arc.jq" "$S/data/arc_challenge.test.jsonl"
 	jq -nc -f "$S/tasks/hellaswag.jq" "$S/data/hellaswag.val.jsonl"

@@ -16,12 +16,12 @@
 # first failing step's status.
 #
 # Environment: MODEL_ENDPOINT (the endpoint when -e is not given), RUN_ID,
-# MODEL_TAG (stamped on the rows), VE_SHARE (where scenarios.json lives).
+# MODEL_TAG (stamped on the rows), VLLM_EVAL_SHARE (where scenarios.json lives).
 set -u
 
 prog=perf-bench.sh
 here=$(cd "$(dirname "$0")" && pwd)
-share=${VE_SHARE:-$here/../share}
+share=${VLLM_EVAL_SHARE:-$here/../share}
 endpoint=${MODEL_ENDPOINT:-}
 model=
 outdir=

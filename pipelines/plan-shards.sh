@@ -10,4 +10,4 @@ prog=plan-shards.sh
 case $2 in '' | *[!0-9]* | 0) echo "$prog: N must be a whole number from 1, got '$2'" >&2; exit 64 ;; esac
 jq -ce --arg s "$1" --argjson n "$2" \
 	'.suites[$s] // error("no suite \($s)") | [.[].task as $t | range($n) | {task: $t, shard: "\(.)/\($n)"}]' \
-	"$VE_SHARE/suites.json" 2>/dev/null || { echo "$prog: no suite '$1' in $VE_SHARE/suites.json" >&2; exit 64; }
+	"$VLLM_EVAL_SHARE/suites.json" 2>/dev/null || { echo "$prog: no suite '$1' in $VLLM_EVAL_SHARE/suites.json" >&2; exit 64; }

@@ -68,11 +68,11 @@ say "== $MODEL_TAG: run $RUN_ID ($d)"
 # what was evaluated (the audit log points at it).
 mkdir -p "$d/data" || exit 74
 for f in $(jq -r --arg s "$suite" '. as $r | (.suites[$s] // error("no suite"))[].task |
-		$r.tasks[.] | .data, (.fewshot // empty)' "$VE_SHARE/suites.json" 2>/dev/null | sort -u); do
-	ds-hash -q "$VE_SHARE/$f" > "$d/data/$(basename "$f")" ||
+		$r.tasks[.] | .data, (.fewshot // empty)' "$VLLM_EVAL_SHARE/suites.json" 2>/dev/null | sort -u); do
+	ds-hash -q "$VLLM_EVAL_SHARE/$f" > "$d/data/$(basename "$f")" ||
 		ve_die 65 "$f: cannot prepare"
 done
-[ -n "$(ls "$d/data")" ] || ve_die 64 "no suite '$suite' in $VE_SHARE/suites.json"
+[ -n "$(ls "$d/data")" ] || ve_die 64 "no suite '$suite' in $VLLM_EVAL_SHARE/suites.json"
 (cd "$d/data" && ds-hash --manifest --name "$suite" --version "$RUN_ID" ./*.jsonl) > "$d/inputs.manifest.yaml" ||
 	ve_die 65 "cannot write the inputs' manifest"
 ve_audit prepare end "{\"manifest\":\"inputs.manifest.yaml\",\"files\":$(ls "$d/data" | jq -Rn '[inputs]')}"

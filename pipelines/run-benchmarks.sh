@@ -56,7 +56,7 @@ while [ $# -gt 0 ]; do
 done
 ve_init_run
 [ -n "$endpoint" ] || ve_die 64 "no endpoint: give -e URL or set MODEL_ENDPOINT"
-suites=$VE_SHARE/suites.json
+suites=$VLLM_EVAL_SHARE/suites.json
 [ -r "$suites" ] || ve_die 66 "$suites: cannot read"
 jq -e --arg s "$suite" '.suites[$s]' "$suites" >/dev/null || ve_die 64 "no suite '$suite' in $suites"
 [ -n "$tasks" ] || tasks=$(jq -r --arg s "$suite" '.suites[$s][].task' "$suites")
@@ -72,7 +72,7 @@ if [ -n "$shard" ]; then
 	[ "$shard_i" -lt "$shard_n" ] || ve_die 64 "--shard $shard: I must be below N"
 fi
 out=${out:-$RUN_DIR/bench}
-data=${data:-$VE_SHARE/data}
+data=${data:-$VLLM_EVAL_SHARE/data}
 
 # field JSON EXPR: a value of a JSON object, raw
 field() { printf '%s' "$1" | jq -r "$2"; }
@@ -87,7 +87,7 @@ for task in $tasks; do
 	dir=$out/$task
 	[ "$shard_n" -gt 1 ] && dir=$out/$task-$shard_i
 	mkdir -p "$dir" || exit 74
-	template=$VE_SHARE/$(field "$spec" .template)
+	template=$VLLM_EVAL_SHARE/$(field "$spec" .template)
 	datafile=$data/$(basename "$(field "$spec" .data)")
 	fewshot=$(field "$spec" '.fewshot // empty')
 	mode=$(field "$spec" .mode)

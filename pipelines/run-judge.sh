@@ -46,7 +46,7 @@ ve_init_run
 [ -n "$endpoint" ] || ve_die 64 "no endpoint: give -e URL or set MODEL_ENDPOINT"
 judge=${judge:-$endpoint}
 out=${out:-$RUN_DIR/judge}
-data=${data:-$VE_SHARE/data/judge.jsonl}
+data=${data:-$VLLM_EVAL_SHARE/data/judge.jsonl}
 [ -r "$data" ] || ve_die 66 "$data: cannot read"
 mkdir -p "$out" || exit 74
 
@@ -58,7 +58,7 @@ jq -c 'select(.response) | . + {actual_output: .response.text} | del(.response, 
 
 : > "$out/metrics.jsonl.part"
 for m in $(echo "$metrics" | tr ',' ' '); do
-	tpl=$VE_SHARE/judge/$m.jq
+	tpl=$VLLM_EVAL_SHARE/judge/$m.jq
 	[ -r "$tpl" ] || ve_die 64 "no judge metric '$m' ($tpl)"
 	if [ "$m" = geval ]; then
 		set -- --arg criteria "Is the actual output correct and complete given the expected output?"
