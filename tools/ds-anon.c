@@ -117,7 +117,7 @@ struct anon {
 	int nfields;
 	struct span *spans;
 	size_t nspans, cap;
-	struct ve_buf text, canon, out;
+	struct ve_buf subject, canon, out;
 	unsigned long long count[NKINDS];
 };
 
@@ -269,7 +269,7 @@ anon_free(struct anon *a)
 	free(a->fields);
 	free(a->salt);
 	free(a->spans);
-	ve_buf_free(&a->text);
+	ve_buf_free(&a->subject);
 	ve_buf_free(&a->canon);
 	ve_buf_free(&a->out);
 }
@@ -386,6 +386,15 @@ canonical(enum kind k, const char *s, size_t n, struct ve_buf *out)
 static size_t
 mask(struct anon *a, const char *s, size_t n)
 {
+	/*
+	 * PCRE2's JIT code reads the subject 16 bytes at a time, past its end:
+	 * a copy with initialised padding keeps those reads inside memory we own.
+	 */
+	static const char pad[64];
+	ve_buf_reset(&a->subject);
+	ve_buf_add(&a->subject, s, n);
+	ve_buf_add(&a->subject, pad, sizeof pad);
+	s = a->subject.p;
 	a->nspans = 0;
 	for (size_t p = 0; p < NPATTERNS; p++) {
 		PCRE2_SIZE start = 0;
