@@ -11,6 +11,7 @@
 # The credentials reach curl through a config on its stdin, so they never
 # appear in a process listing.
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 prog=${0##*/}
 
 die() {
@@ -39,8 +40,9 @@ curl_quote() {
 }
 
 s3_need_credentials() {
-	[ -n "${AWS_ACCESS_KEY_ID:-}" ] && [ -n "${AWS_SECRET_ACCESS_KEY:-}" ] ||
+	if [ -z "${AWS_ACCESS_KEY_ID:-}" ] || [ -z "${AWS_SECRET_ACCESS_KEY:-}" ]; then
 		die 64 "$1: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for s3:// paths"
+	fi
 }
 
 # s3_curl URL CURL-ARGS...: a signed request, as curl answers it.
@@ -101,7 +103,8 @@ publish() {
 		esac
 	else
 		mkdir -p "$(dirname "$2")" || die 74 "$2: cannot create its directory"
-		cp "$1" "$2.tmp.$$" && mv -f "$2.tmp.$$" "$2" || die 74 "$2: cannot write"
+		cp "$1" "$2.tmp.$$" || die 74 "$2: cannot write"
+		mv -f "$2.tmp.$$" "$2" || die 74 "$2: cannot write"
 	fi
 }
 

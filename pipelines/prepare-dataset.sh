@@ -10,6 +10,7 @@
 # `ds-hash --manifest` writes it, paths relative to it) and its files.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=pipelines/dataset-lib.sh
 . "$here/dataset-lib.sh"
 
 usage() {
@@ -38,9 +39,9 @@ mismatch, 66 missing input, 74 I/O error, 75 S3 unavailable (retry).
 USAGE
 }
 
-out= text='.text // .input // .question // .prompt' name= version= quiet=
-lsh_opts=
-against=
+out='' text='.text // .input // .question // .prompt' name='' version='' quiet=''
+lsh_opts=''
+against=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o | --out) out=${2?}; shift ;;
@@ -72,7 +73,7 @@ version=${version:-$(manifest_field "$work/src/manifest.yaml" version)}
 case $name in */* | .* | *[[:space:]]*) die 64 "--name: '$name' is not a file name" ;; esac
 out=${out:-prepared/$name}
 
-hash_refs= lsh_refs= i=0
+hash_refs='' lsh_refs='' i=0
 for a in $against; do
 	i=$((i + 1))
 	refs=$(get_dataset "$a" "$work/ref$i") || exit $?
@@ -90,8 +91,10 @@ ds-hash -v -k "$text" -n all $hash_refs $files > "$work/exact.jsonl" 2> "$work/h
 ds-lsh -v -t "$text" $lsh_opts $lsh_refs "$work/exact.jsonl" > "$work/near.jsonl" 2> "$work/lsh.err" || rc=$?
 [ $rc = 0 ] || step_failed "$work/lsh.err" $rc
 
+# shellcheck disable=SC2046 # four numbers
 set -- $(vcounts "$work/hash.err")
 read=$1 exact=$3
+# shellcheck disable=SC2046 # four numbers
 set -- $(vcounts "$work/lsh.err")
 kept=$2 near=$3
 

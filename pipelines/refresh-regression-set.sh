@@ -9,6 +9,7 @@
 # the same set, draws the same sample and writes the same bytes.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=pipelines/dataset-lib.sh
 . "$here/dataset-lib.sh"
 
 usage() {
@@ -45,9 +46,9 @@ usage_error() {
 	exit 64
 }
 
-snapshot= dest= benchmarks= size=1000 seed= date= quiet=
+snapshot='' dest='' benchmarks='' size=1000 seed='' date='' quiet=''
 text='.text // .input // .question // .prompt'
-anon_opts=
+anon_opts=''
 salt=${ANON_SALT_FILE:-}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -70,9 +71,10 @@ done
 [ -n "$dest" ] || usage_error "--publish is required"
 case $size in '' | *[!0-9]* | 0*) usage_error "--size: expected a positive integer, got '$size'" ;; esac
 date=${date:-$(date -u +%F)}
-printf '%s\n' "$date" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' &&
-	epoch=$(date -u -d "$date" +%s 2>/dev/null) ||
+if ! printf '%s\n' "$date" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' ||
+	! epoch=$(date -u -d "$date" +%s 2>/dev/null); then
 	usage_error "--date: expected YYYY-MM-DD, got '$date'"
+fi
 seed=${seed:-$date}
 printf '%s\n' "$seed" | grep -Eq '^[A-Za-z0-9._:-]+$' ||
 	usage_error "--seed: letters, digits and . _ : - only, got '$seed'"
@@ -84,7 +86,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 
 # The current set: the latest one published before today.
-refs=
+refs=''
 if fetch_if_any "$dest/index.txt" "$work/index.txt"; then
 	prev=$(grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' "$work/index.txt" | LC_ALL=C sort -u |
 		awk -v d="$date" '$0 < d' | tail -1)
@@ -101,7 +103,7 @@ for b in $benchmarks; do
 	files=$(get_dataset "$b" "$work/bench$i") || exit $?
 	refs="$refs $files"
 done
-against=
+against=''
 for f in $refs; do
 	against="$against -a $f"
 done
@@ -141,8 +143,10 @@ ds-hash -t -k "\"$seed:\" + tojson" "$work/fresh.jsonl" |
 (cd "$work" && SOURCE_DATE_EPOCH=$epoch ds-hash --manifest --name regression --version "$date" \
 	regression.jsonl > manifest.yaml) || die 74 "cannot write the manifest"
 
+# shellcheck disable=SC2046 # four numbers
 set -- $(vcounts "$work/hash.err")
 read=$1 exact=$3
+# shellcheck disable=SC2046 # four numbers
 set -- $(vcounts "$work/lsh.err")
 near=$3 fresh=$2
 masked=$(sed -n 's/^ds-anon: read [0-9]*, changed \([0-9]*\);.*/\1/p' "$work/anon.err")
