@@ -3,7 +3,9 @@
 # in S3/MinIO (s3://BUCKET/KEY), fetched with curl's --aws-sigv4.
 #
 # S3 settings come from the environment, never from argv:
-#   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY  credentials (required for s3://)
+#   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY  credentials (required for s3://;
+#                                              S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY
+#                                              are read when these are unset)
 #   AWS_SESSION_TOKEN                          sent as x-amz-security-token
 #   AWS_REGION                                 default us-east-1
 #   S3_ENDPOINT_URL                            e.g. http://minio:9000 (path-style);
@@ -24,6 +26,9 @@ die() {
 warn() {
 	echo "$prog: $*" >&2
 }
+
+AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-${S3_ACCESS_KEY_ID:-}}
+AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-${S3_SECRET_ACCESS_KEY:-}}
 
 is_s3() {
 	case $1 in s3://*) return 0 ;; *) return 1 ;; esac

@@ -33,8 +33,8 @@ OUT/NAME.jsonl, OUT/manifest.yaml and OUT/summary.json.
   -q, --quiet             no summary on stdout
   -h, --help              this help
 
-S3: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
-S3_ENDPOINT_URL (MinIO). Exit: 0 ok, 64 usage, 65 bad data or a manifest
+S3: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or S3_ACCESS_KEY_ID and
+S3_SECRET_ACCESS_KEY), AWS_SESSION_TOKEN, AWS_REGION, S3_ENDPOINT_URL (MinIO). Exit: 0 ok, 64 usage, 65 bad data or a manifest
 mismatch, 66 missing input, 74 I/O error, 75 S3 unavailable (retry).
 USAGE
 }

@@ -21,7 +21,8 @@ Build today's regression set from a snapshot of service queries (a JSONL file,
 local or s3://), anonymised and without duplicates of the current set or the
 benchmarks, and publish it under DEST (a directory or s3://BUCKET/PREFIX).
 
-  -s, --snapshot SRC      the day's query snapshot (JSONL, may be compressed)
+  -s, --snapshot SRC      the day's query snapshot (JSONL, may be compressed);
+                          one ending in / holds them as DATE.jsonl
   -p, --publish DEST      where sets are published: DEST/DATE/ and DEST/index.txt
   -b, --benchmark DATASET a benchmark dataset to keep apart from (repeatable)
   -n, --size N            items in the set (default 1000)
@@ -34,9 +35,12 @@ benchmarks, and publish it under DEST (a directory or s3://BUCKET/PREFIX).
   -q, --quiet             no summary on stdout
   -h, --help              this help
 
-S3: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
-S3_ENDPOINT_URL (MinIO). Exit: 0 ok, 64 usage, 65 bad data, 66 missing input,
-74 I/O error, 75 S3 unavailable (retry).
+Defaults from the environment (an Argo step sets these): SNAPSHOT_URL,
+PUBLISH_URL, BENCHMARKS (space-separated), TARGET_SIZE, ANON_SALT_FILE.
+S3: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or S3_ACCESS_KEY_ID and
+S3_SECRET_ACCESS_KEY), AWS_SESSION_TOKEN, AWS_REGION, S3_ENDPOINT_URL (MinIO).
+Exit: 0 ok, 64 usage, 65 bad data, 66 missing input, 74 I/O error,
+75 S3 unavailable (retry).
 USAGE
 }
 
@@ -46,7 +50,8 @@ usage_error() {
 	exit 64
 }
 
-snapshot='' dest='' benchmarks='' size=1000 seed='' date='' quiet=''
+snapshot=${SNAPSHOT_URL:-} dest=${PUBLISH_URL:-} benchmarks=${BENCHMARKS:-}
+size=${TARGET_SIZE:-1000} seed='' date='' quiet=''
 text='.text // .input // .question // .prompt'
 anon_opts=''
 salt=${ANON_SALT_FILE:-}
@@ -76,6 +81,8 @@ if ! printf '%s\n' "$date" | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' ||
 	usage_error "--date: expected YYYY-MM-DD, got '$date'"
 fi
 seed=${seed:-$date}
+# A snapshot ending in / is a directory or prefix of daily files: DATE.jsonl in it.
+case $snapshot in */) snapshot="${snapshot}$date.jsonl" ;; esac
 printf '%s\n' "$seed" | grep -Eq '^[A-Za-z0-9._:-]+$' ||
 	usage_error "--seed: letters, digits and . _ : - only, got '$seed'"
 [ -z "$salt" ] || anon_opts="$anon_opts --salt-file $salt"

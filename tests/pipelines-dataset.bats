@@ -173,8 +173,11 @@ PY
 	printf 'pepper\n' > salt
 	mkdir -p s3root/bkt/logs
 	cp "$D/snap1.jsonl" s3root/bkt/logs/2026-11-21.jsonl
-	run --separate-stderr "$P/refresh-regression-set.sh" -s s3://bkt/logs/2026-11-21.jsonl -p s3://bkt/regression \
-		--date 2026-11-21 --salt-file salt -f .input
+	# As the Argo step runs it: settings from the environment, the snapshot
+	# a prefix of daily files, the credentials under their S3_ names.
+	AWS_ACCESS_KEY_ID='' AWS_SECRET_ACCESS_KEY='' S3_ACCESS_KEY_ID=AKIDTEST S3_SECRET_ACCESS_KEY=x \
+		SNAPSHOT_URL=s3://bkt/logs/ PUBLISH_URL=s3://bkt/regression ANON_SALT_FILE=salt \
+		run --separate-stderr "$P/refresh-regression-set.sh" --date 2026-11-21 -f .input
 	assert_success
 	assert_output --partial "published to s3://bkt/regression/2026-11-21"
 	assert_equal "$(cat s3root/bkt/regression/index.txt)" 2026-11-21
