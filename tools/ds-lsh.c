@@ -500,14 +500,12 @@ check_pair(struct lsh *L, uint32_t a, uint32_t b)
 	}
 }
 
-/* Sorts keys by their high 32 bits, stably (two passes of 16 bits). */
+/* Sorts keys by their high 32 bits, stably (two passes of 16 bits); count has 65536 slots. */
 static void
-sort_high(uint64_t *keys, uint64_t *tmp, size_t n)
+sort_high(uint64_t *keys, uint64_t *tmp, size_t n, size_t *count)
 {
-	static size_t count[1 << 16];
-
 	for (int shift = 32; shift < 64; shift += 16) {
-		memset(count, 0, sizeof count);
+		memset(count, 0, (1 << 16) * sizeof *count);
 		for (size_t i = 0; i < n; i++)
 			count[(keys[i] >> shift) & 0xFFFF]++;
 		size_t sum = 0;
@@ -528,6 +526,7 @@ find_pairs(struct lsh *L, int perm, uint64_t seed)
 {
 	uint64_t *keys = ve_xmalloc((L->ndocs + 1) * sizeof *keys);
 	uint64_t *tmp = ve_xmalloc((L->ndocs + 1) * sizeof *tmp);
+	size_t *count = ve_xmalloc((1 << 16) * sizeof *count);
 
 	for (int band = 0; band < L->bands; band++) {
 		size_t n = 0;
@@ -539,7 +538,7 @@ find_pairs(struct lsh *L, int perm, uint64_t seed)
 			                                  seed + (uint64_t)band);
 			keys[n++] = (h & 0xFFFFFFFF00000000ULL) | i;
 		}
-		sort_high(keys, tmp, n);
+		sort_high(keys, tmp, n, count);
 		for (size_t i = 0; i < n;) {
 			size_t j = i + 1;
 			while (j < n && keys[j] >> 32 == keys[i] >> 32)
@@ -552,6 +551,7 @@ find_pairs(struct lsh *L, int perm, uint64_t seed)
 	}
 	free(keys);
 	free(tmp);
+	free(count);
 }
 
 static int
