@@ -43,7 +43,7 @@ EOF2
 	run --separate-stderr ds-anon -v "$D/near-miss.jsonl"
 	assert_success
 	assert_output "$(cat "$D/near-miss.jsonl")"
-	assert_equal "$stderr" "ds-anon: read 3, changed 0; masked email 0, phone 0, rrn 0, card 0, ip 0, credentials 0, token 0, api_key 0"
+	assert_equal "$stderr" "ds-anon: read 4, changed 0; masked email 0, phone 0, rrn 0, card 0, ip 0, credentials 0, token 0, api_key 0"
 }
 
 @test "ds-anon: card numbers must pass Luhn, with one kind of separator" {

@@ -43,7 +43,7 @@ static const char *const kind_names[NKINDS] = {
     "EMAIL", "PHONE", "RRN", "CARD", "IP", "CREDENTIALS", "TOKEN", "API_KEY",
 };
 
-enum check { CHECK_NONE, CHECK_LUHN, CHECK_IPV6, CHECK_RRN };
+enum check { CHECK_NONE, CHECK_LUHN, CHECK_IPV6, CHECK_RRN, CHECK_E164 };
 
 /*
  * The patterns, in priority order: where two matches overlap, the earlier
@@ -83,7 +83,7 @@ static const struct pattern {
      "(?:(?<![\\w+])\\+82[- ]?(?:\\(0\\))?|(?<![\\w.,:/+#-])\\(?0)"
      "(?:1[016789]|2|[3-6][1-5]|70|50\\d)[-. )]{0,2}\\d{3,4}[-. ]?\\d{4}(?![\\w]|[-.,]\\d)"},
     /* E.164 and other international numbers */
-    {PHONE, CHECK_NONE,
+    {PHONE, CHECK_E164,
      "(?<![\\w+])\\+[1-9]\\d{0,3}(?:[-. ]?\\(?\\d{1,4}\\)?){2,5}(?![\\w]|[-.]\\d)"},
     {IP, CHECK_NONE,
      "(?<![\\w.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
@@ -334,6 +334,17 @@ rrn_ok(const char *s, size_t n)
 	return n >= 13 && day <= days[month - 1];
 }
 
+/* E.164 allows at most 15 digits; fewer than 8 is an expression such as "+1 2 3". */
+static bool
+e164_ok(const char *s, size_t n)
+{
+	size_t digits = 0;
+
+	for (size_t i = 0; i < n; i++)
+		digits += isdigit((unsigned char)s[i]) != 0;
+	return digits >= 8 && digits <= 15;
+}
+
 static bool
 overlaps(const struct anon *a, size_t from, size_t to)
 {
@@ -416,6 +427,7 @@ mask(struct anon *a, const char *s, size_t n)
 			if ((patterns[p].check == CHECK_LUHN && !card_ok(m, len)) ||
 			    (patterns[p].check == CHECK_IPV6 && !ipv6_ok(m, len)) ||
 			    (patterns[p].check == CHECK_RRN && !rrn_ok(m, len)) ||
+			    (patterns[p].check == CHECK_E164 && !e164_ok(m, len)) ||
 			    overlaps(a, from, to))
 				continue;
 			if (a->nspans == a->cap) {
@@ -502,12 +514,13 @@ selected(jv sel, jv path)
 /*
  * Writes the record line with its string values masked; sel (consumed) is
  * the array of selected paths, or null for every string. Returns the
- * number of values masked.
+ * number of values masked, or -1 for a record nested too deep to follow
+ * (deeper than libjq's parser allows, so only a defence).
  */
-static size_t
+static long
 mask_line(struct anon *a, const char *line, size_t len, jv sel, struct ve_buf *out)
 {
-	struct frame st[256];
+	struct frame st[512];
 	int depth = 0;
 	size_t masked = 0, i = 0, copied = 0;
 	bool all = jv_get_kind(sel) == JV_KIND_NULL;
@@ -551,10 +564,10 @@ mask_line(struct anon *a, const char *line, size_t len, jv sel, struct ve_buf *o
 		switch (c) {
 		case '{':
 		case '[':
-			/* ve_record_parse has bounded the depth (jq's limit is 10000). */
-			if (depth == (int)(sizeof st / sizeof st[0]))
-				ve_die(VE_EX_DATAERR, "record nested deeper than %zu",
-				       sizeof st / sizeof st[0]);
+			if (depth == (int)(sizeof st / sizeof st[0])) {
+				jv_free(sel);
+				return -1;
+			}
 			st[depth++] = (struct frame){c == '{', c == '{', NULL, 0, 0};
 			break;
 		case '}':
@@ -571,7 +584,7 @@ mask_line(struct anon *a, const char *line, size_t len, jv sel, struct ve_buf *o
 	}
 	ve_buf_add(out, line + copied, len - copied);
 	jv_free(sel);
-	return masked;
+	return (long)masked;
 }
 
 /* The selected paths of a record (borrowed): an array, or an invalid jv with the reason. */
@@ -640,7 +653,14 @@ run(const struct opts *o, char **files, int nfiles)
 		}
 		read++;
 		ve_progress_tick(&prog, read, ve_input_bytes(in));
-		if (mask_line(&a, line.text, line.len, sel, &out))
+		long k = mask_line(&a, line.text, line.len, sel, &out);
+		if (k < 0) {
+			read--;
+			if ((rc = ve_bad_record(&bad, &line, "nested too deep")))
+				goto out;
+			continue;
+		}
+		if (k)
 			changed++;
 		ve_out_line(out.p ? out.p : "", out.len);
 	}
