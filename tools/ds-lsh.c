@@ -15,7 +15,6 @@
  * Every record is held in memory (its line, its NFC text and its signature)
  * because a cluster is known only at the end.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdbool.h>
