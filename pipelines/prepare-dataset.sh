@@ -8,6 +8,12 @@
 #
 # A dataset is a directory or an s3:// prefix holding manifest.yaml (as
 # `ds-hash --manifest` writes it, paths relative to it) and its files.
+#
+# With --suite NAME it prepares the task data of a benchmark suite of
+# share/suites.json instead (what the Argo prepare-dataset step runs): each
+# task's data file, deduplicated within itself and against its few-shot pool
+# and the -a datasets, is written to OUT under its own name, next to an
+# unchanged copy of the pool, for run-benchmarks.sh --data OUT.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=pipelines/dataset-lib.sh
@@ -17,6 +23,8 @@ usage() {
 	cat <<USAGE
 usage: $prog [-q] [-o DIR] [-t EXPR] [-a DATASET]... [-n NAME] [-V VERSION]
                           [-j J] [-d D] DATASET
+       $prog [-q] [-o DIR] [-t EXPR] [-a DATASET]... [-V VERSION] [-j J] [-d D]
+                          --suite NAME [--suites FILE] [--data DIR]
 
 Fetch DATASET (a directory or s3://BUCKET/PREFIX with manifest.yaml), verify it,
 drop exact and near duplicates within it and against the -a datasets, and write
@@ -24,12 +32,15 @@ OUT/NAME.jsonl, OUT/manifest.yaml and OUT/summary.json.
 
   -o, --out DIR           output directory or s3:// prefix (default: prepared/NAME)
   -t, --text EXPR         jq expression for the text compared
-                          (default: .text // .input // .question // .prompt)
+                          (default: .text // .input // .question // .prompt // tojson)
   -a, --against DATASET   drop records duplicating one in DATASET (repeatable)
   -n, --name NAME         name in the new manifest (default: the source's)
   -V, --version VERSION   version in the new manifest (default: the source's)
   -j, --threshold J       ds-lsh --threshold (default 0.8)
   -d, --max-distance D    ds-lsh --max-distance (default 0.2)
+  -s, --suite NAME        prepare the task data of suite NAME of --suites
+      --suites FILE       suites and tasks (default: share/suites.json)
+      --data DIR          the suites' data files (default: share/data)
   -q, --quiet             no summary on stdout
   -h, --help              this help
 
@@ -39,7 +50,8 @@ mismatch, 66 missing input, 74 I/O error, 75 S3 unavailable (retry).
 USAGE
 }
 
-out='' text='.text // .input // .question // .prompt' name='' version='' quiet=''
+out='' text='.text // .input // .question // .prompt // tojson' name='' version='' quiet=''
+suite='' suites='' data=''
 lsh_opts=''
 against=''
 while [ $# -gt 0 ]; do
@@ -51,6 +63,9 @@ while [ $# -gt 0 ]; do
 	-V | --version) version=${2?}; shift ;;
 	-j | --threshold) lsh_opts="$lsh_opts --threshold ${2?}"; shift ;;
 	-d | --max-distance) lsh_opts="$lsh_opts --max-distance ${2?}"; shift ;;
+	-s | --suite) suite=${2?}; shift ;;
+	--suites) suites=${2?}; shift ;;
+	--data) data=${2?}; shift ;;
 	-q | --quiet) quiet=1 ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; break ;;
@@ -59,53 +74,140 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ $# -eq 1 ] || { echo "$prog: expected one DATASET" >&2; echo "Try '$prog --help' for more information." >&2; exit 64; }
-src=$1
+usage_error() {
+	echo "$prog: $*" >&2
+	echo "Try '$prog --help' for more information." >&2
+	exit 64
+}
+
+if [ -n "$suite" ]; then
+	[ $# -eq 0 ] || usage_error "--suite takes no DATASET"
+else
+	[ $# -eq 1 ] || usage_error "expected one DATASET"
+	[ -z "$suites$data" ] || usage_error "--suites and --data go with --suite"
+fi
 set -f
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 
-files=$(get_dataset "$src" "$work/src") || exit $?
-name=${name:-$(manifest_field "$work/src/manifest.yaml" name)}
-version=${version:-$(manifest_field "$work/src/manifest.yaml" version)}
-[ -n "$name" ] || die 65 "$src/manifest.yaml: no name (give --name)"
-case $name in */* | .* | *[[:space:]]*) die 64 "--name: '$name' is not a file name" ;; esac
-out=${out:-prepared/$name}
-
-hash_refs='' lsh_refs='' i=0
+# The -a datasets, fetched and checked once.
+ref_files='' i=0
 for a in $against; do
 	i=$((i + 1))
 	refs=$(get_dataset "$a" "$work/ref$i") || exit $?
-	for f in $refs; do
-		hash_refs="$hash_refs -a $f"
-		lsh_refs="$lsh_refs -a $f"
+	ref_files="$ref_files $refs"
+done
+
+# dedup OUT FILE... [-- REF...]: exact then near duplicates of FILEs dropped,
+# within them and against the REFs; sets read, exact, near and kept.
+dedup() {
+	dout=$1
+	shift
+	dfiles='' drefs='' past=''
+	for f in "$@"; do
+		if [ "$f" = -- ]; then
+			past=1
+		elif [ -n "$past" ]; then
+			drefs="$drefs -a $f"
+		else
+			dfiles="$dfiles $f"
+		fi
 	done
+	rc=0
+	# shellcheck disable=SC2086 # option lists split on purpose (set -f: no globbing)
+	ds-hash -v -k "$text" -n all $drefs $dfiles > "$work/exact.jsonl" 2> "$work/hash.err" || rc=$?
+	[ $rc = 0 ] || step_failed "$work/hash.err" $rc
+	# shellcheck disable=SC2086
+	ds-lsh -v -t "$text" $lsh_opts $drefs "$work/exact.jsonl" > "$dout" 2> "$work/lsh.err" || rc=$?
+	[ $rc = 0 ] || step_failed "$work/lsh.err" $rc
+	# shellcheck disable=SC2046 # four numbers
+	set -- $(vcounts "$work/hash.err")
+	read=$1 exact=$3
+	# shellcheck disable=SC2046 # four numbers
+	set -- $(vcounts "$work/lsh.err")
+	kept=$2 near=$3
+}
+
+# summary NAME: one line of figures, as JSON.
+summary() {
+	jq -nc --arg d "$1" --arg v "$version" --argjson r "$read" --argjson e "$exact" \
+		--argjson n "$near" --argjson k "$kept" \
+		'{dataset:$d,version:$v,read:$r,exact_duplicates:$e,near_duplicates:$n,kept:$k}'
+}
+
+say() {
+	[ -n "$quiet" ] || printf '%s %s: read %s, exact duplicates %s, near duplicates %s, kept %s\n' \
+		"$1" "$version" "$read" "$exact" "$near" "$kept"
+}
+
+if [ -z "$suite" ]; then
+	src=$1
+	files=$(get_dataset "$src" "$work/src") || exit $?
+	name=${name:-$(manifest_field "$work/src/manifest.yaml" name)}
+	version=${version:-$(manifest_field "$work/src/manifest.yaml" version)}
+	[ -n "$name" ] || die 65 "$src/manifest.yaml: no name (give --name)"
+	case $name in */* | .* | *[[:space:]]*) die 64 "--name: '$name' is not a file name" ;; esac
+	out=${out:-prepared/$name}
+	# shellcheck disable=SC2086
+	dedup "$work/$name.jsonl" $files -- $ref_files
+	(cd "$work" && ds-hash --manifest --name "$name" --version "$version" "$name.jsonl" > manifest.yaml) ||
+		die 74 "cannot write the manifest"
+	summary "$name" > "$work/summary.json"
+	for f in "$name.jsonl" manifest.yaml summary.json; do
+		publish "$work/$f" "$out/$f"
+	done
+	say "$name"
+	exit 0
+fi
+
+# Suite mode: share/ as the other pipeline scripts find it.
+if [ -z "${VE_SHARE:-}" ]; then
+	if [ -d "$here/../share" ]; then
+		VE_SHARE=$(cd "$here/../share" && pwd)
+	else
+		VE_SHARE=/usr/local/share/vllm-eval
+	fi
+fi
+suites=${suites:-$VE_SHARE/suites.json}
+data=${data:-$VE_SHARE/data}
+version=${version:-prepared}
+out=${out:-prepared/$suite}
+[ -r "$suites" ] || die 66 "$suites: cannot read"
+jq -e --arg s "$suite" '.suites[$s] | arrays' "$suites" > /dev/null ||
+	die 64 "--suite: no suite '$suite' in $suites"
+if [ -f "$data/manifest.yaml" ]; then
+	(cd "$data" && ds-hash -q --check manifest.yaml > "$work/check.out") ||
+		die 65 "$data: does not match its manifest: $(grep -v ': OK$' "$work/check.out" |
+			awk 'NR > 1 { printf "; " } { printf "%s", $0 }')"
+fi
+mkdir -p "$work/out"
+: > "$work/out/summary.jsonl"
+made=''
+for task in $(jq -r --arg s "$suite" '[.suites[$s][].task] | unique[]' "$suites"); do
+	spec=$(jq -c --arg t "$task" '.tasks[$t] // empty' "$suites")
+	[ -n "$spec" ] || die 65 "$suites: suite '$suite' names task '$task', which it does not define"
+	datafile=$(printf '%s' "$spec" | jq -r '.data // empty')
+	fewshot=$(printf '%s' "$spec" | jq -r '.fewshot // empty')
+	[ -n "$datafile" ] || die 65 "$suites: task '$task' has no data"
+	datafile=${datafile##*/} fewshot=${fewshot##*/}
+	[ -r "$data/$datafile" ] || die 66 "$task: $data/$datafile: cannot read"
+	pool=''
+	if [ -n "$fewshot" ]; then
+		[ -r "$data/$fewshot" ] || die 66 "$task: $data/$fewshot: cannot read"
+		pool=$data/$fewshot
+		cp "$data/$fewshot" "$work/out/$fewshot" || die 74 "$fewshot: cannot copy"
+		made="$made $fewshot"
+	fi
+	# shellcheck disable=SC2086
+	dedup "$work/out/$datafile" "$data/$datafile" -- $pool $ref_files
+	made="$made $datafile"
+	summary "$task" >> "$work/out/summary.jsonl"
+	say "$task"
 done
-
-rc=0
-# shellcheck disable=SC2086 # option lists split on purpose (set -f: no globbing)
-ds-hash -v -k "$text" -n all $hash_refs $files > "$work/exact.jsonl" 2> "$work/hash.err" || rc=$?
-[ $rc = 0 ] || step_failed "$work/hash.err" $rc
-# shellcheck disable=SC2086
-ds-lsh -v -t "$text" $lsh_opts $lsh_refs "$work/exact.jsonl" > "$work/near.jsonl" 2> "$work/lsh.err" || rc=$?
-[ $rc = 0 ] || step_failed "$work/lsh.err" $rc
-
-# shellcheck disable=SC2046 # four numbers
-set -- $(vcounts "$work/hash.err")
-read=$1 exact=$3
-# shellcheck disable=SC2046 # four numbers
-set -- $(vcounts "$work/lsh.err")
-kept=$2 near=$3
-
-mv "$work/near.jsonl" "$work/$name.jsonl"
-(cd "$work" && ds-hash --manifest --name "$name" --version "$version" "$name.jsonl" > manifest.yaml) ||
+# shellcheck disable=SC2086 # the file names (set -f: no globbing)
+(cd "$work/out" && ds-hash --manifest --name "$suite" --version "$version" $made > manifest.yaml) ||
 	die 74 "cannot write the manifest"
-jq -nc --arg d "$name" --arg v "$version" --argjson r "$read" --argjson e "$exact" \
-	--argjson n "$near" --argjson k "$kept" \
-	'{dataset:$d,version:$v,read:$r,exact_duplicates:$e,near_duplicates:$n,kept:$k}' > "$work/summary.json"
-for f in "$name.jsonl" manifest.yaml summary.json; do
-	publish "$work/$f" "$out/$f"
+for f in $made summary.jsonl manifest.yaml; do
+	publish "$work/out/$f" "$out/$f"
 done
-[ -n "$quiet" ] || printf '%s %s: read %s, exact duplicates %s, near duplicates %s, kept %s\n' \
-	"$name" "$version" "$read" "$exact" "$near" "$kept"

@@ -11,6 +11,10 @@
 #   #1 is a day-1 item but for its final "!" (exact, after punct folding);
 #   #4 is #3 once both phones are <PHONE> (exact); #6 is #5 (exact);
 #   #2 is bench b1 plus one "s" (near). Fresh: #3 #5 #7 #8.
+#   suite/ (suite "small"): quiz test #1 is the few-shot item but for its "?"
+#   (exact, against the pool); #3 is #2 less one "s" (near); cloze #2 is #1
+#   (exact: the records have none of the usual text fields, so the whole
+#   record is the text).
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -108,6 +112,39 @@ start_s3() {
 	run --separate-stderr "$P/prepare-dataset.sh" s3://bkt/sets/qa
 	assert_failure 64
 	assert_equal "$stderr" "prepare-dataset.sh: s3://bkt/sets/qa/manifest.yaml: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for s3:// paths"
+}
+
+@test "prepare-dataset: --suite prepares each task's data against its few-shot pool" {
+	run --separate-stderr "$P/prepare-dataset.sh" --suite small --suites "$D/suite/suites.json" --data "$D/suite/data" -o out
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(printf '%s\n' 'cloze prepared: read 3, exact duplicates 1, near duplicates 0, kept 2' \
+		'quiz prepared: read 4, exact duplicates 1, near duplicates 1, kept 2')"
+	assert_equal "$(cat out/quiz.test.jsonl)" "$(sed -n '2p;4p' "$D/suite/data/quiz.test.jsonl")"
+	assert_equal "$(cat out/cloze.val.jsonl)" "$(sed -n '1p;3p' "$D/suite/data/cloze.val.jsonl")"
+	cmp out/quiz.train.jsonl "$D/suite/data/quiz.train.jsonl"
+	assert_equal "$(jq -c '[.dataset,.kept]' out/summary.jsonl)" "$(printf '["cloze",2]\n["quiz",2]')"
+	run --separate-stderr sh -c 'cd out && ds-hash --check manifest.yaml'
+	assert_success
+	assert_output "$(printf '%s\n' 'cloze.val.jsonl: OK' 'quiz.train.jsonl: OK' 'quiz.test.jsonl: OK')"
+}
+
+@test "prepare-dataset: --suite errors" {
+	run --separate-stderr "$P/prepare-dataset.sh" --suite big --suites "$D/suite/suites.json" --data "$D/suite/data"
+	assert_failure 64
+	assert_equal "$stderr" "prepare-dataset.sh: --suite: no suite 'big' in $D/suite/suites.json"
+	run --separate-stderr "$P/prepare-dataset.sh" --suite broken --suites "$D/suite/suites.json" --data "$D/suite/data"
+	assert_failure 65
+	assert_equal "$stderr" "prepare-dataset.sh: $D/suite/suites.json: suite 'broken' names task 'nope', which it does not define"
+	run --separate-stderr "$P/prepare-dataset.sh" --suite small --suites "$D/suite/suites.json" --data nowhere
+	assert_failure 66
+	assert_equal "$stderr" "prepare-dataset.sh: cloze: nowhere/cloze.val.jsonl: cannot read"
+	run --separate-stderr "$P/prepare-dataset.sh" --suite small "$D/qa"
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "prepare-dataset.sh: --suite takes no DATASET"
+	run --separate-stderr "$P/prepare-dataset.sh" --data x "$D/qa"
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "prepare-dataset.sh: --suites and --data go with --suite"
 }
 
 @test "prepare-dataset: usage" {
