@@ -29,7 +29,7 @@ benchmarks, and publish it under DEST (a directory or s3://BUCKET/PREFIX).
       --seed SEED         sample seed (default: the date)
       --date DATE         the set's date (default: today, UTC)
   -t, --text EXPR         jq expression for the text compared
-                          (default: .text // .input // .question // .prompt)
+                          (default: .text // .input // .question // .prompt // tojson)
   -f, --field EXPR        ds-anon --field (repeatable; default every string)
       --salt-file FILE    ds-anon pseudonyms (default: \$ANON_SALT_FILE, if set)
   -q, --quiet             no summary on stdout
@@ -52,7 +52,7 @@ usage_error() {
 
 snapshot=${SNAPSHOT_URL:-} dest=${PUBLISH_URL:-} benchmarks=${BENCHMARKS:-}
 size=${TARGET_SIZE:-1000} seed='' date='' quiet=''
-text='.text // .input // .question // .prompt'
+text='.text // .input // .question // .prompt // tojson'
 anon_opts=''
 salt=${ANON_SALT_FILE:-}
 while [ $# -gt 0 ]; do
