@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# ds-anon: PII masking with typed placeholders or salted pseudonyms.
+#
+# Pseudonyms are checked against Python's hmac module:
+#   hmac.new(SALT, CANONICAL_VALUE, sha256).hexdigest()[:8]
+
+bats_require_minimum_version 1.5.0
+load helper
+
+setup() {
+	setup_scratch
+	D="$FIX/ds-anon"
+}
+
+hmac8() {
+	python3 -c 'import hmac, hashlib, sys; print(hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.sha256).hexdigest()[:8])' "$1" "$2"
+}
+
+@test "ds-anon: every kind becomes its typed placeholder" {
+	run --separate-stderr ds-anon "$D/pii.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<'EOF2'
+{"id":1,"text":"Contact me at <EMAIL> or <PHONE>, office <PHONE>.","n":9007199254740993}
+{"id":2,"q":"주민등록번호 <RRN> 카드 <CARD> 서버 <IP> and <IP>"}
+{"id":3,"q":"curl https://<CREDENTIALS>@db.internal/x -H 'Authorization: Bearer <TOKEN>' key <API_KEY>"}
+{"id":5,"q":"Call <PHONE> or <PHONE> or <PHONE>, password=<CREDENTIALS> <API_KEY>"}
+{"id":6,"q":"연락처 <PHONE>, <PHONE>, <PHONE>, <PHONE>, <PHONE>; 카드 <CARD>, <CARD>; 외국인 <RRN>; 메일은 <EMAIL>로","tok":"<API_KEY> <API_KEY> api_key: \"<API_KEY>\"","ip6":"<IP>, ::1"}
+EOF2
+}
+
+@test "ds-anon: -v counts per type" {
+	run --separate-stderr ds-anon -v "$D/pii.jsonl"
+	assert_success
+	assert_equal "$stderr" "ds-anon: read 5, changed 5; masked email 2, phone 10, rrn 2, card 3, ip 3, credentials 2, token 1, api_key 5"
+	# The same figures counted from the output's placeholders.
+	for k in EMAIL:2 PHONE:10 RRN:2 CARD:3 IP:3 CREDENTIALS:2 TOKEN:1 API_KEY:5; do
+		assert_equal "${k%%:*} $(grep -o "<${k%%:*}>" <<< "$output" | wc -l)" "${k%%:*} ${k#*:}"
+	done
+}
+
+@test "ds-anon: near misses stay: dates, times, versions, prices, order numbers" {
+	run --separate-stderr ds-anon -v "$D/near-miss.jsonl"
+	assert_success
+	assert_output "$(cat "$D/near-miss.jsonl")"
+	assert_equal "$stderr" "ds-anon: read 4, changed 0; masked email 0, phone 0, rrn 0, card 0, ip 0, credentials 0, token 0, api_key 0"
+}
+
+@test "ds-anon: card numbers must pass Luhn, with one kind of separator" {
+	# 4111 1111 1111 1111 and 378282246310005 pass Luhn; ...1112 does not.
+	printf '%s\n' '{"a":"4111 1111 1111 1111","b":"4111 1111 1111 1112","c":"378282246310005","d":"4111-1111 1111-1111"}' > c.jsonl
+	run --separate-stderr ds-anon c.jsonl
+	assert_success
+	assert_output '{"a":"<CARD>","b":"4111 1111 1111 1112","c":"<CARD>","d":"4111-1111 1111-1111"}'
+	assert_equal "$(python3 -c '
+def luhn(s):
+    d = [int(c) for c in s if c.isdigit()][::-1]
+    return sum(x if i % 2 == 0 else (2 * x - 9 if 2 * x > 9 else 2 * x) for i, x in enumerate(d)) % 10 == 0
+print(luhn("4111111111111111"), luhn("4111111111111112"), luhn("378282246310005"))')" "True False True"
+}
+
+@test "ds-anon: Korean RRNs with a real date; phones in Korean formats" {
+	printf '%s\n' '{"a":"900101-1234567 / 900230-1234567 / 901301-1234567 / 900101-9234567","b":"010-1234-5678 011 234 5678 02-123-4567 +82 2 123 4567 +82-10-1234-5678 +82(0)10-1234-5678"}' > k.jsonl
+	run --separate-stderr ds-anon k.jsonl
+	assert_success
+	assert_output '{"a":"<RRN> / 900230-1234567 / 901301-1234567 / 900101-9234567","b":"<PHONE> <PHONE> <PHONE> <PHONE> <PHONE> <PHONE>"}'
+}
+
+@test "ds-anon: --salt-file gives HMAC-SHA256 pseudonyms, one per person" {
+	printf 'pepper\n' > salt
+	run --separate-stderr ds-anon --salt-file salt "$D/pii.jsonl"
+	assert_success
+	# The e-mail case-folded; phones as digits, +82 as a leading 0.
+	assert_line --index 0 "{\"id\":1,\"text\":\"Contact me at <EMAIL:$(hmac8 pepper hong.gildong@example.com)> or <PHONE:$(hmac8 pepper 01012345678)>, office <PHONE:$(hmac8 pepper 021234567)>.\",\"n\":9007199254740993}"
+	assert_line --index 1 "{\"id\":2,\"q\":\"주민등록번호 <RRN:$(hmac8 pepper 9001011234567)> 카드 <CARD:$(hmac8 pepper 4111111111111111)> 서버 <IP:$(hmac8 pepper 192.168.0.12)> and <IP:$(hmac8 pepper 2001:db8::8a2e:370:7334)>\"}"
+	# +82-10-1234-5678 in record 5 is the person of 010-1234-5678 in record 1.
+	assert_line --index 3 --partial "Call <PHONE:$(hmac8 pepper 01012345678)> or <PHONE:$(hmac8 pepper 14155552671)>"
+	# Another salt, other pseudonyms.
+	printf 'salt2' > salt2
+	run --separate-stderr ds-anon -s salt2 "$D/pii.jsonl"
+	assert_line --index 0 --partial "<EMAIL:$(hmac8 salt2 hong.gildong@example.com)>"
+}
+
+@test "ds-anon: a salt file that is missing or empty" {
+	run --separate-stderr ds-anon --salt-file nope /dev/null
+	assert_failure 66
+	assert_equal "$stderr" "ds-anon: --salt-file: nope: No such file or directory"
+	printf '\n' > empty
+	run --separate-stderr ds-anon --salt-file empty /dev/null
+	assert_failure 65
+	assert_equal "$stderr" "ds-anon: --salt-file: empty: empty salt"
+}
+
+@test "ds-anon: --field masks only the strings under its paths, never keys" {
+	printf '%s\n' '{"a@b.com":"c@d.com","user":{"mail":"e@f.com","n":[1,"g@h.com"]},"messages":[{"role":"x@y.com","content":"i@j.com"}]}' > f.jsonl
+	run --separate-stderr ds-anon -f .user -f '.messages[].content' f.jsonl
+	assert_success
+	assert_output '{"a@b.com":"c@d.com","user":{"mail":"<EMAIL>","n":[1,"<EMAIL>"]},"messages":[{"role":"x@y.com","content":"<EMAIL>"}]}'
+	run --separate-stderr ds-anon f.jsonl
+	assert_output '{"a@b.com":"<EMAIL>","user":{"mail":"<EMAIL>","n":[1,"<EMAIL>"]},"messages":[{"role":"<EMAIL>","content":"<EMAIL>"}]}'
+}
+
+@test "ds-anon: records pass through byte for byte but for the strings changed" {
+	printf '%s\n' '{ "id" : 12345678901234567890 , "t":"plain \u00e9", "u" : "mail a\u0040b.com now" }' > p.jsonl
+	run --separate-stderr ds-anon p.jsonl
+	assert_success
+	assert_output '{ "id" : 12345678901234567890 , "t":"plain \u00e9", "u" : "mail <EMAIL> now" }'
+}
+
+@test "ds-anon: empty input, no final newline, blank lines" {
+	run --separate-stderr ds-anon /dev/null
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	printf '{"a":"x@y.com"}\n\n{"a":"1"}' > n.jsonl
+	run --separate-stderr ds-anon n.jsonl
+	assert_success
+	assert_output "$(printf '{"a":"<EMAIL>"}\n{"a":"1"}')"
+}
+
+@test "ds-anon: malformed JSON, invalid UTF-8 and a failing --field are bad records" {
+	printf '{"a":"x@y.com"}\n{"a":\n' > bad.jsonl
+	run --separate-stderr ds-anon bad.jsonl
+	assert_failure 65
+	assert_output '{"a":"<EMAIL>"}'
+	assert_equal "$stderr" "ds-anon: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 5 (while parsing '{\"a\":')"
+	printf '{"a":"\xff"}\n' > u.jsonl
+	run --separate-stderr ds-anon u.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "ds-anon: u.jsonl:1: invalid UTF-8 at byte 7"
+	printf '{"a":"s"}\n' > s.jsonl
+	run --separate-stderr ds-anon -f '.a.b' s.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "ds-anon: s.jsonl:1: --field: Cannot index string with string \"b\""
+	printf '{"a":"x@y.com"}\n[1]\n{"a":"z@y.com"}\n' > m.jsonl
+	run --separate-stderr ds-anon --rejects rej.jsonl m.jsonl
+	assert_success
+	assert_output "$(printf '{"a":"<EMAIL>"}\n{"a":"<EMAIL>"}')"
+	assert_equal "$stderr" "ds-anon: skipped 1 bad record (first: m.jsonl:2: expected object, got array)"
+	assert_equal "$(cat rej.jsonl)" "[1]"
+}
+
+@test "ds-anon: usage errors, --help and --version" {
+	run --separate-stderr ds-anon --bogus
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-anon: unrecognized option '--bogus'\nTry 'ds-anon --help' for more information.")"
+	run --separate-stderr ds-anon -f '.a[' /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-anon: --field: jq: error: syntax error, unexpected INVALID_CHARACTER (Unix shell quoting issues?) at <top-level>, line 1:"
+	run --separate-stderr ds-anon --help
+	assert_success
+	assert_line --index 0 "usage: ds-anon [-qv] [-f EXPR]... [--salt-file FILE] [--skip-bad] [--rejects FILE]"
+	run --separate-stderr ds-anon --version
+	assert_success
+	assert_output --regexp '^ds-anon [0-9]+\.[0-9]+\.[0-9]+ \(vllm-eval\)$'
+}
+
+@test "ds-anon: a missing input exits 66, a write error 74" {
+	run --separate-stderr ds-anon nope.jsonl
+	assert_failure 66
+	assert_equal "$stderr" "ds-anon: nope.jsonl: No such file or directory"
+	run --separate-stderr sh -c "ds-anon '$D/pii.jsonl' > /dev/full"
+	assert_failure 74
+	assert_equal "$stderr" "ds-anon: write error: No space left on device"
+}

@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# ds-lsh: near-duplicate removal by MinHash-LSH and bounded Levenshtein.
+#
+# Distances are checked against Python's textbook dynamic programme over NFC
+# code points (tests/fixtures/ds-lsh/levcheck.py, score.py, plant.py); the
+# hand-checked ones say how in a comment.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+setup() {
+	setup_scratch
+	D="$FIX/ds-lsh"
+}
+
+@test "ds-lsh: keeps the first record of each cluster, byte for byte" {
+	run --separate-stderr ds-lsh -v "$D/small.jsonl"
+	assert_success
+	assert_output "$(sed -n '1p;3p' "$D/small.jsonl")"
+	assert_equal "$stderr" "ds-lsh: read 4, kept 2, dropped 2 (0 near a reference record, 0 reference records); 2 pairs checked, 2 near duplicates; 17 bands x 7 rows"
+}
+
+@test "ds-lsh: --keep longest keeps the longest of a cluster" {
+	# Record 4 ("jumped") is one code point longer than 1 and 2.
+	run --separate-stderr ds-lsh --keep longest "$D/small.jsonl"
+	assert_success
+	assert_output "$(sed -n '3p;4p' "$D/small.jsonl")"
+}
+
+@test "ds-lsh: --pairs gives each verified pair with its normalised distance" {
+	# By hand: 1-2 differ in one character of 70 (1/70); 1-4 insert "ed" and
+	# drop "s" in 71 (2/71); 2-4 add the end's "!" to that (3/71).
+	run --separate-stderr ds-lsh --pairs "$D/small.jsonl"
+	assert_success
+	assert_equal "$(jq -c '[.a,.b,.distance]' <<< "$output")" "$(printf '[1,2,0.0142857142857143]\n[1,4,0.028169014084507]\n[2,4,0.0422535211267606]')"
+	assert_equal "$(python3 -c 'print(1/70, 2/71, 3/71)')" "0.014285714285714285 0.028169014084507043 0.04225352112676056"
+	# jaccard_est is the share of the 128 bins that agree.
+	run jq -e '.jaccard_est * 128 | . == floor and . > 0' <<< "$output"
+	assert_success
+}
+
+@test "ds-lsh: recall >= 0.98 and no false pair on planted near duplicates (brute-force truth)" {
+	# planted.jsonl and planted-truth.jsonl come from plant.py: the truth is
+	# every pair's Jaccard over 5-shingles of NFKC text and its distance by
+	# the textbook DP. score.py counts what ds-lsh found of the pairs with
+	# Jaccard >= 0.8 and distance < 0.2, and any reported pair whose true
+	# distance is not below 0.2. Several seeds, since LSH is random.
+	for seed in 1 2 3; do
+		ds-lsh --pairs --seed "$seed" "$D/planted.jsonl" > pairs.jsonl
+		run python3 "$D/score.py" "$D/planted-truth.jsonl" "$D/planted.jsonl" < pairs.jsonl
+		assert_success
+		assert_output --regexp '^recall (0\.98|0\.99|1\.00)[0-9]* of 236, false 0$'
+	done
+}
+
+@test "ds-lsh: the bounded distance agrees with the textbook DP, at several bounds" {
+	skip_under_valgrind "Python's DP dominates; the plain and ASan tiers run it"
+	# --perm 1 --shingle char:1 --bands 1 --rows 1 makes every pair a candidate.
+	python3 "$D/levcheck.py" 60 > lev.jsonl
+	for bound in 0.2 0.5 1; do
+		ds-lsh --pairs -p 1 -s char:1 -b 1 -r 1 -d "$bound" lev.jsonl > p.jsonl
+		run python3 "$D/levcheck.py" 60 p.jsonl "$bound"
+		assert_success
+		assert_output --regexp '^ok [0-9]+$'
+	done
+}
+
+@test "ds-lsh: clusters are connected components" {
+	# B is A with its first 6 characters changed (6/40 = 0.15), C is B with
+	# its last 6 changed (0.15 from B), so A and C are 12/40 = 0.3 apart: A~B
+	# and B~C make one cluster of three although A and C are not near.
+	A=abcdefghijklmnopqrstuvwxyz0123456789ABCD
+	B=XXXXXXghijklmnopqrstuvwxyz0123456789ABCD
+	C=XXXXXXghijklmnopqrstuvwxyz0123YYYYYYABCD
+	printf '{"t":"%s"}\n{"t":"%s"}\n{"t":"%s"}\n' "$A" "$B" "$C" > chain.jsonl
+	run --separate-stderr ds-lsh -t .t -b 64 -r 2 --pairs chain.jsonl
+	assert_success
+	assert_output "$(printf '{"a":1,"b":2,"jaccard_est":%s,"distance":0.15}\n{"a":2,"b":3,"jaccard_est":%s,"distance":0.15}' \
+		"$(jq -r 'select(.b==2).jaccard_est' <<< "$output")" "$(jq -r 'select(.b==3).jaccard_est' <<< "$output")")"
+	run --separate-stderr ds-lsh -t .t -b 64 -r 2 chain.jsonl
+	assert_success
+	assert_output "{\"t\":\"$A\"}"
+}
+
+@test "ds-lsh: --against drops records near a reference set, never pairs two references" {
+	sed -n 2p "$D/small.jsonl" > ref.jsonl
+	sed -n 4p "$D/small.jsonl" >> ref.jsonl
+	sed -n '1p;3p' "$D/small.jsonl" > in.jsonl
+	run --separate-stderr ds-lsh -v -a ref.jsonl in.jsonl
+	assert_success
+	assert_output "$(sed -n 3p "$D/small.jsonl")"
+	assert_equal "$stderr" "ds-lsh: read 2, kept 1, dropped 1 (1 near a reference record, 2 reference records); 2 pairs checked, 2 near duplicates; 17 bands x 7 rows"
+	run --separate-stderr ds-lsh --pairs --against ref.jsonl in.jsonl
+	assert_success
+	assert_equal "$(jq -c '[.a_file,.a,.b_file,.b]' <<< "$output")" "$(printf '["ref.jsonl",1,"in.jsonl",1]\n["ref.jsonl",2,"in.jsonl",1]')"
+}
+
+@test "ds-lsh: Korean pairs differing in particles are found; negations stay apart" {
+	# korean.jsonl, by Python: k1/k2 differ in two particles (은/이, 가/도):
+	# Jaccard 0.841, distance 2/120. k3 "다음 중 옳은 것은?" / k4 "다음 중 옳지
+	# 않은 것은?": distance 3/14 = 0.214, not below 0.2. k6 is k5 in NFD.
+	run --separate-stderr ds-lsh "$D/korean.jsonl"
+	assert_success
+	assert_equal "$(jq -r .id <<< "$output" | tr '\n' ' ')" "k1 k3 k4 k5 "
+	# With 84 one-row bands all 15 pairs are candidates: the negation pair is rejected ...
+	run --separate-stderr ds-lsh -v -P -s char:2 -b 84 -r 1 "$D/korean.jsonl"
+	assert_success
+	assert_equal "$(jq -c '[.a,.b,.distance]' <<< "$output")" "$(printf '[1,2,0.0166666666666667]\n[5,6,0]')"
+	assert_equal "${stderr#*; }" "15 pairs checked, 2 near duplicates; 84 bands x 1 rows"
+	# ... and only a looser bound joins it.
+	run --separate-stderr ds-lsh -P -s char:2 -b 84 -r 1 -d 0.25 "$D/korean.jsonl"
+	assert_line --index 1 '{"a":3,"b":4,"jaccard_est":0.65625,"distance":0.214285714285714}'
+}
+
+@test "ds-lsh: word shingles" {
+	# The same words in another order share every 1-word shingle but are far apart.
+	printf '{"text":"alpha beta gamma delta epsilon zeta"}\n{"text":"zeta epsilon delta gamma beta alpha"}\n' > w.jsonl
+	run --separate-stderr ds-lsh -v -s word:1 w.jsonl
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_equal "${stderr#*; }" "1 pairs checked, 0 near duplicates; 17 bands x 7 rows"
+	run --separate-stderr ds-lsh -v -s word:2 w.jsonl
+	assert_equal "${stderr#*; }" "0 pairs checked, 0 near duplicates; 17 bands x 7 rows"
+}
+
+@test "ds-lsh: the default bands x rows make a pair at the threshold a candidate >= 98 % of the time" {
+	# 1 - (1 - 0.8^7)^17 = 0.9817 (python3); datasketch's balanced choice for
+	# 128 permutations at 0.8 gives about one half there.
+	run --separate-stderr ds-lsh -v /dev/null
+	assert_equal "${stderr##*; }" "17 bands x 7 rows"
+	assert_equal "$(python3 -c 'print(round(1 - (1 - 0.8**7)**17, 4))')" 0.9817
+	run --separate-stderr ds-lsh -v -j 0.5 -p 64 /dev/null
+	assert_equal "${stderr##*; }" "$(python3 -c '
+# The same rule, independently: among b*r <= 64 with P(0.5) >= 0.98, the least
+# equal-weight false-positive + false-negative area (datasketch).
+from math import fsum
+def p(s, b, r): return 1 - (1 - s**r)**b
+def area(f, a, c, n=2000): h = (c - a) / n; return fsum(f(a + (i + .5) * h) for i in range(n)) * h
+best = min((0.5 * area(lambda s: p(s, b, r), 0, .5) + 0.5 * area(lambda s: 1 - p(s, b, r), .5, 1), b, r)
+           for b in range(1, 65) for r in range(1, 64 // b + 1) if p(.5, b, r) >= .98)
+print("%d bands x %d rows" % best[1:])')"
+}
+
+@test "ds-lsh: empty texts, empty input, no final newline" {
+	printf '{"text":""}\n{"text":""}\n{"text":"x"}' > e.jsonl
+	run --separate-stderr ds-lsh e.jsonl
+	assert_success
+	assert_output "$(printf '{"text":""}\n{"text":""}\n{"text":"x"}')"
+	run --separate-stderr ds-lsh /dev/null
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" ""
+	printf '{"text":"same text here"}\n{"text":"same text here"}' > n.jsonl
+	run --separate-stderr ds-lsh n.jsonl
+	assert_success
+	assert_output '{"text":"same text here"}'
+}
+
+@test "ds-lsh: malformed JSON, invalid UTF-8 and a text that is not a string stop with 65" {
+	printf '{"text":"a"}\n{"text":\n' > bad.jsonl
+	run --separate-stderr ds-lsh bad.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "ds-lsh: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 8 (while parsing '{\"text\":')"
+	printf '{"text":"\xff"}\n' > u.jsonl
+	run --separate-stderr ds-lsh u.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "ds-lsh: u.jsonl:1: invalid UTF-8 at byte 10"
+	printf '{"text":3}\n' > n.jsonl
+	run --separate-stderr ds-lsh n.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "ds-lsh: n.jsonl:1: --text: expected a string, got number"
+	run --separate-stderr ds-lsh -t '.text.x' "$D/small.jsonl"
+	assert_failure 65
+	assert_equal "$stderr" "ds-lsh: $D/small.jsonl:1: --text: Cannot index string with string \"x\""
+	run --separate-stderr ds-lsh -t 'empty' "$D/small.jsonl"
+	assert_failure 65
+	assert_equal "$stderr" "ds-lsh: $D/small.jsonl:1: --text: no value"
+}
+
+@test "ds-lsh: --skip-bad counts, --rejects keeps the lines as they came" {
+	printf '{"text":"a"}\n{"text":\n{"text":null}\n{"text":"a"}\n' > bad.jsonl
+	run --separate-stderr ds-lsh --rejects rej.jsonl bad.jsonl
+	assert_success
+	assert_output '{"text":"a"}'
+	assert_equal "$stderr" "ds-lsh: skipped 2 bad records (first: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 8 (while parsing '{\"text\":'))"
+	assert_equal "$(cat rej.jsonl)" "$(printf '{"text":\n{"text":null}')"
+}
+
+@test "ds-lsh: usage errors exit 64 with a hint" {
+	run --separate-stderr ds-lsh --bogus
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-lsh: unrecognized option '--bogus'\nTry 'ds-lsh --help' for more information.")"
+	run --separate-stderr ds-lsh --bands 4
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-lsh: --bands and --rows go together"
+	run --separate-stderr ds-lsh --bands 20 --rows 7
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-lsh: --bands x --rows (140) exceeds --perm (128)"
+	run --separate-stderr ds-lsh --shingle line:3
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-lsh: --shingle: expected char:N or word:N with N from 1 to 64, got 'line:3'"
+	run --separate-stderr ds-lsh --keep last
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-lsh: --keep: expected first or longest, got 'last'"
+	run --separate-stderr ds-lsh --threshold 1.5
+	assert_failure 64
+	run --separate-stderr ds-lsh --perm 0
+	assert_failure 64
+	run --separate-stderr ds-lsh -t '.a[' /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-lsh: --text: jq: error: syntax error, unexpected \$end (Unix shell quoting issues?) at <top-level>, line 1:"
+}
+
+@test "ds-lsh: --help and --version" {
+	run --separate-stderr ds-lsh --help
+	assert_success
+	assert_line --index 0 "usage: ds-lsh [-Pqv] [-t EXPR] [-s char:N|word:N] [-p N] [-j J] [-b B -r R]"
+	assert_equal "$stderr" ""
+	run --separate-stderr ds-lsh --version
+	assert_success
+	assert_output --regexp '^ds-lsh [0-9]+\.[0-9]+\.[0-9]+ \(vllm-eval\)$'
+}
+
+@test "ds-lsh: a missing input exits 66, a write error 74" {
+	run --separate-stderr ds-lsh nope.jsonl
+	assert_failure 66
+	assert_equal "$stderr" "ds-lsh: nope.jsonl: No such file or directory"
+	run --separate-stderr sh -c "ds-lsh '$D/small.jsonl' > /dev/full"
+	assert_failure 74
+	assert_equal "$stderr" "ds-lsh: write error: No space left on device"
+}
+
+@test "ds-lsh: compressed input" {
+	gzip -c < "$D/small.jsonl" > s.gz
+	run --separate-stderr ds-lsh s.gz
+	assert_success
+	assert_output "$(sed -n '1p;3p' "$D/small.jsonl")"
+}

@@ -1,0 +1,704 @@
+/*
+ * ds-anon — mask personal data in JSON Lines records.
+ *
+ * Each string value of a record (or only those under the --field paths) is
+ * searched with PCRE2 for e-mail addresses, phone numbers (Korean mobile and
+ * landline, +82, E.164), Korean resident registration numbers, card numbers
+ * (Luhn-checked), IPv4 and IPv6 addresses, credentials in URLs and
+ * password/secret assignments, bearer tokens, and API keys of common shapes.
+ * A match becomes a typed placeholder (<EMAIL>), or with --salt-file a
+ * pseudonym (<EMAIL:3f2a9c1d>: the first 32 bits of the HMAC-SHA256 of the
+ * value in a canonical form, keyed by the salt), so one person stays one
+ * pseudonym across records and days while the salt is kept.
+ *
+ * Records pass through byte for byte except the string literals that
+ * changed, which are written again as JSON strings; object keys are never
+ * touched.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <pcre2.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "input.h"
+#include "json.h"
+#include "output.h"
+#include "progress.h"
+#include "sha256.h"
+
+enum kind { EMAIL, PHONE, RRN, CARD, IP, CREDENTIALS, TOKEN, API_KEY, NKINDS };
+
+static const char *const kind_names[NKINDS] = {
+    "EMAIL", "PHONE", "RRN", "CARD", "IP", "CREDENTIALS", "TOKEN", "API_KEY",
+};
+
+enum check { CHECK_NONE, CHECK_LUHN, CHECK_IPV6, CHECK_RRN, CHECK_E164 };
+
+/*
+ * The patterns, in priority order: where two matches overlap, the earlier
+ * pattern wins (a URL's password before the e-mail address it resembles).
+ * Digits stand alone ((?<!\d) ... (?!\d)) so a longer number is never
+ * partly masked. \K starts the masked part after a label that stays.
+ */
+static const struct pattern {
+	enum kind kind;
+	enum check check;
+	const char *re;
+} patterns[] = {
+    /* user:password@ in a URL */
+    {CREDENTIALS, CHECK_NONE, "\\b[A-Za-z][A-Za-z0-9+.-]*://\\K[^\\s:/@]+:[^\\s/@]+(?=@)"},
+    /* password=..., secret: ... */
+    {CREDENTIALS, CHECK_NONE,
+     "(?i)\\b(?:password|passwd|pwd|secret|client_secret)\\b[\"']?\\s*[:=]\\s*[\"']?\\K[^\\s\"',;]{"
+     "4,}"},
+    {TOKEN, CHECK_NONE, "(?i)\\bbearer\\s+\\K[A-Za-z0-9._~+/-]{8,}=*"},
+    {API_KEY, CHECK_NONE,
+     "\\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}"
+     "|github_pat_[A-Za-z0-9_]{22,}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}"
+     "|hf_[A-Za-z0-9]{30,}|glpat-[A-Za-z0-9_-]{20}"
+     "|eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,})"},
+    {API_KEY, CHECK_NONE,
+     "(?i)\\b(?:api[_-]?key|access[_-]?key|auth[_-]?token|access[_-]?token|x-api-key)\\b"
+     "[\"']?\\s*[:=]\\s*[\"']?\\K[A-Za-z0-9._~+/-]{12,}"},
+    {EMAIL, CHECK_NONE,
+     "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+"
+     "[A-Za-z]{2,}\\b"},
+    /* YYMMDD-GNNNNNN; G 1-4 for Koreans, 5-8 for foreign residents */
+    {RRN, CHECK_RRN,
+     "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])[- ]?[1-8]\\d{6}(?![\\d-])"},
+    {CARD, CHECK_LUHN, "(?<![\\d.,-])\\d(?:[ -]?\\d){12,18}(?!\\d|[.,-]\\d)"},
+    /* Korean numbers, with +82 or a leading 0 */
+    {PHONE, CHECK_NONE,
+     "(?:(?<![\\w+])\\+82[- ]?(?:\\(0\\))?|(?<![\\w.,:/+#-])\\(?0)"
+     "(?:1[016789]|2|[3-6][1-5]|70|50\\d)[-. )]{0,2}\\d{3,4}[-. ]?\\d{4}(?![\\w]|[-.,]\\d)"},
+    /* E.164 and other international numbers */
+    {PHONE, CHECK_E164,
+     "(?<![\\w+])\\+[1-9]\\d{0,3}(?:[-. ]?\\(?\\d{1,4}\\)?){2,5}(?![\\w]|[-.]\\d)"},
+    {IP, CHECK_NONE,
+     "(?<![\\w.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
+     "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w-]|\\.\\d)"},
+    {IP, CHECK_IPV6, "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\\w:.])"},
+};
+#define NPATTERNS (sizeof patterns / sizeof patterns[0])
+
+struct opts {
+	char **fields;
+	int nfields;
+	const char *salt_file;
+	bool skip_bad;
+	const char *rejects;
+	bool progress;
+	int verbose;
+	bool quiet;
+};
+
+struct span {
+	size_t from, to;
+	enum kind kind;
+};
+
+struct anon {
+	pcre2_code *re[NPATTERNS];
+	pcre2_match_data *md;
+	unsigned char *salt;
+	size_t salt_len;
+	struct ve_jq **fields; /* each compiled as [path(EXPR)] */
+	int nfields;
+	struct span *spans;
+	size_t nspans, cap;
+	struct ve_buf subject, canon, out;
+	unsigned long long count[NKINDS];
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: %s [-qv] [-f EXPR]... [--salt-file FILE] [--skip-bad] [--rejects FILE]\n"
+	    "               [FILE...]\n"
+	    "\n"
+	    "Mask personal data in the strings of JSON Lines records: e-mail, phone numbers,\n"
+	    "Korean resident registration numbers, card numbers, IP addresses, credentials,\n"
+	    "tokens and API keys.\n"
+	    "\n"
+	    "  -f, --field EXPR      jq path of the strings to mask (repeatable;\n"
+	    "                        default: every string value)\n"
+	    "  -s, --salt-file FILE  pseudonyms <TYPE:HMAC> keyed by FILE's bytes, not <TYPE>\n"
+	    "      --skip-bad        skip malformed records, count them\n"
+	    "      --rejects FILE    write skipped records to FILE (implies --skip-bad)\n"
+	    "      --progress        show progress even when stderr is not a terminal\n"
+	    "  -v, --verbose         print counts per type to stderr\n"
+	    "  -q, --quiet           no warnings\n"
+	    "  -h, --help            this help\n"
+	    "      --version         print the version\n"
+	    "\n"
+	    "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 74 I/O error. See ds-anon(1).\n",
+	    ve_progname);
+}
+
+enum {
+	OPT_SKIP_BAD = 256,
+	OPT_REJECTS,
+	OPT_PROGRESS,
+	OPT_VERSION,
+};
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	const struct option longopts[] = {
+	    {"field", required_argument, NULL, 'f'},
+	    {"salt-file", required_argument, NULL, 's'},
+	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
+	    {"rejects", required_argument, NULL, OPT_REJECTS},
+	    {"progress", no_argument, NULL, OPT_PROGRESS},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f:s:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o->fields =
+			    ve_xrealloc(o->fields, sizeof *o->fields * (size_t)(o->nfields + 1));
+			o->fields[o->nfields++] = optarg;
+			break;
+		case 's': o->salt_file = optarg; break;
+		case OPT_SKIP_BAD: o->skip_bad = true; break;
+		case OPT_REJECTS: o->rejects = optarg; break;
+		case OPT_PROGRESS: o->progress = true; break;
+		case 'v': o->verbose++; break;
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
+		case OPT_VERSION: ve_print_version();
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
+			exit(VE_EX_USAGE);
+		}
+	}
+}
+
+/* Reads the salt: the file's bytes without one final newline. 0 or an exit status. */
+static int
+read_salt(const char *path, struct anon *a)
+{
+	FILE *f = fopen(path, "rb");
+	struct ve_buf b = {0};
+	char chunk[4096];
+	size_t n;
+
+	if (!f) {
+		ve_warn("--salt-file: %s: %s", path, strerror(errno));
+		return VE_EX_NOINPUT;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		ve_buf_add(&b, chunk, n);
+	if (ferror(f)) {
+		ve_warn("--salt-file: %s: %s", path, strerror(errno));
+		fclose(f);
+		ve_buf_free(&b);
+		return VE_EX_IOERR;
+	}
+	fclose(f);
+	if (b.len && b.p[b.len - 1] == '\n')
+		b.len--;
+	if (b.len && b.p[b.len - 1] == '\r')
+		b.len--;
+	if (b.len == 0) {
+		ve_warn("--salt-file: %s: empty salt", path);
+		ve_buf_free(&b);
+		return VE_EX_DATAERR;
+	}
+	a->salt = (unsigned char *)b.p;
+	a->salt_len = b.len;
+	return 0;
+}
+
+static void
+anon_init(struct anon *a, const struct opts *o)
+{
+	memset(a, 0, sizeof *a);
+	for (size_t i = 0; i < NPATTERNS; i++) {
+		int err;
+		PCRE2_SIZE off;
+		a->re[i] = pcre2_compile((PCRE2_SPTR)patterns[i].re, PCRE2_ZERO_TERMINATED,
+		                         PCRE2_UTF, &err, &off, NULL);
+		if (!a->re[i]) {
+			PCRE2_UCHAR msg[256];
+			pcre2_get_error_message(err, msg, sizeof msg);
+			ve_die(VE_EX_SOFTWARE, "pattern %zu: %s at %zu", i, (char *)msg,
+			       (size_t)off);
+		}
+		pcre2_jit_compile(a->re[i], PCRE2_JIT_COMPLETE);
+	}
+	a->md = pcre2_match_data_create(4, NULL);
+	a->nfields = o->nfields;
+	a->fields = ve_xcalloc((size_t)o->nfields + 1, sizeof *a->fields);
+	for (int i = 0; i < o->nfields; i++) {
+		struct ve_buf e = {0};
+		ve_buf_addf(&e, "[path(%s)]", o->fields[i]);
+		a->fields[i] = ve_jq_compile("--field", e.p);
+		ve_buf_free(&e);
+	}
+}
+
+static void
+anon_free(struct anon *a)
+{
+	for (size_t i = 0; i < NPATTERNS; i++)
+		pcre2_code_free(a->re[i]);
+	pcre2_match_data_free(a->md);
+	for (int i = 0; i < a->nfields; i++)
+		ve_jq_free(a->fields[i]);
+	free(a->fields);
+	free(a->salt);
+	free(a->spans);
+	ve_buf_free(&a->subject);
+	ve_buf_free(&a->canon);
+	ve_buf_free(&a->out);
+}
+
+static bool
+luhn(const char *s, size_t n)
+{
+	int sum = 0, digits = 0;
+
+	for (size_t i = n; i-- > 0;) {
+		if (!isdigit((unsigned char)s[i]))
+			continue;
+		int d = s[i] - '0';
+		if (digits++ % 2 == 1)
+			d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+		sum += d;
+	}
+	return digits >= 13 && digits <= 19 && sum % 10 == 0;
+}
+
+/* A card number's separators, if any, are all alike. */
+static bool
+card_ok(const char *s, size_t n)
+{
+	char sep = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i])) {
+			if (sep && s[i] != sep)
+				return false;
+			sep = s[i];
+		}
+	return luhn(s, n);
+}
+
+static bool
+ipv6_ok(const char *s, size_t n)
+{
+	char tmp[64];
+	unsigned char addr[16];
+	int groups = 0;
+
+	if (n >= sizeof tmp)
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = 0;
+	/* At least two groups written out, so "a::b"-like words and "::" stay. */
+	for (size_t i = 0; i < n; i++)
+		if (isxdigit((unsigned char)s[i]) && (i == 0 || s[i - 1] == ':'))
+			groups++;
+	return groups >= 3 && inet_pton(AF_INET6, tmp, addr) == 1;
+}
+
+/* The month and day are already checked by the pattern; a day past the month's end is not. */
+static bool
+rrn_ok(const char *s, size_t n)
+{
+	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int month = (s[2] - '0') * 10 + (s[3] - '0');
+	int day = (s[4] - '0') * 10 + (s[5] - '0');
+
+	return n >= 13 && day <= days[month - 1];
+}
+
+/* E.164 allows at most 15 digits; fewer than 8 is an expression such as "+1 2 3". */
+static bool
+e164_ok(const char *s, size_t n)
+{
+	size_t digits = 0;
+
+	for (size_t i = 0; i < n; i++)
+		digits += isdigit((unsigned char)s[i]) != 0;
+	return digits >= 8 && digits <= 15;
+}
+
+static bool
+overlaps(const struct anon *a, size_t from, size_t to)
+{
+	for (size_t i = 0; i < a->nspans; i++)
+		if (from < a->spans[i].to && a->spans[i].from < to)
+			return true;
+	return false;
+}
+
+static int
+cmp_span(const void *x, const void *y)
+{
+	const struct span *a = x, *b = y;
+
+	return a->from < b->from ? -1 : a->from > b->from;
+}
+
+/* The value as one person's: case-folded e-mail, digits of numbers (+82 as 0). */
+static void
+canonical(enum kind k, const char *s, size_t n, struct ve_buf *out)
+{
+	ve_buf_reset(out);
+	switch (k) {
+	case EMAIL:
+	case IP:
+		for (size_t i = 0; i < n; i++)
+			ve_buf_addc(out, (char)tolower((unsigned char)s[i]));
+		break;
+	case PHONE:
+	case RRN:
+	case CARD:
+		for (size_t i = 0; i < n; i++)
+			if (isdigit((unsigned char)s[i]))
+				ve_buf_addc(out, s[i]);
+		if (k == PHONE && n && s[0] == '+' && out->len > 2 &&
+		    memcmp(out->p, "82", 2) == 0) {
+			size_t skip = out->p[2] == '0' ? 3 : 2;
+			memmove(out->p + 1, out->p + skip, out->len - skip);
+			out->p[0] = '0';
+			out->len -= skip - 1;
+		}
+		break;
+	default: ve_buf_add(out, s, n);
+	}
+	if (!out->p)
+		ve_buf_add(out, "", 0);
+}
+
+/* Masks s[0..n) into a->out; returns the number of values masked. */
+static size_t
+mask(struct anon *a, const char *s, size_t n)
+{
+	/*
+	 * PCRE2's JIT code reads the subject 16 bytes at a time, past its end:
+	 * a copy with initialised padding keeps those reads inside memory we own.
+	 */
+	static const char pad[64];
+	ve_buf_reset(&a->subject);
+	ve_buf_add(&a->subject, s, n);
+	ve_buf_add(&a->subject, pad, sizeof pad);
+	s = a->subject.p;
+	a->nspans = 0;
+	for (size_t p = 0; p < NPATTERNS; p++) {
+		PCRE2_SIZE start = 0;
+		while (start <= n) {
+			int rc = pcre2_match(a->re[p], (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK,
+			                     a->md, NULL);
+			if (rc < 0)
+				break;
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(a->md);
+			size_t from = ov[0], to = ov[1];
+			start = to > from ? to : to + 1;
+			/* Step over a whole code point after an empty match. */
+			while (start < n && ((unsigned char)s[start] & 0xC0) == 0x80)
+				start++;
+			if (to <= from)
+				continue;
+			const char *m = s + from;
+			size_t len = to - from;
+			if ((patterns[p].check == CHECK_LUHN && !card_ok(m, len)) ||
+			    (patterns[p].check == CHECK_IPV6 && !ipv6_ok(m, len)) ||
+			    (patterns[p].check == CHECK_RRN && !rrn_ok(m, len)) ||
+			    (patterns[p].check == CHECK_E164 && !e164_ok(m, len)) ||
+			    overlaps(a, from, to))
+				continue;
+			if (a->nspans == a->cap) {
+				a->cap = a->cap ? 2 * a->cap : 16;
+				a->spans = ve_xrealloc(a->spans, a->cap * sizeof *a->spans);
+			}
+			a->spans[a->nspans++] = (struct span){from, to, patterns[p].kind};
+		}
+	}
+	if (!a->nspans)
+		return 0;
+	qsort(a->spans, a->nspans, sizeof *a->spans, cmp_span);
+	ve_buf_reset(&a->out);
+	size_t at = 0;
+	for (size_t i = 0; i < a->nspans; i++) {
+		const struct span *sp = &a->spans[i];
+		ve_buf_add(&a->out, s + at, sp->from - at);
+		ve_buf_addc(&a->out, '<');
+		ve_buf_adds(&a->out, kind_names[sp->kind]);
+		if (a->salt) {
+			unsigned char mac[EVP_MAX_MD_SIZE];
+			unsigned int maclen = 0;
+			char hex[2 * EVP_MAX_MD_SIZE + 1];
+			canonical(sp->kind, s + sp->from, sp->to - sp->from, &a->canon);
+			if (!HMAC(EVP_sha256(), a->salt, (int)a->salt_len,
+			          (const unsigned char *)a->canon.p, a->canon.len, mac, &maclen))
+				ve_die(VE_EX_SOFTWARE, "HMAC-SHA256 failed");
+			ve_hex(mac, 4, hex);
+			ve_buf_addf(&a->out, ":%s", hex);
+		}
+		ve_buf_addc(&a->out, '>');
+		a->count[sp->kind]++;
+		at = sp->to;
+	}
+	ve_buf_add(&a->out, s + at, n - at);
+	return a->nspans;
+}
+
+/* Where the record is in its objects and arrays, for --field. */
+struct frame {
+	bool object;
+	bool expect_key;
+	const char *key; /* the key's JSON literal, quotes included */
+	size_t key_len;
+	long index;
+};
+
+/* The path of the value at the top of the stack, as jq writes paths. */
+static jv
+path_of(const struct frame *st, int depth)
+{
+	jv p = jv_array();
+
+	for (int i = 0; i < depth; i++) {
+		if (st[i].object)
+			p = jv_array_append(p, jv_parse_sized(st[i].key, (int)st[i].key_len));
+		else
+			p = jv_array_append(p, jv_number((double)st[i].index));
+	}
+	return p;
+}
+
+/* Whether some selected path is a prefix of path (both borrowed). */
+static bool
+selected(jv sel, jv path)
+{
+	int np = jv_array_length(jv_copy(path));
+	int ns = jv_array_length(jv_copy(sel));
+
+	for (int i = 0; i < ns; i++) {
+		jv s = jv_array_get(jv_copy(sel), i);
+		int n = jv_array_length(jv_copy(s));
+		bool prefix = n <= np;
+		for (int j = 0; prefix && j < n; j++)
+			prefix =
+			    jv_equal(jv_array_get(jv_copy(s), j), jv_array_get(jv_copy(path), j));
+		jv_free(s);
+		if (prefix)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Writes the record line with its string values masked; sel (consumed) is
+ * the array of selected paths, or null for every string. Returns the
+ * number of values masked, or -1 for a record nested too deep to follow
+ * (deeper than libjq's parser allows, so only a defence).
+ */
+static long
+mask_line(struct anon *a, const char *line, size_t len, jv sel, struct ve_buf *out)
+{
+	struct frame st[512];
+	int depth = 0;
+	size_t masked = 0, i = 0, copied = 0;
+	bool all = jv_get_kind(sel) == JV_KIND_NULL;
+
+	ve_buf_reset(out);
+	while (i < len) {
+		char c = line[i];
+		if (c == '"') {
+			size_t j = i + 1;
+			while (j < len && line[j] != '"')
+				j += line[j] == '\\' ? 2 : 1;
+			j++;
+			bool key = depth && st[depth - 1].object && st[depth - 1].expect_key;
+			if (key) {
+				st[depth - 1].key = line + i;
+				st[depth - 1].key_len = j - i;
+			} else {
+				bool want = all;
+				if (!want) {
+					jv path = path_of(st, depth);
+					want = selected(sel, path);
+					jv_free(path);
+				}
+				if (want) {
+					jv v = jv_parse_sized(line + i, (int)(j - i));
+					const char *s = jv_string_value(v);
+					size_t n = (size_t)jv_string_length_bytes(jv_copy(v));
+					size_t k = mask(a, s, n);
+					if (k) {
+						ve_buf_add(out, line + copied, i - copied);
+						ve_buf_add_json_str(out, a->out.p, a->out.len);
+						copied = j;
+						masked += k;
+					}
+					jv_free(v);
+				}
+			}
+			i = j;
+			continue;
+		}
+		switch (c) {
+		case '{':
+		case '[':
+			if (depth == (int)(sizeof st / sizeof st[0])) {
+				jv_free(sel);
+				return -1;
+			}
+			st[depth++] = (struct frame){c == '{', c == '{', NULL, 0, 0};
+			break;
+		case '}':
+		case ']': depth--; break;
+		case ',':
+			if (st[depth - 1].object)
+				st[depth - 1].expect_key = true;
+			else
+				st[depth - 1].index++;
+			break;
+		case ':': st[depth - 1].expect_key = false; break;
+		}
+		i++;
+	}
+	ve_buf_add(out, line + copied, len - copied);
+	jv_free(sel);
+	return (long)masked;
+}
+
+/* The selected paths of a record (borrowed): an array, or an invalid jv with the reason. */
+static jv
+select_paths(struct anon *a, jv rec)
+{
+	jv all = jv_array();
+
+	for (int i = 0; i < a->nfields; i++) {
+		jv p = ve_jq_first(a->fields[i], jv_copy(rec));
+		if (!jv_is_valid(p)) {
+			jv_free(all);
+			return p;
+		}
+		all = jv_array_concat(all, p);
+	}
+	return all;
+}
+
+static int
+run(const struct opts *o, char **files, int nfiles)
+{
+	struct anon a;
+	struct ve_bad bad;
+	struct ve_progress prog;
+	struct ve_input *in = NULL;
+	struct ve_line line;
+	struct ve_buf out = {0};
+	unsigned long long read = 0, changed = 0;
+	int r, rc = 0;
+
+	anon_init(&a, o);
+	ve_bad_open(&bad, o->rejects, o->skip_bad);
+	ve_progress_init(&prog, o->progress);
+	if (o->salt_file && (rc = read_salt(o->salt_file, &a)))
+		goto out;
+	in = ve_input_new(files, nfiles);
+	while ((r = ve_input_next(in, &line)) == 1) {
+		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+			continue;
+		jv rec = ve_record_parse(line.text, line.len);
+		jv sel = jv_null(), why = jv_null();
+		if (!jv_is_valid(rec)) {
+			why = rec;
+		} else {
+			if (a.nfields)
+				sel = select_paths(&a, rec);
+			jv_free(rec);
+			if (!jv_is_valid(sel)) {
+				why = sel;
+				sel = jv_null();
+			}
+		}
+		if (!jv_is_valid(why)) {
+			/* An invalid jv without a message is a --field that gave nothing. */
+			jv msg = jv_invalid_get_msg(why);
+			rc =
+			    ve_bad_record(&bad, &line,
+			                  jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg)
+			                                                     : "--field: no value");
+			jv_free(msg);
+			jv_free(sel);
+			if (rc)
+				goto out;
+			continue;
+		}
+		read++;
+		ve_progress_tick(&prog, read, ve_input_bytes(in));
+		long k = mask_line(&a, line.text, line.len, sel, &out);
+		if (k < 0) {
+			read--;
+			if ((rc = ve_bad_record(&bad, &line, "nested too deep")))
+				goto out;
+			continue;
+		}
+		if (k)
+			changed++;
+		ve_out_line(out.p ? out.p : "", out.len);
+	}
+	if (r < 0)
+		rc = ve_input_status(in);
+out:
+	ve_progress_done(&prog);
+	if (o->verbose) {
+		struct ve_buf b = {0};
+		for (int k = 0; k < NKINDS; k++) {
+			ve_buf_adds(&b, k ? ", " : "");
+			for (const char *p = kind_names[k]; *p; p++)
+				ve_buf_addc(&b, (char)tolower((unsigned char)*p));
+			ve_buf_addf(&b, " %llu", a.count[k]);
+		}
+		ve_warn("read %llu, changed %llu; masked %s", read, changed, b.p);
+		ve_buf_free(&b);
+	}
+	int rc2 = ve_bad_close(&bad, o->quiet);
+	if (!rc)
+		rc = rc2;
+	ve_input_free(in);
+	ve_buf_free(&out);
+	anon_free(&a);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {0};
+	int rc;
+
+	ve_setprogname(argv);
+	ve_out_init();
+	parse_args(argc, argv, &o);
+	rc = run(&o, argv + optind, argc - optind);
+	free(o.fields);
+	int rc2 = ve_out_close();
+	return rc ? rc : rc2;
+}

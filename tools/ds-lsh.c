@@ -1,0 +1,716 @@
+/*
+ * ds-lsh — near-duplicate removal by MinHash-LSH, verified by edit distance.
+ *
+ * Reads JSON Lines and writes the records that are not near duplicates of an
+ * earlier one (or of a longer one, with --keep longest), byte for byte, in
+ * their input order. The text compared is a jq expression (--text). Texts
+ * are shingled over code points after NFKC (lib/minhash.h), records that
+ * share a band of their MinHash signatures are candidates, and a candidate
+ * pair is a near duplicate only if its normalised Levenshtein distance over
+ * NFC code points (distance / the longer length) is below --max-distance.
+ * Near duplicates form clusters (connected components); one record of each
+ * cluster is kept. --against FILE drops records near one in a reference set;
+ * --pairs writes the verified pairs instead of records.
+ *
+ * Every record is held in memory (its line, its NFC text and its signature)
+ * because a cluster is known only at the end.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "buf.h"
+#include "diag.h"
+#include "input.h"
+#include "json.h"
+#include "lev.h"
+#include "minhash.h"
+#include "norm.h"
+#include "num.h"
+#include "output.h"
+#include "progress.h"
+
+/* A pair at the threshold must become a candidate this often (see ve_lsh_choose). */
+#define MIN_CANDIDATE_PROB 0.98
+
+struct opts {
+	const char *text_expr;
+	int shingle_kind, shingle_n;
+	long perm;
+	double threshold;
+	long bands, rows;
+	double max_distance;
+	unsigned long long seed;
+	bool keep_longest;
+	bool pairs;
+	char **against;
+	int nagainst;
+	bool skip_bad;
+	const char *rejects;
+	bool progress;
+	int verbose;
+	bool quiet;
+};
+
+enum { DOC_REF = 1, DOC_SIG = 2 };
+
+struct doc {
+	const char *line;
+	const char *text; /* the NFC text compared */
+	uint32_t line_len, text_len;
+	uint32_t ncp; /* code points in text */
+	uint32_t source;
+	uint64_t lineno;
+	uint8_t flags;
+};
+
+/* Lines and texts live in large blocks that never move. */
+struct arena {
+	char **blocks;
+	size_t nblocks;
+	char *cur;
+	size_t left;
+};
+
+struct pair {
+	uint32_t a, b;
+	uint32_t dist, len;
+};
+
+struct lsh {
+	const struct opts *o;
+	int bands, rows;
+	struct doc *docs;
+	size_t ndocs, cap;
+	uint32_t *sigs;
+	struct arena arena;
+	uint32_t *parent;
+	uint64_t *seen; /* pairs checked: open addressing, 0 empty */
+	size_t seen_cap, seen_n;
+	struct pair *pairs;
+	size_t npairs, pairs_cap;
+	struct ve_lev lev;
+	uint32_t *cpa, *cpb;
+	size_t cpa_cap, cpb_cap;
+	uint32_t cpa_doc;
+	char **names;
+	int nnames, base;
+	unsigned long long checked, near, read, refs;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: %s [-Pqv] [-t EXPR] [-s char:N|word:N] [-p N] [-j J] [-b B -r R]\n"
+	    "              [-d D] [-S SEED] [-k first|longest] [-a FILE]... [--skip-bad]\n"
+	    "              [--rejects FILE] [FILE...]\n"
+	    "\n"
+	    "Drop near-duplicate records from JSON Lines: MinHash-LSH candidates, kept apart\n"
+	    "unless their normalised Levenshtein distance is below the bound.\n"
+	    "\n"
+	    "  -t, --text EXPR         jq expression for the text (default: .text)\n"
+	    "  -s, --shingle SPEC      char:N or word:N (default: char:5)\n"
+	    "  -p, --perm N            MinHash bins (default: 128)\n"
+	    "  -j, --threshold J       Jaccard similarity aimed at (default: 0.8)\n"
+	    "  -b, --bands B           bands (with --rows; default: chosen from -j)\n"
+	    "  -r, --rows R            rows per band (with --bands)\n"
+	    "  -d, --max-distance D    duplicates are below this distance (default: 0.2)\n"
+	    "  -S, --seed N            hash seed (default: 1)\n"
+	    "  -k, --keep WHICH        first or longest of each cluster (default: first)\n"
+	    "  -P, --pairs             write the duplicate pairs, not the records\n"
+	    "  -a, --against FILE      also drop records near one in FILE (repeatable)\n"
+	    "      --skip-bad          skip malformed records, count them\n"
+	    "      --rejects FILE      write skipped records to FILE (implies --skip-bad)\n"
+	    "      --progress          show progress even when stderr is not a terminal\n"
+	    "  -v, --verbose           print counts to stderr\n"
+	    "  -q, --quiet             no warnings\n"
+	    "  -h, --help              this help\n"
+	    "      --version           print the version\n"
+	    "\n"
+	    "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 74 I/O error. See ds-lsh(1).\n",
+	    ve_progname);
+}
+
+enum {
+	OPT_SKIP_BAD = 256,
+	OPT_REJECTS,
+	OPT_PROGRESS,
+	OPT_VERSION,
+};
+
+static void
+parse_args(int argc, char **argv, struct opts *o)
+{
+	const struct option longopts[] = {
+	    {"text", required_argument, NULL, 't'},
+	    {"shingle", required_argument, NULL, 's'},
+	    {"perm", required_argument, NULL, 'p'},
+	    {"threshold", required_argument, NULL, 'j'},
+	    {"bands", required_argument, NULL, 'b'},
+	    {"rows", required_argument, NULL, 'r'},
+	    {"max-distance", required_argument, NULL, 'd'},
+	    {"seed", required_argument, NULL, 'S'},
+	    {"keep", required_argument, NULL, 'k'},
+	    {"pairs", no_argument, NULL, 'P'},
+	    {"against", required_argument, NULL, 'a'},
+	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
+	    {"rejects", required_argument, NULL, OPT_REJECTS},
+	    {"progress", no_argument, NULL, OPT_PROGRESS},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "t:s:p:j:b:r:d:S:k:Pa:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': o->text_expr = optarg; break;
+		case 's':
+			if (!ve_minhash_parse_shingle(optarg, &o->shingle_kind, &o->shingle_n))
+				ve_usage_error("--shingle: expected char:N or word:N with N from 1 "
+				               "to 64, got '%s'",
+				               optarg);
+			break;
+		case 'p': o->perm = ve_opt_long("--perm", optarg, 1, 1024); break;
+		case 'j': o->threshold = ve_opt_double("--threshold", optarg, 0.01, 1); break;
+		case 'b': o->bands = ve_opt_long("--bands", optarg, 1, 1024); break;
+		case 'r': o->rows = ve_opt_long("--rows", optarg, 1, 1024); break;
+		case 'd': o->max_distance = ve_opt_double("--max-distance", optarg, 1e-9, 1); break;
+		case 'S':
+			o->seed = (unsigned long long)ve_opt_long("--seed", optarg, 0, LONG_MAX);
+			break;
+		case 'k':
+			if (strcmp(optarg, "first") == 0)
+				o->keep_longest = false;
+			else if (strcmp(optarg, "longest") == 0)
+				o->keep_longest = true;
+			else
+				ve_usage_error("--keep: expected first or longest, got '%s'",
+				               optarg);
+			break;
+		case 'P': o->pairs = true; break;
+		case 'a':
+			o->against =
+			    ve_xrealloc(o->against, sizeof *o->against * (size_t)(o->nagainst + 1));
+			o->against[o->nagainst++] = optarg;
+			break;
+		case OPT_SKIP_BAD: o->skip_bad = true; break;
+		case OPT_REJECTS: o->rejects = optarg; break;
+		case OPT_PROGRESS: o->progress = true; break;
+		case 'v': o->verbose++; break;
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
+		case OPT_VERSION: ve_print_version();
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
+			exit(VE_EX_USAGE);
+		}
+	}
+	if ((o->bands != 0) != (o->rows != 0))
+		ve_usage_error("--bands and --rows go together");
+	if (o->bands && o->bands * o->rows > o->perm)
+		ve_usage_error("--bands x --rows (%ld) exceeds --perm (%ld)", o->bands * o->rows,
+		               o->perm);
+}
+
+static char *
+arena_add(struct arena *a, const char *p, size_t n)
+{
+	const size_t block = 4 << 20;
+	char *r;
+
+	if (n > a->left) {
+		size_t size = n > block ? n : block;
+		a->blocks = ve_xrealloc(a->blocks, sizeof *a->blocks * (a->nblocks + 1));
+		a->blocks[a->nblocks++] = a->cur = ve_xmalloc(size);
+		a->left = size;
+	}
+	r = a->cur;
+	memcpy(r, p, n);
+	a->cur += n;
+	a->left -= n;
+	return r;
+}
+
+static void
+arena_free(struct arena *a)
+{
+	for (size_t i = 0; i < a->nblocks; i++)
+		free(a->blocks[i]);
+	free(a->blocks);
+}
+
+static void
+remember_name(void *ctx, const char *name, int source)
+{
+	struct lsh *L = ctx;
+	int i = L->base + source;
+
+	L->names = ve_xrealloc(L->names, sizeof *L->names * (size_t)(i + 1));
+	while (L->nnames <= i)
+		L->names[L->nnames++] = NULL;
+	L->names[i] = ve_xstrdup(name);
+}
+
+static bool
+is_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] & 0x80)
+			return false;
+	return true;
+}
+
+static uint32_t
+count_cp(const char *s, size_t n)
+{
+	uint32_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+/* The text of a record (consumed) into nfc; NULL or the reason it has none. */
+static const char *
+record_text(struct ve_jq *q, jv rec, struct ve_buf *nfc)
+{
+	static char reason[256];
+	jv t = ve_jq_first(q, rec);
+
+	if (!jv_is_valid(t)) {
+		if (jv_invalid_has_msg(jv_copy(t))) {
+			jv msg = jv_invalid_get_msg(t);
+			snprintf(reason, sizeof reason, "%s", jv_string_value(msg));
+			jv_free(msg);
+			return reason;
+		}
+		jv_free(t);
+		return "--text: no value";
+	}
+	if (jv_get_kind(t) != JV_KIND_STRING) {
+		snprintf(reason, sizeof reason, "--text: expected a string, got %s",
+		         jv_kind_name(jv_get_kind(t)));
+		jv_free(t);
+		return reason;
+	}
+	const char *s = jv_string_value(t);
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(t));
+	ve_buf_reset(nfc);
+	if (is_ascii(s, n))
+		ve_buf_add(nfc, s, n);
+	else
+		ve_norm(s, n, VE_NORM_NFC, nfc);
+	jv_free(t);
+	return NULL;
+}
+
+/* Reads records into L; returns 0 or an exit status. */
+static int
+load(struct lsh *L, char **files, int nfiles, bool ref, struct ve_jq *q, struct ve_minhash *mh,
+     struct ve_bad *bad, struct ve_progress *prog)
+{
+	struct ve_input *in = ve_input_new(files, nfiles);
+	struct ve_line line;
+	struct ve_buf nfc = {0}, nfkc = {0};
+	int r, rc = 0;
+
+	L->base = L->nnames;
+	ve_input_on_member(in, remember_name, L);
+	while ((r = ve_input_next(in, &line)) == 1) {
+		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+			continue;
+		jv rec = ve_record_parse(line.text, line.len);
+		const char *why = NULL;
+		jv msg = jv_null();
+		if (!jv_is_valid(rec)) {
+			msg = jv_invalid_get_msg(rec);
+			why = jv_string_value(msg);
+		} else {
+			why = record_text(q, rec, &nfc);
+		}
+		if (!why && (line.len > UINT32_MAX || nfc.len > UINT32_MAX))
+			why = "record longer than 4 GiB";
+		if (!why && L->ndocs >= UINT32_MAX - 1)
+			why = "more than 4294967294 records";
+		if (why) {
+			rc = ve_bad_record(bad, &line, why);
+			jv_free(msg);
+			if (rc)
+				goto out;
+			continue;
+		}
+		jv_free(msg);
+		if (ref)
+			L->refs++;
+		else
+			L->read++;
+		ve_progress_tick(prog, L->refs + L->read, ve_input_bytes(in));
+		if (L->ndocs == L->cap) {
+			L->cap = L->cap ? 2 * L->cap : 1024;
+			L->docs = ve_xrealloc(L->docs, L->cap * sizeof *L->docs);
+			L->sigs = ve_xrealloc(L->sigs, L->cap * (size_t)mh->perm * sizeof *L->sigs);
+		}
+		struct doc *d = &L->docs[L->ndocs];
+		uint32_t *sig = L->sigs + L->ndocs * (size_t)mh->perm;
+		const char *t = nfc.p ? nfc.p : "";
+		size_t tn = nfc.len;
+		d->line = arena_add(&L->arena, line.text, line.len);
+		d->line_len = (uint32_t)line.len;
+		d->text = arena_add(&L->arena, t, tn);
+		d->text_len = (uint32_t)tn;
+		d->ncp = count_cp(t, tn);
+		d->source = (uint32_t)(L->base + line.source);
+		d->lineno = line.lineno;
+		d->flags = ref ? DOC_REF : 0;
+		if (!is_ascii(t, tn)) {
+			ve_buf_reset(&nfkc);
+			ve_norm(t, tn, VE_NORM_NFKC, &nfkc);
+			t = nfkc.p ? nfkc.p : "";
+			tn = nfkc.len;
+		}
+		if (ve_minhash_sign(mh, t, tn, sig))
+			d->flags |= DOC_SIG;
+		L->ndocs++;
+	}
+	if (r < 0)
+		rc = ve_input_status(in);
+out:
+	ve_input_free(in);
+	ve_buf_free(&nfc);
+	ve_buf_free(&nfkc);
+	L->base = L->nnames;
+	return rc;
+}
+
+static uint32_t
+find(uint32_t *parent, uint32_t x)
+{
+	while (parent[x] != x) {
+		parent[x] = parent[parent[x]];
+		x = parent[x];
+	}
+	return x;
+}
+
+static void
+unite(uint32_t *parent, uint32_t a, uint32_t b)
+{
+	a = find(parent, a);
+	b = find(parent, b);
+	/* The smaller index becomes the root, so a root is its cluster's first record. */
+	if (a < b)
+		parent[b] = a;
+	else if (b < a)
+		parent[a] = b;
+}
+
+/* Adds pair key k to the set of pairs checked; false if it was there. */
+static bool
+seen_add(struct lsh *L, uint64_t k)
+{
+	if (2 * (L->seen_n + 1) > L->seen_cap) {
+		size_t ncap = L->seen_cap ? 2 * L->seen_cap : 1024;
+		uint64_t *n = ve_xcalloc(ncap, sizeof *n);
+		for (size_t i = 0; i < L->seen_cap; i++) {
+			uint64_t v = L->seen[i];
+			if (!v)
+				continue;
+			size_t j = (size_t)XXH3_64bits(&v, sizeof v) & (ncap - 1);
+			while (n[j])
+				j = (j + 1) & (ncap - 1);
+			n[j] = v;
+		}
+		free(L->seen);
+		L->seen = n;
+		L->seen_cap = ncap;
+	}
+	size_t j = (size_t)XXH3_64bits(&k, sizeof k) & (L->seen_cap - 1);
+	while (L->seen[j]) {
+		if (L->seen[j] == k)
+			return false;
+		j = (j + 1) & (L->seen_cap - 1);
+	}
+	L->seen[j] = k;
+	L->seen_n++;
+	return true;
+}
+
+/*
+ * Whether records a and b are near duplicates: distance / longer length
+ * below the bound, the distance computed only as far as the bound.
+ */
+static bool
+verify(struct lsh *L, uint32_t a, uint32_t b, uint32_t *dist, uint32_t *len)
+{
+	const struct doc *da = &L->docs[a], *db = &L->docs[b];
+	uint32_t longer = da->ncp > db->ncp ? da->ncp : db->ncp;
+	double maxd = L->o->max_distance;
+	size_t k = (size_t)(maxd * longer);
+
+	while (k > 0 && (double)k / longer >= maxd)
+		k--;
+	if ((double)k / longer >= maxd)
+		return false;
+	if ((da->ncp > db->ncp ? da->ncp - db->ncp : db->ncp - da->ncp) > k)
+		return false;
+	if (L->cpa_doc != a) {
+		ve_utf8_decode(da->text, da->text_len, &L->cpa, &L->cpa_cap);
+		L->cpa_doc = a;
+	}
+	ve_utf8_decode(db->text, db->text_len, &L->cpb, &L->cpb_cap);
+	size_t d = ve_lev_bounded(&L->lev, L->cpa, da->ncp, L->cpb, db->ncp, k);
+	*dist = (uint32_t)d;
+	*len = longer;
+	return d <= k;
+}
+
+static void
+check_pair(struct lsh *L, uint32_t a, uint32_t b)
+{
+	uint32_t dist, len;
+
+	if ((L->docs[a].flags & DOC_REF) && (L->docs[b].flags & DOC_REF))
+		return;
+	if (!L->o->pairs && find(L->parent, a) == find(L->parent, b))
+		return;
+	if (!seen_add(L, (uint64_t)a << 32 | b))
+		return;
+	L->checked++;
+	if (!verify(L, a, b, &dist, &len))
+		return;
+	L->near++;
+	unite(L->parent, a, b);
+	if (L->o->pairs) {
+		if (L->npairs == L->pairs_cap) {
+			L->pairs_cap = L->pairs_cap ? 2 * L->pairs_cap : 256;
+			L->pairs = ve_xrealloc(L->pairs, L->pairs_cap * sizeof *L->pairs);
+		}
+		L->pairs[L->npairs++] = (struct pair){a, b, dist, len};
+	}
+}
+
+/* Sorts keys by their high 32 bits, stably (two passes of 16 bits); count has 65536 slots. */
+static void
+sort_high(uint64_t *keys, uint64_t *tmp, size_t n, size_t *count)
+{
+	for (int shift = 32; shift < 64; shift += 16) {
+		memset(count, 0, (1 << 16) * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[(keys[i] >> shift) & 0xFFFF]++;
+		size_t sum = 0;
+		for (size_t i = 0; i < (1 << 16); i++) {
+			size_t c = count[i];
+			count[i] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(keys[i] >> shift) & 0xFFFF]++] = keys[i];
+		memcpy(keys, tmp, n * sizeof *keys);
+	}
+}
+
+/* Candidates are records equal in some band; each is checked once. */
+static void
+find_pairs(struct lsh *L, int perm, uint64_t seed)
+{
+	uint64_t *keys = ve_xmalloc((L->ndocs + 1) * sizeof *keys);
+	uint64_t *tmp = ve_xmalloc((L->ndocs + 1) * sizeof *tmp);
+	size_t *count = ve_xmalloc((1 << 16) * sizeof *count);
+
+	for (int band = 0; band < L->bands; band++) {
+		size_t n = 0;
+		for (size_t i = 0; i < L->ndocs; i++) {
+			if (!(L->docs[i].flags & DOC_SIG))
+				continue;
+			const uint32_t *s = L->sigs + i * (size_t)perm + (size_t)band * L->rows;
+			uint64_t h = XXH3_64bits_withSeed(s, (size_t)L->rows * sizeof *s,
+			                                  seed + (uint64_t)band);
+			keys[n++] = (h & 0xFFFFFFFF00000000ULL) | i;
+		}
+		sort_high(keys, tmp, n, count);
+		for (size_t i = 0; i < n;) {
+			size_t j = i + 1;
+			while (j < n && keys[j] >> 32 == keys[i] >> 32)
+				j++;
+			for (size_t x = i; x < j; x++)
+				for (size_t y = x + 1; y < j; y++)
+					check_pair(L, (uint32_t)keys[x], (uint32_t)keys[y]);
+			i = j;
+		}
+	}
+	free(keys);
+	free(tmp);
+	free(count);
+}
+
+static int
+cmp_pair(const void *x, const void *y)
+{
+	const struct pair *a = x, *b = y;
+
+	if (a->a != b->a)
+		return a->a < b->a ? -1 : 1;
+	return a->b < b->b ? -1 : a->b > b->b;
+}
+
+static void
+write_pairs(struct lsh *L, int perm)
+{
+	struct ve_buf b = {0};
+	bool files = L->nnames > 1;
+
+	qsort(L->pairs, L->npairs, sizeof *L->pairs, cmp_pair);
+	for (size_t i = 0; i < L->npairs; i++) {
+		const struct pair *p = &L->pairs[i];
+		const struct doc *da = &L->docs[p->a], *db = &L->docs[p->b];
+		double j = ve_minhash_jaccard(L->sigs + (size_t)p->a * perm,
+		                              L->sigs + (size_t)p->b * perm, perm);
+		ve_buf_reset(&b);
+		ve_buf_addf(&b, "{\"a\":%llu,\"b\":%llu,\"jaccard_est\":%.15g,\"distance\":%.15g",
+		            (unsigned long long)da->lineno, (unsigned long long)db->lineno, j,
+		            (double)p->dist / p->len);
+		if (files) {
+			const char *na = L->names[da->source], *nb = L->names[db->source];
+			ve_buf_adds(&b, ",\"a_file\":");
+			ve_buf_add_json_str(&b, na, strlen(na));
+			ve_buf_adds(&b, ",\"b_file\":");
+			ve_buf_add_json_str(&b, nb, strlen(nb));
+		}
+		ve_buf_addc(&b, '}');
+		ve_out_line(b.p, b.len);
+	}
+	ve_buf_free(&b);
+}
+
+/*
+ * Keeps one record of each cluster without a reference record: the first,
+ * or the longest (the first of the longest). Returns the number kept and,
+ * in *against, the number dropped for a reference record in their cluster.
+ */
+static unsigned long long
+write_kept(struct lsh *L, bool write, unsigned long long *against)
+{
+	uint32_t *best = ve_xmalloc((L->ndocs + 1) * sizeof *best);
+	unsigned long long kept = 0;
+	const uint32_t none = UINT32_MAX, refd = UINT32_MAX - 1;
+
+	*against = 0;
+	for (size_t i = 0; i < L->ndocs; i++)
+		best[i] = none;
+	for (size_t i = 0; i < L->ndocs; i++) {
+		uint32_t r = find(L->parent, (uint32_t)i);
+		if (L->docs[i].flags & DOC_REF)
+			best[r] = refd;
+		else if (best[r] == none || (best[r] != refd && L->o->keep_longest &&
+		                             L->docs[i].ncp > L->docs[best[r]].ncp))
+			best[r] = (uint32_t)i;
+	}
+	for (size_t i = 0; i < L->ndocs; i++) {
+		const struct doc *d = &L->docs[i];
+		uint32_t r = find(L->parent, (uint32_t)i);
+		if (d->flags & DOC_REF)
+			continue;
+		if (best[r] == refd) {
+			(*against)++;
+		} else if (best[r] == i) {
+			kept++;
+			if (write)
+				ve_out_line(d->line, d->line_len);
+		}
+	}
+	free(best);
+	return kept;
+}
+
+static int
+run(const struct opts *o, char **files, int nfiles)
+{
+	struct lsh L = {.o = o, .cpa_doc = UINT32_MAX};
+	struct ve_minhash mh;
+	struct ve_jq *q = ve_jq_compile("--text", o->text_expr);
+	struct ve_bad bad;
+	struct ve_progress prog;
+	unsigned long long kept = 0, against = 0;
+	int rc = 0;
+
+	if (o->bands) {
+		L.bands = (int)o->bands;
+		L.rows = (int)o->rows;
+	} else {
+		ve_lsh_choose(o->threshold, (int)o->perm, MIN_CANDIDATE_PROB, &L.bands, &L.rows);
+	}
+	ve_minhash_init(&mh, o->shingle_kind, o->shingle_n, (int)o->perm, o->seed);
+	ve_bad_open(&bad, o->rejects, o->skip_bad);
+	ve_progress_init(&prog, o->progress);
+	if (o->nagainst && (rc = load(&L, o->against, o->nagainst, true, q, &mh, &bad, &prog)))
+		goto out;
+	if ((rc = load(&L, files, nfiles, false, q, &mh, &bad, &prog)))
+		goto out;
+	ve_progress_done(&prog);
+	L.parent = ve_xmalloc((L.ndocs + 1) * sizeof *L.parent);
+	for (size_t i = 0; i < L.ndocs; i++)
+		L.parent[i] = (uint32_t)i;
+	find_pairs(&L, (int)o->perm, o->seed);
+	if (o->pairs)
+		write_pairs(&L, (int)o->perm);
+	kept = write_kept(&L, !o->pairs, &against);
+	if (o->verbose)
+		ve_warn("read %llu, kept %llu, dropped %llu (%llu near a reference record, %llu "
+		        "reference records); %llu pairs checked, %llu near duplicates; %d bands x "
+		        "%d rows",
+		        L.read, kept, L.read - kept, against, L.refs, L.checked, L.near, L.bands,
+		        L.rows);
+out:
+	ve_progress_done(&prog);
+	int rc2 = ve_bad_close(&bad, o->quiet);
+	if (!rc)
+		rc = rc2;
+	for (int i = 0; i < L.nnames; i++)
+		free(L.names[i]);
+	free(L.names);
+	free(L.docs);
+	free(L.sigs);
+	free(L.parent);
+	free(L.seen);
+	free(L.pairs);
+	free(L.cpa);
+	free(L.cpb);
+	ve_lev_free(&L.lev);
+	arena_free(&L.arena);
+	ve_minhash_free(&mh);
+	ve_jq_free(q);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {
+	    .text_expr = ".text",
+	    .shingle_kind = VE_SHINGLE_CHAR,
+	    .shingle_n = 5,
+	    .perm = 128,
+	    .threshold = 0.8,
+	    .max_distance = 0.2,
+	    .seed = 1,
+	};
+	int rc;
+
+	ve_setprogname(argv);
+	ve_out_init();
+	parse_args(argc, argv, &o);
+	rc = run(&o, argv + optind, argc - optind);
+	free(o.against);
+	int rc2 = ve_out_close();
+	return rc ? rc : rc2;
+}
