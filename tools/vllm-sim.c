@@ -926,7 +926,8 @@ top_fill(struct topent *t, int n, int want, double lp, uint64_t h)
 		const char *f = filler[(h + (uint64_t)j) % NFILLER];
 		if (top_has(t, n, f, strlen(f)))
 			continue;
-		t[n++] = (struct topent){f, strlen(f), lp - 1.0 - 0.5 * n};
+		t[n] = (struct topent){f, strlen(f), lp - 1.0 - 0.5 * n};
+		n++;
 	}
 	return n;
 }
