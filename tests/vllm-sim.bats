@@ -510,7 +510,7 @@ print(len(evs)-1)'
 	itl=$(echo "$output" | jq '.itls | add / length')
 	n=$(echo "$output" | jq '.itls | length')
 	assert_equal "$n" 10
-	python3 -c "import sys; t,i=$ttft,$itl; sys.exit(not (0.29 <= t <= 0.40 and 0.019 <= i <= 0.030))"
+	python3 -c "import sys; t,i=$ttft,$itl; sys.exit(not (0.29 <= t <= 0.45 and 0.019 <= i <= 0.035))"
 	stop_sim
 }
 
@@ -520,12 +520,13 @@ print(len(evs)-1)'
 	run python3 "$PROBE" queue "$U"
 	assert_success
 	# Alone: TTFT 50 ms, E2E 50 + 4x20 = 130 ms. The second waits for the first:
-	# its TTFT is about 130 - 50 (sent later) + 50 = 130 ms.
+	# its TTFT is about 130 - 50 (sent later) + 50 = 130 ms, E2E 130 + 130 - 50 = 210 ms.
+	# Upper bounds leave room for a loaded machine; the lower ones show the wait.
 	python3 -c "
 import json,sys
 r=json.loads('$output')
 a,b=r['ttft']; e1,e2=r['e2e']
-sys.exit(not (0.045<=a<=0.09 and 0.11<=b<=0.2 and 0.12<=e1<=0.19 and 0.19<=e2<=0.3))"
+sys.exit(not (0.045<=a<=0.12 and 0.11<=b<=0.26 and 0.12<=e1<=0.25 and 0.19<=e2<=0.38))"
 	stop_sim
 }
 
@@ -553,12 +554,15 @@ vllm:num_requests_waiting$lab 1"
 @test "vllm-sim: --jitter spreads the ITL uniformly around --itl-ms" {
 	skip_under_valgrind "timings"
 	start_sim --itl-ms 20 --jitter 0.5 --ttft-ms 0 --load-factor 0
-	run python3 "$PROBE" sse "$U" '{"prompt":"Hi","max_tokens":30,"ignore_eos":true,"stream":true}'
-	# Each gap within 20 ms x [0.5, 1.5] (plus scheduling slack), and not all alike.
+	run python3 "$PROBE" sse "$U" '{"prompt":"Hi","max_tokens":60,"ignore_eos":true,"stream":true}'
+	# Gaps are uniform in 20 ms x [0.5, 1.5] plus scheduling delay: none below 10 ms;
+	# P(gap < 16 ms) = P(gap > 24 ms) = 0.3, so of 59 gaps 17.7 each (sd 3.5) are
+	# expected in either tail; at least 8 (about 3 sd below) is asked.
 	python3 -c "
 import json,sys
 g=json.loads(sys.argv[1])['itls']
-sys.exit(not (len(g)==29 and min(g)>=0.0095 and max(g)<=0.034 and max(g)-min(g)>=0.008))" "$output"
+lo=sum(x < 0.016 for x in g); hi=sum(x > 0.024 for x in g)
+sys.exit(not (len(g)==59 and min(g)>=0.0095 and lo>=8 and hi>=8))" "$output"
 	stop_sim
 }
 
@@ -568,7 +572,7 @@ sys.exit(not (len(g)==29 and min(g)>=0.0095 and max(g)<=0.034 and max(g)-min(g)>
 	# Alone in a batch of 2: 20 x (1 + 3 x 1/2) = 50 ms.
 	run python3 "$PROBE" sse "$U" '{"prompt":"Hi","max_tokens":6,"ignore_eos":true,"stream":true}'
 	itl=$(echo "$output" | jq '.itls | add / length')
-	python3 -c "import sys; sys.exit(not (0.048 <= $itl <= 0.06))"
+	python3 -c "import sys; sys.exit(not (0.048 <= $itl <= 0.07))"
 	stop_sim
 }
 

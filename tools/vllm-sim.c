@@ -38,11 +38,11 @@
 
 #include "buf.h"
 #include "diag.h"
-#include "input.h"
 #include "json.h"
 #include "num.h"
 #include "output.h"
 #include "progress.h"
+#include "simkey.h"
 #include "simtok.h"
 
 #define SIM_VLLM_VERSION "0.11.0"
@@ -79,29 +79,6 @@ struct opts {
 	bool quiet;
 };
 
-/* One item of the answer key. */
-struct item {
-	char *match;
-	size_t mlen;
-	char **choices;
-	size_t *clen;
-	int nchoices;
-	int gold;        /* index into choices, or -1 */
-	char *gold_text; /* the gold answer when there are no choices */
-	char *id;
-	struct item *next; /* in its hash bucket */
-};
-
-/* Items are found by the hash of their match's first ANCHOR bytes. */
-#define ANCHOR 8
-struct key {
-	struct item *items;
-	size_t n;
-	struct item **bucket;
-	size_t nbucket;
-	struct item *shorts; /* matches shorter than ANCHOR, scanned */
-};
-
 struct hist {
 	const double *le;
 	int n;
@@ -118,7 +95,7 @@ struct waiter {
 struct sim {
 	const struct opts *o;
 	char *api_key;
-	struct key key;
+	struct ve_simkey key;
 	int stopfd;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -177,7 +154,7 @@ hstr(uint64_t seed, const char *s, size_t n)
 	return XXH3_64bits_withSeed(s, n, seed);
 }
 
-/* ---- the answer key ---- */
+/* ---- reading JSON ---- */
 
 /* A NUL-terminated copy of the jv string s (borrowed), its length in *len. */
 static char *
@@ -190,216 +167,6 @@ dup_jv_str(jv s, size_t *len)
 	if (len)
 		*len = n;
 	return p;
-}
-
-/*
- * Fills it from one key record (consumed). Returns NULL or the reason the
- * record is not an item.
- */
-static const char *
-item_from(jv rec, struct item *it, char *why, size_t whylen)
-{
-	jv m = jv_object_get(jv_copy(rec), jv_string("match"));
-	jv ch = jv_object_get(jv_copy(rec), jv_string("choices"));
-	jv g = jv_object_get(jv_copy(rec), jv_string("gold"));
-	jv id = jv_object_get(jv_copy(rec), jv_string("id"));
-	const char *err = NULL;
-
-	memset(it, 0, sizeof *it);
-	it->gold = -1;
-	if (jv_get_kind(m) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(m)) == 0) {
-		err = "\"match\" must be a non-empty string";
-		goto out;
-	}
-	it->match = dup_jv_str(m, &it->mlen);
-	if (jv_get_kind(ch) == JV_KIND_ARRAY) {
-		int n = jv_array_length(jv_copy(ch));
-		it->choices = ve_xcalloc((size_t)(n ? n : 1), sizeof *it->choices);
-		it->clen = ve_xcalloc((size_t)(n ? n : 1), sizeof *it->clen);
-		for (int i = 0; i < n; i++) {
-			jv c = jv_array_get(jv_copy(ch), i);
-			if (jv_get_kind(c) != JV_KIND_STRING) {
-				jv_free(c);
-				err = "\"choices\" must be an array of strings";
-				goto out;
-			}
-			it->choices[i] = dup_jv_str(c, &it->clen[i]);
-			it->nchoices++;
-			jv_free(c);
-		}
-		if (n < 2 || n > 26) {
-			err = "\"choices\" must hold 2 to 26 choices (letters A to Z)";
-			goto out;
-		}
-	} else if (jv_get_kind(ch) != JV_KIND_INVALID && jv_get_kind(ch) != JV_KIND_NULL) {
-		err = "\"choices\" must be an array of strings";
-		goto out;
-	}
-	if (jv_get_kind(g) == JV_KIND_NUMBER && it->nchoices) {
-		double d = jv_number_value(g);
-		if (d != floor(d) || d < 0 || d >= it->nchoices) {
-			err = "\"gold\" is not an index into \"choices\"";
-			goto out;
-		}
-		it->gold = (int)d;
-	} else if (jv_get_kind(g) == JV_KIND_STRING) {
-		size_t gl;
-		char *gs = dup_jv_str(g, &gl);
-		for (int i = 0; i < it->nchoices && it->gold < 0; i++)
-			if (it->clen[i] == gl && memcmp(it->choices[i], gs, gl) == 0)
-				it->gold = i;
-		if (it->gold < 0 && it->nchoices && gl == 1 && gs[0] >= 'A' &&
-		    gs[0] < 'A' + it->nchoices)
-			it->gold = gs[0] - 'A';
-		if (it->nchoices && it->gold < 0) {
-			free(gs);
-			err = "\"gold\" is neither a choice nor a choice's letter";
-			goto out;
-		}
-		if (!it->nchoices)
-			it->gold_text = gs;
-		else
-			free(gs);
-	} else {
-		err = it->nchoices ? "\"gold\" must be an index, a choice or a letter"
-		                   : "\"gold\" must be a string (the answer)";
-		goto out;
-	}
-	if (jv_get_kind(id) == JV_KIND_STRING)
-		it->id = dup_jv_str(id, NULL);
-	else if (jv_get_kind(id) == JV_KIND_NUMBER) {
-		char tmp[64];
-		snprintf(tmp, sizeof tmp, "%.17g", jv_number_value(id));
-		it->id = ve_xstrdup(tmp);
-	} else
-		it->id = ve_xstrdup(it->match);
-out:
-	jv_free(m);
-	jv_free(ch);
-	jv_free(g);
-	jv_free(id);
-	jv_free(rec);
-	if (err)
-		snprintf(why, whylen, "%s", err);
-	return err ? why : NULL;
-}
-
-static void
-item_free(struct item *it)
-{
-	free(it->match);
-	for (int i = 0; i < it->nchoices; i++)
-		free(it->choices[i]);
-	free(it->choices);
-	free(it->clen);
-	free(it->gold_text);
-	free(it->id);
-}
-
-static void
-key_free(struct key *k)
-{
-	for (size_t i = 0; i < k->n; i++)
-		item_free(&k->items[i]);
-	free(k->items);
-	free(k->bucket);
-	memset(k, 0, sizeof *k);
-}
-
-/* Loads the answer key; exits 65 or 66 with "FILE:LINE: what" on a bad one. */
-static void
-key_load(struct key *k, const char *path)
-{
-	char *paths[1] = {(char *)path};
-	struct ve_input *in = ve_input_new(paths, 1);
-	struct ve_line l;
-	size_t cap = 0;
-	char why[128];
-
-	int r;
-
-	while ((r = ve_input_next(in, &l)) > 0) {
-		jv rec = ve_record_parse(l.text, l.len);
-		if (!jv_is_valid(rec)) {
-			jv msg = jv_invalid_get_msg(rec);
-			ve_warn("%s:%lu: %s", l.name, (unsigned long)l.lineno,
-			        jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg)
-			                                           : "invalid record");
-			jv_free(msg);
-			exit(VE_EX_DATAERR);
-		}
-		if (k->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			k->items = ve_xrealloc(k->items, cap * sizeof *k->items);
-		}
-		if (item_from(rec, &k->items[k->n], why, sizeof why)) {
-			ve_warn("%s:%lu: %s", l.name, (unsigned long)l.lineno, why);
-			exit(VE_EX_DATAERR);
-		}
-		k->n++;
-	}
-	if (r < 0)
-		exit(ve_input_status(in));
-	ve_input_free(in);
-	k->nbucket = 1;
-	while (k->nbucket < k->n * 2)
-		k->nbucket *= 2;
-	k->bucket = ve_xcalloc(k->nbucket, sizeof *k->bucket);
-	for (size_t i = 0; i < k->n; i++) {
-		struct item *it = &k->items[i];
-		if (it->mlen < ANCHOR) {
-			it->next = k->shorts;
-			k->shorts = it;
-		} else {
-			size_t b = hstr(0, it->match, ANCHOR) & (k->nbucket - 1);
-			it->next = k->bucket[b];
-			k->bucket[b] = it;
-		}
-	}
-}
-
-/*
- * The item a prompt is about: the key's match that ends last in the prompt
- * (the question asked comes after any few-shot examples), the longer on a tie.
- */
-static const struct item *
-key_find(const struct key *k, const char *p, size_t n)
-{
-	const struct item *best = NULL;
-	size_t best_end = 0;
-
-	if (!k->n)
-		return NULL;
-	for (size_t i = 0; i + ANCHOR <= n; i++) {
-		size_t b = hstr(0, p + i, ANCHOR) & (k->nbucket - 1);
-		for (const struct item *it = k->bucket[b]; it; it = it->next) {
-			if (it->mlen > n - i || memcmp(p + i, it->match, it->mlen) != 0)
-				continue;
-			size_t end = i + it->mlen;
-			if (!best || end > best_end || (end == best_end && it->mlen > best->mlen)) {
-				best = it;
-				best_end = end;
-			}
-		}
-	}
-	for (const struct item *it = k->shorts; it; it = it->next) {
-		const char *q = p, *hit = NULL;
-		size_t left = n;
-		const char *f;
-		while ((f = memmem(q, left, it->match, it->mlen))) {
-			hit = f;
-			left -= (size_t)(f - q) + 1;
-			q = f + 1;
-		}
-		if (!hit)
-			continue;
-		size_t end = (size_t)(hit - p) + it->mlen;
-		if (!best || end > best_end || (end == best_end && it->mlen > best->mlen)) {
-			best = it;
-			best_end = end;
-		}
-	}
-	return best;
 }
 
 /* ---- what a request will produce ---- */
@@ -565,7 +332,7 @@ generic_lp(uint64_t seed, const struct ptok *t, size_t i)
  * likely continuation, also per character.
  */
 static void
-prompt_logprobs(const struct sim *s, struct choice *c, const struct item *it, int winner)
+prompt_logprobs(const struct sim *s, struct choice *c, const struct ve_simitem *it, int winner)
 {
 	uint64_t seed = s->o->seed;
 	int best = -1;
@@ -666,7 +433,7 @@ wrong_answer(const char *gold, uint64_t h, struct ve_buf *out)
  * ignore_eos, at max_tokens, or at a stop string.
  */
 static void
-generate(const struct sim *s, const struct plan *p, struct choice *c, const struct item *it,
+generate(const struct sim *s, const struct plan *p, struct choice *c, const struct ve_simitem *it,
          int winner, size_t max_tokens, uint64_t h, char **stops, int nstops)
 {
 	uint64_t seed = s->o->seed;
@@ -1080,7 +847,7 @@ plan_build(struct sim *s, int api, jv req, struct rerr *e)
 	uint64_t seed = o->seed ^ (uint64_t)(int64_t)reqseed * 0x9e3779b97f4a7c15ull;
 	for (int i = 0; i < p->nc; i++) {
 		struct choice *c = &p->c[i];
-		const struct item *it = key_find(&s->key, c->ptext.p, c->ptext.len);
+		const struct ve_simitem *it = ve_simkey_find(&s->key, c->ptext.p, c->ptext.len);
 		int winner = 0;
 		if (it) {
 			uint64_t ih = hstr(o->seed, it->id, strlen(it->id));
@@ -1159,7 +926,8 @@ top_fill(struct topent *t, int n, int want, double lp, uint64_t h)
 		const char *f = filler[(h + (uint64_t)j) % NFILLER];
 		if (top_has(t, n, f, strlen(f)))
 			continue;
-		t[n++] = (struct topent){f, strlen(f), lp - 1.0 - 0.5 * n};
+		t[n] = (struct topent){f, strlen(f), lp - 1.0 - 0.5 * n};
+		n++;
 	}
 	return n;
 }
@@ -2536,7 +2304,7 @@ main(int argc, char **argv)
 	s.o = &o;
 	s.api_key = read_api_key(&o);
 	if (o.answers)
-		key_load(&s.key, o.answers);
+		ve_simkey_load(&s.key, o.answers);
 	s.created = (long)time(NULL);
 	hist_init(&s.ttft, ttft_le, (int)(sizeof ttft_le / sizeof ttft_le[0]));
 	hist_init(&s.itl, itl_le, (int)(sizeof itl_le / sizeof itl_le[0]));
@@ -2622,7 +2390,7 @@ out:
 	free(s.e2e.counts);
 	free(s.queue.counts);
 	free(s.api_key);
-	key_free(&s.key);
+	ve_simkey_free(&s.key);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;
 }

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 BIN=${VE_BIN:-bin}
 RUNS=${RUNS:-3}
 STREAMS=${STREAMS:-1000}
-TOKENS=${TOKENS:-200}
+TOKENS=${TOKENS:-250}
 ITL=${ITL:-40}
 tmp=$(mktemp -d)
 pid=
@@ -46,26 +46,33 @@ median() {
 	sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# streams N TOKENS: RUNS runs of N streams at once, TOKENS tokens each.
+streams() {
+	n=$1
+	tokens=$2
+	ideal=$((n * 1000 / ITL))
+	echo "-- streams: $n at once, $tokens tokens each, --itl-ms $ITL --ttft-ms 0"
+	start --ttft-ms 0 --itl-ms "$ITL"
+	: > "$tmp/rates"
+	: > "$tmp/peaks"
+	for i in $(seq "$RUNS"); do
+		c0=$(cpu "$pid")
+		/usr/bin/time -f '%U %S' -o "$tmp/client" build/bench/vllm-sim-load "$port" "$n" "$tokens" > "$tmp/r"
+		c1=$(cpu "$pid")
+		r=$(cat "$tmp/r")
+		echo "run $i: $r server_cpu_s=$(echo "$c1 $c0" | awk '{ printf "%.2f", $1 - $2 }')" \
+			"client_cpu_s=$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/client")"
+		echo "$r" | sed 's/.*"events_per_s":\([0-9]*\).*/\1/' >> "$tmp/rates"
+		echo "$r" | sed 's/.*"peak_concurrent":\([0-9]*\).*/\1/' >> "$tmp/peaks"
+	done
+	stop
+	echo "streams: median peak concurrent $(median < "$tmp/peaks"), median token events/s" \
+		"$(median < "$tmp/rates") (reference: the schedule asks for $ideal/s)"
+}
+
 echo "vllm-sim bench: $(nproc) cores, $RUNS runs each"
-echo "-- streams: $STREAMS at once, $TOKENS tokens each, --itl-ms $ITL --ttft-ms 0"
-ideal=$((STREAMS * 1000 / ITL))
-start --ttft-ms 0 --itl-ms "$ITL"
-: > "$tmp/rates"
-: > "$tmp/peaks"
-for i in $(seq "$RUNS"); do
-	c0=$(cpu "$pid")
-	/usr/bin/time -f '%U %S' -o "$tmp/client" build/bench/vllm-sim-load "$port" "$STREAMS" "$TOKENS" > "$tmp/r"
-	c1=$(cpu "$pid")
-	r=$(cat "$tmp/r")
-	rate=$(echo "$r" | sed 's/.*"events_per_s":\([0-9]*\).*/\1/')
-	peak=$(echo "$r" | sed 's/.*"peak_concurrent":\([0-9]*\).*/\1/')
-	ccpu=$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/client")
-	echo "run $i: $r server_cpu_s=$(echo "$c1 $c0" | awk '{ printf "%.2f", $1 - $2 }') client_cpu_s=$ccpu"
-	echo "$rate" >> "$tmp/rates"
-	echo "$peak" >> "$tmp/peaks"
-done
-stop
-echo "streams: median peak concurrent $(median < "$tmp/peaks"), median token events/s $(median < "$tmp/rates") (reference: the schedule asks for $ideal/s)"
+streams "$STREAMS" "$TOKENS"
+streams $((STREAMS * 2)) $((TOKENS * 3 / 4))
 
 echo "-- non-streaming completions (max_tokens 1, no simulated delay), wrk -t1 -c64 -d4s"
 cat > "$tmp/post.lua" <<'LUA'

@@ -1,0 +1,233 @@
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "diag.h"
+#include "input.h"
+#include "json.h"
+#include "simkey.h"
+
+/* Matches are indexed by the hash of their first ANCHOR bytes. */
+#define ANCHOR 8
+
+/* A NUL-terminated copy of the jv string s (borrowed), its length in *len. */
+static char *
+dup_jv_str(jv s, size_t *len)
+{
+	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
+	char *p = ve_xmalloc(n + 1);
+	memcpy(p, jv_string_value(s), n);
+	p[n] = '\0';
+	if (len)
+		*len = n;
+	return p;
+}
+
+/*
+ * Fills it from one key record (consumed). Returns NULL or the reason the
+ * record is not an item.
+ */
+static const char *
+item_from(jv rec, struct ve_simitem *it, char *why, size_t whylen)
+{
+	jv m = jv_object_get(jv_copy(rec), jv_string("match"));
+	jv ch = jv_object_get(jv_copy(rec), jv_string("choices"));
+	jv g = jv_object_get(jv_copy(rec), jv_string("gold"));
+	jv id = jv_object_get(jv_copy(rec), jv_string("id"));
+	const char *err = NULL;
+
+	memset(it, 0, sizeof *it);
+	it->gold = -1;
+	if (jv_get_kind(m) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(m)) == 0) {
+		err = "\"match\" must be a non-empty string";
+		goto out;
+	}
+	it->match = dup_jv_str(m, &it->mlen);
+	if (jv_get_kind(ch) == JV_KIND_ARRAY) {
+		int n = jv_array_length(jv_copy(ch));
+		it->choices = ve_xcalloc((size_t)(n ? n : 1), sizeof *it->choices);
+		it->clen = ve_xcalloc((size_t)(n ? n : 1), sizeof *it->clen);
+		for (int i = 0; i < n; i++) {
+			jv c = jv_array_get(jv_copy(ch), i);
+			if (jv_get_kind(c) != JV_KIND_STRING) {
+				jv_free(c);
+				err = "\"choices\" must be an array of strings";
+				goto out;
+			}
+			it->choices[i] = dup_jv_str(c, &it->clen[i]);
+			it->nchoices++;
+			jv_free(c);
+		}
+		if (n < 2 || n > 26) {
+			err = "\"choices\" must hold 2 to 26 choices (letters A to Z)";
+			goto out;
+		}
+	} else if (jv_get_kind(ch) != JV_KIND_INVALID && jv_get_kind(ch) != JV_KIND_NULL) {
+		err = "\"choices\" must be an array of strings";
+		goto out;
+	}
+	if (jv_get_kind(g) == JV_KIND_NUMBER && it->nchoices) {
+		double d = jv_number_value(g);
+		if (d != floor(d) || d < 0 || d >= it->nchoices) {
+			err = "\"gold\" is not an index into \"choices\"";
+			goto out;
+		}
+		it->gold = (int)d;
+	} else if (jv_get_kind(g) == JV_KIND_STRING) {
+		size_t gl;
+		char *gs = dup_jv_str(g, &gl);
+		for (int i = 0; i < it->nchoices && it->gold < 0; i++)
+			if (it->clen[i] == gl && memcmp(it->choices[i], gs, gl) == 0)
+				it->gold = i;
+		if (it->gold < 0 && it->nchoices && gl == 1 && gs[0] >= 'A' &&
+		    gs[0] < 'A' + it->nchoices)
+			it->gold = gs[0] - 'A';
+		if (it->nchoices && it->gold < 0) {
+			free(gs);
+			err = "\"gold\" is neither a choice nor a choice's letter";
+			goto out;
+		}
+		if (!it->nchoices)
+			it->gold_text = gs;
+		else
+			free(gs);
+	} else {
+		err = it->nchoices ? "\"gold\" must be an index, a choice or a letter"
+		                   : "\"gold\" must be a string (the answer)";
+		goto out;
+	}
+	if (jv_get_kind(id) == JV_KIND_STRING)
+		it->id = dup_jv_str(id, NULL);
+	else if (jv_get_kind(id) == JV_KIND_NUMBER) {
+		char tmp[64];
+		snprintf(tmp, sizeof tmp, "%.17g", jv_number_value(id));
+		it->id = ve_xstrdup(tmp);
+	} else
+		it->id = ve_xstrdup(it->match);
+out:
+	jv_free(m);
+	jv_free(ch);
+	jv_free(g);
+	jv_free(id);
+	jv_free(rec);
+	if (err)
+		snprintf(why, whylen, "%s", err);
+	return err ? why : NULL;
+}
+
+static void
+item_free(struct ve_simitem *it)
+{
+	free(it->match);
+	for (int i = 0; i < it->nchoices; i++)
+		free(it->choices[i]);
+	free(it->choices);
+	free(it->clen);
+	free(it->gold_text);
+	free(it->id);
+}
+
+void
+ve_simkey_free(struct ve_simkey *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		item_free(&k->items[i]);
+	free(k->items);
+	free(k->bucket);
+	memset(k, 0, sizeof *k);
+}
+
+void
+ve_simkey_load(struct ve_simkey *k, const char *path)
+{
+	char *paths[1] = {(char *)path};
+	struct ve_input *in = ve_input_new(paths, 1);
+	struct ve_line l;
+	size_t cap = 0;
+	char why[128];
+
+	int r;
+
+	while ((r = ve_input_next(in, &l)) > 0) {
+		jv rec = ve_record_parse(l.text, l.len);
+		if (!jv_is_valid(rec)) {
+			jv msg = jv_invalid_get_msg(rec);
+			ve_warn("%s:%lu: %s", l.name, (unsigned long)l.lineno,
+			        jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg)
+			                                           : "invalid record");
+			jv_free(msg);
+			exit(VE_EX_DATAERR);
+		}
+		if (k->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			k->items = ve_xrealloc(k->items, cap * sizeof *k->items);
+		}
+		if (item_from(rec, &k->items[k->n], why, sizeof why)) {
+			ve_warn("%s:%lu: %s", l.name, (unsigned long)l.lineno, why);
+			exit(VE_EX_DATAERR);
+		}
+		k->n++;
+	}
+	if (r < 0)
+		exit(ve_input_status(in));
+	ve_input_free(in);
+	k->nbucket = 1;
+	while (k->nbucket < k->n * 2)
+		k->nbucket *= 2;
+	k->bucket = ve_xcalloc(k->nbucket, sizeof *k->bucket);
+	for (size_t i = 0; i < k->n; i++) {
+		struct ve_simitem *it = &k->items[i];
+		if (it->mlen < ANCHOR) {
+			it->next = k->shorts;
+			k->shorts = it;
+		} else {
+			size_t b = XXH3_64bits(it->match, ANCHOR) & (k->nbucket - 1);
+			it->next = k->bucket[b];
+			k->bucket[b] = it;
+		}
+	}
+}
+
+const struct ve_simitem *
+ve_simkey_find(const struct ve_simkey *k, const char *p, size_t n)
+{
+	const struct ve_simitem *best = NULL;
+	size_t best_end = 0;
+
+	if (!k->n)
+		return NULL;
+	for (size_t i = 0; i + ANCHOR <= n; i++) {
+		size_t b = XXH3_64bits(p + i, ANCHOR) & (k->nbucket - 1);
+		for (const struct ve_simitem *it = k->bucket[b]; it; it = it->next) {
+			if (it->mlen > n - i || memcmp(p + i, it->match, it->mlen) != 0)
+				continue;
+			size_t end = i + it->mlen;
+			if (!best || end > best_end || (end == best_end && it->mlen > best->mlen)) {
+				best = it;
+				best_end = end;
+			}
+		}
+	}
+	for (const struct ve_simitem *it = k->shorts; it; it = it->next) {
+		const char *q = p, *hit = NULL;
+		size_t left = n;
+		const char *f;
+		while ((f = memmem(q, left, it->match, it->mlen))) {
+			hit = f;
+			left -= (size_t)(f - q) + 1;
+			q = f + 1;
+		}
+		if (!hit)
+			continue;
+		size_t end = (size_t)(hit - p) + it->mlen;
+		if (!best || end > best_end || (end == best_end && it->mlen > best->mlen)) {
+			best = it;
+			best_end = end;
+		}
+	}
+	return best;
+}
