@@ -85,7 +85,7 @@ mv "$d/metrics.jsonl.part" "$d/metrics.jsonl"
 # 3. Every task requested must have produced results.
 missing=''
 for task in $(jq -r --arg s "$suite" '(.suites[$s] // [])[].task' "$suites"); do
-	jq -e --arg t "$task" 'select(.metric | startswith($t + "."))' "$d/metrics.jsonl" >/dev/null 2>&1 ||
+	jq -ne --arg t "$task" 'any(inputs; .metric | startswith($t + "."))' "$d/metrics.jsonl" >/dev/null 2>&1 ||
 		missing="$missing $task"
 done
 [ -z "$missing" ] || ve_die 65 "no results for task(s):$missing (suite $suite)"
@@ -93,8 +93,12 @@ done
 
 # 4. The history to compare with: earlier runs only.
 if [ -n "${CLICKHOUSE_URL:-}" ]; then
-	ch-query -q history --param "window=${REG_HISTORY_RUNS:-20}" --param "run_id=$RUN_ID" \
-		> "$d/history.jsonl" || ve_die 69 "cannot read the history from ClickHouse"
+	# The model family is the tag up to its version: release-1.4.0 -> release-.
+	ch-query -q -n history -p "family=${MODEL_FAMILY:-${MODEL_TAG%%[0-9]*}}" \
+		-p "runs=${REG_HISTORY_RUNS:-20}" > "$d/history.all.jsonl" ||
+		ve_die 69 "cannot read the history from ClickHouse"
+	jq -c --arg r "$RUN_ID" 'select(.run_id != $r)' "$d/history.all.jsonl" > "$d/history.jsonl"
+	rm -f "$d/history.all.jsonl"
 else
 	if [ -s "$history" ]; then
 		jq -c --arg r "$RUN_ID" 'select(.run_id != $r)' "$history" > "$d/history.jsonl"
@@ -138,19 +142,16 @@ fi
 
 # 8. The Pushgateway, for dashboards that read Prometheus.
 if [ -n "${PUSHGATEWAY_URL:-}" ]; then
-	jq -r --arg t "$MODEL_TAG" 'select(.value | type == "number") |
-		"vllm_eval_metric{metric=\"\(.metric)\",model_tag=\"\($t)\"} \(.value)"' "$d/metrics.jsonl" |
-		{ echo "# TYPE vllm_eval_metric gauge"; cat; } |
-		curl -fsS --retry 3 --data-binary @- "$PUSHGATEWAY_URL/metrics/job/vllm_eval/run_id/$RUN_ID" ||
-		ve_die 75 "the Pushgateway did not take the metrics"
+	"$ve_here/push-status.sh" --model-tag "$MODEL_TAG" \
+		--status "$([ $verdict -eq 0 ] && echo succeeded || echo failed)" \
+		"$d/metrics.jsonl" "$d/verdicts.jsonl" || ve_die 75 "the Pushgateway did not take the run's figures"
 fi
 
 # 9. The audit log, to S3 when asked (the bucket keeps it 90 days or more).
 if [ -n "$audit_s3" ]; then
 	. "$ve_here/dataset-lib.sh"
-	s3_put "$d/audit.jsonl" "$audit_s3" || ve_die 75 "uploading the audit log to $audit_s3 failed"
+	publish "$d/audit.jsonl" "$audit_s3"
 fi
 
-jq -r '"\(.status)\t\(.metric)\t\(.value)\t\(.baseline // "-")\t\(.delta_pct // "-")"' "$d/verdicts.jsonl" |
-	awk -F'\t' '$1 != "ok" && $1 != "new" { printf "  %-22s %-34s %s (baseline %s, %s%%)\n", $1, $2, $3, $4, $5 }'
+echo "$prog: $(jq -s '[.[] | select(.status == "regression")] | length' "$d/verdicts.jsonl") regression(s) in $(jq -s length "$d/verdicts.jsonl") verdicts ($d/verdicts.jsonl)" >&2
 exit $verdict

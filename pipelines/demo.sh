@@ -33,7 +33,7 @@ S=$VLLM_EVAL_SHARE
 cat >> "$key" <<'EOF'
 {"id":"judge/relevancy","match":"Break the actual output into its statements.","gold":"{\"verdicts\": [{\"verdict\": \"yes\", \"reason\": \"It answers the question.\"}]}"}
 {"id":"judge/faithfulness","match":"List every factual claim made in the actual output.","gold":"{\"verdicts\": [{\"verdict\": \"yes\", \"reason\": \"The context says so.\"}]}"}
-{"id":"judge/hallucination","match":"For each numbered context, decide whether the actual output agrees with it.","gold":"{\"verdicts\": [{\"verdict\": \"yes\", \"reason\": \"No contradiction.\"}]}"}
+{"id":"judge/hallucination","match":"decide whether the actual output agrees with it","gold":"{\"verdicts\": [{\"verdict\": \"yes\", \"reason\": \"No contradiction.\"}]}"}
 {"id":"judge/geval","match":"Judge the test case only by the evaluation criteria.","gold":"{\"score\": 8, \"reason\": \"Correct and complete.\"}"}
 EOF
 

@@ -162,15 +162,15 @@ if [ -z "$suite" ]; then
 fi
 
 # Suite mode: share/ as the other pipeline scripts find it.
-if [ -z "${VE_SHARE:-}" ]; then
+if [ -z "${VLLM_EVAL_SHARE:-}" ]; then
 	if [ -d "$here/../share" ]; then
-		VE_SHARE=$(cd "$here/../share" && pwd)
+		VLLM_EVAL_SHARE=$(cd "$here/../share" && pwd)
 	else
-		VE_SHARE=/usr/local/share/vllm-eval
+		VLLM_EVAL_SHARE=/usr/local/share/vllm-eval
 	fi
 fi
-suites=${suites:-$VE_SHARE/suites.json}
-data=${data:-$VE_SHARE/data}
+suites=${suites:-$VLLM_EVAL_SHARE/suites.json}
+data=${data:-$VLLM_EVAL_SHARE/data}
 version=${version:-prepared}
 out=${out:-prepared/$suite}
 [ -r "$suites" ] || die 66 "$suites: cannot read"

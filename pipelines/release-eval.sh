@@ -112,14 +112,19 @@ rc=$?
 [ $rc -le 1 ] || exit $rc
 ve_audit "$prog" end "{\"status\":$rc}"
 
-# A readable summary: the figures, the verdicts, where everything is.
+# A readable summary: the headline figures with their verdicts, the card,
+# where everything is. (All rows are in metrics.jsonl and verdicts.jsonl.)
 say "-- $MODEL_TAG: $(jq -s 'length' "$d/metrics.jsonl") metrics, $(jq -s '[.[] | select(.status == "regression")] | length' "$d/verdicts.jsonl") regressions"
-jq -r 'select(.labels.subset == null or .labels.subset == "all") | select(.metric | test("^perf\\.") | not) |
-	"   \(.metric)\t\(.value * 10000 | round / 10000)"' "$d/metrics.jsonl" | column -t -s "$(printf '\t')"
-[ -s "$d/perf.txt" ] && sed 's/^/   /' "$d/perf.txt"
+jq -r 'select((.labels.subset // "all") == "all")
+	| select(.metric | test("^[a-z_]+\\.acc$|^judge\\.[a-z_]+\\.mean$|^perf\\.[a-z_]+\\.(ttft_ms\\.p95|tpot_ms\\.mean|output_throughput|success_rate)$"))
+	| [.metric, (.value * 1000 | round / 1000 | tostring),
+	   (if .baseline == null then "-" else (.baseline * 1000 | round / 1000 | tostring) end),
+	   (if .delta_pct == null then "-" else "\(.delta_pct * 10 | round / 10)%" end), .status] | @tsv' \
+	"$d/verdicts.jsonl" | { printf 'metric\tvalue\tbaseline\tchange\tstatus\n'; cat; } |
+	column -t -s "$(printf '\t')" | sed 's/^/   /'
 if [ -s "$d/card.json" ]; then
 	say "   card: $d/card.json (set TEAMS_WEBHOOK_URL to post it)"
 	jq -r '.attachments[0].content.body[]? | select(.type == "TextBlock") | "   | " + .text' "$d/card.json"
 fi
-say "   files: $d/ (metrics.jsonl, verdicts.jsonl, items.jsonl, audit.jsonl, bench/, perf/)"
+say "   files: $d/ (metrics.jsonl, verdicts.jsonl, items.jsonl, audit.jsonl, bench/, judge/, perf/: tables in perf.txt)"
 exit $rc

@@ -1,0 +1,205 @@
+#!/usr/bin/env bats
+# The main job end to end: release-eval.sh against vllm-sim on loopback, with
+# the embedded defaults (results under runs/, a local history, the card
+# printed) and with a ClickHouse server the file starts; the stage scripts
+# (run-benchmarks sharding, aggregate's checks, plan-shards); and the exit
+# statuses an Argo retryStrategy and an operator rely on.
+
+bats_require_minimum_version 1.5.0
+load helper
+load fixtures/ch-insert/server
+
+P="$VE_ROOT/pipelines"
+
+setup_file() {
+	export VLLM_EVAL_SHARE="$VE_ROOT/share"
+	ch_start
+	CLICKHOUSE_URL=$CH_URL ch-insert --init
+}
+
+teardown_file() {
+	ch_stop
+}
+
+setup() {
+	setup_scratch
+	export VLLM_EVAL_SHARE="$VE_ROOT/share" RUNS_DIR="$T/runs" REG_MIN_RUNS=1
+	unset CLICKHOUSE_URL TEAMS_WEBHOOK_URL PUSHGATEWAY_URL JUDGE_ENDPOINT RUN_ID MODEL_TAG
+	SIM_PID=''
+	# The answer key of the simulated model, as demo.sh builds it.
+	{
+		jq -nc -f "$VLLM_EVAL_SHARE/tasks/arc.jq" "$VLLM_EVAL_SHARE/data/arc_challenge.test.jsonl"
+		jq -nc -f "$VLLM_EVAL_SHARE/tasks/hellaswag.jq" "$VLLM_EVAL_SHARE/data/hellaswag.val.jsonl"
+		jq -nc -f "$VLLM_EVAL_SHARE/tasks/mmlu.jq" --argjson mode '"ll"' "$VLLM_EVAL_SHARE/data/mmlu.test.jsonl"
+	} | jq -sc 'group_by(.doc_id)[] | {id: .[0].doc_id, match: (.[0].context | split("\n\n") | last),
+		choices: map(.continuation[1:]), gold: .[0].gold}' > key.jsonl
+}
+
+teardown() {
+	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
+	[ -n "$SIM_PID" ] && wait "$SIM_PID" 2>/dev/null
+	return 0
+}
+
+# start_sim OPTIONS...: vllm-sim on a free port; sets MODEL_ENDPOINT.
+start_sim() {
+	[ -n "$SIM_PID" ] && { kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null; }
+	rm -f sim.port
+	vllm-sim -q -p 0 --port-file sim.port --answers key.jsonl --seed 7 "$@" > sim.log 2>&1 &
+	SIM_PID=$!
+	local n=100
+	while [ ! -s sim.port ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	export MODEL_ENDPOINT="http://127.0.0.1:$(cat sim.port)"
+}
+
+eval_release() {
+	MODEL_TAG=$1 RUN_ID=$2 run --separate-stderr "$P/release-eval.sh" -s quick --perf-prompts 3 \
+		--scenarios basic_performance
+}
+
+@test "pipelines: release-eval with the embedded defaults keeps everything under runs/" {
+	start_sim --accuracy 1 --ttft-ms 5 --itl-ms 1
+	eval_release release-1.0.0 r1
+	assert_success
+	assert_line --index 0 "== release-1.0.0: run r1 ($T/runs/r1)"
+	assert_line --partial "card: $T/runs/r1/card.json (set TEAMS_WEBHOOK_URL to post it)"
+	d=runs/r1
+	for f in metrics.jsonl verdicts.jsonl items.jsonl audit.jsonl card.json inputs.manifest.yaml \
+		sanity.jsonl bench/mmlu/raw.jsonl judge/metrics.jsonl perf/metrics.jsonl; do
+		[ -s "$d/$f" ] || fail "$d/$f is missing or empty"
+	done
+	# The simulated model knows every answer: accuracy 1 on each task.
+	run jq -r 'select(.labels.subset == "all" and (.metric | test("^[a-z_]+\\.acc$"))) | "\(.metric) \(.value)"' "$d/metrics.jsonl"
+	assert_output "$(printf 'arc_challenge.acc 1\nhellaswag.acc 1\nmmlu.acc 1')"
+	# First run of the family: nothing to compare with.
+	run jq -r 'select(.status != "new") | .metric' "$d/verdicts.jsonl"
+	assert_output ""
+	# The history now holds this run, for the next one.
+	run sh -c 'jq -r .run_id runs/history.jsonl | sort -u'
+	assert_output r1
+	# The inputs' manifest verifies against the data the run used.
+	(cd "$d/data" && ds-hash --check ../inputs.manifest.yaml) > check.out
+	run grep -c ': OK$' check.out
+	assert_output "$(ls "$d/data" | wc -l)"
+}
+
+@test "pipelines: the audit log says what ran, when, with which versions" {
+	start_sim --accuracy 1 --ttft-ms 5 --itl-ms 1
+	eval_release release-1.0.0 r1
+	assert_success
+	run jq -r '"\(.stage) \(.event)"' runs/r1/audit.jsonl
+	assert_line --index 0 "release-eval.sh start"
+	assert_line "prepare end"
+	assert_line "sanity end"
+	assert_line "llm-query:mmlu end"
+	assert_line "run-judge end"
+	assert_line "perf-bench end"
+	assert_line "reg-check verdicts"
+	assert_line "release-eval.sh end"
+	run jq -r 'select(.event == "start" and .stage == "release-eval.sh") | .versions["llm-query"]' runs/r1/audit.jsonl
+	assert_output "$(llm-query --version | cut -d' ' -f2)"
+	run jq -r 'select(.status? and .status != 0) | .stage' runs/r1/audit.jsonl
+	assert_output ""
+}
+
+@test "pipelines: a degraded release is caught: exit 1, regressions in the verdicts and the card" {
+	start_sim --accuracy 1 --ttft-ms 5 --itl-ms 1
+	eval_release release-1.0.0 r1
+	assert_success
+	start_sim --accuracy 0.3 --ttft-ms 40 --itl-ms 6
+	eval_release release-1.1.0 r2
+	assert_failure 1
+	run jq -r 'select(.metric == "mmlu.acc" and .labels.subset == "all") | "\(.status) \(.baseline)"' runs/r2/verdicts.jsonl
+	assert_output "regression 1"
+	run jq -r 'select(.metric == "perf.basic_performance.ttft_ms.p95") | .status' runs/r2/verdicts.jsonl
+	assert_output regression
+	run jq -r '.attachments[0].content.body[0].text' runs/r2/card.json
+	assert_output --regexp '^release-1\.1\.0: [0-9]+ regressions$'
+}
+
+@test "pipelines: release-eval stores into ClickHouse and compares with its history" {
+	export CLICKHOUSE_URL=$CH_URL
+	start_sim --accuracy 1 --ttft-ms 5 --itl-ms 1
+	eval_release release-2.0.0 c1
+	assert_success
+	start_sim --accuracy 0.3 --ttft-ms 5 --itl-ms 1
+	eval_release release-2.1.0 c2
+	assert_failure 1
+	# The second run's history came from ClickHouse: the first run's rows.
+	run sh -c 'jq -r .run_id runs/c2/history.jsonl | sort -u'
+	assert_output c1
+	run ch-query -q "SELECT run_id, status FROM vllm_eval.runs FINAL WHERE run_id IN ('c1', 'c2') ORDER BY run_id"
+	assert_output "$(printf '{"run_id":"c1","status":"ok"}\n{"run_id":"c2","status":"regression"}')"
+	run ch-query -q "SELECT count() AS n FROM vllm_eval.results FINAL WHERE run_id = 'c1'"
+	assert_output "{\"n\":$(wc -l < runs/c1/metrics.jsonl)}"
+	# Nothing went to the local history file.
+	[ ! -e runs/history.jsonl ]
+}
+
+@test "pipelines: an endpoint that answers nothing fails the sanity check, exit 69" {
+	export MODEL_ENDPOINT="http://127.0.0.1:$(ve_free_port)"
+	MODEL_TAG=release-9 RUN_ID=dead run --separate-stderr "$P/release-eval.sh" -s quick
+	assert_failure 69
+	assert_equal "${stderr##*$'\n'}" "release-eval.sh: the endpoint failed its sanity request (see $T/runs/dead/sanity.jsonl)"
+	run jq -r 'select(.event == "failed") | .status' runs/dead/audit.jsonl
+	assert_output 69
+}
+
+@test "pipelines: release-eval needs MODEL_ENDPOINT and MODEL_TAG" {
+	run --separate-stderr "$P/release-eval.sh"
+	assert_failure 64
+	assert_equal "$stderr" "release-eval.sh: MODEL_ENDPOINT is not set"
+	MODEL_ENDPOINT=http://127.0.0.1:1 run --separate-stderr "$P/release-eval.sh"
+	assert_failure 64
+	assert_equal "$stderr" "release-eval.sh: MODEL_TAG is not set"
+	run --separate-stderr "$P/release-eval.sh" --bogus
+	assert_failure 64
+}
+
+@test "pipelines: shards cover every document once and score as the whole" {
+	start_sim --accuracy 0.5 --ttft-ms 1 --itl-ms 1
+	export RUN_ID=s MODEL_TAG=release-3.0.0
+	for i in 0 1 2; do
+		run --separate-stderr "$P/run-benchmarks.sh" -t mmlu --shard "$i/3" -o runs/s/bench
+		assert_success
+	done
+	whole=$(jq -nc -f "$VLLM_EVAL_SHARE/tasks/mmlu.jq" --argjson mode '"ll"' --argjson shots 0 \
+		"$VLLM_EVAL_SHARE/data/mmlu.test.jsonl" | jq -r '"\(.doc_id)#\(.choice)"' | sort)
+	assert_equal "$(cat runs/s/bench/mmlu-*/requests.jsonl | jq -r '"\(.doc_id)#\(.choice)"' | sort)" "$whole"
+	# aggregate scores the three shards' answers as one: the same as scoring them together.
+	run --separate-stderr "$P/aggregate.sh" -d runs/s -s mmlu-only 2>/dev/null
+	want=$(score-mcq -q -t mmlu runs/s/bench/mmlu-*/raw.jsonl | jq -c 'select(.metric == "mmlu.acc" and .labels.subset == "all") | .value')
+	assert_equal "$(jq -c 'select(.metric == "mmlu.acc" and .labels.subset == "all") | .value' runs/s/metrics.jsonl)" "$want"
+}
+
+@test "pipelines: a task that produced nothing fails the run, exit 65" {
+	mkdir -p runs/m/bench/arc_challenge
+	export RUN_ID=m MODEL_TAG=release-4.0.0
+	run --separate-stderr "$P/aggregate.sh" -d runs/m -s quick
+	assert_failure 65
+	assert_equal "$stderr" "aggregate.sh: no results for task(s): arc_challenge hellaswag mmlu (suite quick)"
+}
+
+@test "pipelines: plan-shards lists each task of a suite once per shard" {
+	run --separate-stderr "$P/plan-shards.sh" quick 2
+	assert_success
+	assert_output '[{"task":"arc_challenge","shard":"0/2"},{"task":"arc_challenge","shard":"1/2"},{"task":"hellaswag","shard":"0/2"},{"task":"hellaswag","shard":"1/2"},{"task":"mmlu","shard":"0/2"},{"task":"mmlu","shard":"1/2"}]'
+	run --separate-stderr "$P/plan-shards.sh" nope 2
+	assert_failure 64
+	assert_equal "$stderr" "plan-shards.sh: no suite 'nope' in $VLLM_EVAL_SHARE/suites.json"
+	run --separate-stderr "$P/plan-shards.sh" quick 0
+	assert_failure 64
+}
+
+@test "pipelines: run-benchmarks refuses a bad shard and an unknown task" {
+	export MODEL_ENDPOINT=http://127.0.0.1:1 RUN_ID=x
+	run --separate-stderr "$P/run-benchmarks.sh" --shard 3/3
+	assert_failure 64
+	assert_equal "$stderr" "run-benchmarks.sh: --shard 3/3: I must be below N"
+	run --separate-stderr "$P/run-benchmarks.sh" --shard x
+	assert_failure 64
+	assert_equal "$stderr" "run-benchmarks.sh: --shard takes I/N, got 'x'"
+	run --separate-stderr "$P/run-benchmarks.sh" -t nope
+	assert_failure 64
+	assert_equal "$stderr" "run-benchmarks.sh: no task 'nope' in $VLLM_EVAL_SHARE/suites.json"
+}
