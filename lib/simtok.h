@@ -11,8 +11,9 @@
  *
  * A token's id spells its bytes: a chunk of 1 byte b0 is id b0; of 2 bytes,
  * 256 + (b0<<8 | b1); of 3 bytes, 65792 + (b0<<16 | b1<<8 | b2); a four-byte
- * code point c is 16843008 + (c - 0x10000). There are no special tokens: no
- * BOS is added, and add_special_tokens changes nothing.
+ * code point c is 16843008 + (c - 0x10000). No BOS is added (add_special_tokens
+ * changes nothing). The one special token, <|endoftext|> (VE_TOK_EOS), ends a
+ * generation that stops by itself; it has no text, and text never encodes to it.
  *
  * "Hello, world!" is "Hel" "lo" "," " wo" "rld" "!": 6 tokens.
  */
@@ -22,7 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VE_TOK_VOCAB 17891584u
+/* Ids of text tokens are below VE_TOK_VOCAB; VE_TOK_EOS is the last id. */
+#define VE_TOK_VOCAB    17891584u
+#define VE_TOK_EOS      17891584u
+#define VE_TOK_EOS_TEXT "<|endoftext|>"
 
 struct ve_tok {
 	uint32_t id;

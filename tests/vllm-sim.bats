@@ -180,7 +180,7 @@ Try 'vllm-sim --help' for more information."
 200'
 	run get /tokenizer_info
 	assert_line --index 1 200
-	assert_equal "$(echo "${lines[0]}" | jq -c '[.tokenizer_class,.vocab_size,.add_bos_token]')" '["VllmSimTokenizer",17891584,false]'
+	assert_equal "$(echo "${lines[0]}" | jq -c '[.tokenizer_class,.vocab_size,.add_bos_token,.eos_token]')" '["VllmSimTokenizer",17891585,false,"<|endoftext|>"]'
 	run get /nowhere
 	assert_output '{"detail":"Not Found"}
 404'
@@ -209,8 +209,12 @@ lines' '한국어 문장입니다. 숫자 12345' 'emoji 😀 and e\u0301 café' 
 	run post /tokenize '{"prompt":"Hello, world!","return_token_strs":true}'
 	assert_output '{"count":6,"max_model_len":4096,"tokens":[4810348,28015,44,2193519,7564644,33],"token_strs":["Hel","lo",","," wo","rld","!"]}
 200'
-	run post /detokenize '{"tokens":[17891584]}'
-	assert_output '{"error":{"message":"Token id 17891584 is out of vocabulary (size 17891584).","type":"BadRequestError","param":"prompt","code":400}}
+	# The end-of-text token (17891584) has no text; nothing lies beyond it.
+	run post /detokenize '{"tokens":[72,17891584,105]}'
+	assert_output '{"prompt":"Hi"}
+200'
+	run post /detokenize '{"tokens":[17891585]}'
+	assert_output '{"error":{"message":"Token id 17891585 is out of vocabulary (size 17891585).","type":"BadRequestError","param":"prompt","code":400}}
 400'
 	# A chat's messages are tokenized through the template.
 	run post /tokenize '{"messages":[{"role":"user","content":"Hi"}]}'
@@ -260,12 +264,22 @@ lines' '한국어 문장입니다. 숫자 12345' 'emoji 😀 and e\u0301 café' 
 
 @test "vllm-sim: without ignore_eos a completion may stop early; max_tokens bounds it" {
 	start_sim --output-len 3
-	run post /v1/completions '{"prompt":"Hi there","max_tokens":50}'
+	run post /v1/completions '{"prompt":"Hi there","max_tokens":50,"logprobs":0}'
 	assert_line --index 1 200
-	# --output-len 3: natural lengths are 1..5 tokens, so it stops before 50.
-	assert_equal "$(echo "${lines[0]}" | jq -r '.choices[0].finish_reason')" stop
-	n=$(echo "${lines[0]}" | jq '.usage.completion_tokens')
-	[ "$n" -ge 1 ] && [ "$n" -le 5 ]
+	body=${lines[0]}
+	# --output-len 3: natural lengths are 1..5 tokens and the end-of-text token,
+	# which usage counts and logprobs show, with no text; so it stops before 50.
+	assert_equal "$(echo "$body" | jq -r '.choices[0].finish_reason')" stop
+	n=$(echo "$body" | jq '.usage.completion_tokens')
+	[ "$n" -ge 2 ] && [ "$n" -le 6 ]
+	assert_equal "$(echo "$body" | jq -c '.choices[0].logprobs | [(.tokens | length), .tokens[-1], (.tokens[:-1] | join("")) == $t]' --arg t "$(echo "$body" | jq -r '.choices[0].text')")" "[$n,\"<|endoftext|>\",true]"
+	# Streamed, the end-of-text token is a last chunk with empty text.
+	curl -sSN -d '{"prompt":"Hi there","max_tokens":50,"stream":true}' "$U/v1/completions" > sse
+	assert_equal "$(grep -c '^data: {' sse)" "$n"
+	assert_equal "$(grep '^data: {' sse | tail -1 | cut -c7- | jq -c '.choices[0] | [.text,.finish_reason]')" '["","stop"]'
+	# max_tokens reached first: "length", no end-of-text token.
+	run post /v1/completions '{"prompt":"Hi there","max_tokens":1}'
+	assert_equal "$(echo "${lines[0]}" | jq -c '[.usage.completion_tokens,.choices[0].finish_reason]')" '[1,"length"]'
 	stop_sim
 }
 

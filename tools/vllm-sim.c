@@ -303,10 +303,11 @@ prompt_from_ids(struct choice *c, jv ids, struct rerr *e)
 		unsigned char b[4];
 		if (!num || d != floor(d))
 			return bad(e, "prompt", "Token ids must be integers.");
-		if (d < 0 || d >= VE_TOK_VOCAB)
+		if (d < 0 || d > VE_TOK_EOS)
 			return bad(e, "prompt", "Token id %.0f is out of vocabulary (size %u).", d,
-			           VE_TOK_VOCAB);
-		int k = ve_tok_bytes((uint32_t)d, b);
+			           VE_TOK_EOS + 1);
+		/* The end-of-text token decodes to nothing, special tokens being skipped. */
+		int k = d == VE_TOK_EOS ? 0 : ve_tok_bytes((uint32_t)d, b);
 		uint32_t off = (uint32_t)c->ptext.len;
 		size_t cps = ve_utf8_sanitize(&c->ptext, (const char *)b, (size_t)k);
 		c->pt[c->npt++] = (struct ptok){(uint32_t)d, off, (uint32_t)(c->ptext.len - off),
@@ -463,8 +464,16 @@ generate(const struct sim *s, const struct plan *p, struct choice *c, const stru
 		const char *f = filler[h3(seed, h, c->ngt) % NFILLER];
 		gen_append(c, f, strlen(f), max_tokens, seed ^ h);
 	}
-	/* Reaching max_tokens before the end of the text is "length", as in vLLM. */
+	/*
+	 * Reaching max_tokens before the end of the text is "length", as in vLLM;
+	 * a natural end is the end-of-text token, counted in usage, with no text.
+	 */
 	c->finish = c->ngt == max_tokens ? "length" : "stop";
+	if (c->ngt < max_tokens) {
+		c->gt = ve_xrealloc(c->gt, (c->ngt + 1) * sizeof *c->gt);
+		c->gt[c->ngt++] =
+		    (struct ptok){VE_TOK_EOS, (uint32_t)c->gtext.len, 0, c->gcp, -0.02, LP_GREEDY};
+	}
 	if (it && it->nchoices && c->ngt) {
 		/* Letter mode: the first token is the winner's letter, the others behind it. */
 		c->gt[0].kind = LP_LETTERS;
@@ -909,6 +918,19 @@ struct topent {
 	double lp;
 };
 
+/* The string a token shows in logprobs: its text, or the end-of-text token's name. */
+static void
+tok_text(const char *text, const struct ptok *t, const char **s, size_t *n)
+{
+	if (t->id == VE_TOK_EOS) {
+		*s = VE_TOK_EOS_TEXT;
+		*n = strlen(VE_TOK_EOS_TEXT);
+	} else {
+		*s = text + t->off;
+		*n = t->len;
+	}
+}
+
 static bool
 top_has(const struct topent *t, int n, const char *s, size_t len)
 {
@@ -953,11 +975,15 @@ top_list(const struct choice *c, const char *text, const struct ptok *t, size_t 
 	}
 	if (t->kind == LP_BEHIND && k > 0) {
 		n = top_fill(out, 0, 1, t->lp, h);
-		if (n && out[0].n == t->len && memcmp(out[0].s, text + t->off, t->len) == 0)
+		const char *ts;
+		size_t tn;
+		tok_text(text, t, &ts, &tn);
+		if (n && out[0].n == tn && memcmp(out[0].s, ts, tn) == 0)
 			n = top_fill(out, 0, 1, t->lp, h + 1);
 		out[0].lp = t->lp * 0.3;
 	}
-	out[n++] = (struct topent){text + t->off, t->len, t->lp};
+	tok_text(text, t, &out[n].s, &out[n].n);
+	out[n++].lp = t->lp;
 	return top_fill(out, n, k > n ? k : n, t->lp, h);
 }
 
@@ -976,7 +1002,10 @@ lpacc_add(struct lpacc *a, const struct choice *c, const char *text, const struc
 
 	ve_buf_addf(&a->off, "%s%u", sep, cpbase + t->cp);
 	ve_buf_adds(&a->tok, sep);
-	ve_buf_add_json_str(&a->tok, text + t->off, t->len);
+	const char *ts;
+	size_t tn;
+	tok_text(text, t, &ts, &tn);
+	ve_buf_add_json_str(&a->tok, ts, tn);
 	ve_buf_adds(&a->lp, sep);
 	ve_buf_adds(&a->top, sep);
 	if (null_first) {
@@ -1051,11 +1080,14 @@ chat_lp(const struct plan *p, const struct choice *c, size_t from, size_t to, ui
 	for (size_t i = from; i < to; i++) {
 		const struct ptok *t = &c->gt[i];
 		ve_buf_adds(b, i > from ? ",{\"token\":" : "{\"token\":");
-		ve_buf_add_json_str(b, c->gtext.p + t->off, t->len);
+		const char *ts;
+		size_t tn;
+		tok_text(c->gtext.p, t, &ts, &tn);
+		ve_buf_add_json_str(b, ts, tn);
 		ve_buf_adds(b, ",\"logprob\":");
 		add_num(b, t->lp);
 		ve_buf_adds(b, ",\"bytes\":");
-		add_bytes(b, c->gtext.p + t->off, t->len);
+		add_bytes(b, ts, tn);
 		ve_buf_adds(b, ",\"top_logprobs\":[");
 		int n = p->top_logprobs
 		            ? top_list(c, c->gtext.p, t, c->npt + i, p->top_logprobs, seed, top)
@@ -1949,8 +1981,8 @@ route(struct sim *s, struct MHD_Connection *con, struct conn *cn, const char *ur
 		ve_buf_addf(&b,
 		            "{\"tokenizer_class\":\"VllmSimTokenizer\",\"model_max_length\":%ld,"
 		            "\"vocab_size\":%u,\"add_bos_token\":false,\"bos_token\":null,"
-		            "\"eos_token\":null,\"chat_template\":",
-		            s->o->max_model_len, VE_TOK_VOCAB);
+		            "\"eos_token\":\"" VE_TOK_EOS_TEXT "\",\"chat_template\":",
+		            s->o->max_model_len, VE_TOK_EOS + 1);
 		add_str(&b, "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content "
 		            "}}<|im_end|>\n{% endfor %}<|im_start|>assistant\n");
 		ve_buf_addc(&b, '}');
