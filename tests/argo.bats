@@ -155,6 +155,15 @@ EOF
 	assert_line --index 1 --partial 'prune-logs sh -c find /logs -mindepth 1 -maxdepth 1 -mtime +7'
 }
 
+@test "argo: every script a step runs is in pipelines/" {
+	for f in workflowtemplate cronworkflow; do
+		for s in $(python3 "$VE_ROOT/tests/yaml2json.py" "$ARGO/$f.yaml" |
+			jq -r '.. | objects | select(has("command")) | .command[]' | grep '\.sh$'); do
+			[ -e "$VE_ROOT/pipelines/$s" ] || fail "$f runs $s, which pipelines/ does not have"
+		done
+	done
+}
+
 @test "argo: the image is a multi-stage bookworm-slim build run as non-root" {
 	run grep -cE '^FROM debian:bookworm-slim' "$VE_ROOT/pipelines/Dockerfile"
 	assert_output 2
