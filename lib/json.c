@@ -56,6 +56,61 @@ ve_utf8_invalid_at(const char *s, size_t len)
 	return -1;
 }
 
+/*
+ * libjq's parse errors end in "(while parsing '<the whole line>')": a record's
+ * text, personal data and all, must not reach messages and logs. The line is
+ * always line 1 of what was parsed, so "at line 1, column N" says no more
+ * than "at column N". Consumes msg.
+ */
+static jv
+parse_message(jv msg)
+{
+	const char *s = jv_string_value(msg);
+	const char *cut = strstr(s, " (while parsing");
+	const char *at = strstr(s, " at line 1, column ");
+	struct ve_buf b = {0};
+
+	if (at && (!cut || at < cut)) {
+		ve_buf_add(&b, s, (size_t)(at - s));
+		ve_buf_adds(&b, " at column ");
+		s = at + strlen(" at line 1, column ");
+	}
+	ve_buf_add(&b, s, cut ? (size_t)(cut - s) : strlen(s));
+	jv out = jv_string(b.p ? b.p : "");
+	ve_buf_free(&b);
+	jv_free(msg);
+	return out;
+}
+
+/* jq 1.6 reads the literal nan as a number; JSON has none. Borrows v. */
+static bool
+has_nan(jv v)
+{
+	switch (jv_get_kind(v)) {
+	case JV_KIND_NUMBER: return isnan(jv_number_value(v));
+	case JV_KIND_ARRAY:
+		for (int i = 0, n = jv_array_length(jv_copy(v)); i < n; i++) {
+			jv e = jv_array_get(jv_copy(v), i);
+			bool bad = has_nan(e);
+			jv_free(e);
+			if (bad)
+				return true;
+		}
+		return false;
+	case JV_KIND_OBJECT:
+		for (int it = jv_object_iter(v); jv_object_iter_valid(v, it);
+		     it = jv_object_iter_next(v, it)) {
+			jv e = jv_object_iter_value(v, it);
+			bool bad = has_nan(e);
+			jv_free(e);
+			if (bad)
+				return true;
+		}
+		return false;
+	default: return false;
+	}
+}
+
 jv
 ve_record_parse(const char *text, size_t len)
 {
@@ -71,7 +126,11 @@ ve_record_parse(const char *text, size_t len)
 		                                               ? jv_string_value(msg)
 		                                               : "empty line");
 		jv_free(msg);
-		return jv_invalid_with_msg(out);
+		return jv_invalid_with_msg(parse_message(out));
+	}
+	if (memmem(text, len, "nan", 3) && has_nan(v)) {
+		jv_free(v);
+		return jv_invalid_with_msg(jv_string("invalid JSON: nan is not a number"));
 	}
 	if (jv_get_kind(v) != JV_KIND_OBJECT) {
 		jv out = jv_string_fmt("expected object, got %s", jv_kind_name(jv_get_kind(v)));
@@ -197,8 +256,8 @@ add_value(jv v, struct ve_buf *out, bool sorted, unsigned norm)
 
 /*
  * The fast path of canonical JSON. It recognises a strict subset of JSON —
- * objects, arrays, strings without escapes, DEL or control bytes, integers
- * below 1e15, true, false, null — and copies it in canonical form (keys
+ * objects, arrays, strings without escapes, DEL or control bytes, integers,
+ * true, false, null — and copies it in canonical form (keys
  * sorted). Anything else, valid or not, makes it give up (NULL), and the
  * caller asks libjq, which has the last word on what is JSON. Text in the
  * subset is JSON, so a record accepted here needs no libjq parse at all.
@@ -355,7 +414,7 @@ fail:
 static const char *
 canon_text(const char *p, const char *end, struct ve_buf *out, int depth, struct ve_json_pick *pick)
 {
-	if (p >= end || depth > 256)
+	if (p >= end || depth >= 256)
 		return NULL;
 	switch (*p) {
 	case '{': return canon_object(p, end, out, depth, pick);
@@ -393,13 +452,17 @@ canon_text(const char *p, const char *end, struct ve_buf *out, int depth, struct
 		return p + n;
 	}
 	default: {
-		/* -?(0|[1-9][0-9]{0,14}), and not -0: jq prints these as they are. */
+		/*
+		 * -?(0|[1-9][0-9]*), and not -0, copied as it is. jq prints the
+		 * same digits below 2^53; above, jq 1.6 would round (it holds
+		 * doubles), and two distinct ids must not become one key.
+		 */
 		const char *q = p + (*p == '-');
 		const char *d = q;
 		while (q < end && *q >= '0' && *q <= '9')
 			q++;
 		size_t nd = (size_t)(q - d);
-		if (nd == 0 || nd > 15 || (nd > 1 && *d == '0') || (*p == '-' && *d == '0'))
+		if (nd == 0 || (nd > 1 && *d == '0') || (*p == '-' && *d == '0'))
 			return NULL;
 		if (q < end && *q != ',' && *q != ']' && *q != '}' && *q != ' ' && *q != '\t' &&
 		    *q != '\n' && *q != '\r')

@@ -161,7 +161,7 @@ print("%d bands x %d rows" % best[1:])')"
 	run --separate-stderr ds-lsh bad.jsonl
 	assert_failure 65
 	assert_output ""
-	assert_equal "$stderr" "ds-lsh: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 8 (while parsing '{\"text\":')"
+	assert_equal "$stderr" "ds-lsh: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 8"
 	printf '{"text":"\xff"}\n' > u.jsonl
 	run --separate-stderr ds-lsh u.jsonl
 	assert_failure 65
@@ -183,7 +183,7 @@ print("%d bands x %d rows" % best[1:])')"
 	run --separate-stderr ds-lsh --rejects rej.jsonl bad.jsonl
 	assert_success
 	assert_output '{"text":"a"}'
-	assert_equal "$stderr" "ds-lsh: skipped 2 bad records (first: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 8 (while parsing '{\"text\":'))"
+	assert_equal "$stderr" "ds-lsh: skipped 2 bad records (first: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 8)"
 	assert_equal "$(cat rej.jsonl)" "$(printf '{"text":\n{"text":null}')"
 }
 

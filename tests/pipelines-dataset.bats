@@ -244,6 +244,6 @@ PY
 	printf '{"input":"a"}\n{"input":\n' > bad.jsonl
 	run --separate-stderr "$P/refresh-regression-set.sh" -s bad.jsonl -p pub --date 2026-11-22
 	assert_failure 65
-	assert_equal "$stderr" "ds-anon: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 9 (while parsing '{\"input\":')"
+	assert_equal "$stderr" "ds-anon: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 9"
 	[ ! -e pub ]
 }

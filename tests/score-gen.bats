@@ -195,7 +195,7 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	run --separate-stderr score-gen bad.jsonl
 	assert_failure 65
 	assert_output ""
-	assert_equal "$stderr" "score-gen: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at line 1, column 5 (while parsing '{\"a\":')"
+	assert_equal "$stderr" "score-gen: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 5"
 	printf '{"t":"\xff"}\n' > u.jsonl
 	run --separate-stderr score-gen u.jsonl
 	assert_failure 65

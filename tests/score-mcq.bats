@@ -216,11 +216,11 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	run --separate-stderr score-mcq bad.jsonl
 	assert_failure 65
 	assert_output ""
-	assert_equal "$stderr" "score-mcq: bad.jsonl:3: invalid JSON: Unfinished JSON term at EOF at line 1, column 5 (while parsing '{\"a\":')"
+	assert_equal "$stderr" "score-mcq: bad.jsonl:3: invalid JSON: Unfinished JSON term at EOF at column 5"
 	run --separate-stderr score-mcq --rejects rej.jsonl bad.jsonl
 	assert_success
 	assert_line --index 0 --partial '"metric":"toy.acc","value":0.3333333333333333,'
-	assert_equal "$stderr" "score-mcq: skipped 2 bad records (first: bad.jsonl:3: invalid JSON: Unfinished JSON term at EOF at line 1, column 5 (while parsing '{\"a\":'))"
+	assert_equal "$stderr" "score-mcq: skipped 2 bad records (first: bad.jsonl:3: invalid JSON: Unfinished JSON term at EOF at column 5)"
 	assert_equal "$(wc -l < rej.jsonl)" 2
 	printf '{"t":"\xff"}\n' > u.jsonl
 	run --separate-stderr score-mcq u.jsonl

@@ -301,15 +301,23 @@ line_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SH
 	return key_digest(k, rec, digest);
 }
 
+/* Whether expr is .NAME: a key read off a record's text, and safe to take from a file. */
+static bool
+simple_key(const char *expr)
+{
+	return expr[0] == '.' && (isalpha((unsigned char)expr[1]) || expr[1] == '_') &&
+	       strspn(expr + 1,
+	              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
+	           strlen(expr + 1);
+}
+
 static void
 keyer_init(struct keyer *k, const char *expr, unsigned norm)
 {
 	memset(k, 0, sizeof *k);
 	k->jq = expr && strcmp(expr, ".") != 0 ? ve_jq_compile("--key", expr) : NULL;
 	/* .NAME, the usual key, can be read off the text; jq still compiles it. */
-	if (k->jq && expr[0] == '.' && (isalpha((unsigned char)expr[1]) || expr[1] == '_') &&
-	    strspn(expr + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") ==
-	        strlen(expr + 1)) {
+	if (k->jq && simple_key(expr)) {
 		k->simple = true;
 		k->pick.key = expr + 1;
 		k->pick.klen = strlen(expr + 1);
@@ -546,7 +554,8 @@ struct filesum {
 	struct member *m;
 	int nm;
 	bool archive;
-	char *error; /* why the file could not be summed */
+	char *error;     /* why the file could not be summed */
+	bool bad_record; /* ... because a record is bad, not the file unreadable */
 };
 
 static void
@@ -648,6 +657,7 @@ sum_file(const char *path, struct keyer *k, struct ve_bad *bad, struct filesum *
 		if (why) {
 			if (!bad) {
 				fs->error = fmt_error("line %llu: %s", line.lineno, why);
+				fs->bad_record = true;
 				goto out;
 			}
 			if ((rc = ve_bad_record(bad, &line, why)))
@@ -920,6 +930,16 @@ run_check(const struct opts *o)
 		manifest_free(&mf);
 		return VE_EX_DATAERR;
 	}
+	/*
+	 * A manifest may come from anywhere (S3): its key is run only if it is
+	 * . or .NAME, never an arbitrary jq program (env, $ENV, error(...)).
+	 */
+	if (strcmp(mf.key, ".") != 0 && !simple_key(mf.key)) {
+		ve_warn("%s: key '%s' is not . or .NAME; --check runs no other jq from a manifest",
+		        o->check, mf.key);
+		manifest_free(&mf);
+		return VE_EX_DATAERR;
+	}
 	keyer_init(&k, mf.key, norm);
 	for (int i = 0; i < mf.nf; i++) {
 		struct mfile *m = &mf.f[i];
@@ -929,7 +949,8 @@ run_check(const struct opts *o)
 		sum_file(m->path, &k, NULL, &fs, o->quiet);
 		ve_buf_reset(&why);
 		if (fs.error) {
-			printf("%s: FAILED open or read (%s)\n", m->path, fs.error);
+			printf("%s: FAILED %s(%s)\n", m->path, fs.bad_record ? "" : "open or read ",
+			       fs.error);
 			failed++;
 			filesum_free(&fs);
 			continue;
