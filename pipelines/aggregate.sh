@@ -44,6 +44,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+# A run directory given without RUN_ID names the run.
+[ -n "${RUN_DIR:-}" ] && [ -z "${RUN_ID:-}" ] && RUN_ID=$(basename "$RUN_DIR")
 ve_init_run
 [ -n "${MODEL_TAG:-}" ] || ve_die 64 "MODEL_TAG is not set"
 export RUN_ID MODEL_TAG
@@ -96,7 +98,7 @@ if [ -n "${CLICKHOUSE_URL:-}" ]; then
 	# The model family is the tag up to its version: release-1.4.0 -> release-.
 	ch-query -q -n history -p "family=${MODEL_FAMILY:-${MODEL_TAG%%[0-9]*}}" \
 		-p "runs=${REG_HISTORY_RUNS:-20}" > "$d/history.all.jsonl" ||
-		ve_die 69 "cannot read the history from ClickHouse"
+		ve_die 75 "cannot read the history from ClickHouse (safe to retry)"
 	jq -c --arg r "$RUN_ID" 'select(.run_id != $r)' "$d/history.all.jsonl" > "$d/history.jsonl"
 	rm -f "$d/history.all.jsonl"
 else
@@ -116,6 +118,10 @@ ve_audit reg-check verdicts "{\"regressions\":$(jq -s '[.[] | select(.status == 
 
 # 6. Store the figures.
 if [ -n "${CLICKHOUSE_URL:-}" ]; then
+	# What an earlier try of this step spooled goes first.
+	if [ -d "$d/spool" ] && [ -n "$(ls "$d/spool")" ]; then
+		ch-insert -q --flush-spool --spool "$d/spool" || ve_die $? "sending the spooled batches failed"
+	fi
 	ch-insert -q -t results --spool "$d/spool" "$d/metrics.jsonl" || ve_die $? "storing metric rows failed"
 	if [ -s "$d/items.jsonl" ]; then
 		ch-insert -q -t items --spool "$d/spool" "$d/items.jsonl" || ve_die $? "storing item rows failed"
@@ -127,10 +133,28 @@ if [ -n "${CLICKHOUSE_URL:-}" ]; then
 		'{run_id: $r, model_tag: $t, image: $i, started: (if $s == "" then $f else $s end), finished: $f, status: $st, workflow_url: $u}' |
 		ch-insert -q -t runs --spool "$d/spool" || ve_die $? "storing the run row failed"
 else
-	cat "$d/metrics.jsonl" >> "$history" || ve_die 74 "$history: cannot append"
+	# Re-running the step replaces this run's rows instead of adding them again.
+	if [ -s "$history" ]; then
+		jq -c --arg r "$RUN_ID" 'select(.run_id != $r)' "$history" > "$history.tmp.$$" ||
+			ve_die 74 "$history: cannot rewrite"
+	else
+		: > "$history.tmp.$$"
+	fi
+	cat "$d/metrics.jsonl" >> "$history.tmp.$$" && mv -f "$history.tmp.$$" "$history" ||
+		ve_die 74 "$history: cannot write"
 fi
 
-# 7. The card: posted when TEAMS_WEBHOOK_URL is set, else kept and summarised.
+# 7. The Pushgateway, for dashboards that read Prometheus: the verdict rows
+# (one per metric and labels; metric and verdict rows together would repeat
+# series, which the Pushgateway refuses). Before the card, so a retry of a
+# failed push does not post the card twice.
+if [ -n "${PUSHGATEWAY_URL:-}" ]; then
+	"$ve_here/push-status.sh" --model-tag "$MODEL_TAG" \
+		--status "$([ $verdict -eq 0 ] && echo succeeded || echo failed)" \
+		"$d/verdicts.jsonl" || ve_die 75 "the Pushgateway did not take the run's figures"
+fi
+
+# 8. The card: posted when TEAMS_WEBHOOK_URL is set, else kept and summarised.
 set --
 [ -n "${TEAMS_MENTION:-}" ] && set -- "$@" --mention "$TEAMS_MENTION"
 [ -n "${WORKFLOW_URL:-}" ] && set -- "$@" --link "Workflow=$WORKFLOW_URL"
@@ -138,13 +162,6 @@ if [ -n "${TEAMS_WEBHOOK_URL:-}" ]; then
 	teams-card -q "$@" "$d/verdicts.jsonl" || ve_die $? "posting the card failed"
 else
 	teams-card -q --print "$@" "$d/verdicts.jsonl" > "$d/card.json" || ve_die $? "building the card failed"
-fi
-
-# 8. The Pushgateway, for dashboards that read Prometheus.
-if [ -n "${PUSHGATEWAY_URL:-}" ]; then
-	"$ve_here/push-status.sh" --model-tag "$MODEL_TAG" \
-		--status "$([ $verdict -eq 0 ] && echo succeeded || echo failed)" \
-		"$d/metrics.jsonl" "$d/verdicts.jsonl" || ve_die 75 "the Pushgateway did not take the run's figures"
 fi
 
 # 9. The audit log, to S3 when asked (the bucket keeps it 90 days or more).

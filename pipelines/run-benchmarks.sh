@@ -98,11 +98,13 @@ for task in $tasks; do
 	set -- "$@" --argjson shots "$n_shots" --argjson limit "$n_limit"
 	[ -n "$fewshot" ] && set -- "$@" --slurpfile fewshot "$data/$(basename "$fewshot")"
 	# Shards split by document: every choice of a question stays together.
-	if ! jq -nc -f "$template" "$@" "$datafile" |
-		jq -c --argjson i "$shard_i" --argjson n "$shard_n" \
-			'select(($n == 1) or ((.doc_id | explode | add) % $n == $i))' > "$dir/requests.jsonl"; then
+	# The template's status counts (sh has no pipefail): render, then shard.
+	jq -nc -f "$template" "$@" "$datafile" > "$dir/rendered.jsonl" ||
 		ve_die 65 "$task: cannot render $datafile with $template"
-	fi
+	jq -c --argjson i "$shard_i" --argjson n "$shard_n" \
+		'select(($n == 1) or ((.doc_id | explode | add) % $n == $i))' "$dir/rendered.jsonl" \
+		> "$dir/requests.jsonl" || ve_die 74 "$task: cannot write $dir/requests.jsonl"
+	rm -f "$dir/rendered.jsonl"
 	if [ "$mode" = ll ]; then
 		ve_step "llm-query:$task" llm-query -q -e "$endpoint" --loglikelihood -c "$conc" \
 			--id '"\(.doc_id)#\(.choice)"' -o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"

@@ -55,6 +55,19 @@ ve_step judge-answers llm-query -q -e "$endpoint" -c "$conc" --temperature 0 --m
 	ve_die $? "the model's answers failed"
 jq -c 'select(.response) | . + {actual_output: .response.text} | del(.response, .timing)' \
 	"$out/answers.jsonl" > "$out/cases.jsonl" || ve_die 65 "$out/answers.jsonl: unreadable"
+# Cases the model failed to answer are counted, not silently dropped.
+unanswered=$(jq -s '[.[] | select(.error)] | length' "$out/answers.jsonl")
+[ -s "$out/cases.jsonl" ] || ve_die 65 "the model answered none of the $(wc -l < "$data") cases"
+ve_audit run-judge cases "{\"answered\":$(wc -l < "$out/cases.jsonl"),\"unanswered\":$unanswered}"
+
+# A judge key, where there is one, goes to llm-query as a file that only we
+# can read, never in argv, and is gone however this script ends.
+key=''
+if [ -n "${JUDGE_API_KEY:-}" ]; then
+	key=$out/.judge-key
+	trap 'rm -f "$key"' EXIT
+	(umask 077 && printf '%s' "$JUDGE_API_KEY" > "$key") || ve_die 74 "cannot write the judge key file"
+fi
 
 : > "$out/metrics.jsonl.part"
 for m in $(echo "$metrics" | tr ',' ' '); do
@@ -65,19 +78,17 @@ for m in $(echo "$metrics" | tr ',' ' '); do
 	else
 		set --
 	fi
-	# A judge key, where there is one, goes to llm-query as a file, never in argv.
-	keyopt=''
-	if [ -n "${JUDGE_API_KEY:-}" ]; then
-		printf '%s' "$JUDGE_API_KEY" > "$out/.judge-key" && chmod 600 "$out/.judge-key"
-		keyopt="--api-key-file $out/.judge-key"
-	fi
 	jq -c -f "$tpl" "$@" "$out/cases.jsonl" > "$out/$m.requests.jsonl" || ve_die 65 "$tpl: cannot render"
-	# shellcheck disable=SC2086
-	ve_step "judge:$m" llm-query -q -e "$judge" $keyopt -c "$conc" --temperature 0 --max-tokens 512 \
+	set --
+	[ -n "$key" ] && set -- --api-key-file "$key"
+	ve_step "judge:$m" llm-query -q -e "$judge" "$@" -c "$conc" --temperature 0 --max-tokens 512 \
 		--messages .messages -o "$out/$m.raw.jsonl" --resume "$out/$m.requests.jsonl" ||
 		ve_die $? "the judge failed on $m"
-	rm -f "$out/.judge-key"
-	score-gen -q --judge "$m" -t judge "$out/$m.raw.jsonl" >> "$out/metrics.jsonl.part" ||
+	# Each metric's failures under a name of their own: four judge.failed rows
+	# with the same labels would be one row in ClickHouse.
+	score-gen -q --judge "$m" -t judge "$out/$m.raw.jsonl" > "$out/$m.metrics.jsonl" ||
 		ve_die $? "score-gen --judge $m failed"
+	jq -c --arg m "$m" 'if .metric == "judge.failed" then .metric = "judge.\($m).failed" else . end' \
+		"$out/$m.metrics.jsonl" >> "$out/metrics.jsonl.part" || ve_die 74 "cannot write $out/metrics.jsonl"
 done
 mv "$out/metrics.jsonl.part" "$out/metrics.jsonl"

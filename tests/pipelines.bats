@@ -203,3 +203,25 @@ eval_release() {
 	assert_failure 64
 	assert_equal "$stderr" "run-benchmarks.sh: no task 'nope' in $VLLM_EVAL_SHARE/suites.json"
 }
+
+@test "pipelines: re-running aggregate (an Argo retry) replaces the run's rows in the local history" {
+	start_sim --accuracy 1 --ttft-ms 1 --itl-ms 1
+	eval_release release-5.0.0 a1
+	assert_success
+	n=$(wc -l < runs/history.jsonl)
+	MODEL_TAG=release-5.0.0 run --separate-stderr "$P/aggregate.sh" -d runs/a1 -s quick
+	assert_success
+	assert_equal "$(wc -l < runs/history.jsonl)" "$n"
+	run sh -c 'jq -r .run_id runs/history.jsonl | sort -u'
+	assert_output a1
+}
+
+@test "pipelines: the judge key never stays on disk, even when the judge fails" {
+	start_sim --accuracy 1 --ttft-ms 1 --itl-ms 1
+	export RUN_ID=j MODEL_TAG=release-6.0.0 JUDGE_API_KEY=sk-not-for-disk
+	run --separate-stderr "$P/run-judge.sh" -j "http://127.0.0.1:$(ve_free_port)" -o runs/j/judge
+	assert_failure
+	[ ! -e runs/j/judge/.judge-key ]
+	run grep -r sk-not-for-disk runs/j
+	assert_failure 1
+}

@@ -261,3 +261,17 @@ Try 'reg-check --help' for more information."
 	assert_failure 65
 	assert_equal "$stderr" 'reg-check: bad.jsonl:1: "labels" is a string but not a JSON object'
 }
+
+@test "reg-check: a run stored twice counts once, even when another run sorts between the copies" {
+	# Baseline by hand: runs A (0.9), B (0.5), C (0.5), each once: 1.9/3 = 0.6333.
+	# Counting A's second copy instead of C would give 2.3/3 = 0.7667 and a regression.
+	cat > h.jsonl <<'ROWS'
+{"metric":"m.acc","value":0.9,"run_id":"A","ts":"2026-01-05T00:00:00Z"}
+{"metric":"m.acc","value":0.5,"run_id":"B","ts":"2026-01-04T00:00:00Z"}
+{"metric":"m.acc","value":0.9,"run_id":"A","ts":"2026-01-03T00:00:00Z"}
+{"metric":"m.acc","value":0.5,"run_id":"C","ts":"2026-01-02T00:00:00Z"}
+ROWS
+	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":0.6,\"run_id\":\"D\"}' | reg-check -H h.jsonl -w 3 --min-runs 1"
+	assert_success
+	assert_output '{"metric":"m.acc","value":0.6,"baseline":0.633333333333,"window":3,"delta":-0.0333333333333,"delta_pct":-5.26,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10,"run_id":"D"}'
+}

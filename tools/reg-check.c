@@ -684,12 +684,13 @@ verdict(const struct opts *o, const struct policy *pol, const struct rows *hist,
 	size_t used = 0, lo = 0, hi = hist->n;
 	double sum = 0, var = 0;
 	bool have_se = !isnan(cur->se);
-	const struct row *last = NULL;
+	const char **seen;
 
 	if (r.ignore) {
 		t->ignored++;
 		return;
 	}
+	seen = ve_xcalloc((size_t)o->window, sizeof *seen);
 	t->metrics++;
 	/* The history is sorted by hist_cmp: find the metric's rows, newest first. */
 	while (lo < hi) {
@@ -705,15 +706,21 @@ verdict(const struct opts *o, const struct policy *pol, const struct rows *hist,
 			break;
 		if (cur->run_id && h->run_id && strcmp(cur->run_id, h->run_id) == 0)
 			continue;
-		/* One value per run: a re-sent batch may have stored a row twice. */
-		if (last && last->run_id && h->run_id && strcmp(last->run_id, h->run_id) == 0)
+		/*
+		 * One value per run, the newest: a re-sent batch or a re-run step
+		 * may have stored a run's rows twice, not always side by side.
+		 */
+		bool dup = false;
+		for (size_t k = 0; k < used && h->run_id && !dup; k++)
+			dup = seen[k] && strcmp(seen[k], h->run_id) == 0;
+		if (dup)
 			continue;
+		seen[used] = h->run_id;
 		sum += h->value;
 		if (isnan(h->se))
 			have_se = false;
 		else
 			var += h->se * h->se;
-		last = h;
 		used++;
 	}
 
@@ -783,6 +790,7 @@ verdict(const struct opts *o, const struct policy *pol, const struct rows *hist,
 		add_str(out, "model_tag", cur->model_tag);
 	ve_buf_addc(out, '}');
 	ve_out_line(out->p, out->len);
+	free(seen);
 }
 
 /* Mean and sample variance (ddof 1) of the scores of is->v[from..to). */

@@ -2372,7 +2372,13 @@ main(int argc, char **argv)
 	                     (unsigned int)o.max_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 	                     (unsigned int)4096, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
 	                     MHD_OPTION_NOTIFY_COMPLETED, completed, &s, MHD_OPTION_EXTERNAL_LOGGER,
-	                     mhd_log, &s, MHD_OPTION_END);
+	                     mhd_log, &s,
+	                     /*
+	                      * A client idle this long (headers and half a body,
+	                      * then nothing) gives its thread back; waits inside
+	                      * the handler (queueing, stalls) do not count.
+	                      */
+	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
 	if (!d) {
 		ve_warn("cannot listen on %s port %ld: %s", o.host, o.port,
 		        errno ? strerror(errno) : "libmicrohttpd failed to start");

@@ -10,7 +10,8 @@ SELECT
     stderr,
     unit,
     labels,
-    formatDateTime(ts, '%Y-%m-%dT%H:%M:%SZ', 'UTC') AS ts
+    -- Not formatDateTime: since 23.4 its %M is the month's name, not minutes.
+    concat(replaceOne(toString(ts, 'UTC'), ' ', 'T'), 'Z') AS ts
 FROM vllm_eval.results FINAL
 WHERE run_id =
   (
