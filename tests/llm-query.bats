@@ -762,6 +762,11 @@ Bearer sk-Secret42'
 	assert_output '{"id":1,"prompt":"a","error":{"kind":"http","status":503,"message":"scripted status 503 for Authorization: Bearer ***","attempts":2}}'
 	assert_equal "$(grep -c 'Bearer \*\*\*' <<< "$stderr")" 1
 	[[ "$stderr$output" != *Secret42* ]]
+	# Nor does it in the message of a failed model lookup (no -m).
+	run --separate-stderr env OPENAI_API_KEY=sk-Secret42 "$VE_BIN/llm-query" -e "$URL" in.jsonl
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "llm-query: $URL/v1/models: no model name (give --model): 503 scripted status 503 for Authorization: Bearer ***"
 }
 
 @test "llm-query: Retry-After is capped at --timeout" {

@@ -513,6 +513,28 @@ job_clone(const struct job *src)
 	return j;
 }
 
+/*
+ * The API key, never to be written: a proxy may echo "Authorization: Bearer
+ * KEY" in its error text, and fail() is reached from libcurl's callbacks,
+ * which carry only the job.
+ */
+static const char *secret;
+
+/* Appends msg to b with every occurrence of the API key replaced by "***". */
+static void
+add_scrubbed(struct ve_buf *b, const char *msg)
+{
+	size_t n = secret ? strlen(secret) : 0;
+	const char *p;
+
+	while (n && (p = strstr(msg, secret)) != NULL) {
+		ve_buf_add(b, msg, (size_t)(p - msg));
+		ve_buf_adds(b, "***");
+		msg = p + n;
+	}
+	ve_buf_adds(b, msg);
+}
+
 /* The model for requests that name none: --model, else the server's first. */
 static const char *
 run_model(struct run *r)
@@ -527,8 +549,9 @@ run_model(struct run *r)
 	if (!jv_is_valid(m)) {
 		jv msg = jv_invalid_get_msg(m);
 		char *u = ve_url_redact(r->root);
-		ve_die(VE_EX_UNAVAILABLE, "%s/v1/models: no model name (give --model): %s", u,
-		       jv_string_value(msg));
+		struct ve_buf b = {0};
+		add_scrubbed(&b, jv_string_value(msg));
+		ve_die(VE_EX_UNAVAILABLE, "%s/v1/models: no model name (give --model): %s", u, b.p);
 	}
 	r->model = ve_xstrdup(jv_string_value(m));
 	jv_free(m);
@@ -836,28 +859,6 @@ add_itl(struct job *j, double ms)
 		j->itl = ve_xrealloc(j->itl, sizeof *j->itl * j->citl);
 	}
 	j->itl[j->nitl++] = ms;
-}
-
-/*
- * The API key, never to be written: a proxy may echo "Authorization: Bearer
- * KEY" in its error text, and fail() is reached from libcurl's callbacks,
- * which carry only the job.
- */
-static const char *secret;
-
-/* Appends msg to b with every occurrence of the API key replaced by "***". */
-static void
-add_scrubbed(struct ve_buf *b, const char *msg)
-{
-	size_t n = secret ? strlen(secret) : 0;
-	const char *p;
-
-	while (n && (p = strstr(msg, secret)) != NULL) {
-		ve_buf_add(b, msg, (size_t)(p - msg));
-		ve_buf_adds(b, "***");
-		msg = p + n;
-	}
-	ve_buf_adds(b, msg);
 }
 
 static void
