@@ -550,8 +550,14 @@ run_model(struct run *r)
 		jv msg = jv_invalid_get_msg(m);
 		char *u = ve_url_redact(r->root);
 		struct ve_buf b = {0};
+		char line[2048];
 		add_scrubbed(&b, jv_string_value(msg));
-		ve_die(VE_EX_UNAVAILABLE, "%s/v1/models: no model name (give --model): %s", u, b.p);
+		snprintf(line, sizeof line, "%s/v1/models: no model name (give --model): %s", u,
+		         b.p);
+		ve_buf_free(&b);
+		free(u);
+		jv_free(msg);
+		ve_die(VE_EX_UNAVAILABLE, "%s", line);
 	}
 	r->model = ve_xstrdup(jv_string_value(m));
 	jv_free(m);
