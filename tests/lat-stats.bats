@@ -469,3 +469,24 @@ lat-stats: default: 3 successful requests without usage.prompt_tokens: counted a
 	run --separate-stderr lat-stats --run-id r2 -s basic -m ttft -p 50 "$F/basic.jsonl"
 	assert_line --index 0 '{"metric":"perf.basic.completed","value":3,"n":4,"unit":"count","labels":{"scenario":"basic"},"run_id":"r2","ts":"1970-01-01T00:16:40Z"}'
 }
+
+@test "lat-stats: answers from llm-query --cache are counted apart, not as latencies" {
+	# basic.jsonl plus two cached answers (no timings); the second spells its
+	# key with an escape, so it is read by libjq rather than the fast scanner.
+	cp "$F/basic.jsonl" c.jsonl
+	echo '{"id":5,"response":{"status":200,"text":"abc","finish_reason":"length","usage":{"prompt_tokens":10,"completion_tokens":4}},"timing":{"cached":true,"attempts":0}}' >>c.jsonl
+	echo '{"id":6,"response":{"status":200,"text":"abc"},"timing":{"c\u0061ched":true,"attempts":0}}' >>c.jsonl
+	run --separate-stderr lat-stats -m ttft,e2el -p 50 "$F/basic.jsonl"
+	assert_success
+	want=$output
+	run --separate-stderr lat-stats -v -m ttft,e2el -p 50 c.jsonl
+	assert_success
+	# The figures are those of basic.jsonl alone (3 successes, 1 failure).
+	assert_output "$want"
+	assert_equal "$stderr" "lat-stats: read 6 records: 3 successful, 1 failed, 2 cached (no timings, not counted), 1 group"
+	# "cached":false is no excuse for a missing ttft_ms.
+	echo '{"id":7,"response":{"status":200,"text":"abc"},"timing":{"cached":false,"start":1,"e2el_ms":1}}' >d.jsonl
+	run --separate-stderr lat-stats d.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'lat-stats: d.jsonl:1: response without timing.ttft_ms (run llm-query with --stream)'
+}

@@ -668,3 +668,127 @@ print("ok")'
 	assert_failure 69
 	assert_output '{"id":1,"prompt":"x","error":{"kind":"protocol","status":200,"message":"the answer is not a JSON object","attempts":2}}'
 }
+
+@test "llm-query: --resume refuses a duplicate id in the input" {
+	start_server
+	printf '%s\n' '{"id":1,"prompt":"a"}' '{"id":2,"prompt":"b"}' '{"id":1,"prompt":"c"}' > in.jsonl
+	run --separate-stderr llm-query -e "$URL" -m M --ordered -o out.jsonl --resume in.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "llm-query: in.jsonl:3: duplicate id '1' (--resume needs a unique id per record)"
+	# --skip-bad sends the first two and skips the third.
+	rm -f out.jsonl
+	run --separate-stderr llm-query -e "$URL" -m M --ordered -o out.jsonl --resume --skip-bad in.jsonl
+	assert_success
+	assert_equal "$stderr" "llm-query: skipped 1 bad record (first: in.jsonl:3: duplicate id '1' (--resume needs a unique id per record))"
+	run jq -c '[.id, .prompt]' out.jsonl
+	assert_output '[1,"a"]
+[2,"b"]'
+	# String ids are named as JSON.
+	printf '%s\n' '{"id":"q","prompt":"a"}' '{"id":"q","prompt":"b"}' > s.jsonl
+	run --separate-stderr llm-query -e "$URL" -m M -o s.out --resume s.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "llm-query: s.jsonl:2: duplicate id '\"q\"' (--resume needs a unique id per record)"
+}
+
+@test "llm-query: --resume never drops an answered record from FILE" {
+	start_server
+	# FILE holds id 1 answered twice (written without --resume): both stay.
+	printf '%s\n' '{"id":1,"prompt":"a","response":{"status":200,"text":"x"}}' \
+		'{"id":1,"prompt":"c","response":{"status":200,"text":"y"}}' > out.jsonl
+	cp out.jsonl before.jsonl
+	echo '{"id":1,"prompt":"a"}' > in.jsonl
+	run --separate-stderr llm-query -v -e "$URL" -m M -o out.jsonl --resume in.jsonl
+	assert_success
+	assert_equal "$(posts)" 0
+	run cat out.jsonl
+	assert_output "$(cat before.jsonl)"
+}
+
+@test "llm-query: a corrupt or empty cache entry is removed and the request sent" {
+	start_server
+	records 1 > in.jsonl
+	llm-query -e "$URL" -m M --cache cache in.jsonl > /dev/null
+	f=$(find cache -type f)
+	for bad in 'not json' ''; do
+		printf '%s' "$bad" > "$f"
+		n=$(posts)
+		# Before the fix this looped on the cache forever: timeout stops it.
+		run --separate-stderr timeout 20 "$VE_BIN/llm-query" -e "$URL" -m M --cache cache in.jsonl
+		assert_success
+		assert_equal "$stderr" ""
+		assert_equal "$(posts)" $((n + 1))
+		run jq -c '[.response.text, .timing.attempts]' <<< "$output"
+		assert_output '[" w0 w1 w2 w3",1]'
+		# The fresh answer replaced the bad one.
+		run jq -r '.choices[0].text' "$f"
+		assert_output " w0 w1 w2 w3"
+	done
+}
+
+@test "llm-query: a cached stream cut before [DONE] is not a success" {
+	start_server
+	records 1 > in.jsonl
+	llm-query -e "$URL" -m M --stream --cache cache in.jsonl > /dev/null
+	f=$(find cache -type f)
+	assert_equal "$(grep -c 'data: \[DONE\]' "$f")" 1
+	grep -v '\[DONE\]' "$f" > cut && cat cut > "$f"
+	run --separate-stderr timeout 20 "$VE_BIN/llm-query" -e "$URL" -m M --stream --cache cache in.jsonl
+	assert_success
+	assert_equal "$(posts)" 2
+	run jq -c '[.response.text, .timing.cached, (.timing.ttft_ms | type)]' <<< "$output"
+	assert_output '[" w0 w1 w2 w3",null,"number"]'
+	# The answer that came replaced the cut one.
+	assert_equal "$(grep -c 'data: \[DONE\]' "$f")" 1
+}
+
+@test "llm-query: a stream with no token chunk is a protocol error" {
+	start_server --sse-file "$FIX/llm-query/nochunk.sse"
+	echo '{"id":1,"prompt":"a"}' > in.jsonl
+	run --separate-stderr llm-query -e "$URL" -m M --stream in.jsonl
+	assert_failure 69
+	assert_equal "$stderr" "llm-query: 1 of 1 requests failed (over --max-failures 0%)"
+	assert_output '{"id":1,"prompt":"a","error":{"kind":"protocol","status":200,"message":"the stream had no token chunk","attempts":1}}'
+}
+
+@test "llm-query: the API key never reaches the output or stderr" {
+	start_server --status 503 --echo-auth
+	echo '{"id":1,"prompt":"a"}' > in.jsonl
+	run --separate-stderr env OPENAI_API_KEY=sk-Secret42 "$VE_BIN/llm-query" -vv -e "$URL" -m M --retries 1 --backoff 0.001 in.jsonl
+	# The server did see the key (so it was there to leak).
+	run jq -r .auth log.jsonl
+	assert_output 'Bearer sk-Secret42
+Bearer sk-Secret42'
+	run --separate-stderr env OPENAI_API_KEY=sk-Secret42 "$VE_BIN/llm-query" -vv -e "$URL" -m M --retries 1 --backoff 0.001 in.jsonl
+	assert_output '{"id":1,"prompt":"a","error":{"kind":"http","status":503,"message":"scripted status 503 for Authorization: Bearer ***","attempts":2}}'
+	assert_equal "$(grep -c 'Bearer \*\*\*' <<< "$stderr")" 1
+	[[ "$stderr$output" != *Secret42* ]]
+	# Nor does it in the message of a failed model lookup (no -m).
+	run --separate-stderr env OPENAI_API_KEY=sk-Secret42 "$VE_BIN/llm-query" -e "$URL" in.jsonl
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "llm-query: $URL/v1/models: no model name (give --model): 503 scripted status 503 for Authorization: Bearer ***"
+}
+
+@test "llm-query: Retry-After is capped at --timeout" {
+	start_server --fail 1 --retry-after 30
+	records 1 > in.jsonl
+	start=$(date +%s.%N)
+	run --separate-stderr llm-query -e "$URL" -m M --backoff 0.001 --timeout 1 in.jsonl
+	end=$(date +%s.%N)
+	assert_success
+	assert_output --partial '"attempts":2}}'
+	# "Retry-After: 30" waits --timeout (1 s), not 30 s.
+	run python3 -c "import sys; d = $end - $start; assert 1.0 <= d < 5, d; print('ok')"
+	assert_output ok
+}
+
+@test "llm-query: a batch prompt's stream takes only the choice with index 0" {
+	start_server --sse-file "$FIX/llm-query/batch.sse"
+	echo '{"id":1,"prompt":"a"}' > in.jsonl
+	run --separate-stderr llm-query -e "$URL" -m M --stream in.jsonl
+	assert_success
+	# batch.sse: index 1 sends B1, B2; index 0 sends A1, A2 (stop): two
+	# token chunks, so one ITL gap.
+	run jq -c '[.response.text, .response.finish_reason, (.timing.itl_ms | length)]' <<< "$output"
+	assert_output '["A1A2","stop",1]'
+}

@@ -104,6 +104,7 @@ struct group {
 	char *scenario;
 	unsigned long long completed, failed, good;
 	unsigned long long no_usage, no_prompt;
+	unsigned long long cached; /* answers replayed from llm-query --cache: no timings */
 	struct failure *fail;
 	size_t nfail;
 	long long total_in, total_out;
@@ -689,6 +690,7 @@ struct qrec {
 	double v_start, v_ttft, v_e2el, v_queue, v_out, v_in;
 	bool error;    /* "error" is there and not null */
 	bool response; /* "response" is an object */
+	bool cached;   /* "timing":{"cached":true}, an answer from llm-query --cache */
 	char kind[128];
 };
 
@@ -712,6 +714,9 @@ qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
 	q->in = get_num(usage, "prompt_tokens", &q->v_in);
 	q->error = jv_get_kind(err) != JV_KIND_INVALID && jv_get_kind(err) != JV_KIND_NULL;
 	q->response = jv_get_kind(resp) == JV_KIND_OBJECT;
+	jv cached = get(timing, "cached");
+	q->cached = jv_get_kind(cached) == JV_KIND_TRUE;
+	jv_free(cached);
 	jv kind = get(err, "kind");
 	if (jv_get_kind(kind) == JV_KIND_STRING)
 		snprintf(q->kind, sizeof q->kind, "%s", jv_string_value(kind));
@@ -1008,6 +1013,10 @@ scan_timing(struct scan *s, const char *k, size_t klen, void *ctx)
 		return scan_field(s, &q->e2el, &q->v_e2el);
 	if (KEY_IS("queue_ms"))
 		return scan_field(s, &q->queue, &q->v_queue);
+	if (KEY_IS("cached")) {
+		q->cached = scan_lit(s, "true", 4);
+		return q->cached || scan_skip(s);
+	}
 	if (!KEY_IS("itl_ms"))
 		return scan_skip(s);
 	ve_sample_reset(c->itl);
@@ -1047,6 +1056,7 @@ scan_top(struct scan *s, const char *k, size_t klen, void *ctx)
 	if (KEY_IS("timing")) {
 		q->timing = 1;
 		q->start = q->ttft = q->e2el = q->queue = q->itl = 0;
+		q->cached = false;
 		return scan_object(s, scan_timing, ctx);
 	}
 	if (KEY_IS("response")) {
@@ -1106,6 +1116,11 @@ add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_
 	}
 	if (!q->response)
 		return "neither \"response\" nor \"error\": not llm-query output";
+	if (q->cached) {
+		/* Replayed from llm-query --cache: an answer, but no latency to count. */
+		g->cached++;
+		return NULL;
+	}
 	if (q->ttft == 0)
 		return "response without timing.ttft_ms (run llm-query with --stream)";
 	if (q->ttft < 0 || q->v_ttft < 0)
@@ -2155,11 +2170,16 @@ run(const struct opts *o, char **files, int nfiles)
 			emit_table(&c, gs.v[i], by != NULL);
 	}
 	if (o->verbose) {
-		unsigned long long ok = 0, failed = 0;
+		unsigned long long ok = 0, failed = 0, cached = 0;
 		for (size_t i = 0; i < gs.n; i++)
-			ok += gs.v[i]->completed, failed += gs.v[i]->failed;
-		ve_warn("read %llu records: %llu successful, %llu failed, %zu group%s", records, ok,
-		        failed, gs.n, gs.n == 1 ? "" : "s");
+			ok += gs.v[i]->completed, failed += gs.v[i]->failed,
+			    cached += gs.v[i]->cached;
+		struct ve_buf cb = {0};
+		if (cached)
+			ve_buf_addf(&cb, ", %llu cached (no timings, not counted)", cached);
+		ve_warn("read %llu records: %llu successful, %llu failed%s, %zu group%s", records,
+		        ok, failed, cb.p ? cb.p : "", gs.n, gs.n == 1 ? "" : "s");
+		ve_buf_free(&cb);
 	}
 out:
 	ve_progress_done(&prog);

@@ -117,6 +117,7 @@ struct job {
 	struct ve_buf text;
 	jv usage, finish, logprobs;
 	bool chunk_seen, done_seen, cached;
+	bool cache_bad; /* the cached answer was unusable: ask the server */
 	long status;
 	double retry_after;
 	char err[CURL_ERROR_SIZE];
@@ -153,6 +154,7 @@ struct run {
 	struct ve_bad bad;
 	int bad_status;
 	struct ve_keyset *done_ids;
+	struct ve_keyset *input_ids; /* --resume: the ids read so far, to refuse duplicates */
 	unsigned long long resumed;
 	struct ve_sha256 *sha;
 	FILE *out;
@@ -511,6 +513,28 @@ job_clone(const struct job *src)
 	return j;
 }
 
+/*
+ * The API key, never to be written: a proxy may echo "Authorization: Bearer
+ * KEY" in its error text, and fail() is reached from libcurl's callbacks,
+ * which carry only the job.
+ */
+static const char *secret;
+
+/* Appends msg to b with every occurrence of the API key replaced by "***". */
+static void
+add_scrubbed(struct ve_buf *b, const char *msg)
+{
+	size_t n = secret ? strlen(secret) : 0;
+	const char *p;
+
+	while (n && (p = strstr(msg, secret)) != NULL) {
+		ve_buf_add(b, msg, (size_t)(p - msg));
+		ve_buf_adds(b, "***");
+		msg = p + n;
+	}
+	ve_buf_adds(b, msg);
+}
+
 /* The model for requests that name none: --model, else the server's first. */
 static const char *
 run_model(struct run *r)
@@ -525,8 +549,15 @@ run_model(struct run *r)
 	if (!jv_is_valid(m)) {
 		jv msg = jv_invalid_get_msg(m);
 		char *u = ve_url_redact(r->root);
-		ve_die(VE_EX_UNAVAILABLE, "%s/v1/models: no model name (give --model): %s", u,
-		       jv_string_value(msg));
+		struct ve_buf b = {0};
+		char line[2048];
+		add_scrubbed(&b, jv_string_value(msg));
+		snprintf(line, sizeof line, "%s/v1/models: no model name (give --model): %s", u,
+		         b.p);
+		ve_buf_free(&b);
+		free(u);
+		jv_free(msg);
+		ve_die(VE_EX_UNAVAILABLE, "%s", line);
 	}
 	r->model = ve_xstrdup(jv_string_value(m));
 	jv_free(m);
@@ -842,7 +873,7 @@ fail(struct job *j, enum err_kind kind, bool retryable, const char *msg)
 	j->kind = kind;
 	j->retryable = retryable;
 	ve_buf_reset(&j->msg);
-	ve_buf_adds(&j->msg, msg);
+	add_scrubbed(&j->msg, msg);
 }
 
 /* Appends the arrays of a streamed chunk's logprobs to what came before. */
@@ -902,6 +933,39 @@ take_choice(struct job *j, jv c, bool delta)
 	}
 }
 
+/*
+ * The choice of the record's own prompt (consumes ch): "index" 0 or no index.
+ * A batch prompt's stream interleaves chunks of the other prompts, which are
+ * not this record's tokens. Invalid when there is none.
+ */
+static jv
+first_choice(jv ch)
+{
+	jv found = jv_invalid();
+
+	if (jv_get_kind(ch) == JV_KIND_ARRAY) {
+		jv_array_foreach(ch, i, c)
+		{
+			bool mine = false;
+			if (jv_get_kind(c) == JV_KIND_OBJECT) {
+				jv ix = jv_object_get(jv_copy(c), jv_string("index"));
+				jv_kind k = jv_get_kind(ix);
+				mine = k == JV_KIND_INVALID || k == JV_KIND_NULL ||
+				       (k == JV_KIND_NUMBER && jv_number_value(ix) == 0);
+				jv_free(ix);
+			}
+			if (mine && !jv_is_valid(found)) {
+				jv_free(found);
+				found = c;
+			} else {
+				jv_free(c);
+			}
+		}
+	}
+	jv_free(ch);
+	return found;
+}
+
 /* One SSE event of a streamed answer: DESIGN §3.5's token chunks. */
 static int
 on_event(void *ctx, const char *data, size_t len)
@@ -931,16 +995,18 @@ on_event(void *ctx, const char *data, size_t len)
 	}
 	jv_free(e);
 	jv ch = jv_object_get(jv_copy(v), jv_string("choices"));
-	if (jv_get_kind(ch) == JV_KIND_ARRAY && jv_array_length(jv_copy(ch)) > 0) {
+	jv c = first_choice(ch);
+	if (jv_is_valid(c)) {
 		if (!j->chunk_seen)
 			j->first = t;
 		else
 			add_itl(j, (t - j->last) * 1000);
 		j->chunk_seen = true;
 		j->last = t;
-		take_choice(j, jv_array_get(jv_copy(ch), 0), true);
+		take_choice(j, c, true);
+	} else {
+		jv_free(c);
 	}
-	jv_free(ch);
 	jv u = jv_object_get(v, jv_string("usage"));
 	if (jv_get_kind(u) == JV_KIND_OBJECT) {
 		jv_free(j->usage);
@@ -991,6 +1057,28 @@ easy_put(struct run *r, CURL *e)
 }
 
 static void job_done_step(struct run *r, struct job *j);
+static void start_attempt(struct run *r, struct job *j);
+
+/* A cached answer that does not parse or is cut short: removed, and the server asked. */
+static void
+cache_drop(struct run *r, struct job *j)
+{
+	char *path = cache_path(r, j, false);
+
+	if (r->o->verbose)
+		ve_warn("--cache: %s: unusable (%s): asking the server", path,
+		        j->msg.p ? j->msg.p : "");
+	if (unlink(path) != 0 && errno != ENOENT && !r->o->quiet)
+		ve_warn("--cache: %s: cannot remove: %s", path, strerror(errno));
+	free(path);
+	/* The hit was counted in case it looped; attempts now counts requests sent. */
+	j->attempts--;
+	j->cache_bad = true;
+	j->cached = false;
+	j->kind = ERR_NONE;
+	j->retryable = false;
+	start_attempt(r, j);
+}
 
 /* Starts one attempt of the job's current step (or answers it from the cache). */
 static void
@@ -1003,7 +1091,9 @@ start_attempt(struct run *r, struct job *j)
 	j->streaming = job_streams(r, j);
 	if (o->cache_dir) {
 		cache_key(r, j);
-		if (cache_get(r, j)) {
+		if (!j->cache_bad && cache_get(r, j)) {
+			/* Counted, so that no answer can loop on the cache. */
+			j->attempts++;
 			j->cached = true;
 			j->status = 200;
 			j->send = j->first = j->last = ve_now();
@@ -1045,14 +1135,14 @@ parse_answer(struct job *j)
 		fail(j, ERR_PROTOCOL, true, "the answer is not a JSON object");
 		return;
 	}
-	jv ch = jv_object_get(jv_copy(v), jv_string("choices"));
-	if (jv_get_kind(ch) != JV_KIND_ARRAY || jv_array_length(jv_copy(ch)) == 0) {
-		jv_free(ch);
+	jv c = first_choice(jv_object_get(jv_copy(v), jv_string("choices")));
+	if (!jv_is_valid(c)) {
+		jv_free(c);
 		jv_free(v);
 		fail(j, ERR_PROTOCOL, false, "the answer has no choices");
 		return;
 	}
-	take_choice(j, jv_array_get(ch, 0), false);
+	take_choice(j, c, false);
 	jv u = jv_object_get(v, jv_string("usage"));
 	if (jv_get_kind(u) == JV_KIND_OBJECT) {
 		jv_free(j->usage);
@@ -1369,8 +1459,14 @@ retry_later(struct run *r, struct job *j)
 	if (cap > 60)
 		cap = 60;
 	double d = cap * ve_rng_unit(&r->rng);
-	if (j->retry_after > d)
-		d = j->retry_after;
+	/* A server's Retry-After is honoured up to --timeout, and never past a minute. */
+	double ra = j->retry_after;
+	if (ra > r->o->timeout)
+		ra = r->o->timeout;
+	if (ra > 60)
+		ra = 60;
+	if (ra > d)
+		d = ra;
 	j->wake = ve_now() + d;
 	if (r->o->verbose > 1)
 		ve_warn("retrying a request in %.3fs (attempt %d): %s", d, j->attempts,
@@ -1382,8 +1478,11 @@ retry_later(struct run *r, struct job *j)
 static void
 job_done_step(struct run *r, struct job *j)
 {
-	if (j->kind == ERR_NONE && j->status == 200 && !j->cached && j->streaming && !j->done_seen)
+	if (j->kind == ERR_NONE && j->status == 200 && j->streaming && !j->done_seen)
 		fail(j, ERR_PROTOCOL, true, "the stream ended before [DONE]");
+	/* vLLM's benchmark counts such an answer a failure: it has no TTFT. */
+	if (j->kind == ERR_NONE && j->status == 200 && j->streaming && !j->chunk_seen)
+		fail(j, ERR_PROTOCOL, false, "the stream had no token chunk");
 	if (j->kind == ERR_NONE && j->status == 200 && !j->streaming) {
 		if (j->step == STEP_TOK_CTX || j->step == STEP_TOK_ALL) {
 			jv v = jv_parse_sized(j->resp.p ? j->resp.p : "", (int)j->resp.len);
@@ -1403,6 +1502,10 @@ job_done_step(struct run *r, struct job *j)
 			parse_answer(j);
 		}
 	}
+	if (j->cached && j->kind != ERR_NONE) {
+		cache_drop(r, j);
+		return;
+	}
 	if (j->kind == ERR_NONE && j->status == 200 && !j->cached && j->key[0])
 		cache_put(r, j);
 	if (j->kind == ERR_NONE && j->status == 200) {
@@ -1416,6 +1519,7 @@ job_done_step(struct run *r, struct job *j)
 				j->body = score_body(r, jv_copy(j->all_tokens));
 			}
 			j->attempts = 0;
+			j->cache_bad = false;
 			start_attempt(r, j);
 			return;
 		}
@@ -1438,6 +1542,7 @@ job_done_step(struct run *r, struct job *j)
 			ve_buf_free(&m);
 			ll_first_step(r, j);
 			j->attempts = 0;
+			j->cache_bad = false;
 			start_attempt(r, j);
 			return;
 		}
@@ -1515,12 +1620,22 @@ read_job(struct run *r)
 				ve_json_canon(id, &b);
 				jv_free(id);
 				ve_sha256(r->sha, b.p, b.len, d);
-				ve_buf_free(&b);
-				if (ve_keyset_get(r->done_ids, d, &old)) {
+				/* A second record with the id would be taken for answered. */
+				if (!ve_keyset_put(r->input_ids, d, 1, &old)) {
+					jv_free(rec);
+					snprintf(
+					    whybuf, sizeof whybuf,
+					    "duplicate id '%.400s' (--resume needs a unique id per "
+					    "record)",
+					    b.p);
+					why = whybuf;
+				} else if (ve_keyset_get(r->done_ids, d, &old)) {
+					ve_buf_free(&b);
 					jv_free(rec);
 					r->resumed++;
 					continue;
 				}
+				ve_buf_free(&b);
 			}
 		}
 		if (!why) {
@@ -1565,6 +1680,7 @@ resume_load(struct run *r)
 	unsigned long long kept = 0, dropped = 0;
 
 	r->done_ids = ve_keyset_new();
+	r->input_ids = ve_keyset_new();
 	if (!f)
 		return errno == ENOENT ? 0
 		                       : (ve_warn("%s: %s", path, strerror(errno)), VE_EX_NOINPUT);
@@ -1601,10 +1717,8 @@ resume_load(struct run *r)
 		jv_free(id);
 		ve_sha256(r->sha, b.p, b.len, d);
 		ve_buf_free(&b);
-		if (!ve_keyset_put(r->done_ids, d, 1, &old)) {
-			dropped++;
-			continue;
-		}
+		/* An id answered twice is kept twice: FILE's answers are never lost. */
+		ve_keyset_put(r->done_ids, d, 1, &old);
 		fwrite(line, 1, (size_t)n, o);
 		kept++;
 	}
@@ -1752,6 +1866,7 @@ run(const struct opts *o, char **files, int nfiles)
 		goto out;
 	}
 	r.hdrs = ve_http_headers(key);
+	secret = key && *key ? key : NULL;
 	struct ve_buf u = {0};
 	ve_buf_addf(&u, "%s/v1/completions", r.root);
 	r.completions_url = ve_xstrdup(u.p);
@@ -1881,9 +1996,11 @@ out:
 	ve_jq_free(r.messages);
 	ve_jq_free(r.id);
 	ve_keyset_free(r.done_ids);
+	ve_keyset_free(r.input_ids);
 	ve_sha256_free(r.sha);
 	jv_free(r.extra);
 	free(at);
+	secret = NULL;
 	free(key);
 	free(r.root);
 	free(r.model);
