@@ -239,3 +239,52 @@ print("%d bands x %d rows" % best[1:])')"
 	assert_success
 	assert_output "$(sed -n '1p;3p' "$D/small.jsonl")"
 }
+
+@test "ds-lsh: identical texts are merged before the bands, in time" {
+	# 5,000 records of one text: before, every pair of each bucket was
+	# compared in every band (0.5 s here, 20 s and 550 MB with --pairs).
+	python3 -c 'import json
+for i in range(1, 5001): print(json.dumps({"id": i, "text": "What is the capital of France? Answer in one word."}))' > same.jsonl
+	SECONDS=0
+	run --separate-stderr ds-lsh -v same.jsonl
+	assert_success
+	assert_output '{"id": 1, "text": "What is the capital of France? Answer in one word."}'
+	assert_equal "${stderr#*; }" "4999 of identical text, 0 pairs checked, 0 near duplicates; 17 bands x 7 rows"
+	# 12,497,500 pairs (5000 * 4999 / 2) are more than the 100000 printed for
+	# one text: only the 4999 with record 1 are.
+	run --separate-stderr ds-lsh -P same.jsonl
+	assert_success
+	assert_equal "$stderr" "ds-lsh: --pairs: more than 100000 pairs between records of identical text; printed only those with the first record of each text that is not a reference record"
+	assert_equal "${#lines[@]}" 4999
+	assert_equal "$(jq -c 'select(.a != 1 or .distance != 0)' <<< "$output")" ""
+	assert_equal "$(jq -s -c '[.[].b] == [range(2; 5001)]' <<< "$output")" true
+	# Plain tier: a few hundredths of a second each; ample room under the sanitizers.
+	[ "$SECONDS" -lt 60 ]
+}
+
+@test "ds-lsh: --pairs prints every pair of identical texts and their near ones" {
+	# 300 copies of text A and one B that is A with one letter changed
+	# (distance 1/50 by hand: 50 code points): 300 * 299 / 2 = 44850 pairs at distance 0 and
+	# 300 pairs with B, as before the merge.
+	python3 -c 'import json
+for i in range(300): print(json.dumps({"text": "What is the capital of France? Answer in one word."}))
+print(json.dumps({"text": "What is the capital of Fránce? Answer in one word."}))' > same.jsonl
+	run --separate-stderr ds-lsh -P same.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 45150
+	assert_equal "$(jq -s -c 'group_by(.distance) | map([.[0].distance, length])' <<< "$output")" "[[0,44850],[0.02,300]]"
+	# Every pair once, a before b.
+	assert_equal "$(jq -s -c 'map([.a,.b]) | (unique | length) == length and all(.[0] < .[1])' <<< "$output")" true
+}
+
+@test "ds-lsh: a reference record of the same text as an input one drops it" {
+	printf '{"text":"What is the capital of France?"}\n{"text":"What is the capital of France?"}\n' > ref.jsonl
+	printf '{"id":1,"text":"What is the capital of France?"}\n{"id":2,"text":"Name three rivers of Spain."}\n' > in.jsonl
+	run --separate-stderr ds-lsh -a ref.jsonl in.jsonl
+	assert_success
+	assert_output '{"id":2,"text":"Name three rivers of Spain."}'
+	# The two reference records are never a pair; each is one with record 1.
+	run --separate-stderr ds-lsh -P -a ref.jsonl in.jsonl
+	assert_equal "$(jq -c '[.a,.b,.a_file,.b_file]' <<< "$output")" "$(printf '[1,1,"ref.jsonl","in.jsonl"]\n[2,1,"ref.jsonl","in.jsonl"]')"
+}
