@@ -89,7 +89,11 @@ fi
 set -f
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+# EXIT cleans up; INT and TERM exit with 128 + the signal (an action
+# other than exit would let the script go on), and EXIT cleans up then.
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # The -a datasets, fetched and checked once.
 ref_files='' i=0

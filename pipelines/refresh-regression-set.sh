@@ -90,7 +90,11 @@ dest=${dest%/}
 set -f
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT INT TERM
+# EXIT cleans up; INT and TERM exit with 128 + the signal (an action
+# other than exit would let the script go on), and EXIT cleans up then.
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # The current set: the latest one published before today.
 refs=''
@@ -140,12 +144,21 @@ ds-lsh -v -t "$text" $against "$work/exact.jsonl" 2> "$work/lsh.err" > "$work/fr
 # The seeded sample: the SIZE records with the least SHA-256 of
 # "SEED:" + the record, kept in snapshot order. ds-hash --tag appends the
 # digest; it is taken off again, leaving each line as it was.
+# ds-hash writes to a file first: in a pipeline its exit status would be
+# lost (sh has no pipefail) and a truncated set published.
+ds-hash -t -k "\"$seed:\" + tojson" "$work/fresh.jsonl" 2> "$work/sample.err" > "$work/tagged.jsonl" || rc=$?
+[ $rc = 0 ] || step_failed "$work/sample.err" $rc
 tab=$(printf '\t')
-ds-hash -t -k "\"$seed:\" + tojson" "$work/fresh.jsonl" |
-	sed -E 's/^\{"_hash":"sha256:([0-9a-f]{64})"\}$/\1\t{}/; s/^(.*),"_hash":"sha256:([0-9a-f]{64})"\}$/\2\t\1}/' |
+sed -E 's/^\{"_hash":"sha256:([0-9a-f]{64})"\}$/\1\t{}/; s/^(.*),"_hash":"sha256:([0-9a-f]{64})"\}$/\2\t\1}/' "$work/tagged.jsonl" |
 	awk '{ printf "%s\t%d\t%s\n", substr($0, 1, 64), NR, substr($0, 66) }' |
 	LC_ALL=C sort -t "$tab" -k1,1 | head -n "$size" | LC_ALL=C sort -t "$tab" -k2,2n |
 	cut -f3- > "$work/regression.jsonl" || die 74 "sampling failed"
+# Every fresh record, or SIZE of them, must have come through.
+available=$(wc -l < "$work/fresh.jsonl" | tr -d ' ')
+want=$size
+[ "$available" -ge "$size" ] || want=$available
+got=$(wc -l < "$work/regression.jsonl" | tr -d ' ')
+[ "$got" = "$want" ] || die 70 "sampling failed: $got records sampled, expected $want"
 
 (cd "$work" && SOURCE_DATE_EPOCH=$epoch ds-hash --manifest --name regression --version "$date" \
 	regression.jsonl > manifest.yaml) || die 74 "cannot write the manifest"

@@ -131,7 +131,7 @@ print(luhn("4111111111111111"), luhn("4111111111111112"), luhn("378282246310005"
 	printf '{"a":"s"}\n' > s.jsonl
 	run --separate-stderr ds-anon -f '.a.b' s.jsonl
 	assert_failure 65
-	assert_equal "$stderr" "ds-anon: s.jsonl:1: --field: Cannot index string with string \"b\""
+	assert_equal "$stderr" "ds-anon: s.jsonl:1: --field .a.b: jq error (its message is withheld: it may quote the record)"
 	printf '{"a":"x@y.com"}\n[1]\n{"a":"z@y.com"}\n' > m.jsonl
 	run --separate-stderr ds-anon --rejects rej.jsonl m.jsonl
 	assert_success
@@ -162,4 +162,20 @@ print(luhn("4111111111111111"), luhn("4111111111111112"), luhn("378282246310005"
 	run --separate-stderr sh -c "ds-anon '$D/pii.jsonl' > /dev/full"
 	assert_failure 74
 	assert_equal "$stderr" "ds-anon: write error: No space left on device"
+}
+
+@test "ds-anon: no message quotes the record's text" {
+	# jq's messages for these quote the value: tonumber "Cannot parse
+	# 'kim@example.com …'", error the value itself, iterating over a string
+	# "Cannot iterate over string (…)". ds-anon prints none of them.
+	printf '{"input":"kim@example.com 010-1234-5678 secret"}\n' > p.jsonl
+	for f in '.input | tonumber' '.input | error' '.input[]'; do
+		run --separate-stderr ds-anon -f "$f" p.jsonl
+		assert_failure 65
+		assert_output ""
+		assert_equal "$stderr" "ds-anon: p.jsonl:1: --field $f: jq error (its message is withheld: it may quote the record)"
+		run --separate-stderr ds-anon --skip-bad -f "$f" p.jsonl
+		assert_success
+		assert_equal "$stderr" "ds-anon: skipped 1 bad record (first: p.jsonl:1: --field $f: jq error (its message is withheld: it may quote the record))"
+	done
 }

@@ -17,7 +17,7 @@ setup() {
 	run --separate-stderr ds-lsh -v "$D/small.jsonl"
 	assert_success
 	assert_output "$(sed -n '1p;3p' "$D/small.jsonl")"
-	assert_equal "$stderr" "ds-lsh: read 4, kept 2, dropped 2 (0 near a reference record, 0 reference records); 2 pairs checked, 2 near duplicates; 17 bands x 7 rows"
+	assert_equal "$stderr" "ds-lsh: read 4, kept 2, dropped 2 (0 near a reference record, 0 reference records); 0 of identical text, 2 pairs checked, 2 near duplicates; 17 bands x 7 rows"
 }
 
 @test "ds-lsh: --keep longest keeps the longest of a cluster" {
@@ -89,7 +89,7 @@ setup() {
 	run --separate-stderr ds-lsh -v -a ref.jsonl in.jsonl
 	assert_success
 	assert_output "$(sed -n 3p "$D/small.jsonl")"
-	assert_equal "$stderr" "ds-lsh: read 2, kept 1, dropped 1 (1 near a reference record, 2 reference records); 2 pairs checked, 2 near duplicates; 17 bands x 7 rows"
+	assert_equal "$stderr" "ds-lsh: read 2, kept 1, dropped 1 (1 near a reference record, 2 reference records); 0 of identical text, 2 pairs checked, 2 near duplicates; 17 bands x 7 rows"
 	run --separate-stderr ds-lsh --pairs --against ref.jsonl in.jsonl
 	assert_success
 	assert_equal "$(jq -c '[.a_file,.a,.b_file,.b]' <<< "$output")" "$(printf '["ref.jsonl",1,"in.jsonl",1]\n["ref.jsonl",2,"in.jsonl",1]')"
@@ -106,7 +106,9 @@ setup() {
 	run --separate-stderr ds-lsh -v -P -s char:2 -b 84 -r 1 "$D/korean.jsonl"
 	assert_success
 	assert_equal "$(jq -c '[.a,.b,.distance]' <<< "$output")" "$(printf '[1,2,0.0166666666666667]\n[5,6,0]')"
-	assert_equal "${stderr#*; }" "15 pairs checked, 2 near duplicates; 84 bands x 1 rows"
+	# Two of the six texts are identical after NFC: merged at once, they leave
+	# five in the bands (10 pairs, all candidates with 1 row a band) and 1 near.
+	assert_equal "${stderr#*; }" "1 of identical text, 10 pairs checked, 1 near duplicates; 84 bands x 1 rows"
 	# ... and only a looser bound joins it.
 	run --separate-stderr ds-lsh -P -s char:2 -b 84 -r 1 -d 0.25 "$D/korean.jsonl"
 	assert_line --index 1 '{"a":3,"b":4,"jaccard_est":0.65625,"distance":0.214285714285714}'
@@ -118,9 +120,9 @@ setup() {
 	run --separate-stderr ds-lsh -v -s word:1 w.jsonl
 	assert_success
 	assert_equal "${#lines[@]}" 2
-	assert_equal "${stderr#*; }" "1 pairs checked, 0 near duplicates; 17 bands x 7 rows"
+	assert_equal "${stderr#*; }" "0 of identical text, 1 pairs checked, 0 near duplicates; 17 bands x 7 rows"
 	run --separate-stderr ds-lsh -v -s word:2 w.jsonl
-	assert_equal "${stderr#*; }" "0 pairs checked, 0 near duplicates; 17 bands x 7 rows"
+	assert_equal "${stderr#*; }" "0 of identical text, 0 pairs checked, 0 near duplicates; 17 bands x 7 rows"
 }
 
 @test "ds-lsh: the default bands x rows make a pair at the threshold a candidate >= 98 % of the time" {
@@ -236,4 +238,53 @@ print("%d bands x %d rows" % best[1:])')"
 	run --separate-stderr ds-lsh s.gz
 	assert_success
 	assert_output "$(sed -n '1p;3p' "$D/small.jsonl")"
+}
+
+@test "ds-lsh: identical texts are merged before the bands, in time" {
+	# 5,000 records of one text: before, every pair of each bucket was
+	# compared in every band (0.5 s here, 20 s and 550 MB with --pairs).
+	python3 -c 'import json
+for i in range(1, 5001): print(json.dumps({"id": i, "text": "What is the capital of France? Answer in one word."}))' > same.jsonl
+	SECONDS=0
+	run --separate-stderr ds-lsh -v same.jsonl
+	assert_success
+	assert_output '{"id": 1, "text": "What is the capital of France? Answer in one word."}'
+	assert_equal "${stderr#*; }" "4999 of identical text, 0 pairs checked, 0 near duplicates; 17 bands x 7 rows"
+	# 12,497,500 pairs (5000 * 4999 / 2) are more than the 100000 printed for
+	# one text: only the 4999 with record 1 are.
+	run --separate-stderr ds-lsh -P same.jsonl
+	assert_success
+	assert_equal "$stderr" "ds-lsh: --pairs: more than 100000 pairs between records of identical text; printed only those with the first record of each text that is not a reference record"
+	assert_equal "${#lines[@]}" 4999
+	assert_equal "$(jq -c 'select(.a != 1 or .distance != 0)' <<< "$output")" ""
+	assert_equal "$(jq -s -c '[.[].b] == [range(2; 5001)]' <<< "$output")" true
+	# Plain tier: a few hundredths of a second each; ample room under the sanitizers.
+	[ "$SECONDS" -lt 60 ]
+}
+
+@test "ds-lsh: --pairs prints every pair of identical texts and their near ones" {
+	# 300 copies of text A and one B that is A with one letter changed
+	# (distance 1/50 by hand: 50 code points): 300 * 299 / 2 = 44850 pairs at distance 0 and
+	# 300 pairs with B, as before the merge.
+	python3 -c 'import json
+for i in range(300): print(json.dumps({"text": "What is the capital of France? Answer in one word."}))
+print(json.dumps({"text": "What is the capital of Fránce? Answer in one word."}))' > same.jsonl
+	run --separate-stderr ds-lsh -P same.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 45150
+	assert_equal "$(jq -s -c 'group_by(.distance) | map([.[0].distance, length])' <<< "$output")" "[[0,44850],[0.02,300]]"
+	# Every pair once, a before b.
+	assert_equal "$(jq -s -c 'map([.a,.b]) | (unique | length) == length and all(.[0] < .[1])' <<< "$output")" true
+}
+
+@test "ds-lsh: a reference record of the same text as an input one drops it" {
+	printf '{"text":"What is the capital of France?"}\n{"text":"What is the capital of France?"}\n' > ref.jsonl
+	printf '{"id":1,"text":"What is the capital of France?"}\n{"id":2,"text":"Name three rivers of Spain."}\n' > in.jsonl
+	run --separate-stderr ds-lsh -a ref.jsonl in.jsonl
+	assert_success
+	assert_output '{"id":2,"text":"Name three rivers of Spain."}'
+	# The two reference records are never a pair; each is one with record 1.
+	run --separate-stderr ds-lsh -P -a ref.jsonl in.jsonl
+	assert_equal "$(jq -c '[.a,.b,.a_file,.b_file]' <<< "$output")" "$(printf '[1,1,"ref.jsonl","in.jsonl"]\n[2,1,"ref.jsonl","in.jsonl"]')"
 }

@@ -247,3 +247,98 @@ PY
 	assert_equal "$stderr" "ds-anon: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 9"
 	[ ! -e pub ]
 }
+
+# fake_tool NAME SCRIPT: a NAME first on PATH running the sh SCRIPT, with
+# REAL set to the real tool.
+fake_tool() {
+	mkdir -p fake
+	printf '#!/bin/sh\nREAL=%s\n%s\n' "$(command -v "$1")" "$2" > "fake/$1"
+	chmod +x "fake/$1"
+}
+
+@test "refresh-regression-set: a failing sampling step publishes nothing" {
+	# The sampling ds-hash (the one with -t) writes one record, then fails
+	# as on a write error: before, sh lost its status in the pipeline and
+	# published a set of one record with a manifest.
+	fake_tool ds-hash 'case " $* " in *" -t "*) "$REAL" "$@" | head -1; echo "ds-hash: write error" >&2; exit 74 ;; esac; exec "$REAL" "$@"'
+	PATH="$T/fake:$PATH" run --separate-stderr "$P/refresh-regression-set.sh" -s "$D/snap1.jsonl" -p pub --date 2026-11-21
+	assert_failure 74
+	assert_output ""
+	assert_equal "$stderr" "ds-hash: write error"
+	[ ! -e pub ]
+}
+
+@test "refresh-regression-set: a sample shorter than min(size, fresh) publishes nothing" {
+	# The sampling ds-hash exits 0 but drops a record: 2 sampled of 3 fresh.
+	fake_tool ds-hash 'case " $* " in *" -t "*) "$REAL" "$@" | sed 1d; exit 0 ;; esac; exec "$REAL" "$@"'
+	PATH="$T/fake:$PATH" run --separate-stderr "$P/refresh-regression-set.sh" -s "$D/snap1.jsonl" -p pub --date 2026-11-21
+	assert_failure 70
+	assert_output ""
+	assert_equal "$stderr" "refresh-regression-set.sh: sampling failed: 2 records sampled, expected 3"
+	[ ! -e pub ]
+}
+
+# wait_for FILE: until FILE exists (10 s at most).
+wait_for() {
+	local i=0
+	while [ ! -e "$1" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e "$1" ]
+}
+
+# sig_default CMD...: CMD with SIGINT at its default action (a background
+# job of a non-interactive shell starts with it ignored, and sh cannot trap
+# a signal ignored on entry).
+sig_default() {
+	exec python3 -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
+
+# run_signalled SCRIPT SIGNAL ARGS...: runs SCRIPT with a ds-anon that takes
+# a second, sends SIGNAL to the script alone once ds-anon has started, and
+# waits for it.
+run_signalled() {
+	local script=$1 sig=$2 pid
+	shift 2
+	fake_tool ds-anon ": > '$T/started'; sleep 1; exec \"\$REAL\" \"\$@\""
+	mkdir -p tmp
+	rm -f started
+	PATH="$T/fake:$PATH" TMPDIR="$T/tmp" sig_default "$script" "$@" > out.txt 2> err.txt &
+	pid=$!
+	wait_for started
+	kill -s "$sig" "$pid"
+	status=0
+	wait "$pid" || status=$?
+}
+
+@test "refresh-regression-set: SIGINT and SIGTERM stop the job and clean up" {
+	# Before, the trap that removed the work directory replaced the signals'
+	# default action: the job went on after it, without its work directory.
+	run_signalled "$P/refresh-regression-set.sh" TERM -s "$D/snap1.jsonl" -p pub --date 2026-11-21
+	assert_equal "$status" 143
+	[ ! -e pub ]
+	assert_equal "$(ls tmp)" ""
+	run_signalled "$P/refresh-regression-set.sh" INT -s "$D/snap1.jsonl" -p pub --date 2026-11-21
+	assert_equal "$status" 130
+	[ ! -e pub ]
+	assert_equal "$(ls tmp)" ""
+}
+
+@test "prepare-dataset: SIGINT and SIGTERM stop the job and clean up" {
+	# prepare-dataset runs ds-hash first: make that the slow one.
+	fake_tool ds-hash ": > '$T/started'; sleep 1; exec \"\$REAL\" \"\$@\""
+	mkdir -p tmp
+	for sig in TERM INT; do
+		rm -f started
+		PATH="$T/fake:$PATH" TMPDIR="$T/tmp" sig_default "$P/prepare-dataset.sh" -o out "$D/qa" > out.txt 2> err.txt &
+		pid=$!
+		wait_for started
+		kill -s "$sig" "$pid"
+		status=0
+		wait "$pid" || status=$?
+		if [ "$sig" = TERM ]; then assert_equal "$status" 143; else assert_equal "$status" 130; fi
+		[ ! -e out ]
+		assert_equal "$(ls tmp)" ""
+	done
+}

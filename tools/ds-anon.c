@@ -114,6 +114,7 @@ struct anon {
 	unsigned char *salt;
 	size_t salt_len;
 	struct ve_jq **fields; /* each compiled as [path(EXPR)] */
+	char **exprs;          /* their EXPRs, borrowed */
 	int nfields;
 	struct span *spans;
 	size_t nspans, cap;
@@ -249,6 +250,7 @@ anon_init(struct anon *a, const struct opts *o)
 	}
 	a->md = pcre2_match_data_create(4, NULL);
 	a->nfields = o->nfields;
+	a->exprs = o->fields;
 	a->fields = ve_xcalloc((size_t)o->nfields + 1, sizeof *a->fields);
 	for (int i = 0; i < o->nfields; i++) {
 		struct ve_buf e = {0};
@@ -587,7 +589,12 @@ mask_line(struct anon *a, const char *line, size_t len, jv sel, struct ve_buf *o
 	return (long)masked;
 }
 
-/* The selected paths of a record (borrowed): an array, or an invalid jv with the reason. */
+/*
+ * The selected paths of a record (borrowed): an array, or an invalid jv with
+ * the reason. jq's own message is not the reason: it may quote the record
+ * (tonumber, error, "Cannot iterate over string (...)"), and no record text
+ * may reach a message.
+ */
 static jv
 select_paths(struct anon *a, jv rec)
 {
@@ -596,8 +603,16 @@ select_paths(struct anon *a, jv rec)
 	for (int i = 0; i < a->nfields; i++) {
 		jv p = ve_jq_first(a->fields[i], jv_copy(rec));
 		if (!jv_is_valid(p)) {
+			jv msg = jv_invalid_get_msg(p);
+			bool has = jv_get_kind(msg) == JV_KIND_STRING;
+			jv_free(msg);
 			jv_free(all);
-			return p;
+			if (!has)
+				return jv_invalid();
+			return jv_invalid_with_msg(jv_string_fmt(
+			    "--field %s: jq error (its message is withheld: it may quote "
+			    "the record)",
+			    a->exprs[i]));
 		}
 		all = jv_array_concat(all, p);
 	}

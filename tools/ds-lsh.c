@@ -35,6 +35,10 @@
 #include "output.h"
 #include "progress.h"
 
+/* --pairs prints at most this many pairs for two texts (or one) shared by many records. */
+#define PAIRS_CAP 100000
+#define NONE      UINT32_MAX
+
 /* A pair at the threshold must become a candidate this often (see ve_lsh_choose). */
 #define MIN_CANDIDATE_PROB 0.98
 
@@ -90,7 +94,11 @@ struct lsh {
 	uint32_t *sigs;
 	struct arena arena;
 	uint32_t *parent;
-	uint64_t *seen; /* pairs checked: open addressing, 0 empty */
+	uint32_t *rep;    /* the record standing for those of identical text */
+	uint32_t *gfirst; /* of a representative: the first record of its text */
+	uint32_t *gnext;  /* the next record of the same text, or NONE */
+	bool capped;      /* --pairs left out pairs between records of identical text */
+	uint64_t *seen;   /* pairs checked: open addressing, 0 empty */
 	size_t seen_cap, seen_n;
 	struct pair *pairs;
 	size_t npairs, pairs_cap;
@@ -100,7 +108,7 @@ struct lsh {
 	uint32_t cpa_doc;
 	char **names;
 	int nnames, base;
-	unsigned long long checked, near, read, refs;
+	unsigned long long checked, near, identical, read, refs;
 };
 
 static void
@@ -519,6 +527,60 @@ sort_high(uint64_t *keys, uint64_t *tmp, size_t n, size_t *count)
 	}
 }
 
+/*
+ * Records of byte-identical NFC text are exact duplicates (distance 0): they
+ * are united at once, and only one of them, their representative (the first
+ * that is not a reference record, else the first), takes part in the bands.
+ * The others would be candidates of the same records in every band.
+ */
+static void
+merge_identical(struct lsh *L)
+{
+	size_t cap = 16;
+	while (cap < 2 * L->ndocs)
+		cap *= 2;
+	uint32_t *slot = ve_xmalloc(cap * sizeof *slot);
+	uint32_t *last = ve_xmalloc((L->ndocs + 1) * sizeof *last);
+
+	for (size_t i = 0; i < cap; i++)
+		slot[i] = NONE;
+	L->rep = ve_xmalloc((L->ndocs + 1) * sizeof *L->rep);
+	L->gfirst = ve_xmalloc((L->ndocs + 1) * sizeof *L->gfirst);
+	L->gnext = ve_xmalloc((L->ndocs + 1) * sizeof *L->gnext);
+	for (size_t i = 0; i < L->ndocs; i++) {
+		const struct doc *d = &L->docs[i];
+		L->rep[i] = L->gfirst[i] = (uint32_t)i;
+		L->gnext[i] = last[i] = NONE;
+		if (!(d->flags & DOC_SIG))
+			continue;
+		size_t j = XXH3_64bits(d->text, d->text_len) & (cap - 1);
+		for (; slot[j] != NONE; j = (j + 1) & (cap - 1)) {
+			const struct doc *f = &L->docs[slot[j]];
+			if (f->text_len == d->text_len && !memcmp(f->text, d->text, d->text_len))
+				break;
+		}
+		if (slot[j] == NONE) {
+			slot[j] = (uint32_t)i;
+			last[i] = (uint32_t)i;
+			continue;
+		}
+		uint32_t first = slot[j], r = L->rep[first];
+		L->gnext[last[first]] = (uint32_t)i;
+		last[first] = (uint32_t)i;
+		L->rep[i] = r;
+		L->identical++;
+		unite(L->parent, r, (uint32_t)i);
+		if ((L->docs[r].flags & DOC_REF) && !(d->flags & DOC_REF)) {
+			/* The first record that is not a reference one stands for them all. */
+			for (uint32_t m = first; m != NONE; m = L->gnext[m])
+				L->rep[m] = (uint32_t)i;
+			L->gfirst[i] = first;
+		}
+	}
+	free(slot);
+	free(last);
+}
+
 /* Candidates are records equal in some band; each is checked once. */
 static void
 find_pairs(struct lsh *L, int perm, uint64_t seed)
@@ -530,7 +592,7 @@ find_pairs(struct lsh *L, int perm, uint64_t seed)
 	for (int band = 0; band < L->bands; band++) {
 		size_t n = 0;
 		for (size_t i = 0; i < L->ndocs; i++) {
-			if (!(L->docs[i].flags & DOC_SIG))
+			if (!(L->docs[i].flags & DOC_SIG) || L->rep[i] != i)
 				continue;
 			const uint32_t *s = L->sigs + i * (size_t)perm + (size_t)band * L->rows;
 			uint64_t h = XXH3_64bits_withSeed(s, (size_t)L->rows * sizeof *s,
@@ -564,11 +626,78 @@ cmp_pair(const void *x, const void *y)
 }
 
 static void
+add_pair(struct lsh *L, uint32_t a, uint32_t b, uint32_t dist, uint32_t len)
+{
+	if ((L->docs[a].flags & DOC_REF) && (L->docs[b].flags & DOC_REF))
+		return;
+	if (L->npairs == L->pairs_cap) {
+		L->pairs_cap = L->pairs_cap ? 2 * L->pairs_cap : 256;
+		L->pairs = ve_xrealloc(L->pairs, L->pairs_cap * sizeof *L->pairs);
+	}
+	L->pairs[L->npairs++] = (struct pair){a < b ? a : b, a < b ? b : a, dist, len};
+}
+
+static size_t
+group_size(const struct lsh *L, uint32_t r)
+{
+	size_t n = 0;
+	for (uint32_t m = L->gfirst[r]; m != NONE; m = L->gnext[m])
+		n++;
+	return n;
+}
+
+/*
+ * The pairs verified are between representatives; each stands for the
+ * records of its text, which are near the same records at the same distance
+ * and at distance 0 from each other. More than PAIRS_CAP pairs for two texts
+ * (or one): only those with a representative.
+ */
+static void
+expand_pairs(struct lsh *L)
+{
+	size_t n = L->npairs;
+	struct pair *reps = L->pairs;
+
+	L->pairs = NULL;
+	L->npairs = L->pairs_cap = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct pair *p = &reps[i];
+		bool all = (double)group_size(L, p->a) * group_size(L, p->b) <= PAIRS_CAP;
+		if (!all)
+			L->capped = true;
+		for (uint32_t x = L->gfirst[p->a]; x != NONE; x = L->gnext[x])
+			for (uint32_t y = L->gfirst[p->b]; y != NONE; y = L->gnext[y])
+				if (all || x == p->a || y == p->b)
+					add_pair(L, x, y, p->dist, p->len);
+	}
+	free(reps);
+	for (size_t r = 0; r < L->ndocs; r++) {
+		if (L->rep[r] != r || L->gnext[L->gfirst[r]] == NONE)
+			continue;
+		size_t g = group_size(L, (uint32_t)r);
+		bool all = (double)g * (g - 1) / 2 <= PAIRS_CAP;
+		if (!all)
+			L->capped = true;
+		uint32_t len = L->docs[r].ncp;
+		for (uint32_t x = L->gfirst[r]; x != NONE; x = L->gnext[x])
+			for (uint32_t y = L->gnext[x]; y != NONE; y = L->gnext[y])
+				if (all || x == r || y == r)
+					add_pair(L, x, y, 0, len);
+	}
+	if (L->capped)
+		ve_warn(
+		    "--pairs: more than %d pairs between records of identical text; printed only "
+		    "those with the first record of each text that is not a reference record",
+		    PAIRS_CAP);
+}
+
+static void
 write_pairs(struct lsh *L, int perm)
 {
 	struct ve_buf b = {0};
 	bool files = L->nnames > 1;
 
+	expand_pairs(L);
 	qsort(L->pairs, L->npairs, sizeof *L->pairs, cmp_pair);
 	for (size_t i = 0; i < L->npairs; i++) {
 		const struct pair *p = &L->pairs[i];
@@ -660,16 +789,17 @@ run(const struct opts *o, char **files, int nfiles)
 	L.parent = ve_xmalloc((L.ndocs + 1) * sizeof *L.parent);
 	for (size_t i = 0; i < L.ndocs; i++)
 		L.parent[i] = (uint32_t)i;
+	merge_identical(&L);
 	find_pairs(&L, (int)o->perm, o->seed);
 	if (o->pairs)
 		write_pairs(&L, (int)o->perm);
 	kept = write_kept(&L, !o->pairs, &against);
 	if (o->verbose)
 		ve_warn("read %llu, kept %llu, dropped %llu (%llu near a reference record, %llu "
-		        "reference records); %llu pairs checked, %llu near duplicates; %d bands x "
-		        "%d rows",
-		        L.read, kept, L.read - kept, against, L.refs, L.checked, L.near, L.bands,
-		        L.rows);
+		        "reference records); %llu of identical text, %llu pairs checked, %llu near "
+		        "duplicates; %d bands x %d rows",
+		        L.read, kept, L.read - kept, against, L.refs, L.identical, L.checked,
+		        L.near, L.bands, L.rows);
 out:
 	ve_progress_done(&prog);
 	int rc2 = ve_bad_close(&bad, o->quiet);
@@ -681,6 +811,9 @@ out:
 	free(L.docs);
 	free(L.sigs);
 	free(L.parent);
+	free(L.rep);
+	free(L.gfirst);
+	free(L.gnext);
 	free(L.seen);
 	free(L.pairs);
 	free(L.cpa);
