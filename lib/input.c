@@ -244,6 +244,17 @@ ve_input_free(struct ve_input *in)
 	free(in);
 }
 
+bool
+ve_line_blank(const struct ve_line *line)
+{
+	for (size_t i = 0; i < line->len; i++) {
+		char c = line->text[i];
+		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+			return false;
+	}
+	return true;
+}
+
 void
 ve_bad_open(struct ve_bad *bad, const char *rejects_path, bool skip)
 {

@@ -39,6 +39,11 @@ int ve_input_status(const struct ve_input *in);
 /* Bytes read so far after decompression, for progress reports. */
 unsigned long long ve_input_bytes(const struct ve_input *in);
 void ve_input_free(struct ve_input *in);
+/*
+ * Whether a line holds nothing but JSON whitespace (space, tab, CR, LF):
+ * such lines are skipped, not bad records. Looks only within line->len.
+ */
+bool ve_line_blank(const struct ve_line *line);
 
 /*
  * The bad-record policy of DESIGN §2. By default the first bad record stops

@@ -438,3 +438,11 @@ PY
 	assert_failure 1
 	assert_output "g.jsonl: FAILED (line 2: invalid JSON: Unfinished JSON term at EOF at column 4)"
 }
+
+@test "ds-hash: lines of JSON whitespace alone are skipped, CR included" {
+	printf '{"a":1}\n \t\r\n\r\n{"a":2}\n' > ws.jsonl
+	run --separate-stderr ds-hash -v ws.jsonl
+	assert_success
+	assert_output "$(printf '{"a":1}\n{"a":2}')"
+	assert_equal "$stderr" "ds-hash: read 2, kept 2, dropped 0 (0 matching --against, 0 reference keys)"
+}

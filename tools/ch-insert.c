@@ -1020,7 +1020,7 @@ run_insert(struct state *st, char **files, int nfiles)
 		ve_progress_tick(&prog, ++nread, ve_input_bytes(in));
 		if (o->tee)
 			ve_out_line(line.text, line.len);
-		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+		if (ve_line_blank(&line))
 			continue;
 		jv rec = ve_record_parse(line.text, line.len);
 		const char *err = NULL;

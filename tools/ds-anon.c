@@ -638,7 +638,7 @@ run(const struct opts *o, char **files, int nfiles)
 		goto out;
 	in = ve_input_new(files, nfiles);
 	while ((r = ve_input_next(in, &line)) == 1) {
-		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+		if (ve_line_blank(&line))
 			continue;
 		jv rec = ve_record_parse(line.text, line.len);
 		jv sel = jv_null(), why = jv_null();

@@ -394,7 +394,7 @@ load_against(const struct opts *o, struct keyer *k, struct ve_keyset *set, struc
 	nm->base = nm->n;
 	ve_input_on_member(in, remember_name, nm);
 	while ((r = ve_input_next(in, &line)) == 1) {
-		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+		if (ve_line_blank(&line))
 			continue;
 		const char *why = line_key(k, &line, d);
 		if (why) {
@@ -447,7 +447,7 @@ run_filter(const struct opts *o, char **files, int nfiles)
 	nm.base = nm.n;
 	ve_input_on_member(in, remember_name, &nm);
 	while ((r = ve_input_next(in, &line)) == 1) {
-		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+		if (ve_line_blank(&line))
 			continue;
 		ct.read++;
 		ve_progress_tick(&prog, ct.read, ve_input_bytes(in));
@@ -651,7 +651,7 @@ sum_file(const char *path, struct keyer *k, struct ve_bad *bad, struct filesum *
 	in = ve_input_new(one, 1);
 	ve_input_on_member(in, on_member, &mc);
 	while ((r = ve_input_next(in, &line)) == 1) {
-		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+		if (ve_line_blank(&line))
 			continue;
 		const char *why = line_key(k, &line, d);
 		if (why) {

@@ -335,7 +335,7 @@ load(struct lsh *L, char **files, int nfiles, bool ref, struct ve_jq *q, struct 
 	L->base = L->nnames;
 	ve_input_on_member(in, remember_name, L);
 	while ((r = ve_input_next(in, &line)) == 1) {
-		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+		if (ve_line_blank(&line))
 			continue;
 		jv rec = ve_record_parse(line.text, line.len);
 		const char *why = NULL;

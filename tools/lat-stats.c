@@ -2091,7 +2091,7 @@ run(const struct opts *o, char **files, int nfiles)
 		by = ve_jq_compile("--by", o->by_expr);
 	in = ve_input_new(files, nfiles);
 	while ((r = ve_input_next(in, &line)) == 1) {
-		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+		if (ve_line_blank(&line))
 			continue;
 		ve_progress_tick(&prog, ++records, ve_input_bytes(in));
 		const char *why = NULL;

@@ -1598,7 +1598,7 @@ read_job(struct run *r)
 	int k;
 
 	while (!r->in_done && (k = ve_input_next(r->in, &line)) == 1) {
-		if (line.len == 0 || strspn(line.text, " \t\r") == line.len)
+		if (ve_line_blank(&line))
 			continue;
 		jv rec = ve_record_parse(line.text, line.len);
 		const char *why = NULL;

@@ -352,7 +352,7 @@ read_rows(char *const *files, int nfiles, struct ve_bad *bad, struct rows *rs)
 	int r, rc = 0;
 
 	while ((r = ve_input_next(in, &line)) == 1) {
-		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+		if (ve_line_blank(&line))
 			continue;
 		jv rec = ve_record_parse(line.text, line.len);
 		if (!jv_is_valid(rec)) {
@@ -405,7 +405,7 @@ read_items(const char *path, struct ve_bad *bad, struct items *is)
 	int r, rc = 0;
 
 	while ((r = ve_input_next(in, &line)) == 1) {
-		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+		if (ve_line_blank(&line))
 			continue;
 		jv rec = ve_record_parse(line.text, line.len);
 		if (!jv_is_valid(rec)) {

@@ -999,7 +999,7 @@ main(int argc, char **argv)
 	}
 	in = ve_input_new(argv + optind, argc - optind);
 	while ((r = ve_input_next(in, &line)) == 1) {
-		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+		if (ve_line_blank(&line))
 			continue;
 		jv rec = ve_record_parse(line.text, line.len);
 		const char *why;

@@ -534,7 +534,7 @@ run(const struct opts *o, char **files, int nfiles)
 
 	ve_bad_open(&bad, o->rejects, o->skip_bad);
 	while ((r = ve_input_next(in, &line)) == 1) {
-		if (line.len == 0 || strspn(line.text, " \t") == line.len)
+		if (ve_line_blank(&line))
 			continue;
 		jv rec = ve_record_parse(line.text, line.len);
 		const char *why;
