@@ -20,8 +20,13 @@ ve_setprogname(char **argv)
 void
 ve_vwarn(const char *fmt, va_list ap)
 {
+	int e = errno;
+	size_t n = strlen(fmt);
+
 	fprintf(stderr, "%s: ", ve_progname);
 	vfprintf(stderr, fmt, ap);
+	if (n && fmt[n - 1] == ':')
+		fprintf(stderr, " %s", strerror(e));
 	fputc('\n', stderr);
 }
 
@@ -63,6 +68,16 @@ ve_print_version(void)
 {
 	printf("%s %s (vllm-eval)\n", ve_progname, VE_VERSION);
 	exit(fflush(stdout) == 0 && !ferror(stdout) ? VE_EX_OK : VE_EX_IOERR);
+}
+
+FILE *
+ve_open_output(const char *opt, const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		ve_die(VE_EX_CANTCREAT, "%s: %s:", opt, path);
+	return f;
 }
 
 static noreturn void

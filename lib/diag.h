@@ -1,13 +1,16 @@
 /*
  * Diagnostics and exit status shared by every tool.
  *
- * Messages go to stderr as "prog: message". Exit codes are the sysexits
- * values of DESIGN §2; a tool returns one of these from main.
+ * Messages go to stderr as "prog: message"; a format that ends in ':' gets
+ * ": strerror(errno)" appended, as sbase's eprintf does. Exit codes are the
+ * sysexits values vllm-eval(7) lists under EXIT STATUS; a tool returns one of
+ * these from main.
  */
 #ifndef VE_DIAG_H
 #define VE_DIAG_H
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdnoreturn.h>
 
 enum {
@@ -18,6 +21,7 @@ enum {
 	VE_EX_NOINPUT = 66,
 	VE_EX_UNAVAILABLE = 69,
 	VE_EX_SOFTWARE = 70,
+	VE_EX_CANTCREAT = 73, /* an output file cannot be created */
 	VE_EX_IOERR = 74,
 	VE_EX_TEMPFAIL = 75,
 };
@@ -38,6 +42,12 @@ noreturn void ve_die(int code, const char *fmt, ...) __attribute__((format(print
 noreturn void ve_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog VERSION (vllm-eval)" on stdout, exit 0. */
 noreturn void ve_print_version(void);
+
+/*
+ * Opens path for writing as the output of option opt ("--dups"); when it
+ * cannot be created: "prog: OPT: PATH: reason" and exit 73.
+ */
+FILE *ve_open_output(const char *opt, const char *path);
 
 void *ve_xmalloc(size_t n);
 void *ve_xcalloc(size_t n, size_t size);

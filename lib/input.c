@@ -261,8 +261,8 @@ ve_bad_open(struct ve_bad *bad, const char *rejects_path, bool skip)
 	memset(bad, 0, sizeof *bad);
 	bad->skip = skip || rejects_path;
 	bad->rejects_path = rejects_path;
-	if (rejects_path && !(bad->rejects = fopen(rejects_path, "w")))
-		ve_die(VE_EX_NOINPUT, "--rejects: %s: %s", rejects_path, strerror(errno));
+	if (rejects_path)
+		bad->rejects = ve_open_output("--rejects", rejects_path);
 }
 
 int

@@ -46,9 +46,10 @@ void ve_input_free(struct ve_input *in);
 bool ve_line_blank(const struct ve_line *line);
 
 /*
- * The bad-record policy of DESIGN §2. By default the first bad record stops
- * the tool with exit 65 and "prog: FILE:LINE: reason". With skip, bad records
- * are counted and, with rejects, written there as they came.
+ * The bad-record policy (vllm-eval(7), CONVENTIONS). By default the first bad
+ * record stops the tool with exit 65 and "prog: FILE:LINE: reason". With
+ * skip, bad records are counted and, with rejects, written there as they
+ * came. Tools reach it through the record reader (reader.h).
  */
 struct ve_bad {
 	bool skip;
@@ -58,7 +59,7 @@ struct ve_bad {
 	char *first; /* "FILE:LINE: reason" of the first one skipped */
 };
 
-/* Opens the rejects file if a path is set; exits 66 if it cannot. */
+/* Opens the rejects file if a path is set; exits 73 if it cannot. */
 void ve_bad_open(struct ve_bad *bad, const char *rejects_path, bool skip);
 /* Returns 0 when the record is skipped, else 65 after printing the error. */
 int ve_bad_record(struct ve_bad *bad, const struct ve_line *line, const char *reason);

@@ -155,10 +155,14 @@ print(luhn("4111111111111111"), luhn("4111111111111112"), luhn("378282246310005"
 	assert_output --regexp '^ds-anon [0-9]+\.[0-9]+\.[0-9]+ \(vllm-eval\)$'
 }
 
-@test "ds-anon: a missing input exits 66, a write error 74" {
+@test "ds-anon: a missing input exits 66, an output it cannot create 73, a write error 74" {
 	run --separate-stderr ds-anon nope.jsonl
 	assert_failure 66
 	assert_equal "$stderr" "ds-anon: nope.jsonl: No such file or directory"
+	run --separate-stderr ds-anon --rejects no/such/dir/rej.jsonl "$D/pii.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "ds-anon: --rejects: no/such/dir/rej.jsonl: No such file or directory"
 	run --separate-stderr sh -c "ds-anon '$D/pii.jsonl' > /dev/full"
 	assert_failure 74
 	assert_equal "$stderr" "ds-anon: write error: No space left on device"

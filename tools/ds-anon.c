@@ -30,11 +30,11 @@
 #include <pcre2.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "diag.h"
-#include "input.h"
 #include "json.h"
 #include "output.h"
-#include "progress.h"
+#include "reader.h"
 #include "sha256.h"
 
 enum kind { EMAIL, PHONE, RRN, CARD, IP, CREDENTIALS, TOKEN, API_KEY, NKINDS };
@@ -96,11 +96,7 @@ struct opts {
 	char **fields;
 	int nfields;
 	const char *salt_file;
-	bool skip_bad;
-	const char *rejects;
-	bool progress;
-	int verbose;
-	bool quiet;
+	struct ve_cli cli;
 };
 
 struct span {
@@ -136,25 +132,14 @@ usage(FILE *f)
 	    "\n"
 	    "  -f, --field EXPR      jq path of the strings to mask (repeatable;\n"
 	    "                        default: every string value)\n"
-	    "  -s, --salt-file FILE  pseudonyms <TYPE:HMAC> keyed by FILE's bytes, not <TYPE>\n"
-	    "      --skip-bad        skip malformed records, count them\n"
-	    "      --rejects FILE    write skipped records to FILE (implies --skip-bad)\n"
-	    "      --progress        show progress even when stderr is not a terminal\n"
-	    "  -v, --verbose         print counts per type to stderr\n"
-	    "  -q, --quiet           no warnings\n"
-	    "  -h, --help            this help\n"
-	    "      --version         print the version\n"
-	    "\n"
-	    "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 74 I/O error. See ds-anon(1).\n",
+	    "  -s, --salt-file FILE  pseudonyms <TYPE:HMAC> keyed by FILE's bytes, not <TYPE>\n",
 	    ve_progname);
+	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 24);
+	fprintf(f, "\n"
+	           "With -v, the counts per type go to stderr.\n"
+	           "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 73 cannot create,\n"
+	           "74 I/O error. See ds-anon(1).\n");
 }
-
-enum {
-	OPT_SKIP_BAD = 256,
-	OPT_REJECTS,
-	OPT_PROGRESS,
-	OPT_VERSION,
-};
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
@@ -162,18 +147,12 @@ parse_args(int argc, char **argv, struct opts *o)
 	const struct option longopts[] = {
 	    {"field", required_argument, NULL, 'f'},
 	    {"salt-file", required_argument, NULL, 's'},
-	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-	    {"rejects", required_argument, NULL, OPT_REJECTS},
-	    {"progress", no_argument, NULL, OPT_PROGRESS},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:s:vqh", longopts, NULL)) != -1) {
+	o->cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS;
+	while ((c = ve_getopt(argc, argv, "f:s:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case 'f':
 			o->fields =
@@ -181,16 +160,6 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->fields[o->nfields++] = optarg;
 			break;
 		case 's': o->salt_file = optarg; break;
-		case OPT_SKIP_BAD: o->skip_bad = true; break;
-		case OPT_REJECTS: o->rejects = optarg; break;
-		case OPT_PROGRESS: o->progress = true; break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		case OPT_VERSION: ve_print_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
 		}
 	}
 }
@@ -619,85 +588,84 @@ select_paths(struct anon *a, jv rec)
 	return all;
 }
 
+/*
+ * The --field paths of rec, or why there are none: an invalid jv whose
+ * message is the reason (one without a message is a --field that gave
+ * nothing). Consumes rec.
+ */
+static jv
+fields_of(struct anon *a, jv rec)
+{
+	jv sel = a->nfields ? select_paths(a, rec) : jv_null();
+
+	jv_free(rec);
+	if (jv_is_valid(sel))
+		return sel;
+	jv msg = jv_invalid_get_msg(sel);
+	if (jv_get_kind(msg) == JV_KIND_STRING)
+		return jv_invalid_with_msg(msg);
+	jv_free(msg);
+	return jv_invalid_with_msg(jv_string("--field: no value"));
+}
+
+/* With -v: "read N, changed M; masked email 1, phone 0, ..." on stderr. */
+static void
+report_counts(const struct anon *a, unsigned long long read, unsigned long long changed)
+{
+	struct ve_buf b = {0};
+
+	for (int k = 0; k < NKINDS; k++) {
+		ve_buf_adds(&b, k ? ", " : "");
+		for (const char *p = kind_names[k]; *p; p++)
+			ve_buf_addc(&b, (char)tolower((unsigned char)*p));
+		ve_buf_addf(&b, " %llu", a->count[k]);
+	}
+	ve_warn("read %llu, changed %llu; masked %s", read, changed, b.p);
+	ve_buf_free(&b);
+}
+
 static int
 run(const struct opts *o, char **files, int nfiles)
 {
 	struct anon a;
-	struct ve_bad bad;
-	struct ve_progress prog;
-	struct ve_input *in = NULL;
-	struct ve_line line;
+	struct ve_reader *rd = NULL;
+	struct ve_rec rec;
 	struct ve_buf out = {0};
 	unsigned long long read = 0, changed = 0;
 	int r, rc = 0;
 
 	anon_init(&a, o);
-	ve_bad_open(&bad, o->rejects, o->skip_bad);
-	ve_progress_init(&prog, o->progress);
 	if (o->salt_file && (rc = read_salt(o->salt_file, &a)))
 		goto out;
-	in = ve_input_new(files, nfiles);
-	while ((r = ve_input_next(in, &line)) == 1) {
-		if (ve_line_blank(&line))
-			continue;
-		jv rec = ve_record_parse(line.text, line.len);
-		jv sel = jv_null(), why = jv_null();
-		if (!jv_is_valid(rec)) {
-			why = rec;
-		} else {
-			if (a.nfields)
-				sel = select_paths(&a, rec);
-			jv_free(rec);
-			if (!jv_is_valid(sel)) {
-				why = sel;
-				sel = jv_null();
-			}
-		}
-		if (!jv_is_valid(why)) {
-			/* An invalid jv without a message is a --field that gave nothing. */
-			jv msg = jv_invalid_get_msg(why);
-			rc =
-			    ve_bad_record(&bad, &line,
-			                  jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg)
-			                                                     : "--field: no value");
+	rd = ve_reader_new(files, nfiles, &o->cli, 0);
+	while ((r = ve_reader_next(rd, &rec)) == 1) {
+		jv sel = fields_of(&a, rec.value);
+		if (!jv_is_valid(sel)) {
+			jv msg = jv_invalid_get_msg(sel);
+			rc = ve_reader_reject(rd, &rec, jv_string_value(msg));
 			jv_free(msg);
-			jv_free(sel);
 			if (rc)
 				goto out;
 			continue;
 		}
-		read++;
-		ve_progress_tick(&prog, read, ve_input_bytes(in));
-		long k = mask_line(&a, line.text, line.len, sel, &out);
+		long k = mask_line(&a, rec.line.text, rec.line.len, sel, &out);
 		if (k < 0) {
-			read--;
-			if ((rc = ve_bad_record(&bad, &line, "nested too deep")))
+			if ((rc = ve_reader_reject(rd, &rec, "nested too deep")))
 				goto out;
 			continue;
 		}
+		read++;
 		if (k)
 			changed++;
 		ve_out_line(out.p ? out.p : "", out.len);
 	}
-	if (r < 0)
-		rc = ve_input_status(in);
+	rc = r;
 out:
-	ve_progress_done(&prog);
-	if (o->verbose) {
-		struct ve_buf b = {0};
-		for (int k = 0; k < NKINDS; k++) {
-			ve_buf_adds(&b, k ? ", " : "");
-			for (const char *p = kind_names[k]; *p; p++)
-				ve_buf_addc(&b, (char)tolower((unsigned char)*p));
-			ve_buf_addf(&b, " %llu", a.count[k]);
-		}
-		ve_warn("read %llu, changed %llu; masked %s", read, changed, b.p);
-		ve_buf_free(&b);
-	}
-	int rc2 = ve_bad_close(&bad, o->quiet);
+	if (o->cli.verbose)
+		report_counts(&a, read, changed);
+	int rc2 = ve_reader_free(rd);
 	if (!rc)
 		rc = rc2;
-	ve_input_free(in);
 	ve_buf_free(&out);
 	anon_free(&a);
 	return rc;

@@ -1,0 +1,56 @@
+/*
+ * The option skeleton every tool shares.
+ *
+ * A tool lists only its own options (short letters and a struct option
+ * table); ve_getopt adds what every tool takes — -h/--help, --version,
+ * -v/--verbose, -q/--quiet — and, when the flags ask, the bad-record options
+ * (--skip-bad, --rejects FILE) and --progress. It handles those itself and
+ * hands the tool's own options back one at a time, as getopt_long does. A
+ * usage error (an unknown option, a missing argument) is getopt's message,
+ * then "Try 'PROG --help' for more information." and exit 64.
+ *
+ * A tool that defines a long option with the name of a common one keeps its
+ * own: the common entry is left out of the table.
+ */
+#ifndef VE_CLI_H
+#define VE_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+enum {
+	VE_CLI_RECORDS = 1 << 0,  /* --skip-bad, --rejects FILE */
+	VE_CLI_PROGRESS = 1 << 1, /* --progress */
+};
+
+/* What the common options set; the tool keeps it in its options struct. */
+struct ve_cli {
+	unsigned flags;
+	int verbose;         /* -v, repeatable */
+	bool quiet;          /* -q */
+	bool progress;       /* --progress */
+	bool skip_bad;       /* --skip-bad, or --rejects */
+	const char *rejects; /* --rejects FILE */
+};
+
+/* Prints the tool's help on f (the whole screen, common options included). */
+typedef void ve_usage_fn(FILE *f);
+
+/*
+ * getopt_long over the tool's options plus the common ones: returns the
+ * tool's next option (its val), or -1 when the options end (optind is then
+ * the first operand). cli->flags says which optional groups are taken; set
+ * it before the first call. -h prints usage to stdout and exits 0 (74 if
+ * stdout cannot be written); --version prints the version and exits 0.
+ */
+int ve_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+              struct ve_cli *cli, ve_usage_fn *usage);
+
+/*
+ * The help lines of the common options the flags select, in the tool's
+ * --help: each option padded to width columns, then its description.
+ */
+void ve_cli_help(FILE *f, unsigned flags, int width);
+
+#endif
