@@ -1,5 +1,5 @@
 /*
- * Metric rows (DESIGN §3.1) and the aggregates of lm-evaluation-harness,
+ * Metric rows (vllm-eval(7)) and the aggregates of lm-evaluation-harness,
  * shared by score-mcq and score-gen.
  *
  * Figures are computed in the order and with the operations lm-eval uses

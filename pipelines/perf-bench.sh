@@ -6,7 +6,7 @@
 # For each scenario of share/bench/scenarios.json (or "all"): synthetic
 # prompts of the scenario's lengths (ds-synth), sent with its concurrency,
 # rate and warm-up (llm-query --stream), the raw records kept, and the
-# figures of DESIGN §3.5 computed by lat-stats. While it runs, the server's
+# figures of vllm-eval(7) computed by lat-stats. While it runs, the server's
 # /metrics is sampled every second (waiting and running requests, KV-cache
 # use) and summarised. Per scenario, in DIR/SCENARIO/:
 #   raw.jsonl      llm-query's records        metrics.jsonl  lat-stats rows
