@@ -77,6 +77,10 @@ scenfile=${scenfile:-$share/bench/scenarios.json}
 jq -e '.scenarios | type == "object"' "$scenfile" >/dev/null 2>&1 ||
 	die 65 "$scenfile: expected {\"scenarios\": {NAME: {...}}}"
 run_id=${RUN_ID:-$(date -u +%Y-%m-%dT%H-%M-%SZ)}
+# The run id names a directory: the characters vllm-eval(7) allows only.
+case $run_id in
+'' | .* | -* | *[!A-Za-z0-9._-]*) die 64 "RUN_ID '$run_id' is not a valid name (letters, digits, '.', '_', '-'; not starting with '.' or '-')" ;;
+esac
 outdir=${outdir:-runs/$run_id/perf}
 mkdir -p "$outdir" || die 73 "$outdir: cannot create the run directory"
 

@@ -51,6 +51,16 @@ if [ -n "$cited" ]; then
 	echo "lint: cite vllm-eval(7), a man page or a README section instead" >&2
 	rc=1
 fi
+# The pipelines are plain sh that shellcheck finds nothing in (sourced files
+# are followed from the repository root, where their directives point).
+if command -v shellcheck >/dev/null; then
+	shellcheck -x pipelines/*.sh || {
+		echo "lint: shellcheck found the above in pipelines/" >&2
+		rc=1
+	}
+else
+	echo "lint: shellcheck not installed; pipelines not checked" >&2
+fi
 # Every tool has its tests, its man page and a place in the README.
 for src in tools/*.c; do
 	t=$(basename "$src" .c)
