@@ -66,6 +66,7 @@ enum check {
 	CHECK_IPV6,
 	CHECK_RRN,
 	CHECK_E164,
+	CHECK_PHONE,
 	CHECK_PASSPORT,
 	CHECK_ACCOUNT,
 	CHECK_NAME,
@@ -94,8 +95,25 @@ enum check {
 	"(?:[가-힣0-9]{1,12}(?:로|길)\\s?\\d{1,4}(?:-\\d{1,4})?(?:번길\\s?\\d{1,4})?"                  \
 	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s(?:[가-힣]{1,5}리\\s)?(?:산\\s?)?\\d{1,5}(?:-\\d{1,5})" \
 	"?"                                                                                                  \
-	"(?:번지)?)"                                                                                       \
-	"(?:,?\\s?(?:\\d{1,4}동\\s?)?\\d{1,5}호|,?\\s?\\d{1,3}층)?"
+	"(?:번지)?)" UNIT
+
+/* A building, floor and unit after the number: 101동 1202호, B동 604호, 3층 304호, 지하 2층. */
+#define UNIT                                                                                       \
+	"(?:,?\\s?(?:(?:[A-Za-z]|\\d{1,4})동\\s?)?(?:(?:지하\\s?)?\\d{1,3}층\\s?)?\\d{1,5}호" \
+	"|,?\\s?(?:지하\\s?)?\\d{1,3}층(?:\\s?\\d{1,5}호)?)?"
+
+/* Words that stand before a person's name in a service query. */
+#define NAME_LABEL                                                                                                                 \
+	"(?:성함|이름|고객명|성명|예금주(?:명)?|받는\\s?(?:분|사람)|받으시는\\s?분|보내는\\s?(?:"        \
+	"분|사람)|"                                                                                                             \
+	"수령인|수령자|수취인|보호자|신청인|신청자|가입자|명의자|계약자|주문자|예약자|대표자|" \
+	"입금자(?:명)?|송금인|탑승객|탑승자|투숙객|운전자|양도인|양수인|담당자|가족)"
+
+/* What may follow a name: a particle, the copula, an honorific, or no more Hangul. */
+#define NAME_END                                                                                                                \
+	"(?=$|[^가-힣]|입니다|이에요|이요|예요|이라고|라고|인데|이고|이며|이랑|님|씨|고객|으로|" \
+	"로|께|"                                                                                                              \
+	"에게|명의)"
 
 /*
  * The patterns, in priority order: where two matches overlap, the earlier
@@ -154,8 +172,8 @@ static const struct pattern {
      "(?i)(?:여권|passport)[^\\n]{0,15}?\\K(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})"
      "(?![A-Za-z0-9-])"},
     /* Korean numbers, with +82 or a leading 0 */
-    {PHONE, CHECK_NONE,
-     "(?:(?<![\\w+])\\+82[- ]?(?:\\(0\\))?|(?<![\\w.,:/+#-])\\(?0)"
+    {PHONE, CHECK_PHONE,
+     "(?:(?<![\\w+])\\+82[- ]?(?:\\(0\\))?|(?<![\\w.,+#-])(?<!\\d:)\\(?0)"
      "(?:1[016789]|2|[3-6][1-5]|70|50\\d)[-. )]{0,2}\\d{3,4}[-. ]?\\d{4}(?![\\w]|[-.,]\\d)"},
     /* E.164 and other international numbers */
     {PHONE, CHECK_E164,
@@ -169,14 +187,21 @@ static const struct pattern {
     {ADDRESS, CHECK_NONE,
      "(?<![가-힣])(?:" PROVINCE "\\s?(?:[가-힣]{1,5}시\\s?)?(?:[가-힣]{1,5}[구군]\\s?)?"
      "|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군]\\s?)?|[가-힣]{1,5}[구군]\\s)" ROAD_OR_LOT},
-    /* a name after a label: 성함: 이영희, 예금주 홍길동, 이름은 박민수입니다 */
-    {NAME, CHECK_NONE,
-     "(?:성함|이름|고객명|성명|예금주|받는\\s?분|받으시는\\s?분|수령인|수취인|보호자|신청인|가입자|"
-     "명의자?)"
-     "\\s?(?:[:：]|은|는|이|가|은요|이요)?\\s?\\K" SURNAME "[가-힣]{1,2}"
-     "(?=$|[^가-힣]|입니다|이에요|예요|이고|이며|님|씨|고객|으로|로|께|에게)"},
-    /* a name before an honorific: 김철수 고객님, 홍길동 님, 남궁민수씨 */
-    {NAME, CHECK_NAME, "(?<![가-힣])" SURNAME "[가-힣]{2}(?=\\s?(?:고객님|회원님|고객|님|씨))"},
+    /* a name after a label: 성함: 이영희, 예금주 홍길동, 고객명(이름): 박민수, 주문자는 김율이에요
+     */
+    {NAME, CHECK_NAME,
+     NAME_LABEL "(?:\\s?\\([^)\\n]{0,8}\\))?(?:\\s?(?:이름|성함))?"
+                "(?:은요|이요|은|는|이|가|을|를)?\\s?[:：]?\\s?\\K" SURNAME
+                "[가-힣]{1,2}" NAME_END},
+    /* a name before an honorific: 김철수 고객님, 홍길동 님, 남궁민수씨, (박승현 명의) */
+    {NAME, CHECK_NAME,
+     "(?<![가-힣])" SURNAME "[가-힣]{2}(?=\\s?(?:고객님|회원님|고객|님|씨|명의))"},
+    /* a two-syllable name before 님 and what a person's name takes: 김율님 계좌, 천기님께 */
+    {NAME, CHECK_NAME, "(?<![가-힣])" SURNAME "[가-힣](?=님(?:이|께|의|\\s계좌|\\s앞|\\s명의))"},
+    /* a name introducing oneself: 저는 오혜진입니다, 안녕하세요 신건우입니다 */
+    {NAME, CHECK_NAME,
+     "(?:^|저는|제\\s?이름은?|안녕하세요[.,!]?|ㅎㅇ|저기요|문의드립니다[.]?)\\s?\\K" SURNAME
+     "[가-힣]{2}(?=입니다|이에요|예요|이라고|이요)"},
 };
 #define NPATTERNS (sizeof patterns / sizeof patterns[0])
 
@@ -411,7 +436,18 @@ card_ok(const char *s, size_t n)
 	return luhn(s, n);
 }
 
-/* An order, tracking or member number is not a card, whatever Luhn says. */
+/* A number after an order, tracking or booking number's label is no phone. */
+static bool
+phone_context_ok(const char *s, size_t from)
+{
+	static const char *const words[] = {"주문번호", "송장",     "운송장",
+	                                    "예약번호", "회원번호", "order",
+	                                    "tracking", "invoice",  NULL};
+
+	return !preceded_by(s, from, words, 24);
+}
+
+/* An order, tracking or member number is no card or phone, whatever its shape. */
 static bool
 card_context_ok(const char *s, size_t from)
 {
@@ -504,7 +540,11 @@ account_ok(const char *m, size_t n, const char *gap, size_t gaplen)
 	return true;
 }
 
-/* Three-syllable words that take an honorific like a name does. */
+/*
+ * Words that stand where a name does: role words before an honorific
+ * (관리자님, 승무원님), and what may follow a label instead of a name
+ * (예금주명이, 명의이전, 수령인 이름).
+ */
 static bool
 name_ok(const char *m, size_t n)
 {
@@ -512,7 +552,18 @@ name_ok(const char *m, size_t n)
 	    "사용자", "이용자", "구매자", "판매자", "주문자", "신청자", "작성자", "수령자",
 	    "관리자", "담당자", "상담사", "상담원", "운영자", "기사분", "배송원", "보호자",
 	    "가입자", "여러분", "선생님", "이사장", "부사장", "대표자", "소유자", "예약자",
-	    "문의자", "회원분", "고객분", "방문자", "참가자", "지원자", NULL};
+	    "문의자", "회원분", "고객분", "방문자", "참가자", "지원자", "승무원", "경비원",
+	    "집배원", "배달원", "안내원", "관리인", "간호사", "운전사", "지점장", "본부장",
+	    "센터장", "매니저", "직원분", "기사님", "이름", "이전", "이번", "명이", "명은", "정보",
+	    "변경", "확인", "등록", "본인", "명의", "동일", "상동", "직접", "미정", "없음", "고객",
+	    "회원", "가족", "대표", "다른", "같은", "모두", "전부", "이상", "이하", "정확", "조회",
+	    /* two syllables before 님 */
+	    "고객", "회원", "기사", "선생", "사장", "부장", "과장", "대리", "팀장", "실장", "차장",
+	    "소장", "점장", "원장", "교수", "이사", "반장", "사모", "이모", "고모", "주임", "부모",
+	    "조교", "전무", "상무", "감독", "코치", "강사", "주인", "선배", "후배", "작가", "기장",
+	    "목사", "신부", "장로", "집사", "권사", "사부", "도사", "형사", "판사", "검사", "변호",
+	    "수석", "총무", "회장", "여사", "형수", "장모", "장인", "시장", "의원", "공주", "왕자",
+	    "상담", "관리", "담당", "배송", "택배", "하객", "조카", NULL};
 
 	for (const char *const *w = words; *w; w++)
 		if (strlen(*w) == n && !memcmp(m, *w, n))
@@ -532,7 +583,8 @@ check_ok(enum check c, const char *s, size_t from, size_t to, const PCRE2_SIZE *
 	case CHECK_IPV4: return ipv4_ok(s, from);
 	case CHECK_IPV6: return ipv6_ok(m, len);
 	case CHECK_RRN: return rrn_ok(m, len);
-	case CHECK_E164: return e164_ok(m, len);
+	case CHECK_E164: return e164_ok(m, len) && phone_context_ok(s, from);
+	case CHECK_PHONE: return phone_context_ok(s, from);
 	case CHECK_PASSPORT: return passport_ok(s, from);
 	case CHECK_ACCOUNT: return account_ok(m, len, s + ov[2], ov[3] - ov[2]);
 	case CHECK_NAME: return name_ok(m, len);
