@@ -47,6 +47,7 @@ struct ve_input {
 	struct ve_buf name;
 	unsigned long long lineno;
 	unsigned long long bytes;
+	size_t max_line;
 	int status;
 	ve_member_fn *on_member;
 	void *ctx;
@@ -61,7 +62,14 @@ ve_input_new(char *const *paths, int npaths)
 	in->paths = npaths ? paths : dash;
 	in->npaths = npaths ? npaths : 1;
 	in->source = -1;
+	in->max_line = VE_MAX_LINE_DEFAULT;
 	return in;
+}
+
+void
+ve_input_max_line(struct ve_input *in, size_t max)
+{
+	in->max_line = max;
 }
 
 void
@@ -292,7 +300,8 @@ next_member(struct ve_input *in)
 			 * empty.
 			 */
 			int base = archive_format(in->a) & ARCHIVE_FORMAT_BASE_MASK;
-			if ((base == ARCHIVE_FORMAT_TAR || base == ARCHIVE_FORMAT_ZIP) && !in->members)
+			if ((base == ARCHIVE_FORMAT_TAR || base == ARCHIVE_FORMAT_ZIP) &&
+			    !in->members)
 				return fail(in, VE_EX_DATAERR, "an archive with no files in it");
 			return 0;
 		}
@@ -355,6 +364,17 @@ emit(struct ve_input *in, struct ve_line *line, const char *text, size_t len)
 	line->source = in->source;
 }
 
+/* The line being read is over the limit: an error at its place. */
+static int
+too_long(struct ve_input *in)
+{
+	ve_warn("%s:%llu: a line longer than %zu bytes (see --max-line)", in->name.p,
+	        in->lineno + 1, in->max_line);
+	in->status = VE_EX_DATAERR;
+	close_current(in);
+	return -1;
+}
+
 int
 ve_input_next(struct ve_input *in, struct ve_line *line)
 {
@@ -379,6 +399,9 @@ ve_input_next(struct ve_input *in, struct ve_line *line)
 		}
 		if (in->blen) {
 			const char *nl = memchr(in->block, '\n', in->blen);
+			size_t upto = nl ? (size_t)(nl - in->block) : in->blen;
+			if (upto > in->max_line || in->line.len + upto > in->max_line)
+				return too_long(in);
 			if (nl) {
 				size_t n = (size_t)(nl - in->block);
 				const char *text = in->block;

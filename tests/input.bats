@@ -88,3 +88,28 @@ setup() {
 	assert_failure 66
 	assert_equal "$stderr" "ds-anon: nope.gz: No such file or directory"
 }
+
+@test "input: a line over --max-line is exit 65 at its place, and is never held whole" {
+	printf '{"a":"%s"}\n' "$(head -c 3000 /dev/zero | tr '\0' x)" > long.jsonl
+	cat d.jsonl long.jsonl > both.jsonl
+	run --separate-stderr ds-anon --max-line 2k both.jsonl
+	assert_failure 65
+	assert_output "$(cat d.jsonl)"
+	assert_equal "$stderr" "ds-anon: both.jsonl:4: a line longer than 2048 bytes (see --max-line)"
+	run --separate-stderr ds-anon --max-line 3010 both.jsonl
+	assert_success
+	run --separate-stderr ds-anon --max-line 2x both.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-anon: --max-line: expected an integer from 1 to 1099511627776, got '2x'\nTry 'ds-anon --help' for more information.")"
+	# 200 MB of one letter with no newline, gzip'd to 200 KB: the default
+	# limit (64M) stops it, in bounded memory (400 MB of address space
+	# where no sanitizer needs its own).
+	head -c 200000000 /dev/zero | tr '\0' x | gzip -1 > bomb.gz
+	if [ "$VE_TIER" = plain ]; then
+		run --separate-stderr sh -c 'ulimit -v 400000; ds-anon bomb.gz'
+	else
+		run --separate-stderr ds-anon bomb.gz
+	fi
+	assert_failure 65
+	assert_equal "$stderr" "ds-anon: bomb.gz:1: a line longer than 67108864 bytes (see --max-line)"
+}
