@@ -2,6 +2,7 @@
 
 #include "diag.h"
 #include "json.h"
+#include "output.h"
 #include "progress.h"
 #include "reader.h"
 
@@ -35,6 +36,7 @@ ve_reader_new(char *const *paths, int npaths, const struct ve_cli *cli, unsigned
 		ve_input_max_line(r->in, cli->max_line);
 	r->max_line = cli->max_line;
 
+	ve_refuse_input_as_output("--rejects", cli->rejects, paths, npaths);
 	r->bad = ve_xmalloc(sizeof *r->bad);
 	r->owns_bad = true;
 	r->quiet = cli->quiet;

@@ -113,3 +113,22 @@ setup() {
 	assert_failure 65
 	assert_equal "$stderr" "ds-anon: bomb.gz:1: a line longer than 67108864 bytes (see --max-line)"
 }
+
+@test "input: a --rejects file that is also an input is refused before anything is written" {
+	printf '{"a":1}\n[2]\n' > io.jsonl
+	cp io.jsonl before.jsonl
+	ln io.jsonl hard.jsonl
+	# The same file by name, and by another name (a hard link).
+	for out in io.jsonl hard.jsonl; do
+		run --separate-stderr ds-anon --rejects "$out" d.jsonl io.jsonl
+		assert_failure 64
+		assert_output ""
+		assert_equal "$stderr" "ds-anon: --rejects: $out is also an input
+Try 'ds-anon --help' for more information."
+	done
+	run --separate-stderr sh -c 'ds-anon --rejects io.jsonl < io.jsonl'
+	assert_failure 64
+	assert_equal "$stderr" "ds-anon: --rejects: io.jsonl is also an input
+Try 'ds-anon --help' for more information."
+	cmp io.jsonl before.jsonl
+}
