@@ -18,9 +18,7 @@
 #include <jv.h>
 
 #include "buf.h"
-
-/* The byte offset of the first invalid UTF-8 sequence in s, or -1. */
-long ve_utf8_invalid_at(const char *s, size_t len);
+#include "utf8.h"
 
 /*
  * Parses one JSONL line that must hold one JSON object. Returns the object,
