@@ -1,14 +1,21 @@
 /*
  * JSON values through libjq, and users' jq expressions.
  *
- * THE jv OWNERSHIP RULE. Every jv_* call consumes (frees) each jv passed to
- * it, except jv_copy and the documented borrowers: jv_get_kind,
- * jv_string_value, jv_string_length_bytes, jv_number_value,
- * jv_invalid_has_msg's argument is consumed too, so test
- * jv_invalid_has_msg(jv_copy(x)). jv_object_iter*, jv_array_length and
- * jv_object_get consume. Each jv local ends in exactly one consuming call or
- * jv_free. Functions here say whether they consume or borrow; the default is
- * the library's: they consume. valgrind in `make check` proves the rule.
+ * THE jv OWNERSHIP RULE (libjq 1.6). Every jv_* call consumes (frees) each
+ * jv passed to it, except jv_copy and the borrowers: jv_get_kind,
+ * jv_is_valid, jv_string_value, jv_number_value and the jv_object_iter
+ * family (jv_object_iter, _iter_next, _iter_valid, _iter_key, _iter_value;
+ * _iter_key and _iter_value return new references). Calls that only read
+ * still consume: jv_string_length_bytes, jv_array_length, jv_array_get,
+ * jv_object_length, jv_object_get and jv_invalid_has_msg. To keep x, pass
+ * jv_copy(x): jv_array_length(jv_copy(a)), and
+ * jv_invalid_has_msg(jv_copy(r)) before jv_invalid_get_msg(r). A pointer
+ * from jv_string_value lives as long as its jv. Each jv local ends in
+ * exactly one consuming call or jv_free.
+ *
+ * Functions here say whether they consume or borrow their jv arguments
+ * (one that does not say consumes, as libjq's do) and whether what they
+ * return is the caller's to free; valgrind in `make check` proves the rule.
  */
 #ifndef VE_JSON_H
 #define VE_JSON_H
