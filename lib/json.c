@@ -276,6 +276,80 @@ member_cmp(const void *a, const void *b, void *base)
 	return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
 }
 
+/*
+ * Copies the "key":value member at p to out in canonical form, recording
+ * where its parts went in *m. When its key is pick's, the value's canonical
+ * text goes to pick too. NULL outside the subset.
+ */
+static const char *
+canon_member(const char *p, const char *end, struct ve_buf *out, int depth, struct member *m,
+             struct ve_json_pick *pick)
+{
+	m->start = out->len;
+	m->key = out->len + 1;
+	if (p >= end || *p != '"' || !(p = canon_string(p, end, out)))
+		return NULL;
+	m->klen = out->len - m->key - 1;
+	p = skip_ws(p, end);
+	if (p >= end || *p != ':')
+		return NULL;
+	ve_buf_addc(out, ':');
+	if (!(p = canon_text(skip_ws(p + 1, end), end, out, depth + 1, NULL)))
+		return NULL;
+	m->len = out->len - m->start;
+	if (pick && m->klen == pick->klen && memcmp(out->p + m->key, pick->key, pick->klen) == 0) {
+		/* The value's canonical text follows "key": in out. */
+		size_t v = m->key + m->klen + 2;
+		ve_buf_reset(&pick->value);
+		ve_buf_add(&pick->value, out->p + v, out->len - v);
+		pick->found = true;
+	}
+	return p;
+}
+
+/*
+ * Rewrites the n members m written in out from offset body on in key order,
+ * from a copy of what was written. False on a repeated key: jq keeps the
+ * last one, and libjq decides that.
+ */
+static bool
+sort_members(struct member *m, size_t n, struct ve_buf *out, size_t body)
+{
+	size_t blen = out->len - body;
+	char *copy = memcpy(ve_xmalloc(blen), out->p + body, blen);
+	bool ok = true;
+
+	for (size_t i = 0; i < n; i++)
+		m[i].key -= body, m[i].start -= body;
+	qsort_r(m, n, sizeof *m, member_cmp, copy);
+	out->len = body;
+	for (size_t i = 0; i < n; i++) {
+		if (i && m[i - 1].klen == m[i].klen &&
+		    memcmp(copy + m[i - 1].key, copy + m[i].key, m[i].klen) == 0) {
+			ok = false;
+			break;
+		}
+		if (i)
+			ve_buf_addc(out, ',');
+		ve_buf_add(out, copy + m[i].start, m[i].len);
+	}
+	free(copy);
+	return ok;
+}
+
+/* Doubles the members' room *cap, moving them off the stack (small) the first time. */
+static struct member *
+more_members(struct member *m, const struct member *small, size_t *cap)
+{
+	size_t n = *cap;
+
+	*cap *= 2;
+	if (m == small)
+		return memcpy(ve_xmalloc(*cap * sizeof *m), small, n * sizeof *m);
+	return ve_xrealloc(m, *cap * sizeof *m);
+}
+
+/* An object: its members copied in turn, then sorted by key if they were not. */
 static const char *
 canon_object(const char *p, const char *end, struct ve_buf *out, int depth,
              struct ve_json_pick *pick)
@@ -283,43 +357,19 @@ canon_object(const char *p, const char *end, struct ve_buf *out, int depth,
 	struct member small[16], *m = small;
 	size_t n = 0, cap = 16, start = out->len;
 	bool sorted = true;
+	const char *after = NULL;
 
 	ve_buf_addc(out, '{');
 	p = skip_ws(p + 1, end);
 	if (p < end && *p == '}')
 		goto close;
 	for (;;) {
-		if (p >= end || *p != '"')
-			goto fail;
-		if (n == cap) {
-			cap *= 2;
-			if (m == small)
-				m = memcpy(ve_xmalloc(cap * sizeof *m), small, sizeof small);
-			else
-				m = ve_xrealloc(m, cap * sizeof *m);
-		}
+		if (n == cap)
+			m = more_members(m, small, &cap);
 		if (n)
 			ve_buf_addc(out, ',');
-		m[n].start = out->len;
-		m[n].key = out->len + 1;
-		if (!(p = canon_string(p, end, out)))
-			goto fail;
-		m[n].klen = out->len - m[n].key - 1;
-		p = skip_ws(p, end);
-		if (p >= end || *p != ':')
-			goto fail;
-		ve_buf_addc(out, ':');
-		if (!(p = canon_text(skip_ws(p + 1, end), end, out, depth + 1, NULL)))
-			goto fail;
-		m[n].len = out->len - m[n].start;
-		if (pick && m[n].klen == pick->klen &&
-		    memcmp(out->p + m[n].key, pick->key, pick->klen) == 0) {
-			/* The value's canonical text follows "key": in out. */
-			size_t v = m[n].key + m[n].klen + 2;
-			ve_buf_reset(&pick->value);
-			ve_buf_add(&pick->value, out->p + v, out->len - v);
-			pick->found = true;
-		}
+		if (!(p = canon_member(p, end, out, depth, &m[n], pick)))
+			goto out;
 		if (n && sorted && member_cmp(&m[n - 1], &m[n], out->p) >= 0)
 			sorted = false;
 		n++;
@@ -330,38 +380,17 @@ canon_object(const char *p, const char *end, struct ve_buf *out, int depth,
 		}
 		if (p < end && *p == '}')
 			break;
-		goto fail;
+		goto out;
 	}
-	if (!sorted) {
-		/* Rewrite the members in key order from a copy of what was written. */
-		size_t body = start + 1, blen = out->len - body;
-		char *copy = ve_xmalloc(blen);
-		memcpy(copy, out->p + body, blen);
-		for (size_t i = 0; i < n; i++)
-			m[i].key -= body, m[i].start -= body;
-		qsort_r(m, n, sizeof *m, member_cmp, copy);
-		out->len = body;
-		for (size_t i = 0; i < n; i++) {
-			if (i && m[i - 1].klen == m[i].klen &&
-			    memcmp(copy + m[i - 1].key, copy + m[i].key, m[i].klen) == 0) {
-				free(copy);
-				goto fail; /* a repeated key: jq keeps the last one */
-			}
-			if (i)
-				ve_buf_addc(out, ',');
-			ve_buf_add(out, copy + m[i].start, m[i].len);
-		}
-		free(copy);
-	}
+	if (!sorted && !sort_members(m, n, out, start + 1))
+		goto out;
 close:
 	ve_buf_addc(out, '}');
+	after = p + 1;
+out:
 	if (m != small)
 		free(m);
-	return p + 1;
-fail:
-	if (m != small)
-		free(m);
-	return NULL;
+	return after;
 }
 
 static const char *
