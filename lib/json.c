@@ -116,7 +116,7 @@ add_number(jv v, struct ve_buf *out)
 		return;
 	}
 	jv s = jv_dump_string(jv_copy(v), 0);
-	ve_buf_add(out, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+	ve_buf_add(out, jv_string_value(s), ve_json_strlen(s));
 	jv_free(s);
 }
 
@@ -148,13 +148,11 @@ add_value(jv v, struct ve_buf *out, bool sorted, unsigned norm)
 	case JV_KIND_STRING:
 		if (norm) {
 			struct ve_buf t = {0};
-			ve_norm(jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)),
-			        norm, &t);
+			ve_norm(jv_string_value(v), ve_json_strlen(v), norm, &t);
 			ve_buf_add_json_str(out, t.p ? t.p : "", t.len);
 			ve_buf_free(&t);
 		} else {
-			ve_buf_add_json_str(out, jv_string_value(v),
-			                    (size_t)jv_string_length_bytes(jv_copy(v)));
+			ve_buf_add_json_str(out, jv_string_value(v), ve_json_strlen(v));
 		}
 		break;
 	case JV_KIND_ARRAY: {
@@ -496,6 +494,54 @@ void
 ve_json_dump(jv v, struct ve_buf *out)
 {
 	add_value(v, out, false, 0);
+}
+
+jv
+ve_json_get(jv obj, const char *key)
+{
+	if (jv_get_kind(obj) != JV_KIND_OBJECT)
+		return jv_invalid();
+	return jv_object_get(jv_copy(obj), jv_string(key));
+}
+
+char *
+ve_json_get_str(jv obj, const char *key)
+{
+	jv v = ve_json_get(obj, key);
+	char *s = jv_get_kind(v) == JV_KIND_STRING ? ve_json_strdup(v, NULL) : NULL;
+
+	jv_free(v);
+	return s;
+}
+
+bool
+ve_json_get_num(jv obj, const char *key, double *out)
+{
+	jv v = ve_json_get(obj, key);
+	bool ok = jv_get_kind(v) == JV_KIND_NUMBER;
+
+	if (ok)
+		*out = jv_number_value(v);
+	jv_free(v);
+	return ok;
+}
+
+char *
+ve_json_strdup(jv s, size_t *len)
+{
+	size_t n = ve_json_strlen(s);
+	char *p = memcpy(ve_xmalloc(n + 1), jv_string_value(s), n);
+
+	p[n] = '\0';
+	if (len)
+		*len = n;
+	return p;
+}
+
+size_t
+ve_json_strlen(jv s)
+{
+	return (size_t)jv_string_length_bytes(jv_copy(s));
 }
 
 struct ve_jq {

@@ -30,7 +30,8 @@
 /*
  * Parses one JSONL line that must hold one JSON object. Returns the object,
  * or an invalid jv whose message is the reason ("invalid JSON: ...",
- * "invalid UTF-8 at byte N", "expected object, got string").
+ * "invalid UTF-8 at byte N", "expected object, got string"); either is the
+ * caller's.
  */
 jv ve_record_parse(const char *text, size_t len);
 
@@ -60,10 +61,28 @@ struct ve_json_pick {
 };
 bool ve_json_canon_pick(const char *text, size_t len, struct ve_buf *out,
                         struct ve_json_pick *pick);
-/* The same with every string value (not key) normalised by ve_norm(flags). */
+/* ve_json_canon with every string value (not key) normalised by ve_norm(flags). */
 void ve_json_canon_norm(jv v, unsigned flags, struct ve_buf *out);
 /* Appends v as compact JSON in jq's form, keys in their order (borrows v). */
 void ve_json_dump(jv v, struct ve_buf *out);
+
+/*
+ * Reading fields. Each borrows obj (which need not be an object) and what
+ * it returns is the caller's: a jv to free, a string to free(3).
+ */
+/* obj[key], or an invalid jv without a message when obj is no object or lacks key. */
+jv ve_json_get(jv obj, const char *key);
+/* A copy of the string obj[key]; NULL when it is absent or no string. */
+char *ve_json_get_str(jv obj, const char *key);
+/* Whether obj[key] is a number; its value then in *out (else *out is left alone). */
+bool ve_json_get_num(jv obj, const char *key, double *out);
+/*
+ * A NUL-terminated copy of the string s (borrowed), every byte of it, and
+ * their count in *len unless len is NULL. A "\u0000" in s is a NUL inside.
+ */
+char *ve_json_strdup(jv s, size_t *len);
+/* The bytes in the string s (borrowed): jv_string_length_bytes(jv_copy(s)). */
+size_t ve_json_strlen(jv s);
 
 /* A compiled user jq expression: compile once, run per record. */
 struct ve_jq;
