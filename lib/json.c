@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,6 +73,14 @@ ve_record_parse(const char *text, size_t len)
 
 	if (bad >= 0)
 		return jv_invalid_with_msg(jv_string_fmt("invalid UTF-8 at byte %ld", bad + 1));
+	/* jq 1.6 takes a raw NUL inside a string, though JSON allows no raw control byte. */
+	const char *nul = memchr(text, '\0', len);
+	if (nul)
+		return jv_invalid_with_msg(jv_string_fmt("invalid JSON: a NUL byte at byte %zu",
+		                                         (size_t)(nul - text) + 1));
+	/* libjq takes an int length: a longer line must not be cut to a shorter one. */
+	if (len > INT_MAX)
+		return jv_invalid_with_msg(jv_string("invalid JSON: a line of 2 GiB or more"));
 	v = jv_parse_sized(text, (int)len);
 	if (!jv_is_valid(v)) {
 		jv msg = jv_invalid_get_msg(v);
@@ -567,9 +576,101 @@ collect_error(void *data, jv msg)
 	jv_free(msg);
 }
 
+/*
+ * Builtins a record expression must not use: modules (libjq 1.6 aborts on
+ * include and import without a library path), reading other input (input
+ * crashes libjq without an input callback), and writing to stderr or
+ * stopping the program (a record's text would reach the logs).
+ */
+static const char *const refused[] = {
+    "include",           "import",   "input",        "inputs",     "input_filename",
+    "input_line_number", "debug",    "stderr",       "halt",       "halt_error",
+    "get_search_list",   "$__loc__", "$__prog_args", "modulemeta", NULL,
+};
+
+/* Whether the identifier at p (n bytes) is one of refused[]. */
+static const char *
+refused_word(const char *p, size_t n)
+{
+	for (const char *const *w = refused; *w; w++)
+		if (strlen(*w) == n && !memcmp(p, *w, n))
+			return *w;
+	return NULL;
+}
+
+static bool
+ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '$';
+}
+
+/*
+ * The first refused builtin the program names, or NULL. A lexical scan:
+ * string literals are skipped but their \(...) interpolations are code,
+ * comments are skipped, and a name after '.' (a field) or before ':' (an
+ * object key) is data, not a call.
+ */
+static const char *
+refused_builtin(const char *e)
+{
+	int depth[64], nd = 0; /* parenthesis depth at each open interpolation */
+	int paren = 0;
+	bool in_str = false;
+
+	for (const char *p = e; *p;) {
+		if (in_str) {
+			if (*p == '\\' && p[1] == '(') {
+				if (nd == 64)
+					return "nested strings";
+				depth[nd++] = paren++;
+				in_str = false;
+				p += 2;
+			} else if (*p == '\\' && p[1]) {
+				p += 2;
+			} else {
+				in_str = *p++ != '"';
+			}
+			continue;
+		}
+		if (*p == '"' || *p == '#') {
+			if (*p == '#')
+				p += strcspn(p, "\n");
+			else
+				in_str = true, p++;
+			continue;
+		}
+		if (*p == '(' || *p == ')') {
+			paren += *p == '(' ? 1 : -1;
+			if (*p == ')' && nd && paren == depth[nd - 1])
+				in_str = true, nd--;
+			p++;
+			continue;
+		}
+		if (!ident_char(*p)) {
+			p++;
+			continue;
+		}
+		const char *start = p;
+		while (ident_char(*p))
+			p++;
+		const char *after = p + strspn(p, " \t\r\n");
+		bool field = start > e && start[-1] == '.';
+		const char *w = refused_word(start, (size_t)(p - start));
+		if (w && !field && *after != ':')
+			return w;
+	}
+	return NULL;
+}
+
 struct ve_jq *
 ve_jq_compile(const char *opt, const char *expr)
 {
+	const char *bad = refused_builtin(expr);
+
+	if (bad)
+		ve_usage_error("%s: jq: %s is not allowed in an expression run on records", opt,
+		               bad);
 	struct ve_jq *q = ve_xcalloc(1, sizeof *q);
 
 	q->opt = opt;

@@ -132,3 +132,11 @@ Try 'ds-anon --help' for more information."
 Try 'ds-anon --help' for more information."
 	cmp io.jsonl before.jsonl
 }
+
+@test "input: a raw NUL inside a string is bad JSON, as every other raw control byte is" {
+	printf '{"a":"x\0y"}\n{"a":"x\001y"}\n' > nul.jsonl
+	run --separate-stderr ds-anon --skip-bad nul.jsonl
+	assert_success
+	assert_output ""
+	assert_equal "$stderr" "ds-anon: skipped 2 bad records (first: nul.jsonl:1: invalid JSON: a NUL byte at byte 8)"
+}
