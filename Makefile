@@ -85,11 +85,14 @@ test-asan:
 
 # valgrind runs the per-tool tests (not the pipelines nor the manifests) through wrapper scripts
 # that exec each program under memcheck; any error or definite leak makes the
-# program exit 99, which the tests see as a wrong exit status.
+# program exit 99, which the tests see as a wrong exit status. The documentation's
+# examples (tests/examples.bats) are integration tests of the same programs, with
+# servers and load tests that would take many minutes under memcheck: the plain
+# and ASan tiers run them.
 test-valgrind: all
 	@mkdir -p build/tap
 	sh tests/valgrind-wrap.sh $(CURDIR)/bin $(CURDIR)/build/vg
-	VE_BIN=$(CURDIR)/build/vg/bin VE_TIER=valgrind sh tests/run-tier.sh valgrind $(filter-out tests/pipelines%.bats tests/argo.bats,$(wildcard tests/*.bats))
+	VE_BIN=$(CURDIR)/build/vg/bin VE_TIER=valgrind sh tests/run-tier.sh valgrind $(filter-out tests/pipelines%.bats tests/argo.bats tests/examples.bats,$(wildcard tests/*.bats))
 
 # The main job against vllm-sim on loopback: a good release, then a degraded
 # one whose regression is caught and shown as a card. Results under runs/demo/.
