@@ -415,7 +415,7 @@ PY
 	echo 'a salt of the test' > anon-salt
 	jq -c '{id, input: (.text // .q), output: "noted"}' "$FIX/ds-anon/pii.jsonl" | gzip > snapshot.jsonl.gz
 	ex_run ds-anon.1#1
-	assert_equal "$stderr" "ds-anon: read 5, changed 5; masked email 2, phone 10, rrn 2, card 3, ip 2, credentials 2, token 1, api_key 2"
+	assert_equal "$stderr" "ds-anon: read 5, changed 5; masked email 2, phone 10, rrn 2, card 3, ip 2, credentials 2, token 1, api_key 2, passport 0, license 0, account 0, address 0, name 0"
 	assert_equal "$output" ""
 	assert_equal "$(jq -r .input snapshot.anon.jsonl | head -1)" "$(ex_pseudonyms)"
 	cp "$FIX/ds-anon/pii.jsonl" queries.jsonl
@@ -684,7 +684,7 @@ ex_start_s3() {
 	echo 'a salt of the test' > anon-salt
 	jq -c '{id, input: (.text // .q), output: "noted"}' "$FIX/ds-anon/pii.jsonl" | gzip > snapshot.jsonl.gz
 	ex_run README#4
-	assert_equal "$stderr" "ds-anon: read 5, changed 5; masked email 2, phone 10, rrn 2, card 3, ip 2, credentials 2, token 1, api_key 2"
+	assert_equal "$stderr" "ds-anon: read 5, changed 5; masked email 2, phone 10, rrn 2, card 3, ip 2, credentials 2, token 1, api_key 2, passport 0, license 0, account 0, address 0, name 0"
 	assert_equal "$(ex_lines snapshot.anon.jsonl)" 5
 	# two local datasets with their manifests, and the first one on S3
 	mkdir -p datasets/mmlu datasets/arc
