@@ -434,6 +434,24 @@ lat-stats: default: 3 successful requests without usage.prompt_tokens: counted a
 	assert_output "$(printf '%s\n' 'not json' '{"id":9}')"
 }
 
+@test "lat-stats: the skipped count ends the reading, before the groups' warnings" {
+	{ echo '{"id":1}'; jq -c 'del(.response.usage)' "$F/basic.jsonl"; } >m.jsonl
+	run --separate-stderr lat-stats -v --skip-bad -m ttft -p 50 m.jsonl
+	assert_success
+	assert_equal "$(val perf.default.completed <<<"$output")" 3
+	assert_equal "$stderr" 'lat-stats: skipped 1 bad record (first: m.jsonl:1: neither "response" nor "error": not llm-query output)
+lat-stats: default: 3 successful requests without usage.completion_tokens: output tokens counted as token chunks (fewer when chunks bundle tokens)
+lat-stats: default: 3 successful requests without usage.prompt_tokens: counted as 0 input tokens
+lat-stats: read 4 records: 3 successful, 1 failed, 1 group'
+}
+
+@test "lat-stats: a --rejects file that cannot be created exits 73" {
+	run --separate-stderr lat-stats --rejects nodir/rej.jsonl "$F/basic.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "lat-stats: --rejects: nodir/rej.jsonl: No such file or directory"
+}
+
 @test "lat-stats: no final newline, blank lines, gzip input" {
 	head -c -1 "$F/basic.jsonl" | sed '2s/^/\n/' >nonl.jsonl
 	run --separate-stderr lat-stats -m ttft -p 50 nonl.jsonl

@@ -26,12 +26,13 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "diag.h"
 #include "input.h"
 #include "json.h"
 #include "num.h"
 #include "output.h"
-#include "progress.h"
+#include "reader.h"
 #include "stats.h"
 
 #define MAX_PCTS 32
@@ -68,11 +69,7 @@ struct opts {
 	const char *model_tag;
 	long max_concurrency;
 	double request_rate;
-	bool skip_bad;
-	const char *rejects;
-	bool progress;
-	int verbose;
-	bool quiet;
+	struct ve_cli cli;
 };
 
 /* One grade threshold: the figure, whether lower is better, A and B bounds. */
@@ -140,7 +137,7 @@ usage(FILE *f)
 	        "                 [--rejects FILE] [FILE...]\n"
 	        "\n"
 	        "Latency and throughput figures of llm-query --stream output, as vLLM's\n"
-	        "`vllm bench serve` defines them (DESIGN §3.5).\n"
+	        "`vllm bench serve` defines them (vllm-eval(7), Latency figures).\n"
 	        "\n"
 	        "  -f, --format FORMAT    rows (metric rows), vllm-json, table, prom\n"
 	        "                         (default: table on a terminal, else rows)\n"
@@ -156,18 +153,13 @@ usage(FILE *f)
 	        "      --max-concurrency N  the run's concurrency cap, shown as vLLM shows it\n"
 	        "      --request-rate R   the run's configured request rate, shown likewise\n"
 	        "      --run-id ID        run_id of metric rows (default $RUN_ID)\n"
-	        "      --model-tag TAG    model_tag of metric rows (default $MODEL_TAG)\n"
-	        "      --skip-bad         skip malformed records, count them\n"
-	        "      --rejects FILE     write skipped records to FILE (implies --skip-bad)\n"
-	        "      --progress         show progress even when stderr is not a terminal\n"
-	        "  -v, --verbose          print counts to stderr\n"
-	        "  -q, --quiet            no warnings\n"
-	        "  -h, --help             this help\n"
-	        "      --version          print the version\n"
-	        "\n"
-	        "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 74 I/O error.\n"
-	        "See lat-stats(1).\n",
+	        "      --model-tag TAG    model_tag of metric rows (default $MODEL_TAG)\n",
 	        ve_progname);
+	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 25);
+	fprintf(f, "\n"
+	           "With -v, the counts of records and groups go to stderr.\n"
+	           "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 73 cannot create,\n"
+	           "74 I/O error. See lat-stats(1).\n");
 }
 
 enum {
@@ -178,10 +170,6 @@ enum {
 	OPT_RATE,
 	OPT_RUN_ID,
 	OPT_MODEL_TAG,
-	OPT_SKIP_BAD,
-	OPT_REJECTS,
-	OPT_PROGRESS,
-	OPT_VERSION,
 };
 
 /* --percentiles LIST: comma-separated numbers from 0 to 100. */
@@ -285,6 +273,50 @@ by_label(const char *expr)
 	return name;
 }
 
+static enum fmt
+parse_format(const char *arg)
+{
+	static const char *const names[] = {[FMT_ROWS] = "rows",
+	                                    [FMT_VLLM] = "vllm-json",
+	                                    [FMT_TABLE] = "table",
+	                                    [FMT_PROM] = "prom"};
+
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return (enum fmt)i;
+	ve_usage_error("--format: unknown format '%s' (rows, vllm-json, table, prom)", arg);
+}
+
+static enum from
+parse_from(const char *arg)
+{
+	if (strcmp(arg, "llm-query") == 0)
+		return FROM_QUERY;
+	if (strcmp(arg, "vllm-json") == 0)
+		return FROM_VLLM;
+	ve_usage_error("--from: unknown source '%s' (llm-query, vllm-json)", arg);
+}
+
+/* What the options leave unset: the format by where stdout goes, ids from the environment. */
+static void
+finish_opts(struct opts *o)
+{
+	if (o->by_expr && o->from == FROM_VLLM)
+		ve_usage_error("--by groups llm-query records: each vLLM result is a group");
+	if (!o->format_set)
+		o->format = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_ROWS;
+	if (o->by_expr)
+		o->by_label = by_label(o->by_expr);
+	if (!o->run_id)
+		o->run_id = getenv("RUN_ID");
+	if (!o->model_tag)
+		o->model_tag = getenv("MODEL_TAG");
+	if (o->run_id && !*o->run_id)
+		o->run_id = NULL;
+	if (o->model_tag && !*o->model_tag)
+		o->model_tag = NULL;
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -302,13 +334,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"request-rate", required_argument, NULL, OPT_RATE},
 	    {"run-id", required_argument, NULL, OPT_RUN_ID},
 	    {"model-tag", required_argument, NULL, OPT_MODEL_TAG},
-	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-	    {"rejects", required_argument, NULL, OPT_REJECTS},
-	    {"progress", no_argument, NULL, OPT_PROGRESS},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -316,22 +341,12 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->pcts[0] = 50, o->pcts[1] = 90, o->pcts[2] = 95, o->pcts[3] = 99;
 	o->npcts = 4;
 	o->metrics = (1u << M_TTFT) | (1u << M_TPOT) | (1u << M_ITL) | (1u << M_E2EL);
-	while ((c = getopt_long(argc, argv, "f:p:m:g:b:s:vqh", longopts, NULL)) != -1) {
+	o->cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS;
+	while ((c = ve_getopt(argc, argv, "f:p:m:g:b:s:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case 'f':
+			o->format = parse_format(optarg);
 			o->format_set = true;
-			if (strcmp(optarg, "rows") == 0)
-				o->format = FMT_ROWS;
-			else if (strcmp(optarg, "vllm-json") == 0)
-				o->format = FMT_VLLM;
-			else if (strcmp(optarg, "table") == 0)
-				o->format = FMT_TABLE;
-			else if (strcmp(optarg, "prom") == 0)
-				o->format = FMT_PROM;
-			else
-				ve_usage_error("--format: unknown format '%s' (rows, vllm-json, "
-				               "table, prom)",
-				               optarg);
 			break;
 		case 'p': parse_percentiles(o, optarg); break;
 		case 'm': parse_metrics(o, optarg); break;
@@ -340,15 +355,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 's': o->scenario = optarg; break;
 		case OPT_GRADE: o->grade_path = optarg; break;
 		case OPT_PRICING: o->pricing_path = optarg; break;
-		case OPT_FROM:
-			if (strcmp(optarg, "llm-query") == 0)
-				o->from = FROM_QUERY;
-			else if (strcmp(optarg, "vllm-json") == 0)
-				o->from = FROM_VLLM;
-			else
-				ve_usage_error("--from: unknown source '%s' (llm-query, vllm-json)",
-				               optarg);
-			break;
+		case OPT_FROM: o->from = parse_from(optarg); break;
 		case OPT_MAXCONC:
 			o->max_concurrency =
 			    ve_opt_long("--max-concurrency", optarg, 1, 1000000000);
@@ -358,32 +365,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_RUN_ID: o->run_id = optarg; break;
 		case OPT_MODEL_TAG: o->model_tag = optarg; break;
-		case OPT_SKIP_BAD: o->skip_bad = true; break;
-		case OPT_REJECTS: o->rejects = optarg; break;
-		case OPT_PROGRESS: o->progress = true; break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		case OPT_VERSION: ve_print_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
 		}
 	}
-	if (o->by_expr && o->from == FROM_VLLM)
-		ve_usage_error("--by groups llm-query records: each vLLM result is a group");
-	if (!o->format_set)
-		o->format = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_ROWS;
-	if (o->by_expr)
-		o->by_label = by_label(o->by_expr);
-	if (!o->run_id)
-		o->run_id = getenv("RUN_ID");
-	if (!o->model_tag)
-		o->model_tag = getenv("MODEL_TAG");
-	if (o->run_id && !*o->run_id)
-		o->run_id = NULL;
-	if (o->model_tag && !*o->model_tag)
-		o->model_tag = NULL;
+	finish_opts(o);
 }
 
 /* --- JSON access (all borrow obj) --- */
@@ -2063,142 +2047,204 @@ vllm_group(struct groups *gs, const struct opts *o, jv rec, const struct ve_line
 	return groups_get(gs, key->p, labels, o);
 }
 
-static int
-run(const struct opts *o, char **files, int nfiles)
-{
-	struct groups gs = {0};
-	struct ve_bad bad;
-	struct ve_progress prog;
-	struct ve_input *in = NULL;
-	struct ve_jq *by = NULL;
-	struct ve_line line;
-	struct ve_sample itl = {0};
+/* What the records are read into: the groups, and scratch space reused per record. */
+struct reading {
+	const struct opts *o;
+	struct groups gs;
+	struct ve_jq *by;
+	bool raw; /* the reader hands out lines: try the fast scanner first */
+	struct ve_sample itl;
 	struct qrec q;
-	struct ve_buf key = {0};
-	struct grades grades = {0};
-	struct pricing pricing = {0};
-	struct out_ctx c = {.o = o};
-	unsigned long long records = 0;
-	int r, rc = 0;
+	struct ve_buf key;
+	unsigned long long records;
+};
 
-	ve_bad_open(&bad, o->rejects, o->skip_bad);
-	ve_progress_init(&prog, o->progress);
-	if (o->grade_path && (rc = load_grades(o->grade_path, &grades)))
-		goto out;
-	if (o->pricing_path && (rc = load_pricing(o->pricing_path, &pricing)))
-		goto out;
-	if (o->by_expr)
-		by = ve_jq_compile("--by", o->by_expr);
-	in = ve_input_new(files, nfiles);
-	while ((r = ve_input_next(in, &line)) == 1) {
-		if (ve_line_blank(&line))
-			continue;
-		ve_progress_tick(&prog, ++records, ve_input_bytes(in));
-		const char *why = NULL;
+/*
+ * Adds one record to its group. Returns NULL, or why the record is bad; a
+ * reason that is the parser's message lives in *msg, which the caller frees.
+ */
+static const char *
+add_record(struct reading *st, struct ve_rec *rec, jv *msg)
+{
+	const struct opts *o = st->o;
+	const char *why = NULL;
+	struct group *g;
+
+	if (st->raw) {
+		if (qrec_scan(rec->line.text, rec->line.len, &st->q, &st->itl))
+			return add_qrec(record_group(&st->gs, o, NULL, jv_null(), &why, &st->key),
+			                o, &st->q, &st->itl);
+		rec->value = ve_record_parse(rec->line.text, rec->line.len);
+		if (!jv_is_valid(rec->value)) {
+			*msg = jv_invalid_get_msg(rec->value);
+			rec->value = jv_null();
+			return jv_string_value(*msg);
+		}
+	}
+	if (o->from == FROM_VLLM) {
+		g = vllm_group(&st->gs, o, rec->value, &rec->line, &st->key);
+		why = add_vllm_record(g, o, rec->value, &st->itl);
+	} else if ((g = record_group(&st->gs, o, st->by, rec->value, &why, &st->key))) {
+		qrec_from_jv(rec->value, &st->q, &st->itl);
+		why = add_qrec(g, o, &st->q, &st->itl);
+	}
+	jv_free(rec->value);
+	return why;
+}
+
+/* Reads every record into its group: 0, or the exit status to stop with. */
+static int
+read_records(struct reading *st, struct ve_reader *rd)
+{
+	struct ve_rec rec;
+	int r;
+
+	while ((r = ve_reader_next(rd, &rec)) == 1) {
 		jv msg = jv_null();
-		if (!by && o->from == FROM_QUERY && qrec_scan(line.text, line.len, &q, &itl)) {
-			why = add_qrec(record_group(&gs, o, NULL, jv_null(), &why, &key), o, &q,
-			               &itl);
-		} else {
-			jv rec = ve_record_parse(line.text, line.len);
-			if (!jv_is_valid(rec)) {
-				msg = jv_invalid_get_msg(rec);
-				why = jv_string_value(msg);
-			} else {
-				struct group *g = o->from == FROM_VLLM
-				                      ? vllm_group(&gs, o, rec, &line, &key)
-				                      : record_group(&gs, o, by, rec, &why, &key);
-				if (g && o->from == FROM_VLLM) {
-					why = add_vllm_record(g, o, rec, &itl);
-				} else if (g) {
-					qrec_from_jv(rec, &q, &itl);
-					why = add_qrec(g, o, &q, &itl);
-				}
-				jv_free(rec);
-			}
-		}
-		if (why) {
-			records--;
-			rc = ve_bad_record(&bad, &line, why);
-			jv_free(msg);
-			if (rc)
-				goto out;
-			continue;
-		}
+		const char *why = add_record(st, &rec, &msg);
+		int rc = why ? ve_reader_reject(rd, &rec, why) : 0;
 		jv_free(msg);
+		if (rc)
+			return rc;
+		st->records += !why;
 	}
-	if (r < 0) {
-		rc = ve_input_status(in);
-		goto out;
-	}
-	ve_progress_done(&prog);
-	if (!gs.n)
-		groups_get(&gs, "", jv_object(), o);
+	return r;
+}
+
+/* The --grade and --pricing tables: 0, or the exit status after a message. */
+static int
+load_tables(const struct opts *o, struct grades *grades, struct pricing *pricing)
+{
+	int rc = 0;
+
+	if (o->grade_path && (rc = load_grades(o->grade_path, grades)))
+		return rc;
+	if (o->pricing_path)
+		rc = load_pricing(o->pricing_path, pricing);
+	return rc;
+}
+
+/*
+ * Computes each group's figures (and grade), warns about what they had to
+ * assume, and returns the time rows are stamped with: the benchmark's
+ * start, so that a rerun gives the same rows, else now.
+ */
+static time_t
+finish_groups(struct groups *gs, const struct opts *o, const struct grades *grades)
+{
 	double first = 0;
 	bool have_first = false;
-	for (size_t i = 0; i < gs.n; i++) {
-		struct group *g = gs.v[i];
+
+	if (!gs->n)
+		groups_get(gs, "", jv_object(), o);
+	for (size_t i = 0; i < gs->n; i++) {
+		struct group *g = gs->v[i];
 		compute(g, o);
 		if (o->grade_path)
-			grade(g, o, &grades);
+			grade(g, o, grades);
 		if (g->have_times && g->scale == 1 && (!have_first || g->first_start < first))
 			first = g->first_start, have_first = true;
-		if (g->no_usage && !o->quiet)
+		if (g->no_usage && !o->cli.quiet)
 			ve_warn("%s: %llu successful request%s without usage.completion_tokens: "
 			        "output tokens counted as token chunks (fewer when chunks bundle "
 			        "tokens)",
 			        g->scenario, g->no_usage, g->no_usage == 1 ? "" : "s");
-		if (g->no_prompt && !o->quiet)
+		if (g->no_prompt && !o->cli.quiet)
 			ve_warn("%s: %llu successful request%s without usage.prompt_tokens: "
 			        "counted as 0 input tokens",
 			        g->scenario, g->no_prompt, g->no_prompt == 1 ? "" : "s");
 	}
-	/* Rows are stamped with the benchmark's start (reproducible), else now. */
-	time_t t = have_first ? (time_t)first : time(NULL);
+	return have_first ? (time_t)first : time(NULL);
+}
+
+/* Writes every group in the chosen format. */
+static void
+emit(struct out_ctx *c, const struct reading *st, time_t stamp)
+{
 	struct tm tm;
-	strftime(c.ts, sizeof c.ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-	c.grades = o->grade_path ? &grades : NULL;
-	c.pricing = o->pricing_path ? &pricing : NULL;
-	if (o->format == FMT_PROM)
-		emit_prom(&c, gs.v, gs.n);
-	for (size_t i = 0; i < gs.n && o->format != FMT_PROM; i++) {
-		if (o->format == FMT_ROWS)
-			emit_rows(&c, gs.v[i]);
-		else if (o->format == FMT_VLLM)
-			emit_vllm(&c, gs.v[i]);
+
+	strftime(c->ts, sizeof c->ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&stamp, &tm));
+	if (c->o->format == FMT_PROM) {
+		emit_prom(c, st->gs.v, st->gs.n);
+		return;
+	}
+	for (size_t i = 0; i < st->gs.n; i++) {
+		if (c->o->format == FMT_ROWS)
+			emit_rows(c, st->gs.v[i]);
+		else if (c->o->format == FMT_VLLM)
+			emit_vllm(c, st->gs.v[i]);
 		else
-			emit_table(&c, gs.v[i], by != NULL);
+			emit_table(c, st->gs.v[i], st->by != NULL);
 	}
-	if (o->verbose) {
-		unsigned long long ok = 0, failed = 0, cached = 0;
-		for (size_t i = 0; i < gs.n; i++)
-			ok += gs.v[i]->completed, failed += gs.v[i]->failed,
-			    cached += gs.v[i]->cached;
-		struct ve_buf cb = {0};
-		if (cached)
-			ve_buf_addf(&cb, ", %llu cached (no timings, not counted)", cached);
-		ve_warn("read %llu records: %llu successful, %llu failed%s, %zu group%s", records,
-		        ok, failed, cb.p ? cb.p : "", gs.n, gs.n == 1 ? "" : "s");
-		ve_buf_free(&cb);
+}
+
+/* With -v: how many records were read, and what became of them. */
+static void
+report_counts(const struct reading *st)
+{
+	unsigned long long ok = 0, failed = 0, cached = 0;
+	const struct groups *gs = &st->gs;
+	struct ve_buf cb = {0};
+
+	for (size_t i = 0; i < gs->n; i++) {
+		ok += gs->v[i]->completed;
+		failed += gs->v[i]->failed;
+		cached += gs->v[i]->cached;
 	}
-out:
-	ve_progress_done(&prog);
-	int rc2 = ve_bad_close(&bad, o->quiet);
-	if (!rc)
-		rc = rc2;
-	ve_input_free(in);
-	ve_jq_free(by);
-	groups_free(&gs);
-	ve_sample_free(&itl);
-	ve_buf_free(&key);
+	if (cached)
+		ve_buf_addf(&cb, ", %llu cached (no timings, not counted)", cached);
+	ve_warn("read %llu records: %llu successful, %llu failed%s, %zu group%s", st->records, ok,
+	        failed, cb.p ? cb.p : "", gs->n, gs->n == 1 ? "" : "s");
+	ve_buf_free(&cb);
+}
+
+/*
+ * Reads the records, then writes the figures. The reader is freed before
+ * anything else is said, so that its progress line is ended and its count
+ * of skipped records comes first.
+ */
+static int
+run(const struct opts *o, char **files, int nfiles)
+{
+	struct reading st = {.o = o, .raw = !o->by_expr && o->from == FROM_QUERY};
+	struct grades grades = {0};
+	struct pricing pricing = {0};
+	struct out_ctx c = {.o = o};
+	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, st.raw ? VE_READ_RAW : 0);
+	int rc, rc2;
+
+	if (!(rc = load_tables(o, &grades, &pricing))) {
+		if (o->by_expr)
+			st.by = ve_jq_compile("--by", o->by_expr);
+		rc = read_records(&st, rd);
+	}
+	rc2 = ve_reader_free(rd);
+	if (!rc) {
+		time_t stamp = finish_groups(&st.gs, o, &grades);
+		c.grades = o->grade_path ? &grades : NULL;
+		c.pricing = o->pricing_path ? &pricing : NULL;
+		emit(&c, &st, stamp);
+		if (o->cli.verbose)
+			report_counts(&st);
+	}
+	ve_jq_free(st.by);
+	groups_free(&st.gs);
+	ve_sample_free(&st.itl);
+	ve_buf_free(&st.key);
 	ve_buf_free(&c.b);
 	for (size_t i = 0; i < grades.n; i++)
 		free(grades.t[i].figure);
 	free(grades.t);
 	free(pricing.currency);
-	return rc;
+	return rc ? rc : rc2;
 }
 
+/*
+ * lat-stats reads llm-query records (or vLLM's result files) from FILEs or
+ * stdin, groups them, and writes each group's figures to stdout as metric
+ * rows, vLLM result objects, vLLM's table or Prometheus text; warnings and
+ * counts go to stderr. See lat-stats(1).
+ */
 int
 main(int argc, char **argv)
 {
