@@ -1154,100 +1154,120 @@ num_at(jv a, int i)
 	return v;
 }
 
+/* A result without --save-detailed's arrays: its counts, as the file has them. */
+static const char *
+vllm_summary(struct group *g, jv rec)
+{
+	double ok = 0, failed = 0, tin = 0, tout = 0;
+
+	get_num(rec, "completed", &ok);
+	get_num(rec, "failed", &failed);
+	get_num(rec, "total_input_tokens", &tin);
+	get_num(rec, "total_output_tokens", &tout);
+	if (!(ok >= 0 && ok < 1e15 && failed >= 0 && failed < 1e15 && tin >= 0 && tin < 1e15 &&
+	      tout >= 0 && tout < 1e15))
+		return "not a vLLM result: counts out of range";
+	g->completed = (unsigned long long)ok;
+	g->total_in = (long long)tin;
+	g->total_out = (long long)tout;
+	if (failed >= 1) {
+		count_failure(g, "error");
+		g->failed = g->fail[0].n = (unsigned long long)failed;
+	}
+	return NULL;
+}
+
+/* --save-detailed's per-request arrays, one element per request. */
+enum { VA_TTFTS, VA_ITLS, VA_OUTS, VA_INS, VA_ERRS, VA_N };
+static const char *const va_key[VA_N] = {"ttfts", "itls", "output_lens", "input_lens", "errors"};
+
+/*
+ * Request i of the arrays a (borrowed), in vLLM's seconds. E2EL is rebuilt
+ * as TTFT + the ITL gaps, since the file keeps no latencies. Returns NULL
+ * or why the request is unusable.
+ */
+static const char *
+vllm_request(struct group *g, const struct opts *o, const jv *a, int i, struct ve_sample *itl)
+{
+	jv e = jv_array_get(jv_copy(a[VA_ERRS]), i);
+	bool ok = jv_get_kind(e) == JV_KIND_NULL ||
+	          (jv_get_kind(e) == JV_KIND_STRING && !*jv_string_value(e));
+
+	jv_free(e);
+	if (!ok) {
+		count_failure(g, "error");
+		return NULL;
+	}
+	double ttft = num_at(a[VA_TTFTS], i), out = num_at(a[VA_OUTS], i),
+	       in = num_at(a[VA_INS], i);
+	jv gaps = jv_array_get(jv_copy(a[VA_ITLS]), i);
+	ve_sample_reset(itl);
+	if (jv_get_kind(gaps) == JV_KIND_ARRAY) {
+		int m = jv_array_length(jv_copy(gaps));
+		for (int j = 0; j < m; j++)
+			ve_sample_add(itl, num_at(gaps, j));
+	}
+	jv_free(gaps);
+	double e2el = ttft;
+	for (size_t j = 0; j < itl->n; j++)
+		e2el += itl->v[j];
+	if (!(ttft >= 0) || !(out >= 0 && out < 1e15) || !(in >= 0 && in < 1e15) || !(e2el >= 0))
+		return "--save-detailed: a request with a missing or negative figure";
+	add_success(g, o, NAN, ttft, e2el, itl->v, itl->n, (long long)out, (long long)in);
+	return NULL;
+}
+
+/* Every request of --save-detailed's arrays (rec borrowed): NULL or why they are unusable. */
+static const char *
+vllm_detailed(struct group *g, const struct opts *o, jv rec, struct ve_sample *itl)
+{
+	const char *why = NULL;
+	jv a[VA_N];
+	int n = 0;
+
+	for (int k = 0; k < VA_N; k++)
+		a[k] = get(rec, va_key[k]);
+	for (int k = 0; k < VA_N && !why; k++)
+		if (jv_get_kind(a[k]) != JV_KIND_ARRAY)
+			why = "--save-detailed arrays incomplete (ttfts, itls, output_lens, "
+			      "input_lens, errors)";
+	if (!why)
+		n = jv_array_length(jv_copy(a[VA_TTFTS]));
+	for (int k = 1; k < VA_N && !why; k++)
+		if (jv_array_length(jv_copy(a[k])) != n)
+			why = "--save-detailed arrays of different lengths";
+	if (!why)
+		g->detailed = true;
+	for (int i = 0; i < n && !why; i++)
+		why = vllm_request(g, o, a, i, itl);
+	for (int k = 0; k < VA_N; k++)
+		jv_free(a[k]);
+	return why;
+}
+
 /*
  * Adds a vLLM result object (borrowed). With --save-detailed's arrays the
  * per-request figures are recomputed in vLLM's units (seconds, scaled to ms
- * at the end, as vLLM does); E2EL is rebuilt as TTFT + the ITL gaps, since
- * the file keeps no latencies. Figures the file holds are reported as it
+ * at the end, as vLLM does). Figures the file holds are reported as it
  * holds them (see stored_value).
  */
 static const char *
 add_vllm_record(struct group *g, const struct opts *o, jv rec, struct ve_sample *itl)
 {
-	jv ttfts = get(rec, "ttfts"), itls = get(rec, "itls"), outs = get(rec, "output_lens");
-	jv ins = get(rec, "input_lens"), errs = get(rec, "errors");
-	const char *why = NULL;
 	double d;
 
-	if (get_num(rec, "duration", &d) != 1 || d < 0) {
-		why = "not a vLLM result: no \"duration\"";
-		goto out;
-	}
+	if (get_num(rec, "duration", &d) != 1 || d < 0)
+		return "not a vLLM result: no \"duration\"";
 	jv_free(g->stored);
 	g->stored = jv_copy(rec);
 	g->scale = 1000;
 	g->have_times = true;
 	g->first_start = 0;
 	g->last_end = d;
-	if (jv_get_kind(ttfts) != JV_KIND_ARRAY) {
-		/* A summary without details: counts as the file has them. */
-		double ok = 0, failed = 0, tin = 0, tout = 0;
-		get_num(rec, "completed", &ok);
-		get_num(rec, "failed", &failed);
-		get_num(rec, "total_input_tokens", &tin);
-		get_num(rec, "total_output_tokens", &tout);
-		if (!(ok >= 0 && ok < 1e15 && failed >= 0 && failed < 1e15 && tin >= 0 &&
-		      tin < 1e15 && tout >= 0 && tout < 1e15)) {
-			why = "not a vLLM result: counts out of range";
-			goto out;
-		}
-		g->completed = (unsigned long long)ok;
-		g->total_in = (long long)tin;
-		g->total_out = (long long)tout;
-		if (failed >= 1) {
-			count_failure(g, "error");
-			g->failed = g->fail[0].n = (unsigned long long)failed;
-		}
-		goto out;
-	}
-	if (jv_get_kind(itls) != JV_KIND_ARRAY || jv_get_kind(outs) != JV_KIND_ARRAY ||
-	    jv_get_kind(ins) != JV_KIND_ARRAY || jv_get_kind(errs) != JV_KIND_ARRAY) {
-		why = "--save-detailed arrays incomplete (ttfts, itls, output_lens, input_lens, "
-		      "errors)";
-		goto out;
-	}
-	int n = jv_array_length(jv_copy(ttfts));
-	if (jv_array_length(jv_copy(itls)) != n || jv_array_length(jv_copy(outs)) != n ||
-	    jv_array_length(jv_copy(ins)) != n || jv_array_length(jv_copy(errs)) != n) {
-		why = "--save-detailed arrays of different lengths";
-		goto out;
-	}
-	g->detailed = true;
-	for (int i = 0; i < n && !why; i++) {
-		jv e = jv_array_get(jv_copy(errs), i);
-		bool ok = jv_get_kind(e) == JV_KIND_NULL ||
-		          (jv_get_kind(e) == JV_KIND_STRING && !*jv_string_value(e));
-		jv_free(e);
-		if (!ok) {
-			count_failure(g, "error");
-			continue;
-		}
-		double ttft = num_at(ttfts, i), out = num_at(outs, i), in = num_at(ins, i);
-		jv a = jv_array_get(jv_copy(itls), i);
-		ve_sample_reset(itl);
-		if (jv_get_kind(a) == JV_KIND_ARRAY) {
-			int m = jv_array_length(jv_copy(a));
-			for (int j = 0; j < m; j++)
-				ve_sample_add(itl, num_at(a, j));
-		}
-		jv_free(a);
-		double e2el = ttft;
-		for (size_t j = 0; j < itl->n; j++)
-			e2el += itl->v[j];
-		if (!(ttft >= 0) || !(out >= 0 && out < 1e15) || !(in >= 0 && in < 1e15) ||
-		    !(e2el >= 0)) {
-			why = "--save-detailed: a request with a missing or negative figure";
-			break;
-		}
-		add_success(g, o, NAN, ttft, e2el, itl->v, itl->n, (long long)out, (long long)in);
-	}
-out:
+	jv ttfts = get(rec, "ttfts");
+	bool detailed = jv_get_kind(ttfts) == JV_KIND_ARRAY;
 	jv_free(ttfts);
-	jv_free(itls);
-	jv_free(outs);
-	jv_free(ins);
-	jv_free(errs);
-	return why;
+	return detailed ? vllm_detailed(g, o, rec, itl) : vllm_summary(g, rec);
 }
 
 /* --- figures --- */
@@ -1554,74 +1574,123 @@ row(struct out_ctx *c, const struct group *g, const char *name, double v, unsign
 	ve_buf_reset(b);
 }
 
-static double
-cost_total(const struct group *g, const struct pricing *p)
+/* A group's costs under a price table. */
+struct costs {
+	double total, per_request, per_1k_tokens;
+};
+
+static struct costs
+costs_of(const struct group *g, const struct pricing *p)
 {
-	return (double)g->total_in / 1000 * p->in_per_1k +
-	       (double)g->total_out / 1000 * p->out_per_1k;
+	struct costs k;
+	double tok = (double)(g->total_in + g->total_out);
+
+	k.total =
+	    (double)g->total_in / 1000 * p->in_per_1k + (double)g->total_out / 1000 * p->out_per_1k;
+	k.per_request = g->completed ? k.total / (double)g->completed : 0;
+	k.per_1k_tokens = tok > 0 ? k.total / (tok / 1000) : 0;
+	return k;
 }
 
 static const char *const grade_word[] = {"A", "B", "C"};
 
+/*
+ * The request-level figures in the order rows and Prometheus families are
+ * written: the figure's name (and the row's), its unit, its family and help.
+ */
+static const struct figure {
+	const char *name, *unit, *prom, *help;
+} figures[] = {
+    {"completed", "count", "vllm_eval_requests_completed", "Successful requests."},
+    {"failed", "count", "vllm_eval_requests_failed", "Failed requests."},
+    {"success_rate", "ratio", "vllm_eval_success_ratio", "Successful requests over all."},
+    {"duration", "s", "vllm_eval_duration_seconds", "First request sent to last finished."},
+    {"total_input_tokens", "tokens", "vllm_eval_input_tokens",
+     "Prompt tokens of successful requests."},
+    {"total_output_tokens", "tokens", "vllm_eval_output_tokens",
+     "Output tokens of successful requests."},
+    {"request_throughput", "req/s", "vllm_eval_request_throughput",
+     "Successful requests per second."},
+    {"request_goodput", "req/s", "vllm_eval_request_goodput",
+     "Requests meeting every SLO per second."},
+    {"output_throughput", "tok/s", "vllm_eval_output_token_throughput",
+     "Output tokens per second."},
+    {"total_token_throughput", "tok/s", "vllm_eval_total_token_throughput",
+     "Prompt and output tokens per second."},
+    {"max_output_tokens_per_s", "tok/s", "vllm_eval_peak_output_token_throughput",
+     "Most output token chunks in one second."},
+    {"max_concurrent_requests", "count", "vllm_eval_peak_concurrent_requests",
+     "Most requests in flight in one second."},
+};
+#define NFIGURES (sizeof figures / sizeof figures[0])
+
+/* Goodput is reported only under SLOs (vllm-json says null instead). */
+static bool
+figure_wanted(const struct opts *o, const struct figure *f)
+{
+	return o->goodput || strcmp(f->name, "request_goodput") != 0;
+}
+
+/* Whether the figures of metric m are reported: queue time when measured, others when asked. */
+static bool
+metric_shown(const struct opts *o, const struct group *g, int m)
+{
+	return m == M_QUEUE ? g->sum[m].n > 0 : (o->metrics & (1u << m)) != 0;
+}
+
+/* mean, median, std, then one per percentile. */
+#define NSTATS(o) (3 + (o)->npcts)
+
+/* The size of the buffers stat_names fills. */
+#define STAT_NAME 96
+
+/*
+ * The k-th statistic (of NSTATS) of metric m: its word ("mean", "p99"), the
+ * figure's name ("ttft_ms.p99") and vLLM's key ("p99_ttft_ms").
+ */
+static void
+stat_names(const struct opts *o, int m, size_t k, char *word, char *name, char *key)
+{
+	static const char *const st[] = {"mean", "median", "std"};
+	char w[32];
+
+	if (k < 3) {
+		snprintf(word, STAT_NAME, "%s", st[k]);
+	} else {
+		p_word(o->pcts[k - 3], w, sizeof w);
+		snprintf(word, STAT_NAME, "p%s", w);
+	}
+	snprintf(name, STAT_NAME, "%s_ms.%s", mname[m], word);
+	snprintf(key, STAT_NAME, "%s_%s_ms", word, mname[m]);
+}
+
 static void
 emit_rows(struct out_ctx *c, const struct group *g)
 {
-	static const struct {
-		const char *name, *unit;
-	} req[] = {
-	    {"completed", "count"},
-	    {"failed", "count"},
-	    {"success_rate", "ratio"},
-	    {"duration", "s"},
-	    {"total_input_tokens", "tokens"},
-	    {"total_output_tokens", "tokens"},
-	    {"request_throughput", "req/s"},
-	    {"request_goodput", "req/s"},
-	    {"output_throughput", "tok/s"},
-	    {"total_token_throughput", "tok/s"},
-	    {"max_output_tokens_per_s", "tok/s"},
-	    {"max_concurrent_requests", "count"},
-	};
 	const struct opts *o = c->o;
 	double v;
 	unsigned long long n;
-	char name[96], w[32];
+	char word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
 
-	for (size_t i = 0; i < sizeof req / sizeof *req; i++) {
-		if (i == 7 && !o->goodput)
-			continue;
-		if (figure_value(g, o, req[i].name, &v, &n))
-			row(c, g, req[i].name, v, n, req[i].unit, jv_null());
-	}
+	for (size_t i = 0; i < NFIGURES; i++)
+		if (figure_wanted(o, &figures[i]) && figure_value(g, o, figures[i].name, &v, &n))
+			row(c, g, figures[i].name, v, n, figures[i].unit, jv_null());
 	for (size_t i = 0; i < g->nfail; i++) {
 		snprintf(name, sizeof name, "failures.%s", g->fail[i].kind);
 		row(c, g, name, (double)g->fail[i].n, g->completed + g->failed, "count", jv_null());
 	}
-	for (int m = 0; m < M_N; m++) {
-		if (m == M_QUEUE ? !g->sum[m].n : !(o->metrics & (1u << m)))
-			continue;
-		static const char *const st[] = {"mean", "median", "std"};
-		for (int k = 0; k < 3; k++) {
-			snprintf(name, sizeof name, "%s_ms.%s", mname[m], st[k]);
+	for (int m = 0; m < M_N; m++)
+		for (size_t k = 0; metric_shown(o, g, m) && k < NSTATS(o); k++) {
+			stat_names(o, m, k, word, name, key);
 			if (figure_value(g, o, name, &v, &n))
 				row(c, g, name, v, n, "ms", jv_null());
 		}
-		for (size_t k = 0; k < o->npcts; k++) {
-			p_word(o->pcts[k], w, sizeof w);
-			snprintf(name, sizeof name, "%s_ms.p%s", mname[m], w);
-			if (figure_value(g, o, name, &v, &n))
-				row(c, g, name, v, n, "ms", jv_null());
-		}
-	}
 	if (c->pricing) {
 		const char *cur = c->pricing->currency;
-		double total = cost_total(g, c->pricing);
-		double tok = (double)(g->total_in + g->total_out);
-		row(c, g, "cost.total", total, g->completed, cur, jv_null());
-		row(c, g, "cost.per_request", g->completed ? total / (double)g->completed : 0,
-		    g->completed, cur, jv_null());
-		row(c, g, "cost.per_1k_tokens", tok > 0 ? total / (tok / 1000) : 0, g->completed,
-		    cur, jv_null());
+		struct costs k = costs_of(g, c->pricing);
+		row(c, g, "cost.total", k.total, g->completed, cur, jv_null());
+		row(c, g, "cost.per_request", k.per_request, g->completed, cur, jv_null());
+		row(c, g, "cost.per_1k_tokens", k.per_1k_tokens, g->completed, cur, jv_null());
 	}
 	if (c->grades) {
 		jv l = JV_OBJECT(jv_string("grade"), jv_string(grade_word[g->grade - 'A']));
@@ -1639,8 +1708,9 @@ key_num(struct ve_buf *b, bool *first, const char *key, double v)
 	add_num(b, v);
 }
 
+/* The request-level keys of a vLLM result object, in vLLM's order. */
 static void
-emit_vllm(struct out_ctx *c, const struct group *g)
+vllm_counts(struct out_ctx *c, const struct group *g, bool *first)
 {
 	static const char *const keys[] = {
 	    "duration",
@@ -1656,44 +1726,45 @@ emit_vllm(struct out_ctx *c, const struct group *g)
 	    "max_concurrent_requests",
 	};
 	const struct opts *o = c->o;
+	double v;
+	unsigned long long n;
+
+	if (o->request_rate > 0)
+		key_num(&c->b, first, "request_rate", o->request_rate);
+	if (o->max_concurrency > 0)
+		key_num(&c->b, first, "max_concurrency", (double)o->max_concurrency);
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		/* vLLM writes null when no SLO was given. */
+		if (strcmp(keys[i], "request_goodput") == 0 && !o->goodput &&
+		    !stored_value(g, o, keys[i], &v)) {
+			ve_buf_adds(&c->b, *first ? "{" : ",");
+			*first = false;
+			ve_buf_adds(&c->b, "\"request_goodput\":null");
+			continue;
+		}
+		if (figure_value(g, o, keys[i], &v, &n))
+			key_num(&c->b, first, keys[i], v);
+	}
+}
+
+/* One object per group with the keys of vLLM's result JSON, then ours. */
+static void
+emit_vllm(struct out_ctx *c, const struct group *g)
+{
+	const struct opts *o = c->o;
 	struct ve_buf *b = &c->b;
 	bool first = true;
 	double v;
 	unsigned long long n;
-	char key[96], name[96], w[32];
+	char word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
 
-	if (o->request_rate > 0)
-		key_num(b, &first, "request_rate", o->request_rate);
-	if (o->max_concurrency > 0)
-		key_num(b, &first, "max_concurrency", (double)o->max_concurrency);
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-		if (i == 6 && !o->goodput && !stored_value(g, o, keys[i], &v)) {
-			ve_buf_adds(b, first ? "{" : ",");
-			first = false;
-			ve_buf_adds(b, "\"request_goodput\":null");
-			continue;
-		}
-		if (figure_value(g, o, keys[i], &v, &n))
-			key_num(b, &first, keys[i], v);
-	}
-	for (int m = 0; m < M_N; m++) {
-		if (m == M_QUEUE ? !g->sum[m].n : !(o->metrics & (1u << m)))
-			continue;
-		static const char *const st[] = {"mean", "median", "std"};
-		for (int k = 0; k < 3; k++) {
-			snprintf(name, sizeof name, "%s_ms.%s", mname[m], st[k]);
-			snprintf(key, sizeof key, "%s_%s_ms", st[k], mname[m]);
+	vllm_counts(c, g, &first);
+	for (int m = 0; m < M_N; m++)
+		for (size_t k = 0; metric_shown(o, g, m) && k < NSTATS(o); k++) {
+			stat_names(o, m, k, word, name, key);
 			if (figure_value(g, o, name, &v, &n))
 				key_num(b, &first, key, v);
 		}
-		for (size_t k = 0; k < o->npcts; k++) {
-			p_word(o->pcts[k], w, sizeof w);
-			snprintf(name, sizeof name, "%s_ms.p%s", mname[m], w);
-			snprintf(key, sizeof key, "p%s_%s_ms", w, mname[m]);
-			if (figure_value(g, o, name, &v, &n))
-				key_num(b, &first, key, v);
-		}
-	}
 	key_num(b, &first, "success_rate", g->success_rate);
 	ve_buf_adds(b, ",\"failures\":{");
 	for (size_t i = 0; i < g->nfail; i++) {
@@ -1704,12 +1775,10 @@ emit_vllm(struct out_ctx *c, const struct group *g)
 	}
 	ve_buf_addc(b, '}');
 	if (c->pricing) {
-		double total = cost_total(g, c->pricing);
-		double tok = (double)(g->total_in + g->total_out);
-		key_num(b, &first, "cost_total", total);
-		key_num(b, &first, "cost_per_request",
-		        g->completed ? total / (double)g->completed : 0);
-		key_num(b, &first, "cost_per_1k_tokens", tok > 0 ? total / (tok / 1000) : 0);
+		struct costs k = costs_of(g, c->pricing);
+		key_num(b, &first, "cost_total", k.total);
+		key_num(b, &first, "cost_per_request", k.per_request);
+		key_num(b, &first, "cost_per_1k_tokens", k.per_1k_tokens);
 		ve_buf_adds(b, ",\"currency\":");
 		ve_buf_add_json_str(b, c->pricing->currency, strlen(c->pricing->currency));
 	}
@@ -1746,24 +1815,26 @@ table_line(struct ve_buf *b, const char *label, double v, bool integer)
 		ve_buf_addf(b, "%-40s %-10.2f\n", label, v);
 }
 
+/* A figure for the table: 0 where the group has none, as vLLM prints an empty set. */
+static double
+table_figure(const struct out_ctx *c, const struct group *g, const char *name)
+{
+	double v;
+	unsigned long long n;
+
+	return figure_value(g, c->o, name, &v, &n) ? v : 0;
+}
+
+/* The table's request section, line for line as vLLM prints it. */
 static void
-emit_table(struct out_ctx *c, const struct group *g, bool title)
+table_requests(struct out_ctx *c, const struct group *g)
 {
 	const struct opts *o = c->o;
 	struct ve_buf *b = &c->b;
 	double v;
-	unsigned long long n;
-	char label[96], name[96], w[32];
 
-	if (title) {
-		ve_buf_adds(b, "Group: ");
-		ve_json_dump(g->labels, b);
-		ve_buf_addc(b, '\n');
-	}
-	centred(b, " Serving Benchmark Result ", '=', 50);
-#define FIG(name) (figure_value(g, o, name, &v, &n) ? v : 0)
-	table_line(b, "Successful requests:", FIG("completed"), true);
-	table_line(b, "Failed requests:", FIG("failed"), true);
+	table_line(b, "Successful requests:", table_figure(c, g, "completed"), true);
+	table_line(b, "Failed requests:", table_figure(c, g, "failed"), true);
 	/* vLLM prints these two only when set; a result file may say them. */
 	if (o->max_concurrency > 0)
 		table_line(b, "Maximum request concurrency:", (double)o->max_concurrency, true);
@@ -1773,35 +1844,55 @@ emit_table(struct out_ctx *c, const struct group *g, bool title)
 		table_line(b, "Request rate configured (RPS):", o->request_rate, false);
 	else if (stored_value(g, o, "request_rate", &v))
 		table_line(b, "Request rate configured (RPS):", v, false);
-	table_line(b, "Benchmark duration (s):", FIG("duration"), false);
-	table_line(b, "Total input tokens:", FIG("total_input_tokens"), true);
-	table_line(b, "Total generated tokens:", FIG("total_output_tokens"), true);
-	table_line(b, "Request throughput (req/s):", FIG("request_throughput"), false);
-	if (o->goodput)
-		table_line(b, "Request goodput (req/s):", FIG("request_goodput"), false);
-	table_line(b, "Output token throughput (tok/s):", FIG("output_throughput"), false);
-	table_line(b, "Peak output token throughput (tok/s):", FIG("max_output_tokens_per_s"),
+	table_line(b, "Benchmark duration (s):", table_figure(c, g, "duration"), false);
+	table_line(b, "Total input tokens:", table_figure(c, g, "total_input_tokens"), true);
+	table_line(b, "Total generated tokens:", table_figure(c, g, "total_output_tokens"), true);
+	table_line(b, "Request throughput (req/s):", table_figure(c, g, "request_throughput"),
 	           false);
-	table_line(b, "Peak concurrent requests:", FIG("max_concurrent_requests"), false);
-	table_line(b, "Total Token throughput (tok/s):", FIG("total_token_throughput"), false);
-	for (int m = 0; m < M_N; m++) {
-		if (m == M_QUEUE ? !g->sum[m].n : !(o->metrics & (1u << m)))
-			continue;
-		centred(b, mheader[m], '-', 50);
-		snprintf(name, sizeof name, "%s_ms.mean", mname[m]);
-		snprintf(label, sizeof label, "Mean %s (ms):", mtitle[m]);
-		table_line(b, label, FIG(name), false);
-		snprintf(name, sizeof name, "%s_ms.median", mname[m]);
-		snprintf(label, sizeof label, "Median %s (ms):", mtitle[m]);
-		table_line(b, label, FIG(name), false);
-		for (size_t k = 0; k < o->npcts; k++) {
-			p_word(o->pcts[k], w, sizeof w);
-			snprintf(name, sizeof name, "%s_ms.p%s", mname[m], w);
-			snprintf(label, sizeof label, "P%s %s (ms):", w, mtitle[m]);
-			if (figure_value(g, o, name, &v, &n))
-				table_line(b, label, v, false);
+	if (o->goodput)
+		table_line(b, "Request goodput (req/s):", table_figure(c, g, "request_goodput"),
+		           false);
+	table_line(b, "Output token throughput (tok/s):", table_figure(c, g, "output_throughput"),
+	           false);
+	table_line(b, "Peak output token throughput (tok/s):",
+	           table_figure(c, g, "max_output_tokens_per_s"), false);
+	table_line(b, "Peak concurrent requests:", table_figure(c, g, "max_concurrent_requests"),
+	           false);
+	table_line(b,
+	           "Total Token throughput (tok/s):", table_figure(c, g, "total_token_throughput"),
+	           false);
+}
+
+/* One metric's section: mean and median always, the percentiles the group has. */
+static void
+table_metric(struct out_ctx *c, const struct group *g, int m)
+{
+	const struct opts *o = c->o;
+	double v;
+	unsigned long long n;
+	char label[STAT_NAME + 32], word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
+
+	centred(&c->b, mheader[m], '-', 50);
+	for (size_t k = 0; k < NSTATS(o); k++) {
+		stat_names(o, m, k, word, name, key);
+		if (k < 2) {
+			snprintf(label, sizeof label, "%s %s (ms):", k ? "Median" : "Mean",
+			         mtitle[m]);
+			table_line(&c->b, label, table_figure(c, g, name), false);
+		} else if (k >= 3 && figure_value(g, o, name, &v, &n)) {
+			snprintf(label, sizeof label, "P%s %s (ms):", word + 1, mtitle[m]);
+			table_line(&c->b, label, v, false);
 		}
 	}
+}
+
+/* What is not vLLM's: the success rate and failures by kind, costs, the grade. */
+static void
+table_outcome(struct out_ctx *c, const struct group *g)
+{
+	struct ve_buf *b = &c->b;
+	char label[96];
+
 	if (g->failed || c->pricing || c->grades)
 		centred(b, "Outcome", '-', 50);
 	if (g->failed) {
@@ -1812,17 +1903,33 @@ emit_table(struct out_ctx *c, const struct group *g, bool title)
 		}
 	}
 	if (c->pricing) {
-		double total = cost_total(g, c->pricing);
-		double tok = (double)(g->total_in + g->total_out);
+		struct costs k = costs_of(g, c->pricing);
 		snprintf(label, sizeof label, "Cost per request (%s):", c->pricing->currency);
-		ve_buf_addf(b, "%-40s %-10.6f\n", label,
-		            g->completed ? total / (double)g->completed : 0);
+		ve_buf_addf(b, "%-40s %-10.6f\n", label, k.per_request);
 		snprintf(label, sizeof label, "Cost per 1k tokens (%s):", c->pricing->currency);
-		ve_buf_addf(b, "%-40s %-10.6f\n", label, tok > 0 ? total / (tok / 1000) : 0);
+		ve_buf_addf(b, "%-40s %-10.6f\n", label, k.per_1k_tokens);
 	}
 	if (c->grades)
 		ve_buf_addf(b, "%-40s %-10c\n", "Grade:", g->grade);
-#undef FIG
+}
+
+/* vLLM's result table; with --by each group's is headed by its labels. */
+static void
+emit_table(struct out_ctx *c, const struct group *g, bool title)
+{
+	struct ve_buf *b = &c->b;
+
+	if (title) {
+		ve_buf_adds(b, "Group: ");
+		ve_json_dump(g->labels, b);
+		ve_buf_addc(b, '\n');
+	}
+	centred(b, " Serving Benchmark Result ", '=', 50);
+	table_requests(c, g);
+	for (int m = 0; m < M_N; m++)
+		if (metric_shown(c->o, g, m))
+			table_metric(c, g, m);
+	table_outcome(c, g);
 	for (int i = 0; i < 50; i++)
 		ve_buf_addc(b, '=');
 	ve_buf_addc(b, '\n');
@@ -1875,109 +1982,81 @@ prom_labels(struct ve_buf *b, const struct group *g, const char *stat)
 	ve_buf_addc(b, '}');
 }
 
-/*
- * Prometheus text: one gauge family per figure, every group a sample;
- * latencies in seconds (Prometheus's base unit) with a stat label.
- */
+/* One sample line: METRIC{labels} VALUE. */
 static void
-emit_prom(struct out_ctx *c, struct group **gs, size_t ngroups)
+prom_sample(struct ve_buf *b, const char *metric, const struct group *g, const char *stat, double v)
 {
-	static const struct {
-		const char *fig, *metric, *help;
-		double mul;
-	} fams[] = {
-	    {"completed", "vllm_eval_requests_completed", "Successful requests.", 1},
-	    {"failed", "vllm_eval_requests_failed", "Failed requests.", 1},
-	    {"success_rate", "vllm_eval_success_ratio", "Successful requests over all.", 1},
-	    {"duration", "vllm_eval_duration_seconds", "First request sent to last finished.", 1},
-	    {"total_input_tokens", "vllm_eval_input_tokens",
-	     "Prompt tokens of successful requests.", 1},
-	    {"total_output_tokens", "vllm_eval_output_tokens",
-	     "Output tokens of successful requests.", 1},
-	    {"request_throughput", "vllm_eval_request_throughput",
-	     "Successful requests per second.", 1},
-	    {"request_goodput", "vllm_eval_request_goodput",
-	     "Requests meeting every SLO per second.", 1},
-	    {"output_throughput", "vllm_eval_output_token_throughput", "Output tokens per second.",
-	     1},
-	    {"total_token_throughput", "vllm_eval_total_token_throughput",
-	     "Prompt and output tokens per second.", 1},
-	    {"max_output_tokens_per_s", "vllm_eval_peak_output_token_throughput",
-	     "Most output token chunks in one second.", 1},
-	    {"max_concurrent_requests", "vllm_eval_peak_concurrent_requests",
-	     "Most requests in flight in one second.", 1},
-	};
+	ve_buf_adds(b, metric);
+	prom_labels(b, g, stat);
+	ve_buf_addc(b, ' ');
+	add_num(b, v);
+	ve_buf_addc(b, '\n');
+}
+
+/* One latency family, in seconds (Prometheus's base unit), its statistics as a label. */
+static void
+prom_metric(struct out_ctx *c, struct group **gs, size_t ngroups, int m)
+{
 	const struct opts *o = c->o;
 	struct ve_buf *b = &c->b;
 	double v;
 	unsigned long long n;
-	char name[96], w[32], stat[40];
+	char family[64], word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
 
-	for (size_t f = 0; f < sizeof fams / sizeof *fams; f++) {
-		if (f == 7 && !o->goodput)
+	snprintf(family, sizeof family, "vllm_eval_%s_seconds", mname[m]);
+	ve_buf_addf(b, "# HELP %s %s, as vLLM's benchmark defines it.\n", family, mheader[m]);
+	ve_buf_addf(b, "# TYPE %s gauge\n", family);
+	for (size_t i = 0; i < ngroups; i++) {
+		if (m == M_QUEUE && !gs[i]->sum[m].n)
 			continue;
-		ve_buf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n", fams[f].metric, fams[f].help,
-		            fams[f].metric);
+		for (size_t k = 0; k < NSTATS(o); k++) {
+			stat_names(o, m, k, word, name, key);
+			if (figure_value(gs[i], o, name, &v, &n))
+				prom_sample(b, family, gs[i], word, v / 1000);
+		}
+	}
+}
+
+/*
+ * Prometheus text: one gauge family per figure, every group a sample;
+ * latencies in seconds with a stat label.
+ */
+static void
+emit_prom(struct out_ctx *c, struct group **gs, size_t ngroups)
+{
+	const struct opts *o = c->o;
+	struct ve_buf *b = &c->b;
+	double v;
+	unsigned long long n;
+
+	for (size_t f = 0; f < NFIGURES; f++) {
+		if (!figure_wanted(o, &figures[f]))
+			continue;
+		ve_buf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n", figures[f].prom, figures[f].help,
+		            figures[f].prom);
 		for (size_t i = 0; i < ngroups; i++)
-			if (figure_value(gs[i], o, fams[f].fig, &v, &n)) {
-				ve_buf_adds(b, fams[f].metric);
-				prom_labels(b, gs[i], NULL);
-				ve_buf_addc(b, ' ');
-				add_num(b, v * fams[f].mul);
-				ve_buf_addc(b, '\n');
-			}
+			if (figure_value(gs[i], o, figures[f].name, &v, &n))
+				prom_sample(b, figures[f].prom, gs[i], NULL, v);
 	}
 	for (int m = 0; m < M_N; m++) {
 		bool any = false;
 		for (size_t i = 0; i < ngroups; i++)
-			any |= m == M_QUEUE ? gs[i]->sum[m].n > 0 : (o->metrics & (1u << m)) != 0;
-		if (!any)
-			continue;
-		ve_buf_addf(b, "# HELP vllm_eval_%s_seconds %s, as vLLM's benchmark defines it.\n",
-		            mname[m], mheader[m]);
-		ve_buf_addf(b, "# TYPE vllm_eval_%s_seconds gauge\n", mname[m]);
-		for (size_t i = 0; i < ngroups; i++) {
-			if (m == M_QUEUE && !gs[i]->sum[m].n)
-				continue;
-			for (size_t k = 0; k < 3 + o->npcts; k++) {
-				static const char *const st[] = {"mean", "median", "std"};
-				if (k < 3) {
-					snprintf(stat, sizeof stat, "%s", st[k]);
-				} else {
-					p_word(o->pcts[k - 3], w, sizeof w);
-					snprintf(stat, sizeof stat, "p%s", w);
-				}
-				snprintf(name, sizeof name, "%s_ms.%s", mname[m], stat);
-				if (!figure_value(gs[i], o, name, &v, &n))
-					continue;
-				ve_buf_addf(b, "vllm_eval_%s_seconds", mname[m]);
-				prom_labels(b, gs[i], stat);
-				ve_buf_addc(b, ' ');
-				add_num(b, v / 1000);
-				ve_buf_addc(b, '\n');
-			}
-		}
+			any |= metric_shown(o, gs[i], m);
+		if (any)
+			prom_metric(c, gs, ngroups, m);
 	}
 	if (c->grades) {
 		ve_buf_adds(b, "# HELP vllm_eval_grade Grade from the threshold table: 3 A, 2 B, 1 "
 		               "C.\n# TYPE vllm_eval_grade gauge\n");
-		for (size_t i = 0; i < ngroups; i++) {
-			ve_buf_adds(b, "vllm_eval_grade");
-			prom_labels(b, gs[i], NULL);
-			ve_buf_addf(b, " %d\n", 'D' - gs[i]->grade);
-		}
+		for (size_t i = 0; i < ngroups; i++)
+			prom_sample(b, "vllm_eval_grade", gs[i], NULL, 'D' - gs[i]->grade);
 	}
 	if (c->pricing) {
 		ve_buf_adds(b, "# HELP vllm_eval_cost_per_request Cost of one successful "
 		               "request.\n# TYPE vllm_eval_cost_per_request gauge\n");
-		for (size_t i = 0; i < ngroups; i++) {
-			double total = cost_total(gs[i], c->pricing);
-			ve_buf_adds(b, "vllm_eval_cost_per_request");
-			prom_labels(b, gs[i], NULL);
-			ve_buf_addc(b, ' ');
-			add_num(b, gs[i]->completed ? total / (double)gs[i]->completed : 0);
-			ve_buf_addc(b, '\n');
-		}
+		for (size_t i = 0; i < ngroups; i++)
+			prom_sample(b, "vllm_eval_cost_per_request", gs[i], NULL,
+			            costs_of(gs[i], c->pricing).per_request);
 	}
 	ve_out_write(b->p, b->len);
 	ve_buf_reset(b);
