@@ -1,18 +1,19 @@
 /*
  * lat-stats — serving-latency figures as vLLM's `vllm bench serve` computes them.
  *
- * Reads llm-query's streaming output (DESIGN §3.3: "response" or "error",
- * and "timing" with start, ttft_ms, e2el_ms, itl_ms), or with --from
- * vllm-json the result files of `vllm bench serve --save-result
- * --save-detailed`, and writes the figures of DESIGN §3.5: TTFT, TPOT, ITL
- * and E2EL (mean, median, population std, linear percentiles), request,
- * output and total token throughput, goodput under SLOs, peak output
- * tokens/s and peak concurrent requests, success rate and failures by kind,
- * client queue time when present. Only successful requests count toward
- * latencies and token totals; TPOT is per request, ITL pools every chunk
- * gap. Output: metric rows (DESIGN §3.1), one vLLM result object per group
- * (--format vllm-json), vLLM's result table, or Prometheus text. --by groups
- * records; --grade and --pricing add a grade and costs.
+ * Reads llm-query's streaming output ("response" or "error", and "timing"
+ * with start, ttft_ms, e2el_ms, itl_ms: vllm-eval(7), Query record), or with
+ * --from vllm-json the result files of `vllm bench serve --save-result
+ * --save-detailed`, and writes the figures vllm-eval(7) defines under
+ * Latency figures: TTFT, TPOT, ITL and E2EL (mean, median, population std,
+ * linear percentiles), request, output and total token throughput, goodput
+ * under SLOs, peak output tokens/s and peak concurrent requests, success
+ * rate and failures by kind, client queue time when present. Only
+ * successful requests count toward latencies and token totals; TPOT is per
+ * request, ITL pools every chunk gap. Output: metric rows (vllm-eval(7),
+ * Metric row), one vLLM result object per group (--format vllm-json),
+ * vLLM's result table, or Prometheus text. --by groups records; --grade and
+ * --pricing add a grade and costs.
  */
 #include <errno.h>
 #include <getopt.h>
