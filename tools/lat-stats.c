@@ -26,9 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "buf.h"
 #include "cli.h"
 #include "diag.h"
+#include "hash.h"
 #include "input.h"
 #include "json.h"
 #include "num.h"
@@ -125,8 +127,7 @@ struct group {
 struct groups {
 	struct group **v;
 	size_t n, cap;
-	size_t *slot; /* hash table of indexes + 1 */
-	size_t nslot;
+	struct ve_index index; /* by key */
 };
 
 static void
@@ -373,19 +374,14 @@ parse_args(int argc, char **argv, struct opts *o)
 
 /* --- JSON access (all borrow obj) --- */
 
-static jv
-get(jv obj, const char *key)
-{
-	if (jv_get_kind(obj) != JV_KIND_OBJECT)
-		return jv_invalid();
-	return jv_object_get(jv_copy(obj), jv_string(key));
-}
-
-/* 1: a number; 0: absent or null; -1: present but not a number. */
+/*
+ * 1: a number; 0: absent or null; -1: present but not a number. The three
+ * states tell a field left out from one of the wrong type.
+ */
 static int
 get_num(jv obj, const char *key, double *out)
 {
-	jv v = get(obj, key);
+	jv v = ve_json_get(obj, key);
 	jv_kind k = jv_get_kind(v);
 	int r = k == JV_KIND_NUMBER ? 1 : (k == JV_KIND_INVALID || k == JV_KIND_NULL) ? 0 : -1;
 
@@ -440,7 +436,7 @@ load_grades(const char *path, struct grades *g)
 
 	if (rc)
 		return rc;
-	jv th = get(v, "thresholds");
+	jv th = ve_json_get(v, "thresholds");
 	if (jv_get_kind(th) != JV_KIND_OBJECT) {
 		ve_warn("--grade: %s: expected \"thresholds\": an object of figures", path);
 		rc = VE_EX_DATAERR;
@@ -451,7 +447,7 @@ load_grades(const char *path, struct grades *g)
 		jv k = jv_object_iter_key(th, it);
 		jv t = jv_object_iter_value(th, it);
 		const char *name = jv_string_value(k);
-		jv better = get(t, "better");
+		jv better = ve_json_get(t, "better");
 		struct threshold x = {0};
 		bool ok = jv_get_kind(better) == JV_KIND_STRING &&
 		          (strcmp(jv_string_value(better), "lower") == 0 ||
@@ -494,7 +490,7 @@ load_pricing(const char *path, struct pricing *p)
 
 	if (rc)
 		return rc;
-	jv cur = get(v, "currency");
+	jv cur = ve_json_get(v, "currency");
 	if (get_num(v, "input_per_1k", &p->in_per_1k) != 1 ||
 	    get_num(v, "output_per_1k", &p->out_per_1k) != 1 || p->in_per_1k < 0 ||
 	    p->out_per_1k < 0 ||
@@ -515,23 +511,13 @@ load_pricing(const char *path, struct pricing *p)
 
 /* --- groups --- */
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static struct group *
 group_new(const char *key, jv labels, const struct opts *o)
 {
 	struct group *g = ve_xcalloc(1, sizeof *g);
 
 	g->key = ve_xstrdup(key);
-	jv sc = get(labels, "scenario");
+	jv sc = ve_json_get(labels, "scenario");
 	const char *name = o->scenario                         ? o->scenario
 	                   : jv_get_kind(sc) == JV_KIND_STRING ? jv_string_value(sc)
 	                                                       : "default";
@@ -561,38 +547,35 @@ group_free(struct group *g)
 	free(g);
 }
 
+/* Whether the group at pos has the key ctx points to. */
+struct group_key {
+	const struct groups *gs;
+	const char *key;
+};
+
+static bool
+is_group(const void *ctx, size_t pos)
+{
+	const struct group_key *k = ctx;
+
+	return strcmp(k->gs->v[pos]->key, k->key) == 0;
+}
+
 /* The group of a key, made with labels (consumed) when new. */
 static struct group *
 groups_get(struct groups *gs, const char *key, jv labels, const struct opts *o)
 {
-	if (gs->n * 2 >= gs->nslot) {
-		size_t ns = gs->nslot ? gs->nslot * 2 : 16;
-		free(gs->slot);
-		gs->slot = ve_xcalloc(ns, sizeof *gs->slot);
-		gs->nslot = ns;
-		for (size_t i = 0; i < gs->n; i++) {
-			size_t h = hash_str(gs->v[i]->key) & (ns - 1);
-			while (gs->slot[h])
-				h = (h + 1) & (ns - 1);
-			gs->slot[h] = i + 1;
-		}
+	uint64_t h = ve_hash_str(key);
+	size_t pos = ve_index_find(&gs->index, h, is_group, &(struct group_key){gs, key});
+
+	if (pos != VE_INDEX_NONE) {
+		jv_free(labels);
+		return gs->v[pos];
 	}
-	size_t h = hash_str(key) & (gs->nslot - 1);
-	while (gs->slot[h]) {
-		struct group *g = gs->v[gs->slot[h] - 1];
-		if (strcmp(g->key, key) == 0) {
-			jv_free(labels);
-			return g;
-		}
-		h = (h + 1) & (gs->nslot - 1);
-	}
-	if (gs->n == gs->cap) {
-		gs->cap = gs->cap ? 2 * gs->cap : 8;
-		gs->v = ve_xrealloc(gs->v, gs->cap * sizeof *gs->v);
-	}
+	gs->v = ve_grow(gs->v, &gs->cap, gs->n + 1, sizeof *gs->v);
 	gs->v[gs->n] = group_new(key, labels, o);
-	gs->slot[h] = ++gs->n;
-	return gs->v[gs->n - 1];
+	ve_index_add(&gs->index, h, gs->n);
+	return gs->v[gs->n++];
 }
 
 static void
@@ -601,7 +584,7 @@ groups_free(struct groups *gs)
 	for (size_t i = 0; i < gs->n; i++)
 		group_free(gs->v[i]);
 	free(gs->v);
-	free(gs->slot);
+	ve_index_free(&gs->index);
 }
 
 static void
@@ -685,8 +668,9 @@ static const char itl_why[] = "timing.itl_ms: expected an array of non-negative 
 static void
 qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
 {
-	jv err = get(rec, "error"), resp = get(rec, "response"), timing = get(rec, "timing");
-	jv usage = get(resp, "usage"), a = get(timing, "itl_ms");
+	jv err = ve_json_get(rec, "error"), resp = ve_json_get(rec, "response"),
+	   timing = ve_json_get(rec, "timing");
+	jv usage = ve_json_get(resp, "usage"), a = ve_json_get(timing, "itl_ms");
 	jv_kind tk = jv_get_kind(timing), ak = jv_get_kind(a);
 
 	memset(q, 0, sizeof *q);
@@ -699,10 +683,10 @@ qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
 	q->in = get_num(usage, "prompt_tokens", &q->v_in);
 	q->error = jv_get_kind(err) != JV_KIND_INVALID && jv_get_kind(err) != JV_KIND_NULL;
 	q->response = jv_get_kind(resp) == JV_KIND_OBJECT;
-	jv cached = get(timing, "cached");
+	jv cached = ve_json_get(timing, "cached");
 	q->cached = jv_get_kind(cached) == JV_KIND_TRUE;
 	jv_free(cached);
-	jv kind = get(err, "kind");
+	jv kind = ve_json_get(err, "kind");
 	if (jv_get_kind(kind) == JV_KIND_STRING)
 		snprintf(q->kind, sizeof q->kind, "%s", jv_string_value(kind));
 	jv_free(kind);
@@ -1227,7 +1211,7 @@ vllm_detailed(struct group *g, const struct opts *o, jv rec, struct ve_sample *i
 	int n = 0;
 
 	for (int k = 0; k < VA_N; k++)
-		a[k] = get(rec, va_key[k]);
+		a[k] = ve_json_get(rec, va_key[k]);
 	for (int k = 0; k < VA_N && !why; k++)
 		if (jv_get_kind(a[k]) != JV_KIND_ARRAY)
 			why = "--save-detailed arrays incomplete (ttfts, itls, output_lens, "
@@ -1265,7 +1249,7 @@ add_vllm_record(struct group *g, const struct opts *o, jv rec, struct ve_sample 
 	g->have_times = true;
 	g->first_start = 0;
 	g->last_end = d;
-	jv ttfts = get(rec, "ttfts");
+	jv ttfts = ve_json_get(rec, "ttfts");
 	bool detailed = jv_get_kind(ttfts) == JV_KIND_ARRAY;
 	jv_free(ttfts);
 	return detailed ? vllm_detailed(g, o, rec, itl) : vllm_summary(g, rec);
@@ -1359,37 +1343,24 @@ compute(struct group *g, const struct opts *o)
 static void
 p_word(double p, char *out, size_t n)
 {
-	if (p == floor(p)) {
+	if (p == floor(p))
 		snprintf(out, n, "%.0f", p);
-		return;
-	}
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(out, n, "%.*g", prec, p);
-		if (strtod(out, NULL) == p)
-			return;
-	}
+	else
+		ve_num_g(out, n, p, 1);
 }
 
 /* Appends x as JSON: an integer when it is one, else the shortest round-trip form. */
 static void
 add_num(struct ve_buf *b, double x)
 {
-	char s[40];
+	char s[VE_NUM_G_SIZE];
 
-	if (!isfinite(x)) {
+	if (!isfinite(x))
 		ve_buf_adds(b, "null");
-		return;
-	}
-	if (x == floor(x) && fabs(x) < 1e15) {
+	else if (x == floor(x) && fabs(x) < 1e15)
 		ve_buf_addf(b, "%.0f", x == 0 ? 0. : x);
-		return;
-	}
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(s, sizeof s, "%.*g", prec, x);
-		if (strtod(s, NULL) == x)
-			break;
-	}
-	ve_buf_adds(b, s);
+	else
+		ve_buf_adds(b, ve_num_g(s, sizeof s, x, 1));
 }
 
 /*
@@ -2116,7 +2087,7 @@ vllm_group(struct groups *gs, const struct opts *o, jv rec, const struct ve_line
 	jv labels = jv_object();
 
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-		jv v = get(rec, keys[i][0]);
+		jv v = ve_json_get(rec, keys[i][0]);
 		if (jv_get_kind(v) == JV_KIND_STRING)
 			labels = jv_object_set(labels, jv_string(keys[i][1]), v);
 		else

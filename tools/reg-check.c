@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "buf.h"
 #include "cli.h"
 #include "diag.h"
@@ -223,32 +224,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	check_opts(o, optind < argc);
 }
 
-/* A copy of the string field name of obj (borrowed), or NULL if absent or not a string. */
-static char *
-get_str(jv obj, const char *name)
-{
-	jv v = jv_object_get(jv_copy(obj), jv_string(name));
-	char *s = NULL;
-
-	if (jv_get_kind(v) == JV_KIND_STRING)
-		s = ve_xstrdup(jv_string_value(v));
-	jv_free(v);
-	return s;
-}
-
-/* The number field name of obj (borrowed); false if absent, null or not a number. */
-static bool
-get_num(jv obj, const char *name, double *out)
-{
-	jv v = jv_object_get(jv_copy(obj), jv_string(name));
-	bool ok = jv_get_kind(v) == JV_KIND_NUMBER;
-
-	if (ok)
-		*out = jv_number_value(v);
-	jv_free(v);
-	return ok;
-}
-
 static void
 row_free(struct row *r)
 {
@@ -276,15 +251,15 @@ static const char *
 row_from(jv rec, struct row *r, struct ve_buf *tmp)
 {
 	memset(r, 0, sizeof *r);
-	r->metric = get_str(rec, "metric");
+	r->metric = ve_json_get_str(rec, "metric");
 	if (!r->metric)
 		return "metric row without a string \"metric\"";
-	if (!get_num(rec, "value", &r->value))
+	if (!ve_json_get_num(rec, "value", &r->value))
 		return "metric row without a number \"value\"";
-	r->run_id = get_str(rec, "run_id");
-	r->model_tag = get_str(rec, "model_tag");
-	r->ts = get_str(rec, "ts");
-	jv labels = jv_object_get(jv_copy(rec), jv_string("labels"));
+	r->run_id = ve_json_get_str(rec, "run_id");
+	r->model_tag = ve_json_get_str(rec, "model_tag");
+	r->ts = ve_json_get_str(rec, "ts");
+	jv labels = ve_json_get(rec, "labels");
 	/* ClickHouse keeps labels as JSON text: ch-query gives them back as a string. */
 	if (jv_get_kind(labels) == JV_KIND_STRING) {
 		jv parsed = jv_parse(jv_string_value(labels));
@@ -307,11 +282,11 @@ row_from(jv rec, struct row *r, struct ve_buf *tmp)
 	jv_free(labels);
 	/* A row's standard error: given, or that of a proportion when n is. */
 	double n, unit_se;
-	char *unit = get_str(rec, "unit");
+	char *unit = ve_json_get_str(rec, "unit");
 	r->se = NAN;
-	if (get_num(rec, "stderr", &unit_se) && unit_se >= 0)
+	if (ve_json_get_num(rec, "stderr", &unit_se) && unit_se >= 0)
 		r->se = unit_se;
-	else if (unit && strcmp(unit, "ratio") == 0 && get_num(rec, "n", &n) && n > 0 &&
+	else if (unit && strcmp(unit, "ratio") == 0 && ve_json_get_num(rec, "n", &n) && n > 0 &&
 	         r->value >= 0 && r->value <= 1)
 		r->se = sqrt(r->value * (1 - r->value) / n);
 	free(unit);
@@ -343,10 +318,7 @@ read_rows(struct ve_reader *rd, struct rows *rs)
 				break;
 			continue;
 		}
-		if (rs->n == rs->cap) {
-			rs->cap = rs->cap ? 2 * rs->cap : 64;
-			rs->v = ve_xrealloc(rs->v, rs->cap * sizeof *rs->v);
-		}
+		rs->v = ve_grow(rs->v, &rs->cap, rs->n + 1, sizeof *rs->v);
 		rs->v[rs->n++] = row;
 	}
 	ve_buf_free(&tmp);
@@ -369,10 +341,10 @@ item_cmp(const void *a, const void *b)
 static const char *
 item_from(jv rec, struct item *it)
 {
-	jv cor = jv_object_get(jv_copy(rec), jv_string("correct"));
+	jv cor = ve_json_get(rec, "correct");
 
-	it->task = get_str(rec, "task");
-	it->doc_id = get_str(rec, "doc_id");
+	it->task = ve_json_get_str(rec, "task");
+	it->doc_id = ve_json_get_str(rec, "doc_id");
 	/* true/false, or 1/0 as ClickHouse's UInt8 comes back from ch-query. */
 	it->correct = jv_get_kind(cor) == JV_KIND_TRUE    ? 1
 	              : jv_get_kind(cor) == JV_KIND_FALSE ? 0
@@ -383,7 +355,7 @@ item_from(jv rec, struct item *it)
 	jv_free(cor);
 	if (!it->task || !it->doc_id)
 		return "item row without string \"task\" and \"doc_id\"";
-	if (!get_num(rec, "score", &it->score)) {
+	if (!ve_json_get_num(rec, "score", &it->score)) {
 		if (it->correct < 0)
 			return "item row without a number \"score\" or a boolean \"correct\"";
 		it->score = it->correct;
@@ -414,10 +386,7 @@ read_items(struct ve_reader *rd, const char *path, struct items *is)
 				break;
 			continue;
 		}
-		if (is->n == is->cap) {
-			is->cap = is->cap ? 2 * is->cap : 256;
-			is->v = ve_xrealloc(is->v, is->cap * sizeof *is->v);
-		}
+		is->v = ve_grow(is->v, &is->cap, is->n + 1, sizeof *is->v);
 		is->v[is->n++] = it;
 	}
 	ve_reader_free(in);
@@ -440,9 +409,9 @@ items_free(struct items *is)
 static const char *
 rule_from(jv obj, struct rule *r)
 {
-	char *dir = get_str(obj, "direction");
+	char *dir = ve_json_get_str(obj, "direction");
 	const char *why = NULL;
-	jv ign = jv_object_get(jv_copy(obj), jv_string("ignore"));
+	jv ign = ve_json_get(obj, "ignore");
 
 	r->dir = 0;
 	r->threshold = NAN;
@@ -455,7 +424,7 @@ rule_from(jv obj, struct rule *r)
 	else if (dir)
 		why = "\"direction\" must be \"higher\" or \"lower\"";
 	free(dir);
-	if (get_num(obj, "threshold_pct", &r->threshold) && r->threshold < 0)
+	if (ve_json_get_num(obj, "threshold_pct", &r->threshold) && r->threshold < 0)
 		why = "\"threshold_pct\" must not be negative";
 	return why;
 }
@@ -509,7 +478,7 @@ load_policy(const char *path, struct policy *pol)
 	if (rc)
 		return rc;
 	const char *why = NULL;
-	jv def = jv_object_get(jv_copy(doc), jv_string("default"));
+	jv def = ve_json_get(doc, "default");
 	pol->def.dir = 1;
 	pol->def.threshold = NAN;
 	if (jv_get_kind(def) == JV_KIND_OBJECT) {
@@ -518,13 +487,14 @@ load_policy(const char *path, struct policy *pol)
 			pol->def.dir = 1;
 	}
 	jv_free(def);
-	jv rules = jv_object_get(jv_copy(doc), jv_string("rules"));
+	jv rules = ve_json_get(doc, "rules");
 	if (!why && jv_get_kind(rules) == JV_KIND_ARRAY) {
 		int len = jv_array_length(jv_copy(rules));
 		pol->rules = ve_xcalloc((size_t)len + 1, sizeof *pol->rules);
 		for (int i = 0; i < len && !why; i++) {
 			jv r = jv_array_get(jv_copy(rules), i);
-			char *m = jv_get_kind(r) == JV_KIND_OBJECT ? get_str(r, "match") : NULL;
+			char *m =
+			    jv_get_kind(r) == JV_KIND_OBJECT ? ve_json_get_str(r, "match") : NULL;
 			if (!m) {
 				why = "each rule needs a string \"match\"";
 			} else {
