@@ -452,6 +452,23 @@ lat-stats: read 4 records: 3 successful, 1 failed, 1 group'
 	assert_equal "$stderr" "lat-stats: --rejects: nodir/rej.jsonl: No such file or directory"
 }
 
+@test "lat-stats: a --rejects file that is also an input, records or a table, is refused" {
+	cp "$F/basic.jsonl" b.jsonl
+	echo '{"input_per_1k":0.5,"output_per_1k":1.5}' >p.json
+	run --separate-stderr lat-stats --rejects p.json --pricing p.json b.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "lat-stats: --rejects: p.json is also an input
+Try 'lat-stats --help' for more information."
+	assert_equal "$(cat p.json)" '{"input_per_1k":0.5,"output_per_1k":1.5}'
+	run --separate-stderr lat-stats --rejects b.jsonl b.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --rejects: b.jsonl is also an input
+Try 'lat-stats --help' for more information."
+	run cmp b.jsonl "$F/basic.jsonl"
+	assert_success
+}
+
 @test "lat-stats: no final newline, blank lines, gzip input" {
 	head -c -1 "$F/basic.jsonl" | sed '2s/^/\n/' >nonl.jsonl
 	run --separate-stderr lat-stats -m ttft -p 50 nonl.jsonl

@@ -268,6 +268,25 @@ Try 'reg-check --help' for more information."
 	assert_equal "$stderr" "reg-check: --rejects: nodir/rej.jsonl: No such file or directory"
 }
 
+@test "reg-check: a --rejects file that is also an input (history, items, rows) is refused" {
+	cp "$R/history.jsonl" h.jsonl
+	cp "$R/items-base.jsonl" ib.jsonl
+	run --separate-stderr reg-check --rejects h.jsonl -H h.jsonl "$R/current.jsonl"
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "reg-check: --rejects: h.jsonl is also an input
+Try 'reg-check --help' for more information."
+	run --separate-stderr reg-check --rejects ib.jsonl -H h.jsonl --items-baseline ib.jsonl \
+		--items-current "$R/items-cur.jsonl" "$R/current.jsonl"
+	assert_failure 64
+	assert_equal "$stderr" "reg-check: --rejects: ib.jsonl is also an input
+Try 'reg-check --help' for more information."
+	run cmp h.jsonl "$R/history.jsonl"
+	assert_success
+	run cmp ib.jsonl "$R/items-base.jsonl"
+	assert_success
+}
+
 @test "reg-check: > /dev/full is a write error, 74" {
 	run --separate-stderr sh -c 'reg-check -H "$1" "$2" > /dev/full' _ "$R/history.jsonl" "$R/current.jsonl"
 	assert_failure 74

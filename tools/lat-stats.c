@@ -2261,8 +2261,15 @@ run(const struct opts *o, char **files, int nfiles)
 	struct grades grades = {0};
 	struct pricing pricing = {0};
 	struct out_ctx c = {.o = o};
-	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, st.raw ? VE_READ_RAW : 0);
+	char *tables[] = {(char *)o->grade_path, (char *)o->pricing_path};
+	struct ve_reader *rd;
 	int rc, rc2;
+
+	/* The reader refuses a --rejects file that is a FILE; the tables are inputs too. */
+	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+		if (tables[i])
+			ve_refuse_input_as_output("--rejects", o->cli.rejects, &tables[i], 1);
+	rd = ve_reader_new(files, nfiles, &o->cli, st.raw ? VE_READ_RAW : 0);
 
 	if (!(rc = load_tables(o, &grades, &pricing))) {
 		if (o->by_expr)

@@ -977,11 +977,18 @@ out:
 static int
 run(const struct opts *o, char **files, int nfiles, struct tally *t)
 {
-	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, 0);
+	char *others[] = {(char *)o->history, (char *)o->items_base, (char *)o->items_cur};
+	struct ve_reader *rd;
 	struct items ic = {0}, ib = {0};
 	struct check k = {.o = o, .t = t};
 	struct flips *fl = NULL;
 	int rc = 0, rc2;
+
+	/* The reader refuses a --rejects file that is a FILE; the other inputs count too. */
+	for (size_t i = 0; i < sizeof others / sizeof *others; i++)
+		if (others[i])
+			ve_refuse_input_as_output("--rejects", o->cli.rejects, &others[i], 1);
+	rd = ve_reader_new(files, nfiles, &o->cli, 0);
 
 	if (o->items_cur &&
 	    ((rc = read_items(rd, o->items_base, &ib)) || (rc = read_items(rd, o->items_cur, &ic))))
