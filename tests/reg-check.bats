@@ -233,6 +233,12 @@ Try 'reg-check --help' for more information."
 	run --separate-stderr reg-check -H "$R/history.jsonl" -p missing.json "$R/current.jsonl"
 	assert_failure 66
 	assert_equal "$stderr" 'reg-check: missing.json: No such file or directory'
+	# A directory opens but does not read: no policy file, not invalid JSON.
+	mkdir d
+	run --separate-stderr reg-check -H "$R/history.jsonl" -p d "$R/current.jsonl"
+	assert_failure 66
+	assert_output ""
+	assert_equal "$stderr" 'reg-check: d: Is a directory'
 }
 
 @test "reg-check: a missing history file is exit 66" {
@@ -240,6 +246,45 @@ Try 'reg-check --help' for more information."
 	assert_failure 66
 	assert_output ""
 	[[ "$stderr" == "reg-check: nothere.jsonl"* ]]
+}
+
+@test "reg-check: --skip-bad covers item rows, history and current rows alike" {
+	{ echo '{"task":"t","doc_id":"1"}'; cat "$R/items-cur.jsonl"; } >i.jsonl
+	{ echo '{"value":1}'; cat "$R/history.jsonl"; } >h.jsonl
+	{ echo 'nope'; cat "$R/current.jsonl"; } >c.jsonl
+	run --separate-stderr reg-check --rejects rej.jsonl -H h.jsonl --items-current i.jsonl \
+		--items-baseline "$R/items-base.jsonl" c.jsonl
+	assert_failure 1
+	assert_line --index 0 '{"metric":"mmlu.acc","value":0.58,"baseline":0.65,"window":5,"delta":-0.07,"delta_pct":-10.77,"direction":"higher","status":"regression","p_value":0.0654297,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	assert_equal "$stderr" 'reg-check: skipped 3 bad records (first: i.jsonl:1: item row without a number "score" or a boolean "correct")'
+	run cat rej.jsonl
+	assert_output "$(printf '%s\n' '{"task":"t","doc_id":"1"}' '{"value":1}' 'nope')"
+}
+
+@test "reg-check: a --rejects file that cannot be created exits 73" {
+	run --separate-stderr reg-check --rejects nodir/rej.jsonl -H "$R/history.jsonl" "$R/current.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "reg-check: --rejects: nodir/rej.jsonl: No such file or directory"
+}
+
+@test "reg-check: a --rejects file that is also an input (history, items, rows) is refused" {
+	cp "$R/history.jsonl" h.jsonl
+	cp "$R/items-base.jsonl" ib.jsonl
+	run --separate-stderr reg-check --rejects h.jsonl -H h.jsonl "$R/current.jsonl"
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "reg-check: --rejects: h.jsonl is also an input
+Try 'reg-check --help' for more information."
+	run --separate-stderr reg-check --rejects ib.jsonl -H h.jsonl --items-baseline ib.jsonl \
+		--items-current "$R/items-cur.jsonl" "$R/current.jsonl"
+	assert_failure 64
+	assert_equal "$stderr" "reg-check: --rejects: ib.jsonl is also an input
+Try 'reg-check --help' for more information."
+	run cmp h.jsonl "$R/history.jsonl"
+	assert_success
+	run cmp ib.jsonl "$R/items-base.jsonl"
+	assert_success
 }
 
 @test "reg-check: > /dev/full is a write error, 74" {

@@ -1,18 +1,19 @@
 /*
  * lat-stats — serving-latency figures as vLLM's `vllm bench serve` computes them.
  *
- * Reads llm-query's streaming output (query records of vllm-eval(7): "response"
- * or "error", and "timing" with start, ttft_ms, e2el_ms, itl_ms), or with --from
- * vllm-json the result files of `vllm bench serve --save-result
- * --save-detailed`, and writes the latency figures of vllm-eval(7): TTFT, TPOT, ITL
- * and E2EL (mean, median, population std, linear percentiles), request,
- * output and total token throughput, goodput under SLOs, peak output
- * tokens/s and peak concurrent requests, success rate and failures by kind,
- * client queue time when present. Only successful requests count toward
- * latencies and token totals; TPOT is per request, ITL pools every chunk
- * gap. Output: metric rows (vllm-eval(7)), one vLLM result object per group
- * (--format vllm-json), vLLM's result table, or Prometheus text. --by groups
- * records; --grade and --pricing add a grade and costs.
+ * Reads llm-query's streaming output ("response" or "error", and "timing"
+ * with start, ttft_ms, e2el_ms, itl_ms: vllm-eval(7), Query record), or with
+ * --from vllm-json the result files of `vllm bench serve --save-result
+ * --save-detailed`, and writes the figures vllm-eval(7) defines under
+ * Latency figures: TTFT, TPOT, ITL and E2EL (mean, median, population std,
+ * linear percentiles), request, output and total token throughput, goodput
+ * under SLOs, peak output tokens/s and peak concurrent requests, success
+ * rate and failures by kind, client queue time when present. Only
+ * successful requests count toward latencies and token totals; TPOT is per
+ * request, ITL pools every chunk gap. Output: metric rows (vllm-eval(7),
+ * Metric row), one vLLM result object per group (--format vllm-json),
+ * vLLM's result table, or Prometheus text. --by groups records; --grade and
+ * --pricing add a grade and costs.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,13 +26,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "buf.h"
+#include "cli.h"
 #include "diag.h"
+#include "hash.h"
 #include "input.h"
 #include "json.h"
 #include "num.h"
 #include "output.h"
-#include "progress.h"
+#include "reader.h"
 #include "stats.h"
 
 #define MAX_PCTS 32
@@ -68,11 +72,7 @@ struct opts {
 	const char *model_tag;
 	long max_concurrency;
 	double request_rate;
-	bool skip_bad;
-	const char *rejects;
-	bool progress;
-	int verbose;
-	bool quiet;
+	struct ve_cli cli;
 };
 
 /* One grade threshold: the figure, whether lower is better, A and B bounds. */
@@ -127,8 +127,7 @@ struct group {
 struct groups {
 	struct group **v;
 	size_t n, cap;
-	size_t *slot; /* hash table of indexes + 1 */
-	size_t nslot;
+	struct ve_index index; /* by key */
 };
 
 static void
@@ -140,7 +139,7 @@ usage(FILE *f)
 	        "                 [--rejects FILE] [FILE...]\n"
 	        "\n"
 	        "Latency and throughput figures of llm-query --stream output, as vLLM's\n"
-	        "`vllm bench serve` defines them (see vllm-eval(7)).\n"
+	        "`vllm bench serve` defines them (vllm-eval(7), Latency figures).\n"
 	        "\n"
 	        "  -f, --format FORMAT    rows (metric rows), vllm-json, table, prom\n"
 	        "                         (default: table on a terminal, else rows)\n"
@@ -156,18 +155,13 @@ usage(FILE *f)
 	        "      --max-concurrency N  the run's concurrency cap, shown as vLLM shows it\n"
 	        "      --request-rate R   the run's configured request rate, shown likewise\n"
 	        "      --run-id ID        run_id of metric rows (default $RUN_ID)\n"
-	        "      --model-tag TAG    model_tag of metric rows (default $MODEL_TAG)\n"
-	        "      --skip-bad         skip malformed records, count them\n"
-	        "      --rejects FILE     write skipped records to FILE (implies --skip-bad)\n"
-	        "      --progress         show progress even when stderr is not a terminal\n"
-	        "  -v, --verbose          print counts to stderr\n"
-	        "  -q, --quiet            no warnings\n"
-	        "  -h, --help             this help\n"
-	        "      --version          print the version\n"
-	        "\n"
-	        "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 74 I/O error.\n"
-	        "See lat-stats(1).\n",
+	        "      --model-tag TAG    model_tag of metric rows (default $MODEL_TAG)\n",
 	        ve_progname);
+	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 25);
+	fprintf(f, "\n"
+	           "With -v, the counts of records and groups go to stderr.\n"
+	           "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 73 cannot create,\n"
+	           "74 I/O error. See lat-stats(1).\n");
 }
 
 enum {
@@ -178,10 +172,6 @@ enum {
 	OPT_RATE,
 	OPT_RUN_ID,
 	OPT_MODEL_TAG,
-	OPT_SKIP_BAD,
-	OPT_REJECTS,
-	OPT_PROGRESS,
-	OPT_VERSION,
 };
 
 /* --percentiles LIST: comma-separated numbers from 0 to 100. */
@@ -285,6 +275,50 @@ by_label(const char *expr)
 	return name;
 }
 
+static enum fmt
+parse_format(const char *arg)
+{
+	static const char *const names[] = {[FMT_ROWS] = "rows",
+	                                    [FMT_VLLM] = "vllm-json",
+	                                    [FMT_TABLE] = "table",
+	                                    [FMT_PROM] = "prom"};
+
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return (enum fmt)i;
+	ve_usage_error("--format: unknown format '%s' (rows, vllm-json, table, prom)", arg);
+}
+
+static enum from
+parse_from(const char *arg)
+{
+	if (strcmp(arg, "llm-query") == 0)
+		return FROM_QUERY;
+	if (strcmp(arg, "vllm-json") == 0)
+		return FROM_VLLM;
+	ve_usage_error("--from: unknown source '%s' (llm-query, vllm-json)", arg);
+}
+
+/* What the options leave unset: the format by where stdout goes, ids from the environment. */
+static void
+finish_opts(struct opts *o)
+{
+	if (o->by_expr && o->from == FROM_VLLM)
+		ve_usage_error("--by groups llm-query records: each vLLM result is a group");
+	if (!o->format_set)
+		o->format = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_ROWS;
+	if (o->by_expr)
+		o->by_label = by_label(o->by_expr);
+	if (!o->run_id)
+		o->run_id = getenv("RUN_ID");
+	if (!o->model_tag)
+		o->model_tag = getenv("MODEL_TAG");
+	if (o->run_id && !*o->run_id)
+		o->run_id = NULL;
+	if (o->model_tag && !*o->model_tag)
+		o->model_tag = NULL;
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -302,13 +336,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"request-rate", required_argument, NULL, OPT_RATE},
 	    {"run-id", required_argument, NULL, OPT_RUN_ID},
 	    {"model-tag", required_argument, NULL, OPT_MODEL_TAG},
-	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-	    {"rejects", required_argument, NULL, OPT_REJECTS},
-	    {"progress", no_argument, NULL, OPT_PROGRESS},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -316,22 +343,12 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->pcts[0] = 50, o->pcts[1] = 90, o->pcts[2] = 95, o->pcts[3] = 99;
 	o->npcts = 4;
 	o->metrics = (1u << M_TTFT) | (1u << M_TPOT) | (1u << M_ITL) | (1u << M_E2EL);
-	while ((c = getopt_long(argc, argv, "f:p:m:g:b:s:vqh", longopts, NULL)) != -1) {
+	o->cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS;
+	while ((c = ve_getopt(argc, argv, "f:p:m:g:b:s:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case 'f':
+			o->format = parse_format(optarg);
 			o->format_set = true;
-			if (strcmp(optarg, "rows") == 0)
-				o->format = FMT_ROWS;
-			else if (strcmp(optarg, "vllm-json") == 0)
-				o->format = FMT_VLLM;
-			else if (strcmp(optarg, "table") == 0)
-				o->format = FMT_TABLE;
-			else if (strcmp(optarg, "prom") == 0)
-				o->format = FMT_PROM;
-			else
-				ve_usage_error("--format: unknown format '%s' (rows, vllm-json, "
-				               "table, prom)",
-				               optarg);
 			break;
 		case 'p': parse_percentiles(o, optarg); break;
 		case 'm': parse_metrics(o, optarg); break;
@@ -340,15 +357,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 's': o->scenario = optarg; break;
 		case OPT_GRADE: o->grade_path = optarg; break;
 		case OPT_PRICING: o->pricing_path = optarg; break;
-		case OPT_FROM:
-			if (strcmp(optarg, "llm-query") == 0)
-				o->from = FROM_QUERY;
-			else if (strcmp(optarg, "vllm-json") == 0)
-				o->from = FROM_VLLM;
-			else
-				ve_usage_error("--from: unknown source '%s' (llm-query, vllm-json)",
-				               optarg);
-			break;
+		case OPT_FROM: o->from = parse_from(optarg); break;
 		case OPT_MAXCONC:
 			o->max_concurrency =
 			    ve_opt_long("--max-concurrency", optarg, 1, 1000000000);
@@ -358,49 +367,21 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_RUN_ID: o->run_id = optarg; break;
 		case OPT_MODEL_TAG: o->model_tag = optarg; break;
-		case OPT_SKIP_BAD: o->skip_bad = true; break;
-		case OPT_REJECTS: o->rejects = optarg; break;
-		case OPT_PROGRESS: o->progress = true; break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		case OPT_VERSION: ve_print_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
 		}
 	}
-	if (o->by_expr && o->from == FROM_VLLM)
-		ve_usage_error("--by groups llm-query records: each vLLM result is a group");
-	if (!o->format_set)
-		o->format = isatty(STDOUT_FILENO) ? FMT_TABLE : FMT_ROWS;
-	if (o->by_expr)
-		o->by_label = by_label(o->by_expr);
-	if (!o->run_id)
-		o->run_id = getenv("RUN_ID");
-	if (!o->model_tag)
-		o->model_tag = getenv("MODEL_TAG");
-	if (o->run_id && !*o->run_id)
-		o->run_id = NULL;
-	if (o->model_tag && !*o->model_tag)
-		o->model_tag = NULL;
+	finish_opts(o);
 }
 
 /* --- JSON access (all borrow obj) --- */
 
-static jv
-get(jv obj, const char *key)
-{
-	if (jv_get_kind(obj) != JV_KIND_OBJECT)
-		return jv_invalid();
-	return jv_object_get(jv_copy(obj), jv_string(key));
-}
-
-/* 1: a number; 0: absent or null; -1: present but not a number. */
+/*
+ * 1: a number; 0: absent or null; -1: present but not a number. The three
+ * states tell a field left out from one of the wrong type.
+ */
 static int
 get_num(jv obj, const char *key, double *out)
 {
-	jv v = get(obj, key);
+	jv v = ve_json_get(obj, key);
 	jv_kind k = jv_get_kind(v);
 	int r = k == JV_KIND_NUMBER ? 1 : (k == JV_KIND_INVALID || k == JV_KIND_NULL) ? 0 : -1;
 
@@ -455,7 +436,7 @@ load_grades(const char *path, struct grades *g)
 
 	if (rc)
 		return rc;
-	jv th = get(v, "thresholds");
+	jv th = ve_json_get(v, "thresholds");
 	if (jv_get_kind(th) != JV_KIND_OBJECT) {
 		ve_warn("--grade: %s: expected \"thresholds\": an object of figures", path);
 		rc = VE_EX_DATAERR;
@@ -466,7 +447,7 @@ load_grades(const char *path, struct grades *g)
 		jv k = jv_object_iter_key(th, it);
 		jv t = jv_object_iter_value(th, it);
 		const char *name = jv_string_value(k);
-		jv better = get(t, "better");
+		jv better = ve_json_get(t, "better");
 		struct threshold x = {0};
 		bool ok = jv_get_kind(better) == JV_KIND_STRING &&
 		          (strcmp(jv_string_value(better), "lower") == 0 ||
@@ -509,7 +490,7 @@ load_pricing(const char *path, struct pricing *p)
 
 	if (rc)
 		return rc;
-	jv cur = get(v, "currency");
+	jv cur = ve_json_get(v, "currency");
 	if (get_num(v, "input_per_1k", &p->in_per_1k) != 1 ||
 	    get_num(v, "output_per_1k", &p->out_per_1k) != 1 || p->in_per_1k < 0 ||
 	    p->out_per_1k < 0 ||
@@ -530,23 +511,13 @@ load_pricing(const char *path, struct pricing *p)
 
 /* --- groups --- */
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static struct group *
 group_new(const char *key, jv labels, const struct opts *o)
 {
 	struct group *g = ve_xcalloc(1, sizeof *g);
 
 	g->key = ve_xstrdup(key);
-	jv sc = get(labels, "scenario");
+	jv sc = ve_json_get(labels, "scenario");
 	const char *name = o->scenario                         ? o->scenario
 	                   : jv_get_kind(sc) == JV_KIND_STRING ? jv_string_value(sc)
 	                                                       : "default";
@@ -576,38 +547,35 @@ group_free(struct group *g)
 	free(g);
 }
 
+/* Whether the group at pos has the key ctx points to. */
+struct group_key {
+	const struct groups *gs;
+	const char *key;
+};
+
+static bool
+is_group(const void *ctx, size_t pos)
+{
+	const struct group_key *k = ctx;
+
+	return strcmp(k->gs->v[pos]->key, k->key) == 0;
+}
+
 /* The group of a key, made with labels (consumed) when new. */
 static struct group *
 groups_get(struct groups *gs, const char *key, jv labels, const struct opts *o)
 {
-	if (gs->n * 2 >= gs->nslot) {
-		size_t ns = gs->nslot ? gs->nslot * 2 : 16;
-		free(gs->slot);
-		gs->slot = ve_xcalloc(ns, sizeof *gs->slot);
-		gs->nslot = ns;
-		for (size_t i = 0; i < gs->n; i++) {
-			size_t h = hash_str(gs->v[i]->key) & (ns - 1);
-			while (gs->slot[h])
-				h = (h + 1) & (ns - 1);
-			gs->slot[h] = i + 1;
-		}
+	uint64_t h = ve_hash_str(key);
+	size_t pos = ve_index_find(&gs->index, h, is_group, &(struct group_key){gs, key});
+
+	if (pos != VE_INDEX_NONE) {
+		jv_free(labels);
+		return gs->v[pos];
 	}
-	size_t h = hash_str(key) & (gs->nslot - 1);
-	while (gs->slot[h]) {
-		struct group *g = gs->v[gs->slot[h] - 1];
-		if (strcmp(g->key, key) == 0) {
-			jv_free(labels);
-			return g;
-		}
-		h = (h + 1) & (gs->nslot - 1);
-	}
-	if (gs->n == gs->cap) {
-		gs->cap = gs->cap ? 2 * gs->cap : 8;
-		gs->v = ve_xrealloc(gs->v, gs->cap * sizeof *gs->v);
-	}
+	gs->v = ve_grow(gs->v, &gs->cap, gs->n + 1, sizeof *gs->v);
 	gs->v[gs->n] = group_new(key, labels, o);
-	gs->slot[h] = ++gs->n;
-	return gs->v[gs->n - 1];
+	ve_index_add(&gs->index, h, gs->n);
+	return gs->v[gs->n++];
 }
 
 static void
@@ -616,7 +584,7 @@ groups_free(struct groups *gs)
 	for (size_t i = 0; i < gs->n; i++)
 		group_free(gs->v[i]);
 	free(gs->v);
-	free(gs->slot);
+	ve_index_free(&gs->index);
 }
 
 static void
@@ -700,8 +668,9 @@ static const char itl_why[] = "timing.itl_ms: expected an array of non-negative 
 static void
 qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
 {
-	jv err = get(rec, "error"), resp = get(rec, "response"), timing = get(rec, "timing");
-	jv usage = get(resp, "usage"), a = get(timing, "itl_ms");
+	jv err = ve_json_get(rec, "error"), resp = ve_json_get(rec, "response"),
+	   timing = ve_json_get(rec, "timing");
+	jv usage = ve_json_get(resp, "usage"), a = ve_json_get(timing, "itl_ms");
 	jv_kind tk = jv_get_kind(timing), ak = jv_get_kind(a);
 
 	memset(q, 0, sizeof *q);
@@ -714,10 +683,10 @@ qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
 	q->in = get_num(usage, "prompt_tokens", &q->v_in);
 	q->error = jv_get_kind(err) != JV_KIND_INVALID && jv_get_kind(err) != JV_KIND_NULL;
 	q->response = jv_get_kind(resp) == JV_KIND_OBJECT;
-	jv cached = get(timing, "cached");
+	jv cached = ve_json_get(timing, "cached");
 	q->cached = jv_get_kind(cached) == JV_KIND_TRUE;
 	jv_free(cached);
-	jv kind = get(err, "kind");
+	jv kind = ve_json_get(err, "kind");
 	if (jv_get_kind(kind) == JV_KIND_STRING)
 		snprintf(q->kind, sizeof q->kind, "%s", jv_string_value(kind));
 	jv_free(kind);
@@ -1170,100 +1139,120 @@ num_at(jv a, int i)
 	return v;
 }
 
+/* A result without --save-detailed's arrays: its counts, as the file has them. */
+static const char *
+vllm_summary(struct group *g, jv rec)
+{
+	double ok = 0, failed = 0, tin = 0, tout = 0;
+
+	get_num(rec, "completed", &ok);
+	get_num(rec, "failed", &failed);
+	get_num(rec, "total_input_tokens", &tin);
+	get_num(rec, "total_output_tokens", &tout);
+	if (!(ok >= 0 && ok < 1e15 && failed >= 0 && failed < 1e15 && tin >= 0 && tin < 1e15 &&
+	      tout >= 0 && tout < 1e15))
+		return "not a vLLM result: counts out of range";
+	g->completed = (unsigned long long)ok;
+	g->total_in = (long long)tin;
+	g->total_out = (long long)tout;
+	if (failed >= 1) {
+		count_failure(g, "error");
+		g->failed = g->fail[0].n = (unsigned long long)failed;
+	}
+	return NULL;
+}
+
+/* --save-detailed's per-request arrays, one element per request. */
+enum { VA_TTFTS, VA_ITLS, VA_OUTS, VA_INS, VA_ERRS, VA_N };
+static const char *const va_key[VA_N] = {"ttfts", "itls", "output_lens", "input_lens", "errors"};
+
+/*
+ * Request i of the arrays a (borrowed), in vLLM's seconds. E2EL is rebuilt
+ * as TTFT + the ITL gaps, since the file keeps no latencies. Returns NULL
+ * or why the request is unusable.
+ */
+static const char *
+vllm_request(struct group *g, const struct opts *o, const jv *a, int i, struct ve_sample *itl)
+{
+	jv e = jv_array_get(jv_copy(a[VA_ERRS]), i);
+	bool ok = jv_get_kind(e) == JV_KIND_NULL ||
+	          (jv_get_kind(e) == JV_KIND_STRING && !*jv_string_value(e));
+
+	jv_free(e);
+	if (!ok) {
+		count_failure(g, "error");
+		return NULL;
+	}
+	double ttft = num_at(a[VA_TTFTS], i), out = num_at(a[VA_OUTS], i),
+	       in = num_at(a[VA_INS], i);
+	jv gaps = jv_array_get(jv_copy(a[VA_ITLS]), i);
+	ve_sample_reset(itl);
+	if (jv_get_kind(gaps) == JV_KIND_ARRAY) {
+		int m = jv_array_length(jv_copy(gaps));
+		for (int j = 0; j < m; j++)
+			ve_sample_add(itl, num_at(gaps, j));
+	}
+	jv_free(gaps);
+	double e2el = ttft;
+	for (size_t j = 0; j < itl->n; j++)
+		e2el += itl->v[j];
+	if (!(ttft >= 0) || !(out >= 0 && out < 1e15) || !(in >= 0 && in < 1e15) || !(e2el >= 0))
+		return "--save-detailed: a request with a missing or negative figure";
+	add_success(g, o, NAN, ttft, e2el, itl->v, itl->n, (long long)out, (long long)in);
+	return NULL;
+}
+
+/* Every request of --save-detailed's arrays (rec borrowed): NULL or why they are unusable. */
+static const char *
+vllm_detailed(struct group *g, const struct opts *o, jv rec, struct ve_sample *itl)
+{
+	const char *why = NULL;
+	jv a[VA_N];
+	int n = 0;
+
+	for (int k = 0; k < VA_N; k++)
+		a[k] = ve_json_get(rec, va_key[k]);
+	for (int k = 0; k < VA_N && !why; k++)
+		if (jv_get_kind(a[k]) != JV_KIND_ARRAY)
+			why = "--save-detailed arrays incomplete (ttfts, itls, output_lens, "
+			      "input_lens, errors)";
+	if (!why)
+		n = jv_array_length(jv_copy(a[VA_TTFTS]));
+	for (int k = 1; k < VA_N && !why; k++)
+		if (jv_array_length(jv_copy(a[k])) != n)
+			why = "--save-detailed arrays of different lengths";
+	if (!why)
+		g->detailed = true;
+	for (int i = 0; i < n && !why; i++)
+		why = vllm_request(g, o, a, i, itl);
+	for (int k = 0; k < VA_N; k++)
+		jv_free(a[k]);
+	return why;
+}
+
 /*
  * Adds a vLLM result object (borrowed). With --save-detailed's arrays the
  * per-request figures are recomputed in vLLM's units (seconds, scaled to ms
- * at the end, as vLLM does); E2EL is rebuilt as TTFT + the ITL gaps, since
- * the file keeps no latencies. Figures the file holds are reported as it
+ * at the end, as vLLM does). Figures the file holds are reported as it
  * holds them (see stored_value).
  */
 static const char *
 add_vllm_record(struct group *g, const struct opts *o, jv rec, struct ve_sample *itl)
 {
-	jv ttfts = get(rec, "ttfts"), itls = get(rec, "itls"), outs = get(rec, "output_lens");
-	jv ins = get(rec, "input_lens"), errs = get(rec, "errors");
-	const char *why = NULL;
 	double d;
 
-	if (get_num(rec, "duration", &d) != 1 || d < 0) {
-		why = "not a vLLM result: no \"duration\"";
-		goto out;
-	}
+	if (get_num(rec, "duration", &d) != 1 || d < 0)
+		return "not a vLLM result: no \"duration\"";
 	jv_free(g->stored);
 	g->stored = jv_copy(rec);
 	g->scale = 1000;
 	g->have_times = true;
 	g->first_start = 0;
 	g->last_end = d;
-	if (jv_get_kind(ttfts) != JV_KIND_ARRAY) {
-		/* A summary without details: counts as the file has them. */
-		double ok = 0, failed = 0, tin = 0, tout = 0;
-		get_num(rec, "completed", &ok);
-		get_num(rec, "failed", &failed);
-		get_num(rec, "total_input_tokens", &tin);
-		get_num(rec, "total_output_tokens", &tout);
-		if (!(ok >= 0 && ok < 1e15 && failed >= 0 && failed < 1e15 && tin >= 0 &&
-		      tin < 1e15 && tout >= 0 && tout < 1e15)) {
-			why = "not a vLLM result: counts out of range";
-			goto out;
-		}
-		g->completed = (unsigned long long)ok;
-		g->total_in = (long long)tin;
-		g->total_out = (long long)tout;
-		if (failed >= 1) {
-			count_failure(g, "error");
-			g->failed = g->fail[0].n = (unsigned long long)failed;
-		}
-		goto out;
-	}
-	if (jv_get_kind(itls) != JV_KIND_ARRAY || jv_get_kind(outs) != JV_KIND_ARRAY ||
-	    jv_get_kind(ins) != JV_KIND_ARRAY || jv_get_kind(errs) != JV_KIND_ARRAY) {
-		why = "--save-detailed arrays incomplete (ttfts, itls, output_lens, input_lens, "
-		      "errors)";
-		goto out;
-	}
-	int n = jv_array_length(jv_copy(ttfts));
-	if (jv_array_length(jv_copy(itls)) != n || jv_array_length(jv_copy(outs)) != n ||
-	    jv_array_length(jv_copy(ins)) != n || jv_array_length(jv_copy(errs)) != n) {
-		why = "--save-detailed arrays of different lengths";
-		goto out;
-	}
-	g->detailed = true;
-	for (int i = 0; i < n && !why; i++) {
-		jv e = jv_array_get(jv_copy(errs), i);
-		bool ok = jv_get_kind(e) == JV_KIND_NULL ||
-		          (jv_get_kind(e) == JV_KIND_STRING && !*jv_string_value(e));
-		jv_free(e);
-		if (!ok) {
-			count_failure(g, "error");
-			continue;
-		}
-		double ttft = num_at(ttfts, i), out = num_at(outs, i), in = num_at(ins, i);
-		jv a = jv_array_get(jv_copy(itls), i);
-		ve_sample_reset(itl);
-		if (jv_get_kind(a) == JV_KIND_ARRAY) {
-			int m = jv_array_length(jv_copy(a));
-			for (int j = 0; j < m; j++)
-				ve_sample_add(itl, num_at(a, j));
-		}
-		jv_free(a);
-		double e2el = ttft;
-		for (size_t j = 0; j < itl->n; j++)
-			e2el += itl->v[j];
-		if (!(ttft >= 0) || !(out >= 0 && out < 1e15) || !(in >= 0 && in < 1e15) ||
-		    !(e2el >= 0)) {
-			why = "--save-detailed: a request with a missing or negative figure";
-			break;
-		}
-		add_success(g, o, NAN, ttft, e2el, itl->v, itl->n, (long long)out, (long long)in);
-	}
-out:
+	jv ttfts = ve_json_get(rec, "ttfts");
+	bool detailed = jv_get_kind(ttfts) == JV_KIND_ARRAY;
 	jv_free(ttfts);
-	jv_free(itls);
-	jv_free(outs);
-	jv_free(ins);
-	jv_free(errs);
-	return why;
+	return detailed ? vllm_detailed(g, o, rec, itl) : vllm_summary(g, rec);
 }
 
 /* --- figures --- */
@@ -1354,37 +1343,24 @@ compute(struct group *g, const struct opts *o)
 static void
 p_word(double p, char *out, size_t n)
 {
-	if (p == floor(p)) {
+	if (p == floor(p))
 		snprintf(out, n, "%.0f", p);
-		return;
-	}
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(out, n, "%.*g", prec, p);
-		if (strtod(out, NULL) == p)
-			return;
-	}
+	else
+		ve_num_g(out, n, p, 1);
 }
 
 /* Appends x as JSON: an integer when it is one, else the shortest round-trip form. */
 static void
 add_num(struct ve_buf *b, double x)
 {
-	char s[40];
+	char s[VE_NUM_G_SIZE];
 
-	if (!isfinite(x)) {
+	if (!isfinite(x))
 		ve_buf_adds(b, "null");
-		return;
-	}
-	if (x == floor(x) && fabs(x) < 1e15) {
+	else if (x == floor(x) && fabs(x) < 1e15)
 		ve_buf_addf(b, "%.0f", x == 0 ? 0. : x);
-		return;
-	}
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(s, sizeof s, "%.*g", prec, x);
-		if (strtod(s, NULL) == x)
-			break;
-	}
-	ve_buf_adds(b, s);
+	else
+		ve_buf_adds(b, ve_num_g(s, sizeof s, x, 1));
 }
 
 /*
@@ -1570,74 +1546,123 @@ row(struct out_ctx *c, const struct group *g, const char *name, double v, unsign
 	ve_buf_reset(b);
 }
 
-static double
-cost_total(const struct group *g, const struct pricing *p)
+/* A group's costs under a price table. */
+struct costs {
+	double total, per_request, per_1k_tokens;
+};
+
+static struct costs
+costs_of(const struct group *g, const struct pricing *p)
 {
-	return (double)g->total_in / 1000 * p->in_per_1k +
-	       (double)g->total_out / 1000 * p->out_per_1k;
+	struct costs k;
+	double tok = (double)(g->total_in + g->total_out);
+
+	k.total =
+	    (double)g->total_in / 1000 * p->in_per_1k + (double)g->total_out / 1000 * p->out_per_1k;
+	k.per_request = g->completed ? k.total / (double)g->completed : 0;
+	k.per_1k_tokens = tok > 0 ? k.total / (tok / 1000) : 0;
+	return k;
 }
 
 static const char *const grade_word[] = {"A", "B", "C"};
 
+/*
+ * The request-level figures in the order rows and Prometheus families are
+ * written: the figure's name (and the row's), its unit, its family and help.
+ */
+static const struct figure {
+	const char *name, *unit, *prom, *help;
+} figures[] = {
+    {"completed", "count", "vllm_eval_requests_completed", "Successful requests."},
+    {"failed", "count", "vllm_eval_requests_failed", "Failed requests."},
+    {"success_rate", "ratio", "vllm_eval_success_ratio", "Successful requests over all."},
+    {"duration", "s", "vllm_eval_duration_seconds", "First request sent to last finished."},
+    {"total_input_tokens", "tokens", "vllm_eval_input_tokens",
+     "Prompt tokens of successful requests."},
+    {"total_output_tokens", "tokens", "vllm_eval_output_tokens",
+     "Output tokens of successful requests."},
+    {"request_throughput", "req/s", "vllm_eval_request_throughput",
+     "Successful requests per second."},
+    {"request_goodput", "req/s", "vllm_eval_request_goodput",
+     "Requests meeting every SLO per second."},
+    {"output_throughput", "tok/s", "vllm_eval_output_token_throughput",
+     "Output tokens per second."},
+    {"total_token_throughput", "tok/s", "vllm_eval_total_token_throughput",
+     "Prompt and output tokens per second."},
+    {"max_output_tokens_per_s", "tok/s", "vllm_eval_peak_output_token_throughput",
+     "Most output token chunks in one second."},
+    {"max_concurrent_requests", "count", "vllm_eval_peak_concurrent_requests",
+     "Most requests in flight in one second."},
+};
+#define NFIGURES (sizeof figures / sizeof figures[0])
+
+/* Goodput is reported only under SLOs (vllm-json says null instead). */
+static bool
+figure_wanted(const struct opts *o, const struct figure *f)
+{
+	return o->goodput || strcmp(f->name, "request_goodput") != 0;
+}
+
+/* Whether the figures of metric m are reported: queue time when measured, others when asked. */
+static bool
+metric_shown(const struct opts *o, const struct group *g, int m)
+{
+	return m == M_QUEUE ? g->sum[m].n > 0 : (o->metrics & (1u << m)) != 0;
+}
+
+/* mean, median, std, then one per percentile. */
+#define NSTATS(o) (3 + (o)->npcts)
+
+/* The size of the buffers stat_names fills. */
+#define STAT_NAME 96
+
+/*
+ * The k-th statistic (of NSTATS) of metric m: its word ("mean", "p99"), the
+ * figure's name ("ttft_ms.p99") and vLLM's key ("p99_ttft_ms").
+ */
+static void
+stat_names(const struct opts *o, int m, size_t k, char *word, char *name, char *key)
+{
+	static const char *const st[] = {"mean", "median", "std"};
+	char w[32];
+
+	if (k < 3) {
+		snprintf(word, STAT_NAME, "%s", st[k]);
+	} else {
+		p_word(o->pcts[k - 3], w, sizeof w);
+		snprintf(word, STAT_NAME, "p%s", w);
+	}
+	snprintf(name, STAT_NAME, "%s_ms.%s", mname[m], word);
+	snprintf(key, STAT_NAME, "%s_%s_ms", word, mname[m]);
+}
+
 static void
 emit_rows(struct out_ctx *c, const struct group *g)
 {
-	static const struct {
-		const char *name, *unit;
-	} req[] = {
-	    {"completed", "count"},
-	    {"failed", "count"},
-	    {"success_rate", "ratio"},
-	    {"duration", "s"},
-	    {"total_input_tokens", "tokens"},
-	    {"total_output_tokens", "tokens"},
-	    {"request_throughput", "req/s"},
-	    {"request_goodput", "req/s"},
-	    {"output_throughput", "tok/s"},
-	    {"total_token_throughput", "tok/s"},
-	    {"max_output_tokens_per_s", "tok/s"},
-	    {"max_concurrent_requests", "count"},
-	};
 	const struct opts *o = c->o;
 	double v;
 	unsigned long long n;
-	char name[96], w[32];
+	char word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
 
-	for (size_t i = 0; i < sizeof req / sizeof *req; i++) {
-		if (i == 7 && !o->goodput)
-			continue;
-		if (figure_value(g, o, req[i].name, &v, &n))
-			row(c, g, req[i].name, v, n, req[i].unit, jv_null());
-	}
+	for (size_t i = 0; i < NFIGURES; i++)
+		if (figure_wanted(o, &figures[i]) && figure_value(g, o, figures[i].name, &v, &n))
+			row(c, g, figures[i].name, v, n, figures[i].unit, jv_null());
 	for (size_t i = 0; i < g->nfail; i++) {
 		snprintf(name, sizeof name, "failures.%s", g->fail[i].kind);
 		row(c, g, name, (double)g->fail[i].n, g->completed + g->failed, "count", jv_null());
 	}
-	for (int m = 0; m < M_N; m++) {
-		if (m == M_QUEUE ? !g->sum[m].n : !(o->metrics & (1u << m)))
-			continue;
-		static const char *const st[] = {"mean", "median", "std"};
-		for (int k = 0; k < 3; k++) {
-			snprintf(name, sizeof name, "%s_ms.%s", mname[m], st[k]);
+	for (int m = 0; m < M_N; m++)
+		for (size_t k = 0; metric_shown(o, g, m) && k < NSTATS(o); k++) {
+			stat_names(o, m, k, word, name, key);
 			if (figure_value(g, o, name, &v, &n))
 				row(c, g, name, v, n, "ms", jv_null());
 		}
-		for (size_t k = 0; k < o->npcts; k++) {
-			p_word(o->pcts[k], w, sizeof w);
-			snprintf(name, sizeof name, "%s_ms.p%s", mname[m], w);
-			if (figure_value(g, o, name, &v, &n))
-				row(c, g, name, v, n, "ms", jv_null());
-		}
-	}
 	if (c->pricing) {
 		const char *cur = c->pricing->currency;
-		double total = cost_total(g, c->pricing);
-		double tok = (double)(g->total_in + g->total_out);
-		row(c, g, "cost.total", total, g->completed, cur, jv_null());
-		row(c, g, "cost.per_request", g->completed ? total / (double)g->completed : 0,
-		    g->completed, cur, jv_null());
-		row(c, g, "cost.per_1k_tokens", tok > 0 ? total / (tok / 1000) : 0, g->completed,
-		    cur, jv_null());
+		struct costs k = costs_of(g, c->pricing);
+		row(c, g, "cost.total", k.total, g->completed, cur, jv_null());
+		row(c, g, "cost.per_request", k.per_request, g->completed, cur, jv_null());
+		row(c, g, "cost.per_1k_tokens", k.per_1k_tokens, g->completed, cur, jv_null());
 	}
 	if (c->grades) {
 		jv l = JV_OBJECT(jv_string("grade"), jv_string(grade_word[g->grade - 'A']));
@@ -1655,8 +1680,9 @@ key_num(struct ve_buf *b, bool *first, const char *key, double v)
 	add_num(b, v);
 }
 
+/* The request-level keys of a vLLM result object, in vLLM's order. */
 static void
-emit_vllm(struct out_ctx *c, const struct group *g)
+vllm_counts(struct out_ctx *c, const struct group *g, bool *first)
 {
 	static const char *const keys[] = {
 	    "duration",
@@ -1672,44 +1698,45 @@ emit_vllm(struct out_ctx *c, const struct group *g)
 	    "max_concurrent_requests",
 	};
 	const struct opts *o = c->o;
+	double v;
+	unsigned long long n;
+
+	if (o->request_rate > 0)
+		key_num(&c->b, first, "request_rate", o->request_rate);
+	if (o->max_concurrency > 0)
+		key_num(&c->b, first, "max_concurrency", (double)o->max_concurrency);
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		/* vLLM writes null when no SLO was given. */
+		if (strcmp(keys[i], "request_goodput") == 0 && !o->goodput &&
+		    !stored_value(g, o, keys[i], &v)) {
+			ve_buf_adds(&c->b, *first ? "{" : ",");
+			*first = false;
+			ve_buf_adds(&c->b, "\"request_goodput\":null");
+			continue;
+		}
+		if (figure_value(g, o, keys[i], &v, &n))
+			key_num(&c->b, first, keys[i], v);
+	}
+}
+
+/* One object per group with the keys of vLLM's result JSON, then ours. */
+static void
+emit_vllm(struct out_ctx *c, const struct group *g)
+{
+	const struct opts *o = c->o;
 	struct ve_buf *b = &c->b;
 	bool first = true;
 	double v;
 	unsigned long long n;
-	char key[96], name[96], w[32];
+	char word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
 
-	if (o->request_rate > 0)
-		key_num(b, &first, "request_rate", o->request_rate);
-	if (o->max_concurrency > 0)
-		key_num(b, &first, "max_concurrency", (double)o->max_concurrency);
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-		if (i == 6 && !o->goodput && !stored_value(g, o, keys[i], &v)) {
-			ve_buf_adds(b, first ? "{" : ",");
-			first = false;
-			ve_buf_adds(b, "\"request_goodput\":null");
-			continue;
-		}
-		if (figure_value(g, o, keys[i], &v, &n))
-			key_num(b, &first, keys[i], v);
-	}
-	for (int m = 0; m < M_N; m++) {
-		if (m == M_QUEUE ? !g->sum[m].n : !(o->metrics & (1u << m)))
-			continue;
-		static const char *const st[] = {"mean", "median", "std"};
-		for (int k = 0; k < 3; k++) {
-			snprintf(name, sizeof name, "%s_ms.%s", mname[m], st[k]);
-			snprintf(key, sizeof key, "%s_%s_ms", st[k], mname[m]);
+	vllm_counts(c, g, &first);
+	for (int m = 0; m < M_N; m++)
+		for (size_t k = 0; metric_shown(o, g, m) && k < NSTATS(o); k++) {
+			stat_names(o, m, k, word, name, key);
 			if (figure_value(g, o, name, &v, &n))
 				key_num(b, &first, key, v);
 		}
-		for (size_t k = 0; k < o->npcts; k++) {
-			p_word(o->pcts[k], w, sizeof w);
-			snprintf(name, sizeof name, "%s_ms.p%s", mname[m], w);
-			snprintf(key, sizeof key, "p%s_%s_ms", w, mname[m]);
-			if (figure_value(g, o, name, &v, &n))
-				key_num(b, &first, key, v);
-		}
-	}
 	key_num(b, &first, "success_rate", g->success_rate);
 	ve_buf_adds(b, ",\"failures\":{");
 	for (size_t i = 0; i < g->nfail; i++) {
@@ -1720,12 +1747,10 @@ emit_vllm(struct out_ctx *c, const struct group *g)
 	}
 	ve_buf_addc(b, '}');
 	if (c->pricing) {
-		double total = cost_total(g, c->pricing);
-		double tok = (double)(g->total_in + g->total_out);
-		key_num(b, &first, "cost_total", total);
-		key_num(b, &first, "cost_per_request",
-		        g->completed ? total / (double)g->completed : 0);
-		key_num(b, &first, "cost_per_1k_tokens", tok > 0 ? total / (tok / 1000) : 0);
+		struct costs k = costs_of(g, c->pricing);
+		key_num(b, &first, "cost_total", k.total);
+		key_num(b, &first, "cost_per_request", k.per_request);
+		key_num(b, &first, "cost_per_1k_tokens", k.per_1k_tokens);
 		ve_buf_adds(b, ",\"currency\":");
 		ve_buf_add_json_str(b, c->pricing->currency, strlen(c->pricing->currency));
 	}
@@ -1762,24 +1787,26 @@ table_line(struct ve_buf *b, const char *label, double v, bool integer)
 		ve_buf_addf(b, "%-40s %-10.2f\n", label, v);
 }
 
+/* A figure for the table: 0 where the group has none, as vLLM prints an empty set. */
+static double
+table_figure(const struct out_ctx *c, const struct group *g, const char *name)
+{
+	double v;
+	unsigned long long n;
+
+	return figure_value(g, c->o, name, &v, &n) ? v : 0;
+}
+
+/* The table's request section, line for line as vLLM prints it. */
 static void
-emit_table(struct out_ctx *c, const struct group *g, bool title)
+table_requests(struct out_ctx *c, const struct group *g)
 {
 	const struct opts *o = c->o;
 	struct ve_buf *b = &c->b;
 	double v;
-	unsigned long long n;
-	char label[96], name[96], w[32];
 
-	if (title) {
-		ve_buf_adds(b, "Group: ");
-		ve_json_dump(g->labels, b);
-		ve_buf_addc(b, '\n');
-	}
-	centred(b, " Serving Benchmark Result ", '=', 50);
-#define FIG(name) (figure_value(g, o, name, &v, &n) ? v : 0)
-	table_line(b, "Successful requests:", FIG("completed"), true);
-	table_line(b, "Failed requests:", FIG("failed"), true);
+	table_line(b, "Successful requests:", table_figure(c, g, "completed"), true);
+	table_line(b, "Failed requests:", table_figure(c, g, "failed"), true);
 	/* vLLM prints these two only when set; a result file may say them. */
 	if (o->max_concurrency > 0)
 		table_line(b, "Maximum request concurrency:", (double)o->max_concurrency, true);
@@ -1789,35 +1816,55 @@ emit_table(struct out_ctx *c, const struct group *g, bool title)
 		table_line(b, "Request rate configured (RPS):", o->request_rate, false);
 	else if (stored_value(g, o, "request_rate", &v))
 		table_line(b, "Request rate configured (RPS):", v, false);
-	table_line(b, "Benchmark duration (s):", FIG("duration"), false);
-	table_line(b, "Total input tokens:", FIG("total_input_tokens"), true);
-	table_line(b, "Total generated tokens:", FIG("total_output_tokens"), true);
-	table_line(b, "Request throughput (req/s):", FIG("request_throughput"), false);
-	if (o->goodput)
-		table_line(b, "Request goodput (req/s):", FIG("request_goodput"), false);
-	table_line(b, "Output token throughput (tok/s):", FIG("output_throughput"), false);
-	table_line(b, "Peak output token throughput (tok/s):", FIG("max_output_tokens_per_s"),
+	table_line(b, "Benchmark duration (s):", table_figure(c, g, "duration"), false);
+	table_line(b, "Total input tokens:", table_figure(c, g, "total_input_tokens"), true);
+	table_line(b, "Total generated tokens:", table_figure(c, g, "total_output_tokens"), true);
+	table_line(b, "Request throughput (req/s):", table_figure(c, g, "request_throughput"),
 	           false);
-	table_line(b, "Peak concurrent requests:", FIG("max_concurrent_requests"), false);
-	table_line(b, "Total Token throughput (tok/s):", FIG("total_token_throughput"), false);
-	for (int m = 0; m < M_N; m++) {
-		if (m == M_QUEUE ? !g->sum[m].n : !(o->metrics & (1u << m)))
-			continue;
-		centred(b, mheader[m], '-', 50);
-		snprintf(name, sizeof name, "%s_ms.mean", mname[m]);
-		snprintf(label, sizeof label, "Mean %s (ms):", mtitle[m]);
-		table_line(b, label, FIG(name), false);
-		snprintf(name, sizeof name, "%s_ms.median", mname[m]);
-		snprintf(label, sizeof label, "Median %s (ms):", mtitle[m]);
-		table_line(b, label, FIG(name), false);
-		for (size_t k = 0; k < o->npcts; k++) {
-			p_word(o->pcts[k], w, sizeof w);
-			snprintf(name, sizeof name, "%s_ms.p%s", mname[m], w);
-			snprintf(label, sizeof label, "P%s %s (ms):", w, mtitle[m]);
-			if (figure_value(g, o, name, &v, &n))
-				table_line(b, label, v, false);
+	if (o->goodput)
+		table_line(b, "Request goodput (req/s):", table_figure(c, g, "request_goodput"),
+		           false);
+	table_line(b, "Output token throughput (tok/s):", table_figure(c, g, "output_throughput"),
+	           false);
+	table_line(b, "Peak output token throughput (tok/s):",
+	           table_figure(c, g, "max_output_tokens_per_s"), false);
+	table_line(b, "Peak concurrent requests:", table_figure(c, g, "max_concurrent_requests"),
+	           false);
+	table_line(b,
+	           "Total Token throughput (tok/s):", table_figure(c, g, "total_token_throughput"),
+	           false);
+}
+
+/* One metric's section: mean and median always, the percentiles the group has. */
+static void
+table_metric(struct out_ctx *c, const struct group *g, int m)
+{
+	const struct opts *o = c->o;
+	double v;
+	unsigned long long n;
+	char label[STAT_NAME + 32], word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
+
+	centred(&c->b, mheader[m], '-', 50);
+	for (size_t k = 0; k < NSTATS(o); k++) {
+		stat_names(o, m, k, word, name, key);
+		if (k < 2) {
+			snprintf(label, sizeof label, "%s %s (ms):", k ? "Median" : "Mean",
+			         mtitle[m]);
+			table_line(&c->b, label, table_figure(c, g, name), false);
+		} else if (k >= 3 && figure_value(g, o, name, &v, &n)) {
+			snprintf(label, sizeof label, "P%s %s (ms):", word + 1, mtitle[m]);
+			table_line(&c->b, label, v, false);
 		}
 	}
+}
+
+/* What is not vLLM's: the success rate and failures by kind, costs, the grade. */
+static void
+table_outcome(struct out_ctx *c, const struct group *g)
+{
+	struct ve_buf *b = &c->b;
+	char label[96];
+
 	if (g->failed || c->pricing || c->grades)
 		centred(b, "Outcome", '-', 50);
 	if (g->failed) {
@@ -1828,17 +1875,33 @@ emit_table(struct out_ctx *c, const struct group *g, bool title)
 		}
 	}
 	if (c->pricing) {
-		double total = cost_total(g, c->pricing);
-		double tok = (double)(g->total_in + g->total_out);
+		struct costs k = costs_of(g, c->pricing);
 		snprintf(label, sizeof label, "Cost per request (%s):", c->pricing->currency);
-		ve_buf_addf(b, "%-40s %-10.6f\n", label,
-		            g->completed ? total / (double)g->completed : 0);
+		ve_buf_addf(b, "%-40s %-10.6f\n", label, k.per_request);
 		snprintf(label, sizeof label, "Cost per 1k tokens (%s):", c->pricing->currency);
-		ve_buf_addf(b, "%-40s %-10.6f\n", label, tok > 0 ? total / (tok / 1000) : 0);
+		ve_buf_addf(b, "%-40s %-10.6f\n", label, k.per_1k_tokens);
 	}
 	if (c->grades)
 		ve_buf_addf(b, "%-40s %-10c\n", "Grade:", g->grade);
-#undef FIG
+}
+
+/* vLLM's result table; with --by each group's is headed by its labels. */
+static void
+emit_table(struct out_ctx *c, const struct group *g, bool title)
+{
+	struct ve_buf *b = &c->b;
+
+	if (title) {
+		ve_buf_adds(b, "Group: ");
+		ve_json_dump(g->labels, b);
+		ve_buf_addc(b, '\n');
+	}
+	centred(b, " Serving Benchmark Result ", '=', 50);
+	table_requests(c, g);
+	for (int m = 0; m < M_N; m++)
+		if (metric_shown(c->o, g, m))
+			table_metric(c, g, m);
+	table_outcome(c, g);
 	for (int i = 0; i < 50; i++)
 		ve_buf_addc(b, '=');
 	ve_buf_addc(b, '\n');
@@ -1891,109 +1954,81 @@ prom_labels(struct ve_buf *b, const struct group *g, const char *stat)
 	ve_buf_addc(b, '}');
 }
 
-/*
- * Prometheus text: one gauge family per figure, every group a sample;
- * latencies in seconds (Prometheus's base unit) with a stat label.
- */
+/* One sample line: METRIC{labels} VALUE. */
 static void
-emit_prom(struct out_ctx *c, struct group **gs, size_t ngroups)
+prom_sample(struct ve_buf *b, const char *metric, const struct group *g, const char *stat, double v)
 {
-	static const struct {
-		const char *fig, *metric, *help;
-		double mul;
-	} fams[] = {
-	    {"completed", "vllm_eval_requests_completed", "Successful requests.", 1},
-	    {"failed", "vllm_eval_requests_failed", "Failed requests.", 1},
-	    {"success_rate", "vllm_eval_success_ratio", "Successful requests over all.", 1},
-	    {"duration", "vllm_eval_duration_seconds", "First request sent to last finished.", 1},
-	    {"total_input_tokens", "vllm_eval_input_tokens",
-	     "Prompt tokens of successful requests.", 1},
-	    {"total_output_tokens", "vllm_eval_output_tokens",
-	     "Output tokens of successful requests.", 1},
-	    {"request_throughput", "vllm_eval_request_throughput",
-	     "Successful requests per second.", 1},
-	    {"request_goodput", "vllm_eval_request_goodput",
-	     "Requests meeting every SLO per second.", 1},
-	    {"output_throughput", "vllm_eval_output_token_throughput", "Output tokens per second.",
-	     1},
-	    {"total_token_throughput", "vllm_eval_total_token_throughput",
-	     "Prompt and output tokens per second.", 1},
-	    {"max_output_tokens_per_s", "vllm_eval_peak_output_token_throughput",
-	     "Most output token chunks in one second.", 1},
-	    {"max_concurrent_requests", "vllm_eval_peak_concurrent_requests",
-	     "Most requests in flight in one second.", 1},
-	};
+	ve_buf_adds(b, metric);
+	prom_labels(b, g, stat);
+	ve_buf_addc(b, ' ');
+	add_num(b, v);
+	ve_buf_addc(b, '\n');
+}
+
+/* One latency family, in seconds (Prometheus's base unit), its statistics as a label. */
+static void
+prom_metric(struct out_ctx *c, struct group **gs, size_t ngroups, int m)
+{
 	const struct opts *o = c->o;
 	struct ve_buf *b = &c->b;
 	double v;
 	unsigned long long n;
-	char name[96], w[32], stat[40];
+	char family[64], word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
 
-	for (size_t f = 0; f < sizeof fams / sizeof *fams; f++) {
-		if (f == 7 && !o->goodput)
+	snprintf(family, sizeof family, "vllm_eval_%s_seconds", mname[m]);
+	ve_buf_addf(b, "# HELP %s %s, as vLLM's benchmark defines it.\n", family, mheader[m]);
+	ve_buf_addf(b, "# TYPE %s gauge\n", family);
+	for (size_t i = 0; i < ngroups; i++) {
+		if (m == M_QUEUE && !gs[i]->sum[m].n)
 			continue;
-		ve_buf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n", fams[f].metric, fams[f].help,
-		            fams[f].metric);
+		for (size_t k = 0; k < NSTATS(o); k++) {
+			stat_names(o, m, k, word, name, key);
+			if (figure_value(gs[i], o, name, &v, &n))
+				prom_sample(b, family, gs[i], word, v / 1000);
+		}
+	}
+}
+
+/*
+ * Prometheus text: one gauge family per figure, every group a sample;
+ * latencies in seconds with a stat label.
+ */
+static void
+emit_prom(struct out_ctx *c, struct group **gs, size_t ngroups)
+{
+	const struct opts *o = c->o;
+	struct ve_buf *b = &c->b;
+	double v;
+	unsigned long long n;
+
+	for (size_t f = 0; f < NFIGURES; f++) {
+		if (!figure_wanted(o, &figures[f]))
+			continue;
+		ve_buf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n", figures[f].prom, figures[f].help,
+		            figures[f].prom);
 		for (size_t i = 0; i < ngroups; i++)
-			if (figure_value(gs[i], o, fams[f].fig, &v, &n)) {
-				ve_buf_adds(b, fams[f].metric);
-				prom_labels(b, gs[i], NULL);
-				ve_buf_addc(b, ' ');
-				add_num(b, v * fams[f].mul);
-				ve_buf_addc(b, '\n');
-			}
+			if (figure_value(gs[i], o, figures[f].name, &v, &n))
+				prom_sample(b, figures[f].prom, gs[i], NULL, v);
 	}
 	for (int m = 0; m < M_N; m++) {
 		bool any = false;
 		for (size_t i = 0; i < ngroups; i++)
-			any |= m == M_QUEUE ? gs[i]->sum[m].n > 0 : (o->metrics & (1u << m)) != 0;
-		if (!any)
-			continue;
-		ve_buf_addf(b, "# HELP vllm_eval_%s_seconds %s, as vLLM's benchmark defines it.\n",
-		            mname[m], mheader[m]);
-		ve_buf_addf(b, "# TYPE vllm_eval_%s_seconds gauge\n", mname[m]);
-		for (size_t i = 0; i < ngroups; i++) {
-			if (m == M_QUEUE && !gs[i]->sum[m].n)
-				continue;
-			for (size_t k = 0; k < 3 + o->npcts; k++) {
-				static const char *const st[] = {"mean", "median", "std"};
-				if (k < 3) {
-					snprintf(stat, sizeof stat, "%s", st[k]);
-				} else {
-					p_word(o->pcts[k - 3], w, sizeof w);
-					snprintf(stat, sizeof stat, "p%s", w);
-				}
-				snprintf(name, sizeof name, "%s_ms.%s", mname[m], stat);
-				if (!figure_value(gs[i], o, name, &v, &n))
-					continue;
-				ve_buf_addf(b, "vllm_eval_%s_seconds", mname[m]);
-				prom_labels(b, gs[i], stat);
-				ve_buf_addc(b, ' ');
-				add_num(b, v / 1000);
-				ve_buf_addc(b, '\n');
-			}
-		}
+			any |= metric_shown(o, gs[i], m);
+		if (any)
+			prom_metric(c, gs, ngroups, m);
 	}
 	if (c->grades) {
 		ve_buf_adds(b, "# HELP vllm_eval_grade Grade from the threshold table: 3 A, 2 B, 1 "
 		               "C.\n# TYPE vllm_eval_grade gauge\n");
-		for (size_t i = 0; i < ngroups; i++) {
-			ve_buf_adds(b, "vllm_eval_grade");
-			prom_labels(b, gs[i], NULL);
-			ve_buf_addf(b, " %d\n", 'D' - gs[i]->grade);
-		}
+		for (size_t i = 0; i < ngroups; i++)
+			prom_sample(b, "vllm_eval_grade", gs[i], NULL, 'D' - gs[i]->grade);
 	}
 	if (c->pricing) {
 		ve_buf_adds(b, "# HELP vllm_eval_cost_per_request Cost of one successful "
 		               "request.\n# TYPE vllm_eval_cost_per_request gauge\n");
-		for (size_t i = 0; i < ngroups; i++) {
-			double total = cost_total(gs[i], c->pricing);
-			ve_buf_adds(b, "vllm_eval_cost_per_request");
-			prom_labels(b, gs[i], NULL);
-			ve_buf_addc(b, ' ');
-			add_num(b, gs[i]->completed ? total / (double)gs[i]->completed : 0);
-			ve_buf_addc(b, '\n');
-		}
+		for (size_t i = 0; i < ngroups; i++)
+			prom_sample(b, "vllm_eval_cost_per_request", gs[i], NULL,
+			            costs_of(gs[i], c->pricing).per_request);
 	}
 	ve_out_write(b->p, b->len);
 	ve_buf_reset(b);
@@ -2052,7 +2087,7 @@ vllm_group(struct groups *gs, const struct opts *o, jv rec, const struct ve_line
 	jv labels = jv_object();
 
 	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-		jv v = get(rec, keys[i][0]);
+		jv v = ve_json_get(rec, keys[i][0]);
 		if (jv_get_kind(v) == JV_KIND_STRING)
 			labels = jv_object_set(labels, jv_string(keys[i][1]), v);
 		else
@@ -2063,142 +2098,211 @@ vllm_group(struct groups *gs, const struct opts *o, jv rec, const struct ve_line
 	return groups_get(gs, key->p, labels, o);
 }
 
-static int
-run(const struct opts *o, char **files, int nfiles)
-{
-	struct groups gs = {0};
-	struct ve_bad bad;
-	struct ve_progress prog;
-	struct ve_input *in = NULL;
-	struct ve_jq *by = NULL;
-	struct ve_line line;
-	struct ve_sample itl = {0};
+/* What the records are read into: the groups, and scratch space reused per record. */
+struct reading {
+	const struct opts *o;
+	struct groups gs;
+	struct ve_jq *by;
+	bool raw; /* the reader hands out lines: try the fast scanner first */
+	struct ve_sample itl;
 	struct qrec q;
-	struct ve_buf key = {0};
-	struct grades grades = {0};
-	struct pricing pricing = {0};
-	struct out_ctx c = {.o = o};
-	unsigned long long records = 0;
-	int r, rc = 0;
+	struct ve_buf key;
+	unsigned long long records;
+};
 
-	ve_bad_open(&bad, o->rejects, o->skip_bad);
-	ve_progress_init(&prog, o->progress);
-	if (o->grade_path && (rc = load_grades(o->grade_path, &grades)))
-		goto out;
-	if (o->pricing_path && (rc = load_pricing(o->pricing_path, &pricing)))
-		goto out;
-	if (o->by_expr)
-		by = ve_jq_compile("--by", o->by_expr);
-	in = ve_input_new(files, nfiles);
-	while ((r = ve_input_next(in, &line)) == 1) {
-		if (ve_line_blank(&line))
-			continue;
-		ve_progress_tick(&prog, ++records, ve_input_bytes(in));
-		const char *why = NULL;
+/*
+ * Adds one record to its group. Returns NULL, or why the record is bad; a
+ * reason that is the parser's message lives in *msg, which the caller frees.
+ */
+static const char *
+add_record(struct reading *st, struct ve_rec *rec, jv *msg)
+{
+	const struct opts *o = st->o;
+	const char *why = NULL;
+	struct group *g;
+
+	if (st->raw) {
+		if (qrec_scan(rec->line.text, rec->line.len, &st->q, &st->itl))
+			return add_qrec(record_group(&st->gs, o, NULL, jv_null(), &why, &st->key),
+			                o, &st->q, &st->itl);
+		rec->value = ve_record_parse(rec->line.text, rec->line.len);
+		if (!jv_is_valid(rec->value)) {
+			*msg = jv_invalid_get_msg(rec->value);
+			rec->value = jv_null();
+			return jv_string_value(*msg);
+		}
+	}
+	if (o->from == FROM_VLLM) {
+		g = vllm_group(&st->gs, o, rec->value, &rec->line, &st->key);
+		why = add_vllm_record(g, o, rec->value, &st->itl);
+	} else if ((g = record_group(&st->gs, o, st->by, rec->value, &why, &st->key))) {
+		qrec_from_jv(rec->value, &st->q, &st->itl);
+		why = add_qrec(g, o, &st->q, &st->itl);
+	}
+	jv_free(rec->value);
+	return why;
+}
+
+/* Reads every record into its group: 0, or the exit status to stop with. */
+static int
+read_records(struct reading *st, struct ve_reader *rd)
+{
+	struct ve_rec rec;
+	int r;
+
+	while ((r = ve_reader_next(rd, &rec)) == 1) {
 		jv msg = jv_null();
-		if (!by && o->from == FROM_QUERY && qrec_scan(line.text, line.len, &q, &itl)) {
-			why = add_qrec(record_group(&gs, o, NULL, jv_null(), &why, &key), o, &q,
-			               &itl);
-		} else {
-			jv rec = ve_record_parse(line.text, line.len);
-			if (!jv_is_valid(rec)) {
-				msg = jv_invalid_get_msg(rec);
-				why = jv_string_value(msg);
-			} else {
-				struct group *g = o->from == FROM_VLLM
-				                      ? vllm_group(&gs, o, rec, &line, &key)
-				                      : record_group(&gs, o, by, rec, &why, &key);
-				if (g && o->from == FROM_VLLM) {
-					why = add_vllm_record(g, o, rec, &itl);
-				} else if (g) {
-					qrec_from_jv(rec, &q, &itl);
-					why = add_qrec(g, o, &q, &itl);
-				}
-				jv_free(rec);
-			}
-		}
-		if (why) {
-			records--;
-			rc = ve_bad_record(&bad, &line, why);
-			jv_free(msg);
-			if (rc)
-				goto out;
-			continue;
-		}
+		const char *why = add_record(st, &rec, &msg);
+		int rc = why ? ve_reader_reject(rd, &rec, why) : 0;
 		jv_free(msg);
+		if (rc)
+			return rc;
+		st->records += !why;
 	}
-	if (r < 0) {
-		rc = ve_input_status(in);
-		goto out;
-	}
-	ve_progress_done(&prog);
-	if (!gs.n)
-		groups_get(&gs, "", jv_object(), o);
+	return r;
+}
+
+/* The --grade and --pricing tables: 0, or the exit status after a message. */
+static int
+load_tables(const struct opts *o, struct grades *grades, struct pricing *pricing)
+{
+	int rc = 0;
+
+	if (o->grade_path && (rc = load_grades(o->grade_path, grades)))
+		return rc;
+	if (o->pricing_path)
+		rc = load_pricing(o->pricing_path, pricing);
+	return rc;
+}
+
+/*
+ * Computes each group's figures (and grade), warns about what they had to
+ * assume, and returns the time rows are stamped with: the benchmark's
+ * start, so that a rerun gives the same rows, else now.
+ */
+static time_t
+finish_groups(struct groups *gs, const struct opts *o, const struct grades *grades)
+{
 	double first = 0;
 	bool have_first = false;
-	for (size_t i = 0; i < gs.n; i++) {
-		struct group *g = gs.v[i];
+
+	if (!gs->n)
+		groups_get(gs, "", jv_object(), o);
+	for (size_t i = 0; i < gs->n; i++) {
+		struct group *g = gs->v[i];
 		compute(g, o);
 		if (o->grade_path)
-			grade(g, o, &grades);
+			grade(g, o, grades);
 		if (g->have_times && g->scale == 1 && (!have_first || g->first_start < first))
 			first = g->first_start, have_first = true;
-		if (g->no_usage && !o->quiet)
+		if (g->no_usage && !o->cli.quiet)
 			ve_warn("%s: %llu successful request%s without usage.completion_tokens: "
 			        "output tokens counted as token chunks (fewer when chunks bundle "
 			        "tokens)",
 			        g->scenario, g->no_usage, g->no_usage == 1 ? "" : "s");
-		if (g->no_prompt && !o->quiet)
+		if (g->no_prompt && !o->cli.quiet)
 			ve_warn("%s: %llu successful request%s without usage.prompt_tokens: "
 			        "counted as 0 input tokens",
 			        g->scenario, g->no_prompt, g->no_prompt == 1 ? "" : "s");
 	}
-	/* Rows are stamped with the benchmark's start (reproducible), else now. */
-	time_t t = have_first ? (time_t)first : time(NULL);
+	return have_first ? (time_t)first : time(NULL);
+}
+
+/* Writes every group in the chosen format. */
+static void
+emit(struct out_ctx *c, const struct reading *st, time_t stamp)
+{
 	struct tm tm;
-	strftime(c.ts, sizeof c.ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-	c.grades = o->grade_path ? &grades : NULL;
-	c.pricing = o->pricing_path ? &pricing : NULL;
-	if (o->format == FMT_PROM)
-		emit_prom(&c, gs.v, gs.n);
-	for (size_t i = 0; i < gs.n && o->format != FMT_PROM; i++) {
-		if (o->format == FMT_ROWS)
-			emit_rows(&c, gs.v[i]);
-		else if (o->format == FMT_VLLM)
-			emit_vllm(&c, gs.v[i]);
+
+	strftime(c->ts, sizeof c->ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&stamp, &tm));
+	if (c->o->format == FMT_PROM) {
+		emit_prom(c, st->gs.v, st->gs.n);
+		return;
+	}
+	for (size_t i = 0; i < st->gs.n; i++) {
+		if (c->o->format == FMT_ROWS)
+			emit_rows(c, st->gs.v[i]);
+		else if (c->o->format == FMT_VLLM)
+			emit_vllm(c, st->gs.v[i]);
 		else
-			emit_table(&c, gs.v[i], by != NULL);
+			emit_table(c, st->gs.v[i], st->by != NULL);
 	}
-	if (o->verbose) {
-		unsigned long long ok = 0, failed = 0, cached = 0;
-		for (size_t i = 0; i < gs.n; i++)
-			ok += gs.v[i]->completed, failed += gs.v[i]->failed,
-			    cached += gs.v[i]->cached;
-		struct ve_buf cb = {0};
-		if (cached)
-			ve_buf_addf(&cb, ", %llu cached (no timings, not counted)", cached);
-		ve_warn("read %llu records: %llu successful, %llu failed%s, %zu group%s", records,
-		        ok, failed, cb.p ? cb.p : "", gs.n, gs.n == 1 ? "" : "s");
-		ve_buf_free(&cb);
+}
+
+/* With -v: how many records were read, and what became of them. */
+static void
+report_counts(const struct reading *st)
+{
+	unsigned long long ok = 0, failed = 0, cached = 0;
+	const struct groups *gs = &st->gs;
+	struct ve_buf cb = {0};
+
+	for (size_t i = 0; i < gs->n; i++) {
+		ok += gs->v[i]->completed;
+		failed += gs->v[i]->failed;
+		cached += gs->v[i]->cached;
 	}
-out:
-	ve_progress_done(&prog);
-	int rc2 = ve_bad_close(&bad, o->quiet);
-	if (!rc)
-		rc = rc2;
-	ve_input_free(in);
-	ve_jq_free(by);
-	groups_free(&gs);
-	ve_sample_free(&itl);
-	ve_buf_free(&key);
+	if (cached)
+		ve_buf_addf(&cb, ", %llu cached (no timings, not counted)", cached);
+	ve_warn("read %llu records: %llu successful, %llu failed%s, %zu group%s", st->records, ok,
+	        failed, cb.p ? cb.p : "", gs->n, gs->n == 1 ? "" : "s");
+	ve_buf_free(&cb);
+}
+
+/*
+ * Reads the records, then writes the figures. The reader is freed before
+ * anything else is said, so that its progress line is ended and its count
+ * of skipped records comes first.
+ */
+static int
+run(const struct opts *o, char **files, int nfiles)
+{
+	struct reading st = {.o = o, .raw = !o->by_expr && o->from == FROM_QUERY};
+	struct grades grades = {0};
+	struct pricing pricing = {0};
+	struct out_ctx c = {.o = o};
+	char *tables[] = {(char *)o->grade_path, (char *)o->pricing_path};
+	struct ve_reader *rd;
+	int rc, rc2;
+
+	/* The reader refuses a --rejects file that is a FILE; the tables are inputs too. */
+	for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+		if (tables[i])
+			ve_refuse_input_as_output("--rejects", o->cli.rejects, &tables[i], 1);
+	rd = ve_reader_new(files, nfiles, &o->cli, st.raw ? VE_READ_RAW : 0);
+
+	if (!(rc = load_tables(o, &grades, &pricing))) {
+		if (o->by_expr)
+			st.by = ve_jq_compile("--by", o->by_expr);
+		rc = read_records(&st, rd);
+	}
+	rc2 = ve_reader_free(rd);
+	if (!rc) {
+		time_t stamp = finish_groups(&st.gs, o, &grades);
+		c.grades = o->grade_path ? &grades : NULL;
+		c.pricing = o->pricing_path ? &pricing : NULL;
+		emit(&c, &st, stamp);
+		if (o->cli.verbose)
+			report_counts(&st);
+	}
+	ve_jq_free(st.by);
+	groups_free(&st.gs);
+	ve_sample_free(&st.itl);
+	ve_buf_free(&st.key);
 	ve_buf_free(&c.b);
 	for (size_t i = 0; i < grades.n; i++)
 		free(grades.t[i].figure);
 	free(grades.t);
 	free(pricing.currency);
-	return rc;
+	return rc ? rc : rc2;
 }
 
+/*
+ * lat-stats reads llm-query records (or vLLM's result files) from FILEs or
+ * stdin, groups them, and writes each group's figures to stdout as metric
+ * rows, vLLM result objects, vLLM's table or Prometheus text; warnings and
+ * counts go to stderr. See lat-stats(1).
+ */
 int
 main(int argc, char **argv)
 {

@@ -1,22 +1,22 @@
 /*
- * reg-check — the release rule for regressions, with significance tests.
+ * reg-check — the release regression rule, with significance tests.
  *
- * Reads the current run's metric rows (vllm-eval(7)) from FILEs or stdin and
- * the earlier runs' metric rows from --history. For each current metric
- * (name and labels), the baseline is the mean of that metric over the last
- * --window runs of the history (newest by ts, then run_id; rows of the
- * current run_id are left out). A metric is a regression when it is worse
- * than the baseline by at least --threshold percent, worse meaning lower or
- * higher as the metric policy (share/metrics.json or --policy) says. The
- * p-value is McNemar's exact test on the items that flipped when both runs'
- * item rows are given, else a z-test from the rows' stderr; with
- * --require-significance P a regression also needs p < P.
+ * Reads the current run's metric rows (vllm-eval(7), Metric row) from FILEs
+ * or stdin and the earlier runs' metric rows from --history. For each
+ * current metric (name and labels), the baseline is the mean of that metric
+ * over the last --window runs of the history (newest by ts, then run_id;
+ * rows of the current run_id are left out). A metric is a regression when
+ * it is worse than the baseline by at least --threshold percent, worse
+ * meaning lower or higher as the metric policy (share/metrics.json or
+ * --policy) says. The p-value is McNemar's exact test on the items that
+ * flipped when both runs' item rows are given, else a z-test from the rows'
+ * stderr; with --require-significance P a regression also needs p < P.
  *
  * With --ab it compares two runs' item rows instead: Welch's t-test on the
  * item scores per task, the lift, Cohen's d and a recommendation.
  *
- * Writes verdict rows (vllm-eval(7)), one per current metric in input order;
- * exits 1 when any metric regressed.
+ * Writes verdict rows (vllm-eval(7), Verdict row), one per current metric
+ * in input order; exits 1 when any metric regressed.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -27,12 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "buf.h"
+#include "cli.h"
 #include "diag.h"
-#include "input.h"
 #include "json.h"
 #include "num.h"
 #include "output.h"
+#include "reader.h"
 #include "regstat.h"
 #include "share.h"
 
@@ -50,10 +52,7 @@ struct opts {
 	double alpha;
 	const char *run_id;
 	const char *model_tag;
-	bool skip_bad;
-	const char *rejects;
-	int verbose;
-	bool quiet;
+	struct ve_cli cli;
 };
 
 /* One metric row, current or historical. */
@@ -133,17 +132,13 @@ usage(FILE *f)
 	    "      --ab                    A/B: Welch's t-test of item scores, B against A\n"
 	    "      --alpha A               significance level of --ab (default 0.05)\n"
 	    "      --run-id ID             the current run, where rows lack run_id\n"
-	    "      --model-tag TAG         the current model tag, where rows lack model_tag\n"
-	    "      --skip-bad              skip malformed records, count them\n"
-	    "      --rejects FILE          write skipped records to FILE (implies --skip-bad)\n"
-	    "  -v, --verbose               print a summary to stderr\n"
-	    "  -q, --quiet                 no warnings\n"
-	    "  -h, --help                  this help\n"
-	    "      --version               print the version\n"
-	    "\n"
-	    "Exit: 0 no regression, 1 a regression, 64 usage, 65 bad input, 66 cannot open,\n"
-	    "74 I/O error. See reg-check(1).\n",
+	    "      --model-tag TAG         the current model tag, where rows lack model_tag\n",
 	    ve_progname, ve_progname);
+	ve_cli_help(f, VE_CLI_RECORDS, 30);
+	fprintf(f, "\n"
+	           "With -v, a summary and the paired items' counts go to stderr.\n"
+	           "Exit: 0 no regression, 1 a regression, 64 usage, 65 bad input, 66 cannot\n"
+	           "open, 73 cannot create, 74 I/O error. See reg-check(1).\n");
 }
 
 enum {
@@ -155,10 +150,28 @@ enum {
 	OPT_ALPHA,
 	OPT_RUN_ID,
 	OPT_MODEL_TAG,
-	OPT_SKIP_BAD,
-	OPT_REJECTS,
-	OPT_VERSION,
 };
+
+/* Which inputs the mode takes, and --min-runs's default from --window. */
+static void
+check_opts(struct opts *o, bool metric_files)
+{
+	if (!o->items_cur != !o->items_base)
+		ve_usage_error("--items-current and --items-baseline go together");
+	if (o->ab) {
+		if (!o->items_cur)
+			ve_usage_error("--ab needs --items-baseline and --items-current");
+		if (o->history || metric_files)
+			ve_usage_error("--ab compares item rows: no --history and no metric files");
+	} else if (!o->history) {
+		ve_usage_error("--history FILE is required (the earlier runs' metric rows)");
+	}
+	if (!o->min_runs)
+		o->min_runs = o->window < 3 ? o->window : 3;
+	if (o->min_runs > o->window)
+		ve_usage_error("--min-runs (%ld) cannot exceed --window (%ld)", o->min_runs,
+		               o->window);
+}
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
@@ -176,22 +189,16 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"alpha", required_argument, NULL, OPT_ALPHA},
 	    {"run-id", required_argument, NULL, OPT_RUN_ID},
 	    {"model-tag", required_argument, NULL, OPT_MODEL_TAG},
-	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-	    {"rejects", required_argument, NULL, OPT_REJECTS},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	o->window = 5;
-	o->min_runs = 0;
 	o->threshold = 10.0;
 	o->require_p = NAN;
 	o->alpha = 0.05;
-	while ((c = getopt_long(argc, argv, "H:w:t:p:vqh", longopts, NULL)) != -1) {
+	o->cli.flags = VE_CLI_RECORDS;
+	while ((c = ve_getopt(argc, argv, "H:w:t:p:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case 'H': o->history = optarg; break;
 		case 'w': o->window = ve_opt_long("--window", optarg, 1, 1000000); break;
@@ -212,58 +219,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_ALPHA: o->alpha = ve_opt_double("--alpha", optarg, 0.0, 1.0); break;
 		case OPT_RUN_ID: o->run_id = optarg; break;
 		case OPT_MODEL_TAG: o->model_tag = optarg; break;
-		case OPT_SKIP_BAD: o->skip_bad = true; break;
-		case OPT_REJECTS: o->rejects = optarg; break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		case OPT_VERSION: ve_print_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
 		}
 	}
-	if (!o->items_cur != !o->items_base)
-		ve_usage_error("--items-current and --items-baseline go together");
-	if (o->ab) {
-		if (!o->items_cur)
-			ve_usage_error("--ab needs --items-baseline and --items-current");
-		if (o->history || optind < argc)
-			ve_usage_error("--ab compares item rows: no --history and no metric files");
-	} else if (!o->history) {
-		ve_usage_error("--history FILE is required (the earlier runs' metric rows)");
-	}
-	if (!o->min_runs)
-		o->min_runs = o->window < 3 ? o->window : 3;
-	if (o->min_runs > o->window)
-		ve_usage_error("--min-runs (%ld) cannot exceed --window (%ld)", o->min_runs,
-		               o->window);
-}
-
-/* A copy of the string field name of obj (borrowed), or NULL if absent or not a string. */
-static char *
-get_str(jv obj, const char *name)
-{
-	jv v = jv_object_get(jv_copy(obj), jv_string(name));
-	char *s = NULL;
-
-	if (jv_get_kind(v) == JV_KIND_STRING)
-		s = ve_xstrdup(jv_string_value(v));
-	jv_free(v);
-	return s;
-}
-
-/* The number field name of obj (borrowed); false if absent, null or not a number. */
-static bool
-get_num(jv obj, const char *name, double *out)
-{
-	jv v = jv_object_get(jv_copy(obj), jv_string(name));
-	bool ok = jv_get_kind(v) == JV_KIND_NUMBER;
-
-	if (ok)
-		*out = jv_number_value(v);
-	jv_free(v);
-	return ok;
+	check_opts(o, optind < argc);
 }
 
 static void
@@ -293,15 +251,15 @@ static const char *
 row_from(jv rec, struct row *r, struct ve_buf *tmp)
 {
 	memset(r, 0, sizeof *r);
-	r->metric = get_str(rec, "metric");
+	r->metric = ve_json_get_str(rec, "metric");
 	if (!r->metric)
 		return "metric row without a string \"metric\"";
-	if (!get_num(rec, "value", &r->value))
+	if (!ve_json_get_num(rec, "value", &r->value))
 		return "metric row without a number \"value\"";
-	r->run_id = get_str(rec, "run_id");
-	r->model_tag = get_str(rec, "model_tag");
-	r->ts = get_str(rec, "ts");
-	jv labels = jv_object_get(jv_copy(rec), jv_string("labels"));
+	r->run_id = ve_json_get_str(rec, "run_id");
+	r->model_tag = ve_json_get_str(rec, "model_tag");
+	r->ts = ve_json_get_str(rec, "ts");
+	jv labels = ve_json_get(rec, "labels");
 	/* ClickHouse keeps labels as JSON text: ch-query gives them back as a string. */
 	if (jv_get_kind(labels) == JV_KIND_STRING) {
 		jv parsed = jv_parse(jv_string_value(labels));
@@ -324,11 +282,11 @@ row_from(jv rec, struct row *r, struct ve_buf *tmp)
 	jv_free(labels);
 	/* A row's standard error: given, or that of a proportion when n is. */
 	double n, unit_se;
-	char *unit = get_str(rec, "unit");
+	char *unit = ve_json_get_str(rec, "unit");
 	r->se = NAN;
-	if (get_num(rec, "stderr", &unit_se) && unit_se >= 0)
+	if (ve_json_get_num(rec, "stderr", &unit_se) && unit_se >= 0)
 		r->se = unit_se;
-	else if (unit && strcmp(unit, "ratio") == 0 && get_num(rec, "n", &n) && n > 0 &&
+	else if (unit && strcmp(unit, "ratio") == 0 && ve_json_get_num(rec, "n", &n) && n > 0 &&
 	         r->value >= 0 && r->value <= 1)
 		r->se = sqrt(r->value * (1 - r->value) / n);
 	free(unit);
@@ -342,48 +300,29 @@ row_from(jv rec, struct row *r, struct ve_buf *tmp)
 	return NULL;
 }
 
-/* Reads metric rows from files into rs; returns 0 or an exit status. */
+/* Reads the metric rows rd hands out into rs: 0, or the exit status to stop with. */
 static int
-read_rows(char *const *files, int nfiles, struct ve_bad *bad, struct rows *rs)
+read_rows(struct ve_reader *rd, struct rows *rs)
 {
-	struct ve_input *in = ve_input_new(files, nfiles);
-	struct ve_line line;
+	struct ve_rec rec;
 	struct ve_buf tmp = {0};
-	int r, rc = 0;
+	int r;
 
-	while ((r = ve_input_next(in, &line)) == 1) {
-		if (ve_line_blank(&line))
-			continue;
-		jv rec = ve_record_parse(line.text, line.len);
-		if (!jv_is_valid(rec)) {
-			jv msg = jv_invalid_get_msg(rec);
-			rc = ve_bad_record(bad, &line, jv_string_value(msg));
-			jv_free(msg);
-			if (rc)
-				goto out;
-			continue;
-		}
+	while ((r = ve_reader_next(rd, &rec)) == 1) {
 		struct row row;
-		const char *why = row_from(rec, &row, &tmp);
-		jv_free(rec);
+		const char *why = row_from(rec.value, &row, &tmp);
+		jv_free(rec.value);
 		if (why) {
 			row_free(&row);
-			if ((rc = ve_bad_record(bad, &line, why)))
-				goto out;
+			if ((r = ve_reader_reject(rd, &rec, why)))
+				break;
 			continue;
 		}
-		if (rs->n == rs->cap) {
-			rs->cap = rs->cap ? 2 * rs->cap : 64;
-			rs->v = ve_xrealloc(rs->v, rs->cap * sizeof *rs->v);
-		}
+		rs->v = ve_grow(rs->v, &rs->cap, rs->n + 1, sizeof *rs->v);
 		rs->v[rs->n++] = row;
 	}
-	if (r < 0)
-		rc = ve_input_status(in);
-out:
 	ve_buf_free(&tmp);
-	ve_input_free(in);
-	return rc;
+	return r;
 }
 
 static int
@@ -395,69 +334,65 @@ item_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->doc_id, y->doc_id);
 }
 
-/* Reads item rows (vllm-eval(7)) of one run, sorted by task and doc_id. */
+/*
+ * Fills it from an item row (borrowed; vllm-eval(7), Item row). Returns
+ * NULL or the reason the record is not a usable item row.
+ */
+static const char *
+item_from(jv rec, struct item *it)
+{
+	jv cor = ve_json_get(rec, "correct");
+
+	it->task = ve_json_get_str(rec, "task");
+	it->doc_id = ve_json_get_str(rec, "doc_id");
+	/* true/false, or 1/0 as ClickHouse's UInt8 comes back from ch-query. */
+	it->correct = jv_get_kind(cor) == JV_KIND_TRUE    ? 1
+	              : jv_get_kind(cor) == JV_KIND_FALSE ? 0
+	              : jv_get_kind(cor) == JV_KIND_NUMBER &&
+	                      (jv_number_value(cor) == 0 || jv_number_value(cor) == 1)
+	                  ? (int)jv_number_value(cor)
+	                  : -1;
+	jv_free(cor);
+	if (!it->task || !it->doc_id)
+		return "item row without string \"task\" and \"doc_id\"";
+	if (!ve_json_get_num(rec, "score", &it->score)) {
+		if (it->correct < 0)
+			return "item row without a number \"score\" or a boolean \"correct\"";
+		it->score = it->correct;
+	}
+	return NULL;
+}
+
+/*
+ * Reads one run's item rows from path into is, sorted by task and doc_id,
+ * under rd's bad-record policy: 0, or the exit status to stop with.
+ */
 static int
-read_items(const char *path, struct ve_bad *bad, struct items *is)
+read_items(struct ve_reader *rd, const char *path, struct items *is)
 {
 	char *files[] = {(char *)path};
-	struct ve_input *in = ve_input_new(files, 1);
-	struct ve_line line;
-	int r, rc = 0;
+	struct ve_reader *in = ve_reader_sibling(rd, files, 1, 0);
+	struct ve_rec rec;
+	int r;
 
-	while ((r = ve_input_next(in, &line)) == 1) {
-		if (ve_line_blank(&line))
-			continue;
-		jv rec = ve_record_parse(line.text, line.len);
-		if (!jv_is_valid(rec)) {
-			jv msg = jv_invalid_get_msg(rec);
-			rc = ve_bad_record(bad, &line, jv_string_value(msg));
-			jv_free(msg);
-			if (rc)
-				goto out;
-			continue;
-		}
+	while ((r = ve_reader_next(in, &rec)) == 1) {
 		struct item it = {0};
-		const char *why = NULL;
-		it.task = get_str(rec, "task");
-		it.doc_id = get_str(rec, "doc_id");
-		jv cor = jv_object_get(jv_copy(rec), jv_string("correct"));
-		/* true/false, or 1/0 as ClickHouse's UInt8 comes back from ch-query. */
-		it.correct = jv_get_kind(cor) == JV_KIND_TRUE    ? 1
-		             : jv_get_kind(cor) == JV_KIND_FALSE ? 0
-		             : jv_get_kind(cor) == JV_KIND_NUMBER &&
-		                     (jv_number_value(cor) == 0 || jv_number_value(cor) == 1)
-		                 ? (int)jv_number_value(cor)
-		                 : -1;
-		jv_free(cor);
-		if (!get_num(rec, "score", &it.score)) {
-			if (it.correct < 0)
-				why =
-				    "item row without a number \"score\" or a boolean \"correct\"";
-			it.score = it.correct;
-		}
-		if (!it.task || !it.doc_id)
-			why = "item row without string \"task\" and \"doc_id\"";
-		jv_free(rec);
+		const char *why = item_from(rec.value, &it);
+		jv_free(rec.value);
 		if (why) {
 			free(it.task);
 			free(it.doc_id);
-			if ((rc = ve_bad_record(bad, &line, why)))
-				goto out;
+			if ((r = ve_reader_reject(in, &rec, why)))
+				break;
 			continue;
 		}
-		if (is->n == is->cap) {
-			is->cap = is->cap ? 2 * is->cap : 256;
-			is->v = ve_xrealloc(is->v, is->cap * sizeof *is->v);
-		}
+		is->v = ve_grow(is->v, &is->cap, is->n + 1, sizeof *is->v);
 		is->v[is->n++] = it;
 	}
-	if (r < 0)
-		rc = ve_input_status(in);
-out:
-	ve_input_free(in);
+	ve_reader_free(in);
 	if (is->n)
 		qsort(is->v, is->n, sizeof *is->v, item_cmp);
-	return rc;
+	return r;
 }
 
 static void
@@ -474,9 +409,9 @@ items_free(struct items *is)
 static const char *
 rule_from(jv obj, struct rule *r)
 {
-	char *dir = get_str(obj, "direction");
+	char *dir = ve_json_get_str(obj, "direction");
 	const char *why = NULL;
-	jv ign = jv_object_get(jv_copy(obj), jv_string("ignore"));
+	jv ign = ve_json_get(obj, "ignore");
 
 	r->dir = 0;
 	r->threshold = NAN;
@@ -489,14 +424,18 @@ rule_from(jv obj, struct rule *r)
 	else if (dir)
 		why = "\"direction\" must be \"higher\" or \"lower\"";
 	free(dir);
-	if (get_num(obj, "threshold_pct", &r->threshold) && r->threshold < 0)
+	if (ve_json_get_num(obj, "threshold_pct", &r->threshold) && r->threshold < 0)
 		why = "\"threshold_pct\" must not be negative";
 	return why;
 }
 
-/* Loads the metric policy; returns 0 or an exit status after a message. */
+/*
+ * The policy file's JSON document: 0, or the exit status after a message.
+ * The policy is one document, not records, so it is read whole rather than
+ * through the record reader.
+ */
 static int
-load_policy(const char *path, struct policy *pol)
+policy_doc(const char *path, jv *doc)
 {
 	FILE *f = fopen(path, "r");
 	struct ve_buf b = {0};
@@ -505,22 +444,41 @@ load_policy(const char *path, struct policy *pol)
 	int rc = 0;
 
 	if (!f) {
-		ve_warn("%s: %s", path, strerror(errno));
+		ve_warn("%s:", path);
 		return VE_EX_NOINPUT;
 	}
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		ve_buf_add(&b, chunk, n);
-	fclose(f);
-	jv doc = ve_record_parse(b.p ? b.p : "", b.len);
-	ve_buf_free(&b);
-	if (!jv_is_valid(doc)) {
-		jv msg = jv_invalid_get_msg(doc);
-		ve_warn("%s: %s", path, jv_string_value(msg));
-		jv_free(msg);
-		return VE_EX_DATAERR;
+	if (ferror(f)) {
+		/* A directory opens but does not read: no file to open, as for --history. */
+		rc = errno == EISDIR ? VE_EX_NOINPUT : VE_EX_IOERR;
+		ve_warn("%s:", path);
 	}
+	fclose(f);
+	if (!rc) {
+		*doc = ve_record_parse(b.p ? b.p : "", b.len);
+		if (!jv_is_valid(*doc)) {
+			jv msg = jv_invalid_get_msg(*doc);
+			ve_warn("%s: %s", path, jv_string_value(msg));
+			jv_free(msg);
+			rc = VE_EX_DATAERR;
+		}
+	}
+	ve_buf_free(&b);
+	return rc;
+}
+
+/* Loads the metric policy; returns 0 or an exit status after a message. */
+static int
+load_policy(const char *path, struct policy *pol)
+{
+	jv doc;
+	int rc = policy_doc(path, &doc);
+
+	if (rc)
+		return rc;
 	const char *why = NULL;
-	jv def = jv_object_get(jv_copy(doc), jv_string("default"));
+	jv def = ve_json_get(doc, "default");
 	pol->def.dir = 1;
 	pol->def.threshold = NAN;
 	if (jv_get_kind(def) == JV_KIND_OBJECT) {
@@ -529,13 +487,14 @@ load_policy(const char *path, struct policy *pol)
 			pol->def.dir = 1;
 	}
 	jv_free(def);
-	jv rules = jv_object_get(jv_copy(doc), jv_string("rules"));
+	jv rules = ve_json_get(doc, "rules");
 	if (!why && jv_get_kind(rules) == JV_KIND_ARRAY) {
 		int len = jv_array_length(jv_copy(rules));
 		pol->rules = ve_xcalloc((size_t)len + 1, sizeof *pol->rules);
 		for (int i = 0; i < len && !why; i++) {
 			jv r = jv_array_get(jv_copy(rules), i);
-			char *m = jv_get_kind(r) == JV_KIND_OBJECT ? get_str(r, "match") : NULL;
+			char *m =
+			    jv_get_kind(r) == JV_KIND_OBJECT ? ve_json_get_str(r, "match") : NULL;
 			if (!m) {
 				why = "each rule needs a string \"match\"";
 			} else {
@@ -673,25 +632,33 @@ struct tally {
 	unsigned long metrics, regressions, improvements, fresh, short_history, ignored;
 };
 
-/* Writes the verdict row of one current metric. */
-static void
-verdict(const struct opts *o, const struct policy *pol, const struct rows *hist,
-        const struct row *cur, const struct flips *fl, size_t nfl, struct tally *t,
-        struct ve_buf *out)
-{
-	struct rule r = policy_for(pol, cur->metric);
-	double threshold = o->threshold_set || isnan(r.threshold) ? o->threshold : r.threshold;
-	size_t used = 0, lo = 0, hi = hist->n;
-	double sum = 0, var = 0;
-	bool have_se = !isnan(cur->se);
-	const char **seen;
+/* What the verdicts are drawn from, and what they add up to. */
+struct check {
+	const struct opts *o;
+	const struct policy *pol;
+	const struct rows *hist; /* sorted by hist_cmp */
+	const struct flips *fl;
+	size_t nfl;
+	struct tally *t;
+	struct ve_buf out;
+};
 
-	if (r.ignore) {
-		t->ignored++;
-		return;
-	}
-	seen = ve_xcalloc((size_t)o->window, sizeof *seen);
-	t->metrics++;
+/* A metric's baseline window: its newest runs in the history, one value per run. */
+struct window {
+	size_t used;
+	double sum;   /* of the values */
+	double var;   /* of their squared standard errors */
+	bool have_se; /* every value had a standard error */
+};
+
+static struct window
+window_of(const struct check *k, const struct row *cur)
+{
+	const struct rows *hist = k->hist;
+	struct window w = {0, 0, 0, true};
+	const char **seen = ve_xcalloc((size_t)k->o->window, sizeof *seen);
+	size_t lo = 0, hi = hist->n;
+
 	/* The history is sorted by hist_cmp: find the metric's rows, newest first. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -700,7 +667,7 @@ verdict(const struct opts *o, const struct policy *pol, const struct rows *hist,
 		else
 			hi = mid;
 	}
-	for (size_t i = lo; i < hist->n && used < (size_t)o->window; i++) {
+	for (size_t i = lo; i < hist->n && w.used < (size_t)k->o->window; i++) {
 		const struct row *h = &hist->v[i];
 		if (key_cmp(h, cur->key, cur->keylen) != 0)
 			break;
@@ -711,78 +678,127 @@ verdict(const struct opts *o, const struct policy *pol, const struct rows *hist,
 		 * may have stored a run's rows twice, not always side by side.
 		 */
 		bool dup = false;
-		for (size_t k = 0; k < used && h->run_id && !dup; k++)
-			dup = seen[k] && strcmp(seen[k], h->run_id) == 0;
+		for (size_t j = 0; j < w.used && h->run_id && !dup; j++)
+			dup = seen[j] && strcmp(seen[j], h->run_id) == 0;
 		if (dup)
 			continue;
-		seen[used] = h->run_id;
-		sum += h->value;
+		seen[w.used++] = h->run_id;
+		w.sum += h->value;
 		if (isnan(h->se))
-			have_se = false;
+			w.have_se = false;
 		else
-			var += h->se * h->se;
-		used++;
+			w.var += h->se * h->se;
 	}
+	free(seen);
+	return w;
+}
 
+/*
+ * Whether worse (the change, positive when worse) goes beyond threshold
+ * percent of base: 1 worse, -1 better, 0 neither. "At least PCT %": the
+ * comparison has a little slack so that 10 % exactly counts.
+ */
+static int
+beyond(double worse, double base, double threshold)
+{
+	double slack = 1e-9 * (threshold > 1 ? threshold : 1);
+
+	if (base == 0)
+		return (worse > 0) - (worse < 0);
+	double wpct = 100.0 * worse / fabs(base);
+	if (worse > 0 && wpct + slack >= threshold)
+		return 1;
+	if (worse < 0 && -wpct + slack >= threshold)
+		return -1;
+	return 0;
+}
+
+/*
+ * The p-value of a change of delta from the window's mean: McNemar's on the
+ * task's paired items, else a z-test from the standard errors, else NAN.
+ */
+static double
+p_value(const struct check *k, const struct row *cur, const struct window *w, double delta)
+{
+	double p = flips_p(k->fl, k->nfl, cur->metric);
+
+	if (isnan(p) && w->have_se && !isnan(cur->se)) {
+		double se = sqrt(cur->se * cur->se + w->var / ((double)w->used * (double)w->used));
+		p = se > 0 ? ve_rs_normal_p2(delta / se) : (delta == 0 ? 1.0 : 0.0);
+	}
+	return p;
+}
+
+/* The fields of a metric compared with its baseline: delta, status and p. */
+static void
+compare(struct check *k, const struct row *cur, const struct window *w, int dir, double threshold)
+{
+	struct ve_buf *out = &k->out;
+	double base = w->sum / (double)w->used;
+	double delta = cur->value - base;
+	double pct = base != 0 ? 100.0 * delta / fabs(base) : NAN;
+	int change = beyond(dir > 0 ? -delta : delta, base, threshold);
+	double p = p_value(k, cur, w, delta);
+
+	if (!isnan(k->o->require_p) && !isnan(p) && !(p < k->o->require_p))
+		change = 0;
+	k->t->regressions += change > 0;
+	k->t->improvements += change < 0;
+	add_num(out, "baseline", base);
+	ve_buf_addf(out, ",\"window\":%zu", w->used);
+	add_num(out, "delta", delta);
+	add_num(out, "delta_pct", isnan(pct) ? pct : round(pct * 100.0) / 100.0);
+	add_str(out, "direction", dir > 0 ? "higher" : "lower");
+	add_str(out, "status", change > 0 ? "regression" : change < 0 ? "improvement" : "ok");
+	if (isnan(p))
+		ve_buf_adds(out, ",\"p_value\":null");
+	else
+		ve_buf_addf(out, ",\"p_value\":%.6g", p);
+}
+
+/* The fields of a metric with too little history to compare: new or insufficient_history. */
+static void
+too_short(struct check *k, const struct window *w, int dir)
+{
+	struct ve_buf *out = &k->out;
+
+	if (w->used == 0)
+		k->t->fresh++;
+	else
+		k->t->short_history++;
+	ve_buf_adds(out, ",\"baseline\":null");
+	ve_buf_addf(out, ",\"window\":%zu", w->used);
+	ve_buf_adds(out, ",\"delta\":null,\"delta_pct\":null");
+	add_str(out, "direction", dir > 0 ? "higher" : "lower");
+	add_str(out, "status", w->used == 0 ? "new" : "insufficient_history");
+	ve_buf_adds(out, ",\"p_value\":null");
+}
+
+/* Writes the verdict row of one current metric (vllm-eval(7), Verdict row). */
+static void
+verdict(struct check *k, const struct row *cur)
+{
+	struct rule r = policy_for(k->pol, cur->metric);
+	double threshold =
+	    k->o->threshold_set || isnan(r.threshold) ? k->o->threshold : r.threshold;
+	struct ve_buf *out = &k->out;
+
+	if (r.ignore) {
+		k->t->ignored++;
+		return;
+	}
+	k->t->metrics++;
+	struct window w = window_of(k, cur);
 	ve_buf_reset(out);
 	ve_buf_adds(out, "{\"metric\":");
 	ve_buf_add_json_str(out, cur->metric, strlen(cur->metric));
 	if (cur->labels)
 		ve_buf_addf(out, ",\"labels\":%s", cur->labels);
 	add_num(out, "value", cur->value);
-	const char *dir = r.dir > 0 ? "higher" : "lower";
-	const char *status;
-	if (used == 0 || used < (size_t)o->min_runs) {
-		status = used == 0 ? "new" : "insufficient_history";
-		if (used == 0)
-			t->fresh++;
-		else
-			t->short_history++;
-		ve_buf_adds(out, ",\"baseline\":null");
-		ve_buf_addf(out, ",\"window\":%zu", used);
-		ve_buf_adds(out, ",\"delta\":null,\"delta_pct\":null");
-		add_str(out, "direction", dir);
-		add_str(out, "status", status);
-		ve_buf_adds(out, ",\"p_value\":null");
-	} else {
-		double base = sum / (double)used;
-		double delta = cur->value - base;
-		double pct = base != 0 ? 100.0 * delta / fabs(base) : NAN;
-		double worse = r.dir > 0 ? -delta : delta;
-		/* "at least PCT %": compared with a little slack so 10 % exactly counts. */
-		double slack = 1e-9 * (threshold > 1 ? threshold : 1);
-		bool is_worse, is_better;
-		if (base != 0) {
-			double wpct = 100.0 * worse / fabs(base);
-			is_worse = worse > 0 && wpct + slack >= threshold;
-			is_better = worse < 0 && -wpct + slack >= threshold;
-		} else {
-			is_worse = worse > 0;
-			is_better = worse < 0;
-		}
-		double p = flips_p(fl, nfl, cur->metric);
-		if (isnan(p) && have_se) {
-			double se = sqrt(cur->se * cur->se + var / ((double)used * (double)used));
-			p = se > 0 ? ve_rs_normal_p2(delta / se) : (delta == 0 ? 1.0 : 0.0);
-		}
-		if (!isnan(o->require_p) && !isnan(p) && !(p < o->require_p))
-			is_worse = is_better = false;
-		status = is_worse ? "regression" : is_better ? "improvement" : "ok";
-		if (is_worse)
-			t->regressions++;
-		if (is_better)
-			t->improvements++;
-		add_num(out, "baseline", base);
-		ve_buf_addf(out, ",\"window\":%zu", used);
-		add_num(out, "delta", delta);
-		add_num(out, "delta_pct", isnan(pct) ? pct : round(pct * 100.0) / 100.0);
-		add_str(out, "direction", dir);
-		add_str(out, "status", status);
-		if (isnan(p))
-			ve_buf_adds(out, ",\"p_value\":null");
-		else
-			ve_buf_addf(out, ",\"p_value\":%.6g", p);
-	}
+	if (w.used == 0 || w.used < (size_t)k->o->min_runs)
+		too_short(k, &w, r.dir);
+	else
+		compare(k, cur, &w, r.dir, threshold);
 	add_num(out, "threshold_pct", threshold);
 	if (cur->run_id)
 		add_str(out, "run_id", cur->run_id);
@@ -790,29 +806,92 @@ verdict(const struct opts *o, const struct policy *pol, const struct rows *hist,
 		add_str(out, "model_tag", cur->model_tag);
 	ve_buf_addc(out, '}');
 	ve_out_line(out->p, out->len);
-	free(seen);
 }
 
-/* Mean and sample variance (ddof 1) of the scores of is->v[from..to). */
+/* One task's items of one run: is->v[from..to). */
+struct slice {
+	const struct items *is;
+	size_t from, to;
+};
+
+/* Mean and sample variance (ddof 1) of the scores of a slice. */
 static void
-moments(const struct items *is, size_t from, size_t to, double *mean, double *var)
+moments(struct slice s, double *mean, double *var)
 {
-	double m = 0, s = 0;
+	double m = 0, q = 0;
 	size_t n = 0;
 
 	/* Welford's update: no cancellation on scores near 1. */
-	for (size_t i = from; i < to; i++) {
+	for (size_t i = s.from; i < s.to; i++) {
 		n++;
-		double d = is->v[i].score - m;
+		double d = s.is->v[i].score - m;
 		m += d / (double)n;
-		s += d * (is->v[i].score - m);
+		q += d * (s.is->v[i].score - m);
 	}
 	*mean = m;
-	*var = n > 1 ? s / (double)(n - 1) : NAN;
+	*var = n > 1 ? q / (double)(n - 1) : NAN;
 }
 
-/* A/B: one row per task present in both runs. */
-static int
+/* The A/B verdict row of one task: Welch's t-test of B's scores against A's. */
+static void
+ab_task(const struct opts *o, struct slice a, struct slice b, struct tally *t, struct ve_buf *out)
+{
+	double ma, va, mb, vb;
+	double na = (double)(a.to - a.from), nb = (double)(b.to - b.from);
+	struct ve_rs_welch w;
+
+	moments(a, &ma, &va);
+	moments(b, &mb, &vb);
+	bool tested = ve_rs_welch(ma, va, na, mb, vb, nb, &w) == 0;
+	double sp = sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2));
+	double d = tested && sp > 0 ? (mb - ma) / sp : NAN;
+	double lift = ma != 0 ? 100.0 * (mb - ma) / fabs(ma) : NAN;
+	bool sig = tested && w.p < o->alpha;
+	t->metrics++;
+	t->regressions += sig && mb < ma;
+	t->improvements += sig && !(mb < ma);
+	ve_buf_reset(out);
+	ve_buf_adds(out, "{\"metric\":");
+	struct ve_buf name = {0};
+	ve_buf_addf(&name, "%s.score", a.is->v[a.from].task);
+	ve_buf_add_json_str(out, name.p, name.len);
+	ve_buf_free(&name);
+	add_num(out, "value", mb);
+	add_num(out, "baseline", ma);
+	ve_buf_addf(out, ",\"n\":%.0f,\"baseline_n\":%.0f", nb, na);
+	add_num(out, "delta", mb - ma);
+	add_num(out, "delta_pct", isnan(lift) ? lift : round(lift * 100.0) / 100.0);
+	add_num(out, "lift_pct", lift);
+	add_num(out, "cohens_d", d);
+	add_num(out, "t", tested ? w.t : NAN);
+	add_num(out, "df", tested ? w.df : NAN);
+	ve_buf_adds(out, ",\"direction\":\"higher\"");
+	add_str(out, "status", !sig ? "ok" : mb < ma ? "regression" : "improvement");
+	if (tested)
+		ve_buf_addf(out, ",\"p_value\":%.6g", w.p);
+	else
+		ve_buf_adds(out, ",\"p_value\":null");
+	add_str(out, "recommendation",
+	        !sig      ? "inconclusive: keep A"
+	        : mb < ma ? "keep A"
+	                  : "adopt B");
+	ve_buf_addc(out, '}');
+	ve_out_line(out->p, out->len);
+}
+
+/* The end of the task that starts at is->v[from]. */
+static size_t
+task_end(const struct items *is, size_t from)
+{
+	size_t to = from;
+
+	while (to < is->n && strcmp(is->v[to].task, is->v[from].task) == 0)
+		to++;
+	return to;
+}
+
+/* A/B: one row per task present in both runs (both sorted by task), a warning for the others. */
+static void
 run_ab(const struct opts *o, const struct items *a, const struct items *b, struct tally *t)
 {
 	struct ve_buf out = {0};
@@ -820,136 +899,127 @@ run_ab(const struct opts *o, const struct items *a, const struct items *b, struc
 
 	while (i < a->n || j < b->n) {
 		int c = i == a->n ? 1 : j == b->n ? -1 : strcmp(a->v[i].task, b->v[j].task);
-		size_t ie = i, je = j;
-		if (c <= 0)
-			while (ie < a->n && strcmp(a->v[ie].task, a->v[i].task) == 0)
-				ie++;
-		if (c >= 0)
-			while (je < b->n && strcmp(b->v[je].task, b->v[j].task) == 0)
-				je++;
-		if (c != 0) {
-			if (!o->quiet)
-				ve_warn("task %s is only in %s: not compared",
-				        c < 0 ? a->v[i].task : b->v[j].task,
-				        c < 0 ? "--items-baseline" : "--items-current");
-			i = ie;
-			j = je;
-			continue;
-		}
-		double ma, va, mb, vb;
-		double na = (double)(ie - i), nb = (double)(je - j);
-		moments(a, i, ie, &ma, &va);
-		moments(b, j, je, &mb, &vb);
-		struct ve_rs_welch w;
-		bool tested = ve_rs_welch(ma, va, na, mb, vb, nb, &w) == 0;
-		double sp = sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2));
-		double d = tested && sp > 0 ? (mb - ma) / sp : NAN;
-		double lift = ma != 0 ? 100.0 * (mb - ma) / fabs(ma) : NAN;
-		bool sig = tested && w.p < o->alpha;
-		const char *status = !sig ? "ok" : mb < ma ? "regression" : "improvement";
-		const char *rec = !sig ? "inconclusive: keep A" : mb < ma ? "keep A" : "adopt B";
-		t->metrics++;
-		if (sig && mb < ma)
-			t->regressions++;
-		else if (sig)
-			t->improvements++;
-		ve_buf_reset(&out);
-		ve_buf_adds(&out, "{\"metric\":");
-		struct ve_buf name = {0};
-		ve_buf_addf(&name, "%s.score", a->v[i].task);
-		ve_buf_add_json_str(&out, name.p, name.len);
-		ve_buf_free(&name);
-		add_num(&out, "value", mb);
-		add_num(&out, "baseline", ma);
-		ve_buf_addf(&out, ",\"n\":%.0f,\"baseline_n\":%.0f", nb, na);
-		add_num(&out, "delta", mb - ma);
-		add_num(&out, "delta_pct", isnan(lift) ? lift : round(lift * 100.0) / 100.0);
-		add_num(&out, "lift_pct", lift);
-		add_num(&out, "cohens_d", d);
-		add_num(&out, "t", tested ? w.t : NAN);
-		add_num(&out, "df", tested ? w.df : NAN);
-		ve_buf_adds(&out, ",\"direction\":\"higher\"");
-		add_str(&out, "status", status);
-		if (tested)
-			ve_buf_addf(&out, ",\"p_value\":%.6g", w.p);
-		else
-			ve_buf_adds(&out, ",\"p_value\":null");
-		add_str(&out, "recommendation", rec);
-		ve_buf_addc(&out, '}');
-		ve_out_line(out.p, out.len);
+		size_t ie = c <= 0 ? task_end(a, i) : i, je = c >= 0 ? task_end(b, j) : j;
+		if (c == 0)
+			ab_task(o, (struct slice){a, i, ie}, (struct slice){b, j, je}, t, &out);
+		else if (!o->cli.quiet)
+			ve_warn("task %s is only in %s: not compared",
+			        c < 0 ? a->v[i].task : b->v[j].task,
+			        c < 0 ? "--items-baseline" : "--items-current");
 		i = ie;
 		j = je;
 	}
 	ve_buf_free(&out);
-	return 0;
 }
 
+/* The metric policy: --policy, else share/metrics.json. 0 or the exit status. */
 static int
-run(const struct opts *o, char **files, int nfiles, struct tally *t)
+find_policy(const struct opts *o, struct policy *pol)
+{
+	char *found = NULL;
+	const char *path = o->policy;
+	int rc;
+
+	if (!path && !(path = found = ve_share_path("metrics.json"))) {
+		ve_warn("no metric policy found (share/metrics.json): use --policy FILE");
+		return VE_EX_NOINPUT;
+	}
+	rc = load_policy(path, pol);
+	free(found);
+	return rc;
+}
+
+/*
+ * The rolling-mean rule: the history (a sibling of rd, under the same
+ * bad-record policy) and the current rows rd reads, one verdict per
+ * current row, in input order. 0 or the exit status.
+ */
+static int
+run_rule(const struct opts *o, struct ve_reader *rd, struct check *k)
 {
 	struct policy pol = {0};
 	struct rows cur = {0}, hist = {0};
-	struct items ic = {0}, ib = {0};
-	struct flips *fl = NULL;
-	size_t nfl = 0;
-	struct ve_bad bad;
-	struct ve_buf out = {0};
-	char *found = NULL;
-	int rc = 0, rc2;
-
-	ve_bad_open(&bad, o->rejects, o->skip_bad);
-	if (o->items_cur) {
-		if ((rc = read_items(o->items_base, &bad, &ib)) ||
-		    (rc = read_items(o->items_cur, &bad, &ic)))
-			goto out;
-	}
-	if (o->ab) {
-		rc = run_ab(o, &ib, &ic, t);
-		goto out;
-	}
-	const char *ppath = o->policy;
-	if (!ppath && !(ppath = found = ve_share_path("metrics.json"))) {
-		ve_warn("no metric policy found (share/metrics.json): use --policy FILE");
-		rc = VE_EX_NOINPUT;
-		goto out;
-	}
-	if ((rc = load_policy(ppath, &pol)))
-		goto out;
 	char *hfiles[] = {(char *)o->history};
-	if ((rc = read_rows(hfiles, 1, &bad, &hist)) || (rc = read_rows(files, nfiles, &bad, &cur)))
+	struct ve_reader *hr = NULL;
+	int rc;
+
+	if ((rc = find_policy(o, &pol)))
+		goto out;
+	hr = ve_reader_sibling(rd, hfiles, 1, 0);
+	if ((rc = read_rows(hr, &hist)) || (rc = read_rows(rd, &cur)))
 		goto out;
 	if (hist.n)
 		qsort(hist.v, hist.n, sizeof *hist.v, hist_cmp);
-	if (o->items_cur)
-		nfl = count_flips(&ic, &ib, &fl);
+	k->pol = &pol;
+	k->hist = &hist;
 	for (size_t i = 0; i < cur.n; i++) {
 		struct row *c = &cur.v[i];
 		if (!c->run_id && o->run_id)
 			c->run_id = ve_xstrdup(o->run_id);
 		if (!c->model_tag && o->model_tag)
 			c->model_tag = ve_xstrdup(o->model_tag);
-		verdict(o, &pol, &hist, c, fl, nfl, t, &out);
+		verdict(k, c);
 	}
-	if (o->verbose)
-		for (size_t i = 0; i < nfl; i++)
-			ve_warn("%s: %lu paired items, %lu right before and wrong now, %lu wrong "
-			        "before and right now, McNemar p=%.6g",
-			        fl[i].task, fl[i].pairs, fl[i].b, fl[i].c, fl[i].p);
 out:
-	rc2 = ve_bad_close(&bad, o->quiet);
-	if (!rc)
-		rc = rc2;
-	free(fl);
-	free(found);
-	ve_buf_free(&out);
-	items_free(&ic);
-	items_free(&ib);
+	ve_reader_free(hr);
 	rows_free(&cur);
 	rows_free(&hist);
 	policy_free(&pol);
 	return rc;
 }
 
+/*
+ * Reads the item rows (when given), then compares them (--ab) or applies
+ * the rule with McNemar's test on them. One bad-record policy covers every
+ * input: the readers of items and history are siblings of the reader of
+ * the current rows, which reports the count and closes --rejects.
+ */
+static int
+run(const struct opts *o, char **files, int nfiles, struct tally *t)
+{
+	char *others[] = {(char *)o->history, (char *)o->items_base, (char *)o->items_cur};
+	struct ve_reader *rd;
+	struct items ic = {0}, ib = {0};
+	struct check k = {.o = o, .t = t};
+	struct flips *fl = NULL;
+	int rc = 0, rc2;
+
+	/* The reader refuses a --rejects file that is a FILE; the other inputs count too. */
+	for (size_t i = 0; i < sizeof others / sizeof *others; i++)
+		if (others[i])
+			ve_refuse_input_as_output("--rejects", o->cli.rejects, &others[i], 1);
+	rd = ve_reader_new(files, nfiles, &o->cli, 0);
+
+	if (o->items_cur &&
+	    ((rc = read_items(rd, o->items_base, &ib)) || (rc = read_items(rd, o->items_cur, &ic))))
+		goto out;
+	if (o->ab) {
+		run_ab(o, &ib, &ic, t);
+		goto out;
+	}
+	if (o->items_cur)
+		k.nfl = count_flips(&ic, &ib, &fl);
+	k.fl = fl;
+	rc = run_rule(o, rd, &k);
+	if (!rc && o->cli.verbose)
+		for (size_t i = 0; i < k.nfl; i++)
+			ve_warn("%s: %lu paired items, %lu right before and wrong now, %lu wrong "
+			        "before and right now, McNemar p=%.6g",
+			        fl[i].task, fl[i].pairs, fl[i].b, fl[i].c, fl[i].p);
+out:
+	rc2 = ve_reader_free(rd);
+	free(fl);
+	ve_buf_free(&k.out);
+	items_free(&ic);
+	items_free(&ib);
+	return rc ? rc : rc2;
+}
+
+/*
+ * reg-check reads the current run's metric rows from FILEs or stdin, the
+ * history from --history, and item rows from --items-*; it writes verdict
+ * rows to stdout and a summary to stderr with -v. See reg-check(1).
+ */
 int
 main(int argc, char **argv)
 {
@@ -961,7 +1031,7 @@ main(int argc, char **argv)
 	ve_out_init();
 	parse_args(argc, argv, &o);
 	rc = run(&o, argv + optind, argc - optind, &t);
-	if (!rc && o.verbose)
+	if (!rc && o.cli.verbose)
 		ve_warn("%lu metrics: %lu regressions, %lu improvements, %lu new, %lu with "
 		        "insufficient history, %lu ignored by the policy",
 		        t.metrics, t.regressions, t.improvements, t.fresh, t.short_history,
