@@ -30,7 +30,7 @@ static const struct common commons[] = {
      "write skipped records to FILE (implies --skip-bad)"},
     {{"max-line", required_argument, NULL, CLI_MAX_LINE},
      VE_CLI_RECORDS,
-     "refuse lines longer than BYTES (k, M, G: 1024s; default 64M)"},
+     "refuse lines over BYTES (k, M, G; default 64M)"},
     {{"progress", no_argument, NULL, CLI_PROGRESS},
      VE_CLI_PROGRESS,
      "show progress even when stderr is not a terminal"},
