@@ -36,33 +36,63 @@ parse_message(jv msg)
 	return out;
 }
 
-/* jq 1.6 reads the literal nan as a number; JSON has none. Borrows v. */
-static bool
-has_nan(jv v)
+/*
+ * The first number of v that is not finite, as a reason, or NULL: jq 1.6
+ * reads the literal nan as a number (JSON has none) and a number beyond a
+ * double's range (1e400) as infinity, which no figure may be. Borrows v.
+ */
+static const char *
+nonfinite(jv v)
 {
+	const char *why = NULL;
+
 	switch (jv_get_kind(v)) {
-	case JV_KIND_NUMBER: return isnan(jv_number_value(v));
+	case JV_KIND_NUMBER: {
+		double d = jv_number_value(v);
+		return isnan(d)   ? "nan is not a number"
+		       : isinf(d) ? "a number beyond a double's range"
+		                  : NULL;
+	}
 	case JV_KIND_ARRAY:
-		for (int i = 0, n = jv_array_length(jv_copy(v)); i < n; i++) {
+		for (int i = 0, n = jv_array_length(jv_copy(v)); i < n && !why; i++) {
 			jv e = jv_array_get(jv_copy(v), i);
-			bool bad = has_nan(e);
+			why = nonfinite(e);
 			jv_free(e);
-			if (bad)
-				return true;
 		}
-		return false;
+		return why;
 	case JV_KIND_OBJECT:
-		for (int it = jv_object_iter(v); jv_object_iter_valid(v, it);
+		for (int it = jv_object_iter(v); jv_object_iter_valid(v, it) && !why;
 		     it = jv_object_iter_next(v, it)) {
 			jv e = jv_object_iter_value(v, it);
-			bool bad = has_nan(e);
+			why = nonfinite(e);
 			jv_free(e);
-			if (bad)
-				return true;
 		}
-		return false;
-	default: return false;
+		return why;
+	default: return NULL;
 	}
+}
+
+/*
+ * Whether the text may hold a number that is not finite: "nan", a digit
+ * before an exponent, or 309 digits in a row. Most records have none, and
+ * skip the walk over their values.
+ */
+static bool
+may_be_nonfinite(const char *t, size_t len)
+{
+	size_t run = 0;
+
+	if (memmem(t, len, "nan", 3))
+		return true;
+	for (size_t i = 0; i < len; i++) {
+		bool digit = t[i] >= '0' && t[i] <= '9';
+		if (!digit && (t[i] == 'e' || t[i] == 'E') && run)
+			return true;
+		run = digit ? run + 1 : 0;
+		if (run > 308)
+			return true;
+	}
+	return false;
 }
 
 jv
@@ -90,9 +120,10 @@ ve_record_parse(const char *text, size_t len)
 		jv_free(msg);
 		return jv_invalid_with_msg(parse_message(out));
 	}
-	if (memmem(text, len, "nan", 3) && has_nan(v)) {
+	const char *why = may_be_nonfinite(text, len) ? nonfinite(v) : NULL;
+	if (why) {
 		jv_free(v);
-		return jv_invalid_with_msg(jv_string("invalid JSON: nan is not a number"));
+		return jv_invalid_with_msg(jv_string_fmt("invalid JSON: %s", why));
 	}
 	if (jv_get_kind(v) != JV_KIND_OBJECT) {
 		jv out = jv_string_fmt("expected object, got %s", jv_kind_name(jv_get_kind(v)));

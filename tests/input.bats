@@ -140,3 +140,15 @@ Try 'ds-anon --help' for more information."
 	assert_output ""
 	assert_equal "$stderr" "ds-anon: skipped 2 bad records (first: nul.jsonl:1: invalid JSON: a NUL byte at byte 8)"
 }
+
+@test "input: a number beyond a double's range is bad JSON, as nan is" {
+	# jq 1.6 reads 1e400 as infinity: no figure may be one.
+	printf '{"a":1e400}\n{"a":[1,-1e999]}\n{"a":nan}\n{"a":"1e400"}\n{"a":1.5e3}\n' > inf.jsonl
+	run --separate-stderr ds-anon --skip-bad inf.jsonl
+	assert_success
+	assert_output "$(printf '{"a":"1e400"}\n{"a":1.5e3}')"
+	assert_equal "$stderr" "ds-anon: skipped 3 bad records (first: inf.jsonl:1: invalid JSON: a number beyond a double's range)"
+	run --separate-stderr ds-anon inf.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "ds-anon: inf.jsonl:1: invalid JSON: a number beyond a double's range"
+}
