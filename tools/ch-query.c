@@ -70,7 +70,7 @@ usage(FILE *f)
 	        "      --retries N          retries after the first try (default 2)\n"
 	        "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
 	        "      --max-wait S         longest wait, Retry-After included (default 30)\n"
-	        "      --timeout S          seconds per try; 0: none (default 300)\n"
+	        "      --timeout S          seconds per try (default 300)\n"
 	        "      --attempts N         alias of --retries N-1, kept for old scripts\n"
 	        "      --insecure           do not verify TLS\n"
 	        "  -v, --verbose            print the server version and the row count\n"

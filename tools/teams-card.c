@@ -101,7 +101,7 @@ usage(FILE *f)
 	        "      --retries N          retries after the first try (default 4)\n"
 	        "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
 	        "      --max-wait S         longest wait, Retry-After included (default 60)\n"
-	        "      --timeout S          seconds per try; 0: none (default 30)\n"
+	        "      --timeout S          seconds per try (default 30)\n"
 	        "      --attempts N         alias of --retries N-1, kept for old scripts\n"
 	        "      --insecure           do not verify TLS\n"
 	        "      --skip-bad           skip malformed records, count them\n"
