@@ -132,13 +132,20 @@ ve_secrets_add(struct ve_secrets *s, const char *secret)
 	s->n++;
 }
 
-/* Adds p[0..n) as written and percent-decoded, as a server may echo either. */
+/*
+ * Adds p[0..n) as written and percent-decoded, as a server may echo either.
+ * A piece shorter than 4 bytes is no token, and replacing it would garble
+ * every message.
+ */
 static void
 add_piece(struct ve_secrets *s, const char *p, size_t n)
 {
-	char *raw = ve_xmalloc(n + 1);
+	char *raw;
 	int dn = 0;
 
+	if (n < 4)
+		return;
+	raw = ve_xmalloc(n + 1);
 	memcpy(raw, p, n);
 	raw[n] = '\0';
 	ve_secrets_add(s, raw);
@@ -181,11 +188,12 @@ add_userinfo(struct ve_secrets *s, const char *p, size_t n)
 	curl_free(pass);
 }
 
-/* A query parameter named like a secret, whatever its length. */
+/* A query parameter named like a secret (sig=, api_key=, X-Amz-Credential=). */
 static bool
 secret_name(const char *p, size_t n)
 {
-	static const char *const names[] = {"key", "token", "sig", "pass", "secret", "auth"};
+	static const char *const names[] = {"key",    "token", "sig",        "pass",
+	                                    "secret", "auth",  "credential", "code"};
 	char name[64];
 
 	if (n >= sizeof name)
@@ -208,11 +216,8 @@ add_query(struct ve_secrets *s, const char *q, size_t n)
 		const char *amp = memchr(p, '&', (size_t)(end - p));
 		const char *stop = amp ? amp : end;
 		const char *eq = memchr(p, '=', (size_t)(stop - p));
-		if (eq) {
-			size_t vn = (size_t)(stop - eq - 1);
-			if (vn >= 8 || secret_name(p, (size_t)(eq - p)))
-				add_piece(s, eq + 1, vn);
-		}
+		if (eq && secret_name(p, (size_t)(eq - p)))
+			add_piece(s, eq + 1, (size_t)(stop - eq - 1));
 		p = stop + 1;
 	}
 }

@@ -78,9 +78,10 @@ void ve_secrets_add(struct ve_secrets *s, const char *secret);
 /*
  * Adds what a URL carries that is secret: the password of user:password@
  * (as written, decoded, and as the Basic credentials curl sends), the query
- * string, the query's values that are long (8 characters or more) or named
- * like a secret (key, token, sig, pass, secret, auth), and path segments of
- * 16 characters or more (the tokens of webhook URLs).
+ * string, the values of query parameters named like a secret (key, token,
+ * sig, pass, secret, auth, credential, code), and path segments of 16
+ * characters or more (the tokens of webhook URLs). Pieces shorter than 4
+ * characters are left out: replacing them would garble every message.
  */
 void ve_secrets_add_url(struct ve_secrets *s, const char *url);
 void ve_secrets_free(struct ve_secrets *s);

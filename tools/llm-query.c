@@ -207,7 +207,7 @@ usage(FILE *f)
 	    "      --warmup N          send N requests first, left out of the output\n"
 	    "      --retries N         retries after the first attempt (default 3)\n"
 	    "      --timeout S         seconds per attempt (default 300)\n"
-	    "      --backoff S         first backoff step, doubled per retry (default 0.5)\n"
+	    "      --backoff S         backoff base: full jitter, doubling (default 0.5)\n"
 	    "      --max-failures PCT  failed records allowed before exit 69 (default 0)\n"
 	    "      --id EXPR           jq expression for the record id (default .id)\n"
 	    "  -o, --output FILE       write there instead of stdout\n"
