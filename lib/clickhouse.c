@@ -45,57 +45,61 @@ ve_ch_auth_error(int code)
 	return code == 192 || code == 193 || code == 194 || code == 195 || code == 516;
 }
 
+/* The narrowing of http.h's retries: a ClickHouse error code must be a temporary one. */
 static bool
-ch_again(long status, const struct ve_buf *body)
+ch_narrow(long status, const struct ve_buf *body)
 {
 	int code = ve_ch_error_code(body);
 
 	if (code < 0)
-		return status == 429 || status >= 500;
+		return true;
 	for (size_t i = 0; i < sizeof temporary_codes / sizeof *temporary_codes; i++)
 		if (code == temporary_codes[i])
 			return true;
 	return false;
 }
 
+bool
+ve_ch_temporary(const struct ve_ch *ch, const struct ve_http_resp *resp)
+{
+	return ve_http_retryable(&ch->http.retry, resp->code, resp->status, &resp->body, false);
+}
+
+bool
+ve_ch_plain_name(const char *s, size_t n)
+{
+	if (!n || (*s >= '0' && *s <= '9'))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
 void
 ve_ch_init(struct ve_ch *ch, const char *url, const char *user, const char *password)
 {
-	int n = 0;
-	struct ve_buf b = {0};
-
 	memset(ch, 0, sizeof *ch);
 	ch->url = url;
-	if (user && *user) {
-		ve_buf_addf(&b, "X-ClickHouse-User: %s", user);
-		ch->user_hdr = b.p;
-		ch->headers[n++] = ch->user_hdr;
-		b = (struct ve_buf){0};
-	}
-	if (password && *password) {
-		ve_buf_addf(&b, "X-ClickHouse-Key: %s", password);
-		ch->key_hdr = b.p;
-		ch->headers[n++] = ch->key_hdr;
-	}
-	ch->headers[n] = NULL;
-	ch->http = ve_http_new();
-	ch->retry.attempts = 5;
-	ch->retry.base = 1;
-	ch->retry.max = 30;
-	ch->retry.timeout = 60;
-	ch->retry.what = "ClickHouse";
-	ch->retry.again = ch_again;
+	ve_http_init(&ch->http);
+	if (user && *user)
+		ve_http_add_header(&ch->http, "X-ClickHouse-User", user, false);
+	if (password && *password)
+		ve_http_add_header(&ch->http, "X-ClickHouse-Key", password, true);
+	ve_secrets_add_url(&ch->http.secrets, url);
+	ch->http.retry.retries = 4;
+	ch->http.retry.base = 1;
+	ch->http.retry.cap = 30;
+	ch->http.retry.narrow = ch_narrow;
+	ch->http.timeout = 60;
+	ch->http.what = "ClickHouse";
 }
 
 void
 ve_ch_free(struct ve_ch *ch)
 {
-	/* The password leaves no copy behind in freed memory. */
-	if (ch->key_hdr)
-		memset(ch->key_hdr, 0, strlen(ch->key_hdr));
-	free(ch->user_hdr);
-	free(ch->key_hdr);
-	ve_http_free(ch->http);
+	ve_http_free(&ch->http);
 }
 
 void
@@ -120,14 +124,8 @@ ve_ch_post(struct ve_ch *ch, const char *sql, const char *params, const void *bo
            bool gzip, struct ve_http_resp *resp)
 {
 	struct ve_buf url = {0};
-	const char *hdrs[8];
-	int n = 0;
+	const char *hdrs[] = {gzip ? "Content-Encoding: gzip" : NULL, NULL};
 
-	for (int i = 0; ch->headers[i]; i++)
-		hdrs[n++] = ch->headers[i];
-	if (gzip)
-		hdrs[n++] = "Content-Encoding: gzip";
-	hdrs[n] = NULL;
 	ve_buf_adds(&url, ch->url);
 	ve_buf_addc(&url, strchr(ch->url, '?') ? '&' : '?');
 	if (body) {
@@ -146,13 +144,13 @@ ve_ch_post(struct ve_ch *ch, const char *sql, const char *params, const void *bo
 		ve_buf_adds(&url, params);
 	}
 	struct ve_http_req req = {.url = url.p, .headers = hdrs, .body = body, .len = len};
-	int rc = ve_http_send(ch->http, &req, &ch->retry, resp);
+	int rc = ve_http_send(&ch->http, &req, resp);
 	ve_buf_free(&url);
 	return rc;
 }
 
 void
-ve_ch_message(const struct ve_buf *body, struct ve_buf *out)
+ve_ch_message(const struct ve_ch *ch, const struct ve_buf *body, struct ve_buf *out)
 {
 	ve_buf_reset(out);
 	if (!body->p)
@@ -163,7 +161,7 @@ ve_ch_message(const struct ve_buf *body, struct ve_buf *out)
 		n = (size_t)(what - body->p);
 	while (n && (body->p[n - 1] == '\r' || body->p[n - 1] == ' '))
 		n--;
-	ve_buf_add(out, body->p, n);
+	ve_scrub(&ch->http.secrets, body->p, n, out);
 }
 
 int
@@ -181,8 +179,8 @@ ve_ch_version(struct ve_ch *ch)
 		rc = VE_EX_UNAVAILABLE;
 	} else if (resp.status != 200) {
 		int code = ve_ch_error_code(&resp.body);
-		ve_ch_message(&resp.body, &msg);
-		ch->refused = !ch_again(resp.status, &resp.body);
+		ve_ch_message(ch, &resp.body, &msg);
+		ch->refused = !ve_ch_temporary(ch, &resp);
 		if (ve_ch_auth_error(code))
 			ve_warn("ClickHouse: authentication failed: %s", msg.p);
 		else

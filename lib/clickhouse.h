@@ -1,7 +1,14 @@
 /*
- * A ClickHouse HTTP interface client for ch-insert and ch-query: one
- * server, credentials in X-ClickHouse-User/Key headers (never in the URL),
- * SQL in the query string or the body, the server's version asked once.
+ * A ClickHouse HTTP interface client for ch-insert and ch-query, on the
+ * client of http.h: one server, credentials in X-ClickHouse-User/Key
+ * headers (never in the URL), SQL in the query string or the body, the
+ * server's version asked once.
+ *
+ * Retries are http.h's (no answer, a cut transfer, 408, 429, 5xx) with one
+ * refinement that can only narrow them: an answer that carries a
+ * ClickHouse error code ("Code: 62, ...") is retried only when the code is
+ * a temporary one (too many parts or queries, a timeout, the memory limit,
+ * a read-only replica); a syntax error answered with 500 is final.
  */
 #ifndef VE_CLICKHOUSE_H
 #define VE_CLICKHOUSE_H
@@ -10,23 +17,20 @@
 #include <stddef.h>
 
 #include "buf.h"
-#include "chttp.h"
+#include "http.h"
 
 struct ve_ch {
 	const char *url;
-	char *user_hdr, *key_hdr;
-	const char *headers[5];
-	struct ve_http *http;
-	struct ve_http_retry retry;
-	int major, minor; /* 0.0 until asked */
-	bool refused;     /* the version query got a final "no" (credentials, a 4xx) */
+	struct ve_http http; /* the tool sets http.retry, timeout, insecure, verbose */
+	int major, minor;    /* 0.0 until asked */
+	bool refused;        /* the version query got a final "no" (credentials, a 4xx) */
 	char version[64];
 };
 
 /*
- * Sets up the client. user and password may be NULL. The retry policy
- * retries no answer, 5xx without a ClickHouse error code, and the error
- * codes that are temporary (too many parts or queries, timeouts, memory).
+ * Sets up the client. user and password may be NULL; the password and the
+ * URL's credentials become secrets of ch->http, scrubbed from messages.
+ * The retry policy is http.h's, narrowed as above.
  */
 void ve_ch_init(struct ve_ch *ch, const char *url, const char *user, const char *password);
 void ve_ch_free(struct ve_ch *ch);
@@ -51,8 +55,15 @@ bool ve_ch_at_least(const struct ve_ch *ch, int major, int minor);
 int ve_ch_error_code(const struct ve_buf *body);
 /* True for the codes of a wrong user or password. */
 bool ve_ch_auth_error(int code);
-/* The answer's first line without the trailing ", e.what() = ..." (into out). */
-void ve_ch_message(const struct ve_buf *body, struct ve_buf *out);
+/*
+ * The answer's first line without the trailing ", e.what() = ...", with the
+ * client's secrets scrubbed (into out, reset first).
+ */
+void ve_ch_message(const struct ve_ch *ch, const struct ve_buf *body, struct ve_buf *out);
+/* True when the answer would be retried: a temporary failure, not a rejection. */
+bool ve_ch_temporary(const struct ve_ch *ch, const struct ve_http_resp *resp);
+/* An identifier ClickHouse takes without quoting: letters, digits, '_', not a digit first. */
+bool ve_ch_plain_name(const char *s, size_t n);
 /* Appends s percent-encoded for a URL query string. */
 void ve_url_escape(struct ve_buf *b, const char *s);
 /* gzip-compresses p[0..n) into out (reset first). */

@@ -1,9 +1,32 @@
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/evp.h>
 
 #include "diag.h"
 #include "http.h"
+
+/* --- URLs --- */
+
+bool
+ve_url_is_http(const char *url)
+{
+	size_t n;
+
+	if (strncasecmp(url, "http://", 7) == 0)
+		n = 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		n = 8;
+	else
+		return false;
+	return url[n] != '\0' && !strchr("/?#", url[n]);
+}
 
 static bool
 ends_with(const char *s, size_t n, const char *suffix)
@@ -21,7 +44,7 @@ ve_endpoint_parse(const char *url, char **root, enum ve_api *api)
 
 	*root = NULL;
 	*api = VE_API_NONE;
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+	if (!ve_url_is_http(url))
 		return false;
 	if (q)
 		n = (size_t)(q - url);
@@ -72,6 +95,461 @@ ve_url_redact(const char *url)
 	return b.p;
 }
 
+void
+ve_http_need_url(const char *what, const char *url, bool show)
+{
+	char line[1024];
+
+	if (ve_url_is_http(url))
+		return;
+	if (show) {
+		char *u = ve_url_redact(url);
+		snprintf(line, sizeof line, ", got '%s'", u);
+		free(u);
+	} else {
+		line[0] = '\0';
+	}
+	ve_usage_error("%s: expected an http:// or https:// URL%s", what, line);
+}
+
+/* --- secrets --- */
+
+void
+ve_secrets_add(struct ve_secrets *s, const char *secret)
+{
+	size_t n = secret ? strlen(secret) : 0, i;
+
+	if (!n)
+		return;
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], secret) == 0)
+			return;
+	s->v = ve_xrealloc(s->v, sizeof *s->v * (s->n + 1));
+	/* Longest first: the scrubber tries them in order. */
+	for (i = s->n; i > 0 && strlen(s->v[i - 1]) < n; i--)
+		s->v[i] = s->v[i - 1];
+	s->v[i] = ve_xstrdup(secret);
+	s->n++;
+}
+
+/*
+ * Adds p[0..n) as written and percent-decoded, as a server may echo either.
+ * A piece shorter than 4 bytes is no token, and replacing it would garble
+ * every message.
+ */
+static void
+add_piece(struct ve_secrets *s, const char *p, size_t n)
+{
+	char *raw;
+	int dn = 0;
+
+	if (n < 4)
+		return;
+	raw = ve_xmalloc(n + 1);
+	memcpy(raw, p, n);
+	raw[n] = '\0';
+	ve_secrets_add(s, raw);
+	char *dec = curl_easy_unescape(NULL, raw, (int)n, &dn);
+	if (dec) {
+		ve_secrets_add(s, dec);
+		memset(dec, 0, (size_t)dn);
+		curl_free(dec);
+	}
+	memset(raw, 0, n);
+	free(raw);
+}
+
+/* user:password@: the password, and "Basic " credentials as curl builds them. */
+static void
+add_userinfo(struct ve_secrets *s, const char *p, size_t n)
+{
+	const char *colon = memchr(p, ':', n);
+	int un = 0, pn = 0;
+
+	if (!colon)
+		return;
+	add_piece(s, colon + 1, (size_t)(p + n - colon - 1));
+	char *user = curl_easy_unescape(NULL, p, (int)(colon - p), &un);
+	char *pass = curl_easy_unescape(NULL, colon + 1, (int)(p + n - colon - 1), &pn);
+	if (user && pass) {
+		struct ve_buf plain = {0};
+		ve_buf_addf(&plain, "%s:%s", user, pass);
+		unsigned char *b64 = ve_xmalloc(4 * (plain.len / 3 + 1) + 1);
+		EVP_EncodeBlock(b64, (const unsigned char *)plain.p, (int)plain.len);
+		ve_secrets_add(s, (const char *)b64);
+		memset(plain.p, 0, plain.len);
+		memset(b64, 0, strlen((char *)b64));
+		ve_buf_free(&plain);
+		free(b64);
+	}
+	if (pass)
+		memset(pass, 0, (size_t)pn);
+	curl_free(user);
+	curl_free(pass);
+}
+
+/* A query parameter named like a secret (sig=, api_key=, X-Amz-Credential=). */
+static bool
+secret_name(const char *p, size_t n)
+{
+	static const char *const names[] = {"key",    "token", "sig",        "pass",
+	                                    "secret", "auth",  "credential", "code"};
+	char name[64];
+
+	if (n >= sizeof name)
+		n = sizeof name - 1;
+	memcpy(name, p, n);
+	name[n] = '\0';
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+		if (strcasestr(name, names[i]))
+			return true;
+	return false;
+}
+
+static void
+add_query(struct ve_secrets *s, const char *q, size_t n)
+{
+	if (!n)
+		return;
+	add_piece(s, q, n);
+	for (const char *p = q, *end = q + n; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		if (eq && secret_name(p, (size_t)(eq - p)))
+			add_piece(s, eq + 1, (size_t)(stop - eq - 1));
+		p = stop + 1;
+	}
+}
+
+void
+ve_secrets_add_url(struct ve_secrets *s, const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	if (!p)
+		return;
+	p += 3;
+	size_t alen = strcspn(p, "/?#");
+	const char *at = NULL;
+	for (size_t i = 0; i < alen; i++)
+		if (p[i] == '@')
+			at = p + i;
+	if (at)
+		add_userinfo(s, p, (size_t)(at - p));
+	p += alen;
+	while (*p == '/') {
+		size_t seg = strcspn(p + 1, "/?#");
+		if (seg >= 16)
+			add_piece(s, p + 1, seg);
+		p += 1 + seg;
+	}
+	if (*p == '?')
+		add_query(s, p + 1, strcspn(p + 1, "#"));
+}
+
+void
+ve_secrets_free(struct ve_secrets *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		memset(s->v[i], 0, strlen(s->v[i]));
+		free(s->v[i]);
+	}
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+void
+ve_scrub(const struct ve_secrets *s, const char *msg, size_t len, struct ve_buf *out)
+{
+	size_t i = 0, from = 0;
+
+	while (s && i < len) {
+		size_t k, n = 0;
+		for (k = 0; k < s->n; k++) {
+			n = strlen(s->v[k]);
+			if (n <= len - i && memcmp(msg + i, s->v[k], n) == 0)
+				break;
+		}
+		if (k == s->n) {
+			i++;
+			continue;
+		}
+		ve_buf_add(out, msg + from, i - from);
+		ve_buf_adds(out, "***");
+		i += n;
+		from = i;
+	}
+	ve_buf_add(out, msg + from, len - from);
+}
+
+/* --- retries --- */
+
+/* Failures of the connection or the transfer that a later try may not meet. */
+static bool
+transient(CURLcode code)
+{
+	switch (code) {
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP3:
+	case CURLE_QUIC_CONNECT_ERROR: return true;
+	default: return false;
+	}
+}
+
+bool
+ve_http_retryable(const struct ve_retry *rt, CURLcode code, long status, const struct ve_buf *body,
+                  bool cut)
+{
+	if (code != CURLE_OK)
+		return transient(code);
+	if (cut)
+		return true;
+	if (status != 408 && status != 429 && !(status >= 500 && status <= 599))
+		return false;
+	return !rt || !rt->narrow || rt->narrow(status, body);
+}
+
+double
+ve_backoff(const struct ve_retry *rt, int n, double retry_after, struct ve_rng *rng)
+{
+	double ceiling = rt->base * pow(2, n > 1 ? n - 1 : 0);
+
+	if (ceiling > rt->cap)
+		ceiling = rt->cap;
+	double d = ceiling * ve_rng_unit(rng);
+	double ra = retry_after > rt->cap ? rt->cap : retry_after;
+	return ra > d ? ra : d;
+}
+
+void
+ve_sleep(double s)
+{
+	struct timespec ts;
+
+	if (!(s > 0))
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* --- the client --- */
+
+void
+ve_http_init(struct ve_http *h)
+{
+	struct timespec ts;
+
+	memset(h, 0, sizeof *h);
+	h->retry.base = 1;
+	h->retry.cap = VE_BACKOFF_CAP;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		ve_die(VE_EX_SOFTWARE, "cannot start libcurl");
+	/* Clients that start together must not retry together. */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ve_rng_seed(&h->rng, ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^
+	                         ((uint64_t)getpid() << 32));
+	h->curl = curl_easy_init();
+	if (!h->curl)
+		ve_die(VE_EX_SOFTWARE, "cannot start libcurl");
+}
+
+/* Frees a header list after overwriting it: a line may hold a password. */
+static void
+free_headers(struct curl_slist *l)
+{
+	for (struct curl_slist *p = l; p; p = p->next)
+		memset(p->data, 0, strlen(p->data));
+	curl_slist_free_all(l);
+}
+
+void
+ve_http_free(struct ve_http *h)
+{
+	free_headers(h->headers);
+	h->headers = NULL;
+	ve_secrets_free(&h->secrets);
+	if (h->curl) {
+		curl_easy_cleanup(h->curl);
+		h->curl = NULL;
+		curl_global_cleanup();
+	}
+}
+
+static void
+append_header(struct ve_http *h, const char *line)
+{
+	struct curl_slist *l = curl_slist_append(h->headers, line);
+
+	if (!l)
+		ve_die(VE_EX_SOFTWARE, "out of memory");
+	h->headers = l;
+}
+
+void
+ve_http_add_header(struct ve_http *h, const char *name, const char *value, bool secret)
+{
+	struct ve_buf b = {0};
+
+	ve_buf_addf(&b, "%s: %s", name, value);
+	append_header(h, b.p);
+	if (secret)
+		ve_secrets_add(&h->secrets, value);
+	memset(b.p, 0, b.len);
+	ve_buf_free(&b);
+}
+
+void
+ve_http_api_headers(struct ve_http *h, const char *key)
+{
+	append_header(h, "Content-Type: application/json");
+	if (key && *key) {
+		struct ve_buf b = {0};
+		ve_buf_addf(&b, "Bearer %s", key);
+		ve_http_add_header(h, "Authorization", b.p, false);
+		ve_secrets_add(&h->secrets, key);
+		memset(b.p, 0, b.len);
+		ve_buf_free(&b);
+	}
+}
+
+/* A whole transfer within timeout_s (0: no limit); a connection within 10 s at most. */
+static void
+set_timeouts(CURL *e, double timeout_s)
+{
+	long ms = timeout_s > 0 && timeout_s * 1000 < 1 ? 1 : (long)(timeout_s * 1000);
+
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_s > 0 ? ms : 0L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_s > 0 && ms < 10000 ? ms : 10000L);
+}
+
+void
+ve_http_setup(CURL *e, const struct ve_http *h)
+{
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->headers);
+	set_timeouts(e, h->timeout);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "vllm-eval/" VE_VERSION);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	if (h->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
+static size_t
+collect(char *p, size_t size, size_t n, void *ctx)
+{
+	ve_buf_add(ctx, p, size * n);
+	return size * n;
+}
+
+/* One try of req; 0 when an HTTP answer came whole, else -1 with r->error. */
+static int
+send_once(struct ve_http *h, const struct ve_http_req *req, struct ve_http_resp *r)
+{
+	CURL *c = h->curl;
+	struct curl_slist *hl = NULL;
+	curl_off_t ra = -1;
+
+	curl_easy_reset(c);
+	ve_http_setup(c, h);
+	for (const struct curl_slist *p = h->headers; p; p = p->next)
+		hl = curl_slist_append(hl, p->data);
+	for (const char *const *p = req->headers; p && *p; p++)
+		hl = curl_slist_append(hl, *p);
+	/* No "Expect: 100-continue" round trip before a large body. */
+	hl = curl_slist_append(hl, "Expect:");
+	if (!hl)
+		ve_die(VE_EX_SOFTWARE, "out of memory");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	if (req->timeout > 0)
+		set_timeouts(c, req->timeout);
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	if (req->body) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+	}
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
+	ve_buf_reset(&r->body);
+	r->status = 0;
+	r->retry_after = -1;
+	r->error[0] = '\0';
+	r->code = curl_easy_perform(c);
+	free_headers(hl);
+	if (!r->body.p)
+		ve_buf_adds(&r->body, "");
+	/* Seconds or an HTTP date: curl reads both. */
+	if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+		r->retry_after = (double)ra;
+	if (r->code != CURLE_OK) {
+		/* curl's error buffer may name the URL: keep only the code's own text. */
+		snprintf(r->error, sizeof r->error, "%s", curl_easy_strerror(r->code));
+		return -1;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	return 0;
+}
+
+int
+ve_http_send(struct ve_http *h, const struct ve_http_req *req, struct ve_http_resp *r)
+{
+	const char *what = h->what ? h->what : "HTTP";
+	int rc;
+
+	r->attempts = 0;
+	if (!ve_url_is_http(req->url)) {
+		/* Tools refuse such a URL as a usage error; this is the last guard. */
+		ve_buf_reset(&r->body);
+		ve_buf_adds(&r->body, "");
+		r->status = 0;
+		r->retry_after = -1;
+		r->code = CURLE_UNSUPPORTED_PROTOCOL;
+		snprintf(r->error, sizeof r->error, "not an http:// or https:// URL");
+		return -1;
+	}
+	for (;;) {
+		r->attempts++;
+		rc = send_once(h, req, r);
+		if (r->attempts > h->retry.retries ||
+		    !ve_http_retryable(&h->retry, r->code, r->status, &r->body, false))
+			return rc;
+		double w = ve_backoff(&h->retry, r->attempts, r->retry_after, &h->rng);
+		if (h->verbose && rc)
+			ve_warn("%s: %s (attempt %d of %d); retrying in %.3g s", what, r->error,
+			        r->attempts, h->retry.retries + 1, w);
+		else if (h->verbose)
+			ve_warn("%s: HTTP %ld (attempt %d of %d); retrying in %.3g s", what,
+			        r->status, r->attempts, h->retry.retries + 1, w);
+		ve_sleep(w);
+	}
+}
+
+void
+ve_http_resp_free(struct ve_http_resp *r)
+{
+	ve_buf_free(&r->body);
+}
+
+/* --- OpenAI-compatible servers --- */
+
 bool
 ve_http_api_key(const char *file, char **key)
 {
@@ -104,81 +582,6 @@ ve_http_api_key(const char *file, char **key)
 	return true;
 }
 
-struct curl_slist *
-ve_http_headers(const char *key)
-{
-	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-
-	if (key) {
-		struct ve_buf b = {0};
-		ve_buf_addf(&b, "Authorization: Bearer %s", key);
-		h = curl_slist_append(h, b.p);
-		ve_buf_free(&b);
-	}
-	if (!h)
-		ve_die(VE_EX_SOFTWARE, "out of memory");
-	return h;
-}
-
-void
-ve_http_setup(CURL *e, const struct curl_slist *hdrs, double timeout_s, bool insecure)
-{
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(timeout_s * 1000));
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-	                 (long)(timeout_s < 10 ? timeout_s * 1000 : 10000));
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "vllm-eval/" VE_VERSION);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-}
-
-static size_t
-collect(char *p, size_t size, size_t n, void *ctx)
-{
-	ve_buf_add(ctx, p, size * n);
-	return size * n;
-}
-
-bool
-ve_http_request(const char *url, const char *body, const struct curl_slist *hdrs, double timeout_s,
-                bool insecure, struct ve_http_resp *r)
-{
-	CURL *e = curl_easy_init();
-
-	memset(r, 0, sizeof *r);
-	if (!e)
-		ve_die(VE_EX_SOFTWARE, "cannot start libcurl");
-	ve_http_setup(e, hdrs, timeout_s, insecure);
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->err);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, &r->body);
-	if (body) {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	}
-	r->code = curl_easy_perform(e);
-	if (r->code == CURLE_OK)
-		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
-	else if (!r->err[0])
-		snprintf(r->err, sizeof r->err, "%s", curl_easy_strerror(r->code));
-	curl_easy_cleanup(e);
-	if (!r->body.p)
-		ve_buf_adds(&r->body, "");
-	return r->code == CURLE_OK;
-}
-
-void
-ve_http_resp_free(struct ve_http_resp *r)
-{
-	ve_buf_free(&r->body);
-}
-
 void
 ve_http_error_text(const char *body, size_t len, struct ve_buf *out)
 {
@@ -209,20 +612,34 @@ ve_http_error_text(const char *body, size_t len, struct ve_buf *out)
 	ve_buf_add(out, body, n);
 }
 
+/* An invalid jv whose message is text with h's secrets scrubbed. */
+static jv
+scrubbed_error(const struct ve_http *h, const char *text)
+{
+	struct ve_buf b = {0};
+
+	ve_scrub(&h->secrets, text, strlen(text), &b);
+	jv v = jv_invalid_with_msg(jv_string(b.p));
+	ve_buf_free(&b);
+	return v;
+}
+
 /* The answer of a blocking JSON call: the parsed object, or an invalid jv saying why. */
 static jv
-json_call(const char *url, const char *body, const struct curl_slist *hdrs, double timeout_s,
-          bool insecure)
+json_call(struct ve_http *h, const char *url, const char *body, double timeout)
 {
-	struct ve_http_resp r;
+	struct ve_http_resp r = {0};
+	struct ve_http_req req = {
+	    .url = url, .body = body, .len = body ? strlen(body) : 0, .timeout = timeout};
 	jv v;
 
-	if (!ve_http_request(url, body, hdrs, timeout_s, insecure, &r)) {
-		v = jv_invalid_with_msg(jv_string(r.err));
+	if (ve_http_send(h, &req, &r) != 0) {
+		v = scrubbed_error(h, r.error);
 	} else if (r.status != 200) {
 		struct ve_buf m = {0};
+		ve_buf_addf(&m, "%ld ", r.status);
 		ve_http_error_text(r.body.p, r.body.len, &m);
-		v = jv_invalid_with_msg(jv_string_fmt("%ld %s", r.status, m.p ? m.p : ""));
+		v = scrubbed_error(h, m.p);
 		ve_buf_free(&m);
 	} else {
 		v = jv_parse_sized(r.body.p, (int)r.body.len);
@@ -239,8 +656,8 @@ json_call(const char *url, const char *body, const struct curl_slist *hdrs, doub
 }
 
 jv
-ve_http_tokenize(const char *root, const char *model, const char *text, size_t len,
-                 const struct curl_slist *hdrs, double timeout_s, bool insecure)
+ve_http_tokenize(struct ve_http *h, const char *root, const char *model, const char *text,
+                 size_t len, double timeout)
 {
 	struct ve_buf url = {0}, body = {0};
 
@@ -254,7 +671,7 @@ ve_http_tokenize(const char *root, const char *model, const char *text, size_t l
 	ve_buf_adds(&body, "\"prompt\":");
 	ve_buf_add_json_str(&body, text, len);
 	ve_buf_adds(&body, ",\"add_special_tokens\":false}");
-	jv v = json_call(url.p, body.p, hdrs, timeout_s, insecure);
+	jv v = json_call(h, url.p, body.p, timeout);
 	ve_buf_free(&url);
 	ve_buf_free(&body);
 	if (!jv_is_valid(v))
@@ -268,13 +685,12 @@ ve_http_tokenize(const char *root, const char *model, const char *text, size_t l
 }
 
 jv
-ve_http_first_model(const char *root, const struct curl_slist *hdrs, double timeout_s,
-                    bool insecure)
+ve_http_first_model(struct ve_http *h, const char *root, double timeout)
 {
 	struct ve_buf url = {0};
 
 	ve_buf_addf(&url, "%s/v1/models", root);
-	jv v = json_call(url.p, NULL, hdrs, timeout_s, insecure);
+	jv v = json_call(h, url.p, NULL, timeout);
 	ve_buf_free(&url);
 	if (!jv_is_valid(v))
 		return v;

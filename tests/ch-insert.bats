@@ -278,15 +278,78 @@ ALTER TABLE prod.runs MODIFY SETTING non_replicated_deduplication_window = 1000"
 	echo '{"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}' > m.jsonl
 	run --separate-stderr ch-insert -v --url "$FAKE_URL" --backoff 0.01 m.jsonl
 	assert_success
-	assert_equal "$stderr" "ch-insert: ClickHouse: HTTP 500 (attempt 1 of 5); retrying in 0.01 s
-ch-insert: ClickHouse: HTTP 503 (attempt 2 of 5); retrying in 0.02 s
-ch-insert: ClickHouse 18.16.1: 1 rows in 1 batches sent, 0 rows in 0 batches spooled"
+	# Full jitter: the wait before retry k is uniform on [0, 0.01 * 2^(k-1)].
+	assert_equal "${#stderr_lines[@]}" 3
+	[[ "${stderr_lines[0]}" =~ ^"ch-insert: ClickHouse: HTTP 500 (attempt 1 of 5); retrying in "([0-9.e-]+)" s"$ ]]
+	w1=${BASH_REMATCH[1]}
+	[[ "${stderr_lines[1]}" =~ ^"ch-insert: ClickHouse: HTTP 503 (attempt 2 of 5); retrying in "([0-9.e-]+)" s"$ ]]
+	w2=${BASH_REMATCH[1]}
+	assert_equal "${stderr_lines[2]}" "ch-insert: ClickHouse 18.16.1: 1 rows in 1 batches sent, 0 rows in 0 batches spooled"
+	run python3 -c "assert 0 <= $w1 <= 0.01 and 0 <= $w2 <= 0.02; print('ok')"
+	assert_output ok
 	kill "$FAKE_PID"; wait "$FAKE_PID" || true
 	start_fake 18.16.1 500:62
 	run --separate-stderr ch-insert --url "$FAKE_URL" --backoff 0.01 m.jsonl
 	assert_failure 65
 	assert_equal "$stderr" 'ch-insert: m.jsonl:1: ClickHouse rejected the batch of 1 row starting here: Code: 62, e.displayText() = DB::Exception: scripted
 ch-insert: m.jsonl:1: {"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}'
+}
+
+@test "ch-insert: --retries; 408 is retried; --attempts N is an alias of --retries N-1" {
+	start_fake 18.16.1 408,200
+	echo '{"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr ch-insert --url "$FAKE_URL" --retries 1 --backoff 0.01 m.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	run ls fake/req.1.url
+	assert_success
+	kill "$FAKE_PID"; wait "$FAKE_PID" || true
+	rm -rf fake
+	start_fake 18.16.1 503
+	run --separate-stderr ch-insert --url "$FAKE_URL" --attempts 2 --backoff 0.01 m.jsonl
+	assert_failure 69
+	assert_equal "$stderr" "ch-insert: ClickHouse: HTTP 503 after 2 attempts: scripted failure"
+	run sh -c 'ls fake/*.url | wc -l'
+	assert_output 2
+	run --separate-stderr ch-insert --url "$FAKE_URL" --retries 0 m.jsonl
+	assert_failure 69
+	assert_equal "$stderr" "ch-insert: ClickHouse: HTTP 503 after 1 attempt: scripted failure"
+}
+
+@test "ch-insert: another 4xx is not retried" {
+	start_fake 18.16.1 404
+	echo '{"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr ch-insert --url "$FAKE_URL" --backoff 0.01 m.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'ch-insert: m.jsonl:1: ClickHouse rejected the batch of 1 row starting here: scripted failure
+ch-insert: m.jsonl:1: {"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}'
+	run sh -c 'ls fake/*.url | wc -l'
+	assert_output 1
+}
+
+@test "ch-insert: credentials the server echoes never reach stderr" {
+	start_fake 18.16.1 400:echo
+	echo '{"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}' > m.jsonl
+	printf 's3cret\n' > pw
+	CLICKHOUSE_USER=writer run --separate-stderr ch-insert --url "http://u:pw-in-url@127.0.0.1:$FPORT/" --password-file pw m.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'ch-insert: m.jsonl:1: ClickHouse rejected the batch of 1 row starting here: scripted failure for X-ClickHouse-User: writer; X-ClickHouse-Key: ***; Authorization: Basic ***
+ch-insert: m.jsonl:1: {"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}'
+	# The server did get them (so they were there to leak).
+	run grep -c -e 'X-ClickHouse-Key: s3cret' -e "Authorization: Basic $(printf u:pw-in-url | base64)" fake/req.0.head
+	assert_output 2
+}
+
+@test "ch-insert: a URL that is not http(s) is a usage error, never tried" {
+	echo '{"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr ch-insert --url "ftp://u:pw@127.0.0.1:1/" m.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "ch-insert: --url: expected an http:// or https:// URL, got 'ftp://***@127.0.0.1:1/'
+Try 'ch-insert --help' for more information."
+	CLICKHOUSE_URL=file:///etc/passwd run --separate-stderr ch-insert m.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "ch-insert: CLICKHOUSE_URL: expected an http:// or https:// URL, got 'file:///etc/passwd'
+Try 'ch-insert --help' for more information."
 }
 
 @test "ch-insert: --tee passes the input on byte for byte" {

@@ -162,6 +162,57 @@ print(sorted(urllib.parse.parse_qs(u.query).items()))'
 	assert_output '{"one":1}'
 }
 
+# Starts fakech.py (as 18.16) answering SCRIPT; sets FPORT.
+start_fake() {
+	mkdir -p fake
+	FPORT=$(ve_free_port)
+	python3 "$FIX/ch-insert/fakech.py" "$FPORT" fake 18.16.1 "$1" &
+	FAKE_PID=$!
+	ve_wait_http "http://127.0.0.1:$FPORT/ping" 10
+}
+
+@test "ch-query: --retries; 408 is retried; --attempts N is an alias of --retries N-1" {
+	start_fake 408,200
+	printf '{"x":1}\n' > fake/answer
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" --retries 1 --backoff 0.01 'SELECT 1'
+	assert_success
+	assert_output '{"x":1}'
+	assert_equal "$stderr" ""
+	kill "$FAKE_PID"; wait "$FAKE_PID" || true
+	rm -rf fake
+	start_fake 503
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" --attempts 3 --backoff 0.01 'SELECT 1'
+	assert_failure 69
+	assert_equal "$stderr" "ch-query: ClickHouse: HTTP 503 after 3 attempts: scripted failure"
+	run sh -c 'ls fake/*.url | wc -l'
+	assert_output 3
+}
+
+@test "ch-query: another 4xx is not retried" {
+	start_fake 404
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" --backoff 0.01 'SELECT 1'
+	assert_failure 65
+	assert_equal "$stderr" "ch-query: SQL: ClickHouse rejected the query: scripted failure"
+	run sh -c 'ls fake/*.url | wc -l'
+	assert_output 1
+}
+
+@test "ch-query: the password the server echoes never reaches stderr" {
+	start_fake 500:echo
+	CLICKHOUSE_USER=reader CLICKHOUSE_PASSWORD=s3cret run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" --retries 1 --backoff 0.001 'SELECT 1'
+	assert_failure 69
+	assert_equal "$stderr" "ch-query: ClickHouse: HTTP 500 after 2 attempts: scripted failure for X-ClickHouse-User: reader; X-ClickHouse-Key: ***"
+	run grep -c 'X-ClickHouse-Key: s3cret' fake/req.0.head
+	assert_output 1
+}
+
+@test "ch-query: a URL that is not http(s) is a usage error, never tried" {
+	run --separate-stderr ch-query --url "ftp://u:pw@127.0.0.1:1/x?password=p" 'SELECT 1'
+	assert_failure 64
+	assert_equal "$stderr" "ch-query: --url: expected an http:// or https:// URL, got 'ftp://***@127.0.0.1:1/x?***'
+Try 'ch-query --help' for more information."
+}
+
 @test "ch-query: usage errors" {
 	run --separate-stderr ch-query
 	assert_failure 64

@@ -118,6 +118,46 @@ print("ok")'
 	assert_equal "$stderr" "ds-synth: write error: No space left on device"
 }
 
+@test "ds-synth: --retries and --backoff: 5xx, 429 and 408 are retried, a 400 is not" {
+	start_server --fail 2
+	run --separate-stderr ds-synth -n 1 --input-len 4 -e "$URL" -m M --backoff 0.001
+	assert_success
+	assert_equal "$stderr" ""
+	teardown
+	start_server --fail 2
+	run --separate-stderr ds-synth -n 1 --input-len 4 -e "$URL" -m M --retries 0
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: 503 overloaded"
+	teardown
+	start_server --status 408 --log log.jsonl
+	run --separate-stderr ds-synth -n 1 --input-len 4 -e "$URL" -m M --retries 2 --backoff 0.001
+	assert_failure 69
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: 408 scripted status 408"
+	assert_equal "$(wc -l < log.jsonl)" 3
+	teardown
+	rm -f log.jsonl
+	start_server --status 400 --log log.jsonl
+	run --separate-stderr ds-synth -n 1 --input-len 4 -e "$URL" -m M --backoff 0.001
+	assert_failure 69
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: 400 scripted status 400"
+	assert_equal "$(wc -l < log.jsonl)" 1
+	run --separate-stderr ds-synth --retries -1
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-synth: --retries: expected an integer from 0 to 100, got '-1'"
+}
+
+@test "ds-synth: the API key the server echoes never reaches stderr" {
+	start_server --status 503 --echo-auth --log log.jsonl
+	OPENAI_API_KEY=sk-Secret42 run --separate-stderr ds-synth -n 1 -e "$URL" -m M --retries 1 --backoff 0.001
+	assert_failure 69
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: 503 scripted status 503 for Authorization: Bearer ***"
+	assert_equal "$(wc -l < log.jsonl)" 2
+	OPENAI_API_KEY=sk-Secret42 run --separate-stderr ds-synth -n 1 -e "$URL" --retries 0
+	assert_failure 69
+	assert_equal "$stderr" "ds-synth: $URL/v1/models: no model name (give --model): 503 scripted status 503 for Authorization: Bearer ***"
+}
+
 @test "ds-synth: exact lengths against vllm-sim, confirmed by llm-query's usage" {
 	rm -f simport
 	vllm-sim -q -p 0 --port-file simport > sim.out 2> sim.err &

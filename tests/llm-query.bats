@@ -242,6 +242,15 @@ print("ok")'
 	assert_equal "$(posts)" 1
 }
 
+@test "llm-query: 408 is retried like 429 and 5xx" {
+	start_server --status 408
+	records 1 > in.jsonl
+	run --separate-stderr llm-query -e "$URL" -m M --retries 1 --backoff 0.001 in.jsonl
+	assert_failure 69
+	assert_output '{"id": 0, "prompt": "hello world 0","error":{"kind":"http","status":408,"message":"scripted status 408","attempts":2}}'
+	assert_equal "$(posts)" 2
+}
+
 @test "llm-query: connection refused and timeouts" {
 	port=$(ve_free_port)
 	records 1 > in.jsonl
@@ -767,6 +776,19 @@ Bearer sk-Secret42'
 	assert_failure 69
 	assert_output ""
 	assert_equal "$stderr" "llm-query: $URL/v1/models: no model name (give --model): 503 scripted status 503 for Authorization: Bearer ***"
+}
+
+@test "llm-query: credentials in the endpoint URL never reach the output or stderr" {
+	start_server --status 400 --echo-auth
+	echo '{"id":1,"prompt":"a"}' > in.jsonl
+	u="http://user:pw-Secret42@${URL#http://}"
+	run --separate-stderr llm-query -e "$u" -m M in.jsonl
+	assert_failure 69
+	assert_output '{"id":1,"prompt":"a","error":{"kind":"http","status":400,"message":"scripted status 400 for Authorization: Basic ***","attempts":1}}'
+	assert_equal "$stderr" "llm-query: 1 of 1 requests failed (over --max-failures 0%)"
+	# The server did see them (so they were there to leak).
+	run jq -r .auth log.jsonl
+	assert_output "Basic $(printf user:pw-Secret42 | base64)"
 }
 
 @test "llm-query: Retry-After is capped at --timeout" {

@@ -2,7 +2,7 @@
 # teams-card: the Adaptive Card 1.4 message, validated against the schema in
 # tests/schemas (msteams removed; mentions checked by validate.py), and
 # posting to a local stand-in for the Workflows webhook that answers as
-# scripted (200, 202, 429 with Retry-After, 500, 400).
+# scripted (200, 202, 408, 429 with Retry-After, 500, 400, echoed tokens).
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -31,11 +31,12 @@ teardown() {
 	return 0
 }
 
-# Starts the webhook stand-in answering SCRIPT; sets URL (with a secret token).
+# Starts the webhook stand-in answering SCRIPT (and echoing with "echo");
+# sets URL (with a secret token).
 start_webhook() {
 	mkdir -p srv
 	PORT=$(ve_free_port)
-	python3 "$TC/webhook.py" "$PORT" srv "$1" &
+	python3 "$TC/webhook.py" "$PORT" srv "$@" &
 	SRV_PID=$!
 	ve_wait_http "http://127.0.0.1:$PORT/ready" 10
 	URL="http://127.0.0.1:$PORT/workflows/abc/triggers/manual/paths/invoke?sig=SECRET-TOKEN"
@@ -175,16 +176,54 @@ teams-card: webhook: HTTP 200 after 2 attempts ($(wc -c < srv/body.0) bytes)"
 
 @test "teams-card: 5xx is retried with backoff, then exit 69 without the URL" {
 	start_webhook 500
-	run --separate-stderr teams-card -v --attempts 3 --backoff 0.05 --post "$URL" verdicts.jsonl
+	run --separate-stderr teams-card -v --retries 2 --backoff 0.05 --post "$URL" verdicts.jsonl
 	assert_failure 69
 	assert_output ""
-	assert_equal "$stderr" "teams-card: webhook: HTTP 500 (attempt 1 of 3); retrying in 0.05 s
-teams-card: webhook: HTTP 500 (attempt 2 of 3); retrying in 0.1 s
-teams-card: webhook: HTTP 500 after 3 attempts: scripted failure 500"
-	refute_output --partial SECRET
+	# Full jitter: the wait before retry k is uniform on [0, 0.05 * 2^(k-1)].
+	assert_equal "${#stderr_lines[@]}" 3
+	[[ "${stderr_lines[0]}" =~ ^"teams-card: webhook: HTTP 500 (attempt 1 of 3); retrying in "([0-9.e-]+)" s"$ ]]
+	w1=${BASH_REMATCH[1]}
+	[[ "${stderr_lines[1]}" =~ ^"teams-card: webhook: HTTP 500 (attempt 2 of 3); retrying in "([0-9.e-]+)" s"$ ]]
+	w2=${BASH_REMATCH[1]}
+	assert_equal "${stderr_lines[2]}" "teams-card: webhook: HTTP 500 after 3 attempts: scripted failure 500"
 	[[ "$stderr" != *SECRET* && "$stderr" != *127.0.0.1* ]]
+	run python3 -c "assert 0 <= $w1 <= 0.05 and 0 <= $w2 <= 0.1; print('ok')"
+	assert_output ok
 	run wc -l < srv/log
 	assert_output 3
+}
+
+@test "teams-card: --attempts N is an alias of --retries N-1" {
+	start_webhook 500
+	run --separate-stderr teams-card --attempts 3 --backoff 0.001 --post "$URL" verdicts.jsonl
+	assert_failure 69
+	assert_equal "$stderr" "teams-card: webhook: HTTP 500 after 3 attempts: scripted failure 500"
+	run wc -l < srv/log
+	assert_output 3
+}
+
+@test "teams-card: 408 is retried; --max-wait caps Retry-After" {
+	start_webhook 408:30,200
+	start=$(date +%s.%N)
+	run --separate-stderr teams-card -v --max-wait 0.2 --post "$URL" verdicts.jsonl
+	end=$(date +%s.%N)
+	assert_success
+	assert_equal "$stderr" "teams-card: webhook: HTTP 408 (attempt 1 of 5); retrying in 0.2 s
+teams-card: webhook: HTTP 200 after 2 attempts ($(wc -c < srv/body.0) bytes)"
+	# "Retry-After: 30" waited the 0.2 s cap, not 30 s.
+	run python3 -c "d = $end - $start; assert d < 5, d; print('ok')"
+	assert_output ok
+}
+
+@test "teams-card: tokens the webhook echoes never reach stderr" {
+	start_webhook 400 echo
+	run --separate-stderr teams-card --post "$URL" verdicts.jsonl
+	assert_failure 69
+	assert_equal "$stderr" "teams-card: webhook: HTTP 400 after 1 attempt: scripted failure 400 for /workflows/abc/triggers/manual/paths/invoke?***"
+	# A token in the path (an older connector's URL) is one too.
+	run --separate-stderr teams-card --post "http://127.0.0.1:$PORT/webhookb2/0123456789abcdef0123/x" verdicts.jsonl
+	assert_failure 69
+	assert_equal "$stderr" "teams-card: webhook: HTTP 400 after 1 attempt: scripted failure 400 for /webhookb2/***/x"
 }
 
 @test "teams-card: a 400 is not retried" {
@@ -196,9 +235,23 @@ teams-card: webhook: HTTP 500 after 3 attempts: scripted failure 500"
 
 @test "teams-card: no server is exit 69 after the retries" {
 	port=$(ve_free_port)
-	run --separate-stderr teams-card --attempts 2 --backoff 0.01 --post "http://127.0.0.1:$port/x?sig=SECRET" verdicts.jsonl
+	run --separate-stderr teams-card --retries 1 --backoff 0.01 --post "http://127.0.0.1:$port/x?sig=SECRET" verdicts.jsonl
 	assert_failure 69
 	assert_equal "$stderr" "teams-card: webhook: Couldn't connect to server after 2 attempts"
+}
+
+@test "teams-card: a webhook URL that is not http(s) is a usage error, never tried" {
+	start_webhook 200
+	run --separate-stderr teams-card --post "ftp://127.0.0.1:$PORT/x?sig=SECRET" verdicts.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "teams-card: --post: expected an http:// or https:// URL
+Try 'teams-card --help' for more information."
+	TEAMS_WEBHOOK_URL="file:///x?sig=SECRET" run --separate-stderr teams-card verdicts.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "teams-card: TEAMS_WEBHOOK_URL: expected an http:// or https:// URL
+Try 'teams-card --help' for more information."
+	[ ! -e srv/log ]
 }
 
 @test "teams-card: usage errors" {

@@ -36,7 +36,6 @@
 #include <zlib.h>
 
 #include "buf.h"
-#include "chttp.h"
 #include "clickhouse.h"
 #include "diag.h"
 #include "input.h"
@@ -58,7 +57,7 @@ struct opts {
 	const char *model_tag;
 	const char *ts;
 	long batch_rows;
-	long attempts;
+	long retries;
 	double backoff;
 	double max_wait;
 	double timeout;
@@ -158,7 +157,7 @@ usage(FILE *f)
 	        "usage: %s [-qv] [--url URL] [--user USER] [--password-file FILE]\n"
 	        "                 [--database DB] [-t TABLE] [--columns LIST] [--run-id ID]\n"
 	        "                 [--model-tag TAG] [--ts TIME] [-b N] [--spool DIR] [--tee]\n"
-	        "                 [--attempts N] [--backoff S] [--max-wait S] [--timeout S]\n"
+	        "                 [--retries N] [--backoff S] [--max-wait S] [--timeout S]\n"
 	        "                 [--insecure] [--skip-bad] [--rejects FILE] [--progress]\n"
 	        "                 [FILE...]\n"
 	        "       %s --init [--url URL] [--database DB]\n"
@@ -181,10 +180,11 @@ usage(FILE *f)
 	        "      --flush-spool        send the batches kept in --spool DIR\n"
 	        "      --tee                copy the input lines to stdout\n"
 	        "      --init               create the database and tables, then exit\n"
-	        "      --attempts N         tries per batch (default 5)\n"
-	        "      --backoff S          first wait between tries (default 1, doubling)\n"
-	        "      --max-wait S         longest wait (default 30)\n"
-	        "      --timeout S          per try (default 60)\n"
+	        "      --retries N          retries of a batch after its first try (default 4)\n"
+	        "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
+	        "      --max-wait S         longest wait, Retry-After included (default 30)\n"
+	        "      --timeout S          seconds per try (default 60)\n"
+	        "      --attempts N         alias of --retries N-1, kept for old scripts\n"
 	        "      --insecure           do not verify TLS\n"
 	        "      --skip-bad           skip malformed records, count them\n"
 	        "      --rejects FILE       write skipped records to FILE (implies --skip-bad)\n"
@@ -213,6 +213,7 @@ enum {
 	OPT_FLUSH_SPOOL,
 	OPT_TEE,
 	OPT_INIT,
+	OPT_RETRIES,
 	OPT_ATTEMPTS,
 	OPT_BACKOFF,
 	OPT_MAX_WAIT,
@@ -223,19 +224,6 @@ enum {
 	OPT_PROGRESS,
 	OPT_VERSION,
 };
-
-/* Names ClickHouse takes without quoting: letters, digits, underscores. */
-static bool
-plain_name(const char *s)
-{
-	if (!*s || (*s >= '0' && *s <= '9'))
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_'))
-			return false;
-	return true;
-}
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
@@ -255,6 +243,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"flush-spool", no_argument, NULL, OPT_FLUSH_SPOOL},
 	    {"tee", no_argument, NULL, OPT_TEE},
 	    {"init", no_argument, NULL, OPT_INIT},
+	    {"retries", required_argument, NULL, OPT_RETRIES},
 	    {"attempts", required_argument, NULL, OPT_ATTEMPTS},
 	    {"backoff", required_argument, NULL, OPT_BACKOFF},
 	    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
@@ -273,7 +262,7 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	o->table = "results";
 	o->batch_rows = 10000;
-	o->attempts = 5;
+	o->retries = 4;
 	o->backoff = 1;
 	o->max_wait = 30;
 	o->timeout = 60;
@@ -293,7 +282,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_FLUSH_SPOOL: o->flush_spool = true; break;
 		case OPT_TEE: o->tee = true; break;
 		case OPT_INIT: o->init = true; break;
-		case OPT_ATTEMPTS: o->attempts = ve_opt_long("--attempts", optarg, 1, 100); break;
+		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
+		case OPT_ATTEMPTS:
+			o->retries = ve_opt_long("--attempts", optarg, 1, 101) - 1;
+			break;
 		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
 		case OPT_MAX_WAIT:
 			o->max_wait = ve_opt_double("--max-wait", optarg, 0, 3600);
@@ -312,18 +304,20 @@ parse_args(int argc, char **argv, struct opts *o)
 			exit(VE_EX_USAGE);
 		}
 	}
+	const char *from = o->url ? "--url" : "CLICKHOUSE_URL";
 	if (!o->url)
 		o->url = getenv("CLICKHOUSE_URL");
 	if (!o->url || !*o->url)
 		ve_usage_error("no ClickHouse: give --url or set CLICKHOUSE_URL");
+	ve_http_need_url(from, o->url, true);
 	if (!o->user)
 		o->user = getenv("CLICKHOUSE_USER");
 	if (!o->database)
 		o->database = "vllm_eval";
-	if (!plain_name(o->database))
+	if (!ve_ch_plain_name(o->database, strlen(o->database)))
 		ve_usage_error("--database: '%s' is not a plain name (letters, digits, _)",
 		               o->database);
-	if (!plain_name(o->table))
+	if (!ve_ch_plain_name(o->table, strlen(o->table)))
 		ve_usage_error("--table: '%s' is not a plain name (letters, digits, _)", o->table);
 	bool known = strcmp(o->table, "results") == 0 || strcmp(o->table, "items") == 0 ||
 	             strcmp(o->table, "runs") == 0;
@@ -719,11 +713,11 @@ send_rows(struct state *st, const char *sql, const struct ve_buf *rows)
 		res = UNAVAILABLE;
 	} else if (resp.status != 200) {
 		int code = ve_ch_error_code(&resp.body);
-		ve_ch_message(&resp.body, &st->msg);
+		ve_ch_message(&st->ch, &resp.body, &st->msg);
 		if (ve_ch_auth_error(code)) {
 			ve_warn("ClickHouse: authentication failed: %s", st->msg.p);
 			res = REFUSED;
-		} else if (st->ch.retry.again(resp.status, &resp.body)) {
+		} else if (ve_ch_temporary(&st->ch, &resp)) {
 			ve_warn("ClickHouse: HTTP %ld after %d attempt%s: %s", resp.status,
 			        resp.attempts, resp.attempts == 1 ? "" : "s",
 			        st->msg.p ? st->msg.p : "");
@@ -834,7 +828,7 @@ run_init(struct state *st)
 				        resp.attempts, resp.attempts == 1 ? "" : "s");
 				rc = VE_EX_UNAVAILABLE;
 			} else if (resp.status != 200) {
-				ve_ch_message(&resp.body, &st->msg);
+				ve_ch_message(&st->ch, &resp.body, &st->msg);
 				ve_warn("%s:%lu: %s", path, start, st->msg.p ? st->msg.p : "");
 				rc = ve_ch_auth_error(ve_ch_error_code(&resp.body))
 				         ? VE_EX_UNAVAILABLE
@@ -983,7 +977,7 @@ setup_table(struct state *st)
 		char *copy = ve_xstrdup(o->columns), *save = NULL, *tok;
 		size_t k = 0;
 		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (!plain_name(tok))
+			if (!ve_ch_plain_name(tok, strlen(tok)))
 				ve_usage_error("--columns: '%s' is not a plain name", tok);
 			st->own_cols[k].name = tok;
 			st->own_cols[k++].kind = K_RAW;
@@ -1086,12 +1080,12 @@ main(int argc, char **argv)
 		password = ve_xstrdup(getenv("CLICKHOUSE_PASSWORD"));
 	}
 	ve_ch_init(&st.ch, o.url, o.user, password);
-	st.ch.retry.attempts = (int)o.attempts;
-	st.ch.retry.base = o.backoff;
-	st.ch.retry.max = o.max_wait;
-	st.ch.retry.timeout = o.timeout;
-	st.ch.retry.insecure = o.insecure;
-	st.ch.retry.verbose = o.verbose;
+	st.ch.http.retry.retries = (int)o.retries;
+	st.ch.http.retry.base = o.backoff;
+	st.ch.http.retry.cap = o.max_wait;
+	st.ch.http.timeout = o.timeout;
+	st.ch.http.insecure = o.insecure;
+	st.ch.http.verbose = o.verbose;
 	st.sha = ve_sha256_new();
 	st.run_id = o.run_id ? o.run_id : getenv("RUN_ID");
 	st.model_tag = o.model_tag ? o.model_tag : getenv("MODEL_TAG");

@@ -19,7 +19,6 @@
 #include <strings.h>
 
 #include "buf.h"
-#include "chttp.h"
 #include "clickhouse.h"
 #include "diag.h"
 #include "num.h"
@@ -42,7 +41,7 @@ struct opts {
 	const char *name;
 	struct param *params;
 	int nparams;
-	long attempts;
+	long retries;
 	double backoff;
 	double max_wait;
 	double timeout;
@@ -56,7 +55,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: %s [-qv] [--url URL] [--user USER] [--password-file FILE]\n"
-	        "                [-p NAME=VALUE]... [--attempts N] [--backoff S] [--max-wait S]\n"
+	        "                [-p NAME=VALUE]... [--retries N] [--backoff S] [--max-wait S]\n"
 	        "                [--timeout S] [--insecure] SQL | -f FILE | -n NAME\n"
 	        "\n"
 	        "Run a SELECT on ClickHouse and write the rows as JSON Lines.\n"
@@ -68,10 +67,11 @@ usage(FILE *f)
 	        "  -n, --name NAME          the named query share/clickhouse/queries/NAME.sql\n"
 	        "                           (history, latest, items)\n"
 	        "  -p, --param NAME=VALUE   value of {NAME:Type} in the query (repeatable)\n"
-	        "      --attempts N         tries (default 3)\n"
-	        "      --backoff S          first wait between tries (default 1, doubling)\n"
-	        "      --max-wait S         longest wait (default 30)\n"
-	        "      --timeout S          per try (default 300)\n"
+	        "      --retries N          retries after the first try (default 2)\n"
+	        "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
+	        "      --max-wait S         longest wait, Retry-After included (default 30)\n"
+	        "      --timeout S          seconds per try (default 300)\n"
+	        "      --attempts N         alias of --retries N-1, kept for old scripts\n"
 	        "      --insecure           do not verify TLS\n"
 	        "  -v, --verbose            print the server version and the row count\n"
 	        "  -q, --quiet              no warnings\n"
@@ -88,6 +88,7 @@ enum {
 	OPT_URL = 256,
 	OPT_USER,
 	OPT_PASSWORD_FILE,
+	OPT_RETRIES,
 	OPT_ATTEMPTS,
 	OPT_BACKOFF,
 	OPT_MAX_WAIT,
@@ -95,18 +96,6 @@ enum {
 	OPT_INSECURE,
 	OPT_VERSION,
 };
-
-static bool
-plain_name(const char *s, size_t n)
-{
-	if (!n || (*s >= '0' && *s <= '9'))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
@@ -118,6 +107,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"file", required_argument, NULL, 'f'},
 	    {"name", required_argument, NULL, 'n'},
 	    {"param", required_argument, NULL, 'p'},
+	    {"retries", required_argument, NULL, OPT_RETRIES},
 	    {"attempts", required_argument, NULL, OPT_ATTEMPTS},
 	    {"backoff", required_argument, NULL, OPT_BACKOFF},
 	    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
@@ -131,7 +121,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	o->attempts = 3;
+	o->retries = 2;
 	o->backoff = 1;
 	o->max_wait = 30;
 	o->timeout = 300;
@@ -144,7 +134,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'n': o->name = optarg; break;
 		case 'p': {
 			const char *eq = strchr(optarg, '=');
-			if (!eq || !plain_name(optarg, (size_t)(eq - optarg)))
+			if (!eq || !ve_ch_plain_name(optarg, (size_t)(eq - optarg)))
 				ve_usage_error(
 				    "--param: expected NAME=VALUE with a plain NAME, got "
 				    "'%s'",
@@ -155,7 +145,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			    (struct param){optarg, (size_t)(eq - optarg), eq + 1, false, false};
 			break;
 		}
-		case OPT_ATTEMPTS: o->attempts = ve_opt_long("--attempts", optarg, 1, 100); break;
+		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
+		case OPT_ATTEMPTS:
+			o->retries = ve_opt_long("--attempts", optarg, 1, 101) - 1;
+			break;
 		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
 		case OPT_MAX_WAIT:
 			o->max_wait = ve_opt_double("--max-wait", optarg, 0, 3600);
@@ -174,12 +167,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	int sources = (o->file != NULL) + (o->name != NULL) + (optind < argc);
 	if (sources != 1 || argc - optind > 1)
 		ve_usage_error("give the query once: as SQL, --file FILE or --name NAME");
-	if (o->name && !plain_name(o->name, strlen(o->name)))
+	if (o->name && !ve_ch_plain_name(o->name, strlen(o->name)))
 		ve_usage_error("--name: '%s' is not a query name (letters, digits, _)", o->name);
+	const char *from = o->url ? "--url" : "CLICKHOUSE_URL";
 	if (!o->url)
 		o->url = getenv("CLICKHOUSE_URL");
 	if (!o->url || !*o->url)
 		ve_usage_error("no ClickHouse: give --url or set CLICKHOUSE_URL");
+	ve_http_need_url(from, o->url, true);
 	if (!o->user)
 		o->user = getenv("CLICKHOUSE_USER");
 }
@@ -282,7 +277,7 @@ substitute(struct opts *o, const char *sql, bool server_params, struct ve_buf *o
 		                                     "STUVWXYZ0123456789_");
 		const char *close = *colon == ':' ? strchr(colon, '}') : NULL;
 		size_t nlen = (size_t)(colon - open - 1);
-		if (!close || !plain_name(open + 1, nlen) ||
+		if (!close || !ve_ch_plain_name(open + 1, nlen) ||
 		    memchr(colon, '\n', (size_t)(close - colon))) {
 			ve_buf_add(out, p, (size_t)(open + 1 - p));
 			p = open + 1;
@@ -394,12 +389,12 @@ main(int argc, char **argv)
 	}
 	ve_ch_init(&ch, o.url, o.user, password);
 	ch_up = true;
-	ch.retry.attempts = (int)o.attempts;
-	ch.retry.base = o.backoff;
-	ch.retry.max = o.max_wait;
-	ch.retry.timeout = o.timeout;
-	ch.retry.insecure = o.insecure;
-	ch.retry.verbose = o.verbose;
+	ch.http.retry.retries = (int)o.retries;
+	ch.http.retry.base = o.backoff;
+	ch.http.retry.cap = o.max_wait;
+	ch.http.timeout = o.timeout;
+	ch.http.insecure = o.insecure;
+	ch.http.verbose = o.verbose;
 	if ((rc = ve_ch_version(&ch)))
 		goto out;
 	if (o.verbose)
@@ -426,11 +421,11 @@ main(int argc, char **argv)
 		rc = VE_EX_UNAVAILABLE;
 	} else if (resp.status != 200) {
 		int code = ve_ch_error_code(&resp.body);
-		ve_ch_message(&resp.body, &msg);
+		ve_ch_message(&ch, &resp.body, &msg);
 		if (ve_ch_auth_error(code)) {
 			ve_warn("ClickHouse: authentication failed: %s", msg.p);
 			rc = VE_EX_UNAVAILABLE;
-		} else if (ch.retry.again(resp.status, &resp.body)) {
+		} else if (ve_ch_temporary(&ch, &resp)) {
 			ve_warn("ClickHouse: HTTP %ld after %d attempt%s: %s", resp.status,
 			        resp.attempts, resp.attempts == 1 ? "" : "s", msg.p ? msg.p : "");
 			rc = VE_EX_UNAVAILABLE;

@@ -38,7 +38,9 @@ struct opts {
 	const char *endpoint;
 	const char *model;
 	const char *api_key_file;
+	long retries;
 	double timeout;
+	double backoff;
 	bool insecure;
 	int verbose;
 	bool quiet;
@@ -74,7 +76,9 @@ usage(FILE *f)
 	        "  -e, --endpoint URL    count tokens with the server's /tokenize: exact lengths\n"
 	        "  -m, --model NAME      model for /tokenize (default: the first of /v1/models)\n"
 	        "      --api-key-file F  API key (default: $OPENAI_API_KEY, $VLLM_API_KEY)\n"
-	        "      --timeout S       seconds per /tokenize call (default 30)\n"
+	        "      --retries N       retries of a request after its first try (default 3)\n"
+	        "      --timeout S       seconds per try (default 30)\n"
+	        "      --backoff S       backoff base: full jitter, doubling (default 0.5)\n"
 	        "      --insecure        do not verify TLS certificates\n"
 	        "  -v, --verbose         print counts to stderr\n"
 	        "  -q, --quiet           no warnings\n"
@@ -92,7 +96,9 @@ enum {
 	OPT_PREFIX_LEN,
 	OPT_SEED,
 	OPT_API_KEY_FILE,
+	OPT_RETRIES,
 	OPT_TIMEOUT,
+	OPT_BACKOFF,
 	OPT_INSECURE,
 	OPT_VERSION,
 };
@@ -110,7 +116,9 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"endpoint", required_argument, NULL, 'e'},
 	    {"model", required_argument, NULL, 'm'},
 	    {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
+	    {"retries", required_argument, NULL, OPT_RETRIES},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"backoff", required_argument, NULL, OPT_BACKOFF},
 	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -139,9 +147,11 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'e': o->endpoint = optarg; break;
 		case 'm': o->model = optarg; break;
 		case OPT_API_KEY_FILE: o->api_key_file = optarg; break;
+		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
 		case OPT_TIMEOUT:
 			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 86400);
 			break;
+		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
 		case OPT_INSECURE: o->insecure = true; break;
 		case 'v': o->verbose++; break;
 		case 'q': o->quiet = true; break;
@@ -160,9 +170,8 @@ parse_args(int argc, char **argv, struct opts *o)
 struct counter {
 	char *root;
 	char *model;
-	struct curl_slist *hdrs;
+	struct ve_http http;
 	double timeout;
-	bool insecure;
 	unsigned long long calls;
 };
 
@@ -170,8 +179,8 @@ struct counter {
 static long
 count_tokens(struct counter *c, const struct ve_buf *text)
 {
-	jv t = ve_http_tokenize(c->root, c->model, text->p ? text->p : "", text->len, c->hdrs,
-	                        c->timeout, c->insecure);
+	jv t = ve_http_tokenize(&c->http, c->root, c->model, text->p ? text->p : "", text->len,
+	                        c->timeout);
 
 	c->calls++;
 	if (!jv_is_valid(t)) {
@@ -285,13 +294,19 @@ run(const struct opts *o)
 			rc = VE_EX_NOINPUT;
 			goto out;
 		}
-		c.hdrs = ve_http_headers(key);
+		ve_http_init(&c.http);
+		ve_http_api_headers(&c.http, key);
+		ve_secrets_add_url(&c.http.secrets, o->endpoint);
+		c.http.retry.retries = (int)o->retries;
+		c.http.retry.base = o->backoff;
+		c.http.retry.cap = o->timeout < VE_BACKOFF_CAP ? o->timeout : VE_BACKOFF_CAP;
+		c.http.timeout = o->timeout;
+		c.http.insecure = o->insecure;
 		c.timeout = o->timeout;
-		c.insecure = o->insecure;
 		if (o->model) {
 			c.model = ve_xstrdup(o->model);
 		} else {
-			jv m = ve_http_first_model(c.root, c.hdrs, o->timeout, o->insecure);
+			jv m = ve_http_first_model(&c.http, c.root, o->timeout);
 			if (!jv_is_valid(m)) {
 				jv msg = jv_invalid_get_msg(m);
 				char *u = ve_url_redact(c.root);
@@ -344,7 +359,7 @@ out:
 	ve_buf_free(&prefix);
 	ve_buf_free(&prompt);
 	ve_buf_free(&line);
-	curl_slist_free_all(c.hdrs);
+	ve_http_free(&c.http);
 	free(c.root);
 	free(c.model);
 	free(key);
@@ -358,7 +373,9 @@ main(int argc, char **argv)
 	    .n = 100,
 	    .input_len = 1024,
 	    .output_len = 128,
+	    .retries = 3,
 	    .timeout = 30,
+	    .backoff = 0.5,
 	};
 	int rc;
 

@@ -123,7 +123,8 @@ struct job {
 	char err[CURL_ERROR_SIZE];
 	enum err_kind kind;
 	struct ve_buf msg; /* why it failed */
-	bool retryable;
+	CURLcode code;     /* the transfer's result, when curl failed it */
+	bool cut;          /* the answer came cut short: retried like a lost connection */
 	double wake;
 	CURL *easy;
 	bool streaming; /* this attempt streams (the query step of --stream) */
@@ -145,7 +146,7 @@ struct run {
 	char *completions_url, *chat_url, *tokenize_url;
 	char *model; /* NULL until needed */
 	bool model_tried;
-	struct curl_slist *hdrs;
+	struct ve_http http; /* headers, secrets, the retry policy; the /v1/models lookup */
 	jv extra;
 	struct ve_jq *prompt, *messages, *id;
 	struct ve_input *in;
@@ -206,7 +207,7 @@ usage(FILE *f)
 	    "      --warmup N          send N requests first, left out of the output\n"
 	    "      --retries N         retries after the first attempt (default 3)\n"
 	    "      --timeout S         seconds per attempt (default 300)\n"
-	    "      --backoff S         first backoff step, doubled per retry (default 0.5)\n"
+	    "      --backoff S         backoff base: full jitter, doubling (default 0.5)\n"
 	    "      --max-failures PCT  failed records allowed before exit 69 (default 0)\n"
 	    "      --id EXPR           jq expression for the record id (default .id)\n"
 	    "  -o, --output FILE       write there instead of stdout\n"
@@ -473,7 +474,8 @@ job_clear_attempt(struct job *j)
 	j->retry_after = -1;
 	j->err[0] = '\0';
 	j->kind = ERR_NONE;
-	j->retryable = false;
+	j->code = CURLE_OK;
+	j->cut = false;
 }
 
 static void
@@ -514,25 +516,17 @@ job_clone(const struct job *src)
 }
 
 /*
- * The API key, never to be written: a proxy may echo "Authorization: Bearer
- * KEY" in its error text, and fail() is reached from libcurl's callbacks,
- * which carry only the job.
+ * The API key and the endpoint's credentials, never to be written: a proxy
+ * may echo "Authorization: Bearer KEY" in its error text, and fail() is
+ * reached from libcurl's callbacks, which carry only the job.
  */
-static const char *secret;
+static const struct ve_secrets *secrets;
 
-/* Appends msg to b with every occurrence of the API key replaced by "***". */
+/* Appends msg to b with every secret replaced by "***". */
 static void
 add_scrubbed(struct ve_buf *b, const char *msg)
 {
-	size_t n = secret ? strlen(secret) : 0;
-	const char *p;
-
-	while (n && (p = strstr(msg, secret)) != NULL) {
-		ve_buf_add(b, msg, (size_t)(p - msg));
-		ve_buf_adds(b, "***");
-		msg = p + n;
-	}
-	ve_buf_adds(b, msg);
+	ve_scrub(secrets, msg, strlen(msg), b);
 }
 
 /* The model for requests that name none: --model, else the server's first. */
@@ -544,8 +538,7 @@ run_model(struct run *r)
 	r->model_tried = true;
 	if (r->o->dry_run)
 		return NULL;
-	jv m = ve_http_first_model(r->root, r->hdrs, r->o->timeout < 30 ? r->o->timeout : 30,
-	                           r->o->insecure);
+	jv m = ve_http_first_model(&r->http, r->root, r->o->timeout < 30 ? r->o->timeout : 30);
 	if (!jv_is_valid(m)) {
 		jv msg = jv_invalid_get_msg(m);
 		char *u = ve_url_redact(r->root);
@@ -867,11 +860,12 @@ add_itl(struct job *j, double ms)
 	j->itl[j->nitl++] = ms;
 }
 
+/* Records why the attempt failed; cut says the answer came cut short (then it is retried). */
 static void
-fail(struct job *j, enum err_kind kind, bool retryable, const char *msg)
+fail(struct job *j, enum err_kind kind, bool cut, const char *msg)
 {
 	j->kind = kind;
-	j->retryable = retryable;
+	j->cut = cut;
 	ve_buf_reset(&j->msg);
 	add_scrubbed(&j->msg, msg);
 }
@@ -1076,7 +1070,7 @@ cache_drop(struct run *r, struct job *j)
 	j->cache_bad = true;
 	j->cached = false;
 	j->kind = ERR_NONE;
-	j->retryable = false;
+	j->cut = false;
 	start_attempt(r, j);
 }
 
@@ -1109,7 +1103,7 @@ start_attempt(struct run *r, struct job *j)
 	j->attempts++;
 	CURL *e = easy_get(r);
 	j->easy = e;
-	ve_http_setup(e, r->hdrs, o->timeout, o->insecure);
+	ve_http_setup(e, &r->http);
 	curl_easy_setopt(e, CURLOPT_URL, job_url(r, j));
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(j->body));
@@ -1451,22 +1445,12 @@ job_finish(struct run *r, struct job *j)
 	progress(r, false);
 }
 
-/* Exponential backoff with full jitter, and never sooner than Retry-After. */
+/* Queues the job for the backoff of http.h: full jitter, never sooner than Retry-After. */
 static void
 retry_later(struct run *r, struct job *j)
 {
-	double cap = r->o->backoff * pow(2, j->attempts - 1);
-	if (cap > 60)
-		cap = 60;
-	double d = cap * ve_rng_unit(&r->rng);
-	/* A server's Retry-After is honoured up to --timeout, and never past a minute. */
-	double ra = j->retry_after;
-	if (ra > r->o->timeout)
-		ra = r->o->timeout;
-	if (ra > 60)
-		ra = 60;
-	if (ra > d)
-		d = ra;
+	double d = ve_backoff(&r->http.retry, j->attempts, j->retry_after, &r->rng);
+
 	j->wake = ve_now() + d;
 	if (r->o->verbose > 1)
 		ve_warn("retrying a request in %.3fs (attempt %d): %s", d, j->attempts,
@@ -1486,10 +1470,16 @@ job_done_step(struct run *r, struct job *j)
 	if (j->kind == ERR_NONE && j->status == 200 && !j->streaming) {
 		if (j->step == STEP_TOK_CTX || j->step == STEP_TOK_ALL) {
 			jv v = jv_parse_sized(j->resp.p ? j->resp.p : "", (int)j->resp.len);
-			jv t = jv_object_get(v, jv_string("tokens"));
+			/* A body that does not parse was most likely cut short. */
+			bool whole = jv_get_kind(v) == JV_KIND_OBJECT;
+			jv t = jv_null();
+			if (whole)
+				t = jv_object_get(v, jv_string("tokens"));
+			else
+				jv_free(v);
 			if (jv_get_kind(t) != JV_KIND_ARRAY) {
 				jv_free(t);
-				fail(j, ERR_PROTOCOL, true,
+				fail(j, ERR_PROTOCOL, !whole,
 				     "/tokenize answered without \"tokens\"");
 			} else if (j->step == STEP_TOK_CTX) {
 				jv_free(j->ctx_tokens);
@@ -1546,10 +1536,11 @@ job_done_step(struct run *r, struct job *j)
 			start_attempt(r, j);
 			return;
 		}
-		fail(j, ERR_HTTP, s == 408 || s == 429 || s >= 500, m.p ? m.p : "");
+		fail(j, ERR_HTTP, false, m.p ? m.p : "");
 		ve_buf_free(&m);
 	}
-	if (j->retryable && j->attempts <= r->o->retries) {
+	if (j->attempts <= r->http.retry.retries &&
+	    ve_http_retryable(&r->http.retry, j->code, j->status, &j->resp, j->cut)) {
 		retry_later(r, j);
 		return;
 	}
@@ -1581,7 +1572,8 @@ transfer_done(struct run *r, CURL *e, CURLcode code)
 		else if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
 		         code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_SSL_CONNECT_ERROR)
 			k = ERR_CONNECT;
-		fail(j, k, true, m);
+		j->code = code;
+		fail(j, k, false, m);
 	}
 	easy_put(r, e);
 	job_done_step(r, j);
@@ -1865,8 +1857,16 @@ run(const struct opts *o, char **files, int nfiles)
 		rc = VE_EX_NOINPUT;
 		goto out;
 	}
-	r.hdrs = ve_http_headers(key);
-	secret = key && *key ? key : NULL;
+	ve_http_init(&r.http);
+	ve_http_api_headers(&r.http, key);
+	ve_secrets_add_url(&r.http.secrets, o->endpoint);
+	r.http.retry.retries = (int)o->retries;
+	r.http.retry.base = o->backoff;
+	/* A wait never outlasts a try: Retry-After is honoured up to --timeout. */
+	r.http.retry.cap = o->timeout < VE_BACKOFF_CAP ? o->timeout : VE_BACKOFF_CAP;
+	r.http.timeout = o->timeout;
+	r.http.insecure = o->insecure;
+	secrets = &r.http.secrets;
 	struct ve_buf u = {0};
 	ve_buf_addf(&u, "%s/v1/completions", r.root);
 	r.completions_url = ve_xstrdup(u.p);
@@ -1991,7 +1991,7 @@ out:
 	if (r.multi)
 		curl_multi_cleanup(r.multi);
 	ve_input_free(r.in);
-	curl_slist_free_all(r.hdrs);
+	ve_http_free(&r.http);
 	ve_jq_free(r.prompt);
 	ve_jq_free(r.messages);
 	ve_jq_free(r.id);
@@ -2000,7 +2000,9 @@ out:
 	ve_sha256_free(r.sha);
 	jv_free(r.extra);
 	free(at);
-	secret = NULL;
+	secrets = NULL;
+	if (key)
+		memset(key, 0, strlen(key));
 	free(key);
 	free(r.root);
 	free(r.model);

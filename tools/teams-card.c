@@ -11,9 +11,10 @@
  * listing fewer metrics and saying how many more there are.
  *
  * Without a webhook the envelope is written to stdout as one line. With
- * --post URL or TEAMS_WEBHOOK_URL it is posted, with retries on 429 and 5xx
- * that honour Retry-After; 200 and 202 are success. The URL is a secret:
- * it never appears in a message.
+ * --post URL or TEAMS_WEBHOOK_URL it is posted, retried as every network
+ * tool retries (vllm-eval(7) NETWORK: no answer, 408, 429, 5xx, with
+ * Retry-After honoured); 200 and 202 are success. The URL is a secret: it
+ * never appears in a message, nor do its tokens when the webhook echoes them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,7 +26,7 @@
 #include <time.h>
 
 #include "buf.h"
-#include "chttp.h"
+#include "http.h"
 #include "diag.h"
 #include "input.h"
 #include "json.h"
@@ -50,7 +51,7 @@ struct opts {
 	long max_bytes;
 	const char *post;
 	bool print;
-	long attempts;
+	long retries;
 	double backoff;
 	double max_wait;
 	double timeout;
@@ -81,7 +82,7 @@ usage(FILE *f)
 	fprintf(f,
 	        "usage: %s [-qv] [--model-tag TAG] [--run-id ID] [--time TS]\n"
 	        "                  [--mention NAME=UPN]... [--link TITLE=URL]... [--max-facts N]\n"
-	        "                  [--max-bytes N] [--post URL | --print] [--attempts N]\n"
+	        "                  [--max-bytes N] [--post URL | --print] [--retries N]\n"
 	        "                  [--backoff S] [--max-wait S] [--timeout S] [--insecure]\n"
 	        "                  [--skip-bad] [--rejects FILE] [FILE...]\n"
 	        "\n"
@@ -97,10 +98,11 @@ usage(FILE *f)
 	        "      --max-bytes N        size limit of the message (default 20000)\n"
 	        "      --post URL           post to this webhook (default TEAMS_WEBHOOK_URL)\n"
 	        "      --print              print even when TEAMS_WEBHOOK_URL is set\n"
-	        "      --attempts N         tries in all on 429, 5xx, no answer (default 5)\n"
-	        "      --backoff S          first wait between tries (default 1, doubling)\n"
+	        "      --retries N          retries after the first try (default 4)\n"
+	        "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
 	        "      --max-wait S         longest wait, Retry-After included (default 60)\n"
-	        "      --timeout S          per try (default 30)\n"
+	        "      --timeout S          seconds per try (default 30)\n"
+	        "      --attempts N         alias of --retries N-1, kept for old scripts\n"
 	        "      --insecure           do not verify TLS\n"
 	        "      --skip-bad           skip malformed records, count them\n"
 	        "      --rejects FILE       write skipped records to FILE (implies --skip-bad)\n"
@@ -124,6 +126,7 @@ enum {
 	OPT_MAX_BYTES,
 	OPT_POST,
 	OPT_PRINT,
+	OPT_RETRIES,
 	OPT_ATTEMPTS,
 	OPT_BACKOFF,
 	OPT_MAX_WAIT,
@@ -159,6 +162,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
 	    {"post", required_argument, NULL, OPT_POST},
 	    {"print", no_argument, NULL, OPT_PRINT},
+	    {"retries", required_argument, NULL, OPT_RETRIES},
 	    {"attempts", required_argument, NULL, OPT_ATTEMPTS},
 	    {"backoff", required_argument, NULL, OPT_BACKOFF},
 	    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
@@ -176,7 +180,7 @@ parse_args(int argc, char **argv, struct opts *o)
 
 	o->max_facts = 10;
 	o->max_bytes = 20000;
-	o->attempts = 5;
+	o->retries = 4;
 	o->backoff = 1;
 	o->max_wait = 60;
 	o->timeout = 30;
@@ -195,7 +199,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_POST: o->post = optarg; break;
 		case OPT_PRINT: o->print = true; break;
-		case OPT_ATTEMPTS: o->attempts = ve_opt_long("--attempts", optarg, 1, 100); break;
+		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
+		case OPT_ATTEMPTS:
+			o->retries = ve_opt_long("--attempts", optarg, 1, 101) - 1;
+			break;
 		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
 		case OPT_MAX_WAIT:
 			o->max_wait = ve_opt_double("--max-wait", optarg, 0, 3600);
@@ -215,11 +222,16 @@ parse_args(int argc, char **argv, struct opts *o)
 	}
 	if (o->post && o->print)
 		ve_usage_error("--post and --print cannot be used together");
+	const char *from = "--post";
 	if (!o->post && !o->print) {
 		const char *env = getenv("TEAMS_WEBHOOK_URL");
 		if (env && *env)
 			o->post = env;
+		from = "TEAMS_WEBHOOK_URL";
 	}
+	/* The URL is a secret: the message does not repeat it. */
+	if (o->post)
+		ve_http_need_url(from, o->post, false);
 	for (int i = 0; i < o->nlinks; i++)
 		if (strncmp(o->links[i].value, "https://", 8) != 0 &&
 		    strncmp(o->links[i].value, "http://", 7) != 0)
@@ -485,39 +497,42 @@ build(const struct opts *o, const struct report *rp, long nfacts, struct ve_buf 
 static int
 post(const struct opts *o, const struct ve_buf *msg)
 {
-	const char *hdrs[] = {"Content-Type: application/json", NULL};
-	struct ve_http_req req = {.url = o->post, .headers = hdrs, .body = msg->p, .len = msg->len};
-	struct ve_http_retry rt = {
-	    .attempts = (int)o->attempts,
-	    .base = o->backoff,
-	    .max = o->max_wait,
-	    .timeout = o->timeout,
-	    .insecure = o->insecure,
-	    .verbose = o->verbose,
-	    .what = "webhook",
-	};
+	struct ve_http_req req = {.url = o->post, .body = msg->p, .len = msg->len};
 	struct ve_http_resp resp = {0};
-	struct ve_http *h = ve_http_new();
+	struct ve_http h;
 	int rc = 0;
 
-	if (ve_http_send(h, &req, &rt, &resp) != 0) {
+	ve_http_init(&h);
+	ve_http_add_header(&h, "Content-Type", "application/json", false);
+	ve_secrets_add_url(&h.secrets, o->post);
+	h.retry.retries = (int)o->retries;
+	h.retry.base = o->backoff;
+	h.retry.cap = o->max_wait;
+	h.timeout = o->timeout;
+	h.insecure = o->insecure;
+	h.verbose = o->verbose;
+	h.what = "webhook";
+	if (ve_http_send(&h, &req, &resp) != 0) {
 		ve_warn("webhook: %s after %d attempt%s", resp.error, resp.attempts,
 		        resp.attempts == 1 ? "" : "s");
 		rc = VE_EX_UNAVAILABLE;
 	} else if (resp.status != 200 && resp.status != 202) {
-		/* The answer's text helps (a malformed card); it holds no secret of ours. */
+		/* The answer's text helps (a malformed card), less what it echoes of the URL. */
 		size_t n = resp.body.len > 200 ? 200 : resp.body.len;
 		while (n && (resp.body.p[n - 1] == '\n' || resp.body.p[n - 1] == '\r'))
 			n--;
-		ve_warn("webhook: HTTP %ld after %d attempt%s%s%.*s", resp.status, resp.attempts,
-		        resp.attempts == 1 ? "" : "s", n ? ": " : "", (int)n, n ? resp.body.p : "");
+		struct ve_buf text = {0};
+		ve_scrub(&h.secrets, resp.body.p, n, &text);
+		ve_warn("webhook: HTTP %ld after %d attempt%s%s%s", resp.status, resp.attempts,
+		        resp.attempts == 1 ? "" : "s", n ? ": " : "", text.p);
+		ve_buf_free(&text);
 		rc = VE_EX_UNAVAILABLE;
 	} else if (o->verbose) {
 		ve_warn("webhook: HTTP %ld after %d attempt%s (%zu bytes)", resp.status,
 		        resp.attempts, resp.attempts == 1 ? "" : "s", msg->len);
 	}
 	ve_http_resp_free(&resp);
-	ve_http_free(h);
+	ve_http_free(&h);
 	return rc;
 }
 
