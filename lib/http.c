@@ -452,10 +452,29 @@ ve_http_setup(CURL *e, const struct ve_http *h)
 	}
 }
 
+size_t
+ve_http_max_body(const struct ve_http *h)
+{
+	return h->max_body ? h->max_body : VE_MAX_BODY_DEFAULT;
+}
+
+/* An answer's body, up to a limit: an endless one must not take all memory. */
+struct collected {
+	struct ve_buf *body;
+	size_t max;
+	bool over;
+};
+
 static size_t
 collect(char *p, size_t size, size_t n, void *ctx)
 {
-	ve_buf_add(ctx, p, size * n);
+	struct collected *c = ctx;
+
+	if (c->body->len + size * n > c->max) {
+		c->over = true;
+		return 0; /* curl stops the transfer: CURLE_WRITE_ERROR */
+	}
+	ve_buf_add(c->body, p, size * n);
 	return size * n;
 }
 
@@ -486,8 +505,9 @@ send_once(struct ve_http *h, const struct ve_http_req *req, struct ve_http_resp 
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
 	}
+	struct collected got = {&r->body, ve_http_max_body(h), false};
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r->body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
 	ve_buf_reset(&r->body);
 	r->status = 0;
 	r->retry_after = -1;
@@ -499,6 +519,12 @@ send_once(struct ve_http *h, const struct ve_http_req *req, struct ve_http_resp 
 	/* Seconds or an HTTP date: curl reads both. */
 	if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
 		r->retry_after = (double)ra;
+	if (got.over) {
+		/* Not retried: the same server would send the same answer. */
+		snprintf(r->error, sizeof r->error,
+		         "an answer larger than %zu bytes (see --max-body)", got.max);
+		return -1;
+	}
 	if (r->code != CURLE_OK) {
 		/* curl's error buffer may name the URL: keep only the code's own text. */
 		snprintf(r->error, sizeof r->error, "%s", curl_easy_strerror(r->code));

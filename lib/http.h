@@ -122,12 +122,16 @@ void ve_sleep(double s);
 
 /* --- the client --- */
 
+/* The most bytes an answer may have unless a tool sets its own (--max-body). */
+#define VE_MAX_BODY_DEFAULT ((size_t)64 << 20)
+
 struct ve_http {
-	struct ve_retry retry;      /* no retries, base 1, cap VE_BACKOFF_CAP until set */
-	double timeout;             /* seconds per try; 0: none */
-	bool insecure;              /* do not verify TLS */
-	int verbose;                /* > 0: say each retry on stderr */
-	const char *what;           /* the service in those messages: "ClickHouse" */
+	struct ve_retry retry; /* no retries, base 1, cap VE_BACKOFF_CAP until set */
+	size_t max_body;       /* bytes an answer (or one streamed event) may have; 0: default */
+	double timeout;        /* seconds per try; 0: none */
+	bool insecure;         /* do not verify TLS */
+	int verbose;           /* > 0: say each retry on stderr */
+	const char *what;      /* the service in those messages: "ClickHouse" */
 	struct ve_secrets secrets;  /* scrubbed from every message built here */
 	struct curl_slist *headers; /* sent with every request */
 	struct ve_rng rng;          /* the jitter; seeded from the clock and pid, reseed at will */
@@ -147,6 +151,8 @@ void ve_http_api_headers(struct ve_http *h, const char *key);
  * (redirects too), no signals.
  */
 void ve_http_setup(CURL *e, const struct ve_http *h);
+/* h->max_body, or the default when unset: for a multi loop's own write callbacks. */
+size_t ve_http_max_body(const struct ve_http *h);
 
 struct ve_http_req {
 	const char *url;

@@ -48,6 +48,8 @@ ve_sse_feed(struct ve_sse *s, const char *p, size_t n, ve_sse_fn *fn, void *ctx)
 		const char *eol = p;
 		while (eol < end && *eol != '\n' && *eol != '\r')
 			eol++;
+		if (s->max && s->line.len + s->data.len + (size_t)(eol - p) > s->max)
+			return VE_SSE_TOO_BIG;
 		if (eol == end) {
 			ve_buf_add(&s->line, p, (size_t)(end - p));
 			break;

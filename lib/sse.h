@@ -21,13 +21,20 @@
 typedef int ve_sse_fn(void *ctx, const char *data, size_t len);
 
 struct ve_sse {
+	size_t max;         /* the most bytes one event may hold (lines and data); 0: no limit */
 	struct ve_buf line; /* a line split across feeds */
 	struct ve_buf data; /* the event being gathered */
 	bool has_data;
 	bool after_cr; /* the last byte fed was '\r': a '\n' next ends nothing */
 };
 
-/* Feeds p[0..n); returns 0, or the first nonzero value the callback returned. */
+/* What ve_sse_feed returns when an event grows past s->max; no callback returns it. */
+#define VE_SSE_TOO_BIG (-0x5353)
+
+/*
+ * Feeds p[0..n); returns 0, the first nonzero value the callback returned,
+ * or VE_SSE_TOO_BIG (the stream is then unusable: reset it).
+ */
 int ve_sse_feed(struct ve_sse *s, const char *p, size_t n, ve_sse_fn *fn, void *ctx);
 /* Forgets any partial line or event, for a stream started again. */
 void ve_sse_reset(struct ve_sse *s);
