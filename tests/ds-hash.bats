@@ -197,9 +197,13 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	assert_equal "${stderr%%$'\n'*}" "ds-hash: --normalize: unknown form in 'nfkc,shout' (nfkc, nfc, casefold, punct, space, all, none)"
 	run --separate-stderr ds-hash --manifest x
 	assert_failure 64
-	assert_equal "${stderr%%$'\n'*}" "ds-hash: --manifest needs --name and --version"
+	assert_equal "${stderr%%$'\n'*}" "ds-hash: --manifest needs --name and --dataset-version"
 	run --separate-stderr ds-hash --name x
 	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-hash: --name and --dataset-version describe a dataset: use them with --manifest"
+	run --separate-stderr ds-hash --dataset-version 1 x
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-hash: --name and --dataset-version describe a dataset: use them with --manifest"
 	run --separate-stderr ds-hash --check m.yaml --tag
 	assert_failure 64
 }
@@ -208,16 +212,59 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	run --separate-stderr ds-hash --help
 	assert_success
 	assert_line --index 0 --partial "usage: ds-hash [-tqv]"
+	assert_line "      --dataset-version VERSION"
+	assert_line "      --version         print the version"
+	assert_line "73 cannot create, 74 I/O error. See ds-hash(1)."
 	assert_equal "$stderr" ""
 	run --separate-stderr ds-hash --version
 	assert_success
 	assert_output --regexp '^ds-hash [0-9]+\.[0-9]+\.[0-9]+ \(vllm-eval\)$'
+	assert_equal "$stderr" ""
+	# Without --manifest, --version prints ours whatever follows it.
+	version=$output
+	run --separate-stderr ds-hash --version -v
+	assert_success
+	assert_output "$version"
+	run --separate-stderr ds-hash -k .q --version x.jsonl
+	assert_success
+	assert_output "$version"
+	assert_equal "$stderr" ""
 }
 
-@test "ds-hash: a missing input exits 66" {
+@test "ds-hash: --manifest --version VERSION, the old name of --dataset-version, still works" {
+	cp "$FIX/dedup.jsonl" d.jsonl
+	export SOURCE_DATE_EPOCH=1763805067
+	ds-hash --manifest --name n --dataset-version 1.0 d.jsonl > want.yaml
+	grep -qx 'version: "1.0"' want.yaml
+	for old in "--manifest --name n --version 1.0" "--manifest --name n --version=1.0" \
+		"--version 1.0 --name n --manifest"; do
+		run --separate-stderr ds-hash $old d.jsonl
+		assert_success
+		assert_output "$(cat want.yaml)"
+		assert_equal "$stderr" "ds-hash: --version VERSION is deprecated: use --dataset-version"
+	done
+	run --separate-stderr ds-hash -q --manifest --name n --version 1.0 d.jsonl
+	assert_success
+	assert_output "$(cat want.yaml)"
+	assert_equal "$stderr" ""
+}
+
+@test "ds-hash: a missing input exits 66, an output it cannot create 73" {
 	run --separate-stderr ds-hash nope.jsonl
 	assert_failure 66
 	assert_equal "$stderr" "ds-hash: nope.jsonl: No such file or directory"
+	run --separate-stderr ds-hash --dups no/such/dir/d.jsonl "$FIX/dedup.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "ds-hash: --dups: no/such/dir/d.jsonl: No such file or directory"
+	run --separate-stderr ds-hash --rejects no/such/dir/r.jsonl "$FIX/dedup.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "ds-hash: --rejects: no/such/dir/r.jsonl: No such file or directory"
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 --rejects no/such/dir/r.jsonl "$FIX/dedup.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "ds-hash: --rejects: no/such/dir/r.jsonl: No such file or directory"
 }
 
 @test "ds-hash: a write error exits 74; a closed pipe is quiet" {
@@ -242,7 +289,7 @@ print("sum256:%064x" % s)'
 
 @test "ds-hash: --manifest records bytes, SHA-256, records and the key digest" {
 	cp "$FIX/dedup.jsonl" d.jsonl
-	SOURCE_DATE_EPOCH=1763805067 run --separate-stderr ds-hash --manifest --name demo --version 1.0 d.jsonl
+	SOURCE_DATE_EPOCH=1763805067 run --separate-stderr ds-hash --manifest --name demo --dataset-version 1.0 d.jsonl
 	assert_success
 	assert_output "$(cat <<EOF
 # Dataset manifest written by ds-hash $(ds-hash --version | cut -d' ' -f2); verify with: ds-hash --check FILE
@@ -264,8 +311,8 @@ EOF
 @test "ds-hash: the key digest does not depend on record order" {
 	cp "$FIX/dedup.jsonl" d.jsonl
 	tac d.jsonl > r.jsonl
-	a=$(ds-hash --manifest --name n --version 1 d.jsonl | grep keys:)
-	b=$(ds-hash --manifest --name n --version 1 r.jsonl | grep keys:)
+	a=$(ds-hash --manifest --name n --dataset-version 1 d.jsonl | grep keys:)
+	b=$(ds-hash --manifest --name n --dataset-version 1 r.jsonl | grep keys:)
 	assert_equal "$a" "$b"
 }
 
@@ -273,7 +320,7 @@ EOF
 	cp "$FIX/dedup.jsonl" d.jsonl
 	cp "$FIX/reference.jsonl" r.jsonl
 	tar czf t.tar.gz d.jsonl r.jsonl
-	ds-hash --manifest --name n --version 1 -k .q -n all d.jsonl t.tar.gz > m.yaml
+	ds-hash --manifest --name n --dataset-version 1 -k .q -n all d.jsonl t.tar.gz > m.yaml
 	grep -q '      - name: "r.jsonl"' m.yaml
 	run --separate-stderr ds-hash --check m.yaml
 	assert_success
@@ -284,7 +331,7 @@ EOF
 @test "ds-hash: --check finds a tampered file, a missing one, and exits 1" {
 	cp "$FIX/dedup.jsonl" d.jsonl
 	cp "$FIX/reference.jsonl" r.jsonl
-	ds-hash --manifest --name n --version 1 d.jsonl r.jsonl > m.yaml
+	ds-hash --manifest --name n --dataset-version 1 d.jsonl r.jsonl > m.yaml
 	sed -i 's/Paris/Lyon/' d.jsonl
 	rm r.jsonl
 	run --separate-stderr ds-hash --check m.yaml
@@ -295,7 +342,7 @@ EOF
 
 @test "ds-hash: --check sees records reordered only through the bytes" {
 	cp "$FIX/dedup.jsonl" d.jsonl
-	ds-hash --manifest --name n --version 1 d.jsonl > m.yaml
+	ds-hash --manifest --name n --dataset-version 1 d.jsonl > m.yaml
 	tac "$FIX/dedup.jsonl" > d.jsonl
 	run --separate-stderr ds-hash --check m.yaml
 	assert_failure 1
@@ -318,7 +365,7 @@ EOF
 
 @test "ds-hash: a bad record in --manifest stops it with no half manifest" {
 	printf '{"a":1}\n{"a"\n' > bad.jsonl
-	run --separate-stderr ds-hash --manifest --name n --version 1 bad.jsonl
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 bad.jsonl
 	assert_failure 65
 	assert_output ""
 	assert_equal "$stderr" "ds-hash: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 4"
@@ -428,11 +475,11 @@ PY
 
 @test "ds-hash: --check runs no jq program from a manifest but . or .NAME" {
 	printf '{"q":"a"}\n' > g.jsonl
-	ds-hash --manifest --name n --version 1 -k '.q|ascii_downcase' g.jsonl > m.yaml
+	ds-hash --manifest --name n --dataset-version 1 -k '.q|ascii_downcase' g.jsonl > m.yaml
 	run --separate-stderr ds-hash --check m.yaml
 	assert_failure 65
 	assert_equal "$stderr" "ds-hash: m.yaml: key '.q|ascii_downcase' is not . or .NAME; --check runs no other jq from a manifest"
-	ds-hash --manifest --name n --version 1 -k .q g.jsonl > m2.yaml
+	ds-hash --manifest --name n --dataset-version 1 -k .q g.jsonl > m2.yaml
 	printf '{"q":"a"}\n{"q"\n' > g.jsonl
 	run --separate-stderr ds-hash --check m2.yaml
 	assert_failure 1
