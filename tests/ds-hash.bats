@@ -185,6 +185,24 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	assert_equal "$stderr" ""
 }
 
+@test "ds-hash: --against files and a manifest's files share one count of bad records" {
+	printf '{"a":1}\n{"a"\n' > ref.jsonl
+	printf '{"a":2}\n[3]\n{"a":1}\n' > in.jsonl
+	run --separate-stderr ds-hash -v --skip-bad -a ref.jsonl in.jsonl
+	assert_success
+	assert_output '{"a":2}'
+	# The reading ends first, and with it the count of records skipped.
+	assert_equal "$stderr" "$(printf '%s\n' \
+		"ds-hash: skipped 2 bad records (first: ref.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 4)" \
+		"ds-hash: read 2, kept 1, dropped 1 (1 matching --against, 1 reference keys)")"
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 --rejects rej.jsonl ref.jsonl in.jsonl
+	assert_success
+	assert_line '    records: 1'
+	assert_line '    records: 2'
+	assert_equal "$stderr" "ds-hash: skipped 2 bad records (first: ref.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 4)"
+	assert_equal "$(cat rej.jsonl)" "$(printf '{"a"\n[3]')"
+}
+
 @test "ds-hash: usage errors exit 64 with a hint" {
 	run --separate-stderr ds-hash --bogus
 	assert_failure 64
