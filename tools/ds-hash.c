@@ -18,7 +18,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -240,7 +239,7 @@ key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
 	ve_buf_reset(&k->text);
 	if (jv_get_kind(key) == JV_KIND_STRING) {
 		const char *s = jv_string_value(key);
-		size_t n = (size_t)jv_string_length_bytes(jv_copy(key));
+		size_t n = ve_json_strlen(key);
 		if (k->norm)
 			ve_norm(s, n, k->norm, &k->text);
 		else
@@ -606,22 +605,6 @@ on_member(void *ctx, const char *name, int source)
 	fs->nm++;
 }
 
-static char *fmt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-fmt_error(const char *fmt, ...)
-{
-	struct ve_buf b = {0};
-	va_list ap;
-	char tmp[512];
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	ve_buf_adds(&b, tmp);
-	return b.p;
-}
-
 /*
  * The file's size and the SHA-256 of its bytes. Returns 0, or 66 (cannot
  * open) or 74 (read error) with the reason in fs->error.
@@ -634,7 +617,7 @@ sum_bytes(const char *path, struct ve_sha256 *sha, struct filesum *fs)
 	size_t n;
 
 	if (!f) {
-		fs->error = fmt_error("%s", strerror(errno));
+		fs->error = ve_xstrdup(strerror(errno));
 		return VE_EX_NOINPUT;
 	}
 	ve_sha256_init(sha);
@@ -645,7 +628,7 @@ sum_bytes(const char *path, struct ve_sha256 *sha, struct filesum *fs)
 	int err = ferror(f);
 	fclose(f);
 	if (err) {
-		fs->error = fmt_error("read error");
+		fs->error = ve_xstrdup("read error");
 		return VE_EX_IOERR;
 	}
 	ve_sha256_final(sha, d);
@@ -676,7 +659,9 @@ sum_records(const char *path, struct keyer *k, struct ve_reader *policy, struct 
 	while ((r = ve_reader_next(rd, &rec)) == 1) {
 		const char *why = line_key(k, &rec.line, d);
 		if (why && !policy) {
-			fs->error = fmt_error("line %llu: %s", rec.line.lineno, why);
+			struct ve_buf e = {0};
+			ve_buf_addf(&e, "line %llu: %s", rec.line.lineno, why);
+			fs->error = e.p;
 			fs->bad_record = true;
 			r = 0;
 			break;
@@ -693,7 +678,7 @@ sum_records(const char *path, struct keyer *k, struct ve_reader *policy, struct 
 		keysum_add(&fs->keys, d);
 	}
 	if (r && !policy) {
-		fs->error = fmt_error("unreadable (see above)");
+		fs->error = ve_xstrdup("unreadable (see above)");
 		r = 0;
 	}
 	ve_reader_free(rd);

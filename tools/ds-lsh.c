@@ -24,6 +24,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "array.h"
 #include "buf.h"
 #include "cli.h"
 #include "diag.h"
@@ -34,6 +35,7 @@
 #include "num.h"
 #include "output.h"
 #include "reader.h"
+#include "utf8.h"
 
 /* --pairs prints at most this many pairs for two texts (or one) shared by many records. */
 #define PAIRS_CAP 100000
@@ -248,16 +250,6 @@ is_ascii(const char *s, size_t n)
 	return true;
 }
 
-static uint32_t
-count_cp(const char *s, size_t n)
-{
-	uint32_t c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return c;
-}
-
 /* The text of a record (consumed) into nfc; NULL or the reason it has none. */
 static const char *
 record_text(struct ve_jq *q, jv rec, struct ve_buf *nfc)
@@ -282,7 +274,7 @@ record_text(struct ve_jq *q, jv rec, struct ve_buf *nfc)
 		return reason;
 	}
 	const char *s = jv_string_value(t);
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(t));
+	size_t n = ve_json_strlen(t);
 	ve_buf_reset(nfc);
 	if (is_ascii(s, n))
 		ve_buf_add(nfc, s, n);
@@ -300,11 +292,9 @@ static void
 add_doc(struct lsh *L, struct ve_minhash *mh, const struct ve_line *line, const struct ve_buf *nfc,
         bool ref, struct ve_buf *nfkc)
 {
-	if (L->ndocs == L->cap) {
-		L->cap = L->cap ? 2 * L->cap : 1024;
-		L->docs = ve_xrealloc(L->docs, L->cap * sizeof *L->docs);
-		L->sigs = ve_xrealloc(L->sigs, L->cap * (size_t)mh->perm * sizeof *L->sigs);
-	}
+	size_t cap = L->cap; /* both arrays grow alike, on one capacity */
+	L->docs = ve_grow(L->docs, &cap, L->ndocs + 1, sizeof *L->docs);
+	L->sigs = ve_grow(L->sigs, &L->cap, L->ndocs + 1, (size_t)mh->perm * sizeof *L->sigs);
 	struct doc *d = &L->docs[L->ndocs];
 	uint32_t *sig = L->sigs + L->ndocs * (size_t)mh->perm;
 	const char *t = nfc->p ? nfc->p : "";
@@ -313,7 +303,7 @@ add_doc(struct lsh *L, struct ve_minhash *mh, const struct ve_line *line, const 
 	d->line_len = (uint32_t)line->len;
 	d->text = arena_add(&L->arena, t, tn);
 	d->text_len = (uint32_t)tn;
-	d->ncp = count_cp(t, tn);
+	d->ncp = (uint32_t)ve_utf8_count(t, tn);
 	d->source = (uint32_t)(L->base + line->source);
 	d->lineno = line->lineno;
 	d->flags = ref ? DOC_REF : 0;
@@ -469,6 +459,16 @@ verify(struct lsh *L, uint32_t a, uint32_t b, uint32_t *dist, uint32_t *len)
 	return d <= k;
 }
 
+/* Adds the pair a-b (smaller record first) for --pairs, unless both are reference records. */
+static void
+add_pair(struct lsh *L, uint32_t a, uint32_t b, uint32_t dist, uint32_t len)
+{
+	if ((L->docs[a].flags & DOC_REF) && (L->docs[b].flags & DOC_REF))
+		return;
+	L->pairs = ve_grow(L->pairs, &L->pairs_cap, L->npairs + 1, sizeof *L->pairs);
+	L->pairs[L->npairs++] = (struct pair){a < b ? a : b, a < b ? b : a, dist, len};
+}
+
 static void
 check_pair(struct lsh *L, uint32_t a, uint32_t b)
 {
@@ -485,13 +485,8 @@ check_pair(struct lsh *L, uint32_t a, uint32_t b)
 		return;
 	L->near++;
 	unite(L->parent, a, b);
-	if (L->o->pairs) {
-		if (L->npairs == L->pairs_cap) {
-			L->pairs_cap = L->pairs_cap ? 2 * L->pairs_cap : 256;
-			L->pairs = ve_xrealloc(L->pairs, L->pairs_cap * sizeof *L->pairs);
-		}
-		L->pairs[L->npairs++] = (struct pair){a, b, dist, len};
-	}
+	if (L->o->pairs)
+		add_pair(L, a, b, dist, len);
 }
 
 /* Sorts keys by their high 32 bits, stably (two passes of 16 bits); count has 65536 slots. */
@@ -610,18 +605,6 @@ cmp_pair(const void *x, const void *y)
 	if (a->a != b->a)
 		return a->a < b->a ? -1 : 1;
 	return a->b < b->b ? -1 : a->b > b->b;
-}
-
-static void
-add_pair(struct lsh *L, uint32_t a, uint32_t b, uint32_t dist, uint32_t len)
-{
-	if ((L->docs[a].flags & DOC_REF) && (L->docs[b].flags & DOC_REF))
-		return;
-	if (L->npairs == L->pairs_cap) {
-		L->pairs_cap = L->pairs_cap ? 2 * L->pairs_cap : 256;
-		L->pairs = ve_xrealloc(L->pairs, L->pairs_cap * sizeof *L->pairs);
-	}
-	L->pairs[L->npairs++] = (struct pair){a < b ? a : b, a < b ? b : a, dist, len};
 }
 
 static size_t
