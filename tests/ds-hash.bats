@@ -296,6 +296,52 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	assert_equal "$stderr" ""
 }
 
+@test "ds-hash: an output that is also an input is refused (64) before anything is written" {
+	printf '{"a":1}\n{"a":1}\n' > io.jsonl
+	cp io.jsonl before.jsonl
+	run --separate-stderr ds-hash --rejects new.jsonl --dups io.jsonl io.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-hash: --dups: io.jsonl is also an input\nTry 'ds-hash --help' for more information.")"
+	[ ! -e new.jsonl ]
+	run --separate-stderr ds-hash --dups io.jsonl -a io.jsonl "$FIX/dedup.jsonl"
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --dups: io.jsonl is also an input\nTry 'ds-hash --help' for more information.")"
+	run --separate-stderr ds-hash --rejects io.jsonl -a io.jsonl "$FIX/dedup.jsonl"
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --rejects: io.jsonl is also an input\nTry 'ds-hash --help' for more information.")"
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 --rejects io.jsonl io.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-hash: --rejects: io.jsonl is also an input\nTry 'ds-hash --help' for more information.")"
+	cmp io.jsonl before.jsonl
+}
+
+@test "ds-hash: --max-line holds in every mode, --against files included" {
+	printf '{"a":1}\n{"a":"%s"}\n' "$(printf '%0100d' 0)" > long.jsonl
+	msg="ds-hash: long.jsonl:2: a line longer than 64 bytes (see --max-line)"
+	run --separate-stderr ds-hash --max-line 64 long.jsonl
+	assert_failure 65
+	assert_output '{"a":1}'
+	assert_equal "$stderr" "$msg"
+	run --separate-stderr ds-hash --max-line 64 -a long.jsonl "$FIX/dedup.jsonl"
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "$msg"
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 --max-line 64 long.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "$msg"
+	ds-hash --manifest --name n --dataset-version 1 long.jsonl > m.yaml
+	run --separate-stderr ds-hash --check m.yaml --max-line 64
+	assert_failure 1
+	assert_output "long.jsonl: FAILED open or read (unreadable (see above))"
+	assert_equal "$stderr" "$(printf '%s\n' "$msg" "ds-hash: WARNING: 1 of 1 file did NOT match")"
+	run --separate-stderr ds-hash --check m.yaml --max-line 1k
+	assert_success
+	assert_output "long.jsonl: OK"
+}
+
 # The key digest is independent of record order: computed here, not by
 # ds-hash, as the sum mod 2^256 of each record's SHA-256 of `jq -cS` form.
 keysum() {

@@ -251,6 +251,19 @@ print("%d bands x %d rows" % best[1:])')"
 	assert_equal "$stderr" "ds-lsh: write error: No space left on device"
 }
 
+@test "ds-lsh: a --rejects file that is an --against file is refused; --max-line holds for both" {
+	cp "$D/small.jsonl" ref.jsonl
+	run --separate-stderr ds-lsh --rejects ref.jsonl -a ref.jsonl "$D/small.jsonl"
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-lsh: --rejects: ref.jsonl is also an input\nTry 'ds-lsh --help' for more information.")"
+	cmp ref.jsonl "$D/small.jsonl"
+	run --separate-stderr ds-lsh --max-line 32 -a ref.jsonl /dev/null
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "ds-lsh: ref.jsonl:1: a line longer than 32 bytes (see --max-line)"
+}
+
 @test "ds-lsh: compressed input" {
 	gzip -c < "$D/small.jsonl" > s.gz
 	run --separate-stderr ds-lsh s.gz

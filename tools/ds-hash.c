@@ -500,6 +500,12 @@ run_filter(const struct opts *o, char **files, int nfiles)
 
 	keyer_init(&f.k, o->key_expr, o->norm);
 	f.set = ve_keyset_new();
+	/* Opening an output that is an input would empty it: the reader checks --rejects. */
+	ve_refuse_input_as_output("--dups", o->dups_path, files, nfiles);
+	if (o->nagainst) {
+		ve_refuse_input_as_output("--dups", o->dups_path, o->against, o->nagainst);
+		ve_refuse_input_as_output("--rejects", o->cli.rejects, o->against, o->nagainst);
+	}
 	rd = ve_reader_new(files, nfiles, &o->cli, VE_READ_RAW);
 	if (o->dups_path)
 		f.dups = ve_open_output("--dups", o->dups_path);
@@ -637,19 +643,18 @@ sum_bytes(const char *path, struct ve_sha256 *sha, struct filesum *fs)
 }
 
 /*
- * Sums the records of one file, member by member. With a policy reader
- * (--manifest) the file is read as its sibling, under its bad-record policy,
- * and a failure is an exit status. Without one (--check) a bad record or a
- * read error only marks the file as failed, in fs->error. Returns 0 or an
- * exit status.
+ * Sums the records of one file, member by member, read by a sibling of
+ * parent (which holds --max-line and the bad-record policy). For --manifest
+ * a bad record follows the policy and a failure is an exit status; for
+ * --check a bad record or a read error only marks the file as failed, in
+ * fs->error. Returns 0 or an exit status.
  */
 static int
-sum_records(const char *path, struct keyer *k, struct ve_reader *policy, struct filesum *fs)
+sum_records(const char *path, struct keyer *k, struct ve_reader *parent, bool check,
+            struct filesum *fs)
 {
-	static const struct ve_cli none; /* the tool decides what a bad record does */
 	char *one[] = {(char *)path};
-	struct ve_reader *rd = policy ? ve_reader_sibling(policy, one, 1, VE_READ_RAW)
-	                              : ve_reader_new(one, 1, &none, VE_READ_RAW);
+	struct ve_reader *rd = ve_reader_sibling(parent, one, 1, VE_READ_RAW);
 	struct member_ctx mc = {fs, path};
 	struct ve_rec rec;
 	unsigned char d[VE_SHA256_LEN];
@@ -658,7 +663,7 @@ sum_records(const char *path, struct keyer *k, struct ve_reader *policy, struct 
 	ve_input_on_member(ve_reader_input(rd), on_member, &mc);
 	while ((r = ve_reader_next(rd, &rec)) == 1) {
 		const char *why = line_key(k, &rec.line, d);
-		if (why && !policy) {
+		if (why && check) {
 			struct ve_buf e = {0};
 			ve_buf_addf(&e, "line %llu: %s", rec.line.lineno, why);
 			fs->error = e.p;
@@ -677,7 +682,7 @@ sum_records(const char *path, struct keyer *k, struct ve_reader *policy, struct 
 		fs->records++;
 		keysum_add(&fs->keys, d);
 	}
-	if (r && !policy) {
+	if (r && check) {
 		fs->error = ve_xstrdup("unreadable (see above)");
 		r = 0;
 	}
@@ -687,21 +692,22 @@ sum_records(const char *path, struct keyer *k, struct ve_reader *policy, struct 
 
 /*
  * Sums one file: its bytes and their SHA-256, then its records (see
- * sum_records for policy). Returns 0 or an exit status.
+ * sum_records for parent and check). Returns 0 or an exit status.
  */
 static int
-sum_file(const char *path, struct keyer *k, struct ve_reader *policy, struct filesum *fs)
+sum_file(const char *path, struct keyer *k, struct ve_reader *parent, bool check,
+         struct filesum *fs)
 {
 	int rc;
 
 	memset(fs, 0, sizeof *fs);
 	if ((rc = sum_bytes(path, k->sha, fs))) {
-		if (!policy)
+		if (check)
 			return 0;
 		ve_warn("%s: %s", path, fs->error);
 		return rc;
 	}
-	return sum_records(path, k, policy, fs);
+	return sum_records(path, k, parent, check, fs);
 }
 
 static void
@@ -772,24 +778,28 @@ static int
 run_manifest(const struct opts *o, char **files, int nfiles)
 {
 	struct keyer k;
-	struct ve_reader *policy;
+	struct ve_reader *parent;
 	struct ve_buf y = {0};
 	int rc = 0;
 
 	manifest_head(o, &y);
 	keyer_init(&k, o->key_expr, o->norm);
-	/* Read nothing itself: it holds the bad-record policy and count for each file's reader. */
-	policy = ve_reader_new(files, nfiles, &o->cli, VE_READ_RAW);
+	/*
+	 * It reads nothing itself: it holds the bad-record policy, count and
+	 * --max-line for each file's reader, and refuses a --rejects file that
+	 * is one of the files.
+	 */
+	parent = ve_reader_new(files, nfiles, &o->cli, VE_READ_RAW);
 	for (int i = 0; i < nfiles && !rc; i++) {
 		struct filesum fs;
-		if (!(rc = sum_file(files[i], &k, policy, &fs)))
+		if (!(rc = sum_file(files[i], &k, parent, false, &fs)))
 			manifest_entry(&y, files[i], &fs);
 		filesum_free(&fs);
 	}
 	/* Written only once complete: a failed run leaves no half manifest. */
 	if (!rc)
 		ve_out_write(y.p, y.len);
-	int rc2 = ve_reader_free(policy);
+	int rc2 = ve_reader_free(parent);
 	if (!rc)
 		rc = rc2;
 	ve_buf_free(&y);
@@ -1008,12 +1018,12 @@ compare(const struct mfile *m, const struct filesum *fs, struct ve_buf *why)
 
 /* Checks one file and prints "PATH: OK" or "PATH: FAILED (...)"; whether it matched. */
 static bool
-check_file(const struct mfile *m, struct keyer *k, struct ve_buf *why)
+check_file(const struct mfile *m, struct keyer *k, struct ve_reader *parent, struct ve_buf *why)
 {
 	struct filesum fs;
 	bool ok;
 
-	sum_file(m->path, k, NULL, &fs);
+	sum_file(m->path, k, parent, true, &fs);
 	if (fs.error) {
 		printf("%s: FAILED %s(%s)\n", m->path, fs.bad_record ? "" : "open or read ",
 		       fs.error);
@@ -1043,8 +1053,12 @@ run_check(const struct opts *o)
 		manifest_free(&mf);
 		return rc;
 	}
+	/* It reads nothing itself; each file's reader takes --max-line from it. */
+	struct ve_cli cli = {.max_line = o->cli.max_line};
+	struct ve_reader *parent = ve_reader_new(NULL, 0, &cli, VE_READ_RAW);
 	for (int i = 0; i < mf.nf; i++)
-		failed += !check_file(&mf.f[i], &k, &why);
+		failed += !check_file(&mf.f[i], &k, parent, &why);
+	ve_reader_free(parent);
 	if (failed) {
 		if (!o->cli.quiet)
 			ve_warn("WARNING: %d of %d file%s did NOT match", failed, mf.nf,

@@ -363,8 +363,12 @@ load_all(struct lsh *L, char **files, int nfiles, struct ve_jq *q, struct ve_min
          int *rejects_rc)
 {
 	const struct opts *o = L->o;
-	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, 0);
 	int rc = 0;
+
+	/* The reader refuses a --rejects file that is an input; --against ones are ours. */
+	if (o->nagainst)
+		ve_refuse_input_as_output("--rejects", o->cli.rejects, o->against, o->nagainst);
+	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, 0);
 
 	if (o->nagainst) {
 		struct ve_reader *ref = ve_reader_sibling(rd, o->against, o->nagainst, 0);
