@@ -422,6 +422,14 @@ EOF
 	run --separate-stderr ds-hash --check bad.yaml
 	assert_failure 65
 	assert_equal "$stderr" "ds-hash: bad.yaml: not a ds-hash manifest (it needs key, normalize and files)"
+	printf 'key: "."\nnormalize: "none"\nfiles:\n  - path: "d.jsonl"\n    bytes: 1\n' > bad.yaml
+	run --separate-stderr ds-hash --check bad.yaml
+	assert_failure 65
+	assert_equal "$stderr" "ds-hash: bad.yaml: not a ds-hash manifest (a file entry lacks path, bytes, sha256, records or keys)"
+	printf '    sha256: "x"\n    records: 1\n    keys: "x"\n    members:\n      - name: "m"\n' >> bad.yaml
+	run --separate-stderr ds-hash --check bad.yaml
+	assert_failure 65
+	assert_equal "$stderr" "ds-hash: bad.yaml: not a ds-hash manifest (a member lacks name, records or keys)"
 	run --separate-stderr ds-hash --check nope.yaml
 	assert_failure 66
 	assert_equal "$stderr" "ds-hash: nope.yaml: No such file or directory"

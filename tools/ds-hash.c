@@ -867,6 +867,39 @@ manifest_free(struct manifest *mf)
 	free(mf->normalize);
 }
 
+/* Reads one file entry of a manifest into mfi; NULL, or why it is not one. */
+static const char *
+read_entry(yaml_document_t *doc, yaml_node_t *fn, struct mfile *mfi)
+{
+	memset(mfi, 0, sizeof *mfi);
+	mfi->path = get_str(doc, fn, "path");
+	mfi->bytes = get_str(doc, fn, "bytes");
+	mfi->sha256 = get_str(doc, fn, "sha256");
+	mfi->records = get_str(doc, fn, "records");
+	mfi->keys = get_str(doc, fn, "keys");
+	if (!mfi->path || !mfi->bytes || !mfi->sha256 || !mfi->records || !mfi->keys)
+		return "not a ds-hash manifest (a file entry lacks path, bytes, sha256, records or "
+		       "keys)";
+	yaml_node_t *members = map_get(doc, fn, "members");
+	if (!members)
+		return NULL;
+	if (members->type != YAML_SEQUENCE_NODE)
+		return "not a ds-hash manifest (members is not a list)";
+	for (yaml_node_item_t *mi = members->data.sequence.items.start;
+	     mi < members->data.sequence.items.top; mi++) {
+		yaml_node_t *mn = yaml_document_get_node(doc, *mi);
+		mfi->m = ve_xrealloc(mfi->m, sizeof *mfi->m * (size_t)(mfi->nm + 1));
+		mfi->m[mfi->nm].name = get_str(doc, mn, "name");
+		mfi->m[mfi->nm].records = get_str(doc, mn, "records");
+		mfi->m[mfi->nm].keys = get_str(doc, mn, "keys");
+		mfi->nm++;
+		if (!mfi->m[mfi->nm - 1].name || !mfi->m[mfi->nm - 1].records ||
+		    !mfi->m[mfi->nm - 1].keys)
+			return "not a ds-hash manifest (a member lacks name, records or keys)";
+	}
+	return NULL;
+}
+
 /* Reads a manifest; returns NULL, or why it is not one with the exit status in *status. */
 static const char *
 manifest_read(const char *path, struct manifest *mf, int *status)
@@ -902,43 +935,9 @@ manifest_read(const char *path, struct manifest *mf, int *status)
 		goto out;
 	}
 	for (yaml_node_item_t *it = files->data.sequence.items.start;
-	     it < files->data.sequence.items.top; it++) {
-		yaml_node_t *fn = yaml_document_get_node(&doc, *it);
+	     !err && it < files->data.sequence.items.top; it++) {
 		mf->f = ve_xrealloc(mf->f, sizeof *mf->f * (size_t)(mf->nf + 1));
-		struct mfile *mfi = &mf->f[mf->nf++];
-		memset(mfi, 0, sizeof *mfi);
-		mfi->path = get_str(&doc, fn, "path");
-		mfi->bytes = get_str(&doc, fn, "bytes");
-		mfi->sha256 = get_str(&doc, fn, "sha256");
-		mfi->records = get_str(&doc, fn, "records");
-		mfi->keys = get_str(&doc, fn, "keys");
-		if (!mfi->path || !mfi->bytes || !mfi->sha256 || !mfi->records || !mfi->keys) {
-			err = "not a ds-hash manifest (a file entry lacks path, bytes, sha256, "
-			      "records or keys)";
-			goto out;
-		}
-		yaml_node_t *members = map_get(&doc, fn, "members");
-		if (!members)
-			continue;
-		if (members->type != YAML_SEQUENCE_NODE) {
-			err = "not a ds-hash manifest (members is not a list)";
-			goto out;
-		}
-		for (yaml_node_item_t *mi = members->data.sequence.items.start;
-		     mi < members->data.sequence.items.top; mi++) {
-			yaml_node_t *mn = yaml_document_get_node(&doc, *mi);
-			mfi->m = ve_xrealloc(mfi->m, sizeof *mfi->m * (size_t)(mfi->nm + 1));
-			mfi->m[mfi->nm].name = get_str(&doc, mn, "name");
-			mfi->m[mfi->nm].records = get_str(&doc, mn, "records");
-			mfi->m[mfi->nm].keys = get_str(&doc, mn, "keys");
-			mfi->nm++;
-			if (!mfi->m[mfi->nm - 1].name || !mfi->m[mfi->nm - 1].records ||
-			    !mfi->m[mfi->nm - 1].keys) {
-				err =
-				    "not a ds-hash manifest (a member lacks name, records or keys)";
-				goto out;
-			}
-		}
+		err = read_entry(&doc, yaml_document_get_node(&doc, *it), &mf->f[mf->nf++]);
 	}
 out:
 	yaml_document_delete(&doc);
