@@ -155,7 +155,7 @@ if [ -z "$suite" ]; then
 	out=${out:-prepared/$name}
 	# shellcheck disable=SC2086
 	dedup "$work/$name.jsonl" $files -- $ref_files
-	(cd "$work" && ds-hash --manifest --name "$name" --version "$version" "$name.jsonl" > manifest.yaml) ||
+	(cd "$work" && ds-hash --manifest --name "$name" --dataset-version "$version" "$name.jsonl" > manifest.yaml) ||
 		die 74 "cannot write the manifest"
 	summary "$name" > "$work/summary.json"
 	for f in "$name.jsonl" manifest.yaml summary.json; do
@@ -210,7 +210,7 @@ for task in $(jq -r --arg s "$suite" '[.suites[$s][].task] | unique[]' "$suites"
 	say "$task"
 done
 # shellcheck disable=SC2086 # the file names (set -f: no globbing)
-(cd "$work/out" && ds-hash --manifest --name "$suite" --version "$version" $made > manifest.yaml) ||
+(cd "$work/out" && ds-hash --manifest --name "$suite" --dataset-version "$version" $made > manifest.yaml) ||
 	die 74 "cannot write the manifest"
 for f in $made summary.jsonl manifest.yaml; do
 	publish "$work/out/$f" "$out/$f"

@@ -160,7 +160,7 @@ want=$size
 got=$(wc -l < "$work/regression.jsonl" | tr -d ' ')
 [ "$got" = "$want" ] || die 70 "sampling failed: $got records sampled, expected $want"
 
-(cd "$work" && SOURCE_DATE_EPOCH=$epoch ds-hash --manifest --name regression --version "$date" \
+(cd "$work" && SOURCE_DATE_EPOCH=$epoch ds-hash --manifest --name regression --dataset-version "$date" \
 	regression.jsonl > manifest.yaml) || die 74 "cannot write the manifest"
 
 # shellcheck disable=SC2046 # four numbers

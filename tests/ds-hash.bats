@@ -185,6 +185,24 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	assert_equal "$stderr" ""
 }
 
+@test "ds-hash: --against files and a manifest's files share one count of bad records" {
+	printf '{"a":1}\n{"a"\n' > ref.jsonl
+	printf '{"a":2}\n[3]\n{"a":1}\n' > in.jsonl
+	run --separate-stderr ds-hash -v --skip-bad -a ref.jsonl in.jsonl
+	assert_success
+	assert_output '{"a":2}'
+	# The reading ends first, and with it the count of records skipped.
+	assert_equal "$stderr" "$(printf '%s\n' \
+		"ds-hash: skipped 2 bad records (first: ref.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 4)" \
+		"ds-hash: read 2, kept 1, dropped 1 (1 matching --against, 1 reference keys)")"
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 --rejects rej.jsonl ref.jsonl in.jsonl
+	assert_success
+	assert_line '    records: 1'
+	assert_line '    records: 2'
+	assert_equal "$stderr" "ds-hash: skipped 2 bad records (first: ref.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 4)"
+	assert_equal "$(cat rej.jsonl)" "$(printf '{"a"\n[3]')"
+}
+
 @test "ds-hash: usage errors exit 64 with a hint" {
 	run --separate-stderr ds-hash --bogus
 	assert_failure 64
@@ -197,9 +215,13 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	assert_equal "${stderr%%$'\n'*}" "ds-hash: --normalize: unknown form in 'nfkc,shout' (nfkc, nfc, casefold, punct, space, all, none)"
 	run --separate-stderr ds-hash --manifest x
 	assert_failure 64
-	assert_equal "${stderr%%$'\n'*}" "ds-hash: --manifest needs --name and --version"
+	assert_equal "${stderr%%$'\n'*}" "ds-hash: --manifest needs --name and --dataset-version"
 	run --separate-stderr ds-hash --name x
 	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-hash: --name and --dataset-version describe a dataset: use them with --manifest"
+	run --separate-stderr ds-hash --dataset-version 1 x
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-hash: --name and --dataset-version describe a dataset: use them with --manifest"
 	run --separate-stderr ds-hash --check m.yaml --tag
 	assert_failure 64
 }
@@ -208,16 +230,59 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	run --separate-stderr ds-hash --help
 	assert_success
 	assert_line --index 0 --partial "usage: ds-hash [-tqv]"
+	assert_line "      --dataset-version VERSION"
+	assert_line "      --version         print the version"
+	assert_line "73 cannot create, 74 I/O error. See ds-hash(1)."
 	assert_equal "$stderr" ""
 	run --separate-stderr ds-hash --version
 	assert_success
 	assert_output --regexp '^ds-hash [0-9]+\.[0-9]+\.[0-9]+ \(vllm-eval\)$'
+	assert_equal "$stderr" ""
+	# Without --manifest, --version prints ours whatever follows it.
+	version=$output
+	run --separate-stderr ds-hash --version -v
+	assert_success
+	assert_output "$version"
+	run --separate-stderr ds-hash -k .q --version x.jsonl
+	assert_success
+	assert_output "$version"
+	assert_equal "$stderr" ""
 }
 
-@test "ds-hash: a missing input exits 66" {
+@test "ds-hash: --manifest --version VERSION, the old name of --dataset-version, still works" {
+	cp "$FIX/dedup.jsonl" d.jsonl
+	export SOURCE_DATE_EPOCH=1763805067
+	ds-hash --manifest --name n --dataset-version 1.0 d.jsonl > want.yaml
+	grep -qx 'version: "1.0"' want.yaml
+	for old in "--manifest --name n --version 1.0" "--manifest --name n --version=1.0" \
+		"--version 1.0 --name n --manifest"; do
+		run --separate-stderr ds-hash $old d.jsonl
+		assert_success
+		assert_output "$(cat want.yaml)"
+		assert_equal "$stderr" "ds-hash: --version VERSION is deprecated: use --dataset-version"
+	done
+	run --separate-stderr ds-hash -q --manifest --name n --version 1.0 d.jsonl
+	assert_success
+	assert_output "$(cat want.yaml)"
+	assert_equal "$stderr" ""
+}
+
+@test "ds-hash: a missing input exits 66, an output it cannot create 73" {
 	run --separate-stderr ds-hash nope.jsonl
 	assert_failure 66
 	assert_equal "$stderr" "ds-hash: nope.jsonl: No such file or directory"
+	run --separate-stderr ds-hash --dups no/such/dir/d.jsonl "$FIX/dedup.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "ds-hash: --dups: no/such/dir/d.jsonl: No such file or directory"
+	run --separate-stderr ds-hash --rejects no/such/dir/r.jsonl "$FIX/dedup.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "ds-hash: --rejects: no/such/dir/r.jsonl: No such file or directory"
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 --rejects no/such/dir/r.jsonl "$FIX/dedup.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "ds-hash: --rejects: no/such/dir/r.jsonl: No such file or directory"
 }
 
 @test "ds-hash: a write error exits 74; a closed pipe is quiet" {
@@ -231,6 +296,52 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	assert_equal "$stderr" ""
 }
 
+@test "ds-hash: an output that is also an input is refused (64) before anything is written" {
+	printf '{"a":1}\n{"a":1}\n' > io.jsonl
+	cp io.jsonl before.jsonl
+	run --separate-stderr ds-hash --rejects new.jsonl --dups io.jsonl io.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-hash: --dups: io.jsonl is also an input\nTry 'ds-hash --help' for more information.")"
+	[ ! -e new.jsonl ]
+	run --separate-stderr ds-hash --dups io.jsonl -a io.jsonl "$FIX/dedup.jsonl"
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --dups: io.jsonl is also an input\nTry 'ds-hash --help' for more information.")"
+	run --separate-stderr ds-hash --rejects io.jsonl -a io.jsonl "$FIX/dedup.jsonl"
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --rejects: io.jsonl is also an input\nTry 'ds-hash --help' for more information.")"
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 --rejects io.jsonl io.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-hash: --rejects: io.jsonl is also an input\nTry 'ds-hash --help' for more information.")"
+	cmp io.jsonl before.jsonl
+}
+
+@test "ds-hash: --max-line holds in every mode, --against files included" {
+	printf '{"a":1}\n{"a":"%s"}\n' "$(printf '%0100d' 0)" > long.jsonl
+	msg="ds-hash: long.jsonl:2: a line longer than 64 bytes (see --max-line)"
+	run --separate-stderr ds-hash --max-line 64 long.jsonl
+	assert_failure 65
+	assert_output '{"a":1}'
+	assert_equal "$stderr" "$msg"
+	run --separate-stderr ds-hash --max-line 64 -a long.jsonl "$FIX/dedup.jsonl"
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "$msg"
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 --max-line 64 long.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "$msg"
+	ds-hash --manifest --name n --dataset-version 1 long.jsonl > m.yaml
+	run --separate-stderr ds-hash --check m.yaml --max-line 64
+	assert_failure 1
+	assert_output "long.jsonl: FAILED open or read (unreadable (see above))"
+	assert_equal "$stderr" "$(printf '%s\n' "$msg" "ds-hash: WARNING: 1 of 1 file did NOT match")"
+	run --separate-stderr ds-hash --check m.yaml --max-line 1k
+	assert_success
+	assert_output "long.jsonl: OK"
+}
+
 # The key digest is independent of record order: computed here, not by
 # ds-hash, as the sum mod 2^256 of each record's SHA-256 of `jq -cS` form.
 keysum() {
@@ -242,7 +353,7 @@ print("sum256:%064x" % s)'
 
 @test "ds-hash: --manifest records bytes, SHA-256, records and the key digest" {
 	cp "$FIX/dedup.jsonl" d.jsonl
-	SOURCE_DATE_EPOCH=1763805067 run --separate-stderr ds-hash --manifest --name demo --version 1.0 d.jsonl
+	SOURCE_DATE_EPOCH=1763805067 run --separate-stderr ds-hash --manifest --name demo --dataset-version 1.0 d.jsonl
 	assert_success
 	assert_output "$(cat <<EOF
 # Dataset manifest written by ds-hash $(ds-hash --version | cut -d' ' -f2); verify with: ds-hash --check FILE
@@ -264,8 +375,8 @@ EOF
 @test "ds-hash: the key digest does not depend on record order" {
 	cp "$FIX/dedup.jsonl" d.jsonl
 	tac d.jsonl > r.jsonl
-	a=$(ds-hash --manifest --name n --version 1 d.jsonl | grep keys:)
-	b=$(ds-hash --manifest --name n --version 1 r.jsonl | grep keys:)
+	a=$(ds-hash --manifest --name n --dataset-version 1 d.jsonl | grep keys:)
+	b=$(ds-hash --manifest --name n --dataset-version 1 r.jsonl | grep keys:)
 	assert_equal "$a" "$b"
 }
 
@@ -273,7 +384,7 @@ EOF
 	cp "$FIX/dedup.jsonl" d.jsonl
 	cp "$FIX/reference.jsonl" r.jsonl
 	tar czf t.tar.gz d.jsonl r.jsonl
-	ds-hash --manifest --name n --version 1 -k .q -n all d.jsonl t.tar.gz > m.yaml
+	ds-hash --manifest --name n --dataset-version 1 -k .q -n all d.jsonl t.tar.gz > m.yaml
 	grep -q '      - name: "r.jsonl"' m.yaml
 	run --separate-stderr ds-hash --check m.yaml
 	assert_success
@@ -284,7 +395,7 @@ EOF
 @test "ds-hash: --check finds a tampered file, a missing one, and exits 1" {
 	cp "$FIX/dedup.jsonl" d.jsonl
 	cp "$FIX/reference.jsonl" r.jsonl
-	ds-hash --manifest --name n --version 1 d.jsonl r.jsonl > m.yaml
+	ds-hash --manifest --name n --dataset-version 1 d.jsonl r.jsonl > m.yaml
 	sed -i 's/Paris/Lyon/' d.jsonl
 	rm r.jsonl
 	run --separate-stderr ds-hash --check m.yaml
@@ -295,7 +406,7 @@ EOF
 
 @test "ds-hash: --check sees records reordered only through the bytes" {
 	cp "$FIX/dedup.jsonl" d.jsonl
-	ds-hash --manifest --name n --version 1 d.jsonl > m.yaml
+	ds-hash --manifest --name n --dataset-version 1 d.jsonl > m.yaml
 	tac "$FIX/dedup.jsonl" > d.jsonl
 	run --separate-stderr ds-hash --check m.yaml
 	assert_failure 1
@@ -311,6 +422,14 @@ EOF
 	run --separate-stderr ds-hash --check bad.yaml
 	assert_failure 65
 	assert_equal "$stderr" "ds-hash: bad.yaml: not a ds-hash manifest (it needs key, normalize and files)"
+	printf 'key: "."\nnormalize: "none"\nfiles:\n  - path: "d.jsonl"\n    bytes: 1\n' > bad.yaml
+	run --separate-stderr ds-hash --check bad.yaml
+	assert_failure 65
+	assert_equal "$stderr" "ds-hash: bad.yaml: not a ds-hash manifest (a file entry lacks path, bytes, sha256, records or keys)"
+	printf '    sha256: "x"\n    records: 1\n    keys: "x"\n    members:\n      - name: "m"\n' >> bad.yaml
+	run --separate-stderr ds-hash --check bad.yaml
+	assert_failure 65
+	assert_equal "$stderr" "ds-hash: bad.yaml: not a ds-hash manifest (a member lacks name, records or keys)"
 	run --separate-stderr ds-hash --check nope.yaml
 	assert_failure 66
 	assert_equal "$stderr" "ds-hash: nope.yaml: No such file or directory"
@@ -318,7 +437,7 @@ EOF
 
 @test "ds-hash: a bad record in --manifest stops it with no half manifest" {
 	printf '{"a":1}\n{"a"\n' > bad.jsonl
-	run --separate-stderr ds-hash --manifest --name n --version 1 bad.jsonl
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 bad.jsonl
 	assert_failure 65
 	assert_output ""
 	assert_equal "$stderr" "ds-hash: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 4"
@@ -428,11 +547,11 @@ PY
 
 @test "ds-hash: --check runs no jq program from a manifest but . or .NAME" {
 	printf '{"q":"a"}\n' > g.jsonl
-	ds-hash --manifest --name n --version 1 -k '.q|ascii_downcase' g.jsonl > m.yaml
+	ds-hash --manifest --name n --dataset-version 1 -k '.q|ascii_downcase' g.jsonl > m.yaml
 	run --separate-stderr ds-hash --check m.yaml
 	assert_failure 65
 	assert_equal "$stderr" "ds-hash: m.yaml: key '.q|ascii_downcase' is not . or .NAME; --check runs no other jq from a manifest"
-	ds-hash --manifest --name n --version 1 -k .q g.jsonl > m2.yaml
+	ds-hash --manifest --name n --dataset-version 1 -k .q g.jsonl > m2.yaml
 	printf '{"q":"a"}\n{"q"\n' > g.jsonl
 	run --separate-stderr ds-hash --check m2.yaml
 	assert_failure 1

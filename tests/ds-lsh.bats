@@ -189,6 +189,18 @@ print("%d bands x %d rows" % best[1:])')"
 	assert_equal "$(cat rej.jsonl)" "$(printf '{"text":\n{"text":null}')"
 }
 
+@test "ds-lsh: --against files share the count of bad records" {
+	printf '{"text":"a"}\n{"text":\n' > ref.jsonl
+	printf '{"text":3}\n{"text":"b"}\n' > in.jsonl
+	run --separate-stderr ds-lsh -v --skip-bad -a ref.jsonl in.jsonl
+	assert_success
+	assert_output '{"text":"b"}'
+	# The reading ends first, and with it the count of records skipped.
+	assert_equal "$stderr" "$(printf '%s\n' \
+		"ds-lsh: skipped 2 bad records (first: ref.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 8)" \
+		"ds-lsh: read 1, kept 1, dropped 0 (0 near a reference record, 1 reference records); 0 of identical text, 0 pairs checked, 0 near duplicates; 17 bands x 7 rows")"
+}
+
 @test "ds-lsh: usage errors exit 64 with a hint" {
 	run --separate-stderr ds-lsh --bogus
 	assert_failure 64
@@ -218,19 +230,38 @@ print("%d bands x %d rows" % best[1:])')"
 	run --separate-stderr ds-lsh --help
 	assert_success
 	assert_line --index 0 "usage: ds-lsh [-Pqv] [-t EXPR] [-s char:N|word:N] [-p N] [-j J] [-b B -r R]"
+	assert_line "      --version           print the version"
+	assert_line "74 I/O error. See ds-lsh(1)."
 	assert_equal "$stderr" ""
 	run --separate-stderr ds-lsh --version
 	assert_success
 	assert_output --regexp '^ds-lsh [0-9]+\.[0-9]+\.[0-9]+ \(vllm-eval\)$'
 }
 
-@test "ds-lsh: a missing input exits 66, a write error 74" {
+@test "ds-lsh: a missing input exits 66, an output it cannot create 73, a write error 74" {
 	run --separate-stderr ds-lsh nope.jsonl
 	assert_failure 66
 	assert_equal "$stderr" "ds-lsh: nope.jsonl: No such file or directory"
+	run --separate-stderr ds-lsh --rejects no/such/dir/r.jsonl "$D/small.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "ds-lsh: --rejects: no/such/dir/r.jsonl: No such file or directory"
 	run --separate-stderr sh -c "ds-lsh '$D/small.jsonl' > /dev/full"
 	assert_failure 74
 	assert_equal "$stderr" "ds-lsh: write error: No space left on device"
+}
+
+@test "ds-lsh: a --rejects file that is an --against file is refused; --max-line holds for both" {
+	cp "$D/small.jsonl" ref.jsonl
+	run --separate-stderr ds-lsh --rejects ref.jsonl -a ref.jsonl "$D/small.jsonl"
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-lsh: --rejects: ref.jsonl is also an input\nTry 'ds-lsh --help' for more information.")"
+	cmp ref.jsonl "$D/small.jsonl"
+	run --separate-stderr ds-lsh --max-line 32 -a ref.jsonl /dev/null
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "ds-lsh: ref.jsonl:1: a line longer than 32 bytes (see --max-line)"
 }
 
 @test "ds-lsh: compressed input" {

@@ -18,7 +18,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,14 +27,14 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "diag.h"
-#include "input.h"
 #include "json.h"
 #include "keyset.h"
 #include "norm.h"
 #include "num.h"
 #include "output.h"
-#include "progress.h"
+#include "reader.h"
 #include "sha256.h"
 
 struct opts {
@@ -48,13 +47,10 @@ struct opts {
 	int nagainst;
 	bool manifest;
 	const char *name;
-	const char *version;
+	const char *version; /* the dataset's (--dataset-version) */
+	bool old_version;    /* it came as --version VERSION */
 	const char *check;
-	bool skip_bad;
-	const char *rejects;
-	bool progress;
-	int verbose;
-	bool quiet;
+	struct ve_cli cli;
 };
 
 /* What turns a record into its key digest. */
@@ -80,9 +76,10 @@ usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: %s [-tqv] [-k EXPR] [-n LIST] [--dups FILE] [-a FILE]... [--skip-bad]\n"
-	    "               [--rejects FILE] [FILE...]\n"
-	    "       %s --manifest --name NAME --version VERSION [-k EXPR] [-n LIST] FILE...\n"
+	    "usage: %s [-tqv] [-k EXPR] [-n LIST] [--dups FILE] [-a FILE]...\n"
+	    "               [--skip-bad] [--rejects FILE] [FILE...]\n"
+	    "       %s --manifest --name NAME --dataset-version VERSION [-k EXPR]\n"
+	    "               [-n LIST] FILE...\n"
 	    "       %s --check MANIFEST\n"
 	    "\n"
 	    "Drop exact duplicates from JSON Lines (first occurrence kept), or write and\n"
@@ -95,39 +92,77 @@ usage(FILE *f)
 	    "  -a, --against FILE    also drop records whose key is in FILE (repeatable)\n"
 	    "      --manifest        write a YAML manifest of the FILEs to stdout\n"
 	    "      --name NAME       dataset name (with --manifest)\n"
-	    "      --version VERSION dataset version (with --manifest; alone: print version)\n"
-	    "      --check MANIFEST  verify files against MANIFEST; exit 1 on a mismatch\n"
-	    "      --skip-bad        skip malformed records, count them\n"
-	    "      --rejects FILE    write skipped records to FILE (implies --skip-bad)\n"
-	    "      --progress        show progress even when stderr is not a terminal\n"
-	    "  -v, --verbose         print counts to stderr\n"
-	    "  -q, --quiet           no warnings\n"
-	    "  -h, --help            this help\n"
-	    "\n"
-	    "Exit: 0 ok, 1 --check found a mismatch, 64 usage, 65 bad input, 66 cannot open,\n"
-	    "74 I/O error. See ds-hash(1).\n",
+	    "      --dataset-version VERSION\n"
+	    "                        dataset version (with --manifest)\n"
+	    "      --check MANIFEST  verify files against MANIFEST; exit 1 on a mismatch\n",
 	    ve_progname, ve_progname, ve_progname);
+	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 24);
+	fprintf(f,
+	        "\n"
+	        "With -v, the counts of records read, kept and dropped go to stderr.\n"
+	        "Exit: 0 ok, 1 --check found a mismatch, 64 usage, 65 bad input, 66 cannot open,\n"
+	        "73 cannot create, 74 I/O error. See ds-hash(1).\n");
 }
 
 enum {
 	OPT_DUPS = 256,
 	OPT_MANIFEST,
 	OPT_NAME,
+	OPT_DATASET_VERSION,
 	OPT_VERSION,
 	OPT_CHECK,
-	OPT_SKIP_BAD,
-	OPT_REJECTS,
-	OPT_PROGRESS,
 };
+
+/*
+ * --version prints the program's version, as every tool's does. Scripts
+ * written before --dataset-version gave the dataset's as "--manifest ...
+ * --version VERSION", and ds-hash(1) keeps that form: a word after --version
+ * (one that is not an option), or --version=VERSION, is held as the dataset's
+ * version, and what it means is settled once every option is read
+ * (check_args). getopt has just stepped over --version, so argv[optind] is
+ * the word that came after it; stepping over that too is what getopt does
+ * for an option's argument.
+ */
+static void
+version_opt(int argc, char **argv, struct opts *o)
+{
+	const char *v = optarg;
+
+	if (!v && optind < argc && argv[optind][0] != '-')
+		v = argv[optind++];
+	if (!v)
+		ve_print_version();
+	o->version = v;
+	o->old_version = true;
+}
+
+/* The combinations of options that make no sense; usage errors. */
+static void
+check_args(const struct opts *o, int noperands)
+{
+	if (o->old_version && !o->manifest)
+		ve_print_version(); /* "--version WORD" alone always printed it */
+	if (o->old_version && !o->cli.quiet)
+		ve_warn("--version VERSION is deprecated: use --dataset-version");
+	if (o->manifest && o->check)
+		ve_usage_error("--manifest and --check cannot be used together");
+	if (o->manifest && (!o->name || !o->version))
+		ve_usage_error("--manifest needs --name and --dataset-version");
+	if (o->manifest && noperands == 0)
+		ve_usage_error("--manifest needs the files to describe");
+	if (!o->manifest && (o->name || o->version))
+		ve_usage_error(
+		    "--name and --dataset-version describe a dataset: use them with --manifest");
+	if (o->check && (noperands || o->key_expr || o->norm_list))
+		ve_usage_error("--check takes only the manifest (its key and files are in it)");
+	if ((o->manifest || o->check) && (o->tag || o->dups_path || o->nagainst))
+		ve_usage_error("--tag, --dups and --against filter records: not with --%s",
+		               o->manifest ? "manifest" : "check");
+}
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
-	/* --version takes the dataset's version in manifest mode, else prints ours. */
-	bool manifest = false;
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--manifest") == 0)
-			manifest = true;
 	const struct option longopts[] = {
 	    {"key", required_argument, NULL, 'k'},
 	    {"normalize", required_argument, NULL, 'n'},
@@ -136,19 +171,16 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"against", required_argument, NULL, 'a'},
 	    {"manifest", no_argument, NULL, OPT_MANIFEST},
 	    {"name", required_argument, NULL, OPT_NAME},
-	    {"version", manifest ? required_argument : no_argument, NULL, OPT_VERSION},
+	    {"dataset-version", required_argument, NULL, OPT_DATASET_VERSION},
+	    /* Ours, not the common one: see version_opt. */
+	    {"version", optional_argument, NULL, OPT_VERSION},
 	    {"check", required_argument, NULL, OPT_CHECK},
-	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-	    {"rejects", required_argument, NULL, OPT_REJECTS},
-	    {"progress", no_argument, NULL, OPT_PROGRESS},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "k:n:ta:vqh", longopts, NULL)) != -1) {
+	o->cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS;
+	while ((c = ve_getopt(argc, argv, "k:n:ta:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case 'k': o->key_expr = optarg; break;
 		case 'n':
@@ -168,36 +200,15 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_MANIFEST: o->manifest = true; break;
 		case OPT_NAME: o->name = optarg; break;
-		case OPT_VERSION:
-			if (!manifest)
-				ve_print_version();
+		case OPT_DATASET_VERSION:
 			o->version = optarg;
+			o->old_version = false;
 			break;
+		case OPT_VERSION: version_opt(argc, argv, o); break;
 		case OPT_CHECK: o->check = optarg; break;
-		case OPT_SKIP_BAD: o->skip_bad = true; break;
-		case OPT_REJECTS: o->rejects = optarg; break;
-		case OPT_PROGRESS: o->progress = true; break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
 		}
 	}
-	if (o->manifest && o->check)
-		ve_usage_error("--manifest and --check cannot be used together");
-	if (o->manifest && (!o->name || !o->version))
-		ve_usage_error("--manifest needs --name and --version");
-	if (o->manifest && optind == argc)
-		ve_usage_error("--manifest needs the files to describe");
-	if (!o->manifest && (o->name || o->version))
-		ve_usage_error("--name and --version describe a dataset: use them with --manifest");
-	if (o->check && (optind < argc || o->key_expr || o->norm_list))
-		ve_usage_error("--check takes only the manifest (its key and files are in it)");
-	if ((o->manifest || o->check) && (o->tag || o->dups_path || o->nagainst))
-		ve_usage_error("--tag, --dups and --against filter records: not with --%s",
-		               o->manifest ? "manifest" : "check");
+	check_args(o, argc - optind);
 }
 
 /*
@@ -228,7 +239,7 @@ key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
 	ve_buf_reset(&k->text);
 	if (jv_get_kind(key) == JV_KIND_STRING) {
 		const char *s = jv_string_value(key);
-		size_t n = (size_t)jv_string_length_bytes(jv_copy(key));
+		size_t n = ve_json_strlen(key);
 		if (k->norm)
 			ve_norm(s, n, k->norm, &k->text);
 		else
@@ -380,134 +391,145 @@ struct counts {
 	unsigned long long read, kept, dropped, against, ref;
 };
 
-/* Loads the keys of the --against files; returns 0 or an exit status. */
+/* The filter's state: the keys seen, where each was first, and --dups. */
+struct filter {
+	const struct opts *o;
+	struct keyer k;
+	struct ve_keyset *set;
+	struct names nm;
+	struct counts ct;
+	FILE *dups;
+	struct ve_buf fields;
+	uint64_t first_input; /* places below it are the --against files' */
+};
+
+/* Loads the keys of the --against files, under rd's bad-record policy; 0 or an exit status. */
 static int
-load_against(const struct opts *o, struct keyer *k, struct ve_keyset *set, struct names *nm,
-             struct ve_bad *bad, struct counts *ct)
+load_against(struct filter *f, struct ve_reader *rd)
 {
-	struct ve_input *in = ve_input_new(o->against, o->nagainst);
-	struct ve_line line;
+	struct ve_reader *ref = ve_reader_sibling(rd, f->o->against, f->o->nagainst, VE_READ_RAW);
+	struct ve_rec rec;
 	unsigned char d[VE_SHA256_LEN];
 	uint64_t old;
-	int r, rc = 0;
+	int r;
 
-	nm->base = nm->n;
-	ve_input_on_member(in, remember_name, nm);
-	while ((r = ve_input_next(in, &line)) == 1) {
-		if (ve_line_blank(&line))
-			continue;
-		const char *why = line_key(k, &line, d);
+	f->nm.base = f->nm.n;
+	ve_input_on_member(ve_reader_input(ref), remember_name, &f->nm);
+	while ((r = ve_reader_next(ref, &rec)) == 1) {
+		const char *why = line_key(&f->k, &rec.line, d);
 		if (why) {
-			if ((rc = ve_bad_record(bad, &line, why)))
-				goto out;
+			if ((r = ve_reader_reject(ref, &rec, why)))
+				break;
 			continue;
 		}
-		ve_keyset_put(set, d, place(nm->base + line.source, line.lineno), &old);
-		ct->ref++;
+		ve_keyset_put(f->set, d, place(f->nm.base + rec.line.source, rec.line.lineno),
+		              &old);
+		f->ct.ref++;
 	}
-	if (r < 0)
-		rc = ve_input_status(in);
-out:
-	ve_input_free(in);
-	nm->base = nm->n;
-	return rc;
+	ve_reader_free(ref);
+	f->nm.base = f->nm.n;
+	return r;
+}
+
+/* Writes a record dropped as a repeat of the one at place old to --dups; 0 or 74. */
+static int
+write_dup(struct filter *f, const struct ve_line *line, uint64_t old, const char *hex)
+{
+	ve_buf_reset(&f->fields);
+	ve_buf_adds(&f->fields, "\"_dup_of\":");
+	place_text(&f->nm, old, &f->fields);
+	if (hex)
+		ve_buf_addf(&f->fields, ",\"_hash\":\"sha256:%s\"", hex);
+	if (ve_fsplice(f->dups, line->text, line->len, f->fields.p, f->fields.len) != 0) {
+		ve_warn("--dups: %s: write error:", f->o->dups_path);
+		return VE_EX_IOERR;
+	}
+	return 0;
+}
+
+/* Keeps a record whose key digest is d (to stdout) or drops it; 0 or an exit status. */
+static int
+filter_record(struct filter *f, const struct ve_line *line, const unsigned char d[VE_SHA256_LEN])
+{
+	char hex[2 * VE_SHA256_LEN + 1];
+	uint64_t old;
+
+	f->ct.read++;
+	if (f->o->tag)
+		ve_hex(d, VE_SHA256_LEN, hex);
+	if (ve_keyset_put(f->set, d, place(f->nm.base + line->source, line->lineno), &old)) {
+		f->ct.kept++;
+		if (f->o->tag) {
+			char t[96];
+			int n = snprintf(t, sizeof t, "\"_hash\":\"sha256:%s\"", hex);
+			ve_out_splice(line->text, line->len, t, (size_t)n);
+		} else {
+			ve_out_line(line->text, line->len);
+		}
+		return 0;
+	}
+	f->ct.dropped++;
+	if (old < f->first_input)
+		f->ct.against++;
+	return f->dups ? write_dup(f, line, old, f->o->tag ? hex : NULL) : 0;
+}
+
+/* With -v, the counts; with -vv, the key set's size too. */
+static void
+report_counts(const struct filter *f, int verbose)
+{
+	const struct counts *ct = &f->ct;
+
+	if (verbose)
+		ve_warn("read %llu, kept %llu, dropped %llu (%llu matching --against, %llu "
+		        "reference keys)",
+		        ct->read, ct->kept, ct->dropped, ct->against, ct->ref);
+	if (verbose > 1)
+		ve_warn("key set: %zu keys, %zu bytes", ve_keyset_count(f->set),
+		        ve_keyset_bytes(f->set));
 }
 
 static int
 run_filter(const struct opts *o, char **files, int nfiles)
 {
-	struct keyer k;
-	struct ve_keyset *set = ve_keyset_new();
-	struct names nm = {0};
-	struct ve_bad bad;
-	struct counts ct = {0};
-	struct ve_progress prog;
-	struct ve_input *in = NULL;
-	struct ve_line line;
-	struct ve_buf fields = {0};
-	FILE *dups = NULL;
+	struct filter f = {.o = o};
+	struct ve_reader *rd;
+	struct ve_rec rec;
 	unsigned char d[VE_SHA256_LEN];
-	char hex[2 * VE_SHA256_LEN + 1];
-	uint64_t old;
-	int r, rc = 0;
+	int r, rc;
 
-	keyer_init(&k, o->key_expr, o->norm);
-	ve_bad_open(&bad, o->rejects, o->skip_bad);
-	ve_progress_init(&prog, o->progress);
-	if (o->dups_path && !(dups = fopen(o->dups_path, "w"))) {
-		ve_warn("--dups: %s: %s", o->dups_path, strerror(errno));
-		rc = VE_EX_NOINPUT;
-		goto out;
+	keyer_init(&f.k, o->key_expr, o->norm);
+	f.set = ve_keyset_new();
+	/* Opening an output that is an input would empty it: the reader checks --rejects. */
+	ve_refuse_input_as_output("--dups", o->dups_path, files, nfiles);
+	if (o->nagainst) {
+		ve_refuse_input_as_output("--dups", o->dups_path, o->against, o->nagainst);
+		ve_refuse_input_as_output("--rejects", o->cli.rejects, o->against, o->nagainst);
 	}
-	if (o->nagainst && (rc = load_against(o, &k, set, &nm, &bad, &ct)))
-		goto out;
-	uint64_t first_input = (uint64_t)(nm.n + 1) << 40;
-
-	in = ve_input_new(files, nfiles);
-	nm.base = nm.n;
-	ve_input_on_member(in, remember_name, &nm);
-	while ((r = ve_input_next(in, &line)) == 1) {
-		if (ve_line_blank(&line))
-			continue;
-		ct.read++;
-		ve_progress_tick(&prog, ct.read, ve_input_bytes(in));
-		const char *why = line_key(&k, &line, d);
-		if (why) {
-			ct.read--;
-			if ((rc = ve_bad_record(&bad, &line, why)))
-				goto out;
-			continue;
-		}
-		if (o->tag)
-			ve_hex(d, VE_SHA256_LEN, hex);
-		if (ve_keyset_put(set, d, place(nm.base + line.source, line.lineno), &old)) {
-			ct.kept++;
-			if (o->tag) {
-				char f[96];
-				int n = snprintf(f, sizeof f, "\"_hash\":\"sha256:%s\"", hex);
-				ve_out_splice(line.text, line.len, f, (size_t)n);
-			} else {
-				ve_out_line(line.text, line.len);
-			}
-			continue;
-		}
-		ct.dropped++;
-		if (old < first_input)
-			ct.against++;
-		if (dups) {
-			ve_buf_reset(&fields);
-			ve_buf_adds(&fields, "\"_dup_of\":");
-			place_text(&nm, old, &fields);
-			if (o->tag)
-				ve_buf_addf(&fields, ",\"_hash\":\"sha256:%s\"", hex);
-			if (ve_fsplice(dups, line.text, line.len, fields.p, fields.len) != 0) {
-				ve_warn("--dups: %s: write error: %s", o->dups_path,
-				        strerror(errno));
-				rc = VE_EX_IOERR;
-				goto out;
-			}
+	rd = ve_reader_new(files, nfiles, &o->cli, VE_READ_RAW);
+	if (o->dups_path)
+		f.dups = ve_open_output("--dups", o->dups_path);
+	if (!o->nagainst || !(r = load_against(&f, rd))) {
+		f.first_input = (uint64_t)(f.nm.n + 1) << 40;
+		ve_input_on_member(ve_reader_input(rd), remember_name, &f.nm);
+		while ((r = ve_reader_next(rd, &rec)) == 1) {
+			const char *why = line_key(&f.k, &rec.line, d);
+			r = why ? ve_reader_reject(rd, &rec, why) : filter_record(&f, &rec.line, d);
+			if (r)
+				break;
 		}
 	}
-	if (r < 0)
-		rc = ve_input_status(in);
-out:
-	ve_progress_done(&prog);
-	if (o->verbose)
-		ve_warn("read %llu, kept %llu, dropped %llu (%llu matching --against, %llu "
-		        "reference keys)",
-		        ct.read, ct.kept, ct.dropped, ct.against, ct.ref);
-	if (o->verbose > 1)
-		ve_warn("key set: %zu keys, %zu bytes", ve_keyset_count(set), ve_keyset_bytes(set));
-	int rc2 = ve_bad_close(&bad, o->quiet);
-	if (!rc)
-		rc = rc2;
-	if (dups && (rc2 = ve_fclose_checked(dups, o->dups_path)) && !rc)
-		rc = rc2;
-	ve_input_free(in);
-	ve_keyset_free(set);
-	names_free(&nm);
-	ve_buf_free(&fields);
-	keyer_free(&k);
+	/* The reader first: it ends the progress line the counts would run into. */
+	rc = ve_reader_free(rd);
+	report_counts(&f, o->cli.verbose);
+	if (r)
+		rc = r;
+	if (f.dups && (r = ve_fclose_checked(f.dups, o->dups_path)) && !rc)
+		rc = r;
+	ve_keyset_free(f.set);
+	names_free(&f.nm);
+	ve_buf_free(&f.fields);
+	keyer_free(&f.k);
 	return rc;
 }
 
@@ -580,6 +602,7 @@ on_member(void *ctx, const char *name, int source)
 	struct filesum *fs = mc->fs;
 	size_t plen = strlen(mc->path);
 
+	(void)source; /* a ve_member_fn: members are counted in fs */
 	fs->m = ve_xrealloc(fs->m, sizeof *fs->m * (size_t)(fs->nm + 1));
 	memset(&fs->m[fs->nm], 0, sizeof fs->m[0]);
 	/* Members are named ARCHIVE:MEMBER; the manifest keeps MEMBER. */
@@ -588,80 +611,69 @@ on_member(void *ctx, const char *name, int source)
 	fs->nm++;
 }
 
-static char *fmt_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-fmt_error(const char *fmt, ...)
-{
-	struct ve_buf b = {0};
-	va_list ap;
-	char tmp[512];
-
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	ve_buf_adds(&b, tmp);
-	return b.p;
-}
-
 /*
- * Sums one file: its bytes and their SHA-256, then its records member by
- * member. Bad records follow the policy in bad; in check mode (bad == NULL)
- * a bad record only marks the file as failed. Returns 0 or an exit status.
+ * The file's size and the SHA-256 of its bytes. Returns 0, or 66 (cannot
+ * open) or 74 (read error) with the reason in fs->error.
  */
 static int
-sum_file(const char *path, struct keyer *k, struct ve_bad *bad, struct filesum *fs, bool quiet)
+sum_bytes(const char *path, struct ve_sha256 *sha, struct filesum *fs)
 {
 	FILE *f = fopen(path, "rb");
 	unsigned char buf[1 << 16], d[VE_SHA256_LEN];
 	size_t n;
-	struct ve_input *in;
-	struct ve_line line;
-	struct member_ctx mc = {fs, path};
-	int r, rc = 0;
 
-	memset(fs, 0, sizeof *fs);
 	if (!f) {
-		if (!bad) {
-			fs->error = fmt_error("%s", strerror(errno));
-			return 0;
-		}
-		ve_warn("%s: %s", path, strerror(errno));
+		fs->error = ve_xstrdup(strerror(errno));
 		return VE_EX_NOINPUT;
 	}
-	ve_sha256_init(k->sha);
+	ve_sha256_init(sha);
 	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-		ve_sha256_update(k->sha, buf, n);
+		ve_sha256_update(sha, buf, n);
 		fs->bytes += n;
 	}
 	int err = ferror(f);
 	fclose(f);
 	if (err) {
-		if (!bad) {
-			fs->error = fmt_error("read error");
-			return 0;
-		}
-		ve_warn("%s: read error", path);
+		fs->error = ve_xstrdup("read error");
 		return VE_EX_IOERR;
 	}
-	ve_sha256_final(k->sha, d);
+	ve_sha256_final(sha, d);
 	ve_hex(d, VE_SHA256_LEN, fs->sha256);
+	return 0;
+}
 
+/*
+ * Sums the records of one file, member by member, read by a sibling of
+ * parent (which holds --max-line and the bad-record policy). For --manifest
+ * a bad record follows the policy and a failure is an exit status; for
+ * --check a bad record or a read error only marks the file as failed, in
+ * fs->error. Returns 0 or an exit status.
+ */
+static int
+sum_records(const char *path, struct keyer *k, struct ve_reader *parent, bool check,
+            struct filesum *fs)
+{
 	char *one[] = {(char *)path};
-	in = ve_input_new(one, 1);
-	ve_input_on_member(in, on_member, &mc);
-	while ((r = ve_input_next(in, &line)) == 1) {
-		if (ve_line_blank(&line))
-			continue;
-		const char *why = line_key(k, &line, d);
+	struct ve_reader *rd = ve_reader_sibling(parent, one, 1, VE_READ_RAW);
+	struct member_ctx mc = {fs, path};
+	struct ve_rec rec;
+	unsigned char d[VE_SHA256_LEN];
+	int r;
+
+	ve_input_on_member(ve_reader_input(rd), on_member, &mc);
+	while ((r = ve_reader_next(rd, &rec)) == 1) {
+		const char *why = line_key(k, &rec.line, d);
+		if (why && check) {
+			struct ve_buf e = {0};
+			ve_buf_addf(&e, "line %llu: %s", rec.line.lineno, why);
+			fs->error = e.p;
+			fs->bad_record = true;
+			r = 0;
+			break;
+		}
 		if (why) {
-			if (!bad) {
-				fs->error = fmt_error("line %llu: %s", line.lineno, why);
-				fs->bad_record = true;
-				goto out;
-			}
-			if ((rc = ve_bad_record(bad, &line, why)))
-				goto out;
+			if ((r = ve_reader_reject(rd, &rec, why)))
+				break;
 			continue;
 		}
 		struct member *m = &fs->m[fs->nm - 1];
@@ -670,15 +682,32 @@ sum_file(const char *path, struct keyer *k, struct ve_bad *bad, struct filesum *
 		fs->records++;
 		keysum_add(&fs->keys, d);
 	}
-	if (r < 0) {
-		if (!bad)
-			fs->error = fmt_error("unreadable (see above)");
-		else
-			rc = ve_input_status(in);
+	if (r && check) {
+		fs->error = ve_xstrdup("unreadable (see above)");
+		r = 0;
 	}
-out:
-	ve_input_free(in);
-	return rc;
+	ve_reader_free(rd);
+	return r;
+}
+
+/*
+ * Sums one file: its bytes and their SHA-256, then its records (see
+ * sum_records for parent and check). Returns 0 or an exit status.
+ */
+static int
+sum_file(const char *path, struct keyer *k, struct ve_reader *parent, bool check,
+         struct filesum *fs)
+{
+	int rc;
+
+	memset(fs, 0, sizeof *fs);
+	if ((rc = sum_bytes(path, k->sha, fs))) {
+		if (check)
+			return 0;
+		ve_warn("%s: %s", path, fs->error);
+		return rc;
+	}
+	return sum_records(path, k, parent, check, fs);
 }
 
 static void
@@ -688,18 +717,15 @@ yaml_str(struct ve_buf *b, const char *s)
 	ve_buf_add_json_str(b, s, strlen(s));
 }
 
-static int
-run_manifest(const struct opts *o, char **files, int nfiles)
+/* The manifest's head: what the dataset is, when, and how its keys were made. */
+static void
+manifest_head(const struct opts *o, struct ve_buf *y)
 {
-	struct keyer k;
-	struct ve_bad bad;
-	struct ve_buf y = {0};
-	char created[32], keys[80];
+	char created[32];
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	time_t now = time(NULL);
 	long sde_v;
 	struct tm tm;
-	int rc = 0;
 
 	/* SOURCE_DATE_EPOCH makes the manifest reproducible, as reproducible builds do. */
 	if (sde && *sde) {
@@ -710,53 +736,72 @@ run_manifest(const struct opts *o, char **files, int nfiles)
 	}
 	gmtime_r(&now, &tm);
 	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-
-	keyer_init(&k, o->key_expr, o->norm);
-	ve_bad_open(&bad, o->rejects, o->skip_bad);
-	ve_buf_addf(&y,
+	ve_buf_addf(y,
 	            "# Dataset manifest written by ds-hash %s; verify with: ds-hash --check FILE\n",
 	            VE_VERSION);
-	ve_buf_adds(&y, "name: ");
-	yaml_str(&y, o->name);
-	ve_buf_adds(&y, "\nversion: ");
-	yaml_str(&y, o->version);
-	ve_buf_addf(&y, "\ncreated: \"%s\"\nkey: ", created);
-	yaml_str(&y, o->key_expr ? o->key_expr : ".");
-	ve_buf_adds(&y, "\nnormalize: ");
-	yaml_str(&y, o->norm_list ? o->norm_list : "none");
-	ve_buf_adds(&y, "\nfiles:\n");
-	for (int i = 0; i < nfiles; i++) {
+	ve_buf_adds(y, "name: ");
+	yaml_str(y, o->name);
+	ve_buf_adds(y, "\nversion: ");
+	yaml_str(y, o->version);
+	ve_buf_addf(y, "\ncreated: \"%s\"\nkey: ", created);
+	yaml_str(y, o->key_expr ? o->key_expr : ".");
+	ve_buf_adds(y, "\nnormalize: ");
+	yaml_str(y, o->norm_list ? o->norm_list : "none");
+	ve_buf_adds(y, "\nfiles:\n");
+}
+
+/* One file's entry in the manifest. */
+static void
+manifest_entry(struct ve_buf *y, const char *path, const struct filesum *fs)
+{
+	char keys[80];
+
+	ve_buf_adds(y, "  - path: ");
+	yaml_str(y, path);
+	keysum_text(&fs->keys, keys);
+	ve_buf_addf(y,
+	            "\n    bytes: %llu\n    sha256: \"%s\"\n    records: %llu\n    keys: \"%s\"\n",
+	            fs->bytes, fs->sha256, fs->records, keys);
+	if (!fs->archive)
+		return;
+	ve_buf_adds(y, "    members:\n");
+	for (int j = 0; j < fs->nm; j++) {
+		ve_buf_adds(y, "      - name: ");
+		yaml_str(y, fs->m[j].name);
+		keysum_text(&fs->m[j].keys, keys);
+		ve_buf_addf(y, "\n        records: %llu\n        keys: \"%s\"\n", fs->m[j].records,
+		            keys);
+	}
+}
+
+static int
+run_manifest(const struct opts *o, char **files, int nfiles)
+{
+	struct keyer k;
+	struct ve_reader *parent;
+	struct ve_buf y = {0};
+	int rc = 0;
+
+	manifest_head(o, &y);
+	keyer_init(&k, o->key_expr, o->norm);
+	/*
+	 * It reads nothing itself: it holds the bad-record policy, count and
+	 * --max-line for each file's reader, and refuses a --rejects file that
+	 * is one of the files.
+	 */
+	parent = ve_reader_new(files, nfiles, &o->cli, VE_READ_RAW);
+	for (int i = 0; i < nfiles && !rc; i++) {
 		struct filesum fs;
-		if ((rc = sum_file(files[i], &k, &bad, &fs, o->quiet))) {
-			filesum_free(&fs);
-			goto out;
-		}
-		ve_buf_adds(&y, "  - path: ");
-		yaml_str(&y, files[i]);
-		keysum_text(&fs.keys, keys);
-		ve_buf_addf(
-		    &y,
-		    "\n    bytes: %llu\n    sha256: \"%s\"\n    records: %llu\n    keys: \"%s\"\n",
-		    fs.bytes, fs.sha256, fs.records, keys);
-		if (fs.archive) {
-			ve_buf_adds(&y, "    members:\n");
-			for (int j = 0; j < fs.nm; j++) {
-				ve_buf_adds(&y, "      - name: ");
-				yaml_str(&y, fs.m[j].name);
-				keysum_text(&fs.m[j].keys, keys);
-				ve_buf_addf(&y, "\n        records: %llu\n        keys: \"%s\"\n",
-				            fs.m[j].records, keys);
-			}
-		}
+		if (!(rc = sum_file(files[i], &k, parent, false, &fs)))
+			manifest_entry(&y, files[i], &fs);
 		filesum_free(&fs);
 	}
 	/* Written only once complete: a failed run leaves no half manifest. */
-	ve_out_write(y.p, y.len);
-out : {
-	int rc2 = ve_bad_close(&bad, o->quiet);
+	if (!rc)
+		ve_out_write(y.p, y.len);
+	int rc2 = ve_reader_free(parent);
 	if (!rc)
 		rc = rc2;
-}
 	ve_buf_free(&y);
 	keyer_free(&k);
 	return rc;
@@ -779,7 +824,7 @@ struct manifest {
 };
 
 static const char *
-scalar(yaml_document_t *doc, yaml_node_t *node)
+scalar(const yaml_node_t *node)
 {
 	return node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value
 	                                              : NULL;
@@ -792,7 +837,7 @@ map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
 		return NULL;
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
-		const char *k = scalar(doc, yaml_document_get_node(doc, p->key));
+		const char *k = scalar(yaml_document_get_node(doc, p->key));
 		if (k && strcmp(k, key) == 0)
 			return yaml_document_get_node(doc, p->value);
 	}
@@ -802,7 +847,7 @@ map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
 static char *
 get_str(yaml_document_t *doc, yaml_node_t *map, const char *key)
 {
-	const char *s = scalar(doc, map_get(doc, map, key));
+	const char *s = scalar(map_get(doc, map, key));
 
 	return s ? ve_xstrdup(s) : NULL;
 }
@@ -820,6 +865,39 @@ manifest_free(struct manifest *mf)
 	free(mf->f);
 	free(mf->key);
 	free(mf->normalize);
+}
+
+/* Reads one file entry of a manifest into mfi; NULL, or why it is not one. */
+static const char *
+read_entry(yaml_document_t *doc, yaml_node_t *fn, struct mfile *mfi)
+{
+	memset(mfi, 0, sizeof *mfi);
+	mfi->path = get_str(doc, fn, "path");
+	mfi->bytes = get_str(doc, fn, "bytes");
+	mfi->sha256 = get_str(doc, fn, "sha256");
+	mfi->records = get_str(doc, fn, "records");
+	mfi->keys = get_str(doc, fn, "keys");
+	if (!mfi->path || !mfi->bytes || !mfi->sha256 || !mfi->records || !mfi->keys)
+		return "not a ds-hash manifest (a file entry lacks path, bytes, sha256, records or "
+		       "keys)";
+	yaml_node_t *members = map_get(doc, fn, "members");
+	if (!members)
+		return NULL;
+	if (members->type != YAML_SEQUENCE_NODE)
+		return "not a ds-hash manifest (members is not a list)";
+	for (yaml_node_item_t *mi = members->data.sequence.items.start;
+	     mi < members->data.sequence.items.top; mi++) {
+		yaml_node_t *mn = yaml_document_get_node(doc, *mi);
+		mfi->m = ve_xrealloc(mfi->m, sizeof *mfi->m * (size_t)(mfi->nm + 1));
+		mfi->m[mfi->nm].name = get_str(doc, mn, "name");
+		mfi->m[mfi->nm].records = get_str(doc, mn, "records");
+		mfi->m[mfi->nm].keys = get_str(doc, mn, "keys");
+		mfi->nm++;
+		if (!mfi->m[mfi->nm - 1].name || !mfi->m[mfi->nm - 1].records ||
+		    !mfi->m[mfi->nm - 1].keys)
+			return "not a ds-hash manifest (a member lacks name, records or keys)";
+	}
+	return NULL;
 }
 
 /* Reads a manifest; returns NULL, or why it is not one with the exit status in *status. */
@@ -857,43 +935,9 @@ manifest_read(const char *path, struct manifest *mf, int *status)
 		goto out;
 	}
 	for (yaml_node_item_t *it = files->data.sequence.items.start;
-	     it < files->data.sequence.items.top; it++) {
-		yaml_node_t *fn = yaml_document_get_node(&doc, *it);
+	     !err && it < files->data.sequence.items.top; it++) {
 		mf->f = ve_xrealloc(mf->f, sizeof *mf->f * (size_t)(mf->nf + 1));
-		struct mfile *mfi = &mf->f[mf->nf++];
-		memset(mfi, 0, sizeof *mfi);
-		mfi->path = get_str(&doc, fn, "path");
-		mfi->bytes = get_str(&doc, fn, "bytes");
-		mfi->sha256 = get_str(&doc, fn, "sha256");
-		mfi->records = get_str(&doc, fn, "records");
-		mfi->keys = get_str(&doc, fn, "keys");
-		if (!mfi->path || !mfi->bytes || !mfi->sha256 || !mfi->records || !mfi->keys) {
-			err = "not a ds-hash manifest (a file entry lacks path, bytes, sha256, "
-			      "records or keys)";
-			goto out;
-		}
-		yaml_node_t *members = map_get(&doc, fn, "members");
-		if (!members)
-			continue;
-		if (members->type != YAML_SEQUENCE_NODE) {
-			err = "not a ds-hash manifest (members is not a list)";
-			goto out;
-		}
-		for (yaml_node_item_t *mi = members->data.sequence.items.start;
-		     mi < members->data.sequence.items.top; mi++) {
-			yaml_node_t *mn = yaml_document_get_node(&doc, *mi);
-			mfi->m = ve_xrealloc(mfi->m, sizeof *mfi->m * (size_t)(mfi->nm + 1));
-			mfi->m[mfi->nm].name = get_str(&doc, mn, "name");
-			mfi->m[mfi->nm].records = get_str(&doc, mn, "records");
-			mfi->m[mfi->nm].keys = get_str(&doc, mn, "keys");
-			mfi->nm++;
-			if (!mfi->m[mfi->nm - 1].name || !mfi->m[mfi->nm - 1].records ||
-			    !mfi->m[mfi->nm - 1].keys) {
-				err =
-				    "not a ds-hash manifest (a member lacks name, records or keys)";
-				goto out;
-			}
-		}
+		err = read_entry(&doc, yaml_document_get_node(&doc, *it), &mf->f[mf->nf++]);
 	}
 out:
 	yaml_document_delete(&doc);
@@ -909,86 +953,113 @@ add_reason(struct ve_buf *b, const char *what)
 	ve_buf_adds(b, what);
 }
 
+/* Reads the manifest and readies its key; 0, or an exit status after the message. */
 static int
-run_check(const struct opts *o)
+check_open(const char *path, struct manifest *mf, struct keyer *k)
 {
-	struct manifest mf;
-	struct keyer k;
-	struct ve_buf why = {0};
 	unsigned norm;
-	int failed = 0, rc = 0;
-	const char *err = manifest_read(o->check, &mf, &rc);
+	int rc;
+	const char *err = manifest_read(path, mf, &rc);
 
 	if (err) {
-		ve_warn("%s: %s", o->check, err);
-		manifest_free(&mf);
+		ve_warn("%s: %s", path, err);
 		return rc;
 	}
-	rc = 0;
-	if (!ve_norm_parse(mf.normalize, &norm)) {
-		ve_warn("%s: unknown normalize '%s'", o->check, mf.normalize);
-		manifest_free(&mf);
+	if (!ve_norm_parse(mf->normalize, &norm)) {
+		ve_warn("%s: unknown normalize '%s'", path, mf->normalize);
 		return VE_EX_DATAERR;
 	}
 	/*
 	 * A manifest may come from anywhere (S3): its key is run only if it is
 	 * . or .NAME, never an arbitrary jq program (env, $ENV, error(...)).
 	 */
-	if (strcmp(mf.key, ".") != 0 && !simple_key(mf.key)) {
+	if (strcmp(mf->key, ".") != 0 && !simple_key(mf->key)) {
 		ve_warn("%s: key '%s' is not . or .NAME; --check runs no other jq from a manifest",
-		        o->check, mf.key);
-		manifest_free(&mf);
+		        path, mf->key);
 		return VE_EX_DATAERR;
 	}
-	keyer_init(&k, mf.key, norm);
-	for (int i = 0; i < mf.nf; i++) {
-		struct mfile *m = &mf.f[i];
-		struct filesum fs;
-		char num[32], keys[80];
+	keyer_init(k, mf->key, norm);
+	return 0;
+}
 
-		sum_file(m->path, &k, NULL, &fs, o->quiet);
-		ve_buf_reset(&why);
-		if (fs.error) {
-			printf("%s: FAILED %s(%s)\n", m->path, fs.bad_record ? "" : "open or read ",
-			       fs.error);
-			failed++;
-			filesum_free(&fs);
-			continue;
-		}
-		snprintf(num, sizeof num, "%llu", fs.bytes);
-		if (strcmp(num, m->bytes) != 0)
-			add_reason(&why, "bytes");
-		if (strcmp(fs.sha256, m->sha256) != 0)
-			add_reason(&why, "sha256");
-		snprintf(num, sizeof num, "%llu", fs.records);
-		if (strcmp(num, m->records) != 0)
-			add_reason(&why, "records");
-		keysum_text(&fs.keys, keys);
-		if (strcmp(keys, m->keys) != 0)
-			add_reason(&why, "keys");
-		if (m->nm != (fs.archive ? fs.nm : 0))
-			add_reason(&why, "members");
-		else
-			for (int j = 0; j < m->nm; j++) {
-				keysum_text(&fs.m[j].keys, keys);
-				snprintf(num, sizeof num, "%llu", fs.m[j].records);
-				if (strcmp(m->m[j].name, fs.m[j].name) != 0 ||
-				    strcmp(m->m[j].records, num) != 0 ||
-				    strcmp(m->m[j].keys, keys) != 0) {
-					add_reason(&why, "member ");
-					ve_buf_adds(&why, m->m[j].name);
-				}
-			}
-		if (why.len) {
-			printf("%s: FAILED (%s)\n", m->path, why.p);
-			failed++;
-		} else {
-			printf("%s: OK\n", m->path);
-		}
-		filesum_free(&fs);
+/* What differs between a file's sums and its manifest entry, into why ("" if nothing). */
+static void
+compare(const struct mfile *m, const struct filesum *fs, struct ve_buf *why)
+{
+	char num[32], keys[80];
+
+	ve_buf_reset(why);
+	snprintf(num, sizeof num, "%llu", fs->bytes);
+	if (strcmp(num, m->bytes) != 0)
+		add_reason(why, "bytes");
+	if (strcmp(fs->sha256, m->sha256) != 0)
+		add_reason(why, "sha256");
+	snprintf(num, sizeof num, "%llu", fs->records);
+	if (strcmp(num, m->records) != 0)
+		add_reason(why, "records");
+	keysum_text(&fs->keys, keys);
+	if (strcmp(keys, m->keys) != 0)
+		add_reason(why, "keys");
+	if (m->nm != (fs->archive ? fs->nm : 0)) {
+		add_reason(why, "members");
+		return;
 	}
+	for (int j = 0; j < m->nm; j++) {
+		keysum_text(&fs->m[j].keys, keys);
+		snprintf(num, sizeof num, "%llu", fs->m[j].records);
+		if (strcmp(m->m[j].name, fs->m[j].name) != 0 || strcmp(m->m[j].records, num) != 0 ||
+		    strcmp(m->m[j].keys, keys) != 0) {
+			add_reason(why, "member ");
+			ve_buf_adds(why, m->m[j].name);
+		}
+	}
+}
+
+/* Checks one file and prints "PATH: OK" or "PATH: FAILED (...)"; whether it matched. */
+static bool
+check_file(const struct mfile *m, struct keyer *k, struct ve_reader *parent, struct ve_buf *why)
+{
+	struct filesum fs;
+	bool ok;
+
+	sum_file(m->path, k, parent, true, &fs);
+	if (fs.error) {
+		printf("%s: FAILED %s(%s)\n", m->path, fs.bad_record ? "" : "open or read ",
+		       fs.error);
+		ok = false;
+	} else {
+		compare(m, &fs, why);
+		ok = why->len == 0;
+		if (ok)
+			printf("%s: OK\n", m->path);
+		else
+			printf("%s: FAILED (%s)\n", m->path, why->p);
+	}
+	filesum_free(&fs);
+	return ok;
+}
+
+static int
+run_check(const struct opts *o)
+{
+	struct manifest mf;
+	struct keyer k;
+	struct ve_buf why = {0};
+	int failed = 0;
+	int rc = check_open(o->check, &mf, &k);
+
+	if (rc) {
+		manifest_free(&mf);
+		return rc;
+	}
+	/* It reads nothing itself; each file's reader takes --max-line from it. */
+	struct ve_cli cli = {.max_line = o->cli.max_line};
+	struct ve_reader *parent = ve_reader_new(NULL, 0, &cli, VE_READ_RAW);
+	for (int i = 0; i < mf.nf; i++)
+		failed += !check_file(&mf.f[i], &k, parent, &why);
+	ve_reader_free(parent);
 	if (failed) {
-		if (!o->quiet)
+		if (!o->cli.quiet)
 			ve_warn("WARNING: %d of %d file%s did NOT match", failed, mf.nf,
 			        mf.nf == 1 ? "" : "s");
 		rc = VE_EX_NEGATIVE;
@@ -999,6 +1070,12 @@ run_check(const struct opts *o)
 	return rc;
 }
 
+/*
+ * Three modes on one key: the filter reads JSON Lines (FILEs or stdin) and
+ * writes the records kept to stdout; --manifest reads the FILEs and writes
+ * YAML; --check reads a manifest and the files it names and writes a line
+ * for each.
+ */
 int
 main(int argc, char **argv)
 {

@@ -24,16 +24,18 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "array.h"
 #include "buf.h"
+#include "cli.h"
 #include "diag.h"
-#include "input.h"
 #include "json.h"
 #include "lev.h"
 #include "minhash.h"
 #include "norm.h"
 #include "num.h"
 #include "output.h"
-#include "progress.h"
+#include "reader.h"
+#include "utf8.h"
 
 /* --pairs prints at most this many pairs for two texts (or one) shared by many records. */
 #define PAIRS_CAP 100000
@@ -54,11 +56,7 @@ struct opts {
 	bool pairs;
 	char **against;
 	int nagainst;
-	bool skip_bad;
-	const char *rejects;
-	bool progress;
-	int verbose;
-	bool quiet;
+	struct ve_cli cli;
 };
 
 enum { DOC_REF = 1, DOC_SIG = 2 };
@@ -114,44 +112,33 @@ struct lsh {
 static void
 usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: %s [-Pqv] [-t EXPR] [-s char:N|word:N] [-p N] [-j J] [-b B -r R]\n"
-	    "              [-d D] [-S SEED] [-k first|longest] [-a FILE]... [--skip-bad]\n"
-	    "              [--rejects FILE] [FILE...]\n"
-	    "\n"
-	    "Drop near-duplicate records from JSON Lines: MinHash-LSH candidates, kept apart\n"
-	    "unless their normalised Levenshtein distance is below the bound.\n"
-	    "\n"
-	    "  -t, --text EXPR         jq expression for the text (default: .text)\n"
-	    "  -s, --shingle SPEC      char:N or word:N (default: char:5)\n"
-	    "  -p, --perm N            MinHash bins (default: 128)\n"
-	    "  -j, --threshold J       Jaccard similarity aimed at (default: 0.8)\n"
-	    "  -b, --bands B           bands (with --rows; default: chosen from -j)\n"
-	    "  -r, --rows R            rows per band (with --bands)\n"
-	    "  -d, --max-distance D    duplicates are below this distance (default: 0.2)\n"
-	    "  -S, --seed N            hash seed (default: 1)\n"
-	    "  -k, --keep WHICH        first or longest of each cluster (default: first)\n"
-	    "  -P, --pairs             write the duplicate pairs, not the records\n"
-	    "  -a, --against FILE      also drop records near one in FILE (repeatable)\n"
-	    "      --skip-bad          skip malformed records, count them\n"
-	    "      --rejects FILE      write skipped records to FILE (implies --skip-bad)\n"
-	    "      --progress          show progress even when stderr is not a terminal\n"
-	    "  -v, --verbose           print counts to stderr\n"
-	    "  -q, --quiet             no warnings\n"
-	    "  -h, --help              this help\n"
-	    "      --version           print the version\n"
-	    "\n"
-	    "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 74 I/O error. See ds-lsh(1).\n",
-	    ve_progname);
+	fprintf(f,
+	        "usage: %s [-Pqv] [-t EXPR] [-s char:N|word:N] [-p N] [-j J] [-b B -r R]\n"
+	        "              [-d D] [-S SEED] [-k first|longest] [-a FILE]... [--skip-bad]\n"
+	        "              [--rejects FILE] [FILE...]\n"
+	        "\n"
+	        "Drop near-duplicate records from JSON Lines: MinHash-LSH candidates, kept apart\n"
+	        "unless their normalised Levenshtein distance is below the bound.\n"
+	        "\n"
+	        "  -t, --text EXPR         jq expression for the text (default: .text)\n"
+	        "  -s, --shingle SPEC      char:N or word:N (default: char:5)\n"
+	        "  -p, --perm N            MinHash bins (default: 128)\n"
+	        "  -j, --threshold J       Jaccard similarity aimed at (default: 0.8)\n"
+	        "  -b, --bands B           bands (with --rows; default: chosen from -j)\n"
+	        "  -r, --rows R            rows per band (with --bands)\n"
+	        "  -d, --max-distance D    duplicates are below this distance (default: 0.2)\n"
+	        "  -S, --seed N            hash seed (default: 1)\n"
+	        "  -k, --keep WHICH        first or longest of each cluster (default: first)\n"
+	        "  -P, --pairs             write the duplicate pairs, not the records\n"
+	        "  -a, --against FILE      also drop records near one in FILE (repeatable)\n",
+	        ve_progname);
+	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 26);
+	fprintf(f,
+	        "\n"
+	        "With -v, the counts of records, pairs checked and near duplicates go to stderr.\n"
+	        "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 73 cannot create,\n"
+	        "74 I/O error. See ds-lsh(1).\n");
 }
-
-enum {
-	OPT_SKIP_BAD = 256,
-	OPT_REJECTS,
-	OPT_PROGRESS,
-	OPT_VERSION,
-};
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
@@ -168,18 +155,13 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"keep", required_argument, NULL, 'k'},
 	    {"pairs", no_argument, NULL, 'P'},
 	    {"against", required_argument, NULL, 'a'},
-	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-	    {"rejects", required_argument, NULL, OPT_REJECTS},
-	    {"progress", no_argument, NULL, OPT_PROGRESS},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "t:s:p:j:b:r:d:S:k:Pa:vqh", longopts, NULL)) != -1) {
+	o->cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS;
+	while ((c = ve_getopt(argc, argv, "t:s:p:j:b:r:d:S:k:Pa:", longopts, &o->cli, usage)) !=
+	       -1) {
 		switch (c) {
 		case 't': o->text_expr = optarg; break;
 		case 's':
@@ -211,16 +193,6 @@ parse_args(int argc, char **argv, struct opts *o)
 			    ve_xrealloc(o->against, sizeof *o->against * (size_t)(o->nagainst + 1));
 			o->against[o->nagainst++] = optarg;
 			break;
-		case OPT_SKIP_BAD: o->skip_bad = true; break;
-		case OPT_REJECTS: o->rejects = optarg; break;
-		case OPT_PROGRESS: o->progress = true; break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		case OPT_VERSION: ve_print_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
 		}
 	}
 	if ((o->bands != 0) != (o->rows != 0))
@@ -278,16 +250,6 @@ is_ascii(const char *s, size_t n)
 	return true;
 }
 
-static uint32_t
-count_cp(const char *s, size_t n)
-{
-	uint32_t c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return c;
-}
-
 /* The text of a record (consumed) into nfc; NULL or the reason it has none. */
 static const char *
 record_text(struct ve_jq *q, jv rec, struct ve_buf *nfc)
@@ -312,7 +274,7 @@ record_text(struct ve_jq *q, jv rec, struct ve_buf *nfc)
 		return reason;
 	}
 	const char *s = jv_string_value(t);
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(t));
+	size_t n = ve_json_strlen(t);
 	ve_buf_reset(nfc);
 	if (is_ascii(s, n))
 		ve_buf_add(nfc, s, n);
@@ -322,81 +284,100 @@ record_text(struct ve_jq *q, jv rec, struct ve_buf *nfc)
 	return NULL;
 }
 
-/* Reads records into L; returns 0 or an exit status. */
-static int
-load(struct lsh *L, char **files, int nfiles, bool ref, struct ve_jq *q, struct ve_minhash *mh,
-     struct ve_bad *bad, struct ve_progress *prog)
+/*
+ * Adds a record to L: its line, its NFC text nfc, and the MinHash signature
+ * of that text after NFKC (nfkc is scratch space).
+ */
+static void
+add_doc(struct lsh *L, struct ve_minhash *mh, const struct ve_line *line, const struct ve_buf *nfc,
+        bool ref, struct ve_buf *nfkc)
 {
-	struct ve_input *in = ve_input_new(files, nfiles);
-	struct ve_line line;
+	size_t cap = L->cap; /* both arrays grow alike, on one capacity */
+	L->docs = ve_grow(L->docs, &cap, L->ndocs + 1, sizeof *L->docs);
+	L->sigs = ve_grow(L->sigs, &L->cap, L->ndocs + 1, (size_t)mh->perm * sizeof *L->sigs);
+	struct doc *d = &L->docs[L->ndocs];
+	uint32_t *sig = L->sigs + L->ndocs * (size_t)mh->perm;
+	const char *t = nfc->p ? nfc->p : "";
+	size_t tn = nfc->len;
+	d->line = arena_add(&L->arena, line->text, line->len);
+	d->line_len = (uint32_t)line->len;
+	d->text = arena_add(&L->arena, t, tn);
+	d->text_len = (uint32_t)tn;
+	d->ncp = (uint32_t)ve_utf8_count(t, tn);
+	d->source = (uint32_t)(L->base + line->source);
+	d->lineno = line->lineno;
+	d->flags = ref ? DOC_REF : 0;
+	if (!is_ascii(t, tn)) {
+		ve_buf_reset(nfkc);
+		ve_norm(t, tn, VE_NORM_NFKC, nfkc);
+		t = nfkc->p ? nfkc->p : "";
+		tn = nfkc->len;
+	}
+	if (ve_minhash_sign(mh, t, tn, sig))
+		d->flags |= DOC_SIG;
+	L->ndocs++;
+}
+
+/* Reads the records of rd into L (as reference records if ref); 0 or an exit status. */
+static int
+load(struct lsh *L, struct ve_reader *rd, bool ref, struct ve_jq *q, struct ve_minhash *mh)
+{
+	struct ve_rec rec;
 	struct ve_buf nfc = {0}, nfkc = {0};
-	int r, rc = 0;
+	int r;
 
 	L->base = L->nnames;
-	ve_input_on_member(in, remember_name, L);
-	while ((r = ve_input_next(in, &line)) == 1) {
-		if (ve_line_blank(&line))
-			continue;
-		jv rec = ve_record_parse(line.text, line.len);
-		const char *why = NULL;
-		jv msg = jv_null();
-		if (!jv_is_valid(rec)) {
-			msg = jv_invalid_get_msg(rec);
-			why = jv_string_value(msg);
-		} else {
-			why = record_text(q, rec, &nfc);
-		}
-		if (!why && (line.len > UINT32_MAX || nfc.len > UINT32_MAX))
+	ve_input_on_member(ve_reader_input(rd), remember_name, L);
+	while ((r = ve_reader_next(rd, &rec)) == 1) {
+		const char *why = record_text(q, rec.value, &nfc);
+		if (!why && (rec.line.len > UINT32_MAX || nfc.len > UINT32_MAX))
 			why = "record longer than 4 GiB";
 		if (!why && L->ndocs >= UINT32_MAX - 1)
 			why = "more than 4294967294 records";
 		if (why) {
-			rc = ve_bad_record(bad, &line, why);
-			jv_free(msg);
-			if (rc)
-				goto out;
+			if ((r = ve_reader_reject(rd, &rec, why)))
+				break;
 			continue;
 		}
-		jv_free(msg);
 		if (ref)
 			L->refs++;
 		else
 			L->read++;
-		ve_progress_tick(prog, L->refs + L->read, ve_input_bytes(in));
-		if (L->ndocs == L->cap) {
-			L->cap = L->cap ? 2 * L->cap : 1024;
-			L->docs = ve_xrealloc(L->docs, L->cap * sizeof *L->docs);
-			L->sigs = ve_xrealloc(L->sigs, L->cap * (size_t)mh->perm * sizeof *L->sigs);
-		}
-		struct doc *d = &L->docs[L->ndocs];
-		uint32_t *sig = L->sigs + L->ndocs * (size_t)mh->perm;
-		const char *t = nfc.p ? nfc.p : "";
-		size_t tn = nfc.len;
-		d->line = arena_add(&L->arena, line.text, line.len);
-		d->line_len = (uint32_t)line.len;
-		d->text = arena_add(&L->arena, t, tn);
-		d->text_len = (uint32_t)tn;
-		d->ncp = count_cp(t, tn);
-		d->source = (uint32_t)(L->base + line.source);
-		d->lineno = line.lineno;
-		d->flags = ref ? DOC_REF : 0;
-		if (!is_ascii(t, tn)) {
-			ve_buf_reset(&nfkc);
-			ve_norm(t, tn, VE_NORM_NFKC, &nfkc);
-			t = nfkc.p ? nfkc.p : "";
-			tn = nfkc.len;
-		}
-		if (ve_minhash_sign(mh, t, tn, sig))
-			d->flags |= DOC_SIG;
-		L->ndocs++;
+		add_doc(L, mh, &rec.line, &nfc, ref, &nfkc);
 	}
-	if (r < 0)
-		rc = ve_input_status(in);
-out:
-	ve_input_free(in);
 	ve_buf_free(&nfc);
 	ve_buf_free(&nfkc);
 	L->base = L->nnames;
+	return r;
+}
+
+/*
+ * Reads the --against records, then the input's, under one bad-record
+ * policy. The readers end here, so their progress line and the count of
+ * records skipped come before what follows. Returns 0 or an exit status;
+ * *rejects_rc is 74 when the --rejects file could not be written, which
+ * stops nothing.
+ */
+static int
+load_all(struct lsh *L, char **files, int nfiles, struct ve_jq *q, struct ve_minhash *mh,
+         int *rejects_rc)
+{
+	const struct opts *o = L->o;
+	int rc = 0;
+
+	/* The reader refuses a --rejects file that is an input; --against ones are ours. */
+	if (o->nagainst)
+		ve_refuse_input_as_output("--rejects", o->cli.rejects, o->against, o->nagainst);
+	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, 0);
+
+	if (o->nagainst) {
+		struct ve_reader *ref = ve_reader_sibling(rd, o->against, o->nagainst, 0);
+		rc = load(L, ref, true, q, mh);
+		ve_reader_free(ref);
+	}
+	if (!rc)
+		rc = load(L, rd, false, q, mh);
+	*rejects_rc = ve_reader_free(rd);
 	return rc;
 }
 
@@ -482,6 +463,16 @@ verify(struct lsh *L, uint32_t a, uint32_t b, uint32_t *dist, uint32_t *len)
 	return d <= k;
 }
 
+/* Adds the pair a-b (smaller record first) for --pairs, unless both are reference records. */
+static void
+add_pair(struct lsh *L, uint32_t a, uint32_t b, uint32_t dist, uint32_t len)
+{
+	if ((L->docs[a].flags & DOC_REF) && (L->docs[b].flags & DOC_REF))
+		return;
+	L->pairs = ve_grow(L->pairs, &L->pairs_cap, L->npairs + 1, sizeof *L->pairs);
+	L->pairs[L->npairs++] = (struct pair){a < b ? a : b, a < b ? b : a, dist, len};
+}
+
 static void
 check_pair(struct lsh *L, uint32_t a, uint32_t b)
 {
@@ -498,13 +489,8 @@ check_pair(struct lsh *L, uint32_t a, uint32_t b)
 		return;
 	L->near++;
 	unite(L->parent, a, b);
-	if (L->o->pairs) {
-		if (L->npairs == L->pairs_cap) {
-			L->pairs_cap = L->pairs_cap ? 2 * L->pairs_cap : 256;
-			L->pairs = ve_xrealloc(L->pairs, L->pairs_cap * sizeof *L->pairs);
-		}
-		L->pairs[L->npairs++] = (struct pair){a, b, dist, len};
-	}
+	if (L->o->pairs)
+		add_pair(L, a, b, dist, len);
 }
 
 /* Sorts keys by their high 32 bits, stably (two passes of 16 bits); count has 65536 slots. */
@@ -623,18 +609,6 @@ cmp_pair(const void *x, const void *y)
 	if (a->a != b->a)
 		return a->a < b->a ? -1 : 1;
 	return a->b < b->b ? -1 : a->b > b->b;
-}
-
-static void
-add_pair(struct lsh *L, uint32_t a, uint32_t b, uint32_t dist, uint32_t len)
-{
-	if ((L->docs[a].flags & DOC_REF) && (L->docs[b].flags & DOC_REF))
-		return;
-	if (L->npairs == L->pairs_cap) {
-		L->pairs_cap = L->pairs_cap ? 2 * L->pairs_cap : 256;
-		L->pairs = ve_xrealloc(L->pairs, L->pairs_cap * sizeof *L->pairs);
-	}
-	L->pairs[L->npairs++] = (struct pair){a < b ? a : b, a < b ? b : a, dist, len};
 }
 
 static size_t
@@ -767,10 +741,8 @@ run(const struct opts *o, char **files, int nfiles)
 	struct lsh L = {.o = o, .cpa_doc = UINT32_MAX};
 	struct ve_minhash mh;
 	struct ve_jq *q = ve_jq_compile("--text", o->text_expr);
-	struct ve_bad bad;
-	struct ve_progress prog;
 	unsigned long long kept = 0, against = 0;
-	int rc = 0;
+	int rc = 0, rejects_rc = 0;
 
 	if (o->bands) {
 		L.bands = (int)o->bands;
@@ -779,13 +751,8 @@ run(const struct opts *o, char **files, int nfiles)
 		ve_lsh_choose(o->threshold, (int)o->perm, MIN_CANDIDATE_PROB, &L.bands, &L.rows);
 	}
 	ve_minhash_init(&mh, o->shingle_kind, o->shingle_n, (int)o->perm, o->seed);
-	ve_bad_open(&bad, o->rejects, o->skip_bad);
-	ve_progress_init(&prog, o->progress);
-	if (o->nagainst && (rc = load(&L, o->against, o->nagainst, true, q, &mh, &bad, &prog)))
+	if ((rc = load_all(&L, files, nfiles, q, &mh, &rejects_rc)))
 		goto out;
-	if ((rc = load(&L, files, nfiles, false, q, &mh, &bad, &prog)))
-		goto out;
-	ve_progress_done(&prog);
 	L.parent = ve_xmalloc((L.ndocs + 1) * sizeof *L.parent);
 	for (size_t i = 0; i < L.ndocs; i++)
 		L.parent[i] = (uint32_t)i;
@@ -794,17 +761,13 @@ run(const struct opts *o, char **files, int nfiles)
 	if (o->pairs)
 		write_pairs(&L, (int)o->perm);
 	kept = write_kept(&L, !o->pairs, &against);
-	if (o->verbose)
+	if (o->cli.verbose)
 		ve_warn("read %llu, kept %llu, dropped %llu (%llu near a reference record, %llu "
 		        "reference records); %llu of identical text, %llu pairs checked, %llu near "
 		        "duplicates; %d bands x %d rows",
 		        L.read, kept, L.read - kept, against, L.refs, L.identical, L.checked,
 		        L.near, L.bands, L.rows);
 out:
-	ve_progress_done(&prog);
-	int rc2 = ve_bad_close(&bad, o->quiet);
-	if (!rc)
-		rc = rc2;
 	for (int i = 0; i < L.nnames; i++)
 		free(L.names[i]);
 	free(L.names);
@@ -822,7 +785,7 @@ out:
 	arena_free(&L.arena);
 	ve_minhash_free(&mh);
 	ve_jq_free(q);
-	return rc;
+	return rc ? rc : rejects_rc;
 }
 
 int
