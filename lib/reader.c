@@ -80,6 +80,8 @@ ve_reader_next(struct ve_reader *r, struct ve_rec *rec)
 			return rc;
 	}
 	rec->value = jv_null();
+	/* The progress line ends with the input, before any summary is printed. */
+	ve_progress_done(&r->progress);
 	return got == 0 ? 0 : ve_input_status(r->in);
 }
 

@@ -51,7 +51,8 @@ struct ve_reader *ve_reader_sibling(struct ve_reader *r, char *const *paths, int
 /*
  * 1: a record in rec; 0: the end of all input; otherwise the exit status to
  * stop with (65 a bad record, 66 an input that cannot be opened, 74 a read
- * error), its message already printed.
+ * error), its message already printed. At the end (or an error) the
+ * progress line is ended, so what the tool prints next starts a line.
  */
 int ve_reader_next(struct ve_reader *r, struct ve_rec *rec);
 /*
