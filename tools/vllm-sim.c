@@ -37,6 +37,7 @@
 #include <xxhash.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "diag.h"
 #include "json.h"
 #include "num.h"
@@ -75,8 +76,7 @@ struct opts {
 	const char *answers;
 	double accuracy;
 	long max_connections;
-	int verbose;
-	bool quiet;
+	struct ve_cli cli;
 };
 
 struct hist {
@@ -1593,7 +1593,7 @@ struct stream {
 static void
 logreq(const struct sim *s, const char *method, const char *url, int status)
 {
-	if (!s->o->verbose)
+	if (!s->o->cli.verbose)
 		return;
 	if (status)
 		ve_warn("%s %s %d", method, url, status);
@@ -2047,7 +2047,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	const struct sim *s = cls;
 
-	if (s->o->verbose > 1) {
+	if (s->o->cli.verbose > 1) {
 		fprintf(stderr, "%s: libmicrohttpd: ", ve_progname);
 		vfprintf(stderr, fmt, ap);
 	}
@@ -2093,15 +2093,14 @@ usage(FILE *f)
 	        "      --stall-rate P       never answer this share of requests\n"
 	        "      --answers FILE       answer key (JSONL: match, choices, gold)\n"
 	        "      --accuracy P         share of key items answered right (default 1)\n"
-	        "      --max-connections N  simultaneous connections (default 4096)\n"
-	        "  -v, --verbose            log requests to stderr (-vv: and the HTTP library)\n"
-	        "  -q, --quiet              no warnings\n"
-	        "  -h, --help               this help\n"
-	        "      --version            print the version\n"
-	        "\n"
-	        "Exit: 0 stopped by a signal, 64 usage, 65 bad answer key, 66 cannot open a file,\n"
-	        "69 cannot listen, 74 I/O error. See vllm-sim(1).\n",
+	        "      --max-connections N  simultaneous connections (default 4096)\n",
 	        ve_progname);
+	ve_cli_help(f, 0, 27);
+	fprintf(f,
+	        "\n"
+	        "With -v, requests are logged to stderr; -vv adds the HTTP library's messages.\n"
+	        "Exit: 0 stopped by a signal, 64 usage, 65 bad answer key, 66 cannot open a file,\n"
+	        "69 cannot listen, 74 I/O error. See vllm-sim(1).\n");
 }
 
 enum {
@@ -2125,7 +2124,6 @@ enum {
 	OPT_ANSWERS,
 	OPT_ACCURACY,
 	OPT_MAX_CONN,
-	OPT_VERSION,
 };
 
 static void
@@ -2152,6 +2150,49 @@ parse_codes(struct opts *o, const char *arg)
 	free(copy);
 	if (!o->nfail_codes)
 		ve_usage_error("--fail-codes: no status given");
+}
+
+/* Sets the tool's own option c from its argument; each number through its checked parser. */
+static void
+set_option(struct opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_HOST: o->host = arg; break;
+	case 'p': o->port = ve_opt_long("--port", arg, 0, 65535); break;
+	case OPT_PORT_FILE: o->port_file = arg; break;
+	case 'm':
+		if (!*arg)
+			ve_usage_error("--model: the name cannot be empty");
+		o->model = arg;
+		break;
+	case OPT_API_KEY_FILE: o->api_key_file = arg; break;
+	case 's':
+		o->seed = (unsigned long long)ve_opt_long("--seed", arg, 0, 0x7fffffffffffffffL);
+		break;
+	case OPT_MAX_MODEL_LEN:
+		o->max_model_len = ve_opt_long("--max-model-len", arg, 1, 100000000);
+		break;
+	case OPT_TTFT: o->ttft_ms = ve_opt_double("--ttft-ms", arg, 0, 3.6e6); break;
+	case OPT_PREFILL: o->prefill_tps = ve_opt_double("--prefill-tps", arg, 1e-3, 1e12); break;
+	case OPT_ITL: o->itl_ms = ve_opt_double("--itl-ms", arg, 0, 3.6e6); break;
+	case OPT_JITTER: o->jitter = ve_opt_double("--jitter", arg, 0, 1); break;
+	case OPT_LOAD: o->load_factor = ve_opt_double("--load-factor", arg, 0, 1000); break;
+	case OPT_SEQS: o->max_num_seqs = ve_opt_long("--max-num-seqs", arg, 1, 1000000); break;
+	case OPT_INTERVAL:
+		o->stream_interval = ve_opt_long("--stream-interval", arg, 1, 1000000);
+		break;
+	case OPT_OUTPUT_LEN: o->output_len = ve_opt_long("--output-len", arg, 1, 100000000); break;
+	case OPT_KV: o->kv_tokens = ve_opt_long("--kv-cache-tokens", arg, 1, 1L << 40); break;
+	case OPT_FAIL_RATE: o->fail_rate = ve_opt_double("--fail-rate", arg, 0, 1); break;
+	case OPT_FAIL_CODES: parse_codes(o, arg); break;
+	case OPT_DROP: o->drop_rate = ve_opt_double("--drop-rate", arg, 0, 1); break;
+	case OPT_STALL: o->stall_rate = ve_opt_double("--stall-rate", arg, 0, 1); break;
+	case OPT_ANSWERS: o->answers = arg; break;
+	case OPT_ACCURACY: o->accuracy = ve_opt_double("--accuracy", arg, 0, 1); break;
+	case OPT_MAX_CONN:
+		o->max_connections = ve_opt_long("--max-connections", arg, 1, 1000000);
+		break;
+	}
 }
 
 static void
@@ -2181,74 +2222,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"answers", required_argument, NULL, OPT_ANSWERS},
 	    {"accuracy", required_argument, NULL, OPT_ACCURACY},
 	    {"max-connections", required_argument, NULL, OPT_MAX_CONN},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
-	long l;
 
-	while ((c = getopt_long(argc, argv, "p:m:s:vqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_HOST: o->host = optarg; break;
-		case 'p': o->port = ve_opt_long("--port", optarg, 0, 65535); break;
-		case OPT_PORT_FILE: o->port_file = optarg; break;
-		case 'm':
-			if (!*optarg)
-				ve_usage_error("--model: the name cannot be empty");
-			o->model = optarg;
-			break;
-		case OPT_API_KEY_FILE: o->api_key_file = optarg; break;
-		case 's':
-			l = ve_opt_long("--seed", optarg, 0, 0x7fffffffffffffffL);
-			o->seed = (unsigned long long)l;
-			break;
-		case OPT_MAX_MODEL_LEN:
-			o->max_model_len = ve_opt_long("--max-model-len", optarg, 1, 100000000);
-			break;
-		case OPT_TTFT: o->ttft_ms = ve_opt_double("--ttft-ms", optarg, 0, 3.6e6); break;
-		case OPT_PREFILL:
-			o->prefill_tps = ve_opt_double("--prefill-tps", optarg, 1e-3, 1e12);
-			break;
-		case OPT_ITL: o->itl_ms = ve_opt_double("--itl-ms", optarg, 0, 3.6e6); break;
-		case OPT_JITTER: o->jitter = ve_opt_double("--jitter", optarg, 0, 1); break;
-		case OPT_LOAD:
-			o->load_factor = ve_opt_double("--load-factor", optarg, 0, 1000);
-			break;
-		case OPT_SEQS:
-			o->max_num_seqs = ve_opt_long("--max-num-seqs", optarg, 1, 1000000);
-			break;
-		case OPT_INTERVAL:
-			o->stream_interval = ve_opt_long("--stream-interval", optarg, 1, 1000000);
-			break;
-		case OPT_OUTPUT_LEN:
-			o->output_len = ve_opt_long("--output-len", optarg, 1, 100000000);
-			break;
-		case OPT_KV:
-			o->kv_tokens = ve_opt_long("--kv-cache-tokens", optarg, 1, 1L << 40);
-			break;
-		case OPT_FAIL_RATE:
-			o->fail_rate = ve_opt_double("--fail-rate", optarg, 0, 1);
-			break;
-		case OPT_FAIL_CODES: parse_codes(o, optarg); break;
-		case OPT_DROP: o->drop_rate = ve_opt_double("--drop-rate", optarg, 0, 1); break;
-		case OPT_STALL: o->stall_rate = ve_opt_double("--stall-rate", optarg, 0, 1); break;
-		case OPT_ANSWERS: o->answers = optarg; break;
-		case OPT_ACCURACY: o->accuracy = ve_opt_double("--accuracy", optarg, 0, 1); break;
-		case OPT_MAX_CONN:
-			o->max_connections = ve_opt_long("--max-connections", optarg, 1, 1000000);
-			break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case OPT_VERSION: ve_print_version();
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
-		}
-	}
+	/* No record options: the answer key is a file it loads, not a record stream. */
+	o->cli.flags = 0;
+	while ((c = ve_getopt(argc, argv, "p:m:s:", longopts, &o->cli, usage)) != -1)
+		set_option(o, c, optarg);
 	if (optind < argc)
 		ve_usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->accuracy < 1 && !o->answers)
@@ -2403,17 +2384,17 @@ main(int argc, char **argv)
 		if ((rc = ve_fclose_checked(pf, o.port_file)) != 0)
 			goto out;
 	}
-	if (o.verbose)
+	if (o.cli.verbose)
 		ve_warn("listening on %s port %u, model %s, seed %llu", o.host, port, o.model,
 		        o.seed);
 	while (sigwait(&sigs, &sig) == 0 && sig != SIGTERM && sig != SIGINT && sig != SIGHUP)
 		;
-	if (o.verbose)
+	if (o.cli.verbose)
 		ve_warn("stopping (%s)", strsignal(sig));
 out:
 	if (s.stopfd >= 0) {
 		uint64_t one = 1;
-		if (write(s.stopfd, &one, sizeof one) < 0 && !o.quiet)
+		if (write(s.stopfd, &one, sizeof one) < 0 && !o.cli.quiet)
 			ve_warn("eventfd: %s", strerror(errno));
 	}
 	if (d)
