@@ -161,6 +161,20 @@ Try 'vllm-sim --help' for more information."
 	assert_equal "$stderr" "vllm-sim: write error: No space left on device"
 }
 
+@test "vllm-sim: a --port-file that cannot be created exits 73 before it listens" {
+	run --separate-stderr vllm-sim -p 0 --port-file nosuch/pf
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "vllm-sim: --port-file: nosuch/pf: No such file or directory"
+}
+
+@test "vllm-sim: a --port-file that cannot be written exits 74 after the URL" {
+	run --separate-stderr vllm-sim -p 0 --port-file /dev/full
+	assert_failure 74
+	assert_output --regexp '^http://127\.0\.0\.1:[0-9]+$'
+	assert_equal "$stderr" "vllm-sim: /dev/full: write error: No space left on device"
+}
+
 @test "vllm-sim: /v1/models, /health, /version, /tokenizer_info as vLLM" {
 	start_sim -m org/model-7b
 	run get /v1/models

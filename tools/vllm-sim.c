@@ -2100,7 +2100,8 @@ usage(FILE *f)
 	        "\n"
 	        "With -v, requests are logged to stderr; -vv adds the HTTP library's messages.\n"
 	        "Exit: 0 stopped by a signal, 64 usage, 65 bad answer key, 66 cannot open a file,\n"
-	        "69 cannot listen, 74 I/O error. See vllm-sim(1).\n");
+	        "69 cannot listen, 73 cannot create the port file, 74 I/O error.\n"
+	        "See vllm-sim(1).\n");
 }
 
 enum {
@@ -2236,7 +2237,10 @@ parse_args(int argc, char **argv, struct opts *o)
 		ve_usage_error("--accuracy needs --answers (without a key, answers are at chance)");
 }
 
-/* The API key from --api-key-file (its first line) or $VLLM_API_KEY; NULL for none. */
+/*
+ * The API key from --api-key-file (its first line) or $VLLM_API_KEY; NULL for
+ * none. The file is a secret, not records: read as one line.
+ */
 static char *
 read_api_key(const struct opts *o)
 {
@@ -2246,7 +2250,7 @@ read_api_key(const struct opts *o)
 	}
 	FILE *f = fopen(o->api_key_file, "r");
 	if (!f)
-		ve_die(VE_EX_NOINPUT, "%s: %s", o->api_key_file, strerror(errno));
+		ve_die(VE_EX_NOINPUT, "%s:", o->api_key_file);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n = getline(&line, &cap, f);
@@ -2280,6 +2284,154 @@ hist_init(struct hist *h, const double *le, int n)
 	h->counts = ve_xcalloc((size_t)n + 1, sizeof *h->counts);
 }
 
+/* The server's state before it listens: keys, histograms, the lock, the stop event. */
+static void
+sim_init(struct sim *s, const struct opts *o)
+{
+	pthread_condattr_t ca;
+
+	s->o = o;
+	s->api_key = read_api_key(o);
+	if (o->answers)
+		ve_simkey_load(&s->key, o->answers);
+	s->created = (long)time(NULL);
+	hist_init(&s->ttft, ttft_le, (int)(sizeof ttft_le / sizeof ttft_le[0]));
+	hist_init(&s->itl, itl_le, (int)(sizeof itl_le / sizeof itl_le[0]));
+	hist_init(&s->e2e, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
+	hist_init(&s->queue, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	s->stopfd = eventfd(0, EFD_CLOEXEC);
+	if (s->stopfd < 0)
+		ve_die(VE_EX_SOFTWARE, "eventfd:");
+}
+
+/*
+ * Starts libmicrohttpd on ai's address: one thread per connection, so a
+ * request can sleep through its simulated latency without holding others.
+ */
+static struct MHD_Daemon *
+start_daemon(struct sim *s, const struct addrinfo *ai)
+{
+	const struct opts *o = s->o;
+
+	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	                            MHD_USE_POLL | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	                        (uint16_t)o->port, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR,
+	                        ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
+	                        (unsigned int)o->max_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+	                        (unsigned int)4096, MHD_OPTION_THREAD_STACK_SIZE,
+	                        (size_t)(256 * 1024), MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	                        /*
+	                         * A client idle this long (headers and half a body, then nothing)
+	                         * gives its thread back; waits inside the handler (queueing,
+	                         * stalls) do not count.
+	                         */
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
+}
+
+/*
+ * Listens on --host and --port; the port bound in *port (--port 0 picks
+ * one). 0, or 69 after a message.
+ */
+static int
+listen_on(struct sim *s, struct MHD_Daemon **d, bool *ipv6, unsigned *port)
+{
+	const struct opts *o = s->o;
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+	                         .ai_socktype = SOCK_STREAM};
+	struct addrinfo *ai = NULL;
+	char portstr[16];
+
+	snprintf(portstr, sizeof portstr, "%ld", o->port);
+	int gai = getaddrinfo(o->host, portstr, &hints, &ai);
+	if (gai != 0) {
+		ve_warn("%s: %s", o->host, gai_strerror(gai));
+		return VE_EX_UNAVAILABLE;
+	}
+	*ipv6 = ai->ai_family == AF_INET6;
+	errno = 0;
+	*d = start_daemon(s, ai);
+	int e = errno;
+	freeaddrinfo(ai);
+	if (!*d) {
+		ve_warn("cannot listen on %s port %ld: %s", o->host, o->port,
+		        e ? strerror(e) : "libmicrohttpd failed to start");
+		return VE_EX_UNAVAILABLE;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(*d, MHD_DAEMON_INFO_BIND_PORT);
+	*port = di ? di->port : (unsigned)o->port;
+	return 0;
+}
+
+/*
+ * Says where it listens: the URL as stdout's first line, then the port into
+ * the --port-file opened at the start (pf, closed here). 0 or 74.
+ */
+static int
+announce(const struct opts *o, bool ipv6, unsigned port, FILE *pf)
+{
+	printf(ipv6 ? "http://[%s]:%u\n" : "http://%s:%u\n", o->host, port);
+	if (fflush(stdout) != 0) {
+		if (pf)
+			fclose(pf);
+		return VE_EX_IOERR;
+	}
+	if (pf) {
+		fprintf(pf, "%u\n", port);
+		int rc = ve_fclose_checked(pf, o->port_file);
+		if (rc)
+			return rc;
+	}
+	if (o->cli.verbose)
+		ve_warn("listening on %s port %u, model %s, seed %llu", o->host, port, o->model,
+		        o->seed);
+	return 0;
+}
+
+/* Serves until SIGTERM, SIGINT or SIGHUP, taken from sigs (blocked in every thread). */
+static void
+serve(const struct opts *o, sigset_t *sigs)
+{
+	int sig;
+
+	while (sigwait(sigs, &sig) == 0 && sig != SIGTERM && sig != SIGINT && sig != SIGHUP)
+		;
+	if (o->cli.verbose)
+		ve_warn("stopping (%s)", strsignal(sig));
+}
+
+/* Ends waits in progress (a stall, a queue), stops the daemon and frees the state. */
+static void
+sim_stop(struct sim *s, struct MHD_Daemon *d)
+{
+	uint64_t one = 1;
+
+	if (write(s->stopfd, &one, sizeof one) < 0 && !s->o->cli.quiet)
+		ve_warn("eventfd:");
+	if (d)
+		MHD_stop_daemon(d);
+	close(s->stopfd);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s->ttft.counts);
+	free(s->itl.counts);
+	free(s->e2e.counts);
+	free(s->queue.counts);
+	free(s->api_key);
+	ve_simkey_free(&s->key);
+}
+
+/*
+ * vllm-sim serves HTTP on --host and --port until a signal stops it. It
+ * reads only its answer key (--answers, JSON Lines) and its API key file;
+ * it writes the URL it listens on to stdout, the port to --port-file, and
+ * with -v a line per request to stderr. See vllm-sim(1).
+ */
 int
 main(int argc, char **argv)
 {
@@ -2303,113 +2455,37 @@ main(int argc, char **argv)
 	};
 	struct sim s = {0};
 	struct MHD_Daemon *d = NULL;
-	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
-	                         .ai_socktype = SOCK_STREAM};
-	struct addrinfo *ai = NULL;
-	char portstr[16];
+	FILE *pf = NULL;
 	sigset_t sigs;
-	int sig, rc = VE_EX_OK;
-	pthread_condattr_t ca;
+	bool ipv6 = false;
+	unsigned port = 0;
+	int rc;
 
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	s.o = &o;
-	s.api_key = read_api_key(&o);
-	if (o.answers)
-		ve_simkey_load(&s.key, o.answers);
-	s.created = (long)time(NULL);
-	hist_init(&s.ttft, ttft_le, (int)(sizeof ttft_le / sizeof ttft_le[0]));
-	hist_init(&s.itl, itl_le, (int)(sizeof itl_le / sizeof itl_le[0]));
-	hist_init(&s.e2e, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
-	hist_init(&s.queue, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
-	pthread_mutex_init(&s.mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s.cv, &ca);
-	pthread_condattr_destroy(&ca);
-	s.stopfd = eventfd(0, EFD_CLOEXEC);
-	if (s.stopfd < 0)
-		ve_die(VE_EX_SOFTWARE, "eventfd: %s", strerror(errno));
+	sim_init(&s, &o);
+	/*
+	 * Created before listening, so that a file that cannot be created stops
+	 * it before it serves, and a stale port is gone once it starts.
+	 */
+	if (o.port_file)
+		pf = ve_open_output("--port-file", o.port_file);
 	raise_nofile(o.max_connections);
-
-	snprintf(portstr, sizeof portstr, "%ld", o.port);
-	int gai = getaddrinfo(o.host, portstr, &hints, &ai);
-	if (gai != 0) {
-		ve_warn("%s: %s", o.host, gai_strerror(gai));
-		rc = VE_EX_UNAVAILABLE;
-		goto out;
-	}
 	/* Every thread MHD starts inherits the blocked signals; main takes them with sigwait. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-	                         MHD_USE_POLL | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-	                     (uint16_t)o.port, NULL, NULL, handler, &s, MHD_OPTION_SOCK_ADDR,
-	                     ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
-	                     (unsigned int)o.max_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-	                     (unsigned int)4096, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
-	                     MHD_OPTION_NOTIFY_COMPLETED, completed, &s, MHD_OPTION_EXTERNAL_LOGGER,
-	                     mhd_log, &s,
-	                     /*
-	                      * A client idle this long (headers and half a body,
-	                      * then nothing) gives its thread back; waits inside
-	                      * the handler (queueing, stalls) do not count.
-	                      */
-	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
-	if (!d) {
-		ve_warn("cannot listen on %s port %ld: %s", o.host, o.port,
-		        errno ? strerror(errno) : "libmicrohttpd failed to start");
-		rc = VE_EX_UNAVAILABLE;
-		goto out;
-	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	unsigned port = di ? di->port : (unsigned)o.port;
-	printf(ai->ai_family == AF_INET6 ? "http://[%s]:%u\n" : "http://%s:%u\n", o.host, port);
-	if (fflush(stdout) != 0) {
-		rc = VE_EX_IOERR;
-		goto out;
-	}
-	if (o.port_file) {
-		FILE *pf = fopen(o.port_file, "w");
-		if (!pf) {
-			ve_warn("%s: %s", o.port_file, strerror(errno));
-			rc = VE_EX_IOERR;
-			goto out;
-		}
-		fprintf(pf, "%u\n", port);
-		if ((rc = ve_fclose_checked(pf, o.port_file)) != 0)
-			goto out;
-	}
-	if (o.cli.verbose)
-		ve_warn("listening on %s port %u, model %s, seed %llu", o.host, port, o.model,
-		        o.seed);
-	while (sigwait(&sigs, &sig) == 0 && sig != SIGTERM && sig != SIGINT && sig != SIGHUP)
-		;
-	if (o.cli.verbose)
-		ve_warn("stopping (%s)", strsignal(sig));
-out:
-	if (s.stopfd >= 0) {
-		uint64_t one = 1;
-		if (write(s.stopfd, &one, sizeof one) < 0 && !o.cli.quiet)
-			ve_warn("eventfd: %s", strerror(errno));
-	}
-	if (d)
-		MHD_stop_daemon(d);
-	if (ai)
-		freeaddrinfo(ai);
-	close(s.stopfd);
-	pthread_cond_destroy(&s.cv);
-	pthread_mutex_destroy(&s.mu);
-	free(s.ttft.counts);
-	free(s.itl.counts);
-	free(s.e2e.counts);
-	free(s.queue.counts);
-	free(s.api_key);
-	ve_simkey_free(&s.key);
+	rc = listen_on(&s, &d, &ipv6, &port);
+	if (!rc)
+		rc = announce(&o, ipv6, port, pf);
+	else if (pf)
+		fclose(pf);
+	if (!rc)
+		serve(&o, &sigs);
+	sim_stop(&s, d);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;
 }
