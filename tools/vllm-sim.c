@@ -220,6 +220,15 @@ struct plan {
 	const char *model;
 };
 
+/* What a request asks for that shapes its plan but is not kept in it. */
+struct params {
+	double temperature, top_p; /* checked; the text depends on the seeds only */
+	double seed;               /* the request's seed, mixed into the server's */
+	double max_tokens;
+	char **stops;
+	int nstops;
+};
+
 static void
 choice_free(struct choice *c)
 {
@@ -429,32 +438,96 @@ wrong_answer(const char *gold, uint64_t h, struct ve_buf *out)
 }
 
 /*
+ * The answer a key item gets, as generated text: "A. choice." for an item
+ * with choices (winner the index chosen); for a free-text gold, "The answer
+ * is GOLD." when winner is 0, another answer when it is 1.
+ */
+static void
+answer_text(const struct ve_simitem *it, int winner, const char *sp, uint64_t h, struct ve_buf *ans)
+{
+	struct ve_buf w = {0};
+
+	if (it->nchoices) {
+		ve_buf_addf(ans, "%s%c. ", sp, 'A' + winner);
+		ve_buf_add(ans, it->choices[winner], it->clen[winner]);
+		ve_buf_adds(ans, ".");
+		return;
+	}
+	if (winner != 0)
+		wrong_answer(it->gold_text, h, &w);
+	ve_buf_addf(ans, "%sThe answer is %s.", sp, winner == 0 ? it->gold_text : w.p);
+	ve_buf_free(&w);
+}
+
+/* Letter mode: the first token is the winner's letter, the other letters ranked behind it. */
+static void
+rank_letters(struct choice *c, int nchoices, int winner, const char *sp, uint64_t seed, uint64_t h)
+{
+	int r = 0;
+
+	c->gt[0].kind = LP_LETTERS;
+	c->gt[0].lp = -0.05;
+	c->nletters = nchoices > 26 ? 26 : nchoices;
+	snprintf(c->letters[r], sizeof c->letters[r], "%s%c", sp, 'A' + winner);
+	c->letter_lp[r++] = -0.05;
+	for (int k = 0; k < c->nletters; k++) {
+		if (k == winner)
+			continue;
+		snprintf(c->letters[r], sizeof c->letters[r], "%s%c", sp, 'A' + k);
+		c->letter_lp[r] = -(2.0 + 0.5 * r + u01(h3(seed, h, (uint64_t)k)));
+		r++;
+	}
+}
+
+/* Cuts c's text before the earliest of the stop strings; it then finishes with "stop". */
+static void
+cut_at_stop(struct choice *c, char *const *stops, int nstops)
+{
+	size_t cut = c->gtext.len;
+	int which = -1;
+
+	for (int i = 0; i < nstops; i++) {
+		char *f = c->gtext.len
+		              ? memmem(c->gtext.p, c->gtext.len, stops[i], strlen(stops[i]))
+		              : NULL;
+		if (f && (size_t)(f - c->gtext.p) < cut) {
+			cut = (size_t)(f - c->gtext.p);
+			which = i;
+		}
+	}
+	if (which < 0)
+		return;
+	size_t k = 0;
+	while (k < c->ngt && c->gt[k].off < cut)
+		k++;
+	c->ngt = k;
+	if (k && c->gt[k - 1].off + c->gt[k - 1].len > cut)
+		c->gt[k - 1].len = (uint32_t)(cut - c->gt[k - 1].off);
+	c->gtext.len = cut;
+	c->gtext.p[cut] = '\0';
+	c->finish = "stop";
+	c->stop_reason = ve_xstrdup(stops[which]);
+}
+
+/*
  * Fills c's generated tokens: the answer of the item when the prompt is in
  * the key, filler words otherwise; stops at the natural end unless
- * ignore_eos, at max_tokens, or at a stop string.
+ * ignore_eos, at q's max_tokens, or at one of q's stop strings.
  */
 static void
 generate(const struct sim *s, const struct plan *p, struct choice *c, const struct ve_simitem *it,
-         int winner, size_t max_tokens, uint64_t h, char **stops, int nstops)
+         int winner, uint64_t h, const struct params *q)
 {
 	uint64_t seed = s->o->seed;
-	size_t natural;
-	struct ve_buf ans = {0}, w = {0};
+	size_t max_tokens = (size_t)q->max_tokens, natural;
+	struct ve_buf ans = {0};
 	const char *sp = p->api == API_CHAT ? "" : " ";
 
-	if (it && it->nchoices) {
-		ve_buf_addf(&ans, "%s%c. ", sp, 'A' + winner);
-		ve_buf_add(&ans, it->choices[winner], it->clen[winner]);
-		ve_buf_adds(&ans, ".");
-	} else if (it) {
-		bool right = winner == 0; /* 0: right, 1: wrong */
-		if (!right)
-			wrong_answer(it->gold_text, h, &w);
-		ve_buf_addf(&ans, "%sThe answer is %s.", sp, right ? it->gold_text : w.p);
-	}
-	if (ans.len) {
+	if (it) {
+		answer_text(it, winner, sp, h, &ans);
 		gen_append(c, ans.p, ans.len, max_tokens, seed ^ h);
 		natural = c->ngt;
+		ve_buf_free(&ans);
 	} else {
 		natural = 1 + (size_t)(h % (uint64_t)(2 * s->o->output_len - 1));
 	}
@@ -474,48 +547,9 @@ generate(const struct sim *s, const struct plan *p, struct choice *c, const stru
 		c->gt[c->ngt++] =
 		    (struct ptok){VE_TOK_EOS, (uint32_t)c->gtext.len, 0, c->gcp, -0.02, LP_GREEDY};
 	}
-	if (it && it->nchoices && c->ngt) {
-		/* Letter mode: the first token is the winner's letter, the others behind it. */
-		c->gt[0].kind = LP_LETTERS;
-		c->gt[0].lp = -0.05;
-		c->nletters = it->nchoices > 26 ? 26 : it->nchoices;
-		int r = 0;
-		snprintf(c->letters[r], sizeof c->letters[r], "%s%c", sp, 'A' + winner);
-		c->letter_lp[r++] = -0.05;
-		for (int k = 0; k < c->nletters; k++) {
-			if (k == winner)
-				continue;
-			snprintf(c->letters[r], sizeof c->letters[r], "%s%c", sp, 'A' + k);
-			c->letter_lp[r] = -(2.0 + 0.5 * r + u01(h3(seed, h, (uint64_t)k)));
-			r++;
-		}
-	}
-	/* Stop strings: cut before the earliest one. */
-	size_t cut = c->gtext.len;
-	int which = -1;
-	for (int i = 0; i < nstops; i++) {
-		char *f = c->gtext.len
-		              ? memmem(c->gtext.p, c->gtext.len, stops[i], strlen(stops[i]))
-		              : NULL;
-		if (f && (size_t)(f - c->gtext.p) < cut) {
-			cut = (size_t)(f - c->gtext.p);
-			which = i;
-		}
-	}
-	if (which >= 0) {
-		size_t k = 0;
-		while (k < c->ngt && c->gt[k].off < cut)
-			k++;
-		c->ngt = k;
-		if (k && c->gt[k - 1].off + c->gt[k - 1].len > cut)
-			c->gt[k - 1].len = (uint32_t)(cut - c->gt[k - 1].off);
-		c->gtext.len = cut;
-		c->gtext.p[cut] = '\0';
-		c->finish = "stop";
-		c->stop_reason = ve_xstrdup(stops[which]);
-	}
-	ve_buf_free(&ans);
-	ve_buf_free(&w);
+	if (it && it->nchoices && c->ngt)
+		rank_letters(c, it->nchoices, winner, sp, seed, h);
+	cut_at_stop(c, q->stops, q->nstops);
 }
 
 /* ---- reading a request ---- */
@@ -724,177 +758,228 @@ draw_fault(const struct opts *o, struct plan *p, unsigned long long no)
 	}
 }
 
+/* Fills e with vLLM's answer to a request that names another model. */
+static bool
+no_such_model(struct rerr *e, const char *name)
+{
+	e->status = 404;
+	e->type = "NotFoundError";
+	e->param = "model";
+	snprintf(e->msg, sizeof e->msg, "The model `%s` does not exist.", name);
+	return false;
+}
+
+/* stream_options: only with stream; include_usage defaults to true, as in vLLM's StreamOptions. */
+static bool
+read_stream_options(jv req, struct plan *p, struct rerr *e)
+{
+	jv v = field(req, "stream_options");
+	bool ok = true;
+
+	if (jv_get_kind(v) == JV_KIND_INVALID) {
+		ok = true;
+	} else if (!p->stream) {
+		ok = bad(e, "stream_options",
+		         "Stream options can only be defined when `stream=True`.");
+	} else {
+		p->include_usage = true;
+		if (jv_get_kind(v) != JV_KIND_OBJECT ||
+		    !get_bool(v, "include_usage", &p->include_usage, e))
+			ok = bad(e, "stream_options",
+			         "stream_options: Input should be a valid object");
+	}
+	jv_free(v);
+	return ok;
+}
+
+/* What completions and chat requests share: the model, streaming, echo, sampling, stop strings. */
+static bool
+read_common(const struct opts *o, jv req, struct plan *p, struct params *q, struct rerr *e)
+{
+	double n = 1;
+
+	if (jv_get_kind(req) != JV_KIND_OBJECT)
+		return bad(e, NULL, "The request body must be a JSON object.");
+	jv v = field(req, "model");
+	if (jv_get_kind(v) != JV_KIND_INVALID &&
+	    (jv_get_kind(v) != JV_KIND_STRING || strcmp(jv_string_value(v), o->model) != 0)) {
+		no_such_model(e, jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : "?");
+		jv_free(v);
+		return false;
+	}
+	jv_free(v);
+	return get_bool(req, "stream", &p->stream, e) && get_bool(req, "echo", &p->echo, e) &&
+	       get_bool(req, "ignore_eos", &p->ignore_eos, e) &&
+	       get_num(req, "temperature", 0, 1e6, false, &q->temperature, NULL, e) &&
+	       get_num(req, "top_p", 1e-9, 1, false, &q->top_p, NULL, e) &&
+	       get_num(req, "seed", -9.2e18, 9.2e18, true, &q->seed, NULL, e) &&
+	       get_num(req, "n", 1, 1, true, &n, NULL, e) &&
+	       get_stops(req, &q->stops, &q->nstops, e) && read_stream_options(req, p, e);
+}
+
+/* A completions request's prompt (one or a batch), max_tokens (default 16) and logprobs. */
+static bool
+read_completions(jv req, struct plan *p, struct params *q, struct rerr *e)
+{
+	double lp = 0;
+	bool has_max = false, has_lp = false;
+	jv v = field(req, "prompt");
+	bool ok = completion_prompts(v, p, e);
+
+	jv_free(v);
+	if (!ok || !get_num(req, "max_tokens", 0, 1e9, true, &q->max_tokens, &has_max, e) ||
+	    !get_num(req, "logprobs", 0, MAX_LOGPROBS, true, &lp, &has_lp, e))
+		return false;
+	if (has_lp)
+		p->logprobs = (int)lp;
+	if (!has_max)
+		q->max_tokens = 16;
+	if (q->max_tokens == 0 && !p->echo)
+		return bad(e, "max_tokens", "max_tokens must be at least 1, got 0.");
+	return true;
+}
+
 /*
- * Builds what a completions or chat request (req, borrowed) will produce.
- * NULL with e filled when the request is wrong.
+ * A chat request's messages (through the chat template), logprobs and
+ * top_logprobs, and max_completion_tokens or max_tokens (default: the rest
+ * of the context).
+ */
+static bool
+read_chat(const struct opts *o, jv req, struct plan *p, struct params *q, struct rerr *e)
+{
+	struct ve_buf t = {0};
+	double lp = 0;
+	bool has_max = false, has_lp = false, chat_lp = false;
+	jv v = field(req, "messages");
+	bool ok = chat_prompt(v, &t, e);
+
+	jv_free(v);
+	if (ok) {
+		p->c = ve_xcalloc(1, sizeof *p->c);
+		p->nc = 1;
+		prompt_from_text(&p->c[0], t.p, t.len);
+	}
+	ve_buf_free(&t);
+	if (!ok || !get_bool(req, "logprobs", &chat_lp, e) ||
+	    !get_num(req, "top_logprobs", 0, MAX_LOGPROBS, true, &lp, &has_lp, e) ||
+	    !get_num(req, "max_completion_tokens", 1, 1e9, true, &q->max_tokens, &has_max, e))
+		return false;
+	if (!has_max && !get_num(req, "max_tokens", 1, 1e9, true, &q->max_tokens, &has_max, e))
+		return false;
+	if (has_lp && lp > 0 && !chat_lp)
+		return bad(e, "top_logprobs",
+		           "when using `top_logprobs`, `logprobs` must be set to true.");
+	p->chat_lp = chat_lp;
+	p->top_logprobs = has_lp ? (int)lp : 0;
+	if (!has_max)
+		q->max_tokens = (double)o->max_model_len - (double)p->c[0].npt;
+	return true;
+}
+
+/* Each prompt and its max_tokens must fit --max-model-len; vLLM's two messages otherwise. */
+static bool
+fits_context(const struct opts *o, const struct plan *p, double maxt, struct rerr *e)
+{
+	long len = o->max_model_len;
+
+	for (int i = 0; i < p->nc; i++) {
+		size_t np = p->c[i].npt;
+		if ((double)np + maxt <= (double)len)
+			continue;
+		if ((long)np >= len)
+			return bad(
+			    e, NULL,
+			    "This model's maximum context length is %ld tokens. However, your "
+			    "request has %zu input tokens. Please reduce the length of the "
+			    "input messages.",
+			    len, np);
+		return bad(
+		    e, NULL,
+		    "'max_tokens' or 'max_completion_tokens' is too large: %.0f. This model's "
+		    "maximum context length is %ld tokens and your request has %zu input "
+		    "tokens (%.0f > %ld - %zu).",
+		    maxt, len, np, maxt, len, np);
+	}
+	return true;
+}
+
+/*
+ * Which answer a key item gets, drawn from the seed and the item's id: right
+ * with probability --accuracy. With choices, the index of the one given (the
+ * gold one when right, another otherwise); without, 0 right and 1 wrong.
+ */
+static int
+pick_winner(const struct opts *o, const struct ve_simitem *it)
+{
+	uint64_t ih = hstr(o->seed, it->id, strlen(it->id));
+	bool right = u01(h3(o->seed, ih, 1)) < o->accuracy;
+
+	if (!it->nchoices)
+		return right ? 0 : 1;
+	if (right)
+		return it->gold;
+	int j = (int)(h3(o->seed, ih, 2) % (uint64_t)(it->nchoices - 1));
+	return j < it->gold ? j : j + 1;
+}
+
+/* Generates each choice from the seeds, the answer key and the request's limits. */
+static void
+plan_generate(const struct sim *s, struct plan *p, const struct params *q)
+{
+	const struct opts *o = s->o;
+	uint64_t seed = o->seed ^ (uint64_t)(int64_t)q->seed * 0x9e3779b97f4a7c15ull;
+
+	for (int i = 0; i < p->nc; i++) {
+		struct choice *c = &p->c[i];
+		const struct ve_simitem *it = ve_simkey_find(&s->key, c->ptext.p, c->ptext.len);
+		int winner = it ? pick_winner(o, it) : 0;
+		if (p->api == API_COMPLETIONS && p->echo && p->logprobs >= 0)
+			prompt_logprobs(s, c, it, winner);
+		generate(s, p, c, it, winner, hstr(seed, c->ptext.p, c->ptext.len), q);
+		p->prompt_tokens += c->npt;
+		p->completion_tokens += c->ngt;
+		if (c->ngt > p->max_gen)
+			p->max_gen = c->ngt;
+	}
+}
+
+/*
+ * Builds what a completions or chat request (req, borrowed) will produce:
+ * the request is read and checked in vLLM's order, then generated, numbered
+ * and given its fault. NULL with e filled when the request is wrong.
  */
 static struct plan *
 plan_build(struct sim *s, int api, jv req, struct rerr *e)
 {
 	const struct opts *o = s->o;
 	struct plan *p = ve_xcalloc(1, sizeof *p);
-	char **stops = NULL;
-	int nstops = 0;
-	double temp = 0, top_p = 1, reqseed = 0, maxt = 0, lp = 0, n = 1;
-	bool has_max = false, has_lp = false, ok = true;
-	jv v;
+	struct params q = {0};
 
 	p->api = api;
 	p->model = o->model;
 	p->logprobs = -1;
 	p->created = (long)time(NULL);
-	if (jv_get_kind(req) != JV_KIND_OBJECT) {
-		bad(e, NULL, "The request body must be a JSON object.");
-		goto fail;
+	bool ok = read_common(o, req, p, &q, e) &&
+	          (api == API_COMPLETIONS ? read_completions(req, p, &q, e)
+	                                  : read_chat(o, req, p, &q, e)) &&
+	          fits_context(o, p, q.max_tokens, e);
+	if (ok) {
+		plan_generate(s, p, &q);
+		pthread_mutex_lock(&s->mu);
+		unsigned long long no = s->reqno++;
+		pthread_mutex_unlock(&s->mu);
+		snprintf(p->id, sizeof p->id, "%s-%016llx", api == API_CHAT ? "chatcmpl" : "cmpl",
+		         (unsigned long long)h3(o->seed, no, 'i'));
+		draw_fault(o, p, no);
 	}
-	v = field(req, "model");
-	if (jv_get_kind(v) != JV_KIND_INVALID &&
-	    (jv_get_kind(v) != JV_KIND_STRING || strcmp(jv_string_value(v), o->model) != 0)) {
-		e->status = 404;
-		e->type = "NotFoundError";
-		e->param = "model";
-		snprintf(e->msg, sizeof e->msg, "The model `%s` does not exist.",
-		         jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : "?");
-		jv_free(v);
-		goto fail;
+	for (int i = 0; i < q.nstops; i++)
+		free(q.stops[i]);
+	free(q.stops);
+	if (!ok) {
+		plan_free(p);
+		return NULL;
 	}
-	jv_free(v);
-	ok = get_bool(req, "stream", &p->stream, e) && get_bool(req, "echo", &p->echo, e) &&
-	     get_bool(req, "ignore_eos", &p->ignore_eos, e) &&
-	     get_num(req, "temperature", 0, 1e6, false, &temp, NULL, e) &&
-	     get_num(req, "top_p", 1e-9, 1, false, &top_p, NULL, e) &&
-	     get_num(req, "seed", -9.2e18, 9.2e18, true, &reqseed, NULL, e) &&
-	     get_num(req, "n", 1, 1, true, &n, NULL, e) && get_stops(req, &stops, &nstops, e);
-	if (!ok)
-		goto fail;
-	v = field(req, "stream_options");
-	if (jv_get_kind(v) != JV_KIND_INVALID) {
-		if (!p->stream) {
-			jv_free(v);
-			bad(e, "stream_options",
-			    "Stream options can only be defined when `stream=True`.");
-			goto fail;
-		}
-		/* vLLM's StreamOptions default include_usage to true. */
-		p->include_usage = true;
-		if (jv_get_kind(v) != JV_KIND_OBJECT ||
-		    !get_bool(v, "include_usage", &p->include_usage, e)) {
-			jv_free(v);
-			bad(e, "stream_options", "stream_options: Input should be a valid object");
-			goto fail;
-		}
-	}
-	jv_free(v);
-	if (api == API_COMPLETIONS) {
-		v = field(req, "prompt");
-		ok = completion_prompts(v, p, e);
-		jv_free(v);
-		if (!ok || !get_num(req, "max_tokens", 0, 1e9, true, &maxt, &has_max, e) ||
-		    !get_num(req, "logprobs", 0, MAX_LOGPROBS, true, &lp, &has_lp, e))
-			goto fail;
-		if (has_lp)
-			p->logprobs = (int)lp;
-		if (!has_max)
-			maxt = 16;
-		if (maxt == 0 && !p->echo) {
-			bad(e, "max_tokens", "max_tokens must be at least 1, got 0.");
-			goto fail;
-		}
-	} else {
-		struct ve_buf t = {0};
-		bool chat_lp = false;
-		v = field(req, "messages");
-		ok = chat_prompt(v, &t, e);
-		jv_free(v);
-		if (ok) {
-			p->c = ve_xcalloc(1, sizeof *p->c);
-			p->nc = 1;
-			prompt_from_text(&p->c[0], t.p, t.len);
-		}
-		ve_buf_free(&t);
-		if (!ok || !get_bool(req, "logprobs", &chat_lp, e) ||
-		    !get_num(req, "top_logprobs", 0, MAX_LOGPROBS, true, &lp, &has_lp, e) ||
-		    !get_num(req, "max_completion_tokens", 1, 1e9, true, &maxt, &has_max, e))
-			goto fail;
-		if (!has_max && !get_num(req, "max_tokens", 1, 1e9, true, &maxt, &has_max, e))
-			goto fail;
-		if (has_lp && lp > 0 && !chat_lp) {
-			bad(e, "top_logprobs",
-			    "when using `top_logprobs`, `logprobs` must be set to true.");
-			goto fail;
-		}
-		p->chat_lp = chat_lp;
-		p->top_logprobs = has_lp ? (int)lp : 0;
-		if (!has_max)
-			maxt = (double)o->max_model_len - (double)p->c[0].npt;
-	}
-	for (int i = 0; i < p->nc; i++) {
-		size_t np = p->c[i].npt;
-		if ((double)np + maxt > (double)o->max_model_len) {
-			if ((long)np >= o->max_model_len)
-				bad(e, NULL,
-				    "This model's maximum context length is %ld tokens. However, "
-				    "your "
-				    "request has %zu input tokens. Please reduce the length of the "
-				    "input "
-				    "messages.",
-				    o->max_model_len, np);
-			else
-				bad(e, NULL,
-				    "'max_tokens' or 'max_completion_tokens' is too large: %.0f. "
-				    "This "
-				    "model's maximum context length is %ld tokens and your request "
-				    "has %zu "
-				    "input tokens (%.0f > %ld - %zu).",
-				    maxt, o->max_model_len, np, maxt, o->max_model_len, np);
-			goto fail;
-		}
-	}
-	/* temperature and top_p are checked, but the text depends on the seeds only. */
-	(void)temp;
-	(void)top_p;
-	uint64_t seed = o->seed ^ (uint64_t)(int64_t)reqseed * 0x9e3779b97f4a7c15ull;
-	for (int i = 0; i < p->nc; i++) {
-		struct choice *c = &p->c[i];
-		const struct ve_simitem *it = ve_simkey_find(&s->key, c->ptext.p, c->ptext.len);
-		int winner = 0;
-		if (it) {
-			uint64_t ih = hstr(o->seed, it->id, strlen(it->id));
-			bool right = u01(h3(o->seed, ih, 1)) < o->accuracy;
-			if (!it->nchoices) {
-				winner = right ? 0 : 1;
-			} else if (right) {
-				winner = it->gold;
-			} else {
-				int j = (int)(h3(o->seed, ih, 2) % (uint64_t)(it->nchoices - 1));
-				winner = j < it->gold ? j : j + 1;
-			}
-		}
-		if (api == API_COMPLETIONS && p->echo && p->logprobs >= 0)
-			prompt_logprobs(s, c, it, winner);
-		generate(s, p, c, it, winner, (size_t)maxt, hstr(seed, c->ptext.p, c->ptext.len),
-		         stops, nstops);
-		p->prompt_tokens += c->npt;
-		p->completion_tokens += c->ngt;
-		if (c->ngt > p->max_gen)
-			p->max_gen = c->ngt;
-	}
-	pthread_mutex_lock(&s->mu);
-	unsigned long long no = s->reqno++;
-	pthread_mutex_unlock(&s->mu);
-	snprintf(p->id, sizeof p->id, "%s-%016llx", api == API_CHAT ? "chatcmpl" : "cmpl",
-	         (unsigned long long)h3(o->seed, no, 'i'));
-	draw_fault(o, p, no);
-	for (int i = 0; i < nstops; i++)
-		free(stops[i]);
-	free(stops);
 	return p;
-fail:
-	for (int i = 0; i < nstops; i++)
-		free(stops[i]);
-	free(stops);
-	plan_free(p);
-	return NULL;
 }
 
 /* ---- writing responses ---- */
@@ -1832,12 +1917,7 @@ tokenize(struct sim *s, struct MHD_Connection *con, struct conn *cn)
 		jv model = field(req, "model");
 		if (jv_get_kind(model) == JV_KIND_STRING &&
 		    strcmp(jv_string_value(model), s->o->model)) {
-			e.status = 404;
-			e.type = "NotFoundError";
-			e.param = "model";
-			snprintf(e.msg, sizeof e.msg, "The model `%s` does not exist.",
-			         jv_string_value(model));
-			ok = false;
+			ok = no_such_model(&e, jv_string_value(model));
 		} else if (jv_get_kind(prompt) == JV_KIND_STRING) {
 			prompt_from_text(&c, jv_string_value(prompt),
 			                 (size_t)jv_string_length_bytes(jv_copy(prompt)));
@@ -1885,14 +1965,13 @@ tokenize(struct sim *s, struct MHD_Connection *con, struct conn *cn)
 
 /* POST /detokenize: {"tokens": [ids]} → {"prompt": text}. */
 static enum MHD_Result
-detokenize(struct sim *s, struct MHD_Connection *con, struct conn *cn)
+detokenize(struct MHD_Connection *con, struct conn *cn)
 {
 	struct rerr e = {0};
 	jv req = jv_parse_sized(cn->body.p ? cn->body.p : "", (int)cn->body.len);
 	struct choice c = {0};
 	bool ok;
 
-	(void)s;
 	if (jv_get_kind(req) != JV_KIND_OBJECT) {
 		ok = bad(&e, NULL, "The request body must be a JSON object.");
 	} else {
@@ -1966,7 +2045,7 @@ route(struct sim *s, struct MHD_Connection *con, struct conn *cn, const char *ur
 	if (strcmp(url, "/tokenize") == 0 && post)
 		return tokenize(s, con, cn);
 	if (strcmp(url, "/detokenize") == 0 && post)
-		return detokenize(s, con, cn);
+		return detokenize(con, cn);
 	if (strcmp(url, "/v1/models") == 0 && get)
 		return models(s, con, cn);
 	if ((strcmp(url, "/health") == 0 && get) || (strcmp(url, "/ping") == 0 && (get || post)))
