@@ -2,7 +2,7 @@
  * score-gen — metrics of generated answers, and LLM-as-judge scores.
  *
  * Reads llm-query output (records with response.text) and writes metric
- * rows (DESIGN §3.1) to stdout and, with --items, one item row (§3.2) per
+ * rows (vllm-eval(7)) to stdout and, with --items, one item row per
  * record. Reference metrics compare response.text with the record's
  * reference (--reference, by default .gold // .answer // .reference):
  *

@@ -1,10 +1,10 @@
 /*
  * score-mcq — multiple-choice scoring as lm-evaluation-harness scores it.
  *
- * Reads llm-query output and writes metric rows (DESIGN §3.1) to stdout and,
- * with --items, one item row (§3.2) per question. Three modes:
+ * Reads llm-query output and writes metric rows (vllm-eval(7)) to stdout and,
+ * with --items, one item row per question. Three modes:
  *
- *   ll      one record per choice (§3.3a) carrying response.loglikelihood;
+ *   ll      one record per choice (vllm-eval(7)) carrying response.loglikelihood;
  *           records are grouped by (task, doc_id) and scored as lm-eval's
  *           ConfigurableTask.process_results does for multiple_choice: acc
  *           (argmax of the loglikelihoods, first maximum on ties), acc_norm
