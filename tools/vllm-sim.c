@@ -36,6 +36,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "array.h"
 #include "buf.h"
 #include "cli.h"
 #include "diag.h"
@@ -43,8 +44,10 @@
 #include "num.h"
 #include "output.h"
 #include "progress.h"
+#include "rng.h"
 #include "simkey.h"
 #include "simtok.h"
+#include "utf8.h"
 
 #define SIM_VLLM_VERSION "0.11.0"
 #define MAX_BODY         (16u << 20)
@@ -128,18 +131,9 @@ static const char *const filler[] = {" a",  " I",  " an", " as", " at", " be", "
 /* ---- seeded hashing ---- */
 
 static uint64_t
-mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static uint64_t
 h3(uint64_t a, uint64_t b, uint64_t c)
 {
-	return mix(a ^ mix(b ^ mix(c)));
+	return ve_splitmix64(a ^ ve_splitmix64(b ^ ve_splitmix64(c)));
 }
 
 static double
@@ -152,21 +146,6 @@ static uint64_t
 hstr(uint64_t seed, const char *s, size_t n)
 {
 	return XXH3_64bits_withSeed(s, n, seed);
-}
-
-/* ---- reading JSON ---- */
-
-/* A NUL-terminated copy of the jv string s (borrowed), its length in *len. */
-static char *
-dup_jv_str(jv s, size_t *len)
-{
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
-	char *p = ve_xmalloc(n + 1);
-	memcpy(p, jv_string_value(s), n);
-	p[n] = '\0';
-	if (len)
-		*len = n;
-	return p;
 }
 
 /* ---- what a request will produce ---- */
@@ -189,7 +168,7 @@ struct choice {
 	size_t npt;
 	struct ve_buf gtext; /* the generated text */
 	struct ptok *gt;
-	size_t ngt;
+	size_t ngt, gtcap;
 	uint32_t gcp; /* code points in gtext */
 	const char *finish;
 	char *stop_reason; /* the stop string that ended it, or NULL */
@@ -397,7 +376,7 @@ gen_append(struct choice *c, const char *text, size_t n, size_t max, uint64_t se
 	size_t keep = 0;
 
 	ve_tok_encode(text, n, base, c->gcp, &t);
-	c->gt = ve_xrealloc(c->gt, (c->ngt + t.n + 1) * sizeof *c->gt);
+	c->gt = ve_grow(c->gt, &c->gtcap, c->ngt + t.n + 1, sizeof *c->gt);
 	for (size_t i = 0; i < t.n && c->ngt < max; i++) {
 		const struct ve_tok *k = &t.v[i];
 		double u = u01(h3(seed ^ 0x67656eull, k->id, c->ngt));
@@ -543,7 +522,7 @@ generate(const struct sim *s, const struct plan *p, struct choice *c, const stru
 	 */
 	c->finish = c->ngt == max_tokens ? "length" : "stop";
 	if (c->ngt < max_tokens) {
-		c->gt = ve_xrealloc(c->gt, (c->ngt + 1) * sizeof *c->gt);
+		c->gt = ve_grow(c->gt, &c->gtcap, c->ngt + 1, sizeof *c->gt);
 		c->gt[c->ngt++] =
 		    (struct ptok){VE_TOK_EOS, (uint32_t)c->gtext.len, 0, c->gcp, -0.02, LP_GREEDY};
 	}
@@ -558,7 +537,7 @@ generate(const struct sim *s, const struct plan *p, struct choice *c, const stru
 static jv
 field(jv req, const char *k)
 {
-	jv v = jv_object_get(jv_copy(req), jv_string(k));
+	jv v = ve_json_get(req, k);
 	if (jv_get_kind(v) == JV_KIND_NULL) {
 		jv_free(v);
 		return jv_invalid();
@@ -614,18 +593,17 @@ get_stops(jv req, char ***stops, int *n, struct rerr *e)
 
 	if (jv_get_kind(v) == JV_KIND_STRING) {
 		*stops = ve_xcalloc(1, sizeof **stops);
-		(*stops)[(*n)++] = dup_jv_str(v, NULL);
+		(*stops)[(*n)++] = ve_json_strdup(v, NULL);
 	} else if (jv_get_kind(v) == JV_KIND_ARRAY) {
 		int len = jv_array_length(jv_copy(v));
 		*stops = ve_xcalloc((size_t)(len ? len : 1), sizeof **stops);
 		for (int i = 0; i < len && ok; i++) {
 			jv s = jv_array_get(jv_copy(v), i);
-			if (jv_get_kind(s) != JV_KIND_STRING ||
-			    jv_string_length_bytes(jv_copy(s)) == 0)
+			if (jv_get_kind(s) != JV_KIND_STRING || ve_json_strlen(s) == 0)
 				ok = bad(e, "stop",
 				         "stop: Input should be a list of non-empty strings");
 			else
-				(*stops)[(*n)++] = dup_jv_str(s, NULL);
+				(*stops)[(*n)++] = ve_json_strdup(s, NULL);
 			jv_free(s);
 		}
 	} else if (jv_get_kind(v) != JV_KIND_INVALID) {
@@ -656,8 +634,7 @@ chat_prompt(jv msgs, struct ve_buf *out, struct rerr *e)
 			ve_buf_adds(out, jv_string_value(role));
 			ve_buf_addc(out, '\n');
 			if (jv_get_kind(content) == JV_KIND_STRING) {
-				ve_buf_add(out, jv_string_value(content),
-				           (size_t)jv_string_length_bytes(jv_copy(content)));
+				ve_buf_add(out, jv_string_value(content), ve_json_strlen(content));
 			} else if (jv_get_kind(content) == JV_KIND_ARRAY) {
 				int np = jv_array_length(jv_copy(content));
 				for (int j = 0; j < np; j++) {
@@ -666,9 +643,8 @@ chat_prompt(jv msgs, struct ve_buf *out, struct rerr *e)
 					           ? field(part, "text")
 					           : jv_invalid();
 					if (jv_get_kind(t) == JV_KIND_STRING)
-						ve_buf_add(
-						    out, jv_string_value(t),
-						    (size_t)jv_string_length_bytes(jv_copy(t)));
+						ve_buf_add(out, jv_string_value(t),
+						           ve_json_strlen(t));
 					jv_free(t);
 					jv_free(part);
 				}
@@ -695,12 +671,11 @@ completion_prompts(jv prompt, struct plan *p, struct rerr *e)
 	jv_kind k = jv_get_kind(prompt);
 
 	if (k == JV_KIND_STRING) {
-		if (jv_string_length_bytes(jv_copy(prompt)) == 0)
+		if (ve_json_strlen(prompt) == 0)
 			return bad(e, "prompt", "The prompt cannot be empty.");
 		p->c = ve_xcalloc(1, sizeof *p->c);
 		p->nc = 1;
-		prompt_from_text(&p->c[0], jv_string_value(prompt),
-		                 (size_t)jv_string_length_bytes(jv_copy(prompt)));
+		prompt_from_text(&p->c[0], jv_string_value(prompt), ve_json_strlen(prompt));
 		return true;
 	}
 	if (k != JV_KIND_ARRAY)
@@ -725,9 +700,8 @@ completion_prompts(jv prompt, struct plan *p, struct rerr *e)
 		jv el = jv_array_get(jv_copy(prompt), i);
 		bool ok = true;
 		p->nc++;
-		if (jv_get_kind(el) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(el)) > 0)
-			prompt_from_text(&p->c[i], jv_string_value(el),
-			                 (size_t)jv_string_length_bytes(jv_copy(el)));
+		if (jv_get_kind(el) == JV_KIND_STRING && ve_json_strlen(el) > 0)
+			prompt_from_text(&p->c[i], jv_string_value(el), ve_json_strlen(el));
 		else if (jv_get_kind(el) == JV_KIND_ARRAY && jv_array_length(jv_copy(el)) > 0)
 			ok = prompt_from_ids(&p->c[i], el, e);
 		else
@@ -1524,7 +1498,7 @@ tl_next(struct sim *s, struct timeline *tl, int fd)
 	pthread_mutex_lock(&s->mu);
 	double load = (double)s->running / (double)o->max_num_seqs;
 	pthread_mutex_unlock(&s->mu);
-	tl->rng = mix(tl->rng);
+	tl->rng = ve_splitmix64(tl->rng);
 	double itl = o->itl_ms * (1.0 + o->load_factor * load) *
 	             (1.0 + o->jitter * (2.0 * u01(tl->rng) - 1.0)) / 1000.0;
 	if (!sleep_until(s, fd, tl->last + itl))
@@ -1919,8 +1893,7 @@ tokenize(struct sim *s, struct MHD_Connection *con, struct conn *cn)
 		    strcmp(jv_string_value(model), s->o->model)) {
 			ok = no_such_model(&e, jv_string_value(model));
 		} else if (jv_get_kind(prompt) == JV_KIND_STRING) {
-			prompt_from_text(&c, jv_string_value(prompt),
-			                 (size_t)jv_string_length_bytes(jv_copy(prompt)));
+			prompt_from_text(&c, jv_string_value(prompt), ve_json_strlen(prompt));
 		} else if (jv_get_kind(msgs) != JV_KIND_INVALID) {
 			struct ve_buf t = {0};
 			ok = chat_prompt(msgs, &t, &e);
