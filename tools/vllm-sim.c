@@ -16,11 +16,13 @@
  * It reads requests and writes responses; stdout gets one line, the URL it
  * listens on.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -2362,21 +2364,19 @@ sim_init(struct sim *s, const struct opts *o)
 }
 
 /*
- * Starts libmicrohttpd on ai's address: one thread per connection, so a
- * request can sleep through its simulated latency without holding others.
+ * Starts libmicrohttpd on the listening socket fd: one thread per
+ * connection, so a request can sleep through its simulated latency without
+ * holding others.
  */
 static struct MHD_Daemon *
-start_daemon(struct sim *s, const struct addrinfo *ai)
+start_daemon(struct sim *s, int fd, bool ipv6)
 {
-	const struct opts *o = s->o;
-
 	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-	                            MHD_USE_POLL | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-	                        (uint16_t)o->port, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR,
-	                        ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
-	                        (unsigned int)o->max_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-	                        (unsigned int)4096, MHD_OPTION_THREAD_STACK_SIZE,
-	                        (size_t)(256 * 1024), MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	                            MHD_USE_POLL | (ipv6 ? MHD_USE_IPv6 : 0),
+	                        0, NULL, NULL, handler, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->o->max_connections,
+	                        MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+	                        MHD_OPTION_NOTIFY_COMPLETED, completed, s,
 	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 	                        /*
 	                         * A client idle this long (headers and half a body, then nothing)
@@ -2387,37 +2387,47 @@ start_daemon(struct sim *s, const struct addrinfo *ai)
 }
 
 /*
- * Listens on --host and --port; the port bound in *port (--port 0 picks
- * one). 0, or 69 after a message.
+ * A socket listening on --host and --port (0: a free one), its port in
+ * *port. The daemon starts on it only once the URL, the port file and
+ * -v's "listening" line are out: a client that connects before waits in
+ * the backlog, so nothing is served or logged ahead of them. Set up as
+ * libmicrohttpd sets up its own: SO_REUSEADDR, IPv6 only on an IPv6
+ * address. -1 after a message.
  */
 static int
-listen_on(struct sim *s, struct MHD_Daemon **d, bool *ipv6, unsigned *port)
+open_listener(const struct opts *o, bool *ipv6, unsigned *port)
 {
-	const struct opts *o = s->o;
 	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
 	                         .ai_socktype = SOCK_STREAM};
 	struct addrinfo *ai = NULL;
+	struct sockaddr_storage sa;
+	socklen_t salen = sizeof sa;
 	char portstr[16];
+	int one = 1;
 
 	snprintf(portstr, sizeof portstr, "%ld", o->port);
 	int gai = getaddrinfo(o->host, portstr, &hints, &ai);
 	if (gai != 0) {
 		ve_warn("%s: %s", o->host, gai_strerror(gai));
-		return VE_EX_UNAVAILABLE;
+		return -1;
 	}
 	*ipv6 = ai->ai_family == AF_INET6;
-	errno = 0;
-	*d = start_daemon(s, ai);
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+	          (!*ipv6 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0) &&
+	          bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 4096) == 0 &&
+	          getsockname(fd, (struct sockaddr *)&sa, &salen) == 0;
 	int e = errno;
 	freeaddrinfo(ai);
-	if (!*d) {
-		ve_warn("cannot listen on %s port %ld: %s", o->host, o->port,
-		        e ? strerror(e) : "libmicrohttpd failed to start");
-		return VE_EX_UNAVAILABLE;
+	if (!ok) {
+		ve_warn("cannot listen on %s port %ld: %s", o->host, o->port, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -1;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(*d, MHD_DAEMON_INFO_BIND_PORT);
-	*port = di ? di->port : (unsigned)o->port;
-	return 0;
+	*port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+	                                       : ((struct sockaddr_in *)&sa)->sin_port);
+	return fd;
 }
 
 /*
@@ -2530,13 +2540,23 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	rc = listen_on(&s, &d, &ipv6, &port);
-	if (!rc)
+	int fd = open_listener(&o, &ipv6, &port);
+	if (fd < 0) {
+		rc = VE_EX_UNAVAILABLE;
+		if (pf)
+			fclose(pf);
+	} else {
 		rc = announce(&o, ipv6, port, pf);
-	else if (pf)
-		fclose(pf);
+	}
+	if (!rc && !(d = start_daemon(&s, fd, ipv6))) {
+		ve_warn("cannot serve on %s port %u: libmicrohttpd failed to start", o.host, port);
+		rc = VE_EX_UNAVAILABLE;
+	}
 	if (!rc)
 		serve(&o, &sigs);
+	/* The daemon closes the socket it was given; without one, it is closed here. */
+	if (!d && fd >= 0)
+		close(fd);
 	sim_stop(&s, d);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;
