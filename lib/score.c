@@ -446,3 +446,159 @@ ve_score_agg_free(struct ve_score_agg *a)
 	free(a->slot);
 	free(a);
 }
+
+/* Values of the scorers' common long options that have no letter. */
+enum {
+	SCORE_RUN_ID = 0x20000,
+	SCORE_MODEL_TAG,
+};
+
+static const struct option score_common[] = {
+    {"items", required_argument, NULL, 'i'},
+    {"task", required_argument, NULL, 't'},
+    {"run-id", required_argument, NULL, SCORE_RUN_ID},
+    {"model-tag", required_argument, NULL, SCORE_MODEL_TAG},
+};
+
+enum { NSCORE = sizeof score_common / sizeof score_common[0], SCORE_MAXOPTS = 64 };
+
+int
+ve_score_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                struct ve_score_opts *o, ve_usage_fn *usage)
+{
+	/* Built once: ve_getopt keeps its merged table for the same pointer. */
+	static struct option table[SCORE_MAXOPTS];
+	static char letters[64];
+	size_t n = 0;
+
+	if (!table[0].name) {
+		for (const struct option *p = longopts; p->name; p++) {
+			if (n + NSCORE + 1 >= SCORE_MAXOPTS)
+				ve_die(VE_EX_SOFTWARE, "too many options");
+			table[n++] = *p;
+		}
+		memcpy(table + n, score_common, sizeof score_common);
+		if (snprintf(letters, sizeof letters, "%si:t:", shortopts) >= (int)sizeof letters)
+			ve_die(VE_EX_SOFTWARE, "too many short options");
+	}
+	o->cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS;
+	for (;;) {
+		int c = ve_getopt(argc, argv, letters, table, &o->cli, usage);
+		switch (c) {
+		case 'i': o->items = optarg; break;
+		case 't': o->task = optarg; break;
+		case SCORE_RUN_ID: o->run_id = optarg; break;
+		case SCORE_MODEL_TAG: o->model_tag = optarg; break;
+		default: return c;
+		}
+	}
+}
+
+void
+ve_score_help(FILE *f, int width)
+{
+	fprintf(f, "  %-*s%s\n", width - 2, "    --run-id ID",
+	        "run_id of the metric rows (default: $RUN_ID)");
+	fprintf(f, "  %-*s%s\n", width - 2, "    --model-tag TAG",
+	        "model_tag of the metric rows (default: $MODEL_TAG)");
+	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, width);
+}
+
+const char *
+ve_score_rec_get(struct ve_score_rec *f, jv rec, const char *task)
+{
+	jv err = jv_object_get(jv_copy(rec), jv_string("error"));
+
+	f->task = jv_object_get(jv_copy(rec), jv_string("task"));
+	f->subset = jv_object_get(jv_copy(rec), jv_string("subset"));
+	f->resp = jv_object_get(jv_copy(rec), jv_string("response"));
+	/* llm-query writes "error" in place of "response" when a request failed. */
+	f->failed = !jv_is_valid(f->resp) && jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL;
+	jv_free(err);
+	f->tname = task;
+	f->sname = "all";
+	if (jv_is_valid(f->task)) {
+		if (jv_get_kind(f->task) != JV_KIND_STRING)
+			return "task: expected a string";
+		f->tname = jv_string_value(f->task);
+	}
+	if (jv_is_valid(f->subset)) {
+		if (jv_get_kind(f->subset) != JV_KIND_STRING)
+			return "subset: expected a string";
+		f->sname = jv_string_value(f->subset);
+	}
+	return NULL;
+}
+
+void
+ve_score_rec_free(struct ve_score_rec *f)
+{
+	jv_free(f->task);
+	jv_free(f->subset);
+	jv_free(f->resp);
+}
+
+void
+ve_score_begin(struct ve_score_run *r, const struct ve_score_opts *o, char *const *files,
+               int nfiles)
+{
+	memset(r, 0, sizeof *r);
+	r->o = o;
+	ve_score_meta_init(&r->meta, o->run_id, o->model_tag);
+	r->agg = ve_score_agg_new();
+	r->in = ve_reader_new(files, nfiles, &o->cli, 0);
+	if (o->items)
+		r->items = ve_open_output("--items", o->items);
+}
+
+int
+ve_score_read(struct ve_score_run *r, ve_score_step *step, void *tool)
+{
+	struct ve_rec rec;
+	const char *why;
+	int got, rc;
+
+	while ((got = ve_reader_next(r->in, &rec)) == 1) {
+		r->records++;
+		why = step(tool, rec.value, &rec.line);
+		if (why && (rc = ve_reader_reject(r->in, &rec, why)))
+			return rc;
+	}
+	return got;
+}
+
+void
+ve_score_item(struct ve_score_run *r, const struct ve_buf *row)
+{
+	if (r->items &&
+	    (fwrite(row->p, 1, row->len, r->items) != row->len || putc('\n', r->items) == EOF))
+		ve_die(VE_EX_IOERR, "--items: %s: write error:", r->o->items);
+}
+
+void
+ve_score_item_head(struct ve_buf *b, const char *task, const char *id, const char *subset)
+{
+	ve_buf_reset(b);
+	ve_buf_adds(b, "{\"task\":");
+	ve_buf_add_json_str(b, task, strlen(task));
+	ve_buf_adds(b, ",\"doc_id\":");
+	ve_buf_adds(b, id);
+	ve_buf_adds(b, ",\"subset\":");
+	ve_buf_add_json_str(b, subset, strlen(subset));
+}
+
+int
+ve_score_end(struct ve_score_run *r, int rc)
+{
+	int rc2 = ve_reader_free(r->in);
+
+	if (!rc)
+		rc = rc2;
+	if (r->items && (rc2 = ve_fclose_checked(r->items, r->o->items)) && !rc)
+		rc = rc2;
+	ve_score_agg_free(r->agg);
+	r->in = NULL;
+	r->items = NULL;
+	r->agg = NULL;
+	return rc;
+}
