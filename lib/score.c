@@ -330,10 +330,60 @@ by_name(const void *x, const void *y)
 }
 
 /*
- * Writes the rows of one task's metric: its subsets, sorted; then, when the
- * records named groups (MMLU's stem, humanities, ...), each group over its
- * subsets, and the task over the groups, as lm-eval aggregates its nested
- * groups; else the task over the subsets. Last the macro mean of the subsets.
+ * The task's figure over its subsets sub (their figures lv). When the
+ * records named groups (MMLU's stem, humanities, ...), each group gets its
+ * row over its subsets and the task's figure is over the groups, as lm-eval
+ * aggregates its nested groups; a subset without a group is a group of its
+ * own, whose row is already written. Else the figure is over the subsets.
+ */
+static struct level
+top_level(const struct series *f, struct series *const *sub, const struct level *lv, size_t k,
+          const struct ve_score_meta *m)
+{
+	const char **gname = ve_xcalloc(k, sizeof *gname);
+	size_t ng = 0, u = 0;
+
+	for (size_t i = 0; i < k; i++)
+		if (sub[i]->group)
+			gname[ng++] = sub[i]->group;
+	if (!ng) {
+		free(gname);
+		return group_of("all", lv, k);
+	}
+	for (size_t i = 0; i < k; i++)
+		if (!sub[i]->group)
+			gname[ng++] = sub[i]->subset;
+	qsort(gname, ng, sizeof *gname, by_name);
+	for (size_t i = 0; i < ng; i++)
+		if (!u || strcmp(gname[u - 1], gname[i]) != 0)
+			gname[u++] = gname[i];
+	struct level *gl = ve_xcalloc(u, sizeof *gl), *mem = ve_xcalloc(k, sizeof *mem);
+	for (size_t j = 0; j < u; j++) {
+		size_t km = 0;
+		bool own = false;
+		for (size_t i = 0; i < k; i++) {
+			const char *g = sub[i]->group ? sub[i]->group : sub[i]->subset;
+			if (!strcmp(g, gname[j])) {
+				mem[km++] = lv[i];
+				own |= !sub[i]->group;
+			}
+		}
+		gl[j] = group_of(gname[j], mem, km);
+		if (!own)
+			row(m, f->task, f->metric, "", gl[j].mean, gl[j].n,
+			    gl[j].has_se ? &gl[j].se : NULL, f->unit, gname[j]);
+	}
+	struct level top = group_of("all", gl, u);
+	free(gl);
+	free(mem);
+	free(gname);
+	return top;
+}
+
+/*
+ * Writes the rows of one task's metric: its subsets, sorted; then for a
+ * task with named subsets its groups and the task (top_level), and last
+ * the macro mean of the subsets. A count row is written alone.
  */
 static void
 emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
@@ -341,6 +391,7 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 	const struct series *f = &a->s[first];
 	struct series **sub = NULL;
 	size_t k = 0;
+	double macro = 0;
 
 	for (size_t i = first; i < a->n; i++)
 		if (!strcmp(a->s[i].task, f->task) && !strcmp(a->s[i].metric, f->metric)) {
@@ -355,9 +406,6 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 	}
 	qsort(sub, k, sizeof *sub, by_subset);
 	struct level *lv = ve_xcalloc(k, sizeof *lv);
-	const char **gname = ve_xcalloc(k, sizeof *gname);
-	size_t ng = 0;
-	double macro = 0;
 	for (size_t i = 0; i < k; i++) {
 		lv[i].name = sub[i]->subset;
 		lv[i].mean = ve_score_mean(sub[i]->v, sub[i]->n);
@@ -366,45 +414,9 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 		macro += lv[i].mean;
 		row(m, f->task, f->metric, "", lv[i].mean, lv[i].n, lv[i].has_se ? &lv[i].se : NULL,
 		    f->unit, lv[i].name);
-		if (sub[i]->group)
-			gname[ng++] = sub[i]->group;
 	}
 	if (k > 1 || strcmp(sub[0]->subset, "all") != 0) {
-		struct level top;
-		if (ng) {
-			/* A subset without a group is a group of its own. */
-			for (size_t i = 0; i < k; i++)
-				if (!sub[i]->group)
-					gname[ng++] = sub[i]->subset;
-			qsort(gname, ng, sizeof *gname, by_name);
-			size_t u = 0;
-			for (size_t i = 0; i < ng; i++)
-				if (!u || strcmp(gname[u - 1], gname[i]) != 0)
-					gname[u++] = gname[i];
-			struct level *gl = ve_xcalloc(u, sizeof *gl),
-			             *mem = ve_xcalloc(k, sizeof *mem);
-			for (size_t j = 0; j < u; j++) {
-				size_t km = 0;
-				bool own = false;
-				for (size_t i = 0; i < k; i++) {
-					const char *g =
-					    sub[i]->group ? sub[i]->group : sub[i]->subset;
-					if (!strcmp(g, gname[j])) {
-						mem[km++] = lv[i];
-						own |= !sub[i]->group;
-					}
-				}
-				gl[j] = group_of(gname[j], mem, km);
-				if (!own)
-					row(m, f->task, f->metric, "", gl[j].mean, gl[j].n,
-					    gl[j].has_se ? &gl[j].se : NULL, f->unit, gname[j]);
-			}
-			top = group_of("all", gl, u);
-			free(gl);
-			free(mem);
-		} else {
-			top = group_of("all", lv, k);
-		}
+		struct level top = top_level(f, sub, lv, k, m);
 		macro /= (double)k;
 		row(m, f->task, f->metric, "", top.mean, top.n, top.has_se ? &top.se : NULL,
 		    f->unit, "all");
@@ -412,7 +424,6 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 		    f->unit, "all");
 	}
 	free(lv);
-	free(gname);
 	free(sub);
 }
 
