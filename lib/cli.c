@@ -1,8 +1,10 @@
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "diag.h"
+#include "num.h"
 
 /* Values no tool uses for its own options (tools count up from 256). */
 enum {
@@ -10,6 +12,7 @@ enum {
 	CLI_SKIP_BAD,
 	CLI_REJECTS,
 	CLI_PROGRESS,
+	CLI_MAX_LINE,
 };
 
 struct common {
@@ -25,6 +28,9 @@ static const struct common commons[] = {
     {{"rejects", required_argument, NULL, CLI_REJECTS},
      VE_CLI_RECORDS,
      "write skipped records to FILE (implies --skip-bad)"},
+    {{"max-line", required_argument, NULL, CLI_MAX_LINE},
+     VE_CLI_RECORDS,
+     "refuse lines longer than BYTES (k, M, G: 1024s; default 64M)"},
     {{"progress", no_argument, NULL, CLI_PROGRESS},
      VE_CLI_PROGRESS,
      "show progress even when stderr is not a terminal"},
@@ -74,6 +80,26 @@ merged(const struct option *longopts, unsigned flags)
 	return table;
 }
 
+/* BYTES with an optional k, M or G (1024, 1024^2, 1024^3): at least 1, at most 1T. */
+static size_t
+parse_size(const char *opt, const char *arg)
+{
+	char digits[32];
+	size_t n = strlen(arg), shift = 0;
+
+	if (n && strchr("kKmMgG", arg[n - 1])) {
+		char u = (char)tolower((unsigned char)arg[n - 1]);
+		shift = u == 'k' ? 10 : u == 'm' ? 20 : 30;
+		n--;
+	}
+	if (n == 0 || n >= sizeof digits)
+		ve_usage_error("%s: '%s' is not a size in bytes", opt, arg);
+	memcpy(digits, arg, n);
+	digits[n] = 0;
+	long v = ve_opt_long(opt, digits, 1, 1L << (40 - shift));
+	return (size_t)v << shift;
+}
+
 int
 ve_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
           struct ve_cli *cli, ve_usage_fn *usage)
@@ -98,6 +124,7 @@ ve_getopt(int argc, char **argv, const char *shortopts, const struct option *lon
 			cli->skip_bad = true;
 			break;
 		case CLI_PROGRESS: cli->progress = true; break;
+		case CLI_MAX_LINE: cli->max_line = parse_size("--max-line", optarg); break;
 		case '?':
 		case ':':
 			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
@@ -121,7 +148,9 @@ ve_cli_help(FILE *f, unsigned flags, int width)
 			snprintf(name, sizeof name, "-%c, --%s", letter, c->opt.name);
 		else
 			snprintf(name, sizeof name, "    --%s%s", c->opt.name,
-			         c->opt.has_arg ? " FILE" : "");
+			         !c->opt.has_arg              ? ""
+			         : c->opt.val == CLI_MAX_LINE ? " BYTES"
+			                                      : " FILE");
 		fprintf(f, "  %-*s%s\n", width - 2, name, c->help);
 	}
 }

@@ -20,7 +20,7 @@
 #include <stdio.h>
 
 enum {
-	VE_CLI_RECORDS = 1 << 0,  /* --skip-bad, --rejects FILE */
+	VE_CLI_RECORDS = 1 << 0,  /* --skip-bad, --rejects FILE, --max-line BYTES */
 	VE_CLI_PROGRESS = 1 << 1, /* --progress */
 };
 
@@ -32,6 +32,7 @@ struct ve_cli {
 	bool progress;       /* --progress */
 	bool skip_bad;       /* --skip-bad, or --rejects */
 	const char *rejects; /* --rejects FILE */
+	size_t max_line;     /* --max-line BYTES; 0: VE_MAX_LINE_DEFAULT */
 };
 
 /* Prints the tool's help on f (the whole screen, common options included). */

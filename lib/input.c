@@ -1,13 +1,34 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "buf.h"
 #include "diag.h"
 #include "input.h"
 #include "output.h"
+
+/*
+ * The bytes of one file as libarchive reads them. A gzip stream is
+ * inflated here, with zlib, because libarchive's gzip filter does not check
+ * the CRC and length that end each member: a flipped byte would be read as
+ * data. Other streams are handed over as they are, and libarchive's
+ * filters (which check what their formats carry) take them on.
+ */
+struct source {
+	int fd;
+	bool started, gzip, eof, zstarted;
+	bool failed; /* the data was bad (65), not the file (66) */
+	z_stream zs;
+	size_t nhead; /* bytes of raw[] read ahead to tell gzip */
+	unsigned char raw[1 << 16];
+	char buf[1 << 16];
+};
 
 struct ve_input {
 	char *const *paths;
@@ -15,15 +36,18 @@ struct ve_input {
 	int next_path;     /* index of the next path to open */
 	int source;        /* sources started so far, minus one */
 	struct archive *a; /* the open file, or NULL between files */
-	const char *path;  /* its display name */
-	bool is_archive;   /* tar/zip: lines come member by member */
-	bool in_member;    /* a member (or the raw stream) is being read */
-	const char *block; /* the unread part of the current data block */
+	struct source src;
+	unsigned long long members; /* regular members of the open archive */
+	const char *path;           /* its display name */
+	bool is_archive;            /* tar/zip: lines come member by member */
+	bool in_member;             /* a member (or the raw stream) is being read */
+	const char *block;          /* the unread part of the current data block */
 	size_t blen;
 	struct ve_buf line; /* a line that spans blocks */
 	struct ve_buf name;
 	unsigned long long lineno;
 	unsigned long long bytes;
+	size_t max_line;
 	int status;
 	ve_member_fn *on_member;
 	void *ctx;
@@ -38,7 +62,14 @@ ve_input_new(char *const *paths, int npaths)
 	in->paths = npaths ? paths : dash;
 	in->npaths = npaths ? npaths : 1;
 	in->source = -1;
+	in->max_line = VE_MAX_LINE_DEFAULT;
 	return in;
+}
+
+void
+ve_input_max_line(struct ve_input *in, size_t max)
+{
+	in->max_line = max;
 }
 
 void
@@ -68,28 +99,154 @@ fail(struct ve_input *in, int status, const char *what)
 	return -1;
 }
 
+/* read(2) into p, again after a signal; sets the archive's error. */
+static ssize_t
+read_fd(struct archive *a, int fd, void *p, size_t n)
+{
+	ssize_t got;
+
+	do
+		got = read(fd, p, n);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		archive_set_error(a, errno, "%s", strerror(errno));
+	return got;
+}
+
+/* Reads the first bytes; the gzip magic switches to inflating. */
+static int
+source_start(struct archive *a, struct source *src)
+{
+	src->started = true;
+	while (src->nhead < 2) {
+		ssize_t n = read_fd(a, src->fd, src->raw + src->nhead, 2 - src->nhead);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		src->nhead += (size_t)n;
+	}
+	src->gzip = src->nhead == 2 && src->raw[0] == 0x1f && src->raw[1] == 0x8b;
+	if (src->gzip) {
+		/* 16 + MAX_WBITS: a gzip wrapper, its CRC-32 and length checked. */
+		if (inflateInit2(&src->zs, 16 + MAX_WBITS) != Z_OK) {
+			archive_set_error(a, ENOMEM, "gzip: cannot start zlib");
+			return -1;
+		}
+		src->zstarted = true;
+		src->zs.next_in = src->raw;
+		src->zs.avail_in = (uInt)src->nhead;
+		src->nhead = 0;
+	}
+	return 0;
+}
+
+static la_ssize_t
+gzip_fail(struct archive *a, struct source *src, const char *why)
+{
+	src->failed = true;
+	archive_set_error(a, EINVAL, "gzip: %s", why);
+	return -1;
+}
+
+/*
+ * Inflates into src->buf: the bytes made, 0 at the end, -1 on an error.
+ * Concatenated members are read in turn, as gzip -d does.
+ */
+static la_ssize_t
+source_inflate(struct archive *a, struct source *src)
+{
+	z_stream *zs = &src->zs;
+
+	zs->next_out = (Bytef *)src->buf;
+	zs->avail_out = sizeof src->buf;
+	while (zs->avail_out == sizeof src->buf) {
+		if (zs->avail_in == 0 && !src->eof) {
+			ssize_t n = read_fd(a, src->fd, src->raw, sizeof src->raw);
+			if (n < 0)
+				return -1;
+			src->eof = n == 0;
+			zs->next_in = src->raw;
+			zs->avail_in = (uInt)n;
+		}
+		int r = inflate(zs, Z_NO_FLUSH);
+		if (r == Z_STREAM_END) {
+			if (zs->avail_in == 0 && src->eof)
+				break;
+			if (zs->avail_in == 0)
+				continue; /* more may follow: read before deciding */
+			inflateReset(zs);
+		} else if (r == Z_BUF_ERROR && zs->avail_in == 0 && src->eof) {
+			return gzip_fail(a, src, "truncated input");
+		} else if (r != Z_OK && r != Z_BUF_ERROR) {
+			return gzip_fail(a, src, zs->msg ? zs->msg : "corrupt data");
+		}
+	}
+	return (la_ssize_t)(sizeof src->buf - zs->avail_out);
+}
+
+static la_ssize_t
+source_read(struct archive *a, void *ctx, const void **out)
+{
+	struct source *src = ctx;
+
+	if (!src->started && source_start(a, src) < 0)
+		return -1;
+	if (src->gzip) {
+		*out = src->buf;
+		return source_inflate(a, src);
+	}
+	*out = src->raw;
+	if (src->nhead) {
+		la_ssize_t n = (la_ssize_t)src->nhead;
+		src->nhead = 0;
+		return n;
+	}
+	return read_fd(a, src->fd, src->raw, sizeof src->raw);
+}
+
+static int
+source_close(struct archive *a, void *ctx)
+{
+	struct source *src = ctx;
+
+	(void)a;
+	if (src->zstarted)
+		inflateEnd(&src->zs);
+	if (src->fd > 0)
+		close(src->fd);
+	src->zstarted = false;
+	src->fd = -1;
+	return ARCHIVE_OK;
+}
+
 static int
 open_next(struct ve_input *in)
 {
 	const char *p = in->paths[in->next_path++];
-	int r;
+	struct source *src = &in->src;
 
+	memset(src, 0, offsetof(struct source, raw));
+	if (strcmp(p, "-") == 0) {
+		in->path = "<stdin>";
+		src->fd = 0;
+	} else {
+		in->path = p;
+		src->fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (src->fd < 0)
+			return fail(in, VE_EX_NOINPUT, strerror(errno));
+	}
 	in->a = archive_read_new();
+	in->members = 0;
 	archive_read_support_filter_all(in->a);
 	archive_read_support_format_tar(in->a);
 	archive_read_support_format_zip(in->a);
 	archive_read_support_format_empty(in->a);
 	archive_read_support_format_raw(in->a);
-	if (strcmp(p, "-") == 0) {
-		in->path = "<stdin>";
-		r = archive_read_open_fd(in->a, 0, 1 << 16);
-	} else {
-		in->path = p;
-		r = archive_read_open_filename(in->a, p, 1 << 16);
-	}
-	if (r != ARCHIVE_OK) {
+	if (archive_read_open(in->a, src, NULL, source_read, source_close) != ARCHIVE_OK) {
 		int e = archive_errno(in->a);
-		return fail(in, VE_EX_NOINPUT, e > 0 ? strerror(e) : archive_error_string(in->a));
+		int st = e == EIO ? VE_EX_IOERR : VE_EX_DATAERR;
+		return fail(in, st, archive_error_string(in->a));
 	}
 	return 0;
 }
@@ -104,6 +261,29 @@ close_current(struct ve_input *in)
 	in->blen = 0;
 }
 
+/* 74 for a read error, else 65: the bytes were there but not readable data. */
+static int
+data_status(struct ve_input *in)
+{
+	return archive_errno(in->a) == EIO && !in->src.failed ? VE_EX_IOERR : VE_EX_DATAERR;
+}
+
+/*
+ * A member's name as messages show it: control bytes (a terminal's escape
+ * sequences) and backslashes written as \xHH, so a crafted archive cannot
+ * drive the terminal that reads stderr.
+ */
+static void
+add_member_name(struct ve_buf *b, const char *m)
+{
+	for (const unsigned char *p = (const unsigned char *)m; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '\\')
+			ve_buf_addf(b, "\\x%02x", *p);
+		else
+			ve_buf_addc(b, (char)*p);
+	}
+}
+
 /* Moves to the next member of the open file; 1 found, 0 none left, -1 error. */
 static int
 next_member(struct ve_input *in)
@@ -113,22 +293,33 @@ next_member(struct ve_input *in)
 	for (;;) {
 		int r = archive_read_next_header(in->a, &e);
 
-		if (r == ARCHIVE_EOF)
+		if (r == ARCHIVE_EOF) {
+			/*
+			 * A tar of no files is what libarchive makes of a stream of
+			 * NUL bytes (its end-of-archive blocks): not data to take as
+			 * empty.
+			 */
+			int base = archive_format(in->a) & ARCHIVE_FORMAT_BASE_MASK;
+			if ((base == ARCHIVE_FORMAT_TAR || base == ARCHIVE_FORMAT_ZIP) &&
+			    !in->members)
+				return fail(in, VE_EX_DATAERR, "an archive with no files in it");
 			return 0;
+		}
 		if (r < ARCHIVE_WARN)
-			return fail(in, VE_EX_DATAERR, archive_error_string(in->a));
+			return fail(in, data_status(in), archive_error_string(in->a));
 		int fmt = archive_format(in->a);
 		in->is_archive = fmt != ARCHIVE_FORMAT_RAW && fmt != ARCHIVE_FORMAT_EMPTY;
 		if (fmt == ARCHIVE_FORMAT_EMPTY)
 			return 0;
 		if (in->is_archive && archive_entry_filetype(e) != AE_IFREG)
 			continue;
+		in->members++;
 		ve_buf_reset(&in->name);
 		ve_buf_adds(&in->name, in->path);
 		if (in->is_archive) {
 			const char *m = archive_entry_pathname(e);
 			ve_buf_addc(&in->name, ':');
-			ve_buf_adds(&in->name, m ? m : "?");
+			add_member_name(&in->name, m ? m : "?");
 		}
 		in->source++;
 		in->lineno = 0;
@@ -152,11 +343,8 @@ refill(struct ve_input *in)
 		r = archive_read_data_block(in->a, &buf, &size, &off);
 		if (r == ARCHIVE_EOF)
 			return 0;
-		if (r < ARCHIVE_WARN) {
-			int e = archive_errno(in->a);
-			int st = e == EIO ? VE_EX_IOERR : VE_EX_DATAERR;
-			return fail(in, st, archive_error_string(in->a));
-		}
+		if (r < ARCHIVE_WARN)
+			return fail(in, data_status(in), archive_error_string(in->a));
 	} while (size == 0);
 	in->block = buf;
 	in->blen = size;
@@ -174,6 +362,17 @@ emit(struct ve_input *in, struct ve_line *line, const char *text, size_t len)
 	line->name = in->name.p;
 	line->lineno = ++in->lineno;
 	line->source = in->source;
+}
+
+/* The line being read is over the limit: an error at its place. */
+static int
+too_long(struct ve_input *in)
+{
+	ve_warn("%s:%llu: a line longer than %zu bytes (see --max-line)", in->name.p,
+	        in->lineno + 1, in->max_line);
+	in->status = VE_EX_DATAERR;
+	close_current(in);
+	return -1;
 }
 
 int
@@ -200,6 +399,9 @@ ve_input_next(struct ve_input *in, struct ve_line *line)
 		}
 		if (in->blen) {
 			const char *nl = memchr(in->block, '\n', in->blen);
+			size_t upto = nl ? (size_t)(nl - in->block) : in->blen;
+			if (upto > in->max_line || in->line.len + upto > in->max_line)
+				return too_long(in);
 			if (nl) {
 				size_t n = (size_t)(nl - in->block);
 				const char *text = in->block;

@@ -30,7 +30,16 @@ struct ve_input;
 /* Called when a new file or member starts (also for empty ones). */
 typedef void ve_member_fn(void *ctx, const char *name, int source);
 
+/* Lines longer than this are refused unless a tool sets its own limit. */
+#define VE_MAX_LINE_DEFAULT ((size_t)64 << 20)
+
 struct ve_input *ve_input_new(char *const *paths, int npaths);
+/*
+ * A line longer than max bytes stops the input: "NAME:LINE: a line longer
+ * than MAX bytes (see --max-line)", status 65. It is never held whole, so
+ * a file with no newline (or a decompression bomb) costs at most max bytes.
+ */
+void ve_input_max_line(struct ve_input *in, size_t max);
 void ve_input_on_member(struct ve_input *in, ve_member_fn *fn, void *ctx);
 /* 1: a line; 0: end of all input; -1: an error, already reported (see ve_input_status). */
 int ve_input_next(struct ve_input *in, struct ve_line *line);

@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,53 +9,6 @@
 #include "diag.h"
 #include "json.h"
 #include "norm.h"
-
-long
-ve_utf8_invalid_at(const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < len) {
-		/* ASCII runs are the common case: check eight bytes at a time. */
-		while (i + 8 <= len) {
-			uint64_t w;
-			memcpy(&w, p + i, 8);
-			if (w & 0x8080808080808080ULL)
-				break;
-			i += 8;
-		}
-		if (i >= len)
-			break;
-		unsigned c = p[i];
-		size_t n;
-		unsigned min;
-		uint32_t cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			n = 1, min = 0x80, cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2, min = 0x800, cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3, min = 0x10000, cp = c & 0x07;
-		} else {
-			return (long)i;
-		}
-		if (i + n >= len)
-			return (long)i;
-		for (size_t k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return (long)i;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return (long)i;
-		i += n + 1;
-	}
-	return -1;
-}
 
 /*
  * libjq's parse errors end in "(while parsing '<the whole line>')": a record's
@@ -119,6 +73,14 @@ ve_record_parse(const char *text, size_t len)
 
 	if (bad >= 0)
 		return jv_invalid_with_msg(jv_string_fmt("invalid UTF-8 at byte %ld", bad + 1));
+	/* jq 1.6 takes a raw NUL inside a string, though JSON allows no raw control byte. */
+	const char *nul = memchr(text, '\0', len);
+	if (nul)
+		return jv_invalid_with_msg(jv_string_fmt("invalid JSON: a NUL byte at byte %zu",
+		                                         (size_t)(nul - text) + 1));
+	/* libjq takes an int length: a longer line must not be cut to a shorter one. */
+	if (len > INT_MAX)
+		return jv_invalid_with_msg(jv_string("invalid JSON: a line of 2 GiB or more"));
 	v = jv_parse_sized(text, (int)len);
 	if (!jv_is_valid(v)) {
 		jv msg = jv_invalid_get_msg(v);
@@ -163,7 +125,7 @@ add_number(jv v, struct ve_buf *out)
 		return;
 	}
 	jv s = jv_dump_string(jv_copy(v), 0);
-	ve_buf_add(out, jv_string_value(s), (size_t)jv_string_length_bytes(jv_copy(s)));
+	ve_buf_add(out, jv_string_value(s), ve_json_strlen(s));
 	jv_free(s);
 }
 
@@ -195,13 +157,11 @@ add_value(jv v, struct ve_buf *out, bool sorted, unsigned norm)
 	case JV_KIND_STRING:
 		if (norm) {
 			struct ve_buf t = {0};
-			ve_norm(jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)),
-			        norm, &t);
+			ve_norm(jv_string_value(v), ve_json_strlen(v), norm, &t);
 			ve_buf_add_json_str(out, t.p ? t.p : "", t.len);
 			ve_buf_free(&t);
 		} else {
-			ve_buf_add_json_str(out, jv_string_value(v),
-			                    (size_t)jv_string_length_bytes(jv_copy(v)));
+			ve_buf_add_json_str(out, jv_string_value(v), ve_json_strlen(v));
 		}
 		break;
 	case JV_KIND_ARRAY: {
@@ -323,6 +283,80 @@ member_cmp(const void *a, const void *b, void *base)
 	return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
 }
 
+/*
+ * Copies the "key":value member at p to out in canonical form, recording
+ * where its parts went in *m. When its key is pick's, the value's canonical
+ * text goes to pick too. NULL outside the subset.
+ */
+static const char *
+canon_member(const char *p, const char *end, struct ve_buf *out, int depth, struct member *m,
+             struct ve_json_pick *pick)
+{
+	m->start = out->len;
+	m->key = out->len + 1;
+	if (p >= end || *p != '"' || !(p = canon_string(p, end, out)))
+		return NULL;
+	m->klen = out->len - m->key - 1;
+	p = skip_ws(p, end);
+	if (p >= end || *p != ':')
+		return NULL;
+	ve_buf_addc(out, ':');
+	if (!(p = canon_text(skip_ws(p + 1, end), end, out, depth + 1, NULL)))
+		return NULL;
+	m->len = out->len - m->start;
+	if (pick && m->klen == pick->klen && memcmp(out->p + m->key, pick->key, pick->klen) == 0) {
+		/* The value's canonical text follows "key": in out. */
+		size_t v = m->key + m->klen + 2;
+		ve_buf_reset(&pick->value);
+		ve_buf_add(&pick->value, out->p + v, out->len - v);
+		pick->found = true;
+	}
+	return p;
+}
+
+/*
+ * Rewrites the n members m written in out from offset body on in key order,
+ * from a copy of what was written. False on a repeated key: jq keeps the
+ * last one, and libjq decides that.
+ */
+static bool
+sort_members(struct member *m, size_t n, struct ve_buf *out, size_t body)
+{
+	size_t blen = out->len - body;
+	char *copy = memcpy(ve_xmalloc(blen), out->p + body, blen);
+	bool ok = true;
+
+	for (size_t i = 0; i < n; i++)
+		m[i].key -= body, m[i].start -= body;
+	qsort_r(m, n, sizeof *m, member_cmp, copy);
+	out->len = body;
+	for (size_t i = 0; i < n; i++) {
+		if (i && m[i - 1].klen == m[i].klen &&
+		    memcmp(copy + m[i - 1].key, copy + m[i].key, m[i].klen) == 0) {
+			ok = false;
+			break;
+		}
+		if (i)
+			ve_buf_addc(out, ',');
+		ve_buf_add(out, copy + m[i].start, m[i].len);
+	}
+	free(copy);
+	return ok;
+}
+
+/* Doubles the members' room *cap, moving them off the stack (small) the first time. */
+static struct member *
+more_members(struct member *m, const struct member *small, size_t *cap)
+{
+	size_t n = *cap;
+
+	*cap *= 2;
+	if (m == small)
+		return memcpy(ve_xmalloc(*cap * sizeof *m), small, n * sizeof *m);
+	return ve_xrealloc(m, *cap * sizeof *m);
+}
+
+/* An object: its members copied in turn, then sorted by key if they were not. */
 static const char *
 canon_object(const char *p, const char *end, struct ve_buf *out, int depth,
              struct ve_json_pick *pick)
@@ -330,43 +364,19 @@ canon_object(const char *p, const char *end, struct ve_buf *out, int depth,
 	struct member small[16], *m = small;
 	size_t n = 0, cap = 16, start = out->len;
 	bool sorted = true;
+	const char *after = NULL;
 
 	ve_buf_addc(out, '{');
 	p = skip_ws(p + 1, end);
 	if (p < end && *p == '}')
 		goto close;
 	for (;;) {
-		if (p >= end || *p != '"')
-			goto fail;
-		if (n == cap) {
-			cap *= 2;
-			if (m == small)
-				m = memcpy(ve_xmalloc(cap * sizeof *m), small, sizeof small);
-			else
-				m = ve_xrealloc(m, cap * sizeof *m);
-		}
+		if (n == cap)
+			m = more_members(m, small, &cap);
 		if (n)
 			ve_buf_addc(out, ',');
-		m[n].start = out->len;
-		m[n].key = out->len + 1;
-		if (!(p = canon_string(p, end, out)))
-			goto fail;
-		m[n].klen = out->len - m[n].key - 1;
-		p = skip_ws(p, end);
-		if (p >= end || *p != ':')
-			goto fail;
-		ve_buf_addc(out, ':');
-		if (!(p = canon_text(skip_ws(p + 1, end), end, out, depth + 1, NULL)))
-			goto fail;
-		m[n].len = out->len - m[n].start;
-		if (pick && m[n].klen == pick->klen &&
-		    memcmp(out->p + m[n].key, pick->key, pick->klen) == 0) {
-			/* The value's canonical text follows "key": in out. */
-			size_t v = m[n].key + m[n].klen + 2;
-			ve_buf_reset(&pick->value);
-			ve_buf_add(&pick->value, out->p + v, out->len - v);
-			pick->found = true;
-		}
+		if (!(p = canon_member(p, end, out, depth, &m[n], pick)))
+			goto out;
 		if (n && sorted && member_cmp(&m[n - 1], &m[n], out->p) >= 0)
 			sorted = false;
 		n++;
@@ -377,38 +387,17 @@ canon_object(const char *p, const char *end, struct ve_buf *out, int depth,
 		}
 		if (p < end && *p == '}')
 			break;
-		goto fail;
+		goto out;
 	}
-	if (!sorted) {
-		/* Rewrite the members in key order from a copy of what was written. */
-		size_t body = start + 1, blen = out->len - body;
-		char *copy = ve_xmalloc(blen);
-		memcpy(copy, out->p + body, blen);
-		for (size_t i = 0; i < n; i++)
-			m[i].key -= body, m[i].start -= body;
-		qsort_r(m, n, sizeof *m, member_cmp, copy);
-		out->len = body;
-		for (size_t i = 0; i < n; i++) {
-			if (i && m[i - 1].klen == m[i].klen &&
-			    memcmp(copy + m[i - 1].key, copy + m[i].key, m[i].klen) == 0) {
-				free(copy);
-				goto fail; /* a repeated key: jq keeps the last one */
-			}
-			if (i)
-				ve_buf_addc(out, ',');
-			ve_buf_add(out, copy + m[i].start, m[i].len);
-		}
-		free(copy);
-	}
+	if (!sorted && !sort_members(m, n, out, start + 1))
+		goto out;
 close:
 	ve_buf_addc(out, '}');
+	after = p + 1;
+out:
 	if (m != small)
 		free(m);
-	return p + 1;
-fail:
-	if (m != small)
-		free(m);
-	return NULL;
+	return after;
 }
 
 static const char *
@@ -516,6 +505,54 @@ ve_json_dump(jv v, struct ve_buf *out)
 	add_value(v, out, false, 0);
 }
 
+jv
+ve_json_get(jv obj, const char *key)
+{
+	if (jv_get_kind(obj) != JV_KIND_OBJECT)
+		return jv_invalid();
+	return jv_object_get(jv_copy(obj), jv_string(key));
+}
+
+char *
+ve_json_get_str(jv obj, const char *key)
+{
+	jv v = ve_json_get(obj, key);
+	char *s = jv_get_kind(v) == JV_KIND_STRING ? ve_json_strdup(v, NULL) : NULL;
+
+	jv_free(v);
+	return s;
+}
+
+bool
+ve_json_get_num(jv obj, const char *key, double *out)
+{
+	jv v = ve_json_get(obj, key);
+	bool ok = jv_get_kind(v) == JV_KIND_NUMBER;
+
+	if (ok)
+		*out = jv_number_value(v);
+	jv_free(v);
+	return ok;
+}
+
+char *
+ve_json_strdup(jv s, size_t *len)
+{
+	size_t n = ve_json_strlen(s);
+	char *p = memcpy(ve_xmalloc(n + 1), jv_string_value(s), n);
+
+	p[n] = '\0';
+	if (len)
+		*len = n;
+	return p;
+}
+
+size_t
+ve_json_strlen(jv s)
+{
+	return (size_t)jv_string_length_bytes(jv_copy(s));
+}
+
 struct ve_jq {
 	jq_state *jq;
 	const char *opt;
@@ -539,9 +576,101 @@ collect_error(void *data, jv msg)
 	jv_free(msg);
 }
 
+/*
+ * Builtins a record expression must not use: modules (libjq 1.6 aborts on
+ * include and import without a library path), reading other input (input
+ * crashes libjq without an input callback), and writing to stderr or
+ * stopping the program (a record's text would reach the logs).
+ */
+static const char *const refused[] = {
+    "include",           "import",   "input",        "inputs",     "input_filename",
+    "input_line_number", "debug",    "stderr",       "halt",       "halt_error",
+    "get_search_list",   "$__loc__", "$__prog_args", "modulemeta", NULL,
+};
+
+/* Whether the identifier at p (n bytes) is one of refused[]. */
+static const char *
+refused_word(const char *p, size_t n)
+{
+	for (const char *const *w = refused; *w; w++)
+		if (strlen(*w) == n && !memcmp(p, *w, n))
+			return *w;
+	return NULL;
+}
+
+static bool
+ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '$';
+}
+
+/*
+ * The first refused builtin the program names, or NULL. A lexical scan:
+ * string literals are skipped but their \(...) interpolations are code,
+ * comments are skipped, and a name after '.' (a field) or before ':' (an
+ * object key) is data, not a call.
+ */
+static const char *
+refused_builtin(const char *e)
+{
+	int depth[64], nd = 0; /* parenthesis depth at each open interpolation */
+	int paren = 0;
+	bool in_str = false;
+
+	for (const char *p = e; *p;) {
+		if (in_str) {
+			if (*p == '\\' && p[1] == '(') {
+				if (nd == 64)
+					return "nested strings";
+				depth[nd++] = paren++;
+				in_str = false;
+				p += 2;
+			} else if (*p == '\\' && p[1]) {
+				p += 2;
+			} else {
+				in_str = *p++ != '"';
+			}
+			continue;
+		}
+		if (*p == '"' || *p == '#') {
+			if (*p == '#')
+				p += strcspn(p, "\n");
+			else
+				in_str = true, p++;
+			continue;
+		}
+		if (*p == '(' || *p == ')') {
+			paren += *p == '(' ? 1 : -1;
+			if (*p == ')' && nd && paren == depth[nd - 1])
+				in_str = true, nd--;
+			p++;
+			continue;
+		}
+		if (!ident_char(*p)) {
+			p++;
+			continue;
+		}
+		const char *start = p;
+		while (ident_char(*p))
+			p++;
+		const char *after = p + strspn(p, " \t\r\n");
+		bool field = start > e && start[-1] == '.';
+		const char *w = refused_word(start, (size_t)(p - start));
+		if (w && !field && *after != ':')
+			return w;
+	}
+	return NULL;
+}
+
 struct ve_jq *
 ve_jq_compile(const char *opt, const char *expr)
 {
+	const char *bad = refused_builtin(expr);
+
+	if (bad)
+		ve_usage_error("%s: jq: %s is not allowed in an expression run on records", opt,
+		               bad);
 	struct ve_jq *q = ve_xcalloc(1, sizeof *q);
 
 	q->opt = opt;

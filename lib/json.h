@@ -1,14 +1,21 @@
 /*
  * JSON values through libjq, and users' jq expressions.
  *
- * THE jv OWNERSHIP RULE. Every jv_* call consumes (frees) each jv passed to
- * it, except jv_copy and the documented borrowers: jv_get_kind,
- * jv_string_value, jv_string_length_bytes, jv_number_value,
- * jv_invalid_has_msg's argument is consumed too, so test
- * jv_invalid_has_msg(jv_copy(x)). jv_object_iter*, jv_array_length and
- * jv_object_get consume. Each jv local ends in exactly one consuming call or
- * jv_free. Functions here say whether they consume or borrow; the default is
- * the library's: they consume. valgrind in `make check` proves the rule.
+ * THE jv OWNERSHIP RULE (libjq 1.6). Every jv_* call consumes (frees) each
+ * jv passed to it, except jv_copy and the borrowers: jv_get_kind,
+ * jv_is_valid, jv_string_value, jv_number_value and the jv_object_iter
+ * family (jv_object_iter, _iter_next, _iter_valid, _iter_key, _iter_value;
+ * _iter_key and _iter_value return new references). Calls that only read
+ * still consume: jv_string_length_bytes, jv_array_length, jv_array_get,
+ * jv_object_length, jv_object_get and jv_invalid_has_msg. To keep x, pass
+ * jv_copy(x): jv_array_length(jv_copy(a)), and
+ * jv_invalid_has_msg(jv_copy(r)) before jv_invalid_get_msg(r). A pointer
+ * from jv_string_value lives as long as its jv. Each jv local ends in
+ * exactly one consuming call or jv_free.
+ *
+ * Functions here say whether they consume or borrow their jv arguments
+ * (one that does not say consumes, as libjq's do) and whether what they
+ * return is the caller's to free; valgrind in `make check` proves the rule.
  */
 #ifndef VE_JSON_H
 #define VE_JSON_H
@@ -18,14 +25,13 @@
 #include <jv.h>
 
 #include "buf.h"
-
-/* The byte offset of the first invalid UTF-8 sequence in s, or -1. */
-long ve_utf8_invalid_at(const char *s, size_t len);
+#include "utf8.h"
 
 /*
  * Parses one JSONL line that must hold one JSON object. Returns the object,
  * or an invalid jv whose message is the reason ("invalid JSON: ...",
- * "invalid UTF-8 at byte N", "expected object, got string").
+ * "invalid UTF-8 at byte N", "expected object, got string"); either is the
+ * caller's.
  */
 jv ve_record_parse(const char *text, size_t len);
 
@@ -55,10 +61,28 @@ struct ve_json_pick {
 };
 bool ve_json_canon_pick(const char *text, size_t len, struct ve_buf *out,
                         struct ve_json_pick *pick);
-/* The same with every string value (not key) normalised by ve_norm(flags). */
+/* ve_json_canon with every string value (not key) normalised by ve_norm(flags). */
 void ve_json_canon_norm(jv v, unsigned flags, struct ve_buf *out);
 /* Appends v as compact JSON in jq's form, keys in their order (borrows v). */
 void ve_json_dump(jv v, struct ve_buf *out);
+
+/*
+ * Reading fields. Each borrows obj (which need not be an object) and what
+ * it returns is the caller's: a jv to free, a string to free(3).
+ */
+/* obj[key], or an invalid jv without a message when obj is no object or lacks key. */
+jv ve_json_get(jv obj, const char *key);
+/* A copy of the string obj[key]; NULL when it is absent or no string. */
+char *ve_json_get_str(jv obj, const char *key);
+/* Whether obj[key] is a number; its value then in *out (else *out is left alone). */
+bool ve_json_get_num(jv obj, const char *key, double *out);
+/*
+ * A NUL-terminated copy of the string s (borrowed), every byte of it, and
+ * their count in *len unless len is NULL. A "\u0000" in s is a NUL inside.
+ */
+char *ve_json_strdup(jv s, size_t *len);
+/* The bytes in the string s (borrowed): jv_string_length_bytes(jv_copy(s)). */
+size_t ve_json_strlen(jv s);
 
 /* A compiled user jq expression: compile once, run per record. */
 struct ve_jq;

@@ -4,9 +4,11 @@
 #include <utf8proc.h>
 #include <xxhash.h>
 
+#include "array.h"
 #include "diag.h"
 #include "minhash.h"
 #include "num.h"
+#include "rng.h"
 
 bool
 ve_minhash_parse_shingle(const char *spec, int *kind, int *n)
@@ -42,15 +44,6 @@ ve_minhash_free(struct ve_minhash *mh)
 	free(mh->scratch);
 	free(mh->filled);
 	memset(mh, 0, sizeof *mh);
-}
-
-static uint64_t
-splitmix64(uint64_t x)
-{
-	x += 0x9E3779B97F4A7C15ULL;
-	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-	return x ^ (x >> 31);
 }
 
 /* Python's str.isspace: bidirectional class WS, B or S, or category Zs. */
@@ -131,10 +124,7 @@ sign_words(struct ve_minhash *mh, const char *s, size_t len, uint32_t *sig)
 		                             (utf8proc_ssize_t)(len - i), &c)) > 0 &&
 		       !is_space(c))
 			i += (size_t)k;
-		if (nw == mh->scap) {
-			mh->scap = mh->scap ? 2 * mh->scap : 256;
-			mh->scratch = ve_xrealloc(mh->scratch, mh->scap * sizeof *mh->scratch);
-		}
+		mh->scratch = ve_grow(mh->scratch, &mh->scap, nw + 1, sizeof *mh->scratch);
 		mh->scratch[nw++] = XXH3_64bits_withSeed(s + from, i - from, mh->seed);
 	}
 	if (nw == 0)
@@ -165,7 +155,7 @@ ve_minhash_sign(struct ve_minhash *mh, const char *s, size_t len, uint32_t *sig)
 		if (mh->filled[b])
 			continue;
 		for (uint64_t t = 1;; t++) {
-			uint64_t h = splitmix64(mh->seed ^ ((uint64_t)b << 32 | t));
+			uint64_t h = ve_splitmix64(mh->seed ^ ((uint64_t)b << 32 | t));
 			uint32_t from = (uint32_t)(((h >> 32) * (uint64_t)mh->perm) >> 32);
 			if (mh->filled[from] == 1) {
 				sig[b] = sig[from];

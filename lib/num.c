@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "diag.h"
@@ -57,4 +58,15 @@ ve_opt_double(const char *opt, const char *s, double min, double max)
 	if (!ve_parse_double(s, min, max, &v))
 		ve_usage_error("%s: expected a number from %g to %g, got '%s'", opt, min, max, s);
 	return v;
+}
+
+char *
+ve_num_g(char *s, size_t size, double d, int min_prec)
+{
+	for (int prec = min_prec; prec <= 17; prec++) {
+		snprintf(s, size, "%.*g", prec, d);
+		if (strtod(s, NULL) == d)
+			break;
+	}
+	return s;
 }

@@ -1,16 +1,35 @@
 /*
- * Checked number parsing: the whole string must be the number, in range.
- * The ve_opt_* forms are for option arguments and exit 64 with a message
- * naming the option on failure.
+ * Numbers as text, both ways. Parsing is checked: the whole string must be
+ * the number, in range; the ve_opt_* forms are for option arguments and
+ * exit 64 with a message naming the option on failure. Printing gives the
+ * shortest text that reads back as the same double. Nothing here allocates:
+ * the caller owns every buffer.
  */
 #ifndef VE_NUM_H
 #define VE_NUM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 bool ve_parse_long(const char *s, long min, long max, long *out);
 bool ve_parse_double(const char *s, double min, double max, double *out);
 long ve_opt_long(const char *opt, const char *s, long min, long max);
 double ve_opt_double(const char *opt, const char *s, double min, double max);
+
+/* Room for any text ve_num_g writes, NUL included ("-2.2250738585072014e-308" is 24 bytes). */
+#define VE_NUM_G_SIZE 32
+/*
+ * Writes into s (size bytes, VE_NUM_G_SIZE is enough) the "%.*g" form of d
+ * with the least precision from min_prec to 17 that strtod reads back as d,
+ * and returns s. min_prec 1 gives the fewest digits that read back (as a
+ * rule the digits Python's repr(float) picks) in %g's notation, which
+ * turns to an exponent once the exponent reaches the precision: 0.1 is
+ * "0.1", but 100 is "1e+02". A larger min_prec, up to 15, keeps the digits
+ * of normal numbers and only delays that turn: with 15, 1e6 is "1000000",
+ * not "1e+06" (a subnormal gets more digits: 5e-324 is
+ * "4.94065645841247e-324").
+ * Infinities and NaN come out as %.17g writes them ("inf", "-nan").
+ */
+char *ve_num_g(char *s, size_t size, double d, int min_prec);
 
 #endif

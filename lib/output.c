@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "output.h"
@@ -120,4 +122,19 @@ ve_fclose_checked(FILE *f, const char *name)
 		return VE_EX_IOERR;
 	}
 	return VE_EX_OK;
+}
+
+void
+ve_refuse_input_as_output(const char *opt, const char *path, char *const *inputs, int ninputs)
+{
+	struct stat out, in;
+
+	if (!path || stat(path, &out) != 0)
+		return;
+	for (int i = 0; i < (ninputs ? ninputs : 1); i++) {
+		const char *p = ninputs ? inputs[i] : "-";
+		int r = strcmp(p, "-") == 0 ? fstat(STDIN_FILENO, &in) : stat(p, &in);
+		if (r == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+			ve_usage_error("%s: %s is also an input", opt, path);
+	}
 }

@@ -24,6 +24,13 @@ void ve_out_line(const char *p, size_t n);
 void ve_out_splice(const char *line, size_t len, const char *fields, size_t flen);
 /* Same, into any stdio stream (a --dups or --rejects file); returns 0 or -1. */
 int ve_fsplice(FILE *f, const char *line, size_t len, const char *fields, size_t flen);
+/*
+ * Exits 64 with "prog: OPT: PATH is also an input" when the output file
+ * path is one of the inputs (the same device and inode; "-" is stdin), so
+ * that opening it for writing cannot empty what is about to be read. Call
+ * before opening any output. A path that does not exist yet is no input.
+ */
+void ve_refuse_input_as_output(const char *opt, const char *path, char *const *inputs, int ninputs);
 /* Flushes and closes stdout; returns 0, or 74 after a message. */
 int ve_out_close(void);
 /* Closes a stream written by the tool, naming it in the message; 0 or 74. */

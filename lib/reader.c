@@ -2,6 +2,7 @@
 
 #include "diag.h"
 #include "json.h"
+#include "output.h"
 #include "progress.h"
 #include "reader.h"
 
@@ -11,6 +12,7 @@ struct ve_reader {
 	bool owns_bad, quiet;
 	unsigned flags;
 	unsigned long long records;
+	size_t max_line;
 	struct ve_progress progress;
 };
 
@@ -30,6 +32,11 @@ ve_reader_new(char *const *paths, int npaths, const struct ve_cli *cli, unsigned
 {
 	struct ve_reader *r = reader_new(paths, npaths, cli->progress, flags);
 
+	if (cli->max_line)
+		ve_input_max_line(r->in, cli->max_line);
+	r->max_line = cli->max_line;
+
+	ve_refuse_input_as_output("--rejects", cli->rejects, paths, npaths);
 	r->bad = ve_xmalloc(sizeof *r->bad);
 	r->owns_bad = true;
 	r->quiet = cli->quiet;
@@ -41,6 +48,9 @@ struct ve_reader *
 ve_reader_sibling(struct ve_reader *r, char *const *paths, int npaths, unsigned flags)
 {
 	struct ve_reader *s = reader_new(paths, npaths, r->progress.on, flags);
+
+	if (r->max_line)
+		ve_input_max_line(s->in, r->max_line);
 
 	s->bad = r->bad;
 	return s;

@@ -19,15 +19,21 @@ ve_rng_next(struct ve_rng *r)
 	return res;
 }
 
+uint64_t
+ve_splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* The state is four successive outputs of splitmix64 started at seed. */
 void
 ve_rng_seed(struct ve_rng *r, uint64_t seed)
 {
-	for (int i = 0; i < 4; i++) {
-		uint64_t z = (seed += 0x9e3779b97f4a7c15ULL);
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		r->s[i] = z ^ (z >> 31);
-	}
+	for (int i = 0; i < 4; i++, seed += 0x9e3779b97f4a7c15ULL)
+		r->s[i] = ve_splitmix64(seed);
 }
 
 double

@@ -1,7 +1,7 @@
 /*
  * Seeded pseudo-random numbers for anything that takes --seed: xoshiro256**
  * seeded through splitmix64, so one seed gives one sequence on every
- * machine. Not for secrets.
+ * machine. Not for secrets. The caller owns the state; nothing allocates.
  */
 #ifndef VE_RNG_H
 #define VE_RNG_H
@@ -12,6 +12,12 @@ struct ve_rng {
 	uint64_t s[4];
 };
 
+/*
+ * The output of one step of splitmix64 (Steele, Lea and Flood; Vigna's
+ * splitmix64.c) from state x: x plus the golden gamma, mixed. As a pure
+ * function it is also a good 64-bit mixer for seeded hashes.
+ */
+uint64_t ve_splitmix64(uint64_t x);
 void ve_rng_seed(struct ve_rng *r, uint64_t seed);
 uint64_t ve_rng_next(struct ve_rng *r);
 /* Uniform on the open interval (0, 1). */

@@ -5,10 +5,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "diag.h"
+#include "hash.h"
 #include "num.h"
 #include "output.h"
 #include "score.h"
+#include "utf8.h"
 
 void
 ve_score_meta_init(struct ve_score_meta *m, const char *run_id, const char *model_tag)
@@ -51,19 +54,13 @@ ve_score_meta_fields(struct ve_buf *b, const struct ve_score_meta *m)
 void
 ve_score_num(struct ve_buf *b, double v)
 {
-	char s[40];
+	char s[VE_NUM_G_SIZE];
 
 	if (!isfinite(v)) {
 		ve_buf_adds(b, "null");
 		return;
 	}
-	/* The shortest form that reads back as the same double, as repr() does. */
-	for (int p = 1; p <= 17; p++) {
-		snprintf(s, sizeof s, "%.*g", p, v);
-		if (strtod(s, NULL) == v)
-			break;
-	}
-	ve_buf_adds(b, s);
+	ve_buf_adds(b, ve_num_g(s, sizeof s, v, 1));
 	if (!strpbrk(s, ".e"))
 		ve_buf_adds(b, ".0");
 }
@@ -110,11 +107,7 @@ ve_score_pooled_stderr(const double *se, const size_t *sizes, size_t k)
 size_t
 ve_score_codepoints(const char *s, size_t len)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
+	return ve_utf8_count(s, len);
 }
 
 /* The values of one metric in one subset of one task. */
@@ -130,8 +123,7 @@ struct series {
 struct ve_score_agg {
 	struct series *s;
 	size_t n, cap;
-	size_t *slot; /* open addressing over s by (task, metric, subset); SIZE_MAX empty */
-	size_t nslot;
+	struct ve_index index; /* of s, by (task, metric, subset) */
 };
 
 struct ve_score_agg *
@@ -140,63 +132,54 @@ ve_score_agg_new(void)
 	return ve_xcalloc(1, sizeof(struct ve_score_agg));
 }
 
-static size_t
+/* FNV-1a over the three names, each ended by a byte no UTF-8 text holds. */
+static uint64_t
 series_hash(const char *task, const char *metric, const char *subset)
 {
 	const char *part[3] = {task, metric, subset};
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = VE_HASH_INIT;
 
 	for (int i = 0; i < 3; i++) {
-		for (const char *p = part[i]; *p; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-		h = (h ^ 0xff) * 1099511628211ULL;
+		h = ve_hash_bytes(h, part[i], strlen(part[i]));
+		h = ve_hash_bytes(h, "\xff", 1);
 	}
-	return (size_t)h;
+	return h;
 }
 
-static void
-agg_rehash(struct ve_score_agg *a, size_t nslot)
+struct series_key {
+	const struct ve_score_agg *a;
+	const char *task, *metric, *subset;
+};
+
+static bool
+is_series(const void *ctx, size_t pos)
 {
-	free(a->slot);
-	a->slot = ve_xmalloc(nslot * sizeof *a->slot);
-	for (size_t i = 0; i < nslot; i++)
-		a->slot[i] = SIZE_MAX;
-	a->nslot = nslot;
-	for (size_t i = 0; i < a->n; i++) {
-		size_t h = series_hash(a->s[i].task, a->s[i].metric, a->s[i].subset) & (nslot - 1);
-		while (a->slot[h] != SIZE_MAX)
-			h = (h + 1) & (nslot - 1);
-		a->slot[h] = i;
-	}
+	const struct series_key *k = ctx;
+	const struct series *s = &k->a->s[pos];
+
+	return !strcmp(s->task, k->task) && !strcmp(s->metric, k->metric) &&
+	       !strcmp(s->subset, k->subset);
 }
 
 static struct series *
 find_series(struct ve_score_agg *a, const char *task, const char *metric, const char *subset,
             const char *unit)
 {
+	struct series_key k = {a, task, metric, subset};
+	uint64_t h = series_hash(task, metric, subset);
+	size_t pos = ve_index_find(&a->index, h, is_series, &k);
 	struct series *s;
 
-	if (2 * (a->n + 1) > a->nslot)
-		agg_rehash(a, a->nslot ? 2 * a->nslot : 64);
-	size_t h = series_hash(task, metric, subset) & (a->nslot - 1);
-	while (a->slot[h] != SIZE_MAX) {
-		s = &a->s[a->slot[h]];
-		if (!strcmp(s->task, task) && !strcmp(s->metric, metric) &&
-		    !strcmp(s->subset, subset))
-			return s;
-		h = (h + 1) & (a->nslot - 1);
-	}
-	if (a->n == a->cap) {
-		a->cap = a->cap ? 2 * a->cap : 16;
-		a->s = ve_xrealloc(a->s, a->cap * sizeof *a->s);
-	}
+	if (pos != VE_INDEX_NONE)
+		return &a->s[pos];
+	a->s = ve_grow(a->s, &a->cap, a->n + 1, sizeof *a->s);
 	s = &a->s[a->n];
 	memset(s, 0, sizeof *s);
 	s->task = ve_xstrdup(task);
 	s->metric = ve_xstrdup(metric);
 	s->subset = ve_xstrdup(subset);
 	s->unit = ve_xstrdup(unit);
-	a->slot[h] = a->n++;
+	ve_index_add(&a->index, h, a->n++);
 	return s;
 }
 
@@ -208,10 +191,7 @@ ve_score_agg_add(struct ve_score_agg *a, const char *task, const char *metric, c
 
 	if (group && !s->group)
 		s->group = ve_xstrdup(group);
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 64;
-		s->v = ve_xrealloc(s->v, s->cap * sizeof *s->v);
-	}
+	s->v = ve_grow(s->v, &s->cap, s->n + 1, sizeof *s->v);
 	s->v[s->n++] = v;
 }
 
@@ -390,12 +370,12 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 {
 	const struct series *f = &a->s[first];
 	struct series **sub = NULL;
-	size_t k = 0;
+	size_t k = 0, cap = 0;
 	double macro = 0;
 
 	for (size_t i = first; i < a->n; i++)
 		if (!strcmp(a->s[i].task, f->task) && !strcmp(a->s[i].metric, f->metric)) {
-			sub = ve_xrealloc(sub, (k + 1) * sizeof *sub);
+			sub = ve_grow(sub, &cap, k + 1, sizeof *sub);
 			sub[k++] = &a->s[i];
 		}
 	if (f->count) {
@@ -454,7 +434,7 @@ ve_score_agg_free(struct ve_score_agg *a)
 		free(a->s[i].v);
 	}
 	free(a->s);
-	free(a->slot);
+	ve_index_free(&a->index);
 	free(a);
 }
 

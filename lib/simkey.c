@@ -6,6 +6,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "array.h"
 #include "diag.h"
 #include "input.h"
 #include "json.h"
@@ -14,17 +15,76 @@
 /* Matches are indexed by the hash of their first ANCHOR bytes. */
 #define ANCHOR 8
 
-/* A NUL-terminated copy of the jv string s (borrowed), its length in *len. */
-static char *
-dup_jv_str(jv s, size_t *len)
+/* The item's choices from ch (borrowed): absent, null, or 2 to 26 strings. */
+static const char *
+item_choices(jv ch, struct ve_simitem *it)
 {
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
-	char *p = ve_xmalloc(n + 1);
-	memcpy(p, jv_string_value(s), n);
-	p[n] = '\0';
-	if (len)
-		*len = n;
-	return p;
+	if (jv_get_kind(ch) == JV_KIND_INVALID || jv_get_kind(ch) == JV_KIND_NULL)
+		return NULL;
+	if (jv_get_kind(ch) != JV_KIND_ARRAY)
+		return "\"choices\" must be an array of strings";
+	int n = jv_array_length(jv_copy(ch));
+	it->choices = ve_xcalloc((size_t)(n ? n : 1), sizeof *it->choices);
+	it->clen = ve_xcalloc((size_t)(n ? n : 1), sizeof *it->clen);
+	for (int i = 0; i < n; i++) {
+		jv c = jv_array_get(jv_copy(ch), i);
+		if (jv_get_kind(c) != JV_KIND_STRING) {
+			jv_free(c);
+			return "\"choices\" must be an array of strings";
+		}
+		it->choices[i] = ve_json_strdup(c, &it->clen[i]);
+		it->nchoices++;
+		jv_free(c);
+	}
+	if (n < 2 || n > 26)
+		return "\"choices\" must hold 2 to 26 choices (letters A to Z)";
+	return NULL;
+}
+
+/*
+ * The item's gold answer from g (borrowed): with choices, an index, a
+ * choice's text or its letter; without, the answer's text.
+ */
+static const char *
+item_gold(jv g, struct ve_simitem *it)
+{
+	if (jv_get_kind(g) == JV_KIND_NUMBER && it->nchoices) {
+		double d = jv_number_value(g);
+		if (d != floor(d) || d < 0 || d >= it->nchoices)
+			return "\"gold\" is not an index into \"choices\"";
+		it->gold = (int)d;
+		return NULL;
+	}
+	if (jv_get_kind(g) != JV_KIND_STRING)
+		return it->nchoices ? "\"gold\" must be an index, a choice or a letter"
+		                    : "\"gold\" must be a string (the answer)";
+	size_t gl;
+	char *gs = ve_json_strdup(g, &gl);
+	if (!it->nchoices) {
+		it->gold_text = gs;
+		return NULL;
+	}
+	for (int i = 0; i < it->nchoices && it->gold < 0; i++)
+		if (it->clen[i] == gl && memcmp(it->choices[i], gs, gl) == 0)
+			it->gold = i;
+	if (it->gold < 0 && gl == 1 && gs[0] >= 'A' && gs[0] < 'A' + it->nchoices)
+		it->gold = gs[0] - 'A';
+	free(gs);
+	return it->gold < 0 ? "\"gold\" is neither a choice nor a choice's letter" : NULL;
+}
+
+/* The item's name: id (borrowed) when a string or a number, else its match. */
+static char *
+item_id(jv id, const struct ve_simitem *it)
+{
+	char tmp[64];
+
+	if (jv_get_kind(id) == JV_KIND_STRING)
+		return ve_json_strdup(id, NULL);
+	if (jv_get_kind(id) != JV_KIND_NUMBER)
+		return ve_xstrdup(it->match);
+	snprintf(tmp, sizeof tmp, "%.17g", jv_number_value(id));
+	return ve_xstrdup(tmp);
 }
 
 /*
@@ -34,81 +94,19 @@ dup_jv_str(jv s, size_t *len)
 static const char *
 item_from(jv rec, struct ve_simitem *it, char *why, size_t whylen)
 {
-	jv m = jv_object_get(jv_copy(rec), jv_string("match"));
-	jv ch = jv_object_get(jv_copy(rec), jv_string("choices"));
-	jv g = jv_object_get(jv_copy(rec), jv_string("gold"));
-	jv id = jv_object_get(jv_copy(rec), jv_string("id"));
+	jv m = ve_json_get(rec, "match"), ch = ve_json_get(rec, "choices");
+	jv g = ve_json_get(rec, "gold"), id = ve_json_get(rec, "id");
 	const char *err = NULL;
 
 	memset(it, 0, sizeof *it);
 	it->gold = -1;
-	if (jv_get_kind(m) != JV_KIND_STRING || jv_string_length_bytes(jv_copy(m)) == 0) {
+	if (jv_get_kind(m) != JV_KIND_STRING || ve_json_strlen(m) == 0) {
 		err = "\"match\" must be a non-empty string";
-		goto out;
-	}
-	it->match = dup_jv_str(m, &it->mlen);
-	if (jv_get_kind(ch) == JV_KIND_ARRAY) {
-		int n = jv_array_length(jv_copy(ch));
-		it->choices = ve_xcalloc((size_t)(n ? n : 1), sizeof *it->choices);
-		it->clen = ve_xcalloc((size_t)(n ? n : 1), sizeof *it->clen);
-		for (int i = 0; i < n; i++) {
-			jv c = jv_array_get(jv_copy(ch), i);
-			if (jv_get_kind(c) != JV_KIND_STRING) {
-				jv_free(c);
-				err = "\"choices\" must be an array of strings";
-				goto out;
-			}
-			it->choices[i] = dup_jv_str(c, &it->clen[i]);
-			it->nchoices++;
-			jv_free(c);
-		}
-		if (n < 2 || n > 26) {
-			err = "\"choices\" must hold 2 to 26 choices (letters A to Z)";
-			goto out;
-		}
-	} else if (jv_get_kind(ch) != JV_KIND_INVALID && jv_get_kind(ch) != JV_KIND_NULL) {
-		err = "\"choices\" must be an array of strings";
-		goto out;
-	}
-	if (jv_get_kind(g) == JV_KIND_NUMBER && it->nchoices) {
-		double d = jv_number_value(g);
-		if (d != floor(d) || d < 0 || d >= it->nchoices) {
-			err = "\"gold\" is not an index into \"choices\"";
-			goto out;
-		}
-		it->gold = (int)d;
-	} else if (jv_get_kind(g) == JV_KIND_STRING) {
-		size_t gl;
-		char *gs = dup_jv_str(g, &gl);
-		for (int i = 0; i < it->nchoices && it->gold < 0; i++)
-			if (it->clen[i] == gl && memcmp(it->choices[i], gs, gl) == 0)
-				it->gold = i;
-		if (it->gold < 0 && it->nchoices && gl == 1 && gs[0] >= 'A' &&
-		    gs[0] < 'A' + it->nchoices)
-			it->gold = gs[0] - 'A';
-		if (it->nchoices && it->gold < 0) {
-			free(gs);
-			err = "\"gold\" is neither a choice nor a choice's letter";
-			goto out;
-		}
-		if (!it->nchoices)
-			it->gold_text = gs;
-		else
-			free(gs);
 	} else {
-		err = it->nchoices ? "\"gold\" must be an index, a choice or a letter"
-		                   : "\"gold\" must be a string (the answer)";
-		goto out;
+		it->match = ve_json_strdup(m, &it->mlen);
+		if (!(err = item_choices(ch, it)) && !(err = item_gold(g, it)))
+			it->id = item_id(id, it);
 	}
-	if (jv_get_kind(id) == JV_KIND_STRING)
-		it->id = dup_jv_str(id, NULL);
-	else if (jv_get_kind(id) == JV_KIND_NUMBER) {
-		char tmp[64];
-		snprintf(tmp, sizeof tmp, "%.17g", jv_number_value(id));
-		it->id = ve_xstrdup(tmp);
-	} else
-		it->id = ve_xstrdup(it->match);
-out:
 	jv_free(m);
 	jv_free(ch);
 	jv_free(g);
@@ -162,10 +160,7 @@ ve_simkey_load(struct ve_simkey *k, const char *path)
 			jv_free(msg);
 			exit(VE_EX_DATAERR);
 		}
-		if (k->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			k->items = ve_xrealloc(k->items, cap * sizeof *k->items);
-		}
+		k->items = ve_grow(k->items, &cap, k->n + 1, sizeof *k->items);
 		if (item_from(rec, &k->items[k->n], why, sizeof why)) {
 			ve_warn("%s:%lu: %s", l.name, (unsigned long)l.lineno, why);
 			exit(VE_EX_DATAERR);

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "array.h"
 #include "buf.h"
-#include "diag.h"
 #include "simtok.h"
 
 /*
@@ -58,10 +58,7 @@ push(struct ve_toks *t, const unsigned char *b, int len, int32_t cp4, uint32_t o
 		id = 65792u + ((uint32_t)b[0] << 16 | (uint32_t)b[1] << 8 | b[2]);
 	else
 		id = 16843008u + (uint32_t)(cp4 - 0x10000);
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 64;
-		t->v = ve_xrealloc(t->v, t->cap * sizeof *t->v);
-	}
+	t->v = ve_grow(t->v, &t->cap, t->n + 1, sizeof *t->v);
 	t->v[t->n++] = (struct ve_tok){id, off, (uint32_t)len, cp};
 }
 
@@ -183,17 +180,6 @@ ve_utf8_sanitize(struct ve_buf *b, const char *p, size_t n)
 		cps++;
 	}
 	return cps;
-}
-
-size_t
-ve_utf8_count(const char *s, size_t n)
-{
-	size_t c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			c++;
-	return c;
 }
 
 void

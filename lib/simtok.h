@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "utf8.h" /* ve_utf8_count counts code points as the cp offsets below do */
+
 /* Ids of text tokens are below VE_TOK_VOCAB; VE_TOK_EOS is the last id. */
 #define VE_TOK_VOCAB    17891584u
 #define VE_TOK_EOS      17891584u
@@ -57,8 +59,6 @@ int ve_tok_bytes(uint32_t id, unsigned char out[4]);
  */
 struct ve_buf;
 size_t ve_utf8_sanitize(struct ve_buf *b, const char *p, size_t n);
-/* Code points in the valid UTF-8 s[0..n). */
-size_t ve_utf8_count(const char *s, size_t n);
 void ve_toks_free(struct ve_toks *t);
 
 #endif

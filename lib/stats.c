@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "diag.h"
 #include "stats.h"
 
@@ -18,10 +19,7 @@
 void
 ve_sample_add(struct ve_sample *s, double x)
 {
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 64;
-		s->v = ve_xrealloc(s->v, s->cap * sizeof *s->v);
-	}
+	s->v = ve_grow(s->v, &s->cap, s->n + 1, sizeof *s->v);
 	s->v[s->n++] = x;
 	s->sorted = false;
 }
@@ -31,11 +29,7 @@ ve_sample_add_n(struct ve_sample *s, const double *x, size_t n)
 {
 	if (!n)
 		return;
-	if (s->n + n > s->cap) {
-		while (s->n + n > s->cap)
-			s->cap = s->cap ? 2 * s->cap : 64;
-		s->v = ve_xrealloc(s->v, s->cap * sizeof *s->v);
-	}
+	s->v = ve_grow(s->v, &s->cap, s->n + n, sizeof *s->v);
 	memcpy(s->v + s->n, x, n * sizeof *x);
 	s->n += n;
 	s->sorted = false;

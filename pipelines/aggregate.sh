@@ -13,6 +13,7 @@
 # task produced no results, 69/75 a service failed (75: spooled, retry).
 set -u
 prog=aggregate.sh
+# shellcheck source=pipelines/common.sh
 . "$(dirname "$0")/common.sh"
 
 usage() {
@@ -57,7 +58,8 @@ d=$RUN_DIR
 : > "$d/metrics.jsonl.part"
 : > "$d/items.jsonl"
 if [ -d "$d/bench" ]; then
-	for task in $(ls "$d/bench" | sed 's/-[0-9]*$//' | sort -u); do
+	for task in $(find "$d/bench" -mindepth 1 -maxdepth 1 -type d -exec basename {} \; |
+		sed 's/-[0-9]*$//' | sort -u); do
 		set --
 		for f in "$d/bench/$task"/raw.jsonl "$d/bench/$task"-[0-9]*/raw.jsonl; do
 			[ -s "$f" ] && set -- "$@" "$f"
@@ -140,8 +142,9 @@ else
 	else
 		: > "$history.tmp.$$"
 	fi
-	cat "$d/metrics.jsonl" >> "$history.tmp.$$" && mv -f "$history.tmp.$$" "$history" ||
+	if ! { cat "$d/metrics.jsonl" >> "$history.tmp.$$" && mv -f "$history.tmp.$$" "$history"; }; then
 		ve_die 74 "$history: cannot write"
+	fi
 fi
 
 # 7. The Pushgateway, for dashboards that read Prometheus: the verdict rows
@@ -166,6 +169,7 @@ fi
 
 # 9. The audit log, to S3 when asked (the bucket keeps it 90 days or more).
 if [ -n "$audit_s3" ]; then
+	# shellcheck source=pipelines/dataset-lib.sh
 	. "$ve_here/dataset-lib.sh"
 	publish "$d/audit.jsonl" "$audit_s3"
 fi

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shared by the pipeline scripts (sourced, not run): where things are, the
 # run directory, the audit log, and failing with a message and a status.
 #
@@ -5,6 +6,10 @@
 # RUN_ID      the run (default: UTC time and 4 random hex digits)
 # RUNS_DIR    where run directories go (default ./runs)
 # RUN_DIR     this run's directory (default RUNS_DIR/RUN_ID)
+#
+# RUN_ID and MODEL_TAG name directories and go into JSON and SQL: they are
+# 1 to 128 letters, digits, '.', '_' and '-', not starting with '.' or '-'
+# (what a container image tag allows), or the run stops with exit 64.
 
 ve_here=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${VLLM_EVAL_SHARE:-}" ]; then
@@ -21,9 +26,31 @@ export VLLM_EVAL_SHARE PATH
 ve_die() {
 	ve_code=$1
 	shift
-	echo "$prog: $*" >&2
-	ve_audit "$prog" failed "{\"status\":$ve_code,\"message\":$(printf '%s' "$*" | jq -Rs .)}"
+	echo "${prog:-vllm-eval}: $*" >&2
+	ve_audit "${prog:-vllm-eval}" failed "$(jq -nc --argjson s "$ve_code" --arg m "$*" \
+		"$ve_jq_redact"'{status: $s, message: ($m | redact)}')"
 	exit "$ve_code"
+}
+
+# A jq definition: `redact` hides the user:password@ and the query string
+# of every URL in a string, as the tools print URLs, so that what the audit
+# log keeps (for 90 days, in S3) holds no credentials or tokens.
+# shellcheck disable=SC2016
+ve_jq_redact='def redact: gsub("(?<s>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s]*@"; "\(.s)***@")
+	| gsub("(?<u>[A-Za-z][A-Za-z0-9+.-]*://[^?#\\s]*)[?#][^\\s]*"; "\(.u)?***"); '
+
+# ve_check_name VARIABLE VALUE: exit 64 unless VALUE is a safe name (above).
+ve_check_name() {
+	case $2 in
+	'' | .* | -* | *[!A-Za-z0-9._-]*)
+		echo "${prog:-vllm-eval}: $1 '$2' is not a valid name (letters, digits, '.', '_', '-'; not starting with '.' or '-')" >&2
+		exit 64
+		;;
+	esac
+	if [ "${#2}" -gt 128 ]; then
+		echo "${prog:-vllm-eval}: $1 is longer than 128 characters" >&2
+		exit 64
+	fi
 }
 
 ve_run_id() {
@@ -32,6 +59,8 @@ ve_run_id() {
 
 ve_init_run() {
 	RUN_ID=${RUN_ID:-$(ve_run_id)}
+	ve_check_name RUN_ID "$RUN_ID"
+	[ -z "${MODEL_TAG:-}" ] || ve_check_name MODEL_TAG "$MODEL_TAG"
 	RUNS_DIR=${RUNS_DIR:-runs}
 	RUN_DIR=${RUN_DIR:-$RUNS_DIR/$RUN_ID}
 	mkdir -p "$RUN_DIR" || exit 74
@@ -62,7 +91,7 @@ ve_versions() {
 ve_step() {
 	ve_name=$1
 	shift
-	ve_audit "$ve_name" start "{\"argv\":$(printf '%s\n' "$@" | jq -Rn '[inputs]')}"
+	ve_audit "$ve_name" start "{\"argv\":$(printf '%s\n' "$@" | jq -Rnc "$ve_jq_redact"'[inputs | redact]')}"
 	ve_t0=$(date +%s)
 	"$@"
 	ve_rc=$?

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Shell functions shared by prepare-dataset.sh and refresh-regression-set.sh:
 # messages, and reading and writing files that live in a local directory or
 # in S3/MinIO (s3://BUCKET/KEY), fetched with curl's --aws-sigv4.
@@ -10,6 +11,8 @@
 #   AWS_REGION                                 default us-east-1
 #   S3_ENDPOINT_URL                            e.g. http://minio:9000 (path-style);
 #                                              default https://s3.REGION.amazonaws.com
+#   S3_TIMEOUT                                 seconds one transfer may take
+#                                              (default 600; connecting: 10)
 # The credentials reach curl through a config on its stdin, so they never
 # appear in a process listing.
 
@@ -59,7 +62,8 @@ s3_curl() {
 		[ -z "${AWS_SESSION_TOKEN:-}" ] ||
 			printf 'header = "x-amz-security-token: %s"\n' "$(curl_quote "$AWS_SESSION_TOKEN")"
 	} | curl -K - --aws-sigv4 "aws:amz:${AWS_REGION:-us-east-1}:s3" -fsS --retry 3 \
-		--retry-delay 1 "$@" "$(s3_http_url "$url")"
+		--retry-delay 1 --connect-timeout 10 --max-time "${S3_TIMEOUT:-600}" "$@" \
+		"$(s3_http_url "$url")"
 }
 
 # fetch SRC DEST: copies a local file or downloads s3://... An answer of

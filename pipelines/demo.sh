@@ -11,7 +11,7 @@ prog=demo.sh
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 70
 PATH=$root/bin:$PATH
-export VLLM_EVAL_SHARE=$root/share PATH
+export VLLM_EVAL_SHARE="$root/share" PATH
 export RUNS_DIR=runs/demo REG_MIN_RUNS=1 SUITE=quick
 unset CLICKHOUSE_URL TEAMS_WEBHOOK_URL PUSHGATEWAY_URL JUDGE_ENDPOINT
 rm -rf "$RUNS_DIR"
@@ -51,7 +51,8 @@ start_sim() {
 		n=$((n - 1))
 	done
 	[ -s "$RUNS_DIR/sim.port" ] || { echo "$prog: vllm-sim did not start (see $RUNS_DIR/sim-$name.log)" >&2; exit 69; }
-	export MODEL_ENDPOINT="http://127.0.0.1:$(cat "$RUNS_DIR/sim.port")"
+	MODEL_ENDPOINT="http://127.0.0.1:$(cat "$RUNS_DIR/sim.port")"
+	export MODEL_ENDPOINT
 	echo "$prog: vllm-sim ($name) at $MODEL_ENDPOINT"
 }
 

@@ -6,7 +6,7 @@
 # For each scenario of share/bench/scenarios.json (or "all"): synthetic
 # prompts of the scenario's lengths (ds-synth), sent with its concurrency,
 # rate and warm-up (llm-query --stream), the raw records kept, and the
-# figures of DESIGN §3.5 computed by lat-stats. While it runs, the server's
+# figures of vllm-eval(7) computed by lat-stats. While it runs, the server's
 # /metrics is sampled every second (waiting and running requests, KV-cache
 # use) and summarised. Per scenario, in DIR/SCENARIO/:
 #   raw.jsonl      llm-query's records        metrics.jsonl  lat-stats rows
@@ -77,6 +77,10 @@ scenfile=${scenfile:-$share/bench/scenarios.json}
 jq -e '.scenarios | type == "object"' "$scenfile" >/dev/null 2>&1 ||
 	die 65 "$scenfile: expected {\"scenarios\": {NAME: {...}}}"
 run_id=${RUN_ID:-$(date -u +%Y-%m-%dT%H-%M-%SZ)}
+# The run id names a directory: the characters vllm-eval(7) allows only.
+case $run_id in
+'' | .* | -* | *[!A-Za-z0-9._-]*) die 64 "RUN_ID '$run_id' is not a valid name (letters, digits, '.', '_', '-'; not starting with '.' or '-')" ;;
+esac
 outdir=${outdir:-runs/$run_id/perf}
 mkdir -p "$outdir" || die 73 "$outdir: cannot create the run directory"
 

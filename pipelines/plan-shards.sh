@@ -5,6 +5,7 @@
 #   plan-shards.sh SUITE N
 set -u
 prog=plan-shards.sh
+# shellcheck source=pipelines/common.sh
 . "$(dirname "$0")/common.sh"
 [ $# -eq 2 ] || { echo "usage: $prog SUITE N" >&2; exit 64; }
 case $2 in '' | *[!0-9]* | 0) echo "$prog: N must be a whole number from 1, got '$2'" >&2; exit 64 ;; esac

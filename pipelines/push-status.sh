@@ -13,8 +13,10 @@
 #   vllm_eval_metric_value{model_tag,metric,subset}  each row's value
 # POST (not PUT) keeps the last success time when a failed run is pushed,
 # which share/prometheus/vllm-eval-rules.yml needs to see a missing run.
-# The Pushgateway is --url or PUSHGATEWAY_URL. Exit: 0 pushed, 64 usage,
-# 65 bad rows, 69 the Pushgateway did not take it after retries.
+# The Pushgateway is --url or PUSHGATEWAY_URL; its URL (which may hold
+# user:password@) reaches curl in a config on stdin, never on the command
+# line. Each try may take PUSH_TIMEOUT seconds (default 30). Exit: 0 pushed,
+# 64 usage, 65 bad rows, 69 the Pushgateway did not take it after retries.
 set -eu
 
 prog=push-status.sh
@@ -42,6 +44,9 @@ done
 case $status in succeeded | failed) ;; *) echo "$prog: --status must be succeeded or failed" >&2; exit 64 ;; esac
 case $job in *[!A-Za-z0-9_-]* | '') echo "$prog: --job must be letters, digits, _ or -" >&2; exit 64 ;; esac
 [ -n "$url" ] || { echo "$prog: no Pushgateway: give --url or set PUSHGATEWAY_URL" >&2; exit 64; }
+case $url in http://* | https://*) ;; *) echo "$prog: the Pushgateway URL must be http:// or https://" >&2; exit 64 ;; esac
+timeout=${PUSH_TIMEOUT:-30}
+case $timeout in '' | *[!0-9]* | 0) echo "$prog: PUSH_TIMEOUT must be a whole number of seconds above 0" >&2; exit 64 ;; esac
 
 body=$(mktemp)
 trap 'rm -f "$body"' EXIT
@@ -69,8 +74,11 @@ if ! jq -rn --arg status "$status" --arg tag "$tag" --argjson now "$(date +%s)" 
 	echo "$prog: the rows cannot be read (see jq's message above)" >&2
 	exit 65
 fi
-if ! curl -fsS --retry 3 --retry-delay 1 --retry-connrefused -o /dev/null \
-	--data-binary @"$body" "${url%/}/metrics/job/$job" 2>/dev/null; then
+# A value in a curl config's double quotes: backslashes and quotes escaped.
+quoted=$(printf '%s' "${url%/}/metrics/job/$job" | sed 's/[\\"]/\\&/g')
+if ! printf 'url = "%s"\n' "$quoted" | curl -K - -fsS --proto =http,https --retry 3 --retry-delay 1 \
+	--retry-connrefused --connect-timeout 10 --max-time "$timeout" -o /dev/null \
+	--data-binary @"$body" 2>/dev/null; then
 	echo "$prog: the Pushgateway did not take the push (after 4 tries)" >&2
 	exit 69
 fi

@@ -11,6 +11,7 @@
 # inputs, stays in runs/RUN_ID/.
 set -u
 prog=release-eval.sh
+# shellcheck source=pipelines/common.sh
 . "$(dirname "$0")/common.sh"
 
 usage() {
@@ -56,11 +57,11 @@ while [ $# -gt 0 ]; do
 done
 [ -n "${MODEL_ENDPOINT:-}" ] || { echo "$prog: MODEL_ENDPOINT is not set" >&2; exit 64; }
 [ -n "${MODEL_TAG:-}" ] || { echo "$prog: MODEL_TAG is not set" >&2; exit 64; }
-export SUITE=$suite MODEL_TAG MODEL_ENDPOINT
+export SUITE="$suite" MODEL_TAG MODEL_ENDPOINT
 ve_init_run
 d=$RUN_DIR
-ve_audit "$prog" start "{\"suite\":\"$suite\",\"endpoint\":$(printf '%s' "$MODEL_ENDPOINT" |
-	sed 's#://[^/@]*@#://***@#' | jq -Rs .),\"versions\":$(ve_versions)}"
+ve_audit "$prog" start "$(jq -nc --arg s "$suite" --arg e "$MODEL_ENDPOINT" \
+	--argjson v "$(ve_versions)" "$ve_jq_redact"'{suite: $s, endpoint: ($e | redact), versions: $v}')"
 say() { [ -t 1 ] && printf '\033[1m%s\033[0m\n' "$*" || printf '%s\n' "$*"; }
 say "== $MODEL_TAG: run $RUN_ID ($d)"
 
@@ -72,10 +73,10 @@ for f in $(jq -r --arg s "$suite" '. as $r | (.suites[$s] // error("no suite"))[
 	ds-hash -q "$VLLM_EVAL_SHARE/$f" > "$d/data/$(basename "$f")" ||
 		ve_die 65 "$f: cannot prepare"
 done
-[ -n "$(ls "$d/data")" ] || ve_die 64 "no suite '$suite' in $VLLM_EVAL_SHARE/suites.json"
+[ -n "$(find "$d/data" -mindepth 1 -maxdepth 1)" ] || ve_die 64 "no suite '$suite' in $VLLM_EVAL_SHARE/suites.json"
 (cd "$d/data" && ds-hash --manifest --name "$suite" --version "$RUN_ID" ./*.jsonl) > "$d/inputs.manifest.yaml" ||
 	ve_die 65 "cannot write the inputs' manifest"
-ve_audit prepare end "{\"manifest\":\"inputs.manifest.yaml\",\"files\":$(ls "$d/data" | jq -Rn '[inputs]')}"
+ve_audit prepare end "{\"manifest\":\"inputs.manifest.yaml\",\"files\":$(find "$d/data" -mindepth 1 -maxdepth 1 -exec basename {} \; | sort | jq -Rnc '[inputs]')}"
 
 # Warm-up and a sanity request before the long runs: a server that answers
 # nothing useful should fail here, in seconds, not after an hour.

@@ -9,6 +9,7 @@
 # drops a task is a known failure.
 set -u
 prog=run-benchmarks.sh
+# shellcheck source=pipelines/common.sh
 . "$(dirname "$0")/common.sh"
 
 usage() {
@@ -94,7 +95,14 @@ for task in $tasks; do
 	scorer=$(field "$spec" .scorer)
 	[ -r "$datafile" ] || ve_die 66 "$task: $datafile: cannot read"
 	# The template's own arguments, then shots, limit and the few-shot pool.
-	set -- $(field "$spec" '.args // {} | to_entries[] | "--argjson\n\(.key)\n\(.value | tojson)"')
+	# One argument a line (tojson writes none inside a value), neither split
+	# at spaces nor globbed.
+	set --
+	while IFS= read -r arg; do
+		[ -n "$arg" ] && set -- "$@" "$arg"
+	done <<-ARGS
+		$(field "$spec" '.args // {} | to_entries[] | "--argjson", .key, (.value | tojson)')
+	ARGS
 	set -- "$@" --argjson shots "$n_shots" --argjson limit "$n_limit"
 	[ -n "$fewshot" ] && set -- "$@" --slurpfile fewshot "$data/$(basename "$fewshot")"
 	# Shards split by document: every choice of a question stays together.

@@ -8,6 +8,7 @@
 #   metrics.jsonl          metric rows judge.METRIC.mean, .pass_rate, ...
 set -u
 prog=run-judge.sh
+# shellcheck source=pipelines/common.sh
 . "$(dirname "$0")/common.sh"
 
 usage() {

@@ -2,7 +2,7 @@
 """Offline checks of the Argo manifests under pipelines/argo/.
 
   argo-check.py validate FILE...     each Argo document against the JSON schema
-                                     of its kind (../shared/schemas); prints
+                                     of its kind (tests/schemas); prints
                                      "FILE: KIND NAME: ok" or the errors; exit 1
                                      on any error
   argo-check.py filter SENSOR BODY   applies the Sensor's data filters to a
@@ -22,7 +22,7 @@ import sys
 import jsonschema
 import yaml
 
-SCHEMAS = os.environ.get("VE_SCHEMAS", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "schemas"))
+SCHEMAS = os.environ.get("VE_SCHEMAS", os.path.join(os.path.dirname(__file__), "schemas"))
 KINDS = {
     "WorkflowTemplate": ("argo-workflows.schema.json", "io.argoproj.workflow.v1alpha1.WorkflowTemplate"),
     "CronWorkflow": ("argo-workflows.schema.json", "io.argoproj.workflow.v1alpha1.CronWorkflow"),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # The Argo manifests, the Sensor's tag filter and the container image recipe,
-# checked offline: JSON-schema validation (shared/schemas), the fields the
+# checked offline: JSON-schema validation (tests/schemas), the fields the
 # pipeline relies on by name (the schemas do not catch a misspelled field),
 # and the filter applied to sample GHCR webhook payloads as Argo Events does.
 
@@ -11,7 +11,7 @@ ARGO="$VE_ROOT/pipelines/argo"
 
 setup() {
 	setup_scratch
-	export VE_SCHEMAS="${VE_SCHEMAS:-$VE_ROOT/../shared/schemas}"
+	export VE_SCHEMAS="${VE_SCHEMAS:-$VE_ROOT/tests/schemas}"
 }
 
 # doc FILE KIND: the JSON of the first document of that kind in FILE

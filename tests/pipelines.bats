@@ -85,8 +85,17 @@ eval_release() {
 
 @test "pipelines: the audit log says what ran, when, with which versions" {
 	start_sim --accuracy 1 --ttft-ms 5 --itl-ms 1
+	# Credentials in the endpoint (the simulator ignores them) stay out of
+	# the audit log, which is kept for 90 days.
+	MODEL_ENDPOINT="http://ops:s3cr3t@${MODEL_ENDPOINT#http://}/?token=t0k3n"
 	eval_release release-1.0.0 r1
 	assert_success
+	run grep -cE 's3cr3t|t0k3n' runs/r1/audit.jsonl
+	assert_output 0
+	run jq -r 'select(.event == "start" and .stage == "release-eval.sh") | .endpoint' runs/r1/audit.jsonl
+	assert_output --regexp '^http://\*\*\*@127\.0\.0\.1:[0-9]+/\?\*\*\*$'
+	run jq -r 'select(.stage == "sanity" and .event == "start") | .argv | join(" ")' runs/r1/audit.jsonl
+	refute_output --partial s3cr3t
 	run jq -r '"\(.stage) \(.event)"' runs/r1/audit.jsonl
 	assert_line --index 0 "release-eval.sh start"
 	assert_line "prepare end"
@@ -154,6 +163,25 @@ eval_release() {
 	assert_equal "$stderr" "release-eval.sh: MODEL_TAG is not set"
 	run --separate-stderr "$P/release-eval.sh" --bogus
 	assert_failure 64
+}
+
+@test "pipelines: RUN_ID and MODEL_TAG must be safe names: nothing is written outside runs/" {
+	export MODEL_ENDPOINT=http://127.0.0.1:1
+	MODEL_TAG=release-1 RUN_ID=../../x run --separate-stderr "$P/release-eval.sh"
+	assert_failure 64
+	assert_equal "$stderr" "release-eval.sh: RUN_ID '../../x' is not a valid name (letters, digits, '.', '_', '-'; not starting with '.' or '-')"
+	MODEL_TAG='rel"ease' RUN_ID=r1 run --separate-stderr "$P/release-eval.sh"
+	assert_failure 64
+	assert_equal "$stderr" "release-eval.sh: MODEL_TAG 'rel\"ease' is not a valid name (letters, digits, '.', '_', '-'; not starting with '.' or '-')"
+	MODEL_TAG=release-1 RUN_ID="$(printf 'r%.0s' $(seq 129))" run --separate-stderr "$P/release-eval.sh"
+	assert_failure 64
+	assert_equal "$stderr" "release-eval.sh: RUN_ID is longer than 128 characters"
+	MODEL_TAG=release-1 RUN_ID=../x run --separate-stderr "$P/aggregate.sh"
+	assert_failure 64
+	RUN_ID=../x run --separate-stderr "$P/perf-bench.sh" -e http://127.0.0.1:1 basic_performance
+	assert_failure 64
+	assert_equal "$stderr" "perf-bench.sh: RUN_ID '../x' is not a valid name (letters, digits, '.', '_', '-'; not starting with '.' or '-')"
+	[ ! -e "$T/x" ] && [ ! -e "$T/../x" ] && [ -z "$(ls "$T/runs" 2>/dev/null)" ]
 }
 
 @test "pipelines: shards cover every document once and score as the whole" {

@@ -90,3 +90,61 @@ push-status.sh: the rows cannot be read (see jq's message above)"
 	assert_success
 	assert_line "  SUCCESS"
 }
+
+# A stand-in Pushgateway: answers 200 and notes each request's
+# Authorization header in auth.log; with "hang" it accepts and never answers.
+start_standin() {
+	SP_PORT=$(ve_free_port)
+	python3 - "$SP_PORT" "${1:-ok}" > standin.log 2>&1 <<'PY' &
+import http.server, sys, time
+port, mode = int(sys.argv[1]), sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers()
+    def do_POST(self):
+        if mode == "hang":
+            time.sleep(60)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open("auth.log", "a") as f:
+            f.write(self.path + " " + self.headers.get("Authorization", "-") + "\n")
+        self.send_response(200); self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+	PG_PID=$!
+	ve_wait_http "http://127.0.0.1:$SP_PORT/" 10
+}
+
+@test "push-status: a URL's credentials reach the Pushgateway, never curl's command line" {
+	start_standin
+	# A curl on PATH that notes its arguments, then runs the real one.
+	mkdir wrap
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" >> "%s/argv.log"\nexec %s "$@"\n' "$PWD" "$(command -v curl)" > wrap/curl
+	chmod +x wrap/curl
+	PATH="$PWD/wrap:$PATH" run --separate-stderr sh "$PS" --url "http://pg-user:s3cr3t@127.0.0.1:$SP_PORT/" verdicts.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	# Basic auth of pg-user:s3cr3t, as base64 -w0 writes it.
+	assert_equal "$(cat auth.log)" "/metrics/job/vllm_eval Basic $(printf 'pg-user:s3cr3t' | base64 -w0)"
+	run grep -c 's3cr3t' argv.log
+	assert_output 0
+	run grep -c -- '-K' argv.log
+	assert_output 1
+}
+
+@test "push-status: a Pushgateway that never answers is exit 69 within PUSH_TIMEOUT per try" {
+	start_standin hang
+	start=$(date +%s)
+	PUSH_TIMEOUT=1 run --separate-stderr sh "$PS" --url "http://127.0.0.1:$SP_PORT" verdicts.jsonl
+	assert_failure 69
+	assert_equal "$stderr" "push-status.sh: the Pushgateway did not take the push (after 4 tries)"
+	# 4 tries of 1 s and 3 waits of 1 s: well under 20 s.
+	[ $(($(date +%s) - start)) -lt 20 ]
+	run --separate-stderr sh "$PS" --url "file:///etc/passwd" verdicts.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "push-status.sh: the Pushgateway URL must be http:// or https://"
+	PUSH_TIMEOUT=0 run --separate-stderr sh "$PS" --url "http://127.0.0.1:$SP_PORT" verdicts.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "push-status.sh: PUSH_TIMEOUT must be a whole number of seconds above 0"
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# reg-check: the PRD rule (baseline = mean of the last N runs, 10 % worse is a
+# reg-check: the release rule (baseline = mean of the last N runs, 10 % worse is a
 # regression), metric direction from the policy, insufficient history, the
 # significance tests, A/B mode and the exit codes.
 #
@@ -26,7 +26,7 @@ setup() {
 	export VLLM_EVAL_SHARE="$VE_ROOT/share"
 }
 
-@test "reg-check: the PRD rule, direction, new and insufficient history; exit 1" {
+@test "reg-check: the release rule, direction, new and insufficient history; exit 1" {
 	run --separate-stderr reg-check -v -H "$R/history.jsonl" "$R/current.jsonl"
 	assert_failure 1
 	assert_line --index 0 '{"metric":"mmlu.acc","value":0.58,"baseline":0.65,"window":5,"delta":-0.07,"delta_pct":-10.77,"direction":"higher","status":"regression","p_value":2.04368e-05,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'

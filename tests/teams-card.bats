@@ -1,14 +1,13 @@
 #!/usr/bin/env bats
 # teams-card: the Adaptive Card 1.4 message, validated against the schema in
-# ../shared/schemas (msteams removed; mentions checked by validate.py), and
+# tests/schemas (msteams removed; mentions checked by validate.py), and
 # posting to a local stand-in for the Workflows webhook that answers as
 # scripted (200, 202, 429 with Retry-After, 500, 400).
 
 bats_require_minimum_version 1.5.0
 load helper
 
-SCHEMA="$VE_ROOT/../shared/schemas/adaptive-card-1.4.schema.json"
-[ -e "$SCHEMA" ] || SCHEMA=/work/shared/schemas/adaptive-card-1.4.schema.json
+SCHEMA="${VE_SCHEMAS:-$VE_ROOT/tests/schemas}/adaptive-card-1.4.schema.json"
 
 setup() {
 	setup_scratch

@@ -2,8 +2,8 @@
  * ch-insert — metric, item and run rows into ClickHouse over HTTP.
  *
  * Reads JSON Lines and inserts them into a table of the vllm_eval schema
- * (share/clickhouse/schema.sql): results (metric rows, DESIGN §3.1), items
- * (item rows, §3.2) or runs; or any table with --columns. Each row is
+ * (share/clickhouse/schema.sql): results (metric rows of vllm-eval(7)), items
+ * (item rows) or runs; or any table with --columns. Each row is
  * converted to the table's columns, all of them listed (18.16 fills an
  * omitted field with zero, not its DEFAULT), run_id, model_tag and ts filled
  * from the options or the environment where the row lacks them. Rows go in

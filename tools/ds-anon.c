@@ -37,19 +37,91 @@
 #include "reader.h"
 #include "sha256.h"
 
-enum kind { EMAIL, PHONE, RRN, CARD, IP, CREDENTIALS, TOKEN, API_KEY, NKINDS };
-
-static const char *const kind_names[NKINDS] = {
-    "EMAIL", "PHONE", "RRN", "CARD", "IP", "CREDENTIALS", "TOKEN", "API_KEY",
+enum kind {
+	EMAIL,
+	PHONE,
+	RRN,
+	CARD,
+	IP,
+	CREDENTIALS,
+	TOKEN,
+	API_KEY,
+	PASSPORT,
+	LICENSE,
+	ACCOUNT,
+	ADDRESS,
+	NAME,
+	NKINDS
 };
 
-enum check { CHECK_NONE, CHECK_LUHN, CHECK_IPV6, CHECK_RRN, CHECK_E164 };
+static const char *const kind_names[NKINDS] = {
+    "EMAIL",   "PHONE",    "RRN",     "CARD",    "IP",      "CREDENTIALS", "TOKEN",
+    "API_KEY", "PASSPORT", "LICENSE", "ACCOUNT", "ADDRESS", "NAME",
+};
+
+enum check {
+	CHECK_NONE,
+	CHECK_LUHN,
+	CHECK_IPV4,
+	CHECK_IPV6,
+	CHECK_RRN,
+	CHECK_E164,
+	CHECK_PHONE,
+	CHECK_PASSPORT,
+	CHECK_ACCOUNT,
+	CHECK_NAME,
+};
+
+/* Korean family names, the two-syllable ones first so they match whole. */
+#define SURNAME                                                                                                                   \
+	"(?:남궁|선우|제갈|황보|독고|사공|서문|동방|김|이|박|최|정|강|조|윤|장|임|한|오|서|신|권|" \
+	"황|"                                                                                                                    \
+	"안|송|류|유|전|홍|고|문|양|손|배|백|허|남|심|노|하|곽|성|차|주|우|구|민|진|나|지|엄|채|"    \
+	"원|"                                                                                                                    \
+	"천|방|공|현|함|변|염|여|추|도|소|석|선|설|마|길|연|위|표|명|기|반|왕|금|옥|육|인|맹|제|"    \
+	"모|"                                                                                                                    \
+	"탁|국|어|은|편|용|예|봉|경|부|가|복|태|목|형|피|두|감|음|빈|온|호|범|좌|팽|승|간|상|시|"    \
+	"화)"
+
+/* Provinces and metropolitan cities as addresses spell them, long and short. */
+#define PROVINCE                                                                                                                \
+	"(?:서울(?:특별시|시)?|(?:부산|대구|인천|광주|대전|울산)(?:광역시|시)?|"                          \
+	"세종(?:특별자치시|시)?|경기(?:도)?|강원(?:특별자치도|도)?|충청북도|충북|충청남도|충남|" \
+	"전북특별자치도|전라북도|전북|전라남도|전남|경상북도|경북|경상남도|경남|"                \
+	"제주(?:특별자치도|도)?)"
+
+/* A road and building number, or a neighbourhood and lot number; a unit may follow. */
+#define ROAD_OR_LOT                                                                                          \
+	"(?:[가-힣0-9]{1,12}(?:로|길)\\s?\\d{1,4}(?:-\\d{1,4})?(?:번길\\s?\\d{1,4})?"                  \
+	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s(?:[가-힣]{1,5}리\\s)?(?:산\\s?)?\\d{1,5}(?:-\\d{1,5})" \
+	"?"                                                                                                  \
+	"(?:번지)?)" UNIT
+
+/* A building, floor and unit after the number: 101동 1202호, B동 604호, 3층 304호, 지하 2층. */
+#define UNIT                                                                                       \
+	"(?:,?\\s?(?:(?:[A-Za-z]|\\d{1,4})동\\s?)?(?:(?:지하\\s?)?\\d{1,3}층\\s?)?\\d{1,5}호" \
+	"|,?\\s?(?:지하\\s?)?\\d{1,3}층(?:\\s?\\d{1,5}호)?)?"
+
+/* Words that stand before a person's name in a service query. */
+#define NAME_LABEL                                                                                                                 \
+	"(?:성함|이름|고객명|성명|예금주(?:명)?|받는\\s?(?:분|사람)|받으시는\\s?분|보내는\\s?(?:"        \
+	"분|사람)|"                                                                                                             \
+	"수령인|수령자|수취인|보호자|신청인|신청자|가입자|명의자|계약자|주문자|예약자|대표자|" \
+	"입금자(?:명)?|송금인|탑승객|탑승자|투숙객|운전자|양도인|양수인|담당자|가족)"
+
+/* What may follow a name: a particle, the copula, an honorific, or no more Hangul. */
+#define NAME_END                                                                                                                \
+	"(?=$|[^가-힣]|입니다|이에요|이요|예요|이라고|라고|인데|이고|이며|이랑|님|씨|고객|으로|" \
+	"로|께|"                                                                                                              \
+	"에게|명의)"
 
 /*
  * The patterns, in priority order: where two matches overlap, the earlier
  * pattern wins (a URL's password before the e-mail address it resembles).
  * Digits stand alone ((?<!\d) ... (?!\d)) so a longer number is never
- * partly masked. \K starts the masked part after a label that stays.
+ * partly masked. \K starts the masked part after a label that stays; where
+ * a bare number would be too greedy (bank accounts, a licence number
+ * without dashes), a context word before it is required.
  */
 static const struct pattern {
 	enum kind kind;
@@ -74,21 +146,62 @@ static const struct pattern {
     {EMAIL, CHECK_NONE,
      "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+"
      "[A-Za-z]{2,}\\b"},
+    /* a bank account: a bank's name or an account word, then the number */
+    {ACCOUNT, CHECK_ACCOUNT,
+     "(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|농협|기업|IBK|KB|NH|"
+     "SC제일|씨티|수협|우체국|새마을금고|신협|카카오|토스|케이)([^\\d\\n]{0,15})"
+     "\\K(?<![\\d-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?![\\d-]|,\\d|\\s?원)"},
+    {ACCOUNT, CHECK_ACCOUNT,
+     "(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|농협|기업|IBK|KB|NH|"
+     "SC제일|씨티|수협|우체국|새마을금고|신협|카카오|토스|케이)([^\\d\\n]{0,15})"
+     "\\K(?<![\\d-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)"},
     /* YYMMDD-GNNNNNN; G 1-4 for Koreans, 5-8 for foreign residents */
     {RRN, CHECK_RRN,
      "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])[- ]?[1-8]\\d{6}(?![\\d-])"},
-    {CARD, CHECK_LUHN, "(?<![\\d.,-])\\d(?:[ -]?\\d){12,18}(?!\\d|[.,-]\\d)"},
+    /* driver's licence: region code (11-28) or name, 2 digits, 6 digits, 2 digits */
+    {LICENSE, CHECK_NONE, "(?<![\\d-])(?:1[1-9]|2[0-8])([- ])\\d{2}\\1\\d{6}\\1\\d{2}(?![\\d-])"},
+    {LICENSE, CHECK_NONE,
+     "(?:서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산)"
+     "\\s?\\d{2}([- ])\\d{6}\\1\\d{2}(?![\\d-])"},
+    {LICENSE, CHECK_NONE,
+     "(?i)(?:면허|licen[cs]e)[^\\d\\n]{0,15}\\K(?<!\\d)(?:1[1-9]|2[0-8])\\d{10}(?!\\d)"},
+    /* passport: a letter and 8 digits, or (since 2021) letter, 3 digits, letter, 4 digits */
+    {PASSPORT, CHECK_PASSPORT,
+     "(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})(?![A-Za-z0-9-])"},
+    {PASSPORT, CHECK_NONE,
+     "(?i)(?:여권|passport)[^\\n]{0,15}?\\K(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})"
+     "(?![A-Za-z0-9-])"},
     /* Korean numbers, with +82 or a leading 0 */
-    {PHONE, CHECK_NONE,
-     "(?:(?<![\\w+])\\+82[- ]?(?:\\(0\\))?|(?<![\\w.,:/+#-])\\(?0)"
+    {PHONE, CHECK_PHONE,
+     "(?:(?<![\\w+])\\+82[- ]?(?:\\(0\\))?|(?<![\\w.,+#-])(?<!\\d:)\\(?0)"
      "(?:1[016789]|2|[3-6][1-5]|70|50\\d)[-. )]{0,2}\\d{3,4}[-. ]?\\d{4}(?![\\w]|[-.,]\\d)"},
     /* E.164 and other international numbers */
     {PHONE, CHECK_E164,
      "(?<![\\w+])\\+[1-9]\\d{0,3}(?:[-. ]?\\(?\\d{1,4}\\)?){2,5}(?![\\w]|[-.]\\d)"},
-    {IP, CHECK_NONE,
+    {CARD, CHECK_LUHN, "(?<![\\d.,-])\\d(?:[ -]?\\d){12,18}(?!\\d|[.,-]\\d)"},
+    {IP, CHECK_IPV4,
      "(?<![\\w.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
      "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w-]|\\.\\d)"},
     {IP, CHECK_IPV6, "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\\w:.])"},
+    /* road-name and lot-number addresses, from the province, the city or the district */
+    {ADDRESS, CHECK_NONE,
+     "(?<![가-힣])(?:" PROVINCE "\\s?(?:[가-힣]{1,5}시\\s?)?(?:[가-힣]{1,5}[구군]\\s?)?"
+     "|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군]\\s?)?|[가-힣]{1,5}[구군]\\s)" ROAD_OR_LOT},
+    /* a name after a label: 성함: 이영희, 예금주 홍길동, 고객명(이름): 박민수, 주문자는 김율이에요
+     */
+    {NAME, CHECK_NAME,
+     NAME_LABEL "(?:\\s?\\([^)\\n]{0,8}\\))?(?:\\s?(?:이름|성함))?"
+                "(?:은요|이요|은|는|이|가|을|를)?\\s?[:：]?\\s?\\K" SURNAME
+                "[가-힣]{1,2}" NAME_END},
+    /* a name before an honorific: 김철수 고객님, 홍길동 님, 남궁민수씨, (박승현 명의) */
+    {NAME, CHECK_NAME,
+     "(?<![가-힣])" SURNAME "[가-힣]{2}(?=\\s?(?:고객님|회원님|고객|님|씨|명의))"},
+    /* a two-syllable name before 님 and what a person's name takes: 김율님 계좌, 천기님께 */
+    {NAME, CHECK_NAME, "(?<![가-힣])" SURNAME "[가-힣](?=님(?:이|께|의|\\s계좌|\\s앞|\\s명의))"},
+    /* a name introducing oneself: 저는 오혜진입니다, 안녕하세요 신건우입니다 */
+    {NAME, CHECK_NAME,
+     "(?:^|저는|제\\s?이름은?|안녕하세요[.,!]?|ㅎㅇ|저기요|문의드립니다[.]?)\\s?\\K" SURNAME
+     "[가-힣]{2}(?=입니다|이에요|예요|이라고|이요)"},
 };
 #define NPATTERNS (sizeof patterns / sizeof patterns[0])
 
@@ -245,6 +358,31 @@ anon_free(struct anon *a)
 	ve_buf_free(&a->out);
 }
 
+/*
+ * Whether one of words stands within span bytes before s[at] (spaces, ':',
+ * '#' and '.' just before at not counted), as a whole word: neither "server"
+ * nor "verified" holds "ver". A Hangul word may run on (모델명 holds 모델).
+ */
+static bool
+preceded_by(const char *s, size_t at, const char *const *words, size_t span)
+{
+	size_t end = at;
+
+	while (end > 0 && strchr(" \t:#.", s[end - 1]))
+		end--;
+	for (const char *const *w = words; *w; w++) {
+		size_t n = strlen(*w);
+		for (size_t back = n; back <= span && back <= end; back++) {
+			size_t from = end - back;
+			if (!strncasecmp(s + from, *w, n) &&
+			    (from == 0 || !isalnum((unsigned char)s[from - 1])) &&
+			    !isalnum((unsigned char)s[from + n]))
+				return true;
+		}
+	}
+	return false;
+}
+
 static bool
 luhn(const char *s, size_t n)
 {
@@ -261,19 +399,62 @@ luhn(const char *s, size_t n)
 	return digits >= 13 && digits <= 19 && sum % 10 == 0;
 }
 
-/* A card number's separators, if any, are all alike. */
+/*
+ * A card number is written whole or in the groups cards print (4-4-4-4,
+ * 4-6-5, 4-6-4, 4-4-4-4-3) with one kind of separator, and passes Luhn.
+ */
 static bool
 card_ok(const char *s, size_t n)
 {
+	static const char *const layouts[] = {"4444", "465", "464", "44443", NULL};
+	char groups[24];
+	size_t ng = 0, run = 0;
 	char sep = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i])) {
-			if (sep && s[i] != sep)
-				return false;
-			sep = s[i];
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && isdigit((unsigned char)s[i])) {
+			run++;
+			continue;
 		}
+		if (i < n && sep && s[i] != sep)
+			return false;
+		if (i < n)
+			sep = s[i];
+		if (ng + 1 >= sizeof groups)
+			return false;
+		groups[ng++] = (char)(run < 10 ? '0' + run : 'x');
+		run = 0;
+	}
+	groups[ng] = 0;
+	if (ng > 1) {
+		const char *const *l = layouts;
+		while (*l && strcmp(*l, groups))
+			l++;
+		if (!*l)
+			return false;
+	}
 	return luhn(s, n);
+}
+
+/* A number after an order, tracking or booking number's label is no phone. */
+static bool
+phone_context_ok(const char *s, size_t from)
+{
+	static const char *const words[] = {"주문번호", "송장",     "운송장",
+	                                    "예약번호", "회원번호", "order",
+	                                    "tracking", "invoice",  NULL};
+
+	return !preceded_by(s, from, words, 24);
+}
+
+/* An order, tracking or member number is no card or phone, whatever its shape. */
+static bool
+card_context_ok(const char *s, size_t from)
+{
+	static const char *const words[] = {"주문", "주문번호", "송장",     "운송장",  "회원",
+	                                    "예약", "order",    "tracking", "invoice", NULL};
+
+	return !preceded_by(s, from, words, 24);
 }
 
 static bool
@@ -316,6 +497,102 @@ e164_ok(const char *s, size_t n)
 	return digits >= 8 && digits <= 15;
 }
 
+/* "version 1.2.3.4" and "버전 10.0.0.1" are versions, not addresses. */
+static bool
+ipv4_ok(const char *s, size_t from)
+{
+	static const char *const words[] = {"version", "ver",      "버전",   "빌드",
+	                                    "build",   "firmware", "펌웨어", NULL};
+
+	return !preceded_by(s, from, words, 12);
+}
+
+/* A product or order code can look like a passport number; its label says which. */
+static bool
+passport_ok(const char *s, size_t from)
+{
+	static const char *const words[] = {"모델", "모델명", "품번", "제품", "상품",
+	                                    "코드", "주문",   "송장", "sku",  "model",
+	                                    "part", "order",  "item", NULL};
+
+	return !preceded_by(s, from, words, 24);
+}
+
+/*
+ * An account has 10 to 16 digits, and no other number's label stands
+ * between the bank's name and it ("입금 확인, 주문번호 ...").
+ */
+static bool
+account_ok(const char *m, size_t n, const char *gap, size_t gaplen)
+{
+	static const char *const blockers[] = {"주문",  "송장",     "운송장", "전화", "연락처",
+	                                       "휴대",  "핸드폰",   "카드",   "금액", "수수료",
+	                                       "order", "tracking", "phone",  "card", NULL};
+	size_t digits = 0;
+
+	for (size_t i = 0; i < n; i++)
+		digits += isdigit((unsigned char)m[i]) != 0;
+	if (digits < 10 || digits > 16)
+		return false;
+	for (const char *const *b = blockers; *b; b++)
+		if (memmem(gap, gaplen, *b, strlen(*b)))
+			return false;
+	return true;
+}
+
+/*
+ * Words that stand where a name does: role words before an honorific
+ * (관리자님, 승무원님), and what may follow a label instead of a name
+ * (예금주명이, 명의이전, 수령인 이름).
+ */
+static bool
+name_ok(const char *m, size_t n)
+{
+	static const char *const words[] = {
+	    "사용자", "이용자", "구매자", "판매자", "주문자", "신청자", "작성자", "수령자",
+	    "관리자", "담당자", "상담사", "상담원", "운영자", "기사분", "배송원", "보호자",
+	    "가입자", "여러분", "선생님", "이사장", "부사장", "대표자", "소유자", "예약자",
+	    "문의자", "회원분", "고객분", "방문자", "참가자", "지원자", "승무원", "경비원",
+	    "집배원", "배달원", "안내원", "관리인", "간호사", "운전사", "지점장", "본부장",
+	    "센터장", "매니저", "직원분", "기사님", "이름", "이전", "이번", "명이", "명은", "정보",
+	    "변경", "확인", "등록", "본인", "명의", "동일", "상동", "직접", "미정", "없음", "고객",
+	    "회원", "가족", "대표", "다른", "같은", "모두", "전부", "이상", "이하", "정확", "조회",
+	    /* two syllables before 님 */
+	    "고객", "회원", "기사", "선생", "사장", "부장", "과장", "대리", "팀장", "실장", "차장",
+	    "소장", "점장", "원장", "교수", "이사", "반장", "사모", "이모", "고모", "주임", "부모",
+	    "조교", "전무", "상무", "감독", "코치", "강사", "주인", "선배", "후배", "작가", "기장",
+	    "목사", "신부", "장로", "집사", "권사", "사부", "도사", "형사", "판사", "검사", "변호",
+	    "수석", "총무", "회장", "여사", "형수", "장모", "장인", "시장", "의원", "공주", "왕자",
+	    "상담", "관리", "담당", "배송", "택배", "하객", "조카", NULL};
+
+	for (const char *const *w = words; *w; w++)
+		if (strlen(*w) == n && !memcmp(m, *w, n))
+			return false;
+	return true;
+}
+
+/* The checks a pattern's match must also pass; ov holds its capture groups. */
+static bool
+check_ok(enum check c, const char *s, size_t from, size_t to, const PCRE2_SIZE *ov)
+{
+	const char *m = s + from;
+	size_t len = to - from;
+
+	switch (c) {
+	case CHECK_LUHN: return card_ok(m, len) && card_context_ok(s, from);
+	case CHECK_IPV4: return ipv4_ok(s, from);
+	case CHECK_IPV6: return ipv6_ok(m, len);
+	case CHECK_RRN: return rrn_ok(m, len);
+	case CHECK_E164: return e164_ok(m, len) && phone_context_ok(s, from);
+	case CHECK_PHONE: return phone_context_ok(s, from);
+	case CHECK_PASSPORT: return passport_ok(s, from);
+	case CHECK_ACCOUNT: return account_ok(m, len, s + ov[2], ov[3] - ov[2]);
+	case CHECK_NAME: return name_ok(m, len);
+	case CHECK_NONE: break;
+	}
+	return true;
+}
+
 static bool
 overlaps(const struct anon *a, size_t from, size_t to)
 {
@@ -333,33 +610,93 @@ cmp_span(const void *x, const void *y)
 	return a->from < b->from ? -1 : a->from > b->from;
 }
 
-/* The value as one person's: case-folded e-mail, digits of numbers (+82 as 0). */
+/* The licence regions by name, as their two-digit codes. */
+static const char *const regions[][2] = {
+    {"서울", "11"}, {"부산", "12"}, {"경기", "13"}, {"강원", "14"}, {"충북", "15"}, {"충남", "16"},
+    {"전북", "17"}, {"전남", "18"}, {"경북", "19"}, {"경남", "20"}, {"제주", "21"}, {"대구", "22"},
+    {"인천", "23"}, {"광주", "24"}, {"대전", "25"}, {"울산", "26"},
+};
+
+/* Long forms of the provinces an address may start with, and the short one. */
+static const char *const provinces[][2] = {
+    {"서울특별시", "서울"}, {"서울시", "서울"},         {"부산광역시", "부산"},
+    {"대구광역시", "대구"}, {"인천광역시", "인천"},     {"광주광역시", "광주"},
+    {"대전광역시", "대전"}, {"울산광역시", "울산"},     {"세종특별자치시", "세종"},
+    {"경기도", "경기"},     {"강원특별자치도", "강원"}, {"강원도", "강원"},
+    {"충청북도", "충북"},   {"충청남도", "충남"},       {"전북특별자치도", "전북"},
+    {"전라북도", "전북"},   {"전라남도", "전남"},       {"경상북도", "경북"},
+    {"경상남도", "경남"},   {"제주특별자치도", "제주"}, {"제주도", "제주"},
+};
+
+/* Appends s[0..n) with a leading entry of table[][0] written as its [1]. */
+static void
+add_mapped(struct ve_buf *out, const char *s, size_t n, const char *const (*table)[2],
+           size_t ntable)
+{
+	for (size_t i = 0; i < ntable; i++) {
+		size_t k = strlen(table[i][0]);
+		if (k <= n && !memcmp(s, table[i][0], k)) {
+			ve_buf_adds(out, table[i][1]);
+			s += k;
+			n -= k;
+			break;
+		}
+	}
+	ve_buf_add(out, s, n);
+}
+
+/* The digits of s, with +82 written as a leading 0 for phones. */
+static void
+add_digits(enum kind k, const char *s, size_t n, struct ve_buf *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (isdigit((unsigned char)s[i]))
+			ve_buf_addc(out, s[i]);
+	if (k == PHONE && n && s[0] == '+' && out->len > 2 && memcmp(out->p, "82", 2) == 0) {
+		size_t skip = out->p[2] == '0' ? 3 : 2;
+		memmove(out->p + 1, out->p + skip, out->len - skip);
+		out->p[0] = '0';
+		out->len -= skip - 1;
+	}
+}
+
+/*
+ * The value as one person's, so each spelling gets one pseudonym: e-mail,
+ * IP and passport case-folded; numbers as their digits (+82 as 0, a
+ * licence's region name as its code); addresses without spaces and commas,
+ * the province in its short form.
+ */
 static void
 canonical(enum kind k, const char *s, size_t n, struct ve_buf *out)
 {
+	struct ve_buf tmp = {0};
+
 	ve_buf_reset(out);
 	switch (k) {
 	case EMAIL:
 	case IP:
+	case PASSPORT:
 		for (size_t i = 0; i < n; i++)
 			ve_buf_addc(out, (char)tolower((unsigned char)s[i]));
+		break;
+	case LICENSE:
+		add_mapped(&tmp, s, n, regions, sizeof regions / sizeof regions[0]);
+		add_digits(k, tmp.p, tmp.len, out);
 		break;
 	case PHONE:
 	case RRN:
 	case CARD:
+	case ACCOUNT: add_digits(k, s, n, out); break;
+	case ADDRESS:
 		for (size_t i = 0; i < n; i++)
-			if (isdigit((unsigned char)s[i]))
-				ve_buf_addc(out, s[i]);
-		if (k == PHONE && n && s[0] == '+' && out->len > 2 &&
-		    memcmp(out->p, "82", 2) == 0) {
-			size_t skip = out->p[2] == '0' ? 3 : 2;
-			memmove(out->p + 1, out->p + skip, out->len - skip);
-			out->p[0] = '0';
-			out->len -= skip - 1;
-		}
+			if (!strchr(" \t,", s[i]))
+				ve_buf_addc(&tmp, s[i]);
+		add_mapped(out, tmp.p ? tmp.p : "", tmp.len, provinces,
+		           sizeof provinces / sizeof provinces[0]);
 		break;
 	default: ve_buf_add(out, s, n);
 	}
+	ve_buf_free(&tmp);
 	if (!out->p)
 		ve_buf_add(out, "", 0);
 }
@@ -393,13 +730,7 @@ mask(struct anon *a, const char *s, size_t n)
 				start++;
 			if (to <= from)
 				continue;
-			const char *m = s + from;
-			size_t len = to - from;
-			if ((patterns[p].check == CHECK_LUHN && !card_ok(m, len)) ||
-			    (patterns[p].check == CHECK_IPV6 && !ipv6_ok(m, len)) ||
-			    (patterns[p].check == CHECK_RRN && !rrn_ok(m, len)) ||
-			    (patterns[p].check == CHECK_E164 && !e164_ok(m, len)) ||
-			    overlaps(a, from, to))
+			if (!check_ok(patterns[p].check, s, from, to, ov) || overlaps(a, from, to))
 				continue;
 			if (a->nspans == a->cap) {
 				a->cap = a->cap ? 2 * a->cap : 16;

@@ -1,16 +1,16 @@
 /*
  * lat-stats — serving-latency figures as vLLM's `vllm bench serve` computes them.
  *
- * Reads llm-query's streaming output (DESIGN §3.3: "response" or "error",
- * and "timing" with start, ttft_ms, e2el_ms, itl_ms), or with --from
+ * Reads llm-query's streaming output (query records of vllm-eval(7): "response"
+ * or "error", and "timing" with start, ttft_ms, e2el_ms, itl_ms), or with --from
  * vllm-json the result files of `vllm bench serve --save-result
- * --save-detailed`, and writes the figures of DESIGN §3.5: TTFT, TPOT, ITL
+ * --save-detailed`, and writes the latency figures of vllm-eval(7): TTFT, TPOT, ITL
  * and E2EL (mean, median, population std, linear percentiles), request,
  * output and total token throughput, goodput under SLOs, peak output
  * tokens/s and peak concurrent requests, success rate and failures by kind,
  * client queue time when present. Only successful requests count toward
  * latencies and token totals; TPOT is per request, ITL pools every chunk
- * gap. Output: metric rows (DESIGN §3.1), one vLLM result object per group
+ * gap. Output: metric rows (vllm-eval(7)), one vLLM result object per group
  * (--format vllm-json), vLLM's result table, or Prometheus text. --by groups
  * records; --grade and --pricing add a grade and costs.
  */
@@ -140,7 +140,7 @@ usage(FILE *f)
 	        "                 [--rejects FILE] [FILE...]\n"
 	        "\n"
 	        "Latency and throughput figures of llm-query --stream output, as vLLM's\n"
-	        "`vllm bench serve` defines them (DESIGN §3.5).\n"
+	        "`vllm bench serve` defines them (see vllm-eval(7)).\n"
 	        "\n"
 	        "  -f, --format FORMAT    rows (metric rows), vllm-json, table, prom\n"
 	        "                         (default: table on a terminal, else rows)\n"

@@ -7,13 +7,13 @@
  * with the command-line parameters filling what the record does not set.
  * Writes each record back, byte for byte, with "response" and "timing"
  * spliced in, or "error" when it failed after every retry: exactly one
- * output record per input record (DESIGN §3.3).
+ * output record per input record (vllm-eval(7), Query record).
  *
  * Every transfer runs on one libcurl multi handle (the classic multi loop of
  * curl's 10-at-a-time.c): -c requests in flight over kept-alive
  * connections, arrivals at --rate with gamma gaps, retries with backoff.
- * --stream measures TTFT, ITL and E2EL as vLLM's benchmark does (DESIGN
- * §3.5). --loglikelihood scores continuations the lm-evaluation-harness way.
+ * --stream measures TTFT, ITL and E2EL as vLLM's benchmark does
+ * (vllm-eval(7)). --loglikelihood scores continuations the lm-evaluation-harness way.
  * -o FILE --resume sends only what FILE lacks; --cache DIR answers repeated
  * requests from disk.
  */
@@ -966,7 +966,7 @@ first_choice(jv ch)
 	return found;
 }
 
-/* One SSE event of a streamed answer: DESIGN §3.5's token chunks. */
+/* One SSE event of a streamed answer: vllm-eval(7)'s token chunks. */
 static int
 on_event(void *ctx, const char *data, size_t len)
 {

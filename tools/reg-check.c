@@ -1,7 +1,7 @@
 /*
- * reg-check — the PRD's regression rule, with significance tests.
+ * reg-check — the release rule for regressions, with significance tests.
  *
- * Reads the current run's metric rows (DESIGN §3.1) from FILEs or stdin and
+ * Reads the current run's metric rows (vllm-eval(7)) from FILEs or stdin and
  * the earlier runs' metric rows from --history. For each current metric
  * (name and labels), the baseline is the mean of that metric over the last
  * --window runs of the history (newest by ts, then run_id; rows of the
@@ -15,7 +15,7 @@
  * With --ab it compares two runs' item rows instead: Welch's t-test on the
  * item scores per task, the lift, Cohen's d and a recommendation.
  *
- * Writes verdict rows (DESIGN §3.4), one per current metric in input order;
+ * Writes verdict rows (vllm-eval(7)), one per current metric in input order;
  * exits 1 when any metric regressed.
  */
 #include <errno.h>
@@ -395,7 +395,7 @@ item_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->doc_id, y->doc_id);
 }
 
-/* Reads item rows (DESIGN §3.2) of one run, sorted by task and doc_id. */
+/* Reads item rows (vllm-eval(7)) of one run, sorted by task and doc_id. */
 static int
 read_items(const char *path, struct ve_bad *bad, struct items *is)
 {

@@ -1,7 +1,7 @@
 /*
  * teams-card — the release report as a Microsoft Teams Adaptive Card.
  *
- * Reads verdict rows (reg-check, DESIGN §3.4) or plain metric rows and
+ * Reads verdict rows (reg-check, vllm-eval(7)) or plain metric rows and
  * builds the message a Power Automate Workflows webhook takes: an envelope
  * {"type":"message","attachments":[...]} around an Adaptive Card of version
  * 1.4. The card has a title with the model tag and the outcome, the run id

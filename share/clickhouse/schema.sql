@@ -12,7 +12,7 @@
 
 CREATE DATABASE IF NOT EXISTS vllm_eval;
 
--- One metric of one run (DESIGN 3.1). Identity: run, metric, labels.
+-- One metric of one run (a vllm-eval(7) metric row). Identity: run, metric, labels.
 CREATE TABLE IF NOT EXISTS vllm_eval.results
 (
     run_id      String,
@@ -30,7 +30,7 @@ ENGINE = ReplacingMergeTree(inserted_at)
 PARTITION BY toYYYYMM(ts)
 ORDER BY (model_tag, metric, labels, run_id);
 
--- One scored example of one run (DESIGN 3.2). Identity: run, task, doc_id.
+-- One scored example of one run (a vllm-eval(7) item row). Identity: run, task, doc_id.
 CREATE TABLE IF NOT EXISTS vllm_eval.items
 (
     run_id      String,

@@ -12,7 +12,7 @@
 # at random (Python's random.Random(1234)); jq cannot replay that draw, so
 # prompts are byte-identical to lm-eval's at 0 shots, and with shots use the
 # same layout with the first examples.
-# Output: {"task","doc_id","subset","choice","gold","context","continuation"} (DESIGN §3.3a).
+# Output: {"task","doc_id","subset","choice","gold","context","continuation"} (vllm-eval(7)).
 
 def opt($k; $d): if $ARGS.named | has($k) then $ARGS.named[$k] else $d end;
 def target: . as $d | $d.choices.label | map(. == $d.answerKey) | index(true);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes N llm-query streaming records (DESIGN §3.3) to stdout, for lat-stats's bench.
+"""Writes N llm-query streaming records (vllm-eval(7), Query record) to stdout, for lat-stats's bench.
 
 Each record has a short prompt text, usage, and timing with 16 ITL gaps, one
 in twenty is a failure. Deterministic: the same N gives the same bytes.

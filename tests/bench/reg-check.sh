@@ -7,7 +7,7 @@
 #    accuracy). The history holds 5 runs at p0 = 0.65. Bad releases have
 #    p = p0 (1 - d) with d uniform in [10 %, 30 %]; unchanged ones p = p0.
 #    Printed: the detection rate on bad releases (goal >= 95 %) and the false
-#    alarm rate on unchanged ones (goal <= 5 %), for the PRD rule alone and
+#    alarm rate on unchanged ones (goal <= 5 %), for the release rule alone and
 #    with --threshold 5 --require-significance 0.05 beside it.
 # 2. Speed: reg-check over a 200-metric x 1000-run history, against jq
 #    computing the same rolling means (the reference), several runs, medians.
@@ -61,7 +61,7 @@ pct() { awk -v n="$1" 'BEGIN { printf "%.1f", n * 100 / 200 }'; }
 echo "known-bad releases: 200 with accuracy drops of 10-30 %, 200 unchanged (N=1000 items, p0=0.65)"
 b=$(rate bad)
 s=$(rate same)
-echo "  PRD rule (threshold 10 %):           detected $b/200 = $(pct "$b") %, false alarms $s/200 = $(pct "$s") %"
+echo "  release rule (threshold 10 %):       detected $b/200 = $(pct "$b") %, false alarms $s/200 = $(pct "$s") %"
 b=$(rate bad --threshold 5 --require-significance 0.05)
 s=$(rate same --threshold 5 --require-significance 0.05)
 echo "  threshold 5 % and p < 0.05 (z-test): detected $b/200 = $(pct "$b") %, false alarms $s/200 = $(pct "$s") %"
