@@ -8,10 +8,10 @@
 #include "array.h"
 #include "diag.h"
 #include "hash.h"
+#include "json.h"
 #include "num.h"
 #include "output.h"
 #include "score.h"
-#include "utf8.h"
 
 void
 ve_score_meta_init(struct ve_score_meta *m, const char *run_id, const char *model_tag)
@@ -102,12 +102,6 @@ ve_score_pooled_stderr(const double *se, const size_t *sizes, size_t k)
 	}
 	var /= (double)(total - k);
 	return sqrt(var / (double)total);
-}
-
-size_t
-ve_score_codepoints(const char *s, size_t len)
-{
-	return ve_utf8_count(s, len);
 }
 
 /* The values of one metric in one subset of one task. */
@@ -498,11 +492,11 @@ ve_score_help(FILE *f, int width)
 const char *
 ve_score_rec_get(struct ve_score_rec *f, jv rec, const char *task)
 {
-	jv err = jv_object_get(jv_copy(rec), jv_string("error"));
+	jv err = ve_json_get(rec, "error");
 
-	f->task = jv_object_get(jv_copy(rec), jv_string("task"));
-	f->subset = jv_object_get(jv_copy(rec), jv_string("subset"));
-	f->resp = jv_object_get(jv_copy(rec), jv_string("response"));
+	f->task = ve_json_get(rec, "task");
+	f->subset = ve_json_get(rec, "subset");
+	f->resp = ve_json_get(rec, "response");
 	/* llm-query writes "error" in place of "response" when a request failed. */
 	f->failed = !jv_is_valid(f->resp) && jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL;
 	jv_free(err);

@@ -86,12 +86,6 @@ void ve_score_agg_free(struct ve_score_agg *a);
 /* Appends ,"k":"v" for the row's run_id, model_tag and ts. */
 void ve_score_meta_fields(struct ve_buf *b, const struct ve_score_meta *m);
 
-/*
- * The number of code points in valid UTF-8 s (Python's len()): ve_utf8_count
- * (lib/utf8.h) under the name score-mcq knows; new code calls ve_utf8_count.
- */
-size_t ve_score_codepoints(const char *s, size_t len);
-
 /* What every scorer takes besides its own options. */
 struct ve_score_opts {
 	const char *items;     /* -i/--items FILE: the item rows */

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "buf.h"
 #include "diag.h"
 #include "json.h"
@@ -286,15 +287,6 @@ compile(const char *opt, const char *re, uint32_t flags)
 	return c;
 }
 
-/* obj[k] as a new jv (obj borrowed); invalid when absent. */
-static jv
-field(jv obj, const char *k)
-{
-	if (jv_get_kind(obj) != JV_KIND_OBJECT)
-		return jv_invalid();
-	return jv_object_get(jv_copy(obj), jv_string(k));
-}
-
 /*
  * lm-eval's exact_match normalisation (metrics.py, exact_match_hf_evaluate):
  * each ignore pattern removed, then lower case, then punctuation dropped.
@@ -434,10 +426,7 @@ squad_tokens(const char *s, struct ve_buf *buf, char ***tok)
 	     w = strtok_r(NULL, " \t\n\r\f\v", &save)) {
 		if (!strcmp(w, "a") || !strcmp(w, "an") || !strcmp(w, "the"))
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			*tok = ve_xrealloc(*tok, cap * sizeof **tok);
-		}
+		*tok = ve_grow(*tok, &cap, n + 1, sizeof **tok);
 		(*tok)[n++] = w;
 	}
 	return n;
@@ -489,10 +478,7 @@ words(const char *s, struct ve_buf *buf, char ***tok)
 	*tok = NULL;
 	for (char *w = strtok_r(buf->p ? buf->p : (char[]){0}, " ", &save); w;
 	     w = strtok_r(NULL, " ", &save)) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			*tok = ve_xrealloc(*tok, cap * sizeof **tok);
-		}
+		*tok = ve_grow(*tok, &cap, n + 1, sizeof **tok);
 		(*tok)[n++] = w;
 	}
 	return n;
@@ -648,14 +634,14 @@ expect_from_content(jv content, double *num, double *den)
 
 	for (int i = 0; i < n && !done; i++) {
 		jv e = jv_array_get(jv_copy(content), i);
-		jv t = field(e, "token");
+		jv t = ve_json_get(e, "token");
 		if (jv_get_kind(t) == JV_KIND_STRING && score_token(jv_string_value(t)) >= 0) {
-			jv list = field(e, "top_logprobs");
+			jv list = ve_json_get(e, "top_logprobs");
 			int m =
 			    jv_get_kind(list) == JV_KIND_ARRAY ? jv_array_length(jv_copy(list)) : 0;
 			for (int j = 0; j < m; j++) {
 				jv x = jv_array_get(jv_copy(list), j);
-				jv k = field(x, "token"), v = field(x, "logprob");
+				jv k = ve_json_get(x, "token"), v = ve_json_get(x, "logprob");
 				add_score_token(k, v, num, den);
 				jv_free(k);
 				jv_free(v);
@@ -677,9 +663,9 @@ expect_from_content(jv content, double *num, double *den)
 static bool
 geval_expectation(jv resp, double *out)
 {
-	jv lp = field(resp, "logprobs");
-	jv tokens = field(lp, "tokens"), tops = field(lp, "top_logprobs");
-	jv content = field(lp, "content");
+	jv lp = ve_json_get(resp, "logprobs");
+	jv tokens = ve_json_get(lp, "tokens"), tops = ve_json_get(lp, "top_logprobs");
+	jv content = ve_json_get(lp, "content");
 	double num = 0, den = 0;
 
 	if (jv_get_kind(tokens) == JV_KIND_ARRAY && jv_get_kind(tops) == JV_KIND_ARRAY)
@@ -709,7 +695,7 @@ judge_score(struct state *st, jv resp, const char *s, size_t n, double *score)
 
 	if (k == J_GEVAL) {
 		double x = NAN, e;
-		jv sc = field(obj, "score");
+		jv sc = ve_json_get(obj, "score");
 		if (jv_get_kind(sc) == JV_KIND_NUMBER) {
 			x = jv_number_value(sc);
 		} else if (pcre2_match(st->score_re, (PCRE2_SPTR)s, n, 0, 0, st->md, NULL) > 1) {
@@ -725,14 +711,14 @@ judge_score(struct state *st, jv resp, const char *s, size_t n, double *score)
 		else
 			*score = (geval_expectation(resp, &e) ? e : x) / 10;
 	} else {
-		jv verdicts = field(obj, "verdicts");
+		jv verdicts = ve_json_get(obj, "verdicts");
 		if (jv_get_kind(verdicts) != JV_KIND_ARRAY) {
 			why = "judge reply: no \"verdicts\" array";
 		} else {
 			int m = jv_array_length(jv_copy(verdicts)), no = 0;
 			for (int i = 0; i < m && !why; i++) {
 				jv e = jv_array_get(jv_copy(verdicts), i);
-				jv v = field(e, "verdict");
+				jv v = ve_json_get(e, "verdict");
 				if (jv_get_kind(v) != JV_KIND_STRING)
 					why = "judge reply: a verdict is not \"yes\", \"no\" or "
 					      "\"idk\"";
@@ -764,7 +750,7 @@ passes(const struct opts *o, double score)
 static void
 item_head(struct state *st, jv rec, const struct ve_score_rec *f)
 {
-	jv id = field(rec, "doc_id");
+	jv id = ve_json_get(rec, "doc_id");
 
 	ve_buf_reset(&st->id);
 	if (jv_is_valid(id))
@@ -787,8 +773,8 @@ take_judge(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 	const char *kind = judge_name[o->judge];
 	double score = 0;
 	char name[128];
-	const char *bad = judge_score(st, f->resp, jv_string_value(text),
-	                              (size_t)jv_string_length_bytes(jv_copy(text)), &score);
+	const char *bad =
+	    judge_score(st, f->resp, jv_string_value(text), ve_json_strlen(text), &score);
 
 	item_head(st, rec, f);
 	snprintf(name, sizeof name, "%s.unparsed", kind);
@@ -844,7 +830,7 @@ read_reference(struct state *st, jv ref, struct answer *a)
 	if (jv_get_kind(ref) != JV_KIND_STRING)
 		return "reference: expected a string or a number (see --reference)";
 	a->g = jv_string_value(ref);
-	a->gn = (size_t)jv_string_length_bytes(jv_copy(ref));
+	a->gn = ve_json_strlen(ref);
 	for (int i = 0; i < st->o->nmetric; i++)
 		if (st->o->metric[i] == M_NUMERIC && !parse_integer(a->g, a->gn, &a->gv))
 			return "reference: expected an integer for --metric numeric";
@@ -948,8 +934,7 @@ static const char *
 take_answer(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 {
 	const struct opts *o = st->o;
-	struct answer a = {.s = jv_string_value(text),
-	                   .n = (size_t)jv_string_length_bytes(jv_copy(text))};
+	struct answer a = {.s = jv_string_value(text), .n = ve_json_strlen(text)};
 	jv ref = reference_of(st, rec);
 	const char *why = read_reference(st, ref, &a);
 	double first = 0;
@@ -993,7 +978,7 @@ take_record(void *tool, jv rec, const struct ve_line *line)
 	ve_score_agg_tally(st->run.agg, f.tname, "failed", f.failed, true);
 	if (f.failed)
 		goto out;
-	text = field(f.resp, "text");
+	text = ve_json_get(f.resp, "text");
 	if (jv_get_kind(text) != JV_KIND_STRING)
 		why = jv_get_kind(f.resp) == JV_KIND_OBJECT
 		          ? "response.text: expected a string"

@@ -34,12 +34,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "buf.h"
 #include "diag.h"
+#include "hash.h"
 #include "json.h"
 #include "num.h"
 #include "output.h"
 #include "score.h"
+#include "utf8.h"
 
 enum mode { MODE_AUTO, MODE_LL, MODE_LETTER, MODE_GEN };
 
@@ -76,8 +79,7 @@ struct doc {
 struct docs {
 	struct doc *v;
 	size_t n, cap;
-	size_t *slot; /* open addressing over v, SIZE_MAX when empty */
-	size_t nslot;
+	struct ve_index index; /* of v, by (task, doc_id) */
 };
 
 /* What the gen mode extracts with. */
@@ -157,15 +159,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		o->common.task = "mcq";
 }
 
-/* obj[k] as a new jv (obj borrowed); invalid when absent. */
-static jv
-field(jv obj, const char *k)
-{
-	if (jv_get_kind(obj) != JV_KIND_OBJECT)
-		return jv_invalid();
-	return jv_object_get(jv_copy(obj), jv_string(k));
-}
-
 /* An integer held in a JSON number, in [min, max]. */
 static bool
 as_int(jv v, long min, long max, long *out)
@@ -179,63 +172,45 @@ as_int(jv v, long min, long max, long *out)
 	return true;
 }
 
-static uint64_t
-hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static bool
 same_doc(const struct doc *d, const char *task, const char *id)
 {
 	return !strcmp(d->task, task) && !strcmp(d->id, id);
 }
 
-static void
-docs_rehash(struct docs *ds, size_t nslot)
+/* A question's key in the index of struct docs. */
+struct doc_key {
+	const struct docs *ds;
+	const char *task, *id;
+};
+
+static bool
+is_doc(const void *ctx, size_t pos)
 {
-	free(ds->slot);
-	ds->slot = ve_xmalloc(nslot * sizeof *ds->slot);
-	for (size_t i = 0; i < nslot; i++)
-		ds->slot[i] = SIZE_MAX;
-	ds->nslot = nslot;
-	for (size_t i = 0; i < ds->n; i++) {
-		size_t h = (size_t)(hash_str(ds->v[i].id) ^ hash_str(ds->v[i].task)) & (nslot - 1);
-		while (ds->slot[h] != SIZE_MAX)
-			h = (h + 1) & (nslot - 1);
-		ds->slot[h] = i;
-	}
+	const struct doc_key *k = ctx;
+
+	return same_doc(&k->ds->v[pos], k->task, k->id);
 }
 
 /* The question (task, id), created when new; *isnew says which. */
 static struct doc *
 docs_get(struct docs *ds, const char *task, const char *id, bool *isnew)
 {
-	if (2 * (ds->n + 1) > ds->nslot)
-		docs_rehash(ds, ds->nslot ? 2 * ds->nslot : 1024);
-	size_t h = (size_t)(hash_str(id) ^ hash_str(task)) & (ds->nslot - 1);
-	while (ds->slot[h] != SIZE_MAX) {
-		if (same_doc(&ds->v[ds->slot[h]], task, id)) {
-			*isnew = false;
-			return &ds->v[ds->slot[h]];
-		}
-		h = (h + 1) & (ds->nslot - 1);
-	}
-	if (ds->n == ds->cap) {
-		ds->cap = ds->cap ? 2 * ds->cap : 256;
-		ds->v = ve_xrealloc(ds->v, ds->cap * sizeof *ds->v);
-	}
-	struct doc *d = &ds->v[ds->n];
+	struct doc_key k = {ds, task, id};
+	uint64_t h = ve_hash_str(id) ^ ve_hash_str(task);
+	size_t pos = ve_index_find(&ds->index, h, is_doc, &k);
+	struct doc *d;
+
+	*isnew = pos == VE_INDEX_NONE;
+	if (!*isnew)
+		return &ds->v[pos];
+	ds->v = ve_grow(ds->v, &ds->cap, ds->n + 1, sizeof *ds->v);
+	d = &ds->v[ds->n];
 	memset(d, 0, sizeof *d);
 	d->task = ve_xstrdup(task);
 	d->id = ve_xstrdup(id);
 	d->pred = -1;
-	ds->slot[h] = ds->n++;
-	*isnew = true;
+	ve_index_add(&ds->index, h, ds->n++);
 	return d;
 }
 
@@ -254,7 +229,7 @@ docs_free(struct docs *ds)
 		free(d->name);
 	}
 	free(ds->v);
-	free(ds->slot);
+	ve_index_free(&ds->index);
 }
 
 /*
@@ -344,7 +319,7 @@ letters_from_object(jv first, int nletters, double *best)
 static const char *
 letters_from_list(jv first, int nletters, double *best)
 {
-	jv list = field(first, "top_logprobs");
+	jv list = ve_json_get(first, "top_logprobs");
 	const char *why = NULL;
 
 	if (jv_get_kind(list) != JV_KIND_ARRAY) {
@@ -353,8 +328,8 @@ letters_from_list(jv first, int nletters, double *best)
 		int n = jv_array_length(jv_copy(list));
 		for (int j = 0; j < n; j++) {
 			jv e = jv_array_get(jv_copy(list), j);
-			jv k = field(e, "token");
-			jv v = field(e, "logprob");
+			jv k = ve_json_get(e, "token");
+			jv v = ve_json_get(e, "logprob");
 			if (jv_get_kind(k) == JV_KIND_STRING && jv_get_kind(v) == JV_KIND_NUMBER)
 				letter_token(jv_string_value(k), jv_number_value(v), nletters,
 				             best);
@@ -374,9 +349,9 @@ letters_from_list(jv first, int nletters, double *best)
 static const char *
 letter_logprobs(jv resp, int nletters, double *best)
 {
-	jv lp = field(resp, "logprobs");
-	jv top = field(lp, "top_logprobs");
-	jv content = field(lp, "content");
+	jv lp = ve_json_get(resp, "logprobs");
+	jv top = ve_json_get(lp, "top_logprobs");
+	jv content = ve_json_get(lp, "content");
 	const char *why;
 
 	for (int i = 0; i < nletters; i++)
@@ -463,14 +438,14 @@ extract_answer(struct extractor *x, jv rec, jv resp, struct ve_buf *tmp, const c
 		jv_free(a);
 		return r;
 	}
-	jv text = field(resp, "text");
+	jv text = ve_json_get(resp, "text");
 	if (jv_get_kind(text) != JV_KIND_STRING) {
 		jv_free(text);
 		*why = "response.text: expected a string";
 		return NULL;
 	}
 	const char *s = jv_string_value(text);
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(text));
+	size_t n = ve_json_strlen(text);
 	char *r = NULL;
 	for (int i = 0; i < 3 && !r; i++) {
 		if (pcre2_match(x->re[i], (PCRE2_SPTR)s, n, 0, 0, x->md, NULL) > 1) {
@@ -532,9 +507,9 @@ static void
 detect_mode(struct state *st, jv rec)
 {
 	/* A failed request says nothing of the mode: wait for an answered one. */
-	jv resp = field(rec, "response");
-	jv cont = field(rec, "continuation");
-	jv lp = field(resp, "logprobs");
+	jv resp = ve_json_get(rec, "response");
+	jv cont = ve_json_get(rec, "continuation");
+	jv lp = ve_json_get(resp, "logprobs");
 
 	if (jv_is_valid(cont))
 		st->mode = MODE_LL;
@@ -558,13 +533,13 @@ check_question(struct state *st, jv rec, const struct ve_score_rec *f, struct qu
 	const char *why;
 	jv gold;
 
-	q->group = field(rec, "group");
-	q->id = field(rec, "doc_id");
+	q->group = ve_json_get(rec, "group");
+	q->id = ve_json_get(rec, "doc_id");
 	if (jv_is_valid(q->group) && jv_get_kind(q->group) != JV_KIND_STRING)
 		return "group: expected a string";
 	if (jv_get_kind(q->id) != JV_KIND_STRING && jv_get_kind(q->id) != JV_KIND_NUMBER)
 		return "doc_id: expected a string or a number";
-	gold = field(rec, "gold");
+	gold = ve_json_get(rec, "gold");
 	if (!jv_is_valid(gold))
 		why = "gold: missing";
 	else
@@ -617,7 +592,7 @@ static void
 set_choice(struct doc *d, int ci, jv cont, double ll, bool greedy)
 {
 	const char *s = jv_string_value(cont);
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(cont));
+	size_t n = ve_json_strlen(cont);
 
 	if (ci >= d->nc) {
 		d->c = ve_xrealloc(d->c, (size_t)(ci + 1) * sizeof *d->c);
@@ -633,7 +608,7 @@ set_choice(struct doc *d, int ci, jv cont, double ll, bool greedy)
 	c->have = true;
 	c->ll = ll;
 	c->greedy = greedy;
-	c->cps = ve_score_codepoints(s, n);
+	c->cps = ve_utf8_count(s, n);
 	c->bytes = n;
 }
 
@@ -641,9 +616,9 @@ set_choice(struct doc *d, int ci, jv cont, double ll, bool greedy)
 static const char *
 take_choice(struct state *st, struct doc *d, jv rec, jv resp)
 {
-	jv ch = field(rec, "choice"), cont = field(rec, "continuation");
-	jv ll = field(resp, "loglikelihood");
-	jv sum = field(ll, "sum"), greedy = field(ll, "greedy");
+	jv ch = ve_json_get(rec, "choice"), cont = ve_json_get(rec, "continuation");
+	jv ll = ve_json_get(resp, "loglikelihood");
+	jv sum = ve_json_get(ll, "sum"), greedy = ve_json_get(ll, "greedy");
 	const char *why = NULL;
 	long ci;
 
@@ -678,7 +653,7 @@ take_choice(struct state *st, struct doc *d, jv rec, jv resp)
 static const char *
 take_letter(struct state *st, struct doc *d, jv rec, jv resp, const struct ve_line *line)
 {
-	jv choices = field(rec, "choices");
+	jv choices = ve_json_get(rec, "choices");
 	int nl = jv_get_kind(choices) == JV_KIND_ARRAY ? jv_array_length(jv_copy(choices))
 	                                               : (int)st->o->letters;
 	double best[26];
