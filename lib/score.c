@@ -531,6 +531,7 @@ ve_score_begin(struct ve_score_run *r, const struct ve_score_opts *o, char *cons
 	r->o = o;
 	ve_score_meta_init(&r->meta, o->run_id, o->model_tag);
 	r->agg = ve_score_agg_new();
+	ve_refuse_input_as_output("--items", o->items, files, nfiles);
 	r->in = ve_reader_new(files, nfiles, &o->cli, 0);
 	if (o->items)
 		r->items = ve_open_output("--items", o->items);

@@ -92,13 +92,13 @@ struct ve_score_opts {
 	const char *task;      /* -t/--task: the task of records without one */
 	const char *run_id;    /* --run-id */
 	const char *model_tag; /* --model-tag */
-	struct ve_cli cli;     /* -v, -q, --skip-bad, --rejects, --progress */
+	struct ve_cli cli;     /* -v, -q, --skip-bad, --rejects, --max-line, --progress */
 };
 
 /*
  * ve_getopt over the tool's options plus the scorers' common ones (-i/--items,
  * -t/--task, --run-id, --model-tag, and the skeleton's with --skip-bad,
- * --rejects and --progress), which it takes into o. Returns the tool's next
+ * --rejects, --max-line and --progress), which it takes into o. Returns the tool's next
  * option, or -1 at the end of the options. Call it with the same shortopts
  * and longopts every time.
  */
@@ -148,7 +148,9 @@ typedef const char *ve_score_step(void *tool, jv rec, const struct ve_line *line
 /*
  * Sets up a run over files (stdin when nfiles is 0): the rows' metadata
  * (exit 64 on a bad SOURCE_DATE_EPOCH), the reader (a --rejects file that
- * cannot be created exits 73), then --items (73 likewise).
+ * cannot be created exits 73), then --items (73 likewise). A --items or
+ * --rejects file that is also an input is refused (64) before either is
+ * opened; a tool with outputs of its own refuses them before this call.
  */
 void ve_score_begin(struct ve_score_run *r, const struct ve_score_opts *o, char *const *files,
                     int nfiles);

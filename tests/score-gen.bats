@@ -208,6 +208,16 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_line --index 0 --partial '"metric":"qa.contains","value":0.5,"n":4,'
 }
 
+@test "score-gen: an --items file that is also an input is refused, the input kept" {
+	cp "$F/qa.jsonl" in.jsonl
+	run --separate-stderr score-gen --items in.jsonl in.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "score-gen: --items: in.jsonl is also an input
+Try 'score-gen --help' for more information."
+	cmp in.jsonl "$F/qa.jsonl"
+}
+
 @test "score-gen: usage errors" {
 	run --separate-stderr score-gen -m bogus
 	assert_failure 64

@@ -274,6 +274,21 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_output ""
 }
 
+@test "score-mcq: an --items or --missing file that is also an input is refused, the input kept" {
+	cp "$F/letter.jsonl" in.jsonl
+	run --separate-stderr score-mcq --items in.jsonl in.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "score-mcq: --items: in.jsonl is also an input
+Try 'score-mcq --help' for more information."
+	run --separate-stderr sh -c 'score-mcq --mode letter --missing in.jsonl < in.jsonl'
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "score-mcq: --missing: in.jsonl is also an input
+Try 'score-mcq --help' for more information."
+	cmp in.jsonl "$F/letter.jsonl"
+}
+
 @test "score-mcq: --help and --version" {
 	run --separate-stderr score-mcq --help
 	assert_success

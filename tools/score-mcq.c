@@ -972,6 +972,7 @@ run(const struct opts *o, char **files, int nfiles)
 	st.o = o;
 	st.mode = o->mode;
 	extractor_init(&st.x, o->extract);
+	ve_refuse_input_as_output("--missing", o->missing_path, files, nfiles);
 	ve_score_begin(&st.run, &o->common, files, nfiles);
 	if (o->missing_path)
 		st.missing = ve_open_output("--missing", o->missing_path);
