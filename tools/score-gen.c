@@ -408,6 +408,28 @@ numeric_answer(struct state *st, const char *s, size_t n, long long *v, struct v
 	return parse_integer(s + ms, me - ms, v);
 }
 
+/*
+ * Splits the text in buf at the bytes of seps, in place: *tok (the caller
+ * frees it) points at the words, SQuAD's articles a, an, the left out when
+ * asked. Returns the number of words.
+ */
+static size_t
+split(struct ve_buf *buf, const char *seps, bool no_articles, char ***tok)
+{
+	size_t n = 0, cap = 0;
+	char *save = NULL;
+
+	*tok = NULL;
+	for (char *w = strtok_r(buf->p ? buf->p : (char[]){0}, seps, &save); w;
+	     w = strtok_r(NULL, seps, &save)) {
+		if (no_articles && (!strcmp(w, "a") || !strcmp(w, "an") || !strcmp(w, "the")))
+			continue;
+		*tok = ve_grow(*tok, &cap, n + 1, sizeof **tok);
+		(*tok)[n++] = w;
+	}
+	return n;
+}
+
 /* SQuAD's normalize_answer, then its tokens (space-separated words). */
 static size_t
 squad_tokens(const char *s, struct ve_buf *buf, char ***tok)
@@ -419,17 +441,7 @@ squad_tokens(const char *s, struct ve_buf *buf, char ***tok)
 			continue;
 		ve_buf_addc(buf, (char)(c < 0x80 ? tolower(c) : c));
 	}
-	size_t n = 0, cap = 0;
-	char *save = NULL;
-	*tok = NULL;
-	for (char *w = strtok_r(buf->p ? buf->p : (char[]){0}, " \t\n\r\f\v", &save); w;
-	     w = strtok_r(NULL, " \t\n\r\f\v", &save)) {
-		if (!strcmp(w, "a") || !strcmp(w, "an") || !strcmp(w, "the"))
-			continue;
-		*tok = ve_grow(*tok, &cap, n + 1, sizeof **tok);
-		(*tok)[n++] = w;
-	}
-	return n;
+	return split(buf, " \t\n\r\f\v", true, tok);
 }
 
 /* SQuAD's f1_score: harmonic mean of token precision and recall (multiset overlap). */
@@ -473,15 +485,7 @@ words(const char *s, struct ve_buf *buf, char ***tok)
 		unsigned char c = (unsigned char)*s;
 		ve_buf_addc(buf, (char)(c < 0x80 && (ispunct(c) || isspace(c)) ? ' ' : tolower(c)));
 	}
-	size_t n = 0, cap = 0;
-	char *save = NULL;
-	*tok = NULL;
-	for (char *w = strtok_r(buf->p ? buf->p : (char[]){0}, " ", &save); w;
-	     w = strtok_r(NULL, " ", &save)) {
-		*tok = ve_grow(*tok, &cap, n + 1, sizeof **tok);
-		(*tok)[n++] = w;
-	}
-	return n;
+	return split(buf, " ", false, tok);
 }
 
 /* ROUGE-L F1: the longest common subsequence over the two lengths. */
