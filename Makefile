@@ -5,6 +5,8 @@
 #                   three times: normal build, ASan+UBSan build, tools under valgrind
 #   make bench      benchmarks under tests/bench/ (they print figures; nothing is timed as a test)
 #   make lint       clang-format check, banned functions, mandoc -Tlint
+#   make fuzz       libFuzzer targets of tests/fuzz/, FUZZ_SECONDS (600) each
+#   make fuzz-smoke the same targets over their seeds and 2000 more runs (in check)
 #   make install    PREFIX=/usr/local DESTDIR= BINDIR= MANDIR=
 #   make demo       the main job against vllm-sim on loopback
 
@@ -40,7 +42,8 @@ HDRS     = $(wildcard lib/*.h)
 PROGS    = $(addprefix $(BIN)/,$(TOOLS))
 
 .SECONDARY:
-.PHONY: all check test test-asan test-valgrind bench lint install uninstall clean demo deps
+.PHONY: all check test test-asan test-valgrind bench lint install uninstall clean demo deps \
+	fuzz fuzz-smoke fuzz-build
 all: $(PROGS)
 
 $(BUILD)/lib/%.o: lib/%.c $(HDRS)
@@ -66,6 +69,7 @@ deps:
 check: deps
 	$(MAKE) all
 	$(MAKE) lint
+	$(MAKE) fuzz-smoke
 	$(MAKE) test
 	$(MAKE) test-asan
 	$(MAKE) test-valgrind
@@ -105,6 +109,41 @@ bench: all
 
 lint:
 	@sh tests/lint.sh
+
+# Fuzzing (tests/fuzz/README.md). The library is built again with clang's
+# coverage instrumentation (fuzzer-no-link) and the sanitizers, and each
+# tests/fuzz/NAME.c is linked with libFuzzer's main into build/fuzz/bin/NAME.
+FUZZ_CC      ?= clang-14
+FUZZ_SECONDS ?= 600
+FUZZ_BUILD    = build/fuzz
+FUZZ_SAN      = address,undefined
+FUZZ_CFLAGS   = -std=c11 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all $(WARN) \
+                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_TARGETS  = input jq record sse
+FUZZ_LIBOBJ   = $(patsubst lib/%.c,$(FUZZ_BUILD)/lib/%.o,$(LIBSRC))
+
+$(FUZZ_BUILD)/lib/%.o: lib/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+
+$(FUZZ_BUILD)/libve.a: $(FUZZ_LIBOBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# jq-leak.c goes into each target; jq.c includes lib/json.c, so it depends on it too.
+FUZZ_DEPS     = tests/fuzz/jq-leak.c tests/fuzz/jq-leak.h $(FUZZ_BUILD)/libve.a $(HDRS) lib/json.c
+$(FUZZ_BUILD)/bin/%: tests/fuzz/%.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< \
+		tests/fuzz/jq-leak.c $(FUZZ_BUILD)/libve.a $(LDLIBS)
+
+fuzz-build: $(addprefix $(FUZZ_BUILD)/bin/,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh long $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	sh tests/fuzz/run.sh smoke 2000 $(FUZZ_TARGETS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR)

@@ -633,30 +633,76 @@ static bool
 ident_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '$';
+	       c == '_';
+}
+
+/* Skips what jq's lexer skips between tokens: whitespace and # comments. */
+static const char *
+skip_blank(const char *p)
+{
+	for (;;) {
+		p += strspn(p, " \t\r\n");
+		if (*p != '#')
+			return p;
+		p += strcspn(p, "\n");
+	}
 }
 
 /*
- * The first refused builtin the program names, or NULL. A lexical scan:
- * string literals are skipped but their \(...) interpolations are code,
- * comments are skipped, and a name after '.' (a field) or before ':' (an
- * object key) is data, not a call.
+ * The refused variable the '$' at p names, or NULL; *end is set past the
+ * name. jq's lexer reads '$' and the name as two tokens, so "$ __loc__"
+ * (or a comment between them) is $__loc__ too.
+ */
+static const char *
+refused_var(const char *p, const char **end)
+{
+	const char *name = skip_blank(p + 1), *q = name;
+
+	while (ident_char(*q))
+		q++;
+	*end = q > name ? q : p + 1;
+	for (const char *const *w = refused; *w; w++)
+		if (**w == '$' && strlen(*w + 1) == (size_t)(q - name) &&
+		    !memcmp(name, *w + 1, (size_t)(q - name)))
+			return *w;
+	return NULL;
+}
+
+/*
+ * Whether the identifier from start to end is data, not a call: a field
+ * (.name), the name a def defines, or an object key. A key is followed by
+ * ':' directly inside braces, after '{' or ','; a name before ':' inside
+ * brackets starts a slice (.[input:]) and is a call.
+ */
+static bool
+ident_is_data(const char *e, const char *start, const char *end, char open, char prev,
+              bool after_def)
+{
+	if ((start > e && start[-1] == '.') || after_def)
+		return true;
+	return *skip_blank(end) == ':' && open == '{' && (prev == '{' || prev == ',');
+}
+
+/*
+ * The first refused builtin the program names, or NULL. A lexical scan
+ * that follows jq's tokens: string literals are skipped but their
+ * \(...) interpolations are code, comments are skipped, brackets are
+ * tracked so that an object key is told from a slice, and fields, keys,
+ * defined names and other variables are data.
  */
 static const char *
 refused_builtin(const char *e)
 {
-	int depth[64], nd = 0; /* parenthesis depth at each open interpolation */
-	int paren = 0;
-	bool in_str = false;
+	char *open = ve_xmalloc(strlen(e) + 1); /* open brackets, innermost last; 'i': \( */
+	size_t n = 0;
+	const char *found = NULL, *p = e;
+	char prev = 0; /* the last token outside strings: its character, or 'w' a word */
+	bool in_str = false, after_def = false;
 
-	for (const char *p = e; *p;) {
+	while (*p && !found) {
 		if (in_str) {
 			if (*p == '\\' && p[1] == '(') {
-				if (nd == 64)
-					return "nested strings";
-				depth[nd++] = paren++;
-				in_str = false;
-				p += 2;
+				open[n++] = 'i', prev = '(', in_str = false, p += 2;
 			} else if (*p == '\\' && p[1]) {
 				p += 2;
 			} else {
@@ -664,34 +710,33 @@ refused_builtin(const char *e)
 			}
 			continue;
 		}
-		if (*p == '"' || *p == '#') {
-			if (*p == '#')
-				p += strcspn(p, "\n");
-			else
-				in_str = true, p++;
-			continue;
+		if (!*(p = skip_blank(p)))
+			break;
+		if (*p == '$') {
+			found = refused_var(p, &p);
+			prev = 'w', after_def = false;
+		} else if (ident_char(*p)) {
+			const char *start = p;
+			while (ident_char(*p))
+				p++;
+			const char *w = refused_word(start, (size_t)(p - start));
+			if (w && !ident_is_data(e, start, p, n ? open[n - 1] : 0, prev, after_def))
+				found = w;
+			after_def = p - start == 3 && !memcmp(start, "def", 3);
+			prev = 'w';
+		} else {
+			if (*p == '"')
+				in_str = true;
+			else if (*p == '(' || *p == '[' || *p == '{')
+				open[n++] = *p;
+			else if ((*p == ')' || *p == ']' || *p == '}') && n)
+				in_str = open[--n] == 'i' && *p == ')';
+			prev = *p++;
+			after_def = false;
 		}
-		if (*p == '(' || *p == ')') {
-			paren += *p == '(' ? 1 : -1;
-			if (*p == ')' && nd && paren == depth[nd - 1])
-				in_str = true, nd--;
-			p++;
-			continue;
-		}
-		if (!ident_char(*p)) {
-			p++;
-			continue;
-		}
-		const char *start = p;
-		while (ident_char(*p))
-			p++;
-		const char *after = p + strspn(p, " \t\r\n");
-		bool field = start > e && start[-1] == '.';
-		const char *w = refused_word(start, (size_t)(p - start));
-		if (w && !field && *after != ':')
-			return w;
 	}
-	return NULL;
+	free(open);
+	return found;
 }
 
 struct ve_jq *

@@ -42,10 +42,12 @@ jv ve_record_parse(const char *text, size_t len);
 void ve_json_canon(jv v, struct ve_buf *out);
 /*
  * Recognises a record (a JSON object) in a strict subset of JSON and appends
- * its canonical form, the bytes of ve_json_canon: true. Outside the subset
- * (escapes in strings, non-integer numbers, repeated keys, and anything not
- * JSON) it returns false with out unchanged: parse with libjq then, which
- * decides. text must be valid UTF-8 (ve_utf8_invalid_at).
+ * its canonical form, the bytes of ve_json_canon: true. Integers above 2^53
+ * are the exception: their digits are kept, where libjq's value would be
+ * rounded. Outside the subset (escapes in strings, non-integer numbers,
+ * repeated keys, and anything not JSON) it returns false with out
+ * unchanged: parse with libjq then, which decides. text must be valid UTF-8
+ * (ve_utf8_invalid_at).
  */
 bool ve_json_canon_text(const char *text, size_t len, struct ve_buf *out);
 /*

@@ -41,3 +41,27 @@ Try 'ds-anon --help' for more information."
 	assert_success
 	assert_output '{"a":"x@y.com","input":{"b":"<EMAIL>"}}'
 }
+
+@test "jq: a refused name is found in a slice, and after a spaced or commented \$, exit 64" {
+	# .a[input:] passed the scan as an object key and then crashed libjq
+	# (ds-anon exited 139); jq's lexer reads "$ __loc__" as $__loc__.
+	# Both were found by tests/fuzz/jq.c.
+	for e in '.a[input:]' '.a[1:input]' '.[debug :]' '{a: .b[input_filename:]}' '$ __loc__' \
+		'$ # a comment
+__loc__'; do
+		w=$(printf '%s' "$e" | grep -oE '(input_filename|input|debug|__loc__)' | head -1)
+		[ "$w" = __loc__ ] && w='$__loc__'
+		run --separate-stderr ds-anon -f "$e" r.jsonl
+		assert_failure 64
+		assert_output ""
+		assert_equal "$stderr" "ds-anon: --field: jq: $w is not allowed in an expression run on records
+Try 'ds-anon --help' for more information."
+	done
+}
+
+@test "jq: object keys, nested ones too, and a defined name are still data" {
+	run --separate-stderr ds-anon -f 'def debug: .a; {input: 1, b: {debug: 2}} as $o | .input' r.jsonl
+	assert_success
+	assert_output '{"a":"x@y.com","input":{"b":"<EMAIL>"}}'
+	assert_equal "$stderr" ""
+}

@@ -2,7 +2,7 @@
 # make lint: the code's formatting, banned functions, man pages.
 set -u
 rc=0
-srcs=$(ls lib/*.c lib/*.h tools/*.c tests/bench/*.c 2>/dev/null)
+srcs=$(ls lib/*.c lib/*.h tools/*.c tests/bench/*.c tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null)
 
 # Banned functions: unbounded copies and unchecked conversions.
 if grep -nE '\b(gets|sprintf|vsprintf|strcpy|strcat|atoi|atol|strtok)[[:space:]]*\(' $srcs; then
