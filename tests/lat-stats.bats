@@ -525,3 +525,43 @@ Try 'lat-stats --help' for more information."
 	assert_failure 65
 	assert_equal "$stderr" 'lat-stats: d.jsonl:1: response without timing.ttft_ms (run llm-query with --stream)'
 }
+
+@test "lat-stats: an empty, malformed or repeated element of a list option is a usage error" {
+	# strtok passed over "50,,99" and a trailing comma; each is refused now.
+	for arg in '50,,99' ',50' '50,' ''; do
+		run --separate-stderr lat-stats -p "$arg" /dev/null
+		assert_failure 64
+		assert_output ""
+		assert_equal "$stderr" "lat-stats: --percentiles: an empty element in '$arg'
+Try 'lat-stats --help' for more information."
+	done
+	run --separate-stderr lat-stats -p '50,x' /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --percentiles: expected numbers from 0 to 100, got '50,x'
+Try 'lat-stats --help' for more information."
+	# 50 and 50.0 are both row p50: two rows of one name.
+	run --separate-stderr lat-stats -p '50,99,50.0' /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --percentiles: 50.0 is given twice in '50,99,50.0'
+Try 'lat-stats --help' for more information."
+	run --separate-stderr lat-stats -m 'ttft,,itl' /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --metrics: an empty element in 'ttft,,itl'
+Try 'lat-stats --help' for more information."
+	run --separate-stderr lat-stats -m 'ttft,' /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --metrics: an empty element in 'ttft,'
+Try 'lat-stats --help' for more information."
+	run --separate-stderr lat-stats -g 'ttft:5,,e2el:9' /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --goodput: an empty element in 'ttft:5,,e2el:9'
+Try 'lat-stats --help' for more information."
+	run --separate-stderr lat-stats -g 'ttft:5,ttft:9' /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --goodput: ttft is given twice in 'ttft:5,ttft:9'
+Try 'lat-stats --help' for more information."
+	# Well-formed lists are taken as before.
+	run --separate-stderr lat-stats -f vllm-json -p 50,99.9 -m ttft,itl -g ttft:5,e2el:9 /dev/null
+	assert_success
+	assert_equal "$stderr" ""
+}

@@ -174,27 +174,52 @@ enum {
 	OPT_MODEL_TAG,
 };
 
-/* --percentiles LIST: comma-separated numbers from 0 to 100. */
+/*
+ * The next element of a comma-separated list option (arg, named opt), from
+ * *p (arg at first, NULL after the last): false at the end. strtok would
+ * pass over an empty element ("50,,99", a leading or trailing comma)
+ * without a word; it is a usage error here, as any malformed element is.
+ */
+static bool
+list_next(const char *opt, const char *arg, const char **p, const char **elem, size_t *len)
+{
+	if (!*p)
+		return false;
+	*elem = *p;
+	*len = strcspn(*p, ",");
+	if (!*len)
+		ve_usage_error("%s: an empty element in '%s'", opt, arg);
+	*p = (*p)[*len] ? *p + *len + 1 : NULL;
+	return true;
+}
+
+/* --percentiles LIST: comma-separated numbers from 0 to 100, each once. */
 static void
 parse_percentiles(struct opts *o, const char *arg)
 {
-	char *copy = ve_xstrdup(arg), *save = NULL;
+	const char *p = arg, *e;
+	size_t n;
+	char t[64];
 
 	o->npcts = 0;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	while (list_next("--percentiles", arg, &p, &e, &n)) {
 		if (o->npcts == MAX_PCTS)
 			ve_usage_error("--percentiles: at most %d values", MAX_PCTS);
-		double p;
-		if (!ve_parse_double(t, 0, 100, &p)) {
-			free(copy);
+		double v;
+		bool ok = n < sizeof t;
+		if (ok) {
+			memcpy(t, e, n);
+			t[n] = '\0';
+			ok = ve_parse_double(t, 0, 100, &v);
+		}
+		if (!ok)
 			ve_usage_error("--percentiles: expected numbers from 0 to 100, got '%s'",
 			               arg);
-		}
-		o->pcts[o->npcts++] = p;
+		for (size_t i = 0; i < o->npcts; i++)
+			if (o->pcts[i] == v)
+				ve_usage_error("--percentiles: %s is given twice in '%s'", t, arg);
+		o->pcts[o->npcts++] = v;
 	}
-	free(copy);
-	if (!o->npcts)
-		ve_usage_error("--percentiles: expected numbers from 0 to 100, got '%s'", arg);
 }
 
 static int
@@ -209,51 +234,50 @@ metric_index(const char *s, size_t n)
 static void
 parse_metrics(struct opts *o, const char *arg)
 {
-	const char *p = arg;
+	const char *p = arg, *e;
+	size_t n;
 
 	o->metrics = 0;
-	for (;;) {
-		size_t n = strcspn(p, ",");
-		int i = metric_index(p, n);
+	while (list_next("--metrics", arg, &p, &e, &n)) {
+		int i = metric_index(e, n);
 		if (i < 0)
 			ve_usage_error("--metrics: unknown metric '%.*s' (ttft, tpot, itl, e2el)",
-			               (int)n, p);
+			               (int)n, e);
 		o->metrics |= 1u << i;
-		if (!p[n])
-			break;
-		p += n + 1;
 	}
 }
 
-/* vLLM's KEY:VALUE service-level objectives, in milliseconds, comma-separated. */
+/* vLLM's KEY:VALUE service-level objectives, in milliseconds, comma-separated, each once. */
 static void
 parse_goodput(struct opts *o, const char *arg)
 {
-	char *copy = ve_xstrdup(arg), *save = NULL;
+	const char *p = arg, *e;
+	size_t n;
+	char t[64];
+	bool seen[SLO_N] = {false};
 
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char *colon = strchr(t, ':');
-		int i;
+	while (list_next("--goodput", arg, &p, &e, &n)) {
+		char *colon = NULL;
+		int i = SLO_N;
 		double v;
-		if (colon)
-			*colon = '\0';
-		for (i = 0; i < SLO_N && strcmp(t, slo_name[i]) != 0; i++)
-			;
-		if (!colon || i == SLO_N || !ve_parse_double(colon + 1, 0, 1e12, &v)) {
-			free(copy);
+		if (n < sizeof t) {
+			memcpy(t, e, n);
+			t[n] = '\0';
+			if ((colon = strchr(t, ':')))
+				*colon = '\0';
+			for (i = 0; i < SLO_N && strcmp(t, slo_name[i]) != 0; i++)
+				;
+		}
+		if (!colon || i == SLO_N || !ve_parse_double(colon + 1, 0, 1e12, &v))
 			ve_usage_error("--goodput: expected ttft:MS,tpot:MS,e2el:MS with "
 			               "non-negative milliseconds, got '%s'",
 			               arg);
-		}
-		o->slo_set[i] = true;
+		if (seen[i])
+			ve_usage_error("--goodput: %s is given twice in '%s'", t, arg);
+		seen[i] = o->slo_set[i] = true;
 		o->slo[i] = v;
 		o->goodput = true;
 	}
-	free(copy);
-	if (!o->goodput)
-		ve_usage_error("--goodput: expected ttft:MS,tpot:MS,e2el:MS with non-negative "
-		               "milliseconds, got '%s'",
-		               arg);
 }
 
 /* The label a scalar --by value is stored under: NAME for ".NAME", else "group". */
