@@ -678,3 +678,17 @@ lat-stats: default: cost.per_1k_tokens left out: beyond a double's range"
 	assert_output '{"duration":0,"completed":0,"failed":0,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0,"request_goodput":null,"output_throughput":0,"total_token_throughput":0,"max_output_tokens_per_s":0,"max_concurrent_requests":0,"mean_ttft_ms":0,"median_ttft_ms":0,"std_ttft_ms":0,"p99_ttft_ms":0,"success_rate":0,"failures":{},"labels":{"scenario":"default"}}'
 	assert_equal "$stderr" "lat-stats: skipped 1 bad record (first: d.json:1: --save-detailed: a request's latency in milliseconds is beyond a double's range)"
 }
+
+@test "lat-stats: inf and NaN as jq 1.6 reads them are bad data, never a null figure" {
+	# The reader refuses nan and 1e400; jq 1.6 also reads Infinity, inf and
+	# NaN, and a record without an exponent elsewhere passed: queue_ms came out null.
+	echo '{"error":{"kind":"http"},"timing":{"start":1,"queue_ms":Infinity}}' >q.jsonl
+	run --separate-stderr lat-stats q.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "lat-stats: q.jsonl:1: timing.queue_ms: expected a non-negative number"
+	echo '{"error":{"kind":"http"},"timing":{"start":NaN}}' >s.jsonl
+	run --separate-stderr lat-stats s.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "lat-stats: s.jsonl:1: timing.start: expected a number"
+}

@@ -400,15 +400,18 @@ parse_args(int argc, char **argv, struct opts *o)
 /* --- JSON access (all borrow obj) --- */
 
 /*
- * 1: a number; 0: absent or null; -1: present but not a number. The three
- * states tell a field left out from one of the wrong type.
+ * 1: a number; 0: absent or null; -1: present but not a finite number. The
+ * three states tell a field left out from one of the wrong type. (jq 1.6
+ * reads inf and NaN, which the reader does not always refuse.)
  */
 static int
 get_num(jv obj, const char *key, double *out)
 {
 	jv v = ve_json_get(obj, key);
 	jv_kind k = jv_get_kind(v);
-	int r = k == JV_KIND_NUMBER ? 1 : (k == JV_KIND_INVALID || k == JV_KIND_NULL) ? 0 : -1;
+	int r = k == JV_KIND_NUMBER && isfinite(jv_number_value(v)) ? 1
+	        : (k == JV_KIND_INVALID || k == JV_KIND_NULL)       ? 0
+	                                                            : -1;
 
 	if (r == 1)
 		*out = jv_number_value(v);
@@ -739,7 +742,7 @@ qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
 		int n = jv_array_length(jv_copy(a));
 		for (int i = 0; i < n && q->itl == 1; i++) {
 			jv x = jv_array_get(jv_copy(a), i);
-			if (jv_get_kind(x) == JV_KIND_NUMBER)
+			if (jv_get_kind(x) == JV_KIND_NUMBER && isfinite(jv_number_value(x)))
 				ve_sample_add(itl, jv_number_value(x));
 			else
 				q->itl = -1;
@@ -1177,12 +1180,14 @@ add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_
 
 /* --- reading vLLM result files --- */
 
-/* The i-th element of array a (borrowed) as a number, or NAN. */
+/* The i-th element of array a (borrowed) as a finite number, or NAN. */
 static double
 num_at(jv a, int i)
 {
 	jv x = jv_array_get(jv_copy(a), i);
-	double v = jv_get_kind(x) == JV_KIND_NUMBER ? jv_number_value(x) : NAN;
+	double v = jv_get_kind(x) == JV_KIND_NUMBER && isfinite(jv_number_value(x))
+	               ? jv_number_value(x)
+	               : NAN;
 
 	jv_free(x);
 	return v;
