@@ -320,3 +320,114 @@ ROWS
 	assert_success
 	assert_output '{"metric":"m.acc","value":0.6,"baseline":0.633333333333,"window":3,"delta":-0.0333333333333,"delta_pct":-5.26,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10,"run_id":"D"}'
 }
+
+@test "reg-check: a number that is not finite is refused wherever reg-check reads one" {
+	# One history value of 1e400 made the baseline null and every verdict "ok".
+	for i in 1 2 3; do
+		echo '{"metric":"m.acc","value":0.5,"run_id":"h'$i'","ts":"2026-01-0'$i'"}'
+	done >h.jsonl
+	echo '{"metric":"m.acc","value":0.1,"run_id":"c"}' >c.jsonl
+	# ClickHouse's history through stdin, as ch-query writes it: a Float64 column
+	# may come out as a bare inf or nan (old servers), "inf" or null.
+	for v in 1e400 -1e999 inf -inf Infinity; do
+		run --separate-stderr sh -c "{ cat h.jsonl; echo '{\"metric\":\"m.acc\",\"value\":$v,\"run_id\":\"h9\",\"ts\":\"2026-01-09\"}'; } | reg-check -H - c.jsonl"
+		assert_failure 65
+		assert_output ""
+		assert_equal "$stderr" "reg-check: <stdin>:4: invalid JSON: a number beyond a double's range"
+	done
+	for v in nan NaN; do
+		run --separate-stderr sh -c "{ cat h.jsonl; echo '{\"metric\":\"m.acc\",\"value\":$v,\"run_id\":\"h9\",\"ts\":\"2026-01-09\"}'; } | reg-check -H - c.jsonl"
+		assert_failure 65
+		assert_equal "$stderr" "reg-check: <stdin>:4: invalid JSON: nan is not a number"
+	done
+	for v in '"inf"' null; do
+		run --separate-stderr sh -c "{ cat h.jsonl; echo '{\"metric\":\"m.acc\",\"value\":$v,\"run_id\":\"h9\",\"ts\":\"2026-01-09\"}'; } | reg-check -H - c.jsonl"
+		assert_failure 65
+		assert_equal "$stderr" 'reg-check: <stdin>:4: metric row without a number "value"'
+	done
+	# Skipped, the bad row is not in the baseline: 0.1 against 0.5 regressed.
+	{ cat h.jsonl; echo '{"metric":"m.acc","value":1e400,"run_id":"h9","ts":"2026-01-09"}'; } >hbad.jsonl
+	run --separate-stderr reg-check --skip-bad -H hbad.jsonl c.jsonl
+	assert_failure 1
+	assert_output '{"metric":"m.acc","value":0.1,"baseline":0.5,"window":3,"delta":-0.4,"delta_pct":-80,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10,"run_id":"c"}'
+	assert_equal "$stderr" "reg-check: skipped 1 bad record (first: hbad.jsonl:4: invalid JSON: a number beyond a double's range)"
+	# The current rows, their stderr, and labels kept as JSON text.
+	echo '{"metric":"m.acc","value":Infinity}' >cur.jsonl
+	run --separate-stderr reg-check -H h.jsonl cur.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "reg-check: cur.jsonl:1: invalid JSON: a number beyond a double's range"
+	echo '{"metric":"m.acc","value":0.5,"stderr":-Infinity}' >cur.jsonl
+	run --separate-stderr reg-check -H h.jsonl cur.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "reg-check: cur.jsonl:1: invalid JSON: a number beyond a double's range"
+	for l in '"{\"k\":1e400}"' '"{\"k\":[-inf]}"' '{"k":NaN}'; do
+		echo '{"metric":"m.acc","labels":'"$l"',"value":0.5}' >cur.jsonl
+		run --separate-stderr reg-check -H h.jsonl cur.jsonl
+		assert_failure 65
+		assert_equal "$stderr" 'reg-check: cur.jsonl:1: "labels": a number that is not finite'
+	done
+	# Item rows and the policy.
+	echo '{"task":"m","doc_id":"1","score":NaN}' >i.jsonl
+	run --separate-stderr reg-check --ab --items-baseline i.jsonl --items-current i.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "reg-check: i.jsonl:1: invalid JSON: nan is not a number"
+	echo '{"task":"m","doc_id":"1","correct":true,"score":1e400}' >i.jsonl
+	run --separate-stderr reg-check -H h.jsonl --items-baseline i.jsonl --items-current i.jsonl c.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "reg-check: i.jsonl:1: invalid JSON: a number beyond a double's range"
+	for v in 1e400 Infinity; do
+		printf '{"default":\n {"threshold_pct":%s}}\n' "$v" >p.json
+		run --separate-stderr reg-check -p p.json -H h.jsonl c.jsonl
+		assert_failure 65
+		assert_output ""
+		assert_equal "$stderr" "reg-check: p.json: invalid JSON: a number beyond a double's range"
+	done
+}
+
+@test "reg-check: huge values, a change beyond a double, a zero baseline: verdicts stay numbers" {
+	# Three runs of 1.7e308: their sum overflows, their mean is 1.7e308; 8.5e307
+	# is 50 % below it. (It was a null baseline and "ok".)
+	for i in 1 2 3; do
+		echo '{"metric":"m.acc","value":1.7e308,"run_id":"h'$i'","ts":"2026-01-0'$i'"}'
+	done >h.jsonl
+	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":8.5e307,\"run_id\":\"c\"}' | reg-check -H h.jsonl"
+	assert_failure 1
+	assert_equal "$stderr" ""
+	assert_output '{"metric":"m.acc","value":8.5e+307,"baseline":1.7e+308,"window":3,"delta":-8.5e+307,"delta_pct":-50,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10,"run_id":"c"}'
+	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":1.7e308,\"run_id\":\"c\"}' | reg-check -H h.jsonl"
+	assert_success
+	assert_output '{"metric":"m.acc","value":1.7e+308,"baseline":1.7e+308,"window":3,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10,"run_id":"c"}'
+	# -1.7e308 - 1.7e308 is beyond a double: no delta, but the percentage,
+	# (-1.7e308 / 1.7e308 - 1) x 100 = -200, and the verdict stand.
+	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":-1.7e308,\"run_id\":\"c\"}' | reg-check -H h.jsonl"
+	assert_failure 1
+	assert_output '{"metric":"m.acc","value":-1.7e+308,"baseline":1.7e+308,"window":3,"delta":null,"delta_pct":-200,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10,"run_id":"c"}'
+	# A baseline of 0 (lower is better): no change is 0 %, a rise has no
+	# percentage but is worse, a regression.
+	for i in 1 2 3; do
+		echo '{"metric":"x.unparsed","value":0,"run_id":"h'$i'","ts":"2026-01-0'$i'"}'
+	done >z.jsonl
+	run --separate-stderr sh -c "echo '{\"metric\":\"x.unparsed\",\"value\":0}' | reg-check -H z.jsonl"
+	assert_success
+	assert_output '{"metric":"x.unparsed","value":0,"baseline":0,"window":3,"delta":0,"delta_pct":0,"direction":"lower","status":"ok","p_value":null,"threshold_pct":10}'
+	run --separate-stderr sh -c "echo '{\"metric\":\"x.unparsed\",\"value\":3}' | reg-check -H z.jsonl"
+	assert_failure 1
+	assert_output '{"metric":"x.unparsed","value":3,"baseline":0,"window":3,"delta":3,"delta_pct":null,"direction":"lower","status":"regression","p_value":null,"threshold_pct":10}'
+}
+
+@test "reg-check: --ab on scores near DBL_MAX gives numbers, not null or nan" {
+	# A: 1.5e308, -1.5e308, 1.5e308; B: 1.5e308 three times. By hand: mean A
+	# 5e307, B 1.5e308; A's deviations 1e308, -2e308, 1e308, variance (ddof 1)
+	# 6e616/2 = 3e616, B's 0. Welch: se = sqrt(3e616/3) = 1e308, t = 1e308/se
+	# = 1, df = (s1)^2/(s1^2/2) = 2, p = 1 - 1/sqrt(3) = 0.42265 (df 2:
+	# 1 - t/sqrt(t^2 + 2)); pooled sd = sqrt(2 x 3e616/4), d = sqrt(2/3) =
+	# 0.816496580928; lift 100 x 1e308/5e307 = 200 %. Welford's update on the
+	# raw scores overflowed: nulls, and "p_value":-nan.
+	printf '%s\n' '{"task":"t","doc_id":"1","score":1.5e308}' '{"task":"t","doc_id":"2","score":-1.5e308}' '{"task":"t","doc_id":"3","score":1.5e308}' >a.jsonl
+	printf '%s\n' '{"task":"t","doc_id":"1","score":1.5e308}' '{"task":"t","doc_id":"2","score":1.5e308}' '{"task":"t","doc_id":"3","score":1.5e308}' >b.jsonl
+	run --separate-stderr reg-check --ab --items-baseline a.jsonl --items-current b.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"metric":"t.score","value":1.5e+308,"baseline":5e+307,"n":3,"baseline_n":3,"delta":1e+308,"delta_pct":200,"lift_pct":200,"cohens_d":0.816496580928,"t":1,"df":2,"direction":"higher","status":"ok","p_value":0.42265,"recommendation":"inconclusive: keep A"}'
+}

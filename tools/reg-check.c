@@ -37,6 +37,7 @@
 #include "reader.h"
 #include "regstat.h"
 #include "share.h"
+#include "stats.h"
 
 struct opts {
 	const char *history;
@@ -244,52 +245,151 @@ rows_free(struct rows *rs)
 }
 
 /*
+ * Why a number of a record cannot be a figure, or NULL. The reader refuses
+ * nan and 1e400 (vllm-eval(7)), in the same words; jq 1.6 reads inf,
+ * Infinity and NaN as well, which this catches where reg-check uses them.
+ */
+static const char *
+nonfinite(double v)
+{
+	return isnan(v)   ? "invalid JSON: nan is not a number"
+	       : isinf(v) ? "invalid JSON: a number beyond a double's range"
+	                  : NULL;
+}
+
+/* The number at key of rec (borrowed) into *out: 1, 0 when it is not a number, -1 not finite. */
+static int
+get_finite(jv rec, const char *key, double *out)
+{
+	if (!ve_json_get_num(rec, key, out))
+		return 0;
+	return isfinite(*out) ? 1 : -1;
+}
+
+static const char labels_nonfinite[] = "\"labels\": a number that is not finite";
+
+/* Whether v (borrowed) holds a number that is not finite, at any depth. */
+static bool
+has_nonfinite(jv v)
+{
+	bool bad = false;
+
+	if (jv_get_kind(v) == JV_KIND_NUMBER)
+		return !isfinite(jv_number_value(v));
+	if (jv_get_kind(v) == JV_KIND_ARRAY) {
+		for (int i = 0, n = jv_array_length(jv_copy(v)); i < n && !bad; i++) {
+			jv e = jv_array_get(jv_copy(v), i);
+			bad = has_nonfinite(e);
+			jv_free(e);
+		}
+	} else if (jv_get_kind(v) == JV_KIND_OBJECT) {
+		for (int it = jv_object_iter(v); jv_object_iter_valid(v, it) && !bad;
+		     it = jv_object_iter_next(v, it)) {
+			jv e = jv_object_iter_value(v, it);
+			bad = has_nonfinite(e);
+			jv_free(e);
+		}
+	}
+	return bad;
+}
+
+/*
+ * labels as ClickHouse keeps them, JSON text (borrowed), parsed as a record
+ * is; jv_null() with *why set when it is no JSON object.
+ */
+static jv
+labels_text(jv labels, const char **why)
+{
+	jv parsed = ve_record_parse(jv_string_value(labels),
+	                            (size_t)jv_string_length_bytes(jv_copy(labels)));
+
+	*why = NULL;
+	if (jv_is_valid(parsed))
+		return parsed;
+	jv msg = jv_invalid_get_msg(parsed);
+	/* A number beyond a double's range is named as in a record; the rest is not an object. */
+	*why = jv_get_kind(msg) == JV_KIND_STRING &&
+	               strstr(jv_string_value(msg), "beyond a double's range")
+	           ? labels_nonfinite
+	           : "\"labels\" is a string but not a JSON object";
+	jv_free(msg);
+	return jv_null();
+}
+
+/* r->labels, canonical, from the row rec (borrowed): NULL, or why they are unusable. */
+static const char *
+row_labels(jv rec, struct row *r, struct ve_buf *tmp)
+{
+	const char *why = NULL;
+	jv labels = ve_json_get(rec, "labels");
+
+	/* ClickHouse keeps labels as JSON text: ch-query gives them back as a string. */
+	if (jv_get_kind(labels) == JV_KIND_STRING) {
+		jv parsed = labels_text(labels, &why);
+		jv_free(labels);
+		if (why)
+			return why;
+		labels = parsed;
+	}
+	jv_kind k = jv_get_kind(labels);
+	if (k != JV_KIND_NULL && k != JV_KIND_INVALID && k != JV_KIND_OBJECT) {
+		why = "\"labels\" is not an object";
+	} else if (has_nonfinite(labels)) {
+		/* jq 1.6 reads inf and NaN, which the reader lets by, in labels too. */
+		why = labels_nonfinite;
+	} else if (k == JV_KIND_OBJECT && jv_object_length(jv_copy(labels)) > 0) {
+		ve_buf_reset(tmp);
+		ve_json_canon(labels, tmp);
+		r->labels = ve_xstrdup(tmp->p);
+	}
+	jv_free(labels);
+	return why;
+}
+
+/*
+ * r->se, the row's standard error: given, or that of a proportion when n
+ * is; NAN when unknown. NULL, or why the row is unusable.
+ */
+static const char *
+row_se(jv rec, struct row *r)
+{
+	double se = 0, n = 0;
+	int has_se = get_finite(rec, "stderr", &se), has_n = get_finite(rec, "n", &n);
+
+	if (has_se < 0 || has_n < 0)
+		return nonfinite(has_se < 0 ? se : n);
+	char *unit = ve_json_get_str(rec, "unit");
+	r->se = NAN;
+	if (has_se && se >= 0)
+		r->se = se;
+	else if (unit && strcmp(unit, "ratio") == 0 && has_n && n > 0 && r->value >= 0 &&
+	         r->value <= 1)
+		r->se = sqrt(r->value * (1 - r->value) / n);
+	free(unit);
+	return NULL;
+}
+
+/*
  * Fills r from a metric row (borrowed). Returns NULL or the reason the
  * record is not a usable metric row.
  */
 static const char *
 row_from(jv rec, struct row *r, struct ve_buf *tmp)
 {
+	const char *why;
+
 	memset(r, 0, sizeof *r);
 	r->metric = ve_json_get_str(rec, "metric");
 	if (!r->metric)
 		return "metric row without a string \"metric\"";
 	if (!ve_json_get_num(rec, "value", &r->value))
 		return "metric row without a number \"value\"";
+	if ((why = nonfinite(r->value)) || (why = row_se(rec, r)) ||
+	    (why = row_labels(rec, r, tmp)))
+		return why;
 	r->run_id = ve_json_get_str(rec, "run_id");
 	r->model_tag = ve_json_get_str(rec, "model_tag");
 	r->ts = ve_json_get_str(rec, "ts");
-	jv labels = ve_json_get(rec, "labels");
-	/* ClickHouse keeps labels as JSON text: ch-query gives them back as a string. */
-	if (jv_get_kind(labels) == JV_KIND_STRING) {
-		jv parsed = jv_parse(jv_string_value(labels));
-		jv_free(labels);
-		if (jv_get_kind(parsed) != JV_KIND_OBJECT) {
-			jv_free(parsed);
-			return "\"labels\" is a string but not a JSON object";
-		}
-		labels = parsed;
-	}
-	if (jv_get_kind(labels) == JV_KIND_OBJECT && jv_object_length(jv_copy(labels)) > 0) {
-		ve_buf_reset(tmp);
-		ve_json_canon(labels, tmp);
-		r->labels = ve_xstrdup(tmp->p);
-	} else if (jv_get_kind(labels) != JV_KIND_NULL && jv_get_kind(labels) != JV_KIND_INVALID &&
-	           jv_get_kind(labels) != JV_KIND_OBJECT) {
-		jv_free(labels);
-		return "\"labels\" is not an object";
-	}
-	jv_free(labels);
-	/* A row's standard error: given, or that of a proportion when n is. */
-	double n, unit_se;
-	char *unit = ve_json_get_str(rec, "unit");
-	r->se = NAN;
-	if (ve_json_get_num(rec, "stderr", &unit_se) && unit_se >= 0)
-		r->se = unit_se;
-	else if (unit && strcmp(unit, "ratio") == 0 && ve_json_get_num(rec, "n", &n) && n > 0 &&
-	         r->value >= 0 && r->value <= 1)
-		r->se = sqrt(r->value * (1 - r->value) / n);
-	free(unit);
 	size_t ml = strlen(r->metric), ll = r->labels ? strlen(r->labels) : 0;
 	r->keylen = ml + 1 + ll;
 	r->key = ve_xmalloc(r->keylen + 1);
@@ -360,7 +460,7 @@ item_from(jv rec, struct item *it)
 			return "item row without a number \"score\" or a boolean \"correct\"";
 		it->score = it->correct;
 	}
-	return NULL;
+	return nonfinite(it->score);
 }
 
 /*
@@ -424,8 +524,10 @@ rule_from(jv obj, struct rule *r)
 	else if (dir)
 		why = "\"direction\" must be \"higher\" or \"lower\"";
 	free(dir);
-	if (ve_json_get_num(obj, "threshold_pct", &r->threshold) && r->threshold < 0)
-		why = "\"threshold_pct\" must not be negative";
+	if (ve_json_get_num(obj, "threshold_pct", &r->threshold) && !why)
+		why = nonfinite(r->threshold) ? nonfinite(r->threshold)
+		      : r->threshold < 0      ? "\"threshold_pct\" must not be negative"
+		                              : NULL;
 	return why;
 }
 
@@ -646,10 +748,25 @@ struct check {
 /* A metric's baseline window: its newest runs in the history, one value per run. */
 struct window {
 	size_t used;
-	double sum;   /* of the values */
-	double var;   /* of their squared standard errors */
+	double mean;  /* of the values: the baseline */
+	double se;    /* sqrt of the sum of their squared standard errors */
 	bool have_se; /* every value had a standard error */
 };
+
+/*
+ * The mean of the window's values, summed in order; where that sum
+ * overflows (values near DBL_MAX), the mean lib/stats computes on scaled
+ * values, which lies between them: a baseline is always a number.
+ */
+static double
+window_mean(const double *v, size_t n)
+{
+	double sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += v[i];
+	return isfinite(sum) ? sum / (double)n : ve_stats_mean(v, n);
+}
 
 static struct window
 window_of(const struct check *k, const struct row *cur)
@@ -657,6 +774,7 @@ window_of(const struct check *k, const struct row *cur)
 	const struct rows *hist = k->hist;
 	struct window w = {0, 0, 0, true};
 	const char **seen = ve_xcalloc((size_t)k->o->window, sizeof *seen);
+	double *vals = ve_xcalloc((size_t)k->o->window, sizeof *vals);
 	size_t lo = 0, hi = hist->n;
 
 	/* The history is sorted by hist_cmp: find the metric's rows, newest first. */
@@ -682,30 +800,60 @@ window_of(const struct check *k, const struct row *cur)
 			dup = seen[j] && strcmp(seen[j], h->run_id) == 0;
 		if (dup)
 			continue;
+		vals[w.used] = h->value;
 		seen[w.used++] = h->run_id;
-		w.sum += h->value;
 		if (isnan(h->se))
 			w.have_se = false;
 		else
-			w.var += h->se * h->se;
+			w.se = hypot(w.se, h->se); /* no square overflows */
 	}
+	if (w.used)
+		w.mean = window_mean(vals, w.used);
 	free(seen);
+	free(vals);
 	return w;
 }
 
 /*
- * Whether worse (the change, positive when worse) goes beyond threshold
- * percent of base: 1 worse, -1 better, 0 neither. "At least PCT %": the
- * comparison has a little slack so that 10 % exactly counts.
+ * The change from base (not 0) to value as a percentage of base:
+ * 100 * (value - base) / |base|, or the same in an order that does not
+ * overflow where that one does (a change beyond a double's range, values
+ * of both signs near DBL_MAX). Infinite only where the percentage itself
+ * is beyond a double's range.
+ */
+static double
+change_pct(double value, double base)
+{
+	double change = value - base, pct = 100.0 * change / fabs(base);
+
+	if (isfinite(pct))
+		return pct;
+	if (isfinite(change))
+		return change / fabs(base) * 100.0;
+	return (value / fabs(base) - copysign(1.0, base)) * 100.0;
+}
+
+/* A percentage to two decimals, as verdict rows give delta_pct. */
+static double
+round_pct(double pct)
+{
+	return fabs(pct) < 1e300 ? round(pct * 100.0) / 100.0 : pct;
+}
+
+/*
+ * Whether worse (the change, positive when worse; wpct, the same as a
+ * percentage of the baseline, NAN from a baseline of 0) goes beyond
+ * threshold percent: 1 worse, -1 better, 0 neither. From 0, any change
+ * does. "At least PCT %": the comparison has a little slack so that 10 %
+ * exactly counts.
  */
 static int
-beyond(double worse, double base, double threshold)
+beyond(double worse, double wpct, double threshold)
 {
 	double slack = 1e-9 * (threshold > 1 ? threshold : 1);
 
-	if (base == 0)
+	if (isnan(wpct))
 		return (worse > 0) - (worse < 0);
-	double wpct = 100.0 * worse / fabs(base);
 	if (worse > 0 && wpct + slack >= threshold)
 		return 1;
 	if (worse < 0 && -wpct + slack >= threshold)
@@ -723,8 +871,14 @@ p_value(const struct check *k, const struct row *cur, const struct window *w, do
 	double p = flips_p(k->fl, k->nfl, cur->metric);
 
 	if (isnan(p) && w->have_se && !isnan(cur->se)) {
-		double se = sqrt(cur->se * cur->se + w->var / ((double)w->used * (double)w->used));
-		p = se > 0 ? ve_rs_normal_p2(delta / se) : (delta == 0 ? 1.0 : 0.0);
+		/* The baseline mean's standard error is sqrt(sum se_i^2) / N. */
+		double se = hypot(cur->se, w->se / (double)w->used);
+		if (se > 0) {
+			double z = delta / se; /* nan only when both are infinite: no p-value */
+			p = isnan(z) ? NAN : ve_rs_normal_p2(z);
+		} else {
+			p = delta == 0 ? 1.0 : 0.0;
+		}
 	}
 	return p;
 }
@@ -734,10 +888,11 @@ static void
 compare(struct check *k, const struct row *cur, const struct window *w, int dir, double threshold)
 {
 	struct ve_buf *out = &k->out;
-	double base = w->sum / (double)w->used;
+	double base = w->mean;
 	double delta = cur->value - base;
-	double pct = base != 0 ? 100.0 * delta / fabs(base) : NAN;
-	int change = beyond(dir > 0 ? -delta : delta, base, threshold);
+	/* From a baseline of 0, no change is 0 %; any other has no percentage. */
+	double pct = base != 0 ? change_pct(cur->value, base) : delta == 0 ? 0 : NAN;
+	int change = beyond(dir > 0 ? -delta : delta, dir > 0 ? -pct : pct, threshold);
 	double p = p_value(k, cur, w, delta);
 
 	if (!isnan(k->o->require_p) && !isnan(p) && !(p < k->o->require_p))
@@ -747,7 +902,7 @@ compare(struct check *k, const struct row *cur, const struct window *w, int dir,
 	add_num(out, "baseline", base);
 	ve_buf_addf(out, ",\"window\":%zu", w->used);
 	add_num(out, "delta", delta);
-	add_num(out, "delta_pct", isnan(pct) ? pct : round(pct * 100.0) / 100.0);
+	add_num(out, "delta_pct", round_pct(pct));
 	add_str(out, "direction", dir > 0 ? "higher" : "lower");
 	add_str(out, "status", change > 0 ? "regression" : change < 0 ? "improvement" : "ok");
 	if (isnan(p))
@@ -814,19 +969,40 @@ struct slice {
 	size_t from, to;
 };
 
-/* Mean and sample variance (ddof 1) of the scores of a slice. */
+/*
+ * The power of two two slices' scores are divided by before their moments
+ * are taken: 0, unless a score's magnitude passes 2^500, where a square or
+ * a difference could overflow. Every A/B figure but the means and the
+ * delta is the same on scaled scores.
+ */
+static int
+ab_scale(struct slice a, struct slice b)
+{
+	double top = 0;
+	int e = 0;
+
+	for (size_t i = a.from; i < a.to; i++)
+		top = fmax(top, fabs(a.is->v[i].score));
+	for (size_t i = b.from; i < b.to; i++)
+		top = fmax(top, fabs(b.is->v[i].score));
+	frexp(top, &e);
+	return e > 500 ? e : 0;
+}
+
+/* Mean and sample variance (ddof 1) of the scores of a slice, divided by 2^e. */
 static void
-moments(struct slice s, double *mean, double *var)
+moments(struct slice s, int e, double *mean, double *var)
 {
 	double m = 0, q = 0;
 	size_t n = 0;
 
 	/* Welford's update: no cancellation on scores near 1. */
 	for (size_t i = s.from; i < s.to; i++) {
+		double x = e ? ldexp(s.is->v[i].score, -e) : s.is->v[i].score;
 		n++;
-		double d = s.is->v[i].score - m;
+		double d = x - m;
 		m += d / (double)n;
-		q += d * (s.is->v[i].score - m);
+		q += d * (x - m);
 	}
 	*mean = m;
 	*var = n > 1 ? q / (double)(n - 1) : NAN;
@@ -839,13 +1015,14 @@ ab_task(const struct opts *o, struct slice a, struct slice b, struct tally *t, s
 	double ma, va, mb, vb;
 	double na = (double)(a.to - a.from), nb = (double)(b.to - b.from);
 	struct ve_rs_welch w;
+	int e = ab_scale(a, b);
 
-	moments(a, &ma, &va);
-	moments(b, &mb, &vb);
+	moments(a, e, &ma, &va);
+	moments(b, e, &mb, &vb);
 	bool tested = ve_rs_welch(ma, va, na, mb, vb, nb, &w) == 0;
 	double sp = sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2));
 	double d = tested && sp > 0 ? (mb - ma) / sp : NAN;
-	double lift = ma != 0 ? 100.0 * (mb - ma) / fabs(ma) : NAN;
+	double lift = ma != 0 ? change_pct(mb, ma) : mb == ma ? 0 : NAN;
 	bool sig = tested && w.p < o->alpha;
 	t->metrics++;
 	t->regressions += sig && mb < ma;
@@ -856,18 +1033,18 @@ ab_task(const struct opts *o, struct slice a, struct slice b, struct tally *t, s
 	ve_buf_addf(&name, "%s.score", a.is->v[a.from].task);
 	ve_buf_add_json_str(out, name.p, name.len);
 	ve_buf_free(&name);
-	add_num(out, "value", mb);
-	add_num(out, "baseline", ma);
+	add_num(out, "value", ldexp(mb, e));
+	add_num(out, "baseline", ldexp(ma, e));
 	ve_buf_addf(out, ",\"n\":%.0f,\"baseline_n\":%.0f", nb, na);
-	add_num(out, "delta", mb - ma);
-	add_num(out, "delta_pct", isnan(lift) ? lift : round(lift * 100.0) / 100.0);
+	add_num(out, "delta", ldexp(mb - ma, e));
+	add_num(out, "delta_pct", round_pct(lift));
 	add_num(out, "lift_pct", lift);
 	add_num(out, "cohens_d", d);
 	add_num(out, "t", tested ? w.t : NAN);
 	add_num(out, "df", tested ? w.df : NAN);
 	ve_buf_adds(out, ",\"direction\":\"higher\"");
 	add_str(out, "status", !sig ? "ok" : mb < ma ? "regression" : "improvement");
-	if (tested)
+	if (tested && !isnan(w.p))
 		ve_buf_addf(out, ",\"p_value\":%.6g", w.p);
 	else
 		ve_buf_adds(out, ",\"p_value\":null");
