@@ -49,6 +49,7 @@ struct opts {
 	double require_p;
 	const char *items_cur;
 	const char *items_base;
+	bool allow_missing;
 	bool ab;
 	double alpha;
 	const char *run_id;
@@ -79,6 +80,7 @@ struct rule {
 	int dir;          /* +1 higher is better, -1 lower, 0 inherit */
 	double threshold; /* NAN: inherit */
 	bool ignore;
+	bool optional; /* a run may lack it (a count written only when not 0): never missing */
 };
 
 struct policy {
@@ -114,22 +116,24 @@ usage(FILE *f)
 	    f,
 	    "usage: %s [-qv] -H FILE [-w N] [-t PCT] [-p FILE] [--min-runs N]\n"
 	    "                 [--require-significance P] [--items-current FILE\n"
-	    "                 --items-baseline FILE] [--run-id ID] [--model-tag TAG]\n"
-	    "                 [--skip-bad] [--rejects FILE] [FILE...]\n"
+	    "                 --items-baseline FILE] [--allow-missing] [--run-id ID]\n"
+	    "                 [--model-tag TAG] [--skip-bad] [--rejects FILE] [FILE...]\n"
 	    "       %s --ab --items-baseline FILE --items-current FILE [--alpha A]\n"
 	    "\n"
 	    "Compare a run's metric rows with the mean of the last N runs in the history and\n"
-	    "write one verdict row per metric; exit 1 when any metric regressed.\n"
+	    "write one verdict row per metric; exit 1 when any metric regressed or is\n"
+	    "missing (in the last N runs, not in this one).\n"
 	    "\n"
 	    "  -H, --history FILE          earlier runs' metric rows (ch-query history)\n"
 	    "  -w, --window N              runs in the baseline mean (default 5)\n"
 	    "      --min-runs N            fewer runs is insufficient_history (default 3,\n"
 	    "                              or N of --window when that is smaller)\n"
-	    "  -t, --threshold PCT         worse by PCT %% or more is a regression (default 10)\n"
+	    "  -t, --threshold PCT         worse by PCT %% or more: a regression (default 10)\n"
 	    "  -p, --policy FILE           metric directions (default share/metrics.json)\n"
 	    "      --require-significance P  a regression also needs p < P\n"
 	    "      --items-current FILE    this run's item rows (McNemar's exact test)\n"
 	    "      --items-baseline FILE   the baseline run's item rows\n"
+	    "      --allow-missing         a missing metric is reported, not a regression\n"
 	    "      --ab                    A/B: Welch's t-test of item scores, B against A\n"
 	    "      --alpha A               significance level of --ab (default 0.05)\n"
 	    "      --run-id ID             the current run, where rows lack run_id\n"
@@ -138,8 +142,8 @@ usage(FILE *f)
 	ve_cli_help(f, VE_CLI_RECORDS, 30);
 	fprintf(f, "\n"
 	           "With -v, a summary and the paired items' counts go to stderr.\n"
-	           "Exit: 0 no regression, 1 a regression, 64 usage, 65 bad input, 66 cannot\n"
-	           "open, 73 cannot create, 74 I/O error. See reg-check(1).\n");
+	           "Exit: 0 no regression, 1 a regression or a missing metric, 64 usage, 65 bad\n"
+	           "input, 66 cannot open, 73 cannot create, 74 I/O error. See reg-check(1).\n");
 }
 
 enum {
@@ -147,6 +151,7 @@ enum {
 	OPT_REQ_SIG,
 	OPT_ITEMS_CUR,
 	OPT_ITEMS_BASE,
+	OPT_ALLOW_MISSING,
 	OPT_AB,
 	OPT_ALPHA,
 	OPT_RUN_ID,
@@ -186,6 +191,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"require-significance", required_argument, NULL, OPT_REQ_SIG},
 	    {"items-current", required_argument, NULL, OPT_ITEMS_CUR},
 	    {"items-baseline", required_argument, NULL, OPT_ITEMS_BASE},
+	    {"allow-missing", no_argument, NULL, OPT_ALLOW_MISSING},
 	    {"ab", no_argument, NULL, OPT_AB},
 	    {"alpha", required_argument, NULL, OPT_ALPHA},
 	    {"run-id", required_argument, NULL, OPT_RUN_ID},
@@ -216,6 +222,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_ITEMS_CUR: o->items_cur = optarg; break;
 		case OPT_ITEMS_BASE: o->items_base = optarg; break;
+		case OPT_ALLOW_MISSING: o->allow_missing = true; break;
 		case OPT_AB: o->ab = true; break;
 		case OPT_ALPHA: o->alpha = ve_opt_double("--alpha", optarg, 0.0, 1.0); break;
 		case OPT_RUN_ID: o->run_id = optarg; break;
@@ -511,12 +518,14 @@ rule_from(jv obj, struct rule *r)
 {
 	char *dir = ve_json_get_str(obj, "direction");
 	const char *why = NULL;
-	jv ign = ve_json_get(obj, "ignore");
+	jv ign = ve_json_get(obj, "ignore"), opt = ve_json_get(obj, "optional");
 
 	r->dir = 0;
 	r->threshold = NAN;
 	r->ignore = jv_get_kind(ign) == JV_KIND_TRUE;
+	r->optional = jv_get_kind(opt) == JV_KIND_TRUE;
 	jv_free(ign);
+	jv_free(opt);
 	if (dir && strcmp(dir, "higher") == 0)
 		r->dir = 1;
 	else if (dir && strcmp(dir, "lower") == 0)
@@ -639,6 +648,7 @@ policy_for(const struct policy *pol, const char *metric)
 		if (!isnan(pol->rules[i].threshold))
 			r.threshold = pol->rules[i].threshold;
 		r.ignore = pol->rules[i].ignore;
+		r.optional = pol->rules[i].optional;
 		break;
 	}
 	return r;
@@ -731,7 +741,7 @@ count_flips(const struct items *cur, const struct items *base, struct flips **ou
 }
 
 struct tally {
-	unsigned long metrics, regressions, improvements, fresh, short_history, ignored;
+	unsigned long metrics, regressions, missing, improvements, fresh, short_history, ignored;
 };
 
 /* What the verdicts are drawn from, and what they add up to. */
@@ -929,14 +939,45 @@ too_short(struct check *k, const struct window *w, int dir)
 	ve_buf_adds(out, ",\"p_value\":null");
 }
 
+/* The threshold of a metric: --threshold when given, else its policy rule's. */
+static double
+threshold_of(const struct check *k, const struct rule *r)
+{
+	return k->o->threshold_set || isnan(r->threshold) ? k->o->threshold : r->threshold;
+}
+
+/* Starts a verdict row in k->out: the metric and its labels. */
+static void
+verdict_head(struct check *k, const struct row *m)
+{
+	ve_buf_reset(&k->out);
+	ve_buf_adds(&k->out, "{\"metric\":");
+	ve_buf_add_json_str(&k->out, m->metric, strlen(m->metric));
+	if (m->labels)
+		ve_buf_addf(&k->out, ",\"labels\":%s", m->labels);
+}
+
+/* Ends the verdict row in k->out and writes it. */
+static void
+verdict_tail(struct check *k, const struct row *m, double threshold)
+{
+	struct ve_buf *out = &k->out;
+
+	add_num(out, "threshold_pct", threshold);
+	if (m->run_id)
+		add_str(out, "run_id", m->run_id);
+	if (m->model_tag)
+		add_str(out, "model_tag", m->model_tag);
+	ve_buf_addc(out, '}');
+	ve_out_line(out->p, out->len);
+}
+
 /* Writes the verdict row of one current metric (vllm-eval(7), Verdict row). */
 static void
 verdict(struct check *k, const struct row *cur)
 {
 	struct rule r = policy_for(k->pol, cur->metric);
-	double threshold =
-	    k->o->threshold_set || isnan(r.threshold) ? k->o->threshold : r.threshold;
-	struct ve_buf *out = &k->out;
+	double threshold = threshold_of(k, &r);
 
 	if (r.ignore) {
 		k->t->ignored++;
@@ -944,23 +985,173 @@ verdict(struct check *k, const struct row *cur)
 	}
 	k->t->metrics++;
 	struct window w = window_of(k, cur);
-	ve_buf_reset(out);
-	ve_buf_adds(out, "{\"metric\":");
-	ve_buf_add_json_str(out, cur->metric, strlen(cur->metric));
-	if (cur->labels)
-		ve_buf_addf(out, ",\"labels\":%s", cur->labels);
-	add_num(out, "value", cur->value);
+	verdict_head(k, cur);
+	add_num(&k->out, "value", cur->value);
 	if (w.used == 0 || w.used < (size_t)k->o->min_runs)
 		too_short(k, &w, r.dir);
 	else
 		compare(k, cur, &w, r.dir, threshold);
-	add_num(out, "threshold_pct", threshold);
-	if (cur->run_id)
-		add_str(out, "run_id", cur->run_id);
-	if (cur->model_tag)
-		add_str(out, "model_tag", cur->model_tag);
-	ve_buf_addc(out, '}');
-	ve_out_line(out->p, out->len);
+	verdict_tail(k, cur, threshold);
+}
+
+/*
+ * The verdict row of a metric the baseline window has and the current run
+ * lacks: status missing, its baseline, and no value. m is the metric's
+ * identity with the current run's run_id and model_tag.
+ */
+static void
+missing_verdict(struct check *k, const struct row *m)
+{
+	struct rule r = policy_for(k->pol, m->metric);
+	double threshold = threshold_of(k, &r);
+	struct window w = window_of(k, m);
+
+	k->t->metrics++;
+	k->t->missing++;
+	verdict_head(k, m);
+	add_num(&k->out, "baseline", w.mean);
+	ve_buf_addf(&k->out, ",\"window\":%zu,\"delta\":null,\"delta_pct\":null", w.used);
+	add_str(&k->out, "direction", r.dir > 0 ? "higher" : "lower");
+	ve_buf_adds(&k->out, ",\"status\":\"missing\",\"p_value\":null");
+	verdict_tail(k, m, threshold);
+}
+
+/* NULL-safe string order, NULL first. */
+static int
+str_cmp0(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int
+str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether s is in the sorted array v[0..n). */
+static bool
+str_in(const char *const *v, size_t n, const char *s)
+{
+	return n && s && bsearch(&s, v, n, sizeof *v, str_ptr_cmp);
+}
+
+/* A run of the history: its id and its newest ts. */
+struct run {
+	const char *id, *ts;
+};
+
+/* By id, then newest ts first. */
+static int
+run_id_cmp(const void *a, const void *b)
+{
+	const struct run *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : str_cmp0(y->ts, x->ts);
+}
+
+/* Newest first: by ts, then run_id, as window_of orders a metric's rows. */
+static int
+run_age_cmp(const void *a, const void *b)
+{
+	const struct run *x = a, *y = b;
+	int c = str_cmp0(y->ts, x->ts);
+
+	return c ? c : strcmp(y->id, x->id);
+}
+
+/*
+ * The ids of the runs in the baseline window, sorted for str_in: the
+ * --window newest runs of the history, each dated by its newest row, the
+ * current run's (cur_ids, sorted) left out. Rows without run_id belong to
+ * no run. Returns the count; *ids is the caller's to free.
+ */
+static size_t
+window_runs(const struct rows *hist, const char *const *cur_ids, size_t ncur, size_t window,
+            const char ***ids)
+{
+	struct run *runs = ve_xcalloc(hist->n + 1, sizeof *runs);
+	size_t n = 0, u = 0;
+
+	for (size_t i = 0; i < hist->n; i++)
+		if (hist->v[i].run_id && !str_in(cur_ids, ncur, hist->v[i].run_id))
+			runs[n++] = (struct run){hist->v[i].run_id, hist->v[i].ts};
+	if (n)
+		qsort(runs, n, sizeof *runs, run_id_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!u || strcmp(runs[u - 1].id, runs[i].id) != 0)
+			runs[u++] = runs[i];
+	if (u)
+		qsort(runs, u, sizeof *runs, run_age_cmp);
+	if (u > window)
+		u = window;
+	*ids = ve_xcalloc(u + 1, sizeof **ids);
+	for (size_t i = 0; i < u; i++)
+		(*ids)[i] = runs[i].id;
+	if (u)
+		qsort(*ids, u, sizeof **ids, str_ptr_cmp);
+	free(runs);
+	return u;
+}
+
+static int
+row_key_cmp(const void *a, const void *b)
+{
+	const struct row *x = *(const struct row *const *)a, *y = *(const struct row *const *)b;
+
+	return key_cmp(x, y->key, y->keylen);
+}
+
+/* Whether the metric of h (its key) is among the current rows (sorted by key). */
+static bool
+in_current(const struct row *const *cur, size_t n, const struct row *h)
+{
+	return n && bsearch(&h, cur, n, sizeof *cur, row_key_cmp);
+}
+
+/*
+ * Writes a missing verdict for each metric (name and labels) a run of the
+ * baseline window has and the current run lacks, unless the policy
+ * ignores it or says a run may lack it, in the order of the history's
+ * keys. me carries the current run's run_id and model_tag.
+ */
+static void
+report_missing(struct check *k, const struct rows *cur, struct row me)
+{
+	const struct rows *hist = k->hist;
+	const struct row **byk = ve_xcalloc(cur->n + 1, sizeof *byk);
+	const char **cur_ids = ve_xcalloc(cur->n + 1, sizeof *cur_ids), **win = NULL;
+	size_t nids = 0;
+
+	for (size_t i = 0; i < cur->n; i++) {
+		byk[i] = &cur->v[i];
+		if (cur->v[i].run_id)
+			cur_ids[nids++] = cur->v[i].run_id;
+	}
+	if (cur->n)
+		qsort(byk, cur->n, sizeof *byk, row_key_cmp);
+	if (nids)
+		qsort(cur_ids, nids, sizeof *cur_ids, str_ptr_cmp);
+	size_t nwin = window_runs(hist, cur_ids, nids, (size_t)k->o->window, &win);
+	for (size_t i = 0, j; i < hist->n; i = j) {
+		bool in_window = false;
+		for (j = i;
+		     j < hist->n && key_cmp(&hist->v[j], hist->v[i].key, hist->v[i].keylen) == 0;
+		     j++)
+			in_window = in_window || str_in(win, nwin, hist->v[j].run_id);
+		struct rule r = policy_for(k->pol, hist->v[i].metric);
+		if (!in_window || r.ignore || r.optional || in_current(byk, cur->n, &hist->v[i]))
+			continue;
+		me.key = hist->v[i].key;
+		me.keylen = hist->v[i].keylen;
+		me.metric = hist->v[i].metric;
+		me.labels = hist->v[i].labels;
+		missing_verdict(k, &me);
+	}
+	free(win);
+	free(cur_ids);
+	free(byk);
 }
 
 /* One task's items of one run: is->v[from..to). */
@@ -1129,14 +1320,25 @@ run_rule(const struct opts *o, struct ve_reader *rd, struct check *k)
 		qsort(hist.v, hist.n, sizeof *hist.v, hist_cmp);
 	k->pol = &pol;
 	k->hist = &hist;
+	/* The current run, as its missing metrics' verdicts name it. */
+	struct row me = {0};
 	for (size_t i = 0; i < cur.n; i++) {
 		struct row *c = &cur.v[i];
 		if (!c->run_id && o->run_id)
 			c->run_id = ve_xstrdup(o->run_id);
 		if (!c->model_tag && o->model_tag)
 			c->model_tag = ve_xstrdup(o->model_tag);
+		if (!me.run_id)
+			me.run_id = c->run_id;
+		if (!me.model_tag)
+			me.model_tag = c->model_tag;
 		verdict(k, c);
 	}
+	if (!me.run_id)
+		me.run_id = (char *)o->run_id;
+	if (!me.model_tag)
+		me.model_tag = (char *)o->model_tag;
+	report_missing(k, &cur, me);
 out:
 	ve_reader_free(hr);
 	rows_free(&cur);
@@ -1209,14 +1411,15 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	rc = run(&o, argv + optind, argc - optind, &t);
 	if (!rc && o.cli.verbose)
-		ve_warn("%lu metrics: %lu regressions, %lu improvements, %lu new, %lu with "
-		        "insufficient history, %lu ignored by the policy",
-		        t.metrics, t.regressions, t.improvements, t.fresh, t.short_history,
-		        t.ignored);
+		ve_warn("%lu metrics: %lu regressions, %lu missing, %lu improvements, %lu new, %lu "
+		        "with insufficient history, %lu ignored by the policy",
+		        t.metrics, t.regressions, t.missing, t.improvements, t.fresh,
+		        t.short_history, t.ignored);
 	int rc2 = ve_out_close();
 	if (rc)
 		return rc;
 	if (rc2)
 		return rc2;
-	return t.regressions ? VE_EX_NEGATIVE : VE_EX_OK;
+	/* A metric gone missing is a regression unless --allow-missing (reg-check(1)). */
+	return t.regressions || (t.missing && !o.allow_missing) ? VE_EX_NEGATIVE : VE_EX_OK;
 }
