@@ -593,7 +593,7 @@ lat-stats: default: max_concurrent_requests left out: the requests span over 10^
 	assert_equal "${#lines[@]}" 14
 	# The next tool takes every row.
 	: >h.jsonl
-	run --separate-stderr sh -c 'lat-stats -q -m ttft -p 50,99 big.jsonl | reg-check -H h.jsonl'
+	run --separate-stderr sh -c 'lat-stats -q -m ttft -p 50,99 big.jsonl | reg-check -p "$VE_ROOT/share/metrics.json" -H h.jsonl'
 	assert_success
 	assert_equal "$stderr" ""
 	# 14 rows less the 3 the policy ignores (ttft_ms.std and the token totals), each new.
@@ -625,7 +625,7 @@ lat-stats: default: total_token_throughput left out: a rate over a duration of 0
 	refute_output --partial throughput
 	refute_output --partial null
 	: >h.jsonl
-	run --separate-stderr sh -c 'lat-stats -q zero.jsonl | reg-check -H h.jsonl'
+	run --separate-stderr sh -c 'lat-stats -q zero.jsonl | reg-check -p "$VE_ROOT/share/metrics.json" -H h.jsonl'
 	assert_success
 	assert_equal "$stderr" ""
 	refute_output --partial '"value":null'
