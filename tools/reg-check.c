@@ -112,33 +112,32 @@ struct flips {
 static void
 usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: %s [-qv] -H FILE [-w N] [-t PCT] [-p FILE] [--min-runs N]\n"
-	    "                 [--require-significance P] [--items-current FILE\n"
-	    "                 --items-baseline FILE] [--allow-missing] [--run-id ID]\n"
-	    "                 [--model-tag TAG] [--skip-bad] [--rejects FILE] [FILE...]\n"
-	    "       %s --ab --items-baseline FILE --items-current FILE [--alpha A]\n"
-	    "\n"
-	    "Compare a run's metric rows with the mean of the last N runs in the history and\n"
-	    "write one verdict row per metric; exit 1 when any metric regressed or is\n"
-	    "missing (in the last N runs, not in this one).\n"
-	    "\n"
-	    "  -H, --history FILE          earlier runs' metric rows (ch-query history)\n"
-	    "  -w, --window N              runs in the baseline mean (default 5)\n"
-	    "      --min-runs N            fewer runs is insufficient_history (default 3,\n"
-	    "                              or N of --window when that is smaller)\n"
-	    "  -t, --threshold PCT         worse by PCT %% or more: a regression (default 10)\n"
-	    "  -p, --policy FILE           metric directions (default share/metrics.json)\n"
-	    "      --require-significance P  a regression also needs p < P\n"
-	    "      --items-current FILE    this run's item rows (McNemar's exact test)\n"
-	    "      --items-baseline FILE   the baseline run's item rows\n"
-	    "      --allow-missing         a missing metric is reported, not a regression\n"
-	    "      --ab                    A/B: Welch's t-test of item scores, B against A\n"
-	    "      --alpha A               significance level of --ab (default 0.05)\n"
-	    "      --run-id ID             the current run, where rows lack run_id\n"
-	    "      --model-tag TAG         the current model tag, where rows lack model_tag\n",
-	    ve_progname, ve_progname);
+	fprintf(f,
+	        "usage: %s [-qv] -H FILE [-w N] [-t PCT] [-p FILE] [--min-runs N]\n"
+	        "                 [--require-significance P] [--items-current FILE\n"
+	        "                 --items-baseline FILE] [--allow-missing] [--run-id ID]\n"
+	        "                 [--model-tag TAG] [--skip-bad] [--rejects FILE] [FILE...]\n"
+	        "       %s --ab --items-baseline FILE --items-current FILE [--alpha A]\n"
+	        "\n"
+	        "Compare a run's metric rows with the mean of the last N runs in the history and\n"
+	        "write one verdict row per metric; exit 1 when any metric regressed or is\n"
+	        "missing (in the last N runs, not in this one).\n"
+	        "\n"
+	        "  -H, --history FILE          earlier runs' metric rows (ch-query history)\n"
+	        "  -w, --window N              runs in the baseline mean (default 5)\n"
+	        "      --min-runs N            fewer runs is insufficient_history (default 3,\n"
+	        "                              or N of --window when that is smaller)\n"
+	        "  -t, --threshold PCT         worse by PCT %% or more: a regression (default 10)\n"
+	        "  -p, --policy FILE           metric directions (default share/metrics.json)\n"
+	        "      --require-significance P  a regression also needs p < P\n"
+	        "      --items-current FILE    this run's item rows (McNemar's exact test)\n"
+	        "      --items-baseline FILE   the baseline run's item rows\n"
+	        "      --allow-missing         a missing metric is reported, not a regression\n"
+	        "      --ab                    A/B: Welch's t-test of item scores, B against A\n"
+	        "      --alpha A               significance level of --ab (default 0.05)\n"
+	        "      --run-id ID             the current run, where rows lack run_id\n"
+	        "      --model-tag TAG         the current model tag, where rows lack model_tag\n",
+	        ve_progname, ve_progname);
 	ve_cli_help(f, VE_CLI_RECORDS, 30);
 	fprintf(f, "\n"
 	           "With -v, a summary and the paired items' counts go to stderr.\n"
