@@ -360,18 +360,25 @@ static const char *
 row_se(jv rec, struct row *r)
 {
 	double se = 0, n = 0;
-	int has_se = get_finite(rec, "stderr", &se), has_n = get_finite(rec, "n", &n);
+	int has_se = get_finite(rec, "stderr", &se), has_n;
 
-	if (has_se < 0 || has_n < 0)
-		return nonfinite(has_se < 0 ? se : n);
-	char *unit = ve_json_get_str(rec, "unit");
 	r->se = NAN;
-	if (has_se && se >= 0)
+	if (has_se < 0)
+		return nonfinite(se);
+	if (has_se && se >= 0) {
 		r->se = se;
-	else if (unit && strcmp(unit, "ratio") == 0 && has_n && n > 0 && r->value >= 0 &&
-	         r->value <= 1)
-		r->se = sqrt(r->value * (1 - r->value) / n);
+		return NULL;
+	}
+	char *unit = ve_json_get_str(rec, "unit");
+	bool ratio = unit && strcmp(unit, "ratio") == 0;
 	free(unit);
+	/* n is read only for a proportion: the lookup is most of a row's cost. */
+	if (!ratio || !(has_n = get_finite(rec, "n", &n)))
+		return NULL;
+	if (has_n < 0)
+		return nonfinite(n);
+	if (n > 0 && r->value >= 0 && r->value <= 1)
+		r->se = sqrt(r->value * (1 - r->value) / n);
 	return NULL;
 }
 
@@ -1060,22 +1067,48 @@ run_age_cmp(const void *a, const void *b)
 	return c ? c : strcmp(y->id, x->id);
 }
 
+/* The end of the metric whose rows start at hist->v[from] (hist sorted by hist_cmp). */
+static size_t
+key_end(const struct rows *hist, size_t from)
+{
+	size_t to = from;
+
+	while (to < hist->n && key_cmp(&hist->v[to], hist->v[from].key, hist->v[from].keylen) == 0)
+		to++;
+	return to;
+}
+
 /*
  * The ids of the runs in the baseline window, sorted for str_in: the
  * --window newest runs of the history, each dated by its newest row, the
  * current run's (cur_ids, sorted) left out. Rows without run_id belong to
  * no run. Returns the count; *ids is the caller's to free.
+ *
+ * A run among the newest has its newest row among the first window runs
+ * of that row's metric (only newer runs come before it there), so those
+ * are the only candidates: a few per metric, not every row sorted.
  */
 static size_t
 window_runs(const struct rows *hist, const char *const *cur_ids, size_t ncur, size_t window,
             const char ***ids)
 {
-	struct run *runs = ve_xcalloc(hist->n + 1, sizeof *runs);
-	size_t n = 0, u = 0;
+	struct run *runs = NULL;
+	size_t n = 0, cap = 0, u = 0;
 
-	for (size_t i = 0; i < hist->n; i++)
-		if (hist->v[i].run_id && !str_in(cur_ids, ncur, hist->v[i].run_id))
-			runs[n++] = (struct run){hist->v[i].run_id, hist->v[i].ts};
+	for (size_t i = 0, j; i < hist->n; i = j) {
+		size_t first = n;
+		j = key_end(hist, i);
+		for (size_t r = i; r < j && n - first < window; r++) {
+			const struct row *h = &hist->v[r];
+			bool seen = !h->run_id || str_in(cur_ids, ncur, h->run_id);
+			for (size_t c = first; c < n && !seen; c++)
+				seen = strcmp(runs[c].id, h->run_id) == 0;
+			if (seen)
+				continue;
+			runs = ve_grow(runs, &cap, n + 1, sizeof *runs);
+			runs[n++] = (struct run){h->run_id, h->ts};
+		}
+	}
 	if (n)
 		qsort(runs, n, sizeof *runs, run_id_cmp);
 	for (size_t i = 0; i < n; i++)
@@ -1135,10 +1168,9 @@ report_missing(struct check *k, const struct rows *cur, struct row me)
 	size_t nwin = window_runs(hist, cur_ids, nids, (size_t)k->o->window, &win);
 	for (size_t i = 0, j; i < hist->n; i = j) {
 		bool in_window = false;
-		for (j = i;
-		     j < hist->n && key_cmp(&hist->v[j], hist->v[i].key, hist->v[i].keylen) == 0;
-		     j++)
-			in_window = in_window || str_in(win, nwin, hist->v[j].run_id);
+		j = key_end(hist, i);
+		for (size_t r = i; r < j && !in_window; r++)
+			in_window = str_in(win, nwin, hist->v[r].run_id);
 		struct rule r = policy_for(k->pol, hist->v[i].metric);
 		if (!in_window || r.ignore || r.optional || in_current(byk, cur->n, &hist->v[i]))
 			continue;
