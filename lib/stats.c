@@ -154,10 +154,75 @@ ve_stats_sum(const double *x, size_t n)
 	return 0. + pairwise(x, n, false, 0.);
 }
 
+/* Where NumPy's sums overflow: the bounds of x and the exponent of its largest magnitude. */
+struct range {
+	double min, max;
+	int exp; /* max |x| < 2^exp */
+};
+
+static struct range
+range_of(const double *x, size_t n)
+{
+	struct range r = {x[0], x[0], 0};
+
+	for (size_t i = 1; i < n; i++) {
+		if (x[i] < r.min)
+			r.min = x[i];
+		if (x[i] > r.max)
+			r.max = x[i];
+	}
+	frexp(fabs(r.min) > fabs(r.max) ? r.min : r.max, &r.exp);
+	return r;
+}
+
+/* x scaled by 2^-exp into [-1, 1]: exact but for values far below the largest. */
+static double *
+scaled_copy(const double *x, size_t n, int exp)
+{
+	double *y = ve_xmalloc(n * sizeof *y);
+
+	for (size_t i = 0; i < n; i++)
+		y[i] = ldexp(x[i], -exp);
+	return y;
+}
+
+/*
+ * The mean of values whose sum overflows (near DBL_MAX), from the values
+ * scaled into [-1, 1]; it lies between their bounds, so it is kept there
+ * against the last rounding.
+ */
+static double
+scaled_mean(const double *x, size_t n)
+{
+	struct range r = range_of(x, n);
+	double *y = scaled_copy(x, n, r.exp);
+	double m = ldexp((0. + pairwise(y, n, false, 0.)) / (double)n, r.exp);
+
+	free(y);
+	return m < r.min ? r.min : m > r.max ? r.max : m;
+}
+
+/* The standard deviation where the squares overflow, as scaled_mean does the mean. */
+static double
+scaled_std(const double *x, size_t n)
+{
+	struct range r = range_of(x, n);
+	double *y = scaled_copy(x, n, r.exp);
+	double m = (0. + pairwise(y, n, false, 0.)) / (double)n;
+	double s = ldexp(sqrt((0. + pairwise(y, n, true, m)) / (double)n), r.exp);
+	double bound = r.max / 2 - r.min / 2; /* no deviation is larger */
+
+	free(y);
+	return s > bound ? bound : s;
+}
+
 double
 ve_stats_mean(const double *x, size_t n)
 {
-	return n ? ve_stats_sum(x, n) / (double)n : 0.;
+	if (!n)
+		return 0.;
+	double m = ve_stats_sum(x, n) / (double)n;
+	return isfinite(m) ? m : scaled_mean(x, n);
 }
 
 double
@@ -166,7 +231,8 @@ ve_stats_std(const double *x, size_t n)
 	if (!n)
 		return 0.;
 	double m = ve_stats_mean(x, n);
-	return sqrt((0. + pairwise(x, n, true, m)) / (double)n);
+	double s = sqrt((0. + pairwise(x, n, true, m)) / (double)n);
+	return isfinite(s) ? s : scaled_std(x, n);
 }
 
 double
@@ -176,8 +242,9 @@ ve_stats_median(const double *sorted, size_t n)
 		return 0.;
 	if (n % 2)
 		return sorted[n / 2];
-	/* np.mean of the middle pair: (0 + a + b) / 2. */
-	return (0. + sorted[n / 2 - 1] + sorted[n / 2]) / 2.;
+	/* np.mean of the middle pair: (0 + a + b) / 2, or halves first where a + b overflows. */
+	double a = sorted[n / 2 - 1], b = sorted[n / 2], m = (0. + a + b) / 2.;
+	return isfinite(m) ? m : a / 2. + b / 2.;
 }
 
 double
@@ -198,9 +265,12 @@ ve_stats_percentile(const double *sorted, size_t n, double p)
 	double t = vi - fl;
 	/* NumPy's _lerp: from below under one half, from above at or over it. */
 	double diff = b - a;
-	if (t >= 0.5)
-		return b - diff * (1 - t);
-	return a + diff * t;
+	double r = t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+	if (isfinite(r))
+		return r;
+	/* b - a overflowed (values of both signs near DBL_MAX): weigh the two instead. */
+	r = a * (1 - t) + b * t;
+	return r < a ? a : r > b ? b : r;
 }
 
 void

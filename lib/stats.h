@@ -11,6 +11,12 @@
  *
  * Every function takes an empty set (n = 0) and gives 0, the value vLLM
  * reports for an empty list (it passes `xs or 0` to NumPy).
+ *
+ * Finite values always give finite figures. Where NumPy's order of
+ * operations overflows (a sum, a square or a middle pair near DBL_MAX, where
+ * NumPy answers inf or nan), the figure is computed on the values scaled by
+ * a power of two instead and kept within the values' bounds: the mean of
+ * {1e308, 1e308} is 1e308. Every other figure is NumPy's, bit for bit.
  */
 #ifndef VE_STATS_H
 #define VE_STATS_H

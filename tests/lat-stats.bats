@@ -525,3 +525,170 @@ Try 'lat-stats --help' for more information."
 	assert_failure 65
 	assert_equal "$stderr" 'lat-stats: d.jsonl:1: response without timing.ttft_ms (run llm-query with --stream)'
 }
+
+@test "lat-stats: an empty, malformed or repeated element of a list option is a usage error" {
+	# strtok passed over "50,,99" and a trailing comma; each is refused now.
+	for arg in '50,,99' ',50' '50,' ''; do
+		run --separate-stderr lat-stats -p "$arg" /dev/null
+		assert_failure 64
+		assert_output ""
+		assert_equal "$stderr" "lat-stats: --percentiles: an empty element in '$arg'
+Try 'lat-stats --help' for more information."
+	done
+	run --separate-stderr lat-stats -p '50,x' /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --percentiles: expected numbers from 0 to 100, got '50,x'
+Try 'lat-stats --help' for more information."
+	# 50 and 50.0 are both row p50: two rows of one name.
+	run --separate-stderr lat-stats -p '50,99,50.0' /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --percentiles: 50.0 is given twice in '50,99,50.0'
+Try 'lat-stats --help' for more information."
+	run --separate-stderr lat-stats -m 'ttft,,itl' /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --metrics: an empty element in 'ttft,,itl'
+Try 'lat-stats --help' for more information."
+	run --separate-stderr lat-stats -m 'ttft,' /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --metrics: an empty element in 'ttft,'
+Try 'lat-stats --help' for more information."
+	run --separate-stderr lat-stats -g 'ttft:5,,e2el:9' /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --goodput: an empty element in 'ttft:5,,e2el:9'
+Try 'lat-stats --help' for more information."
+	run --separate-stderr lat-stats -g 'ttft:5,ttft:9' /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "lat-stats: --goodput: ttft is given twice in 'ttft:5,ttft:9'
+Try 'lat-stats --help' for more information."
+	# Well-formed lists are taken as before.
+	run --separate-stderr lat-stats -f vllm-json -p 50,99.9 -m ttft,itl -g ttft:5,e2el:9 /dev/null
+	assert_success
+	assert_equal "$stderr" ""
+}
+
+@test "lat-stats: latency figures of times near DBL_MAX are finite, and reg-check takes them" {
+	# TTFT = E2EL = 2^1023 x {1, 1.5, 1.75, 1.25} ms (python3 repr). NumPy's
+	# sum overflows to inf; the figures, from python3's math on the exact values:
+	# mean = 1.375 x 2^1023 = ldexp(1.375, 1023) = 1.2359140302178422e+308,
+	# std = ldexp(sqrt(0.078125), 1023) = 2.5123525326480223e+307,
+	# median = (1.25 + 1.5) / 2 x 2^1023 = the mean; p99 at 2.97 between
+	# 1.5 and 1.75 (NumPy's lerp from above, no overflow) = 1.5662401437487927e+308.
+	# The requests end 10^305 s apart: no one-second buckets for the peaks.
+	i=0
+	for x in 8.98846567431158e+307 1.348269851146737e+308 1.5729814930045264e+308 1.1235582092889474e+308; do
+		i=$((i + 1))
+		echo '{"response":{"usage":{"prompt_tokens":1,"completion_tokens":1}},"timing":{"start":'$i',"ttft_ms":'$x',"e2el_ms":'$x',"itl_ms":[]}}'
+	done >big.jsonl
+	run --separate-stderr lat-stats -m ttft -p 50,99 big.jsonl
+	assert_success
+	rows=$output
+	assert_equal "$(val perf.default.ttft_ms.mean <<<"$rows")" 1.2359140302178422e+308
+	assert_equal "$(val perf.default.ttft_ms.std <<<"$rows")" 2.5123525326480223e+307
+	assert_equal "$(val perf.default.ttft_ms.median <<<"$rows")" 1.2359140302178422e+308
+	assert_equal "$(val perf.default.ttft_ms.p99 <<<"$rows")" 1.5662401437487927e+308
+	refute_output --partial null
+	refute_output --partial max_
+	assert_equal "$stderr" "lat-stats: default: max_output_tokens_per_s left out: the requests span over 10^8 seconds
+lat-stats: default: max_concurrent_requests left out: the requests span over 10^8 seconds"
+	assert_equal "${#lines[@]}" 14
+	# The next tool takes every row.
+	: >h.jsonl
+	run --separate-stderr sh -c 'lat-stats -q -m ttft -p 50,99 big.jsonl | reg-check -p "$VE_ROOT/share/metrics.json" -H h.jsonl'
+	assert_success
+	assert_equal "$stderr" ""
+	# 14 rows less the 3 the policy ignores (ttft_ms.std and the token totals), each new.
+	assert_equal "${#lines[@]}" 11
+	assert_equal "$(jq -r .status <<<"$output" | sort -u)" new
+	refute_output --partial '"value":null'
+}
+
+@test "lat-stats: a rate over a duration of 0 s is left out, said on stderr, n/a in the table" {
+	# Two one-token answers sent and finished at the same instant: 2 requests,
+	# 3 tokens, 0 s. Nothing counted over 0 s is still 0 (the failures' rates
+	# in the all-failed test); something counted has no rate.
+	printf '%s\n' '{"response":{"usage":{"prompt_tokens":1,"completion_tokens":1}},"timing":{"start":5,"ttft_ms":0,"e2el_ms":0,"itl_ms":[]}}' \
+		'{"response":{"usage":{"prompt_tokens":0,"completion_tokens":1}},"timing":{"start":5,"ttft_ms":0,"e2el_ms":0,"itl_ms":[]}}' >zero.jsonl
+	run --separate-stderr lat-stats -f vllm-json -m ttft -p 99 -g ttft:1 zero.jsonl
+	assert_success
+	assert_output '{"duration":0,"completed":2,"failed":0,"total_input_tokens":1,"total_output_tokens":2,"max_output_tokens_per_s":2,"max_concurrent_requests":2,"mean_ttft_ms":0,"median_ttft_ms":0,"std_ttft_ms":0,"p99_ttft_ms":0,"success_rate":1,"failures":{},"labels":{"scenario":"default"}}'
+	assert_equal "$stderr" "lat-stats: default: request_throughput left out: a rate over a duration of 0 s
+lat-stats: default: request_goodput left out: a rate over a duration of 0 s
+lat-stats: default: output_throughput left out: a rate over a duration of 0 s
+lat-stats: default: total_token_throughput left out: a rate over a duration of 0 s"
+	run --separate-stderr lat-stats -q -f table -m ttft -p 99 zero.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line 'Request throughput (req/s):              n/a       '
+	assert_line 'Output token throughput (tok/s):         n/a       '
+	assert_line 'Benchmark duration (s):                  0.00      '
+	run --separate-stderr lat-stats -q zero.jsonl
+	refute_output --partial throughput
+	refute_output --partial null
+	: >h.jsonl
+	run --separate-stderr sh -c 'lat-stats -q zero.jsonl | reg-check -p "$VE_ROOT/share/metrics.json" -H h.jsonl'
+	assert_success
+	assert_equal "$stderr" ""
+	refute_output --partial '"value":null'
+}
+
+@test "lat-stats: a cost beyond a double's range is left out; tokens beyond 2^63 are bad data" {
+	# 2000 prompt tokens at 1.7e308 per 1k: 2 x 1.7e308 passes DBL_MAX
+	# (1.7976931348623157e308); so do the cost per request and per 1k tokens.
+	echo '{"input_per_1k":1.7e308,"output_per_1k":1.7e308,"currency":"EUR"}' >p.json
+	echo '{"response":{"usage":{"prompt_tokens":2000,"completion_tokens":1}},"timing":{"start":1,"ttft_ms":5,"e2el_ms":5,"itl_ms":[]}}' >r.jsonl
+	run --separate-stderr lat-stats --pricing p.json r.jsonl
+	assert_success
+	refute_output --partial cost.
+	refute_output --partial null
+	assert_equal "$stderr" "lat-stats: default: cost.total left out: beyond a double's range
+lat-stats: default: cost.per_request left out: beyond a double's range
+lat-stats: default: cost.per_1k_tokens left out: beyond a double's range"
+	run --separate-stderr lat-stats -q -f vllm-json --pricing p.json -m ttft -p 99 r.jsonl
+	assert_success
+	assert_equal "$(jq -c '[has("cost_total"), has("cost_per_request"), .currency]' <<<"$output")" '[false,false,"EUR"]'
+	# 9224 answers of 10^15 - 1 tokens each pass 2^63 - 1 = 9223372036854775807:
+	# the record that would is bad (the place is named; --skip-bad skips it).
+	awk 'BEGIN { for (i = 1; i <= 9224; i++) printf "{\"response\":{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":999999999999999}},\"timing\":{\"start\":%d,\"ttft_ms\":1,\"e2el_ms\":2,\"itl_ms\":[]}}\n", i }' >tok.jsonl
+	run --separate-stderr lat-stats tok.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "lat-stats: tok.jsonl:9224: response.usage: the token totals go beyond 2^63"
+}
+
+@test "lat-stats: an end time or a --save-detailed latency beyond a double's range is bad data" {
+	# 1.797e308 s + 1.7e308 ms / 1000 passes DBL_MAX (1.7976931348623157e308).
+	printf '%s\n' '{"response":{"usage":{"prompt_tokens":1,"completion_tokens":1}},"timing":{"start":1.797e308,"ttft_ms":1,"e2el_ms":1.7e308,"itl_ms":[]}}' >end.jsonl
+	run --separate-stderr lat-stats end.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "lat-stats: end.jsonl:1: timing: start + e2el_ms is beyond a double's range"
+	printf '%s\n' '{"error":{"kind":"http"},"timing":{"start":1.797e308,"e2el_ms":1.7e308}}' >err.jsonl
+	run --separate-stderr lat-stats err.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "lat-stats: err.jsonl:1: timing: start + e2el_ms is beyond a double's range"
+	# vLLM's seconds: a TTFT of 10^306 s is 10^309 ms.
+	jq -c '.ttfts[0] = 1e306' "$F/vllm-detailed.json" >d.json
+	run --separate-stderr lat-stats --from vllm-json d.json
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "lat-stats: d.json:1: --save-detailed: a request's latency in milliseconds is beyond a double's range"
+	# Skipped, the result leaves no group behind: what is left is empty input's zeros.
+	run --separate-stderr lat-stats --from vllm-json -f vllm-json -m ttft -p 99 --skip-bad d.json
+	assert_success
+	assert_output '{"duration":0,"completed":0,"failed":0,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0,"request_goodput":null,"output_throughput":0,"total_token_throughput":0,"max_output_tokens_per_s":0,"max_concurrent_requests":0,"mean_ttft_ms":0,"median_ttft_ms":0,"std_ttft_ms":0,"p99_ttft_ms":0,"success_rate":0,"failures":{},"labels":{"scenario":"default"}}'
+	assert_equal "$stderr" "lat-stats: skipped 1 bad record (first: d.json:1: --save-detailed: a request's latency in milliseconds is beyond a double's range)"
+}
+
+@test "lat-stats: inf and NaN as jq 1.6 reads them are bad data, never a null figure" {
+	# The reader refuses nan and 1e400; jq 1.6 also reads Infinity, inf and
+	# NaN, and a record without an exponent elsewhere passed: queue_ms came out null.
+	echo '{"error":{"kind":"http"},"timing":{"start":1,"queue_ms":Infinity}}' >q.jsonl
+	run --separate-stderr lat-stats q.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "lat-stats: q.jsonl:1: timing.queue_ms: expected a non-negative number"
+	echo '{"error":{"kind":"http"},"timing":{"start":NaN}}' >s.jsonl
+	run --separate-stderr lat-stats s.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "lat-stats: s.jsonl:1: timing.start: expected a number"
+}

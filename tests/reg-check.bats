@@ -38,16 +38,18 @@ setup() {
 	assert_line --index 4 '{"metric":"arc_challenge.acc","value":0.3,"baseline":null,"window":2,"delta":null,"delta_pct":null,"direction":"higher","status":"insufficient_history","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
 	assert_line --index 5 '{"metric":"hellaswag.acc","value":0.7,"baseline":null,"window":0,"delta":null,"delta_pct":null,"direction":"higher","status":"new","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
 	assert_equal "${#lines[@]}" 6
-	assert_equal "$stderr" "reg-check: 6 metrics: 2 regressions, 1 improvements, 1 new, 1 with insufficient history, 1 ignored by the policy"
+	assert_equal "$stderr" "reg-check: 6 metrics: 2 regressions, 0 missing, 1 improvements, 1 new, 1 with insufficient history, 1 ignored by the policy"
 }
 
 @test "reg-check: no regression exits 0" {
-	grep -v -e mmlu.acc -e gsm8k "$R/current.jsonl" > cur.jsonl
+	# mmlu.acc and gsm8k at their baselines (leaving them out would make them missing).
+	jq -c 'if .metric == "mmlu.acc" then .value = 0.65 elif .metric == "gsm8k.exact_match" then .value = 0.5 else . end' "$R/current.jsonl" > cur.jsonl
 	run --separate-stderr reg-check -H "$R/history.jsonl" cur.jsonl
 	assert_success
 	assert_equal "$stderr" ""
 	refute_output --partial '"regression"'
-	assert_equal "${#lines[@]}" 4
+	refute_output --partial '"missing"'
+	assert_equal "${#lines[@]}" 6
 }
 
 @test "reg-check: --window changes the baseline" {
@@ -83,7 +85,7 @@ J
 	# perf.* are ignored; the *.stderr rule does not apply when the file has none
 	assert_line --index 4 --partial '"metric":"mmlu.acc_stderr.stderr","value":0.01,"baseline":null,"window":0,"delta":null,"delta_pct":null,"direction":"lower","status":"new","p_value":null,"threshold_pct":5,'
 	assert_equal "${#lines[@]}" 5
-	assert_equal "$stderr" "reg-check: 5 metrics: 0 regressions, 1 improvements, 2 new, 1 with insufficient history, 2 ignored by the policy"
+	assert_equal "$stderr" "reg-check: 5 metrics: 0 regressions, 0 missing, 1 improvements, 2 new, 1 with insufficient history, 2 ignored by the policy"
 }
 
 @test "reg-check: McNemar's exact test on the flipped items" {
@@ -91,7 +93,7 @@ J
 	assert_failure 1
 	assert_line --index 0 --partial '"status":"regression","p_value":0.0654297,'
 	assert_equal "$stderr" "reg-check: mmlu: 40 paired items, 9 right before and wrong now, 2 wrong before and right now, McNemar p=0.0654297
-reg-check: 6 metrics: 2 regressions, 1 improvements, 1 new, 1 with insufficient history, 1 ignored by the policy"
+reg-check: 6 metrics: 2 regressions, 0 missing, 1 improvements, 1 new, 1 with insufficient history, 1 ignored by the policy"
 }
 
 @test "reg-check: --require-significance needs p below P as well as the drop" {
@@ -122,9 +124,12 @@ reg-check: 6 metrics: 2 regressions, 1 improvements, 1 new, 1 with insufficient 
 	printf '%s\n' '{"metric":"m.acc","labels":{"subset":"a"},"value":1,"run_id":"1","ts":"1"}' \
 		'{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"run_id":"1","ts":"1"}' > h.jsonl
 	echo '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"model_tag":"t"}' > c.jsonl
-	run --separate-stderr reg-check --min-runs 1 -H h.jsonl --run-id now c.jsonl
+	# subset a is another metric, which this run lacks: missing, allowed here.
+	run --separate-stderr reg-check --min-runs 1 -H h.jsonl --run-id now --allow-missing c.jsonl
 	assert_success
-	assert_output '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"baseline":0.5,"window":1,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10,"run_id":"now","model_tag":"t"}'
+	assert_line --index 0 '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"baseline":0.5,"window":1,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10,"run_id":"now","model_tag":"t"}'
+	assert_line --index 1 '{"metric":"m.acc","labels":{"subset":"a"},"baseline":1,"window":1,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"threshold_pct":10,"run_id":"now","model_tag":"t"}'
+	assert_equal "${#lines[@]}" 2
 }
 
 @test "reg-check: --ab gives Welch's t-test, lift, Cohen's d and a recommendation" {
@@ -188,14 +193,19 @@ Try 'reg-check --help' for more information."
 }
 
 @test "reg-check: empty input, no final newline" {
-	run --separate-stderr reg-check -H "$R/history.jsonl" < /dev/null
+	# Nothing at all: every metric of the last 5 runs is missing.
+	run --separate-stderr reg-check -H "$R/history.jsonl" --run-id cur < /dev/null
+	assert_failure 1
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -r '"\(.metric) \(.status)"' <<<"$output" | tr '\n' ' ')" "arc_challenge.acc missing gsm8k.exact_match missing mmlu.acc missing perf.basic.output_throughput missing perf.basic.ttft_ms.p95 missing "
+	run --separate-stderr reg-check -H /dev/null < /dev/null
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
 	printf '%s' '{"metric":"hellaswag.acc","value":1}' > c.jsonl
-	run --separate-stderr reg-check -H "$R/history.jsonl" c.jsonl
+	run --separate-stderr reg-check --allow-missing -H "$R/history.jsonl" c.jsonl
 	assert_success
-	assert_output --partial '"status":"new"'
+	assert_line --index 0 --partial '"status":"new"'
 }
 
 @test "reg-check: malformed JSON, invalid UTF-8 and rows without value stop with 65" {
@@ -319,4 +329,174 @@ ROWS
 	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":0.6,\"run_id\":\"D\"}' | reg-check -H h.jsonl -w 3 --min-runs 1"
 	assert_success
 	assert_output '{"metric":"m.acc","value":0.6,"baseline":0.633333333333,"window":3,"delta":-0.0333333333333,"delta_pct":-5.26,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10,"run_id":"D"}'
+}
+
+@test "reg-check: a number that is not finite is refused wherever reg-check reads one" {
+	# One history value of 1e400 made the baseline null and every verdict "ok".
+	for i in 1 2 3; do
+		echo '{"metric":"m.acc","value":0.5,"run_id":"h'$i'","ts":"2026-01-0'$i'"}'
+	done >h.jsonl
+	echo '{"metric":"m.acc","value":0.1,"run_id":"c"}' >c.jsonl
+	# ClickHouse's history through stdin, as ch-query writes it: a Float64 column
+	# may come out as a bare inf or nan (old servers), "inf" or null.
+	for v in 1e400 -1e999 inf -inf Infinity; do
+		run --separate-stderr sh -c "{ cat h.jsonl; echo '{\"metric\":\"m.acc\",\"value\":$v,\"run_id\":\"h9\",\"ts\":\"2026-01-09\"}'; } | reg-check -H - c.jsonl"
+		assert_failure 65
+		assert_output ""
+		assert_equal "$stderr" "reg-check: <stdin>:4: invalid JSON: a number beyond a double's range"
+	done
+	for v in nan NaN; do
+		run --separate-stderr sh -c "{ cat h.jsonl; echo '{\"metric\":\"m.acc\",\"value\":$v,\"run_id\":\"h9\",\"ts\":\"2026-01-09\"}'; } | reg-check -H - c.jsonl"
+		assert_failure 65
+		assert_equal "$stderr" "reg-check: <stdin>:4: invalid JSON: nan is not a number"
+	done
+	for v in '"inf"' null; do
+		run --separate-stderr sh -c "{ cat h.jsonl; echo '{\"metric\":\"m.acc\",\"value\":$v,\"run_id\":\"h9\",\"ts\":\"2026-01-09\"}'; } | reg-check -H - c.jsonl"
+		assert_failure 65
+		assert_equal "$stderr" 'reg-check: <stdin>:4: metric row without a number "value"'
+	done
+	# Skipped, the bad row is not in the baseline: 0.1 against 0.5 regressed.
+	{ cat h.jsonl; echo '{"metric":"m.acc","value":1e400,"run_id":"h9","ts":"2026-01-09"}'; } >hbad.jsonl
+	run --separate-stderr reg-check --skip-bad -H hbad.jsonl c.jsonl
+	assert_failure 1
+	assert_output '{"metric":"m.acc","value":0.1,"baseline":0.5,"window":3,"delta":-0.4,"delta_pct":-80,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10,"run_id":"c"}'
+	assert_equal "$stderr" "reg-check: skipped 1 bad record (first: hbad.jsonl:4: invalid JSON: a number beyond a double's range)"
+	# The current rows, their stderr, and labels kept as JSON text.
+	echo '{"metric":"m.acc","value":Infinity}' >cur.jsonl
+	run --separate-stderr reg-check -H h.jsonl cur.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "reg-check: cur.jsonl:1: invalid JSON: a number beyond a double's range"
+	echo '{"metric":"m.acc","value":0.5,"stderr":-Infinity}' >cur.jsonl
+	run --separate-stderr reg-check -H h.jsonl cur.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "reg-check: cur.jsonl:1: invalid JSON: a number beyond a double's range"
+	for l in '"{\"k\":1e400}"' '"{\"k\":[-inf]}"' '{"k":NaN}'; do
+		echo '{"metric":"m.acc","labels":'"$l"',"value":0.5}' >cur.jsonl
+		run --separate-stderr reg-check -H h.jsonl cur.jsonl
+		assert_failure 65
+		assert_equal "$stderr" 'reg-check: cur.jsonl:1: "labels": a number that is not finite'
+	done
+	# Item rows and the policy.
+	echo '{"task":"m","doc_id":"1","score":NaN}' >i.jsonl
+	run --separate-stderr reg-check --ab --items-baseline i.jsonl --items-current i.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "reg-check: i.jsonl:1: invalid JSON: nan is not a number"
+	echo '{"task":"m","doc_id":"1","correct":true,"score":1e400}' >i.jsonl
+	run --separate-stderr reg-check -H h.jsonl --items-baseline i.jsonl --items-current i.jsonl c.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "reg-check: i.jsonl:1: invalid JSON: a number beyond a double's range"
+	for v in 1e400 Infinity; do
+		printf '{"default":\n {"threshold_pct":%s}}\n' "$v" >p.json
+		run --separate-stderr reg-check -p p.json -H h.jsonl c.jsonl
+		assert_failure 65
+		assert_output ""
+		assert_equal "$stderr" "reg-check: p.json: invalid JSON: a number beyond a double's range"
+	done
+}
+
+@test "reg-check: huge values, a change beyond a double, a zero baseline: verdicts stay numbers" {
+	# Three runs of 1.7e308: their sum overflows, their mean is 1.7e308; 8.5e307
+	# is 50 % below it. (It was a null baseline and "ok".)
+	for i in 1 2 3; do
+		echo '{"metric":"m.acc","value":1.7e308,"run_id":"h'$i'","ts":"2026-01-0'$i'"}'
+	done >h.jsonl
+	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":8.5e307,\"run_id\":\"c\"}' | reg-check -H h.jsonl"
+	assert_failure 1
+	assert_equal "$stderr" ""
+	assert_output '{"metric":"m.acc","value":8.5e+307,"baseline":1.7e+308,"window":3,"delta":-8.5e+307,"delta_pct":-50,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10,"run_id":"c"}'
+	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":1.7e308,\"run_id\":\"c\"}' | reg-check -H h.jsonl"
+	assert_success
+	assert_output '{"metric":"m.acc","value":1.7e+308,"baseline":1.7e+308,"window":3,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10,"run_id":"c"}'
+	# -1.7e308 - 1.7e308 is beyond a double: no delta, but the percentage,
+	# (-1.7e308 / 1.7e308 - 1) x 100 = -200, and the verdict stand.
+	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":-1.7e308,\"run_id\":\"c\"}' | reg-check -H h.jsonl"
+	assert_failure 1
+	assert_output '{"metric":"m.acc","value":-1.7e+308,"baseline":1.7e+308,"window":3,"delta":null,"delta_pct":-200,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10,"run_id":"c"}'
+	# A baseline of 0 (lower is better): no change is 0 %, a rise has no
+	# percentage but is worse, a regression.
+	for i in 1 2 3; do
+		echo '{"metric":"x.unparsed","value":0,"run_id":"h'$i'","ts":"2026-01-0'$i'"}'
+	done >z.jsonl
+	run --separate-stderr sh -c "echo '{\"metric\":\"x.unparsed\",\"value\":0}' | reg-check -H z.jsonl"
+	assert_success
+	assert_output '{"metric":"x.unparsed","value":0,"baseline":0,"window":3,"delta":0,"delta_pct":0,"direction":"lower","status":"ok","p_value":null,"threshold_pct":10}'
+	run --separate-stderr sh -c "echo '{\"metric\":\"x.unparsed\",\"value\":3}' | reg-check -H z.jsonl"
+	assert_failure 1
+	assert_output '{"metric":"x.unparsed","value":3,"baseline":0,"window":3,"delta":3,"delta_pct":null,"direction":"lower","status":"regression","p_value":null,"threshold_pct":10}'
+}
+
+@test "reg-check: --ab on scores near DBL_MAX gives numbers, not null or nan" {
+	# A: 1.5e308, -1.5e308, 1.5e308; B: 1.5e308 three times. By hand: mean A
+	# 5e307, B 1.5e308; A's deviations 1e308, -2e308, 1e308, variance (ddof 1)
+	# 6e616/2 = 3e616, B's 0. Welch: se = sqrt(3e616/3) = 1e308, t = 1e308/se
+	# = 1, df = (s1)^2/(s1^2/2) = 2, p = 1 - 1/sqrt(3) = 0.42265 (df 2:
+	# 1 - t/sqrt(t^2 + 2)); pooled sd = sqrt(2 x 3e616/4), d = sqrt(2/3) =
+	# 0.816496580928; lift 100 x 1e308/5e307 = 200 %. Welford's update on the
+	# raw scores overflowed: nulls, and "p_value":-nan.
+	printf '%s\n' '{"task":"t","doc_id":"1","score":1.5e308}' '{"task":"t","doc_id":"2","score":-1.5e308}' '{"task":"t","doc_id":"3","score":1.5e308}' >a.jsonl
+	printf '%s\n' '{"task":"t","doc_id":"1","score":1.5e308}' '{"task":"t","doc_id":"2","score":1.5e308}' '{"task":"t","doc_id":"3","score":1.5e308}' >b.jsonl
+	run --separate-stderr reg-check --ab --items-baseline a.jsonl --items-current b.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"metric":"t.score","value":1.5e+308,"baseline":5e+307,"n":3,"baseline_n":3,"delta":1e+308,"delta_pct":200,"lift_pct":200,"cohens_d":0.816496580928,"t":1,"df":2,"direction":"higher","status":"ok","p_value":0.42265,"recommendation":"inconclusive: keep A"}'
+}
+
+@test "reg-check: a metric the last runs had and this run lacks is missing: a regression unless --allow-missing" {
+	# make demo's degraded release: every judge reply of answer_relevancy and
+	# G-Eval unreadable, so their means were absent and went unnoticed.
+	for r in 1 2 3; do
+		for m in judge.answer_relevancy.mean:0.9 judge.geval.mean:0.8 judge.faithfulness.mean:0.7 judge.answer_relevancy.unparsed:0; do
+			echo '{"metric":"'${m%:*}'","value":'${m#*:}',"run_id":"r'$r'","model_tag":"release-1.'$r'","ts":"2026-01-0'$r'T00:00:00Z"}'
+		done
+	done >h.jsonl
+	# an old metric outside the window (-w 3), one the policy ignores, and rows
+	# of the current run or without a run: none of them is missing.
+	echo '{"metric":"old.acc","value":1,"run_id":"r0","ts":"2025-01-01T00:00:00Z"}' >>h.jsonl
+	echo '{"metric":"judge.geval.stderr","value":0.1,"run_id":"r3","ts":"2026-01-03T00:00:00Z"}' >>h.jsonl
+	echo '{"metric":"cur.only","value":1,"run_id":"r4","ts":"2026-01-04T00:00:00Z"}' >>h.jsonl
+	echo '{"metric":"no.run","value":1,"ts":"2026-01-05T00:00:00Z"}' >>h.jsonl
+	printf '%s\n' '{"metric":"judge.faithfulness.mean","value":0.7,"run_id":"r4","model_tag":"release-1.4"}' \
+		'{"metric":"judge.answer_relevancy.unparsed","value":0,"run_id":"r4","model_tag":"release-1.4"}' >c.jsonl
+	run --separate-stderr reg-check -v -w 3 -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_line --index 0 --partial '"metric":"judge.faithfulness.mean","value":0.7,"baseline":0.7,"window":3,'
+	assert_line --index 1 --partial '"metric":"judge.answer_relevancy.unparsed","value":0,"baseline":0,"window":3,'
+	assert_line --index 2 '{"metric":"judge.answer_relevancy.mean","baseline":0.9,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
+	assert_line --index 3 '{"metric":"judge.geval.mean","baseline":0.8,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
+	assert_equal "${#lines[@]}" 4
+	assert_equal "$stderr" "reg-check: 4 metrics: 0 regressions, 2 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy"
+	# --allow-missing: the same rows, exit 0.
+	run --separate-stderr reg-check --allow-missing -w 3 -H h.jsonl c.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(grep -c '"status":"missing"' <<<"$output")" 2
+	# The current run's id from --run-id when its rows have none.
+	sed 's/"run_id":"r4",//' c.jsonl >c2.jsonl
+	run --separate-stderr reg-check -w 3 --run-id r4 -H h.jsonl c2.jsonl
+	assert_failure 1
+	assert_line --index 2 --partial '"status":"missing","p_value":null,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
+	# A policy rule may say a run can lack a metric (a count written only when not 0).
+	echo '{"rules":[{"match":"judge.geval.*","optional":true}]}' >p.json
+	run --separate-stderr reg-check -w 3 -p p.json -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_equal "$(jq -r 'select(.status == "missing") | .metric' <<<"$output")" judge.answer_relevancy.mean
+}
+
+@test "reg-check: a figure lat-stats leaves out is reported missing" {
+	# Run r1: basic.jsonl's figures. Run r2 sent and finished two answers at one
+	# instant: lat-stats leaves its three rates out (lat-stats(1)); reg-check
+	# takes every row it wrote, and names the rates missing, with r1's figures
+	# (the hand-derived ones of lat-stats.bats, to 12 digits). r2 had no failure,
+	# so no failures.http row: a count share/metrics.json marks optional.
+	lat-stats -q --run-id r1 "$FIX/lat-stats/basic.jsonl" >h.jsonl
+	printf '%s\n' '{"response":{"usage":{"prompt_tokens":1,"completion_tokens":1}},"timing":{"start":5,"ttft_ms":0,"e2el_ms":0,"itl_ms":[]}}' \
+		'{"response":{"usage":{"prompt_tokens":1,"completion_tokens":1}},"timing":{"start":5,"ttft_ms":0,"e2el_ms":0,"itl_ms":[]}}' >zero.jsonl
+	run --separate-stderr sh -c 'lat-stats -q --run-id r2 zero.jsonl | reg-check --min-runs 1 -H h.jsonl'
+	assert_failure 1
+	assert_equal "$stderr" ""
+	refute_output --partial '"value":null'
+	assert_equal "$(jq -r 'select(.status == "missing") | "\(.metric) \(.baseline)"' <<<"$output")" "perf.default.output_throughput 7.46887966805
+perf.default.request_throughput 2.48962655602
+perf.default.total_token_throughput 32.3651452282"
 }

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -174,27 +175,52 @@ enum {
 	OPT_MODEL_TAG,
 };
 
-/* --percentiles LIST: comma-separated numbers from 0 to 100. */
+/*
+ * The next element of a comma-separated list option (arg, named opt), from
+ * *p (arg at first, NULL after the last): false at the end. strtok would
+ * pass over an empty element ("50,,99", a leading or trailing comma)
+ * without a word; it is a usage error here, as any malformed element is.
+ */
+static bool
+list_next(const char *opt, const char *arg, const char **p, const char **elem, size_t *len)
+{
+	if (!*p)
+		return false;
+	*elem = *p;
+	*len = strcspn(*p, ",");
+	if (!*len)
+		ve_usage_error("%s: an empty element in '%s'", opt, arg);
+	*p = (*p)[*len] ? *p + *len + 1 : NULL;
+	return true;
+}
+
+/* --percentiles LIST: comma-separated numbers from 0 to 100, each once. */
 static void
 parse_percentiles(struct opts *o, const char *arg)
 {
-	char *copy = ve_xstrdup(arg), *save = NULL;
+	const char *p = arg, *e;
+	size_t n;
+	char t[64];
 
 	o->npcts = 0;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	while (list_next("--percentiles", arg, &p, &e, &n)) {
 		if (o->npcts == MAX_PCTS)
 			ve_usage_error("--percentiles: at most %d values", MAX_PCTS);
-		double p;
-		if (!ve_parse_double(t, 0, 100, &p)) {
-			free(copy);
+		double v;
+		bool ok = n < sizeof t;
+		if (ok) {
+			memcpy(t, e, n);
+			t[n] = '\0';
+			ok = ve_parse_double(t, 0, 100, &v);
+		}
+		if (!ok)
 			ve_usage_error("--percentiles: expected numbers from 0 to 100, got '%s'",
 			               arg);
-		}
-		o->pcts[o->npcts++] = p;
+		for (size_t i = 0; i < o->npcts; i++)
+			if (o->pcts[i] == v)
+				ve_usage_error("--percentiles: %s is given twice in '%s'", t, arg);
+		o->pcts[o->npcts++] = v;
 	}
-	free(copy);
-	if (!o->npcts)
-		ve_usage_error("--percentiles: expected numbers from 0 to 100, got '%s'", arg);
 }
 
 static int
@@ -209,51 +235,50 @@ metric_index(const char *s, size_t n)
 static void
 parse_metrics(struct opts *o, const char *arg)
 {
-	const char *p = arg;
+	const char *p = arg, *e;
+	size_t n;
 
 	o->metrics = 0;
-	for (;;) {
-		size_t n = strcspn(p, ",");
-		int i = metric_index(p, n);
+	while (list_next("--metrics", arg, &p, &e, &n)) {
+		int i = metric_index(e, n);
 		if (i < 0)
 			ve_usage_error("--metrics: unknown metric '%.*s' (ttft, tpot, itl, e2el)",
-			               (int)n, p);
+			               (int)n, e);
 		o->metrics |= 1u << i;
-		if (!p[n])
-			break;
-		p += n + 1;
 	}
 }
 
-/* vLLM's KEY:VALUE service-level objectives, in milliseconds, comma-separated. */
+/* vLLM's KEY:VALUE service-level objectives, in milliseconds, comma-separated, each once. */
 static void
 parse_goodput(struct opts *o, const char *arg)
 {
-	char *copy = ve_xstrdup(arg), *save = NULL;
+	const char *p = arg, *e;
+	size_t n;
+	char t[64];
+	bool seen[SLO_N] = {false};
 
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		char *colon = strchr(t, ':');
-		int i;
+	while (list_next("--goodput", arg, &p, &e, &n)) {
+		char *colon = NULL;
+		int i = SLO_N;
 		double v;
-		if (colon)
-			*colon = '\0';
-		for (i = 0; i < SLO_N && strcmp(t, slo_name[i]) != 0; i++)
-			;
-		if (!colon || i == SLO_N || !ve_parse_double(colon + 1, 0, 1e12, &v)) {
-			free(copy);
+		if (n < sizeof t) {
+			memcpy(t, e, n);
+			t[n] = '\0';
+			if ((colon = strchr(t, ':')))
+				*colon = '\0';
+			for (i = 0; i < SLO_N && strcmp(t, slo_name[i]) != 0; i++)
+				;
+		}
+		if (!colon || i == SLO_N || !ve_parse_double(colon + 1, 0, 1e12, &v))
 			ve_usage_error("--goodput: expected ttft:MS,tpot:MS,e2el:MS with "
 			               "non-negative milliseconds, got '%s'",
 			               arg);
-		}
-		o->slo_set[i] = true;
+		if (seen[i])
+			ve_usage_error("--goodput: %s is given twice in '%s'", t, arg);
+		seen[i] = o->slo_set[i] = true;
 		o->slo[i] = v;
 		o->goodput = true;
 	}
-	free(copy);
-	if (!o->goodput)
-		ve_usage_error("--goodput: expected ttft:MS,tpot:MS,e2el:MS with non-negative "
-		               "milliseconds, got '%s'",
-		               arg);
 }
 
 /* The label a scalar --by value is stored under: NAME for ".NAME", else "group". */
@@ -375,15 +400,18 @@ parse_args(int argc, char **argv, struct opts *o)
 /* --- JSON access (all borrow obj) --- */
 
 /*
- * 1: a number; 0: absent or null; -1: present but not a number. The three
- * states tell a field left out from one of the wrong type.
+ * 1: a number; 0: absent or null; -1: present but not a finite number. The
+ * three states tell a field left out from one of the wrong type. (jq 1.6
+ * reads inf and NaN, which the reader does not always refuse.)
  */
 static int
 get_num(jv obj, const char *key, double *out)
 {
 	jv v = ve_json_get(obj, key);
 	jv_kind k = jv_get_kind(v);
-	int r = k == JV_KIND_NUMBER ? 1 : (k == JV_KIND_INVALID || k == JV_KIND_NULL) ? 0 : -1;
+	int r = k == JV_KIND_NUMBER && isfinite(jv_number_value(v)) ? 1
+	        : (k == JV_KIND_INVALID || k == JV_KIND_NULL)       ? 0
+	                                                            : -1;
 
 	if (r == 1)
 		*out = jv_number_value(v);
@@ -420,7 +448,7 @@ load_json_file(const char *opt, const char *path, int *rc)
 	return v;
 }
 
-/* Whether a figure name is one figure_value() knows. */
+/* Whether a figure name is one figure_raw() knows. */
 static bool figure_known(const char *name);
 
 /*
@@ -558,7 +586,8 @@ is_group(const void *ctx, size_t pos)
 {
 	const struct group_key *k = ctx;
 
-	return strcmp(k->gs->v[pos]->key, k->key) == 0;
+	/* A dropped group leaves its entry behind (see drop_newest_group). */
+	return pos < k->gs->n && strcmp(k->gs->v[pos]->key, k->key) == 0;
 }
 
 /* The group of a key, made with labels (consumed) when new. */
@@ -576,6 +605,17 @@ groups_get(struct groups *gs, const char *key, jv labels, const struct opts *o)
 	gs->v[gs->n] = group_new(key, labels, o);
 	ve_index_add(&gs->index, h, gs->n);
 	return gs->v[gs->n++];
+}
+
+/*
+ * Drops the newest group: a vLLM result found bad halfway through (one
+ * group per result) is reported nowhere. Its index entry stays, matching no
+ * key again: is_group checks the position.
+ */
+static void
+drop_newest_group(struct groups *gs)
+{
+	group_free(gs->v[--gs->n]);
 }
 
 static void
@@ -614,14 +654,17 @@ note_span(struct group *g, double start, double end)
 /*
  * A successful request: TPOT when more than one output token, ITL samples
  * pooled, goodput checked as vLLM does (a one-token output's TPOT is 0).
- * Times are in the group's unit (ms, or seconds for vLLM files).
+ * Times are in the group's unit (ms, or seconds for vLLM files). Returns
+ * NULL, or why the request cannot be counted (nothing is then added).
  */
-static void
+static const char *
 add_success(struct group *g, const struct opts *o, double start, double ttft, double e2el,
             const double *itl, size_t nitl, long long out, long long in)
 {
 	double tpot = 0;
 
+	if (out > LLONG_MAX - g->total_out || in > LLONG_MAX - g->total_in)
+		return "response.usage: the token totals go beyond 2^63";
 	g->completed++;
 	g->total_out += out;
 	g->total_in += in;
@@ -645,6 +688,7 @@ add_success(struct group *g, const struct opts *o, double start, double ttft, do
 		double r[4] = {start, ttft, e2el, (double)(g->m[M_ITL].n - nitl)};
 		ve_sample_add_n(&g->req, r, 4);
 	}
+	return NULL;
 }
 
 /* --- reading llm-query records --- */
@@ -663,6 +707,8 @@ struct qrec {
 };
 
 static const char itl_why[] = "timing.itl_ms: expected an array of non-negative numbers";
+/* A request must end within a double's range, or the duration would not be a number. */
+static const char end_why[] = "timing: start + e2el_ms is beyond a double's range";
 
 /* Fills q from a parsed record (borrowed); the ITL gaps go to itl. */
 static void
@@ -696,7 +742,7 @@ qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
 		int n = jv_array_length(jv_copy(a));
 		for (int i = 0; i < n && q->itl == 1; i++) {
 			jv x = jv_array_get(jv_copy(a), i);
-			if (jv_get_kind(x) == JV_KIND_NUMBER)
+			if (jv_get_kind(x) == JV_KIND_NUMBER && isfinite(jv_number_value(x)))
 				ve_sample_add(itl, jv_number_value(x));
 			else
 				q->itl = -1;
@@ -1075,6 +1121,8 @@ add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_
 	if (q->queue < 0 || (q->queue == 1 && q->v_queue < 0))
 		return "timing.queue_ms: expected a non-negative number";
 	if (q->error) {
+		if (q->start == 1 && !isfinite(q->v_start + (q->e2el == 1 ? q->v_e2el / 1000 : 0)))
+			return end_why;
 		count_failure(g, q->kind[0] ? q->kind : "unknown");
 		if (q->queue == 1)
 			ve_sample_add(&g->m[M_QUEUE], q->v_queue);
@@ -1117,23 +1165,29 @@ add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_
 		why = "response.usage.prompt_tokens: expected a non-negative integer";
 	if (why)
 		return why;
+	if (!isfinite(q->v_start + q->v_e2el / 1000))
+		return end_why;
+	if ((why = add_success(g, o, q->v_start, q->v_ttft, q->v_e2el, itl->v, itl->n, out_tok,
+	                       in_tok)))
+		return why;
 	g->no_usage += q->out == 0;
 	g->no_prompt += q->in == 0;
 	if (q->queue == 1)
 		ve_sample_add(&g->m[M_QUEUE], q->v_queue);
 	note_span(g, q->v_start, q->v_start + q->v_e2el / 1000);
-	add_success(g, o, q->v_start, q->v_ttft, q->v_e2el, itl->v, itl->n, out_tok, in_tok);
 	return NULL;
 }
 
 /* --- reading vLLM result files --- */
 
-/* The i-th element of array a (borrowed) as a number, or NAN. */
+/* The i-th element of array a (borrowed) as a finite number, or NAN. */
 static double
 num_at(jv a, int i)
 {
 	jv x = jv_array_get(jv_copy(a), i);
-	double v = jv_get_kind(x) == JV_KIND_NUMBER ? jv_number_value(x) : NAN;
+	double v = jv_get_kind(x) == JV_KIND_NUMBER && isfinite(jv_number_value(x))
+	               ? jv_number_value(x)
+	               : NAN;
 
 	jv_free(x);
 	return v;
@@ -1198,8 +1252,11 @@ vllm_request(struct group *g, const struct opts *o, const jv *a, int i, struct v
 		e2el += itl->v[j];
 	if (!(ttft >= 0) || !(out >= 0 && out < 1e15) || !(in >= 0 && in < 1e15) || !(e2el >= 0))
 		return "--save-detailed: a request with a missing or negative figure";
-	add_success(g, o, NAN, ttft, e2el, itl->v, itl->n, (long long)out, (long long)in);
-	return NULL;
+	/* Every figure of the request is at most its E2EL, reported in milliseconds. */
+	if (!isfinite(e2el * g->scale))
+		return "--save-detailed: a request's latency in milliseconds is beyond a double's "
+		       "range";
+	return add_success(g, o, NAN, ttft, e2el, itl->v, itl->n, (long long)out, (long long)in);
 }
 
 /* Every request of --save-detailed's arrays (rec borrowed): NULL or why they are unusable. */
@@ -1281,8 +1338,9 @@ peaks(struct group *g)
 			max_end = r[4 * i] + r[4 * i + 2] * s;
 	}
 	double span = ceil(max_end - min_start);
-	if (span > 1e8) {
-		ve_warn("requests span over 10^8 seconds: peak figures left at 0");
+	if (!(span <= 1e8)) {
+		/* One bucket per second would not fit in memory: no figure (see left_out_why). */
+		g->peak_tps = g->peak_conc = NAN;
 		return;
 	}
 	size_t nb = (size_t)span + 1;
@@ -1316,6 +1374,19 @@ peaks(struct group *g)
 	free(conc);
 }
 
+/*
+ * count per second of d: 0 when nothing was counted (vLLM's empty set);
+ * NAN, no figure, for something counted over a duration of 0 or one beyond
+ * a double's range. A quotient that overflows is inf, no figure either.
+ */
+static double
+rate(double count, double d)
+{
+	if (count == 0)
+		return 0;
+	return d > 0 && isfinite(d) ? count / d : NAN;
+}
+
 static void
 compute(struct group *g, const struct opts *o)
 {
@@ -1323,10 +1394,10 @@ compute(struct group *g, const struct opts *o)
 	peaks(g);
 	g->duration = g->have_times ? g->last_end - g->first_start : 0;
 	double d = g->duration;
-	g->req_tput = d > 0 ? (double)g->completed / d : 0;
-	g->goodput = d > 0 ? (double)g->good / d : 0;
-	g->out_tput = d > 0 ? (double)g->total_out / d : 0;
-	g->tot_tput = d > 0 ? (double)(g->total_in + g->total_out) / d : 0;
+	g->req_tput = rate((double)g->completed, d);
+	g->goodput = rate((double)g->good, d);
+	g->out_tput = rate((double)g->total_out, d);
+	g->tot_tput = rate((double)g->total_in + (double)g->total_out, d);
 	unsigned long long all = g->completed + g->failed;
 	g->success_rate = all ? (double)g->completed / (double)all : 0;
 	for (int i = 0; i < M_N; i++) {
@@ -1382,11 +1453,12 @@ stored_value(const struct group *g, const struct opts *o, const char *key, doubl
  * One figure of a group by name, as rows, grades and the table name them:
  * "completed", "output_throughput", "ttft_ms.p95", "tpot_ms.mean", ...
  * Returns false when the group has no such figure (a percentile a vLLM
- * result file without details does not hold).
+ * result file without details does not hold). The value may be NAN or inf
+ * (see rate and peaks): figure_value is what the outputs take.
  */
 static bool
-figure_value(const struct group *g, const struct opts *o, const char *name, double *v,
-             unsigned long long *n)
+figure_raw(const struct group *g, const struct opts *o, const char *name, double *v,
+           unsigned long long *n)
 {
 	static const struct {
 		const char *name, *key;
@@ -1463,6 +1535,18 @@ figure_value(const struct group *g, const struct opts *o, const char *name, doub
 	return true;
 }
 
+/*
+ * A figure the group has as a finite number: the only kind any output
+ * writes, since no reader of metric rows takes null for a value (a figure
+ * that is not one is left out, and said so by warn_left_out).
+ */
+static bool
+figure_value(const struct group *g, const struct opts *o, const char *name, double *v,
+             unsigned long long *n)
+{
+	return figure_raw(g, o, name, v, n) && isfinite(*v);
+}
+
 static bool
 figure_known(const char *name)
 {
@@ -1475,7 +1559,7 @@ figure_known(const char *name)
 	memset(&o, 0, sizeof o);
 	g.stored = jv_null();
 	g.scale = 1;
-	return figure_value(&g, &o, name, &v, &n);
+	return figure_raw(&g, &o, name, &v, &n);
 }
 
 static void
@@ -1510,12 +1594,20 @@ struct out_ctx {
 	char ts[32];
 };
 
+/*
+ * Writes one metric row; none for a value that is not a finite number,
+ * which no reader of metric rows takes (warn_left_out has said so).
+ */
 static void
 row(struct out_ctx *c, const struct group *g, const char *name, double v, unsigned long long n,
     const char *unit, jv extra_labels)
 {
 	struct ve_buf *b = &c->b;
 
+	if (!isfinite(v)) {
+		jv_free(extra_labels);
+		return;
+	}
 	ve_buf_adds(b, "{\"metric\":");
 	struct ve_buf mname_buf = {0};
 	ve_buf_addf(&mname_buf, "perf.%s.%s", g->scenario, name);
@@ -1555,7 +1647,7 @@ static struct costs
 costs_of(const struct group *g, const struct pricing *p)
 {
 	struct costs k;
-	double tok = (double)(g->total_in + g->total_out);
+	double tok = (double)g->total_in + (double)g->total_out;
 
 	k.total =
 	    (double)g->total_in / 1000 * p->in_per_1k + (double)g->total_out / 1000 * p->out_per_1k;
@@ -1670,9 +1762,12 @@ emit_rows(struct out_ctx *c, const struct group *g)
 	}
 }
 
+/* One "key":number of a vLLM result object; none for a value that is not a finite number. */
 static void
 key_num(struct ve_buf *b, bool *first, const char *key, double v)
 {
+	if (!isfinite(v))
+		return;
 	ve_buf_adds(b, *first ? "{" : ",");
 	*first = false;
 	ve_buf_add_json_str(b, key, strlen(key));
@@ -1777,24 +1872,31 @@ centred(struct ve_buf *b, const char *s, char fill, int width)
 	ve_buf_addc(b, '\n');
 }
 
-/* "{:<40} {:<10.2f}" or "{:<40} {:<10}" for integers. */
+/* "{:<40} {:<10.2f}" or "{:<40} {:<10}" for integers; "n/a" for no number. */
 static void
 table_line(struct ve_buf *b, const char *label, double v, bool integer)
 {
-	if (integer)
+	if (!isfinite(v))
+		ve_buf_addf(b, "%-40s %-10s\n", label, "n/a");
+	else if (integer)
 		ve_buf_addf(b, "%-40s %-10.0f\n", label, v);
 	else
 		ve_buf_addf(b, "%-40s %-10.2f\n", label, v);
 }
 
-/* A figure for the table: 0 where the group has none, as vLLM prints an empty set. */
+/*
+ * A figure for the table: 0 where the group has none, as vLLM prints an
+ * empty set; NAN ("n/a") where it is not a finite number.
+ */
 static double
 table_figure(const struct out_ctx *c, const struct group *g, const char *name)
 {
 	double v;
 	unsigned long long n;
 
-	return figure_value(g, c->o, name, &v, &n) ? v : 0;
+	if (!figure_raw(g, c->o, name, &v, &n))
+		return 0;
+	return isfinite(v) ? v : NAN;
 }
 
 /* The table's request section, line for line as vLLM prints it. */
@@ -1851,11 +1953,21 @@ table_metric(struct out_ctx *c, const struct group *g, int m)
 			snprintf(label, sizeof label, "%s %s (ms):", k ? "Median" : "Mean",
 			         mtitle[m]);
 			table_line(&c->b, label, table_figure(c, g, name), false);
-		} else if (k >= 3 && figure_value(g, o, name, &v, &n)) {
+		} else if (k >= 3 && figure_raw(g, o, name, &v, &n)) {
 			snprintf(label, sizeof label, "P%s %s (ms):", word + 1, mtitle[m]);
 			table_line(&c->b, label, v, false);
 		}
 	}
+}
+
+/* A cost line of the table, to six decimals; "n/a" for no number. */
+static void
+table_cost(struct ve_buf *b, const char *label, double v)
+{
+	if (isfinite(v))
+		ve_buf_addf(b, "%-40s %-10.6f\n", label, v);
+	else
+		ve_buf_addf(b, "%-40s %-10s\n", label, "n/a");
 }
 
 /* What is not vLLM's: the success rate and failures by kind, costs, the grade. */
@@ -1877,9 +1989,9 @@ table_outcome(struct out_ctx *c, const struct group *g)
 	if (c->pricing) {
 		struct costs k = costs_of(g, c->pricing);
 		snprintf(label, sizeof label, "Cost per request (%s):", c->pricing->currency);
-		ve_buf_addf(b, "%-40s %-10.6f\n", label, k.per_request);
+		table_cost(b, label, k.per_request);
 		snprintf(label, sizeof label, "Cost per 1k tokens (%s):", c->pricing->currency);
-		ve_buf_addf(b, "%-40s %-10.6f\n", label, k.per_1k_tokens);
+		table_cost(b, label, k.per_1k_tokens);
 	}
 	if (c->grades)
 		ve_buf_addf(b, "%-40s %-10c\n", "Grade:", g->grade);
@@ -1954,10 +2066,12 @@ prom_labels(struct ve_buf *b, const struct group *g, const char *stat)
 	ve_buf_addc(b, '}');
 }
 
-/* One sample line: METRIC{labels} VALUE. */
+/* One sample line: METRIC{labels} VALUE; none for a value that is not a finite number. */
 static void
 prom_sample(struct ve_buf *b, const char *metric, const struct group *g, const char *stat, double v)
 {
+	if (!isfinite(v))
+		return;
 	ve_buf_adds(b, metric);
 	prom_labels(b, g, stat);
 	ve_buf_addc(b, ' ');
@@ -2134,7 +2248,8 @@ add_record(struct reading *st, struct ve_rec *rec, jv *msg)
 	}
 	if (o->from == FROM_VLLM) {
 		g = vllm_group(&st->gs, o, rec->value, &rec->line, &st->key);
-		why = add_vllm_record(g, o, rec->value, &st->itl);
+		if ((why = add_vllm_record(g, o, rec->value, &st->itl)))
+			drop_newest_group(&st->gs);
 	} else if ((g = record_group(&st->gs, o, st->by, rec->value, &why, &st->key))) {
 		qrec_from_jv(rec->value, &st->q, &st->itl);
 		why = add_qrec(g, o, &st->q, &st->itl);
@@ -2175,13 +2290,64 @@ load_tables(const struct opts *o, struct grades *grades, struct pricing *pricing
 	return rc;
 }
 
+/* Why a figure (a name of figure_raw, or "cost.*") is not a finite number. */
+static const char *
+left_out_why(const struct group *g, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(name, "max_", 4) == 0 && isnan(g->peak_tps))
+		return "the requests span over 10^8 seconds";
+	if (((len > 11 && strcmp(name + len - 11, "_throughput") == 0) ||
+	     strcmp(name, "request_goodput") == 0) &&
+	    g->duration == 0)
+		return "a rate over a duration of 0 s";
+	return "beyond a double's range";
+}
+
+/*
+ * Says on stderr which of the group's figures no output has, being no
+ * finite number: a rate over a duration of 0, peaks over too long a span,
+ * a figure that overflows (see lat-stats(1), Figures that are left out).
+ */
+static void
+warn_left_out(const struct group *g, const struct opts *o, const struct pricing *pricing)
+{
+	char word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
+	double v;
+	unsigned long long n;
+
+	for (size_t i = 0; i < NFIGURES; i++)
+		if (figure_wanted(o, &figures[i]) && figure_raw(g, o, figures[i].name, &v, &n) &&
+		    !isfinite(v))
+			ve_warn("%s: %s left out: %s", g->scenario, figures[i].name,
+			        left_out_why(g, figures[i].name));
+	for (int m = 0; m < M_N; m++)
+		for (size_t k = 0; metric_shown(o, g, m) && k < NSTATS(o); k++) {
+			stat_names(o, m, k, word, name, key);
+			if (figure_raw(g, o, name, &v, &n) && !isfinite(v))
+				ve_warn("%s: %s left out: %s", g->scenario, name,
+				        left_out_why(g, name));
+		}
+	if (pricing) {
+		struct costs k = costs_of(g, pricing);
+		const double cv[] = {k.total, k.per_request, k.per_1k_tokens};
+		const char *const cn[] = {"cost.total", "cost.per_request", "cost.per_1k_tokens"};
+		for (size_t i = 0; i < 3; i++)
+			if (!isfinite(cv[i]))
+				ve_warn("%s: %s left out: %s", g->scenario, cn[i],
+				        left_out_why(g, cn[i]));
+	}
+}
+
 /*
  * Computes each group's figures (and grade), warns about what they had to
- * assume, and returns the time rows are stamped with: the benchmark's
- * start, so that a rerun gives the same rows, else now.
+ * assume or leave out, and returns the time rows are stamped with: the
+ * benchmark's start, so that a rerun gives the same rows, else now.
  */
 static time_t
-finish_groups(struct groups *gs, const struct opts *o, const struct grades *grades)
+finish_groups(struct groups *gs, const struct opts *o, const struct grades *grades,
+              const struct pricing *pricing)
 {
 	double first = 0;
 	bool have_first = false;
@@ -2204,6 +2370,8 @@ finish_groups(struct groups *gs, const struct opts *o, const struct grades *grad
 			ve_warn("%s: %llu successful request%s without usage.prompt_tokens: "
 			        "counted as 0 input tokens",
 			        g->scenario, g->no_prompt, g->no_prompt == 1 ? "" : "s");
+		if (!o->cli.quiet)
+			warn_left_out(g, o, pricing);
 	}
 	return have_first ? (time_t)first : time(NULL);
 }
@@ -2278,7 +2446,7 @@ run(const struct opts *o, char **files, int nfiles)
 	}
 	rc2 = ve_reader_free(rd);
 	if (!rc) {
-		time_t stamp = finish_groups(&st.gs, o, &grades);
+		time_t stamp = finish_groups(&st.gs, o, &grades, o->pricing_path ? &pricing : NULL);
 		c.grades = o->grade_path ? &grades : NULL;
 		c.pricing = o->pricing_path ? &pricing : NULL;
 		emit(&c, &st, stamp);

@@ -37,6 +37,7 @@
 #include "reader.h"
 #include "regstat.h"
 #include "share.h"
+#include "stats.h"
 
 struct opts {
 	const char *history;
@@ -48,6 +49,7 @@ struct opts {
 	double require_p;
 	const char *items_cur;
 	const char *items_base;
+	bool allow_missing;
 	bool ab;
 	double alpha;
 	const char *run_id;
@@ -78,6 +80,7 @@ struct rule {
 	int dir;          /* +1 higher is better, -1 lower, 0 inherit */
 	double threshold; /* NAN: inherit */
 	bool ignore;
+	bool optional; /* a run may lack it (a count written only when not 0): never missing */
 };
 
 struct policy {
@@ -109,36 +112,37 @@ struct flips {
 static void
 usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: %s [-qv] -H FILE [-w N] [-t PCT] [-p FILE] [--min-runs N]\n"
-	    "                 [--require-significance P] [--items-current FILE\n"
-	    "                 --items-baseline FILE] [--run-id ID] [--model-tag TAG]\n"
-	    "                 [--skip-bad] [--rejects FILE] [FILE...]\n"
-	    "       %s --ab --items-baseline FILE --items-current FILE [--alpha A]\n"
-	    "\n"
-	    "Compare a run's metric rows with the mean of the last N runs in the history and\n"
-	    "write one verdict row per metric; exit 1 when any metric regressed.\n"
-	    "\n"
-	    "  -H, --history FILE          earlier runs' metric rows (ch-query history)\n"
-	    "  -w, --window N              runs in the baseline mean (default 5)\n"
-	    "      --min-runs N            fewer runs is insufficient_history (default 3,\n"
-	    "                              or N of --window when that is smaller)\n"
-	    "  -t, --threshold PCT         worse by PCT %% or more is a regression (default 10)\n"
-	    "  -p, --policy FILE           metric directions (default share/metrics.json)\n"
-	    "      --require-significance P  a regression also needs p < P\n"
-	    "      --items-current FILE    this run's item rows (McNemar's exact test)\n"
-	    "      --items-baseline FILE   the baseline run's item rows\n"
-	    "      --ab                    A/B: Welch's t-test of item scores, B against A\n"
-	    "      --alpha A               significance level of --ab (default 0.05)\n"
-	    "      --run-id ID             the current run, where rows lack run_id\n"
-	    "      --model-tag TAG         the current model tag, where rows lack model_tag\n",
-	    ve_progname, ve_progname);
+	fprintf(f,
+	        "usage: %s [-qv] -H FILE [-w N] [-t PCT] [-p FILE] [--min-runs N]\n"
+	        "                 [--require-significance P] [--items-current FILE\n"
+	        "                 --items-baseline FILE] [--allow-missing] [--run-id ID]\n"
+	        "                 [--model-tag TAG] [--skip-bad] [--rejects FILE] [FILE...]\n"
+	        "       %s --ab --items-baseline FILE --items-current FILE [--alpha A]\n"
+	        "\n"
+	        "Compare a run's metric rows with the mean of the last N runs in the history and\n"
+	        "write one verdict row per metric; exit 1 when any metric regressed or is\n"
+	        "missing (in the last N runs, not in this one).\n"
+	        "\n"
+	        "  -H, --history FILE          earlier runs' metric rows (ch-query history)\n"
+	        "  -w, --window N              runs in the baseline mean (default 5)\n"
+	        "      --min-runs N            fewer runs is insufficient_history (default 3,\n"
+	        "                              or N of --window when that is smaller)\n"
+	        "  -t, --threshold PCT         worse by PCT %% or more: a regression (default 10)\n"
+	        "  -p, --policy FILE           metric directions (default share/metrics.json)\n"
+	        "      --require-significance P  a regression also needs p < P\n"
+	        "      --items-current FILE    this run's item rows (McNemar's exact test)\n"
+	        "      --items-baseline FILE   the baseline run's item rows\n"
+	        "      --allow-missing         a missing metric is reported, not a regression\n"
+	        "      --ab                    A/B: Welch's t-test of item scores, B against A\n"
+	        "      --alpha A               significance level of --ab (default 0.05)\n"
+	        "      --run-id ID             the current run, where rows lack run_id\n"
+	        "      --model-tag TAG         the current model tag, where rows lack model_tag\n",
+	        ve_progname, ve_progname);
 	ve_cli_help(f, VE_CLI_RECORDS, 30);
 	fprintf(f, "\n"
 	           "With -v, a summary and the paired items' counts go to stderr.\n"
-	           "Exit: 0 no regression, 1 a regression, 64 usage, 65 bad input, 66 cannot\n"
-	           "open, 73 cannot create, 74 I/O error. See reg-check(1).\n");
+	           "Exit: 0 no regression, 1 a regression or a missing metric, 64 usage, 65 bad\n"
+	           "input, 66 cannot open, 73 cannot create, 74 I/O error. See reg-check(1).\n");
 }
 
 enum {
@@ -146,6 +150,7 @@ enum {
 	OPT_REQ_SIG,
 	OPT_ITEMS_CUR,
 	OPT_ITEMS_BASE,
+	OPT_ALLOW_MISSING,
 	OPT_AB,
 	OPT_ALPHA,
 	OPT_RUN_ID,
@@ -185,6 +190,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"require-significance", required_argument, NULL, OPT_REQ_SIG},
 	    {"items-current", required_argument, NULL, OPT_ITEMS_CUR},
 	    {"items-baseline", required_argument, NULL, OPT_ITEMS_BASE},
+	    {"allow-missing", no_argument, NULL, OPT_ALLOW_MISSING},
 	    {"ab", no_argument, NULL, OPT_AB},
 	    {"alpha", required_argument, NULL, OPT_ALPHA},
 	    {"run-id", required_argument, NULL, OPT_RUN_ID},
@@ -215,6 +221,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_ITEMS_CUR: o->items_cur = optarg; break;
 		case OPT_ITEMS_BASE: o->items_base = optarg; break;
+		case OPT_ALLOW_MISSING: o->allow_missing = true; break;
 		case OPT_AB: o->ab = true; break;
 		case OPT_ALPHA: o->alpha = ve_opt_double("--alpha", optarg, 0.0, 1.0); break;
 		case OPT_RUN_ID: o->run_id = optarg; break;
@@ -244,52 +251,158 @@ rows_free(struct rows *rs)
 }
 
 /*
+ * Why a number of a record cannot be a figure, or NULL. The reader refuses
+ * nan and 1e400 (vllm-eval(7)), in the same words; jq 1.6 reads inf,
+ * Infinity and NaN as well, which this catches where reg-check uses them.
+ */
+static const char *
+nonfinite(double v)
+{
+	return isnan(v)   ? "invalid JSON: nan is not a number"
+	       : isinf(v) ? "invalid JSON: a number beyond a double's range"
+	                  : NULL;
+}
+
+/* The number at key of rec (borrowed) into *out: 1, 0 when it is not a number, -1 not finite. */
+static int
+get_finite(jv rec, const char *key, double *out)
+{
+	if (!ve_json_get_num(rec, key, out))
+		return 0;
+	return isfinite(*out) ? 1 : -1;
+}
+
+static const char labels_nonfinite[] = "\"labels\": a number that is not finite";
+
+/* Whether v (borrowed) holds a number that is not finite, at any depth. */
+static bool
+has_nonfinite(jv v)
+{
+	bool bad = false;
+
+	if (jv_get_kind(v) == JV_KIND_NUMBER)
+		return !isfinite(jv_number_value(v));
+	if (jv_get_kind(v) == JV_KIND_ARRAY) {
+		for (int i = 0, n = jv_array_length(jv_copy(v)); i < n && !bad; i++) {
+			jv e = jv_array_get(jv_copy(v), i);
+			bad = has_nonfinite(e);
+			jv_free(e);
+		}
+	} else if (jv_get_kind(v) == JV_KIND_OBJECT) {
+		for (int it = jv_object_iter(v); jv_object_iter_valid(v, it) && !bad;
+		     it = jv_object_iter_next(v, it)) {
+			jv e = jv_object_iter_value(v, it);
+			bad = has_nonfinite(e);
+			jv_free(e);
+		}
+	}
+	return bad;
+}
+
+/*
+ * labels as ClickHouse keeps them, JSON text (borrowed), parsed as a record
+ * is; jv_null() with *why set when it is no JSON object.
+ */
+static jv
+labels_text(jv labels, const char **why)
+{
+	jv parsed = ve_record_parse(jv_string_value(labels),
+	                            (size_t)jv_string_length_bytes(jv_copy(labels)));
+
+	*why = NULL;
+	if (jv_is_valid(parsed))
+		return parsed;
+	jv msg = jv_invalid_get_msg(parsed);
+	/* A number beyond a double's range is named as in a record; the rest is not an object. */
+	*why = jv_get_kind(msg) == JV_KIND_STRING &&
+	               strstr(jv_string_value(msg), "beyond a double's range")
+	           ? labels_nonfinite
+	           : "\"labels\" is a string but not a JSON object";
+	jv_free(msg);
+	return jv_null();
+}
+
+/* r->labels, canonical, from the row rec (borrowed): NULL, or why they are unusable. */
+static const char *
+row_labels(jv rec, struct row *r, struct ve_buf *tmp)
+{
+	const char *why = NULL;
+	jv labels = ve_json_get(rec, "labels");
+
+	/* ClickHouse keeps labels as JSON text: ch-query gives them back as a string. */
+	if (jv_get_kind(labels) == JV_KIND_STRING) {
+		jv parsed = labels_text(labels, &why);
+		jv_free(labels);
+		if (why)
+			return why;
+		labels = parsed;
+	}
+	jv_kind k = jv_get_kind(labels);
+	if (k != JV_KIND_NULL && k != JV_KIND_INVALID && k != JV_KIND_OBJECT) {
+		why = "\"labels\" is not an object";
+	} else if (has_nonfinite(labels)) {
+		/* jq 1.6 reads inf and NaN, which the reader lets by, in labels too. */
+		why = labels_nonfinite;
+	} else if (k == JV_KIND_OBJECT && jv_object_length(jv_copy(labels)) > 0) {
+		ve_buf_reset(tmp);
+		ve_json_canon(labels, tmp);
+		r->labels = ve_xstrdup(tmp->p);
+	}
+	jv_free(labels);
+	return why;
+}
+
+/*
+ * r->se, the row's standard error: given, or that of a proportion when n
+ * is; NAN when unknown. NULL, or why the row is unusable.
+ */
+static const char *
+row_se(jv rec, struct row *r)
+{
+	double se = 0, n = 0;
+	int has_se = get_finite(rec, "stderr", &se), has_n;
+
+	r->se = NAN;
+	if (has_se < 0)
+		return nonfinite(se);
+	if (has_se && se >= 0) {
+		r->se = se;
+		return NULL;
+	}
+	char *unit = ve_json_get_str(rec, "unit");
+	bool ratio = unit && strcmp(unit, "ratio") == 0;
+	free(unit);
+	/* n is read only for a proportion: the lookup is most of a row's cost. */
+	if (!ratio || !(has_n = get_finite(rec, "n", &n)))
+		return NULL;
+	if (has_n < 0)
+		return nonfinite(n);
+	if (n > 0 && r->value >= 0 && r->value <= 1)
+		r->se = sqrt(r->value * (1 - r->value) / n);
+	return NULL;
+}
+
+/*
  * Fills r from a metric row (borrowed). Returns NULL or the reason the
  * record is not a usable metric row.
  */
 static const char *
 row_from(jv rec, struct row *r, struct ve_buf *tmp)
 {
+	const char *why;
+
 	memset(r, 0, sizeof *r);
 	r->metric = ve_json_get_str(rec, "metric");
 	if (!r->metric)
 		return "metric row without a string \"metric\"";
 	if (!ve_json_get_num(rec, "value", &r->value))
 		return "metric row without a number \"value\"";
+	if ((why = nonfinite(r->value)) || (why = row_se(rec, r)) ||
+	    (why = row_labels(rec, r, tmp)))
+		return why;
 	r->run_id = ve_json_get_str(rec, "run_id");
 	r->model_tag = ve_json_get_str(rec, "model_tag");
 	r->ts = ve_json_get_str(rec, "ts");
-	jv labels = ve_json_get(rec, "labels");
-	/* ClickHouse keeps labels as JSON text: ch-query gives them back as a string. */
-	if (jv_get_kind(labels) == JV_KIND_STRING) {
-		jv parsed = jv_parse(jv_string_value(labels));
-		jv_free(labels);
-		if (jv_get_kind(parsed) != JV_KIND_OBJECT) {
-			jv_free(parsed);
-			return "\"labels\" is a string but not a JSON object";
-		}
-		labels = parsed;
-	}
-	if (jv_get_kind(labels) == JV_KIND_OBJECT && jv_object_length(jv_copy(labels)) > 0) {
-		ve_buf_reset(tmp);
-		ve_json_canon(labels, tmp);
-		r->labels = ve_xstrdup(tmp->p);
-	} else if (jv_get_kind(labels) != JV_KIND_NULL && jv_get_kind(labels) != JV_KIND_INVALID &&
-	           jv_get_kind(labels) != JV_KIND_OBJECT) {
-		jv_free(labels);
-		return "\"labels\" is not an object";
-	}
-	jv_free(labels);
-	/* A row's standard error: given, or that of a proportion when n is. */
-	double n, unit_se;
-	char *unit = ve_json_get_str(rec, "unit");
-	r->se = NAN;
-	if (ve_json_get_num(rec, "stderr", &unit_se) && unit_se >= 0)
-		r->se = unit_se;
-	else if (unit && strcmp(unit, "ratio") == 0 && ve_json_get_num(rec, "n", &n) && n > 0 &&
-	         r->value >= 0 && r->value <= 1)
-		r->se = sqrt(r->value * (1 - r->value) / n);
-	free(unit);
 	size_t ml = strlen(r->metric), ll = r->labels ? strlen(r->labels) : 0;
 	r->keylen = ml + 1 + ll;
 	r->key = ve_xmalloc(r->keylen + 1);
@@ -360,7 +473,7 @@ item_from(jv rec, struct item *it)
 			return "item row without a number \"score\" or a boolean \"correct\"";
 		it->score = it->correct;
 	}
-	return NULL;
+	return nonfinite(it->score);
 }
 
 /*
@@ -411,12 +524,14 @@ rule_from(jv obj, struct rule *r)
 {
 	char *dir = ve_json_get_str(obj, "direction");
 	const char *why = NULL;
-	jv ign = ve_json_get(obj, "ignore");
+	jv ign = ve_json_get(obj, "ignore"), opt = ve_json_get(obj, "optional");
 
 	r->dir = 0;
 	r->threshold = NAN;
 	r->ignore = jv_get_kind(ign) == JV_KIND_TRUE;
+	r->optional = jv_get_kind(opt) == JV_KIND_TRUE;
 	jv_free(ign);
+	jv_free(opt);
 	if (dir && strcmp(dir, "higher") == 0)
 		r->dir = 1;
 	else if (dir && strcmp(dir, "lower") == 0)
@@ -424,8 +539,10 @@ rule_from(jv obj, struct rule *r)
 	else if (dir)
 		why = "\"direction\" must be \"higher\" or \"lower\"";
 	free(dir);
-	if (ve_json_get_num(obj, "threshold_pct", &r->threshold) && r->threshold < 0)
-		why = "\"threshold_pct\" must not be negative";
+	if (ve_json_get_num(obj, "threshold_pct", &r->threshold) && !why)
+		why = nonfinite(r->threshold) ? nonfinite(r->threshold)
+		      : r->threshold < 0      ? "\"threshold_pct\" must not be negative"
+		                              : NULL;
 	return why;
 }
 
@@ -537,6 +654,7 @@ policy_for(const struct policy *pol, const char *metric)
 		if (!isnan(pol->rules[i].threshold))
 			r.threshold = pol->rules[i].threshold;
 		r.ignore = pol->rules[i].ignore;
+		r.optional = pol->rules[i].optional;
 		break;
 	}
 	return r;
@@ -629,7 +747,7 @@ count_flips(const struct items *cur, const struct items *base, struct flips **ou
 }
 
 struct tally {
-	unsigned long metrics, regressions, improvements, fresh, short_history, ignored;
+	unsigned long metrics, regressions, missing, improvements, fresh, short_history, ignored;
 };
 
 /* What the verdicts are drawn from, and what they add up to. */
@@ -646,10 +764,25 @@ struct check {
 /* A metric's baseline window: its newest runs in the history, one value per run. */
 struct window {
 	size_t used;
-	double sum;   /* of the values */
-	double var;   /* of their squared standard errors */
+	double mean;  /* of the values: the baseline */
+	double se;    /* sqrt of the sum of their squared standard errors */
 	bool have_se; /* every value had a standard error */
 };
+
+/*
+ * The mean of the window's values, summed in order; where that sum
+ * overflows (values near DBL_MAX), the mean lib/stats computes on scaled
+ * values, which lies between them: a baseline is always a number.
+ */
+static double
+window_mean(const double *v, size_t n)
+{
+	double sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += v[i];
+	return isfinite(sum) ? sum / (double)n : ve_stats_mean(v, n);
+}
 
 static struct window
 window_of(const struct check *k, const struct row *cur)
@@ -657,6 +790,7 @@ window_of(const struct check *k, const struct row *cur)
 	const struct rows *hist = k->hist;
 	struct window w = {0, 0, 0, true};
 	const char **seen = ve_xcalloc((size_t)k->o->window, sizeof *seen);
+	double *vals = ve_xcalloc((size_t)k->o->window, sizeof *vals);
 	size_t lo = 0, hi = hist->n;
 
 	/* The history is sorted by hist_cmp: find the metric's rows, newest first. */
@@ -682,30 +816,60 @@ window_of(const struct check *k, const struct row *cur)
 			dup = seen[j] && strcmp(seen[j], h->run_id) == 0;
 		if (dup)
 			continue;
+		vals[w.used] = h->value;
 		seen[w.used++] = h->run_id;
-		w.sum += h->value;
 		if (isnan(h->se))
 			w.have_se = false;
 		else
-			w.var += h->se * h->se;
+			w.se = hypot(w.se, h->se); /* no square overflows */
 	}
+	if (w.used)
+		w.mean = window_mean(vals, w.used);
 	free(seen);
+	free(vals);
 	return w;
 }
 
 /*
- * Whether worse (the change, positive when worse) goes beyond threshold
- * percent of base: 1 worse, -1 better, 0 neither. "At least PCT %": the
- * comparison has a little slack so that 10 % exactly counts.
+ * The change from base (not 0) to value as a percentage of base:
+ * 100 * (value - base) / |base|, or the same in an order that does not
+ * overflow where that one does (a change beyond a double's range, values
+ * of both signs near DBL_MAX). Infinite only where the percentage itself
+ * is beyond a double's range.
+ */
+static double
+change_pct(double value, double base)
+{
+	double change = value - base, pct = 100.0 * change / fabs(base);
+
+	if (isfinite(pct))
+		return pct;
+	if (isfinite(change))
+		return change / fabs(base) * 100.0;
+	return (value / fabs(base) - copysign(1.0, base)) * 100.0;
+}
+
+/* A percentage to two decimals, as verdict rows give delta_pct. */
+static double
+round_pct(double pct)
+{
+	return fabs(pct) < 1e300 ? round(pct * 100.0) / 100.0 : pct;
+}
+
+/*
+ * Whether worse (the change, positive when worse; wpct, the same as a
+ * percentage of the baseline, NAN from a baseline of 0) goes beyond
+ * threshold percent: 1 worse, -1 better, 0 neither. From 0, any change
+ * does. "At least PCT %": the comparison has a little slack so that 10 %
+ * exactly counts.
  */
 static int
-beyond(double worse, double base, double threshold)
+beyond(double worse, double wpct, double threshold)
 {
 	double slack = 1e-9 * (threshold > 1 ? threshold : 1);
 
-	if (base == 0)
+	if (isnan(wpct))
 		return (worse > 0) - (worse < 0);
-	double wpct = 100.0 * worse / fabs(base);
 	if (worse > 0 && wpct + slack >= threshold)
 		return 1;
 	if (worse < 0 && -wpct + slack >= threshold)
@@ -723,8 +887,14 @@ p_value(const struct check *k, const struct row *cur, const struct window *w, do
 	double p = flips_p(k->fl, k->nfl, cur->metric);
 
 	if (isnan(p) && w->have_se && !isnan(cur->se)) {
-		double se = sqrt(cur->se * cur->se + w->var / ((double)w->used * (double)w->used));
-		p = se > 0 ? ve_rs_normal_p2(delta / se) : (delta == 0 ? 1.0 : 0.0);
+		/* The baseline mean's standard error is sqrt(sum se_i^2) / N. */
+		double se = hypot(cur->se, w->se / (double)w->used);
+		if (se > 0) {
+			double z = delta / se; /* nan only when both are infinite: no p-value */
+			p = isnan(z) ? NAN : ve_rs_normal_p2(z);
+		} else {
+			p = delta == 0 ? 1.0 : 0.0;
+		}
 	}
 	return p;
 }
@@ -734,10 +904,11 @@ static void
 compare(struct check *k, const struct row *cur, const struct window *w, int dir, double threshold)
 {
 	struct ve_buf *out = &k->out;
-	double base = w->sum / (double)w->used;
+	double base = w->mean;
 	double delta = cur->value - base;
-	double pct = base != 0 ? 100.0 * delta / fabs(base) : NAN;
-	int change = beyond(dir > 0 ? -delta : delta, base, threshold);
+	/* From a baseline of 0, no change is 0 %; any other has no percentage. */
+	double pct = base != 0 ? change_pct(cur->value, base) : delta == 0 ? 0 : NAN;
+	int change = beyond(dir > 0 ? -delta : delta, dir > 0 ? -pct : pct, threshold);
 	double p = p_value(k, cur, w, delta);
 
 	if (!isnan(k->o->require_p) && !isnan(p) && !(p < k->o->require_p))
@@ -747,7 +918,7 @@ compare(struct check *k, const struct row *cur, const struct window *w, int dir,
 	add_num(out, "baseline", base);
 	ve_buf_addf(out, ",\"window\":%zu", w->used);
 	add_num(out, "delta", delta);
-	add_num(out, "delta_pct", isnan(pct) ? pct : round(pct * 100.0) / 100.0);
+	add_num(out, "delta_pct", round_pct(pct));
 	add_str(out, "direction", dir > 0 ? "higher" : "lower");
 	add_str(out, "status", change > 0 ? "regression" : change < 0 ? "improvement" : "ok");
 	if (isnan(p))
@@ -774,14 +945,45 @@ too_short(struct check *k, const struct window *w, int dir)
 	ve_buf_adds(out, ",\"p_value\":null");
 }
 
+/* The threshold of a metric: --threshold when given, else its policy rule's. */
+static double
+threshold_of(const struct check *k, const struct rule *r)
+{
+	return k->o->threshold_set || isnan(r->threshold) ? k->o->threshold : r->threshold;
+}
+
+/* Starts a verdict row in k->out: the metric and its labels. */
+static void
+verdict_head(struct check *k, const struct row *m)
+{
+	ve_buf_reset(&k->out);
+	ve_buf_adds(&k->out, "{\"metric\":");
+	ve_buf_add_json_str(&k->out, m->metric, strlen(m->metric));
+	if (m->labels)
+		ve_buf_addf(&k->out, ",\"labels\":%s", m->labels);
+}
+
+/* Ends the verdict row in k->out and writes it. */
+static void
+verdict_tail(struct check *k, const struct row *m, double threshold)
+{
+	struct ve_buf *out = &k->out;
+
+	add_num(out, "threshold_pct", threshold);
+	if (m->run_id)
+		add_str(out, "run_id", m->run_id);
+	if (m->model_tag)
+		add_str(out, "model_tag", m->model_tag);
+	ve_buf_addc(out, '}');
+	ve_out_line(out->p, out->len);
+}
+
 /* Writes the verdict row of one current metric (vllm-eval(7), Verdict row). */
 static void
 verdict(struct check *k, const struct row *cur)
 {
 	struct rule r = policy_for(k->pol, cur->metric);
-	double threshold =
-	    k->o->threshold_set || isnan(r.threshold) ? k->o->threshold : r.threshold;
-	struct ve_buf *out = &k->out;
+	double threshold = threshold_of(k, &r);
 
 	if (r.ignore) {
 		k->t->ignored++;
@@ -789,23 +991,198 @@ verdict(struct check *k, const struct row *cur)
 	}
 	k->t->metrics++;
 	struct window w = window_of(k, cur);
-	ve_buf_reset(out);
-	ve_buf_adds(out, "{\"metric\":");
-	ve_buf_add_json_str(out, cur->metric, strlen(cur->metric));
-	if (cur->labels)
-		ve_buf_addf(out, ",\"labels\":%s", cur->labels);
-	add_num(out, "value", cur->value);
+	verdict_head(k, cur);
+	add_num(&k->out, "value", cur->value);
 	if (w.used == 0 || w.used < (size_t)k->o->min_runs)
 		too_short(k, &w, r.dir);
 	else
 		compare(k, cur, &w, r.dir, threshold);
-	add_num(out, "threshold_pct", threshold);
-	if (cur->run_id)
-		add_str(out, "run_id", cur->run_id);
-	if (cur->model_tag)
-		add_str(out, "model_tag", cur->model_tag);
-	ve_buf_addc(out, '}');
-	ve_out_line(out->p, out->len);
+	verdict_tail(k, cur, threshold);
+}
+
+/*
+ * The verdict row of a metric the baseline window has and the current run
+ * lacks: status missing, its baseline, and no value. m is the metric's
+ * identity with the current run's run_id and model_tag.
+ */
+static void
+missing_verdict(struct check *k, const struct row *m)
+{
+	struct rule r = policy_for(k->pol, m->metric);
+	double threshold = threshold_of(k, &r);
+	struct window w = window_of(k, m);
+
+	k->t->metrics++;
+	k->t->missing++;
+	verdict_head(k, m);
+	add_num(&k->out, "baseline", w.mean);
+	ve_buf_addf(&k->out, ",\"window\":%zu,\"delta\":null,\"delta_pct\":null", w.used);
+	add_str(&k->out, "direction", r.dir > 0 ? "higher" : "lower");
+	ve_buf_adds(&k->out, ",\"status\":\"missing\",\"p_value\":null");
+	verdict_tail(k, m, threshold);
+}
+
+/* NULL-safe string order, NULL first. */
+static int
+str_cmp0(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int
+str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Whether s is in the sorted array v[0..n). */
+static bool
+str_in(const char *const *v, size_t n, const char *s)
+{
+	return n && s && bsearch(&s, v, n, sizeof *v, str_ptr_cmp);
+}
+
+/* A run of the history: its id and its newest ts. */
+struct run {
+	const char *id, *ts;
+};
+
+/* By id, then newest ts first. */
+static int
+run_id_cmp(const void *a, const void *b)
+{
+	const struct run *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : str_cmp0(y->ts, x->ts);
+}
+
+/* Newest first: by ts, then run_id, as window_of orders a metric's rows. */
+static int
+run_age_cmp(const void *a, const void *b)
+{
+	const struct run *x = a, *y = b;
+	int c = str_cmp0(y->ts, x->ts);
+
+	return c ? c : strcmp(y->id, x->id);
+}
+
+/* The end of the metric whose rows start at hist->v[from] (hist sorted by hist_cmp). */
+static size_t
+key_end(const struct rows *hist, size_t from)
+{
+	size_t to = from;
+
+	while (to < hist->n && key_cmp(&hist->v[to], hist->v[from].key, hist->v[from].keylen) == 0)
+		to++;
+	return to;
+}
+
+/*
+ * The ids of the runs in the baseline window, sorted for str_in: the
+ * --window newest runs of the history, each dated by its newest row, the
+ * current run's (cur_ids, sorted) left out. Rows without run_id belong to
+ * no run. Returns the count; *ids is the caller's to free.
+ *
+ * A run among the newest has its newest row among the first window runs
+ * of that row's metric (only newer runs come before it there), so those
+ * are the only candidates: a few per metric, not every row sorted.
+ */
+static size_t
+window_runs(const struct rows *hist, const char *const *cur_ids, size_t ncur, size_t window,
+            const char ***ids)
+{
+	struct run *runs = NULL;
+	size_t n = 0, cap = 0, u = 0;
+
+	for (size_t i = 0, j; i < hist->n; i = j) {
+		size_t first = n;
+		j = key_end(hist, i);
+		for (size_t r = i; r < j && n - first < window; r++) {
+			const struct row *h = &hist->v[r];
+			bool seen = !h->run_id || str_in(cur_ids, ncur, h->run_id);
+			for (size_t c = first; c < n && !seen; c++)
+				seen = strcmp(runs[c].id, h->run_id) == 0;
+			if (seen)
+				continue;
+			runs = ve_grow(runs, &cap, n + 1, sizeof *runs);
+			runs[n++] = (struct run){h->run_id, h->ts};
+		}
+	}
+	if (n)
+		qsort(runs, n, sizeof *runs, run_id_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!u || strcmp(runs[u - 1].id, runs[i].id) != 0)
+			runs[u++] = runs[i];
+	if (u)
+		qsort(runs, u, sizeof *runs, run_age_cmp);
+	if (u > window)
+		u = window;
+	*ids = ve_xcalloc(u + 1, sizeof **ids);
+	for (size_t i = 0; i < u; i++)
+		(*ids)[i] = runs[i].id;
+	if (u)
+		qsort(*ids, u, sizeof **ids, str_ptr_cmp);
+	free(runs);
+	return u;
+}
+
+static int
+row_key_cmp(const void *a, const void *b)
+{
+	const struct row *x = *(const struct row *const *)a, *y = *(const struct row *const *)b;
+
+	return key_cmp(x, y->key, y->keylen);
+}
+
+/* Whether the metric of h (its key) is among the current rows (sorted by key). */
+static bool
+in_current(const struct row *const *cur, size_t n, const struct row *h)
+{
+	return n && bsearch(&h, cur, n, sizeof *cur, row_key_cmp);
+}
+
+/*
+ * Writes a missing verdict for each metric (name and labels) a run of the
+ * baseline window has and the current run lacks, unless the policy
+ * ignores it or says a run may lack it, in the order of the history's
+ * keys. me carries the current run's run_id and model_tag.
+ */
+static void
+report_missing(struct check *k, const struct rows *cur, struct row me)
+{
+	const struct rows *hist = k->hist;
+	const struct row **byk = ve_xcalloc(cur->n + 1, sizeof *byk);
+	const char **cur_ids = ve_xcalloc(cur->n + 1, sizeof *cur_ids), **win = NULL;
+	size_t nids = 0;
+
+	for (size_t i = 0; i < cur->n; i++) {
+		byk[i] = &cur->v[i];
+		if (cur->v[i].run_id)
+			cur_ids[nids++] = cur->v[i].run_id;
+	}
+	if (cur->n)
+		qsort(byk, cur->n, sizeof *byk, row_key_cmp);
+	if (nids)
+		qsort(cur_ids, nids, sizeof *cur_ids, str_ptr_cmp);
+	size_t nwin = window_runs(hist, cur_ids, nids, (size_t)k->o->window, &win);
+	for (size_t i = 0, j; i < hist->n; i = j) {
+		bool in_window = false;
+		j = key_end(hist, i);
+		for (size_t r = i; r < j && !in_window; r++)
+			in_window = str_in(win, nwin, hist->v[r].run_id);
+		struct rule r = policy_for(k->pol, hist->v[i].metric);
+		if (!in_window || r.ignore || r.optional || in_current(byk, cur->n, &hist->v[i]))
+			continue;
+		me.key = hist->v[i].key;
+		me.keylen = hist->v[i].keylen;
+		me.metric = hist->v[i].metric;
+		me.labels = hist->v[i].labels;
+		missing_verdict(k, &me);
+	}
+	free(win);
+	free(cur_ids);
+	free(byk);
 }
 
 /* One task's items of one run: is->v[from..to). */
@@ -814,19 +1191,40 @@ struct slice {
 	size_t from, to;
 };
 
-/* Mean and sample variance (ddof 1) of the scores of a slice. */
+/*
+ * The power of two two slices' scores are divided by before their moments
+ * are taken: 0, unless a score's magnitude passes 2^500, where a square or
+ * a difference could overflow. Every A/B figure but the means and the
+ * delta is the same on scaled scores.
+ */
+static int
+ab_scale(struct slice a, struct slice b)
+{
+	double top = 0;
+	int e = 0;
+
+	for (size_t i = a.from; i < a.to; i++)
+		top = fmax(top, fabs(a.is->v[i].score));
+	for (size_t i = b.from; i < b.to; i++)
+		top = fmax(top, fabs(b.is->v[i].score));
+	frexp(top, &e);
+	return e > 500 ? e : 0;
+}
+
+/* Mean and sample variance (ddof 1) of the scores of a slice, divided by 2^e. */
 static void
-moments(struct slice s, double *mean, double *var)
+moments(struct slice s, int e, double *mean, double *var)
 {
 	double m = 0, q = 0;
 	size_t n = 0;
 
 	/* Welford's update: no cancellation on scores near 1. */
 	for (size_t i = s.from; i < s.to; i++) {
+		double x = e ? ldexp(s.is->v[i].score, -e) : s.is->v[i].score;
 		n++;
-		double d = s.is->v[i].score - m;
+		double d = x - m;
 		m += d / (double)n;
-		q += d * (s.is->v[i].score - m);
+		q += d * (x - m);
 	}
 	*mean = m;
 	*var = n > 1 ? q / (double)(n - 1) : NAN;
@@ -839,13 +1237,14 @@ ab_task(const struct opts *o, struct slice a, struct slice b, struct tally *t, s
 	double ma, va, mb, vb;
 	double na = (double)(a.to - a.from), nb = (double)(b.to - b.from);
 	struct ve_rs_welch w;
+	int e = ab_scale(a, b);
 
-	moments(a, &ma, &va);
-	moments(b, &mb, &vb);
+	moments(a, e, &ma, &va);
+	moments(b, e, &mb, &vb);
 	bool tested = ve_rs_welch(ma, va, na, mb, vb, nb, &w) == 0;
 	double sp = sqrt(((na - 1) * va + (nb - 1) * vb) / (na + nb - 2));
 	double d = tested && sp > 0 ? (mb - ma) / sp : NAN;
-	double lift = ma != 0 ? 100.0 * (mb - ma) / fabs(ma) : NAN;
+	double lift = ma != 0 ? change_pct(mb, ma) : mb == ma ? 0 : NAN;
 	bool sig = tested && w.p < o->alpha;
 	t->metrics++;
 	t->regressions += sig && mb < ma;
@@ -856,18 +1255,18 @@ ab_task(const struct opts *o, struct slice a, struct slice b, struct tally *t, s
 	ve_buf_addf(&name, "%s.score", a.is->v[a.from].task);
 	ve_buf_add_json_str(out, name.p, name.len);
 	ve_buf_free(&name);
-	add_num(out, "value", mb);
-	add_num(out, "baseline", ma);
+	add_num(out, "value", ldexp(mb, e));
+	add_num(out, "baseline", ldexp(ma, e));
 	ve_buf_addf(out, ",\"n\":%.0f,\"baseline_n\":%.0f", nb, na);
-	add_num(out, "delta", mb - ma);
-	add_num(out, "delta_pct", isnan(lift) ? lift : round(lift * 100.0) / 100.0);
+	add_num(out, "delta", ldexp(mb - ma, e));
+	add_num(out, "delta_pct", round_pct(lift));
 	add_num(out, "lift_pct", lift);
 	add_num(out, "cohens_d", d);
 	add_num(out, "t", tested ? w.t : NAN);
 	add_num(out, "df", tested ? w.df : NAN);
 	ve_buf_adds(out, ",\"direction\":\"higher\"");
 	add_str(out, "status", !sig ? "ok" : mb < ma ? "regression" : "improvement");
-	if (tested)
+	if (tested && !isnan(w.p))
 		ve_buf_addf(out, ",\"p_value\":%.6g", w.p);
 	else
 		ve_buf_adds(out, ",\"p_value\":null");
@@ -952,14 +1351,25 @@ run_rule(const struct opts *o, struct ve_reader *rd, struct check *k)
 		qsort(hist.v, hist.n, sizeof *hist.v, hist_cmp);
 	k->pol = &pol;
 	k->hist = &hist;
+	/* The current run, as its missing metrics' verdicts name it. */
+	struct row me = {0};
 	for (size_t i = 0; i < cur.n; i++) {
 		struct row *c = &cur.v[i];
 		if (!c->run_id && o->run_id)
 			c->run_id = ve_xstrdup(o->run_id);
 		if (!c->model_tag && o->model_tag)
 			c->model_tag = ve_xstrdup(o->model_tag);
+		if (!me.run_id)
+			me.run_id = c->run_id;
+		if (!me.model_tag)
+			me.model_tag = c->model_tag;
 		verdict(k, c);
 	}
+	if (!me.run_id)
+		me.run_id = (char *)o->run_id;
+	if (!me.model_tag)
+		me.model_tag = (char *)o->model_tag;
+	report_missing(k, &cur, me);
 out:
 	ve_reader_free(hr);
 	rows_free(&cur);
@@ -1032,14 +1442,15 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	rc = run(&o, argv + optind, argc - optind, &t);
 	if (!rc && o.cli.verbose)
-		ve_warn("%lu metrics: %lu regressions, %lu improvements, %lu new, %lu with "
-		        "insufficient history, %lu ignored by the policy",
-		        t.metrics, t.regressions, t.improvements, t.fresh, t.short_history,
-		        t.ignored);
+		ve_warn("%lu metrics: %lu regressions, %lu missing, %lu improvements, %lu new, %lu "
+		        "with insufficient history, %lu ignored by the policy",
+		        t.metrics, t.regressions, t.missing, t.improvements, t.fresh,
+		        t.short_history, t.ignored);
 	int rc2 = ve_out_close();
 	if (rc)
 		return rc;
 	if (rc2)
 		return rc2;
-	return t.regressions ? VE_EX_NEGATIVE : VE_EX_OK;
+	/* A metric gone missing is a regression unless --allow-missing (reg-check(1)). */
+	return t.regressions || (t.missing && !o.allow_missing) ? VE_EX_NEGATIVE : VE_EX_OK;
 }
