@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <jq.h>
 
 #include "diag.h"
@@ -73,8 +74,8 @@ nonfinite(jv v)
 }
 
 /*
- * Whether the text may hold a number that is not finite: "nan", a digit
- * before an exponent, or 309 digits in a row. Most records have none, and
+ * Whether the text may hold a number that is not finite: nan or inf in any
+ * case, a digit before an exponent, or 309 digits in a row. Most records have none, and
  * skip the walk over their values.
  */
 static bool
@@ -82,10 +83,11 @@ may_be_nonfinite(const char *t, size_t len)
 {
 	size_t run = 0;
 
-	if (memmem(t, len, "nan", 3))
-		return true;
 	for (size_t i = 0; i < len; i++) {
 		bool digit = t[i] >= '0' && t[i] <= '9';
+		/* jq 1.6 reads nan, inf and Infinity in any case. */
+		if (i + 3 <= len && (!strncasecmp(t + i, "nan", 3) || !strncasecmp(t + i, "inf", 3)))
+			return true;
 		if (!digit && (t[i] == 'e' || t[i] == 'E') && run)
 			return true;
 		run = digit ? run + 1 : 0;

@@ -143,11 +143,12 @@ Try 'ds-anon --help' for more information."
 
 @test "input: a number beyond a double's range is bad JSON, as nan is" {
 	# jq 1.6 reads 1e400 as infinity: no figure may be one.
-	printf '{"a":1e400}\n{"a":[1,-1e999]}\n{"a":nan}\n{"a":"1e400"}\n{"a":1.5e3}\n' > inf.jsonl
+	# It also reads the literals nan, inf and Infinity, in any case.
+	printf '{"a":1e400}\n{"a":[1,-1e999]}\n{"a":nan}\n{"a":"1e400"}\n{"a":1.5e3}\n{"a":-Infinity}\n{"a":NaN}\n{"a":INF}\n{"info":"inf"}\n' > inf.jsonl
 	run --separate-stderr ds-anon --skip-bad inf.jsonl
 	assert_success
-	assert_output "$(printf '{"a":"1e400"}\n{"a":1.5e3}')"
-	assert_equal "$stderr" "ds-anon: skipped 3 bad records (first: inf.jsonl:1: invalid JSON: a number beyond a double's range)"
+	assert_output "$(printf '{"a":"1e400"}\n{"a":1.5e3}\n{"info":"inf"}')"
+	assert_equal "$stderr" "ds-anon: skipped 6 bad records (first: inf.jsonl:1: invalid JSON: a number beyond a double's range)"
 	run --separate-stderr ds-anon inf.jsonl
 	assert_failure 65
 	assert_equal "$stderr" "ds-anon: inf.jsonl:1: invalid JSON: a number beyond a double's range"
