@@ -116,7 +116,8 @@ reg-check -q -H "$d/history.jsonl" -w "${REG_WINDOW:-5}" --min-runs "${REG_MIN_R
 	-t "${REG_THRESHOLD:-10}" "$d/metrics.jsonl" > "$d/verdicts.jsonl"
 verdict=$?
 [ $verdict -le 1 ] || ve_die $verdict "reg-check failed (exit $verdict)"
-ve_audit reg-check verdicts "{\"regressions\":$(jq -s '[.[] | select(.status == "regression")] | length' "$d/verdicts.jsonl")}"
+ve_audit reg-check verdicts "$(jq -sc '{regressions: [.[] | select(.status == "regression")] | length,
+	missing: [.[] | select(.status == "missing")] | length}' "$d/verdicts.jsonl")"
 
 # 6. Store the figures.
 if [ -n "${CLICKHOUSE_URL:-}" ]; then
@@ -174,5 +175,5 @@ if [ -n "$audit_s3" ]; then
 	publish "$d/audit.jsonl" "$audit_s3"
 fi
 
-echo "$prog: $(jq -s '[.[] | select(.status == "regression")] | length' "$d/verdicts.jsonl") regression(s) in $(jq -s length "$d/verdicts.jsonl") verdicts ($d/verdicts.jsonl)" >&2
+echo "$prog: $(jq -r -s '"\([.[] | select(.status == "regression")] | length) regression(s), \([.[] | select(.status == "missing")] | length) missing"' "$d/verdicts.jsonl") in $(jq -s length "$d/verdicts.jsonl") verdicts ($d/verdicts.jsonl)" >&2
 exit $verdict

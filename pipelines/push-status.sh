@@ -10,6 +10,8 @@
 #   vllm_eval_run_last_timestamp_seconds{...}        when this run ended
 #   vllm_eval_run_last_success_timestamp_seconds     only when it succeeded
 #   vllm_eval_regressions{model_tag}                 verdicts with status regression
+#   vllm_eval_missing{model_tag}                     metrics the last runs had and this
+#                                                    one lacks (verdicts with status missing)
 #   vllm_eval_metric_value{model_tag,metric,subset}  each row's value
 # POST (not PUT) keeps the last success time when a failed run is pushed,
 # which share/prometheus/vllm-eval-rules.yml needs to see a missing run.
@@ -54,8 +56,9 @@ trap 'rm -f "$body"' EXIT
 if ! jq -rn --arg status "$status" --arg tag "$tag" --argjson now "$(date +%s)" '
 	def esc: tostring | gsub("\\\\"; "\\\\") | gsub("\""; "\\\"") | gsub("\n"; "\\n");
 	[inputs] as $rows
-	| ($rows | map(select(type != "object" or (.metric | type) != "string" or (.value | type) != "number")) | length) as $bad
-	| if $bad > 0 then error("\($bad) rows without a string metric and a number value") else . end
+	| ($rows | map(select(type != "object" or (.metric | type) != "string"
+		or ((.value | type) != "number" and .status != "missing"))) | length) as $bad
+	| if $bad > 0 then error("\($bad) rows without a string metric and a number value (or status missing)") else . end
 	| (if $tag != "" then $tag else ([$rows[] | .model_tag | strings] | first // "unknown") end) as $mt
 	| "model_tag=\"\($mt | esc)\"" as $l
 	| "# TYPE vllm_eval_run_status gauge",
@@ -68,8 +71,10 @@ if ! jq -rn --arg status "$status" --arg tag "$tag" --argjson now "$(date +%s)" 
 	   else empty end),
 	  "# TYPE vllm_eval_regressions gauge",
 	  "vllm_eval_regressions{\($l)} \([$rows[] | select(.status == "regression")] | length)",
+	  "# TYPE vllm_eval_missing gauge",
+	  "vllm_eval_missing{\($l)} \([$rows[] | select(.status == "missing")] | length)",
 	  "# TYPE vllm_eval_metric_value gauge",
-	  ($rows[] | "vllm_eval_metric_value{\($l),metric=\"\(.metric | esc)\",subset=\"\(.labels.subset // "" | esc)\"} \(.value)")
+	  ($rows[] | select(.value | type == "number") | "vllm_eval_metric_value{\($l),metric=\"\(.metric | esc)\",subset=\"\(.labels.subset // "" | esc)\"} \(.value)")
 ' "$@" > "$body"; then
 	echo "$prog: the rows cannot be read (see jq's message above)" >&2
 	exit 65

@@ -115,10 +115,10 @@ ve_audit "$prog" end "{\"status\":$rc}"
 
 # A readable summary: the headline figures with their verdicts, the card,
 # where everything is. (All rows are in metrics.jsonl and verdicts.jsonl.)
-say "-- $MODEL_TAG: $(jq -s 'length' "$d/metrics.jsonl") metrics, $(jq -s '[.[] | select(.status == "regression")] | length' "$d/verdicts.jsonl") regressions"
+say "-- $MODEL_TAG: $(jq -s 'length' "$d/metrics.jsonl") metrics, $(jq -r -s '"\([.[] | select(.status == "regression")] | length) regressions, \([.[] | select(.status == "missing")] | length) missing"' "$d/verdicts.jsonl")"
 jq -r 'select((.labels.subset // "all") == "all")
 	| select(.metric | test("^[a-z_]+\\.acc$|^judge\\.[a-z_]+\\.mean$|^perf\\.[a-z_]+\\.(ttft_ms\\.p95|tpot_ms\\.mean|output_throughput|success_rate)$"))
-	| [.metric, (.value * 1000 | round / 1000 | tostring),
+	| [.metric, (if .value == null then "-" else (.value * 1000 | round / 1000 | tostring) end),
 	   (if .baseline == null then "-" else (.baseline * 1000 | round / 1000 | tostring) end),
 	   (if .delta_pct == null then "-" else "\(.delta_pct * 10 | round / 10)%" end), .status] | @tsv' \
 	"$d/verdicts.jsonl" | { printf 'metric\tvalue\tbaseline\tchange\tstatus\n'; cat; } |

@@ -47,6 +47,7 @@ pushed() {
 	assert_output 'vllm_eval_metric_value{instance="",job="vllm_eval",metric="mmlu.acc",model_tag="release-2.0",subset=""} 0.58
 vllm_eval_metric_value{instance="",job="vllm_eval",metric="mmlu.acc",model_tag="release-2.0",subset="abstract \"algebra\""} 0.4
 vllm_eval_metric_value{instance="",job="vllm_eval",metric="perf.basic.ttft_ms.p95",model_tag="release-2.0",subset=""} 109
+vllm_eval_missing{instance="",job="vllm_eval",model_tag="release-2.0"} 0
 vllm_eval_regressions{instance="",job="vllm_eval",model_tag="release-2.0"} 1
 vllm_eval_run_last_success_timestamp_seconds{instance="",job="vllm_eval"} T
 vllm_eval_run_last_timestamp_seconds{instance="",job="vllm_eval",model_tag="release-2.0"} T
@@ -64,6 +65,17 @@ vllm_eval_run_status{instance="",job="vllm_eval",model_tag="release-2.0",status=
 	assert_line 'vllm_eval_regressions{instance="",job="vllm_eval",model_tag="release-2.1"} 0'
 }
 
+@test "push-status: a metric the run lacks (status missing) is counted, with no value series" {
+	start_pushgateway
+	printf '%s\n' '{"metric":"judge.geval.mean","baseline":0.8,"status":"missing","model_tag":"release-2.0","run_id":"r7"}' >> verdicts.jsonl
+	run --separate-stderr sh "$PS" --url "$PG_URL" verdicts.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	run pushed
+	assert_line 'vllm_eval_missing{instance="",job="vllm_eval",model_tag="release-2.0"} 1'
+	refute_line --partial 'metric="judge.geval.mean"'
+}
+
 @test "push-status: no Pushgateway is exit 69; bad rows 65; usage 64" {
 	port=$(ve_free_port)
 	run --separate-stderr sh "$PS" --url "http://127.0.0.1:$port" verdicts.jsonl
@@ -72,7 +84,7 @@ vllm_eval_run_status{instance="",job="vllm_eval",model_tag="release-2.0",status=
 	echo '{"metric":"a"}' > bad.jsonl
 	run --separate-stderr sh "$PS" --url "http://127.0.0.1:$port" bad.jsonl
 	assert_failure 65
-	assert_equal "$stderr" "jq: error (at bad.jsonl:1): 1 rows without a string metric and a number value
+	assert_equal "$stderr" "jq: error (at bad.jsonl:1): 1 rows without a string metric and a number value (or status missing)
 push-status.sh: the rows cannot be read (see jq's message above)"
 	run --separate-stderr sh "$PS" verdicts.jsonl
 	assert_failure 64
