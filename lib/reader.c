@@ -91,6 +91,20 @@ ve_reader_reject(struct ve_reader *r, const struct ve_rec *rec, const char *reas
 	return ve_bad_record(r->bad, &rec->line, reason);
 }
 
+int
+ve_reader_reject_gone(struct ve_reader *r, const char *name, unsigned long long lineno,
+                      const char *reason)
+{
+	struct ve_line at = {"", 0, name, lineno, 0};
+	FILE *rejects = r->bad->rejects;
+	int rc;
+
+	r->bad->rejects = NULL;
+	rc = ve_bad_record(r->bad, &at, reason);
+	r->bad->rejects = rejects;
+	return rc;
+}
+
 struct ve_input *
 ve_reader_input(struct ve_reader *r)
 {

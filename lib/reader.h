@@ -60,6 +60,14 @@ int ve_reader_next(struct ve_reader *r, struct ve_rec *rec);
  * policy skips it (go on to the next), else 65 after the message.
  */
 int ve_reader_reject(struct ve_reader *r, const struct ve_rec *rec, const char *reason);
+/*
+ * A record found bad only after later ones were read (a group of records
+ * still incomplete at the end of input), named by the place of its first
+ * line: counted and reported as ve_reader_reject does, but not written to
+ * --rejects, as its text is gone. 0 skipped / 65.
+ */
+int ve_reader_reject_gone(struct ve_reader *r, const char *name, unsigned long long lineno,
+                          const char *reason);
 /* The line source, for ve_input_on_member and byte counts. */
 struct ve_input *ve_reader_input(struct ve_reader *r);
 /* Bad records skipped so far (siblings share the count). */

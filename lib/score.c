@@ -8,10 +8,10 @@
 #include "array.h"
 #include "diag.h"
 #include "hash.h"
+#include "json.h"
 #include "num.h"
 #include "output.h"
 #include "score.h"
-#include "utf8.h"
 
 void
 ve_score_meta_init(struct ve_score_meta *m, const char *run_id, const char *model_tag)
@@ -102,12 +102,6 @@ ve_score_pooled_stderr(const double *se, const size_t *sizes, size_t k)
 	}
 	var /= (double)(total - k);
 	return sqrt(var / (double)total);
-}
-
-size_t
-ve_score_codepoints(const char *s, size_t len)
-{
-	return ve_utf8_count(s, len);
 }
 
 /* The values of one metric in one subset of one task. */
@@ -310,10 +304,60 @@ by_name(const void *x, const void *y)
 }
 
 /*
- * Writes the rows of one task's metric: its subsets, sorted; then, when the
- * records named groups (MMLU's stem, humanities, ...), each group over its
- * subsets, and the task over the groups, as lm-eval aggregates its nested
- * groups; else the task over the subsets. Last the macro mean of the subsets.
+ * The task's figure over its subsets sub (their figures lv). When the
+ * records named groups (MMLU's stem, humanities, ...), each group gets its
+ * row over its subsets and the task's figure is over the groups, as lm-eval
+ * aggregates its nested groups; a subset without a group is a group of its
+ * own, whose row is already written. Else the figure is over the subsets.
+ */
+static struct level
+top_level(const struct series *f, struct series *const *sub, const struct level *lv, size_t k,
+          const struct ve_score_meta *m)
+{
+	const char **gname = ve_xcalloc(k, sizeof *gname);
+	size_t ng = 0, u = 0;
+
+	for (size_t i = 0; i < k; i++)
+		if (sub[i]->group)
+			gname[ng++] = sub[i]->group;
+	if (!ng) {
+		free(gname);
+		return group_of("all", lv, k);
+	}
+	for (size_t i = 0; i < k; i++)
+		if (!sub[i]->group)
+			gname[ng++] = sub[i]->subset;
+	qsort(gname, ng, sizeof *gname, by_name);
+	for (size_t i = 0; i < ng; i++)
+		if (!u || strcmp(gname[u - 1], gname[i]) != 0)
+			gname[u++] = gname[i];
+	struct level *gl = ve_xcalloc(u, sizeof *gl), *mem = ve_xcalloc(k, sizeof *mem);
+	for (size_t j = 0; j < u; j++) {
+		size_t km = 0;
+		bool own = false;
+		for (size_t i = 0; i < k; i++) {
+			const char *g = sub[i]->group ? sub[i]->group : sub[i]->subset;
+			if (!strcmp(g, gname[j])) {
+				mem[km++] = lv[i];
+				own |= !sub[i]->group;
+			}
+		}
+		gl[j] = group_of(gname[j], mem, km);
+		if (!own)
+			row(m, f->task, f->metric, "", gl[j].mean, gl[j].n,
+			    gl[j].has_se ? &gl[j].se : NULL, f->unit, gname[j]);
+	}
+	struct level top = group_of("all", gl, u);
+	free(gl);
+	free(mem);
+	free(gname);
+	return top;
+}
+
+/*
+ * Writes the rows of one task's metric: its subsets, sorted; then for a
+ * task with named subsets its groups and the task (top_level), and last
+ * the macro mean of the subsets. A count row is written alone.
  */
 static void
 emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
@@ -321,6 +365,7 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 	const struct series *f = &a->s[first];
 	struct series **sub = NULL;
 	size_t k = 0, cap = 0;
+	double macro = 0;
 
 	for (size_t i = first; i < a->n; i++)
 		if (!strcmp(a->s[i].task, f->task) && !strcmp(a->s[i].metric, f->metric)) {
@@ -335,9 +380,6 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 	}
 	qsort(sub, k, sizeof *sub, by_subset);
 	struct level *lv = ve_xcalloc(k, sizeof *lv);
-	const char **gname = ve_xcalloc(k, sizeof *gname);
-	size_t ng = 0;
-	double macro = 0;
 	for (size_t i = 0; i < k; i++) {
 		lv[i].name = sub[i]->subset;
 		lv[i].mean = ve_score_mean(sub[i]->v, sub[i]->n);
@@ -346,45 +388,9 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 		macro += lv[i].mean;
 		row(m, f->task, f->metric, "", lv[i].mean, lv[i].n, lv[i].has_se ? &lv[i].se : NULL,
 		    f->unit, lv[i].name);
-		if (sub[i]->group)
-			gname[ng++] = sub[i]->group;
 	}
 	if (k > 1 || strcmp(sub[0]->subset, "all") != 0) {
-		struct level top;
-		if (ng) {
-			/* A subset without a group is a group of its own. */
-			for (size_t i = 0; i < k; i++)
-				if (!sub[i]->group)
-					gname[ng++] = sub[i]->subset;
-			qsort(gname, ng, sizeof *gname, by_name);
-			size_t u = 0;
-			for (size_t i = 0; i < ng; i++)
-				if (!u || strcmp(gname[u - 1], gname[i]) != 0)
-					gname[u++] = gname[i];
-			struct level *gl = ve_xcalloc(u, sizeof *gl),
-			             *mem = ve_xcalloc(k, sizeof *mem);
-			for (size_t j = 0; j < u; j++) {
-				size_t km = 0;
-				bool own = false;
-				for (size_t i = 0; i < k; i++) {
-					const char *g =
-					    sub[i]->group ? sub[i]->group : sub[i]->subset;
-					if (!strcmp(g, gname[j])) {
-						mem[km++] = lv[i];
-						own |= !sub[i]->group;
-					}
-				}
-				gl[j] = group_of(gname[j], mem, km);
-				if (!own)
-					row(m, f->task, f->metric, "", gl[j].mean, gl[j].n,
-					    gl[j].has_se ? &gl[j].se : NULL, f->unit, gname[j]);
-			}
-			top = group_of("all", gl, u);
-			free(gl);
-			free(mem);
-		} else {
-			top = group_of("all", lv, k);
-		}
+		struct level top = top_level(f, sub, lv, k, m);
 		macro /= (double)k;
 		row(m, f->task, f->metric, "", top.mean, top.n, top.has_se ? &top.se : NULL,
 		    f->unit, "all");
@@ -392,7 +398,6 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 		    f->unit, "all");
 	}
 	free(lv);
-	free(gname);
 	free(sub);
 }
 
@@ -425,4 +430,161 @@ ve_score_agg_free(struct ve_score_agg *a)
 	free(a->s);
 	ve_index_free(&a->index);
 	free(a);
+}
+
+/* Values of the scorers' common long options that have no letter. */
+enum {
+	SCORE_RUN_ID = 0x20000,
+	SCORE_MODEL_TAG,
+};
+
+static const struct option score_common[] = {
+    {"items", required_argument, NULL, 'i'},
+    {"task", required_argument, NULL, 't'},
+    {"run-id", required_argument, NULL, SCORE_RUN_ID},
+    {"model-tag", required_argument, NULL, SCORE_MODEL_TAG},
+};
+
+enum { NSCORE = sizeof score_common / sizeof score_common[0], SCORE_MAXOPTS = 64 };
+
+int
+ve_score_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                struct ve_score_opts *o, ve_usage_fn *usage)
+{
+	/* Built once: ve_getopt keeps its merged table for the same pointer. */
+	static struct option table[SCORE_MAXOPTS];
+	static char letters[64];
+	size_t n = 0;
+
+	if (!table[0].name) {
+		for (const struct option *p = longopts; p->name; p++) {
+			if (n + NSCORE + 1 >= SCORE_MAXOPTS)
+				ve_die(VE_EX_SOFTWARE, "too many options");
+			table[n++] = *p;
+		}
+		memcpy(table + n, score_common, sizeof score_common);
+		if (snprintf(letters, sizeof letters, "%si:t:", shortopts) >= (int)sizeof letters)
+			ve_die(VE_EX_SOFTWARE, "too many short options");
+	}
+	o->cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS;
+	for (;;) {
+		int c = ve_getopt(argc, argv, letters, table, &o->cli, usage);
+		switch (c) {
+		case 'i': o->items = optarg; break;
+		case 't': o->task = optarg; break;
+		case SCORE_RUN_ID: o->run_id = optarg; break;
+		case SCORE_MODEL_TAG: o->model_tag = optarg; break;
+		default: return c;
+		}
+	}
+}
+
+void
+ve_score_help(FILE *f, int width)
+{
+	fprintf(f, "  %-*s%s\n", width - 2, "    --run-id ID",
+	        "run_id of the metric rows (default: $RUN_ID)");
+	fprintf(f, "  %-*s%s\n", width - 2, "    --model-tag TAG",
+	        "model_tag of the metric rows (default: $MODEL_TAG)");
+	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, width);
+}
+
+const char *
+ve_score_rec_get(struct ve_score_rec *f, jv rec, const char *task)
+{
+	jv err = ve_json_get(rec, "error");
+
+	f->task = ve_json_get(rec, "task");
+	f->subset = ve_json_get(rec, "subset");
+	f->resp = ve_json_get(rec, "response");
+	/* llm-query writes "error" in place of "response" when a request failed. */
+	f->failed = !jv_is_valid(f->resp) && jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL;
+	jv_free(err);
+	f->tname = task;
+	f->sname = "all";
+	if (jv_is_valid(f->task)) {
+		if (jv_get_kind(f->task) != JV_KIND_STRING)
+			return "task: expected a string";
+		f->tname = jv_string_value(f->task);
+	}
+	if (jv_is_valid(f->subset)) {
+		if (jv_get_kind(f->subset) != JV_KIND_STRING)
+			return "subset: expected a string";
+		f->sname = jv_string_value(f->subset);
+	}
+	return NULL;
+}
+
+void
+ve_score_rec_free(struct ve_score_rec *f)
+{
+	jv_free(f->task);
+	jv_free(f->subset);
+	jv_free(f->resp);
+}
+
+void
+ve_score_begin(struct ve_score_run *r, const struct ve_score_opts *o, char *const *files,
+               int nfiles)
+{
+	memset(r, 0, sizeof *r);
+	r->o = o;
+	ve_score_meta_init(&r->meta, o->run_id, o->model_tag);
+	r->agg = ve_score_agg_new();
+	ve_refuse_input_as_output("--items", o->items, files, nfiles);
+	r->in = ve_reader_new(files, nfiles, &o->cli, 0);
+	if (o->items)
+		r->items = ve_open_output("--items", o->items);
+}
+
+int
+ve_score_read(struct ve_score_run *r, ve_score_step *step, void *tool)
+{
+	struct ve_rec rec;
+	const char *why;
+	int got, rc;
+
+	while ((got = ve_reader_next(r->in, &rec)) == 1) {
+		r->records++;
+		why = step(tool, rec.value, &rec.line);
+		if (why && (rc = ve_reader_reject(r->in, &rec, why)))
+			return rc;
+	}
+	return got;
+}
+
+void
+ve_score_item(struct ve_score_run *r, const struct ve_buf *row)
+{
+	if (r->items &&
+	    (fwrite(row->p, 1, row->len, r->items) != row->len || putc('\n', r->items) == EOF))
+		ve_die(VE_EX_IOERR, "--items: %s: write error:", r->o->items);
+}
+
+void
+ve_score_item_head(struct ve_buf *b, const char *task, const char *id, const char *subset)
+{
+	ve_buf_reset(b);
+	ve_buf_adds(b, "{\"task\":");
+	ve_buf_add_json_str(b, task, strlen(task));
+	ve_buf_adds(b, ",\"doc_id\":");
+	ve_buf_adds(b, id);
+	ve_buf_adds(b, ",\"subset\":");
+	ve_buf_add_json_str(b, subset, strlen(subset));
+}
+
+int
+ve_score_end(struct ve_score_run *r, int rc)
+{
+	int rc2 = ve_reader_free(r->in);
+
+	if (!rc)
+		rc = rc2;
+	if (r->items && (rc2 = ve_fclose_checked(r->items, r->o->items)) && !rc)
+		rc = rc2;
+	ve_score_agg_free(r->agg);
+	r->in = NULL;
+	r->items = NULL;
+	r->agg = NULL;
+	return rc;
 }

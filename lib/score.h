@@ -1,17 +1,28 @@
 /*
- * Metric rows (vllm-eval(7)) and the aggregates of lm-evaluation-harness,
- * shared by score-mcq and score-gen.
+ * What score-mcq and score-gen share: the metric rows and item rows of
+ * vllm-eval(7) (RECORDS), the aggregates of lm-evaluation-harness, and the
+ * run around a scorer's per-record step (its common options, the record
+ * loop, the --items file and the teardown).
  *
  * Figures are computed in the order and with the operations lm-eval uses
  * (lm_eval/api/metrics.py: mean, mean_stderr, pooled_sample_stderr, and
  * aggregate_subtask_metrics), so that on the same per-item values the rows
  * carry the same doubles, printed as Python prints them (shortest repr).
+ *
+ * jv arguments follow the rule at the top of json.h; each function says
+ * whether it borrows or consumes.
  */
 #ifndef VE_SCORE_H
 #define VE_SCORE_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <jv.h>
+
 #include "buf.h"
+#include "cli.h"
+#include "input.h"
+#include "reader.h"
 
 /* What every metric row carries besides its figure. */
 struct ve_score_meta {
@@ -75,9 +86,91 @@ void ve_score_agg_free(struct ve_score_agg *a);
 /* Appends ,"k":"v" for the row's run_id, model_tag and ts. */
 void ve_score_meta_fields(struct ve_buf *b, const struct ve_score_meta *m);
 
+/* What every scorer takes besides its own options. */
+struct ve_score_opts {
+	const char *items;     /* -i/--items FILE: the item rows */
+	const char *task;      /* -t/--task: the task of records without one */
+	const char *run_id;    /* --run-id */
+	const char *model_tag; /* --model-tag */
+	struct ve_cli cli;     /* -v, -q, --skip-bad, --rejects, --max-line, --progress */
+};
+
 /*
- * The number of code points in valid UTF-8 s (Python's len()): ve_utf8_count
- * (lib/utf8.h) under the name score-mcq knows; new code calls ve_utf8_count.
+ * ve_getopt over the tool's options plus the scorers' common ones (-i/--items,
+ * -t/--task, --run-id, --model-tag, and the skeleton's with --skip-bad,
+ * --rejects, --max-line and --progress), which it takes into o. Returns the tool's next
+ * option, or -1 at the end of the options. Call it with the same shortopts
+ * and longopts every time.
  */
-size_t ve_score_codepoints(const char *s, size_t len);
+int ve_score_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                    struct ve_score_opts *o, ve_usage_fn *usage);
+/*
+ * The help lines of --run-id, --model-tag and the skeleton's options, in
+ * the layout of ve_cli_help. -i and -t are the tool's to describe.
+ */
+void ve_score_help(FILE *f, int width);
+
+/*
+ * The fields every scored record has. task, subset and resp are owned (an
+ * invalid jv when absent); tname and sname point into them or at the
+ * defaults.
+ */
+struct ve_score_rec {
+	jv task, subset, resp;
+	const char *tname; /* .task, else the default task */
+	const char *sname; /* .subset, else "all" */
+	bool failed;       /* .error and no .response: counted, never scored */
+};
+/*
+ * Reads the fields of rec (borrowed), with task the default task: NULL, or
+ * why the record is bad ("task: expected a string"). Free f either way.
+ */
+const char *ve_score_rec_get(struct ve_score_rec *f, jv rec, const char *task);
+void ve_score_rec_free(struct ve_score_rec *f);
+
+/* A scorer's run: its inputs, --items, the aggregates and the rows' metadata. */
+struct ve_score_run {
+	const struct ve_score_opts *o;
+	struct ve_reader *in;
+	FILE *items; /* NULL without --items */
+	struct ve_score_meta meta;
+	struct ve_score_agg *agg;
+	unsigned long long records; /* records handed to the step */
+};
+
+/*
+ * A scorer's step for one record (rec consumed; line its place and text):
+ * NULL when taken, or why the record is bad (a string that lives until the
+ * next step).
+ */
+typedef const char *ve_score_step(void *tool, jv rec, const struct ve_line *line);
+
+/*
+ * Sets up a run over files (stdin when nfiles is 0): the rows' metadata
+ * (exit 64 on a bad SOURCE_DATE_EPOCH), the reader (a --rejects file that
+ * cannot be created exits 73), then --items (73 likewise). A --items or
+ * --rejects file that is also an input is refused (64) before either is
+ * opened; a tool with outputs of its own refuses them before this call.
+ */
+void ve_score_begin(struct ve_score_run *r, const struct ve_score_opts *o, char *const *files,
+                    int nfiles);
+/*
+ * Hands every record to step, and the bad ones (malformed, or found bad by
+ * the step) to the bad-record policy. 0 at the end of input, or the exit
+ * status to stop with, its message printed.
+ */
+int ve_score_read(struct ve_score_run *r, ve_score_step *step, void *tool);
+/* Writes one item row (without its newline) to --items, if given; exit 74 on a write error. */
+void ve_score_item(struct ve_score_run *r, const struct ve_buf *row);
+/*
+ * Starts an item row in b (reset first): {"task":TASK,"doc_id":ID,"subset":SUBSET
+ * where id is JSON text. The caller adds its fields and the closing brace.
+ */
+void ve_score_item_head(struct ve_buf *b, const char *task, const char *id, const char *subset);
+/*
+ * Ends the run: reports skipped records, closes --rejects and --items, and
+ * frees what the run holds. Returns rc, or when rc is 0 the first failure
+ * of the teardown (74).
+ */
+int ve_score_end(struct ve_score_run *r, int rc);
 #endif

@@ -8,8 +8,8 @@
 
 #include "array.h"
 #include "diag.h"
-#include "input.h"
 #include "json.h"
+#include "reader.h"
 #include "simkey.h"
 
 /* Matches are indexed by the hash of their first ANCHOR bytes. */
@@ -143,33 +143,22 @@ void
 ve_simkey_load(struct ve_simkey *k, const char *path)
 {
 	char *paths[1] = {(char *)path};
-	struct ve_input *in = ve_input_new(paths, 1);
-	struct ve_line l;
+	struct ve_cli cli = {0}; /* the first bad record stops the load: exit 65 */
+	struct ve_reader *rd = ve_reader_new(paths, 1, &cli, 0);
+	struct ve_rec rec;
 	size_t cap = 0;
 	char why[128];
-
 	int r;
 
-	while ((r = ve_input_next(in, &l)) > 0) {
-		jv rec = ve_record_parse(l.text, l.len);
-		if (!jv_is_valid(rec)) {
-			jv msg = jv_invalid_get_msg(rec);
-			ve_warn("%s:%lu: %s", l.name, (unsigned long)l.lineno,
-			        jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg)
-			                                           : "invalid record");
-			jv_free(msg);
-			exit(VE_EX_DATAERR);
-		}
+	while ((r = ve_reader_next(rd, &rec)) == 1) {
 		k->items = ve_grow(k->items, &cap, k->n + 1, sizeof *k->items);
-		if (item_from(rec, &k->items[k->n], why, sizeof why)) {
-			ve_warn("%s:%lu: %s", l.name, (unsigned long)l.lineno, why);
-			exit(VE_EX_DATAERR);
-		}
+		if (item_from(rec.value, &k->items[k->n], why, sizeof why))
+			exit(ve_reader_reject(rd, &rec, why));
 		k->n++;
 	}
-	if (r < 0)
-		exit(ve_input_status(in));
-	ve_input_free(in);
+	if (r)
+		exit(r);
+	ve_reader_free(rd);
 	k->nbucket = 1;
 	while (k->nbucket < k->n * 2)
 		k->nbucket *= 2;

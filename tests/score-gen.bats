@@ -208,6 +208,16 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_line --index 0 --partial '"metric":"qa.contains","value":0.5,"n":4,'
 }
 
+@test "score-gen: an --items file that is also an input is refused, the input kept" {
+	cp "$F/qa.jsonl" in.jsonl
+	run --separate-stderr score-gen --items in.jsonl in.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "score-gen: --items: in.jsonl is also an input
+Try 'score-gen --help' for more information."
+	cmp in.jsonl "$F/qa.jsonl"
+}
+
 @test "score-gen: usage errors" {
 	run --separate-stderr score-gen -m bogus
 	assert_failure 64
@@ -234,7 +244,7 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_equal "$stderr" "$(printf "score-gen: unrecognized option '--bogus'\nTry 'score-gen --help' for more information.")"
 }
 
-@test "score-gen: --help, --version, unreadable input and a full disk" {
+@test "score-gen: --help, --version, unreadable input 66, outputs it cannot create 73, a full disk 74" {
 	run --separate-stderr score-gen --help
 	assert_success
 	assert_line --index 0 --partial "usage: score-gen [-qv] [-m METRIC]..."
@@ -243,6 +253,14 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	run --separate-stderr score-gen nosuch.jsonl
 	assert_failure 66
 	assert_equal "$stderr" "score-gen: nosuch.jsonl: No such file or directory"
+	run --separate-stderr score-gen --items /nonexistent/dir/items.jsonl "$F/qa.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "score-gen: --items: /nonexistent/dir/items.jsonl: No such file or directory"
+	run --separate-stderr score-gen --rejects /nonexistent/dir/r.jsonl "$F/qa.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "score-gen: --rejects: /nonexistent/dir/r.jsonl: No such file or directory"
 	run --separate-stderr sh -c "score-gen '$F/qa.jsonl' > /dev/full"
 	assert_failure 74
 	assert_equal "$stderr" "score-gen: write error: No space left on device"

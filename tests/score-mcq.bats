@@ -177,6 +177,12 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_success
 	assert_line --index 0 --partial '"value":0.6666666666666666,"n":3,'
 	assert_equal "$stderr" 'score-mcq: skipped 1 bad record (first: gap.jsonl:1: doc_id "mmlu/alg/0": choice 1 missing)'
+	# Its records went by before it was found incomplete: counted, not in --rejects.
+	run --separate-stderr score-mcq --rejects rej.jsonl gap.jsonl
+	assert_success
+	assert_line --index 0 --partial '"value":0.6666666666666666,"n":3,'
+	assert_equal "$stderr" 'score-mcq: skipped 1 bad record (first: gap.jsonl:1: doc_id "mmlu/alg/0": choice 1 missing)'
+	assert_equal "$(wc -c < rej.jsonl)" 0
 }
 
 @test "score-mcq: each record error names the place" {
@@ -268,6 +274,21 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_output ""
 }
 
+@test "score-mcq: an --items or --missing file that is also an input is refused, the input kept" {
+	cp "$F/letter.jsonl" in.jsonl
+	run --separate-stderr score-mcq --items in.jsonl in.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "score-mcq: --items: in.jsonl is also an input
+Try 'score-mcq --help' for more information."
+	run --separate-stderr sh -c 'score-mcq --mode letter --missing in.jsonl < in.jsonl'
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "score-mcq: --missing: in.jsonl is also an input
+Try 'score-mcq --help' for more information."
+	cmp in.jsonl "$F/letter.jsonl"
+}
+
 @test "score-mcq: --help and --version" {
 	run --separate-stderr score-mcq --help
 	assert_success
@@ -278,13 +299,23 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_output --regexp '^score-mcq [0-9.]+ \(vllm-eval\)$'
 }
 
-@test "score-mcq: unreadable input, unwritable items, and a full disk" {
+@test "score-mcq: unreadable input 66, outputs it cannot create 73, a full disk 74" {
 	run --separate-stderr score-mcq nosuch.jsonl
 	assert_failure 66
+	assert_output ""
 	assert_equal "$stderr" "score-mcq: nosuch.jsonl: No such file or directory"
 	run --separate-stderr score-mcq --items /nonexistent/dir/items.jsonl "$F/ll.jsonl"
-	assert_failure 66
+	assert_failure 73
+	assert_output ""
 	assert_equal "$stderr" "score-mcq: --items: /nonexistent/dir/items.jsonl: No such file or directory"
+	run --separate-stderr score-mcq --mode letter --missing /nonexistent/dir/m.jsonl "$F/letter.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "score-mcq: --missing: /nonexistent/dir/m.jsonl: No such file or directory"
+	run --separate-stderr score-mcq --rejects /nonexistent/dir/r.jsonl "$F/ll.jsonl"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "score-mcq: --rejects: /nonexistent/dir/r.jsonl: No such file or directory"
 	run --separate-stderr sh -c "score-mcq '$F/ll.jsonl' > /dev/full"
 	assert_failure 74
 	assert_equal "$stderr" "score-mcq: write error: No space left on device"

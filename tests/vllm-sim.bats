@@ -145,6 +145,25 @@ Try 'vllm-sim --help' for more information."
 	assert_equal "$(cat err)" ""
 }
 
+@test "vllm-sim: --host ::1 listens on IPv6 only, its URL in brackets" {
+	grep -q ' lo$' /proc/net/if_inet6 2>/dev/null || skip "no IPv6 loopback"
+	vllm-sim --host ::1 -p 0 --port-file pf > out 2> err 3>&- &
+	SIM_PID=$!
+	for _ in $(seq 100); do [ -s pf ] && break; sleep 0.1; done
+	port=$(cat pf)
+	assert_equal "$(cat out)" "http://[::1]:$port"
+	run curl -sS "http://[::1]:$port/version"
+	assert_output '{"version":"0.11.0"}'
+	run curl -s "http://127.0.0.1:$port/version"
+	assert_failure 7
+	kill -TERM "$SIM_PID"
+	rc=0
+	wait "$SIM_PID" || rc=$?
+	SIM_PID=
+	assert_equal "$rc" 0
+	assert_equal "$(cat err)" ""
+}
+
 @test "vllm-sim: a port already taken exits 69" {
 	start_sim
 	run --separate-stderr vllm-sim -p "$PORT"
@@ -159,6 +178,20 @@ Try 'vllm-sim --help' for more information."
 	run --separate-stderr bash -c 'exec vllm-sim -p 0 > /dev/full' 
 	assert_failure 74
 	assert_equal "$stderr" "vllm-sim: write error: No space left on device"
+}
+
+@test "vllm-sim: a --port-file that cannot be created exits 73 before it listens" {
+	run --separate-stderr vllm-sim -p 0 --port-file nosuch/pf
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "vllm-sim: --port-file: nosuch/pf: No such file or directory"
+}
+
+@test "vllm-sim: a --port-file that cannot be written exits 74 after the URL" {
+	run --separate-stderr vllm-sim -p 0 --port-file /dev/full
+	assert_failure 74
+	assert_output --regexp '^http://127\.0\.0\.1:[0-9]+$'
+	assert_equal "$stderr" "vllm-sim: /dev/full: write error: No space left on device"
 }
 
 @test "vllm-sim: /v1/models, /health, /version, /tokenizer_info as vLLM" {

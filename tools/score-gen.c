@@ -2,8 +2,8 @@
  * score-gen — metrics of generated answers, and LLM-as-judge scores.
  *
  * Reads llm-query output (records with response.text) and writes metric
- * rows (vllm-eval(7)) to stdout and, with --items, one item row per
- * record. Reference metrics compare response.text with the record's
+ * rows (vllm-eval(7), RECORDS) to stdout and, with --items, one item row
+ * per record. Reference metrics compare response.text with the record's
  * reference (--reference, by default .gold // .answer // .reference):
  *
  *   exact_match  lm-eval's exact_match: --ignore-regex patterns removed, then
@@ -28,19 +28,19 @@
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <pcre2.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "buf.h"
 #include "diag.h"
-#include "input.h"
 #include "json.h"
 #include "num.h"
 #include "output.h"
@@ -88,28 +88,21 @@ struct opts {
 	int nkeys;
 	double threshold;
 	bool has_threshold;
-	const char *items_path;
-	const char *task;
-	const char *run_id;
-	const char *model_tag;
-	bool skip_bad;
-	const char *rejects;
-	int verbose;
-	bool quiet;
+	struct ve_score_opts common; /* --items, --task, --run-id, ... */
 };
 
 struct state {
 	const struct opts *o;
+	struct ve_score_run run;
 	struct ve_jq *ref;
 	pcre2_code *regex;
 	pcre2_code *ignore[MAX_IGNORE];
 	pcre2_code *number;
 	pcre2_code *score_re;
 	pcre2_match_data *md;
-	struct ve_score_agg *agg;
-	FILE *items;
-	struct ve_buf a, b, row, tmp;
-	unsigned long long records, unparsed;
+	bool need_ref; /* a metric other than json compares with the reference */
+	struct ve_buf a, b, c, row, tmp, id, pred, scores;
+	unsigned long long unparsed;
 };
 
 static void
@@ -141,19 +134,12 @@ usage(FILE *f)
 	        "less);\n"
 	        "                           adds a pass_rate row (judge default 0.5)\n"
 	        "  -i, --items FILE         write one item row per record to FILE\n"
-	        "  -t, --task TASK          task of records without one (default: gen, judge)\n"
-	        "      --run-id ID          run_id of the metric rows (default: $RUN_ID)\n"
-	        "      --model-tag TAG      model_tag of the metric rows (default: $MODEL_TAG)\n"
-	        "      --skip-bad           skip malformed records, count them\n"
-	        "      --rejects FILE       write skipped records to FILE (implies --skip-bad)\n"
-	        "  -v, --verbose            print counts to stderr\n"
-	        "  -q, --quiet              no warnings\n"
-	        "  -h, --help               this help\n"
-	        "      --version            print the version\n"
-	        "\n"
-	        "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 74 I/O error.\n"
-	        "See score-gen(1).\n",
+	        "  -t, --task TASK          task of records without one (default: gen, judge)\n",
 	        ve_progname, ve_progname);
+	ve_score_help(f, 27);
+	fprintf(f, "\n"
+	           "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 73 cannot create,\n"
+	           "74 I/O error. See score-gen(1).\n");
 }
 
 enum {
@@ -164,11 +150,6 @@ enum {
 	OPT_REQUIRED_KEYS,
 	OPT_JUDGE,
 	OPT_THRESHOLD,
-	OPT_RUN_ID,
-	OPT_MODEL_TAG,
-	OPT_SKIP_BAD,
-	OPT_REJECTS,
-	OPT_VERSION,
 };
 
 static void
@@ -190,6 +171,64 @@ parse_keys(struct opts *o, const char *list)
 	}
 }
 
+/* -m METRIC: one more metric, each at most once. */
+static void
+add_metric(struct opts *o, const char *s)
+{
+	int i;
+
+	for (i = 0; i < M_COUNT && strcmp(s, metric_name[i]); i++)
+		;
+	if (i == M_COUNT)
+		ve_usage_error("--metric: unknown metric '%s' (exact_match, numeric, contains, "
+		               "regex, f1, rouge_l, json)",
+		               s);
+	for (int j = 0; j < o->nmetric; j++)
+		if (o->metric[j] == (enum metric)i)
+			ve_usage_error("--metric %s given twice", s);
+	o->metric[o->nmetric++] = (enum metric)i;
+}
+
+static enum judge
+parse_judge(const char *s)
+{
+	int i;
+
+	for (i = 1; i <= J_HALLUCINATION && strcmp(s, judge_name[i]); i++)
+		;
+	if (i > J_HALLUCINATION)
+		ve_usage_error("--judge: unknown kind '%s' (geval, answer_relevancy, "
+		               "faithfulness, hallucination)",
+		               s);
+	return (enum judge)i;
+}
+
+/* The combinations of options that make sense, and the defaults that hang on them. */
+static void
+check_args(struct opts *o)
+{
+	bool has_regex = false, has_json = false;
+
+	if (o->judge && (o->nmetric || o->reference || o->regex))
+		ve_usage_error("--judge scores judge replies: not with --metric, --reference or "
+		               "--regex");
+	if (!o->judge && !o->nmetric)
+		o->metric[o->nmetric++] = M_EXACT;
+	for (int i = 0; i < o->nmetric; i++) {
+		has_regex |= o->metric[i] == M_REGEX;
+		has_json |= o->metric[i] == M_JSON;
+	}
+	if (has_regex != (o->regex != NULL))
+		ve_usage_error(has_regex ? "--metric regex needs --regex RE"
+		                         : "--regex is used by --metric regex");
+	if (o->nkeys && !has_json)
+		ve_usage_error("--required-keys is used by --metric json");
+	if (o->judge && !o->has_threshold)
+		o->threshold = 0.5;
+	if (!o->common.task)
+		o->common.task = o->judge ? "judge" : "gen";
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -203,35 +242,13 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"required-keys", required_argument, NULL, OPT_REQUIRED_KEYS},
 	    {"judge", required_argument, NULL, OPT_JUDGE},
 	    {"pass-threshold", required_argument, NULL, OPT_THRESHOLD},
-	    {"items", required_argument, NULL, 'i'},
-	    {"task", required_argument, NULL, 't'},
-	    {"run-id", required_argument, NULL, OPT_RUN_ID},
-	    {"model-tag", required_argument, NULL, OPT_MODEL_TAG},
-	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-	    {"rejects", required_argument, NULL, OPT_REJECTS},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
-	int c, i;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "m:r:i:t:vqh", longopts, NULL)) != -1) {
+	while ((c = ve_score_getopt(argc, argv, "m:r:", longopts, &o->common, usage)) != -1) {
 		switch (c) {
-		case 'm':
-			for (i = 0; i < M_COUNT && strcmp(optarg, metric_name[i]); i++)
-				;
-			if (i == M_COUNT)
-				ve_usage_error(
-				    "--metric: unknown metric '%s' (exact_match, numeric, "
-				    "contains, regex, f1, rouge_l, json)",
-				    optarg);
-			for (int j = 0; j < o->nmetric; j++)
-				if (o->metric[j] == (enum metric)i)
-					ve_usage_error("--metric %s given twice", optarg);
-			o->metric[o->nmetric++] = (enum metric)i;
-			break;
+		case 'm': add_metric(o, optarg); break;
 		case 'r': o->reference = optarg; break;
 		case OPT_REGEX: o->regex = optarg; break;
 		case OPT_IGNORE_CASE: o->ignore_case = true; break;
@@ -242,61 +259,24 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->ignore[o->nignore++] = optarg;
 			break;
 		case OPT_REQUIRED_KEYS: parse_keys(o, optarg); break;
-		case OPT_JUDGE:
-			for (i = 1; i <= J_HALLUCINATION && strcmp(optarg, judge_name[i]); i++)
-				;
-			if (i > J_HALLUCINATION)
-				ve_usage_error(
-				    "--judge: unknown kind '%s' (geval, answer_relevancy, "
-				    "faithfulness, hallucination)",
-				    optarg);
-			o->judge = (enum judge)i;
-			break;
+		case OPT_JUDGE: o->judge = parse_judge(optarg); break;
 		case OPT_THRESHOLD:
 			o->threshold = ve_opt_double("--pass-threshold", optarg, 0, 1);
 			o->has_threshold = true;
 			break;
-		case 'i': o->items_path = optarg; break;
-		case 't': o->task = optarg; break;
-		case OPT_RUN_ID: o->run_id = optarg; break;
-		case OPT_MODEL_TAG: o->model_tag = optarg; break;
-		case OPT_SKIP_BAD: o->skip_bad = true; break;
-		case OPT_REJECTS: o->rejects = optarg; break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		case OPT_VERSION: ve_print_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
 		}
 	}
-	if (o->judge && (o->nmetric || o->reference || o->regex))
-		ve_usage_error("--judge scores judge replies: not with --metric, --reference or "
-		               "--regex");
-	if (!o->judge && !o->nmetric)
-		o->metric[o->nmetric++] = M_EXACT;
-	bool has_regex = false, has_json = false;
-	for (i = 0; i < o->nmetric; i++) {
-		has_regex |= o->metric[i] == M_REGEX;
-		has_json |= o->metric[i] == M_JSON;
-	}
-	if (has_regex != (o->regex != NULL))
-		ve_usage_error(has_regex ? "--metric regex needs --regex RE"
-		                         : "--regex is used by --metric regex");
-	if (o->nkeys && !has_json)
-		ve_usage_error("--required-keys is used by --metric json");
-	if (o->judge && !o->has_threshold)
-		o->threshold = 0.5;
+	check_args(o);
 }
 
+/* Compiles a pattern of option opt; one that does not compile is a usage error. */
 static pcre2_code *
-compile(const char *opt, const char *re)
+compile(const char *opt, const char *re, uint32_t flags)
 {
 	int err;
 	PCRE2_SIZE off;
 	pcre2_code *c =
-	    pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &off, NULL);
+	    pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags, &err, &off, NULL);
 
 	if (!c) {
 		PCRE2_UCHAR msg[256];
@@ -305,15 +285,6 @@ compile(const char *opt, const char *re)
 		               re);
 	}
 	return c;
-}
-
-/* obj[k] as a new jv (obj borrowed); invalid when absent. */
-static jv
-field(jv obj, const char *k)
-{
-	if (jv_get_kind(obj) != JV_KIND_OBJECT)
-		return jv_invalid();
-	return jv_object_get(jv_copy(obj), jv_string(k));
 }
 
 /*
@@ -437,6 +408,28 @@ numeric_answer(struct state *st, const char *s, size_t n, long long *v, struct v
 	return parse_integer(s + ms, me - ms, v);
 }
 
+/*
+ * Splits the text in buf at the bytes of seps, in place: *tok (the caller
+ * frees it) points at the words, SQuAD's articles a, an, the left out when
+ * asked. Returns the number of words.
+ */
+static size_t
+split(struct ve_buf *buf, const char *seps, bool no_articles, char ***tok)
+{
+	size_t n = 0, cap = 0;
+	char *save = NULL;
+
+	*tok = NULL;
+	for (char *w = strtok_r(buf->p ? buf->p : (char[]){0}, seps, &save); w;
+	     w = strtok_r(NULL, seps, &save)) {
+		if (no_articles && (!strcmp(w, "a") || !strcmp(w, "an") || !strcmp(w, "the")))
+			continue;
+		*tok = ve_grow(*tok, &cap, n + 1, sizeof **tok);
+		(*tok)[n++] = w;
+	}
+	return n;
+}
+
 /* SQuAD's normalize_answer, then its tokens (space-separated words). */
 static size_t
 squad_tokens(const char *s, struct ve_buf *buf, char ***tok)
@@ -448,20 +441,7 @@ squad_tokens(const char *s, struct ve_buf *buf, char ***tok)
 			continue;
 		ve_buf_addc(buf, (char)(c < 0x80 ? tolower(c) : c));
 	}
-	size_t n = 0, cap = 0;
-	char *save = NULL;
-	*tok = NULL;
-	for (char *w = strtok_r(buf->p ? buf->p : (char[]){0}, " \t\n\r\f\v", &save); w;
-	     w = strtok_r(NULL, " \t\n\r\f\v", &save)) {
-		if (!strcmp(w, "a") || !strcmp(w, "an") || !strcmp(w, "the"))
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			*tok = ve_xrealloc(*tok, cap * sizeof **tok);
-		}
-		(*tok)[n++] = w;
-	}
-	return n;
+	return split(buf, " \t\n\r\f\v", true, tok);
 }
 
 /* SQuAD's f1_score: harmonic mean of token precision and recall (multiset overlap). */
@@ -505,18 +485,7 @@ words(const char *s, struct ve_buf *buf, char ***tok)
 		unsigned char c = (unsigned char)*s;
 		ve_buf_addc(buf, (char)(c < 0x80 && (ispunct(c) || isspace(c)) ? ' ' : tolower(c)));
 	}
-	size_t n = 0, cap = 0;
-	char *save = NULL;
-	*tok = NULL;
-	for (char *w = strtok_r(buf->p ? buf->p : (char[]){0}, " ", &save); w;
-	     w = strtok_r(NULL, " ", &save)) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 16;
-			*tok = ve_xrealloc(*tok, cap * sizeof **tok);
-		}
-		(*tok)[n++] = w;
-	}
-	return n;
+	return split(buf, " ", false, tok);
 }
 
 /* ROUGE-L F1: the longest common subsequence over the two lengths. */
@@ -620,6 +589,76 @@ score_token(const char *t)
 	return -1;
 }
 
+/* Adds score token k's probability exp(v) to the expectation num/den (k, v borrowed). */
+static void
+add_score_token(jv k, jv v, double *num, double *den)
+{
+	int sc = jv_get_kind(k) == JV_KIND_STRING ? score_token(jv_string_value(k)) : -1;
+
+	if (sc >= 0 && jv_get_kind(v) == JV_KIND_NUMBER) {
+		double p = exp(jv_number_value(v));
+		*num += p * sc;
+		*den += p;
+	}
+}
+
+/* /v1/completions: tokens[i] and top_logprobs[i], {"token": logprob, ...} (borrowed). */
+static void
+expect_from_tokens(jv tokens, jv tops, double *num, double *den)
+{
+	int n = jv_array_length(jv_copy(tokens));
+	bool done = false;
+
+	for (int i = 0; i < n && !done; i++) {
+		jv t = jv_array_get(jv_copy(tokens), i);
+		if (jv_get_kind(t) == JV_KIND_STRING && score_token(jv_string_value(t)) >= 0) {
+			jv top = jv_array_get(jv_copy(tops), i);
+			if (jv_get_kind(top) == JV_KIND_OBJECT)
+				for (int it = jv_object_iter(top); jv_object_iter_valid(top, it);
+				     it = jv_object_iter_next(top, it)) {
+					jv k = jv_object_iter_key(top, it);
+					jv v = jv_object_iter_value(top, it);
+					add_score_token(k, v, num, den);
+					jv_free(k);
+					jv_free(v);
+				}
+			jv_free(top);
+			done = true;
+		}
+		jv_free(t);
+	}
+}
+
+/* /v1/chat/completions: content[i] is {"token", "top_logprobs": [{"token","logprob"}]}. */
+static void
+expect_from_content(jv content, double *num, double *den)
+{
+	int n = jv_array_length(jv_copy(content));
+	bool done = false;
+
+	for (int i = 0; i < n && !done; i++) {
+		jv e = jv_array_get(jv_copy(content), i);
+		jv t = ve_json_get(e, "token");
+		if (jv_get_kind(t) == JV_KIND_STRING && score_token(jv_string_value(t)) >= 0) {
+			jv list = ve_json_get(e, "top_logprobs");
+			int m =
+			    jv_get_kind(list) == JV_KIND_ARRAY ? jv_array_length(jv_copy(list)) : 0;
+			for (int j = 0; j < m; j++) {
+				jv x = jv_array_get(jv_copy(list), j);
+				jv k = ve_json_get(x, "token"), v = ve_json_get(x, "logprob");
+				add_score_token(k, v, num, den);
+				jv_free(k);
+				jv_free(v);
+				jv_free(x);
+			}
+			jv_free(list);
+			done = true;
+		}
+		jv_free(t);
+		jv_free(e);
+	}
+}
+
 /*
  * G-Eval's probability-weighted score: at the first generated token that is
  * a score, sum(p * score) / sum(p) over the score tokens among its top
@@ -628,72 +667,15 @@ score_token(const char *t)
 static bool
 geval_expectation(jv resp, double *out)
 {
-	jv lp = field(resp, "logprobs");
-	jv tokens = field(lp, "tokens"), tops = field(lp, "top_logprobs");
-	jv content = field(lp, "content");
+	jv lp = ve_json_get(resp, "logprobs");
+	jv tokens = ve_json_get(lp, "tokens"), tops = ve_json_get(lp, "top_logprobs");
+	jv content = ve_json_get(lp, "content");
 	double num = 0, den = 0;
-	bool done = false;
 
-	if (jv_get_kind(tokens) == JV_KIND_ARRAY && jv_get_kind(tops) == JV_KIND_ARRAY) {
-		int n = jv_array_length(jv_copy(tokens));
-		for (int i = 0; i < n && !done; i++) {
-			jv t = jv_array_get(jv_copy(tokens), i);
-			if (jv_get_kind(t) == JV_KIND_STRING &&
-			    score_token(jv_string_value(t)) >= 0) {
-				jv top = jv_array_get(jv_copy(tops), i);
-				if (jv_get_kind(top) == JV_KIND_OBJECT)
-					for (int it = jv_object_iter(top);
-					     jv_object_iter_valid(top, it);
-					     it = jv_object_iter_next(top, it)) {
-						jv k = jv_object_iter_key(top, it);
-						jv v = jv_object_iter_value(top, it);
-						int sc = score_token(jv_string_value(k));
-						if (sc >= 0 && jv_get_kind(v) == JV_KIND_NUMBER) {
-							double p = exp(jv_number_value(v));
-							num += p * sc;
-							den += p;
-						}
-						jv_free(k);
-						jv_free(v);
-					}
-				jv_free(top);
-				done = true;
-			}
-			jv_free(t);
-		}
-	} else if (jv_get_kind(content) == JV_KIND_ARRAY) {
-		int n = jv_array_length(jv_copy(content));
-		for (int i = 0; i < n && !done; i++) {
-			jv e = jv_array_get(jv_copy(content), i);
-			jv t = field(e, "token");
-			if (jv_get_kind(t) == JV_KIND_STRING &&
-			    score_token(jv_string_value(t)) >= 0) {
-				jv list = field(e, "top_logprobs");
-				int m = jv_get_kind(list) == JV_KIND_ARRAY
-				            ? jv_array_length(jv_copy(list))
-				            : 0;
-				for (int j = 0; j < m; j++) {
-					jv x = jv_array_get(jv_copy(list), j);
-					jv k = field(x, "token"), v = field(x, "logprob");
-					int sc = jv_get_kind(k) == JV_KIND_STRING
-					             ? score_token(jv_string_value(k))
-					             : -1;
-					if (sc >= 0 && jv_get_kind(v) == JV_KIND_NUMBER) {
-						double p = exp(jv_number_value(v));
-						num += p * sc;
-						den += p;
-					}
-					jv_free(k);
-					jv_free(v);
-					jv_free(x);
-				}
-				jv_free(list);
-				done = true;
-			}
-			jv_free(t);
-			jv_free(e);
-		}
-	}
+	if (jv_get_kind(tokens) == JV_KIND_ARRAY && jv_get_kind(tops) == JV_KIND_ARRAY)
+		expect_from_tokens(tokens, tops, &num, &den);
+	else if (jv_get_kind(content) == JV_KIND_ARRAY)
+		expect_from_content(content, &num, &den);
 	jv_free(lp);
 	jv_free(tokens);
 	jv_free(tops);
@@ -717,7 +699,7 @@ judge_score(struct state *st, jv resp, const char *s, size_t n, double *score)
 
 	if (k == J_GEVAL) {
 		double x = NAN, e;
-		jv sc = field(obj, "score");
+		jv sc = ve_json_get(obj, "score");
 		if (jv_get_kind(sc) == JV_KIND_NUMBER) {
 			x = jv_number_value(sc);
 		} else if (pcre2_match(st->score_re, (PCRE2_SPTR)s, n, 0, 0, st->md, NULL) > 1) {
@@ -733,14 +715,14 @@ judge_score(struct state *st, jv resp, const char *s, size_t n, double *score)
 		else
 			*score = (geval_expectation(resp, &e) ? e : x) / 10;
 	} else {
-		jv verdicts = field(obj, "verdicts");
+		jv verdicts = ve_json_get(obj, "verdicts");
 		if (jv_get_kind(verdicts) != JV_KIND_ARRAY) {
 			why = "judge reply: no \"verdicts\" array";
 		} else {
 			int m = jv_array_length(jv_copy(verdicts)), no = 0;
 			for (int i = 0; i < m && !why; i++) {
 				jv e = jv_array_get(jv_copy(verdicts), i);
-				jv v = field(e, "verdict");
+				jv v = ve_json_get(e, "verdict");
 				if (jv_get_kind(v) != JV_KIND_STRING)
 					why = "judge reply: a verdict is not \"yes\", \"no\" or "
 					      "\"idk\"";
@@ -762,289 +744,336 @@ judge_score(struct state *st, jv resp, const char *s, size_t n, double *score)
 	return why;
 }
 
-static void
-item_head(struct ve_buf *b, const char *task, jv id, const char *subset)
-{
-	ve_buf_reset(b);
-	ve_buf_adds(b, "{\"task\":");
-	ve_buf_add_json_str(b, task, strlen(task));
-	ve_buf_adds(b, ",\"doc_id\":");
-	if (jv_is_valid(id))
-		ve_json_dump(id, b);
-	else
-		ve_buf_adds(b, "null");
-	ve_buf_adds(b, ",\"subset\":");
-	ve_buf_add_json_str(b, subset, strlen(subset));
-}
-
 static bool
 passes(const struct opts *o, double score)
 {
 	return o->judge == J_HALLUCINATION ? score <= o->threshold : score >= o->threshold;
 }
 
-/* Scores one record (consumed). Returns NULL or why it is bad. */
-static const char *
-take_record(struct state *st, jv rec)
+/* Starts the item row of rec (borrowed) in st->row; a record without doc_id gets null. */
+static void
+item_head(struct state *st, jv rec, const struct ve_score_rec *f)
+{
+	jv id = ve_json_get(rec, "doc_id");
+
+	ve_buf_reset(&st->id);
+	if (jv_is_valid(id))
+		ve_json_dump(id, &st->id);
+	else
+		ve_buf_adds(&st->id, "null");
+	jv_free(id);
+	ve_score_item_head(&st->row, f->tname, st->id.p, f->sname);
+}
+
+/*
+ * --judge: the score of one judge reply (text, borrowed) into KIND.mean and
+ * KIND.pass_rate, or a reply that cannot be read into KIND.unparsed; its
+ * item row to --items.
+ */
+static void
+take_judge(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 {
 	const struct opts *o = st->o;
-	jv task = field(rec, "task"), subset = field(rec, "subset"), id = field(rec, "doc_id");
-	jv resp = field(rec, "response"), err = field(rec, "error"), text = jv_invalid();
-	jv ref = jv_invalid();
-	const char *why = NULL;
+	const char *kind = judge_name[o->judge];
+	double score = 0;
 	char name[128];
+	const char *bad =
+	    judge_score(st, f->resp, jv_string_value(text), ve_json_strlen(text), &score);
 
-	if (jv_is_valid(task) && jv_get_kind(task) != JV_KIND_STRING) {
-		why = "task: expected a string";
-		goto out;
+	item_head(st, rec, f);
+	snprintf(name, sizeof name, "%s.unparsed", kind);
+	ve_score_agg_tally(st->run.agg, f->tname, name, bad != NULL, false);
+	if (bad) {
+		st->unparsed++;
+		ve_buf_adds(&st->row, ",\"correct\":false,\"score\":null,\"error\":");
+		ve_buf_add_json_str(&st->row, bad, strlen(bad));
+	} else {
+		ve_buf_addf(&st->row,
+		            ",\"correct\":%s,\"score\":", passes(o, score) ? "true" : "false");
+		ve_score_num(&st->row, score);
+		snprintf(name, sizeof name, "%s.mean", kind);
+		ve_score_agg_add(st->run.agg, f->tname, name, "score", f->sname, NULL, score);
+		snprintf(name, sizeof name, "%s.pass_rate", kind);
+		ve_score_agg_add(st->run.agg, f->tname, name, "ratio", f->sname, NULL,
+		                 passes(o, score));
 	}
-	if (jv_is_valid(subset) && jv_get_kind(subset) != JV_KIND_STRING) {
-		why = "subset: expected a string";
-		goto out;
-	}
-	const char *t = jv_is_valid(task) ? jv_string_value(task)
-	                : o->task         ? o->task
-	                : o->judge        ? "judge"
-	                                  : "gen";
-	const char *sub = jv_is_valid(subset) ? jv_string_value(subset) : "all";
-	bool failed = !jv_is_valid(resp) && jv_is_valid(err) && jv_get_kind(err) != JV_KIND_NULL;
-	/* A failed request is counted, not scored. */
-	ve_score_agg_tally(st->agg, t, "failed", failed, true);
-	if (failed)
-		goto out;
-	text = field(resp, "text");
-	if (jv_get_kind(text) != JV_KIND_STRING) {
-		why = jv_get_kind(resp) == JV_KIND_OBJECT
-		          ? "response.text: expected a string"
-		          : "response: missing (not llm-query output?)";
-		goto out;
-	}
-	const char *s = jv_string_value(text);
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(text));
+	ve_buf_addc(&st->row, '}');
+	ve_score_item(&st->run, &st->row);
+}
 
-	if (o->judge) {
-		double score = 0;
-		const char *bad = judge_score(st, resp, s, n, &score);
-		item_head(&st->row, t, id, sub);
-		snprintf(name, sizeof name, "%s.unparsed", judge_name[o->judge]);
-		ve_score_agg_tally(st->agg, t, name, bad != NULL, false);
-		snprintf(name, sizeof name, "%s.mean", judge_name[o->judge]);
-		if (bad) {
-			st->unparsed++;
-			ve_buf_adds(&st->row, ",\"correct\":false,\"score\":null,\"error\":");
-			ve_buf_add_json_str(&st->row, bad, strlen(bad));
-		} else {
-			ve_buf_addf(&st->row, ",\"correct\":%s,\"score\":",
-			            passes(o, score) ? "true" : "false");
-			ve_score_num(&st->row, score);
-			ve_score_agg_add(st->agg, t, name, "score", sub, NULL, score);
-			snprintf(name, sizeof name, "%s.pass_rate", judge_name[o->judge]);
-			ve_score_agg_add(st->agg, t, name, "ratio", sub, NULL, passes(o, score));
-		}
-		ve_buf_addc(&st->row, '}');
-		goto write;
-	}
+/* One record's text and reference as the reference metrics see them. */
+struct answer {
+	const char *s, *g; /* the text and the reference, g "" when no metric needs it */
+	size_t n, gn;
+	long long gv;  /* the reference as an integer, for numeric */
+	bool has_pred; /* st->pred holds what the first extracting metric took */
+};
 
-	ref = ve_jq_first(st->ref, jv_copy(rec));
+/* The record's reference (rec borrowed), a number as its JSON text. */
+static jv
+reference_of(struct state *st, jv rec)
+{
+	jv ref = ve_jq_first(st->ref, jv_copy(rec));
+
 	if (jv_get_kind(ref) == JV_KIND_NUMBER) {
 		jv d = jv_dump_string(jv_copy(ref), 0);
 		jv_free(ref);
-		ref = d;
+		return d;
 	}
-	bool need_ref = false;
-	for (int i = 0; i < o->nmetric; i++)
-		need_ref |= o->metric[i] != M_JSON;
-	if (need_ref && jv_get_kind(ref) != JV_KIND_STRING) {
-		why = "reference: expected a string or a number (see --reference)";
-		goto out;
-	}
-	const char *g = need_ref ? jv_string_value(ref) : "";
-	size_t gn = need_ref ? (size_t)jv_string_length_bytes(jv_copy(ref)) : 0;
-	long long gv = 0;
-	for (int i = 0; i < o->nmetric; i++)
-		if (o->metric[i] == M_NUMERIC && !parse_integer(g, gn, &gv)) {
-			why = "reference: expected an integer for --metric numeric";
-			goto out;
-		}
+	return ref;
+}
 
-	struct ve_buf pred = {0}, scores = {0};
-	double first = 0;
-	bool has_pred = false;
-	for (int i = 0; i < o->nmetric; i++) {
-		double v = 0;
-		switch (o->metric[i]) {
-		case M_EXACT:
-			normalise(st, s, n, &st->a);
-			normalise(st, g, gn, &st->b);
-			v = !strcmp(st->a.p, st->b.p);
-			break;
-		case M_CONTAINS:
-			normalise(st, s, n, &st->a);
-			normalise(st, g, gn, &st->b);
-			v = strstr(st->a.p, st->b.p) != NULL;
-			break;
-		case M_NUMERIC: {
-			long long x;
-			bool ok = numeric_answer(st, s, n, &x, &st->tmp);
-			v = ok && x == gv;
-			if (!has_pred && st->tmp.len) {
-				ve_buf_add(&pred, st->tmp.p, st->tmp.len);
-				has_pred = true;
-			}
-			break;
-		}
-		case M_REGEX:
-			if (pcre2_match(st->regex, (PCRE2_SPTR)s, n, 0, 0, st->md, NULL) > 0) {
-				PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
-				int gi = pcre2_get_ovector_count(st->md) > 1 && ov[2] != PCRE2_UNSET
-				             ? 1
-				             : 0;
-				ve_buf_reset(&st->tmp);
-				ve_buf_add(&st->tmp, s + ov[2 * gi], ov[2 * gi + 1] - ov[2 * gi]);
-				if (!has_pred) {
-					ve_buf_add(&pred, st->tmp.p, st->tmp.len);
-					has_pred = true;
-				}
-				struct ve_buf x = {0};
-				normalise(st, st->tmp.p, st->tmp.len, &x);
-				normalise(st, g, gn, &st->b);
-				v = !strcmp(x.p, st->b.p);
-				ve_buf_free(&x);
-			}
-			break;
-		case M_F1: v = token_f1(st, s, g); break;
-		case M_ROUGE_L: v = rouge_l(st, s, g); break;
-		case M_JSON: v = json_score(o, s, n); break;
-		case M_COUNT: break;
-		}
-		if (i == 0)
-			first = v;
-		ve_buf_addf(&scores, "%s\"%s\":", i ? "," : "", row_name[o->metric[i]]);
-		ve_score_num(&scores, v);
-		ve_score_agg_add(st->agg, t, row_name[o->metric[i]], "ratio", sub, NULL, v);
-		if (o->has_threshold && i == 0)
-			ve_score_agg_add(st->agg, t, "pass_rate", "ratio", sub, NULL, passes(o, v));
+/* Reads the reference ref (borrowed) into a: NULL, or why the record is bad. */
+static const char *
+read_reference(struct state *st, jv ref, struct answer *a)
+{
+	a->g = "";
+	a->gn = 0;
+	if (!st->need_ref)
+		return NULL;
+	if (jv_get_kind(ref) != JV_KIND_STRING)
+		return "reference: expected a string or a number (see --reference)";
+	a->g = jv_string_value(ref);
+	a->gn = ve_json_strlen(ref);
+	for (int i = 0; i < st->o->nmetric; i++)
+		if (st->o->metric[i] == M_NUMERIC && !parse_integer(a->g, a->gn, &a->gv))
+			return "reference: expected an integer for --metric numeric";
+	return NULL;
+}
+
+/* numeric: the text's integer against the reference's; the first answer found is the pred. */
+static double
+numeric_match(struct state *st, struct answer *a)
+{
+	long long x;
+	bool ok = numeric_answer(st, a->s, a->n, &x, &st->tmp);
+
+	if (!a->has_pred && st->tmp.len) {
+		ve_buf_add(&st->pred, st->tmp.p, st->tmp.len);
+		a->has_pred = true;
 	}
-	item_head(&st->row, t, id, sub);
+	return ok && x == a->gv;
+}
+
+/* regex: the first match (its group 1 when it has one) compared as exact_match. */
+static double
+regex_match(struct state *st, struct answer *a)
+{
+	if (pcre2_match(st->regex, (PCRE2_SPTR)a->s, a->n, 0, 0, st->md, NULL) <= 0)
+		return 0;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
+	int gi = pcre2_get_ovector_count(st->md) > 1 && ov[2] != PCRE2_UNSET ? 1 : 0;
+	ve_buf_reset(&st->tmp);
+	ve_buf_add(&st->tmp, a->s + ov[2 * gi], ov[2 * gi + 1] - ov[2 * gi]);
+	if (!a->has_pred) {
+		ve_buf_add(&st->pred, st->tmp.p, st->tmp.len);
+		a->has_pred = true;
+	}
+	normalise(st, st->tmp.p, st->tmp.len, &st->c);
+	normalise(st, a->g, a->gn, &st->b);
+	return !strcmp(st->c.p, st->b.p);
+}
+
+/* The value of metric m for one answer. */
+static double
+metric_value(struct state *st, enum metric m, struct answer *a)
+{
+	switch (m) {
+	case M_EXACT:
+		normalise(st, a->s, a->n, &st->a);
+		normalise(st, a->g, a->gn, &st->b);
+		return !strcmp(st->a.p, st->b.p);
+	case M_CONTAINS:
+		normalise(st, a->s, a->n, &st->a);
+		normalise(st, a->g, a->gn, &st->b);
+		return strstr(st->a.p, st->b.p) != NULL;
+	case M_NUMERIC: return numeric_match(st, a);
+	case M_REGEX: return regex_match(st, a);
+	case M_F1: return token_f1(st, a->s, a->g);
+	case M_ROUGE_L: return rouge_l(st, a->s, a->g);
+	case M_JSON: return json_score(st->o, a->s, a->n);
+	case M_COUNT: break;
+	}
+	return 0;
+}
+
+/*
+ * The item row of an answer: the pred (what a metric extracted, else the
+ * text; null when regex, the first metric, found nothing), the gold, the
+ * first metric's value as the item's score, and every metric's value.
+ */
+static void
+answer_row(struct state *st, jv rec, const struct ve_score_rec *f, const struct answer *a,
+           double first)
+{
+	const struct opts *o = st->o;
+
+	item_head(st, rec, f);
 	ve_buf_adds(&st->row, ",\"pred\":");
-	if (has_pred)
-		ve_buf_add_json_str(&st->row, pred.p, pred.len);
+	if (a->has_pred)
+		ve_buf_add_json_str(&st->row, st->pred.p, st->pred.len);
 	else if (o->metric[0] == M_REGEX)
 		ve_buf_adds(&st->row, "null");
 	else
-		ve_buf_add_json_str(&st->row, s, n);
+		ve_buf_add_json_str(&st->row, a->s, a->n);
 	ve_buf_adds(&st->row, ",\"gold\":");
-	if (need_ref)
-		ve_buf_add_json_str(&st->row, g, gn);
+	if (st->need_ref)
+		ve_buf_add_json_str(&st->row, a->g, a->gn);
 	else
 		ve_buf_adds(&st->row, "null");
 	ve_buf_addf(&st->row, ",\"correct\":%s,\"score\":",
 	            (o->has_threshold ? passes(o, first) : first == 1) ? "true" : "false");
 	ve_score_num(&st->row, first);
 	ve_buf_adds(&st->row, ",\"scores\":{");
-	ve_buf_add(&st->row, scores.p, scores.len);
+	ve_buf_add(&st->row, st->scores.p, st->scores.len);
 	ve_buf_adds(&st->row, "}}");
-	ve_buf_free(&pred);
-	ve_buf_free(&scores);
-write:
-	if (st->items && (fwrite(st->row.p, 1, st->row.len, st->items) != st->row.len ||
-	                  putc('\n', st->items) == EOF))
-		ve_die(VE_EX_IOERR, "--items: %s: write error: %s", o->items_path, strerror(errno));
+}
+
+/*
+ * Reference metrics: each --metric of the text (borrowed) against the
+ * record's reference into the aggregates (and pass_rate with a threshold);
+ * the item row to --items. NULL, or why the record is bad.
+ */
+static const char *
+take_answer(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
+{
+	const struct opts *o = st->o;
+	struct answer a = {.s = jv_string_value(text), .n = ve_json_strlen(text)};
+	jv ref = reference_of(st, rec);
+	const char *why = read_reference(st, ref, &a);
+	double first = 0;
+
+	if (why)
+		goto out;
+	ve_buf_reset(&st->pred);
+	ve_buf_reset(&st->scores);
+	for (int i = 0; i < o->nmetric; i++) {
+		const char *name = row_name[o->metric[i]];
+		double v = metric_value(st, o->metric[i], &a);
+		if (i == 0)
+			first = v;
+		ve_buf_addf(&st->scores, "%s\"%s\":", i ? "," : "", name);
+		ve_score_num(&st->scores, v);
+		ve_score_agg_add(st->run.agg, f->tname, name, "ratio", f->sname, NULL, v);
+		if (o->has_threshold && i == 0)
+			ve_score_agg_add(st->run.agg, f->tname, "pass_rate", "ratio", f->sname,
+			                 NULL, passes(o, v));
+	}
+	answer_row(st, rec, f, &a, first);
+	ve_score_item(&st->run, &st->row);
 out:
-	jv_free(rec);
-	jv_free(task);
-	jv_free(subset);
-	jv_free(id);
-	jv_free(resp);
-	jv_free(err);
-	jv_free(text);
 	jv_free(ref);
 	return why;
 }
 
+/* The run's step: scores one record (consumed). NULL, or why it is bad. */
+static const char *
+take_record(void *tool, jv rec, const struct ve_line *line)
+{
+	struct state *st = tool;
+	struct ve_score_rec f;
+	jv text = jv_invalid();
+	const char *why;
+
+	(void)line; /* the step's signature; score-gen needs no place beyond the reader's */
+	if ((why = ve_score_rec_get(&f, rec, st->o->common.task)))
+		goto out;
+	/* A failed request is counted, not scored. */
+	ve_score_agg_tally(st->run.agg, f.tname, "failed", f.failed, true);
+	if (f.failed)
+		goto out;
+	text = ve_json_get(f.resp, "text");
+	if (jv_get_kind(text) != JV_KIND_STRING)
+		why = jv_get_kind(f.resp) == JV_KIND_OBJECT
+		          ? "response.text: expected a string"
+		          : "response: missing (not llm-query output?)";
+	else if (st->o->judge)
+		take_judge(st, rec, &f, text);
+	else
+		why = take_answer(st, rec, &f, text);
+out:
+	jv_free(text);
+	ve_score_rec_free(&f);
+	jv_free(rec);
+	return why;
+}
+
+/* Compiles the reference expression and the patterns once; usage errors exit 64. */
+static void
+state_init(struct state *st, const struct opts *o)
+{
+	memset(st, 0, sizeof *st);
+	st->o = o;
+	st->ref = ve_jq_compile("--reference",
+	                        o->reference ? o->reference : ".gold // .answer // .reference");
+	if (o->regex)
+		st->regex = compile("--regex", o->regex, PCRE2_UTF);
+	for (int i = 0; i < o->nignore; i++)
+		st->ignore[i] = compile("--ignore-regex", o->ignore[i], PCRE2_UTF);
+	st->number = compile("number", "-?[0-9][0-9,]*(?:\\.[0-9]+)?", PCRE2_UTF);
+	st->score_re =
+	    compile("score", "score\"?\\s*[:=]\\s*([0-9]+(?:\\.[0-9]+)?)", PCRE2_CASELESS);
+	st->md = pcre2_match_data_create(16, NULL);
+	for (int i = 0; i < o->nmetric; i++)
+		st->need_ref |= o->metric[i] != M_JSON;
+}
+
+static void
+state_free(struct state *st)
+{
+	ve_jq_free(st->ref);
+	pcre2_code_free(st->regex);
+	for (int i = 0; i < st->o->nignore; i++)
+		pcre2_code_free(st->ignore[i]);
+	pcre2_code_free(st->number);
+	pcre2_code_free(st->score_re);
+	pcre2_match_data_free(st->md);
+	ve_buf_free(&st->a);
+	ve_buf_free(&st->b);
+	ve_buf_free(&st->c);
+	ve_buf_free(&st->row);
+	ve_buf_free(&st->tmp);
+	ve_buf_free(&st->id);
+	ve_buf_free(&st->pred);
+	ve_buf_free(&st->scores);
+}
+
+/* Scores every record, then writes the metric rows; returns the exit status. */
+static int
+run(const struct opts *o, char **files, int nfiles)
+{
+	struct state st;
+	int rc;
+
+	state_init(&st, o);
+	ve_score_begin(&st.run, &o->common, files, nfiles);
+	if (!(rc = ve_score_read(&st.run, take_record, &st))) {
+		ve_score_agg_emit(st.run.agg, &st.run.meta);
+		if (st.unparsed && !o->common.cli.quiet)
+			ve_warn("%llu of %llu judge replies could not be read", st.unparsed,
+			        st.run.records);
+		if (o->common.cli.verbose)
+			ve_warn("read %llu records", st.run.records);
+	}
+	rc = ve_score_end(&st.run, rc);
+	state_free(&st);
+	return rc;
+}
+
+/*
+ * score-gen [options] [FILE...]: llm-query output (or a judge's replies) in,
+ * from files or stdin; metric rows out on stdout, item rows to --items.
+ */
 int
 main(int argc, char **argv)
 {
 	struct opts o = {0};
-	struct state st;
-	struct ve_bad bad;
-	struct ve_score_meta meta;
-	struct ve_input *in = NULL;
-	struct ve_line line;
-	int r, rc = 0, rc2;
+	int rc, rc2;
 
 	ve_setprogname(argv);
 	parse_args(argc, argv, &o);
 	ve_out_init();
-	ve_score_meta_init(&meta, o.run_id, o.model_tag);
-	memset(&st, 0, sizeof st);
-	st.o = &o;
-	st.ref = ve_jq_compile("--reference",
-	                       o.reference ? o.reference : ".gold // .answer // .reference");
-	if (o.regex)
-		st.regex = compile("--regex", o.regex);
-	for (int i = 0; i < o.nignore; i++)
-		st.ignore[i] = compile("--ignore-regex", o.ignore[i]);
-	st.number = compile("number", "-?[0-9][0-9,]*(?:\\.[0-9]+)?");
-	st.score_re =
-	    pcre2_compile((PCRE2_SPTR) "score\"?\\s*[:=]\\s*([0-9]+(?:\\.[0-9]+)?)",
-	                  PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &r, &(PCRE2_SIZE){0}, NULL);
-	st.md = pcre2_match_data_create(16, NULL);
-	st.agg = ve_score_agg_new();
-	ve_bad_open(&bad, o.rejects, o.skip_bad || o.rejects);
-	if (o.items_path && !(st.items = fopen(o.items_path, "w"))) {
-		ve_warn("--items: %s: %s", o.items_path, strerror(errno));
-		rc = VE_EX_NOINPUT;
-		goto out;
-	}
-	in = ve_input_new(argv + optind, argc - optind);
-	while ((r = ve_input_next(in, &line)) == 1) {
-		if (ve_line_blank(&line))
-			continue;
-		jv rec = ve_record_parse(line.text, line.len);
-		const char *why;
-		jv msg = jv_null();
-		if (!jv_is_valid(rec)) {
-			msg = jv_invalid_get_msg(rec);
-			why = jv_string_value(msg);
-		} else {
-			st.records++;
-			why = take_record(&st, rec);
-		}
-		if (why && (rc = ve_bad_record(&bad, &line, why))) {
-			jv_free(msg);
-			goto out;
-		}
-		jv_free(msg);
-	}
-	if (r < 0) {
-		rc = ve_input_status(in);
-		goto out;
-	}
-	ve_score_agg_emit(st.agg, &meta);
-	if (st.unparsed && !o.quiet)
-		ve_warn("%llu of %llu judge replies could not be read", st.unparsed, st.records);
-	if (o.verbose)
-		ve_warn("read %llu records", st.records);
-out:
-	rc2 = ve_bad_close(&bad, o.quiet);
-	if (!rc)
-		rc = rc2;
-	if (st.items && (rc2 = ve_fclose_checked(st.items, o.items_path)) && !rc)
-		rc = rc2;
-	ve_input_free(in);
-	ve_jq_free(st.ref);
-	pcre2_code_free(st.regex);
-	for (int i = 0; i < o.nignore; i++)
-		pcre2_code_free(st.ignore[i]);
-	pcre2_code_free(st.number);
-	pcre2_code_free(st.score_re);
-	pcre2_match_data_free(st.md);
-	ve_score_agg_free(st.agg);
-	ve_buf_free(&st.a);
-	ve_buf_free(&st.b);
-	ve_buf_free(&st.row);
-	ve_buf_free(&st.tmp);
+	rc = run(&o, argv + optind, argc - optind);
 	for (int i = 0; i < o.nkeys; i++)
 		free(o.keys[i]);
 	free(o.keys);

@@ -16,11 +16,13 @@
  * It reads requests and writes responses; stdout gets one line, the URL it
  * listens on.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -36,14 +38,18 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "array.h"
 #include "buf.h"
+#include "cli.h"
 #include "diag.h"
 #include "json.h"
 #include "num.h"
 #include "output.h"
 #include "progress.h"
+#include "rng.h"
 #include "simkey.h"
 #include "simtok.h"
+#include "utf8.h"
 
 #define SIM_VLLM_VERSION "0.11.0"
 #define MAX_BODY         (16u << 20)
@@ -75,8 +81,7 @@ struct opts {
 	const char *answers;
 	double accuracy;
 	long max_connections;
-	int verbose;
-	bool quiet;
+	struct ve_cli cli;
 };
 
 struct hist {
@@ -128,18 +133,9 @@ static const char *const filler[] = {" a",  " I",  " an", " as", " at", " be", "
 /* ---- seeded hashing ---- */
 
 static uint64_t
-mix(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static uint64_t
 h3(uint64_t a, uint64_t b, uint64_t c)
 {
-	return mix(a ^ mix(b ^ mix(c)));
+	return ve_splitmix64(a ^ ve_splitmix64(b ^ ve_splitmix64(c)));
 }
 
 static double
@@ -152,21 +148,6 @@ static uint64_t
 hstr(uint64_t seed, const char *s, size_t n)
 {
 	return XXH3_64bits_withSeed(s, n, seed);
-}
-
-/* ---- reading JSON ---- */
-
-/* A NUL-terminated copy of the jv string s (borrowed), its length in *len. */
-static char *
-dup_jv_str(jv s, size_t *len)
-{
-	size_t n = (size_t)jv_string_length_bytes(jv_copy(s));
-	char *p = ve_xmalloc(n + 1);
-	memcpy(p, jv_string_value(s), n);
-	p[n] = '\0';
-	if (len)
-		*len = n;
-	return p;
 }
 
 /* ---- what a request will produce ---- */
@@ -189,7 +170,7 @@ struct choice {
 	size_t npt;
 	struct ve_buf gtext; /* the generated text */
 	struct ptok *gt;
-	size_t ngt;
+	size_t ngt, gtcap;
 	uint32_t gcp; /* code points in gtext */
 	const char *finish;
 	char *stop_reason; /* the stop string that ended it, or NULL */
@@ -218,6 +199,15 @@ struct plan {
 	size_t drop_at; /* the step a dropped stream is cut at */
 	uint64_t rng;
 	const char *model;
+};
+
+/* What a request asks for that shapes its plan but is not kept in it. */
+struct params {
+	double temperature, top_p; /* checked; the text depends on the seeds only */
+	double seed;               /* the request's seed, mixed into the server's */
+	double max_tokens;
+	char **stops;
+	int nstops;
 };
 
 static void
@@ -388,7 +378,7 @@ gen_append(struct choice *c, const char *text, size_t n, size_t max, uint64_t se
 	size_t keep = 0;
 
 	ve_tok_encode(text, n, base, c->gcp, &t);
-	c->gt = ve_xrealloc(c->gt, (c->ngt + t.n + 1) * sizeof *c->gt);
+	c->gt = ve_grow(c->gt, &c->gtcap, c->ngt + t.n + 1, sizeof *c->gt);
 	for (size_t i = 0; i < t.n && c->ngt < max; i++) {
 		const struct ve_tok *k = &t.v[i];
 		double u = u01(h3(seed ^ 0x67656eull, k->id, c->ngt));
@@ -429,32 +419,96 @@ wrong_answer(const char *gold, uint64_t h, struct ve_buf *out)
 }
 
 /*
+ * The answer a key item gets, as generated text: "A. choice." for an item
+ * with choices (winner the index chosen); for a free-text gold, "The answer
+ * is GOLD." when winner is 0, another answer when it is 1.
+ */
+static void
+answer_text(const struct ve_simitem *it, int winner, const char *sp, uint64_t h, struct ve_buf *ans)
+{
+	struct ve_buf w = {0};
+
+	if (it->nchoices) {
+		ve_buf_addf(ans, "%s%c. ", sp, 'A' + winner);
+		ve_buf_add(ans, it->choices[winner], it->clen[winner]);
+		ve_buf_adds(ans, ".");
+		return;
+	}
+	if (winner != 0)
+		wrong_answer(it->gold_text, h, &w);
+	ve_buf_addf(ans, "%sThe answer is %s.", sp, winner == 0 ? it->gold_text : w.p);
+	ve_buf_free(&w);
+}
+
+/* Letter mode: the first token is the winner's letter, the other letters ranked behind it. */
+static void
+rank_letters(struct choice *c, int nchoices, int winner, const char *sp, uint64_t seed, uint64_t h)
+{
+	int r = 0;
+
+	c->gt[0].kind = LP_LETTERS;
+	c->gt[0].lp = -0.05;
+	c->nletters = nchoices > 26 ? 26 : nchoices;
+	snprintf(c->letters[r], sizeof c->letters[r], "%s%c", sp, 'A' + winner);
+	c->letter_lp[r++] = -0.05;
+	for (int k = 0; k < c->nletters; k++) {
+		if (k == winner)
+			continue;
+		snprintf(c->letters[r], sizeof c->letters[r], "%s%c", sp, 'A' + k);
+		c->letter_lp[r] = -(2.0 + 0.5 * r + u01(h3(seed, h, (uint64_t)k)));
+		r++;
+	}
+}
+
+/* Cuts c's text before the earliest of the stop strings; it then finishes with "stop". */
+static void
+cut_at_stop(struct choice *c, char *const *stops, int nstops)
+{
+	size_t cut = c->gtext.len;
+	int which = -1;
+
+	for (int i = 0; i < nstops; i++) {
+		char *f = c->gtext.len
+		              ? memmem(c->gtext.p, c->gtext.len, stops[i], strlen(stops[i]))
+		              : NULL;
+		if (f && (size_t)(f - c->gtext.p) < cut) {
+			cut = (size_t)(f - c->gtext.p);
+			which = i;
+		}
+	}
+	if (which < 0)
+		return;
+	size_t k = 0;
+	while (k < c->ngt && c->gt[k].off < cut)
+		k++;
+	c->ngt = k;
+	if (k && c->gt[k - 1].off + c->gt[k - 1].len > cut)
+		c->gt[k - 1].len = (uint32_t)(cut - c->gt[k - 1].off);
+	c->gtext.len = cut;
+	c->gtext.p[cut] = '\0';
+	c->finish = "stop";
+	c->stop_reason = ve_xstrdup(stops[which]);
+}
+
+/*
  * Fills c's generated tokens: the answer of the item when the prompt is in
  * the key, filler words otherwise; stops at the natural end unless
- * ignore_eos, at max_tokens, or at a stop string.
+ * ignore_eos, at q's max_tokens, or at one of q's stop strings.
  */
 static void
 generate(const struct sim *s, const struct plan *p, struct choice *c, const struct ve_simitem *it,
-         int winner, size_t max_tokens, uint64_t h, char **stops, int nstops)
+         int winner, uint64_t h, const struct params *q)
 {
 	uint64_t seed = s->o->seed;
-	size_t natural;
-	struct ve_buf ans = {0}, w = {0};
+	size_t max_tokens = (size_t)q->max_tokens, natural;
+	struct ve_buf ans = {0};
 	const char *sp = p->api == API_CHAT ? "" : " ";
 
-	if (it && it->nchoices) {
-		ve_buf_addf(&ans, "%s%c. ", sp, 'A' + winner);
-		ve_buf_add(&ans, it->choices[winner], it->clen[winner]);
-		ve_buf_adds(&ans, ".");
-	} else if (it) {
-		bool right = winner == 0; /* 0: right, 1: wrong */
-		if (!right)
-			wrong_answer(it->gold_text, h, &w);
-		ve_buf_addf(&ans, "%sThe answer is %s.", sp, right ? it->gold_text : w.p);
-	}
-	if (ans.len) {
+	if (it) {
+		answer_text(it, winner, sp, h, &ans);
 		gen_append(c, ans.p, ans.len, max_tokens, seed ^ h);
 		natural = c->ngt;
+		ve_buf_free(&ans);
 	} else {
 		natural = 1 + (size_t)(h % (uint64_t)(2 * s->o->output_len - 1));
 	}
@@ -470,52 +524,13 @@ generate(const struct sim *s, const struct plan *p, struct choice *c, const stru
 	 */
 	c->finish = c->ngt == max_tokens ? "length" : "stop";
 	if (c->ngt < max_tokens) {
-		c->gt = ve_xrealloc(c->gt, (c->ngt + 1) * sizeof *c->gt);
+		c->gt = ve_grow(c->gt, &c->gtcap, c->ngt + 1, sizeof *c->gt);
 		c->gt[c->ngt++] =
 		    (struct ptok){VE_TOK_EOS, (uint32_t)c->gtext.len, 0, c->gcp, -0.02, LP_GREEDY};
 	}
-	if (it && it->nchoices && c->ngt) {
-		/* Letter mode: the first token is the winner's letter, the others behind it. */
-		c->gt[0].kind = LP_LETTERS;
-		c->gt[0].lp = -0.05;
-		c->nletters = it->nchoices > 26 ? 26 : it->nchoices;
-		int r = 0;
-		snprintf(c->letters[r], sizeof c->letters[r], "%s%c", sp, 'A' + winner);
-		c->letter_lp[r++] = -0.05;
-		for (int k = 0; k < c->nletters; k++) {
-			if (k == winner)
-				continue;
-			snprintf(c->letters[r], sizeof c->letters[r], "%s%c", sp, 'A' + k);
-			c->letter_lp[r] = -(2.0 + 0.5 * r + u01(h3(seed, h, (uint64_t)k)));
-			r++;
-		}
-	}
-	/* Stop strings: cut before the earliest one. */
-	size_t cut = c->gtext.len;
-	int which = -1;
-	for (int i = 0; i < nstops; i++) {
-		char *f = c->gtext.len
-		              ? memmem(c->gtext.p, c->gtext.len, stops[i], strlen(stops[i]))
-		              : NULL;
-		if (f && (size_t)(f - c->gtext.p) < cut) {
-			cut = (size_t)(f - c->gtext.p);
-			which = i;
-		}
-	}
-	if (which >= 0) {
-		size_t k = 0;
-		while (k < c->ngt && c->gt[k].off < cut)
-			k++;
-		c->ngt = k;
-		if (k && c->gt[k - 1].off + c->gt[k - 1].len > cut)
-			c->gt[k - 1].len = (uint32_t)(cut - c->gt[k - 1].off);
-		c->gtext.len = cut;
-		c->gtext.p[cut] = '\0';
-		c->finish = "stop";
-		c->stop_reason = ve_xstrdup(stops[which]);
-	}
-	ve_buf_free(&ans);
-	ve_buf_free(&w);
+	if (it && it->nchoices && c->ngt)
+		rank_letters(c, it->nchoices, winner, sp, seed, h);
+	cut_at_stop(c, q->stops, q->nstops);
 }
 
 /* ---- reading a request ---- */
@@ -524,7 +539,7 @@ generate(const struct sim *s, const struct plan *p, struct choice *c, const stru
 static jv
 field(jv req, const char *k)
 {
-	jv v = jv_object_get(jv_copy(req), jv_string(k));
+	jv v = ve_json_get(req, k);
 	if (jv_get_kind(v) == JV_KIND_NULL) {
 		jv_free(v);
 		return jv_invalid();
@@ -580,18 +595,17 @@ get_stops(jv req, char ***stops, int *n, struct rerr *e)
 
 	if (jv_get_kind(v) == JV_KIND_STRING) {
 		*stops = ve_xcalloc(1, sizeof **stops);
-		(*stops)[(*n)++] = dup_jv_str(v, NULL);
+		(*stops)[(*n)++] = ve_json_strdup(v, NULL);
 	} else if (jv_get_kind(v) == JV_KIND_ARRAY) {
 		int len = jv_array_length(jv_copy(v));
 		*stops = ve_xcalloc((size_t)(len ? len : 1), sizeof **stops);
 		for (int i = 0; i < len && ok; i++) {
 			jv s = jv_array_get(jv_copy(v), i);
-			if (jv_get_kind(s) != JV_KIND_STRING ||
-			    jv_string_length_bytes(jv_copy(s)) == 0)
+			if (jv_get_kind(s) != JV_KIND_STRING || ve_json_strlen(s) == 0)
 				ok = bad(e, "stop",
 				         "stop: Input should be a list of non-empty strings");
 			else
-				(*stops)[(*n)++] = dup_jv_str(s, NULL);
+				(*stops)[(*n)++] = ve_json_strdup(s, NULL);
 			jv_free(s);
 		}
 	} else if (jv_get_kind(v) != JV_KIND_INVALID) {
@@ -622,8 +636,7 @@ chat_prompt(jv msgs, struct ve_buf *out, struct rerr *e)
 			ve_buf_adds(out, jv_string_value(role));
 			ve_buf_addc(out, '\n');
 			if (jv_get_kind(content) == JV_KIND_STRING) {
-				ve_buf_add(out, jv_string_value(content),
-				           (size_t)jv_string_length_bytes(jv_copy(content)));
+				ve_buf_add(out, jv_string_value(content), ve_json_strlen(content));
 			} else if (jv_get_kind(content) == JV_KIND_ARRAY) {
 				int np = jv_array_length(jv_copy(content));
 				for (int j = 0; j < np; j++) {
@@ -632,9 +645,8 @@ chat_prompt(jv msgs, struct ve_buf *out, struct rerr *e)
 					           ? field(part, "text")
 					           : jv_invalid();
 					if (jv_get_kind(t) == JV_KIND_STRING)
-						ve_buf_add(
-						    out, jv_string_value(t),
-						    (size_t)jv_string_length_bytes(jv_copy(t)));
+						ve_buf_add(out, jv_string_value(t),
+						           ve_json_strlen(t));
 					jv_free(t);
 					jv_free(part);
 				}
@@ -661,12 +673,11 @@ completion_prompts(jv prompt, struct plan *p, struct rerr *e)
 	jv_kind k = jv_get_kind(prompt);
 
 	if (k == JV_KIND_STRING) {
-		if (jv_string_length_bytes(jv_copy(prompt)) == 0)
+		if (ve_json_strlen(prompt) == 0)
 			return bad(e, "prompt", "The prompt cannot be empty.");
 		p->c = ve_xcalloc(1, sizeof *p->c);
 		p->nc = 1;
-		prompt_from_text(&p->c[0], jv_string_value(prompt),
-		                 (size_t)jv_string_length_bytes(jv_copy(prompt)));
+		prompt_from_text(&p->c[0], jv_string_value(prompt), ve_json_strlen(prompt));
 		return true;
 	}
 	if (k != JV_KIND_ARRAY)
@@ -691,9 +702,8 @@ completion_prompts(jv prompt, struct plan *p, struct rerr *e)
 		jv el = jv_array_get(jv_copy(prompt), i);
 		bool ok = true;
 		p->nc++;
-		if (jv_get_kind(el) == JV_KIND_STRING && jv_string_length_bytes(jv_copy(el)) > 0)
-			prompt_from_text(&p->c[i], jv_string_value(el),
-			                 (size_t)jv_string_length_bytes(jv_copy(el)));
+		if (jv_get_kind(el) == JV_KIND_STRING && ve_json_strlen(el) > 0)
+			prompt_from_text(&p->c[i], jv_string_value(el), ve_json_strlen(el));
 		else if (jv_get_kind(el) == JV_KIND_ARRAY && jv_array_length(jv_copy(el)) > 0)
 			ok = prompt_from_ids(&p->c[i], el, e);
 		else
@@ -724,177 +734,228 @@ draw_fault(const struct opts *o, struct plan *p, unsigned long long no)
 	}
 }
 
+/* Fills e with vLLM's answer to a request that names another model. */
+static bool
+no_such_model(struct rerr *e, const char *name)
+{
+	e->status = 404;
+	e->type = "NotFoundError";
+	e->param = "model";
+	snprintf(e->msg, sizeof e->msg, "The model `%s` does not exist.", name);
+	return false;
+}
+
+/* stream_options: only with stream; include_usage defaults to true, as in vLLM's StreamOptions. */
+static bool
+read_stream_options(jv req, struct plan *p, struct rerr *e)
+{
+	jv v = field(req, "stream_options");
+	bool ok = true;
+
+	if (jv_get_kind(v) == JV_KIND_INVALID) {
+		ok = true;
+	} else if (!p->stream) {
+		ok = bad(e, "stream_options",
+		         "Stream options can only be defined when `stream=True`.");
+	} else {
+		p->include_usage = true;
+		if (jv_get_kind(v) != JV_KIND_OBJECT ||
+		    !get_bool(v, "include_usage", &p->include_usage, e))
+			ok = bad(e, "stream_options",
+			         "stream_options: Input should be a valid object");
+	}
+	jv_free(v);
+	return ok;
+}
+
+/* What completions and chat requests share: the model, streaming, echo, sampling, stop strings. */
+static bool
+read_common(const struct opts *o, jv req, struct plan *p, struct params *q, struct rerr *e)
+{
+	double n = 1;
+
+	if (jv_get_kind(req) != JV_KIND_OBJECT)
+		return bad(e, NULL, "The request body must be a JSON object.");
+	jv v = field(req, "model");
+	if (jv_get_kind(v) != JV_KIND_INVALID &&
+	    (jv_get_kind(v) != JV_KIND_STRING || strcmp(jv_string_value(v), o->model) != 0)) {
+		no_such_model(e, jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : "?");
+		jv_free(v);
+		return false;
+	}
+	jv_free(v);
+	return get_bool(req, "stream", &p->stream, e) && get_bool(req, "echo", &p->echo, e) &&
+	       get_bool(req, "ignore_eos", &p->ignore_eos, e) &&
+	       get_num(req, "temperature", 0, 1e6, false, &q->temperature, NULL, e) &&
+	       get_num(req, "top_p", 1e-9, 1, false, &q->top_p, NULL, e) &&
+	       get_num(req, "seed", -9.2e18, 9.2e18, true, &q->seed, NULL, e) &&
+	       get_num(req, "n", 1, 1, true, &n, NULL, e) &&
+	       get_stops(req, &q->stops, &q->nstops, e) && read_stream_options(req, p, e);
+}
+
+/* A completions request's prompt (one or a batch), max_tokens (default 16) and logprobs. */
+static bool
+read_completions(jv req, struct plan *p, struct params *q, struct rerr *e)
+{
+	double lp = 0;
+	bool has_max = false, has_lp = false;
+	jv v = field(req, "prompt");
+	bool ok = completion_prompts(v, p, e);
+
+	jv_free(v);
+	if (!ok || !get_num(req, "max_tokens", 0, 1e9, true, &q->max_tokens, &has_max, e) ||
+	    !get_num(req, "logprobs", 0, MAX_LOGPROBS, true, &lp, &has_lp, e))
+		return false;
+	if (has_lp)
+		p->logprobs = (int)lp;
+	if (!has_max)
+		q->max_tokens = 16;
+	if (q->max_tokens == 0 && !p->echo)
+		return bad(e, "max_tokens", "max_tokens must be at least 1, got 0.");
+	return true;
+}
+
 /*
- * Builds what a completions or chat request (req, borrowed) will produce.
- * NULL with e filled when the request is wrong.
+ * A chat request's messages (through the chat template), logprobs and
+ * top_logprobs, and max_completion_tokens or max_tokens (default: the rest
+ * of the context).
+ */
+static bool
+read_chat(const struct opts *o, jv req, struct plan *p, struct params *q, struct rerr *e)
+{
+	struct ve_buf t = {0};
+	double lp = 0;
+	bool has_max = false, has_lp = false, chat_lp = false;
+	jv v = field(req, "messages");
+	bool ok = chat_prompt(v, &t, e);
+
+	jv_free(v);
+	if (ok) {
+		p->c = ve_xcalloc(1, sizeof *p->c);
+		p->nc = 1;
+		prompt_from_text(&p->c[0], t.p, t.len);
+	}
+	ve_buf_free(&t);
+	if (!ok || !get_bool(req, "logprobs", &chat_lp, e) ||
+	    !get_num(req, "top_logprobs", 0, MAX_LOGPROBS, true, &lp, &has_lp, e) ||
+	    !get_num(req, "max_completion_tokens", 1, 1e9, true, &q->max_tokens, &has_max, e))
+		return false;
+	if (!has_max && !get_num(req, "max_tokens", 1, 1e9, true, &q->max_tokens, &has_max, e))
+		return false;
+	if (has_lp && lp > 0 && !chat_lp)
+		return bad(e, "top_logprobs",
+		           "when using `top_logprobs`, `logprobs` must be set to true.");
+	p->chat_lp = chat_lp;
+	p->top_logprobs = has_lp ? (int)lp : 0;
+	if (!has_max)
+		q->max_tokens = (double)o->max_model_len - (double)p->c[0].npt;
+	return true;
+}
+
+/* Each prompt and its max_tokens must fit --max-model-len; vLLM's two messages otherwise. */
+static bool
+fits_context(const struct opts *o, const struct plan *p, double maxt, struct rerr *e)
+{
+	long len = o->max_model_len;
+
+	for (int i = 0; i < p->nc; i++) {
+		size_t np = p->c[i].npt;
+		if ((double)np + maxt <= (double)len)
+			continue;
+		if ((long)np >= len)
+			return bad(
+			    e, NULL,
+			    "This model's maximum context length is %ld tokens. However, your "
+			    "request has %zu input tokens. Please reduce the length of the "
+			    "input messages.",
+			    len, np);
+		return bad(
+		    e, NULL,
+		    "'max_tokens' or 'max_completion_tokens' is too large: %.0f. This model's "
+		    "maximum context length is %ld tokens and your request has %zu input "
+		    "tokens (%.0f > %ld - %zu).",
+		    maxt, len, np, maxt, len, np);
+	}
+	return true;
+}
+
+/*
+ * Which answer a key item gets, drawn from the seed and the item's id: right
+ * with probability --accuracy. With choices, the index of the one given (the
+ * gold one when right, another otherwise); without, 0 right and 1 wrong.
+ */
+static int
+pick_winner(const struct opts *o, const struct ve_simitem *it)
+{
+	uint64_t ih = hstr(o->seed, it->id, strlen(it->id));
+	bool right = u01(h3(o->seed, ih, 1)) < o->accuracy;
+
+	if (!it->nchoices)
+		return right ? 0 : 1;
+	if (right)
+		return it->gold;
+	int j = (int)(h3(o->seed, ih, 2) % (uint64_t)(it->nchoices - 1));
+	return j < it->gold ? j : j + 1;
+}
+
+/* Generates each choice from the seeds, the answer key and the request's limits. */
+static void
+plan_generate(const struct sim *s, struct plan *p, const struct params *q)
+{
+	const struct opts *o = s->o;
+	uint64_t seed = o->seed ^ (uint64_t)(int64_t)q->seed * 0x9e3779b97f4a7c15ull;
+
+	for (int i = 0; i < p->nc; i++) {
+		struct choice *c = &p->c[i];
+		const struct ve_simitem *it = ve_simkey_find(&s->key, c->ptext.p, c->ptext.len);
+		int winner = it ? pick_winner(o, it) : 0;
+		if (p->api == API_COMPLETIONS && p->echo && p->logprobs >= 0)
+			prompt_logprobs(s, c, it, winner);
+		generate(s, p, c, it, winner, hstr(seed, c->ptext.p, c->ptext.len), q);
+		p->prompt_tokens += c->npt;
+		p->completion_tokens += c->ngt;
+		if (c->ngt > p->max_gen)
+			p->max_gen = c->ngt;
+	}
+}
+
+/*
+ * Builds what a completions or chat request (req, borrowed) will produce:
+ * the request is read and checked in vLLM's order, then generated, numbered
+ * and given its fault. NULL with e filled when the request is wrong.
  */
 static struct plan *
 plan_build(struct sim *s, int api, jv req, struct rerr *e)
 {
 	const struct opts *o = s->o;
 	struct plan *p = ve_xcalloc(1, sizeof *p);
-	char **stops = NULL;
-	int nstops = 0;
-	double temp = 0, top_p = 1, reqseed = 0, maxt = 0, lp = 0, n = 1;
-	bool has_max = false, has_lp = false, ok = true;
-	jv v;
+	struct params q = {0};
 
 	p->api = api;
 	p->model = o->model;
 	p->logprobs = -1;
 	p->created = (long)time(NULL);
-	if (jv_get_kind(req) != JV_KIND_OBJECT) {
-		bad(e, NULL, "The request body must be a JSON object.");
-		goto fail;
+	bool ok = read_common(o, req, p, &q, e) &&
+	          (api == API_COMPLETIONS ? read_completions(req, p, &q, e)
+	                                  : read_chat(o, req, p, &q, e)) &&
+	          fits_context(o, p, q.max_tokens, e);
+	if (ok) {
+		plan_generate(s, p, &q);
+		pthread_mutex_lock(&s->mu);
+		unsigned long long no = s->reqno++;
+		pthread_mutex_unlock(&s->mu);
+		snprintf(p->id, sizeof p->id, "%s-%016llx", api == API_CHAT ? "chatcmpl" : "cmpl",
+		         (unsigned long long)h3(o->seed, no, 'i'));
+		draw_fault(o, p, no);
 	}
-	v = field(req, "model");
-	if (jv_get_kind(v) != JV_KIND_INVALID &&
-	    (jv_get_kind(v) != JV_KIND_STRING || strcmp(jv_string_value(v), o->model) != 0)) {
-		e->status = 404;
-		e->type = "NotFoundError";
-		e->param = "model";
-		snprintf(e->msg, sizeof e->msg, "The model `%s` does not exist.",
-		         jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : "?");
-		jv_free(v);
-		goto fail;
+	for (int i = 0; i < q.nstops; i++)
+		free(q.stops[i]);
+	free(q.stops);
+	if (!ok) {
+		plan_free(p);
+		return NULL;
 	}
-	jv_free(v);
-	ok = get_bool(req, "stream", &p->stream, e) && get_bool(req, "echo", &p->echo, e) &&
-	     get_bool(req, "ignore_eos", &p->ignore_eos, e) &&
-	     get_num(req, "temperature", 0, 1e6, false, &temp, NULL, e) &&
-	     get_num(req, "top_p", 1e-9, 1, false, &top_p, NULL, e) &&
-	     get_num(req, "seed", -9.2e18, 9.2e18, true, &reqseed, NULL, e) &&
-	     get_num(req, "n", 1, 1, true, &n, NULL, e) && get_stops(req, &stops, &nstops, e);
-	if (!ok)
-		goto fail;
-	v = field(req, "stream_options");
-	if (jv_get_kind(v) != JV_KIND_INVALID) {
-		if (!p->stream) {
-			jv_free(v);
-			bad(e, "stream_options",
-			    "Stream options can only be defined when `stream=True`.");
-			goto fail;
-		}
-		/* vLLM's StreamOptions default include_usage to true. */
-		p->include_usage = true;
-		if (jv_get_kind(v) != JV_KIND_OBJECT ||
-		    !get_bool(v, "include_usage", &p->include_usage, e)) {
-			jv_free(v);
-			bad(e, "stream_options", "stream_options: Input should be a valid object");
-			goto fail;
-		}
-	}
-	jv_free(v);
-	if (api == API_COMPLETIONS) {
-		v = field(req, "prompt");
-		ok = completion_prompts(v, p, e);
-		jv_free(v);
-		if (!ok || !get_num(req, "max_tokens", 0, 1e9, true, &maxt, &has_max, e) ||
-		    !get_num(req, "logprobs", 0, MAX_LOGPROBS, true, &lp, &has_lp, e))
-			goto fail;
-		if (has_lp)
-			p->logprobs = (int)lp;
-		if (!has_max)
-			maxt = 16;
-		if (maxt == 0 && !p->echo) {
-			bad(e, "max_tokens", "max_tokens must be at least 1, got 0.");
-			goto fail;
-		}
-	} else {
-		struct ve_buf t = {0};
-		bool chat_lp = false;
-		v = field(req, "messages");
-		ok = chat_prompt(v, &t, e);
-		jv_free(v);
-		if (ok) {
-			p->c = ve_xcalloc(1, sizeof *p->c);
-			p->nc = 1;
-			prompt_from_text(&p->c[0], t.p, t.len);
-		}
-		ve_buf_free(&t);
-		if (!ok || !get_bool(req, "logprobs", &chat_lp, e) ||
-		    !get_num(req, "top_logprobs", 0, MAX_LOGPROBS, true, &lp, &has_lp, e) ||
-		    !get_num(req, "max_completion_tokens", 1, 1e9, true, &maxt, &has_max, e))
-			goto fail;
-		if (!has_max && !get_num(req, "max_tokens", 1, 1e9, true, &maxt, &has_max, e))
-			goto fail;
-		if (has_lp && lp > 0 && !chat_lp) {
-			bad(e, "top_logprobs",
-			    "when using `top_logprobs`, `logprobs` must be set to true.");
-			goto fail;
-		}
-		p->chat_lp = chat_lp;
-		p->top_logprobs = has_lp ? (int)lp : 0;
-		if (!has_max)
-			maxt = (double)o->max_model_len - (double)p->c[0].npt;
-	}
-	for (int i = 0; i < p->nc; i++) {
-		size_t np = p->c[i].npt;
-		if ((double)np + maxt > (double)o->max_model_len) {
-			if ((long)np >= o->max_model_len)
-				bad(e, NULL,
-				    "This model's maximum context length is %ld tokens. However, "
-				    "your "
-				    "request has %zu input tokens. Please reduce the length of the "
-				    "input "
-				    "messages.",
-				    o->max_model_len, np);
-			else
-				bad(e, NULL,
-				    "'max_tokens' or 'max_completion_tokens' is too large: %.0f. "
-				    "This "
-				    "model's maximum context length is %ld tokens and your request "
-				    "has %zu "
-				    "input tokens (%.0f > %ld - %zu).",
-				    maxt, o->max_model_len, np, maxt, o->max_model_len, np);
-			goto fail;
-		}
-	}
-	/* temperature and top_p are checked, but the text depends on the seeds only. */
-	(void)temp;
-	(void)top_p;
-	uint64_t seed = o->seed ^ (uint64_t)(int64_t)reqseed * 0x9e3779b97f4a7c15ull;
-	for (int i = 0; i < p->nc; i++) {
-		struct choice *c = &p->c[i];
-		const struct ve_simitem *it = ve_simkey_find(&s->key, c->ptext.p, c->ptext.len);
-		int winner = 0;
-		if (it) {
-			uint64_t ih = hstr(o->seed, it->id, strlen(it->id));
-			bool right = u01(h3(o->seed, ih, 1)) < o->accuracy;
-			if (!it->nchoices) {
-				winner = right ? 0 : 1;
-			} else if (right) {
-				winner = it->gold;
-			} else {
-				int j = (int)(h3(o->seed, ih, 2) % (uint64_t)(it->nchoices - 1));
-				winner = j < it->gold ? j : j + 1;
-			}
-		}
-		if (api == API_COMPLETIONS && p->echo && p->logprobs >= 0)
-			prompt_logprobs(s, c, it, winner);
-		generate(s, p, c, it, winner, (size_t)maxt, hstr(seed, c->ptext.p, c->ptext.len),
-		         stops, nstops);
-		p->prompt_tokens += c->npt;
-		p->completion_tokens += c->ngt;
-		if (c->ngt > p->max_gen)
-			p->max_gen = c->ngt;
-	}
-	pthread_mutex_lock(&s->mu);
-	unsigned long long no = s->reqno++;
-	pthread_mutex_unlock(&s->mu);
-	snprintf(p->id, sizeof p->id, "%s-%016llx", api == API_CHAT ? "chatcmpl" : "cmpl",
-	         (unsigned long long)h3(o->seed, no, 'i'));
-	draw_fault(o, p, no);
-	for (int i = 0; i < nstops; i++)
-		free(stops[i]);
-	free(stops);
 	return p;
-fail:
-	for (int i = 0; i < nstops; i++)
-		free(stops[i]);
-	free(stops);
-	plan_free(p);
-	return NULL;
 }
 
 /* ---- writing responses ---- */
@@ -1439,7 +1500,7 @@ tl_next(struct sim *s, struct timeline *tl, int fd)
 	pthread_mutex_lock(&s->mu);
 	double load = (double)s->running / (double)o->max_num_seqs;
 	pthread_mutex_unlock(&s->mu);
-	tl->rng = mix(tl->rng);
+	tl->rng = ve_splitmix64(tl->rng);
 	double itl = o->itl_ms * (1.0 + o->load_factor * load) *
 	             (1.0 + o->jitter * (2.0 * u01(tl->rng) - 1.0)) / 1000.0;
 	if (!sleep_until(s, fd, tl->last + itl))
@@ -1593,7 +1654,7 @@ struct stream {
 static void
 logreq(const struct sim *s, const char *method, const char *url, int status)
 {
-	if (!s->o->verbose)
+	if (!s->o->cli.verbose)
 		return;
 	if (status)
 		ve_warn("%s %s %d", method, url, status);
@@ -1832,15 +1893,9 @@ tokenize(struct sim *s, struct MHD_Connection *con, struct conn *cn)
 		jv model = field(req, "model");
 		if (jv_get_kind(model) == JV_KIND_STRING &&
 		    strcmp(jv_string_value(model), s->o->model)) {
-			e.status = 404;
-			e.type = "NotFoundError";
-			e.param = "model";
-			snprintf(e.msg, sizeof e.msg, "The model `%s` does not exist.",
-			         jv_string_value(model));
-			ok = false;
+			ok = no_such_model(&e, jv_string_value(model));
 		} else if (jv_get_kind(prompt) == JV_KIND_STRING) {
-			prompt_from_text(&c, jv_string_value(prompt),
-			                 (size_t)jv_string_length_bytes(jv_copy(prompt)));
+			prompt_from_text(&c, jv_string_value(prompt), ve_json_strlen(prompt));
 		} else if (jv_get_kind(msgs) != JV_KIND_INVALID) {
 			struct ve_buf t = {0};
 			ok = chat_prompt(msgs, &t, &e);
@@ -1885,14 +1940,13 @@ tokenize(struct sim *s, struct MHD_Connection *con, struct conn *cn)
 
 /* POST /detokenize: {"tokens": [ids]} → {"prompt": text}. */
 static enum MHD_Result
-detokenize(struct sim *s, struct MHD_Connection *con, struct conn *cn)
+detokenize(struct MHD_Connection *con, struct conn *cn)
 {
 	struct rerr e = {0};
 	jv req = jv_parse_sized(cn->body.p ? cn->body.p : "", (int)cn->body.len);
 	struct choice c = {0};
 	bool ok;
 
-	(void)s;
 	if (jv_get_kind(req) != JV_KIND_OBJECT) {
 		ok = bad(&e, NULL, "The request body must be a JSON object.");
 	} else {
@@ -1966,7 +2020,7 @@ route(struct sim *s, struct MHD_Connection *con, struct conn *cn, const char *ur
 	if (strcmp(url, "/tokenize") == 0 && post)
 		return tokenize(s, con, cn);
 	if (strcmp(url, "/detokenize") == 0 && post)
-		return detokenize(s, con, cn);
+		return detokenize(con, cn);
 	if (strcmp(url, "/v1/models") == 0 && get)
 		return models(s, con, cn);
 	if ((strcmp(url, "/health") == 0 && get) || (strcmp(url, "/ping") == 0 && (get || post)))
@@ -2047,7 +2101,7 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	const struct sim *s = cls;
 
-	if (s->o->verbose > 1) {
+	if (s->o->cli.verbose > 1) {
 		fprintf(stderr, "%s: libmicrohttpd: ", ve_progname);
 		vfprintf(stderr, fmt, ap);
 	}
@@ -2093,15 +2147,15 @@ usage(FILE *f)
 	        "      --stall-rate P       never answer this share of requests\n"
 	        "      --answers FILE       answer key (JSONL: match, choices, gold)\n"
 	        "      --accuracy P         share of key items answered right (default 1)\n"
-	        "      --max-connections N  simultaneous connections (default 4096)\n"
-	        "  -v, --verbose            log requests to stderr (-vv: and the HTTP library)\n"
-	        "  -q, --quiet              no warnings\n"
-	        "  -h, --help               this help\n"
-	        "      --version            print the version\n"
-	        "\n"
-	        "Exit: 0 stopped by a signal, 64 usage, 65 bad answer key, 66 cannot open a file,\n"
-	        "69 cannot listen, 74 I/O error. See vllm-sim(1).\n",
+	        "      --max-connections N  simultaneous connections (default 4096)\n",
 	        ve_progname);
+	ve_cli_help(f, 0, 27);
+	fprintf(f,
+	        "\n"
+	        "With -v, requests are logged to stderr; -vv adds the HTTP library's messages.\n"
+	        "Exit: 0 stopped by a signal, 64 usage, 65 bad answer key, 66 cannot open a file,\n"
+	        "69 cannot listen, 73 cannot create the port file, 74 I/O error.\n"
+	        "See vllm-sim(1).\n");
 }
 
 enum {
@@ -2125,7 +2179,6 @@ enum {
 	OPT_ANSWERS,
 	OPT_ACCURACY,
 	OPT_MAX_CONN,
-	OPT_VERSION,
 };
 
 static void
@@ -2152,6 +2205,49 @@ parse_codes(struct opts *o, const char *arg)
 	free(copy);
 	if (!o->nfail_codes)
 		ve_usage_error("--fail-codes: no status given");
+}
+
+/* Sets the tool's own option c from its argument; each number through its checked parser. */
+static void
+set_option(struct opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_HOST: o->host = arg; break;
+	case 'p': o->port = ve_opt_long("--port", arg, 0, 65535); break;
+	case OPT_PORT_FILE: o->port_file = arg; break;
+	case 'm':
+		if (!*arg)
+			ve_usage_error("--model: the name cannot be empty");
+		o->model = arg;
+		break;
+	case OPT_API_KEY_FILE: o->api_key_file = arg; break;
+	case 's':
+		o->seed = (unsigned long long)ve_opt_long("--seed", arg, 0, 0x7fffffffffffffffL);
+		break;
+	case OPT_MAX_MODEL_LEN:
+		o->max_model_len = ve_opt_long("--max-model-len", arg, 1, 100000000);
+		break;
+	case OPT_TTFT: o->ttft_ms = ve_opt_double("--ttft-ms", arg, 0, 3.6e6); break;
+	case OPT_PREFILL: o->prefill_tps = ve_opt_double("--prefill-tps", arg, 1e-3, 1e12); break;
+	case OPT_ITL: o->itl_ms = ve_opt_double("--itl-ms", arg, 0, 3.6e6); break;
+	case OPT_JITTER: o->jitter = ve_opt_double("--jitter", arg, 0, 1); break;
+	case OPT_LOAD: o->load_factor = ve_opt_double("--load-factor", arg, 0, 1000); break;
+	case OPT_SEQS: o->max_num_seqs = ve_opt_long("--max-num-seqs", arg, 1, 1000000); break;
+	case OPT_INTERVAL:
+		o->stream_interval = ve_opt_long("--stream-interval", arg, 1, 1000000);
+		break;
+	case OPT_OUTPUT_LEN: o->output_len = ve_opt_long("--output-len", arg, 1, 100000000); break;
+	case OPT_KV: o->kv_tokens = ve_opt_long("--kv-cache-tokens", arg, 1, 1L << 40); break;
+	case OPT_FAIL_RATE: o->fail_rate = ve_opt_double("--fail-rate", arg, 0, 1); break;
+	case OPT_FAIL_CODES: parse_codes(o, arg); break;
+	case OPT_DROP: o->drop_rate = ve_opt_double("--drop-rate", arg, 0, 1); break;
+	case OPT_STALL: o->stall_rate = ve_opt_double("--stall-rate", arg, 0, 1); break;
+	case OPT_ANSWERS: o->answers = arg; break;
+	case OPT_ACCURACY: o->accuracy = ve_opt_double("--accuracy", arg, 0, 1); break;
+	case OPT_MAX_CONN:
+		o->max_connections = ve_opt_long("--max-connections", arg, 1, 1000000);
+		break;
+	}
 }
 
 static void
@@ -2181,81 +2277,24 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"answers", required_argument, NULL, OPT_ANSWERS},
 	    {"accuracy", required_argument, NULL, OPT_ACCURACY},
 	    {"max-connections", required_argument, NULL, OPT_MAX_CONN},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
-	long l;
 
-	while ((c = getopt_long(argc, argv, "p:m:s:vqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_HOST: o->host = optarg; break;
-		case 'p': o->port = ve_opt_long("--port", optarg, 0, 65535); break;
-		case OPT_PORT_FILE: o->port_file = optarg; break;
-		case 'm':
-			if (!*optarg)
-				ve_usage_error("--model: the name cannot be empty");
-			o->model = optarg;
-			break;
-		case OPT_API_KEY_FILE: o->api_key_file = optarg; break;
-		case 's':
-			l = ve_opt_long("--seed", optarg, 0, 0x7fffffffffffffffL);
-			o->seed = (unsigned long long)l;
-			break;
-		case OPT_MAX_MODEL_LEN:
-			o->max_model_len = ve_opt_long("--max-model-len", optarg, 1, 100000000);
-			break;
-		case OPT_TTFT: o->ttft_ms = ve_opt_double("--ttft-ms", optarg, 0, 3.6e6); break;
-		case OPT_PREFILL:
-			o->prefill_tps = ve_opt_double("--prefill-tps", optarg, 1e-3, 1e12);
-			break;
-		case OPT_ITL: o->itl_ms = ve_opt_double("--itl-ms", optarg, 0, 3.6e6); break;
-		case OPT_JITTER: o->jitter = ve_opt_double("--jitter", optarg, 0, 1); break;
-		case OPT_LOAD:
-			o->load_factor = ve_opt_double("--load-factor", optarg, 0, 1000);
-			break;
-		case OPT_SEQS:
-			o->max_num_seqs = ve_opt_long("--max-num-seqs", optarg, 1, 1000000);
-			break;
-		case OPT_INTERVAL:
-			o->stream_interval = ve_opt_long("--stream-interval", optarg, 1, 1000000);
-			break;
-		case OPT_OUTPUT_LEN:
-			o->output_len = ve_opt_long("--output-len", optarg, 1, 100000000);
-			break;
-		case OPT_KV:
-			o->kv_tokens = ve_opt_long("--kv-cache-tokens", optarg, 1, 1L << 40);
-			break;
-		case OPT_FAIL_RATE:
-			o->fail_rate = ve_opt_double("--fail-rate", optarg, 0, 1);
-			break;
-		case OPT_FAIL_CODES: parse_codes(o, optarg); break;
-		case OPT_DROP: o->drop_rate = ve_opt_double("--drop-rate", optarg, 0, 1); break;
-		case OPT_STALL: o->stall_rate = ve_opt_double("--stall-rate", optarg, 0, 1); break;
-		case OPT_ANSWERS: o->answers = optarg; break;
-		case OPT_ACCURACY: o->accuracy = ve_opt_double("--accuracy", optarg, 0, 1); break;
-		case OPT_MAX_CONN:
-			o->max_connections = ve_opt_long("--max-connections", optarg, 1, 1000000);
-			break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case OPT_VERSION: ve_print_version();
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
-		}
-	}
+	/* No record options: the answer key is a file it loads, not a record stream. */
+	o->cli.flags = 0;
+	while ((c = ve_getopt(argc, argv, "p:m:s:", longopts, &o->cli, usage)) != -1)
+		set_option(o, c, optarg);
 	if (optind < argc)
 		ve_usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->accuracy < 1 && !o->answers)
 		ve_usage_error("--accuracy needs --answers (without a key, answers are at chance)");
 }
 
-/* The API key from --api-key-file (its first line) or $VLLM_API_KEY; NULL for none. */
+/*
+ * The API key from --api-key-file (its first line) or $VLLM_API_KEY; NULL for
+ * none. The file is a secret, not records: read as one line.
+ */
 static char *
 read_api_key(const struct opts *o)
 {
@@ -2265,7 +2304,7 @@ read_api_key(const struct opts *o)
 	}
 	FILE *f = fopen(o->api_key_file, "r");
 	if (!f)
-		ve_die(VE_EX_NOINPUT, "%s: %s", o->api_key_file, strerror(errno));
+		ve_die(VE_EX_NOINPUT, "%s:", o->api_key_file);
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n = getline(&line, &cap, f);
@@ -2299,6 +2338,162 @@ hist_init(struct hist *h, const double *le, int n)
 	h->counts = ve_xcalloc((size_t)n + 1, sizeof *h->counts);
 }
 
+/* The server's state before it listens: keys, histograms, the lock, the stop event. */
+static void
+sim_init(struct sim *s, const struct opts *o)
+{
+	pthread_condattr_t ca;
+
+	s->o = o;
+	s->api_key = read_api_key(o);
+	if (o->answers)
+		ve_simkey_load(&s->key, o->answers);
+	s->created = (long)time(NULL);
+	hist_init(&s->ttft, ttft_le, (int)(sizeof ttft_le / sizeof ttft_le[0]));
+	hist_init(&s->itl, itl_le, (int)(sizeof itl_le / sizeof itl_le[0]));
+	hist_init(&s->e2e, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
+	hist_init(&s->queue, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	s->stopfd = eventfd(0, EFD_CLOEXEC);
+	if (s->stopfd < 0)
+		ve_die(VE_EX_SOFTWARE, "eventfd:");
+}
+
+/*
+ * Starts libmicrohttpd on the listening socket fd: one thread per
+ * connection, so a request can sleep through its simulated latency without
+ * holding others.
+ */
+static struct MHD_Daemon *
+start_daemon(struct sim *s, int fd, bool ipv6)
+{
+	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	                            MHD_USE_POLL | (ipv6 ? MHD_USE_IPv6 : 0),
+	                        0, NULL, NULL, handler, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->o->max_connections,
+	                        MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+	                        MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	                        /*
+	                         * A client idle this long (headers and half a body, then nothing)
+	                         * gives its thread back; waits inside the handler (queueing,
+	                         * stalls) do not count.
+	                         */
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
+}
+
+/*
+ * A socket listening on --host and --port (0: a free one), its port in
+ * *port. The daemon starts on it only once the URL, the port file and
+ * -v's "listening" line are out: a client that connects before waits in
+ * the backlog, so nothing is served or logged ahead of them. Set up as
+ * libmicrohttpd sets up its own: SO_REUSEADDR, IPv6 only on an IPv6
+ * address. -1 after a message.
+ */
+static int
+open_listener(const struct opts *o, bool *ipv6, unsigned *port)
+{
+	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+	                         .ai_socktype = SOCK_STREAM};
+	struct addrinfo *ai = NULL;
+	struct sockaddr_storage sa;
+	socklen_t salen = sizeof sa;
+	char portstr[16];
+	int one = 1;
+
+	snprintf(portstr, sizeof portstr, "%ld", o->port);
+	int gai = getaddrinfo(o->host, portstr, &hints, &ai);
+	if (gai != 0) {
+		ve_warn("%s: %s", o->host, gai_strerror(gai));
+		return -1;
+	}
+	*ipv6 = ai->ai_family == AF_INET6;
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+	          (!*ipv6 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0) &&
+	          bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 4096) == 0 &&
+	          getsockname(fd, (struct sockaddr *)&sa, &salen) == 0;
+	int e = errno;
+	freeaddrinfo(ai);
+	if (!ok) {
+		ve_warn("cannot listen on %s port %ld: %s", o->host, o->port, strerror(e));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+	                                       : ((struct sockaddr_in *)&sa)->sin_port);
+	return fd;
+}
+
+/*
+ * Says where it listens: the URL as stdout's first line, then the port into
+ * the --port-file opened at the start (pf, closed here). 0 or 74.
+ */
+static int
+announce(const struct opts *o, bool ipv6, unsigned port, FILE *pf)
+{
+	printf(ipv6 ? "http://[%s]:%u\n" : "http://%s:%u\n", o->host, port);
+	if (fflush(stdout) != 0) {
+		if (pf)
+			fclose(pf);
+		return VE_EX_IOERR;
+	}
+	if (pf) {
+		fprintf(pf, "%u\n", port);
+		int rc = ve_fclose_checked(pf, o->port_file);
+		if (rc)
+			return rc;
+	}
+	if (o->cli.verbose)
+		ve_warn("listening on %s port %u, model %s, seed %llu", o->host, port, o->model,
+		        o->seed);
+	return 0;
+}
+
+/* Serves until SIGTERM, SIGINT or SIGHUP, taken from sigs (blocked in every thread). */
+static void
+serve(const struct opts *o, sigset_t *sigs)
+{
+	int sig;
+
+	while (sigwait(sigs, &sig) == 0 && sig != SIGTERM && sig != SIGINT && sig != SIGHUP)
+		;
+	if (o->cli.verbose)
+		ve_warn("stopping (%s)", strsignal(sig));
+}
+
+/* Ends waits in progress (a stall, a queue), stops the daemon and frees the state. */
+static void
+sim_stop(struct sim *s, struct MHD_Daemon *d)
+{
+	uint64_t one = 1;
+
+	if (write(s->stopfd, &one, sizeof one) < 0 && !s->o->cli.quiet)
+		ve_warn("eventfd:");
+	if (d)
+		MHD_stop_daemon(d);
+	close(s->stopfd);
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mu);
+	free(s->ttft.counts);
+	free(s->itl.counts);
+	free(s->e2e.counts);
+	free(s->queue.counts);
+	free(s->api_key);
+	ve_simkey_free(&s->key);
+}
+
+/*
+ * vllm-sim serves HTTP on --host and --port until a signal stops it. It
+ * reads only its answer key (--answers, JSON Lines) and its API key file;
+ * it writes the URL it listens on to stdout, the port to --port-file, and
+ * with -v a line per request to stderr. See vllm-sim(1).
+ */
 int
 main(int argc, char **argv)
 {
@@ -2322,113 +2517,47 @@ main(int argc, char **argv)
 	};
 	struct sim s = {0};
 	struct MHD_Daemon *d = NULL;
-	struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
-	                         .ai_socktype = SOCK_STREAM};
-	struct addrinfo *ai = NULL;
-	char portstr[16];
+	FILE *pf = NULL;
 	sigset_t sigs;
-	int sig, rc = VE_EX_OK;
-	pthread_condattr_t ca;
+	bool ipv6 = false;
+	unsigned port = 0;
+	int rc;
 
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	s.o = &o;
-	s.api_key = read_api_key(&o);
-	if (o.answers)
-		ve_simkey_load(&s.key, o.answers);
-	s.created = (long)time(NULL);
-	hist_init(&s.ttft, ttft_le, (int)(sizeof ttft_le / sizeof ttft_le[0]));
-	hist_init(&s.itl, itl_le, (int)(sizeof itl_le / sizeof itl_le[0]));
-	hist_init(&s.e2e, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
-	hist_init(&s.queue, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
-	pthread_mutex_init(&s.mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s.cv, &ca);
-	pthread_condattr_destroy(&ca);
-	s.stopfd = eventfd(0, EFD_CLOEXEC);
-	if (s.stopfd < 0)
-		ve_die(VE_EX_SOFTWARE, "eventfd: %s", strerror(errno));
+	sim_init(&s, &o);
+	/*
+	 * Created before listening, so that a file that cannot be created stops
+	 * it before it serves, and a stale port is gone once it starts.
+	 */
+	if (o.port_file)
+		pf = ve_open_output("--port-file", o.port_file);
 	raise_nofile(o.max_connections);
-
-	snprintf(portstr, sizeof portstr, "%ld", o.port);
-	int gai = getaddrinfo(o.host, portstr, &hints, &ai);
-	if (gai != 0) {
-		ve_warn("%s: %s", o.host, gai_strerror(gai));
-		rc = VE_EX_UNAVAILABLE;
-		goto out;
-	}
 	/* Every thread MHD starts inherits the blocked signals; main takes them with sigwait. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-	                         MHD_USE_POLL | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-	                     (uint16_t)o.port, NULL, NULL, handler, &s, MHD_OPTION_SOCK_ADDR,
-	                     ai->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
-	                     (unsigned int)o.max_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-	                     (unsigned int)4096, MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
-	                     MHD_OPTION_NOTIFY_COMPLETED, completed, &s, MHD_OPTION_EXTERNAL_LOGGER,
-	                     mhd_log, &s,
-	                     /*
-	                      * A client idle this long (headers and half a body,
-	                      * then nothing) gives its thread back; waits inside
-	                      * the handler (queueing, stalls) do not count.
-	                      */
-	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
-	if (!d) {
-		ve_warn("cannot listen on %s port %ld: %s", o.host, o.port,
-		        errno ? strerror(errno) : "libmicrohttpd failed to start");
+	int fd = open_listener(&o, &ipv6, &port);
+	if (fd < 0) {
 		rc = VE_EX_UNAVAILABLE;
-		goto out;
+		if (pf)
+			fclose(pf);
+	} else {
+		rc = announce(&o, ipv6, port, pf);
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	unsigned port = di ? di->port : (unsigned)o.port;
-	printf(ai->ai_family == AF_INET6 ? "http://[%s]:%u\n" : "http://%s:%u\n", o.host, port);
-	if (fflush(stdout) != 0) {
-		rc = VE_EX_IOERR;
-		goto out;
+	if (!rc && !(d = start_daemon(&s, fd, ipv6))) {
+		ve_warn("cannot serve on %s port %u: libmicrohttpd failed to start", o.host, port);
+		rc = VE_EX_UNAVAILABLE;
 	}
-	if (o.port_file) {
-		FILE *pf = fopen(o.port_file, "w");
-		if (!pf) {
-			ve_warn("%s: %s", o.port_file, strerror(errno));
-			rc = VE_EX_IOERR;
-			goto out;
-		}
-		fprintf(pf, "%u\n", port);
-		if ((rc = ve_fclose_checked(pf, o.port_file)) != 0)
-			goto out;
-	}
-	if (o.verbose)
-		ve_warn("listening on %s port %u, model %s, seed %llu", o.host, port, o.model,
-		        o.seed);
-	while (sigwait(&sigs, &sig) == 0 && sig != SIGTERM && sig != SIGINT && sig != SIGHUP)
-		;
-	if (o.verbose)
-		ve_warn("stopping (%s)", strsignal(sig));
-out:
-	if (s.stopfd >= 0) {
-		uint64_t one = 1;
-		if (write(s.stopfd, &one, sizeof one) < 0 && !o.quiet)
-			ve_warn("eventfd: %s", strerror(errno));
-	}
-	if (d)
-		MHD_stop_daemon(d);
-	if (ai)
-		freeaddrinfo(ai);
-	close(s.stopfd);
-	pthread_cond_destroy(&s.cv);
-	pthread_mutex_destroy(&s.mu);
-	free(s.ttft.counts);
-	free(s.itl.counts);
-	free(s.e2e.counts);
-	free(s.queue.counts);
-	free(s.api_key);
-	ve_simkey_free(&s.key);
+	if (!rc)
+		serve(&o, &sigs);
+	/* The daemon closes the socket it was given; without one, it is closed here. */
+	if (!d && fd >= 0)
+		close(fd);
+	sim_stop(&s, d);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;
 }
