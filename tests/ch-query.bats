@@ -318,12 +318,21 @@ grafana-clickhouse-datasource"
 	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" 'SELECT 1'
 	assert_failure 69
 	assert_output ""
-	assert_equal "$stderr" "ch-query: SQL: ClickHouse's answer is not JSONEachRow: line 1: invalid JSON: Invalid numeric literal at column 8"
-	printf '{"x":1}\n[2]\n' > fake/answer
+	assert_equal "$stderr" "ch-query: SQL: ClickHouse's answer is not JSONEachRow: line 1 is not a JSON object"
+	# ClickHouse's own error after the rows it sent with 200 (memory limit, a timeout)
+	printf '{"x":1}\nCode: 241, e.displayText() = DB::Exception: Memory limit (for query) exceeded\n' > fake/answer
 	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" 'SELECT 1'
 	assert_failure 69
 	assert_output ""
-	assert_equal "$stderr" "ch-query: SQL: ClickHouse's answer is not JSONEachRow: line 2: expected object, got array"
+	assert_equal "$stderr" "ch-query: SQL: ClickHouse's answer is not JSONEachRow: line 2 is not a JSON object"
+	printf '{"x":1}\n[2]\n' > fake/answer
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" 'SELECT 1'
+	assert_failure 69
+	assert_equal "$stderr" "ch-query: SQL: ClickHouse's answer is not JSONEachRow: line 2 is not a JSON object"
+	printf '{"x":"\xff"}\n' > fake/answer
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" 'SELECT 1'
+	assert_failure 69
+	assert_equal "$stderr" "ch-query: SQL: ClickHouse's answer is not JSONEachRow: line 1 is not a JSON object"
 	printf '{"x":1}\n{"x":2}' > fake/answer
 	printf 'SELECT 1 FORMAT JSONEachRow\n' > q.sql
 	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" -f q.sql
