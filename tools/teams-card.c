@@ -248,38 +248,44 @@ get_num(jv rec, const char *key)
 	return ve_json_get_num(rec, key, &d) ? d : NAN;
 }
 
-/* The kind of rec[key] (JV_KIND_INVALID when absent); rec borrowed. */
+/* The kind of rec[key] (JV_KIND_INVALID when absent), its number in *d; rec borrowed. */
 static jv_kind
-kind_of(jv rec, const char *key)
+field(jv rec, const char *key, double *d)
 {
 	jv v = ve_json_get(rec, key);
 	jv_kind k = jv_get_kind(v);
 
+	*d = k == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
 	jv_free(v);
 	return k;
 }
 
+static bool
+absent(jv_kind k)
+{
+	return k == JV_KIND_INVALID || k == JV_KIND_NULL;
+}
+
 /*
- * Why a row cannot be shown, or NULL: a metric row needs a number value (a
- * missing one has none), and a standard error and a count, when given,
- * from 0 (the checks ch-insert makes).
+ * Takes the row's value into m, or says why the row cannot be shown: a
+ * metric row needs a number value (a missing one has none), and a
+ * standard error and a count, when given, from 0 (as ch-insert checks).
  */
 static const char *
-row_problem(jv rec, bool missing)
+take_figures(jv rec, bool missing, struct mrow *m)
 {
-	jv_kind value = kind_of(rec, "value");
 	double d;
+	jv_kind k = field(rec, "value", &m->value);
 
-	if (value != JV_KIND_NUMBER &&
-	    !(missing && (value == JV_KIND_INVALID || value == JV_KIND_NULL)))
+	if (missing)
+		m->value = NAN;
+	if (k != JV_KIND_NUMBER && !(missing && absent(k)))
 		return "row without a number \"value\"";
-	jv_kind k = kind_of(rec, "stderr");
-	if (k != JV_KIND_INVALID && k != JV_KIND_NULL &&
-	    !(ve_json_get_num(rec, "stderr", &d) && d >= 0))
+	k = field(rec, "stderr", &d);
+	if (!absent(k) && !(d >= 0))
 		return "\"stderr\" must be a non-negative number";
-	k = kind_of(rec, "n");
-	if (k != JV_KIND_INVALID && k != JV_KIND_NULL &&
-	    !(ve_json_get_num(rec, "n", &d) && d >= 0 && d == floor(d)))
+	k = field(rec, "n", &d);
+	if (!absent(k) && !(d >= 0 && d == floor(d)))
 		return "\"n\" must be a count (an integer from 0)";
 	return NULL;
 }
@@ -295,7 +301,7 @@ add_row(struct report *rp, jv rec)
 		return "row without a string \"metric\"";
 	m.status = ve_json_get_str(rec, "status");
 	bool missing = m.status && strcmp(m.status, "missing") == 0;
-	const char *why = row_problem(rec, missing);
+	const char *why = take_figures(rec, missing, &m);
 	if (why) {
 		free(name);
 		free(m.status);
@@ -310,7 +316,6 @@ add_row(struct report *rp, jv rec)
 	}
 	jv_free(sub);
 	m.metric = name;
-	m.value = missing ? NAN : get_num(rec, "value");
 	m.baseline = get_num(rec, "baseline");
 	m.delta_pct = get_num(rec, "delta_pct");
 	m.p = get_num(rec, "p_value");
