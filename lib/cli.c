@@ -1,4 +1,3 @@
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,26 +79,6 @@ merged(const struct option *longopts, unsigned flags)
 	return table;
 }
 
-/* BYTES with an optional k, M or G (1024, 1024^2, 1024^3): at least 1, at most 1T. */
-static size_t
-parse_size(const char *opt, const char *arg)
-{
-	char digits[32];
-	size_t n = strlen(arg), shift = 0;
-
-	if (n && strchr("kKmMgG", arg[n - 1])) {
-		char u = (char)tolower((unsigned char)arg[n - 1]);
-		shift = u == 'k' ? 10 : u == 'm' ? 20 : 30;
-		n--;
-	}
-	if (n == 0 || n >= sizeof digits)
-		ve_usage_error("%s: '%s' is not a size in bytes", opt, arg);
-	memcpy(digits, arg, n);
-	digits[n] = 0;
-	long v = ve_opt_long(opt, digits, 1, 1L << (40 - shift));
-	return (size_t)v << shift;
-}
-
 int
 ve_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
           struct ve_cli *cli, ve_usage_fn *usage)
@@ -124,7 +103,7 @@ ve_getopt(int argc, char **argv, const char *shortopts, const struct option *lon
 			cli->skip_bad = true;
 			break;
 		case CLI_PROGRESS: cli->progress = true; break;
-		case CLI_MAX_LINE: cli->max_line = parse_size("--max-line", optarg); break;
+		case CLI_MAX_LINE: cli->max_line = ve_opt_size("--max-line", optarg); break;
 		case '?':
 		case ':':
 			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);

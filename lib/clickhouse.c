@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +46,16 @@ ve_ch_auth_error(int code)
 	return code == 192 || code == 193 || code == 194 || code == 195 || code == 516;
 }
 
-/* The narrowing of http.h's retries: a ClickHouse error code must be a temporary one. */
+/*
+ * The narrowing of http.h's retries: a ClickHouse error code must be a
+ * temporary one. The status is unused: the hook's signature is fixed.
+ */
 static bool
 ch_narrow(long status, const struct ve_buf *body)
 {
 	int code = ve_ch_error_code(body);
 
+	(void)status;
 	if (code < 0)
 		return true;
 	for (size_t i = 0; i < sizeof temporary_codes / sizeof *temporary_codes; i++)
@@ -164,6 +169,97 @@ ve_ch_message(const struct ve_ch *ch, const struct ve_buf *body, struct ve_buf *
 	ve_scrub(&ch->http.secrets, body->p, n, out);
 }
 
+/* "ClickHouse: HTTP S after N attempts: MESSAGE" */
+static void
+say_http(const struct ve_http_resp *resp, const struct ve_buf *msg)
+{
+	ve_warn("ClickHouse: HTTP %ld after %d attempt%s: %s", resp->status, resp->attempts,
+	        resp->attempts == 1 ? "" : "s", msg->p ? msg->p : "");
+}
+
+enum ve_ch_result
+ve_ch_result(const struct ve_ch *ch, int rc, const struct ve_http_resp *resp, struct ve_buf *msg)
+{
+	ve_buf_reset(msg);
+	if (rc != 0) {
+		ve_warn("ClickHouse: %s after %d attempt%s", resp->error, resp->attempts,
+		        resp->attempts == 1 ? "" : "s");
+		return VE_CH_UNAVAILABLE;
+	}
+	if (resp->status == 200)
+		return VE_CH_OK;
+	ve_ch_message(ch, &resp->body, msg);
+	if (ve_ch_auth_error(ve_ch_error_code(&resp->body))) {
+		ve_warn("ClickHouse: authentication failed: %s", msg->p ? msg->p : "");
+		return VE_CH_REFUSED;
+	}
+	if (ve_ch_temporary(ch, resp)) {
+		say_http(resp, msg);
+		return VE_CH_UNAVAILABLE;
+	}
+	return VE_CH_REJECTED;
+}
+
+int
+ve_ch_password(const char *file, char **out)
+{
+	*out = NULL;
+	if (!file) {
+		const char *env = getenv("CLICKHOUSE_PASSWORD");
+		if (env)
+			*out = ve_xstrdup(env);
+		return 0;
+	}
+	FILE *f = fopen(file, "r");
+	if (!f) {
+		ve_warn("--password-file: %s:", file);
+		return VE_EX_NOINPUT;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, f);
+	fclose(f);
+	if (n < 0) {
+		free(line);
+		line = ve_xstrdup("");
+		n = 0;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	*out = line;
+	return 0;
+}
+
+void
+ve_ch_password_free(char *password)
+{
+	if (!password)
+		return;
+	memset(password, 0, strlen(password));
+	free(password);
+}
+
+/* The version from the first line of a 200 answer; 0 or 69 after a message. */
+static int
+take_version(struct ve_ch *ch, const struct ve_buf *body)
+{
+	size_t n = strcspn(body->p ? body->p : "", "\r\n");
+
+	if (n >= sizeof ch->version)
+		n = sizeof ch->version - 1;
+	memcpy(ch->version, body->p ? body->p : "", n);
+	ch->version[n] = '\0';
+	if (sscanf(ch->version, "%d.%d", &ch->major, &ch->minor) != 2 || ch->major <= 0) {
+		struct ve_buf shown = {0};
+		ve_scrub(&ch->http.secrets, ch->version, strlen(ch->version), &shown);
+		ve_warn("ClickHouse: cannot read the version '%s'", shown.p ? shown.p : "");
+		ve_buf_free(&shown);
+		ch->major = 0;
+		return VE_EX_UNAVAILABLE;
+	}
+	return 0;
+}
+
 int
 ve_ch_version(struct ve_ch *ch)
 {
@@ -173,31 +269,19 @@ ve_ch_version(struct ve_ch *ch)
 
 	if (ch->major)
 		return 0;
-	if (ve_ch_post(ch, "SELECT version()", NULL, NULL, 0, false, &resp) != 0) {
-		ve_warn("ClickHouse: %s after %d attempt%s", resp.error, resp.attempts,
-		        resp.attempts == 1 ? "" : "s");
+	int sent = ve_ch_post(ch, "SELECT version()", NULL, NULL, 0, false, &resp);
+	switch (ve_ch_result(ch, sent, &resp, &msg)) {
+	case VE_CH_OK: rc = take_version(ch, &resp.body); break;
+	case VE_CH_REJECTED:
+		say_http(&resp, &msg);
+		ch->refused = true;
 		rc = VE_EX_UNAVAILABLE;
-	} else if (resp.status != 200) {
-		int code = ve_ch_error_code(&resp.body);
-		ve_ch_message(ch, &resp.body, &msg);
-		ch->refused = !ve_ch_temporary(ch, &resp);
-		if (ve_ch_auth_error(code))
-			ve_warn("ClickHouse: authentication failed: %s", msg.p);
-		else
-			ve_warn("ClickHouse: HTTP %ld after %d attempt%s: %s", resp.status,
-			        resp.attempts, resp.attempts == 1 ? "" : "s", msg.p ? msg.p : "");
+		break;
+	case VE_CH_REFUSED:
+		ch->refused = true;
 		rc = VE_EX_UNAVAILABLE;
-	} else {
-		size_t n = strcspn(resp.body.p ? resp.body.p : "", "\r\n");
-		if (n >= sizeof ch->version)
-			n = sizeof ch->version - 1;
-		memcpy(ch->version, resp.body.p ? resp.body.p : "", n);
-		ch->version[n] = '\0';
-		if (sscanf(ch->version, "%d.%d", &ch->major, &ch->minor) != 2 || ch->major <= 0) {
-			ve_warn("ClickHouse: cannot read the version '%s'", ch->version);
-			ch->major = 0;
-			rc = VE_EX_UNAVAILABLE;
-		}
+		break;
+	case VE_CH_UNAVAILABLE: rc = VE_EX_UNAVAILABLE; break;
 	}
 	ve_buf_free(&msg);
 	ve_http_resp_free(&resp);

@@ -43,6 +43,33 @@ void ve_ch_free(struct ve_ch *ch);
 int ve_ch_post(struct ve_ch *ch, const char *sql, const char *params, const void *body, size_t len,
                bool gzip, struct ve_http_resp *resp);
 
+/* What an answer to ve_ch_post came to. */
+enum ve_ch_result {
+	VE_CH_OK,          /* 200 */
+	VE_CH_REJECTED,    /* a final answer about the request (a syntax error, a 4xx) */
+	VE_CH_UNAVAILABLE, /* no answer, or a temporary failure after the retries */
+	VE_CH_REFUSED,     /* the credentials were refused */
+};
+
+/*
+ * Classifies what ve_ch_post returned (rc) and answered (resp), and says
+ * on stderr why it failed: "ClickHouse: REASON after N attempts",
+ * "ClickHouse: authentication failed: MESSAGE" or "ClickHouse: HTTP S
+ * after N attempts: MESSAGE". A rejection is not said: the caller places
+ * it, with ClickHouse's message, scrubbed, in msg (reset first).
+ */
+enum ve_ch_result ve_ch_result(const struct ve_ch *ch, int rc, const struct ve_http_resp *resp,
+                               struct ve_buf *msg);
+
+/*
+ * The password: the first line of file (its line ending dropped) when file
+ * is set, else CLICKHOUSE_PASSWORD, else NULL. Returns 0, or 66 after
+ * "prog: --password-file: FILE: reason". *out is allocated: overwrite it
+ * before freeing (ve_ch_password_free).
+ */
+int ve_ch_password(const char *file, char **out);
+void ve_ch_password_free(char *password);
+
 /*
  * Asks SELECT version() unless known; 0 when known, else an exit status
  * after a message (69: no answer or refused).

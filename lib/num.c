@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "diag.h"
 #include "num.h"
@@ -58,6 +60,55 @@ ve_opt_double(const char *opt, const char *s, double min, double max)
 	if (!ve_parse_double(s, min, max, &v))
 		ve_usage_error("%s: expected a number from %g to %g, got '%s'", opt, min, max, s);
 	return v;
+}
+
+size_t
+ve_opt_size(const char *opt, const char *s)
+{
+	char digits[32];
+	size_t n = strlen(s), shift = 0;
+
+	if (n && strchr("kKmMgG", s[n - 1])) {
+		char u = (char)tolower((unsigned char)s[n - 1]);
+		shift = u == 'k' ? 10 : u == 'm' ? 20 : 30;
+		n--;
+	}
+	if (n == 0 || n >= sizeof digits)
+		ve_usage_error("%s: '%s' is not a size in bytes", opt, s);
+	memcpy(digits, s, n);
+	digits[n] = 0;
+	long v = ve_opt_long(opt, digits, 1, 1L << (40 - shift));
+	return (size_t)v << shift;
+}
+
+bool
+ve_parse_time(const char *s, long long *out)
+{
+	struct tm tm;
+	const char *p;
+	long off = 0;
+
+	memset(&tm, 0, sizeof tm);
+	if (!(p = strptime(s, "%Y-%m-%d", &tm)) || (*p != 'T' && *p != ' '))
+		return false;
+	if (!(p = strptime(p + 1, "%H:%M:%S", &tm)))
+		return false;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int hh, mm, used = 0;
+		if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &used) != 2 || used != 5)
+			return false;
+		off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
+		p += 6;
+	}
+	if (*p)
+		return false;
+	*out = (long long)timegm(&tm) - off;
+	return true;
 }
 
 char *

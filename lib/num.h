@@ -15,6 +15,18 @@ bool ve_parse_long(const char *s, long min, long max, long *out);
 bool ve_parse_double(const char *s, double min, double max, double *out);
 long ve_opt_long(const char *opt, const char *s, long min, long max);
 double ve_opt_double(const char *opt, const char *s, double min, double max);
+/*
+ * A size in bytes for option opt: digits with an optional k, M or G (1024,
+ * 1024^2, 1024^3), at least 1 byte, at most 1T; else exit 64 naming opt.
+ */
+size_t ve_opt_size(const char *opt, const char *s);
+
+/*
+ * Seconds since the epoch of an ISO-8601 time: YYYY-MM-DD, 'T' or ' ',
+ * HH:MM:SS, an optional fraction (dropped), then Z, +HH:MM, -HH:MM or
+ * nothing (UTC). False, *out untouched, when s is not such a time.
+ */
+bool ve_parse_time(const char *s, long long *out);
 
 /* Room for any text ve_num_g writes, NUL included ("-2.2250738585072014e-308" is 24 bytes). */
 #define VE_NUM_G_SIZE 32

@@ -352,11 +352,12 @@ Try 'ch-insert --help' for more information."
 Try 'ch-insert --help' for more information."
 }
 
-@test "ch-insert: --tee passes the input on byte for byte" {
+@test "ch-insert: --tee passes the records on byte for byte, blank lines left out" {
 	printf '%s\n' '{"metric":"a","value":1, "x" : [1,2]}' '' '{"metric":"b","value":2}' > m.jsonl
 	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m --tee m.jsonl
 	assert_success
-	assert_output "$(cat m.jsonl)"
+	assert_output '{"metric":"a","value":1, "x" : [1,2]}
+{"metric":"b","value":2}'
 	run ch_sql "SELECT count() FROM $DB.results"
 	assert_output 2
 }
@@ -463,4 +464,151 @@ ch-insert: 2 spooled batches left in sp"
 	run --separate-stderr ch-insert --flush-spool --spool nodir
 	assert_failure 66
 	assert_equal "$stderr" "ch-insert: --spool: nodir: No such file or directory"
+}
+
+@test "ch-insert: an output that cannot be created is exit 73" {
+	echo '{"metric":"a","value":1,"run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr ch-insert --database "$DB" --spool nodir/sp m.jsonl
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "ch-insert: --spool: nodir/sp: No such file or directory"
+	touch afile
+	run --separate-stderr ch-insert --database "$DB" --spool afile m.jsonl
+	assert_failure 73
+	assert_equal "$stderr" "ch-insert: --spool: afile: Not a directory"
+	run --separate-stderr ch-insert --database "$DB" --rejects nodir/rej.jsonl m.jsonl
+	assert_failure 73
+	assert_equal "$stderr" "ch-insert: --rejects: nodir/rej.jsonl: No such file or directory"
+	# nothing was sent
+	run ch_sql "SELECT count() FROM $DB.results"
+	assert_output 0
+}
+
+@test "ch-insert: --spool keeps every batch it could not send: an endless answer, 5xx after the retries" {
+	# Each batch gets an answer that never ends: cut at --max-body, not
+	# retried (the same server would send the same), spooled; the batches
+	# after it go straight to the spool. Then the real server takes them all.
+	start_fake 18.16.1 endless
+	python3 -c '
+import json
+for i in range(3):
+    print(json.dumps({"metric":"m%d" % i,"value":i,"run_id":"r","model_tag":"m"}))' > m.jsonl
+	run --separate-stderr ch-insert --url "$FAKE_URL" --database "$DB" -b 1 --max-body 1M --spool sp m.jsonl
+	assert_failure 75
+	assert_output ""
+	assert_equal "$stderr" "ch-insert: ClickHouse: an answer larger than 1048576 bytes (see --max-body) after 1 attempt
+ch-insert: spooled 3 rows in 3 batches to sp: run ch-insert --flush-spool --spool sp when ClickHouse is back"
+	run sh -c 'ls fake/*.url | wc -l'
+	assert_output 1
+	kill "$FAKE_PID"; wait "$FAKE_PID" || true
+	rm -rf fake
+	start_fake 18.16.1 503
+	run --separate-stderr ch-insert --url "$FAKE_URL" --database "$DB" -b 2 --retries 1 --backoff 0.01 --spool sp m.jsonl
+	assert_failure 75
+	assert_equal "$stderr" "ch-insert: ClickHouse: HTTP 503 after 2 attempts: scripted failure
+ch-insert: spooled 3 rows in 2 batches to sp: run ch-insert --flush-spool --spool sp when ClickHouse is back"
+	run sh -c 'ls sp | wc -l'
+	assert_output 5
+	run --separate-stderr ch-insert --flush-spool --spool sp
+	assert_success
+	assert_equal "$stderr" ""
+	run ch_sql "SELECT count() FROM (SELECT run_id, metric, labels FROM $DB.results FINAL)"
+	assert_output 3
+}
+
+@test "ch-insert: batches spooled before a bad record are still reported" {
+	port=$(ve_free_port)
+	printf '%s\n' '{"metric":"a","value":1,"run_id":"r","model_tag":"m"}' '{"metric":"b","run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr ch-insert --url "http://127.0.0.1:$port/" --retries 0 -b 1 --spool sp m.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "ch-insert: ClickHouse: Couldn't connect to server after 1 attempt
+ch-insert: m.jsonl:2: \"value\" must be a number
+ch-insert: spooled 1 rows in 1 batch to sp: run ch-insert --flush-spool --spool sp when ClickHouse is back"
+	run sh -c 'ls sp | wc -l'
+	assert_output 1
+}
+
+@test "ch-insert: --timeout bounds every try: a server that hangs is given up; 0 is refused" {
+	start_fake 18.16.1 hang
+	echo '{"metric":"a","value":1,"run_id":"r","model_tag":"m"}' > m.jsonl
+	start=$(date +%s.%N)
+	run --separate-stderr timeout 60 ch-insert --url "$FAKE_URL" --timeout 0.5 --retries 1 --backoff 0.01 m.jsonl
+	end=$(date +%s.%N)
+	assert_failure 69
+	assert_equal "$stderr" "ch-insert: ClickHouse: Timeout was reached after 2 attempts"
+	# two tries of 0.5 s and a wait of at most 0.01 s, with room for a slow tier
+	run python3 -c "d = $end - $start; assert d < 15, d; print('ok')"
+	assert_output ok
+	run --separate-stderr ch-insert --timeout 0 m.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "ch-insert: --timeout: expected a number from 0.001 to 86400, got '0'
+Try 'ch-insert --help' for more information."
+}
+
+@test "ch-insert: --max-body takes k, M, G; a bad size is a usage error" {
+	run --separate-stderr ch-insert --max-body 0 m.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "ch-insert: --max-body: expected an integer from 1 to 1099511627776, got '0'
+Try 'ch-insert --help' for more information."
+	run --separate-stderr ch-insert --max-body 12x m.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "ch-insert: --max-body: expected an integer from 1 to 1099511627776, got '12x'
+Try 'ch-insert --help' for more information."
+	echo '{"metric":"a","value":1,"run_id":"r","model_tag":"m"}' > m.jsonl
+	run --separate-stderr ch-insert --database "$DB" --max-body 1k m.jsonl
+	assert_success
+	run ch_sql "SELECT count() FROM $DB.results"
+	assert_output 1
+}
+
+@test "ch-insert: a negative stderr or n, or a number beyond a double, is a bad record" {
+	printf '%s\n' '{"metric":"a","value":0.5,"stderr":-0.01}' > bad.jsonl
+	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'ch-insert: bad.jsonl:1: "stderr" must be a non-negative number'
+	printf '%s\n' '{"metric":"a","value":0.5,"n":-3}' > bad.jsonl
+	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'ch-insert: bad.jsonl:1: "n" must be a count (an integer from 0)'
+	printf '%s\n' '{"metric":"a","value":1e999}' > bad.jsonl
+	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "ch-insert: bad.jsonl:1: invalid JSON: a number beyond a double's range"
+	printf '%s\n' '{"metric":"ok","value":0.5,"stderr":0,"n":0}' '{"metric":"a","value":0.5,"stderr":-1}' '{"metric":"b","value":0.5,"stderr":1e999}' > mixed.jsonl
+	run --separate-stderr ch-insert --database "$DB" --run-id r --model-tag m --skip-bad mixed.jsonl
+	assert_success
+	assert_equal "$stderr" "ch-insert: skipped 2 bad records (first: mixed.jsonl:2: \"stderr\" must be a non-negative number)"
+	run ch_sql "SELECT metric, stderr, n FROM $DB.results FORMAT TSV"
+	assert_output "ok	0	0"
+}
+
+@test "ch-insert: -v with a server that echoes the request never shows the key or the password" {
+	start_fake 18.16.1 500:echo
+	echo '{"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}' > m.jsonl
+	printf 's3cret\n' > pw
+	CLICKHOUSE_USER=writer run --separate-stderr ch-insert -v --url "http://u:pw-in-url@127.0.0.1:$FPORT/" --password-file pw --retries 1 --backoff 0.001 --spool sp m.jsonl
+	assert_failure 75
+	assert_equal "${#stderr_lines[@]}" 5
+	[[ "${stderr_lines[0]}" =~ ^"ch-insert: ClickHouse: HTTP 500 (attempt 1 of 2); retrying in "[0-9.e-]+" s"$ ]]
+	assert_equal "${stderr_lines[1]}" "ch-insert: ClickHouse: HTTP 500 after 2 attempts: scripted failure for X-ClickHouse-User: writer; X-ClickHouse-Key: ***; Authorization: Basic ***"
+	[[ "${stderr_lines[2]}" =~ ^"ch-insert: spooled 1 rows to sp/batch-"[0-9]+-[0-9]+-000000.jsonl.gz$ ]]
+	assert_equal "${stderr_lines[3]}" "ch-insert: spooled 1 rows in 1 batch to sp: run ch-insert --flush-spool --spool sp when ClickHouse is back"
+	assert_equal "${stderr_lines[4]}" "ch-insert: ClickHouse 18.16.1: 0 rows in 0 batches sent, 1 rows in 1 batches spooled"
+	# The server got them both times (so they were there to leak); the spool holds neither.
+	run grep -c -e 'X-ClickHouse-Key: s3cret' -e "Authorization: Basic $(printf u:pw-in-url | base64)" fake/req.1.head
+	assert_output 2
+	run sh -c 'gzip -dc sp/* | grep -c -e s3cret -e pw-in-url'
+	assert_output 0
+}
+
+@test "ch-insert: --tee to a reader that leaves ends the copy, not the insert" {
+	python3 -c '
+import json
+for i in range(3000):
+    print(json.dumps({"metric":"m%04d.a_metric_name_long_enough_to_fill_pipes" % i,"value":i,"run_id":"r","model_tag":"m"}))' > m.jsonl
+	run --separate-stderr bash -c 'set -o pipefail; ch-insert --database "$1" -b 1000 --tee m.jsonl | head -c 10 > /dev/null' _ "$DB"
+	assert_success
+	assert_equal "$stderr" ""
+	run ch_sql "SELECT count() FROM (SELECT run_id, metric, labels FROM $DB.results FINAL)"
+	assert_output 3000
 }

@@ -143,7 +143,7 @@ r6 perf.basic.ttft_ms.p95"
 import urllib.parse
 u = urllib.parse.urlsplit(open("fake/req.0.url").read().strip())
 print(sorted(urllib.parse.parse_qs(u.query).items()))'
-	assert_output "[('output_format_json_quote_64bit_integers', ['0']), ('param_family', [\"rel'ease-\"])]"
+	assert_output "[('output_format_json_quote_64bit_integers', ['0']), ('param_family', [\"rel'ease-\"]), ('readonly', ['1'])]"
 	run grep -c -e 'startsWith(model_tag, {family:String})' -e 'LIMIT 3$' fake/req.0.body
 	assert_output 3
 }
@@ -299,4 +299,105 @@ grafana-clickhouse-datasource"
 	run ch-query "$(dashboard_sql 5)"
 	assert_success
 	assert_output '{"run_id":"rr","model_tag":"release-1.9","status":"succeeded","started":"2026-11-08 00:00:00","finished":null,"workflow_url":"https:\/\/argo\/wf\/rr"}'
+}
+
+@test "ch-query: a named query runs read-only: one that would write is refused" {
+	mkdir -p share/clickhouse/queries
+	echo 'CREATE TABLE vllm_eval.evil (x UInt8) ENGINE = Memory' > share/clickhouse/queries/evil.sql
+	VLLM_EVAL_SHARE=$PWD/share run --separate-stderr ch-query -n evil
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "ch-query: $PWD/share/clickhouse/queries/evil.sql: ClickHouse rejected the query: Code: 164, e.displayText() = DB::Exception: Cannot create table in readonly mode"
+	run ch_sql "EXISTS TABLE vllm_eval.evil"
+	assert_output 0
+}
+
+@test "ch-query: an answer that is not JSONEachRow is exit 69 and writes nothing" {
+	start_fake 200
+	printf '<html>a proxy page</html>\n' > fake/answer
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" 'SELECT 1'
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ch-query: SQL: ClickHouse's answer is not JSONEachRow: line 1 is not a JSON object"
+	# ClickHouse's own error after the rows it sent with 200 (memory limit, a timeout)
+	printf '{"x":1}\nCode: 241, e.displayText() = DB::Exception: Memory limit (for query) exceeded\n' > fake/answer
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" 'SELECT 1'
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ch-query: SQL: ClickHouse's answer is not JSONEachRow: line 2 is not a JSON object"
+	printf '{"x":1}\n[2]\n' > fake/answer
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" 'SELECT 1'
+	assert_failure 69
+	assert_equal "$stderr" "ch-query: SQL: ClickHouse's answer is not JSONEachRow: line 2 is not a JSON object"
+	printf '{"x":"\xff"}\n' > fake/answer
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" 'SELECT 1'
+	assert_failure 69
+	assert_equal "$stderr" "ch-query: SQL: ClickHouse's answer is not JSONEachRow: line 1 is not a JSON object"
+	printf '{"x":1}\n{"x":2}' > fake/answer
+	printf 'SELECT 1 FORMAT JSONEachRow\n' > q.sql
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" -f q.sql
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ch-query: q.sql: ClickHouse's answer was cut short (no newline at its end)"
+	# a format the query names itself is passed on as it came
+	printf '27' > fake/answer
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" 'SELECT 27 FORMAT TSV'
+	assert_success
+	assert_output 27
+	# and rows that are rows still go through
+	printf '{"x":1}\n{"x":2}\n' > fake/answer
+	run --separate-stderr ch-query -v --url "http://127.0.0.1:$FPORT/" 'SELECT 1'
+	assert_success
+	assert_output '{"x":1}
+{"x":2}'
+	assert_equal "$stderr" "ch-query: ClickHouse 18.16.1
+ch-query: 2 rows"
+}
+
+@test "ch-query: an endless answer is cut at --max-body, not retried" {
+	start_fake endless
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" --max-body 1M --retries 2 'SELECT 1'
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ch-query: ClickHouse: an answer larger than 1048576 bytes (see --max-body) after 1 attempt"
+	run sh -c 'ls fake/*.url | wc -l'
+	assert_output 1
+}
+
+@test "ch-query: without --max-body an endless answer stops at 64M" {
+	skip_under_valgrind "streams 64 MB; the limit itself is tested with --max-body"
+	start_fake endless
+	run --separate-stderr ch-query --url "http://127.0.0.1:$FPORT/" 'SELECT 1'
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ch-query: ClickHouse: an answer larger than 67108864 bytes (see --max-body) after 1 attempt"
+}
+
+@test "ch-query: --timeout bounds every try: a server that hangs is given up; 0 is refused" {
+	start_fake hang
+	start=$(date +%s.%N)
+	run --separate-stderr timeout 60 ch-query --url "http://127.0.0.1:$FPORT/" --timeout 0.5 --retries 1 --backoff 0.01 'SELECT 1'
+	end=$(date +%s.%N)
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ch-query: ClickHouse: Timeout was reached after 2 attempts"
+	run python3 -c "d = $end - $start; assert d < 15, d; print('ok')"
+	assert_output ok
+	run --separate-stderr ch-query --timeout 0 'SELECT 1'
+	assert_failure 64
+	assert_equal "$stderr" "ch-query: --timeout: expected a number from 0.001 to 86400, got '0'
+Try 'ch-query --help' for more information."
+}
+
+@test "ch-query: -v with a server that echoes the request never shows the key or the password" {
+	start_fake 500:echo
+	CLICKHOUSE_USER=reader CLICKHOUSE_PASSWORD=s3cret run --separate-stderr ch-query -v --url "http://u:pw-in-url@127.0.0.1:$FPORT/" --retries 1 --backoff 0.001 'SELECT 1'
+	assert_failure 69
+	assert_output ""
+	assert_equal "${#stderr_lines[@]}" 3
+	assert_equal "${stderr_lines[0]}" "ch-query: ClickHouse 18.16.1"
+	[[ "${stderr_lines[1]}" =~ ^"ch-query: ClickHouse: HTTP 500 (attempt 1 of 2); retrying in "[0-9.e-]+" s"$ ]]
+	assert_equal "${stderr_lines[2]}" "ch-query: ClickHouse: HTTP 500 after 2 attempts: scripted failure for X-ClickHouse-User: reader; X-ClickHouse-Key: ***; Authorization: Basic ***"
+	run grep -c -e 'X-ClickHouse-Key: s3cret' -e "Authorization: Basic $(printf u:pw-in-url | base64)" fake/req.1.head
+	assert_output 2
 }

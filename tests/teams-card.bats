@@ -68,13 +68,13 @@ validate() {
 
 @test "teams-card: no regression, no mention; the title says passed" {
 	grep -v regression verdicts.jsonl > ok.jsonl
-	run --separate-stderr teams-card --mention LLM-Ops=llm-ops@example.com --model-tag release-9 --run-id r9 --time T ok.jsonl
+	run --separate-stderr teams-card --mention LLM-Ops=llm-ops@example.com --model-tag release-9 --run-id r9 --time 2026-11-22T10:31:07Z ok.jsonl
 	assert_success
 	echo "$output" > card.json
 	run validate card.json
 	assert_output --partial "valid 0 "
 	run jq -c '.attachments[0].content | [.body[0].text, .body[0].color, .body[1].text, .msteams, (.body | length)]' card.json
-	assert_output '["release-9: passed","Good","Run r9 · T",{"width":"Full"},4]'
+	assert_output '["release-9: passed","Good","Run r9 · 2026-11-22T10:31:07Z",{"width":"Full"},4]'
 }
 
 @test "teams-card: plain metric rows, and the rows' ts as the time" {
@@ -88,7 +88,7 @@ validate() {
 }
 
 @test "teams-card: --max-facts summarises the rest as \"and N more\"" {
-	run --separate-stderr teams-card --max-facts 1 --time T verdicts.jsonl
+	run --separate-stderr teams-card --max-facts 1 --time 2026-11-22T10:31:07Z verdicts.jsonl
 	assert_success
 	echo "$output" > card.json
 	run validate card.json
@@ -103,15 +103,15 @@ validate() {
 import json
 for i in range(400):
     print(json.dumps({"metric":"task%03d.a_rather_long_metric_name_for_the_size_test"%i,"value":0.5,"baseline":0.7,"delta_pct":-28.57,"status":"regression","model_tag":"m","run_id":"r"}))' > big.jsonl
-	run --separate-stderr teams-card --max-facts 400 --time T big.jsonl
+	run --separate-stderr teams-card --max-facts 400 --time 2026-11-22T10:31:07Z big.jsonl
 	assert_success
 	[[ "$stderr" =~ ^"teams-card: listed "([0-9]+)" of 400 metrics to stay under 20000 bytes"$ ]]
 	n=${BASH_REMATCH[1]}
 	echo "$output" > card.json
 	# the most that fit: n metrics (and n regressions) fit, n + 1 do not
 	[ "$(wc -c < card.json)" -le 20001 ]
-	[ "$(teams-card --max-facts $n --time T big.jsonl | wc -c)" -le 20001 ]
-	[ "$(teams-card --max-bytes 1000000 --max-facts $((n + 1)) --time T big.jsonl | wc -c)" -gt 20001 ]
+	[ "$(teams-card --max-facts $n --time 2026-11-22T10:31:07Z big.jsonl | wc -c)" -le 20001 ]
+	[ "$(teams-card --max-bytes 1000000 --max-facts $((n + 1)) --time 2026-11-22T10:31:07Z big.jsonl | wc -c)" -gt 20001 ]
 	run validate card.json
 	assert_success
 	run jq -r '.attachments[0].content.body[3].facts[-1].value' card.json
@@ -119,28 +119,28 @@ for i in range(400):
 }
 
 @test "teams-card: empty input gives a card that says so" {
-	run --separate-stderr teams-card --model-tag m --run-id r --time T < /dev/null
+	run --separate-stderr teams-card --model-tag m --run-id r --time 2026-11-22T10:31:07Z < /dev/null
 	assert_success
 	echo "$output" > card.json
 	run validate card.json
 	assert_success
 	run jq -c '.attachments[0].content.body | map(.text)' card.json
-	assert_output '["m: no metrics reported","Run r · T"]'
+	assert_output '["m: no metrics reported","Run r · 2026-11-22T10:31:07Z"]'
 }
 
 @test "teams-card: the validator rejects what is not Adaptive Card 1.4" {
-	teams-card --time T verdicts.jsonl | jq -c '.attachments[0].content.body[0].color = "Red"' > bad.json
+	teams-card --time 2026-11-22T10:31:07Z verdicts.jsonl | jq -c '.attachments[0].content.body[0].color = "Red"' > bad.json
 	run validate bad.json
 	assert_failure
-	teams-card --time T verdicts.jsonl | jq -c '.attachments[0].content.version = "1.5"' > bad.json
+	teams-card --time 2026-11-22T10:31:07Z verdicts.jsonl | jq -c '.attachments[0].content.version = "1.5"' > bad.json
 	run validate bad.json
 	assert_failure
 }
 
 @test "teams-card: --post sends the printed message; 202 is success" {
 	start_webhook 202
-	teams-card --print --time T --mention Ops=ops@example.com verdicts.jsonl > printed.json
-	run --separate-stderr teams-card --post "$URL" --time T --mention Ops=ops@example.com verdicts.jsonl
+	teams-card --print --time 2026-11-22T10:31:07Z --mention Ops=ops@example.com verdicts.jsonl > printed.json
+	run --separate-stderr teams-card --post "$URL" --time 2026-11-22T10:31:07Z --mention Ops=ops@example.com verdicts.jsonl
 	assert_success
 	assert_output ""
 	assert_equal "$stderr" ""
@@ -299,7 +299,7 @@ Try 'teams-card --help' for more information."
 	run --separate-stderr teams-card bad.jsonl
 	assert_failure 65
 	assert_equal "$stderr" 'teams-card: bad.jsonl:1: row without a number "value"'
-	run --separate-stderr teams-card --skip-bad --time T bad.jsonl verdicts.jsonl
+	run --separate-stderr teams-card --skip-bad --time 2026-11-22T10:31:07Z bad.jsonl verdicts.jsonl
 	assert_success
 	assert_output --partial '"release-2.0: 2 regressions"'
 	[[ "$stderr" == *"1 "* ]]
@@ -312,7 +312,7 @@ Try 'teams-card --help' for more information."
 }
 
 @test "teams-card: text is JSON-escaped; a card that cannot fit is exit 65" {
-	run --separate-stderr teams-card --time T --model-tag 'rel "x" \ <b>' --link 'Say "hi"=https://e.example/?a=1&b="2"' --mention 'Ops "A"=a@example.com' verdicts.jsonl
+	run --separate-stderr teams-card --time 2026-11-22T10:31:07Z --model-tag 'rel "x" \ <b>' --link 'Say "hi"=https://e.example/?a=1&b="2"' --mention 'Ops "A"=a@example.com' verdicts.jsonl
 	assert_success
 	echo "$output" > card.json
 	run validate card.json
@@ -324,4 +324,121 @@ Try 'teams-card --help' for more information."
 	assert_failure 65
 	assert_output ""
 	[[ "$stderr" =~ ^"teams-card: the card is "[0-9]+" bytes even without metrics (--max-bytes 2000)"$ ]]
+}
+
+@test "teams-card: a rejects file that cannot be created is exit 73" {
+	run --separate-stderr teams-card --rejects nodir/rej.jsonl verdicts.jsonl
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "teams-card: --rejects: nodir/rej.jsonl: No such file or directory"
+}
+
+@test "teams-card: a malformed --time is a usage error naming the option" {
+	run --separate-stderr teams-card --time bogus verdicts.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "teams-card: --time: expected YYYY-MM-DDTHH:MM:SSZ, got 'bogus'
+Try 'teams-card --help' for more information."
+	run --separate-stderr teams-card --time 2026-11-22 verdicts.jsonl
+	assert_failure 64
+	# an offset and a fraction are ISO-8601 too; the card shows the time as given
+	run --separate-stderr teams-card --time 2026-11-22T12:31:07.5+02:00 verdicts.jsonl
+	assert_success
+	run jq -r '.attachments[0].content.body[1].text' <<<"$output"
+	assert_output "Run cur · 2026-11-22T12:31:07.5+02:00"
+}
+
+@test "teams-card: a metric the run lacks (status missing) is shown as regressions are" {
+	cat > missing.jsonl <<'J'
+{"metric":"mmlu.acc","value":0.58,"baseline":0.65,"delta_pct":-10.77,"status":"regression","p_value":2.04368e-05,"run_id":"cur","model_tag":"release-2.0"}
+{"metric":"judge.geval.mean","value":null,"baseline":0.8,"window":5,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}
+{"metric":"arc.acc","value":0.5,"baseline":0.5,"delta_pct":0,"status":"ok","run_id":"cur","model_tag":"release-2.0"}
+J
+	run --separate-stderr teams-card --time 2026-11-22T10:31:07Z --mention Ops=ops@example.com missing.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	echo "$output" > card.json
+	run validate card.json
+	assert_success
+	assert_output "valid 1 $(wc -c < card.json)"
+	run jq -c '.attachments[0].content | [.body[0].text, .body[0].color, .body[2].text, .body[4].facts, .body[5].items[1].facts]' card.json
+	assert_output '["release-2.0: 1 regression, 1 missing metric","Attention","<at>Ops</at> 1 metric fell below the rolling baseline; 1 metric of the baseline is missing from this run.",[{"title":"mmlu.acc","value":"0.58 (baseline 0.65, ▼ 10.8 %) regression"},{"title":"judge.geval.mean","value":"missing (baseline 0.8)"},{"title":"arc.acc","value":"0.5 (baseline 0.5, = 0 %)"}],[{"title":"mmlu.acc","value":"0.58 against 0.65 (-10.8 %), p = 2e-05"},{"title":"judge.geval.mean","value":"missing (baseline 0.8)"}]]'
+	# missing alone (and without a "value" at all) still fails the card
+	echo '{"metric":"judge.geval.mean","baseline":0.8,"status":"missing","run_id":"cur","model_tag":"release-2.0"}' > only.jsonl
+	run --separate-stderr teams-card --time 2026-11-22T10:31:07Z --mention Ops=ops@example.com only.jsonl
+	assert_success
+	run jq -c '.attachments[0].content | [.body[0].text, .body[2].text, (.msteams.entities | length)]' <<<"$output"
+	assert_output '["release-2.0: 1 missing metric","<at>Ops</at> 1 metric of the baseline is missing from this run.",1]'
+	# a row that is not missing still needs its value
+	echo '{"metric":"x","baseline":0.8,"status":"regression"}' > bad.jsonl
+	run --separate-stderr teams-card bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'teams-card: bad.jsonl:1: row without a number "value"'
+}
+
+@test "teams-card: a negative stderr or n, or a number beyond a double, is a bad record" {
+	echo '{"metric":"a","value":0.5,"stderr":-0.01}' > bad.jsonl
+	run --separate-stderr teams-card bad.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" 'teams-card: bad.jsonl:1: "stderr" must be a non-negative number'
+	echo '{"metric":"a","value":0.5,"n":2.5}' > bad.jsonl
+	run --separate-stderr teams-card bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'teams-card: bad.jsonl:1: "n" must be a count (an integer from 0)'
+	echo '{"metric":"a","value":-1e999}' > bad.jsonl
+	run --separate-stderr teams-card bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "teams-card: bad.jsonl:1: invalid JSON: a number beyond a double's range"
+	printf '%s\n' '{"metric":"a","value":0.5,"stderr":"x"}' '{"metric":"b","value":0.5,"stderr":0,"n":10}' > mixed.jsonl
+	run --separate-stderr teams-card --skip-bad --time 2026-11-22T10:31:07Z --model-tag m mixed.jsonl
+	assert_success
+	assert_equal "$stderr" 'teams-card: skipped 1 bad record (first: mixed.jsonl:1: "stderr" must be a non-negative number)'
+	run jq -c '.attachments[0].content.body[3].facts' <<<"$output"
+	assert_output '[{"title":"b","value":"0.5"}]'
+}
+
+@test "teams-card: only http(s): a file URL or a redirect to one reads nothing" {
+	run --separate-stderr teams-card --post file:///etc/passwd verdicts.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "teams-card: --post: expected an http:// or https:// URL
+Try 'teams-card --help' for more information."
+	start_webhook redirect
+	run --separate-stderr teams-card --post "$URL" verdicts.jsonl
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "teams-card: webhook: HTTP 302 after 1 attempt: scripted failure 302"
+	run wc -l < srv/log
+	assert_output 1
+}
+
+@test "teams-card: --timeout bounds every try: a webhook that hangs is given up; 0 is refused" {
+	start_webhook hang
+	start=$(date +%s.%N)
+	run --separate-stderr timeout 60 teams-card --post "$URL" --timeout 0.5 --retries 1 --backoff 0.01 verdicts.jsonl
+	end=$(date +%s.%N)
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "teams-card: webhook: Timeout was reached after 2 attempts"
+	run python3 -c "d = $end - $start; assert d < 15, d; print('ok')"
+	assert_output ok
+	run --separate-stderr teams-card --timeout 0 verdicts.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "teams-card: --timeout: expected a number from 0.001 to 3600, got '0'
+Try 'teams-card --help' for more information."
+}
+
+@test "teams-card: an endless answer is cut at --max-body, not retried" {
+	start_webhook endless
+	run --separate-stderr teams-card --post "$URL" --max-body 64k --retries 3 verdicts.jsonl
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "teams-card: webhook: an answer larger than 65536 bytes (see --max-body) after 1 attempt"
+	run wc -l < srv/log
+	assert_output 1
+	run --separate-stderr teams-card --max-body 1x verdicts.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "teams-card: --max-body: expected an integer from 1 to 1099511627776, got '1x'
+Try 'teams-card --help' for more information."
 }

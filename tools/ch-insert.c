@@ -13,17 +13,18 @@
  * insert_deduplication_token per batch. A batch that gets no answer, or a
  * 5xx or a temporary ClickHouse error, is tried again with a doubling wait;
  * a batch ClickHouse rejects stops the run with its message and the input
- * lines it names (exit 65). With --spool DIR a batch that still fails is
- * written to DIR and the run exits 75; --flush-spool sends those later.
- * Sending a batch twice is harmless: the tables are ReplacingMergeTrees
- * keyed on each row's identity.
+ * lines it names (exit 65). With --spool DIR every batch that could not be
+ * sent (no answer, an answer over --max-body, a temporary failure after the
+ * retries) is written to DIR and the run exits 75; --flush-spool sends those
+ * later. Sending a batch twice is harmless: the tables are
+ * ReplacingMergeTrees keyed on each row's identity.
  *
- * --tee copies the input lines to stdout as they came; --init creates the
- * database and tables.
+ * --tee copies the input records to stdout as they came (a reader of stdout
+ * that goes away ends the copy, not the insert); --init creates the database
+ * and tables.
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
@@ -35,18 +36,21 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "array.h"
 #include "buf.h"
+#include "cli.h"
 #include "clickhouse.h"
 #include "diag.h"
 #include "input.h"
 #include "json.h"
 #include "num.h"
 #include "output.h"
-#include "progress.h"
+#include "reader.h"
 #include "sha256.h"
 #include "share.h"
 
 struct opts {
+	struct ve_cli cli;
 	const char *url;
 	const char *user;
 	const char *password_file;
@@ -61,16 +65,12 @@ struct opts {
 	double backoff;
 	double max_wait;
 	double timeout;
+	size_t max_body;
 	bool insecure;
 	const char *spool;
 	bool flush_spool;
 	bool tee;
 	bool init;
-	bool skip_bad;
-	const char *rejects;
-	bool progress;
-	int verbose;
-	bool quiet;
 };
 
 /* How a column's value is made from a row. */
@@ -79,8 +79,9 @@ enum kind {
 	K_REQSTR,   /* a string field that must be there */
 	K_JSONTEXT, /* any value as its JSON text ("" when absent; strings as they are) */
 	K_LABELS,   /* an object as canonical JSON; "{}" when absent */
-	K_NUM,      /* a number that must be there */
-	K_NNUM,     /* a number or null */
+	K_NUM,      /* a finite number that must be there */
+	K_NNUM,     /* a finite number or null */
+	K_NNONNEG,  /* a finite number from 0, or null (a standard error) */
 	K_NCOUNT,   /* a non-negative integer or null */
 	K_NBOOL,    /* true/false as 1/0, or null */
 	K_TIME,     /* a time (ISO-8601 or epoch seconds) that must be there */
@@ -92,35 +93,34 @@ enum kind {
 	K_RAW,      /* --columns: the field's JSON as it is, left out when absent */
 };
 
+/* A column and the row's field of the same name that fills it. */
 struct column {
 	const char *name;
 	enum kind kind;
-	const char *field; /* the row's field, when not the column's name */
 };
 
 static const struct column results_cols[] = {
-    {"run_id", K_RUN_ID, NULL},
-    {"model_tag", K_MODEL, NULL},
-    {"metric", K_REQSTR, NULL},
-    {"value", K_NUM, NULL},
-    {"ts", K_TS, NULL},
-    {"n", K_NCOUNT, NULL},
-    {"stderr", K_NNUM, NULL},
-    {"unit", K_STR, NULL},
-    {"labels", K_LABELS, NULL},
-    {"inserted_at", K_NOW, NULL},
-    {NULL, 0, NULL},
+    {"run_id", K_RUN_ID},
+    {"model_tag", K_MODEL},
+    {"metric", K_REQSTR},
+    {"value", K_NUM},
+    {"ts", K_TS},
+    {"n", K_NCOUNT},
+    {"stderr", K_NNONNEG},
+    {"unit", K_STR},
+    {"labels", K_LABELS},
+    {"inserted_at", K_NOW},
+    {NULL, 0},
 };
 static const struct column items_cols[] = {
-    {"run_id", K_RUN_ID, NULL}, {"model_tag", K_MODEL, NULL}, {"ts", K_TS, NULL},
-    {"task", K_REQSTR, NULL},   {"doc_id", K_REQSTR, NULL},   {"subset", K_STR, NULL},
-    {"pred", K_JSONTEXT, NULL}, {"gold", K_JSONTEXT, NULL},   {"correct", K_NBOOL, NULL},
-    {"score", K_NNUM, NULL},    {"inserted_at", K_NOW, NULL}, {NULL, 0, NULL},
+    {"run_id", K_RUN_ID}, {"model_tag", K_MODEL}, {"ts", K_TS},           {"task", K_REQSTR},
+    {"doc_id", K_REQSTR}, {"subset", K_STR},      {"pred", K_JSONTEXT},   {"gold", K_JSONTEXT},
+    {"correct", K_NBOOL}, {"score", K_NNUM},      {"inserted_at", K_NOW}, {NULL, 0},
 };
 static const struct column runs_cols[] = {
-    {"run_id", K_RUN_ID, NULL},    {"model_tag", K_MODEL, NULL}, {"image", K_STR, NULL},
-    {"started", K_TIME, NULL},     {"finished", K_NTIME, NULL},  {"status", K_STR, NULL},
-    {"workflow_url", K_STR, NULL}, {"inserted_at", K_NOW, NULL}, {NULL, 0, NULL},
+    {"run_id", K_RUN_ID},    {"model_tag", K_MODEL}, {"image", K_STR},
+    {"started", K_TIME},     {"finished", K_NTIME},  {"status", K_STR},
+    {"workflow_url", K_STR}, {"inserted_at", K_NOW}, {NULL, 0},
 };
 
 /* The rows of one batch, with where each came from for error reports. */
@@ -141,11 +141,12 @@ struct state {
 	char *insert_sql;
 	const char *run_id, *model_tag;
 	long long start_ts;
-	bool ts_given;
 	struct batch b;
-	struct ve_buf gz, tmp, msg;
+	struct ve_buf gz, tmp, msg, why;
 	struct ve_sha256 *sha;
+	bool ch_up;        /* ch and sha are set up */
 	bool circuit_open; /* a batch went to the spool: the rest go straight there */
+	int tee_rc;        /* --tee: 0 while copying; -1 when stdout's reader left; or 74 */
 	unsigned long long rows_sent, batches_sent, rows_spooled, batches_spooled;
 	unsigned spool_seq;
 };
@@ -158,8 +159,8 @@ usage(FILE *f)
 	        "                 [--database DB] [-t TABLE] [--columns LIST] [--run-id ID]\n"
 	        "                 [--model-tag TAG] [--ts TIME] [-b N] [--spool DIR] [--tee]\n"
 	        "                 [--retries N] [--backoff S] [--max-wait S] [--timeout S]\n"
-	        "                 [--insecure] [--skip-bad] [--rejects FILE] [--progress]\n"
-	        "                 [FILE...]\n"
+	        "                 [--max-body BYTES] [--insecure] [--skip-bad] [--rejects FILE]\n"
+	        "                 [--max-line BYTES] [--progress] [FILE...]\n"
 	        "       %s --init [--url URL] [--database DB]\n"
 	        "       %s --flush-spool --spool DIR [--url URL]\n"
 	        "\n"
@@ -176,28 +177,24 @@ usage(FILE *f)
 	        "      --model-tag TAG      model_tag where rows lack it (default MODEL_TAG)\n"
 	        "      --ts TIME            ts where rows lack it (default: now)\n"
 	        "  -b, --batch-rows N       rows per INSERT (default 10000)\n"
-	        "      --spool DIR          keep batches that still fail in DIR; exit 75\n"
+	        "      --spool DIR          keep batches that could not be sent in DIR; exit 75\n"
 	        "      --flush-spool        send the batches kept in --spool DIR\n"
-	        "      --tee                copy the input lines to stdout\n"
+	        "      --tee                copy the input records to stdout\n"
 	        "      --init               create the database and tables, then exit\n"
 	        "      --retries N          retries of a batch after its first try (default 4)\n"
 	        "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
 	        "      --max-wait S         longest wait, Retry-After included (default 30)\n"
-	        "      --timeout S          seconds per try (default 60)\n"
+	        "      --timeout S          seconds per try, more than 0 (default 60)\n"
 	        "      --attempts N         alias of --retries N-1, kept for old scripts\n"
-	        "      --insecure           do not verify TLS\n"
-	        "      --skip-bad           skip malformed records, count them\n"
-	        "      --rejects FILE       write skipped records to FILE (implies --skip-bad)\n"
-	        "      --progress           show progress even when stderr is not a terminal\n"
-	        "  -v, --verbose            print the server version and counts to stderr\n"
-	        "  -q, --quiet              no warnings\n"
-	        "  -h, --help               this help\n"
-	        "      --version            print the version\n"
-	        "\n"
-	        "Exit: 0 ok, 64 usage, 65 bad input or a rejected batch, 66 cannot open,\n"
-	        "69 ClickHouse unavailable or refused the credentials, 74 I/O error,\n"
-	        "75 batches spooled. See ch-insert(1).\n",
+	        "      --max-body BYTES     refuse answers over BYTES (k, M, G; default 64M)\n"
+	        "      --insecure           do not verify TLS\n",
 	        ve_progname, ve_progname, ve_progname);
+	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 27);
+	fprintf(f, "\n"
+	           "With -v, the server version, each retry and the counts go to stderr.\n"
+	           "Exit: 0 ok, 64 usage, 65 bad input or a rejected batch, 66 cannot open,\n"
+	           "69 ClickHouse unavailable or refused the credentials, 73 cannot create,\n"
+	           "74 I/O error, 75 batches spooled. See ch-insert(1).\n");
 }
 
 enum {
@@ -218,12 +215,40 @@ enum {
 	OPT_BACKOFF,
 	OPT_MAX_WAIT,
 	OPT_TIMEOUT,
+	OPT_MAX_BODY,
 	OPT_INSECURE,
-	OPT_SKIP_BAD,
-	OPT_REJECTS,
-	OPT_PROGRESS,
-	OPT_VERSION,
 };
+
+/* The checks across options, and the defaults from the environment. */
+static void
+check_args(struct opts *o, int nfiles)
+{
+	const char *from = o->url ? "--url" : "CLICKHOUSE_URL";
+	if (!o->url)
+		o->url = getenv("CLICKHOUSE_URL");
+	if (!o->url || !*o->url)
+		ve_usage_error("no ClickHouse: give --url or set CLICKHOUSE_URL");
+	ve_http_need_url(from, o->url, true);
+	if (!o->user)
+		o->user = getenv("CLICKHOUSE_USER");
+	if (!ve_ch_plain_name(o->database, strlen(o->database)))
+		ve_usage_error("--database: '%s' is not a plain name (letters, digits, _)",
+		               o->database);
+	if (!ve_ch_plain_name(o->table, strlen(o->table)))
+		ve_usage_error("--table: '%s' is not a plain name (letters, digits, _)", o->table);
+	bool known = strcmp(o->table, "results") == 0 || strcmp(o->table, "items") == 0 ||
+	             strcmp(o->table, "runs") == 0;
+	if (!known && !o->columns)
+		ve_usage_error("--table %s: not a vllm_eval table; list its --columns", o->table);
+	if (known && o->columns)
+		ve_usage_error("--columns is for other tables: %s has its own", o->table);
+	if (o->flush_spool && !o->spool)
+		ve_usage_error("--flush-spool needs --spool DIR");
+	if ((o->init || o->flush_spool) && nfiles > 0)
+		ve_usage_error("--%s reads no input files", o->init ? "init" : "flush-spool");
+	if (o->init && o->flush_spool)
+		ve_usage_error("--init and --flush-spool cannot be used together");
+}
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
@@ -248,25 +273,21 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"backoff", required_argument, NULL, OPT_BACKOFF},
 	    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
 	    {"insecure", no_argument, NULL, OPT_INSECURE},
-	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-	    {"rejects", required_argument, NULL, OPT_REJECTS},
-	    {"progress", no_argument, NULL, OPT_PROGRESS},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	o->table = "results";
-	o->batch_rows = 10000;
-	o->retries = 4;
-	o->backoff = 1;
-	o->max_wait = 30;
-	o->timeout = 60;
-	while ((c = getopt_long(argc, argv, "t:b:vqh", longopts, NULL)) != -1) {
+	*o = (struct opts){.cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS,
+	                   .database = "vllm_eval",
+	                   .table = "results",
+	                   .batch_rows = 10000,
+	                   .retries = 4,
+	                   .backoff = 1,
+	                   .max_wait = 30,
+	                   .timeout = 60};
+	while ((c = ve_getopt(argc, argv, "t:b:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case OPT_URL: o->url = optarg; break;
 		case OPT_USER: o->user = optarg; break;
@@ -290,111 +311,18 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_MAX_WAIT:
 			o->max_wait = ve_opt_double("--max-wait", optarg, 0, 3600);
 			break;
-		case OPT_TIMEOUT: o->timeout = ve_opt_double("--timeout", optarg, 0, 86400); break;
+		/* 0 would be curl's "no limit": every try has a bound. */
+		case OPT_TIMEOUT:
+			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 86400);
+			break;
+		case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", optarg); break;
 		case OPT_INSECURE: o->insecure = true; break;
-		case OPT_SKIP_BAD: o->skip_bad = true; break;
-		case OPT_REJECTS: o->rejects = optarg; break;
-		case OPT_PROGRESS: o->progress = true; break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		case OPT_VERSION: ve_print_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
 		}
 	}
-	const char *from = o->url ? "--url" : "CLICKHOUSE_URL";
-	if (!o->url)
-		o->url = getenv("CLICKHOUSE_URL");
-	if (!o->url || !*o->url)
-		ve_usage_error("no ClickHouse: give --url or set CLICKHOUSE_URL");
-	ve_http_need_url(from, o->url, true);
-	if (!o->user)
-		o->user = getenv("CLICKHOUSE_USER");
-	if (!o->database)
-		o->database = "vllm_eval";
-	if (!ve_ch_plain_name(o->database, strlen(o->database)))
-		ve_usage_error("--database: '%s' is not a plain name (letters, digits, _)",
-		               o->database);
-	if (!ve_ch_plain_name(o->table, strlen(o->table)))
-		ve_usage_error("--table: '%s' is not a plain name (letters, digits, _)", o->table);
-	bool known = strcmp(o->table, "results") == 0 || strcmp(o->table, "items") == 0 ||
-	             strcmp(o->table, "runs") == 0;
-	if (!known && !o->columns)
-		ve_usage_error("--table %s: not a vllm_eval table; list its --columns", o->table);
-	if (known && o->columns)
-		ve_usage_error("--columns is for other tables: %s has its own", o->table);
-	if (o->flush_spool && !o->spool)
-		ve_usage_error("--flush-spool needs --spool DIR");
-	if ((o->init || o->flush_spool) && optind < argc)
-		ve_usage_error("--%s reads no input files", o->init ? "init" : "flush-spool");
-	if (o->init && o->flush_spool)
-		ve_usage_error("--init and --flush-spool cannot be used together");
+	check_args(o, argc - optind);
 }
 
-/* Reads the password: the file's first line. 0 or an exit status. */
-static int
-read_password(const char *path, char **out)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-
-	if (!f) {
-		ve_warn("--password-file: %s: %s", path, strerror(errno));
-		return VE_EX_NOINPUT;
-	}
-	n = getline(&line, &cap, f);
-	fclose(f);
-	if (n < 0) {
-		free(line);
-		line = ve_xstrdup("");
-		n = 0;
-	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	*out = line;
-	return 0;
-}
-
-/*
- * Seconds since the epoch of an ISO-8601 time: YYYY-MM-DD[T ]HH:MM:SS, an
- * optional fraction (dropped: DateTime holds seconds), and Z, +HH:MM or
- * nothing (UTC). False when s is not such a time.
- */
-static bool
-parse_time(const char *s, long long *out)
-{
-	struct tm tm;
-	const char *p;
-
-	memset(&tm, 0, sizeof tm);
-	if (!(p = strptime(s, "%Y-%m-%d", &tm)) || (*p != 'T' && *p != ' '))
-		return false;
-	if (!(p = strptime(p + 1, "%H:%M:%S", &tm)))
-		return false;
-	if (*p == '.')
-		for (p++; *p >= '0' && *p <= '9'; p++)
-			;
-	long off = 0;
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int hh, mm, used = 0;
-		if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &used) != 2 || used != 5)
-			return false;
-		off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
-		p += 6;
-	}
-	if (*p)
-		return false;
-	*out = (long long)timegm(&tm) - off;
-	return true;
-}
-
-/* A time value (borrowed jv): a string as above, or a number of seconds. */
+/* A time value (borrowed jv): a string as ve_parse_time reads, or a number of seconds. */
 static const char *
 time_value(jv v, long long *out)
 {
@@ -405,7 +333,7 @@ time_value(jv v, long long *out)
 		*out = (long long)d;
 		return NULL;
 	}
-	if (jv_get_kind(v) != JV_KIND_STRING || !parse_time(jv_string_value(v), out))
+	if (jv_get_kind(v) != JV_KIND_STRING || !ve_parse_time(jv_string_value(v), out))
 		return "a time (YYYY-MM-DDTHH:MM:SSZ or epoch seconds)";
 	if (*out < 0 || *out >= 4294967296LL)
 		return "a time within DateTime's range (1970 to 2106)";
@@ -419,25 +347,163 @@ add_double(struct ve_buf *b, double d)
 	ve_buf_addf(b, "%.17g", d == 0 ? 0.0 : d);
 }
 
+static bool
+absent(jv_kind k)
+{
+	return k == JV_KIND_INVALID || k == JV_KIND_NULL;
+}
+
+/* A string column from v (borrowed); NULL, or what the field must be. */
+static const char *
+put_string(const struct state *st, enum kind kind, jv v, struct ve_buf *out)
+{
+	jv_kind k = jv_get_kind(v);
+	const char *fill = kind == K_RUN_ID  ? st->run_id
+	                   : kind == K_MODEL ? st->model_tag
+	                   : kind == K_STR   ? ""
+	                                     : NULL;
+
+	if (k == JV_KIND_STRING) {
+		ve_buf_add_json_str(out, jv_string_value(v), ve_json_strlen(v));
+		return NULL;
+	}
+	if (!absent(k))
+		return "a string";
+	if (fill) {
+		ve_buf_add_json_str(out, fill, strlen(fill));
+		return NULL;
+	}
+	if (kind == K_RUN_ID)
+		return "given (no --run-id or RUN_ID)";
+	if (kind == K_MODEL)
+		return "given (no --model-tag or MODEL_TAG)";
+	return "a string";
+}
+
+/* A column holding JSON: text of any value, labels, or --columns' raw values. */
+static const char *
+put_json(struct state *st, enum kind kind, jv v, struct ve_buf *out)
+{
+	jv_kind k = jv_get_kind(v);
+
+	ve_buf_reset(&st->tmp);
+	if (kind == K_RAW) {
+		ve_json_dump(v, &st->tmp);
+		ve_buf_add(out, st->tmp.p, st->tmp.len);
+		return NULL;
+	}
+	if (kind == K_JSONTEXT && k == JV_KIND_STRING) {
+		ve_buf_add_json_str(out, jv_string_value(v), ve_json_strlen(v));
+		return NULL;
+	}
+	if (absent(k)) {
+		ve_buf_adds(out, kind == K_LABELS ? "\"{}\"" : "\"\"");
+		return NULL;
+	}
+	if (kind == K_LABELS && k != JV_KIND_OBJECT)
+		return "an object";
+	ve_json_canon(v, &st->tmp);
+	ve_buf_add_json_str(out, st->tmp.p, st->tmp.len);
+	return NULL;
+}
+
+/* A number column: JSON's numbers, but never inf or nan, and a count or an error from 0. */
+static const char *
+put_number(enum kind kind, jv v, struct ve_buf *out)
+{
+	jv_kind k = jv_get_kind(v);
+	double d = k == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
+
+	if (absent(k) && kind != K_NUM) {
+		ve_buf_adds(out, "null");
+		return NULL;
+	}
+	if (kind == K_NCOUNT) {
+		if (!(d >= 0 && d < 9007199254740992.0 && d == floor(d)))
+			return "a count (an integer from 0)";
+		ve_buf_addf(out, "%.0f", d);
+		return NULL;
+	}
+	if (!isfinite(d))
+		return "a number";
+	if (kind == K_NNONNEG && d < 0)
+		return "a non-negative number";
+	add_double(out, d);
+	return NULL;
+}
+
+/* A DateTime column as epoch seconds. */
+static const char *
+put_time(const struct state *st, enum kind kind, jv v, long long now, struct ve_buf *out)
+{
+	jv_kind k = jv_get_kind(v);
+	const char *err;
+	long long t;
+
+	if (kind == K_NOW) {
+		t = now;
+	} else if (kind == K_TS && absent(k)) {
+		t = st->start_ts;
+	} else if (kind == K_NTIME && absent(k)) {
+		ve_buf_adds(out, "null");
+		return NULL;
+	} else if (k == JV_KIND_INVALID) {
+		return "a time";
+	} else if ((err = time_value(v, &t)) != NULL) {
+		return err;
+	}
+	ve_buf_addf(out, "%lld", t);
+	return NULL;
+}
+
+static const char *
+put_value(struct state *st, enum kind kind, jv v, long long now, struct ve_buf *out)
+{
+	jv_kind k = jv_get_kind(v);
+
+	switch (kind) {
+	case K_STR:
+	case K_REQSTR:
+	case K_RUN_ID:
+	case K_MODEL: return put_string(st, kind, v, out);
+	case K_JSONTEXT:
+	case K_LABELS:
+	case K_RAW: return put_json(st, kind, v, out);
+	case K_NUM:
+	case K_NNUM:
+	case K_NNONNEG:
+	case K_NCOUNT: return put_number(kind, v, out);
+	case K_NBOOL:
+		if (k == JV_KIND_TRUE || k == JV_KIND_FALSE)
+			ve_buf_addc(out, k == JV_KIND_TRUE ? '1' : '0');
+		else if (absent(k))
+			ve_buf_adds(out, "null");
+		else
+			return "true or false";
+		return NULL;
+	case K_TIME:
+	case K_NTIME:
+	case K_TS:
+	case K_NOW: return put_time(st, kind, v, now, out);
+	}
+	return NULL;
+}
+
 /*
- * Appends the row (borrowed) converted to the table's columns to out.
- * Returns NULL, or the reason it cannot be converted (in why).
+ * Appends the row (borrowed) converted to the table's columns to the batch.
+ * Returns NULL, or the reason it cannot be converted (in st->why).
  */
 static const char *
-convert(struct state *st, jv rec, struct ve_buf *out, long long now, char *why, size_t whylen)
+convert(struct state *st, jv rec, long long now)
 {
+	struct ve_buf *out = &st->b.rows;
 	size_t mark = out->len;
 	bool first = true;
 
 	ve_buf_addc(out, '{');
 	for (const struct column *c = st->cols; c->name; c++) {
-		const char *field = c->field ? c->field : c->name;
-		jv v = jv_object_get(jv_copy(rec), jv_string(field));
-		jv_kind k = jv_get_kind(v);
-		const char *err = NULL;
-		long long t;
-
-		if (c->kind == K_RAW && k == JV_KIND_INVALID) {
+		jv v = ve_json_get(rec, c->name);
+		if (c->kind == K_RAW && !jv_is_valid(v)) {
 			jv_free(v);
 			continue;
 		}
@@ -447,111 +513,14 @@ convert(struct state *st, jv rec, struct ve_buf *out, long long now, char *why, 
 		ve_buf_addc(out, '"');
 		ve_buf_adds(out, c->name);
 		ve_buf_adds(out, "\":");
-		switch (c->kind) {
-		case K_STR:
-		case K_REQSTR:
-			if (k == JV_KIND_STRING)
-				ve_buf_add_json_str(out, jv_string_value(v),
-				                    (size_t)jv_string_length_bytes(jv_copy(v)));
-			else if (c->kind == K_STR && (k == JV_KIND_INVALID || k == JV_KIND_NULL))
-				ve_buf_adds(out, "\"\"");
-			else
-				err = "a string";
-			break;
-		case K_JSONTEXT:
-			if (k == JV_KIND_STRING) {
-				ve_buf_add_json_str(out, jv_string_value(v),
-				                    (size_t)jv_string_length_bytes(jv_copy(v)));
-			} else if (k == JV_KIND_INVALID || k == JV_KIND_NULL) {
-				ve_buf_adds(out, "\"\"");
-			} else {
-				ve_buf_reset(&st->tmp);
-				ve_json_canon(v, &st->tmp);
-				ve_buf_add_json_str(out, st->tmp.p, st->tmp.len);
-			}
-			break;
-		case K_LABELS:
-			if (k == JV_KIND_OBJECT) {
-				ve_buf_reset(&st->tmp);
-				ve_json_canon(v, &st->tmp);
-				ve_buf_add_json_str(out, st->tmp.p, st->tmp.len);
-			} else if (k == JV_KIND_INVALID || k == JV_KIND_NULL) {
-				ve_buf_adds(out, "\"{}\"");
-			} else {
-				err = "an object";
-			}
-			break;
-		case K_NUM:
-		case K_NNUM:
-			if (k == JV_KIND_NUMBER)
-				add_double(out, jv_number_value(v));
-			else if (c->kind == K_NNUM && (k == JV_KIND_INVALID || k == JV_KIND_NULL))
-				ve_buf_adds(out, "null");
-			else
-				err = "a number";
-			break;
-		case K_NCOUNT:
-			if (k == JV_KIND_NUMBER && jv_number_value(v) >= 0 &&
-			    jv_number_value(v) < 9007199254740992.0 &&
-			    jv_number_value(v) == floor(jv_number_value(v)))
-				ve_buf_addf(out, "%.0f", jv_number_value(v));
-			else if (k == JV_KIND_INVALID || k == JV_KIND_NULL)
-				ve_buf_adds(out, "null");
-			else
-				err = "a count (an integer from 0)";
-			break;
-		case K_NBOOL:
-			if (k == JV_KIND_TRUE || k == JV_KIND_FALSE)
-				ve_buf_addc(out, k == JV_KIND_TRUE ? '1' : '0');
-			else if (k == JV_KIND_INVALID || k == JV_KIND_NULL)
-				ve_buf_adds(out, "null");
-			else
-				err = "true or false";
-			break;
-		case K_TIME:
-		case K_NTIME:
-			if (c->kind == K_NTIME && (k == JV_KIND_INVALID || k == JV_KIND_NULL)) {
-				ve_buf_adds(out, "null");
-			} else if (k == JV_KIND_INVALID) {
-				err = "a time";
-			} else if ((err = time_value(v, &t)) == NULL) {
-				ve_buf_addf(out, "%lld", t);
-			}
-			break;
-		case K_TS:
-			if (k == JV_KIND_INVALID || k == JV_KIND_NULL)
-				ve_buf_addf(out, "%lld", st->start_ts);
-			else if ((err = time_value(v, &t)) == NULL)
-				ve_buf_addf(out, "%lld", t);
-			break;
-		case K_RUN_ID:
-		case K_MODEL: {
-			const char *fill = c->kind == K_RUN_ID ? st->run_id : st->model_tag;
-			if (k == JV_KIND_STRING)
-				ve_buf_add_json_str(out, jv_string_value(v),
-				                    (size_t)jv_string_length_bytes(jv_copy(v)));
-			else if ((k == JV_KIND_INVALID || k == JV_KIND_NULL) && fill)
-				ve_buf_add_json_str(out, fill, strlen(fill));
-			else if (k == JV_KIND_INVALID || k == JV_KIND_NULL)
-				err = c->kind == K_RUN_ID ? "given (no --run-id or RUN_ID)"
-				                          : "given (no --model-tag or MODEL_TAG)";
-			else
-				err = "a string";
-			break;
-		}
-		case K_NOW: ve_buf_addf(out, "%lld", now); break;
-		case K_RAW:
-			ve_buf_reset(&st->tmp);
-			ve_json_dump(v, &st->tmp);
-			ve_buf_add(out, st->tmp.p, st->tmp.len);
-			break;
-		}
+		const char *err = put_value(st, c->kind, v, now, out);
 		jv_free(v);
 		if (err) {
-			snprintf(why, whylen, "\"%s\" must be %s", field, err);
+			ve_buf_reset(&st->why);
+			ve_buf_addf(&st->why, "\"%s\" must be %s", c->name, err);
 			out->len = mark;
 			out->p[mark] = '\0';
-			return why;
+			return st->why.p;
 		}
 	}
 	ve_buf_adds(out, "}\n");
@@ -561,20 +530,16 @@ convert(struct state *st, jv rec, struct ve_buf *out, long long now, char *why, 
 static void
 batch_add(struct batch *b, const struct ve_line *line)
 {
-	char place[64];
+	size_t cap = b->cap;
 
-	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 64;
-		b->lines = ve_xrealloc(b->lines, b->cap * sizeof *b->lines);
-		b->places = ve_xrealloc(b->places, b->cap * sizeof *b->places);
-	}
+	/* Two arrays on one capacity: both grow alike. */
+	b->lines = ve_grow(b->lines, &cap, b->n + 1, sizeof *b->lines);
+	b->places = ve_grow(b->places, &b->cap, b->n + 1, sizeof *b->places);
 	b->lines[b->n] = ve_xmalloc(line->len + 1);
 	memcpy(b->lines[b->n], line->text, line->len);
 	b->lines[b->n][line->len] = '\0';
 	struct ve_buf p = {0};
-	snprintf(place, sizeof place, ":%llu", line->lineno);
-	ve_buf_adds(&p, line->name);
-	ve_buf_adds(&p, place);
+	ve_buf_addf(&p, "%s:%llu", line->name, line->lineno);
 	b->places[b->n] = p.p;
 	b->n++;
 }
@@ -621,7 +586,7 @@ named_row(const char *msg)
 
 /* Says what ClickHouse rejected: its message, then the input lines it names. */
 static void
-report_rejected(struct state *st, const struct batch *b, const struct ve_buf *msg)
+report_rejected(const struct batch *b, const struct ve_buf *msg)
 {
 	size_t row = named_row(msg->p);
 
@@ -638,7 +603,10 @@ report_rejected(struct state *st, const struct batch *b, const struct ve_buf *ms
 		ve_warn("and %zu more rows", b->n - 10);
 }
 
-/* Writes the batch to the spool: the INSERT on the first line, then the rows, gzip'd. */
+/*
+ * Writes the batch to the spool: the INSERT on the first line, then the
+ * rows, gzip'd. 0, 73 when the file cannot be created, or 74.
+ */
 static int
 spool_batch(struct state *st, const struct batch *b)
 {
@@ -651,10 +619,11 @@ spool_batch(struct state *st, const struct batch *b)
 	ve_buf_adds(&head, "{\"query\":");
 	ve_buf_add_json_str(&head, st->insert_sql, strlen(st->insert_sql));
 	ve_buf_adds(&head, "}\n");
+	errno = 0;
 	gzFile gz = gzopen(tmp.p, "wb");
 	if (!gz) {
 		ve_warn("--spool: %s: %s", tmp.p, strerror(errno ? errno : EIO));
-		rc = VE_EX_IOERR;
+		rc = VE_EX_CANTCREAT;
 		goto out;
 	}
 	bool ok = gzwrite(gz, head.p, (unsigned)head.len) == (int)head.len &&
@@ -667,14 +636,14 @@ spool_batch(struct state *st, const struct batch *b)
 	}
 	/* Renamed whole: a flush never sees half a batch. */
 	if (rename(tmp.p, path.p) != 0) {
-		ve_warn("--spool: %s: %s", path.p, strerror(errno));
+		ve_warn("--spool: %s:", path.p);
 		unlink(tmp.p);
 		rc = VE_EX_IOERR;
 		goto out;
 	}
 	st->rows_spooled += b->n;
 	st->batches_spooled++;
-	if (st->o->verbose)
+	if (st->o->cli.verbose)
 		ve_warn("spooled %zu rows to %s", b->n, path.p);
 out:
 	ve_buf_free(&path);
@@ -683,18 +652,15 @@ out:
 	return rc;
 }
 
-enum send_result { SENT, REJECTED, UNAVAILABLE, REFUSED };
-
-/* Sends sql with rows (uncompressed, n rows); says why it failed, except a rejection. */
-static enum send_result
+/* Sends sql with rows (uncompressed); says why it failed, except a rejection (st->msg). */
+static enum ve_ch_result
 send_rows(struct state *st, const char *sql, const struct ve_buf *rows)
 {
 	struct ve_http_resp resp = {0};
 	struct ve_buf params = {0};
-	enum send_result res = SENT;
 
 	if (ve_ch_version(&st->ch) != 0)
-		return st->ch.refused ? REFUSED : UNAVAILABLE;
+		return st->ch.refused ? VE_CH_REFUSED : VE_CH_UNAVAILABLE;
 	if (ve_ch_at_least(&st->ch, 22, 2)) {
 		/* The same rows make the same token: the server drops a batch sent again. */
 		unsigned char d[VE_SHA256_LEN];
@@ -707,31 +673,17 @@ send_rows(struct state *st, const char *sql, const struct ve_buf *rows)
 		ve_buf_addf(&params, "insert_deduplication_token=%s", hex);
 	}
 	ve_gzip(rows->p, rows->len, &st->gz);
-	if (ve_ch_post(&st->ch, sql, params.p, st->gz.p, st->gz.len, true, &resp) != 0) {
-		ve_warn("ClickHouse: %s after %d attempt%s", resp.error, resp.attempts,
-		        resp.attempts == 1 ? "" : "s");
-		res = UNAVAILABLE;
-	} else if (resp.status != 200) {
-		int code = ve_ch_error_code(&resp.body);
-		ve_ch_message(&st->ch, &resp.body, &st->msg);
-		if (ve_ch_auth_error(code)) {
-			ve_warn("ClickHouse: authentication failed: %s", st->msg.p);
-			res = REFUSED;
-		} else if (ve_ch_temporary(&st->ch, &resp)) {
-			ve_warn("ClickHouse: HTTP %ld after %d attempt%s: %s", resp.status,
-			        resp.attempts, resp.attempts == 1 ? "" : "s",
-			        st->msg.p ? st->msg.p : "");
-			res = UNAVAILABLE;
-		} else {
-			res = REJECTED;
-		}
-	}
+	int sent = ve_ch_post(&st->ch, sql, params.p, st->gz.p, st->gz.len, true, &resp);
+	enum ve_ch_result res = ve_ch_result(&st->ch, sent, &resp, &st->msg);
 	ve_buf_free(&params);
 	ve_http_resp_free(&resp);
 	return res;
 }
 
-/* Sends the current batch, or spools it; 0 or an exit status. */
+/*
+ * Sends the current batch; with --spool, one that could not be sent (or
+ * any once one could not) goes to the spool. 0 or an exit status.
+ */
 static int
 flush_batch(struct state *st)
 {
@@ -740,19 +692,17 @@ flush_batch(struct state *st)
 
 	if (b->n == 0)
 		return 0;
-	enum send_result res =
-	    st->circuit_open ? UNAVAILABLE : send_rows(st, st->insert_sql, &b->rows);
-	switch (res) {
-	case SENT:
+	switch (st->circuit_open ? VE_CH_UNAVAILABLE : send_rows(st, st->insert_sql, &b->rows)) {
+	case VE_CH_OK:
 		st->rows_sent += b->n;
 		st->batches_sent++;
 		break;
-	case REJECTED:
-		report_rejected(st, b, &st->msg);
+	case VE_CH_REJECTED:
+		report_rejected(b, &st->msg);
 		rc = VE_EX_DATAERR;
 		break;
-	case REFUSED: rc = VE_EX_UNAVAILABLE; break;
-	case UNAVAILABLE:
+	case VE_CH_REFUSED: rc = VE_EX_UNAVAILABLE; break;
+	case VE_CH_UNAVAILABLE:
 		if (!st->o->spool) {
 			rc = VE_EX_UNAVAILABLE;
 			break;
@@ -762,6 +712,91 @@ flush_batch(struct state *st)
 		break;
 	}
 	batch_reset(b);
+	return rc;
+}
+
+/* The statement with the schema's database, vllm_eval, renamed to --database. */
+static void
+rename_database(const char *stmt, const char *db, struct ve_buf *sql)
+{
+	for (const char *s = stmt; *s;) {
+		const char *hit = strstr(s, "vllm_eval");
+		if (!hit) {
+			ve_buf_adds(sql, s);
+			break;
+		}
+		ve_buf_add(sql, s, (size_t)(hit - s));
+		ve_buf_adds(sql, db);
+		s = hit + 9;
+	}
+}
+
+/* Runs one statement of the schema file path, which starts on its line start. */
+static int
+run_statement(struct state *st, const char *stmt, const char *path, unsigned long start)
+{
+	struct ve_buf sql = {0};
+	struct ve_http_resp resp = {0};
+	int rc = 0;
+
+	rename_database(stmt, st->o->database, &sql);
+	int sent = ve_ch_post(&st->ch, sql.p, NULL, NULL, 0, false, &resp);
+	switch (ve_ch_result(&st->ch, sent, &resp, &st->msg)) {
+	case VE_CH_OK: break;
+	case VE_CH_REJECTED:
+		ve_warn("%s:%lu: %s", path, start, st->msg.p ? st->msg.p : "");
+		rc = VE_EX_DATAERR;
+		break;
+	case VE_CH_REFUSED:
+	case VE_CH_UNAVAILABLE: rc = VE_EX_UNAVAILABLE; break;
+	}
+	ve_http_resp_free(&resp);
+	ve_buf_free(&sql);
+	return rc;
+}
+
+/*
+ * Runs the statements of a schema file (SQL, not records: read as text).
+ * A statement ends with ';' at the end of a line; "--" starts a comment line.
+ */
+static int
+apply_schema(struct state *st, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	struct ve_buf stmt = {0};
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long lineno = 0, start = 0;
+	int rc = 0;
+
+	if (!fp) {
+		ve_warn("%s:", path);
+		return VE_EX_NOINPUT;
+	}
+	while (!rc && (n = getline(&line, &cap, fp)) >= 0) {
+		lineno++;
+		const char *p = line + strspn(line, " \t");
+		if (strncmp(p, "--", 2) == 0 || *p == '\n')
+			continue;
+		if (!stmt.len)
+			start = lineno;
+		ve_buf_add(&stmt, line, (size_t)n);
+		while (stmt.len && (stmt.p[stmt.len - 1] == '\n' || stmt.p[stmt.len - 1] == ' '))
+			stmt.len--;
+		if (!stmt.len || stmt.p[stmt.len - 1] != ';') {
+			ve_buf_addc(&stmt, '\n');
+			continue;
+		}
+		stmt.p[--stmt.len] = '\0';
+		rc = run_statement(st, stmt.p, path, start);
+		ve_buf_reset(&stmt);
+	}
+	free(line);
+	ve_buf_free(&stmt);
+	fclose(fp);
+	if (!rc && st->o->cli.verbose)
+		ve_warn("applied %s", path);
 	return rc;
 }
 
@@ -782,67 +817,7 @@ run_init(struct state *st)
 			ve_warn("share/%s not found (set VLLM_EVAL_SHARE)", files[f]);
 			return VE_EX_NOINPUT;
 		}
-		FILE *fp = fopen(path, "r");
-		if (!fp) {
-			ve_warn("%s: %s", path, strerror(errno));
-			free(path);
-			return VE_EX_NOINPUT;
-		}
-		/* Statements end with ';' at the end of a line; "--" starts a comment line. */
-		struct ve_buf stmt = {0};
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t n;
-		unsigned long lineno = 0, start = 0;
-		while (!rc && (n = getline(&line, &cap, fp)) >= 0) {
-			lineno++;
-			const char *p = line + strspn(line, " \t");
-			if (strncmp(p, "--", 2) == 0 || *p == '\n')
-				continue;
-			if (!stmt.len)
-				start = lineno;
-			ve_buf_add(&stmt, line, (size_t)n);
-			while (stmt.len &&
-			       (stmt.p[stmt.len - 1] == '\n' || stmt.p[stmt.len - 1] == ' '))
-				stmt.len--;
-			if (!stmt.len || stmt.p[stmt.len - 1] != ';') {
-				ve_buf_addc(&stmt, '\n');
-				continue;
-			}
-			stmt.p[--stmt.len] = '\0';
-			/* The schema names vllm_eval; --database puts it elsewhere. */
-			struct ve_buf sql = {0};
-			for (const char *s = stmt.p; *s;) {
-				const char *hit = strstr(s, "vllm_eval");
-				if (!hit) {
-					ve_buf_adds(&sql, s);
-					break;
-				}
-				ve_buf_add(&sql, s, (size_t)(hit - s));
-				ve_buf_adds(&sql, st->o->database);
-				s = hit + 9;
-			}
-			struct ve_http_resp resp = {0};
-			if (ve_ch_post(&st->ch, sql.p, NULL, NULL, 0, false, &resp) != 0) {
-				ve_warn("ClickHouse: %s after %d attempt%s", resp.error,
-				        resp.attempts, resp.attempts == 1 ? "" : "s");
-				rc = VE_EX_UNAVAILABLE;
-			} else if (resp.status != 200) {
-				ve_ch_message(&st->ch, &resp.body, &st->msg);
-				ve_warn("%s:%lu: %s", path, start, st->msg.p ? st->msg.p : "");
-				rc = ve_ch_auth_error(ve_ch_error_code(&resp.body))
-				         ? VE_EX_UNAVAILABLE
-				         : VE_EX_DATAERR;
-			}
-			ve_http_resp_free(&resp);
-			ve_buf_free(&sql);
-			ve_buf_reset(&stmt);
-		}
-		free(line);
-		ve_buf_free(&stmt);
-		fclose(fp);
-		if (!rc && st->o->verbose)
-			ve_warn("applied %s", path);
+		rc = apply_schema(st, path);
 		free(path);
 	}
 	return rc;
@@ -854,59 +829,68 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sends one spooled file; removes it when ClickHouse took it. */
+/*
+ * Reads a spooled batch into st->b and its INSERT into *sql. A spool file
+ * is this tool's own batch, rows already converted, not records to check:
+ * it is read as lines. 0 or an exit status.
+ */
 static int
-flush_file(struct state *st, const char *path)
+load_spooled(struct state *st, const char *path, char **sql)
 {
 	char *files[] = {(char *)path};
 	struct ve_input *in = ve_input_new(files, 1);
 	struct ve_line line;
-	char *sql = NULL;
 	int r, rc = 0;
 
 	batch_reset(&st->b);
 	while ((r = ve_input_next(in, &line)) == 1) {
-		if (!sql) {
-			jv head = ve_record_parse(line.text, line.len);
-			jv q = jv_is_valid(head) ? jv_object_get(head, jv_string("query")) : head;
-			if (jv_get_kind(q) == JV_KIND_STRING &&
-			    strncmp(jv_string_value(q), "INSERT INTO ", 12) == 0)
-				sql = ve_xstrdup(jv_string_value(q));
-			jv_free(q);
-			if (!sql) {
-				ve_warn("%s:1: not a spooled batch (no INSERT on its first line)",
-				        path);
-				rc = VE_EX_DATAERR;
-				break;
-			}
+		if (*sql) {
+			batch_add(&st->b, &line);
+			ve_buf_add(&st->b.rows, line.text, line.len);
+			ve_buf_addc(&st->b.rows, '\n');
 			continue;
 		}
-		batch_add(&st->b, &line);
-		ve_buf_add(&st->b.rows, line.text, line.len);
-		ve_buf_addc(&st->b.rows, '\n');
+		jv head = ve_record_parse(line.text, line.len);
+		jv q = jv_is_valid(head) ? jv_object_get(head, jv_string("query")) : head;
+		if (jv_get_kind(q) == JV_KIND_STRING &&
+		    strncmp(jv_string_value(q), "INSERT INTO ", 12) == 0)
+			*sql = ve_xstrdup(jv_string_value(q));
+		jv_free(q);
+		if (!*sql) {
+			ve_warn("%s:1: not a spooled batch (no INSERT on its first line)", path);
+			rc = VE_EX_DATAERR;
+			break;
+		}
 	}
 	if (r < 0)
 		rc = ve_input_status(in);
 	ve_input_free(in);
+	return rc;
+}
+
+/* Sends one spooled file; removes it when ClickHouse took it. */
+static int
+flush_file(struct state *st, const char *path)
+{
+	char *sql = NULL;
+	int rc = load_spooled(st, path, &sql);
+
 	if (!rc && sql && st->b.n) {
 		switch (send_rows(st, sql, &st->b.rows)) {
-		case SENT:
+		case VE_CH_OK:
 			st->rows_sent += st->b.n;
 			st->batches_sent++;
-			if (unlink(path) != 0) {
-				ve_warn("%s: %s", path, strerror(errno));
-				rc = VE_EX_IOERR;
-			}
 			break;
-		case REJECTED:
-			report_rejected(st, &st->b, &st->msg);
+		case VE_CH_REJECTED:
+			report_rejected(&st->b, &st->msg);
 			rc = VE_EX_DATAERR;
 			break;
-		case REFUSED: rc = VE_EX_UNAVAILABLE; break;
-		case UNAVAILABLE: rc = VE_EX_TEMPFAIL; break;
+		case VE_CH_REFUSED: rc = VE_EX_UNAVAILABLE; break;
+		case VE_CH_UNAVAILABLE: rc = VE_EX_TEMPFAIL; break;
 		}
-	} else if (!rc && sql && unlink(path) != 0) {
-		ve_warn("%s: %s", path, strerror(errno));
+	}
+	if (!rc && sql && unlink(path) != 0) {
+		ve_warn("%s:", path);
 		rc = VE_EX_IOERR;
 	}
 	free(sql);
@@ -921,11 +905,11 @@ run_flush(struct state *st)
 	DIR *d = opendir(st->o->spool);
 	struct dirent *e;
 	char **names = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	int rc = 0;
 
 	if (!d) {
-		ve_warn("--spool: %s: %s", st->o->spool, strerror(errno));
+		ve_warn("--spool: %s:", st->o->spool);
 		return VE_EX_NOINPUT;
 	}
 	while ((e = readdir(d)) != NULL) {
@@ -933,7 +917,7 @@ run_flush(struct state *st)
 		if (strncmp(e->d_name, "batch-", 6) != 0 || len < 9 ||
 		    strcmp(e->d_name + len - 9, ".jsonl.gz") != 0)
 			continue;
-		names = ve_xrealloc(names, (n + 1) * sizeof *names);
+		names = ve_grow(names, &cap, n + 1, sizeof *names);
 		names[n++] = ve_xstrdup(e->d_name);
 	}
 	closedir(d);
@@ -945,7 +929,7 @@ run_flush(struct state *st)
 			ve_buf_addf(&p, "%s/%s", st->o->spool, names[i]);
 			rc = flush_file(st, p.p);
 			ve_buf_free(&p);
-			if (rc == VE_EX_TEMPFAIL && !st->o->quiet)
+			if (rc == VE_EX_TEMPFAIL && !st->o->cli.quiet)
 				ve_warn("%zu spooled batch%s left in %s", n - i,
 				        n - i == 1 ? "" : "es", st->o->spool);
 		}
@@ -953,6 +937,29 @@ run_flush(struct state *st)
 	}
 	free(names);
 	return rc;
+}
+
+/* --columns a,b,c: the rows' fields as they are, into another table. */
+static void
+own_columns(struct state *st, const char *list)
+{
+	size_t n = 1, k = 0;
+	char *save = NULL, *tok;
+
+	for (const char *p = list; *p; p++)
+		n += *p == ',';
+	st->own_cols = ve_xcalloc(n + 1, sizeof *st->own_cols);
+	/* The names point into this copy, which lives as long as the columns. */
+	st->cols_text = ve_xstrdup(list);
+	for (tok = strtok_r(st->cols_text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!ve_ch_plain_name(tok, strlen(tok)))
+			ve_usage_error("--columns: '%s' is not a plain name", tok);
+		st->own_cols[k].name = tok;
+		st->own_cols[k++].kind = K_RAW;
+	}
+	if (!k)
+		ve_usage_error("--columns: no column named");
+	st->cols = st->own_cols;
 }
 
 /* Builds "INSERT INTO db.table (cols) FORMAT JSONEachRow" and the column list. */
@@ -968,26 +975,8 @@ setup_table(struct state *st)
 		st->cols = items_cols;
 	else if (strcmp(o->table, "runs") == 0)
 		st->cols = runs_cols;
-	if (!st->cols) {
-		/* --columns a,b,c: the rows' fields as they are. */
-		size_t n = 1;
-		for (const char *p = o->columns; *p; p++)
-			n += *p == ',';
-		st->own_cols = ve_xcalloc(n + 1, sizeof *st->own_cols);
-		char *copy = ve_xstrdup(o->columns), *save = NULL, *tok;
-		size_t k = 0;
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (!ve_ch_plain_name(tok, strlen(tok)))
-				ve_usage_error("--columns: '%s' is not a plain name", tok);
-			st->own_cols[k].name = tok;
-			st->own_cols[k++].kind = K_RAW;
-		}
-		if (!k)
-			ve_usage_error("--columns: no column named");
-		/* The names point into copy, which lives as long as the columns. */
-		st->cols_text = copy;
-		st->cols = st->own_cols;
-	}
+	else
+		own_columns(st, o->columns);
 	ve_buf_addf(&sql, "INSERT INTO %s.%s (", o->database, o->table);
 	for (const struct column *c = st->cols; c->name; c++)
 		ve_buf_addf(&sql, "%s%s", c == st->cols ? "" : ", ", c->name);
@@ -995,76 +984,161 @@ setup_table(struct state *st)
 	st->insert_sql = sql.p;
 }
 
+/*
+ * --tee: copies a record line to stdout. When stdout fails the copy
+ * stops but the insert goes on, so no row is lost to it: a reader that
+ * went away (EPIPE) is quiet, another error is said now and is the exit
+ * status (74) at the end.
+ */
+static void
+tee_line(struct state *st, const struct ve_line *line)
+{
+	if (st->tee_rc)
+		return;
+	errno = 0;
+	if (fwrite(line->text, 1, line->len, stdout) == line->len && putchar('\n') != EOF)
+		return;
+	int e = errno;
+	st->tee_rc = -1;
+	if (e != EPIPE) {
+		ve_warn("write error: %s", strerror(e ? e : EIO));
+		st->tee_rc = VE_EX_IOERR;
+	}
+	/* What stdout still holds can never be written: drop it with the stream. */
+	if (!freopen("/dev/null", "w", stdout))
+		ve_die(VE_EX_IOERR, "/dev/null:");
+}
+
+/* Parses and converts one record line into the batch; NULL or why it is bad. */
+static const char *
+take_row(struct state *st, const struct ve_line *line)
+{
+	jv rec = ve_record_parse(line->text, line->len);
+
+	if (!jv_is_valid(rec)) {
+		jv msg = jv_invalid_get_msg(rec);
+		ve_buf_reset(&st->why);
+		ve_buf_adds(&st->why, jv_string_value(msg));
+		jv_free(msg);
+		return st->why.p;
+	}
+	const char *why = convert(st, rec, (long long)time(NULL));
+	jv_free(rec);
+	if (!why)
+		batch_add(&st->b, line);
+	return why;
+}
+
 static int
 run_insert(struct state *st, char **files, int nfiles)
 {
 	const struct opts *o = st->o;
-	struct ve_bad bad;
-	struct ve_input *in;
-	struct ve_line line;
-	struct ve_progress prog;
-	unsigned long long nread = 0;
-	char why[256];
-	int r, rc = 0, rc2;
+	/* Raw lines: --tee copies a record before it is judged, as it came. */
+	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, VE_READ_RAW);
+	struct ve_rec rec;
+	int r, rc = 0;
 
-	ve_bad_open(&bad, o->rejects, o->skip_bad);
-	ve_progress_init(&prog, o->progress);
-	in = ve_input_new(files, nfiles);
-	while ((r = ve_input_next(in, &line)) == 1) {
-		ve_progress_tick(&prog, ++nread, ve_input_bytes(in));
+	while ((r = ve_reader_next(rd, &rec)) == 1) {
 		if (o->tee)
-			ve_out_line(line.text, line.len);
-		if (ve_line_blank(&line))
-			continue;
-		jv rec = ve_record_parse(line.text, line.len);
-		const char *err = NULL;
-		jv msg = jv_null();
-		if (!jv_is_valid(rec)) {
-			msg = jv_invalid_get_msg(rec);
-			err = jv_string_value(msg);
-		} else {
-			err = convert(st, rec, &st->b.rows, (long long)time(NULL), why, sizeof why);
-			jv_free(rec);
-		}
-		if (err) {
-			rc = ve_bad_record(&bad, &line, err);
-			jv_free(msg);
-			if (rc)
-				goto out;
-			continue;
-		}
-		jv_free(msg);
-		batch_add(&st->b, &line);
+			tee_line(st, &rec.line);
+		const char *why = take_row(st, &rec.line);
+		if (why && (rc = ve_reader_reject(rd, &rec, why)))
+			break;
 		if (st->b.n >= (size_t)o->batch_rows && (rc = flush_batch(st)))
-			goto out;
+			break;
 	}
-	if (r < 0) {
-		rc = ve_input_status(in);
-		goto out;
-	}
-	rc = flush_batch(st);
-out:
-	ve_progress_done(&prog);
-	rc2 = ve_bad_close(&bad, o->quiet);
+	if (!rc)
+		rc = r ? r : flush_batch(st);
+	int rc2 = ve_reader_free(rd);
 	if (!rc)
 		rc = rc2;
-	ve_input_free(in);
-	if (!rc && st->batches_spooled) {
-		if (!o->quiet)
-			ve_warn(
-			    "spooled %llu rows in %llu batch%s to %s: run ch-insert --flush-spool "
-			    "--spool %s when ClickHouse is back",
-			    st->rows_spooled, st->batches_spooled,
-			    st->batches_spooled == 1 ? "" : "es", o->spool, o->spool);
+	if (st->batches_spooled && !o->cli.quiet)
+		ve_warn("spooled %llu rows in %llu batch%s to %s: run ch-insert --flush-spool "
+		        "--spool %s when ClickHouse is back",
+		        st->rows_spooled, st->batches_spooled, st->batches_spooled == 1 ? "" : "es",
+		        o->spool, o->spool);
+	if (!rc && st->batches_spooled)
 		rc = VE_EX_TEMPFAIL;
-	}
 	return rc;
 }
 
+/* The spool directory, made if missing; 0, or 73 when it cannot be written to. */
+static int
+make_spool(const char *dir)
+{
+	struct stat sb;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		ve_warn("--spool: %s:", dir);
+		return VE_EX_CANTCREAT;
+	}
+	if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+		errno = ENOTDIR;
+	else if (stat(dir, &sb) == 0 && access(dir, W_OK | X_OK) == 0)
+		return 0;
+	ve_warn("--spool: %s:", dir);
+	return VE_EX_CANTCREAT;
+}
+
+/* The client, the fill-in values and the spool: 0 or an exit status. */
+static int
+setup(struct state *st, const struct opts *o, char **password)
+{
+	int rc;
+
+	st->o = o;
+	if ((rc = ve_ch_password(o->password_file, password)))
+		return rc;
+	st->run_id = o->run_id ? o->run_id : getenv("RUN_ID");
+	st->model_tag = o->model_tag ? o->model_tag : getenv("MODEL_TAG");
+	if (st->run_id && !*st->run_id)
+		st->run_id = NULL;
+	if (st->model_tag && !*st->model_tag)
+		st->model_tag = NULL;
+	if (o->ts && !ve_parse_time(o->ts, &st->start_ts))
+		ve_usage_error("--ts: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'", o->ts);
+	if (!o->ts)
+		st->start_ts = (long long)time(NULL);
+	if (o->spool && !o->flush_spool && (rc = make_spool(o->spool)))
+		return rc;
+	ve_ch_init(&st->ch, o->url, o->user, *password);
+	st->ch.http.retry.retries = (int)o->retries;
+	st->ch.http.retry.base = o->backoff;
+	st->ch.http.retry.cap = o->max_wait;
+	st->ch.http.timeout = o->timeout;
+	st->ch.http.max_body = o->max_body;
+	st->ch.http.insecure = o->insecure;
+	st->ch.http.verbose = o->cli.verbose;
+	st->sha = ve_sha256_new();
+	st->ch_up = true;
+	return 0;
+}
+
+static void
+state_free(struct state *st)
+{
+	if (st->ch_up) {
+		ve_ch_free(&st->ch);
+		ve_sha256_free(st->sha);
+	}
+	free(st->own_cols);
+	free(st->cols_text);
+	free(st->insert_sql);
+	batch_free(&st->b);
+	ve_buf_free(&st->gz);
+	ve_buf_free(&st->tmp);
+	ve_buf_free(&st->msg);
+	ve_buf_free(&st->why);
+}
+
+/*
+ * Reads record files (stdin without any), writes nothing but --tee's copy
+ * to stdout, and the batches it could not send into --spool DIR.
+ */
 int
 main(int argc, char **argv)
 {
-	struct opts o = {0};
+	struct opts o;
 	struct state st = {0};
 	char *password = NULL;
 	int rc;
@@ -1072,65 +1146,24 @@ main(int argc, char **argv)
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	st.o = &o;
-	if (o.password_file) {
-		if ((rc = read_password(o.password_file, &password)))
-			goto out;
-	} else if (getenv("CLICKHOUSE_PASSWORD")) {
-		password = ve_xstrdup(getenv("CLICKHOUSE_PASSWORD"));
-	}
-	ve_ch_init(&st.ch, o.url, o.user, password);
-	st.ch.http.retry.retries = (int)o.retries;
-	st.ch.http.retry.base = o.backoff;
-	st.ch.http.retry.cap = o.max_wait;
-	st.ch.http.timeout = o.timeout;
-	st.ch.http.insecure = o.insecure;
-	st.ch.http.verbose = o.verbose;
-	st.sha = ve_sha256_new();
-	st.run_id = o.run_id ? o.run_id : getenv("RUN_ID");
-	st.model_tag = o.model_tag ? o.model_tag : getenv("MODEL_TAG");
-	if (st.run_id && !*st.run_id)
-		st.run_id = NULL;
-	if (st.model_tag && !*st.model_tag)
-		st.model_tag = NULL;
-	if (o.ts && !parse_time(o.ts, &st.start_ts))
-		ve_usage_error("--ts: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'", o.ts);
-	if (!o.ts)
-		st.start_ts = (long long)time(NULL);
-	if (o.spool && !o.flush_spool && mkdir(o.spool, 0700) != 0 && errno != EEXIST) {
-		ve_warn("--spool: %s: %s", o.spool, strerror(errno));
-		rc = VE_EX_IOERR;
+	if ((rc = setup(&st, &o, &password)))
 		goto out;
-	}
 	if (o.init) {
 		rc = run_init(&st);
 	} else {
 		setup_table(&st);
-		if (o.flush_spool)
-			rc = run_flush(&st);
-		else
-			rc = run_insert(&st, argv + optind, argc - optind);
+		rc = o.flush_spool ? run_flush(&st) : run_insert(&st, argv + optind, argc - optind);
 	}
-	if (o.verbose && st.ch.major && !o.init)
+	if (o.cli.verbose && st.ch.major && !o.init)
 		ve_warn("ClickHouse %s: %llu rows in %llu batches sent, %llu rows in %llu batches "
 		        "spooled",
 		        st.ch.version, st.rows_sent, st.batches_sent, st.rows_spooled,
 		        st.batches_spooled);
-	ve_ch_free(&st.ch);
+	if (!rc && st.tee_rc > 0)
+		rc = st.tee_rc;
 out:
-	if (password) {
-		memset(password, 0, strlen(password));
-		free(password);
-	}
-	free(st.own_cols);
-	free(st.cols_text);
-	free(st.insert_sql);
-	batch_free(&st.b);
-	ve_buf_free(&st.gz);
-	ve_buf_free(&st.tmp);
-	ve_buf_free(&st.msg);
-	if (st.sha)
-		ve_sha256_free(st.sha);
+	ve_ch_password_free(password);
+	state_free(&st);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;
 }

@@ -9,8 +9,13 @@
  * parameters and the server substitutes them; on older ones (the tests'
  * 18.16) ch-query writes them into the SQL as quoted, escaped literals.
  * Numeric types are checked and written as numbers on every server.
+ *
+ * A named query runs with readonly=1, so it can never write. An answer in
+ * JSONEachRow is checked before a byte of it is written (each line one JSON
+ * object, a newline at its end): a proxy's page or a cut answer is exit 69,
+ * never rows. Reads no records: the query is the operand, a file or a name.
  */
-#include <errno.h>
+#include <ctype.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,11 +24,13 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "clickhouse.h"
 #include "diag.h"
 #include "num.h"
 #include "output.h"
 #include "share.h"
+#include "utf8.h"
 
 struct param {
 	const char *name;
@@ -34,20 +41,21 @@ struct param {
 };
 
 struct opts {
+	struct ve_cli cli;
 	const char *url;
 	const char *user;
 	const char *password_file;
 	const char *file;
 	const char *name;
+	const char *sql; /* the query given as the operand */
 	struct param *params;
 	int nparams;
 	long retries;
 	double backoff;
 	double max_wait;
 	double timeout;
+	size_t max_body;
 	bool insecure;
-	int verbose;
-	bool quiet;
 };
 
 static void
@@ -56,7 +64,8 @@ usage(FILE *f)
 	fprintf(f,
 	        "usage: %s [-qv] [--url URL] [--user USER] [--password-file FILE]\n"
 	        "                [-p NAME=VALUE]... [--retries N] [--backoff S] [--max-wait S]\n"
-	        "                [--timeout S] [--insecure] SQL | -f FILE | -n NAME\n"
+	        "                [--timeout S] [--max-body BYTES] [--insecure]\n"
+	        "                SQL | -f FILE | -n NAME\n"
 	        "\n"
 	        "Run a SELECT on ClickHouse and write the rows as JSON Lines.\n"
 	        "\n"
@@ -65,23 +74,22 @@ usage(FILE *f)
 	        "      --password-file FILE password in FILE (default CLICKHOUSE_PASSWORD)\n"
 	        "  -f, --file FILE          read the SQL from FILE\n"
 	        "  -n, --name NAME          the named query share/clickhouse/queries/NAME.sql\n"
-	        "                           (history, latest, items)\n"
+	        "                           (history, latest, items), run read-only\n"
 	        "  -p, --param NAME=VALUE   value of {NAME:Type} in the query (repeatable)\n"
 	        "      --retries N          retries after the first try (default 2)\n"
 	        "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
 	        "      --max-wait S         longest wait, Retry-After included (default 30)\n"
-	        "      --timeout S          seconds per try (default 300)\n"
+	        "      --timeout S          seconds per try, more than 0 (default 300)\n"
 	        "      --attempts N         alias of --retries N-1, kept for old scripts\n"
-	        "      --insecure           do not verify TLS\n"
-	        "  -v, --verbose            print the server version and the row count\n"
-	        "  -q, --quiet              no warnings\n"
-	        "  -h, --help               this help\n"
-	        "      --version            print the version\n"
-	        "\n"
-	        "Exit: 0 ok, 64 usage, 65 ClickHouse rejected the query, 66 cannot open,\n"
-	        "69 ClickHouse unavailable or refused the credentials, 74 I/O error.\n"
-	        "See ch-query(1).\n",
+	        "      --max-body BYTES     refuse answers over BYTES (k, M, G; default 64M)\n"
+	        "      --insecure           do not verify TLS\n",
 	        ve_progname);
+	ve_cli_help(f, 0, 27);
+	fprintf(f, "\n"
+	           "With -v, the server version and the row count go to stderr.\n"
+	           "Exit: 0 ok, 64 usage, 65 ClickHouse rejected the query, 66 cannot open,\n"
+	           "69 ClickHouse unavailable, refused the credentials or answered what is not\n"
+	           "JSONEachRow, 74 I/O error. See ch-query(1).\n");
 }
 
 enum {
@@ -93,9 +101,42 @@ enum {
 	OPT_BACKOFF,
 	OPT_MAX_WAIT,
 	OPT_TIMEOUT,
+	OPT_MAX_BODY,
 	OPT_INSECURE,
-	OPT_VERSION,
 };
+
+/* -p NAME=VALUE, NAME a plain name. */
+static void
+add_param(struct opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || !ve_ch_plain_name(arg, (size_t)(eq - arg)))
+		ve_usage_error("--param: expected NAME=VALUE with a plain NAME, got '%s'", arg);
+	o->params = ve_xrealloc(o->params, sizeof *o->params * (size_t)(o->nparams + 1));
+	o->params[o->nparams++] = (struct param){arg, (size_t)(eq - arg), eq + 1, false, false};
+}
+
+/* The checks across options, and the defaults from the environment. */
+static void
+check_args(struct opts *o, int argc, char **argv)
+{
+	int sources = (o->file != NULL) + (o->name != NULL) + (optind < argc);
+	if (sources != 1 || argc - optind > 1)
+		ve_usage_error("give the query once: as SQL, --file FILE or --name NAME");
+	if (optind < argc)
+		o->sql = argv[optind];
+	if (o->name && !ve_ch_plain_name(o->name, strlen(o->name)))
+		ve_usage_error("--name: '%s' is not a query name (letters, digits, _)", o->name);
+	const char *from = o->url ? "--url" : "CLICKHOUSE_URL";
+	if (!o->url)
+		o->url = getenv("CLICKHOUSE_URL");
+	if (!o->url || !*o->url)
+		ve_usage_error("no ClickHouse: give --url or set CLICKHOUSE_URL");
+	ve_http_need_url(from, o->url, true);
+	if (!o->user)
+		o->user = getenv("CLICKHOUSE_USER");
+}
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
@@ -112,11 +153,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"backoff", required_argument, NULL, OPT_BACKOFF},
 	    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
 	    {"insecure", no_argument, NULL, OPT_INSECURE},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -125,26 +163,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->backoff = 1;
 	o->max_wait = 30;
 	o->timeout = 300;
-	while ((c = getopt_long(argc, argv, "f:n:p:vqh", longopts, NULL)) != -1) {
+	while ((c = ve_getopt(argc, argv, "f:n:p:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case OPT_URL: o->url = optarg; break;
 		case OPT_USER: o->user = optarg; break;
 		case OPT_PASSWORD_FILE: o->password_file = optarg; break;
 		case 'f': o->file = optarg; break;
 		case 'n': o->name = optarg; break;
-		case 'p': {
-			const char *eq = strchr(optarg, '=');
-			if (!eq || !ve_ch_plain_name(optarg, (size_t)(eq - optarg)))
-				ve_usage_error(
-				    "--param: expected NAME=VALUE with a plain NAME, got "
-				    "'%s'",
-				    optarg);
-			o->params =
-			    ve_xrealloc(o->params, sizeof *o->params * (size_t)(o->nparams + 1));
-			o->params[o->nparams++] =
-			    (struct param){optarg, (size_t)(eq - optarg), eq + 1, false, false};
-			break;
-		}
+		case 'p': add_param(o, optarg); break;
 		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
 		case OPT_ATTEMPTS:
 			o->retries = ve_opt_long("--attempts", optarg, 1, 101) - 1;
@@ -153,32 +179,18 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_MAX_WAIT:
 			o->max_wait = ve_opt_double("--max-wait", optarg, 0, 3600);
 			break;
-		case OPT_TIMEOUT: o->timeout = ve_opt_double("--timeout", optarg, 0, 86400); break;
+		/* 0 would be curl's "no limit": every try has a bound. */
+		case OPT_TIMEOUT:
+			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 86400);
+			break;
+		case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", optarg); break;
 		case OPT_INSECURE: o->insecure = true; break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		case OPT_VERSION: ve_print_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
 		}
 	}
-	int sources = (o->file != NULL) + (o->name != NULL) + (optind < argc);
-	if (sources != 1 || argc - optind > 1)
-		ve_usage_error("give the query once: as SQL, --file FILE or --name NAME");
-	if (o->name && !ve_ch_plain_name(o->name, strlen(o->name)))
-		ve_usage_error("--name: '%s' is not a query name (letters, digits, _)", o->name);
-	const char *from = o->url ? "--url" : "CLICKHOUSE_URL";
-	if (!o->url)
-		o->url = getenv("CLICKHOUSE_URL");
-	if (!o->url || !*o->url)
-		ve_usage_error("no ClickHouse: give --url or set CLICKHOUSE_URL");
-	ve_http_need_url(from, o->url, true);
-	if (!o->user)
-		o->user = getenv("CLICKHOUSE_USER");
+	check_args(o, argc, argv);
 }
 
+/* Reads the SQL of a query file whole (text, not records); 0 or an exit status. */
 static int
 slurp(const char *path, struct ve_buf *out)
 {
@@ -187,7 +199,7 @@ slurp(const char *path, struct ve_buf *out)
 	size_t n;
 
 	if (!f) {
-		ve_warn("%s: %s", path, strerror(errno));
+		ve_warn("%s:", path);
 		return VE_EX_NOINPUT;
 	}
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
@@ -317,9 +329,12 @@ substitute(struct opts *o, const char *sql, bool server_params, struct ve_buf *o
 	return 0;
 }
 
-/* True when the query already names an output format at its end. */
-static bool
-has_format(const char *sql, size_t len)
+/*
+ * The output format the query names at its end ("... FORMAT TSV;"), as a
+ * pointer into sql and its length in *n; NULL when it names none.
+ */
+static const char *
+named_format(const char *sql, size_t len, size_t *n)
 {
 	while (len && (sql[len - 1] == ' ' || sql[len - 1] == '\n' || sql[len - 1] == '\t' ||
 	               sql[len - 1] == ';'))
@@ -327,138 +342,350 @@ has_format(const char *sql, size_t len)
 	size_t end = len;
 	while (len && sql[len - 1] != ' ' && sql[len - 1] != '\n' && sql[len - 1] != '\t')
 		len--;
-	if (len == end)
-		return false;
+	size_t word = len;
+	if (word == end)
+		return NULL;
 	while (len && (sql[len - 1] == ' ' || sql[len - 1] == '\n' || sql[len - 1] == '\t'))
 		len--;
-	return len >= 6 && strncasecmp(sql + len - 6, "FORMAT", 6) == 0;
+	if (len < 6 || strncasecmp(sql + len - 6, "FORMAT", 6) != 0)
+		return NULL;
+	*n = end - word;
+	return sql + word;
 }
 
+/* The query: as given, as sent, and how its answer is checked. */
+struct query {
+	const char *where;    /* for messages: the named query's file, --file, or "SQL" */
+	char *path;           /* the named query's file */
+	struct ve_buf text;   /* as given */
+	struct ve_buf sql;    /* as sent */
+	struct ve_buf params; /* URL parameters */
+	bool rows;            /* the answer is JSONEachRow, to be checked */
+};
+
+/* The query's text from its name, its file or the operand; 0 or an exit status. */
+static int
+load_query(const struct opts *o, struct query *q)
+{
+	if (o->name) {
+		struct ve_buf rel = {0};
+		ve_buf_addf(&rel, "clickhouse/queries/%s.sql", o->name);
+		q->path = ve_share_path(rel.p);
+		ve_buf_free(&rel);
+		if (!q->path) {
+			ve_warn(
+			    "--name %s: no share/clickhouse/queries/%s.sql (set VLLM_EVAL_SHARE)",
+			    o->name, o->name);
+			return VE_EX_NOINPUT;
+		}
+	}
+	q->where = q->path ? q->path : o->file ? o->file : "SQL";
+	if (o->sql) {
+		ve_buf_adds(&q->text, o->sql);
+		return 0;
+	}
+	return slurp(q->path ? q->path : o->file, &q->text);
+}
+
+/*
+ * The SQL to send and its URL parameters: parameters substituted, every
+ * --param used, JSONEachRow unless the query names a format, 64-bit
+ * integers as numbers, and a named query read-only. 0 or 64.
+ */
+static int
+build_query(struct opts *o, const struct ve_ch *ch, struct query *q)
+{
+	bool server_params = ve_ch_at_least(ch, 19, 11);
+	int rc;
+
+	if ((rc = substitute(o, q->text.p, server_params, &q->sql, &q->params)))
+		return rc;
+	for (int i = 0; i < o->nparams; i++)
+		if (!o->params[i].used) {
+			ve_warn("--param %.*s: the query has no {%.*s:Type}",
+			        (int)o->params[i].nlen, o->params[i].name, (int)o->params[i].nlen,
+			        o->params[i].name);
+			return VE_EX_USAGE;
+		}
+	while (q->sql.len && strchr(" \t\r\n;", q->sql.p[q->sql.len - 1]))
+		q->sql.p[--q->sql.len] = '\0';
+	size_t n = 0;
+	const char *format = named_format(q->sql.p, q->sql.len, &n);
+	if (!format)
+		ve_buf_adds(&q->sql, "\nFORMAT JSONEachRow");
+	q->rows = !format || (n == 11 && strncasecmp(format, "JSONEachRow", 11) == 0);
+	/* 64-bit integers as numbers, as jq reads them, not as strings. */
+	ve_buf_addf(&q->params, "%soutput_format_json_quote_64bit_integers=0",
+	            q->params.len ? "&" : "");
+	/* A named query only reads (last: the settings before it are applied first). */
+	if (o->name)
+		ve_buf_adds(&q->params, "&readonly=1");
+	return 0;
+}
+
+/*
+ * JSON's grammar (RFC 8259), to check an answer of any size without
+ * building its values: a cursor over one line.
+ */
+struct scan {
+	const char *p, *end;
+	int depth;
+};
+
+/* Nesting deeper than jq 1.6 parses is no row. */
+enum { SCAN_DEPTH = 256 };
+
+static bool scan_value(struct scan *s);
+
+static void
+skip_space(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool
+scan_string(struct scan *s)
+{
+	for (s->p++; s->p < s->end;) {
+		unsigned char c = (unsigned char)*s->p++;
+		if (c == '"')
+			return true;
+		if (c < 0x20)
+			return false;
+		if (c != '\\')
+			continue;
+		if (s->p >= s->end)
+			return false;
+		c = (unsigned char)*s->p++;
+		if (c == 'u') {
+			for (int i = 0; i < 4; i++, s->p++)
+				if (s->p >= s->end || !isxdigit((unsigned char)*s->p))
+					return false;
+		} else if (!c || !strchr("\"\\/bfnrt", c)) {
+			return false;
+		}
+	}
+	return false;
+}
+
+static bool
+scan_digits(struct scan *s)
+{
+	const char *from = s->p;
+
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
+		s->p++;
+	return s->p > from;
+}
+
+static bool
+scan_number(struct scan *s)
+{
+	if (*s->p == '-')
+		s->p++;
+	if (s->p < s->end && *s->p == '0')
+		s->p++;
+	else if (!scan_digits(s))
+		return false;
+	if (s->p < s->end && *s->p == '.' && (s->p++, !scan_digits(s)))
+		return false;
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		return scan_digits(s);
+	}
+	return true;
+}
+
+static bool
+scan_word(struct scan *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+		return false;
+	s->p += n;
+	return true;
+}
+
+/* An object or an array: its members ("key": value) or values, between commas. */
+static bool
+scan_container(struct scan *s, char close)
+{
+	if (++s->depth > SCAN_DEPTH)
+		return false;
+	s->p++;
+	skip_space(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		s->depth--;
+		return true;
+	}
+	for (;;) {
+		if (close == '}') {
+			skip_space(s);
+			if (s->p >= s->end || *s->p != '"' || !scan_string(s))
+				return false;
+			skip_space(s);
+			if (s->p >= s->end || *s->p++ != ':')
+				return false;
+		}
+		if (!scan_value(s) || s->p >= s->end)
+			return false;
+		char c = *s->p++;
+		if (c == close) {
+			s->depth--;
+			return true;
+		}
+		if (c != ',')
+			return false;
+	}
+}
+
+static bool
+scan_value(struct scan *s)
+{
+	bool ok = false;
+
+	skip_space(s);
+	if (s->p >= s->end)
+		return false;
+	switch (*s->p) {
+	case '{': ok = scan_container(s, '}'); break;
+	case '[': ok = scan_container(s, ']'); break;
+	case '"': ok = scan_string(s); break;
+	case 't': ok = scan_word(s, "true"); break;
+	case 'f': ok = scan_word(s, "false"); break;
+	case 'n': ok = scan_word(s, "null"); break;
+	default: ok = scan_number(s);
+	}
+	skip_space(s);
+	return ok;
+}
+
+/* True when line[0..len) is one JSON object in UTF-8. */
+static bool
+object_line(const char *line, size_t len)
+{
+	struct scan s = {line, line + len, 0};
+
+	skip_space(&s);
+	return s.p < s.end && *s.p == '{' && scan_value(&s) && s.p == s.end &&
+	       ve_utf8_invalid_at(line, len) < 0;
+}
+
+/*
+ * 0 when body is JSONEachRow: each line one JSON object, a newline at the
+ * end (nothing at all is no rows); else 69 after a message naming the
+ * query. Nothing of the answer is shown: it may echo the request.
+ */
+static int
+check_rows(const struct ve_buf *body, const char *where)
+{
+	const char *p = body->p, *end = body->p + body->len;
+	size_t line = 0;
+
+	if (body->len && end[-1] != '\n') {
+		ve_warn("%s: ClickHouse's answer was cut short (no newline at its end)", where);
+		return VE_EX_UNAVAILABLE;
+	}
+	for (; p < end; p++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		line++;
+		if (!object_line(p, (size_t)(nl - p))) {
+			ve_warn(
+			    "%s: ClickHouse's answer is not JSONEachRow: line %zu is not a JSON "
+			    "object",
+			    where, line);
+			return VE_EX_UNAVAILABLE;
+		}
+		p = nl;
+	}
+	return 0;
+}
+
+/* Sends the query and writes the answer; 0 or an exit status. */
+static int
+run_query(const struct opts *o, struct ve_ch *ch, const struct query *q)
+{
+	struct ve_http_resp resp = {0};
+	struct ve_buf msg = {0};
+	int rc = 0;
+
+	int sent = ve_ch_post(ch, q->sql.p, q->params.p, NULL, 0, false, &resp);
+	switch (ve_ch_result(ch, sent, &resp, &msg)) {
+	case VE_CH_OK:
+		if (q->rows && (rc = check_rows(&resp.body, q->where)))
+			break;
+		if (resp.body.len)
+			ve_out_write(resp.body.p, resp.body.len);
+		if (o->cli.verbose) {
+			unsigned long rows = 0;
+			for (size_t i = 0; i < resp.body.len; i++)
+				rows += resp.body.p[i] == '\n';
+			ve_warn("%lu row%s", rows, rows == 1 ? "" : "s");
+		}
+		break;
+	case VE_CH_REJECTED:
+		ve_warn("%s: ClickHouse rejected the query: %s", q->where, msg.p ? msg.p : "");
+		rc = VE_EX_DATAERR;
+		break;
+	case VE_CH_REFUSED:
+	case VE_CH_UNAVAILABLE: rc = VE_EX_UNAVAILABLE; break;
+	}
+	ve_buf_free(&msg);
+	ve_http_resp_free(&resp);
+	return rc;
+}
+
+/* The client, on the options' retry policy and limits. */
+static void
+setup_client(const struct opts *o, struct ve_ch *ch, const char *password)
+{
+	ve_ch_init(ch, o->url, o->user, password);
+	ch->http.retry.retries = (int)o->retries;
+	ch->http.retry.base = o->backoff;
+	ch->http.retry.cap = o->max_wait;
+	ch->http.timeout = o->timeout;
+	ch->http.max_body = o->max_body;
+	ch->http.insecure = o->insecure;
+	ch->http.verbose = o->cli.verbose;
+}
+
+/* Reads the query (no records); writes its rows to stdout. */
 int
 main(int argc, char **argv)
 {
 	struct opts o = {0};
 	struct ve_ch ch = {0};
-	struct ve_buf text = {0}, sql = {0}, params = {0}, msg = {0};
-	struct ve_http_resp resp = {0};
-	char *password = NULL, *path = NULL;
+	struct query q = {0};
+	char *password = NULL;
 	bool ch_up = false;
-	int rc = 0;
+	int rc;
 
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	if (o.name) {
-		struct ve_buf rel = {0};
-		ve_buf_addf(&rel, "clickhouse/queries/%s.sql", o.name);
-		path = ve_share_path(rel.p);
-		ve_buf_free(&rel);
-		if (!path) {
-			ve_warn(
-			    "--name %s: no share/clickhouse/queries/%s.sql (set VLLM_EVAL_SHARE)",
-			    o.name, o.name);
-			rc = VE_EX_NOINPUT;
-			goto out;
-		}
-	}
-	if (o.name || o.file) {
-		if ((rc = slurp(path ? path : o.file, &text)))
-			goto out;
-	} else {
-		ve_buf_adds(&text, argv[optind]);
-	}
-	if (o.password_file) {
-		FILE *f = fopen(o.password_file, "r");
-		size_t cap = 0;
-		if (!f) {
-			ve_warn("--password-file: %s: %s", o.password_file, strerror(errno));
-			rc = VE_EX_NOINPUT;
-			goto out;
-		}
-		ssize_t n = getline(&password, &cap, f);
-		fclose(f);
-		if (n < 0)
-			n = 0;
-		if (!password)
-			password = ve_xstrdup("");
-		while (n > 0 && (password[n - 1] == '\n' || password[n - 1] == '\r'))
-			password[--n] = '\0';
-		password[n] = '\0';
-	} else if (getenv("CLICKHOUSE_PASSWORD")) {
-		password = ve_xstrdup(getenv("CLICKHOUSE_PASSWORD"));
-	}
-	ve_ch_init(&ch, o.url, o.user, password);
+	if ((rc = load_query(&o, &q)) || (rc = ve_ch_password(o.password_file, &password)))
+		goto out;
+	setup_client(&o, &ch, password);
 	ch_up = true;
-	ch.http.retry.retries = (int)o.retries;
-	ch.http.retry.base = o.backoff;
-	ch.http.retry.cap = o.max_wait;
-	ch.http.timeout = o.timeout;
-	ch.http.insecure = o.insecure;
-	ch.http.verbose = o.verbose;
 	if ((rc = ve_ch_version(&ch)))
 		goto out;
-	if (o.verbose)
+	if (o.cli.verbose)
 		ve_warn("ClickHouse %s", ch.version);
-	bool server_params = ve_ch_at_least(&ch, 19, 11);
-	if ((rc = substitute(&o, text.p, server_params, &sql, &params)))
-		goto out;
-	for (int i = 0; i < o.nparams; i++)
-		if (!o.params[i].used) {
-			ve_warn("--param %.*s: the query has no {%.*s:Type}", (int)o.params[i].nlen,
-			        o.params[i].name, (int)o.params[i].nlen, o.params[i].name);
-			rc = VE_EX_USAGE;
-			goto out;
-		}
-	while (sql.len && strchr(" \t\r\n;", sql.p[sql.len - 1]))
-		sql.p[--sql.len] = '\0';
-	if (!has_format(sql.p, sql.len))
-		ve_buf_adds(&sql, "\nFORMAT JSONEachRow");
-	/* 64-bit integers as numbers, as jq reads them, not as strings. */
-	ve_buf_addf(&params, "%soutput_format_json_quote_64bit_integers=0", params.len ? "&" : "");
-	if (ve_ch_post(&ch, sql.p, params.p, NULL, 0, false, &resp) != 0) {
-		ve_warn("ClickHouse: %s after %d attempt%s", resp.error, resp.attempts,
-		        resp.attempts == 1 ? "" : "s");
-		rc = VE_EX_UNAVAILABLE;
-	} else if (resp.status != 200) {
-		int code = ve_ch_error_code(&resp.body);
-		ve_ch_message(&ch, &resp.body, &msg);
-		if (ve_ch_auth_error(code)) {
-			ve_warn("ClickHouse: authentication failed: %s", msg.p);
-			rc = VE_EX_UNAVAILABLE;
-		} else if (ve_ch_temporary(&ch, &resp)) {
-			ve_warn("ClickHouse: HTTP %ld after %d attempt%s: %s", resp.status,
-			        resp.attempts, resp.attempts == 1 ? "" : "s", msg.p ? msg.p : "");
-			rc = VE_EX_UNAVAILABLE;
-		} else {
-			ve_warn("%s: ClickHouse rejected the query: %s",
-			        o.name   ? path
-			        : o.file ? o.file
-			                 : "SQL",
-			        msg.p ? msg.p : "");
-			rc = VE_EX_DATAERR;
-		}
-	} else {
-		unsigned long rows = 0;
-		for (size_t i = 0; i < resp.body.len; i++)
-			rows += resp.body.p[i] == '\n';
-		if (resp.body.len)
-			ve_out_write(resp.body.p, resp.body.len);
-		if (o.verbose)
-			ve_warn("%lu row%s", rows, rows == 1 ? "" : "s");
-	}
+	if (!(rc = build_query(&o, &ch, &q)))
+		rc = run_query(&o, &ch, &q);
 out:
 	if (ch_up)
 		ve_ch_free(&ch);
-	if (password) {
-		memset(password, 0, strlen(password));
-		free(password);
-	}
-	ve_http_resp_free(&resp);
-	ve_buf_free(&text);
-	ve_buf_free(&sql);
-	ve_buf_free(&params);
-	ve_buf_free(&msg);
-	free(path);
+	ve_ch_password_free(password);
+	ve_buf_free(&q.text);
+	ve_buf_free(&q.sql);
+	ve_buf_free(&q.params);
+	free(q.path);
 	free(o.params);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;

@@ -16,7 +16,6 @@
  * Retry-After honoured); 200 and 202 are success. The URL is a secret: it
  * never appears in a message, nor do its tokens when the webhook echoes them.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdbool.h>
@@ -25,13 +24,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "buf.h"
-#include "http.h"
+#include "cli.h"
 #include "diag.h"
-#include "input.h"
+#include "http.h"
 #include "json.h"
 #include "num.h"
 #include "output.h"
+#include "reader.h"
 
 struct pair {
 	const char *name;
@@ -40,6 +41,7 @@ struct pair {
 };
 
 struct opts {
+	struct ve_cli cli;
 	const char *model_tag;
 	const char *run_id;
 	const char *time;
@@ -55,17 +57,15 @@ struct opts {
 	double backoff;
 	double max_wait;
 	double timeout;
+	size_t max_body;
 	bool insecure;
-	bool skip_bad;
-	const char *rejects;
-	int verbose;
-	bool quiet;
 };
 
 /* One input row as the card shows it. */
 struct mrow {
 	char *metric; /* with " [subset]" when the row has labels.subset */
-	double value, baseline, delta_pct, p;
+	double value; /* NAN for a missing metric */
+	double baseline, delta_pct, p;
 	char *status; /* NULL for a plain metric row */
 };
 
@@ -73,47 +73,48 @@ struct report {
 	struct mrow *v;
 	size_t n, cap;
 	char *model_tag, *run_id, *ts;
-	size_t regressions, improvements;
+	size_t regressions, missing; /* both count against the release */
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: %s [-qv] [--model-tag TAG] [--run-id ID] [--time TS]\n"
-	        "                  [--mention NAME=UPN]... [--link TITLE=URL]... [--max-facts N]\n"
-	        "                  [--max-bytes N] [--post URL | --print] [--retries N]\n"
-	        "                  [--backoff S] [--max-wait S] [--timeout S] [--insecure]\n"
-	        "                  [--skip-bad] [--rejects FILE] [FILE...]\n"
-	        "\n"
-	        "Build the release report card (Adaptive Card 1.4 in a Teams Workflows message)\n"
-	        "from verdict or metric rows; print it, or post it to the webhook.\n"
-	        "\n"
-	        "      --model-tag TAG      model tag in the title (default: the rows')\n"
-	        "      --run-id ID          run id (default: the rows')\n"
-	        "      --time TS            run time (default: the rows' ts, else now)\n"
-	        "      --mention NAME=UPN   @mention NAME when a metric regressed (repeatable)\n"
-	        "      --link TITLE=URL     a button opening URL (repeatable)\n"
-	        "      --max-facts N        metrics listed before \"and N more\" (default 10)\n"
-	        "      --max-bytes N        size limit of the message (default 20000)\n"
-	        "      --post URL           post to this webhook (default TEAMS_WEBHOOK_URL)\n"
-	        "      --print              print even when TEAMS_WEBHOOK_URL is set\n"
-	        "      --retries N          retries after the first try (default 4)\n"
-	        "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
-	        "      --max-wait S         longest wait, Retry-After included (default 60)\n"
-	        "      --timeout S          seconds per try (default 30)\n"
-	        "      --attempts N         alias of --retries N-1, kept for old scripts\n"
-	        "      --insecure           do not verify TLS\n"
-	        "      --skip-bad           skip malformed records, count them\n"
-	        "      --rejects FILE       write skipped records to FILE (implies --skip-bad)\n"
-	        "  -v, --verbose            say each retry on stderr\n"
-	        "  -q, --quiet              no warnings\n"
-	        "  -h, --help               this help\n"
-	        "      --version            print the version\n"
-	        "\n"
-	        "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 69 the webhook failed,\n"
-	        "74 I/O error. See teams-card(1).\n",
-	        ve_progname);
+	fprintf(
+	    f,
+	    "usage: %s [-qv] [--model-tag TAG] [--run-id ID] [--time TS]\n"
+	    "                  [--mention NAME=UPN]... [--link TITLE=URL]... [--max-facts N]\n"
+	    "                  [--max-bytes N] [--post URL | --print] [--retries N]\n"
+	    "                  [--backoff S] [--max-wait S] [--timeout S] [--max-body BYTES]\n"
+	    "                  [--insecure] [--skip-bad] [--rejects FILE] [--max-line BYTES]\n"
+	    "                  [FILE...]\n"
+	    "\n"
+	    "Build the release report card (Adaptive Card 1.4 in a Teams Workflows message)\n"
+	    "from verdict or metric rows; print it, or post it to the webhook.\n"
+	    "\n"
+	    "      --model-tag TAG      model tag in the title (default: the rows')\n"
+	    "      --run-id ID          run id (default: the rows')\n"
+	    "      --time TS            run time, YYYY-MM-DDTHH:MM:SSZ (default: the rows' ts,\n"
+	    "                           else now)\n"
+	    "      --mention NAME=UPN   @mention NAME when a metric regressed or is missing\n"
+	    "                           (repeatable)\n"
+	    "      --link TITLE=URL     a button opening URL (repeatable)\n"
+	    "      --max-facts N        metrics listed before \"and N more\" (default 10)\n"
+	    "      --max-bytes N        size limit of the message (default 20000)\n"
+	    "      --post URL           post to this webhook (default TEAMS_WEBHOOK_URL)\n"
+	    "      --print              print even when TEAMS_WEBHOOK_URL is set\n"
+	    "      --retries N          retries after the first try (default 4)\n"
+	    "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
+	    "      --max-wait S         longest wait, Retry-After included (default 60)\n"
+	    "      --timeout S          seconds per try, more than 0 (default 30)\n"
+	    "      --attempts N         alias of --retries N-1, kept for old scripts\n"
+	    "      --max-body BYTES     refuse answers over BYTES (k, M, G; default 64M)\n"
+	    "      --insecure           do not verify TLS\n",
+	    ve_progname);
+	ve_cli_help(f, VE_CLI_RECORDS, 27);
+	fprintf(f, "\n"
+	           "With -v, each retry and the webhook's answer go to stderr.\n"
+	           "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 69 the webhook failed,\n"
+	           "73 cannot create, 74 I/O error. See teams-card(1).\n");
 }
 
 enum {
@@ -131,10 +132,8 @@ enum {
 	OPT_BACKOFF,
 	OPT_MAX_WAIT,
 	OPT_TIMEOUT,
+	OPT_MAX_BODY,
 	OPT_INSECURE,
-	OPT_SKIP_BAD,
-	OPT_REJECTS,
-	OPT_VERSION,
 };
 
 /* Splits "NAME=VALUE" (both non-empty) for option opt. */
@@ -147,6 +146,33 @@ add_pair(const char *opt, const char *arg, struct pair **v, int *n)
 		ve_usage_error("%s: expected NAME=VALUE, got '%s'", opt, arg);
 	*v = ve_xrealloc(*v, sizeof **v * (size_t)(*n + 1));
 	(*v)[(*n)++] = (struct pair){arg, (size_t)(eq - arg), eq + 1};
+}
+
+/* The checks across options, and the webhook from the environment. */
+static void
+check_args(struct opts *o)
+{
+	long long t;
+
+	if (o->time && !ve_parse_time(o->time, &t))
+		ve_usage_error("--time: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'", o->time);
+	if (o->post && o->print)
+		ve_usage_error("--post and --print cannot be used together");
+	const char *from = "--post";
+	if (!o->post && !o->print) {
+		const char *env = getenv("TEAMS_WEBHOOK_URL");
+		if (env && *env)
+			o->post = env;
+		from = "TEAMS_WEBHOOK_URL";
+	}
+	/* The URL is a secret: the message does not repeat it. */
+	if (o->post)
+		ve_http_need_url(from, o->post, false);
+	for (int i = 0; i < o->nlinks; i++)
+		if (strncmp(o->links[i].value, "https://", 8) != 0 &&
+		    strncmp(o->links[i].value, "http://", 7) != 0)
+			ve_usage_error("--link: %.*s: the URL must start with http:// or https://",
+			               (int)o->links[i].nlen, o->links[i].name);
 }
 
 static void
@@ -167,24 +193,20 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"backoff", required_argument, NULL, OPT_BACKOFF},
 	    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
 	    {"insecure", no_argument, NULL, OPT_INSECURE},
-	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-	    {"rejects", required_argument, NULL, OPT_REJECTS},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	o->max_facts = 10;
-	o->max_bytes = 20000;
-	o->retries = 4;
-	o->backoff = 1;
-	o->max_wait = 60;
-	o->timeout = 30;
-	while ((c = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+	*o = (struct opts){.cli.flags = VE_CLI_RECORDS,
+	                   .max_facts = 10,
+	                   .max_bytes = 20000,
+	                   .retries = 4,
+	                   .backoff = 1,
+	                   .max_wait = 60,
+	                   .timeout = 30};
+	while ((c = ve_getopt(argc, argv, "", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case OPT_MODEL_TAG: o->model_tag = optarg; break;
 		case OPT_RUN_ID: o->run_id = optarg; break;
@@ -207,58 +229,66 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_MAX_WAIT:
 			o->max_wait = ve_opt_double("--max-wait", optarg, 0, 3600);
 			break;
-		case OPT_TIMEOUT: o->timeout = ve_opt_double("--timeout", optarg, 0, 3600); break;
+		/* 0 would be curl's "no limit": every try has a bound. */
+		case OPT_TIMEOUT:
+			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 3600);
+			break;
+		case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", optarg); break;
 		case OPT_INSECURE: o->insecure = true; break;
-		case OPT_SKIP_BAD: o->skip_bad = true; break;
-		case OPT_REJECTS: o->rejects = optarg; break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		case OPT_VERSION: ve_print_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
 		}
 	}
-	if (o->post && o->print)
-		ve_usage_error("--post and --print cannot be used together");
-	const char *from = "--post";
-	if (!o->post && !o->print) {
-		const char *env = getenv("TEAMS_WEBHOOK_URL");
-		if (env && *env)
-			o->post = env;
-		from = "TEAMS_WEBHOOK_URL";
-	}
-	/* The URL is a secret: the message does not repeat it. */
-	if (o->post)
-		ve_http_need_url(from, o->post, false);
-	for (int i = 0; i < o->nlinks; i++)
-		if (strncmp(o->links[i].value, "https://", 8) != 0 &&
-		    strncmp(o->links[i].value, "http://", 7) != 0)
-			ve_usage_error("--link: %.*s: the URL must start with http:// or https://",
-			               (int)o->links[i].nlen, o->links[i].name);
+	check_args(o);
 }
 
-static char *
-get_str(jv obj, const char *name)
-{
-	jv v = jv_object_get(jv_copy(obj), jv_string(name));
-	char *s = NULL;
-
-	if (jv_get_kind(v) == JV_KIND_STRING)
-		s = ve_xstrdup(jv_string_value(v));
-	jv_free(v);
-	return s;
-}
-
+/* rec[key] as a number (NAN when it is no number); rec borrowed. */
 static double
-get_num(jv obj, const char *name)
+get_num(jv rec, const char *key)
 {
-	jv v = jv_object_get(jv_copy(obj), jv_string(name));
-	double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
+	double d;
 
+	return ve_json_get_num(rec, key, &d) ? d : NAN;
+}
+
+/* The kind of rec[key] (JV_KIND_INVALID when absent), its number in *d; rec borrowed. */
+static jv_kind
+field(jv rec, const char *key, double *d)
+{
+	jv v = ve_json_get(rec, key);
+	jv_kind k = jv_get_kind(v);
+
+	*d = k == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
 	jv_free(v);
-	return d;
+	return k;
+}
+
+static bool
+absent(jv_kind k)
+{
+	return k == JV_KIND_INVALID || k == JV_KIND_NULL;
+}
+
+/*
+ * Takes the row's value into m, or says why the row cannot be shown: a
+ * metric row needs a number value (a missing one has none), and a
+ * standard error and a count, when given, from 0 (as ch-insert checks).
+ */
+static const char *
+take_figures(jv rec, bool missing, struct mrow *m)
+{
+	double d;
+	jv_kind k = field(rec, "value", &m->value);
+
+	if (missing)
+		m->value = NAN;
+	if (k != JV_KIND_NUMBER && !(missing && absent(k)))
+		return "row without a number \"value\"";
+	k = field(rec, "stderr", &d);
+	if (!absent(k) && !(d >= 0))
+		return "\"stderr\" must be a non-negative number";
+	k = field(rec, "n", &d);
+	if (!absent(k) && !(d >= 0 && d == floor(d)))
+		return "\"n\" must be a count (an integer from 0)";
+	return NULL;
 }
 
 /* Takes one record (borrowed) into the report; NULL or why it cannot. */
@@ -266,14 +296,17 @@ static const char *
 add_row(struct report *rp, jv rec)
 {
 	struct mrow m = {0};
-	char *name = get_str(rec, "metric");
+	char *name = ve_json_get_str(rec, "metric");
 
 	if (!name)
 		return "row without a string \"metric\"";
-	m.value = get_num(rec, "value");
-	if (isnan(m.value)) {
+	m.status = ve_json_get_str(rec, "status");
+	bool missing = m.status && strcmp(m.status, "missing") == 0;
+	const char *why = take_figures(rec, missing, &m);
+	if (why) {
 		free(name);
-		return "row without a number \"value\"";
+		free(m.status);
+		return why;
 	}
 	jv sub = jv_getpath(jv_copy(rec), JV_ARRAY(jv_string("labels"), jv_string("subset")));
 	if (jv_get_kind(sub) == JV_KIND_STRING) {
@@ -287,21 +320,15 @@ add_row(struct report *rp, jv rec)
 	m.baseline = get_num(rec, "baseline");
 	m.delta_pct = get_num(rec, "delta_pct");
 	m.p = get_num(rec, "p_value");
-	m.status = get_str(rec, "status");
-	if (m.status && strcmp(m.status, "regression") == 0)
-		rp->regressions++;
-	if (m.status && strcmp(m.status, "improvement") == 0)
-		rp->improvements++;
+	rp->regressions += m.status && strcmp(m.status, "regression") == 0;
+	rp->missing += missing;
 	if (!rp->model_tag)
-		rp->model_tag = get_str(rec, "model_tag");
+		rp->model_tag = ve_json_get_str(rec, "model_tag");
 	if (!rp->run_id)
-		rp->run_id = get_str(rec, "run_id");
+		rp->run_id = ve_json_get_str(rec, "run_id");
 	if (!rp->ts)
-		rp->ts = get_str(rec, "ts");
-	if (rp->n == rp->cap) {
-		rp->cap = rp->cap ? 2 * rp->cap : 32;
-		rp->v = ve_xrealloc(rp->v, rp->cap * sizeof *rp->v);
-	}
+		rp->ts = ve_json_get_str(rec, "ts");
+	rp->v = ve_grow(rp->v, &rp->cap, rp->n + 1, sizeof *rp->v);
 	rp->v[rp->n++] = m;
 	return NULL;
 }
@@ -337,24 +364,66 @@ text_block(struct ve_buf *b, const char *text, const char *extra)
 	ve_buf_adds(b, "}");
 }
 
-/* "0.58 (baseline 0.651, ▼ 10.9 %)" */
+static bool
+is_missing(const struct mrow *m)
+{
+	return m->status && strcmp(m->status, "missing") == 0;
+}
+
+/* Shown in the regressions section: a regression, or a metric the run lacks. */
+static bool
+against(const struct mrow *m)
+{
+	return is_missing(m) || (m->status && strcmp(m->status, "regression") == 0);
+}
+
+/* "(baseline 0.651, ▼ 10.9 %)", or nothing without a baseline. */
+static void
+add_baseline(struct ve_buf *t, const struct mrow *m)
+{
+	if (isnan(m->baseline))
+		return;
+	ve_buf_addf(t, " (baseline %.4g", m->baseline);
+	if (!isnan(m->delta_pct))
+		ve_buf_addf(t, ", %s %.3g %%",
+		            m->delta_pct > 0   ? "\u25b2"
+		            : m->delta_pct < 0 ? "\u25bc"
+		                               : "=",
+		            fabs(m->delta_pct));
+	ve_buf_adds(t, ")");
+}
+
+/* "0.58 (baseline 0.651, ▼ 10.9 %) regression", or "missing (baseline 0.8)" */
 static void
 fact_value(struct ve_buf *t, const struct mrow *m)
 {
 	ve_buf_reset(t);
-	ve_buf_addf(t, "%.4g", m->value);
-	if (!isnan(m->baseline)) {
-		ve_buf_addf(t, " (baseline %.4g", m->baseline);
-		if (!isnan(m->delta_pct))
-			ve_buf_addf(t, ", %s %.3g %%",
-			            m->delta_pct > 0   ? "\u25b2"
-			            : m->delta_pct < 0 ? "\u25bc"
-			                               : "=",
-			            fabs(m->delta_pct));
-		ve_buf_adds(t, ")");
+	if (is_missing(m)) {
+		ve_buf_adds(t, "missing");
+		add_baseline(t, m);
+		return;
 	}
+	ve_buf_addf(t, "%.4g", m->value);
+	add_baseline(t, m);
 	if (m->status && strcmp(m->status, "ok") != 0)
 		ve_buf_addf(t, " %s", m->status);
+}
+
+/* "0.58 against 0.65 (-10.8 %), p = 2e-05", or "missing (baseline 0.8)" */
+static void
+regression_value(struct ve_buf *t, const struct mrow *m)
+{
+	ve_buf_reset(t);
+	if (is_missing(m)) {
+		ve_buf_adds(t, "missing");
+		add_baseline(t, m);
+		return;
+	}
+	ve_buf_addf(t, "%.4g against %.4g", m->value, m->baseline);
+	if (!isnan(m->delta_pct))
+		ve_buf_addf(t, " (%+.3g %%)", m->delta_pct);
+	if (!isnan(m->p))
+		ve_buf_addf(t, ", p = %.2g", m->p);
 }
 
 static void
@@ -369,30 +438,35 @@ fact(struct ve_buf *b, bool first, const char *title, const char *value)
 	ve_buf_addc(b, '}');
 }
 
-/* Builds the envelope into out, listing at most nfacts metrics and regressions. */
+/* "2 regressions, 1 missing metric": what counts against the release. */
 static void
-build(const struct opts *o, const struct report *rp, long nfacts, struct ve_buf *out)
+add_counts(struct ve_buf *t, const struct report *rp)
+{
+	if (rp->regressions)
+		ve_buf_addf(t, "%zu regression%s", rp->regressions,
+		            rp->regressions == 1 ? "" : "s");
+	if (rp->regressions && rp->missing)
+		ve_buf_adds(t, ", ");
+	if (rp->missing)
+		ve_buf_addf(t, "%zu missing metric%s", rp->missing, rp->missing == 1 ? "" : "s");
+}
+
+/* The title, the run line, and the mentions when something counts against the release. */
+static void
+build_head(const struct opts *o, const struct report *rp, struct ve_buf *out)
 {
 	struct ve_buf t = {0};
 	const char *tag = o->model_tag    ? o->model_tag
 	                  : rp->model_tag ? rp->model_tag
 	                                  : "unknown model";
 	const char *run = o->run_id ? o->run_id : rp->run_id;
-	bool bad = rp->regressions > 0;
+	bool bad = rp->regressions + rp->missing > 0;
 
-	ve_buf_reset(out);
-	ve_buf_adds(out, "{\"type\":\"message\",\"attachments\":[{\"contentType\":"
-	                 "\"application/vnd.microsoft.card.adaptive\",\"contentUrl\":null,"
-	                 "\"content\":{\"$schema\":\"http://adaptivecards.io/schemas/"
-	                 "adaptive-card.json\",\"type\":\"AdaptiveCard\",\"version\":\"1.4\","
-	                 "\"body\":[");
+	ve_buf_addf(&t, "%s: ", tag);
 	if (bad)
-		ve_buf_addf(&t, "%s: %zu regression%s", tag, rp->regressions,
-		            rp->regressions == 1 ? "" : "s");
-	else if (rp->n == 0)
-		ve_buf_addf(&t, "%s: no metrics reported", tag);
+		add_counts(&t, rp);
 	else
-		ve_buf_addf(&t, "%s: passed", tag);
+		ve_buf_adds(&t, rp->n == 0 ? "no metrics reported" : "passed");
 	text_block(out, t.p,
 	           bad          ? "\"size\":\"Large\",\"weight\":\"Bolder\",\"color\":\"Attention\""
 	           : rp->n == 0 ? "\"size\":\"Large\",\"weight\":\"Bolder\",\"color\":\"Warning\""
@@ -406,59 +480,66 @@ build(const struct opts *o, const struct report *rp, long nfacts, struct ve_buf 
 		for (int i = 0; i < o->nmentions; i++)
 			ve_buf_addf(&t, "<at>%.*s</at> ", (int)o->mentions[i].nlen,
 			            o->mentions[i].name);
-		ve_buf_addf(&t, "%zu metric%s fell below the rolling baseline.", rp->regressions,
-		            rp->regressions == 1 ? "" : "s");
+		if (rp->regressions)
+			ve_buf_addf(&t, "%zu metric%s fell below the rolling baseline",
+			            rp->regressions, rp->regressions == 1 ? "" : "s");
+		if (rp->regressions && rp->missing)
+			ve_buf_adds(&t, "; ");
+		if (rp->missing)
+			ve_buf_addf(&t, "%zu metric%s of the baseline %s missing from this run",
+			            rp->missing, rp->missing == 1 ? "" : "s",
+			            rp->missing == 1 ? "is" : "are");
+		ve_buf_addc(&t, '.');
 		ve_buf_addc(out, ',');
 		text_block(out, t.p, "");
 	}
-	if (rp->n) {
-		struct ve_buf v = {0};
-		size_t shown = 0;
-		ve_buf_adds(out,
-		            ",{\"type\":\"TextBlock\",\"text\":\"Metrics\",\"weight\":\"Bolder\","
-		            "\"separator\":true},{\"type\":\"FactSet\",\"facts\":[");
-		for (size_t i = 0; i < rp->n && shown < (size_t)nfacts; i++, shown++) {
-			fact_value(&v, &rp->v[i]);
-			fact(out, shown == 0, rp->v[i].metric, v.p);
+	ve_buf_free(&t);
+}
+
+/* The metrics FactSet, and the regressions (missing metrics too) when there are any. */
+static void
+build_facts(const struct report *rp, long nfacts, struct ve_buf *out)
+{
+	struct ve_buf v = {0};
+	size_t shown = 0, seen = 0;
+
+	ve_buf_adds(out, ",{\"type\":\"TextBlock\",\"text\":\"Metrics\",\"weight\":\"Bolder\","
+	                 "\"separator\":true},{\"type\":\"FactSet\",\"facts\":[");
+	for (size_t i = 0; i < rp->n && shown < (size_t)nfacts; i++, shown++) {
+		fact_value(&v, &rp->v[i]);
+		fact(out, shown == 0, rp->v[i].metric, v.p);
+	}
+	if (shown < rp->n) {
+		ve_buf_reset(&v);
+		ve_buf_addf(&v, "and %zu more", rp->n - shown);
+		fact(out, shown == 0, "\u2026", v.p);
+	}
+	ve_buf_adds(out, "]}");
+	if (rp->regressions + rp->missing) {
+		ve_buf_adds(out, ",{\"type\":\"Container\",\"style\":\"attention\","
+		                 "\"items\":[{\"type\":\"TextBlock\",\"text\":\"Regressions\","
+		                 "\"weight\":\"Bolder\"},{\"type\":\"FactSet\",\"facts\":[");
+		shown = 0;
+		for (size_t i = 0; i < rp->n; i++) {
+			if (!against(&rp->v[i]) || seen++ >= (size_t)nfacts)
+				continue;
+			regression_value(&v, &rp->v[i]);
+			fact(out, shown++ == 0, rp->v[i].metric, v.p);
 		}
-		if (shown < rp->n) {
+		if (shown < seen) {
 			ve_buf_reset(&v);
-			ve_buf_addf(&v, "and %zu more", rp->n - shown);
+			ve_buf_addf(&v, "and %zu more", seen - shown);
 			fact(out, shown == 0, "\u2026", v.p);
 		}
-		ve_buf_adds(out, "]}");
-		if (bad) {
-			ve_buf_adds(out,
-			            ",{\"type\":\"Container\",\"style\":\"attention\","
-			            "\"items\":[{\"type\":\"TextBlock\",\"text\":\"Regressions\","
-			            "\"weight\":\"Bolder\"},{\"type\":\"FactSet\",\"facts\":[");
-			shown = 0;
-			size_t seen = 0;
-			for (size_t i = 0; i < rp->n; i++) {
-				const struct mrow *m = &rp->v[i];
-				if (!m->status || strcmp(m->status, "regression") != 0)
-					continue;
-				seen++;
-				if (shown >= (size_t)nfacts)
-					continue;
-				ve_buf_reset(&v);
-				ve_buf_addf(&v, "%.4g against %.4g", m->value, m->baseline);
-				if (!isnan(m->delta_pct))
-					ve_buf_addf(&v, " (%+.3g %%)", m->delta_pct);
-				if (!isnan(m->p))
-					ve_buf_addf(&v, ", p = %.2g", m->p);
-				fact(out, shown++ == 0, m->metric, v.p);
-			}
-			if (shown < seen) {
-				ve_buf_reset(&v);
-				ve_buf_addf(&v, "and %zu more", seen - shown);
-				fact(out, shown == 0, "\u2026", v.p);
-			}
-			ve_buf_adds(out, "]}]}");
-		}
-		ve_buf_free(&v);
+		ve_buf_adds(out, "]}]}");
 	}
-	ve_buf_adds(out, "]");
+	ve_buf_free(&v);
+}
+
+/* The buttons, and the entities that make the mentions notify. */
+static void
+build_tail(const struct opts *o, const struct report *rp, struct ve_buf *out)
+{
 	if (o->nlinks) {
 		ve_buf_adds(out, ",\"actions\":[");
 		for (int i = 0; i < o->nlinks; i++) {
@@ -472,7 +553,8 @@ build(const struct opts *o, const struct report *rp, long nfacts, struct ve_buf 
 		ve_buf_adds(out, "]");
 	}
 	ve_buf_adds(out, ",\"msteams\":{\"width\":\"Full\"");
-	if (bad && o->nmentions) {
+	if (rp->regressions + rp->missing && o->nmentions) {
+		struct ve_buf t = {0};
 		ve_buf_adds(out, ",\"entities\":[");
 		for (int i = 0; i < o->nmentions; i++) {
 			ve_buf_reset(&t);
@@ -488,9 +570,27 @@ build(const struct opts *o, const struct report *rp, long nfacts, struct ve_buf 
 			ve_buf_adds(out, "}}");
 		}
 		ve_buf_adds(out, "]");
+		ve_buf_free(&t);
 	}
-	ve_buf_adds(out, "}}}]}");
-	ve_buf_free(&t);
+	ve_buf_adds(out, "}");
+}
+
+/* Builds the envelope into out, listing at most nfacts metrics and regressions. */
+static void
+build(const struct opts *o, const struct report *rp, long nfacts, struct ve_buf *out)
+{
+	ve_buf_reset(out);
+	ve_buf_adds(out, "{\"type\":\"message\",\"attachments\":[{\"contentType\":"
+	                 "\"application/vnd.microsoft.card.adaptive\",\"contentUrl\":null,"
+	                 "\"content\":{\"$schema\":\"http://adaptivecards.io/schemas/"
+	                 "adaptive-card.json\",\"type\":\"AdaptiveCard\",\"version\":\"1.4\","
+	                 "\"body\":[");
+	build_head(o, rp, out);
+	if (rp->n)
+		build_facts(rp, nfacts, out);
+	ve_buf_adds(out, "]");
+	build_tail(o, rp, out);
+	ve_buf_adds(out, "}}]}");
 }
 
 /* Posts the message; 0, or 69 after a message that never names the URL. */
@@ -509,8 +609,9 @@ post(const struct opts *o, const struct ve_buf *msg)
 	h.retry.base = o->backoff;
 	h.retry.cap = o->max_wait;
 	h.timeout = o->timeout;
+	h.max_body = o->max_body;
 	h.insecure = o->insecure;
-	h.verbose = o->verbose;
+	h.verbose = o->cli.verbose;
 	h.what = "webhook";
 	if (ve_http_send(&h, &req, &resp) != 0) {
 		ve_warn("webhook: %s after %d attempt%s", resp.error, resp.attempts,
@@ -524,10 +625,10 @@ post(const struct opts *o, const struct ve_buf *msg)
 		struct ve_buf text = {0};
 		ve_scrub(&h.secrets, resp.body.p, n, &text);
 		ve_warn("webhook: HTTP %ld after %d attempt%s%s%s", resp.status, resp.attempts,
-		        resp.attempts == 1 ? "" : "s", n ? ": " : "", text.p);
+		        resp.attempts == 1 ? "" : "s", n ? ": " : "", text.p ? text.p : "");
 		ve_buf_free(&text);
 		rc = VE_EX_UNAVAILABLE;
-	} else if (o->verbose) {
+	} else if (o->cli.verbose) {
 		ve_warn("webhook: HTTP %ld after %d attempt%s (%zu bytes)", resp.status,
 		        resp.attempts, resp.attempts == 1 ? "" : "s", msg->len);
 	}
@@ -536,94 +637,97 @@ post(const struct opts *o, const struct ve_buf *msg)
 	return rc;
 }
 
+/* Reads the rows into rp; 0 or an exit status. */
 static int
-run(const struct opts *o, char **files, int nfiles)
+read_rows(const struct opts *o, char **files, int nfiles, struct report *rp)
 {
-	struct report rp = {0};
-	struct ve_bad bad;
-	struct ve_input *in = ve_input_new(files, nfiles);
-	struct ve_line line;
-	struct ve_buf msg = {0};
-	char now[32];
-	int r, rc = 0, rc2;
+	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, 0);
+	struct ve_rec rec;
+	int r, rc = 0;
 
-	ve_bad_open(&bad, o->rejects, o->skip_bad);
-	while ((r = ve_input_next(in, &line)) == 1) {
-		if (ve_line_blank(&line))
-			continue;
-		jv rec = ve_record_parse(line.text, line.len);
-		const char *why;
-		jv msgv = jv_null();
-		if (!jv_is_valid(rec)) {
-			msgv = jv_invalid_get_msg(rec);
-			why = jv_string_value(msgv);
-		} else {
-			why = add_row(&rp, rec);
-			jv_free(rec);
-		}
-		if (why) {
-			rc = ve_bad_record(&bad, &line, why);
-			jv_free(msgv);
-			if (rc)
-				goto out;
-			continue;
-		}
-		jv_free(msgv);
+	while ((r = ve_reader_next(rd, &rec)) == 1) {
+		const char *why = add_row(rp, rec.value);
+		jv_free(rec.value);
+		if (why && (rc = ve_reader_reject(rd, &rec, why)))
+			break;
 	}
-	if (r < 0) {
-		rc = ve_input_status(in);
-		goto out;
-	}
-	if (!o->time && !rp.ts) {
-		time_t t = time(NULL);
-		struct tm tm;
-		strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-		rp.ts = ve_xstrdup(now);
-	}
-	/* Fewer metrics until the message fits; the counts say what was left out. */
+	if (!rc)
+		rc = r;
+	int rc2 = ve_reader_free(rd);
+	return rc ? rc : rc2;
+}
+
+/*
+ * Builds the card with as many metrics as fit --max-bytes; 0, or 65 when
+ * not even the card without metrics fits.
+ */
+static int
+fit(const struct opts *o, const struct report *rp, struct ve_buf *msg)
+{
 	long nfacts = o->max_facts;
-	build(o, &rp, nfacts, &msg);
-	if (msg.len > (size_t)o->max_bytes) {
+
+	build(o, rp, nfacts, msg);
+	if (msg->len > (size_t)o->max_bytes) {
 		/* The size grows with the count: find the largest count that fits. */
 		long lo = 0, hi = nfacts - 1;
 		while (lo < hi) {
 			long mid = lo + (hi - lo + 1) / 2;
-			build(o, &rp, mid, &msg);
-			if (msg.len <= (size_t)o->max_bytes)
+			build(o, rp, mid, msg);
+			if (msg->len <= (size_t)o->max_bytes)
 				lo = mid;
 			else
 				hi = mid - 1;
 		}
 		nfacts = lo;
-		build(o, &rp, nfacts, &msg);
+		build(o, rp, nfacts, msg);
 	}
-	if (msg.len > (size_t)o->max_bytes) {
-		ve_warn("the card is %zu bytes even without metrics (--max-bytes %ld)", msg.len,
+	if (msg->len > (size_t)o->max_bytes) {
+		ve_warn("the card is %zu bytes even without metrics (--max-bytes %ld)", msg->len,
 		        o->max_bytes);
-		rc = VE_EX_DATAERR;
+		return VE_EX_DATAERR;
+	}
+	if (nfacts < o->max_facts && !o->cli.quiet && rp->n > (size_t)nfacts)
+		ve_warn("listed %ld of %zu metrics to stay under %ld bytes", nfacts, rp->n,
+		        o->max_bytes);
+	return 0;
+}
+
+static int
+run(const struct opts *o, char **files, int nfiles)
+{
+	struct report rp = {0};
+	struct ve_buf msg = {0};
+	int rc;
+
+	if ((rc = read_rows(o, files, nfiles, &rp)))
 		goto out;
+	if (!o->time && !rp.ts) {
+		char now[32];
+		time_t t = time(NULL);
+		struct tm tm;
+		strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+		rp.ts = ve_xstrdup(now);
 	}
-	if (nfacts < o->max_facts && !o->quiet && rp.n > (size_t)nfacts)
-		ve_warn("listed %ld of %zu metrics to stay under %ld bytes", nfacts, rp.n,
-		        o->max_bytes);
+	if ((rc = fit(o, &rp, &msg)))
+		goto out;
 	if (o->post)
 		rc = post(o, &msg);
 	else
 		ve_out_line(msg.p, msg.len);
 out:
-	rc2 = ve_bad_close(&bad, o->quiet);
-	if (!rc)
-		rc = rc2;
-	ve_input_free(in);
 	ve_buf_free(&msg);
 	report_free(&rp);
 	return rc;
 }
 
+/*
+ * Reads verdict or metric rows (stdin without files); writes the message
+ * to stdout, or posts it to the webhook.
+ */
 int
 main(int argc, char **argv)
 {
-	struct opts o = {0};
+	struct opts o;
 	int rc;
 
 	ve_setprogname(argv);
