@@ -15,7 +15,6 @@
  * object, a newline at its end): a proxy's page or a cut answer is exit 69,
  * never rows. Reads no records: the query is the operand, a file or a name.
  */
-#include <ctype.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,7 +29,7 @@
 #include "num.h"
 #include "output.h"
 #include "share.h"
-#include "utf8.h"
+#include "json.h"
 
 struct param {
 	const char *name;
@@ -423,157 +422,15 @@ build_query(struct opts *o, const struct ve_ch *ch, struct query *q)
 	return 0;
 }
 
-/*
- * JSON's grammar (RFC 8259), to check an answer of any size without
- * building its values: a cursor over one line.
- */
-struct scan {
-	const char *p, *end;
-	int depth;
-};
-
-/* Nesting deeper than jq 1.6 parses is no row. */
-enum { SCAN_DEPTH = 256 };
-
-static bool scan_value(struct scan *s);
-
-static void
-skip_space(struct scan *s)
-{
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\r'))
-		s->p++;
-}
-
-static bool
-scan_string(struct scan *s)
-{
-	for (s->p++; s->p < s->end;) {
-		unsigned char c = (unsigned char)*s->p++;
-		if (c == '"')
-			return true;
-		if (c < 0x20)
-			return false;
-		if (c != '\\')
-			continue;
-		if (s->p >= s->end)
-			return false;
-		c = (unsigned char)*s->p++;
-		if (c == 'u') {
-			for (int i = 0; i < 4; i++, s->p++)
-				if (s->p >= s->end || !isxdigit((unsigned char)*s->p))
-					return false;
-		} else if (!c || !strchr("\"\\/bfnrt", c)) {
-			return false;
-		}
-	}
-	return false;
-}
-
-static bool
-scan_digits(struct scan *s)
-{
-	const char *from = s->p;
-
-	while (s->p < s->end && *s->p >= '0' && *s->p <= '9')
-		s->p++;
-	return s->p > from;
-}
-
-static bool
-scan_number(struct scan *s)
-{
-	if (*s->p == '-')
-		s->p++;
-	if (s->p < s->end && *s->p == '0')
-		s->p++;
-	else if (!scan_digits(s))
-		return false;
-	if (s->p < s->end && *s->p == '.' && (s->p++, !scan_digits(s)))
-		return false;
-	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
-		s->p++;
-		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
-			s->p++;
-		return scan_digits(s);
-	}
-	return true;
-}
-
-static bool
-scan_word(struct scan *s, const char *word)
-{
-	size_t n = strlen(word);
-
-	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
-		return false;
-	s->p += n;
-	return true;
-}
-
-/* An object or an array: its members ("key": value) or values, between commas. */
-static bool
-scan_container(struct scan *s, char close)
-{
-	if (++s->depth > SCAN_DEPTH)
-		return false;
-	s->p++;
-	skip_space(s);
-	if (s->p < s->end && *s->p == close) {
-		s->p++;
-		s->depth--;
-		return true;
-	}
-	for (;;) {
-		if (close == '}') {
-			skip_space(s);
-			if (s->p >= s->end || *s->p != '"' || !scan_string(s))
-				return false;
-			skip_space(s);
-			if (s->p >= s->end || *s->p++ != ':')
-				return false;
-		}
-		if (!scan_value(s) || s->p >= s->end)
-			return false;
-		char c = *s->p++;
-		if (c == close) {
-			s->depth--;
-			return true;
-		}
-		if (c != ',')
-			return false;
-	}
-}
-
-static bool
-scan_value(struct scan *s)
-{
-	bool ok = false;
-
-	skip_space(s);
-	if (s->p >= s->end)
-		return false;
-	switch (*s->p) {
-	case '{': ok = scan_container(s, '}'); break;
-	case '[': ok = scan_container(s, ']'); break;
-	case '"': ok = scan_string(s); break;
-	case 't': ok = scan_word(s, "true"); break;
-	case 'f': ok = scan_word(s, "false"); break;
-	case 'n': ok = scan_word(s, "null"); break;
-	default: ok = scan_number(s);
-	}
-	skip_space(s);
-	return ok;
-}
-
-/* True when line[0..len) is one JSON object in UTF-8. */
+/* True when line[0..len) is one JSON object, as every vllm-eval tool reads records. */
 static bool
 object_line(const char *line, size_t len)
 {
-	struct scan s = {line, line + len, 0};
+	jv v = ve_record_parse(line, len);
+	bool ok = jv_is_valid(v);
 
-	skip_space(&s);
-	return s.p < s.end && *s.p == '{' && scan_value(&s) && s.p == s.end &&
-	       ve_utf8_invalid_at(line, len) < 0;
+	jv_free(v);
+	return ok;
 }
 
 /*
