@@ -173,3 +173,33 @@ print("ok")'
 	assert_success
 	assert_output ""
 }
+
+@test "ds-synth: an endless /tokenize answer stops at --max-body (64M by default)" {
+	start_server --endless
+	# Under a 400 MB address-space limit in the plain tier (the sanitizers
+	# need far more address space than they use).
+	limit=unlimited
+	[ "$VE_TIER" = plain ] && limit=400000
+	run --separate-stderr sh -c 'ulimit -v "$1"; shift; exec ds-synth "$@"' ds-synth "$limit" -n 1 -e "$URL" -m M --backoff 0.001
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: an answer larger than 67108864 bytes (see --max-body)"
+	run --separate-stderr ds-synth -n 1 -e "$URL" -m M --max-body 64k
+	assert_failure 69
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: an answer larger than 65536 bytes (see --max-body)"
+	run --separate-stderr ds-synth --max-body 1.5M
+	assert_failure 64
+	assert_equal "$stderr" "ds-synth: --max-body: expected an integer from 1 to 1048576, got '1.5'
+Try 'ds-synth --help' for more information."
+}
+
+@test "ds-synth: a /tokenize count that never moves stops after 64 counts" {
+	# Every prompt is "3 tokens" to this server, whatever its text.
+	echo '{"tokens":[1,2,3],"count":3}' > three.json
+	start_server --tokenize-answer three.json --log log.jsonl
+	run --separate-stderr timeout 60 "$VE_BIN/ds-synth" -n 2 --input-len 10 -e "$URL" -m M
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: cannot make a prompt exactly 10 tokens long (3 tokens after 64 counts)"
+	assert_equal "$(wc -l < log.jsonl)" 64
+}
