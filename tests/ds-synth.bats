@@ -193,13 +193,23 @@ print("ok")'
 Try 'ds-synth --help' for more information."
 }
 
-@test "ds-synth: a /tokenize count that never moves stops after 64 counts" {
-	# Every prompt is "3 tokens" to this server, whatever its text.
-	echo '{"tokens":[1,2,3],"count":3}' > three.json
-	start_server --tokenize-answer three.json --log log.jsonl
+@test "ds-synth: a /tokenize count that does not follow the text is not followed forever" {
+	# Every prompt is "3 tokens" to this server, whatever its text: after 16
+	# counts in a row of 3 it is given up.
+	start_server --tokenize-counts 3 --log log.jsonl
 	run --separate-stderr timeout 60 "$VE_BIN/ds-synth" -n 2 --input-len 10 -e "$URL" -m M
 	assert_failure 69
 	assert_output ""
-	assert_equal "$stderr" "ds-synth: $URL/tokenize: cannot make a prompt exactly 10 tokens long (3 tokens after 64 counts)"
-	assert_equal "$(wc -l < log.jsonl)" 64
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: cannot make a prompt exactly 10 tokens long: the count stayed at 3 for 16 counts"
+	assert_equal "$(wc -l < log.jsonl)" 16
+	teardown
+	# 3, 4, 3, 4, ...: never the same twice, never 10; a prompt of 10 tokens
+	# may take 64 + 2 * 10 counts.
+	rm log.jsonl
+	start_server --tokenize-counts 3,4 --log log.jsonl
+	run --separate-stderr timeout 60 "$VE_BIN/ds-synth" -n 2 --input-len 10 -e "$URL" -m M
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: cannot make a prompt exactly 10 tokens long (4 tokens after 84 counts)"
+	assert_equal "$(wc -l < log.jsonl)" 84
 }

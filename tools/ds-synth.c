@@ -10,7 +10,7 @@
  * run of common English words that most tokenizers encode as one token each
  * (" the", " of", ...), so lengths are approximate. With --endpoint the
  * server's /tokenize counts each prompt and words are added or removed until
- * the count is exact (at most MAX_COUNTS calls per prompt). --seed makes the
+ * the count is exact (within the bounds of struct tally). --seed makes the
  * output the same on every run. Reads no input; writes query records on
  * standard output.
  */
@@ -51,10 +51,14 @@ struct opts {
 };
 
 /*
- * The /tokenize calls one prompt may take: a server whose count does not
- * move with the text (ds-synth(1)) must not keep ds-synth forever.
+ * Bounds on the counts of one prompt (ds-synth(1)), so that a server whose
+ * count does not follow the text cannot keep ds-synth forever: the same
+ * count STUCK_COUNTS times in a row while the text changes, or more than
+ * MAX_COUNTS(N) counts for a prompt of N tokens. A tokenizer of a few
+ * tokens a word takes a few hundred for 4096 tokens.
  */
-#define MAX_COUNTS 64
+#define STUCK_COUNTS  16
+#define MAX_COUNTS(n) (64 + 2 * (n))
 
 /* Words that GPT-2, Llama and Qwen tokenizers each encode as one token after a space. */
 static const char *const words[] = {
@@ -222,49 +226,86 @@ drop_word(struct ve_buf *b, size_t keep)
 	return true;
 }
 
+/* The counts of one prompt so far. */
+struct tally {
+	long want; /* the length asked for */
+	long have; /* the last count */
+	long calls;
+	int same; /* counts in a row that gave have */
+};
+
+/* Counts b again into t: 0, or 69 after a message (no count, or a bound passed). */
+static int
+recount(struct counter *c, const struct ve_buf *b, struct tally *t)
+{
+	char *u = NULL;
+	long n;
+
+	if (t->calls < MAX_COUNTS(t->want)) {
+		if ((n = count_tokens(c, b)) < 0)
+			return VE_EX_UNAVAILABLE;
+		t->same = t->calls && n == t->have ? t->same + 1 : 1;
+		t->calls++;
+		t->have = n;
+		if (n == t->want || t->same < STUCK_COUNTS)
+			return 0;
+		u = ve_url_redact(c->root);
+		ve_warn(
+		    "%s/tokenize: cannot make a prompt exactly %ld tokens long: the count stayed "
+		    "at %ld for %d counts",
+		    u, t->want, n, t->same);
+	} else {
+		u = ve_url_redact(c->root);
+		ve_warn(
+		    "%s/tokenize: cannot make a prompt exactly %ld tokens long (%ld tokens after "
+		    "%ld counts)",
+		    u, t->want, t->have, t->calls);
+	}
+	free(u);
+	return VE_EX_UNAVAILABLE;
+}
+
 /*
  * Makes b (whose first keep bytes are fixed) exactly want tokens long by the
  * server's count: first by adding the words of the cycle from next or
  * dropping the last ones, as many as the count is off; then word by word
  * down, and " a" by " a" up, a step that adds at most one token to any
- * tokenizer that merges no more than a word. At most MAX_COUNTS counts.
- * Returns 0, or 69 when the server cannot count or no text it counts has
+ * tokenizer that merges no more than a word. Returns 0, or 69 when the
+ * server cannot count, its count does not follow the text, or no text has
  * that length.
  */
 static int
 make_exact(struct counter *c, struct ve_buf *b, size_t keep, long want, long *next)
 {
-	long have = -1;
-	int calls = 0;
+	struct tally t = {.want = want};
+	int rc;
 
-	for (int round = 0; round < 8; round++, calls++) {
-		if ((have = count_tokens(c, b)) < 0)
-			return VE_EX_UNAVAILABLE;
-		if (have == want)
+	for (int round = 0; round < 8; round++) {
+		if ((rc = recount(c, b, &t)))
+			return rc;
+		if (t.have == want)
 			return 0;
-		if (have < want)
-			for (long k = have; k < want; k++)
+		if (t.have < want)
+			for (long k = t.have; k < want; k++)
 				add_word(b, (*next)++);
 		else
-			for (long k = want; k < have && drop_word(b, keep); k++)
+			for (long k = want; k < t.have && drop_word(b, keep); k++)
 				;
 	}
-	if ((have = count_tokens(c, b)) < 0)
-		return VE_EX_UNAVAILABLE;
-	for (calls++; have > want && calls < MAX_COUNTS && drop_word(b, keep); calls++)
-		if ((have = count_tokens(c, b)) < 0)
-			return VE_EX_UNAVAILABLE;
-	for (; have < want && calls < MAX_COUNTS; calls++) {
+	if ((rc = recount(c, b, &t)))
+		return rc;
+	while (t.have > want && drop_word(b, keep))
+		if ((rc = recount(c, b, &t)))
+			return rc;
+	while (t.have < want) {
 		ve_buf_adds(b, b->len ? " a" : "a");
-		if ((have = count_tokens(c, b)) < 0)
-			return VE_EX_UNAVAILABLE;
+		if ((rc = recount(c, b, &t)))
+			return rc;
 	}
-	if (have == want)
+	if (t.have == want)
 		return 0;
 	char *u = ve_url_redact(c->root);
-	ve_warn("%s/tokenize: cannot make a prompt exactly %ld tokens long (%ld tokens after %d "
-	        "counts)",
-	        u, want, have, calls);
+	ve_warn("%s/tokenize: cannot make a prompt exactly %ld tokens long", u, want);
 	free(u);
 	return VE_EX_UNAVAILABLE;
 }
