@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -11,6 +12,8 @@
 
 #include "diag.h"
 #include "http.h"
+#include "json.h"
+#include "num.h"
 
 /* --- URLs --- */
 
@@ -333,6 +336,53 @@ ve_backoff(const struct ve_retry *rt, int n, double retry_after, struct ve_rng *
 	return ra > d ? ra : d;
 }
 
+double
+ve_http_retry_after(const char *p, size_t n)
+{
+	static const char name[] = "retry-after:";
+	const size_t k = sizeof name - 1;
+	const char *end = p + n;
+	char date[128];
+
+	if (n < k || strncasecmp(p, name, k) != 0)
+		return -1;
+	for (p += k; p < end && (*p == ' ' || *p == '\t'); p++)
+		;
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	if (p == end)
+		return -1;
+	size_t digits = 0;
+	while (p + digits < end && isdigit((unsigned char)p[digits]))
+		digits++;
+	if (p + digits == end) {
+		/* Summed as a double: 10^30 stays a long wait where curl reads 0. */
+		double s = 0;
+		for (; p < end; p++)
+			s = s * 10 + (*p - '0');
+		return s;
+	}
+	if ((size_t)(end - p) >= sizeof date)
+		return -1;
+	memcpy(date, p, (size_t)(end - p));
+	date[end - p] = '\0';
+	time_t t = curl_getdate(date, NULL);
+	if (t == (time_t)-1)
+		return -1;
+	double s = difftime(t, time(NULL));
+	return s > 0 ? s : 0;
+}
+
+size_t
+ve_http_on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	double s = ve_http_retry_after(p, size * n);
+
+	if (s >= 0)
+		*(double *)ctx = s;
+	return size * n;
+}
+
 void
 ve_sleep(double s)
 {
@@ -458,6 +508,25 @@ ve_http_max_body(const struct ve_http *h)
 	return h->max_body ? h->max_body : VE_MAX_BODY_DEFAULT;
 }
 
+size_t
+ve_http_opt_max_body(const char *arg)
+{
+	char digits[32];
+	size_t n = strlen(arg), shift = 0;
+
+	if (n && strchr("kKmMgG", arg[n - 1])) {
+		char u = (char)tolower((unsigned char)arg[n - 1]);
+		shift = u == 'k' ? 10 : u == 'm' ? 20 : 30;
+		n--;
+	}
+	if (n == 0 || n >= sizeof digits)
+		ve_usage_error("--max-body: '%s' is not a size in bytes", arg);
+	memcpy(digits, arg, n);
+	digits[n] = 0;
+	long v = ve_opt_long("--max-body", digits, 1, 1L << (40 - shift));
+	return (size_t)v << shift;
+}
+
 /* An answer's body, up to a limit: an endless one must not take all memory. */
 struct collected {
 	struct ve_buf *body;
@@ -484,7 +553,6 @@ send_once(struct ve_http *h, const struct ve_http_req *req, struct ve_http_resp 
 {
 	CURL *c = h->curl;
 	struct curl_slist *hl = NULL;
-	curl_off_t ra = -1;
 
 	curl_easy_reset(c);
 	ve_http_setup(c, h);
@@ -508,6 +576,8 @@ send_once(struct ve_http *h, const struct ve_http_req *req, struct ve_http_resp 
 	struct collected got = {&r->body, ve_http_max_body(h), false};
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ve_http_on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r->retry_after);
 	ve_buf_reset(&r->body);
 	r->status = 0;
 	r->retry_after = -1;
@@ -516,9 +586,6 @@ send_once(struct ve_http *h, const struct ve_http_req *req, struct ve_http_resp 
 	free_headers(hl);
 	if (!r->body.p)
 		ve_buf_adds(&r->body, "");
-	/* Seconds or an HTTP date: curl reads both. */
-	if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
-		r->retry_after = (double)ra;
 	if (got.over) {
 		/* Not retried: the same server would send the same answer. */
 		snprintf(r->error, sizeof r->error,
@@ -614,13 +681,11 @@ ve_http_error_text(const char *body, size_t len, struct ve_buf *out)
 	jv v = jv_parse_sized(body, (int)len);
 
 	if (jv_get_kind(v) == JV_KIND_OBJECT) {
-		jv e = jv_object_get(jv_copy(v), jv_string("error"));
-		jv m = jv_get_kind(e) == JV_KIND_OBJECT
-		           ? jv_object_get(jv_copy(e), jv_string("message"))
-		           : jv_copy(e);
+		jv e = ve_json_get(v, "error");
+		jv m = jv_get_kind(e) == JV_KIND_OBJECT ? ve_json_get(e, "message") : jv_copy(e);
 		if (jv_get_kind(m) != JV_KIND_STRING) {
 			jv_free(m);
-			m = jv_object_get(jv_copy(v), jv_string("message"));
+			m = ve_json_get(v, "message");
 		}
 		jv_free(e);
 		if (jv_get_kind(m) == JV_KIND_STRING) {

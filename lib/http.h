@@ -117,6 +117,18 @@ bool ve_http_retryable(const struct ve_retry *rt, CURLcode code, long status,
  * the cap. Draws one number from rng.
  */
 double ve_backoff(const struct ve_retry *rt, int n, double retry_after, struct ve_rng *rng);
+/*
+ * The seconds a response header line p[0..n) asks to wait when it is
+ * "Retry-After:": delay-seconds of any length (a value too long for curl's
+ * own reading is a long wait, never none) or an HTTP date (0 once past);
+ * -1 for any other line or a value that is neither.
+ */
+double ve_http_retry_after(const char *p, size_t n);
+/*
+ * A CURLOPT_HEADERFUNCTION that keeps the Retry-After of the answer in
+ * *(double *)ctx (left alone when the answer has none).
+ */
+size_t ve_http_on_header(char *p, size_t size, size_t n, void *ctx);
 /* Sleeps for s seconds (fractions allowed; nothing when s <= 0). */
 void ve_sleep(double s);
 
@@ -153,6 +165,12 @@ void ve_http_api_headers(struct ve_http *h, const char *key);
 void ve_http_setup(CURL *e, const struct ve_http *h);
 /* h->max_body, or the default when unset: for a multi loop's own write callbacks. */
 size_t ve_http_max_body(const struct ve_http *h);
+/*
+ * The argument of --max-body: BYTES with an optional k, M or G (1024,
+ * 1024^2, 1024^3), from 1 byte to 1T, read as --max-line is; anything else
+ * is a usage error (exit 64).
+ */
+size_t ve_http_opt_max_body(const char *arg);
 
 struct ve_http_req {
 	const char *url;

@@ -173,3 +173,43 @@ print("ok")'
 	assert_success
 	assert_output ""
 }
+
+@test "ds-synth: an endless /tokenize answer stops at --max-body (64M by default)" {
+	start_server --endless
+	# Under a 400 MB address-space limit in the plain tier (the sanitizers
+	# need far more address space than they use).
+	limit=unlimited
+	[ "$VE_TIER" = plain ] && limit=400000
+	run --separate-stderr sh -c 'ulimit -v "$1"; shift; exec ds-synth "$@"' ds-synth "$limit" -n 1 -e "$URL" -m M --backoff 0.001
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: an answer larger than 67108864 bytes (see --max-body)"
+	run --separate-stderr ds-synth -n 1 -e "$URL" -m M --max-body 64k
+	assert_failure 69
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: an answer larger than 65536 bytes (see --max-body)"
+	run --separate-stderr ds-synth --max-body 1.5M
+	assert_failure 64
+	assert_equal "$stderr" "ds-synth: --max-body: expected an integer from 1 to 1048576, got '1.5'
+Try 'ds-synth --help' for more information."
+}
+
+@test "ds-synth: a /tokenize count that does not follow the text is not followed forever" {
+	# Every prompt is "3 tokens" to this server, whatever its text: after 16
+	# counts in a row of 3 it is given up.
+	start_server --tokenize-counts 3 --log log.jsonl
+	run --separate-stderr timeout 60 "$VE_BIN/ds-synth" -n 2 --input-len 10 -e "$URL" -m M
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: cannot make a prompt exactly 10 tokens long: the count stayed at 3 for 16 counts"
+	assert_equal "$(wc -l < log.jsonl)" 16
+	teardown
+	# 3, 4, 3, 4, ...: never the same twice, never 10; a prompt of 10 tokens
+	# may take 64 + 2 * 10 counts.
+	rm log.jsonl
+	start_server --tokenize-counts 3,4 --log log.jsonl
+	run --separate-stderr timeout 60 "$VE_BIN/ds-synth" -n 2 --input-len 10 -e "$URL" -m M
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: cannot make a prompt exactly 10 tokens long (4 tokens after 84 counts)"
+	assert_equal "$(wc -l < log.jsonl)" 84
+}

@@ -647,16 +647,24 @@ print("ok")'
 	run --separate-stderr llm-query -e http://127.0.0.1:1 -o - < /dev/null
 	assert_failure 64
 	assert_equal "${stderr%%$'\n'*}" "llm-query: -o: give a file name (stdout is the default)"
+	# An output that cannot be created is 73 (74 is for I/O errors during the run).
 	run --separate-stderr llm-query --dry-run -o nodir/out.jsonl < /dev/null
-	assert_failure 74
-	assert_equal "$stderr" "llm-query: nodir/out.jsonl: No such file or directory"
+	assert_failure 73
+	assert_output ""
+	assert_equal "$stderr" "llm-query: -o: nodir/out.jsonl: No such file or directory"
+	run --separate-stderr llm-query --dry-run -o nodir/out.jsonl --resume < /dev/null
+	assert_failure 73
+	assert_equal "$stderr" "llm-query: -o: nodir/out.jsonl: No such file or directory"
 	run --separate-stderr llm-query --dry-run -m M -o /dev/full <<< '{"prompt":"x"}'
 	assert_failure 74
 	assert_equal "$stderr" "llm-query: /dev/full: write error: No space left on device"
 	touch afile
 	run --separate-stderr llm-query --dry-run --cache afile < /dev/null
-	assert_failure 74
+	assert_failure 73
 	assert_equal "$stderr" "llm-query: --cache: afile: Not a directory"
+	run --separate-stderr llm-query --dry-run --cache afile/sub < /dev/null
+	assert_failure 73
+	assert_equal "$stderr" "llm-query: --cache: afile/sub: Not a directory"
 	: > empty.key
 	run --separate-stderr llm-query --dry-run --api-key-file empty.key < /dev/null
 	assert_failure 66
@@ -813,4 +821,197 @@ Bearer sk-Secret42'
 	# token chunks, so one ITL gap.
 	run jq -c '[.response.text, .response.finish_reason, (.timing.itl_ms | length)]' <<< "$output"
 	assert_output '["A1A2","stop",1]'
+}
+
+@test "llm-query: a loglikelihood answer of the wrong shape is an error record, never an abort" {
+	printf '%s\n' '{"id":1,"context":"a b","continuation":" c"}' '{"id":2,"context":"d","continuation":" e f"}' > in.jsonl
+	printf '<html><body>502 Bad Gateway</body></html>\n' > page.html
+	echo '[]' > array.json
+	# A server that ignores echo and logprobs, or sends them null, or
+	# without top_logprobs; an HTML page; /tokenize answering [] or HTML.
+	echo '{"choices":[{"index":0,"text":" w0"}],"usage":{"prompt_tokens":3}}' > nolp.json
+	echo '{"choices":[{"index":0,"text":" w0","logprobs":null}]}' > nulllp.json
+	echo '{"choices":[{"index":0,"text":"a b c","logprobs":{"tokens":["a"," b"," c"],"token_logprobs":[null,-1,-0.5]}}],"usage":{"prompt_tokens":3}}' > notop.json
+	nolp="the answer has no token_logprobs (does the server support logprobs?)"
+	notop="the answer has no tokens and top_logprobs (does the server support logprobs?)"
+	notok='/tokenize answered without \"tokens\"'
+	# Each case: server options | message | attempts (--retries 1: a body
+	# that does not parse was probably cut short and is retried; JSON of
+	# the wrong shape is not).
+	while IFS='|' read -r opts msg attempts; do
+		start_server $opts
+		run --separate-stderr llm-query -e "$URL" -m M --loglikelihood --ordered --retries 1 --backoff 0.001 in.jsonl
+		assert_failure 69
+		assert_equal "$stderr" "llm-query: 2 of 2 requests failed (over --max-failures 0%)"
+		assert_output "{\"id\":1,\"context\":\"a b\",\"continuation\":\" c\",\"error\":{\"kind\":\"protocol\",\"status\":200,\"message\":\"$msg\",\"attempts\":$attempts}}
+{\"id\":2,\"context\":\"d\",\"continuation\":\" e f\",\"error\":{\"kind\":\"protocol\",\"status\":200,\"message\":\"$msg\",\"attempts\":$attempts}}"
+		teardown
+	done <<-CASES
+	--answer page.html|the answer is not a JSON object|2
+	--answer nolp.json|$nolp|1
+	--answer nulllp.json|$nolp|1
+	--answer notop.json|$notop|1
+	--tokenize-answer array.json|$notok|1
+	--tokenize-answer page.html|$notok|2
+	CASES
+}
+
+@test "llm-query: the text way without usage counts the prompt from the echoed tokens" {
+	# No /tokenize; the answer has text_offset [0,1,3] for "a", " b", " c"
+	# and no usage: the prompt is every token but the last (the generated
+	# one). Context "d" is 1 code point: the continuation is token 1 (" b",
+	# -1, the top-1), and token 2 is the generated one. Context "a b" (3
+	# code points) starts at token 2: nothing of its own.
+	echo '{"choices":[{"index":0,"text":"a b c","logprobs":{"tokens":["a"," b"," c"],"token_logprobs":[null,-1,-0.5],"top_logprobs":[null,{" b":-1},{" c":-0.5}],"text_offset":[0,1,3]}}]}' > nousage.json
+	start_server --no-tokenize --answer nousage.json
+	printf '%s\n' '{"id":1,"context":"a b","continuation":" c"}' '{"id":2,"context":"d","continuation":" e f"}' > in.jsonl
+	run --separate-stderr llm-query -e "$URL" -m M --loglikelihood --ordered --max-failures 50 in.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	run jq -c '[.id, .error.message, .response.loglikelihood]' <<< "$output"
+	assert_output '[1,"the continuation has no tokens of its own",null]
+[2,null,{"sum":-1,"n_tokens":1,"greedy":true,"method":"text_offset"}]'
+}
+
+# Runs llm-query ARGS... under a 400 MB address-space limit in the plain
+# tier (the sanitizers need far more address space than they use).
+lq_bounded() {
+	if [ "$VE_TIER" = plain ]; then
+		run --separate-stderr sh -c 'ulimit -v 400000; exec llm-query "$@"' llm-query "$@"
+	else
+		run --separate-stderr llm-query "$@"
+	fi
+}
+
+@test "llm-query: an endless answer stops at --max-body (64M by default), not retried" {
+	start_server --endless
+	echo '{"id":1,"prompt":"a"}' > in.jsonl
+	# Before the limit, memory grew until the machine ran out.
+	lq_bounded -e "$URL" -m M --backoff 0.001 in.jsonl
+	assert_failure 69
+	assert_equal "$stderr" "llm-query: 1 of 1 requests failed (over --max-failures 0%)"
+	assert_output '{"id":1,"prompt":"a","error":{"kind":"protocol","status":200,"message":"an answer larger than 67108864 bytes (see --max-body)","attempts":1}}'
+	lq_bounded -e "$URL" -m M --max-body 1k --max-failures 100 in.jsonl
+	assert_success
+	assert_output '{"id":1,"prompt":"a","error":{"kind":"protocol","status":200,"message":"an answer larger than 1024 bytes (see --max-body)","attempts":1}}'
+	assert_equal "$(posts)" 2
+}
+
+@test "llm-query: an endless stream event stops at --max-body" {
+	start_server --endless
+	echo '{"id":1,"prompt":"a"}' > in.jsonl
+	lq_bounded -e "$URL" -m M --stream --max-body 2M --backoff 0.001 in.jsonl
+	assert_failure 69
+	assert_equal "$stderr" "llm-query: 1 of 1 requests failed (over --max-failures 0%)"
+	assert_output '{"id":1,"prompt":"a","error":{"kind":"protocol","status":200,"message":"a stream event larger than 2097152 bytes (see --max-body)","attempts":1}}'
+	# A stream is bounded whole, too: many small events add up.
+	teardown
+	start_server --sse-file "$FIX/llm-query/crlf.sse"
+	run --separate-stderr llm-query -e "$URL" -m M --stream --max-body 100 --max-failures 100 in.jsonl
+	assert_success
+	assert_output '{"id":1,"prompt":"a","error":{"kind":"protocol","status":200,"message":"an answer larger than 100 bytes (see --max-body)","attempts":1}}'
+}
+
+@test "llm-query: --max-body takes k, M and G, and nothing else" {
+	run --separate-stderr sh -c "echo '{\"prompt\":\"p\"}' | llm-query --dry-run -m M --max-body 1G | jq -c .dry_run.body"
+	assert_success
+	assert_output '{"prompt":"p","model":"M"}'
+	run --separate-stderr llm-query --dry-run --max-body 0 < /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "llm-query: --max-body: expected an integer from 1 to 1099511627776, got '0'
+Try 'llm-query --help' for more information."
+	run --separate-stderr llm-query --dry-run --max-body M < /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "llm-query: --max-body: 'M' is not a size in bytes"
+	run --separate-stderr llm-query --dry-run --max-body 2T < /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "llm-query: --max-body: expected an integer from 1 to 1099511627776, got '2T'"
+}
+
+@test "llm-query: an output file that is also an input is refused before it is opened" {
+	start_server
+	records 2 > in.jsonl
+	cp in.jsonl before.jsonl
+	ln in.jsonl hard.jsonl
+	for args in "-o in.jsonl in.jsonl" "-o hard.jsonl in.jsonl" "-o in.jsonl --resume in.jsonl" "-o in.jsonl --resume hard.jsonl"; do
+		run --separate-stderr llm-query -e "$URL" -m M $args
+		assert_failure 64
+		assert_output ""
+		set -- $args
+		assert_equal "$stderr" "llm-query: -o: $2 is also an input
+Try 'llm-query --help' for more information."
+		cmp in.jsonl before.jsonl
+	done
+	run --separate-stderr sh -c 'llm-query -e "$1" -m M -o in.jsonl < in.jsonl' sh "$URL"
+	assert_failure 64
+	assert_equal "$stderr" "llm-query: -o: in.jsonl is also an input
+Try 'llm-query --help' for more information."
+	cmp in.jsonl before.jsonl
+	assert_equal "$(posts)" 0
+}
+
+@test "llm-query: --resume tells ids 2^53 and 2^53+1 apart, by their text" {
+	start_server
+	printf '%s\n' '{"id":9007199254740992,"prompt":"a"}' '{"id":9007199254740993,"prompt":"b"}' > in.jsonl
+	run --separate-stderr llm-query -e "$URL" -m M --ordered -o out.jsonl --resume in.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	run cut -c1-46 out.jsonl
+	assert_output '{"id":9007199254740992,"prompt":"a","response"
+{"id":9007199254740993,"prompt":"b","response"'
+	# Both are answered in FILE: nothing is sent again.
+	run --separate-stderr llm-query -v -e "$URL" -m M -o out.jsonl --resume in.jsonl
+	assert_success
+	assert_equal "$stderr" "llm-query: out.jsonl: kept 2 answered records, dropped 0 to send again
+llm-query: 0 records: 0 answered, 0 failed
+llm-query: --resume: 2 records were already answered"
+	assert_equal "$(posts)" 2
+	# The same big id twice is still a duplicate; so under a path --id.
+	printf '%s\n' '{"m":{"k":9007199254740993},"prompt":"a"}' '{"m":{"k":9007199254740992},"prompt":"b"}' '{"m":{"k":9007199254740993},"prompt":"c"}' > nested.jsonl
+	run --separate-stderr llm-query -e "$URL" -m M --id .m.k -o n.out --resume nested.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "llm-query: nested.jsonl:3: duplicate id '9007199254740993' (--resume needs a unique id per record)"
+	run sh -c 'cut -c1-27 n.out | sort'
+	assert_output '{"m":{"k":9007199254740992}
+{"m":{"k":9007199254740993}'
+}
+
+@test "llm-query: an empty --stop is a usage error" {
+	run --separate-stderr llm-query --dry-run -m M --stop '' < /dev/null
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "llm-query: --stop: expected a non-empty string
+Try 'llm-query --help' for more information."
+}
+
+@test "llm-query: a Retry-After of more than a day waits the cap, not the backoff" {
+	records 1 > in.jsonl
+	# 10^23 s is too long for curl's own reading, which took it for 0.
+	for ra in 86401 100000000000000000000000; do
+		start_server --fail 1 --retry-after "$ra"
+		start=$(date +%s.%N)
+		run --separate-stderr llm-query -e "$URL" -m M --backoff 0.001 --timeout 1 in.jsonl
+		end=$(date +%s.%N)
+		assert_success
+		assert_output --partial '"attempts":2}}'
+		run python3 -c "d = $end - $start; assert 1.0 <= d < 5, d; print('ok')"
+		assert_output ok
+		teardown
+	done
+}
+
+@test "llm-query: --cache makes its directory and the parents it lacks, mode 0700" {
+	start_server
+	records 1 > in.jsonl
+	run --separate-stderr llm-query -e "$URL" -m M --cache home/.cache/vllm-eval in.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	run stat -c '%n %a' home home/.cache home/.cache/vllm-eval
+	assert_output 'home 700
+home/.cache 700
+home/.cache/vllm-eval 700'
+	run --separate-stderr llm-query -e "$URL" -m M --cache home/.cache/vllm-eval in.jsonl
+	assert_success
+	assert_output --partial '"timing":{"cached":true,"attempts":0}}'
+	assert_equal "$(posts)" 1
 }

@@ -10,7 +10,9 @@
  * run of common English words that most tokenizers encode as one token each
  * (" the", " of", ...), so lengths are approximate. With --endpoint the
  * server's /tokenize counts each prompt and words are added or removed until
- * the count is exact. --seed makes the output the same on every run.
+ * the count is exact (within the bounds of struct tally). --seed makes the
+ * output the same on every run. Reads no input; writes query records on
+ * standard output.
  */
 #include <getopt.h>
 #include <math.h>
@@ -22,13 +24,16 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "diag.h"
 #include "http.h"
+#include "json.h"
 #include "num.h"
 #include "output.h"
 #include "rng.h"
 
 struct opts {
+	struct ve_cli cli; /* -v, -q */
 	long n;
 	long input_len;
 	long output_len;
@@ -41,10 +46,19 @@ struct opts {
 	long retries;
 	double timeout;
 	double backoff;
+	size_t max_body; /* --max-body; 0: VE_MAX_BODY_DEFAULT */
 	bool insecure;
-	int verbose;
-	bool quiet;
 };
+
+/*
+ * Bounds on the counts of one prompt (ds-synth(1)), so that a server whose
+ * count does not follow the text cannot keep ds-synth forever: the same
+ * count STUCK_COUNTS times in a row while the text changes, or more than
+ * MAX_COUNTS(N) counts for a prompt of N tokens. A tokenizer of a few
+ * tokens a word takes a few hundred for 4096 tokens.
+ */
+#define STUCK_COUNTS  16
+#define MAX_COUNTS(n) (64 + 2 * (n))
 
 /* Words that GPT-2, Llama and Qwen tokenizers each encode as one token after a space. */
 static const char *const words[] = {
@@ -79,14 +93,12 @@ usage(FILE *f)
 	        "      --retries N       retries of a request after its first try (default 3)\n"
 	        "      --timeout S       seconds per try (default 30)\n"
 	        "      --backoff S       backoff base: full jitter, doubling (default 0.5)\n"
-	        "      --insecure        do not verify TLS certificates\n"
-	        "  -v, --verbose         print counts to stderr\n"
-	        "  -q, --quiet           no warnings\n"
-	        "  -h, --help            this help\n"
-	        "      --version         print the version\n"
-	        "\n"
-	        "Exit: 0 ok, 64 usage, 69 server unavailable, 74 I/O error. See ds-synth(1).\n",
+	        "      --max-body BYTES  refuse answers over BYTES (k, M, G; default 64M)\n"
+	        "      --insecure        do not verify TLS certificates\n",
 	        ve_progname);
+	ve_cli_help(f, 0, 24);
+	fprintf(f, "\n"
+	           "Exit: 0 ok, 64 usage, 69 server unavailable, 74 I/O error. See ds-synth(1).\n");
 }
 
 enum {
@@ -99,8 +111,8 @@ enum {
 	OPT_RETRIES,
 	OPT_TIMEOUT,
 	OPT_BACKOFF,
+	OPT_MAX_BODY,
 	OPT_INSECURE,
-	OPT_VERSION,
 };
 
 static void
@@ -119,16 +131,13 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"retries", required_argument, NULL, OPT_RETRIES},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"backoff", required_argument, NULL, OPT_BACKOFF},
+	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
 	    {"insecure", no_argument, NULL, OPT_INSECURE},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:e:m:vqh", longopts, NULL)) != -1) {
+	while ((c = ve_getopt(argc, argv, "n:e:m:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case 'n': o->n = ve_opt_long("--num-prompts", optarg, 0, 100000000); break;
 		case OPT_INPUT_LEN:
@@ -152,24 +161,21 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 86400);
 			break;
 		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
+		case OPT_MAX_BODY: o->max_body = ve_http_opt_max_body(optarg); break;
 		case OPT_INSECURE: o->insecure = true; break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		case OPT_VERSION: ve_print_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
 		}
 	}
 	if (optind < argc)
 		ve_usage_error("unexpected argument '%s' (ds-synth reads no input)", argv[optind]);
+	if (o->endpoint)
+		ve_http_need_url("--endpoint", o->endpoint, false);
 }
 
 /* The server that counts tokens, when there is one. */
 struct counter {
 	char *root;
 	char *model;
+	char *key;
 	struct ve_http http;
 	double timeout;
 	unsigned long long calls;
@@ -220,44 +226,87 @@ drop_word(struct ve_buf *b, size_t keep)
 	return true;
 }
 
+/* The counts of one prompt so far. */
+struct tally {
+	long want; /* the length asked for */
+	long have; /* the last count */
+	long calls;
+	int same; /* counts in a row that gave have */
+};
+
+/* Counts b again into t: 0, or 69 after a message (no count, or a bound passed). */
+static int
+recount(struct counter *c, const struct ve_buf *b, struct tally *t)
+{
+	char *u = NULL;
+	long n;
+
+	if (t->calls < MAX_COUNTS(t->want)) {
+		if ((n = count_tokens(c, b)) < 0)
+			return VE_EX_UNAVAILABLE;
+		t->same = t->calls && n == t->have ? t->same + 1 : 1;
+		t->calls++;
+		t->have = n;
+		if (n == t->want || t->same < STUCK_COUNTS)
+			return 0;
+		u = ve_url_redact(c->root);
+		ve_warn(
+		    "%s/tokenize: cannot make a prompt exactly %ld tokens long: the count stayed "
+		    "at %ld for %d counts",
+		    u, t->want, n, t->same);
+	} else {
+		u = ve_url_redact(c->root);
+		ve_warn(
+		    "%s/tokenize: cannot make a prompt exactly %ld tokens long (%ld tokens after "
+		    "%ld counts)",
+		    u, t->want, t->have, t->calls);
+	}
+	free(u);
+	return VE_EX_UNAVAILABLE;
+}
+
 /*
  * Makes b (whose first keep bytes are fixed) exactly want tokens long by the
  * server's count: first by adding the words of the cycle from next or
  * dropping the last ones, as many as the count is off; then word by word
  * down, and " a" by " a" up, a step that adds at most one token to any
  * tokenizer that merges no more than a word. Returns 0, or 69 when the
- * server cannot count or no text has that length.
+ * server cannot count, its count does not follow the text, or no text has
+ * that length.
  */
 static int
 make_exact(struct counter *c, struct ve_buf *b, size_t keep, long want, long *next)
 {
-	long have = -1;
+	struct tally t = {.want = want};
+	int rc;
 
 	for (int round = 0; round < 8; round++) {
-		if ((have = count_tokens(c, b)) < 0)
-			return VE_EX_UNAVAILABLE;
-		if (have == want)
+		if ((rc = recount(c, b, &t)))
+			return rc;
+		if (t.have == want)
 			return 0;
-		if (have < want)
-			for (long k = have; k < want; k++)
+		if (t.have < want)
+			for (long k = t.have; k < want; k++)
 				add_word(b, (*next)++);
 		else
-			for (long k = want; k < have && drop_word(b, keep); k++)
+			for (long k = want; k < t.have && drop_word(b, keep); k++)
 				;
 	}
-	if ((have = count_tokens(c, b)) < 0)
-		return VE_EX_UNAVAILABLE;
-	while (have > want && drop_word(b, keep))
-		if ((have = count_tokens(c, b)) < 0)
-			return VE_EX_UNAVAILABLE;
-	while (have < want) {
+	if ((rc = recount(c, b, &t)))
+		return rc;
+	while (t.have > want && drop_word(b, keep))
+		if ((rc = recount(c, b, &t)))
+			return rc;
+	while (t.have < want) {
 		ve_buf_adds(b, b->len ? " a" : "a");
-		if ((have = count_tokens(c, b)) < 0)
-			return VE_EX_UNAVAILABLE;
+		if ((rc = recount(c, b, &t)))
+			return rc;
 	}
-	if (have == want)
+	if (t.have == want)
 		return 0;
-	ve_warn("/tokenize: cannot make a prompt exactly %ld tokens long", want);
+	char *u = ve_url_redact(c->root);
+	ve_warn("%s/tokenize: cannot make a prompt exactly %ld tokens long", u, want);
+	free(u);
 	return VE_EX_UNAVAILABLE;
 }
 
@@ -273,62 +322,88 @@ bounds(long len, double ratio, long *lo, long *hi)
 		*hi = *lo;
 }
 
+/* The client of --endpoint and the model to count for. 0 or an exit status. */
 static int
-run(const struct opts *o)
+counter_open(struct counter *c, const struct opts *o)
+{
+	enum ve_api api;
+
+	if (!ve_endpoint_parse(o->endpoint, &c->root, &api))
+		ve_usage_error("--endpoint: expected an http:// or https:// URL");
+	if (!ve_http_api_key(o->api_key_file, &c->key))
+		return VE_EX_NOINPUT;
+	ve_http_init(&c->http);
+	ve_http_api_headers(&c->http, c->key);
+	ve_secrets_add_url(&c->http.secrets, o->endpoint);
+	c->http.retry.retries = (int)o->retries;
+	c->http.retry.base = o->backoff;
+	c->http.retry.cap = o->timeout < VE_BACKOFF_CAP ? o->timeout : VE_BACKOFF_CAP;
+	c->http.timeout = o->timeout;
+	c->http.insecure = o->insecure;
+	c->http.max_body = o->max_body;
+	c->timeout = o->timeout;
+	if (o->model) {
+		c->model = ve_xstrdup(o->model);
+		return 0;
+	}
+	jv m = ve_http_first_model(&c->http, c->root, o->timeout);
+	if (!jv_is_valid(m)) {
+		jv msg = jv_invalid_get_msg(m);
+		char *u = ve_url_redact(c->root);
+		ve_warn("%s/v1/models: no model name (give --model): %s", u,
+		        jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "failed");
+		free(u);
+		jv_free(msg);
+		return VE_EX_UNAVAILABLE;
+	}
+	c->model = ve_json_strdup(m, NULL);
+	jv_free(m);
+	return 0;
+}
+
+static void
+counter_close(struct counter *c)
+{
+	ve_http_free(&c->http);
+	free(c->root);
+	free(c->model);
+	if (c->key)
+		memset(c->key, 0, strlen(c->key));
+	free(c->key);
+}
+
+/* Writes the query record of prompt i. */
+static void
+write_record(struct ve_buf *line, long i, const struct ve_buf *prompt, long in, long out)
+{
+	ve_buf_reset(line);
+	ve_buf_addf(line, "{\"id\":%ld,\"request\":{\"prompt\":", i);
+	ve_buf_add_json_str(line, prompt->p, prompt->len);
+	ve_buf_addf(line,
+	            ",\"max_tokens\":%ld,\"ignore_eos\":true},\"input_len\":%ld,"
+	            "\"output_len\":%ld}",
+	            out, in, out);
+	ve_out_line(line->p, line->len);
+}
+
+/* The shared prefix, then each prompt, exact by /tokenize when c counts. 0 or 69. */
+static int
+generate(const struct opts *o, struct counter *c)
 {
 	struct ve_rng rng;
-	struct counter c = {0};
 	struct ve_buf prefix = {0}, prompt = {0}, line = {0};
-	char *key = NULL;
-	long in_lo, in_hi, out_lo, out_hi;
+	long in_lo, in_hi, out_lo, out_hi, next = 0;
 	int rc = 0;
 
 	ve_rng_seed(&rng, (uint64_t)o->seed);
 	bounds(o->input_len, o->range_ratio, &in_lo, &in_hi);
 	bounds(o->output_len, o->range_ratio, &out_lo, &out_hi);
-	if (o->endpoint) {
-		enum ve_api api;
-		if (!ve_endpoint_parse(o->endpoint, &c.root, &api))
-			ve_usage_error("--endpoint: expected an http:// or https:// URL");
-		if (!ve_http_api_key(o->api_key_file, &key)) {
-			rc = VE_EX_NOINPUT;
-			goto out;
-		}
-		ve_http_init(&c.http);
-		ve_http_api_headers(&c.http, key);
-		ve_secrets_add_url(&c.http.secrets, o->endpoint);
-		c.http.retry.retries = (int)o->retries;
-		c.http.retry.base = o->backoff;
-		c.http.retry.cap = o->timeout < VE_BACKOFF_CAP ? o->timeout : VE_BACKOFF_CAP;
-		c.http.timeout = o->timeout;
-		c.http.insecure = o->insecure;
-		c.timeout = o->timeout;
-		if (o->model) {
-			c.model = ve_xstrdup(o->model);
-		} else {
-			jv m = ve_http_first_model(&c.http, c.root, o->timeout);
-			if (!jv_is_valid(m)) {
-				jv msg = jv_invalid_get_msg(m);
-				char *u = ve_url_redact(c.root);
-				ve_warn("%s/v1/models: no model name (give --model): %s", u,
-				        jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg)
-				                                           : "failed");
-				free(u);
-				jv_free(msg);
-				rc = VE_EX_UNAVAILABLE;
-				goto out;
-			}
-			c.model = ve_xstrdup(jv_string_value(m));
-			jv_free(m);
-		}
-	}
-	/* The shared prefix: random words, as vLLM's random prefix token ids. */
-	long next = 0;
+	/* Random words, as vLLM's random prefix token ids. */
 	for (long k = 0; k < o->prefix_len; k++)
 		add_word(&prefix, ve_rng_range(&rng, 0, NWORDS - 1));
-	if (o->endpoint && o->prefix_len && (rc = make_exact(&c, &prefix, 0, o->prefix_len, &next)))
-		goto out;
-	for (long i = 0; i < o->n; i++) {
+	if (c && o->prefix_len)
+		rc = make_exact(c, &prefix, 0, o->prefix_len, &next);
+	for (long i = 0; !rc && i < o->n; i++) {
 		long in = ve_rng_range(&rng, in_lo, in_hi);
 		long out = ve_rng_range(&rng, out_lo, out_hi);
 		long offset = ve_rng_range(&rng, 0, NWORDS - 1);
@@ -338,31 +413,33 @@ run(const struct opts *o)
 		next = offset + i + in;
 		for (long k = 0; k < in; k++)
 			add_word(&prompt, offset + i + k);
-		if (o->endpoint &&
-		    (rc = make_exact(&c, &prompt, prefix.len, o->prefix_len + in, &next)))
-			goto out;
-		ve_buf_reset(&line);
-		ve_buf_addf(&line, "{\"id\":%ld,\"request\":{\"prompt\":", i);
-		ve_buf_add_json_str(&line, prompt.p, prompt.len);
-		ve_buf_addf(&line,
-		            ",\"max_tokens\":%ld,\"ignore_eos\":true},\"input_len\":%ld,"
-		            "\"output_len\":%ld}",
-		            out, o->prefix_len + in, out);
-		ve_out_line(line.p, line.len);
+		if (c && (rc = make_exact(c, &prompt, prefix.len, o->prefix_len + in, &next)))
+			break;
+		write_record(&line, i, &prompt, o->prefix_len + in, out);
 	}
-	if (o->verbose)
-		ve_warn("%ld prompts%s", o->n,
-		        o->endpoint ? ", lengths exact by /tokenize" : ", lengths approximate");
-	if (o->verbose && o->endpoint)
-		ve_warn("%llu /tokenize calls", c.calls);
-out:
 	ve_buf_free(&prefix);
 	ve_buf_free(&prompt);
 	ve_buf_free(&line);
-	ve_http_free(&c.http);
-	free(c.root);
-	free(c.model);
-	free(key);
+	return rc;
+}
+
+static int
+run(const struct opts *o)
+{
+	struct counter c = {0};
+	int rc = 0;
+
+	if (o->endpoint && (rc = counter_open(&c, o)))
+		goto out;
+	if ((rc = generate(o, o->endpoint ? &c : NULL)))
+		goto out;
+	if (o->cli.verbose)
+		ve_warn("%ld prompts%s", o->n,
+		        o->endpoint ? ", lengths exact by /tokenize" : ", lengths approximate");
+	if (o->cli.verbose && o->endpoint)
+		ve_warn("%llu /tokenize calls", c.calls);
+out:
+	counter_close(&c);
 	return rc;
 }
 

@@ -17,6 +17,7 @@
  * -o FILE --resume sends only what FILE lacks; --cache DIR answers repeated
  * requests from disk.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -30,20 +31,23 @@
 #include <unistd.h>
 #include <curl/curl.h>
 
+#include "array.h"
 #include "buf.h"
+#include "cli.h"
 #include "diag.h"
 #include "http.h"
-#include "input.h"
 #include "json.h"
 #include "keyset.h"
 #include "num.h"
 #include "output.h"
 #include "progress.h"
+#include "reader.h"
 #include "rng.h"
 #include "sha256.h"
 #include "sse.h"
 
 struct opts {
+	struct ve_cli cli; /* -v, -q, --skip-bad, --rejects, --max-line, --progress */
 	const char *endpoint;
 	const char *model;
 	const char *prompt_expr;
@@ -53,7 +57,6 @@ struct opts {
 	const char *out_path;
 	const char *cache_dir;
 	const char *extra;
-	const char *rejects;
 	char **stop;
 	int nstop;
 	long max_tokens;
@@ -70,6 +73,7 @@ struct opts {
 	double timeout;
 	double backoff;
 	double max_failures;
+	size_t max_body; /* --max-body; 0: VE_MAX_BODY_DEFAULT */
 	bool echo;
 	bool ignore_eos;
 	bool stream;
@@ -77,11 +81,7 @@ struct opts {
 	bool ordered;
 	bool resume;
 	bool insecure;
-	bool skip_bad;
-	bool progress;
 	bool dry_run;
-	bool quiet;
-	int verbose;
 };
 
 /* The steps of a request: loglikelihood tokenizes first. */
@@ -126,6 +126,8 @@ struct job {
 	CURLcode code;     /* the transfer's result, when curl failed it */
 	bool cut;          /* the answer came cut short: retried like a lost connection */
 	double wake;
+	size_t got;      /* bytes of the answer received in this attempt */
+	size_t max_body; /* the most it may have (--max-body) */
 	CURL *easy;
 	bool streaming; /* this attempt streams (the query step of --stream) */
 	char key[2 * VE_SHA256_LEN + 1];
@@ -149,11 +151,11 @@ struct run {
 	struct ve_http http; /* headers, secrets, the retry policy; the /v1/models lookup */
 	jv extra;
 	struct ve_jq *prompt, *messages, *id;
-	struct ve_input *in;
+	char **id_keys; /* --id as a path of keys: ids read from the text (NULL: by jq) */
+	int nid_keys;
+	struct ve_reader *rd;
 	bool in_done;
-	int in_status;
-	struct ve_bad bad;
-	int bad_status;
+	int in_status; /* why reading stopped early: a bad record, an input error */
 	struct ve_keyset *done_ids;
 	struct ve_keyset *input_ids; /* --resume: the ids read so far, to refuse duplicates */
 	unsigned long long resumed;
@@ -165,6 +167,7 @@ struct run {
 	struct queue ready, waiting, warm;
 	long active;
 	bool no_tokenize;
+	char *key; /* the API key, overwritten when freed */
 	struct ve_rng rng;
 	unsigned long long seq, next_out;
 	struct job **slots; /* --ordered: finished jobs by seq - next_out */
@@ -208,25 +211,20 @@ usage(FILE *f)
 	    "      --retries N         retries after the first attempt (default 3)\n"
 	    "      --timeout S         seconds per attempt (default 300)\n"
 	    "      --backoff S         backoff base: full jitter, doubling (default 0.5)\n"
+	    "      --max-body BYTES    refuse answers and events over BYTES (k, M, G; 64M)\n"
 	    "      --max-failures PCT  failed records allowed before exit 69 (default 0)\n"
 	    "      --id EXPR           jq expression for the record id (default .id)\n"
 	    "  -o, --output FILE       write there instead of stdout\n"
 	    "      --resume            keep FILE's answers, send only what it lacks\n"
 	    "      --ordered           write in input order (default: completion order)\n"
-	    "      --cache DIR         answer repeated requests from DIR\n"
+	    "      --cache DIR         answer repeated requests from DIR (made if missing)\n"
 	    "      --dry-run           write the requests that would be sent, send nothing\n"
-	    "      --insecure          do not verify TLS certificates\n"
-	    "      --skip-bad          skip malformed records, count them\n"
-	    "      --rejects FILE      write skipped records to FILE (implies --skip-bad)\n"
-	    "      --progress          show progress even when stderr is not a terminal\n"
-	    "  -v, --verbose           print counts to stderr\n"
-	    "  -q, --quiet             no warnings\n"
-	    "  -h, --help              this help\n"
-	    "      --version           print the version\n"
-	    "\n"
-	    "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 69 too many failures or\n"
-	    "no server, 74 I/O error. See llm-query(1).\n",
+	    "      --insecure          do not verify TLS certificates\n",
 	    ve_progname);
+	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 26);
+	fprintf(f, "\n"
+	           "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 69 too many failures or\n"
+	           "no server, 73 cannot create, 74 I/O error. See llm-query(1).\n");
 }
 
 enum {
@@ -249,6 +247,7 @@ enum {
 	OPT_RETRIES,
 	OPT_TIMEOUT,
 	OPT_BACKOFF,
+	OPT_MAX_BODY,
 	OPT_MAX_FAILURES,
 	OPT_ID,
 	OPT_RESUME,
@@ -256,11 +255,102 @@ enum {
 	OPT_CACHE,
 	OPT_DRY_RUN,
 	OPT_INSECURE,
-	OPT_SKIP_BAD,
-	OPT_REJECTS,
-	OPT_PROGRESS,
-	OPT_VERSION,
 };
+
+/* The request parameters among the options (the rest are taken by set_option). */
+static bool
+set_request_option(struct opts *o, int c, char *arg)
+{
+	switch (c) {
+	case OPT_MAX_TOKENS: o->max_tokens = ve_opt_long("--max-tokens", arg, 0, 1L << 30); break;
+	case OPT_TEMPERATURE: o->temperature = ve_opt_double("--temperature", arg, 0, 100); break;
+	case OPT_TOP_P: o->top_p = ve_opt_double("--top-p", arg, 0, 1); break;
+	case OPT_SEED:
+		o->seed = ve_opt_long("--seed", arg, 0, INT64_MAX);
+		o->has_seed = true;
+		break;
+	case OPT_STOP:
+		/* "" would stop every answer before its first token. */
+		if (!*arg)
+			ve_usage_error("--stop: expected a non-empty string");
+		o->stop = ve_xrealloc(o->stop, sizeof *o->stop * (size_t)(o->nstop + 1));
+		o->stop[o->nstop++] = arg;
+		break;
+	case OPT_LOGPROBS: o->logprobs = ve_opt_long("--logprobs", arg, 0, 1000); break;
+	case OPT_ECHO: o->echo = true; break;
+	case OPT_IGNORE_EOS: o->ignore_eos = true; break;
+	case OPT_EXTRA: o->extra = arg; break;
+	default: return false;
+	}
+	return true;
+}
+
+/* Takes the tool's own option c (with its argument arg). */
+static void
+set_option(struct opts *o, int c, char *arg)
+{
+	if (set_request_option(o, c, arg))
+		return;
+	switch (c) {
+	case 'e': o->endpoint = arg; break;
+	case 'm': o->model = arg; break;
+	case OPT_API_KEY_FILE: o->api_key_file = arg; break;
+	case 'p': o->prompt_expr = arg; break;
+	case OPT_MESSAGES: o->messages_expr = arg; break;
+	case OPT_LOGLIKELIHOOD: o->loglikelihood = true; break;
+	case OPT_STREAM: o->stream = true; break;
+	case 'c': o->concurrency = ve_opt_long("--concurrency", arg, 1, 100000); break;
+	case OPT_RATE: o->rate = ve_opt_double("--rate", arg, 1e-6, 1e9); break;
+	case OPT_BURSTINESS: o->burstiness = ve_opt_double("--burstiness", arg, 1e-3, 1e6); break;
+	case OPT_WARMUP: o->warmup = ve_opt_long("--warmup", arg, 0, 1000000); break;
+	case OPT_RETRIES: o->retries = ve_opt_long("--retries", arg, 0, 100); break;
+	case OPT_TIMEOUT: o->timeout = ve_opt_double("--timeout", arg, 0.001, 86400); break;
+	case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", arg, 0, 3600); break;
+	case OPT_MAX_BODY: o->max_body = ve_http_opt_max_body(arg); break;
+	case OPT_MAX_FAILURES:
+		o->max_failures = ve_opt_double("--max-failures", arg, 0, 100);
+		break;
+	case OPT_ID: o->id_expr = arg; break;
+	case 'o': o->out_path = arg; break;
+	case OPT_RESUME: o->resume = true; break;
+	case OPT_ORDERED: o->ordered = true; break;
+	case OPT_CACHE: o->cache_dir = arg; break;
+	case OPT_DRY_RUN: o->dry_run = true; break;
+	case OPT_INSECURE: o->insecure = true; break;
+	}
+}
+
+/* Usage errors of option combinations, found before anything is opened. */
+static void
+check_args(struct opts *o, char *const *files, int nfiles)
+{
+	if (!o->endpoint)
+		o->endpoint = getenv("MODEL_ENDPOINT");
+	if ((!o->endpoint || !*o->endpoint) && !o->dry_run)
+		ve_usage_error("no endpoint: give --endpoint URL or set MODEL_ENDPOINT");
+	if (!o->endpoint)
+		o->endpoint = "http://127.0.0.1:8000";
+	if ((o->prompt_expr != NULL) + (o->messages_expr != NULL) + o->loglikelihood > 1)
+		ve_usage_error("--prompt, --messages and --loglikelihood exclude one another");
+	if (o->loglikelihood && o->stream)
+		ve_usage_error("--loglikelihood does not stream");
+	if (o->resume && !o->out_path)
+		ve_usage_error("--resume needs -o FILE (the answers to keep)");
+	if (o->out_path && strcmp(o->out_path, "-") == 0)
+		ve_usage_error("-o: give a file name (stdout is the default)");
+	/* Opening FILE (or rewriting it for --resume) would empty an input. */
+	ve_refuse_input_as_output("-o", o->out_path, files, nfiles);
+	ve_http_need_url("--endpoint", o->endpoint, true);
+	if (o->extra) {
+		jv x = jv_parse(o->extra);
+		bool object = jv_get_kind(x) == JV_KIND_OBJECT;
+		jv_free(x);
+		if (!object)
+			ve_usage_error("--extra: expected a JSON object");
+	}
+	if (o->concurrency == 0)
+		o->concurrency = o->rate > 0 ? UNCAPPED : 16;
+}
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
@@ -289,6 +379,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"retries", required_argument, NULL, OPT_RETRIES},
 	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	    {"backoff", required_argument, NULL, OPT_BACKOFF},
+	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
 	    {"max-failures", required_argument, NULL, OPT_MAX_FAILURES},
 	    {"id", required_argument, NULL, OPT_ID},
 	    {"output", required_argument, NULL, 'o'},
@@ -297,94 +388,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"cache", required_argument, NULL, OPT_CACHE},
 	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	    {"insecure", no_argument, NULL, OPT_INSECURE},
-	    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
-	    {"rejects", required_argument, NULL, OPT_REJECTS},
-	    {"progress", no_argument, NULL, OPT_PROGRESS},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "e:m:p:c:o:vqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'e': o->endpoint = optarg; break;
-		case 'm': o->model = optarg; break;
-		case OPT_API_KEY_FILE: o->api_key_file = optarg; break;
-		case 'p': o->prompt_expr = optarg; break;
-		case OPT_MESSAGES: o->messages_expr = optarg; break;
-		case OPT_LOGLIKELIHOOD: o->loglikelihood = true; break;
-		case OPT_MAX_TOKENS:
-			o->max_tokens = ve_opt_long("--max-tokens", optarg, 0, 1L << 30);
-			break;
-		case OPT_TEMPERATURE:
-			o->temperature = ve_opt_double("--temperature", optarg, 0, 100);
-			break;
-		case OPT_TOP_P: o->top_p = ve_opt_double("--top-p", optarg, 0, 1); break;
-		case OPT_SEED:
-			o->seed = ve_opt_long("--seed", optarg, 0, INT64_MAX);
-			o->has_seed = true;
-			break;
-		case OPT_STOP:
-			o->stop = ve_xrealloc(o->stop, sizeof *o->stop * (size_t)(o->nstop + 1));
-			o->stop[o->nstop++] = optarg;
-			break;
-		case OPT_LOGPROBS: o->logprobs = ve_opt_long("--logprobs", optarg, 0, 1000); break;
-		case OPT_ECHO: o->echo = true; break;
-		case OPT_IGNORE_EOS: o->ignore_eos = true; break;
-		case OPT_EXTRA: o->extra = optarg; break;
-		case OPT_STREAM: o->stream = true; break;
-		case 'c': o->concurrency = ve_opt_long("--concurrency", optarg, 1, 100000); break;
-		case OPT_RATE: o->rate = ve_opt_double("--rate", optarg, 1e-6, 1e9); break;
-		case OPT_BURSTINESS:
-			o->burstiness = ve_opt_double("--burstiness", optarg, 1e-3, 1e6);
-			break;
-		case OPT_WARMUP: o->warmup = ve_opt_long("--warmup", optarg, 0, 1000000); break;
-		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
-		case OPT_TIMEOUT:
-			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 86400);
-			break;
-		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
-		case OPT_MAX_FAILURES:
-			o->max_failures = ve_opt_double("--max-failures", optarg, 0, 100);
-			break;
-		case OPT_ID: o->id_expr = optarg; break;
-		case 'o': o->out_path = optarg; break;
-		case OPT_RESUME: o->resume = true; break;
-		case OPT_ORDERED: o->ordered = true; break;
-		case OPT_CACHE: o->cache_dir = optarg; break;
-		case OPT_DRY_RUN: o->dry_run = true; break;
-		case OPT_INSECURE: o->insecure = true; break;
-		case OPT_SKIP_BAD: o->skip_bad = true; break;
-		case OPT_REJECTS: o->rejects = optarg; break;
-		case OPT_PROGRESS: o->progress = true; break;
-		case 'v': o->verbose++; break;
-		case 'q': o->quiet = true; break;
-		case 'h': usage(stdout); exit(fflush(stdout) ? VE_EX_IOERR : VE_EX_OK);
-		case OPT_VERSION: ve_print_version();
-		default:
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			exit(VE_EX_USAGE);
-		}
-	}
-	if (!o->endpoint)
-		o->endpoint = getenv("MODEL_ENDPOINT");
-	if ((!o->endpoint || !*o->endpoint) && !o->dry_run)
-		ve_usage_error("no endpoint: give --endpoint URL or set MODEL_ENDPOINT");
-	if (!o->endpoint)
-		o->endpoint = "http://127.0.0.1:8000";
-	if ((o->prompt_expr != NULL) + (o->messages_expr != NULL) + o->loglikelihood > 1)
-		ve_usage_error("--prompt, --messages and --loglikelihood exclude one another");
-	if (o->loglikelihood && o->stream)
-		ve_usage_error("--loglikelihood does not stream");
-	if (o->resume && !o->out_path)
-		ve_usage_error("--resume needs -o FILE (the answers to keep)");
-	if (o->out_path && strcmp(o->out_path, "-") == 0)
-		ve_usage_error("-o: give a file name (stdout is the default)");
-	if (o->concurrency == 0)
-		o->concurrency = o->rate > 0 ? UNCAPPED : 16;
+	o->cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS;
+	while ((c = ve_getopt(argc, argv, "e:m:p:c:o:", longopts, &o->cli, usage)) != -1)
+		set_option(o, c, optarg);
+	check_args(o, argv + optind, argc - optind);
 }
 
 /*
@@ -476,6 +487,7 @@ job_clear_attempt(struct job *j)
 	j->kind = ERR_NONE;
 	j->code = CURLE_OK;
 	j->cut = false;
+	j->got = 0;
 }
 
 static void
@@ -552,7 +564,7 @@ run_model(struct run *r)
 		jv_free(msg);
 		ve_die(VE_EX_UNAVAILABLE, "%s", line);
 	}
-	r->model = ve_xstrdup(jv_string_value(m));
+	r->model = ve_json_strdup(m, NULL);
 	jv_free(m);
 	return r->model;
 }
@@ -686,30 +698,85 @@ ll_first_step(struct run *r, struct job *j)
 	}
 }
 
+/* A loglikelihood record's job (rec consumed): NULL, or why it cannot be sent. */
+static const char *
+build_ll(struct run *r, struct job *j, jv rec)
+{
+	j->context = ve_json_get(rec, "context");
+	j->continuation = ve_json_get(rec, "continuation");
+	jv_free(rec);
+	if (jv_get_kind(j->context) != JV_KIND_STRING ||
+	    jv_get_kind(j->continuation) != JV_KIND_STRING)
+		return "--loglikelihood: expected string fields context and continuation";
+	j->api = VE_API_COMPLETIONS;
+	j->step = STEP_TOK_CTX;
+	ll_first_step(r, j);
+	return NULL;
+}
+
 /*
- * Builds the job's request from the record (consumed). Returns NULL, or why
- * the record cannot be sent (a bad record).
+ * The body of a record without .request, from --prompt or --messages (or
+ * .prompt): sets *body and *api, or returns why it cannot (rec consumed).
+ * why has room for a message.
  */
 static const char *
-build(struct run *r, struct job *j, jv rec)
+expr_body(struct run *r, jv rec, jv *body, enum ve_api *api, char *why, size_t size)
 {
-	static char why[512];
-	const struct opts *o = r->o;
+	bool chat = r->messages || (!r->prompt && *api == VE_API_CHAT);
+	struct ve_jq *q = chat ? r->messages : r->prompt;
+	const char *opt = chat ? "--messages" : "--prompt";
+	jv v = q ? ve_jq_first(q, rec) : ve_json_get(rec, "prompt");
+
+	if (!q)
+		jv_free(rec);
+	if (!q && (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL)) {
+		jv_free(v);
+		return "no .prompt (give --prompt, --messages or .request)";
+	}
+	if (!jv_is_valid(v)) {
+		if (jv_invalid_has_msg(jv_copy(v))) {
+			jv m = jv_invalid_get_msg(v);
+			/* ve_jq_first's message names the option already. */
+			snprintf(why, size, "%s",
+			         jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m)
+			                                          : "jq error");
+			jv_free(m);
+		} else {
+			jv_free(v);
+			snprintf(why, size, "%s: no value", opt);
+		}
+		return why;
+	}
+	if (jv_get_kind(v) == JV_KIND_NULL) {
+		jv_free(v);
+		snprintf(why, size, "%s: no value (null)", opt);
+		return why;
+	}
+	if (chat && !q)
+		v = JV_ARRAY(
+		    JV_OBJECT(jv_string("role"), jv_string("user"), jv_string("content"), v));
+	if (chat && jv_get_kind(v) != JV_KIND_ARRAY) {
+		jv_free(v);
+		return "--messages: expected an array of messages";
+	}
+	*api = chat ? VE_API_CHAT : VE_API_COMPLETIONS;
+	*body = JV_OBJECT(jv_string(chat ? "messages" : "prompt"), v);
+	return NULL;
+}
+
+/*
+ * Builds the job's request from the record (consumed). Returns NULL, or why
+ * the record cannot be sent (a bad record), in why (size bytes) or static.
+ */
+static const char *
+build(struct run *r, struct job *j, jv rec, char *why, size_t size)
+{
 	jv body = jv_invalid();
 	enum ve_api api = r->api;
 
-	if (o->loglikelihood) {
-		j->context = jv_object_get(jv_copy(rec), jv_string("context"));
-		j->continuation = jv_object_get(rec, jv_string("continuation"));
-		if (jv_get_kind(j->context) != JV_KIND_STRING ||
-		    jv_get_kind(j->continuation) != JV_KIND_STRING)
-			return "--loglikelihood: expected string fields context and continuation";
-		j->api = VE_API_COMPLETIONS;
-		j->step = STEP_TOK_CTX;
-		ll_first_step(r, j);
-		return NULL;
-	}
-	jv req = jv_object_get(jv_copy(rec), jv_string("request"));
+	if (r->o->loglikelihood)
+		return build_ll(r, j, rec);
+	jv req = ve_json_get(rec, "request");
 	if (jv_get_kind(req) == JV_KIND_OBJECT) {
 		body = req;
 		if (jv_object_has(jv_copy(body), jv_string("messages")))
@@ -723,43 +790,9 @@ build(struct run *r, struct job *j, jv rec)
 		return "expected .request to be an object";
 	} else {
 		jv_free(req);
-		bool chat = r->messages || (!r->prompt && api == VE_API_CHAT);
-		struct ve_jq *q = chat ? r->messages : r->prompt;
-		const char *opt = chat ? "--messages" : "--prompt";
-		jv v = q ? ve_jq_first(q, rec) : jv_object_get(rec, jv_string("prompt"));
-		if (!q && (!jv_is_valid(v) || jv_get_kind(v) == JV_KIND_NULL)) {
-			jv_free(v);
-			return "no .prompt (give --prompt, --messages or .request)";
-		}
-		if (!jv_is_valid(v)) {
-			if (jv_invalid_has_msg(jv_copy(v))) {
-				jv m = jv_invalid_get_msg(v);
-				/* ve_jq_first's message names the option already. */
-				snprintf(why, sizeof why, "%s",
-				         jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m)
-				                                          : "jq error");
-				jv_free(m);
-			} else {
-				jv_free(v);
-				snprintf(why, sizeof why, "%s: no value", opt);
-			}
-			return why;
-		}
-		if (jv_get_kind(v) == JV_KIND_NULL) {
-			jv_free(v);
-			snprintf(why, sizeof why, "%s: no value (null)", opt);
-			return why;
-		}
-		if (chat && !q) {
-			v = JV_ARRAY(JV_OBJECT(jv_string("role"), jv_string("user"),
-			                       jv_string("content"), v));
-		}
-		if (chat && jv_get_kind(v) != JV_KIND_ARRAY) {
-			jv_free(v);
-			return "--messages: expected an array of messages";
-		}
-		api = chat ? VE_API_CHAT : VE_API_COMPLETIONS;
-		body = JV_OBJECT(jv_string(chat ? "messages" : "prompt"), v);
+		const char *bad = expr_body(r, rec, &body, &api, why, size);
+		if (bad)
+			return bad;
 	}
 	if (api == VE_API_NONE)
 		api = VE_API_COMPLETIONS;
@@ -842,8 +875,8 @@ cache_put(struct run *r, struct job *j)
 	FILE *f = fopen(tmp.p, "wb");
 	if (!f || fwrite(j->resp.p, 1, j->resp.len, f) != j->resp.len || fclose(f) != 0 ||
 	    rename(tmp.p, path) != 0) {
-		if (!r->o->quiet)
-			ve_warn("--cache: %s: cannot write: %s", path, strerror(errno));
+		if (!r->o->cli.quiet)
+			ve_warn("--cache: %s: cannot write:", path);
 		unlink(tmp.p);
 	}
 	ve_buf_free(&tmp);
@@ -853,10 +886,7 @@ cache_put(struct run *r, struct job *j)
 static void
 add_itl(struct job *j, double ms)
 {
-	if (j->nitl == j->citl) {
-		j->citl = j->citl ? 2 * j->citl : 64;
-		j->itl = ve_xrealloc(j->itl, sizeof *j->itl * j->citl);
-	}
+	j->itl = ve_grow(j->itl, &j->citl, j->nitl + 1, sizeof *j->itl);
 	j->itl[j->nitl++] = ms;
 }
 
@@ -906,19 +936,19 @@ take_choice(struct job *j, jv c, bool delta)
 		t = jv_getpath(jv_copy(c), JV_ARRAY(jv_string(delta ? "delta" : "message"),
 		                                    jv_string("content")));
 	else
-		t = jv_object_get(jv_copy(c), jv_string("text"));
+		t = ve_json_get(c, "text");
 	if (jv_get_kind(t) == JV_KIND_STRING)
-		ve_buf_add(&j->text, jv_string_value(t),
-		           (size_t)jv_string_length_bytes(jv_copy(t)));
+		ve_buf_add(&j->text, jv_string_value(t), ve_json_strlen(t));
 	jv_free(t);
-	jv f = jv_object_get(jv_copy(c), jv_string("finish_reason"));
+	jv f = ve_json_get(c, "finish_reason");
 	if (jv_get_kind(f) == JV_KIND_STRING) {
 		jv_free(j->finish);
 		j->finish = f;
 	} else {
 		jv_free(f);
 	}
-	jv lp = jv_object_get(c, jv_string("logprobs"));
+	jv lp = ve_json_get(c, "logprobs");
+	jv_free(c);
 	if (delta)
 		merge_logprobs(j, lp);
 	else {
@@ -942,7 +972,7 @@ first_choice(jv ch)
 		{
 			bool mine = false;
 			if (jv_get_kind(c) == JV_KIND_OBJECT) {
-				jv ix = jv_object_get(jv_copy(c), jv_string("index"));
+				jv ix = ve_json_get(c, "index");
 				jv_kind k = jv_get_kind(ix);
 				mine = k == JV_KIND_INVALID || k == JV_KIND_NULL ||
 				       (k == JV_KIND_NUMBER && jv_number_value(ix) == 0);
@@ -958,6 +988,21 @@ first_choice(jv ch)
 	}
 	jv_free(ch);
 	return found;
+}
+
+/* Keeps the "usage" object of an answer or a chunk (v consumed). */
+static void
+take_usage(struct job *j, jv v)
+{
+	jv u = ve_json_get(v, "usage");
+
+	jv_free(v);
+	if (jv_get_kind(u) == JV_KIND_OBJECT) {
+		jv_free(j->usage);
+		j->usage = u;
+	} else {
+		jv_free(u);
+	}
 }
 
 /* One SSE event of a streamed answer: vllm-eval(7)'s token chunks. */
@@ -977,7 +1022,7 @@ on_event(void *ctx, const char *data, size_t len)
 		fail(j, ERR_PROTOCOL, false, "a stream event is not a JSON object");
 		return 1;
 	}
-	jv e = jv_object_get(jv_copy(v), jv_string("error"));
+	jv e = ve_json_get(v, "error");
 	if (jv_get_kind(e) != JV_KIND_NULL && jv_is_valid(e)) {
 		struct ve_buf m = {0};
 		jv_free(e);
@@ -988,8 +1033,7 @@ on_event(void *ctx, const char *data, size_t len)
 		return 1;
 	}
 	jv_free(e);
-	jv ch = jv_object_get(jv_copy(v), jv_string("choices"));
-	jv c = first_choice(ch);
+	jv c = first_choice(ve_json_get(v, "choices"));
 	if (jv_is_valid(c)) {
 		if (!j->chunk_seen)
 			j->first = t;
@@ -1001,16 +1045,27 @@ on_event(void *ctx, const char *data, size_t len)
 	} else {
 		jv_free(c);
 	}
-	jv u = jv_object_get(v, jv_string("usage"));
-	if (jv_get_kind(u) == JV_KIND_OBJECT) {
-		jv_free(j->usage);
-		j->usage = u;
-	} else {
-		jv_free(u);
-	}
+	take_usage(j, v);
 	return 0;
 }
 
+/* An answer (what) past --max-body: the transfer stops, and it is not retried. */
+static size_t
+too_big(struct job *j, const char *what)
+{
+	char m[128];
+
+	snprintf(m, sizeof m, "%s larger than %zu bytes (see --max-body)", what, j->max_body);
+	fail(j, ERR_PROTOCOL, false, m);
+	return 0;
+}
+
+/*
+ * curl's write callback. Returning less than n stops the transfer: after a
+ * protocol error in the stream, or past --max-body (the whole answer, a
+ * stream counted whole, or one event of it), so that an endless answer
+ * costs at most that much memory.
+ */
 static size_t
 on_data(char *p, size_t size, size_t n, void *ctx)
 {
@@ -1022,12 +1077,20 @@ on_data(char *p, size_t size, size_t n, void *ctx)
 	if (j->streaming && j->status == 200) {
 		if (j->key[0])
 			ve_buf_add(&j->resp, p, n);
-		/* A protocol error ends the transfer: curl sees a short write. */
-		if (j->kind == ERR_NONE && ve_sse_feed(&j->sse, p, n, on_event, j))
+		/* The event first: an endless one is named as such. */
+		int rc = j->kind == ERR_NONE ? ve_sse_feed(&j->sse, p, n, on_event, j) : 1;
+		if (rc == VE_SSE_TOO_BIG)
+			return too_big(j, "a stream event");
+		if (rc)
 			return 0;
+		if (n > j->max_body - j->got)
+			return too_big(j, "an answer");
 	} else {
+		if (n > j->max_body - j->got)
+			return too_big(j, "an answer");
 		ve_buf_add(&j->resp, p, n);
 	}
+	j->got += n;
 	return n;
 }
 
@@ -1059,11 +1122,11 @@ cache_drop(struct run *r, struct job *j)
 {
 	char *path = cache_path(r, j, false);
 
-	if (r->o->verbose)
+	if (r->o->cli.verbose)
 		ve_warn("--cache: %s: unusable (%s): asking the server", path,
 		        j->msg.p ? j->msg.p : "");
-	if (unlink(path) != 0 && errno != ENOENT && !r->o->quiet)
-		ve_warn("--cache: %s: cannot remove: %s", path, strerror(errno));
+	if (unlink(path) != 0 && errno != ENOENT && !r->o->cli.quiet)
+		ve_warn("--cache: %s: cannot remove:", path);
 	free(path);
 	/* The hit was counted in case it looped; attempts now counts requests sent. */
 	j->attempts--;
@@ -1083,6 +1146,8 @@ start_attempt(struct run *r, struct job *j)
 	job_clear_attempt(j);
 	j->key[0] = '\0';
 	j->streaming = job_streams(r, j);
+	j->max_body = ve_http_max_body(&r->http);
+	j->sse.max = j->max_body;
 	if (o->cache_dir) {
 		cache_key(r, j);
 		if (!j->cache_bad && cache_get(r, j)) {
@@ -1109,6 +1174,8 @@ start_attempt(struct run *r, struct job *j)
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(j->body));
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, ve_http_on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, &j->retry_after);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->err);
 	j->send = ve_now();
@@ -1129,7 +1196,7 @@ parse_answer(struct job *j)
 		fail(j, ERR_PROTOCOL, true, "the answer is not a JSON object");
 		return;
 	}
-	jv c = first_choice(jv_object_get(jv_copy(v), jv_string("choices")));
+	jv c = first_choice(ve_json_get(v, "choices"));
 	if (!jv_is_valid(c)) {
 		jv_free(c);
 		jv_free(v);
@@ -1137,23 +1204,7 @@ parse_answer(struct job *j)
 		return;
 	}
 	take_choice(j, c, false);
-	jv u = jv_object_get(v, jv_string("usage"));
-	if (jv_get_kind(u) == JV_KIND_OBJECT) {
-		jv_free(j->usage);
-		j->usage = u;
-	} else {
-		jv_free(u);
-	}
-}
-
-static long
-count_code_points(const char *s, size_t n)
-{
-	long c = 0;
-
-	for (size_t i = 0; i < n; i++)
-		c += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return c;
+	take_usage(j, v);
 }
 
 static double
@@ -1174,110 +1225,145 @@ num_at(jv a, int i, bool *ok)
 static void
 add_double(struct ve_buf *b, double d)
 {
-	char t[40];
+	char t[VE_NUM_G_SIZE];
 
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(t, sizeof t, "%.*g", prec, d);
-		if (strtod(t, NULL) == d)
-			break;
+	ve_buf_adds(b, ve_num_g(t, sizeof t, d, 15));
+}
+
+/*
+ * Where the continuation's tokens are in the echoed prompt, [*ctxlen, *end)
+ * (lp borrowed): by the token counts of /tokenize, or the text way: from the
+ * first text_offset that reaches the context's length in code points to the
+ * prompt's token count in usage (else all ntok tokens but the one
+ * generated). NULL, or why the answer does not tell.
+ */
+static const char *
+continuation_span(const struct job *j, jv lp, int ntok, long *ctxlen, long *end)
+{
+	if (j->step == STEP_SCORE) {
+		*ctxlen = jv_array_length(jv_copy(j->ctx_tokens));
+		*end = jv_array_length(jv_copy(j->all_tokens));
+		return NULL;
 	}
-	ve_buf_adds(b, t);
+	jv off = ve_json_get(lp, "text_offset");
+	long want = (long)ve_utf8_count(jv_string_value(j->context), ve_json_strlen(j->context));
+	bool ok = jv_get_kind(off) == JV_KIND_ARRAY;
+	int noff = ok ? jv_array_length(jv_copy(off)) : 0;
+	for (*ctxlen = 0; ok && *ctxlen < noff && num_at(off, (int)*ctxlen, &ok) < (double)want;
+	     (*ctxlen)++)
+		;
+	jv_free(off);
+	if (!ok)
+		return "the answer has no text_offset";
+	double pt;
+	bool counted = ve_json_get_num(j->usage, "prompt_tokens", &pt) && pt >= 0 && pt <= 1e9;
+	*end = counted ? (long)pt : ntok - 1;
+	return NULL;
+}
+
+/* Whether tokens[i] is the key of top[i] with the highest logprob (both borrowed arrays). */
+static bool
+is_top1(jv top, jv tokens, int i)
+{
+	jv t = jv_array_get(jv_copy(top), i);
+	jv best = jv_null();
+	double bestv = -INFINITY;
+
+	if (jv_get_kind(t) == JV_KIND_OBJECT) {
+		jv_object_foreach(t, k, v)
+		{
+			if (jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) > bestv) {
+				bestv = jv_number_value(v);
+				jv_free(best);
+				best = k;
+			} else {
+				jv_free(k);
+			}
+			jv_free(v);
+		}
+	}
+	jv_free(t);
+	jv tok = jv_array_get(jv_copy(tokens), i);
+	if (jv_get_kind(best) != JV_KIND_STRING || jv_get_kind(tok) != JV_KIND_STRING) {
+		jv_free(best);
+		jv_free(tok);
+		return false;
+	}
+	return jv_equal(best, tok);
+}
+
+/*
+ * The sum of token_logprobs over [from, to) and whether each token was the
+ * top-1 (lp borrowed). NULL, or why the answer cannot give them.
+ */
+static const char *
+sum_span(jv lp, long from, long to, double *sum, bool *greedy)
+{
+	jv tlp = ve_json_get(lp, "token_logprobs");
+	jv top = ve_json_get(lp, "top_logprobs");
+	jv tokens = ve_json_get(lp, "tokens");
+	const char *bad = NULL;
+	bool ok = true;
+
+	*sum = 0;
+	*greedy = true;
+	if (jv_get_kind(top) != JV_KIND_ARRAY || jv_get_kind(tokens) != JV_KIND_ARRAY)
+		bad =
+		    "the answer has no tokens and top_logprobs (does the server support logprobs?)";
+	for (long i = from; !bad && i < to; i++) {
+		*sum += num_at(tlp, (int)i, &ok);
+		if (*greedy && !is_top1(top, tokens, (int)i))
+			*greedy = false;
+	}
+	if (!bad && !ok)
+		bad = "a continuation token has no logprob";
+	jv_free(tlp);
+	jv_free(top);
+	jv_free(tokens);
+	return bad;
 }
 
 /*
  * The loglikelihood of the continuation from the echoed logprobs, as
  * lm-evaluation-harness: the sum of token_logprobs over the continuation's
- * tokens [ctxlen, end), and whether each was the top-1 token.
+ * tokens [ctxlen, end), and whether each was the top-1 token. Nothing in the
+ * answer is trusted to have its expected type: a server that ignores echo or
+ * logprobs, or answers with something else, fails the job.
  */
 static void
 score(struct job *j, struct ve_buf *ll)
 {
-	jv lp = j->logprobs;
-	jv tokens = jv_object_get(jv_copy(lp), jv_string("tokens"));
-	jv tlp = jv_object_get(jv_copy(lp), jv_string("token_logprobs"));
-	jv top = jv_object_get(jv_copy(lp), jv_string("top_logprobs"));
+	jv tlp = ve_json_get(j->logprobs, "token_logprobs");
 	int ntok = jv_get_kind(tlp) == JV_KIND_ARRAY ? jv_array_length(jv_copy(tlp)) : -1;
-	long ctxlen, end;
+	long ctxlen = 0, end = 0;
+	double sum = 0;
+	bool greedy = false;
 	char why[256];
+	const char *bad = NULL;
 
-	if (jv_get_kind(lp) != JV_KIND_OBJECT || ntok < 0) {
-		fail(j, ERR_PROTOCOL, false,
-		     "the answer has no token_logprobs (does the server "
-		     "support logprobs?)");
-		goto out;
-	}
-	if (j->step == STEP_SCORE) {
-		ctxlen = jv_array_length(jv_copy(j->ctx_tokens));
-		end = jv_array_length(jv_copy(j->all_tokens));
-	} else {
-		jv off = jv_object_get(jv_copy(lp), jv_string("text_offset"));
-		long want = count_code_points(jv_string_value(j->context),
-		                              (size_t)jv_string_length_bytes(jv_copy(j->context)));
-		bool ok = jv_get_kind(off) == JV_KIND_ARRAY;
-		int noff = ok ? jv_array_length(jv_copy(off)) : 0;
-		for (ctxlen = 0;
-		     ok && ctxlen < noff && num_at(off, (int)ctxlen, &ok) < (double)want; ctxlen++)
-			;
-		jv_free(off);
-		if (!ok) {
-			fail(j, ERR_PROTOCOL, false, "the answer has no text_offset");
-			goto out;
-		}
-		jv pt = jv_object_get(jv_copy(j->usage), jv_string("prompt_tokens"));
-		end = jv_get_kind(pt) == JV_KIND_NUMBER ? (long)jv_number_value(pt) : ntok - 1;
-		jv_free(pt);
-	}
-	if (ntok < end) {
+	jv_free(tlp);
+	if (ntok < 0)
+		bad = "the answer has no token_logprobs (does the server support logprobs?)";
+	else
+		bad = continuation_span(j, j->logprobs, ntok, &ctxlen, &end);
+	if (!bad && ntok < end) {
 		snprintf(why, sizeof why,
 		         "the server ignored echo: %d token logprobs for a prompt of %ld tokens",
 		         ntok, end);
-		fail(j, ERR_PROTOCOL, false, why);
-		goto out;
+		bad = why;
+	} else if (!bad && ctxlen >= end) {
+		bad = "the continuation has no tokens of its own";
 	}
-	if (ctxlen >= end) {
-		fail(j, ERR_PROTOCOL, false, "the continuation has no tokens of its own");
-		goto out;
-	}
-	double sum = 0;
-	bool greedy = true, ok = true;
-	for (long i = ctxlen; i < end; i++) {
-		sum += num_at(tlp, (int)i, &ok);
-		jv t = jv_array_get(jv_copy(top), (int)i);
-		jv tok = jv_array_get(jv_copy(tokens), (int)i);
-		const char *best = NULL;
-		double bestv = -INFINITY;
-		if (jv_get_kind(t) == JV_KIND_OBJECT) {
-			jv_object_foreach(t, k, v)
-			{
-				if (jv_get_kind(v) == JV_KIND_NUMBER &&
-				    jv_number_value(v) > bestv) {
-					bestv = jv_number_value(v);
-					free((char *)best);
-					best = ve_xstrdup(jv_string_value(k));
-				}
-				jv_free(k);
-				jv_free(v);
-			}
-		}
-		if (!best || jv_get_kind(tok) != JV_KIND_STRING ||
-		    strcmp(best, jv_string_value(tok)) != 0)
-			greedy = false;
-		free((char *)best);
-		jv_free(t);
-		jv_free(tok);
-	}
-	if (!ok) {
-		fail(j, ERR_PROTOCOL, false, "a continuation token has no logprob");
-		goto out;
+	if (!bad)
+		bad = sum_span(j->logprobs, ctxlen, end, &sum, &greedy);
+	if (bad) {
+		fail(j, ERR_PROTOCOL, false, bad);
+		return;
 	}
 	ve_buf_adds(ll, "\"loglikelihood\":{\"sum\":");
 	add_double(ll, sum);
 	ve_buf_addf(ll, ",\"n_tokens\":%ld,\"greedy\":%s,\"method\":\"%s\"}", end - ctxlen,
 	            greedy ? "true" : "false", j->step == STEP_SCORE ? "tokens" : "text_offset");
-out:
-	jv_free(tokens);
-	jv_free(tlp);
-	jv_free(top);
 }
 
 static void
@@ -1312,8 +1398,8 @@ answer_fields(struct run *r, struct job *j)
 		ve_json_dump(j->finish, b);
 	}
 	if (jv_get_kind(j->usage) == JV_KIND_OBJECT) {
-		jv pt = jv_object_get(jv_copy(j->usage), jv_string("prompt_tokens"));
-		jv ct = jv_object_get(jv_copy(j->usage), jv_string("completion_tokens"));
+		jv pt = ve_json_get(j->usage, "prompt_tokens");
+		jv ct = ve_json_get(j->usage, "completion_tokens");
 		ve_buf_adds(b, ",\"usage\":{\"prompt_tokens\":");
 		ve_json_dump(pt, b);
 		ve_buf_adds(b, ",\"completion_tokens\":");
@@ -1375,7 +1461,7 @@ write_record(struct run *r, struct job *j)
 	 * line. */
 	if (ve_fsplice(r->out, j->line, j->len, j->fields.p, j->fields.len) != 0 ||
 	    fflush(r->out) != 0)
-		ve_die(VE_EX_IOERR, "%s: write error: %s", r->o->out_path, strerror(errno));
+		ve_die(VE_EX_IOERR, "%s: write error:", r->o->out_path);
 }
 
 static void
@@ -1422,12 +1508,9 @@ job_finish(struct run *r, struct job *j)
 	} else {
 		size_t i = (size_t)(j->seq - r->next_out);
 		if (i >= r->nslots) {
-			size_t n = r->nslots ? r->nslots : 64;
-			while (n <= i)
-				n *= 2;
-			r->slots = ve_xrealloc(r->slots, sizeof *r->slots * n);
-			memset(r->slots + r->nslots, 0, sizeof *r->slots * (n - r->nslots));
-			r->nslots = n;
+			size_t old = r->nslots;
+			r->slots = ve_grow(r->slots, &r->nslots, i + 1, sizeof *r->slots);
+			memset(r->slots + old, 0, sizeof *r->slots * (r->nslots - old));
 		}
 		r->slots[i] = j;
 		size_t k = 0;
@@ -1452,92 +1535,120 @@ retry_later(struct run *r, struct job *j)
 	double d = ve_backoff(&r->http.retry, j->attempts, j->retry_after, &r->rng);
 
 	j->wake = ve_now() + d;
-	if (r->o->verbose > 1)
+	if (r->o->cli.verbose > 1)
 		ve_warn("retrying a request in %.3fs (attempt %d): %s", d, j->attempts,
 		        j->msg.p ? j->msg.p : "");
 	queue_push(&r->waiting, j);
+}
+
+/* Takes the token ids of a /tokenize answer; a failure sets j->kind. */
+static void
+take_tokens(struct job *j)
+{
+	jv v = jv_parse_sized(j->resp.p ? j->resp.p : "", (int)j->resp.len);
+	/* A body that does not parse was most likely cut short; other JSON is not. */
+	bool cut = !jv_is_valid(v);
+	jv t = ve_json_get(v, "tokens");
+
+	jv_free(v);
+	if (jv_get_kind(t) != JV_KIND_ARRAY) {
+		jv_free(t);
+		fail(j, ERR_PROTOCOL, cut, "/tokenize answered without \"tokens\"");
+		return;
+	}
+	jv *dst = j->step == STEP_TOK_CTX ? &j->ctx_tokens : &j->all_tokens;
+	jv_free(*dst);
+	*dst = t;
+}
+
+/* Checks and takes a 200 answer of the job's step; a failure sets j->kind. */
+static void
+take_answer(struct job *j)
+{
+	if (j->streaming && !j->done_seen)
+		fail(j, ERR_PROTOCOL, true, "the stream ended before [DONE]");
+	/* vLLM's benchmark counts such an answer a failure: it has no TTFT. */
+	else if (j->streaming && !j->chunk_seen)
+		fail(j, ERR_PROTOCOL, false, "the stream had no token chunk");
+	else if (!j->streaming && (j->step == STEP_TOK_CTX || j->step == STEP_TOK_ALL))
+		take_tokens(j);
+	else if (!j->streaming)
+		parse_answer(j);
+}
+
+/* Starts the job's new step afresh: its attempts and cache state are its own. */
+static void
+restart_step(struct run *r, struct job *j)
+{
+	j->attempts = 0;
+	j->cache_bad = false;
+	start_attempt(r, j);
+}
+
+/* After /tokenize answered, the loglikelihood job's next step; false when there is none. */
+static bool
+next_step(struct run *r, struct job *j)
+{
+	if (j->step != STEP_TOK_CTX && j->step != STEP_TOK_ALL)
+		return false;
+	free(j->body);
+	if (j->step == STEP_TOK_CTX) {
+		j->step = STEP_TOK_ALL;
+		j->body = tokenize_body(r, concat(j->context, j->continuation));
+	} else {
+		j->step = STEP_SCORE;
+		j->body = score_body(r, jv_copy(j->all_tokens));
+	}
+	restart_step(r, j);
+	return true;
+}
+
+/*
+ * An HTTP status other than 200: the job's error, or, when /tokenize is not
+ * there, the text way for this record and the rest (then true: started again).
+ */
+static bool
+status_failure(struct run *r, struct job *j)
+{
+	if (j->step == STEP_TOK_CTX && (j->status == 404 || j->status == 405)) {
+		r->no_tokenize = true;
+		if (r->o->cli.verbose)
+			ve_warn("the server has no /tokenize: scoring by text_offset");
+		ll_first_step(r, j);
+		restart_step(r, j);
+		return true;
+	}
+	struct ve_buf m = {0};
+	ve_http_error_text(j->resp.p ? j->resp.p : "", j->resp.len, &m);
+	fail(j, ERR_HTTP, false, m.p ? m.p : "");
+	ve_buf_free(&m);
+	return false;
 }
 
 /* After a step's answer (or failure): retry, take the next step, or finish. */
 static void
 job_done_step(struct run *r, struct job *j)
 {
-	if (j->kind == ERR_NONE && j->status == 200 && j->streaming && !j->done_seen)
-		fail(j, ERR_PROTOCOL, true, "the stream ended before [DONE]");
-	/* vLLM's benchmark counts such an answer a failure: it has no TTFT. */
-	if (j->kind == ERR_NONE && j->status == 200 && j->streaming && !j->chunk_seen)
-		fail(j, ERR_PROTOCOL, false, "the stream had no token chunk");
-	if (j->kind == ERR_NONE && j->status == 200 && !j->streaming) {
-		if (j->step == STEP_TOK_CTX || j->step == STEP_TOK_ALL) {
-			jv v = jv_parse_sized(j->resp.p ? j->resp.p : "", (int)j->resp.len);
-			/* A body that does not parse was most likely cut short. */
-			bool whole = jv_get_kind(v) == JV_KIND_OBJECT;
-			jv t = jv_null();
-			if (whole)
-				t = jv_object_get(v, jv_string("tokens"));
-			else
-				jv_free(v);
-			if (jv_get_kind(t) != JV_KIND_ARRAY) {
-				jv_free(t);
-				fail(j, ERR_PROTOCOL, !whole,
-				     "/tokenize answered without \"tokens\"");
-			} else if (j->step == STEP_TOK_CTX) {
-				jv_free(j->ctx_tokens);
-				j->ctx_tokens = t;
-			} else {
-				jv_free(j->all_tokens);
-				j->all_tokens = t;
-			}
-		} else {
-			parse_answer(j);
-		}
-	}
+	bool answered = j->kind == ERR_NONE && j->status == 200;
+
+	if (answered)
+		take_answer(j);
 	if (j->cached && j->kind != ERR_NONE) {
 		cache_drop(r, j);
 		return;
 	}
-	if (j->kind == ERR_NONE && j->status == 200 && !j->cached && j->key[0])
-		cache_put(r, j);
-	if (j->kind == ERR_NONE && j->status == 200) {
-		if (j->step == STEP_TOK_CTX || j->step == STEP_TOK_ALL) {
-			free(j->body);
-			if (j->step == STEP_TOK_CTX) {
-				j->step = STEP_TOK_ALL;
-				j->body = tokenize_body(r, concat(j->context, j->continuation));
-			} else {
-				j->step = STEP_SCORE;
-				j->body = score_body(r, jv_copy(j->all_tokens));
-			}
-			j->attempts = 0;
-			j->cache_bad = false;
-			start_attempt(r, j);
+	if (answered && j->kind == ERR_NONE) {
+		if (!j->cached && j->key[0])
+			cache_put(r, j);
+		if (next_step(r, j))
 			return;
-		}
 		answer_fields(r, j);
 		if (j->kind == ERR_NONE) {
 			job_finish(r, j);
 			return;
 		}
-	}
-	if (j->kind == ERR_NONE) {
-		/* An HTTP status other than 200. */
-		struct ve_buf m = {0};
-		ve_http_error_text(j->resp.p ? j->resp.p : "", j->resp.len, &m);
-		long s = j->status;
-		if (j->step == STEP_TOK_CTX && (s == 404 || s == 405)) {
-			/* No /tokenize: text_offset, for this record and the rest. */
-			r->no_tokenize = true;
-			if (r->o->verbose)
-				ve_warn("the server has no /tokenize: scoring by text_offset");
-			ve_buf_free(&m);
-			ll_first_step(r, j);
-			j->attempts = 0;
-			j->cache_bad = false;
-			start_attempt(r, j);
-			return;
-		}
-		fail(j, ERR_HTTP, false, m.p ? m.p : "");
-		ve_buf_free(&m);
+	} else if (j->kind == ERR_NONE && status_failure(r, j)) {
+		return;
 	}
 	if (j->attempts <= r->http.retry.retries &&
 	    ve_http_retryable(&r->http.retry, j->code, j->status, &j->resp, j->cut)) {
@@ -1560,10 +1671,9 @@ transfer_done(struct run *r, CURL *e, CURLcode code)
 	if (!j->streaming || !j->chunk_seen)
 		j->last = ve_now();
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &j->status);
-	curl_off_t ra = -1;
-	if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
-		j->retry_after = (double)ra;
 	j->easy = NULL;
+	/* Kept even when the job failed already: a transfer stopped on purpose is no retry. */
+	j->code = code;
 	if (code != CURLE_OK && j->kind == ERR_NONE) {
 		const char *m = j->err[0] ? j->err : curl_easy_strerror(code);
 		enum err_kind k = ERR_PROTOCOL;
@@ -1572,11 +1682,192 @@ transfer_done(struct run *r, CURL *e, CURLcode code)
 		else if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
 		         code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_SSL_CONNECT_ERROR)
 			k = ERR_CONNECT;
-		j->code = code;
 		fail(j, k, false, m);
 	}
 	easy_put(r, e);
 	job_done_step(r, j);
+}
+
+/*
+ * When expr is a path of plain keys (.id, .meta.doc_id), its keys in *keys
+ * (allocated) and their count; else 0. Such an id is read from the
+ * record's text as written: jq 1.6 holds numbers as doubles, so 2^53 and
+ * 2^53+1 would be one id.
+ */
+static int
+id_keys(const char *expr, char ***keys)
+{
+	const char *p = expr;
+	int n = 0;
+
+	*keys = NULL;
+	while (*p == '.' && (isalpha((unsigned char)p[1]) || p[1] == '_')) {
+		size_t k = 1;
+		while (isalnum((unsigned char)p[k + 1]) || p[k + 1] == '_')
+			k++;
+		*keys = ve_xrealloc(*keys, sizeof **keys * (size_t)(n + 1));
+		(*keys)[n] = ve_xmalloc(k + 1);
+		memcpy((*keys)[n], p + 1, k);
+		(*keys)[n++][k] = '\0';
+		p += k + 1;
+	}
+	if (*p == '\0' && n > 0)
+		return n;
+	while (n > 0)
+		free((*keys)[--n]);
+	free(*keys);
+	*keys = NULL;
+	return 0;
+}
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* Past the JSON string that starts at p (its quote). */
+static const char *
+skip_string(const char *p, const char *end)
+{
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p < end ? p + 1 : end;
+}
+
+/* Past the JSON value that starts at p. */
+static const char *
+skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+
+	if (p < end && *p == '"')
+		return skip_string(p, end);
+	if (p < end && *p != '{' && *p != '[') {
+		while (p < end && !memchr(",:]} \t\r\n", *p, 9))
+			p++;
+		return p;
+	}
+	while (p < end) {
+		if (*p == '"') {
+			p = skip_string(p, end);
+			continue;
+		}
+		if (*p == '{' || *p == '[')
+			depth++;
+		else if ((*p == '}' || *p == ']') && --depth == 0)
+			return p + 1;
+		p++;
+	}
+	return end;
+}
+
+/* Whether the JSON string s[0..n) (quotes included) is key. */
+static bool
+key_is(const char *s, size_t n, const char *key)
+{
+	size_t k = strlen(key);
+
+	if (!memchr(s, '\\', n))
+		return n == k + 2 && memcmp(s + 1, key, k) == 0;
+	jv v = jv_parse_sized(s, (int)n);
+	bool same = jv_get_kind(v) == JV_KIND_STRING && ve_json_strlen(v) == k &&
+	            memcmp(jv_string_value(v), key, k) == 0;
+	jv_free(v);
+	return same;
+}
+
+/*
+ * The text of member key of the JSON object at p[0..*n), as written, and
+ * its length in *n; NULL when p is no object or lacks key. Of repeated
+ * keys the last counts, as in jq. p is JSON the record's parse accepted.
+ */
+static const char *
+member_text(const char *p, size_t *n, const char *key)
+{
+	const char *end = p + *n, *found = NULL;
+
+	p = skip_ws(p, end);
+	if (p == end || *p != '{')
+		return NULL;
+	for (p = skip_ws(p + 1, end); p < end && *p == '"';) {
+		const char *k = p;
+		p = skip_ws(skip_string(p, end), end);
+		if (p == end || *p != ':')
+			return NULL;
+		bool match = key_is(k, (size_t)(p - k), key);
+		const char *v = skip_ws(p + 1, end);
+		p = skip_value(v, end);
+		if (match) {
+			found = v;
+			*n = (size_t)(p - v);
+		}
+		p = skip_ws(p, end);
+		if (p < end && *p == ',')
+			p = skip_ws(p + 1, end);
+	}
+	return found;
+}
+
+/*
+ * The record's id (--id) as text in out: as written for a path of keys,
+ * else the canonical JSON of the jq value (value borrowed). False when
+ * the record has none (absent or null).
+ */
+static bool
+record_id(struct run *r, const struct ve_line *line, jv value, struct ve_buf *out)
+{
+	ve_buf_reset(out);
+	if (r->id_keys) {
+		const char *p = line->text;
+		size_t n = line->len;
+		for (int i = 0; p && i < r->nid_keys; i++)
+			p = member_text(p, &n, r->id_keys[i]);
+		if (!p || (n == 4 && memcmp(p, "null", 4) == 0))
+			return false;
+		ve_buf_add(out, p, n);
+		return true;
+	}
+	jv id = ve_jq_first(r->id, jv_copy(value));
+	bool ok = jv_is_valid(id) && jv_get_kind(id) != JV_KIND_NULL;
+	if (ok)
+		ve_json_canon(id, out);
+	jv_free(id);
+	return ok;
+}
+
+/*
+ * --resume: 0 when the record is to be sent, 1 when FILE has its answer,
+ * -1 when it is a bad record (why in why).
+ */
+static int
+resume_check(struct run *r, const struct ve_rec *rec, char *why, size_t size)
+{
+	struct ve_buf b = {0};
+	unsigned char d[VE_SHA256_LEN];
+	uint64_t old;
+	int k = 0;
+
+	if (!record_id(r, &rec->line, rec->value, &b)) {
+		snprintf(why, size, "--id: no value (--resume needs an id in every record)");
+		k = -1;
+	} else {
+		ve_sha256(r->sha, b.p, b.len, d);
+		/* A second record with the id would be taken for answered. */
+		if (!ve_keyset_put(r->input_ids, d, 1, &old)) {
+			snprintf(why, size,
+			         "duplicate id '%.400s' (--resume needs a unique id per record)",
+			         b.p);
+			k = -1;
+		} else if (ve_keyset_get(r->done_ids, d, &old)) {
+			k = 1;
+		}
+	}
+	ve_buf_free(&b);
+	return k;
 }
 
 /*
@@ -1586,146 +1877,112 @@ transfer_done(struct run *r, CURL *e, CURLcode code)
 static struct job *
 read_job(struct run *r)
 {
-	struct ve_line line;
-	int k;
+	struct ve_rec rec;
+	char why[512];
+	int k = 0;
 
-	while (!r->in_done && (k = ve_input_next(r->in, &line)) == 1) {
-		if (ve_line_blank(&line))
+	while (!r->in_done && (k = ve_reader_next(r->rd, &rec)) == 1) {
+		int seen = r->done_ids ? resume_check(r, &rec, why, sizeof why) : 0;
+		if (seen == 1) {
+			jv_free(rec.value);
+			r->resumed++;
 			continue;
-		jv rec = ve_record_parse(line.text, line.len);
-		const char *why = NULL;
-		jv msg = jv_null();
-		char whybuf[512];
-		if (!jv_is_valid(rec)) {
-			msg = jv_invalid_get_msg(rec);
-			why = jv_string_value(msg);
-		} else if (r->done_ids) {
-			jv id = ve_jq_first(r->id, jv_copy(rec));
-			if (!jv_is_valid(id) || jv_get_kind(id) == JV_KIND_NULL) {
-				jv_free(id);
-				jv_free(rec);
-				why = "--id: no value (--resume needs an id in every record)";
-			} else {
-				struct ve_buf b = {0};
-				unsigned char d[VE_SHA256_LEN];
-				uint64_t old;
-				ve_json_canon(id, &b);
-				jv_free(id);
-				ve_sha256(r->sha, b.p, b.len, d);
-				/* A second record with the id would be taken for answered. */
-				if (!ve_keyset_put(r->input_ids, d, 1, &old)) {
-					jv_free(rec);
-					snprintf(
-					    whybuf, sizeof whybuf,
-					    "duplicate id '%.400s' (--resume needs a unique id per "
-					    "record)",
-					    b.p);
-					why = whybuf;
-				} else if (ve_keyset_get(r->done_ids, d, &old)) {
-					ve_buf_free(&b);
-					jv_free(rec);
-					r->resumed++;
-					continue;
-				}
-				ve_buf_free(&b);
-			}
 		}
-		if (!why) {
-			struct job *j = job_new(line.text, line.len);
-			why = build(r, j, rec);
-			if (!why) {
-				jv_free(msg);
+		if (seen == 0) {
+			struct job *j = job_new(rec.line.text, rec.line.len);
+			const char *bad = build(r, j, rec.value, why, sizeof why);
+			if (!bad) {
 				j->seq = r->seq++;
 				return j;
 			}
-			snprintf(whybuf, sizeof whybuf, "%s", why);
-			why = whybuf;
+			if (bad != why)
+				snprintf(why, sizeof why, "%s", bad);
 			job_free(j);
+		} else {
+			jv_free(rec.value);
 		}
-		int rc = ve_bad_record(&r->bad, &line, why);
-		jv_free(msg);
-		if (rc) {
-			r->bad_status = rc;
+		if ((k = ve_reader_reject(r->rd, &rec, why))) {
+			r->in_status = k;
 			r->in_done = true;
 		}
 	}
 	if (!r->in_done) {
 		r->in_done = true;
-		if (k < 0)
-			r->in_status = ve_input_status(r->in);
+		r->in_status = k;
 	}
 	return NULL;
 }
 
+/* Whether a line of the --resume file is an answered record with an id; the id is kept then. */
+static bool
+keep_answer(struct run *r, const struct ve_rec *rec, struct ve_buf *id)
+{
+	jv v = ve_record_parse(rec->line.text, rec->line.len);
+	bool keep = jv_is_valid(v) && jv_object_has(jv_copy(v), jv_string("response")) &&
+	            record_id(r, &rec->line, v, id);
+
+	jv_free(v);
+	if (keep) {
+		unsigned char d[VE_SHA256_LEN];
+		uint64_t old;
+		ve_sha256(r->sha, id->p, id->len, d);
+		/* An id answered twice is kept twice: FILE's answers are never lost. */
+		ve_keyset_put(r->done_ids, d, 1, &old);
+	}
+	return keep;
+}
+
 /*
  * --resume: keeps the answered records of FILE (rewritten without failures
- * and any torn last line) and returns the set of their ids.
+ * and any torn last line) and the set of their ids. FILE is read as inputs
+ * are, through the reader (--max-line holds); a line that is not an
+ * answered record with an id is no bad record but a request to send again.
  */
 static int
 resume_load(struct run *r)
 {
-	const char *path = r->o->out_path;
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char *paths[] = {(char *)r->o->out_path};
+	struct ve_buf tmp = {0}, id = {0};
 	unsigned long long kept = 0, dropped = 0;
+	struct ve_rec rec;
+	int k;
 
 	r->done_ids = ve_keyset_new();
 	r->input_ids = ve_keyset_new();
-	if (!f)
-		return errno == ENOENT ? 0
-		                       : (ve_warn("%s: %s", path, strerror(errno)), VE_EX_NOINPUT);
-	struct ve_buf tmp = {0};
-	ve_buf_addf(&tmp, "%s.resume.tmp", path);
+	if (access(paths[0], F_OK) != 0 && errno == ENOENT)
+		return 0;
+	ve_buf_addf(&tmp, "%s.resume.tmp", paths[0]);
 	FILE *o = fopen(tmp.p, "w");
 	if (!o) {
-		ve_warn("%s: %s", tmp.p, strerror(errno));
-		fclose(f);
+		ve_warn("-o: %s:", tmp.p);
 		ve_buf_free(&tmp);
-		return VE_EX_IOERR;
+		return VE_EX_CANTCREAT;
 	}
-	while ((n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] != '\n') {
-			dropped++;
-			break;
-		}
-		jv rec = ve_record_parse(line, (size_t)n - 1);
-		if (!jv_is_valid(rec) || !jv_object_has(jv_copy(rec), jv_string("response"))) {
-			jv_free(rec);
+	struct ve_reader *in = ve_reader_sibling(r->rd, paths, 1, VE_READ_RAW);
+	while ((k = ve_reader_next(in, &rec)) == 1) {
+		if (!keep_answer(r, &rec, &id)) {
 			dropped++;
 			continue;
 		}
-		jv id = ve_jq_first(r->id, rec);
-		if (!jv_is_valid(id) || jv_get_kind(id) == JV_KIND_NULL) {
-			jv_free(id);
-			dropped++;
-			continue;
-		}
-		struct ve_buf b = {0};
-		unsigned char d[VE_SHA256_LEN];
-		uint64_t old;
-		ve_json_canon(id, &b);
-		jv_free(id);
-		ve_sha256(r->sha, b.p, b.len, d);
-		ve_buf_free(&b);
-		/* An id answered twice is kept twice: FILE's answers are never lost. */
-		ve_keyset_put(r->done_ids, d, 1, &old);
-		fwrite(line, 1, (size_t)n, o);
+		fwrite(rec.line.text, 1, rec.line.len, o);
+		putc('\n', o);
 		kept++;
 	}
-	free(line);
-	fclose(f);
-	if (ve_fclose_checked(o, tmp.p) != 0 || rename(tmp.p, path) != 0) {
-		unlink(tmp.p);
-		ve_buf_free(&tmp);
-		return VE_EX_IOERR;
+	ve_reader_free(in);
+	ve_buf_free(&id);
+	if (k) {
+		fclose(o);
+	} else if ((k = ve_fclose_checked(o, tmp.p)) == 0 && rename(tmp.p, paths[0]) != 0) {
+		ve_warn("%s:", paths[0]);
+		k = VE_EX_IOERR;
 	}
+	if (k)
+		unlink(tmp.p);
 	ve_buf_free(&tmp);
-	if (r->o->verbose)
-		ve_warn("%s: kept %llu answered records, dropped %llu to send again", path, kept,
-		        dropped);
-	return 0;
+	if (!k && r->o->cli.verbose)
+		ve_warn("%s: kept %llu answered records, dropped %llu to send again", paths[0],
+		        kept, dropped);
+	return k;
 }
 
 /* Starts what may start: due retries, then records up to the concurrency limit. */
@@ -1816,200 +2073,283 @@ dry_run(struct run *r, struct queue *q)
 	}
 }
 
-static int
-run(const struct opts *o, char **files, int nfiles)
+/* The URLs of the endpoint's APIs. */
+static void
+set_urls(struct run *r)
 {
-	struct run r = {0};
-	struct queue q = {0};
-	char *key = NULL;
-	double *at = NULL;
+	struct ve_buf u = {0};
+
+	ve_buf_addf(&u, "%s/v1/completions", r->root);
+	r->completions_url = ve_xstrdup(u.p);
+	ve_buf_reset(&u);
+	ve_buf_addf(&u, "%s/v1/chat/completions", r->root);
+	r->chat_url = ve_xstrdup(u.p);
+	ve_buf_reset(&u);
+	ve_buf_addf(&u, "%s/tokenize", r->root);
+	r->tokenize_url = ve_xstrdup(u.p);
+	ve_buf_free(&u);
+}
+
+/* The HTTP client: the key and the endpoint's credentials as secrets, retries, limits. */
+static int
+setup_http(struct run *r)
+{
+	const struct opts *o = r->o;
+
+	if (!ve_http_api_key(o->api_key_file, &r->key))
+		return VE_EX_NOINPUT;
+	ve_http_init(&r->http);
+	ve_http_api_headers(&r->http, r->key);
+	ve_secrets_add_url(&r->http.secrets, o->endpoint);
+	r->http.retry.retries = (int)o->retries;
+	r->http.retry.base = o->backoff;
+	/* A wait never outlasts a try: Retry-After is honoured up to --timeout. */
+	r->http.retry.cap = o->timeout < VE_BACKOFF_CAP ? o->timeout : VE_BACKOFF_CAP;
+	r->http.timeout = o->timeout;
+	r->http.insecure = o->insecure;
+	r->http.max_body = o->max_body;
+	secrets = &r->http.secrets;
+	return 0;
+}
+
+/* Everything before the input: the endpoint, jq expressions, the client. 0 or an exit status. */
+static int
+setup(struct run *r)
+{
+	const struct opts *o = r->o;
+
+	r->extra = o->extra ? jv_parse(o->extra) : jv_null();
+	r->sha = ve_sha256_new();
+	r->out = stdout;
+	if (!ve_endpoint_parse(o->endpoint, &r->root, &r->api))
+		ve_usage_error("--endpoint: expected an http:// or https:// URL");
+	if (o->prompt_expr)
+		r->prompt = ve_jq_compile("--prompt", o->prompt_expr);
+	if (o->messages_expr)
+		r->messages = ve_jq_compile("--messages", o->messages_expr);
+	/* Compiling jq's builtins costs; the id serves only --resume. */
+	if (o->resume || o->id_expr) {
+		const char *id = o->id_expr ? o->id_expr : ".id";
+		r->id = ve_jq_compile("--id", id);
+		r->nid_keys = id_keys(id, &r->id_keys);
+	}
+	int rc = setup_http(r);
+	if (rc)
+		return rc;
+	set_urls(r);
+	if (o->model) {
+		r->model = ve_xstrdup(o->model);
+		r->model_tried = true;
+	}
+	return 0;
+}
+
+/* Makes dir and any parents it lacks, mode 0700 (answers may be private), as ccache does. */
+static int
+make_dirs(const char *dir)
+{
+	char *p = ve_xstrdup(dir);
+	struct stat st;
 	int rc = 0;
 
-	r.o = o;
-	r.extra = jv_null();
-	r.sha = ve_sha256_new();
-	r.out = stdout;
-	if (!ve_endpoint_parse(o->endpoint, &r.root, &r.api)) {
-		char *u = ve_url_redact(o->endpoint);
-		ve_warn("--endpoint: expected an http:// or https:// URL, got '%s'", u);
-		free(u);
-		fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-		rc = VE_EX_USAGE;
-		goto out;
+	for (char *s = strchr(p + 1, '/'); s && rc == 0; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
 	}
-	if (o->extra) {
-		r.extra = jv_parse(o->extra);
-		if (jv_get_kind(r.extra) != JV_KIND_OBJECT) {
-			ve_warn("--extra: expected a JSON object");
-			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
-			rc = VE_EX_USAGE;
-			goto out;
-		}
+	if (rc == 0 && mkdir(p, 0700) != 0 && errno != EEXIST)
+		rc = -1;
+	if (rc == 0 && stat(p, &st) != 0) {
+		rc = -1;
+	} else if (rc == 0 && !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		rc = -1;
 	}
-	if (o->prompt_expr)
-		r.prompt = ve_jq_compile("--prompt", o->prompt_expr);
-	if (o->messages_expr)
-		r.messages = ve_jq_compile("--messages", o->messages_expr);
-	/* Compiling jq's builtins costs; the id serves only --resume. */
-	if (o->resume || o->id_expr)
-		r.id = ve_jq_compile("--id", o->id_expr ? o->id_expr : ".id");
-	if (!ve_http_api_key(o->api_key_file, &key)) {
-		rc = VE_EX_NOINPUT;
-		goto out;
-	}
-	ve_http_init(&r.http);
-	ve_http_api_headers(&r.http, key);
-	ve_secrets_add_url(&r.http.secrets, o->endpoint);
-	r.http.retry.retries = (int)o->retries;
-	r.http.retry.base = o->backoff;
-	/* A wait never outlasts a try: Retry-After is honoured up to --timeout. */
-	r.http.retry.cap = o->timeout < VE_BACKOFF_CAP ? o->timeout : VE_BACKOFF_CAP;
-	r.http.timeout = o->timeout;
-	r.http.insecure = o->insecure;
-	secrets = &r.http.secrets;
-	struct ve_buf u = {0};
-	ve_buf_addf(&u, "%s/v1/completions", r.root);
-	r.completions_url = ve_xstrdup(u.p);
-	ve_buf_reset(&u);
-	ve_buf_addf(&u, "%s/v1/chat/completions", r.root);
-	r.chat_url = ve_xstrdup(u.p);
-	ve_buf_reset(&u);
-	ve_buf_addf(&u, "%s/tokenize", r.root);
-	r.tokenize_url = ve_xstrdup(u.p);
-	ve_buf_free(&u);
-	if (o->model) {
-		r.model = ve_xstrdup(o->model);
-		r.model_tried = true;
-	}
-	if (o->cache_dir) {
-		struct stat st;
-		if (mkdir(o->cache_dir, 0777) != 0 &&
-		    (errno != EEXIST || stat(o->cache_dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
-			ve_warn("--cache: %s: %s", o->cache_dir,
-			        errno == EEXIST ? strerror(ENOTDIR) : strerror(errno));
-			rc = VE_EX_IOERR;
-			goto out;
-		}
-	}
-	if (o->resume && (rc = resume_load(&r)))
-		goto out;
-	if (o->out_path && !(r.out = fopen(o->out_path, o->resume ? "a" : "w"))) {
-		ve_warn("%s: %s", o->out_path, strerror(errno));
-		r.out = stdout;
-		rc = VE_EX_IOERR;
-		goto out;
-	}
-	ve_bad_open(&r.bad, o->rejects, o->skip_bad);
-	ve_rng_seed(&r.rng, o->has_seed ? (uint64_t)o->seed : 0);
-	r.in = ve_input_new(files, nfiles);
-	r.progress_on = o->progress || isatty(STDERR_FILENO);
-	r.t0 = ve_now();
+	free(p);
+	return rc;
+}
 
-	/* With --rate every arrival time depends on the count: read it all first. */
-	bool lazy = !(o->rate > 0);
+/*
+ * The outputs, after the input's reader is set up: the --cache directory,
+ * FILE's answers kept for --resume, FILE opened. 0 or an exit status.
+ */
+static int
+open_outputs(struct run *r)
+{
+	const struct opts *o = r->o;
+	int rc;
+
+	if (o->cache_dir && make_dirs(o->cache_dir) != 0) {
+		ve_warn("--cache: %s:", o->cache_dir);
+		return VE_EX_CANTCREAT;
+	}
+	if (o->resume && (rc = resume_load(r)))
+		return rc;
+	if (o->out_path && !o->resume)
+		r->out = ve_open_output("-o", o->out_path);
+	if (o->out_path && o->resume && !(r->out = fopen(o->out_path, "a"))) {
+		/* As ve_open_output says it; --resume appends. */
+		ve_warn("-o: %s:", o->out_path);
+		r->out = stdout;
+		return VE_EX_CANTCREAT;
+	}
+	return 0;
+}
+
+/* The arrival times of --rate for the jobs of q, from t0. */
+static void
+set_arrivals(struct run *r, struct queue *q, double t0)
+{
+	double *at = ve_xcalloc(q->n + 1, sizeof *at);
+	size_t i = 0;
+
+	arrivals(&r->rng, r->o->rate, r->o->burstiness > 0 ? r->o->burstiness : 1, q->n, at);
+	for (struct job *j = q->head; j; j = j->next)
+		j->arrival = t0 + at[i++];
+	free(at);
+}
+
+/*
+ * Reads what must be read before sending: all the input with --rate (every
+ * arrival time depends on the count), else the records of the warmup.
+ */
+static void
+read_ahead(struct run *r, struct queue *q, bool lazy)
+{
+	struct job *j;
+
 	if (!lazy) {
-		struct job *j;
-		while ((j = read_job(&r)))
-			queue_push(&q, j);
-		r.total = q.n;
-		r.total_known = true;
-	} else {
-		while ((size_t)o->warmup > q.n && !r.in_done) {
-			struct job *j = read_job(&r);
-			if (j)
-				queue_push(&q, j);
-		}
+		while ((j = read_job(r)))
+			queue_push(q, j);
+		r->total = q->n;
+		r->total_known = true;
+		return;
 	}
-	if (o->dry_run) {
-		if (!lazy) {
-			at = ve_xcalloc(q.n + 1, sizeof *at);
-			arrivals(&r.rng, o->rate, o->burstiness > 0 ? o->burstiness : 1, q.n, at);
-			size_t i = 0;
-			for (struct job *j = q.head; j; j = j->next)
-				j->arrival = at[i++];
-		}
-		dry_run(&r, &q);
-		goto finish;
-	}
-	r.multi = curl_multi_init();
-	if (!r.multi)
+	while ((size_t)r->o->warmup > q->n && !r->in_done)
+		if ((j = read_job(r)))
+			queue_push(q, j);
+}
+
+/* Sends the warmup, then every record, on one multi handle. */
+static void
+send_all(struct run *r, struct queue *q, bool lazy)
+{
+	const struct opts *o = r->o;
+
+	r->multi = curl_multi_init();
+	if (!r->multi)
 		ve_die(VE_EX_SOFTWARE, "cannot start libcurl");
-	curl_multi_setopt(r.multi, CURLMOPT_MAXCONNECTS,
+	curl_multi_setopt(r->multi, CURLMOPT_MAXCONNECTS,
 	                  o->concurrency < 1024 ? o->concurrency : 1024L);
 	if (o->warmup) {
 		long n = 0;
-		for (struct job *j = q.head; j && n < o->warmup; j = j->next, n++)
-			queue_push(&r.warm, job_clone(j));
-		pump(&r, &r.warm, false);
-		if (o->verbose)
+		for (struct job *j = q->head; j && n < o->warmup; j = j->next, n++)
+			queue_push(&r->warm, job_clone(j));
+		pump(r, &r->warm, false);
+		if (o->cli.verbose)
 			ve_warn("warmup: %ld requests sent", n);
 	}
-	r.t0 = ve_now();
-	if (!lazy) {
-		at = ve_xcalloc(q.n + 1, sizeof *at);
-		arrivals(&r.rng, o->rate, o->burstiness > 0 ? o->burstiness : 1, q.n, at);
-		size_t i = 0;
-		for (struct job *j = q.head; j; j = j->next)
-			j->arrival = r.t0 + at[i++];
-	}
-	pump(&r, &q, lazy);
-	progress(&r, r.progress_shown);
-finish:
-	if (r.bad_status)
-		rc = r.bad_status;
-	else if (r.in_status)
-		rc = r.in_status;
-	if (o->verbose)
-		ve_warn("%llu records: %llu answered, %llu failed", r.done, r.ok, r.failed);
-	if (o->verbose && o->resume)
-		ve_warn("--resume: %llu records were already answered", r.resumed);
-	if (!rc && r.failed && (double)r.failed * 100 > o->max_failures * (double)r.done) {
-		if (!o->quiet)
-			ve_warn("%llu of %llu requests failed (over --max-failures %g%%)", r.failed,
-			        r.done, o->max_failures);
+	r->t0 = ve_now();
+	if (!lazy)
+		set_arrivals(r, q, r->t0);
+	pump(r, q, lazy);
+	progress(r, r->progress_shown);
+}
+
+/* The run's exit status, after its counts on stderr. */
+static int
+summary(struct run *r)
+{
+	const struct opts *o = r->o;
+	int rc = r->in_status;
+
+	if (o->cli.verbose)
+		ve_warn("%llu records: %llu answered, %llu failed", r->done, r->ok, r->failed);
+	if (o->cli.verbose && o->resume)
+		ve_warn("--resume: %llu records were already answered", r->resumed);
+	if (!rc && r->failed && (double)r->failed * 100 > o->max_failures * (double)r->done) {
+		if (!o->cli.quiet)
+			ve_warn("%llu of %llu requests failed (over --max-failures %g%%)",
+			        r->failed, r->done, o->max_failures);
 		rc = VE_EX_UNAVAILABLE;
 	}
-	{
-		int rc2 = ve_bad_close(&r.bad, o->quiet);
+	int rc2 = ve_reader_free(r->rd);
+	r->rd = NULL;
+	return rc ? rc : rc2;
+}
+
+/* Closes FILE and frees the run; returns rc, or 74 when FILE could not be written. */
+static int
+teardown(struct run *r, struct queue *q, int rc)
+{
+	if (r->out && r->out != stdout) {
+		int rc2 = ve_fclose_checked(r->out, r->o->out_path);
 		if (!rc)
 			rc = rc2;
 	}
-out:
-	if (r.out && r.out != stdout) {
-		int rc2 = ve_fclose_checked(r.out, o->out_path);
-		if (!rc)
-			rc = rc2;
-	}
-	for (struct job *j; (j = queue_pop(&q));)
+	ve_reader_free(r->rd);
+	for (struct job *j; (j = queue_pop(q));)
 		job_free(j);
-	for (size_t i = 0; i < r.nslots; i++)
-		job_free(r.slots[i]);
-	free(r.slots);
-	for (size_t i = 0; i < r.npool; i++)
-		curl_easy_cleanup(r.pool[i]);
-	free(r.pool);
-	if (r.multi)
-		curl_multi_cleanup(r.multi);
-	ve_input_free(r.in);
-	ve_http_free(&r.http);
-	ve_jq_free(r.prompt);
-	ve_jq_free(r.messages);
-	ve_jq_free(r.id);
-	ve_keyset_free(r.done_ids);
-	ve_keyset_free(r.input_ids);
-	ve_sha256_free(r.sha);
-	jv_free(r.extra);
-	free(at);
+	for (size_t i = 0; i < r->nslots; i++)
+		job_free(r->slots[i]);
+	free(r->slots);
+	for (size_t i = 0; i < r->npool; i++)
+		curl_easy_cleanup(r->pool[i]);
+	free(r->pool);
+	if (r->multi)
+		curl_multi_cleanup(r->multi);
+	ve_http_free(&r->http);
+	ve_jq_free(r->prompt);
+	ve_jq_free(r->messages);
+	ve_jq_free(r->id);
+	for (int i = 0; i < r->nid_keys; i++)
+		free(r->id_keys[i]);
+	free(r->id_keys);
+	ve_keyset_free(r->done_ids);
+	ve_keyset_free(r->input_ids);
+	ve_sha256_free(r->sha);
+	jv_free(r->extra);
 	secrets = NULL;
-	if (key)
-		memset(key, 0, strlen(key));
-	free(key);
-	free(r.root);
-	free(r.model);
-	free(r.completions_url);
-	free(r.chat_url);
-	free(r.tokenize_url);
+	if (r->key)
+		memset(r->key, 0, strlen(r->key));
+	free(r->key);
+	free(r->root);
+	free(r->model);
+	free(r->completions_url);
+	free(r->chat_url);
+	free(r->tokenize_url);
 	return rc;
+}
+
+static int
+run(const struct opts *o, char **files, int nfiles)
+{
+	struct run r = {.o = o};
+	struct queue q = {0};
+	/* The progress line is llm-query's own: answers, not records read. */
+	struct ve_cli cli = o->cli;
+	int rc;
+
+	cli.progress = false;
+	if ((rc = setup(&r)))
+		return teardown(&r, &q, rc);
+	r.rd = ve_reader_new(files, nfiles, &cli, 0);
+	if ((rc = open_outputs(&r)))
+		return teardown(&r, &q, rc);
+	ve_rng_seed(&r.rng, o->has_seed ? (uint64_t)o->seed : 0);
+	r.progress_on = o->cli.progress || isatty(STDERR_FILENO);
+	r.t0 = ve_now();
+	bool lazy = !(o->rate > 0);
+	read_ahead(&r, &q, lazy);
+	if (o->dry_run) {
+		if (!lazy)
+			set_arrivals(&r, &q, 0);
+		dry_run(&r, &q);
+	} else {
+		send_all(&r, &q, lazy);
+	}
+	return teardown(&r, &q, summary(&r));
 }
 
 int
