@@ -508,25 +508,6 @@ ve_http_max_body(const struct ve_http *h)
 	return h->max_body ? h->max_body : VE_MAX_BODY_DEFAULT;
 }
 
-size_t
-ve_http_opt_max_body(const char *arg)
-{
-	char digits[32];
-	size_t n = strlen(arg), shift = 0;
-
-	if (n && strchr("kKmMgG", arg[n - 1])) {
-		char u = (char)tolower((unsigned char)arg[n - 1]);
-		shift = u == 'k' ? 10 : u == 'm' ? 20 : 30;
-		n--;
-	}
-	if (n == 0 || n >= sizeof digits)
-		ve_usage_error("--max-body: '%s' is not a size in bytes", arg);
-	memcpy(digits, arg, n);
-	digits[n] = 0;
-	long v = ve_opt_long("--max-body", digits, 1, 1L << (40 - shift));
-	return (size_t)v << shift;
-}
-
 /* An answer's body, up to a limit: an endless one must not take all memory. */
 struct collected {
 	struct ve_buf *body;

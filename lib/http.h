@@ -165,12 +165,6 @@ void ve_http_api_headers(struct ve_http *h, const char *key);
 void ve_http_setup(CURL *e, const struct ve_http *h);
 /* h->max_body, or the default when unset: for a multi loop's own write callbacks. */
 size_t ve_http_max_body(const struct ve_http *h);
-/*
- * The argument of --max-body: BYTES with an optional k, M or G (1024,
- * 1024^2, 1024^3), from 1 byte to 1T, read as --max-line is; anything else
- * is a usage error (exit 64).
- */
-size_t ve_http_opt_max_body(const char *arg);
 
 struct ve_http_req {
 	const char *url;

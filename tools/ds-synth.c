@@ -161,7 +161,7 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 86400);
 			break;
 		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
-		case OPT_MAX_BODY: o->max_body = ve_http_opt_max_body(optarg); break;
+		case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", optarg); break;
 		case OPT_INSECURE: o->insecure = true; break;
 		}
 	}

@@ -306,7 +306,7 @@ set_option(struct opts *o, int c, char *arg)
 	case OPT_RETRIES: o->retries = ve_opt_long("--retries", arg, 0, 100); break;
 	case OPT_TIMEOUT: o->timeout = ve_opt_double("--timeout", arg, 0.001, 86400); break;
 	case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", arg, 0, 3600); break;
-	case OPT_MAX_BODY: o->max_body = ve_http_opt_max_body(arg); break;
+	case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", arg); break;
 	case OPT_MAX_FAILURES:
 		o->max_failures = ve_opt_double("--max-failures", arg, 0, 100);
 		break;
