@@ -480,9 +480,6 @@ PY
 	assert_equal "$(jq -sc 'map([.doc_id, .choice]) | unique | length' arc.out.jsonl)" "$(ex_lines arc.requests.jsonl)"
 	assert_equal "$(jq -c 'select(.metric == "arc_challenge.acc") | [.value, .n]' <<< "$output")" "[1,8]"
 	jq -c '{question: .problem, answer}' share/data/aime.jsonl > gsm8k.jsonl
-	# llm-query --cache does not create its directory: without it a first run
-	# stops with exit 74
-	mkdir -p .cache/vllm-eval
 	ex_ok llm-query.1#3
 	assert_equal "$(jq -r 'select(.metric | endswith("exact_match")) | .n' <<< "$output")" "$(ex_lines gsm8k.jsonl)"
 	assert_equal "$(ls .cache/vllm-eval | ex_lines /dev/stdin)" "$(ex_lines gsm8k.jsonl)"
@@ -735,8 +732,6 @@ mmlu 1: read 9, exact duplicates 1, near duplicates 0, kept 8"
 	jq -c '{question: .problem, answer}' share/data/aime.jsonl > gsm8k.jsonl
 	cp gsm8k.jsonl q.jsonl
 	jq -nc -f share/tasks/arc.jq share/data/arc_challenge.test.jsonl > arc.req.jsonl
-	# llm-query --cache does not create its directory (see llm-query.1's test)
-	mkdir -p .cache/vllm-eval
 	ex_ok README#9
 	# the simulator answers as its key says; the chat answer has no leading space
 	assert_equal "$(jq -r .response.text gsm8k.out.jsonl | sort)" "$(jq -r '" The answer is \(.answer)."' gsm8k.jsonl | sort)"
