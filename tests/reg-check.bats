@@ -128,7 +128,7 @@ reg-check: 6 metrics: 2 regressions, 0 missing, 1 improvements, 1 new, 1 with in
 	run --separate-stderr reg-check --min-runs 1 -H h.jsonl --run-id now --allow-missing c.jsonl
 	assert_success
 	assert_line --index 0 '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"baseline":0.5,"window":1,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10,"run_id":"now","model_tag":"t"}'
-	assert_line --index 1 '{"metric":"m.acc","labels":{"subset":"a"},"baseline":1,"window":1,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"threshold_pct":10,"run_id":"now","model_tag":"t"}'
+	assert_line --index 1 '{"metric":"m.acc","labels":{"subset":"a"},"baseline":1,"window":1,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"gates":false,"threshold_pct":10,"run_id":"now","model_tag":"t"}'
 	assert_equal "${#lines[@]}" 2
 }
 
@@ -370,12 +370,17 @@ ROWS
 	run --separate-stderr reg-check -H h.jsonl cur.jsonl
 	assert_failure 65
 	assert_equal "$stderr" "reg-check: cur.jsonl:1: invalid JSON: a number beyond a double's range"
-	for l in '"{\"k\":1e400}"' '"{\"k\":[-inf]}"' '{"k":NaN}'; do
+	for l in '"{\"k\":1e400}"' '"{\"k\":[-inf]}"'; do
 		echo '{"metric":"m.acc","labels":'"$l"',"value":0.5}' >cur.jsonl
 		run --separate-stderr reg-check -H h.jsonl cur.jsonl
 		assert_failure 65
 		assert_equal "$stderr" 'reg-check: cur.jsonl:1: "labels": a number that is not finite'
 	done
+	# Labels as an object: the record reader refuses it first.
+	echo '{"metric":"m.acc","labels":{"k":NaN},"value":0.5}' >cur.jsonl
+	run --separate-stderr reg-check -H h.jsonl cur.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "reg-check: cur.jsonl:1: invalid JSON: nan is not a number"
 	# Item rows and the policy.
 	echo '{"task":"m","doc_id":"1","score":NaN}' >i.jsonl
 	run --separate-stderr reg-check --ab --items-baseline i.jsonl --items-current i.jsonl
@@ -462,20 +467,20 @@ ROWS
 	assert_failure 1
 	assert_line --index 0 --partial '"metric":"judge.faithfulness.mean","value":0.7,"baseline":0.7,"window":3,'
 	assert_line --index 1 --partial '"metric":"judge.answer_relevancy.unparsed","value":0,"baseline":0,"window":3,'
-	assert_line --index 2 '{"metric":"judge.answer_relevancy.mean","baseline":0.9,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
-	assert_line --index 3 '{"metric":"judge.geval.mean","baseline":0.8,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
+	assert_line --index 2 '{"metric":"judge.answer_relevancy.mean","baseline":0.9,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"gates":true,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
+	assert_line --index 3 '{"metric":"judge.geval.mean","baseline":0.8,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"gates":true,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
 	assert_equal "${#lines[@]}" 4
 	assert_equal "$stderr" "reg-check: 4 metrics: 0 regressions, 2 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy"
-	# --allow-missing: the same rows, exit 0.
+	# --allow-missing: the same rows, saying they do not gate the release; exit 0.
 	run --separate-stderr reg-check --allow-missing -w 3 -H h.jsonl c.jsonl
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(grep -c '"status":"missing"' <<<"$output")" 2
+	assert_equal "$(grep -c '"status":"missing","p_value":null,"gates":false' <<<"$output")" 2
 	# The current run's id from --run-id when its rows have none.
 	sed 's/"run_id":"r4",//' c.jsonl >c2.jsonl
 	run --separate-stderr reg-check -w 3 --run-id r4 -H h.jsonl c2.jsonl
 	assert_failure 1
-	assert_line --index 2 --partial '"status":"missing","p_value":null,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
+	assert_line --index 2 --partial '"status":"missing","p_value":null,"gates":true,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
 	# A policy rule may say a run can lack a metric (a count written only when not 0).
 	echo '{"rules":[{"match":"judge.geval.*","optional":true}]}' >p.json
 	run --separate-stderr reg-check -w 3 -p p.json -H h.jsonl c.jsonl

@@ -369,6 +369,12 @@ J
 	assert_success
 	run jq -c '.attachments[0].content | [.body[0].text, .body[2].text, (.msteams.entities | length)]' <<<"$output"
 	assert_output '["release-2.0: 1 missing metric","<at>Ops</at> 1 metric of the baseline is missing from this run.",1]'
+	# reg-check --allow-missing writes "gates":false: shown, not counted
+	echo '{"metric":"judge.geval.mean","baseline":0.8,"status":"missing","gates":false,"run_id":"cur","model_tag":"release-2.0"}' > allowed.jsonl
+	run --separate-stderr teams-card --time 2026-11-22T10:31:07Z --mention Ops=ops@example.com allowed.jsonl
+	assert_success
+	run jq -c '.attachments[0].content | [.body[0].text, .body[3].facts, (.msteams.entities | length)]' <<<"$output"
+	assert_output '["release-2.0: passed",[{"title":"judge.geval.mean","value":"missing (baseline 0.8)"}],0]'
 	# a row that is not missing still needs its value
 	echo '{"metric":"x","baseline":0.8,"status":"regression"}' > bad.jsonl
 	run --separate-stderr teams-card bad.jsonl

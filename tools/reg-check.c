@@ -1019,6 +1019,8 @@ missing_verdict(struct check *k, const struct row *m)
 	ve_buf_addf(&k->out, ",\"window\":%zu,\"delta\":null,\"delta_pct\":null", w.used);
 	add_str(&k->out, "direction", r.dir > 0 ? "higher" : "lower");
 	ve_buf_adds(&k->out, ",\"status\":\"missing\",\"p_value\":null");
+	/* Whether it counts against the release: not with --allow-missing. */
+	ve_buf_adds(&k->out, k->o->allow_missing ? ",\"gates\":false" : ",\"gates\":true");
 	verdict_tail(k, m, threshold);
 }
 

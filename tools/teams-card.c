@@ -67,6 +67,7 @@ struct mrow {
 	double value; /* NAN for a missing metric */
 	double baseline, delta_pct, p;
 	char *status; /* NULL for a plain metric row */
+	bool gates;   /* it may turn the release red (reg-check's "gates"; true when absent) */
 };
 
 struct report {
@@ -320,8 +321,11 @@ add_row(struct report *rp, jv rec)
 	m.baseline = get_num(rec, "baseline");
 	m.delta_pct = get_num(rec, "delta_pct");
 	m.p = get_num(rec, "p_value");
+	jv g = ve_json_get(rec, "gates");
+	m.gates = jv_get_kind(g) != JV_KIND_FALSE;
+	jv_free(g);
 	rp->regressions += m.status && strcmp(m.status, "regression") == 0;
-	rp->missing += missing;
+	rp->missing += missing && m.gates; /* reg-check --allow-missing: shown, not counted */
 	if (!rp->model_tag)
 		rp->model_tag = ve_json_get_str(rec, "model_tag");
 	if (!rp->run_id)
@@ -370,11 +374,14 @@ is_missing(const struct mrow *m)
 	return m->status && strcmp(m->status, "missing") == 0;
 }
 
-/* Shown in the regressions section: a regression, or a metric the run lacks. */
+/*
+ * Shown in the regressions section: a regression, or a metric the run lacks
+ * that counts against the release.
+ */
 static bool
 against(const struct mrow *m)
 {
-	return is_missing(m) || (m->status && strcmp(m->status, "regression") == 0);
+	return (is_missing(m) && m->gates) || (m->status && strcmp(m->status, "regression") == 0);
 }
 
 /* "(baseline 0.651, ▼ 10.9 %)", or nothing without a baseline. */
