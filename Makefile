@@ -20,7 +20,7 @@ CC      ?= cc
 PKGS     = libcurl libarchive libxxhash libutf8proc libcrypto zlib yaml-0.1 libmicrohttpd libpcre2-8
 # Debian 12's libjq-dev ships no pkg-config file.
 JQ_LIBS  = -ljq -lonig
-WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 ifeq ($(CI),true)
 WARN    += -Werror
 endif
