@@ -28,6 +28,8 @@ static char path[64];
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	(void)argc; /* libFuzzer's fixed signature */
+	(void)argv;
 	fd = memfd_create("ve-fuzz-input", MFD_CLOEXEC);
 	if (fd < 0) {
 		perror("input: memfd_create");
