@@ -319,3 +319,36 @@ print(json.dumps({"text": "What is the capital of Fránce? Answer in one word."}
 	run --separate-stderr ds-lsh -P -a ref.jsonl in.jsonl
 	assert_equal "$(jq -c '[.a,.b,.a_file,.b_file]' <<< "$output")" "$(printf '[1,1,"ref.jsonl","in.jsonl"]\n[2,1,"ref.jsonl","in.jsonl"]')"
 }
+
+@test "ds-lsh: two candidate texts of 545,000 characters, in bounded memory and time" {
+	skip_under_valgrind "seconds of distance computing become many minutes under memcheck"
+	# A random text over 20 letters (10 Latin, 10 Hangul) and a copy with
+	# every 97th character made '힣', which the text does not hold. Before
+	# the match masks were kept per distinct code point, this pair asked for
+	# 37 GB (a row of masks per position) and ds-lsh exited 70.
+	#
+	# The distance is the number of characters changed, n: substituting
+	# them is n edits, and no alignment does better, because each of the n
+	# '힣' of the copy matches no character of the original, so it costs
+	# an edit of its own (substituted or inserted). --max-distance 0.02
+	# (n / 545000 is about 0.0103) keeps the band, hence the time, small.
+	python3 -c 'import json, random
+r = random.Random(13)
+a = [r.choice("abcdefghij가나다라마바사아자차") for _ in range(545000)]
+b = list(a)
+for i in range(96, len(b), 97):
+    b[i] = "힣"
+print(json.dumps({"id": 1, "text": "".join(a)}, ensure_ascii=False))
+print(json.dumps({"id": 2, "text": "".join(b)}, ensure_ascii=False))' > long.jsonl
+	want=$(python3 -c 'print("%.15g" % (len(range(96, 545000, 97)) / 545000))')
+	assert_equal "$want" 0.0103082568807339
+	# 1 GB of address space in the plain tier; the sanitizers reserve more.
+	if [ "$VE_TIER" = plain ]; then
+		run --separate-stderr sh -c 'ulimit -v 1000000; ds-lsh -P -d 0.02 long.jsonl'
+	else
+		run --separate-stderr ds-lsh -P -d 0.02 long.jsonl
+	fi
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -c '[.a, .b, .distance]' <<< "$output")" "[1,2,$want]"
+}
