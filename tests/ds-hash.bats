@@ -317,6 +317,58 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	cmp io.jsonl before.jsonl
 }
 
+@test "ds-hash: every output is refused (64) when it is an input, by any name, or the other output" {
+	printf '{"a":1}\n{"a":1}\n{bad\n' > io.jsonl
+	cp io.jsonl before.jsonl
+	ln io.jsonl hard.jsonl
+	hint="Try 'ds-hash --help' for more information."
+	# The filter's --rejects, the file by another name, and stdin.
+	run --separate-stderr ds-hash --rejects io.jsonl io.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-hash: --rejects: io.jsonl is also an input\n%s" "$hint")"
+	run --separate-stderr ds-hash --dups hard.jsonl io.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --dups: hard.jsonl is also an input\n%s" "$hint")"
+	run --separate-stderr sh -c 'ds-hash --dups io.jsonl < io.jsonl'
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --dups: io.jsonl is also an input\n%s" "$hint")"
+	run --separate-stderr sh -c 'ds-hash --rejects io.jsonl - < io.jsonl'
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --rejects: io.jsonl is also an input\n%s" "$hint")"
+	cmp io.jsonl before.jsonl
+	# --dups and --rejects as one file: the duplicate overwrote the bad
+	# line, and nothing said so. Existing or not, by any name.
+	for out in o.jsonl ./o.jsonl; do
+		run --separate-stderr ds-hash --dups o.jsonl --rejects "$out" io.jsonl
+		assert_failure 64
+		assert_output ""
+		assert_equal "$stderr" "$(printf "ds-hash: --dups and --rejects name the same file: o.jsonl\n%s" "$hint")"
+		[ ! -e o.jsonl ]
+	done
+	: > o.jsonl
+	ln o.jsonl o2.jsonl
+	run --separate-stderr ds-hash --dups o.jsonl --rejects o2.jsonl io.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --dups and --rejects name the same file: o.jsonl\n%s" "$hint")"
+	# --check fails a file at its first bad record: it has nothing to reject.
+	run --separate-stderr ds-hash --check m.yaml --rejects io.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --skip-bad and --rejects: not with --check (a bad record fails its file)\n%s" "$hint")"
+	cmp io.jsonl before.jsonl
+	# /dev/null twice loses nothing.
+	run --separate-stderr ds-hash --dups /dev/null --rejects /dev/null io.jsonl
+	assert_success
+	assert_output '{"a":1}'
+	assert_equal "$stderr" "ds-hash: skipped 1 bad record (first: io.jsonl:3: invalid JSON: Invalid numeric literal at EOF at column 4)"
+	# Two distinct files are fine; --manifest and --check write only stdout.
+	run --separate-stderr ds-hash --dups d.jsonl --rejects r.jsonl io.jsonl
+	assert_success
+	assert_output '{"a":1}'
+	assert_equal "$stderr" "ds-hash: skipped 1 bad record (first: io.jsonl:3: invalid JSON: Invalid numeric literal at EOF at column 4)"
+	assert_equal "$(cat d.jsonl r.jsonl)" "$(printf '{"a":1,"_dup_of":"io.jsonl:1"}\n{bad')"
+}
+
 @test "ds-hash: --max-line holds in every mode, --against files included" {
 	printf '{"a":1}\n{"a":"%s"}\n' "$(printf '%0100d' 0)" > long.jsonl
 	msg="ds-hash: long.jsonl:2: a line longer than 64 bytes (see --max-line)"

@@ -264,6 +264,24 @@ print("%d bands x %d rows" % best[1:])')"
 	assert_equal "$stderr" "ds-lsh: ref.jsonl:1: a line longer than 32 bytes (see --max-line)"
 }
 
+@test "ds-lsh: --rejects, its one output file, is refused (64) when it is an input by any name" {
+	# --pairs and the records kept go to stdout only.
+	cp "$D/small.jsonl" io.jsonl
+	ln io.jsonl hard.jsonl
+	hint="Try 'ds-lsh --help' for more information."
+	run --separate-stderr ds-lsh --rejects io.jsonl io.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-lsh: --rejects: io.jsonl is also an input\n%s" "$hint")"
+	run --separate-stderr ds-lsh -P --rejects hard.jsonl io.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-lsh: --rejects: hard.jsonl is also an input\n%s" "$hint")"
+	run --separate-stderr sh -c 'ds-lsh --rejects io.jsonl < io.jsonl'
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-lsh: --rejects: io.jsonl is also an input\n%s" "$hint")"
+	cmp io.jsonl "$D/small.jsonl"
+}
+
 @test "ds-lsh: compressed input" {
 	gzip -c < "$D/small.jsonl" > s.gz
 	run --separate-stderr ds-lsh s.gz

@@ -18,11 +18,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <yaml.h>
 
@@ -158,6 +161,9 @@ check_args(const struct opts *o, int noperands)
 	if ((o->manifest || o->check) && (o->tag || o->dups_path || o->nagainst))
 		ve_usage_error("--tag, --dups and --against filter records: not with --%s",
 		               o->manifest ? "manifest" : "check");
+	if (o->check && o->cli.skip_bad)
+		ve_usage_error(
+		    "--skip-bad and --rejects: not with --check (a bad record fails its file)");
 }
 
 static void
@@ -489,6 +495,38 @@ report_counts(const struct filter *f, int verbose)
 		        ve_keyset_bytes(f->set));
 }
 
+/* Whether path's directory, resolved, and its last name are dir and base; false if it has none. */
+static bool
+resolve_dir(const char *path, char dir[PATH_MAX], const char **base)
+{
+	char *copy = ve_xstrdup(path);
+	bool ok = realpath(dirname(copy), dir) != NULL;
+
+	free(copy);
+	*base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	return ok;
+}
+
+/*
+ * Whether two output paths name one regular file, where two streams would
+ * overwrite each other's lines (not /dev/null): the same inode where both
+ * exist; where neither does yet, the same name in the same directory.
+ */
+static bool
+same_output(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char da[PATH_MAX], db[PATH_MAX];
+	const char *ba, *bb;
+	bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+
+	if (ea || eb)
+		return ea && eb && S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev &&
+		       sa.st_ino == sb.st_ino;
+	return resolve_dir(a, da, &ba) && resolve_dir(b, db, &bb) && strcmp(da, db) == 0 &&
+	       strcmp(ba, bb) == 0;
+}
+
 static int
 run_filter(const struct opts *o, char **files, int nfiles)
 {
@@ -506,6 +544,9 @@ run_filter(const struct opts *o, char **files, int nfiles)
 		ve_refuse_input_as_output("--dups", o->dups_path, o->against, o->nagainst);
 		ve_refuse_input_as_output("--rejects", o->cli.rejects, o->against, o->nagainst);
 	}
+	/* Two streams writing one file would overwrite each other's lines. */
+	if (o->dups_path && o->cli.rejects && same_output(o->dups_path, o->cli.rejects))
+		ve_usage_error("--dups and --rejects name the same file: %s", o->dups_path);
 	rd = ve_reader_new(files, nfiles, &o->cli, VE_READ_RAW);
 	if (o->dups_path)
 		f.dups = ve_open_output("--dups", o->dups_path);
