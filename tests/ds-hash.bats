@@ -279,7 +279,8 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	assert_failure 73
 	assert_output ""
 	assert_equal "$stderr" "ds-hash: --rejects: no/such/dir/r.jsonl: No such file or directory"
-	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 --rejects no/such/dir/r.jsonl "$FIX/dedup.jsonl"
+	cp "$FIX/dedup.jsonl" d.jsonl
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 --rejects no/such/dir/r.jsonl d.jsonl
 	assert_failure 73
 	assert_output ""
 	assert_equal "$stderr" "ds-hash: --rejects: no/such/dir/r.jsonl: No such file or directory"
@@ -463,6 +464,68 @@ EOF
 	run --separate-stderr ds-hash --check m.yaml
 	assert_failure 1
 	assert_output "d.jsonl: FAILED (sha256)"
+}
+
+@test "ds-hash: --check reads a manifest's paths from its directory, and none may leave it" {
+	mkdir ds
+	cp "$FIX/dedup.jsonl" ds/d.jsonl
+	cp "$FIX/reference.jsonl" secret.jsonl
+	(cd ds && ds-hash --manifest --name n --dataset-version 1 d.jsonl > m.yaml)
+	# From another directory: the path is the manifest's directory's.
+	run --separate-stderr ds-hash --check ds/m.yaml
+	assert_success
+	assert_output "d.jsonl: OK"
+	assert_equal "$stderr" ""
+	# A symbolic link that stays inside is followed.
+	ln -s d.jsonl ds/alias.jsonl
+	sed 's/"d.jsonl"/"alias.jsonl"/' ds/m.yaml > ds/alias.yaml
+	run --separate-stderr ds-hash --check ds/alias.yaml
+	assert_success
+	assert_output "alias.jsonl: OK"
+	# An entry with the true sums of a file outside, by '..', an absolute
+	# path, or a link: before, --check read it and said OK, telling whoever
+	# wrote the manifest what the file holds. Now the manifest is bad
+	# data, named at the path's line, and nothing is read.
+	ds-hash --manifest --name n --dataset-version 1 secret.jsonl > s.yaml
+	ln -s ../secret.jsonl ds/link.jsonl
+	for p in ../secret.jsonl "$T/secret.jsonl" link.jsonl sub/../../secret.jsonl; do
+		sed "s|\"secret.jsonl\"|\"$p\"|" s.yaml > ds/bad.yaml
+		run --separate-stderr sh -c 'cd ds && ds-hash --check bad.yaml'
+		assert_failure 65
+		assert_output ""
+		case $p in
+		/*) why="is absolute: a manifest's paths may not leave its directory" ;;
+		link.jsonl) why="leads out of the manifest's directory (a symbolic link)" ;;
+		*) why="has a '..' component: a manifest's paths may not leave its directory" ;;
+		esac
+		assert_equal "$stderr" "ds-hash: bad.yaml:8: path '$p' $why"
+	done
+	# --manifest writes no path that --check would refuse.
+	hint="Try 'ds-hash --help' for more information."
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 ds/d.jsonl ../x.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-hash: --manifest: path '../x.jsonl' has a '..' component: name the files from the directory the manifest will be in\n%s" "$hint")"
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 "$T/secret.jsonl"
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --manifest: path '%s' is absolute: name the files from the directory the manifest will be in\n%s" "$T/secret.jsonl" "$hint")"
+}
+
+@test "ds-hash: --check refuses a manifest that uses an entry twice (a YAML alias)" {
+	# Two lines of aliases can stand for a million entries: refused as
+	# ds-hash never writes them.
+	cp "$FIX/dedup.jsonl" d.jsonl
+	ds-hash --manifest --name n --dataset-version 1 d.jsonl > m.yaml
+	sed 's/^  - path:/  - \&e\n    path:/' m.yaml > a.yaml
+	printf '  - *e\n' >> a.yaml
+	run --separate-stderr ds-hash --check a.yaml
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "ds-hash: a.yaml: not a ds-hash manifest (a file entry is used twice: aliases are not taken)"
+	sed '$d' a.yaml > b.yaml
+	run --separate-stderr ds-hash --check b.yaml
+	assert_success
+	assert_output "d.jsonl: OK"
 }
 
 @test "ds-hash: --check rejects what is not a manifest" {

@@ -27,13 +27,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <yaml.h>
 
 #include "buf.h"
 #include "cli.h"
 #include "diag.h"
 #include "json.h"
 #include "keyset.h"
+#include "manifest.h"
 #include "norm.h"
 #include "num.h"
 #include "output.h"
@@ -93,11 +93,13 @@ usage(FILE *f)
 	    "  -t, --tag             add \"_hash\":\"sha256:HEX\" to records kept\n"
 	    "      --dups FILE       write dropped records there, with \"_dup_of\":\"FILE:LINE\"\n"
 	    "  -a, --against FILE    also drop records whose key is in FILE (repeatable)\n"
-	    "      --manifest        write a YAML manifest of the FILEs to stdout\n"
+	    "      --manifest        write a YAML manifest of the FILEs to stdout (name them\n"
+	    "                        from the directory the manifest will be in)\n"
 	    "      --name NAME       dataset name (with --manifest)\n"
 	    "      --dataset-version VERSION\n"
 	    "                        dataset version (with --manifest)\n"
-	    "      --check MANIFEST  verify files against MANIFEST; exit 1 on a mismatch\n",
+	    "      --check MANIFEST  verify the files MANIFEST lists (paths from its folder);\n"
+	    "                        exit 1 on a mismatch\n",
 	    ve_progname, ve_progname, ve_progname);
 	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 24);
 	fprintf(f,
@@ -139,9 +141,26 @@ version_opt(int argc, char **argv, struct opts *o)
 	o->old_version = true;
 }
 
+/*
+ * --check reads a manifest's paths relative to its directory, and refuses
+ * one that may leave it: --manifest writes none such.
+ */
+static void
+check_manifest_paths(char *const *files, int nfiles)
+{
+	for (int i = 0; i < nfiles; i++) {
+		const char *why = ve_manifest_path_bad(files[i], strlen(files[i]));
+		if (why)
+			ve_usage_error(
+			    "--manifest: path '%s' %s: name the files from the directory "
+			    "the manifest will be in",
+			    files[i], why);
+	}
+}
+
 /* The combinations of options that make no sense; usage errors. */
 static void
-check_args(const struct opts *o, int noperands)
+check_args(const struct opts *o, char *const *operands, int noperands)
 {
 	if (o->old_version && !o->manifest)
 		ve_print_version(); /* "--version WORD" alone always printed it */
@@ -153,6 +172,8 @@ check_args(const struct opts *o, int noperands)
 		ve_usage_error("--manifest needs --name and --dataset-version");
 	if (o->manifest && noperands == 0)
 		ve_usage_error("--manifest needs the files to describe");
+	if (o->manifest)
+		check_manifest_paths(operands, noperands);
 	if (!o->manifest && (o->name || o->version))
 		ve_usage_error(
 		    "--name and --dataset-version describe a dataset: use them with --manifest");
@@ -214,7 +235,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_CHECK: o->check = optarg; break;
 		}
 	}
-	check_args(o, argc - optind);
+	check_args(o, argv + optind, argc - optind);
 }
 
 /*
@@ -848,145 +869,6 @@ run_manifest(const struct opts *o, char **files, int nfiles)
 	return rc;
 }
 
-/* The parts of a manifest that --check needs, read with libyaml. */
-struct mfile {
-	char *path;
-	char *bytes, *sha256, *records, *keys;
-	struct {
-		char *name, *records, *keys;
-	} * m;
-	int nm;
-};
-
-struct manifest {
-	char *key, *normalize;
-	struct mfile *f;
-	int nf;
-};
-
-static const char *
-scalar(const yaml_node_t *node)
-{
-	return node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value
-	                                              : NULL;
-}
-
-static yaml_node_t *
-map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	if (!map || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	     p++) {
-		const char *k = scalar(yaml_document_get_node(doc, p->key));
-		if (k && strcmp(k, key) == 0)
-			return yaml_document_get_node(doc, p->value);
-	}
-	return NULL;
-}
-
-static char *
-get_str(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	const char *s = scalar(map_get(doc, map, key));
-
-	return s ? ve_xstrdup(s) : NULL;
-}
-
-static void
-manifest_free(struct manifest *mf)
-{
-	for (int i = 0; i < mf->nf; i++) {
-		struct mfile *f = &mf->f[i];
-		free(f->path), free(f->bytes), free(f->sha256), free(f->records), free(f->keys);
-		for (int j = 0; j < f->nm; j++)
-			free(f->m[j].name), free(f->m[j].records), free(f->m[j].keys);
-		free(f->m);
-	}
-	free(mf->f);
-	free(mf->key);
-	free(mf->normalize);
-}
-
-/* Reads one file entry of a manifest into mfi; NULL, or why it is not one. */
-static const char *
-read_entry(yaml_document_t *doc, yaml_node_t *fn, struct mfile *mfi)
-{
-	memset(mfi, 0, sizeof *mfi);
-	mfi->path = get_str(doc, fn, "path");
-	mfi->bytes = get_str(doc, fn, "bytes");
-	mfi->sha256 = get_str(doc, fn, "sha256");
-	mfi->records = get_str(doc, fn, "records");
-	mfi->keys = get_str(doc, fn, "keys");
-	if (!mfi->path || !mfi->bytes || !mfi->sha256 || !mfi->records || !mfi->keys)
-		return "not a ds-hash manifest (a file entry lacks path, bytes, sha256, records or "
-		       "keys)";
-	yaml_node_t *members = map_get(doc, fn, "members");
-	if (!members)
-		return NULL;
-	if (members->type != YAML_SEQUENCE_NODE)
-		return "not a ds-hash manifest (members is not a list)";
-	for (yaml_node_item_t *mi = members->data.sequence.items.start;
-	     mi < members->data.sequence.items.top; mi++) {
-		yaml_node_t *mn = yaml_document_get_node(doc, *mi);
-		mfi->m = ve_xrealloc(mfi->m, sizeof *mfi->m * (size_t)(mfi->nm + 1));
-		mfi->m[mfi->nm].name = get_str(doc, mn, "name");
-		mfi->m[mfi->nm].records = get_str(doc, mn, "records");
-		mfi->m[mfi->nm].keys = get_str(doc, mn, "keys");
-		mfi->nm++;
-		if (!mfi->m[mfi->nm - 1].name || !mfi->m[mfi->nm - 1].records ||
-		    !mfi->m[mfi->nm - 1].keys)
-			return "not a ds-hash manifest (a member lacks name, records or keys)";
-	}
-	return NULL;
-}
-
-/* Reads a manifest; returns NULL, or why it is not one with the exit status in *status. */
-static const char *
-manifest_read(const char *path, struct manifest *mf, int *status)
-{
-	static char why[256];
-	FILE *f = fopen(path, "rb");
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	const char *err = NULL;
-
-	memset(mf, 0, sizeof *mf);
-	*status = VE_EX_DATAERR;
-	if (!f) {
-		*status = VE_EX_NOINPUT;
-		snprintf(why, sizeof why, "%s", strerror(errno));
-		return why;
-	}
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(why, sizeof why, "not YAML: %s at line %zu",
-		         parser.problem ? parser.problem : "?", parser.problem_mark.line + 1);
-		yaml_parser_delete(&parser);
-		fclose(f);
-		return why;
-	}
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	yaml_node_t *files = map_get(&doc, root, "files");
-	mf->key = get_str(&doc, root, "key");
-	mf->normalize = get_str(&doc, root, "normalize");
-	if (!mf->key || !mf->normalize || !files || files->type != YAML_SEQUENCE_NODE) {
-		err = "not a ds-hash manifest (it needs key, normalize and files)";
-		goto out;
-	}
-	for (yaml_node_item_t *it = files->data.sequence.items.start;
-	     !err && it < files->data.sequence.items.top; it++) {
-		mf->f = ve_xrealloc(mf->f, sizeof *mf->f * (size_t)(mf->nf + 1));
-		err = read_entry(&doc, yaml_document_get_node(&doc, *it), &mf->f[mf->nf++]);
-	}
-out:
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	fclose(f);
-	return err;
-}
-
 static void
 add_reason(struct ve_buf *b, const char *what)
 {
@@ -996,16 +878,25 @@ add_reason(struct ve_buf *b, const char *what)
 
 /* Reads the manifest and readies its key; 0, or an exit status after the message. */
 static int
-check_open(const char *path, struct manifest *mf, struct keyer *k)
+check_open(const char *path, struct ve_manifest *mf, struct keyer *k)
 {
 	unsigned norm;
-	int rc;
-	const char *err = manifest_read(path, mf, &rc);
+	FILE *f = fopen(path, "rb");
+	const char *err;
 
-	if (err) {
-		ve_warn("%s: %s", path, err);
-		return rc;
+	memset(mf, 0, sizeof *mf);
+	if (!f) {
+		ve_warn("%s:", path);
+		return VE_EX_NOINPUT;
 	}
+	err = ve_manifest_read(f, mf);
+	fclose(f);
+	if (err && mf->line)
+		ve_warn("%s:%zu: %s", path, mf->line, err);
+	else if (err)
+		ve_warn("%s: %s", path, err);
+	if (err)
+		return VE_EX_DATAERR;
 	if (!ve_norm_parse(mf->normalize, &norm)) {
 		ve_warn("%s: unknown normalize '%s'", path, mf->normalize);
 		return VE_EX_DATAERR;
@@ -1023,9 +914,67 @@ check_open(const char *path, struct manifest *mf, struct keyer *k)
 	return 0;
 }
 
+/*
+ * Whether resolved, a path with every symbolic link followed, is top or
+ * lies under it.
+ */
+static bool
+inside(const char *resolved, const char *top)
+{
+	size_t n = strlen(top);
+
+	return strcmp(top, "/") == 0 ||
+	       (strncmp(resolved, top, n) == 0 && (resolved[n] == '/' || resolved[n] == '\0'));
+}
+
+/*
+ * Where --check reads each file of mf: its path, relative to the manifest's
+ * directory, joined to that directory as the manifest was named (so that
+ * messages name it from here). Returns the paths (free each, and the
+ * array), or NULL after "MANIFEST:LINE: ..." when one of them leads out of
+ * the directory through a symbolic link: the manifest is then bad data. A
+ * path that does not resolve (a missing file) fails when it is read.
+ */
+static char **
+check_paths(const char *manifest, const struct ve_manifest *mf)
+{
+	char *copy = ve_xstrdup(manifest);
+	const char *dir = dirname(copy);
+	char *top = realpath(dir, NULL);
+	char **paths = ve_xcalloc((size_t)mf->nf + 1, sizeof *paths);
+	bool bad = !top;
+
+	if (!top)
+		ve_warn("%s:", dir);
+	for (int i = 0; i < mf->nf && !bad; i++) {
+		struct ve_buf b = {0};
+		if (strcmp(dir, ".") != 0)
+			ve_buf_addf(&b, "%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/");
+		ve_buf_adds(&b, mf->f[i].path);
+		paths[i] = b.p;
+		char *resolved = realpath(b.p, NULL);
+		if (resolved && !inside(resolved, top)) {
+			ve_warn(
+			    "%s:%zu: path '%s' leads out of the manifest's directory (a symbolic "
+			    "link)",
+			    manifest, mf->f[i].line, mf->f[i].path);
+			bad = true;
+		}
+		free(resolved);
+	}
+	free(top);
+	free(copy);
+	if (!bad)
+		return paths;
+	for (int i = 0; i < mf->nf; i++)
+		free(paths[i]);
+	free(paths);
+	return NULL;
+}
+
 /* What differs between a file's sums and its manifest entry, into why ("" if nothing). */
 static void
-compare(const struct mfile *m, const struct filesum *fs, struct ve_buf *why)
+compare(const struct ve_manifest_file *m, const struct filesum *fs, struct ve_buf *why)
 {
 	char num[32], keys[80];
 
@@ -1056,14 +1005,18 @@ compare(const struct mfile *m, const struct filesum *fs, struct ve_buf *why)
 	}
 }
 
-/* Checks one file and prints "PATH: OK" or "PATH: FAILED (...)"; whether it matched. */
+/*
+ * Checks one file, read at path, and prints "PATH: OK" or "PATH: FAILED
+ * (...)" with the path as the manifest has it; whether it matched.
+ */
 static bool
-check_file(const struct mfile *m, struct keyer *k, struct ve_reader *parent, struct ve_buf *why)
+check_file(const struct ve_manifest_file *m, const char *path, struct keyer *k,
+           struct ve_reader *parent, struct ve_buf *why)
 {
 	struct filesum fs;
 	bool ok;
 
-	sum_file(m->path, k, parent, true, &fs);
+	sum_file(path, k, parent, true, &fs);
 	if (fs.error) {
 		printf("%s: FAILED %s(%s)\n", m->path, fs.bad_record ? "" : "open or read ",
 		       fs.error);
@@ -1083,21 +1036,27 @@ check_file(const struct mfile *m, struct keyer *k, struct ve_reader *parent, str
 static int
 run_check(const struct opts *o)
 {
-	struct manifest mf;
+	struct ve_manifest mf;
 	struct keyer k;
 	struct ve_buf why = {0};
+	char **paths;
 	int failed = 0;
 	int rc = check_open(o->check, &mf, &k);
 
 	if (rc) {
-		manifest_free(&mf);
+		ve_manifest_free(&mf);
 		return rc;
+	}
+	if (!(paths = check_paths(o->check, &mf))) {
+		keyer_free(&k);
+		ve_manifest_free(&mf);
+		return VE_EX_DATAERR;
 	}
 	/* It reads nothing itself; each file's reader takes --max-line from it. */
 	struct ve_cli cli = {.max_line = o->cli.max_line};
 	struct ve_reader *parent = ve_reader_new(NULL, 0, &cli, VE_READ_RAW);
 	for (int i = 0; i < mf.nf; i++)
-		failed += !check_file(&mf.f[i], &k, parent, &why);
+		failed += !check_file(&mf.f[i], paths[i], &k, parent, &why);
 	ve_reader_free(parent);
 	if (failed) {
 		if (!o->cli.quiet)
@@ -1105,9 +1064,12 @@ run_check(const struct opts *o)
 			        mf.nf == 1 ? "" : "s");
 		rc = VE_EX_NEGATIVE;
 	}
+	for (int i = 0; i < mf.nf; i++)
+		free(paths[i]);
+	free(paths);
 	ve_buf_free(&why);
 	keyer_free(&k);
-	manifest_free(&mf);
+	ve_manifest_free(&mf);
 	return rc;
 }
 
