@@ -57,6 +57,61 @@ use(struct doc *doc, yaml_node_item_t id)
 	return true;
 }
 
+/* The code point of the valid UTF-8 sequence of 2 to 4 bytes at s, and its length in *len. */
+static unsigned long
+utf8_at(const unsigned char *s, size_t *len)
+{
+	if (s[0] < 0xe0) {
+		*len = 2;
+		return (s[0] & 0x1fUL) << 6 | (s[1] & 0x3fUL);
+	}
+	if (s[0] < 0xf0) {
+		*len = 3;
+		return (s[0] & 0x0fUL) << 12 | (s[1] & 0x3fUL) << 6 | (s[2] & 0x3fUL);
+	}
+	*len = 4;
+	return (s[0] & 0x07UL) << 18 | (s[1] & 0x3fUL) << 12 | (s[2] & 0x3fUL) << 6 |
+	       (s[3] & 0x3fUL);
+}
+
+/* Whether a manifest writes code point c escaped (see ve_manifest_add_str). */
+static bool
+yaml_escapes(unsigned long c)
+{
+	return c < 0x20 || c == '"' || c == '\\' || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
+	       c == 0x2028 || c == 0x2029 || c == 0xfeff || c == 0xfffe || c == 0xffff;
+}
+
+void
+ve_manifest_add_str(struct ve_buf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t run = 0, i = 0;
+
+	ve_buf_addc(b, '"');
+	while (i < n) {
+		size_t len = 1;
+		unsigned long c = u[i] < 0x80 ? u[i] : utf8_at(u + i, &len);
+		if (yaml_escapes(c)) {
+			ve_buf_add(b, s + run, i - run);
+			switch (c) {
+			case '"': ve_buf_adds(b, "\\\""); break;
+			case '\\': ve_buf_adds(b, "\\\\"); break;
+			case '\b': ve_buf_adds(b, "\\b"); break;
+			case '\f': ve_buf_adds(b, "\\f"); break;
+			case '\n': ve_buf_adds(b, "\\n"); break;
+			case '\r': ve_buf_adds(b, "\\r"); break;
+			case '\t': ve_buf_adds(b, "\\t"); break;
+			default: ve_buf_addf(b, "\\u%04lx", c); break;
+			}
+			run = i + len;
+		}
+		i += len;
+	}
+	ve_buf_add(b, s + run, n - run);
+	ve_buf_addc(b, '"');
+}
+
 const char *
 ve_manifest_path_bad(const char *path, size_t len)
 {

@@ -53,6 +53,14 @@ const char *ve_manifest_read(FILE *f, struct ve_manifest *mf);
 void ve_manifest_free(struct ve_manifest *mf);
 
 /*
+ * Appends the valid UTF-8 s[0..n) as the YAML scalar a manifest holds: a
+ * double-quoted string in JSON's escapes, and \uXXXX for the characters
+ * YAML does not take raw or would read as a line break (C1 controls, U+2028,
+ * U+2029, U+FEFF, U+FFFE, U+FFFF), so that ve_manifest_read gives s back.
+ */
+void ve_manifest_add_str(struct ve_buf *b, const char *s, size_t n);
+
+/*
  * NULL if path[0..len) may name a file in a manifest's directory, else what
  * is wrong with it: "is empty", "holds a NUL byte", "is absolute" or "has a
  * '..' component".

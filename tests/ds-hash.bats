@@ -528,6 +528,32 @@ EOF
 	assert_output "d.jsonl: OK"
 }
 
+@test "ds-hash: a manifest reads back whatever its archive members are named" {
+	# YAML holds text only, and reads U+0085 (NEL) as a line break: a
+	# member named in Latin-1, or with a NEL, made a manifest that --check
+	# refused as "not YAML". A byte that is not UTF-8 is written \xHH, as
+	# messages already write control bytes; NEL is escaped.
+	printf '{"a":1}\n' > "$(printf 'caf\351.jsonl')"
+	printf '{"a":2}\n' > "$(printf 'n\302\205l.jsonl')"
+	tar cf t.tar ./*.jsonl
+	ds-hash --manifest --name n --dataset-version 1 t.tar > m.yaml
+	run grep -F -e '- name:' m.yaml
+	assert_output "$(printf '%s\n' '      - name: "./caf\\xe9.jsonl"' '      - name: "./n\u0085l.jsonl"')"
+	run --separate-stderr ds-hash --check m.yaml
+	assert_success
+	assert_output "t.tar: OK"
+	assert_equal "$stderr" ""
+	# What ds-hash cannot write as text is a usage error.
+	hint="Try 'ds-hash --help' for more information."
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 ./*.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-hash: --manifest: path './caf\351.jsonl' is not UTF-8 (YAML holds only text)\n%s" "$hint")"
+	run --separate-stderr ds-hash --manifest --name "$(printf '\351')" --dataset-version 1 t.tar
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --name: not UTF-8 (YAML holds only text)\n%s" "$hint")"
+}
+
 @test "ds-hash: --check rejects what is not a manifest" {
 	echo 'name: [' > bad.yaml
 	run --separate-stderr ds-hash --check bad.yaml

@@ -141,6 +141,12 @@ version_opt(int argc, char **argv, struct opts *o)
 	o->old_version = true;
 }
 
+static bool
+utf8(const char *s)
+{
+	return ve_utf8_invalid_at(s, strlen(s)) < 0;
+}
+
 /*
  * --check reads a manifest's paths relative to its directory, and refuses
  * one that may leave it: --manifest writes none such.
@@ -155,6 +161,9 @@ check_manifest_paths(char *const *files, int nfiles)
 			    "--manifest: path '%s' %s: name the files from the directory "
 			    "the manifest will be in",
 			    files[i], why);
+		if (!utf8(files[i]))
+			ve_usage_error("--manifest: path '%s' is not UTF-8 (YAML holds only text)",
+			               files[i]);
 	}
 }
 
@@ -174,6 +183,13 @@ check_args(const struct opts *o, char *const *operands, int noperands)
 		ve_usage_error("--manifest needs the files to describe");
 	if (o->manifest)
 		check_manifest_paths(operands, noperands);
+	/* A manifest is YAML, which holds Unicode text only. */
+	if (o->manifest && !utf8(o->name))
+		ve_usage_error("--name: not UTF-8 (YAML holds only text)");
+	if (o->manifest && !utf8(o->version))
+		ve_usage_error("--dataset-version: not UTF-8 (YAML holds only text)");
+	if (o->manifest && o->key_expr && !utf8(o->key_expr))
+		ve_usage_error("--key: not UTF-8 (YAML holds only text)");
 	if (!o->manifest && (o->name || o->version))
 		ve_usage_error(
 		    "--name and --dataset-version describe a dataset: use them with --manifest");
@@ -657,6 +673,28 @@ struct member_ctx {
 	const char *path;
 };
 
+/*
+ * A member's name as a manifest holds it, valid UTF-8 (YAML takes nothing
+ * else): a byte that is not UTF-8 is written \xHH, as the reader already
+ * writes control bytes and backslashes. The caller frees it.
+ */
+static char *
+utf8_name(const char *name)
+{
+	struct ve_buf b = {0};
+	size_t n = strlen(name);
+	long bad;
+
+	while ((bad = ve_utf8_invalid_at(name, n)) >= 0) {
+		ve_buf_add(&b, name, (size_t)bad);
+		ve_buf_addf(&b, "\\x%02x", (unsigned char)name[bad]);
+		name += bad + 1;
+		n -= (size_t)bad + 1;
+	}
+	ve_buf_add(&b, name, n);
+	return b.p ? b.p : ve_xstrdup("");
+}
+
 static void
 on_member(void *ctx, const char *name, int source)
 {
@@ -669,7 +707,7 @@ on_member(void *ctx, const char *name, int source)
 	memset(&fs->m[fs->nm], 0, sizeof fs->m[0]);
 	/* Members are named ARCHIVE:MEMBER; the manifest keeps MEMBER. */
 	fs->archive |= strncmp(name, mc->path, plen) == 0 && name[plen] == ':';
-	fs->m[fs->nm].name = ve_xstrdup(fs->archive ? name + plen + 1 : name);
+	fs->m[fs->nm].name = utf8_name(fs->archive ? name + plen + 1 : name);
 	fs->nm++;
 }
 
@@ -775,8 +813,7 @@ sum_file(const char *path, struct keyer *k, struct ve_reader *parent, bool check
 static void
 yaml_str(struct ve_buf *b, const char *s)
 {
-	/* A JSON string is a valid YAML double-quoted scalar. */
-	ve_buf_add_json_str(b, s, strlen(s));
+	ve_manifest_add_str(b, s, strlen(s));
 }
 
 /* The manifest's head: what the dataset is, when, and how its keys were made. */
