@@ -584,26 +584,44 @@ EOF
 	assert_equal "$stderr" "ds-hash: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 4"
 }
 
-@test "ds-hash: both canonical paths give jq -cS's bytes on awkward records" {
-	# The reference is jq itself: sha256 of `jq -cSj .` of each line.
-	# The default key takes the fast path over the line's text where it can;
-	# --key '.|.' forces the walk over the parsed value.
+# The SHA-256 of each line of stdin (without its newline), one a line.
+sha_lines() {
+	python3 -c 'import hashlib, sys
+for l in sys.stdin: print(hashlib.sha256(l.rstrip("\n").encode()).hexdigest())'
+}
+
+@test "ds-hash: both canonical paths give jq -cS's bytes on awkward records, integers as written" {
+	# The reference is jq, through tests/canon-ref.py: the SHA-256 of each
+	# line's `jq -cS` form, but for integers in plain digits, which keep
+	# them (jq -cS would round them beyond 2^53; ds-hash keeps the digits).
+	# The default key takes the fast path over the text where it can, and
+	# the slow one (escapes, fractions, repeated keys) where it cannot;
+	# --key '.|.' is jq's own value, whose integers are doubles: jq -cS's
+	# bytes exactly.
+	python3 "$VE_ROOT/tests/canon-ref.py" "$FIX/canon.jsonl" | sha_lines > want.txt
+	jq -cS . "$FIX/canon.jsonl" | sha_lines > jq.txt
+	i=0
 	while IFS= read -r l; do
-		want=$(printf '%s' "$l" | jq -cSj . | sha256sum | cut -c1-64)
+		i=$((i + 1))
 		fast=$(printf '%s\n' "$l" | ds-hash --tag)
 		slow=$(printf '%s\n' "$l" | ds-hash --tag -k '.|.')
-		assert_equal "${fast##*sha256:}" "$want\"}"
-		assert_equal "${slow##*sha256:}" "$want\"}"
+		assert_equal "${fast##*sha256:}" "$(sed -n "${i}p" want.txt)\"}"
+		assert_equal "${slow##*sha256:}" "$(sed -n "${i}p" jq.txt)\"}"
 	done < "$FIX/canon.jsonl"
+	# Lines 3 and 9 alone hold integers jq rounds: there alone the two differ.
+	run sh -c 'diff jq.txt want.txt | grep "^[0-9]"'
+	assert_output "$(printf '3c3\n9c9')"
 }
 
 @test "ds-hash: agrees with jq on thousands of slightly broken records" {
 	skip_under_valgrind "3000 records: the plain and ASan tiers cover it"
 	# jq is the reference for what is JSON and for the canonical bytes:
-	# each line through `fromjson` (libjq's parser), objects printed -cS.
-	# The expected output is then the first record of each distinct hash.
+	# each line through `fromjson` (libjq's parser), objects without an
+	# infinite or NaN number printed -cS, integers in plain digits as
+	# written (tests/canon-ref.py). The expected output is then the first
+	# record of each distinct hash.
 	python3 "$VE_ROOT/tests/fuzz-json.py" "$FIX/canon.jsonl" 3000 7 > fuzz.jsonl
-	jq -cRS 'try (fromjson | if type == "object" then . else "BAD" end) catch "BAD"' fuzz.jsonl > ref.jsonl
+	python3 "$VE_ROOT/tests/canon-ref.py" fuzz.jsonl > ref.jsonl
 	python3 - > want.txt <<'PY'
 import hashlib
 seen, bad = set(), 0
@@ -631,12 +649,11 @@ PY
 
 @test "ds-hash: a .NAME key agrees with jq on slightly broken records" {
 	skip_under_valgrind "3000 records: the plain and ASan tiers cover it"
-	# jq's `.a` of each line that fromjson accepts: a string is hashed as
-	# its bytes, another value as its -cS text; null, missing or not an
-	# object is a bad record.
+	# jq's `.a` of each record (as in the test above): a string is hashed as
+	# its bytes, another value as its canonical text; null, missing or not
+	# an object is a bad record.
 	python3 "$VE_ROOT/tests/fuzz-json.py" "$FIX/canon.jsonl" 3000 11 > fuzz.jsonl
-	jq -cRS 'try (fromjson | if type != "object" or .a == null then "BAD"
-		elif (.a | type) == "string" then {s: .a} else {v: .a} end) catch "BAD"' fuzz.jsonl > ref.jsonl
+	python3 "$VE_ROOT/tests/canon-ref.py" fuzz.jsonl a > ref.jsonl
 	python3 - > want.txt <<'PY'
 import hashlib, json
 seen, bad = set(), 0
@@ -668,6 +685,43 @@ PY
 	assert_output "$(printf '{"id":9007199254740993}\n{"id":9007199254740992}')"
 	run --separate-stderr ds-hash -k .id big.jsonl
 	assert_output "$(printf '{"id":9007199254740993}\n{"id":9007199254740992}')"
+}
+
+@test "ds-hash: integer ids beyond 2^53 stay distinct where libjq must parse the record" {
+	# A string escape (or a fraction, or a repeated key) sends a record to
+	# libjq, whose doubles made ...993 and ...992 one key: the second
+	# record was dropped. The key is now read off the text either way.
+	printf '%s\n' '{"id":9007199254740993,"s":"a\n"}' '{"id":9007199254740992,"s":"a\n"}' \
+		'{"id":9007199254740993,"s":"a\n"}' > big.jsonl
+	want=$(sed -n '1,2p' big.jsonl)
+	for key in . .id; do
+		run --separate-stderr ds-hash -v -k "$key" big.jsonl
+		assert_success
+		assert_output "$want"
+		assert_equal "$stderr" "ds-hash: read 3, kept 2, dropped 1 (0 matching --against, 0 reference keys)"
+		run --separate-stderr ds-hash -k "$key" -n all big.jsonl
+		assert_success
+		assert_output "$want"
+		assert_equal "$stderr" ""
+	done
+	# With a fraction elsewhere in the record, and in --against's keys.
+	printf '%s\n' '{"id":12345678901234567891,"p":0.5}' > ref.jsonl
+	printf '%s\n' '{"id":12345678901234567890,"p":0.5}' '{"id":12345678901234567891,"p":0.50}' > in.jsonl
+	run --separate-stderr ds-hash -a ref.jsonl in.jsonl
+	assert_success
+	assert_output '{"id":12345678901234567890,"p":0.5}'
+	assert_equal "$stderr" ""
+	# The digits are hashed as written: the key of the first record is
+	# its canonical text with them, as ds-hash(1) says (jq -cS would print
+	# 9007199254740992; the reference is computed here by hand).
+	run --separate-stderr ds-hash --tag -k .id big.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 --partial "\"_hash\":\"sha256:$(printf '%s' 9007199254740993 | sha256sum | cut -c1-64)\""
+	run --separate-stderr ds-hash --tag big.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 --partial "\"_hash\":\"sha256:$(printf '%s' '{"id":9007199254740993,"s":"a\n"}' | sha256sum | cut -c1-64)\""
 }
 
 @test "ds-hash: messages never quote the record (it may hold personal data)" {

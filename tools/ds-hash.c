@@ -6,7 +6,8 @@
  * are dropped (to --dups FILE, tagged with the place of the record kept).
  * The key is a jq expression (--key), by default the whole record; a string
  * key is hashed as its bytes, anything else as its canonical JSON (that of
- * `jq -cS .`), after --normalize. The hash is SHA-256; --tag adds it to each
+ * `jq -cS .`, but an integer keeps its digits as written: ds-hash(1)),
+ * after --normalize. The hash is SHA-256; --tag adds it to each
  * record kept as "_hash":"sha256:HEX". --against FILE drops records whose
  * key appears in another dataset.
  *
@@ -29,6 +30,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "canon.h"
 #include "cli.h"
 #include "diag.h"
 #include "json.h"
@@ -61,6 +63,8 @@ struct keyer {
 	struct ve_jq *jq;
 	bool simple; /* the key is .NAME: picked from the text */
 	struct ve_json_pick pick;
+	struct ve_canon canon; /* the slow path of . and .NAME */
+	struct ve_canon_pick cpick;
 	unsigned norm;
 	struct ve_sha256 *sha;
 	struct ve_buf text;
@@ -325,15 +329,44 @@ pick_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SH
 }
 
 /*
+ * The slow path of a key read off the text (. or .NAME), for a record libjq
+ * has accepted: canonical JSON from the text, as the fast path's, so that an
+ * integer beyond 2^53 keeps its digits (libjq's value holds a double). Sets
+ * *why to NULL or the reason the record has no key. False where the text
+ * is not what it expects: libjq's value decides then.
+ */
+static bool
+text_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SHA256_LEN],
+         const char **why)
+{
+	struct ve_canon_pick *pick = k->simple ? &k->cpick : NULL;
+	const struct ve_buf *key = pick ? &pick->value : &k->text;
+
+	*why = NULL;
+	ve_buf_reset(&k->text);
+	if (!ve_canon_record(&k->canon, line->text, line->len, k->norm, pick, &k->text))
+		return false;
+	if (pick && (!pick->found || (!pick->string && strcmp(key->p, "null") == 0))) {
+		*why = "--key: no value (null)";
+		return true;
+	}
+	ve_sha256(k->sha, key->p ? key->p : "", key->len, digest);
+	return true;
+}
+
+/*
  * The key digest of one input line. Returns NULL, or why the line is a bad
  * record (valid until the next call). The whole-record key of a record in
  * the common subset of JSON is taken from the text without libjq's parse,
  * which costs more than everything else ds-hash does (see
- * ve_json_canon_text); libjq parses whatever that path declines.
+ * ve_json_canon_text); libjq parses whatever that path declines, and the
+ * key of . or .NAME is still read off the text.
  */
 static const char *
 line_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SHA256_LEN])
 {
+	const char *why;
+
 	if ((!k->jq && !k->norm) || k->simple) {
 		long bad = ve_utf8_invalid_at(line->text, line->len);
 		ve_buf_reset(&k->text);
@@ -351,6 +384,10 @@ line_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SH
 		ve_buf_adds(&k->tmp, jv_string_value(msg));
 		jv_free(msg);
 		return k->tmp.p;
+	}
+	if ((!k->jq || k->simple) && text_key(k, line, digest, &why)) {
+		jv_free(rec);
+		return why;
 	}
 	return key_digest(k, rec, digest);
 }
@@ -373,8 +410,8 @@ keyer_init(struct keyer *k, const char *expr, unsigned norm)
 	/* .NAME, the usual key, can be read off the text; jq still compiles it. */
 	if (k->jq && simple_key(expr)) {
 		k->simple = true;
-		k->pick.key = expr + 1;
-		k->pick.klen = strlen(expr + 1);
+		k->pick.key = k->cpick.key = expr + 1;
+		k->pick.klen = k->cpick.klen = strlen(expr + 1);
 	}
 	k->norm = norm;
 	k->sha = ve_sha256_new();
@@ -388,6 +425,8 @@ keyer_free(struct keyer *k)
 	ve_buf_free(&k->text);
 	ve_buf_free(&k->tmp);
 	ve_buf_free(&k->pick.value);
+	ve_buf_free(&k->cpick.value);
+	ve_canon_free(&k->canon);
 }
 
 static void
