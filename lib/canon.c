@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,16 @@ plain_integer(const char *t, size_t n)
 	return true;
 }
 
+/* After the literal at p: libjq's token ends at white space, a quote or punctuation. */
+static const char *
+literal_end(const struct walk *w, const char *p)
+{
+	while (p < w->end && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != '"' &&
+	       *p != '[' && *p != ']' && *p != '{' && *p != '}' && *p != ',' && *p != ':')
+		p++;
+	return p;
+}
+
 /*
  * A literal (true, false, null or a number), which libjq reads as a token
  * ending at white space, a quote or punctuation. A plain integer keeps its
@@ -189,13 +200,11 @@ plain_integer(const char *t, size_t n)
 static const char *
 literal(struct walk *w, const char *p, struct ve_buf *out)
 {
-	const char *q = p;
+	const char *q = literal_end(w, p);
 	struct ve_buf *t = &w->c->tmp;
 	char *e;
-
-	while (q < w->end && !strchr(" \t\r\n\"[]{},:", *q))
-		q++;
 	size_t n = (size_t)(q - p);
+
 	if (n == 0)
 		return NULL;
 	if ((n == 4 && (!memcmp(p, "true", 4) || !memcmp(p, "null", 4))) ||
@@ -258,36 +267,6 @@ sort_members(struct walk *w, struct member *m, size_t *n, struct ve_buf *out, si
 }
 
 /*
- * Sets pick from the object's members m[0..n), sorted and each key once:
- * the value's canonical text again, or a string's bytes. False if the text
- * is not what it expects.
- */
-static bool
-pick_member(struct walk *w, const struct member *m, size_t n, struct ve_canon_pick *pick)
-{
-	struct ve_buf *s = &w->c->str;
-
-	for (size_t i = 0; i < n; i++) {
-		if (m[i].klen != pick->klen ||
-		    memcmp(w->c->keys.p + m[i].key, pick->key, pick->klen))
-			continue;
-		pick->found = true;
-		pick->string = *m[i].value == '"';
-		ve_buf_reset(&pick->value);
-		if (!pick->string)
-			return value(w, m[i].value, &pick->value, 1) != NULL;
-		if (!string(w, m[i].value))
-			return false;
-		if (w->norm)
-			ve_norm(s->p ? s->p : "", s->len, w->norm, &pick->value);
-		else
-			ve_buf_add(&pick->value, s->p ? s->p : "", s->len);
-		return true;
-	}
-	return true;
-}
-
-/*
  * Copies the member at p ("name": value) to out, canonical, and where its
  * parts are into *m; after it, or NULL.
  */
@@ -314,9 +293,9 @@ member(struct walk *w, const char *p, struct ve_buf *out, int depth, struct memb
 	return p;
 }
 
-/* An object: its members in turn, then in key order if they were not; pick at the top. */
+/* An object: its members in turn, then in key order if they were not. */
 static const char *
-object(struct walk *w, const char *p, struct ve_buf *out, int depth, struct ve_canon_pick *pick)
+object(struct walk *w, const char *p, struct ve_buf *out, int depth)
 {
 	struct member small[16], *m = small;
 	size_t n = 0, cap = 16, body, kbase = w->c->keys.len;
@@ -351,8 +330,6 @@ object(struct walk *w, const char *p, struct ve_buf *out, int depth, struct ve_c
 		goto out;
 	if (!sorted)
 		sort_members(w, m, &n, out, body);
-	if (pick && !pick_member(w, m, n, pick))
-		goto out;
 	ve_buf_addc(out, '}');
 	after = p + 1;
 out:
@@ -394,7 +371,7 @@ value(struct walk *w, const char *p, struct ve_buf *out, int depth)
 	if (p >= w->end || depth > MAX_DEPTH)
 		return NULL;
 	switch (*p) {
-	case '{': return object(w, p, out, depth, NULL);
+	case '{': return object(w, p, out, depth);
 	case '[': return array(w, p, out, depth);
 	case '"':
 		if (!(p = string(w, p)))
@@ -405,27 +382,135 @@ value(struct walk *w, const char *p, struct ve_buf *out, int depth)
 	}
 }
 
+/* The start of the record's object in text[0..len), after a byte-order mark libjq skips. */
+static const char *
+record_start(const struct walk *w, const char *text, size_t len)
+{
+	const char *p = text;
+
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	p = skip_ws(w, p);
+	return p < w->end && *p == '{' ? p : NULL;
+}
+
 bool
-ve_canon_record(struct ve_canon *c, const char *text, size_t len, unsigned norm,
-                struct ve_canon_pick *pick, struct ve_buf *out)
+ve_canon_record(struct ve_canon *c, const char *text, size_t len, unsigned norm, struct ve_buf *out)
 {
 	struct walk w = {c, text + len, norm};
 	size_t start = out->len;
-	const char *p = text;
+	const char *p = record_start(&w, text, len);
 
-	if (pick)
-		pick->found = false;
-	/* libjq skips a byte-order mark that begins its input. */
-	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3;
-	p = skip_ws(&w, p);
-	p = p < w.end && *p == '{' ? object(&w, p, out, 0, pick) : NULL;
-	if (p && skip_ws(&w, p) == w.end)
+	if (p && (p = object(&w, p, out, 0)) && skip_ws(&w, p) == w.end)
 		return true;
 	out->len = start;
 	if (out->p)
 		out->p[start] = '\0';
 	return false;
+}
+
+/*
+ * After the string whose opening quote is at p, or NULL: the first quote
+ * not escaped, found by memchr, then the backslashes before it counted.
+ */
+static const char *
+skip_string(const struct walk *w, const char *p)
+{
+	const char *from = p + 1, *q;
+
+	while ((q = memchr(from, '"', (size_t)(w->end - from)))) {
+		size_t bs = 0;
+		while (q - bs > p + 1 && q[-1 - (ptrdiff_t)bs] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return q + 1;
+		from = q + 1;
+	}
+	return NULL;
+}
+
+/*
+ * After the value at p, read over without a copy; NULL if it does not end.
+ * Brackets are only counted: the text is one libjq has accepted.
+ */
+static const char *
+skip_value(const struct walk *w, const char *p)
+{
+	size_t depth = 0;
+
+	do {
+		if (p >= w->end)
+			return NULL;
+		if (*p == '"') {
+			if (!(p = skip_string(w, p)))
+				return NULL;
+		} else if (*p == '{' || *p == '[') {
+			depth++, p++;
+		} else if (*p == '}' || *p == ']') {
+			if (depth == 0)
+				return NULL;
+			depth--, p++;
+		} else if (depth) {
+			p++;
+		} else {
+			p = literal_end(w, p);
+		}
+	} while (depth);
+	return p;
+}
+
+/* Sets pick from the value at p: a string's bytes, normalised, or canonical JSON. */
+static bool
+pick_value(struct walk *w, const char *p, struct ve_canon_pick *pick)
+{
+	struct ve_buf *s = &w->c->str;
+
+	pick->found = true;
+	pick->string = *p == '"';
+	ve_buf_reset(&pick->value);
+	if (!pick->string)
+		return value(w, p, &pick->value, 1) != NULL;
+	if (!string(w, p))
+		return false;
+	if (w->norm)
+		ve_norm(s->p ? s->p : "", s->len, w->norm, &pick->value);
+	else
+		ve_buf_add(&pick->value, s->p ? s->p : "", s->len);
+	return true;
+}
+
+bool
+ve_canon_pick(struct ve_canon *c, const char *text, size_t len, unsigned norm,
+              struct ve_canon_pick *pick)
+{
+	struct walk w = {c, text + len, norm};
+	const char *p = record_start(&w, text, len), *found = NULL;
+
+	pick->found = false;
+	if (!p)
+		return false;
+	for (p = skip_ws(&w, p + 1); p < w.end && *p != '}';) {
+		/* The last member of that name is the one libjq keeps. */
+		if (*p != '"' || !(p = string(&w, p)))
+			return false;
+		bool match = c->str.len == pick->klen && !memcmp(c->str.p, pick->key, pick->klen);
+		p = skip_ws(&w, p);
+		if (p >= w.end || *p != ':')
+			return false;
+		p = skip_ws(&w, p + 1);
+		if (match)
+			found = p;
+		if (!(p = skip_value(&w, p)))
+			return false;
+		p = skip_ws(&w, p);
+		if (p < w.end && *p == ',')
+			p = skip_ws(&w, p + 1);
+		else if (p >= w.end || *p != '}')
+			return false;
+	}
+	if (p >= w.end || skip_ws(&w, p + 1) != w.end)
+		return false;
+	return !found || pick_value(&w, found, pick);
 }
 
 void

@@ -42,12 +42,19 @@ struct ve_canon_pick {
 /*
  * Appends the canonical JSON of the record text[0..len), which
  * ve_record_parse has accepted, to out, every string value (not key)
- * normalised by ve_norm(norm) as ve_json_canon_norm does; with pick, picks
- * that member too. False, with out unchanged, where the text is not what
- * it expects (the caller then goes by libjq's value).
+ * normalised by ve_norm(norm) as ve_json_canon_norm does. False, with out
+ * unchanged, where the text is not what it expects (the caller then goes
+ * by libjq's value).
  */
 bool ve_canon_record(struct ve_canon *c, const char *text, size_t len, unsigned norm,
-                     struct ve_canon_pick *pick, struct ve_buf *out);
+                     struct ve_buf *out);
+/*
+ * Picks pick->key's member of the same record, as jq's .NAME would (the
+ * last of a repeated name), into pick; the rest of the record is only read
+ * over. False where the text is not what it expects.
+ */
+bool ve_canon_pick(struct ve_canon *c, const char *text, size_t len, unsigned norm,
+                   struct ve_canon_pick *pick);
 void ve_canon_free(struct ve_canon *c);
 
 #endif

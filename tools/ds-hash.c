@@ -259,14 +259,13 @@ parse_args(int argc, char **argv, struct opts *o)
 }
 
 /*
- * Computes the key digest of a parsed record (consumed). Returns NULL, or
- * the reason the record has no usable key.
+ * Computes the digest of a key jq gave (consumed). Returns NULL, or the
+ * reason the record has no usable key.
  */
 static const char *
-key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
+value_digest(struct keyer *k, jv key, unsigned char digest[VE_SHA256_LEN])
 {
 	static char reason[256];
-	jv key = k->jq ? ve_jq_first(k->jq, rec) : rec;
 
 	if (!jv_is_valid(key)) {
 		if (jv_invalid_has_msg(jv_copy(key))) {
@@ -297,6 +296,13 @@ key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
 	jv_free(key);
 	ve_sha256(k->sha, k->text.p ? k->text.p : "", k->text.len, digest);
 	return NULL;
+}
+
+/* The key digest of a parsed record (consumed), by --key's jq; NULL or why it has none. */
+static const char *
+key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
+{
+	return value_digest(k, k->jq ? ve_jq_first(k->jq, rec) : rec, digest);
 }
 
 /*
@@ -339,19 +345,45 @@ static bool
 text_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SHA256_LEN],
          const char **why)
 {
-	struct ve_canon_pick *pick = k->simple ? &k->cpick : NULL;
-	const struct ve_buf *key = pick ? &pick->value : &k->text;
+	struct ve_canon_pick *pick = &k->cpick;
+	const struct ve_buf *key = k->simple ? &pick->value : &k->text;
 
 	*why = NULL;
 	ve_buf_reset(&k->text);
-	if (!ve_canon_record(&k->canon, line->text, line->len, k->norm, pick, &k->text))
+	if (!k->simple && !ve_canon_record(&k->canon, line->text, line->len, k->norm, &k->text))
 		return false;
-	if (pick && (!pick->found || (!pick->string && strcmp(key->p, "null") == 0))) {
+	if (k->simple && !ve_canon_pick(&k->canon, line->text, line->len, k->norm, pick))
+		return false;
+	if (k->simple && (!pick->found || (!pick->string && strcmp(key->p, "null") == 0))) {
 		*why = "--key: no value (null)";
 		return true;
 	}
 	ve_sha256(k->sha, key->p ? key->p : "", key->len, digest);
 	return true;
+}
+
+/*
+ * The slow path of a .NAME key, for a record libjq has parsed (consumed):
+ * the member libjq has, as jq's .NAME gives it, but a number, an array or an
+ * object is read off the text (text_key), where integers keep their digits.
+ */
+static const char *
+name_key(struct keyer *k, const struct ve_line *line, jv rec, unsigned char digest[VE_SHA256_LEN])
+{
+	jv v = jv_object_get(rec, jv_string_sized(k->pick.key, (int)k->pick.klen));
+	jv_kind kind = jv_get_kind(v);
+	const char *why;
+
+	if (kind == JV_KIND_INVALID) {
+		jv_free(v);
+		return "--key: no value (null)"; /* jq's .NAME of a record without it */
+	}
+	if ((kind == JV_KIND_NUMBER || kind == JV_KIND_ARRAY || kind == JV_KIND_OBJECT) &&
+	    text_key(k, line, digest, &why)) {
+		jv_free(v);
+		return why;
+	}
+	return value_digest(k, v, digest);
 }
 
 /*
@@ -385,7 +417,9 @@ line_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SH
 		jv_free(msg);
 		return k->tmp.p;
 	}
-	if ((!k->jq || k->simple) && text_key(k, line, digest, &why)) {
+	if (k->simple)
+		return name_key(k, line, rec, digest);
+	if (!k->jq && text_key(k, line, digest, &why)) {
 		jv_free(rec);
 		return why;
 	}
