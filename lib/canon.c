@@ -382,6 +382,18 @@ value(struct walk *w, const char *p, struct ve_buf *out, int depth)
 	}
 }
 
+/*
+ * Whether the record ends at p: libjq takes white space after it, and the
+ * record separator of JSON text sequences (RFC 7464, 0x1E) too.
+ */
+static bool
+ends_at(const struct walk *w, const char *p)
+{
+	while (p < w->end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\036'))
+		p++;
+	return p == w->end;
+}
+
 /* The start of the record's object in text[0..len), after a byte-order mark libjq skips. */
 static const char *
 record_start(const struct walk *w, const char *text, size_t len)
@@ -401,7 +413,7 @@ ve_canon_record(struct ve_canon *c, const char *text, size_t len, unsigned norm,
 	size_t start = out->len;
 	const char *p = record_start(&w, text, len);
 
-	if (p && (p = object(&w, p, out, 0)) && skip_ws(&w, p) == w.end)
+	if (p && (p = object(&w, p, out, 0)) && ends_at(&w, p))
 		return true;
 	out->len = start;
 	if (out->p)
@@ -508,7 +520,7 @@ ve_canon_pick(struct ve_canon *c, const char *text, size_t len, unsigned norm,
 		else if (p >= w.end || *p != '}')
 			return false;
 	}
-	if (p >= w.end || skip_ws(&w, p + 1) != w.end)
+	if (p >= w.end || !ends_at(&w, p + 1))
 		return false;
 	return !found || pick_value(&w, found, pick);
 }
