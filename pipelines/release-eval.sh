@@ -74,7 +74,8 @@ for f in $(jq -r --arg s "$suite" '. as $r | (.suites[$s] // error("no suite"))[
 		ve_die 65 "$f: cannot prepare"
 done
 [ -n "$(find "$d/data" -mindepth 1 -maxdepth 1)" ] || ve_die 64 "no suite '$suite' in $VLLM_EVAL_SHARE/suites.json"
-(cd "$d/data" && ds-hash --manifest --name "$suite" --dataset-version "$RUN_ID" ./*.jsonl) > "$d/inputs.manifest.yaml" ||
+# Its paths are relative to the manifest's directory, as ds-hash --check reads them.
+(cd "$d" && ds-hash --manifest --name "$suite" --dataset-version "$RUN_ID" data/*.jsonl) > "$d/inputs.manifest.yaml" ||
 	ve_die 65 "cannot write the inputs' manifest"
 ve_audit prepare end "{\"manifest\":\"inputs.manifest.yaml\",\"files\":$(find "$d/data" -mindepth 1 -maxdepth 1 -exec basename {} \; | sort | jq -Rnc '[inputs]')}"
 

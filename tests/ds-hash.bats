@@ -279,7 +279,8 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	assert_failure 73
 	assert_output ""
 	assert_equal "$stderr" "ds-hash: --rejects: no/such/dir/r.jsonl: No such file or directory"
-	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 --rejects no/such/dir/r.jsonl "$FIX/dedup.jsonl"
+	cp "$FIX/dedup.jsonl" d.jsonl
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 --rejects no/such/dir/r.jsonl d.jsonl
 	assert_failure 73
 	assert_output ""
 	assert_equal "$stderr" "ds-hash: --rejects: no/such/dir/r.jsonl: No such file or directory"
@@ -315,6 +316,58 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	assert_output ""
 	assert_equal "$stderr" "$(printf "ds-hash: --rejects: io.jsonl is also an input\nTry 'ds-hash --help' for more information.")"
 	cmp io.jsonl before.jsonl
+}
+
+@test "ds-hash: every output is refused (64) when it is an input, by any name, or the other output" {
+	printf '{"a":1}\n{"a":1}\n{bad\n' > io.jsonl
+	cp io.jsonl before.jsonl
+	ln io.jsonl hard.jsonl
+	hint="Try 'ds-hash --help' for more information."
+	# The filter's --rejects, the file by another name, and stdin.
+	run --separate-stderr ds-hash --rejects io.jsonl io.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-hash: --rejects: io.jsonl is also an input\n%s" "$hint")"
+	run --separate-stderr ds-hash --dups hard.jsonl io.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --dups: hard.jsonl is also an input\n%s" "$hint")"
+	run --separate-stderr sh -c 'ds-hash --dups io.jsonl < io.jsonl'
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --dups: io.jsonl is also an input\n%s" "$hint")"
+	run --separate-stderr sh -c 'ds-hash --rejects io.jsonl - < io.jsonl'
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --rejects: io.jsonl is also an input\n%s" "$hint")"
+	cmp io.jsonl before.jsonl
+	# --dups and --rejects as one file: the duplicate overwrote the bad
+	# line, and nothing said so. Existing or not, by any name.
+	for out in o.jsonl ./o.jsonl; do
+		run --separate-stderr ds-hash --dups o.jsonl --rejects "$out" io.jsonl
+		assert_failure 64
+		assert_output ""
+		assert_equal "$stderr" "$(printf "ds-hash: --dups and --rejects name the same file: o.jsonl\n%s" "$hint")"
+		[ ! -e o.jsonl ]
+	done
+	: > o.jsonl
+	ln o.jsonl o2.jsonl
+	run --separate-stderr ds-hash --dups o.jsonl --rejects o2.jsonl io.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --dups and --rejects name the same file: o.jsonl\n%s" "$hint")"
+	# --check fails a file at its first bad record: it has nothing to reject.
+	run --separate-stderr ds-hash --check m.yaml --rejects io.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --skip-bad and --rejects: not with --check (a bad record fails its file)\n%s" "$hint")"
+	cmp io.jsonl before.jsonl
+	# /dev/null twice loses nothing.
+	run --separate-stderr ds-hash --dups /dev/null --rejects /dev/null io.jsonl
+	assert_success
+	assert_output '{"a":1}'
+	assert_equal "$stderr" "ds-hash: skipped 1 bad record (first: io.jsonl:3: invalid JSON: Invalid numeric literal at EOF at column 4)"
+	# Two distinct files are fine; --manifest and --check write only stdout.
+	run --separate-stderr ds-hash --dups d.jsonl --rejects r.jsonl io.jsonl
+	assert_success
+	assert_output '{"a":1}'
+	assert_equal "$stderr" "ds-hash: skipped 1 bad record (first: io.jsonl:3: invalid JSON: Invalid numeric literal at EOF at column 4)"
+	assert_equal "$(cat d.jsonl r.jsonl)" "$(printf '{"a":1,"_dup_of":"io.jsonl:1"}\n{bad')"
 }
 
 @test "ds-hash: --max-line holds in every mode, --against files included" {
@@ -413,6 +466,94 @@ EOF
 	assert_output "d.jsonl: FAILED (sha256)"
 }
 
+@test "ds-hash: --check reads a manifest's paths from its directory, and none may leave it" {
+	mkdir ds
+	cp "$FIX/dedup.jsonl" ds/d.jsonl
+	cp "$FIX/reference.jsonl" secret.jsonl
+	(cd ds && ds-hash --manifest --name n --dataset-version 1 d.jsonl > m.yaml)
+	# From another directory: the path is the manifest's directory's.
+	run --separate-stderr ds-hash --check ds/m.yaml
+	assert_success
+	assert_output "d.jsonl: OK"
+	assert_equal "$stderr" ""
+	# A symbolic link that stays inside is followed.
+	ln -s d.jsonl ds/alias.jsonl
+	sed 's/"d.jsonl"/"alias.jsonl"/' ds/m.yaml > ds/alias.yaml
+	run --separate-stderr ds-hash --check ds/alias.yaml
+	assert_success
+	assert_output "alias.jsonl: OK"
+	# An entry with the true sums of a file outside, by '..', an absolute
+	# path, or a link: before, --check read it and said OK, telling whoever
+	# wrote the manifest what the file holds. Now the manifest is bad
+	# data, named at the path's line, and nothing is read.
+	ds-hash --manifest --name n --dataset-version 1 secret.jsonl > s.yaml
+	ln -s ../secret.jsonl ds/link.jsonl
+	for p in ../secret.jsonl "$T/secret.jsonl" link.jsonl sub/../../secret.jsonl; do
+		sed "s|\"secret.jsonl\"|\"$p\"|" s.yaml > ds/bad.yaml
+		run --separate-stderr sh -c 'cd ds && ds-hash --check bad.yaml'
+		assert_failure 65
+		assert_output ""
+		case $p in
+		/*) why="is absolute: a manifest's paths may not leave its directory" ;;
+		link.jsonl) why="leads out of the manifest's directory (a symbolic link)" ;;
+		*) why="has a '..' component: a manifest's paths may not leave its directory" ;;
+		esac
+		assert_equal "$stderr" "ds-hash: bad.yaml:8: path '$p' $why"
+	done
+	# --manifest writes no path that --check would refuse.
+	hint="Try 'ds-hash --help' for more information."
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 ds/d.jsonl ../x.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-hash: --manifest: path '../x.jsonl' has a '..' component: name the files from the directory the manifest will be in\n%s" "$hint")"
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 "$T/secret.jsonl"
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --manifest: path '%s' is absolute: name the files from the directory the manifest will be in\n%s" "$T/secret.jsonl" "$hint")"
+}
+
+@test "ds-hash: --check refuses a manifest that uses an entry twice (a YAML alias)" {
+	# Two lines of aliases can stand for a million entries: refused as
+	# ds-hash never writes them.
+	cp "$FIX/dedup.jsonl" d.jsonl
+	ds-hash --manifest --name n --dataset-version 1 d.jsonl > m.yaml
+	sed 's/^  - path:/  - \&e\n    path:/' m.yaml > a.yaml
+	printf '  - *e\n' >> a.yaml
+	run --separate-stderr ds-hash --check a.yaml
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "ds-hash: a.yaml: not a ds-hash manifest (a file entry is used twice: aliases are not taken)"
+	sed '$d' a.yaml > b.yaml
+	run --separate-stderr ds-hash --check b.yaml
+	assert_success
+	assert_output "d.jsonl: OK"
+}
+
+@test "ds-hash: a manifest reads back whatever its archive members are named" {
+	# YAML holds text only, and reads U+0085 (NEL) as a line break: a
+	# member named in Latin-1, or with a NEL, made a manifest that --check
+	# refused as "not YAML". A byte that is not UTF-8 is written \xHH, as
+	# messages already write control bytes; NEL is escaped.
+	printf '{"a":1}\n' > "$(printf 'caf\351.jsonl')"
+	printf '{"a":2}\n' > "$(printf 'n\302\205l.jsonl')"
+	tar cf t.tar ./*.jsonl
+	ds-hash --manifest --name n --dataset-version 1 t.tar > m.yaml
+	run grep -F -e '- name:' m.yaml
+	assert_output "$(printf '%s\n' '      - name: "./caf\\xe9.jsonl"' '      - name: "./n\u0085l.jsonl"')"
+	run --separate-stderr ds-hash --check m.yaml
+	assert_success
+	assert_output "t.tar: OK"
+	assert_equal "$stderr" ""
+	# What ds-hash cannot write as text is a usage error.
+	hint="Try 'ds-hash --help' for more information."
+	run --separate-stderr ds-hash --manifest --name n --dataset-version 1 ./*.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-hash: --manifest: path './caf\351.jsonl' is not UTF-8 (YAML holds only text)\n%s" "$hint")"
+	run --separate-stderr ds-hash --manifest --name "$(printf '\351')" --dataset-version 1 t.tar
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-hash: --name: not UTF-8 (YAML holds only text)\n%s" "$hint")"
+}
+
 @test "ds-hash: --check rejects what is not a manifest" {
 	echo 'name: [' > bad.yaml
 	run --separate-stderr ds-hash --check bad.yaml
@@ -443,26 +584,44 @@ EOF
 	assert_equal "$stderr" "ds-hash: bad.jsonl:2: invalid JSON: Unfinished JSON term at EOF at column 4"
 }
 
-@test "ds-hash: both canonical paths give jq -cS's bytes on awkward records" {
-	# The reference is jq itself: sha256 of `jq -cSj .` of each line.
-	# The default key takes the fast path over the line's text where it can;
-	# --key '.|.' forces the walk over the parsed value.
+# The SHA-256 of each line of stdin (without its newline), one a line.
+sha_lines() {
+	python3 -c 'import hashlib, sys
+for l in sys.stdin: print(hashlib.sha256(l.rstrip("\n").encode()).hexdigest())'
+}
+
+@test "ds-hash: both canonical paths give jq -cS's bytes on awkward records, integers as written" {
+	# The reference is jq, through tests/canon-ref.py: the SHA-256 of each
+	# line's `jq -cS` form, but for integers in plain digits, which keep
+	# them (jq -cS would round them beyond 2^53; ds-hash keeps the digits).
+	# The default key takes the fast path over the text where it can, and
+	# the slow one (escapes, fractions, repeated keys) where it cannot;
+	# --key '.|.' is jq's own value, whose integers are doubles: jq -cS's
+	# bytes exactly.
+	python3 "$VE_ROOT/tests/canon-ref.py" "$FIX/canon.jsonl" | sha_lines > want.txt
+	jq -cS . "$FIX/canon.jsonl" | sha_lines > jq.txt
+	i=0
 	while IFS= read -r l; do
-		want=$(printf '%s' "$l" | jq -cSj . | sha256sum | cut -c1-64)
+		i=$((i + 1))
 		fast=$(printf '%s\n' "$l" | ds-hash --tag)
 		slow=$(printf '%s\n' "$l" | ds-hash --tag -k '.|.')
-		assert_equal "${fast##*sha256:}" "$want\"}"
-		assert_equal "${slow##*sha256:}" "$want\"}"
+		assert_equal "${fast##*sha256:}" "$(sed -n "${i}p" want.txt)\"}"
+		assert_equal "${slow##*sha256:}" "$(sed -n "${i}p" jq.txt)\"}"
 	done < "$FIX/canon.jsonl"
+	# Lines 3 and 9 alone hold integers jq rounds: there alone the two differ.
+	run sh -c 'diff jq.txt want.txt | grep "^[0-9]"'
+	assert_output "$(printf '3c3\n9c9')"
 }
 
 @test "ds-hash: agrees with jq on thousands of slightly broken records" {
 	skip_under_valgrind "3000 records: the plain and ASan tiers cover it"
 	# jq is the reference for what is JSON and for the canonical bytes:
-	# each line through `fromjson` (libjq's parser), objects printed -cS.
-	# The expected output is then the first record of each distinct hash.
+	# each line through `fromjson` (libjq's parser), objects without an
+	# infinite or NaN number printed -cS, integers in plain digits as
+	# written (tests/canon-ref.py). The expected output is then the first
+	# record of each distinct hash.
 	python3 "$VE_ROOT/tests/fuzz-json.py" "$FIX/canon.jsonl" 3000 7 > fuzz.jsonl
-	jq -cRS 'try (fromjson | if type == "object" then . else "BAD" end) catch "BAD"' fuzz.jsonl > ref.jsonl
+	python3 "$VE_ROOT/tests/canon-ref.py" fuzz.jsonl > ref.jsonl
 	python3 - > want.txt <<'PY'
 import hashlib
 seen, bad = set(), 0
@@ -490,12 +649,11 @@ PY
 
 @test "ds-hash: a .NAME key agrees with jq on slightly broken records" {
 	skip_under_valgrind "3000 records: the plain and ASan tiers cover it"
-	# jq's `.a` of each line that fromjson accepts: a string is hashed as
-	# its bytes, another value as its -cS text; null, missing or not an
-	# object is a bad record.
+	# jq's `.a` of each record (as in the test above): a string is hashed as
+	# its bytes, another value as its canonical text; null, missing or not
+	# an object is a bad record.
 	python3 "$VE_ROOT/tests/fuzz-json.py" "$FIX/canon.jsonl" 3000 11 > fuzz.jsonl
-	jq -cRS 'try (fromjson | if type != "object" or .a == null then "BAD"
-		elif (.a | type) == "string" then {s: .a} else {v: .a} end) catch "BAD"' fuzz.jsonl > ref.jsonl
+	python3 "$VE_ROOT/tests/canon-ref.py" fuzz.jsonl a > ref.jsonl
 	python3 - > want.txt <<'PY'
 import hashlib, json
 seen, bad = set(), 0
@@ -527,6 +685,43 @@ PY
 	assert_output "$(printf '{"id":9007199254740993}\n{"id":9007199254740992}')"
 	run --separate-stderr ds-hash -k .id big.jsonl
 	assert_output "$(printf '{"id":9007199254740993}\n{"id":9007199254740992}')"
+}
+
+@test "ds-hash: integer ids beyond 2^53 stay distinct where libjq must parse the record" {
+	# A string escape (or a fraction, or a repeated key) sends a record to
+	# libjq, whose doubles made ...993 and ...992 one key: the second
+	# record was dropped. The key is now read off the text either way.
+	printf '%s\n' '{"id":9007199254740993,"s":"a\n"}' '{"id":9007199254740992,"s":"a\n"}' \
+		'{"id":9007199254740993,"s":"a\n"}' > big.jsonl
+	want=$(sed -n '1,2p' big.jsonl)
+	for key in . .id; do
+		run --separate-stderr ds-hash -v -k "$key" big.jsonl
+		assert_success
+		assert_output "$want"
+		assert_equal "$stderr" "ds-hash: read 3, kept 2, dropped 1 (0 matching --against, 0 reference keys)"
+		run --separate-stderr ds-hash -k "$key" -n all big.jsonl
+		assert_success
+		assert_output "$want"
+		assert_equal "$stderr" ""
+	done
+	# With a fraction elsewhere in the record, and in --against's keys.
+	printf '%s\n' '{"id":12345678901234567891,"p":0.5}' > ref.jsonl
+	printf '%s\n' '{"id":12345678901234567890,"p":0.5}' '{"id":12345678901234567891,"p":0.50}' > in.jsonl
+	run --separate-stderr ds-hash -a ref.jsonl in.jsonl
+	assert_success
+	assert_output '{"id":12345678901234567890,"p":0.5}'
+	assert_equal "$stderr" ""
+	# The digits are hashed as written: the key of the first record is
+	# its canonical text with them, as ds-hash(1) says (jq -cS would print
+	# 9007199254740992; the reference is computed here by hand).
+	run --separate-stderr ds-hash --tag -k .id big.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 --partial "\"_hash\":\"sha256:$(printf '%s' 9007199254740993 | sha256sum | cut -c1-64)\""
+	run --separate-stderr ds-hash --tag big.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 0 --partial "\"_hash\":\"sha256:$(printf '%s' '{"id":9007199254740993,"s":"a\n"}' | sha256sum | cut -c1-64)\""
 }
 
 @test "ds-hash: messages never quote the record (it may hold personal data)" {

@@ -264,6 +264,24 @@ print("%d bands x %d rows" % best[1:])')"
 	assert_equal "$stderr" "ds-lsh: ref.jsonl:1: a line longer than 32 bytes (see --max-line)"
 }
 
+@test "ds-lsh: --rejects, its one output file, is refused (64) when it is an input by any name" {
+	# --pairs and the records kept go to stdout only.
+	cp "$D/small.jsonl" io.jsonl
+	ln io.jsonl hard.jsonl
+	hint="Try 'ds-lsh --help' for more information."
+	run --separate-stderr ds-lsh --rejects io.jsonl io.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "ds-lsh: --rejects: io.jsonl is also an input\n%s" "$hint")"
+	run --separate-stderr ds-lsh -P --rejects hard.jsonl io.jsonl
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-lsh: --rejects: hard.jsonl is also an input\n%s" "$hint")"
+	run --separate-stderr sh -c 'ds-lsh --rejects io.jsonl < io.jsonl'
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-lsh: --rejects: io.jsonl is also an input\n%s" "$hint")"
+	cmp io.jsonl "$D/small.jsonl"
+}
+
 @test "ds-lsh: compressed input" {
 	gzip -c < "$D/small.jsonl" > s.gz
 	run --separate-stderr ds-lsh s.gz
@@ -318,4 +336,37 @@ print(json.dumps({"text": "What is the capital of Fránce? Answer in one word."}
 	# The two reference records are never a pair; each is one with record 1.
 	run --separate-stderr ds-lsh -P -a ref.jsonl in.jsonl
 	assert_equal "$(jq -c '[.a,.b,.a_file,.b_file]' <<< "$output")" "$(printf '[1,1,"ref.jsonl","in.jsonl"]\n[2,1,"ref.jsonl","in.jsonl"]')"
+}
+
+@test "ds-lsh: two candidate texts of 545,000 characters, in bounded memory and time" {
+	skip_under_valgrind "seconds of distance computing become many minutes under memcheck"
+	# A random text over 20 letters (10 Latin, 10 Hangul) and a copy with
+	# every 97th character made '힣', which the text does not hold. Before
+	# the match masks were kept per distinct code point, this pair asked for
+	# 37 GB (a row of masks per position) and ds-lsh exited 70.
+	#
+	# The distance is the number of characters changed, n: substituting
+	# them is n edits, and no alignment does better, because each of the n
+	# '힣' of the copy matches no character of the original, so it costs
+	# an edit of its own (substituted or inserted). --max-distance 0.02
+	# (n / 545000 is about 0.0103) keeps the band, hence the time, small.
+	python3 -c 'import json, random
+r = random.Random(13)
+a = [r.choice("abcdefghij가나다라마바사아자차") for _ in range(545000)]
+b = list(a)
+for i in range(96, len(b), 97):
+    b[i] = "힣"
+print(json.dumps({"id": 1, "text": "".join(a)}, ensure_ascii=False))
+print(json.dumps({"id": 2, "text": "".join(b)}, ensure_ascii=False))' > long.jsonl
+	want=$(python3 -c 'print("%.15g" % (len(range(96, 545000, 97)) / 545000))')
+	assert_equal "$want" 0.0103082568807339
+	# 1 GB of address space in the plain tier; the sanitizers reserve more.
+	if [ "$VE_TIER" = plain ]; then
+		run --separate-stderr sh -c 'ulimit -v 1000000; ds-lsh -P -d 0.02 long.jsonl'
+	else
+		run --separate-stderr ds-lsh -P -d 0.02 long.jsonl
+	fi
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -c '[.a, .b, .distance]' <<< "$output")" "[1,2,$want]"
 }

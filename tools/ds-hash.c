@@ -6,7 +6,8 @@
  * are dropped (to --dups FILE, tagged with the place of the record kept).
  * The key is a jq expression (--key), by default the whole record; a string
  * key is hashed as its bytes, anything else as its canonical JSON (that of
- * `jq -cS .`), after --normalize. The hash is SHA-256; --tag adds it to each
+ * `jq -cS .`, but an integer keeps its digits as written: ds-hash(1)),
+ * after --normalize. The hash is SHA-256; --tag adds it to each
  * record kept as "_hash":"sha256:HEX". --against FILE drops records whose
  * key appears in another dataset.
  *
@@ -18,19 +19,23 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
-#include <yaml.h>
 
 #include "buf.h"
+#include "canon.h"
 #include "cli.h"
 #include "diag.h"
 #include "json.h"
 #include "keyset.h"
+#include "manifest.h"
 #include "norm.h"
 #include "num.h"
 #include "output.h"
@@ -58,6 +63,8 @@ struct keyer {
 	struct ve_jq *jq;
 	bool simple; /* the key is .NAME: picked from the text */
 	struct ve_json_pick pick;
+	struct ve_canon canon; /* the slow path of . and .NAME */
+	struct ve_canon_pick cpick;
 	unsigned norm;
 	struct ve_sha256 *sha;
 	struct ve_buf text;
@@ -90,11 +97,13 @@ usage(FILE *f)
 	    "  -t, --tag             add \"_hash\":\"sha256:HEX\" to records kept\n"
 	    "      --dups FILE       write dropped records there, with \"_dup_of\":\"FILE:LINE\"\n"
 	    "  -a, --against FILE    also drop records whose key is in FILE (repeatable)\n"
-	    "      --manifest        write a YAML manifest of the FILEs to stdout\n"
+	    "      --manifest        write a YAML manifest of the FILEs to stdout (name them\n"
+	    "                        from the directory the manifest will be in)\n"
 	    "      --name NAME       dataset name (with --manifest)\n"
 	    "      --dataset-version VERSION\n"
 	    "                        dataset version (with --manifest)\n"
-	    "      --check MANIFEST  verify files against MANIFEST; exit 1 on a mismatch\n",
+	    "      --check MANIFEST  verify the files MANIFEST lists (paths from its folder);\n"
+	    "                        exit 1 on a mismatch\n",
 	    ve_progname, ve_progname, ve_progname);
 	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 24);
 	fprintf(f,
@@ -136,9 +145,35 @@ version_opt(int argc, char **argv, struct opts *o)
 	o->old_version = true;
 }
 
+static bool
+utf8(const char *s)
+{
+	return ve_utf8_invalid_at(s, strlen(s)) < 0;
+}
+
+/*
+ * --check reads a manifest's paths relative to its directory, and refuses
+ * one that may leave it: --manifest writes none such.
+ */
+static void
+check_manifest_paths(char *const *files, int nfiles)
+{
+	for (int i = 0; i < nfiles; i++) {
+		const char *why = ve_manifest_path_bad(files[i], strlen(files[i]));
+		if (why)
+			ve_usage_error(
+			    "--manifest: path '%s' %s: name the files from the directory "
+			    "the manifest will be in",
+			    files[i], why);
+		if (!utf8(files[i]))
+			ve_usage_error("--manifest: path '%s' is not UTF-8 (YAML holds only text)",
+			               files[i]);
+	}
+}
+
 /* The combinations of options that make no sense; usage errors. */
 static void
-check_args(const struct opts *o, int noperands)
+check_args(const struct opts *o, char *const *operands, int noperands)
 {
 	if (o->old_version && !o->manifest)
 		ve_print_version(); /* "--version WORD" alone always printed it */
@@ -150,6 +185,15 @@ check_args(const struct opts *o, int noperands)
 		ve_usage_error("--manifest needs --name and --dataset-version");
 	if (o->manifest && noperands == 0)
 		ve_usage_error("--manifest needs the files to describe");
+	if (o->manifest)
+		check_manifest_paths(operands, noperands);
+	/* A manifest is YAML, which holds Unicode text only. */
+	if (o->manifest && !utf8(o->name))
+		ve_usage_error("--name: not UTF-8 (YAML holds only text)");
+	if (o->manifest && !utf8(o->version))
+		ve_usage_error("--dataset-version: not UTF-8 (YAML holds only text)");
+	if (o->manifest && o->key_expr && !utf8(o->key_expr))
+		ve_usage_error("--key: not UTF-8 (YAML holds only text)");
 	if (!o->manifest && (o->name || o->version))
 		ve_usage_error(
 		    "--name and --dataset-version describe a dataset: use them with --manifest");
@@ -158,6 +202,9 @@ check_args(const struct opts *o, int noperands)
 	if ((o->manifest || o->check) && (o->tag || o->dups_path || o->nagainst))
 		ve_usage_error("--tag, --dups and --against filter records: not with --%s",
 		               o->manifest ? "manifest" : "check");
+	if (o->check && o->cli.skip_bad)
+		ve_usage_error(
+		    "--skip-bad and --rejects: not with --check (a bad record fails its file)");
 }
 
 static void
@@ -208,18 +255,17 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_CHECK: o->check = optarg; break;
 		}
 	}
-	check_args(o, argc - optind);
+	check_args(o, argv + optind, argc - optind);
 }
 
 /*
- * Computes the key digest of a parsed record (consumed). Returns NULL, or
- * the reason the record has no usable key.
+ * Computes the digest of a key jq gave (consumed). Returns NULL, or the
+ * reason the record has no usable key.
  */
 static const char *
-key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
+value_digest(struct keyer *k, jv key, unsigned char digest[VE_SHA256_LEN])
 {
 	static char reason[256];
-	jv key = k->jq ? ve_jq_first(k->jq, rec) : rec;
 
 	if (!jv_is_valid(key)) {
 		if (jv_invalid_has_msg(jv_copy(key))) {
@@ -252,6 +298,13 @@ key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
 	return NULL;
 }
 
+/* The key digest of a parsed record (consumed), by --key's jq; NULL or why it has none. */
+static const char *
+key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
+{
+	return value_digest(k, k->jq ? ve_jq_first(k->jq, rec) : rec, digest);
+}
+
 /*
  * The fast path of a .NAME key: the member's text from the record's own
  * bytes. A string is its bytes inside the quotes (the subset has no
@@ -282,15 +335,70 @@ pick_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SH
 }
 
 /*
+ * The slow path of a key read off the text (. or .NAME), for a record libjq
+ * has accepted: canonical JSON from the text, as the fast path's, so that an
+ * integer beyond 2^53 keeps its digits (libjq's value holds a double). Sets
+ * *why to NULL or the reason the record has no key. False where the text
+ * is not what it expects: libjq's value decides then.
+ */
+static bool
+text_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SHA256_LEN],
+         const char **why)
+{
+	struct ve_canon_pick *pick = &k->cpick;
+	const struct ve_buf *key = k->simple ? &pick->value : &k->text;
+
+	*why = NULL;
+	ve_buf_reset(&k->text);
+	if (!k->simple && !ve_canon_record(&k->canon, line->text, line->len, k->norm, &k->text))
+		return false;
+	if (k->simple && !ve_canon_pick(&k->canon, line->text, line->len, k->norm, pick))
+		return false;
+	if (k->simple && (!pick->found || (!pick->string && strcmp(key->p, "null") == 0))) {
+		*why = "--key: no value (null)";
+		return true;
+	}
+	ve_sha256(k->sha, key->p ? key->p : "", key->len, digest);
+	return true;
+}
+
+/*
+ * The slow path of a .NAME key, for a record libjq has parsed (consumed):
+ * the member libjq has, as jq's .NAME gives it, but a number, an array or an
+ * object is read off the text (text_key), where integers keep their digits.
+ */
+static const char *
+name_key(struct keyer *k, const struct ve_line *line, jv rec, unsigned char digest[VE_SHA256_LEN])
+{
+	jv v = jv_object_get(rec, jv_string_sized(k->pick.key, (int)k->pick.klen));
+	jv_kind kind = jv_get_kind(v);
+	const char *why;
+
+	if (kind == JV_KIND_INVALID) {
+		jv_free(v);
+		return "--key: no value (null)"; /* jq's .NAME of a record without it */
+	}
+	if ((kind == JV_KIND_NUMBER || kind == JV_KIND_ARRAY || kind == JV_KIND_OBJECT) &&
+	    text_key(k, line, digest, &why)) {
+		jv_free(v);
+		return why;
+	}
+	return value_digest(k, v, digest);
+}
+
+/*
  * The key digest of one input line. Returns NULL, or why the line is a bad
  * record (valid until the next call). The whole-record key of a record in
  * the common subset of JSON is taken from the text without libjq's parse,
  * which costs more than everything else ds-hash does (see
- * ve_json_canon_text); libjq parses whatever that path declines.
+ * ve_json_canon_text); libjq parses whatever that path declines, and the
+ * key of . or .NAME is still read off the text.
  */
 static const char *
 line_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SHA256_LEN])
 {
+	const char *why;
+
 	if ((!k->jq && !k->norm) || k->simple) {
 		long bad = ve_utf8_invalid_at(line->text, line->len);
 		ve_buf_reset(&k->text);
@@ -308,6 +416,12 @@ line_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SH
 		ve_buf_adds(&k->tmp, jv_string_value(msg));
 		jv_free(msg);
 		return k->tmp.p;
+	}
+	if (k->simple)
+		return name_key(k, line, rec, digest);
+	if (!k->jq && text_key(k, line, digest, &why)) {
+		jv_free(rec);
+		return why;
 	}
 	return key_digest(k, rec, digest);
 }
@@ -330,8 +444,8 @@ keyer_init(struct keyer *k, const char *expr, unsigned norm)
 	/* .NAME, the usual key, can be read off the text; jq still compiles it. */
 	if (k->jq && simple_key(expr)) {
 		k->simple = true;
-		k->pick.key = expr + 1;
-		k->pick.klen = strlen(expr + 1);
+		k->pick.key = k->cpick.key = expr + 1;
+		k->pick.klen = k->cpick.klen = strlen(expr + 1);
 	}
 	k->norm = norm;
 	k->sha = ve_sha256_new();
@@ -345,6 +459,8 @@ keyer_free(struct keyer *k)
 	ve_buf_free(&k->text);
 	ve_buf_free(&k->tmp);
 	ve_buf_free(&k->pick.value);
+	ve_buf_free(&k->cpick.value);
+	ve_canon_free(&k->canon);
 }
 
 static void
@@ -489,6 +605,38 @@ report_counts(const struct filter *f, int verbose)
 		        ve_keyset_bytes(f->set));
 }
 
+/* Whether path's directory, resolved, and its last name are dir and base; false if it has none. */
+static bool
+resolve_dir(const char *path, char dir[PATH_MAX], const char **base)
+{
+	char *copy = ve_xstrdup(path);
+	bool ok = realpath(dirname(copy), dir) != NULL;
+
+	free(copy);
+	*base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	return ok;
+}
+
+/*
+ * Whether two output paths name one regular file, where two streams would
+ * overwrite each other's lines (not /dev/null): the same inode where both
+ * exist; where neither does yet, the same name in the same directory.
+ */
+static bool
+same_output(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char da[PATH_MAX], db[PATH_MAX];
+	const char *ba, *bb;
+	bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+
+	if (ea || eb)
+		return ea && eb && S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev &&
+		       sa.st_ino == sb.st_ino;
+	return resolve_dir(a, da, &ba) && resolve_dir(b, db, &bb) && strcmp(da, db) == 0 &&
+	       strcmp(ba, bb) == 0;
+}
+
 static int
 run_filter(const struct opts *o, char **files, int nfiles)
 {
@@ -506,6 +654,9 @@ run_filter(const struct opts *o, char **files, int nfiles)
 		ve_refuse_input_as_output("--dups", o->dups_path, o->against, o->nagainst);
 		ve_refuse_input_as_output("--rejects", o->cli.rejects, o->against, o->nagainst);
 	}
+	/* Two streams writing one file would overwrite each other's lines. */
+	if (o->dups_path && o->cli.rejects && same_output(o->dups_path, o->cli.rejects))
+		ve_usage_error("--dups and --rejects name the same file: %s", o->dups_path);
 	rd = ve_reader_new(files, nfiles, &o->cli, VE_READ_RAW);
 	if (o->dups_path)
 		f.dups = ve_open_output("--dups", o->dups_path);
@@ -595,6 +746,28 @@ struct member_ctx {
 	const char *path;
 };
 
+/*
+ * A member's name as a manifest holds it, valid UTF-8 (YAML takes nothing
+ * else): a byte that is not UTF-8 is written \xHH, as the reader already
+ * writes control bytes and backslashes. The caller frees it.
+ */
+static char *
+utf8_name(const char *name)
+{
+	struct ve_buf b = {0};
+	size_t n = strlen(name);
+	long bad;
+
+	while ((bad = ve_utf8_invalid_at(name, n)) >= 0) {
+		ve_buf_add(&b, name, (size_t)bad);
+		ve_buf_addf(&b, "\\x%02x", (unsigned char)name[bad]);
+		name += bad + 1;
+		n -= (size_t)bad + 1;
+	}
+	ve_buf_add(&b, name, n);
+	return b.p ? b.p : ve_xstrdup("");
+}
+
 static void
 on_member(void *ctx, const char *name, int source)
 {
@@ -607,7 +780,7 @@ on_member(void *ctx, const char *name, int source)
 	memset(&fs->m[fs->nm], 0, sizeof fs->m[0]);
 	/* Members are named ARCHIVE:MEMBER; the manifest keeps MEMBER. */
 	fs->archive |= strncmp(name, mc->path, plen) == 0 && name[plen] == ':';
-	fs->m[fs->nm].name = ve_xstrdup(fs->archive ? name + plen + 1 : name);
+	fs->m[fs->nm].name = utf8_name(fs->archive ? name + plen + 1 : name);
 	fs->nm++;
 }
 
@@ -713,8 +886,7 @@ sum_file(const char *path, struct keyer *k, struct ve_reader *parent, bool check
 static void
 yaml_str(struct ve_buf *b, const char *s)
 {
-	/* A JSON string is a valid YAML double-quoted scalar. */
-	ve_buf_add_json_str(b, s, strlen(s));
+	ve_manifest_add_str(b, s, strlen(s));
 }
 
 /* The manifest's head: what the dataset is, when, and how its keys were made. */
@@ -807,145 +979,6 @@ run_manifest(const struct opts *o, char **files, int nfiles)
 	return rc;
 }
 
-/* The parts of a manifest that --check needs, read with libyaml. */
-struct mfile {
-	char *path;
-	char *bytes, *sha256, *records, *keys;
-	struct {
-		char *name, *records, *keys;
-	} * m;
-	int nm;
-};
-
-struct manifest {
-	char *key, *normalize;
-	struct mfile *f;
-	int nf;
-};
-
-static const char *
-scalar(const yaml_node_t *node)
-{
-	return node && node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value
-	                                              : NULL;
-}
-
-static yaml_node_t *
-map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	if (!map || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	     p++) {
-		const char *k = scalar(yaml_document_get_node(doc, p->key));
-		if (k && strcmp(k, key) == 0)
-			return yaml_document_get_node(doc, p->value);
-	}
-	return NULL;
-}
-
-static char *
-get_str(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	const char *s = scalar(map_get(doc, map, key));
-
-	return s ? ve_xstrdup(s) : NULL;
-}
-
-static void
-manifest_free(struct manifest *mf)
-{
-	for (int i = 0; i < mf->nf; i++) {
-		struct mfile *f = &mf->f[i];
-		free(f->path), free(f->bytes), free(f->sha256), free(f->records), free(f->keys);
-		for (int j = 0; j < f->nm; j++)
-			free(f->m[j].name), free(f->m[j].records), free(f->m[j].keys);
-		free(f->m);
-	}
-	free(mf->f);
-	free(mf->key);
-	free(mf->normalize);
-}
-
-/* Reads one file entry of a manifest into mfi; NULL, or why it is not one. */
-static const char *
-read_entry(yaml_document_t *doc, yaml_node_t *fn, struct mfile *mfi)
-{
-	memset(mfi, 0, sizeof *mfi);
-	mfi->path = get_str(doc, fn, "path");
-	mfi->bytes = get_str(doc, fn, "bytes");
-	mfi->sha256 = get_str(doc, fn, "sha256");
-	mfi->records = get_str(doc, fn, "records");
-	mfi->keys = get_str(doc, fn, "keys");
-	if (!mfi->path || !mfi->bytes || !mfi->sha256 || !mfi->records || !mfi->keys)
-		return "not a ds-hash manifest (a file entry lacks path, bytes, sha256, records or "
-		       "keys)";
-	yaml_node_t *members = map_get(doc, fn, "members");
-	if (!members)
-		return NULL;
-	if (members->type != YAML_SEQUENCE_NODE)
-		return "not a ds-hash manifest (members is not a list)";
-	for (yaml_node_item_t *mi = members->data.sequence.items.start;
-	     mi < members->data.sequence.items.top; mi++) {
-		yaml_node_t *mn = yaml_document_get_node(doc, *mi);
-		mfi->m = ve_xrealloc(mfi->m, sizeof *mfi->m * (size_t)(mfi->nm + 1));
-		mfi->m[mfi->nm].name = get_str(doc, mn, "name");
-		mfi->m[mfi->nm].records = get_str(doc, mn, "records");
-		mfi->m[mfi->nm].keys = get_str(doc, mn, "keys");
-		mfi->nm++;
-		if (!mfi->m[mfi->nm - 1].name || !mfi->m[mfi->nm - 1].records ||
-		    !mfi->m[mfi->nm - 1].keys)
-			return "not a ds-hash manifest (a member lacks name, records or keys)";
-	}
-	return NULL;
-}
-
-/* Reads a manifest; returns NULL, or why it is not one with the exit status in *status. */
-static const char *
-manifest_read(const char *path, struct manifest *mf, int *status)
-{
-	static char why[256];
-	FILE *f = fopen(path, "rb");
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	const char *err = NULL;
-
-	memset(mf, 0, sizeof *mf);
-	*status = VE_EX_DATAERR;
-	if (!f) {
-		*status = VE_EX_NOINPUT;
-		snprintf(why, sizeof why, "%s", strerror(errno));
-		return why;
-	}
-	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(why, sizeof why, "not YAML: %s at line %zu",
-		         parser.problem ? parser.problem : "?", parser.problem_mark.line + 1);
-		yaml_parser_delete(&parser);
-		fclose(f);
-		return why;
-	}
-	yaml_node_t *root = yaml_document_get_root_node(&doc);
-	yaml_node_t *files = map_get(&doc, root, "files");
-	mf->key = get_str(&doc, root, "key");
-	mf->normalize = get_str(&doc, root, "normalize");
-	if (!mf->key || !mf->normalize || !files || files->type != YAML_SEQUENCE_NODE) {
-		err = "not a ds-hash manifest (it needs key, normalize and files)";
-		goto out;
-	}
-	for (yaml_node_item_t *it = files->data.sequence.items.start;
-	     !err && it < files->data.sequence.items.top; it++) {
-		mf->f = ve_xrealloc(mf->f, sizeof *mf->f * (size_t)(mf->nf + 1));
-		err = read_entry(&doc, yaml_document_get_node(&doc, *it), &mf->f[mf->nf++]);
-	}
-out:
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	fclose(f);
-	return err;
-}
-
 static void
 add_reason(struct ve_buf *b, const char *what)
 {
@@ -955,16 +988,25 @@ add_reason(struct ve_buf *b, const char *what)
 
 /* Reads the manifest and readies its key; 0, or an exit status after the message. */
 static int
-check_open(const char *path, struct manifest *mf, struct keyer *k)
+check_open(const char *path, struct ve_manifest *mf, struct keyer *k)
 {
 	unsigned norm;
-	int rc;
-	const char *err = manifest_read(path, mf, &rc);
+	FILE *f = fopen(path, "rb");
+	const char *err;
 
-	if (err) {
-		ve_warn("%s: %s", path, err);
-		return rc;
+	memset(mf, 0, sizeof *mf);
+	if (!f) {
+		ve_warn("%s:", path);
+		return VE_EX_NOINPUT;
 	}
+	err = ve_manifest_read(f, mf);
+	fclose(f);
+	if (err && mf->line)
+		ve_warn("%s:%zu: %s", path, mf->line, err);
+	else if (err)
+		ve_warn("%s: %s", path, err);
+	if (err)
+		return VE_EX_DATAERR;
 	if (!ve_norm_parse(mf->normalize, &norm)) {
 		ve_warn("%s: unknown normalize '%s'", path, mf->normalize);
 		return VE_EX_DATAERR;
@@ -982,9 +1024,67 @@ check_open(const char *path, struct manifest *mf, struct keyer *k)
 	return 0;
 }
 
+/*
+ * Whether resolved, a path with every symbolic link followed, is top or
+ * lies under it.
+ */
+static bool
+inside(const char *resolved, const char *top)
+{
+	size_t n = strlen(top);
+
+	return strcmp(top, "/") == 0 ||
+	       (strncmp(resolved, top, n) == 0 && (resolved[n] == '/' || resolved[n] == '\0'));
+}
+
+/*
+ * Where --check reads each file of mf: its path, relative to the manifest's
+ * directory, joined to that directory as the manifest was named (so that
+ * messages name it from here). Returns the paths (free each, and the
+ * array), or NULL after "MANIFEST:LINE: ..." when one of them leads out of
+ * the directory through a symbolic link: the manifest is then bad data. A
+ * path that does not resolve (a missing file) fails when it is read.
+ */
+static char **
+check_paths(const char *manifest, const struct ve_manifest *mf)
+{
+	char *copy = ve_xstrdup(manifest);
+	const char *dir = dirname(copy);
+	char *top = realpath(dir, NULL);
+	char **paths = ve_xcalloc((size_t)mf->nf + 1, sizeof *paths);
+	bool bad = !top;
+
+	if (!top)
+		ve_warn("%s:", dir);
+	for (int i = 0; i < mf->nf && !bad; i++) {
+		struct ve_buf b = {0};
+		if (strcmp(dir, ".") != 0)
+			ve_buf_addf(&b, "%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/");
+		ve_buf_adds(&b, mf->f[i].path);
+		paths[i] = b.p;
+		char *resolved = realpath(b.p, NULL);
+		if (resolved && !inside(resolved, top)) {
+			ve_warn(
+			    "%s:%zu: path '%s' leads out of the manifest's directory (a symbolic "
+			    "link)",
+			    manifest, mf->f[i].line, mf->f[i].path);
+			bad = true;
+		}
+		free(resolved);
+	}
+	free(top);
+	free(copy);
+	if (!bad)
+		return paths;
+	for (int i = 0; i < mf->nf; i++)
+		free(paths[i]);
+	free(paths);
+	return NULL;
+}
+
 /* What differs between a file's sums and its manifest entry, into why ("" if nothing). */
 static void
-compare(const struct mfile *m, const struct filesum *fs, struct ve_buf *why)
+compare(const struct ve_manifest_file *m, const struct filesum *fs, struct ve_buf *why)
 {
 	char num[32], keys[80];
 
@@ -1015,14 +1115,18 @@ compare(const struct mfile *m, const struct filesum *fs, struct ve_buf *why)
 	}
 }
 
-/* Checks one file and prints "PATH: OK" or "PATH: FAILED (...)"; whether it matched. */
+/*
+ * Checks one file, read at path, and prints "PATH: OK" or "PATH: FAILED
+ * (...)" with the path as the manifest has it; whether it matched.
+ */
 static bool
-check_file(const struct mfile *m, struct keyer *k, struct ve_reader *parent, struct ve_buf *why)
+check_file(const struct ve_manifest_file *m, const char *path, struct keyer *k,
+           struct ve_reader *parent, struct ve_buf *why)
 {
 	struct filesum fs;
 	bool ok;
 
-	sum_file(m->path, k, parent, true, &fs);
+	sum_file(path, k, parent, true, &fs);
 	if (fs.error) {
 		printf("%s: FAILED %s(%s)\n", m->path, fs.bad_record ? "" : "open or read ",
 		       fs.error);
@@ -1042,21 +1146,27 @@ check_file(const struct mfile *m, struct keyer *k, struct ve_reader *parent, str
 static int
 run_check(const struct opts *o)
 {
-	struct manifest mf;
+	struct ve_manifest mf;
 	struct keyer k;
 	struct ve_buf why = {0};
+	char **paths;
 	int failed = 0;
 	int rc = check_open(o->check, &mf, &k);
 
 	if (rc) {
-		manifest_free(&mf);
+		ve_manifest_free(&mf);
 		return rc;
+	}
+	if (!(paths = check_paths(o->check, &mf))) {
+		keyer_free(&k);
+		ve_manifest_free(&mf);
+		return VE_EX_DATAERR;
 	}
 	/* It reads nothing itself; each file's reader takes --max-line from it. */
 	struct ve_cli cli = {.max_line = o->cli.max_line};
 	struct ve_reader *parent = ve_reader_new(NULL, 0, &cli, VE_READ_RAW);
 	for (int i = 0; i < mf.nf; i++)
-		failed += !check_file(&mf.f[i], &k, parent, &why);
+		failed += !check_file(&mf.f[i], paths[i], &k, parent, &why);
 	ve_reader_free(parent);
 	if (failed) {
 		if (!o->cli.quiet)
@@ -1064,9 +1174,12 @@ run_check(const struct opts *o)
 			        mf.nf == 1 ? "" : "s");
 		rc = VE_EX_NEGATIVE;
 	}
+	for (int i = 0; i < mf.nf; i++)
+		free(paths[i]);
+	free(paths);
 	ve_buf_free(&why);
 	keyer_free(&k);
-	manifest_free(&mf);
+	ve_manifest_free(&mf);
 	return rc;
 }
 
