@@ -86,7 +86,8 @@ may_be_nonfinite(const char *t, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		bool digit = t[i] >= '0' && t[i] <= '9';
 		/* jq 1.6 reads nan, inf and Infinity in any case. */
-		if (i + 3 <= len && (!strncasecmp(t + i, "nan", 3) || !strncasecmp(t + i, "inf", 3)))
+		if (i + 3 <= len &&
+		    (!strncasecmp(t + i, "nan", 3) || !strncasecmp(t + i, "inf", 3)))
 			return true;
 		if (!digit && (t[i] == 'e' || t[i] == 'E') && run)
 			return true;
@@ -110,6 +111,12 @@ ve_record_parse(const char *text, size_t len)
 	if (nul)
 		return jv_invalid_with_msg(jv_string_fmt("invalid JSON: a NUL byte at byte %zu",
 		                                         (size_t)(nul - text) + 1));
+	/* ... and takes 0x1E as RFC 7464's record separator, after which it reads no more. */
+	const char *rs = memchr(text, 0x1e, len);
+	if (rs)
+		return jv_invalid_with_msg(
+		    jv_string_fmt("invalid JSON: a record separator (0x1E) at byte %zu",
+		                  (size_t)(rs - text) + 1));
 	/* libjq takes an int length: a longer line must not be cut to a shorter one. */
 	if (len > INT_MAX)
 		return jv_invalid_with_msg(jv_string("invalid JSON: a line of 2 GiB or more"));

@@ -133,6 +133,14 @@ Try 'ds-anon --help' for more information."
 	cmp io.jsonl before.jsonl
 }
 
+@test "input: a record separator (0x1E) is bad JSON, though jq 1.6 reads past it" {
+	printf '{"a":1}\036\036{"b":\n{"a":2}\n' > rs.jsonl
+	run --separate-stderr ds-anon --skip-bad rs.jsonl
+	assert_success
+	assert_output '{"a":2}'
+	assert_equal "$stderr" "ds-anon: skipped 1 bad record (first: rs.jsonl:1: invalid JSON: a record separator (0x1E) at byte 8)"
+}
+
 @test "input: a raw NUL inside a string is bad JSON, as every other raw control byte is" {
 	printf '{"a":"x\0y"}\n{"a":"x\001y"}\n' > nul.jsonl
 	run --separate-stderr ds-anon --skip-bad nul.jsonl
