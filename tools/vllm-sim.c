@@ -4,8 +4,10 @@
  *
  * It serves vLLM's endpoints with vLLM's JSON shapes (completions, chat,
  * streaming with a usage chunk, tokenize/detokenize, models, metrics) on
- * libmicrohttpd, one thread per connection. Text comes from a documented
- * deterministic tokenizer (simtok.h) and a seeded hash of the prompt.
+ * libmicrohttpd, one thread per connection. The request core (simreq.h)
+ * reads each body and writes each answer; text comes from a documented
+ * deterministic tokenizer (simtok.h) and a seeded hash of the prompt. This
+ * file numbers, times and serves what the core plans.
  * Latency follows a continuous-batching model: at most --max-num-seqs
  * requests decode at once and the rest wait, so load shows as TTFT growth;
  * the inter-token latency grows with the batch (--load-factor). Faults
@@ -19,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -36,24 +39,20 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-#include <xxhash.h>
 
-#include "array.h"
 #include "buf.h"
 #include "cli.h"
 #include "diag.h"
-#include "json.h"
 #include "num.h"
 #include "output.h"
 #include "progress.h"
 #include "rng.h"
 #include "simkey.h"
+#include "simreq.h"
 #include "simtok.h"
-#include "utf8.h"
 
 #define SIM_VLLM_VERSION "0.11.0"
 #define MAX_BODY         (16u << 20)
-#define MAX_LOGPROBS     20
 #define MAX_FAIL_CODES   16
 
 struct opts {
@@ -101,6 +100,7 @@ struct sim {
 	const struct opts *o;
 	char *api_key;
 	struct ve_simkey key;
+	struct ve_simcfg cfg; /* what the request core reads */
 	int stopfd;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -124,1205 +124,22 @@ static const double e2e_le[] = {0.3,  0.5,   0.8,   1.0,   1.5,   2.0,    2.5,
                                 5.0,  10.0,  15.0,  20.0,  30.0,  40.0,   50.0,
                                 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
 
-/* Filler words: each is one token (a space and at most two letters). */
-static const char *const filler[] = {" a",  " I",  " an", " as", " at", " be", " by", " do", " go",
-                                     " he", " if", " in", " is", " it", " me", " my", " no", " of",
-                                     " on", " or", " so", " to", " up", " us", " we"};
-#define NFILLER ((int)(sizeof filler / sizeof filler[0]))
-
-/* ---- seeded hashing ---- */
-
-static uint64_t
-h3(uint64_t a, uint64_t b, uint64_t c)
-{
-	return ve_splitmix64(a ^ ve_splitmix64(b ^ ve_splitmix64(c)));
-}
-
-static double
-u01(uint64_t h)
-{
-	return (double)(h >> 11) * 0x1.0p-53;
-}
-
-static uint64_t
-hstr(uint64_t seed, const char *s, size_t n)
-{
-	return XXH3_64bits_withSeed(s, n, seed);
-}
-
-/* ---- what a request will produce ---- */
-
-enum { LP_GREEDY, LP_BEHIND, LP_LETTERS };
-
-/* One token with its log-probability and how its top list looks. */
-struct ptok {
-	uint32_t id;
-	uint32_t off, len; /* bytes in the choice's text */
-	uint32_t cp;       /* code points from the start of the text */
-	double lp;
-	int kind;
-};
-
-/* One choice (one prompt of a batch): the prompt and what is generated. */
-struct choice {
-	struct ve_buf ptext; /* the prompt, as text */
-	struct ptok *pt;     /* its tokens, with logprobs when echoed */
-	size_t npt;
-	struct ve_buf gtext; /* the generated text */
-	struct ptok *gt;
-	size_t ngt, gtcap;
-	uint32_t gcp; /* code points in gtext */
-	const char *finish;
-	char *stop_reason; /* the stop string that ended it, or NULL */
-	/* Letter mode: the letters in rank order with their logprobs. */
-	char letters[26][3];
-	double letter_lp[26];
-	int nletters;
-};
-
-enum { API_COMPLETIONS, API_CHAT };
-enum { FAULT_NONE, FAULT_FAIL, FAULT_DROP, FAULT_STALL };
-
-struct plan {
-	int api;
-	char id[48];
-	long created;
-	struct choice *c;
-	int nc;
-	bool echo, stream, include_usage, ignore_eos;
-	int logprobs;     /* completions: top-k, or -1 */
-	bool chat_lp;     /* chat: logprobs */
-	int top_logprobs; /* chat */
-	size_t prompt_tokens, completion_tokens, max_gen;
-	int fault;
-	int fail_code;
-	size_t drop_at; /* the step a dropped stream is cut at */
-	uint64_t rng;
-	const char *model;
-};
-
-/* What a request asks for that shapes its plan but is not kept in it. */
-struct params {
-	double temperature, top_p; /* checked; the text depends on the seeds only */
-	double seed;               /* the request's seed, mixed into the server's */
-	double max_tokens;
-	char **stops;
-	int nstops;
-};
-
-static void
-choice_free(struct choice *c)
-{
-	ve_buf_free(&c->ptext);
-	ve_buf_free(&c->gtext);
-	free(c->pt);
-	free(c->gt);
-	free(c->stop_reason);
-}
-
-static void
-plan_free(struct plan *p)
-{
-	if (!p)
-		return;
-	for (int i = 0; i < p->nc; i++)
-		choice_free(&p->c[i]);
-	free(p->c);
-	free(p);
-}
-
-/* A request error: HTTP status, vLLM's error type, the message and the param. */
-struct rerr {
-	int status;
-	const char *type;
-	char msg[512];
-	const char *param;
-};
-
-static bool __attribute__((format(printf, 3, 4)))
-bad(struct rerr *e, const char *param, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->status = 400;
-	e->type = "BadRequestError";
-	e->param = param;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-	va_end(ap);
-	return false;
-}
-
-static struct ptok *
-toks_to_ptoks(const struct ve_toks *t)
-{
-	struct ptok *p = ve_xcalloc(t->n ? t->n : 1, sizeof *p);
-
-	for (size_t i = 0; i < t->n; i++)
-		p[i] =
-		    (struct ptok){t->v[i].id, t->v[i].off, t->v[i].len, t->v[i].cp, 0, LP_GREEDY};
-	return p;
-}
-
-/* Sets the prompt of c from text (tokenized here). */
-static void
-prompt_from_text(struct choice *c, const char *s, size_t n)
-{
-	struct ve_toks t = {0};
-
-	ve_buf_add(&c->ptext, s, n);
-	ve_tok_encode(s, n, 0, 0, &t);
-	c->pt = toks_to_ptoks(&t);
-	c->npt = t.n;
-	ve_toks_free(&t);
-}
-
-/* Sets the prompt of c from token ids (a jv array, borrowed); false on a bad id. */
-static bool
-prompt_from_ids(struct choice *c, jv ids, struct rerr *e)
-{
-	int n = jv_array_length(jv_copy(ids));
-	uint32_t cp = 0;
-
-	c->pt = ve_xcalloc((size_t)(n ? n : 1), sizeof *c->pt);
-	for (int i = 0; i < n; i++) {
-		jv v = jv_array_get(jv_copy(ids), i);
-		bool num = jv_get_kind(v) == JV_KIND_NUMBER;
-		double d = num ? jv_number_value(v) : -1;
-		jv_free(v);
-		unsigned char b[4];
-		if (!num || d != floor(d))
-			return bad(e, "prompt", "Token ids must be integers.");
-		if (d < 0 || d > VE_TOK_EOS)
-			return bad(e, "prompt", "Token id %.0f is out of vocabulary (size %u).", d,
-			           VE_TOK_EOS + 1);
-		/* The end-of-text token decodes to nothing, special tokens being skipped. */
-		int k = d == VE_TOK_EOS ? 0 : ve_tok_bytes((uint32_t)d, b);
-		uint32_t off = (uint32_t)c->ptext.len;
-		size_t cps = ve_utf8_sanitize(&c->ptext, (const char *)b, (size_t)k);
-		c->pt[c->npt++] = (struct ptok){(uint32_t)d, off, (uint32_t)(c->ptext.len - off),
-		                                cp,          0,   LP_GREEDY};
-		cp += (uint32_t)cps;
-	}
-	return true;
-}
-
-/* The logprob of prompt token i that no answer key controls: a function of it and the one before.
- */
-static double
-generic_lp(uint64_t seed, const struct ptok *t, size_t i)
-{
-	double u = u01(h3(seed ^ 0x70726f6d7074ull, t[i - 1].id, (uint64_t)t[i].id << 20 ^ i));
-	return -(0.05 + 6.0 * u * u);
-}
-
-/*
- * Echo logprobs. Where the prompt is an item of the key and ends with one of
- * its choices, the choice's tokens get a total logprob that makes the
- * item's winner (the gold one when the item is answered right) the most
- * likely continuation, also per character.
- */
-static void
-prompt_logprobs(const struct sim *s, struct choice *c, const struct ve_simitem *it, int winner)
-{
-	uint64_t seed = s->o->seed;
-	int best = -1;
-
-	for (size_t i = 1; i < c->npt; i++) {
-		c->pt[i].lp = generic_lp(seed, c->pt, i);
-		c->pt[i].kind = u01(h3(seed, c->pt[i].id, i)) < 0.5 ? LP_GREEDY : LP_BEHIND;
-	}
-	if (!it || !it->nchoices)
-		return;
-	for (int k = 0; k < it->nchoices; k++) {
-		size_t L = it->clen[k];
-		if (L == 0 || L > c->ptext.len)
-			continue;
-		if (memcmp(c->ptext.p + c->ptext.len - L, it->choices[k], L) != 0)
-			continue;
-		if (best < 0 || L > it->clen[best])
-			best = k;
-	}
-	if (best < 0)
-		return;
-	size_t region = c->ptext.len - it->clen[best];
-	size_t first = c->npt, m = 0;
-	for (size_t i = 1; i < c->npt; i++)
-		if (c->pt[i].off + c->pt[i].len > region) {
-			if (first == c->npt)
-				first = i;
-			m++;
-		}
-	if (!m)
-		return;
-	double cps = (double)ve_utf8_count(it->choices[best], it->clen[best]);
-	if (cps < 1)
-		cps = 1;
-	double total =
-	    best == winner
-	        ? -0.02 * cps
-	        : -(0.6 + 0.8 * u01(h3(seed, hstr(seed, it->id, strlen(it->id)), (uint64_t)best))) *
-	              cps;
-	for (size_t i = first; i < c->npt; i++) {
-		c->pt[i].lp = total / (double)m;
-		c->pt[i].kind = best == winner ? LP_GREEDY : LP_BEHIND;
-	}
-}
-
-/* Appends the tokens of text to c's generated text, up to max tokens in all. */
-static void
-gen_append(struct choice *c, const char *text, size_t n, size_t max, uint64_t seed)
-{
-	struct ve_toks t = {0};
-	uint32_t base = (uint32_t)c->gtext.len;
-	size_t keep = 0;
-
-	ve_tok_encode(text, n, base, c->gcp, &t);
-	c->gt = ve_grow(c->gt, &c->gtcap, c->ngt + t.n + 1, sizeof *c->gt);
-	for (size_t i = 0; i < t.n && c->ngt < max; i++) {
-		const struct ve_tok *k = &t.v[i];
-		double u = u01(h3(seed ^ 0x67656eull, k->id, c->ngt));
-		c->gt[c->ngt++] =
-		    (struct ptok){k->id, k->off, k->len, k->cp, -(0.01 + 1.5 * u * u), LP_GREEDY};
-		keep = k->off + k->len - base;
-	}
-	c->gcp += (uint32_t)ve_utf8_count(text, keep);
-	ve_buf_add(&c->gtext, text, keep);
-	ve_toks_free(&t);
-}
-
-/* A wrong answer for a free-text gold: another number, or words that do not contain it. */
-static void
-wrong_answer(const char *gold, uint64_t h, struct ve_buf *out)
-{
-	long v;
-
-	if (ve_parse_long(gold, -1000000000L, 1000000000L, &v)) {
-		/* Another number, which an answer check by substring must not take for gold. */
-		for (long w = v + 1 + (long)(h % 9);; w++) {
-			ve_buf_reset(out);
-			ve_buf_addf(out, "%ld", w);
-			if (!strstr(out->p, gold))
-				return;
-		}
-	}
-	for (int tries = 0; tries < 8; tries++) {
-		ve_buf_reset(out);
-		ve_buf_adds(out, "not");
-		for (int i = 0; i < 3; i++)
-			ve_buf_adds(out, filler[(h >> (8 * i + tries)) % NFILLER]);
-		if (!strstr(out->p, gold))
-			return;
-	}
-	ve_buf_reset(out);
-	ve_buf_adds(out, "unknown");
-}
-
-/*
- * The answer a key item gets, as generated text: "A. choice." for an item
- * with choices (winner the index chosen); for a free-text gold, "The answer
- * is GOLD." when winner is 0, another answer when it is 1.
- */
-static void
-answer_text(const struct ve_simitem *it, int winner, const char *sp, uint64_t h, struct ve_buf *ans)
-{
-	struct ve_buf w = {0};
-
-	if (it->nchoices) {
-		ve_buf_addf(ans, "%s%c. ", sp, 'A' + winner);
-		ve_buf_add(ans, it->choices[winner], it->clen[winner]);
-		ve_buf_adds(ans, ".");
-		return;
-	}
-	if (winner != 0)
-		wrong_answer(it->gold_text, h, &w);
-	ve_buf_addf(ans, "%sThe answer is %s.", sp, winner == 0 ? it->gold_text : w.p);
-	ve_buf_free(&w);
-}
-
-/* Letter mode: the first token is the winner's letter, the other letters ranked behind it. */
-static void
-rank_letters(struct choice *c, int nchoices, int winner, const char *sp, uint64_t seed, uint64_t h)
-{
-	int r = 0;
-
-	c->gt[0].kind = LP_LETTERS;
-	c->gt[0].lp = -0.05;
-	c->nletters = nchoices > 26 ? 26 : nchoices;
-	snprintf(c->letters[r], sizeof c->letters[r], "%s%c", sp, 'A' + winner);
-	c->letter_lp[r++] = -0.05;
-	for (int k = 0; k < c->nletters; k++) {
-		if (k == winner)
-			continue;
-		snprintf(c->letters[r], sizeof c->letters[r], "%s%c", sp, 'A' + k);
-		c->letter_lp[r] = -(2.0 + 0.5 * r + u01(h3(seed, h, (uint64_t)k)));
-		r++;
-	}
-}
-
-/* Cuts c's text before the earliest of the stop strings; it then finishes with "stop". */
-static void
-cut_at_stop(struct choice *c, char *const *stops, int nstops)
-{
-	size_t cut = c->gtext.len;
-	int which = -1;
-
-	for (int i = 0; i < nstops; i++) {
-		char *f = c->gtext.len
-		              ? memmem(c->gtext.p, c->gtext.len, stops[i], strlen(stops[i]))
-		              : NULL;
-		if (f && (size_t)(f - c->gtext.p) < cut) {
-			cut = (size_t)(f - c->gtext.p);
-			which = i;
-		}
-	}
-	if (which < 0)
-		return;
-	size_t k = 0;
-	while (k < c->ngt && c->gt[k].off < cut)
-		k++;
-	c->ngt = k;
-	if (k && c->gt[k - 1].off + c->gt[k - 1].len > cut)
-		c->gt[k - 1].len = (uint32_t)(cut - c->gt[k - 1].off);
-	c->gtext.len = cut;
-	c->gtext.p[cut] = '\0';
-	c->finish = "stop";
-	c->stop_reason = ve_xstrdup(stops[which]);
-}
-
-/*
- * Fills c's generated tokens: the answer of the item when the prompt is in
- * the key, filler words otherwise; stops at the natural end unless
- * ignore_eos, at q's max_tokens, or at one of q's stop strings.
- */
-static void
-generate(const struct sim *s, const struct plan *p, struct choice *c, const struct ve_simitem *it,
-         int winner, uint64_t h, const struct params *q)
-{
-	uint64_t seed = s->o->seed;
-	size_t max_tokens = (size_t)q->max_tokens, natural;
-	struct ve_buf ans = {0};
-	const char *sp = p->api == API_CHAT ? "" : " ";
-
-	if (it) {
-		answer_text(it, winner, sp, h, &ans);
-		gen_append(c, ans.p, ans.len, max_tokens, seed ^ h);
-		natural = c->ngt;
-		ve_buf_free(&ans);
-	} else {
-		natural = 1 + (size_t)(h % (uint64_t)(2 * s->o->output_len - 1));
-	}
-	if (p->ignore_eos)
-		natural = max_tokens;
-	while (c->ngt < max_tokens && c->ngt < natural) {
-		const char *f = filler[h3(seed, h, c->ngt) % NFILLER];
-		gen_append(c, f, strlen(f), max_tokens, seed ^ h);
-	}
-	/*
-	 * Reaching max_tokens before the end of the text is "length", as in vLLM;
-	 * a natural end is the end-of-text token, counted in usage, with no text.
-	 */
-	c->finish = c->ngt == max_tokens ? "length" : "stop";
-	if (c->ngt < max_tokens) {
-		c->gt = ve_grow(c->gt, &c->gtcap, c->ngt + 1, sizeof *c->gt);
-		c->gt[c->ngt++] =
-		    (struct ptok){VE_TOK_EOS, (uint32_t)c->gtext.len, 0, c->gcp, -0.02, LP_GREEDY};
-	}
-	if (it && it->nchoices && c->ngt)
-		rank_letters(c, it->nchoices, winner, sp, seed, h);
-	cut_at_stop(c, q->stops, q->nstops);
-}
-
-/* ---- reading a request ---- */
-
-/* The field k of req (borrowed); an invalid jv when absent or null. */
-static jv
-field(jv req, const char *k)
-{
-	jv v = ve_json_get(req, k);
-	if (jv_get_kind(v) == JV_KIND_NULL) {
-		jv_free(v);
-		return jv_invalid();
-	}
-	return v;
-}
-
-static bool
-get_bool(jv req, const char *k, bool *out, struct rerr *e)
-{
-	jv v = field(req, k);
-	jv_kind kind = jv_get_kind(v);
-
-	jv_free(v);
-	if (kind == JV_KIND_INVALID)
-		return true;
-	if (kind != JV_KIND_TRUE && kind != JV_KIND_FALSE)
-		return bad(e, k, "%s: Input should be a valid boolean", k);
-	*out = kind == JV_KIND_TRUE;
-	return true;
-}
-
-static bool
-get_num(jv req, const char *k, double min, double max, bool integer, double *out, bool *set,
-        struct rerr *e)
-{
-	jv v = field(req, k);
-	jv_kind kind = jv_get_kind(v);
-	double d = kind == JV_KIND_NUMBER ? jv_number_value(v) : 0;
-
-	jv_free(v);
-	if (set)
-		*set = false;
-	if (kind == JV_KIND_INVALID)
-		return true;
-	if (kind != JV_KIND_NUMBER || (integer && d != floor(d)))
-		return bad(e, k, "%s: Input should be a valid %s", k,
-		           integer ? "integer" : "number");
-	if (d < min || d > max)
-		return bad(e, k, "%s must be in [%g, %g], got %g.", k, min, max, d);
-	*out = d;
-	if (set)
-		*set = true;
-	return true;
-}
-
-/* The stop strings of req (array of strings or one string) into *stops. */
-static bool
-get_stops(jv req, char ***stops, int *n, struct rerr *e)
-{
-	jv v = field(req, "stop");
-	bool ok = true;
-
-	if (jv_get_kind(v) == JV_KIND_STRING) {
-		*stops = ve_xcalloc(1, sizeof **stops);
-		(*stops)[(*n)++] = ve_json_strdup(v, NULL);
-	} else if (jv_get_kind(v) == JV_KIND_ARRAY) {
-		int len = jv_array_length(jv_copy(v));
-		*stops = ve_xcalloc((size_t)(len ? len : 1), sizeof **stops);
-		for (int i = 0; i < len && ok; i++) {
-			jv s = jv_array_get(jv_copy(v), i);
-			if (jv_get_kind(s) != JV_KIND_STRING || ve_json_strlen(s) == 0)
-				ok = bad(e, "stop",
-				         "stop: Input should be a list of non-empty strings");
-			else
-				(*stops)[(*n)++] = ve_json_strdup(s, NULL);
-			jv_free(s);
-		}
-	} else if (jv_get_kind(v) != JV_KIND_INVALID) {
-		ok = bad(e, "stop", "stop: Input should be a valid string or list of strings");
-	}
-	jv_free(v);
-	return ok;
-}
-
-/* The chat template: ChatML, over the text of each message. */
-static bool
-chat_prompt(jv msgs, struct ve_buf *out, struct rerr *e)
-{
-	int n = jv_get_kind(msgs) == JV_KIND_ARRAY ? jv_array_length(jv_copy(msgs)) : -1;
-	bool ok = true;
-
-	if (n <= 0)
-		return bad(e, "messages", "messages: Input should be a non-empty list");
-	for (int i = 0; i < n && ok; i++) {
-		jv m = jv_array_get(jv_copy(msgs), i);
-		jv role = jv_get_kind(m) == JV_KIND_OBJECT ? field(m, "role") : jv_invalid();
-		jv content = jv_get_kind(m) == JV_KIND_OBJECT ? field(m, "content") : jv_invalid();
-		if (jv_get_kind(role) != JV_KIND_STRING) {
-			ok = bad(e, "messages", "messages[%d]: a message needs a \"role\" string",
-			         i);
-		} else {
-			ve_buf_adds(out, "<|im_start|>");
-			ve_buf_adds(out, jv_string_value(role));
-			ve_buf_addc(out, '\n');
-			if (jv_get_kind(content) == JV_KIND_STRING) {
-				ve_buf_add(out, jv_string_value(content), ve_json_strlen(content));
-			} else if (jv_get_kind(content) == JV_KIND_ARRAY) {
-				int np = jv_array_length(jv_copy(content));
-				for (int j = 0; j < np; j++) {
-					jv part = jv_array_get(jv_copy(content), j);
-					jv t = jv_get_kind(part) == JV_KIND_OBJECT
-					           ? field(part, "text")
-					           : jv_invalid();
-					if (jv_get_kind(t) == JV_KIND_STRING)
-						ve_buf_add(out, jv_string_value(t),
-						           ve_json_strlen(t));
-					jv_free(t);
-					jv_free(part);
-				}
-			} else if (jv_get_kind(content) != JV_KIND_INVALID) {
-				ok = bad(
-				    e, "messages",
-				    "messages[%d]: \"content\" must be a string or a list of parts",
-				    i);
-			}
-			ve_buf_adds(out, "<|im_end|>\n");
-		}
-		jv_free(role);
-		jv_free(content);
-		jv_free(m);
-	}
-	ve_buf_adds(out, "<|im_start|>assistant\n");
-	return ok;
-}
-
-/* Splits a completions prompt (borrowed) into choices. */
-static bool
-completion_prompts(jv prompt, struct plan *p, struct rerr *e)
-{
-	jv_kind k = jv_get_kind(prompt);
-
-	if (k == JV_KIND_STRING) {
-		if (ve_json_strlen(prompt) == 0)
-			return bad(e, "prompt", "The prompt cannot be empty.");
-		p->c = ve_xcalloc(1, sizeof *p->c);
-		p->nc = 1;
-		prompt_from_text(&p->c[0], jv_string_value(prompt), ve_json_strlen(prompt));
-		return true;
-	}
-	if (k != JV_KIND_ARRAY)
-		return bad(e, "prompt",
-		           k == JV_KIND_INVALID
-		               ? "Either prompt or prompt_embeds must be provided."
-		               : "prompt: Input should be a string, a list of strings "
-		                 "or a list of token ids");
-	int n = jv_array_length(jv_copy(prompt));
-	if (n == 0)
-		return bad(e, "prompt", "The prompt cannot be empty.");
-	jv first = jv_array_get(jv_copy(prompt), 0);
-	jv_kind fk = jv_get_kind(first);
-	jv_free(first);
-	if (fk == JV_KIND_NUMBER) {
-		p->c = ve_xcalloc(1, sizeof *p->c);
-		p->nc = 1;
-		return prompt_from_ids(&p->c[0], prompt, e);
-	}
-	p->c = ve_xcalloc((size_t)n, sizeof *p->c);
-	for (int i = 0; i < n; i++) {
-		jv el = jv_array_get(jv_copy(prompt), i);
-		bool ok = true;
-		p->nc++;
-		if (jv_get_kind(el) == JV_KIND_STRING && ve_json_strlen(el) > 0)
-			prompt_from_text(&p->c[i], jv_string_value(el), ve_json_strlen(el));
-		else if (jv_get_kind(el) == JV_KIND_ARRAY && jv_array_length(jv_copy(el)) > 0)
-			ok = prompt_from_ids(&p->c[i], el, e);
-		else
-			ok = bad(e, "prompt",
-			         "prompt[%d]: expected a non-empty string or list of token ids", i);
-		jv_free(el);
-		if (!ok)
-			return false;
-	}
-	return true;
-}
-
 /* Draws the request's fault from the seed and its number. */
 static void
-draw_fault(const struct opts *o, struct plan *p, unsigned long long no)
+draw_fault(const struct opts *o, struct ve_simplan *p, unsigned long long no)
 {
 	uint64_t seed = o->seed;
 
-	p->rng = h3(seed, no, 'j');
-	if (u01(h3(seed, no, 'f')) < o->fail_rate) {
-		p->fault = FAULT_FAIL;
-		p->fail_code = o->fail_codes[h3(seed, no, 'c') % (uint64_t)o->nfail_codes];
-	} else if (u01(h3(seed, no, 'd')) < o->drop_rate) {
-		p->fault = FAULT_DROP;
-		p->drop_at = p->max_gen >= 2 ? 1 + h3(seed, no, 'a') % (p->max_gen - 1) : 0;
-	} else if (u01(h3(seed, no, 's')) < o->stall_rate) {
-		p->fault = FAULT_STALL;
+	p->rng = ve_sim_h3(seed, no, 'j');
+	if (ve_sim_u01(ve_sim_h3(seed, no, 'f')) < o->fail_rate) {
+		p->fault = VE_SIM_FAULT_FAIL;
+		p->fail_code = o->fail_codes[ve_sim_h3(seed, no, 'c') % (uint64_t)o->nfail_codes];
+	} else if (ve_sim_u01(ve_sim_h3(seed, no, 'd')) < o->drop_rate) {
+		p->fault = VE_SIM_FAULT_DROP;
+		p->drop_at = p->max_gen >= 2 ? 1 + ve_sim_h3(seed, no, 'a') % (p->max_gen - 1) : 0;
+	} else if (ve_sim_u01(ve_sim_h3(seed, no, 's')) < o->stall_rate) {
+		p->fault = VE_SIM_FAULT_STALL;
 	}
-}
-
-/* Fills e with vLLM's answer to a request that names another model. */
-static bool
-no_such_model(struct rerr *e, const char *name)
-{
-	e->status = 404;
-	e->type = "NotFoundError";
-	e->param = "model";
-	snprintf(e->msg, sizeof e->msg, "The model `%s` does not exist.", name);
-	return false;
-}
-
-/* stream_options: only with stream; include_usage defaults to true, as in vLLM's StreamOptions. */
-static bool
-read_stream_options(jv req, struct plan *p, struct rerr *e)
-{
-	jv v = field(req, "stream_options");
-	bool ok = true;
-
-	if (jv_get_kind(v) == JV_KIND_INVALID) {
-		ok = true;
-	} else if (!p->stream) {
-		ok = bad(e, "stream_options",
-		         "Stream options can only be defined when `stream=True`.");
-	} else {
-		p->include_usage = true;
-		if (jv_get_kind(v) != JV_KIND_OBJECT ||
-		    !get_bool(v, "include_usage", &p->include_usage, e))
-			ok = bad(e, "stream_options",
-			         "stream_options: Input should be a valid object");
-	}
-	jv_free(v);
-	return ok;
-}
-
-/* What completions and chat requests share: the model, streaming, echo, sampling, stop strings. */
-static bool
-read_common(const struct opts *o, jv req, struct plan *p, struct params *q, struct rerr *e)
-{
-	double n = 1;
-
-	if (jv_get_kind(req) != JV_KIND_OBJECT)
-		return bad(e, NULL, "The request body must be a JSON object.");
-	jv v = field(req, "model");
-	if (jv_get_kind(v) != JV_KIND_INVALID &&
-	    (jv_get_kind(v) != JV_KIND_STRING || strcmp(jv_string_value(v), o->model) != 0)) {
-		no_such_model(e, jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : "?");
-		jv_free(v);
-		return false;
-	}
-	jv_free(v);
-	return get_bool(req, "stream", &p->stream, e) && get_bool(req, "echo", &p->echo, e) &&
-	       get_bool(req, "ignore_eos", &p->ignore_eos, e) &&
-	       get_num(req, "temperature", 0, 1e6, false, &q->temperature, NULL, e) &&
-	       get_num(req, "top_p", 1e-9, 1, false, &q->top_p, NULL, e) &&
-	       get_num(req, "seed", -9.2e18, 9.2e18, true, &q->seed, NULL, e) &&
-	       get_num(req, "n", 1, 1, true, &n, NULL, e) &&
-	       get_stops(req, &q->stops, &q->nstops, e) && read_stream_options(req, p, e);
-}
-
-/* A completions request's prompt (one or a batch), max_tokens (default 16) and logprobs. */
-static bool
-read_completions(jv req, struct plan *p, struct params *q, struct rerr *e)
-{
-	double lp = 0;
-	bool has_max = false, has_lp = false;
-	jv v = field(req, "prompt");
-	bool ok = completion_prompts(v, p, e);
-
-	jv_free(v);
-	if (!ok || !get_num(req, "max_tokens", 0, 1e9, true, &q->max_tokens, &has_max, e) ||
-	    !get_num(req, "logprobs", 0, MAX_LOGPROBS, true, &lp, &has_lp, e))
-		return false;
-	if (has_lp)
-		p->logprobs = (int)lp;
-	if (!has_max)
-		q->max_tokens = 16;
-	if (q->max_tokens == 0 && !p->echo)
-		return bad(e, "max_tokens", "max_tokens must be at least 1, got 0.");
-	return true;
-}
-
-/*
- * A chat request's messages (through the chat template), logprobs and
- * top_logprobs, and max_completion_tokens or max_tokens (default: the rest
- * of the context).
- */
-static bool
-read_chat(const struct opts *o, jv req, struct plan *p, struct params *q, struct rerr *e)
-{
-	struct ve_buf t = {0};
-	double lp = 0;
-	bool has_max = false, has_lp = false, chat_lp = false;
-	jv v = field(req, "messages");
-	bool ok = chat_prompt(v, &t, e);
-
-	jv_free(v);
-	if (ok) {
-		p->c = ve_xcalloc(1, sizeof *p->c);
-		p->nc = 1;
-		prompt_from_text(&p->c[0], t.p, t.len);
-	}
-	ve_buf_free(&t);
-	if (!ok || !get_bool(req, "logprobs", &chat_lp, e) ||
-	    !get_num(req, "top_logprobs", 0, MAX_LOGPROBS, true, &lp, &has_lp, e) ||
-	    !get_num(req, "max_completion_tokens", 1, 1e9, true, &q->max_tokens, &has_max, e))
-		return false;
-	if (!has_max && !get_num(req, "max_tokens", 1, 1e9, true, &q->max_tokens, &has_max, e))
-		return false;
-	if (has_lp && lp > 0 && !chat_lp)
-		return bad(e, "top_logprobs",
-		           "when using `top_logprobs`, `logprobs` must be set to true.");
-	p->chat_lp = chat_lp;
-	p->top_logprobs = has_lp ? (int)lp : 0;
-	if (!has_max)
-		q->max_tokens = (double)o->max_model_len - (double)p->c[0].npt;
-	return true;
-}
-
-/* Each prompt and its max_tokens must fit --max-model-len; vLLM's two messages otherwise. */
-static bool
-fits_context(const struct opts *o, const struct plan *p, double maxt, struct rerr *e)
-{
-	long len = o->max_model_len;
-
-	for (int i = 0; i < p->nc; i++) {
-		size_t np = p->c[i].npt;
-		if ((double)np + maxt <= (double)len)
-			continue;
-		if ((long)np >= len)
-			return bad(
-			    e, NULL,
-			    "This model's maximum context length is %ld tokens. However, your "
-			    "request has %zu input tokens. Please reduce the length of the "
-			    "input messages.",
-			    len, np);
-		return bad(
-		    e, NULL,
-		    "'max_tokens' or 'max_completion_tokens' is too large: %.0f. This model's "
-		    "maximum context length is %ld tokens and your request has %zu input "
-		    "tokens (%.0f > %ld - %zu).",
-		    maxt, len, np, maxt, len, np);
-	}
-	return true;
-}
-
-/*
- * Which answer a key item gets, drawn from the seed and the item's id: right
- * with probability --accuracy. With choices, the index of the one given (the
- * gold one when right, another otherwise); without, 0 right and 1 wrong.
- */
-static int
-pick_winner(const struct opts *o, const struct ve_simitem *it)
-{
-	uint64_t ih = hstr(o->seed, it->id, strlen(it->id));
-	bool right = u01(h3(o->seed, ih, 1)) < o->accuracy;
-
-	if (!it->nchoices)
-		return right ? 0 : 1;
-	if (right)
-		return it->gold;
-	int j = (int)(h3(o->seed, ih, 2) % (uint64_t)(it->nchoices - 1));
-	return j < it->gold ? j : j + 1;
-}
-
-/* Generates each choice from the seeds, the answer key and the request's limits. */
-static void
-plan_generate(const struct sim *s, struct plan *p, const struct params *q)
-{
-	const struct opts *o = s->o;
-	uint64_t seed = o->seed ^ (uint64_t)(int64_t)q->seed * 0x9e3779b97f4a7c15ull;
-
-	for (int i = 0; i < p->nc; i++) {
-		struct choice *c = &p->c[i];
-		const struct ve_simitem *it = ve_simkey_find(&s->key, c->ptext.p, c->ptext.len);
-		int winner = it ? pick_winner(o, it) : 0;
-		if (p->api == API_COMPLETIONS && p->echo && p->logprobs >= 0)
-			prompt_logprobs(s, c, it, winner);
-		generate(s, p, c, it, winner, hstr(seed, c->ptext.p, c->ptext.len), q);
-		p->prompt_tokens += c->npt;
-		p->completion_tokens += c->ngt;
-		if (c->ngt > p->max_gen)
-			p->max_gen = c->ngt;
-	}
-}
-
-/*
- * Builds what a completions or chat request (req, borrowed) will produce:
- * the request is read and checked in vLLM's order, then generated, numbered
- * and given its fault. NULL with e filled when the request is wrong.
- */
-static struct plan *
-plan_build(struct sim *s, int api, jv req, struct rerr *e)
-{
-	const struct opts *o = s->o;
-	struct plan *p = ve_xcalloc(1, sizeof *p);
-	struct params q = {0};
-
-	p->api = api;
-	p->model = o->model;
-	p->logprobs = -1;
-	p->created = (long)time(NULL);
-	bool ok = read_common(o, req, p, &q, e) &&
-	          (api == API_COMPLETIONS ? read_completions(req, p, &q, e)
-	                                  : read_chat(o, req, p, &q, e)) &&
-	          fits_context(o, p, q.max_tokens, e);
-	if (ok) {
-		plan_generate(s, p, &q);
-		pthread_mutex_lock(&s->mu);
-		unsigned long long no = s->reqno++;
-		pthread_mutex_unlock(&s->mu);
-		snprintf(p->id, sizeof p->id, "%s-%016llx", api == API_CHAT ? "chatcmpl" : "cmpl",
-		         (unsigned long long)h3(o->seed, no, 'i'));
-		draw_fault(o, p, no);
-	}
-	for (int i = 0; i < q.nstops; i++)
-		free(q.stops[i]);
-	free(q.stops);
-	if (!ok) {
-		plan_free(p);
-		return NULL;
-	}
-	return p;
-}
-
-/* ---- writing responses ---- */
-
-static void
-add_num(struct ve_buf *b, double v)
-{
-	ve_buf_addf(b, "%.9g", v);
-}
-
-static void
-add_str(struct ve_buf *b, const char *s)
-{
-	ve_buf_add_json_str(b, s, strlen(s));
-}
-
-/* One entry of a top-logprobs list. */
-struct topent {
-	const char *s;
-	size_t n;
-	double lp;
-};
-
-/* The string a token shows in logprobs: its text, or the end-of-text token's name. */
-static void
-tok_text(const char *text, const struct ptok *t, const char **s, size_t *n)
-{
-	if (t->id == VE_TOK_EOS) {
-		*s = VE_TOK_EOS_TEXT;
-		*n = strlen(VE_TOK_EOS_TEXT);
-	} else {
-		*s = text + t->off;
-		*n = t->len;
-	}
-}
-
-static bool
-top_has(const struct topent *t, int n, const char *s, size_t len)
-{
-	for (int i = 0; i < n; i++)
-		if (t[i].n == len && memcmp(t[i].s, s, len) == 0)
-			return true;
-	return false;
-}
-
-/* Appends filler alternatives below lp until the list holds want entries. */
-static int
-top_fill(struct topent *t, int n, int want, double lp, uint64_t h)
-{
-	for (int j = 0; n < want && j < NFILLER; j++) {
-		const char *f = filler[(h + (uint64_t)j) % NFILLER];
-		if (top_has(t, n, f, strlen(f)))
-			continue;
-		t[n] = (struct topent){f, strlen(f), lp - 1.0 - 0.5 * n};
-		n++;
-	}
-	return n;
-}
-
-/*
- * The top-k list of token t (text in text), in descending order: the token
- * itself first when it is the greedy choice; one alternative above it
- * otherwise (so k + 1 entries, as vLLM adds the sampled token to the top k);
- * the letters for a letter-mode answer.
- */
-static int
-top_list(const struct choice *c, const char *text, const struct ptok *t, size_t pos, int k,
-         uint64_t seed, struct topent *out)
-{
-	uint64_t h = h3(seed, t->id, pos);
-	int n = 0;
-
-	if (t->kind == LP_LETTERS) {
-		for (int i = 0; i < c->nletters && n < (k ? k : 1); i++)
-			out[n++] =
-			    (struct topent){c->letters[i], strlen(c->letters[i]), c->letter_lp[i]};
-		return top_fill(out, n, k, -8.0, h);
-	}
-	if (t->kind == LP_BEHIND && k > 0) {
-		n = top_fill(out, 0, 1, t->lp, h);
-		const char *ts;
-		size_t tn;
-		tok_text(text, t, &ts, &tn);
-		if (n && out[0].n == tn && memcmp(out[0].s, ts, tn) == 0)
-			n = top_fill(out, 0, 1, t->lp, h + 1);
-		out[0].lp = t->lp * 0.3;
-	}
-	tok_text(text, t, &out[n].s, &out[n].n);
-	out[n++].lp = t->lp;
-	return top_fill(out, n, k > n ? k : n, t->lp, h);
-}
-
-/* vLLM's CompletionLogProbs, built as four parallel lists. */
-struct lpacc {
-	struct ve_buf off, lp, tok, top;
-	int n;
-};
-
-static void
-lpacc_add(struct lpacc *a, const struct choice *c, const char *text, const struct ptok *t,
-          size_t pos, uint32_t cpbase, bool null_first, int k, uint64_t seed)
-{
-	const char *sep = a->n++ ? "," : "";
-	struct topent top[MAX_LOGPROBS + 2];
-
-	ve_buf_addf(&a->off, "%s%u", sep, cpbase + t->cp);
-	ve_buf_adds(&a->tok, sep);
-	const char *ts;
-	size_t tn;
-	tok_text(text, t, &ts, &tn);
-	ve_buf_add_json_str(&a->tok, ts, tn);
-	ve_buf_adds(&a->lp, sep);
-	ve_buf_adds(&a->top, sep);
-	if (null_first) {
-		ve_buf_adds(&a->lp, "null");
-		ve_buf_adds(&a->top, "null");
-		return;
-	}
-	add_num(&a->lp, t->lp);
-	int n = top_list(c, text, t, pos, k, seed, top);
-	ve_buf_addc(&a->top, '{');
-	for (int i = 0; i < n; i++) {
-		if (i)
-			ve_buf_addc(&a->top, ',');
-		ve_buf_add_json_str(&a->top, top[i].s, top[i].n);
-		ve_buf_addc(&a->top, ':');
-		add_num(&a->top, top[i].lp);
-	}
-	ve_buf_addc(&a->top, '}');
-}
-
-static void
-lpacc_end(struct lpacc *a, struct ve_buf *b)
-{
-	ve_buf_addf(b,
-	            "{\"text_offset\":[%s],\"token_logprobs\":[%s],\"tokens\":[%s],"
-	            "\"top_logprobs\":[%s]}",
-	            a->off.p ? a->off.p : "", a->lp.p ? a->lp.p : "", a->tok.p ? a->tok.p : "",
-	            a->top.p ? a->top.p : "");
-	ve_buf_free(&a->off);
-	ve_buf_free(&a->lp);
-	ve_buf_free(&a->tok);
-	ve_buf_free(&a->top);
-	a->n = 0;
-}
-
-/*
- * Completions logprobs for generated tokens [from, to) of c, with the
- * prompt's tokens first when with_prompt (echo).
- */
-static void
-completion_lp(const struct plan *p, const struct choice *c, bool with_prompt, size_t from,
-              size_t to, uint64_t seed, struct ve_buf *b)
-{
-	struct lpacc a = {0};
-	uint32_t pcp = p->echo ? (uint32_t)ve_utf8_count(c->ptext.p, c->ptext.len) : 0;
-
-	if (with_prompt)
-		for (size_t i = 0; i < c->npt; i++)
-			lpacc_add(&a, c, c->ptext.p, &c->pt[i], i, 0, i == 0, p->logprobs, seed);
-	for (size_t i = from; i < to; i++)
-		lpacc_add(&a, c, c->gtext.p, &c->gt[i], c->npt + i, pcp, false, p->logprobs, seed);
-	lpacc_end(&a, b);
-}
-
-static void
-add_bytes(struct ve_buf *b, const char *s, size_t n)
-{
-	ve_buf_adds(b, "[");
-	for (size_t i = 0; i < n; i++)
-		ve_buf_addf(b, "%s%u", i ? "," : "", (unsigned char)s[i]);
-	ve_buf_adds(b, "]");
-}
-
-/* Chat logprobs {"content":[...]} for generated tokens [from, to). */
-static void
-chat_lp(const struct plan *p, const struct choice *c, size_t from, size_t to, uint64_t seed,
-        struct ve_buf *b)
-{
-	struct topent top[MAX_LOGPROBS + 2];
-
-	ve_buf_adds(b, "{\"content\":[");
-	for (size_t i = from; i < to; i++) {
-		const struct ptok *t = &c->gt[i];
-		ve_buf_adds(b, i > from ? ",{\"token\":" : "{\"token\":");
-		const char *ts;
-		size_t tn;
-		tok_text(c->gtext.p, t, &ts, &tn);
-		ve_buf_add_json_str(b, ts, tn);
-		ve_buf_adds(b, ",\"logprob\":");
-		add_num(b, t->lp);
-		ve_buf_adds(b, ",\"bytes\":");
-		add_bytes(b, ts, tn);
-		ve_buf_adds(b, ",\"top_logprobs\":[");
-		int n = p->top_logprobs
-		            ? top_list(c, c->gtext.p, t, c->npt + i, p->top_logprobs, seed, top)
-		            : 0;
-		if (n > p->top_logprobs)
-			n = p->top_logprobs;
-		for (int j = 0; j < n; j++) {
-			ve_buf_adds(b, j ? ",{\"token\":" : "{\"token\":");
-			ve_buf_add_json_str(b, top[j].s, top[j].n);
-			ve_buf_adds(b, ",\"logprob\":");
-			add_num(b, top[j].lp);
-			ve_buf_adds(b, ",\"bytes\":");
-			add_bytes(b, top[j].s, top[j].n);
-			ve_buf_adds(b, "}");
-		}
-		ve_buf_adds(b, "]}");
-	}
-	ve_buf_adds(b, "]}");
-}
-
-static void
-add_usage(struct ve_buf *b, const struct plan *p, bool details)
-{
-	ve_buf_addf(b, "{\"prompt_tokens\":%zu,\"total_tokens\":%zu,\"completion_tokens\":%zu%s}",
-	            p->prompt_tokens, p->prompt_tokens + p->completion_tokens, p->completion_tokens,
-	            details ? ",\"prompt_tokens_details\":null" : "");
-}
-
-static void
-add_head(struct ve_buf *b, const struct plan *p, const char *object)
-{
-	ve_buf_adds(b, "{\"id\":");
-	add_str(b, p->id);
-	ve_buf_addf(b, ",\"object\":\"%s\",\"created\":%ld,\"model\":", object, p->created);
-	add_str(b, p->model);
-}
-
-static void
-add_stop_reason(struct ve_buf *b, const struct choice *c)
-{
-	ve_buf_adds(b, ",\"stop_reason\":");
-	if (c->stop_reason)
-		add_str(b, c->stop_reason);
-	else
-		ve_buf_adds(b, "null");
-}
-
-/* The whole (non-streaming) response body. */
-static void
-full_response(const struct plan *p, uint64_t seed, struct ve_buf *b)
-{
-	bool chat = p->api == API_CHAT;
-
-	add_head(b, p, chat ? "chat.completion" : "text_completion");
-	ve_buf_adds(b, ",\"choices\":[");
-	for (int i = 0; i < p->nc; i++) {
-		const struct choice *c = &p->c[i];
-		ve_buf_addf(b, "%s{\"index\":%d,", i ? "," : "", i);
-		if (chat) {
-			ve_buf_adds(b, "\"message\":{\"role\":\"assistant\",\"content\":");
-			ve_buf_add_json_str(b, c->gtext.p ? c->gtext.p : "", c->gtext.len);
-			ve_buf_adds(b, ",\"refusal\":null,\"annotations\":null,\"audio\":null,"
-			               "\"function_call\":null,\"tool_calls\":[],"
-			               "\"reasoning_content\":null},\"logprobs\":");
-			if (p->chat_lp)
-				chat_lp(p, c, 0, c->ngt, seed, b);
-			else
-				ve_buf_adds(b, "null");
-		} else {
-			ve_buf_adds(b, "\"text\":");
-			struct ve_buf t = {0};
-			if (p->echo)
-				ve_buf_add(&t, c->ptext.p, c->ptext.len);
-			ve_buf_add(&t, c->gtext.p, c->gtext.len);
-			ve_buf_add_json_str(b, t.p ? t.p : "", t.len);
-			ve_buf_free(&t);
-			ve_buf_adds(b, ",\"logprobs\":");
-			if (p->logprobs >= 0)
-				completion_lp(p, c, p->echo, 0, c->ngt, seed, b);
-			else
-				ve_buf_adds(b, "null");
-		}
-		ve_buf_adds(b, ",\"finish_reason\":");
-		add_str(b, c->finish);
-		add_stop_reason(b, c);
-		ve_buf_adds(b, chat ? "}" : ",\"prompt_logprobs\":null}");
-	}
-	/* The fields in the order of vLLM's CompletionResponse and ChatCompletionResponse. */
-	ve_buf_adds(b, "],\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
-	add_usage(b, p, true);
-	ve_buf_adds(b, chat ? ",\"prompt_logprobs\":null,\"kv_transfer_params\":null}"
-	                    : ",\"kv_transfer_params\":null}");
-}
-
-/*
- * One SSE event for choice i carrying generated tokens [from, to); the
- * choice's last event carries its finish_reason. role: the chat role chunk.
- */
-static void
-sse_chunk(const struct plan *p, int i, size_t from, size_t to, bool role, uint64_t seed,
-          struct ve_buf *b)
-{
-	const struct choice *c = &p->c[i];
-	bool chat = p->api == API_CHAT;
-	bool last = !role && to == c->ngt;
-	size_t a = from < c->ngt ? c->gt[from].off : c->gtext.len;
-	size_t z = to == c->ngt ? c->gtext.len : c->gt[to].off;
-
-	ve_buf_adds(b, "data: ");
-	add_head(b, p, chat ? "chat.completion.chunk" : "text_completion");
-	ve_buf_addf(b, ",\"choices\":[{\"index\":%d,", i);
-	if (chat && role) {
-		ve_buf_adds(b,
-		            "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,"
-		            "\"finish_reason\":null}]}\n\n");
-		return;
-	}
-	if (chat) {
-		ve_buf_adds(b, "\"delta\":{\"content\":");
-		ve_buf_add_json_str(b, c->gtext.p ? c->gtext.p + a : "", z - a);
-		ve_buf_adds(b, "},\"logprobs\":");
-		if (p->chat_lp)
-			chat_lp(p, c, from, to, seed, b);
-		else
-			ve_buf_adds(b, "null");
-	} else {
-		struct ve_buf t = {0};
-		bool with_prompt = p->echo && from == 0;
-		if (with_prompt)
-			ve_buf_add(&t, c->ptext.p, c->ptext.len);
-		ve_buf_add(&t, c->gtext.p ? c->gtext.p + a : "", z - a);
-		ve_buf_adds(b, "\"text\":");
-		ve_buf_add_json_str(b, t.p ? t.p : "", t.len);
-		ve_buf_free(&t);
-		ve_buf_adds(b, ",\"logprobs\":");
-		if (p->logprobs >= 0)
-			completion_lp(p, c, with_prompt, from, to, seed, b);
-		else
-			ve_buf_adds(b, "null");
-	}
-	ve_buf_adds(b, ",\"finish_reason\":");
-	if (last) {
-		add_str(b, c->finish);
-		add_stop_reason(b, c);
-	} else {
-		ve_buf_adds(b, chat ? "null" : "null,\"stop_reason\":null");
-	}
-	ve_buf_adds(b, "}]}\n\n");
-}
-
-static void
-sse_usage(const struct plan *p, struct ve_buf *b)
-{
-	ve_buf_adds(b, "data: ");
-	add_head(b, p, p->api == API_CHAT ? "chat.completion.chunk" : "text_completion");
-	ve_buf_adds(b, ",\"choices\":[],\"usage\":");
-	add_usage(b, p, false);
-	ve_buf_adds(b, "}\n\n");
-}
-
-/* vLLM's error object. */
-static void
-error_body(struct ve_buf *b, const struct rerr *e)
-{
-	ve_buf_adds(b, "{\"error\":{\"message\":");
-	add_str(b, e->msg);
-	ve_buf_adds(b, ",\"type\":");
-	add_str(b, e->type);
-	ve_buf_adds(b, ",\"param\":");
-	if (e->param)
-		add_str(b, e->param);
-	else
-		ve_buf_adds(b, "null");
-	ve_buf_addf(b, ",\"code\":%d}}", e->status);
 }
 
 /* ---- time, the batch, metrics ---- */
@@ -1446,7 +263,7 @@ struct timeline {
 
 /* Waits for a place in the batch and for the prefill; records the TTFT. */
 static bool
-tl_start(struct sim *s, const struct plan *p, struct timeline *tl, int fd)
+tl_start(struct sim *s, const struct ve_simplan *p, struct timeline *tl, int fd)
 {
 	const struct opts *o = s->o;
 
@@ -1474,7 +291,7 @@ tl_start(struct sim *s, const struct plan *p, struct timeline *tl, int fd)
 
 /* Counts the tokens of one decoding step (s->mu not held). */
 static void
-tl_tokens(struct sim *s, const struct plan *p, struct timeline *tl, size_t step)
+tl_tokens(struct sim *s, const struct ve_simplan *p, struct timeline *tl, size_t step)
 {
 	size_t n = 0;
 
@@ -1502,7 +319,7 @@ tl_next(struct sim *s, struct timeline *tl, int fd)
 	pthread_mutex_unlock(&s->mu);
 	tl->rng = ve_splitmix64(tl->rng);
 	double itl = o->itl_ms * (1.0 + o->load_factor * load) *
-	             (1.0 + o->jitter * (2.0 * u01(tl->rng) - 1.0)) / 1000.0;
+	             (1.0 + o->jitter * (2.0 * ve_sim_u01(tl->rng) - 1.0)) / 1000.0;
 	if (!sleep_until(s, fd, tl->last + itl))
 		return false;
 	double now = ve_now();
@@ -1515,7 +332,7 @@ tl_next(struct sim *s, struct timeline *tl, int fd)
 
 /* Leaves the batch (also after a failure: ok false counts an abort). */
 static void
-tl_end(struct sim *s, const struct plan *p, struct timeline *tl, bool ok)
+tl_end(struct sim *s, const struct ve_simplan *p, struct timeline *tl, bool ok)
 {
 	if (tl->ended)
 		return;
@@ -1642,7 +459,7 @@ struct conn {
 /* A streaming response's state, owned by MHD's response. */
 struct stream {
 	struct sim *s;
-	struct plan *p;
+	struct ve_simplan *p;
 	int fd;
 	struct timeline tl;
 	int phase;
@@ -1698,11 +515,11 @@ send_json(struct MHD_Connection *con, struct conn *cn, int status, const char *j
 }
 
 static enum MHD_Result
-send_err(struct MHD_Connection *con, struct conn *cn, const struct rerr *e)
+send_err(struct MHD_Connection *con, struct conn *cn, const struct ve_simerr *e)
 {
 	struct ve_buf b = {0};
 
-	error_body(&b, e);
+	ve_simerr_body(e, &b);
 	return send_buf(con, cn, e->status, "application/json", &b);
 }
 
@@ -1720,42 +537,41 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct stream *st = cls;
 	struct sim *s = st->s;
-	struct plan *p = st->p;
-	uint64_t seed = s->o->seed;
+	struct ve_simplan *p = st->p;
 
 	(void)pos;
 	if (st->pos == st->out.len) {
 		ve_buf_reset(&st->out);
 		st->pos = 0;
 		if (st->phase == 0) {
-			if (p->fault == FAULT_STALL) {
+			if (p->fault == VE_SIM_FAULT_STALL) {
 				sleep_until(s, st->fd, INFINITY);
 				tl_end(s, p, &st->tl, false);
 				return MHD_CONTENT_READER_END_WITH_ERROR;
 			}
 			if (!tl_start(s, p, &st->tl, st->fd) ||
-			    (p->fault == FAULT_DROP && p->drop_at == 0)) {
+			    (p->fault == VE_SIM_FAULT_DROP && p->drop_at == 0)) {
 				tl_end(s, p, &st->tl, false);
 				return MHD_CONTENT_READER_END_WITH_ERROR;
 			}
-			for (int i = 0; i < p->nc && p->api == API_CHAT; i++)
-				sse_chunk(p, i, 0, 0, true, seed, &st->out);
+			for (int i = 0; i < p->nc && p->api == VE_SIM_CHAT; i++)
+				ve_simplan_chunk(p, i, 0, 0, true, &st->out);
 			for (int i = 0; i < p->nc; i++)
-				sse_chunk(p, i, 0, p->c[i].ngt ? 1 : 0, false, seed, &st->out);
+				ve_simplan_chunk(p, i, 0, p->c[i].ngt ? 1 : 0, false, &st->out);
 			tl_tokens(s, p, &st->tl, 0);
 			st->step = 1;
 			st->phase = st->step >= p->max_gen ? 2 : 1;
 			if (st->phase == 2)
 				tl_end(s, p, &st->tl, true);
 		} else if (st->phase == 1) {
-			if (p->fault == FAULT_DROP && st->step >= p->drop_at) {
+			if (p->fault == VE_SIM_FAULT_DROP && st->step >= p->drop_at) {
 				tl_end(s, p, &st->tl, false);
 				return MHD_CONTENT_READER_END_WITH_ERROR;
 			}
 			size_t to = st->step + (size_t)s->o->stream_interval;
 			if (to > p->max_gen)
 				to = p->max_gen;
-			if (p->fault == FAULT_DROP && to > p->drop_at)
+			if (p->fault == VE_SIM_FAULT_DROP && to > p->drop_at)
 				to = p->drop_at;
 			for (size_t k = st->step; k < to; k++) {
 				if (!tl_next(s, &st->tl, st->fd)) {
@@ -1767,8 +583,8 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			for (int i = 0; i < p->nc; i++) {
 				size_t n = p->c[i].ngt;
 				if (st->step < n)
-					sse_chunk(p, i, st->step, to < n ? to : n, false, seed,
-					          &st->out);
+					ve_simplan_chunk(p, i, st->step, to < n ? to : n, false,
+					                 &st->out);
 			}
 			st->step = to;
 			if (st->step >= p->max_gen) {
@@ -1777,7 +593,7 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			}
 		} else if (st->phase == 2) {
 			if (p->include_usage)
-				sse_usage(p, &st->out);
+				ve_simplan_usage(p, &st->out);
 			ve_buf_adds(&st->out, "data: [DONE]\n\n");
 			st->phase = 3;
 		} else {
@@ -1798,7 +614,7 @@ stream_free(void *cls)
 	struct stream *st = cls;
 
 	tl_end(st->s, st->p, &st->tl, false);
-	plan_free(st->p);
+	ve_simplan_free(st->p);
 	ve_buf_free(&st->out);
 	free(st);
 }
@@ -1807,22 +623,17 @@ stream_free(void *cls)
 static enum MHD_Result
 inference(struct sim *s, struct MHD_Connection *con, struct conn *cn, int api)
 {
-	struct rerr e = {0};
-	jv req = jv_parse_sized(cn->body.p ? cn->body.p : "", (int)cn->body.len);
-	struct plan *p;
+	struct ve_simerr e = {0};
+	struct ve_simplan *p = ve_simplan_build(&s->cfg, api, cn->body.p, cn->body.len, &e);
 
-	if (!jv_is_valid(req)) {
-		jv msg = jv_invalid_get_msg(req);
-		bad(&e, NULL, "JSON decode error: %s",
-		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "empty body");
-		jv_free(msg);
-		return send_err(con, cn, &e);
-	}
-	p = plan_build(s, api, req, &e);
-	jv_free(req);
 	if (!p)
 		return send_err(con, cn, &e);
-	if (p->fault == FAULT_FAIL) {
+	pthread_mutex_lock(&s->mu);
+	unsigned long long no = s->reqno++;
+	pthread_mutex_unlock(&s->mu);
+	ve_simplan_number(p, no);
+	draw_fault(s->o, p, no);
+	if (p->fault == VE_SIM_FAULT_FAIL) {
 		e.status = p->fail_code;
 		e.param = NULL;
 		e.type = p->fail_code == 429   ? "RateLimitError"
@@ -1830,7 +641,7 @@ inference(struct sim *s, struct MHD_Connection *con, struct conn *cn, int api)
 		         : p->fail_code == 500 ? "InternalServerError"
 		                               : "ServerError";
 		snprintf(e.msg, sizeof e.msg, "Simulated failure (status %d).", p->fail_code);
-		plan_free(p);
+		ve_simplan_free(p);
 		return send_err(con, cn, &e);
 	}
 	int fd = conn_fd(con);
@@ -1854,118 +665,41 @@ inference(struct sim *s, struct MHD_Connection *con, struct conn *cn, int api)
 		return ret;
 	}
 	struct timeline tl = {.arrival = cn->arrival};
-	bool ok = p->fault != FAULT_STALL;
+	bool ok = p->fault != VE_SIM_FAULT_STALL;
 	if (!ok)
 		sleep_until(s, fd, INFINITY);
-	ok = ok && tl_start(s, p, &tl, fd) && !(p->fault == FAULT_DROP && p->drop_at == 0);
+	ok = ok && tl_start(s, p, &tl, fd) && !(p->fault == VE_SIM_FAULT_DROP && p->drop_at == 0);
 	if (ok)
 		tl_tokens(s, p, &tl, 0);
 	for (size_t k = 1; ok && k < p->max_gen; k++) {
-		ok = !(p->fault == FAULT_DROP && k >= p->drop_at) && tl_next(s, &tl, fd);
+		ok = !(p->fault == VE_SIM_FAULT_DROP && k >= p->drop_at) && tl_next(s, &tl, fd);
 		if (ok)
 			tl_tokens(s, p, &tl, k);
 	}
 	tl_end(s, p, &tl, ok);
 	if (!ok) {
-		plan_free(p);
+		ve_simplan_free(p);
 		return MHD_NO;
 	}
 	struct ve_buf b = {0};
-	full_response(p, s->o->seed, &b);
-	plan_free(p);
+	ve_simplan_body(p, &b);
+	ve_simplan_free(p);
 	return send_buf(con, cn, 200, "application/json", &b);
 }
 
-/* POST /tokenize: {"prompt": ...} or {"messages": [...]}. */
+/* POST /tokenize and /detokenize, answered by the request core. */
 static enum MHD_Result
-tokenize(struct sim *s, struct MHD_Connection *con, struct conn *cn)
+tokenizer(struct sim *s, struct MHD_Connection *con, struct conn *cn, bool detok)
 {
-	struct rerr e = {0};
-	jv req = jv_parse_sized(cn->body.p ? cn->body.p : "", (int)cn->body.len);
-	struct choice c = {0};
-	bool strs = false, special = true, ok = true;
+	struct ve_simerr e = {0};
+	struct ve_buf b = {0};
+	bool ok = detok ? ve_simreq_detokenize(cn->body.p, cn->body.len, &b, &e)
+	                : ve_simreq_tokenize(&s->cfg, cn->body.p, cn->body.len, &b, &e);
 
-	if (jv_get_kind(req) != JV_KIND_OBJECT) {
-		ok = bad(&e, NULL, "The request body must be a JSON object.");
-	} else {
-		jv prompt = field(req, "prompt");
-		jv msgs = field(req, "messages");
-		jv model = field(req, "model");
-		if (jv_get_kind(model) == JV_KIND_STRING &&
-		    strcmp(jv_string_value(model), s->o->model)) {
-			ok = no_such_model(&e, jv_string_value(model));
-		} else if (jv_get_kind(prompt) == JV_KIND_STRING) {
-			prompt_from_text(&c, jv_string_value(prompt), ve_json_strlen(prompt));
-		} else if (jv_get_kind(msgs) != JV_KIND_INVALID) {
-			struct ve_buf t = {0};
-			ok = chat_prompt(msgs, &t, &e);
-			if (ok)
-				prompt_from_text(&c, t.p, t.len);
-			ve_buf_free(&t);
-		} else {
-			ok = bad(&e, "prompt", "prompt: Input should be a valid string");
-		}
-		ok = ok && get_bool(req, "add_special_tokens", &special, &e) &&
-		     get_bool(req, "return_token_strs", &strs, &e);
-		jv_free(prompt);
-		jv_free(msgs);
-		jv_free(model);
-	}
-	jv_free(req);
 	if (!ok) {
-		choice_free(&c);
+		ve_buf_free(&b);
 		return send_err(con, cn, &e);
 	}
-	struct ve_buf b = {0};
-	ve_buf_addf(&b, "{\"count\":%zu,\"max_model_len\":%ld,\"tokens\":[", c.npt,
-	            s->o->max_model_len);
-	for (size_t i = 0; i < c.npt; i++)
-		ve_buf_addf(&b, "%s%u", i ? "," : "", c.pt[i].id);
-	ve_buf_adds(&b, "],\"token_strs\":");
-	if (strs) {
-		ve_buf_addc(&b, '[');
-		for (size_t i = 0; i < c.npt; i++) {
-			if (i)
-				ve_buf_addc(&b, ',');
-			ve_buf_add_json_str(&b, c.ptext.p + c.pt[i].off, c.pt[i].len);
-		}
-		ve_buf_addc(&b, ']');
-	} else {
-		ve_buf_adds(&b, "null");
-	}
-	ve_buf_addc(&b, '}');
-	choice_free(&c);
-	return send_buf(con, cn, 200, "application/json", &b);
-}
-
-/* POST /detokenize: {"tokens": [ids]} → {"prompt": text}. */
-static enum MHD_Result
-detokenize(struct MHD_Connection *con, struct conn *cn)
-{
-	struct rerr e = {0};
-	jv req = jv_parse_sized(cn->body.p ? cn->body.p : "", (int)cn->body.len);
-	struct choice c = {0};
-	bool ok;
-
-	if (jv_get_kind(req) != JV_KIND_OBJECT) {
-		ok = bad(&e, NULL, "The request body must be a JSON object.");
-	} else {
-		jv t = field(req, "tokens");
-		ok = jv_get_kind(t) == JV_KIND_ARRAY
-		         ? prompt_from_ids(&c, t, &e)
-		         : bad(&e, "tokens", "tokens: Input should be a valid list of integers");
-		jv_free(t);
-	}
-	jv_free(req);
-	if (!ok) {
-		choice_free(&c);
-		return send_err(con, cn, &e);
-	}
-	struct ve_buf b = {0};
-	ve_buf_adds(&b, "{\"prompt\":");
-	ve_buf_add_json_str(&b, c.ptext.p ? c.ptext.p : "", c.ptext.len);
-	ve_buf_addc(&b, '}');
-	choice_free(&c);
 	return send_buf(con, cn, 200, "application/json", &b);
 }
 
@@ -1973,12 +707,13 @@ static enum MHD_Result
 models(struct sim *s, struct MHD_Connection *con, struct conn *cn)
 {
 	struct ve_buf b = {0};
+	const char *m = s->o->model;
 
 	ve_buf_adds(&b, "{\"object\":\"list\",\"data\":[{\"id\":");
-	add_str(&b, s->o->model);
+	ve_buf_add_json_str(&b, m, strlen(m));
 	ve_buf_addf(&b, ",\"object\":\"model\",\"created\":%ld,\"owned_by\":\"vllm\",\"root\":",
 	            s->created);
-	add_str(&b, s->o->model);
+	ve_buf_add_json_str(&b, m, strlen(m));
 	ve_buf_addf(
 	    &b,
 	    ",\"parent\":null,\"max_model_len\":%ld,\"permission\":[{\"id\":"
@@ -1986,7 +721,7 @@ models(struct sim *s, struct MHD_Connection *con, struct conn *cn)
 	    "\"allow_create_engine\":false,\"allow_sampling\":true,\"allow_logprobs\":true,"
 	    "\"allow_search_indices\":false,\"allow_view\":true,\"allow_fine_tuning\":false,"
 	    "\"organization\":\"*\",\"group\":null,\"is_blocking\":false}]}]}",
-	    s->o->max_model_len, (unsigned long long)h3(s->o->seed, 0, 'm'), s->created);
+	    s->o->max_model_len, (unsigned long long)ve_sim_h3(s->o->seed, 0, 'm'), s->created);
 	return send_buf(con, cn, 200, "application/json", &b);
 }
 
@@ -2008,19 +743,20 @@ route(struct sim *s, struct MHD_Connection *con, struct conn *cn, const char *ur
 	struct ve_buf b = {0};
 
 	if (cn->too_big) {
-		struct rerr e = {413, "BadRequestError", "The request body is too large.", NULL};
+		struct ve_simerr e = {413, "BadRequestError", "The request body is too large.",
+		                      NULL};
 		return send_err(con, cn, &e);
 	}
 	if (s->api_key && strncmp(url, "/v1/", 4) == 0 && !authorized(s, con))
 		return send_json(con, cn, 401, "{\"error\":\"Unauthorized\"}");
 	if (strcmp(url, "/v1/completions") == 0 && post)
-		return inference(s, con, cn, API_COMPLETIONS);
+		return inference(s, con, cn, VE_SIM_COMPLETIONS);
 	if (strcmp(url, "/v1/chat/completions") == 0 && post)
-		return inference(s, con, cn, API_CHAT);
+		return inference(s, con, cn, VE_SIM_CHAT);
 	if (strcmp(url, "/tokenize") == 0 && post)
-		return tokenize(s, con, cn);
+		return tokenizer(s, con, cn, false);
 	if (strcmp(url, "/detokenize") == 0 && post)
-		return detokenize(con, cn);
+		return tokenizer(s, con, cn, true);
 	if (strcmp(url, "/v1/models") == 0 && get)
 		return models(s, con, cn);
 	if ((strcmp(url, "/health") == 0 && get) || (strcmp(url, "/ping") == 0 && (get || post)))
@@ -2035,11 +771,10 @@ route(struct sim *s, struct MHD_Connection *con, struct conn *cn, const char *ur
 		ve_buf_addf(&b,
 		            "{\"tokenizer_class\":\"VllmSimTokenizer\",\"model_max_length\":%ld,"
 		            "\"vocab_size\":%u,\"add_bos_token\":false,\"bos_token\":null,"
-		            "\"eos_token\":\"" VE_TOK_EOS_TEXT "\",\"chat_template\":",
+		            "\"eos_token\":\"" VE_TOK_EOS_TEXT "\",\"chat_template\":"
+		            "\"{%% for m in messages %%}<|im_start|>{{ m.role }}\\n{{ m.content "
+		            "}}<|im_end|>\\n{%% endfor %%}<|im_start|>assistant\\n\"}",
 		            s->o->max_model_len, VE_TOK_EOS + 1);
-		add_str(&b, "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content "
-		            "}}<|im_end|>\n{% endfor %}<|im_start|>assistant\n");
-		ve_buf_addc(&b, '}');
 		return send_buf(con, cn, 200, "application/json", &b);
 	}
 	static const char *const known[] = {"/v1/completions", "/v1/chat/completions",
@@ -2348,6 +1083,8 @@ sim_init(struct sim *s, const struct opts *o)
 	s->api_key = read_api_key(o);
 	if (o->answers)
 		ve_simkey_load(&s->key, o->answers);
+	s->cfg = (struct ve_simcfg){o->model, o->seed,     o->max_model_len, o->output_len,
+	                            LONG_MAX, o->accuracy, &s->key};
 	s->created = (long)time(NULL);
 	hist_init(&s->ttft, ttft_le, (int)(sizeof ttft_le / sizeof ttft_le[0]));
 	hist_init(&s->itl, itl_le, (int)(sizeof itl_le / sizeof itl_le[0]));
