@@ -108,46 +108,79 @@ toks_to_ptoks(const struct ve_toks *t)
 	return p;
 }
 
-/* Sets the prompt of c from text (tokenized here). */
+/*
+ * Sets the prompt of c from text (tokenized here). A prompt of max_len
+ * tokens or more cannot fit the context: it is only counted (npt), and
+ * neither its text nor its tokens are kept.
+ */
 static void
-prompt_from_text(struct ve_simchoice *c, const char *s, size_t n)
+prompt_from_text(struct ve_simchoice *c, const char *s, size_t n, size_t max_len)
 {
-	struct ve_toks t = {0};
+	struct ve_toks t = {.keep_max = max_len};
 
-	ve_buf_add(&c->ptext, s, n);
 	ve_tok_encode(s, n, 0, 0, &t);
-	c->pt = toks_to_ptoks(&t);
 	c->npt = t.n;
+	if (t.n < max_len) {
+		ve_buf_add(&c->ptext, s, n);
+		c->pt = toks_to_ptoks(&t);
+	}
 	ve_toks_free(&t);
 }
 
-/* Sets the prompt of c from token ids (a jv array, borrowed); false on a bad id. */
+/* Token id i of ids (a jv array, borrowed) into *id; false with e filled when it is not one. */
 static bool
-prompt_from_ids(struct ve_simchoice *c, jv ids, struct ve_simerr *e)
+id_at(jv ids, int i, uint32_t *id, struct ve_simerr *e)
+{
+	jv v = jv_array_get(jv_copy(ids), i);
+	bool num = jv_get_kind(v) == JV_KIND_NUMBER;
+	double d = num ? jv_number_value(v) : -1;
+
+	jv_free(v);
+	if (!num || d != floor(d))
+		return bad(e, "prompt", "Token ids must be integers.");
+	if (d < 0 || d > VE_TOK_EOS)
+		return bad(e, "prompt", "Token id %.0f is out of vocabulary (size %u).", d,
+		           VE_TOK_EOS + 1);
+	*id = (uint32_t)d;
+	return true;
+}
+
+/* Appends the text of token id to b (sanitized); returns its code points. */
+static size_t
+id_text(uint32_t id, struct ve_buf *b)
+{
+	unsigned char t[4];
+	/* The end-of-text token decodes to nothing, special tokens being skipped. */
+	int k = id == VE_TOK_EOS ? 0 : ve_tok_bytes(id, t);
+
+	return ve_utf8_sanitize(b, (const char *)t, (size_t)k);
+}
+
+/*
+ * Sets the prompt of c from token ids (a jv array, borrowed); false on a
+ * bad id. As with text, max_len ids or more are checked and counted only.
+ */
+static bool
+prompt_from_ids(struct ve_simchoice *c, jv ids, size_t max_len, struct ve_simerr *e)
 {
 	int n = jv_array_length(jv_copy(ids));
-	uint32_t cp = 0;
+	bool keep = (size_t)n < max_len;
+	uint32_t cp = 0, id;
 
-	c->pt = ve_xcalloc((size_t)(n ? n : 1), sizeof *c->pt);
+	if (keep)
+		c->pt = ve_xcalloc((size_t)(n ? n : 1), sizeof *c->pt);
 	for (int i = 0; i < n; i++) {
-		jv v = jv_array_get(jv_copy(ids), i);
-		bool num = jv_get_kind(v) == JV_KIND_NUMBER;
-		double d = num ? jv_number_value(v) : -1;
-		jv_free(v);
-		unsigned char b[4];
-		if (!num || d != floor(d))
-			return bad(e, "prompt", "Token ids must be integers.");
-		if (d < 0 || d > VE_TOK_EOS)
-			return bad(e, "prompt", "Token id %.0f is out of vocabulary (size %u).", d,
-			           VE_TOK_EOS + 1);
-		/* The end-of-text token decodes to nothing, special tokens being skipped. */
-		int k = d == VE_TOK_EOS ? 0 : ve_tok_bytes((uint32_t)d, b);
-		uint32_t off = (uint32_t)c->ptext.len;
-		size_t cps = ve_utf8_sanitize(&c->ptext, (const char *)b, (size_t)k);
-		c->pt[c->npt++] = (struct ve_simptok){
-		    (uint32_t)d, off, (uint32_t)(c->ptext.len - off), cp, 0, LP_GREEDY};
-		cp += (uint32_t)cps;
+		if (!id_at(ids, i, &id, e))
+			return false;
+		if (keep) {
+			uint32_t off = (uint32_t)c->ptext.len;
+			size_t cps = id_text(id, &c->ptext);
+			c->pt[i] = (struct ve_simptok){id, off, (uint32_t)(c->ptext.len - off),
+			                               cp, 0,   LP_GREEDY};
+			cp += (uint32_t)cps;
+		}
 	}
+	c->npt = (size_t)n;
 	return true;
 }
 
@@ -515,16 +548,19 @@ chat_prompt(jv msgs, struct ve_buf *out, struct ve_simerr *e)
 
 /* Splits a completions prompt (borrowed) into choices. */
 static bool
-completion_prompts(jv prompt, struct ve_simplan *p, struct ve_simerr *e)
+completion_prompts(const struct ve_simcfg *cfg, jv prompt, struct ve_simplan *p,
+                   struct ve_simerr *e)
 {
 	jv_kind k = jv_get_kind(prompt);
+	size_t max_len = (size_t)cfg->max_model_len;
 
 	if (k == JV_KIND_STRING) {
 		if (ve_json_strlen(prompt) == 0)
 			return bad(e, "prompt", "The prompt cannot be empty.");
 		p->c = ve_xcalloc(1, sizeof *p->c);
 		p->nc = 1;
-		prompt_from_text(&p->c[0], jv_string_value(prompt), ve_json_strlen(prompt));
+		prompt_from_text(&p->c[0], jv_string_value(prompt), ve_json_strlen(prompt),
+		                 max_len);
 		return true;
 	}
 	if (k != JV_KIND_ARRAY)
@@ -542,17 +578,22 @@ completion_prompts(jv prompt, struct ve_simplan *p, struct ve_simerr *e)
 	if (fk == JV_KIND_NUMBER) {
 		p->c = ve_xcalloc(1, sizeof *p->c);
 		p->nc = 1;
-		return prompt_from_ids(&p->c[0], prompt, e);
+		return prompt_from_ids(&p->c[0], prompt, max_len, e);
 	}
+	/* vLLM takes any number; a bound keeps one request's cost (vllm-sim(1), LIMITS). */
+	if (n > cfg->max_prompts)
+		return bad(e, "prompt", "prompt: at most %ld prompts per request, got %d.",
+		           cfg->max_prompts, n);
 	p->c = ve_xcalloc((size_t)n, sizeof *p->c);
 	for (int i = 0; i < n; i++) {
 		jv el = jv_array_get(jv_copy(prompt), i);
 		bool ok = true;
 		p->nc++;
 		if (jv_get_kind(el) == JV_KIND_STRING && ve_json_strlen(el) > 0)
-			prompt_from_text(&p->c[i], jv_string_value(el), ve_json_strlen(el));
+			prompt_from_text(&p->c[i], jv_string_value(el), ve_json_strlen(el),
+			                 max_len);
 		else if (jv_get_kind(el) == JV_KIND_ARRAY && jv_array_length(jv_copy(el)) > 0)
-			ok = prompt_from_ids(&p->c[i], el, e);
+			ok = prompt_from_ids(&p->c[i], el, max_len, e);
 		else
 			ok = bad(e, "prompt",
 			         "prompt[%d]: expected a non-empty string or list of token ids", i);
@@ -625,12 +666,13 @@ read_common(const struct ve_simcfg *cfg, jv req, struct ve_simplan *p, struct pa
 
 /* A completions request's prompt (one or a batch), max_tokens (default 16) and logprobs. */
 static bool
-read_completions(jv req, struct ve_simplan *p, struct params *q, struct ve_simerr *e)
+read_completions(const struct ve_simcfg *cfg, jv req, struct ve_simplan *p, struct params *q,
+                 struct ve_simerr *e)
 {
 	double lp = 0;
 	bool has_max = false, has_lp = false;
 	jv v = field(req, "prompt");
-	bool ok = completion_prompts(v, p, e);
+	bool ok = completion_prompts(cfg, v, p, e);
 
 	jv_free(v);
 	if (!ok || !get_num(req, "max_tokens", 0, 1e9, true, &q->max_tokens, &has_max, e) ||
@@ -664,7 +706,7 @@ read_chat(const struct ve_simcfg *cfg, jv req, struct ve_simplan *p, struct para
 	if (ok) {
 		p->c = ve_xcalloc(1, sizeof *p->c);
 		p->nc = 1;
-		prompt_from_text(&p->c[0], t.p, t.len);
+		prompt_from_text(&p->c[0], t.p, t.len, (size_t)cfg->max_model_len);
 	}
 	ve_buf_free(&t);
 	if (!ok || !get_bool(req, "logprobs", &chat_lp, e) ||
@@ -683,7 +725,11 @@ read_chat(const struct ve_simcfg *cfg, jv req, struct ve_simplan *p, struct para
 	return true;
 }
 
-/* Each prompt and its max_tokens must fit --max-model-len; vLLM's two messages otherwise. */
+/*
+ * Each prompt must be shorter than --max-model-len, whatever max_tokens
+ * (a chat's default may then be negative), and fit it with its max_tokens;
+ * vLLM's two messages otherwise, checked prompt by prompt.
+ */
 static bool
 fits_context(const struct ve_simcfg *cfg, const struct ve_simplan *p, double maxt,
              struct ve_simerr *e)
@@ -692,15 +738,15 @@ fits_context(const struct ve_simcfg *cfg, const struct ve_simplan *p, double max
 
 	for (int i = 0; i < p->nc; i++) {
 		size_t np = p->c[i].npt;
-		if ((double)np + maxt <= (double)len)
-			continue;
-		if ((long)np >= len)
+		if (np >= (size_t)len)
 			return bad(
 			    e, NULL,
 			    "This model's maximum context length is %ld tokens. However, your "
 			    "request has %zu input tokens. Please reduce the length of the "
 			    "input messages.",
 			    len, np);
+		if ((double)np + maxt <= (double)len)
+			continue;
 		return bad(
 		    e, NULL,
 		    "'max_tokens' or 'max_completion_tokens' is too large: %.0f. This model's "
@@ -750,14 +796,46 @@ plan_generate(const struct ve_simcfg *cfg, struct ve_simplan *p, const struct pa
 	}
 }
 
+/*
+ * Whether body holds more JSON objects and arrays than a request may: one
+ * per prompt (--max-prompts) and VE_SIM_MAX_CONTAINERS more. libjq spends
+ * some 300 bytes on each, so a body of nothing but "[1]," would cost eighty
+ * times its size; the count is taken before parsing. e filled when it does.
+ */
+static bool
+too_many_containers(const struct ve_simcfg *cfg, const char *body, size_t len, struct ve_simerr *e)
+{
+	size_t max = (size_t)cfg->max_prompts + VE_SIM_MAX_CONTAINERS, n = 0;
+	bool str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = body[i];
+		if (str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				str = false;
+		} else if (c == '"') {
+			str = true;
+		} else if ((c == '[' || c == '{') && ++n > max) {
+			return !bad(e, NULL,
+			            "The request body holds more than %zu JSON objects and arrays.",
+			            max);
+		}
+	}
+	return false;
+}
+
 /* Parses body as JSON; an invalid jv with e filled when it is not. */
 static jv
-parse_body(const char *body, size_t len, struct ve_simerr *e)
+parse_body(const struct ve_simcfg *cfg, const char *body, size_t len, struct ve_simerr *e)
 {
 	if (len > INT_MAX) {
 		bad(e, NULL, "The request body is too large.");
 		return jv_invalid();
 	}
+	if (too_many_containers(cfg, body, len, e))
+		return jv_invalid();
 	jv req = jv_parse_sized(body ? body : "", (int)len);
 	if (!jv_is_valid(req)) {
 		jv msg = jv_invalid_get_msg(req);
@@ -777,7 +855,7 @@ struct ve_simplan *
 ve_simplan_build(const struct ve_simcfg *cfg, int api, const char *body, size_t len,
                  struct ve_simerr *e)
 {
-	jv req = parse_body(body, len, e);
+	jv req = parse_body(cfg, body, len, e);
 	if (!jv_is_valid(req))
 		return NULL;
 	struct ve_simplan *p = ve_xcalloc(1, sizeof *p);
@@ -789,7 +867,7 @@ ve_simplan_build(const struct ve_simcfg *cfg, int api, const char *body, size_t 
 	p->logprobs = -1;
 	p->created = (long)time(NULL);
 	bool ok = read_common(cfg, req, p, &q, e) &&
-	          (api == VE_SIM_COMPLETIONS ? read_completions(req, p, &q, e)
+	          (api == VE_SIM_COMPLETIONS ? read_completions(cfg, req, p, &q, e)
 	                                     : read_chat(cfg, req, p, &q, e)) &&
 	          fits_context(cfg, p, q.max_tokens, e);
 	jv_free(req);
@@ -1176,29 +1254,40 @@ ve_simerr_body(const struct ve_simerr *e, struct ve_buf *b)
 	ve_buf_addf(b, ",\"code\":%d}}", e->status);
 }
 
-/* The body of a tokenizer request as JSON; the same invalid jv for bad JSON as for a non-object. */
-static jv
-parse_object(const char *body, size_t len)
+/*
+ * The body of a tokenizer request as a JSON object into *req (the caller's);
+ * bad JSON and a non-object get the same message.
+ */
+static bool
+parse_object(const struct ve_simcfg *cfg, const char *body, size_t len, jv *req,
+             struct ve_simerr *e)
 {
-	return len > INT_MAX ? jv_invalid() : jv_parse_sized(body ? body : "", (int)len);
+	*req = jv_invalid();
+	if (len > INT_MAX)
+		return bad(e, NULL, "The request body is too large.");
+	if (too_many_containers(cfg, body, len, e))
+		return false;
+	*req = jv_parse_sized(body ? body : "", (int)len);
+	return jv_get_kind(*req) == JV_KIND_OBJECT ||
+	       bad(e, NULL, "The request body must be a JSON object.");
 }
 
-/* The answer of /tokenize to the prompt c. */
+/* The answer of /tokenize to the tokens t of text. */
 static void
-tokenize_answer(const struct ve_simcfg *cfg, const struct ve_simchoice *c, bool strs,
+tokenize_answer(const struct ve_simcfg *cfg, const char *text, const struct ve_toks *t, bool strs,
                 struct ve_buf *b)
 {
-	ve_buf_addf(b, "{\"count\":%zu,\"max_model_len\":%ld,\"tokens\":[", c->npt,
+	ve_buf_addf(b, "{\"count\":%zu,\"max_model_len\":%ld,\"tokens\":[", t->n,
 	            cfg->max_model_len);
-	for (size_t i = 0; i < c->npt; i++)
-		ve_buf_addf(b, "%s%u", i ? "," : "", c->pt[i].id);
+	for (size_t i = 0; i < t->n; i++)
+		ve_buf_addf(b, "%s%u", i ? "," : "", t->v[i].id);
 	ve_buf_adds(b, "],\"token_strs\":");
 	if (strs) {
 		ve_buf_addc(b, '[');
-		for (size_t i = 0; i < c->npt; i++) {
+		for (size_t i = 0; i < t->n; i++) {
 			if (i)
 				ve_buf_addc(b, ',');
-			ve_buf_add_json_str(b, c->ptext.p + c->pt[i].off, c->pt[i].len);
+			ve_buf_add_json_str(b, text + t->v[i].off, t->v[i].len);
 		}
 		ve_buf_addc(b, ']');
 	} else {
@@ -1207,69 +1296,83 @@ tokenize_answer(const struct ve_simcfg *cfg, const struct ve_simchoice *c, bool 
 	ve_buf_addc(b, '}');
 }
 
-bool
-ve_simreq_tokenize(const struct ve_simcfg *cfg, const char *body, size_t len, struct ve_buf *out,
-                   struct ve_simerr *e)
+/* The text /tokenize is asked for (a prompt, or messages through the chat template) into t. */
+static bool
+tokenize_text(const struct ve_simcfg *cfg, jv req, struct ve_buf *t, struct ve_simerr *e)
 {
-	jv req = parse_object(body, len);
-	struct ve_simchoice c = {0};
-	bool strs = false, special = true, ok = true;
+	jv prompt = field(req, "prompt");
+	jv msgs = field(req, "messages");
+	jv model = field(req, "model");
+	bool ok = true;
 
-	if (jv_get_kind(req) != JV_KIND_OBJECT) {
-		ok = bad(e, NULL, "The request body must be a JSON object.");
-	} else {
-		jv prompt = field(req, "prompt");
-		jv msgs = field(req, "messages");
-		jv model = field(req, "model");
-		if (jv_get_kind(model) == JV_KIND_STRING &&
-		    strcmp(jv_string_value(model), cfg->model)) {
-			ok = no_such_model(e, jv_string_value(model));
-		} else if (jv_get_kind(prompt) == JV_KIND_STRING) {
-			prompt_from_text(&c, jv_string_value(prompt), ve_json_strlen(prompt));
-		} else if (jv_get_kind(msgs) != JV_KIND_INVALID) {
-			struct ve_buf t = {0};
-			ok = chat_prompt(msgs, &t, e);
-			if (ok)
-				prompt_from_text(&c, t.p, t.len);
-			ve_buf_free(&t);
-		} else {
-			ok = bad(e, "prompt", "prompt: Input should be a valid string");
-		}
-		ok = ok && get_bool(req, "add_special_tokens", &special, e) &&
-		     get_bool(req, "return_token_strs", &strs, e);
-		jv_free(prompt);
-		jv_free(msgs);
-		jv_free(model);
-	}
-	jv_free(req);
-	if (ok)
-		tokenize_answer(cfg, &c, strs, out);
-	choice_free(&c);
+	if (jv_get_kind(model) == JV_KIND_STRING && strcmp(jv_string_value(model), cfg->model))
+		ok = no_such_model(e, jv_string_value(model));
+	else if (jv_get_kind(prompt) == JV_KIND_STRING)
+		ve_buf_add(t, jv_string_value(prompt), ve_json_strlen(prompt));
+	else if (jv_get_kind(msgs) != JV_KIND_INVALID)
+		ok = chat_prompt(msgs, t, e);
+	else
+		ok = bad(e, "prompt", "prompt: Input should be a valid string");
+	jv_free(prompt);
+	jv_free(msgs);
+	jv_free(model);
 	return ok;
 }
 
 bool
-ve_simreq_detokenize(const char *body, size_t len, struct ve_buf *out, struct ve_simerr *e)
+ve_simreq_tokenize(const struct ve_simcfg *cfg, const char *body, size_t len, struct ve_buf *out,
+                   struct ve_simerr *e)
 {
-	jv req = parse_object(body, len);
-	struct ve_simchoice c = {0};
-	bool ok;
+	jv req;
+	struct ve_buf text = {0};
+	struct ve_toks t = {0};
+	bool strs = false, special = true;
+	bool ok = parse_object(cfg, body, len, &req, e) && tokenize_text(cfg, req, &text, e) &&
+	          get_bool(req, "add_special_tokens", &special, e) &&
+	          get_bool(req, "return_token_strs", &strs, e);
 
-	if (jv_get_kind(req) != JV_KIND_OBJECT) {
-		ok = bad(e, NULL, "The request body must be a JSON object.");
-	} else {
-		jv t = field(req, "tokens");
-		ok = jv_get_kind(t) == JV_KIND_ARRAY
-		         ? prompt_from_ids(&c, t, e)
-		         : bad(e, "tokens", "tokens: Input should be a valid list of integers");
-		jv_free(t);
+	jv_free(req);
+	if (ok) {
+		ve_tok_encode(text.p ? text.p : "", text.len, 0, 0, &t);
+		tokenize_answer(cfg, text.p, &t, strs, out);
 	}
+	ve_toks_free(&t);
+	ve_buf_free(&text);
+	return ok;
+}
+
+/* The text of the token ids of a /detokenize request (req, borrowed) into text. */
+static bool
+detokenize_text(jv req, struct ve_buf *text, struct ve_simerr *e)
+{
+	jv ids = field(req, "tokens");
+	int n = jv_get_kind(ids) == JV_KIND_ARRAY ? jv_array_length(jv_copy(ids)) : -1;
+	bool ok = n >= 0 || bad(e, "tokens", "tokens: Input should be a valid list of integers");
+	uint32_t id;
+
+	for (int i = 0; ok && i < n; i++) {
+		ok = id_at(ids, i, &id, e);
+		if (ok)
+			id_text(id, text);
+	}
+	jv_free(ids);
+	return ok;
+}
+
+bool
+ve_simreq_detokenize(const struct ve_simcfg *cfg, const char *body, size_t len, struct ve_buf *out,
+                     struct ve_simerr *e)
+{
+	jv req;
+	struct ve_buf text = {0};
+	bool ok = parse_object(cfg, body, len, &req, e) && detokenize_text(req, &text, e);
+
 	jv_free(req);
 	if (ok) {
 		ve_buf_adds(out, "{\"prompt\":");
-		ve_buf_add_json_str(out, c.ptext.p ? c.ptext.p : "", c.ptext.len);
+		ve_buf_add_json_str(out, text.p ? text.p : "", text.len);
 		ve_buf_addc(out, '}');
 	}
-	choice_free(&c);
+	ve_buf_free(&text);
 	return ok;
 }

@@ -29,6 +29,8 @@
 
 /* The most top logprobs a request may ask for, as vLLM's default --max-logprobs. */
 #define VE_SIM_MAX_LOGPROBS 20
+/* JSON objects and arrays a body may hold, beyond one per prompt (max_prompts). */
+#define VE_SIM_MAX_CONTAINERS 65536
 
 /* What the core reads from the server's options. */
 struct ve_simcfg {
@@ -138,6 +140,7 @@ void ve_simerr_body(const struct ve_simerr *e, struct ve_buf *b);
  */
 bool ve_simreq_tokenize(const struct ve_simcfg *cfg, const char *body, size_t len,
                         struct ve_buf *out, struct ve_simerr *e);
-bool ve_simreq_detokenize(const char *body, size_t len, struct ve_buf *out, struct ve_simerr *e);
+bool ve_simreq_detokenize(const struct ve_simcfg *cfg, const char *body, size_t len,
+                          struct ve_buf *out, struct ve_simerr *e);
 
 #endif

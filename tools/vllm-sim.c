@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -52,7 +53,6 @@
 #include "simtok.h"
 
 #define SIM_VLLM_VERSION "0.11.0"
-#define MAX_BODY         (16u << 20)
 #define MAX_FAIL_CODES   16
 
 struct opts {
@@ -80,6 +80,8 @@ struct opts {
 	const char *answers;
 	double accuracy;
 	long max_connections;
+	long max_prompts;
+	long max_body;
 	struct ve_cli cli;
 };
 
@@ -452,6 +454,7 @@ metrics_text(struct sim *s, struct ve_buf *b)
 struct conn {
 	struct ve_buf body;
 	bool too_big;
+	bool close; /* the response ends the connection */
 	int status; /* of the response queued, for -v */
 	double arrival;
 };
@@ -499,6 +502,8 @@ send_buf(struct MHD_Connection *con, struct conn *cn, int status, const char *ct
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
 	if (status == 429 || status == 503)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	if (cn->close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ret = MHD_queue_response(con, (unsigned)status, r);
 	MHD_destroy_response(r);
 	cn->status = status;
@@ -693,7 +698,7 @@ tokenizer(struct sim *s, struct MHD_Connection *con, struct conn *cn, bool detok
 {
 	struct ve_simerr e = {0};
 	struct ve_buf b = {0};
-	bool ok = detok ? ve_simreq_detokenize(cn->body.p, cn->body.len, &b, &e)
+	bool ok = detok ? ve_simreq_detokenize(&s->cfg, cn->body.p, cn->body.len, &b, &e)
 	                : ve_simreq_tokenize(&s->cfg, cn->body.p, cn->body.len, &b, &e);
 
 	if (!ok) {
@@ -743,8 +748,9 @@ route(struct sim *s, struct MHD_Connection *con, struct conn *cn, const char *ur
 	struct ve_buf b = {0};
 
 	if (cn->too_big) {
-		struct ve_simerr e = {413, "BadRequestError", "The request body is too large.",
-		                      NULL};
+		struct ve_simerr e = {413, "BadRequestError", "", NULL};
+		snprintf(e.msg, sizeof e.msg, "The request body is larger than %ld bytes.",
+		         s->o->max_body);
 		return send_err(con, cn, &e);
 	}
 	if (s->api_key && strncmp(url, "/v1/", 4) == 0 && !authorized(s, con))
@@ -788,6 +794,86 @@ route(struct sim *s, struct MHD_Connection *con, struct conn *cn, const char *ur
 	return send_json(con, cn, 404, "{\"detail\":\"Not Found\"}");
 }
 
+/* The request's Host, Content-Length and Transfer-Encoding headers, counted. */
+struct framing {
+	int host, length, encoding;
+	const char *length_value;
+};
+
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+		f->host++;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		f->length++;
+		f->length_value = value;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->encoding++;
+	}
+	return MHD_YES;
+}
+
+/*
+ * What is wrong with a request's framing that libmicrohttpd lets through
+ * (RFC 9112, sections 3.2 and 6.3): an HTTP/1.1 request without exactly one
+ * Host, more than one Content-Length, Content-Length with Transfer-Encoding,
+ * or a body declared larger than --max-body. False when nothing is.
+ */
+static bool
+bad_framing(const struct sim *s, struct MHD_Connection *con, const char *version,
+            struct ve_simerr *e)
+{
+	struct framing f = {0};
+	long n;
+
+	MHD_get_connection_values(con, MHD_HEADER_KIND, count_header, &f);
+	*e = (struct ve_simerr){400, "BadRequestError", "", NULL};
+	if (strcmp(version, MHD_HTTP_VERSION_1_1) == 0 && f.host != 1)
+		snprintf(e->msg, sizeof e->msg, "Malformed HTTP request: %s Host header.",
+		         f.host ? "more than one" : "no");
+	else if (f.length > 1)
+		snprintf(e->msg, sizeof e->msg,
+		         "Malformed HTTP request: more than one Content-Length header.");
+	else if (f.length && f.encoding)
+		snprintf(e->msg, sizeof e->msg,
+		         "Malformed HTTP request: both Content-Length and Transfer-Encoding.");
+	else if (f.length &&
+	         (!ve_parse_long(f.length_value, 0, LONG_MAX, &n) || n > s->o->max_body))
+		*e = (struct ve_simerr){413, "BadRequestError", "", NULL};
+	else
+		return false;
+	if (e->status == 413)
+		snprintf(e->msg, sizeof e->msg, "The request body is larger than %ld bytes.",
+		         s->o->max_body);
+	return true;
+}
+
+/*
+ * A new request, its headers in: one with bad framing is answered at once,
+ * before its body, and its connection closed, since where the next request
+ * would begin is not known.
+ */
+static enum MHD_Result
+request_start(struct sim *s, struct MHD_Connection *con, const char *url, const char *method,
+              const char *version, void **con_cls)
+{
+	struct conn *cn = ve_xcalloc(1, sizeof *cn);
+	struct ve_simerr e;
+
+	cn->arrival = ve_now();
+	*con_cls = cn;
+	if (!bad_framing(s, con, version, &e))
+		return MHD_YES;
+	cn->close = true;
+	enum MHD_Result r = send_err(con, cn, &e);
+	logreq(s, method, url, r == MHD_YES ? cn->status : 0);
+	return r;
+}
+
 static enum MHD_Result
 handler(void *cls, struct MHD_Connection *con, const char *url, const char *method,
         const char *version, const char *upload, size_t *upsize, void **con_cls)
@@ -795,15 +881,11 @@ handler(void *cls, struct MHD_Connection *con, const char *url, const char *meth
 	struct sim *s = cls;
 	struct conn *cn = *con_cls;
 
-	(void)version;
-	if (!cn) {
-		cn = ve_xcalloc(1, sizeof *cn);
-		cn->arrival = ve_now();
-		*con_cls = cn;
-		return MHD_YES;
-	}
+	if (!cn)
+		return request_start(s, con, url, method, version, con_cls);
 	if (*upsize) {
-		if (cn->body.len + *upsize > MAX_BODY)
+		/* A chunked body has no declared size: past --max-body, the rest is dropped. */
+		if (cn->body.len + *upsize > (size_t)s->o->max_body)
 			cn->too_big = true;
 		else
 			ve_buf_add(&cn->body, upload, *upsize);
@@ -847,43 +929,47 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: %s [-qv] [--host HOST] [-p PORT] [--port-file FILE] [-m NAME]\n"
-	        "                [--api-key-file FILE] [-s SEED] [--max-model-len N]\n"
-	        "                [--ttft-ms MS] [--prefill-tps TPS] [--itl-ms MS] [--jitter F]\n"
-	        "                [--load-factor F] [--max-num-seqs N] [--stream-interval N]\n"
-	        "                [--output-len N] [--kv-cache-tokens N] [--fail-rate P]\n"
-	        "                [--fail-codes LIST] [--drop-rate P] [--stall-rate P]\n"
-	        "                [--answers FILE] [--accuracy P] [--max-connections N]\n"
-	        "\n"
-	        "Serve vLLM's OpenAI-compatible API with simulated latency, faults and accuracy.\n"
-	        "Prints the URL it listens on as the first line of stdout; SIGTERM stops it.\n"
-	        "\n"
-	        "      --host HOST          address to listen on (default 127.0.0.1)\n"
-	        "  -p, --port PORT          port (default 8000; 0 picks a free one)\n"
-	        "      --port-file FILE     write the port there once listening\n"
-	        "  -m, --model NAME         served model name (default sim-model)\n"
-	        "      --api-key-file FILE  require this key as a Bearer token on /v1 (else\n"
-	        "                           $VLLM_API_KEY when set)\n"
-	        "  -s, --seed SEED          seed of text, faults and accuracy (default 0)\n"
-	        "      --max-model-len N    context length (default 4096)\n"
-	        "      --ttft-ms MS         time to first token of an idle server (default 20)\n"
-	        "      --prefill-tps TPS    prompt tokens prefilled per second (default 20000)\n"
-	        "      --itl-ms MS          inter-token latency (default 10)\n"
-	        "      --jitter F           ITL spread, uniform +-F of it (default 0)\n"
-	        "      --load-factor F      ITL x (1 + F x running/max-num-seqs) (default 0.5)\n"
-	        "      --max-num-seqs N     requests decoding at once; others wait (default 256)\n"
-	        "      --stream-interval N  tokens per SSE event after the first (default 1)\n"
-	        "      --output-len N       mean natural output length in tokens (default 64)\n"
-	        "      --kv-cache-tokens N  KV-cache size for the usage gauge (default 262144)\n"
-	        "      --fail-rate P        answer this share of requests with an error status\n"
-	        "      --fail-codes LIST    statuses for --fail-rate (default 429,500,503)\n"
-	        "      --drop-rate P        close this share of responses mid-way\n"
-	        "      --stall-rate P       never answer this share of requests\n"
-	        "      --answers FILE       answer key (JSONL: match, choices, gold)\n"
-	        "      --accuracy P         share of key items answered right (default 1)\n"
-	        "      --max-connections N  simultaneous connections (default 4096)\n",
-	        ve_progname);
+	fprintf(
+	    f,
+	    "usage: %s [-qv] [--host HOST] [-p PORT] [--port-file FILE] [-m NAME]\n"
+	    "                [--api-key-file FILE] [-s SEED] [--max-model-len N]\n"
+	    "                [--ttft-ms MS] [--prefill-tps TPS] [--itl-ms MS] [--jitter F]\n"
+	    "                [--load-factor F] [--max-num-seqs N] [--stream-interval N]\n"
+	    "                [--output-len N] [--kv-cache-tokens N] [--fail-rate P]\n"
+	    "                [--fail-codes LIST] [--drop-rate P] [--stall-rate P]\n"
+	    "                [--answers FILE] [--accuracy P] [--max-connections N]\n"
+	    "                [--max-prompts N] [--max-body BYTES]\n"
+	    "\n"
+	    "Serve vLLM's OpenAI-compatible API with simulated latency, faults and accuracy.\n"
+	    "Prints the URL it listens on as the first line of stdout; SIGTERM stops it.\n"
+	    "\n"
+	    "      --host HOST          address to listen on (default 127.0.0.1)\n"
+	    "  -p, --port PORT          port (default 8000; 0 picks a free one)\n"
+	    "      --port-file FILE     write the port there once listening\n"
+	    "  -m, --model NAME         served model name (default sim-model)\n"
+	    "      --api-key-file FILE  require this key as a Bearer token on /v1 (else\n"
+	    "                           $VLLM_API_KEY when set)\n"
+	    "  -s, --seed SEED          seed of text, faults and accuracy (default 0)\n"
+	    "      --max-model-len N    context length (default 4096)\n"
+	    "      --ttft-ms MS         time to first token of an idle server (default 20)\n"
+	    "      --prefill-tps TPS    prompt tokens prefilled per second (default 20000)\n"
+	    "      --itl-ms MS          inter-token latency (default 10)\n"
+	    "      --jitter F           ITL spread, uniform +-F of it (default 0)\n"
+	    "      --load-factor F      ITL x (1 + F x running/max-num-seqs) (default 0.5)\n"
+	    "      --max-num-seqs N     requests decoding at once; others wait (default 256)\n"
+	    "      --stream-interval N  tokens per SSE event after the first (default 1)\n"
+	    "      --output-len N       mean natural output length in tokens (default 64)\n"
+	    "      --kv-cache-tokens N  KV-cache size for the usage gauge (default 262144)\n"
+	    "      --fail-rate P        answer this share of requests with an error status\n"
+	    "      --fail-codes LIST    statuses for --fail-rate (default 429,500,503)\n"
+	    "      --drop-rate P        close this share of responses mid-way\n"
+	    "      --stall-rate P       never answer this share of requests\n"
+	    "      --answers FILE       answer key (JSONL: match, choices, gold)\n"
+	    "      --accuracy P         share of key items answered right (default 1)\n"
+	    "      --max-connections N  simultaneous connections (default 4096)\n"
+	    "      --max-prompts N      prompts one completions request may hold (default 1024)\n"
+	    "      --max-body BYTES     largest request body (default 16777216, 16 MiB)\n",
+	    ve_progname);
 	ve_cli_help(f, 0, 27);
 	fprintf(f,
 	        "\n"
@@ -914,6 +1000,8 @@ enum {
 	OPT_ANSWERS,
 	OPT_ACCURACY,
 	OPT_MAX_CONN,
+	OPT_MAX_PROMPTS,
+	OPT_MAX_BODY,
 };
 
 static void
@@ -982,6 +1070,8 @@ set_option(struct opts *o, int c, const char *arg)
 	case OPT_MAX_CONN:
 		o->max_connections = ve_opt_long("--max-connections", arg, 1, 1000000);
 		break;
+	case OPT_MAX_PROMPTS: o->max_prompts = ve_opt_long("--max-prompts", arg, 1, 1000000); break;
+	case OPT_MAX_BODY: o->max_body = ve_opt_long("--max-body", arg, 1024, 1L << 30); break;
 	}
 }
 
@@ -1012,6 +1102,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"answers", required_argument, NULL, OPT_ANSWERS},
 	    {"accuracy", required_argument, NULL, OPT_ACCURACY},
 	    {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+	    {"max-prompts", required_argument, NULL, OPT_MAX_PROMPTS},
+	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -1083,8 +1175,8 @@ sim_init(struct sim *s, const struct opts *o)
 	s->api_key = read_api_key(o);
 	if (o->answers)
 		ve_simkey_load(&s->key, o->answers);
-	s->cfg = (struct ve_simcfg){o->model, o->seed,     o->max_model_len, o->output_len,
-	                            LONG_MAX, o->accuracy, &s->key};
+	s->cfg = (struct ve_simcfg){o->model,       o->seed,     o->max_model_len, o->output_len,
+	                            o->max_prompts, o->accuracy, &s->key};
 	s->created = (long)time(NULL);
 	hist_init(&s->ttft, ttft_le, (int)(sizeof ttft_le / sizeof ttft_le[0]));
 	hist_init(&s->itl, itl_le, (int)(sizeof itl_le / sizeof itl_le[0]));
@@ -1251,6 +1343,8 @@ main(int argc, char **argv)
 	    .nfail_codes = 3,
 	    .accuracy = 1,
 	    .max_connections = 4096,
+	    .max_prompts = 1024,
+	    .max_body = 16L << 20,
 	};
 	struct sim s = {0};
 	struct MHD_Daemon *d = NULL;
