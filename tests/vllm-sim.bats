@@ -45,6 +45,17 @@ stop_sim() {
 	assert_equal "$(cat "$T/sim.err")" ""
 }
 
+# Stops it with SIGTERM, checks that it exited 0, and puts its stderr (-v's
+# log) less the first ("listening") and last ("stopping") lines in output and lines.
+stop_sim_logged() {
+	kill -TERM "$SIM_PID"
+	local rc=0
+	wait "$SIM_PID" || rc=$?
+	SIM_PID=
+	assert_equal "$rc" 0
+	run sed '1d;$d' "$T/sim.err"
+}
+
 # POST $1 with body $2: the body on stdout, then the HTTP status on a line.
 post() {
 	curl -sS -w '\n%{http_code}' -H 'Content-Type: application/json' --data-binary "$2" "$U$1"
@@ -93,6 +104,9 @@ Try 'vllm-sim --help' for more information."
 	run --separate-stderr vllm-sim --max-body 10
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "vllm-sim: --max-body: expected an integer from 1024 to 1073741824, got '10'"
+	run --separate-stderr vllm-sim --request-timeout 0
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "vllm-sim: --request-timeout: expected a number from 0.1 to 86400, got '0'"
 	run --separate-stderr vllm-sim --max-prompts 0
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "vllm-sim: --max-prompts: expected an integer from 1 to 1000000, got '0'"
@@ -603,6 +617,57 @@ closed'
 	assert_output 'HTTP/1.1 200 OK
 {"version":"0.11.0"}
 kept open'
+	stop_sim
+}
+
+@test "vllm-sim: slow clients are dropped within --request-timeout; the full server answers 503" {
+	start_sim -v --max-connections 250 --request-timeout 2
+	# 250 clients each send a request line, then a header byte a second: they
+	# fill the server; before the deadline they held it, and every new client
+	# saw its connection reset, for as long as they cared to go on.
+	run python3 "$PROBE" slowloris "$U" 250 2 5
+	assert_output "while they wait: 503
+250 of 250 dropped between 2 and 5 s
+then: 200"
+	# The first request is start_sim's wait for the server. The deadline is
+	# checked ten times a second: the 250 may be closed in more than one round.
+	stop_sim_logged
+	assert_line --index 0 "vllm-sim: GET /health 200"
+	assert_line --index 1 "vllm-sim: new connection answered 503: 250 open (--max-connections)"
+	assert_line --index -1 "vllm-sim: GET /health 200"
+	closed=$(echo "$output" | sed -n 's/^vllm-sim: closed \([0-9]*\) connections\{0,1\} without a whole request in 2 s$/\1/p' | paste -sd+ | bc)
+	assert_equal "$closed" 250
+	assert_equal "${#lines[@]}" $((3 + $(echo "$output" | grep -c 'vllm-sim: closed')))
+}
+
+@test "vllm-sim: a connection over --max-connections gets 503 and a JSON body, not a reset" {
+	start_sim --max-connections 3
+	run python3 "$PROBE" full "$U" 3
+	assert_output 'HTTP/1.1 503 Service Unavailable
+Retry-After: 1
+{"error":{"message":"The server already holds 3 connections.","type":"ServiceUnavailableError","param":null,"code":503}}'
+	# Once they are closed, there is room again.
+	for _ in $(seq 50); do
+		curl -fsS -o /dev/null "$U/health" 2>/dev/null && break
+		sleep 0.1
+	done
+	run get /version
+	assert_output '{"version":"0.11.0"}
+200'
+	stop_sim
+}
+
+@test "vllm-sim: --request-timeout closes idle keep-alive connections, never an answer under way" {
+	start_sim --request-timeout 1 --itl-ms 100 --ttft-ms 0 --load-factor 0
+	# probe.py waits 2 s after the answer to see whether the server closes.
+	run python3 "$PROBE" raw "$U" 'GET /version HTTP/1.1\r\nHost: x\r\n\r\n'
+	assert_output 'HTTP/1.1 200 OK
+{"version":"0.11.0"}
+closed'
+	# A 3-second stream outlives the deadline: the deadline is for the request.
+	run python3 "$PROBE" sse "$U" '{"prompt":"Hi","max_tokens":30,"ignore_eos":true,"stream":true}'
+	assert_equal "$(echo "$output" | jq -r '.events[-1]')" "data: [DONE]"
+	assert_equal "$(echo "$output" | jq '.itls | length')" 29
 	stop_sim
 }
 

@@ -54,6 +54,9 @@
 
 #define SIM_VLLM_VERSION "0.11.0"
 #define MAX_FAIL_CODES   16
+#define MAX_REFUSED      256 /* refused connections lingering at once */
+#define LINGER_S         1.0 /* how long one lingers for its client to close */
+#define TICK_MS          100 /* how often the request deadline is checked */
 
 struct opts {
 	const char *host;
@@ -82,6 +85,7 @@ struct opts {
 	long max_connections;
 	long max_prompts;
 	long max_body;
+	double request_timeout;
 	struct ve_cli cli;
 };
 
@@ -96,6 +100,19 @@ struct hist {
 struct waiter {
 	struct waiter *next;
 	bool admitted;
+};
+
+/*
+ * A connection libmicrohttpd serves (its socket context), watched for the
+ * request deadline: from since (when it opened, or when its last answer
+ * ended) a whole request must be in within --request-timeout, unless one
+ * is being answered.
+ */
+struct watch {
+	struct watch *prev, *next;
+	int fd;
+	double since;
+	bool answering, dropped;
 };
 
 struct sim {
@@ -115,6 +132,13 @@ struct sim {
 	unsigned long long fin_stop, fin_length, fin_abort;
 	struct hist ttft, itl, e2e, queue;
 	long created;
+	struct MHD_Daemon *d;
+	int lfd;            /* the listening socket, accepted from by the gatekeeper */
+	struct ve_buf full; /* the 503 answer to a connection over --max-connections */
+	pthread_mutex_t wmu;
+	/* Under wmu: */
+	struct watch *watched;
+	long nconn; /* connections handed to libmicrohttpd and not yet closed */
 };
 
 static const double ttft_le[] = {0.001, 0.005, 0.01, 0.02,  0.04,  0.06,  0.08, 0.1,
@@ -794,6 +818,23 @@ route(struct sim *s, struct MHD_Connection *con, struct conn *cn, const char *ur
 	return send_json(con, cn, 404, "{\"detail\":\"Not Found\"}");
 }
 
+/* Marks con's connection as answering a request, or, done, as waiting for the next from now. */
+static void
+watch_set(struct sim *s, struct MHD_Connection *con, bool answering)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct watch *w = ci ? ci->socket_context : NULL;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&s->wmu);
+	w->answering = answering;
+	if (!answering)
+		w->since = ve_now();
+	pthread_mutex_unlock(&s->wmu);
+}
+
 /* The request's Host, Content-Length and Transfer-Encoding headers, counted. */
 struct framing {
 	int host, length, encoding;
@@ -869,6 +910,7 @@ request_start(struct sim *s, struct MHD_Connection *con, const char *url, const 
 	if (!bad_framing(s, con, version, &e))
 		return MHD_YES;
 	cn->close = true;
+	watch_set(s, con, true);
 	enum MHD_Result r = send_err(con, cn, &e);
 	logreq(s, method, url, r == MHD_YES ? cn->status : 0);
 	return r;
@@ -892,6 +934,7 @@ handler(void *cls, struct MHD_Connection *con, const char *url, const char *meth
 		*upsize = 0;
 		return MHD_YES;
 	}
+	watch_set(s, con, true);
 	enum MHD_Result r = route(s, con, cn, url, method);
 	logreq(s, method, url, r == MHD_YES ? cn->status : 0);
 	return r;
@@ -903,9 +946,8 @@ completed(void *cls, struct MHD_Connection *con, void **con_cls,
 {
 	struct conn *cn = *con_cls;
 
-	(void)cls;
-	(void)con;
 	(void)toe;
+	watch_set(cls, con, false);
 	if (cn) {
 		ve_buf_free(&cn->body);
 		free(cn);
@@ -924,6 +966,202 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	}
 }
 
+/* ---- connections: admission and the request deadline ---- */
+
+/*
+ * Watches each connection libmicrohttpd starts, and forgets it when it
+ * closes. libmicrohttpd tells of the close before it closes the socket, so
+ * a watched fd is always still this connection's.
+ */
+static void
+notify_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+                  enum MHD_ConnectionNotificationCode code)
+{
+	struct sim *s = cls;
+	struct watch *w = *socket_context;
+
+	pthread_mutex_lock(&s->wmu);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		w = ve_xcalloc(1, sizeof *w);
+		w->fd = conn_fd(con);
+		w->since = ve_now();
+		w->next = s->watched;
+		if (w->next)
+			w->next->prev = w;
+		s->watched = w;
+		*socket_context = w;
+	} else if (w) {
+		if (w->prev)
+			w->prev->next = w->next;
+		else
+			s->watched = w->next;
+		if (w->next)
+			w->next->prev = w->prev;
+		s->nconn--;
+		free(w);
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&s->wmu);
+}
+
+/*
+ * Closes the connections that have not sent a whole request within
+ * --request-timeout of opening or of their last answer: slow headers, slow
+ * bodies, idle keep-alive. shutdown() wakes libmicrohttpd's thread, which
+ * then closes the connection itself.
+ */
+static void
+drop_late(struct sim *s)
+{
+	double now = ve_now();
+	long n = 0;
+
+	pthread_mutex_lock(&s->wmu);
+	for (struct watch *w = s->watched; w; w = w->next)
+		if (!w->answering && !w->dropped && now - w->since > s->o->request_timeout) {
+			shutdown(w->fd, SHUT_RDWR);
+			w->dropped = true;
+			n++;
+		}
+	pthread_mutex_unlock(&s->wmu);
+	if (n && s->o->cli.verbose)
+		ve_warn("closed %ld connection%s without a whole request in %g s", n,
+		        n == 1 ? "" : "s", s->o->request_timeout);
+}
+
+/* A refused connection, answered 503, read until its client closes or the linger ends. */
+struct refused {
+	int fd;
+	double until;
+};
+
+/*
+ * Answers a connection over --max-connections with 503 without reading its
+ * request (HTTP allows an early answer), then lets it linger: closing a
+ * socket with unread input resets it, and the client might lose the answer.
+ */
+static int
+refuse(struct sim *s, int fd, struct refused *ref, int nref, long open)
+{
+	if (send(fd, s->full.p, s->full.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && !s->o->cli.quiet)
+		ve_warn("a refused connection:");
+	shutdown(fd, SHUT_WR);
+	if (s->o->cli.verbose)
+		ve_warn("new connection answered 503: %ld open (--max-connections)", open);
+	if (nref == MAX_REFUSED) {
+		close(fd);
+		return nref;
+	}
+	ref[nref] = (struct refused){fd, ve_now() + LINGER_S};
+	return nref + 1;
+}
+
+/* Reads what refused clients sent; closes those that closed or whose linger is over. */
+static int
+drain_refused(struct refused *ref, int nref, const struct pollfd *pf)
+{
+	char scratch[4096];
+	double now = ve_now();
+	int k = 0;
+
+	for (int i = 0; i < nref; i++) {
+		bool done = now > ref[i].until;
+		if (!done && pf[i].revents) {
+			ssize_t r;
+			while ((r = recv(ref[i].fd, scratch, sizeof scratch, 0)) > 0)
+				;
+			done = r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+		}
+		if (done)
+			close(ref[i].fd);
+		else
+			ref[k++] = ref[i];
+	}
+	return k;
+}
+
+/* Accepts what waits: to libmicrohttpd while there is room, refused with 503 past it. */
+static int
+accept_new(struct sim *s, struct refused *ref, int nref)
+{
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_storage sa;
+		socklen_t salen = sizeof sa;
+		int fd =
+		    accept4(s->lfd, (struct sockaddr *)&sa, &salen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			/* Out of descriptors: leave the rest in the backlog a moment. */
+			if (errno == EMFILE || errno == ENFILE)
+				poll(NULL, 0, TICK_MS);
+			break;
+		}
+		pthread_mutex_lock(&s->wmu);
+		long open = s->nconn;
+		bool room = open < s->o->max_connections;
+		s->nconn += room;
+		pthread_mutex_unlock(&s->wmu);
+		if (!room) {
+			nref = refuse(s, fd, ref, nref, open);
+		} else if (MHD_add_connection(s->d, fd, (struct sockaddr *)&sa, salen) != MHD_YES) {
+			pthread_mutex_lock(&s->wmu);
+			s->nconn--;
+			pthread_mutex_unlock(&s->wmu);
+		}
+	}
+	return nref;
+}
+
+/*
+ * The gatekeeper thread: accepts every connection itself, so that one over
+ * --max-connections gets an answer (libmicrohttpd's own limit closes it
+ * unanswered), and enforces the request deadline, which libmicrohttpd's
+ * inactivity timeout cannot (a byte a second keeps a connection active).
+ */
+static void *
+gatekeeper(void *cls)
+{
+	struct sim *s = cls;
+	struct refused ref[MAX_REFUSED];
+	struct pollfd pf[2 + MAX_REFUSED];
+	int nref = 0;
+
+	for (;;) {
+		pf[0] = (struct pollfd){s->stopfd, POLLIN, 0};
+		pf[1] = (struct pollfd){s->lfd, POLLIN, 0};
+		for (int i = 0; i < nref; i++)
+			pf[2 + i] = (struct pollfd){ref[i].fd, POLLIN, 0};
+		if (poll(pf, (nfds_t)(2 + nref), TICK_MS) < 0 && errno != EINTR)
+			ve_die(VE_EX_SOFTWARE, "poll:");
+		if (pf[0].revents)
+			break;
+		nref = drain_refused(ref, nref, pf + 2);
+		if (pf[1].revents & POLLIN)
+			nref = accept_new(s, ref, nref);
+		drop_late(s);
+	}
+	for (int i = 0; i < nref; i++)
+		close(ref[i].fd);
+	return NULL;
+}
+
+/* The 503 answer to a connection over --max-connections, written once. */
+static void
+full_answer(struct sim *s)
+{
+	struct ve_simerr e = {503, "ServiceUnavailableError", "", NULL};
+	struct ve_buf body = {0};
+
+	snprintf(e.msg, sizeof e.msg, "The server already holds %ld connections.",
+	         s->o->max_connections);
+	ve_simerr_body(&e, &body);
+	ve_buf_addf(&s->full,
+	            "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n"
+	            "Content-Type: application/json\r\nRetry-After: 1\r\n"
+	            "Content-Length: %zu\r\n\r\n%s",
+	            body.len, body.p);
+	ve_buf_free(&body);
+}
+
 /* ---- main ---- */
 
 static void
@@ -938,7 +1176,7 @@ usage(FILE *f)
 	    "                [--output-len N] [--kv-cache-tokens N] [--fail-rate P]\n"
 	    "                [--fail-codes LIST] [--drop-rate P] [--stall-rate P]\n"
 	    "                [--answers FILE] [--accuracy P] [--max-connections N]\n"
-	    "                [--max-prompts N] [--max-body BYTES]\n"
+	    "                [--max-prompts N] [--max-body BYTES] [--request-timeout S]\n"
 	    "\n"
 	    "Serve vLLM's OpenAI-compatible API with simulated latency, faults and accuracy.\n"
 	    "Prints the URL it listens on as the first line of stdout; SIGTERM stops it.\n"
@@ -968,7 +1206,9 @@ usage(FILE *f)
 	    "      --accuracy P         share of key items answered right (default 1)\n"
 	    "      --max-connections N  simultaneous connections (default 4096)\n"
 	    "      --max-prompts N      prompts one completions request may hold (default 1024)\n"
-	    "      --max-body BYTES     largest request body (default 16777216, 16 MiB)\n",
+	    "      --max-body BYTES     largest request body (default 16777216, 16 MiB)\n"
+	    "      --request-timeout S  a whole request must arrive within S seconds of the\n"
+	    "                           connection's start or last answer (default 30)\n",
 	    ve_progname);
 	ve_cli_help(f, 0, 27);
 	fprintf(f,
@@ -1002,6 +1242,7 @@ enum {
 	OPT_MAX_CONN,
 	OPT_MAX_PROMPTS,
 	OPT_MAX_BODY,
+	OPT_REQUEST_TIMEOUT,
 };
 
 static void
@@ -1072,6 +1313,9 @@ set_option(struct opts *o, int c, const char *arg)
 		break;
 	case OPT_MAX_PROMPTS: o->max_prompts = ve_opt_long("--max-prompts", arg, 1, 1000000); break;
 	case OPT_MAX_BODY: o->max_body = ve_opt_long("--max-body", arg, 1024, 1L << 30); break;
+	case OPT_REQUEST_TIMEOUT:
+		o->request_timeout = ve_opt_double("--request-timeout", arg, 0.1, 86400);
+		break;
 	}
 }
 
@@ -1104,6 +1348,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"max-connections", required_argument, NULL, OPT_MAX_CONN},
 	    {"max-prompts", required_argument, NULL, OPT_MAX_PROMPTS},
 	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
+	    {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -1190,38 +1435,53 @@ sim_init(struct sim *s, const struct opts *o)
 	s->stopfd = eventfd(0, EFD_CLOEXEC);
 	if (s->stopfd < 0)
 		ve_die(VE_EX_SOFTWARE, "eventfd:");
+	pthread_mutex_init(&s->wmu, NULL);
+	full_answer(s);
+	s->lfd = -1;
 }
 
 /*
- * Starts libmicrohttpd on the listening socket fd: one thread per
- * connection, so a request can sleep through its simulated latency without
- * holding others.
+ * Starts libmicrohttpd, one thread per connection (so a request can sleep
+ * through its simulated latency without holding others), and the
+ * gatekeeper that hands it the connections it accepts from s->lfd.
+ * False after a message.
  */
-static struct MHD_Daemon *
-start_daemon(struct sim *s, int fd, bool ipv6)
+static bool
+start_serving(struct sim *s, pthread_t *gate)
 {
-	return MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-	                            MHD_USE_POLL | (ipv6 ? MHD_USE_IPv6 : 0),
-	                        0, NULL, NULL, handler, s, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->o->max_connections,
-	                        MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
-	                        MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-	                        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
-	                        /*
-	                         * A client idle this long (headers and half a body, then nothing)
-	                         * gives its thread back; waits inside the handler (queueing,
-	                         * stalls) do not count.
-	                         */
-	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
+	/* Above --max-connections: its count of closing connections lags the gatekeeper's. */
+	unsigned limit = (unsigned)(2 * s->o->max_connections + 64);
+
+	s->d = MHD_start_daemon(
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+	        MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET,
+	    0, NULL, NULL, handler, s, MHD_OPTION_CONNECTION_LIMIT, limit,
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+	    completed, s, MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+	    /*
+	     * A client that reads or sends nothing this long (an answer it does not
+	     * read) gives its thread back; waits inside the handler (queueing,
+	     * stalls) do not count. Slow requests are the gatekeeper's.
+	     */
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
+	if (!s->d)
+		ve_warn("cannot serve: libmicrohttpd failed to start");
+	else if ((errno = pthread_create(gate, NULL, gatekeeper, s)) != 0)
+		ve_warn("cannot serve: a thread:");
+	else
+		return true;
+	return false;
 }
 
 /*
  * A socket listening on --host and --port (0: a free one), its port in
- * *port. The daemon starts on it only once the URL, the port file and
- * -v's "listening" line are out: a client that connects before waits in
- * the backlog, so nothing is served or logged ahead of them. Set up as
+ * *port. The gatekeeper accepts from it only once the URL, the port file
+ * and -v's "listening" line are out: a client that connects before waits
+ * in the backlog, so nothing is served or logged ahead of them. Set up as
  * libmicrohttpd sets up its own: SO_REUSEADDR, IPv6 only on an IPv6
- * address. -1 after a message.
+ * address; non-blocking, for the gatekeeper's accept loop. -1 after a
+ * message.
  */
 static int
 open_listener(const struct opts *o, bool *ipv6, unsigned *port)
@@ -1241,7 +1501,7 @@ open_listener(const struct opts *o, bool *ipv6, unsigned *port)
 		return -1;
 	}
 	*ipv6 = ai->ai_family == AF_INET6;
-	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	bool ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
 	          (!*ipv6 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0) &&
 	          bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 4096) == 0 &&
@@ -1296,17 +1556,26 @@ serve(const struct opts *o, sigset_t *sigs)
 		ve_warn("stopping (%s)", strsignal(sig));
 }
 
-/* Ends waits in progress (a stall, a queue), stops the daemon and frees the state. */
+/*
+ * Ends waits in progress (a stall, a queue) and the gatekeeper (gate, when
+ * started), stops the daemon and frees the state.
+ */
 static void
-sim_stop(struct sim *s, struct MHD_Daemon *d)
+sim_stop(struct sim *s, const pthread_t *gate)
 {
 	uint64_t one = 1;
 
 	if (write(s->stopfd, &one, sizeof one) < 0 && !s->o->cli.quiet)
 		ve_warn("eventfd:");
-	if (d)
-		MHD_stop_daemon(d);
+	if (gate)
+		pthread_join(*gate, NULL);
+	if (s->d)
+		MHD_stop_daemon(s->d);
+	if (s->lfd >= 0)
+		close(s->lfd);
 	close(s->stopfd);
+	pthread_mutex_destroy(&s->wmu);
+	ve_buf_free(&s->full);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s->ttft.counts);
@@ -1345,9 +1614,11 @@ main(int argc, char **argv)
 	    .max_connections = 4096,
 	    .max_prompts = 1024,
 	    .max_body = 16L << 20,
+	    .request_timeout = 30,
 	};
 	struct sim s = {0};
-	struct MHD_Daemon *d = NULL;
+	pthread_t gate;
+	bool started = false;
 	FILE *pf = NULL;
 	sigset_t sigs;
 	bool ipv6 = false;
@@ -1364,31 +1635,26 @@ main(int argc, char **argv)
 	 */
 	if (o.port_file)
 		pf = ve_open_output("--port-file", o.port_file);
-	raise_nofile(o.max_connections);
+	raise_nofile(o.max_connections + MAX_REFUSED);
 	/* Every thread MHD starts inherits the blocked signals; main takes them with sigwait. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	int fd = open_listener(&o, &ipv6, &port);
-	if (fd < 0) {
+	s.lfd = open_listener(&o, &ipv6, &port);
+	if (s.lfd < 0) {
 		rc = VE_EX_UNAVAILABLE;
 		if (pf)
 			fclose(pf);
 	} else {
 		rc = announce(&o, ipv6, port, pf);
 	}
-	if (!rc && !(d = start_daemon(&s, fd, ipv6))) {
-		ve_warn("cannot serve on %s port %u: libmicrohttpd failed to start", o.host, port);
+	if (!rc && !(started = start_serving(&s, &gate)))
 		rc = VE_EX_UNAVAILABLE;
-	}
 	if (!rc)
 		serve(&o, &sigs);
-	/* The daemon closes the socket it was given; without one, it is closed here. */
-	if (!d && fd >= 0)
-		close(fd);
-	sim_stop(&s, d);
+	sim_stop(&s, started ? &gate : NULL);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;
 }
