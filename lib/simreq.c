@@ -1242,8 +1242,16 @@ ve_simplan_usage(const struct ve_simplan *p, struct ve_buf *b)
 void
 ve_simerr_body(const struct ve_simerr *e, struct ve_buf *b)
 {
+	struct ve_buf msg = {0};
+
+	/*
+	 * libjq's parse errors quote the body, whatever its bytes, and a long
+	 * message is cut at any byte: what is not UTF-8 becomes U+FFFD.
+	 */
+	ve_utf8_sanitize(&msg, e->msg, strlen(e->msg));
 	ve_buf_adds(b, "{\"error\":{\"message\":");
-	add_str(b, e->msg);
+	ve_buf_add_json_str(b, msg.p ? msg.p : "", msg.len);
+	ve_buf_free(&msg);
 	ve_buf_adds(b, ",\"type\":");
 	add_str(b, e->type);
 	ve_buf_adds(b, ",\"param\":");

@@ -671,6 +671,18 @@ closed'
 	stop_sim
 }
 
+@test "vllm-sim: an error message quoting a bad body is still UTF-8, however it is cut" {
+	start_sim
+	# libjq's message quotes the body, its bad bytes as U+FFFD (3 bytes each);
+	# the message is cut near 512 bytes, once in the middle of one of them.
+	python3 -c 'import sys; sys.stdout.buffer.write(b"{\"m" + b"\xff" * 200 + b"\x01\":1}")' > body
+	curl -sS -o answer -w '%{http_code}\n' --data-binary @body "$U/v1/completions" > status
+	assert_equal "$(cat status)" 400
+	run python3 -c 'import json, sys; e = json.loads(open("answer", "rb").read().decode("utf-8"))["error"]; print(e["type"], e["code"], e["message"][:65])'
+	assert_output "BadRequestError 400 JSON decode error: Invalid string: control characters from U+0000"
+	stop_sim
+}
+
 @test "vllm-sim: invalid UTF-8 in a prompt is read as U+FFFD" {
 	start_sim
 	printf '{"prompt":"a\xffb"}' > body
