@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -53,8 +54,8 @@ static const char key_text[] =
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char path[] = "/tmp/ve-fuzz-simkey-XXXXXX";
-	int fd = mkstemp(path);
+	int fd = memfd_create("ve-fuzz-simkey", MFD_CLOEXEC);
+	char path[64];
 
 	(void)argc;
 	(void)argv;
@@ -63,9 +64,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror("simreq: the answer key");
 		exit(1);
 	}
-	close(fd);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	ve_simkey_load(&key, path);
-	unlink(path);
+	close(fd);
+	if (key.n != 4) {
+		fprintf(stderr, "simreq: the answer key has %zu items, not 4\n", key.n);
+		exit(1);
+	}
 	return 0;
 }
 
