@@ -7,7 +7,9 @@
  * libmicrohttpd, one thread per connection. The request core (simreq.h)
  * reads each body and writes each answer; text comes from a documented
  * deterministic tokenizer (simtok.h) and a seeded hash of the prompt. This
- * file numbers, times and serves what the core plans.
+ * file numbers, times and serves what the core plans; a gatekeeper thread
+ * accepts the connections, answers 503 past --max-connections and closes
+ * those that do not deliver a request within --request-timeout.
  * Latency follows a continuous-batching model: at most --max-num-seqs
  * requests decode at once and the rest wait, so load shows as TTFT growth;
  * the inter-token latency grows with the batch (--load-factor). Faults
