@@ -58,6 +58,10 @@ push(struct ve_toks *t, const unsigned char *b, int len, int32_t cp4, uint32_t o
 		id = 65792u + ((uint32_t)b[0] << 16 | (uint32_t)b[1] << 8 | b[2]);
 	else
 		id = 16843008u + (uint32_t)(cp4 - 0x10000);
+	if (t->keep_max && t->n >= t->keep_max) {
+		t->n++;
+		return;
+	}
 	t->v = ve_grow(t->v, &t->cap, t->n + 1, sizeof *t->v);
 	t->v[t->n++] = (struct ve_tok){id, off, (uint32_t)len, cp};
 }

@@ -37,11 +37,15 @@ struct ve_tok {
 	uint32_t cp;  /* code-point offset in the text */
 };
 
-/* A growable list of tokens. */
+/*
+ * A growable list of tokens. With keep_max set, only the first keep_max
+ * tokens are kept; n still counts them all (to size a text without storing it).
+ */
 struct ve_toks {
 	struct ve_tok *v;
 	size_t n;
 	size_t cap;
+	size_t keep_max; /* 0: keep every token */
 };
 
 /*

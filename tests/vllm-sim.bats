@@ -45,6 +45,17 @@ stop_sim() {
 	assert_equal "$(cat "$T/sim.err")" ""
 }
 
+# Stops it with SIGTERM, checks that it exited 0, and puts its stderr (-v's
+# log) less the first ("listening") and last ("stopping") lines in output and lines.
+stop_sim_logged() {
+	kill -TERM "$SIM_PID"
+	local rc=0
+	wait "$SIM_PID" || rc=$?
+	SIM_PID=
+	assert_equal "$rc" 0
+	run sed '1d;$d' "$T/sim.err"
+}
+
 # POST $1 with body $2: the body on stdout, then the HTTP status on a line.
 post() {
 	curl -sS -w '\n%{http_code}' -H 'Content-Type: application/json' --data-binary "$2" "$U$1"
@@ -90,6 +101,15 @@ Try 'vllm-sim --help' for more information."
 	run --separate-stderr vllm-sim --fail-rate 1.5
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "vllm-sim: --fail-rate: expected a number from 0 to 1, got '1.5'"
+	run --separate-stderr vllm-sim --max-body 10
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "vllm-sim: --max-body: expected an integer from 1024 to 1073741824, got '10'"
+	run --separate-stderr vllm-sim --request-timeout 0
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "vllm-sim: --request-timeout: expected a number from 0.1 to 86400, got '0'"
+	run --separate-stderr vllm-sim --max-prompts 0
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "vllm-sim: --max-prompts: expected an integer from 1 to 1000000, got '0'"
 	run --separate-stderr vllm-sim --bogus
 	assert_failure 64
 	assert_equal "$output" ""
@@ -483,6 +503,183 @@ print(len(evs)-1)'
 	# Outside /v1 no key is needed, as in vLLM.
 	run get /health
 	assert_line --index 0 200
+	stop_sim
+}
+
+@test "vllm-sim: --max-prompts bounds a batch; a million prompts are refused at once" {
+	start_sim --max-prompts 2
+	run post /v1/completions '{"prompt":["a","b","c"],"max_tokens":1}'
+	assert_output '{"error":{"message":"prompt: at most 2 prompts per request, got 3.","type":"BadRequestError","param":"prompt","code":400}}
+400'
+	run post /v1/completions '{"prompt":["a","b"],"max_tokens":1}'
+	assert_equal "$(echo "${lines[0]}" | jq '.choices | length')" 2
+	assert_line --index 1 200
+	# A list of token ids is one prompt, however long.
+	run post /v1/completions '{"prompt":[97,98,99],"max_tokens":1}'
+	assert_line --index 1 200
+	stop_sim
+	# vLLM takes any number of prompts; before the bound, these cost 1.7 GB and a minute.
+	start_sim
+	python3 -c 'import json; print(json.dumps({"prompt": ["a"] * 1000000, "max_tokens": 1}))' > big.json
+	run curl -sS -m 30 -w '\n%{http_code}' --data-binary @big.json "$U/v1/completions"
+	assert_output '{"error":{"message":"prompt: at most 1024 prompts per request, got 1000000.","type":"BadRequestError","param":"prompt","code":400}}
+400'
+	# The server's peak memory (plain build: the sanitizers and valgrind add their own)
+	# stays near what parsing the 5 MB body takes, far from 1.7 GB.
+	if [ "$VE_TIER" = plain ]; then
+		hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$SIM_PID/status")
+		[ "$hwm" -lt 262144 ]
+	fi
+	stop_sim
+}
+
+@test "vllm-sim: a prompt as long as the context is refused, also a chat without max_tokens" {
+	start_sim --max-model-len 40
+	# Through the chat template these messages are 50 tokens (probe.py): the
+	# default max_tokens, the rest of the context, would be -10.
+	msgs='[{"role":"user","content":"one two three four five six seven eight nine ten"}]'
+	assert_equal "$(python3 "$PROBE" chat "$msgs" | jq length)" 50
+	run post /v1/chat/completions "{\"messages\":$msgs}"
+	assert_output "{\"error\":{\"message\":\"This model's maximum context length is 40 tokens. However, your request has 50 input tokens. Please reduce the length of the input messages.\",\"type\":\"BadRequestError\",\"param\":null,\"code\":400}}
+400"
+	stop_sim
+	start_sim --max-model-len 16
+	# Exactly the context length, even with nothing to generate (echo, max_tokens 0).
+	run post /v1/completions '{"prompt":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16],"max_tokens":0,"echo":true}'
+	assert_line --index 1 400
+	assert_equal "$(echo "${lines[0]}" | jq -r .error.message)" "This model's maximum context length is 16 tokens. However, your request has 16 input tokens. Please reduce the length of the input messages."
+	run post /v1/completions '{"prompt":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15],"max_tokens":1}'
+	assert_line --index 1 200
+	stop_sim
+}
+
+@test "vllm-sim: more JSON objects and arrays than a request needs are refused before parsing" {
+	start_sim --max-prompts 4
+	python3 -c 'import json; print(json.dumps({"messages": [{}] * 70000}))' > objs.json
+	run curl -sS -w '\n%{http_code}' --data-binary @objs.json "$U/v1/chat/completions"
+	assert_output '{"error":{"message":"The request body holds more than 65540 JSON objects and arrays.","type":"BadRequestError","param":null,"code":400}}
+400'
+	run curl -sS -w '\n%{http_code}' --data-binary @objs.json "$U/tokenize"
+	assert_line --index 1 400
+	# Brackets inside strings are text, not structure.
+	python3 -c 'import json; print(json.dumps({"prompt": "[{" * 70000, "max_tokens": 1}))' > text.json
+	run curl -sS -w '\n%{http_code}' --data-binary @text.json "$U/tokenize"
+	assert_line --index 1 200
+	assert_equal "$(echo "${lines[0]}" | jq .count)" 140000
+	stop_sim
+}
+
+@test "vllm-sim: --max-body: a larger body is 413, refused before it is read when declared" {
+	start_sim --max-body 1024
+	long=$(printf 'a%.0s' $(seq 1100))
+	run post /v1/completions "{\"prompt\":\"$long\",\"max_tokens\":1}"
+	assert_output '{"error":{"message":"The request body is larger than 1024 bytes.","type":"BadRequestError","param":null,"code":413}}
+413'
+	# Chunked, the size is only known once read: the rest is dropped, then 413.
+	run curl -sS -w '\n%{http_code}' -H 'Transfer-Encoding: chunked' -d "{\"prompt\":\"$long\"}" "$U/v1/completions"
+	assert_line --index 1 413
+	run post /v1/completions "{\"prompt\":\"${long:0:900}\",\"max_tokens\":1}"
+	assert_line --index 1 200
+	# Declared but never sent: answered at once, and the connection closed.
+	run python3 "$PROBE" raw "$U" 'POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n'
+	assert_output 'HTTP/1.1 413 Content Too Large
+{"error":{"message":"The request body is larger than 1024 bytes.","type":"BadRequestError","param":null,"code":413}}
+closed'
+	stop_sim
+}
+
+@test "vllm-sim: malformed HTTP framing is answered 400 and the connection closed" {
+	start_sim
+	req='POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 14\r\nContent-Length: 2\r\n\r\n{"prompt":"a"}'
+	run python3 "$PROBE" raw "$U" "$req"
+	assert_output 'HTTP/1.1 400 Bad Request
+{"error":{"message":"Malformed HTTP request: more than one Content-Length header.","type":"BadRequestError","param":null,"code":400}}
+closed'
+	req='POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'
+	run python3 "$PROBE" raw "$U" "$req"
+	assert_output 'HTTP/1.1 400 Bad Request
+{"error":{"message":"Malformed HTTP request: both Content-Length and Transfer-Encoding.","type":"BadRequestError","param":null,"code":400}}
+closed'
+	run python3 "$PROBE" raw "$U" 'GET /health HTTP/1.1\r\n\r\n'
+	assert_output 'HTTP/1.1 400 Bad Request
+{"error":{"message":"Malformed HTTP request: no Host header.","type":"BadRequestError","param":null,"code":400}}
+closed'
+	run python3 "$PROBE" raw "$U" 'GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'
+	assert_output 'HTTP/1.1 400 Bad Request
+{"error":{"message":"Malformed HTTP request: more than one Host header.","type":"BadRequestError","param":null,"code":400}}
+closed'
+	# HTTP/1.0 needs no Host; a well-formed HTTP/1.1 request keeps its connection.
+	run python3 "$PROBE" raw "$U" 'GET /health HTTP/1.0\r\n\r\n'
+	assert_output 'HTTP/1.1 200 OK
+
+closed'
+	run python3 "$PROBE" raw "$U" 'GET /version HTTP/1.1\r\nHost: x\r\n\r\n'
+	assert_output 'HTTP/1.1 200 OK
+{"version":"0.11.0"}
+kept open'
+	stop_sim
+}
+
+@test "vllm-sim: slow clients are dropped within --request-timeout; the full server answers 503" {
+	start_sim -v --max-connections 250 --request-timeout 2
+	# 250 clients each send a request line, then a header byte a second: they
+	# fill the server; before the deadline they held it, and every new client
+	# saw its connection reset, for as long as they cared to go on.
+	run python3 "$PROBE" slowloris "$U" 250 2 5
+	assert_output "while they wait: 503
+250 of 250 dropped between 2 and 5 s
+then: 200"
+	# The first request is start_sim's wait for the server. The deadline is
+	# checked ten times a second: the 250 may be closed in more than one round.
+	stop_sim_logged
+	assert_line --index 0 "vllm-sim: GET /health 200"
+	assert_line --index 1 "vllm-sim: new connection answered 503: 250 open (--max-connections)"
+	assert_line --index -1 "vllm-sim: GET /health 200"
+	closed=$(echo "$output" | sed -n 's/^vllm-sim: closed \([0-9]*\) connections\{0,1\} without a whole request in 2 s$/\1/p' | paste -sd+ | bc)
+	assert_equal "$closed" 250
+	assert_equal "${#lines[@]}" $((3 + $(echo "$output" | grep -c 'vllm-sim: closed')))
+}
+
+@test "vllm-sim: a connection over --max-connections gets 503 and a JSON body, not a reset" {
+	start_sim --max-connections 3
+	run python3 "$PROBE" full "$U" 3
+	assert_output 'HTTP/1.1 503 Service Unavailable
+Retry-After: 1
+{"error":{"message":"The server already holds 3 connections.","type":"ServiceUnavailableError","param":null,"code":503}}'
+	# Once they are closed, there is room again.
+	for _ in $(seq 50); do
+		curl -fsS -o /dev/null "$U/health" 2>/dev/null && break
+		sleep 0.1
+	done
+	run get /version
+	assert_output '{"version":"0.11.0"}
+200'
+	stop_sim
+}
+
+@test "vllm-sim: --request-timeout closes idle keep-alive connections, never an answer under way" {
+	start_sim --request-timeout 1 --itl-ms 100 --ttft-ms 0 --load-factor 0
+	# probe.py waits 2 s after the answer to see whether the server closes.
+	run python3 "$PROBE" raw "$U" 'GET /version HTTP/1.1\r\nHost: x\r\n\r\n'
+	assert_output 'HTTP/1.1 200 OK
+{"version":"0.11.0"}
+closed'
+	# A 3-second stream outlives the deadline: the deadline is for the request.
+	run python3 "$PROBE" sse "$U" '{"prompt":"Hi","max_tokens":30,"ignore_eos":true,"stream":true}'
+	assert_equal "$(echo "$output" | jq -r '.events[-1]')" "data: [DONE]"
+	assert_equal "$(echo "$output" | jq '.itls | length')" 29
+	stop_sim
+}
+
+@test "vllm-sim: an error message quoting a bad body is still UTF-8, however it is cut" {
+	start_sim
+	# libjq's message quotes the body, its bad bytes as U+FFFD (3 bytes each);
+	# the message is cut near 512 bytes, once in the middle of one of them.
+	python3 -c 'import sys; sys.stdout.buffer.write(b"{\"m" + b"\xff" * 200 + b"\x01\":1}")' > body
+	curl -sS -o answer -w '%{http_code}\n' --data-binary @body "$U/v1/completions" > status
+	assert_equal "$(cat status)" 400
+	run python3 -c 'import json, sys; e = json.loads(open("answer", "rb").read().decode("utf-8"))["error"]; print(e["type"], e["code"], e["message"][:65])'
+	assert_output "BadRequestError 400 JSON decode error: Invalid string: control characters from U+0000"
 	stop_sim
 }
 

@@ -1,0 +1,1386 @@
+/*
+ * The request core of vllm-sim (simreq.h): a request's body in, its plan
+ * and its answers out, as vLLM 0.11's OpenAI-compatible server reads and
+ * writes them. vllm-sim(1) documents the behaviour; the tests pin it.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include "array.h"
+#include "buf.h"
+#include "diag.h"
+#include "json.h"
+#include "num.h"
+#include "rng.h"
+#include "simkey.h"
+#include "simreq.h"
+#include "simtok.h"
+#include "utf8.h"
+
+/* Filler words: each is one token (a space and at most two letters). */
+static const char *const filler[] = {" a",  " I",  " an", " as", " at", " be", " by", " do", " go",
+                                     " he", " if", " in", " is", " it", " me", " my", " no", " of",
+                                     " on", " or", " so", " to", " up", " us", " we"};
+#define NFILLER ((int)(sizeof filler / sizeof filler[0]))
+
+/* ---- seeded hashing ---- */
+
+uint64_t
+ve_sim_h3(uint64_t a, uint64_t b, uint64_t c)
+{
+	return ve_splitmix64(a ^ ve_splitmix64(b ^ ve_splitmix64(c)));
+}
+
+double
+ve_sim_u01(uint64_t h)
+{
+	return (double)(h >> 11) * 0x1.0p-53;
+}
+
+static uint64_t
+hstr(uint64_t seed, const char *s, size_t n)
+{
+	return XXH3_64bits_withSeed(s, n, seed);
+}
+
+/* ---- what a request will produce ---- */
+
+enum { LP_GREEDY, LP_BEHIND, LP_LETTERS };
+
+/* What a request asks for that shapes its plan but is not kept in it. */
+struct params {
+	double temperature, top_p; /* checked; the text depends on the seeds only */
+	double seed;               /* the request's seed, mixed into the server's */
+	double max_tokens;
+	char **stops;
+	int nstops;
+};
+
+static void
+choice_free(struct ve_simchoice *c)
+{
+	ve_buf_free(&c->ptext);
+	ve_buf_free(&c->gtext);
+	free(c->pt);
+	free(c->gt);
+	free(c->stop_reason);
+}
+
+void
+ve_simplan_free(struct ve_simplan *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->nc; i++)
+		choice_free(&p->c[i]);
+	free(p->c);
+	free(p);
+}
+
+static bool __attribute__((format(printf, 3, 4)))
+bad(struct ve_simerr *e, const char *param, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->status = 400;
+	e->type = "BadRequestError";
+	e->param = param;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static struct ve_simptok *
+toks_to_ptoks(const struct ve_toks *t)
+{
+	struct ve_simptok *p = ve_xcalloc(t->n ? t->n : 1, sizeof *p);
+
+	for (size_t i = 0; i < t->n; i++)
+		p[i] = (struct ve_simptok){t->v[i].id, t->v[i].off, t->v[i].len,
+		                           t->v[i].cp, 0,           LP_GREEDY};
+	return p;
+}
+
+/*
+ * Sets the prompt of c from text (tokenized here). A prompt of max_len
+ * tokens or more cannot fit the context: it is only counted (npt), and
+ * neither its text nor its tokens are kept.
+ */
+static void
+prompt_from_text(struct ve_simchoice *c, const char *s, size_t n, size_t max_len)
+{
+	struct ve_toks t = {.keep_max = max_len};
+
+	ve_tok_encode(s, n, 0, 0, &t);
+	c->npt = t.n;
+	if (t.n < max_len) {
+		ve_buf_add(&c->ptext, s, n);
+		c->pt = toks_to_ptoks(&t);
+	}
+	ve_toks_free(&t);
+}
+
+/* Token id i of ids (a jv array, borrowed) into *id; false with e filled when it is not one. */
+static bool
+id_at(jv ids, int i, uint32_t *id, struct ve_simerr *e)
+{
+	jv v = jv_array_get(jv_copy(ids), i);
+	bool num = jv_get_kind(v) == JV_KIND_NUMBER;
+	double d = num ? jv_number_value(v) : -1;
+
+	jv_free(v);
+	if (!num || d != floor(d))
+		return bad(e, "prompt", "Token ids must be integers.");
+	if (d < 0 || d > VE_TOK_EOS)
+		return bad(e, "prompt", "Token id %.0f is out of vocabulary (size %u).", d,
+		           VE_TOK_EOS + 1);
+	*id = (uint32_t)d;
+	return true;
+}
+
+/* Appends the text of token id to b (sanitized); returns its code points. */
+static size_t
+id_text(uint32_t id, struct ve_buf *b)
+{
+	unsigned char t[4];
+	/* The end-of-text token decodes to nothing, special tokens being skipped. */
+	int k = id == VE_TOK_EOS ? 0 : ve_tok_bytes(id, t);
+
+	return ve_utf8_sanitize(b, (const char *)t, (size_t)k);
+}
+
+/*
+ * Sets the prompt of c from token ids (a jv array, borrowed); false on a
+ * bad id. As with text, max_len ids or more are checked and counted only.
+ */
+static bool
+prompt_from_ids(struct ve_simchoice *c, jv ids, size_t max_len, struct ve_simerr *e)
+{
+	int n = jv_array_length(jv_copy(ids));
+	bool keep = (size_t)n < max_len;
+	uint32_t cp = 0, id;
+
+	if (keep)
+		c->pt = ve_xcalloc((size_t)(n ? n : 1), sizeof *c->pt);
+	for (int i = 0; i < n; i++) {
+		if (!id_at(ids, i, &id, e))
+			return false;
+		if (keep) {
+			uint32_t off = (uint32_t)c->ptext.len;
+			size_t cps = id_text(id, &c->ptext);
+			c->pt[i] = (struct ve_simptok){id, off, (uint32_t)(c->ptext.len - off),
+			                               cp, 0,   LP_GREEDY};
+			cp += (uint32_t)cps;
+		}
+	}
+	c->npt = (size_t)n;
+	return true;
+}
+
+/* The logprob of prompt token i that no answer key controls: a function of it and the one before.
+ */
+static double
+generic_lp(uint64_t seed, const struct ve_simptok *t, size_t i)
+{
+	double u = ve_sim_u01(
+	    ve_sim_h3(seed ^ 0x70726f6d7074ull, t[i - 1].id, (uint64_t)t[i].id << 20 ^ i));
+	return -(0.05 + 6.0 * u * u);
+}
+
+/*
+ * Echo logprobs. Where the prompt is an item of the key and ends with one of
+ * its choices, the choice's tokens get a total logprob that makes the
+ * item's winner (the gold one when the item is answered right) the most
+ * likely continuation, also per character.
+ */
+static void
+prompt_logprobs(uint64_t seed, struct ve_simchoice *c, const struct ve_simitem *it, int winner)
+{
+	int best = -1;
+
+	for (size_t i = 1; i < c->npt; i++) {
+		c->pt[i].lp = generic_lp(seed, c->pt, i);
+		c->pt[i].kind =
+		    ve_sim_u01(ve_sim_h3(seed, c->pt[i].id, i)) < 0.5 ? LP_GREEDY : LP_BEHIND;
+	}
+	if (!it || !it->nchoices)
+		return;
+	for (int k = 0; k < it->nchoices; k++) {
+		size_t L = it->clen[k];
+		if (L == 0 || L > c->ptext.len)
+			continue;
+		if (memcmp(c->ptext.p + c->ptext.len - L, it->choices[k], L) != 0)
+			continue;
+		if (best < 0 || L > it->clen[best])
+			best = k;
+	}
+	if (best < 0)
+		return;
+	size_t region = c->ptext.len - it->clen[best];
+	size_t first = c->npt, m = 0;
+	for (size_t i = 1; i < c->npt; i++)
+		if (c->pt[i].off + c->pt[i].len > region) {
+			if (first == c->npt)
+				first = i;
+			m++;
+		}
+	if (!m)
+		return;
+	double cps = (double)ve_utf8_count(it->choices[best], it->clen[best]);
+	if (cps < 1)
+		cps = 1;
+	double total =
+	    best == winner
+	        ? -0.02 * cps
+	        : -(0.6 + 0.8 * ve_sim_u01(ve_sim_h3(seed, hstr(seed, it->id, strlen(it->id)),
+	                                             (uint64_t)best))) *
+	              cps;
+	for (size_t i = first; i < c->npt; i++) {
+		c->pt[i].lp = total / (double)m;
+		c->pt[i].kind = best == winner ? LP_GREEDY : LP_BEHIND;
+	}
+}
+
+/* Appends the tokens of text to c's generated text, up to max tokens in all. */
+static void
+gen_append(struct ve_simchoice *c, const char *text, size_t n, size_t max, uint64_t seed)
+{
+	struct ve_toks t = {0};
+	uint32_t base = (uint32_t)c->gtext.len;
+	size_t keep = 0;
+
+	ve_tok_encode(text, n, base, c->gcp, &t);
+	c->gt = ve_grow(c->gt, &c->gtcap, c->ngt + t.n + 1, sizeof *c->gt);
+	for (size_t i = 0; i < t.n && c->ngt < max; i++) {
+		const struct ve_tok *k = &t.v[i];
+		double u = ve_sim_u01(ve_sim_h3(seed ^ 0x67656eull, k->id, c->ngt));
+		c->gt[c->ngt++] = (struct ve_simptok){
+		    k->id, k->off, k->len, k->cp, -(0.01 + 1.5 * u * u), LP_GREEDY};
+		keep = k->off + k->len - base;
+	}
+	c->gcp += (uint32_t)ve_utf8_count(text, keep);
+	ve_buf_add(&c->gtext, text, keep);
+	ve_toks_free(&t);
+}
+
+/* A wrong answer for a free-text gold: another number, or words that do not contain it. */
+static void
+wrong_answer(const char *gold, uint64_t h, struct ve_buf *out)
+{
+	long v;
+
+	if (ve_parse_long(gold, -1000000000L, 1000000000L, &v)) {
+		/* Another number, which an answer check by substring must not take for gold. */
+		for (long w = v + 1 + (long)(h % 9);; w++) {
+			ve_buf_reset(out);
+			ve_buf_addf(out, "%ld", w);
+			if (!strstr(out->p, gold))
+				return;
+		}
+	}
+	for (int tries = 0; tries < 8; tries++) {
+		ve_buf_reset(out);
+		ve_buf_adds(out, "not");
+		for (int i = 0; i < 3; i++)
+			ve_buf_adds(out, filler[(h >> (8 * i + tries)) % NFILLER]);
+		if (!strstr(out->p, gold))
+			return;
+	}
+	ve_buf_reset(out);
+	ve_buf_adds(out, "unknown");
+}
+
+/*
+ * The answer a key item gets, as generated text: "A. choice." for an item
+ * with choices (winner the index chosen); for a free-text gold, "The answer
+ * is GOLD." when winner is 0, another answer when it is 1.
+ */
+static void
+answer_text(const struct ve_simitem *it, int winner, const char *sp, uint64_t h, struct ve_buf *ans)
+{
+	struct ve_buf w = {0};
+
+	if (it->nchoices) {
+		ve_buf_addf(ans, "%s%c. ", sp, 'A' + winner);
+		ve_buf_add(ans, it->choices[winner], it->clen[winner]);
+		ve_buf_adds(ans, ".");
+		return;
+	}
+	if (winner != 0)
+		wrong_answer(it->gold_text, h, &w);
+	ve_buf_addf(ans, "%sThe answer is %s.", sp, winner == 0 ? it->gold_text : w.p);
+	ve_buf_free(&w);
+}
+
+/* Letter mode: the first token is the winner's letter, the other letters ranked behind it. */
+static void
+rank_letters(struct ve_simchoice *c, int nchoices, int winner, const char *sp, uint64_t seed,
+             uint64_t h)
+{
+	int r = 0;
+
+	c->gt[0].kind = LP_LETTERS;
+	c->gt[0].lp = -0.05;
+	c->nletters = nchoices > 26 ? 26 : nchoices;
+	snprintf(c->letters[r], sizeof c->letters[r], "%s%c", sp, 'A' + winner);
+	c->letter_lp[r++] = -0.05;
+	for (int k = 0; k < c->nletters; k++) {
+		if (k == winner)
+			continue;
+		snprintf(c->letters[r], sizeof c->letters[r], "%s%c", sp, 'A' + k);
+		c->letter_lp[r] = -(2.0 + 0.5 * r + ve_sim_u01(ve_sim_h3(seed, h, (uint64_t)k)));
+		r++;
+	}
+}
+
+/* Cuts c's text before the earliest of the stop strings; it then finishes with "stop". */
+static void
+cut_at_stop(struct ve_simchoice *c, char *const *stops, int nstops)
+{
+	size_t cut = c->gtext.len;
+	int which = -1;
+
+	for (int i = 0; i < nstops; i++) {
+		char *f = c->gtext.len
+		              ? memmem(c->gtext.p, c->gtext.len, stops[i], strlen(stops[i]))
+		              : NULL;
+		if (f && (size_t)(f - c->gtext.p) < cut) {
+			cut = (size_t)(f - c->gtext.p);
+			which = i;
+		}
+	}
+	if (which < 0)
+		return;
+	size_t k = 0;
+	while (k < c->ngt && c->gt[k].off < cut)
+		k++;
+	c->ngt = k;
+	if (k && c->gt[k - 1].off + c->gt[k - 1].len > cut)
+		c->gt[k - 1].len = (uint32_t)(cut - c->gt[k - 1].off);
+	c->gtext.len = cut;
+	c->gtext.p[cut] = '\0';
+	c->finish = "stop";
+	c->stop_reason = ve_xstrdup(stops[which]);
+}
+
+/*
+ * Fills c's generated tokens: the answer of the item when the prompt is in
+ * the key, filler words otherwise; stops at the natural end unless
+ * ignore_eos, at q's max_tokens, or at one of q's stop strings.
+ */
+static void
+generate(const struct ve_simcfg *cfg, const struct ve_simplan *p, struct ve_simchoice *c,
+         const struct ve_simitem *it, int winner, uint64_t h, const struct params *q)
+{
+	uint64_t seed = cfg->seed;
+	size_t max_tokens = (size_t)q->max_tokens, natural;
+	struct ve_buf ans = {0};
+	const char *sp = p->api == VE_SIM_CHAT ? "" : " ";
+
+	if (it) {
+		answer_text(it, winner, sp, h, &ans);
+		gen_append(c, ans.p, ans.len, max_tokens, seed ^ h);
+		natural = c->ngt;
+		ve_buf_free(&ans);
+	} else {
+		natural = 1 + (size_t)(h % (uint64_t)(2 * cfg->output_len - 1));
+	}
+	if (p->ignore_eos)
+		natural = max_tokens;
+	while (c->ngt < max_tokens && c->ngt < natural) {
+		const char *f = filler[ve_sim_h3(seed, h, c->ngt) % NFILLER];
+		gen_append(c, f, strlen(f), max_tokens, seed ^ h);
+	}
+	/*
+	 * Reaching max_tokens before the end of the text is "length", as in vLLM;
+	 * a natural end is the end-of-text token, counted in usage, with no text.
+	 */
+	c->finish = c->ngt == max_tokens ? "length" : "stop";
+	if (c->ngt < max_tokens) {
+		c->gt = ve_grow(c->gt, &c->gtcap, c->ngt + 1, sizeof *c->gt);
+		c->gt[c->ngt++] = (struct ve_simptok){
+		    VE_TOK_EOS, (uint32_t)c->gtext.len, 0, c->gcp, -0.02, LP_GREEDY};
+	}
+	if (it && it->nchoices && c->ngt)
+		rank_letters(c, it->nchoices, winner, sp, seed, h);
+	cut_at_stop(c, q->stops, q->nstops);
+}
+
+/* ---- reading a request ---- */
+
+/* The field k of req (borrowed); an invalid jv when absent or null. */
+static jv
+field(jv req, const char *k)
+{
+	jv v = ve_json_get(req, k);
+	if (jv_get_kind(v) == JV_KIND_NULL) {
+		jv_free(v);
+		return jv_invalid();
+	}
+	return v;
+}
+
+static bool
+get_bool(jv req, const char *k, bool *out, struct ve_simerr *e)
+{
+	jv v = field(req, k);
+	jv_kind kind = jv_get_kind(v);
+
+	jv_free(v);
+	if (kind == JV_KIND_INVALID)
+		return true;
+	if (kind != JV_KIND_TRUE && kind != JV_KIND_FALSE)
+		return bad(e, k, "%s: Input should be a valid boolean", k);
+	*out = kind == JV_KIND_TRUE;
+	return true;
+}
+
+static bool
+get_num(jv req, const char *k, double min, double max, bool integer, double *out, bool *set,
+        struct ve_simerr *e)
+{
+	jv v = field(req, k);
+	jv_kind kind = jv_get_kind(v);
+	double d = kind == JV_KIND_NUMBER ? jv_number_value(v) : 0;
+
+	jv_free(v);
+	if (set)
+		*set = false;
+	if (kind == JV_KIND_INVALID)
+		return true;
+	if (kind != JV_KIND_NUMBER || (integer && d != floor(d)))
+		return bad(e, k, "%s: Input should be a valid %s", k,
+		           integer ? "integer" : "number");
+	if (d < min || d > max)
+		return bad(e, k, "%s must be in [%g, %g], got %g.", k, min, max, d);
+	*out = d;
+	if (set)
+		*set = true;
+	return true;
+}
+
+/* The stop strings of req (array of strings or one string) into *stops. */
+static bool
+get_stops(jv req, char ***stops, int *n, struct ve_simerr *e)
+{
+	jv v = field(req, "stop");
+	bool ok = true;
+
+	if (jv_get_kind(v) == JV_KIND_STRING) {
+		*stops = ve_xcalloc(1, sizeof **stops);
+		(*stops)[(*n)++] = ve_json_strdup(v, NULL);
+	} else if (jv_get_kind(v) == JV_KIND_ARRAY) {
+		int len = jv_array_length(jv_copy(v));
+		*stops = ve_xcalloc((size_t)(len ? len : 1), sizeof **stops);
+		for (int i = 0; i < len && ok; i++) {
+			jv s = jv_array_get(jv_copy(v), i);
+			if (jv_get_kind(s) != JV_KIND_STRING || ve_json_strlen(s) == 0)
+				ok = bad(e, "stop",
+				         "stop: Input should be a list of non-empty strings");
+			else
+				(*stops)[(*n)++] = ve_json_strdup(s, NULL);
+			jv_free(s);
+		}
+	} else if (jv_get_kind(v) != JV_KIND_INVALID) {
+		ok = bad(e, "stop", "stop: Input should be a valid string or list of strings");
+	}
+	jv_free(v);
+	return ok;
+}
+
+/* The chat template: ChatML, over the text of each message. */
+static bool
+chat_prompt(jv msgs, struct ve_buf *out, struct ve_simerr *e)
+{
+	int n = jv_get_kind(msgs) == JV_KIND_ARRAY ? jv_array_length(jv_copy(msgs)) : -1;
+	bool ok = true;
+
+	if (n <= 0)
+		return bad(e, "messages", "messages: Input should be a non-empty list");
+	for (int i = 0; i < n && ok; i++) {
+		jv m = jv_array_get(jv_copy(msgs), i);
+		jv role = jv_get_kind(m) == JV_KIND_OBJECT ? field(m, "role") : jv_invalid();
+		jv content = jv_get_kind(m) == JV_KIND_OBJECT ? field(m, "content") : jv_invalid();
+		if (jv_get_kind(role) != JV_KIND_STRING) {
+			ok = bad(e, "messages", "messages[%d]: a message needs a \"role\" string",
+			         i);
+		} else {
+			ve_buf_adds(out, "<|im_start|>");
+			ve_buf_adds(out, jv_string_value(role));
+			ve_buf_addc(out, '\n');
+			if (jv_get_kind(content) == JV_KIND_STRING) {
+				ve_buf_add(out, jv_string_value(content), ve_json_strlen(content));
+			} else if (jv_get_kind(content) == JV_KIND_ARRAY) {
+				int np = jv_array_length(jv_copy(content));
+				for (int j = 0; j < np; j++) {
+					jv part = jv_array_get(jv_copy(content), j);
+					jv t = jv_get_kind(part) == JV_KIND_OBJECT
+					           ? field(part, "text")
+					           : jv_invalid();
+					if (jv_get_kind(t) == JV_KIND_STRING)
+						ve_buf_add(out, jv_string_value(t),
+						           ve_json_strlen(t));
+					jv_free(t);
+					jv_free(part);
+				}
+			} else if (jv_get_kind(content) != JV_KIND_INVALID) {
+				ok = bad(
+				    e, "messages",
+				    "messages[%d]: \"content\" must be a string or a list of parts",
+				    i);
+			}
+			ve_buf_adds(out, "<|im_end|>\n");
+		}
+		jv_free(role);
+		jv_free(content);
+		jv_free(m);
+	}
+	ve_buf_adds(out, "<|im_start|>assistant\n");
+	return ok;
+}
+
+/* Splits a completions prompt (borrowed) into choices. */
+static bool
+completion_prompts(const struct ve_simcfg *cfg, jv prompt, struct ve_simplan *p,
+                   struct ve_simerr *e)
+{
+	jv_kind k = jv_get_kind(prompt);
+	size_t max_len = (size_t)cfg->max_model_len;
+
+	if (k == JV_KIND_STRING) {
+		if (ve_json_strlen(prompt) == 0)
+			return bad(e, "prompt", "The prompt cannot be empty.");
+		p->c = ve_xcalloc(1, sizeof *p->c);
+		p->nc = 1;
+		prompt_from_text(&p->c[0], jv_string_value(prompt), ve_json_strlen(prompt),
+		                 max_len);
+		return true;
+	}
+	if (k != JV_KIND_ARRAY)
+		return bad(e, "prompt",
+		           k == JV_KIND_INVALID
+		               ? "Either prompt or prompt_embeds must be provided."
+		               : "prompt: Input should be a string, a list of strings "
+		                 "or a list of token ids");
+	int n = jv_array_length(jv_copy(prompt));
+	if (n == 0)
+		return bad(e, "prompt", "The prompt cannot be empty.");
+	jv first = jv_array_get(jv_copy(prompt), 0);
+	jv_kind fk = jv_get_kind(first);
+	jv_free(first);
+	if (fk == JV_KIND_NUMBER) {
+		p->c = ve_xcalloc(1, sizeof *p->c);
+		p->nc = 1;
+		return prompt_from_ids(&p->c[0], prompt, max_len, e);
+	}
+	/* vLLM takes any number; a bound keeps one request's cost (vllm-sim(1), LIMITS). */
+	if (n > cfg->max_prompts)
+		return bad(e, "prompt", "prompt: at most %ld prompts per request, got %d.",
+		           cfg->max_prompts, n);
+	p->c = ve_xcalloc((size_t)n, sizeof *p->c);
+	for (int i = 0; i < n; i++) {
+		jv el = jv_array_get(jv_copy(prompt), i);
+		bool ok = true;
+		p->nc++;
+		if (jv_get_kind(el) == JV_KIND_STRING && ve_json_strlen(el) > 0)
+			prompt_from_text(&p->c[i], jv_string_value(el), ve_json_strlen(el),
+			                 max_len);
+		else if (jv_get_kind(el) == JV_KIND_ARRAY && jv_array_length(jv_copy(el)) > 0)
+			ok = prompt_from_ids(&p->c[i], el, max_len, e);
+		else
+			ok = bad(e, "prompt",
+			         "prompt[%d]: expected a non-empty string or list of token ids", i);
+		jv_free(el);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* Fills e with vLLM's answer to a request that names another model. */
+static bool
+no_such_model(struct ve_simerr *e, const char *name)
+{
+	e->status = 404;
+	e->type = "NotFoundError";
+	e->param = "model";
+	snprintf(e->msg, sizeof e->msg, "The model `%s` does not exist.", name);
+	return false;
+}
+
+/* stream_options: only with stream; include_usage defaults to true, as in vLLM's StreamOptions. */
+static bool
+read_stream_options(jv req, struct ve_simplan *p, struct ve_simerr *e)
+{
+	jv v = field(req, "stream_options");
+	bool ok = true;
+
+	if (jv_get_kind(v) == JV_KIND_INVALID) {
+		ok = true;
+	} else if (!p->stream) {
+		ok = bad(e, "stream_options",
+		         "Stream options can only be defined when `stream=True`.");
+	} else {
+		p->include_usage = true;
+		if (jv_get_kind(v) != JV_KIND_OBJECT ||
+		    !get_bool(v, "include_usage", &p->include_usage, e))
+			ok = bad(e, "stream_options",
+			         "stream_options: Input should be a valid object");
+	}
+	jv_free(v);
+	return ok;
+}
+
+/* What completions and chat requests share: the model, streaming, echo, sampling, stop strings. */
+static bool
+read_common(const struct ve_simcfg *cfg, jv req, struct ve_simplan *p, struct params *q,
+            struct ve_simerr *e)
+{
+	double n = 1;
+
+	if (jv_get_kind(req) != JV_KIND_OBJECT)
+		return bad(e, NULL, "The request body must be a JSON object.");
+	jv v = field(req, "model");
+	if (jv_get_kind(v) != JV_KIND_INVALID &&
+	    (jv_get_kind(v) != JV_KIND_STRING || strcmp(jv_string_value(v), cfg->model) != 0)) {
+		no_such_model(e, jv_get_kind(v) == JV_KIND_STRING ? jv_string_value(v) : "?");
+		jv_free(v);
+		return false;
+	}
+	jv_free(v);
+	return get_bool(req, "stream", &p->stream, e) && get_bool(req, "echo", &p->echo, e) &&
+	       get_bool(req, "ignore_eos", &p->ignore_eos, e) &&
+	       get_num(req, "temperature", 0, 1e6, false, &q->temperature, NULL, e) &&
+	       get_num(req, "top_p", 1e-9, 1, false, &q->top_p, NULL, e) &&
+	       get_num(req, "seed", -9.2e18, 9.2e18, true, &q->seed, NULL, e) &&
+	       get_num(req, "n", 1, 1, true, &n, NULL, e) &&
+	       get_stops(req, &q->stops, &q->nstops, e) && read_stream_options(req, p, e);
+}
+
+/* A completions request's prompt (one or a batch), max_tokens (default 16) and logprobs. */
+static bool
+read_completions(const struct ve_simcfg *cfg, jv req, struct ve_simplan *p, struct params *q,
+                 struct ve_simerr *e)
+{
+	double lp = 0;
+	bool has_max = false, has_lp = false;
+	jv v = field(req, "prompt");
+	bool ok = completion_prompts(cfg, v, p, e);
+
+	jv_free(v);
+	if (!ok || !get_num(req, "max_tokens", 0, 1e9, true, &q->max_tokens, &has_max, e) ||
+	    !get_num(req, "logprobs", 0, VE_SIM_MAX_LOGPROBS, true, &lp, &has_lp, e))
+		return false;
+	if (has_lp)
+		p->logprobs = (int)lp;
+	if (!has_max)
+		q->max_tokens = 16;
+	if (q->max_tokens == 0 && !p->echo)
+		return bad(e, "max_tokens", "max_tokens must be at least 1, got 0.");
+	return true;
+}
+
+/*
+ * A chat request's messages (through the chat template), logprobs and
+ * top_logprobs, and max_completion_tokens or max_tokens (default: the rest
+ * of the context).
+ */
+static bool
+read_chat(const struct ve_simcfg *cfg, jv req, struct ve_simplan *p, struct params *q,
+          struct ve_simerr *e)
+{
+	struct ve_buf t = {0};
+	double lp = 0;
+	bool has_max = false, has_lp = false, chat_lp = false;
+	jv v = field(req, "messages");
+	bool ok = chat_prompt(v, &t, e);
+
+	jv_free(v);
+	if (ok) {
+		p->c = ve_xcalloc(1, sizeof *p->c);
+		p->nc = 1;
+		prompt_from_text(&p->c[0], t.p, t.len, (size_t)cfg->max_model_len);
+	}
+	ve_buf_free(&t);
+	if (!ok || !get_bool(req, "logprobs", &chat_lp, e) ||
+	    !get_num(req, "top_logprobs", 0, VE_SIM_MAX_LOGPROBS, true, &lp, &has_lp, e) ||
+	    !get_num(req, "max_completion_tokens", 1, 1e9, true, &q->max_tokens, &has_max, e))
+		return false;
+	if (!has_max && !get_num(req, "max_tokens", 1, 1e9, true, &q->max_tokens, &has_max, e))
+		return false;
+	if (has_lp && lp > 0 && !chat_lp)
+		return bad(e, "top_logprobs",
+		           "when using `top_logprobs`, `logprobs` must be set to true.");
+	p->chat_lp = chat_lp;
+	p->top_logprobs = has_lp ? (int)lp : 0;
+	if (!has_max)
+		q->max_tokens = (double)cfg->max_model_len - (double)p->c[0].npt;
+	return true;
+}
+
+/*
+ * Each prompt must be shorter than --max-model-len, whatever max_tokens
+ * (a chat's default may then be negative), and fit it with its max_tokens;
+ * vLLM's two messages otherwise, checked prompt by prompt.
+ */
+static bool
+fits_context(const struct ve_simcfg *cfg, const struct ve_simplan *p, double maxt,
+             struct ve_simerr *e)
+{
+	long len = cfg->max_model_len;
+
+	for (int i = 0; i < p->nc; i++) {
+		size_t np = p->c[i].npt;
+		if (np >= (size_t)len)
+			return bad(
+			    e, NULL,
+			    "This model's maximum context length is %ld tokens. However, your "
+			    "request has %zu input tokens. Please reduce the length of the "
+			    "input messages.",
+			    len, np);
+		if ((double)np + maxt <= (double)len)
+			continue;
+		return bad(
+		    e, NULL,
+		    "'max_tokens' or 'max_completion_tokens' is too large: %.0f. This model's "
+		    "maximum context length is %ld tokens and your request has %zu input "
+		    "tokens (%.0f > %ld - %zu).",
+		    maxt, len, np, maxt, len, np);
+	}
+	return true;
+}
+
+/*
+ * Which answer a key item gets, drawn from the seed and the item's id: right
+ * with probability --accuracy. With choices, the index of the one given (the
+ * gold one when right, another otherwise); without, 0 right and 1 wrong.
+ */
+static int
+pick_winner(const struct ve_simcfg *cfg, const struct ve_simitem *it)
+{
+	uint64_t ih = hstr(cfg->seed, it->id, strlen(it->id));
+	bool right = ve_sim_u01(ve_sim_h3(cfg->seed, ih, 1)) < cfg->accuracy;
+
+	if (!it->nchoices)
+		return right ? 0 : 1;
+	if (right)
+		return it->gold;
+	int j = (int)(ve_sim_h3(cfg->seed, ih, 2) % (uint64_t)(it->nchoices - 1));
+	return j < it->gold ? j : j + 1;
+}
+
+/* Generates each choice from the seeds, the answer key and the request's limits. */
+static void
+plan_generate(const struct ve_simcfg *cfg, struct ve_simplan *p, const struct params *q)
+{
+	uint64_t seed = cfg->seed ^ (uint64_t)(int64_t)q->seed * 0x9e3779b97f4a7c15ull;
+
+	for (int i = 0; i < p->nc; i++) {
+		struct ve_simchoice *c = &p->c[i];
+		const struct ve_simitem *it = ve_simkey_find(cfg->key, c->ptext.p, c->ptext.len);
+		int winner = it ? pick_winner(cfg, it) : 0;
+		if (p->api == VE_SIM_COMPLETIONS && p->echo && p->logprobs >= 0)
+			prompt_logprobs(cfg->seed, c, it, winner);
+		generate(cfg, p, c, it, winner, hstr(seed, c->ptext.p, c->ptext.len), q);
+		p->prompt_tokens += c->npt;
+		p->completion_tokens += c->ngt;
+		if (c->ngt > p->max_gen)
+			p->max_gen = c->ngt;
+	}
+}
+
+/*
+ * Whether body holds more JSON objects and arrays than a request may: one
+ * per prompt (--max-prompts) and VE_SIM_MAX_CONTAINERS more. libjq spends
+ * some 300 bytes on each, so a body of nothing but "[1]," would cost eighty
+ * times its size; the count is taken before parsing. e filled when it does.
+ */
+static bool
+too_many_containers(const struct ve_simcfg *cfg, const char *body, size_t len, struct ve_simerr *e)
+{
+	size_t max = (size_t)cfg->max_prompts + VE_SIM_MAX_CONTAINERS, n = 0;
+	bool str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = body[i];
+		if (str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				str = false;
+		} else if (c == '"') {
+			str = true;
+		} else if ((c == '[' || c == '{') && ++n > max) {
+			return !bad(e, NULL,
+			            "The request body holds more than %zu JSON objects and arrays.",
+			            max);
+		}
+	}
+	return false;
+}
+
+/* Parses body as JSON; an invalid jv with e filled when it is not. */
+static jv
+parse_body(const struct ve_simcfg *cfg, const char *body, size_t len, struct ve_simerr *e)
+{
+	if (len > INT_MAX) {
+		bad(e, NULL, "The request body is too large.");
+		return jv_invalid();
+	}
+	if (too_many_containers(cfg, body, len, e))
+		return jv_invalid();
+	jv req = jv_parse_sized(body ? body : "", (int)len);
+	if (!jv_is_valid(req)) {
+		jv msg = jv_invalid_get_msg(req);
+		bad(e, NULL, "JSON decode error: %s",
+		    jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "empty body");
+		jv_free(msg);
+		return jv_invalid();
+	}
+	return req;
+}
+
+/*
+ * The request is read and checked in vLLM's order, then generated; the
+ * server numbers it and gives it its fault.
+ */
+struct ve_simplan *
+ve_simplan_build(const struct ve_simcfg *cfg, int api, const char *body, size_t len,
+                 struct ve_simerr *e)
+{
+	jv req = parse_body(cfg, body, len, e);
+	if (!jv_is_valid(req))
+		return NULL;
+	struct ve_simplan *p = ve_xcalloc(1, sizeof *p);
+	struct params q = {0};
+
+	p->api = api;
+	p->model = cfg->model;
+	p->seed = cfg->seed;
+	p->logprobs = -1;
+	p->created = (long)time(NULL);
+	bool ok = read_common(cfg, req, p, &q, e) &&
+	          (api == VE_SIM_COMPLETIONS ? read_completions(cfg, req, p, &q, e)
+	                                     : read_chat(cfg, req, p, &q, e)) &&
+	          fits_context(cfg, p, q.max_tokens, e);
+	jv_free(req);
+	if (ok)
+		plan_generate(cfg, p, &q);
+	for (int i = 0; i < q.nstops; i++)
+		free(q.stops[i]);
+	free(q.stops);
+	if (!ok) {
+		ve_simplan_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+ve_simplan_number(struct ve_simplan *p, unsigned long long no)
+{
+	snprintf(p->id, sizeof p->id, "%s-%016llx", p->api == VE_SIM_CHAT ? "chatcmpl" : "cmpl",
+	         (unsigned long long)ve_sim_h3(p->seed, no, 'i'));
+}
+
+/* ---- writing responses ---- */
+
+static void
+add_num(struct ve_buf *b, double v)
+{
+	ve_buf_addf(b, "%.9g", v);
+}
+
+static void
+add_str(struct ve_buf *b, const char *s)
+{
+	ve_buf_add_json_str(b, s, strlen(s));
+}
+
+/* One entry of a top-logprobs list. */
+struct topent {
+	const char *s;
+	size_t n;
+	double lp;
+};
+
+/* The string a token shows in logprobs: its text, or the end-of-text token's name. */
+static void
+tok_text(const char *text, const struct ve_simptok *t, const char **s, size_t *n)
+{
+	if (t->id == VE_TOK_EOS) {
+		*s = VE_TOK_EOS_TEXT;
+		*n = strlen(VE_TOK_EOS_TEXT);
+	} else {
+		*s = text + t->off;
+		*n = t->len;
+	}
+}
+
+static bool
+top_has(const struct topent *t, int n, const char *s, size_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (t[i].n == len && memcmp(t[i].s, s, len) == 0)
+			return true;
+	return false;
+}
+
+/* Appends filler alternatives below lp until the list holds want entries. */
+static int
+top_fill(struct topent *t, int n, int want, double lp, uint64_t h)
+{
+	for (int j = 0; n < want && j < NFILLER; j++) {
+		const char *f = filler[(h + (uint64_t)j) % NFILLER];
+		if (top_has(t, n, f, strlen(f)))
+			continue;
+		t[n] = (struct topent){f, strlen(f), lp - 1.0 - 0.5 * n};
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The top-k list of token t (text in text), in descending order: the token
+ * itself first when it is the greedy choice; one alternative above it
+ * otherwise (so k + 1 entries, as vLLM adds the sampled token to the top k);
+ * the letters for a letter-mode answer.
+ */
+static int
+top_list(const struct ve_simchoice *c, const char *text, const struct ve_simptok *t, size_t pos,
+         int k, uint64_t seed, struct topent *out)
+{
+	uint64_t h = ve_sim_h3(seed, t->id, pos);
+	int n = 0;
+
+	if (t->kind == LP_LETTERS) {
+		for (int i = 0; i < c->nletters && n < (k ? k : 1); i++)
+			out[n++] =
+			    (struct topent){c->letters[i], strlen(c->letters[i]), c->letter_lp[i]};
+		return top_fill(out, n, k, -8.0, h);
+	}
+	if (t->kind == LP_BEHIND && k > 0) {
+		n = top_fill(out, 0, 1, t->lp, h);
+		const char *ts;
+		size_t tn;
+		tok_text(text, t, &ts, &tn);
+		if (n && out[0].n == tn && memcmp(out[0].s, ts, tn) == 0)
+			n = top_fill(out, 0, 1, t->lp, h + 1);
+		out[0].lp = t->lp * 0.3;
+	}
+	tok_text(text, t, &out[n].s, &out[n].n);
+	out[n++].lp = t->lp;
+	return top_fill(out, n, k > n ? k : n, t->lp, h);
+}
+
+/* vLLM's CompletionLogProbs, built as four parallel lists. */
+struct lpacc {
+	struct ve_buf off, lp, tok, top;
+	int n;
+};
+
+static void
+lpacc_add(struct lpacc *a, const struct ve_simchoice *c, const char *text,
+          const struct ve_simptok *t, size_t pos, uint32_t cpbase, bool null_first, int k,
+          uint64_t seed)
+{
+	const char *sep = a->n++ ? "," : "";
+	struct topent top[VE_SIM_MAX_LOGPROBS + 2];
+
+	ve_buf_addf(&a->off, "%s%u", sep, cpbase + t->cp);
+	ve_buf_adds(&a->tok, sep);
+	const char *ts;
+	size_t tn;
+	tok_text(text, t, &ts, &tn);
+	ve_buf_add_json_str(&a->tok, ts, tn);
+	ve_buf_adds(&a->lp, sep);
+	ve_buf_adds(&a->top, sep);
+	if (null_first) {
+		ve_buf_adds(&a->lp, "null");
+		ve_buf_adds(&a->top, "null");
+		return;
+	}
+	add_num(&a->lp, t->lp);
+	int n = top_list(c, text, t, pos, k, seed, top);
+	ve_buf_addc(&a->top, '{');
+	for (int i = 0; i < n; i++) {
+		if (i)
+			ve_buf_addc(&a->top, ',');
+		ve_buf_add_json_str(&a->top, top[i].s, top[i].n);
+		ve_buf_addc(&a->top, ':');
+		add_num(&a->top, top[i].lp);
+	}
+	ve_buf_addc(&a->top, '}');
+}
+
+static void
+lpacc_end(struct lpacc *a, struct ve_buf *b)
+{
+	ve_buf_addf(b,
+	            "{\"text_offset\":[%s],\"token_logprobs\":[%s],\"tokens\":[%s],"
+	            "\"top_logprobs\":[%s]}",
+	            a->off.p ? a->off.p : "", a->lp.p ? a->lp.p : "", a->tok.p ? a->tok.p : "",
+	            a->top.p ? a->top.p : "");
+	ve_buf_free(&a->off);
+	ve_buf_free(&a->lp);
+	ve_buf_free(&a->tok);
+	ve_buf_free(&a->top);
+	a->n = 0;
+}
+
+/*
+ * Completions logprobs for generated tokens [from, to) of c, with the
+ * prompt's tokens first when with_prompt (echo).
+ */
+static void
+completion_lp(const struct ve_simplan *p, const struct ve_simchoice *c, bool with_prompt,
+              size_t from, size_t to, uint64_t seed, struct ve_buf *b)
+{
+	struct lpacc a = {0};
+	uint32_t pcp = p->echo ? (uint32_t)ve_utf8_count(c->ptext.p, c->ptext.len) : 0;
+
+	if (with_prompt)
+		for (size_t i = 0; i < c->npt; i++)
+			lpacc_add(&a, c, c->ptext.p, &c->pt[i], i, 0, i == 0, p->logprobs, seed);
+	for (size_t i = from; i < to; i++)
+		lpacc_add(&a, c, c->gtext.p, &c->gt[i], c->npt + i, pcp, false, p->logprobs, seed);
+	lpacc_end(&a, b);
+}
+
+static void
+add_bytes(struct ve_buf *b, const char *s, size_t n)
+{
+	ve_buf_adds(b, "[");
+	for (size_t i = 0; i < n; i++)
+		ve_buf_addf(b, "%s%u", i ? "," : "", (unsigned char)s[i]);
+	ve_buf_adds(b, "]");
+}
+
+/* Chat logprobs {"content":[...]} for generated tokens [from, to). */
+static void
+chat_lp(const struct ve_simplan *p, const struct ve_simchoice *c, size_t from, size_t to,
+        uint64_t seed, struct ve_buf *b)
+{
+	struct topent top[VE_SIM_MAX_LOGPROBS + 2];
+
+	ve_buf_adds(b, "{\"content\":[");
+	for (size_t i = from; i < to; i++) {
+		const struct ve_simptok *t = &c->gt[i];
+		ve_buf_adds(b, i > from ? ",{\"token\":" : "{\"token\":");
+		const char *ts;
+		size_t tn;
+		tok_text(c->gtext.p, t, &ts, &tn);
+		ve_buf_add_json_str(b, ts, tn);
+		ve_buf_adds(b, ",\"logprob\":");
+		add_num(b, t->lp);
+		ve_buf_adds(b, ",\"bytes\":");
+		add_bytes(b, ts, tn);
+		ve_buf_adds(b, ",\"top_logprobs\":[");
+		int n = p->top_logprobs
+		            ? top_list(c, c->gtext.p, t, c->npt + i, p->top_logprobs, seed, top)
+		            : 0;
+		if (n > p->top_logprobs)
+			n = p->top_logprobs;
+		for (int j = 0; j < n; j++) {
+			ve_buf_adds(b, j ? ",{\"token\":" : "{\"token\":");
+			ve_buf_add_json_str(b, top[j].s, top[j].n);
+			ve_buf_adds(b, ",\"logprob\":");
+			add_num(b, top[j].lp);
+			ve_buf_adds(b, ",\"bytes\":");
+			add_bytes(b, top[j].s, top[j].n);
+			ve_buf_adds(b, "}");
+		}
+		ve_buf_adds(b, "]}");
+	}
+	ve_buf_adds(b, "]}");
+}
+
+static void
+add_usage(struct ve_buf *b, const struct ve_simplan *p, bool details)
+{
+	ve_buf_addf(b, "{\"prompt_tokens\":%zu,\"total_tokens\":%zu,\"completion_tokens\":%zu%s}",
+	            p->prompt_tokens, p->prompt_tokens + p->completion_tokens, p->completion_tokens,
+	            details ? ",\"prompt_tokens_details\":null" : "");
+}
+
+static void
+add_head(struct ve_buf *b, const struct ve_simplan *p, const char *object)
+{
+	ve_buf_adds(b, "{\"id\":");
+	add_str(b, p->id);
+	ve_buf_addf(b, ",\"object\":\"%s\",\"created\":%ld,\"model\":", object, p->created);
+	add_str(b, p->model);
+}
+
+static void
+add_stop_reason(struct ve_buf *b, const struct ve_simchoice *c)
+{
+	ve_buf_adds(b, ",\"stop_reason\":");
+	if (c->stop_reason)
+		add_str(b, c->stop_reason);
+	else
+		ve_buf_adds(b, "null");
+}
+
+void
+ve_simplan_body(const struct ve_simplan *p, struct ve_buf *b)
+{
+	uint64_t seed = p->seed;
+	bool chat = p->api == VE_SIM_CHAT;
+
+	add_head(b, p, chat ? "chat.completion" : "text_completion");
+	ve_buf_adds(b, ",\"choices\":[");
+	for (int i = 0; i < p->nc; i++) {
+		const struct ve_simchoice *c = &p->c[i];
+		ve_buf_addf(b, "%s{\"index\":%d,", i ? "," : "", i);
+		if (chat) {
+			ve_buf_adds(b, "\"message\":{\"role\":\"assistant\",\"content\":");
+			ve_buf_add_json_str(b, c->gtext.p ? c->gtext.p : "", c->gtext.len);
+			ve_buf_adds(b, ",\"refusal\":null,\"annotations\":null,\"audio\":null,"
+			               "\"function_call\":null,\"tool_calls\":[],"
+			               "\"reasoning_content\":null},\"logprobs\":");
+			if (p->chat_lp)
+				chat_lp(p, c, 0, c->ngt, seed, b);
+			else
+				ve_buf_adds(b, "null");
+		} else {
+			ve_buf_adds(b, "\"text\":");
+			struct ve_buf t = {0};
+			if (p->echo)
+				ve_buf_add(&t, c->ptext.p, c->ptext.len);
+			ve_buf_add(&t, c->gtext.p, c->gtext.len);
+			ve_buf_add_json_str(b, t.p ? t.p : "", t.len);
+			ve_buf_free(&t);
+			ve_buf_adds(b, ",\"logprobs\":");
+			if (p->logprobs >= 0)
+				completion_lp(p, c, p->echo, 0, c->ngt, seed, b);
+			else
+				ve_buf_adds(b, "null");
+		}
+		ve_buf_adds(b, ",\"finish_reason\":");
+		add_str(b, c->finish);
+		add_stop_reason(b, c);
+		ve_buf_adds(b, chat ? "}" : ",\"prompt_logprobs\":null}");
+	}
+	/* The fields in the order of vLLM's CompletionResponse and ChatCompletionResponse. */
+	ve_buf_adds(b, "],\"service_tier\":null,\"system_fingerprint\":null,\"usage\":");
+	add_usage(b, p, true);
+	ve_buf_adds(b, chat ? ",\"prompt_logprobs\":null,\"kv_transfer_params\":null}"
+	                    : ",\"kv_transfer_params\":null}");
+}
+
+void
+ve_simplan_chunk(const struct ve_simplan *p, int i, size_t from, size_t to, bool role,
+                 struct ve_buf *b)
+{
+	uint64_t seed = p->seed;
+	const struct ve_simchoice *c = &p->c[i];
+	bool chat = p->api == VE_SIM_CHAT;
+	bool last = !role && to == c->ngt;
+	size_t a = from < c->ngt ? c->gt[from].off : c->gtext.len;
+	size_t z = to == c->ngt ? c->gtext.len : c->gt[to].off;
+
+	ve_buf_adds(b, "data: ");
+	add_head(b, p, chat ? "chat.completion.chunk" : "text_completion");
+	ve_buf_addf(b, ",\"choices\":[{\"index\":%d,", i);
+	if (chat && role) {
+		ve_buf_adds(b,
+		            "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,"
+		            "\"finish_reason\":null}]}\n\n");
+		return;
+	}
+	if (chat) {
+		ve_buf_adds(b, "\"delta\":{\"content\":");
+		ve_buf_add_json_str(b, c->gtext.p ? c->gtext.p + a : "", z - a);
+		ve_buf_adds(b, "},\"logprobs\":");
+		if (p->chat_lp)
+			chat_lp(p, c, from, to, seed, b);
+		else
+			ve_buf_adds(b, "null");
+	} else {
+		struct ve_buf t = {0};
+		bool with_prompt = p->echo && from == 0;
+		if (with_prompt)
+			ve_buf_add(&t, c->ptext.p, c->ptext.len);
+		ve_buf_add(&t, c->gtext.p ? c->gtext.p + a : "", z - a);
+		ve_buf_adds(b, "\"text\":");
+		ve_buf_add_json_str(b, t.p ? t.p : "", t.len);
+		ve_buf_free(&t);
+		ve_buf_adds(b, ",\"logprobs\":");
+		if (p->logprobs >= 0)
+			completion_lp(p, c, with_prompt, from, to, seed, b);
+		else
+			ve_buf_adds(b, "null");
+	}
+	ve_buf_adds(b, ",\"finish_reason\":");
+	if (last) {
+		add_str(b, c->finish);
+		add_stop_reason(b, c);
+	} else {
+		ve_buf_adds(b, chat ? "null" : "null,\"stop_reason\":null");
+	}
+	ve_buf_adds(b, "}]}\n\n");
+}
+
+void
+ve_simplan_usage(const struct ve_simplan *p, struct ve_buf *b)
+{
+	ve_buf_adds(b, "data: ");
+	add_head(b, p, p->api == VE_SIM_CHAT ? "chat.completion.chunk" : "text_completion");
+	ve_buf_adds(b, ",\"choices\":[],\"usage\":");
+	add_usage(b, p, false);
+	ve_buf_adds(b, "}\n\n");
+}
+
+void
+ve_simerr_body(const struct ve_simerr *e, struct ve_buf *b)
+{
+	struct ve_buf msg = {0};
+
+	/*
+	 * libjq's parse errors quote the body, whatever its bytes, and a long
+	 * message is cut at any byte: what is not UTF-8 becomes U+FFFD.
+	 */
+	ve_utf8_sanitize(&msg, e->msg, strlen(e->msg));
+	ve_buf_adds(b, "{\"error\":{\"message\":");
+	ve_buf_add_json_str(b, msg.p ? msg.p : "", msg.len);
+	ve_buf_free(&msg);
+	ve_buf_adds(b, ",\"type\":");
+	add_str(b, e->type);
+	ve_buf_adds(b, ",\"param\":");
+	if (e->param)
+		add_str(b, e->param);
+	else
+		ve_buf_adds(b, "null");
+	ve_buf_addf(b, ",\"code\":%d}}", e->status);
+}
+
+/*
+ * The body of a tokenizer request as a JSON object into *req (the caller's);
+ * bad JSON and a non-object get the same message.
+ */
+static bool
+parse_object(const struct ve_simcfg *cfg, const char *body, size_t len, jv *req,
+             struct ve_simerr *e)
+{
+	*req = jv_invalid();
+	if (len > INT_MAX)
+		return bad(e, NULL, "The request body is too large.");
+	if (too_many_containers(cfg, body, len, e))
+		return false;
+	*req = jv_parse_sized(body ? body : "", (int)len);
+	return jv_get_kind(*req) == JV_KIND_OBJECT ||
+	       bad(e, NULL, "The request body must be a JSON object.");
+}
+
+/* The answer of /tokenize to the tokens t of text. */
+static void
+tokenize_answer(const struct ve_simcfg *cfg, const char *text, const struct ve_toks *t, bool strs,
+                struct ve_buf *b)
+{
+	ve_buf_addf(b, "{\"count\":%zu,\"max_model_len\":%ld,\"tokens\":[", t->n,
+	            cfg->max_model_len);
+	for (size_t i = 0; i < t->n; i++)
+		ve_buf_addf(b, "%s%u", i ? "," : "", t->v[i].id);
+	ve_buf_adds(b, "],\"token_strs\":");
+	if (strs) {
+		ve_buf_addc(b, '[');
+		for (size_t i = 0; i < t->n; i++) {
+			if (i)
+				ve_buf_addc(b, ',');
+			ve_buf_add_json_str(b, text + t->v[i].off, t->v[i].len);
+		}
+		ve_buf_addc(b, ']');
+	} else {
+		ve_buf_adds(b, "null");
+	}
+	ve_buf_addc(b, '}');
+}
+
+/* The text /tokenize is asked for (a prompt, or messages through the chat template) into t. */
+static bool
+tokenize_text(const struct ve_simcfg *cfg, jv req, struct ve_buf *t, struct ve_simerr *e)
+{
+	jv prompt = field(req, "prompt");
+	jv msgs = field(req, "messages");
+	jv model = field(req, "model");
+	bool ok = true;
+
+	if (jv_get_kind(model) == JV_KIND_STRING && strcmp(jv_string_value(model), cfg->model))
+		ok = no_such_model(e, jv_string_value(model));
+	else if (jv_get_kind(prompt) == JV_KIND_STRING)
+		ve_buf_add(t, jv_string_value(prompt), ve_json_strlen(prompt));
+	else if (jv_get_kind(msgs) != JV_KIND_INVALID)
+		ok = chat_prompt(msgs, t, e);
+	else
+		ok = bad(e, "prompt", "prompt: Input should be a valid string");
+	jv_free(prompt);
+	jv_free(msgs);
+	jv_free(model);
+	return ok;
+}
+
+bool
+ve_simreq_tokenize(const struct ve_simcfg *cfg, const char *body, size_t len, struct ve_buf *out,
+                   struct ve_simerr *e)
+{
+	jv req;
+	struct ve_buf text = {0};
+	struct ve_toks t = {0};
+	bool strs = false, special = true;
+	bool ok = parse_object(cfg, body, len, &req, e) && tokenize_text(cfg, req, &text, e) &&
+	          get_bool(req, "add_special_tokens", &special, e) &&
+	          get_bool(req, "return_token_strs", &strs, e);
+
+	jv_free(req);
+	if (ok) {
+		ve_tok_encode(text.p ? text.p : "", text.len, 0, 0, &t);
+		tokenize_answer(cfg, text.p, &t, strs, out);
+	}
+	ve_toks_free(&t);
+	ve_buf_free(&text);
+	return ok;
+}
+
+/* The text of the token ids of a /detokenize request (req, borrowed) into text. */
+static bool
+detokenize_text(jv req, struct ve_buf *text, struct ve_simerr *e)
+{
+	jv ids = field(req, "tokens");
+	int n = jv_get_kind(ids) == JV_KIND_ARRAY ? jv_array_length(jv_copy(ids)) : -1;
+	bool ok = n >= 0 || bad(e, "tokens", "tokens: Input should be a valid list of integers");
+	uint32_t id;
+
+	for (int i = 0; ok && i < n; i++) {
+		ok = id_at(ids, i, &id, e);
+		if (ok)
+			id_text(id, text);
+	}
+	jv_free(ids);
+	return ok;
+}
+
+bool
+ve_simreq_detokenize(const struct ve_simcfg *cfg, const char *body, size_t len, struct ve_buf *out,
+                     struct ve_simerr *e)
+{
+	jv req;
+	struct ve_buf text = {0};
+	bool ok = parse_object(cfg, body, len, &req, e) && detokenize_text(req, &text, e);
+
+	jv_free(req);
+	if (ok) {
+		ve_buf_adds(out, "{\"prompt\":");
+		ve_buf_add_json_str(out, text.p ? text.p : "", text.len);
+		ve_buf_addc(out, '}');
+	}
+	ve_buf_free(&text);
+	return ok;
+}
