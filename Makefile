@@ -119,7 +119,7 @@ FUZZ_BUILD    = build/fuzz
 FUZZ_SAN      = address,undefined
 FUZZ_CFLAGS   = -std=c11 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all $(WARN) \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-FUZZ_TARGETS  = input jq record sse manifest canon
+FUZZ_TARGETS  = input jq record sse manifest canon simreq
 FUZZ_LIBOBJ   = $(patsubst lib/%.c,$(FUZZ_BUILD)/lib/%.o,$(LIBSRC))
 
 $(FUZZ_BUILD)/lib/%.o: lib/%.c $(HDRS)
