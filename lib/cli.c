@@ -51,20 +51,15 @@ tool_has(const struct option *longopts, const char *name)
 }
 
 /*
- * The tool's table followed by the common entries it takes and does not
- * define itself. getopt_long keeps no pointer into the table between
- * calls, but rebuilding it per call would be waste: it is built once per
- * table.
+ * Writes into table the tool's entries followed by the common ones it takes
+ * and does not define itself. getopt_long keeps no pointer into the table
+ * between calls, so each call may build it afresh (no state outlives it).
  */
-static const struct option *
-merged(const struct option *longopts, unsigned flags)
+static void
+merge(struct option *table, const struct option *longopts, unsigned flags)
 {
-	static struct option table[MAXOPTS];
-	static const struct option *built_for;
 	size_t n = 0;
 
-	if (built_for == longopts && table[0].name)
-		return table;
 	for (const struct option *o = longopts; o && o->name; o++) {
 		if (n + NCOMMON + 1 >= MAXOPTS)
 			ve_die(VE_EX_SOFTWARE, "too many options");
@@ -75,21 +70,21 @@ merged(const struct option *longopts, unsigned flags)
 		    !tool_has(longopts, commons[i].opt.name))
 			table[n++] = commons[i].opt;
 	memset(&table[n], 0, sizeof table[n]);
-	built_for = longopts;
-	return table;
 }
 
 int
 ve_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
           struct ve_cli *cli, ve_usage_fn *usage)
 {
+	struct option table[MAXOPTS];
 	char letters[128];
 	int c;
 
 	if (snprintf(letters, sizeof letters, "%svqh", shortopts) >= (int)sizeof letters)
 		ve_die(VE_EX_SOFTWARE, "too many short options");
+	merge(table, longopts, cli->flags);
 	for (;;) {
-		c = getopt_long(argc, argv, letters, merged(longopts, cli->flags), NULL);
+		c = getopt_long(argc, argv, letters, table, NULL);
 		switch (c) {
 		case 'v': cli->verbose++; break;
 		case 'q': cli->quiet = true; break;

@@ -451,21 +451,19 @@ int
 ve_score_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
                 struct ve_score_opts *o, ve_usage_fn *usage)
 {
-	/* Built once: ve_getopt keeps its merged table for the same pointer. */
-	static struct option table[SCORE_MAXOPTS];
-	static char letters[64];
+	/* Built per call, as ve_getopt builds its own: no state outlives it. */
+	struct option table[SCORE_MAXOPTS] = {{0}};
+	char letters[64];
 	size_t n = 0;
 
-	if (!table[0].name) {
-		for (const struct option *p = longopts; p->name; p++) {
-			if (n + NSCORE + 1 >= SCORE_MAXOPTS)
-				ve_die(VE_EX_SOFTWARE, "too many options");
-			table[n++] = *p;
-		}
-		memcpy(table + n, score_common, sizeof score_common);
-		if (snprintf(letters, sizeof letters, "%si:t:", shortopts) >= (int)sizeof letters)
-			ve_die(VE_EX_SOFTWARE, "too many short options");
+	for (const struct option *p = longopts; p->name; p++) {
+		if (n + NSCORE + 1 >= SCORE_MAXOPTS)
+			ve_die(VE_EX_SOFTWARE, "too many options");
+		table[n++] = *p;
 	}
+	memcpy(table + n, score_common, sizeof score_common);
+	if (snprintf(letters, sizeof letters, "%si:t:", shortopts) >= (int)sizeof letters)
+		ve_die(VE_EX_SOFTWARE, "too many short options");
 	o->cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS;
 	for (;;) {
 		int c = ve_getopt(argc, argv, letters, table, &o->cli, usage);
