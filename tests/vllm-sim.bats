@@ -638,7 +638,9 @@ then: 200"
 	# may log its last round after it.
 	assert_equal "$(grep -c '^vllm-sim: GET /health 200$' <<<"$output")" 2
 	closed=$(echo "$output" | sed -n 's/^vllm-sim: closed \([0-9]*\) connections\{0,1\} without a whole request in 2 s$/\1/p' | paste -sd+ | bc)
-	assert_equal "$closed" 250
+	# Every slow client, and maybe the probe's own connection that tested
+	# the full server (closed as it waited, under a loaded machine).
+	[ "$closed" -ge 250 ] && [ "$closed" -le 251 ]
 	assert_equal "${#lines[@]}" $((3 + $(echo "$output" | grep -c 'vllm-sim: closed')))
 }
 
