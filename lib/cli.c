@@ -3,6 +3,7 @@
 
 #include "cli.h"
 #include "diag.h"
+#include "http.h"
 #include "num.h"
 
 /* Values no tool uses for its own options (tools count up from 256). */
@@ -12,6 +13,16 @@ enum {
 	CLI_REJECTS,
 	CLI_PROGRESS,
 	CLI_MAX_LINE,
+	CLI_RETRIES,
+	CLI_ATTEMPTS,
+	CLI_TIMEOUT,
+	CLI_BACKOFF,
+	CLI_MAX_WAIT,
+	CLI_MAX_BODY,
+	CLI_INSECURE,
+	CLI_URL,
+	CLI_USER,
+	CLI_PASSWORD_FILE,
 };
 
 struct common {
@@ -21,6 +32,34 @@ struct common {
 };
 
 static const struct common commons[] = {
+    {{"url", required_argument, NULL, CLI_URL},
+     VE_CLI_CLICKHOUSE,
+     "ClickHouse HTTP interface (default CLICKHOUSE_URL)"},
+    {{"user", required_argument, NULL, CLI_USER},
+     VE_CLI_CLICKHOUSE,
+     "user (default CLICKHOUSE_USER)"},
+    {{"password-file", required_argument, NULL, CLI_PASSWORD_FILE},
+     VE_CLI_CLICKHOUSE,
+     "password in FILE (default CLICKHOUSE_PASSWORD)"},
+    {{"retries", required_argument, NULL, CLI_RETRIES},
+     VE_CLI_NETWORK,
+     "retries after the first try"},
+    {{"attempts", required_argument, NULL, CLI_ATTEMPTS},
+     VE_CLI_NETWORK,
+     "tries in all: --retries N-1 (older spelling)"},
+    {{"timeout", required_argument, NULL, CLI_TIMEOUT}, VE_CLI_NETWORK, "seconds per try"},
+    {{"backoff", required_argument, NULL, CLI_BACKOFF},
+     VE_CLI_NETWORK,
+     "backoff base: doubling, full jitter"},
+    {{"max-wait", required_argument, NULL, CLI_MAX_WAIT},
+     VE_CLI_NETWORK,
+     "longest wait between tries"},
+    {{"max-body", required_argument, NULL, CLI_MAX_BODY},
+     VE_CLI_NETWORK,
+     "refuse an answer over BYTES (k, M, G; default 64M)"},
+    {{"insecure", no_argument, NULL, CLI_INSECURE},
+     VE_CLI_NETWORK,
+     "do not verify TLS certificates"},
     {{"skip-bad", no_argument, NULL, CLI_SKIP_BAD},
      VE_CLI_RECORDS,
      "skip malformed records, count them"},
@@ -72,6 +111,21 @@ merge(struct option *table, const struct option *longopts, unsigned flags)
 	memset(&table[n], 0, sizeof table[n]);
 }
 
+/* One option of the network group; the ranges every network tool shares. */
+static void
+take_net(struct ve_cli_net *n, int c, const char *arg)
+{
+	switch (c) {
+	case CLI_RETRIES: n->retries = ve_opt_long("--retries", arg, 0, 100); break;
+	case CLI_ATTEMPTS: n->retries = ve_opt_long("--attempts", arg, 1, 101) - 1; break;
+	/* 0 would be curl's "no limit": every try has a bound. */
+	case CLI_TIMEOUT: n->timeout = ve_opt_double("--timeout", arg, 0.001, 86400); break;
+	case CLI_BACKOFF: n->backoff = ve_opt_double("--backoff", arg, 0, 3600); break;
+	case CLI_MAX_WAIT: n->max_wait = ve_opt_double("--max-wait", arg, 0, 3600); break;
+	case CLI_MAX_BODY: n->max_body = ve_opt_size("--max-body", arg); break;
+	}
+}
+
 int
 ve_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
           struct ve_cli *cli, ve_usage_fn *usage)
@@ -99,11 +153,20 @@ ve_getopt(int argc, char **argv, const char *shortopts, const struct option *lon
 			break;
 		case CLI_PROGRESS: cli->progress = true; break;
 		case CLI_MAX_LINE: cli->max_line = ve_opt_size("--max-line", optarg); break;
+		case CLI_URL: cli->ch.url = optarg; break;
+		case CLI_USER: cli->ch.user = optarg; break;
+		case CLI_PASSWORD_FILE: cli->ch.password_file = optarg; break;
+		case CLI_INSECURE: cli->net.insecure = true; break;
+		default:
+			if (c >= CLI_RETRIES && c <= CLI_MAX_BODY) {
+				take_net(&cli->net, c, optarg);
+				break;
+			}
+			return c;
 		case '?':
 		case ':':
 			fprintf(stderr, "Try '%s --help' for more information.\n", ve_progname);
 			exit(VE_EX_USAGE);
-		default: return c;
 		}
 	}
 }
@@ -116,7 +179,8 @@ ve_cli_help(FILE *f, unsigned flags, int width)
 		char name[64];
 		char letter = (char)(c->opt.val < 256 ? c->opt.val : 0);
 
-		if (c->flag && !(flags & c->flag))
+		if ((c->flag && !(flags & c->flag)) ||
+		    (c->flag & (VE_CLI_NETWORK | VE_CLI_CLICKHOUSE)))
 			continue;
 		if (letter)
 			snprintf(name, sizeof name, "-%c, --%s", letter, c->opt.name);
@@ -127,4 +191,60 @@ ve_cli_help(FILE *f, unsigned flags, int width)
 			                                      : " FILE");
 		fprintf(f, "  %-*s%s\n", width - 2, name, c->help);
 	}
+}
+
+/* The default a network option's help line ends with ("" for none). */
+static void
+net_default(int val, const struct ve_cli_net *d, char *out, size_t n)
+{
+	switch (val) {
+	case CLI_RETRIES: snprintf(out, n, " (default %ld)", d->retries); break;
+	case CLI_TIMEOUT: snprintf(out, n, " (default %g)", d->timeout); break;
+	case CLI_BACKOFF: snprintf(out, n, " (default %g)", d->backoff); break;
+	case CLI_MAX_WAIT:
+		if (d->max_wait < 0)
+			snprintf(out, n, " (default min(timeout, %g))", VE_BACKOFF_CAP);
+		else
+			snprintf(out, n, " (default %g)", d->max_wait);
+		break;
+	default: out[0] = '\0';
+	}
+}
+
+void
+ve_cli_help_net(FILE *f, unsigned flags, const struct ve_cli_net *defaults, int width)
+{
+	static const char *const args[] = {
+	    [CLI_RETRIES - CLI_RETRIES] = " N",  [CLI_ATTEMPTS - CLI_RETRIES] = " N",
+	    [CLI_TIMEOUT - CLI_RETRIES] = " S",  [CLI_BACKOFF - CLI_RETRIES] = " S",
+	    [CLI_MAX_WAIT - CLI_RETRIES] = " S", [CLI_MAX_BODY - CLI_RETRIES] = " BYTES",
+	    [CLI_INSECURE - CLI_RETRIES] = "",   [CLI_URL - CLI_RETRIES] = " URL",
+	    [CLI_USER - CLI_RETRIES] = " USER",  [CLI_PASSWORD_FILE - CLI_RETRIES] = " FILE",
+	};
+
+	for (size_t i = 0; i < NCOMMON; i++) {
+		const struct common *c = &commons[i];
+		char name[64], dflt[64];
+
+		if (!(c->flag & (VE_CLI_NETWORK | VE_CLI_CLICKHOUSE)) || !(flags & c->flag))
+			continue;
+		snprintf(name, sizeof name, "    --%s%s", c->opt.name,
+		         args[c->opt.val - CLI_RETRIES]);
+		net_default(c->opt.val, defaults, dflt, sizeof dflt);
+		fprintf(f, "  %-*s%s%s\n", width - 2, name, c->help, dflt);
+	}
+}
+
+void
+ve_cli_clickhouse(struct ve_cli *cli)
+{
+	const char *from = cli->ch.url ? "--url" : "CLICKHOUSE_URL";
+
+	if (!cli->ch.url)
+		cli->ch.url = getenv("CLICKHOUSE_URL");
+	if (!cli->ch.url || !*cli->ch.url)
+		ve_usage_error("no ClickHouse: give --url or set CLICKHOUSE_URL");
+	ve_http_need_url(from, cli->ch.url, true);
+	if (!cli->ch.user)
+		cli->ch.user = getenv("CLICKHOUSE_USER");
 }

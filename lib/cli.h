@@ -11,6 +11,12 @@
  *
  * A tool that defines a long option with the name of a common one keeps its
  * own: the common entry is left out of the table.
+ *
+ * The network tools share two more groups: how a request is tried
+ * (VE_CLI_NETWORK, into cli->net; ve_http_configure hands it to a client)
+ * and where ClickHouse is (VE_CLI_CLICKHOUSE: --url, --user and
+ * --password-file, the first two defaulting to CLICKHOUSE_URL and
+ * CLICKHOUSE_USER once ve_cli_clickhouse has checked them).
  */
 #ifndef VE_CLI_H
 #define VE_CLI_H
@@ -22,17 +28,41 @@
 enum {
 	VE_CLI_RECORDS = 1 << 0,  /* --skip-bad, --rejects FILE, --max-line BYTES */
 	VE_CLI_PROGRESS = 1 << 1, /* --progress */
+	/* --retries N (alias --attempts N+1), --timeout S, --backoff S, --max-wait S,
+	   --max-body BYTES, --insecure */
+	VE_CLI_NETWORK = 1 << 2,
+	VE_CLI_CLICKHOUSE = 1 << 3, /* --url URL, --user USER, --password-file FILE */
+};
+
+/* How a request is tried; the tool sets its defaults before ve_getopt. */
+struct ve_cli_net {
+	long retries;    /* retries after the first try, 0..100 */
+	double timeout;  /* seconds per try, > 0: every try has a bound */
+	double backoff;  /* the first backoff ceiling, seconds */
+	double max_wait; /* the longest wait, Retry-After included; < 0: the lesser
+	                    of timeout and VE_BACKOFF_CAP */
+	size_t max_body; /* bytes an answer may have; 0: VE_MAX_BODY_DEFAULT */
+	bool insecure;   /* do not verify TLS certificates */
+};
+
+/* Where ClickHouse is (VE_CLI_CLICKHOUSE). */
+struct ve_cli_ch {
+	const char *url;
+	const char *user;
+	const char *password_file;
 };
 
 /* What the common options set; the tool keeps it in its options struct. */
 struct ve_cli {
 	unsigned flags;
-	int verbose;         /* -v, repeatable */
-	bool quiet;          /* -q */
-	bool progress;       /* --progress */
-	bool skip_bad;       /* --skip-bad, or --rejects */
-	const char *rejects; /* --rejects FILE */
-	size_t max_line;     /* --max-line BYTES; 0: VE_MAX_LINE_DEFAULT */
+	int verbose;           /* -v, repeatable */
+	bool quiet;            /* -q */
+	bool progress;         /* --progress */
+	bool skip_bad;         /* --skip-bad, or --rejects */
+	const char *rejects;   /* --rejects FILE */
+	size_t max_line;       /* --max-line BYTES; 0: VE_MAX_LINE_DEFAULT */
+	struct ve_cli_net net; /* VE_CLI_NETWORK */
+	struct ve_cli_ch ch;   /* VE_CLI_CLICKHOUSE */
 };
 
 /* Prints the tool's help on f (the whole screen, common options included). */
@@ -53,5 +83,16 @@ int ve_getopt(int argc, char **argv, const char *shortopts, const struct option 
  * --help: each option padded to width columns, then its description.
  */
 void ve_cli_help(FILE *f, unsigned flags, int width);
+/*
+ * The help lines of the ClickHouse group (when flags has it) and of the
+ * network group, with the tool's defaults.
+ */
+void ve_cli_help_net(FILE *f, unsigned flags, const struct ve_cli_net *defaults, int width);
+/*
+ * After ve_getopt: fills cli->ch's URL and user from CLICKHOUSE_URL and
+ * CLICKHOUSE_USER when not given, and exits 64 when there is no URL or it
+ * is not http(s).
+ */
+void ve_cli_clickhouse(struct ve_cli *cli);
 
 #endif

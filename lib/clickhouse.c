@@ -101,6 +101,20 @@ ve_ch_init(struct ve_ch *ch, const char *url, const char *user, const char *pass
 	ch->http.what = "ClickHouse";
 }
 
+int
+ve_ch_open(struct ve_ch *ch, const struct ve_cli *cli)
+{
+	char *password = NULL;
+	int rc = ve_ch_password(cli->ch.password_file, &password);
+
+	if (rc)
+		return rc;
+	ve_ch_init(ch, cli->ch.url, cli->ch.user, password);
+	ve_ch_password_free(password);
+	ve_http_configure(&ch->http, cli);
+	return 0;
+}
+
 void
 ve_ch_free(struct ve_ch *ch)
 {

@@ -34,6 +34,12 @@ struct ve_ch {
  */
 void ve_ch_init(struct ve_ch *ch, const char *url, const char *user, const char *password);
 void ve_ch_free(struct ve_ch *ch);
+/*
+ * ve_ch_init with the options of VE_CLI_CLICKHOUSE (after ve_cli_clickhouse)
+ * and VE_CLI_NETWORK, the password read as ve_ch_password does. Returns 0
+ * (ch is then set up, for ve_ch_free) or 66 after a message.
+ */
+int ve_ch_open(struct ve_ch *ch, const struct ve_cli *cli);
 
 /*
  * Runs sql with body (may be NULL; gzip says the body is gzip'd) and the

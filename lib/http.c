@@ -427,6 +427,23 @@ free_headers(struct curl_slist *l)
 }
 
 void
+ve_http_configure(struct ve_http *h, const struct ve_cli *cli)
+{
+	const struct ve_cli_net *n = &cli->net;
+
+	h->retry.retries = (int)n->retries;
+	h->retry.base = n->backoff;
+	/* Unset, a wait never outlasts a try: Retry-After is honoured up to --timeout. */
+	h->retry.cap = n->max_wait >= 0              ? n->max_wait
+	               : n->timeout < VE_BACKOFF_CAP ? n->timeout
+	                                             : VE_BACKOFF_CAP;
+	h->timeout = n->timeout;
+	h->max_body = n->max_body;
+	h->insecure = n->insecure;
+	h->verbose = cli->verbose;
+}
+
+void
 ve_http_free(struct ve_http *h)
 {
 	free_headers(h->headers);

@@ -35,6 +35,7 @@
 #include <jv.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "rng.h"
 
 /* The longest wait before a retry, Retry-After included, unless a tool says less. */
@@ -153,6 +154,8 @@ struct ve_http {
 /* An empty client; calls curl_global_init (ve_http_free balances it). */
 void ve_http_init(struct ve_http *h);
 void ve_http_free(struct ve_http *h);
+/* The retry policy, limits and verbosity of the tool's options (VE_CLI_NETWORK). */
+void ve_http_configure(struct ve_http *h, const struct ve_cli *cli);
 /* Sends "name: value" with every request; a secret value is also added to h->secrets. */
 void ve_http_add_header(struct ve_http *h, const char *name, const char *value, bool secret);
 /* The headers of an OpenAI-compatible server: JSON, and the Bearer key when key is set. */

@@ -41,21 +41,15 @@ struct param {
 
 struct opts {
 	struct ve_cli cli;
-	const char *url;
-	const char *user;
-	const char *password_file;
 	const char *file;
 	const char *name;
 	const char *sql; /* the query given as the operand */
 	struct param *params;
 	int nparams;
-	long retries;
-	double backoff;
-	double max_wait;
-	double timeout;
-	size_t max_body;
-	bool insecure;
 };
+
+static const struct ve_cli_net net_defaults = {
+    .retries = 2, .timeout = 300, .backoff = 1, .max_wait = 30};
 
 static void
 usage(FILE *f)
@@ -68,21 +62,12 @@ usage(FILE *f)
 	        "\n"
 	        "Run a SELECT on ClickHouse and write the rows as JSON Lines.\n"
 	        "\n"
-	        "      --url URL            ClickHouse HTTP interface (default CLICKHOUSE_URL)\n"
-	        "      --user USER          user (default CLICKHOUSE_USER)\n"
-	        "      --password-file FILE password in FILE (default CLICKHOUSE_PASSWORD)\n"
 	        "  -f, --file FILE          read the SQL from FILE\n"
 	        "  -n, --name NAME          the named query share/clickhouse/queries/NAME.sql\n"
 	        "                           (history, latest, items), run read-only\n"
-	        "  -p, --param NAME=VALUE   value of {NAME:Type} in the query (repeatable)\n"
-	        "      --retries N          retries after the first try (default 2)\n"
-	        "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
-	        "      --max-wait S         longest wait, Retry-After included (default 30)\n"
-	        "      --timeout S          seconds per try, more than 0 (default 300)\n"
-	        "      --attempts N         alias of --retries N-1, kept for old scripts\n"
-	        "      --max-body BYTES     refuse answers over BYTES (k, M, G; default 64M)\n"
-	        "      --insecure           do not verify TLS\n",
+	        "  -p, --param NAME=VALUE   value of {NAME:Type} in the query (repeatable)\n",
 	        ve_progname);
+	ve_cli_help_net(f, VE_CLI_CLICKHOUSE | VE_CLI_NETWORK, &net_defaults, 27);
 	ve_cli_help(f, 0, 27);
 	fprintf(f, "\n"
 	           "With -v, the server version and the row count go to stderr.\n"
@@ -90,19 +75,6 @@ usage(FILE *f)
 	           "69 ClickHouse unavailable, refused the credentials or answered what is not\n"
 	           "JSONEachRow, 74 I/O error. See ch-query(1).\n");
 }
-
-enum {
-	OPT_URL = 256,
-	OPT_USER,
-	OPT_PASSWORD_FILE,
-	OPT_RETRIES,
-	OPT_ATTEMPTS,
-	OPT_BACKOFF,
-	OPT_MAX_WAIT,
-	OPT_TIMEOUT,
-	OPT_MAX_BODY,
-	OPT_INSECURE,
-};
 
 /* -p NAME=VALUE, NAME a plain name. */
 static void
@@ -127,63 +99,26 @@ check_args(struct opts *o, int argc, char **argv)
 		o->sql = argv[optind];
 	if (o->name && !ve_ch_plain_name(o->name, strlen(o->name)))
 		ve_usage_error("--name: '%s' is not a query name (letters, digits, _)", o->name);
-	const char *from = o->url ? "--url" : "CLICKHOUSE_URL";
-	if (!o->url)
-		o->url = getenv("CLICKHOUSE_URL");
-	if (!o->url || !*o->url)
-		ve_usage_error("no ClickHouse: give --url or set CLICKHOUSE_URL");
-	ve_http_need_url(from, o->url, true);
-	if (!o->user)
-		o->user = getenv("CLICKHOUSE_USER");
+	ve_cli_clickhouse(&o->cli);
 }
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	const struct option longopts[] = {
-	    {"url", required_argument, NULL, OPT_URL},
-	    {"user", required_argument, NULL, OPT_USER},
-	    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
 	    {"file", required_argument, NULL, 'f'},
 	    {"name", required_argument, NULL, 'n'},
 	    {"param", required_argument, NULL, 'p'},
-	    {"retries", required_argument, NULL, OPT_RETRIES},
-	    {"attempts", required_argument, NULL, OPT_ATTEMPTS},
-	    {"backoff", required_argument, NULL, OPT_BACKOFF},
-	    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
-	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
-	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	o->retries = 2;
-	o->backoff = 1;
-	o->max_wait = 30;
-	o->timeout = 300;
+	o->cli = (struct ve_cli){.flags = VE_CLI_CLICKHOUSE | VE_CLI_NETWORK, .net = net_defaults};
 	while ((c = ve_getopt(argc, argv, "f:n:p:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
-		case OPT_URL: o->url = optarg; break;
-		case OPT_USER: o->user = optarg; break;
-		case OPT_PASSWORD_FILE: o->password_file = optarg; break;
 		case 'f': o->file = optarg; break;
 		case 'n': o->name = optarg; break;
 		case 'p': add_param(o, optarg); break;
-		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
-		case OPT_ATTEMPTS:
-			o->retries = ve_opt_long("--attempts", optarg, 1, 101) - 1;
-			break;
-		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
-		case OPT_MAX_WAIT:
-			o->max_wait = ve_opt_double("--max-wait", optarg, 0, 3600);
-			break;
-		/* 0 would be curl's "no limit": every try has a bound. */
-		case OPT_TIMEOUT:
-			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 86400);
-			break;
-		case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", optarg); break;
-		case OPT_INSECURE: o->insecure = true; break;
 		}
 	}
 	check_args(o, argc, argv);
@@ -497,20 +432,6 @@ run_query(const struct opts *o, struct ve_ch *ch, const struct query *q)
 	return rc;
 }
 
-/* The client, on the options' retry policy and limits. */
-static void
-setup_client(const struct opts *o, struct ve_ch *ch, const char *password)
-{
-	ve_ch_init(ch, o->url, o->user, password);
-	ch->http.retry.retries = (int)o->retries;
-	ch->http.retry.base = o->backoff;
-	ch->http.retry.cap = o->max_wait;
-	ch->http.timeout = o->timeout;
-	ch->http.max_body = o->max_body;
-	ch->http.insecure = o->insecure;
-	ch->http.verbose = o->cli.verbose;
-}
-
 /* Reads the query (no records); writes its rows to stdout. */
 int
 main(int argc, char **argv)
@@ -518,16 +439,14 @@ main(int argc, char **argv)
 	struct opts o = {0};
 	struct ve_ch ch = {0};
 	struct query q = {0};
-	char *password = NULL;
 	bool ch_up = false;
 	int rc;
 
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	if ((rc = load_query(&o, &q)) || (rc = ve_ch_password(o.password_file, &password)))
+	if ((rc = load_query(&o, &q)) || (rc = ve_ch_open(&ch, &o.cli)))
 		goto out;
-	setup_client(&o, &ch, password);
 	ch_up = true;
 	if ((rc = ve_ch_version(&ch)))
 		goto out;
@@ -538,7 +457,6 @@ main(int argc, char **argv)
 out:
 	if (ch_up)
 		ve_ch_free(&ch);
-	ve_ch_password_free(password);
 	ve_buf_free(&q.text);
 	ve_buf_free(&q.sql);
 	ve_buf_free(&q.params);
