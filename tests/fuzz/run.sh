@@ -55,9 +55,9 @@ for t in "$@"; do
 	# libFuzzer keeps its own and the sanitizers' reports on a copy of it.
 	quiet=""
 	[ "$t" = input ] && quiet="-close_fd_mask=2"
-	# A few hundred bytes of bzip2 can expand to 260,000 bad lines, each a
-	# libjq error path under the sanitizers: 5 s here (0.3 s in the plain
-	# build). The input target gets 30 s before an input counts as a hang.
+	# The input target reads at most 20,000 lines of an input (input.c says
+	# why), but its decoders run under the sanitizers on a machine that may
+	# be busy: it gets 30 s before an input counts as a hang.
 	per=10
 	[ "$t" = input ] && per=30
 	log=$top/log/$t.log
