@@ -8,8 +8,20 @@ shift
 mkdir -p build/tap
 out=build/tap/$tier.tap
 echo "== tier $tier: $*"
+# Files run side by side (VE_JOBS at a time, default one more than the
+# cores; 1 runs them one after another) when GNU parallel is there: most
+# tests wait on servers and timeouts, and valgrind keeps one core busy per
+# file. The tests in one file run in order, as they are written: a file may
+# start one server for all of them. Every test has its own scratch folder
+# and free ports, so files do not meet.
+jobs=${VE_JOBS:-$(($(nproc) + 1))}
+par=""
+if [ "$jobs" -gt 1 ] && command -v parallel > /dev/null 2>&1; then
+	par="--jobs $jobs --no-parallelize-within-files"
+fi
 # --tap keeps one line per test, which is what gets counted; the exit status
 # survives the tee through a status file.
-{ bats --tap "$@"; echo $? > build/tap/$tier.rc; } | sed "s/^\(not \)\{0,1\}ok [0-9]* /&[$tier] /" | tee "$out"
+# shellcheck disable=SC2086
+{ bats --tap $par "$@"; echo $? > build/tap/$tier.rc; } | sed "s/^\(not \)\{0,1\}ok [0-9]* /&[$tier] /" | tee "$out"
 rc=$(cat build/tap/$tier.rc)
 exit "$rc"
