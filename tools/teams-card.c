@@ -53,13 +53,11 @@ struct opts {
 	long max_bytes;
 	const char *post;
 	bool print;
-	long retries;
-	double backoff;
-	double max_wait;
-	double timeout;
-	size_t max_body;
-	bool insecure;
 };
+
+/* The webhook's retry policy (the network group, lib/cli.h): its defaults. */
+static const struct ve_cli_net net_defaults = {
+    .retries = 4, .timeout = 30, .backoff = 1, .max_wait = 60};
 
 /* One input row as the card shows it. */
 struct mrow {
@@ -102,15 +100,9 @@ usage(FILE *f)
 	    "      --max-facts N        metrics listed before \"and N more\" (default 10)\n"
 	    "      --max-bytes N        size limit of the message (default 20000)\n"
 	    "      --post URL           post to this webhook (default TEAMS_WEBHOOK_URL)\n"
-	    "      --print              print even when TEAMS_WEBHOOK_URL is set\n"
-	    "      --retries N          retries after the first try (default 4)\n"
-	    "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
-	    "      --max-wait S         longest wait, Retry-After included (default 60)\n"
-	    "      --timeout S          seconds per try, more than 0 (default 30)\n"
-	    "      --attempts N         alias of --retries N-1, kept for old scripts\n"
-	    "      --max-body BYTES     refuse answers over BYTES (k, M, G; default 64M)\n"
-	    "      --insecure           do not verify TLS\n",
+	    "      --print              print even when TEAMS_WEBHOOK_URL is set\n",
 	    ve_progname);
+	ve_cli_help_net(f, VE_CLI_NETWORK, &net_defaults, 27);
 	ve_cli_help(f, VE_CLI_RECORDS, 27);
 	fprintf(f, "\n"
 	           "With -v, each retry and the webhook's answer go to stderr.\n"
@@ -128,13 +120,6 @@ enum {
 	OPT_MAX_BYTES,
 	OPT_POST,
 	OPT_PRINT,
-	OPT_RETRIES,
-	OPT_ATTEMPTS,
-	OPT_BACKOFF,
-	OPT_MAX_WAIT,
-	OPT_TIMEOUT,
-	OPT_MAX_BODY,
-	OPT_INSECURE,
 };
 
 /* Splits "NAME=VALUE" (both non-empty) for option opt. */
@@ -189,24 +174,13 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
 	    {"post", required_argument, NULL, OPT_POST},
 	    {"print", no_argument, NULL, OPT_PRINT},
-	    {"retries", required_argument, NULL, OPT_RETRIES},
-	    {"attempts", required_argument, NULL, OPT_ATTEMPTS},
-	    {"backoff", required_argument, NULL, OPT_BACKOFF},
-	    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
-	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
-	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct opts){.cli.flags = VE_CLI_RECORDS,
+	*o = (struct opts){.cli = {.flags = VE_CLI_RECORDS | VE_CLI_NETWORK, .net = net_defaults},
 	                   .max_facts = 10,
-	                   .max_bytes = 20000,
-	                   .retries = 4,
-	                   .backoff = 1,
-	                   .max_wait = 60,
-	                   .timeout = 30};
+	                   .max_bytes = 20000};
 	while ((c = ve_getopt(argc, argv, "", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case OPT_MODEL_TAG: o->model_tag = optarg; break;
@@ -222,20 +196,6 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_POST: o->post = optarg; break;
 		case OPT_PRINT: o->print = true; break;
-		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
-		case OPT_ATTEMPTS:
-			o->retries = ve_opt_long("--attempts", optarg, 1, 101) - 1;
-			break;
-		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
-		case OPT_MAX_WAIT:
-			o->max_wait = ve_opt_double("--max-wait", optarg, 0, 3600);
-			break;
-		/* 0 would be curl's "no limit": every try has a bound. */
-		case OPT_TIMEOUT:
-			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 3600);
-			break;
-		case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", optarg); break;
-		case OPT_INSECURE: o->insecure = true; break;
 		}
 	}
 	check_args(o);
@@ -612,13 +572,7 @@ post(const struct opts *o, const struct ve_buf *msg)
 	ve_http_init(&h);
 	ve_http_add_header(&h, "Content-Type", "application/json", false);
 	ve_secrets_add_url(&h.secrets, o->post);
-	h.retry.retries = (int)o->retries;
-	h.retry.base = o->backoff;
-	h.retry.cap = o->max_wait;
-	h.timeout = o->timeout;
-	h.max_body = o->max_body;
-	h.insecure = o->insecure;
-	h.verbose = o->cli.verbose;
+	ve_http_configure(&h, &o->cli);
 	h.what = "webhook";
 	if (ve_http_send(&h, &req, &resp) != 0) {
 		ve_warn("webhook: %s after %d attempt%s", resp.error, resp.attempts,
