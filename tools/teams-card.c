@@ -201,15 +201,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	check_args(o);
 }
 
-/* rec[key] as a number (NAN when it is no number); rec borrowed. */
-static double
-get_num(jv rec, const char *key)
-{
-	double d;
-
-	return ve_json_get_num(rec, key, &d) ? d : NAN;
-}
-
 /* The kind of rec[key] (JV_KIND_INVALID when absent), its number in *d; rec borrowed. */
 static jv_kind
 field(jv rec, const char *key, double *d)
@@ -252,10 +243,11 @@ take_figures(jv rec, bool missing, struct mrow *m)
 	return NULL;
 }
 
-/* Takes one record (borrowed) into the report; NULL or why it cannot. */
+/* Takes one record (borrowed) into the report rp; NULL or why it cannot. */
 static const char *
-add_row(struct report *rp, jv rec)
+add_row(jv rec, void *ctx)
 {
+	struct report *rp = ctx;
 	struct mrow m = {0};
 	char *name = ve_json_get_str(rec, "metric");
 
@@ -278,9 +270,9 @@ add_row(struct report *rp, jv rec)
 	}
 	jv_free(sub);
 	m.metric = name;
-	m.baseline = get_num(rec, "baseline");
-	m.delta_pct = get_num(rec, "delta_pct");
-	m.p = get_num(rec, "p_value");
+	field(rec, "baseline", &m.baseline);
+	field(rec, "delta_pct", &m.delta_pct);
+	field(rec, "p_value", &m.p);
 	jv g = ve_json_get(rec, "gates");
 	m.gates = jv_get_kind(g) != JV_KIND_FALSE;
 	jv_free(g);
@@ -360,32 +352,20 @@ add_baseline(struct ve_buf *t, const struct mrow *m)
 	ve_buf_adds(t, ")");
 }
 
-/* "0.58 (baseline 0.651, ▼ 10.9 %) regression", or "missing (baseline 0.8)" */
+/* "0.58 (baseline 0.651, ▼ 10.9 %) regression" */
 static void
 fact_value(struct ve_buf *t, const struct mrow *m)
 {
-	ve_buf_reset(t);
-	if (is_missing(m)) {
-		ve_buf_adds(t, "missing");
-		add_baseline(t, m);
-		return;
-	}
 	ve_buf_addf(t, "%.4g", m->value);
 	add_baseline(t, m);
 	if (m->status && strcmp(m->status, "ok") != 0)
 		ve_buf_addf(t, " %s", m->status);
 }
 
-/* "0.58 against 0.65 (-10.8 %), p = 2e-05", or "missing (baseline 0.8)" */
+/* "0.58 against 0.65 (-10.8 %), p = 2e-05" */
 static void
 regression_value(struct ve_buf *t, const struct mrow *m)
 {
-	ve_buf_reset(t);
-	if (is_missing(m)) {
-		ve_buf_adds(t, "missing");
-		add_baseline(t, m);
-		return;
-	}
 	ve_buf_addf(t, "%.4g against %.4g", m->value, m->baseline);
 	if (!isnan(m->delta_pct))
 		ve_buf_addf(t, " (%+.3g %%)", m->delta_pct);
@@ -463,44 +443,52 @@ build_head(const struct opts *o, const struct report *rp, struct ve_buf *out)
 	ve_buf_free(&t);
 }
 
-/* The metrics FactSet, and the regressions (missing metrics too) when there are any. */
+/*
+ * The facts of the metrics, or of the regressions (missing metrics too):
+ * at most nfacts, then "and N more" for the rest.
+ */
 static void
-build_facts(const struct report *rp, long nfacts, struct ve_buf *out)
+fact_list(const struct report *rp, long nfacts, bool regressions, struct ve_buf *out)
 {
 	struct ve_buf v = {0};
 	size_t shown = 0, seen = 0;
 
-	ve_buf_adds(out, ",{\"type\":\"TextBlock\",\"text\":\"Metrics\",\"weight\":\"Bolder\","
-	                 "\"separator\":true},{\"type\":\"FactSet\",\"facts\":[");
-	for (size_t i = 0; i < rp->n && shown < (size_t)nfacts; i++, shown++) {
-		fact_value(&v, &rp->v[i]);
-		fact(out, shown == 0, rp->v[i].metric, v.p);
-	}
-	if (shown < rp->n) {
+	for (size_t i = 0; i < rp->n; i++) {
+		if ((regressions && !against(&rp->v[i])) || seen++ >= (size_t)nfacts)
+			continue;
 		ve_buf_reset(&v);
-		ve_buf_addf(&v, "and %zu more", rp->n - shown);
+		if (is_missing(&rp->v[i])) {
+			/* "missing (baseline 0.8)" in either list */
+			ve_buf_adds(&v, "missing");
+			add_baseline(&v, &rp->v[i]);
+		} else {
+			(regressions ? regression_value : fact_value)(&v, &rp->v[i]);
+		}
+		fact(out, shown++ == 0, rp->v[i].metric, v.p);
+	}
+	if (shown < seen) {
+		ve_buf_reset(&v);
+		ve_buf_addf(&v, "and %zu more", seen - shown);
 		fact(out, shown == 0, "\u2026", v.p);
 	}
+	ve_buf_free(&v);
+}
+
+/* The metrics FactSet, and the regressions (missing metrics too) when there are any. */
+static void
+build_facts(const struct report *rp, long nfacts, struct ve_buf *out)
+{
+	ve_buf_adds(out, ",{\"type\":\"TextBlock\",\"text\":\"Metrics\",\"weight\":\"Bolder\","
+	                 "\"separator\":true},{\"type\":\"FactSet\",\"facts\":[");
+	fact_list(rp, nfacts, false, out);
 	ve_buf_adds(out, "]}");
 	if (rp->regressions + rp->missing) {
 		ve_buf_adds(out, ",{\"type\":\"Container\",\"style\":\"attention\","
 		                 "\"items\":[{\"type\":\"TextBlock\",\"text\":\"Regressions\","
 		                 "\"weight\":\"Bolder\"},{\"type\":\"FactSet\",\"facts\":[");
-		shown = 0;
-		for (size_t i = 0; i < rp->n; i++) {
-			if (!against(&rp->v[i]) || seen++ >= (size_t)nfacts)
-				continue;
-			regression_value(&v, &rp->v[i]);
-			fact(out, shown++ == 0, rp->v[i].metric, v.p);
-		}
-		if (shown < seen) {
-			ve_buf_reset(&v);
-			ve_buf_addf(&v, "and %zu more", seen - shown);
-			fact(out, shown == 0, "\u2026", v.p);
-		}
+		fact_list(rp, nfacts, true, out);
 		ve_buf_adds(out, "]}]}");
 	}
-	ve_buf_free(&v);
 }
 
 /* The buttons, and the entities that make the mentions notify. */
@@ -603,17 +591,7 @@ static int
 read_rows(const struct opts *o, char **files, int nfiles, struct report *rp)
 {
 	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, 0);
-	struct ve_rec rec;
-	int r, rc = 0;
-
-	while ((r = ve_reader_next(rd, &rec)) == 1) {
-		const char *why = add_row(rp, rec.value);
-		jv_free(rec.value);
-		if (why && (rc = ve_reader_reject(rd, &rec, why)))
-			break;
-	}
-	if (!rc)
-		rc = r;
+	int rc = ve_reader_each(rd, add_row, rp);
 	int rc2 = ve_reader_free(rd);
 	return rc ? rc : rc2;
 }
