@@ -65,7 +65,10 @@ struct mrow {
 	double value; /* NAN for a missing metric */
 	double baseline, delta_pct, p;
 	char *status; /* NULL for a plain metric row */
-	bool gates;   /* it may turn the release red (reg-check's "gates"; true when absent) */
+	bool missing; /* status missing: the run lacks the metric */
+	/* Counts against the release: a regression, or missing where it gates
+	   (reg-check's "gates", true when absent; false with --allow-missing). */
+	bool against;
 };
 
 struct report {
@@ -201,8 +204,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	check_args(o);
 }
 
-/* The kind of rec[key] (JV_KIND_INVALID when absent), its number in *d; rec borrowed. */
-static jv_kind
+/*
+ * rec[key] (rec borrowed) into *d, NAN unless it is a number: 1 a number,
+ * 0 absent or null, -1 anything else.
+ */
+static int
 field(jv rec, const char *key, double *d)
 {
 	jv v = ve_json_get(rec, key);
@@ -210,13 +216,7 @@ field(jv rec, const char *key, double *d)
 
 	*d = k == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
 	jv_free(v);
-	return k;
-}
-
-static bool
-absent(jv_kind k)
-{
-	return k == JV_KIND_INVALID || k == JV_KIND_NULL;
+	return k == JV_KIND_NUMBER ? 1 : k == JV_KIND_INVALID || k == JV_KIND_NULL ? 0 : -1;
 }
 
 /*
@@ -228,17 +228,15 @@ static const char *
 take_figures(jv rec, bool missing, struct mrow *m)
 {
 	double d;
-	jv_kind k = field(rec, "value", &m->value);
+	int k = field(rec, "value", &m->value);
 
 	if (missing)
 		m->value = NAN;
-	if (k != JV_KIND_NUMBER && !(missing && absent(k)))
+	if (k != 1 && !(missing && k == 0))
 		return "row without a number \"value\"";
-	k = field(rec, "stderr", &d);
-	if (!absent(k) && !(d >= 0))
+	if (field(rec, "stderr", &d) && !(d >= 0))
 		return "\"stderr\" must be a non-negative number";
-	k = field(rec, "n", &d);
-	if (!absent(k) && !(d >= 0 && d == floor(d)))
+	if (field(rec, "n", &d) && !(d >= 0 && d == floor(d)))
 		return "\"n\" must be a count (an integer from 0)";
 	return NULL;
 }
@@ -254,8 +252,8 @@ add_row(jv rec, void *ctx)
 	if (!name)
 		return "row without a string \"metric\"";
 	m.status = ve_json_get_str(rec, "status");
-	bool missing = m.status && strcmp(m.status, "missing") == 0;
-	const char *why = take_figures(rec, missing, &m);
+	m.missing = m.status && strcmp(m.status, "missing") == 0;
+	const char *why = take_figures(rec, m.missing, &m);
 	if (why) {
 		free(name);
 		free(m.status);
@@ -273,11 +271,11 @@ add_row(jv rec, void *ctx)
 	field(rec, "baseline", &m.baseline);
 	field(rec, "delta_pct", &m.delta_pct);
 	field(rec, "p_value", &m.p);
-	jv g = ve_json_get(rec, "gates");
-	m.gates = jv_get_kind(g) != JV_KIND_FALSE;
-	jv_free(g);
-	rp->regressions += m.status && strcmp(m.status, "regression") == 0;
-	rp->missing += missing && m.gates; /* reg-check --allow-missing: shown, not counted */
+	bool gates = ve_json_get_kind(rec, "gates") != JV_KIND_FALSE;
+	bool regression = m.status && strcmp(m.status, "regression") == 0;
+	m.against = regression || (m.missing && gates);
+	rp->regressions += regression;
+	rp->missing += m.missing && gates; /* reg-check --allow-missing: shown, not counted */
 	if (!rp->model_tag)
 		rp->model_tag = ve_json_get_str(rec, "model_tag");
 	if (!rp->run_id)
@@ -320,22 +318,6 @@ text_block(struct ve_buf *b, const char *text, const char *extra)
 	ve_buf_adds(b, "}");
 }
 
-static bool
-is_missing(const struct mrow *m)
-{
-	return m->status && strcmp(m->status, "missing") == 0;
-}
-
-/*
- * Shown in the regressions section: a regression, or a metric the run lacks
- * that counts against the release.
- */
-static bool
-against(const struct mrow *m)
-{
-	return (is_missing(m) && m->gates) || (m->status && strcmp(m->status, "regression") == 0);
-}
-
 /* "(baseline 0.651, ▼ 10.9 %)", or nothing without a baseline. */
 static void
 add_baseline(struct ve_buf *t, const struct mrow *m)
@@ -376,9 +358,7 @@ regression_value(struct ve_buf *t, const struct mrow *m)
 static void
 fact(struct ve_buf *b, bool first, const char *title, const char *value)
 {
-	if (!first)
-		ve_buf_addc(b, ',');
-	ve_buf_adds(b, "{\"title\":");
+	ve_buf_adds(b, first ? "{\"title\":" : ",{\"title\":");
 	json_str(b, title);
 	ve_buf_adds(b, ",\"value\":");
 	json_str(b, value);
@@ -454,10 +434,10 @@ fact_list(const struct report *rp, long nfacts, bool regressions, struct ve_buf 
 	size_t shown = 0, seen = 0;
 
 	for (size_t i = 0; i < rp->n; i++) {
-		if ((regressions && !against(&rp->v[i])) || seen++ >= (size_t)nfacts)
+		if ((regressions && !rp->v[i].against) || seen++ >= (size_t)nfacts)
 			continue;
 		ve_buf_reset(&v);
-		if (is_missing(&rp->v[i])) {
+		if (rp->v[i].missing) {
 			/* "missing (baseline 0.8)" in either list */
 			ve_buf_adds(&v, "missing");
 			add_baseline(&v, &rp->v[i]);
@@ -498,8 +478,7 @@ build_tail(const struct opts *o, const struct report *rp, struct ve_buf *out)
 	if (o->nlinks) {
 		ve_buf_adds(out, ",\"actions\":[");
 		for (int i = 0; i < o->nlinks; i++) {
-			ve_buf_adds(out, i ? ",{" : "{");
-			ve_buf_adds(out, "\"type\":\"Action.OpenUrl\",\"title\":");
+			ve_buf_addf(out, "%s{\"type\":\"Action.OpenUrl\",\"title\":", i ? "," : "");
 			ve_buf_add_json_str(out, o->links[i].name, o->links[i].nlen);
 			ve_buf_adds(out, ",\"url\":");
 			json_str(out, o->links[i].value);
@@ -515,8 +494,7 @@ build_tail(const struct opts *o, const struct report *rp, struct ve_buf *out)
 			ve_buf_reset(&t);
 			ve_buf_addf(&t, "<at>%.*s</at>", (int)o->mentions[i].nlen,
 			            o->mentions[i].name);
-			ve_buf_adds(out, i ? ",{" : "{");
-			ve_buf_adds(out, "\"type\":\"mention\",\"text\":");
+			ve_buf_addf(out, "%s{\"type\":\"mention\",\"text\":", i ? "," : "");
 			json_str(out, t.p);
 			ve_buf_adds(out, ",\"mentioned\":{\"id\":");
 			json_str(out, o->mentions[i].value);
@@ -586,16 +564,6 @@ post(const struct opts *o, const struct ve_buf *msg)
 	return rc;
 }
 
-/* Reads the rows into rp; 0 or an exit status. */
-static int
-read_rows(const struct opts *o, char **files, int nfiles, struct report *rp)
-{
-	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, 0);
-	int rc = ve_reader_each(rd, add_row, rp);
-	int rc2 = ve_reader_free(rd);
-	return rc ? rc : rc2;
-}
-
 /*
  * Builds the card with as many metrics as fit --max-bytes; 0, or 65 when
  * not even the card without metrics fits.
@@ -631,14 +599,19 @@ fit(const struct opts *o, const struct report *rp, struct ve_buf *msg)
 	return 0;
 }
 
+/* Reads the rows, then prints or posts the card that fits; 0 or an exit status. */
 static int
 run(const struct opts *o, char **files, int nfiles)
 {
 	struct report rp = {0};
 	struct ve_buf msg = {0};
-	int rc;
+	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, 0);
+	int rc = ve_reader_each(rd, add_row, &rp);
+	int rc2 = ve_reader_free(rd);
 
-	if ((rc = read_rows(o, files, nfiles, &rp)))
+	if (!rc)
+		rc = rc2;
+	if (rc)
 		goto out;
 	if (!o->time && !rp.ts) {
 		char now[32];
