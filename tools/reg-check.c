@@ -232,43 +232,15 @@ parse_args(int argc, char **argv, struct opts *o)
 }
 
 static void
-row_free(struct row *r)
-{
-	free(r->key);
-	free(r->run_id);
-	free(r->model_tag);
-	free(r->ts);
-}
-
-static void
 rows_free(struct rows *rs)
 {
-	for (size_t i = 0; i < rs->n; i++)
-		row_free(&rs->v[i]);
+	for (size_t i = 0; i < rs->n; i++) {
+		free(rs->v[i].key);
+		free(rs->v[i].run_id);
+		free(rs->v[i].model_tag);
+		free(rs->v[i].ts);
+	}
 	free(rs->v);
-}
-
-/*
- * labels as ClickHouse keeps them, JSON text (borrowed), parsed as a record
- * is; jv_null() with *why set when it is no JSON object.
- */
-static jv
-labels_text(jv labels, const char **why)
-{
-	jv parsed = ve_record_parse(jv_string_value(labels),
-	                            (size_t)jv_string_length_bytes(jv_copy(labels)));
-
-	*why = NULL;
-	if (jv_is_valid(parsed))
-		return parsed;
-	jv msg = jv_invalid_get_msg(parsed);
-	/* A number beyond a double's range is named as in a record; the rest is not an object. */
-	*why = jv_get_kind(msg) == JV_KIND_STRING &&
-	               strstr(jv_string_value(msg), "beyond a double's range")
-	           ? "\"labels\": a number that is not finite"
-	           : "\"labels\" is a string but not a JSON object";
-	jv_free(msg);
-	return jv_null();
 }
 
 /* Appends the row rec's labels (borrowed), canonical, to key: NULL, or why they are unusable. */
@@ -280,10 +252,21 @@ row_labels(jv rec, struct ve_buf *key)
 
 	/* ClickHouse keeps labels as JSON text: ch-query gives them back as a string. */
 	if (jv_get_kind(labels) == JV_KIND_STRING) {
-		jv parsed = labels_text(labels, &why);
+		jv parsed = ve_record_parse(jv_string_value(labels), ve_json_strlen(labels));
 		jv_free(labels);
-		if (why)
+		if (!jv_is_valid(parsed)) {
+			jv msg = jv_invalid_get_msg(parsed);
+			/*
+			 * A number beyond a double's range is named as in a record;
+			 * the rest is not an object.
+			 */
+			why = jv_get_kind(msg) == JV_KIND_STRING &&
+			              strstr(jv_string_value(msg), "beyond a double's range")
+			          ? "\"labels\": a number that is not finite"
+			          : "\"labels\" is a string but not a JSON object";
+			jv_free(msg);
 			return why;
+		}
 		labels = parsed;
 	}
 	jv_kind k = jv_get_kind(labels);
@@ -437,14 +420,11 @@ rule_from(jv obj, struct rule *r)
 {
 	char *dir = ve_json_get_str(obj, "direction");
 	const char *why = NULL;
-	jv ign = ve_json_get(obj, "ignore"), opt = ve_json_get(obj, "optional");
 
 	r->dir = 0;
 	r->threshold = NAN;
-	r->ignore = jv_get_kind(ign) == JV_KIND_TRUE;
-	r->optional = jv_get_kind(opt) == JV_KIND_TRUE;
-	jv_free(ign);
-	jv_free(opt);
+	r->ignore = ve_json_get_kind(obj, "ignore") == JV_KIND_TRUE;
+	r->optional = ve_json_get_kind(obj, "optional") == JV_KIND_TRUE;
 	if (dir && strcmp(dir, "higher") == 0)
 		r->dir = 1;
 	else if (dir && strcmp(dir, "lower") == 0)
@@ -496,24 +476,32 @@ policy_doc(const char *path, jv *doc)
 	return rc;
 }
 
-/* Loads the metric policy; returns 0 or an exit status after a message. */
+/*
+ * Loads the metric policy, --policy or else share/metrics.json: 0 or the
+ * exit status after a message.
+ */
 static int
-load_policy(const char *path, struct policy *pol)
+load_policy(const struct opts *o, struct policy *pol)
 {
+	char *found = NULL;
+	const char *path = o->policy, *why = NULL;
 	jv doc;
-	int rc = policy_doc(path, &doc);
+	int rc;
 
-	if (rc)
-		return rc;
-	const char *why = NULL;
-	jv def = ve_json_get(doc, "default");
-	pol->def.dir = 1;
-	pol->def.threshold = NAN;
-	if (jv_get_kind(def) == JV_KIND_OBJECT) {
-		why = rule_from(def, &pol->def);
-		if (!pol->def.dir)
-			pol->def.dir = 1;
+	if (!path && !(path = found = ve_share_path("metrics.json"))) {
+		ve_warn("no metric policy found (share/metrics.json): use --policy FILE");
+		return VE_EX_NOINPUT;
 	}
+	if ((rc = policy_doc(path, &doc))) {
+		free(found);
+		return rc;
+	}
+	jv def = ve_json_get(doc, "default");
+	pol->def.threshold = NAN;
+	if (jv_get_kind(def) == JV_KIND_OBJECT)
+		why = rule_from(def, &pol->def);
+	if (!pol->def.dir)
+		pol->def.dir = 1; /* higher is better unless the default says otherwise */
 	jv_free(def);
 	jv rules = ve_json_get(doc, "rules");
 	if (!why && jv_get_kind(rules) == JV_KIND_ARRAY) {
@@ -540,6 +528,7 @@ load_policy(const char *path, struct policy *pol)
 		ve_warn("%s: %s", path, why);
 		rc = VE_EX_DATAERR;
 	}
+	free(found);
 	return rc;
 }
 
@@ -657,12 +646,9 @@ count_flips(const struct items *cur, const struct items *base, struct flips **ou
 
 	while (i < cur->n && j < base->n) {
 		int c = item_cmp(&cur->v[i], &base->v[j]);
-		if (c < 0) {
-			i++;
-			continue;
-		}
-		if (c > 0) {
-			j++;
+		if (c != 0) {
+			i += c < 0;
+			j += c > 0;
 			continue;
 		}
 		const struct item *x = &cur->v[i++], *y = &base->v[j++];
@@ -859,42 +845,49 @@ compare(struct check *k, const struct row *cur, const struct window *w, int dir,
 	           p);
 }
 
-/* The fields of a metric with too little history to compare: new or insufficient_history. */
+/*
+ * Writes the verdict row of a metric (vllm-eval(7), Verdict row): one of
+ * the current run, or with missing one the baseline window has and the
+ * current run lacks (status missing, its baseline, and no value; m is then
+ * the metric's identity with the current run's run_id and model_tag).
+ */
 static void
-too_short(struct check *k, const struct window *w, int dir)
+verdict(struct check *k, const struct row *m, bool missing)
 {
-	if (w->used == 0)
-		k->t->fresh++;
-	else
-		k->t->short_history++;
-	add_change(&k->out, NAN, w->used, NAN, NAN, dir,
-	           w->used == 0 ? "new" : "insufficient_history", NAN);
-}
-
-/* The threshold of a metric: --threshold when given, else its policy rule's. */
-static double
-threshold_of(const struct check *k, const struct rule *r)
-{
-	return k->o->threshold_set || isnan(r->threshold) ? k->o->threshold : r->threshold;
-}
-
-/* Starts a verdict row in k->out: the metric and its labels. */
-static void
-verdict_head(struct check *k, const struct row *m)
-{
-	ve_buf_reset(&k->out);
-	ve_buf_adds(&k->out, "{\"metric\":");
-	ve_buf_add_json_str(&k->out, m->metric, strlen(m->metric));
-	if (m->labels)
-		ve_buf_addf(&k->out, ",\"labels\":%s", m->labels);
-}
-
-/* Ends the verdict row in k->out and writes it. */
-static void
-verdict_tail(struct check *k, const struct row *m, double threshold)
-{
+	struct rule r = policy_for(k->pol, m->metric);
+	/* --threshold when given, else the policy rule's. */
+	double threshold =
+	    k->o->threshold_set || isnan(r.threshold) ? k->o->threshold : r.threshold;
 	struct ve_buf *out = &k->out;
 
+	if (r.ignore) {
+		k->t->ignored++;
+		return;
+	}
+	k->t->metrics++;
+	struct window w = window_of(k, m);
+	ve_buf_reset(out);
+	ve_buf_adds(out, "{\"metric\":");
+	ve_buf_add_json_str(out, m->metric, strlen(m->metric));
+	if (m->labels)
+		ve_buf_addf(out, ",\"labels\":%s", m->labels);
+	if (missing) {
+		k->t->missing++;
+		add_change(out, w.mean, w.used, NAN, NAN, r.dir, "missing", NAN);
+		/* Whether it counts against the release: not with --allow-missing. */
+		ve_buf_adds(out, k->o->allow_missing ? ",\"gates\":false" : ",\"gates\":true");
+	} else {
+		add_num(out, "value", m->value);
+		if (w.used == 0 || w.used < (size_t)k->o->min_runs) {
+			/* Too little history to compare. */
+			k->t->fresh += w.used == 0;
+			k->t->short_history += w.used != 0;
+			add_change(out, NAN, w.used, NAN, NAN, r.dir,
+			           w.used == 0 ? "new" : "insufficient_history", NAN);
+		} else {
+			compare(k, m, &w, r.dir, threshold);
+		}
+	}
 	add_num(out, "threshold_pct", threshold);
 	if (m->run_id)
 		add_str(out, "run_id", m->run_id);
@@ -902,49 +895,6 @@ verdict_tail(struct check *k, const struct row *m, double threshold)
 		add_str(out, "model_tag", m->model_tag);
 	ve_buf_addc(out, '}');
 	ve_out_line(out->p, out->len);
-}
-
-/* Writes the verdict row of one current metric (vllm-eval(7), Verdict row). */
-static void
-verdict(struct check *k, const struct row *cur)
-{
-	struct rule r = policy_for(k->pol, cur->metric);
-	double threshold = threshold_of(k, &r);
-
-	if (r.ignore) {
-		k->t->ignored++;
-		return;
-	}
-	k->t->metrics++;
-	struct window w = window_of(k, cur);
-	verdict_head(k, cur);
-	add_num(&k->out, "value", cur->value);
-	if (w.used == 0 || w.used < (size_t)k->o->min_runs)
-		too_short(k, &w, r.dir);
-	else
-		compare(k, cur, &w, r.dir, threshold);
-	verdict_tail(k, cur, threshold);
-}
-
-/*
- * The verdict row of a metric the baseline window has and the current run
- * lacks: status missing, its baseline, and no value. m is the metric's
- * identity with the current run's run_id and model_tag.
- */
-static void
-missing_verdict(struct check *k, const struct row *m)
-{
-	struct rule r = policy_for(k->pol, m->metric);
-	double threshold = threshold_of(k, &r);
-	struct window w = window_of(k, m);
-
-	k->t->metrics++;
-	k->t->missing++;
-	verdict_head(k, m);
-	add_change(&k->out, w.mean, w.used, NAN, NAN, r.dir, "missing", NAN);
-	/* Whether it counts against the release: not with --allow-missing. */
-	ve_buf_adds(&k->out, k->o->allow_missing ? ",\"gates\":false" : ",\"gates\":true");
-	verdict_tail(k, m, threshold);
 }
 
 /* NULL-safe string order, NULL first. */
@@ -1052,42 +1002,34 @@ window_runs(const struct rows *hist, const char *const *cur_ids, size_t ncur, si
 	return u;
 }
 
+/* By metric identity alone. */
 static int
 row_key_cmp(const void *a, const void *b)
 {
-	const struct row *x = *(const struct row *const *)a, *y = *(const struct row *const *)b;
+	const struct row *x = a, *y = b;
 
 	return key_cmp(x, y->key, y->keylen);
-}
-
-/* Whether the metric of h (its key) is among the current rows (sorted by key). */
-static bool
-in_current(const struct row *const *cur, size_t n, const struct row *h)
-{
-	return n && bsearch(&h, cur, n, sizeof *cur, row_key_cmp);
 }
 
 /*
  * Writes a missing verdict for each metric (name and labels) a run of the
  * baseline window has and the current run lacks, unless the policy
  * ignores it or says a run may lack it, in the order of the history's
- * keys. me carries the current run's run_id and model_tag.
+ * keys. me carries the current run's run_id and model_tag. Their verdicts
+ * written, the current rows are sorted by key here, to be looked up.
  */
 static void
-report_missing(struct check *k, const struct rows *cur, struct row me)
+report_missing(struct check *k, struct rows *cur, struct row me)
 {
 	const struct rows *hist = k->hist;
-	const struct row **byk = ve_xcalloc(cur->n + 1, sizeof *byk);
 	const char **cur_ids = ve_xcalloc(cur->n + 1, sizeof *cur_ids), **win = NULL;
 	size_t nids = 0;
 
-	for (size_t i = 0; i < cur->n; i++) {
-		byk[i] = &cur->v[i];
+	for (size_t i = 0; i < cur->n; i++)
 		if (cur->v[i].run_id)
 			cur_ids[nids++] = cur->v[i].run_id;
-	}
 	if (cur->n)
-		qsort(byk, cur->n, sizeof *byk, row_key_cmp);
+		qsort(cur->v, cur->n, sizeof *cur->v, row_key_cmp);
 	if (nids)
 		qsort(cur_ids, nids, sizeof *cur_ids, str_ptr_cmp);
 	size_t nwin = window_runs(hist, cur_ids, nids, (size_t)k->o->window, &win);
@@ -1097,17 +1039,16 @@ report_missing(struct check *k, const struct rows *cur, struct row me)
 		for (size_t r = i; r < j && !in_window; r++)
 			in_window = str_in(win, nwin, hist->v[r].run_id);
 		struct rule r = policy_for(k->pol, hist->v[i].metric);
-		if (!in_window || r.ignore || r.optional || in_current(byk, cur->n, &hist->v[i]))
+		if (!in_window || r.ignore || r.optional ||
+		    (cur->n && bsearch(&hist->v[i], cur->v, cur->n, sizeof *cur->v, row_key_cmp)))
 			continue;
-		me.key = hist->v[i].key;
-		me.keylen = hist->v[i].keylen;
-		me.metric = hist->v[i].metric;
-		me.labels = hist->v[i].labels;
-		missing_verdict(k, &me);
+		struct row m = hist->v[i]; /* its identity, named as the current run */
+		m.run_id = me.run_id;
+		m.model_tag = me.model_tag;
+		verdict(k, &m, true);
 	}
 	free(win);
 	free(cur_ids);
-	free(byk);
 }
 
 /* One task's items of one run: is->v[from..to). */
@@ -1233,23 +1174,6 @@ run_ab(const struct opts *o, const struct items *a, const struct items *b, struc
 	ve_buf_free(&out);
 }
 
-/* The metric policy: --policy, else share/metrics.json. 0 or the exit status. */
-static int
-find_policy(const struct opts *o, struct policy *pol)
-{
-	char *found = NULL;
-	const char *path = o->policy;
-	int rc;
-
-	if (!path && !(path = found = ve_share_path("metrics.json"))) {
-		ve_warn("no metric policy found (share/metrics.json): use --policy FILE");
-		return VE_EX_NOINPUT;
-	}
-	rc = load_policy(path, pol);
-	free(found);
-	return rc;
-}
-
 /*
  * The rolling-mean rule: the history (a sibling of rd, under the same
  * bad-record policy) and the current rows rd reads, one verdict per
@@ -1264,7 +1188,7 @@ run_rule(const struct opts *o, struct ve_reader *rd, struct check *k)
 	struct ve_reader *hr = NULL;
 	int rc;
 
-	if ((rc = find_policy(o, &pol)))
+	if ((rc = load_policy(o, &pol)))
 		goto out;
 	hr = ve_reader_sibling(rd, hfiles, 1, 0);
 	if ((rc = ve_reader_each(hr, take_row, &hist)) || (rc = ve_reader_each(rd, take_row, &cur)))
@@ -1285,7 +1209,7 @@ run_rule(const struct opts *o, struct ve_reader *rd, struct check *k)
 			me.run_id = c->run_id;
 		if (!me.model_tag)
 			me.model_tag = c->model_tag;
-		verdict(k, c);
+		verdict(k, c, false);
 	}
 	if (!me.run_id)
 		me.run_id = (char *)o->run_id;
@@ -1369,10 +1293,8 @@ main(int argc, char **argv)
 		        t.metrics, t.regressions, t.missing, t.improvements, t.fresh,
 		        t.short_history, t.ignored);
 	int rc2 = ve_out_close();
-	if (rc)
-		return rc;
-	if (rc2)
-		return rc2;
+	if (rc || rc2)
+		return rc ? rc : rc2;
 	/* A metric gone missing is a regression unless --allow-missing (reg-check(1)). */
 	return t.regressions || (t.missing && !o.allow_missing) ? VE_EX_NEGATIVE : VE_EX_OK;
 }
