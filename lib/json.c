@@ -802,3 +802,13 @@ ve_jq_free(struct ve_jq *q)
 	ve_buf_free(&q->err);
 	free(q);
 }
+
+jv_kind
+ve_json_get_kind(jv obj, const char *key)
+{
+	jv v = ve_json_get(obj, key);
+	jv_kind k = jv_get_kind(v);
+
+	jv_free(v);
+	return k;
+}

@@ -102,4 +102,10 @@ struct ve_jq *ve_jq_compile(const char *opt, const char *expr);
 jv ve_jq_first(struct ve_jq *q, jv input);
 void ve_jq_free(struct ve_jq *q);
 
+/*
+ * The kind of obj[key] (obj borrowed): JV_KIND_INVALID when obj is no
+ * object or lacks key. For flags and presence: JV_KIND_TRUE, JV_KIND_NULL.
+ */
+jv_kind ve_json_get_kind(jv obj, const char *key);
+
 #endif

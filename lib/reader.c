@@ -133,3 +133,18 @@ ve_reader_free(struct ve_reader *r)
 	free(r);
 	return rc;
 }
+
+int
+ve_reader_each(struct ve_reader *r, ve_take_fn *take, void *ctx)
+{
+	struct ve_rec rec;
+	int rc;
+
+	while ((rc = ve_reader_next(r, &rec)) == 1) {
+		const char *why = take(rec.value, ctx);
+		jv_free(rec.value);
+		if (why && (rc = ve_reader_reject(r, &rec, why)))
+			break;
+	}
+	return rc;
+}

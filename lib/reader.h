@@ -80,4 +80,16 @@ unsigned long long ve_reader_skipped(const struct ve_reader *r);
  */
 int ve_reader_free(struct ve_reader *r);
 
+/*
+ * What a tool does with one record (borrowed) in ve_reader_each: NULL, or
+ * the reason the record is bad, a string that outlives the record.
+ */
+typedef const char *ve_take_fn(jv rec, void *ctx);
+/*
+ * The whole record loop: hands every record of r to take and rejects those
+ * it finds bad under the policy. 0 at the end of input, else the exit
+ * status to stop with (its message printed), as ve_reader_next.
+ */
+int ve_reader_each(struct ve_reader *r, ve_take_fn *take, void *ctx);
+
 #endif

@@ -431,7 +431,19 @@ Try 'teams-card --help' for more information."
 	assert_output ok
 	run --separate-stderr teams-card --timeout 0 verdicts.jsonl
 	assert_failure 64
-	assert_equal "$stderr" "teams-card: --timeout: expected a number from 0.001 to 3600, got '0'
+	assert_equal "$stderr" "teams-card: --timeout: expected a number from 0.001 to 86400, got '0'
+Try 'teams-card --help' for more information."
+	# The network group's range, as every network tool's: up to a day.
+	run --separate-stderr teams-card --time 2026-01-01T00:00:00Z verdicts.jsonl
+	want=$output
+	run --separate-stderr teams-card --timeout 86400 --time 2026-01-01T00:00:00Z verdicts.jsonl
+	assert_success
+	assert_output "$want"
+	assert_equal "$stderr" ""
+	run --separate-stderr teams-card --timeout 86401 verdicts.jsonl
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "teams-card: --timeout: expected a number from 0.001 to 86400, got '86401'
 Try 'teams-card --help' for more information."
 }
 

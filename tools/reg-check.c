@@ -61,8 +61,8 @@ struct opts {
 struct row {
 	char *key; /* metric NUL labels (canonical JSON), compared as one */
 	size_t keylen;
-	char *metric;
-	char *labels; /* canonical JSON object, or NULL when none or empty */
+	const char *metric; /* key's first part */
+	const char *labels; /* key's second part, or NULL when none or empty */
 	char *run_id;
 	char *model_tag;
 	char *ts;
@@ -232,210 +232,112 @@ parse_args(int argc, char **argv, struct opts *o)
 }
 
 static void
-row_free(struct row *r)
-{
-	free(r->key);
-	free(r->metric);
-	free(r->labels);
-	free(r->run_id);
-	free(r->model_tag);
-	free(r->ts);
-}
-
-static void
 rows_free(struct rows *rs)
 {
-	for (size_t i = 0; i < rs->n; i++)
-		row_free(&rs->v[i]);
+	for (size_t i = 0; i < rs->n; i++) {
+		free(rs->v[i].key);
+		free(rs->v[i].run_id);
+		free(rs->v[i].model_tag);
+		free(rs->v[i].ts);
+	}
 	free(rs->v);
 }
 
-/*
- * Why a number of a record cannot be a figure, or NULL. The reader refuses
- * nan and 1e400 (vllm-eval(7)), in the same words; jq 1.6 reads inf,
- * Infinity and NaN as well, which this catches where reg-check uses them.
- */
+/* Appends the row rec's labels (borrowed), canonical, to key: NULL, or why they are unusable. */
 static const char *
-nonfinite(double v)
-{
-	return isnan(v)   ? "invalid JSON: nan is not a number"
-	       : isinf(v) ? "invalid JSON: a number beyond a double's range"
-	                  : NULL;
-}
-
-/* The number at key of rec (borrowed) into *out: 1, 0 when it is not a number, -1 not finite. */
-static int
-get_finite(jv rec, const char *key, double *out)
-{
-	if (!ve_json_get_num(rec, key, out))
-		return 0;
-	return isfinite(*out) ? 1 : -1;
-}
-
-static const char labels_nonfinite[] = "\"labels\": a number that is not finite";
-
-/* Whether v (borrowed) holds a number that is not finite, at any depth. */
-static bool
-has_nonfinite(jv v)
-{
-	bool bad = false;
-
-	if (jv_get_kind(v) == JV_KIND_NUMBER)
-		return !isfinite(jv_number_value(v));
-	if (jv_get_kind(v) == JV_KIND_ARRAY) {
-		for (int i = 0, n = jv_array_length(jv_copy(v)); i < n && !bad; i++) {
-			jv e = jv_array_get(jv_copy(v), i);
-			bad = has_nonfinite(e);
-			jv_free(e);
-		}
-	} else if (jv_get_kind(v) == JV_KIND_OBJECT) {
-		for (int it = jv_object_iter(v); jv_object_iter_valid(v, it) && !bad;
-		     it = jv_object_iter_next(v, it)) {
-			jv e = jv_object_iter_value(v, it);
-			bad = has_nonfinite(e);
-			jv_free(e);
-		}
-	}
-	return bad;
-}
-
-/*
- * labels as ClickHouse keeps them, JSON text (borrowed), parsed as a record
- * is; jv_null() with *why set when it is no JSON object.
- */
-static jv
-labels_text(jv labels, const char **why)
-{
-	jv parsed = ve_record_parse(jv_string_value(labels),
-	                            (size_t)jv_string_length_bytes(jv_copy(labels)));
-
-	*why = NULL;
-	if (jv_is_valid(parsed))
-		return parsed;
-	jv msg = jv_invalid_get_msg(parsed);
-	/* A number beyond a double's range is named as in a record; the rest is not an object. */
-	*why = jv_get_kind(msg) == JV_KIND_STRING &&
-	               strstr(jv_string_value(msg), "beyond a double's range")
-	           ? labels_nonfinite
-	           : "\"labels\" is a string but not a JSON object";
-	jv_free(msg);
-	return jv_null();
-}
-
-/* r->labels, canonical, from the row rec (borrowed): NULL, or why they are unusable. */
-static const char *
-row_labels(jv rec, struct row *r, struct ve_buf *tmp)
+row_labels(jv rec, struct ve_buf *key)
 {
 	const char *why = NULL;
 	jv labels = ve_json_get(rec, "labels");
 
 	/* ClickHouse keeps labels as JSON text: ch-query gives them back as a string. */
 	if (jv_get_kind(labels) == JV_KIND_STRING) {
-		jv parsed = labels_text(labels, &why);
+		jv parsed = ve_record_parse(jv_string_value(labels), ve_json_strlen(labels));
 		jv_free(labels);
-		if (why)
+		if (!jv_is_valid(parsed)) {
+			jv msg = jv_invalid_get_msg(parsed);
+			/*
+			 * A number beyond a double's range is named as in a record;
+			 * the rest is not an object.
+			 */
+			why = jv_get_kind(msg) == JV_KIND_STRING &&
+			              strstr(jv_string_value(msg), "beyond a double's range")
+			          ? "\"labels\": a number that is not finite"
+			          : "\"labels\" is a string but not a JSON object";
+			jv_free(msg);
 			return why;
+		}
 		labels = parsed;
 	}
 	jv_kind k = jv_get_kind(labels);
-	if (k != JV_KIND_NULL && k != JV_KIND_INVALID && k != JV_KIND_OBJECT) {
+	if (k != JV_KIND_NULL && k != JV_KIND_INVALID && k != JV_KIND_OBJECT)
 		why = "\"labels\" is not an object";
-	} else if (has_nonfinite(labels)) {
-		/* jq 1.6 reads inf and NaN, which the reader lets by, in labels too. */
-		why = labels_nonfinite;
-	} else if (k == JV_KIND_OBJECT && jv_object_length(jv_copy(labels)) > 0) {
-		ve_buf_reset(tmp);
-		ve_json_canon(labels, tmp);
-		r->labels = ve_xstrdup(tmp->p);
-	}
+	else if (k == JV_KIND_OBJECT && jv_object_length(jv_copy(labels)) > 0)
+		ve_json_canon(labels, key);
 	jv_free(labels);
 	return why;
 }
 
 /*
- * r->se, the row's standard error: given, or that of a proportion when n
- * is; NAN when unknown. NULL, or why the row is unusable.
+ * The standard error of the row rec (borrowed) of this value: given, or
+ * that of a proportion when n is; NAN when unknown. The record reader has
+ * refused numbers that are not finite.
  */
-static const char *
-row_se(jv rec, struct row *r)
+static double
+row_se(jv rec, double value)
 {
-	double se = 0, n = 0;
-	int has_se = get_finite(rec, "stderr", &se), has_n;
+	double se, n;
 
-	r->se = NAN;
-	if (has_se < 0)
-		return nonfinite(se);
-	if (has_se && se >= 0) {
-		r->se = se;
-		return NULL;
-	}
+	if (ve_json_get_num(rec, "stderr", &se) && se >= 0)
+		return se;
 	char *unit = ve_json_get_str(rec, "unit");
 	bool ratio = unit && strcmp(unit, "ratio") == 0;
 	free(unit);
 	/* n is read only for a proportion: the lookup is most of a row's cost. */
-	if (!ratio || !(has_n = get_finite(rec, "n", &n)))
-		return NULL;
-	if (has_n < 0)
-		return nonfinite(n);
-	if (n > 0 && r->value >= 0 && r->value <= 1)
-		r->se = sqrt(r->value * (1 - r->value) / n);
-	return NULL;
+	if (ratio && ve_json_get_num(rec, "n", &n) && n > 0 && value >= 0 && value <= 1)
+		return sqrt(value * (1 - value) / n);
+	return NAN;
 }
 
 /*
- * Fills r from a metric row (borrowed). Returns NULL or the reason the
- * record is not a usable metric row.
+ * ve_reader_each's take: a metric row (borrowed) into the rows ctx. NULL,
+ * or the reason the record is not a usable metric row.
  */
 static const char *
-row_from(jv rec, struct row *r, struct ve_buf *tmp)
+take_row(jv rec, void *ctx)
 {
-	const char *why;
+	struct rows *rs = ctx;
+	char *metric = ve_json_get_str(rec, "metric");
+	struct ve_buf key = {0};
+	double value;
+	const char *why = NULL;
 
-	memset(r, 0, sizeof *r);
-	r->metric = ve_json_get_str(rec, "metric");
-	if (!r->metric)
+	if (!metric)
 		return "metric row without a string \"metric\"";
-	if (!ve_json_get_num(rec, "value", &r->value))
-		return "metric row without a number \"value\"";
-	if ((why = nonfinite(r->value)) || (why = row_se(rec, r)) ||
-	    (why = row_labels(rec, r, tmp)))
+	size_t ml = strlen(metric);
+	ve_buf_add(&key, metric, ml + 1);
+	free(metric);
+	if (!ve_json_get_num(rec, "value", &value))
+		why = "metric row without a number \"value\"";
+	else
+		why = row_labels(rec, &key);
+	if (why) {
+		ve_buf_free(&key);
 		return why;
-	r->run_id = ve_json_get_str(rec, "run_id");
-	r->model_tag = ve_json_get_str(rec, "model_tag");
-	r->ts = ve_json_get_str(rec, "ts");
-	size_t ml = strlen(r->metric), ll = r->labels ? strlen(r->labels) : 0;
-	r->keylen = ml + 1 + ll;
-	r->key = ve_xmalloc(r->keylen + 1);
-	memcpy(r->key, r->metric, ml + 1);
-	if (ll)
-		memcpy(r->key + ml + 1, r->labels, ll);
-	r->key[r->keylen] = '\0';
-	return NULL;
-}
-
-/* Reads the metric rows rd hands out into rs: 0, or the exit status to stop with. */
-static int
-read_rows(struct ve_reader *rd, struct rows *rs)
-{
-	struct ve_rec rec;
-	struct ve_buf tmp = {0};
-	int r;
-
-	while ((r = ve_reader_next(rd, &rec)) == 1) {
-		struct row row;
-		const char *why = row_from(rec.value, &row, &tmp);
-		jv_free(rec.value);
-		if (why) {
-			row_free(&row);
-			if ((r = ve_reader_reject(rd, &rec, why)))
-				break;
-			continue;
-		}
-		rs->v = ve_grow(rs->v, &rs->cap, rs->n + 1, sizeof *rs->v);
-		rs->v[rs->n++] = row;
 	}
-	ve_buf_free(&tmp);
-	return r;
+	rs->v = ve_grow(rs->v, &rs->cap, rs->n + 1, sizeof *rs->v);
+	rs->v[rs->n++] = (struct row){
+	    .key = key.p,
+	    .keylen = key.len,
+	    .metric = key.p,
+	    .labels = key.len > ml + 1 ? key.p + ml + 1 : NULL,
+	    .run_id = ve_json_get_str(rec, "run_id"),
+	    .model_tag = ve_json_get_str(rec, "model_tag"),
+	    .ts = ve_json_get_str(rec, "ts"),
+	    .value = value,
+	    .se = row_se(rec, value),
+	};
+	return NULL;
 }
 
 static int
@@ -448,32 +350,42 @@ item_cmp(const void *a, const void *b)
 }
 
 /*
- * Fills it from an item row (borrowed; vllm-eval(7), Item row). Returns
- * NULL or the reason the record is not a usable item row.
+ * ve_reader_each's take: an item row (borrowed; vllm-eval(7), Item row)
+ * into the items ctx. NULL, or the reason the record is not a usable item
+ * row.
  */
 static const char *
-item_from(jv rec, struct item *it)
+take_item(jv rec, void *ctx)
 {
+	struct items *is = ctx;
+	struct item it = {.task = ve_json_get_str(rec, "task"),
+	                  .doc_id = ve_json_get_str(rec, "doc_id")};
 	jv cor = ve_json_get(rec, "correct");
+	const char *why = NULL;
 
-	it->task = ve_json_get_str(rec, "task");
-	it->doc_id = ve_json_get_str(rec, "doc_id");
 	/* true/false, or 1/0 as ClickHouse's UInt8 comes back from ch-query. */
-	it->correct = jv_get_kind(cor) == JV_KIND_TRUE    ? 1
-	              : jv_get_kind(cor) == JV_KIND_FALSE ? 0
-	              : jv_get_kind(cor) == JV_KIND_NUMBER &&
-	                      (jv_number_value(cor) == 0 || jv_number_value(cor) == 1)
-	                  ? (int)jv_number_value(cor)
-	                  : -1;
+	it.correct = jv_get_kind(cor) == JV_KIND_TRUE    ? 1
+	             : jv_get_kind(cor) == JV_KIND_FALSE ? 0
+	             : jv_get_kind(cor) == JV_KIND_NUMBER &&
+	                     (jv_number_value(cor) == 0 || jv_number_value(cor) == 1)
+	                 ? (int)jv_number_value(cor)
+	                 : -1;
 	jv_free(cor);
-	if (!it->task || !it->doc_id)
-		return "item row without string \"task\" and \"doc_id\"";
-	if (!ve_json_get_num(rec, "score", &it->score)) {
-		if (it->correct < 0)
-			return "item row without a number \"score\" or a boolean \"correct\"";
-		it->score = it->correct;
+	if (!it.task || !it.doc_id)
+		why = "item row without string \"task\" and \"doc_id\"";
+	else if (!ve_json_get_num(rec, "score", &it.score)) {
+		it.score = it.correct; /* no score: 1 right, 0 wrong */
+		if (it.correct < 0)
+			why = "item row without a number \"score\" or a boolean \"correct\"";
 	}
-	return nonfinite(it->score);
+	if (why) {
+		free(it.task);
+		free(it.doc_id);
+		return why;
+	}
+	is->v = ve_grow(is->v, &is->cap, is->n + 1, sizeof *is->v);
+	is->v[is->n++] = it;
+	return NULL;
 }
 
 /*
@@ -485,29 +397,13 @@ read_items(struct ve_reader *rd, const char *path, struct items *is)
 {
 	char *files[] = {(char *)path};
 	struct ve_reader *in = ve_reader_sibling(rd, files, 1, 0);
-	struct ve_rec rec;
-	int r;
+	int r = ve_reader_each(in, take_item, is);
 
-	while ((r = ve_reader_next(in, &rec)) == 1) {
-		struct item it = {0};
-		const char *why = item_from(rec.value, &it);
-		jv_free(rec.value);
-		if (why) {
-			free(it.task);
-			free(it.doc_id);
-			if ((r = ve_reader_reject(in, &rec, why)))
-				break;
-			continue;
-		}
-		is->v = ve_grow(is->v, &is->cap, is->n + 1, sizeof *is->v);
-		is->v[is->n++] = it;
-	}
 	ve_reader_free(in);
 	if (is->n)
 		qsort(is->v, is->n, sizeof *is->v, item_cmp);
 	return r;
 }
-
 static void
 items_free(struct items *is)
 {
@@ -524,14 +420,11 @@ rule_from(jv obj, struct rule *r)
 {
 	char *dir = ve_json_get_str(obj, "direction");
 	const char *why = NULL;
-	jv ign = ve_json_get(obj, "ignore"), opt = ve_json_get(obj, "optional");
 
 	r->dir = 0;
 	r->threshold = NAN;
-	r->ignore = jv_get_kind(ign) == JV_KIND_TRUE;
-	r->optional = jv_get_kind(opt) == JV_KIND_TRUE;
-	jv_free(ign);
-	jv_free(opt);
+	r->ignore = ve_json_get_kind(obj, "ignore") == JV_KIND_TRUE;
+	r->optional = ve_json_get_kind(obj, "optional") == JV_KIND_TRUE;
 	if (dir && strcmp(dir, "higher") == 0)
 		r->dir = 1;
 	else if (dir && strcmp(dir, "lower") == 0)
@@ -540,9 +433,7 @@ rule_from(jv obj, struct rule *r)
 		why = "\"direction\" must be \"higher\" or \"lower\"";
 	free(dir);
 	if (ve_json_get_num(obj, "threshold_pct", &r->threshold) && !why)
-		why = nonfinite(r->threshold) ? nonfinite(r->threshold)
-		      : r->threshold < 0      ? "\"threshold_pct\" must not be negative"
-		                              : NULL;
+		why = r->threshold < 0 ? "\"threshold_pct\" must not be negative" : NULL;
 	return why;
 }
 
@@ -585,24 +476,32 @@ policy_doc(const char *path, jv *doc)
 	return rc;
 }
 
-/* Loads the metric policy; returns 0 or an exit status after a message. */
+/*
+ * Loads the metric policy, --policy or else share/metrics.json: 0 or the
+ * exit status after a message.
+ */
 static int
-load_policy(const char *path, struct policy *pol)
+load_policy(const struct opts *o, struct policy *pol)
 {
+	char *found = NULL;
+	const char *path = o->policy, *why = NULL;
 	jv doc;
-	int rc = policy_doc(path, &doc);
+	int rc;
 
-	if (rc)
-		return rc;
-	const char *why = NULL;
-	jv def = ve_json_get(doc, "default");
-	pol->def.dir = 1;
-	pol->def.threshold = NAN;
-	if (jv_get_kind(def) == JV_KIND_OBJECT) {
-		why = rule_from(def, &pol->def);
-		if (!pol->def.dir)
-			pol->def.dir = 1;
+	if (!path && !(path = found = ve_share_path("metrics.json"))) {
+		ve_warn("no metric policy found (share/metrics.json): use --policy FILE");
+		return VE_EX_NOINPUT;
 	}
+	if ((rc = policy_doc(path, &doc))) {
+		free(found);
+		return rc;
+	}
+	jv def = ve_json_get(doc, "default");
+	pol->def.threshold = NAN;
+	if (jv_get_kind(def) == JV_KIND_OBJECT)
+		why = rule_from(def, &pol->def);
+	if (!pol->def.dir)
+		pol->def.dir = 1; /* higher is better unless the default says otherwise */
 	jv_free(def);
 	jv rules = ve_json_get(doc, "rules");
 	if (!why && jv_get_kind(rules) == JV_KIND_ARRAY) {
@@ -629,6 +528,7 @@ load_policy(const char *path, struct policy *pol)
 		ve_warn("%s: %s", path, why);
 		rc = VE_EX_DATAERR;
 	}
+	free(found);
 	return rc;
 }
 
@@ -698,6 +598,33 @@ add_str(struct ve_buf *b, const char *name, const char *s)
 	ve_buf_add_json_str(b, s, strlen(s));
 }
 
+/* Appends "p_value":P to 6 significant digits, null when NAN. */
+static void
+add_p(struct ve_buf *b, double p)
+{
+	if (isnan(p))
+		ve_buf_adds(b, ",\"p_value\":null");
+	else
+		ve_buf_addf(b, ",\"p_value\":%.6g", p);
+}
+
+/*
+ * Appends the fields of a verdict row from the baseline to the p-value,
+ * NAN written as null: the metric against its baseline window.
+ */
+static void
+add_change(struct ve_buf *b, double base, size_t window, double delta, double pct, int dir,
+           const char *status, double p)
+{
+	add_num(b, "baseline", base);
+	ve_buf_addf(b, ",\"window\":%zu", window);
+	add_num(b, "delta", delta);
+	add_num(b, "delta_pct", pct);
+	add_str(b, "direction", dir > 0 ? "higher" : "lower");
+	add_str(b, "status", status);
+	add_p(b, p);
+}
+
 /* The McNemar p-value of the task a metric belongs to ("mmlu" for "mmlu.acc"), or NAN. */
 static double
 flips_p(const struct flips *fl, size_t nfl, const char *metric)
@@ -719,12 +646,9 @@ count_flips(const struct items *cur, const struct items *base, struct flips **ou
 
 	while (i < cur->n && j < base->n) {
 		int c = item_cmp(&cur->v[i], &base->v[j]);
-		if (c < 0) {
-			i++;
-			continue;
-		}
-		if (c > 0) {
-			j++;
+		if (c != 0) {
+			i += c < 0;
+			j += c > 0;
 			continue;
 		}
 		const struct item *x = &cur->v[i++], *y = &base->v[j++];
@@ -903,7 +827,6 @@ p_value(const struct check *k, const struct row *cur, const struct window *w, do
 static void
 compare(struct check *k, const struct row *cur, const struct window *w, int dir, double threshold)
 {
-	struct ve_buf *out = &k->out;
 	double base = w->mean;
 	double delta = cur->value - base;
 	/* From a baseline of 0, no change is 0 %; any other has no percentage. */
@@ -915,60 +838,56 @@ compare(struct check *k, const struct row *cur, const struct window *w, int dir,
 		change = 0;
 	k->t->regressions += change > 0;
 	k->t->improvements += change < 0;
-	add_num(out, "baseline", base);
-	ve_buf_addf(out, ",\"window\":%zu", w->used);
-	add_num(out, "delta", delta);
-	add_num(out, "delta_pct", round_pct(pct));
-	add_str(out, "direction", dir > 0 ? "higher" : "lower");
-	add_str(out, "status", change > 0 ? "regression" : change < 0 ? "improvement" : "ok");
-	if (isnan(p))
-		ve_buf_adds(out, ",\"p_value\":null");
-	else
-		ve_buf_addf(out, ",\"p_value\":%.6g", p);
+	add_change(&k->out, base, w->used, delta, round_pct(pct), dir,
+	           change > 0   ? "regression"
+	           : change < 0 ? "improvement"
+	                        : "ok",
+	           p);
 }
 
-/* The fields of a metric with too little history to compare: new or insufficient_history. */
+/*
+ * Writes the verdict row of a metric (vllm-eval(7), Verdict row): one of
+ * the current run, or with missing one the baseline window has and the
+ * current run lacks (status missing, its baseline, and no value; m is then
+ * the metric's identity with the current run's run_id and model_tag).
+ */
 static void
-too_short(struct check *k, const struct window *w, int dir)
+verdict(struct check *k, const struct row *m, bool missing)
 {
+	struct rule r = policy_for(k->pol, m->metric);
+	/* --threshold when given, else the policy rule's. */
+	double threshold =
+	    k->o->threshold_set || isnan(r.threshold) ? k->o->threshold : r.threshold;
 	struct ve_buf *out = &k->out;
 
-	if (w->used == 0)
-		k->t->fresh++;
-	else
-		k->t->short_history++;
-	ve_buf_adds(out, ",\"baseline\":null");
-	ve_buf_addf(out, ",\"window\":%zu", w->used);
-	ve_buf_adds(out, ",\"delta\":null,\"delta_pct\":null");
-	add_str(out, "direction", dir > 0 ? "higher" : "lower");
-	add_str(out, "status", w->used == 0 ? "new" : "insufficient_history");
-	ve_buf_adds(out, ",\"p_value\":null");
-}
-
-/* The threshold of a metric: --threshold when given, else its policy rule's. */
-static double
-threshold_of(const struct check *k, const struct rule *r)
-{
-	return k->o->threshold_set || isnan(r->threshold) ? k->o->threshold : r->threshold;
-}
-
-/* Starts a verdict row in k->out: the metric and its labels. */
-static void
-verdict_head(struct check *k, const struct row *m)
-{
-	ve_buf_reset(&k->out);
-	ve_buf_adds(&k->out, "{\"metric\":");
-	ve_buf_add_json_str(&k->out, m->metric, strlen(m->metric));
+	if (r.ignore) {
+		k->t->ignored++;
+		return;
+	}
+	k->t->metrics++;
+	struct window w = window_of(k, m);
+	ve_buf_reset(out);
+	ve_buf_adds(out, "{\"metric\":");
+	ve_buf_add_json_str(out, m->metric, strlen(m->metric));
 	if (m->labels)
-		ve_buf_addf(&k->out, ",\"labels\":%s", m->labels);
-}
-
-/* Ends the verdict row in k->out and writes it. */
-static void
-verdict_tail(struct check *k, const struct row *m, double threshold)
-{
-	struct ve_buf *out = &k->out;
-
+		ve_buf_addf(out, ",\"labels\":%s", m->labels);
+	if (missing) {
+		k->t->missing++;
+		add_change(out, w.mean, w.used, NAN, NAN, r.dir, "missing", NAN);
+		/* Whether it counts against the release: not with --allow-missing. */
+		ve_buf_adds(out, k->o->allow_missing ? ",\"gates\":false" : ",\"gates\":true");
+	} else {
+		add_num(out, "value", m->value);
+		if (w.used == 0 || w.used < (size_t)k->o->min_runs) {
+			/* Too little history to compare. */
+			k->t->fresh += w.used == 0;
+			k->t->short_history += w.used != 0;
+			add_change(out, NAN, w.used, NAN, NAN, r.dir,
+			           w.used == 0 ? "new" : "insufficient_history", NAN);
+		} else {
+			compare(k, m, &w, r.dir, threshold);
+		}
+	}
 	add_num(out, "threshold_pct", threshold);
 	if (m->run_id)
 		add_str(out, "run_id", m->run_id);
@@ -976,52 +895,6 @@ verdict_tail(struct check *k, const struct row *m, double threshold)
 		add_str(out, "model_tag", m->model_tag);
 	ve_buf_addc(out, '}');
 	ve_out_line(out->p, out->len);
-}
-
-/* Writes the verdict row of one current metric (vllm-eval(7), Verdict row). */
-static void
-verdict(struct check *k, const struct row *cur)
-{
-	struct rule r = policy_for(k->pol, cur->metric);
-	double threshold = threshold_of(k, &r);
-
-	if (r.ignore) {
-		k->t->ignored++;
-		return;
-	}
-	k->t->metrics++;
-	struct window w = window_of(k, cur);
-	verdict_head(k, cur);
-	add_num(&k->out, "value", cur->value);
-	if (w.used == 0 || w.used < (size_t)k->o->min_runs)
-		too_short(k, &w, r.dir);
-	else
-		compare(k, cur, &w, r.dir, threshold);
-	verdict_tail(k, cur, threshold);
-}
-
-/*
- * The verdict row of a metric the baseline window has and the current run
- * lacks: status missing, its baseline, and no value. m is the metric's
- * identity with the current run's run_id and model_tag.
- */
-static void
-missing_verdict(struct check *k, const struct row *m)
-{
-	struct rule r = policy_for(k->pol, m->metric);
-	double threshold = threshold_of(k, &r);
-	struct window w = window_of(k, m);
-
-	k->t->metrics++;
-	k->t->missing++;
-	verdict_head(k, m);
-	add_num(&k->out, "baseline", w.mean);
-	ve_buf_addf(&k->out, ",\"window\":%zu,\"delta\":null,\"delta_pct\":null", w.used);
-	add_str(&k->out, "direction", r.dir > 0 ? "higher" : "lower");
-	ve_buf_adds(&k->out, ",\"status\":\"missing\",\"p_value\":null");
-	/* Whether it counts against the release: not with --allow-missing. */
-	ve_buf_adds(&k->out, k->o->allow_missing ? ",\"gates\":false" : ",\"gates\":true");
-	verdict_tail(k, m, threshold);
 }
 
 /* NULL-safe string order, NULL first. */
@@ -1129,42 +1002,34 @@ window_runs(const struct rows *hist, const char *const *cur_ids, size_t ncur, si
 	return u;
 }
 
+/* By metric identity alone. */
 static int
 row_key_cmp(const void *a, const void *b)
 {
-	const struct row *x = *(const struct row *const *)a, *y = *(const struct row *const *)b;
+	const struct row *x = a, *y = b;
 
 	return key_cmp(x, y->key, y->keylen);
-}
-
-/* Whether the metric of h (its key) is among the current rows (sorted by key). */
-static bool
-in_current(const struct row *const *cur, size_t n, const struct row *h)
-{
-	return n && bsearch(&h, cur, n, sizeof *cur, row_key_cmp);
 }
 
 /*
  * Writes a missing verdict for each metric (name and labels) a run of the
  * baseline window has and the current run lacks, unless the policy
  * ignores it or says a run may lack it, in the order of the history's
- * keys. me carries the current run's run_id and model_tag.
+ * keys. me carries the current run's run_id and model_tag. Their verdicts
+ * written, the current rows are sorted by key here, to be looked up.
  */
 static void
-report_missing(struct check *k, const struct rows *cur, struct row me)
+report_missing(struct check *k, struct rows *cur, struct row me)
 {
 	const struct rows *hist = k->hist;
-	const struct row **byk = ve_xcalloc(cur->n + 1, sizeof *byk);
 	const char **cur_ids = ve_xcalloc(cur->n + 1, sizeof *cur_ids), **win = NULL;
 	size_t nids = 0;
 
-	for (size_t i = 0; i < cur->n; i++) {
-		byk[i] = &cur->v[i];
+	for (size_t i = 0; i < cur->n; i++)
 		if (cur->v[i].run_id)
 			cur_ids[nids++] = cur->v[i].run_id;
-	}
 	if (cur->n)
-		qsort(byk, cur->n, sizeof *byk, row_key_cmp);
+		qsort(cur->v, cur->n, sizeof *cur->v, row_key_cmp);
 	if (nids)
 		qsort(cur_ids, nids, sizeof *cur_ids, str_ptr_cmp);
 	size_t nwin = window_runs(hist, cur_ids, nids, (size_t)k->o->window, &win);
@@ -1174,17 +1039,16 @@ report_missing(struct check *k, const struct rows *cur, struct row me)
 		for (size_t r = i; r < j && !in_window; r++)
 			in_window = str_in(win, nwin, hist->v[r].run_id);
 		struct rule r = policy_for(k->pol, hist->v[i].metric);
-		if (!in_window || r.ignore || r.optional || in_current(byk, cur->n, &hist->v[i]))
+		if (!in_window || r.ignore || r.optional ||
+		    (cur->n && bsearch(&hist->v[i], cur->v, cur->n, sizeof *cur->v, row_key_cmp)))
 			continue;
-		me.key = hist->v[i].key;
-		me.keylen = hist->v[i].keylen;
-		me.metric = hist->v[i].metric;
-		me.labels = hist->v[i].labels;
-		missing_verdict(k, &me);
+		struct row m = hist->v[i]; /* its identity, named as the current run */
+		m.run_id = me.run_id;
+		m.model_tag = me.model_tag;
+		verdict(k, &m, true);
 	}
 	free(win);
 	free(cur_ids);
-	free(byk);
 }
 
 /* One task's items of one run: is->v[from..to). */
@@ -1268,10 +1132,7 @@ ab_task(const struct opts *o, struct slice a, struct slice b, struct tally *t, s
 	add_num(out, "df", tested ? w.df : NAN);
 	ve_buf_adds(out, ",\"direction\":\"higher\"");
 	add_str(out, "status", !sig ? "ok" : mb < ma ? "regression" : "improvement");
-	if (tested && !isnan(w.p))
-		ve_buf_addf(out, ",\"p_value\":%.6g", w.p);
-	else
-		ve_buf_adds(out, ",\"p_value\":null");
+	add_p(out, tested ? w.p : NAN);
 	add_str(out, "recommendation",
 	        !sig      ? "inconclusive: keep A"
 	        : mb < ma ? "keep A"
@@ -1313,23 +1174,6 @@ run_ab(const struct opts *o, const struct items *a, const struct items *b, struc
 	ve_buf_free(&out);
 }
 
-/* The metric policy: --policy, else share/metrics.json. 0 or the exit status. */
-static int
-find_policy(const struct opts *o, struct policy *pol)
-{
-	char *found = NULL;
-	const char *path = o->policy;
-	int rc;
-
-	if (!path && !(path = found = ve_share_path("metrics.json"))) {
-		ve_warn("no metric policy found (share/metrics.json): use --policy FILE");
-		return VE_EX_NOINPUT;
-	}
-	rc = load_policy(path, pol);
-	free(found);
-	return rc;
-}
-
 /*
  * The rolling-mean rule: the history (a sibling of rd, under the same
  * bad-record policy) and the current rows rd reads, one verdict per
@@ -1344,10 +1188,10 @@ run_rule(const struct opts *o, struct ve_reader *rd, struct check *k)
 	struct ve_reader *hr = NULL;
 	int rc;
 
-	if ((rc = find_policy(o, &pol)))
+	if ((rc = load_policy(o, &pol)))
 		goto out;
 	hr = ve_reader_sibling(rd, hfiles, 1, 0);
-	if ((rc = read_rows(hr, &hist)) || (rc = read_rows(rd, &cur)))
+	if ((rc = ve_reader_each(hr, take_row, &hist)) || (rc = ve_reader_each(rd, take_row, &cur)))
 		goto out;
 	if (hist.n)
 		qsort(hist.v, hist.n, sizeof *hist.v, hist_cmp);
@@ -1365,7 +1209,7 @@ run_rule(const struct opts *o, struct ve_reader *rd, struct check *k)
 			me.run_id = c->run_id;
 		if (!me.model_tag)
 			me.model_tag = c->model_tag;
-		verdict(k, c);
+		verdict(k, c, false);
 	}
 	if (!me.run_id)
 		me.run_id = (char *)o->run_id;
@@ -1449,10 +1293,8 @@ main(int argc, char **argv)
 		        t.metrics, t.regressions, t.missing, t.improvements, t.fresh,
 		        t.short_history, t.ignored);
 	int rc2 = ve_out_close();
-	if (rc)
-		return rc;
-	if (rc2)
-		return rc2;
+	if (rc || rc2)
+		return rc ? rc : rc2;
 	/* A metric gone missing is a regression unless --allow-missing (reg-check(1)). */
 	return t.regressions || (t.missing && !o.allow_missing) ? VE_EX_NEGATIVE : VE_EX_OK;
 }

@@ -53,13 +53,11 @@ struct opts {
 	long max_bytes;
 	const char *post;
 	bool print;
-	long retries;
-	double backoff;
-	double max_wait;
-	double timeout;
-	size_t max_body;
-	bool insecure;
 };
+
+/* The webhook's retry policy (the network group, lib/cli.h): its defaults. */
+static const struct ve_cli_net net_defaults = {
+    .retries = 4, .timeout = 30, .backoff = 1, .max_wait = 60};
 
 /* One input row as the card shows it. */
 struct mrow {
@@ -67,7 +65,10 @@ struct mrow {
 	double value; /* NAN for a missing metric */
 	double baseline, delta_pct, p;
 	char *status; /* NULL for a plain metric row */
-	bool gates;   /* it may turn the release red (reg-check's "gates"; true when absent) */
+	bool missing; /* status missing: the run lacks the metric */
+	/* Counts against the release: a regression, or missing where it gates
+	   (reg-check's "gates", true when absent; false with --allow-missing). */
+	bool against;
 };
 
 struct report {
@@ -102,15 +103,9 @@ usage(FILE *f)
 	    "      --max-facts N        metrics listed before \"and N more\" (default 10)\n"
 	    "      --max-bytes N        size limit of the message (default 20000)\n"
 	    "      --post URL           post to this webhook (default TEAMS_WEBHOOK_URL)\n"
-	    "      --print              print even when TEAMS_WEBHOOK_URL is set\n"
-	    "      --retries N          retries after the first try (default 4)\n"
-	    "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
-	    "      --max-wait S         longest wait, Retry-After included (default 60)\n"
-	    "      --timeout S          seconds per try, more than 0 (default 30)\n"
-	    "      --attempts N         alias of --retries N-1, kept for old scripts\n"
-	    "      --max-body BYTES     refuse answers over BYTES (k, M, G; default 64M)\n"
-	    "      --insecure           do not verify TLS\n",
+	    "      --print              print even when TEAMS_WEBHOOK_URL is set\n",
 	    ve_progname);
+	ve_cli_help_net(f, VE_CLI_NETWORK, &net_defaults, 27);
 	ve_cli_help(f, VE_CLI_RECORDS, 27);
 	fprintf(f, "\n"
 	           "With -v, each retry and the webhook's answer go to stderr.\n"
@@ -128,13 +123,6 @@ enum {
 	OPT_MAX_BYTES,
 	OPT_POST,
 	OPT_PRINT,
-	OPT_RETRIES,
-	OPT_ATTEMPTS,
-	OPT_BACKOFF,
-	OPT_MAX_WAIT,
-	OPT_TIMEOUT,
-	OPT_MAX_BODY,
-	OPT_INSECURE,
 };
 
 /* Splits "NAME=VALUE" (both non-empty) for option opt. */
@@ -189,24 +177,13 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
 	    {"post", required_argument, NULL, OPT_POST},
 	    {"print", no_argument, NULL, OPT_PRINT},
-	    {"retries", required_argument, NULL, OPT_RETRIES},
-	    {"attempts", required_argument, NULL, OPT_ATTEMPTS},
-	    {"backoff", required_argument, NULL, OPT_BACKOFF},
-	    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
-	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
-	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct opts){.cli.flags = VE_CLI_RECORDS,
+	*o = (struct opts){.cli = {.flags = VE_CLI_RECORDS | VE_CLI_NETWORK, .net = net_defaults},
 	                   .max_facts = 10,
-	                   .max_bytes = 20000,
-	                   .retries = 4,
-	                   .backoff = 1,
-	                   .max_wait = 60,
-	                   .timeout = 30};
+	                   .max_bytes = 20000};
 	while ((c = ve_getopt(argc, argv, "", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case OPT_MODEL_TAG: o->model_tag = optarg; break;
@@ -222,36 +199,16 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_POST: o->post = optarg; break;
 		case OPT_PRINT: o->print = true; break;
-		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
-		case OPT_ATTEMPTS:
-			o->retries = ve_opt_long("--attempts", optarg, 1, 101) - 1;
-			break;
-		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
-		case OPT_MAX_WAIT:
-			o->max_wait = ve_opt_double("--max-wait", optarg, 0, 3600);
-			break;
-		/* 0 would be curl's "no limit": every try has a bound. */
-		case OPT_TIMEOUT:
-			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 3600);
-			break;
-		case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", optarg); break;
-		case OPT_INSECURE: o->insecure = true; break;
 		}
 	}
 	check_args(o);
 }
 
-/* rec[key] as a number (NAN when it is no number); rec borrowed. */
-static double
-get_num(jv rec, const char *key)
-{
-	double d;
-
-	return ve_json_get_num(rec, key, &d) ? d : NAN;
-}
-
-/* The kind of rec[key] (JV_KIND_INVALID when absent), its number in *d; rec borrowed. */
-static jv_kind
+/*
+ * rec[key] (rec borrowed) into *d, NAN unless it is a number: 1 a number,
+ * 0 absent or null, -1 anything else.
+ */
+static int
 field(jv rec, const char *key, double *d)
 {
 	jv v = ve_json_get(rec, key);
@@ -259,13 +216,7 @@ field(jv rec, const char *key, double *d)
 
 	*d = k == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
 	jv_free(v);
-	return k;
-}
-
-static bool
-absent(jv_kind k)
-{
-	return k == JV_KIND_INVALID || k == JV_KIND_NULL;
+	return k == JV_KIND_NUMBER ? 1 : k == JV_KIND_INVALID || k == JV_KIND_NULL ? 0 : -1;
 }
 
 /*
@@ -277,33 +228,32 @@ static const char *
 take_figures(jv rec, bool missing, struct mrow *m)
 {
 	double d;
-	jv_kind k = field(rec, "value", &m->value);
+	int k = field(rec, "value", &m->value);
 
 	if (missing)
 		m->value = NAN;
-	if (k != JV_KIND_NUMBER && !(missing && absent(k)))
+	if (k != 1 && !(missing && k == 0))
 		return "row without a number \"value\"";
-	k = field(rec, "stderr", &d);
-	if (!absent(k) && !(d >= 0))
+	if (field(rec, "stderr", &d) && !(d >= 0))
 		return "\"stderr\" must be a non-negative number";
-	k = field(rec, "n", &d);
-	if (!absent(k) && !(d >= 0 && d == floor(d)))
+	if (field(rec, "n", &d) && !(d >= 0 && d == floor(d)))
 		return "\"n\" must be a count (an integer from 0)";
 	return NULL;
 }
 
-/* Takes one record (borrowed) into the report; NULL or why it cannot. */
+/* Takes one record (borrowed) into the report rp; NULL or why it cannot. */
 static const char *
-add_row(struct report *rp, jv rec)
+add_row(jv rec, void *ctx)
 {
+	struct report *rp = ctx;
 	struct mrow m = {0};
 	char *name = ve_json_get_str(rec, "metric");
 
 	if (!name)
 		return "row without a string \"metric\"";
 	m.status = ve_json_get_str(rec, "status");
-	bool missing = m.status && strcmp(m.status, "missing") == 0;
-	const char *why = take_figures(rec, missing, &m);
+	m.missing = m.status && strcmp(m.status, "missing") == 0;
+	const char *why = take_figures(rec, m.missing, &m);
 	if (why) {
 		free(name);
 		free(m.status);
@@ -318,14 +268,14 @@ add_row(struct report *rp, jv rec)
 	}
 	jv_free(sub);
 	m.metric = name;
-	m.baseline = get_num(rec, "baseline");
-	m.delta_pct = get_num(rec, "delta_pct");
-	m.p = get_num(rec, "p_value");
-	jv g = ve_json_get(rec, "gates");
-	m.gates = jv_get_kind(g) != JV_KIND_FALSE;
-	jv_free(g);
-	rp->regressions += m.status && strcmp(m.status, "regression") == 0;
-	rp->missing += missing && m.gates; /* reg-check --allow-missing: shown, not counted */
+	field(rec, "baseline", &m.baseline);
+	field(rec, "delta_pct", &m.delta_pct);
+	field(rec, "p_value", &m.p);
+	bool gates = ve_json_get_kind(rec, "gates") != JV_KIND_FALSE;
+	bool regression = m.status && strcmp(m.status, "regression") == 0;
+	m.against = regression || (m.missing && gates);
+	rp->regressions += regression;
+	rp->missing += m.missing && gates; /* reg-check --allow-missing: shown, not counted */
 	if (!rp->model_tag)
 		rp->model_tag = ve_json_get_str(rec, "model_tag");
 	if (!rp->run_id)
@@ -368,22 +318,6 @@ text_block(struct ve_buf *b, const char *text, const char *extra)
 	ve_buf_adds(b, "}");
 }
 
-static bool
-is_missing(const struct mrow *m)
-{
-	return m->status && strcmp(m->status, "missing") == 0;
-}
-
-/*
- * Shown in the regressions section: a regression, or a metric the run lacks
- * that counts against the release.
- */
-static bool
-against(const struct mrow *m)
-{
-	return (is_missing(m) && m->gates) || (m->status && strcmp(m->status, "regression") == 0);
-}
-
 /* "(baseline 0.651, ▼ 10.9 %)", or nothing without a baseline. */
 static void
 add_baseline(struct ve_buf *t, const struct mrow *m)
@@ -400,32 +334,20 @@ add_baseline(struct ve_buf *t, const struct mrow *m)
 	ve_buf_adds(t, ")");
 }
 
-/* "0.58 (baseline 0.651, ▼ 10.9 %) regression", or "missing (baseline 0.8)" */
+/* "0.58 (baseline 0.651, ▼ 10.9 %) regression" */
 static void
 fact_value(struct ve_buf *t, const struct mrow *m)
 {
-	ve_buf_reset(t);
-	if (is_missing(m)) {
-		ve_buf_adds(t, "missing");
-		add_baseline(t, m);
-		return;
-	}
 	ve_buf_addf(t, "%.4g", m->value);
 	add_baseline(t, m);
 	if (m->status && strcmp(m->status, "ok") != 0)
 		ve_buf_addf(t, " %s", m->status);
 }
 
-/* "0.58 against 0.65 (-10.8 %), p = 2e-05", or "missing (baseline 0.8)" */
+/* "0.58 against 0.65 (-10.8 %), p = 2e-05" */
 static void
 regression_value(struct ve_buf *t, const struct mrow *m)
 {
-	ve_buf_reset(t);
-	if (is_missing(m)) {
-		ve_buf_adds(t, "missing");
-		add_baseline(t, m);
-		return;
-	}
 	ve_buf_addf(t, "%.4g against %.4g", m->value, m->baseline);
 	if (!isnan(m->delta_pct))
 		ve_buf_addf(t, " (%+.3g %%)", m->delta_pct);
@@ -436,9 +358,7 @@ regression_value(struct ve_buf *t, const struct mrow *m)
 static void
 fact(struct ve_buf *b, bool first, const char *title, const char *value)
 {
-	if (!first)
-		ve_buf_addc(b, ',');
-	ve_buf_adds(b, "{\"title\":");
+	ve_buf_adds(b, first ? "{\"title\":" : ",{\"title\":");
 	json_str(b, title);
 	ve_buf_adds(b, ",\"value\":");
 	json_str(b, value);
@@ -503,44 +423,52 @@ build_head(const struct opts *o, const struct report *rp, struct ve_buf *out)
 	ve_buf_free(&t);
 }
 
-/* The metrics FactSet, and the regressions (missing metrics too) when there are any. */
+/*
+ * The facts of the metrics, or of the regressions (missing metrics too):
+ * at most nfacts, then "and N more" for the rest.
+ */
 static void
-build_facts(const struct report *rp, long nfacts, struct ve_buf *out)
+fact_list(const struct report *rp, long nfacts, bool regressions, struct ve_buf *out)
 {
 	struct ve_buf v = {0};
 	size_t shown = 0, seen = 0;
 
-	ve_buf_adds(out, ",{\"type\":\"TextBlock\",\"text\":\"Metrics\",\"weight\":\"Bolder\","
-	                 "\"separator\":true},{\"type\":\"FactSet\",\"facts\":[");
-	for (size_t i = 0; i < rp->n && shown < (size_t)nfacts; i++, shown++) {
-		fact_value(&v, &rp->v[i]);
-		fact(out, shown == 0, rp->v[i].metric, v.p);
-	}
-	if (shown < rp->n) {
+	for (size_t i = 0; i < rp->n; i++) {
+		if ((regressions && !rp->v[i].against) || seen++ >= (size_t)nfacts)
+			continue;
 		ve_buf_reset(&v);
-		ve_buf_addf(&v, "and %zu more", rp->n - shown);
+		if (rp->v[i].missing) {
+			/* "missing (baseline 0.8)" in either list */
+			ve_buf_adds(&v, "missing");
+			add_baseline(&v, &rp->v[i]);
+		} else {
+			(regressions ? regression_value : fact_value)(&v, &rp->v[i]);
+		}
+		fact(out, shown++ == 0, rp->v[i].metric, v.p);
+	}
+	if (shown < seen) {
+		ve_buf_reset(&v);
+		ve_buf_addf(&v, "and %zu more", seen - shown);
 		fact(out, shown == 0, "\u2026", v.p);
 	}
+	ve_buf_free(&v);
+}
+
+/* The metrics FactSet, and the regressions (missing metrics too) when there are any. */
+static void
+build_facts(const struct report *rp, long nfacts, struct ve_buf *out)
+{
+	ve_buf_adds(out, ",{\"type\":\"TextBlock\",\"text\":\"Metrics\",\"weight\":\"Bolder\","
+	                 "\"separator\":true},{\"type\":\"FactSet\",\"facts\":[");
+	fact_list(rp, nfacts, false, out);
 	ve_buf_adds(out, "]}");
 	if (rp->regressions + rp->missing) {
 		ve_buf_adds(out, ",{\"type\":\"Container\",\"style\":\"attention\","
 		                 "\"items\":[{\"type\":\"TextBlock\",\"text\":\"Regressions\","
 		                 "\"weight\":\"Bolder\"},{\"type\":\"FactSet\",\"facts\":[");
-		shown = 0;
-		for (size_t i = 0; i < rp->n; i++) {
-			if (!against(&rp->v[i]) || seen++ >= (size_t)nfacts)
-				continue;
-			regression_value(&v, &rp->v[i]);
-			fact(out, shown++ == 0, rp->v[i].metric, v.p);
-		}
-		if (shown < seen) {
-			ve_buf_reset(&v);
-			ve_buf_addf(&v, "and %zu more", seen - shown);
-			fact(out, shown == 0, "\u2026", v.p);
-		}
+		fact_list(rp, nfacts, true, out);
 		ve_buf_adds(out, "]}]}");
 	}
-	ve_buf_free(&v);
 }
 
 /* The buttons, and the entities that make the mentions notify. */
@@ -550,8 +478,7 @@ build_tail(const struct opts *o, const struct report *rp, struct ve_buf *out)
 	if (o->nlinks) {
 		ve_buf_adds(out, ",\"actions\":[");
 		for (int i = 0; i < o->nlinks; i++) {
-			ve_buf_adds(out, i ? ",{" : "{");
-			ve_buf_adds(out, "\"type\":\"Action.OpenUrl\",\"title\":");
+			ve_buf_addf(out, "%s{\"type\":\"Action.OpenUrl\",\"title\":", i ? "," : "");
 			ve_buf_add_json_str(out, o->links[i].name, o->links[i].nlen);
 			ve_buf_adds(out, ",\"url\":");
 			json_str(out, o->links[i].value);
@@ -567,8 +494,7 @@ build_tail(const struct opts *o, const struct report *rp, struct ve_buf *out)
 			ve_buf_reset(&t);
 			ve_buf_addf(&t, "<at>%.*s</at>", (int)o->mentions[i].nlen,
 			            o->mentions[i].name);
-			ve_buf_adds(out, i ? ",{" : "{");
-			ve_buf_adds(out, "\"type\":\"mention\",\"text\":");
+			ve_buf_addf(out, "%s{\"type\":\"mention\",\"text\":", i ? "," : "");
 			json_str(out, t.p);
 			ve_buf_adds(out, ",\"mentioned\":{\"id\":");
 			json_str(out, o->mentions[i].value);
@@ -612,13 +538,7 @@ post(const struct opts *o, const struct ve_buf *msg)
 	ve_http_init(&h);
 	ve_http_add_header(&h, "Content-Type", "application/json", false);
 	ve_secrets_add_url(&h.secrets, o->post);
-	h.retry.retries = (int)o->retries;
-	h.retry.base = o->backoff;
-	h.retry.cap = o->max_wait;
-	h.timeout = o->timeout;
-	h.max_body = o->max_body;
-	h.insecure = o->insecure;
-	h.verbose = o->cli.verbose;
+	ve_http_configure(&h, &o->cli);
 	h.what = "webhook";
 	if (ve_http_send(&h, &req, &resp) != 0) {
 		ve_warn("webhook: %s after %d attempt%s", resp.error, resp.attempts,
@@ -642,26 +562,6 @@ post(const struct opts *o, const struct ve_buf *msg)
 	ve_http_resp_free(&resp);
 	ve_http_free(&h);
 	return rc;
-}
-
-/* Reads the rows into rp; 0 or an exit status. */
-static int
-read_rows(const struct opts *o, char **files, int nfiles, struct report *rp)
-{
-	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, 0);
-	struct ve_rec rec;
-	int r, rc = 0;
-
-	while ((r = ve_reader_next(rd, &rec)) == 1) {
-		const char *why = add_row(rp, rec.value);
-		jv_free(rec.value);
-		if (why && (rc = ve_reader_reject(rd, &rec, why)))
-			break;
-	}
-	if (!rc)
-		rc = r;
-	int rc2 = ve_reader_free(rd);
-	return rc ? rc : rc2;
 }
 
 /*
@@ -699,14 +599,19 @@ fit(const struct opts *o, const struct report *rp, struct ve_buf *msg)
 	return 0;
 }
 
+/* Reads the rows, then prints or posts the card that fits; 0 or an exit status. */
 static int
 run(const struct opts *o, char **files, int nfiles)
 {
 	struct report rp = {0};
 	struct ve_buf msg = {0};
-	int rc;
+	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, 0);
+	int rc = ve_reader_each(rd, add_row, &rp);
+	int rc2 = ve_reader_free(rd);
 
-	if ((rc = read_rows(o, files, nfiles, &rp)))
+	if (!rc)
+		rc = rc2;
+	if (rc)
 		goto out;
 	if (!o->time && !rp.ts) {
 		char now[32];
