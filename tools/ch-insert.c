@@ -51,9 +51,6 @@
 
 struct opts {
 	struct ve_cli cli;
-	const char *url;
-	const char *user;
-	const char *password_file;
 	const char *database;
 	const char *table;
 	const char *columns;
@@ -61,12 +58,6 @@ struct opts {
 	const char *model_tag;
 	const char *ts;
 	long batch_rows;
-	long retries;
-	double backoff;
-	double max_wait;
-	double timeout;
-	size_t max_body;
-	bool insecure;
 	const char *spool;
 	bool flush_spool;
 	bool tee;
@@ -151,6 +142,9 @@ struct state {
 	unsigned spool_seq;
 };
 
+static const struct ve_cli_net net_defaults = {
+    .retries = 4, .timeout = 60, .backoff = 1, .max_wait = 30};
+
 static void
 usage(FILE *f)
 {
@@ -167,9 +161,6 @@ usage(FILE *f)
 	        "Insert metric, item or run rows into ClickHouse over HTTP, in gzip'd batches,\n"
 	        "retried, and spooled when the server stays away.\n"
 	        "\n"
-	        "      --url URL            ClickHouse HTTP interface (default CLICKHOUSE_URL)\n"
-	        "      --user USER          user (default CLICKHOUSE_USER)\n"
-	        "      --password-file FILE password in FILE (default CLICKHOUSE_PASSWORD)\n"
 	        "      --database DB        database (default vllm_eval)\n"
 	        "  -t, --table TABLE        results, items, runs, or another with --columns\n"
 	        "      --columns LIST       columns of another table, taken from the rows' fields\n"
@@ -180,15 +171,9 @@ usage(FILE *f)
 	        "      --spool DIR          keep batches that could not be sent in DIR; exit 75\n"
 	        "      --flush-spool        send the batches kept in --spool DIR\n"
 	        "      --tee                copy the input records to stdout\n"
-	        "      --init               create the database and tables, then exit\n"
-	        "      --retries N          retries of a batch after its first try (default 4)\n"
-	        "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
-	        "      --max-wait S         longest wait, Retry-After included (default 30)\n"
-	        "      --timeout S          seconds per try, more than 0 (default 60)\n"
-	        "      --attempts N         alias of --retries N-1, kept for old scripts\n"
-	        "      --max-body BYTES     refuse answers over BYTES (k, M, G; default 64M)\n"
-	        "      --insecure           do not verify TLS\n",
+	        "      --init               create the database and tables, then exit\n",
 	        ve_progname, ve_progname, ve_progname);
+	ve_cli_help_net(f, VE_CLI_CLICKHOUSE | VE_CLI_NETWORK, &net_defaults, 27);
 	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 27);
 	fprintf(f, "\n"
 	           "With -v, the server version, each retry and the counts go to stderr.\n"
@@ -198,10 +183,7 @@ usage(FILE *f)
 }
 
 enum {
-	OPT_URL = 256,
-	OPT_USER,
-	OPT_PASSWORD_FILE,
-	OPT_DATABASE,
+	OPT_DATABASE = 256,
 	OPT_COLUMNS,
 	OPT_RUN_ID,
 	OPT_MODEL_TAG,
@@ -210,27 +192,13 @@ enum {
 	OPT_FLUSH_SPOOL,
 	OPT_TEE,
 	OPT_INIT,
-	OPT_RETRIES,
-	OPT_ATTEMPTS,
-	OPT_BACKOFF,
-	OPT_MAX_WAIT,
-	OPT_TIMEOUT,
-	OPT_MAX_BODY,
-	OPT_INSECURE,
 };
 
 /* The checks across options, and the defaults from the environment. */
 static void
 check_args(struct opts *o, int nfiles)
 {
-	const char *from = o->url ? "--url" : "CLICKHOUSE_URL";
-	if (!o->url)
-		o->url = getenv("CLICKHOUSE_URL");
-	if (!o->url || !*o->url)
-		ve_usage_error("no ClickHouse: give --url or set CLICKHOUSE_URL");
-	ve_http_need_url(from, o->url, true);
-	if (!o->user)
-		o->user = getenv("CLICKHOUSE_USER");
+	ve_cli_clickhouse(&o->cli);
 	if (!ve_ch_plain_name(o->database, strlen(o->database)))
 		ve_usage_error("--database: '%s' is not a plain name (letters, digits, _)",
 		               o->database);
@@ -254,9 +222,6 @@ static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	const struct option longopts[] = {
-	    {"url", required_argument, NULL, OPT_URL},
-	    {"user", required_argument, NULL, OPT_USER},
-	    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
 	    {"database", required_argument, NULL, OPT_DATABASE},
 	    {"table", required_argument, NULL, 't'},
 	    {"columns", required_argument, NULL, OPT_COLUMNS},
@@ -268,30 +233,18 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"flush-spool", no_argument, NULL, OPT_FLUSH_SPOOL},
 	    {"tee", no_argument, NULL, OPT_TEE},
 	    {"init", no_argument, NULL, OPT_INIT},
-	    {"retries", required_argument, NULL, OPT_RETRIES},
-	    {"attempts", required_argument, NULL, OPT_ATTEMPTS},
-	    {"backoff", required_argument, NULL, OPT_BACKOFF},
-	    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
-	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
-	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct opts){.cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS,
-	                   .database = "vllm_eval",
-	                   .table = "results",
-	                   .batch_rows = 10000,
-	                   .retries = 4,
-	                   .backoff = 1,
-	                   .max_wait = 30,
-	                   .timeout = 60};
+	*o = (struct opts){
+	    .cli = {.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS | VE_CLI_CLICKHOUSE | VE_CLI_NETWORK,
+	            .net = net_defaults},
+	    .database = "vllm_eval",
+	    .table = "results",
+	    .batch_rows = 10000};
 	while ((c = ve_getopt(argc, argv, "t:b:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
-		case OPT_URL: o->url = optarg; break;
-		case OPT_USER: o->user = optarg; break;
-		case OPT_PASSWORD_FILE: o->password_file = optarg; break;
 		case OPT_DATABASE: o->database = optarg; break;
 		case 't': o->table = optarg; break;
 		case OPT_COLUMNS: o->columns = optarg; break;
@@ -303,20 +256,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_FLUSH_SPOOL: o->flush_spool = true; break;
 		case OPT_TEE: o->tee = true; break;
 		case OPT_INIT: o->init = true; break;
-		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
-		case OPT_ATTEMPTS:
-			o->retries = ve_opt_long("--attempts", optarg, 1, 101) - 1;
-			break;
-		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
-		case OPT_MAX_WAIT:
-			o->max_wait = ve_opt_double("--max-wait", optarg, 0, 3600);
-			break;
-		/* 0 would be curl's "no limit": every try has a bound. */
-		case OPT_TIMEOUT:
-			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 86400);
-			break;
-		case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", optarg); break;
-		case OPT_INSECURE: o->insecure = true; break;
 		}
 	}
 	check_args(o, argc - optind);
@@ -1082,13 +1021,15 @@ make_spool(const char *dir)
 
 /* The client, the fill-in values and the spool: 0 or an exit status. */
 static int
-setup(struct state *st, const struct opts *o, char **password)
+setup(struct state *st, const struct opts *o)
 {
 	int rc;
 
 	st->o = o;
-	if ((rc = ve_ch_password(o->password_file, password)))
+	if ((rc = ve_ch_open(&st->ch, &o->cli)))
 		return rc;
+	st->sha = ve_sha256_new();
+	st->ch_up = true;
 	st->run_id = o->run_id ? o->run_id : getenv("RUN_ID");
 	st->model_tag = o->model_tag ? o->model_tag : getenv("MODEL_TAG");
 	if (st->run_id && !*st->run_id)
@@ -1099,19 +1040,7 @@ setup(struct state *st, const struct opts *o, char **password)
 		ve_usage_error("--ts: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'", o->ts);
 	if (!o->ts)
 		st->start_ts = (long long)time(NULL);
-	if (o->spool && !o->flush_spool && (rc = make_spool(o->spool)))
-		return rc;
-	ve_ch_init(&st->ch, o->url, o->user, *password);
-	st->ch.http.retry.retries = (int)o->retries;
-	st->ch.http.retry.base = o->backoff;
-	st->ch.http.retry.cap = o->max_wait;
-	st->ch.http.timeout = o->timeout;
-	st->ch.http.max_body = o->max_body;
-	st->ch.http.insecure = o->insecure;
-	st->ch.http.verbose = o->cli.verbose;
-	st->sha = ve_sha256_new();
-	st->ch_up = true;
-	return 0;
+	return o->spool && !o->flush_spool ? make_spool(o->spool) : 0;
 }
 
 static void
@@ -1140,13 +1069,12 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	struct state st = {0};
-	char *password = NULL;
 	int rc;
 
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	if ((rc = setup(&st, &o, &password)))
+	if ((rc = setup(&st, &o)))
 		goto out;
 	if (o.init) {
 		rc = run_init(&st);
@@ -1162,7 +1090,6 @@ main(int argc, char **argv)
 	if (!rc && st.tee_rc > 0)
 		rc = st.tee_rc;
 out:
-	ve_ch_password_free(password);
 	state_free(&st);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;
