@@ -152,11 +152,23 @@ parse_args(int argc, char **argv, struct opts *o)
 /* The server that counts tokens, when there is one. */
 struct counter {
 	char *root;
+	char *shown; /* root for messages, its secrets redacted */
 	char *model;
 	char *key;
 	struct ve_http http;
 	unsigned long long calls;
 };
+
+/* "URL/WHAT: why", why the message of the server's failed answer r (consumed). */
+static void
+warn_failed(const struct counter *c, const char *what, jv r)
+{
+	jv m = jv_invalid_get_msg(r);
+
+	ve_warn("%s/%s: %s", c->shown, what,
+	        jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "failed");
+	jv_free(m);
+}
 
 /* Tokens in text by the server; -1 after a message if it cannot tell. */
 static long
@@ -166,16 +178,10 @@ count_tokens(struct counter *c, const struct ve_buf *text)
 
 	c->calls++;
 	if (!jv_is_valid(t)) {
-		jv m = jv_invalid_get_msg(t);
-		char *u = ve_url_redact(c->root);
-		ve_warn("%s/tokenize: %s", u,
-		        jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "failed");
-		free(u);
-		jv_free(m);
+		warn_failed(c, "tokenize", t);
 		return -1;
 	}
-	long n = jv_array_length(t);
-	return n;
+	return jv_array_length(t);
 }
 
 /* Appends the word for token id k, after a space unless it is the first. */
@@ -214,30 +220,25 @@ struct tally {
 static int
 recount(struct counter *c, const struct ve_buf *b, struct tally *t)
 {
-	char *u = NULL;
 	long n;
 
-	if (t->calls < MAX_COUNTS(t->want)) {
-		if ((n = count_tokens(c, b)) < 0)
-			return VE_EX_UNAVAILABLE;
-		t->same = t->calls && n == t->have ? t->same + 1 : 1;
-		t->calls++;
-		t->have = n;
-		if (n == t->want || t->same < STUCK_COUNTS)
-			return 0;
-		u = ve_url_redact(c->root);
-		ve_warn(
-		    "%s/tokenize: cannot make a prompt exactly %ld tokens long: the count stayed "
-		    "at %ld for %d counts",
-		    u, t->want, n, t->same);
-	} else {
-		u = ve_url_redact(c->root);
+	if (t->calls >= MAX_COUNTS(t->want)) {
 		ve_warn(
 		    "%s/tokenize: cannot make a prompt exactly %ld tokens long (%ld tokens after "
 		    "%ld counts)",
-		    u, t->want, t->have, t->calls);
+		    c->shown, t->want, t->have, t->calls);
+		return VE_EX_UNAVAILABLE;
 	}
-	free(u);
+	if ((n = count_tokens(c, b)) < 0)
+		return VE_EX_UNAVAILABLE;
+	t->same = t->calls && n == t->have ? t->same + 1 : 1;
+	t->calls++;
+	t->have = n;
+	if (n == t->want || t->same < STUCK_COUNTS)
+		return 0;
+	ve_warn("%s/tokenize: cannot make a prompt exactly %ld tokens long: the count stayed at "
+	        "%ld for %d counts",
+	        c->shown, t->want, n, t->same);
 	return VE_EX_UNAVAILABLE;
 }
 
@@ -280,9 +281,7 @@ make_exact(struct counter *c, struct ve_buf *b, size_t keep, long want, long *ne
 	}
 	if (t.have == want)
 		return 0;
-	char *u = ve_url_redact(c->root);
-	ve_warn("%s/tokenize: cannot make a prompt exactly %ld tokens long", u, want);
-	free(u);
+	ve_warn("%s/tokenize: cannot make a prompt exactly %ld tokens long", c->shown, want);
 	return VE_EX_UNAVAILABLE;
 }
 
@@ -306,6 +305,7 @@ counter_open(struct counter *c, const struct opts *o)
 
 	if (!ve_endpoint_parse(o->endpoint, &c->root, &api))
 		ve_usage_error("--endpoint: expected an http:// or https:// URL");
+	c->shown = ve_url_redact(c->root);
 	if (!ve_http_api_key(o->api_key_file, &c->key))
 		return VE_EX_NOINPUT;
 	ve_http_init(&c->http);
@@ -318,12 +318,7 @@ counter_open(struct counter *c, const struct opts *o)
 	}
 	jv m = ve_http_first_model(&c->http, c->root, 0);
 	if (!jv_is_valid(m)) {
-		jv msg = jv_invalid_get_msg(m);
-		char *u = ve_url_redact(c->root);
-		ve_warn("%s/v1/models: no model name (give --model): %s", u,
-		        jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "failed");
-		free(u);
-		jv_free(msg);
+		warn_failed(c, "v1/models: no model name (give --model)", m);
 		return VE_EX_UNAVAILABLE;
 	}
 	c->model = ve_json_strdup(m, NULL);
@@ -336,6 +331,7 @@ counter_close(struct counter *c)
 {
 	ve_http_free(&c->http);
 	free(c->root);
+	free(c->shown);
 	free(c->model);
 	if (c->key)
 		memset(c->key, 0, strlen(c->key));
