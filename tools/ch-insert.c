@@ -265,25 +265,16 @@ parse_args(int argc, char **argv, struct opts *o)
 static const char *
 time_value(jv v, long long *out)
 {
-	if (jv_get_kind(v) == JV_KIND_NUMBER) {
-		double d = jv_number_value(v);
-		if (!(d >= 0 && d < 4294967296.0))
-			return "a time within DateTime's range (1970 to 2106)";
-		*out = (long long)d;
-		return NULL;
-	}
-	if (jv_get_kind(v) != JV_KIND_STRING || !ve_parse_time(jv_string_value(v), out))
-		return "a time (YYYY-MM-DDTHH:MM:SSZ or epoch seconds)";
-	if (*out < 0 || *out >= 4294967296LL)
-		return "a time within DateTime's range (1970 to 2106)";
-	return NULL;
-}
+	double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
 
-static void
-add_double(struct ve_buf *b, double d)
-{
-	/* 17 digits: a double read back is the same double. */
-	ve_buf_addf(b, "%.17g", d == 0 ? 0.0 : d);
+	if (jv_get_kind(v) == JV_KIND_STRING && ve_parse_time(jv_string_value(v), out))
+		d = (double)*out; /* exact within DateTime's range, all that passes */
+	else if (jv_get_kind(v) != JV_KIND_NUMBER)
+		return "a time (YYYY-MM-DDTHH:MM:SSZ or epoch seconds)";
+	if (!(d >= 0 && d < 4294967296.0))
+		return "a time within DateTime's range (1970 to 2106)";
+	*out = (long long)d;
+	return NULL;
 }
 
 static bool
@@ -367,7 +358,8 @@ put_number(enum kind kind, jv v, struct ve_buf *out)
 		return "a number";
 	if (kind == K_NNONNEG && d < 0)
 		return "a non-negative number";
-	add_double(out, d);
+	/* 17 digits: a double read back is the same double; -0 is 0. */
+	ve_buf_addf(out, "%.17g", d == 0 ? 0.0 : d);
 	return NULL;
 }
 
@@ -437,7 +429,6 @@ convert(struct state *st, jv rec, long long now)
 {
 	struct ve_buf *out = &st->b.rows;
 	size_t mark = out->len;
-	bool first = true;
 
 	ve_buf_addc(out, '{');
 	for (const struct column *c = st->cols; c->name; c++) {
@@ -446,12 +437,8 @@ convert(struct state *st, jv rec, long long now)
 			jv_free(v);
 			continue;
 		}
-		if (!first)
-			ve_buf_addc(out, ',');
-		first = false;
-		ve_buf_addc(out, '"');
-		ve_buf_adds(out, c->name);
-		ve_buf_adds(out, "\":");
+		/* A column name is a plain name: nothing in it to escape. */
+		ve_buf_addf(out, "%s\"%s\":", out->len > mark + 1 ? "," : "", c->name);
 		const char *err = put_value(st, c->kind, v, now, out);
 		jv_free(v);
 		if (err) {
@@ -508,19 +495,12 @@ static size_t
 named_row(const char *msg)
 {
 	const char *p = msg ? strstr(msg, "(at row ") : NULL;
-	long n;
+	size_t n = 0;
 
-	if (!p)
-		return 0;
-	p += 8;
-	char num[24];
-	size_t k = 0;
-	while (k < sizeof num - 1 && p[k] >= '0' && p[k] <= '9') {
-		num[k] = p[k];
-		k++;
-	}
-	num[k] = '\0';
-	return k && ve_parse_long(num, 1, 1000000000, &n) ? (size_t)n : 0;
+	/* A number past any batch's rows names none: stop before it can overflow. */
+	for (p = p ? p + 8 : ""; *p >= '0' && *p <= '9' && n <= 1000000000; p++)
+		n = 10 * n + (size_t)(*p - '0');
+	return n <= 1000000000 ? n : 0;
 }
 
 /* Says what ClickHouse rejected: its message, then the input lines it names. */
@@ -567,17 +547,16 @@ spool_batch(struct state *st, const struct batch *b)
 	}
 	bool ok = gzwrite(gz, head.p, (unsigned)head.len) == (int)head.len &&
 	          gzwrite(gz, b->rows.p, (unsigned)b->rows.len) == (int)b->rows.len;
+	/* Written whole, then renamed: a flush never sees half a batch. */
 	if (gzclose(gz) != Z_OK || !ok) {
 		ve_warn("--spool: %s: write error", tmp.p);
-		unlink(tmp.p);
 		rc = VE_EX_IOERR;
-		goto out;
-	}
-	/* Renamed whole: a flush never sees half a batch. */
-	if (rename(tmp.p, path.p) != 0) {
+	} else if (rename(tmp.p, path.p) != 0) {
 		ve_warn("--spool: %s:", path.p);
-		unlink(tmp.p);
 		rc = VE_EX_IOERR;
+	}
+	if (rc) {
+		unlink(tmp.p);
 		goto out;
 	}
 	st->rows_spooled += b->n;
@@ -620,37 +599,44 @@ send_rows(struct state *st, const char *sql, const struct ve_buf *rows)
 }
 
 /*
+ * What became of st->b sent: counted, or its rejection reported. 0 or an
+ * exit status; unavailable is the status of a batch that got no answer.
+ */
+static int
+sent(struct state *st, enum ve_ch_result res, int unavailable)
+{
+	switch (res) {
+	case VE_CH_OK:
+		st->rows_sent += st->b.n;
+		st->batches_sent++;
+		return 0;
+	case VE_CH_REJECTED: report_rejected(&st->b, &st->msg); return VE_EX_DATAERR;
+	case VE_CH_REFUSED: return VE_EX_UNAVAILABLE;
+	case VE_CH_UNAVAILABLE: break;
+	}
+	return unavailable;
+}
+
+/*
  * Sends the current batch; with --spool, one that could not be sent (or
  * any once one could not) goes to the spool. 0 or an exit status.
  */
 static int
 flush_batch(struct state *st)
 {
-	struct batch *b = &st->b;
-	int rc = 0;
+	int rc;
 
-	if (b->n == 0)
+	if (st->b.n == 0)
 		return 0;
-	switch (st->circuit_open ? VE_CH_UNAVAILABLE : send_rows(st, st->insert_sql, &b->rows)) {
-	case VE_CH_OK:
-		st->rows_sent += b->n;
-		st->batches_sent++;
-		break;
-	case VE_CH_REJECTED:
-		report_rejected(b, &st->msg);
-		rc = VE_EX_DATAERR;
-		break;
-	case VE_CH_REFUSED: rc = VE_EX_UNAVAILABLE; break;
-	case VE_CH_UNAVAILABLE:
-		if (!st->o->spool) {
-			rc = VE_EX_UNAVAILABLE;
-			break;
-		}
+	enum ve_ch_result res =
+	    st->circuit_open ? VE_CH_UNAVAILABLE : send_rows(st, st->insert_sql, &st->b.rows);
+	if (res == VE_CH_UNAVAILABLE && st->o->spool) {
 		st->circuit_open = true;
-		rc = spool_batch(st, b);
-		break;
+		rc = spool_batch(st, &st->b);
+	} else {
+		rc = sent(st, res, VE_EX_UNAVAILABLE);
 	}
-	batch_reset(b);
+	batch_reset(&st->b);
 	return rc;
 }
 
@@ -762,10 +748,14 @@ run_init(struct state *st)
 	return rc;
 }
 
+/* A name of a batch file spool_batch writes. */
 static int
-name_cmp(const void *a, const void *b)
+spooled(const struct dirent *e)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t len = strlen(e->d_name);
+
+	return strncmp(e->d_name, "batch-", 6) == 0 && len >= 9 &&
+	       strcmp(e->d_name + len - 9, ".jsonl.gz") == 0;
 }
 
 /*
@@ -790,12 +780,9 @@ load_spooled(struct state *st, const char *path, char **sql)
 			continue;
 		}
 		jv head = ve_record_parse(line.text, line.len);
-		jv q = jv_is_valid(head) ? jv_object_get(head, jv_string("query")) : head;
-		if (jv_get_kind(q) == JV_KIND_STRING &&
-		    strncmp(jv_string_value(q), "INSERT INTO ", 12) == 0)
-			*sql = ve_xstrdup(jv_string_value(q));
-		jv_free(q);
-		if (!*sql) {
+		*sql = ve_json_get_str(head, "query");
+		jv_free(head);
+		if (!*sql || strncmp(*sql, "INSERT INTO ", 12) != 0) {
 			ve_warn("%s:1: not a spooled batch (no INSERT on its first line)", path);
 			rc = VE_EX_DATAERR;
 			break;
@@ -814,20 +801,8 @@ flush_file(struct state *st, const char *path)
 	char *sql = NULL;
 	int rc = load_spooled(st, path, &sql);
 
-	if (!rc && sql && st->b.n) {
-		switch (send_rows(st, sql, &st->b.rows)) {
-		case VE_CH_OK:
-			st->rows_sent += st->b.n;
-			st->batches_sent++;
-			break;
-		case VE_CH_REJECTED:
-			report_rejected(&st->b, &st->msg);
-			rc = VE_EX_DATAERR;
-			break;
-		case VE_CH_REFUSED: rc = VE_EX_UNAVAILABLE; break;
-		case VE_CH_UNAVAILABLE: rc = VE_EX_TEMPFAIL; break;
-		}
-	}
+	if (!rc && sql && st->b.n)
+		rc = sent(st, send_rows(st, sql, &st->b.rows), VE_EX_TEMPFAIL);
 	if (!rc && sql && unlink(path) != 0) {
 		ve_warn("%s:", path);
 		rc = VE_EX_IOERR;
@@ -841,35 +816,23 @@ flush_file(struct state *st, const char *path)
 static int
 run_flush(struct state *st)
 {
-	DIR *d = opendir(st->o->spool);
-	struct dirent *e;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	struct dirent **names;
+	/* The names hold the time they were spooled: in the C locale, sorted is oldest first. */
+	int n = scandir(st->o->spool, &names, spooled, alphasort);
 	int rc = 0;
 
-	if (!d) {
+	if (n < 0) {
 		ve_warn("--spool: %s:", st->o->spool);
 		return VE_EX_NOINPUT;
 	}
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		if (strncmp(e->d_name, "batch-", 6) != 0 || len < 9 ||
-		    strcmp(e->d_name + len - 9, ".jsonl.gz") != 0)
-			continue;
-		names = ve_grow(names, &cap, n + 1, sizeof *names);
-		names[n++] = ve_xstrdup(e->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof *names, name_cmp);
-	for (size_t i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		if (!rc) {
 			struct ve_buf p = {0};
-			ve_buf_addf(&p, "%s/%s", st->o->spool, names[i]);
+			ve_buf_addf(&p, "%s/%s", st->o->spool, names[i]->d_name);
 			rc = flush_file(st, p.p);
 			ve_buf_free(&p);
 			if (rc == VE_EX_TEMPFAIL && !st->o->cli.quiet)
-				ve_warn("%zu spooled batch%s left in %s", n - i,
+				ve_warn("%d spooled batch%s left in %s", n - i,
 				        n - i == 1 ? "" : "es", st->o->spool);
 		}
 		free(names[i]);
@@ -882,19 +845,18 @@ run_flush(struct state *st)
 static void
 own_columns(struct state *st, const char *list)
 {
-	size_t n = 1, k = 0;
+	size_t k = 0, cap = 0;
 	char *save = NULL, *tok;
 
-	for (const char *p = list; *p; p++)
-		n += *p == ',';
-	st->own_cols = ve_xcalloc(n + 1, sizeof *st->own_cols);
 	/* The names point into this copy, which lives as long as the columns. */
 	st->cols_text = ve_xstrdup(list);
 	for (tok = strtok_r(st->cols_text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!ve_ch_plain_name(tok, strlen(tok)))
 			ve_usage_error("--columns: '%s' is not a plain name", tok);
-		st->own_cols[k].name = tok;
-		st->own_cols[k++].kind = K_RAW;
+		/* One more for the end, {NULL}. */
+		st->own_cols = ve_grow(st->own_cols, &cap, k + 2, sizeof *st->own_cols);
+		st->own_cols[k++] = (struct column){tok, K_RAW};
+		st->own_cols[k] = (struct column){NULL, 0};
 	}
 	if (!k)
 		ve_usage_error("--columns: no column named");
@@ -1007,14 +969,13 @@ make_spool(const char *dir)
 {
 	struct stat sb;
 
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		ve_warn("--spool: %s:", dir);
-		return VE_EX_CANTCREAT;
+	/* errno is then why not: mkdir's, stat's, ENOTDIR or access's. */
+	if ((mkdir(dir, 0700) == 0 || errno == EEXIST) && stat(dir, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode))
+			errno = ENOTDIR;
+		else if (access(dir, W_OK | X_OK) == 0)
+			return 0;
 	}
-	if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
-		errno = ENOTDIR;
-	else if (stat(dir, &sb) == 0 && access(dir, W_OK | X_OK) == 0)
-		return 0;
 	ve_warn("--spool: %s:", dir);
 	return VE_EX_CANTCREAT;
 }
