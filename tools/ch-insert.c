@@ -293,21 +293,17 @@ put_string(const struct state *st, enum kind kind, jv v, struct ve_buf *out)
 	                   : kind == K_STR   ? ""
 	                                     : NULL;
 
-	if (k == JV_KIND_STRING) {
+	if (k == JV_KIND_STRING)
 		ve_buf_add_json_str(out, jv_string_value(v), ve_json_strlen(v));
-		return NULL;
-	}
-	if (!absent(k))
-		return "a string";
-	if (fill) {
+	else if (absent(k) && fill)
 		ve_buf_add_json_str(out, fill, strlen(fill));
-		return NULL;
-	}
-	if (kind == K_RUN_ID)
+	else if (absent(k) && kind == K_RUN_ID)
 		return "given (no --run-id or RUN_ID)";
-	if (kind == K_MODEL)
+	else if (absent(k) && kind == K_MODEL)
 		return "given (no --model-tag or MODEL_TAG)";
-	return "a string";
+	else
+		return "a string";
+	return NULL;
 }
 
 /* A column holding JSON: text of any value, labels, or --columns' raw values. */
@@ -316,24 +312,19 @@ put_json(struct state *st, enum kind kind, jv v, struct ve_buf *out)
 {
 	jv_kind k = jv_get_kind(v);
 
-	ve_buf_reset(&st->tmp);
 	if (kind == K_RAW) {
-		ve_json_dump(v, &st->tmp);
-		ve_buf_add(out, st->tmp.p, st->tmp.len);
-		return NULL;
-	}
-	if (kind == K_JSONTEXT && k == JV_KIND_STRING) {
+		ve_json_dump(v, out);
+	} else if (kind == K_JSONTEXT && k == JV_KIND_STRING) {
 		ve_buf_add_json_str(out, jv_string_value(v), ve_json_strlen(v));
-		return NULL;
-	}
-	if (absent(k)) {
+	} else if (absent(k)) {
 		ve_buf_adds(out, kind == K_LABELS ? "\"{}\"" : "\"\"");
-		return NULL;
-	}
-	if (kind == K_LABELS && k != JV_KIND_OBJECT)
+	} else if (kind == K_LABELS && k != JV_KIND_OBJECT) {
 		return "an object";
-	ve_json_canon(v, &st->tmp);
-	ve_buf_add_json_str(out, st->tmp.p, st->tmp.len);
+	} else {
+		ve_buf_reset(&st->tmp);
+		ve_json_canon(v, &st->tmp);
+		ve_buf_add_json_str(out, st->tmp.p, st->tmp.len);
+	}
 	return NULL;
 }
 
@@ -341,24 +332,15 @@ put_json(struct state *st, enum kind kind, jv v, struct ve_buf *out)
 static const char *
 put_number(enum kind kind, jv v, struct ve_buf *out)
 {
-	jv_kind k = jv_get_kind(v);
-	double d = k == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
+	double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
 
-	if (absent(k) && kind != K_NUM) {
-		ve_buf_adds(out, "null");
-		return NULL;
-	}
-	if (kind == K_NCOUNT) {
-		if (!(d >= 0 && d < 9007199254740992.0 && d == floor(d)))
-			return "a count (an integer from 0)";
-		ve_buf_addf(out, "%.0f", d);
-		return NULL;
-	}
+	if (kind == K_NCOUNT && !(d >= 0 && d < 9007199254740992.0 && d == floor(d)))
+		return "a count (an integer from 0)";
 	if (!isfinite(d))
 		return "a number";
 	if (kind == K_NNONNEG && d < 0)
 		return "a non-negative number";
-	/* 17 digits: a double read back is the same double; -0 is 0. */
+	/* 17 digits: a double read back is the same double (a count: its digits); -0 is 0. */
 	ve_buf_addf(out, "%.17g", d == 0 ? 0.0 : d);
 	return NULL;
 }
@@ -367,31 +349,33 @@ put_number(enum kind kind, jv v, struct ve_buf *out)
 static const char *
 put_time(const struct state *st, enum kind kind, jv v, long long now, struct ve_buf *out)
 {
-	jv_kind k = jv_get_kind(v);
 	const char *err;
 	long long t;
 
-	if (kind == K_NOW) {
+	if (kind == K_NOW)
 		t = now;
-	} else if (kind == K_TS && absent(k)) {
+	else if (kind == K_TS && absent(jv_get_kind(v)))
 		t = st->start_ts;
-	} else if (kind == K_NTIME && absent(k)) {
-		ve_buf_adds(out, "null");
-		return NULL;
-	} else if (k == JV_KIND_INVALID) {
+	else if (!jv_is_valid(v))
 		return "a time";
-	} else if ((err = time_value(v, &t)) != NULL) {
+	else if ((err = time_value(v, &t)) != NULL)
 		return err;
-	}
 	ve_buf_addf(out, "%lld", t);
 	return NULL;
 }
 
+/* A column's value from the row's field v (borrowed); NULL, or what the field must be. */
 static const char *
 put_value(struct state *st, enum kind kind, jv v, long long now, struct ve_buf *out)
 {
 	jv_kind k = jv_get_kind(v);
 
+	/* The kinds that take null, and null for an absent field. */
+	if (absent(k) && (kind == K_NNUM || kind == K_NNONNEG || kind == K_NCOUNT ||
+	                  kind == K_NBOOL || kind == K_NTIME)) {
+		ve_buf_adds(out, "null");
+		return NULL;
+	}
 	switch (kind) {
 	case K_STR:
 	case K_REQSTR:
@@ -405,12 +389,9 @@ put_value(struct state *st, enum kind kind, jv v, long long now, struct ve_buf *
 	case K_NNONNEG:
 	case K_NCOUNT: return put_number(kind, v, out);
 	case K_NBOOL:
-		if (k == JV_KIND_TRUE || k == JV_KIND_FALSE)
-			ve_buf_addc(out, k == JV_KIND_TRUE ? '1' : '0');
-		else if (absent(k))
-			ve_buf_adds(out, "null");
-		else
+		if (k != JV_KIND_TRUE && k != JV_KIND_FALSE)
 			return "true or false";
+		ve_buf_addc(out, k == JV_KIND_TRUE ? '1' : '0');
 		return NULL;
 	case K_TIME:
 	case K_NTIME:
