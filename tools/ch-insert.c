@@ -118,8 +118,8 @@ static const struct column runs_cols[] = {
 struct batch {
 	struct ve_buf rows;
 	size_t n;
-	char **lines;  /* the input lines as they came */
-	char **places; /* "FILE:LINE" */
+	struct ve_buf src; /* each row's "FILE:LINE", NUL, its input line as it came, NUL */
+	size_t *at;        /* where each row's part of src starts */
 	size_t cap;
 };
 
@@ -261,22 +261,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	check_args(o, argc - optind);
 }
 
-/* A time value (borrowed jv): a string as ve_parse_time reads, or a number of seconds. */
-static const char *
-time_value(jv v, long long *out)
-{
-	double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
-
-	if (jv_get_kind(v) == JV_KIND_STRING && ve_parse_time(jv_string_value(v), out))
-		d = (double)*out; /* exact within DateTime's range, all that passes */
-	else if (jv_get_kind(v) != JV_KIND_NUMBER)
-		return "a time (YYYY-MM-DDTHH:MM:SSZ or epoch seconds)";
-	if (!(d >= 0 && d < 4294967296.0))
-		return "a time within DateTime's range (1970 to 2106)";
-	*out = (long long)d;
-	return NULL;
-}
-
 static bool
 absent(jv_kind k)
 {
@@ -345,22 +329,27 @@ put_number(enum kind kind, jv v, struct ve_buf *out)
 	return NULL;
 }
 
-/* A DateTime column as epoch seconds. */
+/* A DateTime column as epoch seconds, from a string ve_parse_time reads or a number. */
 static const char *
 put_time(const struct state *st, enum kind kind, jv v, long long now, struct ve_buf *out)
 {
-	const char *err;
+	jv_kind k = jv_get_kind(v);
+	double d = k == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
 	long long t;
 
-	if (kind == K_NOW)
-		t = now;
-	else if (kind == K_TS && absent(jv_get_kind(v)))
-		t = st->start_ts;
-	else if (!jv_is_valid(v))
+	if (kind == K_NOW || (kind == K_TS && absent(k))) {
+		ve_buf_addf(out, "%lld", kind == K_NOW ? now : st->start_ts);
+		return NULL;
+	}
+	if (k == JV_KIND_INVALID)
 		return "a time";
-	else if ((err = time_value(v, &t)) != NULL)
-		return err;
-	ve_buf_addf(out, "%lld", t);
+	if (k == JV_KIND_STRING && ve_parse_time(jv_string_value(v), &t))
+		d = (double)t; /* exact within DateTime's range, all that passes */
+	else if (k != JV_KIND_NUMBER)
+		return "a time (YYYY-MM-DDTHH:MM:SSZ or epoch seconds)";
+	if (!(d >= 0 && d < 4294967296.0))
+		return "a time within DateTime's range (1970 to 2106)";
+	ve_buf_addf(out, "%lld", (long long)d);
 	return NULL;
 }
 
@@ -437,38 +426,37 @@ convert(struct state *st, jv rec, long long now)
 static void
 batch_add(struct batch *b, const struct ve_line *line)
 {
-	size_t cap = b->cap;
-
-	/* Two arrays on one capacity: both grow alike. */
-	b->lines = ve_grow(b->lines, &cap, b->n + 1, sizeof *b->lines);
-	b->places = ve_grow(b->places, &b->cap, b->n + 1, sizeof *b->places);
-	b->lines[b->n] = ve_xmalloc(line->len + 1);
-	memcpy(b->lines[b->n], line->text, line->len);
-	b->lines[b->n][line->len] = '\0';
-	struct ve_buf p = {0};
-	ve_buf_addf(&p, "%s:%llu", line->name, line->lineno);
-	b->places[b->n] = p.p;
-	b->n++;
+	b->at = ve_grow(b->at, &b->cap, b->n + 1, sizeof *b->at);
+	b->at[b->n++] = b->src.len;
+	ve_buf_addf(&b->src, "%s:%llu", line->name, line->lineno);
+	ve_buf_addc(&b->src, '\0');
+	ve_buf_add(&b->src, line->text, line->len);
+	ve_buf_addc(&b->src, '\0');
 }
 
 static void
 batch_reset(struct batch *b)
 {
-	for (size_t i = 0; i < b->n; i++) {
-		free(b->lines[i]);
-		free(b->places[i]);
-	}
 	b->n = 0;
 	ve_buf_reset(&b->rows);
+	ve_buf_reset(&b->src);
 }
 
 static void
 batch_free(struct batch *b)
 {
-	batch_reset(b);
-	free(b->lines);
-	free(b->places);
+	free(b->at);
 	ve_buf_free(&b->rows);
+	ve_buf_free(&b->src);
+}
+
+/* "FILE:LINE: the line" of row i. */
+static void
+say_row(const struct batch *b, size_t i)
+{
+	const char *place = b->src.p + b->at[i];
+
+	ve_warn("%s: %s", place, place + strlen(place) + 1);
 }
 
 /* The row number in "(at row N)" of ClickHouse's message, from 1, or 0. */
@@ -490,15 +478,15 @@ report_rejected(const struct batch *b, const struct ve_buf *msg)
 {
 	size_t row = named_row(msg->p);
 
-	ve_warn("%s: ClickHouse rejected the batch of %zu row%s starting here: %s", b->places[0],
-	        b->n, b->n == 1 ? "" : "s", msg->p ? msg->p : "");
+	ve_warn("%s: ClickHouse rejected the batch of %zu row%s starting here: %s", b->src.p, b->n,
+	        b->n == 1 ? "" : "s", msg->p ? msg->p : "");
 	if (row >= 1 && row <= b->n) {
-		ve_warn("%s: %s", b->places[row - 1], b->lines[row - 1]);
+		say_row(b, row - 1);
 		return;
 	}
 	/* No row named: show the batch, a screen at most. */
 	for (size_t i = 0; i < b->n && i < 10; i++)
-		ve_warn("%s: %s", b->places[i], b->lines[i]);
+		say_row(b, i);
 	if (b->n > 10)
 		ve_warn("and %zu more rows", b->n - 10);
 }
@@ -584,7 +572,7 @@ send_rows(struct state *st, const char *sql, const struct ve_buf *rows)
  * exit status; unavailable is the status of a batch that got no answer.
  */
 static int
-sent(struct state *st, enum ve_ch_result res, int unavailable)
+settle(struct state *st, enum ve_ch_result res, int unavailable)
 {
 	switch (res) {
 	case VE_CH_OK:
@@ -615,7 +603,7 @@ flush_batch(struct state *st)
 		st->circuit_open = true;
 		rc = spool_batch(st, &st->b);
 	} else {
-		rc = sent(st, res, VE_EX_UNAVAILABLE);
+		rc = settle(st, res, VE_EX_UNAVAILABLE);
 	}
 	batch_reset(&st->b);
 	return rc;
@@ -625,21 +613,18 @@ flush_batch(struct state *st)
 static void
 rename_database(const char *stmt, const char *db, struct ve_buf *sql)
 {
-	for (const char *s = stmt; *s;) {
-		const char *hit = strstr(s, "vllm_eval");
-		if (!hit) {
-			ve_buf_adds(sql, s);
-			break;
-		}
-		ve_buf_add(sql, s, (size_t)(hit - s));
+	const char *hit;
+
+	for (; (hit = strstr(stmt, "vllm_eval")) != NULL; stmt = hit + 9) {
+		ve_buf_add(sql, stmt, (size_t)(hit - stmt));
 		ve_buf_adds(sql, db);
-		s = hit + 9;
 	}
+	ve_buf_adds(sql, stmt);
 }
 
 /* Runs one statement of the schema file path, which starts on its line start. */
 static int
-run_statement(struct state *st, const char *stmt, const char *path, unsigned long start)
+run_statement(struct state *st, const char *stmt, const char *path, unsigned long long start)
 {
 	struct ve_buf sql = {0};
 	struct ve_http_resp resp = {0};
@@ -650,7 +635,7 @@ run_statement(struct state *st, const char *stmt, const char *path, unsigned lon
 	switch (ve_ch_result(&st->ch, sent, &resp, &st->msg)) {
 	case VE_CH_OK: break;
 	case VE_CH_REJECTED:
-		ve_warn("%s:%lu: %s", path, start, st->msg.p ? st->msg.p : "");
+		ve_warn("%s:%llu: %s", path, start, st->msg.p ? st->msg.p : "");
 		rc = VE_EX_DATAERR;
 		break;
 	case VE_CH_REFUSED:
@@ -662,35 +647,32 @@ run_statement(struct state *st, const char *stmt, const char *path, unsigned lon
 }
 
 /*
- * Runs the statements of a schema file (SQL, not records: read as text).
- * A statement ends with ';' at the end of a line; "--" starts a comment line.
+ * Runs the statements of a schema file (SQL, not records: its lines are
+ * taken as they are). A statement ends with ';' at the end of a line; "--"
+ * starts a comment line.
  */
 static int
-apply_schema(struct state *st, const char *path)
+apply_schema(struct state *st, char *path)
 {
-	FILE *fp = fopen(path, "r");
+	struct ve_input *in = ve_input_new(&path, 1);
 	struct ve_buf stmt = {0};
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	unsigned long lineno = 0, start = 0;
-	int rc = 0;
+	struct ve_line l;
+	unsigned long long start = 0;
+	int r, rc = 0;
 
-	if (!fp) {
-		ve_warn("%s:", path);
-		return VE_EX_NOINPUT;
-	}
-	while (!rc && (n = getline(&line, &cap, fp)) >= 0) {
-		lineno++;
-		const char *p = line + strspn(line, " \t");
-		if (strncmp(p, "--", 2) == 0 || *p == '\n')
+	while (!rc && (r = ve_input_next(in, &l)) == 1) {
+		size_t i = 0, n = l.len;
+		while (i < n && (l.text[i] == ' ' || l.text[i] == '\t'))
+			i++;
+		if (i == n || (n - i >= 2 && l.text[i] == '-' && l.text[i + 1] == '-'))
 			continue;
 		if (!stmt.len)
-			start = lineno;
-		ve_buf_add(&stmt, line, (size_t)n);
-		while (stmt.len && (stmt.p[stmt.len - 1] == '\n' || stmt.p[stmt.len - 1] == ' '))
-			stmt.len--;
-		if (!stmt.len || stmt.p[stmt.len - 1] != ';') {
+			start = l.lineno;
+		/* Not empty: l.text[i] is neither a space nor a tab. */
+		while (l.text[n - 1] == ' ')
+			n--;
+		ve_buf_add(&stmt, l.text, n);
+		if (l.text[n - 1] != ';') {
 			ve_buf_addc(&stmt, '\n');
 			continue;
 		}
@@ -698,9 +680,10 @@ apply_schema(struct state *st, const char *path)
 		rc = run_statement(st, stmt.p, path, start);
 		ve_buf_reset(&stmt);
 	}
-	free(line);
+	if (!rc && r < 0)
+		rc = ve_input_status(in);
+	ve_input_free(in);
 	ve_buf_free(&stmt);
-	fclose(fp);
 	if (!rc && st->o->cli.verbose)
 		ve_warn("applied %s", path);
 	return rc;
@@ -715,9 +698,7 @@ run_init(struct state *st)
 
 	if ((rc = ve_ch_version(&st->ch)))
 		return rc;
-	for (size_t f = 0; f < 2 && !rc; f++) {
-		if (f == 1 && !ve_ch_at_least(&st->ch, 22, 2))
-			break;
+	for (size_t f = 0; f < (ve_ch_at_least(&st->ch, 22, 2) ? 2 : 1) && !rc; f++) {
 		char *path = ve_share_path(files[f]);
 		if (!path) {
 			ve_warn("share/%s not found (set VLLM_EVAL_SHARE)", files[f]);
@@ -745,10 +726,9 @@ spooled(const struct dirent *e)
  * it is read as lines. 0 or an exit status.
  */
 static int
-load_spooled(struct state *st, const char *path, char **sql)
+load_spooled(struct state *st, char *path, char **sql)
 {
-	char *files[] = {(char *)path};
-	struct ve_input *in = ve_input_new(files, 1);
+	struct ve_input *in = ve_input_new(&path, 1);
 	struct ve_line line;
 	int r, rc = 0;
 
@@ -777,13 +757,13 @@ load_spooled(struct state *st, const char *path, char **sql)
 
 /* Sends one spooled file; removes it when ClickHouse took it. */
 static int
-flush_file(struct state *st, const char *path)
+flush_file(struct state *st, char *path)
 {
 	char *sql = NULL;
 	int rc = load_spooled(st, path, &sql);
 
 	if (!rc && sql && st->b.n)
-		rc = sent(st, send_rows(st, sql, &st->b.rows), VE_EX_TEMPFAIL);
+		rc = settle(st, send_rows(st, sql, &st->b.rows), VE_EX_TEMPFAIL);
 	if (!rc && sql && unlink(path) != 0) {
 		ve_warn("%s:", path);
 		rc = VE_EX_IOERR;

@@ -121,7 +121,10 @@ parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	o->cli = (struct ve_cli){.flags = VE_CLI_NETWORK, .net = net_defaults};
+	*o = (struct opts){.cli = {.flags = VE_CLI_NETWORK, .net = net_defaults},
+	                   .n = 100,
+	                   .input_len = 1024,
+	                   .output_len = 128};
 	while ((c = ve_getopt(argc, argv, "n:e:m:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case 'n': o->n = ve_opt_long("--num-prompts", optarg, 0, 100000000); break;
@@ -170,20 +173,6 @@ warn_failed(const struct counter *c, const char *what, jv r)
 	jv_free(m);
 }
 
-/* Tokens in text by the server; -1 after a message if it cannot tell. */
-static long
-count_tokens(struct counter *c, const struct ve_buf *text)
-{
-	jv t = ve_http_tokenize(&c->http, c->root, c->model, text->p ? text->p : "", text->len, 0);
-
-	c->calls++;
-	if (!jv_is_valid(t)) {
-		warn_failed(c, "tokenize", t);
-		return -1;
-	}
-	return jv_array_length(t);
-}
-
 /* Appends the word for token id k, after a space unless it is the first. */
 static void
 add_word(struct ve_buf *b, long k)
@@ -220,8 +209,6 @@ struct tally {
 static int
 recount(struct counter *c, const struct ve_buf *b, struct tally *t)
 {
-	long n;
-
 	if (t->calls >= MAX_COUNTS(t->want)) {
 		ve_warn(
 		    "%s/tokenize: cannot make a prompt exactly %ld tokens long (%ld tokens after "
@@ -229,8 +216,13 @@ recount(struct counter *c, const struct ve_buf *b, struct tally *t)
 		    c->shown, t->want, t->have, t->calls);
 		return VE_EX_UNAVAILABLE;
 	}
-	if ((n = count_tokens(c, b)) < 0)
+	jv tokens = ve_http_tokenize(&c->http, c->root, c->model, b->p ? b->p : "", b->len, 0);
+	c->calls++;
+	if (!jv_is_valid(tokens)) {
+		warn_failed(c, "tokenize", tokens);
 		return VE_EX_UNAVAILABLE;
+	}
+	long n = jv_array_length(tokens);
 	t->same = t->calls && n == t->have ? t->same + 1 : 1;
 	t->calls++;
 	t->have = n;
@@ -412,11 +404,7 @@ out:
 int
 main(int argc, char **argv)
 {
-	struct opts o = {
-	    .n = 100,
-	    .input_len = 1024,
-	    .output_len = 128,
-	};
+	struct opts o;
 	int rc;
 
 	ve_setprogname(argv);
