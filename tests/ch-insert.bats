@@ -433,6 +433,11 @@ Try 'ch-insert --help' for more information."
 	run --separate-stderr ch-insert --help
 	assert_success
 	assert_line --index 0 "usage: ch-insert [-qv] [--url URL] [--user USER] [--password-file FILE]"
+	# The ClickHouse and network options' lines are the ones every network tool prints.
+	assert_line "      --password-file FILE password in FILE (default CLICKHOUSE_PASSWORD)"
+	assert_line "      --retries N          retries after the first try (default 4)"
+	assert_line "      --max-wait S         longest wait between tries (default 30)"
+	assert_equal "$stderr" ""
 	run --separate-stderr ch-insert --version
 	assert_success
 	assert_output --regexp '^ch-insert [0-9.]+ \(vllm-eval\)$'

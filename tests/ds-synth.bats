@@ -37,6 +37,9 @@ start_server() {
 	run --separate-stderr ds-synth --help
 	assert_success
 	assert_line --index 0 "usage: ds-synth [-qv] [-n N] [--input-len N] [--output-len N] [--range-ratio R]"
+	# The network options' lines are the ones every network tool prints.
+	assert_line "      --attempts N      tries in all: --retries N-1 (older spelling)"
+	assert_line "      --max-wait S      longest wait between tries (default min(timeout, 60))"
 	assert_equal "$stderr" ""
 	run --separate-stderr ds-synth --version
 	assert_output "ds-synth 0.1.0 (vllm-eval)"
@@ -145,6 +148,29 @@ print("ok")'
 	run --separate-stderr ds-synth --retries -1
 	assert_failure 64
 	assert_equal "${stderr%%$'\n'*}" "ds-synth: --retries: expected an integer from 0 to 100, got '-1'"
+}
+
+@test "ds-synth: --attempts N is --retries N-1; --max-wait caps Retry-After" {
+	# Retry-After: 30 would be waited for (the cap is min(--timeout, 60) = 30)
+	# but for --max-wait 0.
+	start_server --fail 1 --retry-after 30
+	run --separate-stderr timeout 20 "$VE_BIN/ds-synth" -n 1 --input-len 4 -e "$URL" -m M --attempts 2 --max-wait 0
+	assert_success
+	assert_equal "$stderr" ""
+	teardown
+	start_server --fail 1 --retry-after 30
+	run --separate-stderr ds-synth -n 1 --input-len 4 -e "$URL" -m M --attempts 1
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ds-synth: $URL/tokenize: 503 overloaded"
+	run --separate-stderr ds-synth --attempts 0
+	assert_failure 64
+	assert_equal "$stderr" "ds-synth: --attempts: expected an integer from 1 to 101, got '0'
+Try 'ds-synth --help' for more information."
+	run --separate-stderr ds-synth --max-wait 3601
+	assert_failure 64
+	assert_equal "$stderr" "ds-synth: --max-wait: expected a number from 0 to 3600, got '3601'
+Try 'ds-synth --help' for more information."
 }
 
 @test "ds-synth: the API key the server echoes never reaches stderr" {

@@ -51,9 +51,6 @@
 
 struct opts {
 	struct ve_cli cli;
-	const char *url;
-	const char *user;
-	const char *password_file;
 	const char *database;
 	const char *table;
 	const char *columns;
@@ -61,12 +58,6 @@ struct opts {
 	const char *model_tag;
 	const char *ts;
 	long batch_rows;
-	long retries;
-	double backoff;
-	double max_wait;
-	double timeout;
-	size_t max_body;
-	bool insecure;
 	const char *spool;
 	bool flush_spool;
 	bool tee;
@@ -127,8 +118,8 @@ static const struct column runs_cols[] = {
 struct batch {
 	struct ve_buf rows;
 	size_t n;
-	char **lines;  /* the input lines as they came */
-	char **places; /* "FILE:LINE" */
+	struct ve_buf src; /* each row's "FILE:LINE", NUL, its input line as it came, NUL */
+	size_t *at;        /* where each row's part of src starts */
 	size_t cap;
 };
 
@@ -151,6 +142,9 @@ struct state {
 	unsigned spool_seq;
 };
 
+static const struct ve_cli_net net_defaults = {
+    .retries = 4, .timeout = 60, .backoff = 1, .max_wait = 30};
+
 static void
 usage(FILE *f)
 {
@@ -167,9 +161,6 @@ usage(FILE *f)
 	        "Insert metric, item or run rows into ClickHouse over HTTP, in gzip'd batches,\n"
 	        "retried, and spooled when the server stays away.\n"
 	        "\n"
-	        "      --url URL            ClickHouse HTTP interface (default CLICKHOUSE_URL)\n"
-	        "      --user USER          user (default CLICKHOUSE_USER)\n"
-	        "      --password-file FILE password in FILE (default CLICKHOUSE_PASSWORD)\n"
 	        "      --database DB        database (default vllm_eval)\n"
 	        "  -t, --table TABLE        results, items, runs, or another with --columns\n"
 	        "      --columns LIST       columns of another table, taken from the rows' fields\n"
@@ -180,15 +171,9 @@ usage(FILE *f)
 	        "      --spool DIR          keep batches that could not be sent in DIR; exit 75\n"
 	        "      --flush-spool        send the batches kept in --spool DIR\n"
 	        "      --tee                copy the input records to stdout\n"
-	        "      --init               create the database and tables, then exit\n"
-	        "      --retries N          retries of a batch after its first try (default 4)\n"
-	        "      --backoff S          backoff base: full jitter, doubling (default 1)\n"
-	        "      --max-wait S         longest wait, Retry-After included (default 30)\n"
-	        "      --timeout S          seconds per try, more than 0 (default 60)\n"
-	        "      --attempts N         alias of --retries N-1, kept for old scripts\n"
-	        "      --max-body BYTES     refuse answers over BYTES (k, M, G; default 64M)\n"
-	        "      --insecure           do not verify TLS\n",
+	        "      --init               create the database and tables, then exit\n",
 	        ve_progname, ve_progname, ve_progname);
+	ve_cli_help_net(f, VE_CLI_CLICKHOUSE | VE_CLI_NETWORK, &net_defaults, 27);
 	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 27);
 	fprintf(f, "\n"
 	           "With -v, the server version, each retry and the counts go to stderr.\n"
@@ -198,10 +183,7 @@ usage(FILE *f)
 }
 
 enum {
-	OPT_URL = 256,
-	OPT_USER,
-	OPT_PASSWORD_FILE,
-	OPT_DATABASE,
+	OPT_DATABASE = 256,
 	OPT_COLUMNS,
 	OPT_RUN_ID,
 	OPT_MODEL_TAG,
@@ -210,27 +192,13 @@ enum {
 	OPT_FLUSH_SPOOL,
 	OPT_TEE,
 	OPT_INIT,
-	OPT_RETRIES,
-	OPT_ATTEMPTS,
-	OPT_BACKOFF,
-	OPT_MAX_WAIT,
-	OPT_TIMEOUT,
-	OPT_MAX_BODY,
-	OPT_INSECURE,
 };
 
 /* The checks across options, and the defaults from the environment. */
 static void
 check_args(struct opts *o, int nfiles)
 {
-	const char *from = o->url ? "--url" : "CLICKHOUSE_URL";
-	if (!o->url)
-		o->url = getenv("CLICKHOUSE_URL");
-	if (!o->url || !*o->url)
-		ve_usage_error("no ClickHouse: give --url or set CLICKHOUSE_URL");
-	ve_http_need_url(from, o->url, true);
-	if (!o->user)
-		o->user = getenv("CLICKHOUSE_USER");
+	ve_cli_clickhouse(&o->cli);
 	if (!ve_ch_plain_name(o->database, strlen(o->database)))
 		ve_usage_error("--database: '%s' is not a plain name (letters, digits, _)",
 		               o->database);
@@ -254,9 +222,6 @@ static void
 parse_args(int argc, char **argv, struct opts *o)
 {
 	const struct option longopts[] = {
-	    {"url", required_argument, NULL, OPT_URL},
-	    {"user", required_argument, NULL, OPT_USER},
-	    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
 	    {"database", required_argument, NULL, OPT_DATABASE},
 	    {"table", required_argument, NULL, 't'},
 	    {"columns", required_argument, NULL, OPT_COLUMNS},
@@ -268,30 +233,18 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"flush-spool", no_argument, NULL, OPT_FLUSH_SPOOL},
 	    {"tee", no_argument, NULL, OPT_TEE},
 	    {"init", no_argument, NULL, OPT_INIT},
-	    {"retries", required_argument, NULL, OPT_RETRIES},
-	    {"attempts", required_argument, NULL, OPT_ATTEMPTS},
-	    {"backoff", required_argument, NULL, OPT_BACKOFF},
-	    {"max-wait", required_argument, NULL, OPT_MAX_WAIT},
-	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
-	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct opts){.cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS,
-	                   .database = "vllm_eval",
-	                   .table = "results",
-	                   .batch_rows = 10000,
-	                   .retries = 4,
-	                   .backoff = 1,
-	                   .max_wait = 30,
-	                   .timeout = 60};
+	*o = (struct opts){
+	    .cli = {.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS | VE_CLI_CLICKHOUSE | VE_CLI_NETWORK,
+	            .net = net_defaults},
+	    .database = "vllm_eval",
+	    .table = "results",
+	    .batch_rows = 10000};
 	while ((c = ve_getopt(argc, argv, "t:b:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
-		case OPT_URL: o->url = optarg; break;
-		case OPT_USER: o->user = optarg; break;
-		case OPT_PASSWORD_FILE: o->password_file = optarg; break;
 		case OPT_DATABASE: o->database = optarg; break;
 		case 't': o->table = optarg; break;
 		case OPT_COLUMNS: o->columns = optarg; break;
@@ -303,48 +256,9 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_FLUSH_SPOOL: o->flush_spool = true; break;
 		case OPT_TEE: o->tee = true; break;
 		case OPT_INIT: o->init = true; break;
-		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
-		case OPT_ATTEMPTS:
-			o->retries = ve_opt_long("--attempts", optarg, 1, 101) - 1;
-			break;
-		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
-		case OPT_MAX_WAIT:
-			o->max_wait = ve_opt_double("--max-wait", optarg, 0, 3600);
-			break;
-		/* 0 would be curl's "no limit": every try has a bound. */
-		case OPT_TIMEOUT:
-			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 86400);
-			break;
-		case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", optarg); break;
-		case OPT_INSECURE: o->insecure = true; break;
 		}
 	}
 	check_args(o, argc - optind);
-}
-
-/* A time value (borrowed jv): a string as ve_parse_time reads, or a number of seconds. */
-static const char *
-time_value(jv v, long long *out)
-{
-	if (jv_get_kind(v) == JV_KIND_NUMBER) {
-		double d = jv_number_value(v);
-		if (!(d >= 0 && d < 4294967296.0))
-			return "a time within DateTime's range (1970 to 2106)";
-		*out = (long long)d;
-		return NULL;
-	}
-	if (jv_get_kind(v) != JV_KIND_STRING || !ve_parse_time(jv_string_value(v), out))
-		return "a time (YYYY-MM-DDTHH:MM:SSZ or epoch seconds)";
-	if (*out < 0 || *out >= 4294967296LL)
-		return "a time within DateTime's range (1970 to 2106)";
-	return NULL;
-}
-
-static void
-add_double(struct ve_buf *b, double d)
-{
-	/* 17 digits: a double read back is the same double. */
-	ve_buf_addf(b, "%.17g", d == 0 ? 0.0 : d);
 }
 
 static bool
@@ -363,21 +277,17 @@ put_string(const struct state *st, enum kind kind, jv v, struct ve_buf *out)
 	                   : kind == K_STR   ? ""
 	                                     : NULL;
 
-	if (k == JV_KIND_STRING) {
+	if (k == JV_KIND_STRING)
 		ve_buf_add_json_str(out, jv_string_value(v), ve_json_strlen(v));
-		return NULL;
-	}
-	if (!absent(k))
-		return "a string";
-	if (fill) {
+	else if (absent(k) && fill)
 		ve_buf_add_json_str(out, fill, strlen(fill));
-		return NULL;
-	}
-	if (kind == K_RUN_ID)
+	else if (absent(k) && kind == K_RUN_ID)
 		return "given (no --run-id or RUN_ID)";
-	if (kind == K_MODEL)
+	else if (absent(k) && kind == K_MODEL)
 		return "given (no --model-tag or MODEL_TAG)";
-	return "a string";
+	else
+		return "a string";
+	return NULL;
 }
 
 /* A column holding JSON: text of any value, labels, or --columns' raw values. */
@@ -386,24 +296,19 @@ put_json(struct state *st, enum kind kind, jv v, struct ve_buf *out)
 {
 	jv_kind k = jv_get_kind(v);
 
-	ve_buf_reset(&st->tmp);
 	if (kind == K_RAW) {
-		ve_json_dump(v, &st->tmp);
-		ve_buf_add(out, st->tmp.p, st->tmp.len);
-		return NULL;
-	}
-	if (kind == K_JSONTEXT && k == JV_KIND_STRING) {
+		ve_json_dump(v, out);
+	} else if (kind == K_JSONTEXT && k == JV_KIND_STRING) {
 		ve_buf_add_json_str(out, jv_string_value(v), ve_json_strlen(v));
-		return NULL;
-	}
-	if (absent(k)) {
+	} else if (absent(k)) {
 		ve_buf_adds(out, kind == K_LABELS ? "\"{}\"" : "\"\"");
-		return NULL;
-	}
-	if (kind == K_LABELS && k != JV_KIND_OBJECT)
+	} else if (kind == K_LABELS && k != JV_KIND_OBJECT) {
 		return "an object";
-	ve_json_canon(v, &st->tmp);
-	ve_buf_add_json_str(out, st->tmp.p, st->tmp.len);
+	} else {
+		ve_buf_reset(&st->tmp);
+		ve_json_canon(v, &st->tmp);
+		ve_buf_add_json_str(out, st->tmp.p, st->tmp.len);
+	}
 	return NULL;
 }
 
@@ -411,56 +316,55 @@ put_json(struct state *st, enum kind kind, jv v, struct ve_buf *out)
 static const char *
 put_number(enum kind kind, jv v, struct ve_buf *out)
 {
-	jv_kind k = jv_get_kind(v);
-	double d = k == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
+	double d = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
 
-	if (absent(k) && kind != K_NUM) {
-		ve_buf_adds(out, "null");
-		return NULL;
-	}
-	if (kind == K_NCOUNT) {
-		if (!(d >= 0 && d < 9007199254740992.0 && d == floor(d)))
-			return "a count (an integer from 0)";
-		ve_buf_addf(out, "%.0f", d);
-		return NULL;
-	}
+	if (kind == K_NCOUNT && !(d >= 0 && d < 9007199254740992.0 && d == floor(d)))
+		return "a count (an integer from 0)";
 	if (!isfinite(d))
 		return "a number";
 	if (kind == K_NNONNEG && d < 0)
 		return "a non-negative number";
-	add_double(out, d);
+	/* 17 digits: a double read back is the same double (a count: its digits); -0 is 0. */
+	ve_buf_addf(out, "%.17g", d == 0 ? 0.0 : d);
 	return NULL;
 }
 
-/* A DateTime column as epoch seconds. */
+/* A DateTime column as epoch seconds, from a string ve_parse_time reads or a number. */
 static const char *
 put_time(const struct state *st, enum kind kind, jv v, long long now, struct ve_buf *out)
 {
 	jv_kind k = jv_get_kind(v);
-	const char *err;
+	double d = k == JV_KIND_NUMBER ? jv_number_value(v) : NAN;
 	long long t;
 
-	if (kind == K_NOW) {
-		t = now;
-	} else if (kind == K_TS && absent(k)) {
-		t = st->start_ts;
-	} else if (kind == K_NTIME && absent(k)) {
-		ve_buf_adds(out, "null");
+	if (kind == K_NOW || (kind == K_TS && absent(k))) {
+		ve_buf_addf(out, "%lld", kind == K_NOW ? now : st->start_ts);
 		return NULL;
-	} else if (k == JV_KIND_INVALID) {
-		return "a time";
-	} else if ((err = time_value(v, &t)) != NULL) {
-		return err;
 	}
-	ve_buf_addf(out, "%lld", t);
+	if (k == JV_KIND_INVALID)
+		return "a time";
+	if (k == JV_KIND_STRING && ve_parse_time(jv_string_value(v), &t))
+		d = (double)t; /* exact within DateTime's range, all that passes */
+	else if (k != JV_KIND_NUMBER)
+		return "a time (YYYY-MM-DDTHH:MM:SSZ or epoch seconds)";
+	if (!(d >= 0 && d < 4294967296.0))
+		return "a time within DateTime's range (1970 to 2106)";
+	ve_buf_addf(out, "%lld", (long long)d);
 	return NULL;
 }
 
+/* A column's value from the row's field v (borrowed); NULL, or what the field must be. */
 static const char *
 put_value(struct state *st, enum kind kind, jv v, long long now, struct ve_buf *out)
 {
 	jv_kind k = jv_get_kind(v);
 
+	/* The kinds that take null, and null for an absent field. */
+	if (absent(k) && (kind == K_NNUM || kind == K_NNONNEG || kind == K_NCOUNT ||
+	                  kind == K_NBOOL || kind == K_NTIME)) {
+		ve_buf_adds(out, "null");
+		return NULL;
+	}
 	switch (kind) {
 	case K_STR:
 	case K_REQSTR:
@@ -474,12 +378,9 @@ put_value(struct state *st, enum kind kind, jv v, long long now, struct ve_buf *
 	case K_NNONNEG:
 	case K_NCOUNT: return put_number(kind, v, out);
 	case K_NBOOL:
-		if (k == JV_KIND_TRUE || k == JV_KIND_FALSE)
-			ve_buf_addc(out, k == JV_KIND_TRUE ? '1' : '0');
-		else if (absent(k))
-			ve_buf_adds(out, "null");
-		else
+		if (k != JV_KIND_TRUE && k != JV_KIND_FALSE)
 			return "true or false";
+		ve_buf_addc(out, k == JV_KIND_TRUE ? '1' : '0');
 		return NULL;
 	case K_TIME:
 	case K_NTIME:
@@ -498,7 +399,6 @@ convert(struct state *st, jv rec, long long now)
 {
 	struct ve_buf *out = &st->b.rows;
 	size_t mark = out->len;
-	bool first = true;
 
 	ve_buf_addc(out, '{');
 	for (const struct column *c = st->cols; c->name; c++) {
@@ -507,12 +407,8 @@ convert(struct state *st, jv rec, long long now)
 			jv_free(v);
 			continue;
 		}
-		if (!first)
-			ve_buf_addc(out, ',');
-		first = false;
-		ve_buf_addc(out, '"');
-		ve_buf_adds(out, c->name);
-		ve_buf_adds(out, "\":");
+		/* A column name is a plain name: nothing in it to escape. */
+		ve_buf_addf(out, "%s\"%s\":", out->len > mark + 1 ? "," : "", c->name);
 		const char *err = put_value(st, c->kind, v, now, out);
 		jv_free(v);
 		if (err) {
@@ -530,38 +426,37 @@ convert(struct state *st, jv rec, long long now)
 static void
 batch_add(struct batch *b, const struct ve_line *line)
 {
-	size_t cap = b->cap;
-
-	/* Two arrays on one capacity: both grow alike. */
-	b->lines = ve_grow(b->lines, &cap, b->n + 1, sizeof *b->lines);
-	b->places = ve_grow(b->places, &b->cap, b->n + 1, sizeof *b->places);
-	b->lines[b->n] = ve_xmalloc(line->len + 1);
-	memcpy(b->lines[b->n], line->text, line->len);
-	b->lines[b->n][line->len] = '\0';
-	struct ve_buf p = {0};
-	ve_buf_addf(&p, "%s:%llu", line->name, line->lineno);
-	b->places[b->n] = p.p;
-	b->n++;
+	b->at = ve_grow(b->at, &b->cap, b->n + 1, sizeof *b->at);
+	b->at[b->n++] = b->src.len;
+	ve_buf_addf(&b->src, "%s:%llu", line->name, line->lineno);
+	ve_buf_addc(&b->src, '\0');
+	ve_buf_add(&b->src, line->text, line->len);
+	ve_buf_addc(&b->src, '\0');
 }
 
 static void
 batch_reset(struct batch *b)
 {
-	for (size_t i = 0; i < b->n; i++) {
-		free(b->lines[i]);
-		free(b->places[i]);
-	}
 	b->n = 0;
 	ve_buf_reset(&b->rows);
+	ve_buf_reset(&b->src);
 }
 
 static void
 batch_free(struct batch *b)
 {
-	batch_reset(b);
-	free(b->lines);
-	free(b->places);
+	free(b->at);
 	ve_buf_free(&b->rows);
+	ve_buf_free(&b->src);
+}
+
+/* "FILE:LINE: the line" of row i. */
+static void
+say_row(const struct batch *b, size_t i)
+{
+	const char *place = b->src.p + b->at[i];
+
+	ve_warn("%s: %s", place, place + strlen(place) + 1);
 }
 
 /* The row number in "(at row N)" of ClickHouse's message, from 1, or 0. */
@@ -569,19 +464,12 @@ static size_t
 named_row(const char *msg)
 {
 	const char *p = msg ? strstr(msg, "(at row ") : NULL;
-	long n;
+	size_t n = 0;
 
-	if (!p)
-		return 0;
-	p += 8;
-	char num[24];
-	size_t k = 0;
-	while (k < sizeof num - 1 && p[k] >= '0' && p[k] <= '9') {
-		num[k] = p[k];
-		k++;
-	}
-	num[k] = '\0';
-	return k && ve_parse_long(num, 1, 1000000000, &n) ? (size_t)n : 0;
+	/* A number past any batch's rows names none: stop before it can overflow. */
+	for (p = p ? p + 8 : ""; *p >= '0' && *p <= '9' && n <= 1000000000; p++)
+		n = 10 * n + (size_t)(*p - '0');
+	return n <= 1000000000 ? n : 0;
 }
 
 /* Says what ClickHouse rejected: its message, then the input lines it names. */
@@ -590,15 +478,15 @@ report_rejected(const struct batch *b, const struct ve_buf *msg)
 {
 	size_t row = named_row(msg->p);
 
-	ve_warn("%s: ClickHouse rejected the batch of %zu row%s starting here: %s", b->places[0],
-	        b->n, b->n == 1 ? "" : "s", msg->p ? msg->p : "");
+	ve_warn("%s: ClickHouse rejected the batch of %zu row%s starting here: %s", b->src.p, b->n,
+	        b->n == 1 ? "" : "s", msg->p ? msg->p : "");
 	if (row >= 1 && row <= b->n) {
-		ve_warn("%s: %s", b->places[row - 1], b->lines[row - 1]);
+		say_row(b, row - 1);
 		return;
 	}
 	/* No row named: show the batch, a screen at most. */
 	for (size_t i = 0; i < b->n && i < 10; i++)
-		ve_warn("%s: %s", b->places[i], b->lines[i]);
+		say_row(b, i);
 	if (b->n > 10)
 		ve_warn("and %zu more rows", b->n - 10);
 }
@@ -628,17 +516,16 @@ spool_batch(struct state *st, const struct batch *b)
 	}
 	bool ok = gzwrite(gz, head.p, (unsigned)head.len) == (int)head.len &&
 	          gzwrite(gz, b->rows.p, (unsigned)b->rows.len) == (int)b->rows.len;
+	/* Written whole, then renamed: a flush never sees half a batch. */
 	if (gzclose(gz) != Z_OK || !ok) {
 		ve_warn("--spool: %s: write error", tmp.p);
-		unlink(tmp.p);
 		rc = VE_EX_IOERR;
-		goto out;
-	}
-	/* Renamed whole: a flush never sees half a batch. */
-	if (rename(tmp.p, path.p) != 0) {
+	} else if (rename(tmp.p, path.p) != 0) {
 		ve_warn("--spool: %s:", path.p);
-		unlink(tmp.p);
 		rc = VE_EX_IOERR;
+	}
+	if (rc) {
+		unlink(tmp.p);
 		goto out;
 	}
 	st->rows_spooled += b->n;
@@ -681,37 +568,44 @@ send_rows(struct state *st, const char *sql, const struct ve_buf *rows)
 }
 
 /*
+ * What became of st->b sent: counted, or its rejection reported. 0 or an
+ * exit status; unavailable is the status of a batch that got no answer.
+ */
+static int
+settle(struct state *st, enum ve_ch_result res, int unavailable)
+{
+	switch (res) {
+	case VE_CH_OK:
+		st->rows_sent += st->b.n;
+		st->batches_sent++;
+		return 0;
+	case VE_CH_REJECTED: report_rejected(&st->b, &st->msg); return VE_EX_DATAERR;
+	case VE_CH_REFUSED: return VE_EX_UNAVAILABLE;
+	case VE_CH_UNAVAILABLE: break;
+	}
+	return unavailable;
+}
+
+/*
  * Sends the current batch; with --spool, one that could not be sent (or
  * any once one could not) goes to the spool. 0 or an exit status.
  */
 static int
 flush_batch(struct state *st)
 {
-	struct batch *b = &st->b;
-	int rc = 0;
+	int rc;
 
-	if (b->n == 0)
+	if (st->b.n == 0)
 		return 0;
-	switch (st->circuit_open ? VE_CH_UNAVAILABLE : send_rows(st, st->insert_sql, &b->rows)) {
-	case VE_CH_OK:
-		st->rows_sent += b->n;
-		st->batches_sent++;
-		break;
-	case VE_CH_REJECTED:
-		report_rejected(b, &st->msg);
-		rc = VE_EX_DATAERR;
-		break;
-	case VE_CH_REFUSED: rc = VE_EX_UNAVAILABLE; break;
-	case VE_CH_UNAVAILABLE:
-		if (!st->o->spool) {
-			rc = VE_EX_UNAVAILABLE;
-			break;
-		}
+	enum ve_ch_result res =
+	    st->circuit_open ? VE_CH_UNAVAILABLE : send_rows(st, st->insert_sql, &st->b.rows);
+	if (res == VE_CH_UNAVAILABLE && st->o->spool) {
 		st->circuit_open = true;
-		rc = spool_batch(st, b);
-		break;
+		rc = spool_batch(st, &st->b);
+	} else {
+		rc = settle(st, res, VE_EX_UNAVAILABLE);
 	}
-	batch_reset(b);
+	batch_reset(&st->b);
 	return rc;
 }
 
@@ -719,21 +613,18 @@ flush_batch(struct state *st)
 static void
 rename_database(const char *stmt, const char *db, struct ve_buf *sql)
 {
-	for (const char *s = stmt; *s;) {
-		const char *hit = strstr(s, "vllm_eval");
-		if (!hit) {
-			ve_buf_adds(sql, s);
-			break;
-		}
-		ve_buf_add(sql, s, (size_t)(hit - s));
+	const char *hit;
+
+	for (; (hit = strstr(stmt, "vllm_eval")) != NULL; stmt = hit + 9) {
+		ve_buf_add(sql, stmt, (size_t)(hit - stmt));
 		ve_buf_adds(sql, db);
-		s = hit + 9;
 	}
+	ve_buf_adds(sql, stmt);
 }
 
 /* Runs one statement of the schema file path, which starts on its line start. */
 static int
-run_statement(struct state *st, const char *stmt, const char *path, unsigned long start)
+run_statement(struct state *st, const char *stmt, const char *path, unsigned long long start)
 {
 	struct ve_buf sql = {0};
 	struct ve_http_resp resp = {0};
@@ -744,7 +635,7 @@ run_statement(struct state *st, const char *stmt, const char *path, unsigned lon
 	switch (ve_ch_result(&st->ch, sent, &resp, &st->msg)) {
 	case VE_CH_OK: break;
 	case VE_CH_REJECTED:
-		ve_warn("%s:%lu: %s", path, start, st->msg.p ? st->msg.p : "");
+		ve_warn("%s:%llu: %s", path, start, st->msg.p ? st->msg.p : "");
 		rc = VE_EX_DATAERR;
 		break;
 	case VE_CH_REFUSED:
@@ -756,35 +647,32 @@ run_statement(struct state *st, const char *stmt, const char *path, unsigned lon
 }
 
 /*
- * Runs the statements of a schema file (SQL, not records: read as text).
- * A statement ends with ';' at the end of a line; "--" starts a comment line.
+ * Runs the statements of a schema file (SQL, not records: its lines are
+ * taken as they are). A statement ends with ';' at the end of a line; "--"
+ * starts a comment line.
  */
 static int
-apply_schema(struct state *st, const char *path)
+apply_schema(struct state *st, char *path)
 {
-	FILE *fp = fopen(path, "r");
+	struct ve_input *in = ve_input_new(&path, 1);
 	struct ve_buf stmt = {0};
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	unsigned long lineno = 0, start = 0;
-	int rc = 0;
+	struct ve_line l;
+	unsigned long long start = 0;
+	int r, rc = 0;
 
-	if (!fp) {
-		ve_warn("%s:", path);
-		return VE_EX_NOINPUT;
-	}
-	while (!rc && (n = getline(&line, &cap, fp)) >= 0) {
-		lineno++;
-		const char *p = line + strspn(line, " \t");
-		if (strncmp(p, "--", 2) == 0 || *p == '\n')
+	while (!rc && (r = ve_input_next(in, &l)) == 1) {
+		size_t i = 0, n = l.len;
+		while (i < n && (l.text[i] == ' ' || l.text[i] == '\t'))
+			i++;
+		if (i == n || (n - i >= 2 && l.text[i] == '-' && l.text[i + 1] == '-'))
 			continue;
 		if (!stmt.len)
-			start = lineno;
-		ve_buf_add(&stmt, line, (size_t)n);
-		while (stmt.len && (stmt.p[stmt.len - 1] == '\n' || stmt.p[stmt.len - 1] == ' '))
-			stmt.len--;
-		if (!stmt.len || stmt.p[stmt.len - 1] != ';') {
+			start = l.lineno;
+		/* Not empty: l.text[i] is neither a space nor a tab. */
+		while (l.text[n - 1] == ' ')
+			n--;
+		ve_buf_add(&stmt, l.text, n);
+		if (l.text[n - 1] != ';') {
 			ve_buf_addc(&stmt, '\n');
 			continue;
 		}
@@ -792,9 +680,10 @@ apply_schema(struct state *st, const char *path)
 		rc = run_statement(st, stmt.p, path, start);
 		ve_buf_reset(&stmt);
 	}
-	free(line);
+	if (!rc && r < 0)
+		rc = ve_input_status(in);
+	ve_input_free(in);
 	ve_buf_free(&stmt);
-	fclose(fp);
 	if (!rc && st->o->cli.verbose)
 		ve_warn("applied %s", path);
 	return rc;
@@ -809,9 +698,7 @@ run_init(struct state *st)
 
 	if ((rc = ve_ch_version(&st->ch)))
 		return rc;
-	for (size_t f = 0; f < 2 && !rc; f++) {
-		if (f == 1 && !ve_ch_at_least(&st->ch, 22, 2))
-			break;
+	for (size_t f = 0; f < (ve_ch_at_least(&st->ch, 22, 2) ? 2 : 1) && !rc; f++) {
 		char *path = ve_share_path(files[f]);
 		if (!path) {
 			ve_warn("share/%s not found (set VLLM_EVAL_SHARE)", files[f]);
@@ -823,10 +710,14 @@ run_init(struct state *st)
 	return rc;
 }
 
+/* A name of a batch file spool_batch writes. */
 static int
-name_cmp(const void *a, const void *b)
+spooled(const struct dirent *e)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	size_t len = strlen(e->d_name);
+
+	return strncmp(e->d_name, "batch-", 6) == 0 && len >= 9 &&
+	       strcmp(e->d_name + len - 9, ".jsonl.gz") == 0;
 }
 
 /*
@@ -835,10 +726,9 @@ name_cmp(const void *a, const void *b)
  * it is read as lines. 0 or an exit status.
  */
 static int
-load_spooled(struct state *st, const char *path, char **sql)
+load_spooled(struct state *st, char *path, char **sql)
 {
-	char *files[] = {(char *)path};
-	struct ve_input *in = ve_input_new(files, 1);
+	struct ve_input *in = ve_input_new(&path, 1);
 	struct ve_line line;
 	int r, rc = 0;
 
@@ -851,12 +741,9 @@ load_spooled(struct state *st, const char *path, char **sql)
 			continue;
 		}
 		jv head = ve_record_parse(line.text, line.len);
-		jv q = jv_is_valid(head) ? jv_object_get(head, jv_string("query")) : head;
-		if (jv_get_kind(q) == JV_KIND_STRING &&
-		    strncmp(jv_string_value(q), "INSERT INTO ", 12) == 0)
-			*sql = ve_xstrdup(jv_string_value(q));
-		jv_free(q);
-		if (!*sql) {
+		*sql = ve_json_get_str(head, "query");
+		jv_free(head);
+		if (!*sql || strncmp(*sql, "INSERT INTO ", 12) != 0) {
 			ve_warn("%s:1: not a spooled batch (no INSERT on its first line)", path);
 			rc = VE_EX_DATAERR;
 			break;
@@ -870,25 +757,13 @@ load_spooled(struct state *st, const char *path, char **sql)
 
 /* Sends one spooled file; removes it when ClickHouse took it. */
 static int
-flush_file(struct state *st, const char *path)
+flush_file(struct state *st, char *path)
 {
 	char *sql = NULL;
 	int rc = load_spooled(st, path, &sql);
 
-	if (!rc && sql && st->b.n) {
-		switch (send_rows(st, sql, &st->b.rows)) {
-		case VE_CH_OK:
-			st->rows_sent += st->b.n;
-			st->batches_sent++;
-			break;
-		case VE_CH_REJECTED:
-			report_rejected(&st->b, &st->msg);
-			rc = VE_EX_DATAERR;
-			break;
-		case VE_CH_REFUSED: rc = VE_EX_UNAVAILABLE; break;
-		case VE_CH_UNAVAILABLE: rc = VE_EX_TEMPFAIL; break;
-		}
-	}
+	if (!rc && sql && st->b.n)
+		rc = settle(st, send_rows(st, sql, &st->b.rows), VE_EX_TEMPFAIL);
 	if (!rc && sql && unlink(path) != 0) {
 		ve_warn("%s:", path);
 		rc = VE_EX_IOERR;
@@ -902,35 +777,23 @@ flush_file(struct state *st, const char *path)
 static int
 run_flush(struct state *st)
 {
-	DIR *d = opendir(st->o->spool);
-	struct dirent *e;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	struct dirent **names;
+	/* The names hold the time they were spooled: in the C locale, sorted is oldest first. */
+	int n = scandir(st->o->spool, &names, spooled, alphasort);
 	int rc = 0;
 
-	if (!d) {
+	if (n < 0) {
 		ve_warn("--spool: %s:", st->o->spool);
 		return VE_EX_NOINPUT;
 	}
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		if (strncmp(e->d_name, "batch-", 6) != 0 || len < 9 ||
-		    strcmp(e->d_name + len - 9, ".jsonl.gz") != 0)
-			continue;
-		names = ve_grow(names, &cap, n + 1, sizeof *names);
-		names[n++] = ve_xstrdup(e->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof *names, name_cmp);
-	for (size_t i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++) {
 		if (!rc) {
 			struct ve_buf p = {0};
-			ve_buf_addf(&p, "%s/%s", st->o->spool, names[i]);
+			ve_buf_addf(&p, "%s/%s", st->o->spool, names[i]->d_name);
 			rc = flush_file(st, p.p);
 			ve_buf_free(&p);
 			if (rc == VE_EX_TEMPFAIL && !st->o->cli.quiet)
-				ve_warn("%zu spooled batch%s left in %s", n - i,
+				ve_warn("%d spooled batch%s left in %s", n - i,
 				        n - i == 1 ? "" : "es", st->o->spool);
 		}
 		free(names[i]);
@@ -943,19 +806,18 @@ run_flush(struct state *st)
 static void
 own_columns(struct state *st, const char *list)
 {
-	size_t n = 1, k = 0;
+	size_t k = 0, cap = 0;
 	char *save = NULL, *tok;
 
-	for (const char *p = list; *p; p++)
-		n += *p == ',';
-	st->own_cols = ve_xcalloc(n + 1, sizeof *st->own_cols);
 	/* The names point into this copy, which lives as long as the columns. */
 	st->cols_text = ve_xstrdup(list);
 	for (tok = strtok_r(st->cols_text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!ve_ch_plain_name(tok, strlen(tok)))
 			ve_usage_error("--columns: '%s' is not a plain name", tok);
-		st->own_cols[k].name = tok;
-		st->own_cols[k++].kind = K_RAW;
+		/* One more for the end, {NULL}. */
+		st->own_cols = ve_grow(st->own_cols, &cap, k + 2, sizeof *st->own_cols);
+		st->own_cols[k++] = (struct column){tok, K_RAW};
+		st->own_cols[k] = (struct column){NULL, 0};
 	}
 	if (!k)
 		ve_usage_error("--columns: no column named");
@@ -1068,27 +930,28 @@ make_spool(const char *dir)
 {
 	struct stat sb;
 
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		ve_warn("--spool: %s:", dir);
-		return VE_EX_CANTCREAT;
+	/* errno is then why not: mkdir's, stat's, ENOTDIR or access's. */
+	if ((mkdir(dir, 0700) == 0 || errno == EEXIST) && stat(dir, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode))
+			errno = ENOTDIR;
+		else if (access(dir, W_OK | X_OK) == 0)
+			return 0;
 	}
-	if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
-		errno = ENOTDIR;
-	else if (stat(dir, &sb) == 0 && access(dir, W_OK | X_OK) == 0)
-		return 0;
 	ve_warn("--spool: %s:", dir);
 	return VE_EX_CANTCREAT;
 }
 
 /* The client, the fill-in values and the spool: 0 or an exit status. */
 static int
-setup(struct state *st, const struct opts *o, char **password)
+setup(struct state *st, const struct opts *o)
 {
 	int rc;
 
 	st->o = o;
-	if ((rc = ve_ch_password(o->password_file, password)))
+	if ((rc = ve_ch_open(&st->ch, &o->cli)))
 		return rc;
+	st->sha = ve_sha256_new();
+	st->ch_up = true;
 	st->run_id = o->run_id ? o->run_id : getenv("RUN_ID");
 	st->model_tag = o->model_tag ? o->model_tag : getenv("MODEL_TAG");
 	if (st->run_id && !*st->run_id)
@@ -1099,19 +962,7 @@ setup(struct state *st, const struct opts *o, char **password)
 		ve_usage_error("--ts: expected YYYY-MM-DDTHH:MM:SSZ, got '%s'", o->ts);
 	if (!o->ts)
 		st->start_ts = (long long)time(NULL);
-	if (o->spool && !o->flush_spool && (rc = make_spool(o->spool)))
-		return rc;
-	ve_ch_init(&st->ch, o->url, o->user, *password);
-	st->ch.http.retry.retries = (int)o->retries;
-	st->ch.http.retry.base = o->backoff;
-	st->ch.http.retry.cap = o->max_wait;
-	st->ch.http.timeout = o->timeout;
-	st->ch.http.max_body = o->max_body;
-	st->ch.http.insecure = o->insecure;
-	st->ch.http.verbose = o->cli.verbose;
-	st->sha = ve_sha256_new();
-	st->ch_up = true;
-	return 0;
+	return o->spool && !o->flush_spool ? make_spool(o->spool) : 0;
 }
 
 static void
@@ -1140,13 +991,12 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	struct state st = {0};
-	char *password = NULL;
 	int rc;
 
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	if ((rc = setup(&st, &o, &password)))
+	if ((rc = setup(&st, &o)))
 		goto out;
 	if (o.init) {
 		rc = run_init(&st);
@@ -1162,7 +1012,6 @@ main(int argc, char **argv)
 	if (!rc && st.tee_rc > 0)
 		rc = st.tee_rc;
 out:
-	ve_ch_password_free(password);
 	state_free(&st);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <curl/curl.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -33,7 +32,7 @@
 #include "rng.h"
 
 struct opts {
-	struct ve_cli cli; /* -v, -q */
+	struct ve_cli cli; /* -v, -q and the network group */
 	long n;
 	long input_len;
 	long output_len;
@@ -43,12 +42,11 @@ struct opts {
 	const char *endpoint;
 	const char *model;
 	const char *api_key_file;
-	long retries;
-	double timeout;
-	double backoff;
-	size_t max_body; /* --max-body; 0: VE_MAX_BODY_DEFAULT */
-	bool insecure;
 };
+
+/* A wait never outlasts a try unless --max-wait says: Retry-After is honoured up to --timeout. */
+static const struct ve_cli_net net_defaults = {
+    .retries = 3, .timeout = 30, .backoff = 0.5, .max_wait = -1};
 
 /*
  * Bounds on the counts of one prompt (ds-synth(1)), so that a server whose
@@ -89,13 +87,9 @@ usage(FILE *f)
 	        "      --seed N          random seed (default 0)\n"
 	        "  -e, --endpoint URL    count tokens with the server's /tokenize: exact lengths\n"
 	        "  -m, --model NAME      model for /tokenize (default: the first of /v1/models)\n"
-	        "      --api-key-file F  API key (default: $OPENAI_API_KEY, $VLLM_API_KEY)\n"
-	        "      --retries N       retries of a request after its first try (default 3)\n"
-	        "      --timeout S       seconds per try (default 30)\n"
-	        "      --backoff S       backoff base: full jitter, doubling (default 0.5)\n"
-	        "      --max-body BYTES  refuse answers over BYTES (k, M, G; default 64M)\n"
-	        "      --insecure        do not verify TLS certificates\n",
+	        "      --api-key-file F  API key (default: $OPENAI_API_KEY, $VLLM_API_KEY)\n",
 	        ve_progname);
+	ve_cli_help_net(f, VE_CLI_NETWORK, &net_defaults, 24);
 	ve_cli_help(f, 0, 24);
 	fprintf(f, "\n"
 	           "Exit: 0 ok, 64 usage, 69 server unavailable, 74 I/O error. See ds-synth(1).\n");
@@ -108,11 +102,6 @@ enum {
 	OPT_PREFIX_LEN,
 	OPT_SEED,
 	OPT_API_KEY_FILE,
-	OPT_RETRIES,
-	OPT_TIMEOUT,
-	OPT_BACKOFF,
-	OPT_MAX_BODY,
-	OPT_INSECURE,
 };
 
 static void
@@ -128,15 +117,14 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"endpoint", required_argument, NULL, 'e'},
 	    {"model", required_argument, NULL, 'm'},
 	    {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
-	    {"retries", required_argument, NULL, OPT_RETRIES},
-	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	    {"backoff", required_argument, NULL, OPT_BACKOFF},
-	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
-	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
+	*o = (struct opts){.cli = {.flags = VE_CLI_NETWORK, .net = net_defaults},
+	                   .n = 100,
+	                   .input_len = 1024,
+	                   .output_len = 128};
 	while ((c = ve_getopt(argc, argv, "n:e:m:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case 'n': o->n = ve_opt_long("--num-prompts", optarg, 0, 100000000); break;
@@ -156,13 +144,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		case 'e': o->endpoint = optarg; break;
 		case 'm': o->model = optarg; break;
 		case OPT_API_KEY_FILE: o->api_key_file = optarg; break;
-		case OPT_RETRIES: o->retries = ve_opt_long("--retries", optarg, 0, 100); break;
-		case OPT_TIMEOUT:
-			o->timeout = ve_opt_double("--timeout", optarg, 0.001, 86400);
-			break;
-		case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", optarg, 0, 3600); break;
-		case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", optarg); break;
-		case OPT_INSECURE: o->insecure = true; break;
 		}
 	}
 	if (optind < argc)
@@ -174,32 +155,22 @@ parse_args(int argc, char **argv, struct opts *o)
 /* The server that counts tokens, when there is one. */
 struct counter {
 	char *root;
+	char *shown; /* root for messages, its secrets redacted */
 	char *model;
 	char *key;
 	struct ve_http http;
-	double timeout;
 	unsigned long long calls;
 };
 
-/* Tokens in text by the server; -1 after a message if it cannot tell. */
-static long
-count_tokens(struct counter *c, const struct ve_buf *text)
+/* "URL/WHAT: why", why the message of the server's failed answer r (consumed). */
+static void
+warn_failed(const struct counter *c, const char *what, jv r)
 {
-	jv t = ve_http_tokenize(&c->http, c->root, c->model, text->p ? text->p : "", text->len,
-	                        c->timeout);
+	jv m = jv_invalid_get_msg(r);
 
-	c->calls++;
-	if (!jv_is_valid(t)) {
-		jv m = jv_invalid_get_msg(t);
-		char *u = ve_url_redact(c->root);
-		ve_warn("%s/tokenize: %s", u,
-		        jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "failed");
-		free(u);
-		jv_free(m);
-		return -1;
-	}
-	long n = jv_array_length(t);
-	return n;
+	ve_warn("%s/%s: %s", c->shown, what,
+	        jv_get_kind(m) == JV_KIND_STRING ? jv_string_value(m) : "failed");
+	jv_free(m);
 }
 
 /* Appends the word for token id k, after a space unless it is the first. */
@@ -238,30 +209,28 @@ struct tally {
 static int
 recount(struct counter *c, const struct ve_buf *b, struct tally *t)
 {
-	char *u = NULL;
-	long n;
-
-	if (t->calls < MAX_COUNTS(t->want)) {
-		if ((n = count_tokens(c, b)) < 0)
-			return VE_EX_UNAVAILABLE;
-		t->same = t->calls && n == t->have ? t->same + 1 : 1;
-		t->calls++;
-		t->have = n;
-		if (n == t->want || t->same < STUCK_COUNTS)
-			return 0;
-		u = ve_url_redact(c->root);
-		ve_warn(
-		    "%s/tokenize: cannot make a prompt exactly %ld tokens long: the count stayed "
-		    "at %ld for %d counts",
-		    u, t->want, n, t->same);
-	} else {
-		u = ve_url_redact(c->root);
+	if (t->calls >= MAX_COUNTS(t->want)) {
 		ve_warn(
 		    "%s/tokenize: cannot make a prompt exactly %ld tokens long (%ld tokens after "
 		    "%ld counts)",
-		    u, t->want, t->have, t->calls);
+		    c->shown, t->want, t->have, t->calls);
+		return VE_EX_UNAVAILABLE;
 	}
-	free(u);
+	jv tokens = ve_http_tokenize(&c->http, c->root, c->model, b->p ? b->p : "", b->len, 0);
+	c->calls++;
+	if (!jv_is_valid(tokens)) {
+		warn_failed(c, "tokenize", tokens);
+		return VE_EX_UNAVAILABLE;
+	}
+	long n = jv_array_length(tokens);
+	t->same = t->calls && n == t->have ? t->same + 1 : 1;
+	t->calls++;
+	t->have = n;
+	if (n == t->want || t->same < STUCK_COUNTS)
+		return 0;
+	ve_warn("%s/tokenize: cannot make a prompt exactly %ld tokens long: the count stayed at "
+	        "%ld for %d counts",
+	        c->shown, t->want, n, t->same);
 	return VE_EX_UNAVAILABLE;
 }
 
@@ -304,9 +273,7 @@ make_exact(struct counter *c, struct ve_buf *b, size_t keep, long want, long *ne
 	}
 	if (t.have == want)
 		return 0;
-	char *u = ve_url_redact(c->root);
-	ve_warn("%s/tokenize: cannot make a prompt exactly %ld tokens long", u, want);
-	free(u);
+	ve_warn("%s/tokenize: cannot make a prompt exactly %ld tokens long", c->shown, want);
 	return VE_EX_UNAVAILABLE;
 }
 
@@ -330,30 +297,20 @@ counter_open(struct counter *c, const struct opts *o)
 
 	if (!ve_endpoint_parse(o->endpoint, &c->root, &api))
 		ve_usage_error("--endpoint: expected an http:// or https:// URL");
+	c->shown = ve_url_redact(c->root);
 	if (!ve_http_api_key(o->api_key_file, &c->key))
 		return VE_EX_NOINPUT;
 	ve_http_init(&c->http);
 	ve_http_api_headers(&c->http, c->key);
 	ve_secrets_add_url(&c->http.secrets, o->endpoint);
-	c->http.retry.retries = (int)o->retries;
-	c->http.retry.base = o->backoff;
-	c->http.retry.cap = o->timeout < VE_BACKOFF_CAP ? o->timeout : VE_BACKOFF_CAP;
-	c->http.timeout = o->timeout;
-	c->http.insecure = o->insecure;
-	c->http.max_body = o->max_body;
-	c->timeout = o->timeout;
+	ve_http_configure(&c->http, &o->cli);
 	if (o->model) {
 		c->model = ve_xstrdup(o->model);
 		return 0;
 	}
-	jv m = ve_http_first_model(&c->http, c->root, o->timeout);
+	jv m = ve_http_first_model(&c->http, c->root, 0);
 	if (!jv_is_valid(m)) {
-		jv msg = jv_invalid_get_msg(m);
-		char *u = ve_url_redact(c->root);
-		ve_warn("%s/v1/models: no model name (give --model): %s", u,
-		        jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg) : "failed");
-		free(u);
-		jv_free(msg);
+		warn_failed(c, "v1/models: no model name (give --model)", m);
 		return VE_EX_UNAVAILABLE;
 	}
 	c->model = ve_json_strdup(m, NULL);
@@ -366,6 +323,7 @@ counter_close(struct counter *c)
 {
 	ve_http_free(&c->http);
 	free(c->root);
+	free(c->shown);
 	free(c->model);
 	if (c->key)
 		memset(c->key, 0, strlen(c->key));
@@ -446,22 +404,13 @@ out:
 int
 main(int argc, char **argv)
 {
-	struct opts o = {
-	    .n = 100,
-	    .input_len = 1024,
-	    .output_len = 128,
-	    .retries = 3,
-	    .timeout = 30,
-	    .backoff = 0.5,
-	};
+	struct opts o;
 	int rc;
 
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = run(&o);
-	curl_global_cleanup();
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;
 }
