@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "json.h"
+#include "kname.h"
 #include "output.h"
 #include "reader.h"
 #include "sha256.h"
@@ -173,7 +174,7 @@ static const struct pattern {
      "(?![A-Za-z0-9-])"},
     /* Korean numbers, with +82 or a leading 0 */
     {PHONE, CHECK_PHONE,
-     "(?:(?<![\\w+])\\+82[- ]?(?:\\(0\\))?|(?<![\\w.,+#-])(?<!\\d:)\\(?0)"
+     "(?:(?<![\\w+])\\+82[- ]?(?:\\(0\\))?|(?<![\\w.,+#-])(?<!\\d:)(?:\\((?=0\\d{1,3}\\)))?0)"
      "(?:1[016789]|2|[3-6][1-5]|70|50\\d)[-. )]{0,2}\\d{3,4}[-. ]?\\d{4}(?![\\w]|[-.,]\\d)"},
     /* E.164 and other international numbers */
     {PHONE, CHECK_E164,
@@ -610,6 +611,16 @@ cmp_span(const void *x, const void *y)
 	return a->from < b->from ? -1 : a->from > b->from;
 }
 
+static void
+add_span(struct anon *a, size_t from, size_t to, enum kind kind)
+{
+	if (a->nspans == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->spans = ve_xrealloc(a->spans, a->cap * sizeof *a->spans);
+	}
+	a->spans[a->nspans++] = (struct span){from, to, kind};
+}
+
 /* The licence regions by name, as their two-digit codes. */
 static const char *const regions[][2] = {
     {"서울", "11"}, {"부산", "12"}, {"경기", "13"}, {"강원", "14"}, {"충북", "15"}, {"충남", "16"},
@@ -730,15 +741,14 @@ mask(struct anon *a, const char *s, size_t n)
 				start++;
 			if (to <= from)
 				continue;
-			if (!check_ok(patterns[p].check, s, from, to, ov) || overlaps(a, from, to))
-				continue;
-			if (a->nspans == a->cap) {
-				a->cap = a->cap ? 2 * a->cap : 16;
-				a->spans = ve_xrealloc(a->spans, a->cap * sizeof *a->spans);
-			}
-			a->spans[a->nspans++] = (struct span){from, to, patterns[p].kind};
+			if (check_ok(patterns[p].check, s, from, to, ov) && !overlaps(a, from, to))
+				add_span(a, from, to, patterns[p].kind);
 		}
 	}
+	/* Names in running text, past what the patterns found (lib/kname.h). */
+	for (size_t at = 0, from, to; ve_kname_next(s, n, &at, &from, &to);)
+		if (name_ok(s + from, to - from) && !overlaps(a, from, to))
+			add_span(a, from, to, NAME);
 	if (!a->nspans)
 		return 0;
 	qsort(a->spans, a->nspans, sizeof *a->spans, cmp_span);
