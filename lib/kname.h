@@ -37,5 +37,10 @@
  * none. Start with *at = 0.
  */
 bool ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to);
+/*
+ * Whether s[0..n) is a common word that starts like a name (정보, 이용권),
+ * or one with a particle (정보가): for other recognisers' candidates.
+ */
+bool ve_kname_common_word(const char *s, size_t n);
 
 #endif

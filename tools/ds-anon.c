@@ -147,11 +147,12 @@ static const struct pattern {
     {EMAIL, CHECK_NONE,
      "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+"
      "[A-Za-z]{2,}\\b"},
-    /* a bank account: a bank's name or an account word, then the number */
+    /* a bank account: a bank's name or an account word, then the number; a check digit may
+       end it (새마을금고 1178-05-368877-6) */
     {ACCOUNT, CHECK_ACCOUNT,
      "(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|농협|기업|IBK|KB|NH|"
      "SC제일|씨티|수협|우체국|새마을금고|신협|카카오|토스|케이)([^\\d\\n]{0,15})"
-     "\\K(?<![\\d-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?![\\d-]|,\\d|\\s?원)"},
+     "\\K(?<![\\d-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:-\\d)?(?![\\d-]|,\\d|\\s?원)"},
     {ACCOUNT, CHECK_ACCOUNT,
      "(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|농협|기업|IBK|KB|NH|"
      "SC제일|씨티|수협|우체국|새마을금고|신협|카카오|토스|케이)([^\\d\\n]{0,15})"
@@ -569,7 +570,7 @@ name_ok(const char *m, size_t n)
 	for (const char *const *w = words; *w; w++)
 		if (strlen(*w) == n && !memcmp(m, *w, n))
 			return false;
-	return true;
+	return !ve_kname_common_word(m, n);
 }
 
 /* The checks a pattern's match must also pass; ov holds its capture groups. */
