@@ -178,11 +178,14 @@ static const char *const before[] = {
     "원장님",   "신랑",     "신부",     "담임",     "매니저",   "기사",     "기사님",   "부모님",
 };
 
-/* What a label or relation may carry before the name: 성함은, 동생인, 친구의. */
+/*
+ * What a label or relation may carry before the name: 성함은, 동생인, 친구의;
+ * not 이/가, after which a predicate comes (기사님이 두고 가셨어요).
+ */
 static const char *const before_tail[] = {
-    "",     "은",     "는",     "이",   "가",     "인",     "이신",   "의",   "님",
-    "님은", "명",     "명은",   "분",   "분은",   "도",     "께서",   "이름", "이름은",
-    "성함", "성함은", "이름이", "명이", "이름도", "님이름", "님성함", "이요", "요",
+    "",       "은",   "는",     "인",     "이신",   "의",     "님",   "님은",
+    "명",     "명은", "분",     "분은",   "이름",   "이름은", "성함", "성함은",
+    "이름이", "명이", "이름도", "님이름", "님성함", "이요",   "요",
 };
 
 /* The Hangul syllable at s[i], as its index from 가, or -1. */
@@ -439,11 +442,15 @@ judge(const char *s, size_t n, const struct cand *c)
 		return false;
 	if (tlen && !is_tail(s + c->to, tlen) && !is_honor(s + c->to, tlen))
 		return false;
+	size_t syls = (c->to - c->from - c->spaced) / SYL;
+	/* The common case first: three syllables and a particle need no more context. */
+	if (syls >= 3 && !c->rare && !c->spaced && tlen &&
+	    (tlen != SYL || memcmp(s + c->to, "요", SYL)) && is_tail(s + c->to, tlen))
+		return true;
 	enum ctx x = context(s, n, c, &personal);
 	/* 요 ends predicates too (나오나요, 정도예요): only after a label (성함 김민수요). */
 	if (tlen == SYL && !memcmp(s + c->to, "요", SYL) && x != CTX_STRONG)
 		return false;
-	size_t syls = (c->to - c->from - c->spaced) / SYL;
 	if (syls == 2)
 		return (x == CTX_STRONG && personal) ||
 		       (x >= CTX_JOSA && !c->rare &&
