@@ -33,6 +33,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "json.h"
+#include "kname.h"
 #include "output.h"
 #include "reader.h"
 #include "sha256.h"
@@ -146,11 +147,12 @@ static const struct pattern {
     {EMAIL, CHECK_NONE,
      "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+"
      "[A-Za-z]{2,}\\b"},
-    /* a bank account: a bank's name or an account word, then the number */
+    /* a bank account: a bank's name or an account word, then the number; a check digit may
+       end it (새마을금고 1178-05-368877-6) */
     {ACCOUNT, CHECK_ACCOUNT,
      "(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|농협|기업|IBK|KB|NH|"
      "SC제일|씨티|수협|우체국|새마을금고|신협|카카오|토스|케이)([^\\d\\n]{0,15})"
-     "\\K(?<![\\d-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?![\\d-]|,\\d|\\s?원)"},
+     "\\K(?<![\\d-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:-\\d)?(?![\\d-]|,\\d|\\s?원)"},
     {ACCOUNT, CHECK_ACCOUNT,
      "(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|농협|기업|IBK|KB|NH|"
      "SC제일|씨티|수협|우체국|새마을금고|신협|카카오|토스|케이)([^\\d\\n]{0,15})"
@@ -173,7 +175,7 @@ static const struct pattern {
      "(?![A-Za-z0-9-])"},
     /* Korean numbers, with +82 or a leading 0 */
     {PHONE, CHECK_PHONE,
-     "(?:(?<![\\w+])\\+82[- ]?(?:\\(0\\))?|(?<![\\w.,+#-])(?<!\\d:)\\(?0)"
+     "(?:(?<![\\w+])\\+82[- ]?(?:\\(0\\))?|(?<![\\w.,+#-])(?<!\\d:)(?:\\((?=0\\d{1,3}\\)))?0)"
      "(?:1[016789]|2|[3-6][1-5]|70|50\\d)[-. )]{0,2}\\d{3,4}[-. ]?\\d{4}(?![\\w]|[-.,]\\d)"},
     /* E.164 and other international numbers */
     {PHONE, CHECK_E164,
@@ -568,7 +570,7 @@ name_ok(const char *m, size_t n)
 	for (const char *const *w = words; *w; w++)
 		if (strlen(*w) == n && !memcmp(m, *w, n))
 			return false;
-	return true;
+	return !ve_kname_common_word(m, n);
 }
 
 /* The checks a pattern's match must also pass; ov holds its capture groups. */
@@ -608,6 +610,16 @@ cmp_span(const void *x, const void *y)
 	const struct span *a = x, *b = y;
 
 	return a->from < b->from ? -1 : a->from > b->from;
+}
+
+static void
+add_span(struct anon *a, size_t from, size_t to, enum kind kind)
+{
+	if (a->nspans == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->spans = ve_xrealloc(a->spans, a->cap * sizeof *a->spans);
+	}
+	a->spans[a->nspans++] = (struct span){from, to, kind};
 }
 
 /* The licence regions by name, as their two-digit codes. */
@@ -730,15 +742,14 @@ mask(struct anon *a, const char *s, size_t n)
 				start++;
 			if (to <= from)
 				continue;
-			if (!check_ok(patterns[p].check, s, from, to, ov) || overlaps(a, from, to))
-				continue;
-			if (a->nspans == a->cap) {
-				a->cap = a->cap ? 2 * a->cap : 16;
-				a->spans = ve_xrealloc(a->spans, a->cap * sizeof *a->spans);
-			}
-			a->spans[a->nspans++] = (struct span){from, to, patterns[p].kind};
+			if (check_ok(patterns[p].check, s, from, to, ov) && !overlaps(a, from, to))
+				add_span(a, from, to, patterns[p].kind);
 		}
 	}
+	/* Names in running text, past what the patterns found (lib/kname.h). */
+	for (size_t at = 0, from, to; ve_kname_next(s, n, &at, &from, &to);)
+		if (name_ok(s + from, to - from) && !overlaps(a, from, to))
+			add_span(a, from, to, NAME);
 	if (!a->nspans)
 		return 0;
 	qsort(a->spans, a->nspans, sizeof *a->spans, cmp_span);

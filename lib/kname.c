@@ -1,0 +1,547 @@
+/*
+ * Korean personal names: a family name, given-name syllables and the
+ * context around them. See lib/kname.h for the rules and their limits.
+ */
+#include "kname.h"
+
+#include <string.h>
+
+#define SYL 3 /* bytes of a Hangul syllable in UTF-8 */
+
+/*
+ * The tables. Syllable sets are strings of syllables and word lists are
+ * arrays, both in code-point (byte) order: they are searched by bisection.
+ */
+static const char family_common[] = "강고공곽구국권금기길김나남노도류맹명문민박반방배"
+                                    "백변서석선설성소손송신심안양엄여연염오옥왕우원위"
+                                    "유육윤이인임장전정조주지진차채천최추탁표하한함허"
+                                    "현홍황";
+static const char family_rare[] = "가간감경두라마모목범복봉부빈상승시어예온용은음제"
+                                  "좌태팽편피형호화";
+static const char *const family_two[] = {
+    "남궁", "독고", "동방", "사공", "서문", "선우", "제갈", "황보",
+};
+static const char given[] = "가각간갑강건걸겸경계고곤공관광교구국군권규균근금"
+                            "기길나난남내녕노누늘다단달담당대덕도돈동두득들라"
+                            "락란람랑래량려련렬령례로록뢰료룡루류륜률름리린림"
+                            "립마만말매맹면명모목몽묘무문미민밀바박반발방배백"
+                            "범법벼벽변별병보복본봄봉부분비빈빛사산삼상새샘생"
+                            "서석선설섬섭성세소솔송수숙순술숭슬승시식신실심아"
+                            "안애야양어언엄업여연열염엽영예오옥온완왕용우욱운"
+                            "울웅원월위유육윤율융은을음읍응의이익인일임입자잔"
+                            "장재정제조종주준중즙지직진찬찰창채천철첨청초총추"
+                            "춘충치친칠탁탄태택토판팔평표풍필하학한함항해핵행"
+                            "향허헌혁현협형혜호홍화환활황회효후훈휘휴흔흠흥희"
+                            "힘";
+static const char *const stop[] = {
+    "가게",   "가격",   "가격은", "가격을", "가격이", "가구",   "가능",   "가능한", "가락동",
+    "가방",   "가입",   "가입비", "가입자", "가정",   "가족",   "가족관", "가평군", "간단",
+    "감독님", "감사",   "강남",   "강남구", "강남역", "강동",   "강동구", "강변역", "강북",
+    "강북구", "강사님", "강서",   "강서구", "강아지", "강원",   "강의",   "강좌",   "개포동",
+    "거여동", "건국대", "검사님", "경우",   "경희대", "고객",   "고객님", "고객명", "고객센",
+    "고객용", "고급",   "고기",   "고덕동", "고려대", "고모님", "고민",   "고속",   "고양시",
+    "고양이", "고장",   "고장난", "고장이", "고정",   "공간",   "공급",   "공동",   "공무원",
+    "공사",   "공식",   "공연",   "공유",   "공유기", "공인인", "공정",   "공지",   "공차에",
+    "공항",   "과장님", "과천시", "관악구", "광교역", "광명시", "광운대", "광주시", "광주역",
+    "광진구", "교대역", "교수님", "교촌치", "구간",   "구글에", "구독",   "구로구", "구로역",
+    "구리시", "구매",   "구매가", "구매내", "구매를", "구매한", "구성",   "구성역", "구역",
+    "구조",   "국내",   "국민",   "국민대", "국민은", "국민카", "국제",   "굽네치", "권사님",
+    "권한",   "금리",   "금액",   "금액은", "금액을", "금액이", "금융",   "금지",   "금천구",
+    "기간",   "기간은", "기간을", "기간이", "기계",   "기관",   "기념",   "기능",   "기다리",
+    "기대",   "기록",   "기본",   "기부",   "기분",   "기사",   "기사님", "기술",   "기업",
+    "기업은", "기장님", "기존",   "기준",   "기차",   "기타",   "기한",   "기회",   "기흥역",
+    "길동역", "길이",   "김밥",   "김치",   "김치찌", "김포공", "김포시", "나중",   "남동",
+    "남부",   "남양주", "남은",   "남은건", "남자",   "남자친", "남편",   "내용",   "네네치",
+    "네이버", "노랑통", "노선",   "노선도", "노원구", "노트",   "노트북", "농협은", "다음에",
+    "담당자", "당근마", "대리님", "대전역", "대치동", "던킨도", "도곡동", "도로",   "도미노",
+    "도봉구", "도서",   "도서관", "도시",   "도와주", "도움",   "도착",   "도착일", "도착한",
+    "도착했", "동국대", "동네",   "동대구", "동대문", "동두천", "동생",   "동생이", "동안",
+    "동영상", "동의",   "동일",   "동작구", "둔촌동", "또래오", "뚜레쥬", "라인에", "롯데리",
+    "롯데마", "롯데카", "마감",   "마지막", "마천동", "마켓컬", "마포구", "만료",   "만료일",
+    "만원",   "맘스터", "망포역", "매니저", "매탄동", "맥도날", "맹세",   "메가커", "멕시카",
+    "명단",   "명동역", "명세",   "명세서", "명의",   "명의자", "명일동", "명절",   "명지대",
+    "모델",   "모두",   "모든",   "모란역", "모바",   "목사님", "무신사", "문구",   "문서",
+    "문의",   "문의가", "문의드", "문의를", "문의한", "문자",   "문정동", "문제",   "문제가",
+    "문제를", "문화",   "미금역", "미사역", "미스터", "민원",   "바른치", "반납",   "반려",
+    "반송",   "반영",   "반장님", "반품",   "반품비", "반품을", "반품이", "반품한", "방금",
+    "방문",   "방문일", "방문한", "방배동", "방법",   "방식",   "방이동", "방향",   "배달",
+    "배달의", "배민에", "배송",   "배송된", "배송비", "배송은", "배송을", "배송이", "배송일",
+    "배송중", "배송지", "배스킨", "배터",   "백화",   "백화점", "버거킹", "번개장", "변경",
+    "변경된", "변경을", "변경이", "변경해", "변동",   "보정역", "복정역", "부가",   "부가세",
+    "부분",   "부산",   "부산역", "부서",   "부장님", "부족",   "부천시", "부탁",   "부탁드",
+    "부탁해", "비비큐", "빽다방", "사당역", "사람",   "사모님", "사장님", "삼성동", "삼성카",
+    "상갈역", "상담",   "상명대", "상일동", "상태",   "새마을", "서대문", "서류",   "서명",
+    "서브웨", "서비",   "서비스", "서울",   "서울대", "서울역", "서초구", "서초동", "서현역",
+    "석유",   "석촌동", "선릉역", "선물",   "선배님", "선생님", "선착",   "선택",   "설명",
+    "설명서", "설정",   "설치",   "성공",   "성균관", "성남시", "성내동", "성동구", "성명",
+    "성북구", "성심당", "성함",   "성함은", "세종대", "소리",   "소식",   "소장님", "손님",
+    "손님이", "송금",   "송금을", "송금이", "송금한", "송장",   "송파구", "송파동", "수내역",
+    "수령",   "수령인", "수령일", "수령자", "수리",   "수서동", "수서역", "수석님", "수수",
+    "수요",   "수원시", "수정",   "수정을", "수정해", "수준",   "수취인", "수협은", "숭실대",
+    "스타벅", "승인",   "시간",   "시간대", "시간은", "시간을", "시간이", "시스",   "시작",
+    "시장",   "시장님", "시청역", "시흥시", "신갈역", "신고",   "신규",   "신규가", "신규로",
+    "신도림", "신림역", "신발",   "신부님", "신분",   "신분증", "신선",   "신세",   "신세계",
+    "신용",   "신용카", "신입생", "신청",   "신청서", "신청을", "신청이", "신청인", "신청자",
+    "신청한", "신청했", "신촌역", "신한",   "신한은", "신한카", "신협에", "실장님", "심사",
+    "아들",   "안내",   "안내대", "안내를", "안내문", "안내서", "안내해", "안녕",   "안산시",
+    "안성시", "안심",   "안양시", "안전",   "암사동", "압구정", "야탑역", "양도인", "양수인",
+    "양식",   "양재역", "양주시", "양천구", "양평군", "언니가", "엄마",   "엄마가", "여권",
+    "여부",   "여사님", "여자친", "여주시", "여행",   "역삼동", "연결",   "연결이", "연기",
+    "연락",   "연락을", "연락이", "연락처", "연말",   "연세대", "연장",   "연천군", "연체",
+    "연체료", "연휴",   "영등포", "영수",   "영수증", "영업",   "영통역", "영화",   "예약자",
+    "오금동", "오늘",   "오늘도", "오늘은", "오류",   "오리역", "오빠가", "오산시", "오전",
+    "오후",   "옥션에", "온라",   "왕복",   "요금",   "요기요", "용도",   "용산구", "용산역",
+    "용인시", "우대",   "우리",   "우리은", "우리카", "우선",   "우수",   "우체국", "우편",
+    "우편번", "원래",   "원장님", "원천동", "원하",   "원하는", "위례동", "위메프", "유료",
+    "유리창", "유지",   "유튜브", "유효",   "윤리",   "은평구", "은행",   "을지로", "의왕시",
+    "의원님", "의정부", "이고요", "이내",   "이동",   "이동통", "이디야", "이라고", "이라는",
+    "이름",   "이름은", "이름이", "이마트", "이메",   "이메일", "이모님", "이미",   "이번",
+    "이번달", "이번에", "이번주", "이벤",   "이사",   "이사님", "이상",   "이야기", "이용",
+    "이용권", "이용료", "이용을", "이용자", "이용중", "이용한", "이월",   "이유",   "이율",
+    "이전",   "이전에", "이천시", "이체",   "이체가", "이체를", "이체한", "이태원", "이하",
+    "이화여", "이후",   "인가",   "인상",   "인스타", "인증",   "인증서", "인터",   "일원동",
+    "임시",   "입금",   "자담치", "작가님", "잠실역", "장기",   "장로님", "장바",   "장바구",
+    "장소",   "장애",   "장지동", "전국",   "전기",   "전달",   "전부",   "전송",   "전자",
+    "전체",   "전화",   "전화가", "전화기", "전화를", "전화번", "전화했", "점장님", "정관장",
+    "정규직", "정기",   "정기결", "정기권", "정기배", "정도",   "정리",   "정말",   "정말로",
+    "정보",   "정보가", "정보를", "정산",   "정상",   "정상인", "정상적", "정원",   "정자역",
+    "정지",   "정책",   "정확",   "제공",   "제주",   "제주도", "제품",   "제한",   "조건",
+    "조금",   "조금만", "조금은", "조정",   "조치",   "조회",   "조회가", "조회를", "조회수",
+    "조회해", "종각역", "종로구", "주간",   "주말",   "주문",   "주문서", "주문을", "주문이",
+    "주문자", "주문한", "주문했", "주민등", "주민번", "주소",   "주소가", "주소는", "주소로",
+    "주소를", "주소지", "주유",   "주의",   "주인님", "주임님", "주차",   "죽전역", "중고나",
+    "중랑구", "중앙대", "지금",   "지금은", "지급",   "지난",   "지난달", "지난주", "지마켓",
+    "지역",   "지연",   "지연이", "지원",   "지점",   "지정",   "지코바", "직원",   "진행",
+    "진행이", "진행중", "진행해", "집사님", "차량",   "차이",   "차장님", "처갓집", "천원",
+    "천호동", "청담동", "청량리", "청명역", "총무님", "최고",   "최근",   "최근에", "최대",
+    "최대로", "최대한", "최소",   "최소한", "최저",   "최종",   "최초",   "추가",   "추천",
+    "취소가", "취소를", "치킨플", "카카오", "커피빈", "케이뱅", "코치님", "쿠팡이", "탐앤탐",
+    "택배",   "토스뱅", "투썸플", "트위터", "티몬에", "팀장님", "파리바", "파스쿠", "파주시",
+    "파파존", "판사님", "페리카", "페이스", "평택시", "포천시", "표시",   "표준",   "푸라닭",
+    "피자헛", "하나",   "하나은", "하나카", "하남시", "한국",   "한국어", "한국인", "한남동",
+    "한달",   "한도",   "한도가", "한번",   "한번더", "한번만", "한양대", "한정",   "한화",
+    "할리스", "함께",   "현금",   "현대",   "현대카", "현재",   "형사님", "호랑이", "호식이",
+    "홈플러", "홍대",   "홍대입", "홍익대", "화면",   "화성시", "확인",   "확인을", "확인이",
+    "확인해", "환불",   "환불을", "환불이", "환불해", "환전",   "황금",   "회원",   "회원가",
+    "회원권", "회원님", "회장님", "효과",   "후기",   "후배님", "후불",
+};
+
+/* Given names of one syllable that common words seldom end in: 김혁이랑, 박준 010-... */
+static const char given_only[] = "결린빈솔욱웅율준찬철혁훈";
+
+/* Syllables that are particles on their own, in code-point order. */
+#define JOSA_SYL "가는도로를만와을의이"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Particles and the copula that may follow a name, glued to it. */
+static const char *const josa[] = {
+    "이",     "가",     "은",     "는",     "을",     "를",     "의",   "에게", "한테",
+    "께",     "께서",   "이랑",   "랑",     "하고",   "과",     "와",   "도",   "만",
+    "로",     "으로",   "에게서", "한테서", "이가",   "이는",   "이를", "이의", "이도",
+    "이에게", "이한테", "이하고", "이와",   "이나",   "나",     "이든", "까지", "부터",
+    "에게도", "한테도", "께도",   "에게는", "한테는", "이께서", "이며", "이고", "이요",
+    "요",     "이야",   "야",     "임",     "이네",   "이네요", "이지", "이죠", "이었고",
+};
+
+/* The copula's stems: 입니다, 이에요, 이라고, 인데요, 이었어요, 이세요 ... */
+static const char *const copula[] = {
+    "입니", "이에", "이예", "예요", "이라", "라고", "라는", "인데", "이었",
+    "였",   "이세", "이신", "인가", "인지", "이구", "이거", "이랍", "이란",
+};
+
+/* Honorifics and titles after a name, glued or as the next word. */
+static const char *const honor[] = {
+    "님",     "씨",     "고객님", "고객", "회원님", "회원",   "과장",   "대리", "팀장",   "부장",
+    "차장",   "실장",   "사원",   "주임", "선생님", "선생",   "교수님", "교수", "기사님", "매니저",
+    "원장",   "사장",   "대표",   "드림", "올림",   "배상",   "명의",   "앞",   "앞으로", "귀하",
+    "선수",   "양",     "군",     "박사", "손님",   "상무",   "전무",   "이사", "본부장", "센터장",
+    "점장",   "소장",   "책임",   "선임", "수석",   "연구원", "간호사", "작가", "감독",   "의원",
+    "변호사", "세무사", "학생",   "환자", "어린이", "님께",
+};
+
+/* Labels and relations before a name (성함: 김민수, 엄마 김민수). */
+static const char *const before[] = {
+    "성함",     "이름",     "고객명",   "성명",     "실명",     "예금주",   "예금주명", "수령인",
+    "수령자",   "수취인",   "받는분",   "받는사람", "보내는분", "보낸사람", "보호자",   "신청인",
+    "신청자",   "가입자",   "명의자",   "계약자",   "주문자",   "예약자",   "대표자",   "입금자",
+    "입금자명", "송금인",   "탑승객",   "탑승자",   "투숙객",   "운전자",   "담당자",   "담당",
+    "가족",     "본인",     "작성자",   "소유자",   "이용자",   "사용자",   "구매자",   "동행자",
+    "동반자",   "참석자",   "회원명",   "고객",     "회원",     "환자",     "학생",     "엄마",
+    "아빠",     "어머니",   "아버지",   "어머님",   "아버님",   "남편",     "아내",     "와이프",
+    "부인",     "아들",     "딸",       "동생",     "형",       "누나",     "언니",     "오빠",
+    "친구",     "팀장",     "과장",     "부장",     "차장",     "대리",     "사장",     "사장님",
+    "팀장님",   "선생님",   "할머니",   "할아버지", "조카",     "삼촌",     "이모",     "고모",
+    "장모님",   "시어머니", "동료",     "선배",     "후배",     "직원",     "여동생",   "남동생",
+    "애인",     "여자친구", "남자친구", "여친",     "남친",     "손자",     "손녀",     "사위",
+    "며느리",   "상사",     "보낸이",   "받는이",   "자녀",     "남자",     "여자",     "고객님",
+    "원장님",   "신랑",     "신부",     "담임",     "매니저",   "기사",     "기사님",   "부모님",
+};
+
+/*
+ * What a label or relation may carry before the name: 성함은, 동생인, 친구의;
+ * not 이/가, after which a predicate comes (기사님이 두고 가셨어요).
+ */
+static const char *const before_tail[] = {
+    "",       "은",   "는",     "인",     "이신",   "의",     "님",   "님은",
+    "명",     "명은", "분",     "분은",   "이름",   "이름은", "성함", "성함은",
+    "이름이", "명이", "이름도", "님이름", "님성함", "이요",   "요",
+};
+
+/* The Hangul syllable at s[i], as its index from 가, or -1. */
+static int
+syllable(const char *s, size_t n, size_t i)
+{
+	const unsigned char *u = (const unsigned char *)s + i;
+
+	if (i + SYL > n || (u[0] & 0xF0) != 0xE0 || (u[1] & 0xC0) != 0x80 || (u[2] & 0xC0) != 0x80)
+		return -1;
+	long cp = ((long)(u[0] & 0x0F) << 12) | ((long)(u[1] & 0x3F) << 6) | (u[2] & 0x3F);
+	return cp >= 0xAC00 && cp <= 0xD7A3 ? (int)(cp - 0xAC00) : -1;
+}
+
+/* Whether the syllable at p is in set (syllables in byte order). */
+static bool
+in_set(const char *set, size_t setlen, const char *p)
+{
+	size_t lo = 0, hi = setlen / SYL;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = memcmp(p, set + mid * SYL, SYL);
+		if (!c)
+			return true;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
+}
+
+/* Whether p[0..len) is one of the sorted words. */
+static bool
+in_sorted(const char *const *w, size_t nw, const char *p, size_t len)
+{
+	size_t lo = 0, hi = nw;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2, k = strlen(w[mid]);
+		int c = memcmp(p, w[mid], len < k ? len : k);
+		if (!c)
+			c = len < k ? -1 : len > k;
+		if (!c)
+			return true;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
+}
+
+/* Whether p[0..len) is one of the words (an unsorted, short list). */
+static bool
+in_list(const char *const *w, size_t nw, const char *p, size_t len)
+{
+	for (size_t i = 0; i < nw; i++)
+		if (strlen(w[i]) == len && !memcmp(p, w[i], len))
+			return true;
+	return false;
+}
+
+/* Whether p[0..len) starts with one of the words. */
+static bool
+starts_list(const char *const *w, size_t nw, const char *p, size_t len)
+{
+	for (size_t i = 0; i < nw; i++) {
+		size_t k = strlen(w[i]);
+		if (k <= len && !memcmp(p, w[i], k))
+			return true;
+	}
+	return false;
+}
+
+/* A particle or the copula: what may follow a name in the same word. */
+static bool
+is_tail(const char *p, size_t len)
+{
+	return in_list(josa, NELEM(josa), p, len) || starts_list(copula, NELEM(copula), p, len);
+}
+
+/* An honorific or title, alone or with a particle: 님, 씨가, 고객님께서, 드림. */
+static bool
+is_honor(const char *p, size_t len)
+{
+	for (size_t i = 0; i < NELEM(honor); i++) {
+		size_t k = strlen(honor[i]);
+		if (k > len || memcmp(p, honor[i], k))
+			continue;
+		if (k + SYL <= len && !memcmp(p + k, "님", SYL))
+			k += SYL; /* 과장님, 선생님께 */
+		if (k == len || is_tail(p + k, len - k))
+			return true;
+	}
+	return false;
+}
+
+/* A label or relation with what it may carry: 성함은, 수령인, 친구인. */
+static bool
+is_before(const char *p, size_t len)
+{
+	for (size_t i = 0; i < NELEM(before); i++) {
+		size_t k = strlen(before[i]);
+		if (k <= len && !memcmp(p, before[i], k) &&
+		    in_list(before_tail, NELEM(before_tail), p + k, len - k))
+			return true;
+	}
+	return false;
+}
+
+/* How sure the words around a candidate make it a name. */
+enum ctx { CTX_NONE, CTX_JOSA, CTX_LIST, CTX_STRONG };
+
+/* A candidate: the family name at s[from..given), the given name to to; its word ends at end. */
+struct cand {
+	size_t from, given, to, end;
+	bool rare, spaced;
+};
+
+/* The end of the run of Hangul syllables at s[i]. */
+static size_t
+word_end(const char *s, size_t n, size_t i)
+{
+	while (syllable(s, n, i) >= 0)
+		i += SYL;
+	return i;
+}
+
+/*
+ * Whether the text before s[i] ends a list marker or a form's punctuation
+ * (1) 김민수, (김민수, 1. 김민수), and not with a number (3천원만, 20kg 정도).
+ */
+static bool
+list_before(const char *s, size_t i)
+{
+	while (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+		i--;
+	if (i == 0)
+		return true;
+	unsigned char c = (unsigned char)s[i - 1];
+	if (c == '.' || c == ')')
+		return i >= 2 && s[i - 2] >= '0' && s[i - 2] <= '9';
+	if (c < 0x80)
+		return strchr("(,:-/[\"'*>|;\n", c) != NULL;
+	/* ·, •, ： */
+	return (i >= 2 && !memcmp(s + i - 2, "\xC2\xB7", 2)) ||
+	       (i >= 3 &&
+	        (!memcmp(s + i - 3, "\xE2\x80\xA2", 3) || !memcmp(s + i - 3, "\xEF\xBC\x9A", 3)));
+}
+
+/*
+ * Whether what follows s[e] ends a list item or a form's field: the end,
+ * a comma, a bracket, a number; not a question or exclamation mark, which
+ * end a sentence's predicate (오나요?).
+ */
+static bool
+list_after(const char *s, size_t n, size_t e)
+{
+	if (e == n)
+		return true;
+	unsigned char c = (unsigned char)s[e];
+	if (c == ' ')
+		c = e + 1 < n ? (unsigned char)s[e + 1] : '\n';
+	return (c >= '0' && c <= '9') || strchr("(),/]:;\n", c);
+}
+
+/* Whether a label or relation stands before s[i], with spaces or a colon between. */
+static bool
+label_before(const char *s, size_t n, size_t i)
+{
+	size_t q = i;
+
+	while (q > 0 && strchr(" \t:=", s[q - 1]))
+		q--;
+	if (q >= SYL && !memcmp(s + q - SYL, "\xEF\xBC\x9A", SYL))
+		q -= SYL;
+	size_t p = q;
+	while (p >= SYL && syllable(s, n, p - SYL) >= 0)
+		p -= SYL;
+	return p < q && is_before(s + p, q - p);
+}
+
+/*
+ * Whether an honorific is one only a person takes (님, 씨, 고객님, 드림),
+ * not one a common word may also take (우수 고객, 신규 회원, 이사 대표).
+ */
+static bool
+personal_honor(const char *p, size_t len)
+{
+	static const char *const words[] = {"씨", "드림", "올림", "명의"};
+
+	if (memmem(p, len, "님", SYL))
+		return true;
+	return starts_list(words, NELEM(words), p, len);
+}
+
+/* The context of a candidate, from the strongest down. */
+static enum ctx
+context(const char *s, size_t n, const struct cand *c, bool *personal)
+{
+	const char *tail = s + c->to;
+	size_t tlen = c->end - c->to;
+
+	*personal = tlen && personal_honor(tail, tlen);
+	if (tlen && is_honor(tail, tlen))
+		return CTX_STRONG;
+	if (!tlen) {
+		size_t e = c->end + (c->end < n && s[c->end] == ' ');
+		size_t f = word_end(s, n, e);
+		if (f > e && is_honor(s + e, f - e)) {
+			*personal = personal_honor(s + e, f - e);
+			return CTX_STRONG;
+		}
+	}
+	if (label_before(s, n, c->from)) {
+		*personal = true;
+		return CTX_STRONG;
+	}
+	if (list_before(s, c->from) || list_after(s, n, c->end))
+		return CTX_LIST;
+	return tlen ? CTX_JOSA : CTX_NONE;
+}
+
+/*
+ * Whether the candidate's own syllables may be a name: given-name syllables,
+ * not a stoplist word, and not a stoplist word with a particle (정보를).
+ */
+static bool
+shape_ok(const char *s, const struct cand *c)
+{
+	for (size_t g = c->given + c->spaced; g < c->to; g += SYL)
+		if (!in_set(given, sizeof given - 1, s + g))
+			return false;
+	if (in_sorted(stop, NELEM(stop), s + c->from, c->to - c->from))
+		return false;
+	if (c->spaced)
+		return !in_sorted(stop, NELEM(stop), s + c->given + 1, c->to - c->given - 1);
+	if (c->to - c->from == 3 * SYL && c->given - c->from == SYL &&
+	    in_sorted(stop, NELEM(stop), s + c->from, 2 * SYL))
+		return !in_set(JOSA_SYL, sizeof JOSA_SYL - 1, s + c->to - SYL);
+	return true;
+}
+
+/* Whether the candidate is a name: its shape, what follows it in its word, and its context. */
+static bool
+judge(const char *s, size_t n, const struct cand *c)
+{
+	size_t tlen = c->end - c->to;
+	bool personal;
+
+	if (!shape_ok(s, c) || is_tail(s + c->from, c->end - c->from))
+		return false;
+	if (tlen && !is_tail(s + c->to, tlen) && !is_honor(s + c->to, tlen))
+		return false;
+	size_t syls = (c->to - c->from - c->spaced) / SYL;
+	/* The common case first: three syllables and a particle need no more context. */
+	if (syls >= 3 && !c->rare && !c->spaced && tlen &&
+	    (tlen != SYL || memcmp(s + c->to, "요", SYL)) && is_tail(s + c->to, tlen))
+		return true;
+	enum ctx x = context(s, n, c, &personal);
+	/* 요 ends predicates too (나오나요, 정도예요): only after a label (성함 김민수요). */
+	if (tlen == SYL && !memcmp(s + c->to, "요", SYL) && x != CTX_STRONG)
+		return false;
+	if (syls == 2)
+		return (x == CTX_STRONG && personal) ||
+		       (x >= CTX_JOSA && !c->rare &&
+		        in_set(given_only, sizeof given_only - 1, s + c->given));
+	if (c->rare)
+		return x == CTX_STRONG;
+	if (c->spaced)
+		return x == CTX_STRONG || (x == CTX_LIST && list_before(s, c->from));
+	return x >= CTX_JOSA;
+}
+
+/*
+ * The name at the start of the word s[w0..w1), if any: the family name
+ * (two syllables before one), then the longer given name first. A lone
+ * family name may take its given name from the next word (김 민수).
+ */
+static bool
+name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
+{
+	struct cand c = {.from = w0};
+
+	for (int two = 1; two >= 0; two--) {
+		if (two && !(w1 - w0 >= 3 * SYL &&
+		             in_sorted(family_two, NELEM(family_two), s + w0, 2 * SYL)))
+			continue;
+		if (!two) {
+			bool common = in_set(family_common, sizeof family_common - 1, s + w0);
+			if (!common && !in_set(family_rare, sizeof family_rare - 1, s + w0))
+				return false;
+			c.rare = !common;
+		}
+		c.given = w0 + (two ? 2 : 1) * SYL;
+		c.end = w1;
+		c.spaced = false;
+		for (size_t gl = 2; gl >= 1; gl--) {
+			c.to = c.given + gl * SYL;
+			if (c.to <= w1 && judge(s, n, &c)) {
+				*to = c.to;
+				if (gl == 2 && c.to == w1 &&
+				    in_set(JOSA_SYL, sizeof JOSA_SYL - 1, s + c.to - SYL)) {
+					/* 정혁을: the name without its particle, when that is a
+					 * name too */
+					c.to -= SYL;
+					if (judge(s, n, &c))
+						*to = c.to;
+				}
+				return true;
+			}
+		}
+	}
+	if (w1 - w0 != SYL || w1 >= n || s[w1] != ' ')
+		return false;
+	c.given = w1;
+	c.spaced = true;
+	c.to = w1 + 1 + 2 * SYL;
+	c.end = word_end(s, n, w1 + 1);
+	if (c.to <= c.end && judge(s, n, &c)) {
+		*to = c.to;
+		return true;
+	}
+	return false;
+}
+
+bool
+ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to)
+{
+	size_t i = *at;
+
+	while (i < n) {
+		if (syllable(s, n, i) < 0) {
+			i++;
+			continue;
+		}
+		size_t w1 = word_end(s, n, i);
+		bool starts = i < SYL || syllable(s, n, i - SYL) < 0;
+		if (starts && name_in_word(s, n, i, w1, to)) {
+			*from = i;
+			*at = *to;
+			return true;
+		}
+		i = w1;
+	}
+	*at = n;
+	return false;
+}
+
+bool
+ve_kname_common_word(const char *s, size_t n)
+{
+	if (in_sorted(stop, NELEM(stop), s, n))
+		return true;
+	return n == 3 * SYL && in_sorted(stop, NELEM(stop), s, 2 * SYL) &&
+	       in_set(JOSA_SYL, sizeof JOSA_SYL - 1, s + 2 * SYL);
+}

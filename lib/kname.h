@@ -1,0 +1,46 @@
+/*
+ * Korean personal names in running text, without a dictionary of names:
+ * a family name (the single-syllable ones, the common ones apart from the
+ * rare; and 남궁, 선우, 제갈, 황보, 독고, 사공, 서문, 동방), one or two
+ * syllables of the few hundred that given names use, and the context that
+ * makes such a word a name rather than a common noun that happens to start
+ * with a family-name syllable (이사, 정기, 최근, 강남):
+ *
+ *   strong: an honorific or title after it (님, 씨, 고객님, 과장, 드림),
+ *           or a label or a relation before it (성함:, 수령인, 엄마, 팀장);
+ *   list:   a form or list position (start of text, after "1)", "-", "(",
+ *           ",", ":" or a number; before punctuation, a number or the end);
+ *   josa:   a particle or the copula glued to it (이/가/은/는/을/를/에게/
+ *           한테/의/이랑/하고, 입니다).
+ *
+ * Two-syllable names (김율) need strong context; three and more, any.
+ * Rare family names need strong context. "김 민수", with a space, counts.
+ * A stoplist of common words (이용권, 신청서, 최대한, role words such as
+ * 기사님) keeps look-alikes out.
+ *
+ * Limits: Hangul names only (no foreign or romanised names), given names
+ * of at most two syllables, no names among the stoplist's words, and a
+ * name in running text with none of the contexts above is missed.
+ *
+ * Ownership: the functions read the caller's bytes and keep nothing; no
+ * allocation, no state between calls.
+ */
+#ifndef VE_KNAME_H
+#define VE_KNAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * The next name in the UTF-8 text s[0..n) at or after byte *at: sets
+ * [*from, *to) to it and *at past it, and returns true; false when there is
+ * none. Start with *at = 0.
+ */
+bool ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to);
+/*
+ * Whether s[0..n) is a common word that starts like a name (정보, 이용권),
+ * or one with a particle (정보가): for other recognisers' candidates.
+ */
+bool ve_kname_common_word(const char *s, size_t n);
+
+#endif
