@@ -8,6 +8,8 @@
  * ds-hash takes a record's key from either path, and the two must agree.
  * ve_utf8_invalid_at is checked against utf8proc's decoder, and canonical
  * text must be a fixed point (parsed again, it canonicalises to itself).
+ * ve_json_object_fast's quick yes (ch-query's check of an answer) must
+ * never be said to a line ve_record_parse refuses.
  * Any disagreement aborts with a message, which libFuzzer reports.
  */
 #include <stdbool.h>
@@ -19,6 +21,7 @@
 
 #include "buf.h"
 #include "json.h"
+#include "jsoncheck.h"
 #include "norm.h"
 #include "utf8.h"
 
@@ -176,6 +179,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	jv rec = ve_record_parse(text, size);
 	if (jv_is_valid(rec))
 		check_fixed_point(text, size, rec, size ? data[0] & 0x1f : 0);
+	else if (ve_json_object_fast(text, size))
+		disagree("ve_json_object_fast says yes to what ve_record_parse refuses", text, size,
+		         NULL, NULL);
 	jv_free(rec);
 	return 0;
 }
