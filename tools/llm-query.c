@@ -47,7 +47,7 @@
 #include "sse.h"
 
 struct opts {
-	struct ve_cli cli; /* -v, -q, --skip-bad, --rejects, --max-line, --progress */
+	struct ve_cli cli; /* -v, -q, --skip-bad, --rejects, --max-line, --progress, network */
 	const char *endpoint;
 	const char *model;
 	const char *prompt_expr;
@@ -65,22 +65,17 @@ struct opts {
 	long logprobs;
 	long concurrency;
 	long warmup;
-	long retries;
 	double temperature;
 	double top_p;
 	double rate;
 	double burstiness;
-	double timeout;
-	double backoff;
 	double max_failures;
-	size_t max_body; /* --max-body; 0: VE_MAX_BODY_DEFAULT */
 	bool echo;
 	bool ignore_eos;
 	bool stream;
 	bool loglikelihood;
 	bool ordered;
 	bool resume;
-	bool insecure;
 	bool dry_run;
 };
 
@@ -181,6 +176,10 @@ struct run {
 /* -c when --rate is given without it: vLLM's default of no limit. */
 #define UNCAPPED LONG_MAX
 
+/* max_wait < 0: a wait never outlasts a try, Retry-After is honoured up to --timeout. */
+static const struct ve_cli_net net_defaults = {
+    .retries = 3, .timeout = 300, .backoff = 0.5, .max_wait = -1};
+
 static void
 usage(FILE *f)
 {
@@ -208,19 +207,15 @@ usage(FILE *f)
 	    "      --rate R            requests per second, gamma arrivals (default: all at once)\n"
 	    "      --burstiness B      gamma shape of the arrivals (default 1: Poisson)\n"
 	    "      --warmup N          send N requests first, left out of the output\n"
-	    "      --retries N         retries after the first attempt (default 3)\n"
-	    "      --timeout S         seconds per attempt (default 300)\n"
-	    "      --backoff S         backoff base: full jitter, doubling (default 0.5)\n"
-	    "      --max-body BYTES    refuse answers and events over BYTES (k, M, G; 64M)\n"
 	    "      --max-failures PCT  failed records allowed before exit 69 (default 0)\n"
 	    "      --id EXPR           jq expression for the record id (default .id)\n"
 	    "  -o, --output FILE       write there instead of stdout\n"
 	    "      --resume            keep FILE's answers, send only what it lacks\n"
 	    "      --ordered           write in input order (default: completion order)\n"
 	    "      --cache DIR         answer repeated requests from DIR (made if missing)\n"
-	    "      --dry-run           write the requests that would be sent, send nothing\n"
-	    "      --insecure          do not verify TLS certificates\n",
+	    "      --dry-run           write the requests that would be sent, send nothing\n",
 	    ve_progname);
+	ve_cli_help_net(f, VE_CLI_NETWORK, &net_defaults, 26);
 	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 26);
 	fprintf(f, "\n"
 	           "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 69 too many failures or\n"
@@ -244,17 +239,12 @@ enum {
 	OPT_RATE,
 	OPT_BURSTINESS,
 	OPT_WARMUP,
-	OPT_RETRIES,
-	OPT_TIMEOUT,
-	OPT_BACKOFF,
-	OPT_MAX_BODY,
 	OPT_MAX_FAILURES,
 	OPT_ID,
 	OPT_RESUME,
 	OPT_ORDERED,
 	OPT_CACHE,
 	OPT_DRY_RUN,
-	OPT_INSECURE,
 };
 
 /* The request parameters among the options (the rest are taken by set_option). */
@@ -303,10 +293,6 @@ set_option(struct opts *o, int c, char *arg)
 	case OPT_RATE: o->rate = ve_opt_double("--rate", arg, 1e-6, 1e9); break;
 	case OPT_BURSTINESS: o->burstiness = ve_opt_double("--burstiness", arg, 1e-3, 1e6); break;
 	case OPT_WARMUP: o->warmup = ve_opt_long("--warmup", arg, 0, 1000000); break;
-	case OPT_RETRIES: o->retries = ve_opt_long("--retries", arg, 0, 100); break;
-	case OPT_TIMEOUT: o->timeout = ve_opt_double("--timeout", arg, 0.001, 86400); break;
-	case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", arg, 0, 3600); break;
-	case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", arg); break;
 	case OPT_MAX_FAILURES:
 		o->max_failures = ve_opt_double("--max-failures", arg, 0, 100);
 		break;
@@ -316,7 +302,6 @@ set_option(struct opts *o, int c, char *arg)
 	case OPT_ORDERED: o->ordered = true; break;
 	case OPT_CACHE: o->cache_dir = arg; break;
 	case OPT_DRY_RUN: o->dry_run = true; break;
-	case OPT_INSECURE: o->insecure = true; break;
 	}
 }
 
@@ -376,10 +361,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"rate", required_argument, NULL, OPT_RATE},
 	    {"burstiness", required_argument, NULL, OPT_BURSTINESS},
 	    {"warmup", required_argument, NULL, OPT_WARMUP},
-	    {"retries", required_argument, NULL, OPT_RETRIES},
-	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	    {"backoff", required_argument, NULL, OPT_BACKOFF},
-	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
 	    {"max-failures", required_argument, NULL, OPT_MAX_FAILURES},
 	    {"id", required_argument, NULL, OPT_ID},
 	    {"output", required_argument, NULL, 'o'},
@@ -387,12 +368,12 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"ordered", no_argument, NULL, OPT_ORDERED},
 	    {"cache", required_argument, NULL, OPT_CACHE},
 	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	    {"insecure", no_argument, NULL, OPT_INSECURE},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	o->cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS;
+	o->cli = (struct ve_cli){.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS | VE_CLI_NETWORK,
+	                         .net = net_defaults};
 	while ((c = ve_getopt(argc, argv, "e:m:p:c:o:", longopts, &o->cli, usage)) != -1)
 		set_option(o, c, optarg);
 	check_args(o, argv + optind, argc - optind);
@@ -550,7 +531,7 @@ run_model(struct run *r)
 	r->model_tried = true;
 	if (r->o->dry_run)
 		return NULL;
-	jv m = ve_http_first_model(&r->http, r->root, r->o->timeout < 30 ? r->o->timeout : 30);
+	jv m = ve_http_first_model(&r->http, r->root, r->http.timeout < 30 ? r->http.timeout : 30);
 	if (!jv_is_valid(m)) {
 		jv msg = jv_invalid_get_msg(m);
 		char *u = ve_url_redact(r->root);
@@ -2101,13 +2082,9 @@ setup_http(struct run *r)
 	ve_http_init(&r->http);
 	ve_http_api_headers(&r->http, r->key);
 	ve_secrets_add_url(&r->http.secrets, o->endpoint);
-	r->http.retry.retries = (int)o->retries;
-	r->http.retry.base = o->backoff;
-	/* A wait never outlasts a try: Retry-After is honoured up to --timeout. */
-	r->http.retry.cap = o->timeout < VE_BACKOFF_CAP ? o->timeout : VE_BACKOFF_CAP;
-	r->http.timeout = o->timeout;
-	r->http.insecure = o->insecure;
-	r->http.max_body = o->max_body;
+	ve_http_configure(&r->http, &o->cli);
+	/* The /v1/models lookup says its retries at -vv, as the requests do. */
+	r->http.verbose = o->cli.verbose > 1;
 	secrets = &r->http.secrets;
 	return 0;
 }
@@ -2358,12 +2335,9 @@ main(int argc, char **argv)
 	struct opts o = {
 	    .max_tokens = -1,
 	    .logprobs = -1,
-	    .retries = 3,
 	    .temperature = NAN,
 	    .top_p = NAN,
 	    .burstiness = 1,
-	    .timeout = 300,
-	    .backoff = 0.5,
 	};
 	int rc;
 
