@@ -33,6 +33,7 @@
 
 #include "array.h"
 #include "buf.h"
+#include "canon.h"
 #include "cli.h"
 #include "diag.h"
 #include "http.h"
@@ -146,8 +147,8 @@ struct run {
 	struct ve_http http; /* headers, secrets, the retry policy; the /v1/models lookup */
 	jv extra;
 	struct ve_jq *prompt, *messages, *id;
-	char **id_keys; /* --id as a path of keys: ids read from the text (NULL: by jq) */
-	int nid_keys;
+	const char *id_path; /* --id as a path of keys: ids read from the text (NULL: by jq) */
+	struct ve_canon canon;
 	struct ve_reader *rd;
 	bool in_done;
 	int in_status; /* why reading stopped early: a bad record, an input error */
@@ -1670,127 +1671,22 @@ transfer_done(struct run *r, CURL *e, CURLcode code)
 }
 
 /*
- * When expr is a path of plain keys (.id, .meta.doc_id), its keys in *keys
- * (allocated) and their count; else 0. Such an id is read from the
- * record's text as written: jq 1.6 holds numbers as doubles, so 2^53 and
- * 2^53+1 would be one id.
+ * Whether expr is a path of plain keys (.id, .meta.doc_id). Such an id is
+ * read from the record's text as written: jq 1.6 holds numbers as doubles,
+ * so 2^53 and 2^53+1 would be one id.
  */
-static int
-id_keys(const char *expr, char ***keys)
+static bool
+is_key_path(const char *expr)
 {
 	const char *p = expr;
-	int n = 0;
 
-	*keys = NULL;
-	while (*p == '.' && (isalpha((unsigned char)p[1]) || p[1] == '_')) {
-		size_t k = 1;
-		while (isalnum((unsigned char)p[k + 1]) || p[k + 1] == '_')
-			k++;
-		*keys = ve_xrealloc(*keys, sizeof **keys * (size_t)(n + 1));
-		(*keys)[n] = ve_xmalloc(k + 1);
-		memcpy((*keys)[n], p + 1, k);
-		(*keys)[n++][k] = '\0';
-		p += k + 1;
-	}
-	if (*p == '\0' && n > 0)
-		return n;
-	while (n > 0)
-		free((*keys)[--n]);
-	free(*keys);
-	*keys = NULL;
-	return 0;
-}
-
-static const char *
-skip_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-		p++;
-	return p;
-}
-
-/* Past the JSON string that starts at p (its quote). */
-static const char *
-skip_string(const char *p, const char *end)
-{
-	for (p++; p < end && *p != '"'; p++)
-		if (*p == '\\')
-			p++;
-	return p < end ? p + 1 : end;
-}
-
-/* Past the JSON value that starts at p. */
-static const char *
-skip_value(const char *p, const char *end)
-{
-	int depth = 0;
-
-	if (p < end && *p == '"')
-		return skip_string(p, end);
-	if (p < end && *p != '{' && *p != '[') {
-		while (p < end && !memchr(",:]} \t\r\n", *p, 9))
-			p++;
-		return p;
-	}
-	while (p < end) {
-		if (*p == '"') {
-			p = skip_string(p, end);
-			continue;
-		}
-		if (*p == '{' || *p == '[')
-			depth++;
-		else if ((*p == '}' || *p == ']') && --depth == 0)
-			return p + 1;
-		p++;
-	}
-	return end;
-}
-
-/* Whether the JSON string s[0..n) (quotes included) is key. */
-static bool
-key_is(const char *s, size_t n, const char *key)
-{
-	size_t k = strlen(key);
-
-	if (!memchr(s, '\\', n))
-		return n == k + 2 && memcmp(s + 1, key, k) == 0;
-	jv v = jv_parse_sized(s, (int)n);
-	bool same = jv_get_kind(v) == JV_KIND_STRING && ve_json_strlen(v) == k &&
-	            memcmp(jv_string_value(v), key, k) == 0;
-	jv_free(v);
-	return same;
-}
-
-/*
- * The text of member key of the JSON object at p[0..*n), as written, and
- * its length in *n; NULL when p is no object or lacks key. Of repeated
- * keys the last counts, as in jq. p is JSON the record's parse accepted.
- */
-static const char *
-member_text(const char *p, size_t *n, const char *key)
-{
-	const char *end = p + *n, *found = NULL;
-
-	p = skip_ws(p, end);
-	if (p == end || *p != '{')
-		return NULL;
-	for (p = skip_ws(p + 1, end); p < end && *p == '"';) {
-		const char *k = p;
-		p = skip_ws(skip_string(p, end), end);
-		if (p == end || *p != ':')
-			return NULL;
-		bool match = key_is(k, (size_t)(p - k), key);
-		const char *v = skip_ws(p + 1, end);
-		p = skip_value(v, end);
-		if (match) {
-			found = v;
-			*n = (size_t)(p - v);
-		}
-		p = skip_ws(p, end);
-		if (p < end && *p == ',')
-			p = skip_ws(p + 1, end);
-	}
-	return found;
+	do {
+		if (*p != '.' || !(isalpha((unsigned char)p[1]) || p[1] == '_'))
+			return false;
+		for (p++; isalnum((unsigned char)*p) || *p == '_'; p++)
+			;
+	} while (*p);
+	return true;
 }
 
 /*
@@ -1802,11 +1698,16 @@ static bool
 record_id(struct run *r, const struct ve_line *line, jv value, struct ve_buf *out)
 {
 	ve_buf_reset(out);
-	if (r->id_keys) {
-		const char *p = line->text;
+	if (r->id_path) {
+		const char *p = line->text, *k = r->id_path;
 		size_t n = line->len;
-		for (int i = 0; p && i < r->nid_keys; i++)
-			p = member_text(p, &n, r->id_keys[i]);
+		/* Key by key: a value that is no object (null included) has no member. */
+		while (p && *k) {
+			size_t klen = strcspn(k + 1, ".");
+			if (!ve_canon_member(&r->canon, p, n, k + 1, klen, &p, &n))
+				p = NULL;
+			k += klen + 1;
+		}
 		if (!p || (n == 4 && memcmp(p, "null", 4) == 0))
 			return false;
 		ve_buf_add(out, p, n);
@@ -2108,7 +2009,7 @@ setup(struct run *r)
 	if (o->resume || o->id_expr) {
 		const char *id = o->id_expr ? o->id_expr : ".id";
 		r->id = ve_jq_compile("--id", id);
-		r->nid_keys = id_keys(id, &r->id_keys);
+		r->id_path = is_key_path(id) ? id : NULL;
 	}
 	int rc = setup_http(r);
 	if (rc)
@@ -2280,9 +2181,7 @@ teardown(struct run *r, struct queue *q, int rc)
 	ve_jq_free(r->prompt);
 	ve_jq_free(r->messages);
 	ve_jq_free(r->id);
-	for (int i = 0; i < r->nid_keys; i++)
-		free(r->id_keys[i]);
-	free(r->id_keys);
+	ve_canon_free(&r->canon);
 	ve_keyset_free(r->done_ids);
 	ve_keyset_free(r->input_ids);
 	ve_sha256_free(r->sha);
