@@ -97,6 +97,12 @@ struct job {
 	unsigned long long seq;
 	char *line;
 	size_t len;
+	/*
+	 * The API key and the endpoint's credentials, never to be written: a
+	 * proxy may echo "Authorization: Bearer KEY" in its error text, and fail()
+	 * is reached from libcurl's callbacks, which carry only the job.
+	 */
+	const struct ve_secrets *secrets;
 	bool warm;
 	enum ve_api api;
 	enum step step;
@@ -429,7 +435,7 @@ queue_pop(struct queue *q)
 }
 
 static struct job *
-job_new(const char *line, size_t len)
+job_new(const char *line, size_t len, const struct ve_secrets *secrets)
 {
 	struct job *j = ve_xcalloc(1, sizeof *j);
 
@@ -437,6 +443,7 @@ job_new(const char *line, size_t len)
 	memcpy(j->line, line, len);
 	j->line[len] = '\0';
 	j->len = len;
+	j->secrets = secrets;
 	j->context = jv_null();
 	j->continuation = jv_null();
 	j->ctx_tokens = jv_null();
@@ -498,7 +505,7 @@ job_free(struct job *j)
 static struct job *
 job_clone(const struct job *src)
 {
-	struct job *j = job_new(src->line, src->len);
+	struct job *j = job_new(src->line, src->len, src->secrets);
 
 	j->warm = true;
 	j->api = src->api;
@@ -507,20 +514,6 @@ job_clone(const struct job *src)
 	j->context = jv_copy(src->context);
 	j->continuation = jv_copy(src->continuation);
 	return j;
-}
-
-/*
- * The API key and the endpoint's credentials, never to be written: a proxy
- * may echo "Authorization: Bearer KEY" in its error text, and fail() is
- * reached from libcurl's callbacks, which carry only the job.
- */
-static const struct ve_secrets *secrets;
-
-/* Appends msg to b with every secret replaced by "***". */
-static void
-add_scrubbed(struct ve_buf *b, const char *msg)
-{
-	ve_scrub(secrets, msg, strlen(msg), b);
 }
 
 /* The model for requests that name none: --model, else the server's first. */
@@ -538,7 +531,7 @@ run_model(struct run *r)
 		char *u = ve_url_redact(r->root);
 		struct ve_buf b = {0};
 		char line[2048];
-		add_scrubbed(&b, jv_string_value(msg));
+		ve_scrub(&r->http.secrets, jv_string_value(msg), ve_json_strlen(msg), &b);
 		snprintf(line, sizeof line, "%s/v1/models: no model name (give --model): %s", u,
 		         b.p);
 		ve_buf_free(&b);
@@ -879,7 +872,8 @@ fail(struct job *j, enum err_kind kind, bool cut, const char *msg)
 	j->kind = kind;
 	j->cut = cut;
 	ve_buf_reset(&j->msg);
-	add_scrubbed(&j->msg, msg);
+	/* Every secret replaced by "***". */
+	ve_scrub(j->secrets, msg, strlen(msg), &j->msg);
 }
 
 /* Appends the arrays of a streamed chunk's logprobs to what came before. */
@@ -1771,7 +1765,7 @@ read_job(struct run *r)
 			continue;
 		}
 		if (seen == 0) {
-			struct job *j = job_new(rec.line.text, rec.line.len);
+			struct job *j = job_new(rec.line.text, rec.line.len, &r->http.secrets);
 			const char *bad = build(r, j, rec.value, why, sizeof why);
 			if (!bad) {
 				j->seq = r->seq++;
@@ -1986,7 +1980,6 @@ setup_http(struct run *r)
 	ve_http_configure(&r->http, &o->cli);
 	/* The /v1/models lookup says its retries at -vv, as the requests do. */
 	r->http.verbose = o->cli.verbose > 1;
-	secrets = &r->http.secrets;
 	return 0;
 }
 
@@ -2186,7 +2179,6 @@ teardown(struct run *r, struct queue *q, int rc)
 	ve_keyset_free(r->input_ids);
 	ve_sha256_free(r->sha);
 	jv_free(r->extra);
-	secrets = NULL;
 	if (r->key)
 		memset(r->key, 0, strlen(r->key));
 	free(r->key);
