@@ -544,14 +544,25 @@ run_model(struct run *r)
 	return r->model;
 }
 
+/* body with key set to value unless it has key already (all three consumed). */
 static jv
-set_default(jv body, const char *key, jv value)
+set_default(jv body, jv key, jv value)
 {
-	if (jv_object_has(jv_copy(body), jv_string(key))) {
+	if (jv_object_has(jv_copy(body), jv_copy(key))) {
+		jv_free(key);
 		jv_free(value);
 		return body;
 	}
-	return jv_object_set(body, jv_string(key), value);
+	return jv_object_set(body, key, value);
+}
+
+/* body (consumed) with the model of run_model unless it names one. */
+static jv
+with_model(struct run *r, jv body)
+{
+	const char *m = jv_object_has(jv_copy(body), jv_string("model")) ? NULL : run_model(r);
+
+	return m ? jv_object_set(body, jv_string("model"), jv_string(m)) : body;
 }
 
 /* Fills what the body does not set from the options; consumes body. */
@@ -560,48 +571,39 @@ fill_params(struct run *r, jv body, enum ve_api api)
 {
 	const struct opts *o = r->o;
 
-	if (!jv_object_has(jv_copy(body), jv_string("model"))) {
-		const char *m = run_model(r);
-		if (m)
-			body = jv_object_set(body, jv_string("model"), jv_string(m));
-	}
+	body = with_model(r, body);
 	if (o->max_tokens >= 0)
-		body = set_default(body, "max_tokens", jv_number((double)o->max_tokens));
+		body = set_default(body, jv_string("max_tokens"), jv_number((double)o->max_tokens));
 	if (!isnan(o->temperature))
-		body = set_default(body, "temperature", jv_number(o->temperature));
+		body = set_default(body, jv_string("temperature"), jv_number(o->temperature));
 	if (!isnan(o->top_p))
-		body = set_default(body, "top_p", jv_number(o->top_p));
+		body = set_default(body, jv_string("top_p"), jv_number(o->top_p));
 	if (o->has_seed)
-		body = set_default(body, "seed", jv_number((double)o->seed));
+		body = set_default(body, jv_string("seed"), jv_number((double)o->seed));
 	if (o->nstop) {
 		jv a = jv_array();
 		for (int i = 0; i < o->nstop; i++)
 			a = jv_array_append(a, jv_string(o->stop[i]));
-		body = set_default(body, "stop", a);
+		body = set_default(body, jv_string("stop"), a);
 	}
 	if (o->logprobs >= 0) {
 		if (api == VE_API_CHAT) {
-			body = set_default(body, "logprobs", jv_true());
-			body = set_default(body, "top_logprobs", jv_number((double)o->logprobs));
+			body = set_default(body, jv_string("logprobs"), jv_true());
+			body = set_default(body, jv_string("top_logprobs"),
+			                   jv_number((double)o->logprobs));
 		} else {
-			body = set_default(body, "logprobs", jv_number((double)o->logprobs));
+			body = set_default(body, jv_string("logprobs"),
+			                   jv_number((double)o->logprobs));
 		}
 	}
 	if (o->echo && api == VE_API_COMPLETIONS)
-		body = set_default(body, "echo", jv_true());
+		body = set_default(body, jv_string("echo"), jv_true());
 	if (o->ignore_eos)
-		body = set_default(body, "ignore_eos", jv_true());
-	if (jv_get_kind(r->extra) == JV_KIND_OBJECT) {
-		/* jv_object_foreach borrows its object. */
-		jv_object_foreach(r->extra, k, v)
-		{
-			if (jv_object_has(jv_copy(body), jv_copy(k))) {
-				jv_free(k);
-				jv_free(v);
-			} else {
-				body = jv_object_set(body, k, v);
-			}
-		}
+		body = set_default(body, jv_string("ignore_eos"), jv_true());
+	/* jv_object_foreach borrows its object. */
+	jv_object_foreach(r->extra, k, v)
+	{
+		body = set_default(body, k, v);
 	}
 	if (o->stream) {
 		body = jv_object_set(body, jv_string("stream"), jv_true());
@@ -625,11 +627,8 @@ dump(jv v)
 static char *
 score_body(struct run *r, jv prompt)
 {
-	jv b = JV_OBJECT(jv_string("prompt"), prompt);
-	const char *m = run_model(r);
+	jv b = with_model(r, JV_OBJECT(jv_string("prompt"), prompt));
 
-	if (m)
-		b = jv_object_set(b, jv_string("model"), jv_string(m));
 	b = jv_object_set(b, jv_string("echo"), jv_true());
 	b = jv_object_set(b, jv_string("max_tokens"), jv_number(1));
 	b = jv_object_set(b, jv_string("logprobs"), jv_number(1));
@@ -640,11 +639,8 @@ score_body(struct run *r, jv prompt)
 static char *
 tokenize_body(struct run *r, jv text)
 {
-	jv b = jv_object();
-	const char *m = run_model(r);
+	jv b = with_model(r, jv_object());
 
-	if (m)
-		b = jv_object_set(b, jv_string("model"), jv_string(m));
 	b = jv_object_set(b, jv_string("prompt"), text);
 	b = jv_object_set(b, jv_string("add_special_tokens"), jv_false());
 	return dump(b);
@@ -1050,22 +1046,20 @@ on_data(char *p, size_t size, size_t n, void *ctx)
 	n *= size;
 	if (!j->status)
 		curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->status);
-	if (j->streaming && j->status == 200) {
-		if (j->key[0])
-			ve_buf_add(&j->resp, p, n);
+	bool events = j->streaming && j->status == 200;
+	if (events) {
 		/* The event first: an endless one is named as such. */
 		int rc = j->kind == ERR_NONE ? ve_sse_feed(&j->sse, p, n, on_event, j) : 1;
 		if (rc == VE_SSE_TOO_BIG)
 			return too_big(j, "a stream event");
 		if (rc)
 			return 0;
-		if (n > j->max_body - j->got)
-			return too_big(j, "an answer");
-	} else {
-		if (n > j->max_body - j->got)
-			return too_big(j, "an answer");
-		ve_buf_add(&j->resp, p, n);
 	}
+	if (n > j->max_body - j->got)
+		return too_big(j, "an answer");
+	/* A stream's raw text is kept only for the cache. */
+	if (!events || j->key[0])
+		ve_buf_add(&j->resp, p, n);
 	j->got += n;
 	return n;
 }
@@ -1989,7 +1983,7 @@ setup(struct run *r)
 {
 	const struct opts *o = r->o;
 
-	r->extra = o->extra ? jv_parse(o->extra) : jv_null();
+	r->extra = o->extra ? jv_parse(o->extra) : jv_object();
 	r->sha = ve_sha256_new();
 	r->out = stdout;
 	if (!ve_endpoint_parse(o->endpoint, &r->root, &r->api))
