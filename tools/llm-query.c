@@ -1753,25 +1753,20 @@ read_job(struct run *r)
 
 	while (!r->in_done && (k = ve_reader_next(r->rd, &rec)) == 1) {
 		int seen = r->done_ids ? resume_check(r, &rec, why, sizeof why) : 0;
-		if (seen == 1) {
-			jv_free(rec.value);
-			r->resumed++;
-			continue;
-		}
+		const char *bad = why;
 		if (seen == 0) {
 			struct job *j = job_new(rec.line.text, rec.line.len, &r->http.secrets);
-			const char *bad = build(r, j, rec.value, why, sizeof why);
-			if (!bad) {
+			if (!(bad = build(r, j, rec.value, why, sizeof why))) {
 				j->seq = r->seq++;
 				return j;
 			}
-			if (bad != why)
-				snprintf(why, sizeof why, "%s", bad);
 			job_free(j);
 		} else {
 			jv_free(rec.value);
 		}
-		if ((k = ve_reader_reject(r->rd, &rec, why))) {
+		if (seen == 1) {
+			r->resumed++;
+		} else if ((k = ve_reader_reject(r->rd, &rec, bad))) {
 			r->in_status = k;
 			r->in_done = true;
 		}
@@ -1903,15 +1898,13 @@ pump(struct run *r, struct queue *src, bool lazy)
 
 	for (;;) {
 		double wait = 1.0;
-		admit(r, src, lazy, &wait);
-		if (r->active == 0 && !src->head && (!lazy || r->in_done))
-			break;
-		curl_multi_perform(r->multi, &running);
 		CURLMsg *m;
 		int left;
+		curl_multi_perform(r->multi, &running);
 		while ((m = curl_multi_info_read(r->multi, &left)))
 			if (m->msg == CURLMSG_DONE)
 				transfer_done(r, m->easy_handle, m->data.result);
+		/* A transfer started here ends the poll at once, to be performed. */
 		admit(r, src, lazy, &wait);
 		if (r->active == 0 && !src->head && (!lazy || r->in_done))
 			break;
@@ -1943,21 +1936,14 @@ dry_run(struct run *r, struct queue *q)
 	}
 }
 
-/* The URLs of the endpoint's APIs. */
-static void
-set_urls(struct run *r)
+/* The URL of one of the endpoint's APIs, to free. */
+static char *
+api_url(const char *root, const char *path)
 {
 	struct ve_buf u = {0};
 
-	ve_buf_addf(&u, "%s/v1/completions", r->root);
-	r->completions_url = ve_xstrdup(u.p);
-	ve_buf_reset(&u);
-	ve_buf_addf(&u, "%s/v1/chat/completions", r->root);
-	r->chat_url = ve_xstrdup(u.p);
-	ve_buf_reset(&u);
-	ve_buf_addf(&u, "%s/tokenize", r->root);
-	r->tokenize_url = ve_xstrdup(u.p);
-	ve_buf_free(&u);
+	ve_buf_addf(&u, "%s%s", root, path);
+	return u.p;
 }
 
 /* The HTTP client: the key and the endpoint's credentials as secrets, retries, limits. */
@@ -2001,7 +1987,9 @@ setup(struct run *r)
 	int rc = setup_http(r);
 	if (rc)
 		return rc;
-	set_urls(r);
+	r->completions_url = api_url(r->root, "/v1/completions");
+	r->chat_url = api_url(r->root, "/v1/chat/completions");
+	r->tokenize_url = api_url(r->root, "/tokenize");
 	if (o->model) {
 		r->model = ve_xstrdup(o->model);
 		r->model_tried = true;
