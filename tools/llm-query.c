@@ -169,7 +169,6 @@ struct run {
 	struct queue ready, waiting, warm;
 	long active;
 	bool no_tokenize;
-	char *key; /* the API key, overwritten when freed */
 	struct ve_rng rng;
 	unsigned long long seq, next_out;
 	struct job **slots; /* --ordered: finished jobs by seq - next_out */
@@ -254,9 +253,9 @@ enum {
 	OPT_DRY_RUN,
 };
 
-/* The request parameters among the options (the rest are taken by set_option). */
-static bool
-set_request_option(struct opts *o, int c, char *arg)
+/* Takes the tool's own option c (with its argument arg). */
+static void
+set_option(struct opts *o, int c, char *arg)
 {
 	switch (c) {
 	case OPT_MAX_TOKENS: o->max_tokens = ve_opt_long("--max-tokens", arg, 0, 1L << 30); break;
@@ -277,18 +276,6 @@ set_request_option(struct opts *o, int c, char *arg)
 	case OPT_ECHO: o->echo = true; break;
 	case OPT_IGNORE_EOS: o->ignore_eos = true; break;
 	case OPT_EXTRA: o->extra = arg; break;
-	default: return false;
-	}
-	return true;
-}
-
-/* Takes the tool's own option c (with its argument arg). */
-static void
-set_option(struct opts *o, int c, char *arg)
-{
-	if (set_request_option(o, c, arg))
-		return;
-	switch (c) {
 	case 'e': o->endpoint = arg; break;
 	case 'm': o->model = arg; break;
 	case OPT_API_KEY_FILE: o->api_key_file = arg; break;
@@ -781,12 +768,6 @@ job_url(struct run *r, const struct job *j)
 	return j->api == VE_API_CHAT ? r->chat_url : r->completions_url;
 }
 
-static bool
-job_streams(const struct run *r, const struct job *j)
-{
-	return r->o->stream && j->step == STEP_QUERY;
-}
-
 /* Cache files: DIR/AB/ABCDEF... (the SHA-256 of endpoint, model and body). */
 static void
 cache_key(struct run *r, struct job *j)
@@ -852,13 +833,6 @@ cache_put(struct run *r, struct job *j)
 	}
 	ve_buf_free(&tmp);
 	free(path);
-}
-
-static void
-add_itl(struct job *j, double ms)
-{
-	j->itl = ve_grow(j->itl, &j->citl, j->nitl + 1, sizeof *j->itl);
-	j->itl[j->nitl++] = ms;
 }
 
 /* Records why the attempt failed; cut says the answer came cut short (then it is retried). */
@@ -1007,10 +981,12 @@ on_event(void *ctx, const char *data, size_t len)
 	jv_free(e);
 	jv c = first_choice(ve_json_get(v, "choices"));
 	if (jv_is_valid(c)) {
-		if (!j->chunk_seen)
+		if (!j->chunk_seen) {
 			j->first = t;
-		else
-			add_itl(j, (t - j->last) * 1000);
+		} else {
+			j->itl = ve_grow(j->itl, &j->citl, j->nitl + 1, sizeof *j->itl);
+			j->itl[j->nitl++] = (t - j->last) * 1000;
+		}
 		j->chunk_seen = true;
 		j->last = t;
 		take_choice(j, c, true);
@@ -1064,25 +1040,6 @@ on_data(char *p, size_t size, size_t n, void *ctx)
 	return n;
 }
 
-static CURL *
-easy_get(struct run *r)
-{
-	CURL *e = r->npool ? r->pool[--r->npool] : curl_easy_init();
-
-	if (!e)
-		ve_die(VE_EX_SOFTWARE, "cannot start libcurl");
-	return e;
-}
-
-/* Handed back for the next transfer; the multi handle keeps the connection. */
-static void
-easy_put(struct run *r, CURL *e)
-{
-	curl_easy_reset(e);
-	r->pool = ve_xrealloc(r->pool, sizeof *r->pool * (r->npool + 1));
-	r->pool[r->npool++] = e;
-}
-
 static void job_done_step(struct run *r, struct job *j);
 static void start_attempt(struct run *r, struct job *j);
 
@@ -1115,7 +1072,7 @@ start_attempt(struct run *r, struct job *j)
 
 	job_clear_attempt(j);
 	j->key[0] = '\0';
-	j->streaming = job_streams(r, j);
+	j->streaming = o->stream && j->step == STEP_QUERY;
 	j->max_body = ve_http_max_body(&r->http);
 	j->sse.max = j->max_body;
 	if (o->cache_dir) {
@@ -1136,7 +1093,10 @@ start_attempt(struct run *r, struct job *j)
 		}
 	}
 	j->attempts++;
-	CURL *e = easy_get(r);
+	/* A pooled handle keeps its connection in the multi handle's cache. */
+	CURL *e = r->npool ? r->pool[--r->npool] : curl_easy_init();
+	if (!e)
+		ve_die(VE_EX_SOFTWARE, "cannot start libcurl");
 	j->easy = e;
 	ve_http_setup(e, &r->http);
 	curl_easy_setopt(e, CURLOPT_URL, job_url(r, j));
@@ -1189,15 +1149,6 @@ num_at(jv a, int i, bool *ok)
 		*ok = false;
 	jv_free(x);
 	return d;
-}
-
-/* The shortest form of d that reads back as d, as Python's repr prints it. */
-static void
-add_double(struct ve_buf *b, double d)
-{
-	char t[VE_NUM_G_SIZE];
-
-	ve_buf_adds(b, ve_num_g(t, sizeof t, d, 15));
 }
 
 /*
@@ -1308,7 +1259,7 @@ score(struct job *j, struct ve_buf *ll)
 	long ctxlen = 0, end = 0;
 	double sum = 0;
 	bool greedy = false;
-	char why[256];
+	char why[256], num[VE_NUM_G_SIZE];
 	const char *bad = NULL;
 
 	jv_free(tlp);
@@ -1330,8 +1281,9 @@ score(struct job *j, struct ve_buf *ll)
 		fail(j, ERR_PROTOCOL, false, bad);
 		return;
 	}
+	/* The shortest form of the sum that reads back as it, as Python's repr prints it. */
 	ve_buf_adds(ll, "\"loglikelihood\":{\"sum\":");
-	add_double(ll, sum);
+	ve_buf_adds(ll, ve_num_g(num, sizeof num, sum, 15));
 	ve_buf_addf(ll, ",\"n_tokens\":%ld,\"greedy\":%s,\"method\":\"%s\"}", end - ctxlen,
 	            greedy ? "true" : "false", j->step == STEP_SCORE ? "tokens" : "text_offset");
 }
@@ -1654,7 +1606,9 @@ transfer_done(struct run *r, CURL *e, CURLcode code)
 			k = ERR_CONNECT;
 		fail(j, k, false, m);
 	}
-	easy_put(r, e);
+	curl_easy_reset(e);
+	r->pool = ve_xrealloc(r->pool, sizeof *r->pool * (r->npool + 1));
+	r->pool[r->npool++] = e;
 	job_done_step(r, j);
 }
 
@@ -1951,11 +1905,16 @@ static int
 setup_http(struct run *r)
 {
 	const struct opts *o = r->o;
+	char *key;
 
-	if (!ve_http_api_key(o->api_key_file, &r->key))
+	if (!ve_http_api_key(o->api_key_file, &key))
 		return VE_EX_NOINPUT;
 	ve_http_init(&r->http);
-	ve_http_api_headers(&r->http, r->key);
+	/* The client keeps its own copies, among its secrets. */
+	ve_http_api_headers(&r->http, key);
+	if (key)
+		memset(key, 0, strlen(key));
+	free(key);
 	ve_secrets_add_url(&r->http.secrets, o->endpoint);
 	ve_http_configure(&r->http, &o->cli);
 	/* The /v1/models lookup says its retries at -vv, as the requests do. */
@@ -2161,9 +2120,6 @@ teardown(struct run *r, struct queue *q, int rc)
 	ve_keyset_free(r->input_ids);
 	ve_sha256_free(r->sha);
 	jv_free(r->extra);
-	if (r->key)
-		memset(r->key, 0, strlen(r->key));
-	free(r->key);
 	free(r->root);
 	free(r->model);
 	free(r->completions_url);
@@ -2217,9 +2173,7 @@ main(int argc, char **argv)
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	rc = run(&o, argv + optind, argc - optind);
-	curl_global_cleanup();
 	free(o.stop);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;
