@@ -166,7 +166,7 @@ struct run {
 	CURLM *multi;
 	CURL **pool;
 	size_t npool;
-	struct queue ready, waiting, warm;
+	struct queue waiting, warm;
 	long active;
 	bool no_tokenize;
 	struct ve_rng rng;
@@ -371,27 +371,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	while ((c = ve_getopt(argc, argv, "e:m:p:c:o:", longopts, &o->cli, usage)) != -1)
 		set_option(o, c, optarg);
 	check_args(o, argv + optind, argc - optind);
-}
-
-/*
- * Arrival offsets for n requests at rate with burstiness, as vLLM's
- * get_request: gamma gaps of shape B and scale 1/(R·B), cumulative, then
- * rescaled so the last arrival is at n/R exactly.
- */
-static void
-arrivals(struct ve_rng *s, double rate, double b, size_t n, double *at)
-{
-	double t = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		t += ve_rng_gamma(s, b) / (rate * b);
-		at[i] = t;
-	}
-	if (n && at[n - 1] > 0) {
-		double f = ((double)n / rate) / at[n - 1];
-		for (size_t i = 0; i < n; i++)
-			at[i] *= f;
-	}
 }
 
 static void
@@ -1187,16 +1166,17 @@ static bool
 is_top1(jv top, jv tokens, int i)
 {
 	jv t = jv_array_get(jv_copy(top), i);
-	jv best = jv_null();
-	double bestv = -INFINITY;
+	jv tok = jv_array_get(jv_copy(tokens), i);
+	double best = -INFINITY;
+	bool top1 = false;
 
-	if (jv_get_kind(t) == JV_KIND_OBJECT) {
+	if (jv_get_kind(t) == JV_KIND_OBJECT && jv_get_kind(tok) == JV_KIND_STRING) {
 		jv_object_foreach(t, k, v)
 		{
-			if (jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) > bestv) {
-				bestv = jv_number_value(v);
-				jv_free(best);
-				best = k;
+			/* The first key of the highest logprob is the top-1. */
+			if (jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) > best) {
+				best = jv_number_value(v);
+				top1 = jv_equal(k, jv_copy(tok));
 			} else {
 				jv_free(k);
 			}
@@ -1204,13 +1184,8 @@ is_top1(jv top, jv tokens, int i)
 		}
 	}
 	jv_free(t);
-	jv tok = jv_array_get(jv_copy(tokens), i);
-	if (jv_get_kind(best) != JV_KIND_STRING || jv_get_kind(tok) != JV_KIND_STRING) {
-		jv_free(best);
-		jv_free(tok);
-		return false;
-	}
-	return jv_equal(best, tok);
+	jv_free(tok);
+	return top1;
 }
 
 /*
@@ -2000,26 +1975,29 @@ open_outputs(struct run *r)
 		return rc;
 	if (o->out_path && !o->resume)
 		r->out = ve_open_output("-o", o->out_path);
-	if (o->out_path && o->resume && !(r->out = fopen(o->out_path, "a"))) {
-		/* As ve_open_output says it; --resume appends. */
-		ve_warn("-o: %s:", o->out_path);
-		r->out = stdout;
-		return VE_EX_CANTCREAT;
-	}
+	/* As ve_open_output does it; --resume appends. */
+	if (o->out_path && o->resume && !(r->out = fopen(o->out_path, "a")))
+		ve_die(VE_EX_CANTCREAT, "-o: %s:", o->out_path);
 	return 0;
 }
 
-/* The arrival times of --rate for the jobs of q, from t0. */
+/*
+ * The arrival times of --rate R with --burstiness B for the jobs of q, from
+ * t0, as vLLM's get_request: gamma gaps of shape B and scale 1/(R·B),
+ * cumulative, then rescaled so the last arrival is at n/R exactly.
+ */
 static void
 set_arrivals(struct run *r, struct queue *q, double t0)
 {
-	double *at = ve_xcalloc(q->n + 1, sizeof *at);
-	size_t i = 0;
+	double rate = r->o->rate, b = r->o->burstiness, t = 0;
 
-	arrivals(&r->rng, r->o->rate, r->o->burstiness > 0 ? r->o->burstiness : 1, q->n, at);
+	for (struct job *j = q->head; j; j = j->next) {
+		t += ve_rng_gamma(&r->rng, b) / (rate * b);
+		j->arrival = t;
+	}
+	double f = t > 0 ? ((double)q->n / rate) / t : 1;
 	for (struct job *j = q->head; j; j = j->next)
-		j->arrival = t0 + at[i++];
-	free(at);
+		j->arrival = t0 + j->arrival * f;
 }
 
 /*
