@@ -58,11 +58,11 @@ struct opts {
 	const char *out_path;
 	const char *cache_dir;
 	const char *extra;
+	jv extra_obj; /* --extra parsed, or an empty object */
 	char **stop;
 	int nstop;
 	long max_tokens;
-	long seed;
-	bool has_seed;
+	long seed; /* -1: none */
 	long logprobs;
 	long concurrency;
 	long warmup;
@@ -71,13 +71,14 @@ struct opts {
 	double rate;
 	double burstiness;
 	double max_failures;
-	bool echo;
-	bool ignore_eos;
-	bool stream;
-	bool loglikelihood;
-	bool ordered;
-	bool resume;
-	bool dry_run;
+	/* Switches, set by getopt_long itself (through an int, as it wants). */
+	int echo;
+	int ignore_eos;
+	int stream;
+	int loglikelihood;
+	int ordered;
+	int resume;
+	int dry_run;
 };
 
 /* The steps of a request: loglikelihood tokenizes first. */
@@ -151,7 +152,6 @@ struct run {
 	char *model; /* NULL until needed */
 	bool model_tried;
 	struct ve_http http; /* headers, secrets, the retry policy; the /v1/models lookup */
-	jv extra;
 	struct ve_jq *prompt, *messages, *id;
 	const char *id_path; /* --id as a path of keys: ids read from the text (NULL: by jq) */
 	struct ve_canon canon;
@@ -230,7 +230,6 @@ usage(FILE *f)
 
 enum {
 	OPT_MESSAGES = 256,
-	OPT_LOGLIKELIHOOD,
 	OPT_API_KEY_FILE,
 	OPT_MAX_TOKENS,
 	OPT_TEMPERATURE,
@@ -238,19 +237,13 @@ enum {
 	OPT_SEED,
 	OPT_STOP,
 	OPT_LOGPROBS,
-	OPT_ECHO,
-	OPT_IGNORE_EOS,
 	OPT_EXTRA,
-	OPT_STREAM,
 	OPT_RATE,
 	OPT_BURSTINESS,
 	OPT_WARMUP,
 	OPT_MAX_FAILURES,
 	OPT_ID,
-	OPT_RESUME,
-	OPT_ORDERED,
 	OPT_CACHE,
-	OPT_DRY_RUN,
 };
 
 /* Takes the tool's own option c (with its argument arg). */
@@ -261,10 +254,7 @@ set_option(struct opts *o, int c, char *arg)
 	case OPT_MAX_TOKENS: o->max_tokens = ve_opt_long("--max-tokens", arg, 0, 1L << 30); break;
 	case OPT_TEMPERATURE: o->temperature = ve_opt_double("--temperature", arg, 0, 100); break;
 	case OPT_TOP_P: o->top_p = ve_opt_double("--top-p", arg, 0, 1); break;
-	case OPT_SEED:
-		o->seed = ve_opt_long("--seed", arg, 0, INT64_MAX);
-		o->has_seed = true;
-		break;
+	case OPT_SEED: o->seed = ve_opt_long("--seed", arg, 0, INT64_MAX); break;
 	case OPT_STOP:
 		/* "" would stop every answer before its first token. */
 		if (!*arg)
@@ -273,16 +263,12 @@ set_option(struct opts *o, int c, char *arg)
 		o->stop[o->nstop++] = arg;
 		break;
 	case OPT_LOGPROBS: o->logprobs = ve_opt_long("--logprobs", arg, 0, 1000); break;
-	case OPT_ECHO: o->echo = true; break;
-	case OPT_IGNORE_EOS: o->ignore_eos = true; break;
 	case OPT_EXTRA: o->extra = arg; break;
 	case 'e': o->endpoint = arg; break;
 	case 'm': o->model = arg; break;
 	case OPT_API_KEY_FILE: o->api_key_file = arg; break;
 	case 'p': o->prompt_expr = arg; break;
 	case OPT_MESSAGES: o->messages_expr = arg; break;
-	case OPT_LOGLIKELIHOOD: o->loglikelihood = true; break;
-	case OPT_STREAM: o->stream = true; break;
 	case 'c': o->concurrency = ve_opt_long("--concurrency", arg, 1, 100000); break;
 	case OPT_RATE: o->rate = ve_opt_double("--rate", arg, 1e-6, 1e9); break;
 	case OPT_BURSTINESS: o->burstiness = ve_opt_double("--burstiness", arg, 1e-3, 1e6); break;
@@ -292,10 +278,7 @@ set_option(struct opts *o, int c, char *arg)
 		break;
 	case OPT_ID: o->id_expr = arg; break;
 	case 'o': o->out_path = arg; break;
-	case OPT_RESUME: o->resume = true; break;
-	case OPT_ORDERED: o->ordered = true; break;
 	case OPT_CACHE: o->cache_dir = arg; break;
-	case OPT_DRY_RUN: o->dry_run = true; break;
 	}
 }
 
@@ -320,13 +303,9 @@ check_args(struct opts *o, char *const *files, int nfiles)
 	/* Opening FILE (or rewriting it for --resume) would empty an input. */
 	ve_refuse_input_as_output("-o", o->out_path, files, nfiles);
 	ve_http_need_url("--endpoint", o->endpoint, true);
-	if (o->extra) {
-		jv x = jv_parse(o->extra);
-		bool object = jv_get_kind(x) == JV_KIND_OBJECT;
-		jv_free(x);
-		if (!object)
-			ve_usage_error("--extra: expected a JSON object");
-	}
+	o->extra_obj = o->extra ? jv_parse(o->extra) : jv_object();
+	if (jv_get_kind(o->extra_obj) != JV_KIND_OBJECT)
+		ve_usage_error("--extra: expected a JSON object");
 	if (o->concurrency == 0)
 		o->concurrency = o->rate > 0 ? UNCAPPED : 16;
 }
@@ -340,17 +319,17 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
 	    {"prompt", required_argument, NULL, 'p'},
 	    {"messages", required_argument, NULL, OPT_MESSAGES},
-	    {"loglikelihood", no_argument, NULL, OPT_LOGLIKELIHOOD},
+	    {"loglikelihood", no_argument, &o->loglikelihood, 1},
 	    {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
 	    {"temperature", required_argument, NULL, OPT_TEMPERATURE},
 	    {"top-p", required_argument, NULL, OPT_TOP_P},
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"stop", required_argument, NULL, OPT_STOP},
 	    {"logprobs", required_argument, NULL, OPT_LOGPROBS},
-	    {"echo", no_argument, NULL, OPT_ECHO},
-	    {"ignore-eos", no_argument, NULL, OPT_IGNORE_EOS},
+	    {"echo", no_argument, &o->echo, 1},
+	    {"ignore-eos", no_argument, &o->ignore_eos, 1},
 	    {"extra", required_argument, NULL, OPT_EXTRA},
-	    {"stream", no_argument, NULL, OPT_STREAM},
+	    {"stream", no_argument, &o->stream, 1},
 	    {"concurrency", required_argument, NULL, 'c'},
 	    {"rate", required_argument, NULL, OPT_RATE},
 	    {"burstiness", required_argument, NULL, OPT_BURSTINESS},
@@ -358,10 +337,10 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"max-failures", required_argument, NULL, OPT_MAX_FAILURES},
 	    {"id", required_argument, NULL, OPT_ID},
 	    {"output", required_argument, NULL, 'o'},
-	    {"resume", no_argument, NULL, OPT_RESUME},
-	    {"ordered", no_argument, NULL, OPT_ORDERED},
+	    {"resume", no_argument, &o->resume, 1},
+	    {"ordered", no_argument, &o->ordered, 1},
 	    {"cache", required_argument, NULL, OPT_CACHE},
-	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	    {"dry-run", no_argument, &o->dry_run, 1},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -544,7 +523,7 @@ fill_params(struct run *r, jv body, enum ve_api api)
 		body = set_default(body, jv_string("temperature"), jv_number(o->temperature));
 	if (!isnan(o->top_p))
 		body = set_default(body, jv_string("top_p"), jv_number(o->top_p));
-	if (o->has_seed)
+	if (o->seed >= 0)
 		body = set_default(body, jv_string("seed"), jv_number((double)o->seed));
 	if (o->nstop) {
 		jv a = jv_array();
@@ -567,7 +546,7 @@ fill_params(struct run *r, jv body, enum ve_api api)
 	if (o->ignore_eos)
 		body = set_default(body, jv_string("ignore_eos"), jv_true());
 	/* jv_object_foreach borrows its object. */
-	jv_object_foreach(r->extra, k, v)
+	jv_object_foreach(o->extra_obj, k, v)
 	{
 		body = set_default(body, k, v);
 	}
@@ -721,7 +700,7 @@ build(struct run *r, struct job *j, jv rec, char *why, size_t size)
 		else if (jv_object_has(jv_copy(body), jv_string("prompt")))
 			api = VE_API_COMPLETIONS;
 		jv_free(rec);
-	} else if (jv_is_valid(jv_copy(req)) && jv_get_kind(req) != JV_KIND_NULL) {
+	} else if (jv_is_valid(req) && jv_get_kind(req) != JV_KIND_NULL) {
 		jv_free(req);
 		jv_free(rec);
 		return "expected .request to be an object";
@@ -855,13 +834,11 @@ merge_logprobs(struct job *j, jv lp)
 static void
 take_choice(struct job *j, jv c, bool delta)
 {
-	jv t;
+	const char *msg = delta ? "delta" : "message";
+	jv t = j->api == VE_API_CHAT
+	           ? jv_getpath(jv_copy(c), JV_ARRAY(jv_string(msg), jv_string("content")))
+	           : ve_json_get(c, "text");
 
-	if (j->api == VE_API_CHAT)
-		t = jv_getpath(jv_copy(c), JV_ARRAY(jv_string(delta ? "delta" : "message"),
-		                                    jv_string("content")));
-	else
-		t = ve_json_get(c, "text");
 	if (jv_get_kind(t) == JV_KIND_STRING)
 		ve_buf_add(&j->text, jv_string_value(t), ve_json_strlen(t));
 	jv_free(t);
@@ -895,20 +872,16 @@ first_choice(jv ch)
 	if (jv_get_kind(ch) == JV_KIND_ARRAY) {
 		jv_array_foreach(ch, i, c)
 		{
-			bool mine = false;
-			if (jv_get_kind(c) == JV_KIND_OBJECT) {
-				jv ix = ve_json_get(c, "index");
-				jv_kind k = jv_get_kind(ix);
-				mine = k == JV_KIND_INVALID || k == JV_KIND_NULL ||
-				       (k == JV_KIND_NUMBER && jv_number_value(ix) == 0);
-				jv_free(ix);
-			}
-			if (mine && !jv_is_valid(found)) {
-				jv_free(found);
+			jv ix = ve_json_get(c, "index");
+			jv_kind k = jv_get_kind(ix);
+			bool mine = jv_get_kind(c) == JV_KIND_OBJECT &&
+			            (k == JV_KIND_INVALID || k == JV_KIND_NULL ||
+			             (k == JV_KIND_NUMBER && jv_number_value(ix) == 0));
+			jv_free(ix);
+			if (mine && !jv_is_valid(found))
 				found = c;
-			} else {
+			else
 				jv_free(c);
-			}
 		}
 	}
 	jv_free(ch);
@@ -1037,9 +1010,6 @@ cache_drop(struct run *r, struct job *j)
 	/* The hit was counted in case it looped; attempts now counts requests sent. */
 	j->attempts--;
 	j->cache_bad = true;
-	j->cached = false;
-	j->kind = ERR_NONE;
-	j->cut = false;
 	start_attempt(r, j);
 }
 
@@ -1903,7 +1873,6 @@ setup(struct run *r)
 {
 	const struct opts *o = r->o;
 
-	r->extra = o->extra ? jv_parse(o->extra) : jv_object();
 	r->sha = ve_sha256_new();
 	r->out = stdout;
 	if (!ve_endpoint_parse(o->endpoint, &r->root, &r->api))
@@ -2087,8 +2056,7 @@ teardown(struct run *r, struct queue *q, int rc)
 	for (size_t i = 0; i < r->npool; i++)
 		curl_easy_cleanup(r->pool[i]);
 	free(r->pool);
-	if (r->multi)
-		curl_multi_cleanup(r->multi);
+	curl_multi_cleanup(r->multi);
 	ve_http_free(&r->http);
 	ve_jq_free(r->prompt);
 	ve_jq_free(r->messages);
@@ -2097,7 +2065,6 @@ teardown(struct run *r, struct queue *q, int rc)
 	ve_keyset_free(r->done_ids);
 	ve_keyset_free(r->input_ids);
 	ve_sha256_free(r->sha);
-	jv_free(r->extra);
 	free(r->root);
 	free(r->model);
 	free(r->completions_url);
@@ -2121,7 +2088,7 @@ run(const struct opts *o, char **files, int nfiles)
 	r.rd = ve_reader_new(files, nfiles, &cli, 0);
 	if ((rc = open_outputs(&r)))
 		return teardown(&r, &q, rc);
-	ve_rng_seed(&r.rng, o->has_seed ? (uint64_t)o->seed : 0);
+	ve_rng_seed(&r.rng, o->seed >= 0 ? (uint64_t)o->seed : 0);
 	r.progress_on = o->cli.progress || isatty(STDERR_FILENO);
 	r.t0 = ve_now();
 	bool lazy = !(o->rate > 0);
@@ -2142,6 +2109,7 @@ main(int argc, char **argv)
 	struct opts o = {
 	    .max_tokens = -1,
 	    .logprobs = -1,
+	    .seed = -1,
 	    .temperature = NAN,
 	    .top_p = NAN,
 	    .burstiness = 1,
@@ -2153,6 +2121,7 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	rc = run(&o, argv + optind, argc - optind);
 	free(o.stop);
+	jv_free(o.extra_obj);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;
 }
