@@ -1324,8 +1324,8 @@ write_record(struct run *r, struct job *j)
 		ve_out_splice(j->line, j->len, j->fields.p, j->fields.len);
 		return;
 	}
-	/* Flushed per record: after a kill -9 the file holds whole answers and at most one torn
-	 * line. */
+	/* Flushed per record: after a kill -9, FILE holds whole answers and one torn line at most.
+	 */
 	if (ve_fsplice(r->out, j->line, j->len, j->fields.p, j->fields.len) != 0 ||
 	    fflush(r->out) != 0)
 		ve_die(VE_EX_IOERR, "%s: write error:", r->o->out_path);
@@ -1373,24 +1373,18 @@ job_finish(struct run *r, struct job *j)
 		write_record(r, j);
 		job_free(j);
 	} else {
-		size_t i = (size_t)(j->seq - r->next_out);
-		if (i >= r->nslots) {
-			size_t old = r->nslots;
-			r->slots = ve_grow(r->slots, &r->nslots, i + 1, sizeof *r->slots);
-			memset(r->slots + old, 0, sizeof *r->slots * (r->nslots - old));
-		}
+		size_t i = (size_t)(j->seq - r->next_out), k = 0, old = r->nslots;
+		r->slots = ve_grow(r->slots, &r->nslots, i + 1, sizeof *r->slots);
+		memset(r->slots + old, 0, sizeof *r->slots * (r->nslots - old));
 		r->slots[i] = j;
-		size_t k = 0;
-		while (k < r->nslots && r->slots[k]) {
+		/* The finished jobs next in order go out; the rest move up. */
+		for (; k < r->nslots && r->slots[k]; k++) {
 			write_record(r, r->slots[k]);
 			job_free(r->slots[k]);
-			k++;
 		}
-		if (k) {
-			memmove(r->slots, r->slots + k, sizeof *r->slots * (r->nslots - k));
-			memset(r->slots + r->nslots - k, 0, sizeof *r->slots * k);
-			r->next_out += k;
-		}
+		memmove(r->slots, r->slots + k, sizeof *r->slots * (r->nslots - k));
+		memset(r->slots + r->nslots - k, 0, sizeof *r->slots * k);
+		r->next_out += k;
 	}
 	progress(r, false);
 }
@@ -1716,12 +1710,7 @@ resume_load(struct run *r)
 	if (access(paths[0], F_OK) != 0 && errno == ENOENT)
 		return 0;
 	ve_buf_addf(&tmp, "%s.resume.tmp", paths[0]);
-	FILE *o = fopen(tmp.p, "w");
-	if (!o) {
-		ve_warn("-o: %s:", tmp.p);
-		ve_buf_free(&tmp);
-		return VE_EX_CANTCREAT;
-	}
+	FILE *o = ve_open_output("-o", tmp.p);
 	struct ve_reader *in = ve_reader_sibling(r->rd, paths, 1, VE_READ_RAW);
 	while ((k = ve_reader_next(in, &rec)) == 1) {
 		if (!keep_answer(r, &rec, &id)) {
@@ -1978,16 +1967,10 @@ read_ahead(struct run *r, struct queue *q, bool lazy)
 {
 	struct job *j;
 
-	if (!lazy) {
-		while ((j = read_job(r)))
-			queue_push(q, j);
-		r->total = q->n;
-		r->total_known = true;
-		return;
-	}
-	while ((size_t)r->o->warmup > q->n && !r->in_done)
-		if ((j = read_job(r)))
-			queue_push(q, j);
+	while ((!lazy || (size_t)r->o->warmup > q->n) && (j = read_job(r)))
+		queue_push(q, j);
+	r->total = q->n;
+	r->total_known = !lazy;
 }
 
 /* Sends the warmup, then every record, on one multi handle. */
