@@ -475,14 +475,12 @@ run_model(struct run *r)
 		jv msg = jv_invalid_get_msg(m);
 		char *u = ve_url_redact(r->root);
 		struct ve_buf b = {0};
-		char line[2048];
 		ve_scrub(&r->http.secrets, jv_string_value(msg), ve_json_strlen(msg), &b);
-		snprintf(line, sizeof line, "%s/v1/models: no model name (give --model): %s", u,
-		         b.p);
+		ve_warn("%s/v1/models: no model name (give --model): %s", u, b.p);
 		ve_buf_free(&b);
 		free(u);
 		jv_free(msg);
-		ve_die(VE_EX_UNAVAILABLE, "%s", line);
+		exit(VE_EX_UNAVAILABLE);
 	}
 	r->model = ve_json_strdup(m, NULL);
 	jv_free(m);
@@ -625,7 +623,6 @@ build_ll(struct run *r, struct job *j, jv rec)
 	    jv_get_kind(j->continuation) != JV_KIND_STRING)
 		return "--loglikelihood: expected string fields context and continuation";
 	j->api = VE_API_COMPLETIONS;
-	j->step = STEP_TOK_CTX;
 	ll_first_step(r, j);
 	return NULL;
 }
@@ -1747,27 +1744,21 @@ admit(struct run *r, struct queue *src, bool lazy, double *wait)
 	struct job *j;
 
 	while ((j = queue_pop(&r->waiting))) {
-		if (j->wake <= now)
+		if (j->wake <= now) {
 			start_attempt(r, j);
-		else {
-			if (j->wake - now < *wait)
-				*wait = j->wake - now;
+		} else {
+			*wait = fmin(*wait, j->wake - now);
 			queue_push(&keep, j);
 		}
 	}
 	r->waiting = keep;
 	while (r->active < r->o->concurrency) {
-		if (!src->head && lazy && !r->in_done) {
-			struct job *n = read_job(r);
-			if (n)
-				queue_push(src, n);
-		}
-		j = src->head;
-		if (!j)
+		if (!src->head && lazy && (j = read_job(r)))
+			queue_push(src, j);
+		if (!(j = src->head))
 			break;
 		if (j->arrival > now) {
-			if (j->arrival - now < *wait)
-				*wait = j->arrival - now;
+			*wait = fmin(*wait, j->arrival - now);
 			break;
 		}
 		queue_pop(src);
@@ -1807,7 +1798,7 @@ dry_run(struct run *r, struct queue *q)
 {
 	struct job *j;
 
-	while ((j = queue_pop(q)) || (!r->in_done && (j = read_job(r)))) {
+	while ((j = queue_pop(q)) || (j = read_job(r))) {
 		ve_buf_reset(&j->fields);
 		char *u = ve_url_redact(job_url(r, j));
 		ve_buf_adds(&j->fields, "\"dry_run\":{\"url\":");
