@@ -474,10 +474,8 @@ run_model(struct run *r)
 	if (!jv_is_valid(m)) {
 		jv msg = jv_invalid_get_msg(m);
 		char *u = ve_url_redact(r->root);
-		struct ve_buf b = {0};
-		ve_scrub(&r->http.secrets, jv_string_value(msg), ve_json_strlen(msg), &b);
-		ve_warn("%s/v1/models: no model name (give --model): %s", u, b.p);
-		ve_buf_free(&b);
+		/* The message is scrubbed of the client's secrets already. */
+		ve_warn("%s/v1/models: no model name (give --model): %s", u, jv_string_value(msg));
 		free(u);
 		jv_free(msg);
 		exit(VE_EX_UNAVAILABLE);
@@ -727,16 +725,15 @@ job_url(struct run *r, const struct job *j)
 static void
 cache_key(struct run *r, struct job *j)
 {
-	struct ve_sha256 *h = r->sha;
 	unsigned char d[VE_SHA256_LEN];
 	const char *url = job_url(r, j);
 	const char *m = r->model ? r->model : "";
 
-	ve_sha256_init(h);
-	ve_sha256_update(h, url, strlen(url) + 1);
-	ve_sha256_update(h, m, strlen(m) + 1);
-	ve_sha256_update(h, j->body, strlen(j->body));
-	ve_sha256_final(h, d);
+	ve_sha256_init(r->sha);
+	ve_sha256_update(r->sha, url, strlen(url) + 1);
+	ve_sha256_update(r->sha, m, strlen(m) + 1);
+	ve_sha256_update(r->sha, j->body, strlen(j->body));
+	ve_sha256_final(r->sha, d);
 	ve_hex(d, VE_SHA256_LEN, j->key);
 }
 
@@ -757,16 +754,12 @@ cache_get(struct run *r, struct job *j)
 {
 	char *path = cache_path(r, j, false);
 	FILE *f = fopen(path, "rb");
-	char buf[65536];
-	size_t n;
 
 	free(path);
 	if (!f)
 		return false;
 	ve_buf_reset(&j->resp);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		ve_buf_add(&j->resp, buf, n);
-	bool ok = !ferror(f);
+	bool ok = ve_buf_read(&j->resp, f);
 	fclose(f);
 	return ok;
 }
@@ -1830,16 +1823,10 @@ static int
 setup_http(struct run *r)
 {
 	const struct opts *o = r->o;
-	char *key;
 
-	if (!ve_http_api_key(o->api_key_file, &key))
-		return VE_EX_NOINPUT;
 	ve_http_init(&r->http);
-	/* The client keeps its own copies, among its secrets. */
-	ve_http_api_headers(&r->http, key);
-	if (key)
-		memset(key, 0, strlen(key));
-	free(key);
+	if (!ve_http_api_auth(&r->http, o->api_key_file))
+		return VE_EX_NOINPUT;
 	ve_secrets_add_url(&r->http.secrets, o->endpoint);
 	ve_http_configure(&r->http, &o->cli);
 	/* The /v1/models lookup says its retries at -vv, as the requests do. */
@@ -1916,10 +1903,8 @@ open_outputs(struct run *r)
 	const struct opts *o = r->o;
 	int rc;
 
-	if (o->cache_dir && make_dirs(o->cache_dir) != 0) {
-		ve_warn("--cache: %s:", o->cache_dir);
-		return VE_EX_CANTCREAT;
-	}
+	if (o->cache_dir && make_dirs(o->cache_dir) != 0)
+		ve_die(VE_EX_CANTCREAT, "--cache: %s:", o->cache_dir);
 	if (o->resume && (rc = resume_load(r)))
 		return rc;
 	if (o->out_path && !o->resume)
@@ -2088,12 +2073,11 @@ main(int argc, char **argv)
 	    .top_p = NAN,
 	    .burstiness = 1,
 	};
-	int rc;
 
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	rc = run(&o, argv + optind, argc - optind);
+	int rc = run(&o, argv + optind, argc - optind);
 	free(o.stop);
 	jv_free(o.extra_obj);
 	int rc2 = ve_out_close();
