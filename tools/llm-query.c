@@ -149,8 +149,8 @@ struct run {
 	char *root;
 	enum ve_api api;
 	char *completions_url, *chat_url, *tokenize_url;
-	char *model; /* NULL until needed */
-	bool model_tried;
+	char *model;         /* NULL until needed */
+	bool model_tried;    /* model is what it will be */
 	struct ve_http http; /* headers, secrets, the retry policy; the /v1/models lookup */
 	struct ve_jq *prompt, *messages, *id;
 	const char *id_path; /* --id as a path of keys: ids read from the text (NULL: by jq) */
@@ -465,11 +465,9 @@ job_clone(const struct job *src)
 static const char *
 run_model(struct run *r)
 {
-	if (r->model || r->model_tried)
+	if (r->model_tried)
 		return r->model;
 	r->model_tried = true;
-	if (r->o->dry_run)
-		return NULL;
 	jv m = ve_http_first_model(&r->http, r->root, r->http.timeout < 30 ? r->http.timeout : 30);
 	if (!jv_is_valid(m)) {
 		jv msg = jv_invalid_get_msg(m);
@@ -811,11 +809,10 @@ merge_logprobs(struct job *j, jv lp)
 	{
 		jv old = jv_object_get(jv_copy(j->logprobs), jv_copy(k));
 		if (jv_get_kind(old) == JV_KIND_ARRAY && jv_get_kind(v) == JV_KIND_ARRAY)
-			j->logprobs = jv_object_set(j->logprobs, k, jv_array_concat(old, v));
-		else {
+			v = jv_array_concat(old, v);
+		else
 			jv_free(old);
-			j->logprobs = jv_object_set(j->logprobs, k, v);
-		}
+		j->logprobs = jv_object_set(j->logprobs, k, v);
 	}
 	jv_free(lp);
 }
@@ -1542,15 +1539,13 @@ transfer_done(struct run *r, CURL *e, CURLcode code)
 }
 
 /*
- * Whether expr is a path of plain keys (.id, .meta.doc_id). Such an id is
+ * Whether p is a path of plain keys (.id, .meta.doc_id). Such an id is
  * read from the record's text as written: jq 1.6 holds numbers as doubles,
  * so 2^53 and 2^53+1 would be one id.
  */
 static bool
-is_key_path(const char *expr)
+is_key_path(const char *p)
 {
-	const char *p = expr;
-
 	do {
 		if (*p != '.' || !(isalpha((unsigned char)p[1]) || p[1] == '_'))
 			return false;
@@ -1860,10 +1855,9 @@ setup(struct run *r)
 	r->completions_url = api_url(r->root, "/v1/completions");
 	r->chat_url = api_url(r->root, "/v1/chat/completions");
 	r->tokenize_url = api_url(r->root, "/tokenize");
-	if (o->model) {
-		r->model = ve_xstrdup(o->model);
-		r->model_tried = true;
-	}
+	r->model = o->model ? ve_xstrdup(o->model) : NULL;
+	/* With --model, or in a dry run, the server is not asked. */
+	r->model_tried = o->model || o->dry_run;
 	return 0;
 }
 
