@@ -118,3 +118,14 @@ ve_buf_free(struct ve_buf *b)
 	b->p = NULL;
 	b->len = b->cap = 0;
 }
+
+bool
+ve_buf_read(struct ve_buf *b, FILE *f)
+{
+	char chunk[65536];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		ve_buf_add(b, chunk, n);
+	return !ferror(f);
+}

@@ -2,7 +2,9 @@
 #ifndef VE_BUF_H
 #define VE_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 struct ve_buf {
 	char *p;
@@ -19,5 +21,7 @@ void ve_buf_addf(struct ve_buf *b, const char *fmt, ...) __attribute__((format(p
 void ve_buf_add_json_str(struct ve_buf *b, const char *s, size_t n);
 void ve_buf_reset(struct ve_buf *b);
 void ve_buf_free(struct ve_buf *b);
+/* Appends what is left of f (a file read whole); false on a read error, errno set. */
+bool ve_buf_read(struct ve_buf *b, FILE *f);
 
 #endif

@@ -491,38 +491,68 @@ pick_value(struct walk *w, const char *p, struct ve_canon_pick *pick)
 	return true;
 }
 
+/*
+ * Finds the member named key (klen bytes) of the record text[0..len): the
+ * start of its value in *found (NULL when absent; the last of a repeated
+ * name, which libjq keeps) and its end in *after. False where the text is
+ * not an object as expected.
+ */
+static bool
+find_member(struct walk *w, const char *text, size_t len, const char *key, size_t klen,
+            const char **found, const char **after)
+{
+	const char *p = record_start(w, text, len);
+
+	*found = *after = NULL;
+	if (!p)
+		return false;
+	for (p = skip_ws(w, p + 1); p < w->end && *p != '}';) {
+		if (*p != '"' || !(p = string(w, p)))
+			return false;
+		bool match = w->c->str.len == klen && !memcmp(w->c->str.p, key, klen);
+		p = skip_ws(w, p);
+		if (p >= w->end || *p != ':')
+			return false;
+		const char *v = skip_ws(w, p + 1);
+		if (!(p = skip_value(w, v)))
+			return false;
+		if (match) {
+			*found = v;
+			*after = p;
+		}
+		p = skip_ws(w, p);
+		if (p < w->end && *p == ',')
+			p = skip_ws(w, p + 1);
+		else if (p >= w->end || *p != '}')
+			return false;
+	}
+	return p < w->end && ends_at(w, p + 1);
+}
+
 bool
 ve_canon_pick(struct ve_canon *c, const char *text, size_t len, unsigned norm,
               struct ve_canon_pick *pick)
 {
 	struct walk w = {c, text + len, norm};
-	const char *p = record_start(&w, text, len), *found = NULL;
+	const char *found, *after;
 
 	pick->found = false;
-	if (!p)
-		return false;
-	for (p = skip_ws(&w, p + 1); p < w.end && *p != '}';) {
-		/* The last member of that name is the one libjq keeps. */
-		if (*p != '"' || !(p = string(&w, p)))
-			return false;
-		bool match = c->str.len == pick->klen && !memcmp(c->str.p, pick->key, pick->klen);
-		p = skip_ws(&w, p);
-		if (p >= w.end || *p != ':')
-			return false;
-		p = skip_ws(&w, p + 1);
-		if (match)
-			found = p;
-		if (!(p = skip_value(&w, p)))
-			return false;
-		p = skip_ws(&w, p);
-		if (p < w.end && *p == ',')
-			p = skip_ws(&w, p + 1);
-		else if (p >= w.end || *p != '}')
-			return false;
-	}
-	if (p >= w.end || !ends_at(&w, p + 1))
+	if (!find_member(&w, text, len, pick->key, pick->klen, &found, &after))
 		return false;
 	return !found || pick_value(&w, found, pick);
+}
+
+bool
+ve_canon_member(struct ve_canon *c, const char *text, size_t len, const char *key, size_t klen,
+                const char **value, size_t *vlen)
+{
+	struct walk w = {c, text + len, 0};
+	const char *after;
+
+	if (!find_member(&w, text, len, key, klen, value, &after))
+		return false;
+	*vlen = *value ? (size_t)(after - *value) : 0;
+	return true;
 }
 
 void

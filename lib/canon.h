@@ -55,6 +55,16 @@ bool ve_canon_record(struct ve_canon *c, const char *text, size_t len, unsigned 
  */
 bool ve_canon_pick(struct ve_canon *c, const char *text, size_t len, unsigned norm,
                    struct ve_canon_pick *pick);
+/*
+ * The text of member key (klen bytes) of the object text[0..len), which
+ * ve_record_parse has accepted (or which is a value inside such a record),
+ * as written: its start in *value and its length in *vlen, *value NULL when
+ * the object lacks it (of a repeated name the last, as jq's .NAME). False
+ * where the text is no object. A path of keys (.meta.doc_id) is read by
+ * calling it on each value in turn.
+ */
+bool ve_canon_member(struct ve_canon *c, const char *text, size_t len, const char *key, size_t klen,
+                     const char **value, size_t *vlen);
 void ve_canon_free(struct ve_canon *c);
 
 #endif

@@ -673,6 +673,20 @@ ve_http_api_key(const char *file, char **key)
 	return true;
 }
 
+bool
+ve_http_api_auth(struct ve_http *h, const char *file)
+{
+	char *key;
+
+	if (!ve_http_api_key(file, &key))
+		return false;
+	ve_http_api_headers(h, key);
+	if (key)
+		memset(key, 0, strlen(key));
+	free(key);
+	return true;
+}
+
 void
 ve_http_error_text(const char *body, size_t len, struct ve_buf *out)
 {

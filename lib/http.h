@@ -202,6 +202,12 @@ void ve_http_resp_free(struct ve_http_resp *r);
  */
 bool ve_http_api_key(const char *file, char **key);
 /*
+ * ve_http_api_headers with the key of ve_http_api_key(file), which only the
+ * client then keeps (among its secrets; the copy read is overwritten and
+ * freed). False, after a message, when file cannot be read.
+ */
+bool ve_http_api_auth(struct ve_http *h, const char *file);
+/*
  * POSTs {"model":MODEL,"prompt":TEXT,"add_special_tokens":false} to ROOT/tokenize
  * and returns the "tokens" array, or an invalid jv with a scrubbed message
  * ("404 ..." when the server has no /tokenize). timeout as in ve_http_req.

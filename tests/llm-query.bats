@@ -53,6 +53,7 @@ posts() {
 	assert_equal "$stderr" ""
 	assert_line --index 0 "usage: llm-query [-qv] [-e URL] [-m MODEL] [-p EXPR | --messages EXPR | --loglikelihood]"
 	assert_output --partial "Exit: 0 ok, 64 usage, 65 bad input"
+	assert_line "      --max-wait S        longest wait between tries (default min(timeout, 60))"
 }
 
 @test "llm-query: --version" {
@@ -998,6 +999,28 @@ Try 'llm-query --help' for more information."
 		assert_output ok
 		teardown
 	done
+}
+
+@test "llm-query: --attempts N is --retries N-1; --max-wait caps a Retry-After below --timeout" {
+	records 1 > in.jsonl
+	start_server --fail 1 --retry-after 30
+	run --separate-stderr llm-query -e "$URL" -m M --attempts 1 in.jsonl
+	assert_failure 69
+	assert_output '{"id": 0, "prompt": "hello world 0","error":{"kind":"http","status":503,"message":"overloaded","attempts":1}}'
+	assert_equal "$stderr" "llm-query: 1 of 1 requests failed (over --max-failures 0%)"
+	teardown
+	start_server --fail 1 --retry-after 30
+	start=$(date +%s.%N)
+	run --separate-stderr llm-query -e "$URL" -m M --attempts 2 --max-wait 0.5 --timeout 20 in.jsonl
+	end=$(date +%s.%N)
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output --partial '"attempts":2}}'
+	run python3 -c "d = $end - $start; assert 0.5 <= d < 5, d; print('ok')"
+	assert_output ok
+	run --separate-stderr llm-query -e "$URL" --max-wait 3601 < /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "llm-query: --max-wait: expected a number from 0 to 3600, got '3601'"
 }
 
 @test "llm-query: --cache makes its directory and the parents it lacks, mode 0700" {

@@ -33,6 +33,7 @@
 
 #include "array.h"
 #include "buf.h"
+#include "canon.h"
 #include "cli.h"
 #include "diag.h"
 #include "http.h"
@@ -47,7 +48,7 @@
 #include "sse.h"
 
 struct opts {
-	struct ve_cli cli; /* -v, -q, --skip-bad, --rejects, --max-line, --progress */
+	struct ve_cli cli; /* -v, -q, --skip-bad, --rejects, --max-line, --progress, network */
 	const char *endpoint;
 	const char *model;
 	const char *prompt_expr;
@@ -57,31 +58,27 @@ struct opts {
 	const char *out_path;
 	const char *cache_dir;
 	const char *extra;
+	jv extra_obj; /* --extra parsed, or an empty object */
 	char **stop;
 	int nstop;
 	long max_tokens;
-	long seed;
-	bool has_seed;
+	long seed; /* -1: none */
 	long logprobs;
 	long concurrency;
 	long warmup;
-	long retries;
 	double temperature;
 	double top_p;
 	double rate;
 	double burstiness;
-	double timeout;
-	double backoff;
 	double max_failures;
-	size_t max_body; /* --max-body; 0: VE_MAX_BODY_DEFAULT */
-	bool echo;
-	bool ignore_eos;
-	bool stream;
-	bool loglikelihood;
-	bool ordered;
-	bool resume;
-	bool insecure;
-	bool dry_run;
+	/* Switches, set by getopt_long itself (through an int, as it wants). */
+	int echo;
+	int ignore_eos;
+	int stream;
+	int loglikelihood;
+	int ordered;
+	int resume;
+	int dry_run;
 };
 
 /* The steps of a request: loglikelihood tokenizes first. */
@@ -101,6 +98,12 @@ struct job {
 	unsigned long long seq;
 	char *line;
 	size_t len;
+	/*
+	 * The API key and the endpoint's credentials, never to be written: a
+	 * proxy may echo "Authorization: Bearer KEY" in its error text, and fail()
+	 * is reached from libcurl's callbacks, which carry only the job.
+	 */
+	const struct ve_secrets *secrets;
 	bool warm;
 	enum ve_api api;
 	enum step step;
@@ -146,13 +149,12 @@ struct run {
 	char *root;
 	enum ve_api api;
 	char *completions_url, *chat_url, *tokenize_url;
-	char *model; /* NULL until needed */
-	bool model_tried;
+	char *model;         /* NULL until needed */
+	bool model_tried;    /* model is what it will be */
 	struct ve_http http; /* headers, secrets, the retry policy; the /v1/models lookup */
-	jv extra;
 	struct ve_jq *prompt, *messages, *id;
-	char **id_keys; /* --id as a path of keys: ids read from the text (NULL: by jq) */
-	int nid_keys;
+	const char *id_path; /* --id as a path of keys: ids read from the text (NULL: by jq) */
+	struct ve_canon canon;
 	struct ve_reader *rd;
 	bool in_done;
 	int in_status; /* why reading stopped early: a bad record, an input error */
@@ -164,10 +166,9 @@ struct run {
 	CURLM *multi;
 	CURL **pool;
 	size_t npool;
-	struct queue ready, waiting, warm;
+	struct queue waiting, warm;
 	long active;
 	bool no_tokenize;
-	char *key; /* the API key, overwritten when freed */
 	struct ve_rng rng;
 	unsigned long long seq, next_out;
 	struct job **slots; /* --ordered: finished jobs by seq - next_out */
@@ -180,6 +181,10 @@ struct run {
 
 /* -c when --rate is given without it: vLLM's default of no limit. */
 #define UNCAPPED LONG_MAX
+
+/* max_wait < 0: a wait never outlasts a try, Retry-After is honoured up to --timeout. */
+static const struct ve_cli_net net_defaults = {
+    .retries = 3, .timeout = 300, .backoff = 0.5, .max_wait = -1};
 
 static void
 usage(FILE *f)
@@ -208,19 +213,15 @@ usage(FILE *f)
 	    "      --rate R            requests per second, gamma arrivals (default: all at once)\n"
 	    "      --burstiness B      gamma shape of the arrivals (default 1: Poisson)\n"
 	    "      --warmup N          send N requests first, left out of the output\n"
-	    "      --retries N         retries after the first attempt (default 3)\n"
-	    "      --timeout S         seconds per attempt (default 300)\n"
-	    "      --backoff S         backoff base: full jitter, doubling (default 0.5)\n"
-	    "      --max-body BYTES    refuse answers and events over BYTES (k, M, G; 64M)\n"
 	    "      --max-failures PCT  failed records allowed before exit 69 (default 0)\n"
 	    "      --id EXPR           jq expression for the record id (default .id)\n"
 	    "  -o, --output FILE       write there instead of stdout\n"
 	    "      --resume            keep FILE's answers, send only what it lacks\n"
 	    "      --ordered           write in input order (default: completion order)\n"
 	    "      --cache DIR         answer repeated requests from DIR (made if missing)\n"
-	    "      --dry-run           write the requests that would be sent, send nothing\n"
-	    "      --insecure          do not verify TLS certificates\n",
+	    "      --dry-run           write the requests that would be sent, send nothing\n",
 	    ve_progname);
+	ve_cli_help_net(f, VE_CLI_NETWORK, &net_defaults, 26);
 	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 26);
 	fprintf(f, "\n"
 	           "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 69 too many failures or\n"
@@ -229,7 +230,6 @@ usage(FILE *f)
 
 enum {
 	OPT_MESSAGES = 256,
-	OPT_LOGLIKELIHOOD,
 	OPT_API_KEY_FILE,
 	OPT_MAX_TOKENS,
 	OPT_TEMPERATURE,
@@ -237,38 +237,24 @@ enum {
 	OPT_SEED,
 	OPT_STOP,
 	OPT_LOGPROBS,
-	OPT_ECHO,
-	OPT_IGNORE_EOS,
 	OPT_EXTRA,
-	OPT_STREAM,
 	OPT_RATE,
 	OPT_BURSTINESS,
 	OPT_WARMUP,
-	OPT_RETRIES,
-	OPT_TIMEOUT,
-	OPT_BACKOFF,
-	OPT_MAX_BODY,
 	OPT_MAX_FAILURES,
 	OPT_ID,
-	OPT_RESUME,
-	OPT_ORDERED,
 	OPT_CACHE,
-	OPT_DRY_RUN,
-	OPT_INSECURE,
 };
 
-/* The request parameters among the options (the rest are taken by set_option). */
-static bool
-set_request_option(struct opts *o, int c, char *arg)
+/* Takes the tool's own option c (with its argument arg). */
+static void
+set_option(struct opts *o, int c, char *arg)
 {
 	switch (c) {
 	case OPT_MAX_TOKENS: o->max_tokens = ve_opt_long("--max-tokens", arg, 0, 1L << 30); break;
 	case OPT_TEMPERATURE: o->temperature = ve_opt_double("--temperature", arg, 0, 100); break;
 	case OPT_TOP_P: o->top_p = ve_opt_double("--top-p", arg, 0, 1); break;
-	case OPT_SEED:
-		o->seed = ve_opt_long("--seed", arg, 0, INT64_MAX);
-		o->has_seed = true;
-		break;
+	case OPT_SEED: o->seed = ve_opt_long("--seed", arg, 0, INT64_MAX); break;
 	case OPT_STOP:
 		/* "" would stop every answer before its first token. */
 		if (!*arg)
@@ -277,46 +263,22 @@ set_request_option(struct opts *o, int c, char *arg)
 		o->stop[o->nstop++] = arg;
 		break;
 	case OPT_LOGPROBS: o->logprobs = ve_opt_long("--logprobs", arg, 0, 1000); break;
-	case OPT_ECHO: o->echo = true; break;
-	case OPT_IGNORE_EOS: o->ignore_eos = true; break;
 	case OPT_EXTRA: o->extra = arg; break;
-	default: return false;
-	}
-	return true;
-}
-
-/* Takes the tool's own option c (with its argument arg). */
-static void
-set_option(struct opts *o, int c, char *arg)
-{
-	if (set_request_option(o, c, arg))
-		return;
-	switch (c) {
 	case 'e': o->endpoint = arg; break;
 	case 'm': o->model = arg; break;
 	case OPT_API_KEY_FILE: o->api_key_file = arg; break;
 	case 'p': o->prompt_expr = arg; break;
 	case OPT_MESSAGES: o->messages_expr = arg; break;
-	case OPT_LOGLIKELIHOOD: o->loglikelihood = true; break;
-	case OPT_STREAM: o->stream = true; break;
 	case 'c': o->concurrency = ve_opt_long("--concurrency", arg, 1, 100000); break;
 	case OPT_RATE: o->rate = ve_opt_double("--rate", arg, 1e-6, 1e9); break;
 	case OPT_BURSTINESS: o->burstiness = ve_opt_double("--burstiness", arg, 1e-3, 1e6); break;
 	case OPT_WARMUP: o->warmup = ve_opt_long("--warmup", arg, 0, 1000000); break;
-	case OPT_RETRIES: o->retries = ve_opt_long("--retries", arg, 0, 100); break;
-	case OPT_TIMEOUT: o->timeout = ve_opt_double("--timeout", arg, 0.001, 86400); break;
-	case OPT_BACKOFF: o->backoff = ve_opt_double("--backoff", arg, 0, 3600); break;
-	case OPT_MAX_BODY: o->max_body = ve_opt_size("--max-body", arg); break;
 	case OPT_MAX_FAILURES:
 		o->max_failures = ve_opt_double("--max-failures", arg, 0, 100);
 		break;
 	case OPT_ID: o->id_expr = arg; break;
 	case 'o': o->out_path = arg; break;
-	case OPT_RESUME: o->resume = true; break;
-	case OPT_ORDERED: o->ordered = true; break;
 	case OPT_CACHE: o->cache_dir = arg; break;
-	case OPT_DRY_RUN: o->dry_run = true; break;
-	case OPT_INSECURE: o->insecure = true; break;
 	}
 }
 
@@ -341,13 +303,9 @@ check_args(struct opts *o, char *const *files, int nfiles)
 	/* Opening FILE (or rewriting it for --resume) would empty an input. */
 	ve_refuse_input_as_output("-o", o->out_path, files, nfiles);
 	ve_http_need_url("--endpoint", o->endpoint, true);
-	if (o->extra) {
-		jv x = jv_parse(o->extra);
-		bool object = jv_get_kind(x) == JV_KIND_OBJECT;
-		jv_free(x);
-		if (!object)
-			ve_usage_error("--extra: expected a JSON object");
-	}
+	o->extra_obj = o->extra ? jv_parse(o->extra) : jv_object();
+	if (jv_get_kind(o->extra_obj) != JV_KIND_OBJECT)
+		ve_usage_error("--extra: expected a JSON object");
 	if (o->concurrency == 0)
 		o->concurrency = o->rate > 0 ? UNCAPPED : 16;
 }
@@ -361,62 +319,37 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
 	    {"prompt", required_argument, NULL, 'p'},
 	    {"messages", required_argument, NULL, OPT_MESSAGES},
-	    {"loglikelihood", no_argument, NULL, OPT_LOGLIKELIHOOD},
+	    {"loglikelihood", no_argument, &o->loglikelihood, 1},
 	    {"max-tokens", required_argument, NULL, OPT_MAX_TOKENS},
 	    {"temperature", required_argument, NULL, OPT_TEMPERATURE},
 	    {"top-p", required_argument, NULL, OPT_TOP_P},
 	    {"seed", required_argument, NULL, OPT_SEED},
 	    {"stop", required_argument, NULL, OPT_STOP},
 	    {"logprobs", required_argument, NULL, OPT_LOGPROBS},
-	    {"echo", no_argument, NULL, OPT_ECHO},
-	    {"ignore-eos", no_argument, NULL, OPT_IGNORE_EOS},
+	    {"echo", no_argument, &o->echo, 1},
+	    {"ignore-eos", no_argument, &o->ignore_eos, 1},
 	    {"extra", required_argument, NULL, OPT_EXTRA},
-	    {"stream", no_argument, NULL, OPT_STREAM},
+	    {"stream", no_argument, &o->stream, 1},
 	    {"concurrency", required_argument, NULL, 'c'},
 	    {"rate", required_argument, NULL, OPT_RATE},
 	    {"burstiness", required_argument, NULL, OPT_BURSTINESS},
 	    {"warmup", required_argument, NULL, OPT_WARMUP},
-	    {"retries", required_argument, NULL, OPT_RETRIES},
-	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-	    {"backoff", required_argument, NULL, OPT_BACKOFF},
-	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
 	    {"max-failures", required_argument, NULL, OPT_MAX_FAILURES},
 	    {"id", required_argument, NULL, OPT_ID},
 	    {"output", required_argument, NULL, 'o'},
-	    {"resume", no_argument, NULL, OPT_RESUME},
-	    {"ordered", no_argument, NULL, OPT_ORDERED},
+	    {"resume", no_argument, &o->resume, 1},
+	    {"ordered", no_argument, &o->ordered, 1},
 	    {"cache", required_argument, NULL, OPT_CACHE},
-	    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	    {"insecure", no_argument, NULL, OPT_INSECURE},
+	    {"dry-run", no_argument, &o->dry_run, 1},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	o->cli.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS;
+	o->cli = (struct ve_cli){.flags = VE_CLI_RECORDS | VE_CLI_PROGRESS | VE_CLI_NETWORK,
+	                         .net = net_defaults};
 	while ((c = ve_getopt(argc, argv, "e:m:p:c:o:", longopts, &o->cli, usage)) != -1)
 		set_option(o, c, optarg);
 	check_args(o, argv + optind, argc - optind);
-}
-
-/*
- * Arrival offsets for n requests at rate with burstiness, as vLLM's
- * get_request: gamma gaps of shape B and scale 1/(R·B), cumulative, then
- * rescaled so the last arrival is at n/R exactly.
- */
-static void
-arrivals(struct ve_rng *s, double rate, double b, size_t n, double *at)
-{
-	double t = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		t += ve_rng_gamma(s, b) / (rate * b);
-		at[i] = t;
-	}
-	if (n && at[n - 1] > 0) {
-		double f = ((double)n / rate) / at[n - 1];
-		for (size_t i = 0; i < n; i++)
-			at[i] *= f;
-	}
 }
 
 static void
@@ -447,7 +380,7 @@ queue_pop(struct queue *q)
 }
 
 static struct job *
-job_new(const char *line, size_t len)
+job_new(const char *line, size_t len, const struct ve_secrets *secrets)
 {
 	struct job *j = ve_xcalloc(1, sizeof *j);
 
@@ -455,6 +388,7 @@ job_new(const char *line, size_t len)
 	memcpy(j->line, line, len);
 	j->line[len] = '\0';
 	j->len = len;
+	j->secrets = secrets;
 	j->context = jv_null();
 	j->continuation = jv_null();
 	j->ctx_tokens = jv_null();
@@ -516,7 +450,7 @@ job_free(struct job *j)
 static struct job *
 job_clone(const struct job *src)
 {
-	struct job *j = job_new(src->line, src->len);
+	struct job *j = job_new(src->line, src->len, src->secrets);
 
 	j->warm = true;
 	j->api = src->api;
@@ -527,56 +461,47 @@ job_clone(const struct job *src)
 	return j;
 }
 
-/*
- * The API key and the endpoint's credentials, never to be written: a proxy
- * may echo "Authorization: Bearer KEY" in its error text, and fail() is
- * reached from libcurl's callbacks, which carry only the job.
- */
-static const struct ve_secrets *secrets;
-
-/* Appends msg to b with every secret replaced by "***". */
-static void
-add_scrubbed(struct ve_buf *b, const char *msg)
-{
-	ve_scrub(secrets, msg, strlen(msg), b);
-}
-
 /* The model for requests that name none: --model, else the server's first. */
 static const char *
 run_model(struct run *r)
 {
-	if (r->model || r->model_tried)
+	if (r->model_tried)
 		return r->model;
 	r->model_tried = true;
-	if (r->o->dry_run)
-		return NULL;
-	jv m = ve_http_first_model(&r->http, r->root, r->o->timeout < 30 ? r->o->timeout : 30);
+	jv m = ve_http_first_model(&r->http, r->root, r->http.timeout < 30 ? r->http.timeout : 30);
 	if (!jv_is_valid(m)) {
 		jv msg = jv_invalid_get_msg(m);
 		char *u = ve_url_redact(r->root);
-		struct ve_buf b = {0};
-		char line[2048];
-		add_scrubbed(&b, jv_string_value(msg));
-		snprintf(line, sizeof line, "%s/v1/models: no model name (give --model): %s", u,
-		         b.p);
-		ve_buf_free(&b);
+		/* The message is scrubbed of the client's secrets already. */
+		ve_warn("%s/v1/models: no model name (give --model): %s", u, jv_string_value(msg));
 		free(u);
 		jv_free(msg);
-		ve_die(VE_EX_UNAVAILABLE, "%s", line);
+		exit(VE_EX_UNAVAILABLE);
 	}
 	r->model = ve_json_strdup(m, NULL);
 	jv_free(m);
 	return r->model;
 }
 
+/* body with key set to value unless it has key already (all three consumed). */
 static jv
-set_default(jv body, const char *key, jv value)
+set_default(jv body, jv key, jv value)
 {
-	if (jv_object_has(jv_copy(body), jv_string(key))) {
+	if (jv_object_has(jv_copy(body), jv_copy(key))) {
+		jv_free(key);
 		jv_free(value);
 		return body;
 	}
-	return jv_object_set(body, jv_string(key), value);
+	return jv_object_set(body, key, value);
+}
+
+/* body (consumed) with the model of run_model unless it names one. */
+static jv
+with_model(struct run *r, jv body)
+{
+	const char *m = jv_object_has(jv_copy(body), jv_string("model")) ? NULL : run_model(r);
+
+	return m ? jv_object_set(body, jv_string("model"), jv_string(m)) : body;
 }
 
 /* Fills what the body does not set from the options; consumes body. */
@@ -585,48 +510,39 @@ fill_params(struct run *r, jv body, enum ve_api api)
 {
 	const struct opts *o = r->o;
 
-	if (!jv_object_has(jv_copy(body), jv_string("model"))) {
-		const char *m = run_model(r);
-		if (m)
-			body = jv_object_set(body, jv_string("model"), jv_string(m));
-	}
+	body = with_model(r, body);
 	if (o->max_tokens >= 0)
-		body = set_default(body, "max_tokens", jv_number((double)o->max_tokens));
+		body = set_default(body, jv_string("max_tokens"), jv_number((double)o->max_tokens));
 	if (!isnan(o->temperature))
-		body = set_default(body, "temperature", jv_number(o->temperature));
+		body = set_default(body, jv_string("temperature"), jv_number(o->temperature));
 	if (!isnan(o->top_p))
-		body = set_default(body, "top_p", jv_number(o->top_p));
-	if (o->has_seed)
-		body = set_default(body, "seed", jv_number((double)o->seed));
+		body = set_default(body, jv_string("top_p"), jv_number(o->top_p));
+	if (o->seed >= 0)
+		body = set_default(body, jv_string("seed"), jv_number((double)o->seed));
 	if (o->nstop) {
 		jv a = jv_array();
 		for (int i = 0; i < o->nstop; i++)
 			a = jv_array_append(a, jv_string(o->stop[i]));
-		body = set_default(body, "stop", a);
+		body = set_default(body, jv_string("stop"), a);
 	}
 	if (o->logprobs >= 0) {
 		if (api == VE_API_CHAT) {
-			body = set_default(body, "logprobs", jv_true());
-			body = set_default(body, "top_logprobs", jv_number((double)o->logprobs));
+			body = set_default(body, jv_string("logprobs"), jv_true());
+			body = set_default(body, jv_string("top_logprobs"),
+			                   jv_number((double)o->logprobs));
 		} else {
-			body = set_default(body, "logprobs", jv_number((double)o->logprobs));
+			body = set_default(body, jv_string("logprobs"),
+			                   jv_number((double)o->logprobs));
 		}
 	}
 	if (o->echo && api == VE_API_COMPLETIONS)
-		body = set_default(body, "echo", jv_true());
+		body = set_default(body, jv_string("echo"), jv_true());
 	if (o->ignore_eos)
-		body = set_default(body, "ignore_eos", jv_true());
-	if (jv_get_kind(r->extra) == JV_KIND_OBJECT) {
-		/* jv_object_foreach borrows its object. */
-		jv_object_foreach(r->extra, k, v)
-		{
-			if (jv_object_has(jv_copy(body), jv_copy(k))) {
-				jv_free(k);
-				jv_free(v);
-			} else {
-				body = jv_object_set(body, k, v);
-			}
-		}
+		body = set_default(body, jv_string("ignore_eos"), jv_true());
+	/* jv_object_foreach borrows its object. */
+	jv_object_foreach(o->extra_obj, k, v)
+	{
+		body = set_default(body, k, v);
 	}
 	if (o->stream) {
 		body = jv_object_set(body, jv_string("stream"), jv_true());
@@ -650,11 +566,8 @@ dump(jv v)
 static char *
 score_body(struct run *r, jv prompt)
 {
-	jv b = JV_OBJECT(jv_string("prompt"), prompt);
-	const char *m = run_model(r);
+	jv b = with_model(r, JV_OBJECT(jv_string("prompt"), prompt));
 
-	if (m)
-		b = jv_object_set(b, jv_string("model"), jv_string(m));
 	b = jv_object_set(b, jv_string("echo"), jv_true());
 	b = jv_object_set(b, jv_string("max_tokens"), jv_number(1));
 	b = jv_object_set(b, jv_string("logprobs"), jv_number(1));
@@ -665,11 +578,8 @@ score_body(struct run *r, jv prompt)
 static char *
 tokenize_body(struct run *r, jv text)
 {
-	jv b = jv_object();
-	const char *m = run_model(r);
+	jv b = with_model(r, jv_object());
 
-	if (m)
-		b = jv_object_set(b, jv_string("model"), jv_string(m));
 	b = jv_object_set(b, jv_string("prompt"), text);
 	b = jv_object_set(b, jv_string("add_special_tokens"), jv_false());
 	return dump(b);
@@ -709,7 +619,6 @@ build_ll(struct run *r, struct job *j, jv rec)
 	    jv_get_kind(j->continuation) != JV_KIND_STRING)
 		return "--loglikelihood: expected string fields context and continuation";
 	j->api = VE_API_COMPLETIONS;
-	j->step = STEP_TOK_CTX;
 	ll_first_step(r, j);
 	return NULL;
 }
@@ -784,7 +693,7 @@ build(struct run *r, struct job *j, jv rec, char *why, size_t size)
 		else if (jv_object_has(jv_copy(body), jv_string("prompt")))
 			api = VE_API_COMPLETIONS;
 		jv_free(rec);
-	} else if (jv_is_valid(jv_copy(req)) && jv_get_kind(req) != JV_KIND_NULL) {
+	} else if (jv_is_valid(req) && jv_get_kind(req) != JV_KIND_NULL) {
 		jv_free(req);
 		jv_free(rec);
 		return "expected .request to be an object";
@@ -810,26 +719,19 @@ job_url(struct run *r, const struct job *j)
 	return j->api == VE_API_CHAT ? r->chat_url : r->completions_url;
 }
 
-static bool
-job_streams(const struct run *r, const struct job *j)
-{
-	return r->o->stream && j->step == STEP_QUERY;
-}
-
 /* Cache files: DIR/AB/ABCDEF... (the SHA-256 of endpoint, model and body). */
 static void
 cache_key(struct run *r, struct job *j)
 {
-	struct ve_sha256 *h = r->sha;
 	unsigned char d[VE_SHA256_LEN];
 	const char *url = job_url(r, j);
 	const char *m = r->model ? r->model : "";
 
-	ve_sha256_init(h);
-	ve_sha256_update(h, url, strlen(url) + 1);
-	ve_sha256_update(h, m, strlen(m) + 1);
-	ve_sha256_update(h, j->body, strlen(j->body));
-	ve_sha256_final(h, d);
+	ve_sha256_init(r->sha);
+	ve_sha256_update(r->sha, url, strlen(url) + 1);
+	ve_sha256_update(r->sha, m, strlen(m) + 1);
+	ve_sha256_update(r->sha, j->body, strlen(j->body));
+	ve_sha256_final(r->sha, d);
 	ve_hex(d, VE_SHA256_LEN, j->key);
 }
 
@@ -850,16 +752,12 @@ cache_get(struct run *r, struct job *j)
 {
 	char *path = cache_path(r, j, false);
 	FILE *f = fopen(path, "rb");
-	char buf[65536];
-	size_t n;
 
 	free(path);
 	if (!f)
 		return false;
 	ve_buf_reset(&j->resp);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		ve_buf_add(&j->resp, buf, n);
-	bool ok = !ferror(f);
+	bool ok = ve_buf_read(&j->resp, f);
 	fclose(f);
 	return ok;
 }
@@ -883,13 +781,6 @@ cache_put(struct run *r, struct job *j)
 	free(path);
 }
 
-static void
-add_itl(struct job *j, double ms)
-{
-	j->itl = ve_grow(j->itl, &j->citl, j->nitl + 1, sizeof *j->itl);
-	j->itl[j->nitl++] = ms;
-}
-
 /* Records why the attempt failed; cut says the answer came cut short (then it is retried). */
 static void
 fail(struct job *j, enum err_kind kind, bool cut, const char *msg)
@@ -897,7 +788,8 @@ fail(struct job *j, enum err_kind kind, bool cut, const char *msg)
 	j->kind = kind;
 	j->cut = cut;
 	ve_buf_reset(&j->msg);
-	add_scrubbed(&j->msg, msg);
+	/* Every secret replaced by "***". */
+	ve_scrub(j->secrets, msg, strlen(msg), &j->msg);
 }
 
 /* Appends the arrays of a streamed chunk's logprobs to what came before. */
@@ -917,11 +809,10 @@ merge_logprobs(struct job *j, jv lp)
 	{
 		jv old = jv_object_get(jv_copy(j->logprobs), jv_copy(k));
 		if (jv_get_kind(old) == JV_KIND_ARRAY && jv_get_kind(v) == JV_KIND_ARRAY)
-			j->logprobs = jv_object_set(j->logprobs, k, jv_array_concat(old, v));
-		else {
+			v = jv_array_concat(old, v);
+		else
 			jv_free(old);
-			j->logprobs = jv_object_set(j->logprobs, k, v);
-		}
+		j->logprobs = jv_object_set(j->logprobs, k, v);
 	}
 	jv_free(lp);
 }
@@ -930,13 +821,11 @@ merge_logprobs(struct job *j, jv lp)
 static void
 take_choice(struct job *j, jv c, bool delta)
 {
-	jv t;
+	const char *msg = delta ? "delta" : "message";
+	jv t = j->api == VE_API_CHAT
+	           ? jv_getpath(jv_copy(c), JV_ARRAY(jv_string(msg), jv_string("content")))
+	           : ve_json_get(c, "text");
 
-	if (j->api == VE_API_CHAT)
-		t = jv_getpath(jv_copy(c), JV_ARRAY(jv_string(delta ? "delta" : "message"),
-		                                    jv_string("content")));
-	else
-		t = ve_json_get(c, "text");
 	if (jv_get_kind(t) == JV_KIND_STRING)
 		ve_buf_add(&j->text, jv_string_value(t), ve_json_strlen(t));
 	jv_free(t);
@@ -970,20 +859,16 @@ first_choice(jv ch)
 	if (jv_get_kind(ch) == JV_KIND_ARRAY) {
 		jv_array_foreach(ch, i, c)
 		{
-			bool mine = false;
-			if (jv_get_kind(c) == JV_KIND_OBJECT) {
-				jv ix = ve_json_get(c, "index");
-				jv_kind k = jv_get_kind(ix);
-				mine = k == JV_KIND_INVALID || k == JV_KIND_NULL ||
-				       (k == JV_KIND_NUMBER && jv_number_value(ix) == 0);
-				jv_free(ix);
-			}
-			if (mine && !jv_is_valid(found)) {
-				jv_free(found);
+			jv ix = ve_json_get(c, "index");
+			jv_kind k = jv_get_kind(ix);
+			bool mine = jv_get_kind(c) == JV_KIND_OBJECT &&
+			            (k == JV_KIND_INVALID || k == JV_KIND_NULL ||
+			             (k == JV_KIND_NUMBER && jv_number_value(ix) == 0));
+			jv_free(ix);
+			if (mine && !jv_is_valid(found))
 				found = c;
-			} else {
+			else
 				jv_free(c);
-			}
 		}
 	}
 	jv_free(ch);
@@ -1035,10 +920,12 @@ on_event(void *ctx, const char *data, size_t len)
 	jv_free(e);
 	jv c = first_choice(ve_json_get(v, "choices"));
 	if (jv_is_valid(c)) {
-		if (!j->chunk_seen)
+		if (!j->chunk_seen) {
 			j->first = t;
-		else
-			add_itl(j, (t - j->last) * 1000);
+		} else {
+			j->itl = ve_grow(j->itl, &j->citl, j->nitl + 1, sizeof *j->itl);
+			j->itl[j->nitl++] = (t - j->last) * 1000;
+		}
 		j->chunk_seen = true;
 		j->last = t;
 		take_choice(j, c, true);
@@ -1074,43 +961,22 @@ on_data(char *p, size_t size, size_t n, void *ctx)
 	n *= size;
 	if (!j->status)
 		curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->status);
-	if (j->streaming && j->status == 200) {
-		if (j->key[0])
-			ve_buf_add(&j->resp, p, n);
+	bool events = j->streaming && j->status == 200;
+	if (events) {
 		/* The event first: an endless one is named as such. */
 		int rc = j->kind == ERR_NONE ? ve_sse_feed(&j->sse, p, n, on_event, j) : 1;
 		if (rc == VE_SSE_TOO_BIG)
 			return too_big(j, "a stream event");
 		if (rc)
 			return 0;
-		if (n > j->max_body - j->got)
-			return too_big(j, "an answer");
-	} else {
-		if (n > j->max_body - j->got)
-			return too_big(j, "an answer");
-		ve_buf_add(&j->resp, p, n);
 	}
+	if (n > j->max_body - j->got)
+		return too_big(j, "an answer");
+	/* A stream's raw text is kept only for the cache. */
+	if (!events || j->key[0])
+		ve_buf_add(&j->resp, p, n);
 	j->got += n;
 	return n;
-}
-
-static CURL *
-easy_get(struct run *r)
-{
-	CURL *e = r->npool ? r->pool[--r->npool] : curl_easy_init();
-
-	if (!e)
-		ve_die(VE_EX_SOFTWARE, "cannot start libcurl");
-	return e;
-}
-
-/* Handed back for the next transfer; the multi handle keeps the connection. */
-static void
-easy_put(struct run *r, CURL *e)
-{
-	curl_easy_reset(e);
-	r->pool = ve_xrealloc(r->pool, sizeof *r->pool * (r->npool + 1));
-	r->pool[r->npool++] = e;
 }
 
 static void job_done_step(struct run *r, struct job *j);
@@ -1131,9 +997,6 @@ cache_drop(struct run *r, struct job *j)
 	/* The hit was counted in case it looped; attempts now counts requests sent. */
 	j->attempts--;
 	j->cache_bad = true;
-	j->cached = false;
-	j->kind = ERR_NONE;
-	j->cut = false;
 	start_attempt(r, j);
 }
 
@@ -1145,7 +1008,7 @@ start_attempt(struct run *r, struct job *j)
 
 	job_clear_attempt(j);
 	j->key[0] = '\0';
-	j->streaming = job_streams(r, j);
+	j->streaming = o->stream && j->step == STEP_QUERY;
 	j->max_body = ve_http_max_body(&r->http);
 	j->sse.max = j->max_body;
 	if (o->cache_dir) {
@@ -1166,7 +1029,10 @@ start_attempt(struct run *r, struct job *j)
 		}
 	}
 	j->attempts++;
-	CURL *e = easy_get(r);
+	/* A pooled handle keeps its connection in the multi handle's cache. */
+	CURL *e = r->npool ? r->pool[--r->npool] : curl_easy_init();
+	if (!e)
+		ve_die(VE_EX_SOFTWARE, "cannot start libcurl");
 	j->easy = e;
 	ve_http_setup(e, &r->http);
 	curl_easy_setopt(e, CURLOPT_URL, job_url(r, j));
@@ -1221,15 +1087,6 @@ num_at(jv a, int i, bool *ok)
 	return d;
 }
 
-/* The shortest form of d that reads back as d, as Python's repr prints it. */
-static void
-add_double(struct ve_buf *b, double d)
-{
-	char t[VE_NUM_G_SIZE];
-
-	ve_buf_adds(b, ve_num_g(t, sizeof t, d, 15));
-}
-
 /*
  * Where the continuation's tokens are in the echoed prompt, [*ctxlen, *end)
  * (lp borrowed): by the token counts of /tokenize, or the text way: from the
@@ -1266,16 +1123,17 @@ static bool
 is_top1(jv top, jv tokens, int i)
 {
 	jv t = jv_array_get(jv_copy(top), i);
-	jv best = jv_null();
-	double bestv = -INFINITY;
+	jv tok = jv_array_get(jv_copy(tokens), i);
+	double best = -INFINITY;
+	bool top1 = false;
 
-	if (jv_get_kind(t) == JV_KIND_OBJECT) {
+	if (jv_get_kind(t) == JV_KIND_OBJECT && jv_get_kind(tok) == JV_KIND_STRING) {
 		jv_object_foreach(t, k, v)
 		{
-			if (jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) > bestv) {
-				bestv = jv_number_value(v);
-				jv_free(best);
-				best = k;
+			/* The first key of the highest logprob is the top-1. */
+			if (jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) > best) {
+				best = jv_number_value(v);
+				top1 = jv_equal(k, jv_copy(tok));
 			} else {
 				jv_free(k);
 			}
@@ -1283,13 +1141,8 @@ is_top1(jv top, jv tokens, int i)
 		}
 	}
 	jv_free(t);
-	jv tok = jv_array_get(jv_copy(tokens), i);
-	if (jv_get_kind(best) != JV_KIND_STRING || jv_get_kind(tok) != JV_KIND_STRING) {
-		jv_free(best);
-		jv_free(tok);
-		return false;
-	}
-	return jv_equal(best, tok);
+	jv_free(tok);
+	return top1;
 }
 
 /*
@@ -1338,7 +1191,7 @@ score(struct job *j, struct ve_buf *ll)
 	long ctxlen = 0, end = 0;
 	double sum = 0;
 	bool greedy = false;
-	char why[256];
+	char why[256], num[VE_NUM_G_SIZE];
 	const char *bad = NULL;
 
 	jv_free(tlp);
@@ -1360,8 +1213,9 @@ score(struct job *j, struct ve_buf *ll)
 		fail(j, ERR_PROTOCOL, false, bad);
 		return;
 	}
+	/* The shortest form of the sum that reads back as it, as Python's repr prints it. */
 	ve_buf_adds(ll, "\"loglikelihood\":{\"sum\":");
-	add_double(ll, sum);
+	ve_buf_adds(ll, ve_num_g(num, sizeof num, sum, 15));
 	ve_buf_addf(ll, ",\"n_tokens\":%ld,\"greedy\":%s,\"method\":\"%s\"}", end - ctxlen,
 	            greedy ? "true" : "false", j->step == STEP_SCORE ? "tokens" : "text_offset");
 }
@@ -1457,8 +1311,8 @@ write_record(struct run *r, struct job *j)
 		ve_out_splice(j->line, j->len, j->fields.p, j->fields.len);
 		return;
 	}
-	/* Flushed per record: after a kill -9 the file holds whole answers and at most one torn
-	 * line. */
+	/* Flushed per record: after a kill -9, FILE holds whole answers and one torn line at most.
+	 */
 	if (ve_fsplice(r->out, j->line, j->len, j->fields.p, j->fields.len) != 0 ||
 	    fflush(r->out) != 0)
 		ve_die(VE_EX_IOERR, "%s: write error:", r->o->out_path);
@@ -1506,24 +1360,18 @@ job_finish(struct run *r, struct job *j)
 		write_record(r, j);
 		job_free(j);
 	} else {
-		size_t i = (size_t)(j->seq - r->next_out);
-		if (i >= r->nslots) {
-			size_t old = r->nslots;
-			r->slots = ve_grow(r->slots, &r->nslots, i + 1, sizeof *r->slots);
-			memset(r->slots + old, 0, sizeof *r->slots * (r->nslots - old));
-		}
+		size_t i = (size_t)(j->seq - r->next_out), k = 0, old = r->nslots;
+		r->slots = ve_grow(r->slots, &r->nslots, i + 1, sizeof *r->slots);
+		memset(r->slots + old, 0, sizeof *r->slots * (r->nslots - old));
 		r->slots[i] = j;
-		size_t k = 0;
-		while (k < r->nslots && r->slots[k]) {
+		/* The finished jobs next in order go out; the rest move up. */
+		for (; k < r->nslots && r->slots[k]; k++) {
 			write_record(r, r->slots[k]);
 			job_free(r->slots[k]);
-			k++;
 		}
-		if (k) {
-			memmove(r->slots, r->slots + k, sizeof *r->slots * (r->nslots - k));
-			memset(r->slots + r->nslots - k, 0, sizeof *r->slots * k);
-			r->next_out += k;
-		}
+		memmove(r->slots, r->slots + k, sizeof *r->slots * (r->nslots - k));
+		memset(r->slots + r->nslots - k, 0, sizeof *r->slots * k);
+		r->next_out += k;
 	}
 	progress(r, false);
 }
@@ -1684,132 +1532,27 @@ transfer_done(struct run *r, CURL *e, CURLcode code)
 			k = ERR_CONNECT;
 		fail(j, k, false, m);
 	}
-	easy_put(r, e);
+	curl_easy_reset(e);
+	r->pool = ve_xrealloc(r->pool, sizeof *r->pool * (r->npool + 1));
+	r->pool[r->npool++] = e;
 	job_done_step(r, j);
 }
 
 /*
- * When expr is a path of plain keys (.id, .meta.doc_id), its keys in *keys
- * (allocated) and their count; else 0. Such an id is read from the
- * record's text as written: jq 1.6 holds numbers as doubles, so 2^53 and
- * 2^53+1 would be one id.
+ * Whether p is a path of plain keys (.id, .meta.doc_id). Such an id is
+ * read from the record's text as written: jq 1.6 holds numbers as doubles,
+ * so 2^53 and 2^53+1 would be one id.
  */
-static int
-id_keys(const char *expr, char ***keys)
-{
-	const char *p = expr;
-	int n = 0;
-
-	*keys = NULL;
-	while (*p == '.' && (isalpha((unsigned char)p[1]) || p[1] == '_')) {
-		size_t k = 1;
-		while (isalnum((unsigned char)p[k + 1]) || p[k + 1] == '_')
-			k++;
-		*keys = ve_xrealloc(*keys, sizeof **keys * (size_t)(n + 1));
-		(*keys)[n] = ve_xmalloc(k + 1);
-		memcpy((*keys)[n], p + 1, k);
-		(*keys)[n++][k] = '\0';
-		p += k + 1;
-	}
-	if (*p == '\0' && n > 0)
-		return n;
-	while (n > 0)
-		free((*keys)[--n]);
-	free(*keys);
-	*keys = NULL;
-	return 0;
-}
-
-static const char *
-skip_ws(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-		p++;
-	return p;
-}
-
-/* Past the JSON string that starts at p (its quote). */
-static const char *
-skip_string(const char *p, const char *end)
-{
-	for (p++; p < end && *p != '"'; p++)
-		if (*p == '\\')
-			p++;
-	return p < end ? p + 1 : end;
-}
-
-/* Past the JSON value that starts at p. */
-static const char *
-skip_value(const char *p, const char *end)
-{
-	int depth = 0;
-
-	if (p < end && *p == '"')
-		return skip_string(p, end);
-	if (p < end && *p != '{' && *p != '[') {
-		while (p < end && !memchr(",:]} \t\r\n", *p, 9))
-			p++;
-		return p;
-	}
-	while (p < end) {
-		if (*p == '"') {
-			p = skip_string(p, end);
-			continue;
-		}
-		if (*p == '{' || *p == '[')
-			depth++;
-		else if ((*p == '}' || *p == ']') && --depth == 0)
-			return p + 1;
-		p++;
-	}
-	return end;
-}
-
-/* Whether the JSON string s[0..n) (quotes included) is key. */
 static bool
-key_is(const char *s, size_t n, const char *key)
+is_key_path(const char *p)
 {
-	size_t k = strlen(key);
-
-	if (!memchr(s, '\\', n))
-		return n == k + 2 && memcmp(s + 1, key, k) == 0;
-	jv v = jv_parse_sized(s, (int)n);
-	bool same = jv_get_kind(v) == JV_KIND_STRING && ve_json_strlen(v) == k &&
-	            memcmp(jv_string_value(v), key, k) == 0;
-	jv_free(v);
-	return same;
-}
-
-/*
- * The text of member key of the JSON object at p[0..*n), as written, and
- * its length in *n; NULL when p is no object or lacks key. Of repeated
- * keys the last counts, as in jq. p is JSON the record's parse accepted.
- */
-static const char *
-member_text(const char *p, size_t *n, const char *key)
-{
-	const char *end = p + *n, *found = NULL;
-
-	p = skip_ws(p, end);
-	if (p == end || *p != '{')
-		return NULL;
-	for (p = skip_ws(p + 1, end); p < end && *p == '"';) {
-		const char *k = p;
-		p = skip_ws(skip_string(p, end), end);
-		if (p == end || *p != ':')
-			return NULL;
-		bool match = key_is(k, (size_t)(p - k), key);
-		const char *v = skip_ws(p + 1, end);
-		p = skip_value(v, end);
-		if (match) {
-			found = v;
-			*n = (size_t)(p - v);
-		}
-		p = skip_ws(p, end);
-		if (p < end && *p == ',')
-			p = skip_ws(p + 1, end);
-	}
-	return found;
+	do {
+		if (*p != '.' || !(isalpha((unsigned char)p[1]) || p[1] == '_'))
+			return false;
+		for (p++; isalnum((unsigned char)*p) || *p == '_'; p++)
+			;
+	} while (*p);
+	return true;
 }
 
 /*
@@ -1821,11 +1564,16 @@ static bool
 record_id(struct run *r, const struct ve_line *line, jv value, struct ve_buf *out)
 {
 	ve_buf_reset(out);
-	if (r->id_keys) {
-		const char *p = line->text;
+	if (r->id_path) {
+		const char *p = line->text, *k = r->id_path;
 		size_t n = line->len;
-		for (int i = 0; p && i < r->nid_keys; i++)
-			p = member_text(p, &n, r->id_keys[i]);
+		/* Key by key: a value that is no object (null included) has no member. */
+		while (p && *k) {
+			size_t klen = strcspn(k + 1, ".");
+			if (!ve_canon_member(&r->canon, p, n, k + 1, klen, &p, &n))
+				p = NULL;
+			k += klen + 1;
+		}
 		if (!p || (n == 4 && memcmp(p, "null", 4) == 0))
 			return false;
 		ve_buf_add(out, p, n);
@@ -1883,25 +1631,20 @@ read_job(struct run *r)
 
 	while (!r->in_done && (k = ve_reader_next(r->rd, &rec)) == 1) {
 		int seen = r->done_ids ? resume_check(r, &rec, why, sizeof why) : 0;
-		if (seen == 1) {
-			jv_free(rec.value);
-			r->resumed++;
-			continue;
-		}
+		const char *bad = why;
 		if (seen == 0) {
-			struct job *j = job_new(rec.line.text, rec.line.len);
-			const char *bad = build(r, j, rec.value, why, sizeof why);
-			if (!bad) {
+			struct job *j = job_new(rec.line.text, rec.line.len, &r->http.secrets);
+			if (!(bad = build(r, j, rec.value, why, sizeof why))) {
 				j->seq = r->seq++;
 				return j;
 			}
-			if (bad != why)
-				snprintf(why, sizeof why, "%s", bad);
 			job_free(j);
 		} else {
 			jv_free(rec.value);
 		}
-		if ((k = ve_reader_reject(r->rd, &rec, why))) {
+		if (seen == 1) {
+			r->resumed++;
+		} else if ((k = ve_reader_reject(r->rd, &rec, bad))) {
 			r->in_status = k;
 			r->in_done = true;
 		}
@@ -1952,12 +1695,7 @@ resume_load(struct run *r)
 	if (access(paths[0], F_OK) != 0 && errno == ENOENT)
 		return 0;
 	ve_buf_addf(&tmp, "%s.resume.tmp", paths[0]);
-	FILE *o = fopen(tmp.p, "w");
-	if (!o) {
-		ve_warn("-o: %s:", tmp.p);
-		ve_buf_free(&tmp);
-		return VE_EX_CANTCREAT;
-	}
+	FILE *o = ve_open_output("-o", tmp.p);
 	struct ve_reader *in = ve_reader_sibling(r->rd, paths, 1, VE_READ_RAW);
 	while ((k = ve_reader_next(in, &rec)) == 1) {
 		if (!keep_answer(r, &rec, &id)) {
@@ -1994,27 +1732,21 @@ admit(struct run *r, struct queue *src, bool lazy, double *wait)
 	struct job *j;
 
 	while ((j = queue_pop(&r->waiting))) {
-		if (j->wake <= now)
+		if (j->wake <= now) {
 			start_attempt(r, j);
-		else {
-			if (j->wake - now < *wait)
-				*wait = j->wake - now;
+		} else {
+			*wait = fmin(*wait, j->wake - now);
 			queue_push(&keep, j);
 		}
 	}
 	r->waiting = keep;
 	while (r->active < r->o->concurrency) {
-		if (!src->head && lazy && !r->in_done) {
-			struct job *n = read_job(r);
-			if (n)
-				queue_push(src, n);
-		}
-		j = src->head;
-		if (!j)
+		if (!src->head && lazy && (j = read_job(r)))
+			queue_push(src, j);
+		if (!(j = src->head))
 			break;
 		if (j->arrival > now) {
-			if (j->arrival - now < *wait)
-				*wait = j->arrival - now;
+			*wait = fmin(*wait, j->arrival - now);
 			break;
 		}
 		queue_pop(src);
@@ -2033,15 +1765,13 @@ pump(struct run *r, struct queue *src, bool lazy)
 
 	for (;;) {
 		double wait = 1.0;
-		admit(r, src, lazy, &wait);
-		if (r->active == 0 && !src->head && (!lazy || r->in_done))
-			break;
-		curl_multi_perform(r->multi, &running);
 		CURLMsg *m;
 		int left;
+		curl_multi_perform(r->multi, &running);
 		while ((m = curl_multi_info_read(r->multi, &left)))
 			if (m->msg == CURLMSG_DONE)
 				transfer_done(r, m->easy_handle, m->data.result);
+		/* A transfer started here ends the poll at once, to be performed. */
 		admit(r, src, lazy, &wait);
 		if (r->active == 0 && !src->head && (!lazy || r->in_done))
 			break;
@@ -2056,7 +1786,7 @@ dry_run(struct run *r, struct queue *q)
 {
 	struct job *j;
 
-	while ((j = queue_pop(q)) || (!r->in_done && (j = read_job(r)))) {
+	while ((j = queue_pop(q)) || (j = read_job(r))) {
 		ve_buf_reset(&j->fields);
 		char *u = ve_url_redact(job_url(r, j));
 		ve_buf_adds(&j->fields, "\"dry_run\":{\"url\":");
@@ -2073,21 +1803,14 @@ dry_run(struct run *r, struct queue *q)
 	}
 }
 
-/* The URLs of the endpoint's APIs. */
-static void
-set_urls(struct run *r)
+/* The URL of one of the endpoint's APIs, to free. */
+static char *
+api_url(const char *root, const char *path)
 {
 	struct ve_buf u = {0};
 
-	ve_buf_addf(&u, "%s/v1/completions", r->root);
-	r->completions_url = ve_xstrdup(u.p);
-	ve_buf_reset(&u);
-	ve_buf_addf(&u, "%s/v1/chat/completions", r->root);
-	r->chat_url = ve_xstrdup(u.p);
-	ve_buf_reset(&u);
-	ve_buf_addf(&u, "%s/tokenize", r->root);
-	r->tokenize_url = ve_xstrdup(u.p);
-	ve_buf_free(&u);
+	ve_buf_addf(&u, "%s%s", root, path);
+	return u.p;
 }
 
 /* The HTTP client: the key and the endpoint's credentials as secrets, retries, limits. */
@@ -2096,19 +1819,13 @@ setup_http(struct run *r)
 {
 	const struct opts *o = r->o;
 
-	if (!ve_http_api_key(o->api_key_file, &r->key))
-		return VE_EX_NOINPUT;
 	ve_http_init(&r->http);
-	ve_http_api_headers(&r->http, r->key);
+	if (!ve_http_api_auth(&r->http, o->api_key_file))
+		return VE_EX_NOINPUT;
 	ve_secrets_add_url(&r->http.secrets, o->endpoint);
-	r->http.retry.retries = (int)o->retries;
-	r->http.retry.base = o->backoff;
-	/* A wait never outlasts a try: Retry-After is honoured up to --timeout. */
-	r->http.retry.cap = o->timeout < VE_BACKOFF_CAP ? o->timeout : VE_BACKOFF_CAP;
-	r->http.timeout = o->timeout;
-	r->http.insecure = o->insecure;
-	r->http.max_body = o->max_body;
-	secrets = &r->http.secrets;
+	ve_http_configure(&r->http, &o->cli);
+	/* The /v1/models lookup says its retries at -vv, as the requests do. */
+	r->http.verbose = o->cli.verbose > 1;
 	return 0;
 }
 
@@ -2118,7 +1835,6 @@ setup(struct run *r)
 {
 	const struct opts *o = r->o;
 
-	r->extra = o->extra ? jv_parse(o->extra) : jv_null();
 	r->sha = ve_sha256_new();
 	r->out = stdout;
 	if (!ve_endpoint_parse(o->endpoint, &r->root, &r->api))
@@ -2131,16 +1847,17 @@ setup(struct run *r)
 	if (o->resume || o->id_expr) {
 		const char *id = o->id_expr ? o->id_expr : ".id";
 		r->id = ve_jq_compile("--id", id);
-		r->nid_keys = id_keys(id, &r->id_keys);
+		r->id_path = is_key_path(id) ? id : NULL;
 	}
 	int rc = setup_http(r);
 	if (rc)
 		return rc;
-	set_urls(r);
-	if (o->model) {
-		r->model = ve_xstrdup(o->model);
-		r->model_tried = true;
-	}
+	r->completions_url = api_url(r->root, "/v1/completions");
+	r->chat_url = api_url(r->root, "/v1/chat/completions");
+	r->tokenize_url = api_url(r->root, "/tokenize");
+	r->model = o->model ? ve_xstrdup(o->model) : NULL;
+	/* With --model, or in a dry run, the server is not asked. */
+	r->model_tried = o->model || o->dry_run;
 	return 0;
 }
 
@@ -2180,34 +1897,35 @@ open_outputs(struct run *r)
 	const struct opts *o = r->o;
 	int rc;
 
-	if (o->cache_dir && make_dirs(o->cache_dir) != 0) {
-		ve_warn("--cache: %s:", o->cache_dir);
-		return VE_EX_CANTCREAT;
-	}
+	if (o->cache_dir && make_dirs(o->cache_dir) != 0)
+		ve_die(VE_EX_CANTCREAT, "--cache: %s:", o->cache_dir);
 	if (o->resume && (rc = resume_load(r)))
 		return rc;
 	if (o->out_path && !o->resume)
 		r->out = ve_open_output("-o", o->out_path);
-	if (o->out_path && o->resume && !(r->out = fopen(o->out_path, "a"))) {
-		/* As ve_open_output says it; --resume appends. */
-		ve_warn("-o: %s:", o->out_path);
-		r->out = stdout;
-		return VE_EX_CANTCREAT;
-	}
+	/* As ve_open_output does it; --resume appends. */
+	if (o->out_path && o->resume && !(r->out = fopen(o->out_path, "a")))
+		ve_die(VE_EX_CANTCREAT, "-o: %s:", o->out_path);
 	return 0;
 }
 
-/* The arrival times of --rate for the jobs of q, from t0. */
+/*
+ * The arrival times of --rate R with --burstiness B for the jobs of q, from
+ * t0, as vLLM's get_request: gamma gaps of shape B and scale 1/(R·B),
+ * cumulative, then rescaled so the last arrival is at n/R exactly.
+ */
 static void
 set_arrivals(struct run *r, struct queue *q, double t0)
 {
-	double *at = ve_xcalloc(q->n + 1, sizeof *at);
-	size_t i = 0;
+	double rate = r->o->rate, b = r->o->burstiness, t = 0;
 
-	arrivals(&r->rng, r->o->rate, r->o->burstiness > 0 ? r->o->burstiness : 1, q->n, at);
+	for (struct job *j = q->head; j; j = j->next) {
+		t += ve_rng_gamma(&r->rng, b) / (rate * b);
+		j->arrival = t;
+	}
+	double f = t > 0 ? ((double)q->n / rate) / t : 1;
 	for (struct job *j = q->head; j; j = j->next)
-		j->arrival = t0 + at[i++];
-	free(at);
+		j->arrival = t0 + j->arrival * f;
 }
 
 /*
@@ -2219,16 +1937,10 @@ read_ahead(struct run *r, struct queue *q, bool lazy)
 {
 	struct job *j;
 
-	if (!lazy) {
-		while ((j = read_job(r)))
-			queue_push(q, j);
-		r->total = q->n;
-		r->total_known = true;
-		return;
-	}
-	while ((size_t)r->o->warmup > q->n && !r->in_done)
-		if ((j = read_job(r)))
-			queue_push(q, j);
+	while ((!lazy || (size_t)r->o->warmup > q->n) && (j = read_job(r)))
+		queue_push(q, j);
+	r->total = q->n;
+	r->total_known = !lazy;
 }
 
 /* Sends the warmup, then every record, on one multi handle. */
@@ -2297,23 +2009,15 @@ teardown(struct run *r, struct queue *q, int rc)
 	for (size_t i = 0; i < r->npool; i++)
 		curl_easy_cleanup(r->pool[i]);
 	free(r->pool);
-	if (r->multi)
-		curl_multi_cleanup(r->multi);
+	curl_multi_cleanup(r->multi);
 	ve_http_free(&r->http);
 	ve_jq_free(r->prompt);
 	ve_jq_free(r->messages);
 	ve_jq_free(r->id);
-	for (int i = 0; i < r->nid_keys; i++)
-		free(r->id_keys[i]);
-	free(r->id_keys);
+	ve_canon_free(&r->canon);
 	ve_keyset_free(r->done_ids);
 	ve_keyset_free(r->input_ids);
 	ve_sha256_free(r->sha);
-	jv_free(r->extra);
-	secrets = NULL;
-	if (r->key)
-		memset(r->key, 0, strlen(r->key));
-	free(r->key);
 	free(r->root);
 	free(r->model);
 	free(r->completions_url);
@@ -2337,7 +2041,7 @@ run(const struct opts *o, char **files, int nfiles)
 	r.rd = ve_reader_new(files, nfiles, &cli, 0);
 	if ((rc = open_outputs(&r)))
 		return teardown(&r, &q, rc);
-	ve_rng_seed(&r.rng, o->has_seed ? (uint64_t)o->seed : 0);
+	ve_rng_seed(&r.rng, o->seed >= 0 ? (uint64_t)o->seed : 0);
 	r.progress_on = o->cli.progress || isatty(STDERR_FILENO);
 	r.t0 = ve_now();
 	bool lazy = !(o->rate > 0);
@@ -2358,22 +2062,18 @@ main(int argc, char **argv)
 	struct opts o = {
 	    .max_tokens = -1,
 	    .logprobs = -1,
-	    .retries = 3,
+	    .seed = -1,
 	    .temperature = NAN,
 	    .top_p = NAN,
 	    .burstiness = 1,
-	    .timeout = 300,
-	    .backoff = 0.5,
 	};
-	int rc;
 
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = run(&o, argv + optind, argc - optind);
-	curl_global_cleanup();
+	int rc = run(&o, argv + optind, argc - optind);
 	free(o.stop);
+	jv_free(o.extra_obj);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;
 }
