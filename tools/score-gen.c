@@ -589,100 +589,44 @@ score_token(const char *t)
 	return -1;
 }
 
-/* Adds score token k's probability exp(v) to the expectation num/den (k, v borrowed). */
-static void
-add_score_token(jv k, jv v, double *num, double *den)
+static bool
+is_score_token(const char *t)
 {
-	int sc = jv_get_kind(k) == JV_KIND_STRING ? score_token(jv_string_value(k)) : -1;
-
-	if (sc >= 0 && jv_get_kind(v) == JV_KIND_NUMBER) {
-		double p = exp(jv_number_value(v));
-		*num += p * sc;
-		*den += p;
-	}
+	return score_token(t) >= 0;
 }
 
-/* /v1/completions: tokens[i] and top_logprobs[i], {"token": logprob, ...} (borrowed). */
+/* G-Eval's expectation sum(p * score) / sum(p), summed as a ve_score_top_fn. */
+struct expectation {
+	double num, den;
+};
+
 static void
-expect_from_tokens(jv tokens, jv tops, double *num, double *den)
+add_score_token(void *ctx, const char *t, double logprob)
 {
-	int n = jv_array_length(jv_copy(tokens));
-	bool done = false;
+	struct expectation *e = ctx;
+	int sc = score_token(t);
 
-	for (int i = 0; i < n && !done; i++) {
-		jv t = jv_array_get(jv_copy(tokens), i);
-		if (jv_get_kind(t) == JV_KIND_STRING && score_token(jv_string_value(t)) >= 0) {
-			jv top = jv_array_get(jv_copy(tops), i);
-			if (jv_get_kind(top) == JV_KIND_OBJECT)
-				for (int it = jv_object_iter(top); jv_object_iter_valid(top, it);
-				     it = jv_object_iter_next(top, it)) {
-					jv k = jv_object_iter_key(top, it);
-					jv v = jv_object_iter_value(top, it);
-					add_score_token(k, v, num, den);
-					jv_free(k);
-					jv_free(v);
-				}
-			jv_free(top);
-			done = true;
-		}
-		jv_free(t);
-	}
-}
-
-/* /v1/chat/completions: content[i] is {"token", "top_logprobs": [{"token","logprob"}]}. */
-static void
-expect_from_content(jv content, double *num, double *den)
-{
-	int n = jv_array_length(jv_copy(content));
-	bool done = false;
-
-	for (int i = 0; i < n && !done; i++) {
-		jv e = jv_array_get(jv_copy(content), i);
-		jv t = ve_json_get(e, "token");
-		if (jv_get_kind(t) == JV_KIND_STRING && score_token(jv_string_value(t)) >= 0) {
-			jv list = ve_json_get(e, "top_logprobs");
-			int m =
-			    jv_get_kind(list) == JV_KIND_ARRAY ? jv_array_length(jv_copy(list)) : 0;
-			for (int j = 0; j < m; j++) {
-				jv x = jv_array_get(jv_copy(list), j);
-				jv k = ve_json_get(x, "token"), v = ve_json_get(x, "logprob");
-				add_score_token(k, v, num, den);
-				jv_free(k);
-				jv_free(v);
-				jv_free(x);
-			}
-			jv_free(list);
-			done = true;
-		}
-		jv_free(t);
-		jv_free(e);
+	if (sc >= 0) {
+		double p = exp(logprob);
+		e->num += p * sc;
+		e->den += p;
 	}
 }
 
 /*
  * G-Eval's probability-weighted score: at the first generated token that is
- * a score, sum(p * score) / sum(p) over the score tokens among its top
- * logprobs. False when the reply carries no such token. resp is borrowed.
+ * a score, the expectation over the score tokens among its top logprobs.
+ * False when the reply carries no such token. resp is borrowed.
  */
 static bool
 geval_expectation(jv resp, double *out)
 {
-	jv lp = ve_json_get(resp, "logprobs");
-	jv tokens = ve_json_get(lp, "tokens"), tops = ve_json_get(lp, "top_logprobs");
-	jv content = ve_json_get(lp, "content");
-	double num = 0, den = 0;
+	struct expectation e = {0, 0};
 
-	if (jv_get_kind(tokens) == JV_KIND_ARRAY && jv_get_kind(tops) == JV_KIND_ARRAY)
-		expect_from_tokens(tokens, tops, &num, &den);
-	else if (jv_get_kind(content) == JV_KIND_ARRAY)
-		expect_from_content(content, &num, &den);
-	jv_free(lp);
-	jv_free(tokens);
-	jv_free(tops);
-	jv_free(content);
-	if (den <= 0)
+	ve_score_top_at(resp, is_score_token, add_score_token, &e);
+	if (e.den <= 0)
 		return false;
-	*out = num / den;
+	*out = e.num / e.den;
 	return true;
 }
 

@@ -284,93 +284,25 @@ same_gold(const struct doc *d, const int *gold, int ngold)
 	return d->ngold == ngold && !memcmp(d->gold, gold, (size_t)ngold * sizeof *gold);
 }
 
-/* Keeps the best logprob x of letter token t (" A" or "A") among the first nletters. */
+/* Letter mode: the best logprob of each of the first n letters' tokens; NAN when absent. */
+struct letters {
+	int n;
+	double best[26];
+};
+
+/* Letter mode's ve_score_top_fn: keeps the best logprob x of letter token t (" A" or "A"). */
 static void
-letter_token(const char *t, double x, int nletters, double *best)
+letter_token(void *ctx, const char *t, double x)
 {
+	struct letters *l = ctx;
+
 	while (*t == ' ')
 		t++;
-	if (t[0] >= 'A' && t[0] < 'A' + nletters && !t[1]) {
+	if (t[0] >= 'A' && t[0] < 'A' + l->n && !t[1]) {
 		int i = t[0] - 'A';
-		if (isnan(best[i]) || x > best[i])
-			best[i] = x;
+		if (isnan(l->best[i]) || x > l->best[i])
+			l->best[i] = x;
 	}
-}
-
-/* /v1/completions: top_logprobs[0] (borrowed) is {"token": logprob, ...}. */
-static const char *
-letters_from_object(jv first, int nletters, double *best)
-{
-	if (jv_get_kind(first) != JV_KIND_OBJECT)
-		return "response.logprobs.top_logprobs[0] is not an object";
-	for (int it = jv_object_iter(first); jv_object_iter_valid(first, it);
-	     it = jv_object_iter_next(first, it)) {
-		jv k = jv_object_iter_key(first, it);
-		jv v = jv_object_iter_value(first, it);
-		if (jv_get_kind(v) == JV_KIND_NUMBER)
-			letter_token(jv_string_value(k), jv_number_value(v), nletters, best);
-		jv_free(k);
-		jv_free(v);
-	}
-	return NULL;
-}
-
-/* /v1/chat/completions: content[0].top_logprobs is [{"token","logprob"}] (first borrowed). */
-static const char *
-letters_from_list(jv first, int nletters, double *best)
-{
-	jv list = ve_json_get(first, "top_logprobs");
-	const char *why = NULL;
-
-	if (jv_get_kind(list) != JV_KIND_ARRAY) {
-		why = "response.logprobs.content[0].top_logprobs is not an array";
-	} else {
-		int n = jv_array_length(jv_copy(list));
-		for (int j = 0; j < n; j++) {
-			jv e = jv_array_get(jv_copy(list), j);
-			jv k = ve_json_get(e, "token");
-			jv v = ve_json_get(e, "logprob");
-			if (jv_get_kind(k) == JV_KIND_STRING && jv_get_kind(v) == JV_KIND_NUMBER)
-				letter_token(jv_string_value(k), jv_number_value(v), nletters,
-				             best);
-			jv_free(k);
-			jv_free(v);
-			jv_free(e);
-		}
-	}
-	jv_free(list);
-	return why;
-}
-
-/*
- * Letter mode: fills best[i] with the best logprob of letter i's token among
- * the first token's top logprobs (NAN when absent). resp is borrowed.
- */
-static const char *
-letter_logprobs(jv resp, int nletters, double *best)
-{
-	jv lp = ve_json_get(resp, "logprobs");
-	jv top = ve_json_get(lp, "top_logprobs");
-	jv content = ve_json_get(lp, "content");
-	const char *why;
-
-	for (int i = 0; i < nletters; i++)
-		best[i] = NAN;
-	if (jv_get_kind(top) == JV_KIND_ARRAY && jv_array_length(jv_copy(top)) > 0) {
-		jv first = jv_array_get(jv_copy(top), 0);
-		why = letters_from_object(first, nletters, best);
-		jv_free(first);
-	} else if (jv_get_kind(content) == JV_KIND_ARRAY && jv_array_length(jv_copy(content)) > 0) {
-		jv first = jv_array_get(jv_copy(content), 0);
-		why = letters_from_list(first, nletters, best);
-		jv_free(first);
-	} else {
-		why = "response.logprobs has no top logprobs (ask with max_tokens 1 and logprobs)";
-	}
-	jv_free(lp);
-	jv_free(top);
-	jv_free(content);
-	return why;
 }
 
 /* Upper-cases ASCII and drops ASCII punctuation and white space, as lm-eval's exact_match. */
@@ -654,24 +586,26 @@ static const char *
 take_letter(struct state *st, struct doc *d, jv rec, jv resp, const struct ve_line *line)
 {
 	jv choices = ve_json_get(rec, "choices");
-	int nl = jv_get_kind(choices) == JV_KIND_ARRAY ? jv_array_length(jv_copy(choices))
-	                                               : (int)st->o->letters;
-	double best[26];
+	struct letters l;
 	const char *why;
 
+	l.n = jv_get_kind(choices) == JV_KIND_ARRAY ? jv_array_length(jv_copy(choices))
+	                                            : (int)st->o->letters;
 	jv_free(choices);
-	if (nl < 1 || nl > 26)
+	if (l.n < 1 || l.n > 26)
 		return "choices: expected 1 to 26 of them";
-	if ((why = letter_logprobs(resp, nl, best)))
+	for (int i = 0; i < l.n; i++)
+		l.best[i] = NAN;
+	if ((why = ve_score_top_first(resp, letter_token, &l)))
 		return why;
-	d->nc = nl;
-	for (int i = 0; i < nl; i++)
-		if (isnan(best[i])) {
+	d->nc = l.n;
+	for (int i = 0; i < l.n; i++)
+		if (isnan(l.best[i])) {
 			d->missing |= 1u << i;
-			best[i] = -INFINITY;
+			l.best[i] = -INFINITY;
 		}
-	if (d->missing != (1u << nl) - 1)
-		d->pred = argmax(best, nl);
+	if (d->missing != (1u << l.n) - 1)
+		d->pred = argmax(l.best, l.n);
 	if (d->missing && st->missing &&
 	    (fwrite(line->text, 1, line->len, st->missing) != line->len ||
 	     putc('\n', st->missing) == EOF))
