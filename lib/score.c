@@ -190,19 +190,6 @@ ve_score_agg_add(struct ve_score_agg *a, const char *task, const char *metric, c
 }
 
 void
-ve_score_agg_count(struct ve_score_agg *a, const char *task, const char *name,
-                   unsigned long long value, unsigned long long n)
-{
-	struct series *s = find_series(a, task, name, "all", "count");
-
-	s->count = true;
-	if (!s->v)
-		s->v = ve_xcalloc(1, sizeof *s->v);
-	s->v[0] = (double)value;
-	s->n = (size_t)n;
-}
-
-void
 ve_score_agg_tally(struct ve_score_agg *a, const char *task, const char *name, bool hit,
                    bool skip_zero)
 {

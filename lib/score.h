@@ -71,9 +71,6 @@ struct ve_score_agg *ve_score_agg_new(void);
  */
 void ve_score_agg_add(struct ve_score_agg *a, const char *task, const char *metric,
                       const char *unit, const char *subset, const char *group, double v);
-/* Adds a count row "TASK.NAME" (unit "count") of n items in the task. */
-void ve_score_agg_count(struct ve_score_agg *a, const char *task, const char *name,
-                        unsigned long long value, unsigned long long n);
 /*
  * Tallies one item of the task for the count row "TASK.NAME": n counts the
  * calls, the value those with hit. With skip_zero a zero count writes no row.

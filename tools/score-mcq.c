@@ -665,17 +665,24 @@ in_gold(const struct doc *d, int i)
 	return false;
 }
 
+/* Appends the item row's ,"pred":P,"gold":G,"correct":B,"score":S; a pred < 0 is null. */
 static void
-add_gold(struct ve_buf *b, const struct doc *d)
+add_verdict(struct ve_buf *b, const struct doc *d, int pred, bool correct)
 {
+	if (pred >= 0)
+		ve_buf_addf(b, ",\"pred\":%d,\"gold\":", pred);
+	else
+		ve_buf_adds(b, ",\"pred\":null,\"gold\":");
 	if (d->ngold == 1) {
 		ve_buf_addf(b, "%d", d->gold[0]);
-		return;
+	} else {
+		ve_buf_addc(b, '[');
+		for (int j = 0; j < d->ngold; j++)
+			ve_buf_addf(b, "%s%d", j ? "," : "", d->gold[j]);
+		ve_buf_addc(b, ']');
 	}
-	ve_buf_addc(b, '[');
-	for (int j = 0; j < d->ngold; j++)
-		ve_buf_addf(b, "%s%d", j ? "," : "", d->gold[j]);
-	ve_buf_addc(b, ']');
+	ve_buf_addf(b, ",\"correct\":%s,\"score\":%s", correct ? "true" : "false",
+	            correct ? "1.0" : "0.0");
 }
 
 /* ll mode: acc, acc_norm, acc_bytes and exact_match of question d into agg; its row into b. */
@@ -697,12 +704,8 @@ score_ll(struct ve_score_agg *agg, const struct doc *d, struct ve_buf *b)
 	for (int j = 0; j < d->ngold; j++)
 		em |= d->gold[j] < d->nc && d->c[d->gold[j]].greedy;
 	free(v);
-	ve_buf_addf(b, ",\"pred\":%d,\"gold\":", pred);
-	add_gold(b, d);
-	ve_buf_addf(b,
-	            ",\"correct\":%s,\"score\":%s,\"pred_norm\":%d,\"correct_norm\":%s,"
-	            "\"exact_match\":%s",
-	            correct ? "true" : "false", correct ? "1.0" : "0.0", pred_norm,
+	add_verdict(b, d, pred, correct);
+	ve_buf_addf(b, ",\"pred_norm\":%d,\"correct_norm\":%s,\"exact_match\":%s", pred_norm,
 	            correct_norm ? "true" : "false", em ? "true" : "false");
 	ve_score_agg_add(agg, d->task, "acc", "ratio", d->subset, d->group, correct);
 	ve_score_agg_add(agg, d->task, "acc_norm", "ratio", d->subset, d->group, correct_norm);
@@ -719,13 +722,7 @@ score_pick(enum mode mode, struct ve_score_agg *agg, const struct doc *d, struct
 {
 	bool correct = d->pred >= 0 && in_gold(d, d->pred);
 
-	if (d->pred >= 0)
-		ve_buf_addf(b, ",\"pred\":%d,\"gold\":", d->pred);
-	else
-		ve_buf_adds(b, ",\"pred\":null,\"gold\":");
-	add_gold(b, d);
-	ve_buf_addf(b, ",\"correct\":%s,\"score\":%s", correct ? "true" : "false",
-	            correct ? "1.0" : "0.0");
+	add_verdict(b, d, d->pred, correct);
 	if (mode == MODE_LETTER) {
 		if (d->missing) {
 			ve_buf_adds(b, ",\"missing\":[");
@@ -847,28 +844,16 @@ static void
 count_rows(struct state *st, const bool *skip)
 {
 	for (size_t i = 0; i < st->docs.n; i++) {
-		const char *t = st->docs.v[i].task;
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = !strcmp(st->docs.v[j].task, t);
-		if (seen)
+		const struct doc *d = &st->docs.v[i];
+		if (skip[i])
 			continue;
-		unsigned long long n = 0, failed = 0, missing = 0, none = 0;
-		for (size_t j = i; j < st->docs.n; j++) {
-			const struct doc *d = &st->docs.v[j];
-			if (skip[j] || strcmp(d->task, t) != 0)
-				continue;
-			n++;
-			failed += d->failed;
-			missing += !d->failed && d->missing != 0;
-			none += !d->failed && st->mode == MODE_GEN && !d->answer;
-		}
-		if (failed)
-			ve_score_agg_count(st->run.agg, t, "failed", failed, n);
+		ve_score_agg_tally(st->run.agg, d->task, "failed", d->failed, true);
 		if (st->mode == MODE_LETTER)
-			ve_score_agg_count(st->run.agg, t, "letter_missing", missing, n);
+			ve_score_agg_tally(st->run.agg, d->task, "letter_missing",
+			                   !d->failed && d->missing, false);
 		if (st->mode == MODE_GEN)
-			ve_score_agg_count(st->run.agg, t, "no_answer", none, n);
+			ve_score_agg_tally(st->run.agg, d->task, "no_answer",
+			                   !d->failed && !d->answer, false);
 	}
 }
 
