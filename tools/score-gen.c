@@ -299,18 +299,13 @@ normalise(struct state *st, const char *s, size_t n, struct ve_buf *out)
 	ve_buf_reset(out);
 	ve_buf_add(out, s, n);
 	for (int i = 0; i < o->nignore; i++) {
-		PCRE2_SIZE len = out->len * 2 + 64;
+		/* Removing matches never lengthens the text: its length and a NUL are room enough.
+		 */
+		PCRE2_SIZE len = out->len + 1;
 		char *dst = ve_xmalloc(len);
-		int r = pcre2_substitute(st->ignore[i], (PCRE2_SPTR)out->p, out->len, 0,
-		                         PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH,
-		                         NULL, NULL, (PCRE2_SPTR) "", 0, (PCRE2_UCHAR *)dst, &len);
-		if (r == PCRE2_ERROR_NOMEMORY) {
-			dst = ve_xrealloc(dst, len);
-			r = pcre2_substitute(st->ignore[i], (PCRE2_SPTR)out->p, out->len, 0,
-			                     PCRE2_SUBSTITUTE_GLOBAL, NULL, NULL, (PCRE2_SPTR) "",
-			                     0, (PCRE2_UCHAR *)dst, &len);
-		}
-		if (r >= 0) {
+		if (pcre2_substitute(st->ignore[i], (PCRE2_SPTR)out->p, out->len, 0,
+		                     PCRE2_SUBSTITUTE_GLOBAL, NULL, NULL, (PCRE2_SPTR) "", 0,
+		                     (PCRE2_UCHAR *)dst, &len) >= 0) {
 			ve_buf_reset(out);
 			ve_buf_add(out, dst, len);
 		}
@@ -409,20 +404,28 @@ numeric_answer(struct state *st, const char *s, size_t n, long long *v, struct v
 }
 
 /*
- * Splits the text in buf at the bytes of seps, in place: *tok (the caller
- * frees it) points at the words, SQuAD's articles a, an, the left out when
- * asked. Returns the number of words.
+ * The words of s, split in place in buf: *tok (the caller frees it) points
+ * at them. ASCII is lower-cased. With squad, SQuAD's normalize_answer: ASCII
+ * punctuation dropped, and the articles a, an, the left out; without, the
+ * words of ROUGE-L, which end at ASCII punctuation as at white space.
  */
 static size_t
-split(struct ve_buf *buf, const char *seps, bool no_articles, char ***tok)
+tokens(const char *s, bool squad, struct ve_buf *buf, char ***tok)
 {
 	size_t n = 0, cap = 0;
 	char *save = NULL;
 
+	ve_buf_reset(buf);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x80 && ispunct(c) && squad)
+			continue;
+		ve_buf_addc(buf, (char)(c >= 0x80 ? c : ispunct(c) ? ' ' : tolower(c)));
+	}
 	*tok = NULL;
-	for (char *w = strtok_r(buf->p ? buf->p : (char[]){0}, seps, &save); w;
-	     w = strtok_r(NULL, seps, &save)) {
-		if (no_articles && (!strcmp(w, "a") || !strcmp(w, "an") || !strcmp(w, "the")))
+	for (char *w = strtok_r(buf->p ? buf->p : (char[]){0}, " \t\n\r\f\v", &save); w;
+	     w = strtok_r(NULL, " \t\n\r\f\v", &save)) {
+		if (squad && (!strcmp(w, "a") || !strcmp(w, "an") || !strcmp(w, "the")))
 			continue;
 		*tok = ve_grow(*tok, &cap, n + 1, sizeof **tok);
 		(*tok)[n++] = w;
@@ -430,71 +433,45 @@ split(struct ve_buf *buf, const char *seps, bool no_articles, char ***tok)
 	return n;
 }
 
-/* SQuAD's normalize_answer, then its tokens (space-separated words). */
-static size_t
-squad_tokens(const char *s, struct ve_buf *buf, char ***tok)
+/* The harmonic mean of precision same/np and recall same/ng; 0 when nothing is shared. */
+static double
+f1_of(size_t same, size_t np, size_t ng)
 {
-	ve_buf_reset(buf);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x80 && ispunct(c))
-			continue;
-		ve_buf_addc(buf, (char)(c < 0x80 ? tolower(c) : c));
-	}
-	return split(buf, " \t\n\r\f\v", true, tok);
+	if (!same)
+		return 0;
+	double precision = (double)same / (double)np, recall = (double)same / (double)ng;
+	return 2 * precision * recall / (precision + recall);
 }
 
-/* SQuAD's f1_score: harmonic mean of token precision and recall (multiset overlap). */
+/* SQuAD's f1_score: the F1 of the tokens' multiset overlap; 1 when both have none. */
 static double
 token_f1(struct state *st, const char *pred, const char *gold)
 {
 	char **p, **g;
-	size_t np = squad_tokens(pred, &st->a, &p), ng = squad_tokens(gold, &st->b, &g);
-	double f = 0;
+	size_t np = tokens(pred, true, &st->a, &p), ng = tokens(gold, true, &st->b, &g);
+	bool *used = ve_xcalloc(ng + 1, sizeof *used);
+	size_t same = 0;
 
-	if (np == 0 || ng == 0) {
-		f = np == ng;
-	} else {
-		bool *used = ve_xcalloc(ng, sizeof *used);
-		size_t same = 0;
-		for (size_t i = 0; i < np; i++)
-			for (size_t j = 0; j < ng; j++)
-				if (!used[j] && !strcmp(p[i], g[j])) {
-					used[j] = true;
-					same++;
-					break;
-				}
-		free(used);
-		if (same) {
-			double precision = (double)same / (double)np;
-			double recall = (double)same / (double)ng;
-			f = 2 * precision * recall / (precision + recall);
-		}
-	}
+	for (size_t i = 0; i < np; i++)
+		for (size_t j = 0; j < ng; j++)
+			if (!used[j] && !strcmp(p[i], g[j])) {
+				used[j] = true;
+				same++;
+				break;
+			}
+	free(used);
 	free(p);
 	free(g);
-	return f;
+	return np && ng ? f1_of(same, np, ng) : np == ng;
 }
 
-/* Word tokens for ROUGE-L: runs of bytes other than ASCII space and punctuation. */
-static size_t
-words(const char *s, struct ve_buf *buf, char ***tok)
-{
-	ve_buf_reset(buf);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		ve_buf_addc(buf, (char)(c < 0x80 && (ispunct(c) || isspace(c)) ? ' ' : tolower(c)));
-	}
-	return split(buf, " ", false, tok);
-}
-
-/* ROUGE-L F1: the longest common subsequence over the two lengths. */
+/* ROUGE-L F1: the longest common subsequence of the words over the two lengths. */
 static double
 rouge_l(struct state *st, const char *pred, const char *gold)
 {
 	char **p, **g;
-	size_t np = words(pred, &st->a, &p), ng = words(gold, &st->b, &g);
-	double f = 0;
+	size_t np = tokens(pred, false, &st->a, &p), ng = tokens(gold, false, &st->b, &g);
+	size_t lcs = 0;
 
 	if (np && ng) {
 		size_t *prev = ve_xcalloc(ng + 1, sizeof *prev),
@@ -508,18 +485,13 @@ rouge_l(struct state *st, const char *pred, const char *gold)
 			prev = cur;
 			cur = t;
 		}
-		size_t lcs = prev[ng];
+		lcs = prev[ng];
 		free(prev);
 		free(cur);
-		if (lcs) {
-			double precision = (double)lcs / (double)np,
-			       recall = (double)lcs / (double)ng;
-			f = 2 * precision * recall / (precision + recall);
-		}
 	}
 	free(p);
 	free(g);
-	return f;
+	return f1_of(lcs, np, ng);
 }
 
 /* json: 1 when text (inside an optional ``` fence) is JSON holding the required keys. */
@@ -553,21 +525,12 @@ json_score(const struct opts *o, const char *s, size_t n)
 static jv
 judge_object(const char *s, size_t n)
 {
-	const char *a = memchr(s, '{', n), *b = NULL;
+	const char *a = memchr(s, '{', n), *b = memrchr(s, '}', n);
 
-	for (size_t i = n; i > 0; i--)
-		if (s[i - 1] == '}') {
-			b = s + i - 1;
-			break;
-		}
 	if (!a || !b || b < a)
 		return jv_invalid();
 	jv v = jv_parse_sized(a, (int)(b - a + 1));
-	if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_OBJECT) {
-		jv_free(v);
-		return jv_invalid();
-	}
-	if (!jv_is_valid(v)) {
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
 		jv_free(v);
 		return jv_invalid();
 	}
@@ -824,13 +787,10 @@ metric_value(struct state *st, enum metric m, struct answer *a)
 {
 	switch (m) {
 	case M_EXACT:
-		normalise(st, a->s, a->n, &st->a);
-		normalise(st, a->g, a->gn, &st->b);
-		return !strcmp(st->a.p, st->b.p);
 	case M_CONTAINS:
 		normalise(st, a->s, a->n, &st->a);
 		normalise(st, a->g, a->gn, &st->b);
-		return strstr(st->a.p, st->b.p) != NULL;
+		return m == M_EXACT ? !strcmp(st->a.p, st->b.p) : strstr(st->a.p, st->b.p) != NULL;
 	case M_NUMERIC: return numeric_match(st, a);
 	case M_REGEX: return regex_match(st, a);
 	case M_F1: return token_f1(st, a->s, a->g);
