@@ -24,16 +24,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <pcre2.h>
 
+#include "array.h"
 #include "buf.h"
 #include "cli.h"
 #include "diag.h"
 #include "json.h"
 #include "output.h"
+#include "re.h"
 #include "reader.h"
 #include "sha256.h"
 
@@ -318,16 +318,7 @@ anon_init(struct anon *a, const struct opts *o)
 {
 	memset(a, 0, sizeof *a);
 	for (size_t i = 0; i < NPATTERNS; i++) {
-		int err;
-		PCRE2_SIZE off;
-		a->re[i] = pcre2_compile((PCRE2_SPTR)patterns[i].re, PCRE2_ZERO_TERMINATED,
-		                         PCRE2_UTF, &err, &off, NULL);
-		if (!a->re[i]) {
-			PCRE2_UCHAR msg[256];
-			pcre2_get_error_message(err, msg, sizeof msg);
-			ve_die(VE_EX_SOFTWARE, "pattern %zu: %s at %zu", i, (char *)msg,
-			       (size_t)off);
-		}
+		a->re[i] = ve_re_compile(NULL, patterns[i].re, PCRE2_UTF);
 		pcre2_jit_compile(a->re[i], PCRE2_JIT_COMPLETE);
 	}
 	a->md = pcre2_match_data_create(4, NULL);
@@ -716,27 +707,14 @@ mask(struct anon *a, const char *s, size_t n)
 	s = a->subject.p;
 	a->nspans = 0;
 	for (size_t p = 0; p < NPATTERNS; p++) {
-		PCRE2_SIZE start = 0;
-		while (start <= n) {
-			int rc = pcre2_match(a->re[p], (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK,
-			                     a->md, NULL);
-			if (rc < 0)
-				break;
+		size_t at = 0;
+		while (ve_re_next(a->re[p], a->md, s, n, PCRE2_NO_UTF_CHECK, &at)) {
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(a->md);
-			size_t from = ov[0], to = ov[1];
-			start = to > from ? to : to + 1;
-			/* Step over a whole code point after an empty match. */
-			while (start < n && ((unsigned char)s[start] & 0xC0) == 0x80)
-				start++;
-			if (to <= from)
+			if (!check_ok(patterns[p].check, s, ov[0], ov[1], ov) ||
+			    overlaps(a, ov[0], ov[1]))
 				continue;
-			if (!check_ok(patterns[p].check, s, from, to, ov) || overlaps(a, from, to))
-				continue;
-			if (a->nspans == a->cap) {
-				a->cap = a->cap ? 2 * a->cap : 16;
-				a->spans = ve_xrealloc(a->spans, a->cap * sizeof *a->spans);
-			}
-			a->spans[a->nspans++] = (struct span){from, to, patterns[p].kind};
+			a->spans = ve_grow(a->spans, &a->cap, a->nspans + 1, sizeof *a->spans);
+			a->spans[a->nspans++] = (struct span){ov[0], ov[1], patterns[p].kind};
 		}
 	}
 	if (!a->nspans)

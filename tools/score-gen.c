@@ -26,11 +26,9 @@
  * share of contexts whose verdict is "no"). A reply that cannot be read is an
  * item error, counted in TASK.KIND.unparsed, never a crash.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
 #include <getopt.h>
 #include <math.h>
-#include <pcre2.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +42,7 @@
 #include "json.h"
 #include "num.h"
 #include "output.h"
+#include "re.h"
 #include "score.h"
 
 enum metric {
@@ -269,24 +268,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	check_args(o);
 }
 
-/* Compiles a pattern of option opt; one that does not compile is a usage error. */
-static pcre2_code *
-compile(const char *opt, const char *re, uint32_t flags)
-{
-	int err;
-	PCRE2_SIZE off;
-	pcre2_code *c =
-	    pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags, &err, &off, NULL);
-
-	if (!c) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(err, msg, sizeof msg);
-		ve_usage_error("%s: %s at offset %zu in '%s'", opt, (const char *)msg, (size_t)off,
-		               re);
-	}
-	return c;
-}
-
 /*
  * lm-eval's exact_match normalisation (metrics.py, exact_match_hf_evaluate):
  * each ignore pattern removed, then lower case, then punctuation dropped.
@@ -387,17 +368,13 @@ numeric_answer(struct state *st, const char *s, size_t n, long long *v, struct v
 		ve_buf_add(shown, b, bl);
 		return parse_integer(b, bl, v);
 	}
-	PCRE2_SIZE start = 0, ms = 0, me = 0;
-	bool found = false;
-	while (start <= n &&
-	       pcre2_match(st->number, (PCRE2_SPTR)s, n, start, 0, st->md, NULL) > 0) {
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
-		ms = ov[0];
-		me = ov[1];
-		found = true;
-		start = me > start ? me : start + 1;
+	size_t at = 0, ms = 0, me = 0;
+	/* The last number: a match is never empty, so me > 0 says one was found. */
+	while (ve_re_next(st->number, st->md, s, n, 0, &at)) {
+		ms = pcre2_get_ovector_pointer(st->md)[0];
+		me = pcre2_get_ovector_pointer(st->md)[1];
 	}
-	if (!found)
+	if (!me)
 		return false;
 	ve_buf_add(shown, s + ms, me - ms);
 	return parse_integer(s + ms, me - ms, v);
@@ -911,12 +888,12 @@ state_init(struct state *st, const struct opts *o)
 	st->ref = ve_jq_compile("--reference",
 	                        o->reference ? o->reference : ".gold // .answer // .reference");
 	if (o->regex)
-		st->regex = compile("--regex", o->regex, PCRE2_UTF);
+		st->regex = ve_re_compile("--regex", o->regex, PCRE2_UTF);
 	for (int i = 0; i < o->nignore; i++)
-		st->ignore[i] = compile("--ignore-regex", o->ignore[i], PCRE2_UTF);
-	st->number = compile("number", "-?[0-9][0-9,]*(?:\\.[0-9]+)?", PCRE2_UTF);
+		st->ignore[i] = ve_re_compile("--ignore-regex", o->ignore[i], PCRE2_UTF);
+	st->number = ve_re_compile(NULL, "-?[0-9][0-9,]*(?:\\.[0-9]+)?", PCRE2_UTF);
 	st->score_re =
-	    compile("score", "score\"?\\s*[:=]\\s*([0-9]+(?:\\.[0-9]+)?)", PCRE2_CASELESS);
+	    ve_re_compile(NULL, "score\"?\\s*[:=]\\s*([0-9]+(?:\\.[0-9]+)?)", PCRE2_CASELESS);
 	st->md = pcre2_match_data_create(16, NULL);
 	for (int i = 0; i < o->nmetric; i++)
 		st->need_ref |= o->metric[i] != M_JSON;

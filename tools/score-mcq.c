@@ -23,11 +23,9 @@
  * Figures per subset and per task (size-weighted, pooled stderr, and the
  * macro mean) come from lib/score.c, which mirrors lm_eval/api/metrics.py.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
 #include <getopt.h>
 #include <math.h>
-#include <pcre2.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +39,7 @@
 #include "json.h"
 #include "num.h"
 #include "output.h"
+#include "re.h"
 #include "score.h"
 #include "utf8.h"
 
@@ -327,18 +326,12 @@ extractor_init(struct extractor *x, const char *expr)
 	    "정답은\\s*:?\\s*\\(?([A-Z])\\b",
 	    "\\(([A-Z])\\)",
 	};
-	int err;
-	PCRE2_SIZE off;
 
 	memset(x, 0, sizeof *x);
 	if (expr)
 		x->jq = ve_jq_compile("--extract", expr);
-	for (int i = 0; i < 3; i++) {
-		x->re[i] = pcre2_compile((PCRE2_SPTR)pat[i], PCRE2_ZERO_TERMINATED,
-		                         PCRE2_UTF | PCRE2_CASELESS, &err, &off, NULL);
-		if (!x->re[i])
-			ve_die(VE_EX_SOFTWARE, "built-in pattern %d does not compile", i);
-	}
+	for (int i = 0; i < 3; i++)
+		x->re[i] = ve_re_compile(NULL, pat[i], PCRE2_UTF | PCRE2_CASELESS);
 	x->md = pcre2_match_data_create(4, NULL);
 }
 
