@@ -171,12 +171,6 @@ as_int(jv v, long min, long max, long *out)
 	return true;
 }
 
-static bool
-same_doc(const struct doc *d, const char *task, const char *id)
-{
-	return !strcmp(d->task, task) && !strcmp(d->id, id);
-}
-
 /* A question's key in the index of struct docs. */
 struct doc_key {
 	const struct docs *ds;
@@ -188,7 +182,7 @@ is_doc(const void *ctx, size_t pos)
 {
 	const struct doc_key *k = ctx;
 
-	return same_doc(&k->ds->v[pos], k->task, k->id);
+	return !strcmp(k->ds->v[pos].task, k->task) && !strcmp(k->ds->v[pos].id, k->id);
 }
 
 /* The question (task, id), created when new; *isnew says which. */
@@ -233,27 +227,15 @@ docs_free(struct docs *ds)
 
 /*
  * Reads the gold answer (borrowed): an index, an array of indexes, or in
- * letter and gen modes a letter. Returns NULL or the reason it is unusable.
+ * letter and gen modes a letter. Returns NULL or the reason it is unusable;
+ * *gold is the caller's to free either way.
  */
 static const char *
 parse_gold(jv g, bool letters_ok, int **gold, int *ngold)
 {
-	long v;
+	long v = -1;
 
 	*ngold = 0;
-	if (jv_get_kind(g) == JV_KIND_STRING && letters_ok) {
-		const char *s = jv_string_value(g);
-		if (strlen(s) != 1 || !isupper((unsigned char)s[0]))
-			return "gold: expected a letter A-Z, an index or an array of indexes";
-		*gold = ve_xmalloc(sizeof **gold);
-		(*gold)[(*ngold)++] = s[0] - 'A';
-		return NULL;
-	}
-	if (as_int(g, 0, 1 << 20, &v)) {
-		*gold = ve_xmalloc(sizeof **gold);
-		(*gold)[(*ngold)++] = (int)v;
-		return NULL;
-	}
 	if (jv_get_kind(g) == JV_KIND_ARRAY) {
 		int n = jv_array_length(jv_copy(g));
 		if (n == 0)
@@ -263,18 +245,25 @@ parse_gold(jv g, bool letters_ok, int **gold, int *ngold)
 			jv e = jv_array_get(jv_copy(g), i);
 			bool ok = as_int(e, 0, 1 << 20, &v);
 			jv_free(e);
-			if (!ok) {
-				free(*gold);
-				*gold = NULL;
-				*ngold = 0;
+			if (!ok)
 				return "gold: expected an index or an array of indexes";
-			}
 			(*gold)[(*ngold)++] = (int)v;
 		}
 		return NULL;
 	}
-	return letters_ok ? "gold: expected a letter A-Z, an index or an array of indexes"
-	                  : "gold: expected an index or an array of indexes";
+	if (letters_ok && jv_get_kind(g) == JV_KIND_STRING) {
+		const char *s = jv_string_value(g);
+		if (strlen(s) == 1 && isupper((unsigned char)s[0]))
+			v = s[0] - 'A';
+	} else if (!as_int(g, 0, 1 << 20, &v)) {
+		v = -1;
+	}
+	if (v < 0)
+		return letters_ok ? "gold: expected a letter A-Z, an index or an array of indexes"
+		                  : "gold: expected an index or an array of indexes";
+	*gold = ve_xmalloc(sizeof **gold);
+	(*gold)[(*ngold)++] = (int)v;
+	return NULL;
 }
 
 static bool
