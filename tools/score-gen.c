@@ -743,10 +743,13 @@ numeric_match(struct state *st, struct answer *a)
 static double
 regex_match(struct state *st, struct answer *a)
 {
-	if (pcre2_match(st->regex, (PCRE2_SPTR)a->s, a->n, 0, 0, st->md, NULL) <= 0)
+	int got = pcre2_match(st->regex, (PCRE2_SPTR)a->s, a->n, 0, 0, st->md, NULL);
+
+	if (got <= 0)
 		return 0;
+	/* Pairs past those the match set are left as they were: group 1 only when set. */
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
-	int gi = pcre2_get_ovector_count(st->md) > 1 && ov[2] != PCRE2_UNSET ? 1 : 0;
+	int gi = got > 1 && ov[2] != PCRE2_UNSET ? 1 : 0;
 	ve_buf_reset(&st->tmp);
 	ve_buf_add(&st->tmp, a->s + ov[2 * gi], ov[2 * gi + 1] - ov[2 * gi]);
 	if (!a->has_pred) {
