@@ -190,19 +190,6 @@ ve_score_agg_add(struct ve_score_agg *a, const char *task, const char *metric, c
 }
 
 void
-ve_score_agg_count(struct ve_score_agg *a, const char *task, const char *name,
-                   unsigned long long value, unsigned long long n)
-{
-	struct series *s = find_series(a, task, name, "all", "count");
-
-	s->count = true;
-	if (!s->v)
-		s->v = ve_xcalloc(1, sizeof *s->v);
-	s->v[0] = (double)value;
-	s->n = (size_t)n;
-}
-
-void
 ve_score_agg_tally(struct ve_score_agg *a, const char *task, const char *name, bool hit,
                    bool skip_zero)
 {
@@ -585,4 +572,109 @@ ve_score_end(struct ve_score_run *r, int rc)
 	r->items = NULL;
 	r->agg = NULL;
 	return rc;
+}
+
+/* Hands fn each {"token": logprob} of alts (borrowed); false when alts is no object. */
+static bool
+top_object(jv alts, ve_score_top_fn *fn, void *ctx)
+{
+	if (jv_get_kind(alts) != JV_KIND_OBJECT)
+		return false;
+	for (int it = jv_object_iter(alts); jv_object_iter_valid(alts, it);
+	     it = jv_object_iter_next(alts, it)) {
+		jv k = jv_object_iter_key(alts, it);
+		jv v = jv_object_iter_value(alts, it);
+		if (jv_get_kind(v) == JV_KIND_NUMBER)
+			fn(ctx, jv_string_value(k), jv_number_value(v));
+		jv_free(k);
+		jv_free(v);
+	}
+	return true;
+}
+
+/* Hands fn each {"token", "logprob"} of alts (borrowed); false when alts is no array. */
+static bool
+top_list(jv alts, ve_score_top_fn *fn, void *ctx)
+{
+	if (jv_get_kind(alts) != JV_KIND_ARRAY)
+		return false;
+	int n = jv_array_length(jv_copy(alts));
+	for (int i = 0; i < n; i++) {
+		jv e = jv_array_get(jv_copy(alts), i);
+		jv k = ve_json_get(e, "token"), v = ve_json_get(e, "logprob");
+		if (jv_get_kind(k) == JV_KIND_STRING && jv_get_kind(v) == JV_KIND_NUMBER)
+			fn(ctx, jv_string_value(k), jv_number_value(v));
+		jv_free(k);
+		jv_free(v);
+		jv_free(e);
+	}
+	return true;
+}
+
+static bool
+nonempty(jv a)
+{
+	return jv_get_kind(a) == JV_KIND_ARRAY && jv_array_length(jv_copy(a)) > 0;
+}
+
+const char *
+ve_score_top_first(jv resp, ve_score_top_fn *fn, void *ctx)
+{
+	jv lp = ve_json_get(resp, "logprobs");
+	jv top = ve_json_get(lp, "top_logprobs"), content = ve_json_get(lp, "content");
+	const char *why = NULL;
+
+	if (nonempty(top)) {
+		jv first = jv_array_get(jv_copy(top), 0);
+		if (!top_object(first, fn, ctx))
+			why = "response.logprobs.top_logprobs[0] is not an object";
+		jv_free(first);
+	} else if (nonempty(content)) {
+		jv first = jv_array_get(jv_copy(content), 0);
+		jv alts = ve_json_get(first, "top_logprobs");
+		if (!top_list(alts, fn, ctx))
+			why = "response.logprobs.content[0].top_logprobs is not an array";
+		jv_free(alts);
+		jv_free(first);
+	} else {
+		why = "response.logprobs has no top logprobs (ask with max_tokens 1 and logprobs)";
+	}
+	jv_free(lp);
+	jv_free(top);
+	jv_free(content);
+	return why;
+}
+
+void
+ve_score_top_at(jv resp, ve_score_at_fn *at, ve_score_top_fn *fn, void *ctx)
+{
+	jv lp = ve_json_get(resp, "logprobs");
+	jv tokens = ve_json_get(lp, "tokens"), top = ve_json_get(lp, "top_logprobs");
+	jv content = ve_json_get(lp, "content");
+	/* The completions form when it is there, else the chat form. */
+	bool chat = jv_get_kind(tokens) != JV_KIND_ARRAY || jv_get_kind(top) != JV_KIND_ARRAY;
+	jv list = chat ? content : tokens;
+	int n = jv_get_kind(list) == JV_KIND_ARRAY ? jv_array_length(jv_copy(list)) : 0;
+	bool found = false;
+
+	for (int i = 0; i < n && !found; i++) {
+		jv e = jv_array_get(jv_copy(list), i);
+		jv t = chat ? ve_json_get(e, "token") : jv_copy(e);
+		found = jv_get_kind(t) == JV_KIND_STRING && at(jv_string_value(t));
+		if (found) {
+			jv alts =
+			    chat ? ve_json_get(e, "top_logprobs") : jv_array_get(jv_copy(top), i);
+			if (chat)
+				top_list(alts, fn, ctx);
+			else
+				top_object(alts, fn, ctx);
+			jv_free(alts);
+		}
+		jv_free(t);
+		jv_free(e);
+	}
+	jv_free(lp);
+	jv_free(tokens);
+	jv_free(top);
+	jv_free(content);
 }

@@ -2,7 +2,8 @@
  * What score-mcq and score-gen share: the metric rows and item rows of
  * vllm-eval(7) (RECORDS), the aggregates of lm-evaluation-harness, and the
  * run around a scorer's per-record step (its common options, the record
- * loop, the --items file and the teardown).
+ * loop, the --items file and the teardown), and the top logprobs of a
+ * response in both OpenAI forms.
  *
  * Figures are computed in the order and with the operations lm-eval uses
  * (lm_eval/api/metrics.py: mean, mean_stderr, pooled_sample_stderr, and
@@ -70,9 +71,6 @@ struct ve_score_agg *ve_score_agg_new(void);
  */
 void ve_score_agg_add(struct ve_score_agg *a, const char *task, const char *metric,
                       const char *unit, const char *subset, const char *group, double v);
-/* Adds a count row "TASK.NAME" (unit "count") of n items in the task. */
-void ve_score_agg_count(struct ve_score_agg *a, const char *task, const char *name,
-                        unsigned long long value, unsigned long long n);
 /*
  * Tallies one item of the task for the count row "TASK.NAME": n counts the
  * calls, the value those with hit. With skip_zero a zero count writes no row.
@@ -173,4 +171,26 @@ void ve_score_item_head(struct ve_buf *b, const char *task, const char *id, cons
  * of the teardown (74).
  */
 int ve_score_end(struct ve_score_run *r, int rc);
+
+/*
+ * The top logprobs of a generated token, in either form an OpenAI server
+ * writes them into response.logprobs: /v1/completions' top_logprobs[i], an
+ * object {"token": logprob, ...}, beside tokens[i]; /v1/chat/completions'
+ * content[i], {"token", "top_logprobs": [{"token", "logprob"}, ...]}.
+ * Each alternative is handed to a ve_score_top_fn; one without a string
+ * token and a number logprob is passed over.
+ */
+typedef void ve_score_top_fn(void *ctx, const char *token, double logprob);
+/*
+ * The first generated token's alternatives (resp borrowed): NULL, or why
+ * the response has none ("response.logprobs has no top logprobs ...").
+ */
+const char *ve_score_top_first(jv resp, ve_score_top_fn *fn, void *ctx);
+/* Whether a generated token is the one ve_score_top_at looks for. */
+typedef bool ve_score_at_fn(const char *token);
+/*
+ * The alternatives of the first generated token that at accepts (resp
+ * borrowed); none when no token is accepted or its entry is malformed.
+ */
+void ve_score_top_at(jv resp, ve_score_at_fn *at, ve_score_top_fn *fn, void *ctx);
 #endif

@@ -81,6 +81,19 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_line --index 1 '{"task":"gen","doc_id":2,"subset":"all","pred":null,"gold":"C","correct":false,"score":0.0,"scores":{"regex_match":0.0}}'
 }
 
+@test "score-gen: a --regex without a group compares its whole match" {
+	# "I pick B." -> B, right; "it is d" -> d, which is not C.
+	printf '%s\n' '{"doc_id":1,"gold":"B","response":{"text":"I pick B."}}' \
+		'{"doc_id":2,"gold":"C","response":{"text":"it is d"}}' > r.jsonl
+	run --separate-stderr score-gen -m regex --regex '\b[A-Da-d]\b' --items i.jsonl r.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "{\"metric\":\"gen.regex_match\",\"value\":0.5,\"n\":2,\"stderr\":0.5,\"unit\":\"ratio\",\"labels\":{\"task\":\"gen\",\"subset\":\"all\"},$TS}"
+	run cat i.jsonl
+	assert_line --index 0 '{"task":"gen","doc_id":1,"subset":"all","pred":"B","gold":"B","correct":true,"score":1.0,"scores":{"regex_match":1.0}}'
+	assert_line --index 1 '{"task":"gen","doc_id":2,"subset":"all","pred":"d","gold":"C","correct":false,"score":0.0,"scores":{"regex_match":0.0}}'
+}
+
 @test "score-gen: json validity with a fence and required keys" {
 	# fmt/1 object with name: 1; fmt/2 fenced object with name: 1; fmt/3 not JSON: 0;
 	# fmt/4 an array has no keys: 0. [1,1,0,0]: 0.5, stderr 0.28867513459481287.

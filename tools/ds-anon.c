@@ -17,24 +17,23 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <pcre2.h>
 
+#include "array.h"
 #include "buf.h"
 #include "cli.h"
 #include "diag.h"
 #include "json.h"
 #include "kname.h"
 #include "output.h"
+#include "re.h"
 #include "reader.h"
 #include "sha256.h"
 
@@ -74,15 +73,13 @@ enum check {
 };
 
 /* Korean family names, the two-syllable ones first so they match whole. */
-#define SURNAME                                                                                                                   \
-	"(?:남궁|선우|제갈|황보|독고|사공|서문|동방|김|이|박|최|정|강|조|윤|장|임|한|오|서|신|권|" \
-	"황|"                                                                                                                    \
-	"안|송|류|유|전|홍|고|문|양|손|배|백|허|남|심|노|하|곽|성|차|주|우|구|민|진|나|지|엄|채|"    \
-	"원|"                                                                                                                    \
-	"천|방|공|현|함|변|염|여|추|도|소|석|선|설|마|길|연|위|표|명|기|반|왕|금|옥|육|인|맹|제|"    \
-	"모|"                                                                                                                    \
-	"탁|국|어|은|편|용|예|봉|경|부|가|복|태|목|형|피|두|감|음|빈|온|호|범|좌|팽|승|간|상|시|"    \
-	"화)"
+#define SURNAME                                                                                    \
+	"(?:남궁|선우|제갈|황보|독고|사공|서문|동방|김|이|박|최|정|강|"      \
+	"조|윤|장|임|한|오|서|신|권|황|안|송|류|유|전|홍|고|문|양|손|"         \
+	"배|백|허|남|심|노|하|곽|성|차|주|우|구|민|진|나|지|엄|채|원|"         \
+	"천|방|공|현|함|변|염|여|추|도|소|석|선|설|마|길|연|위|표|명|"         \
+	"기|반|왕|금|옥|육|인|맹|제|모|탁|국|어|은|편|용|예|봉|경|부|"         \
+	"가|복|태|목|형|피|두|감|음|빈|온|호|범|좌|팽|승|간|상|시|화)"
 
 /* Provinces and metropolitan cities as addresses spell them, long and short. */
 #define PROVINCE                                                                                                                \
@@ -92,11 +89,10 @@ enum check {
 	"제주(?:특별자치도|도)?)"
 
 /* A road and building number, or a neighbourhood and lot number; a unit may follow. */
-#define ROAD_OR_LOT                                                                                          \
-	"(?:[가-힣0-9]{1,12}(?:로|길)\\s?\\d{1,4}(?:-\\d{1,4})?(?:번길\\s?\\d{1,4})?"                  \
-	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s(?:[가-힣]{1,5}리\\s)?(?:산\\s?)?\\d{1,5}(?:-\\d{1,5})" \
-	"?"                                                                                                  \
-	"(?:번지)?)" UNIT
+#define ROAD_OR_LOT                                                                                \
+	"(?:[가-힣0-9]{1,12}(?:로|길)\\s?\\d{1,4}(?:-\\d{1,4})?(?:번길\\s?\\d{1,4})?"        \
+	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s(?:[가-힣]{1,5}리\\s)?(?:산\\s?)?"            \
+	"\\d{1,5}(?:-\\d{1,5})?(?:번지)?)" UNIT
 
 /* A building, floor and unit after the number: 101동 1202호, B동 604호, 3층 304호, 지하 2층. */
 #define UNIT                                                                                       \
@@ -104,17 +100,21 @@ enum check {
 	"|,?\\s?(?:지하\\s?)?\\d{1,3}층(?:\\s?\\d{1,5}호)?)?"
 
 /* Words that stand before a person's name in a service query. */
-#define NAME_LABEL                                                                                                                 \
-	"(?:성함|이름|고객명|성명|예금주(?:명)?|받는\\s?(?:분|사람)|받으시는\\s?분|보내는\\s?(?:"        \
-	"분|사람)|"                                                                                                             \
-	"수령인|수령자|수취인|보호자|신청인|신청자|가입자|명의자|계약자|주문자|예약자|대표자|" \
-	"입금자(?:명)?|송금인|탑승객|탑승자|투숙객|운전자|양도인|양수인|담당자|가족)"
+#define NAME_LABEL                                                                                           \
+	"(?:성함|이름|고객명|성명|예금주(?:명)?|받는\\s?(?:분|사람)|받으시는\\s?분|"  \
+	"보내는\\s?(?:분|사람)|수령인|수령자|수취인|보호자|신청인|신청자|가입자|" \
+	"명의자|계약자|주문자|예약자|대표자|입금자(?:명)?|송금인|탑승객|탑승자|" \
+	"투숙객|운전자|양도인|양수인|담당자|가족)"
 
 /* What may follow a name: a particle, the copula, an honorific, or no more Hangul. */
-#define NAME_END                                                                                                                \
-	"(?=$|[^가-힣]|입니다|이에요|이요|예요|이라고|라고|인데|이고|이며|이랑|님|씨|고객|으로|" \
-	"로|께|"                                                                                                              \
-	"에게|명의)"
+#define NAME_END                                                                                          \
+	"(?=$|[^가-힣]|입니다|이에요|이요|예요|이라고|라고|인데|이고|이며|이랑|" \
+	"님|씨|고객|으로|로|께|에게|명의)"
+
+/* A bank's name or an account word, before an account number. */
+#define BANK_WORD                                                                                         \
+	"(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|" \
+	"농협|기업|IBK|KB|NH|SC제일|씨티|수협|우체국|새마을금고|신협|카카오|토스|케이)"
 
 /*
  * The patterns, in priority order: where two matches overlap, the earlier
@@ -150,13 +150,10 @@ static const struct pattern {
     /* a bank account: a bank's name or an account word, then the number; a check digit may
        end it (새마을금고 1178-05-368877-6) */
     {ACCOUNT, CHECK_ACCOUNT,
-     "(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|농협|기업|IBK|KB|NH|"
-     "SC제일|씨티|수협|우체국|새마을금고|신협|카카오|토스|케이)([^\\d\\n]{0,15})"
-     "\\K(?<![\\d-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:-\\d)?(?![\\d-]|,\\d|\\s?원)"},
+     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:-\\d)?"
+               "(?![\\d-]|,\\d|\\s?원)"},
     {ACCOUNT, CHECK_ACCOUNT,
-     "(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|농협|기업|IBK|KB|NH|"
-     "SC제일|씨티|수협|우체국|새마을금고|신협|카카오|토스|케이)([^\\d\\n]{0,15})"
-     "\\K(?<![\\d-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)"},
+     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)"},
     /* YYMMDD-GNNNNNN; G 1-4 for Koreans, 5-8 for foreign residents */
     {RRN, CHECK_RRN,
      "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])[- ]?[1-8]\\d{6}(?![\\d-])"},
@@ -289,13 +286,13 @@ read_salt(const char *path, struct anon *a)
 	size_t n;
 
 	if (!f) {
-		ve_warn("--salt-file: %s: %s", path, strerror(errno));
+		ve_warn("--salt-file: %s:", path);
 		return VE_EX_NOINPUT;
 	}
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 		ve_buf_add(&b, chunk, n);
 	if (ferror(f)) {
-		ve_warn("--salt-file: %s: %s", path, strerror(errno));
+		ve_warn("--salt-file: %s:", path);
 		fclose(f);
 		ve_buf_free(&b);
 		return VE_EX_IOERR;
@@ -320,16 +317,7 @@ anon_init(struct anon *a, const struct opts *o)
 {
 	memset(a, 0, sizeof *a);
 	for (size_t i = 0; i < NPATTERNS; i++) {
-		int err;
-		PCRE2_SIZE off;
-		a->re[i] = pcre2_compile((PCRE2_SPTR)patterns[i].re, PCRE2_ZERO_TERMINATED,
-		                         PCRE2_UTF, &err, &off, NULL);
-		if (!a->re[i]) {
-			PCRE2_UCHAR msg[256];
-			pcre2_get_error_message(err, msg, sizeof msg);
-			ve_die(VE_EX_SOFTWARE, "pattern %zu: %s at %zu", i, (char *)msg,
-			       (size_t)off);
-		}
+		a->re[i] = ve_re_compile(NULL, patterns[i].re, PCRE2_UTF);
 		pcre2_jit_compile(a->re[i], PCRE2_JIT_COMPLETE);
 	}
 	a->md = pcre2_match_data_create(4, NULL);
@@ -385,6 +373,23 @@ preceded_by(const char *s, size_t at, const char *const *words, size_t span)
 	return false;
 }
 
+/*
+ * Labels that make a match something else when they stand just before it
+ * (preceded_by): an order, tracking or booking number is no phone, and no
+ * card either, whatever its shape; "version 1.2.3.4" and "버전 10.0.0.1" are
+ * versions, not addresses; a product or order code can look like a passport
+ * number.
+ */
+static const char *const not_phone[] = {"주문번호", "송장",     "운송장",  "예약번호", "회원번호",
+                                        "order",    "tracking", "invoice", NULL};
+static const char *const not_card[] = {"주문", "주문번호", "송장",     "운송장",  "회원",
+                                       "예약", "order",    "tracking", "invoice", NULL};
+static const char *const not_ipv4[] = {"version", "ver",      "버전",   "빌드",
+                                       "build",   "firmware", "펌웨어", NULL};
+static const char *const not_passport[] = {"모델", "모델명", "품번", "제품", "상품",
+                                           "코드", "주문",   "송장", "sku",  "model",
+                                           "part", "order",  "item", NULL};
+
 static bool
 luhn(const char *s, size_t n)
 {
@@ -438,27 +443,6 @@ card_ok(const char *s, size_t n)
 	return luhn(s, n);
 }
 
-/* A number after an order, tracking or booking number's label is no phone. */
-static bool
-phone_context_ok(const char *s, size_t from)
-{
-	static const char *const words[] = {"주문번호", "송장",     "운송장",
-	                                    "예약번호", "회원번호", "order",
-	                                    "tracking", "invoice",  NULL};
-
-	return !preceded_by(s, from, words, 24);
-}
-
-/* An order, tracking or member number is no card or phone, whatever its shape. */
-static bool
-card_context_ok(const char *s, size_t from)
-{
-	static const char *const words[] = {"주문", "주문번호", "송장",     "운송장",  "회원",
-	                                    "예약", "order",    "tracking", "invoice", NULL};
-
-	return !preceded_by(s, from, words, 24);
-}
-
 static bool
 ipv6_ok(const char *s, size_t n)
 {
@@ -497,27 +481,6 @@ e164_ok(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		digits += isdigit((unsigned char)s[i]) != 0;
 	return digits >= 8 && digits <= 15;
-}
-
-/* "version 1.2.3.4" and "버전 10.0.0.1" are versions, not addresses. */
-static bool
-ipv4_ok(const char *s, size_t from)
-{
-	static const char *const words[] = {"version", "ver",      "버전",   "빌드",
-	                                    "build",   "firmware", "펌웨어", NULL};
-
-	return !preceded_by(s, from, words, 12);
-}
-
-/* A product or order code can look like a passport number; its label says which. */
-static bool
-passport_ok(const char *s, size_t from)
-{
-	static const char *const words[] = {"모델", "모델명", "품번", "제품", "상품",
-	                                    "코드", "주문",   "송장", "sku",  "model",
-	                                    "part", "order",  "item", NULL};
-
-	return !preceded_by(s, from, words, 24);
 }
 
 /*
@@ -581,13 +544,13 @@ check_ok(enum check c, const char *s, size_t from, size_t to, const PCRE2_SIZE *
 	size_t len = to - from;
 
 	switch (c) {
-	case CHECK_LUHN: return card_ok(m, len) && card_context_ok(s, from);
-	case CHECK_IPV4: return ipv4_ok(s, from);
+	case CHECK_LUHN: return card_ok(m, len) && !preceded_by(s, from, not_card, 24);
+	case CHECK_IPV4: return !preceded_by(s, from, not_ipv4, 12);
 	case CHECK_IPV6: return ipv6_ok(m, len);
 	case CHECK_RRN: return rrn_ok(m, len);
-	case CHECK_E164: return e164_ok(m, len) && phone_context_ok(s, from);
-	case CHECK_PHONE: return phone_context_ok(s, from);
-	case CHECK_PASSPORT: return passport_ok(s, from);
+	case CHECK_E164: return e164_ok(m, len) && !preceded_by(s, from, not_phone, 24);
+	case CHECK_PHONE: return !preceded_by(s, from, not_phone, 24);
+	case CHECK_PASSPORT: return !preceded_by(s, from, not_passport, 24);
 	case CHECK_ACCOUNT: return account_ok(m, len, s + ov[2], ov[3] - ov[2]);
 	case CHECK_NAME: return name_ok(m, len);
 	case CHECK_NONE: break;
@@ -612,13 +575,11 @@ cmp_span(const void *x, const void *y)
 	return a->from < b->from ? -1 : a->from > b->from;
 }
 
+/* One more masked span. */
 static void
 add_span(struct anon *a, size_t from, size_t to, enum kind kind)
 {
-	if (a->nspans == a->cap) {
-		a->cap = a->cap ? 2 * a->cap : 16;
-		a->spans = ve_xrealloc(a->spans, a->cap * sizeof *a->spans);
-	}
+	a->spans = ve_grow(a->spans, &a->cap, a->nspans + 1, sizeof *a->spans);
 	a->spans[a->nspans++] = (struct span){from, to, kind};
 }
 
@@ -728,22 +689,13 @@ mask(struct anon *a, const char *s, size_t n)
 	s = a->subject.p;
 	a->nspans = 0;
 	for (size_t p = 0; p < NPATTERNS; p++) {
-		PCRE2_SIZE start = 0;
-		while (start <= n) {
-			int rc = pcre2_match(a->re[p], (PCRE2_SPTR)s, n, start, PCRE2_NO_UTF_CHECK,
-			                     a->md, NULL);
-			if (rc < 0)
-				break;
+		size_t at = 0;
+		while (ve_re_next(a->re[p], a->md, s, n, PCRE2_NO_UTF_CHECK, &at)) {
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(a->md);
-			size_t from = ov[0], to = ov[1];
-			start = to > from ? to : to + 1;
-			/* Step over a whole code point after an empty match. */
-			while (start < n && ((unsigned char)s[start] & 0xC0) == 0x80)
-				start++;
-			if (to <= from)
+			if (!check_ok(patterns[p].check, s, ov[0], ov[1], ov) ||
+			    overlaps(a, ov[0], ov[1]))
 				continue;
-			if (check_ok(patterns[p].check, s, from, to, ov) && !overlaps(a, from, to))
-				add_span(a, from, to, patterns[p].kind);
+			add_span(a, ov[0], ov[1], patterns[p].kind);
 		}
 	}
 	/* Names in running text, past what the patterns found (lib/kname.h). */
@@ -901,53 +853,35 @@ mask_line(struct anon *a, const char *line, size_t len, jv sel, struct ve_buf *o
 }
 
 /*
- * The selected paths of a record (borrowed): an array, or an invalid jv with
- * the reason. jq's own message is not the reason: it may quote the record
- * (tonumber, error, "Cannot iterate over string (...)"), and no record text
- * may reach a message.
- */
-static jv
-select_paths(struct anon *a, jv rec)
-{
-	jv all = jv_array();
-
-	for (int i = 0; i < a->nfields; i++) {
-		jv p = ve_jq_first(a->fields[i], jv_copy(rec));
-		if (!jv_is_valid(p)) {
-			jv msg = jv_invalid_get_msg(p);
-			bool has = jv_get_kind(msg) == JV_KIND_STRING;
-			jv_free(msg);
-			jv_free(all);
-			if (!has)
-				return jv_invalid();
-			return jv_invalid_with_msg(jv_string_fmt(
-			    "--field %s: jq error (its message is withheld: it may quote "
-			    "the record)",
-			    a->exprs[i]));
-		}
-		all = jv_array_concat(all, p);
-	}
-	return all;
-}
-
-/*
- * The --field paths of rec, or why there are none: an invalid jv whose
- * message is the reason (one without a message is a --field that gave
- * nothing). Consumes rec.
+ * The --field paths of rec (consumed): an array, null without --field, or
+ * an invalid jv whose message is why there are none. jq's own message is
+ * not the reason: it may quote the record (tonumber, error, "Cannot iterate
+ * over string (...)"), and no record text may reach a message.
  */
 static jv
 fields_of(struct anon *a, jv rec)
 {
-	jv sel = a->nfields ? select_paths(a, rec) : jv_null();
+	jv all = a->nfields ? jv_array() : jv_null();
 
+	for (int i = 0; i < a->nfields; i++) {
+		jv p = ve_jq_first(a->fields[i], jv_copy(rec));
+		if (jv_is_valid(p)) {
+			all = jv_array_concat(all, p);
+			continue;
+		}
+		jv msg = jv_invalid_get_msg(p);
+		bool has = jv_get_kind(msg) == JV_KIND_STRING;
+		jv_free(msg);
+		jv_free(all);
+		all = jv_invalid_with_msg(
+		    has ? jv_string_fmt("--field %s: jq error (its message is withheld: it may "
+		                        "quote the record)",
+		                        a->exprs[i])
+		        : jv_string("--field: no value"));
+		break;
+	}
 	jv_free(rec);
-	if (jv_is_valid(sel))
-		return sel;
-	jv msg = jv_invalid_get_msg(sel);
-	if (jv_get_kind(msg) == JV_KIND_STRING)
-		return jv_invalid_with_msg(msg);
-	jv_free(msg);
-	return jv_invalid_with_msg(jv_string("--field: no value"));
+	return all;
 }
 
 /* With -v: "read N, changed M; masked email 1, phone 0, ..." on stderr. */

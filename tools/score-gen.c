@@ -26,11 +26,9 @@
  * share of contexts whose verdict is "no"). A reply that cannot be read is an
  * item error, counted in TASK.KIND.unparsed, never a crash.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
 #include <getopt.h>
 #include <math.h>
-#include <pcre2.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +42,7 @@
 #include "json.h"
 #include "num.h"
 #include "output.h"
+#include "re.h"
 #include "score.h"
 
 enum metric {
@@ -269,24 +268,6 @@ parse_args(int argc, char **argv, struct opts *o)
 	check_args(o);
 }
 
-/* Compiles a pattern of option opt; one that does not compile is a usage error. */
-static pcre2_code *
-compile(const char *opt, const char *re, uint32_t flags)
-{
-	int err;
-	PCRE2_SIZE off;
-	pcre2_code *c =
-	    pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, flags, &err, &off, NULL);
-
-	if (!c) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(err, msg, sizeof msg);
-		ve_usage_error("%s: %s at offset %zu in '%s'", opt, (const char *)msg, (size_t)off,
-		               re);
-	}
-	return c;
-}
-
 /*
  * lm-eval's exact_match normalisation (metrics.py, exact_match_hf_evaluate):
  * each ignore pattern removed, then lower case, then punctuation dropped.
@@ -299,18 +280,13 @@ normalise(struct state *st, const char *s, size_t n, struct ve_buf *out)
 	ve_buf_reset(out);
 	ve_buf_add(out, s, n);
 	for (int i = 0; i < o->nignore; i++) {
-		PCRE2_SIZE len = out->len * 2 + 64;
+		/* Removing matches never lengthens the text: its length and a NUL are room enough.
+		 */
+		PCRE2_SIZE len = out->len + 1;
 		char *dst = ve_xmalloc(len);
-		int r = pcre2_substitute(st->ignore[i], (PCRE2_SPTR)out->p, out->len, 0,
-		                         PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH,
-		                         NULL, NULL, (PCRE2_SPTR) "", 0, (PCRE2_UCHAR *)dst, &len);
-		if (r == PCRE2_ERROR_NOMEMORY) {
-			dst = ve_xrealloc(dst, len);
-			r = pcre2_substitute(st->ignore[i], (PCRE2_SPTR)out->p, out->len, 0,
-			                     PCRE2_SUBSTITUTE_GLOBAL, NULL, NULL, (PCRE2_SPTR) "",
-			                     0, (PCRE2_UCHAR *)dst, &len);
-		}
-		if (r >= 0) {
+		if (pcre2_substitute(st->ignore[i], (PCRE2_SPTR)out->p, out->len, 0,
+		                     PCRE2_SUBSTITUTE_GLOBAL, NULL, NULL, (PCRE2_SPTR) "", 0,
+		                     (PCRE2_UCHAR *)dst, &len) >= 0) {
 			ve_buf_reset(out);
 			ve_buf_add(out, dst, len);
 		}
@@ -392,37 +368,41 @@ numeric_answer(struct state *st, const char *s, size_t n, long long *v, struct v
 		ve_buf_add(shown, b, bl);
 		return parse_integer(b, bl, v);
 	}
-	PCRE2_SIZE start = 0, ms = 0, me = 0;
-	bool found = false;
-	while (start <= n &&
-	       pcre2_match(st->number, (PCRE2_SPTR)s, n, start, 0, st->md, NULL) > 0) {
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
-		ms = ov[0];
-		me = ov[1];
-		found = true;
-		start = me > start ? me : start + 1;
+	size_t at = 0, ms = 0, me = 0;
+	/* The last number: a match is never empty, so me > 0 says one was found. */
+	while (ve_re_next(st->number, st->md, s, n, 0, &at)) {
+		ms = pcre2_get_ovector_pointer(st->md)[0];
+		me = pcre2_get_ovector_pointer(st->md)[1];
 	}
-	if (!found)
+	if (!me)
 		return false;
 	ve_buf_add(shown, s + ms, me - ms);
 	return parse_integer(s + ms, me - ms, v);
 }
 
 /*
- * Splits the text in buf at the bytes of seps, in place: *tok (the caller
- * frees it) points at the words, SQuAD's articles a, an, the left out when
- * asked. Returns the number of words.
+ * The words of s, split in place in buf: *tok (the caller frees it) points
+ * at them. ASCII is lower-cased. With squad, SQuAD's normalize_answer: ASCII
+ * punctuation dropped, and the articles a, an, the left out; without, the
+ * words of ROUGE-L, which end at ASCII punctuation as at white space.
  */
 static size_t
-split(struct ve_buf *buf, const char *seps, bool no_articles, char ***tok)
+tokens(const char *s, bool squad, struct ve_buf *buf, char ***tok)
 {
 	size_t n = 0, cap = 0;
 	char *save = NULL;
 
+	ve_buf_reset(buf);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x80 && ispunct(c) && squad)
+			continue;
+		ve_buf_addc(buf, (char)(c >= 0x80 ? c : ispunct(c) ? ' ' : tolower(c)));
+	}
 	*tok = NULL;
-	for (char *w = strtok_r(buf->p ? buf->p : (char[]){0}, seps, &save); w;
-	     w = strtok_r(NULL, seps, &save)) {
-		if (no_articles && (!strcmp(w, "a") || !strcmp(w, "an") || !strcmp(w, "the")))
+	for (char *w = strtok_r(buf->p ? buf->p : (char[]){0}, " \t\n\r\f\v", &save); w;
+	     w = strtok_r(NULL, " \t\n\r\f\v", &save)) {
+		if (squad && (!strcmp(w, "a") || !strcmp(w, "an") || !strcmp(w, "the")))
 			continue;
 		*tok = ve_grow(*tok, &cap, n + 1, sizeof **tok);
 		(*tok)[n++] = w;
@@ -430,71 +410,45 @@ split(struct ve_buf *buf, const char *seps, bool no_articles, char ***tok)
 	return n;
 }
 
-/* SQuAD's normalize_answer, then its tokens (space-separated words). */
-static size_t
-squad_tokens(const char *s, struct ve_buf *buf, char ***tok)
+/* The harmonic mean of precision same/np and recall same/ng; 0 when nothing is shared. */
+static double
+f1_of(size_t same, size_t np, size_t ng)
 {
-	ve_buf_reset(buf);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x80 && ispunct(c))
-			continue;
-		ve_buf_addc(buf, (char)(c < 0x80 ? tolower(c) : c));
-	}
-	return split(buf, " \t\n\r\f\v", true, tok);
+	if (!same)
+		return 0;
+	double precision = (double)same / (double)np, recall = (double)same / (double)ng;
+	return 2 * precision * recall / (precision + recall);
 }
 
-/* SQuAD's f1_score: harmonic mean of token precision and recall (multiset overlap). */
+/* SQuAD's f1_score: the F1 of the tokens' multiset overlap; 1 when both have none. */
 static double
 token_f1(struct state *st, const char *pred, const char *gold)
 {
 	char **p, **g;
-	size_t np = squad_tokens(pred, &st->a, &p), ng = squad_tokens(gold, &st->b, &g);
-	double f = 0;
+	size_t np = tokens(pred, true, &st->a, &p), ng = tokens(gold, true, &st->b, &g);
+	bool *used = ve_xcalloc(ng + 1, sizeof *used);
+	size_t same = 0;
 
-	if (np == 0 || ng == 0) {
-		f = np == ng;
-	} else {
-		bool *used = ve_xcalloc(ng, sizeof *used);
-		size_t same = 0;
-		for (size_t i = 0; i < np; i++)
-			for (size_t j = 0; j < ng; j++)
-				if (!used[j] && !strcmp(p[i], g[j])) {
-					used[j] = true;
-					same++;
-					break;
-				}
-		free(used);
-		if (same) {
-			double precision = (double)same / (double)np;
-			double recall = (double)same / (double)ng;
-			f = 2 * precision * recall / (precision + recall);
-		}
-	}
+	for (size_t i = 0; i < np; i++)
+		for (size_t j = 0; j < ng; j++)
+			if (!used[j] && !strcmp(p[i], g[j])) {
+				used[j] = true;
+				same++;
+				break;
+			}
+	free(used);
 	free(p);
 	free(g);
-	return f;
+	return np && ng ? f1_of(same, np, ng) : np == ng;
 }
 
-/* Word tokens for ROUGE-L: runs of bytes other than ASCII space and punctuation. */
-static size_t
-words(const char *s, struct ve_buf *buf, char ***tok)
-{
-	ve_buf_reset(buf);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		ve_buf_addc(buf, (char)(c < 0x80 && (ispunct(c) || isspace(c)) ? ' ' : tolower(c)));
-	}
-	return split(buf, " ", false, tok);
-}
-
-/* ROUGE-L F1: the longest common subsequence over the two lengths. */
+/* ROUGE-L F1: the longest common subsequence of the words over the two lengths. */
 static double
 rouge_l(struct state *st, const char *pred, const char *gold)
 {
 	char **p, **g;
-	size_t np = words(pred, &st->a, &p), ng = words(gold, &st->b, &g);
-	double f = 0;
+	size_t np = tokens(pred, false, &st->a, &p), ng = tokens(gold, false, &st->b, &g);
+	size_t lcs = 0;
 
 	if (np && ng) {
 		size_t *prev = ve_xcalloc(ng + 1, sizeof *prev),
@@ -508,18 +462,13 @@ rouge_l(struct state *st, const char *pred, const char *gold)
 			prev = cur;
 			cur = t;
 		}
-		size_t lcs = prev[ng];
+		lcs = prev[ng];
 		free(prev);
 		free(cur);
-		if (lcs) {
-			double precision = (double)lcs / (double)np,
-			       recall = (double)lcs / (double)ng;
-			f = 2 * precision * recall / (precision + recall);
-		}
 	}
 	free(p);
 	free(g);
-	return f;
+	return f1_of(lcs, np, ng);
 }
 
 /* json: 1 when text (inside an optional ``` fence) is JSON holding the required keys. */
@@ -553,21 +502,12 @@ json_score(const struct opts *o, const char *s, size_t n)
 static jv
 judge_object(const char *s, size_t n)
 {
-	const char *a = memchr(s, '{', n), *b = NULL;
+	const char *a = memchr(s, '{', n), *b = memrchr(s, '}', n);
 
-	for (size_t i = n; i > 0; i--)
-		if (s[i - 1] == '}') {
-			b = s + i - 1;
-			break;
-		}
 	if (!a || !b || b < a)
 		return jv_invalid();
 	jv v = jv_parse_sized(a, (int)(b - a + 1));
-	if (jv_is_valid(v) && jv_get_kind(v) != JV_KIND_OBJECT) {
-		jv_free(v);
-		return jv_invalid();
-	}
-	if (!jv_is_valid(v)) {
+	if (jv_get_kind(v) != JV_KIND_OBJECT) {
 		jv_free(v);
 		return jv_invalid();
 	}
@@ -589,100 +529,44 @@ score_token(const char *t)
 	return -1;
 }
 
-/* Adds score token k's probability exp(v) to the expectation num/den (k, v borrowed). */
-static void
-add_score_token(jv k, jv v, double *num, double *den)
+static bool
+is_score_token(const char *t)
 {
-	int sc = jv_get_kind(k) == JV_KIND_STRING ? score_token(jv_string_value(k)) : -1;
-
-	if (sc >= 0 && jv_get_kind(v) == JV_KIND_NUMBER) {
-		double p = exp(jv_number_value(v));
-		*num += p * sc;
-		*den += p;
-	}
+	return score_token(t) >= 0;
 }
 
-/* /v1/completions: tokens[i] and top_logprobs[i], {"token": logprob, ...} (borrowed). */
+/* G-Eval's expectation sum(p * score) / sum(p), summed as a ve_score_top_fn. */
+struct expectation {
+	double num, den;
+};
+
 static void
-expect_from_tokens(jv tokens, jv tops, double *num, double *den)
+add_score_token(void *ctx, const char *t, double logprob)
 {
-	int n = jv_array_length(jv_copy(tokens));
-	bool done = false;
+	struct expectation *e = ctx;
+	int sc = score_token(t);
 
-	for (int i = 0; i < n && !done; i++) {
-		jv t = jv_array_get(jv_copy(tokens), i);
-		if (jv_get_kind(t) == JV_KIND_STRING && score_token(jv_string_value(t)) >= 0) {
-			jv top = jv_array_get(jv_copy(tops), i);
-			if (jv_get_kind(top) == JV_KIND_OBJECT)
-				for (int it = jv_object_iter(top); jv_object_iter_valid(top, it);
-				     it = jv_object_iter_next(top, it)) {
-					jv k = jv_object_iter_key(top, it);
-					jv v = jv_object_iter_value(top, it);
-					add_score_token(k, v, num, den);
-					jv_free(k);
-					jv_free(v);
-				}
-			jv_free(top);
-			done = true;
-		}
-		jv_free(t);
-	}
-}
-
-/* /v1/chat/completions: content[i] is {"token", "top_logprobs": [{"token","logprob"}]}. */
-static void
-expect_from_content(jv content, double *num, double *den)
-{
-	int n = jv_array_length(jv_copy(content));
-	bool done = false;
-
-	for (int i = 0; i < n && !done; i++) {
-		jv e = jv_array_get(jv_copy(content), i);
-		jv t = ve_json_get(e, "token");
-		if (jv_get_kind(t) == JV_KIND_STRING && score_token(jv_string_value(t)) >= 0) {
-			jv list = ve_json_get(e, "top_logprobs");
-			int m =
-			    jv_get_kind(list) == JV_KIND_ARRAY ? jv_array_length(jv_copy(list)) : 0;
-			for (int j = 0; j < m; j++) {
-				jv x = jv_array_get(jv_copy(list), j);
-				jv k = ve_json_get(x, "token"), v = ve_json_get(x, "logprob");
-				add_score_token(k, v, num, den);
-				jv_free(k);
-				jv_free(v);
-				jv_free(x);
-			}
-			jv_free(list);
-			done = true;
-		}
-		jv_free(t);
-		jv_free(e);
+	if (sc >= 0) {
+		double p = exp(logprob);
+		e->num += p * sc;
+		e->den += p;
 	}
 }
 
 /*
  * G-Eval's probability-weighted score: at the first generated token that is
- * a score, sum(p * score) / sum(p) over the score tokens among its top
- * logprobs. False when the reply carries no such token. resp is borrowed.
+ * a score, the expectation over the score tokens among its top logprobs.
+ * False when the reply carries no such token. resp is borrowed.
  */
 static bool
 geval_expectation(jv resp, double *out)
 {
-	jv lp = ve_json_get(resp, "logprobs");
-	jv tokens = ve_json_get(lp, "tokens"), tops = ve_json_get(lp, "top_logprobs");
-	jv content = ve_json_get(lp, "content");
-	double num = 0, den = 0;
+	struct expectation e = {0, 0};
 
-	if (jv_get_kind(tokens) == JV_KIND_ARRAY && jv_get_kind(tops) == JV_KIND_ARRAY)
-		expect_from_tokens(tokens, tops, &num, &den);
-	else if (jv_get_kind(content) == JV_KIND_ARRAY)
-		expect_from_content(content, &num, &den);
-	jv_free(lp);
-	jv_free(tokens);
-	jv_free(tops);
-	jv_free(content);
-	if (den <= 0)
+	ve_score_top_at(resp, is_score_token, add_score_token, &e);
+	if (e.den <= 0)
 		return false;
-	*out = num / den;
+	*out = e.num / e.den;
 	return true;
 }
 
@@ -859,10 +743,13 @@ numeric_match(struct state *st, struct answer *a)
 static double
 regex_match(struct state *st, struct answer *a)
 {
-	if (pcre2_match(st->regex, (PCRE2_SPTR)a->s, a->n, 0, 0, st->md, NULL) <= 0)
+	int got = pcre2_match(st->regex, (PCRE2_SPTR)a->s, a->n, 0, 0, st->md, NULL);
+
+	if (got <= 0)
 		return 0;
+	/* Pairs past those the match set are left as they were: group 1 only when set. */
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
-	int gi = pcre2_get_ovector_count(st->md) > 1 && ov[2] != PCRE2_UNSET ? 1 : 0;
+	int gi = got > 1 && ov[2] != PCRE2_UNSET ? 1 : 0;
 	ve_buf_reset(&st->tmp);
 	ve_buf_add(&st->tmp, a->s + ov[2 * gi], ov[2 * gi + 1] - ov[2 * gi]);
 	if (!a->has_pred) {
@@ -880,13 +767,10 @@ metric_value(struct state *st, enum metric m, struct answer *a)
 {
 	switch (m) {
 	case M_EXACT:
-		normalise(st, a->s, a->n, &st->a);
-		normalise(st, a->g, a->gn, &st->b);
-		return !strcmp(st->a.p, st->b.p);
 	case M_CONTAINS:
 		normalise(st, a->s, a->n, &st->a);
 		normalise(st, a->g, a->gn, &st->b);
-		return strstr(st->a.p, st->b.p) != NULL;
+		return m == M_EXACT ? !strcmp(st->a.p, st->b.p) : strstr(st->a.p, st->b.p) != NULL;
 	case M_NUMERIC: return numeric_match(st, a);
 	case M_REGEX: return regex_match(st, a);
 	case M_F1: return token_f1(st, a->s, a->g);
@@ -1007,12 +891,12 @@ state_init(struct state *st, const struct opts *o)
 	st->ref = ve_jq_compile("--reference",
 	                        o->reference ? o->reference : ".gold // .answer // .reference");
 	if (o->regex)
-		st->regex = compile("--regex", o->regex, PCRE2_UTF);
+		st->regex = ve_re_compile("--regex", o->regex, PCRE2_UTF);
 	for (int i = 0; i < o->nignore; i++)
-		st->ignore[i] = compile("--ignore-regex", o->ignore[i], PCRE2_UTF);
-	st->number = compile("number", "-?[0-9][0-9,]*(?:\\.[0-9]+)?", PCRE2_UTF);
+		st->ignore[i] = ve_re_compile("--ignore-regex", o->ignore[i], PCRE2_UTF);
+	st->number = ve_re_compile(NULL, "-?[0-9][0-9,]*(?:\\.[0-9]+)?", PCRE2_UTF);
 	st->score_re =
-	    compile("score", "score\"?\\s*[:=]\\s*([0-9]+(?:\\.[0-9]+)?)", PCRE2_CASELESS);
+	    ve_re_compile(NULL, "score\"?\\s*[:=]\\s*([0-9]+(?:\\.[0-9]+)?)", PCRE2_CASELESS);
 	st->md = pcre2_match_data_create(16, NULL);
 	for (int i = 0; i < o->nmetric; i++)
 		st->need_ref |= o->metric[i] != M_JSON;

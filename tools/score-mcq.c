@@ -23,11 +23,9 @@
  * Figures per subset and per task (size-weighted, pooled stderr, and the
  * macro mean) come from lib/score.c, which mirrors lm_eval/api/metrics.py.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
 #include <getopt.h>
 #include <math.h>
-#include <pcre2.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +39,7 @@
 #include "json.h"
 #include "num.h"
 #include "output.h"
+#include "re.h"
 #include "score.h"
 #include "utf8.h"
 
@@ -172,12 +171,6 @@ as_int(jv v, long min, long max, long *out)
 	return true;
 }
 
-static bool
-same_doc(const struct doc *d, const char *task, const char *id)
-{
-	return !strcmp(d->task, task) && !strcmp(d->id, id);
-}
-
 /* A question's key in the index of struct docs. */
 struct doc_key {
 	const struct docs *ds;
@@ -189,7 +182,7 @@ is_doc(const void *ctx, size_t pos)
 {
 	const struct doc_key *k = ctx;
 
-	return same_doc(&k->ds->v[pos], k->task, k->id);
+	return !strcmp(k->ds->v[pos].task, k->task) && !strcmp(k->ds->v[pos].id, k->id);
 }
 
 /* The question (task, id), created when new; *isnew says which. */
@@ -234,27 +227,15 @@ docs_free(struct docs *ds)
 
 /*
  * Reads the gold answer (borrowed): an index, an array of indexes, or in
- * letter and gen modes a letter. Returns NULL or the reason it is unusable.
+ * letter and gen modes a letter. Returns NULL or the reason it is unusable;
+ * *gold is the caller's to free either way.
  */
 static const char *
 parse_gold(jv g, bool letters_ok, int **gold, int *ngold)
 {
-	long v;
+	long v = -1;
 
 	*ngold = 0;
-	if (jv_get_kind(g) == JV_KIND_STRING && letters_ok) {
-		const char *s = jv_string_value(g);
-		if (strlen(s) != 1 || !isupper((unsigned char)s[0]))
-			return "gold: expected a letter A-Z, an index or an array of indexes";
-		*gold = ve_xmalloc(sizeof **gold);
-		(*gold)[(*ngold)++] = s[0] - 'A';
-		return NULL;
-	}
-	if (as_int(g, 0, 1 << 20, &v)) {
-		*gold = ve_xmalloc(sizeof **gold);
-		(*gold)[(*ngold)++] = (int)v;
-		return NULL;
-	}
 	if (jv_get_kind(g) == JV_KIND_ARRAY) {
 		int n = jv_array_length(jv_copy(g));
 		if (n == 0)
@@ -264,18 +245,25 @@ parse_gold(jv g, bool letters_ok, int **gold, int *ngold)
 			jv e = jv_array_get(jv_copy(g), i);
 			bool ok = as_int(e, 0, 1 << 20, &v);
 			jv_free(e);
-			if (!ok) {
-				free(*gold);
-				*gold = NULL;
-				*ngold = 0;
+			if (!ok)
 				return "gold: expected an index or an array of indexes";
-			}
 			(*gold)[(*ngold)++] = (int)v;
 		}
 		return NULL;
 	}
-	return letters_ok ? "gold: expected a letter A-Z, an index or an array of indexes"
-	                  : "gold: expected an index or an array of indexes";
+	if (letters_ok && jv_get_kind(g) == JV_KIND_STRING) {
+		const char *s = jv_string_value(g);
+		if (strlen(s) == 1 && isupper((unsigned char)s[0]))
+			v = s[0] - 'A';
+	} else if (!as_int(g, 0, 1 << 20, &v)) {
+		v = -1;
+	}
+	if (v < 0)
+		return letters_ok ? "gold: expected a letter A-Z, an index or an array of indexes"
+		                  : "gold: expected an index or an array of indexes";
+	*gold = ve_xmalloc(sizeof **gold);
+	(*gold)[(*ngold)++] = (int)v;
+	return NULL;
 }
 
 static bool
@@ -284,93 +272,25 @@ same_gold(const struct doc *d, const int *gold, int ngold)
 	return d->ngold == ngold && !memcmp(d->gold, gold, (size_t)ngold * sizeof *gold);
 }
 
-/* Keeps the best logprob x of letter token t (" A" or "A") among the first nletters. */
+/* Letter mode: the best logprob of each of the first n letters' tokens; NAN when absent. */
+struct letters {
+	int n;
+	double best[26];
+};
+
+/* Letter mode's ve_score_top_fn: keeps the best logprob x of letter token t (" A" or "A"). */
 static void
-letter_token(const char *t, double x, int nletters, double *best)
+letter_token(void *ctx, const char *t, double x)
 {
+	struct letters *l = ctx;
+
 	while (*t == ' ')
 		t++;
-	if (t[0] >= 'A' && t[0] < 'A' + nletters && !t[1]) {
+	if (t[0] >= 'A' && t[0] < 'A' + l->n && !t[1]) {
 		int i = t[0] - 'A';
-		if (isnan(best[i]) || x > best[i])
-			best[i] = x;
+		if (isnan(l->best[i]) || x > l->best[i])
+			l->best[i] = x;
 	}
-}
-
-/* /v1/completions: top_logprobs[0] (borrowed) is {"token": logprob, ...}. */
-static const char *
-letters_from_object(jv first, int nletters, double *best)
-{
-	if (jv_get_kind(first) != JV_KIND_OBJECT)
-		return "response.logprobs.top_logprobs[0] is not an object";
-	for (int it = jv_object_iter(first); jv_object_iter_valid(first, it);
-	     it = jv_object_iter_next(first, it)) {
-		jv k = jv_object_iter_key(first, it);
-		jv v = jv_object_iter_value(first, it);
-		if (jv_get_kind(v) == JV_KIND_NUMBER)
-			letter_token(jv_string_value(k), jv_number_value(v), nletters, best);
-		jv_free(k);
-		jv_free(v);
-	}
-	return NULL;
-}
-
-/* /v1/chat/completions: content[0].top_logprobs is [{"token","logprob"}] (first borrowed). */
-static const char *
-letters_from_list(jv first, int nletters, double *best)
-{
-	jv list = ve_json_get(first, "top_logprobs");
-	const char *why = NULL;
-
-	if (jv_get_kind(list) != JV_KIND_ARRAY) {
-		why = "response.logprobs.content[0].top_logprobs is not an array";
-	} else {
-		int n = jv_array_length(jv_copy(list));
-		for (int j = 0; j < n; j++) {
-			jv e = jv_array_get(jv_copy(list), j);
-			jv k = ve_json_get(e, "token");
-			jv v = ve_json_get(e, "logprob");
-			if (jv_get_kind(k) == JV_KIND_STRING && jv_get_kind(v) == JV_KIND_NUMBER)
-				letter_token(jv_string_value(k), jv_number_value(v), nletters,
-				             best);
-			jv_free(k);
-			jv_free(v);
-			jv_free(e);
-		}
-	}
-	jv_free(list);
-	return why;
-}
-
-/*
- * Letter mode: fills best[i] with the best logprob of letter i's token among
- * the first token's top logprobs (NAN when absent). resp is borrowed.
- */
-static const char *
-letter_logprobs(jv resp, int nletters, double *best)
-{
-	jv lp = ve_json_get(resp, "logprobs");
-	jv top = ve_json_get(lp, "top_logprobs");
-	jv content = ve_json_get(lp, "content");
-	const char *why;
-
-	for (int i = 0; i < nletters; i++)
-		best[i] = NAN;
-	if (jv_get_kind(top) == JV_KIND_ARRAY && jv_array_length(jv_copy(top)) > 0) {
-		jv first = jv_array_get(jv_copy(top), 0);
-		why = letters_from_object(first, nletters, best);
-		jv_free(first);
-	} else if (jv_get_kind(content) == JV_KIND_ARRAY && jv_array_length(jv_copy(content)) > 0) {
-		jv first = jv_array_get(jv_copy(content), 0);
-		why = letters_from_list(first, nletters, best);
-		jv_free(first);
-	} else {
-		why = "response.logprobs has no top logprobs (ask with max_tokens 1 and logprobs)";
-	}
-	jv_free(lp);
-	jv_free(top);
-	jv_free(content);
-	return why;
 }
 
 /* Upper-cases ASCII and drops ASCII punctuation and white space, as lm-eval's exact_match. */
@@ -395,18 +315,12 @@ extractor_init(struct extractor *x, const char *expr)
 	    "정답은\\s*:?\\s*\\(?([A-Z])\\b",
 	    "\\(([A-Z])\\)",
 	};
-	int err;
-	PCRE2_SIZE off;
 
 	memset(x, 0, sizeof *x);
 	if (expr)
 		x->jq = ve_jq_compile("--extract", expr);
-	for (int i = 0; i < 3; i++) {
-		x->re[i] = pcre2_compile((PCRE2_SPTR)pat[i], PCRE2_ZERO_TERMINATED,
-		                         PCRE2_UTF | PCRE2_CASELESS, &err, &off, NULL);
-		if (!x->re[i])
-			ve_die(VE_EX_SOFTWARE, "built-in pattern %d does not compile", i);
-	}
+	for (int i = 0; i < 3; i++)
+		x->re[i] = ve_re_compile(NULL, pat[i], PCRE2_UTF | PCRE2_CASELESS);
 	x->md = pcre2_match_data_create(4, NULL);
 }
 
@@ -654,24 +568,26 @@ static const char *
 take_letter(struct state *st, struct doc *d, jv rec, jv resp, const struct ve_line *line)
 {
 	jv choices = ve_json_get(rec, "choices");
-	int nl = jv_get_kind(choices) == JV_KIND_ARRAY ? jv_array_length(jv_copy(choices))
-	                                               : (int)st->o->letters;
-	double best[26];
+	struct letters l;
 	const char *why;
 
+	l.n = jv_get_kind(choices) == JV_KIND_ARRAY ? jv_array_length(jv_copy(choices))
+	                                            : (int)st->o->letters;
 	jv_free(choices);
-	if (nl < 1 || nl > 26)
+	if (l.n < 1 || l.n > 26)
 		return "choices: expected 1 to 26 of them";
-	if ((why = letter_logprobs(resp, nl, best)))
+	for (int i = 0; i < l.n; i++)
+		l.best[i] = NAN;
+	if ((why = ve_score_top_first(resp, letter_token, &l)))
 		return why;
-	d->nc = nl;
-	for (int i = 0; i < nl; i++)
-		if (isnan(best[i])) {
+	d->nc = l.n;
+	for (int i = 0; i < l.n; i++)
+		if (isnan(l.best[i])) {
 			d->missing |= 1u << i;
-			best[i] = -INFINITY;
+			l.best[i] = -INFINITY;
 		}
-	if (d->missing != (1u << nl) - 1)
-		d->pred = argmax(best, nl);
+	if (d->missing != (1u << l.n) - 1)
+		d->pred = argmax(l.best, l.n);
 	if (d->missing && st->missing &&
 	    (fwrite(line->text, 1, line->len, st->missing) != line->len ||
 	     putc('\n', st->missing) == EOF))
@@ -731,17 +647,24 @@ in_gold(const struct doc *d, int i)
 	return false;
 }
 
+/* Appends the item row's ,"pred":P,"gold":G,"correct":B,"score":S; a pred < 0 is null. */
 static void
-add_gold(struct ve_buf *b, const struct doc *d)
+add_verdict(struct ve_buf *b, const struct doc *d, int pred, bool correct)
 {
+	if (pred >= 0)
+		ve_buf_addf(b, ",\"pred\":%d,\"gold\":", pred);
+	else
+		ve_buf_adds(b, ",\"pred\":null,\"gold\":");
 	if (d->ngold == 1) {
 		ve_buf_addf(b, "%d", d->gold[0]);
-		return;
+	} else {
+		ve_buf_addc(b, '[');
+		for (int j = 0; j < d->ngold; j++)
+			ve_buf_addf(b, "%s%d", j ? "," : "", d->gold[j]);
+		ve_buf_addc(b, ']');
 	}
-	ve_buf_addc(b, '[');
-	for (int j = 0; j < d->ngold; j++)
-		ve_buf_addf(b, "%s%d", j ? "," : "", d->gold[j]);
-	ve_buf_addc(b, ']');
+	ve_buf_addf(b, ",\"correct\":%s,\"score\":%s", correct ? "true" : "false",
+	            correct ? "1.0" : "0.0");
 }
 
 /* ll mode: acc, acc_norm, acc_bytes and exact_match of question d into agg; its row into b. */
@@ -763,12 +686,8 @@ score_ll(struct ve_score_agg *agg, const struct doc *d, struct ve_buf *b)
 	for (int j = 0; j < d->ngold; j++)
 		em |= d->gold[j] < d->nc && d->c[d->gold[j]].greedy;
 	free(v);
-	ve_buf_addf(b, ",\"pred\":%d,\"gold\":", pred);
-	add_gold(b, d);
-	ve_buf_addf(b,
-	            ",\"correct\":%s,\"score\":%s,\"pred_norm\":%d,\"correct_norm\":%s,"
-	            "\"exact_match\":%s",
-	            correct ? "true" : "false", correct ? "1.0" : "0.0", pred_norm,
+	add_verdict(b, d, pred, correct);
+	ve_buf_addf(b, ",\"pred_norm\":%d,\"correct_norm\":%s,\"exact_match\":%s", pred_norm,
 	            correct_norm ? "true" : "false", em ? "true" : "false");
 	ve_score_agg_add(agg, d->task, "acc", "ratio", d->subset, d->group, correct);
 	ve_score_agg_add(agg, d->task, "acc_norm", "ratio", d->subset, d->group, correct_norm);
@@ -785,13 +704,7 @@ score_pick(enum mode mode, struct ve_score_agg *agg, const struct doc *d, struct
 {
 	bool correct = d->pred >= 0 && in_gold(d, d->pred);
 
-	if (d->pred >= 0)
-		ve_buf_addf(b, ",\"pred\":%d,\"gold\":", d->pred);
-	else
-		ve_buf_adds(b, ",\"pred\":null,\"gold\":");
-	add_gold(b, d);
-	ve_buf_addf(b, ",\"correct\":%s,\"score\":%s", correct ? "true" : "false",
-	            correct ? "1.0" : "0.0");
+	add_verdict(b, d, d->pred, correct);
 	if (mode == MODE_LETTER) {
 		if (d->missing) {
 			ve_buf_adds(b, ",\"missing\":[");
@@ -913,28 +826,16 @@ static void
 count_rows(struct state *st, const bool *skip)
 {
 	for (size_t i = 0; i < st->docs.n; i++) {
-		const char *t = st->docs.v[i].task;
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = !strcmp(st->docs.v[j].task, t);
-		if (seen)
+		const struct doc *d = &st->docs.v[i];
+		if (skip[i])
 			continue;
-		unsigned long long n = 0, failed = 0, missing = 0, none = 0;
-		for (size_t j = i; j < st->docs.n; j++) {
-			const struct doc *d = &st->docs.v[j];
-			if (skip[j] || strcmp(d->task, t) != 0)
-				continue;
-			n++;
-			failed += d->failed;
-			missing += !d->failed && d->missing != 0;
-			none += !d->failed && st->mode == MODE_GEN && !d->answer;
-		}
-		if (failed)
-			ve_score_agg_count(st->run.agg, t, "failed", failed, n);
+		ve_score_agg_tally(st->run.agg, d->task, "failed", d->failed, true);
 		if (st->mode == MODE_LETTER)
-			ve_score_agg_count(st->run.agg, t, "letter_missing", missing, n);
+			ve_score_agg_tally(st->run.agg, d->task, "letter_missing",
+			                   !d->failed && d->missing, false);
 		if (st->mode == MODE_GEN)
-			ve_score_agg_count(st->run.agg, t, "no_answer", none, n);
+			ve_score_agg_tally(st->run.agg, d->task, "no_answer",
+			                   !d->failed && !d->answer, false);
 	}
 }
 
