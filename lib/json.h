@@ -102,4 +102,11 @@ struct ve_jq *ve_jq_compile(const char *opt, const char *expr);
 jv ve_jq_first(struct ve_jq *q, jv input);
 void ve_jq_free(struct ve_jq *q);
 
+/*
+ * Why r, an invalid jv (consumed; ve_record_parse's or ve_jq_first's), holds
+ * no value: its message, copied into why (a message that is no string is
+ * written as JSON), or none when it has no message. Returns why->p or none.
+ */
+const char *ve_json_why(jv r, const char *none, struct ve_buf *why);
+
 #endif

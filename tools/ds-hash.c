@@ -36,6 +36,7 @@
 #include "json.h"
 #include "keyset.h"
 #include "manifest.h"
+#include "names.h"
 #include "norm.h"
 #include "num.h"
 #include "output.h"
@@ -68,14 +69,7 @@ struct keyer {
 	unsigned norm;
 	struct ve_sha256 *sha;
 	struct ve_buf text;
-	struct ve_buf tmp;
-};
-
-/* Names of the files and members read, so a kept record's place can be told. */
-struct names {
-	char **v;
-	int n;
-	int base; /* added to an input's source numbers */
+	struct ve_buf tmp; /* a string normalised, or why a record has no key */
 };
 
 static void
@@ -260,24 +254,13 @@ parse_args(int argc, char **argv, struct opts *o)
 
 /*
  * Computes the digest of a key jq gave (consumed). Returns NULL, or the
- * reason the record has no usable key.
+ * reason the record has no usable key (in k->tmp or a constant).
  */
 static const char *
 value_digest(struct keyer *k, jv key, unsigned char digest[VE_SHA256_LEN])
 {
-	static char reason[256];
-
-	if (!jv_is_valid(key)) {
-		if (jv_invalid_has_msg(jv_copy(key))) {
-			jv msg = jv_invalid_get_msg(key);
-			snprintf(reason, sizeof reason, "%s", jv_string_value(msg));
-			jv_free(msg);
-		} else {
-			jv_free(key);
-			snprintf(reason, sizeof reason, "--key: no value");
-		}
-		return reason;
-	}
+	if (!jv_is_valid(key))
+		return ve_json_why(key, "--key: no value", &k->tmp);
 	if (jv_get_kind(key) == JV_KIND_NULL) {
 		jv_free(key);
 		return "--key: no value (null)";
@@ -296,13 +279,6 @@ value_digest(struct keyer *k, jv key, unsigned char digest[VE_SHA256_LEN])
 	jv_free(key);
 	ve_sha256(k->sha, k->text.p ? k->text.p : "", k->text.len, digest);
 	return NULL;
-}
-
-/* The key digest of a parsed record (consumed), by --key's jq; NULL or why it has none. */
-static const char *
-key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
-{
-	return value_digest(k, k->jq ? ve_jq_first(k->jq, rec) : rec, digest);
 }
 
 /*
@@ -410,20 +386,15 @@ line_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SH
 			return NULL;
 	}
 	jv rec = ve_record_parse(line->text, line->len);
-	if (!jv_is_valid(rec)) {
-		jv msg = jv_invalid_get_msg(rec);
-		ve_buf_reset(&k->tmp);
-		ve_buf_adds(&k->tmp, jv_string_value(msg));
-		jv_free(msg);
-		return k->tmp.p;
-	}
+	if (!jv_is_valid(rec))
+		return ve_json_why(rec, "invalid JSON", &k->tmp);
 	if (k->simple)
 		return name_key(k, line, rec, digest);
 	if (!k->jq && text_key(k, line, digest, &why)) {
 		jv_free(rec);
 		return why;
 	}
-	return key_digest(k, rec, digest);
+	return value_digest(k, k->jq ? ve_jq_first(k->jq, rec) : rec, digest);
 }
 
 /* Whether expr is .NAME: a key read off a record's text, and safe to take from a file. */
@@ -463,39 +434,24 @@ keyer_free(struct keyer *k)
 	ve_canon_free(&k->canon);
 }
 
-static void
-remember_name(void *ctx, const char *name, int source)
-{
-	struct names *nm = ctx;
-	int i = nm->base + source;
+/*
+ * A record's place packed for the key set: source + 1 (24 bits: a place is
+ * never 0, which the key set refuses), line (40 bits).
+ */
+enum { MAX_SOURCES = (1 << 24) - 1 };
 
-	if (i >= (1 << 24))
-		ve_die(VE_EX_SOFTWARE, "too many input files and members (over %d)", 1 << 24);
-	nm->v = ve_xrealloc(nm->v, sizeof *nm->v * (size_t)(i + 1));
-	while (nm->n <= i)
-		nm->v[nm->n++] = NULL;
-	nm->v[i] = ve_xstrdup(name);
-}
-
-static void
-names_free(struct names *nm)
-{
-	for (int i = 0; i < nm->n; i++)
-		free(nm->v[i]);
-	free(nm->v);
-}
-
-/* A record's place packed for the key set: source (24 bits), line (40 bits). */
 static uint64_t
-place(int source, unsigned long long lineno)
+place(size_t source, unsigned long long lineno)
 {
+	if (source >= MAX_SOURCES)
+		ve_die(VE_EX_SOFTWARE, "too many input files and members (over %d)", MAX_SOURCES);
 	return (uint64_t)(source + 1) << 40 | (lineno & ((1ULL << 40) - 1));
 }
 
 static void
-place_text(const struct names *nm, uint64_t p, struct ve_buf *out)
+place_text(const struct ve_names *nm, uint64_t p, struct ve_buf *out)
 {
-	int source = (int)(p >> 40) - 1;
+	size_t source = (size_t)(p >> 40) - 1;
 
 	ve_buf_add_json_str(out, nm->v[source], strlen(nm->v[source]));
 	/* Put :LINE inside the quotes. */
@@ -512,40 +468,12 @@ struct filter {
 	const struct opts *o;
 	struct keyer k;
 	struct ve_keyset *set;
-	struct names nm;
+	struct ve_names nm; /* for the places of records kept, in --dups */
 	struct counts ct;
 	FILE *dups;
 	struct ve_buf fields;
 	uint64_t first_input; /* places below it are the --against files' */
 };
-
-/* Loads the keys of the --against files, under rd's bad-record policy; 0 or an exit status. */
-static int
-load_against(struct filter *f, struct ve_reader *rd)
-{
-	struct ve_reader *ref = ve_reader_sibling(rd, f->o->against, f->o->nagainst, VE_READ_RAW);
-	struct ve_rec rec;
-	unsigned char d[VE_SHA256_LEN];
-	uint64_t old;
-	int r;
-
-	f->nm.base = f->nm.n;
-	ve_input_on_member(ve_reader_input(ref), remember_name, &f->nm);
-	while ((r = ve_reader_next(ref, &rec)) == 1) {
-		const char *why = line_key(&f->k, &rec.line, d);
-		if (why) {
-			if ((r = ve_reader_reject(ref, &rec, why)))
-				break;
-			continue;
-		}
-		ve_keyset_put(f->set, d, place(f->nm.base + rec.line.source, rec.line.lineno),
-		              &old);
-		f->ct.ref++;
-	}
-	ve_reader_free(ref);
-	f->nm.base = f->nm.n;
-	return r;
-}
 
 /* Writes a record dropped as a repeat of the one at place old to --dups; 0 or 74. */
 static int
@@ -563,17 +491,26 @@ write_dup(struct filter *f, const struct ve_line *line, uint64_t old, const char
 	return 0;
 }
 
-/* Keeps a record whose key digest is d (to stdout) or drops it; 0 or an exit status. */
+/*
+ * Keeps a record whose key digest is d (to stdout) or drops it, or only
+ * notes its key when it is one of the --against files'; 0 or an exit status.
+ */
 static int
-filter_record(struct filter *f, const struct ve_line *line, const unsigned char d[VE_SHA256_LEN])
+filter_record(struct filter *f, const struct ve_line *line, const unsigned char d[VE_SHA256_LEN],
+              bool against)
 {
 	char hex[2 * VE_SHA256_LEN + 1];
 	uint64_t old;
+	int added = ve_keyset_put(f->set, d, place(f->nm.base + line->source, line->lineno), &old);
 
+	if (against) {
+		f->ct.ref++;
+		return 0;
+	}
 	f->ct.read++;
 	if (f->o->tag)
 		ve_hex(d, VE_SHA256_LEN, hex);
-	if (ve_keyset_put(f->set, d, place(f->nm.base + line->source, line->lineno), &old)) {
+	if (added) {
 		f->ct.kept++;
 		if (f->o->tag) {
 			char t[96];
@@ -588,6 +525,29 @@ filter_record(struct filter *f, const struct ve_line *line, const unsigned char 
 	if (old < f->first_input)
 		f->ct.against++;
 	return f->dups ? write_dup(f, line, old, f->o->tag ? hex : NULL) : 0;
+}
+
+/*
+ * Reads the records of rd, the --against files' (against) or the input's,
+ * through filter_record; 0 or an exit status.
+ */
+static int
+filter_input(struct filter *f, struct ve_reader *rd, bool against)
+{
+	struct ve_rec rec;
+	unsigned char d[VE_SHA256_LEN];
+	int r;
+
+	ve_names_follow(&f->nm, ve_reader_input(rd));
+	if (!against)
+		f->first_input = place(f->nm.base, 0);
+	while ((r = ve_reader_next(rd, &rec)) == 1) {
+		const char *why = line_key(&f->k, &rec.line, d);
+		r = why ? ve_reader_reject(rd, &rec, why) : filter_record(f, &rec.line, d, against);
+		if (r)
+			break;
+	}
+	return r;
 }
 
 /* With -v, the counts; with -vv, the key set's size too. */
@@ -642,9 +602,7 @@ run_filter(const struct opts *o, char **files, int nfiles)
 {
 	struct filter f = {.o = o};
 	struct ve_reader *rd;
-	struct ve_rec rec;
-	unsigned char d[VE_SHA256_LEN];
-	int r, rc;
+	int r = 0, rc;
 
 	keyer_init(&f.k, o->key_expr, o->norm);
 	f.set = ve_keyset_new();
@@ -660,16 +618,13 @@ run_filter(const struct opts *o, char **files, int nfiles)
 	rd = ve_reader_new(files, nfiles, &o->cli, VE_READ_RAW);
 	if (o->dups_path)
 		f.dups = ve_open_output("--dups", o->dups_path);
-	if (!o->nagainst || !(r = load_against(&f, rd))) {
-		f.first_input = (uint64_t)(f.nm.n + 1) << 40;
-		ve_input_on_member(ve_reader_input(rd), remember_name, &f.nm);
-		while ((r = ve_reader_next(rd, &rec)) == 1) {
-			const char *why = line_key(&f.k, &rec.line, d);
-			r = why ? ve_reader_reject(rd, &rec, why) : filter_record(&f, &rec.line, d);
-			if (r)
-				break;
-		}
+	if (o->nagainst) {
+		struct ve_reader *ref = ve_reader_sibling(rd, o->against, o->nagainst, VE_READ_RAW);
+		r = filter_input(&f, ref, true);
+		ve_reader_free(ref);
 	}
+	if (!r)
+		r = filter_input(&f, rd, false);
 	/* The reader first: it ends the progress line the counts would run into. */
 	rc = ve_reader_free(rd);
 	report_counts(&f, o->cli.verbose);
@@ -678,7 +633,7 @@ run_filter(const struct opts *o, char **files, int nfiles)
 	if (f.dups && (r = ve_fclose_checked(f.dups, o->dups_path)) && !rc)
 		rc = r;
 	ve_keyset_free(f.set);
-	names_free(&f.nm);
+	ve_names_free(&f.nm);
 	ve_buf_free(&f.fields);
 	keyer_free(&f.k);
 	return rc;

@@ -31,6 +31,7 @@
 #include "json.h"
 #include "lev.h"
 #include "minhash.h"
+#include "names.h"
 #include "norm.h"
 #include "num.h"
 #include "output.h"
@@ -104,8 +105,7 @@ struct lsh {
 	uint32_t *cpa, *cpb;
 	size_t cpa_cap, cpb_cap;
 	uint32_t cpa_doc;
-	char **names;
-	int nnames, base;
+	struct ve_names names;
 	unsigned long long checked, near, identical, read, refs;
 };
 
@@ -229,57 +229,25 @@ arena_free(struct arena *a)
 	free(a->blocks);
 }
 
-static void
-remember_name(void *ctx, const char *name, int source)
-{
-	struct lsh *L = ctx;
-	int i = L->base + source;
-
-	L->names = ve_xrealloc(L->names, sizeof *L->names * (size_t)(i + 1));
-	while (L->nnames <= i)
-		L->names[L->nnames++] = NULL;
-	L->names[i] = ve_xstrdup(name);
-}
-
-static bool
-is_ascii(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] & 0x80)
-			return false;
-	return true;
-}
-
-/* The text of a record (consumed) into nfc; NULL or the reason it has none. */
+/*
+ * The text of a record (consumed) into nfc; NULL or the reason it has none
+ * (in why or a constant).
+ */
 static const char *
-record_text(struct ve_jq *q, jv rec, struct ve_buf *nfc)
+record_text(struct ve_jq *q, jv rec, struct ve_buf *nfc, struct ve_buf *why)
 {
-	static char reason[256];
 	jv t = ve_jq_first(q, rec);
 
-	if (!jv_is_valid(t)) {
-		if (jv_invalid_has_msg(jv_copy(t))) {
-			jv msg = jv_invalid_get_msg(t);
-			snprintf(reason, sizeof reason, "%s", jv_string_value(msg));
-			jv_free(msg);
-			return reason;
-		}
-		jv_free(t);
-		return "--text: no value";
-	}
+	if (!jv_is_valid(t))
+		return ve_json_why(t, "--text: no value", why);
 	if (jv_get_kind(t) != JV_KIND_STRING) {
-		snprintf(reason, sizeof reason, "--text: expected a string, got %s",
-		         jv_kind_name(jv_get_kind(t)));
+		ve_buf_reset(why);
+		ve_buf_addf(why, "--text: expected a string, got %s", jv_kind_name(jv_get_kind(t)));
 		jv_free(t);
-		return reason;
+		return why->p;
 	}
-	const char *s = jv_string_value(t);
-	size_t n = ve_json_strlen(t);
 	ve_buf_reset(nfc);
-	if (is_ascii(s, n))
-		ve_buf_add(nfc, s, n);
-	else
-		ve_norm(s, n, VE_NORM_NFC, nfc);
+	ve_norm(jv_string_value(t), ve_json_strlen(t), VE_NORM_NFC, nfc);
 	jv_free(t);
 	return NULL;
 }
@@ -304,16 +272,12 @@ add_doc(struct lsh *L, struct ve_minhash *mh, const struct ve_line *line, const 
 	d->text = arena_add(&L->arena, t, tn);
 	d->text_len = (uint32_t)tn;
 	d->ncp = (uint32_t)ve_utf8_count(t, tn);
-	d->source = (uint32_t)(L->base + line->source);
+	d->source = (uint32_t)(L->names.base + line->source);
 	d->lineno = line->lineno;
 	d->flags = ref ? DOC_REF : 0;
-	if (!is_ascii(t, tn)) {
-		ve_buf_reset(nfkc);
-		ve_norm(t, tn, VE_NORM_NFKC, nfkc);
-		t = nfkc->p ? nfkc->p : "";
-		tn = nfkc->len;
-	}
-	if (ve_minhash_sign(mh, t, tn, sig))
+	ve_buf_reset(nfkc);
+	ve_norm(t, tn, VE_NORM_NFKC, nfkc);
+	if (ve_minhash_sign(mh, nfkc->p ? nfkc->p : "", nfkc->len, sig))
 		d->flags |= DOC_SIG;
 	L->ndocs++;
 }
@@ -323,13 +287,12 @@ static int
 load(struct lsh *L, struct ve_reader *rd, bool ref, struct ve_jq *q, struct ve_minhash *mh)
 {
 	struct ve_rec rec;
-	struct ve_buf nfc = {0}, nfkc = {0};
+	struct ve_buf nfc = {0}, nfkc = {0}, why_buf = {0};
 	int r;
 
-	L->base = L->nnames;
-	ve_input_on_member(ve_reader_input(rd), remember_name, L);
+	ve_names_follow(&L->names, ve_reader_input(rd));
 	while ((r = ve_reader_next(rd, &rec)) == 1) {
-		const char *why = record_text(q, rec.value, &nfc);
+		const char *why = record_text(q, rec.value, &nfc, &why_buf);
 		if (!why && (rec.line.len > UINT32_MAX || nfc.len > UINT32_MAX))
 			why = "record longer than 4 GiB";
 		if (!why && L->ndocs >= UINT32_MAX - 1)
@@ -347,7 +310,7 @@ load(struct lsh *L, struct ve_reader *rd, bool ref, struct ve_jq *q, struct ve_m
 	}
 	ve_buf_free(&nfc);
 	ve_buf_free(&nfkc);
-	L->base = L->nnames;
+	ve_buf_free(&why_buf);
 	return r;
 }
 
@@ -669,7 +632,7 @@ static void
 write_pairs(struct lsh *L, int perm)
 {
 	struct ve_buf b = {0};
-	bool files = L->nnames > 1;
+	bool files = L->names.n > 1;
 
 	expand_pairs(L);
 	qsort(L->pairs, L->npairs, sizeof *L->pairs, cmp_pair);
@@ -683,7 +646,7 @@ write_pairs(struct lsh *L, int perm)
 		            (unsigned long long)da->lineno, (unsigned long long)db->lineno, j,
 		            (double)p->dist / p->len);
 		if (files) {
-			const char *na = L->names[da->source], *nb = L->names[db->source];
+			const char *na = L->names.v[da->source], *nb = L->names.v[db->source];
 			ve_buf_adds(&b, ",\"a_file\":");
 			ve_buf_add_json_str(&b, na, strlen(na));
 			ve_buf_adds(&b, ",\"b_file\":");
@@ -768,9 +731,7 @@ run(const struct opts *o, char **files, int nfiles)
 		        L.read, kept, L.read - kept, against, L.refs, L.identical, L.checked,
 		        L.near, L.bands, L.rows);
 out:
-	for (int i = 0; i < L.nnames; i++)
-		free(L.names[i]);
-	free(L.names);
+	ve_names_free(&L.names);
 	free(L.docs);
 	free(L.sigs);
 	free(L.parent);
