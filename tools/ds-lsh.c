@@ -26,6 +26,7 @@
 
 #include "array.h"
 #include "buf.h"
+#include "hash.h"
 #include "cli.h"
 #include "diag.h"
 #include "json.h"
@@ -63,21 +64,16 @@ struct opts {
 enum { DOC_REF = 1, DOC_SIG = 2 };
 
 struct doc {
-	const char *line;
-	const char *text; /* the NFC text compared */
+	uint64_t at; /* where its line is in L->held, its NFC text (the text compared) after it */
 	uint32_t line_len, text_len;
 	uint32_t ncp; /* code points in text */
 	uint32_t source;
 	uint64_t lineno;
+	uint32_t parent; /* in the union-find of near duplicates */
+	uint32_t rep;    /* the record standing for those of identical text */
+	uint32_t gfirst; /* of a representative: the first record of its text */
+	uint32_t gnext;  /* the next record of the same text, or NONE */
 	uint8_t flags;
-};
-
-/* Lines and texts live in large blocks that never move. */
-struct arena {
-	char **blocks;
-	size_t nblocks;
-	char *cur;
-	size_t left;
 };
 
 struct pair {
@@ -91,14 +87,11 @@ struct lsh {
 	struct doc *docs;
 	size_t ndocs, cap;
 	uint32_t *sigs;
-	struct arena arena;
-	uint32_t *parent;
-	uint32_t *rep;    /* the record standing for those of identical text */
-	uint32_t *gfirst; /* of a representative: the first record of its text */
-	uint32_t *gnext;  /* the next record of the same text, or NONE */
-	bool capped;      /* --pairs left out pairs between records of identical text */
-	uint64_t *seen;   /* pairs checked: open addressing, 0 empty */
+	struct ve_buf held; /* every record's line and text */
+	bool capped;        /* --pairs left out pairs between records of identical text */
+	uint64_t *seen;     /* the pairs checked, a << 32 | b, found by seen_ix */
 	size_t seen_cap, seen_n;
+	struct ve_index seen_ix;
 	struct pair *pairs;
 	size_t npairs, pairs_cap;
 	struct ve_lev lev;
@@ -202,33 +195,6 @@ parse_args(int argc, char **argv, struct opts *o)
 		               o->perm);
 }
 
-static char *
-arena_add(struct arena *a, const char *p, size_t n)
-{
-	const size_t block = 4 << 20;
-	char *r;
-
-	if (n > a->left) {
-		size_t size = n > block ? n : block;
-		a->blocks = ve_xrealloc(a->blocks, sizeof *a->blocks * (a->nblocks + 1));
-		a->blocks[a->nblocks++] = a->cur = ve_xmalloc(size);
-		a->left = size;
-	}
-	r = a->cur;
-	memcpy(r, p, n);
-	a->cur += n;
-	a->left -= n;
-	return r;
-}
-
-static void
-arena_free(struct arena *a)
-{
-	for (size_t i = 0; i < a->nblocks; i++)
-		free(a->blocks[i]);
-	free(a->blocks);
-}
-
 /*
  * The text of a record (consumed) into nfc; NULL or the reason it has none
  * (in why or a constant).
@@ -267,13 +233,16 @@ add_doc(struct lsh *L, struct ve_minhash *mh, const struct ve_line *line, const 
 	uint32_t *sig = L->sigs + L->ndocs * (size_t)mh->perm;
 	const char *t = nfc->p ? nfc->p : "";
 	size_t tn = nfc->len;
-	d->line = arena_add(&L->arena, line->text, line->len);
+	d->at = L->held.len;
+	ve_buf_add(&L->held, line->text, line->len);
+	ve_buf_add(&L->held, t, tn);
 	d->line_len = (uint32_t)line->len;
-	d->text = arena_add(&L->arena, t, tn);
 	d->text_len = (uint32_t)tn;
 	d->ncp = (uint32_t)ve_utf8_count(t, tn);
 	d->source = (uint32_t)(L->names.base + line->source);
 	d->lineno = line->lineno;
+	d->parent = d->rep = d->gfirst = (uint32_t)L->ndocs;
+	d->gnext = NONE;
 	d->flags = ref ? DOC_REF : 0;
 	ve_buf_reset(nfkc);
 	ve_norm(t, tn, VE_NORM_NFKC, nfkc);
@@ -345,55 +314,54 @@ load_all(struct lsh *L, char **files, int nfiles, struct ve_jq *q, struct ve_min
 }
 
 static uint32_t
-find(uint32_t *parent, uint32_t x)
+find(struct doc *docs, uint32_t x)
 {
-	while (parent[x] != x) {
-		parent[x] = parent[parent[x]];
-		x = parent[x];
+	while (docs[x].parent != x) {
+		docs[x].parent = docs[docs[x].parent].parent;
+		x = docs[x].parent;
 	}
 	return x;
 }
 
 static void
-unite(uint32_t *parent, uint32_t a, uint32_t b)
+unite(struct doc *docs, uint32_t a, uint32_t b)
 {
-	a = find(parent, a);
-	b = find(parent, b);
+	a = find(docs, a);
+	b = find(docs, b);
 	/* The smaller index becomes the root, so a root is its cluster's first record. */
 	if (a < b)
-		parent[b] = a;
+		docs[b].parent = a;
 	else if (b < a)
-		parent[a] = b;
+		docs[a].parent = b;
+}
+
+/* What ve_index_find looks for: a pair key, or a record's text. */
+struct probe {
+	const struct lsh *L;
+	uint64_t key;
+	const struct doc *d;
+};
+
+static bool
+is_pair(const void *ctx, size_t pos)
+{
+	const struct probe *p = ctx;
+
+	return p->L->seen[pos] == p->key;
 }
 
 /* Adds pair key k to the set of pairs checked; false if it was there. */
 static bool
 seen_add(struct lsh *L, uint64_t k)
 {
-	if (2 * (L->seen_n + 1) > L->seen_cap) {
-		size_t ncap = L->seen_cap ? 2 * L->seen_cap : 1024;
-		uint64_t *n = ve_xcalloc(ncap, sizeof *n);
-		for (size_t i = 0; i < L->seen_cap; i++) {
-			uint64_t v = L->seen[i];
-			if (!v)
-				continue;
-			size_t j = (size_t)XXH3_64bits(&v, sizeof v) & (ncap - 1);
-			while (n[j])
-				j = (j + 1) & (ncap - 1);
-			n[j] = v;
-		}
-		free(L->seen);
-		L->seen = n;
-		L->seen_cap = ncap;
-	}
-	size_t j = (size_t)XXH3_64bits(&k, sizeof k) & (L->seen_cap - 1);
-	while (L->seen[j]) {
-		if (L->seen[j] == k)
-			return false;
-		j = (j + 1) & (L->seen_cap - 1);
-	}
-	L->seen[j] = k;
-	L->seen_n++;
+	uint64_t h = XXH3_64bits(&k, sizeof k);
+
+	if (ve_index_find(&L->seen_ix, h, is_pair, &(struct probe){.L = L, .key = k}) !=
+	    VE_INDEX_NONE)
+		return false;
+	L->seen = ve_grow(L->seen, &L->seen_cap, L->seen_n + 1, sizeof *L->seen);
+	L->seen[L->seen_n] = k;
+	ve_index_add(&L->seen_ix, h, L->seen_n++);
 	return true;
 }
 
@@ -416,10 +384,11 @@ verify(struct lsh *L, uint32_t a, uint32_t b, uint32_t *dist, uint32_t *len)
 	if ((da->ncp > db->ncp ? da->ncp - db->ncp : db->ncp - da->ncp) > k)
 		return false;
 	if (L->cpa_doc != a) {
-		ve_utf8_decode(da->text, da->text_len, &L->cpa, &L->cpa_cap);
+		ve_utf8_decode(L->held.p + da->at + da->line_len, da->text_len, &L->cpa,
+		               &L->cpa_cap);
 		L->cpa_doc = a;
 	}
-	ve_utf8_decode(db->text, db->text_len, &L->cpb, &L->cpb_cap);
+	ve_utf8_decode(L->held.p + db->at + db->line_len, db->text_len, &L->cpb, &L->cpb_cap);
 	size_t d = ve_lev_bounded(&L->lev, L->cpa, da->ncp, L->cpb, db->ncp, k);
 	*dist = (uint32_t)d;
 	*len = longer;
@@ -443,7 +412,7 @@ check_pair(struct lsh *L, uint32_t a, uint32_t b)
 
 	if ((L->docs[a].flags & DOC_REF) && (L->docs[b].flags & DOC_REF))
 		return;
-	if (!L->o->pairs && find(L->parent, a) == find(L->parent, b))
+	if (!L->o->pairs && find(L->docs, a) == find(L->docs, b))
 		return;
 	if (!seen_add(L, (uint64_t)a << 32 | b))
 		return;
@@ -451,7 +420,7 @@ check_pair(struct lsh *L, uint32_t a, uint32_t b)
 	if (!verify(L, a, b, &dist, &len))
 		return;
 	L->near++;
-	unite(L->parent, a, b);
+	unite(L->docs, a, b);
 	if (L->o->pairs)
 		add_pair(L, a, b, dist, len);
 }
@@ -476,6 +445,18 @@ sort_high(uint64_t *keys, uint64_t *tmp, size_t n, size_t *count)
 	}
 }
 
+/* A ve_index_is_fn: whether the record at pos has the text of p->d. */
+static bool
+is_text(const void *ctx, size_t pos)
+{
+	const struct probe *p = ctx;
+	const struct doc *f = &p->L->docs[pos], *d = p->d;
+	const char *held = p->L->held.p;
+
+	return f->text_len == d->text_len &&
+	       !memcmp(held + f->at + f->line_len, held + d->at + d->line_len, d->text_len);
+}
+
 /*
  * Records of byte-identical NFC text are exact duplicates (distance 0): they
  * are united at once, and only one of them, their representative (the first
@@ -485,48 +466,35 @@ sort_high(uint64_t *keys, uint64_t *tmp, size_t n, size_t *count)
 static void
 merge_identical(struct lsh *L)
 {
-	size_t cap = 16;
-	while (cap < 2 * L->ndocs)
-		cap *= 2;
-	uint32_t *slot = ve_xmalloc(cap * sizeof *slot);
-	uint32_t *last = ve_xmalloc((L->ndocs + 1) * sizeof *last);
+	struct ve_index ix = {0};
+	uint32_t *last =
+	    ve_xmalloc((L->ndocs + 1) * sizeof *last); /* by a text's first: its last */
 
-	for (size_t i = 0; i < cap; i++)
-		slot[i] = NONE;
-	L->rep = ve_xmalloc((L->ndocs + 1) * sizeof *L->rep);
-	L->gfirst = ve_xmalloc((L->ndocs + 1) * sizeof *L->gfirst);
-	L->gnext = ve_xmalloc((L->ndocs + 1) * sizeof *L->gnext);
 	for (size_t i = 0; i < L->ndocs; i++) {
-		const struct doc *d = &L->docs[i];
-		L->rep[i] = L->gfirst[i] = (uint32_t)i;
-		L->gnext[i] = last[i] = NONE;
+		struct doc *d = &L->docs[i];
 		if (!(d->flags & DOC_SIG))
 			continue;
-		size_t j = XXH3_64bits(d->text, d->text_len) & (cap - 1);
-		for (; slot[j] != NONE; j = (j + 1) & (cap - 1)) {
-			const struct doc *f = &L->docs[slot[j]];
-			if (f->text_len == d->text_len && !memcmp(f->text, d->text, d->text_len))
-				break;
-		}
-		if (slot[j] == NONE) {
-			slot[j] = (uint32_t)i;
+		uint64_t h = XXH3_64bits(L->held.p + d->at + d->line_len, d->text_len);
+		size_t first = ve_index_find(&ix, h, is_text, &(struct probe){.L = L, .d = d});
+		if (first == VE_INDEX_NONE) {
+			ve_index_add(&ix, h, i);
 			last[i] = (uint32_t)i;
 			continue;
 		}
-		uint32_t first = slot[j], r = L->rep[first];
-		L->gnext[last[first]] = (uint32_t)i;
+		uint32_t r = L->docs[first].rep;
+		L->docs[last[first]].gnext = (uint32_t)i;
 		last[first] = (uint32_t)i;
-		L->rep[i] = r;
+		d->rep = r;
 		L->identical++;
-		unite(L->parent, r, (uint32_t)i);
+		unite(L->docs, r, (uint32_t)i);
 		if ((L->docs[r].flags & DOC_REF) && !(d->flags & DOC_REF)) {
 			/* The first record that is not a reference one stands for them all. */
-			for (uint32_t m = first; m != NONE; m = L->gnext[m])
-				L->rep[m] = (uint32_t)i;
-			L->gfirst[i] = first;
+			for (uint32_t m = (uint32_t)first; m != NONE; m = L->docs[m].gnext)
+				L->docs[m].rep = (uint32_t)i;
+			d->gfirst = (uint32_t)first;
 		}
 	}
-	free(slot);
+	ve_index_free(&ix);
 	free(last);
 }
 
@@ -541,7 +509,7 @@ find_pairs(struct lsh *L, int perm, uint64_t seed)
 	for (int band = 0; band < L->bands; band++) {
 		size_t n = 0;
 		for (size_t i = 0; i < L->ndocs; i++) {
-			if (!(L->docs[i].flags & DOC_SIG) || L->rep[i] != i)
+			if (!(L->docs[i].flags & DOC_SIG) || L->docs[i].rep != i)
 				continue;
 			const uint32_t *s = L->sigs + i * (size_t)perm + (size_t)band * L->rows;
 			uint64_t h = XXH3_64bits_withSeed(s, (size_t)L->rows * sizeof *s,
@@ -578,16 +546,35 @@ static size_t
 group_size(const struct lsh *L, uint32_t r)
 {
 	size_t n = 0;
-	for (uint32_t m = L->gfirst[r]; m != NONE; m = L->gnext[m])
+	for (uint32_t m = L->docs[r].gfirst; m != NONE; m = L->docs[m].gnext)
 		n++;
 	return n;
 }
 
 /*
+ * Adds the pairs between the records of the texts of representatives a and
+ * b, or within one text when a is b. More than PAIRS_CAP of them: only
+ * those with a representative.
+ */
+static void
+expand_pair(struct lsh *L, uint32_t a, uint32_t b, uint32_t dist, uint32_t len)
+{
+	size_t ga = group_size(L, a), gb = group_size(L, b);
+	bool all = (a == b ? (double)ga * (ga - 1) / 2 : (double)ga * gb) <= PAIRS_CAP;
+
+	if (!all)
+		L->capped = true;
+	for (uint32_t x = L->docs[a].gfirst; x != NONE; x = L->docs[x].gnext)
+		for (uint32_t y = a == b ? L->docs[x].gnext : L->docs[b].gfirst; y != NONE;
+		     y = L->docs[y].gnext)
+			if (all || x == a || y == b)
+				add_pair(L, x, y, dist, len);
+}
+
+/*
  * The pairs verified are between representatives; each stands for the
  * records of its text, which are near the same records at the same distance
- * and at distance 0 from each other. More than PAIRS_CAP pairs for two texts
- * (or one): only those with a representative.
+ * and at distance 0 from each other.
  */
 static void
 expand_pairs(struct lsh *L)
@@ -597,30 +584,12 @@ expand_pairs(struct lsh *L)
 
 	L->pairs = NULL;
 	L->npairs = L->pairs_cap = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct pair *p = &reps[i];
-		bool all = (double)group_size(L, p->a) * group_size(L, p->b) <= PAIRS_CAP;
-		if (!all)
-			L->capped = true;
-		for (uint32_t x = L->gfirst[p->a]; x != NONE; x = L->gnext[x])
-			for (uint32_t y = L->gfirst[p->b]; y != NONE; y = L->gnext[y])
-				if (all || x == p->a || y == p->b)
-					add_pair(L, x, y, p->dist, p->len);
-	}
+	for (size_t i = 0; i < n; i++)
+		expand_pair(L, reps[i].a, reps[i].b, reps[i].dist, reps[i].len);
 	free(reps);
-	for (size_t r = 0; r < L->ndocs; r++) {
-		if (L->rep[r] != r || L->gnext[L->gfirst[r]] == NONE)
-			continue;
-		size_t g = group_size(L, (uint32_t)r);
-		bool all = (double)g * (g - 1) / 2 <= PAIRS_CAP;
-		if (!all)
-			L->capped = true;
-		uint32_t len = L->docs[r].ncp;
-		for (uint32_t x = L->gfirst[r]; x != NONE; x = L->gnext[x])
-			for (uint32_t y = L->gnext[x]; y != NONE; y = L->gnext[y])
-				if (all || x == r || y == r)
-					add_pair(L, x, y, 0, len);
-	}
+	for (uint32_t r = 0; r < L->ndocs; r++)
+		if (L->docs[r].rep == r && L->docs[L->docs[r].gfirst].gnext != NONE)
+			expand_pair(L, r, r, 0, L->docs[r].ncp);
 	if (L->capped)
 		ve_warn(
 		    "--pairs: more than %d pairs between records of identical text; printed only "
@@ -674,7 +643,7 @@ write_kept(struct lsh *L, bool write, unsigned long long *against)
 	for (size_t i = 0; i < L->ndocs; i++)
 		best[i] = none;
 	for (size_t i = 0; i < L->ndocs; i++) {
-		uint32_t r = find(L->parent, (uint32_t)i);
+		uint32_t r = find(L->docs, (uint32_t)i);
 		if (L->docs[i].flags & DOC_REF)
 			best[r] = refd;
 		else if (best[r] == none || (best[r] != refd && L->o->keep_longest &&
@@ -683,7 +652,7 @@ write_kept(struct lsh *L, bool write, unsigned long long *against)
 	}
 	for (size_t i = 0; i < L->ndocs; i++) {
 		const struct doc *d = &L->docs[i];
-		uint32_t r = find(L->parent, (uint32_t)i);
+		uint32_t r = find(L->docs, (uint32_t)i);
 		if (d->flags & DOC_REF)
 			continue;
 		if (best[r] == refd) {
@@ -691,7 +660,7 @@ write_kept(struct lsh *L, bool write, unsigned long long *against)
 		} else if (best[r] == i) {
 			kept++;
 			if (write)
-				ve_out_line(d->line, d->line_len);
+				ve_out_line(L->held.p + d->at, d->line_len);
 		}
 	}
 	free(best);
@@ -716,9 +685,6 @@ run(const struct opts *o, char **files, int nfiles)
 	ve_minhash_init(&mh, o->shingle_kind, o->shingle_n, (int)o->perm, o->seed);
 	if ((rc = load_all(&L, files, nfiles, q, &mh, &rejects_rc)))
 		goto out;
-	L.parent = ve_xmalloc((L.ndocs + 1) * sizeof *L.parent);
-	for (size_t i = 0; i < L.ndocs; i++)
-		L.parent[i] = (uint32_t)i;
 	merge_identical(&L);
 	find_pairs(&L, (int)o->perm, o->seed);
 	if (o->pairs)
@@ -734,16 +700,13 @@ out:
 	ve_names_free(&L.names);
 	free(L.docs);
 	free(L.sigs);
-	free(L.parent);
-	free(L.rep);
-	free(L.gfirst);
-	free(L.gnext);
 	free(L.seen);
+	ve_index_free(&L.seen_ix);
 	free(L.pairs);
 	free(L.cpa);
 	free(L.cpb);
 	ve_lev_free(&L.lev);
-	arena_free(&L.arena);
+	ve_buf_free(&L.held);
 	ve_minhash_free(&mh);
 	ve_jq_free(q);
 	return rc ? rc : rejects_rc;
