@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "buf.h"
 #include "canon.h"
@@ -640,11 +639,12 @@ run_filter(const struct opts *o, char **files, int nfiles)
 }
 
 /*
- * The order-independent digest of a set of records: the sum modulo 2^256 of
- * their key digests read as big-endian numbers. A sum, not an XOR, so a
- * record present twice does not cancel out.
+ * The records of a file or member, and the order-independent digest of
+ * their keys: the sum modulo 2^256 of the key digests read as big-endian
+ * numbers. A sum, not an XOR, so a record present twice does not cancel out.
  */
 struct keysum {
+	unsigned long long records;
 	unsigned char v[VE_SHA256_LEN];
 };
 
@@ -653,6 +653,7 @@ keysum_add(struct keysum *s, const unsigned char d[VE_SHA256_LEN])
 {
 	unsigned carry = 0;
 
+	s->records++;
 	for (int i = VE_SHA256_LEN - 1; i >= 0; i--) {
 		carry += (unsigned)s->v[i] + d[i];
 		s->v[i] = (unsigned char)carry;
@@ -670,14 +671,12 @@ keysum_text(const struct keysum *s, char *out)
 /* What a manifest says of one member, or of the whole file. */
 struct member {
 	char *name;
-	unsigned long long records;
 	struct keysum keys;
 };
 
 struct filesum {
 	unsigned long long bytes;
 	char sha256[2 * VE_SHA256_LEN + 1];
-	unsigned long long records;
 	struct keysum keys;
 	struct member *m;
 	int nm;
@@ -804,10 +803,7 @@ sum_records(const char *path, struct keyer *k, struct ve_reader *parent, bool ch
 				break;
 			continue;
 		}
-		struct member *m = &fs->m[fs->nm - 1];
-		m->records++;
-		keysum_add(&m->keys, d);
-		fs->records++;
+		keysum_add(&fs->m[fs->nm - 1].keys, d);
 		keysum_add(&fs->keys, d);
 	}
 	if (r && check) {
@@ -848,21 +844,9 @@ yaml_str(struct ve_buf *b, const char *s)
 static void
 manifest_head(const struct opts *o, struct ve_buf *y)
 {
-	char created[32];
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	time_t now = time(NULL);
-	long sde_v;
-	struct tm tm;
+	char created[VE_TIME_SIZE];
 
-	/* SOURCE_DATE_EPOCH makes the manifest reproducible, as reproducible builds do. */
-	if (sde && *sde) {
-		if (!ve_parse_long(sde, 0, 253402300799L, &sde_v))
-			ve_usage_error("SOURCE_DATE_EPOCH: expected seconds since 1970, got '%s'",
-			               sde);
-		now = (time_t)sde_v;
-	}
-	gmtime_r(&now, &tm);
-	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	ve_time_now(created);
 	ve_buf_addf(y,
 	            "# Dataset manifest written by ds-hash %s; verify with: ds-hash --check FILE\n",
 	            VE_VERSION);
@@ -888,7 +872,7 @@ manifest_entry(struct ve_buf *y, const char *path, const struct filesum *fs)
 	keysum_text(&fs->keys, keys);
 	ve_buf_addf(y,
 	            "\n    bytes: %llu\n    sha256: \"%s\"\n    records: %llu\n    keys: \"%s\"\n",
-	            fs->bytes, fs->sha256, fs->records, keys);
+	            fs->bytes, fs->sha256, fs->keys.records, keys);
 	if (!fs->archive)
 		return;
 	ve_buf_adds(y, "    members:\n");
@@ -896,8 +880,8 @@ manifest_entry(struct ve_buf *y, const char *path, const struct filesum *fs)
 		ve_buf_adds(y, "      - name: ");
 		yaml_str(y, fs->m[j].name);
 		keysum_text(&fs->m[j].keys, keys);
-		ve_buf_addf(y, "\n        records: %llu\n        keys: \"%s\"\n", fs->m[j].records,
-		            keys);
+		ve_buf_addf(y, "\n        records: %llu\n        keys: \"%s\"\n",
+		            fs->m[j].keys.records, keys);
 	}
 }
 
@@ -993,20 +977,19 @@ inside(const char *resolved, const char *top)
 }
 
 /*
- * Where --check reads each file of mf: its path, relative to the manifest's
- * directory, joined to that directory as the manifest was named (so that
- * messages name it from here). Returns the paths (free each, and the
- * array), or NULL after "MANIFEST:LINE: ..." when one of them leads out of
- * the directory through a symbolic link: the manifest is then bad data. A
- * path that does not resolve (a missing file) fails when it is read.
+ * Where --check reads each file of mf, into paths (the caller's to free,
+ * each and the array): its path, relative to the manifest's directory,
+ * joined to that directory as the manifest was named (so that messages name
+ * it from here). False after "MANIFEST:LINE: ..." when one of them leads
+ * out of the directory through a symbolic link: the manifest is then bad
+ * data. A path that does not resolve (a missing file) fails when it is read.
  */
-static char **
-check_paths(const char *manifest, const struct ve_manifest *mf)
+static bool
+check_paths(const char *manifest, const struct ve_manifest *mf, char **paths)
 {
 	char *copy = ve_xstrdup(manifest);
 	const char *dir = dirname(copy);
 	char *top = realpath(dir, NULL);
-	char **paths = ve_xcalloc((size_t)mf->nf + 1, sizeof *paths);
 	bool bad = !top;
 
 	if (!top)
@@ -1029,12 +1012,7 @@ check_paths(const char *manifest, const struct ve_manifest *mf)
 	}
 	free(top);
 	free(copy);
-	if (!bad)
-		return paths;
-	for (int i = 0; i < mf->nf; i++)
-		free(paths[i]);
-	free(paths);
-	return NULL;
+	return !bad;
 }
 
 /* What differs between a file's sums and its manifest entry, into why ("" if nothing). */
@@ -1049,7 +1027,7 @@ compare(const struct ve_manifest_file *m, const struct filesum *fs, struct ve_bu
 		add_reason(why, "bytes");
 	if (strcmp(fs->sha256, m->sha256) != 0)
 		add_reason(why, "sha256");
-	snprintf(num, sizeof num, "%llu", fs->records);
+	snprintf(num, sizeof num, "%llu", fs->keys.records);
 	if (strcmp(num, m->records) != 0)
 		add_reason(why, "records");
 	keysum_text(&fs->keys, keys);
@@ -1061,7 +1039,7 @@ compare(const struct ve_manifest_file *m, const struct filesum *fs, struct ve_bu
 	}
 	for (int j = 0; j < m->nm; j++) {
 		keysum_text(&fs->m[j].keys, keys);
-		snprintf(num, sizeof num, "%llu", fs->m[j].records);
+		snprintf(num, sizeof num, "%llu", fs->m[j].keys.records);
 		if (strcmp(m->m[j].name, fs->m[j].name) != 0 || strcmp(m->m[j].records, num) != 0 ||
 		    strcmp(m->m[j].keys, keys) != 0) {
 			add_reason(why, "member ");
@@ -1102,21 +1080,16 @@ static int
 run_check(const struct opts *o)
 {
 	struct ve_manifest mf;
-	struct keyer k;
+	struct keyer k = {0};
 	struct ve_buf why = {0};
-	char **paths;
 	int failed = 0;
 	int rc = check_open(o->check, &mf, &k);
+	char **paths = ve_xcalloc((size_t)mf.nf + 1, sizeof *paths);
 
-	if (rc) {
-		ve_manifest_free(&mf);
-		return rc;
-	}
-	if (!(paths = check_paths(o->check, &mf))) {
-		keyer_free(&k);
-		ve_manifest_free(&mf);
-		return VE_EX_DATAERR;
-	}
+	if (!rc && !check_paths(o->check, &mf, paths))
+		rc = VE_EX_DATAERR;
+	if (rc)
+		goto out;
 	/* It reads nothing itself; each file's reader takes --max-line from it. */
 	struct ve_cli cli = {.max_line = o->cli.max_line};
 	struct ve_reader *parent = ve_reader_new(NULL, 0, &cli, VE_READ_RAW);
@@ -1129,6 +1102,7 @@ run_check(const struct opts *o)
 			        mf.nf == 1 ? "" : "s");
 		rc = VE_EX_NEGATIVE;
 	}
+out:
 	for (int i = 0; i < mf.nf; i++)
 		free(paths[i]);
 	free(paths);
