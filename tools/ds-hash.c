@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "buf.h"
 #include "canon.h"
 #include "cli.h"
@@ -474,31 +475,16 @@ struct filter {
 	uint64_t first_input; /* places below it are the --against files' */
 };
 
-/* Writes a record dropped as a repeat of the one at place old to --dups; 0 or 74. */
-static int
-write_dup(struct filter *f, const struct ve_line *line, uint64_t old, const char *hex)
-{
-	ve_buf_reset(&f->fields);
-	ve_buf_adds(&f->fields, "\"_dup_of\":");
-	place_text(&f->nm, old, &f->fields);
-	if (hex)
-		ve_buf_addf(&f->fields, ",\"_hash\":\"sha256:%s\"", hex);
-	if (ve_fsplice(f->dups, line->text, line->len, f->fields.p, f->fields.len) != 0) {
-		ve_warn("--dups: %s: write error:", f->o->dups_path);
-		return VE_EX_IOERR;
-	}
-	return 0;
-}
-
 /*
- * Keeps a record whose key digest is d (to stdout) or drops it, or only
- * notes its key when it is one of the --against files'; 0 or an exit status.
+ * Keeps a record whose key digest is d (to stdout) or drops it (to --dups,
+ * with the place of the record kept), or only notes its key when it is one
+ * of the --against files'; 0 or an exit status.
  */
 static int
 filter_record(struct filter *f, const struct ve_line *line, const unsigned char d[VE_SHA256_LEN],
               bool against)
 {
-	char hex[2 * VE_SHA256_LEN + 1];
+	char hex[2 * VE_SHA256_LEN + 1], tag[96] = ""; /* "_hash":"sha256:HEX" with --tag */
 	uint64_t old;
 	int added = ve_keyset_put(f->set, d, place(f->nm.base + line->source, line->lineno), &old);
 
@@ -507,23 +493,29 @@ filter_record(struct filter *f, const struct ve_line *line, const unsigned char 
 		return 0;
 	}
 	f->ct.read++;
-	if (f->o->tag)
+	if (f->o->tag) {
 		ve_hex(d, VE_SHA256_LEN, hex);
+		snprintf(tag, sizeof tag, "\"_hash\":\"sha256:%s\"", hex);
+	}
 	if (added) {
 		f->ct.kept++;
-		if (f->o->tag) {
-			char t[96];
-			int n = snprintf(t, sizeof t, "\"_hash\":\"sha256:%s\"", hex);
-			ve_out_splice(line->text, line->len, t, (size_t)n);
-		} else {
-			ve_out_line(line->text, line->len);
-		}
+		ve_out_splice(line->text, line->len, tag, strlen(tag));
 		return 0;
 	}
 	f->ct.dropped++;
 	if (old < f->first_input)
 		f->ct.against++;
-	return f->dups ? write_dup(f, line, old, f->o->tag ? hex : NULL) : 0;
+	if (!f->dups)
+		return 0;
+	ve_buf_reset(&f->fields);
+	ve_buf_adds(&f->fields, "\"_dup_of\":");
+	place_text(&f->nm, old, &f->fields);
+	if (f->o->tag)
+		ve_buf_addf(&f->fields, ",%s", tag);
+	if (ve_fsplice(f->dups, line->text, line->len, f->fields.p, f->fields.len) == 0)
+		return 0;
+	ve_warn("--dups: %s: write error:", f->o->dups_path);
+	return VE_EX_IOERR;
 }
 
 /*
@@ -675,30 +667,25 @@ struct member {
 };
 
 struct filesum {
+	const char *path; /* as named, which its members' names start with */
 	unsigned long long bytes;
 	char sha256[2 * VE_SHA256_LEN + 1];
 	struct keysum keys;
 	struct member *m;
-	int nm;
+	size_t nm, mcap;
 	bool archive;
-	char *error;     /* why the file could not be summed */
-	bool bad_record; /* ... because a record is bad, not the file unreadable */
+	struct ve_buf error; /* why the file could not be summed */
+	bool bad_record;     /* ... because a record is bad, not the file unreadable */
 };
 
 static void
 filesum_free(struct filesum *fs)
 {
-	for (int i = 0; i < fs->nm; i++)
+	for (size_t i = 0; i < fs->nm; i++)
 		free(fs->m[i].name);
 	free(fs->m);
-	free(fs->error);
-	memset(fs, 0, sizeof *fs);
+	ve_buf_free(&fs->error);
 }
-
-struct member_ctx {
-	struct filesum *fs;
-	const char *path;
-};
 
 /*
  * A member's name as a manifest holds it, valid UTF-8 (YAML takes nothing
@@ -725,17 +712,14 @@ utf8_name(const char *name)
 static void
 on_member(void *ctx, const char *name, int source)
 {
-	struct member_ctx *mc = ctx;
-	struct filesum *fs = mc->fs;
-	size_t plen = strlen(mc->path);
+	struct filesum *fs = ctx;
+	size_t plen = strlen(fs->path);
 
 	(void)source; /* a ve_member_fn: members are counted in fs */
-	fs->m = ve_xrealloc(fs->m, sizeof *fs->m * (size_t)(fs->nm + 1));
-	memset(&fs->m[fs->nm], 0, sizeof fs->m[0]);
+	fs->m = ve_grow(fs->m, &fs->mcap, fs->nm + 1, sizeof *fs->m);
 	/* Members are named ARCHIVE:MEMBER; the manifest keeps MEMBER. */
-	fs->archive |= strncmp(name, mc->path, plen) == 0 && name[plen] == ':';
-	fs->m[fs->nm].name = utf8_name(fs->archive ? name + plen + 1 : name);
-	fs->nm++;
+	fs->archive |= strncmp(name, fs->path, plen) == 0 && name[plen] == ':';
+	fs->m[fs->nm++] = (struct member){.name = utf8_name(fs->archive ? name + plen + 1 : name)};
 }
 
 /*
@@ -750,7 +734,7 @@ sum_bytes(const char *path, struct ve_sha256 *sha, struct filesum *fs)
 	size_t n;
 
 	if (!f) {
-		fs->error = ve_xstrdup(strerror(errno));
+		ve_buf_adds(&fs->error, strerror(errno));
 		return VE_EX_NOINPUT;
 	}
 	ve_sha256_init(sha);
@@ -761,7 +745,7 @@ sum_bytes(const char *path, struct ve_sha256 *sha, struct filesum *fs)
 	int err = ferror(f);
 	fclose(f);
 	if (err) {
-		fs->error = ve_xstrdup("read error");
+		ve_buf_adds(&fs->error, "read error");
 		return VE_EX_IOERR;
 	}
 	ve_sha256_final(sha, d);
@@ -777,23 +761,19 @@ sum_bytes(const char *path, struct ve_sha256 *sha, struct filesum *fs)
  * fs->error. Returns 0 or an exit status.
  */
 static int
-sum_records(const char *path, struct keyer *k, struct ve_reader *parent, bool check,
-            struct filesum *fs)
+sum_records(struct keyer *k, struct ve_reader *parent, bool check, struct filesum *fs)
 {
-	char *one[] = {(char *)path};
+	char *one[] = {(char *)fs->path};
 	struct ve_reader *rd = ve_reader_sibling(parent, one, 1, VE_READ_RAW);
-	struct member_ctx mc = {fs, path};
 	struct ve_rec rec;
 	unsigned char d[VE_SHA256_LEN];
 	int r;
 
-	ve_input_on_member(ve_reader_input(rd), on_member, &mc);
+	ve_input_on_member(ve_reader_input(rd), on_member, fs);
 	while ((r = ve_reader_next(rd, &rec)) == 1) {
 		const char *why = line_key(k, &rec.line, d);
 		if (why && check) {
-			struct ve_buf e = {0};
-			ve_buf_addf(&e, "line %llu: %s", rec.line.lineno, why);
-			fs->error = e.p;
+			ve_buf_addf(&fs->error, "line %llu: %s", rec.line.lineno, why);
 			fs->bad_record = true;
 			r = 0;
 			break;
@@ -807,7 +787,7 @@ sum_records(const char *path, struct keyer *k, struct ve_reader *parent, bool ch
 		keysum_add(&fs->keys, d);
 	}
 	if (r && check) {
-		fs->error = ve_xstrdup("unreadable (see above)");
+		ve_buf_adds(&fs->error, "unreadable (see above)");
 		r = 0;
 	}
 	ve_reader_free(rd);
@@ -824,14 +804,12 @@ sum_file(const char *path, struct keyer *k, struct ve_reader *parent, bool check
 {
 	int rc;
 
-	memset(fs, 0, sizeof *fs);
-	if ((rc = sum_bytes(path, k->sha, fs))) {
-		if (check)
-			return 0;
-		ve_warn("%s: %s", path, fs->error);
-		return rc;
-	}
-	return sum_records(path, k, parent, check, fs);
+	*fs = (struct filesum){.path = path};
+	if (!(rc = sum_bytes(path, k->sha, fs)))
+		return sum_records(k, parent, check, fs);
+	if (!check)
+		ve_warn("%s: %s", path, fs->error.p);
+	return check ? 0 : rc;
 }
 
 static void
@@ -876,7 +854,7 @@ manifest_entry(struct ve_buf *y, const char *path, const struct filesum *fs)
 	if (!fs->archive)
 		return;
 	ve_buf_adds(y, "    members:\n");
-	for (int j = 0; j < fs->nm; j++) {
+	for (size_t j = 0; j < fs->nm; j++) {
 		ve_buf_adds(y, "      - name: ");
 		yaml_str(y, fs->m[j].name);
 		keysum_text(&fs->m[j].keys, keys);
@@ -1033,7 +1011,7 @@ compare(const struct ve_manifest_file *m, const struct filesum *fs, struct ve_bu
 	keysum_text(&fs->keys, keys);
 	if (strcmp(keys, m->keys) != 0)
 		add_reason(why, "keys");
-	if (m->nm != (fs->archive ? fs->nm : 0)) {
+	if ((size_t)m->nm != (fs->archive ? fs->nm : 0)) {
 		add_reason(why, "members");
 		return;
 	}
@@ -1060,9 +1038,9 @@ check_file(const struct ve_manifest_file *m, const char *path, struct keyer *k,
 	bool ok;
 
 	sum_file(path, k, parent, true, &fs);
-	if (fs.error) {
+	if (fs.error.len) {
 		printf("%s: FAILED %s(%s)\n", m->path, fs.bad_record ? "" : "open or read ",
-		       fs.error);
+		       fs.error.p);
 		ok = false;
 	} else {
 		compare(m, &fs, why);

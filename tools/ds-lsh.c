@@ -172,11 +172,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->seed = (unsigned long long)ve_opt_long("--seed", optarg, 0, LONG_MAX);
 			break;
 		case 'k':
-			if (strcmp(optarg, "first") == 0)
-				o->keep_longest = false;
-			else if (strcmp(optarg, "longest") == 0)
-				o->keep_longest = true;
-			else
+			o->keep_longest = strcmp(optarg, "longest") == 0;
+			if (!o->keep_longest && strcmp(optarg, "first") != 0)
 				ve_usage_error("--keep: expected first or longest, got '%s'",
 				               optarg);
 			break;
@@ -676,12 +673,10 @@ run(const struct opts *o, char **files, int nfiles)
 	unsigned long long kept = 0, against = 0;
 	int rc = 0, rejects_rc = 0;
 
-	if (o->bands) {
-		L.bands = (int)o->bands;
-		L.rows = (int)o->rows;
-	} else {
+	L.bands = (int)o->bands;
+	L.rows = (int)o->rows;
+	if (!o->bands)
 		ve_lsh_choose(o->threshold, (int)o->perm, MIN_CANDIDATE_PROB, &L.bands, &L.rows);
-	}
 	ve_minhash_init(&mh, o->shingle_kind, o->shingle_n, (int)o->perm, o->seed);
 	if ((rc = load_all(&L, files, nfiles, q, &mh, &rejects_rc)))
 		goto out;
