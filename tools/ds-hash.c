@@ -139,19 +139,22 @@ version_opt(int argc, char **argv, struct opts *o)
 	o->old_version = true;
 }
 
-static bool
-utf8(const char *s)
-{
-	return ve_utf8_invalid_at(s, strlen(s)) < 0;
-}
-
 /*
- * --check reads a manifest's paths relative to its directory, and refuses
- * one that may leave it: --manifest writes none such.
+ * What --manifest needs to write YAML that --check reads back: text in
+ * UTF-8, which is all YAML holds, and files named from the directory the
+ * manifest will be in, as --check reads them from there and refuses a path
+ * that may leave it.
  */
 static void
-check_manifest_paths(char *const *files, int nfiles)
+check_manifest_args(const struct opts *o, char *const *files, int nfiles)
 {
+	const char *const text[][2] = {
+	    {"--name", o->name}, {"--dataset-version", o->version}, {"--key", o->key_expr}};
+
+	if (!o->name || !o->version)
+		ve_usage_error("--manifest needs --name and --dataset-version");
+	if (nfiles == 0)
+		ve_usage_error("--manifest needs the files to describe");
 	for (int i = 0; i < nfiles; i++) {
 		const char *why = ve_manifest_path_bad(files[i], strlen(files[i]));
 		if (why)
@@ -159,10 +162,13 @@ check_manifest_paths(char *const *files, int nfiles)
 			    "--manifest: path '%s' %s: name the files from the directory "
 			    "the manifest will be in",
 			    files[i], why);
-		if (!utf8(files[i]))
+		if (ve_utf8_invalid_at(files[i], strlen(files[i])) >= 0)
 			ve_usage_error("--manifest: path '%s' is not UTF-8 (YAML holds only text)",
 			               files[i]);
 	}
+	for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
+		if (text[i][1] && ve_utf8_invalid_at(text[i][1], strlen(text[i][1])) >= 0)
+			ve_usage_error("%s: not UTF-8 (YAML holds only text)", text[i][0]);
 }
 
 /* The combinations of options that make no sense; usage errors. */
@@ -175,19 +181,8 @@ check_args(const struct opts *o, char *const *operands, int noperands)
 		ve_warn("--version VERSION is deprecated: use --dataset-version");
 	if (o->manifest && o->check)
 		ve_usage_error("--manifest and --check cannot be used together");
-	if (o->manifest && (!o->name || !o->version))
-		ve_usage_error("--manifest needs --name and --dataset-version");
-	if (o->manifest && noperands == 0)
-		ve_usage_error("--manifest needs the files to describe");
 	if (o->manifest)
-		check_manifest_paths(operands, noperands);
-	/* A manifest is YAML, which holds Unicode text only. */
-	if (o->manifest && !utf8(o->name))
-		ve_usage_error("--name: not UTF-8 (YAML holds only text)");
-	if (o->manifest && !utf8(o->version))
-		ve_usage_error("--dataset-version: not UTF-8 (YAML holds only text)");
-	if (o->manifest && o->key_expr && !utf8(o->key_expr))
-		ve_usage_error("--key: not UTF-8 (YAML holds only text)");
+		check_manifest_args(o, operands, noperands);
 	if (!o->manifest && (o->name || o->version))
 		ve_usage_error(
 		    "--name and --dataset-version describe a dataset: use them with --manifest");

@@ -99,7 +99,7 @@ struct lsh {
 	size_t cpa_cap, cpb_cap;
 	uint32_t cpa_doc;
 	struct ve_names names;
-	unsigned long long checked, near, identical, read, refs;
+	unsigned long long checked, near, identical, refs, kept, against;
 };
 
 static void
@@ -241,6 +241,8 @@ add_doc(struct lsh *L, struct ve_minhash *mh, const struct ve_line *line, const 
 	d->parent = d->rep = d->gfirst = (uint32_t)L->ndocs;
 	d->gnext = NONE;
 	d->flags = ref ? DOC_REF : 0;
+	if (ref)
+		L->refs++;
 	ve_buf_reset(nfkc);
 	ve_norm(t, tn, VE_NORM_NFKC, nfkc);
 	if (ve_minhash_sign(mh, nfkc->p ? nfkc->p : "", nfkc->len, sig))
@@ -263,16 +265,10 @@ load(struct lsh *L, struct ve_reader *rd, bool ref, struct ve_jq *q, struct ve_m
 			why = "record longer than 4 GiB";
 		if (!why && L->ndocs >= UINT32_MAX - 1)
 			why = "more than 4294967294 records";
-		if (why) {
-			if ((r = ve_reader_reject(rd, &rec, why)))
-				break;
-			continue;
-		}
-		if (ref)
-			L->refs++;
-		else
-			L->read++;
-		add_doc(L, mh, &rec.line, &nfc, ref, &nfkc);
+		if (why && (r = ve_reader_reject(rd, &rec, why)))
+			break;
+		if (!why)
+			add_doc(L, mh, &rec.line, &nfc, ref, &nfkc);
 	}
 	ve_buf_free(&nfc);
 	ve_buf_free(&nfkc);
@@ -626,19 +622,16 @@ write_pairs(struct lsh *L, int perm)
 
 /*
  * Keeps one record of each cluster without a reference record: the first,
- * or the longest (the first of the longest). Returns the number kept and,
- * in *against, the number dropped for a reference record in their cluster.
+ * or the longest (the first of the longest). Counts the records kept, and
+ * those dropped for a reference record in their cluster.
  */
-static unsigned long long
-write_kept(struct lsh *L, bool write, unsigned long long *against)
+static void
+write_kept(struct lsh *L, bool write)
 {
 	uint32_t *best = ve_xmalloc((L->ndocs + 1) * sizeof *best);
-	unsigned long long kept = 0;
 	const uint32_t none = UINT32_MAX, refd = UINT32_MAX - 1;
 
-	*against = 0;
-	for (size_t i = 0; i < L->ndocs; i++)
-		best[i] = none;
+	memset(best, 0xff, L->ndocs * sizeof *best); /* none */
 	for (size_t i = 0; i < L->ndocs; i++) {
 		uint32_t r = find(L->docs, (uint32_t)i);
 		if (L->docs[i].flags & DOC_REF)
@@ -653,15 +646,14 @@ write_kept(struct lsh *L, bool write, unsigned long long *against)
 		if (d->flags & DOC_REF)
 			continue;
 		if (best[r] == refd) {
-			(*against)++;
+			L->against++;
 		} else if (best[r] == i) {
-			kept++;
+			L->kept++;
 			if (write)
 				ve_out_line(L->held.p + d->at, d->line_len);
 		}
 	}
 	free(best);
-	return kept;
 }
 
 static int
@@ -670,7 +662,6 @@ run(const struct opts *o, char **files, int nfiles)
 	struct lsh L = {.o = o, .cpa_doc = UINT32_MAX};
 	struct ve_minhash mh;
 	struct ve_jq *q = ve_jq_compile("--text", o->text_expr);
-	unsigned long long kept = 0, against = 0;
 	int rc = 0, rejects_rc = 0;
 
 	L.bands = (int)o->bands;
@@ -684,13 +675,13 @@ run(const struct opts *o, char **files, int nfiles)
 	find_pairs(&L, (int)o->perm, o->seed);
 	if (o->pairs)
 		write_pairs(&L, (int)o->perm);
-	kept = write_kept(&L, !o->pairs, &against);
+	write_kept(&L, !o->pairs);
 	if (o->cli.verbose)
 		ve_warn("read %llu, kept %llu, dropped %llu (%llu near a reference record, %llu "
 		        "reference records); %llu of identical text, %llu pairs checked, %llu near "
 		        "duplicates; %d bands x %d rows",
-		        L.read, kept, L.read - kept, against, L.refs, L.identical, L.checked,
-		        L.near, L.bands, L.rows);
+		        L.ndocs - L.refs, L.kept, L.ndocs - L.refs - L.kept, L.against, L.refs,
+		        L.identical, L.checked, L.near, L.bands, L.rows);
 out:
 	ve_names_free(&L.names);
 	free(L.docs);
