@@ -261,16 +261,11 @@ value_digest(struct keyer *k, jv key, unsigned char digest[VE_SHA256_LEN])
 		return "--key: no value (null)";
 	}
 	ve_buf_reset(&k->text);
-	if (jv_get_kind(key) == JV_KIND_STRING) {
-		const char *s = jv_string_value(key);
-		size_t n = ve_json_strlen(key);
-		if (k->norm)
-			ve_norm(s, n, k->norm, &k->text);
-		else
-			ve_buf_add(&k->text, s, n);
-	} else {
+	/* A string is hashed as its bytes (ve_norm with no forms copies them). */
+	if (jv_get_kind(key) == JV_KIND_STRING)
+		ve_norm(jv_string_value(key), ve_json_strlen(key), k->norm, &k->text);
+	else
 		ve_json_canon_norm(key, k->norm, &k->text);
-	}
 	jv_free(key);
 	ve_sha256(k->sha, k->text.p ? k->text.p : "", k->text.len, digest);
 	return NULL;
@@ -454,17 +449,13 @@ place_text(const struct ve_names *nm, uint64_t p, struct ve_buf *out)
 	ve_buf_addf(out, ":%llu\"", (unsigned long long)(p & ((1ULL << 40) - 1)));
 }
 
-struct counts {
-	unsigned long long read, kept, dropped, against, ref;
-};
-
-/* The filter's state: the keys seen, where each was first, and --dups. */
+/* The filter's state: the keys seen, where each was first, --dups, and counts for -v. */
 struct filter {
 	const struct opts *o;
 	struct keyer k;
 	struct ve_keyset *set;
 	struct ve_names nm; /* for the places of records kept, in --dups */
-	struct counts ct;
+	unsigned long long read, kept, dropped, against, ref;
 	FILE *dups;
 	struct ve_buf fields;
 	uint64_t first_input; /* places below it are the --against files' */
@@ -484,22 +475,22 @@ filter_record(struct filter *f, const struct ve_line *line, const unsigned char 
 	int added = ve_keyset_put(f->set, d, place(f->nm.base + line->source, line->lineno), &old);
 
 	if (against) {
-		f->ct.ref++;
+		f->ref++;
 		return 0;
 	}
-	f->ct.read++;
+	f->read++;
 	if (f->o->tag) {
 		ve_hex(d, VE_SHA256_LEN, hex);
 		snprintf(tag, sizeof tag, "\"_hash\":\"sha256:%s\"", hex);
 	}
 	if (added) {
-		f->ct.kept++;
+		f->kept++;
 		ve_out_splice(line->text, line->len, tag, strlen(tag));
 		return 0;
 	}
-	f->ct.dropped++;
+	f->dropped++;
 	if (old < f->first_input)
-		f->ct.against++;
+		f->against++;
 	if (!f->dups)
 		return 0;
 	ve_buf_reset(&f->fields);
@@ -540,12 +531,10 @@ filter_input(struct filter *f, struct ve_reader *rd, bool against)
 static void
 report_counts(const struct filter *f, int verbose)
 {
-	const struct counts *ct = &f->ct;
-
 	if (verbose)
 		ve_warn("read %llu, kept %llu, dropped %llu (%llu matching --against, %llu "
 		        "reference keys)",
-		        ct->read, ct->kept, ct->dropped, ct->against, ct->ref);
+		        f->read, f->kept, f->dropped, f->against, f->ref);
 	if (verbose > 1)
 		ve_warn("key set: %zu keys, %zu bytes", ve_keyset_count(f->set),
 		        ve_keyset_bytes(f->set));
@@ -682,28 +671,6 @@ filesum_free(struct filesum *fs)
 	ve_buf_free(&fs->error);
 }
 
-/*
- * A member's name as a manifest holds it, valid UTF-8 (YAML takes nothing
- * else): a byte that is not UTF-8 is written \xHH, as the reader already
- * writes control bytes and backslashes. The caller frees it.
- */
-static char *
-utf8_name(const char *name)
-{
-	struct ve_buf b = {0};
-	size_t n = strlen(name);
-	long bad;
-
-	while ((bad = ve_utf8_invalid_at(name, n)) >= 0) {
-		ve_buf_add(&b, name, (size_t)bad);
-		ve_buf_addf(&b, "\\x%02x", (unsigned char)name[bad]);
-		name += bad + 1;
-		n -= (size_t)bad + 1;
-	}
-	ve_buf_add(&b, name, n);
-	return b.p ? b.p : ve_xstrdup("");
-}
-
 static void
 on_member(void *ctx, const char *name, int source)
 {
@@ -714,7 +681,8 @@ on_member(void *ctx, const char *name, int source)
 	fs->m = ve_grow(fs->m, &fs->mcap, fs->nm + 1, sizeof *fs->m);
 	/* Members are named ARCHIVE:MEMBER; the manifest keeps MEMBER. */
 	fs->archive |= strncmp(name, fs->path, plen) == 0 && name[plen] == ':';
-	fs->m[fs->nm++] = (struct member){.name = utf8_name(fs->archive ? name + plen + 1 : name)};
+	/* The reader has written any byte of it that is not UTF-8 as \xHH: YAML holds only text. */
+	fs->m[fs->nm++] = (struct member){.name = ve_xstrdup(fs->archive ? name + plen + 1 : name)};
 }
 
 /*
