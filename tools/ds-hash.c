@@ -400,7 +400,7 @@ simple_key(const char *expr)
 static void
 keyer_init(struct keyer *k, const char *expr, unsigned norm)
 {
-	memset(k, 0, sizeof *k);
+	*k = (struct keyer){.norm = norm, .sha = ve_sha256_new()};
 	k->jq = expr && strcmp(expr, ".") != 0 ? ve_jq_compile("--key", expr) : NULL;
 	/* .NAME, the usual key, can be read off the text; jq still compiles it. */
 	if (k->jq && simple_key(expr)) {
@@ -408,8 +408,6 @@ keyer_init(struct keyer *k, const char *expr, unsigned norm)
 		k->pick.key = k->cpick.key = expr + 1;
 		k->pick.klen = k->cpick.klen = strlen(expr + 1);
 	}
-	k->norm = norm;
-	k->sha = ve_sha256_new();
 }
 
 static void

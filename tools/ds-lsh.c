@@ -26,9 +26,9 @@
 
 #include "array.h"
 #include "buf.h"
-#include "hash.h"
 #include "cli.h"
 #include "diag.h"
+#include "hash.h"
 #include "json.h"
 #include "lev.h"
 #include "minhash.h"
