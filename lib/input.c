@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "input.h"
 #include "output.h"
+#include "utf8.h"
 
 /*
  * The bytes of one file as libarchive reads them. A gzip stream is
@@ -270,17 +271,27 @@ data_status(struct ve_input *in)
 
 /*
  * A member's name as messages show it: control bytes (a terminal's escape
- * sequences) and backslashes written as \xHH, so a crafted archive cannot
- * drive the terminal that reads stderr.
+ * sequences), backslashes and bytes that are not UTF-8 written as \xHH, so
+ * a crafted archive cannot drive the terminal that reads stderr, and the
+ * name is text wherever a tool writes it (JSON, a YAML manifest).
  */
 static void
 add_member_name(struct ve_buf *b, const char *m)
 {
-	for (const unsigned char *p = (const unsigned char *)m; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			ve_buf_addf(b, "\\x%02x", *p);
+	size_t n = strlen(m);
+	long bad = ve_utf8_invalid_at(m, n); /* the next byte that is not UTF-8, or -1 */
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)m[i];
+		bool invalid = (long)i == bad;
+		if (invalid) {
+			long next = ve_utf8_invalid_at(m + i + 1, n - i - 1);
+			bad = next < 0 ? -1 : (long)i + 1 + next;
+		}
+		if (invalid || c < 0x20 || c == 0x7f || c == '\\')
+			ve_buf_addf(b, "\\x%02x", c);
 		else
-			ve_buf_addc(b, (char)*p);
+			ve_buf_addc(b, (char)c);
 	}
 }
 

@@ -812,3 +812,19 @@ ve_json_get_kind(jv obj, const char *key)
 	jv_free(v);
 	return k;
 }
+
+const char *
+ve_json_why(jv r, const char *none, struct ve_buf *why)
+{
+	if (!jv_invalid_has_msg(jv_copy(r))) {
+		jv_free(r);
+		return none;
+	}
+	jv msg = jv_invalid_get_msg(r);
+	if (jv_get_kind(msg) != JV_KIND_STRING)
+		msg = jv_dump_string(msg, 0);
+	ve_buf_reset(why);
+	ve_buf_adds(why, jv_string_value(msg));
+	jv_free(msg);
+	return why->p;
+}

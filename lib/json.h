@@ -108,4 +108,11 @@ void ve_jq_free(struct ve_jq *q);
  */
 jv_kind ve_json_get_kind(jv obj, const char *key);
 
+/*
+ * Why r, an invalid jv (consumed; ve_record_parse's or ve_jq_first's), holds
+ * no value: its message, copied into why (a message that is no string is
+ * written as JSON), or none when it has no message. Returns why->p or none.
+ */
+const char *ve_json_why(jv r, const char *none, struct ve_buf *why);
+
 #endif

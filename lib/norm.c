@@ -77,6 +77,10 @@ norm_ascii(const char *s, size_t len, unsigned flags, struct ve_buf *out)
 	bool pending_space = false;
 	size_t start = out->len;
 
+	if (!(flags & (VE_NORM_CASEFOLD | VE_NORM_PUNCT | VE_NORM_SPACE))) {
+		ve_buf_add(out, s, len);
+		return;
+	}
 	ve_buf_grow(out, len);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];

@@ -22,7 +22,7 @@ enum {
 
 /* Parses "nfkc,casefold,space,punct" (also "nfc", "all", "none"); false on an unknown word. */
 bool ve_norm_parse(const char *list, unsigned *flags);
-/* Appends the normalised form of valid UTF-8 s to out. */
+/* Appends the normalised form of valid UTF-8 s to out (with flags 0, s as it is). */
 void ve_norm(const char *s, size_t len, unsigned flags, struct ve_buf *out);
 
 #endif

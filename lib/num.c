@@ -121,3 +121,20 @@ ve_num_g(char *s, size_t size, double d, int min_prec)
 	}
 	return s;
 }
+
+void
+ve_time_now(char s[VE_TIME_SIZE])
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t now = time(NULL);
+	long v;
+	struct tm tm;
+
+	if (sde && *sde) {
+		if (!ve_parse_long(sde, 0, 253402300799L, &v))
+			ve_usage_error("SOURCE_DATE_EPOCH: expected seconds since 1970, got '%s'",
+			               sde);
+		now = (time_t)v;
+	}
+	strftime(s, VE_TIME_SIZE, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+}

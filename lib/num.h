@@ -44,4 +44,14 @@ bool ve_parse_time(const char *s, long long *out);
  */
 char *ve_num_g(char *s, size_t size, double d, int min_prec);
 
+/* Room for ve_time_now's text, NUL included: "9999-12-31T23:59:59Z". */
+#define VE_TIME_SIZE 21
+/*
+ * Writes into s the time now in UTC, "YYYY-MM-DDTHH:MM:SSZ", or the time
+ * SOURCE_DATE_EPOCH gives when it is set, so that output can be reproduced
+ * (reproducible builds' convention). A SOURCE_DATE_EPOCH that is not
+ * seconds since 1970 up to 9999 is a usage error: exit 64.
+ */
+void ve_time_now(char s[VE_TIME_SIZE]);
+
 #endif

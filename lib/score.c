@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "array.h"
 #include "diag.h"
@@ -16,25 +15,13 @@
 void
 ve_score_meta_init(struct ve_score_meta *m, const char *run_id, const char *model_tag)
 {
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	time_t now = time(NULL);
-	long v;
-	struct tm tm;
-
 	m->run_id = run_id ? run_id : getenv("RUN_ID");
 	m->model_tag = model_tag ? model_tag : getenv("MODEL_TAG");
 	if (m->run_id && !*m->run_id)
 		m->run_id = NULL;
 	if (m->model_tag && !*m->model_tag)
 		m->model_tag = NULL;
-	if (sde && *sde) {
-		if (!ve_parse_long(sde, 0, 253402300799L, &v))
-			ve_usage_error("SOURCE_DATE_EPOCH: expected seconds since 1970, got '%s'",
-			               sde);
-		now = (time_t)v;
-	}
-	gmtime_r(&now, &tm);
-	strftime(m->ts, sizeof m->ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	ve_time_now(m->ts);
 }
 
 void

@@ -148,6 +148,18 @@ H3=d8f86c12d4c5bdb64c68d271882f960cfef075bddb0e3877f1c90638bdd84e38
 	assert_equal "${#lines[@]}" 4
 }
 
+@test "ds-hash: --dups names a member that is not UTF-8 in valid JSON" {
+	printf '{"a":1}\n{"a":1}\n' > "$(printf 'caf\351.jsonl')"
+	tar cf t.tar ./*.jsonl
+	run --separate-stderr ds-hash --dups d.jsonl t.tar
+	assert_success
+	assert_output '{"a":1}'
+	assert_equal "$stderr" ""
+	run jq -c . d.jsonl
+	assert_success
+	assert_output '{"a":1,"_dup_of":"t.tar:./caf\\xe9.jsonl:1"}'
+}
+
 @test "ds-hash: malformed JSON stops at the line with exit 65, after what came before" {
 	printf '{"a":1}\n{"a":\n{"a":3}\n' > bad.jsonl
 	run --separate-stderr ds-hash bad.jsonl

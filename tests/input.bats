@@ -77,6 +77,15 @@ setup() {
 	assert_equal "$stderr" 'ds-anon: esc.tar.gz:x\x1b[31mred.jsonl:1: invalid JSON: Invalid numeric literal at EOF at column 3'
 }
 
+@test "input: a member's name that is not UTF-8 reaches stderr with those bytes escaped" {
+	name=$(printf 'caf\351.jsonl')
+	printf 'bad\n' > "$name"
+	tar cf latin1.tar "$name"
+	run --separate-stderr ds-anon latin1.tar
+	assert_failure 65
+	assert_equal "$stderr" 'ds-anon: latin1.tar:caf\xe9.jsonl:1: invalid JSON: Invalid numeric literal at EOF at column 3'
+}
+
 @test "input: zstd, xz and bzip2 streams, and a missing file is 66" {
 	for z in zstd xz bzip2; do
 		$z -c d.jsonl > d.z

@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
+#include "array.h"
 #include "buf.h"
 #include "canon.h"
 #include "cli.h"
@@ -36,6 +36,7 @@
 #include "json.h"
 #include "keyset.h"
 #include "manifest.h"
+#include "names.h"
 #include "norm.h"
 #include "num.h"
 #include "output.h"
@@ -68,14 +69,7 @@ struct keyer {
 	unsigned norm;
 	struct ve_sha256 *sha;
 	struct ve_buf text;
-	struct ve_buf tmp;
-};
-
-/* Names of the files and members read, so a kept record's place can be told. */
-struct names {
-	char **v;
-	int n;
-	int base; /* added to an input's source numbers */
+	struct ve_buf tmp; /* a string normalised, or why a record has no key */
 };
 
 static void
@@ -145,19 +139,22 @@ version_opt(int argc, char **argv, struct opts *o)
 	o->old_version = true;
 }
 
-static bool
-utf8(const char *s)
-{
-	return ve_utf8_invalid_at(s, strlen(s)) < 0;
-}
-
 /*
- * --check reads a manifest's paths relative to its directory, and refuses
- * one that may leave it: --manifest writes none such.
+ * What --manifest needs to write YAML that --check reads back: text in
+ * UTF-8, which is all YAML holds, and files named from the directory the
+ * manifest will be in, as --check reads them from there and refuses a path
+ * that may leave it.
  */
 static void
-check_manifest_paths(char *const *files, int nfiles)
+check_manifest_args(const struct opts *o, char *const *files, int nfiles)
 {
+	const char *const text[][2] = {
+	    {"--name", o->name}, {"--dataset-version", o->version}, {"--key", o->key_expr}};
+
+	if (!o->name || !o->version)
+		ve_usage_error("--manifest needs --name and --dataset-version");
+	if (nfiles == 0)
+		ve_usage_error("--manifest needs the files to describe");
 	for (int i = 0; i < nfiles; i++) {
 		const char *why = ve_manifest_path_bad(files[i], strlen(files[i]));
 		if (why)
@@ -165,10 +162,13 @@ check_manifest_paths(char *const *files, int nfiles)
 			    "--manifest: path '%s' %s: name the files from the directory "
 			    "the manifest will be in",
 			    files[i], why);
-		if (!utf8(files[i]))
+		if (ve_utf8_invalid_at(files[i], strlen(files[i])) >= 0)
 			ve_usage_error("--manifest: path '%s' is not UTF-8 (YAML holds only text)",
 			               files[i]);
 	}
+	for (size_t i = 0; i < sizeof text / sizeof text[0]; i++)
+		if (text[i][1] && ve_utf8_invalid_at(text[i][1], strlen(text[i][1])) >= 0)
+			ve_usage_error("%s: not UTF-8 (YAML holds only text)", text[i][0]);
 }
 
 /* The combinations of options that make no sense; usage errors. */
@@ -181,19 +181,8 @@ check_args(const struct opts *o, char *const *operands, int noperands)
 		ve_warn("--version VERSION is deprecated: use --dataset-version");
 	if (o->manifest && o->check)
 		ve_usage_error("--manifest and --check cannot be used together");
-	if (o->manifest && (!o->name || !o->version))
-		ve_usage_error("--manifest needs --name and --dataset-version");
-	if (o->manifest && noperands == 0)
-		ve_usage_error("--manifest needs the files to describe");
 	if (o->manifest)
-		check_manifest_paths(operands, noperands);
-	/* A manifest is YAML, which holds Unicode text only. */
-	if (o->manifest && !utf8(o->name))
-		ve_usage_error("--name: not UTF-8 (YAML holds only text)");
-	if (o->manifest && !utf8(o->version))
-		ve_usage_error("--dataset-version: not UTF-8 (YAML holds only text)");
-	if (o->manifest && o->key_expr && !utf8(o->key_expr))
-		ve_usage_error("--key: not UTF-8 (YAML holds only text)");
+		check_manifest_args(o, operands, noperands);
 	if (!o->manifest && (o->name || o->version))
 		ve_usage_error(
 		    "--name and --dataset-version describe a dataset: use them with --manifest");
@@ -260,49 +249,26 @@ parse_args(int argc, char **argv, struct opts *o)
 
 /*
  * Computes the digest of a key jq gave (consumed). Returns NULL, or the
- * reason the record has no usable key.
+ * reason the record has no usable key (in k->tmp or a constant).
  */
 static const char *
 value_digest(struct keyer *k, jv key, unsigned char digest[VE_SHA256_LEN])
 {
-	static char reason[256];
-
-	if (!jv_is_valid(key)) {
-		if (jv_invalid_has_msg(jv_copy(key))) {
-			jv msg = jv_invalid_get_msg(key);
-			snprintf(reason, sizeof reason, "%s", jv_string_value(msg));
-			jv_free(msg);
-		} else {
-			jv_free(key);
-			snprintf(reason, sizeof reason, "--key: no value");
-		}
-		return reason;
-	}
+	if (!jv_is_valid(key))
+		return ve_json_why(key, "--key: no value", &k->tmp);
 	if (jv_get_kind(key) == JV_KIND_NULL) {
 		jv_free(key);
 		return "--key: no value (null)";
 	}
 	ve_buf_reset(&k->text);
-	if (jv_get_kind(key) == JV_KIND_STRING) {
-		const char *s = jv_string_value(key);
-		size_t n = ve_json_strlen(key);
-		if (k->norm)
-			ve_norm(s, n, k->norm, &k->text);
-		else
-			ve_buf_add(&k->text, s, n);
-	} else {
+	/* A string is hashed as its bytes (ve_norm with no forms copies them). */
+	if (jv_get_kind(key) == JV_KIND_STRING)
+		ve_norm(jv_string_value(key), ve_json_strlen(key), k->norm, &k->text);
+	else
 		ve_json_canon_norm(key, k->norm, &k->text);
-	}
 	jv_free(key);
 	ve_sha256(k->sha, k->text.p ? k->text.p : "", k->text.len, digest);
 	return NULL;
-}
-
-/* The key digest of a parsed record (consumed), by --key's jq; NULL or why it has none. */
-static const char *
-key_digest(struct keyer *k, jv rec, unsigned char digest[VE_SHA256_LEN])
-{
-	return value_digest(k, k->jq ? ve_jq_first(k->jq, rec) : rec, digest);
 }
 
 /*
@@ -410,20 +376,15 @@ line_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SH
 			return NULL;
 	}
 	jv rec = ve_record_parse(line->text, line->len);
-	if (!jv_is_valid(rec)) {
-		jv msg = jv_invalid_get_msg(rec);
-		ve_buf_reset(&k->tmp);
-		ve_buf_adds(&k->tmp, jv_string_value(msg));
-		jv_free(msg);
-		return k->tmp.p;
-	}
+	if (!jv_is_valid(rec))
+		return ve_json_why(rec, "invalid JSON", &k->tmp);
 	if (k->simple)
 		return name_key(k, line, rec, digest);
 	if (!k->jq && text_key(k, line, digest, &why)) {
 		jv_free(rec);
 		return why;
 	}
-	return key_digest(k, rec, digest);
+	return value_digest(k, k->jq ? ve_jq_first(k->jq, rec) : rec, digest);
 }
 
 /* Whether expr is .NAME: a key read off a record's text, and safe to take from a file. */
@@ -439,7 +400,7 @@ simple_key(const char *expr)
 static void
 keyer_init(struct keyer *k, const char *expr, unsigned norm)
 {
-	memset(k, 0, sizeof *k);
+	*k = (struct keyer){.norm = norm, .sha = ve_sha256_new()};
 	k->jq = expr && strcmp(expr, ".") != 0 ? ve_jq_compile("--key", expr) : NULL;
 	/* .NAME, the usual key, can be read off the text; jq still compiles it. */
 	if (k->jq && simple_key(expr)) {
@@ -447,8 +408,6 @@ keyer_init(struct keyer *k, const char *expr, unsigned norm)
 		k->pick.key = k->cpick.key = expr + 1;
 		k->pick.klen = k->cpick.klen = strlen(expr + 1);
 	}
-	k->norm = norm;
-	k->sha = ve_sha256_new();
 }
 
 static void
@@ -463,39 +422,24 @@ keyer_free(struct keyer *k)
 	ve_canon_free(&k->canon);
 }
 
-static void
-remember_name(void *ctx, const char *name, int source)
-{
-	struct names *nm = ctx;
-	int i = nm->base + source;
+/*
+ * A record's place packed for the key set: source + 1 (24 bits: a place is
+ * never 0, which the key set refuses), line (40 bits).
+ */
+enum { MAX_SOURCES = (1 << 24) - 1 };
 
-	if (i >= (1 << 24))
-		ve_die(VE_EX_SOFTWARE, "too many input files and members (over %d)", 1 << 24);
-	nm->v = ve_xrealloc(nm->v, sizeof *nm->v * (size_t)(i + 1));
-	while (nm->n <= i)
-		nm->v[nm->n++] = NULL;
-	nm->v[i] = ve_xstrdup(name);
-}
-
-static void
-names_free(struct names *nm)
-{
-	for (int i = 0; i < nm->n; i++)
-		free(nm->v[i]);
-	free(nm->v);
-}
-
-/* A record's place packed for the key set: source (24 bits), line (40 bits). */
 static uint64_t
-place(int source, unsigned long long lineno)
+place(size_t source, unsigned long long lineno)
 {
+	if (source >= MAX_SOURCES)
+		ve_die(VE_EX_SOFTWARE, "too many input files and members (over %d)", MAX_SOURCES);
 	return (uint64_t)(source + 1) << 40 | (lineno & ((1ULL << 40) - 1));
 }
 
 static void
-place_text(const struct names *nm, uint64_t p, struct ve_buf *out)
+place_text(const struct ve_names *nm, uint64_t p, struct ve_buf *out)
 {
-	int source = (int)(p >> 40) - 1;
+	size_t source = (size_t)(p >> 40) - 1;
 
 	ve_buf_add_json_str(out, nm->v[source], strlen(nm->v[source]));
 	/* Put :LINE inside the quotes. */
@@ -503,103 +447,92 @@ place_text(const struct names *nm, uint64_t p, struct ve_buf *out)
 	ve_buf_addf(out, ":%llu\"", (unsigned long long)(p & ((1ULL << 40) - 1)));
 }
 
-struct counts {
-	unsigned long long read, kept, dropped, against, ref;
-};
-
-/* The filter's state: the keys seen, where each was first, and --dups. */
+/* The filter's state: the keys seen, where each was first, --dups, and counts for -v. */
 struct filter {
 	const struct opts *o;
 	struct keyer k;
 	struct ve_keyset *set;
-	struct names nm;
-	struct counts ct;
+	struct ve_names nm; /* for the places of records kept, in --dups */
+	unsigned long long read, kept, dropped, against, ref;
 	FILE *dups;
 	struct ve_buf fields;
 	uint64_t first_input; /* places below it are the --against files' */
 };
 
-/* Loads the keys of the --against files, under rd's bad-record policy; 0 or an exit status. */
+/*
+ * Keeps a record whose key digest is d (to stdout) or drops it (to --dups,
+ * with the place of the record kept), or only notes its key when it is one
+ * of the --against files'; 0 or an exit status.
+ */
 static int
-load_against(struct filter *f, struct ve_reader *rd)
+filter_record(struct filter *f, const struct ve_line *line, const unsigned char d[VE_SHA256_LEN],
+              bool against)
 {
-	struct ve_reader *ref = ve_reader_sibling(rd, f->o->against, f->o->nagainst, VE_READ_RAW);
-	struct ve_rec rec;
-	unsigned char d[VE_SHA256_LEN];
+	char hex[2 * VE_SHA256_LEN + 1], tag[96] = ""; /* "_hash":"sha256:HEX" with --tag */
 	uint64_t old;
-	int r;
+	int added = ve_keyset_put(f->set, d, place(f->nm.base + line->source, line->lineno), &old);
 
-	f->nm.base = f->nm.n;
-	ve_input_on_member(ve_reader_input(ref), remember_name, &f->nm);
-	while ((r = ve_reader_next(ref, &rec)) == 1) {
-		const char *why = line_key(&f->k, &rec.line, d);
-		if (why) {
-			if ((r = ve_reader_reject(ref, &rec, why)))
-				break;
-			continue;
-		}
-		ve_keyset_put(f->set, d, place(f->nm.base + rec.line.source, rec.line.lineno),
-		              &old);
-		f->ct.ref++;
+	if (against) {
+		f->ref++;
+		return 0;
 	}
-	ve_reader_free(ref);
-	f->nm.base = f->nm.n;
-	return r;
-}
-
-/* Writes a record dropped as a repeat of the one at place old to --dups; 0 or 74. */
-static int
-write_dup(struct filter *f, const struct ve_line *line, uint64_t old, const char *hex)
-{
+	f->read++;
+	if (f->o->tag) {
+		ve_hex(d, VE_SHA256_LEN, hex);
+		snprintf(tag, sizeof tag, "\"_hash\":\"sha256:%s\"", hex);
+	}
+	if (added) {
+		f->kept++;
+		ve_out_splice(line->text, line->len, tag, strlen(tag));
+		return 0;
+	}
+	f->dropped++;
+	if (old < f->first_input)
+		f->against++;
+	if (!f->dups)
+		return 0;
 	ve_buf_reset(&f->fields);
 	ve_buf_adds(&f->fields, "\"_dup_of\":");
 	place_text(&f->nm, old, &f->fields);
-	if (hex)
-		ve_buf_addf(&f->fields, ",\"_hash\":\"sha256:%s\"", hex);
-	if (ve_fsplice(f->dups, line->text, line->len, f->fields.p, f->fields.len) != 0) {
-		ve_warn("--dups: %s: write error:", f->o->dups_path);
-		return VE_EX_IOERR;
-	}
-	return 0;
+	if (f->o->tag)
+		ve_buf_addf(&f->fields, ",%s", tag);
+	if (ve_fsplice(f->dups, line->text, line->len, f->fields.p, f->fields.len) == 0)
+		return 0;
+	ve_warn("--dups: %s: write error:", f->o->dups_path);
+	return VE_EX_IOERR;
 }
 
-/* Keeps a record whose key digest is d (to stdout) or drops it; 0 or an exit status. */
+/*
+ * Reads the records of rd, the --against files' (against) or the input's,
+ * through filter_record; 0 or an exit status.
+ */
 static int
-filter_record(struct filter *f, const struct ve_line *line, const unsigned char d[VE_SHA256_LEN])
+filter_input(struct filter *f, struct ve_reader *rd, bool against)
 {
-	char hex[2 * VE_SHA256_LEN + 1];
-	uint64_t old;
+	struct ve_rec rec;
+	unsigned char d[VE_SHA256_LEN];
+	int r;
 
-	f->ct.read++;
-	if (f->o->tag)
-		ve_hex(d, VE_SHA256_LEN, hex);
-	if (ve_keyset_put(f->set, d, place(f->nm.base + line->source, line->lineno), &old)) {
-		f->ct.kept++;
-		if (f->o->tag) {
-			char t[96];
-			int n = snprintf(t, sizeof t, "\"_hash\":\"sha256:%s\"", hex);
-			ve_out_splice(line->text, line->len, t, (size_t)n);
-		} else {
-			ve_out_line(line->text, line->len);
-		}
-		return 0;
+	ve_names_follow(&f->nm, ve_reader_input(rd));
+	if (!against)
+		f->first_input = place(f->nm.base, 0);
+	while ((r = ve_reader_next(rd, &rec)) == 1) {
+		const char *why = line_key(&f->k, &rec.line, d);
+		r = why ? ve_reader_reject(rd, &rec, why) : filter_record(f, &rec.line, d, against);
+		if (r)
+			break;
 	}
-	f->ct.dropped++;
-	if (old < f->first_input)
-		f->ct.against++;
-	return f->dups ? write_dup(f, line, old, f->o->tag ? hex : NULL) : 0;
+	return r;
 }
 
 /* With -v, the counts; with -vv, the key set's size too. */
 static void
 report_counts(const struct filter *f, int verbose)
 {
-	const struct counts *ct = &f->ct;
-
 	if (verbose)
 		ve_warn("read %llu, kept %llu, dropped %llu (%llu matching --against, %llu "
 		        "reference keys)",
-		        ct->read, ct->kept, ct->dropped, ct->against, ct->ref);
+		        f->read, f->kept, f->dropped, f->against, f->ref);
 	if (verbose > 1)
 		ve_warn("key set: %zu keys, %zu bytes", ve_keyset_count(f->set),
 		        ve_keyset_bytes(f->set));
@@ -642,9 +575,7 @@ run_filter(const struct opts *o, char **files, int nfiles)
 {
 	struct filter f = {.o = o};
 	struct ve_reader *rd;
-	struct ve_rec rec;
-	unsigned char d[VE_SHA256_LEN];
-	int r, rc;
+	int r = 0, rc;
 
 	keyer_init(&f.k, o->key_expr, o->norm);
 	f.set = ve_keyset_new();
@@ -660,16 +591,13 @@ run_filter(const struct opts *o, char **files, int nfiles)
 	rd = ve_reader_new(files, nfiles, &o->cli, VE_READ_RAW);
 	if (o->dups_path)
 		f.dups = ve_open_output("--dups", o->dups_path);
-	if (!o->nagainst || !(r = load_against(&f, rd))) {
-		f.first_input = (uint64_t)(f.nm.n + 1) << 40;
-		ve_input_on_member(ve_reader_input(rd), remember_name, &f.nm);
-		while ((r = ve_reader_next(rd, &rec)) == 1) {
-			const char *why = line_key(&f.k, &rec.line, d);
-			r = why ? ve_reader_reject(rd, &rec, why) : filter_record(&f, &rec.line, d);
-			if (r)
-				break;
-		}
+	if (o->nagainst) {
+		struct ve_reader *ref = ve_reader_sibling(rd, o->against, o->nagainst, VE_READ_RAW);
+		r = filter_input(&f, ref, true);
+		ve_reader_free(ref);
 	}
+	if (!r)
+		r = filter_input(&f, rd, false);
 	/* The reader first: it ends the progress line the counts would run into. */
 	rc = ve_reader_free(rd);
 	report_counts(&f, o->cli.verbose);
@@ -678,18 +606,19 @@ run_filter(const struct opts *o, char **files, int nfiles)
 	if (f.dups && (r = ve_fclose_checked(f.dups, o->dups_path)) && !rc)
 		rc = r;
 	ve_keyset_free(f.set);
-	names_free(&f.nm);
+	ve_names_free(&f.nm);
 	ve_buf_free(&f.fields);
 	keyer_free(&f.k);
 	return rc;
 }
 
 /*
- * The order-independent digest of a set of records: the sum modulo 2^256 of
- * their key digests read as big-endian numbers. A sum, not an XOR, so a
- * record present twice does not cancel out.
+ * The records of a file or member, and the order-independent digest of
+ * their keys: the sum modulo 2^256 of the key digests read as big-endian
+ * numbers. A sum, not an XOR, so a record present twice does not cancel out.
  */
 struct keysum {
+	unsigned long long records;
 	unsigned char v[VE_SHA256_LEN];
 };
 
@@ -698,6 +627,7 @@ keysum_add(struct keysum *s, const unsigned char d[VE_SHA256_LEN])
 {
 	unsigned carry = 0;
 
+	s->records++;
 	for (int i = VE_SHA256_LEN - 1; i >= 0; i--) {
 		carry += (unsigned)s->v[i] + d[i];
 		s->v[i] = (unsigned char)carry;
@@ -715,73 +645,42 @@ keysum_text(const struct keysum *s, char *out)
 /* What a manifest says of one member, or of the whole file. */
 struct member {
 	char *name;
-	unsigned long long records;
 	struct keysum keys;
 };
 
 struct filesum {
+	const char *path; /* as named, which its members' names start with */
 	unsigned long long bytes;
 	char sha256[2 * VE_SHA256_LEN + 1];
-	unsigned long long records;
 	struct keysum keys;
 	struct member *m;
-	int nm;
+	size_t nm, mcap;
 	bool archive;
-	char *error;     /* why the file could not be summed */
-	bool bad_record; /* ... because a record is bad, not the file unreadable */
+	struct ve_buf error; /* why the file could not be summed */
+	bool bad_record;     /* ... because a record is bad, not the file unreadable */
 };
 
 static void
 filesum_free(struct filesum *fs)
 {
-	for (int i = 0; i < fs->nm; i++)
+	for (size_t i = 0; i < fs->nm; i++)
 		free(fs->m[i].name);
 	free(fs->m);
-	free(fs->error);
-	memset(fs, 0, sizeof *fs);
-}
-
-struct member_ctx {
-	struct filesum *fs;
-	const char *path;
-};
-
-/*
- * A member's name as a manifest holds it, valid UTF-8 (YAML takes nothing
- * else): a byte that is not UTF-8 is written \xHH, as the reader already
- * writes control bytes and backslashes. The caller frees it.
- */
-static char *
-utf8_name(const char *name)
-{
-	struct ve_buf b = {0};
-	size_t n = strlen(name);
-	long bad;
-
-	while ((bad = ve_utf8_invalid_at(name, n)) >= 0) {
-		ve_buf_add(&b, name, (size_t)bad);
-		ve_buf_addf(&b, "\\x%02x", (unsigned char)name[bad]);
-		name += bad + 1;
-		n -= (size_t)bad + 1;
-	}
-	ve_buf_add(&b, name, n);
-	return b.p ? b.p : ve_xstrdup("");
+	ve_buf_free(&fs->error);
 }
 
 static void
 on_member(void *ctx, const char *name, int source)
 {
-	struct member_ctx *mc = ctx;
-	struct filesum *fs = mc->fs;
-	size_t plen = strlen(mc->path);
+	struct filesum *fs = ctx;
+	size_t plen = strlen(fs->path);
 
 	(void)source; /* a ve_member_fn: members are counted in fs */
-	fs->m = ve_xrealloc(fs->m, sizeof *fs->m * (size_t)(fs->nm + 1));
-	memset(&fs->m[fs->nm], 0, sizeof fs->m[0]);
+	fs->m = ve_grow(fs->m, &fs->mcap, fs->nm + 1, sizeof *fs->m);
 	/* Members are named ARCHIVE:MEMBER; the manifest keeps MEMBER. */
-	fs->archive |= strncmp(name, mc->path, plen) == 0 && name[plen] == ':';
-	fs->m[fs->nm].name = utf8_name(fs->archive ? name + plen + 1 : name);
-	fs->nm++;
+	fs->archive |= strncmp(name, fs->path, plen) == 0 && name[plen] == ':';
+	/* The reader has written any byte of it that is not UTF-8 as \xHH: YAML holds only text. */
+	fs->m[fs->nm++] = (struct member){.name = ve_xstrdup(fs->archive ? name + plen + 1 : name)};
 }
 
 /*
@@ -796,7 +695,7 @@ sum_bytes(const char *path, struct ve_sha256 *sha, struct filesum *fs)
 	size_t n;
 
 	if (!f) {
-		fs->error = ve_xstrdup(strerror(errno));
+		ve_buf_adds(&fs->error, strerror(errno));
 		return VE_EX_NOINPUT;
 	}
 	ve_sha256_init(sha);
@@ -807,7 +706,7 @@ sum_bytes(const char *path, struct ve_sha256 *sha, struct filesum *fs)
 	int err = ferror(f);
 	fclose(f);
 	if (err) {
-		fs->error = ve_xstrdup("read error");
+		ve_buf_adds(&fs->error, "read error");
 		return VE_EX_IOERR;
 	}
 	ve_sha256_final(sha, d);
@@ -823,23 +722,19 @@ sum_bytes(const char *path, struct ve_sha256 *sha, struct filesum *fs)
  * fs->error. Returns 0 or an exit status.
  */
 static int
-sum_records(const char *path, struct keyer *k, struct ve_reader *parent, bool check,
-            struct filesum *fs)
+sum_records(struct keyer *k, struct ve_reader *parent, bool check, struct filesum *fs)
 {
-	char *one[] = {(char *)path};
+	char *one[] = {(char *)fs->path};
 	struct ve_reader *rd = ve_reader_sibling(parent, one, 1, VE_READ_RAW);
-	struct member_ctx mc = {fs, path};
 	struct ve_rec rec;
 	unsigned char d[VE_SHA256_LEN];
 	int r;
 
-	ve_input_on_member(ve_reader_input(rd), on_member, &mc);
+	ve_input_on_member(ve_reader_input(rd), on_member, fs);
 	while ((r = ve_reader_next(rd, &rec)) == 1) {
 		const char *why = line_key(k, &rec.line, d);
 		if (why && check) {
-			struct ve_buf e = {0};
-			ve_buf_addf(&e, "line %llu: %s", rec.line.lineno, why);
-			fs->error = e.p;
+			ve_buf_addf(&fs->error, "line %llu: %s", rec.line.lineno, why);
 			fs->bad_record = true;
 			r = 0;
 			break;
@@ -849,14 +744,11 @@ sum_records(const char *path, struct keyer *k, struct ve_reader *parent, bool ch
 				break;
 			continue;
 		}
-		struct member *m = &fs->m[fs->nm - 1];
-		m->records++;
-		keysum_add(&m->keys, d);
-		fs->records++;
+		keysum_add(&fs->m[fs->nm - 1].keys, d);
 		keysum_add(&fs->keys, d);
 	}
 	if (r && check) {
-		fs->error = ve_xstrdup("unreadable (see above)");
+		ve_buf_adds(&fs->error, "unreadable (see above)");
 		r = 0;
 	}
 	ve_reader_free(rd);
@@ -873,14 +765,12 @@ sum_file(const char *path, struct keyer *k, struct ve_reader *parent, bool check
 {
 	int rc;
 
-	memset(fs, 0, sizeof *fs);
-	if ((rc = sum_bytes(path, k->sha, fs))) {
-		if (check)
-			return 0;
-		ve_warn("%s: %s", path, fs->error);
-		return rc;
-	}
-	return sum_records(path, k, parent, check, fs);
+	*fs = (struct filesum){.path = path};
+	if (!(rc = sum_bytes(path, k->sha, fs)))
+		return sum_records(k, parent, check, fs);
+	if (!check)
+		ve_warn("%s: %s", path, fs->error.p);
+	return check ? 0 : rc;
 }
 
 static void
@@ -893,21 +783,9 @@ yaml_str(struct ve_buf *b, const char *s)
 static void
 manifest_head(const struct opts *o, struct ve_buf *y)
 {
-	char created[32];
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	time_t now = time(NULL);
-	long sde_v;
-	struct tm tm;
+	char created[VE_TIME_SIZE];
 
-	/* SOURCE_DATE_EPOCH makes the manifest reproducible, as reproducible builds do. */
-	if (sde && *sde) {
-		if (!ve_parse_long(sde, 0, 253402300799L, &sde_v))
-			ve_usage_error("SOURCE_DATE_EPOCH: expected seconds since 1970, got '%s'",
-			               sde);
-		now = (time_t)sde_v;
-	}
-	gmtime_r(&now, &tm);
-	strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	ve_time_now(created);
 	ve_buf_addf(y,
 	            "# Dataset manifest written by ds-hash %s; verify with: ds-hash --check FILE\n",
 	            VE_VERSION);
@@ -933,16 +811,16 @@ manifest_entry(struct ve_buf *y, const char *path, const struct filesum *fs)
 	keysum_text(&fs->keys, keys);
 	ve_buf_addf(y,
 	            "\n    bytes: %llu\n    sha256: \"%s\"\n    records: %llu\n    keys: \"%s\"\n",
-	            fs->bytes, fs->sha256, fs->records, keys);
+	            fs->bytes, fs->sha256, fs->keys.records, keys);
 	if (!fs->archive)
 		return;
 	ve_buf_adds(y, "    members:\n");
-	for (int j = 0; j < fs->nm; j++) {
+	for (size_t j = 0; j < fs->nm; j++) {
 		ve_buf_adds(y, "      - name: ");
 		yaml_str(y, fs->m[j].name);
 		keysum_text(&fs->m[j].keys, keys);
-		ve_buf_addf(y, "\n        records: %llu\n        keys: \"%s\"\n", fs->m[j].records,
-		            keys);
+		ve_buf_addf(y, "\n        records: %llu\n        keys: \"%s\"\n",
+		            fs->m[j].keys.records, keys);
 	}
 }
 
@@ -1038,20 +916,19 @@ inside(const char *resolved, const char *top)
 }
 
 /*
- * Where --check reads each file of mf: its path, relative to the manifest's
- * directory, joined to that directory as the manifest was named (so that
- * messages name it from here). Returns the paths (free each, and the
- * array), or NULL after "MANIFEST:LINE: ..." when one of them leads out of
- * the directory through a symbolic link: the manifest is then bad data. A
- * path that does not resolve (a missing file) fails when it is read.
+ * Where --check reads each file of mf, into paths (the caller's to free,
+ * each and the array): its path, relative to the manifest's directory,
+ * joined to that directory as the manifest was named (so that messages name
+ * it from here). False after "MANIFEST:LINE: ..." when one of them leads
+ * out of the directory through a symbolic link: the manifest is then bad
+ * data. A path that does not resolve (a missing file) fails when it is read.
  */
-static char **
-check_paths(const char *manifest, const struct ve_manifest *mf)
+static bool
+check_paths(const char *manifest, const struct ve_manifest *mf, char **paths)
 {
 	char *copy = ve_xstrdup(manifest);
 	const char *dir = dirname(copy);
 	char *top = realpath(dir, NULL);
-	char **paths = ve_xcalloc((size_t)mf->nf + 1, sizeof *paths);
 	bool bad = !top;
 
 	if (!top)
@@ -1074,12 +951,7 @@ check_paths(const char *manifest, const struct ve_manifest *mf)
 	}
 	free(top);
 	free(copy);
-	if (!bad)
-		return paths;
-	for (int i = 0; i < mf->nf; i++)
-		free(paths[i]);
-	free(paths);
-	return NULL;
+	return !bad;
 }
 
 /* What differs between a file's sums and its manifest entry, into why ("" if nothing). */
@@ -1094,19 +966,19 @@ compare(const struct ve_manifest_file *m, const struct filesum *fs, struct ve_bu
 		add_reason(why, "bytes");
 	if (strcmp(fs->sha256, m->sha256) != 0)
 		add_reason(why, "sha256");
-	snprintf(num, sizeof num, "%llu", fs->records);
+	snprintf(num, sizeof num, "%llu", fs->keys.records);
 	if (strcmp(num, m->records) != 0)
 		add_reason(why, "records");
 	keysum_text(&fs->keys, keys);
 	if (strcmp(keys, m->keys) != 0)
 		add_reason(why, "keys");
-	if (m->nm != (fs->archive ? fs->nm : 0)) {
+	if ((size_t)m->nm != (fs->archive ? fs->nm : 0)) {
 		add_reason(why, "members");
 		return;
 	}
 	for (int j = 0; j < m->nm; j++) {
 		keysum_text(&fs->m[j].keys, keys);
-		snprintf(num, sizeof num, "%llu", fs->m[j].records);
+		snprintf(num, sizeof num, "%llu", fs->m[j].keys.records);
 		if (strcmp(m->m[j].name, fs->m[j].name) != 0 || strcmp(m->m[j].records, num) != 0 ||
 		    strcmp(m->m[j].keys, keys) != 0) {
 			add_reason(why, "member ");
@@ -1127,9 +999,9 @@ check_file(const struct ve_manifest_file *m, const char *path, struct keyer *k,
 	bool ok;
 
 	sum_file(path, k, parent, true, &fs);
-	if (fs.error) {
+	if (fs.error.len) {
 		printf("%s: FAILED %s(%s)\n", m->path, fs.bad_record ? "" : "open or read ",
-		       fs.error);
+		       fs.error.p);
 		ok = false;
 	} else {
 		compare(m, &fs, why);
@@ -1147,21 +1019,16 @@ static int
 run_check(const struct opts *o)
 {
 	struct ve_manifest mf;
-	struct keyer k;
+	struct keyer k = {0};
 	struct ve_buf why = {0};
-	char **paths;
 	int failed = 0;
 	int rc = check_open(o->check, &mf, &k);
+	char **paths = ve_xcalloc((size_t)mf.nf + 1, sizeof *paths);
 
-	if (rc) {
-		ve_manifest_free(&mf);
-		return rc;
-	}
-	if (!(paths = check_paths(o->check, &mf))) {
-		keyer_free(&k);
-		ve_manifest_free(&mf);
-		return VE_EX_DATAERR;
-	}
+	if (!rc && !check_paths(o->check, &mf, paths))
+		rc = VE_EX_DATAERR;
+	if (rc)
+		goto out;
 	/* It reads nothing itself; each file's reader takes --max-line from it. */
 	struct ve_cli cli = {.max_line = o->cli.max_line};
 	struct ve_reader *parent = ve_reader_new(NULL, 0, &cli, VE_READ_RAW);
@@ -1174,6 +1041,7 @@ run_check(const struct opts *o)
 			        mf.nf == 1 ? "" : "s");
 		rc = VE_EX_NEGATIVE;
 	}
+out:
 	for (int i = 0; i < mf.nf; i++)
 		free(paths[i]);
 	free(paths);

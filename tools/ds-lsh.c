@@ -28,9 +28,11 @@
 #include "buf.h"
 #include "cli.h"
 #include "diag.h"
+#include "hash.h"
 #include "json.h"
 #include "lev.h"
 #include "minhash.h"
+#include "names.h"
 #include "norm.h"
 #include "num.h"
 #include "output.h"
@@ -62,21 +64,16 @@ struct opts {
 enum { DOC_REF = 1, DOC_SIG = 2 };
 
 struct doc {
-	const char *line;
-	const char *text; /* the NFC text compared */
+	uint64_t at; /* where its line is in L->held, its NFC text (the text compared) after it */
 	uint32_t line_len, text_len;
 	uint32_t ncp; /* code points in text */
 	uint32_t source;
 	uint64_t lineno;
+	uint32_t parent; /* in the union-find of near duplicates */
+	uint32_t rep;    /* the record standing for those of identical text */
+	uint32_t gfirst; /* of a representative: the first record of its text */
+	uint32_t gnext;  /* the next record of the same text, or NONE */
 	uint8_t flags;
-};
-
-/* Lines and texts live in large blocks that never move. */
-struct arena {
-	char **blocks;
-	size_t nblocks;
-	char *cur;
-	size_t left;
 };
 
 struct pair {
@@ -90,23 +87,19 @@ struct lsh {
 	struct doc *docs;
 	size_t ndocs, cap;
 	uint32_t *sigs;
-	struct arena arena;
-	uint32_t *parent;
-	uint32_t *rep;    /* the record standing for those of identical text */
-	uint32_t *gfirst; /* of a representative: the first record of its text */
-	uint32_t *gnext;  /* the next record of the same text, or NONE */
-	bool capped;      /* --pairs left out pairs between records of identical text */
-	uint64_t *seen;   /* pairs checked: open addressing, 0 empty */
+	struct ve_buf held; /* every record's line and text */
+	bool capped;        /* --pairs left out pairs between records of identical text */
+	uint64_t *seen;     /* the pairs checked, a << 32 | b, found by seen_ix */
 	size_t seen_cap, seen_n;
+	struct ve_index seen_ix;
 	struct pair *pairs;
 	size_t npairs, pairs_cap;
 	struct ve_lev lev;
 	uint32_t *cpa, *cpb;
 	size_t cpa_cap, cpb_cap;
 	uint32_t cpa_doc;
-	char **names;
-	int nnames, base;
-	unsigned long long checked, near, identical, read, refs;
+	struct ve_names names;
+	unsigned long long checked, near, identical, refs, kept, against;
 };
 
 static void
@@ -179,11 +172,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->seed = (unsigned long long)ve_opt_long("--seed", optarg, 0, LONG_MAX);
 			break;
 		case 'k':
-			if (strcmp(optarg, "first") == 0)
-				o->keep_longest = false;
-			else if (strcmp(optarg, "longest") == 0)
-				o->keep_longest = true;
-			else
+			o->keep_longest = strcmp(optarg, "longest") == 0;
+			if (!o->keep_longest && strcmp(optarg, "first") != 0)
 				ve_usage_error("--keep: expected first or longest, got '%s'",
 				               optarg);
 			break;
@@ -202,84 +192,25 @@ parse_args(int argc, char **argv, struct opts *o)
 		               o->perm);
 }
 
-static char *
-arena_add(struct arena *a, const char *p, size_t n)
-{
-	const size_t block = 4 << 20;
-	char *r;
-
-	if (n > a->left) {
-		size_t size = n > block ? n : block;
-		a->blocks = ve_xrealloc(a->blocks, sizeof *a->blocks * (a->nblocks + 1));
-		a->blocks[a->nblocks++] = a->cur = ve_xmalloc(size);
-		a->left = size;
-	}
-	r = a->cur;
-	memcpy(r, p, n);
-	a->cur += n;
-	a->left -= n;
-	return r;
-}
-
-static void
-arena_free(struct arena *a)
-{
-	for (size_t i = 0; i < a->nblocks; i++)
-		free(a->blocks[i]);
-	free(a->blocks);
-}
-
-static void
-remember_name(void *ctx, const char *name, int source)
-{
-	struct lsh *L = ctx;
-	int i = L->base + source;
-
-	L->names = ve_xrealloc(L->names, sizeof *L->names * (size_t)(i + 1));
-	while (L->nnames <= i)
-		L->names[L->nnames++] = NULL;
-	L->names[i] = ve_xstrdup(name);
-}
-
-static bool
-is_ascii(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] & 0x80)
-			return false;
-	return true;
-}
-
-/* The text of a record (consumed) into nfc; NULL or the reason it has none. */
+/*
+ * The text of a record (consumed) into nfc; NULL or the reason it has none
+ * (in why or a constant).
+ */
 static const char *
-record_text(struct ve_jq *q, jv rec, struct ve_buf *nfc)
+record_text(struct ve_jq *q, jv rec, struct ve_buf *nfc, struct ve_buf *why)
 {
-	static char reason[256];
 	jv t = ve_jq_first(q, rec);
 
-	if (!jv_is_valid(t)) {
-		if (jv_invalid_has_msg(jv_copy(t))) {
-			jv msg = jv_invalid_get_msg(t);
-			snprintf(reason, sizeof reason, "%s", jv_string_value(msg));
-			jv_free(msg);
-			return reason;
-		}
-		jv_free(t);
-		return "--text: no value";
-	}
+	if (!jv_is_valid(t))
+		return ve_json_why(t, "--text: no value", why);
 	if (jv_get_kind(t) != JV_KIND_STRING) {
-		snprintf(reason, sizeof reason, "--text: expected a string, got %s",
-		         jv_kind_name(jv_get_kind(t)));
+		ve_buf_reset(why);
+		ve_buf_addf(why, "--text: expected a string, got %s", jv_kind_name(jv_get_kind(t)));
 		jv_free(t);
-		return reason;
+		return why->p;
 	}
-	const char *s = jv_string_value(t);
-	size_t n = ve_json_strlen(t);
 	ve_buf_reset(nfc);
-	if (is_ascii(s, n))
-		ve_buf_add(nfc, s, n);
-	else
-		ve_norm(s, n, VE_NORM_NFC, nfc);
+	ve_norm(jv_string_value(t), ve_json_strlen(t), VE_NORM_NFC, nfc);
 	jv_free(t);
 	return NULL;
 }
@@ -299,21 +230,22 @@ add_doc(struct lsh *L, struct ve_minhash *mh, const struct ve_line *line, const 
 	uint32_t *sig = L->sigs + L->ndocs * (size_t)mh->perm;
 	const char *t = nfc->p ? nfc->p : "";
 	size_t tn = nfc->len;
-	d->line = arena_add(&L->arena, line->text, line->len);
+	d->at = L->held.len;
+	ve_buf_add(&L->held, line->text, line->len);
+	ve_buf_add(&L->held, t, tn);
 	d->line_len = (uint32_t)line->len;
-	d->text = arena_add(&L->arena, t, tn);
 	d->text_len = (uint32_t)tn;
 	d->ncp = (uint32_t)ve_utf8_count(t, tn);
-	d->source = (uint32_t)(L->base + line->source);
+	d->source = (uint32_t)(L->names.base + line->source);
 	d->lineno = line->lineno;
+	d->parent = d->rep = d->gfirst = (uint32_t)L->ndocs;
+	d->gnext = NONE;
 	d->flags = ref ? DOC_REF : 0;
-	if (!is_ascii(t, tn)) {
-		ve_buf_reset(nfkc);
-		ve_norm(t, tn, VE_NORM_NFKC, nfkc);
-		t = nfkc->p ? nfkc->p : "";
-		tn = nfkc->len;
-	}
-	if (ve_minhash_sign(mh, t, tn, sig))
+	if (ref)
+		L->refs++;
+	ve_buf_reset(nfkc);
+	ve_norm(t, tn, VE_NORM_NFKC, nfkc);
+	if (ve_minhash_sign(mh, nfkc->p ? nfkc->p : "", nfkc->len, sig))
 		d->flags |= DOC_SIG;
 	L->ndocs++;
 }
@@ -323,31 +255,24 @@ static int
 load(struct lsh *L, struct ve_reader *rd, bool ref, struct ve_jq *q, struct ve_minhash *mh)
 {
 	struct ve_rec rec;
-	struct ve_buf nfc = {0}, nfkc = {0};
+	struct ve_buf nfc = {0}, nfkc = {0}, why_buf = {0};
 	int r;
 
-	L->base = L->nnames;
-	ve_input_on_member(ve_reader_input(rd), remember_name, L);
+	ve_names_follow(&L->names, ve_reader_input(rd));
 	while ((r = ve_reader_next(rd, &rec)) == 1) {
-		const char *why = record_text(q, rec.value, &nfc);
+		const char *why = record_text(q, rec.value, &nfc, &why_buf);
 		if (!why && (rec.line.len > UINT32_MAX || nfc.len > UINT32_MAX))
 			why = "record longer than 4 GiB";
 		if (!why && L->ndocs >= UINT32_MAX - 1)
 			why = "more than 4294967294 records";
-		if (why) {
-			if ((r = ve_reader_reject(rd, &rec, why)))
-				break;
-			continue;
-		}
-		if (ref)
-			L->refs++;
-		else
-			L->read++;
-		add_doc(L, mh, &rec.line, &nfc, ref, &nfkc);
+		if (why && (r = ve_reader_reject(rd, &rec, why)))
+			break;
+		if (!why)
+			add_doc(L, mh, &rec.line, &nfc, ref, &nfkc);
 	}
 	ve_buf_free(&nfc);
 	ve_buf_free(&nfkc);
-	L->base = L->nnames;
+	ve_buf_free(&why_buf);
 	return r;
 }
 
@@ -382,55 +307,54 @@ load_all(struct lsh *L, char **files, int nfiles, struct ve_jq *q, struct ve_min
 }
 
 static uint32_t
-find(uint32_t *parent, uint32_t x)
+find(struct doc *docs, uint32_t x)
 {
-	while (parent[x] != x) {
-		parent[x] = parent[parent[x]];
-		x = parent[x];
+	while (docs[x].parent != x) {
+		docs[x].parent = docs[docs[x].parent].parent;
+		x = docs[x].parent;
 	}
 	return x;
 }
 
 static void
-unite(uint32_t *parent, uint32_t a, uint32_t b)
+unite(struct doc *docs, uint32_t a, uint32_t b)
 {
-	a = find(parent, a);
-	b = find(parent, b);
+	a = find(docs, a);
+	b = find(docs, b);
 	/* The smaller index becomes the root, so a root is its cluster's first record. */
 	if (a < b)
-		parent[b] = a;
+		docs[b].parent = a;
 	else if (b < a)
-		parent[a] = b;
+		docs[a].parent = b;
+}
+
+/* What ve_index_find looks for: a pair key, or a record's text. */
+struct probe {
+	const struct lsh *L;
+	uint64_t key;
+	const struct doc *d;
+};
+
+static bool
+is_pair(const void *ctx, size_t pos)
+{
+	const struct probe *p = ctx;
+
+	return p->L->seen[pos] == p->key;
 }
 
 /* Adds pair key k to the set of pairs checked; false if it was there. */
 static bool
 seen_add(struct lsh *L, uint64_t k)
 {
-	if (2 * (L->seen_n + 1) > L->seen_cap) {
-		size_t ncap = L->seen_cap ? 2 * L->seen_cap : 1024;
-		uint64_t *n = ve_xcalloc(ncap, sizeof *n);
-		for (size_t i = 0; i < L->seen_cap; i++) {
-			uint64_t v = L->seen[i];
-			if (!v)
-				continue;
-			size_t j = (size_t)XXH3_64bits(&v, sizeof v) & (ncap - 1);
-			while (n[j])
-				j = (j + 1) & (ncap - 1);
-			n[j] = v;
-		}
-		free(L->seen);
-		L->seen = n;
-		L->seen_cap = ncap;
-	}
-	size_t j = (size_t)XXH3_64bits(&k, sizeof k) & (L->seen_cap - 1);
-	while (L->seen[j]) {
-		if (L->seen[j] == k)
-			return false;
-		j = (j + 1) & (L->seen_cap - 1);
-	}
-	L->seen[j] = k;
-	L->seen_n++;
+	uint64_t h = XXH3_64bits(&k, sizeof k);
+
+	if (ve_index_find(&L->seen_ix, h, is_pair, &(struct probe){.L = L, .key = k}) !=
+	    VE_INDEX_NONE)
+		return false;
+	L->seen = ve_grow(L->seen, &L->seen_cap, L->seen_n + 1, sizeof *L->seen);
+	L->seen[L->seen_n] = k;
+	ve_index_add(&L->seen_ix, h, L->seen_n++);
 	return true;
 }
 
@@ -453,10 +377,11 @@ verify(struct lsh *L, uint32_t a, uint32_t b, uint32_t *dist, uint32_t *len)
 	if ((da->ncp > db->ncp ? da->ncp - db->ncp : db->ncp - da->ncp) > k)
 		return false;
 	if (L->cpa_doc != a) {
-		ve_utf8_decode(da->text, da->text_len, &L->cpa, &L->cpa_cap);
+		ve_utf8_decode(L->held.p + da->at + da->line_len, da->text_len, &L->cpa,
+		               &L->cpa_cap);
 		L->cpa_doc = a;
 	}
-	ve_utf8_decode(db->text, db->text_len, &L->cpb, &L->cpb_cap);
+	ve_utf8_decode(L->held.p + db->at + db->line_len, db->text_len, &L->cpb, &L->cpb_cap);
 	size_t d = ve_lev_bounded(&L->lev, L->cpa, da->ncp, L->cpb, db->ncp, k);
 	*dist = (uint32_t)d;
 	*len = longer;
@@ -480,7 +405,7 @@ check_pair(struct lsh *L, uint32_t a, uint32_t b)
 
 	if ((L->docs[a].flags & DOC_REF) && (L->docs[b].flags & DOC_REF))
 		return;
-	if (!L->o->pairs && find(L->parent, a) == find(L->parent, b))
+	if (!L->o->pairs && find(L->docs, a) == find(L->docs, b))
 		return;
 	if (!seen_add(L, (uint64_t)a << 32 | b))
 		return;
@@ -488,7 +413,7 @@ check_pair(struct lsh *L, uint32_t a, uint32_t b)
 	if (!verify(L, a, b, &dist, &len))
 		return;
 	L->near++;
-	unite(L->parent, a, b);
+	unite(L->docs, a, b);
 	if (L->o->pairs)
 		add_pair(L, a, b, dist, len);
 }
@@ -513,6 +438,18 @@ sort_high(uint64_t *keys, uint64_t *tmp, size_t n, size_t *count)
 	}
 }
 
+/* A ve_index_is_fn: whether the record at pos has the text of p->d. */
+static bool
+is_text(const void *ctx, size_t pos)
+{
+	const struct probe *p = ctx;
+	const struct doc *f = &p->L->docs[pos], *d = p->d;
+	const char *held = p->L->held.p;
+
+	return f->text_len == d->text_len &&
+	       !memcmp(held + f->at + f->line_len, held + d->at + d->line_len, d->text_len);
+}
+
 /*
  * Records of byte-identical NFC text are exact duplicates (distance 0): they
  * are united at once, and only one of them, their representative (the first
@@ -522,48 +459,35 @@ sort_high(uint64_t *keys, uint64_t *tmp, size_t n, size_t *count)
 static void
 merge_identical(struct lsh *L)
 {
-	size_t cap = 16;
-	while (cap < 2 * L->ndocs)
-		cap *= 2;
-	uint32_t *slot = ve_xmalloc(cap * sizeof *slot);
-	uint32_t *last = ve_xmalloc((L->ndocs + 1) * sizeof *last);
+	struct ve_index ix = {0};
+	uint32_t *last =
+	    ve_xmalloc((L->ndocs + 1) * sizeof *last); /* by a text's first: its last */
 
-	for (size_t i = 0; i < cap; i++)
-		slot[i] = NONE;
-	L->rep = ve_xmalloc((L->ndocs + 1) * sizeof *L->rep);
-	L->gfirst = ve_xmalloc((L->ndocs + 1) * sizeof *L->gfirst);
-	L->gnext = ve_xmalloc((L->ndocs + 1) * sizeof *L->gnext);
 	for (size_t i = 0; i < L->ndocs; i++) {
-		const struct doc *d = &L->docs[i];
-		L->rep[i] = L->gfirst[i] = (uint32_t)i;
-		L->gnext[i] = last[i] = NONE;
+		struct doc *d = &L->docs[i];
 		if (!(d->flags & DOC_SIG))
 			continue;
-		size_t j = XXH3_64bits(d->text, d->text_len) & (cap - 1);
-		for (; slot[j] != NONE; j = (j + 1) & (cap - 1)) {
-			const struct doc *f = &L->docs[slot[j]];
-			if (f->text_len == d->text_len && !memcmp(f->text, d->text, d->text_len))
-				break;
-		}
-		if (slot[j] == NONE) {
-			slot[j] = (uint32_t)i;
+		uint64_t h = XXH3_64bits(L->held.p + d->at + d->line_len, d->text_len);
+		size_t first = ve_index_find(&ix, h, is_text, &(struct probe){.L = L, .d = d});
+		if (first == VE_INDEX_NONE) {
+			ve_index_add(&ix, h, i);
 			last[i] = (uint32_t)i;
 			continue;
 		}
-		uint32_t first = slot[j], r = L->rep[first];
-		L->gnext[last[first]] = (uint32_t)i;
+		uint32_t r = L->docs[first].rep;
+		L->docs[last[first]].gnext = (uint32_t)i;
 		last[first] = (uint32_t)i;
-		L->rep[i] = r;
+		d->rep = r;
 		L->identical++;
-		unite(L->parent, r, (uint32_t)i);
+		unite(L->docs, r, (uint32_t)i);
 		if ((L->docs[r].flags & DOC_REF) && !(d->flags & DOC_REF)) {
 			/* The first record that is not a reference one stands for them all. */
-			for (uint32_t m = first; m != NONE; m = L->gnext[m])
-				L->rep[m] = (uint32_t)i;
-			L->gfirst[i] = first;
+			for (uint32_t m = (uint32_t)first; m != NONE; m = L->docs[m].gnext)
+				L->docs[m].rep = (uint32_t)i;
+			d->gfirst = (uint32_t)first;
 		}
 	}
-	free(slot);
+	ve_index_free(&ix);
 	free(last);
 }
 
@@ -578,7 +502,7 @@ find_pairs(struct lsh *L, int perm, uint64_t seed)
 	for (int band = 0; band < L->bands; band++) {
 		size_t n = 0;
 		for (size_t i = 0; i < L->ndocs; i++) {
-			if (!(L->docs[i].flags & DOC_SIG) || L->rep[i] != i)
+			if (!(L->docs[i].flags & DOC_SIG) || L->docs[i].rep != i)
 				continue;
 			const uint32_t *s = L->sigs + i * (size_t)perm + (size_t)band * L->rows;
 			uint64_t h = XXH3_64bits_withSeed(s, (size_t)L->rows * sizeof *s,
@@ -615,16 +539,35 @@ static size_t
 group_size(const struct lsh *L, uint32_t r)
 {
 	size_t n = 0;
-	for (uint32_t m = L->gfirst[r]; m != NONE; m = L->gnext[m])
+	for (uint32_t m = L->docs[r].gfirst; m != NONE; m = L->docs[m].gnext)
 		n++;
 	return n;
 }
 
 /*
+ * Adds the pairs between the records of the texts of representatives a and
+ * b, or within one text when a is b. More than PAIRS_CAP of them: only
+ * those with a representative.
+ */
+static void
+expand_pair(struct lsh *L, uint32_t a, uint32_t b, uint32_t dist, uint32_t len)
+{
+	size_t ga = group_size(L, a), gb = group_size(L, b);
+	bool all = (a == b ? (double)ga * (ga - 1) / 2 : (double)ga * gb) <= PAIRS_CAP;
+
+	if (!all)
+		L->capped = true;
+	for (uint32_t x = L->docs[a].gfirst; x != NONE; x = L->docs[x].gnext)
+		for (uint32_t y = a == b ? L->docs[x].gnext : L->docs[b].gfirst; y != NONE;
+		     y = L->docs[y].gnext)
+			if (all || x == a || y == b)
+				add_pair(L, x, y, dist, len);
+}
+
+/*
  * The pairs verified are between representatives; each stands for the
  * records of its text, which are near the same records at the same distance
- * and at distance 0 from each other. More than PAIRS_CAP pairs for two texts
- * (or one): only those with a representative.
+ * and at distance 0 from each other.
  */
 static void
 expand_pairs(struct lsh *L)
@@ -634,30 +577,12 @@ expand_pairs(struct lsh *L)
 
 	L->pairs = NULL;
 	L->npairs = L->pairs_cap = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct pair *p = &reps[i];
-		bool all = (double)group_size(L, p->a) * group_size(L, p->b) <= PAIRS_CAP;
-		if (!all)
-			L->capped = true;
-		for (uint32_t x = L->gfirst[p->a]; x != NONE; x = L->gnext[x])
-			for (uint32_t y = L->gfirst[p->b]; y != NONE; y = L->gnext[y])
-				if (all || x == p->a || y == p->b)
-					add_pair(L, x, y, p->dist, p->len);
-	}
+	for (size_t i = 0; i < n; i++)
+		expand_pair(L, reps[i].a, reps[i].b, reps[i].dist, reps[i].len);
 	free(reps);
-	for (size_t r = 0; r < L->ndocs; r++) {
-		if (L->rep[r] != r || L->gnext[L->gfirst[r]] == NONE)
-			continue;
-		size_t g = group_size(L, (uint32_t)r);
-		bool all = (double)g * (g - 1) / 2 <= PAIRS_CAP;
-		if (!all)
-			L->capped = true;
-		uint32_t len = L->docs[r].ncp;
-		for (uint32_t x = L->gfirst[r]; x != NONE; x = L->gnext[x])
-			for (uint32_t y = L->gnext[x]; y != NONE; y = L->gnext[y])
-				if (all || x == r || y == r)
-					add_pair(L, x, y, 0, len);
-	}
+	for (uint32_t r = 0; r < L->ndocs; r++)
+		if (L->docs[r].rep == r && L->docs[L->docs[r].gfirst].gnext != NONE)
+			expand_pair(L, r, r, 0, L->docs[r].ncp);
 	if (L->capped)
 		ve_warn(
 		    "--pairs: more than %d pairs between records of identical text; printed only "
@@ -669,7 +594,7 @@ static void
 write_pairs(struct lsh *L, int perm)
 {
 	struct ve_buf b = {0};
-	bool files = L->nnames > 1;
+	bool files = L->names.n > 1;
 
 	expand_pairs(L);
 	qsort(L->pairs, L->npairs, sizeof *L->pairs, cmp_pair);
@@ -683,7 +608,7 @@ write_pairs(struct lsh *L, int perm)
 		            (unsigned long long)da->lineno, (unsigned long long)db->lineno, j,
 		            (double)p->dist / p->len);
 		if (files) {
-			const char *na = L->names[da->source], *nb = L->names[db->source];
+			const char *na = L->names.v[da->source], *nb = L->names.v[db->source];
 			ve_buf_adds(&b, ",\"a_file\":");
 			ve_buf_add_json_str(&b, na, strlen(na));
 			ve_buf_adds(&b, ",\"b_file\":");
@@ -697,21 +622,18 @@ write_pairs(struct lsh *L, int perm)
 
 /*
  * Keeps one record of each cluster without a reference record: the first,
- * or the longest (the first of the longest). Returns the number kept and,
- * in *against, the number dropped for a reference record in their cluster.
+ * or the longest (the first of the longest). Counts the records kept, and
+ * those dropped for a reference record in their cluster.
  */
-static unsigned long long
-write_kept(struct lsh *L, bool write, unsigned long long *against)
+static void
+write_kept(struct lsh *L, bool write)
 {
 	uint32_t *best = ve_xmalloc((L->ndocs + 1) * sizeof *best);
-	unsigned long long kept = 0;
 	const uint32_t none = UINT32_MAX, refd = UINT32_MAX - 1;
 
-	*against = 0;
-	for (size_t i = 0; i < L->ndocs; i++)
-		best[i] = none;
+	memset(best, 0xff, L->ndocs * sizeof *best); /* none */
 	for (size_t i = 0; i < L->ndocs; i++) {
-		uint32_t r = find(L->parent, (uint32_t)i);
+		uint32_t r = find(L->docs, (uint32_t)i);
 		if (L->docs[i].flags & DOC_REF)
 			best[r] = refd;
 		else if (best[r] == none || (best[r] != refd && L->o->keep_longest &&
@@ -720,19 +642,18 @@ write_kept(struct lsh *L, bool write, unsigned long long *against)
 	}
 	for (size_t i = 0; i < L->ndocs; i++) {
 		const struct doc *d = &L->docs[i];
-		uint32_t r = find(L->parent, (uint32_t)i);
+		uint32_t r = find(L->docs, (uint32_t)i);
 		if (d->flags & DOC_REF)
 			continue;
 		if (best[r] == refd) {
-			(*against)++;
+			L->against++;
 		} else if (best[r] == i) {
-			kept++;
+			L->kept++;
 			if (write)
-				ve_out_line(d->line, d->line_len);
+				ve_out_line(L->held.p + d->at, d->line_len);
 		}
 	}
 	free(best);
-	return kept;
 }
 
 static int
@@ -741,48 +662,37 @@ run(const struct opts *o, char **files, int nfiles)
 	struct lsh L = {.o = o, .cpa_doc = UINT32_MAX};
 	struct ve_minhash mh;
 	struct ve_jq *q = ve_jq_compile("--text", o->text_expr);
-	unsigned long long kept = 0, against = 0;
 	int rc = 0, rejects_rc = 0;
 
-	if (o->bands) {
-		L.bands = (int)o->bands;
-		L.rows = (int)o->rows;
-	} else {
+	L.bands = (int)o->bands;
+	L.rows = (int)o->rows;
+	if (!o->bands)
 		ve_lsh_choose(o->threshold, (int)o->perm, MIN_CANDIDATE_PROB, &L.bands, &L.rows);
-	}
 	ve_minhash_init(&mh, o->shingle_kind, o->shingle_n, (int)o->perm, o->seed);
 	if ((rc = load_all(&L, files, nfiles, q, &mh, &rejects_rc)))
 		goto out;
-	L.parent = ve_xmalloc((L.ndocs + 1) * sizeof *L.parent);
-	for (size_t i = 0; i < L.ndocs; i++)
-		L.parent[i] = (uint32_t)i;
 	merge_identical(&L);
 	find_pairs(&L, (int)o->perm, o->seed);
 	if (o->pairs)
 		write_pairs(&L, (int)o->perm);
-	kept = write_kept(&L, !o->pairs, &against);
+	write_kept(&L, !o->pairs);
 	if (o->cli.verbose)
 		ve_warn("read %llu, kept %llu, dropped %llu (%llu near a reference record, %llu "
 		        "reference records); %llu of identical text, %llu pairs checked, %llu near "
 		        "duplicates; %d bands x %d rows",
-		        L.read, kept, L.read - kept, against, L.refs, L.identical, L.checked,
-		        L.near, L.bands, L.rows);
+		        L.ndocs - L.refs, L.kept, L.ndocs - L.refs - L.kept, L.against, L.refs,
+		        L.identical, L.checked, L.near, L.bands, L.rows);
 out:
-	for (int i = 0; i < L.nnames; i++)
-		free(L.names[i]);
-	free(L.names);
+	ve_names_free(&L.names);
 	free(L.docs);
 	free(L.sigs);
-	free(L.parent);
-	free(L.rep);
-	free(L.gfirst);
-	free(L.gnext);
 	free(L.seen);
+	ve_index_free(&L.seen_ix);
 	free(L.pairs);
 	free(L.cpa);
 	free(L.cpb);
 	ve_lev_free(&L.lev);
-	arena_free(&L.arena);
+	ve_buf_free(&L.held);
 	ve_minhash_free(&mh);
 	ve_jq_free(q);
 	return rc ? rc : rejects_rc;
