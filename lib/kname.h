@@ -9,18 +9,25 @@
  *   strong: an honorific or title after it (님, 씨, 고객님, 과장, 드림),
  *           or a label or a relation before it (성함:, 수령인, 엄마, 팀장);
  *   list:   a form or list position (start of text, after "1)", "-", "(",
- *           ",", ":" or a number; before punctuation, a number or the end);
+ *           ",", ":" or a number; before punctuation, a number or the
+ *           end), or another bare three-syllable name beside it, with a
+ *           space (김은비 이정국 박서아);
  *   josa:   a particle or the copula glued to it (이/가/은/는/을/를/에게/
- *           한테/의/이랑/하고, 입니다).
+ *           한테/의/이랑/하고/꺼/네, 입니다).
  *
  * Two-syllable names (김율) need strong context; three and more, any.
  * Rare family names need strong context. "김 민수", with a space, counts.
- * A stoplist of common words (이용권, 신청서, 최대한, role words such as
- * 기사님) keeps look-alikes out.
+ * A stoplist of common words (이용권, 신청서, 최대한, 정수기, role words
+ * such as 기사님) keeps look-alikes out; a stoplist word with a particle
+ * (정보랑, 변경은, 명의예요) stays a common word unless an honorific
+ * follows (박하은 고객님), whatever label stands before it. In text run
+ * together with no spaces, a name that starts a long word counts when a
+ * particle or title follows it (김다온으로입금했는데).
  *
  * Limits: Hangul names only (no foreign or romanised names), given names
  * of at most two syllables, no names among the stoplist's words, and a
- * name in running text with none of the contexts above is missed.
+ * name in running text with none of the contexts above, or inside a word
+ * run together (저기요김민수한테), is missed.
  *
  * Ownership: the functions read the caller's bytes and keep nothing; no
  * allocation, no state between calls.
@@ -38,9 +45,11 @@
  */
 bool ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to);
 /*
- * Whether s[0..n) is a common word that starts like a name (정보, 이용권),
- * or one with a particle (정보가): for other recognisers' candidates.
+ * Whether s[0..n), a whole candidate from another recogniser (a label's
+ * 김민수, 성함이요's 이요), is shaped like a name: a family name, one or two
+ * given-name syllables, and not a common word (정보, 이용권) alone or with
+ * a particle (정보가, 변경은).
  */
-bool ve_kname_common_word(const char *s, size_t n);
+bool ve_kname_plausible(const char *s, size_t n);
 
 #endif

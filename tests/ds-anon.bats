@@ -156,6 +156,36 @@ assert rows["all"]["precision"] >= .98, rows["all"]
 EOF2
 }
 
+@test "ds-anon: precision and recall on a second corpus of names, written apart from the first" {
+	# dev2/dev2.jsonl: 440 queries written by dev2/gen.py in another voice
+	# (chat style, no spaces, several names a query, labels followed by
+	# ordinary words), 220 with look-alikes only. The detector as tuned on
+	# dev/ found names there at 0.62 with precision 0.85 (ds-anon(1)).
+	run --separate-stderr measure "$D/dev2/dev2.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	python3 - "$output" <<'EOF2'
+import json, sys
+rows = {r["kind"]: r for r in map(json.loads, sys.argv[1].splitlines())}
+assert rows["NAME"]["labelled"] >= 240 and rows["NAME"]["recall"] >= .80, rows["NAME"]
+assert rows["all"]["precision"] >= .98, rows["all"]
+EOF2
+}
+
+@test "ds-anon: names run together, listed bare or before a relation; labels before ordinary words" {
+	cat > g.jsonl <<'EOF2'
+{"a":"오늘 박지훈이랑통화했어요, 김하늘 최민준 이서연 세 분이요, 정다은 선배가 알려줬어요","b":"윤서진네 집으로 보내주세요, 이예준이 주문했어요, 박하은 고객님"}
+{"a":"성함이요? 잘 모르겠어요, 이름 변경은 어디서 하나요, 주문자 정보랑 달라요, 담당자 이름이 뭐예요","b":"정수기 필터 교체, 신발장이 안 와요, 마음씨 좋은 기사님, 본인 명의예요"}
+EOF2
+	run --separate-stderr ds-anon g.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<'EOF2'
+{"a":"오늘 <NAME>이랑통화했어요, <NAME> <NAME> <NAME> 세 분이요, <NAME> 선배가 알려줬어요","b":"<NAME>네 집으로 보내주세요, <NAME>이 주문했어요, <NAME> 고객님"}
+{"a":"성함이요? 잘 모르겠어요, 이름 변경은 어디서 하나요, 주문자 정보랑 달라요, 담당자 이름이 뭐예요","b":"정수기 필터 교체, 신발장이 안 와요, 마음씨 좋은 기사님, 본인 명의예요"}
+EOF2
+}
+
 @test "ds-anon: names in running text, lists and forms; words that only look like names" {
 	cat > n.jsonl <<'EOF2'
 {"a":"김민수가 주문한 거요, 1) 박지호 2) 최서윤, 엄마 이영숙 명의, 남궁민준한테 보냈어요, 배송 문의 - 정하린 드림","b":"김 민수 고객님, 예약자(제갈현우), 선우진 010-1234-5678"}

@@ -506,12 +506,12 @@ account_ok(const char *m, size_t n, const char *gap, size_t gaplen)
 }
 
 /*
- * Words that stand where a name does: role words before an honorific
- * (관리자님, 승무원님), and what may follow a label instead of a name
- * (예금주명이, 명의이전, 수령인 이름).
+ * Whether m[0..n) is a word that stands where a name does: a role word
+ * before an honorific (관리자님, 승무원님), or what may follow a label
+ * instead of a name (예금주명이, 명의이전, 수령인 이름).
  */
 static bool
-name_ok(const char *m, size_t n)
+role_word(const char *m, size_t n)
 {
 	static const char *const words[] = {
 	    "사용자", "이용자", "구매자", "판매자", "주문자", "신청자", "작성자", "수령자",
@@ -532,8 +532,19 @@ name_ok(const char *m, size_t n)
 
 	for (const char *const *w = words; *w; w++)
 		if (strlen(*w) == n && !memcmp(m, *w, n))
-			return false;
-	return !ve_kname_common_word(m, n);
+			return true;
+	return false;
+}
+
+/*
+ * Whether a pattern's candidate is a name: not a role word, and shaped
+ * like one (lib/kname.h), since a label is followed by ordinary words as
+ * often as by names (이름 변경은, 성함이요).
+ */
+static bool
+name_ok(const char *m, size_t n)
+{
+	return !role_word(m, n) && ve_kname_plausible(m, n);
 }
 
 /* The checks a pattern's match must also pass; ov holds its capture groups. */
@@ -700,7 +711,7 @@ mask(struct anon *a, const char *s, size_t n)
 	}
 	/* Names in running text, past what the patterns found (lib/kname.h). */
 	for (size_t at = 0, from, to; ve_kname_next(s, n, &at, &from, &to);)
-		if (name_ok(s + from, to - from) && !overlaps(a, from, to))
+		if (!role_word(s + from, to - from) && !overlaps(a, from, to))
 			add_span(a, from, to, NAME);
 	if (!a->nspans)
 		return 0;
