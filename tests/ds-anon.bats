@@ -172,6 +172,31 @@ assert rows["all"]["precision"] >= .98, rows["all"]
 EOF2
 }
 
+@test "ds-anon: precision and recall on the blind corpus" {
+	# blind/heldout2.jsonl: 500 queries (208 names, 248 queries with
+	# look-alikes only) written by blind/gen.py by someone who saw neither
+	# the patterns, the detector nor the other corpora, and kept from the
+	# detector's authors, who were told only its totals. Measured three
+	# times (ds-anon(1)): names 0.375 by the patterns alone, 0.76 with the
+	# detector as first tuned (precision over all kinds 0.93), now 0.74 with
+	# precision 0.98. The 0.95 aimed at for names is not reached here; the
+	# floors below keep what is.
+	run python3 "$D/blind/validate.py" "$D/blind/heldout2.jsonl"
+	assert_success
+	run --separate-stderr measure "$D/blind/heldout2.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	python3 - "$output" <<'EOF2'
+import json, sys
+rows = {r["kind"]: r for r in map(json.loads, sys.argv[1].splitlines())}
+for k in ("PASSPORT", "LICENSE", "RRN", "ACCOUNT", "CARD", "PHONE", "EMAIL"):
+    assert rows[k]["recall"] >= .99, rows[k]
+assert rows["ADDRESS"]["recall"] >= .95, rows["ADDRESS"]
+assert rows["NAME"]["labelled"] == 208 and rows["NAME"]["recall"] >= .74, rows["NAME"]
+assert rows["all"]["precision"] >= .98, rows["all"]
+EOF2
+}
+
 @test "ds-anon: names run together, listed bare or before a relation; labels before ordinary words" {
 	cat > g.jsonl <<'EOF2'
 {"a":"오늘 박지훈이랑통화했어요, 김하늘 최민준 이서연 세 분이요, 정다은 선배가 알려줬어요","b":"윤서진네 집으로 보내주세요, 이예준이 주문했어요, 박하은 고객님"}
