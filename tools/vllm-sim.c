@@ -1221,144 +1221,107 @@ usage(FILE *f)
 	        "See vllm-sim(1).\n");
 }
 
-enum {
-	OPT_HOST = 256,
-	OPT_PORT_FILE,
-	OPT_API_KEY_FILE,
-	OPT_MAX_MODEL_LEN,
-	OPT_TTFT,
-	OPT_PREFILL,
-	OPT_ITL,
-	OPT_JITTER,
-	OPT_LOAD,
-	OPT_SEQS,
-	OPT_INTERVAL,
-	OPT_OUTPUT_LEN,
-	OPT_KV,
-	OPT_FAIL_RATE,
-	OPT_FAIL_CODES,
-	OPT_DROP,
-	OPT_STALL,
-	OPT_ANSWERS,
-	OPT_ACCURACY,
-	OPT_MAX_CONN,
-	OPT_MAX_PROMPTS,
-	OPT_MAX_BODY,
-	OPT_REQUEST_TIMEOUT,
-};
-
+/*
+ * --fail-codes: HTTP error statuses, comma-separated (empty items are
+ * skipped), at most MAX_FAIL_CODES.
+ */
 static void
 parse_codes(struct opts *o, const char *arg)
 {
-	char *copy = ve_xstrdup(arg), *save = NULL;
-
 	o->nfail_codes = 0;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	for (const char *t = arg + strspn(arg, ","); *t; t += strspn(t, ",")) {
+		size_t n = strcspn(t, ",");
+		char code[64];
 		long v;
-		if (!ve_parse_long(t, 400, 599, &v)) {
-			char bad_code[64];
-			snprintf(bad_code, sizeof bad_code, "%s", t);
-			free(copy);
+		snprintf(code, sizeof code, "%.*s", (int)n, t);
+		if (n >= sizeof code || !ve_parse_long(code, 400, 599, &v))
 			ve_usage_error("--fail-codes: '%s' is not an HTTP error status (400-599)",
-			               bad_code);
-		}
-		if (o->nfail_codes == MAX_FAIL_CODES) {
-			free(copy);
+			               code);
+		if (o->nfail_codes == MAX_FAIL_CODES)
 			ve_usage_error("--fail-codes: at most %d statuses", MAX_FAIL_CODES);
-		}
 		o->fail_codes[o->nfail_codes++] = (int)v;
+		t += n;
 	}
-	free(copy);
 	if (!o->nfail_codes)
 		ve_usage_error("--fail-codes: no status given");
 }
 
-/* Sets the tool's own option c from its argument; each number through its checked parser. */
+/*
+ * One of the tool's own options: its name as messages give it, its short
+ * letter, and the field its argument goes to, a string or a number in
+ * [min, max]. --seed and --fail-codes have no field: set_option reads them.
+ */
+struct optdef {
+	const char *name;
+	int letter;
+	const char **str;
+	long *num;
+	double *real;
+	double min, max;
+};
+
+/* Sets the field of option d from its argument; each number through its checked parser. */
 static void
-set_option(struct opts *o, int c, const char *arg)
+set_option(struct opts *o, const struct optdef *d, const char *arg)
 {
-	switch (c) {
-	case OPT_HOST: o->host = arg; break;
-	case 'p': o->port = ve_opt_long("--port", arg, 0, 65535); break;
-	case OPT_PORT_FILE: o->port_file = arg; break;
-	case 'm':
-		if (!*arg)
-			ve_usage_error("--model: the name cannot be empty");
-		o->model = arg;
-		break;
-	case OPT_API_KEY_FILE: o->api_key_file = arg; break;
-	case 's':
-		o->seed = (unsigned long long)ve_opt_long("--seed", arg, 0, 0x7fffffffffffffffL);
-		break;
-	case OPT_MAX_MODEL_LEN:
-		o->max_model_len = ve_opt_long("--max-model-len", arg, 1, 100000000);
-		break;
-	case OPT_TTFT: o->ttft_ms = ve_opt_double("--ttft-ms", arg, 0, 3.6e6); break;
-	case OPT_PREFILL: o->prefill_tps = ve_opt_double("--prefill-tps", arg, 1e-3, 1e12); break;
-	case OPT_ITL: o->itl_ms = ve_opt_double("--itl-ms", arg, 0, 3.6e6); break;
-	case OPT_JITTER: o->jitter = ve_opt_double("--jitter", arg, 0, 1); break;
-	case OPT_LOAD: o->load_factor = ve_opt_double("--load-factor", arg, 0, 1000); break;
-	case OPT_SEQS: o->max_num_seqs = ve_opt_long("--max-num-seqs", arg, 1, 1000000); break;
-	case OPT_INTERVAL:
-		o->stream_interval = ve_opt_long("--stream-interval", arg, 1, 1000000);
-		break;
-	case OPT_OUTPUT_LEN: o->output_len = ve_opt_long("--output-len", arg, 1, 100000000); break;
-	case OPT_KV: o->kv_tokens = ve_opt_long("--kv-cache-tokens", arg, 1, 1L << 40); break;
-	case OPT_FAIL_RATE: o->fail_rate = ve_opt_double("--fail-rate", arg, 0, 1); break;
-	case OPT_FAIL_CODES: parse_codes(o, arg); break;
-	case OPT_DROP: o->drop_rate = ve_opt_double("--drop-rate", arg, 0, 1); break;
-	case OPT_STALL: o->stall_rate = ve_opt_double("--stall-rate", arg, 0, 1); break;
-	case OPT_ANSWERS: o->answers = arg; break;
-	case OPT_ACCURACY: o->accuracy = ve_opt_double("--accuracy", arg, 0, 1); break;
-	case OPT_MAX_CONN:
-		o->max_connections = ve_opt_long("--max-connections", arg, 1, 1000000);
-		break;
-	case OPT_MAX_PROMPTS: o->max_prompts = ve_opt_long("--max-prompts", arg, 1, 1000000); break;
-	case OPT_MAX_BODY: o->max_body = ve_opt_long("--max-body", arg, 1024, 1L << 30); break;
-	case OPT_REQUEST_TIMEOUT:
-		o->request_timeout = ve_opt_double("--request-timeout", arg, 0.1, 86400);
-		break;
-	}
+	if (d->str == &o->model && !*arg)
+		ve_usage_error("--model: the name cannot be empty");
+	if (d->str)
+		*d->str = arg;
+	else if (d->num)
+		*d->num = ve_opt_long(d->name, arg, (long)d->min, (long)d->max);
+	else if (d->real)
+		*d->real = ve_opt_double(d->name, arg, d->min, d->max);
+	else if (d->letter == 's')
+		o->seed = (unsigned long long)ve_opt_long("--seed", arg, 0, LONG_MAX);
+	else
+		parse_codes(o, arg);
 }
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
-	const struct option longopts[] = {
-	    {"host", required_argument, NULL, OPT_HOST},
-	    {"port", required_argument, NULL, 'p'},
-	    {"port-file", required_argument, NULL, OPT_PORT_FILE},
-	    {"model", required_argument, NULL, 'm'},
-	    {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
-	    {"seed", required_argument, NULL, 's'},
-	    {"max-model-len", required_argument, NULL, OPT_MAX_MODEL_LEN},
-	    {"ttft-ms", required_argument, NULL, OPT_TTFT},
-	    {"prefill-tps", required_argument, NULL, OPT_PREFILL},
-	    {"itl-ms", required_argument, NULL, OPT_ITL},
-	    {"jitter", required_argument, NULL, OPT_JITTER},
-	    {"load-factor", required_argument, NULL, OPT_LOAD},
-	    {"max-num-seqs", required_argument, NULL, OPT_SEQS},
-	    {"stream-interval", required_argument, NULL, OPT_INTERVAL},
-	    {"output-len", required_argument, NULL, OPT_OUTPUT_LEN},
-	    {"kv-cache-tokens", required_argument, NULL, OPT_KV},
-	    {"fail-rate", required_argument, NULL, OPT_FAIL_RATE},
-	    {"fail-codes", required_argument, NULL, OPT_FAIL_CODES},
-	    {"drop-rate", required_argument, NULL, OPT_DROP},
-	    {"stall-rate", required_argument, NULL, OPT_STALL},
-	    {"answers", required_argument, NULL, OPT_ANSWERS},
-	    {"accuracy", required_argument, NULL, OPT_ACCURACY},
-	    {"max-connections", required_argument, NULL, OPT_MAX_CONN},
-	    {"max-prompts", required_argument, NULL, OPT_MAX_PROMPTS},
-	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
-	    {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
-	    {NULL, 0, NULL, 0},
+	const struct optdef defs[] = {
+	    {"--host", .str = &o->host},
+	    {"--port", 'p', .num = &o->port, .max = 65535},
+	    {"--port-file", .str = &o->port_file},
+	    {"--model", 'm', .str = &o->model},
+	    {"--api-key-file", .str = &o->api_key_file},
+	    {"--seed", .letter = 's'},
+	    {"--max-model-len", .num = &o->max_model_len, .min = 1, .max = 100000000},
+	    {"--ttft-ms", .real = &o->ttft_ms, .max = 3.6e6},
+	    {"--prefill-tps", .real = &o->prefill_tps, .min = 1e-3, .max = 1e12},
+	    {"--itl-ms", .real = &o->itl_ms, .max = 3.6e6},
+	    {"--jitter", .real = &o->jitter, .max = 1},
+	    {"--load-factor", .real = &o->load_factor, .max = 1000},
+	    {"--max-num-seqs", .num = &o->max_num_seqs, .min = 1, .max = 1000000},
+	    {"--stream-interval", .num = &o->stream_interval, .min = 1, .max = 1000000},
+	    {"--output-len", .num = &o->output_len, .min = 1, .max = 100000000},
+	    {"--kv-cache-tokens", .num = &o->kv_tokens, .min = 1, .max = 1L << 40},
+	    {"--fail-rate", .real = &o->fail_rate, .max = 1},
+	    {.name = "--fail-codes"},
+	    {"--drop-rate", .real = &o->drop_rate, .max = 1},
+	    {"--stall-rate", .real = &o->stall_rate, .max = 1},
+	    {"--answers", .str = &o->answers},
+	    {"--accuracy", .real = &o->accuracy, .max = 1},
+	    {"--max-connections", .num = &o->max_connections, .min = 1, .max = 1000000},
+	    {"--max-prompts", .num = &o->max_prompts, .min = 1, .max = 1000000},
+	    {"--max-body", .num = &o->max_body, .min = 1024, .max = 1L << 30},
+	    {"--request-timeout", .real = &o->request_timeout, .min = 0.1, .max = 86400},
 	};
+	enum { NDEFS = sizeof defs / sizeof defs[0] };
+	struct option longopts[NDEFS + 1] = {{NULL, 0, NULL, 0}};
 	int c;
 
+	for (int i = 0; i < NDEFS; i++)
+		longopts[i] = (struct option){defs[i].name + 2, required_argument, NULL,
+		                              defs[i].letter ? defs[i].letter : 256 + i};
 	/* No record options: the answer key is a file it loads, not a record stream. */
 	o->cli.flags = 0;
 	while ((c = ve_getopt(argc, argv, "p:m:s:", longopts, &o->cli, usage)) != -1)
-		set_option(o, c, optarg);
+		for (int i = 0; i < NDEFS; i++)
+			if (longopts[i].val == c)
+				set_option(o, &defs[i], optarg);
 	if (optind < argc)
 		ve_usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->accuracy < 1 && !o->answers)
