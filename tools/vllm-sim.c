@@ -91,13 +91,38 @@ struct opts {
 	struct ve_cli cli;
 };
 
-struct hist {
+/* The upper bounds of vLLM's latency buckets, each list ending in +Inf. */
+static const double ttft_le[] = {0.001, 0.005, 0.01, 0.02,  0.04,  0.06,   0.08,    0.1,
+                                 0.25,  0.5,   0.75, 1.0,   2.5,   5.0,    7.5,     10.0,
+                                 20.0,  40.0,  80.0, 160.0, 640.0, 2560.0, INFINITY};
+static const double itl_le[] = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,  0.3,  0.4,  0.5,
+                                0.75, 1.0,   2.5,  5.0,   7.5, 10.0, 20.0, 40.0, 80.0, INFINITY};
+static const double e2e_le[] = {0.3,   0.5,   0.8,   1.0,    1.5,    2.0,     2.5,  5.0,
+                                10.0,  15.0,  20.0,  30.0,   40.0,   50.0,    60.0, 120.0,
+                                240.0, 480.0, 960.0, 1920.0, 7680.0, INFINITY};
+
+/* vLLM's latency histograms, in the order /metrics lists them. */
+enum { H_TTFT, H_ITL, H_E2E, H_QUEUE, NHIST };
+static const struct {
+	const char *name, *help;
 	const double *le;
-	int n;
-	unsigned long long *counts; /* n + 1, the last for +Inf */
+} hists[NHIST] = {
+    {"vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", ttft_le},
+    {"vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", itl_le},
+    {"vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", e2e_le},
+    {"vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request.",
+     e2e_le},
+};
+
+struct hist {
+	unsigned long long counts[sizeof ttft_le / sizeof ttft_le[0]]; /* the longest list */
 	double sum;
 	unsigned long long count;
 };
+
+/* The finished_reason of vllm:request_success_total that an ended request counts under. */
+enum { FIN_STOP, FIN_LENGTH, FIN_ABORT, NFIN };
+static const char *const fin_reason[NFIN] = {"stop", "length", "abort"};
 
 struct waiter {
 	struct waiter *next;
@@ -131,8 +156,8 @@ struct sim {
 	unsigned long long reqno;
 	unsigned long long kv_used;
 	unsigned long long prompt_tokens, gen_tokens;
-	unsigned long long fin_stop, fin_length, fin_abort;
-	struct hist ttft, itl, e2e, queue;
+	unsigned long long fin[NFIN];
+	struct hist hist[NHIST];
 	long created;
 	struct MHD_Daemon *d;
 	int lfd;            /* the listening socket, accepted from by the gatekeeper */
@@ -142,15 +167,6 @@ struct sim {
 	struct watch *watched;
 	long nconn; /* connections handed to libmicrohttpd and not yet closed */
 };
-
-static const double ttft_le[] = {0.001, 0.005, 0.01, 0.02,  0.04,  0.06,  0.08, 0.1,
-                                 0.25,  0.5,   0.75, 1.0,   2.5,   5.0,   7.5,  10.0,
-                                 20.0,  40.0,  80.0, 160.0, 640.0, 2560.0};
-static const double itl_le[] = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,  0.3,  0.4, 0.5,
-                                0.75, 1.0,   2.5,  5.0,   7.5, 10.0, 20.0, 40.0, 80.0};
-static const double e2e_le[] = {0.3,  0.5,   0.8,   1.0,   1.5,   2.0,    2.5,
-                                5.0,  10.0,  15.0,  20.0,  30.0,  40.0,   50.0,
-                                60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
 
 /* Draws the request's fault from the seed and its number. */
 static void
@@ -203,16 +219,19 @@ gone(const struct sim *s, int fd)
 	return poll(pf, fd >= 0 ? 2 : 1, 0) != 0;
 }
 
+/* Counts v in histogram h (s->mu held). */
 static void
-hist_observe(struct hist *h, double v)
+observe(struct sim *s, int h, double v)
 {
+	const double *le = hists[h].le;
+	struct hist *x = &s->hist[h];
 	int i = 0;
 
-	while (i < h->n && v > h->le[i])
+	while (v > le[i])
 		i++;
-	h->counts[i]++;
-	h->sum += v;
-	h->count++;
+	x->counts[i]++;
+	x->sum += v;
+	x->count++;
 }
 
 /* Admits waiters in arrival order while the batch has room (s->mu held). */
@@ -303,7 +322,7 @@ tl_start(struct sim *s, const struct ve_simplan *p, struct timeline *tl, int fd)
 	double first =
 	    admitted + (o->ttft_ms + (double)p->prompt_tokens * 1000.0 / o->prefill_tps) / 1000.0;
 	pthread_mutex_lock(&s->mu);
-	hist_observe(&s->queue, admitted - tl->arrival);
+	observe(s, H_QUEUE, admitted - tl->arrival);
 	tl->held = p->prompt_tokens;
 	s->kv_used += tl->held;
 	pthread_mutex_unlock(&s->mu);
@@ -312,7 +331,7 @@ tl_start(struct sim *s, const struct ve_simplan *p, struct timeline *tl, int fd)
 	tl->last = ve_now();
 	pthread_mutex_lock(&s->mu);
 	s->prompt_tokens += p->prompt_tokens;
-	hist_observe(&s->ttft, tl->last - tl->arrival);
+	observe(s, H_TTFT, tl->last - tl->arrival);
 	pthread_mutex_unlock(&s->mu);
 	return true;
 }
@@ -352,7 +371,7 @@ tl_next(struct sim *s, struct timeline *tl, int fd)
 		return false;
 	double now = ve_now();
 	pthread_mutex_lock(&s->mu);
-	hist_observe(&s->itl, now - tl->last);
+	observe(s, H_ITL, now - tl->last);
 	pthread_mutex_unlock(&s->mu);
 	tl->last = now;
 	return true;
@@ -372,15 +391,11 @@ tl_end(struct sim *s, const struct ve_simplan *p, struct timeline *tl, bool ok)
 		admit(s);
 	}
 	if (ok) {
-		hist_observe(&s->e2e, ve_now() - tl->arrival);
-		for (int i = 0; i < p->nc; i++) {
-			if (strcmp(p->c[i].finish, "stop") == 0)
-				s->fin_stop++;
-			else
-				s->fin_length++;
-		}
+		observe(s, H_E2E, ve_now() - tl->arrival);
+		for (int i = 0; i < p->nc; i++)
+			s->fin[strcmp(p->c[i].finish, "stop") == 0 ? FIN_STOP : FIN_LENGTH]++;
 	} else {
-		s->fin_abort++;
+		s->fin[FIN_ABORT]++;
 	}
 	pthread_mutex_unlock(&s->mu);
 }
@@ -405,22 +420,23 @@ metric_head(struct ve_buf *b, const char *name, const char *type, const char *he
 }
 
 static void
-metric_hist(struct ve_buf *b, const char *name, const char *help, const struct hist *h,
-            const char *labels)
+metric_hist(struct ve_buf *b, const struct sim *s, int h, const char *labels)
 {
+	const char *name = hists[h].name;
+	const double *le = hists[h].le;
+	const struct hist *x = &s->hist[h];
 	unsigned long long cum = 0;
 
-	metric_head(b, name, "histogram", help);
-	for (int i = 0; i <= h->n; i++) {
-		cum += h->counts[i];
-		if (i < h->n)
-			ve_buf_addf(b, "%s_bucket{%s,le=\"%g\"} %llu\n", name, labels, h->le[i],
-			            cum);
-		else
-			ve_buf_addf(b, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, labels, cum);
+	metric_head(b, name, "histogram", hists[h].help);
+	for (int i = 0;; i++) {
+		cum += x->counts[i];
+		if (isinf(le[i]))
+			break;
+		ve_buf_addf(b, "%s_bucket{%s,le=\"%g\"} %llu\n", name, labels, le[i], cum);
 	}
-	ve_buf_addf(b, "%s_sum{%s} %.9g\n%s_count{%s} %llu\n", name, labels, h->sum, name, labels,
-	            h->count);
+	ve_buf_addf(b, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, labels, cum);
+	ve_buf_addf(b, "%s_sum{%s} %.9g\n%s_count{%s} %llu\n", name, labels, x->sum, name, labels,
+	            x->count);
 }
 
 /* The Prometheus text exposition, with vLLM's metric names. */
@@ -456,20 +472,11 @@ metrics_text(struct sim *s, struct ve_buf *b)
 	ve_buf_addf(b, "vllm:generation_tokens_total{%s} %llu\n", lab.p, s->gen_tokens);
 	metric_head(b, "vllm:request_success_total", "counter",
 	            "Count of successfully processed requests.");
-	ve_buf_addf(b, "vllm:request_success_total{%s,finished_reason=\"stop\"} %llu\n", lab.p,
-	            s->fin_stop);
-	ve_buf_addf(b, "vllm:request_success_total{%s,finished_reason=\"length\"} %llu\n", lab.p,
-	            s->fin_length);
-	ve_buf_addf(b, "vllm:request_success_total{%s,finished_reason=\"abort\"} %llu\n", lab.p,
-	            s->fin_abort);
-	metric_hist(b, "vllm:time_to_first_token_seconds",
-	            "Histogram of time to first token in seconds.", &s->ttft, lab.p);
-	metric_hist(b, "vllm:inter_token_latency_seconds",
-	            "Histogram of inter-token latency in seconds.", &s->itl, lab.p);
-	metric_hist(b, "vllm:e2e_request_latency_seconds",
-	            "Histogram of e2e request latency in seconds.", &s->e2e, lab.p);
-	metric_hist(b, "vllm:request_queue_time_seconds",
-	            "Histogram of time spent in WAITING phase for request.", &s->queue, lab.p);
+	for (int i = 0; i < NFIN; i++)
+		ve_buf_addf(b, "vllm:request_success_total{%s,finished_reason=\"%s\"} %llu\n",
+		            lab.p, fin_reason[i], s->fin[i]);
+	for (int h = 0; h < NHIST; h++)
+		metric_hist(b, s, h, lab.p);
 	pthread_mutex_unlock(&s->mu);
 	ve_buf_free(&lab);
 }
@@ -1367,15 +1374,7 @@ raise_nofile(long want)
 	}
 }
 
-static void
-hist_init(struct hist *h, const double *le, int n)
-{
-	h->le = le;
-	h->n = n;
-	h->counts = ve_xcalloc((size_t)n + 1, sizeof *h->counts);
-}
-
-/* The server's state before it listens: keys, histograms, the lock, the stop event. */
+/* The server's state before it listens: keys, the lock, the stop event. */
 static void
 sim_init(struct sim *s, const struct opts *o)
 {
@@ -1388,10 +1387,6 @@ sim_init(struct sim *s, const struct opts *o)
 	s->cfg = (struct ve_simcfg){o->model,       o->seed,     o->max_model_len, o->output_len,
 	                            o->max_prompts, o->accuracy, &s->key};
 	s->created = (long)time(NULL);
-	hist_init(&s->ttft, ttft_le, (int)(sizeof ttft_le / sizeof ttft_le[0]));
-	hist_init(&s->itl, itl_le, (int)(sizeof itl_le / sizeof itl_le[0]));
-	hist_init(&s->e2e, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
-	hist_init(&s->queue, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1543,10 +1538,6 @@ sim_stop(struct sim *s, const pthread_t *gate)
 	ve_buf_free(&s->full);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
-	free(s->ttft.counts);
-	free(s->itl.counts);
-	free(s->e2e.counts);
-	free(s->queue.counts);
 	free(s->api_key);
 	ve_simkey_free(&s->key);
 }
