@@ -1230,6 +1230,18 @@ ve_simplan_chunk(const struct ve_simplan *p, int i, size_t from, size_t to, bool
 }
 
 void
+ve_simplan_events(const struct ve_simplan *p, size_t from, size_t to, struct ve_buf *b)
+{
+	for (int i = 0; i < p->nc && from == 0 && p->api == VE_SIM_CHAT; i++)
+		ve_simplan_chunk(p, i, 0, 0, true, b);
+	for (int i = 0; i < p->nc; i++) {
+		size_t n = p->c[i].ngt;
+		if (from == 0 || from < n)
+			ve_simplan_chunk(p, i, from, to < n ? to : n, false, b);
+	}
+}
+
+void
 ve_simplan_usage(const struct ve_simplan *p, struct ve_buf *b)
 {
 	ve_buf_adds(b, "data: ");

@@ -127,6 +127,13 @@ void ve_simplan_body(const struct ve_simplan *p, struct ve_buf *b);
  */
 void ve_simplan_chunk(const struct ve_simplan *p, int i, size_t from, size_t to, bool role,
                       struct ve_buf *b);
+/*
+ * The SSE events that carry generated tokens [from, to) of each choice, as
+ * a stream sends them: from 0 (to 1), the chat role chunk, then each
+ * choice's first event, one without tokens included; past 0, an event for
+ * each choice that has tokens from there.
+ */
+void ve_simplan_events(const struct ve_simplan *p, size_t from, size_t to, struct ve_buf *b);
 /* The SSE event with the usage, after the last chunk. */
 void ve_simplan_usage(const struct ve_simplan *p, struct ve_buf *b);
 

@@ -304,16 +304,38 @@ struct timeline {
 	double arrival, last;
 	bool running, ended;
 	size_t held; /* tokens it holds in the KV cache */
-	size_t emitted;
 	uint64_t rng;
 };
 
-/* Waits for a place in the batch and for the prefill; records the TTFT. */
+/* Counts the tokens of decoding step k (s->mu held). */
+static void
+tl_tokens(struct sim *s, const struct ve_simplan *p, struct timeline *tl, size_t k)
+{
+	for (int i = 0; i < p->nc; i++)
+		if (k < p->c[i].ngt) {
+			s->gen_tokens++;
+			s->kv_used++;
+			tl->held++;
+		}
+}
+
+/*
+ * Starts a request: a stalled one waits until the client or the server
+ * gives up; the others wait for a place in the batch and for the prefill
+ * (recording the queue time and the TTFT), then make the first token.
+ * False when the request ends there: a stall, a drop before the first
+ * token, a client gone.
+ */
 static bool
 tl_start(struct sim *s, const struct ve_simplan *p, struct timeline *tl, int fd)
 {
 	const struct opts *o = s->o;
+	bool cut = p->fault == VE_SIM_FAULT_DROP && p->drop_at == 0;
 
+	if (p->fault == VE_SIM_FAULT_STALL) {
+		sleep_until(s, fd, INFINITY);
+		return false;
+	}
 	if (!slot_acquire(s, fd))
 		return false;
 	tl->running = true;
@@ -332,48 +354,42 @@ tl_start(struct sim *s, const struct ve_simplan *p, struct timeline *tl, int fd)
 	pthread_mutex_lock(&s->mu);
 	s->prompt_tokens += p->prompt_tokens;
 	observe(s, H_TTFT, tl->last - tl->arrival);
+	if (!cut)
+		tl_tokens(s, p, tl, 0);
 	pthread_mutex_unlock(&s->mu);
-	return true;
-}
-
-/* Counts the tokens of one decoding step (s->mu not held). */
-static void
-tl_tokens(struct sim *s, const struct ve_simplan *p, struct timeline *tl, size_t step)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < p->nc; i++)
-		n += step < p->c[i].ngt;
-	pthread_mutex_lock(&s->mu);
-	s->gen_tokens += n;
-	s->kv_used += n;
-	tl->held += n;
-	tl->emitted += n;
-	pthread_mutex_unlock(&s->mu);
+	return !cut;
 }
 
 /*
- * Waits one inter-token latency: --itl-ms, longer as the batch fills
- * (--load-factor), spread by --jitter. Records it.
+ * Decodes steps [from, to), each after one inter-token latency: --itl-ms,
+ * longer as the batch fills (--load-factor), spread by --jitter. Records
+ * each. False when a drop cuts the request or the client or the server
+ * gives up.
  */
 static bool
-tl_next(struct sim *s, struct timeline *tl, int fd)
+tl_steps(struct sim *s, const struct ve_simplan *p, struct timeline *tl, int fd, size_t from,
+         size_t to)
 {
 	const struct opts *o = s->o;
 
-	pthread_mutex_lock(&s->mu);
-	double load = (double)s->running / (double)o->max_num_seqs;
-	pthread_mutex_unlock(&s->mu);
-	tl->rng = ve_splitmix64(tl->rng);
-	double itl = o->itl_ms * (1.0 + o->load_factor * load) *
-	             (1.0 + o->jitter * (2.0 * ve_sim_u01(tl->rng) - 1.0)) / 1000.0;
-	if (!sleep_until(s, fd, tl->last + itl))
-		return false;
-	double now = ve_now();
-	pthread_mutex_lock(&s->mu);
-	observe(s, H_ITL, now - tl->last);
-	pthread_mutex_unlock(&s->mu);
-	tl->last = now;
+	for (size_t k = from; k < to; k++) {
+		if (p->fault == VE_SIM_FAULT_DROP && k >= p->drop_at)
+			return false;
+		pthread_mutex_lock(&s->mu);
+		double load = (double)s->running / (double)o->max_num_seqs;
+		pthread_mutex_unlock(&s->mu);
+		tl->rng = ve_splitmix64(tl->rng);
+		double itl = o->itl_ms * (1.0 + o->load_factor * load) *
+		             (1.0 + o->jitter * (2.0 * ve_sim_u01(tl->rng) - 1.0)) / 1000.0;
+		if (!sleep_until(s, fd, tl->last + itl))
+			return false;
+		double now = ve_now();
+		pthread_mutex_lock(&s->mu);
+		observe(s, H_ITL, now - tl->last);
+		tl_tokens(s, p, tl, k);
+		pthread_mutex_unlock(&s->mu);
+		tl->last = now;
+	}
 	return true;
 }
 
@@ -498,8 +514,8 @@ struct stream {
 	struct ve_simplan *p;
 	int fd;
 	struct timeline tl;
-	int phase;
-	size_t step;
+	int phase;   /* 0 before the first token, 1 decoding, 2 at the end, 3 done */
+	size_t step; /* the next token to make */
 	struct ve_buf out;
 	size_t pos;
 };
@@ -569,73 +585,61 @@ conn_fd(struct MHD_Connection *con)
 	return ci ? ci->connect_fd : -1;
 }
 
-/* Produces the SSE events of a streaming response as their times come. */
+/*
+ * Writes a stream's next events into st->out as their times come: the
+ * first token's, then --stream-interval tokens' (fewer where a drop cuts
+ * the stream), then the usage and [DONE]. False when the stream is cut.
+ */
+static bool
+stream_next(struct stream *st)
+{
+	struct sim *s = st->s;
+	struct ve_simplan *p = st->p;
+	size_t to = st->step + (size_t)s->o->stream_interval;
+
+	if (st->phase == 2) {
+		if (p->include_usage)
+			ve_simplan_usage(p, &st->out);
+		ve_buf_adds(&st->out, "data: [DONE]\n\n");
+		st->phase = 3;
+		return true;
+	}
+	if (st->phase == 0) {
+		if (!tl_start(s, p, &st->tl, st->fd))
+			return false;
+		to = 1;
+	} else {
+		if (to > p->max_gen)
+			to = p->max_gen;
+		if (p->fault == VE_SIM_FAULT_DROP && to > p->drop_at)
+			to = p->drop_at;
+		/* Nothing left before the drop: the stream ends here. */
+		if (to <= st->step || !tl_steps(s, p, &st->tl, st->fd, st->step, to))
+			return false;
+	}
+	ve_simplan_events(p, st->step, to, &st->out);
+	st->step = to;
+	st->phase = st->step >= p->max_gen ? 2 : 1;
+	if (st->phase == 2)
+		tl_end(s, p, &st->tl, true);
+	return true;
+}
+
+/* Hands MHD the stream's events, making the next ones when those written are out. */
 static ssize_t
 stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct stream *st = cls;
-	struct sim *s = st->s;
-	struct ve_simplan *p = st->p;
 
 	(void)pos;
 	if (st->pos == st->out.len) {
+		if (st->phase == 3)
+			return MHD_CONTENT_READER_END_OF_STREAM;
 		ve_buf_reset(&st->out);
 		st->pos = 0;
-		if (st->phase == 0) {
-			if (p->fault == VE_SIM_FAULT_STALL) {
-				sleep_until(s, st->fd, INFINITY);
-				tl_end(s, p, &st->tl, false);
-				return MHD_CONTENT_READER_END_WITH_ERROR;
-			}
-			if (!tl_start(s, p, &st->tl, st->fd) ||
-			    (p->fault == VE_SIM_FAULT_DROP && p->drop_at == 0)) {
-				tl_end(s, p, &st->tl, false);
-				return MHD_CONTENT_READER_END_WITH_ERROR;
-			}
-			for (int i = 0; i < p->nc && p->api == VE_SIM_CHAT; i++)
-				ve_simplan_chunk(p, i, 0, 0, true, &st->out);
-			for (int i = 0; i < p->nc; i++)
-				ve_simplan_chunk(p, i, 0, p->c[i].ngt ? 1 : 0, false, &st->out);
-			tl_tokens(s, p, &st->tl, 0);
-			st->step = 1;
-			st->phase = st->step >= p->max_gen ? 2 : 1;
-			if (st->phase == 2)
-				tl_end(s, p, &st->tl, true);
-		} else if (st->phase == 1) {
-			if (p->fault == VE_SIM_FAULT_DROP && st->step >= p->drop_at) {
-				tl_end(s, p, &st->tl, false);
-				return MHD_CONTENT_READER_END_WITH_ERROR;
-			}
-			size_t to = st->step + (size_t)s->o->stream_interval;
-			if (to > p->max_gen)
-				to = p->max_gen;
-			if (p->fault == VE_SIM_FAULT_DROP && to > p->drop_at)
-				to = p->drop_at;
-			for (size_t k = st->step; k < to; k++) {
-				if (!tl_next(s, &st->tl, st->fd)) {
-					tl_end(s, p, &st->tl, false);
-					return MHD_CONTENT_READER_END_WITH_ERROR;
-				}
-				tl_tokens(s, p, &st->tl, k);
-			}
-			for (int i = 0; i < p->nc; i++) {
-				size_t n = p->c[i].ngt;
-				if (st->step < n)
-					ve_simplan_chunk(p, i, st->step, to < n ? to : n, false,
-					                 &st->out);
-			}
-			st->step = to;
-			if (st->step >= p->max_gen) {
-				tl_end(s, p, &st->tl, true);
-				st->phase = 2;
-			}
-		} else if (st->phase == 2) {
-			if (p->include_usage)
-				ve_simplan_usage(p, &st->out);
-			ve_buf_adds(&st->out, "data: [DONE]\n\n");
-			st->phase = 3;
-		} else {
-			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (!stream_next(st)) {
+			tl_end(st->s, st->p, &st->tl, false);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
 	}
 	size_t n = st->out.len - st->pos;
@@ -703,26 +707,13 @@ inference(struct sim *s, struct MHD_Connection *con, struct conn *cn, int api)
 		return ret;
 	}
 	struct timeline tl = {.arrival = cn->arrival};
-	bool ok = p->fault != VE_SIM_FAULT_STALL;
-	if (!ok)
-		sleep_until(s, fd, INFINITY);
-	ok = ok && tl_start(s, p, &tl, fd) && !(p->fault == VE_SIM_FAULT_DROP && p->drop_at == 0);
-	if (ok)
-		tl_tokens(s, p, &tl, 0);
-	for (size_t k = 1; ok && k < p->max_gen; k++) {
-		ok = !(p->fault == VE_SIM_FAULT_DROP && k >= p->drop_at) && tl_next(s, &tl, fd);
-		if (ok)
-			tl_tokens(s, p, &tl, k);
-	}
-	tl_end(s, p, &tl, ok);
-	if (!ok) {
-		ve_simplan_free(p);
-		return MHD_NO;
-	}
 	struct ve_buf b = {0};
-	ve_simplan_body(p, &b);
+	bool ok = tl_start(s, p, &tl, fd) && tl_steps(s, p, &tl, fd, 1, p->max_gen);
+	tl_end(s, p, &tl, ok);
+	if (ok)
+		ve_simplan_body(p, &b);
 	ve_simplan_free(p);
-	return send_buf(con, cn, 200, "application/json", &b);
+	return ok ? send_buf(con, cn, 200, "application/json", &b) : MHD_NO;
 }
 
 /* POST /tokenize and /detokenize, answered by the request core. */

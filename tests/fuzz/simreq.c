@@ -196,10 +196,28 @@ check_event(const struct ve_simplan *p, const struct ve_buf *ev, struct ve_buf *
 	jv_free(v);
 }
 
+/* Checks and reads each event of evs, events as ve_simplan_events writes them. */
+static void
+check_events(const struct ve_simplan *p, const struct ve_buf *evs, struct ve_buf *texts,
+             const char *body, size_t len)
+{
+	struct ve_buf ev = {0};
+
+	for (size_t at = 0; at < evs->len;) {
+		const char *end = memmem(evs->p + at, evs->len - at, "\n\n", 2);
+		size_t n = end ? (size_t)(end - evs->p) + 2 - at : evs->len - at;
+		ve_buf_reset(&ev);
+		ve_buf_add(&ev, evs->p + at, n);
+		check_event(p, &ev, texts, body, len);
+		at += n;
+	}
+	ve_buf_free(&ev);
+}
+
 /*
- * Streams the plan as vllm-sim does (the role chunks, the first token, then
- * interval tokens per event, the usage) and compares each choice's joined
- * text with the whole body's.
+ * Streams the plan as vllm-sim does (ve_simplan_events: the role chunk, the
+ * first token, then interval tokens per event; the usage) and compares
+ * each choice's joined text with the whole body's.
  */
 static void
 check_stream(const struct ve_simplan *p, jv whole, size_t interval, const char *body, size_t len)
@@ -207,27 +225,15 @@ check_stream(const struct ve_simplan *p, jv whole, size_t interval, const char *
 	struct ve_buf *texts = ve_xcalloc((size_t)p->nc, sizeof *texts);
 	struct ve_buf ev = {0};
 
-	for (int i = 0; i < p->nc; i++) {
-		if (p->api == VE_SIM_CHAT) {
-			ve_simplan_chunk(p, i, 0, 0, true, &ev);
-			check_event(p, &ev, texts, body, len);
-			ve_buf_reset(&ev);
-		}
-		ve_simplan_chunk(p, i, 0, p->c[i].ngt ? 1 : 0, false, &ev);
-		check_event(p, &ev, texts, body, len);
-		ve_buf_reset(&ev);
-	}
+	ve_simplan_events(p, 0, 1, &ev);
+	check_events(p, &ev, texts, body, len);
 	for (size_t step = 1; step < p->max_gen; step += interval) {
 		size_t to = step + interval < p->max_gen ? step + interval : p->max_gen;
-		for (int i = 0; i < p->nc; i++) {
-			size_t n = p->c[i].ngt;
-			if (step >= n)
-				continue;
-			ve_simplan_chunk(p, i, step, to < n ? to : n, false, &ev);
-			check_event(p, &ev, texts, body, len);
-			ve_buf_reset(&ev);
-		}
+		ve_buf_reset(&ev);
+		ve_simplan_events(p, step, to, &ev);
+		check_events(p, &ev, texts, body, len);
 	}
+	ve_buf_reset(&ev);
 	ve_simplan_usage(p, &ev);
 	check_event(p, &ev, texts, body, len);
 	for (int i = 0; i < p->nc; i++) {
