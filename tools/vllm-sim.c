@@ -152,7 +152,7 @@ struct sim {
 	pthread_cond_t cv;
 	/* Under mu: */
 	long running, waiting;
-	struct waiter *qhead, *qtail;
+	struct waiter *qhead, **qtail; /* the line, and where its next waiter goes */
 	unsigned long long reqno;
 	unsigned long long kv_used;
 	unsigned long long prompt_tokens, gen_tokens;
@@ -244,7 +244,7 @@ admit(struct sim *s)
 		struct waiter *w = s->qhead;
 		s->qhead = w->next;
 		if (!s->qhead)
-			s->qtail = NULL;
+			s->qtail = &s->qhead;
 		w->admitted = true;
 		s->running++;
 		any = true;
@@ -253,50 +253,38 @@ admit(struct sim *s)
 		pthread_cond_broadcast(&s->cv);
 }
 
-/* Takes a place in the running batch, waiting in line for one. */
+/*
+ * Takes a place in the running batch, waiting in line for one. False when
+ * the client hangs up or the server stops first.
+ */
 static bool
 slot_acquire(struct sim *s, int fd)
 {
 	struct waiter w = {NULL, false};
 
 	pthread_mutex_lock(&s->mu);
-	if (s->running < s->o->max_num_seqs && !s->qhead) {
-		s->running++;
-		pthread_mutex_unlock(&s->mu);
-		return true;
-	}
-	if (s->qtail)
-		s->qtail->next = &w;
-	else
-		s->qhead = &w;
-	s->qtail = &w;
+	*s->qtail = &w;
+	s->qtail = &w.next;
 	s->waiting++;
+	admit(s);
 	while (!w.admitted) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 100000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		/* Looks for a client gone every 0.1 s (the clock is ve_now's, CLOCK_MONOTONIC). */
+		double t = ve_now() + 0.1;
+		struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
 		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 		if (!w.admitted && gone(s, fd)) {
-			struct waiter **pp = &s->qhead, *prev = NULL;
-			while (*pp != &w) {
-				prev = *pp;
+			struct waiter **pp = &s->qhead;
+			while (*pp != &w)
 				pp = &(*pp)->next;
-			}
 			*pp = w.next;
-			if (s->qtail == &w)
-				s->qtail = prev;
-			s->waiting--;
-			pthread_mutex_unlock(&s->mu);
-			return false;
+			if (!w.next)
+				s->qtail = pp;
+			break;
 		}
 	}
 	s->waiting--;
 	pthread_mutex_unlock(&s->mu);
-	return true;
+	return w.admitted;
 }
 
 /* Where a request is on its way through the batch. */
@@ -536,15 +524,11 @@ static enum MHD_Result
 send_buf(struct MHD_Connection *con, struct conn *cn, int status, const char *ctype,
          struct ve_buf *b)
 {
-	struct MHD_Response *r;
+	/* b->p is NULL for an empty body, which libmicrohttpd takes. */
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(b->len, b->p, MHD_RESPMEM_MUST_FREE);
 
-	if (b->p) {
-		r = MHD_create_response_from_buffer(b->len, b->p, MHD_RESPMEM_MUST_FREE);
-		b->p = NULL;
-		b->len = b->cap = 0;
-	} else {
-		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	}
+	*b = (struct ve_buf){0};
 	if (!r)
 		return MHD_NO;
 	if (ctype)
@@ -1378,6 +1362,7 @@ sim_init(struct sim *s, const struct opts *o)
 	s->cfg = (struct ve_simcfg){o->model,       o->seed,     o->max_model_len, o->output_len,
 	                            o->max_prompts, o->accuracy, &s->key};
 	s->created = (long)time(NULL);
+	s->qtail = &s->qhead;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
