@@ -136,7 +136,7 @@ struct waiter {
  * is being answered.
  */
 struct watch {
-	struct watch *prev, *next;
+	struct watch *next, **pprev; /* pprev: the pointer to it */
 	int fd;
 	double since;
 	bool answering, dropped;
@@ -197,14 +197,10 @@ sleep_until(const struct sim *s, int fd, double deadline)
 {
 	for (;;) {
 		struct pollfd pf[2] = {{s->stopfd, POLLIN, 0}, {fd, POLLRDHUP, 0}};
-		double left = deadline - ve_now();
-		struct timespec ts;
+		double left = deadline - ve_now(), w = isfinite(left) ? left : 0;
+		struct timespec ts = {(time_t)w, (long)((w - (double)(time_t)w) * 1e9)};
 		if (left <= 0)
 			return true;
-		if (isfinite(left)) {
-			ts.tv_sec = (time_t)left;
-			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-		}
 		int r = ppoll(pf, fd >= 0 ? 2 : 1, isfinite(left) ? &ts : NULL, NULL);
 		if (r > 0 || (r < 0 && errno != EINTR))
 			return false;
@@ -502,8 +498,8 @@ struct stream {
 	struct ve_simplan *p;
 	int fd;
 	struct timeline tl;
-	int phase;   /* 0 before the first token, 1 decoding, 2 at the end, 3 done */
 	size_t step; /* the next token to make */
+	bool done;   /* [DONE] is written */
 	struct ve_buf out;
 	size_t pos;
 };
@@ -519,16 +515,11 @@ logreq(const struct sim *s, const char *method, const char *url, int status)
 		ve_warn("%s %s closed without a response", method, url);
 }
 
-/* Queues b (taken) as the response. */
+/* Queues r (NULL: it could not be made) as the response, with its headers. */
 static enum MHD_Result
-send_buf(struct MHD_Connection *con, struct conn *cn, int status, const char *ctype,
-         struct ve_buf *b)
+respond(struct MHD_Connection *con, struct conn *cn, int status, const char *ctype,
+        struct MHD_Response *r)
 {
-	/* b->p is NULL for an empty body, which libmicrohttpd takes. */
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(b->len, b->p, MHD_RESPMEM_MUST_FREE);
-
-	*b = (struct ve_buf){0};
 	if (!r)
 		return MHD_NO;
 	if (ctype)
@@ -541,6 +532,19 @@ send_buf(struct MHD_Connection *con, struct conn *cn, int status, const char *ct
 	MHD_destroy_response(r);
 	cn->status = status;
 	return ret;
+}
+
+/* Queues b (taken) as the response. */
+static enum MHD_Result
+send_buf(struct MHD_Connection *con, struct conn *cn, int status, const char *ctype,
+         struct ve_buf *b)
+{
+	/* b->p is NULL for an empty body, which libmicrohttpd takes. */
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(b->len, b->p, MHD_RESPMEM_MUST_FREE);
+
+	*b = (struct ve_buf){0};
+	return respond(con, cn, status, ctype, r);
 }
 
 static enum MHD_Result
@@ -572,7 +576,8 @@ conn_fd(struct MHD_Connection *con)
 /*
  * Writes a stream's next events into st->out as their times come: the
  * first token's, then --stream-interval tokens' (fewer where a drop cuts
- * the stream), then the usage and [DONE]. False when the stream is cut.
+ * the stream), after the last the usage and [DONE]. False when the stream
+ * is cut.
  */
 static bool
 stream_next(struct stream *st)
@@ -581,14 +586,7 @@ stream_next(struct stream *st)
 	struct ve_simplan *p = st->p;
 	size_t to = st->step + (size_t)s->o->stream_interval;
 
-	if (st->phase == 2) {
-		if (p->include_usage)
-			ve_simplan_usage(p, &st->out);
-		ve_buf_adds(&st->out, "data: [DONE]\n\n");
-		st->phase = 3;
-		return true;
-	}
-	if (st->phase == 0) {
+	if (st->step == 0) {
 		if (!tl_start(s, p, &st->tl, st->fd))
 			return false;
 		to = 1;
@@ -603,9 +601,13 @@ stream_next(struct stream *st)
 	}
 	ve_simplan_events(p, st->step, to, &st->out);
 	st->step = to;
-	st->phase = st->step >= p->max_gen ? 2 : 1;
-	if (st->phase == 2)
+	if (st->step >= p->max_gen) {
 		tl_end(s, p, &st->tl, true);
+		if (p->include_usage)
+			ve_simplan_usage(p, &st->out);
+		ve_buf_adds(&st->out, "data: [DONE]\n\n");
+		st->done = true;
+	}
 	return true;
 }
 
@@ -617,7 +619,7 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	if (st->pos == st->out.len) {
-		if (st->phase == 3)
+		if (st->done)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		ve_buf_reset(&st->out);
 		st->pos = 0;
@@ -673,22 +675,12 @@ inference(struct sim *s, struct MHD_Connection *con, struct conn *cn, int api)
 	int fd = conn_fd(con);
 	if (p->stream) {
 		struct stream *st = ve_xcalloc(1, sizeof *st);
-		st->s = s;
-		st->p = p;
-		st->fd = fd;
-		st->tl.arrival = cn->arrival;
+		*st = (struct stream){.s = s, .p = p, .fd = fd, .tl.arrival = cn->arrival};
 		struct MHD_Response *r = MHD_create_response_from_callback(
 		    MHD_SIZE_UNKNOWN, 16384, stream_read, st, stream_free);
-		if (!r) {
+		if (!r)
 			stream_free(st);
-			return MHD_NO;
-		}
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-		                        "text/event-stream; charset=utf-8");
-		enum MHD_Result ret = MHD_queue_response(con, MHD_HTTP_OK, r);
-		cn->status = 200;
-		MHD_destroy_response(r);
-		return ret;
+		return respond(con, cn, 200, "text/event-stream; charset=utf-8", r);
 	}
 	struct timeline tl = {.arrival = cn->arrival};
 	struct ve_buf b = {0};
@@ -709,11 +701,10 @@ tokenizer(struct sim *s, struct MHD_Connection *con, struct conn *cn, bool detok
 	bool ok = detok ? ve_simreq_detokenize(&s->cfg, cn->body.p, cn->body.len, &b, &e)
 	                : ve_simreq_tokenize(&s->cfg, cn->body.p, cn->body.len, &b, &e);
 
-	if (!ok) {
-		ve_buf_free(&b);
-		return send_err(con, cn, &e);
-	}
-	return send_buf(con, cn, 200, "application/json", &b);
+	if (ok)
+		return send_buf(con, cn, 200, "application/json", &b);
+	ve_buf_free(&b);
+	return send_err(con, cn, &e);
 }
 
 static enum MHD_Result
@@ -738,6 +729,15 @@ models(struct sim *s, struct MHD_Connection *con, struct conn *cn)
 	return send_buf(con, cn, 200, "application/json", &b);
 }
 
+/* The answer to a body larger than --max-body, declared or found while it arrives. */
+static void
+too_large(const struct sim *s, struct ve_simerr *e)
+{
+	*e = (struct ve_simerr){413, "BadRequestError", "", NULL};
+	snprintf(e->msg, sizeof e->msg, "The request body is larger than %ld bytes.",
+	         s->o->max_body);
+}
+
 static bool
 authorized(const struct sim *s, struct MHD_Connection *con)
 {
@@ -756,9 +756,8 @@ route(struct sim *s, struct MHD_Connection *con, struct conn *cn, const char *ur
 	struct ve_buf b = {0};
 
 	if (cn->too_big) {
-		struct ve_simerr e = {413, "BadRequestError", "", NULL};
-		snprintf(e.msg, sizeof e.msg, "The request body is larger than %ld bytes.",
-		         s->o->max_body);
+		struct ve_simerr e;
+		too_large(s, &e);
 		return send_err(con, cn, &e);
 	}
 	if (s->api_key && strncmp(url, "/v1/", 4) == 0 && !authorized(s, con))
@@ -868,12 +867,9 @@ bad_framing(const struct sim *s, struct MHD_Connection *con, const char *version
 		         "Malformed HTTP request: both Content-Length and Transfer-Encoding.");
 	else if (f.length &&
 	         (!ve_parse_long(f.length_value, 0, LONG_MAX, &n) || n > s->o->max_body))
-		*e = (struct ve_simerr){413, "BadRequestError", "", NULL};
+		too_large(s, e);
 	else
 		return false;
-	if (e->status == 413)
-		snprintf(e->msg, sizeof e->msg, "The request body is larger than %ld bytes.",
-		         s->o->max_body);
 	return true;
 }
 
@@ -971,16 +967,14 @@ notify_connection(void *cls, struct MHD_Connection *con, void **socket_context,
 		w->since = ve_now();
 		w->next = s->watched;
 		if (w->next)
-			w->next->prev = w;
+			w->next->pprev = &w->next;
 		s->watched = w;
+		w->pprev = &s->watched;
 		*socket_context = w;
 	} else if (w) {
-		if (w->prev)
-			w->prev->next = w->next;
-		else
-			s->watched = w->next;
+		*w->pprev = w->next;
 		if (w->next)
-			w->next->prev = w->prev;
+			w->next->pprev = w->pprev;
 		s->nconn--;
 		free(w);
 		*socket_context = NULL;
@@ -1231,7 +1225,8 @@ parse_codes(struct opts *o, const char *arg)
 /*
  * One of the tool's own options: its name as messages give it, its short
  * letter, and the field its argument goes to, a string or a number in
- * [min, max]. --seed and --fail-codes have no field: set_option reads them.
+ * [min, max] (def before any is given). --seed and --fail-codes have no
+ * field: set_option reads them.
  */
 struct optdef {
 	const char *name;
@@ -1239,7 +1234,7 @@ struct optdef {
 	const char **str;
 	long *num;
 	double *real;
-	double min, max;
+	double min, max, def; /* its range and default */
 };
 
 /* Sets the field of option d from its argument; each number through its checked parser. */
@@ -1265,39 +1260,45 @@ parse_args(int argc, char **argv, struct opts *o)
 {
 	const struct optdef defs[] = {
 	    {"--host", .str = &o->host},
-	    {"--port", 'p', .num = &o->port, .max = 65535},
+	    {"--port", 'p', .num = &o->port, .max = 65535, .def = 8000},
 	    {"--port-file", .str = &o->port_file},
 	    {"--model", 'm', .str = &o->model},
 	    {"--api-key-file", .str = &o->api_key_file},
 	    {"--seed", .letter = 's'},
-	    {"--max-model-len", .num = &o->max_model_len, .min = 1, .max = 100000000},
-	    {"--ttft-ms", .real = &o->ttft_ms, .max = 3.6e6},
-	    {"--prefill-tps", .real = &o->prefill_tps, .min = 1e-3, .max = 1e12},
-	    {"--itl-ms", .real = &o->itl_ms, .max = 3.6e6},
+	    {"--max-model-len", .num = &o->max_model_len, .min = 1, .max = 100000000, .def = 4096},
+	    {"--ttft-ms", .real = &o->ttft_ms, .max = 3.6e6, .def = 20},
+	    {"--prefill-tps", .real = &o->prefill_tps, .min = 1e-3, .max = 1e12, .def = 20000},
+	    {"--itl-ms", .real = &o->itl_ms, .max = 3.6e6, .def = 10},
 	    {"--jitter", .real = &o->jitter, .max = 1},
-	    {"--load-factor", .real = &o->load_factor, .max = 1000},
-	    {"--max-num-seqs", .num = &o->max_num_seqs, .min = 1, .max = 1000000},
-	    {"--stream-interval", .num = &o->stream_interval, .min = 1, .max = 1000000},
-	    {"--output-len", .num = &o->output_len, .min = 1, .max = 100000000},
-	    {"--kv-cache-tokens", .num = &o->kv_tokens, .min = 1, .max = 1L << 40},
+	    {"--load-factor", .real = &o->load_factor, .max = 1000, .def = 0.5},
+	    {"--max-num-seqs", .num = &o->max_num_seqs, .min = 1, .max = 1000000, .def = 256},
+	    {"--stream-interval", .num = &o->stream_interval, .min = 1, .max = 1000000, .def = 1},
+	    {"--output-len", .num = &o->output_len, .min = 1, .max = 100000000, .def = 64},
+	    {"--kv-cache-tokens", .num = &o->kv_tokens, .min = 1, .max = 1L << 40, .def = 262144},
 	    {"--fail-rate", .real = &o->fail_rate, .max = 1},
 	    {.name = "--fail-codes"},
 	    {"--drop-rate", .real = &o->drop_rate, .max = 1},
 	    {"--stall-rate", .real = &o->stall_rate, .max = 1},
 	    {"--answers", .str = &o->answers},
-	    {"--accuracy", .real = &o->accuracy, .max = 1},
-	    {"--max-connections", .num = &o->max_connections, .min = 1, .max = 1000000},
-	    {"--max-prompts", .num = &o->max_prompts, .min = 1, .max = 1000000},
-	    {"--max-body", .num = &o->max_body, .min = 1024, .max = 1L << 30},
-	    {"--request-timeout", .real = &o->request_timeout, .min = 0.1, .max = 86400},
+	    {"--accuracy", .real = &o->accuracy, .max = 1, .def = 1},
+	    {"--max-connections", .num = &o->max_connections, .min = 1, .max = 1000000,
+	     .def = 4096},
+	    {"--max-prompts", .num = &o->max_prompts, .min = 1, .max = 1000000, .def = 1024},
+	    {"--max-body", .num = &o->max_body, .min = 1024, .max = 1L << 30, .def = 16 << 20},
+	    {"--request-timeout", .real = &o->request_timeout, .min = 0.1, .max = 86400, .def = 30},
 	};
 	enum { NDEFS = sizeof defs / sizeof defs[0] };
 	struct option longopts[NDEFS + 1] = {{NULL, 0, NULL, 0}};
 	int c;
 
-	for (int i = 0; i < NDEFS; i++)
+	for (int i = 0; i < NDEFS; i++) {
 		longopts[i] = (struct option){defs[i].name + 2, required_argument, NULL,
 		                              defs[i].letter ? defs[i].letter : 256 + i};
+		if (defs[i].num)
+			*defs[i].num = (long)defs[i].def;
+		else if (defs[i].real)
+			*defs[i].real = defs[i].def;
+	}
 	/* No record options: the answer key is a file it loads, not a record stream. */
 	o->cli.flags = 0;
 	while ((c = ve_getopt(argc, argv, "p:m:s:", longopts, &o->cli, usage)) != -1)
@@ -1463,33 +1464,16 @@ static int
 announce(const struct opts *o, bool ipv6, unsigned port, FILE *pf)
 {
 	printf(ipv6 ? "http://[%s]:%u\n" : "http://%s:%u\n", o->host, port);
-	if (fflush(stdout) != 0) {
-		if (pf)
-			fclose(pf);
-		return VE_EX_IOERR;
-	}
-	if (pf) {
+	int rc = fflush(stdout) != 0 ? VE_EX_IOERR : 0;
+
+	if (pf && !rc)
 		fprintf(pf, "%u\n", port);
-		int rc = ve_fclose_checked(pf, o->port_file);
-		if (rc)
-			return rc;
-	}
-	if (o->cli.verbose)
+	if (pf && ve_fclose_checked(pf, o->port_file))
+		rc = VE_EX_IOERR;
+	if (!rc && o->cli.verbose)
 		ve_warn("listening on %s port %u, model %s, seed %llu", o->host, port, o->model,
 		        o->seed);
-	return 0;
-}
-
-/* Serves until SIGTERM, SIGINT or SIGHUP, taken from sigs (blocked in every thread). */
-static void
-serve(const struct opts *o, sigset_t *sigs)
-{
-	int sig;
-
-	while (sigwait(sigs, &sig) == 0 && sig != SIGTERM && sig != SIGINT && sig != SIGHUP)
-		;
-	if (o->cli.verbose)
-		ve_warn("stopping (%s)", strsignal(sig));
+	return rc;
 }
 
 /*
@@ -1527,26 +1511,12 @@ sim_stop(struct sim *s, const pthread_t *gate)
 int
 main(int argc, char **argv)
 {
+	/* The numbers' defaults are parse_args'. */
 	struct opts o = {
 	    .host = "127.0.0.1",
-	    .port = 8000,
 	    .model = "sim-model",
-	    .max_model_len = 4096,
-	    .ttft_ms = 20,
-	    .prefill_tps = 20000,
-	    .itl_ms = 10,
-	    .load_factor = 0.5,
-	    .max_num_seqs = 256,
-	    .stream_interval = 1,
-	    .output_len = 64,
-	    .kv_tokens = 262144,
 	    .fail_codes = {429, 500, 503},
 	    .nfail_codes = 3,
-	    .accuracy = 1,
-	    .max_connections = 4096,
-	    .max_prompts = 1024,
-	    .max_body = 16L << 20,
-	    .request_timeout = 30,
 	};
 	struct sim s = {0};
 	pthread_t gate;
@@ -1555,7 +1525,7 @@ main(int argc, char **argv)
 	sigset_t sigs;
 	bool ipv6 = false;
 	unsigned port = 0;
-	int rc;
+	int rc, sig;
 
 	ve_setprogname(argv);
 	ve_out_init();
@@ -1575,17 +1545,14 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	s.lfd = open_listener(&o, &ipv6, &port);
-	if (s.lfd < 0) {
-		rc = VE_EX_UNAVAILABLE;
-		if (pf)
-			fclose(pf);
-	} else {
-		rc = announce(&o, ipv6, port, pf);
-	}
+	rc = s.lfd < 0 ? VE_EX_UNAVAILABLE : announce(&o, ipv6, port, pf);
+	if (s.lfd < 0 && pf)
+		fclose(pf);
 	if (!rc && !(started = start_serving(&s, &gate)))
 		rc = VE_EX_UNAVAILABLE;
-	if (!rc)
-		serve(&o, &sigs);
+	/* Serves until SIGTERM, SIGINT or SIGHUP, taken from sigs (blocked in every thread). */
+	if (!rc && sigwait(&sigs, &sig) == 0 && o.cli.verbose)
+		ve_warn("stopping (%s)", strsignal(sig));
 	sim_stop(&s, started ? &gate : NULL);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;
