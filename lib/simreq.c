@@ -890,6 +890,37 @@ ve_simplan_number(struct ve_simplan *p, unsigned long long no)
 	         (unsigned long long)ve_sim_h3(p->seed, no, 'i'));
 }
 
+bool
+ve_simplan_fault(const struct ve_simcfg *cfg, struct ve_simplan *p, unsigned long long no,
+                 struct ve_simerr *e)
+{
+	uint64_t seed = cfg->seed;
+	int code;
+
+	p->rng = ve_sim_h3(seed, no, 'j');
+	if (ve_sim_u01(ve_sim_h3(seed, no, 'f')) < cfg->fail_rate) {
+		p->fault = VE_SIM_FAULT_FAIL;
+		p->fail_code =
+		    cfg->fail_codes[ve_sim_h3(seed, no, 'c') % (uint64_t)cfg->nfail_codes];
+	} else if (ve_sim_u01(ve_sim_h3(seed, no, 'd')) < cfg->drop_rate) {
+		p->fault = VE_SIM_FAULT_DROP;
+		p->drop_at = p->max_gen >= 2 ? 1 + ve_sim_h3(seed, no, 'a') % (p->max_gen - 1) : 0;
+	} else if (ve_sim_u01(ve_sim_h3(seed, no, 's')) < cfg->stall_rate) {
+		p->fault = VE_SIM_FAULT_STALL;
+	}
+	if (p->fault != VE_SIM_FAULT_FAIL)
+		return false;
+	code = p->fail_code;
+	*e = (struct ve_simerr){code,
+	                        code == 429   ? "RateLimitError"
+	                        : code == 503 ? "ServiceUnavailableError"
+	                        : code == 500 ? "InternalServerError"
+	                                      : "ServerError",
+	                        "", NULL};
+	snprintf(e->msg, sizeof e->msg, "Simulated failure (status %d).", code);
+	return true;
+}
+
 /* ---- writing responses ---- */
 
 static void

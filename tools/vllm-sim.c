@@ -55,7 +55,6 @@
 #include "simtok.h"
 
 #define SIM_VLLM_VERSION "0.11.0"
-#define MAX_FAIL_CODES   16
 #define MAX_REFUSED      256 /* refused connections lingering at once */
 #define LINGER_S         1.0 /* how long one lingers for its client to close */
 #define TICK_MS          100 /* how often the request deadline is checked */
@@ -64,10 +63,8 @@ struct opts {
 	const char *host;
 	long port;
 	const char *port_file;
-	const char *model;
 	const char *api_key_file;
-	unsigned long long seed;
-	long max_model_len;
+	struct ve_simcfg cfg; /* the request core's: model, seed, lengths, accuracy, faults */
 	double ttft_ms;
 	double prefill_tps;
 	double itl_ms;
@@ -75,17 +72,9 @@ struct opts {
 	double load_factor;
 	long max_num_seqs;
 	long stream_interval;
-	long output_len;
 	long kv_tokens;
-	double fail_rate;
-	int fail_codes[MAX_FAIL_CODES];
-	int nfail_codes;
-	double drop_rate;
-	double stall_rate;
 	const char *answers;
-	double accuracy;
 	long max_connections;
-	long max_prompts;
 	long max_body;
 	double request_timeout;
 	struct ve_cli cli;
@@ -167,24 +156,6 @@ struct sim {
 	struct watch *watched;
 	long nconn; /* connections handed to libmicrohttpd and not yet closed */
 };
-
-/* Draws the request's fault from the seed and its number. */
-static void
-draw_fault(const struct opts *o, struct ve_simplan *p, unsigned long long no)
-{
-	uint64_t seed = o->seed;
-
-	p->rng = ve_sim_h3(seed, no, 'j');
-	if (ve_sim_u01(ve_sim_h3(seed, no, 'f')) < o->fail_rate) {
-		p->fault = VE_SIM_FAULT_FAIL;
-		p->fail_code = o->fail_codes[ve_sim_h3(seed, no, 'c') % (uint64_t)o->nfail_codes];
-	} else if (ve_sim_u01(ve_sim_h3(seed, no, 'd')) < o->drop_rate) {
-		p->fault = VE_SIM_FAULT_DROP;
-		p->drop_at = p->max_gen >= 2 ? 1 + ve_sim_h3(seed, no, 'a') % (p->max_gen - 1) : 0;
-	} else if (ve_sim_u01(ve_sim_h3(seed, no, 's')) < o->stall_rate) {
-		p->fault = VE_SIM_FAULT_STALL;
-	}
-}
 
 /* ---- time, the batch, metrics ---- */
 
@@ -446,7 +417,7 @@ metrics_text(struct sim *s, struct ve_buf *b)
 	struct ve_buf lab = {0};
 
 	ve_buf_adds(&lab, "engine=\"0\",model_name=\"");
-	add_label(&lab, s->o->model);
+	add_label(&lab, s->o->cfg.model);
 	ve_buf_adds(&lab, "\"");
 	pthread_mutex_lock(&s->mu);
 	double kv = (double)s->kv_used / (double)s->o->kv_tokens;
@@ -660,15 +631,7 @@ inference(struct sim *s, struct MHD_Connection *con, struct conn *cn, int api)
 	unsigned long long no = s->reqno++;
 	pthread_mutex_unlock(&s->mu);
 	ve_simplan_number(p, no);
-	draw_fault(s->o, p, no);
-	if (p->fault == VE_SIM_FAULT_FAIL) {
-		e.status = p->fail_code;
-		e.param = NULL;
-		e.type = p->fail_code == 429   ? "RateLimitError"
-		         : p->fail_code == 503 ? "ServiceUnavailableError"
-		         : p->fail_code == 500 ? "InternalServerError"
-		                               : "ServerError";
-		snprintf(e.msg, sizeof e.msg, "Simulated failure (status %d).", p->fail_code);
+	if (ve_simplan_fault(&s->cfg, p, no, &e)) {
 		ve_simplan_free(p);
 		return send_err(con, cn, &e);
 	}
@@ -711,7 +674,7 @@ static enum MHD_Result
 models(struct sim *s, struct MHD_Connection *con, struct conn *cn)
 {
 	struct ve_buf b = {0};
-	const char *m = s->o->model;
+	const char *m = s->o->cfg.model;
 
 	ve_buf_adds(&b, "{\"object\":\"list\",\"data\":[{\"id\":");
 	ve_buf_add_json_str(&b, m, strlen(m));
@@ -725,7 +688,8 @@ models(struct sim *s, struct MHD_Connection *con, struct conn *cn)
 	    "\"allow_create_engine\":false,\"allow_sampling\":true,\"allow_logprobs\":true,"
 	    "\"allow_search_indices\":false,\"allow_view\":true,\"allow_fine_tuning\":false,"
 	    "\"organization\":\"*\",\"group\":null,\"is_blocking\":false}]}]}",
-	    s->o->max_model_len, (unsigned long long)ve_sim_h3(s->o->seed, 0, 'm'), s->created);
+	    s->o->cfg.max_model_len, (unsigned long long)ve_sim_h3(s->o->cfg.seed, 0, 'm'),
+	    s->created);
 	return send_buf(con, cn, 200, "application/json", &b);
 }
 
@@ -787,7 +751,7 @@ route(struct sim *s, struct MHD_Connection *con, struct conn *cn, const char *ur
 		            "\"eos_token\":\"" VE_TOK_EOS_TEXT "\",\"chat_template\":"
 		            "\"{%% for m in messages %%}<|im_start|>{{ m.role }}\\n{{ m.content "
 		            "}}<|im_end|>\\n{%% endfor %%}<|im_start|>assistant\\n\"}",
-		            s->o->max_model_len, VE_TOK_EOS + 1);
+		            s->o->cfg.max_model_len, VE_TOK_EOS + 1);
 		return send_buf(con, cn, 200, "application/json", &b);
 	}
 	static const char *const known[] = {"/v1/completions", "/v1/chat/completions",
@@ -1199,12 +1163,12 @@ usage(FILE *f)
 
 /*
  * --fail-codes: HTTP error statuses, comma-separated (empty items are
- * skipped), at most MAX_FAIL_CODES.
+ * skipped), at most VE_SIM_MAX_FAIL_CODES.
  */
 static void
 parse_codes(struct opts *o, const char *arg)
 {
-	o->nfail_codes = 0;
+	o->cfg.nfail_codes = 0;
 	for (const char *t = arg + strspn(arg, ","); *t; t += strspn(t, ",")) {
 		size_t n = strcspn(t, ",");
 		char code[64];
@@ -1213,12 +1177,12 @@ parse_codes(struct opts *o, const char *arg)
 		if (n >= sizeof code || !ve_parse_long(code, 400, 599, &v))
 			ve_usage_error("--fail-codes: '%s' is not an HTTP error status (400-599)",
 			               code);
-		if (o->nfail_codes == MAX_FAIL_CODES)
-			ve_usage_error("--fail-codes: at most %d statuses", MAX_FAIL_CODES);
-		o->fail_codes[o->nfail_codes++] = (int)v;
+		if (o->cfg.nfail_codes == VE_SIM_MAX_FAIL_CODES)
+			ve_usage_error("--fail-codes: at most %d statuses", VE_SIM_MAX_FAIL_CODES);
+		o->cfg.fail_codes[o->cfg.nfail_codes++] = (int)v;
 		t += n;
 	}
-	if (!o->nfail_codes)
+	if (!o->cfg.nfail_codes)
 		ve_usage_error("--fail-codes: no status given");
 }
 
@@ -1241,7 +1205,7 @@ struct optdef {
 static void
 set_option(struct opts *o, const struct optdef *d, const char *arg)
 {
-	if (d->str == &o->model && !*arg)
+	if (d->str == &o->cfg.model && !*arg)
 		ve_usage_error("--model: the name cannot be empty");
 	if (d->str)
 		*d->str = arg;
@@ -1250,7 +1214,7 @@ set_option(struct opts *o, const struct optdef *d, const char *arg)
 	else if (d->real)
 		*d->real = ve_opt_double(d->name, arg, d->min, d->max);
 	else if (d->letter == 's')
-		o->seed = (unsigned long long)ve_opt_long("--seed", arg, 0, LONG_MAX);
+		o->cfg.seed = (uint64_t)ve_opt_long("--seed", arg, 0, LONG_MAX);
 	else
 		parse_codes(o, arg);
 }
@@ -1262,10 +1226,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"--host", .str = &o->host},
 	    {"--port", 'p', .num = &o->port, .max = 65535, .def = 8000},
 	    {"--port-file", .str = &o->port_file},
-	    {"--model", 'm', .str = &o->model},
+	    {"--model", 'm', .str = &o->cfg.model},
 	    {"--api-key-file", .str = &o->api_key_file},
 	    {"--seed", .letter = 's'},
-	    {"--max-model-len", .num = &o->max_model_len, .min = 1, .max = 100000000, .def = 4096},
+	    {"--max-model-len", .num = &o->cfg.max_model_len, .min = 1, .max = 100000000,
+	     .def = 4096},
 	    {"--ttft-ms", .real = &o->ttft_ms, .max = 3.6e6, .def = 20},
 	    {"--prefill-tps", .real = &o->prefill_tps, .min = 1e-3, .max = 1e12, .def = 20000},
 	    {"--itl-ms", .real = &o->itl_ms, .max = 3.6e6, .def = 10},
@@ -1273,17 +1238,17 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"--load-factor", .real = &o->load_factor, .max = 1000, .def = 0.5},
 	    {"--max-num-seqs", .num = &o->max_num_seqs, .min = 1, .max = 1000000, .def = 256},
 	    {"--stream-interval", .num = &o->stream_interval, .min = 1, .max = 1000000, .def = 1},
-	    {"--output-len", .num = &o->output_len, .min = 1, .max = 100000000, .def = 64},
+	    {"--output-len", .num = &o->cfg.output_len, .min = 1, .max = 100000000, .def = 64},
 	    {"--kv-cache-tokens", .num = &o->kv_tokens, .min = 1, .max = 1L << 40, .def = 262144},
-	    {"--fail-rate", .real = &o->fail_rate, .max = 1},
+	    {"--fail-rate", .real = &o->cfg.fail_rate, .max = 1},
 	    {.name = "--fail-codes"},
-	    {"--drop-rate", .real = &o->drop_rate, .max = 1},
-	    {"--stall-rate", .real = &o->stall_rate, .max = 1},
+	    {"--drop-rate", .real = &o->cfg.drop_rate, .max = 1},
+	    {"--stall-rate", .real = &o->cfg.stall_rate, .max = 1},
 	    {"--answers", .str = &o->answers},
-	    {"--accuracy", .real = &o->accuracy, .max = 1, .def = 1},
+	    {"--accuracy", .real = &o->cfg.accuracy, .max = 1, .def = 1},
 	    {"--max-connections", .num = &o->max_connections, .min = 1, .max = 1000000,
 	     .def = 4096},
-	    {"--max-prompts", .num = &o->max_prompts, .min = 1, .max = 1000000, .def = 1024},
+	    {"--max-prompts", .num = &o->cfg.max_prompts, .min = 1, .max = 1000000, .def = 1024},
 	    {"--max-body", .num = &o->max_body, .min = 1024, .max = 1L << 30, .def = 16 << 20},
 	    {"--request-timeout", .real = &o->request_timeout, .min = 0.1, .max = 86400, .def = 30},
 	};
@@ -1307,7 +1272,7 @@ parse_args(int argc, char **argv, struct opts *o)
 				set_option(o, &defs[i], optarg);
 	if (optind < argc)
 		ve_usage_error("unexpected argument '%s'", argv[optind]);
-	if (o->accuracy < 1 && !o->answers)
+	if (o->cfg.accuracy < 1 && !o->answers)
 		ve_usage_error("--accuracy needs --answers (without a key, answers are at chance)");
 }
 
@@ -1360,8 +1325,8 @@ sim_init(struct sim *s, const struct opts *o)
 	s->api_key = read_api_key(o);
 	if (o->answers)
 		ve_simkey_load(&s->key, o->answers);
-	s->cfg = (struct ve_simcfg){o->model,       o->seed,     o->max_model_len, o->output_len,
-	                            o->max_prompts, o->accuracy, &s->key};
+	s->cfg = o->cfg;
+	s->cfg.key = &s->key;
 	s->created = (long)time(NULL);
 	s->qtail = &s->qhead;
 	pthread_mutex_init(&s->mu, NULL);
@@ -1471,8 +1436,8 @@ announce(const struct opts *o, bool ipv6, unsigned port, FILE *pf)
 	if (pf && ve_fclose_checked(pf, o->port_file))
 		rc = VE_EX_IOERR;
 	if (!rc && o->cli.verbose)
-		ve_warn("listening on %s port %u, model %s, seed %llu", o->host, port, o->model,
-		        o->seed);
+		ve_warn("listening on %s port %u, model %s, seed %llu", o->host, port, o->cfg.model,
+		        (unsigned long long)o->cfg.seed);
 	return rc;
 }
 
@@ -1514,9 +1479,7 @@ main(int argc, char **argv)
 	/* The numbers' defaults are parse_args'. */
 	struct opts o = {
 	    .host = "127.0.0.1",
-	    .model = "sim-model",
-	    .fail_codes = {429, 500, 503},
-	    .nfail_codes = 3,
+	    .cfg = {.model = "sim-model", .fail_codes = {429, 500, 503}, .nfail_codes = 3},
 	};
 	struct sim s = {0};
 	pthread_t gate;

@@ -13,6 +13,8 @@
  * Nothing may crash or leak, and what the core writes must hold up:
  *   - an error has status 400 or 404, a type and a message, and its body
  *     is JSON whose error.code is that status;
+ *   - a drawn fault holds up: a failure answers with a configured status
+ *     and a body that says it, a cut falls within the generated tokens;
  *   - a plan keeps the bounds: 1 to max_prompts choices (1 for chat), each
  *     prompt shorter than the context and its generation within what is
  *     left of it; the usage sums agree with the choices;
@@ -134,6 +136,37 @@ check_error(const struct ve_simerr *e, const char *body, size_t len)
 	double code = 0;
 	if (!ve_json_get_num(err, "code", &code) || code != e->status)
 		broken("an error body with another code", body, len, &out);
+	jv_free(err);
+	jv_free(v);
+	ve_buf_free(&out);
+}
+
+/*
+ * A drawn fault: a failure's answer has one of the configured statuses and
+ * says so in its body; a cut comes after the first token and before the
+ * last (at 0 when there are fewer than two).
+ */
+static void
+check_fault(const struct ve_simcfg *cfg, const struct ve_simplan *p, bool failed,
+            const struct ve_simerr *e, const char *body, size_t len)
+{
+	if (failed != (p->fault == VE_SIM_FAULT_FAIL))
+		broken("a failure without its answer", body, len, NULL);
+	if (p->fault == VE_SIM_FAULT_DROP &&
+	    (p->max_gen >= 2 ? p->drop_at < 1 || p->drop_at >= p->max_gen : p->drop_at != 0))
+		broken("a stream cut outside its tokens", body, len, NULL);
+	if (!failed)
+		return;
+	bool known = false;
+	for (int i = 0; i < cfg->nfail_codes; i++)
+		known |= e->status == cfg->fail_codes[i];
+	struct ve_buf out = {0};
+	ve_simerr_body(e, &out);
+	jv v = object("a failure's body that is not JSON", out.p, out.len, body, len, &out);
+	jv err = ve_json_get(v, "error");
+	double code = 0;
+	if (!known || !e->type || !ve_json_get_num(err, "code", &code) || code != e->status)
+		broken("a failure with another status", body, len, &out);
 	jv_free(err);
 	jv_free(v);
 	ve_buf_free(&out);
@@ -264,6 +297,8 @@ inference(const struct ve_simcfg *cfg, int api, const char *body, size_t len, ui
 	}
 	check_bounds(cfg, p, body, len);
 	ve_simplan_number(p, knob);
+	bool failed = ve_simplan_fault(cfg, p, knob, &e);
+	check_fault(cfg, p, failed, &e, body, len);
 	ve_simplan_body(p, &out);
 	jv whole = object("a body that is not JSON", out.p, out.len, body, len, &out);
 	jv ch = ve_json_get(whole, "choices");
@@ -307,6 +342,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .max_prompts = 1 + ((a >> 4) & 7),
 	    .accuracy = a & 0x80 ? 0.5 : 1,
 	    .key = &key,
+	    /* A share of each fault, drawn per input from the seed and the knob. */
+	    .fail_rate = 0.25,
+	    .drop_rate = 0.25,
+	    .stall_rate = 0.25,
+	    .fail_codes = {429, 500, 503, 599},
+	    .nfail_codes = 4,
 	};
 	const char *body = (const char *)data + 2;
 	size_t len = size - 2;
