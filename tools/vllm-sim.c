@@ -420,9 +420,7 @@ metrics_text(struct sim *s, struct ve_buf *b)
 	add_label(&lab, s->o->cfg.model);
 	ve_buf_adds(&lab, "\"");
 	pthread_mutex_lock(&s->mu);
-	double kv = (double)s->kv_used / (double)s->o->kv_tokens;
-	if (kv > 1)
-		kv = 1;
+	double kv = fmin(1, (double)s->kv_used / (double)s->o->kv_tokens);
 	metric_head(b, "vllm:num_requests_running", "gauge",
 	            "Number of requests in model execution batches.");
 	ve_buf_addf(b, "vllm:num_requests_running{%s} %ld\n", lab.p, s->running);
@@ -475,15 +473,16 @@ struct stream {
 	size_t pos;
 };
 
-static void
-logreq(const struct sim *s, const char *method, const char *url, int status)
+/* With -v, logs the answer r to a request (MHD_NO: none went out); returns r. */
+static enum MHD_Result
+logreq(const struct sim *s, const char *method, const char *url, const struct conn *cn,
+       enum MHD_Result r)
 {
-	if (!s->o->cli.verbose)
-		return;
-	if (status)
-		ve_warn("%s %s %d", method, url, status);
-	else
+	if (s->o->cli.verbose && r == MHD_YES)
+		ve_warn("%s %s %d", method, url, cn->status);
+	else if (s->o->cli.verbose)
 		ve_warn("%s %s closed without a response", method, url);
+	return r;
 }
 
 /* Queues r (NULL: it could not be made) as the response, with its headers. */
@@ -518,13 +517,13 @@ send_buf(struct MHD_Connection *con, struct conn *cn, int status, const char *ct
 	return respond(con, cn, status, ctype, r);
 }
 
+/* Queues the static JSON text json as the response. */
 static enum MHD_Result
 send_json(struct MHD_Connection *con, struct conn *cn, int status, const char *json)
 {
-	struct ve_buf b = {0};
-
-	ve_buf_adds(&b, json);
-	return send_buf(con, cn, status, "application/json", &b);
+	return respond(
+	    con, cn, status, "application/json",
+	    MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_PERSISTENT));
 }
 
 static enum MHD_Result
@@ -855,9 +854,7 @@ request_start(struct sim *s, struct MHD_Connection *con, const char *url, const 
 		return MHD_YES;
 	cn->close = true;
 	watch_set(s, con, true);
-	enum MHD_Result r = send_err(con, cn, &e);
-	logreq(s, method, url, r == MHD_YES ? cn->status : 0);
-	return r;
+	return logreq(s, method, url, cn, send_err(con, cn, &e));
 }
 
 static enum MHD_Result
@@ -879,9 +876,7 @@ handler(void *cls, struct MHD_Connection *con, const char *url, const char *meth
 		return MHD_YES;
 	}
 	watch_set(s, con, true);
-	enum MHD_Result r = route(s, con, cn, url, method);
-	logreq(s, method, url, r == MHD_YES ? cn->status : 0);
-	return r;
+	return logreq(s, method, url, cn, route(s, con, cn, url, method));
 }
 
 static void
