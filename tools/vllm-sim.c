@@ -205,8 +205,6 @@ observe(struct sim *s, int h, double v)
 static void
 admit(struct sim *s)
 {
-	bool any = false;
-
 	while (s->running < s->o->max_num_seqs && s->qhead) {
 		struct waiter *w = s->qhead;
 		s->qhead = w->next;
@@ -214,10 +212,8 @@ admit(struct sim *s)
 			s->qtail = &s->qhead;
 		w->admitted = true;
 		s->running++;
-		any = true;
-	}
-	if (any)
 		pthread_cond_broadcast(&s->cv);
+	}
 }
 
 /*
