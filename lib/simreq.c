@@ -890,6 +890,37 @@ ve_simplan_number(struct ve_simplan *p, unsigned long long no)
 	         (unsigned long long)ve_sim_h3(p->seed, no, 'i'));
 }
 
+bool
+ve_simplan_fault(const struct ve_simcfg *cfg, struct ve_simplan *p, unsigned long long no,
+                 struct ve_simerr *e)
+{
+	uint64_t seed = cfg->seed;
+	int code;
+
+	p->rng = ve_sim_h3(seed, no, 'j');
+	if (ve_sim_u01(ve_sim_h3(seed, no, 'f')) < cfg->fail_rate) {
+		p->fault = VE_SIM_FAULT_FAIL;
+		p->fail_code =
+		    cfg->fail_codes[ve_sim_h3(seed, no, 'c') % (uint64_t)cfg->nfail_codes];
+	} else if (ve_sim_u01(ve_sim_h3(seed, no, 'd')) < cfg->drop_rate) {
+		p->fault = VE_SIM_FAULT_DROP;
+		p->drop_at = p->max_gen >= 2 ? 1 + ve_sim_h3(seed, no, 'a') % (p->max_gen - 1) : 0;
+	} else if (ve_sim_u01(ve_sim_h3(seed, no, 's')) < cfg->stall_rate) {
+		p->fault = VE_SIM_FAULT_STALL;
+	}
+	if (p->fault != VE_SIM_FAULT_FAIL)
+		return false;
+	code = p->fail_code;
+	*e = (struct ve_simerr){code,
+	                        code == 429   ? "RateLimitError"
+	                        : code == 503 ? "ServiceUnavailableError"
+	                        : code == 500 ? "InternalServerError"
+	                                      : "ServerError",
+	                        "", NULL};
+	snprintf(e->msg, sizeof e->msg, "Simulated failure (status %d).", code);
+	return true;
+}
+
 /* ---- writing responses ---- */
 
 static void
@@ -1227,6 +1258,18 @@ ve_simplan_chunk(const struct ve_simplan *p, int i, size_t from, size_t to, bool
 		ve_buf_adds(b, chat ? "null" : "null,\"stop_reason\":null");
 	}
 	ve_buf_adds(b, "}]}\n\n");
+}
+
+void
+ve_simplan_events(const struct ve_simplan *p, size_t from, size_t to, struct ve_buf *b)
+{
+	for (int i = 0; i < p->nc && from == 0 && p->api == VE_SIM_CHAT; i++)
+		ve_simplan_chunk(p, i, 0, 0, true, b);
+	for (int i = 0; i < p->nc; i++) {
+		size_t n = p->c[i].ngt;
+		if (from == 0 || from < n)
+			ve_simplan_chunk(p, i, from, to < n ? to : n, false, b);
+	}
 }
 
 void

@@ -4,9 +4,11 @@
  * messages, plans what it produces (text, tokens and logprobs, from the
  * seeds, the documented tokenizer of simtok.h and the answer key of
  * simkey.h) and writes the answers: a whole body, SSE events, or vLLM's
- * error object. It has no sockets, no clock but the "created" stamp and no
- * locks: vllm-sim(1) numbers, times and serves the plans; the fuzz target
- * tests/fuzz/simreq.c feeds it arbitrary bodies.
+ * error object. Each request's fault (an error status, a cut stream, a
+ * stall) is drawn here too, from the seed and the request's number. It has
+ * no sockets, no clock but the "created" stamp and no locks: vllm-sim(1)
+ * numbers, times and serves the plans; the fuzz target tests/fuzz/simreq.c
+ * feeds it arbitrary bodies.
  *
  * Ownership: a plan is the caller's (ve_simplan_free); the configuration and
  * the answer key are borrowed and must outlive every plan made from them.
@@ -31,6 +33,8 @@
 #define VE_SIM_MAX_LOGPROBS 20
 /* JSON objects and arrays a body may hold, beyond one per prompt (max_prompts). */
 #define VE_SIM_MAX_CONTAINERS 65536
+/* The most statuses a failure may be drawn from (--fail-codes). */
+#define VE_SIM_MAX_FAIL_CODES 16
 
 /* What the core reads from the server's options. */
 struct ve_simcfg {
@@ -41,6 +45,10 @@ struct ve_simcfg {
 	long max_prompts;            /* prompts a completions request may hold, at least 1 */
 	double accuracy;             /* share of key items answered right */
 	const struct ve_simkey *key; /* answer key (zeroed: none) */
+	/* The shares of requests that fail, are cut, stall (--fail-rate, ...): */
+	double fail_rate, drop_rate, stall_rate;
+	int fail_codes[VE_SIM_MAX_FAIL_CODES]; /* a failure's statuses, 400-599 */
+	int nfail_codes;                       /* at least 1 when fail_rate > 0 */
 };
 
 enum { VE_SIM_COMPLETIONS, VE_SIM_CHAT };
@@ -74,7 +82,7 @@ struct ve_simchoice {
 
 /*
  * What a request will produce. The core fills everything down to max_gen;
- * the server sets the id (ve_simplan_number) and the fault fields.
+ * the server numbers it (ve_simplan_number, ve_simplan_fault).
  */
 struct ve_simplan {
 	int api;
@@ -89,7 +97,7 @@ struct ve_simplan {
 	size_t prompt_tokens, completion_tokens, max_gen;
 	uint64_t seed; /* the server's seed, for the logprob lists */
 	const char *model;
-	/* Set by the server: */
+	/* Set from the request's number: */
 	int fault;      /* VE_SIM_FAULT_* */
 	int fail_code;  /* the status of VE_SIM_FAULT_FAIL */
 	size_t drop_at; /* the step a dropped stream is cut at */
@@ -117,6 +125,13 @@ struct ve_simplan *ve_simplan_build(const struct ve_simcfg *cfg, int api, const 
                                     size_t len, struct ve_simerr *e);
 /* Names the plan from the server's seed and the request's number. */
 void ve_simplan_number(struct ve_simplan *p, unsigned long long no);
+/*
+ * Draws the request's fault (the fault fields) and the seed of its latency
+ * jitter from the server's seed and the request's number. True when the
+ * request fails at once: e is then its answer.
+ */
+bool ve_simplan_fault(const struct ve_simcfg *cfg, struct ve_simplan *p, unsigned long long no,
+                      struct ve_simerr *e);
 void ve_simplan_free(struct ve_simplan *p);
 
 /* The whole (non-streaming) response body. */
@@ -127,6 +142,13 @@ void ve_simplan_body(const struct ve_simplan *p, struct ve_buf *b);
  */
 void ve_simplan_chunk(const struct ve_simplan *p, int i, size_t from, size_t to, bool role,
                       struct ve_buf *b);
+/*
+ * The SSE events that carry generated tokens [from, to) of each choice, as
+ * a stream sends them: from 0 (to 1), the chat role chunk, then each
+ * choice's first event, one without tokens included; past 0, an event for
+ * each choice that has tokens from there.
+ */
+void ve_simplan_events(const struct ve_simplan *p, size_t from, size_t to, struct ve_buf *b);
 /* The SSE event with the usage, after the last chunk. */
 void ve_simplan_usage(const struct ve_simplan *p, struct ve_buf *b);
 

@@ -55,7 +55,6 @@
 #include "simtok.h"
 
 #define SIM_VLLM_VERSION "0.11.0"
-#define MAX_FAIL_CODES   16
 #define MAX_REFUSED      256 /* refused connections lingering at once */
 #define LINGER_S         1.0 /* how long one lingers for its client to close */
 #define TICK_MS          100 /* how often the request deadline is checked */
@@ -64,10 +63,8 @@ struct opts {
 	const char *host;
 	long port;
 	const char *port_file;
-	const char *model;
 	const char *api_key_file;
-	unsigned long long seed;
-	long max_model_len;
+	struct ve_simcfg cfg; /* the request core's: model, seed, lengths, accuracy, faults */
 	double ttft_ms;
 	double prefill_tps;
 	double itl_ms;
@@ -75,29 +72,46 @@ struct opts {
 	double load_factor;
 	long max_num_seqs;
 	long stream_interval;
-	long output_len;
 	long kv_tokens;
-	double fail_rate;
-	int fail_codes[MAX_FAIL_CODES];
-	int nfail_codes;
-	double drop_rate;
-	double stall_rate;
 	const char *answers;
-	double accuracy;
 	long max_connections;
-	long max_prompts;
 	long max_body;
 	double request_timeout;
 	struct ve_cli cli;
 };
 
-struct hist {
+/* The upper bounds of vLLM's latency buckets, each list ending in +Inf. */
+static const double ttft_le[] = {0.001, 0.005, 0.01, 0.02,  0.04,  0.06,   0.08,    0.1,
+                                 0.25,  0.5,   0.75, 1.0,   2.5,   5.0,    7.5,     10.0,
+                                 20.0,  40.0,  80.0, 160.0, 640.0, 2560.0, INFINITY};
+static const double itl_le[] = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,  0.3,  0.4,  0.5,
+                                0.75, 1.0,   2.5,  5.0,   7.5, 10.0, 20.0, 40.0, 80.0, INFINITY};
+static const double e2e_le[] = {0.3,   0.5,   0.8,   1.0,    1.5,    2.0,     2.5,  5.0,
+                                10.0,  15.0,  20.0,  30.0,   40.0,   50.0,    60.0, 120.0,
+                                240.0, 480.0, 960.0, 1920.0, 7680.0, INFINITY};
+
+/* vLLM's latency histograms, in the order /metrics lists them. */
+enum { H_TTFT, H_ITL, H_E2E, H_QUEUE, NHIST };
+static const struct {
+	const char *name, *help;
 	const double *le;
-	int n;
-	unsigned long long *counts; /* n + 1, the last for +Inf */
+} hists[NHIST] = {
+    {"vllm:time_to_first_token_seconds", "Histogram of time to first token in seconds.", ttft_le},
+    {"vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds.", itl_le},
+    {"vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", e2e_le},
+    {"vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request.",
+     e2e_le},
+};
+
+struct hist {
+	unsigned long long counts[sizeof ttft_le / sizeof ttft_le[0]]; /* the longest list */
 	double sum;
 	unsigned long long count;
 };
+
+/* The finished_reason of vllm:request_success_total that an ended request counts under. */
+enum { FIN_STOP, FIN_LENGTH, FIN_ABORT, NFIN };
+static const char *const fin_reason[NFIN] = {"stop", "length", "abort"};
 
 struct waiter {
 	struct waiter *next;
@@ -111,7 +125,7 @@ struct waiter {
  * is being answered.
  */
 struct watch {
-	struct watch *prev, *next;
+	struct watch *next, **pprev; /* pprev: the pointer to it */
 	int fd;
 	double since;
 	bool answering, dropped;
@@ -127,12 +141,12 @@ struct sim {
 	pthread_cond_t cv;
 	/* Under mu: */
 	long running, waiting;
-	struct waiter *qhead, *qtail;
+	struct waiter *qhead, **qtail; /* the line, and where its next waiter goes */
 	unsigned long long reqno;
 	unsigned long long kv_used;
 	unsigned long long prompt_tokens, gen_tokens;
-	unsigned long long fin_stop, fin_length, fin_abort;
-	struct hist ttft, itl, e2e, queue;
+	unsigned long long fin[NFIN];
+	struct hist hist[NHIST];
 	long created;
 	struct MHD_Daemon *d;
 	int lfd;            /* the listening socket, accepted from by the gatekeeper */
@@ -142,33 +156,6 @@ struct sim {
 	struct watch *watched;
 	long nconn; /* connections handed to libmicrohttpd and not yet closed */
 };
-
-static const double ttft_le[] = {0.001, 0.005, 0.01, 0.02,  0.04,  0.06,  0.08, 0.1,
-                                 0.25,  0.5,   0.75, 1.0,   2.5,   5.0,   7.5,  10.0,
-                                 20.0,  40.0,  80.0, 160.0, 640.0, 2560.0};
-static const double itl_le[] = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,  0.3,  0.4, 0.5,
-                                0.75, 1.0,   2.5,  5.0,   7.5, 10.0, 20.0, 40.0, 80.0};
-static const double e2e_le[] = {0.3,  0.5,   0.8,   1.0,   1.5,   2.0,    2.5,
-                                5.0,  10.0,  15.0,  20.0,  30.0,  40.0,   50.0,
-                                60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
-
-/* Draws the request's fault from the seed and its number. */
-static void
-draw_fault(const struct opts *o, struct ve_simplan *p, unsigned long long no)
-{
-	uint64_t seed = o->seed;
-
-	p->rng = ve_sim_h3(seed, no, 'j');
-	if (ve_sim_u01(ve_sim_h3(seed, no, 'f')) < o->fail_rate) {
-		p->fault = VE_SIM_FAULT_FAIL;
-		p->fail_code = o->fail_codes[ve_sim_h3(seed, no, 'c') % (uint64_t)o->nfail_codes];
-	} else if (ve_sim_u01(ve_sim_h3(seed, no, 'd')) < o->drop_rate) {
-		p->fault = VE_SIM_FAULT_DROP;
-		p->drop_at = p->max_gen >= 2 ? 1 + ve_sim_h3(seed, no, 'a') % (p->max_gen - 1) : 0;
-	} else if (ve_sim_u01(ve_sim_h3(seed, no, 's')) < o->stall_rate) {
-		p->fault = VE_SIM_FAULT_STALL;
-	}
-}
 
 /* ---- time, the batch, metrics ---- */
 
@@ -181,14 +168,10 @@ sleep_until(const struct sim *s, int fd, double deadline)
 {
 	for (;;) {
 		struct pollfd pf[2] = {{s->stopfd, POLLIN, 0}, {fd, POLLRDHUP, 0}};
-		double left = deadline - ve_now();
-		struct timespec ts;
+		double left = deadline - ve_now(), w = isfinite(left) ? left : 0;
+		struct timespec ts = {(time_t)w, (long)((w - (double)(time_t)w) * 1e9)};
 		if (left <= 0)
 			return true;
-		if (isfinite(left)) {
-			ts.tv_sec = (time_t)left;
-			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-		}
 		int r = ppoll(pf, fd >= 0 ? 2 : 1, isfinite(left) ? &ts : NULL, NULL);
 		if (r > 0 || (r < 0 && errno != EINTR))
 			return false;
@@ -203,81 +186,68 @@ gone(const struct sim *s, int fd)
 	return poll(pf, fd >= 0 ? 2 : 1, 0) != 0;
 }
 
+/* Counts v in histogram h (s->mu held). */
 static void
-hist_observe(struct hist *h, double v)
+observe(struct sim *s, int h, double v)
 {
+	const double *le = hists[h].le;
+	struct hist *x = &s->hist[h];
 	int i = 0;
 
-	while (i < h->n && v > h->le[i])
+	while (v > le[i])
 		i++;
-	h->counts[i]++;
-	h->sum += v;
-	h->count++;
+	x->counts[i]++;
+	x->sum += v;
+	x->count++;
 }
 
 /* Admits waiters in arrival order while the batch has room (s->mu held). */
 static void
 admit(struct sim *s)
 {
-	bool any = false;
-
 	while (s->running < s->o->max_num_seqs && s->qhead) {
 		struct waiter *w = s->qhead;
 		s->qhead = w->next;
 		if (!s->qhead)
-			s->qtail = NULL;
+			s->qtail = &s->qhead;
 		w->admitted = true;
 		s->running++;
-		any = true;
-	}
-	if (any)
 		pthread_cond_broadcast(&s->cv);
+	}
 }
 
-/* Takes a place in the running batch, waiting in line for one. */
+/*
+ * Takes a place in the running batch, waiting in line for one. False when
+ * the client hangs up or the server stops first.
+ */
 static bool
 slot_acquire(struct sim *s, int fd)
 {
 	struct waiter w = {NULL, false};
 
 	pthread_mutex_lock(&s->mu);
-	if (s->running < s->o->max_num_seqs && !s->qhead) {
-		s->running++;
-		pthread_mutex_unlock(&s->mu);
-		return true;
-	}
-	if (s->qtail)
-		s->qtail->next = &w;
-	else
-		s->qhead = &w;
-	s->qtail = &w;
+	*s->qtail = &w;
+	s->qtail = &w.next;
 	s->waiting++;
+	admit(s);
 	while (!w.admitted) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += 100000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		/* Looks for a client gone every 0.1 s (the clock is ve_now's, CLOCK_MONOTONIC). */
+		double t = ve_now() + 0.1;
+		struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
 		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 		if (!w.admitted && gone(s, fd)) {
-			struct waiter **pp = &s->qhead, *prev = NULL;
-			while (*pp != &w) {
-				prev = *pp;
+			struct waiter **pp = &s->qhead;
+			while (*pp != &w)
 				pp = &(*pp)->next;
-			}
 			*pp = w.next;
-			if (s->qtail == &w)
-				s->qtail = prev;
-			s->waiting--;
-			pthread_mutex_unlock(&s->mu);
-			return false;
+			if (!w.next)
+				s->qtail = pp;
+			break;
 		}
 	}
 	s->waiting--;
 	pthread_mutex_unlock(&s->mu);
-	return true;
+	return w.admitted;
 }
 
 /* Where a request is on its way through the batch. */
@@ -285,16 +255,38 @@ struct timeline {
 	double arrival, last;
 	bool running, ended;
 	size_t held; /* tokens it holds in the KV cache */
-	size_t emitted;
 	uint64_t rng;
 };
 
-/* Waits for a place in the batch and for the prefill; records the TTFT. */
+/* Counts the tokens of decoding step k (s->mu held). */
+static void
+tl_tokens(struct sim *s, const struct ve_simplan *p, struct timeline *tl, size_t k)
+{
+	for (int i = 0; i < p->nc; i++)
+		if (k < p->c[i].ngt) {
+			s->gen_tokens++;
+			s->kv_used++;
+			tl->held++;
+		}
+}
+
+/*
+ * Starts a request: a stalled one waits until the client or the server
+ * gives up; the others wait for a place in the batch and for the prefill
+ * (recording the queue time and the TTFT), then make the first token.
+ * False when the request ends there: a stall, a drop before the first
+ * token, a client gone.
+ */
 static bool
 tl_start(struct sim *s, const struct ve_simplan *p, struct timeline *tl, int fd)
 {
 	const struct opts *o = s->o;
+	bool cut = p->fault == VE_SIM_FAULT_DROP && p->drop_at == 0;
 
+	if (p->fault == VE_SIM_FAULT_STALL) {
+		sleep_until(s, fd, INFINITY);
+		return false;
+	}
 	if (!slot_acquire(s, fd))
 		return false;
 	tl->running = true;
@@ -303,7 +295,7 @@ tl_start(struct sim *s, const struct ve_simplan *p, struct timeline *tl, int fd)
 	double first =
 	    admitted + (o->ttft_ms + (double)p->prompt_tokens * 1000.0 / o->prefill_tps) / 1000.0;
 	pthread_mutex_lock(&s->mu);
-	hist_observe(&s->queue, admitted - tl->arrival);
+	observe(s, H_QUEUE, admitted - tl->arrival);
 	tl->held = p->prompt_tokens;
 	s->kv_used += tl->held;
 	pthread_mutex_unlock(&s->mu);
@@ -312,49 +304,43 @@ tl_start(struct sim *s, const struct ve_simplan *p, struct timeline *tl, int fd)
 	tl->last = ve_now();
 	pthread_mutex_lock(&s->mu);
 	s->prompt_tokens += p->prompt_tokens;
-	hist_observe(&s->ttft, tl->last - tl->arrival);
+	observe(s, H_TTFT, tl->last - tl->arrival);
+	if (!cut)
+		tl_tokens(s, p, tl, 0);
 	pthread_mutex_unlock(&s->mu);
-	return true;
-}
-
-/* Counts the tokens of one decoding step (s->mu not held). */
-static void
-tl_tokens(struct sim *s, const struct ve_simplan *p, struct timeline *tl, size_t step)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < p->nc; i++)
-		n += step < p->c[i].ngt;
-	pthread_mutex_lock(&s->mu);
-	s->gen_tokens += n;
-	s->kv_used += n;
-	tl->held += n;
-	tl->emitted += n;
-	pthread_mutex_unlock(&s->mu);
+	return !cut;
 }
 
 /*
- * Waits one inter-token latency: --itl-ms, longer as the batch fills
- * (--load-factor), spread by --jitter. Records it.
+ * Decodes steps [from, to), each after one inter-token latency: --itl-ms,
+ * longer as the batch fills (--load-factor), spread by --jitter. Records
+ * each. False when a drop cuts the request or the client or the server
+ * gives up.
  */
 static bool
-tl_next(struct sim *s, struct timeline *tl, int fd)
+tl_steps(struct sim *s, const struct ve_simplan *p, struct timeline *tl, int fd, size_t from,
+         size_t to)
 {
 	const struct opts *o = s->o;
 
-	pthread_mutex_lock(&s->mu);
-	double load = (double)s->running / (double)o->max_num_seqs;
-	pthread_mutex_unlock(&s->mu);
-	tl->rng = ve_splitmix64(tl->rng);
-	double itl = o->itl_ms * (1.0 + o->load_factor * load) *
-	             (1.0 + o->jitter * (2.0 * ve_sim_u01(tl->rng) - 1.0)) / 1000.0;
-	if (!sleep_until(s, fd, tl->last + itl))
-		return false;
-	double now = ve_now();
-	pthread_mutex_lock(&s->mu);
-	hist_observe(&s->itl, now - tl->last);
-	pthread_mutex_unlock(&s->mu);
-	tl->last = now;
+	for (size_t k = from; k < to; k++) {
+		if (p->fault == VE_SIM_FAULT_DROP && k >= p->drop_at)
+			return false;
+		pthread_mutex_lock(&s->mu);
+		double load = (double)s->running / (double)o->max_num_seqs;
+		pthread_mutex_unlock(&s->mu);
+		tl->rng = ve_splitmix64(tl->rng);
+		double itl = o->itl_ms * (1.0 + o->load_factor * load) *
+		             (1.0 + o->jitter * (2.0 * ve_sim_u01(tl->rng) - 1.0)) / 1000.0;
+		if (!sleep_until(s, fd, tl->last + itl))
+			return false;
+		double now = ve_now();
+		pthread_mutex_lock(&s->mu);
+		observe(s, H_ITL, now - tl->last);
+		tl_tokens(s, p, tl, k);
+		pthread_mutex_unlock(&s->mu);
+		tl->last = now;
+	}
 	return true;
 }
 
@@ -372,15 +358,11 @@ tl_end(struct sim *s, const struct ve_simplan *p, struct timeline *tl, bool ok)
 		admit(s);
 	}
 	if (ok) {
-		hist_observe(&s->e2e, ve_now() - tl->arrival);
-		for (int i = 0; i < p->nc; i++) {
-			if (strcmp(p->c[i].finish, "stop") == 0)
-				s->fin_stop++;
-			else
-				s->fin_length++;
-		}
+		observe(s, H_E2E, ve_now() - tl->arrival);
+		for (int i = 0; i < p->nc; i++)
+			s->fin[strcmp(p->c[i].finish, "stop") == 0 ? FIN_STOP : FIN_LENGTH]++;
 	} else {
-		s->fin_abort++;
+		s->fin[FIN_ABORT]++;
 	}
 	pthread_mutex_unlock(&s->mu);
 }
@@ -405,22 +387,23 @@ metric_head(struct ve_buf *b, const char *name, const char *type, const char *he
 }
 
 static void
-metric_hist(struct ve_buf *b, const char *name, const char *help, const struct hist *h,
-            const char *labels)
+metric_hist(struct ve_buf *b, const struct sim *s, int h, const char *labels)
 {
+	const char *name = hists[h].name;
+	const double *le = hists[h].le;
+	const struct hist *x = &s->hist[h];
 	unsigned long long cum = 0;
 
-	metric_head(b, name, "histogram", help);
-	for (int i = 0; i <= h->n; i++) {
-		cum += h->counts[i];
-		if (i < h->n)
-			ve_buf_addf(b, "%s_bucket{%s,le=\"%g\"} %llu\n", name, labels, h->le[i],
-			            cum);
-		else
-			ve_buf_addf(b, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, labels, cum);
+	metric_head(b, name, "histogram", hists[h].help);
+	for (int i = 0;; i++) {
+		cum += x->counts[i];
+		if (isinf(le[i]))
+			break;
+		ve_buf_addf(b, "%s_bucket{%s,le=\"%g\"} %llu\n", name, labels, le[i], cum);
 	}
-	ve_buf_addf(b, "%s_sum{%s} %.9g\n%s_count{%s} %llu\n", name, labels, h->sum, name, labels,
-	            h->count);
+	ve_buf_addf(b, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, labels, cum);
+	ve_buf_addf(b, "%s_sum{%s} %.9g\n%s_count{%s} %llu\n", name, labels, x->sum, name, labels,
+	            x->count);
 }
 
 /* The Prometheus text exposition, with vLLM's metric names. */
@@ -430,12 +413,10 @@ metrics_text(struct sim *s, struct ve_buf *b)
 	struct ve_buf lab = {0};
 
 	ve_buf_adds(&lab, "engine=\"0\",model_name=\"");
-	add_label(&lab, s->o->model);
+	add_label(&lab, s->o->cfg.model);
 	ve_buf_adds(&lab, "\"");
 	pthread_mutex_lock(&s->mu);
-	double kv = (double)s->kv_used / (double)s->o->kv_tokens;
-	if (kv > 1)
-		kv = 1;
+	double kv = fmin(1, (double)s->kv_used / (double)s->o->kv_tokens);
 	metric_head(b, "vllm:num_requests_running", "gauge",
 	            "Number of requests in model execution batches.");
 	ve_buf_addf(b, "vllm:num_requests_running{%s} %ld\n", lab.p, s->running);
@@ -456,20 +437,11 @@ metrics_text(struct sim *s, struct ve_buf *b)
 	ve_buf_addf(b, "vllm:generation_tokens_total{%s} %llu\n", lab.p, s->gen_tokens);
 	metric_head(b, "vllm:request_success_total", "counter",
 	            "Count of successfully processed requests.");
-	ve_buf_addf(b, "vllm:request_success_total{%s,finished_reason=\"stop\"} %llu\n", lab.p,
-	            s->fin_stop);
-	ve_buf_addf(b, "vllm:request_success_total{%s,finished_reason=\"length\"} %llu\n", lab.p,
-	            s->fin_length);
-	ve_buf_addf(b, "vllm:request_success_total{%s,finished_reason=\"abort\"} %llu\n", lab.p,
-	            s->fin_abort);
-	metric_hist(b, "vllm:time_to_first_token_seconds",
-	            "Histogram of time to first token in seconds.", &s->ttft, lab.p);
-	metric_hist(b, "vllm:inter_token_latency_seconds",
-	            "Histogram of inter-token latency in seconds.", &s->itl, lab.p);
-	metric_hist(b, "vllm:e2e_request_latency_seconds",
-	            "Histogram of e2e request latency in seconds.", &s->e2e, lab.p);
-	metric_hist(b, "vllm:request_queue_time_seconds",
-	            "Histogram of time spent in WAITING phase for request.", &s->queue, lab.p);
+	for (int i = 0; i < NFIN; i++)
+		ve_buf_addf(b, "vllm:request_success_total{%s,finished_reason=\"%s\"} %llu\n",
+		            lab.p, fin_reason[i], s->fin[i]);
+	for (int h = 0; h < NHIST; h++)
+		metric_hist(b, s, h, lab.p);
 	pthread_mutex_unlock(&s->mu);
 	ve_buf_free(&lab);
 }
@@ -491,37 +463,29 @@ struct stream {
 	struct ve_simplan *p;
 	int fd;
 	struct timeline tl;
-	int phase;
-	size_t step;
+	size_t step; /* the next token to make */
+	bool done;   /* [DONE] is written */
 	struct ve_buf out;
 	size_t pos;
 };
 
-static void
-logreq(const struct sim *s, const char *method, const char *url, int status)
+/* With -v, logs the answer r to a request (MHD_NO: none went out); returns r. */
+static enum MHD_Result
+logreq(const struct sim *s, const char *method, const char *url, const struct conn *cn,
+       enum MHD_Result r)
 {
-	if (!s->o->cli.verbose)
-		return;
-	if (status)
-		ve_warn("%s %s %d", method, url, status);
-	else
+	if (s->o->cli.verbose && r == MHD_YES)
+		ve_warn("%s %s %d", method, url, cn->status);
+	else if (s->o->cli.verbose)
 		ve_warn("%s %s closed without a response", method, url);
+	return r;
 }
 
-/* Queues b (taken) as the response. */
+/* Queues r (NULL: it could not be made) as the response, with its headers. */
 static enum MHD_Result
-send_buf(struct MHD_Connection *con, struct conn *cn, int status, const char *ctype,
-         struct ve_buf *b)
+respond(struct MHD_Connection *con, struct conn *cn, int status, const char *ctype,
+        struct MHD_Response *r)
 {
-	struct MHD_Response *r;
-
-	if (b->p) {
-		r = MHD_create_response_from_buffer(b->len, b->p, MHD_RESPMEM_MUST_FREE);
-		b->p = NULL;
-		b->len = b->cap = 0;
-	} else {
-		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	}
 	if (!r)
 		return MHD_NO;
 	if (ctype)
@@ -536,13 +500,26 @@ send_buf(struct MHD_Connection *con, struct conn *cn, int status, const char *ct
 	return ret;
 }
 
+/* Queues b (taken) as the response. */
+static enum MHD_Result
+send_buf(struct MHD_Connection *con, struct conn *cn, int status, const char *ctype,
+         struct ve_buf *b)
+{
+	/* b->p is NULL for an empty body, which libmicrohttpd takes. */
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(b->len, b->p, MHD_RESPMEM_MUST_FREE);
+
+	*b = (struct ve_buf){0};
+	return respond(con, cn, status, ctype, r);
+}
+
+/* Queues the static JSON text json as the response. */
 static enum MHD_Result
 send_json(struct MHD_Connection *con, struct conn *cn, int status, const char *json)
 {
-	struct ve_buf b = {0};
-
-	ve_buf_adds(&b, json);
-	return send_buf(con, cn, status, "application/json", &b);
+	return respond(
+	    con, cn, status, "application/json",
+	    MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_PERSISTENT));
 }
 
 static enum MHD_Result
@@ -562,73 +539,59 @@ conn_fd(struct MHD_Connection *con)
 	return ci ? ci->connect_fd : -1;
 }
 
-/* Produces the SSE events of a streaming response as their times come. */
+/*
+ * Writes a stream's next events into st->out as their times come: the
+ * first token's, then --stream-interval tokens' (fewer where a drop cuts
+ * the stream), after the last the usage and [DONE]. False when the stream
+ * is cut.
+ */
+static bool
+stream_next(struct stream *st)
+{
+	struct sim *s = st->s;
+	struct ve_simplan *p = st->p;
+	size_t to = st->step + (size_t)s->o->stream_interval;
+
+	if (st->step == 0) {
+		if (!tl_start(s, p, &st->tl, st->fd))
+			return false;
+		to = 1;
+	} else {
+		if (to > p->max_gen)
+			to = p->max_gen;
+		if (p->fault == VE_SIM_FAULT_DROP && to > p->drop_at)
+			to = p->drop_at;
+		/* Nothing left before the drop: the stream ends here. */
+		if (to <= st->step || !tl_steps(s, p, &st->tl, st->fd, st->step, to))
+			return false;
+	}
+	ve_simplan_events(p, st->step, to, &st->out);
+	st->step = to;
+	if (st->step >= p->max_gen) {
+		tl_end(s, p, &st->tl, true);
+		if (p->include_usage)
+			ve_simplan_usage(p, &st->out);
+		ve_buf_adds(&st->out, "data: [DONE]\n\n");
+		st->done = true;
+	}
+	return true;
+}
+
+/* Hands MHD the stream's events, making the next ones when those written are out. */
 static ssize_t
 stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct stream *st = cls;
-	struct sim *s = st->s;
-	struct ve_simplan *p = st->p;
 
 	(void)pos;
 	if (st->pos == st->out.len) {
+		if (st->done)
+			return MHD_CONTENT_READER_END_OF_STREAM;
 		ve_buf_reset(&st->out);
 		st->pos = 0;
-		if (st->phase == 0) {
-			if (p->fault == VE_SIM_FAULT_STALL) {
-				sleep_until(s, st->fd, INFINITY);
-				tl_end(s, p, &st->tl, false);
-				return MHD_CONTENT_READER_END_WITH_ERROR;
-			}
-			if (!tl_start(s, p, &st->tl, st->fd) ||
-			    (p->fault == VE_SIM_FAULT_DROP && p->drop_at == 0)) {
-				tl_end(s, p, &st->tl, false);
-				return MHD_CONTENT_READER_END_WITH_ERROR;
-			}
-			for (int i = 0; i < p->nc && p->api == VE_SIM_CHAT; i++)
-				ve_simplan_chunk(p, i, 0, 0, true, &st->out);
-			for (int i = 0; i < p->nc; i++)
-				ve_simplan_chunk(p, i, 0, p->c[i].ngt ? 1 : 0, false, &st->out);
-			tl_tokens(s, p, &st->tl, 0);
-			st->step = 1;
-			st->phase = st->step >= p->max_gen ? 2 : 1;
-			if (st->phase == 2)
-				tl_end(s, p, &st->tl, true);
-		} else if (st->phase == 1) {
-			if (p->fault == VE_SIM_FAULT_DROP && st->step >= p->drop_at) {
-				tl_end(s, p, &st->tl, false);
-				return MHD_CONTENT_READER_END_WITH_ERROR;
-			}
-			size_t to = st->step + (size_t)s->o->stream_interval;
-			if (to > p->max_gen)
-				to = p->max_gen;
-			if (p->fault == VE_SIM_FAULT_DROP && to > p->drop_at)
-				to = p->drop_at;
-			for (size_t k = st->step; k < to; k++) {
-				if (!tl_next(s, &st->tl, st->fd)) {
-					tl_end(s, p, &st->tl, false);
-					return MHD_CONTENT_READER_END_WITH_ERROR;
-				}
-				tl_tokens(s, p, &st->tl, k);
-			}
-			for (int i = 0; i < p->nc; i++) {
-				size_t n = p->c[i].ngt;
-				if (st->step < n)
-					ve_simplan_chunk(p, i, st->step, to < n ? to : n, false,
-					                 &st->out);
-			}
-			st->step = to;
-			if (st->step >= p->max_gen) {
-				tl_end(s, p, &st->tl, true);
-				st->phase = 2;
-			}
-		} else if (st->phase == 2) {
-			if (p->include_usage)
-				ve_simplan_usage(p, &st->out);
-			ve_buf_adds(&st->out, "data: [DONE]\n\n");
-			st->phase = 3;
-		} else {
-			return MHD_CONTENT_READER_END_OF_STREAM;
+		if (!stream_next(st)) {
+			tl_end(st->s, st->p, &st->tl, false);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
 	}
 	size_t n = st->out.len - st->pos;
@@ -663,59 +626,28 @@ inference(struct sim *s, struct MHD_Connection *con, struct conn *cn, int api)
 	unsigned long long no = s->reqno++;
 	pthread_mutex_unlock(&s->mu);
 	ve_simplan_number(p, no);
-	draw_fault(s->o, p, no);
-	if (p->fault == VE_SIM_FAULT_FAIL) {
-		e.status = p->fail_code;
-		e.param = NULL;
-		e.type = p->fail_code == 429   ? "RateLimitError"
-		         : p->fail_code == 503 ? "ServiceUnavailableError"
-		         : p->fail_code == 500 ? "InternalServerError"
-		                               : "ServerError";
-		snprintf(e.msg, sizeof e.msg, "Simulated failure (status %d).", p->fail_code);
+	if (ve_simplan_fault(&s->cfg, p, no, &e)) {
 		ve_simplan_free(p);
 		return send_err(con, cn, &e);
 	}
 	int fd = conn_fd(con);
 	if (p->stream) {
 		struct stream *st = ve_xcalloc(1, sizeof *st);
-		st->s = s;
-		st->p = p;
-		st->fd = fd;
-		st->tl.arrival = cn->arrival;
+		*st = (struct stream){.s = s, .p = p, .fd = fd, .tl.arrival = cn->arrival};
 		struct MHD_Response *r = MHD_create_response_from_callback(
 		    MHD_SIZE_UNKNOWN, 16384, stream_read, st, stream_free);
-		if (!r) {
+		if (!r)
 			stream_free(st);
-			return MHD_NO;
-		}
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-		                        "text/event-stream; charset=utf-8");
-		enum MHD_Result ret = MHD_queue_response(con, MHD_HTTP_OK, r);
-		cn->status = 200;
-		MHD_destroy_response(r);
-		return ret;
+		return respond(con, cn, 200, "text/event-stream; charset=utf-8", r);
 	}
 	struct timeline tl = {.arrival = cn->arrival};
-	bool ok = p->fault != VE_SIM_FAULT_STALL;
-	if (!ok)
-		sleep_until(s, fd, INFINITY);
-	ok = ok && tl_start(s, p, &tl, fd) && !(p->fault == VE_SIM_FAULT_DROP && p->drop_at == 0);
-	if (ok)
-		tl_tokens(s, p, &tl, 0);
-	for (size_t k = 1; ok && k < p->max_gen; k++) {
-		ok = !(p->fault == VE_SIM_FAULT_DROP && k >= p->drop_at) && tl_next(s, &tl, fd);
-		if (ok)
-			tl_tokens(s, p, &tl, k);
-	}
-	tl_end(s, p, &tl, ok);
-	if (!ok) {
-		ve_simplan_free(p);
-		return MHD_NO;
-	}
 	struct ve_buf b = {0};
-	ve_simplan_body(p, &b);
+	bool ok = tl_start(s, p, &tl, fd) && tl_steps(s, p, &tl, fd, 1, p->max_gen);
+	tl_end(s, p, &tl, ok);
+	if (ok)
+		ve_simplan_body(p, &b);
 	ve_simplan_free(p);
-	return send_buf(con, cn, 200, "application/json", &b);
+	return ok ? send_buf(con, cn, 200, "application/json", &b) : MHD_NO;
 }
 
 /* POST /tokenize and /detokenize, answered by the request core. */
@@ -727,18 +659,17 @@ tokenizer(struct sim *s, struct MHD_Connection *con, struct conn *cn, bool detok
 	bool ok = detok ? ve_simreq_detokenize(&s->cfg, cn->body.p, cn->body.len, &b, &e)
 	                : ve_simreq_tokenize(&s->cfg, cn->body.p, cn->body.len, &b, &e);
 
-	if (!ok) {
-		ve_buf_free(&b);
-		return send_err(con, cn, &e);
-	}
-	return send_buf(con, cn, 200, "application/json", &b);
+	if (ok)
+		return send_buf(con, cn, 200, "application/json", &b);
+	ve_buf_free(&b);
+	return send_err(con, cn, &e);
 }
 
 static enum MHD_Result
 models(struct sim *s, struct MHD_Connection *con, struct conn *cn)
 {
 	struct ve_buf b = {0};
-	const char *m = s->o->model;
+	const char *m = s->o->cfg.model;
 
 	ve_buf_adds(&b, "{\"object\":\"list\",\"data\":[{\"id\":");
 	ve_buf_add_json_str(&b, m, strlen(m));
@@ -752,8 +683,18 @@ models(struct sim *s, struct MHD_Connection *con, struct conn *cn)
 	    "\"allow_create_engine\":false,\"allow_sampling\":true,\"allow_logprobs\":true,"
 	    "\"allow_search_indices\":false,\"allow_view\":true,\"allow_fine_tuning\":false,"
 	    "\"organization\":\"*\",\"group\":null,\"is_blocking\":false}]}]}",
-	    s->o->max_model_len, (unsigned long long)ve_sim_h3(s->o->seed, 0, 'm'), s->created);
+	    s->o->cfg.max_model_len, (unsigned long long)ve_sim_h3(s->o->cfg.seed, 0, 'm'),
+	    s->created);
 	return send_buf(con, cn, 200, "application/json", &b);
+}
+
+/* The answer to a body larger than --max-body, declared or found while it arrives. */
+static void
+too_large(const struct sim *s, struct ve_simerr *e)
+{
+	*e = (struct ve_simerr){413, "BadRequestError", "", NULL};
+	snprintf(e->msg, sizeof e->msg, "The request body is larger than %ld bytes.",
+	         s->o->max_body);
 }
 
 static bool
@@ -774,9 +715,8 @@ route(struct sim *s, struct MHD_Connection *con, struct conn *cn, const char *ur
 	struct ve_buf b = {0};
 
 	if (cn->too_big) {
-		struct ve_simerr e = {413, "BadRequestError", "", NULL};
-		snprintf(e.msg, sizeof e.msg, "The request body is larger than %ld bytes.",
-		         s->o->max_body);
+		struct ve_simerr e;
+		too_large(s, &e);
 		return send_err(con, cn, &e);
 	}
 	if (s->api_key && strncmp(url, "/v1/", 4) == 0 && !authorized(s, con))
@@ -806,7 +746,7 @@ route(struct sim *s, struct MHD_Connection *con, struct conn *cn, const char *ur
 		            "\"eos_token\":\"" VE_TOK_EOS_TEXT "\",\"chat_template\":"
 		            "\"{%% for m in messages %%}<|im_start|>{{ m.role }}\\n{{ m.content "
 		            "}}<|im_end|>\\n{%% endfor %%}<|im_start|>assistant\\n\"}",
-		            s->o->max_model_len, VE_TOK_EOS + 1);
+		            s->o->cfg.max_model_len, VE_TOK_EOS + 1);
 		return send_buf(con, cn, 200, "application/json", &b);
 	}
 	static const char *const known[] = {"/v1/completions", "/v1/chat/completions",
@@ -886,12 +826,9 @@ bad_framing(const struct sim *s, struct MHD_Connection *con, const char *version
 		         "Malformed HTTP request: both Content-Length and Transfer-Encoding.");
 	else if (f.length &&
 	         (!ve_parse_long(f.length_value, 0, LONG_MAX, &n) || n > s->o->max_body))
-		*e = (struct ve_simerr){413, "BadRequestError", "", NULL};
+		too_large(s, e);
 	else
 		return false;
-	if (e->status == 413)
-		snprintf(e->msg, sizeof e->msg, "The request body is larger than %ld bytes.",
-		         s->o->max_body);
 	return true;
 }
 
@@ -913,9 +850,7 @@ request_start(struct sim *s, struct MHD_Connection *con, const char *url, const 
 		return MHD_YES;
 	cn->close = true;
 	watch_set(s, con, true);
-	enum MHD_Result r = send_err(con, cn, &e);
-	logreq(s, method, url, r == MHD_YES ? cn->status : 0);
-	return r;
+	return logreq(s, method, url, cn, send_err(con, cn, &e));
 }
 
 static enum MHD_Result
@@ -937,9 +872,7 @@ handler(void *cls, struct MHD_Connection *con, const char *url, const char *meth
 		return MHD_YES;
 	}
 	watch_set(s, con, true);
-	enum MHD_Result r = route(s, con, cn, url, method);
-	logreq(s, method, url, r == MHD_YES ? cn->status : 0);
-	return r;
+	return logreq(s, method, url, cn, route(s, con, cn, url, method));
 }
 
 static void
@@ -989,16 +922,14 @@ notify_connection(void *cls, struct MHD_Connection *con, void **socket_context,
 		w->since = ve_now();
 		w->next = s->watched;
 		if (w->next)
-			w->next->prev = w;
+			w->next->pprev = &w->next;
 		s->watched = w;
+		w->pprev = &s->watched;
 		*socket_context = w;
 	} else if (w) {
-		if (w->prev)
-			w->prev->next = w->next;
-		else
-			s->watched = w->next;
+		*w->pprev = w->next;
 		if (w->next)
-			w->next->prev = w->prev;
+			w->next->pprev = w->pprev;
 		s->nconn--;
 		free(w);
 		*socket_context = NULL;
@@ -1221,147 +1152,118 @@ usage(FILE *f)
 	        "See vllm-sim(1).\n");
 }
 
-enum {
-	OPT_HOST = 256,
-	OPT_PORT_FILE,
-	OPT_API_KEY_FILE,
-	OPT_MAX_MODEL_LEN,
-	OPT_TTFT,
-	OPT_PREFILL,
-	OPT_ITL,
-	OPT_JITTER,
-	OPT_LOAD,
-	OPT_SEQS,
-	OPT_INTERVAL,
-	OPT_OUTPUT_LEN,
-	OPT_KV,
-	OPT_FAIL_RATE,
-	OPT_FAIL_CODES,
-	OPT_DROP,
-	OPT_STALL,
-	OPT_ANSWERS,
-	OPT_ACCURACY,
-	OPT_MAX_CONN,
-	OPT_MAX_PROMPTS,
-	OPT_MAX_BODY,
-	OPT_REQUEST_TIMEOUT,
-};
-
+/*
+ * --fail-codes: HTTP error statuses, comma-separated (empty items are
+ * skipped), at most VE_SIM_MAX_FAIL_CODES.
+ */
 static void
 parse_codes(struct opts *o, const char *arg)
 {
-	char *copy = ve_xstrdup(arg), *save = NULL;
-
-	o->nfail_codes = 0;
-	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	o->cfg.nfail_codes = 0;
+	for (const char *t = arg + strspn(arg, ","); *t; t += strspn(t, ",")) {
+		size_t n = strcspn(t, ",");
+		char code[64];
 		long v;
-		if (!ve_parse_long(t, 400, 599, &v)) {
-			char bad_code[64];
-			snprintf(bad_code, sizeof bad_code, "%s", t);
-			free(copy);
+		snprintf(code, sizeof code, "%.*s", (int)n, t);
+		if (n >= sizeof code || !ve_parse_long(code, 400, 599, &v))
 			ve_usage_error("--fail-codes: '%s' is not an HTTP error status (400-599)",
-			               bad_code);
-		}
-		if (o->nfail_codes == MAX_FAIL_CODES) {
-			free(copy);
-			ve_usage_error("--fail-codes: at most %d statuses", MAX_FAIL_CODES);
-		}
-		o->fail_codes[o->nfail_codes++] = (int)v;
+			               code);
+		if (o->cfg.nfail_codes == VE_SIM_MAX_FAIL_CODES)
+			ve_usage_error("--fail-codes: at most %d statuses", VE_SIM_MAX_FAIL_CODES);
+		o->cfg.fail_codes[o->cfg.nfail_codes++] = (int)v;
+		t += n;
 	}
-	free(copy);
-	if (!o->nfail_codes)
+	if (!o->cfg.nfail_codes)
 		ve_usage_error("--fail-codes: no status given");
 }
 
-/* Sets the tool's own option c from its argument; each number through its checked parser. */
+/*
+ * One of the tool's own options: its name as messages give it, its short
+ * letter, and the field its argument goes to, a string or a number in
+ * [min, max] (def before any is given). --seed and --fail-codes have no
+ * field: set_option reads them.
+ */
+struct optdef {
+	const char *name;
+	int letter;
+	const char **str;
+	long *num;
+	double *real;
+	double min, max, def; /* its range and default */
+};
+
+/* Sets the field of option d from its argument; each number through its checked parser. */
 static void
-set_option(struct opts *o, int c, const char *arg)
+set_option(struct opts *o, const struct optdef *d, const char *arg)
 {
-	switch (c) {
-	case OPT_HOST: o->host = arg; break;
-	case 'p': o->port = ve_opt_long("--port", arg, 0, 65535); break;
-	case OPT_PORT_FILE: o->port_file = arg; break;
-	case 'm':
-		if (!*arg)
-			ve_usage_error("--model: the name cannot be empty");
-		o->model = arg;
-		break;
-	case OPT_API_KEY_FILE: o->api_key_file = arg; break;
-	case 's':
-		o->seed = (unsigned long long)ve_opt_long("--seed", arg, 0, 0x7fffffffffffffffL);
-		break;
-	case OPT_MAX_MODEL_LEN:
-		o->max_model_len = ve_opt_long("--max-model-len", arg, 1, 100000000);
-		break;
-	case OPT_TTFT: o->ttft_ms = ve_opt_double("--ttft-ms", arg, 0, 3.6e6); break;
-	case OPT_PREFILL: o->prefill_tps = ve_opt_double("--prefill-tps", arg, 1e-3, 1e12); break;
-	case OPT_ITL: o->itl_ms = ve_opt_double("--itl-ms", arg, 0, 3.6e6); break;
-	case OPT_JITTER: o->jitter = ve_opt_double("--jitter", arg, 0, 1); break;
-	case OPT_LOAD: o->load_factor = ve_opt_double("--load-factor", arg, 0, 1000); break;
-	case OPT_SEQS: o->max_num_seqs = ve_opt_long("--max-num-seqs", arg, 1, 1000000); break;
-	case OPT_INTERVAL:
-		o->stream_interval = ve_opt_long("--stream-interval", arg, 1, 1000000);
-		break;
-	case OPT_OUTPUT_LEN: o->output_len = ve_opt_long("--output-len", arg, 1, 100000000); break;
-	case OPT_KV: o->kv_tokens = ve_opt_long("--kv-cache-tokens", arg, 1, 1L << 40); break;
-	case OPT_FAIL_RATE: o->fail_rate = ve_opt_double("--fail-rate", arg, 0, 1); break;
-	case OPT_FAIL_CODES: parse_codes(o, arg); break;
-	case OPT_DROP: o->drop_rate = ve_opt_double("--drop-rate", arg, 0, 1); break;
-	case OPT_STALL: o->stall_rate = ve_opt_double("--stall-rate", arg, 0, 1); break;
-	case OPT_ANSWERS: o->answers = arg; break;
-	case OPT_ACCURACY: o->accuracy = ve_opt_double("--accuracy", arg, 0, 1); break;
-	case OPT_MAX_CONN:
-		o->max_connections = ve_opt_long("--max-connections", arg, 1, 1000000);
-		break;
-	case OPT_MAX_PROMPTS: o->max_prompts = ve_opt_long("--max-prompts", arg, 1, 1000000); break;
-	case OPT_MAX_BODY: o->max_body = ve_opt_long("--max-body", arg, 1024, 1L << 30); break;
-	case OPT_REQUEST_TIMEOUT:
-		o->request_timeout = ve_opt_double("--request-timeout", arg, 0.1, 86400);
-		break;
-	}
+	if (d->str == &o->cfg.model && !*arg)
+		ve_usage_error("--model: the name cannot be empty");
+	if (d->str)
+		*d->str = arg;
+	else if (d->num)
+		*d->num = ve_opt_long(d->name, arg, (long)d->min, (long)d->max);
+	else if (d->real)
+		*d->real = ve_opt_double(d->name, arg, d->min, d->max);
+	else if (d->letter == 's')
+		o->cfg.seed = (uint64_t)ve_opt_long("--seed", arg, 0, LONG_MAX);
+	else
+		parse_codes(o, arg);
 }
 
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
-	const struct option longopts[] = {
-	    {"host", required_argument, NULL, OPT_HOST},
-	    {"port", required_argument, NULL, 'p'},
-	    {"port-file", required_argument, NULL, OPT_PORT_FILE},
-	    {"model", required_argument, NULL, 'm'},
-	    {"api-key-file", required_argument, NULL, OPT_API_KEY_FILE},
-	    {"seed", required_argument, NULL, 's'},
-	    {"max-model-len", required_argument, NULL, OPT_MAX_MODEL_LEN},
-	    {"ttft-ms", required_argument, NULL, OPT_TTFT},
-	    {"prefill-tps", required_argument, NULL, OPT_PREFILL},
-	    {"itl-ms", required_argument, NULL, OPT_ITL},
-	    {"jitter", required_argument, NULL, OPT_JITTER},
-	    {"load-factor", required_argument, NULL, OPT_LOAD},
-	    {"max-num-seqs", required_argument, NULL, OPT_SEQS},
-	    {"stream-interval", required_argument, NULL, OPT_INTERVAL},
-	    {"output-len", required_argument, NULL, OPT_OUTPUT_LEN},
-	    {"kv-cache-tokens", required_argument, NULL, OPT_KV},
-	    {"fail-rate", required_argument, NULL, OPT_FAIL_RATE},
-	    {"fail-codes", required_argument, NULL, OPT_FAIL_CODES},
-	    {"drop-rate", required_argument, NULL, OPT_DROP},
-	    {"stall-rate", required_argument, NULL, OPT_STALL},
-	    {"answers", required_argument, NULL, OPT_ANSWERS},
-	    {"accuracy", required_argument, NULL, OPT_ACCURACY},
-	    {"max-connections", required_argument, NULL, OPT_MAX_CONN},
-	    {"max-prompts", required_argument, NULL, OPT_MAX_PROMPTS},
-	    {"max-body", required_argument, NULL, OPT_MAX_BODY},
-	    {"request-timeout", required_argument, NULL, OPT_REQUEST_TIMEOUT},
-	    {NULL, 0, NULL, 0},
+	const struct optdef defs[] = {
+	    {"--host", .str = &o->host},
+	    {"--port", 'p', .num = &o->port, .max = 65535, .def = 8000},
+	    {"--port-file", .str = &o->port_file},
+	    {"--model", 'm', .str = &o->cfg.model},
+	    {"--api-key-file", .str = &o->api_key_file},
+	    {"--seed", .letter = 's'},
+	    {"--max-model-len", .num = &o->cfg.max_model_len, .min = 1, .max = 100000000,
+	     .def = 4096},
+	    {"--ttft-ms", .real = &o->ttft_ms, .max = 3.6e6, .def = 20},
+	    {"--prefill-tps", .real = &o->prefill_tps, .min = 1e-3, .max = 1e12, .def = 20000},
+	    {"--itl-ms", .real = &o->itl_ms, .max = 3.6e6, .def = 10},
+	    {"--jitter", .real = &o->jitter, .max = 1},
+	    {"--load-factor", .real = &o->load_factor, .max = 1000, .def = 0.5},
+	    {"--max-num-seqs", .num = &o->max_num_seqs, .min = 1, .max = 1000000, .def = 256},
+	    {"--stream-interval", .num = &o->stream_interval, .min = 1, .max = 1000000, .def = 1},
+	    {"--output-len", .num = &o->cfg.output_len, .min = 1, .max = 100000000, .def = 64},
+	    {"--kv-cache-tokens", .num = &o->kv_tokens, .min = 1, .max = 1L << 40, .def = 262144},
+	    {"--fail-rate", .real = &o->cfg.fail_rate, .max = 1},
+	    {.name = "--fail-codes"},
+	    {"--drop-rate", .real = &o->cfg.drop_rate, .max = 1},
+	    {"--stall-rate", .real = &o->cfg.stall_rate, .max = 1},
+	    {"--answers", .str = &o->answers},
+	    {"--accuracy", .real = &o->cfg.accuracy, .max = 1, .def = 1},
+	    {"--max-connections", .num = &o->max_connections, .min = 1, .max = 1000000,
+	     .def = 4096},
+	    {"--max-prompts", .num = &o->cfg.max_prompts, .min = 1, .max = 1000000, .def = 1024},
+	    {"--max-body", .num = &o->max_body, .min = 1024, .max = 1L << 30, .def = 16 << 20},
+	    {"--request-timeout", .real = &o->request_timeout, .min = 0.1, .max = 86400, .def = 30},
 	};
+	enum { NDEFS = sizeof defs / sizeof defs[0] };
+	struct option longopts[NDEFS + 1] = {{NULL, 0, NULL, 0}};
 	int c;
 
+	for (int i = 0; i < NDEFS; i++) {
+		longopts[i] = (struct option){defs[i].name + 2, required_argument, NULL,
+		                              defs[i].letter ? defs[i].letter : 256 + i};
+		if (defs[i].num)
+			*defs[i].num = (long)defs[i].def;
+		else if (defs[i].real)
+			*defs[i].real = defs[i].def;
+	}
 	/* No record options: the answer key is a file it loads, not a record stream. */
 	o->cli.flags = 0;
 	while ((c = ve_getopt(argc, argv, "p:m:s:", longopts, &o->cli, usage)) != -1)
-		set_option(o, c, optarg);
+		for (int i = 0; i < NDEFS; i++)
+			if (longopts[i].val == c)
+				set_option(o, &defs[i], optarg);
 	if (optind < argc)
 		ve_usage_error("unexpected argument '%s'", argv[optind]);
-	if (o->accuracy < 1 && !o->answers)
+	if (o->cfg.accuracy < 1 && !o->answers)
 		ve_usage_error("--accuracy needs --answers (without a key, answers are at chance)");
 }
 
@@ -1404,15 +1306,7 @@ raise_nofile(long want)
 	}
 }
 
-static void
-hist_init(struct hist *h, const double *le, int n)
-{
-	h->le = le;
-	h->n = n;
-	h->counts = ve_xcalloc((size_t)n + 1, sizeof *h->counts);
-}
-
-/* The server's state before it listens: keys, histograms, the lock, the stop event. */
+/* The server's state before it listens: keys, the lock, the stop event. */
 static void
 sim_init(struct sim *s, const struct opts *o)
 {
@@ -1422,13 +1316,10 @@ sim_init(struct sim *s, const struct opts *o)
 	s->api_key = read_api_key(o);
 	if (o->answers)
 		ve_simkey_load(&s->key, o->answers);
-	s->cfg = (struct ve_simcfg){o->model,       o->seed,     o->max_model_len, o->output_len,
-	                            o->max_prompts, o->accuracy, &s->key};
+	s->cfg = o->cfg;
+	s->cfg.key = &s->key;
 	s->created = (long)time(NULL);
-	hist_init(&s->ttft, ttft_le, (int)(sizeof ttft_le / sizeof ttft_le[0]));
-	hist_init(&s->itl, itl_le, (int)(sizeof itl_le / sizeof itl_le[0]));
-	hist_init(&s->e2e, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
-	hist_init(&s->queue, e2e_le, (int)(sizeof e2e_le / sizeof e2e_le[0]));
+	s->qtail = &s->qhead;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -1529,33 +1420,16 @@ static int
 announce(const struct opts *o, bool ipv6, unsigned port, FILE *pf)
 {
 	printf(ipv6 ? "http://[%s]:%u\n" : "http://%s:%u\n", o->host, port);
-	if (fflush(stdout) != 0) {
-		if (pf)
-			fclose(pf);
-		return VE_EX_IOERR;
-	}
-	if (pf) {
+	int rc = fflush(stdout) != 0 ? VE_EX_IOERR : 0;
+
+	if (pf && !rc)
 		fprintf(pf, "%u\n", port);
-		int rc = ve_fclose_checked(pf, o->port_file);
-		if (rc)
-			return rc;
-	}
-	if (o->cli.verbose)
-		ve_warn("listening on %s port %u, model %s, seed %llu", o->host, port, o->model,
-		        o->seed);
-	return 0;
-}
-
-/* Serves until SIGTERM, SIGINT or SIGHUP, taken from sigs (blocked in every thread). */
-static void
-serve(const struct opts *o, sigset_t *sigs)
-{
-	int sig;
-
-	while (sigwait(sigs, &sig) == 0 && sig != SIGTERM && sig != SIGINT && sig != SIGHUP)
-		;
-	if (o->cli.verbose)
-		ve_warn("stopping (%s)", strsignal(sig));
+	if (pf && ve_fclose_checked(pf, o->port_file))
+		rc = VE_EX_IOERR;
+	if (!rc && o->cli.verbose)
+		ve_warn("listening on %s port %u, model %s, seed %llu", o->host, port, o->cfg.model,
+		        (unsigned long long)o->cfg.seed);
+	return rc;
 }
 
 /*
@@ -1580,10 +1454,6 @@ sim_stop(struct sim *s, const pthread_t *gate)
 	ve_buf_free(&s->full);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
-	free(s->ttft.counts);
-	free(s->itl.counts);
-	free(s->e2e.counts);
-	free(s->queue.counts);
 	free(s->api_key);
 	ve_simkey_free(&s->key);
 }
@@ -1597,26 +1467,10 @@ sim_stop(struct sim *s, const pthread_t *gate)
 int
 main(int argc, char **argv)
 {
+	/* The numbers' defaults are parse_args'. */
 	struct opts o = {
 	    .host = "127.0.0.1",
-	    .port = 8000,
-	    .model = "sim-model",
-	    .max_model_len = 4096,
-	    .ttft_ms = 20,
-	    .prefill_tps = 20000,
-	    .itl_ms = 10,
-	    .load_factor = 0.5,
-	    .max_num_seqs = 256,
-	    .stream_interval = 1,
-	    .output_len = 64,
-	    .kv_tokens = 262144,
-	    .fail_codes = {429, 500, 503},
-	    .nfail_codes = 3,
-	    .accuracy = 1,
-	    .max_connections = 4096,
-	    .max_prompts = 1024,
-	    .max_body = 16L << 20,
-	    .request_timeout = 30,
+	    .cfg = {.model = "sim-model", .fail_codes = {429, 500, 503}, .nfail_codes = 3},
 	};
 	struct sim s = {0};
 	pthread_t gate;
@@ -1625,7 +1479,7 @@ main(int argc, char **argv)
 	sigset_t sigs;
 	bool ipv6 = false;
 	unsigned port = 0;
-	int rc;
+	int rc, sig;
 
 	ve_setprogname(argv);
 	ve_out_init();
@@ -1645,17 +1499,14 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	s.lfd = open_listener(&o, &ipv6, &port);
-	if (s.lfd < 0) {
-		rc = VE_EX_UNAVAILABLE;
-		if (pf)
-			fclose(pf);
-	} else {
-		rc = announce(&o, ipv6, port, pf);
-	}
+	rc = s.lfd < 0 ? VE_EX_UNAVAILABLE : announce(&o, ipv6, port, pf);
+	if (s.lfd < 0 && pf)
+		fclose(pf);
 	if (!rc && !(started = start_serving(&s, &gate)))
 		rc = VE_EX_UNAVAILABLE;
-	if (!rc)
-		serve(&o, &sigs);
+	/* Serves until SIGTERM, SIGINT or SIGHUP, taken from sigs (blocked in every thread). */
+	if (!rc && sigwait(&sigs, &sig) == 0 && o.cli.verbose)
+		ve_warn("stopping (%s)", strsignal(sig));
 	sim_stop(&s, started ? &gate : NULL);
 	int rc2 = ve_out_close();
 	return rc ? rc : rc2;

@@ -13,6 +13,8 @@
  * Nothing may crash or leak, and what the core writes must hold up:
  *   - an error has status 400 or 404, a type and a message, and its body
  *     is JSON whose error.code is that status;
+ *   - a drawn fault holds up: a failure answers with a configured status
+ *     and a body that says it, a cut falls within the generated tokens;
  *   - a plan keeps the bounds: 1 to max_prompts choices (1 for chat), each
  *     prompt shorter than the context and its generation within what is
  *     left of it; the usage sums agree with the choices;
@@ -139,6 +141,37 @@ check_error(const struct ve_simerr *e, const char *body, size_t len)
 	ve_buf_free(&out);
 }
 
+/*
+ * A drawn fault: a failure's answer has one of the configured statuses and
+ * says so in its body; a cut comes after the first token and before the
+ * last (at 0 when there are fewer than two).
+ */
+static void
+check_fault(const struct ve_simcfg *cfg, const struct ve_simplan *p, bool failed,
+            const struct ve_simerr *e, const char *body, size_t len)
+{
+	if (failed != (p->fault == VE_SIM_FAULT_FAIL))
+		broken("a failure without its answer", body, len, NULL);
+	if (p->fault == VE_SIM_FAULT_DROP &&
+	    (p->max_gen >= 2 ? p->drop_at < 1 || p->drop_at >= p->max_gen : p->drop_at != 0))
+		broken("a stream cut outside its tokens", body, len, NULL);
+	if (!failed)
+		return;
+	bool known = false;
+	for (int i = 0; i < cfg->nfail_codes; i++)
+		known |= e->status == cfg->fail_codes[i];
+	struct ve_buf out = {0};
+	ve_simerr_body(e, &out);
+	jv v = object("a failure's body that is not JSON", out.p, out.len, body, len, &out);
+	jv err = ve_json_get(v, "error");
+	double code = 0;
+	if (!known || !e->type || !ve_json_get_num(err, "code", &code) || code != e->status)
+		broken("a failure with another status", body, len, &out);
+	jv_free(err);
+	jv_free(v);
+	ve_buf_free(&out);
+}
+
 /* The plan's bounds and sums. */
 static void
 check_bounds(const struct ve_simcfg *cfg, const struct ve_simplan *p, const char *body, size_t len)
@@ -196,10 +229,28 @@ check_event(const struct ve_simplan *p, const struct ve_buf *ev, struct ve_buf *
 	jv_free(v);
 }
 
+/* Checks and reads each event of evs, events as ve_simplan_events writes them. */
+static void
+check_events(const struct ve_simplan *p, const struct ve_buf *evs, struct ve_buf *texts,
+             const char *body, size_t len)
+{
+	struct ve_buf ev = {0};
+
+	for (size_t at = 0; at < evs->len;) {
+		const char *end = memmem(evs->p + at, evs->len - at, "\n\n", 2);
+		size_t n = end ? (size_t)(end - evs->p) + 2 - at : evs->len - at;
+		ve_buf_reset(&ev);
+		ve_buf_add(&ev, evs->p + at, n);
+		check_event(p, &ev, texts, body, len);
+		at += n;
+	}
+	ve_buf_free(&ev);
+}
+
 /*
- * Streams the plan as vllm-sim does (the role chunks, the first token, then
- * interval tokens per event, the usage) and compares each choice's joined
- * text with the whole body's.
+ * Streams the plan as vllm-sim does (ve_simplan_events: the role chunk, the
+ * first token, then interval tokens per event; the usage) and compares
+ * each choice's joined text with the whole body's.
  */
 static void
 check_stream(const struct ve_simplan *p, jv whole, size_t interval, const char *body, size_t len)
@@ -207,27 +258,15 @@ check_stream(const struct ve_simplan *p, jv whole, size_t interval, const char *
 	struct ve_buf *texts = ve_xcalloc((size_t)p->nc, sizeof *texts);
 	struct ve_buf ev = {0};
 
-	for (int i = 0; i < p->nc; i++) {
-		if (p->api == VE_SIM_CHAT) {
-			ve_simplan_chunk(p, i, 0, 0, true, &ev);
-			check_event(p, &ev, texts, body, len);
-			ve_buf_reset(&ev);
-		}
-		ve_simplan_chunk(p, i, 0, p->c[i].ngt ? 1 : 0, false, &ev);
-		check_event(p, &ev, texts, body, len);
-		ve_buf_reset(&ev);
-	}
+	ve_simplan_events(p, 0, 1, &ev);
+	check_events(p, &ev, texts, body, len);
 	for (size_t step = 1; step < p->max_gen; step += interval) {
 		size_t to = step + interval < p->max_gen ? step + interval : p->max_gen;
-		for (int i = 0; i < p->nc; i++) {
-			size_t n = p->c[i].ngt;
-			if (step >= n)
-				continue;
-			ve_simplan_chunk(p, i, step, to < n ? to : n, false, &ev);
-			check_event(p, &ev, texts, body, len);
-			ve_buf_reset(&ev);
-		}
+		ve_buf_reset(&ev);
+		ve_simplan_events(p, step, to, &ev);
+		check_events(p, &ev, texts, body, len);
 	}
+	ve_buf_reset(&ev);
 	ve_simplan_usage(p, &ev);
 	check_event(p, &ev, texts, body, len);
 	for (int i = 0; i < p->nc; i++) {
@@ -258,6 +297,8 @@ inference(const struct ve_simcfg *cfg, int api, const char *body, size_t len, ui
 	}
 	check_bounds(cfg, p, body, len);
 	ve_simplan_number(p, knob);
+	bool failed = ve_simplan_fault(cfg, p, knob, &e);
+	check_fault(cfg, p, failed, &e, body, len);
 	ve_simplan_body(p, &out);
 	jv whole = object("a body that is not JSON", out.p, out.len, body, len, &out);
 	jv ch = ve_json_get(whole, "choices");
@@ -301,6 +342,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .max_prompts = 1 + ((a >> 4) & 7),
 	    .accuracy = a & 0x80 ? 0.5 : 1,
 	    .key = &key,
+	    /* A share of each fault, drawn per input from the seed and the knob. */
+	    .fail_rate = 0.25,
+	    .drop_rate = 0.25,
+	    .stall_rate = 0.25,
+	    .fail_codes = {429, 500, 503, 599},
+	    .nfail_codes = 4,
 	};
 	const char *body = (const char *)data + 2;
 	size_t len = size - 2;
