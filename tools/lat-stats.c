@@ -419,6 +419,19 @@ get_num(jv obj, const char *key, double *out)
 	return r;
 }
 
+/* The i-th element of array a (borrowed) as a finite number, or NAN. */
+static double
+num_at(jv a, int i)
+{
+	jv x = jv_array_get(jv_copy(a), i);
+	double v = jv_get_kind(x) == JV_KIND_NUMBER && isfinite(jv_number_value(x))
+	               ? jv_number_value(x)
+	               : NAN;
+
+	jv_free(x);
+	return v;
+}
+
 /* Reads the whole of a small JSON file (a --grade or --pricing table). */
 static jv
 load_json_file(const char *opt, const char *path, int *rc)
@@ -693,13 +706,19 @@ add_success(struct group *g, const struct opts *o, double start, double ttft, do
 
 /* --- reading llm-query records --- */
 
+/* The numbers read of a record: four in "timing", then two in "response.usage". */
+enum { F_START, F_TTFT, F_E2EL, F_QUEUE, F_OUT, F_IN, F_N };
+static const char *const fkey[F_N] = {"start",    "ttft_ms",           "e2el_ms",
+                                      "queue_ms", "completion_tokens", "prompt_tokens"};
+
 /*
  * What lat-stats reads of one llm-query record. Each field's state: 1 a
  * value of the right type, 0 absent or null, -1 present with another type.
  */
 struct qrec {
-	int timing, start, ttft, e2el, queue, itl, out, in;
-	double v_start, v_ttft, v_e2el, v_queue, v_out, v_in;
+	int timing, itl;
+	int state[F_N];
+	double v[F_N];
 	bool error;    /* "error" is there and not null */
 	bool response; /* "response" is an object */
 	bool cached;   /* "timing":{"cached":true}, an answer from llm-query --cache */
@@ -710,45 +729,45 @@ static const char itl_why[] = "timing.itl_ms: expected an array of non-negative 
 /* A request must end within a double's range, or the duration would not be a number. */
 static const char end_why[] = "timing: start + e2el_ms is beyond a double's range";
 
+/* The state of v (borrowed), which should be of kind k: 1, 0 absent or null, -1. */
+static int
+kind_state(jv v, jv_kind k)
+{
+	jv_kind vk = jv_get_kind(v);
+
+	return vk == k ? 1 : vk == JV_KIND_INVALID || vk == JV_KIND_NULL ? 0 : -1;
+}
+
 /* Fills q from a parsed record (borrowed); the ITL gaps go to itl. */
 static void
 qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
 {
 	jv err = ve_json_get(rec, "error"), resp = ve_json_get(rec, "response"),
 	   timing = ve_json_get(rec, "timing");
-	jv usage = ve_json_get(resp, "usage"), a = ve_json_get(timing, "itl_ms");
-	jv_kind tk = jv_get_kind(timing), ak = jv_get_kind(a);
+	jv usage = ve_json_get(resp, "usage"), a = ve_json_get(timing, "itl_ms"),
+	   cached = ve_json_get(timing, "cached"), kind = ve_json_get(err, "kind");
 
 	memset(q, 0, sizeof *q);
-	q->timing = tk == JV_KIND_OBJECT ? 1 : tk == JV_KIND_INVALID || tk == JV_KIND_NULL ? 0 : -1;
-	q->start = get_num(timing, "start", &q->v_start);
-	q->ttft = get_num(timing, "ttft_ms", &q->v_ttft);
-	q->e2el = get_num(timing, "e2el_ms", &q->v_e2el);
-	q->queue = get_num(timing, "queue_ms", &q->v_queue);
-	q->out = get_num(usage, "completion_tokens", &q->v_out);
-	q->in = get_num(usage, "prompt_tokens", &q->v_in);
-	q->error = jv_get_kind(err) != JV_KIND_INVALID && jv_get_kind(err) != JV_KIND_NULL;
+	ve_sample_reset(itl);
+	q->timing = kind_state(timing, JV_KIND_OBJECT);
+	for (int i = 0; i < F_N; i++)
+		q->state[i] = get_num(i < F_OUT ? timing : usage, fkey[i], &q->v[i]);
+	q->error = kind_state(err, JV_KIND_OBJECT) != 0;
 	q->response = jv_get_kind(resp) == JV_KIND_OBJECT;
-	jv cached = ve_json_get(timing, "cached");
 	q->cached = jv_get_kind(cached) == JV_KIND_TRUE;
-	jv_free(cached);
-	jv kind = ve_json_get(err, "kind");
 	if (jv_get_kind(kind) == JV_KIND_STRING)
 		snprintf(q->kind, sizeof q->kind, "%s", jv_string_value(kind));
-	jv_free(kind);
-	ve_sample_reset(itl);
-	q->itl = ak == JV_KIND_ARRAY ? 1 : ak == JV_KIND_INVALID || ak == JV_KIND_NULL ? 0 : -1;
-	if (ak == JV_KIND_ARRAY) {
-		int n = jv_array_length(jv_copy(a));
-		for (int i = 0; i < n && q->itl == 1; i++) {
-			jv x = jv_array_get(jv_copy(a), i);
-			if (jv_get_kind(x) == JV_KIND_NUMBER && isfinite(jv_number_value(x)))
-				ve_sample_add(itl, jv_number_value(x));
-			else
-				q->itl = -1;
-			jv_free(x);
-		}
+	q->itl = kind_state(a, JV_KIND_ARRAY);
+	for (int i = 0, n = q->itl == 1 ? jv_array_length(jv_copy(a)) : 0; i < n && q->itl == 1;
+	     i++) {
+		double x = num_at(a, i);
+		if (isnan(x))
+			q->itl = -1;
+		else
+			ve_sample_add(itl, x);
 	}
+	jv_free(kind);
+	jv_free(cached);
 	jv_free(a);
 	jv_free(usage);
 	jv_free(err);
@@ -762,7 +781,10 @@ qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
  * parse and free are most of the time otherwise). It handles the plain case
  * only and gives up (false) on anything else: a syntax error, an escaped key,
  * a field of an unexpected type, deep nesting. The record then goes through
- * libjq, which names what is wrong the way every tool does.
+ * libjq, which names what is wrong the way every tool does. (lib/canon and
+ * lib/json read records from their text too, but only text libjq has
+ * accepted, or a subset of JSON without fractions: neither checks what is
+ * read here.)
  */
 struct scan {
 	const char *p, *end;
@@ -774,6 +796,17 @@ scan_ws(struct scan *s)
 {
 	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
 		s->p++;
+}
+
+/* Takes c after any white space; false, having taken only the space, when c is not next. */
+static bool
+scan_char(struct scan *s, char c)
+{
+	scan_ws(s);
+	if (s->p >= s->end || *s->p != c)
+		return false;
+	s->p++;
+	return true;
 }
 
 static bool
@@ -789,72 +822,59 @@ scan_lit(struct scan *s, const char *lit, size_t n)
 static bool
 scan_str(struct scan *s, const char **start, size_t *len, bool *plain)
 {
-	if (s->p >= s->end || *s->p != '"')
+	if (!scan_char(s, '"'))
 		return false;
-	*start = ++s->p;
+	*start = s->p;
 	*plain = true;
-	while (s->p < s->end && *s->p != '"') {
-		unsigned char c = (unsigned char)*s->p;
-		if (c < 0x20)
+	for (; s->p < s->end && *s->p != '"'; s->p++) {
+		if ((unsigned char)*s->p < 0x20)
 			return false;
-		if (c == '\\') {
-			*plain = false;
-			if (++s->p >= s->end)
-				return false;
-			if (*s->p == 'u') {
-				for (int i = 1; i <= 4; i++)
-					if (s->p + i >= s->end ||
-					    !strchr("0123456789abcdefABCDEF", s->p[i]) || !s->p[i])
-						return false;
-				s->p += 4;
-			} else if (!strchr("\"\\/bfnrt", *s->p) || !*s->p) {
-				return false;
-			}
+		if (*s->p != '\\')
+			continue;
+		*plain = false;
+		if (++s->p >= s->end || !*s->p || !strchr("\"\\/bfnrtu", *s->p))
+			return false;
+		if (*s->p == 'u') {
+			for (int i = 1; i <= 4; i++)
+				if (s->p + i >= s->end || !s->p[i] ||
+				    !strchr("0123456789abcdefABCDEF", s->p[i]))
+					return false;
+			s->p += 4;
 		}
-		s->p++;
 	}
 	if (s->p >= s->end)
 		return false;
-	*len = (size_t)(s->p - *start);
-	s->p++;
+	*len = (size_t)(s->p++ - *start);
 	return true;
+}
+
+/* After the digits at p, one at least; NULL when there is none. */
+static const char *
+digits(const char *p, const char *e)
+{
+	const char *d = p;
+
+	while (p < e && *p >= '0' && *p <= '9')
+		p++;
+	return p > d ? p : NULL;
 }
 
 /* A number in JSON's grammar, converted as libjq does (correctly rounded). */
 static bool
 scan_num(struct scan *s, double *v)
 {
-	const char *b = s->p, *p = s->p, *e = s->end;
+	const char *e = s->end, *p = s->p + (s->p < e && *s->p == '-');
 	char tmp[64];
 
-	if (p < e && *p == '-')
-		p++;
-	if (p < e && *p == '0')
-		p++;
-	else if (p < e && *p >= '1' && *p <= '9')
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	else
+	p = p < e && *p == '0' ? p + 1 : digits(p, e);
+	if (p && p < e && *p == '.')
+		p = digits(p + 1, e);
+	if (p && p < e && (*p == 'e' || *p == 'E'))
+		p = digits(p + 1 + (p + 1 < e && (p[1] == '+' || p[1] == '-')), e);
+	if (!p || (size_t)(p - s->p) >= sizeof tmp)
 		return false;
-	if (p < e && *p == '.') {
-		if (++p >= e || *p < '0' || *p > '9')
-			return false;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (p < e && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < e && (*p == '+' || *p == '-'))
-			p++;
-		if (p >= e || *p < '0' || *p > '9')
-			return false;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if ((size_t)(p - b) >= sizeof tmp)
-		return false;
-	memcpy(tmp, b, (size_t)(p - b));
-	tmp[p - b] = '\0';
+	memcpy(tmp, s->p, (size_t)(p - s->p));
+	tmp[p - s->p] = '\0';
 	*v = strtod(tmp, NULL);
 	s->p = p;
 	return isfinite(*v);
@@ -862,50 +882,45 @@ scan_num(struct scan *s, double *v)
 
 static bool scan_skip(struct scan *s);
 
-/* Calls fn for each member of an object; fn reads or skips the value. */
-typedef bool scan_member_fn(struct scan *s, const char *key, size_t klen, void *ctx);
+/* Called for each member of an object (key k) or element of an array (k NULL): reads or skips it.
+ */
+typedef bool scan_item_fn(struct scan *s, const char *k, size_t klen, void *ctx);
 
+/* An object (open '{') or an array ('['), fn called on each of its items. */
 static bool
-scan_object(struct scan *s, scan_member_fn *fn, void *ctx)
+scan_list(struct scan *s, char open, scan_item_fn *fn, void *ctx)
 {
-	const char *k;
-	size_t klen;
+	char close = open == '{' ? '}' : ']';
+	const char *k = NULL;
+	size_t klen = 0;
 	bool plain;
 
-	if (s->p >= s->end || *s->p != '{' || ++s->depth > 64)
+	if (!scan_char(s, open) || ++s->depth > 64)
 		return false;
-	s->p++;
-	scan_ws(s);
-	if (s->p < s->end && *s->p == '}') {
-		s->p++;
-		s->depth--;
-		return true;
+	if (!scan_char(s, close)) {
+		do {
+			if (open == '{' &&
+			    !(scan_str(s, &k, &klen, &plain) && plain && scan_char(s, ':')))
+				return false;
+			scan_ws(s);
+			if (!fn(s, k, klen, ctx))
+				return false;
+		} while (scan_char(s, ','));
+		if (!scan_char(s, close))
+			return false;
 	}
-	for (;;) {
-		scan_ws(s);
-		if (!scan_str(s, &k, &klen, &plain) || !plain)
-			return false;
-		scan_ws(s);
-		if (s->p >= s->end || *s->p != ':')
-			return false;
-		s->p++;
-		scan_ws(s);
-		if (!(fn ? fn(s, k, klen, ctx) : scan_skip(s)))
-			return false;
-		scan_ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			continue;
-		}
-		if (s->p < s->end && *s->p == '}') {
-			s->p++;
-			s->depth--;
-			return true;
-		}
-		return false;
-	}
+	s->depth--;
+	return true;
 }
 
+static bool
+scan_item(struct scan *s, const char *k, size_t klen, void *ctx)
+{
+	(void)k, (void)klen, (void)ctx;
+	return scan_skip(s);
+}
+
+/* Reads over any value. */
 static bool
 scan_skip(struct scan *s)
 {
@@ -917,33 +932,8 @@ scan_skip(struct scan *s)
 	if (s->p >= s->end)
 		return false;
 	switch (*s->p) {
-	case '{': return scan_object(s, NULL, NULL);
-	case '[':
-		if (++s->depth > 64)
-			return false;
-		s->p++;
-		scan_ws(s);
-		if (s->p < s->end && *s->p == ']') {
-			s->p++;
-			s->depth--;
-			return true;
-		}
-		for (;;) {
-			scan_ws(s);
-			if (!scan_skip(s))
-				return false;
-			scan_ws(s);
-			if (s->p < s->end && *s->p == ',') {
-				s->p++;
-				continue;
-			}
-			if (s->p < s->end && *s->p == ']') {
-				s->p++;
-				s->depth--;
-				return true;
-			}
-			return false;
-		}
+	case '{':
+	case '[': return scan_list(s, *s->p, scan_item, NULL);
 	case '"': return scan_str(s, &str, &len, &plain);
 	case 't': return scan_lit(s, "true", 4);
 	case 'f': return scan_lit(s, "false", 5);
@@ -952,18 +942,11 @@ scan_skip(struct scan *s)
 	}
 }
 
-#define KEY_IS(lit) (klen == sizeof lit - 1 && memcmp(k, lit, klen) == 0)
-
-/* A number field (state 1), or null (state 0); anything else gives up. */
+/* Whether the key k (klen bytes, no NUL in them) is lit. */
 static bool
-scan_field(struct scan *s, int *state, double *v)
+key_is(const char *k, size_t klen, const char *lit)
 {
-	if (scan_lit(s, "null", 4)) {
-		*state = 0;
-		return true;
-	}
-	*state = 1;
-	return scan_num(s, v);
+	return strncmp(k, lit, klen) == 0 && lit[klen] == '\0';
 }
 
 struct scan_ctx {
@@ -971,16 +954,27 @@ struct scan_ctx {
 	struct ve_sample *itl;
 };
 
+/*
+ * A member of the object that holds the fields [from, to): a field's
+ * number (state 1) or null (state 0); any other value gives up. Other
+ * members are read over.
+ */
+static bool
+scan_fields(struct scan *s, const char *k, size_t klen, struct qrec *q, int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		if (!key_is(k, klen, fkey[i]))
+			continue;
+		q->state[i] = !scan_lit(s, "null", 4);
+		return !q->state[i] || scan_num(s, &q->v[i]);
+	}
+	return scan_skip(s);
+}
+
 static bool
 scan_usage(struct scan *s, const char *k, size_t klen, void *ctx)
 {
-	struct qrec *q = ((struct scan_ctx *)ctx)->q;
-
-	if (KEY_IS("completion_tokens"))
-		return scan_field(s, &q->out, &q->v_out);
-	if (KEY_IS("prompt_tokens"))
-		return scan_field(s, &q->in, &q->v_in);
-	return scan_skip(s);
+	return scan_fields(s, k, klen, ((struct scan_ctx *)ctx)->q, F_OUT, F_N);
 }
 
 static bool
@@ -988,11 +982,10 @@ scan_response(struct scan *s, const char *k, size_t klen, void *ctx)
 {
 	struct qrec *q = ((struct scan_ctx *)ctx)->q;
 
-	if (KEY_IS("usage")) {
-		q->out = q->in = 0;
-		return scan_object(s, scan_usage, ctx);
-	}
-	return scan_skip(s);
+	if (!key_is(k, klen, "usage"))
+		return scan_skip(s);
+	q->state[F_OUT] = q->state[F_IN] = 0;
+	return scan_list(s, '{', scan_usage, ctx);
 }
 
 static bool
@@ -1003,63 +996,42 @@ scan_error(struct scan *s, const char *k, size_t klen, void *ctx)
 	size_t len;
 	bool plain;
 
-	if (KEY_IS("kind")) {
-		if (!scan_str(s, &str, &len, &plain) || !plain || len >= sizeof q->kind)
-			return false;
-		memcpy(q->kind, str, len);
-		q->kind[len] = '\0';
-		return true;
-	}
-	return scan_skip(s);
+	if (!key_is(k, klen, "kind"))
+		return scan_skip(s);
+	if (!scan_str(s, &str, &len, &plain) || !plain || len >= sizeof q->kind)
+		return false;
+	memcpy(q->kind, str, len);
+	q->kind[len] = '\0';
+	return true;
+}
+
+/* An element of "itl_ms": a number. */
+static bool
+scan_gap(struct scan *s, const char *k, size_t klen, void *itl)
+{
+	double v;
+
+	(void)k, (void)klen;
+	if (!scan_num(s, &v))
+		return false;
+	ve_sample_add(itl, v);
+	return true;
 }
 
 static bool
 scan_timing(struct scan *s, const char *k, size_t klen, void *ctx)
 {
 	struct scan_ctx *c = ctx;
-	struct qrec *q = c->q;
-	double v;
 
-	if (KEY_IS("start"))
-		return scan_field(s, &q->start, &q->v_start);
-	if (KEY_IS("ttft_ms"))
-		return scan_field(s, &q->ttft, &q->v_ttft);
-	if (KEY_IS("e2el_ms"))
-		return scan_field(s, &q->e2el, &q->v_e2el);
-	if (KEY_IS("queue_ms"))
-		return scan_field(s, &q->queue, &q->v_queue);
-	if (KEY_IS("cached")) {
-		q->cached = scan_lit(s, "true", 4);
-		return q->cached || scan_skip(s);
+	if (key_is(k, klen, "cached")) {
+		c->q->cached = scan_lit(s, "true", 4);
+		return c->q->cached || scan_skip(s);
 	}
-	if (!KEY_IS("itl_ms"))
-		return scan_skip(s);
+	if (!key_is(k, klen, "itl_ms"))
+		return scan_fields(s, k, klen, c->q, F_START, F_OUT);
 	ve_sample_reset(c->itl);
-	if (s->p >= s->end || *s->p != '[')
-		return false;
-	q->itl = 1;
-	s->p++;
-	scan_ws(s);
-	if (s->p < s->end && *s->p == ']') {
-		s->p++;
-		return true;
-	}
-	for (;;) {
-		scan_ws(s);
-		if (!scan_num(s, &v))
-			return false;
-		ve_sample_add(c->itl, v);
-		scan_ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			continue;
-		}
-		if (s->p < s->end && *s->p == ']') {
-			s->p++;
-			return true;
-		}
-		return false;
-	}
+	c->q->itl = 1;
+	return scan_list(s, '[', scan_gap, c->itl);
 }
 
 static bool
@@ -1068,21 +1040,22 @@ scan_top(struct scan *s, const char *k, size_t klen, void *ctx)
 	struct qrec *q = ((struct scan_ctx *)ctx)->q;
 
 	/* A repeated key replaces the earlier value, as in libjq. */
-	if (KEY_IS("timing")) {
+	if (key_is(k, klen, "timing")) {
 		q->timing = 1;
-		q->start = q->ttft = q->e2el = q->queue = q->itl = 0;
+		q->state[F_START] = q->state[F_TTFT] = q->state[F_E2EL] = q->state[F_QUEUE] = 0;
+		q->itl = 0;
 		q->cached = false;
-		return scan_object(s, scan_timing, ctx);
+		return scan_list(s, '{', scan_timing, ctx);
 	}
-	if (KEY_IS("response")) {
+	if (key_is(k, klen, "response")) {
 		q->response = true;
-		q->out = q->in = 0;
-		return scan_object(s, scan_response, ctx);
+		q->state[F_OUT] = q->state[F_IN] = 0;
+		return scan_list(s, '{', scan_response, ctx);
 	}
-	if (KEY_IS("error")) {
+	if (key_is(k, klen, "error")) {
 		q->error = true;
 		q->kind[0] = '\0';
-		return scan_object(s, scan_error, ctx);
+		return scan_list(s, '{', scan_error, ctx);
 	}
 	return scan_skip(s);
 }
@@ -1096,39 +1069,65 @@ qrec_scan(const char *text, size_t len, struct qrec *q, struct ve_sample *itl)
 
 	memset(q, 0, sizeof *q);
 	ve_sample_reset(itl);
-	if (ve_utf8_invalid_at(text, len) >= 0)
-		return false;
-	scan_ws(&s);
-	if (!scan_object(&s, scan_top, &c))
+	if (ve_utf8_invalid_at(text, len) >= 0 || !scan_list(&s, '{', scan_top, &c))
 		return false;
 	scan_ws(&s);
 	return s.p == s.end;
+}
+
+/* Whether a field is there but not a non-negative number. */
+static bool
+negative(int state, double v)
+{
+	return state < 0 || (state == 1 && v < 0);
+}
+
+/* A token count: a non-negative integer into *n, or absent (*n left alone); else false. */
+static bool
+token_count(int state, double v, long long *n)
+{
+	if (state == 0)
+		return true;
+	if (state < 0 || !(v >= 0 && v < 1e15 && v == floor(v)))
+		return false;
+	*n = (long long)v;
+	return true;
+}
+
+/* The queue time and the span of a request, failed or not, that ends at end. */
+static void
+add_times(struct group *g, const struct qrec *q, double end)
+{
+	if (q->state[F_QUEUE] == 1)
+		ve_sample_add(&g->m[M_QUEUE], q->v[F_QUEUE]);
+	if (q->state[F_START] == 1)
+		note_span(g, q->v[F_START], end);
 }
 
 /* Adds one record's fields to g; NULL or why the record is malformed. */
 static const char *
 add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_sample *itl)
 {
-	long long out_tok = 0, in_tok = 0;
-	const char *why = NULL;
+	const int *st = q->state;
+	const double *v = q->v;
+	double end = v[F_START] + (st[F_E2EL] == 1 ? v[F_E2EL] / 1000 : 0);
+	/* No usage: no tokenizer here, so count token chunks, and say so at the end. */
+	long long out = (long long)itl->n + 1, in = 0;
+	const char *why;
 
 	if (q->timing < 0)
 		return "timing: expected an object";
-	if (q->start < 0)
+	if (st[F_START] < 0)
 		return "timing.start: expected a number";
-	if (q->e2el < 0 || (q->e2el == 1 && q->v_e2el < 0))
+	if (negative(st[F_E2EL], v[F_E2EL]))
 		return "timing.e2el_ms: expected a non-negative number";
-	if (q->queue < 0 || (q->queue == 1 && q->v_queue < 0))
+	if (negative(st[F_QUEUE], v[F_QUEUE]))
 		return "timing.queue_ms: expected a non-negative number";
 	if (q->error) {
-		if (q->start == 1 && !isfinite(q->v_start + (q->e2el == 1 ? q->v_e2el / 1000 : 0)))
+		if (st[F_START] == 1 && !isfinite(end))
 			return end_why;
 		count_failure(g, q->kind[0] ? q->kind : "unknown");
-		if (q->queue == 1)
-			ve_sample_add(&g->m[M_QUEUE], q->v_queue);
-		if (q->start == 1)
-			note_span(g, q->v_start,
-			          q->v_start + (q->e2el == 1 ? q->v_e2el / 1000 : 0));
+		add_times(g, q, end);
 		return NULL;
 	}
 	if (!q->response)
@@ -1138,60 +1137,34 @@ add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_
 		g->cached++;
 		return NULL;
 	}
-	if (q->ttft == 0)
+	if (st[F_TTFT] == 0)
 		return "response without timing.ttft_ms (run llm-query with --stream)";
-	if (q->ttft < 0 || q->v_ttft < 0)
+	if (negative(st[F_TTFT], v[F_TTFT]))
 		return "timing.ttft_ms: expected a non-negative number";
-	if (q->e2el != 1)
+	if (st[F_E2EL] != 1)
 		return "response without timing.e2el_ms";
-	if (q->start != 1)
+	if (st[F_START] != 1)
 		return "response without timing.start";
 	if (q->itl < 0)
 		return itl_why;
 	for (size_t i = 0; i < itl->n; i++)
 		if (itl->v[i] < 0)
 			return itl_why;
-	if (q->out == 1 && q->v_out >= 0 && q->v_out < 1e15 && q->v_out == floor(q->v_out)) {
-		out_tok = (long long)q->v_out;
-	} else if (q->out == 0) {
-		/* No tokenizer here: count token chunks, and say so at the end. */
-		out_tok = (long long)itl->n + 1;
-	} else {
-		why = "response.usage.completion_tokens: expected a non-negative integer";
-	}
-	if (q->in == 1 && q->v_in >= 0 && q->v_in < 1e15 && q->v_in == floor(q->v_in))
-		in_tok = (long long)q->v_in;
-	else if (q->in != 0 && !why)
-		why = "response.usage.prompt_tokens: expected a non-negative integer";
-	if (why)
-		return why;
-	if (!isfinite(q->v_start + q->v_e2el / 1000))
+	if (!token_count(st[F_OUT], v[F_OUT], &out))
+		return "response.usage.completion_tokens: expected a non-negative integer";
+	if (!token_count(st[F_IN], v[F_IN], &in))
+		return "response.usage.prompt_tokens: expected a non-negative integer";
+	if (!isfinite(end))
 		return end_why;
-	if ((why = add_success(g, o, q->v_start, q->v_ttft, q->v_e2el, itl->v, itl->n, out_tok,
-	                       in_tok)))
+	if ((why = add_success(g, o, v[F_START], v[F_TTFT], v[F_E2EL], itl->v, itl->n, out, in)))
 		return why;
-	g->no_usage += q->out == 0;
-	g->no_prompt += q->in == 0;
-	if (q->queue == 1)
-		ve_sample_add(&g->m[M_QUEUE], q->v_queue);
-	note_span(g, q->v_start, q->v_start + q->v_e2el / 1000);
+	g->no_usage += st[F_OUT] == 0;
+	g->no_prompt += st[F_IN] == 0;
+	add_times(g, q, end);
 	return NULL;
 }
 
 /* --- reading vLLM result files --- */
-
-/* The i-th element of array a (borrowed) as a finite number, or NAN. */
-static double
-num_at(jv a, int i)
-{
-	jv x = jv_array_get(jv_copy(a), i);
-	double v = jv_get_kind(x) == JV_KIND_NUMBER && isfinite(jv_number_value(x))
-	               ? jv_number_value(x)
-	               : NAN;
-
-	jv_free(x);
-	return v;
-}
 
 /* A result without --save-detailed's arrays: its counts, as the file has them. */
 static const char *
