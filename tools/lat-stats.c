@@ -285,19 +285,15 @@ parse_goodput(struct opts *o, const char *arg)
 static const char *
 by_label(const char *expr)
 {
-	static char name[64];
-	size_t n = strlen(expr);
-
-	if (n < 2 || n >= sizeof name || expr[0] != '.')
+	if (expr[0] != '.' || !expr[1])
 		return "group";
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = 1; expr[i]; i++) {
 		char c = expr[i];
 		if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (i > 1 && c >= '0' && c <= '9')))
 			return "group";
 	}
-	memcpy(name, expr + 1, n);
-	return name;
+	return expr + 1;
 }
 
 static enum fmt
@@ -2123,68 +2119,6 @@ emit_prom(struct out_ctx *c, struct group **gs, size_t ngroups)
 
 /* --- main loop --- */
 
-/* The group a record (borrowed) belongs to, or NULL with *why set. */
-static struct group *
-record_group(struct groups *gs, const struct opts *o, struct ve_jq *by, jv rec, const char **why,
-             struct ve_buf *key)
-{
-	static char reason[256];
-
-	if (!by) {
-		if (gs->n)
-			return gs->v[0];
-		return groups_get(gs, "", jv_object(), o);
-	}
-	jv v = ve_jq_first(by, jv_copy(rec));
-	if (!jv_is_valid(v)) {
-		if (jv_invalid_has_msg(jv_copy(v))) {
-			jv msg = jv_invalid_get_msg(v);
-			snprintf(reason, sizeof reason, "--by: %s",
-			         jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg)
-			                                            : "error");
-			jv_free(msg);
-		} else {
-			jv_free(v);
-			snprintf(reason, sizeof reason, "--by: no value");
-		}
-		*why = reason;
-		return NULL;
-	}
-	ve_buf_reset(key);
-	ve_json_canon(v, key);
-	if (!key->p)
-		ve_buf_adds(key, "");
-	jv labels = jv_get_kind(v) == JV_KIND_OBJECT
-	                ? jv_copy(v)
-	                : JV_OBJECT(jv_string(o->by_label), jv_copy(v));
-	jv_free(v);
-	return groups_get(gs, key->p, labels, o);
-}
-
-/*
- * Each vLLM result (one per line: --append-result adds lines) is a group of
- * its own, labelled with the file's label (as the scenario), model and date.
- */
-static struct group *
-vllm_group(struct groups *gs, const struct opts *o, jv rec, const struct ve_line *line,
-           struct ve_buf *key)
-{
-	static const char *const keys[][2] = {
-	    {"label", "scenario"}, {"model_id", "model_id"}, {"date", "date"}};
-	jv labels = jv_object();
-
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-		jv v = ve_json_get(rec, keys[i][0]);
-		if (jv_get_kind(v) == JV_KIND_STRING)
-			labels = jv_object_set(labels, jv_string(keys[i][1]), v);
-		else
-			jv_free(v);
-	}
-	ve_buf_reset(key);
-	ve_buf_addf(key, "%d:%llu", line->source, line->lineno);
-	return groups_get(gs, key->p, labels, o);
-}
-
 /* What the records are read into: the groups, and scratch space reused per record. */
 struct reading {
 	const struct opts *o;
@@ -2198,20 +2132,69 @@ struct reading {
 };
 
 /*
+ * The group a record (borrowed) belongs to, or NULL with *why set to why
+ * not (a string the caller frees).
+ */
+static struct group *
+record_group(struct reading *st, jv rec, jv *why)
+{
+	if (!st->by)
+		return st->gs.n ? st->gs.v[0] : groups_get(&st->gs, "", jv_object(), st->o);
+	jv v = ve_jq_first(st->by, jv_copy(rec));
+	if (!jv_is_valid(v)) {
+		/* ve_jq_first's message names --by already; without one there was no output. */
+		*why = jv_invalid_get_msg(v);
+		if (jv_get_kind(*why) != JV_KIND_STRING) {
+			jv_free(*why);
+			*why = jv_string("--by: no value");
+		}
+		return NULL;
+	}
+	ve_buf_reset(&st->key);
+	ve_json_canon(v, &st->key);
+	jv labels = jv_get_kind(v) == JV_KIND_OBJECT
+	                ? jv_copy(v)
+	                : JV_OBJECT(jv_string(st->o->by_label), jv_copy(v));
+	jv_free(v);
+	return groups_get(&st->gs, st->key.p, labels, st->o);
+}
+
+/*
+ * Each vLLM result (one per line: --append-result adds lines) is a group of
+ * its own, labelled with the file's label (as the scenario), model and date.
+ */
+static struct group *
+vllm_group(struct reading *st, jv rec, const struct ve_line *line)
+{
+	static const char *const keys[][2] = {
+	    {"label", "scenario"}, {"model_id", "model_id"}, {"date", "date"}};
+	jv labels = jv_object();
+
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		jv v = ve_json_get(rec, keys[i][0]);
+		if (jv_get_kind(v) == JV_KIND_STRING)
+			labels = jv_object_set(labels, jv_string(keys[i][1]), v);
+		else
+			jv_free(v);
+	}
+	ve_buf_reset(&st->key);
+	ve_buf_addf(&st->key, "%d:%llu", line->source, line->lineno);
+	return groups_get(&st->gs, st->key.p, labels, st->o);
+}
+
+/*
  * Adds one record to its group. Returns NULL, or why the record is bad; a
- * reason that is the parser's message lives in *msg, which the caller frees.
+ * reason that is a message of libjq's lives in *msg, which the caller frees.
  */
 static const char *
 add_record(struct reading *st, struct ve_rec *rec, jv *msg)
 {
-	const struct opts *o = st->o;
 	const char *why = NULL;
 	struct group *g;
 
 	if (st->raw) {
 		if (qrec_scan(rec->line.text, rec->line.len, &st->q, &st->itl))
-			return add_qrec(record_group(&st->gs, o, NULL, jv_null(), &why, &st->key),
-			                o, &st->q, &st->itl);
+			return add_qrec(record_group(st, jv_null(), msg), st->o, &st->q, &st->itl);
 		rec->value = ve_record_parse(rec->line.text, rec->line.len);
 		if (!jv_is_valid(rec->value)) {
 			*msg = jv_invalid_get_msg(rec->value);
@@ -2219,13 +2202,15 @@ add_record(struct reading *st, struct ve_rec *rec, jv *msg)
 			return jv_string_value(*msg);
 		}
 	}
-	if (o->from == FROM_VLLM) {
-		g = vllm_group(&st->gs, o, rec->value, &rec->line, &st->key);
-		if ((why = add_vllm_record(g, o, rec->value, &st->itl)))
+	if (st->o->from == FROM_VLLM) {
+		g = vllm_group(st, rec->value, &rec->line);
+		if ((why = add_vllm_record(g, st->o, rec->value, &st->itl)))
 			drop_newest_group(&st->gs);
-	} else if ((g = record_group(&st->gs, o, st->by, rec->value, &why, &st->key))) {
+	} else if ((g = record_group(st, rec->value, msg))) {
 		qrec_from_jv(rec->value, &st->q, &st->itl);
-		why = add_qrec(g, o, &st->q, &st->itl);
+		why = add_qrec(g, st->o, &st->q, &st->itl);
+	} else {
+		why = jv_string_value(*msg);
 	}
 	jv_free(rec->value);
 	return why;
