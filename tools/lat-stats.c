@@ -54,6 +54,51 @@ static const char *const mheader[M_N] = {
     "End-to-end Latency", "Client Queue Time"};
 static const char *const slo_name[SLO_N] = {"ttft", "tpot", "e2el"};
 
+/*
+ * The request-level figures in the order rows and Prometheus families are
+ * written: the figure's name (and the row's, and vLLM's key but for
+ * success_rate), its unit, its family and help.
+ */
+enum {
+	FIG_COMPLETED,
+	FIG_FAILED,
+	FIG_SUCCESS,
+	FIG_DURATION,
+	FIG_INPUT,
+	FIG_OUTPUT,
+	FIG_REQ_TPUT,
+	FIG_GOODPUT,
+	FIG_OUT_TPUT,
+	FIG_TOT_TPUT,
+	FIG_PEAK_TPS,
+	FIG_PEAK_CONC,
+	FIG_N
+};
+static const struct figure {
+	const char *name, *unit, *prom, *help;
+} figures[FIG_N] = {
+    {"completed", "count", "vllm_eval_requests_completed", "Successful requests."},
+    {"failed", "count", "vllm_eval_requests_failed", "Failed requests."},
+    {"success_rate", "ratio", "vllm_eval_success_ratio", "Successful requests over all."},
+    {"duration", "s", "vllm_eval_duration_seconds", "First request sent to last finished."},
+    {"total_input_tokens", "tokens", "vllm_eval_input_tokens",
+     "Prompt tokens of successful requests."},
+    {"total_output_tokens", "tokens", "vllm_eval_output_tokens",
+     "Output tokens of successful requests."},
+    {"request_throughput", "req/s", "vllm_eval_request_throughput",
+     "Successful requests per second."},
+    {"request_goodput", "req/s", "vllm_eval_request_goodput",
+     "Requests meeting every SLO per second."},
+    {"output_throughput", "tok/s", "vllm_eval_output_token_throughput",
+     "Output tokens per second."},
+    {"total_token_throughput", "tok/s", "vllm_eval_total_token_throughput",
+     "Prompt and output tokens per second."},
+    {"max_output_tokens_per_s", "tok/s", "vllm_eval_peak_output_token_throughput",
+     "Most output token chunks in one second."},
+    {"max_concurrent_requests", "count", "vllm_eval_peak_concurrent_requests",
+     "Most requests in flight in one second."},
+};
+
 struct opts {
 	enum fmt format;
 	bool format_set;
@@ -118,8 +163,7 @@ struct group {
 	jv stored;    /* a vLLM result object (--from vllm-json), or null */
 	bool detailed;
 	/* Figures, filled by compute(). */
-	double duration, req_tput, goodput, out_tput, tot_tput, success_rate;
-	double peak_tps, peak_conc;
+	double fig[FIG_N];
 	struct ve_summary sum[M_N];
 	double pct[M_N][MAX_PCTS];
 	char grade;
@@ -1296,7 +1340,7 @@ peaks(struct group *g)
 	const double *itl = g->m[M_ITL].v;
 	double s = g->scale / 1000; /* the unit in seconds */
 
-	g->peak_tps = g->peak_conc = 0;
+	g->fig[FIG_PEAK_TPS] = g->fig[FIG_PEAK_CONC] = 0;
 	if (!n)
 		return;
 	double min_start = r[0], max_end = r[0] + r[2] * s;
@@ -1309,7 +1353,7 @@ peaks(struct group *g)
 	double span = ceil(max_end - min_start);
 	if (!(span <= 1e8)) {
 		/* One bucket per second would not fit in memory: no figure (see left_out_why). */
-		g->peak_tps = g->peak_conc = NAN;
+		g->fig[FIG_PEAK_TPS] = g->fig[FIG_PEAK_CONC] = NAN;
 		return;
 	}
 	size_t nb = (size_t)span + 1;
@@ -1334,10 +1378,8 @@ peaks(struct group *g)
 			conc[k]++;
 	}
 	for (size_t k = 0; k < nb; k++) {
-		if (tok[k] > g->peak_tps)
-			g->peak_tps = tok[k];
-		if (conc[k] > g->peak_conc)
-			g->peak_conc = conc[k];
+		g->fig[FIG_PEAK_TPS] = fmax(g->fig[FIG_PEAK_TPS], tok[k]);
+		g->fig[FIG_PEAK_CONC] = fmax(g->fig[FIG_PEAK_CONC], conc[k]);
 	}
 	free(tok);
 	free(conc);
@@ -1361,14 +1403,17 @@ compute(struct group *g, const struct opts *o)
 {
 	/* Peaks first: they walk the ITL sample in arrival order, before it is sorted. */
 	peaks(g);
-	g->duration = g->have_times ? g->last_end - g->first_start : 0;
-	double d = g->duration;
-	g->req_tput = rate((double)g->completed, d);
-	g->goodput = rate((double)g->good, d);
-	g->out_tput = rate((double)g->total_out, d);
-	g->tot_tput = rate((double)g->total_in + (double)g->total_out, d);
-	unsigned long long all = g->completed + g->failed;
-	g->success_rate = all ? (double)g->completed / (double)all : 0;
+	double *f = g->fig, all = (double)g->completed + (double)g->failed;
+	double d = f[FIG_DURATION] = g->have_times ? g->last_end - g->first_start : 0;
+	f[FIG_COMPLETED] = (double)g->completed;
+	f[FIG_FAILED] = (double)g->failed;
+	f[FIG_SUCCESS] = all ? (double)g->completed / all : 0;
+	f[FIG_INPUT] = (double)g->total_in;
+	f[FIG_OUTPUT] = (double)g->total_out;
+	f[FIG_REQ_TPUT] = rate((double)g->completed, d);
+	f[FIG_GOODPUT] = rate((double)g->good, d);
+	f[FIG_OUT_TPUT] = rate((double)g->total_out, d);
+	f[FIG_TOT_TPUT] = rate((double)g->total_in + (double)g->total_out, d);
 	for (int i = 0; i < M_N; i++) {
 		ve_sample_summary(&g->m[i], o->pcts, o->npcts, &g->sum[i], g->pct[i]);
 		g->sum[i].mean *= g->scale;
@@ -1429,35 +1474,15 @@ static bool
 figure_raw(const struct group *g, const struct opts *o, const char *name, double *v,
            unsigned long long *n)
 {
-	static const struct {
-		const char *name, *key;
-	} simple[] = {
-	    {"completed", "completed"},
-	    {"failed", "failed"},
-	    {"duration", "duration"},
-	    {"total_input_tokens", "total_input_tokens"},
-	    {"total_output_tokens", "total_output_tokens"},
-	    {"request_throughput", "request_throughput"},
-	    {"request_goodput", "request_goodput"},
-	    {"output_throughput", "output_throughput"},
-	    {"total_token_throughput", "total_token_throughput"},
-	    {"max_output_tokens_per_s", "max_output_tokens_per_s"},
-	    {"max_concurrent_requests", "max_concurrent_requests"},
-	    {"success_rate", NULL},
-	};
-	const double vals[] = {(double)g->completed, (double)g->failed,    g->duration,
-	                       (double)g->total_in,  (double)g->total_out, g->req_tput,
-	                       g->goodput,           g->out_tput,          g->tot_tput,
-	                       g->peak_tps,          g->peak_conc,         g->success_rate};
 	const char *dot = strchr(name, '.');
 
 	*n = g->completed;
 	if (!dot) {
-		for (size_t i = 0; i < sizeof simple / sizeof *simple; i++)
-			if (strcmp(name, simple[i].name) == 0) {
-				if (!simple[i].key || !stored_value(g, o, simple[i].key, v))
-					*v = vals[i];
-				if (i <= 1 || i == 11)
+		for (int i = 0; i < FIG_N; i++)
+			if (strcmp(name, figures[i].name) == 0) {
+				if (i == FIG_SUCCESS || !stored_value(g, o, name, v))
+					*v = g->fig[i];
+				if (i <= FIG_SUCCESS)
 					*n = g->completed + g->failed;
 				return true;
 			}
@@ -1627,36 +1652,6 @@ costs_of(const struct group *g, const struct pricing *p)
 
 static const char *const grade_word[] = {"A", "B", "C"};
 
-/*
- * The request-level figures in the order rows and Prometheus families are
- * written: the figure's name (and the row's), its unit, its family and help.
- */
-static const struct figure {
-	const char *name, *unit, *prom, *help;
-} figures[] = {
-    {"completed", "count", "vllm_eval_requests_completed", "Successful requests."},
-    {"failed", "count", "vllm_eval_requests_failed", "Failed requests."},
-    {"success_rate", "ratio", "vllm_eval_success_ratio", "Successful requests over all."},
-    {"duration", "s", "vllm_eval_duration_seconds", "First request sent to last finished."},
-    {"total_input_tokens", "tokens", "vllm_eval_input_tokens",
-     "Prompt tokens of successful requests."},
-    {"total_output_tokens", "tokens", "vllm_eval_output_tokens",
-     "Output tokens of successful requests."},
-    {"request_throughput", "req/s", "vllm_eval_request_throughput",
-     "Successful requests per second."},
-    {"request_goodput", "req/s", "vllm_eval_request_goodput",
-     "Requests meeting every SLO per second."},
-    {"output_throughput", "tok/s", "vllm_eval_output_token_throughput",
-     "Output tokens per second."},
-    {"total_token_throughput", "tok/s", "vllm_eval_total_token_throughput",
-     "Prompt and output tokens per second."},
-    {"max_output_tokens_per_s", "tok/s", "vllm_eval_peak_output_token_throughput",
-     "Most output token chunks in one second."},
-    {"max_concurrent_requests", "count", "vllm_eval_peak_concurrent_requests",
-     "Most requests in flight in one second."},
-};
-#define NFIGURES (sizeof figures / sizeof figures[0])
-
 /* Goodput is reported only under SLOs (vllm-json says null instead). */
 static bool
 figure_wanted(const struct opts *o, const struct figure *f)
@@ -1705,7 +1700,7 @@ emit_rows(struct out_ctx *c, const struct group *g)
 	unsigned long long n;
 	char word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
 
-	for (size_t i = 0; i < NFIGURES; i++)
+	for (size_t i = 0; i < FIG_N; i++)
 		if (figure_wanted(o, &figures[i]) && figure_value(g, o, figures[i].name, &v, &n))
 			row(c, g, figures[i].name, v, n, figures[i].unit, jv_null());
 	for (size_t i = 0; i < g->nfail; i++) {
@@ -1748,19 +1743,9 @@ key_num(struct ve_buf *b, bool *first, const char *key, double v)
 static void
 vllm_counts(struct out_ctx *c, const struct group *g, bool *first)
 {
-	static const char *const keys[] = {
-	    "duration",
-	    "completed",
-	    "failed",
-	    "total_input_tokens",
-	    "total_output_tokens",
-	    "request_throughput",
-	    "request_goodput",
-	    "output_throughput",
-	    "total_token_throughput",
-	    "max_output_tokens_per_s",
-	    "max_concurrent_requests",
-	};
+	static const int order[] = {FIG_DURATION, FIG_COMPLETED, FIG_FAILED,   FIG_INPUT,
+	                            FIG_OUTPUT,   FIG_REQ_TPUT,  FIG_GOODPUT,  FIG_OUT_TPUT,
+	                            FIG_TOT_TPUT, FIG_PEAK_TPS,  FIG_PEAK_CONC};
 	const struct opts *o = c->o;
 	double v;
 	unsigned long long n;
@@ -1769,17 +1754,16 @@ vllm_counts(struct out_ctx *c, const struct group *g, bool *first)
 		key_num(&c->b, first, "request_rate", o->request_rate);
 	if (o->max_concurrency > 0)
 		key_num(&c->b, first, "max_concurrency", (double)o->max_concurrency);
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+	for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+		const char *key = figures[order[i]].name;
 		/* vLLM writes null when no SLO was given. */
-		if (strcmp(keys[i], "request_goodput") == 0 && !o->goodput &&
-		    !stored_value(g, o, keys[i], &v)) {
+		if (order[i] == FIG_GOODPUT && !o->goodput && !stored_value(g, o, key, &v)) {
 			ve_buf_adds(&c->b, *first ? "{" : ",");
 			*first = false;
 			ve_buf_adds(&c->b, "\"request_goodput\":null");
-			continue;
+		} else if (figure_value(g, o, key, &v, &n)) {
+			key_num(&c->b, first, key, v);
 		}
-		if (figure_value(g, o, keys[i], &v, &n))
-			key_num(&c->b, first, keys[i], v);
 	}
 }
 
@@ -1801,7 +1785,7 @@ emit_vllm(struct out_ctx *c, const struct group *g)
 			if (figure_value(g, o, name, &v, &n))
 				key_num(b, &first, key, v);
 		}
-	key_num(b, &first, "success_rate", g->success_rate);
+	key_num(b, &first, "success_rate", g->fig[FIG_SUCCESS]);
 	ve_buf_adds(b, ",\"failures\":{");
 	for (size_t i = 0; i < g->nfail; i++) {
 		if (i)
@@ -1949,7 +1933,7 @@ table_outcome(struct out_ctx *c, const struct group *g)
 	if (g->failed || c->pricing || c->grades)
 		centred(b, "Outcome", '-', 50);
 	if (g->failed) {
-		table_line(b, "Success rate (%):", 100 * g->success_rate, false);
+		table_line(b, "Success rate (%):", 100 * g->fig[FIG_SUCCESS], false);
 		for (size_t i = 0; i < g->nfail; i++) {
 			snprintf(label, sizeof label, "Failed (%s):", g->fail[i].kind);
 			table_line(b, label, (double)g->fail[i].n, true);
@@ -2084,7 +2068,7 @@ emit_prom(struct out_ctx *c, struct group **gs, size_t ngroups)
 	double v;
 	unsigned long long n;
 
-	for (size_t f = 0; f < NFIGURES; f++) {
+	for (size_t f = 0; f < FIG_N; f++) {
 		if (!figure_wanted(o, &figures[f]))
 			continue;
 		ve_buf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n", figures[f].prom, figures[f].help,
@@ -2254,11 +2238,11 @@ left_out_why(const struct group *g, const char *name)
 {
 	size_t len = strlen(name);
 
-	if (strncmp(name, "max_", 4) == 0 && isnan(g->peak_tps))
+	if (strncmp(name, "max_", 4) == 0 && isnan(g->fig[FIG_PEAK_TPS]))
 		return "the requests span over 10^8 seconds";
 	if (((len > 11 && strcmp(name + len - 11, "_throughput") == 0) ||
 	     strcmp(name, "request_goodput") == 0) &&
-	    g->duration == 0)
+	    g->fig[FIG_DURATION] == 0)
 		return "a rate over a duration of 0 s";
 	return "beyond a double's range";
 }
@@ -2275,7 +2259,7 @@ warn_left_out(const struct group *g, const struct opts *o, const struct pricing 
 	double v;
 	unsigned long long n;
 
-	for (size_t i = 0; i < NFIGURES; i++)
+	for (size_t i = 0; i < FIG_N; i++)
 		if (figure_wanted(o, &figures[i]) && figure_raw(g, o, figures[i].name, &v, &n) &&
 		    !isfinite(v))
 			ve_warn("%s: %s left out: %s", g->scenario, figures[i].name,
