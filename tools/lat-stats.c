@@ -37,6 +37,7 @@
 #include "num.h"
 #include "output.h"
 #include "reader.h"
+#include "score.h"
 #include "stats.h"
 
 #define MAX_PCTS 32
@@ -1585,23 +1586,22 @@ struct out_ctx {
 	const struct grades *grades;
 	const struct pricing *pricing;
 	struct ve_buf b;
-	char ts[32];
+	struct ve_score_meta meta; /* run_id, model_tag and ts of metric rows */
 };
 
 /*
- * Writes one metric row; none for a value that is not a finite number,
- * which no reader of metric rows takes (warn_left_out has said so).
+ * Writes one metric row, labelled with the grade unless it is 0; none for
+ * a value that is not a finite number, which no reader of metric rows takes
+ * (warn_left_out has said so).
  */
 static void
 row(struct out_ctx *c, const struct group *g, const char *name, double v, unsigned long long n,
-    const char *unit, jv extra_labels)
+    const char *unit, char grade)
 {
 	struct ve_buf *b = &c->b;
 
-	if (!isfinite(v)) {
-		jv_free(extra_labels);
+	if (!isfinite(v))
 		return;
-	}
 	ve_buf_adds(b, "{\"metric\":");
 	struct ve_buf mname_buf = {0};
 	ve_buf_addf(&mname_buf, "perf.%s.%s", g->scenario, name);
@@ -1613,21 +1613,12 @@ row(struct out_ctx *c, const struct group *g, const char *name, double v, unsign
 	ve_buf_add_json_str(b, unit, strlen(unit));
 	ve_buf_adds(b, ",\"labels\":");
 	jv labels = jv_copy(g->labels);
-	if (jv_get_kind(extra_labels) == JV_KIND_OBJECT)
-		labels = jv_object_merge(labels, extra_labels);
-	else
-		jv_free(extra_labels);
+	if (grade)
+		labels = jv_object_set(labels, jv_string("grade"), jv_string_sized(&grade, 1));
 	ve_json_dump(labels, b);
 	jv_free(labels);
-	if (c->o->run_id) {
-		ve_buf_adds(b, ",\"run_id\":");
-		ve_buf_add_json_str(b, c->o->run_id, strlen(c->o->run_id));
-	}
-	if (c->o->model_tag) {
-		ve_buf_adds(b, ",\"model_tag\":");
-		ve_buf_add_json_str(b, c->o->model_tag, strlen(c->o->model_tag));
-	}
-	ve_buf_addf(b, ",\"ts\":\"%s\"}", c->ts);
+	ve_score_meta_fields(b, &c->meta);
+	ve_buf_addc(b, '}');
 	ve_out_line(b->p, b->len);
 	ve_buf_reset(b);
 }
@@ -1649,8 +1640,6 @@ costs_of(const struct group *g, const struct pricing *p)
 	k.per_1k_tokens = tok > 0 ? k.total / (tok / 1000) : 0;
 	return k;
 }
-
-static const char *const grade_word[] = {"A", "B", "C"};
 
 /* Goodput is reported only under SLOs (vllm-json says null instead). */
 static bool
@@ -1702,28 +1691,26 @@ emit_rows(struct out_ctx *c, const struct group *g)
 
 	for (size_t i = 0; i < FIG_N; i++)
 		if (figure_wanted(o, &figures[i]) && figure_value(g, o, figures[i].name, &v, &n))
-			row(c, g, figures[i].name, v, n, figures[i].unit, jv_null());
+			row(c, g, figures[i].name, v, n, figures[i].unit, 0);
 	for (size_t i = 0; i < g->nfail; i++) {
 		snprintf(name, sizeof name, "failures.%s", g->fail[i].kind);
-		row(c, g, name, (double)g->fail[i].n, g->completed + g->failed, "count", jv_null());
+		row(c, g, name, (double)g->fail[i].n, g->completed + g->failed, "count", 0);
 	}
 	for (int m = 0; m < M_N; m++)
 		for (size_t k = 0; metric_shown(o, g, m) && k < NSTATS(o); k++) {
 			stat_names(o, m, k, word, name, key);
 			if (figure_value(g, o, name, &v, &n))
-				row(c, g, name, v, n, "ms", jv_null());
+				row(c, g, name, v, n, "ms", 0);
 		}
 	if (c->pricing) {
 		const char *cur = c->pricing->currency;
 		struct costs k = costs_of(g, c->pricing);
-		row(c, g, "cost.total", k.total, g->completed, cur, jv_null());
-		row(c, g, "cost.per_request", k.per_request, g->completed, cur, jv_null());
-		row(c, g, "cost.per_1k_tokens", k.per_1k_tokens, g->completed, cur, jv_null());
+		row(c, g, "cost.total", k.total, g->completed, cur, 0);
+		row(c, g, "cost.per_request", k.per_request, g->completed, cur, 0);
+		row(c, g, "cost.per_1k_tokens", k.per_1k_tokens, g->completed, cur, 0);
 	}
-	if (c->grades) {
-		jv l = JV_OBJECT(jv_string("grade"), jv_string(grade_word[g->grade - 'A']));
-		row(c, g, "grade", 'D' - g->grade, g->completed + g->failed, "grade", l);
-	}
+	if (c->grades)
+		row(c, g, "grade", 'D' - g->grade, g->completed + g->failed, "grade", g->grade);
 }
 
 /* One "key":number of a vLLM result object; none for a value that is not a finite number. */
@@ -2324,7 +2311,7 @@ emit(struct out_ctx *c, const struct reading *st, time_t stamp)
 {
 	struct tm tm;
 
-	strftime(c->ts, sizeof c->ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&stamp, &tm));
+	strftime(c->meta.ts, sizeof c->meta.ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&stamp, &tm));
 	if (c->o->format == FMT_PROM) {
 		emit_prom(c, st->gs.v, st->gs.n);
 		return;
@@ -2370,7 +2357,7 @@ run(const struct opts *o, char **files, int nfiles)
 	struct reading st = {.o = o, .raw = !o->by_expr && o->from == FROM_QUERY};
 	struct grades grades = {0};
 	struct pricing pricing = {0};
-	struct out_ctx c = {.o = o};
+	struct out_ctx c = {.o = o, .meta = {.run_id = o->run_id, .model_tag = o->model_tag}};
 	char *tables[] = {(char *)o->grade_path, (char *)o->pricing_path};
 	struct ve_reader *rd;
 	int rc, rc2;
@@ -2417,12 +2404,9 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = {0};
-	int rc;
 
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	rc = run(&o, argv + optind, argc - optind);
-	int rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(run(&o, argv + optind, argc - optind));
 }
