@@ -1812,16 +1812,17 @@ centred(struct ve_buf *b, const char *s, char fill, int width)
 	ve_buf_addc(b, '\n');
 }
 
-/* "{:<40} {:<10.2f}" or "{:<40} {:<10}" for integers; "n/a" for no number. */
+/*
+ * "{:<40} {:<10.2f}", "{:<40} {:<10}" for integers (prec 0), six decimals
+ * for costs; "n/a" for no number.
+ */
 static void
-table_line(struct ve_buf *b, const char *label, double v, bool integer)
+table_line(struct ve_buf *b, const char *label, double v, int prec)
 {
-	if (!isfinite(v))
-		ve_buf_addf(b, "%-40s %-10s\n", label, "n/a");
-	else if (integer)
-		ve_buf_addf(b, "%-40s %-10.0f\n", label, v);
+	if (isfinite(v))
+		ve_buf_addf(b, "%-40s %-10.*f\n", label, prec, v);
 	else
-		ve_buf_addf(b, "%-40s %-10.2f\n", label, v);
+		ve_buf_addf(b, "%-40s %-10s\n", label, "n/a");
 }
 
 /*
@@ -1847,34 +1848,27 @@ table_requests(struct out_ctx *c, const struct group *g)
 	struct ve_buf *b = &c->b;
 	double v;
 
-	table_line(b, "Successful requests:", table_figure(c, g, "completed"), true);
-	table_line(b, "Failed requests:", table_figure(c, g, "failed"), true);
+	table_line(b, "Successful requests:", table_figure(c, g, "completed"), 0);
+	table_line(b, "Failed requests:", table_figure(c, g, "failed"), 0);
 	/* vLLM prints these two only when set; a result file may say them. */
-	if (o->max_concurrency > 0)
-		table_line(b, "Maximum request concurrency:", (double)o->max_concurrency, true);
-	else if (stored_value(g, o, "max_concurrency", &v))
-		table_line(b, "Maximum request concurrency:", v, true);
-	if (o->request_rate > 0)
-		table_line(b, "Request rate configured (RPS):", o->request_rate, false);
-	else if (stored_value(g, o, "request_rate", &v))
-		table_line(b, "Request rate configured (RPS):", v, false);
-	table_line(b, "Benchmark duration (s):", table_figure(c, g, "duration"), false);
-	table_line(b, "Total input tokens:", table_figure(c, g, "total_input_tokens"), true);
-	table_line(b, "Total generated tokens:", table_figure(c, g, "total_output_tokens"), true);
-	table_line(b, "Request throughput (req/s):", table_figure(c, g, "request_throughput"),
-	           false);
+	if ((v = (double)o->max_concurrency) > 0 || stored_value(g, o, "max_concurrency", &v))
+		table_line(b, "Maximum request concurrency:", v, 0);
+	if ((v = o->request_rate) > 0 || stored_value(g, o, "request_rate", &v))
+		table_line(b, "Request rate configured (RPS):", v, 2);
+	table_line(b, "Benchmark duration (s):", table_figure(c, g, "duration"), 2);
+	table_line(b, "Total input tokens:", table_figure(c, g, "total_input_tokens"), 0);
+	table_line(b, "Total generated tokens:", table_figure(c, g, "total_output_tokens"), 0);
+	table_line(b, "Request throughput (req/s):", table_figure(c, g, "request_throughput"), 2);
 	if (o->goodput)
-		table_line(b, "Request goodput (req/s):", table_figure(c, g, "request_goodput"),
-		           false);
+		table_line(b, "Request goodput (req/s):", table_figure(c, g, "request_goodput"), 2);
 	table_line(b, "Output token throughput (tok/s):", table_figure(c, g, "output_throughput"),
-	           false);
+	           2);
 	table_line(b, "Peak output token throughput (tok/s):",
-	           table_figure(c, g, "max_output_tokens_per_s"), false);
+	           table_figure(c, g, "max_output_tokens_per_s"), 2);
 	table_line(b, "Peak concurrent requests:", table_figure(c, g, "max_concurrent_requests"),
-	           false);
-	table_line(b,
-	           "Total Token throughput (tok/s):", table_figure(c, g, "total_token_throughput"),
-	           false);
+	           2);
+	table_line(
+	    b, "Total Token throughput (tok/s):", table_figure(c, g, "total_token_throughput"), 2);
 }
 
 /* One metric's section: mean and median always, the percentiles the group has. */
@@ -1892,22 +1886,12 @@ table_metric(struct out_ctx *c, const struct group *g, int m)
 		if (k < 2) {
 			snprintf(label, sizeof label, "%s %s (ms):", k ? "Median" : "Mean",
 			         mtitle[m]);
-			table_line(&c->b, label, table_figure(c, g, name), false);
+			table_line(&c->b, label, table_figure(c, g, name), 2);
 		} else if (k >= 3 && figure_raw(g, o, name, &v, &n)) {
 			snprintf(label, sizeof label, "P%s %s (ms):", word + 1, mtitle[m]);
-			table_line(&c->b, label, v, false);
+			table_line(&c->b, label, v, 2);
 		}
 	}
-}
-
-/* A cost line of the table, to six decimals; "n/a" for no number. */
-static void
-table_cost(struct ve_buf *b, const char *label, double v)
-{
-	if (isfinite(v))
-		ve_buf_addf(b, "%-40s %-10.6f\n", label, v);
-	else
-		ve_buf_addf(b, "%-40s %-10s\n", label, "n/a");
 }
 
 /* What is not vLLM's: the success rate and failures by kind, costs, the grade. */
@@ -1920,18 +1904,18 @@ table_outcome(struct out_ctx *c, const struct group *g)
 	if (g->failed || c->pricing || c->grades)
 		centred(b, "Outcome", '-', 50);
 	if (g->failed) {
-		table_line(b, "Success rate (%):", 100 * g->fig[FIG_SUCCESS], false);
+		table_line(b, "Success rate (%):", 100 * g->fig[FIG_SUCCESS], 2);
 		for (size_t i = 0; i < g->nfail; i++) {
 			snprintf(label, sizeof label, "Failed (%s):", g->fail[i].kind);
-			table_line(b, label, (double)g->fail[i].n, true);
+			table_line(b, label, (double)g->fail[i].n, 0);
 		}
 	}
 	if (c->pricing) {
 		struct costs k = costs_of(g, c->pricing);
 		snprintf(label, sizeof label, "Cost per request (%s):", c->pricing->currency);
-		table_cost(b, label, k.per_request);
+		table_line(b, label, k.per_request, 6);
 		snprintf(label, sizeof label, "Cost per 1k tokens (%s):", c->pricing->currency);
-		table_cost(b, label, k.per_1k_tokens);
+		table_line(b, label, k.per_1k_tokens, 6);
 	}
 	if (c->grades)
 		ve_buf_addf(b, "%-40s %-10c\n", "Grade:", g->grade);
@@ -1954,9 +1938,7 @@ emit_table(struct out_ctx *c, const struct group *g, bool title)
 		if (metric_shown(c->o, g, m))
 			table_metric(c, g, m);
 	table_outcome(c, g);
-	for (int i = 0; i < 50; i++)
-		ve_buf_addc(b, '=');
-	ve_buf_addc(b, '\n');
+	centred(b, "", '=', 50);
 	ve_out_write(b->p, b->len);
 	ve_buf_reset(b);
 }
