@@ -326,19 +326,22 @@ parse_goodput(struct opts *o, const char *arg)
 	}
 }
 
+/* Whether s is a name as jq's .NAME and Prometheus's labels take it: [A-Za-z_][A-Za-z0-9_]*. */
+static bool
+is_name(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (p > s && *p >= '0' && *p <= '9')))
+			return false;
+	return *s != '\0';
+}
+
 /* The label a scalar --by value is stored under: NAME for ".NAME", else "group". */
 static const char *
 by_label(const char *expr)
 {
-	if (expr[0] != '.' || !expr[1])
-		return "group";
-	for (size_t i = 1; expr[i]; i++) {
-		char c = expr[i];
-		if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (i > 1 && c >= '0' && c <= '9')))
-			return "group";
-	}
-	return expr + 1;
+	return expr[0] == '.' && is_name(expr + 1) ? expr + 1 : "group";
 }
 
 static enum fmt
@@ -1955,11 +1958,7 @@ prom_labels(struct ve_buf *b, const struct group *g, const char *stat)
 		jv k = jv_object_iter_key(g->labels, it);
 		jv v = jv_object_iter_value(g->labels, it);
 		const char *ks = jv_string_value(k);
-		bool ok = *ks && !(ks[0] >= '0' && ks[0] <= '9');
-		for (const char *p = ks; *p && ok; p++)
-			ok = *p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			     (*p >= '0' && *p <= '9');
-		if (ok) {
+		if (is_name(ks)) {
 			struct ve_buf val = {0};
 			if (jv_get_kind(v) == JV_KIND_STRING)
 				ve_buf_adds(&val, jv_string_value(v));
