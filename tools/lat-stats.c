@@ -131,7 +131,7 @@ struct threshold {
 
 struct grades {
 	struct threshold *t;
-	size_t n;
+	size_t n, cap;
 };
 
 struct pricing {
@@ -522,47 +522,37 @@ load_grades(const char *path, struct grades *g)
 	if (rc)
 		return rc;
 	jv th = ve_json_get(v, "thresholds");
+	jv_free(v);
 	if (jv_get_kind(th) != JV_KIND_OBJECT) {
 		ve_warn("--grade: %s: expected \"thresholds\": an object of figures", path);
-		rc = VE_EX_DATAERR;
-		goto out;
+		jv_free(th);
+		return VE_EX_DATAERR;
 	}
-	int it = jv_object_iter(th);
-	while (jv_object_iter_valid(th, it)) {
-		jv k = jv_object_iter_key(th, it);
-		jv t = jv_object_iter_value(th, it);
+	for (int it = jv_object_iter(th); !rc && jv_object_iter_valid(th, it);
+	     it = jv_object_iter_next(th, it)) {
+		jv k = jv_object_iter_key(th, it), t = jv_object_iter_value(th, it);
 		const char *name = jv_string_value(k);
-		jv better = ve_json_get(t, "better");
-		struct threshold x = {0};
-		bool ok = jv_get_kind(better) == JV_KIND_STRING &&
-		          (strcmp(jv_string_value(better), "lower") == 0 ||
-		           strcmp(jv_string_value(better), "higher") == 0) &&
-		          get_num(t, "A", &x.a) == 1 && get_num(t, "B", &x.b) == 1;
-		if (ok)
-			x.lower = strcmp(jv_string_value(better), "lower") == 0;
+		char *better = ve_json_get_str(t, "better");
+		struct threshold x = {.lower = better && strcmp(better, "lower") == 0};
 		if (!figure_known(name)) {
 			ve_warn("--grade: %s: unknown figure '%s'", path, name);
 			rc = VE_EX_DATAERR;
-		} else if (!ok) {
+		} else if (!(x.lower || (better && strcmp(better, "higher") == 0)) ||
+		           get_num(t, "A", &x.a) != 1 || get_num(t, "B", &x.b) != 1) {
 			ve_warn("--grade: %s: %s: expected {\"better\": \"lower\" or \"higher\", "
 			        "\"A\": number, \"B\": number}",
 			        path, name);
 			rc = VE_EX_DATAERR;
 		} else {
 			x.figure = ve_xstrdup(name);
-			g->t = ve_xrealloc(g->t, (g->n + 1) * sizeof *g->t);
+			g->t = ve_grow(g->t, &g->cap, g->n + 1, sizeof *g->t);
 			g->t[g->n++] = x;
 		}
-		jv_free(better);
+		free(better);
 		jv_free(k);
 		jv_free(t);
-		if (rc)
-			break;
-		it = jv_object_iter_next(th, it);
 	}
-out:
 	jv_free(th);
-	jv_free(v);
 	return rc;
 }
 
@@ -643,8 +633,15 @@ is_group(const void *ctx, size_t pos)
 {
 	const struct group_key *k = ctx;
 
-	/* A dropped group leaves its entry behind (see drop_newest_group). */
-	return pos < k->gs->n && strcmp(k->gs->v[pos]->key, k->key) == 0;
+	return strcmp(k->gs->v[pos]->key, k->key) == 0;
+}
+
+/* A new group with labels (consumed), found by key only when groups_get adds it. */
+static struct group *
+groups_add(struct groups *gs, const char *key, jv labels, const struct opts *o)
+{
+	gs->v = ve_grow(gs->v, &gs->cap, gs->n + 1, sizeof *gs->v);
+	return gs->v[gs->n++] = group_new(key, labels, o);
 }
 
 /* The group of a key, made with labels (consumed) when new. */
@@ -658,16 +655,13 @@ groups_get(struct groups *gs, const char *key, jv labels, const struct opts *o)
 		jv_free(labels);
 		return gs->v[pos];
 	}
-	gs->v = ve_grow(gs->v, &gs->cap, gs->n + 1, sizeof *gs->v);
-	gs->v[gs->n] = group_new(key, labels, o);
 	ve_index_add(&gs->index, h, gs->n);
-	return gs->v[gs->n++];
+	return groups_add(gs, key, labels, o);
 }
 
 /*
  * Drops the newest group: a vLLM result found bad halfway through (one
- * group per result) is reported nowhere. Its index entry stays, matching no
- * key again: is_group checks the position.
+ * group per result, never in the index) is reported nowhere.
  */
 static void
 drop_newest_group(struct groups *gs)
@@ -1214,21 +1208,21 @@ add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_
 static const char *
 vllm_summary(struct group *g, jv rec)
 {
-	double ok = 0, failed = 0, tin = 0, tout = 0;
+	static const char *const key[] = {"completed", "failed", "total_input_tokens",
+	                                  "total_output_tokens"};
+	double c[4] = {0};
 
-	get_num(rec, "completed", &ok);
-	get_num(rec, "failed", &failed);
-	get_num(rec, "total_input_tokens", &tin);
-	get_num(rec, "total_output_tokens", &tout);
-	if (!(ok >= 0 && ok < 1e15 && failed >= 0 && failed < 1e15 && tin >= 0 && tin < 1e15 &&
-	      tout >= 0 && tout < 1e15))
-		return "not a vLLM result: counts out of range";
-	g->completed = (unsigned long long)ok;
-	g->total_in = (long long)tin;
-	g->total_out = (long long)tout;
-	if (failed >= 1) {
+	for (int i = 0; i < 4; i++) {
+		get_num(rec, key[i], &c[i]);
+		if (!(c[i] >= 0 && c[i] < 1e15))
+			return "not a vLLM result: counts out of range";
+	}
+	g->completed = (unsigned long long)c[0];
+	g->total_in = (long long)c[2];
+	g->total_out = (long long)c[3];
+	if (c[1] >= 1) {
 		count_failure(g, "error");
-		g->failed = g->fail[0].n = (unsigned long long)failed;
+		g->failed = g->fail[0].n = (unsigned long long)c[1];
 	}
 	return NULL;
 }
@@ -2116,7 +2110,7 @@ record_group(struct reading *st, jv rec, jv *why)
  * its own, labelled with the file's label (as the scenario), model and date.
  */
 static struct group *
-vllm_group(struct reading *st, jv rec, const struct ve_line *line)
+vllm_group(struct reading *st, jv rec)
 {
 	static const char *const keys[][2] = {
 	    {"label", "scenario"}, {"model_id", "model_id"}, {"date", "date"}};
@@ -2129,9 +2123,7 @@ vllm_group(struct reading *st, jv rec, const struct ve_line *line)
 		else
 			jv_free(v);
 	}
-	ve_buf_reset(&st->key);
-	ve_buf_addf(&st->key, "%d:%llu", line->source, line->lineno);
-	return groups_get(&st->gs, st->key.p, labels, st->o);
+	return groups_add(&st->gs, "", labels, st->o);
 }
 
 /*
@@ -2155,7 +2147,7 @@ add_record(struct reading *st, struct ve_rec *rec, jv *msg)
 		}
 	}
 	if (st->o->from == FROM_VLLM) {
-		g = vllm_group(st, rec->value, &rec->line);
+		g = vllm_group(st, rec->value);
 		if ((why = add_vllm_record(g, st->o, rec->value, &st->itl)))
 			drop_newest_group(&st->gs);
 	} else if ((g = record_group(st, rec->value, msg))) {
@@ -2313,7 +2305,7 @@ report_counts(const struct reading *st)
 {
 	unsigned long long ok = 0, failed = 0, cached = 0;
 	const struct groups *gs = &st->gs;
-	struct ve_buf cb = {0};
+	char cb[64] = "";
 
 	for (size_t i = 0; i < gs->n; i++) {
 		ok += gs->v[i]->completed;
@@ -2321,10 +2313,9 @@ report_counts(const struct reading *st)
 		cached += gs->v[i]->cached;
 	}
 	if (cached)
-		ve_buf_addf(&cb, ", %llu cached (no timings, not counted)", cached);
+		snprintf(cb, sizeof cb, ", %llu cached (no timings, not counted)", cached);
 	ve_warn("read %llu records: %llu successful, %llu failed%s, %zu group%s", st->records, ok,
-	        failed, cb.p ? cb.p : "", gs->n, gs->n == 1 ? "" : "s");
-	ve_buf_free(&cb);
+	        failed, cb, gs->n, gs->n == 1 ? "" : "s");
 }
 
 /*
