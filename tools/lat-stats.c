@@ -1342,11 +1342,9 @@ peaks(struct group *g)
 	if (!n)
 		return;
 	double min_start = r[0], max_end = r[0] + r[2] * s;
-	for (size_t i = 0; i < n; i++) {
-		if (r[4 * i] < min_start)
-			min_start = r[4 * i];
-		if (r[4 * i] + r[4 * i + 2] * s > max_end)
-			max_end = r[4 * i] + r[4 * i + 2] * s;
+	for (size_t i = 1; i < n; i++) {
+		min_start = fmin(min_start, r[4 * i]);
+		max_end = fmax(max_end, r[4 * i] + r[4 * i + 2] * s);
 	}
 	double span = ceil(max_end - min_start);
 	if (!(span <= 1e8)) {
@@ -1361,14 +1359,14 @@ peaks(struct group *g)
 		size_t off = (size_t)r[4 * i + 3], cnt;
 		/* The request's ITL gaps follow its offset up to the next request's. */
 		cnt = (i + 1 < n ? (size_t)r[4 * i + 7] : g->m[M_ITL].n) - off;
-		double b = trunc(t - min_start);
-		if (b >= 0 && b < (double)nb)
-			tok[(size_t)b]++;
-		for (size_t j = 0; j < cnt; j++) {
-			t += itl[off + j] * s;
-			b = trunc(t - min_start);
+		/* The first token at TTFT, then one after each gap. */
+		for (size_t j = 0;; j++) {
+			double b = trunc(t - min_start);
 			if (b >= 0 && b < (double)nb)
 				tok[(size_t)b]++;
+			if (j == cnt)
+				break;
+			t += itl[off + j] * s;
 		}
 		size_t first = (size_t)trunc(start - min_start);
 		size_t last = (size_t)trunc((start + r[4 * i + 2] * s) - min_start);
