@@ -2190,21 +2190,6 @@ load_tables(const struct opts *o, struct grades *grades, struct pricing *pricing
 	return rc;
 }
 
-/* Why a figure (a name of figure_raw, or "cost.*") is not a finite number. */
-static const char *
-left_out_why(const struct group *g, const char *name)
-{
-	size_t len = strlen(name);
-
-	if (strncmp(name, "max_", 4) == 0 && isnan(g->fig[FIG_PEAK_TPS]))
-		return "the requests span over 10^8 seconds";
-	if (((len > 11 && strcmp(name + len - 11, "_throughput") == 0) ||
-	     strcmp(name, "request_goodput") == 0) &&
-	    g->fig[FIG_DURATION] == 0)
-		return "a rate over a duration of 0 s";
-	return "beyond a double's range";
-}
-
 /*
  * Says on stderr which of the group's figures no output has, being no
  * finite number: a rate over a duration of 0, peaks over too long a span,
@@ -2213,21 +2198,25 @@ left_out_why(const struct group *g, const char *name)
 static void
 warn_left_out(const struct group *g, const struct opts *o, const struct pricing *pricing)
 {
+	static const char range[] = "beyond a double's range";
 	char word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
 	double v;
 	unsigned long long n;
 
-	for (size_t i = 0; i < FIG_N; i++)
+	for (int i = 0; i < FIG_N; i++)
 		if (figure_wanted(o, &figures[i]) && figure_raw(g, o, figures[i].name, &v, &n) &&
 		    !isfinite(v))
-			ve_warn("%s: %s left out: %s", g->scenario, figures[i].name,
-			        left_out_why(g, figures[i].name));
+			ve_warn(
+			    "%s: %s left out: %s", g->scenario, figures[i].name,
+			    i >= FIG_PEAK_TPS && isnan(v) ? "the requests span over 10^8 seconds"
+			    : i >= FIG_REQ_TPUT && i <= FIG_TOT_TPUT && g->fig[FIG_DURATION] == 0
+			        ? "a rate over a duration of 0 s"
+			        : range);
 	for (int m = 0; m < M_N; m++)
 		for (size_t k = 0; metric_shown(o, g, m) && k < NSTATS(o); k++) {
 			stat_names(o, m, k, word, name, key);
 			if (figure_raw(g, o, name, &v, &n) && !isfinite(v))
-				ve_warn("%s: %s left out: %s", g->scenario, name,
-				        left_out_why(g, name));
+				ve_warn("%s: %s left out: %s", g->scenario, name, range);
 		}
 	if (pricing) {
 		struct costs k = costs_of(g, pricing);
@@ -2235,8 +2224,7 @@ warn_left_out(const struct group *g, const struct opts *o, const struct pricing 
 		const char *const cn[] = {"cost.total", "cost.per_request", "cost.per_1k_tokens"};
 		for (size_t i = 0; i < 3; i++)
 			if (!isfinite(cv[i]))
-				ve_warn("%s: %s left out: %s", g->scenario, cn[i],
-				        left_out_why(g, cn[i]));
+				ve_warn("%s: %s left out: %s", g->scenario, cn[i], range);
 	}
 }
 
