@@ -829,7 +829,7 @@ struct scan {
 	int depth;
 };
 
-static void
+static inline void
 scan_ws(struct scan *s)
 {
 	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
@@ -837,7 +837,7 @@ scan_ws(struct scan *s)
 }
 
 /* Takes c after any white space; false, having taken only the space, when c is not next. */
-static bool
+static inline bool
 scan_char(struct scan *s, char c)
 {
 	scan_ws(s);
@@ -860,29 +860,30 @@ scan_lit(struct scan *s, const char *lit, size_t n)
 static bool
 scan_str(struct scan *s, const char **start, size_t *len, bool *plain)
 {
+	const char *p, *e = s->end;
+
 	if (!scan_char(s, '"'))
 		return false;
-	*start = s->p;
 	*plain = true;
-	for (; s->p < s->end && *s->p != '"'; s->p++) {
-		if ((unsigned char)*s->p < 0x20)
+	for (p = *start = s->p; p < e && *p != '"'; p++) {
+		if ((unsigned char)*p < 0x20)
 			return false;
-		if (*s->p != '\\')
+		if (*p != '\\')
 			continue;
 		*plain = false;
-		if (++s->p >= s->end || !*s->p || !strchr("\"\\/bfnrtu", *s->p))
+		if (++p >= e || !*p || !strchr("\"\\/bfnrtu", *p))
 			return false;
-		if (*s->p == 'u') {
+		if (*p == 'u') {
 			for (int i = 1; i <= 4; i++)
-				if (s->p + i >= s->end || !s->p[i] ||
-				    !strchr("0123456789abcdefABCDEF", s->p[i]))
+				if (p + i >= e || !p[i] || !strchr("0123456789abcdefABCDEF", p[i]))
 					return false;
-			s->p += 4;
+			p += 4;
 		}
 	}
-	if (s->p >= s->end)
+	if (p >= e)
 		return false;
-	*len = (size_t)(s->p++ - *start);
+	*len = (size_t)(p - *start);
+	s->p = p + 1;
 	return true;
 }
 
@@ -980,11 +981,11 @@ scan_skip(struct scan *s)
 	}
 }
 
-/* Whether the key k (klen bytes, no NUL in them) is lit. */
-static bool
+/* Whether the key k (klen bytes) is lit; the first byte tells most keys apart, cheaply. */
+static inline bool
 key_is(const char *k, size_t klen, const char *lit)
 {
-	return strncmp(k, lit, klen) == 0 && lit[klen] == '\0';
+	return klen && k[0] == lit[0] && strlen(lit) == klen && memcmp(k, lit, klen) == 0;
 }
 
 struct scan_ctx {
@@ -1043,23 +1044,11 @@ scan_error(struct scan *s, const char *k, size_t klen, void *ctx)
 	return true;
 }
 
-/* An element of "itl_ms": a number. */
-static bool
-scan_gap(struct scan *s, const char *k, size_t klen, void *itl)
-{
-	double v;
-
-	(void)k, (void)klen;
-	if (!scan_num(s, &v))
-		return false;
-	ve_sample_add(itl, v);
-	return true;
-}
-
 static bool
 scan_timing(struct scan *s, const char *k, size_t klen, void *ctx)
 {
 	struct scan_ctx *c = ctx;
+	double v;
 
 	if (key_is(k, klen, "cached")) {
 		c->q->cached = scan_lit(s, "true", 4);
@@ -1067,9 +1056,20 @@ scan_timing(struct scan *s, const char *k, size_t klen, void *ctx)
 	}
 	if (!key_is(k, klen, "itl_ms"))
 		return scan_fields(s, k, klen, c->q, F_START, F_OUT);
+	/* An array of numbers, read here rather than through scan_list: it is most of a record. */
 	ve_sample_reset(c->itl);
 	c->q->itl = 1;
-	return scan_list(s, '[', scan_gap, c->itl);
+	if (!scan_char(s, '['))
+		return false;
+	if (scan_char(s, ']'))
+		return true;
+	do {
+		scan_ws(s);
+		if (!scan_num(s, &v))
+			return false;
+		ve_sample_add(c->itl, v);
+	} while (scan_char(s, ','));
+	return scan_char(s, ']');
 }
 
 static bool
