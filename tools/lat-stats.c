@@ -994,26 +994,27 @@ struct scan_ctx {
 };
 
 /*
- * A member of the object that holds the fields [from, to): a field's
- * number (state 1) or null (state 0); any other value gives up. Other
- * members are read over.
+ * Field i's number (state 1) or null (state 0); any other value gives up.
+ * The keys are spelled out where this is called, not looked up in fkey:
+ * with a literal, key_is costs a few instructions.
  */
 static bool
-scan_fields(struct scan *s, const char *k, size_t klen, struct qrec *q, int from, int to)
+scan_field(struct scan *s, struct qrec *q, int i)
 {
-	for (int i = from; i < to; i++) {
-		if (!key_is(k, klen, fkey[i]))
-			continue;
-		q->state[i] = !scan_lit(s, "null", 4);
-		return !q->state[i] || scan_num(s, &q->v[i]);
-	}
-	return scan_skip(s);
+	q->state[i] = !scan_lit(s, "null", 4);
+	return !q->state[i] || scan_num(s, &q->v[i]);
 }
 
 static bool
 scan_usage(struct scan *s, const char *k, size_t klen, void *ctx)
 {
-	return scan_fields(s, k, klen, ((struct scan_ctx *)ctx)->q, F_OUT, F_N);
+	struct qrec *q = ((struct scan_ctx *)ctx)->q;
+
+	if (key_is(k, klen, "completion_tokens"))
+		return scan_field(s, q, F_OUT);
+	if (key_is(k, klen, "prompt_tokens"))
+		return scan_field(s, q, F_IN);
+	return scan_skip(s);
 }
 
 static bool
@@ -1050,12 +1051,20 @@ scan_timing(struct scan *s, const char *k, size_t klen, void *ctx)
 	struct scan_ctx *c = ctx;
 	double v;
 
+	if (key_is(k, klen, "start"))
+		return scan_field(s, c->q, F_START);
+	if (key_is(k, klen, "ttft_ms"))
+		return scan_field(s, c->q, F_TTFT);
+	if (key_is(k, klen, "e2el_ms"))
+		return scan_field(s, c->q, F_E2EL);
+	if (key_is(k, klen, "queue_ms"))
+		return scan_field(s, c->q, F_QUEUE);
 	if (key_is(k, klen, "cached")) {
 		c->q->cached = scan_lit(s, "true", 4);
 		return c->q->cached || scan_skip(s);
 	}
 	if (!key_is(k, klen, "itl_ms"))
-		return scan_fields(s, k, klen, c->q, F_START, F_OUT);
+		return scan_skip(s);
 	/* An array of numbers, read here rather than through scan_list: it is most of a record. */
 	ve_sample_reset(c->itl);
 	c->q->itl = 1;
