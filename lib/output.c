@@ -108,6 +108,14 @@ ve_out_close(void)
 }
 
 int
+ve_out_finish(int rc)
+{
+	int rc2 = ve_out_close();
+
+	return rc ? rc : rc2;
+}
+
+int
 ve_fclose_checked(FILE *f, const char *name)
 {
 	int bad = fflush(f) != 0 || ferror(f);

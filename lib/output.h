@@ -33,6 +33,11 @@ int ve_fsplice(FILE *f, const char *line, size_t len, const char *fields, size_t
 void ve_refuse_input_as_output(const char *opt, const char *path, char *const *inputs, int ninputs);
 /* Flushes and closes stdout; returns 0, or 74 after a message. */
 int ve_out_close(void);
+/*
+ * The end of every tool's main: closes stdout (ve_out_close) and returns
+ * rc, or when rc is 0 the close's status.
+ */
+int ve_out_finish(int rc);
 /* Closes a stream written by the tool, naming it in the message; 0 or 74. */
 int ve_fclose_checked(FILE *f, const char *name);
 

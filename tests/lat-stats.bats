@@ -165,6 +165,16 @@ for _ in range(n):
 	assert_line --index 0 --partial '"labels":{"scenario":"s","model":"m1"}'
 }
 
+@test "lat-stats: a --by expression that fails or gives nothing makes the record bad" {
+	echo '{"response":{},"timing":{"start":1,"ttft_ms":2,"e2el_ms":5}}' >a.jsonl
+	run --separate-stderr lat-stats --by 'error("no group")' a.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'lat-stats: a.jsonl:1: --by: no group'
+	run --separate-stderr lat-stats --by empty a.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'lat-stats: a.jsonl:1: --by: no value'
+}
+
 @test "lat-stats: only one-token outputs: TPOT is an empty set and gives 0" {
 	# vLLM skips TPOT when out <= 1 and treats it as 0 for goodput: the
 	# tpot:0 SLO is met by both requests, so goodput = 2 / duration (0.1 s).

@@ -37,6 +37,7 @@
 #include "num.h"
 #include "output.h"
 #include "reader.h"
+#include "score.h"
 #include "stats.h"
 
 #define MAX_PCTS 32
@@ -53,6 +54,51 @@ static const char *const mheader[M_N] = {
     "Time to First Token", "Time per Output Token (excl. 1st token)", "Inter-token Latency",
     "End-to-end Latency", "Client Queue Time"};
 static const char *const slo_name[SLO_N] = {"ttft", "tpot", "e2el"};
+
+/*
+ * The request-level figures in the order rows and Prometheus families are
+ * written: the figure's name (and the row's, and vLLM's key but for
+ * success_rate), its unit, its family and help.
+ */
+enum {
+	FIG_COMPLETED,
+	FIG_FAILED,
+	FIG_SUCCESS,
+	FIG_DURATION,
+	FIG_INPUT,
+	FIG_OUTPUT,
+	FIG_REQ_TPUT,
+	FIG_GOODPUT,
+	FIG_OUT_TPUT,
+	FIG_TOT_TPUT,
+	FIG_PEAK_TPS,
+	FIG_PEAK_CONC,
+	FIG_N
+};
+static const struct figure {
+	const char *name, *unit, *prom, *help;
+} figures[FIG_N] = {
+    {"completed", "count", "vllm_eval_requests_completed", "Successful requests."},
+    {"failed", "count", "vllm_eval_requests_failed", "Failed requests."},
+    {"success_rate", "ratio", "vllm_eval_success_ratio", "Successful requests over all."},
+    {"duration", "s", "vllm_eval_duration_seconds", "First request sent to last finished."},
+    {"total_input_tokens", "tokens", "vllm_eval_input_tokens",
+     "Prompt tokens of successful requests."},
+    {"total_output_tokens", "tokens", "vllm_eval_output_tokens",
+     "Output tokens of successful requests."},
+    {"request_throughput", "req/s", "vllm_eval_request_throughput",
+     "Successful requests per second."},
+    {"request_goodput", "req/s", "vllm_eval_request_goodput",
+     "Requests meeting every SLO per second."},
+    {"output_throughput", "tok/s", "vllm_eval_output_token_throughput",
+     "Output tokens per second."},
+    {"total_token_throughput", "tok/s", "vllm_eval_total_token_throughput",
+     "Prompt and output tokens per second."},
+    {"max_output_tokens_per_s", "tok/s", "vllm_eval_peak_output_token_throughput",
+     "Most output token chunks in one second."},
+    {"max_concurrent_requests", "count", "vllm_eval_peak_concurrent_requests",
+     "Most requests in flight in one second."},
+};
 
 struct opts {
 	enum fmt format;
@@ -85,7 +131,7 @@ struct threshold {
 
 struct grades {
 	struct threshold *t;
-	size_t n;
+	size_t n, cap;
 };
 
 struct pricing {
@@ -118,8 +164,7 @@ struct group {
 	jv stored;    /* a vLLM result object (--from vllm-json), or null */
 	bool detailed;
 	/* Figures, filled by compute(). */
-	double duration, req_tput, goodput, out_tput, tot_tput, success_rate;
-	double peak_tps, peak_conc;
+	double fig[FIG_N];
 	struct ve_summary sum[M_N];
 	double pct[M_N][MAX_PCTS];
 	char grade;
@@ -281,23 +326,22 @@ parse_goodput(struct opts *o, const char *arg)
 	}
 }
 
+/* Whether s is a name as jq's .NAME and Prometheus's labels take it: [A-Za-z_][A-Za-z0-9_]*. */
+static bool
+is_name(const char *s)
+{
+	for (const char *p = s; *p; p++)
+		if (!(*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (p > s && *p >= '0' && *p <= '9')))
+			return false;
+	return *s != '\0';
+}
+
 /* The label a scalar --by value is stored under: NAME for ".NAME", else "group". */
 static const char *
 by_label(const char *expr)
 {
-	static char name[64];
-	size_t n = strlen(expr);
-
-	if (n < 2 || n >= sizeof name || expr[0] != '.')
-		return "group";
-	for (size_t i = 1; i < n; i++) {
-		char c = expr[i];
-		if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (i > 1 && c >= '0' && c <= '9')))
-			return "group";
-	}
-	memcpy(name, expr + 1, n);
-	return name;
+	return expr[0] == '.' && is_name(expr + 1) ? expr + 1 : "group";
 }
 
 static enum fmt
@@ -419,6 +463,19 @@ get_num(jv obj, const char *key, double *out)
 	return r;
 }
 
+/* The i-th element of array a (borrowed) as a finite number, or NAN. */
+static double
+num_at(jv a, int i)
+{
+	jv x = jv_array_get(jv_copy(a), i);
+	double v = jv_get_kind(x) == JV_KIND_NUMBER && isfinite(jv_number_value(x))
+	               ? jv_number_value(x)
+	               : NAN;
+
+	jv_free(x);
+	return v;
+}
+
 /* Reads the whole of a small JSON file (a --grade or --pricing table). */
 static jv
 load_json_file(const char *opt, const char *path, int *rc)
@@ -465,47 +522,37 @@ load_grades(const char *path, struct grades *g)
 	if (rc)
 		return rc;
 	jv th = ve_json_get(v, "thresholds");
+	jv_free(v);
 	if (jv_get_kind(th) != JV_KIND_OBJECT) {
 		ve_warn("--grade: %s: expected \"thresholds\": an object of figures", path);
-		rc = VE_EX_DATAERR;
-		goto out;
+		jv_free(th);
+		return VE_EX_DATAERR;
 	}
-	int it = jv_object_iter(th);
-	while (jv_object_iter_valid(th, it)) {
-		jv k = jv_object_iter_key(th, it);
-		jv t = jv_object_iter_value(th, it);
+	for (int it = jv_object_iter(th); !rc && jv_object_iter_valid(th, it);
+	     it = jv_object_iter_next(th, it)) {
+		jv k = jv_object_iter_key(th, it), t = jv_object_iter_value(th, it);
 		const char *name = jv_string_value(k);
-		jv better = ve_json_get(t, "better");
-		struct threshold x = {0};
-		bool ok = jv_get_kind(better) == JV_KIND_STRING &&
-		          (strcmp(jv_string_value(better), "lower") == 0 ||
-		           strcmp(jv_string_value(better), "higher") == 0) &&
-		          get_num(t, "A", &x.a) == 1 && get_num(t, "B", &x.b) == 1;
-		if (ok)
-			x.lower = strcmp(jv_string_value(better), "lower") == 0;
+		char *better = ve_json_get_str(t, "better");
+		struct threshold x = {.lower = better && strcmp(better, "lower") == 0};
 		if (!figure_known(name)) {
 			ve_warn("--grade: %s: unknown figure '%s'", path, name);
 			rc = VE_EX_DATAERR;
-		} else if (!ok) {
+		} else if (!(x.lower || (better && strcmp(better, "higher") == 0)) ||
+		           get_num(t, "A", &x.a) != 1 || get_num(t, "B", &x.b) != 1) {
 			ve_warn("--grade: %s: %s: expected {\"better\": \"lower\" or \"higher\", "
 			        "\"A\": number, \"B\": number}",
 			        path, name);
 			rc = VE_EX_DATAERR;
 		} else {
 			x.figure = ve_xstrdup(name);
-			g->t = ve_xrealloc(g->t, (g->n + 1) * sizeof *g->t);
+			g->t = ve_grow(g->t, &g->cap, g->n + 1, sizeof *g->t);
 			g->t[g->n++] = x;
 		}
-		jv_free(better);
+		free(better);
 		jv_free(k);
 		jv_free(t);
-		if (rc)
-			break;
-		it = jv_object_iter_next(th, it);
 	}
-out:
 	jv_free(th);
-	jv_free(v);
 	return rc;
 }
 
@@ -586,8 +633,15 @@ is_group(const void *ctx, size_t pos)
 {
 	const struct group_key *k = ctx;
 
-	/* A dropped group leaves its entry behind (see drop_newest_group). */
-	return pos < k->gs->n && strcmp(k->gs->v[pos]->key, k->key) == 0;
+	return strcmp(k->gs->v[pos]->key, k->key) == 0;
+}
+
+/* A new group with labels (consumed), found by key only when groups_get adds it. */
+static struct group *
+groups_add(struct groups *gs, const char *key, jv labels, const struct opts *o)
+{
+	gs->v = ve_grow(gs->v, &gs->cap, gs->n + 1, sizeof *gs->v);
+	return gs->v[gs->n++] = group_new(key, labels, o);
 }
 
 /* The group of a key, made with labels (consumed) when new. */
@@ -601,16 +655,13 @@ groups_get(struct groups *gs, const char *key, jv labels, const struct opts *o)
 		jv_free(labels);
 		return gs->v[pos];
 	}
-	gs->v = ve_grow(gs->v, &gs->cap, gs->n + 1, sizeof *gs->v);
-	gs->v[gs->n] = group_new(key, labels, o);
 	ve_index_add(&gs->index, h, gs->n);
-	return gs->v[gs->n++];
+	return groups_add(gs, key, labels, o);
 }
 
 /*
  * Drops the newest group: a vLLM result found bad halfway through (one
- * group per result) is reported nowhere. Its index entry stays, matching no
- * key again: is_group checks the position.
+ * group per result, never in the index) is reported nowhere.
  */
 static void
 drop_newest_group(struct groups *gs)
@@ -693,13 +744,19 @@ add_success(struct group *g, const struct opts *o, double start, double ttft, do
 
 /* --- reading llm-query records --- */
 
+/* The numbers read of a record: four in "timing", then two in "response.usage". */
+enum { F_START, F_TTFT, F_E2EL, F_QUEUE, F_OUT, F_IN, F_N };
+static const char *const fkey[F_N] = {"start",    "ttft_ms",           "e2el_ms",
+                                      "queue_ms", "completion_tokens", "prompt_tokens"};
+
 /*
  * What lat-stats reads of one llm-query record. Each field's state: 1 a
  * value of the right type, 0 absent or null, -1 present with another type.
  */
 struct qrec {
-	int timing, start, ttft, e2el, queue, itl, out, in;
-	double v_start, v_ttft, v_e2el, v_queue, v_out, v_in;
+	int timing, itl;
+	int state[F_N];
+	double v[F_N];
 	bool error;    /* "error" is there and not null */
 	bool response; /* "response" is an object */
 	bool cached;   /* "timing":{"cached":true}, an answer from llm-query --cache */
@@ -710,45 +767,45 @@ static const char itl_why[] = "timing.itl_ms: expected an array of non-negative 
 /* A request must end within a double's range, or the duration would not be a number. */
 static const char end_why[] = "timing: start + e2el_ms is beyond a double's range";
 
+/* The state of v (borrowed), which should be of kind k: 1, 0 absent or null, -1. */
+static int
+kind_state(jv v, jv_kind k)
+{
+	jv_kind vk = jv_get_kind(v);
+
+	return vk == k ? 1 : vk == JV_KIND_INVALID || vk == JV_KIND_NULL ? 0 : -1;
+}
+
 /* Fills q from a parsed record (borrowed); the ITL gaps go to itl. */
 static void
 qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
 {
 	jv err = ve_json_get(rec, "error"), resp = ve_json_get(rec, "response"),
 	   timing = ve_json_get(rec, "timing");
-	jv usage = ve_json_get(resp, "usage"), a = ve_json_get(timing, "itl_ms");
-	jv_kind tk = jv_get_kind(timing), ak = jv_get_kind(a);
+	jv usage = ve_json_get(resp, "usage"), a = ve_json_get(timing, "itl_ms"),
+	   cached = ve_json_get(timing, "cached"), kind = ve_json_get(err, "kind");
 
 	memset(q, 0, sizeof *q);
-	q->timing = tk == JV_KIND_OBJECT ? 1 : tk == JV_KIND_INVALID || tk == JV_KIND_NULL ? 0 : -1;
-	q->start = get_num(timing, "start", &q->v_start);
-	q->ttft = get_num(timing, "ttft_ms", &q->v_ttft);
-	q->e2el = get_num(timing, "e2el_ms", &q->v_e2el);
-	q->queue = get_num(timing, "queue_ms", &q->v_queue);
-	q->out = get_num(usage, "completion_tokens", &q->v_out);
-	q->in = get_num(usage, "prompt_tokens", &q->v_in);
-	q->error = jv_get_kind(err) != JV_KIND_INVALID && jv_get_kind(err) != JV_KIND_NULL;
+	ve_sample_reset(itl);
+	q->timing = kind_state(timing, JV_KIND_OBJECT);
+	for (int i = 0; i < F_N; i++)
+		q->state[i] = get_num(i < F_OUT ? timing : usage, fkey[i], &q->v[i]);
+	q->error = kind_state(err, JV_KIND_OBJECT) != 0;
 	q->response = jv_get_kind(resp) == JV_KIND_OBJECT;
-	jv cached = ve_json_get(timing, "cached");
 	q->cached = jv_get_kind(cached) == JV_KIND_TRUE;
-	jv_free(cached);
-	jv kind = ve_json_get(err, "kind");
 	if (jv_get_kind(kind) == JV_KIND_STRING)
 		snprintf(q->kind, sizeof q->kind, "%s", jv_string_value(kind));
-	jv_free(kind);
-	ve_sample_reset(itl);
-	q->itl = ak == JV_KIND_ARRAY ? 1 : ak == JV_KIND_INVALID || ak == JV_KIND_NULL ? 0 : -1;
-	if (ak == JV_KIND_ARRAY) {
-		int n = jv_array_length(jv_copy(a));
-		for (int i = 0; i < n && q->itl == 1; i++) {
-			jv x = jv_array_get(jv_copy(a), i);
-			if (jv_get_kind(x) == JV_KIND_NUMBER && isfinite(jv_number_value(x)))
-				ve_sample_add(itl, jv_number_value(x));
-			else
-				q->itl = -1;
-			jv_free(x);
-		}
+	q->itl = kind_state(a, JV_KIND_ARRAY);
+	for (int i = 0, n = q->itl == 1 ? jv_array_length(jv_copy(a)) : 0; i < n && q->itl == 1;
+	     i++) {
+		double x = num_at(a, i);
+		if (isnan(x))
+			q->itl = -1;
+		else
+			ve_sample_add(itl, x);
 	}
+	jv_free(kind);
+	jv_free(cached);
 	jv_free(a);
 	jv_free(usage);
 	jv_free(err);
@@ -762,18 +819,32 @@ qrec_from_jv(jv rec, struct qrec *q, struct ve_sample *itl)
  * parse and free are most of the time otherwise). It handles the plain case
  * only and gives up (false) on anything else: a syntax error, an escaped key,
  * a field of an unexpected type, deep nesting. The record then goes through
- * libjq, which names what is wrong the way every tool does.
+ * libjq, which names what is wrong the way every tool does. (lib/canon and
+ * lib/json read records from their text too, but only text libjq has
+ * accepted, or a subset of JSON without fractions: neither checks what is
+ * read here.)
  */
 struct scan {
 	const char *p, *end;
 	int depth;
 };
 
-static void
+static inline void
 scan_ws(struct scan *s)
 {
 	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
 		s->p++;
+}
+
+/* Takes c after any white space; false, having taken only the space, when c is not next. */
+static inline bool
+scan_char(struct scan *s, char c)
+{
+	scan_ws(s);
+	if (s->p >= s->end || *s->p != c)
+		return false;
+	s->p++;
+	return true;
 }
 
 static bool
@@ -789,72 +860,60 @@ scan_lit(struct scan *s, const char *lit, size_t n)
 static bool
 scan_str(struct scan *s, const char **start, size_t *len, bool *plain)
 {
-	if (s->p >= s->end || *s->p != '"')
+	const char *p, *e = s->end;
+
+	if (!scan_char(s, '"'))
 		return false;
-	*start = ++s->p;
 	*plain = true;
-	while (s->p < s->end && *s->p != '"') {
-		unsigned char c = (unsigned char)*s->p;
-		if (c < 0x20)
+	for (p = *start = s->p; p < e && *p != '"'; p++) {
+		if ((unsigned char)*p < 0x20)
 			return false;
-		if (c == '\\') {
-			*plain = false;
-			if (++s->p >= s->end)
-				return false;
-			if (*s->p == 'u') {
-				for (int i = 1; i <= 4; i++)
-					if (s->p + i >= s->end ||
-					    !strchr("0123456789abcdefABCDEF", s->p[i]) || !s->p[i])
-						return false;
-				s->p += 4;
-			} else if (!strchr("\"\\/bfnrt", *s->p) || !*s->p) {
-				return false;
-			}
+		if (*p != '\\')
+			continue;
+		*plain = false;
+		if (++p >= e || !*p || !strchr("\"\\/bfnrtu", *p))
+			return false;
+		if (*p == 'u') {
+			for (int i = 1; i <= 4; i++)
+				if (p + i >= e || !p[i] || !strchr("0123456789abcdefABCDEF", p[i]))
+					return false;
+			p += 4;
 		}
-		s->p++;
 	}
-	if (s->p >= s->end)
+	if (p >= e)
 		return false;
-	*len = (size_t)(s->p - *start);
-	s->p++;
+	*len = (size_t)(p - *start);
+	s->p = p + 1;
 	return true;
+}
+
+/* After the digits at p, one at least; NULL when there is none. */
+static const char *
+digits(const char *p, const char *e)
+{
+	const char *d = p;
+
+	while (p < e && *p >= '0' && *p <= '9')
+		p++;
+	return p > d ? p : NULL;
 }
 
 /* A number in JSON's grammar, converted as libjq does (correctly rounded). */
 static bool
 scan_num(struct scan *s, double *v)
 {
-	const char *b = s->p, *p = s->p, *e = s->end;
+	const char *e = s->end, *p = s->p + (s->p < e && *s->p == '-');
 	char tmp[64];
 
-	if (p < e && *p == '-')
-		p++;
-	if (p < e && *p == '0')
-		p++;
-	else if (p < e && *p >= '1' && *p <= '9')
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	else
+	p = p < e && *p == '0' ? p + 1 : digits(p, e);
+	if (p && p < e && *p == '.')
+		p = digits(p + 1, e);
+	if (p && p < e && (*p == 'e' || *p == 'E'))
+		p = digits(p + 1 + (p + 1 < e && (p[1] == '+' || p[1] == '-')), e);
+	if (!p || (size_t)(p - s->p) >= sizeof tmp)
 		return false;
-	if (p < e && *p == '.') {
-		if (++p >= e || *p < '0' || *p > '9')
-			return false;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (p < e && (*p == 'e' || *p == 'E')) {
-		p++;
-		if (p < e && (*p == '+' || *p == '-'))
-			p++;
-		if (p >= e || *p < '0' || *p > '9')
-			return false;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if ((size_t)(p - b) >= sizeof tmp)
-		return false;
-	memcpy(tmp, b, (size_t)(p - b));
-	tmp[p - b] = '\0';
+	memcpy(tmp, s->p, (size_t)(p - s->p));
+	tmp[p - s->p] = '\0';
 	*v = strtod(tmp, NULL);
 	s->p = p;
 	return isfinite(*v);
@@ -862,50 +921,45 @@ scan_num(struct scan *s, double *v)
 
 static bool scan_skip(struct scan *s);
 
-/* Calls fn for each member of an object; fn reads or skips the value. */
-typedef bool scan_member_fn(struct scan *s, const char *key, size_t klen, void *ctx);
+/* Called for each member of an object (key k) or element of an array (k NULL): reads or skips it.
+ */
+typedef bool scan_item_fn(struct scan *s, const char *k, size_t klen, void *ctx);
 
+/* An object (open '{') or an array ('['), fn called on each of its items. */
 static bool
-scan_object(struct scan *s, scan_member_fn *fn, void *ctx)
+scan_list(struct scan *s, char open, scan_item_fn *fn, void *ctx)
 {
-	const char *k;
-	size_t klen;
+	char close = open == '{' ? '}' : ']';
+	const char *k = NULL;
+	size_t klen = 0;
 	bool plain;
 
-	if (s->p >= s->end || *s->p != '{' || ++s->depth > 64)
+	if (!scan_char(s, open) || ++s->depth > 64)
 		return false;
-	s->p++;
-	scan_ws(s);
-	if (s->p < s->end && *s->p == '}') {
-		s->p++;
-		s->depth--;
-		return true;
+	if (!scan_char(s, close)) {
+		do {
+			if (open == '{' &&
+			    !(scan_str(s, &k, &klen, &plain) && plain && scan_char(s, ':')))
+				return false;
+			scan_ws(s);
+			if (!fn(s, k, klen, ctx))
+				return false;
+		} while (scan_char(s, ','));
+		if (!scan_char(s, close))
+			return false;
 	}
-	for (;;) {
-		scan_ws(s);
-		if (!scan_str(s, &k, &klen, &plain) || !plain)
-			return false;
-		scan_ws(s);
-		if (s->p >= s->end || *s->p != ':')
-			return false;
-		s->p++;
-		scan_ws(s);
-		if (!(fn ? fn(s, k, klen, ctx) : scan_skip(s)))
-			return false;
-		scan_ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			continue;
-		}
-		if (s->p < s->end && *s->p == '}') {
-			s->p++;
-			s->depth--;
-			return true;
-		}
-		return false;
-	}
+	s->depth--;
+	return true;
 }
 
+static bool
+scan_item(struct scan *s, const char *k, size_t klen, void *ctx)
+{
+	(void)k, (void)klen, (void)ctx;
+	return scan_skip(s);
+}
+
+/* Reads over any value. */
 static bool
 scan_skip(struct scan *s)
 {
@@ -917,33 +971,8 @@ scan_skip(struct scan *s)
 	if (s->p >= s->end)
 		return false;
 	switch (*s->p) {
-	case '{': return scan_object(s, NULL, NULL);
-	case '[':
-		if (++s->depth > 64)
-			return false;
-		s->p++;
-		scan_ws(s);
-		if (s->p < s->end && *s->p == ']') {
-			s->p++;
-			s->depth--;
-			return true;
-		}
-		for (;;) {
-			scan_ws(s);
-			if (!scan_skip(s))
-				return false;
-			scan_ws(s);
-			if (s->p < s->end && *s->p == ',') {
-				s->p++;
-				continue;
-			}
-			if (s->p < s->end && *s->p == ']') {
-				s->p++;
-				s->depth--;
-				return true;
-			}
-			return false;
-		}
+	case '{':
+	case '[': return scan_list(s, *s->p, scan_item, NULL);
 	case '"': return scan_str(s, &str, &len, &plain);
 	case 't': return scan_lit(s, "true", 4);
 	case 'f': return scan_lit(s, "false", 5);
@@ -952,18 +981,11 @@ scan_skip(struct scan *s)
 	}
 }
 
-#define KEY_IS(lit) (klen == sizeof lit - 1 && memcmp(k, lit, klen) == 0)
-
-/* A number field (state 1), or null (state 0); anything else gives up. */
-static bool
-scan_field(struct scan *s, int *state, double *v)
+/* Whether the key k (klen bytes) is lit; the first byte tells most keys apart, cheaply. */
+static inline bool
+key_is(const char *k, size_t klen, const char *lit)
 {
-	if (scan_lit(s, "null", 4)) {
-		*state = 0;
-		return true;
-	}
-	*state = 1;
-	return scan_num(s, v);
+	return klen && k[0] == lit[0] && strlen(lit) == klen && memcmp(k, lit, klen) == 0;
 }
 
 struct scan_ctx {
@@ -971,15 +993,27 @@ struct scan_ctx {
 	struct ve_sample *itl;
 };
 
+/*
+ * Field i's number (state 1) or null (state 0); any other value gives up.
+ * The keys are spelled out where this is called, not looked up in fkey:
+ * with a literal, key_is costs a few instructions.
+ */
+static bool
+scan_field(struct scan *s, struct qrec *q, int i)
+{
+	q->state[i] = !scan_lit(s, "null", 4);
+	return !q->state[i] || scan_num(s, &q->v[i]);
+}
+
 static bool
 scan_usage(struct scan *s, const char *k, size_t klen, void *ctx)
 {
 	struct qrec *q = ((struct scan_ctx *)ctx)->q;
 
-	if (KEY_IS("completion_tokens"))
-		return scan_field(s, &q->out, &q->v_out);
-	if (KEY_IS("prompt_tokens"))
-		return scan_field(s, &q->in, &q->v_in);
+	if (key_is(k, klen, "completion_tokens"))
+		return scan_field(s, q, F_OUT);
+	if (key_is(k, klen, "prompt_tokens"))
+		return scan_field(s, q, F_IN);
 	return scan_skip(s);
 }
 
@@ -988,11 +1022,10 @@ scan_response(struct scan *s, const char *k, size_t klen, void *ctx)
 {
 	struct qrec *q = ((struct scan_ctx *)ctx)->q;
 
-	if (KEY_IS("usage")) {
-		q->out = q->in = 0;
-		return scan_object(s, scan_usage, ctx);
-	}
-	return scan_skip(s);
+	if (!key_is(k, klen, "usage"))
+		return scan_skip(s);
+	q->state[F_OUT] = q->state[F_IN] = 0;
+	return scan_list(s, '{', scan_usage, ctx);
 }
 
 static bool
@@ -1003,63 +1036,49 @@ scan_error(struct scan *s, const char *k, size_t klen, void *ctx)
 	size_t len;
 	bool plain;
 
-	if (KEY_IS("kind")) {
-		if (!scan_str(s, &str, &len, &plain) || !plain || len >= sizeof q->kind)
-			return false;
-		memcpy(q->kind, str, len);
-		q->kind[len] = '\0';
-		return true;
-	}
-	return scan_skip(s);
+	if (!key_is(k, klen, "kind"))
+		return scan_skip(s);
+	if (!scan_str(s, &str, &len, &plain) || !plain || len >= sizeof q->kind)
+		return false;
+	memcpy(q->kind, str, len);
+	q->kind[len] = '\0';
+	return true;
 }
 
 static bool
 scan_timing(struct scan *s, const char *k, size_t klen, void *ctx)
 {
 	struct scan_ctx *c = ctx;
-	struct qrec *q = c->q;
 	double v;
 
-	if (KEY_IS("start"))
-		return scan_field(s, &q->start, &q->v_start);
-	if (KEY_IS("ttft_ms"))
-		return scan_field(s, &q->ttft, &q->v_ttft);
-	if (KEY_IS("e2el_ms"))
-		return scan_field(s, &q->e2el, &q->v_e2el);
-	if (KEY_IS("queue_ms"))
-		return scan_field(s, &q->queue, &q->v_queue);
-	if (KEY_IS("cached")) {
-		q->cached = scan_lit(s, "true", 4);
-		return q->cached || scan_skip(s);
+	if (key_is(k, klen, "start"))
+		return scan_field(s, c->q, F_START);
+	if (key_is(k, klen, "ttft_ms"))
+		return scan_field(s, c->q, F_TTFT);
+	if (key_is(k, klen, "e2el_ms"))
+		return scan_field(s, c->q, F_E2EL);
+	if (key_is(k, klen, "queue_ms"))
+		return scan_field(s, c->q, F_QUEUE);
+	if (key_is(k, klen, "cached")) {
+		c->q->cached = scan_lit(s, "true", 4);
+		return c->q->cached || scan_skip(s);
 	}
-	if (!KEY_IS("itl_ms"))
+	if (!key_is(k, klen, "itl_ms"))
 		return scan_skip(s);
+	/* An array of numbers, read here rather than through scan_list: it is most of a record. */
 	ve_sample_reset(c->itl);
-	if (s->p >= s->end || *s->p != '[')
+	c->q->itl = 1;
+	if (!scan_char(s, '['))
 		return false;
-	q->itl = 1;
-	s->p++;
-	scan_ws(s);
-	if (s->p < s->end && *s->p == ']') {
-		s->p++;
+	if (scan_char(s, ']'))
 		return true;
-	}
-	for (;;) {
+	do {
 		scan_ws(s);
 		if (!scan_num(s, &v))
 			return false;
 		ve_sample_add(c->itl, v);
-		scan_ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			continue;
-		}
-		if (s->p < s->end && *s->p == ']') {
-			s->p++;
-			return true;
-		}
-		return false;
-	}
+	} while (scan_char(s, ','));
+	return scan_char(s, ']');
 }
 
 static bool
@@ -1068,21 +1087,22 @@ scan_top(struct scan *s, const char *k, size_t klen, void *ctx)
 	struct qrec *q = ((struct scan_ctx *)ctx)->q;
 
 	/* A repeated key replaces the earlier value, as in libjq. */
-	if (KEY_IS("timing")) {
+	if (key_is(k, klen, "timing")) {
 		q->timing = 1;
-		q->start = q->ttft = q->e2el = q->queue = q->itl = 0;
+		q->state[F_START] = q->state[F_TTFT] = q->state[F_E2EL] = q->state[F_QUEUE] = 0;
+		q->itl = 0;
 		q->cached = false;
-		return scan_object(s, scan_timing, ctx);
+		return scan_list(s, '{', scan_timing, ctx);
 	}
-	if (KEY_IS("response")) {
+	if (key_is(k, klen, "response")) {
 		q->response = true;
-		q->out = q->in = 0;
-		return scan_object(s, scan_response, ctx);
+		q->state[F_OUT] = q->state[F_IN] = 0;
+		return scan_list(s, '{', scan_response, ctx);
 	}
-	if (KEY_IS("error")) {
+	if (key_is(k, klen, "error")) {
 		q->error = true;
 		q->kind[0] = '\0';
-		return scan_object(s, scan_error, ctx);
+		return scan_list(s, '{', scan_error, ctx);
 	}
 	return scan_skip(s);
 }
@@ -1096,39 +1116,65 @@ qrec_scan(const char *text, size_t len, struct qrec *q, struct ve_sample *itl)
 
 	memset(q, 0, sizeof *q);
 	ve_sample_reset(itl);
-	if (ve_utf8_invalid_at(text, len) >= 0)
-		return false;
-	scan_ws(&s);
-	if (!scan_object(&s, scan_top, &c))
+	if (ve_utf8_invalid_at(text, len) >= 0 || !scan_list(&s, '{', scan_top, &c))
 		return false;
 	scan_ws(&s);
 	return s.p == s.end;
+}
+
+/* Whether a field is there but not a non-negative number. */
+static bool
+negative(int state, double v)
+{
+	return state < 0 || (state == 1 && v < 0);
+}
+
+/* A token count: a non-negative integer into *n, or absent (*n left alone); else false. */
+static bool
+token_count(int state, double v, long long *n)
+{
+	if (state == 0)
+		return true;
+	if (state < 0 || !(v >= 0 && v < 1e15 && v == floor(v)))
+		return false;
+	*n = (long long)v;
+	return true;
+}
+
+/* The queue time and the span of a request, failed or not, that ends at end. */
+static void
+add_times(struct group *g, const struct qrec *q, double end)
+{
+	if (q->state[F_QUEUE] == 1)
+		ve_sample_add(&g->m[M_QUEUE], q->v[F_QUEUE]);
+	if (q->state[F_START] == 1)
+		note_span(g, q->v[F_START], end);
 }
 
 /* Adds one record's fields to g; NULL or why the record is malformed. */
 static const char *
 add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_sample *itl)
 {
-	long long out_tok = 0, in_tok = 0;
-	const char *why = NULL;
+	const int *st = q->state;
+	const double *v = q->v;
+	double end = v[F_START] + (st[F_E2EL] == 1 ? v[F_E2EL] / 1000 : 0);
+	/* No usage: no tokenizer here, so count token chunks, and say so at the end. */
+	long long out = (long long)itl->n + 1, in = 0;
+	const char *why;
 
 	if (q->timing < 0)
 		return "timing: expected an object";
-	if (q->start < 0)
+	if (st[F_START] < 0)
 		return "timing.start: expected a number";
-	if (q->e2el < 0 || (q->e2el == 1 && q->v_e2el < 0))
+	if (negative(st[F_E2EL], v[F_E2EL]))
 		return "timing.e2el_ms: expected a non-negative number";
-	if (q->queue < 0 || (q->queue == 1 && q->v_queue < 0))
+	if (negative(st[F_QUEUE], v[F_QUEUE]))
 		return "timing.queue_ms: expected a non-negative number";
 	if (q->error) {
-		if (q->start == 1 && !isfinite(q->v_start + (q->e2el == 1 ? q->v_e2el / 1000 : 0)))
+		if (st[F_START] == 1 && !isfinite(end))
 			return end_why;
 		count_failure(g, q->kind[0] ? q->kind : "unknown");
-		if (q->queue == 1)
-			ve_sample_add(&g->m[M_QUEUE], q->v_queue);
-		if (q->start == 1)
-			note_span(g, q->v_start,
-			          q->v_start + (q->e2el == 1 ? q->v_e2el / 1000 : 0));
+		add_times(g, q, end);
 		return NULL;
 	}
 	if (!q->response)
@@ -1138,80 +1184,54 @@ add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_
 		g->cached++;
 		return NULL;
 	}
-	if (q->ttft == 0)
+	if (st[F_TTFT] == 0)
 		return "response without timing.ttft_ms (run llm-query with --stream)";
-	if (q->ttft < 0 || q->v_ttft < 0)
+	if (negative(st[F_TTFT], v[F_TTFT]))
 		return "timing.ttft_ms: expected a non-negative number";
-	if (q->e2el != 1)
+	if (st[F_E2EL] != 1)
 		return "response without timing.e2el_ms";
-	if (q->start != 1)
+	if (st[F_START] != 1)
 		return "response without timing.start";
 	if (q->itl < 0)
 		return itl_why;
 	for (size_t i = 0; i < itl->n; i++)
 		if (itl->v[i] < 0)
 			return itl_why;
-	if (q->out == 1 && q->v_out >= 0 && q->v_out < 1e15 && q->v_out == floor(q->v_out)) {
-		out_tok = (long long)q->v_out;
-	} else if (q->out == 0) {
-		/* No tokenizer here: count token chunks, and say so at the end. */
-		out_tok = (long long)itl->n + 1;
-	} else {
-		why = "response.usage.completion_tokens: expected a non-negative integer";
-	}
-	if (q->in == 1 && q->v_in >= 0 && q->v_in < 1e15 && q->v_in == floor(q->v_in))
-		in_tok = (long long)q->v_in;
-	else if (q->in != 0 && !why)
-		why = "response.usage.prompt_tokens: expected a non-negative integer";
-	if (why)
-		return why;
-	if (!isfinite(q->v_start + q->v_e2el / 1000))
+	if (!token_count(st[F_OUT], v[F_OUT], &out))
+		return "response.usage.completion_tokens: expected a non-negative integer";
+	if (!token_count(st[F_IN], v[F_IN], &in))
+		return "response.usage.prompt_tokens: expected a non-negative integer";
+	if (!isfinite(end))
 		return end_why;
-	if ((why = add_success(g, o, q->v_start, q->v_ttft, q->v_e2el, itl->v, itl->n, out_tok,
-	                       in_tok)))
+	if ((why = add_success(g, o, v[F_START], v[F_TTFT], v[F_E2EL], itl->v, itl->n, out, in)))
 		return why;
-	g->no_usage += q->out == 0;
-	g->no_prompt += q->in == 0;
-	if (q->queue == 1)
-		ve_sample_add(&g->m[M_QUEUE], q->v_queue);
-	note_span(g, q->v_start, q->v_start + q->v_e2el / 1000);
+	g->no_usage += st[F_OUT] == 0;
+	g->no_prompt += st[F_IN] == 0;
+	add_times(g, q, end);
 	return NULL;
 }
 
 /* --- reading vLLM result files --- */
 
-/* The i-th element of array a (borrowed) as a finite number, or NAN. */
-static double
-num_at(jv a, int i)
-{
-	jv x = jv_array_get(jv_copy(a), i);
-	double v = jv_get_kind(x) == JV_KIND_NUMBER && isfinite(jv_number_value(x))
-	               ? jv_number_value(x)
-	               : NAN;
-
-	jv_free(x);
-	return v;
-}
-
 /* A result without --save-detailed's arrays: its counts, as the file has them. */
 static const char *
 vllm_summary(struct group *g, jv rec)
 {
-	double ok = 0, failed = 0, tin = 0, tout = 0;
+	static const char *const key[] = {"completed", "failed", "total_input_tokens",
+	                                  "total_output_tokens"};
+	double c[4] = {0};
 
-	get_num(rec, "completed", &ok);
-	get_num(rec, "failed", &failed);
-	get_num(rec, "total_input_tokens", &tin);
-	get_num(rec, "total_output_tokens", &tout);
-	if (!(ok >= 0 && ok < 1e15 && failed >= 0 && failed < 1e15 && tin >= 0 && tin < 1e15 &&
-	      tout >= 0 && tout < 1e15))
-		return "not a vLLM result: counts out of range";
-	g->completed = (unsigned long long)ok;
-	g->total_in = (long long)tin;
-	g->total_out = (long long)tout;
-	if (failed >= 1) {
+	for (int i = 0; i < 4; i++) {
+		get_num(rec, key[i], &c[i]);
+		if (!(c[i] >= 0 && c[i] < 1e15))
+			return "not a vLLM result: counts out of range";
+	}
+	g->completed = (unsigned long long)c[0];
+	g->total_in = (long long)c[2];
+	g->total_out = (long long)c[3];
+	if (c[1] >= 1) {
 		count_failure(g, "error");
-		g->failed = g->fail[0].n = (unsigned long long)failed;
+		g->failed = g->fail[0].n = (unsigned long long)c[1];
 	}
 	return NULL;
 }
@@ -1327,20 +1347,18 @@ peaks(struct group *g)
 	const double *itl = g->m[M_ITL].v;
 	double s = g->scale / 1000; /* the unit in seconds */
 
-	g->peak_tps = g->peak_conc = 0;
+	g->fig[FIG_PEAK_TPS] = g->fig[FIG_PEAK_CONC] = 0;
 	if (!n)
 		return;
 	double min_start = r[0], max_end = r[0] + r[2] * s;
-	for (size_t i = 0; i < n; i++) {
-		if (r[4 * i] < min_start)
-			min_start = r[4 * i];
-		if (r[4 * i] + r[4 * i + 2] * s > max_end)
-			max_end = r[4 * i] + r[4 * i + 2] * s;
+	for (size_t i = 1; i < n; i++) {
+		min_start = fmin(min_start, r[4 * i]);
+		max_end = fmax(max_end, r[4 * i] + r[4 * i + 2] * s);
 	}
 	double span = ceil(max_end - min_start);
 	if (!(span <= 1e8)) {
 		/* One bucket per second would not fit in memory: no figure (see left_out_why). */
-		g->peak_tps = g->peak_conc = NAN;
+		g->fig[FIG_PEAK_TPS] = g->fig[FIG_PEAK_CONC] = NAN;
 		return;
 	}
 	size_t nb = (size_t)span + 1;
@@ -1350,14 +1368,14 @@ peaks(struct group *g)
 		size_t off = (size_t)r[4 * i + 3], cnt;
 		/* The request's ITL gaps follow its offset up to the next request's. */
 		cnt = (i + 1 < n ? (size_t)r[4 * i + 7] : g->m[M_ITL].n) - off;
-		double b = trunc(t - min_start);
-		if (b >= 0 && b < (double)nb)
-			tok[(size_t)b]++;
-		for (size_t j = 0; j < cnt; j++) {
-			t += itl[off + j] * s;
-			b = trunc(t - min_start);
+		/* The first token at TTFT, then one after each gap. */
+		for (size_t j = 0;; j++) {
+			double b = trunc(t - min_start);
 			if (b >= 0 && b < (double)nb)
 				tok[(size_t)b]++;
+			if (j == cnt)
+				break;
+			t += itl[off + j] * s;
 		}
 		size_t first = (size_t)trunc(start - min_start);
 		size_t last = (size_t)trunc((start + r[4 * i + 2] * s) - min_start);
@@ -1365,10 +1383,8 @@ peaks(struct group *g)
 			conc[k]++;
 	}
 	for (size_t k = 0; k < nb; k++) {
-		if (tok[k] > g->peak_tps)
-			g->peak_tps = tok[k];
-		if (conc[k] > g->peak_conc)
-			g->peak_conc = conc[k];
+		g->fig[FIG_PEAK_TPS] = fmax(g->fig[FIG_PEAK_TPS], tok[k]);
+		g->fig[FIG_PEAK_CONC] = fmax(g->fig[FIG_PEAK_CONC], conc[k]);
 	}
 	free(tok);
 	free(conc);
@@ -1392,14 +1408,17 @@ compute(struct group *g, const struct opts *o)
 {
 	/* Peaks first: they walk the ITL sample in arrival order, before it is sorted. */
 	peaks(g);
-	g->duration = g->have_times ? g->last_end - g->first_start : 0;
-	double d = g->duration;
-	g->req_tput = rate((double)g->completed, d);
-	g->goodput = rate((double)g->good, d);
-	g->out_tput = rate((double)g->total_out, d);
-	g->tot_tput = rate((double)g->total_in + (double)g->total_out, d);
-	unsigned long long all = g->completed + g->failed;
-	g->success_rate = all ? (double)g->completed / (double)all : 0;
+	double *f = g->fig, all = (double)g->completed + (double)g->failed;
+	double d = f[FIG_DURATION] = g->have_times ? g->last_end - g->first_start : 0;
+	f[FIG_COMPLETED] = (double)g->completed;
+	f[FIG_FAILED] = (double)g->failed;
+	f[FIG_SUCCESS] = all ? (double)g->completed / all : 0;
+	f[FIG_INPUT] = (double)g->total_in;
+	f[FIG_OUTPUT] = (double)g->total_out;
+	f[FIG_REQ_TPUT] = rate((double)g->completed, d);
+	f[FIG_GOODPUT] = rate((double)g->good, d);
+	f[FIG_OUT_TPUT] = rate((double)g->total_out, d);
+	f[FIG_TOT_TPUT] = rate((double)g->total_in + (double)g->total_out, d);
 	for (int i = 0; i < M_N; i++) {
 		ve_sample_summary(&g->m[i], o->pcts, o->npcts, &g->sum[i], g->pct[i]);
 		g->sum[i].mean *= g->scale;
@@ -1460,35 +1479,15 @@ static bool
 figure_raw(const struct group *g, const struct opts *o, const char *name, double *v,
            unsigned long long *n)
 {
-	static const struct {
-		const char *name, *key;
-	} simple[] = {
-	    {"completed", "completed"},
-	    {"failed", "failed"},
-	    {"duration", "duration"},
-	    {"total_input_tokens", "total_input_tokens"},
-	    {"total_output_tokens", "total_output_tokens"},
-	    {"request_throughput", "request_throughput"},
-	    {"request_goodput", "request_goodput"},
-	    {"output_throughput", "output_throughput"},
-	    {"total_token_throughput", "total_token_throughput"},
-	    {"max_output_tokens_per_s", "max_output_tokens_per_s"},
-	    {"max_concurrent_requests", "max_concurrent_requests"},
-	    {"success_rate", NULL},
-	};
-	const double vals[] = {(double)g->completed, (double)g->failed,    g->duration,
-	                       (double)g->total_in,  (double)g->total_out, g->req_tput,
-	                       g->goodput,           g->out_tput,          g->tot_tput,
-	                       g->peak_tps,          g->peak_conc,         g->success_rate};
 	const char *dot = strchr(name, '.');
 
 	*n = g->completed;
 	if (!dot) {
-		for (size_t i = 0; i < sizeof simple / sizeof *simple; i++)
-			if (strcmp(name, simple[i].name) == 0) {
-				if (!simple[i].key || !stored_value(g, o, simple[i].key, v))
-					*v = vals[i];
-				if (i <= 1 || i == 11)
+		for (int i = 0; i < FIG_N; i++)
+			if (strcmp(name, figures[i].name) == 0) {
+				if (i == FIG_SUCCESS || !stored_value(g, o, name, v))
+					*v = g->fig[i];
+				if (i <= FIG_SUCCESS)
 					*n = g->completed + g->failed;
 				return true;
 			}
@@ -1591,23 +1590,22 @@ struct out_ctx {
 	const struct grades *grades;
 	const struct pricing *pricing;
 	struct ve_buf b;
-	char ts[32];
+	struct ve_score_meta meta; /* run_id, model_tag and ts of metric rows */
 };
 
 /*
- * Writes one metric row; none for a value that is not a finite number,
- * which no reader of metric rows takes (warn_left_out has said so).
+ * Writes one metric row, labelled with the grade unless it is 0; none for
+ * a value that is not a finite number, which no reader of metric rows takes
+ * (warn_left_out has said so).
  */
 static void
 row(struct out_ctx *c, const struct group *g, const char *name, double v, unsigned long long n,
-    const char *unit, jv extra_labels)
+    const char *unit, char grade)
 {
 	struct ve_buf *b = &c->b;
 
-	if (!isfinite(v)) {
-		jv_free(extra_labels);
+	if (!isfinite(v))
 		return;
-	}
 	ve_buf_adds(b, "{\"metric\":");
 	struct ve_buf mname_buf = {0};
 	ve_buf_addf(&mname_buf, "perf.%s.%s", g->scenario, name);
@@ -1619,21 +1617,12 @@ row(struct out_ctx *c, const struct group *g, const char *name, double v, unsign
 	ve_buf_add_json_str(b, unit, strlen(unit));
 	ve_buf_adds(b, ",\"labels\":");
 	jv labels = jv_copy(g->labels);
-	if (jv_get_kind(extra_labels) == JV_KIND_OBJECT)
-		labels = jv_object_merge(labels, extra_labels);
-	else
-		jv_free(extra_labels);
+	if (grade)
+		labels = jv_object_set(labels, jv_string("grade"), jv_string_sized(&grade, 1));
 	ve_json_dump(labels, b);
 	jv_free(labels);
-	if (c->o->run_id) {
-		ve_buf_adds(b, ",\"run_id\":");
-		ve_buf_add_json_str(b, c->o->run_id, strlen(c->o->run_id));
-	}
-	if (c->o->model_tag) {
-		ve_buf_adds(b, ",\"model_tag\":");
-		ve_buf_add_json_str(b, c->o->model_tag, strlen(c->o->model_tag));
-	}
-	ve_buf_addf(b, ",\"ts\":\"%s\"}", c->ts);
+	ve_score_meta_fields(b, &c->meta);
+	ve_buf_addc(b, '}');
 	ve_out_line(b->p, b->len);
 	ve_buf_reset(b);
 }
@@ -1655,38 +1644,6 @@ costs_of(const struct group *g, const struct pricing *p)
 	k.per_1k_tokens = tok > 0 ? k.total / (tok / 1000) : 0;
 	return k;
 }
-
-static const char *const grade_word[] = {"A", "B", "C"};
-
-/*
- * The request-level figures in the order rows and Prometheus families are
- * written: the figure's name (and the row's), its unit, its family and help.
- */
-static const struct figure {
-	const char *name, *unit, *prom, *help;
-} figures[] = {
-    {"completed", "count", "vllm_eval_requests_completed", "Successful requests."},
-    {"failed", "count", "vllm_eval_requests_failed", "Failed requests."},
-    {"success_rate", "ratio", "vllm_eval_success_ratio", "Successful requests over all."},
-    {"duration", "s", "vllm_eval_duration_seconds", "First request sent to last finished."},
-    {"total_input_tokens", "tokens", "vllm_eval_input_tokens",
-     "Prompt tokens of successful requests."},
-    {"total_output_tokens", "tokens", "vllm_eval_output_tokens",
-     "Output tokens of successful requests."},
-    {"request_throughput", "req/s", "vllm_eval_request_throughput",
-     "Successful requests per second."},
-    {"request_goodput", "req/s", "vllm_eval_request_goodput",
-     "Requests meeting every SLO per second."},
-    {"output_throughput", "tok/s", "vllm_eval_output_token_throughput",
-     "Output tokens per second."},
-    {"total_token_throughput", "tok/s", "vllm_eval_total_token_throughput",
-     "Prompt and output tokens per second."},
-    {"max_output_tokens_per_s", "tok/s", "vllm_eval_peak_output_token_throughput",
-     "Most output token chunks in one second."},
-    {"max_concurrent_requests", "count", "vllm_eval_peak_concurrent_requests",
-     "Most requests in flight in one second."},
-};
-#define NFIGURES (sizeof figures / sizeof figures[0])
 
 /* Goodput is reported only under SLOs (vllm-json says null instead). */
 static bool
@@ -1736,30 +1693,28 @@ emit_rows(struct out_ctx *c, const struct group *g)
 	unsigned long long n;
 	char word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
 
-	for (size_t i = 0; i < NFIGURES; i++)
+	for (size_t i = 0; i < FIG_N; i++)
 		if (figure_wanted(o, &figures[i]) && figure_value(g, o, figures[i].name, &v, &n))
-			row(c, g, figures[i].name, v, n, figures[i].unit, jv_null());
+			row(c, g, figures[i].name, v, n, figures[i].unit, 0);
 	for (size_t i = 0; i < g->nfail; i++) {
 		snprintf(name, sizeof name, "failures.%s", g->fail[i].kind);
-		row(c, g, name, (double)g->fail[i].n, g->completed + g->failed, "count", jv_null());
+		row(c, g, name, (double)g->fail[i].n, g->completed + g->failed, "count", 0);
 	}
 	for (int m = 0; m < M_N; m++)
 		for (size_t k = 0; metric_shown(o, g, m) && k < NSTATS(o); k++) {
 			stat_names(o, m, k, word, name, key);
 			if (figure_value(g, o, name, &v, &n))
-				row(c, g, name, v, n, "ms", jv_null());
+				row(c, g, name, v, n, "ms", 0);
 		}
 	if (c->pricing) {
 		const char *cur = c->pricing->currency;
 		struct costs k = costs_of(g, c->pricing);
-		row(c, g, "cost.total", k.total, g->completed, cur, jv_null());
-		row(c, g, "cost.per_request", k.per_request, g->completed, cur, jv_null());
-		row(c, g, "cost.per_1k_tokens", k.per_1k_tokens, g->completed, cur, jv_null());
+		row(c, g, "cost.total", k.total, g->completed, cur, 0);
+		row(c, g, "cost.per_request", k.per_request, g->completed, cur, 0);
+		row(c, g, "cost.per_1k_tokens", k.per_1k_tokens, g->completed, cur, 0);
 	}
-	if (c->grades) {
-		jv l = JV_OBJECT(jv_string("grade"), jv_string(grade_word[g->grade - 'A']));
-		row(c, g, "grade", 'D' - g->grade, g->completed + g->failed, "grade", l);
-	}
+	if (c->grades)
+		row(c, g, "grade", 'D' - g->grade, g->completed + g->failed, "grade", g->grade);
 }
 
 /* One "key":number of a vLLM result object; none for a value that is not a finite number. */
@@ -1779,19 +1734,9 @@ key_num(struct ve_buf *b, bool *first, const char *key, double v)
 static void
 vllm_counts(struct out_ctx *c, const struct group *g, bool *first)
 {
-	static const char *const keys[] = {
-	    "duration",
-	    "completed",
-	    "failed",
-	    "total_input_tokens",
-	    "total_output_tokens",
-	    "request_throughput",
-	    "request_goodput",
-	    "output_throughput",
-	    "total_token_throughput",
-	    "max_output_tokens_per_s",
-	    "max_concurrent_requests",
-	};
+	static const int order[] = {FIG_DURATION, FIG_COMPLETED, FIG_FAILED,   FIG_INPUT,
+	                            FIG_OUTPUT,   FIG_REQ_TPUT,  FIG_GOODPUT,  FIG_OUT_TPUT,
+	                            FIG_TOT_TPUT, FIG_PEAK_TPS,  FIG_PEAK_CONC};
 	const struct opts *o = c->o;
 	double v;
 	unsigned long long n;
@@ -1800,17 +1745,16 @@ vllm_counts(struct out_ctx *c, const struct group *g, bool *first)
 		key_num(&c->b, first, "request_rate", o->request_rate);
 	if (o->max_concurrency > 0)
 		key_num(&c->b, first, "max_concurrency", (double)o->max_concurrency);
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+	for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
+		const char *key = figures[order[i]].name;
 		/* vLLM writes null when no SLO was given. */
-		if (strcmp(keys[i], "request_goodput") == 0 && !o->goodput &&
-		    !stored_value(g, o, keys[i], &v)) {
+		if (order[i] == FIG_GOODPUT && !o->goodput && !stored_value(g, o, key, &v)) {
 			ve_buf_adds(&c->b, *first ? "{" : ",");
 			*first = false;
 			ve_buf_adds(&c->b, "\"request_goodput\":null");
-			continue;
+		} else if (figure_value(g, o, key, &v, &n)) {
+			key_num(&c->b, first, key, v);
 		}
-		if (figure_value(g, o, keys[i], &v, &n))
-			key_num(&c->b, first, keys[i], v);
 	}
 }
 
@@ -1832,7 +1776,7 @@ emit_vllm(struct out_ctx *c, const struct group *g)
 			if (figure_value(g, o, name, &v, &n))
 				key_num(b, &first, key, v);
 		}
-	key_num(b, &first, "success_rate", g->success_rate);
+	key_num(b, &first, "success_rate", g->fig[FIG_SUCCESS]);
 	ve_buf_adds(b, ",\"failures\":{");
 	for (size_t i = 0; i < g->nfail; i++) {
 		if (i)
@@ -1872,16 +1816,17 @@ centred(struct ve_buf *b, const char *s, char fill, int width)
 	ve_buf_addc(b, '\n');
 }
 
-/* "{:<40} {:<10.2f}" or "{:<40} {:<10}" for integers; "n/a" for no number. */
+/*
+ * "{:<40} {:<10.2f}", "{:<40} {:<10}" for integers (prec 0), six decimals
+ * for costs; "n/a" for no number.
+ */
 static void
-table_line(struct ve_buf *b, const char *label, double v, bool integer)
+table_line(struct ve_buf *b, const char *label, double v, int prec)
 {
-	if (!isfinite(v))
-		ve_buf_addf(b, "%-40s %-10s\n", label, "n/a");
-	else if (integer)
-		ve_buf_addf(b, "%-40s %-10.0f\n", label, v);
+	if (isfinite(v))
+		ve_buf_addf(b, "%-40s %-10.*f\n", label, prec, v);
 	else
-		ve_buf_addf(b, "%-40s %-10.2f\n", label, v);
+		ve_buf_addf(b, "%-40s %-10s\n", label, "n/a");
 }
 
 /*
@@ -1907,34 +1852,27 @@ table_requests(struct out_ctx *c, const struct group *g)
 	struct ve_buf *b = &c->b;
 	double v;
 
-	table_line(b, "Successful requests:", table_figure(c, g, "completed"), true);
-	table_line(b, "Failed requests:", table_figure(c, g, "failed"), true);
+	table_line(b, "Successful requests:", table_figure(c, g, "completed"), 0);
+	table_line(b, "Failed requests:", table_figure(c, g, "failed"), 0);
 	/* vLLM prints these two only when set; a result file may say them. */
-	if (o->max_concurrency > 0)
-		table_line(b, "Maximum request concurrency:", (double)o->max_concurrency, true);
-	else if (stored_value(g, o, "max_concurrency", &v))
-		table_line(b, "Maximum request concurrency:", v, true);
-	if (o->request_rate > 0)
-		table_line(b, "Request rate configured (RPS):", o->request_rate, false);
-	else if (stored_value(g, o, "request_rate", &v))
-		table_line(b, "Request rate configured (RPS):", v, false);
-	table_line(b, "Benchmark duration (s):", table_figure(c, g, "duration"), false);
-	table_line(b, "Total input tokens:", table_figure(c, g, "total_input_tokens"), true);
-	table_line(b, "Total generated tokens:", table_figure(c, g, "total_output_tokens"), true);
-	table_line(b, "Request throughput (req/s):", table_figure(c, g, "request_throughput"),
-	           false);
+	if ((v = (double)o->max_concurrency) > 0 || stored_value(g, o, "max_concurrency", &v))
+		table_line(b, "Maximum request concurrency:", v, 0);
+	if ((v = o->request_rate) > 0 || stored_value(g, o, "request_rate", &v))
+		table_line(b, "Request rate configured (RPS):", v, 2);
+	table_line(b, "Benchmark duration (s):", table_figure(c, g, "duration"), 2);
+	table_line(b, "Total input tokens:", table_figure(c, g, "total_input_tokens"), 0);
+	table_line(b, "Total generated tokens:", table_figure(c, g, "total_output_tokens"), 0);
+	table_line(b, "Request throughput (req/s):", table_figure(c, g, "request_throughput"), 2);
 	if (o->goodput)
-		table_line(b, "Request goodput (req/s):", table_figure(c, g, "request_goodput"),
-		           false);
+		table_line(b, "Request goodput (req/s):", table_figure(c, g, "request_goodput"), 2);
 	table_line(b, "Output token throughput (tok/s):", table_figure(c, g, "output_throughput"),
-	           false);
+	           2);
 	table_line(b, "Peak output token throughput (tok/s):",
-	           table_figure(c, g, "max_output_tokens_per_s"), false);
+	           table_figure(c, g, "max_output_tokens_per_s"), 2);
 	table_line(b, "Peak concurrent requests:", table_figure(c, g, "max_concurrent_requests"),
-	           false);
-	table_line(b,
-	           "Total Token throughput (tok/s):", table_figure(c, g, "total_token_throughput"),
-	           false);
+	           2);
+	table_line(
+	    b, "Total Token throughput (tok/s):", table_figure(c, g, "total_token_throughput"), 2);
 }
 
 /* One metric's section: mean and median always, the percentiles the group has. */
@@ -1952,22 +1890,12 @@ table_metric(struct out_ctx *c, const struct group *g, int m)
 		if (k < 2) {
 			snprintf(label, sizeof label, "%s %s (ms):", k ? "Median" : "Mean",
 			         mtitle[m]);
-			table_line(&c->b, label, table_figure(c, g, name), false);
+			table_line(&c->b, label, table_figure(c, g, name), 2);
 		} else if (k >= 3 && figure_raw(g, o, name, &v, &n)) {
 			snprintf(label, sizeof label, "P%s %s (ms):", word + 1, mtitle[m]);
-			table_line(&c->b, label, v, false);
+			table_line(&c->b, label, v, 2);
 		}
 	}
-}
-
-/* A cost line of the table, to six decimals; "n/a" for no number. */
-static void
-table_cost(struct ve_buf *b, const char *label, double v)
-{
-	if (isfinite(v))
-		ve_buf_addf(b, "%-40s %-10.6f\n", label, v);
-	else
-		ve_buf_addf(b, "%-40s %-10s\n", label, "n/a");
 }
 
 /* What is not vLLM's: the success rate and failures by kind, costs, the grade. */
@@ -1980,18 +1908,18 @@ table_outcome(struct out_ctx *c, const struct group *g)
 	if (g->failed || c->pricing || c->grades)
 		centred(b, "Outcome", '-', 50);
 	if (g->failed) {
-		table_line(b, "Success rate (%):", 100 * g->success_rate, false);
+		table_line(b, "Success rate (%):", 100 * g->fig[FIG_SUCCESS], 2);
 		for (size_t i = 0; i < g->nfail; i++) {
 			snprintf(label, sizeof label, "Failed (%s):", g->fail[i].kind);
-			table_line(b, label, (double)g->fail[i].n, true);
+			table_line(b, label, (double)g->fail[i].n, 0);
 		}
 	}
 	if (c->pricing) {
 		struct costs k = costs_of(g, c->pricing);
 		snprintf(label, sizeof label, "Cost per request (%s):", c->pricing->currency);
-		table_cost(b, label, k.per_request);
+		table_line(b, label, k.per_request, 6);
 		snprintf(label, sizeof label, "Cost per 1k tokens (%s):", c->pricing->currency);
-		table_cost(b, label, k.per_1k_tokens);
+		table_line(b, label, k.per_1k_tokens, 6);
 	}
 	if (c->grades)
 		ve_buf_addf(b, "%-40s %-10c\n", "Grade:", g->grade);
@@ -2014,9 +1942,7 @@ emit_table(struct out_ctx *c, const struct group *g, bool title)
 		if (metric_shown(c->o, g, m))
 			table_metric(c, g, m);
 	table_outcome(c, g);
-	for (int i = 0; i < 50; i++)
-		ve_buf_addc(b, '=');
-	ve_buf_addc(b, '\n');
+	centred(b, "", '=', 50);
 	ve_out_write(b->p, b->len);
 	ve_buf_reset(b);
 }
@@ -2033,11 +1959,7 @@ prom_labels(struct ve_buf *b, const struct group *g, const char *stat)
 		jv k = jv_object_iter_key(g->labels, it);
 		jv v = jv_object_iter_value(g->labels, it);
 		const char *ks = jv_string_value(k);
-		bool ok = *ks && !(ks[0] >= '0' && ks[0] <= '9');
-		for (const char *p = ks; *p && ok; p++)
-			ok = *p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			     (*p >= '0' && *p <= '9');
-		if (ok) {
+		if (is_name(ks)) {
 			struct ve_buf val = {0};
 			if (jv_get_kind(v) == JV_KIND_STRING)
 				ve_buf_adds(&val, jv_string_value(v));
@@ -2115,7 +2037,7 @@ emit_prom(struct out_ctx *c, struct group **gs, size_t ngroups)
 	double v;
 	unsigned long long n;
 
-	for (size_t f = 0; f < NFIGURES; f++) {
+	for (size_t f = 0; f < FIG_N; f++) {
 		if (!figure_wanted(o, &figures[f]))
 			continue;
 		ve_buf_addf(b, "# HELP %s %s\n# TYPE %s gauge\n", figures[f].prom, figures[f].help,
@@ -2150,68 +2072,6 @@ emit_prom(struct out_ctx *c, struct group **gs, size_t ngroups)
 
 /* --- main loop --- */
 
-/* The group a record (borrowed) belongs to, or NULL with *why set. */
-static struct group *
-record_group(struct groups *gs, const struct opts *o, struct ve_jq *by, jv rec, const char **why,
-             struct ve_buf *key)
-{
-	static char reason[256];
-
-	if (!by) {
-		if (gs->n)
-			return gs->v[0];
-		return groups_get(gs, "", jv_object(), o);
-	}
-	jv v = ve_jq_first(by, jv_copy(rec));
-	if (!jv_is_valid(v)) {
-		if (jv_invalid_has_msg(jv_copy(v))) {
-			jv msg = jv_invalid_get_msg(v);
-			snprintf(reason, sizeof reason, "--by: %s",
-			         jv_get_kind(msg) == JV_KIND_STRING ? jv_string_value(msg)
-			                                            : "error");
-			jv_free(msg);
-		} else {
-			jv_free(v);
-			snprintf(reason, sizeof reason, "--by: no value");
-		}
-		*why = reason;
-		return NULL;
-	}
-	ve_buf_reset(key);
-	ve_json_canon(v, key);
-	if (!key->p)
-		ve_buf_adds(key, "");
-	jv labels = jv_get_kind(v) == JV_KIND_OBJECT
-	                ? jv_copy(v)
-	                : JV_OBJECT(jv_string(o->by_label), jv_copy(v));
-	jv_free(v);
-	return groups_get(gs, key->p, labels, o);
-}
-
-/*
- * Each vLLM result (one per line: --append-result adds lines) is a group of
- * its own, labelled with the file's label (as the scenario), model and date.
- */
-static struct group *
-vllm_group(struct groups *gs, const struct opts *o, jv rec, const struct ve_line *line,
-           struct ve_buf *key)
-{
-	static const char *const keys[][2] = {
-	    {"label", "scenario"}, {"model_id", "model_id"}, {"date", "date"}};
-	jv labels = jv_object();
-
-	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
-		jv v = ve_json_get(rec, keys[i][0]);
-		if (jv_get_kind(v) == JV_KIND_STRING)
-			labels = jv_object_set(labels, jv_string(keys[i][1]), v);
-		else
-			jv_free(v);
-	}
-	ve_buf_reset(key);
-	ve_buf_addf(key, "%d:%llu", line->source, line->lineno);
-	return groups_get(gs, key->p, labels, o);
-}
-
 /* What the records are read into: the groups, and scratch space reused per record. */
 struct reading {
 	const struct opts *o;
@@ -2225,20 +2085,67 @@ struct reading {
 };
 
 /*
+ * The group a record (borrowed) belongs to, or NULL with *why set to why
+ * not (a string the caller frees).
+ */
+static struct group *
+record_group(struct reading *st, jv rec, jv *why)
+{
+	if (!st->by)
+		return st->gs.n ? st->gs.v[0] : groups_get(&st->gs, "", jv_object(), st->o);
+	jv v = ve_jq_first(st->by, jv_copy(rec));
+	if (!jv_is_valid(v)) {
+		/* ve_jq_first's message names --by already; without one there was no output. */
+		*why = jv_invalid_get_msg(v);
+		if (jv_get_kind(*why) != JV_KIND_STRING) {
+			jv_free(*why);
+			*why = jv_string("--by: no value");
+		}
+		return NULL;
+	}
+	ve_buf_reset(&st->key);
+	ve_json_canon(v, &st->key);
+	jv labels = jv_get_kind(v) == JV_KIND_OBJECT
+	                ? jv_copy(v)
+	                : JV_OBJECT(jv_string(st->o->by_label), jv_copy(v));
+	jv_free(v);
+	return groups_get(&st->gs, st->key.p, labels, st->o);
+}
+
+/*
+ * Each vLLM result (one per line: --append-result adds lines) is a group of
+ * its own, labelled with the file's label (as the scenario), model and date.
+ */
+static struct group *
+vllm_group(struct reading *st, jv rec)
+{
+	static const char *const keys[][2] = {
+	    {"label", "scenario"}, {"model_id", "model_id"}, {"date", "date"}};
+	jv labels = jv_object();
+
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		jv v = ve_json_get(rec, keys[i][0]);
+		if (jv_get_kind(v) == JV_KIND_STRING)
+			labels = jv_object_set(labels, jv_string(keys[i][1]), v);
+		else
+			jv_free(v);
+	}
+	return groups_add(&st->gs, "", labels, st->o);
+}
+
+/*
  * Adds one record to its group. Returns NULL, or why the record is bad; a
- * reason that is the parser's message lives in *msg, which the caller frees.
+ * reason that is a message of libjq's lives in *msg, which the caller frees.
  */
 static const char *
 add_record(struct reading *st, struct ve_rec *rec, jv *msg)
 {
-	const struct opts *o = st->o;
 	const char *why = NULL;
 	struct group *g;
 
 	if (st->raw) {
 		if (qrec_scan(rec->line.text, rec->line.len, &st->q, &st->itl))
-			return add_qrec(record_group(&st->gs, o, NULL, jv_null(), &why, &st->key),
-			                o, &st->q, &st->itl);
+			return add_qrec(record_group(st, jv_null(), msg), st->o, &st->q, &st->itl);
 		rec->value = ve_record_parse(rec->line.text, rec->line.len);
 		if (!jv_is_valid(rec->value)) {
 			*msg = jv_invalid_get_msg(rec->value);
@@ -2246,13 +2153,15 @@ add_record(struct reading *st, struct ve_rec *rec, jv *msg)
 			return jv_string_value(*msg);
 		}
 	}
-	if (o->from == FROM_VLLM) {
-		g = vllm_group(&st->gs, o, rec->value, &rec->line, &st->key);
-		if ((why = add_vllm_record(g, o, rec->value, &st->itl)))
+	if (st->o->from == FROM_VLLM) {
+		g = vllm_group(st, rec->value);
+		if ((why = add_vllm_record(g, st->o, rec->value, &st->itl)))
 			drop_newest_group(&st->gs);
-	} else if ((g = record_group(&st->gs, o, st->by, rec->value, &why, &st->key))) {
+	} else if ((g = record_group(st, rec->value, msg))) {
 		qrec_from_jv(rec->value, &st->q, &st->itl);
-		why = add_qrec(g, o, &st->q, &st->itl);
+		why = add_qrec(g, st->o, &st->q, &st->itl);
+	} else {
+		why = jv_string_value(*msg);
 	}
 	jv_free(rec->value);
 	return why;
@@ -2290,21 +2199,6 @@ load_tables(const struct opts *o, struct grades *grades, struct pricing *pricing
 	return rc;
 }
 
-/* Why a figure (a name of figure_raw, or "cost.*") is not a finite number. */
-static const char *
-left_out_why(const struct group *g, const char *name)
-{
-	size_t len = strlen(name);
-
-	if (strncmp(name, "max_", 4) == 0 && isnan(g->peak_tps))
-		return "the requests span over 10^8 seconds";
-	if (((len > 11 && strcmp(name + len - 11, "_throughput") == 0) ||
-	     strcmp(name, "request_goodput") == 0) &&
-	    g->duration == 0)
-		return "a rate over a duration of 0 s";
-	return "beyond a double's range";
-}
-
 /*
  * Says on stderr which of the group's figures no output has, being no
  * finite number: a rate over a duration of 0, peaks over too long a span,
@@ -2313,21 +2207,25 @@ left_out_why(const struct group *g, const char *name)
 static void
 warn_left_out(const struct group *g, const struct opts *o, const struct pricing *pricing)
 {
+	static const char range[] = "beyond a double's range";
 	char word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
 	double v;
 	unsigned long long n;
 
-	for (size_t i = 0; i < NFIGURES; i++)
+	for (int i = 0; i < FIG_N; i++)
 		if (figure_wanted(o, &figures[i]) && figure_raw(g, o, figures[i].name, &v, &n) &&
 		    !isfinite(v))
-			ve_warn("%s: %s left out: %s", g->scenario, figures[i].name,
-			        left_out_why(g, figures[i].name));
+			ve_warn(
+			    "%s: %s left out: %s", g->scenario, figures[i].name,
+			    i >= FIG_PEAK_TPS && isnan(v) ? "the requests span over 10^8 seconds"
+			    : i >= FIG_REQ_TPUT && i <= FIG_TOT_TPUT && g->fig[FIG_DURATION] == 0
+			        ? "a rate over a duration of 0 s"
+			        : range);
 	for (int m = 0; m < M_N; m++)
 		for (size_t k = 0; metric_shown(o, g, m) && k < NSTATS(o); k++) {
 			stat_names(o, m, k, word, name, key);
 			if (figure_raw(g, o, name, &v, &n) && !isfinite(v))
-				ve_warn("%s: %s left out: %s", g->scenario, name,
-				        left_out_why(g, name));
+				ve_warn("%s: %s left out: %s", g->scenario, name, range);
 		}
 	if (pricing) {
 		struct costs k = costs_of(g, pricing);
@@ -2335,8 +2233,7 @@ warn_left_out(const struct group *g, const struct opts *o, const struct pricing 
 		const char *const cn[] = {"cost.total", "cost.per_request", "cost.per_1k_tokens"};
 		for (size_t i = 0; i < 3; i++)
 			if (!isfinite(cv[i]))
-				ve_warn("%s: %s left out: %s", g->scenario, cn[i],
-				        left_out_why(g, cn[i]));
+				ve_warn("%s: %s left out: %s", g->scenario, cn[i], range);
 	}
 }
 
@@ -2382,7 +2279,7 @@ emit(struct out_ctx *c, const struct reading *st, time_t stamp)
 {
 	struct tm tm;
 
-	strftime(c->ts, sizeof c->ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&stamp, &tm));
+	strftime(c->meta.ts, sizeof c->meta.ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&stamp, &tm));
 	if (c->o->format == FMT_PROM) {
 		emit_prom(c, st->gs.v, st->gs.n);
 		return;
@@ -2403,7 +2300,7 @@ report_counts(const struct reading *st)
 {
 	unsigned long long ok = 0, failed = 0, cached = 0;
 	const struct groups *gs = &st->gs;
-	struct ve_buf cb = {0};
+	char cb[64] = "";
 
 	for (size_t i = 0; i < gs->n; i++) {
 		ok += gs->v[i]->completed;
@@ -2411,10 +2308,9 @@ report_counts(const struct reading *st)
 		cached += gs->v[i]->cached;
 	}
 	if (cached)
-		ve_buf_addf(&cb, ", %llu cached (no timings, not counted)", cached);
+		snprintf(cb, sizeof cb, ", %llu cached (no timings, not counted)", cached);
 	ve_warn("read %llu records: %llu successful, %llu failed%s, %zu group%s", st->records, ok,
-	        failed, cb.p ? cb.p : "", gs->n, gs->n == 1 ? "" : "s");
-	ve_buf_free(&cb);
+	        failed, cb, gs->n, gs->n == 1 ? "" : "s");
 }
 
 /*
@@ -2428,7 +2324,7 @@ run(const struct opts *o, char **files, int nfiles)
 	struct reading st = {.o = o, .raw = !o->by_expr && o->from == FROM_QUERY};
 	struct grades grades = {0};
 	struct pricing pricing = {0};
-	struct out_ctx c = {.o = o};
+	struct out_ctx c = {.o = o, .meta = {.run_id = o->run_id, .model_tag = o->model_tag}};
 	char *tables[] = {(char *)o->grade_path, (char *)o->pricing_path};
 	struct ve_reader *rd;
 	int rc, rc2;
@@ -2475,12 +2371,9 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = {0};
-	int rc;
 
 	ve_setprogname(argv);
 	ve_out_init();
 	parse_args(argc, argv, &o);
-	rc = run(&o, argv + optind, argc - optind);
-	int rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(run(&o, argv + optind, argc - optind));
 }
