@@ -1013,6 +1013,5 @@ main(int argc, char **argv)
 		rc = st.tee_rc;
 out:
 	state_free(&st);
-	int rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(rc);
 }

@@ -468,6 +468,5 @@ out:
 	ve_buf_free(&q.params);
 	free(q.path);
 	free(o.params);
-	int rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(rc);
 }

@@ -969,6 +969,5 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	rc = run(&o, argv + optind, argc - optind);
 	free(o.fields);
-	int rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(rc);
 }

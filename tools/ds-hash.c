@@ -1073,6 +1073,5 @@ main(int argc, char **argv)
 	else
 		rc = run_filter(&o, argv + optind, argc - optind);
 	free(o.against);
-	int rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(rc);
 }

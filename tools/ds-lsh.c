@@ -717,6 +717,5 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	rc = run(&o, argv + optind, argc - optind);
 	free(o.against);
-	int rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(rc);
 }

@@ -411,6 +411,5 @@ main(int argc, char **argv)
 	ve_out_init();
 	parse_args(argc, argv, &o);
 	rc = run(&o);
-	int rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(rc);
 }

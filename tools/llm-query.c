@@ -2074,6 +2074,5 @@ main(int argc, char **argv)
 	int rc = run(&o, argv + optind, argc - optind);
 	free(o.stop);
 	jv_free(o.extra_obj);
-	int rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(rc);
 }

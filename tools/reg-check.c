@@ -1292,9 +1292,8 @@ main(int argc, char **argv)
 		        "with insufficient history, %lu ignored by the policy",
 		        t.metrics, t.regressions, t.missing, t.improvements, t.fresh,
 		        t.short_history, t.ignored);
-	int rc2 = ve_out_close();
-	if (rc || rc2)
-		return rc ? rc : rc2;
+	if ((rc = ve_out_finish(rc)))
+		return rc;
 	/* A metric gone missing is a regression unless --allow-missing (reg-check(1)). */
 	return t.regressions || (t.missing && !o.allow_missing) ? VE_EX_NEGATIVE : VE_EX_OK;
 }

@@ -952,7 +952,7 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = {0};
-	int rc, rc2;
+	int rc;
 
 	ve_setprogname(argv);
 	parse_args(argc, argv, &o);
@@ -961,6 +961,5 @@ main(int argc, char **argv)
 	for (int i = 0; i < o.nkeys; i++)
 		free(o.keys[i]);
 	free(o.keys);
-	rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(rc);
 }

@@ -903,12 +903,11 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = {.mode = MODE_AUTO, .letters = 4};
-	int rc, rc2;
+	int rc;
 
 	ve_setprogname(argv);
 	parse_args(argc, argv, &o);
 	ve_out_init();
 	rc = run(&o, argv + optind, argc - optind);
-	rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(rc);
 }

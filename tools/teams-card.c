@@ -648,6 +648,5 @@ main(int argc, char **argv)
 	rc = run(&o, argv + optind, argc - optind);
 	free(o.mentions);
 	free(o.links);
-	int rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(rc);
 }

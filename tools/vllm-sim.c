@@ -1508,6 +1508,5 @@ main(int argc, char **argv)
 	if (!rc && sigwait(&sigs, &sig) == 0 && o.cli.verbose)
 		ve_warn("stopping (%s)", strsignal(sig));
 	sim_stop(&s, started ? &gate : NULL);
-	int rc2 = ve_out_close();
-	return rc ? rc : rc2;
+	return ve_out_finish(rc);
 }
