@@ -130,16 +130,12 @@ static int
 slurp(const char *path, struct ve_buf *out)
 {
 	FILE *f = fopen(path, "r");
-	char chunk[8192];
-	size_t n;
 
 	if (!f) {
 		ve_warn("%s:", path);
 		return VE_EX_NOINPUT;
 	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		ve_buf_add(out, chunk, n);
-	int bad = ferror(f);
+	bool bad = !ve_buf_read(out, f);
 	fclose(f);
 	if (bad) {
 		ve_warn("%s: read error", path);

@@ -282,16 +282,12 @@ read_salt(const char *path, struct anon *a)
 {
 	FILE *f = fopen(path, "rb");
 	struct ve_buf b = {0};
-	char chunk[4096];
-	size_t n;
 
 	if (!f) {
 		ve_warn("--salt-file: %s:", path);
 		return VE_EX_NOINPUT;
 	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		ve_buf_add(&b, chunk, n);
-	if (ferror(f)) {
+	if (!ve_buf_read(&b, f)) {
 		ve_warn("--salt-file: %s:", path);
 		fclose(f);
 		ve_buf_free(&b);

@@ -157,7 +157,6 @@ struct counter {
 	char *root;
 	char *shown; /* root for messages, its secrets redacted */
 	char *model;
-	char *key;
 	struct ve_http http;
 	unsigned long long calls;
 };
@@ -298,10 +297,9 @@ counter_open(struct counter *c, const struct opts *o)
 	if (!ve_endpoint_parse(o->endpoint, &c->root, &api))
 		ve_usage_error("--endpoint: expected an http:// or https:// URL");
 	c->shown = ve_url_redact(c->root);
-	if (!ve_http_api_key(o->api_key_file, &c->key))
-		return VE_EX_NOINPUT;
 	ve_http_init(&c->http);
-	ve_http_api_headers(&c->http, c->key);
+	if (!ve_http_api_auth(&c->http, o->api_key_file))
+		return VE_EX_NOINPUT;
 	ve_secrets_add_url(&c->http.secrets, o->endpoint);
 	ve_http_configure(&c->http, &o->cli);
 	if (o->model) {
@@ -325,9 +323,6 @@ counter_close(struct counter *c)
 	free(c->root);
 	free(c->shown);
 	free(c->model);
-	if (c->key)
-		memset(c->key, 0, strlen(c->key));
-	free(c->key);
 }
 
 /* Writes the query record of prompt i. */

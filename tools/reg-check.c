@@ -447,17 +447,13 @@ policy_doc(const char *path, jv *doc)
 {
 	FILE *f = fopen(path, "r");
 	struct ve_buf b = {0};
-	char chunk[8192];
-	size_t n;
 	int rc = 0;
 
 	if (!f) {
 		ve_warn("%s:", path);
 		return VE_EX_NOINPUT;
 	}
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		ve_buf_add(&b, chunk, n);
-	if (ferror(f)) {
+	if (!ve_buf_read(&b, f)) {
 		/* A directory opens but does not read: no file to open, as for --history. */
 		rc = errno == EISDIR ? VE_EX_NOINPUT : VE_EX_IOERR;
 		ve_warn("%s:", path);
