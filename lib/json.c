@@ -85,8 +85,10 @@ may_be_nonfinite(const char *t, size_t len)
 
 	for (size_t i = 0; i < len; i++) {
 		bool digit = t[i] >= '0' && t[i] <= '9';
-		/* jq 1.6 reads nan, inf and Infinity in any case. */
-		if (i + 3 <= len &&
+		char lower = (char)(t[i] | 0x20); /* 'n' only for N and n, 'i' for I and i */
+		/* jq 1.6 reads nan, inf and Infinity in any case (a test of one byte first:
+		   two calls of strncasecmp a byte were a fifth of ds-lsh's time). */
+		if ((lower == 'n' || lower == 'i') && i + 3 <= len &&
 		    (!strncasecmp(t + i, "nan", 3) || !strncasecmp(t + i, "inf", 3)))
 			return true;
 		if (!digit && (t[i] == 'e' || t[i] == 'E') && run)
