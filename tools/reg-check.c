@@ -325,6 +325,8 @@ take_row(jv rec, void *ctx)
 		ve_buf_free(&key);
 		return why;
 	}
+	/* A history holds a row a metric a run: each key its own size, not a buffer's 256. */
+	key.p = ve_xrealloc(key.p, key.len + 1);
 	rs->v = ve_grow(rs->v, &rs->cap, rs->n + 1, sizeof *rs->v);
 	rs->v[rs->n++] = (struct row){
 	    .key = key.p,
