@@ -3,7 +3,7 @@
 
 #include "cli.h"
 #include "diag.h"
-#include "http.h"
+#include "http.h" /* VE_BACKOFF_CAP; nothing of http.c is linked from here */
 #include "num.h"
 
 /* Values no tool uses for its own options (tools count up from 256). */
@@ -233,18 +233,4 @@ ve_cli_help_net(FILE *f, unsigned flags, const struct ve_cli_net *defaults, int 
 		net_default(c->opt.val, defaults, dflt, sizeof dflt);
 		fprintf(f, "  %-*s%s%s\n", width - 2, name, c->help, dflt);
 	}
-}
-
-void
-ve_cli_clickhouse(struct ve_cli *cli)
-{
-	const char *from = cli->ch.url ? "--url" : "CLICKHOUSE_URL";
-
-	if (!cli->ch.url)
-		cli->ch.url = getenv("CLICKHOUSE_URL");
-	if (!cli->ch.url || !*cli->ch.url)
-		ve_usage_error("no ClickHouse: give --url or set CLICKHOUSE_URL");
-	ve_http_need_url(from, cli->ch.url, true);
-	if (!cli->ch.user)
-		cli->ch.user = getenv("CLICKHOUSE_USER");
 }

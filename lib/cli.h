@@ -16,7 +16,7 @@
  * (VE_CLI_NETWORK, into cli->net; ve_http_configure hands it to a client)
  * and where ClickHouse is (VE_CLI_CLICKHOUSE: --url, --user and
  * --password-file, the first two defaulting to CLICKHOUSE_URL and
- * CLICKHOUSE_USER once ve_cli_clickhouse has checked them).
+ * CLICKHOUSE_USER once ve_cli_clickhouse of lib/clickhouse.h has checked them).
  */
 #ifndef VE_CLI_H
 #define VE_CLI_H
@@ -88,11 +88,5 @@ void ve_cli_help(FILE *f, unsigned flags, int width);
  * network group, with the tool's defaults.
  */
 void ve_cli_help_net(FILE *f, unsigned flags, const struct ve_cli_net *defaults, int width);
-/*
- * After ve_getopt: fills cli->ch's URL and user from CLICKHOUSE_URL and
- * CLICKHOUSE_USER when not given, and exits 64 when there is no URL or it
- * is not http(s).
- */
-void ve_cli_clickhouse(struct ve_cli *cli);
 
 #endif

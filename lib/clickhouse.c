@@ -330,3 +330,17 @@ ve_gzip(const void *p, size_t n, struct ve_buf *out)
 	out->p[out->len] = '\0';
 	deflateEnd(&z);
 }
+
+void
+ve_cli_clickhouse(struct ve_cli *cli)
+{
+	const char *from = cli->ch.url ? "--url" : "CLICKHOUSE_URL";
+
+	if (!cli->ch.url)
+		cli->ch.url = getenv("CLICKHOUSE_URL");
+	if (!cli->ch.url || !*cli->ch.url)
+		ve_usage_error("no ClickHouse: give --url or set CLICKHOUSE_URL");
+	ve_http_need_url(from, cli->ch.url, true);
+	if (!cli->ch.user)
+		cli->ch.user = getenv("CLICKHOUSE_USER");
+}

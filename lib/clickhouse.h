@@ -35,6 +35,12 @@ struct ve_ch {
 void ve_ch_init(struct ve_ch *ch, const char *url, const char *user, const char *password);
 void ve_ch_free(struct ve_ch *ch);
 /*
+ * After ve_getopt: fills cli->ch's URL and user from CLICKHOUSE_URL and
+ * CLICKHOUSE_USER when not given, and exits 64 when there is no URL or it
+ * is not http(s).
+ */
+void ve_cli_clickhouse(struct ve_cli *cli);
+/*
  * ve_ch_init with the options of VE_CLI_CLICKHOUSE (after ve_cli_clickhouse)
  * and VE_CLI_NETWORK, the password read as ve_ch_password does. Returns 0
  * (ch is then set up, for ve_ch_free) or 66 after a message.
