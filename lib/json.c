@@ -73,6 +73,69 @@ nonfinite(jv v)
 	}
 }
 
+/* The end of the string whose opening quote is just before p: its closing quote, or end. */
+static const char *
+string_end(const char *p, const char *end)
+{
+	for (;;) {
+		const char *q = memchr(p, '"', (size_t)(end - p));
+		if (!q)
+			return end;
+		const char *b = q;
+		while (b > p && b[-1] == '\\')
+			b--;
+		if ((q - b) % 2 == 0)
+			return q;
+		p = q + 1;
+	}
+}
+
+/*
+ * Whether the text, outside its strings, holds what might be a number that
+ * is not finite, so that the walk over the parsed values is worth its cost:
+ * an n that does not start null, an N or an i (jq 1.6 reads nan, NaN, inf
+ * and infinity in any case, signed or not), an exponent of three digits or
+ * more, or a run of 200 digits (with an exponent of at most 99, a double
+ * overflows only past 308 digits of mantissa). Other letters make no JSON
+ * that libjq takes. Most records hold none of these, and skip the walk.
+ */
+/* may_be_nonfinite's classes: 1 quote, 2 digit, 3 e or E, 4 n, 5 N, i or I; 0 the rest. */
+static const unsigned char literal_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 3, 0, 0, 0, 5, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+static bool
+may_be_nonfinite(const char *p, const char *end)
+{
+	const unsigned char *c = (const unsigned char *)p, *e = (const unsigned char *)end;
+
+	while (c < e) {
+		unsigned char k = literal_class[*c++];
+		if (k == 0)
+			continue;
+		if (k == 1) {
+			c = (const unsigned char *)string_end((const char *)c, end);
+			c += c < e;
+		} else if (k == 2) {
+			const unsigned char *run = c - 1;
+			while (c < e && literal_class[*c] == 2)
+				c++;
+			if (c - run >= 200)
+				return true;
+		} else if (k == 3) {
+			c += c < e && (*c == '+' || *c == '-');
+			if (e - c >= 3 && literal_class[c[0]] == 2 && literal_class[c[1]] == 2 &&
+			    literal_class[c[2]] == 2)
+				return true;
+		} else if (k == 5 || c == e || *c != 'u')
+			return true;
+	}
+	return false;
+}
+
 jv
 ve_record_parse(const char *text, size_t len)
 {
@@ -104,9 +167,8 @@ ve_record_parse(const char *text, size_t len)
 		jv_free(msg);
 		return jv_invalid_with_msg(parse_message(out));
 	}
-	/* A walk over the values, not a scan of the text: a record has far fewer
-	   values than bytes. */
-	const char *why = nonfinite(v);
+	/* The walk over the values decides; a look at the literals says when to walk. */
+	const char *why = may_be_nonfinite(text, text + len) ? nonfinite(v) : NULL;
 	if (why) {
 		jv_free(v);
 		return jv_invalid_with_msg(jv_string_fmt("invalid JSON: %s", why));
@@ -461,14 +523,15 @@ canon_text(const char *p, const char *end, struct ve_buf *out, int depth, struct
 		/*
 		 * -?(0|[1-9][0-9]*), and not -0, copied as it is. jq prints the
 		 * same digits below 2^53; above, jq 1.6 would round (it holds
-		 * doubles), and two distinct ids must not become one key.
+		 * doubles), and two distinct ids must not become one key. From
+		 * 309 digits a double may overflow: libjq's path decides.
 		 */
 		const char *q = p + (*p == '-');
 		const char *d = q;
 		while (q < end && *q >= '0' && *q <= '9')
 			q++;
 		size_t nd = (size_t)(q - d);
-		if (nd == 0 || (nd > 1 && *d == '0') || (*p == '-' && *d == '0'))
+		if (nd == 0 || nd >= 309 || (nd > 1 && *d == '0') || (*p == '-' && *d == '0'))
 			return NULL;
 		if (q < end && *q != ',' && *q != ']' && *q != '}' && *q != ' ' && *q != '\t' &&
 		    *q != '\n' && *q != '\r')

@@ -170,3 +170,25 @@ Try 'ds-anon --help' for more information."
 	assert_failure 65
 	assert_equal "$stderr" "ds-anon: inf.jsonl:1: invalid JSON: a number beyond a double's range"
 }
+
+@test "input: what may overflow is looked at closely, what cannot is let through" {
+	# The reader walks a record's values only when its text outside strings
+	# holds an n that starts no null, an N or an i, an exponent of three
+	# digits or more (leading zeros count: 1E0400 is 1e400) or a run of
+	# 200 digits. Each line below is one side of those edges: 10^249 and
+	# 1e308 are doubles, 10^400 and 1E+0400 are not.
+	big=$(printf '%0400d' 0 | sed 's/^0/1/')
+	ok=$(printf '%0250d' 0 | sed 's/^0/1/')
+	printf '{"a":%s}\n{"a":1E+0400}\n{"a":[null,nan]}\n{"a":%s}\n{"a":1e308,"b":1e-05}\n{"a":"x\\"nan\\\\","b":[true,false,null]}\n' \
+		"$big" "$ok" > edge.jsonl
+	run --separate-stderr ds-anon --skip-bad edge.jsonl
+	assert_success
+	assert_output "$(sed -n '4,6p' edge.jsonl)"
+	assert_equal "$stderr" "ds-anon: skipped 3 bad records (first: edge.jsonl:1: invalid JSON: a number beyond a double's range)"
+	# ds-hash's fast path copies integers as they are; from 309 digits on,
+	# libjq's reading decides, and 10^400 is no double.
+	printf '{"id":%s}\n' "$big" > big.jsonl
+	run --separate-stderr ds-hash big.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "ds-hash: big.jsonl:1: invalid JSON: a number beyond a double's range"
+}

@@ -9,9 +9,12 @@
  * ve_utf8_invalid_at is checked against utf8proc's decoder, and canonical
  * text must be a fixed point (parsed again, it canonicalises to itself).
  * ve_json_object_fast's quick yes (ch-query's check of an answer) must
- * never be said to a line ve_record_parse refuses.
+ * never be said to a line ve_record_parse refuses, and no record it accepts
+ * may hold a number that is not finite (its look at the text decides when
+ * to walk the values; the walk here always runs).
  * Any disagreement aborts with a message, which libFuzzer reports.
  */
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -138,6 +141,30 @@ check_fast(const char *text, size_t len, const struct ve_buf *fast)
 	ve_buf_free(&slow);
 }
 
+/* Whether v (borrowed) holds a number that is not finite: every value visited. */
+static bool
+has_nonfinite(jv v)
+{
+	bool found = false;
+
+	if (jv_get_kind(v) == JV_KIND_NUMBER)
+		return !isfinite(jv_number_value(v));
+	if (jv_get_kind(v) == JV_KIND_ARRAY)
+		for (int i = 0; i < jv_array_length(jv_copy(v)) && !found; i++) {
+			jv e = jv_array_get(jv_copy(v), i);
+			found = has_nonfinite(e);
+			jv_free(e);
+		}
+	if (jv_get_kind(v) == JV_KIND_OBJECT)
+		for (int it = jv_object_iter(v); jv_object_iter_valid(v, it) && !found;
+		     it = jv_object_iter_next(v, it)) {
+			jv e = jv_object_iter_value(v, it);
+			found = has_nonfinite(e);
+			jv_free(e);
+		}
+	return found;
+}
+
 /* What libjq parsed, canonicalised, parses again to the same canonical bytes. */
 static void
 check_fixed_point(const char *text, size_t len, jv rec, unsigned norm)
@@ -177,6 +204,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ve_buf_free(&fast);
 
 	jv rec = ve_record_parse(text, size);
+	if (jv_is_valid(rec) && has_nonfinite(rec))
+		disagree("ve_record_parse accepted a number that is not finite", text, size, NULL,
+		         NULL);
 	if (jv_is_valid(rec))
 		check_fixed_point(text, size, rec, size ? data[0] & 0x1f : 0);
 	else if (ve_json_object_fast(text, size))
