@@ -38,7 +38,7 @@ BIN     ?= bin
 TOOLS    = $(patsubst tools/%.c,%,$(wildcard tools/*.c))
 LIBSRC   = $(wildcard lib/*.c)
 LIBOBJ   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIBSRC))
-HDRS     = $(wildcard lib/*.h)
+HDRS     = $(wildcard lib/*.h lib/*.inc)
 PROGS    = $(addprefix $(BIN)/,$(TOOLS))
 
 .SECONDARY:

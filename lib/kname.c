@@ -4,6 +4,7 @@
  */
 #include "kname.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #define SYL 3 /* bytes of a Hangul syllable in UTF-8 */
@@ -21,17 +22,17 @@ static const char family_rare[] = "가간감경두라마모목범복봉부빈상
 static const char *const family_two[] = {
     "남궁", "독고", "동방", "사공", "서문", "선우", "제갈", "황보",
 };
-static const char given[] = "가각간갑강건걸결겸경계고곤공관광교구국군권규균근금"
-                            "기길나난남내녕노누늘다단달담당대덕도돈동두득들라락"
-                            "란람랑래량려련렬령례로록뢰료룡루류륜률름리린림립마"
-                            "만말매맹면명모목몽묘무문미민밀바박반발방배백범법벼"
-                            "벽변별병보복본봄봉부분비빈빛사산삼상새샘생서석선설"
-                            "섬섭성세소솔솜송수숙순술숭슬승시식신실심아안애야양"
-                            "어언엄업여연열염엽영예오옥온완왕용우욱운울웅원월위"
-                            "유육윤율융은을음읍응의이익인일임입자잔장재정제조종"
-                            "주준중즙지직진찬찰창채천철첨청초총추춘충치친칠탁탄"
-                            "태택토판팔평표풍필하학한함항해핵행향허헌혁현협형혜"
-                            "호홍화환활황회효후훈휘휴흔흠흥희힘";
+static const char given[] = "가각간갑강건걸겨결겸경계고곤공관광교구국군권규균근"
+                            "금기길나난남내녕노누늘다단달담당대덕도돈동두득들라"
+                            "락란람랑래량려련렬령례로록롱뢰료룡루류륜률름리린림"
+                            "립마만말매맹면명모목몽묘무문미민믿밀바박반발방배백"
+                            "범법벼벽변별병보복본봄봉부분비빈빛쁨사산삼상새샘생"
+                            "서석선설섬섭성세소솔솜송수숙순술숭슬승시식신실심아"
+                            "안애야양어언엄업여연열염엽영예오옥온완왕용우욱운울"
+                            "웅원월위유육윤율융은을음읍응의이익인일임입자잔장재"
+                            "정제조종주준중즙지직진찬찰창채천철첨청초총추춘충치"
+                            "친칠탁탄태택토판팔평표풍필하학한함항해핵햇행향허헌"
+                            "혁현협형혜호홍화환활황회효후훈휘휴흔흠흥희힘";
 static const char *const stop[] = {
     "가게",     "가격",   "가격은",   "가격을", "가격이", "가구",     "가능",     "가능한",
     "가락동",   "가방",   "가수",     "가입",   "가입비", "가입자",   "가정",     "가족",
@@ -163,6 +164,26 @@ static const char *const stop[] = {
     "효과",     "후기",   "후배님",   "후불",
 };
 
+/*
+ * The dictionary's words that start with a family name (lib/kname-words.py
+ * writes them from the Korean Hunspell dictionary): 정보, 배우자, 설계사,
+ * 연락해. Unlike the stoplist's, such a word is still a name when a label or
+ * an honorific says so (예약자 박정희, 박정희 고객님): the dictionary holds
+ * a few people too.
+ */
+static const char dict[][16] = {
+#include "kname-words.inc"
+};
+
+/* Syllables that make a verb of the noun before them: 신청해도, 변경하라고, 배정된. */
+static const char verb_syl[] = "돼됐되된될됨하학한할함합해했";
+
+/* Last syllables of the words for a role or trade: 설계사, 주무관, 연구원, 신청자. */
+static const char agent_syl[] = "가관사생수원인자장직";
+
+/* Given-name syllables that also count things after a number word (한 명, 세 번, 두 장). */
+static const char counter_syl[] = "개건곳권달대명번분살세시원잔장주차층통편";
+
 /* Given names of one syllable that common words seldom end in: 김혁이랑, 박준 010-... */
 static const char given_only[] = "결린빈솔욱웅율준찬철혁훈";
 
@@ -197,24 +218,32 @@ static const char *const honor[] = {
     "연구원", "간호사", "작가",   "감독",   "의원",     "변호사", "세무사", "학생",   "환자",
     "어린이", "님께",   "선배",   "후배",   "배우",     "가수",   "상담원", "상담사", "어머님",
     "아버님", "어머니", "아버지", "할머니", "할아버지", "엄마",   "아빠",   "외",     "포함",
+    "본인",
 };
 
 /* Labels and relations before a name (성함: 김민수, 엄마 김민수). */
 static const char *const before[] = {
-    "성함",     "이름",     "고객명",   "성명",     "실명",     "예금주",   "예금주명", "수령인",
-    "수령자",   "수취인",   "받는분",   "받는사람", "보내는분", "보낸사람", "보호자",   "신청인",
-    "신청자",   "가입자",   "명의자",   "계약자",   "주문자",   "예약자",   "대표자",   "입금자",
-    "입금자명", "송금인",   "탑승객",   "탑승자",   "투숙객",   "운전자",   "담당자",   "담당",
-    "가족",     "본인",     "작성자",   "소유자",   "이용자",   "사용자",   "구매자",   "동행자",
-    "동반자",   "참석자",   "회원명",   "고객",     "회원",     "환자",     "학생",     "엄마",
-    "아빠",     "어머니",   "아버지",   "어머님",   "아버님",   "남편",     "아내",     "와이프",
-    "부인",     "아들",     "딸",       "동생",     "형",       "누나",     "언니",     "오빠",
-    "친구",     "팀장",     "과장",     "부장",     "차장",     "대리",     "사장",     "사장님",
-    "팀장님",   "선생님",   "할머니",   "할아버지", "조카",     "삼촌",     "이모",     "고모",
-    "장모님",   "시어머니", "동료",     "선배",     "후배",     "직원",     "여동생",   "남동생",
-    "애인",     "여자친구", "남자친구", "여친",     "남친",     "손자",     "손녀",     "사위",
-    "며느리",   "상사",     "보낸이",   "받는이",   "자녀",     "남자",     "여자",     "고객님",
-    "원장님",   "신랑",     "신부",     "담임",     "매니저",   "기사",     "기사님",   "부모님",
+    "성함",   "이름",     "고객명",   "성명",       "실명",     "예금주",   "예금주명",
+    "수령인", "수령자",   "수취인",   "받는분",     "받는사람", "보내는분", "보낸사람",
+    "보호자", "신청인",   "신청자",   "가입자",     "명의자",   "계약자",   "주문자",
+    "예약자", "대표자",   "입금자",   "입금자명",   "송금인",   "탑승객",   "탑승자",
+    "투숙객", "운전자",   "담당자",   "담당",       "가족",     "본인",     "작성자",
+    "소유자", "이용자",   "사용자",   "구매자",     "동행자",   "동반자",   "참석자",
+    "회원명", "고객",     "회원",     "환자",       "학생",     "엄마",     "아빠",
+    "어머니", "아버지",   "어머님",   "아버님",     "남편",     "아내",     "와이프",
+    "부인",   "아들",     "딸",       "동생",       "형",       "누나",     "언니",
+    "오빠",   "친구",     "팀장",     "과장",       "부장",     "차장",     "대리",
+    "사장",   "사장님",   "팀장님",   "선생님",     "할머니",   "할아버지", "조카",
+    "삼촌",   "이모",     "고모",     "장모님",     "시어머니", "동료",     "선배",
+    "후배",   "직원",     "여동생",   "남동생",     "애인",     "여자친구", "남자친구",
+    "여친",   "남친",     "손자",     "손녀",       "사위",     "며느리",   "상사",
+    "보낸이", "받는이",   "자녀",     "남자",       "여자",     "고객님",   "원장님",
+    "신랑",   "신부",     "담임",     "매니저",     "기사",     "기사님",   "부모님",
+    "세대주", "세대원",   "대리인",   "법정대리인", "임대인",   "임차인",   "세입자",
+    "집주인", "피보험자", "수익자",   "보험계약자", "수강생",   "원생",     "학부모",
+    "관리자", "상속인",   "차주",     "상대방",     "배우자",   "수신인",   "발신인",
+    "명의인", "예약자명", "주문자명", "환자명",     "수령인명", "저",       "제",
+    "대표",
 };
 
 /*
@@ -279,6 +308,27 @@ in_sorted(const char *const *w, size_t nw, const char *p, size_t len)
 	return false;
 }
 
+/* Whether p[0..len) is a word of the dictionary: in_sorted's search, on its rows. */
+static bool
+in_dict(const char *p, size_t len)
+{
+	size_t lo = 0, hi = NELEM(dict);
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2, k = strnlen(dict[mid], sizeof dict[mid]);
+		int c = memcmp(p, dict[mid], len < k ? len : k);
+		if (!c)
+			c = len < k ? -1 : len > k;
+		if (!c)
+			return true;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
+}
+
 /* Whether p[0..len) is one of the words (an unsorted, short list). */
 static bool
 in_list(const char *const *w, size_t nw, const char *p, size_t len)
@@ -319,6 +369,29 @@ stop_with_tail(const char *p, size_t len)
 	for (size_t k = 2 * SYL; k <= len; k += SYL)
 		if (in_sorted(stop, NELEM(stop), p, k) && (k == len || is_tail(p + k, len - k)))
 			return true;
+	return false;
+}
+
+/*
+ * Whether p[0..len) is a dictionary word, alone or with what may follow a
+ * noun in its word: a particle or the copula (주기가, 배정도), a syllable
+ * that makes it a verb (연락해, 금식해야), or another word that ends it
+ * (공동명의, 공영주차장).
+ */
+static bool
+dict_with_tail(const char *p, size_t len)
+{
+	for (size_t k = 2 * SYL; k <= len; k += SYL) {
+		if (!in_dict(p, k))
+			continue;
+		/* 하은, 가은, 다은: a given name's last syllable far more often than a particle */
+		if (k + SYL == len && !memcmp(p + k, "은", SYL))
+			continue;
+		if (k == len || is_tail(p + k, len - k) ||
+		    in_set(verb_syl, sizeof verb_syl - 1, p + k) ||
+		    (len - k >= 2 * SYL && in_dict(p + k, len - k)))
+			return true;
+	}
 	return false;
 }
 
@@ -446,6 +519,50 @@ list_after(const char *s, size_t n, size_t e)
 	return (c >= '0' && c <= '9') || strchr("(),/]:;\n", c);
 }
 
+/* Digits in s[i..j) (i <= j) that are spelt like a number to call: digits, -, ., +, ( and ). */
+static size_t
+phone_digits(const char *s, size_t i, size_t j)
+{
+	size_t d = 0;
+
+	for (; i < j && (isdigit((unsigned char)s[i]) || strchr("-.+() ", s[i])); i++)
+		d += isdigit((unsigned char)s[i]) != 0;
+	return i == j ? d : 0;
+}
+
+/*
+ * Whether a contact detail stands right beside the name s[from..to) of the
+ * word ending at e: after it, a word with an @, a passport number or a
+ * number to call, seven digits or more from a 0 or a + (김민수 kim@x.kr,
+ * 김민수 M12345678, 김민수 010-1234-5678); before it, such a number
+ * (010-1234-5678(김민수)). Dates and order numbers start otherwise.
+ */
+static bool
+contact_beside(const char *s, size_t n, size_t from, size_t e)
+{
+	size_t i = e + (e < n && s[e] == ' '), j = i;
+
+	while (j < n && s[j] != ' ' && s[j] != '\n' && s[j] != ',')
+		j++;
+	if (memchr(s + i, '@', j - i))
+		return true;
+	size_t k = i + (i < j && strchr("MSRGD", s[i]));
+	if (j - k >= 8 && phone_digits(s, k, k + 8) == 8)
+		return true;
+	size_t m = j;
+	while (m < n && m < j + 8 && (isdigit((unsigned char)s[m]) || strchr("-. ", s[m])))
+		m++;
+	if (phone_digits(s, i, m) >= 7 && i < j && (s[i] == '0' || s[i] == '+'))
+		return true;
+	size_t b = from;
+	while (b > 0 && from - b < 16 &&
+	       (isdigit((unsigned char)s[b - 1]) || strchr("-.+() ", s[b - 1])))
+		b--;
+	while (b < from && strchr(" (", s[b]))
+		b++;
+	return b < from && (s[b] == '0' || s[b] == '+') && phone_digits(s, b, from) >= 7;
+}
+
 /* Whether a label or relation stands before s[i], with spaces or a colon between. */
 static bool
 label_before(const char *s, size_t n, size_t i)
@@ -469,7 +586,7 @@ label_before(const char *s, size_t n, size_t i)
 static bool
 personal_honor(const char *p, size_t len)
 {
-	static const char *const words[] = {"씨", "드림", "올림", "명의"};
+	static const char *const words[] = {"씨", "드림", "올림", "명의", "본인"};
 
 	if (memmem(p, len, "님", SYL))
 		return true;
@@ -551,7 +668,7 @@ context(const char *s, size_t n, const struct cand *c, bool *personal)
 
 	if (honor_after(s, n, c, personal))
 		return CTX_STRONG;
-	if (label_before(s, n, c->from)) {
+	if (label_before(s, n, c->from) || contact_beside(s, n, c->from, c->end)) {
 		*personal = true;
 		return CTX_STRONG;
 	}
@@ -583,6 +700,29 @@ shape_ok(const char *s, const struct cand *c)
 	return true;
 }
 
+/*
+ * Whether a candidate that is a dictionary word, or one with a tail, is a
+ * name all the same: a word of its own with a title as the next word
+ * (박정희 고객님); at three syllables and just as the dictionary has it, a
+ * label before it (예약자 박정희, not 담당자 배정도); or just as the
+ * dictionary has it, with 님 or 씨 glued on, when it does not end as the
+ * words for a role do (김정희님, not 설계사님 or 주무관님).
+ */
+static bool
+dict_name(const char *s, size_t n, const struct cand *c)
+{
+	bool personal;
+
+	if (c->end != c->to)
+		return in_dict(s + c->from, c->to - c->from) &&
+		       personal_honor(s + c->to, c->end - c->to) &&
+		       !in_set(agent_syl, sizeof agent_syl - 1, s + c->to - SYL);
+	if (honor_after(s, n, c, &personal))
+		return true;
+	return c->to - c->from == 3 * SYL && in_dict(s + c->from, 3 * SYL) &&
+	       label_before(s, n, c->from);
+}
+
 /* Whether the candidate is a name: its shape, what follows it in its word, and its context. */
 static bool
 judge(const char *s, size_t n, const struct cand *c)
@@ -595,20 +735,27 @@ judge(const char *s, size_t n, const struct cand *c)
 	size_t syls = (c->to - c->from - c->spaced) / SYL;
 	if (tlen && !is_tail(s + c->to, tlen) && !is_honor(s + c->to, tlen))
 		return syls == 3 && !c->rare && !c->spaced && run_on(s + c->to, tlen) &&
-		       !stop_with_tail(s + c->from, c->to - c->from);
+		       !stop_with_tail(s + c->from, c->to - c->from) &&
+		       !dict_with_tail(s + c->from, c->end - c->from);
 	/* 변경은, 정보랑: a common word with a particle, unless a strong context says name (박하은
 	 * 고객님). */
 	bool stopish = !c->spaced && (stop_with_tail(s + c->from, c->to - c->from) ||
 	                              stop_with_tail(s + c->from, c->end - c->from));
+	/* 배우자, 연락해도: a word of the dictionary, unless a label or a title says name. */
+	bool dictish = !c->spaced && (dict_with_tail(s + c->from, c->to - c->from) ||
+	                              dict_with_tail(s + c->from, c->end - c->from));
 	/* The common case first: three syllables and a particle need no more context. */
-	if (syls >= 3 && !c->rare && !c->spaced && tlen && !stopish &&
+	if (syls >= 3 && !c->rare && !c->spaced && tlen && !stopish && !dictish &&
 	    (tlen != SYL || memcmp(s + c->to, "요", SYL)) && is_tail(s + c->to, tlen))
 		return true;
 	enum ctx x = context(s, n, c, &personal);
-	if (stopish && !honor_after(s, n, c, &personal))
+	if ((stopish && !honor_after(s, n, c, &personal)) || (dictish && !dict_name(s, n, c)))
 		return false;
 	/* 요 ends predicates too (나오나요, 정도예요): only after a label (성함 김민수요). */
 	if (tlen == SYL && !memcmp(s + c->to, "요", SYL) && x != CTX_STRONG)
+		return false;
+	/* 박 빈, 권 준 apart: not 한 명, 두 번 */
+	if (c->spaced && syls == 2 && in_set(counter_syl, sizeof counter_syl - 1, s + c->given + 1))
 		return false;
 	if (syls == 2)
 		return (x == CTX_STRONG && personal) ||
@@ -664,11 +811,13 @@ name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
 		return false;
 	c.given = w1;
 	c.spaced = true;
-	c.to = w1 + 1 + 2 * SYL;
 	c.end = word_end(s, n, w1 + 1);
-	if (c.to <= c.end && judge(s, n, &c)) {
-		*to = c.to;
-		return true;
+	for (size_t gl = 2; gl >= 1; gl--) {
+		c.to = w1 + 1 + gl * SYL;
+		if (c.to <= c.end && judge(s, n, &c)) {
+			*to = c.to;
+			return true;
+		}
 	}
 	return false;
 }
@@ -684,7 +833,9 @@ ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to)
 			continue;
 		}
 		size_t w1 = word_end(s, n, i);
-		bool starts = i < SYL || syllable(s, n, i - SYL) < 0;
+		/* 6반, 1644-4510은: after a digit, a counter or a particle, not a name */
+		bool starts = (i < SYL || syllable(s, n, i - SYL) < 0) &&
+		              (i == 0 || !isdigit((unsigned char)s[i - 1]));
 		if (starts && name_in_word(s, n, i, w1, to)) {
 			*from = i;
 			*at = *to;
@@ -710,5 +861,5 @@ ve_kname_plausible(const char *s, size_t n)
 	for (size_t i = g; i < n; i += SYL)
 		if (syllable(s, n, i) < 0 || !in_set(given, sizeof given - 1, s + i))
 			return false;
-	return !stop_with_tail(s, n);
+	return !stop_with_tail(s, n) && !dict_with_tail(s, n);
 }

@@ -7,7 +7,9 @@
  * with a family-name syllable (이사, 정기, 최근, 강남):
  *
  *   strong: an honorific or title after it (님, 씨, 고객님, 과장, 드림),
- *           or a label or a relation before it (성함:, 수령인, 엄마, 팀장);
+ *           a label or a relation before it (성함:, 수령인, 엄마, 팀장,
+ *           세대주), or a contact detail beside it (김민수 010-1234-5678,
+ *           김민수 kim@x.kr, 010-1234-5678(김민수));
  *   list:   a form or list position (start of text, after "1)", "-", "(",
  *           ",", ":" or a number; before punctuation, a number or the
  *           end), or another bare three-syllable name beside it, with a
@@ -16,16 +18,24 @@
  *           한테/의/이랑/하고/꺼/네, 입니다).
  *
  * Two-syllable names (김율) need strong context; three and more, any.
- * Rare family names need strong context. "김 민수", with a space, counts.
- * A stoplist of common words (이용권, 신청서, 최대한, 정수기, role words
- * such as 기사님) keeps look-alikes out; a stoplist word with a particle
- * (정보랑, 변경은, 명의예요) stays a common word unless an honorific
- * follows (박하은 고객님), whatever label stands before it. In text run
- * together with no spaces, a name that starts a long word counts when a
- * particle or title follows it (김다온으로입금했는데).
+ * Rare family names need strong context. "김 민수" and "박 빈", with a
+ * space, count (a one-syllable given name only with strong context, and
+ * not one that counts things: 한 명). A stoplist of common words (이용권,
+ * 신청서, 최대한, 정수기, role words such as 기사님) keeps look-alikes
+ * out; a stoplist word with a particle (정보랑, 변경은, 명의예요) stays a
+ * common word unless an honorific follows (박하은 고객님), whatever label
+ * stands before it. So does a word of the Korean Hunspell dictionary
+ * (배우자, 설계사님, 주기가, 연락해도, 공동명의) unless a title follows as
+ * a word of its own, or, for the dictionary's own three-syllable words,
+ * a label stands before or 님 follows (예약자 박정희, 김정희님): the
+ * dictionary holds a few people. A syllable right after a digit starts no
+ * name (6반, 1644-4510은). In text run together with no spaces, a name
+ * that starts a long word counts when a particle or title follows it
+ * (김다온으로입금했는데).
  *
  * Limits: Hangul names only (no foreign or romanised names), given names
- * of at most two syllables, no names among the stoplist's words, and a
+ * of at most two syllables, no names among the stoplist's words, a name
+ * that is a word of the dictionary with a particle (이사랑이), and a
  * name in running text with none of the contexts above, or inside a word
  * run together (저기요김민수한테), is missed.
  *
