@@ -26,13 +26,13 @@ static const char given[] = "가각간갑강건걸겨결겸경계고곤공관광
                             "금기길나난남내녕노누늘다단달담당대덕도돈동두득들라"
                             "락란람랑래량려련렬령례로록롱뢰료룡루류륜률름리린림"
                             "립마만말매맹면명모목몽묘무문미민믿밀바박반발방배백"
-                            "범법벼벽변별병보복본봄봉부분비빈빛쁨사산삼상새샘생"
-                            "서석선설섬섭성세소솔솜송수숙순술숭슬승시식신실심아"
-                            "안애야양어언엄업여연열염엽영예오옥온완왕용우욱운울"
-                            "웅원월위유육윤율융은을음읍응의이익인일임입자잔장재"
-                            "정제조종주준중즙지직진찬찰창채천철첨청초총추춘충치"
-                            "친칠탁탄태택토판팔평표풍필하학한함항해핵햇행향허헌"
-                            "혁현협형혜호홍화환활황회효후훈휘휴흔흠흥희힘";
+                            "범법벼벽변별병보복본봄봉부분비빈빛쁨사산살삼상새샘"
+                            "생서석선설섬섭성세소솔솜송수숙순술숭슬승시식신실심"
+                            "아안애야양어언엄업여연열염엽영예오옥온완왕용우욱운"
+                            "울웅원월위유육윤율융은을음읍응의이익인일임입자잔장"
+                            "재정제조종주준중즙지직진찬찰창채천철첨청초총추춘충"
+                            "치친칠탁탄태택토판팔평표풍필하학한함항해핵햇행향허"
+                            "헌혁현협형혜호홍화환활황회효후훈휘휴흔흠흥희힘";
 static const char *const stop[] = {
     "가게",     "가격",   "가격은",   "가격을", "가격이", "가구",     "가능",     "가능한",
     "가락동",   "가방",   "가수",     "가입",   "가입비", "가입자",   "가정",     "가족",
@@ -184,6 +184,14 @@ static const char agent_syl[] = "가관사생수원인자장직";
 /* Given-name syllables that also count things after a number word (한 명, 세 번, 두 장). */
 static const char counter_syl[] = "개건곳권달대명번분살세시원잔장주차층통편";
 
+/* Syllables that end a place or a charge made of a noun: 정자동, 강남역, 수수료. */
+static const char suffix_syl[] = "동료역점";
+
+/* Last syllables of linking endings (하려고, 정도면, 보려며) and of -아서/-어서 (지나서, 길어서).
+ */
+static const char linking_syl[] = "고려며면";
+static const char conj_syl[] = "나러아어여와워해";
+
 /* Given names of one syllable that common words seldom end in: 김혁이랑, 박준 010-... */
 static const char given_only[] = "결린빈솔욱웅율준찬철혁훈";
 
@@ -194,12 +202,12 @@ static const char given_only[] = "결린빈솔욱웅율준찬철혁훈";
 
 /* Particles and the copula that may follow a name, glued to it. */
 static const char *const josa[] = {
-    "이",     "가",     "은",   "는",     "을",   "를",   "의",     "에게",   "한테",   "께",
-    "께서",   "이랑",   "랑",   "하고",   "과",   "와",   "도",     "만",     "로",     "으로",
-    "에게서", "한테서", "이가", "이는",   "이를", "이의", "이도",   "이에게", "이한테", "이하고",
-    "이와",   "이나",   "나",   "이든",   "까지", "부터", "에게도", "한테도", "께도",   "에게는",
-    "한테는", "이께서", "이며", "이고",   "이요", "꺼",   "껀",     "네",     "요",     "이야",
-    "야",     "임",     "이네", "이네요", "이지", "이죠", "이었고",
+    "이",     "가",     "은",     "는",   "을",     "를",   "의",     "에게",   "한테",   "께",
+    "께서",   "이랑",   "랑",     "하고", "과",     "와",   "도",     "만",     "로",     "으로",
+    "에게서", "한테서", "이가",   "이는", "이를",   "이의", "이도",   "이에게", "이한테", "이하고",
+    "이와",   "이나",   "나",     "이든", "까지",   "부터", "에게도", "한테도", "께도",   "에게는",
+    "대로",   "한테는", "이께서", "이며", "이고",   "이요", "꺼",     "껀",     "네",     "요",
+    "이야",   "야",     "임",     "이네", "이네요", "이지", "이죠",   "이었고",
 };
 
 /* The copula's stems: 입니다, 이에요, 이라고, 인데요, 이었어요, 이세요 ... */
@@ -389,6 +397,7 @@ dict_with_tail(const char *p, size_t len)
 			continue;
 		if (k == len || is_tail(p + k, len - k) ||
 		    in_set(verb_syl, sizeof verb_syl - 1, p + k) ||
+		    (k + SYL == len && in_set(suffix_syl, sizeof suffix_syl - 1, p + k)) ||
 		    (len - k >= 2 * SYL && in_dict(p + k, len - k)))
 			return true;
 	}
@@ -407,6 +416,20 @@ is_honor(const char *p, size_t len)
 			k += SYL; /* 과장님, 선생님께 */
 		if (k == len || is_tail(p + k, len - k))
 			return true;
+	}
+	return false;
+}
+
+/* Whether the word p[0..len) is a role with 님: 주무관님이, 설계사님께; not 정지민님. */
+static bool
+role_with_nim(const char *p, size_t len)
+{
+	for (size_t k = SYL; k <= 4 * SYL && k + SYL <= len; k += SYL) {
+		if (syllable(p, len, k - SYL) < 0)
+			return false;
+		if (!memcmp(p + k, "님", SYL))
+			return in_set(agent_syl, sizeof agent_syl - 1, p + k - SYL) &&
+			       (k + SYL == len || is_tail(p + k + SYL, len - k - SYL));
 	}
 	return false;
 }
@@ -555,9 +578,11 @@ contact_beside(const char *s, size_t n, size_t from, size_t e)
 	if (phone_digits(s, i, m) >= 7 && i < j && (s[i] == '0' || s[i] == '+'))
 		return true;
 	size_t b = from;
-	while (b > 0 && from - b < 16 &&
+	while (b > 0 && from - b <= 20 &&
 	       (isdigit((unsigned char)s[b - 1]) || strchr("-.+() ", s[b - 1])))
 		b--;
+	if (b > 0 && (isdigit((unsigned char)s[b - 1]) || strchr("-.+()", s[b - 1])))
+		return false; /* a longer run: no number to call */
 	while (b < from && strchr(" (", s[b]))
 		b++;
 	return b < from && (s[b] == '0' || s[b] == '+') && phone_digits(s, b, from) >= 7;
@@ -609,7 +634,7 @@ honor_after(const char *s, size_t n, const struct cand *c, bool *personal)
 	if (!tlen) {
 		size_t e = c->end + (c->end < n && s[c->end] == ' ');
 		size_t f = word_end(s, n, e);
-		if (f > e && is_honor(s + e, f - e)) {
+		if (f > e && (is_honor(s + e, f - e) || role_with_nim(s + e, f - e))) {
 			*personal = personal_honor(s + e, f - e);
 			return true;
 		}
@@ -701,6 +726,24 @@ shape_ok(const char *s, const struct cand *c)
 }
 
 /*
+ * Whether a bare three-syllable candidate, with no context to say name,
+ * reads as a predicate or a noun with a particle: it ends as a linking
+ * ending does (하려고, 정도면, 길어서, 지나서), or is a dictionary word and
+ * 은 (주인은, 배정은), which the dictionary's test leaves to names.
+ */
+static bool
+predicate(const char *s, const struct cand *c)
+{
+	const char *last = s + c->to - SYL;
+
+	if (in_set(linking_syl, sizeof linking_syl - 1, last))
+		return true;
+	if (!memcmp(last, "서", SYL) && in_set(conj_syl, sizeof conj_syl - 1, last - SYL))
+		return true;
+	return !memcmp(last, "은", SYL) && in_dict(s + c->from, 2 * SYL);
+}
+
+/*
  * Whether a candidate that is a dictionary word, or one with a tail, is a
  * name all the same: a word of its own with a title as the next word
  * (박정희 고객님); at three syllables and just as the dictionary has it, a
@@ -713,6 +756,9 @@ dict_name(const char *s, size_t n, const struct cand *c)
 {
 	bool personal;
 
+	if (c->end == c->to && contact_beside(s, n, c->from, c->end) &&
+	    !in_set(verb_syl, sizeof verb_syl - 1, s + c->to - SYL))
+		return true;
 	if (c->end != c->to)
 		return in_dict(s + c->from, c->to - c->from) &&
 		       personal_honor(s + c->to, c->end - c->to) &&
@@ -720,6 +766,7 @@ dict_name(const char *s, size_t n, const struct cand *c)
 	if (honor_after(s, n, c, &personal))
 		return true;
 	return c->to - c->from == 3 * SYL && in_dict(s + c->from, 3 * SYL) &&
+	       !in_set(verb_syl, sizeof verb_syl - 1, s + c->to - SYL) &&
 	       label_before(s, n, c->from);
 }
 
@@ -762,10 +809,10 @@ judge(const char *s, size_t n, const struct cand *c)
 		       (x >= CTX_JOSA && !c->rare &&
 		        in_set(given_only, sizeof given_only - 1, s + c->given));
 	if (c->rare)
-		return x == CTX_STRONG;
+		return x == CTX_STRONG || (syls == 3 && !c->spaced && x >= CTX_JOSA);
 	if (c->spaced)
 		return x == CTX_STRONG || (x == CTX_LIST && list_before(s, c->from));
-	return x >= CTX_JOSA;
+	return x >= CTX_JOSA || (syls == 3 && !stopish && !dictish && !c->rare && !predicate(s, c));
 }
 
 /*
