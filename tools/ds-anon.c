@@ -90,13 +90,17 @@ enum check {
 
 /* A road and building number, or a neighbourhood and lot number; a unit may follow. */
 #define ROAD_OR_LOT                                                                                \
-	"(?:[가-힣0-9]{1,12}(?:로|길)\\s?\\d{1,4}(?:-\\d{1,4})?(?:번길\\s?\\d{1,4})?"        \
+	"(?:[가-힣0-9]{1,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?\\d{1,4}(?:-\\d{1,4})?"       \
 	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s(?:[가-힣]{1,5}리\\s)?(?:산\\s?)?"            \
 	"\\d{1,5}(?:-\\d{1,5})?(?:번지)?)" UNIT
 
-/* A building, floor and unit after the number: 101동 1202호, B동 604호, 3층 304호, 지하 2층. */
+/*
+ * A building, floor and unit after the number: 101동 1202호, B동 604호, 3층 304호, 지하 2층;
+ * a building's name before its 동 and 호 (래미안 113동 1501호, 주공아파트 105동 402호).
+ */
 #define UNIT                                                                                       \
-	"(?:,?\\s?(?:(?:[A-Za-z]|\\d{1,4})동\\s?)?(?:(?:지하\\s?)?\\d{1,3}층\\s?)?\\d{1,5}호" \
+	"(?:,?\\s?(?:[가-힣A-Za-z]{2,10}\\s?(?=\\d{1,4}동\\s?\\d{1,5}호))?"                    \
+	"(?:(?:[A-Za-z]|\\d{1,4})동\\s?)?(?:(?:지하\\s?)?\\d{1,3}층\\s?)?\\d{1,5}호"          \
 	"|,?\\s?(?:지하\\s?)?\\d{1,3}층(?:\\s?\\d{1,5}호)?)?"
 
 /* Words that stand before a person's name in a service query. */
@@ -239,8 +243,9 @@ usage(FILE *f)
 	    "               [FILE...]\n"
 	    "\n"
 	    "Mask personal data in the strings of JSON Lines records: e-mail, phone numbers,\n"
-	    "Korean resident registration numbers, card numbers, IP addresses, credentials,\n"
-	    "tokens and API keys.\n"
+	    "Korean resident registration, passport, driver's licence and bank account\n"
+	    "numbers, card numbers, IP addresses, credentials, tokens, API keys, Korean\n"
+	    "addresses and Korean personal names.\n"
 	    "\n"
 	    "  -f, --field EXPR      jq path of the strings to mask (repeatable;\n"
 	    "                        default: every string value)\n"
