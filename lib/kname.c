@@ -486,6 +486,27 @@ run_on(const char *p, size_t len)
 	return false;
 }
 
+/*
+ * Whether s[i..j), the start of a word, ends with a word that opens a
+ * query or a label (저기요, 여보세요, 급함, 예약자명), after which a name may
+ * follow with no space.
+ */
+static bool
+opens(const char *s, size_t i, size_t j)
+{
+	static const char *const words[] = {
+	    "저기요",   "여보세요",     "안녕하세요",   "급함", "급해요",
+	    "혹시",     "상담원님",     "그리고",       "근데", "문의합니다",
+	    "질문이요", "문의드립니다", "수고하십니다",
+	};
+
+	for (size_t k = SYL; k <= j - i; k += SYL)
+		if (in_list(words, NELEM(words), s + j - k, k) ||
+		    (k >= 2 * SYL && in_list(before, NELEM(before), s + j - k, k)))
+			return true;
+	return false;
+}
+
 /* How sure the words around a candidate make it a name. */
 enum ctx { CTX_NONE, CTX_JOSA, CTX_LIST, CTX_STRONG };
 
@@ -601,7 +622,13 @@ label_before(const char *s, size_t n, size_t i)
 	size_t p = q;
 	while (p >= SYL && syllable(s, n, p - SYL) >= 0)
 		p -= SYL;
-	return p < q && is_before(s + p, q - p);
+	if (p < q && is_before(s + p, q - p))
+		return true;
+	/* run together (급함예약자명임호석): a label of two syllables or more ends the run */
+	for (size_t k = 2 * SYL; q == i && k < q - p; k += SYL)
+		if (in_list(before, NELEM(before), s + q - k, k))
+			return true;
+	return false;
 }
 
 /*
@@ -791,13 +818,19 @@ judge(const char *s, size_t n, const struct cand *c)
 	/* 배우자, 연락해도: a word of the dictionary, unless a label or a title says name. */
 	bool dictish = !c->spaced && (dict_with_tail(s + c->from, c->to - c->from) ||
 	                              dict_with_tail(s + c->from, c->end - c->from));
+	/* 새나래, 보람찬: a given name of three syllables only where a label, a title or a
+	 * contact detail says name */
+	bool long_given = c->to - c->given - c->spaced == 3 * SYL;
 	/* The common case first: three syllables and a particle need no more context. */
-	if (syls >= 3 && !c->rare && !c->spaced && tlen && !stopish && !dictish &&
+	if (syls >= 3 && !long_given && !c->rare && !c->spaced && tlen && !stopish && !dictish &&
 	    (tlen != SYL || memcmp(s + c->to, "요", SYL)) && is_tail(s + c->to, tlen))
 		return true;
 	enum ctx x = context(s, n, c, &personal);
 	if ((stopish && !honor_after(s, n, c, &personal)) || (dictish && !dict_name(s, n, c)))
 		return false;
+	if (long_given)
+		return x == CTX_STRONG && personal && !stopish && !dictish &&
+		       !in_set(JOSA_SYL, sizeof JOSA_SYL - 1, s + c->to - SYL);
 	/* 요 ends predicates too (나오나요, 정도예요): only after a label (성함 김민수요). */
 	if (tlen == SYL && !memcmp(s + c->to, "요", SYL) && x != CTX_STRONG)
 		return false;
@@ -838,7 +871,7 @@ name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
 		c.given = w0 + (two ? 2 : 1) * SYL;
 		c.end = w1;
 		c.spaced = false;
-		for (size_t gl = 2; gl >= 1; gl--) {
+		for (size_t gl = two ? 2 : 3; gl >= 1; gl--) {
 			c.to = c.given + gl * SYL;
 			if (c.to <= w1 && judge(s, n, &c)) {
 				*to = c.to;
@@ -859,7 +892,7 @@ name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
 	c.given = w1;
 	c.spaced = true;
 	c.end = word_end(s, n, w1 + 1);
-	for (size_t gl = 2; gl >= 1; gl--) {
+	for (size_t gl = 3; gl >= 1; gl--) {
 		c.to = w1 + 1 + gl * SYL;
 		if (c.to <= c.end && judge(s, n, &c)) {
 			*to = c.to;
@@ -888,6 +921,13 @@ ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to)
 			*at = *to;
 			return true;
 		}
+		/* run together: a name right after an opening word or a label (저기요김채원께) */
+		for (size_t j = i + SYL; starts && j + 2 * SYL <= w1; j += SYL)
+			if (opens(s, i, j) && name_in_word(s, n, j, w1, to)) {
+				*from = j;
+				*at = *to;
+				return true;
+			}
 		i = w1;
 	}
 	*at = n;
