@@ -200,14 +200,14 @@ static const char given_only[] = "결린빈솔욱웅율준찬철혁훈";
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Particles and the copula that may follow a name, glued to it. */
+/* Particles and the copula that may follow a name, glued to it, in byte order. */
 static const char *const josa[] = {
-    "이",     "가",     "은",     "는",   "을",     "를",   "의",     "에게",   "한테",   "께",
-    "께서",   "이랑",   "랑",     "하고", "과",     "와",   "도",     "만",     "로",     "으로",
-    "에게서", "한테서", "이가",   "이는", "이를",   "이의", "이도",   "이에게", "이한테", "이하고",
-    "이와",   "이나",   "나",     "이든", "까지",   "부터", "에게도", "한테도", "께도",   "에게는",
-    "대로",   "한테는", "이께서", "이며", "이고",   "이요", "꺼",     "껀",     "네",     "요",
-    "이야",   "야",     "임",     "이네", "이네요", "이지", "이죠",   "이었고",
+    "가",     "과",     "까지",   "꺼",     "껀",     "께",     "께도",   "께서",   "나",   "네",
+    "는",     "대로",   "도",     "랑",     "로",     "를",     "만",     "부터",   "야",   "에게",
+    "에게는", "에게도", "에게서", "와",     "요",     "으로",   "은",     "을",     "의",   "이",
+    "이가",   "이고",   "이께서", "이나",   "이네",   "이네요", "이는",   "이도",   "이든", "이랑",
+    "이를",   "이며",   "이야",   "이었고", "이에게", "이와",   "이요",   "이의",   "이죠", "이지",
+    "이하고", "이한테", "임",     "하고",   "한테",   "한테는", "한테도", "한테서",
 };
 
 /* The copula's stems: 입니다, 이에요, 이라고, 인데요, 이었어요, 이세요 ... */
@@ -276,15 +276,25 @@ syllable(const char *s, size_t n, size_t i)
 	return cp >= 0xAC00 && cp <= 0xD7A3 ? (int)(cp - 0xAC00) : -1;
 }
 
+/* The three bytes at p as one number, in their byte order. */
+static long
+key3(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	return (long)u[0] << 16 | (long)u[1] << 8 | u[2];
+}
+
 /* Whether the syllable at p is in set (syllables in byte order). */
 static bool
 in_set(const char *set, size_t setlen, const char *p)
 {
 	size_t lo = 0, hi = setlen / SYL;
+	long k = key3(p);
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = memcmp(p, set + mid * SYL, SYL);
+		long c = k - key3(set + mid * SYL);
 		if (!c)
 			return true;
 		if (c < 0)
@@ -295,6 +305,35 @@ in_set(const char *set, size_t setlen, const char *p)
 	return false;
 }
 
+/*
+ * p[0..len) against the word w in byte order: below 0, 0 or above. A loop
+ * rather than strlen and memcmp: most words differ from p in their first
+ * two bytes, and the lists are searched for every syllable of a text.
+ */
+static int
+word_cmp(const char *p, size_t len, const char *w)
+{
+	size_t i = 0;
+
+	for (; i < len && w[i]; i++)
+		if (p[i] != w[i])
+			return (unsigned char)p[i] < (unsigned char)w[i] ? -1 : 1;
+	return i < len ? 1 : w[i] ? -1 : 0;
+}
+
+/* Whether p[0..len) starts with the word w; sets *k to w's length when it does. */
+static bool
+word_starts(const char *p, size_t len, const char *w, size_t *k)
+{
+	size_t i = 0;
+
+	for (; w[i]; i++)
+		if (i == len || p[i] != w[i])
+			return false;
+	*k = i;
+	return true;
+}
+
 /* Whether p[0..len) is one of the sorted words. */
 static bool
 in_sorted(const char *const *w, size_t nw, const char *p, size_t len)
@@ -302,10 +341,8 @@ in_sorted(const char *const *w, size_t nw, const char *p, size_t len)
 	size_t lo = 0, hi = nw;
 
 	while (lo < hi) {
-		size_t mid = (lo + hi) / 2, k = strlen(w[mid]);
-		int c = memcmp(p, w[mid], len < k ? len : k);
-		if (!c)
-			c = len < k ? -1 : len > k;
+		size_t mid = (lo + hi) / 2;
+		int c = word_cmp(p, len, w[mid]);
 		if (!c)
 			return true;
 		if (c < 0)
@@ -323,10 +360,8 @@ in_dict(const char *p, size_t len)
 	size_t lo = 0, hi = NELEM(dict);
 
 	while (lo < hi) {
-		size_t mid = (lo + hi) / 2, k = strnlen(dict[mid], sizeof dict[mid]);
-		int c = memcmp(p, dict[mid], len < k ? len : k);
-		if (!c)
-			c = len < k ? -1 : len > k;
+		size_t mid = (lo + hi) / 2;
+		int c = word_cmp(p, len, dict[mid]); /* a row holds 15 bytes at most, and its NUL */
 		if (!c)
 			return true;
 		if (c < 0)
@@ -342,7 +377,7 @@ static bool
 in_list(const char *const *w, size_t nw, const char *p, size_t len)
 {
 	for (size_t i = 0; i < nw; i++)
-		if (strlen(w[i]) == len && !memcmp(p, w[i], len))
+		if (!word_cmp(p, len, w[i]))
 			return true;
 	return false;
 }
@@ -351,11 +386,11 @@ in_list(const char *const *w, size_t nw, const char *p, size_t len)
 static bool
 starts_list(const char *const *w, size_t nw, const char *p, size_t len)
 {
-	for (size_t i = 0; i < nw; i++) {
-		size_t k = strlen(w[i]);
-		if (k <= len && !memcmp(p, w[i], k))
+	size_t k;
+
+	for (size_t i = 0; i < nw; i++)
+		if (word_starts(p, len, w[i], &k))
 			return true;
-	}
 	return false;
 }
 
@@ -363,7 +398,7 @@ starts_list(const char *const *w, size_t nw, const char *p, size_t len)
 static bool
 is_tail(const char *p, size_t len)
 {
-	return in_list(josa, NELEM(josa), p, len) || starts_list(copula, NELEM(copula), p, len);
+	return in_sorted(josa, NELEM(josa), p, len) || starts_list(copula, NELEM(copula), p, len);
 }
 
 /*
@@ -408,9 +443,8 @@ dict_with_tail(const char *p, size_t len)
 static bool
 is_honor(const char *p, size_t len)
 {
-	for (size_t i = 0; i < NELEM(honor); i++) {
-		size_t k = strlen(honor[i]);
-		if (k > len || memcmp(p, honor[i], k))
+	for (size_t i = 0, k; i < NELEM(honor); i++) {
+		if (!word_starts(p, len, honor[i], &k))
 			continue;
 		if (k + SYL <= len && !memcmp(p + k, "님", SYL))
 			k += SYL; /* 과장님, 선생님께 */
@@ -438,9 +472,8 @@ role_with_nim(const char *p, size_t len)
 static bool
 is_before(const char *p, size_t len)
 {
-	for (size_t i = 0; i < NELEM(before); i++) {
-		size_t k = strlen(before[i]);
-		if (k <= len && !memcmp(p, before[i], k) &&
+	for (size_t i = 0, k; i < NELEM(before); i++) {
+		if (word_starts(p, len, before[i], &k) &&
 		    in_list(before_tail, NELEM(before_tail), p + k, len - k))
 			return true;
 	}
@@ -478,12 +511,18 @@ run_on(const char *p, size_t len)
 		return false;
 	if (starts_list(heads, NELEM(heads), p, len))
 		return true;
-	for (size_t i = 0; i < NELEM(honor); i++) {
-		size_t k = strlen(honor[i]);
-		if (k >= 2 * SYL && k <= len && !memcmp(p, honor[i], k))
+	for (size_t i = 0, k; i < NELEM(honor); i++)
+		if (word_starts(p, len, honor[i], &k) && k >= 2 * SYL)
 			return true;
-	}
 	return false;
+}
+
+/* Whether the syllable at p may begin a family name. */
+static bool
+family_at(const char *p)
+{
+	return in_set(family_common, sizeof family_common - 1, p) ||
+	       in_set(family_rare, sizeof family_rare - 1, p);
 }
 
 /*
@@ -500,7 +539,7 @@ opens(const char *s, size_t i, size_t j)
 	    "질문이요", "문의드립니다", "수고하십니다",
 	};
 
-	for (size_t k = SYL; k <= j - i; k += SYL)
+	for (size_t k = SYL; k <= j - i && k <= 6 * SYL; k += SYL)
 		if (in_list(words, NELEM(words), s + j - k, k) ||
 		    (k >= 2 * SYL && in_list(before, NELEM(before), s + j - k, k)))
 			return true;
@@ -922,8 +961,8 @@ ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to)
 			return true;
 		}
 		/* run together: a name right after an opening word or a label (저기요김채원께) */
-		for (size_t j = i + SYL; starts && j + 2 * SYL <= w1; j += SYL)
-			if (opens(s, i, j) && name_in_word(s, n, j, w1, to)) {
+		for (size_t j = i + SYL; starts && w1 - i >= 4 * SYL && j + 2 * SYL <= w1; j += SYL)
+			if (family_at(s + j) && opens(s, i, j) && name_in_word(s, n, j, w1, to)) {
 				*from = j;
 				*at = *to;
 				return true;

@@ -359,3 +359,20 @@ EOF2
 		assert_equal "$stderr" "ds-anon: skipped 1 bad record (first: p.jsonl:1: --field $f: jq error (its message is withheld: it may quote the record))"
 	done
 }
+
+@test "ds-anon: a --field of plain keys is read without jq, as jq reads it" {
+	# .a.b, ._x1 and .end name keys alone: ds-anon takes their path itself
+	# rather than compiling a jq program (libjq 1.6 spends some 170 million
+	# instructions on that). The result must be jq's: null and absent
+	# values are left alone, a string inside is masked, and a number on
+	# the way is jq's error (the test above).
+	printf '{"a":{"b":"kim@example.com","c":"lee@example.com"},"_x1":"010-1234-5678","end":"park@example.com"}\n{"a":null}\n{"x":1}\n{"a":{"b":7}}\n' > k.jsonl
+	run --separate-stderr ds-anon -f .a.b -f ._x1 -f .end k.jsonl
+	assert_success
+	assert_output "$(printf '{"a":{"b":"<EMAIL>","c":"lee@example.com"},"_x1":"<PHONE>","end":"<EMAIL>"}\n{"a":null}\n{"x":1}\n{"a":{"b":7}}')"
+	assert_equal "$stderr" ""
+	# the same through jq (a program that is no plain chain of keys)
+	run --separate-stderr ds-anon -f '.a | .b' -f '._x1 | .' -f '.["end"]' k.jsonl
+	assert_success
+	assert_output "$(printf '{"a":{"b":"<EMAIL>","c":"lee@example.com"},"_x1":"<PHONE>","end":"<EMAIL>"}\n{"a":null}\n{"x":1}\n{"a":{"b":7}}')"
+}

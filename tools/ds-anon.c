@@ -115,6 +115,9 @@ enum check {
 	"(?=$|[^가-힣]|입니다|이에요|이요|예요|이라고|라고|인데|이고|이며|이랑|" \
 	"님|씨|고객|으로|로|께|에게|명의)"
 
+/* What a text holds, for patterns[].has: a digit, a byte past ASCII (Hangul). */
+enum { HAS_DIGIT = 1, HAS_WIDE = 2 };
+
 /* A bank's name or an account word, before an account number. */
 #define BANK_WORD                                                                                         \
 	"(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|" \
@@ -132,79 +135,102 @@ static const struct pattern {
 	enum kind kind;
 	enum check check;
 	const char *re;
+	/*
+	 * Words one of which every match holds, '|' between them, in lower
+	 * case: a text that holds none is not searched (the Hangul patterns
+	 * would be tried at every syllable). NULL: no such words.
+	 */
+	const char *need;
+	unsigned has; /* what every match holds: HAS_DIGIT, HAS_WIDE (a byte past ASCII) */
 } patterns[] = {
     /* user:password@ in a URL */
-    {CREDENTIALS, CHECK_NONE, "\\b[A-Za-z][A-Za-z0-9+.-]*://\\K[^\\s:/@]+:[^\\s/@]+(?=@)"},
+    {CREDENTIALS, CHECK_NONE, "\\b[A-Za-z][A-Za-z0-9+.-]*://\\K[^\\s:/@]+:[^\\s/@]+(?=@)", NULL, 0},
     /* password=..., secret: ... */
     {CREDENTIALS, CHECK_NONE,
      "(?i)\\b(?:password|passwd|pwd|secret|client_secret)\\b[\"']?\\s*[:=]\\s*[\"']?\\K[^\\s\"',;]{"
-     "4,}"},
-    {TOKEN, CHECK_NONE, "(?i)\\bbearer\\s+\\K[A-Za-z0-9._~+/-]{8,}=*"},
+     "4,}",
+     NULL, 0},
+    {TOKEN, CHECK_NONE, "(?i)\\bbearer\\s+\\K[A-Za-z0-9._~+/-]{8,}=*", NULL, 0},
     {API_KEY, CHECK_NONE,
      "\\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}"
      "|github_pat_[A-Za-z0-9_]{22,}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}"
      "|hf_[A-Za-z0-9]{30,}|glpat-[A-Za-z0-9_-]{20}"
-     "|eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,})"},
+     "|eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,})",
+     NULL, 0},
     {API_KEY, CHECK_NONE,
      "(?i)\\b(?:api[_-]?key|access[_-]?key|auth[_-]?token|access[_-]?token|x-api-key)\\b"
-     "[\"']?\\s*[:=]\\s*[\"']?\\K[A-Za-z0-9._~+/-]{12,}"},
+     "[\"']?\\s*[:=]\\s*[\"']?\\K[A-Za-z0-9._~+/-]{12,}",
+     NULL, 0},
     {EMAIL, CHECK_NONE,
      "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+"
-     "[A-Za-z]{2,}\\b"},
+     "[A-Za-z]{2,}\\b",
+     NULL, 0},
     /* a bank account: a bank's name or an account word, then the number; a check digit may
        end it (새마을금고 1178-05-368877-6) */
     {ACCOUNT, CHECK_ACCOUNT,
      BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:-\\d)?"
-               "(?![\\d-]|,\\d|\\s?원)"},
+               "(?![\\d-]|,\\d|\\s?원)",
+     NULL, HAS_DIGIT},
     {ACCOUNT, CHECK_ACCOUNT,
-     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)"},
+     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)", NULL, HAS_DIGIT},
     /* YYMMDD-GNNNNNN; G 1-4 for Koreans, 5-8 for foreign residents */
     {RRN, CHECK_RRN,
-     "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])[- ]?[1-8]\\d{6}(?![\\d-])"},
+     "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])[- ]?[1-8]\\d{6}(?![\\d-])", NULL,
+     HAS_DIGIT},
     /* driver's licence: region code (11-28) or name, 2 digits, 6 digits, 2 digits */
-    {LICENSE, CHECK_NONE, "(?<![\\d-])(?:1[1-9]|2[0-8])([- ])\\d{2}\\1\\d{6}\\1\\d{2}(?![\\d-])"},
+    {LICENSE, CHECK_NONE, "(?<![\\d-])(?:1[1-9]|2[0-8])([- ])\\d{2}\\1\\d{6}\\1\\d{2}(?![\\d-])",
+     NULL, HAS_DIGIT},
     {LICENSE, CHECK_NONE,
      "(?:서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산)"
-     "\\s?\\d{2}([- ])\\d{6}\\1\\d{2}(?![\\d-])"},
+     "\\s?\\d{2}([- ])\\d{6}\\1\\d{2}(?![\\d-])",
+     NULL, HAS_DIGIT},
     {LICENSE, CHECK_NONE,
-     "(?i)(?:면허|licen[cs]e)[^\\d\\n]{0,15}\\K(?<!\\d)(?:1[1-9]|2[0-8])\\d{10}(?!\\d)"},
+     "(?i)(?:면허|licen[cs]e)[^\\d\\n]{0,15}\\K(?<!\\d)(?:1[1-9]|2[0-8])\\d{10}(?!\\d)", NULL,
+     HAS_DIGIT},
     /* passport: a letter and 8 digits, or (since 2021) letter, 3 digits, letter, 4 digits */
     {PASSPORT, CHECK_PASSPORT,
-     "(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})(?![A-Za-z0-9-])"},
+     "(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})(?![A-Za-z0-9-])", NULL, HAS_DIGIT},
     {PASSPORT, CHECK_NONE,
      "(?i)(?:여권|passport)[^\\n]{0,15}?\\K(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})"
-     "(?![A-Za-z0-9-])"},
+     "(?![A-Za-z0-9-])",
+     "여권|passport", HAS_DIGIT},
     /* Korean numbers, with +82 or a leading 0 */
     {PHONE, CHECK_PHONE,
      "(?:(?<![\\w+])\\+82[- ]?(?:\\(0\\))?|(?<![\\w.,+#-])(?<!\\d:)(?:\\((?=0\\d{1,3}\\)))?0)"
-     "(?:1[016789]|2|[3-6][1-5]|70|50\\d)[-. )]{0,2}\\d{3,4}[-. ]?\\d{4}(?![\\w]|[-.,]\\d)"},
+     "(?:1[016789]|2|[3-6][1-5]|70|50\\d)[-. )]{0,2}\\d{3,4}[-. ]?\\d{4}(?![\\w]|[-.,]\\d)",
+     NULL, HAS_DIGIT},
     /* E.164 and other international numbers */
     {PHONE, CHECK_E164,
-     "(?<![\\w+])\\+[1-9]\\d{0,3}(?:[-. ]?\\(?\\d{1,4}\\)?){2,5}(?![\\w]|[-.]\\d)"},
-    {CARD, CHECK_LUHN, "(?<![\\d.,-])\\d(?:[ -]?\\d){12,18}(?!\\d|[.,-]\\d)"},
+     "(?<![\\w+])\\+[1-9]\\d{0,3}(?:[-. ]?\\(?\\d{1,4}\\)?){2,5}(?![\\w]|[-.]\\d)", NULL,
+     HAS_DIGIT},
+    {CARD, CHECK_LUHN, "(?<![\\d.,-])\\d(?:[ -]?\\d){12,18}(?!\\d|[.,-]\\d)", NULL, HAS_DIGIT},
     {IP, CHECK_IPV4,
      "(?<![\\w.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
-     "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w-]|\\.\\d)"},
-    {IP, CHECK_IPV6, "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\\w:.])"},
+     "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w-]|\\.\\d)",
+     NULL, HAS_DIGIT},
+    {IP, CHECK_IPV6, "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\\w:.])", NULL, 0},
     /* road-name and lot-number addresses, from the province, the city or the district */
     {ADDRESS, CHECK_NONE,
      "(?<![가-힣])(?:" PROVINCE "\\s?(?:[가-힣]{1,5}시\\s?)?(?:[가-힣]{1,5}[구군]\\s?)?"
-     "|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군]\\s?)?|[가-힣]{1,5}[구군]\\s)" ROAD_OR_LOT},
+     "|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군]\\s?)?|[가-힣]{1,5}[구군]\\s)" ROAD_OR_LOT,
+     NULL, HAS_DIGIT | HAS_WIDE},
     /* a name after a label: 성함: 이영희, 예금주 홍길동, 고객명(이름): 박민수, 주문자는 김율이에요
      */
     {NAME, CHECK_NAME,
      NAME_LABEL "(?:\\s?\\([^)\\n]{0,8}\\))?(?:\\s?(?:이름|성함))?"
-                "(?:은요|이요|은|는|이|가|을|를)?\\s?[:：]?\\s?\\K" SURNAME
-                "[가-힣]{1,2}" NAME_END},
+                "(?:은요|이요|은|는|이|가|을|를)?\\s?[:：]?\\s?\\K" SURNAME "[가-힣]{1,2}" NAME_END,
+     NULL, HAS_WIDE},
     /* a name before an honorific: 김철수 고객님, 홍길동 님, 남궁민수씨, (박승현 명의) */
-    {NAME, CHECK_NAME,
-     "(?<![가-힣])" SURNAME "[가-힣]{2}(?=\\s?(?:고객님|회원님|고객|님|씨|명의))"},
+    {NAME, CHECK_NAME, "(?<![가-힣])" SURNAME "[가-힣]{2}(?=\\s?(?:고객님|회원님|고객|님|씨|명의))",
+     "님|씨|고객|명의", HAS_WIDE},
     /* a two-syllable name before 님 and what a person's name takes: 김율님 계좌, 천기님께 */
-    {NAME, CHECK_NAME, "(?<![가-힣])" SURNAME "[가-힣](?=님(?:이|께|의|\\s계좌|\\s앞|\\s명의))"},
+    {NAME, CHECK_NAME, "(?<![가-힣])" SURNAME "[가-힣](?=님(?:이|께|의|\\s계좌|\\s앞|\\s명의))",
+     "님", HAS_WIDE},
     /* a name introducing oneself: 저는 오혜진입니다, 안녕하세요 신건우입니다 */
     {NAME, CHECK_NAME,
      "(?:^|저는|제\\s?이름은?|안녕하세요[.,!]?|ㅎㅇ|저기요|문의드립니다[.]?)\\s?\\K" SURNAME
-     "[가-힣]{2}(?=입니다|이에요|예요|이라고|이요)"},
+     "[가-힣]{2}(?=입니다|이에요|예요|이라고|이요)",
+     "입니다|이에요|예요|이라고|이요", HAS_WIDE},
 };
 #define NPATTERNS (sizeof patterns / sizeof patterns[0])
 
@@ -225,12 +251,13 @@ struct anon {
 	pcre2_match_data *md;
 	unsigned char *salt;
 	size_t salt_len;
-	struct ve_jq **fields; /* each compiled as [path(EXPR)] */
+	struct ve_jq **fields; /* each compiled as [path(EXPR)], when first needed */
+	jv *simple;            /* each EXPR's path when it is .a or .a.b ..., else null */
 	char **exprs;          /* their EXPRs, borrowed */
 	int nfields;
 	struct span *spans;
 	size_t nspans, cap;
-	struct ve_buf subject, canon, out;
+	struct ve_buf subject, lower, canon, out;
 	unsigned long long count[NKINDS];
 };
 
@@ -313,6 +340,76 @@ read_salt(const char *path, struct anon *a)
 	return 0;
 }
 
+/*
+ * The path of a --field EXPR that is a chain of plain keys (.text,
+ * .messages.content is not: only objects' keys), as a jq array, or null
+ * for any other EXPR. Such a path needs no jq program: compiling one costs
+ * libjq 1.6 some 170 million instructions, more than masking ten thousand
+ * queries. Words jq 1.6 reserves (.end, .if) are left to jq.
+ */
+static jv
+simple_path(const char *expr)
+{
+	static const char *const reserved[] = {"def",     "as",      "if",    "then",   "elif",
+	                                       "else",    "end",     "and",   "or",     "reduce",
+	                                       "foreach", "try",     "catch", "label",  "import",
+	                                       "include", "__loc__", "not",   "__prog", NULL};
+	jv path = jv_array();
+
+	for (const char *p = expr; *p;) {
+		size_t k =
+		    *p == '.' ? strspn(p + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		                              "0123456789_")
+		              : 0;
+		bool reserved_word = false;
+		for (const char *const *w = reserved; *w && k; w++)
+			reserved_word |= strlen(*w) == k && !memcmp(p + 1, *w, k);
+		if (!k || isdigit((unsigned char)p[1]) || reserved_word) {
+			jv_free(path);
+			return jv_null();
+		}
+		path = jv_array_append(path, jv_string_sized(p + 1, (int)k));
+		p += 1 + k;
+	}
+	return jv_array_length(jv_copy(path)) ? path : (jv_free(path), jv_null());
+}
+
+/* Compiles --field number i as [path(EXPR)]; exits 64 on a bad EXPR. */
+static void
+field_compile(struct anon *a, int i)
+{
+	struct ve_buf e = {0};
+
+	ve_buf_addf(&e, "[path(%s)]", a->exprs[i]);
+	a->fields[i] = ve_jq_compile("--field", e.p);
+	ve_buf_free(&e);
+}
+
+/*
+ * Whether a simple path may be taken as it is in rec (borrowed): every
+ * value on the way is an object or null, as jq indexes them; anything
+ * else is left to jq, for its error.
+ */
+static bool
+simple_ok(jv rec, jv path)
+{
+	jv v = jv_copy(rec);
+	bool ok = true;
+
+	for (int i = 0, n = jv_array_length(jv_copy(path)); i < n && ok; i++) {
+		jv_kind k = jv_get_kind(v);
+		ok = k == JV_KIND_OBJECT || k == JV_KIND_NULL;
+		if (ok && k == JV_KIND_OBJECT && i + 1 < n)
+			v = jv_object_get(v, jv_array_get(jv_copy(path), i));
+		else if (ok && i + 1 < n) {
+			jv_free(v);
+			v = jv_null();
+		}
+	}
+	jv_free(v);
+	return ok;
+}
+
 static void
 anon_init(struct anon *a, const struct opts *o)
 {
@@ -325,11 +422,11 @@ anon_init(struct anon *a, const struct opts *o)
 	a->nfields = o->nfields;
 	a->exprs = o->fields;
 	a->fields = ve_xcalloc((size_t)o->nfields + 1, sizeof *a->fields);
+	a->simple = ve_xcalloc((size_t)o->nfields + 1, sizeof *a->simple);
 	for (int i = 0; i < o->nfields; i++) {
-		struct ve_buf e = {0};
-		ve_buf_addf(&e, "[path(%s)]", o->fields[i]);
-		a->fields[i] = ve_jq_compile("--field", e.p);
-		ve_buf_free(&e);
+		a->simple[i] = simple_path(o->fields[i]);
+		if (jv_get_kind(a->simple[i]) == JV_KIND_NULL)
+			field_compile(a, i);
 	}
 }
 
@@ -339,12 +436,17 @@ anon_free(struct anon *a)
 	for (size_t i = 0; i < NPATTERNS; i++)
 		pcre2_code_free(a->re[i]);
 	pcre2_match_data_free(a->md);
-	for (int i = 0; i < a->nfields; i++)
-		ve_jq_free(a->fields[i]);
+	for (int i = 0; i < a->nfields; i++) {
+		if (a->fields[i])
+			ve_jq_free(a->fields[i]);
+		jv_free(a->simple[i]);
+	}
 	free(a->fields);
+	free(a->simple);
 	free(a->salt);
 	free(a->spans);
 	ve_buf_free(&a->subject);
+	ve_buf_free(&a->lower);
 	ve_buf_free(&a->canon);
 	ve_buf_free(&a->out);
 }
@@ -687,6 +789,39 @@ canonical(enum kind k, const char *s, size_t n, struct ve_buf *out)
 }
 
 /* Masks s[0..n) into a->out; returns the number of values masked. */
+/*
+ * a->lower: s[0..n) with ASCII letters in lower case, for patterns[].need;
+ * returns what s holds, for patterns[].has.
+ */
+static unsigned
+lower(struct anon *a, const char *s, size_t n)
+{
+	unsigned has = 0;
+
+	ve_buf_reset(&a->lower);
+	ve_buf_add(&a->lower, s, n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)a->lower.p[i];
+		if (c >= 'A' && c <= 'Z')
+			a->lower.p[i] = (char)(c + 'a' - 'A');
+		has |= (c >= '0' && c <= '9') ? HAS_DIGIT : c >= 0x80 ? HAS_WIDE : 0;
+	}
+	return has;
+}
+
+/* Whether t[0..n) holds one of the words of need ('|' between them). */
+static bool
+holds_one(const char *t, size_t n, const char *need)
+{
+	for (const char *w = need; *w;) {
+		size_t k = strcspn(w, "|");
+		if (memmem(t, n, w, k))
+			return true;
+		w += k + (w[k] == '|');
+	}
+	return false;
+}
+
 static size_t
 mask(struct anon *a, const char *s, size_t n)
 {
@@ -700,8 +835,12 @@ mask(struct anon *a, const char *s, size_t n)
 	ve_buf_add(&a->subject, pad, sizeof pad);
 	s = a->subject.p;
 	a->nspans = 0;
+	unsigned has = lower(a, s, n);
 	for (size_t p = 0; p < NPATTERNS; p++) {
 		size_t at = 0;
+		if ((patterns[p].has & ~has) ||
+		    (patterns[p].need && !holds_one(a->lower.p, n, patterns[p].need)))
+			continue;
 		while (ve_re_next(a->re[p], a->md, s, n, PCRE2_NO_UTF_CHECK, &at)) {
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(a->md);
 			if (!check_ok(patterns[p].check, s, ov[0], ov[1], ov) ||
@@ -876,6 +1015,12 @@ fields_of(struct anon *a, jv rec)
 	jv all = a->nfields ? jv_array() : jv_null();
 
 	for (int i = 0; i < a->nfields; i++) {
+		if (jv_get_kind(a->simple[i]) == JV_KIND_ARRAY && simple_ok(rec, a->simple[i])) {
+			all = jv_array_append(all, jv_copy(a->simple[i]));
+			continue;
+		}
+		if (!a->fields[i])
+			field_compile(a, i);
 		jv p = ve_jq_first(a->fields[i], jv_copy(rec));
 		if (jv_is_valid(p)) {
 			all = jv_array_concat(all, p);
