@@ -17,22 +17,23 @@ static const char family_common[] = "강고공곽구국권금기길김나남노�
                                     "백변서석선설성소손송신심안양엄여연염오옥왕우원위"
                                     "유육윤이인임장전정조주지진차채천최추탁표하한함허"
                                     "현홍황";
-static const char family_rare[] = "가간감경두라마모목범복봉부빈상승시어예온용은음제"
+static const char family_rare[] = "가간감경두라마모목범복봉부빈사상승시어예온용은음제"
                                   "좌태팽편피형호화";
 static const char *const family_two[] = {
     "남궁", "독고", "동방", "사공", "서문", "선우", "제갈", "황보",
 };
-static const char given[] = "가각간갑강건걸겨결겸경계고곤공관광교구국군권규균근"
-                            "금기길나난남내녕노누늘다단달담당대덕도돈동두득들라"
-                            "락란람랑래량려련렬령례로록롱뢰료룡루류륜률름리린림"
-                            "립마만말매맹면명모목몽묘무문미민믿밀바박반발방배백"
-                            "범법벼벽변별병보복본봄봉부분비빈빛쁨사산살삼상새샘"
-                            "생서석선설섬섭성세소솔솜송수숙순술숭슬승시식신실심"
-                            "아안애야양어언엄업여연열염엽영예오옥온완왕용우욱운"
-                            "울웅원월위유육윤율융은을음읍응의이익인일임입자잔장"
-                            "재정제조종주준중즙지직진찬찰창채천철첨청초총추춘충"
-                            "치친칠탁탄태택토판팔평표풍필하학한함항해핵햇행향허"
-                            "헌혁현협형혜호홍화환활황회효후훈휘휴흔흠흥희힘";
+static const char given[] = "가각간갑강건걸겨결겸경계고곤공관광교구국군권규균그"
+                            "근금기길나난남내녕노누늘다단달담당대덕도돈동두득들"
+                            "라락란람랑래량려련렬령례로록롬롱뢰료룡루류륜률름리"
+                            "린림립마만말망매맹면명모목몽묘무문미민믿밀바박반발"
+                            "방배백범법벼벽변별병보복본봄봉부분비빈빛쁨사산살삼"
+                            "상새샘생서석선설섬섭성세소솔솜송수숙순술숭슬승시식"
+                            "신실심아안애야양어언엄업여연열염엽영예오옥온완왕용"
+                            "우욱운울웅원월위유육윤율융은을음읍응의이익인일임입"
+                            "자잔장재정제조종주준중즙지직진찬찰창채천철첨청초총"
+                            "추춘충치친칠탁탄태택토판팔평표풍필하학한함항해핵햇"
+                            "행향허헌혁현협형혜호홍화환활황회효후훈휘휴흔흠흥희"
+                            "힘";
 static const char *const stop[] = {
     "가게",     "가격",   "가격은",   "가격을", "가격이", "가구",     "가능",     "가능한",
     "가락동",   "가방",   "가수",     "가입",   "가입비", "가입자",   "가정",     "가족",
@@ -198,16 +199,19 @@ static const char given_only[] = "결린빈솔욱웅율준찬철혁훈";
 /* Syllables that are particles on their own, in code-point order. */
 #define JOSA_SYL "가는도로를만와을의이"
 
+/* Syllables that end a quoted sentence before 고 (한다고, 가자고, 뭐라고, 하냐고). */
+#define QUOTE_SYL "냐다라자"
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Particles and the copula that may follow a name, glued to it, in byte order. */
 static const char *const josa[] = {
-    "가",     "과",     "까지",   "꺼",     "껀",     "께",     "께도",   "께서",   "나",   "네",
-    "는",     "대로",   "도",     "랑",     "로",     "를",     "만",     "부터",   "야",   "에게",
-    "에게는", "에게도", "에게서", "와",     "요",     "으로",   "은",     "을",     "의",   "이",
-    "이가",   "이고",   "이께서", "이나",   "이네",   "이네요", "이는",   "이도",   "이든", "이랑",
-    "이를",   "이며",   "이야",   "이었고", "이에게", "이와",   "이요",   "이의",   "이죠", "이지",
-    "이하고", "이한테", "임",     "하고",   "한테",   "한테는", "한테도", "한테서",
+    "가",   "고",     "과",     "까지",   "꺼",     "껀",     "께",     "께도",   "께서",   "나",
+    "네",   "는",     "대로",   "도",     "랑",     "로",     "를",     "만",     "부터",   "야",
+    "에게", "에게는", "에게도", "에게서", "와",     "요",     "으로",   "은",     "을",     "의",
+    "이",   "이가",   "이고",   "이께서", "이나",   "이네",   "이네요", "이는",   "이도",   "이든",
+    "이랑", "이를",   "이며",   "이야",   "이었고", "이에게", "이와",   "이요",   "이의",   "이죠",
+    "이지", "이하고", "이한테", "임",     "하고",   "한테",   "한테는", "한테도", "한테서",
 };
 
 /* The copula's stems: 입니다, 이에요, 이라고, 인데요, 이었어요, 이세요 ... */
@@ -427,8 +431,10 @@ dict_with_tail(const char *p, size_t len)
 	for (size_t k = 2 * SYL; k <= len; k += SYL) {
 		if (!in_dict(p, k))
 			continue;
-		/* 하은, 가은, 다은: a given name's last syllable far more often than a particle */
-		if (k + SYL == len && !memcmp(p + k, "은", SYL))
+		/* 하은, 가은, 다은 after a common family name (박하은, 유가은): a given name's last
+		 * syllable far more often than a particle */
+		if (k + SYL == len && !memcmp(p + k, "은", SYL) &&
+		    in_set(family_common, sizeof family_common - 1, p))
 			continue;
 		if (k == len || is_tail(p + k, len - k) ||
 		    in_set(verb_syl, sizeof verb_syl - 1, p + k) ||
@@ -489,8 +495,12 @@ static bool
 copula_word(const char *p, size_t len)
 {
 	static const char *const names[] = {"이예", "이세"};
+	/* what ends a copula's third syllable (이라고, 인데요, 이었고); not 이라온, 인지혜, 이신영
+	 */
+	static const char endings[] = "가고구나는니데도며면서요지";
 
-	return is_tail(p, len) && !starts_list(names, NELEM(names), p, len);
+	return is_tail(p, len) && !starts_list(names, NELEM(names), p, len) &&
+	       (len < 3 * SYL || in_set(endings, sizeof endings - 1, p + 2 * SYL));
 }
 
 /*
@@ -621,12 +631,21 @@ phone_digits(const char *s, size_t i, size_t j)
  * (010-1234-5678(김민수)). Dates and order numbers start otherwise.
  */
 static bool
-contact_beside(const char *s, size_t n, size_t from, size_t e)
+contact_beside(const char *s, size_t n, size_t from, size_t e, bool via_label)
 {
+	static const char *const labels[] = {"폰",       "번호",   "연락처",   "전화",
+	                                     "휴대폰",   "핸드폰", "주민번호", "주민등록번호",
+	                                     "여권번호", "이메일", "메일",     "전화번호"};
 	size_t i = e + (e < n && s[e] == ' '), j = i;
 
 	while (j < n && s[j] != ' ' && s[j] != '\n' && s[j] != ',')
 		j++;
+	/* 김민수 폰 010-..., 김민수 주민번호 900101-...: a word that names the number between */
+	if (via_label && j < n && s[j] == ' ' && in_list(labels, NELEM(labels), s + i, j - i)) {
+		i = j + 1;
+		for (j = i; j < n && s[j] != ' ' && s[j] != '\n' && s[j] != ',';)
+			j++;
+	}
 	if (memchr(s + i, '@', j - i))
 		return true;
 	size_t k = i + (i < j && strchr("MSRGD", s[i]));
@@ -677,7 +696,9 @@ label_before(const char *s, size_t n, size_t i)
 static bool
 personal_honor(const char *p, size_t len)
 {
-	static const char *const words[] = {"씨", "드림", "올림", "명의", "본인"};
+	static const char *const words[] = {"씨",   "드림", "올림", "명의", "본인", "과장",
+	                                    "대리", "팀장", "부장", "차장", "실장", "주임",
+	                                    "사원", "선생", "교수", "원장", "환자", "학생"};
 
 	if (memmem(p, len, "님", SYL))
 		return true;
@@ -759,7 +780,7 @@ context(const char *s, size_t n, const struct cand *c, bool *personal)
 
 	if (honor_after(s, n, c, personal))
 		return CTX_STRONG;
-	if (label_before(s, n, c->from) || contact_beside(s, n, c->from, c->end)) {
+	if (label_before(s, n, c->from) || contact_beside(s, n, c->from, c->end, true)) {
 		*personal = true;
 		return CTX_STRONG;
 	}
@@ -822,7 +843,7 @@ dict_name(const char *s, size_t n, const struct cand *c)
 {
 	bool personal;
 
-	if (c->end == c->to && contact_beside(s, n, c->from, c->end) &&
+	if (c->end == c->to && contact_beside(s, n, c->from, c->end, false) &&
 	    !in_set(verb_syl, sizeof verb_syl - 1, s + c->to - SYL))
 		return true;
 	if (c->end != c->to)
@@ -844,6 +865,10 @@ judge(const char *s, size_t n, const struct cand *c)
 	bool personal;
 
 	if (!shape_ok(s, c) || copula_word(s + c->from, c->end - c->from))
+		return false;
+	/* 전한다고, 보자고: a quotation, not a name with the copula's 고 (김연우고) */
+	if (c->end - c->to == SYL && !memcmp(s + c->to, "고", SYL) &&
+	    in_set(QUOTE_SYL, sizeof QUOTE_SYL - 1, s + c->to - SYL))
 		return false;
 	size_t syls = (c->to - c->from - c->spaced) / SYL;
 	if (tlen && !is_tail(s + c->to, tlen) && !is_honor(s + c->to, tlen))
@@ -926,8 +951,12 @@ name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
 			}
 		}
 	}
-	if (w1 - w0 != SYL || w1 >= n || s[w1] != ' ')
+	/* 김 민수, 남궁 빈: a family name alone, the given name in the next word */
+	if (!(w1 - w0 == SYL ||
+	      (w1 - w0 == 2 * SYL && in_sorted(family_two, NELEM(family_two), s + w0, 2 * SYL))) ||
+	    w1 >= n || s[w1] != ' ')
 		return false;
+	c.rare = false;
 	c.given = w1;
 	c.spaced = true;
 	c.end = word_end(s, n, w1 + 1);

@@ -849,8 +849,8 @@ mask(struct anon *a, const char *s, size_t n)
 			add_span(a, ov[0], ov[1], patterns[p].kind);
 		}
 	}
-	/* Names in running text, past what the patterns found (lib/kname.h). */
-	for (size_t at = 0, from, to; ve_kname_next(s, n, &at, &from, &to);)
+	/* Names in running text, past what the patterns found (lib/kname.h); Hangul only. */
+	for (size_t at = 0, from, to; (has & HAS_WIDE) && ve_kname_next(s, n, &at, &from, &to);)
 		if (!role_word(s + from, to - from) && !overlaps(a, from, to))
 			add_span(a, from, to, NAME);
 	if (!a->nspans)
