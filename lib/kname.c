@@ -185,8 +185,8 @@ static const char agent_syl[] = "가관사생수원인자장직";
 /* Given-name syllables that also count things after a number word (한 명, 세 번, 두 장). */
 static const char counter_syl[] = "개건곳권달대명번분살세시원잔장주차층통편";
 
-/* Syllables that end a place or a charge made of a noun: 정자동, 강남역, 수수료. */
-static const char suffix_syl[] = "동료역점";
+/* Syllables that end a place, a charge or a day made of a noun: 정자동, 강남역, 수수료, 주문일. */
+static const char suffix_syl[] = "동료역일점";
 
 /* Last syllables of linking endings (하려고, 정도면, 보려며) and of -아서/-어서 (지나서, 길어서).
  */
@@ -199,25 +199,26 @@ static const char given_only[] = "결린빈솔욱웅율준찬철혁훈";
 /* Syllables that are particles on their own, in code-point order. */
 #define JOSA_SYL "가는도로를만와을의이"
 
-/* Syllables that end a quoted sentence before 고 (한다고, 가자고, 뭐라고, 하냐고). */
-#define QUOTE_SYL "냐다라자"
+/* Syllables that end a quoted sentence before 고 (한다고, 뭐라고, 하냐고; not 김경자고). */
+#define QUOTE_SYL "냐다라"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Particles and the copula that may follow a name, glued to it, in byte order. */
 static const char *const josa[] = {
-    "가",   "고",     "과",     "까지",   "꺼",     "껀",     "께",     "께도",   "께서",   "나",
-    "네",   "는",     "대로",   "도",     "랑",     "로",     "를",     "만",     "부터",   "야",
-    "에게", "에게는", "에게도", "에게서", "와",     "요",     "으로",   "은",     "을",     "의",
-    "이",   "이가",   "이고",   "이께서", "이나",   "이네",   "이네요", "이는",   "이도",   "이든",
-    "이랑", "이를",   "이며",   "이야",   "이었고", "이에게", "이와",   "이요",   "이의",   "이죠",
-    "이지", "이하고", "이한테", "임",     "하고",   "한테",   "한테는", "한테도", "한테서",
+    "가",     "고",     "과",     "까지",   "꺼",     "껀",     "께",     "께도",   "께서",
+    "나",     "네",     "는",     "대로",   "도",     "랑",     "로",     "를",     "만",
+    "부터",   "야",     "에게",   "에게는", "에게도", "에게서", "에서",   "에서는", "에서도",
+    "와",     "요",     "으로",   "은",     "을",     "의",     "이",     "이가",   "이고",
+    "이께서", "이나",   "이네",   "이네요", "이는",   "이도",   "이든",   "이랑",   "이를",
+    "이며",   "이야",   "이었고", "이에게", "이와",   "이요",   "이의",   "이죠",   "이지",
+    "이하고", "이한테", "임",     "하고",   "한테",   "한테는", "한테도", "한테서",
 };
 
 /* The copula's stems: 입니다, 이에요, 이라고, 인데요, 이었어요, 이세요 ... */
 static const char *const copula[] = {
-    "입니", "이에", "이예", "예요", "이라", "라고", "라는", "인데", "이었",
-    "였",   "이세", "이신", "인가", "인지", "이구", "이거", "이랍", "이란",
+    "입니", "이에", "이예", "예요", "이라", "라고", "라는", "인데", "이었", "세요", "이시",
+    "이십", "였",   "이세", "이신", "인가", "인지", "이구", "이거", "이랍", "이란",
 };
 
 /* Honorifics and titles after a name, glued or as the next word. */
@@ -420,6 +421,24 @@ stop_with_tail(const char *p, size_t len)
 }
 
 /*
+ * Whether p[0..len), after a word of the dictionary, is another word of it
+ * that ends the compound, or two words of two syllables, with or without
+ * a particle (공영 + 주차장, 공동 + 명의, 연장 + 근로 + 수당이). A name whose last syllable and
+ * particle spell a word is read as the compound (지명수의: 지명 + 수의).
+ */
+static bool
+compound_rest(const char *p, size_t len)
+{
+	for (size_t j = 2 * SYL; j <= len; j += SYL)
+		if (in_dict(p, j) &&
+		    (j == len || is_tail(p + j, len - j) ||
+		     (j + 2 * SYL <= len && in_dict(p + j, 2 * SYL) &&
+		      (j + 2 * SYL == len || is_tail(p + j + 2 * SYL, len - j - 2 * SYL)))))
+			return true;
+	return false;
+}
+
+/*
  * Whether p[0..len) is a dictionary word, alone or with what may follow a
  * noun in its word: a particle or the copula (주기가, 배정도), a syllable
  * that makes it a verb (연락해, 금식해야), or another word that ends it
@@ -439,7 +458,7 @@ dict_with_tail(const char *p, size_t len)
 		if (k == len || is_tail(p + k, len - k) ||
 		    in_set(verb_syl, sizeof verb_syl - 1, p + k) ||
 		    (k + SYL == len && in_set(suffix_syl, sizeof suffix_syl - 1, p + k)) ||
-		    (len - k >= 2 * SYL && in_dict(p + k, len - k)))
+		    compound_rest(p + k, len - k))
 			return true;
 	}
 	return false;
@@ -660,11 +679,37 @@ contact_beside(const char *s, size_t n, size_t from, size_t e, bool via_label)
 	while (b > 0 && from - b <= 20 &&
 	       (isdigit((unsigned char)s[b - 1]) || strchr("-.+() ", s[b - 1])))
 		b--;
-	if (b > 0 && (isdigit((unsigned char)s[b - 1]) || strchr("-.+()", s[b - 1])))
-		return false; /* a longer run: no number to call */
+	if (b > 0 && (isalnum((unsigned char)s[b - 1]) || strchr("-.+()", s[b - 1])))
+		return false; /* a longer run, or a code (Y0667-71952): no number to call */
 	while (b < from && strchr(" (", s[b]))
 		b++;
 	return b < from && (s[b] == '0' || s[b] == '+') && phone_digits(s, b, from) >= 7;
+}
+
+/*
+ * Whether p[0..len) is a word for a role: ending in 자 or 인, a word of the
+ * dictionary or one of its nouns with that ending (예매 + 자, 위임 + 인).
+ */
+static bool
+role_word(const char *p, size_t len)
+{
+	const char *last = p + len - SYL;
+
+	return len >= 2 * SYL && (!memcmp(last, "자", SYL) || !memcmp(last, "인", SYL)) &&
+	       (in_dict(p, len) || (len == 3 * SYL && in_dict(p, 2 * SYL)));
+}
+
+/*
+ * Whether the word p[0..len) is a role, with what a label may carry:
+ * 예매자, 양도자는, 수검자, 위임인.
+ */
+static bool
+role_label(const char *p, size_t len)
+{
+	for (size_t k = 2 * SYL; k <= len && k <= 5 * SYL; k += SYL)
+		if (in_list(before_tail, NELEM(before_tail), p + k, len - k) && role_word(p, k))
+			return true;
+	return false;
 }
 
 /* Whether a label or relation stands before s[i], with spaces or a colon between. */
@@ -680,7 +725,7 @@ label_before(const char *s, size_t n, size_t i)
 	size_t p = q;
 	while (p >= SYL && syllable(s, n, p - SYL) >= 0)
 		p -= SYL;
-	if (p < q && is_before(s + p, q - p))
+	if (p < q && (is_before(s + p, q - p) || role_label(s + p, q - p)))
 		return true;
 	/* run together (급함예약자명임호석): a label of two syllables or more ends the run */
 	for (size_t k = 2 * SYL; q == i && k < q - p; k += SYL)
@@ -823,11 +868,58 @@ predicate(const char *s, const struct cand *c)
 {
 	const char *last = s + c->to - SYL;
 
-	if (in_set(linking_syl, sizeof linking_syl - 1, last))
+	if (in_set(linking_syl, sizeof linking_syl - 1, last) ||
+	    (in_set(JOSA_SYL, sizeof JOSA_SYL - 1, last) && memcmp(last, "은", SYL)))
 		return true;
 	if (!memcmp(last, "서", SYL) && in_set(conj_syl, sizeof conj_syl - 1, last - SYL))
 		return true;
 	return !memcmp(last, "은", SYL) && in_dict(s + c->from, 2 * SYL);
+}
+
+/*
+ * Whether the candidate's syllables are some other word whatever its
+ * context: a quotation with 고 (전한다고, 뭐라고; not 김연우고), a pronoun
+ * or a noun of one syllable with its particle (제가, 이가), a number word
+ * and a counter (한 명, 세 명이고, 두 번), a role before a name (예매자
+ * 전한솔).
+ */
+static bool
+other_word(const char *s, size_t n, const struct cand *c)
+{
+	static const char *const numbers[] = {"한", "두", "세", "네", "몇", "여러", "다섯", "여섯"};
+	const char *last = s + c->to - SYL;
+	size_t b = c->from;
+
+	if (c->end - c->to == SYL && !memcmp(s + c->to, "고", SYL) &&
+	    in_set(QUOTE_SYL, sizeof QUOTE_SYL - 1, last))
+		return true;
+	if (!c->spaced && c->to - c->from == 2 * SYL && c->end == c->to &&
+	    in_set(JOSA_SYL, sizeof JOSA_SYL - 1, last))
+		return true;
+	/* 예매자 전한솔, 양도자 김 재훈: a role before a name, not a name */
+	if (!c->spaced && c->end == c->to && role_word(s + c->from, c->to - c->from) &&
+	    c->to + SYL < n && s[c->to] == ' ' && family_at(s + c->to + 1))
+		return true;
+	if (c->spaced && in_list(numbers, NELEM(numbers), s + c->from, c->given - c->from) &&
+	    in_set(counter_syl, sizeof counter_syl - 1, s + c->given + 1))
+		return true;
+	while (b > 0 && s[b - 1] == ' ')
+		b--;
+	size_t a = b;
+	while (a >= SYL && syllable(s, n, a - SYL) >= 0)
+		a -= SYL;
+	return b < c->from && in_list(numbers, NELEM(numbers), s + a, b - a) &&
+	       in_set(counter_syl, sizeof counter_syl - 1, s + c->from);
+}
+
+/* Whether a name written apart has, as its given name, a word of the dictionary or stoplist. */
+static bool
+given_is_word(const char *s, const struct cand *c)
+{
+	const char *g = s + c->given + 1;
+	size_t len = c->end - c->given - 1;
+
+	return dict_with_tail(g, len) || stop_with_tail(g, len) || in_dict(g, c->to - c->given - 1);
 }
 
 /*
@@ -843,6 +935,10 @@ dict_name(const char *s, size_t n, const struct cand *c)
 {
 	bool personal;
 
+	/* 예매자, 위임인, 배우자: the dictionary's words for a role are never a name */
+	if (in_dict(s + c->from, c->to - c->from) &&
+	    in_set(agent_syl, sizeof agent_syl - 1, s + c->to - SYL))
+		return false;
 	if (c->end == c->to && contact_beside(s, n, c->from, c->end, false) &&
 	    !in_set(verb_syl, sizeof verb_syl - 1, s + c->to - SYL))
 		return true;
@@ -850,7 +946,7 @@ dict_name(const char *s, size_t n, const struct cand *c)
 		return in_dict(s + c->from, c->to - c->from) &&
 		       personal_honor(s + c->to, c->end - c->to) &&
 		       !in_set(agent_syl, sizeof agent_syl - 1, s + c->to - SYL);
-	if (honor_after(s, n, c, &personal))
+	if (honor_after(s, n, c, &personal) && personal)
 		return true;
 	return c->to - c->from == 3 * SYL && in_dict(s + c->from, 3 * SYL) &&
 	       !in_set(verb_syl, sizeof verb_syl - 1, s + c->to - SYL) &&
@@ -864,11 +960,7 @@ judge(const char *s, size_t n, const struct cand *c)
 	size_t tlen = c->end - c->to;
 	bool personal;
 
-	if (!shape_ok(s, c) || copula_word(s + c->from, c->end - c->from))
-		return false;
-	/* 전한다고, 보자고: a quotation, not a name with the copula's 고 (김연우고) */
-	if (c->end - c->to == SYL && !memcmp(s + c->to, "고", SYL) &&
-	    in_set(QUOTE_SYL, sizeof QUOTE_SYL - 1, s + c->to - SYL))
+	if (!shape_ok(s, c) || copula_word(s + c->from, c->end - c->from) || other_word(s, n, c))
 		return false;
 	size_t syls = (c->to - c->from - c->spaced) / SYL;
 	if (tlen && !is_tail(s + c->to, tlen) && !is_honor(s + c->to, tlen))
@@ -898,9 +990,6 @@ judge(const char *s, size_t n, const struct cand *c)
 	/* 요 ends predicates too (나오나요, 정도예요): only after a label (성함 김민수요). */
 	if (tlen == SYL && !memcmp(s + c->to, "요", SYL) && x != CTX_STRONG)
 		return false;
-	/* 박 빈, 권 준 apart: not 한 명, 두 번 */
-	if (c->spaced && syls == 2 && in_set(counter_syl, sizeof counter_syl - 1, s + c->given + 1))
-		return false;
 	if (syls == 2)
 		return (x == CTX_STRONG && personal) ||
 		       (x >= CTX_JOSA && !c->rare &&
@@ -908,7 +997,8 @@ judge(const char *s, size_t n, const struct cand *c)
 	if (c->rare)
 		return x == CTX_STRONG || (syls == 3 && !c->spaced && x >= CTX_JOSA);
 	if (c->spaced)
-		return x == CTX_STRONG || (x == CTX_LIST && list_before(s, c->from));
+		return x == CTX_STRONG || (x == CTX_LIST && list_before(s, c->from)) ||
+		       (x == CTX_JOSA && syls == 3 && !c->rare && !given_is_word(s, c));
 	return x >= CTX_JOSA || (syls == 3 && !stopish && !dictish && !c->rare && !predicate(s, c));
 }
 
@@ -990,7 +1080,7 @@ ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to)
 			return true;
 		}
 		/* run together: a name right after an opening word or a label (저기요김채원께) */
-		for (size_t j = i + SYL; starts && w1 - i >= 4 * SYL && j + 2 * SYL <= w1; j += SYL)
+		for (size_t j = i + SYL; w1 - i >= 4 * SYL && j + 2 * SYL <= w1; j += SYL)
 			if (family_at(s + j) && opens(s, i, j) && name_in_word(s, n, j, w1, to)) {
 				*from = j;
 				*at = *to;

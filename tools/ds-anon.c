@@ -96,12 +96,14 @@ enum check {
 
 /*
  * A building, floor and unit after the number: 101동 1202호, B동 604호, 3층 304호, 지하 2층;
- * a building's name before its 동 and 호 (래미안 113동 1501호, 주공아파트 105동 402호).
+ * a building's name before its 동 and 호 (래미안 113동 1501호, 주공아파트 105동 402호); the
+ * road-name address's reference part after them ((상남동), (역삼동, 래미안)).
  */
 #define UNIT                                                                                       \
 	"(?:,?\\s?(?:[가-힣A-Za-z]{2,10}\\s?(?=\\d{1,4}동\\s?\\d{1,5}호))?"                    \
 	"(?:(?:[A-Za-z]|\\d{1,4})동\\s?)?(?:(?:지하\\s?)?\\d{1,3}층\\s?)?\\d{1,5}호"          \
-	"|,?\\s?(?:지하\\s?)?\\d{1,3}층(?:\\s?\\d{1,5}호)?)?"
+	"|,?\\s?(?:지하\\s?)?\\d{1,3}층(?:\\s?\\d{1,5}호)?)?"                                  \
+	"(?:\\s?\\([가-힣0-9]{1,8}(?:동|가|읍|면|리)(?:,\\s?[가-힣0-9]{1,12})?\\))?"
 
 /* Words that stand before a person's name in a service query. */
 #define NAME_LABEL                                                                                           \
