@@ -615,6 +615,28 @@ ve_json_get_num(jv obj, const char *key, double *out)
 	return ok;
 }
 
+void
+ve_json_fields(jv obj, const char *const *names, size_t n, jv *out)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = jv_invalid();
+	if (jv_get_kind(obj) != JV_KIND_OBJECT)
+		return;
+	for (int it = jv_object_iter(obj); jv_object_iter_valid(obj, it);
+	     it = jv_object_iter_next(obj, it)) {
+		jv k = jv_object_iter_key(obj, it);
+		const char *key = jv_string_value(k);
+		size_t klen = ve_json_strlen(k);
+		for (size_t i = 0; i < n; i++)
+			if (strlen(names[i]) == klen && !memcmp(names[i], key, klen)) {
+				jv_free(out[i]);
+				out[i] = jv_object_iter_value(obj, it);
+				break;
+			}
+		jv_free(k);
+	}
+}
+
 char *
 ve_json_strdup(jv s, size_t *len)
 {

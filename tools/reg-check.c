@@ -243,12 +243,11 @@ rows_free(struct rows *rs)
 	free(rs->v);
 }
 
-/* Appends the row rec's labels (borrowed), canonical, to key: NULL, or why they are unusable. */
+/* Appends a row's labels (consumed), canonical, to key: NULL, or why they are unusable. */
 static const char *
-row_labels(jv rec, struct ve_buf *key)
+row_labels(jv labels, struct ve_buf *key)
 {
 	const char *why = NULL;
-	jv labels = ve_json_get(rec, "labels");
 
 	/* ClickHouse keeps labels as JSON text: ch-query gives them back as a string. */
 	if (jv_get_kind(labels) == JV_KIND_STRING) {
@@ -279,24 +278,27 @@ row_labels(jv rec, struct ve_buf *key)
 }
 
 /*
- * The standard error of the row rec (borrowed) of this value: given, or
- * that of a proportion when n is; NAN when unknown. The record reader has
- * refused numbers that are not finite.
+ * The standard error of a row of this value, from its fields stderr, unit
+ * and n (borrowed): given, or that of a proportion when n is; NAN when
+ * unknown. The record reader has refused numbers that are not finite.
  */
 static double
-row_se(jv rec, double value)
+row_se(jv stderr_, jv unit, jv n, double value)
 {
-	double se, n;
-
-	if (ve_json_get_num(rec, "stderr", &se) && se >= 0)
-		return se;
-	char *unit = ve_json_get_str(rec, "unit");
-	bool ratio = unit && strcmp(unit, "ratio") == 0;
-	free(unit);
-	/* n is read only for a proportion: the lookup is most of a row's cost. */
-	if (ratio && ve_json_get_num(rec, "n", &n) && n > 0 && value >= 0 && value <= 1)
-		return sqrt(value * (1 - value) / n);
+	if (jv_get_kind(stderr_) == JV_KIND_NUMBER && jv_number_value(stderr_) >= 0)
+		return jv_number_value(stderr_);
+	bool ratio = jv_get_kind(unit) == JV_KIND_STRING && !strcmp(jv_string_value(unit), "ratio");
+	if (ratio && jv_get_kind(n) == JV_KIND_NUMBER && jv_number_value(n) > 0 && value >= 0 &&
+	    value <= 1)
+		return sqrt(value * (1 - value) / jv_number_value(n));
 	return NAN;
+}
+
+/* A copy of the string v (borrowed), or NULL when it is none. */
+static char *
+str_or_null(jv v)
+{
+	return jv_get_kind(v) == JV_KIND_STRING ? ve_json_strdup(v, NULL) : NULL;
 }
 
 /*
@@ -306,23 +308,31 @@ row_se(jv rec, double value)
 static const char *
 take_row(jv rec, void *ctx)
 {
+	enum { METRIC, VALUE, LABELS, RUN_ID, MODEL_TAG, TS, STDERR, UNIT, N, NFIELDS };
+	static const char *const names[NFIELDS] = {
+	    "metric", "value", "labels", "run_id", "model_tag", "ts", "stderr", "unit", "n"};
 	struct rows *rs = ctx;
-	char *metric = ve_json_get_str(rec, "metric");
 	struct ve_buf key = {0};
-	double value;
 	const char *why = NULL;
+	jv f[NFIELDS];
 
-	if (!metric)
-		return "metric row without a string \"metric\"";
-	size_t ml = strlen(metric);
-	ve_buf_add(&key, metric, ml + 1);
-	free(metric);
-	if (!ve_json_get_num(rec, "value", &value))
+	/* One walk over the row: 40,000 history rows made field lookups a third of reg-check. */
+	ve_json_fields(rec, names, NFIELDS, f);
+	double value = jv_get_kind(f[VALUE]) == JV_KIND_NUMBER ? jv_number_value(f[VALUE]) : 0;
+	size_t ml = jv_get_kind(f[METRIC]) == JV_KIND_STRING ? ve_json_strlen(f[METRIC]) : 0;
+	if (jv_get_kind(f[METRIC]) != JV_KIND_STRING)
+		why = "metric row without a string \"metric\"";
+	else if (jv_get_kind(f[VALUE]) != JV_KIND_NUMBER)
 		why = "metric row without a number \"value\"";
-	else
-		why = row_labels(rec, &key);
+	else {
+		ve_buf_add(&key, jv_string_value(f[METRIC]), ml);
+		ve_buf_addc(&key, '\0');
+		why = row_labels(jv_copy(f[LABELS]), &key);
+	}
 	if (why) {
 		ve_buf_free(&key);
+		for (int i = 0; i < NFIELDS; i++)
+			jv_free(f[i]);
 		return why;
 	}
 	/* A history holds a row a metric a run: each key its own size, not a buffer's 256. */
@@ -333,12 +343,14 @@ take_row(jv rec, void *ctx)
 	    .keylen = key.len,
 	    .metric = key.p,
 	    .labels = key.len > ml + 1 ? key.p + ml + 1 : NULL,
-	    .run_id = ve_json_get_str(rec, "run_id"),
-	    .model_tag = ve_json_get_str(rec, "model_tag"),
-	    .ts = ve_json_get_str(rec, "ts"),
+	    .run_id = str_or_null(f[RUN_ID]),
+	    .model_tag = str_or_null(f[MODEL_TAG]),
+	    .ts = str_or_null(f[TS]),
 	    .value = value,
-	    .se = row_se(rec, value),
+	    .se = row_se(f[STDERR], f[UNIT], f[N], value),
 	};
+	for (int i = 0; i < NFIELDS; i++)
+		jv_free(f[i]);
 	return NULL;
 }
 
