@@ -4,7 +4,7 @@
 #include "diag.h"
 
 void *
-ve_grow(void *p, size_t *cap, size_t need, size_t size)
+ve_grow_to(void *p, size_t *cap, size_t need, size_t size)
 {
 	size_t n = *cap ? *cap : 16;
 

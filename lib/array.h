@@ -19,6 +19,14 @@
  *	a->v = ve_grow(a->v, &a->cap, a->n + 1, sizeof *a->v);
  *	a->v[a->n++] = x;
  */
-void *ve_grow(void *p, size_t *cap, size_t need, size_t size);
+static inline void *ve_grow(void *p, size_t *cap, size_t need, size_t size);
+/* What ve_grow calls when the array must grow; inline, the common case costs no call. */
+void *ve_grow_to(void *p, size_t *cap, size_t need, size_t size);
+
+static inline void *
+ve_grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	return need <= *cap ? p : ve_grow_to(p, cap, need, size);
+}
 
 #endif
