@@ -897,8 +897,8 @@ other_word(const char *s, size_t n, const struct cand *c)
 	    in_set(JOSA_SYL, sizeof JOSA_SYL - 1, last))
 		return true;
 	/* 예매자 전한솔, 양도자 김 재훈: a role before a name, not a name */
-	if (!c->spaced && c->end == c->to && role_word(s + c->from, c->to - c->from) &&
-	    c->to + SYL < n && s[c->to] == ' ' && family_at(s + c->to + 1))
+	if (!c->spaced && c->end == c->to && c->to + SYL < n && s[c->to] == ' ' &&
+	    family_at(s + c->to + 1) && role_word(s + c->from, c->to - c->from))
 		return true;
 	if (c->spaced && in_list(numbers, NELEM(numbers), s + c->from, c->given - c->from) &&
 	    in_set(counter_syl, sizeof counter_syl - 1, s + c->given + 1))
