@@ -27,13 +27,13 @@ static const char given[] = "가각간갑강건걸겨결겸경계고곤공관광
                             "라락란람랑래량려련렬령례로록롬롱뢰료룡루류륜률름리"
                             "린림립마만말망매맹면명모목몽묘무문미민믿밀바박반발"
                             "방배백범법벼벽변별병보복본봄봉부분비빈빛쁨사산살삼"
-                            "상새샘생서석선설섬섭성세소솔솜송수숙순술숭슬승시식"
-                            "신실심아안애야양어언엄업여연열염엽영예오옥온완왕용"
-                            "우욱운울웅원월위유육윤율융은을음읍응의이익인일임입"
-                            "자잔장재정제조종주준중즙지직진찬찰창채천철첨청초총"
-                            "추춘충치친칠탁탄태택토판팔평표풍필하학한함항해핵햇"
-                            "행향허헌혁현협형혜호홍화환활황회효후훈휘휴흔흠흥희"
-                            "힘";
+                            "상새샘샛생서석선설섬섭성세소솔솜송수숙순술숭슬승시"
+                            "식신실심아안애야양어언엄업여연열염엽영예오옥온완왕"
+                            "용우욱운울웅원월위유육윤율융은을음읍응의이익인일임"
+                            "입자잔장재정제조종주준중즙지직진찬찰창채천철첨청초"
+                            "총추춘충치친칠탁탄태택토판팔평표풍필하학한함항해핵"
+                            "햇행향허헌혁현협형혜호홍화환활황회효후훈휘휴흔흠흥"
+                            "희힘";
 static const char *const stop[] = {
     "가게",     "가격",   "가격은",   "가격을", "가격이", "가구",     "가능",     "가능한",
     "가락동",   "가방",   "가수",     "가입",   "가입비", "가입자",   "가정",     "가족",
@@ -180,17 +180,20 @@ static const char dict[][16] = {
 static const char verb_syl[] = "돼됐되된될됨하학한할함합해했";
 
 /* Last syllables of the words for a role or trade: 설계사, 주무관, 연구원, 신청자. */
-static const char agent_syl[] = "가관사생수원인자장직";
+static const char agent_syl[] = "가관사생수원인자장주직";
 
 /* Given-name syllables that also count things after a number word (한 명, 세 번, 두 장). */
 static const char counter_syl[] = "개건곳권달대명번분살세시원잔장주차층통편";
 
-/* Syllables that end a place, a charge or a day made of a noun: 정자동, 강남역, 수수료, 주문일. */
-static const char suffix_syl[] = "동료역일점";
+/* Syllables that end a place, a charge, a day, a class or a prize made of a noun: 정자동,
+ * 강남역, 수수료, 주문일, 주말반, 우수상. */
+static const char suffix_syl[] = "동료반상역일점";
 
 /* Last syllables of linking endings (하려고, 정도면, 보려며) and of -아서/-어서 (지나서, 길어서).
  */
 static const char linking_syl[] = "고려며면";
+/* Last syllables of a place's name: 성수동, 나성동, 강남구, 서초역. */
+static const char place_syl[] = "구군길동면역읍점";
 static const char conj_syl[] = "나러아어여와워해";
 
 /* Given names of one syllable that common words seldom end in: 김혁이랑, 박준 010-... */
@@ -452,7 +455,8 @@ dict_with_tail(const char *p, size_t len)
 			continue;
 		/* 하은, 가은, 다은 after a common family name (박하은, 유가은): a given name's last
 		 * syllable far more often than a particle */
-		if (k + SYL == len && !memcmp(p + k, "은", SYL) &&
+		if (k + SYL <= len && !memcmp(p + k, "은", SYL) &&
+		    (k + SYL == len || is_tail(p + k + SYL, len - k - SYL)) &&
 		    in_set(family_common, sizeof family_common - 1, p))
 			continue;
 		if (k == len || is_tail(p + k, len - k) ||
@@ -643,47 +647,95 @@ phone_digits(const char *s, size_t i, size_t j)
 }
 
 /*
- * Whether a contact detail stands right beside the name s[from..to) of the
- * word ending at e: after it, a word with an @, a passport number or a
- * number to call, seven digits or more from a 0 or a + (김민수 kim@x.kr,
- * 김민수 M12345678, 김민수 010-1234-5678); before it, such a number
- * (010-1234-5678(김민수)). Dates and order numbers start otherwise.
+ * How contact_beside may look: CONTACT_LABEL, a word naming the number
+ * between; CONTACT_ID, before the name an identifier of ten digits or more
+ * (an account, a licence: 110460348651 정 미영) counts too. Not after it:
+ * a bank's name comes before its account number.
+ */
+enum { CONTACT_LABEL = 1, CONTACT_ID = 2 };
+
+/*
+ * Whether the word s[i..j), or the number that starts it, is a contact
+ * detail: an e-mail, a passport number, a number to call (seven digits or
+ * more from a 0 or a +).
  */
 static bool
-contact_beside(const char *s, size_t n, size_t from, size_t e, bool via_label)
+contact_at(const char *s, size_t n, size_t i, size_t j)
 {
-	static const char *const labels[] = {"폰",       "번호",   "연락처",   "전화",
-	                                     "휴대폰",   "핸드폰", "주민번호", "주민등록번호",
-	                                     "여권번호", "이메일", "메일",     "전화번호"};
-	size_t i = e + (e < n && s[e] == ' '), j = i;
-
-	while (j < n && s[j] != ' ' && s[j] != '\n' && s[j] != ',')
-		j++;
-	/* 김민수 폰 010-..., 김민수 주민번호 900101-...: a word that names the number between */
-	if (via_label && j < n && s[j] == ' ' && in_list(labels, NELEM(labels), s + i, j - i)) {
-		i = j + 1;
-		for (j = i; j < n && s[j] != ' ' && s[j] != '\n' && s[j] != ',';)
-			j++;
-	}
+	if (i < j && s[i] == '(')
+		i++;
 	if (memchr(s + i, '@', j - i))
 		return true;
-	size_t k = i + (i < j && strchr("MSRGD", s[i]));
-	if (j - k >= 8 && phone_digits(s, k, k + 8) == 8)
+	if (i < j && strchr("MSRGD", s[i]) && j - i >= 9 && phone_digits(s, i + 1, i + 9) == 8)
 		return true;
 	size_t m = j;
 	while (m < n && m < j + 8 && (isdigit((unsigned char)s[m]) || strchr("-. ", s[m])))
 		m++;
-	if (phone_digits(s, i, m) >= 7 && i < j && (s[i] == '0' || s[i] == '+'))
+	while (m > i && !isdigit((unsigned char)s[m - 1]))
+		m--;
+	return phone_digits(s, i, m) >= 7 && i < j && (s[i] == '0' || s[i] == '+');
+}
+
+/* Whether s[i..j) starts with an identifier: ten digits or more, spelt with - and spaces. */
+static bool
+id_at(const char *s, size_t i, size_t j)
+{
+	size_t d = 0;
+
+	for (; i < j && (isdigit((unsigned char)s[i]) || s[i] == '-'); i++)
+		d += isdigit((unsigned char)s[i]) != 0;
+	return d >= 10;
+}
+
+/*
+ * Whether a contact detail stands right beside the name s[from..to) of the
+ * word ending at e: after it, a word with an @, a passport number or a
+ * number to call, seven digits or more from a 0 or a + (김민수 kim@x.kr,
+ * 김민수 M12345678, 김민수 010-1234-5678, 김민수(010-1234-5678)); before it,
+ * such a number (010-1234-5678(김민수)). Dates and order numbers start
+ * otherwise. how (CONTACT_*) widens what counts.
+ */
+static bool
+contact_beside(const char *s, size_t n, size_t from, size_t e, unsigned how)
+{
+	static const char *const labels[] = {
+	    "폰",           "번호",     "연락처", "전화", "휴대폰",   "핸드폰",  "주민번호",
+	    "주민등록번호", "여권번호", "이메일", "메일", "전화번호", "면허번호"};
+	size_t i = e + (e < n && s[e] == ' '), j;
+
+	if (i < n && s[i] == '/')
+		i += 1 + (i + 1 < n && s[i + 1] == ' ');
+	for (j = i; j < n && s[j] != ' ' && s[j] != '\n' && s[j] != ',';)
+		j++;
+	/* 김민수 폰 010-..., 권건 (주민번호 900101-...): a word that names the number between */
+	size_t l = i + (i < j && s[i] == '(');
+	for (size_t k = 0; (how & CONTACT_LABEL) && j < n && s[j] == ' ' && k < NELEM(labels);
+	     k++) {
+		size_t w;
+		if (word_starts(s + l, j - l, labels[k], &w) &&
+		    (w == j - l ||
+		     in_list(before_tail, NELEM(before_tail), s + l + w, j - l - w))) {
+			i = j + 1;
+			for (j = i; j < n && s[j] != ' ' && s[j] != '\n' && s[j] != ',';)
+				j++;
+			break;
+		}
+	}
+	/* after a label or a slash, an identifier counts too (김현 / 23-12-566196-12) */
+	if (contact_at(s, n, i, j) ||
+	    ((how & CONTACT_ID) && (i > e + 1 || l > i) && id_at(s, i, j)))
 		return true;
 	size_t b = from;
-	while (b > 0 && from - b <= 20 &&
+	while (b > 0 && from - b <= 24 &&
 	       (isdigit((unsigned char)s[b - 1]) || strchr("-.+() ", s[b - 1])))
 		b--;
 	if (b > 0 && (isalnum((unsigned char)s[b - 1]) || strchr("-.+()", s[b - 1])))
 		return false; /* a longer run, or a code (Y0667-71952): no number to call */
 	while (b < from && strchr(" (", s[b]))
 		b++;
-	return b < from && (s[b] == '0' || s[b] == '+') && phone_digits(s, b, from) >= 7;
+	size_t d = phone_digits(s, b, from);
+	return b < from && ((d >= 7 && (s[b] == '0' || s[b] == '+')) ||
+	                    ((how & CONTACT_ID) && d >= 10 && isdigit((unsigned char)s[b])));
 }
 
 /*
@@ -825,7 +877,9 @@ context(const char *s, size_t n, const struct cand *c, bool *personal)
 
 	if (honor_after(s, n, c, personal))
 		return CTX_STRONG;
-	if (label_before(s, n, c->from) || contact_beside(s, n, c->from, c->end, true)) {
+	bool one = c->spaced && c->to - c->given - 1 == SYL; /* 박 빈: a label or title only */
+	if (label_before(s, n, c->from) ||
+	    (!one && contact_beside(s, n, c->from, c->end, CONTACT_LABEL | CONTACT_ID))) {
 		*personal = true;
 		return CTX_STRONG;
 	}
@@ -869,6 +923,7 @@ predicate(const char *s, const struct cand *c)
 	const char *last = s + c->to - SYL;
 
 	if (in_set(linking_syl, sizeof linking_syl - 1, last) ||
+	    in_set(place_syl, sizeof place_syl - 1, last) ||
 	    (in_set(JOSA_SYL, sizeof JOSA_SYL - 1, last) && memcmp(last, "은", SYL)))
 		return true;
 	if (!memcmp(last, "서", SYL) && in_set(conj_syl, sizeof conj_syl - 1, last - SYL))
@@ -897,8 +952,14 @@ other_word(const char *s, size_t n, const struct cand *c)
 	    in_set(JOSA_SYL, sizeof JOSA_SYL - 1, last))
 		return true;
 	/* 예매자 전한솔, 양도자 김 재훈: a role before a name, not a name */
-	if (!c->spaced && c->end == c->to && c->to + SYL < n && s[c->to] == ' ' &&
-	    family_at(s + c->to + 1) && role_word(s + c->from, c->to - c->from))
+	size_t f = c->end + (c->end < n && s[c->end] == ':');
+	f += f < n && s[f] == ' ';
+	if (!c->spaced && f > c->end && f + SYL <= n && family_at(s + f) &&
+	    (role_word(s + c->from, c->to - c->from) ||
+	     (role_word(s + c->from, c->end - c->from - SYL) && is_tail(s + c->end - SYL, SYL))))
+		return true;
+	/* 예금주명, 보호자: a label is no name */
+	if (!c->spaced && is_before(s + c->from, c->end - c->from))
 		return true;
 	if (c->spaced && in_list(numbers, NELEM(numbers), s + c->from, c->given - c->from) &&
 	    in_set(counter_syl, sizeof counter_syl - 1, s + c->given + 1))
@@ -923,6 +984,27 @@ given_is_word(const char *s, const struct cand *c)
 }
 
 /*
+ * Whether the next word after e is a title that follows only a person's
+ * name: 님, 씨, 고객님, 회원님, 귀하, 앞, 명의, 드림 (not 사장님 or 선생님,
+ * which follow a trade as often: 부동산 사장님, 수학 선생님).
+ */
+static bool
+title_next(const char *s, size_t n, size_t e)
+{
+	static const char *const titles[] = {"님", "씨",   "고객님", "회원님", "귀하",
+	                                     "앞", "명의", "드림",   "올림"};
+	size_t i = e + (e < n && s[e] == ' '), j = word_end(s, n, i), k;
+
+	if (i == e || j == i)
+		return false;
+	for (size_t t = 0; t < NELEM(titles); t++)
+		if (word_starts(s + i, j - i, titles[t], &k) &&
+		    (k == j - i || is_tail(s + i + k, j - i - k)))
+			return true;
+	return false;
+}
+
+/*
  * Whether a candidate that is a dictionary word, or one with a tail, is a
  * name all the same: a word of its own with a title as the next word
  * (박정희 고객님); at three syllables and just as the dictionary has it, a
@@ -933,20 +1015,18 @@ given_is_word(const char *s, const struct cand *c)
 static bool
 dict_name(const char *s, size_t n, const struct cand *c)
 {
-	bool personal;
-
 	/* 예매자, 위임인, 배우자: the dictionary's words for a role are never a name */
 	if (in_dict(s + c->from, c->to - c->from) &&
 	    in_set(agent_syl, sizeof agent_syl - 1, s + c->to - SYL))
 		return false;
-	if (c->end == c->to && contact_beside(s, n, c->from, c->end, false) &&
+	if (c->end == c->to && contact_beside(s, n, c->from, c->end, 0) &&
 	    !in_set(verb_syl, sizeof verb_syl - 1, s + c->to - SYL))
 		return true;
 	if (c->end != c->to)
 		return in_dict(s + c->from, c->to - c->from) &&
 		       personal_honor(s + c->to, c->end - c->to) &&
 		       !in_set(agent_syl, sizeof agent_syl - 1, s + c->to - SYL);
-	if (honor_after(s, n, c, &personal) && personal)
+	if (title_next(s, n, c->end))
 		return true;
 	return c->to - c->from == 3 * SYL && in_dict(s + c->from, 3 * SYL) &&
 	       !in_set(verb_syl, sizeof verb_syl - 1, s + c->to - SYL) &&
@@ -972,8 +1052,11 @@ judge(const char *s, size_t n, const struct cand *c)
 	bool stopish = !c->spaced && (stop_with_tail(s + c->from, c->to - c->from) ||
 	                              stop_with_tail(s + c->from, c->end - c->from));
 	/* 배우자, 연락해도: a word of the dictionary, unless a label or a title says name. */
-	bool dictish = !c->spaced && (dict_with_tail(s + c->from, c->to - c->from) ||
-	                              dict_with_tail(s + c->from, c->end - c->from));
+	/* a two-syllable family name is often a word itself (사공, 서문): only the whole counts */
+	bool dictish = !c->spaced && (c->given - c->from == 2 * SYL
+	                                  ? in_dict(s + c->from, c->to - c->from)
+	                                  : dict_with_tail(s + c->from, c->to - c->from) ||
+	                                        dict_with_tail(s + c->from, c->end - c->from));
 	/* 새나래, 보람찬: a given name of three syllables only where a label, a title or a
 	 * contact detail says name */
 	bool long_given = c->to - c->given - c->spaced == 3 * SYL;
@@ -987,6 +1070,10 @@ judge(const char *s, size_t n, const struct cand *c)
 	if (long_given)
 		return x == CTX_STRONG && personal && !stopish && !dictish &&
 		       !in_set(JOSA_SYL, sizeof JOSA_SYL - 1, s + c->to - SYL);
+	/* 성수동, 강남구: a place, unless a label or a title says name */
+	if (c->end == c->to && in_set(place_syl, sizeof place_syl - 1, s + c->to - SYL) &&
+	    x != CTX_STRONG)
+		return false;
 	/* 요 ends predicates too (나오나요, 정도예요): only after a label (성함 김민수요). */
 	if (tlen == SYL && !memcmp(s + c->to, "요", SYL) && x != CTX_STRONG)
 		return false;
@@ -996,9 +1083,14 @@ judge(const char *s, size_t n, const struct cand *c)
 		        in_set(given_only, sizeof given_only - 1, s + c->given));
 	if (c->rare)
 		return x == CTX_STRONG || (syls == 3 && !c->spaced && x >= CTX_JOSA);
+	/* 반 친구, 장 유리: a given name that is a word, only after a label or before 씨 */
+	if (c->spaced && given_is_word(s, c))
+		return label_before(s, n, c->from) ||
+		       (c->end == c->to && title_next(s, n, c->end)) ||
+		       (x == CTX_LIST && list_before(s, c->from));
 	if (c->spaced)
 		return x == CTX_STRONG || (x == CTX_LIST && list_before(s, c->from)) ||
-		       (x == CTX_JOSA && syls == 3 && !c->rare && !given_is_word(s, c));
+		       (x == CTX_JOSA && syls == 3 && !c->rare);
 	return x >= CTX_JOSA || (syls == 3 && !stopish && !dictish && !c->rare && !predicate(s, c));
 }
 
@@ -1030,7 +1122,8 @@ name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
 			if (c.to <= w1 && judge(s, n, &c)) {
 				*to = c.to;
 				if (gl == 2 && c.to == w1 &&
-				    in_set(JOSA_SYL, sizeof JOSA_SYL - 1, s + c.to - SYL)) {
+				    in_set(JOSA_SYL, sizeof JOSA_SYL - 1, s + c.to - SYL) &&
+				    !contact_beside(s, n, w0, w1, 0)) {
 					/* 정혁을: the name without its particle, when that is a
 					 * name too */
 					c.to -= SYL;
