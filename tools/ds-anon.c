@@ -189,7 +189,7 @@ static const struct pattern {
      "\\s?\\d{2}([- ])\\d{6}\\1\\d{2}(?![\\d-])",
      NULL, HAS_DIGIT},
     {LICENSE, CHECK_NONE,
-     "(?i)(?:면허|licen[cs]e)[^\\d\\n]{0,15}\\K(?<!\\d)(?:1[1-9]|2[0-8])\\d{10}(?!\\d)", NULL,
+     "(?i)(?:면허|licen[cs]e)[^\\d\\n]{0,30}\\K(?<!\\d)(?:1[1-9]|2[0-8])\\d{10}(?!\\d)", NULL,
      HAS_DIGIT},
     /* passport: a letter and 8 digits, or (since 2021) letter, 3 digits, letter, 4 digits */
     {PASSPORT, CHECK_PASSPORT,
