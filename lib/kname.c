@@ -17,23 +17,23 @@ static const char family_common[] = "강고공곽구국권금기길김나남노�
                                     "백변서석선설성소손송신심안양엄여연염오옥왕우원위"
                                     "유육윤이인임장전정조주지진차채천최추탁표하한함허"
                                     "현홍황";
-static const char family_rare[] = "가간감경두라마모목범복봉부빈사상승시어예온용은음제"
-                                  "좌태팽편피형호화";
+static const char family_rare[] = "가간감견경두라마모목범복봉부빈사상승시어예온용은음"
+                                  "제좌태팽편피형호화";
 static const char *const family_two[] = {
     "남궁", "독고", "동방", "사공", "서문", "선우", "제갈", "황보",
 };
 static const char given[] = "가각간갑강건걸겨결겸경계고곤공관광교구국군권규균그"
                             "근금기길나난남내녕노누늘다단달담당대덕도돈동두득들"
-                            "라락란람랑래량려련렬령례로록롬롱뢰료룡루류륜률름리"
-                            "린림립마만말망매맹면명모목몽묘무문미민믿밀바박반발"
-                            "방배백범법벼벽변별병보복본봄봉부분비빈빛쁨사산살삼"
-                            "상새샘샛생서석선설섬섭성세소솔솜송수숙순술숭슬승시"
-                            "식신실심아안애야양어언엄업여연열염엽영예오옥온완왕"
-                            "용우욱운울웅원월위유육윤율융은을음읍응의이익인일임"
-                            "입자잔장재정제조종주준중즙지직진찬찰창채천철첨청초"
-                            "총추춘충치친칠탁탄태택토판팔평표풍필하학한함항해핵"
-                            "햇행향허헌혁현협형혜호홍화환활황회효후훈휘휴흔흠흥"
-                            "희힘";
+                            "또라락란람랑래량려련렬령례로록롬롱뢰료룡루류륜률름"
+                            "리린림립마만말망매맹면명모목몽묘무문미민믿밀바박반"
+                            "발방배백범법벼벽변별병보복본봄봉부분비빈빛쁨사산살"
+                            "삼상새샘샛생서석선설섬섭성세소솔솜송수숙순술숭슬승"
+                            "시식신실심아안애야양어언엄업여연열염엽영예오옥온완"
+                            "왕용우욱운울웅원월위유육윤율융은을음읍응의이익인일"
+                            "임입자잔장재점정제조종주준중즙지직진찬찰창채천철첨"
+                            "청초총추춘충치친칠탁탄태택토판팔평표풍필하학한함항"
+                            "해핵햇행향허헌혁현협형혜호홍화환활황회효후훈휘휴흔"
+                            "흠흥희힘";
 static const char *const stop[] = {
     "가게",     "가격",   "가격은",   "가격을", "가격이", "가구",     "가능",     "가능한",
     "가락동",   "가방",   "가수",     "가입",   "가입비", "가입자",   "가정",     "가족",
@@ -187,7 +187,7 @@ static const char counter_syl[] = "개건곳권달대명번분살세시원잔장
 
 /* Syllables that end a place, a charge, a day, a class or a prize made of a noun: 정자동,
  * 강남역, 수수료, 주문일, 주말반, 우수상. */
-static const char suffix_syl[] = "동료반상역일점";
+static const char suffix_syl[] = "동료명반상역일점";
 
 /* Last syllables of linking endings (하려고, 정도면, 보려며) and of -아서/-어서 (지나서, 길어서).
  */
@@ -195,6 +195,9 @@ static const char linking_syl[] = "고려며면";
 /* Last syllables of a place's name: 성수동, 나성동, 강남구, 서초역. */
 static const char place_syl[] = "구군길동면역읍점";
 static const char conj_syl[] = "나러아어여와워해";
+
+/* What comes before 은 in given names (하은, 가은, 지은, 예은): not 인원은. */
+static const char before_eun[] = "가나다민서세소수시연예유윤은주지채하현혜";
 
 /* Given names of one syllable that common words seldom end in: 김혁이랑, 박준 010-... */
 static const char given_only[] = "결린빈솔욱웅율준찬철혁훈";
@@ -205,17 +208,21 @@ static const char given_only[] = "결린빈솔욱웅율준찬철혁훈";
 /* Syllables that end a quoted sentence before 고 (한다고, 뭐라고, 하냐고; not 김경자고). */
 #define QUOTE_SYL "냐다라"
 
+/* Last syllables of a verb made honorific (오실, 가신, 전하시): no given name ends so. */
+#define HONVERB_SYL "셔셨시신실십"
+
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Particles and the copula that may follow a name, glued to it, in byte order. */
 static const char *const josa[] = {
-    "가",     "고",     "과",     "까지",   "꺼",     "껀",     "께",     "께도",   "께서",
-    "나",     "네",     "는",     "대로",   "도",     "랑",     "로",     "를",     "만",
-    "부터",   "야",     "에게",   "에게는", "에게도", "에게서", "에서",   "에서는", "에서도",
-    "와",     "요",     "으로",   "은",     "을",     "의",     "이",     "이가",   "이고",
-    "이께서", "이나",   "이네",   "이네요", "이는",   "이도",   "이든",   "이랑",   "이를",
-    "이며",   "이야",   "이었고", "이에게", "이와",   "이요",   "이의",   "이죠",   "이지",
-    "이하고", "이한테", "임",     "하고",   "한테",   "한테는", "한테도", "한테서",
+    "가",     "고",     "과",     "까지", "까지도", "까지만", "꺼",     "껀",     "께",
+    "께도",   "께서",   "나",     "네",   "는",     "대로",   "도",     "라도",   "랑",
+    "로",     "를",     "만",     "만은", "부터",   "부터도", "야",     "에게",   "에게는",
+    "에게도", "에게만", "에게서", "에서", "에서는", "에서도", "와",     "요",     "으로",
+    "은",     "을",     "의",     "이",   "이가",   "이고",   "이께서", "이나",   "이네",
+    "이네요", "이는",   "이도",   "이든", "이라도", "이랑",   "이를",   "이며",   "이야",
+    "이었고", "이에게", "이와",   "이요", "이의",   "이죠",   "이지",   "이하고", "이한테",
+    "임",     "조차",   "하고",   "한테", "한테는", "한테도", "한테만", "한테서",
 };
 
 /* The copula's stems: 입니다, 이에요, 이라고, 인데요, 이었어요, 이세요 ... */
@@ -259,7 +266,7 @@ static const char *const before[] = {
     "집주인", "피보험자", "수익자",   "보험계약자", "수강생",   "원생",     "학부모",
     "관리자", "상속인",   "차주",     "상대방",     "배우자",   "수신인",   "발신인",
     "명의인", "예약자명", "주문자명", "환자명",     "수령인명", "저",       "제",
-    "대표",
+    "대표",   "분",
 };
 
 /*
@@ -457,7 +464,8 @@ dict_with_tail(const char *p, size_t len)
 		 * syllable far more often than a particle */
 		if (k + SYL <= len && !memcmp(p + k, "은", SYL) &&
 		    (k + SYL == len || is_tail(p + k + SYL, len - k - SYL)) &&
-		    in_set(family_common, sizeof family_common - 1, p))
+		    in_set(family_common, sizeof family_common - 1, p) &&
+		    in_set(before_eun, sizeof before_eun - 1, p + k - SYL))
 			continue;
 		if (k == len || is_tail(p + k, len - k) ||
 		    in_set(verb_syl, sizeof verb_syl - 1, p + k) ||
@@ -612,7 +620,11 @@ list_before(const char *s, size_t i)
 	if (c == '.' || c == ')')
 		return i >= 2 && s[i - 2] >= '0' && s[i - 2] <= '9';
 	if (c < 0x80)
-		return strchr("(,:-/[\"'*>|;\n", c) != NULL;
+		return strchr("(,:-/[]\"'*>|;\n", c) != NULL;
+	/* “ ” ‘ ’ 「 」 */
+	if (i >= 3 && s[i - 3] == '\xE2' && s[i - 2] == '\x80' &&
+	    strchr("\x98\x99\x9C\x9D", s[i - 1]))
+		return true;
 	/* ·, •, ： */
 	return (i >= 2 && !memcmp(s + i - 2, "\xC2\xB7", 2)) ||
 	       (i >= 3 &&
@@ -770,8 +782,10 @@ label_before(const char *s, size_t n, size_t i)
 {
 	size_t q = i;
 
-	while (q > 0 && strchr(" \t:=", s[q - 1]))
+	while (q > 0 && strchr(" \t:=\"'", s[q - 1]))
 		q--;
+	if (q >= SYL && s[q - 3] == '\xE2' && s[q - 2] == '\x80' && strchr("\x98\x9C", s[q - 1]))
+		q -= SYL; /* “ or ‘ */
 	if (q >= SYL && !memcmp(s + q - SYL, "\xEF\xBC\x9A", SYL))
 		q -= SYL;
 	size_t p = q;
@@ -958,6 +972,17 @@ other_word(const char *s, size_t n, const struct cand *c)
 	    (role_word(s + c->from, c->to - c->from) ||
 	     (role_word(s + c->from, c->end - c->from - SYL) && is_tail(s + c->end - SYL, SYL))))
 		return true;
+	/* 오실, 가신: an honorific verb; 길고양이: a word from the given name into what follows */
+	if (!c->spaced && c->to - c->from == 2 * SYL &&
+	    in_set(HONVERB_SYL, sizeof HONVERB_SYL - 1, last))
+		return true;
+	if (!c->spaced && c->end > c->to && c->end - c->given <= 5 * SYL &&
+	    in_dict(s + c->given, c->end - c->given))
+		return true;
+	/* 전하실, 말하신: 하 and an honorific ending */
+	if (!c->spaced && c->to - c->from == 3 * SYL && !memcmp(last - SYL, "하", SYL) &&
+	    in_set(HONVERB_SYL, sizeof HONVERB_SYL - 1, last))
+		return true;
 	/* 예금주명, 보호자: a label is no name */
 	if (!c->spaced && is_before(s + c->from, c->end - c->from))
 		return true;
@@ -1019,7 +1044,8 @@ dict_name(const char *s, size_t n, const struct cand *c)
 	if (in_dict(s + c->from, c->to - c->from) &&
 	    in_set(agent_syl, sizeof agent_syl - 1, s + c->to - SYL))
 		return false;
-	if (c->end == c->to && contact_beside(s, n, c->from, c->end, 0) &&
+	if (c->end == c->to && c->to - c->from >= 3 * SYL &&
+	    contact_beside(s, n, c->from, c->end, 0) &&
 	    !in_set(verb_syl, sizeof verb_syl - 1, s + c->to - SYL))
 		return true;
 	if (c->end != c->to)
@@ -1087,7 +1113,8 @@ judge(const char *s, size_t n, const struct cand *c)
 	if (c->spaced && given_is_word(s, c))
 		return label_before(s, n, c->from) ||
 		       (c->end == c->to && title_next(s, n, c->end)) ||
-		       (x == CTX_LIST && list_before(s, c->from));
+		       (x >= CTX_LIST && list_before(s, c->from)) ||
+		       contact_beside(s, n, c->from, c->end, 0);
 	if (c->spaced)
 		return x == CTX_STRONG || (x == CTX_LIST && list_before(s, c->from)) ||
 		       (x == CTX_JOSA && syls == 3 && !c->rare);

@@ -96,15 +96,16 @@ enum check {
 	"\\d{1,5}(?:-\\d{1,5})?(?:번지)?)" UNIT
 
 /*
- * A building, floor and unit after the number: 101동 1202호, B동 604호, 3층 304호, 지하 2층;
- * a building's name before its 동 and 호 or its floor (래미안 113동 1501호, 한빛빌딩 12층); the
- * road-name address's reference part after them ((상남동), (역삼동, 래미안)).
+ * A building, floor and unit after the number: 101동 1202호, B동 604호, 가동 401호, 3층 304호,
+ * 지하 2층, B1 37호; a building's name before its 동 and 호, its floor or its 호 (래미안 113동
+ * 1501호, 한빛빌딩 12층, 우성연립 401호); the road-name address's reference part after them
+ * ((상남동), (역삼동, 래미안)).
  */
-#define UNIT                                                                                             \
-	"(?:,?\\s?(?:[가-힣A-Za-z]{2,10}\\s?(?=(?:[A-Za-z]|\\d{1,4})동\\s?\\d{1,5}호|(?:지하\\s?)" \
-	"?\\d{1,3}층))?"                                                                                \
-	"(?:(?:(?:[A-Za-z]|\\d{1,4})동\\s?)?(?:(?:지하\\s?)?\\d{1,3}층\\s?)?\\d{1,5}호"             \
-	"|(?:지하\\s?)?\\d{1,3}층(?:\\s?\\d{1,5}호)?))?"                                             \
+#define DONG  "(?:[A-Za-z]|[가나다라마바사]|\\d{1,4})동"
+#define FLOOR "(?:(?:지하\\s?)?\\d{1,3}층|B\\d{1,2}층?)"
+#define UNIT                                                                                       \
+	"(?:,?\\s?(?:[가-힣A-Za-z]{2,10}\\s?(?=" DONG "\\s?\\d{1,5}호|" FLOOR "|\\d{1,5}호))?"    \
+	"(?:(?:" DONG "\\s?)?(?:" FLOOR "\\s?)?\\d{1,5}호|" FLOOR "(?:\\s?\\d{1,5}호)?))?"        \
 	"(?:\\s?\\([가-힣0-9]{1,8}(?:동|가|읍|면|리)(?:,\\s?[가-힣A-Za-z0-9]{1,12})?\\))?"
 
 /* Words that stand before a person's name in a service query. */
@@ -217,7 +218,8 @@ static const struct pattern {
     /* road-name and lot-number addresses, from the province, the city or the district */
     {ADDRESS, CHECK_NONE,
      "(?<![가-힣])(?:" PROVINCE "\\s?(?:[가-힣]{1,5}시\\s?)?(?:[가-힣]{1,5}[구군]\\s?)?"
-     "|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군]\\s?)?|[가-힣]{1,5}[구군]\\s)" ROAD_OR_LOT,
+     "|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군]\\s?)?|[가-힣]{1,5}[구군]\\s)"
+     "(?:[가-힣]{1,5}[읍면]\\s)?" ROAD_OR_LOT,
      NULL, HAS_DIGIT | HAS_WIDE},
     /* a name after a label: 성함: 이영희, 예금주 홍길동, 고객명(이름): 박민수, 주문자는 김율이에요
      */
