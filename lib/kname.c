@@ -972,6 +972,10 @@ other_word(const char *s, size_t n, const struct cand *c)
 	    (role_word(s + c->from, c->to - c->from) ||
 	     (role_word(s + c->from, c->end - c->from - SYL) && is_tail(s + c->end - SYL, SYL))))
 		return true;
+	/* 함인지, 정이다: after the family-name syllable, only a particle or the copula */
+	if (!c->spaced && c->given - c->from == SYL && is_tail(s + c->given, c->end - c->given) &&
+	    c->end - c->given >= 2 * SYL)
+		return true;
 	/* 오실, 가신: an honorific verb; 길고양이: a word from the given name into what follows */
 	if (!c->spaced && c->to - c->from == 2 * SYL &&
 	    in_set(HONVERB_SYL, sizeof HONVERB_SYL - 1, last))
@@ -1040,9 +1044,10 @@ title_next(const char *s, size_t n, size_t e)
 static bool
 dict_name(const char *s, size_t n, const struct cand *c)
 {
-	/* 예매자, 위임인, 배우자: the dictionary's words for a role are never a name */
-	if (in_dict(s + c->from, c->to - c->from) &&
-	    in_set(agent_syl, sizeof agent_syl - 1, s + c->to - SYL))
+	/* 예매자, 위임인, 배우자, 추천인: the dictionary's words for a role are never a name */
+	if ((in_dict(s + c->from, c->to - c->from) &&
+	     in_set(agent_syl, sizeof agent_syl - 1, s + c->to - SYL)) ||
+	    role_word(s + c->from, c->to - c->from))
 		return false;
 	if (c->end == c->to && c->to - c->from >= 3 * SYL &&
 	    contact_beside(s, n, c->from, c->end, 0) &&
@@ -1226,5 +1231,8 @@ ve_kname_plausible(const char *s, size_t n)
 	for (size_t i = g; i < n; i += SYL)
 		if (syllable(s, n, i) < 0 || !in_set(given, sizeof given - 1, s + i))
 			return false;
+	/* 제가, 이가: a one-syllable word and its particle */
+	if (n == 2 * SYL && in_set(JOSA_SYL, sizeof JOSA_SYL - 1, s + SYL))
+		return false;
 	return !stop_with_tail(s, n) && !dict_with_tail(s, n);
 }

@@ -202,6 +202,27 @@ EOF2
 	done
 }
 
+@test "ds-anon: blind corpus 7, names short of the goal" {
+	# Written blind and measured once on arrival (names 0.93, precision
+	# 0.96; addresses 0.80; ds-anon(1)); its addresses and a few false
+	# names were then worked on, its missed names were not. The goal of
+	# 0.95 for names is not met here; these floors keep what is.
+	run python3 "$D/blind7/validate.py" "$D/blind7/heldout7.jsonl"
+	assert_success
+	run --separate-stderr measure "$D/blind7/heldout7.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	python3 - "$output" <<'EOF2'
+import json, sys
+rows = {r["kind"]: r for r in map(json.loads, sys.argv[1].splitlines())}
+for k in ("PASSPORT", "LICENSE", "RRN", "ACCOUNT", "CARD", "PHONE", "EMAIL"):
+    assert rows[k]["recall"] >= .99, rows[k]
+assert rows["ADDRESS"]["recall"] >= .95, rows["ADDRESS"]
+assert rows["NAME"]["labelled"] == 280 and rows["NAME"]["recall"] >= .93, rows["NAME"]
+assert rows["all"]["precision"] >= .98, rows["all"]
+EOF2
+}
+
 @test "ds-anon: names run together, listed bare or before a relation; labels before ordinary words" {
 	cat > g.jsonl <<'EOF2'
 {"a":"오늘 박지훈이랑통화했어요, 김하늘 최민준 이서연 세 분이요, 정다은 선배가 알려줬어요","b":"윤서진네 집으로 보내주세요, 이예준이 주문했어요, 박하은 고객님"}

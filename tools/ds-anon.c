@@ -88,25 +88,33 @@ enum check {
 	"전북특별자치도|전라북도|전북|전라남도|전남|경상북도|경북|경상남도|경남|"                \
 	"제주(?:특별자치도|도)?)"
 
-/* A road and building number, or a neighbourhood and lot number; a unit may follow. */
-#define ROAD_OR_LOT                                                                                        \
-	"(?:[가-힣0-9]{1,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?(?:지하\\s?)?\\d{1,4}(?:-\\d{1,4})" \
-	"?"                                                                                                \
-	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s(?:[가-힣]{1,5}리\\s)?(?:산\\s?)?"                    \
-	"\\d{1,5}(?:-\\d{1,5})?(?:번지)?)" UNIT
-
 /*
  * A building, floor and unit after the number: 101동 1202호, B동 604호, 가동 401호, 3층 304호,
- * 지하 2층, B1 37호; a building's name before its 동 and 호, its floor or its 호 (래미안 113동
- * 1501호, 한빛빌딩 12층, 우성연립 401호); the road-name address's reference part after them
- * ((상남동), (역삼동, 래미안)).
+ * 지하 2층, B1 37호, 103-1103호; a building's name before its 동 and 호, its floor or its 호
+ * (래미안 113동 1501호, 한빛빌딩 12층, 우성연립 401호); the road-name address's reference
+ * part after them ((상남동), (역삼동, 래미안)).
  */
-#define DONG  "(?:[A-Za-z]|[가나다라마바사]|\\d{1,4})동"
-#define FLOOR "(?:(?:지하\\s?)?\\d{1,3}층|B\\d{1,2}층?)"
+#define DONG   "(?:[A-Za-z]|[가나다라마바사]|\\d{1,4})동"
+#define FLOOR  "(?:(?:지하\\s?)?\\d{1,3}층|B\\d{1,2}층?)"
+#define DONGHO "\\d{2,4}-\\d{3,5}호?(?![\\d-])"
 #define UNIT                                                                                       \
-	"(?:,?\\s?(?:[가-힣A-Za-z]{2,10}\\s?(?=" DONG "\\s?\\d{1,5}호|" FLOOR "|\\d{1,5}호))?"    \
-	"(?:(?:" DONG "\\s?)?(?:" FLOOR "\\s?)?\\d{1,5}호|" FLOOR "(?:\\s?\\d{1,5}호)?))?"        \
+	"(?:,?\\s?(?:[가-힣A-Za-z0-9]{2,10}\\s?(?=" DONG "|" FLOOR "|\\d{1,5}호|" DONGHO "))?"     \
+	"(?:(?:" DONG "\\s?)?(?:" FLOOR "\\s?)?\\d{1,5}호|(?:" DONG "\\s?)?" FLOOR                 \
+	"(?:\\s?\\d{1,5}호)?|" DONGHO "))?"                                                        \
 	"(?:\\s?\\([가-힣0-9]{1,8}(?:동|가|읍|면|리)(?:,\\s?[가-힣A-Za-z0-9]{1,12})?\\))?"
+
+/*
+ * A road and building number (not 충무로1가, a neighbourhood), a neighbourhood and lot
+ * number, or a neighbourhood and an apartment complex with its 동 and 호 (장유동 부영
+ * 3단지 101동 205호, 조례동 주공2차 108-502); a unit may follow.
+ */
+#define ROAD_OR_LOT                                                                                        \
+	"(?:[가-힣0-9]{1,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?(?:지하\\s?)?\\d{1,4}(?:-\\d{1,4})" \
+	"?(?!가)"                                                                                         \
+	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s?(?:[가-힣]{1,5}리\\s)?(?:산\\s?)?"                   \
+	"\\d{1,5}(?:-\\d{1,5})?(?:번지)?"                                                                \
+	"|[가-힣0-9]{1,8}동\\s[가-힣A-Za-z0-9]{1,10}(?:\\s?\\d{1,2}단지)?\\s?(?=" DONG                     \
+	"\\s?\\d{1,5}호|" DONGHO "))" UNIT
 
 /* Words that stand before a person's name in a service query. */
 #define NAME_LABEL                                                                                           \
@@ -217,7 +225,8 @@ static const struct pattern {
     {IP, CHECK_IPV6, "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\\w:.])", NULL, 0},
     /* road-name and lot-number addresses, from the province, the city or the district */
     {ADDRESS, CHECK_NONE,
-     "(?<![가-힣])(?:" PROVINCE "\\s?(?:[가-힣]{1,5}시\\s?)?(?:[가-힣]{1,5}[구군]\\s?)?"
+     "(?:(?<![가-힣])|(?<=주소)|(?<=주소지)|(?<=배송지))(?:" PROVINCE
+     "\\s?(?:[가-힣]{1,5}시\\s?)?(?:[가-힣]{1,5}[구군]\\s?)?"
      "|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군]\\s?)?|[가-힣]{1,5}[구군]\\s)"
      "(?:[가-힣]{1,5}[읍면]\\s)?" ROAD_OR_LOT,
      NULL, HAS_DIGIT | HAS_WIDE},
