@@ -166,11 +166,11 @@ static const char *const stop[] = {
 };
 
 /*
- * The dictionary's words that start with a family name (lib/kname-words.py
- * writes them from the Korean Hunspell dictionary): 정보, 배우자, 설계사,
- * 연락해. Unlike the stoplist's, such a word is still a name when a label or
- * an honorific says so (예약자 박정희, 박정희 고객님): the dictionary holds
- * a few people too.
+ * The Korean Hunspell dictionary's words of two to five syllables, in byte
+ * order (lib/kname-words.py writes them): 정보, 배우자, 설계사, 주차장.
+ * Unlike the stoplist's, such a word may still be a name when a title only
+ * a name takes or a label says so (박정희 님, 예약자 박정희): the
+ * dictionary holds a few people too.
  */
 static const char dict[][16] = {
 #include "kname-words.inc"
@@ -192,9 +192,10 @@ static const char suffix_syl[] = "동료명반상역일점";
 /* Last syllables of linking endings (하려고, 정도면, 보려며) and of -아서/-어서 (지나서, 길어서).
  */
 static const char linking_syl[] = "고려며면";
+static const char conj_syl[] = "나러아어여와워해";
+
 /* Last syllables of a place's name: 성수동, 나성동, 강남구, 서초역. */
 static const char place_syl[] = "구군길동면역읍점";
-static const char conj_syl[] = "나러아어여와워해";
 
 /* What comes before 은 in given names (하은, 가은, 지은, 예은): not 인원은. */
 static const char before_eun[] = "가나다민서세소수시연예유윤은주지채하현혜";
@@ -647,13 +648,20 @@ list_after(const char *s, size_t n, size_t e)
 	return (c >= '0' && c <= '9') || strchr("(),/]:;\n", c);
 }
 
+/* Whether the byte c is one of set's (never the NUL that ends set). */
+static bool
+one_of(char c, const char *set)
+{
+	return c && strchr(set, c);
+}
+
 /* Digits in s[i..j) (i <= j) that are spelt like a number to call: digits, -, ., +, ( and ). */
 static size_t
 phone_digits(const char *s, size_t i, size_t j)
 {
 	size_t d = 0;
 
-	for (; i < j && (isdigit((unsigned char)s[i]) || strchr("-.+() ", s[i])); i++)
+	for (; i < j && (isdigit((unsigned char)s[i]) || one_of(s[i], "-.+() ")); i++)
 		d += isdigit((unsigned char)s[i]) != 0;
 	return i == j ? d : 0;
 }
@@ -678,10 +686,10 @@ contact_at(const char *s, size_t n, size_t i, size_t j)
 		i++;
 	if (memchr(s + i, '@', j - i))
 		return true;
-	if (i < j && strchr("MSRGD", s[i]) && j - i >= 9 && phone_digits(s, i + 1, i + 9) == 8)
+	if (i < j && one_of(s[i], "MSRGD") && j - i >= 9 && phone_digits(s, i + 1, i + 9) == 8)
 		return true;
 	size_t m = j;
-	while (m < n && m < j + 8 && (isdigit((unsigned char)s[m]) || strchr("-. ", s[m])))
+	while (m < n && m < j + 8 && (isdigit((unsigned char)s[m]) || one_of(s[m], "-. ")))
 		m++;
 	while (m > i && !isdigit((unsigned char)s[m - 1]))
 		m--;
@@ -739,11 +747,11 @@ contact_beside(const char *s, size_t n, size_t from, size_t e, unsigned how)
 		return true;
 	size_t b = from;
 	while (b > 0 && from - b <= 24 &&
-	       (isdigit((unsigned char)s[b - 1]) || strchr("-.+() ", s[b - 1])))
+	       (isdigit((unsigned char)s[b - 1]) || one_of(s[b - 1], "-.+() ")))
 		b--;
-	if (b > 0 && (isalnum((unsigned char)s[b - 1]) || strchr("-.+()", s[b - 1])))
+	if (b > 0 && (isalnum((unsigned char)s[b - 1]) || one_of(s[b - 1], "-.+()")))
 		return false; /* a longer run, or a code (Y0667-71952): no number to call */
-	while (b < from && strchr(" (", s[b]))
+	while (b < from && one_of(s[b], " ("))
 		b++;
 	size_t d = phone_digits(s, b, from);
 	return b < from && ((d >= 7 && (s[b] == '0' || s[b] == '+')) ||
@@ -927,9 +935,10 @@ shape_ok(const char *s, const struct cand *c)
 
 /*
  * Whether a bare three-syllable candidate, with no context to say name,
- * reads as a predicate or a noun with a particle: it ends as a linking
- * ending does (하려고, 정도면, 길어서, 지나서), or is a dictionary word and
- * 은 (주인은, 배정은), which the dictionary's test leaves to names.
+ * reads as another word: it ends as a linking ending does (하려고, 정도면,
+ * 길어서, 지나서), as a place does (성수동), in a particle's syllable other
+ * than 은 (하기로), or is a dictionary word and 은 (주인은, 배정은), which
+ * the dictionary's test leaves to names.
  */
 static bool
 predicate(const char *s, const struct cand *c)
