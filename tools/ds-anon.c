@@ -128,8 +128,12 @@ enum check {
 	"(?=$|[^가-힣]|입니다|이에요|이요|예요|이라고|라고|인데|이고|이며|이랑|" \
 	"님|씨|고객|으로|로|께|에게|명의)"
 
-/* What a text holds, for patterns[].has: a digit, a byte past ASCII (Hangul). */
-enum { HAS_DIGIT = 1, HAS_WIDE = 2 };
+/*
+ * What a text holds, for patterns[].has: a digit, a byte past ASCII
+ * (Hangul), ten digits or more (in all: an account, a resident number, a
+ * licence or a card number has that many).
+ */
+enum { HAS_DIGIT = 1, HAS_WIDE = 2, HAS_DIGITS10 = 4 };
 
 /* A bank's name or an account word, before an account number. */
 #define BANK_WORD                                                                                         \
@@ -154,7 +158,7 @@ static const struct pattern {
 	 * would be tried at every syllable). NULL: no such words.
 	 */
 	const char *need;
-	unsigned has; /* what every match holds: HAS_DIGIT, HAS_WIDE (a byte past ASCII) */
+	unsigned has; /* what every match holds: HAS_DIGIT, HAS_DIGITS10, HAS_WIDE */
 } patterns[] = {
     /* user:password@ in a URL */
     {CREDENTIALS, CHECK_NONE, "\\b[A-Za-z][A-Za-z0-9+.-]*://\\K[^\\s:/@]+:[^\\s/@]+(?=@)", NULL, 0},
@@ -183,23 +187,24 @@ static const struct pattern {
     {ACCOUNT, CHECK_ACCOUNT,
      BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:-\\d)?"
                "(?![\\d-]|,\\d|\\s?원)",
-     NULL, HAS_DIGIT},
+     NULL, HAS_DIGITS10},
     {ACCOUNT, CHECK_ACCOUNT,
-     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)", NULL, HAS_DIGIT},
+     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)", NULL,
+     HAS_DIGITS10},
     /* YYMMDD-GNNNNNN; G 1-4 for Koreans, 5-8 for foreign residents */
     {RRN, CHECK_RRN,
      "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])[- ]?[1-8]\\d{6}(?![\\d-])", NULL,
-     HAS_DIGIT},
+     HAS_DIGITS10},
     /* driver's licence: region code (11-28) or name, 2 digits, 6 digits, 2 digits */
     {LICENSE, CHECK_NONE, "(?<![\\d-])(?:1[1-9]|2[0-8])([- ])\\d{2}\\1\\d{6}\\1\\d{2}(?![\\d-])",
-     NULL, HAS_DIGIT},
+     NULL, HAS_DIGITS10},
     {LICENSE, CHECK_NONE,
      "(?:서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산)"
      "\\s?\\d{2}([- ])\\d{6}\\1\\d{2}(?![\\d-])",
-     NULL, HAS_DIGIT},
+     NULL, HAS_DIGITS10},
     {LICENSE, CHECK_NONE,
      "(?i)(?:면허|licen[cs]e)[^\\d\\n]{0,30}\\K(?<!\\d)(?:1[1-9]|2[0-8])\\d{10}(?!\\d)", NULL,
-     HAS_DIGIT},
+     HAS_DIGITS10},
     /* passport: a letter and 8 digits, or (since 2021) letter, 3 digits, letter, 4 digits */
     {PASSPORT, CHECK_PASSPORT,
      "(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})(?![A-Za-z0-9-])", NULL, HAS_DIGIT},
@@ -217,7 +222,7 @@ static const struct pattern {
     {PHONE, CHECK_E164,
      "(?<![\\w+])\\+[1-9]\\d{0,3}(?:[-. ]?\\(?\\d{1,4}\\)?){2,5}(?![\\w]|[-.]\\d)", NULL,
      HAS_DIGIT},
-    {CARD, CHECK_LUHN, "(?<![\\d.,-])\\d(?:[ -]?\\d){12,18}(?!\\d|[.,-]\\d)", NULL, HAS_DIGIT},
+    {CARD, CHECK_LUHN, "(?<![\\d.,-])\\d(?:[ -]?\\d){12,18}(?!\\d|[.,-]\\d)", NULL, HAS_DIGITS10},
     {IP, CHECK_IPV4,
      "(?<![\\w.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
      "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w-]|\\.\\d)",
@@ -813,6 +818,7 @@ static unsigned
 lower(struct anon *a, const char *s, size_t n)
 {
 	unsigned has = 0;
+	size_t digits = 0;
 
 	ve_buf_reset(&a->lower);
 	ve_buf_add(&a->lower, s, n);
@@ -820,9 +826,10 @@ lower(struct anon *a, const char *s, size_t n)
 		unsigned char c = (unsigned char)a->lower.p[i];
 		if (c >= 'A' && c <= 'Z')
 			a->lower.p[i] = (char)(c + 'a' - 'A');
-		has |= (c >= '0' && c <= '9') ? HAS_DIGIT : c >= 0x80 ? HAS_WIDE : 0;
+		digits += c >= '0' && c <= '9';
+		has |= c >= 0x80 ? HAS_WIDE : 0;
 	}
-	return has;
+	return has | (digits ? HAS_DIGIT : 0) | (digits >= 10 ? HAS_DIGITS10 : 0);
 }
 
 /* Whether t[0..n) holds one of the words of need ('|' between them). */
