@@ -363,8 +363,8 @@ read_salt(const char *path, struct anon *a)
 
 /*
  * The path of a --field EXPR that is a chain of plain keys (.text,
- * .messages.content is not: only objects' keys), as a jq array, or null
- * for any other EXPR. Such a path needs no jq program: compiling one costs
+ * .meta.question; not .messages[].content), as a jq array, or null for
+ * any other EXPR. Such a path needs no jq program: compiling one costs
  * libjq 1.6 some 170 million instructions, more than masking ten thousand
  * queries. Words jq 1.6 reserves (.end, .if) are left to jq.
  */
