@@ -350,15 +350,20 @@ word_starts(const char *p, size_t len, const char *w, size_t *k)
 	return true;
 }
 
-/* Whether p[0..len) is one of the sorted words. */
-static bool
-in_sorted(const char *const *w, size_t nw, const char *p, size_t len)
+/*
+ * Whether p[0..len) is one of n sorted words, each stride bytes from the
+ * last in base: the words themselves (a table of rows) or, with indirect,
+ * pointers to them.
+ */
+static inline bool
+bisect(const void *base, size_t n, size_t stride, bool indirect, const char *p, size_t len)
 {
-	size_t lo = 0, hi = nw;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = word_cmp(p, len, w[mid]);
+		const char *at = (const char *)base + mid * stride;
+		int c = word_cmp(p, len, indirect ? *(const char *const *)at : at);
 		if (!c)
 			return true;
 		if (c < 0)
@@ -369,23 +374,18 @@ in_sorted(const char *const *w, size_t nw, const char *p, size_t len)
 	return false;
 }
 
-/* Whether p[0..len) is a word of the dictionary: in_sorted's search, on its rows. */
+/* Whether p[0..len) is one of the sorted words. */
+static bool
+in_sorted(const char *const *w, size_t nw, const char *p, size_t len)
+{
+	return bisect(w, nw, sizeof *w, true, p, len);
+}
+
+/* Whether p[0..len) is a word of the dictionary (a row holds 15 bytes at most, and its NUL). */
 static bool
 in_dict(const char *p, size_t len)
 {
-	size_t lo = 0, hi = NELEM(dict);
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = word_cmp(p, len, dict[mid]); /* a row holds 15 bytes at most, and its NUL */
-		if (!c)
-			return true;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return false;
+	return bisect(dict, NELEM(dict), sizeof dict[0], false, p, len);
 }
 
 /* Whether p[0..len) is one of the words (an unsorted, short list). */
