@@ -803,14 +803,21 @@ vllm:num_requests_waiting$lab 1"
 	skip_under_valgrind "timings"
 	start_sim --itl-ms 20 --jitter 0.5 --ttft-ms 0 --load-factor 0
 	run python3 "$PROBE" sse "$U" '{"prompt":"Hi","max_tokens":60,"ignore_eos":true,"stream":true}'
-	# Gaps are uniform in 20 ms x [0.5, 1.5] plus scheduling delay: none below 10 ms;
-	# P(gap < 16 ms) = P(gap > 24 ms) = 0.3, so of 59 gaps 17.7 each (sd 3.5) are
-	# expected in either tail; at least 8 (about 3 sd below) is asked.
+	# Gaps are uniform in 20 ms x [0.5, 1.5]. Scheduling delay lengthens a
+	# gap, and when it holds the client back, shortens the one after: on a
+	# busy machine (the bats files run side by side) one or two gaps of 7 ms
+	# were seen, so the 3rd shortest is held to 10 ms (less a margin). Of 59
+	# uniform gaps the 6th shortest (the 10th percentile) is expected at
+	# 12 ms and the 6th longest at 28 ms. Without jitter no gap but those few
+	# could be shorter than 20 ms, so a 6th shortest under 20 ms shows the
+	# spread below; a load that delays every gap alike leaves the distance
+	# between the two (16 ms expected) whole, and 8 ms is asked. The tails
+	# are judged by rank, not against fixed bounds, so that load cannot fail
+	# it.
 	python3 -c "
 import json,sys
-g=json.loads(sys.argv[1])['itls']
-lo=sum(x < 0.016 for x in g); hi=sum(x > 0.024 for x in g)
-sys.exit(not (len(g)==59 and min(g)>=0.0095 and lo>=8 and hi>=8))" "$output"
+g=sorted(json.loads(sys.argv[1])['itls'])
+sys.exit(not (len(g)==59 and g[2]>=0.0095 and g[5]<0.020 and g[-6]-g[5]>=0.008))" "$output"
 	stop_sim
 }
 
