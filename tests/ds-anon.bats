@@ -81,6 +81,34 @@ EOF2
 	assert_equal "$stderr" "ds-anon: read 6, changed 6; masked email 0, phone 0, rrn 0, card 0, ip 1, credentials 0, token 0, api_key 0, passport 3, license 4, account 3, address 4, name 5"
 }
 
+@test "ds-anon: addresses after a label, with buildings of two words, glued to particles" {
+	cat > a.jsonl <<'EOF2'
+{"a":"주소: 테헤란로 123","b":"택배로 3개, 이쪽으로 2번 출구, 택배로 2-3일, 현금으로 50000원"}
+{"a":"배송지는 강남 역삼동 823-1 이에요","b":"강남 가는 길, 역삼동 근처, 3층 화장실"}
+{"a":"서울 강남 테헤란로 123 3F","b":"iPhone 15 3F 매장"}
+{"a":"광주 북구 용봉로 77 전남대학교","b":"전남대학교 정문"}
+{"a":"서울 성동구 왕십리로 222, 한양대 신소재공학관 301호","b":"신소재공학관 301호 강의실"}
+{"a":"경기 화성시 동탄대로 181 (오산동, 동탄역 푸르지오) 101동 3003호","b":"(오산동) 101동"}
+{"a":"서울시 강남구 역삼로 123 (역삼동 123-4)","b":"역삼로 맛집"}
+{"a":"주소는서울시강남구테헤란로 123이에요","b":"주소는 나중에 알려드릴게요"}
+{"a":"도착 유성구대학로78-13한신아파트 117동 1605호","b":"친구들로 3명"}
+EOF2
+	run --separate-stderr ds-anon a.jsonl
+	assert_success
+	assert_output - <<'EOF2'
+{"a":"주소: <ADDRESS>","b":"택배로 3개, 이쪽으로 2번 출구, 택배로 2-3일, 현금으로 50000원"}
+{"a":"배송지는 <ADDRESS> 이에요","b":"강남 가는 길, 역삼동 근처, 3층 화장실"}
+{"a":"<ADDRESS>","b":"iPhone 15 3F 매장"}
+{"a":"<ADDRESS>","b":"전남대학교 정문"}
+{"a":"<ADDRESS>","b":"신소재공학관 301호 강의실"}
+{"a":"<ADDRESS>","b":"(오산동) 101동"}
+{"a":"<ADDRESS>","b":"역삼로 맛집"}
+{"a":"주소는<ADDRESS>이에요","b":"주소는 나중에 알려드릴게요"}
+{"a":"도착 <ADDRESS>","b":"친구들로 3명"}
+EOF2
+	assert_equal "$stderr" ""
+}
+
 @test "ds-anon: one pseudonym per licence, account and address, however written" {
 	printf 'pepper' > salt
 	printf '%s\n' '{"a":"면허 11-12-123456-12","b":"서울 12-123456-12"}' '{"a":"국민은행 123456-01-123456","b":"계좌 12345601123456"}' '{"a":"서울특별시 강남구 테헤란로 123","b":"서울 강남구 테헤란로123"}' '{"a":"여권 m12345678","b":"M12345678"}' > p.jsonl

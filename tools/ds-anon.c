@@ -90,31 +90,59 @@ enum check {
 
 /*
  * A building, floor and unit after the number: 101동 1202호, B동 604호, 가동 401호, 3층 304호,
- * 지하 2층, B1 37호, 103-1103호; a building's name before its 동 and 호, its floor or its 호
- * (래미안 113동 1501호, 한빛빌딩 12층, 우성연립 401호); the road-name address's reference
- * part after them ((상남동), (역삼동, 래미안)).
+ * 지하 2층, B1 37호, 103-1103호. Up to two words may name the building before its 동, 호 or
+ * floor (래미안 113동 1501호, 한양대 신소재공학관 301호, 중동 현대아파트 105-1203), and one
+ * word that ends as a building's name does stands for the building without a unit
+ * (정부서울청사, 롯데월드타워). The road-name address's reference part follows in
+ * parentheses ((상남동), (오산동, 동탄역 푸르지오)), and people write the unit after it too.
  */
 #define DONG   "(?:[A-Za-z]|[가나다라마바사]|\\d{1,4})동"
-#define FLOOR  "(?:(?:지하\\s?)?\\d{1,3}층|B\\d{1,2}층?)"
+#define FLOOR  "(?:(?:지하\\s?)?\\d{1,3}층|B\\d{1,2}층?|\\d{1,2}[Ff](?![A-Za-z]))"
 #define DONGHO "\\d{2,4}-\\d{3,5}호?(?![\\d-])"
-#define UNIT                                                                                       \
-	"(?:,?\\s?(?:[가-힣A-Za-z0-9]{2,10}\\s?(?=" DONG "|" FLOOR "|\\d{1,5}호|" DONGHO "))?"     \
+#define UNIT_NO                                                                                    \
 	"(?:(?:" DONG "\\s?)?(?:" FLOOR "\\s?)?\\d{1,5}호|(?:" DONG "\\s?)?" FLOOR                 \
-	"(?:\\s?\\d{1,5}호)?|" DONGHO "))?"                                                        \
-	"(?:\\s?\\([가-힣0-9]{1,8}(?:동|가|읍|면|리)(?:,\\s?[가-힣A-Za-z0-9]{1,12})?\\))?"
+	"(?:\\s?\\d{1,5}호)?|" DONGHO ")"
+#define BUILDING                                                                                                                       \
+	"[가-힣A-Za-z0-9]{1,12}(?:빌딩|타워|센터|청사|청|아파트|빌라|오피스텔|맨션|프라자|플라자|"         \
+	"스퀘어|캐슬|푸르지오|자이|래미안|아이파크|힐스테이트|더샵|상가|연립|하우스|대학교|학교|" \
+	"병원|의원|우체국|백화점|호텔|유치원|어린이집|교회|성당|공장|사옥|본사)"                          \
+	"(?![가-힣A-Za-z0-9])"
+#define UNIT_AT                                                                                    \
+	"(?:,?\\s?(?:[가-힣A-Za-z0-9]{1,16}\\s?){0,2}?(?=" DONG "|" FLOOR "|\\d{1,5}호|" DONGHO    \
+	")" UNIT_NO "|,?\\s?" BUILDING ")"
+#define REF_WORDS "[가-힣A-Za-z0-9][가-힣A-Za-z0-9 -]{0,19}"
+#define REF_PART  "\\([가-힣0-9]{1,8}(?:동|가|읍|면|리)(?:(?:,\\s?|\\s)" REF_WORDS ")?\\)"
+#define UNIT      "(?:" UNIT_AT ")?(?:\\s?" REF_PART "(?:" UNIT_AT ")?)?"
 
 /*
- * A road and building number (not 충무로1가, a neighbourhood), a neighbourhood and lot
- * number, or a neighbourhood and an apartment complex with its 동 and 호 (장유동 부영
- * 3단지 101동 205호, 조례동 주공2차 108-502); a unit may follow.
+ * A road and building number (not 충무로1가, a neighbourhood, nor 택배로 3개 or 이쪽으로 2번,
+ * a particle and a count), a neighbourhood and lot number, or a neighbourhood and an
+ * apartment complex with its 동 and 호 (장유동 부영 3단지 101동 205호, 조례동 주공2차
+ * 108-502); a unit may follow.
  */
 #define ROAD_OR_LOT                                                                                        \
 	"(?:[가-힣0-9]{1,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?(?:지하\\s?)?\\d{1,4}(?:-\\d{1,4})" \
-	"?(?!가)"                                                                                         \
+	"?(?![가명개분원회일월년살%]|-\\d)"                                                      \
 	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s?(?:[가-힣]{1,5}리\\s)?(?:산\\s?)?"                   \
 	"\\d{1,5}(?:-\\d{1,5})?(?:번지)?"                                                                \
 	"|[가-힣0-9]{1,8}동\\s[가-힣A-Za-z0-9]{1,10}(?:\\s?\\d{1,2}단지)?\\s?(?=" DONG                     \
 	"\\s?\\d{1,5}호|" DONGHO "))" UNIT
+
+/*
+ * Where an address starts: the province, the city or the district (서울 강남구, 성남시
+ * 분당구, 마포구), and the city or district without its 시 or 구 after a province
+ * (서울 강남 테헤란로 123).
+ */
+#define ADDRESS_FROM                                                                                          \
+	"(?:" PROVINCE "\\s?(?:[가-힣]{1,5}시\\s?|[가-힣]{2,4}\\s(?=[가-힣]{1,5}[구군]|[가-힣0-9]" \
+	"{2,12}[로길동]))?"                                                                                \
+	"(?:[가-힣]{1,5}[구군]\\s?|[가-힣]{2,4}\\s(?=[가-힣0-9]{2,12}[로길동]))?"                  \
+	"|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군]\\s?)?|[가-힣]{1,5}[구군]\\s?)"
+
+/* Words that stand before an address in a service query. */
+#define ADDRESS_LABEL                                                                                              \
+	"(?:주소|주소지|배송지|거주지|도착지|출발지|목적지|수령지|방문지|사는\\s?곳|" \
+	"픽업(?:\\s?(?:장소|위치))?|배달\\s?(?:장소|위치)|위치|소재지|사업장|근무지)"
 
 /* Words that stand before a person's name in a service query. */
 #define NAME_LABEL                                                                                           \
@@ -228,11 +256,21 @@ static const struct pattern {
      "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w-]|\\.\\d)",
      NULL, HAS_DIGIT},
     {IP, CHECK_IPV6, "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\\w:.])", NULL, 0},
-    /* road-name and lot-number addresses, from the province, the city or the district */
+    /*
+     * after a word that says an address follows, from whatever the writer started with (first,
+     * so that the label's own syllables are never read as a city's name):
+     * 주소서울시강남구…, 주소: 테헤란로 123, 배송지는 강남 역삼동 823-1, 픽업 장소 중앙로 12번길 3
+     */
     {ADDRESS, CHECK_NONE,
-     "(?:(?<![가-힣])|(?<=주소)|(?<=주소지)|(?<=배송지))(?:" PROVINCE
-     "\\s?(?:[가-힣]{1,5}시\\s?)?(?:[가-힣]{1,5}[구군]\\s?)?"
-     "|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군]\\s?)?|[가-힣]{1,5}[구군]\\s)"
+     ADDRESS_LABEL "(?:은요|는요|이요|가요|은|는|이|가|요|로)??\\s?[:：]?\\s?\\K(?![는요로])"
+                   "(?:" ADDRESS_FROM "|[가-힣]{2,4}\\s)?(?:[가-힣]{1,5}[읍면]\\s)?" ROAD_OR_LOT,
+     NULL, HAS_DIGIT | HAS_WIDE},
+    /*
+     * road-name and lot-number addresses, from the province, the city or the district, at
+     * the start of a word or right after a particle (주소는서울시강남구…)
+     */
+    {ADDRESS, CHECK_NONE,
+     "(?:(?<![가-힣])|(?<=[은는가요]))(?!" ADDRESS_LABEL ")" ADDRESS_FROM
      "(?:[가-힣]{1,5}[읍면]\\s)?" ROAD_OR_LOT,
      NULL, HAS_DIGIT | HAS_WIDE},
     /* a name after a label: 성함: 이영희, 예금주 홍길동, 고객명(이름): 박민수, 주문자는 김율이에요
