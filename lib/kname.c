@@ -247,27 +247,28 @@ static const char *const honor[] = {
 
 /* Labels and relations before a name (성함: 김민수, 엄마 김민수). */
 static const char *const before[] = {
-    "성함",   "이름",     "고객명",   "성명",       "실명",     "예금주",   "예금주명",
-    "수령인", "수령자",   "수취인",   "받는분",     "받는사람", "보내는분", "보낸사람",
-    "보호자", "신청인",   "신청자",   "가입자",     "명의자",   "계약자",   "주문자",
-    "예약자", "대표자",   "입금자",   "입금자명",   "송금인",   "탑승객",   "탑승자",
-    "투숙객", "운전자",   "담당자",   "담당",       "가족",     "본인",     "작성자",
-    "소유자", "이용자",   "사용자",   "구매자",     "동행자",   "동반자",   "참석자",
-    "회원명", "고객",     "회원",     "환자",       "학생",     "엄마",     "아빠",
-    "어머니", "아버지",   "어머님",   "아버님",     "남편",     "아내",     "와이프",
-    "부인",   "아들",     "딸",       "동생",       "형",       "누나",     "언니",
-    "오빠",   "친구",     "팀장",     "과장",       "부장",     "차장",     "대리",
-    "사장",   "사장님",   "팀장님",   "선생님",     "할머니",   "할아버지", "조카",
-    "삼촌",   "이모",     "고모",     "장모님",     "시어머니", "동료",     "선배",
-    "후배",   "직원",     "여동생",   "남동생",     "애인",     "여자친구", "남자친구",
-    "여친",   "남친",     "손자",     "손녀",       "사위",     "며느리",   "상사",
-    "보낸이", "받는이",   "자녀",     "남자",       "여자",     "고객님",   "원장님",
-    "신랑",   "신부",     "담임",     "매니저",     "기사",     "기사님",   "부모님",
-    "세대주", "세대원",   "대리인",   "법정대리인", "임대인",   "임차인",   "세입자",
-    "집주인", "피보험자", "수익자",   "보험계약자", "수강생",   "원생",     "학부모",
-    "관리자", "상속인",   "차주",     "상대방",     "배우자",   "수신인",   "발신인",
-    "명의인", "예약자명", "주문자명", "환자명",     "수령인명", "저",       "제",
-    "대표",   "분",
+    "성함",   "이름",     "고객명",   "성명",       "실명",     "예금주",     "예금주명",
+    "수령인", "수령자",   "수취인",   "받는분",     "받는사람", "보내는분",   "보낸사람",
+    "보호자", "신청인",   "신청자",   "가입자",     "명의자",   "계약자",     "주문자",
+    "예약자", "대표자",   "입금자",   "입금자명",   "송금인",   "탑승객",     "탑승자",
+    "투숙객", "운전자",   "담당자",   "담당",       "가족",     "본인",       "작성자",
+    "소유자", "이용자",   "사용자",   "구매자",     "동행자",   "동반자",     "참석자",
+    "회원명", "고객",     "회원",     "환자",       "학생",     "엄마",       "아빠",
+    "어머니", "아버지",   "어머님",   "아버님",     "남편",     "아내",       "와이프",
+    "부인",   "아들",     "딸",       "동생",       "형",       "누나",       "언니",
+    "오빠",   "친구",     "팀장",     "과장",       "부장",     "차장",       "대리",
+    "사장",   "사장님",   "팀장님",   "선생님",     "할머니",   "할아버지",   "조카",
+    "삼촌",   "이모",     "고모",     "장모님",     "시어머니", "동료",       "선배",
+    "후배",   "직원",     "여동생",   "남동생",     "애인",     "여자친구",   "남자친구",
+    "여친",   "남친",     "손자",     "손녀",       "사위",     "며느리",     "상사",
+    "보낸이", "받는이",   "자녀",     "남자",       "여자",     "고객님",     "원장님",
+    "신랑",   "신부",     "담임",     "매니저",     "기사",     "기사님",     "부모님",
+    "세대주", "세대원",   "대리인",   "법정대리인", "임대인",   "임차인",     "세입자",
+    "집주인", "피보험자", "수익자",   "보험계약자", "수강생",   "원생",       "학부모",
+    "관리자", "상속인",   "차주",     "상대방",     "배우자",   "수신인",     "발신인",
+    "명의인", "예약자명", "주문자명", "환자명",     "수령인명", "저",         "제",
+    "대표",   "분",       "고용주",   "근로자",     "보증인",   "연대보증인", "채무자",
+    "채권자", "피해자",   "가해자",   "증인",       "참가자",   "지원자",     "응시자",
 };
 
 /*
@@ -538,7 +539,8 @@ copula_word(const char *p, size_t len)
 /*
  * Whether the rest of a word written without spaces (김민수한테보냈어요)
  * begins with a particle or an honorific, as the rest of a name's word
- * would when spaced: only for words long enough to be run together.
+ * would when spaced: only for words long enough to be run together; or
+ * with the next field of a form (권병철연락처).
  */
 static bool
 run_on(const char *p, size_t len)
@@ -548,7 +550,12 @@ run_on(const char *p, size_t len)
 	    "은",   "는",   "도",     "과",   "와",   "랑", "한테", "에게", "께",
 	    "으로", "로",   "네",     "꺼",   "님",   "씨", "하고", "입니", "인데",
 	};
+	/* the next field of a form typed without spaces: 이름권병철연락처010... */
+	static const char *const fields[] = {"연락처", "전화",     "휴대폰", "핸드폰",
+	                                     "주소",   "생년월일", "이메일"};
 
+	if (starts_list(fields, NELEM(fields), p, len))
+		return true;
 	if (len < 4 * SYL)
 		return false;
 	if (starts_list(heads, NELEM(heads), p, len))
@@ -784,13 +791,16 @@ role_label(const char *p, size_t len)
 	return false;
 }
 
-/* Whether a label or relation stands before s[i], with spaces or a colon between. */
+/*
+ * Whether a label or relation stands before s[i], with spaces, a colon or an
+ * opening bracket between (저(정건), 배우자(박연우)).
+ */
 static bool
 label_before(const char *s, size_t n, size_t i)
 {
 	size_t q = i;
 
-	while (q > 0 && strchr(" \t:=\"'", s[q - 1]))
+	while (q > 0 && strchr(" \t:=\"'(", s[q - 1]))
 		q--;
 	if (q >= SYL && s[q - 3] == '\xE2' && s[q - 2] == '\x80' && strchr("\x98\x9C", s[q - 1]))
 		q -= SYL; /* “ or ‘ */
@@ -870,6 +880,21 @@ bare_name(const char *s, size_t w0, size_t w1)
 }
 
 /*
+ * Whether the word before s[from], a space between, is a bare name, alone
+ * or with a particle that joins it to the next (김민수와 정 광수).
+ */
+static bool
+name_before(const char *s, size_t n, size_t from)
+{
+	if (from <= SYL || s[from - 1] != ' ')
+		return false;
+	size_t p = from - 1;
+	while (p >= SYL && syllable(s, n, p - SYL) >= 0)
+		p -= SYL;
+	return p + 3 * SYL <= from - 1 && bare_name(s, p, from - 1);
+}
+
+/*
  * Whether the word after the candidate, or the one before it, is a bare
  * name too: names listed with spaces (김민수 이영희 박지훈 세명이요).
  */
@@ -881,14 +906,7 @@ name_beside(const char *s, size_t n, const struct cand *c)
 		if (f == c->end + 1 + 3 * SYL && bare_name(s, c->end + 1, f))
 			return true;
 	}
-	if (c->from > SYL && s[c->from - 1] == ' ') {
-		size_t p = c->from - 1;
-		while (p >= SYL && syllable(s, n, p - SYL) >= 0)
-			p -= SYL;
-		if (p + 3 * SYL <= c->from - 1 && bare_name(s, p, c->from - 1))
-			return true;
-	}
-	return false;
+	return name_before(s, n, c->from);
 }
 
 /* The context of a candidate, from the strongest down. */
@@ -1131,7 +1149,8 @@ judge(const char *s, size_t n, const struct cand *c)
 		       contact_beside(s, n, c->from, c->end, 0);
 	if (c->spaced)
 		return x == CTX_STRONG || (x == CTX_LIST && list_before(s, c->from)) ||
-		       (x == CTX_JOSA && syls == 3 && !c->rare);
+		       (x == CTX_JOSA && syls == 3 && !c->rare) ||
+		       (syls == 3 && !c->rare && name_before(s, n, c->from));
 	return x >= CTX_JOSA || (syls == 3 && !stopish && !dictish && !c->rare && !predicate(s, c));
 }
 

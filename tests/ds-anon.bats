@@ -265,6 +265,24 @@ EOF2
 EOF2
 }
 
+@test "ds-anon: a form's next field glued to the name, a label before a bracket, a spaced name after a listed one" {
+	cat > f.jsonl <<'EOF2'
+{"a":"이름권병철연락처010.5484.7324","b":"이름변경연락처 알려주세요"}
+{"a":"세대원은 저(정건)랑 배우자(박연우) 두 명이에요","b":"저(정말) 몰랐어요, 배우자(해당 없음)"}
+{"a":"박예은과 정 광수, 두 명 이름으로 예약","b":"사과와 배 한 박스, 정 가운데"}
+{"a":"고용주 박 초롱, 연대보증인 최 단비","b":"고용주 변경 신청, 연대보증인 서류"}
+EOF2
+	run --separate-stderr ds-anon f.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<'EOF2'
+{"a":"이름<NAME>연락처<PHONE>","b":"이름변경연락처 알려주세요"}
+{"a":"세대원은 저(<NAME>)랑 배우자(<NAME>) 두 명이에요","b":"저(정말) 몰랐어요, 배우자(해당 없음)"}
+{"a":"<NAME>과 <NAME>, 두 명 이름으로 예약","b":"사과와 배 한 박스, 정 가운데"}
+{"a":"고용주 <NAME>, 연대보증인 <NAME>","b":"고용주 변경 신청, 연대보증인 서류"}
+EOF2
+}
+
 @test "ds-anon: names in running text, lists and forms; words that only look like names" {
 	cat > n.jsonl <<'EOF2'
 {"a":"김민수가 주문한 거요, 1) 박지호 2) 최서윤, 엄마 이영숙 명의, 남궁민준한테 보냈어요, 배송 문의 - 정하린 드림","b":"김 민수 고객님, 예약자(제갈현우), 선우진 010-1234-5678"}
