@@ -185,9 +185,10 @@ static const char agent_syl[] = "가관사생수원인자장주직";
 /* Given-name syllables that also count things after a number word (한 명, 세 번, 두 장). */
 static const char counter_syl[] = "개건곳권달대명번분살세시원잔장주차층통편";
 
-/* Syllables that end a place, a charge, a day, a class or a prize made of a noun: 정자동,
- * 강남역, 수수료, 주문일, 주말반, 우수상. */
-static const char suffix_syl[] = "동료명반상역일점";
+/* Syllables that end a place, a charge, a day, a class, a prize or a certificate made of a
+ * noun: 정자동, 강남역, 수수료, 결제액, 주문일, 주말반, 우수상, 등록증 (not 건 or 비, which
+ * end given names: 진동건, 최단비). */
+static const char suffix_syl[] = "동료명반상액역일점증";
 
 /* Last syllables of linking endings (하려고, 정도면, 보려며) and of -아서/-어서 (지나서, 길어서).
  */
@@ -228,8 +229,8 @@ static const char *const josa[] = {
 
 /* The copula's stems: 입니다, 이에요, 이라고, 인데요, 이었어요, 이세요 ... */
 static const char *const copula[] = {
-    "입니", "이에", "이예", "예요", "이라", "라고", "라는", "인데", "이었", "세요", "이시",
-    "이십", "였",   "이세", "이신", "인가", "인지", "이구", "이거", "이랍", "이란",
+    "입니", "이에", "이예", "예요", "이라", "라고", "라는", "인데", "이었", "세요", "이시", "이십",
+    "였",   "이세", "이신", "인가", "인지", "이구", "이거", "이랍", "이란", "라서", "라면", "라니",
 };
 
 /* Honorifics and titles after a name, glued or as the next word. */
