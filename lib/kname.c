@@ -973,6 +973,28 @@ predicate(const char *s, const struct cand *c)
 	return !memcmp(last, "은", SYL) && in_dict(s + c->from, 2 * SYL);
 }
 
+/* The endings of firms' names that a name never has: 신한은행, 우리카드, 삼성생명. */
+static const char *const firms[] = {"은행", "카드", "증권", "보험",  "생명",
+                                    "화재", "뱅크", "페이", "캐피탈"};
+
+/* Last syllables of a verb's ending after the honorific 시: 오시기, 가시는, 주시면. */
+static const char verb_end_syl[] = "고기는니던며면죠지게";
+
+/*
+ * Whether the word p[0..len) is two or three syllables and one of firm
+ * after them, with at most a particle: 신한은행에, 카카오뱅크로.
+ */
+static bool
+firm_word(const char *p, size_t len)
+{
+	for (size_t j = 2 * SYL; j <= 3 * SYL && j < len; j += SYL)
+		for (size_t i = 0, k; i < NELEM(firms); i++)
+			if (word_starts(p + j, len - j, firms[i], &k) &&
+			    (k == len - j || is_tail(p + j + k, len - j - k)))
+				return true;
+	return false;
+}
+
 /*
  * Whether the candidate's syllables are some other word whatever its
  * context: a quotation with 고 (전한다고, 뭐라고; not 김연우고), a pronoun
@@ -1014,6 +1036,13 @@ other_word(const char *s, size_t n, const struct cand *c)
 	/* 전하실, 말하신: 하 and an honorific ending */
 	if (!c->spaced && c->to - c->from == 3 * SYL && !memcmp(last - SYL, "하", SYL) &&
 	    in_set(HONVERB_SYL, sizeof HONVERB_SYL - 1, last))
+		return true;
+	/* 오시기, 가시는, 주시면: an honorific verb of three syllables and its ending */
+	if (!c->spaced && c->to - c->from == 3 * SYL && !memcmp(last - SYL, "시", SYL) &&
+	    in_set(verb_end_syl, sizeof verb_end_syl - 1, last))
+		return true;
+	/* 신한은행, 우리카드: a bank, a card company or an insurer */
+	if (!c->spaced && firm_word(s + c->from, c->end - c->from))
 		return true;
 	/* 예금주명, 보호자: a label is no name */
 	if (!c->spaced && is_before(s + c->from, c->end - c->from))
