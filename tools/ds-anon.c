@@ -111,7 +111,7 @@ enum check {
 	"(?:,?\\s?(?:[가-힣A-Za-z0-9]{1,16}\\s?){0,2}?(?=" DONG "|" FLOOR "|\\d{1,5}호|" DONGHO    \
 	")" UNIT_NO "|,?\\s?" BUILDING ")"
 #define REF_WORDS "[가-힣A-Za-z0-9][가-힣A-Za-z0-9 -]{0,19}"
-#define REF_PART  "\\([가-힣0-9]{1,8}(?:동|가|읍|면|리)(?:(?:,\\s?|\\s)" REF_WORDS ")?\\)"
+#define REF_PART  "\\([가-힣0-9]{1,8}(?:동|가|읍|면|리)(?:(?:,\\s?|\\s)?" REF_WORDS ")?\\)"
 #define UNIT      "(?:" UNIT_AT ")?(?:\\s?" REF_PART "(?:" UNIT_AT ")?)?"
 
 /*
@@ -124,9 +124,25 @@ enum check {
 	"(?:[가-힣0-9]{1,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?(?:지하\\s?)?\\d{1,4}(?:-\\d{1,4})" \
 	"?(?![가명개분원회일월년살%]|-\\d)"                                                      \
 	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s?(?:[가-힣]{1,5}리\\s)?(?:산\\s?)?"                   \
-	"\\d{1,5}(?:-\\d{1,5})?(?:번지)?"                                                                \
-	"|[가-힣0-9]{1,8}동\\s[가-힣A-Za-z0-9]{1,10}(?:\\s?\\d{1,2}단지)?\\s?(?=" DONG                     \
-	"\\s?\\d{1,5}호|" DONGHO "))" UNIT
+	"\\d{1,5}(?:-\\d{1,5})?(?![\\d호-])(?:번지)?"                                                   \
+	"|[가-힣0-9]{1,8}동\\s?[가-힣A-Za-z0-9]{1,10}(?:\\s?\\d{1,2}단지)?\\s?(?=" DONG                    \
+	"\\s?\\d{1,5}호|" DONGHO ")|[가-힣A-Za-z0-9]{2,16}\\s?(?=" DONG "\\s?\\d{1,5}호|" DONGHO           \
+	"))" UNIT
+
+/*
+ * An apartment complex by its name, with its 동 and 호, wherever it stands
+ * (상계한신아파트 206동 1702호, 양정동 양정한신아파트 201동 1306호, 한신더휴운양8차 105동
+ * 1305호): the 동 and 호 alone are no address (101동 1202호 택배함).
+ */
+#define COMPLEX                                                                                                                       \
+	"(?<![가-힣A-Za-z0-9])(?:[가-힣0-9]{1,8}동\\s?)?[가-힣A-Za-z0-9]{1,16}(?:아파트|빌라|"                            \
+	"맨션|하이츠|"                                                                                                           \
+	"타운|캐슬|자이|푸르지오|래미안|아이파크|힐스테이트|편한세상|더샵|하늘채|더휴|오피스텔|" \
+	"\\d{1,2}차|\\d{1,2}단지)\\s?(?=" DONG "\\s?\\d{1,5}호|" DONGHO ")" UNIT
+
+/* The region a driver's licence was issued in, written as its name (서울 12-123456-12). */
+#define LICENSE_REGION                                                                             \
+	"(?:서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산)"
 
 /*
  * Where an address starts: the province, the city or the district (서울 강남구, 성남시
@@ -137,7 +153,7 @@ enum check {
 	"(?:" PROVINCE "\\s?(?:[가-힣]{1,5}시\\s?|[가-힣]{2,4}\\s(?=[가-힣]{1,5}[구군]|[가-힣0-9]" \
 	"{2,12}[로길동]))?"                                                                                \
 	"(?:[가-힣]{1,5}[구군]\\s?|[가-힣]{2,4}\\s(?=[가-힣0-9]{2,12}[로길동]))?"                  \
-	"|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군]\\s?)?|[가-힣]{1,5}[구군]\\s?)"
+	"|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군],?\\s?)?|[가-힣]{1,5}[구군],?\\s?)"
 
 /* Words that stand before an address in a service query. */
 #define ADDRESS_LABEL                                                                                              \
@@ -219,6 +235,11 @@ static const struct pattern {
     {ACCOUNT, CHECK_ACCOUNT,
      BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)", NULL,
      HAS_DIGITS10},
+    /* the bank's name after the number: 52688855927874(KB국민은행), 110-123-456789 신한은행 */
+    {ACCOUNT, CHECK_ACCOUNT,
+     "(?<![\\d-])(?:\\d{2,6}(?:-\\d{2,7}){1,4}|\\d{10,14})(?![\\d-])"
+     "(?=\\s?[(/]?\\s?(?:KB|NH|IBK|SC|kb|nh|ibk)?[가-힣]{0,6}(?:은행|뱅크|금고|신협))",
+     NULL, HAS_DIGITS10},
     /* YYMMDD-GNNNNNN; G 1-4 for Koreans, 5-8 for foreign residents */
     {RRN, CHECK_RRN,
      "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])[- ]?[1-8]\\d{6}(?![\\d-])", NULL,
@@ -226,13 +247,12 @@ static const struct pattern {
     /* driver's licence: region code (11-28) or name, 2 digits, 6 digits, 2 digits */
     {LICENSE, CHECK_NONE, "(?<![\\d-])(?:1[1-9]|2[0-8])([- ])\\d{2}\\1\\d{6}\\1\\d{2}(?![\\d-])",
      NULL, HAS_DIGITS10},
-    {LICENSE, CHECK_NONE,
-     "(?:서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산)"
-     "\\s?\\d{2}([- ])\\d{6}\\1\\d{2}(?![\\d-])",
-     NULL, HAS_DIGITS10},
-    {LICENSE, CHECK_NONE,
-     "(?i)(?:면허|licen[cs]e)[^\\d\\n]{0,30}\\K(?<!\\d)(?:1[1-9]|2[0-8])\\d{10}(?!\\d)", NULL,
+    {LICENSE, CHECK_NONE, LICENSE_REGION "\\s?\\d{2}([- ])\\d{6}\\1\\d{2}(?![\\d-])", NULL,
      HAS_DIGITS10},
+    {LICENSE, CHECK_NONE,
+     "(?i)(?:면허|licen[cs]e)[^\\d\\n]{0,30}\\K(?<!\\d)(?:(?:1[1-9]|2[0-8])|" LICENSE_REGION
+     "\\s?)\\d{10}(?!\\d)",
+     NULL, HAS_DIGITS10},
     /* passport: a letter and 8 digits, or (since 2021) letter, 3 digits, letter, 4 digits */
     {PASSPORT, CHECK_PASSPORT,
      "(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})(?![A-Za-z0-9-])", NULL, HAS_DIGIT},
@@ -250,7 +270,13 @@ static const struct pattern {
     {PHONE, CHECK_E164,
      "(?<![\\w+])\\+[1-9]\\d{0,3}(?:[-. ]?\\(?\\d{1,4}\\)?){2,5}(?![\\w]|[-.]\\d)", NULL,
      HAS_DIGIT},
-    {CARD, CHECK_LUHN, "(?<![\\d.,-])\\d(?:[ -]?\\d){12,18}(?!\\d|[.,-]\\d)", NULL, HAS_DIGITS10},
+    /*
+     * cards: 13 to 19 digits that pass Luhn, with one kind of separator, or four groups of
+     * four between dots; not from 0 or 8, which start no payment card (89: a SIM's ICCID)
+     */
+    {CARD, CHECK_LUHN, "(?<![\\d.,-])[1-79](?:[ -]?\\d){12,18}(?!\\d|[.,-]\\d)", NULL,
+     HAS_DIGITS10},
+    {CARD, CHECK_LUHN, "(?<![\\d.,-])[1-79]\\d{3}(?:\\.\\d{4}){3}(?![\\d.])", NULL, HAS_DIGITS10},
     {IP, CHECK_IPV4,
      "(?<![\\w.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
      "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w-]|\\.\\d)",
@@ -272,6 +298,12 @@ static const struct pattern {
     {ADDRESS, CHECK_NONE,
      "(?:(?<![가-힣])|(?<=[은는가요]))(?!" ADDRESS_LABEL ")" ADDRESS_FROM
      "(?:[가-힣]{1,5}[읍면]\\s)?" ROAD_OR_LOT,
+     NULL, HAS_DIGIT | HAS_WIDE},
+    /* a complex with its 동 and 호; a road and number with the reference part (대학로163(궁동)) */
+    {ADDRESS, CHECK_NONE, COMPLEX, NULL, HAS_DIGIT | HAS_WIDE},
+    {ADDRESS, CHECK_NONE,
+     "(?<![가-힣])[가-힣0-9]{2,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?\\d{1,4}(?:-\\d{1,4})?"
+     "\\s?" REF_PART "(?:" UNIT_AT ")?",
      NULL, HAS_DIGIT | HAS_WIDE},
     /* a name after a label: 성함: 이영희, 예금주 홍길동, 고객명(이름): 박민수, 주문자는 김율이에요
      */
