@@ -17,13 +17,13 @@ static const char family_common[] = "강고공곽구국권금기길김나남노�
                                     "백변서석선설성소손송신심안양엄여연염오옥왕우원위"
                                     "유육윤이인임장전정조주지진차채천최추탁표하한함허"
                                     "현홍황";
-static const char family_rare[] = "가간감견경두라마모목범복봉부빈사상승시어예온용은음"
+static const char family_rare[] = "가간감견경계두라마모목범복봉부빈사상승시어예온용은음"
                                   "제좌태팽편피형호화";
 static const char *const family_two[] = {
     "남궁", "독고", "동방", "사공", "서문", "선우", "제갈", "황보",
 };
 static const char given[] = "가각간갑강건걸겨결겸경계고곤공관광교구국군권규균그"
-                            "근금기길나난남내녕노누늘다단달담당대덕도돈동두득들"
+                            "근금기길나난남내녕노누늘다단달담당대덕도돈동두득든들"
                             "또라락란람랑래량려련렬령례로록롬롱뢰료룡루류륜률름"
                             "리린림립마만말망매맹면명모목몽묘무문미민믿밀바박반"
                             "발방배백범법벼벽변별병보복본봄봉부분비빈빛쁨사산살"
@@ -270,6 +270,7 @@ static const char *const before[] = {
     "명의인", "예약자명", "주문자명", "환자명",     "수령인명", "저",         "제",
     "대표",   "분",       "고용주",   "근로자",     "보증인",   "연대보증인", "채무자",
     "채권자", "피해자",   "가해자",   "증인",       "참가자",   "지원자",     "응시자",
+    "위임자", "수임자",   "위임인",   "수임인",     "총무",
 };
 
 /*
@@ -537,11 +538,21 @@ copula_word(const char *p, size_t len)
 	       (len < 3 * SYL || in_set(endings, sizeof endings - 1, p + 2 * SYL));
 }
 
+/* Whether p[0..len) begins with the next field of a form typed without spaces: 이름권병철연락처. */
+static bool
+field_next(const char *p, size_t len)
+{
+	static const char *const fields[] = {"연락처", "전화",     "휴대폰", "핸드폰",
+	                                     "주소",   "생년월일", "이메일", "번호"};
+
+	return starts_list(fields, NELEM(fields), p, len);
+}
+
 /*
  * Whether the rest of a word written without spaces (김민수한테보냈어요)
  * begins with a particle or an honorific, as the rest of a name's word
  * would when spaced: only for words long enough to be run together; or
- * with the next field of a form (권병철연락처).
+ * with the next field of a form (field_next).
  */
 static bool
 run_on(const char *p, size_t len)
@@ -551,11 +562,8 @@ run_on(const char *p, size_t len)
 	    "은",   "는",   "도",     "과",   "와",   "랑", "한테", "에게", "께",
 	    "으로", "로",   "네",     "꺼",   "님",   "씨", "하고", "입니", "인데",
 	};
-	/* the next field of a form typed without spaces: 이름권병철연락처010... */
-	static const char *const fields[] = {"연락처", "전화",     "휴대폰", "핸드폰",
-	                                     "주소",   "생년월일", "이메일"};
 
-	if (starts_list(fields, NELEM(fields), p, len))
+	if (field_next(p, len))
 		return true;
 	if (len < 4 * SYL)
 		return false;
@@ -596,6 +604,34 @@ opens(const char *s, size_t i, size_t j)
 	return false;
 }
 
+/* Whether the byte c is one of set's (never the NUL that ends set). */
+static bool
+one_of(char c, const char *set)
+{
+	return c && strchr(set, c);
+}
+
+/* → between the old and the new holder of a thing (명의변경 홍길례 → 정 가람). */
+#define ARROW "\xE2\x86\x92"
+
+/* Whether s[e], a space before it or not, ends a field: a colon, a comma, a line's end. */
+static bool
+field_end(const char *s, size_t n, size_t e)
+{
+	e += e < n && s[e] == ' ';
+	return e == n || one_of(s[e], ":,\n");
+}
+
+/* Whether an arrow stands just before s[from] or just after s[end], a space between. */
+static bool
+arrow_beside(const char *s, size_t n, size_t from, size_t end)
+{
+	size_t b = from - (from > 0 && s[from - 1] == ' ');
+	size_t e = end + (end < n && s[end] == ' ');
+
+	return (b >= 3 && !memcmp(s + b - 3, ARROW, 3)) || (e + 3 <= n && !memcmp(s + e, ARROW, 3));
+}
+
 /* How sure the words around a candidate make it a name. */
 enum ctx { CTX_NONE, CTX_JOSA, CTX_LIST, CTX_STRONG };
 
@@ -634,10 +670,10 @@ list_before(const char *s, size_t i)
 	if (i >= 3 && s[i - 3] == '\xE2' && s[i - 2] == '\x80' &&
 	    strchr("\x98\x99\x9C\x9D", s[i - 1]))
 		return true;
-	/* ·, •, ： */
+	/* ·, •, ：, → */
 	return (i >= 2 && !memcmp(s + i - 2, "\xC2\xB7", 2)) ||
-	       (i >= 3 &&
-	        (!memcmp(s + i - 3, "\xE2\x80\xA2", 3) || !memcmp(s + i - 3, "\xEF\xBC\x9A", 3)));
+	       (i >= 3 && (!memcmp(s + i - 3, "\xE2\x80\xA2", 3) ||
+	                   !memcmp(s + i - 3, "\xEF\xBC\x9A", 3) || !memcmp(s + i - 3, ARROW, 3)));
 }
 
 /*
@@ -650,17 +686,12 @@ list_after(const char *s, size_t n, size_t e)
 {
 	if (e == n)
 		return true;
-	unsigned char c = (unsigned char)s[e];
-	if (c == ' ')
-		c = e + 1 < n ? (unsigned char)s[e + 1] : '\n';
+	if (s[e] == ' ')
+		e++;
+	if (e + 3 <= n && !memcmp(s + e, ARROW, 3))
+		return true;
+	unsigned char c = e < n ? (unsigned char)s[e] : '\n';
 	return (c >= '0' && c <= '9') || strchr("(),/]:;\n", c);
-}
-
-/* Whether the byte c is one of set's (never the NUL that ends set). */
-static bool
-one_of(char c, const char *set)
-{
-	return c && strchr(set, c);
 }
 
 /* Digits in s[i..j) (i <= j) that are spelt like a number to call: digits, -, ., +, ( and ). */
@@ -793,15 +824,15 @@ role_label(const char *p, size_t len)
 }
 
 /*
- * Whether a label or relation stands before s[i], with spaces, a colon or an
- * opening bracket between (저(정건), 배우자(박연우)).
+ * Whether a label or relation stands before s[i], with spaces, a colon, an
+ * opening bracket or a number between (저(정건), 배우자(박연우), 운전자2 제갈도하).
  */
 static bool
 label_before(const char *s, size_t n, size_t i)
 {
 	size_t q = i;
 
-	while (q > 0 && strchr(" \t:=\"'(", s[q - 1]))
+	while (q > 0 && one_of(s[q - 1], " \t:=\"'(0123456789"))
 		q--;
 	if (q >= SYL && s[q - 3] == '\xE2' && s[q - 2] == '\x80' && strchr("\x98\x9C", s[q - 1]))
 		q -= SYL; /* “ or ‘ */
@@ -973,9 +1004,10 @@ predicate(const char *s, const struct cand *c)
 	return !memcmp(last, "은", SYL) && in_dict(s + c->from, 2 * SYL);
 }
 
-/* The endings of firms' names that a name never has: 신한은행, 우리카드, 삼성생명. */
-static const char *const firms[] = {"은행", "카드", "증권", "보험",  "생명",
-                                    "화재", "뱅크", "페이", "캐피탈"};
+/* The endings of firms' names that a name never has: 신한은행, 우리카드, 삼성생명, 한진택배,
+ * 대한항공. */
+static const char *const firms[] = {"은행", "카드",   "증권", "보험", "생명", "화재", "뱅크",
+                                    "페이", "캐피탈", "택배", "통운", "물류", "항공", "마트"};
 
 /* Last syllables of a verb's ending after the honorific 시: 오시기, 가시는, 주시면. */
 static const char verb_end_syl[] = "고기는니던며면죠지게";
@@ -1040,6 +1072,14 @@ other_word(const char *s, size_t n, const struct cand *c)
 	/* 오시기, 가시는, 주시면: an honorific verb of three syllables and its ending */
 	if (!c->spaced && c->to - c->from == 3 * SYL && !memcmp(last - SYL, "시", SYL) &&
 	    in_set(verb_end_syl, sizeof verb_end_syl - 1, last))
+		return true;
+	/* 김대리, 김 주임께, 박과장님: a family name and a title stand for a person unnamed */
+	static const char *const titles[] = {"대리", "주임", "과장", "팀장", "부장", "차장",
+	                                     "실장", "사원", "사장", "원장", "대표", "선생",
+	                                     "기사", "교수", "소장", "점장", "상무", "전무"};
+	if (starts_list(titles, NELEM(titles), s + c->given + c->spaced,
+	                c->end - c->given - c->spaced) &&
+	    (c->to - c->given - c->spaced == 2 * SYL))
 		return true;
 	/* 신한은행, 우리카드: a bank, a card company or an insurer */
 	if (!c->spaced && firm_word(s + c->from, c->end - c->from))
@@ -1132,7 +1172,9 @@ judge(const char *s, size_t n, const struct cand *c)
 		return false;
 	size_t syls = (c->to - c->from - c->spaced) / SYL;
 	if (tlen && !is_tail(s + c->to, tlen) && !is_honor(s + c->to, tlen))
-		return syls == 3 && !c->rare && !c->spaced && run_on(s + c->to, tlen) &&
+		return syls == 3 && !c->rare &&
+		       (c->spaced ? field_next(s + c->to, tlen) && !given_is_word(s, c)
+		                  : run_on(s + c->to, tlen)) &&
 		       !stop_with_tail(s + c->from, c->to - c->from) &&
 		       !dict_with_tail(s + c->from, c->end - c->from);
 	/* 변경은, 정보랑: a common word with a particle, unless a strong context says name (박하은
@@ -1172,15 +1214,24 @@ judge(const char *s, size_t n, const struct cand *c)
 	if (c->rare)
 		return x == CTX_STRONG || (syls == 3 && !c->spaced && x >= CTX_JOSA);
 	/* 반 친구, 장 유리: a given name that is a word, only after a label or before 씨 */
-	if (c->spaced && given_is_word(s, c))
+	/*
+	 * 이 문장, 이 사람: 이 is "this" before a noun; in a list only with a contact detail or
+	 * as a field of its own (1. 이 민정 010-..., 이 지혜: ...)
+	 */
+	bool this = !memcmp(s + c->from, "이", SYL);
+	if (c->spaced && given_is_word(s, c)) {
+		bool contact = contact_beside(s, n, c->from, c->end, 0);
 		return label_before(s, n, c->from) ||
 		       (c->end == c->to && title_next(s, n, c->end)) ||
-		       (x >= CTX_LIST && list_before(s, c->from)) ||
-		       contact_beside(s, n, c->from, c->end, 0);
+		       (x >= CTX_LIST && list_before(s, c->from) &&
+		        (!this || contact || field_end(s, n, c->end))) ||
+		       (!this && contact);
+	}
 	if (c->spaced)
 		return x == CTX_STRONG || (x == CTX_LIST && list_before(s, c->from)) ||
 		       (x == CTX_JOSA && syls == 3 && !c->rare) ||
-		       (syls == 3 && !c->rare && name_before(s, n, c->from));
+		       (syls == 3 && !c->rare &&
+		        (name_before(s, n, c->from) || arrow_beside(s, n, c->from, c->end)));
 	return x >= CTX_JOSA || (syls == 3 && !stopish && !dictish && !c->rare && !predicate(s, c));
 }
 
@@ -1200,8 +1251,14 @@ name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
 			continue;
 		if (!two) {
 			bool common = in_set(family_common, sizeof family_common - 1, s + w0);
-			if (!common && !in_set(family_rare, sizeof family_rare - 1, s + w0))
+			if (!common && !in_set(family_rare, sizeof family_rare - 1, s + w0)) {
+				/* 독고 은주, 동방 명진: a two-syllable family name alone, whose
+				 * first syllable is none */
+				if (w1 - w0 == 2 * SYL &&
+				    in_sorted(family_two, NELEM(family_two), s + w0, 2 * SYL))
+					break;
 				return false;
+			}
 			c.rare = !common;
 		}
 		c.given = w0 + (two ? 2 : 1) * SYL;
@@ -1243,6 +1300,22 @@ name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
 	return false;
 }
 
+/* The particles a label takes before its value: 이름은, 성함이, 예금주요 (code-point order). */
+#define LABEL_JOSA "가과는도랑로를만와요은을의이"
+
+/* Whether s[i..j) ends with a word that labels a name in a form: 이름, 성함, 예금주. */
+static bool
+name_label_ends(const char *s, size_t i, size_t j)
+{
+	static const char *const labels[] = {"이름",   "성함",   "성명",   "고객명", "예금주",
+	                                     "예약자", "수령인", "받는분", "주문자", "신청인"};
+
+	for (size_t k = 2 * SYL; k <= j - i && k <= 3 * SYL; k += SYL)
+		if (in_list(labels, NELEM(labels), s + j - k, k))
+			return true;
+	return false;
+}
+
 bool
 ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to)
 {
@@ -1269,6 +1342,17 @@ ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to)
 				*at = *to;
 				return true;
 			}
+		/* a name label and a family name run together, the given name next (이름우
+		 * 서현번호); not a particle's syllable (이름이 달라요, 이름은 배 현정이고) */
+		size_t j = w1 - SYL;
+		if (w1 - i >= 3 * SYL && w1 < n && s[w1] == ' ' && family_at(s + j) &&
+		    !in_set(LABEL_JOSA, sizeof LABEL_JOSA - 1, s + j) &&
+		    !is_before(s + i, w1 - i) && name_label_ends(s, i, j) &&
+		    name_in_word(s, n, j, w1, to)) {
+			*from = j;
+			*at = *to;
+			return true;
+		}
 		i = w1;
 	}
 	*at = n;

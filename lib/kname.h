@@ -8,13 +8,13 @@
  *
  *   strong: an honorific or title after it (님, 씨, 고객님, 과장, 드림,
  *           주무관님), a label, role or relation before it (성함:, 수령인,
- *           엄마, 세대주, 예매자, 저(정건)), or a contact detail beside it
+ *           엄마, 세대주, 예매자, 저(정건), 운전자2), or a contact detail beside it
  *           (김민수 010-1234-5678, 김민수 kim@x.kr, 김민수 폰 010-...,
  *           010-1234-5678(김민수), 110460348651 정 미영);
  *   list:   a form or list position (start of text, after "1)", "-", "(",
- *           ",", ":", "]", a quote or a number; before punctuation, a
- *           number or the end), or another bare three-syllable name beside
- *           it (김은비 이정국 박서아, 박예은과 정 광수);
+ *           ",", ":", "]", "→", a quote or a number; before punctuation,
+ *           "→", a number or the end), or another bare three-syllable name
+ *           beside it (김은비 이정국 박서아, 박예은과 정 광수);
  *   josa:   a particle or the copula glued to it (이/가/은/는/을/를/에게/
  *           한테/의/이랑/하고/까지만/에서, 입니다, 고).
  *
@@ -35,12 +35,14 @@
  * (예약자 박정희): the dictionary holds a few people; and grammar: linking
  * endings (하려고, 길어서), quotations (한다고), honorific verbs (오실,
  * 전하실), the copula alone after a family syllable (함인지), places
- * (성수동), roles (예매자, 추천인), labels (예금주명). A syllable right after
- * a digit starts no name (6반, 1644-4510은). In text run together with no
- * spaces, a name counts at the start of a word when a particle or title
- * follows it (김다온으로입금했는데), and after an opening word or a label
- * glued to it (저기요김채원께, 예약자명임호석), and before the next field of a
- * form (이름권병철연락처010...).
+ * (성수동), roles (예매자, 추천인), labels (예금주명), a family name and a
+ * title (김대리, 김 주임께), firms (신한은행, 한진택배), and 이 as "this"
+ * before a noun (이 문장). A syllable right after a digit starts no name
+ * (6반, 1644-4510은). In text run together with no spaces, a name counts at
+ * the start of a word when a particle or title follows it
+ * (김다온으로입금했는데), after an opening word or a label glued to it
+ * (저기요김채원께, 예약자명임호석, 이름우 서현), and before the next field of
+ * a form (이름권병철연락처010...).
  *
  * Limits: Hangul names only (no foreign or romanised names), no names among
  * the stoplist's words, a name that is a word of the dictionary with a

@@ -309,6 +309,30 @@ EOF2
 EOF2
 }
 
+@test "ds-anon: names after numbered roles and arrows, two-syllable family names alone; titles and firms are no names" {
+	cat > r.jsonl <<'EOF2'
+{"a":"보내는 사람 독고 은주 01082415313, 동방 명진 님","b":"독 안에 든 쥐, 동방 예의지국"}
+{"a":"운전자1 정예린 면허, 운전자2 제갈도하 면허","b":"운전자1 등록, 보호자2 서명"}
+{"a":"명의변경 오 예진 → 경윤슬, 복하은 → 권 민수 회비는","b":"3층 → 5층, 이 문장 → 영어로"}
+{"a":"1. 이 민정 010-5312-2750, 이 지혜: 오늘 PT","b":"이 사람 누구예요, 이 문장 번역"}
+{"a":"ㅎㅇ 나 계현우인데 폰 바꿈","b":"뭐든 괜찮아요, 어디든 가요"}
+{"a":"주소영통구 영통로38번길 712 109동 1905호이름우 서현번호+82 19 5548 7023","b":"이름이 달라요, 주문자명 확인, 이름은 나중에"}
+{"a":"담당 김재훈 대리님","b":"담당 김대리 바뀌었다고, 김 주임께 전달, 박과장님 회의, 한진택배 기사님, 대한항공 마일리지"}
+EOF2
+	run --separate-stderr ds-anon r.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<'EOF2'
+{"a":"보내는 사람 <NAME> <PHONE>, <NAME> 님","b":"독 안에 든 쥐, 동방 예의지국"}
+{"a":"운전자1 <NAME> 면허, 운전자2 <NAME> 면허","b":"운전자1 등록, 보호자2 서명"}
+{"a":"명의변경 <NAME> → <NAME>, <NAME> → <NAME> 회비는","b":"3층 → 5층, 이 문장 → 영어로"}
+{"a":"1. <NAME> <PHONE>, <NAME>: 오늘 PT","b":"이 사람 누구예요, 이 문장 번역"}
+{"a":"ㅎㅇ 나 <NAME>인데 폰 바꿈","b":"뭐든 괜찮아요, 어디든 가요"}
+{"a":"주소<ADDRESS>이름<NAME>번호<PHONE>","b":"이름이 달라요, 주문자명 확인, 이름은 나중에"}
+{"a":"담당 <NAME> 대리님","b":"담당 김대리 바뀌었다고, 김 주임께 전달, 박과장님 회의, 한진택배 기사님, 대한항공 마일리지"}
+EOF2
+}
+
 @test "ds-anon: names in running text, lists and forms; words that only look like names" {
 	cat > n.jsonl <<'EOF2'
 {"a":"김민수가 주문한 거요, 1) 박지호 2) 최서윤, 엄마 이영숙 명의, 남궁민준한테 보냈어요, 배송 문의 - 정하린 드림","b":"김 민수 고객님, 예약자(제갈현우), 선우진 010-1234-5678"}
