@@ -131,6 +131,26 @@ EOF2
 EOF2
 }
 
+@test "ds-anon: spaced and en dashes in phones, 82 without +, a check digit apart, complexes with a bare unit" {
+	cat > j.jsonl <<'EOF2'
+{"a":"연락처: 010 - 5840 - 1067, 제 번호 010–6455–4431, 연락처: 82-10-9106-7842","b":"2024 - 2025 시즌, 10 - 20명, 82-10 승리"}
+{"a":"MG새마을금고 9003 6412 9213 8","b":"우체국 등기번호 1170594075831 조회"}
+{"a":"상품권 결제 카드 4673-3423-5538-9994","b":"상품권 PIN 901352472315353643 등록"}
+{"a":"포항자이 209동 206으로, 서면롯데캐슬1-501, 서면롯데캐슬 제208동 제2202호, 벽적골주공 6-2206","b":"209동 206호 택배함, 1-501 경기 결과"}
+{"a":"픽업지: 반곡동 혁신도시푸르지오9동 2002호 / 도착","b":"혁신도시 근처, 반곡동 맛집"}
+EOF2
+	run --separate-stderr ds-anon j.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<'EOF2'
+{"a":"연락처: <PHONE>, 제 번호 <PHONE>, 연락처: <PHONE>","b":"2024 - 2025 시즌, 10 - 20명, 82-10 승리"}
+{"a":"MG새마을금고 <ACCOUNT>","b":"우체국 등기번호 1170594075831 조회"}
+{"a":"상품권 결제 카드 <CARD>","b":"상품권 PIN 901352472315353643 등록"}
+{"a":"<ADDRESS>으로, <ADDRESS>, <ADDRESS>, <ADDRESS>","b":"209동 206호 택배함, 1-501 경기 결과"}
+{"a":"픽업지: <ADDRESS> / 도착","b":"혁신도시 근처, 반곡동 맛집"}
+EOF2
+}
+
 @test "ds-anon: one pseudonym per licence, account and address, however written" {
 	printf 'pepper' > salt
 	printf '%s\n' '{"a":"면허 11-12-123456-12","b":"서울 12-123456-12"}' '{"a":"국민은행 123456-01-123456","b":"계좌 12345601123456"}' '{"a":"서울특별시 강남구 테헤란로 123","b":"서울 강남구 테헤란로123"}' '{"a":"여권 m12345678","b":"M12345678"}' > p.jsonl

@@ -96,12 +96,20 @@ enum check {
  * (정부서울청사, 롯데월드타워). The road-name address's reference part follows in
  * parentheses ((상남동), (오산동, 동탄역 푸르지오)), and people write the unit after it too.
  */
-#define DONG   "(?:[A-Za-z]|[가나다라마바사]|\\d{1,4})동"
+#define DONG   "제?(?:[A-Za-z]|[가나다라마바사]|\\d{1,4})동"
 #define FLOOR  "(?:(?:지하\\s?)?\\d{1,3}층|B\\d{1,2}층?|\\d{1,2}[Ff](?![A-Za-z]))"
-#define DONGHO "\\d{2,4}-\\d{3,5}호?(?![\\d-])"
+#define DONGHO "\\d{1,4}-\\d{3,5}호?(?![\\d-])"
 #define UNIT_NO                                                                                    \
-	"(?:(?:" DONG "\\s?)?(?:" FLOOR "\\s?)?\\d{1,5}호|(?:" DONG "\\s?)?" FLOOR                 \
-	"(?:\\s?\\d{1,5}호)?|" DONGHO ")"
+	"(?:(?:" DONG "\\s?)?(?:" FLOOR "\\s?)?제?\\d{1,5}호|(?:" DONG "\\s?)?" FLOOR              \
+	"(?:\\s?\\d{1,5}호)?|" DONG "\\s?\\d{2,5}(?![\\d층호])|" DONGHO ")"
+/* A unit ahead: a 동 and its 호 (or the 호's number alone: 209동 206), or 101-1203. */
+#define UNIT_AHEAD "(?=" DONG "\\s?(?:제?\\d{1,5}호|\\d{2,5}(?![\\d층호]))|" DONGHO ")"
+/* How the names of apartment complexes end (한신아파트, 역삼푸르지오, 벽적골주공, 부영3단지). */
+#define COMPLEX_END                                                                                                                \
+	"아파트|빌라|맨션|하이츠|타운|캐슬|자이|푸르지오|래미안|아이파크|힐스테이트|편한세상|" \
+	"더샵|"                                                                                                                  \
+	"하늘채|더휴|오피스텔|주공|블루밍|스위첸|데시앙|베르디움|파크|시티|빌|타워|팰리스|"      \
+	"\\d{1,2}차|\\d{1,2}단지"
 #define BUILDING                                                                                                                       \
 	"[가-힣A-Za-z0-9]{1,12}(?:빌딩|타워|센터|청사|청|아파트|빌라|오피스텔|맨션|프라자|플라자|"         \
 	"스퀘어|캐슬|푸르지오|자이|래미안|아이파크|힐스테이트|더샵|상가|연립|하우스|대학교|학교|" \
@@ -126,19 +134,16 @@ enum check {
 	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s?(?:[가-힣]{1,5}리\\s)?(?:산\\s?)?"                   \
 	"\\d{1,5}(?:-\\d{1,5})?(?![\\d호-])(?:번지)?"                                                   \
 	"|[가-힣0-9]{1,8}동\\s?[가-힣A-Za-z0-9]{1,10}(?:\\s?\\d{1,2}단지)?\\s?(?=" DONG                    \
-	"\\s?\\d{1,5}호|" DONGHO ")|[가-힣A-Za-z0-9]{2,16}\\s?(?=" DONG "\\s?\\d{1,5}호|" DONGHO           \
-	"))" UNIT
+	"\\s?\\d{1,5}호|" DONGHO ")|[가-힣A-Za-z0-9]{2,16}\\s?" UNIT_AHEAD ")" UNIT
 
 /*
  * An apartment complex by its name, with its 동 and 호, wherever it stands
  * (상계한신아파트 206동 1702호, 양정동 양정한신아파트 201동 1306호, 한신더휴운양8차 105동
  * 1305호): the 동 and 호 alone are no address (101동 1202호 택배함).
  */
-#define COMPLEX                                                                                                                       \
-	"(?<![가-힣A-Za-z0-9])(?:[가-힣0-9]{1,8}동\\s?)?[가-힣A-Za-z0-9]{1,16}(?:아파트|빌라|"                            \
-	"맨션|하이츠|"                                                                                                           \
-	"타운|캐슬|자이|푸르지오|래미안|아이파크|힐스테이트|편한세상|더샵|하늘채|더휴|오피스텔|" \
-	"\\d{1,2}차|\\d{1,2}단지)\\s?(?=" DONG "\\s?\\d{1,5}호|" DONGHO ")" UNIT
+#define COMPLEX                                                                                    \
+	"(?<![가-힣A-Za-z0-9])(?:[가-힣0-9]{1,8}동\\s?)?[가-힣A-Za-z0-9]{1,16}(?:" COMPLEX_END     \
+	")\\s?" UNIT_AHEAD UNIT
 
 /* The region a driver's licence was issued in, written as its name (서울 12-123456-12). */
 #define LICENSE_REGION                                                                             \
@@ -229,7 +234,7 @@ static const struct pattern {
     /* a bank account: a bank's name or an account word, then the number; a check digit may
        end it (새마을금고 1178-05-368877-6) */
     {ACCOUNT, CHECK_ACCOUNT,
-     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:-\\d)?"
+     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:[- ]\\d)?"
                "(?![\\d-]|,\\d|\\s?원)",
      NULL, HAS_DIGITS10},
     {ACCOUNT, CHECK_ACCOUNT,
@@ -260,11 +265,17 @@ static const struct pattern {
      "(?i)(?:여권|passport)[^\\n]{0,15}?\\K(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})"
      "(?![A-Za-z0-9-])",
      "여권|passport", HAS_DIGIT},
-    /* Korean numbers, with +82 or a leading 0 */
+    /*
+     * Korean numbers, with +82 (or 82 before a mobile's 10) or a leading 0; a dash may have
+     * spaces around it or be an en dash (010 - 5840 - 1067, 010–6455–4431)
+     */
     {PHONE, CHECK_PHONE,
      "(?:(?<![\\w+])\\+82[- "
-     "]?(?:\\(0\\))?|(?<![\\w.+#-])(?<!\\d,)(?<!\\d:)(?:\\((?=0\\d{1,3}\\)))?0)"
-     "(?:1[016789]|2|[3-6][1-5]|70|50\\d)[-. )]{0,2}\\d{3,4}[-. ]?\\d{4}(?![\\w]|[-.,]\\d)",
+     "]?(?:\\(0\\))?|(?<![\\w+-])82[- ](?=1[016789])|(?<![\\w.+#-])(?<!\\d,)(?<!\\d:)(?:\\((?"
+     "=0\\d{1,3}\\)))?0)"
+     "(?:1[016789]|2|[3-6][1-5]|70|50\\d)(?:\\s?[-–]\\s?|[-. )]{0,2})\\d{3,4}(?:\\s?[-–]\\s?|[-. "
+     "])?"
+     "\\d{4}(?![\\w]|[-.,]\\d)",
      NULL, HAS_DIGIT},
     /* E.164 and other international numbers */
     {PHONE, CHECK_E164,
@@ -576,8 +587,8 @@ preceded_by(const char *s, size_t at, const char *const *words, size_t span)
  */
 static const char *const not_phone[] = {"주문번호", "송장",     "운송장",  "예약번호", "회원번호",
                                         "order",    "tracking", "invoice", NULL};
-static const char *const not_card[] = {"주문", "주문번호", "송장",     "운송장",  "회원",
-                                       "예약", "order",    "tracking", "invoice", NULL};
+static const char *const not_card[] = {"주문", "주문번호", "송장",  "운송장",   "회원",    "예약",
+                                       "PIN",  "쿠폰",     "order", "tracking", "invoice", NULL};
 static const char *const not_ipv4[] = {"version", "ver",      "버전",   "빌드",
                                        "build",   "firmware", "펌웨어", NULL};
 static const char *const not_passport[] = {"모델", "모델명", "품번", "제품", "상품",
@@ -684,9 +695,9 @@ e164_ok(const char *s, size_t n)
 static bool
 account_ok(const char *m, size_t n, const char *gap, size_t gaplen)
 {
-	static const char *const blockers[] = {"주문",  "송장",     "운송장", "전화", "연락처",
-	                                       "휴대",  "핸드폰",   "카드",   "금액", "수수료",
-	                                       "order", "tracking", "phone",  "card", NULL};
+	static const char *const blockers[] = {
+	    "주문", "송장", "운송장", "등기",  "전화",     "연락처", "휴대", "핸드폰",
+	    "카드", "금액", "수수료", "order", "tracking", "phone",  "card", NULL};
 	size_t digits = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -786,6 +797,32 @@ add_span(struct anon *a, size_t from, size_t to, enum kind kind)
 {
 	a->spans = ve_grow(a->spans, &a->cap, a->nspans + 1, sizeof *a->spans);
 	a->spans[a->nspans++] = (struct span){from, to, kind};
+}
+
+/*
+ * An address match that overlaps addresses found before, and nothing else,
+ * joins them into one span: 반곡동 and the complex after a word that reads
+ * as a city (혁신도시푸르지오 9동 2002호), found by two patterns.
+ */
+static void
+widen_address(struct anon *a, size_t from, size_t to)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < a->nspans; i++)
+		if (from < a->spans[i].to && a->spans[i].from < to && a->spans[i].kind != ADDRESS)
+			return;
+	for (size_t i = 0; i < a->nspans; i++) {
+		const struct span *sp = &a->spans[i];
+		if (from < sp->to && sp->from < to) {
+			from = sp->from < from ? sp->from : from;
+			to = sp->to > to ? sp->to : to;
+		} else {
+			a->spans[keep++] = *sp;
+		}
+	}
+	a->nspans = keep;
+	add_span(a, from, to, ADDRESS);
 }
 
 /* The licence regions by name, as their two-digit codes. */
@@ -936,10 +973,12 @@ mask(struct anon *a, const char *s, size_t n)
 			continue;
 		while (ve_re_next(a->re[p], a->md, s, n, PCRE2_NO_UTF_CHECK, &at)) {
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(a->md);
-			if (!check_ok(patterns[p].check, s, ov[0], ov[1], ov) ||
-			    overlaps(a, ov[0], ov[1]))
+			if (!check_ok(patterns[p].check, s, ov[0], ov[1], ov))
 				continue;
-			add_span(a, ov[0], ov[1], patterns[p].kind);
+			if (!overlaps(a, ov[0], ov[1]))
+				add_span(a, ov[0], ov[1], patterns[p].kind);
+			else if (patterns[p].kind == ADDRESS)
+				widen_address(a, ov[0], ov[1]);
 		}
 	}
 	/* Names in running text, past what the patterns found (lib/kname.h); Hangul only. */
