@@ -186,9 +186,9 @@ static const char agent_syl[] = "가관사생수원인자장주직";
 static const char counter_syl[] = "개건곳권달대명번분살세시원잔장주차층통편";
 
 /* Syllables that end a place, a charge, a day, a class, a prize or a certificate made of a
- * noun: 정자동, 강남역, 수수료, 결제액, 주문일, 주말반, 우수상, 등록증 (not 건 or 비, which
- * end given names: 진동건, 최단비). */
-static const char suffix_syl[] = "동료명반상액역일점증";
+ * noun: 정자동, 강남역, 수수료, 결제액, 주문일, 주말반, 우수상, 등록증, and a state:
+ * 방치중 (not 건 or 비, which end given names: 진동건, 최단비). */
+static const char suffix_syl[] = "동료명반상액역일점중증";
 
 /* Last syllables of linking endings (하려고, 정도면, 보려며) and of -아서/-어서 (지나서, 길어서).
  */
@@ -203,6 +203,10 @@ static const char before_eun[] = "가나다민서세소수시연예유윤은주�
 
 /* Given names of one syllable that common words seldom end in: 김혁이랑, 박준 010-... */
 static const char given_only[] = "결린빈솔욱웅율준찬철혁훈";
+
+/* Family-name syllables that also stand before a noun: 이 문장, 전 학교, 구 여권 (code-point
+ * order). */
+#define NOUN_PREFIX "구신이전제현"
 
 /* Syllables that are particles on their own, in code-point order. */
 #define JOSA_SYL "가는도로를만와을의이"
@@ -270,7 +274,7 @@ static const char *const before[] = {
     "명의인", "예약자명", "주문자명", "환자명",     "수령인명", "저",         "제",
     "대표",   "분",       "고용주",   "근로자",     "보증인",   "연대보증인", "채무자",
     "채권자", "피해자",   "가해자",   "증인",       "참가자",   "지원자",     "응시자",
-    "위임자", "수임자",   "위임인",   "수임인",     "총무",
+    "위임자", "수임자",   "위임인",   "수임인",     "총무",     "보낸분",     "받은분",
 };
 
 /*
@@ -542,8 +546,8 @@ copula_word(const char *p, size_t len)
 static bool
 field_next(const char *p, size_t len)
 {
-	static const char *const fields[] = {"연락처", "전화",     "휴대폰", "핸드폰",
-	                                     "주소",   "생년월일", "이메일", "번호"};
+	static const char *const fields[] = {"연락처",   "전화",   "휴대폰", "핸드폰", "주소",
+	                                     "생년월일", "이메일", "번호",   "전번",   "폰번"};
 
 	return starts_list(fields, NELEM(fields), p, len);
 }
@@ -1146,9 +1150,12 @@ dict_name(const char *s, size_t n, const struct cand *c)
 	     in_set(agent_syl, sizeof agent_syl - 1, s + c->to - SYL)) ||
 	    role_word(s + c->from, c->to - c->from))
 		return false;
+	/* 이로운 010-...: a name beside a contact detail, unless a rare family name begins a
+	 * word of the dictionary (사무실 063-...; 김정은 010-... is a name) */
 	if (c->end == c->to && c->to - c->from >= 3 * SYL &&
 	    contact_beside(s, n, c->from, c->end, 0) &&
-	    !in_set(verb_syl, sizeof verb_syl - 1, s + c->to - SYL))
+	    !in_set(verb_syl, sizeof verb_syl - 1, s + c->to - SYL) &&
+	    !(c->rare && in_dict(s + c->from, c->to - c->from)))
 		return true;
 	if (c->end != c->to)
 		return in_dict(s + c->from, c->to - c->from) &&
@@ -1215,10 +1222,12 @@ judge(const char *s, size_t n, const struct cand *c)
 		return x == CTX_STRONG || (syls == 3 && !c->spaced && x >= CTX_JOSA);
 	/* 반 친구, 장 유리: a given name that is a word, only after a label or before 씨 */
 	/*
-	 * 이 문장, 이 사람: 이 is "this" before a noun; in a list only with a contact detail or
-	 * as a field of its own (1. 이 민정 010-..., 이 지혜: ...)
+	 * 이 문장, 전 학교, 구 여권, 제 번호: 이 ("this"), 전, 구, 신, 현 ("former", "old",
+	 * "new", "current") and 제 ("my") before a noun; in a list only with a contact detail
+	 * or as a field of its own (1. 이 민정 010-..., 이 지혜: ...)
 	 */
-	bool this = !memcmp(s + c->from, "이", SYL);
+	bool this =
+	    c->given - c->from == SYL && in_set(NOUN_PREFIX, sizeof NOUN_PREFIX - 1, s + c->from);
 	if (c->spaced && given_is_word(s, c)) {
 		bool contact = contact_beside(s, n, c->from, c->end, 0);
 		return label_before(s, n, c->from) ||
@@ -1236,29 +1245,52 @@ judge(const char *s, size_t n, const struct cand *c)
 }
 
 /*
+ * A family name alone in s[w0..w1) (김, 남궁) and the given name in the next
+ * word (김 민수, 남궁 빈): sets *to past it.
+ */
+static bool
+spaced_name(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
+{
+	struct cand c = {.from = w0, .given = w1, .spaced = true};
+
+	if (!(w1 - w0 == SYL ||
+	      (w1 - w0 == 2 * SYL && in_sorted(family_two, NELEM(family_two), s + w0, 2 * SYL))) ||
+	    w1 >= n || s[w1] != ' ')
+		return false;
+	c.end = word_end(s, n, w1 + 1);
+	for (size_t gl = 3; gl >= 1; gl--) {
+		c.to = w1 + 1 + gl * SYL;
+		if (c.to <= c.end && judge(s, n, &c)) {
+			*to = c.to;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
  * The name at the start of the word s[w0..w1), if any: the family name
  * (two syllables before one), then the longer given name first. A lone
- * family name may take its given name from the next word (김 민수).
+ * family name may take its given name from the next word (김 민수); a
+ * two-syllable family name alone does so first (황보 상민, not 황보).
  */
 static bool
 name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
 {
 	struct cand c = {.from = w0};
+	bool two_alone =
+	    w1 - w0 == 2 * SYL && in_sorted(family_two, NELEM(family_two), s + w0, 2 * SYL);
 
+	if (two_alone && spaced_name(s, n, w0, w1, to))
+		return true;
 	for (int two = 1; two >= 0; two--) {
 		if (two && !(w1 - w0 >= 3 * SYL &&
 		             in_sorted(family_two, NELEM(family_two), s + w0, 2 * SYL)))
 			continue;
 		if (!two) {
 			bool common = in_set(family_common, sizeof family_common - 1, s + w0);
-			if (!common && !in_set(family_rare, sizeof family_rare - 1, s + w0)) {
-				/* 독고 은주, 동방 명진: a two-syllable family name alone, whose
-				 * first syllable is none */
-				if (w1 - w0 == 2 * SYL &&
-				    in_sorted(family_two, NELEM(family_two), s + w0, 2 * SYL))
-					break;
+			if (!common && !in_set(family_rare, sizeof family_rare - 1, s + w0))
 				return false;
-			}
 			c.rare = !common;
 		}
 		c.given = w0 + (two ? 2 : 1) * SYL;
@@ -1281,23 +1313,7 @@ name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
 			}
 		}
 	}
-	/* 김 민수, 남궁 빈: a family name alone, the given name in the next word */
-	if (!(w1 - w0 == SYL ||
-	      (w1 - w0 == 2 * SYL && in_sorted(family_two, NELEM(family_two), s + w0, 2 * SYL))) ||
-	    w1 >= n || s[w1] != ' ')
-		return false;
-	c.rare = false;
-	c.given = w1;
-	c.spaced = true;
-	c.end = word_end(s, n, w1 + 1);
-	for (size_t gl = 3; gl >= 1; gl--) {
-		c.to = w1 + 1 + gl * SYL;
-		if (c.to <= c.end && judge(s, n, &c)) {
-			*to = c.to;
-			return true;
-		}
-	}
-	return false;
+	return !two_alone && spaced_name(s, n, w0, w1, to);
 }
 
 /* The particles a label takes before its value: 이름은, 성함이, 예금주요 (code-point order). */

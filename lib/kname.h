@@ -24,7 +24,10 @@
  * (신새나래) needs strong context. Rare family names need a particle or
  * more. "김 민수", "박 빈" and "남궁 빈", with a space, count (a
  * one-syllable given name only after a label or before a title; not a
- * number word and a counter: 한 명).
+ * number word and a counter: 한 명); a two-syllable family name alone
+ * takes the next word first (황보 상민, not 황보). Before a noun of the
+ * dictionary, 이, 전, 구, 신, 현 and 제 are "this", "former", "old",
+ * "new", "current" and "my" (이 문장, 구 여권, 제 번호), not family names.
  *
  * What keeps common words out: a stoplist (이용권, 신청서, 기사님); the
  * 96,147 words of the Korean Hunspell dictionary (kname-words.inc), alone
@@ -36,8 +39,9 @@
  * endings (하려고, 길어서), quotations (한다고), honorific verbs (오실,
  * 전하실), the copula alone after a family syllable (함인지), places
  * (성수동), roles (예매자, 추천인), labels (예금주명), a family name and a
- * title (김대리, 김 주임께), firms (신한은행, 한진택배), and 이 as "this"
- * before a noun (이 문장). A syllable right after a digit starts no name
+ * title (김대리, 김 주임께), firms (신한은행, 한진택배), and a word of the
+ * dictionary after a rare family syllable even beside a contact detail
+ * (사무실 063-...). A syllable right after a digit starts no name
  * (6반, 1644-4510은). In text run together with no spaces, a name counts at
  * the start of a word when a particle or title follows it
  * (김다온으로입금했는데), after an opening word or a label glued to it

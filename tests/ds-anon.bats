@@ -353,6 +353,24 @@ EOF2
 EOF2
 }
 
+@test "ds-anon: a spaced name over what a label's pattern found, two-syllable family names first; prefixes before nouns" {
+	cat > q.jsonl <<'EOF2'
+{"a":"박 소율님 앞으로, 이름은 황보 상민입니다, 성함 황보 민수","b":"보낸 사람 이름 확인"}
+{"a":"이름최혜경전번010 4532 9305, 보낸분 이 혜진 받는분 최 상민","b":"전번 알려주세요, 보낸분 확인"}
+{"a":"김정은 / 010-6298-6884","b":"사무실 063)6471-1350으로 연락주세요, 전 학교 서류, 구 여권 반납, 제 번호 바뀜"}
+{"a":"신고인 노민혁 010 3621 6820","b":"차량 며칠째 방치중입니다"}
+EOF2
+	run --separate-stderr ds-anon q.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<'EOF2'
+{"a":"<NAME>님 앞으로, 이름은 <NAME>입니다, 성함 <NAME>","b":"보낸 사람 이름 확인"}
+{"a":"이름<NAME>전번<PHONE>, 보낸분 <NAME> 받는분 <NAME>","b":"전번 알려주세요, 보낸분 확인"}
+{"a":"<NAME> / <PHONE>","b":"사무실 <PHONE>으로 연락주세요, 전 학교 서류, 구 여권 반납, 제 번호 바뀜"}
+{"a":"신고인 <NAME> <PHONE>","b":"차량 며칠째 방치중입니다"}
+EOF2
+}
+
 @test "ds-anon: names in running text, lists and forms; words that only look like names" {
 	cat > n.jsonl <<'EOF2'
 {"a":"김민수가 주문한 거요, 1) 박지호 2) 최서윤, 엄마 이영숙 명의, 남궁민준한테 보냈어요, 배송 문의 - 정하린 드림","b":"김 민수 고객님, 예약자(제갈현우), 선우진 010-1234-5678"}

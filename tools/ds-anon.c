@@ -800,17 +800,18 @@ add_span(struct anon *a, size_t from, size_t to, enum kind kind)
 }
 
 /*
- * An address match that overlaps addresses found before, and nothing else,
- * joins them into one span: 반곡동 and the complex after a word that reads
- * as a city (혁신도시푸르지오 9동 2002호), found by two patterns.
+ * A match that overlaps spans of its own kind found before, and nothing
+ * else, joins them into one span: 반곡동 and the complex after a word that
+ * reads as a city (혁신도시푸르지오 9동 2002호), found by two patterns; the
+ * spaced name 황보 상민 where a label's pattern took 황보 for a name.
  */
 static void
-widen_address(struct anon *a, size_t from, size_t to)
+widen(struct anon *a, size_t from, size_t to, enum kind kind)
 {
 	size_t keep = 0;
 
 	for (size_t i = 0; i < a->nspans; i++)
-		if (from < a->spans[i].to && a->spans[i].from < to && a->spans[i].kind != ADDRESS)
+		if (from < a->spans[i].to && a->spans[i].from < to && a->spans[i].kind != kind)
 			return;
 	for (size_t i = 0; i < a->nspans; i++) {
 		const struct span *sp = &a->spans[i];
@@ -822,7 +823,7 @@ widen_address(struct anon *a, size_t from, size_t to)
 		}
 	}
 	a->nspans = keep;
-	add_span(a, from, to, ADDRESS);
+	add_span(a, from, to, kind);
 }
 
 /* The licence regions by name, as their two-digit codes. */
@@ -978,13 +979,18 @@ mask(struct anon *a, const char *s, size_t n)
 			if (!overlaps(a, ov[0], ov[1]))
 				add_span(a, ov[0], ov[1], patterns[p].kind);
 			else if (patterns[p].kind == ADDRESS)
-				widen_address(a, ov[0], ov[1]);
+				widen(a, ov[0], ov[1], ADDRESS);
 		}
 	}
 	/* Names in running text, past what the patterns found (lib/kname.h); Hangul only. */
-	for (size_t at = 0, from, to; (has & HAS_WIDE) && ve_kname_next(s, n, &at, &from, &to);)
-		if (!role_word(s + from, to - from) && !overlaps(a, from, to))
+	for (size_t at = 0, from, to; (has & HAS_WIDE) && ve_kname_next(s, n, &at, &from, &to);) {
+		if (role_word(s + from, to - from))
+			continue;
+		if (!overlaps(a, from, to))
 			add_span(a, from, to, NAME);
+		else
+			widen(a, from, to, NAME);
+	}
 	if (!a->nspans)
 		return 0;
 	qsort(a->spans, a->nspans, sizeof *a->spans, cmp_span);
