@@ -7,6 +7,8 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "diag.h"
+
 #define SYL 3 /* bytes of a Hangul syllable in UTF-8 */
 
 /*
@@ -250,31 +252,31 @@ static const char *const honor[] = {
     "본인",
 };
 
-/* Labels and relations before a name (성함: 김민수, 엄마 김민수). */
+/* Labels and relations before a name (성함: 김민수, 엄마 김민수), in code-point order. */
 static const char *const before[] = {
-    "성함",   "이름",     "고객명",   "성명",       "실명",     "예금주",     "예금주명",
-    "수령인", "수령자",   "수취인",   "받는분",     "받는사람", "보내는분",   "보낸사람",
-    "보호자", "신청인",   "신청자",   "가입자",     "명의자",   "계약자",     "주문자",
-    "예약자", "대표자",   "입금자",   "입금자명",   "송금인",   "탑승객",     "탑승자",
-    "투숙객", "운전자",   "담당자",   "담당",       "가족",     "본인",       "작성자",
-    "소유자", "이용자",   "사용자",   "구매자",     "동행자",   "동반자",     "참석자",
-    "회원명", "고객",     "회원",     "환자",       "학생",     "엄마",       "아빠",
-    "어머니", "아버지",   "어머님",   "아버님",     "남편",     "아내",       "와이프",
-    "부인",   "아들",     "딸",       "동생",       "형",       "누나",       "언니",
-    "오빠",   "친구",     "팀장",     "과장",       "부장",     "차장",       "대리",
-    "사장",   "사장님",   "팀장님",   "선생님",     "할머니",   "할아버지",   "조카",
-    "삼촌",   "이모",     "고모",     "장모님",     "시어머니", "동료",       "선배",
-    "후배",   "직원",     "여동생",   "남동생",     "애인",     "여자친구",   "남자친구",
-    "여친",   "남친",     "손자",     "손녀",       "사위",     "며느리",     "상사",
-    "보낸이", "받는이",   "자녀",     "남자",       "여자",     "고객님",     "원장님",
-    "신랑",   "신부",     "담임",     "매니저",     "기사",     "기사님",     "부모님",
-    "세대주", "세대원",   "대리인",   "법정대리인", "임대인",   "임차인",     "세입자",
-    "집주인", "피보험자", "수익자",   "보험계약자", "수강생",   "원생",       "학부모",
-    "관리자", "상속인",   "차주",     "상대방",     "배우자",   "수신인",     "발신인",
-    "명의인", "예약자명", "주문자명", "환자명",     "수령인명", "저",         "제",
-    "대표",   "분",       "고용주",   "근로자",     "보증인",   "연대보증인", "채무자",
-    "채권자", "피해자",   "가해자",   "증인",       "참가자",   "지원자",     "응시자",
-    "위임자", "수임자",   "위임인",   "수임인",     "총무",     "보낸분",     "받은분",
+    "가입자",     "가족",       "가해자",   "계약자",   "고객",     "고객님",   "고객명",
+    "고모",       "고용주",     "과장",     "관리자",   "구매자",   "근로자",   "기사",
+    "기사님",     "남동생",     "남자",     "남자친구", "남친",     "남편",     "누나",
+    "담당",       "담당자",     "담임",     "대리",     "대리인",   "대표",     "대표자",
+    "동료",       "동반자",     "동생",     "동행자",   "딸",       "매니저",   "며느리",
+    "명의인",     "명의자",     "받는분",   "받는사람", "받는이",   "받은분",   "발신인",
+    "배우자",     "법정대리인", "보내는분", "보낸분",   "보낸사람", "보낸이",   "보증인",
+    "보험계약자", "보호자",     "본인",     "부모님",   "부인",     "부장",     "분",
+    "사용자",     "사위",       "사장",     "사장님",   "삼촌",     "상대방",   "상사",
+    "상속인",     "선배",       "선생님",   "성명",     "성함",     "세대원",   "세대주",
+    "세입자",     "소유자",     "손녀",     "손자",     "송금인",   "수강생",   "수령인",
+    "수령인명",   "수령자",     "수신인",   "수익자",   "수임인",   "수임자",   "수취인",
+    "시어머니",   "신랑",       "신부",     "신청인",   "신청자",   "실명",     "아내",
+    "아들",       "아버님",     "아버지",   "아빠",     "애인",     "어머니",   "어머님",
+    "언니",       "엄마",       "여동생",   "여자",     "여자친구", "여친",     "연대보증인",
+    "예금주",     "예금주명",   "예약자",   "예약자명", "오빠",     "와이프",   "운전자",
+    "원생",       "원장님",     "위임인",   "위임자",   "응시자",   "이름",     "이모",
+    "이용자",     "임대인",     "임차인",   "입금자",   "입금자명", "자녀",     "작성자",
+    "장모님",     "저",         "제",       "조카",     "주문자",   "주문자명", "증인",
+    "지원자",     "직원",       "집주인",   "차장",     "차주",     "참가자",   "참석자",
+    "채권자",     "채무자",     "총무",     "친구",     "탑승객",   "탑승자",   "투숙객",
+    "팀장",       "팀장님",     "피보험자", "피해자",   "학부모",   "학생",     "할머니",
+    "할아버지",   "형",         "환자",     "환자명",   "회원",     "회원명",   "후배",
 };
 
 /*
@@ -517,11 +519,10 @@ role_with_nim(const char *p, size_t len)
 static bool
 is_before(const char *p, size_t len)
 {
-	for (size_t i = 0, k; i < NELEM(before); i++) {
-		if (word_starts(p, len, before[i], &k) &&
+	for (size_t k = SYL; k <= len && k <= 6 * SYL; k += SYL)
+		if (in_sorted(before, NELEM(before), p, k) &&
 		    in_list(before_tail, NELEM(before_tail), p + k, len - k))
 			return true;
-	}
 	return false;
 }
 
@@ -603,7 +604,7 @@ opens(const char *s, size_t i, size_t j)
 
 	for (size_t k = SYL; k <= j - i && k <= 6 * SYL; k += SYL)
 		if (in_list(words, NELEM(words), s + j - k, k) ||
-		    (k >= 2 * SYL && in_list(before, NELEM(before), s + j - k, k)))
+		    (k >= 2 * SYL && in_sorted(before, NELEM(before), s + j - k, k)))
 			return true;
 	return false;
 }
@@ -849,7 +850,7 @@ label_before(const char *s, size_t n, size_t i)
 		return true;
 	/* run together (급함예약자명임호석): a label of two syllables or more ends the run */
 	for (size_t k = 2 * SYL; q == i && k < q - p; k += SYL)
-		if (in_list(before, NELEM(before), s + q - k, k))
+		if (in_sorted(before, NELEM(before), s + q - k, k))
 			return true;
 	return false;
 }
@@ -1014,7 +1015,7 @@ static const char *const firms[] = {"은행", "카드",   "증권", "보험", "�
                                     "페이", "캐피탈", "택배", "통운", "물류", "항공", "마트"};
 
 /* Last syllables of a verb's ending after the honorific 시: 오시기, 가시는, 주시면. */
-static const char verb_end_syl[] = "고기는니던며면죠지게";
+static const char verb_end_syl[] = "게고기는니던며면죠지";
 
 /*
  * Whether the word p[0..len) is two or three syllables and one of firm
@@ -1332,11 +1333,69 @@ name_label_ends(const char *s, size_t i, size_t j)
 	return false;
 }
 
+/* Whether the syllables of set are in code-point order, each once. */
+static bool
+set_sorted(const char *set, size_t setlen)
+{
+	for (size_t i = SYL; i < setlen; i += SYL)
+		if (key3(set + i - SYL) >= key3(set + i))
+			return false;
+	return true;
+}
+
+/* Whether the words w[0..nw) are in byte order, each once. */
+static bool
+words_sorted(const char *const *w, size_t nw)
+{
+	for (size_t i = 1; i < nw; i++)
+		if (word_cmp(w[i - 1], strlen(w[i - 1]), w[i]) >= 0)
+			return false;
+	return true;
+}
+
+/*
+ * The tables are searched by bisection: one out of order would hide its
+ * words without a sound. They are checked once, at the first call, and a
+ * table out of order stops the program (exit 70) before it masks anything.
+ */
+static void
+check_tables(void)
+{
+	static bool checked;
+#define SET(x)                                                                                     \
+	{                                                                                          \
+#x, x, sizeof x - 1                                                                \
+	}
+	static const struct {
+		const char *name, *set;
+		size_t len;
+	} sets[] = {
+	    SET(family_common), SET(family_rare), SET(given),      SET(verb_syl),
+	    SET(agent_syl),     SET(counter_syl), SET(suffix_syl), SET(linking_syl),
+	    SET(conj_syl),      SET(place_syl),   SET(before_eun), SET(given_only),
+	    SET(verb_end_syl),  SET(NOUN_PREFIX), SET(JOSA_SYL),   SET(QUOTE_SYL),
+	    SET(HONVERB_SYL),   SET(LABEL_JOSA),
+	};
+#undef SET
+
+	if (checked)
+		return;
+	checked = true;
+	for (size_t i = 0; i < NELEM(sets); i++)
+		if (!set_sorted(sets[i].set, sets[i].len))
+			ve_die(VE_EX_SOFTWARE, "kname: the syllables of %s are out of order",
+			       sets[i].name);
+	if (!words_sorted(family_two, NELEM(family_two)) || !words_sorted(stop, NELEM(stop)) ||
+	    !words_sorted(josa, NELEM(josa)) || !words_sorted(before, NELEM(before)))
+		ve_die(VE_EX_SOFTWARE, "kname: a word list is out of order");
+}
+
 bool
 ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to)
 {
 	size_t i = *at;
 
+	check_tables();
 	while (i < n) {
 		if (syllable(s, n, i) < 0) {
 			i++;
@@ -1378,6 +1437,7 @@ ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to)
 bool
 ve_kname_plausible(const char *s, size_t n)
 {
+	check_tables();
 	size_t g =
 	    n >= 3 * SYL && in_sorted(family_two, NELEM(family_two), s, 2 * SYL) ? 2 * SYL : SYL;
 

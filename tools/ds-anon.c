@@ -182,7 +182,7 @@ enum check {
  * (Hangul), ten digits or more (in all: an account, a resident number, a
  * licence or a card number has that many).
  */
-enum { HAS_DIGIT = 1, HAS_WIDE = 2, HAS_DIGITS10 = 4 };
+enum { HAS_DIGIT = 1, HAS_WIDE = 2, HAS_DIGITS10 = 4, HAS_UNIT = 8 };
 
 /* A bank's name or an account word, before an account number. */
 #define BANK_WORD                                                                                         \
@@ -207,7 +207,7 @@ static const struct pattern {
 	 * would be tried at every syllable). NULL: no such words.
 	 */
 	const char *need;
-	unsigned has; /* what every match holds: HAS_DIGIT, HAS_DIGITS10, HAS_WIDE */
+	unsigned has; /* what every match holds: HAS_DIGIT, HAS_DIGITS10, HAS_WIDE, HAS_UNIT */
 } patterns[] = {
     /* user:password@ in a URL */
     {CREDENTIALS, CHECK_NONE, "\\b[A-Za-z][A-Za-z0-9+.-]*://\\K[^\\s:/@]+:[^\\s/@]+(?=@)", NULL, 0},
@@ -311,7 +311,7 @@ static const struct pattern {
      "(?:[가-힣]{1,5}[읍면]\\s)?" ROAD_OR_LOT,
      NULL, HAS_DIGIT | HAS_WIDE},
     /* a complex with its 동 and 호; a road and number with the reference part (대학로163(궁동)) */
-    {ADDRESS, CHECK_NONE, COMPLEX, NULL, HAS_DIGIT | HAS_WIDE},
+    {ADDRESS, CHECK_NONE, COMPLEX, NULL, HAS_DIGIT | HAS_WIDE | HAS_UNIT},
     {ADDRESS, CHECK_NONE,
      "(?<![가-힣])[가-힣0-9]{2,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?\\d{1,4}(?:-\\d{1,4})?"
      "\\s?" REF_PART "(?:" UNIT_AT ")?",
@@ -325,14 +325,6 @@ static const struct pattern {
     /* a name before an honorific: 김철수 고객님, 홍길동 님, 남궁민수씨, (박승현 명의) */
     {NAME, CHECK_NAME, "(?<![가-힣])" SURNAME "[가-힣]{2}(?=\\s?(?:고객님|회원님|고객|님|씨|명의))",
      "님|씨|고객|명의", HAS_WIDE},
-    /* a two-syllable name before 님 and what a person's name takes: 김율님 계좌, 천기님께 */
-    {NAME, CHECK_NAME, "(?<![가-힣])" SURNAME "[가-힣](?=님(?:이|께|의|\\s계좌|\\s앞|\\s명의))",
-     "님", HAS_WIDE},
-    /* a name introducing oneself: 저는 오혜진입니다, 안녕하세요 신건우입니다 */
-    {NAME, CHECK_NAME,
-     "(?:^|저는|제\\s?이름은?|안녕하세요[.,!]?|ㅎㅇ|저기요|문의드립니다[.]?)\\s?\\K" SURNAME
-     "[가-힣]{2}(?=입니다|이에요|예요|이라고|이요)",
-     "입니다|이에요|예요|이라고|이요", HAS_WIDE},
 };
 #define NPATTERNS (sizeof patterns / sizeof patterns[0])
 
@@ -917,7 +909,6 @@ canonical(enum kind k, const char *s, size_t n, struct ve_buf *out)
 		ve_buf_add(out, "", 0);
 }
 
-/* Masks s[0..n) into a->out; returns the number of values masked. */
 /*
  * a->lower: s[0..n) with ASCII letters in lower case, for patterns[].need;
  * returns what s holds, for patterns[].has.
@@ -936,6 +927,12 @@ lower(struct anon *a, const char *s, size_t n)
 			a->lower.p[i] = (char)(c + 'a' - 'A');
 		digits += c >= '0' && c <= '9';
 		has |= c >= 0x80 ? HAS_WIDE : 0;
+		/* 동 (EB 8F 99), or a digit, a dash and a digit: a unit may be there (101동,
+		 * 6-2206) */
+		if ((c == 0xEB && i + 2 < n && s[i + 1] == '\x8F' && s[i + 2] == '\x99') ||
+		    (c == '-' && i > 0 && i + 1 < n && isdigit((unsigned char)s[i - 1]) &&
+		     isdigit((unsigned char)s[i + 1])))
+			has |= HAS_UNIT;
 	}
 	return has | (digits ? HAS_DIGIT : 0) | (digits >= 10 ? HAS_DIGITS10 : 0);
 }
@@ -953,6 +950,7 @@ holds_one(const char *t, size_t n, const char *need)
 	return false;
 }
 
+/* Masks s[0..n) into a->out; returns the number of values masked. */
 static size_t
 mask(struct anon *a, const char *s, size_t n)
 {
