@@ -1018,6 +1018,23 @@ mask(struct anon *a, const char *s, size_t n)
 	return a->nspans;
 }
 
+/*
+ * Masks the string whose JSON literal, quotes included, is lit[0..len), in a
+ * record libjq has accepted: a literal without a backslash holds its string
+ * as it stands (the reader has refused invalid UTF-8, raw NULs and control
+ * characters), and libjq decodes the others.
+ */
+static size_t
+mask_literal(struct anon *a, const char *lit, size_t len)
+{
+	if (!memchr(lit + 1, '\\', len - 2))
+		return mask(a, lit + 1, len - 2);
+	jv v = jv_parse_sized(lit, (int)len);
+	size_t k = mask(a, jv_string_value(v), (size_t)jv_string_length_bytes(jv_copy(v)));
+	jv_free(v);
+	return k;
+}
+
 /* Where the record is in its objects and arrays, for --field. */
 struct frame {
 	bool object;
@@ -1097,17 +1114,13 @@ mask_line(struct anon *a, const char *line, size_t len, jv sel, struct ve_buf *o
 					jv_free(path);
 				}
 				if (want) {
-					jv v = jv_parse_sized(line + i, (int)(j - i));
-					const char *s = jv_string_value(v);
-					size_t n = (size_t)jv_string_length_bytes(jv_copy(v));
-					size_t k = mask(a, s, n);
+					size_t k = mask_literal(a, line + i, j - i);
 					if (k) {
 						ve_buf_add(out, line + copied, i - copied);
 						ve_buf_add_json_str(out, a->out.p, a->out.len);
 						copied = j;
 						masked += k;
 					}
-					jv_free(v);
 				}
 			}
 			i = j;
