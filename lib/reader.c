@@ -2,6 +2,7 @@
 
 #include "diag.h"
 #include "json.h"
+#include "jsoncheck.h"
 #include "output.h"
 #include "progress.h"
 #include "reader.h"
@@ -65,13 +66,20 @@ ve_reader_next(struct ve_reader *r, struct ve_rec *rec)
 		if (ve_line_blank(&rec->line))
 			continue;
 		ve_progress_tick(&r->progress, ++r->records, ve_input_bytes(r->in));
-		if (r->flags & VE_READ_RAW) {
+		if ((r->flags & VE_READ_RAW) ||
+		    ((r->flags & VE_READ_CHECKED) &&
+		     ve_json_object_fast(rec->line.text, rec->line.len))) {
 			rec->value = jv_null();
 			return 1;
 		}
 		rec->value = ve_record_parse(rec->line.text, rec->line.len);
-		if (jv_is_valid(rec->value))
+		if (jv_is_valid(rec->value)) {
+			if (r->flags & VE_READ_CHECKED) {
+				jv_free(rec->value);
+				rec->value = jv_null();
+			}
 			return 1;
+		}
 		jv msg = jv_invalid_get_msg(rec->value);
 		rec->value = jv_null();
 		rc = ve_bad_record(r->bad, &rec->line, jv_string_value(msg));

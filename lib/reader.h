@@ -10,7 +10,8 @@
  * 65; with it the record is counted, written to --rejects FILE as it came,
  * and passed over. Tools with a fast path that reads records straight from
  * their text ask for VE_READ_RAW and get the lines unparsed; they report
- * what they find bad through ve_reader_reject, under the same policy.
+ * what they find bad through ve_reader_reject, under the same policy. Tools
+ * that need the records valid but not their values ask for VE_READ_CHECKED.
  *
  * Ownership: rec->value belongs to the caller (free it, or pass it to a
  * consuming call); rec->line points into the reader's buffers and is valid
@@ -26,6 +27,13 @@
 
 enum {
 	VE_READ_RAW = 1 << 0, /* hand out lines unparsed; rec->value is jv_null() */
+	/*
+	 * hand out lines unparsed, as VE_READ_RAW, but only the records
+	 * ve_record_parse accepts: a quick read of the grammar
+	 * (ve_json_object_fast) says yes to most, libjq decides the rest, and a
+	 * bad line goes through the policy with libjq's reason
+	 */
+	VE_READ_CHECKED = 1 << 1,
 };
 
 struct ve_rec {

@@ -1206,6 +1206,21 @@ report_counts(const struct anon *a, unsigned long long read, unsigned long long 
 	ve_buf_free(&b);
 }
 
+/*
+ * Whether --field needs the records' values: a jq expression or a path of
+ * more than one key does; with none, or only top-level keys (-f .text), the
+ * text of a valid record is all ds-anon reads.
+ */
+static bool
+needs_values(const struct anon *a)
+{
+	for (int i = 0; i < a->nfields; i++)
+		if (jv_get_kind(a->simple[i]) != JV_KIND_ARRAY ||
+		    jv_array_length(jv_copy(a->simple[i])) != 1)
+			return true;
+	return false;
+}
+
 static int
 run(const struct opts *o, char **files, int nfiles)
 {
@@ -1219,7 +1234,7 @@ run(const struct opts *o, char **files, int nfiles)
 	anon_init(&a, o);
 	if (o->salt_file && (rc = read_salt(o->salt_file, &a)))
 		goto out;
-	rd = ve_reader_new(files, nfiles, &o->cli, 0);
+	rd = ve_reader_new(files, nfiles, &o->cli, needs_values(&a) ? 0 : VE_READ_CHECKED);
 	while ((r = ve_reader_next(rd, &rec)) == 1) {
 		jv sel = fields_of(&a, rec.value);
 		if (!jv_is_valid(sel)) {
