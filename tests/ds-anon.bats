@@ -474,6 +474,17 @@ EOF2
 	assert_output "$(printf '{"a":"<EMAIL>"}\n{"a":"<EMAIL>"}')"
 	assert_equal "$stderr" "ds-anon: skipped 1 bad record (first: m.jsonl:2: expected object, got array)"
 	assert_equal "$(cat rej.jsonl)" "[1]"
+	# Records the quick read of the grammar leaves to libjq are judged by it,
+	# with or without a --field that needs the values: a number beyond a
+	# double and a high surrogate alone are refused (jq 1.6 refuses the
+	# second), a low surrogate alone is read as U+FFFD, an escaped NUL kept.
+	printf '%s\n' '{"a":1e400}' '{"a":"\ud800 x@y.com"}' '{"a":"\udc00 x@y.com"}' '{"a":"\u0000 x@y.com"}' > l.jsonl
+	for f in '' '-f .a' '-f .a?'; do
+		run --separate-stderr ds-anon --skip-bad $f l.jsonl
+		assert_success
+		assert_output "$(printf '{"a":"\357\277\275 <EMAIL>"}\n{"a":"\\u0000 <EMAIL>"}')"
+		assert_equal "$stderr" "ds-anon: skipped 2 bad records (first: l.jsonl:1: invalid JSON: a number beyond a double's range)"
+	done
 }
 
 @test "ds-anon: usage errors, --help and --version" {
