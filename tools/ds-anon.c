@@ -1086,6 +1086,41 @@ selected(jv sel, jv path)
  * number of values masked, or -1 for a record nested too deep to follow
  * (deeper than libjq's parser allows, so only a defence).
  */
+/*
+ * Whether the value at the top of the stack is selected, when every path of
+ * sel (borrowed) is one top-level key (-f .text) and the value's top-level
+ * key is written without escapes: 1 or 0, compared as bytes; -1 when the
+ * paths must be built and compared as jq values.
+ */
+static int
+top_selected(jv sel, const struct frame *st, int depth)
+{
+	if (depth < 1 || !st[0].object || memchr(st[0].key, '\\', st[0].key_len))
+		return -1;
+	const char *k = st[0].key + 1;
+	size_t klen = st[0].key_len - 2;
+	int n = jv_array_length(jv_copy(sel)), found = 0;
+
+	for (int i = 0; i < n && found >= 0; i++) {
+		jv p = jv_array_get(jv_copy(sel), i);
+		if (jv_array_length(jv_copy(p)) != 1) {
+			found = -1;
+		} else {
+			jv key = jv_array_get(jv_copy(p), 0);
+			if (jv_get_kind(key) != JV_KIND_STRING)
+				found = -1;
+			else if ((size_t)jv_string_length_bytes(jv_copy(key)) == klen &&
+			         !memcmp(jv_string_value(key), k, klen))
+				found = 1;
+			jv_free(key);
+		}
+		jv_free(p);
+		if (found == 1)
+			break;
+	}
+	return found;
+}
+
 static long
 mask_line(struct anon *a, const char *line, size_t len, jv sel, struct ve_buf *out)
 {
@@ -1107,8 +1142,9 @@ mask_line(struct anon *a, const char *line, size_t len, jv sel, struct ve_buf *o
 				st[depth - 1].key = line + i;
 				st[depth - 1].key_len = j - i;
 			} else {
-				bool want = all;
-				if (!want) {
+				int top = all ? 1 : top_selected(sel, st, depth);
+				bool want = top == 1;
+				if (top < 0) {
 					jv path = path_of(st, depth);
 					want = selected(sel, path);
 					jv_free(path);
