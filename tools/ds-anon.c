@@ -182,7 +182,21 @@ enum check {
  * (Hangul), ten digits or more (in all: an account, a resident number, a
  * licence or a card number has that many).
  */
-enum { HAS_DIGIT = 1, HAS_WIDE = 2, HAS_DIGITS10 = 4, HAS_UNIT = 8 };
+/*
+ * What a text holds, for patterns[].has: a digit, seven or ten digits, a
+ * byte of a non-ASCII character, a unit's mark (동, or digit-dash-digit),
+ * an @, a : or =, a run of 12 characters of a key ([A-Za-z0-9_-]).
+ */
+enum {
+	HAS_DIGIT = 1 << 0,
+	HAS_WIDE = 1 << 1,
+	HAS_DIGITS10 = 1 << 2,
+	HAS_UNIT = 1 << 3,
+	HAS_DIGITS7 = 1 << 4,
+	HAS_AT = 1 << 5,
+	HAS_ASSIGN = 1 << 6,
+	HAS_RUN12 = 1 << 7,
+};
 
 /* A bank's name or an account word, before an account number. */
 #define BANK_WORD                                                                                         \
@@ -207,30 +221,31 @@ static const struct pattern {
 	 * would be tried at every syllable). NULL: no such words.
 	 */
 	const char *need;
-	unsigned has; /* what every match holds: HAS_DIGIT, HAS_DIGITS10, HAS_WIDE, HAS_UNIT */
+	unsigned has; /* what every match holds: HAS_* */
 } patterns[] = {
     /* user:password@ in a URL */
-    {CREDENTIALS, CHECK_NONE, "\\b[A-Za-z][A-Za-z0-9+.-]*://\\K[^\\s:/@]+:[^\\s/@]+(?=@)", NULL, 0},
+    {CREDENTIALS, CHECK_NONE, "\\b[A-Za-z][A-Za-z0-9+.-]*://\\K[^\\s:/@]+:[^\\s/@]+(?=@)", NULL,
+     HAS_AT | HAS_ASSIGN},
     /* password=..., secret: ... */
     {CREDENTIALS, CHECK_NONE,
      "(?i)\\b(?:password|passwd|pwd|secret|client_secret)\\b[\"']?\\s*[:=]\\s*[\"']?\\K[^\\s\"',;]{"
      "4,}",
-     NULL, 0},
-    {TOKEN, CHECK_NONE, "(?i)\\bbearer\\s+\\K[A-Za-z0-9._~+/-]{8,}=*", NULL, 0},
+     NULL, HAS_ASSIGN},
+    {TOKEN, CHECK_NONE, "(?i)\\bbearer\\s+\\K[A-Za-z0-9._~+/-]{8,}=*", "bearer", 0},
     {API_KEY, CHECK_NONE,
      "\\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|gh[pousr]_[A-Za-z0-9]{36,}"
      "|github_pat_[A-Za-z0-9_]{22,}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}"
      "|hf_[A-Za-z0-9]{30,}|glpat-[A-Za-z0-9_-]{20}"
      "|eyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,})",
-     NULL, 0},
+     NULL, HAS_RUN12},
     {API_KEY, CHECK_NONE,
      "(?i)\\b(?:api[_-]?key|access[_-]?key|auth[_-]?token|access[_-]?token|x-api-key)\\b"
      "[\"']?\\s*[:=]\\s*[\"']?\\K[A-Za-z0-9._~+/-]{12,}",
-     NULL, 0},
+     NULL, HAS_ASSIGN},
     {EMAIL, CHECK_NONE,
      "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+"
      "[A-Za-z]{2,}\\b",
-     NULL, 0},
+     NULL, HAS_AT},
     /* a bank account: a bank's name or an account word, then the number; a check digit may
        end it (새마을금고 1178-05-368877-6) */
     {ACCOUNT, CHECK_ACCOUNT,
@@ -260,11 +275,11 @@ static const struct pattern {
      NULL, HAS_DIGITS10},
     /* passport: a letter and 8 digits, or (since 2021) letter, 3 digits, letter, 4 digits */
     {PASSPORT, CHECK_PASSPORT,
-     "(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})(?![A-Za-z0-9-])", NULL, HAS_DIGIT},
+     "(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})(?![A-Za-z0-9-])", NULL, HAS_DIGITS7},
     {PASSPORT, CHECK_NONE,
      "(?i)(?:여권|passport)[^\\n]{0,15}?\\K(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})"
      "(?![A-Za-z0-9-])",
-     "여권|passport", HAS_DIGIT},
+     "여권|passport", HAS_DIGITS7},
     /*
      * Korean numbers, with +82 (or 82 before a mobile's 10) or a leading 0; a dash may have
      * spaces around it or be an en dash (010 - 5840 - 1067, 010–6455–4431)
@@ -276,7 +291,7 @@ static const struct pattern {
      "(?:1[016789]|2|[3-6][1-5]|70|50\\d)(?:\\s?[-–]\\s?|[-. )]{0,2})\\d{3,4}(?:\\s?[-–]\\s?|[-. "
      "])?"
      "\\d{4}(?![\\w]|[-.,]\\d)",
-     NULL, HAS_DIGIT},
+     NULL, HAS_DIGITS7},
     /* E.164 and other international numbers */
     {PHONE, CHECK_E164,
      "(?<![\\w+])\\+[1-9]\\d{0,3}(?:[-. ]?\\(?\\d{1,4}\\)?){2,5}(?![\\w]|[-.]\\d)", NULL,
@@ -292,7 +307,8 @@ static const struct pattern {
      "(?<![\\w.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
      "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w-]|\\.\\d)",
      NULL, HAS_DIGIT},
-    {IP, CHECK_IPV6, "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\\w:.])", NULL, 0},
+    {IP, CHECK_IPV6, "(?<![\\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\\w:.])", NULL,
+     HAS_ASSIGN},
     /*
      * after a word that says an address follows, from whatever the writer started with (first,
      * so that the label's own syllables are never read as a city's name):
@@ -917,7 +933,7 @@ static unsigned
 lower(struct anon *a, const char *s, size_t n)
 {
 	unsigned has = 0;
-	size_t digits = 0;
+	size_t digits = 0, run = 0;
 
 	ve_buf_reset(&a->lower);
 	ve_buf_add(&a->lower, s, n);
@@ -927,6 +943,9 @@ lower(struct anon *a, const char *s, size_t n)
 			a->lower.p[i] = (char)(c + 'a' - 'A');
 		digits += c >= '0' && c <= '9';
 		has |= c >= 0x80 ? HAS_WIDE : 0;
+		has |= c == '@' ? HAS_AT : c == ':' || c == '=' ? HAS_ASSIGN : 0;
+		run = isalnum(c) || c == '_' || c == '-' ? run + 1 : 0;
+		has |= run >= 12 ? HAS_RUN12 : 0;
 		/* 동 (EB 8F 99), or a digit, a dash and a digit: a unit may be there (101동,
 		 * 6-2206) */
 		if ((c == 0xEB && i + 2 < n && s[i + 1] == '\x8F' && s[i + 2] == '\x99') ||
@@ -934,7 +953,8 @@ lower(struct anon *a, const char *s, size_t n)
 		     isdigit((unsigned char)s[i + 1])))
 			has |= HAS_UNIT;
 	}
-	return has | (digits ? HAS_DIGIT : 0) | (digits >= 10 ? HAS_DIGITS10 : 0);
+	return has | (digits ? HAS_DIGIT : 0) | (digits >= 7 ? HAS_DIGITS7 : 0) |
+	       (digits >= 10 ? HAS_DIGITS10 : 0);
 }
 
 /* Whether t[0..n) holds one of the words of need ('|' between them). */
