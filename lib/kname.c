@@ -12,6 +12,18 @@
 #define SYL 3 /* bytes of a Hangul syllable in UTF-8 */
 
 /*
+ * A set of syllables (a string of them, as the tables below) and the bitmap
+ * over the 11,172 Hangul syllables that in_syls reads, filled at its first
+ * use.
+ */
+struct syls {
+	const char *set;
+	size_t len;
+	bool ready;
+	unsigned char bits[(11172 + 7) / 8];
+};
+
+/*
  * The tables. Syllable sets are strings of syllables and word lists are
  * arrays, both in code-point (byte) order: they are searched by bisection.
  */
@@ -19,8 +31,10 @@ static const char family_common[] = "강고공곽구국권금기길김나남노�
                                     "백변서석선설성소손송신심안양엄여연염오옥왕우원위"
                                     "유육윤이인임장전정조주지진차채천최추탁표하한함허"
                                     "현홍황";
+static struct syls S_family_common = {.set = family_common, .len = sizeof family_common - 1};
 static const char family_rare[] = "가간감견경계두라마모목범복봉부빈사상승시어예온용은음"
                                   "제좌태팽편피형호화";
+static struct syls S_family_rare = {.set = family_rare, .len = sizeof family_rare - 1};
 static const char *const family_two[] = {
     "남궁", "독고", "동방", "사공", "서문", "선우", "제갈", "황보",
 };
@@ -36,6 +50,7 @@ static const char given[] = "가각간갑강건걸겨결겸경계고곤공관광
                             "청초총추춘충치친칠탁탄태택토판팔평표풍필하학한함항"
                             "해핵햇행향허헌혁현협형혜호홍화환활황회효후훈휘휴흔"
                             "흠흥희힘";
+static struct syls S_given = {.set = given, .len = sizeof given - 1};
 static const char *const stop[] = {
     "가게",     "가격",   "가격은",   "가격을", "가격이", "가구",     "가능",     "가능한",
     "가락동",   "가방",   "가수",     "가입",   "가입비", "가입자",   "가정",     "가족",
@@ -180,44 +195,57 @@ static const char dict[][16] = {
 
 /* Syllables that make a verb of the noun before them: 신청해도, 변경하라고, 배정된. */
 static const char verb_syl[] = "돼됐되된될됨하학한할함합해했";
+static struct syls S_verb_syl = {.set = verb_syl, .len = sizeof verb_syl - 1};
 
 /* Last syllables of the words for a role or trade: 설계사, 주무관, 연구원, 신청자. */
 static const char agent_syl[] = "가관사생수원인자장주직";
+static struct syls S_agent_syl = {.set = agent_syl, .len = sizeof agent_syl - 1};
 
 /* Given-name syllables that also count things after a number word (한 명, 세 번, 두 장). */
 static const char counter_syl[] = "개건곳권달대명번분살세시원잔장주차층통편";
+static struct syls S_counter_syl = {.set = counter_syl, .len = sizeof counter_syl - 1};
 
 /* Syllables that end a place, a charge, a day, a class, a prize or a certificate made of a
  * noun: 정자동, 강남역, 수수료, 결제액, 주문일, 주말반, 우수상, 등록증, and a state:
  * 방치중 (not 건 or 비, which end given names: 진동건, 최단비). */
 static const char suffix_syl[] = "동료명반상액역일점중증";
+static struct syls S_suffix_syl = {.set = suffix_syl, .len = sizeof suffix_syl - 1};
 
 /* Last syllables of linking endings (하려고, 정도면, 보려며) and of -아서/-어서 (지나서, 길어서).
  */
 static const char linking_syl[] = "고려며면";
+static struct syls S_linking_syl = {.set = linking_syl, .len = sizeof linking_syl - 1};
 static const char conj_syl[] = "나러아어여와워해";
+static struct syls S_conj_syl = {.set = conj_syl, .len = sizeof conj_syl - 1};
 
 /* Last syllables of a place's name: 성수동, 나성동, 강남구, 서초역. */
 static const char place_syl[] = "구군길동면역읍점";
+static struct syls S_place_syl = {.set = place_syl, .len = sizeof place_syl - 1};
 
 /* What comes before 은 in given names (하은, 가은, 지은, 예은): not 인원은. */
 static const char before_eun[] = "가나다민서세소수시연예유윤은주지채하현혜";
+static struct syls S_before_eun = {.set = before_eun, .len = sizeof before_eun - 1};
 
 /* Given names of one syllable that common words seldom end in: 김혁이랑, 박준 010-... */
 static const char given_only[] = "결린빈솔욱웅율준찬철혁훈";
+static struct syls S_given_only = {.set = given_only, .len = sizeof given_only - 1};
 
 /* Family-name syllables that also stand before a noun: 이 문장, 전 학교, 구 여권 (code-point
  * order). */
 #define NOUN_PREFIX "구신이전제현"
+static struct syls S_NOUN_PREFIX = {.set = NOUN_PREFIX, .len = sizeof NOUN_PREFIX - 1};
 
 /* Syllables that are particles on their own, in code-point order. */
 #define JOSA_SYL "가는도로를만와을의이"
+static struct syls S_JOSA_SYL = {.set = JOSA_SYL, .len = sizeof JOSA_SYL - 1};
 
 /* Syllables that end a quoted sentence before 고 (한다고, 뭐라고, 하냐고; not 김경자고). */
 #define QUOTE_SYL "냐다라"
+static struct syls S_QUOTE_SYL = {.set = QUOTE_SYL, .len = sizeof QUOTE_SYL - 1};
 
 /* Last syllables of a verb made honorific (오실, 가신, 전하시): no given name ends so. */
 #define HONVERB_SYL "셔셨시신실십"
+static struct syls S_HONVERB_SYL = {.set = HONVERB_SYL, .len = sizeof HONVERB_SYL - 1};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -301,33 +329,21 @@ syllable(const char *s, size_t n, size_t i)
 	return cp >= 0xAC00 && cp <= 0xD7A3 ? (int)(cp - 0xAC00) : -1;
 }
 
-/* The three bytes at p as one number, in their byte order. */
-static long
-key3(const char *p)
-{
-	const unsigned char *u = (const unsigned char *)p;
-
-	return (long)u[0] << 16 | (long)u[1] << 8 | u[2];
-}
-
-/* Whether the syllable at p is in set (syllables in byte order). */
+/* Whether the syllable at p is in the set. */
 static bool
-in_set(const char *set, size_t setlen, const char *p)
+in_syls(struct syls *t, const char *p)
 {
-	size_t lo = 0, hi = setlen / SYL;
-	long k = key3(p);
+	int k = syllable(p, SYL, 0);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		long c = k - key3(set + mid * SYL);
-		if (!c)
-			return true;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	if (!t->ready) {
+		for (size_t i = 0; i + SYL <= t->len; i += SYL) {
+			int b = syllable(t->set, t->len, i);
+			if (b >= 0)
+				t->bits[b >> 3] |= (unsigned char)(1u << (b & 7));
+		}
+		t->ready = true;
 	}
-	return false;
+	return k >= 0 && (t->bits[k >> 3] >> (k & 7) & 1);
 }
 
 /*
@@ -474,12 +490,10 @@ dict_with_tail(const char *p, size_t len)
 		 * syllable far more often than a particle */
 		if (k + SYL <= len && !memcmp(p + k, "은", SYL) &&
 		    (k + SYL == len || is_tail(p + k + SYL, len - k - SYL)) &&
-		    in_set(family_common, sizeof family_common - 1, p) &&
-		    in_set(before_eun, sizeof before_eun - 1, p + k - SYL))
+		    in_syls(&S_family_common, p) && in_syls(&S_before_eun, p + k - SYL))
 			continue;
-		if (k == len || is_tail(p + k, len - k) ||
-		    in_set(verb_syl, sizeof verb_syl - 1, p + k) ||
-		    (k + SYL == len && in_set(suffix_syl, sizeof suffix_syl - 1, p + k)) ||
+		if (k == len || is_tail(p + k, len - k) || in_syls(&S_verb_syl, p + k) ||
+		    (k + SYL == len && in_syls(&S_suffix_syl, p + k)) ||
 		    compound_rest(p + k, len - k))
 			return true;
 	}
@@ -509,7 +523,7 @@ role_with_nim(const char *p, size_t len)
 		if (syllable(p, len, k - SYL) < 0)
 			return false;
 		if (!memcmp(p + k, "님", SYL))
-			return in_set(agent_syl, sizeof agent_syl - 1, p + k - SYL) &&
+			return in_syls(&S_agent_syl, p + k - SYL) &&
 			       (k + SYL == len || is_tail(p + k + SYL, len - k - SYL));
 	}
 	return false;
@@ -538,9 +552,10 @@ copula_word(const char *p, size_t len)
 	/* what ends a copula's third syllable (이라고, 인데요, 이었고); not 이라온, 인지혜, 이신영
 	 */
 	static const char endings[] = "가고구나는니데도며면서요지";
+	static struct syls S_endings = {.set = endings, .len = sizeof endings - 1};
 
 	return is_tail(p, len) && !starts_list(names, NELEM(names), p, len) &&
-	       (len < 3 * SYL || in_set(endings, sizeof endings - 1, p + 2 * SYL));
+	       (len < 3 * SYL || in_syls(&S_endings, p + 2 * SYL));
 }
 
 /* Whether p[0..len) begins with the next field of a form typed without spaces: 이름권병철연락처. */
@@ -584,8 +599,7 @@ run_on(const char *p, size_t len)
 static bool
 family_at(const char *p)
 {
-	return in_set(family_common, sizeof family_common - 1, p) ||
-	       in_set(family_rare, sizeof family_rare - 1, p);
+	return in_syls(&S_family_common, p) || in_syls(&S_family_rare, p);
 }
 
 /*
@@ -906,12 +920,12 @@ bare_name(const char *s, size_t w0, size_t w1)
 	static const char *const joins[] = {"과",   "와",     "랑",   "이랑",
 	                                    "하고", "이하고", "이나", "나"};
 
-	if (w1 - w0 < 3 * SYL || !in_set(family_common, sizeof family_common - 1, s + w0) ||
+	if (w1 - w0 < 3 * SYL || !in_syls(&S_family_common, s + w0) ||
 	    (w1 - w0 > 3 * SYL &&
 	     !in_list(joins, NELEM(joins), s + w0 + 3 * SYL, w1 - w0 - 3 * SYL)))
 		return false;
 	for (size_t g = w0 + SYL; g < w0 + 3 * SYL; g += SYL)
-		if (!in_set(given, sizeof given - 1, s + g))
+		if (!in_syls(&S_given, s + g))
 			return false;
 	return !stop_with_tail(s + w0, 3 * SYL) && !stop_with_tail(s + w0, w1 - w0);
 }
@@ -975,7 +989,7 @@ static bool
 shape_ok(const char *s, const struct cand *c)
 {
 	for (size_t g = c->given + c->spaced; g < c->to; g += SYL)
-		if (!in_set(given, sizeof given - 1, s + g))
+		if (!in_syls(&S_given, s + g))
 			return false;
 	if (c->spaced)
 		return !in_sorted(stop, NELEM(stop), s + c->from, c->to - c->from) &&
@@ -984,7 +998,7 @@ shape_ok(const char *s, const struct cand *c)
 		return false;
 	if (c->to - c->from == 3 * SYL && c->given - c->from == SYL &&
 	    in_sorted(stop, NELEM(stop), s + c->from, 2 * SYL))
-		return !in_set(JOSA_SYL, sizeof JOSA_SYL - 1, s + c->to - SYL);
+		return !in_syls(&S_JOSA_SYL, s + c->to - SYL);
 	return true;
 }
 
@@ -1000,11 +1014,10 @@ predicate(const char *s, const struct cand *c)
 {
 	const char *last = s + c->to - SYL;
 
-	if (in_set(linking_syl, sizeof linking_syl - 1, last) ||
-	    in_set(place_syl, sizeof place_syl - 1, last) ||
-	    (in_set(JOSA_SYL, sizeof JOSA_SYL - 1, last) && memcmp(last, "은", SYL)))
+	if (in_syls(&S_linking_syl, last) || in_syls(&S_place_syl, last) ||
+	    (in_syls(&S_JOSA_SYL, last) && memcmp(last, "은", SYL)))
 		return true;
-	if (!memcmp(last, "서", SYL) && in_set(conj_syl, sizeof conj_syl - 1, last - SYL))
+	if (!memcmp(last, "서", SYL) && in_syls(&S_conj_syl, last - SYL))
 		return true;
 	return !memcmp(last, "은", SYL) && in_dict(s + c->from, 2 * SYL);
 }
@@ -1016,6 +1029,7 @@ static const char *const firms[] = {"은행", "카드",   "증권", "보험", "�
 
 /* Last syllables of a verb's ending after the honorific 시: 오시기, 가시는, 주시면. */
 static const char verb_end_syl[] = "게고기는니던며면죠지";
+static struct syls S_verb_end_syl = {.set = verb_end_syl, .len = sizeof verb_end_syl - 1};
 
 /*
  * Whether the word p[0..len) is two or three syllables and one of firm
@@ -1046,11 +1060,10 @@ other_word(const char *s, size_t n, const struct cand *c)
 	const char *last = s + c->to - SYL;
 	size_t b = c->from;
 
-	if (c->end - c->to == SYL && !memcmp(s + c->to, "고", SYL) &&
-	    in_set(QUOTE_SYL, sizeof QUOTE_SYL - 1, last))
+	if (c->end - c->to == SYL && !memcmp(s + c->to, "고", SYL) && in_syls(&S_QUOTE_SYL, last))
 		return true;
 	if (!c->spaced && c->to - c->from == 2 * SYL && c->end == c->to &&
-	    in_set(JOSA_SYL, sizeof JOSA_SYL - 1, last))
+	    in_syls(&S_JOSA_SYL, last))
 		return true;
 	/* 예매자 전한솔, 양도자 김 재훈: a role before a name, not a name */
 	size_t f = c->end + (c->end < n && s[c->end] == ':');
@@ -1064,19 +1077,18 @@ other_word(const char *s, size_t n, const struct cand *c)
 	    c->end - c->given >= 2 * SYL)
 		return true;
 	/* 오실, 가신: an honorific verb; 길고양이: a word from the given name into what follows */
-	if (!c->spaced && c->to - c->from == 2 * SYL &&
-	    in_set(HONVERB_SYL, sizeof HONVERB_SYL - 1, last))
+	if (!c->spaced && c->to - c->from == 2 * SYL && in_syls(&S_HONVERB_SYL, last))
 		return true;
 	if (!c->spaced && c->end > c->to && c->end - c->given <= 5 * SYL &&
 	    in_dict(s + c->given, c->end - c->given))
 		return true;
 	/* 전하실, 말하신: 하 and an honorific ending */
 	if (!c->spaced && c->to - c->from == 3 * SYL && !memcmp(last - SYL, "하", SYL) &&
-	    in_set(HONVERB_SYL, sizeof HONVERB_SYL - 1, last))
+	    in_syls(&S_HONVERB_SYL, last))
 		return true;
 	/* 오시기, 가시는, 주시면: an honorific verb of three syllables and its ending */
 	if (!c->spaced && c->to - c->from == 3 * SYL && !memcmp(last - SYL, "시", SYL) &&
-	    in_set(verb_end_syl, sizeof verb_end_syl - 1, last))
+	    in_syls(&S_verb_end_syl, last))
 		return true;
 	/* 김대리, 김 주임께, 박과장님: a family name and a title stand for a person unnamed */
 	static const char *const titles[] = {"대리", "주임", "과장", "팀장", "부장", "차장",
@@ -1093,7 +1105,7 @@ other_word(const char *s, size_t n, const struct cand *c)
 	if (!c->spaced && is_before(s + c->from, c->end - c->from))
 		return true;
 	if (c->spaced && in_list(numbers, NELEM(numbers), s + c->from, c->given - c->from) &&
-	    in_set(counter_syl, sizeof counter_syl - 1, s + c->given + 1))
+	    in_syls(&S_counter_syl, s + c->given + 1))
 		return true;
 	while (b > 0 && s[b - 1] == ' ')
 		b--;
@@ -1101,7 +1113,7 @@ other_word(const char *s, size_t n, const struct cand *c)
 	while (a >= SYL && syllable(s, n, a - SYL) >= 0)
 		a -= SYL;
 	return b < c->from && in_list(numbers, NELEM(numbers), s + a, b - a) &&
-	       in_set(counter_syl, sizeof counter_syl - 1, s + c->from);
+	       in_syls(&S_counter_syl, s + c->from);
 }
 
 /* Whether a name written apart has, as its given name, a word of the dictionary or stoplist. */
@@ -1147,26 +1159,23 @@ static bool
 dict_name(const char *s, size_t n, const struct cand *c)
 {
 	/* 예매자, 위임인, 배우자, 추천인: the dictionary's words for a role are never a name */
-	if ((in_dict(s + c->from, c->to - c->from) &&
-	     in_set(agent_syl, sizeof agent_syl - 1, s + c->to - SYL)) ||
+	if ((in_dict(s + c->from, c->to - c->from) && in_syls(&S_agent_syl, s + c->to - SYL)) ||
 	    role_word(s + c->from, c->to - c->from))
 		return false;
 	/* 이로운 010-...: a name beside a contact detail, unless a rare family name begins a
 	 * word of the dictionary (사무실 063-...; 김정은 010-... is a name) */
 	if (c->end == c->to && c->to - c->from >= 3 * SYL &&
-	    contact_beside(s, n, c->from, c->end, 0) &&
-	    !in_set(verb_syl, sizeof verb_syl - 1, s + c->to - SYL) &&
+	    contact_beside(s, n, c->from, c->end, 0) && !in_syls(&S_verb_syl, s + c->to - SYL) &&
 	    !(c->rare && in_dict(s + c->from, c->to - c->from)))
 		return true;
 	if (c->end != c->to)
 		return in_dict(s + c->from, c->to - c->from) &&
 		       personal_honor(s + c->to, c->end - c->to) &&
-		       !in_set(agent_syl, sizeof agent_syl - 1, s + c->to - SYL);
+		       !in_syls(&S_agent_syl, s + c->to - SYL);
 	if (title_next(s, n, c->end))
 		return true;
 	return c->to - c->from == 3 * SYL && in_dict(s + c->from, 3 * SYL) &&
-	       !in_set(verb_syl, sizeof verb_syl - 1, s + c->to - SYL) &&
-	       label_before(s, n, c->from);
+	       !in_syls(&S_verb_syl, s + c->to - SYL) && label_before(s, n, c->from);
 }
 
 /* Whether the candidate is a name: its shape, what follows it in its word, and its context. */
@@ -1207,18 +1216,16 @@ judge(const char *s, size_t n, const struct cand *c)
 		return false;
 	if (long_given)
 		return x == CTX_STRONG && personal && !stopish && !dictish &&
-		       !in_set(JOSA_SYL, sizeof JOSA_SYL - 1, s + c->to - SYL);
+		       !in_syls(&S_JOSA_SYL, s + c->to - SYL);
 	/* 성수동, 강남구: a place, unless a label or a title says name */
-	if (c->end == c->to && in_set(place_syl, sizeof place_syl - 1, s + c->to - SYL) &&
-	    x != CTX_STRONG)
+	if (c->end == c->to && in_syls(&S_place_syl, s + c->to - SYL) && x != CTX_STRONG)
 		return false;
 	/* 요 ends predicates too (나오나요, 정도예요): only after a label (성함 김민수요). */
 	if (tlen == SYL && !memcmp(s + c->to, "요", SYL) && x != CTX_STRONG)
 		return false;
 	if (syls == 2)
 		return (x == CTX_STRONG && personal) ||
-		       (x >= CTX_JOSA && !c->rare &&
-		        in_set(given_only, sizeof given_only - 1, s + c->given));
+		       (x >= CTX_JOSA && !c->rare && in_syls(&S_given_only, s + c->given));
 	if (c->rare)
 		return x == CTX_STRONG || (syls == 3 && !c->spaced && x >= CTX_JOSA);
 	/* 반 친구, 장 유리: a given name that is a word, only after a label or before 씨 */
@@ -1227,8 +1234,7 @@ judge(const char *s, size_t n, const struct cand *c)
 	 * "new", "current") and 제 ("my") before a noun; in a list only with a contact detail
 	 * or as a field of its own (1. 이 민정 010-..., 이 지혜: ...)
 	 */
-	bool this =
-	    c->given - c->from == SYL && in_set(NOUN_PREFIX, sizeof NOUN_PREFIX - 1, s + c->from);
+	bool this = c->given - c->from == SYL && in_syls(&S_NOUN_PREFIX, s + c->from);
 	if (c->spaced && given_is_word(s, c)) {
 		bool contact = contact_beside(s, n, c->from, c->end, 0);
 		return label_before(s, n, c->from) ||
@@ -1289,8 +1295,8 @@ name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
 		             in_sorted(family_two, NELEM(family_two), s + w0, 2 * SYL)))
 			continue;
 		if (!two) {
-			bool common = in_set(family_common, sizeof family_common - 1, s + w0);
-			if (!common && !in_set(family_rare, sizeof family_rare - 1, s + w0))
+			bool common = in_syls(&S_family_common, s + w0);
+			if (!common && !in_syls(&S_family_rare, s + w0))
 				return false;
 			c.rare = !common;
 		}
@@ -1301,8 +1307,7 @@ name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
 			c.to = c.given + gl * SYL;
 			if (c.to <= w1 && judge(s, n, &c)) {
 				*to = c.to;
-				if (gl == 2 && c.to == w1 &&
-				    in_set(JOSA_SYL, sizeof JOSA_SYL - 1, s + c.to - SYL) &&
+				if (gl == 2 && c.to == w1 && in_syls(&S_JOSA_SYL, s + c.to - SYL) &&
 				    !contact_beside(s, n, w0, w1, 0)) {
 					/* 정혁을: the name without its particle, when that is a
 					 * name too */
@@ -1319,6 +1324,7 @@ name_in_word(const char *s, size_t n, size_t w0, size_t w1, size_t *to)
 
 /* The particles a label takes before its value: 이름은, 성함이, 예금주요 (code-point order). */
 #define LABEL_JOSA "가과는도랑로를만와요은을의이"
+static struct syls S_LABEL_JOSA = {.set = LABEL_JOSA, .len = sizeof LABEL_JOSA - 1};
 
 /* Whether s[i..j) ends with a word that labels a name in a form: 이름, 성함, 예금주. */
 static bool
@@ -1333,16 +1339,6 @@ name_label_ends(const char *s, size_t i, size_t j)
 	return false;
 }
 
-/* Whether the syllables of set are in code-point order, each once. */
-static bool
-set_sorted(const char *set, size_t setlen)
-{
-	for (size_t i = SYL; i < setlen; i += SYL)
-		if (key3(set + i - SYL) >= key3(set + i))
-			return false;
-	return true;
-}
-
 /* Whether the words w[0..nw) are in byte order, each once. */
 static bool
 words_sorted(const char *const *w, size_t nw)
@@ -1354,37 +1350,18 @@ words_sorted(const char *const *w, size_t nw)
 }
 
 /*
- * The tables are searched by bisection: one out of order would hide its
+ * The word lists are searched by bisection: one out of order would hide its
  * words without a sound. They are checked once, at the first call, and a
- * table out of order stops the program (exit 70) before it masks anything.
+ * list out of order stops the program (exit 70) before it masks anything.
  */
 static void
 check_tables(void)
 {
 	static bool checked;
-#define SET(x)                                                                                     \
-	{                                                                                          \
-#x, x, sizeof x - 1                                                                \
-	}
-	static const struct {
-		const char *name, *set;
-		size_t len;
-	} sets[] = {
-	    SET(family_common), SET(family_rare), SET(given),      SET(verb_syl),
-	    SET(agent_syl),     SET(counter_syl), SET(suffix_syl), SET(linking_syl),
-	    SET(conj_syl),      SET(place_syl),   SET(before_eun), SET(given_only),
-	    SET(verb_end_syl),  SET(NOUN_PREFIX), SET(JOSA_SYL),   SET(QUOTE_SYL),
-	    SET(HONVERB_SYL),   SET(LABEL_JOSA),
-	};
-#undef SET
 
 	if (checked)
 		return;
 	checked = true;
-	for (size_t i = 0; i < NELEM(sets); i++)
-		if (!set_sorted(sets[i].set, sets[i].len))
-			ve_die(VE_EX_SOFTWARE, "kname: the syllables of %s are out of order",
-			       sets[i].name);
 	if (!words_sorted(family_two, NELEM(family_two)) || !words_sorted(stop, NELEM(stop)) ||
 	    !words_sorted(josa, NELEM(josa)) || !words_sorted(before, NELEM(before)))
 		ve_die(VE_EX_SOFTWARE, "kname: a word list is out of order");
@@ -1421,9 +1398,8 @@ ve_kname_next(const char *s, size_t n, size_t *at, size_t *from, size_t *to)
 		 * 서현번호); not a particle's syllable (이름이 달라요, 이름은 배 현정이고) */
 		size_t j = w1 - SYL;
 		if (w1 - i >= 3 * SYL && w1 < n && s[w1] == ' ' && family_at(s + j) &&
-		    !in_set(LABEL_JOSA, sizeof LABEL_JOSA - 1, s + j) &&
-		    !is_before(s + i, w1 - i) && name_label_ends(s, i, j) &&
-		    name_in_word(s, n, j, w1, to)) {
+		    !in_syls(&S_LABEL_JOSA, s + j) && !is_before(s + i, w1 - i) &&
+		    name_label_ends(s, i, j) && name_in_word(s, n, j, w1, to)) {
 			*from = j;
 			*at = *to;
 			return true;
@@ -1443,14 +1419,13 @@ ve_kname_plausible(const char *s, size_t n)
 
 	if (n < g + SYL || n > g + 2 * SYL || n % SYL || syllable(s, n, 0) < 0)
 		return false;
-	if (g == SYL && !in_set(family_common, sizeof family_common - 1, s) &&
-	    !in_set(family_rare, sizeof family_rare - 1, s))
+	if (g == SYL && !in_syls(&S_family_common, s) && !in_syls(&S_family_rare, s))
 		return false;
 	for (size_t i = g; i < n; i += SYL)
-		if (syllable(s, n, i) < 0 || !in_set(given, sizeof given - 1, s + i))
+		if (syllable(s, n, i) < 0 || !in_syls(&S_given, s + i))
 			return false;
 	/* 제가, 이가: a one-syllable word and its particle */
-	if (n == 2 * SYL && in_set(JOSA_SYL, sizeof JOSA_SYL - 1, s + SYL))
+	if (n == 2 * SYL && in_syls(&S_JOSA_SYL, s + SYL))
 		return false;
 	return !stop_with_tail(s, n) && !dict_with_tail(s, n);
 }

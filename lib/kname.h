@@ -55,8 +55,10 @@
  * two-syllable name without a label or title (최산과), is missed. On text
  * it has never seen, about one name in fifteen (ds-anon(1)).
  *
- * Ownership: the functions read the caller's bytes and keep nothing; no
- * allocation, no state between calls.
+ * Ownership: the functions read the caller's bytes and keep nothing of
+ * them; no allocation. The first call fills the bitmaps of the syllable
+ * sets and checks that the bisected word lists are in order (static state,
+ * so one thread at a time).
  */
 #ifndef VE_KNAME_H
 #define VE_KNAME_H
