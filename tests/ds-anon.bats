@@ -176,14 +176,21 @@ measure() {
 # goals FIGURES NAME-RECALL: identifiers >= 0.99, addresses >= 0.95, names
 # >= NAME-RECALL, precision over all kinds >= 0.98.
 goals() {
-	python3 - "$1" "$2" <<'EOF2'
+	python3 - "$1" "$2" "${3:-}" <<'EOF2'
 import json, sys
 goal = {"PASSPORT": .99, "LICENSE": .99, "RRN": .99, "ACCOUNT": .99, "CARD": .99,
         "PHONE": .99, "EMAIL": .99, "ADDRESS": .95, "NAME": float(sys.argv[2])}
 rows = {r["kind"]: r for r in map(json.loads, sys.argv[1].splitlines())}
 bad = [k for k, g in goal.items() if rows[k]["recall"] < g]
 assert not bad, ("recall under goal", bad, rows)
-assert rows["all"]["precision"] >= .98, rows["all"]
+# Precision over the kinds the corpus labels: a third argument names kinds
+# ds-anon masks that the corpus was written without (IP addresses in
+# blind8 and blind9 are personal data left unlabelled), whose masks are
+# left out.
+left = sys.argv[3].split()
+masked = rows["all"]["masked"] - sum(rows[k]["masked"] for k in left if k in rows)
+correct = rows["all"]["correct"] - sum(rows[k]["correct"] for k in left if k in rows)
+assert correct / masked >= .98, (correct, masked, rows["all"])
 assert rows["all"]["labelled"] >= 300, rows["all"]
 EOF2
 }
@@ -257,12 +264,13 @@ EOF2
 	goals "$output" 0.95
 }
 
-@test "ds-anon: precision and recall on blind corpora 3 to 6" {
+@test "ds-anon: precision and recall on blind corpora 3 to 7" {
 	# Each written blind (its README), measured once on arrival (names
-	# 0.87, 0.91, 0.94 and 0.94, precision 0.86, 0.92, 0.96 and 0.95,
-	# addresses 0.88, 0.90, 0.85 and 0.75: ds-anon(1)), then read to
-	# improve the detector. The goals hold on all four now.
-	for c in blind3/heldout3 blind4/heldout4 blind5/heldout5 blind6/heldout6; do
+	# 0.87, 0.91, 0.94, 0.94 and 0.93, precision 0.86, 0.92, 0.96, 0.95
+	# and 0.96, addresses 0.88, 0.90, 0.85, 0.75 and 0.80: ds-anon(1)),
+	# then read to improve the detector (blind7's names only through the
+	# forms the later corpora brought). The goals hold on all five now.
+	for c in blind3/heldout3 blind4/heldout4 blind5/heldout5 blind6/heldout6 blind7/heldout7; do
 		run python3 "$D/${c%%/*}/validate.py" "$D/$c.jsonl"
 		assert_success
 		run --separate-stderr measure "$D/$c.jsonl"
@@ -272,25 +280,26 @@ EOF2
 	done
 }
 
-@test "ds-anon: blind corpus 7, names short of the goal" {
-	# Written blind and measured once on arrival (names 0.93, precision
-	# 0.96; addresses 0.80; ds-anon(1)); its addresses and a few false
-	# names were then worked on, its missed names were not. The goal of
-	# 0.95 for names is not met here; these floors keep what is.
-	run python3 "$D/blind7/validate.py" "$D/blind7/heldout7.jsonl"
-	assert_success
-	run --separate-stderr measure "$D/blind7/heldout7.jsonl"
+@test "ds-anon: blind corpus 9 meets the goals; blind corpus 8, names short of them" {
+	# Written blind and measured once on arrival (blind8: names 0.88,
+	# addresses 0.88, licences 0.88, precision 0.97; blind9: names 0.96,
+	# addresses 0.91, phones and accounts 0.97, precision 0.97;
+	# ds-anon(1)), then read to improve ds-anon. blind9 meets every goal
+	# now, precision taken over the kinds it labels (it leaves IP addresses
+	# unlabelled). blind8's names stay short of 0.95; these floors keep
+	# what holds.
+	for c in blind8/heldout8 blind9/heldout9; do
+		run python3 "$D/${c%%/*}/validate.py" "$D/$c.jsonl"
+		assert_success
+	done
+	run --separate-stderr measure "$D/blind9/heldout9.jsonl"
 	assert_success
 	assert_equal "$stderr" ""
-	python3 - "$output" <<'EOF2'
-import json, sys
-rows = {r["kind"]: r for r in map(json.loads, sys.argv[1].splitlines())}
-for k in ("PASSPORT", "LICENSE", "RRN", "ACCOUNT", "CARD", "PHONE", "EMAIL"):
-    assert rows[k]["recall"] >= .99, rows[k]
-assert rows["ADDRESS"]["recall"] >= .95, rows["ADDRESS"]
-assert rows["NAME"]["labelled"] == 280 and rows["NAME"]["recall"] >= .93, rows["NAME"]
-assert rows["all"]["precision"] >= .98, rows["all"]
-EOF2
+	goals "$output" 0.95 IP
+	run --separate-stderr measure "$D/blind8/heldout8.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	goals "$output" 0.92 IP
 }
 
 @test "ds-anon: names run together, listed bare or before a relation; labels before ordinary words" {
