@@ -151,6 +151,26 @@ EOF2
 EOF2
 }
 
+@test "ds-anon: mobiles read out in any split, a form's example of zeros, regions of Gyeonggi, lots run together, a road and number before 동 and 호" {
+	cat > k.jsonl <<'EOF2'
+{"a":"번호는 010 36 77 3696 예 예, 김윤.010.4747.0076.어떻게","b":"예) 010-0000-0000, 2024 12 31 1234"}
+{"a":"문자주세요 +82 10-2941-1170/메모","b":"[카카오톡 상담] 안녕하세요 230216-6088-1726 반품 신청"}
+{"a":"운전면허 경기북부88-500034-81","b":"경기북부 88번 버스"}
+{"a":"배송지: 해남군해남읍해리1103-9번지, 주소 전포동 747-8 번지","b":"해남군 해남읍 근처"}
+{"a":"보듬3로83번길 74-4 103동 405호, 보람동 1084 행복마을SK뷰 115동1802호, SK뷰 2차 119동 1303호, 힐스테이트 1차115동 1305호","b":"물탱크 청소로 101동 401호 라인은 2시간"}
+EOF2
+	run --separate-stderr ds-anon k.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<'EOF2'
+{"a":"번호는 <PHONE> 예 예, 김윤.<PHONE>.어떻게","b":"예) 010-0000-0000, 2024 12 31 1234"}
+{"a":"문자주세요 <PHONE>/메모","b":"[카카오톡 상담] 안녕하세요 230216-6088-1726 반품 신청"}
+{"a":"운전면허 <LICENSE>","b":"경기북부 88번 버스"}
+{"a":"배송지: <ADDRESS>, 주소 <ADDRESS>","b":"해남군 해남읍 근처"}
+{"a":"<ADDRESS>, <ADDRESS>, <ADDRESS>, <ADDRESS>","b":"물탱크 청소로 101동 401호 라인은 2시간"}
+EOF2
+}
+
 @test "ds-anon: one pseudonym per licence, account and address, however written" {
 	printf 'pepper' > salt
 	printf '%s\n' '{"a":"면허 11-12-123456-12","b":"서울 12-123456-12"}' '{"a":"국민은행 123456-01-123456","b":"계좌 12345601123456"}' '{"a":"서울특별시 강남구 테헤란로 123","b":"서울 강남구 테헤란로123"}' '{"a":"여권 m12345678","b":"M12345678"}' > p.jsonl

@@ -105,11 +105,10 @@ enum check {
 /* A unit ahead: a 동 and its 호 (or the 호's number alone: 209동 206), or 101-1203. */
 #define UNIT_AHEAD "(?=" DONG "\\s?(?:제?\\d{1,5}호|\\d{2,5}(?![\\d층호]))|" DONGHO ")"
 /* How the names of apartment complexes end (한신아파트, 역삼푸르지오, 벽적골주공, 부영3단지). */
-#define COMPLEX_END                                                                                                                \
-	"아파트|빌라|맨션|하이츠|타운|캐슬|자이|푸르지오|래미안|아이파크|힐스테이트|편한세상|" \
-	"더샵|"                                                                                                                  \
-	"하늘채|더휴|오피스텔|주공|블루밍|스위첸|데시앙|베르디움|파크|시티|빌|타워|팰리스|"      \
-	"\\d{1,2}차|\\d{1,2}단지"
+#define COMPLEX_END                                                                                                                  \
+	"아파트|빌라|맨션|하이츠|타운|캐슬|자이|푸르지오|래미안|아이파크|힐스테이트|편한세상|"   \
+	"더샵|하늘채|더휴|오피스텔|주공|블루밍|스위첸|데시앙|베르디움|파크|시티|빌|타워|팰리스|" \
+	"그린|뷰|하임|포레|위브|\\s?\\d{1,2}차|\\s?\\d{1,2}단지"
 #define BUILDING                                                                                                                       \
 	"[가-힣A-Za-z0-9]{1,12}(?:빌딩|타워|센터|청사|청|아파트|빌라|오피스텔|맨션|프라자|플라자|"         \
 	"스퀘어|캐슬|푸르지오|자이|래미안|아이파크|힐스테이트|더샵|상가|연립|하우스|대학교|학교|" \
@@ -131,8 +130,8 @@ enum check {
 #define ROAD_OR_LOT                                                                                        \
 	"(?:[가-힣0-9]{1,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?(?:지하\\s?)?\\d{1,4}(?:-\\d{1,4})" \
 	"?(?![가명개분원회일월년살%]|-\\d)"                                                      \
-	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s?(?:[가-힣]{1,5}리\\s)?(?:산\\s?)?"                   \
-	"\\d{1,5}(?:-\\d{1,5})?(?![\\d호-])(?:번지)?"                                                   \
+	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s?(?:[가-힣]{1,5}리\\s?)?(?:산\\s?)?"                  \
+	"\\d{1,5}(?:-\\d{1,5})?(?![\\d호-])(?:\\s?번지)?"                                               \
 	"|[가-힣0-9]{1,8}동\\s?[가-힣A-Za-z0-9]{1,10}(?:\\s?\\d{1,2}단지)?\\s?(?=" DONG                    \
 	"\\s?\\d{1,5}호|" DONGHO ")|[가-힣A-Za-z0-9]{2,16}\\s?" UNIT_AHEAD ")" UNIT
 
@@ -142,12 +141,15 @@ enum check {
  * 1305호): the 동 and 호 alone are no address (101동 1202호 택배함).
  */
 #define COMPLEX                                                                                    \
-	"(?<![가-힣A-Za-z0-9])(?:[가-힣0-9]{1,8}동\\s?)?[가-힣A-Za-z0-9]{1,16}(?:" COMPLEX_END     \
-	")\\s?" UNIT_AHEAD UNIT
+	"(?<![가-힣A-Za-z0-9])(?:[가-힣0-9]{1,8}동\\s?(?:\\d{1,5}(?:-\\d{1,5})?\\s)?)?"       \
+	"(?:[가-힣A-Za-z0-9]{1,16}(?:" COMPLEX_END ")(?:\\s?\\d{1,2}(?:차|단지))?\\s?" UNIT_AHEAD  \
+	"|[가-힣A-Za-z]{2,10}(?=\\d{1,4}동\\s?\\d{1,5}호))" UNIT
 
 /* The region a driver's licence was issued in, written as its name (서울 12-123456-12). */
-#define LICENSE_REGION                                                                             \
-	"(?:서울|부산|경기|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|대전|울산)"
+#define LICENSE_REGION                                                                                                            \
+	"(?:서울|부산|경기(?:남부|북부)?|강원|충북|충남|전북|전남|경북|경남|제주|대구|인천|광주|" \
+	"대전|"                                                                                                                 \
+	"울산)"
 
 /*
  * Where an address starts: the province, the city or the district (서울 강남구, 성남시
@@ -201,7 +203,7 @@ enum {
 /* A bank's name or an account word, before an account number. */
 #define BANK_WORD                                                                                         \
 	"(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|" \
-	"농협|기업|IBK|KB|NH|SC제일|씨티|수협|우체국|새마을금고|신협|카카오|토스|케이)"
+	"농협|기업|IBK|KB|NH|SC제일|씨티|수협|우체국|새마을금고|신협|카카오(?!톡)|토스|케이)"
 
 /*
  * The patterns, in priority order: where two matches overlap, the earlier
@@ -249,11 +251,11 @@ static const struct pattern {
     /* a bank account: a bank's name or an account word, then the number; a check digit may
        end it (새마을금고 1178-05-368877-6) */
     {ACCOUNT, CHECK_ACCOUNT,
-     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:[- ]\\d)?"
+     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d+-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:[- ]\\d)?"
                "(?![\\d-]|,\\d|\\s?원)",
      NULL, HAS_DIGITS10},
     {ACCOUNT, CHECK_ACCOUNT,
-     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)", NULL,
+     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d+-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)", NULL,
      HAS_DIGITS10},
     /* the bank's name after the number: 52688855927874(KB국민은행), 110-123-456789 신한은행 */
     {ACCOUNT, CHECK_ACCOUNT,
@@ -286,12 +288,16 @@ static const struct pattern {
      */
     {PHONE, CHECK_PHONE,
      "(?:(?<![\\w+])\\+82[- "
-     "]?(?:\\(0\\))?|(?<![\\w+-])82[- ](?=1[016789])|(?<![\\w.+#-])(?<!\\d,)(?<!\\d:)(?:\\((?"
+     "]?(?:\\(0\\))?|(?<![\\w+-])82[- "
+     "](?=1[016789])|(?:(?<![\\w.+#-])|(?<=[가-힣]\\.))(?<!\\d,)(?<!\\d:)(?:\\((?"
      "=0\\d{1,3}\\)))?0)"
      "(?:1[016789]|2|[3-6][1-5]|70|50\\d)(?:\\s?[-–]\\s?|[-. )]{0,2})\\d{3,4}(?:\\s?[-–]\\s?|[-. "
      "])?"
      "\\d{4}(?![\\w]|[-.,]\\d)",
      NULL, HAS_DIGITS7},
+    /* a mobile number read out and split anyhow (010 36 77 3696, 010 3893 08 07) */
+    {PHONE, CHECK_PHONE, "(?<![\\w+.-])01[016789](?: ?\\d){8}(?![\\w]|[-.,]\\d)", NULL,
+     HAS_DIGITS10},
     /* E.164 and other international numbers */
     {PHONE, CHECK_E164,
      "(?<![\\w+])\\+[1-9]\\d{0,3}(?:[-. ]?\\(?\\d{1,4}\\)?){2,5}(?![\\w]|[-.]\\d)", NULL,
@@ -316,7 +322,7 @@ static const struct pattern {
      */
     {ADDRESS, CHECK_NONE,
      ADDRESS_LABEL "(?:은요|는요|이요|가요|은|는|이|가|요|로)??\\s?[:：]?\\s?\\K(?![는요로])"
-                   "(?:" ADDRESS_FROM "|[가-힣]{2,4}\\s)?(?:[가-힣]{1,5}[읍면]\\s)?" ROAD_OR_LOT,
+                   "(?:" ADDRESS_FROM "|[가-힣]{2,4}\\s)?(?:[가-힣]{1,5}[읍면]\\s?)?" ROAD_OR_LOT,
      NULL, HAS_DIGIT | HAS_WIDE},
     /*
      * road-name and lot-number addresses, from the province, the city or the district, at
@@ -324,7 +330,7 @@ static const struct pattern {
      */
     {ADDRESS, CHECK_NONE,
      "(?:(?<![가-힣])|(?<=[은는가요]))(?!" ADDRESS_LABEL ")" ADDRESS_FROM
-     "(?:[가-힣]{1,5}[읍면]\\s)?" ROAD_OR_LOT,
+     "(?:[가-힣]{1,5}[읍면]\\s?)?" ROAD_OR_LOT,
      NULL, HAS_DIGIT | HAS_WIDE},
     /* a complex with its 동 and 호; a road and number with the reference part (대학로163(궁동)) */
     {ADDRESS, CHECK_NONE, COMPLEX, NULL, HAS_DIGIT | HAS_WIDE | HAS_UNIT},
@@ -332,6 +338,12 @@ static const struct pattern {
      "(?<![가-힣])[가-힣0-9]{2,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?\\d{1,4}(?:-\\d{1,4})?"
      "\\s?" REF_PART "(?:" UNIT_AT ")?",
      NULL, HAS_DIGIT | HAS_WIDE},
+    /* a road and number with a 동 and 호 after it (보듬3로83번길 74-4 103동 405호) */
+    {ADDRESS, CHECK_NONE,
+     "(?<![가-힣])[가-힣0-9]{2,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?\\d{1,4}(?:-\\d{1,4})?(?![\\d-"
+     "])"
+     "(?:,\\s?|\\s)(?=" DONG "\\s?\\d{1,5}호|" DONGHO ")" UNIT,
+     NULL, HAS_DIGIT | HAS_WIDE | HAS_UNIT},
     /* a name after a label: 성함: 이영희, 예금주 홍길동, 고객명(이름): 박민수, 주문자는 김율이에요
      */
     {NAME, CHECK_NAME,
@@ -760,6 +772,24 @@ name_ok(const char *m, size_t n)
 	return !role_word(m, n) && ve_kname_plausible(m, n);
 }
 
+/*
+ * Whether a number ends in eight zeros among its digits, as a form's example
+ * does (010-0000-0000): no number is given out so.
+ */
+static bool
+zeros_example(const char *m, size_t len)
+{
+	int zeros = 0;
+
+	for (size_t i = len; i-- > 0 && zeros < 8;) {
+		if (m[i] == '0')
+			zeros++;
+		else if (isdigit((unsigned char)m[i]))
+			return false;
+	}
+	return zeros == 8;
+}
+
 /* The checks a pattern's match must also pass; ov holds its capture groups. */
 static bool
 check_ok(enum check c, const char *s, size_t from, size_t to, const PCRE2_SIZE *ov)
@@ -773,7 +803,7 @@ check_ok(enum check c, const char *s, size_t from, size_t to, const PCRE2_SIZE *
 	case CHECK_IPV6: return ipv6_ok(m, len);
 	case CHECK_RRN: return rrn_ok(m, len);
 	case CHECK_E164: return e164_ok(m, len) && !preceded_by(s, from, not_phone, 24);
-	case CHECK_PHONE: return !preceded_by(s, from, not_phone, 24);
+	case CHECK_PHONE: return !preceded_by(s, from, not_phone, 24) && !zeros_example(m, len);
 	case CHECK_PASSPORT: return !preceded_by(s, from, not_passport, 24);
 	case CHECK_ACCOUNT: return account_ok(m, len, s + ov[2], ov[3] - ov[2]);
 	case CHECK_NAME: return name_ok(m, len);
