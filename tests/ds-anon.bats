@@ -400,6 +400,22 @@ EOF2
 EOF2
 }
 
+@test "ds-anon: a name before slang and dialect copulas and 앞으로; titles, districts, digits read out and nouns with a suffix are no names" {
+	cat > t.jsonl <<'EOF2'
+{"a":"이름 김태윤임다, 송서준이고 번호는, 담당 김분녀, 김현 앞으로 보내면 돼","b":"담당: 박 주임, 구미시 송정동 쪽 원룸"}
+{"a":"고객: 방경민이요","b":"고객: 예 제가 그 명의변경을, 공일공 팔칠사이, 주문번호가 일이오칠 구공오이"}
+{"a":"성함 김진영이유","b":"STT 변환본) 네 여보세요, 학부모 연락망 수정"}
+EOF2
+	run --separate-stderr ds-anon t.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<'EOF2'
+{"a":"이름 <NAME>임다, <NAME>이고 번호는, 담당 <NAME>, <NAME> 앞으로 보내면 돼","b":"담당: 박 주임, 구미시 송정동 쪽 원룸"}
+{"a":"고객: <NAME>이요","b":"고객: 예 제가 그 명의변경을, 공일공 팔칠사이, 주문번호가 일이오칠 구공오이"}
+{"a":"성함 <NAME>이유","b":"STT 변환본) 네 여보세요, 학부모 연락망 수정"}
+EOF2
+}
+
 @test "ds-anon: names in running text, lists and forms; words that only look like names" {
 	cat > n.jsonl <<'EOF2'
 {"a":"김민수가 주문한 거요, 1) 박지호 2) 최서윤, 엄마 이영숙 명의, 남궁민준한테 보냈어요, 배송 문의 - 정하린 드림","b":"김 민수 고객님, 예약자(제갈현우), 선우진 010-1234-5678"}
