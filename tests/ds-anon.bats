@@ -171,6 +171,26 @@ EOF2
 EOF2
 }
 
+@test "ds-anon: the vowel ㅡ typed as a dash, banks' short names, a road and number with a building's floor or unit" {
+	cat > v.jsonl <<'EOF2'
+{"a":"폰 010ㅡ7058ㅡ3016, 외국인등록번호 020930ㅡ7248734","b":"2024ㅡ2025 시즌, 1ㅡ2층"}
+{"a":"상주 김 다인 카뱅 3388-71-3982591, 통장 사본 (9184065666187 MG새마을금고)","b":"카뱅 이벤트 쿠폰 3388-71"}
+{"a":"중정로 53-2, 동아상가 8층 (중문동), 중앙대로3길 218-14B1층","b":"중정로 근처 8층 건물, 청소로 101동 401호 라인"}
+{"a":"남동구예술로56길8중흥S-클래스116동804호, 직지대로 28-22, 현대아파트 106-1206","b":"중흥S-클래스 분양"}
+{"a":"농산물 주문합니다 전라남도 해남군 해남읍 군청길 154 이성진 010-5901-0228 사과 5kg 2박스","b":"해남읍 군청길 근처"}
+EOF2
+	run --separate-stderr ds-anon v.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<'EOF2'
+{"a":"폰 <PHONE>, 외국인등록번호 <RRN>","b":"2024ㅡ2025 시즌, 1ㅡ2층"}
+{"a":"상주 김 다인 카뱅 <ACCOUNT>, 통장 사본 (<ACCOUNT> MG새마을금고)","b":"카뱅 이벤트 쿠폰 3388-71"}
+{"a":"<ADDRESS>, <ADDRESS>","b":"중정로 근처 8층 건물, 청소로 101동 401호 라인"}
+{"a":"<ADDRESS>, <ADDRESS>","b":"중흥S-클래스 분양"}
+{"a":"농산물 주문합니다 <ADDRESS> <NAME> <PHONE> 사과 5kg 2박스","b":"해남읍 군청길 근처"}
+EOF2
+}
+
 @test "ds-anon: one pseudonym per licence, account and address, however written" {
 	printf 'pepper' > salt
 	printf '%s\n' '{"a":"면허 11-12-123456-12","b":"서울 12-123456-12"}' '{"a":"국민은행 123456-01-123456","b":"계좌 12345601123456"}' '{"a":"서울특별시 강남구 테헤란로 123","b":"서울 강남구 테헤란로123"}' '{"a":"여권 m12345678","b":"M12345678"}' > p.jsonl

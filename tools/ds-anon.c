@@ -114,9 +114,16 @@ enum check {
 	"스퀘어|캐슬|푸르지오|자이|래미안|아이파크|힐스테이트|더샵|상가|연립|하우스|대학교|학교|" \
 	"병원|의원|우체국|백화점|호텔|유치원|어린이집|교회|성당|공장|사옥|본사)"                          \
 	"(?![가-힣A-Za-z0-9])"
+/*
+ * A word of a building's name: letters taken whole (atomic, so that a run
+ * is never split again into shorter words when what follows fails), a
+ * number glued to them, or a phase (중흥S-클래스, 타워1, 2차).
+ */
+#define BLDG_WORD                                                                                  \
+	"(?:(?>[가-힣A-Za-z][가-힣A-Za-z-]{0,15})\\d{0,2}(?:차|단지)?|\\d{1,2}(?:차|단지))"
 #define UNIT_AT                                                                                    \
-	"(?:,?\\s?(?:[가-힣A-Za-z0-9]{1,16}\\s?){0,2}?(?=" DONG "|" FLOOR "|\\d{1,5}호|" DONGHO    \
-	")" UNIT_NO "|,?\\s?" BUILDING ")"
+	"(?:,?\\s?(?:" BLDG_WORD "\\s?){0,3}?(?=" DONG "|" FLOOR "|\\d{1,5}호|" DONGHO ")" UNIT_NO \
+	"|,?\\s?" BUILDING ")"
 #define REF_WORDS "[가-힣A-Za-z0-9][가-힣A-Za-z0-9 -]{0,19}"
 #define REF_PART  "\\([가-힣0-9]{1,8}(?:동|가|읍|면|리)(?:(?:,\\s?|\\s)?" REF_WORDS ")?\\)"
 #define UNIT      "(?:" UNIT_AT ")?(?:\\s?" REF_PART "(?:" UNIT_AT ")?)?"
@@ -201,9 +208,10 @@ enum {
 };
 
 /* A bank's name or an account word, before an account number. */
-#define BANK_WORD                                                                                         \
-	"(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|" \
-	"농협|기업|IBK|KB|NH|SC제일|씨티|수협|우체국|새마을금고|신협|카카오(?!톡)|토스|케이)"
+#define BANK_WORD                                                                                                                \
+	"(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|"                        \
+	"농협|기업|IBK|KB|NH|SC제일|씨티|수협|우체국|새마을금고|신협|카카오(?!톡)|카뱅|케뱅|토스|" \
+	"케이)"
 
 /*
  * The patterns, in priority order: where two matches overlap, the earlier
@@ -260,12 +268,15 @@ static const struct pattern {
     /* the bank's name after the number: 52688855927874(KB국민은행), 110-123-456789 신한은행 */
     {ACCOUNT, CHECK_ACCOUNT,
      "(?<![\\d-])(?:\\d{2,6}(?:-\\d{2,7}){1,4}|\\d{10,14})(?![\\d-])"
-     "(?=\\s?[(/]?\\s?(?:KB|NH|IBK|SC|kb|nh|ibk)?[가-힣]{0,6}(?:은행|뱅크|금고|신협))",
+     "(?=\\s?[(/]?\\s?(?:KB|NH|IBK|SC|MG|kb|nh|ibk|mg)?[가-힣]{0,6}(?:은행|뱅크|금고|신협))",
      NULL, HAS_DIGITS10},
-    /* YYMMDD-GNNNNNN; G 1-4 for Koreans, 5-8 for foreign residents */
+    /*
+     * YYMMDD-GNNNNNN; G 1-4 for Koreans, 5-8 for foreign residents; the dash may be typed as
+     * the vowel ㅡ, as it may in phone numbers (010ㅡ7058ㅡ3016)
+     */
     {RRN, CHECK_RRN,
-     "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])[- ]?[1-8]\\d{6}(?![\\d-])", NULL,
-     HAS_DIGITS10},
+     "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])(?:[- ]|ㅡ)?[1-8]\\d{6}(?![\\d-])",
+     NULL, HAS_DIGITS10},
     /* driver's licence: region code (11-28) or name, 2 digits, 6 digits, 2 digits */
     {LICENSE, CHECK_NONE, "(?<![\\d-])(?:1[1-9]|2[0-8])([- ])\\d{2}\\1\\d{6}\\1\\d{2}(?![\\d-])",
      NULL, HAS_DIGITS10},
@@ -291,7 +302,8 @@ static const struct pattern {
      "]?(?:\\(0\\))?|(?<![\\w+-])82[- "
      "](?=1[016789])|(?:(?<![\\w.+#-])|(?<=[가-힣]\\.))(?<!\\d,)(?<!\\d:)(?:\\((?"
      "=0\\d{1,3}\\)))?0)"
-     "(?:1[016789]|2|[3-6][1-5]|70|50\\d)(?:\\s?[-–]\\s?|[-. )]{0,2})\\d{3,4}(?:\\s?[-–]\\s?|[-. "
+     "(?:1[016789]|2|[3-6][1-5]|70|50\\d)(?:\\s?[-–ㅡ]\\s?|[-. "
+     ")]{0,2})\\d{3,4}(?:\\s?[-–ㅡ]\\s?|[-. "
      "])?"
      "\\d{4}(?![\\w]|[-.,]\\d)",
      NULL, HAS_DIGITS7},
@@ -344,6 +356,16 @@ static const struct pattern {
      "])"
      "(?:,\\s?|\\s)(?=" DONG "\\s?\\d{1,5}호|" DONGHO ")" UNIT,
      NULL, HAS_DIGIT | HAS_WIDE | HAS_UNIT},
+    /*
+     * a road and number with a building's floor or unit (중정로 53-2, 동아상가 8층 (중문동),
+     * 직지대로 28-22, 현대아파트 106-1206)
+     */
+    {ADDRESS, CHECK_NONE,
+     "(?<![가-힣])[가-힣0-9]{2,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?\\d{1,4}(?:-\\d{1,4})?(?![\\d-"
+     "])"
+     "(?![가-힣])(?=,?\\s?(?:" BLDG_WORD "\\s?){0,3}?(?:" FLOOR "|\\d{1,5}호|" DONG "|" DONGHO
+     "))" UNIT,
+     NULL, HAS_DIGIT | HAS_WIDE},
     /* a name after a label: 성함: 이영희, 예금주 홍길동, 고객명(이름): 박민수, 주문자는 김율이에요
      */
     {NAME, CHECK_NAME,
