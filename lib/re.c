@@ -19,19 +19,29 @@ ve_re_compile(const char *opt, const char *re, uint32_t flags)
 	ve_usage_error("%s: %s at offset %zu in '%s'", opt, (const char *)msg, (size_t)off, re);
 }
 
-bool
-ve_re_next(const pcre2_code *code, pcre2_match_data *md, const char *s, size_t n, uint32_t options,
-           size_t *at)
+int
+ve_re_find(const pcre2_code *code, pcre2_match_data *md, pcre2_match_context *mc, const char *s,
+           size_t n, uint32_t options, size_t *at)
 {
 	while (*at <= n) {
-		if (pcre2_match(code, (PCRE2_SPTR)s, n, *at, options, md, NULL) < 0)
-			return false;
+		int rc = pcre2_match(code, (PCRE2_SPTR)s, n, *at, options, md, mc);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			return 0;
+		if (rc < 0)
+			return rc;
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 		*at = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
 		while (*at < n && ((unsigned char)s[*at] & 0xC0) == 0x80)
 			(*at)++;
 		if (ov[1] > ov[0])
-			return true;
+			return 1;
 	}
-	return false;
+	return 0;
+}
+
+bool
+ve_re_next(const pcre2_code *code, pcre2_match_data *md, const char *s, size_t n, uint32_t options,
+           size_t *at)
+{
+	return ve_re_find(code, md, NULL, s, n, options, at) == 1;
 }

@@ -30,5 +30,13 @@ pcre2_code *ve_re_compile(const char *opt, const char *re, uint32_t flags);
  */
 bool ve_re_next(const pcre2_code *code, pcre2_match_data *md, const char *s, size_t n,
                 uint32_t options, size_t *at);
+/*
+ * The same under the match context mc (its limits; NULL for PCRE2's), but
+ * telling no match (0) from a failure to search (a PCRE2 error code, below
+ * 0: its match, depth or JIT stack limit reached), which ve_re_next reads
+ * as no match; 1 for a match.
+ */
+int ve_re_find(const pcre2_code *code, pcre2_match_data *md, pcre2_match_context *mc, const char *s,
+               size_t n, uint32_t options, size_t *at);
 
 #endif

@@ -565,6 +565,28 @@ EOF2
 	run --separate-stderr ds-anon --version
 	assert_success
 	assert_output --regexp '^ds-anon [0-9]+\.[0-9]+\.[0-9]+ \(vllm-eval\)$'
+	run --separate-stderr ds-anon --match-limit 0 /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "$(printf "ds-anon: --match-limit: expected an integer from 1 to 4000000000, got '0'\nTry 'ds-anon --help' for more information.")"
+}
+
+@test "ds-anon: a string a pattern cannot finish searching makes its record bad, never written unmasked" {
+	# With PCRE2's match limit at 32 the address patterns cannot finish on
+	# the second record (the limit counts the matcher's steps: it needs
+	# between 41 and 50), the first, a phone alone, can (between 21 and 30).
+	# Nothing of the second comes out, masked or not.
+	printf '%s\n' '{"a":"010-1234-5678"}' '{"a":"김민수 서울 강남구 테헤란로 123"}' '{"a":"x@y.com"}' > m.jsonl
+	run --separate-stderr ds-anon --match-limit 32 m.jsonl
+	assert_failure 65
+	assert_output '{"a":"<PHONE>"}'
+	assert_equal "$stderr" "ds-anon: m.jsonl:2: a pattern could not finish searching a string (PCRE2's limits): not written unmasked"
+	run --separate-stderr ds-anon --match-limit 32 --skip-bad m.jsonl
+	assert_success
+	assert_output "$(printf '{"a":"<PHONE>"}\n{"a":"<EMAIL>"}')"
+	assert_equal "$stderr" "ds-anon: skipped 1 bad record (first: m.jsonl:2: a pattern could not finish searching a string (PCRE2's limits): not written unmasked)"
+	run --separate-stderr ds-anon m.jsonl
+	assert_success
+	assert_output "$(printf '{"a":"<PHONE>"}\n{"a":"<NAME> <ADDRESS>"}\n{"a":"<EMAIL>"}')"
 }
 
 @test "ds-anon: a missing input exits 66, an output it cannot create 73, a write error 74" {

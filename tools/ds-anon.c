@@ -32,6 +32,7 @@
 #include "diag.h"
 #include "json.h"
 #include "kname.h"
+#include "num.h"
 #include "output.h"
 #include "re.h"
 #include "reader.h"
@@ -382,6 +383,7 @@ struct opts {
 	char **fields;
 	int nfields;
 	const char *salt_file;
+	long match_limit; /* 0: PCRE2's own */
 	struct ve_cli cli;
 };
 
@@ -393,6 +395,7 @@ struct span {
 struct anon {
 	pcre2_code *re[NPATTERNS];
 	pcre2_match_data *md;
+	pcre2_match_context *mc; /* --match-limit */
 	unsigned char *salt;
 	size_t salt_len;
 	struct ve_jq **fields; /* each compiled as [path(EXPR)], when first needed */
@@ -403,25 +406,27 @@ struct anon {
 	size_t nspans, cap;
 	struct ve_buf subject, lower, canon, out;
 	unsigned long long count[NKINDS];
+	bool unsearched; /* a pattern could not finish a string of the record */
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: %s [-qv] [-f EXPR]... [--salt-file FILE] [--skip-bad] [--rejects FILE]\n"
-	    "               [FILE...]\n"
-	    "\n"
-	    "Mask personal data in the strings of JSON Lines records: e-mail, phone numbers,\n"
-	    "Korean resident registration, passport, driver's licence and bank account\n"
-	    "numbers, card numbers, IP addresses, credentials, tokens, API keys, Korean\n"
-	    "addresses and Korean personal names.\n"
-	    "\n"
-	    "  -f, --field EXPR      jq path of the strings to mask (repeatable;\n"
-	    "                        default: every string value)\n"
-	    "  -s, --salt-file FILE  pseudonyms <TYPE:HMAC> keyed by FILE's bytes, not <TYPE>\n",
-	    ve_progname);
+	fprintf(f,
+	        "usage: %s [-qv] [-f EXPR]... [--salt-file FILE] [--skip-bad] [--rejects FILE]\n"
+	        "               [FILE...]\n"
+	        "\n"
+	        "Mask personal data in the strings of JSON Lines records: e-mail, phone numbers,\n"
+	        "Korean resident registration, passport, driver's licence and bank account\n"
+	        "numbers, card numbers, IP addresses, credentials, tokens, API keys, Korean\n"
+	        "addresses and Korean personal names.\n"
+	        "\n"
+	        "  -f, --field EXPR      jq path of the strings to mask (repeatable;\n"
+	        "                        default: every string value)\n"
+	        "  -s, --salt-file FILE  pseudonyms <TYPE:HMAC> keyed by FILE's bytes, not <TYPE>\n"
+	        "      --match-limit N   PCRE2's match limit per search (default 10000000); a\n"
+	        "                        string a pattern cannot finish makes its record bad\n",
+	        ve_progname);
 	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 24);
 	fprintf(f, "\n"
 	           "With -v, the counts per type go to stderr.\n"
@@ -435,6 +440,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	const struct option longopts[] = {
 	    {"field", required_argument, NULL, 'f'},
 	    {"salt-file", required_argument, NULL, 's'},
+	    {"match-limit", required_argument, NULL, 'M'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -448,6 +454,9 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->fields[o->nfields++] = optarg;
 			break;
 		case 's': o->salt_file = optarg; break;
+		case 'M':
+			o->match_limit = ve_opt_long("--match-limit", optarg, 1, 4000000000L);
+			break;
 		}
 	}
 }
@@ -563,6 +572,11 @@ anon_init(struct anon *a, const struct opts *o)
 		pcre2_jit_compile(a->re[i], PCRE2_JIT_COMPLETE);
 	}
 	a->md = pcre2_match_data_create(4, NULL);
+	a->mc = pcre2_match_context_create(NULL);
+	if (!a->md || !a->mc)
+		ve_die(VE_EX_SOFTWARE, "out of memory");
+	if (o->match_limit)
+		pcre2_set_match_limit(a->mc, (uint32_t)o->match_limit);
 	a->nfields = o->nfields;
 	a->exprs = o->fields;
 	a->fields = ve_xcalloc((size_t)o->nfields + 1, sizeof *a->fields);
@@ -580,6 +594,7 @@ anon_free(struct anon *a)
 	for (size_t i = 0; i < NPATTERNS; i++)
 		pcre2_code_free(a->re[i]);
 	pcre2_match_data_free(a->md);
+	pcre2_match_context_free(a->mc);
 	for (int i = 0; i < a->nfields; i++) {
 		if (a->fields[i])
 			ve_jq_free(a->fields[i]);
@@ -1042,7 +1057,9 @@ mask(struct anon *a, const char *s, size_t n)
 		if ((patterns[p].has & ~has) ||
 		    (patterns[p].need && !holds_one(a->lower.p, n, patterns[p].need)))
 			continue;
-		while (ve_re_next(a->re[p], a->md, s, n, PCRE2_NO_UTF_CHECK, &at)) {
+		int found;
+		while ((found = ve_re_find(a->re[p], a->md, a->mc, s, n, PCRE2_NO_UTF_CHECK,
+		                           &at)) == 1) {
 			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(a->md);
 			if (!check_ok(patterns[p].check, s, ov[0], ov[1], ov))
 				continue;
@@ -1051,6 +1068,8 @@ mask(struct anon *a, const char *s, size_t n)
 			else if (patterns[p].kind == ADDRESS)
 				widen(a, ov[0], ov[1], ADDRESS);
 		}
+		if (found < 0)
+			a->unsearched = true;
 	}
 	/* Names in running text, past what the patterns found (lib/kname.h); Hangul only. */
 	for (size_t at = 0, from, to; (has & HAS_WIDE) && ve_kname_next(s, n, &at, &from, &to);) {
@@ -1153,12 +1172,6 @@ selected(jv sel, jv path)
 }
 
 /*
- * Writes the record line with its string values masked; sel (consumed) is
- * the array of selected paths, or null for every string. Returns the
- * number of values masked, or -1 for a record nested too deep to follow
- * (deeper than libjq's parser allows, so only a defence).
- */
-/*
  * Whether the value at the top of the stack is selected, when every path of
  * sel (borrowed) is one top-level key (-f .text) and the value's top-level
  * key is written without escapes: 1 or 0, compared as bytes; -1 when the
@@ -1193,6 +1206,14 @@ top_selected(jv sel, const struct frame *st, int depth)
 	return found;
 }
 
+/*
+ * Writes the record line with its string values masked; sel (consumed) is
+ * the array of selected paths, or null for every string. Returns the
+ * number of values masked, or -1 for a record nested too deep to follow
+ * (deeper than libjq's parser allows, so only a defence), or -2 when a
+ * pattern could not finish searching one of its strings (PCRE2's match,
+ * depth or JIT stack limit), which then must not be written unmasked.
+ */
 static long
 mask_line(struct anon *a, const char *line, size_t len, jv sel, struct ve_buf *out)
 {
@@ -1201,6 +1222,7 @@ mask_line(struct anon *a, const char *line, size_t len, jv sel, struct ve_buf *o
 	size_t masked = 0, i = 0, copied = 0;
 	bool all = jv_get_kind(sel) == JV_KIND_NULL;
 
+	a->unsearched = false;
 	ve_buf_reset(out);
 	while (i < len) {
 		char c = line[i];
@@ -1257,7 +1279,7 @@ mask_line(struct anon *a, const char *line, size_t len, jv sel, struct ve_buf *o
 	}
 	ve_buf_add(out, line + copied, len - copied);
 	jv_free(sel);
-	return (long)masked;
+	return a->unsearched ? -2 : (long)masked;
 }
 
 /*
@@ -1355,7 +1377,12 @@ run(const struct opts *o, char **files, int nfiles)
 		}
 		long k = mask_line(&a, rec.line.text, rec.line.len, sel, &out);
 		if (k < 0) {
-			if ((rc = ve_reader_reject(rd, &rec, "nested too deep")))
+			if ((rc = ve_reader_reject(rd, &rec,
+			                           k == -1
+			                               ? "nested too deep"
+			                               : "a pattern could not finish searching a "
+			                                 "string (PCRE2's limits): not written "
+			                                 "unmasked")))
 				goto out;
 			continue;
 		}
