@@ -49,7 +49,7 @@ static const char given[] = "가각간갑강건걸겨결겸경계고곤공관광
                             "임입자잔장재점정제조종주준중즙지직진찬찰창채천철첨"
                             "청초총추춘충치친칠탁탄태택토판팔평표풍필하학한함항"
                             "해핵햇행향허헌혁현협형혜호홍화환활황회효후훈휘휴흔"
-                            "흠흥희힘녀";
+                            "흠흥희힘녀막귀";
 static struct syls S_given = {.set = given, .len = sizeof given - 1};
 static const char *const stop[] = {
     "가게",   "가격",       "가격은",   "가격을",   "가격이",   "가구",     "가능",   "가능한",
@@ -207,10 +207,10 @@ static const char counter_syl[] = "개건곳권달대명번분살세시원잔장
 static struct syls S_counter_syl = {.set = counter_syl, .len = sizeof counter_syl - 1};
 
 /* Syllables that end a place, a charge, a day, a class, a prize or a certificate made of a
- * noun: 정자동, 강남역, 수수료, 결제액, 주문일, 주말반, 우수상, 등록증, 연락망, 변환본,
- * and a state: 방치중 (not 건, 비, 서 or 지, which end given names: 진동건, 최단비, 이민서,
- * 이은지). */
-static const char suffix_syl[] = "동료망명반본상액역일점중증";
+ * noun: 정자동, 강남역, 수수료, 결제액, 부담금, 주문일, 주말반, 우수상, 등록증, 연락망,
+ * 변환본, 공지문, 현황표, and a state: 방치중 (not 건, 비, 서 or 지, which end given names: 진동건,
+ * 최단비, 이민서, 이은지). */
+static const char suffix_syl[] = "금동료망명문반본상액역일점중증표";
 static struct syls S_suffix_syl = {.set = suffix_syl, .len = sizeof suffix_syl - 1};
 
 /* Last syllables of linking endings (하려고, 정도면, 보려며) and of -아서/-어서 (지나서, 길어서).
@@ -232,9 +232,9 @@ static struct syls S_before_eun = {.set = before_eun, .len = sizeof before_eun -
 static const char given_only[] = "결린빈솔욱웅율준찬철혁훈";
 static struct syls S_given_only = {.set = given_only, .len = sizeof given_only - 1};
 
-/* Family-name syllables that also stand before a noun: 이 문장, 전 학교, 구 여권 (code-point
- * order). */
-#define NOUN_PREFIX "구신이전제현"
+/* Family-name syllables that also stand before a noun: 이 문장, 전 학교, 구 여권, 나 어제,
+ * 위 대화. */
+#define NOUN_PREFIX "구나신위이전제현"
 static struct syls S_NOUN_PREFIX = {.set = NOUN_PREFIX, .len = sizeof NOUN_PREFIX - 1};
 
 /* The words of the digits read out: 공 일 이 삼 사 오 육 칠 팔 구, and 영. */
@@ -558,7 +558,7 @@ copula_word(const char *p, size_t len)
 	static const char *const names[] = {"이예", "이세"};
 	/* what ends a copula's third syllable (이라고, 인데요, 이었고); not 이라온, 인지혜, 이신영
 	 */
-	static const char endings[] = "가고구나는니데도며면서요지";
+	static const char endings[] = "가고구나는니데도만며면서요지";
 	static struct syls S_endings = {.set = endings, .len = sizeof endings - 1};
 
 	return is_tail(p, len) && !starts_list(names, NELEM(names), p, len) &&
@@ -1029,6 +1029,11 @@ predicate(const char *s, const struct cand *c)
 	return !memcmp(last, "은", SYL) && in_dict(s + c->from, 2 * SYL);
 }
 
+/* Titles that follow a family name alone for a person unnamed: 김대리, 박 주임, 이부장님. */
+static const char *const unnamed_titles[] = {"대리", "주임", "과장", "팀장", "부장", "차장", "실장",
+                                             "사원", "사장", "원장", "대표", "선생", "기사", "교수",
+                                             "소장", "점장", "상무", "전무", "총무"};
+
 /* The endings of firms' names that a name never has: 신한은행, 우리카드, 삼성생명, 한진택배,
  * 대한항공. */
 static const char *const firms[] = {"은행", "카드",   "증권", "보험", "생명", "화재", "뱅크",
@@ -1098,10 +1103,7 @@ other_word(const char *s, size_t n, const struct cand *c)
 	    in_syls(&S_verb_end_syl, last))
 		return true;
 	/* 김대리, 김 주임께, 박과장님: a family name and a title stand for a person unnamed */
-	static const char *const titles[] = {"대리", "주임", "과장", "팀장", "부장", "차장",
-	                                     "실장", "사원", "사장", "원장", "대표", "선생",
-	                                     "기사", "교수", "소장", "점장", "상무", "전무"};
-	if (starts_list(titles, NELEM(titles), s + c->given + c->spaced,
+	if (starts_list(unnamed_titles, NELEM(unnamed_titles), s + c->given + c->spaced,
 	                c->end - c->given - c->spaced))
 		return true;
 	/* 공일공, 구공오: digits read out (a transcript's 010), every syllable a digit's word */
@@ -1442,6 +1444,9 @@ ve_kname_plausible(const char *s, size_t n)
 			return false;
 	/* 제가, 이가: a one-syllable word and its particle */
 	if (n == 2 * SYL && in_syls(&S_JOSA_SYL, s + SYL))
+		return false;
+	/* 김부장, 이대리: a family name and a title */
+	if (starts_list(unnamed_titles, NELEM(unnamed_titles), s + g, n - g))
 		return false;
 	return !stop_with_tail(s, n) && !dict_with_tail(s, n);
 }

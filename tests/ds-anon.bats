@@ -436,6 +436,22 @@ EOF2
 EOF2
 }
 
+@test "ds-anon: older given names (막례, 귀남); a family name and a title, 나 and 위 before a noun, nouns and 문, 표 or 금, and a quotation are no names" {
+	cat > w.jsonl <<'EOF2'
+{"a":"총무 이막례, 회비 2만7천원, 고객 김귀남 님","b":"나 어제 결제됨, 위 대화 요약해줘, 배 총무한테 연락"}
+{"a":"담당 김재훈 부장님","b":"김부장님, 오늘 미팅, 유대리님한테 보낼 메일, 인사발령 공지문, 예약 현황표, 본인부담금 7만원"}
+{"a":"받는 사람 김민재 010-1234-5678","b":"박스에 '208-1301'라고만 적혀 있어"}
+EOF2
+	run --separate-stderr ds-anon w.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<'EOF2'
+{"a":"총무 <NAME>, 회비 2만7천원, 고객 <NAME> 님","b":"나 어제 결제됨, 위 대화 요약해줘, 배 총무한테 연락"}
+{"a":"담당 <NAME> 부장님","b":"김부장님, 오늘 미팅, 유대리님한테 보낼 메일, 인사발령 공지문, 예약 현황표, 본인부담금 7만원"}
+{"a":"받는 사람 <NAME> <PHONE>","b":"박스에 '208-1301'라고만 적혀 있어"}
+EOF2
+}
+
 @test "ds-anon: names in running text, lists and forms; words that only look like names" {
 	cat > n.jsonl <<'EOF2'
 {"a":"김민수가 주문한 거요, 1) 박지호 2) 최서윤, 엄마 이영숙 명의, 남궁민준한테 보냈어요, 배송 문의 - 정하린 드림","b":"김 민수 고객님, 예약자(제갈현우), 선우진 010-1234-5678"}
