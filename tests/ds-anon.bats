@@ -171,13 +171,14 @@ EOF2
 EOF2
 }
 
-@test "ds-anon: the vowel ㅡ typed as a dash, banks' short names, a road and number with a building's floor or unit" {
+@test "ds-anon: the vowel ㅡ typed as a dash, banks' short names, a road and number with a building's floor or unit, passports in lower case about travel" {
 	cat > v.jsonl <<'EOF2'
 {"a":"폰 010ㅡ7058ㅡ3016, 외국인등록번호 020930ㅡ7248734","b":"2024ㅡ2025 시즌, 1ㅡ2층"}
 {"a":"상주 김 다인 카뱅 3388-71-3982591, 통장 사본 (9184065666187 MG새마을금고)","b":"카뱅 이벤트 쿠폰 3388-71"}
 {"a":"중정로 53-2, 동아상가 8층 (중문동), 중앙대로3길 218-14B1층","b":"중정로 근처 8층 건물, 청소로 101동 401호 라인"}
 {"a":"남동구예술로56길8중흥S-클래스116동804호, 직지대로 28-22, 현대아파트 106-1206","b":"중흥S-클래스 분양"}
 {"a":"농산물 주문합니다 전라남도 해남군 해남읍 군청길 154 이성진 010-5901-0228 사과 5kg 2박스","b":"해남읍 군청길 근처"}
+{"a":"단체여행 명단/이재민 d87731759, 가족 여행 발권 기정호 / m58960210","b":"제품코드 m12345678 재고, 여행 가방 모델 d1234567"}
 EOF2
 	run --separate-stderr ds-anon v.jsonl
 	assert_success
@@ -188,6 +189,7 @@ EOF2
 {"a":"<ADDRESS>, <ADDRESS>","b":"중정로 근처 8층 건물, 청소로 101동 401호 라인"}
 {"a":"<ADDRESS>, <ADDRESS>","b":"중흥S-클래스 분양"}
 {"a":"농산물 주문합니다 <ADDRESS> <NAME> <PHONE> 사과 5kg 2박스","b":"해남읍 군청길 근처"}
+{"a":"단체여행 명단/이재민 <PASSPORT>, 가족 여행 발권 <NAME> / <PASSPORT>","b":"제품코드 m12345678 재고, 여행 가방 모델 d1234567"}
 EOF2
 }
 

@@ -294,6 +294,10 @@ static const struct pattern {
      "(?i)(?:여권|passport)[^\\n]{0,15}?\\K(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})"
      "(?![A-Za-z0-9-])",
      "여권|passport", HAS_DIGITS7},
+    /* in lower case in a text about travel, where a product code is not (이재민 d87731759) */
+    {PASSPORT, CHECK_PASSPORT,
+     "(?<![A-Za-z0-9-])[msrodg](?:\\d{8}|\\d{3}[a-z]\\d{4})(?![A-Za-z0-9-])",
+     "여권|passport|여행|발권|출국|항공권|비자|visa", HAS_DIGITS7},
     /*
      * Korean numbers, with +82 (or 82 before a mobile's 10) or a leading 0; a dash may have
      * spaces around it or be an en dash (010 - 5840 - 1067, 010–6455–4431)
