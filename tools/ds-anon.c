@@ -349,27 +349,17 @@ static const struct pattern {
      "(?:(?<![가-힣])|(?<=[은는가요]))(?!" ADDRESS_LABEL ")" ADDRESS_FROM
      "(?:[가-힣]{1,5}[읍면]\\s?)?" ROAD_OR_LOT,
      NULL, HAS_DIGIT | HAS_WIDE},
-    /* a complex with its 동 and 호; a road and number with the reference part (대학로163(궁동)) */
+    /* an apartment complex with its 동 and 호, wherever it stands */
     {ADDRESS, CHECK_NONE, COMPLEX, NULL, HAS_DIGIT | HAS_WIDE | HAS_UNIT},
-    {ADDRESS, CHECK_NONE,
-     "(?<![가-힣])[가-힣0-9]{2,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?\\d{1,4}(?:-\\d{1,4})?"
-     "\\s?" REF_PART "(?:" UNIT_AT ")?",
-     NULL, HAS_DIGIT | HAS_WIDE},
-    /* a road and number with a 동 and 호 after it (보듬3로83번길 74-4 103동 405호) */
-    {ADDRESS, CHECK_NONE,
-     "(?<![가-힣])[가-힣0-9]{2,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?\\d{1,4}(?:-\\d{1,4})?(?![\\d-"
-     "])"
-     "(?:,\\s?|\\s)(?=" DONG "\\s?\\d{1,5}호|" DONGHO ")" UNIT,
-     NULL, HAS_DIGIT | HAS_WIDE | HAS_UNIT},
     /*
-     * a road and number with a building's floor or unit (중정로 53-2, 동아상가 8층 (중문동),
-     * 직지대로 28-22, 현대아파트 106-1206)
+     * a road and number wherever it stands, when the reference part follows it (대학로163(궁동))
+     * or a building's floor or unit (중정로 53-2, 동아상가 8층 (중문동), 보듬3로83번길 74-4
+     * 103동 405호, 직지대로 28-22, 현대아파트 106-1206)
      */
     {ADDRESS, CHECK_NONE,
-     "(?<![가-힣])[가-힣0-9]{2,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?\\d{1,4}(?:-\\d{1,4})?(?![\\d-"
-     "])"
-     "(?![가-힣])(?=,?\\s?(?:" BLDG_WORD "\\s?){0,3}?(?:" FLOOR "|\\d{1,5}호|" DONG "|" DONGHO
-     "))" UNIT,
+     "(?<![가-힣])[가-힣0-9]{2,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?\\d{1,4}(?:-\\d{1,4})?"
+     "(?:\\s?" REF_PART "(?:" UNIT_AT ")?|(?![\\d가-힣-])(?=,?\\s?(?:" BLDG_WORD
+     "\\s?){0,3}?(?:" FLOOR "|\\d{1,5}호|" DONG "|" DONGHO "))" UNIT ")",
      NULL, HAS_DIGIT | HAS_WIDE},
     /* a name after a label: 성함: 이영희, 예금주 홍길동, 고객명(이름): 박민수, 주문자는 김율이에요
      */
