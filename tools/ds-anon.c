@@ -266,9 +266,12 @@ static const struct pattern {
     {ACCOUNT, CHECK_ACCOUNT,
      BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d+-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)", NULL,
      HAS_DIGITS10},
-    /* the bank's name after the number: 52688855927874(KB국민은행), 110-123-456789 신한은행 */
+    /*
+     * the bank's name after the number: 52688855927874(KB국민은행), 110-123-456789 신한은행
+     * (the empty group: no gap before the number, for CHECK_ACCOUNT)
+     */
     {ACCOUNT, CHECK_ACCOUNT,
-     "(?<![\\d-])(?:\\d{2,6}(?:-\\d{2,7}){1,4}|\\d{10,14})(?![\\d-])"
+     "()(?<![\\d-])(?:\\d{2,6}(?:-\\d{2,7}){1,4}|\\d{10,14})(?![\\d-])"
      "(?=\\s?[(/]?\\s?(?:KB|NH|IBK|SC|MG|kb|nh|ibk|mg)?[가-힣]{0,6}(?:은행|뱅크|금고|신협))",
      NULL, HAS_DIGITS10},
     /*
