@@ -193,6 +193,26 @@ EOF2
 EOF2
 }
 
+@test "ds-anon: licences typed loosely in a text about them, a dash with spaces or an en dash in registration numbers, banks in English and 계좌 after the number, 동 and 호 spaced, a city without its 시" {
+	cat > x.jsonl <<'EOF2'
+{"a":"면허번호 20-1108627716, 면허: 13 94-138141-87, 면허 강원 06-839134-86","b":"면허 시험 2025-06-27 16:50 예약"}
+{"a":"김 은경 730830–2555147, 장서진 / 170516 - 4405973","b":"신청번호 2024-1108-2252"}
+{"a":"kakaobank 3355-06-1203689 로 바꾸고, 중고거래 100-805-742340 계좌요","b":"주문번호: 20230102218748/환불계좌, NH농협 구월동지점 방문 예약 2025-06-27 16:50, 하나로유통 (사업자번호 751-44-38741)"}
+{"a":"미룡동 나운주공 113 동 106 호, 등본상 송정삼성 121동 804, 서울시 은평구 불광로44길 45, 102 동 1105 호(갈현동)","b":"현대 101동 앞, 택배함 113 동"}
+{"a":"콜택시 창원 마산합포구 월영동길 143, 124동 2105 앞이에요, 경주 원화로 12길 32 지하1층","b":"창원 가는 길, 경주 여행"}
+EOF2
+	run --separate-stderr ds-anon x.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<'EOF2'
+{"a":"면허번호 <LICENSE>, 면허: <LICENSE>, 면허 <LICENSE>","b":"면허 시험 2025-06-27 16:50 예약"}
+{"a":"<NAME> <RRN>, <NAME> / <RRN>","b":"신청번호 2024-1108-2252"}
+{"a":"kakaobank <ACCOUNT> 로 바꾸고, 중고거래 <ACCOUNT> 계좌요","b":"주문번호: 20230102218748/환불계좌, NH농협 구월동지점 방문 예약 2025-06-27 16:50, 하나로유통 (사업자번호 751-44-38741)"}
+{"a":"<ADDRESS>, 등본상 <ADDRESS>, <ADDRESS>","b":"현대 101동 앞, 택배함 113 동"}
+{"a":"콜택시 <ADDRESS> 앞이에요, <ADDRESS>","b":"창원 가는 길, 경주 여행"}
+EOF2
+}
+
 @test "ds-anon: one pseudonym per licence, account and address, however written" {
 	printf 'pepper' > salt
 	printf '%s\n' '{"a":"면허 11-12-123456-12","b":"서울 12-123456-12"}' '{"a":"국민은행 123456-01-123456","b":"계좌 12345601123456"}' '{"a":"서울특별시 강남구 테헤란로 123","b":"서울 강남구 테헤란로123"}' '{"a":"여권 m12345678","b":"M12345678"}' > p.jsonl

@@ -97,19 +97,21 @@ enum check {
  * (정부서울청사, 롯데월드타워). The road-name address's reference part follows in
  * parentheses ((상남동), (오산동, 동탄역 푸르지오)), and people write the unit after it too.
  */
-#define DONG   "제?(?:[A-Za-z]|[가나다라마바사]|\\d{1,4})동"
+#define DONG   "제?(?:[A-Za-z]|[가나다라마바사]|\\d{1,4})\\s?동"
 #define FLOOR  "(?:(?:지하\\s?)?\\d{1,3}층|B\\d{1,2}층?|\\d{1,2}[Ff](?![A-Za-z]))"
 #define DONGHO "\\d{1,4}-\\d{3,5}호?(?![\\d-])"
 #define UNIT_NO                                                                                    \
-	"(?:(?:" DONG "\\s?)?(?:" FLOOR "\\s?)?제?\\d{1,5}호|(?:" DONG "\\s?)?" FLOOR              \
-	"(?:\\s?\\d{1,5}호)?|" DONG "\\s?\\d{2,5}(?![\\d층호])|" DONGHO ")"
+	"(?:(?:" DONG "\\s?)?(?:" FLOOR "\\s?)?제?\\d{1,5}\\s?호|(?:" DONG "\\s?)?" FLOOR          \
+	"(?:\\s?\\d{1,5}\\s?호)?|" DONG "\\s?\\d{2,5}(?![\\d층호])|" DONGHO ")"
 /* A unit ahead: a 동 and its 호 (or the 호's number alone: 209동 206), or 101-1203. */
-#define UNIT_AHEAD "(?=" DONG "\\s?(?:제?\\d{1,5}호|\\d{2,5}(?![\\d층호]))|" DONGHO ")"
+#define UNIT_AHEAD "(?=" DONG "\\s?(?:제?\\d{1,5}\\s?호|\\d{2,5}(?![\\d층호]))|" DONGHO ")"
 /* How the names of apartment complexes end (한신아파트, 역삼푸르지오, 벽적골주공, 부영3단지). */
 #define COMPLEX_END                                                                                                                  \
 	"아파트|빌라|맨션|하이츠|타운|캐슬|자이|푸르지오|래미안|아이파크|힐스테이트|편한세상|"   \
 	"더샵|하늘채|더휴|오피스텔|주공|블루밍|스위첸|데시앙|베르디움|파크|시티|빌|타워|팰리스|" \
-	"그린|뷰|하임|포레|위브|\\s?\\d{1,2}차|\\s?\\d{1,2}단지"
+	"그린|뷰|하임|포레|위브|성원|삼성|휴먼시아|현대|대우|쌍용|롯데|우성|한신|벽산|동아|한양|" \
+	"대림|두산|코오롱|금호|한라|우방|부영|중흥|계룡|극동|삼환|럭키|풍림|청구|동문|LH|SH|SK|"      \
+	"\\s?\\d{1,2}차|\\s?\\d{1,2}단지"
 #define BUILDING                                                                                                                       \
 	"[가-힣A-Za-z0-9]{1,12}(?:빌딩|타워|센터|청사|청|아파트|빌라|오피스텔|맨션|프라자|플라자|"         \
 	"스퀘어|캐슬|푸르지오|자이|래미안|아이파크|힐스테이트|더샵|상가|연립|하우스|대학교|학교|" \
@@ -140,8 +142,8 @@ enum check {
 	"?(?![가명개분원회일월년살%]|-\\d)"                                                      \
 	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s?(?:[가-힣]{1,5}리\\s?)?(?:산\\s?)?"                  \
 	"\\d{1,5}(?:-\\d{1,5})?(?![\\d호-])(?:\\s?번지)?"                                               \
-	"|[가-힣0-9]{1,8}동\\s?[가-힣A-Za-z0-9]{1,10}(?:\\s?\\d{1,2}단지)?\\s?(?=" DONG                    \
-	"\\s?\\d{1,5}호|" DONGHO ")|[가-힣A-Za-z0-9]{2,16}\\s?" UNIT_AHEAD ")" UNIT
+	"|[가-힣0-9]{1,8}동\\s?(?:" BLDG_WORD "\\s?){1,3}?" UNIT_AHEAD                                     \
+	"|[가-힣A-Za-z0-9]{2,16}\\s?" UNIT_AHEAD ")" UNIT
 
 /*
  * An apartment complex by its name, with its 동 and 호, wherever it stands
@@ -159,6 +161,15 @@ enum check {
 	"대전|"                                                                                                                 \
 	"울산)"
 
+/* The cities of Korea without their 시, as people write them before a district (창원 마산합포구).
+ */
+#define CITY                                                                                                                         \
+	"(?:수원|성남|고양|용인|부천|안산|안양|남양주|화성|평택|의정부|시흥|파주|김포|광명|군포|"  \
+	"하남|오산|이천|안성|의왕|양주|포천|여주|동두천|과천|구리|춘천|원주|강릉|동해|태백|속초|" \
+	"삼척|청주|충주|제천|천안|공주|보령|아산|서산|논산|계룡|당진|전주|군산|익산|정읍|남원|"    \
+	"김제|목포|여수|순천|나주|광양|포항|경주|김천|안동|구미|영주|영천|상주|문경|경산|창원|"    \
+	"진주|통영|사천|김해|밀양|거제|양산|서귀포)"
+
 /*
  * Where an address starts: the province, the city or the district (서울 강남구, 성남시
  * 분당구, 마포구), and the city or district without its 시 or 구 after a province
@@ -168,7 +179,8 @@ enum check {
 	"(?:" PROVINCE "\\s?(?:[가-힣]{1,5}시\\s?|[가-힣]{2,4}\\s(?=[가-힣]{1,5}[구군]|[가-힣0-9]" \
 	"{2,12}[로길동]))?"                                                                                \
 	"(?:[가-힣]{1,5}[구군]\\s?|[가-힣]{2,4}\\s(?=[가-힣0-9]{2,12}[로길동]))?"                  \
-	"|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군],?\\s?)?|[가-힣]{1,5}[구군],?\\s?)"
+	"|[가-힣]{1,5}시\\s?(?:[가-힣]{1,5}[구군],?\\s?)?|[가-힣]{1,5}[구군],?\\s?"                \
+	"|" CITY "\\s(?:[가-힣]{1,5}[구군],?\\s?)?(?=[가-힣0-9]{2,12}(?:로|길|동)))"
 
 /* Words that stand before an address in a service query. */
 #define ADDRESS_LABEL                                                                                              \
@@ -210,7 +222,8 @@ enum {
 
 /* A bank's name or an account word, before an account number. */
 #define BANK_WORD                                                                                                                \
-	"(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|국민|신한|우리|하나|"                        \
+	"(?i)(?:은행|뱅크|계좌|입금|송금|이체|예금주|account|kakaobank|kbank|toss|shinhan|woori|"                 \
+	"hana|국민|신한|우리|하나|"                                                                                      \
 	"농협|기업|IBK|KB|NH|SC제일|씨티|수협|우체국|새마을금고|신협|카카오(?!톡)|카뱅|케뱅|토스|" \
 	"케이)"
 
@@ -272,14 +285,17 @@ static const struct pattern {
      */
     {ACCOUNT, CHECK_ACCOUNT,
      "()(?<![\\d-])(?:\\d{2,6}(?:-\\d{2,7}){1,4}|\\d{10,14})(?![\\d-])"
-     "(?=\\s?[(/]?\\s?(?:KB|NH|IBK|SC|MG|kb|nh|ibk|mg)?[가-힣]{0,6}(?:은행|뱅크|금고|신협))",
+     "(?=\\s?[(/"
+     "]?\\s?(?:KB|NH|IBK|SC|MG|kb|nh|ibk|mg)?[가-힣]{0,6}(?:은행|뱅크|금고|신협)|\\s?계좌)",
      NULL, HAS_DIGITS10},
     /*
      * YYMMDD-GNNNNNN; G 1-4 for Koreans, 5-8 for foreign residents; the dash may be typed as
      * the vowel ㅡ, as it may in phone numbers (010ㅡ7058ㅡ3016)
      */
     {RRN, CHECK_RRN,
-     "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])(?:[- ]|ㅡ)?[1-8]\\d{6}(?![\\d-])",
+     "(?<![\\d-])\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])(?:\\s?[-–ㅡ]\\s?|\\s)?[1-8]\\d{6}("
+     "?"
+     "![\\d-])",
      NULL, HAS_DIGITS10},
     /* driver's licence: region code (11-28) or name, 2 digits, 6 digits, 2 digits */
     {LICENSE, CHECK_NONE, "(?<![\\d-])(?:1[1-9]|2[0-8])([- ])\\d{2}\\1\\d{6}\\1\\d{2}(?![\\d-])",
@@ -290,6 +306,13 @@ static const struct pattern {
      "(?i)(?:면허|licen[cs]e)[^\\d\\n]{0,30}\\K(?<!\\d)(?:(?:1[1-9]|2[0-8])|" LICENSE_REGION
      "\\s?)\\d{10}(?!\\d)",
      NULL, HAS_DIGITS10},
+    /*
+     * in a text about licences, the forms a person types loosely: separators mixed (13
+     * 94-138141-87), the code and ten digits (20-1108627716), twelve digits on another line
+     */
+    {LICENSE, CHECK_NONE,
+     "(?<![\\d-])(?:1[1-9]|2[0-8])(?:[- ]\\d{2}[- ]\\d{6}[- ]\\d{2}|-\\d{10}|\\d{10})(?![\\d-])",
+     "면허|licen", HAS_DIGITS10},
     /* passport: a letter and 8 digits, or (since 2021) letter, 3 digits, letter, 4 digits */
     {PASSPORT, CHECK_PASSPORT,
      "(?<![A-Za-z0-9-])[MSRODG](?:\\d{8}|\\d{3}[A-Z]\\d{4})(?![A-Za-z0-9-])", NULL, HAS_DIGITS7},
@@ -744,14 +767,16 @@ e164_ok(const char *s, size_t n)
 
 /*
  * An account has 10 to 16 digits, and no other number's label stands
- * between the bank's name and it ("입금 확인, 주문번호 ...").
+ * between the bank's name and it ("입금 확인, 주문번호 ...", a business's
+ * registration number, a booking's date, a deadline).
  */
 static bool
 account_ok(const char *m, size_t n, const char *gap, size_t gaplen)
 {
-	static const char *const blockers[] = {
-	    "주문", "송장", "운송장", "등기",  "전화",     "연락처", "휴대", "핸드폰",
-	    "카드", "금액", "수수료", "order", "tracking", "phone",  "card", NULL};
+	static const char *const blockers[] = {"주문",   "송장",     "운송장", "등기",   "전화",
+	                                       "연락처", "휴대",     "핸드폰", "사업자", "예약",
+	                                       "기한",   "번호표",   "카드",   "금액",   "수수료",
+	                                       "order",  "tracking", "phone",  "card",   NULL};
 	size_t digits = 0;
 
 	for (size_t i = 0; i < n; i++)
