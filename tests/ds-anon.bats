@@ -476,6 +476,20 @@ EOF2
 EOF2
 }
 
+@test "ds-anon: a given name called out at a line's start (민지야) is no full name; 주무관 a title; service nouns the dictionary lacks" {
+	cat > y.jsonl <<'EOF2'
+{"a":"도수아 선생님 수업 예약이요","b":"민지야 밥은 먹었니? 엄마 오늘 늦어"}
+{"a":"보호자는 아들 고순자이고 연락처 02-411-9000","b":"이 주무관님 통화 가능하실 때, 도로명주소랑 지번주소, 앞 두자리가 지역코드, 전월세 신고, 안경 구입비, 출입국 신고용, 설치비 별도"}
+EOF2
+	run --separate-stderr ds-anon y.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<'EOF2'
+{"a":"<NAME> 선생님 수업 예약이요","b":"민지야 밥은 먹었니? 엄마 오늘 늦어"}
+{"a":"보호자는 아들 <NAME>이고 연락처 <PHONE>","b":"이 주무관님 통화 가능하실 때, 도로명주소랑 지번주소, 앞 두자리가 지역코드, 전월세 신고, 안경 구입비, 출입국 신고용, 설치비 별도"}
+EOF2
+}
+
 @test "ds-anon: names in running text, lists and forms; words that only look like names" {
 	cat > n.jsonl <<'EOF2'
 {"a":"김민수가 주문한 거요, 1) 박지호 2) 최서윤, 엄마 이영숙 명의, 남궁민준한테 보냈어요, 배송 문의 - 정하린 드림","b":"김 민수 고객님, 예약자(제갈현우), 선우진 010-1234-5678"}
