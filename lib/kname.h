@@ -39,9 +39,11 @@
  * endings (하려고, 길어서), quotations (한다고), honorific verbs (오실,
  * 전하실), the copula alone after a family syllable (함인지), places
  * (성수동), roles (예매자, 추천인), labels (예금주명), a family name and a
- * title (김대리, 김 주임께), firms (신한은행, 한진택배), and a word of the
+ * title (김대리, 김 주임께), firms (신한은행, 한진택배), a word of the
  * dictionary after a rare family syllable even beside a contact detail
- * (사무실 063-...). A syllable right after a digit starts no name
+ * (사무실 063-...), digits read out (공일공), a given name called out at a
+ * line's start (민지야 밥은 먹었니), and a noun and a suffix (연락망, 공지문,
+ * 부담금). A syllable right after a digit starts no name
  * (6반, 1644-4510은). In text run together with no spaces, a name counts at
  * the start of a word when a particle or title follows it
  * (김다온으로입금했는데), after an opening word or a label glued to it
