@@ -150,9 +150,13 @@ enum check {
  * (상계한신아파트 206동 1702호, 양정동 양정한신아파트 201동 1306호, 한신더휴운양8차 105동
  * 1305호): the 동 and 호 alone are no address (101동 1202호 택배함).
  */
+/* Builders' brands that name a complex on their own (래미안 퍼스티지 203동, LH 휴먼시아 102동). */
+#define BRAND "(?:래미안|푸르지오|힐스테이트|아이파크|e편한세상|롯데캐슬|휴먼시아|더샵|센트레빌)"
 #define COMPLEX                                                                                    \
 	"(?<![가-힣A-Za-z0-9])(?:[가-힣0-9]{1,8}동\\s?(?:\\d{1,5}(?:-\\d{1,5})?\\s)?)?"       \
-	"(?:[가-힣A-Za-z0-9]{1,16}(?:" COMPLEX_END ")(?:\\s?\\d{1,2}(?:차|단지))?\\s?" UNIT_AHEAD  \
+	"(?:(?:[가-힣A-Za-z0-9]{1,16}(?:" COMPLEX_END ")|(?:LH\\s?)?" BRAND                        \
+	")(?:\\s?\\d{1,2}(?:차|단지))?"                                                         \
+	"(?:\\s" BLDG_WORD "){0,2}?\\s?" UNIT_AHEAD                                                \
 	"|[가-힣A-Za-z]{2,10}(?=\\d{1,4}동\\s?\\d{1,5}호))" UNIT
 
 /* The region a driver's licence was issued in, written as its name (서울 12-123456-12). */
@@ -273,12 +277,13 @@ static const struct pattern {
     /* a bank account: a bank's name or an account word, then the number; a check digit may
        end it (새마을금고 1178-05-368877-6) */
     {ACCOUNT, CHECK_ACCOUNT,
-     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d+-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:[- ]\\d)?"
-               "(?![\\d-]|,\\d|\\s?원)",
+     BANK_WORD
+     "([^\\d\\n]{0,15}|[^\\d\\n]{0,3}\\n)\\K(?<![\\d+-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:[- ]\\d)?"
+     "(?![\\d-]|,\\d|\\s?원)",
      NULL, HAS_DIGITS10},
     {ACCOUNT, CHECK_ACCOUNT,
-     BANK_WORD "([^\\d\\n]{0,15})\\K(?<![\\d+-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)", NULL,
-     HAS_DIGITS10},
+     BANK_WORD "([^\\d\\n]{0,15}|[^\\d\\n]{0,3}\\n)\\K(?<![\\d+-])\\d{10,14}(?![\\d-]|,\\d|\\s?원)",
+     NULL, HAS_DIGITS10},
     /*
      * the bank's name after the number: 52688855927874(KB국민은행), 110-123-456789 신한은행
      * (the empty group: no gap before the number, for CHECK_ACCOUNT)
@@ -286,7 +291,9 @@ static const struct pattern {
     {ACCOUNT, CHECK_ACCOUNT,
      "()(?<![\\d-])(?:\\d{2,6}(?:-\\d{2,7}){1,4}|\\d{10,14})(?![\\d-])"
      "(?=\\s?[(/"
-     "]?\\s?(?:KB|NH|IBK|SC|MG|kb|nh|ibk|mg)?[가-힣]{0,6}(?:은행|뱅크|금고|신협)|\\s?계좌)",
+     "]?\\s?(?:KB|NH|IBK|SC|MG|kb|nh|ibk|mg)?[가-힣]{0,6}(?:은행|뱅크|금고|신협)|\\s?(?:계좌|(?:"
+     "토스|"
+     "카뱅|케뱅)(?![가-힣])))",
      NULL, HAS_DIGITS10},
     /*
      * YYMMDD-GNNNNNN; G 1-4 for Koreans, 5-8 for foreign residents; the dash may be typed as
@@ -311,7 +318,7 @@ static const struct pattern {
      * 94-138141-87), the code and ten digits (20-1108627716), twelve digits on another line
      */
     {LICENSE, CHECK_NONE,
-     "(?<![\\d-])(?:1[1-9]|2[0-8])(?:[- ]\\d{2}[- ]\\d{6}[- ]\\d{2}|-\\d{10}|\\d{10})(?![\\d-])",
+     "(?<![\\d-])(?:1[1-9]|2[0-8])(?:[- ]\\d{2}[- ]\\d{6}[- ]?\\d{2}|-\\d{10}|\\d{10})(?![\\d-])",
      "면허|licen", HAS_DIGITS10},
     /* passport: a letter and 8 digits, or (since 2021) letter, 3 digits, letter, 4 digits */
     {PASSPORT, CHECK_PASSPORT,
@@ -331,7 +338,7 @@ static const struct pattern {
     {PHONE, CHECK_PHONE,
      "(?:(?<![\\w+])\\+82[- "
      "]?(?:\\(0\\))?|(?<![\\w+-])82[- "
-     "](?=(?:1[016789]|2|[3-6][1-5]|70)[- ])|(?:(?<![\\w.+#-])|(?<=[가-힣]\\.))(?<!\\d:)(?:\\((?"
+     "](?=(?:1[016789]|2|[3-6][1-5]|70)[- ])|(?:(?<![\\w.+#-])|(?<=[가-힣][.-]))(?<!\\d:)(?:\\((?"
      "=0\\d{1,3}\\)))?0)"
      "(?:1[016789]|2|[3-6][1-5]|70|50\\d)(?:\\s?[-–ㅡ]\\s?|[-. "
      ")]{0,2})\\d{3,4}(?:\\s?[-–ㅡ]\\s?|[-. "
@@ -352,6 +359,10 @@ static const struct pattern {
     {CARD, CHECK_LUHN, "(?<![\\d.,-])[1-79](?:[ -]?\\d){12,18}(?!\\d|[.,-]\\d)", NULL,
      HAS_DIGITS10},
     {CARD, CHECK_LUHN, "(?<![\\d.,-])[1-79]\\d{3}(?:\\.\\d{4}){3}(?![\\d.])", NULL, HAS_DIGITS10},
+    /* four groups with spaced dashes (4909 - 1160 - 9492 - 8619), Amex's 4-6-5 between dots */
+    {CARD, CHECK_LUHN,
+     "(?<![\\d.,-])(?:[1-79]\\d{3}(?: - \\d{4}){3}|3[47]\\d{2}\\.\\d{6}\\.\\d{5})(?![\\d.])", NULL,
+     HAS_DIGITS10},
     {IP, CHECK_IPV4,
      "(?<![\\w.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
      "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![\\w-]|\\.\\d)",
@@ -377,6 +388,18 @@ static const struct pattern {
      NULL, HAS_DIGIT | HAS_WIDE},
     /* an apartment complex with its 동 and 호, wherever it stands */
     {ADDRESS, CHECK_NONE, COMPLEX, NULL, HAS_DIGIT | HAS_WIDE | HAS_UNIT},
+    /*
+     * a road and building number, or a neighbourhood and a lot number with its dash, alone
+     * in a list or a note (효자로 452 공동현관, 행당동 6-17): not a word and 으로 or a count
+     * after the number (이쪽으로 2번, 택배로 3개), not a number from 0 (문자로 010...), not a
+     * product (아이폰15프로 256), not a hotline (긴급출동 1899-4253)
+     */
+    {ADDRESS, CHECK_NONE,
+     "(?<![가-힣])(?:[가-힣0-9]{1,11}[가-힣](?<!으|프)(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s[1-9]\\d{0,"
+     "3}"
+     "(?:-\\d{1,4})?|[가-힣]{1,4}동\\s(?!1[5-9]\\d\\d-)[1-9]\\d{0,3}-\\d{1,4}(?:\\s?번지)?)(?!["
+     "\\d가-힣%.,-])" UNIT,
+     NULL, HAS_DIGIT | HAS_WIDE},
     /*
      * a road and number wherever it stands, when the reference part follows it (대학로163(궁동))
      * or a building's floor or unit (중정로 53-2, 동아상가 8층 (중문동), 보듬3로83번길 74-4
@@ -664,8 +687,9 @@ preceded_by(const char *s, size_t at, const char *const *words, size_t span)
  */
 static const char *const not_phone[] = {"주문번호", "송장",     "운송장",  "예약번호", "회원번호",
                                         "order",    "tracking", "invoice", NULL};
-static const char *const not_card[] = {"주문", "주문번호", "송장",  "운송장",   "회원",    "예약",
-                                       "PIN",  "쿠폰",     "order", "tracking", "invoice", NULL};
+static const char *const not_card[] = {"주문",  "주문번호", "송장",    "운송장", "택배",
+                                       "등기",  "회원",     "예약",    "PIN",    "쿠폰",
+                                       "order", "tracking", "invoice", NULL};
 static const char *const not_ipv4[] = {"version", "ver",      "버전",   "빌드",
                                        "build",   "firmware", "펌웨어", NULL};
 static const char *const not_passport[] = {"모델", "모델명", "품번", "제품", "상품",
@@ -698,21 +722,28 @@ card_ok(const char *s, size_t n)
 	static const char *const layouts[] = {"4444", "465", "464", "44443", NULL};
 	char groups[24];
 	size_t ng = 0, run = 0;
-	char sep = 0;
+	const char *sep = NULL; /* the first separator, " - " as much as "-" */
+	size_t seplen = 0;
 
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n && isdigit((unsigned char)s[i])) {
 			run++;
 			continue;
 		}
-		if (i < n && sep && s[i] != sep)
+		size_t j = i;
+		while (j < n && !isdigit((unsigned char)s[j]))
+			j++;
+		if (j > i && sep && (j - i != seplen || memcmp(s + i, sep, seplen)))
 			return false;
-		if (i < n)
-			sep = s[i];
+		if (j > i && !sep) {
+			sep = s + i;
+			seplen = j - i;
+		}
 		if (ng + 1 >= sizeof groups)
 			return false;
 		groups[ng++] = (char)(run < 10 ? '0' + run : 'x');
 		run = 0;
+		i = j > i ? j - 1 : i;
 	}
 	groups[ng] = 0;
 	if (ng > 1) {
