@@ -274,8 +274,11 @@ static const struct pattern {
      "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\\.)+"
      "[A-Za-z]{2,}\\b",
      NULL, HAS_AT},
-    /* a bank account: a bank's name or an account word, then the number; a check digit may
-       end it (새마을금고 1178-05-368877-6) */
+    /*
+     * a bank account: a bank's name or an account word, then the number on its line or at
+     * the start of the next (케이뱅크\n100790229998); a check digit may end it (새마을금고
+     * 1178-05-368877-6)
+     */
     {ACCOUNT, CHECK_ACCOUNT,
      BANK_WORD
      "([^\\d\\n]{0,15}|[^\\d\\n]{0,3}\\n)\\K(?<![\\d+-])\\d{2,6}(?:[- ]\\d{2,7}){1,4}(?:[- ]\\d)?"
@@ -332,8 +335,9 @@ static const struct pattern {
      "(?<![A-Za-z0-9-])[msrodg](?:\\d{8}|\\d{3}[a-z]\\d{4})(?![A-Za-z0-9-])",
      "여권|passport|여행|발권|출국|항공권|비자|visa", HAS_DIGITS7},
     /*
-     * Korean numbers, with +82 (or 82 before a mobile's 10) or a leading 0; a dash may have
-     * spaces around it or be an en dash (010 - 5840 - 1067, 010–6455–4431)
+     * Korean numbers, with +82 (or 82 before an area code) or a leading 0; a dash may have
+     * spaces around it or be an en dash or ㅡ (010 - 5840 - 1067, 010–6455–4431); after a
+     * name and a dash or a full stop (장기철-010-..., 김윤.010...), in comma-separated rows
      */
     {PHONE, CHECK_PHONE,
      "(?:(?<![\\w+])\\+82[- "
