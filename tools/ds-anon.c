@@ -131,18 +131,21 @@ enum check {
 #define REF_PART  "\\([가-힣0-9]{1,8}(?:동|가|읍|면|리)(?:(?:,\\s?|\\s)?" REF_WORDS ")?\\)"
 #define UNIT      "(?:" UNIT_AT ")?(?:\\s?" REF_PART "(?:" UNIT_AT ")?)?"
 
+/* A road name's end: 로 or 길, and a side street's number (중앙로 12번길, 강남대로94길). */
+#define ROAD_END "(?:로|길)(?:\\s?\\d{1,4}번?길)?"
+
 /*
  * A road and building number (not 충무로1가, a neighbourhood, nor 택배로 3개 or 이쪽으로 2번,
  * a particle and a count), a neighbourhood and lot number, or a neighbourhood and an
  * apartment complex with its 동 and 호 (장유동 부영 3단지 101동 205호, 조례동 주공2차
  * 108-502); a unit may follow.
  */
-#define ROAD_OR_LOT                                                                                        \
-	"(?:[가-힣0-9]{1,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?(?:지하\\s?)?\\d{1,4}(?:-\\d{1,4})" \
-	"?(?![가명개분원회일월년살%]|-\\d)"                                                      \
-	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s?(?:[가-힣]{1,5}리\\s?)?(?:산\\s?)?"                  \
-	"\\d{1,5}(?:-\\d{1,5})?(?![\\d호-])(?:\\s?번지)?"                                               \
-	"|[가-힣0-9]{1,8}동\\s?(?:" BLDG_WORD "\\s?){1,3}?" UNIT_AHEAD                                     \
+#define ROAD_OR_LOT                                                                                \
+	"(?:[가-힣0-9]{1,12}" ROAD_END "\\s?(?:지하\\s?)?\\d{1,4}(?:-\\d{1,4})"                  \
+	"?(?![가명개분원회일월년살%]|-\\d)"                                              \
+	"|[가-힣0-9]{1,8}(?:동|읍|면|가)\\s?(?:[가-힣]{1,5}리\\s?)?(?:산\\s?)?"          \
+	"\\d{1,5}(?:-\\d{1,5})?(?![\\d호-])(?:\\s?번지)?"                                       \
+	"|[가-힣0-9]{1,8}동\\s?(?:" BLDG_WORD "\\s?){1,3}?" UNIT_AHEAD                             \
 	"|[가-힣A-Za-z0-9]{2,16}\\s?" UNIT_AHEAD ")" UNIT
 
 /*
@@ -399,7 +402,7 @@ static const struct pattern {
      * product (아이폰15프로 256), not a hotline (긴급출동 1899-4253)
      */
     {ADDRESS, CHECK_NONE,
-     "(?<![가-힣])(?:[가-힣0-9]{1,11}[가-힣](?<!으|프)(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s[1-9]\\d{0,"
+     "(?<![가-힣])(?:[가-힣0-9]{1,11}[가-힣](?<!으|프)" ROAD_END "\\s[1-9]\\d{0,"
      "3}"
      "(?:-\\d{1,4})?|[가-힣]{1,4}동\\s(?!1[5-9]\\d\\d-)[1-9]\\d{0,3}-\\d{1,4}(?:\\s?번지)?)(?!["
      "\\d가-힣%.,-])" UNIT,
@@ -410,7 +413,7 @@ static const struct pattern {
      * 103동 405호, 직지대로 28-22, 현대아파트 106-1206)
      */
     {ADDRESS, CHECK_NONE,
-     "(?<![가-힣])[가-힣0-9]{2,12}(?:로|길)(?:\\s?\\d{1,4}번?길)?\\s?\\d{1,4}(?:-\\d{1,4})?"
+     "(?<![가-힣])[가-힣0-9]{2,12}" ROAD_END "\\s?\\d{1,4}(?:-\\d{1,4})?"
      "(?:\\s?" REF_PART "(?:" UNIT_AT ")?|(?![\\d가-힣-])(?=,?\\s?(?:" BLDG_WORD
      "\\s?){0,3}?(?:" FLOOR "|\\d{1,5}호|" DONG "|" DONGHO "))" UNIT ")",
      NULL, HAS_DIGIT | HAS_WIDE},
