@@ -776,10 +776,12 @@ mmlu 1: read 9, exact duplicates 1, near duplicates 0, kept 8"
 }
 
 # Debian's prometheus-pushgateway on a free port; sets PUSHGATEWAY_URL.
+# --persistence.file=: none of the series an earlier run left in Debian's
+# default file (/var/lib/prometheus).
 ex_start_pushgateway() {
 	local port
 	port=$(ve_free_port)
-	prometheus-pushgateway --web.listen-address="127.0.0.1:$port" > "$T/pushgateway.log" 2>&1 &
+	prometheus-pushgateway --web.listen-address="127.0.0.1:$port" --persistence.file= > "$T/pushgateway.log" 2>&1 &
 	EX_PIDS+=" $!"
 	ve_wait_http "http://127.0.0.1:$port/-/ready" 10
 	export PUSHGATEWAY_URL="http://127.0.0.1:$port"

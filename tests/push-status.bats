@@ -24,9 +24,11 @@ teardown() {
 	return 0
 }
 
+# Debian's pushgateway keeps its series in /var/lib/prometheus by default and
+# loads them at start: --persistence.file= starts each test with none.
 start_pushgateway() {
 	PG_PORT=$(ve_free_port)
-	prometheus-pushgateway --web.listen-address="127.0.0.1:$PG_PORT" > pg.log 2>&1 &
+	prometheus-pushgateway --web.listen-address="127.0.0.1:$PG_PORT" --persistence.file= > pg.log 2>&1 &
 	PG_PID=$!
 	PG_URL="http://127.0.0.1:$PG_PORT"
 	ve_wait_http "$PG_URL/-/ready" 10
