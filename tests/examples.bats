@@ -555,20 +555,25 @@ PY
 	ex_start_webhook
 	mkdir -p "runs/$RUN_ID" "runs/$PREV"
 	cp "$FIX/reg-check/current.jsonl" "runs/$RUN_ID/metrics.jsonl"
-	# reg-check exits 1 on the regressions; the card is posted all the same
+	cp "$FIX/reg-check/items-cur.jsonl" "runs/$RUN_ID/items.jsonl"
+	# The release regressed (gsm8k, against five runs of the same figure);
+	# mmlu's drop rests on 40 paired items, too few to alert. The card is posted.
 	ex_run reg-check.1#1 1
 	assert_equal "$stderr" ""
 	assert_equal "$output" ""
-	assert_equal "$(jq -r .status verdicts.jsonl | paste -sd' ')" "regression ok regression improvement insufficient_history new"
-	assert_equal "$(jq -r '.attachments[0].content.body[0].text' "$T/hook/body.0")" "release-2.0: 2 regressions"
-	cp "$FIX/reg-check/items-base.jsonl" "runs/$PREV/items.jsonl"
-	cp "$FIX/reg-check/items-cur.jsonl" "runs/$RUN_ID/items.jsonl"
-	cp "runs/$RUN_ID/metrics.jsonl" metrics.jsonl
-	# McNemar's test finds mmlu's drop not significant; gsm8k's stays
-	ex_run reg-check.1#2 1
+	assert_equal "$(ex_lines items.prev.jsonl)" "$(ex_lines "$FIX/reg-check/items-base.jsonl")"
+	assert_equal "$(jq -r .status verdicts.jsonl | paste -sd' ')" "regression regression ok ok regression improvement insufficient_history new"
+	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.test, .n, .p_value, .gates, .note]' verdicts.jsonl)" '["mcnemar",40,0.0654297,false,"n 40 is below 100"]'
+	[ -s "$T/hook/body.0" ]
+	ex_run reg-check.1#2 0
 	assert_equal "$stderr" ""
-	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.status, .p_value]' <<< "$output")" '["ok",0.0654297]'
-	assert_equal "$(jq -c 'select(.metric == "gsm8k.exact_match") | .status' <<< "$output")" '"regression"'
+	assert_equal "$(jq -c '[.status, [.findings[].metric]]' <<< "$output")" '["regression",["gsm8k.exact_match"]]'
+	# The plain rule on the one figure: 10.77 % below its mean, a regression.
+	jq -c 'select(.metric == "mmlu.acc")' "runs/$RUN_ID/metrics.jsonl" > mmlu.metrics.jsonl
+	cp "$FIX/reg-check/history.jsonl" history.jsonl
+	ex_run reg-check.1#3 1
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.status, .delta_pct, .threshold_pct]' <<< "$output")" '["regression",-10.77,10]'
 }
 
 @test "examples: teams-card.1" {
