@@ -805,19 +805,22 @@ ex_start_pushgateway() {
 	ex_start_pushgateway
 	mkdir -p "runs/$RUN_ID"
 	jq -c '.run_id = env.RUN_ID' "$FIX/reg-check/current.jsonl" > "runs/$RUN_ID/metrics.jsonl"
-	# reg-check exits 1 on the regressions; the card is posted, the status pushed
+	# reg-check exits 1: the release regressed (gsm8k, against five runs of
+	# the same figure); the card leads with that, the status is pushed
 	ex_run README#15 1
 	assert_equal "$stderr" ""
 	assert_equal "$output" ""
 	run ex_ch_rows "$RUN_ID"
 	assert_output "$(ex_lines "runs/$RUN_ID/metrics.jsonl")"
-	assert_equal "$(jq -r .status "runs/$RUN_ID/verdicts.jsonl" | paste -sd' ')" "improvement ok regression improvement insufficient_history new"
-	run jq -r '.attachments[0].content | .body[0].text, .msteams.entities[0].mentioned.id, (.actions | map(.url) | join(" "))' "$T/hook/body.0"
-	assert_output "release-2.0: 1 regression
+	assert_equal "$(jq -r .status "runs/$RUN_ID/verdicts.jsonl" | paste -sd' ')" "regression ok ok regression improvement insufficient_history new"
+	run jq -r '.attachments[0].content | .body[0].text, .body[3].items[2].facts[0].title, .msteams.entities[0].mentioned.id, (.actions | map(.url) | join(" "))' "$T/hook/body.0"
+	assert_output "release-2.0: regression
+gsm8k.exact_match
 llm-ops@example.com
 https://grafana.example.com/d/llm-quality-overview $ARGO_WORKFLOW_URL"
 	run curl -fsS "$PUSHGATEWAY_URL/metrics"
 	assert_line 'vllm_eval_regressions{instance="",job="vllm_eval",model_tag="release-2.0"} 1'
+	assert_line 'vllm_eval_release_regression{instance="",job="vllm_eval",model_tag="release-2.0"} 1'
 	assert_line 'vllm_eval_run_status{instance="",job="vllm_eval",model_tag="release-2.0",status="succeeded"} 1'
 	assert_line 'vllm_eval_metric_value{instance="",job="vllm_eval",metric="mmlu.acc",model_tag="release-2.0",subset=""} 0.58'
 }
