@@ -192,7 +192,7 @@ ve_score_agg_tally(struct ve_score_agg *a, const char *task, const char *name, b
 
 static void
 row(const struct ve_score_meta *m, const char *task, const char *metric, const char *suffix,
-    double value, size_t n, const double *se, const char *unit, const char *subset)
+    double value, size_t n, const double *se, const char *unit, const char *subset, bool group)
 {
 	struct ve_buf b = {0};
 	size_t tl = strlen(task), ml = strlen(metric), sl = strlen(suffix);
@@ -221,6 +221,9 @@ row(const struct ve_score_meta *m, const char *task, const char *metric, const c
 	ve_buf_adds(&b, ",\"subset\":");
 	ve_buf_add_json_str(&b, subset, strlen(subset));
 	ve_buf_addc(&b, '}');
+	/* A group's row (MMLU's stem ...) is a headline figure to reg-check, a subject's is not. */
+	if (group)
+		ve_buf_adds(&b, ",\"level\":\"group\"");
 	ve_score_meta_fields(&b, m);
 	ve_buf_addc(&b, '}');
 	ve_out_line(b.p, b.len);
@@ -319,7 +322,7 @@ top_level(const struct series *f, struct series *const *sub, const struct level 
 		gl[j] = group_of(gname[j], mem, km);
 		if (!own)
 			row(m, f->task, f->metric, "", gl[j].mean, gl[j].n,
-			    gl[j].has_se ? &gl[j].se : NULL, f->unit, gname[j]);
+			    gl[j].has_se ? &gl[j].se : NULL, f->unit, gname[j], true);
 	}
 	struct level top = group_of("all", gl, u);
 	free(gl);
@@ -348,7 +351,7 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 		}
 	if (f->count) {
 		if (!f->skip_zero || f->v[0] != 0)
-			row(m, f->task, f->metric, "", f->v[0], f->n, NULL, "count", "all");
+			row(m, f->task, f->metric, "", f->v[0], f->n, NULL, "count", "all", false);
 		free(sub);
 		return;
 	}
@@ -361,15 +364,15 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 		lv[i].has_se = ve_score_stderr(sub[i]->v, sub[i]->n, &lv[i].se);
 		macro += lv[i].mean;
 		row(m, f->task, f->metric, "", lv[i].mean, lv[i].n, lv[i].has_se ? &lv[i].se : NULL,
-		    f->unit, lv[i].name);
+		    f->unit, lv[i].name, false);
 	}
 	if (k > 1 || strcmp(sub[0]->subset, "all") != 0) {
 		struct level top = top_level(f, sub, lv, k, m);
 		macro /= (double)k;
 		row(m, f->task, f->metric, "", top.mean, top.n, top.has_se ? &top.se : NULL,
-		    f->unit, "all");
+		    f->unit, "all", false);
 		row(m, f->task, f->metric, "_macro", macro, top.n, top.has_se ? &top.se : NULL,
-		    f->unit, "all");
+		    f->unit, "all", false);
 	}
 	free(lv);
 	free(sub);

@@ -55,7 +55,7 @@ ch-query: 10 rows"
 	run --separate-stderr reg-check -H h.jsonl "$R/current.jsonl"
 	assert_failure 1
 	assert_output "$(cat direct.jsonl)"
-	assert_line --index 0 --partial '"baseline":0.65,"window":5,"delta":-0.07,"delta_pct":-10.77,"direction":"higher","status":"regression"'
+	assert_line --index 1 --partial '"baseline":0.65,"window":5,"delta":-0.07,"delta_pct":-10.77,"direction":"higher","status":"regression"'
 }
 
 @test "ch-query: latest gives the newest run of a family" {
@@ -74,10 +74,10 @@ r6 perf.basic.ttft_ms.p95"
 	ch-query -n items -p run_id=ibase > base.jsonl
 	run wc -l < cur.jsonl
 	assert_output 56
-	run --separate-stderr reg-check -H "$R/history.jsonl" --items-current cur.jsonl --items-baseline base.jsonl "$R/current.jsonl"
+	run --separate-stderr reg-check --rule prd -H "$R/history.jsonl" --items-current cur.jsonl --items-baseline base.jsonl "$R/current.jsonl"
 	assert_failure 1
 	# 134/2048, as from the item files themselves (reg-check.bats)
-	assert_line --index 0 --partial '"status":"regression","p_value":0.0654297,'
+	assert_line --index 1 --partial '"status":"regression","p_value":0.0654297,"test":"mcnemar","n":40,'
 }
 
 @test "ch-query: --param values are escaped literals on 18.16, whatever they hold" {

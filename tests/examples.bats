@@ -543,7 +543,7 @@ PY
 	# the five newest runs of release-*: cur, r6 ... r3
 	assert_equal "$(jq -r .run_id history.jsonl | uniq | paste -sd' ')" "cur r6 r5 r4 r3"
 	assert_equal "$(jq -c '[.metric, .status]' <<< "$output" | paste -sd' ')" \
-		'["mmlu.acc","regression"] ["perf.basic.ttft_ms.p95","ok"] ["gsm8k.exact_match","regression"] ["perf.basic.output_throughput","improvement"] ["arc_challenge.acc","insufficient_history"] ["hellaswag.acc","new"]'
+		'["release","regression"] ["mmlu.acc","regression"] ["perf.basic.ttft_ms.p95","ok"] ["gsm8k.exact_match","regression"] ["perf.basic.output_throughput","improvement"] ["arc_challenge.acc","insufficient_history"] ["hellaswag.acc","new"]'
 	ex_ok ch-query.1#2
 	assert_equal "$(ex_lines base.jsonl) $(ex_lines cur.jsonl)" "$(ex_lines "$FIX/reg-check/items-base.jsonl") $(ex_lines "$FIX/reg-check/items-cur.jsonl")"
 	assert_equal "$(jq -r .run_id base.jsonl | sort -u)" "$PREV"
@@ -555,20 +555,25 @@ PY
 	ex_start_webhook
 	mkdir -p "runs/$RUN_ID" "runs/$PREV"
 	cp "$FIX/reg-check/current.jsonl" "runs/$RUN_ID/metrics.jsonl"
-	# reg-check exits 1 on the regressions; the card is posted all the same
+	cp "$FIX/reg-check/items-cur.jsonl" "runs/$RUN_ID/items.jsonl"
+	# The release regressed (gsm8k, against five runs of the same figure);
+	# mmlu's drop rests on 40 paired items, too few to alert. The card is posted.
 	ex_run reg-check.1#1 1
 	assert_equal "$stderr" ""
 	assert_equal "$output" ""
-	assert_equal "$(jq -r .status verdicts.jsonl | paste -sd' ')" "regression ok regression improvement insufficient_history new"
-	assert_equal "$(jq -r '.attachments[0].content.body[0].text' "$T/hook/body.0")" "release-2.0: 2 regressions"
-	cp "$FIX/reg-check/items-base.jsonl" "runs/$PREV/items.jsonl"
-	cp "$FIX/reg-check/items-cur.jsonl" "runs/$RUN_ID/items.jsonl"
-	cp "runs/$RUN_ID/metrics.jsonl" metrics.jsonl
-	# McNemar's test finds mmlu's drop not significant; gsm8k's stays
-	ex_run reg-check.1#2 1
+	assert_equal "$(ex_lines items.prev.jsonl)" "$(ex_lines "$FIX/reg-check/items-base.jsonl")"
+	assert_equal "$(jq -r .status verdicts.jsonl | paste -sd' ')" "regression regression ok ok regression improvement insufficient_history new"
+	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.test, .n, .p_value, .gates, .note]' verdicts.jsonl)" '["mcnemar",40,0.0654297,false,"n 40 is below 100"]'
+	[ -s "$T/hook/body.0" ]
+	ex_run reg-check.1#2 0
 	assert_equal "$stderr" ""
-	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.status, .p_value]' <<< "$output")" '["ok",0.0654297]'
-	assert_equal "$(jq -c 'select(.metric == "gsm8k.exact_match") | .status' <<< "$output")" '"regression"'
+	assert_equal "$(jq -c '[.status, [.findings[].metric]]' <<< "$output")" '["regression",["gsm8k.exact_match"]]'
+	# The plain rule on the one figure: 10.77 % below its mean, a regression.
+	jq -c 'select(.metric == "mmlu.acc")' "runs/$RUN_ID/metrics.jsonl" > mmlu.metrics.jsonl
+	cp "$FIX/reg-check/history.jsonl" history.jsonl
+	ex_run reg-check.1#3 1
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.status, .delta_pct, .threshold_pct]' <<< "$output")" '["regression",-10.77,10]'
 }
 
 @test "examples: teams-card.1" {
@@ -622,11 +627,18 @@ PY
 	ex_has_keys answers.jsonl .timing start e2el_ms attempts
 	ex_has_keys items.jsonl . task doc_id subset pred gold correct score
 	ex_has_keys metrics.jsonl . metric value n stderr unit labels run_id model_tag ts
-	ex_has_keys verdicts.jsonl . metric value baseline window delta delta_pct direction status p_value
+	# the release row first, then the metrics' verdicts; eight questions are
+	# too few to decide a release (--min-n 100): nothing gates
+	run jq -c 'select(.metric == "release") | [.status, .rule, .gated]' verdicts.jsonl
+	assert_output '["ok","stat",0]'
+	jq -c 'select(.metric != "release")' verdicts.jsonl >metric-verdicts.jsonl
+	ex_has_keys metric-verdicts.jsonl . metric value baseline window delta delta_pct direction status p_value test n p_adjusted gates
 	assert_equal "$(ex_lines requests.jsonl) $(ex_lines answers.jsonl) $(ex_lines items.jsonl)" "31 31 8"
-	# the model knows every answer: acc 1 against a baseline of 0.93
-	run jq -c '[.metric, .value, .baseline, .status]' verdicts.jsonl
-	assert_line --index 0 '["arc_challenge.acc",1,0.93,"ok"]'
+	# the model knows every answer: acc 1 against a baseline of 0.93, stderr
+	# 0 against five of 0.05: z = 0.07 / (0.05 sqrt(5) / 5) = 3.13, beyond
+	# chance; an improvement, shown as detail
+	run jq -c '[.metric, .value, .baseline, .status]' metric-verdicts.jsonl
+	assert_line --index 0 '["arc_challenge.acc",1,0.93,"improvement"]'
 	assert_equal "$(jq -r 'select(.status | IN("ok", "regression", "improvement", "new", "insufficient_history") | not)' verdicts.jsonl)" ""
 }
 

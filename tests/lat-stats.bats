@@ -606,9 +606,11 @@ lat-stats: default: max_concurrent_requests left out: the requests span over 10^
 	run --separate-stderr sh -c 'lat-stats -q -m ttft -p 50,99 big.jsonl | reg-check -p "$VE_ROOT/share/metrics.json" -H h.jsonl'
 	assert_success
 	assert_equal "$stderr" ""
-	# 14 rows less the 3 the policy ignores (ttft_ms.std and the token totals), each new.
-	assert_equal "${#lines[@]}" 11
-	assert_equal "$(jq -r .status <<<"$output" | sort -u)" new
+	# The release row, then 14 rows less the 3 the policy ignores (ttft_ms.std
+	# and the token totals), each new.
+	assert_equal "${#lines[@]}" 12
+	assert_line --index 0 --partial '{"metric":"release","status":"ok",'
+	assert_equal "$(jq -r 'select(.metric != "release") | .status' <<<"$output" | sort -u)" new
 	refute_output --partial '"value":null'
 }
 

@@ -26,49 +26,53 @@ setup() {
 	export VLLM_EVAL_SHARE="$VE_ROOT/share"
 }
 
-@test "reg-check: the release rule, direction, new and insufficient history; exit 1" {
-	run --separate-stderr reg-check -v -H "$R/history.jsonl" "$R/current.jsonl"
+@test "reg-check: the plain rule (--rule prd), direction, new and insufficient history; exit 1" {
+	run --separate-stderr reg-check --rule prd -v -H "$R/history.jsonl" "$R/current.jsonl"
 	assert_failure 1
-	assert_line --index 0 '{"metric":"mmlu.acc","value":0.58,"baseline":0.65,"window":5,"delta":-0.07,"delta_pct":-10.77,"direction":"higher","status":"regression","p_value":2.04368e-05,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	# The release row: four rows compared (new and insufficient history cannot
+	# gate), two of them regressions, which are its findings.
+	assert_line --index 0 '{"metric":"release","status":"regression","rule":"prd","adjust":null,"alpha":null,"gated":4,"regressions":2,"improvements":1,"missing":0,"findings":[{"metric":"mmlu.acc","status":"regression","value":0.58,"baseline":0.65,"delta_pct":-10.77,"test":"z","p_adjusted":null},{"metric":"gsm8k.exact_match","status":"regression","value":0.45,"baseline":0.5,"delta_pct":-10,"test":"none","p_adjusted":null}],"run_id":"cur","model_tag":"release-2.0"}'
+	assert_line --index 1 '{"metric":"mmlu.acc","value":0.58,"baseline":0.65,"window":5,"delta":-0.07,"delta_pct":-10.77,"direction":"higher","status":"regression","p_value":2.04368e-05,"test":"z","n":1000,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
 	# ttft p95: lower is better; 109 against 100 is 9 % worse: ok
-	assert_line --index 1 '{"metric":"perf.basic.ttft_ms.p95","value":109,"baseline":100,"window":5,"delta":9,"delta_pct":9,"direction":"lower","status":"ok","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	assert_line --index 2 '{"metric":"perf.basic.ttft_ms.p95","value":109,"baseline":100,"window":5,"delta":9,"delta_pct":9,"direction":"lower","status":"ok","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
 	# exactly 10 % below the mean is a regression ("falls 10 % below")
-	assert_line --index 2 '{"metric":"gsm8k.exact_match","value":0.45,"baseline":0.5,"window":5,"delta":-0.05,"delta_pct":-10,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
-	assert_line --index 3 '{"metric":"perf.basic.output_throughput","value":11.5,"baseline":10,"window":5,"delta":1.5,"delta_pct":15,"direction":"higher","status":"improvement","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
-	assert_line --index 4 '{"metric":"arc_challenge.acc","value":0.3,"baseline":null,"window":2,"delta":null,"delta_pct":null,"direction":"higher","status":"insufficient_history","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
-	assert_line --index 5 '{"metric":"hellaswag.acc","value":0.7,"baseline":null,"window":0,"delta":null,"delta_pct":null,"direction":"higher","status":"new","p_value":null,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
-	assert_equal "${#lines[@]}" 6
-	assert_equal "$stderr" "reg-check: 6 metrics: 2 regressions, 0 missing, 1 improvements, 1 new, 1 with insufficient history, 1 ignored by the policy"
+	assert_line --index 3 '{"metric":"gsm8k.exact_match","value":0.45,"baseline":0.5,"window":5,"delta":-0.05,"delta_pct":-10,"direction":"higher","status":"regression","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	assert_line --index 4 '{"metric":"perf.basic.output_throughput","value":11.5,"baseline":10,"window":5,"delta":1.5,"delta_pct":15,"direction":"higher","status":"improvement","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	assert_line --index 5 '{"metric":"arc_challenge.acc","value":0.3,"baseline":null,"window":2,"delta":null,"delta_pct":null,"direction":"higher","status":"insufficient_history","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":false,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	assert_line --index 6 '{"metric":"hellaswag.acc","value":0.7,"baseline":null,"window":0,"delta":null,"delta_pct":null,"direction":"higher","status":"new","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":false,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	assert_equal "${#lines[@]}" 7
+	assert_equal "$stderr" "reg-check: 6 metrics: 2 regressions, 0 missing, 1 improvements, 1 new, 1 with insufficient history, 1 ignored by the policy; the release regressed"
 }
 
 @test "reg-check: no regression exits 0" {
 	# mmlu.acc and gsm8k at their baselines (leaving them out would make them missing).
 	jq -c 'if .metric == "mmlu.acc" then .value = 0.65 elif .metric == "gsm8k.exact_match" then .value = 0.5 else . end' "$R/current.jsonl" > cur.jsonl
-	run --separate-stderr reg-check -H "$R/history.jsonl" cur.jsonl
+	run --separate-stderr reg-check --rule prd -H "$R/history.jsonl" cur.jsonl
 	assert_success
 	assert_equal "$stderr" ""
 	refute_output --partial '"regression"'
-	refute_output --partial '"missing"'
-	assert_equal "${#lines[@]}" 6
+	refute_output --partial '"status":"missing"'
+	assert_line --index 0 --partial '{"metric":"release","status":"ok","rule":"prd",'
+	assert_equal "${#lines[@]}" 7
 }
 
 @test "reg-check: --window changes the baseline" {
 	# the last two runs: mean(0.652, 0.648) = 0.65; with --window 6 r1 counts:
 	# mean(0.10,0.65,0.66,0.64,0.652,0.648) = 0.5583333 and 0.58 is an improvement
 	# of (0.58-0.558333)/0.558333 = 3.88 % (below 10 %: ok)
-	run --separate-stderr reg-check -H "$R/history.jsonl" -w 2 "$R/current.jsonl"
-	assert_line --index 0 --partial '"baseline":0.65,"window":2,'
-	run --separate-stderr reg-check -H "$R/history.jsonl" -w 6 "$R/current.jsonl"
-	assert_line --index 0 --partial '"baseline":0.558333333333,"window":6,"delta":0.0216666666667,"delta_pct":3.88,"direction":"higher","status":"ok"'
+	run --separate-stderr reg-check --rule prd -H "$R/history.jsonl" -w 2 "$R/current.jsonl"
+	assert_line --index 1 --partial '"baseline":0.65,"window":2,'
+	run --separate-stderr reg-check --rule prd -H "$R/history.jsonl" -w 6 "$R/current.jsonl"
+	assert_line --index 1 --partial '"baseline":0.558333333333,"window":6,"delta":0.0216666666667,"delta_pct":3.88,"direction":"higher","status":"ok"'
 }
 
 @test "reg-check: --threshold and --min-runs" {
-	run --separate-stderr reg-check -H "$R/history.jsonl" -t 11 "$R/current.jsonl"
+	run --separate-stderr reg-check --rule prd -H "$R/history.jsonl" -t 11 "$R/current.jsonl"
 	assert_success
-	assert_line --index 0 --partial '"status":"ok"'
-	assert_line --index 0 --partial '"threshold_pct":11,'
-	run --separate-stderr reg-check -H "$R/history.jsonl" --min-runs 2 "$R/current.jsonl"
-	assert_line --index 4 --partial '"arc_challenge.acc","value":0.3,"baseline":0.5,"window":2,"delta":-0.2,"delta_pct":-40,"direction":"higher","status":"regression"'
+	assert_line --index 1 --partial '"status":"ok"'
+	assert_line --index 1 --partial '"threshold_pct":11,'
+	run --separate-stderr reg-check --rule prd -H "$R/history.jsonl" --min-runs 2 "$R/current.jsonl"
+	assert_line --index 5 --partial '"arc_challenge.acc","value":0.3,"baseline":0.5,"window":2,"delta":-0.2,"delta_pct":-40,"direction":"higher","status":"regression"'
 }
 
 @test "reg-check: the policy file gives direction, threshold and ignore" {
@@ -76,35 +80,35 @@ setup() {
 {"default":{"direction":"lower","threshold_pct":50},
  "rules":[{"match":"mmlu.*","threshold_pct":5},{"match":"perf.*","ignore":true}]}
 J
-	run --separate-stderr reg-check -v -H "$R/history.jsonl" -p pol.json "$R/current.jsonl"
+	run --separate-stderr reg-check --rule prd -v -H "$R/history.jsonl" -p pol.json "$R/current.jsonl"
 	assert_success
 	# mmlu.acc is now lower-is-better: 10.77 % lower is an improvement (threshold 5)
-	assert_line --index 0 --partial '"delta_pct":-10.77,"direction":"lower","status":"improvement","p_value":2.04368e-05,"threshold_pct":5,'
+	assert_line --index 1 --partial '"delta_pct":-10.77,"direction":"lower","status":"improvement","p_value":2.04368e-05,"test":"z","n":1000,"p_adjusted":null,"gates":true,"threshold_pct":5,'
 	# gsm8k falls under the default: lower, 50 %
-	assert_line --index 1 --partial '"direction":"lower","status":"ok","p_value":null,"threshold_pct":50,'
+	assert_line --index 2 --partial '"direction":"lower","status":"ok","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":50,'
 	# perf.* are ignored; the *.stderr rule does not apply when the file has none
-	assert_line --index 4 --partial '"metric":"mmlu.acc_stderr.stderr","value":0.01,"baseline":null,"window":0,"delta":null,"delta_pct":null,"direction":"lower","status":"new","p_value":null,"threshold_pct":5,'
-	assert_equal "${#lines[@]}" 5
-	assert_equal "$stderr" "reg-check: 5 metrics: 0 regressions, 0 missing, 1 improvements, 2 new, 1 with insufficient history, 2 ignored by the policy"
+	assert_line --index 5 --partial '"metric":"mmlu.acc_stderr.stderr","value":0.01,"baseline":null,"window":0,"delta":null,"delta_pct":null,"direction":"lower","status":"new","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":false,"threshold_pct":5,'
+	assert_equal "${#lines[@]}" 6
+	assert_equal "$stderr" "reg-check: 5 metrics: 0 regressions, 0 missing, 1 improvements, 2 new, 1 with insufficient history, 2 ignored by the policy; the release did not regress"
 }
 
 @test "reg-check: McNemar's exact test on the flipped items" {
-	run --separate-stderr reg-check -v -H "$R/history.jsonl" --items-current "$R/items-cur.jsonl" --items-baseline "$R/items-base.jsonl" "$R/current.jsonl"
+	run --separate-stderr reg-check --rule prd -v -H "$R/history.jsonl" --items-current "$R/items-cur.jsonl" --items-baseline "$R/items-base.jsonl" "$R/current.jsonl"
 	assert_failure 1
-	assert_line --index 0 --partial '"status":"regression","p_value":0.0654297,'
-	assert_equal "$stderr" "reg-check: mmlu: 40 paired items, 9 right before and wrong now, 2 wrong before and right now, McNemar p=0.0654297
-reg-check: 6 metrics: 2 regressions, 0 missing, 1 improvements, 1 new, 1 with insufficient history, 1 ignored by the policy"
+	assert_line --index 1 --partial '"status":"regression","p_value":0.0654297,'
+	assert_equal "$stderr" "reg-check: mmlu.acc: 40 paired items, 9 right before and wrong now, 2 wrong before and right now, McNemar p=0.0654297
+reg-check: 6 metrics: 2 regressions, 0 missing, 1 improvements, 1 new, 1 with insufficient history, 1 ignored by the policy; the release regressed"
 }
 
 @test "reg-check: --require-significance needs p below P as well as the drop" {
 	# McNemar p = 0.0654 is not below 0.05: mmlu.acc is no longer a regression
-	run --separate-stderr reg-check -H "$R/history.jsonl" --require-significance 0.05 --items-current "$R/items-cur.jsonl" --items-baseline "$R/items-base.jsonl" "$R/current.jsonl"
-	assert_line --index 0 --partial '"delta_pct":-10.77,"direction":"higher","status":"ok","p_value":0.0654297,'
+	run --separate-stderr reg-check --rule prd -H "$R/history.jsonl" --require-significance 0.05 --items-current "$R/items-cur.jsonl" --items-baseline "$R/items-base.jsonl" "$R/current.jsonl"
+	assert_line --index 1 --partial '"delta_pct":-10.77,"direction":"higher","status":"ok","p_value":0.0654297,'
 	# gsm8k has no p-value: the drop alone decides
-	assert_line --index 2 --partial '"status":"regression","p_value":null'
+	assert_line --index 3 --partial '"status":"regression","p_value":null'
 	# the z-test's p = 2.04e-05 passes 0.001
-	run --separate-stderr reg-check -H "$R/history.jsonl" --require-significance 0.001 "$R/current.jsonl"
-	assert_line --index 0 --partial '"status":"regression","p_value":2.04368e-05,'
+	run --separate-stderr reg-check --rule prd -H "$R/history.jsonl" --require-significance 0.001 "$R/current.jsonl"
+	assert_line --index 1 --partial '"status":"regression","p_value":2.04368e-05,'
 }
 
 @test "reg-check: a proportion's stderr comes from n when absent" {
@@ -115,9 +119,11 @@ reg-check: 6 metrics: 2 regressions, 0 missing, 1 improvements, 1 new, 1 with in
 		echo '{"metric":"x.acc","value":0.5,"n":100,"unit":"ratio","run_id":"h'$i'","ts":"2026-01-0'$i'"}'
 	done > h.jsonl
 	echo '{"metric":"x.acc","value":0.4,"n":100,"unit":"ratio","run_id":"c"}' > c.jsonl
-	run --separate-stderr reg-check -H h.jsonl c.jsonl
+	run --separate-stderr reg-check --rule prd -H h.jsonl c.jsonl
 	assert_failure 1
-	assert_output '{"metric":"x.acc","value":0.4,"baseline":0.5,"window":3,"delta":-0.1,"delta_pct":-20,"direction":"higher","status":"regression","p_value":0.0786402,"threshold_pct":10,"run_id":"c"}'
+	assert_line --index 0 --partial '{"metric":"release","status":"regression","rule":"prd",'
+	assert_line --index 1 '{"metric":"x.acc","value":0.4,"baseline":0.5,"window":3,"delta":-0.1,"delta_pct":-20,"direction":"higher","status":"regression","p_value":0.0786402,"test":"z","n":100,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"c"}'
+	assert_equal "${#lines[@]}" 2
 }
 
 @test "reg-check: labels are part of the metric's identity" {
@@ -125,11 +131,12 @@ reg-check: 6 metrics: 2 regressions, 0 missing, 1 improvements, 1 new, 1 with in
 		'{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"run_id":"1","ts":"1"}' > h.jsonl
 	echo '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"model_tag":"t"}' > c.jsonl
 	# subset a is another metric, which this run lacks: missing, allowed here.
-	run --separate-stderr reg-check --min-runs 1 -H h.jsonl --run-id now --allow-missing c.jsonl
+	run --separate-stderr reg-check --rule prd --min-runs 1 -H h.jsonl --run-id now --allow-missing c.jsonl
 	assert_success
-	assert_line --index 0 '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"baseline":0.5,"window":1,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10,"run_id":"now","model_tag":"t"}'
-	assert_line --index 1 '{"metric":"m.acc","labels":{"subset":"a"},"baseline":1,"window":1,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"gates":false,"threshold_pct":10,"run_id":"now","model_tag":"t"}'
-	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --partial '{"metric":"release","status":"ok","rule":"prd",'
+	assert_line --index 1 '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"baseline":0.5,"window":1,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"now","model_tag":"t"}'
+	assert_line --index 2 '{"metric":"m.acc","labels":{"subset":"a"},"baseline":1,"window":1,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":false,"threshold_pct":10,"run_id":"now","model_tag":"t"}'
+	assert_equal "${#lines[@]}" 3
 }
 
 @test "reg-check: --ab gives Welch's t-test, lift, Cohen's d and a recommendation" {
@@ -197,15 +204,16 @@ Try 'reg-check --help' for more information."
 	run --separate-stderr reg-check -H "$R/history.jsonl" --run-id cur < /dev/null
 	assert_failure 1
 	assert_equal "$stderr" ""
-	assert_equal "$(jq -r '"\(.metric) \(.status)"' <<<"$output" | tr '\n' ' ')" "arc_challenge.acc missing gsm8k.exact_match missing mmlu.acc missing perf.basic.output_throughput missing perf.basic.ttft_ms.p95 missing "
+	assert_equal "$(jq -r '"\(.metric) \(.status)"' <<<"$output" | tr '\n' ' ')" "release regression arc_challenge.acc missing gsm8k.exact_match missing mmlu.acc missing perf.basic.output_throughput missing perf.basic.ttft_ms.p95 missing "
+	# No history and no rows: a release row with nothing gated, ok.
 	run --separate-stderr reg-check -H /dev/null < /dev/null
 	assert_success
-	assert_output ""
+	assert_output '{"metric":"release","status":"ok","rule":"stat","adjust":"holm","alpha":0.05,"gated":0,"regressions":0,"improvements":0,"missing":0,"findings":[]}'
 	assert_equal "$stderr" ""
 	printf '%s' '{"metric":"hellaswag.acc","value":1}' > c.jsonl
 	run --separate-stderr reg-check --allow-missing -H "$R/history.jsonl" c.jsonl
 	assert_success
-	assert_line --index 0 --partial '"status":"new"'
+	assert_line --index 1 --partial '"status":"new"'
 }
 
 @test "reg-check: malformed JSON, invalid UTF-8 and rows without value stop with 65" {
@@ -228,7 +236,7 @@ Try 'reg-check --help' for more information."
 	assert_equal "$stderr" 'reg-check: bad.jsonl:1: metric row without a string "metric"'
 	run --separate-stderr reg-check --skip-bad -H bad.jsonl "$R/current.jsonl"
 	assert_success
-	assert_line --index 0 --partial '"status":"new"'
+	assert_line --index 1 --partial '"status":"new"'
 }
 
 @test "reg-check: bad item rows and a bad policy" {
@@ -262,10 +270,10 @@ Try 'reg-check --help' for more information."
 	{ echo '{"task":"t","doc_id":"1"}'; cat "$R/items-cur.jsonl"; } >i.jsonl
 	{ echo '{"value":1}'; cat "$R/history.jsonl"; } >h.jsonl
 	{ echo 'nope'; cat "$R/current.jsonl"; } >c.jsonl
-	run --separate-stderr reg-check --rejects rej.jsonl -H h.jsonl --items-current i.jsonl \
+	run --separate-stderr reg-check --rule prd --rejects rej.jsonl -H h.jsonl --items-current i.jsonl \
 		--items-baseline "$R/items-base.jsonl" c.jsonl
 	assert_failure 1
-	assert_line --index 0 '{"metric":"mmlu.acc","value":0.58,"baseline":0.65,"window":5,"delta":-0.07,"delta_pct":-10.77,"direction":"higher","status":"regression","p_value":0.0654297,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
+	assert_line --index 1 '{"metric":"mmlu.acc","value":0.58,"baseline":0.65,"window":5,"delta":-0.07,"delta_pct":-10.77,"direction":"higher","status":"regression","p_value":0.0654297,"test":"mcnemar","n":40,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
 	assert_equal "$stderr" 'reg-check: skipped 3 bad records (first: i.jsonl:1: item row without a number "score" or a boolean "correct")'
 	run cat rej.jsonl
 	assert_output "$(printf '%s\n' '{"task":"t","doc_id":"1"}' '{"value":1}' 'nope')"
@@ -307,10 +315,10 @@ Try 'reg-check --help' for more information."
 	echo '{"metric":"m.acc","labels":"{\"subset\":\"b\"}","value":1,"run_id":"1","ts":"1"}' > h.jsonl
 	echo '{"metric":"m.acc","labels":"{}","value":1,"run_id":"1","ts":"1"}' >> h.jsonl
 	printf '%s\n' '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5}' '{"metric":"m.acc","value":1}' > c.jsonl
-	run --separate-stderr reg-check --min-runs 1 -H h.jsonl c.jsonl
+	run --separate-stderr reg-check --rule prd --min-runs 1 -H h.jsonl c.jsonl
 	assert_failure 1
-	assert_line --index 0 '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"baseline":1,"window":1,"delta":-0.5,"delta_pct":-50,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10}'
-	assert_line --index 1 '{"metric":"m.acc","value":1,"baseline":1,"window":1,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10}'
+	assert_line --index 1 '{"metric":"m.acc","labels":{"subset":"b"},"value":0.5,"baseline":1,"window":1,"delta":-0.5,"delta_pct":-50,"direction":"higher","status":"regression","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10}'
+	assert_line --index 2 '{"metric":"m.acc","value":1,"baseline":1,"window":1,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10}'
 	echo '{"metric":"m.acc","labels":"[1]","value":1}' > bad.jsonl
 	run --separate-stderr reg-check -H h.jsonl bad.jsonl
 	assert_failure 65
@@ -326,9 +334,11 @@ Try 'reg-check --help' for more information."
 {"metric":"m.acc","value":0.9,"run_id":"A","ts":"2026-01-03T00:00:00Z"}
 {"metric":"m.acc","value":0.5,"run_id":"C","ts":"2026-01-02T00:00:00Z"}
 ROWS
-	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":0.6,\"run_id\":\"D\"}' | reg-check -H h.jsonl -w 3 --min-runs 1"
+	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":0.6,\"run_id\":\"D\"}' | reg-check --rule prd -H h.jsonl -w 3 --min-runs 1"
 	assert_success
-	assert_output '{"metric":"m.acc","value":0.6,"baseline":0.633333333333,"window":3,"delta":-0.0333333333333,"delta_pct":-5.26,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10,"run_id":"D"}'
+	assert_line --index 0 --partial '{"metric":"release","status":"ok","rule":"prd",'
+	assert_line --index 1 '{"metric":"m.acc","value":0.6,"baseline":0.633333333333,"window":3,"delta":-0.0333333333333,"delta_pct":-5.26,"direction":"higher","status":"ok","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"D"}'
+	assert_equal "${#lines[@]}" 2
 }
 
 @test "reg-check: a number that is not finite is refused wherever reg-check reads one" {
@@ -357,9 +367,11 @@ ROWS
 	done
 	# Skipped, the bad row is not in the baseline: 0.1 against 0.5 regressed.
 	{ cat h.jsonl; echo '{"metric":"m.acc","value":1e400,"run_id":"h9","ts":"2026-01-09"}'; } >hbad.jsonl
-	run --separate-stderr reg-check --skip-bad -H hbad.jsonl c.jsonl
+	run --separate-stderr reg-check --rule prd --skip-bad -H hbad.jsonl c.jsonl
 	assert_failure 1
-	assert_output '{"metric":"m.acc","value":0.1,"baseline":0.5,"window":3,"delta":-0.4,"delta_pct":-80,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10,"run_id":"c"}'
+	assert_line --index 0 --partial '{"metric":"release","status":"regression","rule":"prd",'
+	assert_line --index 1 '{"metric":"m.acc","value":0.1,"baseline":0.5,"window":3,"delta":-0.4,"delta_pct":-80,"direction":"higher","status":"regression","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"c"}'
+	assert_equal "${#lines[@]}" 2
 	assert_equal "$stderr" "reg-check: skipped 1 bad record (first: hbad.jsonl:4: invalid JSON: a number beyond a double's range)"
 	# The current rows, their stderr, and labels kept as JSON text.
 	echo '{"metric":"m.acc","value":Infinity}' >cur.jsonl
@@ -406,29 +418,39 @@ ROWS
 	for i in 1 2 3; do
 		echo '{"metric":"m.acc","value":1.7e308,"run_id":"h'$i'","ts":"2026-01-0'$i'"}'
 	done >h.jsonl
-	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":8.5e307,\"run_id\":\"c\"}' | reg-check -H h.jsonl"
+	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":8.5e307,\"run_id\":\"c\"}' | reg-check --rule prd -H h.jsonl"
 	assert_failure 1
 	assert_equal "$stderr" ""
-	assert_output '{"metric":"m.acc","value":8.5e+307,"baseline":1.7e+308,"window":3,"delta":-8.5e+307,"delta_pct":-50,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10,"run_id":"c"}'
-	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":1.7e308,\"run_id\":\"c\"}' | reg-check -H h.jsonl"
+	assert_line --index 0 --partial '{"metric":"release","status":"regression","rule":"prd",'
+	assert_line --index 1 '{"metric":"m.acc","value":8.5e+307,"baseline":1.7e+308,"window":3,"delta":-8.5e+307,"delta_pct":-50,"direction":"higher","status":"regression","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"c"}'
+	assert_equal "${#lines[@]}" 2
+	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":1.7e308,\"run_id\":\"c\"}' | reg-check --rule prd -H h.jsonl"
 	assert_success
-	assert_output '{"metric":"m.acc","value":1.7e+308,"baseline":1.7e+308,"window":3,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"threshold_pct":10,"run_id":"c"}'
+	assert_line --index 0 --partial '{"metric":"release","status":"ok","rule":"prd",'
+	assert_line --index 1 '{"metric":"m.acc","value":1.7e+308,"baseline":1.7e+308,"window":3,"delta":0,"delta_pct":0,"direction":"higher","status":"ok","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"c"}'
+	assert_equal "${#lines[@]}" 2
 	# -1.7e308 - 1.7e308 is beyond a double: no delta, but the percentage,
 	# (-1.7e308 / 1.7e308 - 1) x 100 = -200, and the verdict stand.
-	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":-1.7e308,\"run_id\":\"c\"}' | reg-check -H h.jsonl"
+	run --separate-stderr sh -c "echo '{\"metric\":\"m.acc\",\"value\":-1.7e308,\"run_id\":\"c\"}' | reg-check --rule prd -H h.jsonl"
 	assert_failure 1
-	assert_output '{"metric":"m.acc","value":-1.7e+308,"baseline":1.7e+308,"window":3,"delta":null,"delta_pct":-200,"direction":"higher","status":"regression","p_value":null,"threshold_pct":10,"run_id":"c"}'
+	assert_line --index 0 --partial '{"metric":"release","status":"regression","rule":"prd",'
+	assert_line --index 1 '{"metric":"m.acc","value":-1.7e+308,"baseline":1.7e+308,"window":3,"delta":null,"delta_pct":-200,"direction":"higher","status":"regression","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"c"}'
+	assert_equal "${#lines[@]}" 2
 	# A baseline of 0 (lower is better): no change is 0 %, a rise has no
 	# percentage but is worse, a regression.
 	for i in 1 2 3; do
 		echo '{"metric":"x.unparsed","value":0,"run_id":"h'$i'","ts":"2026-01-0'$i'"}'
 	done >z.jsonl
-	run --separate-stderr sh -c "echo '{\"metric\":\"x.unparsed\",\"value\":0}' | reg-check -H z.jsonl"
+	run --separate-stderr sh -c "echo '{\"metric\":\"x.unparsed\",\"value\":0}' | reg-check --rule prd -H z.jsonl"
 	assert_success
-	assert_output '{"metric":"x.unparsed","value":0,"baseline":0,"window":3,"delta":0,"delta_pct":0,"direction":"lower","status":"ok","p_value":null,"threshold_pct":10}'
-	run --separate-stderr sh -c "echo '{\"metric\":\"x.unparsed\",\"value\":3}' | reg-check -H z.jsonl"
+	assert_line --index 0 --partial '{"metric":"release","status":"ok","rule":"prd",'
+	assert_line --index 1 '{"metric":"x.unparsed","value":0,"baseline":0,"window":3,"delta":0,"delta_pct":0,"direction":"lower","status":"ok","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10}'
+	assert_equal "${#lines[@]}" 2
+	run --separate-stderr sh -c "echo '{\"metric\":\"x.unparsed\",\"value\":3}' | reg-check --rule prd -H z.jsonl"
 	assert_failure 1
-	assert_output '{"metric":"x.unparsed","value":3,"baseline":0,"window":3,"delta":3,"delta_pct":null,"direction":"lower","status":"regression","p_value":null,"threshold_pct":10}'
+	assert_line --index 0 --partial '{"metric":"release","status":"regression","rule":"prd",'
+	assert_line --index 1 '{"metric":"x.unparsed","value":3,"baseline":0,"window":3,"delta":3,"delta_pct":null,"direction":"lower","status":"regression","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10}'
+	assert_equal "${#lines[@]}" 2
 }
 
 @test "reg-check: --ab on scores near DBL_MAX gives numbers, not null or nan" {
@@ -463,27 +485,27 @@ ROWS
 	echo '{"metric":"no.run","value":1,"ts":"2026-01-05T00:00:00Z"}' >>h.jsonl
 	printf '%s\n' '{"metric":"judge.faithfulness.mean","value":0.7,"run_id":"r4","model_tag":"release-1.4"}' \
 		'{"metric":"judge.answer_relevancy.unparsed","value":0,"run_id":"r4","model_tag":"release-1.4"}' >c.jsonl
-	run --separate-stderr reg-check -v -w 3 -H h.jsonl c.jsonl
+	run --separate-stderr reg-check --rule prd -v -w 3 -H h.jsonl c.jsonl
 	assert_failure 1
-	assert_line --index 0 --partial '"metric":"judge.faithfulness.mean","value":0.7,"baseline":0.7,"window":3,'
-	assert_line --index 1 --partial '"metric":"judge.answer_relevancy.unparsed","value":0,"baseline":0,"window":3,'
-	assert_line --index 2 '{"metric":"judge.answer_relevancy.mean","baseline":0.9,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"gates":true,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
-	assert_line --index 3 '{"metric":"judge.geval.mean","baseline":0.8,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"gates":true,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
-	assert_equal "${#lines[@]}" 4
-	assert_equal "$stderr" "reg-check: 4 metrics: 0 regressions, 2 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy"
+	assert_line --index 1 --partial '"metric":"judge.faithfulness.mean","value":0.7,"baseline":0.7,"window":3,'
+	assert_line --index 2 --partial '"metric":"judge.answer_relevancy.unparsed","value":0,"baseline":0,"window":3,'
+	assert_line --index 3 '{"metric":"judge.answer_relevancy.mean","baseline":0.9,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
+	assert_line --index 4 '{"metric":"judge.geval.mean","baseline":0.8,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
+	assert_equal "${#lines[@]}" 5
+	assert_equal "$stderr" "reg-check: 4 metrics: 0 regressions, 2 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy; the release regressed"
 	# --allow-missing: the same rows, saying they do not gate the release; exit 0.
-	run --separate-stderr reg-check --allow-missing -w 3 -H h.jsonl c.jsonl
+	run --separate-stderr reg-check --rule prd --allow-missing -w 3 -H h.jsonl c.jsonl
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(grep -c '"status":"missing","p_value":null,"gates":false' <<<"$output")" 2
+	assert_equal "$(grep -c '"status":"missing","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":false' <<<"$output")" 2
 	# The current run's id from --run-id when its rows have none.
 	sed 's/"run_id":"r4",//' c.jsonl >c2.jsonl
-	run --separate-stderr reg-check -w 3 --run-id r4 -H h.jsonl c2.jsonl
+	run --separate-stderr reg-check --rule prd -w 3 --run-id r4 -H h.jsonl c2.jsonl
 	assert_failure 1
-	assert_line --index 2 --partial '"status":"missing","p_value":null,"gates":true,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
+	assert_line --index 3 --partial '"status":"missing","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"r4","model_tag":"release-1.4"}'
 	# A policy rule may say a run can lack a metric (a count written only when not 0).
 	echo '{"rules":[{"match":"judge.geval.*","optional":true}]}' >p.json
-	run --separate-stderr reg-check -w 3 -p p.json -H h.jsonl c.jsonl
+	run --separate-stderr reg-check --rule prd -w 3 -p p.json -H h.jsonl c.jsonl
 	assert_failure 1
 	assert_equal "$(jq -r 'select(.status == "missing") | .metric' <<<"$output")" judge.answer_relevancy.mean
 }
@@ -504,4 +526,216 @@ ROWS
 	assert_equal "$(jq -r 'select(.status == "missing") | "\(.metric) \(.baseline)"' <<<"$output")" "perf.default.output_throughput 7.46887966805
 perf.default.request_throughput 2.48962655602
 perf.default.total_token_throughput 32.3651452282"
+}
+
+# The tested verdict's fixture: five earlier runs of a task's overall rows
+# (acc and acc_norm), a subset's, a group's, a small task's and a serving
+# figure; the current run, with each row's figures computed independently
+# (python3 with mpmath, 30 digits; se of a ratio from n, the baseline mean's
+# sqrt(5 se^2)/5):
+#   t.acc all 0.66 (n 1000) against 0.7: z = -2.45071540698, p = 0.0142572627695
+#   t.acc_norm 0.60: z = -5.95491334175, p = 2.60209672439e-09 (the same as t.acc)
+#   t.acc s1 0.55 (n 200): z = -3.94259323933, p = 8.06052976754e-05 (a subset)
+#   t.acc g1 0.69 (n 500, a group): z = -0.442028080284, p = 0.658468886283
+#   u.acc 0.5 (n 50): z = -2.61711961295, p = 0.00886752616372 (below --min-n)
+#   perf.s.ttft_ms.p95 125 against 100, 102, 98, 101, 99: sd = sqrt(2.5),
+#     t = 25 / (sd sqrt(1 + 1/5)) = 14.4337567297, df 4,
+#     p = betainc(2, 1/2, 0, 4/(4 + t^2)) = 0.000133925283633
+# Holm over the three gated rows (perf, t.acc, g1): 3p = 0.000401775850900,
+# max(2p, that) = 0.0285145255389, max(p, that) = 0.658468886283; over the
+# three detail rows: 7.80629017318e-09, 0.000161210595351, 0.00886752616372.
+# Benjamini-Hochberg instead: 0.000401775850900, 3p/2 = 0.0213858941542,
+# 0.658468886283; detail 7.80629017318e-09, 0.000120907946513, 0.00886752616372.
+stat_fixture() {
+	for r in 1 2 3 4 5; do
+		h='"run_id":"h'$r'","ts":"2026-01-0'$r'T00:00:00Z"'
+		echo '{"metric":"t.acc","value":0.7,"n":1000,"unit":"ratio","labels":{"subset":"all"},'"$h"'}'
+		echo '{"metric":"t.acc_norm","value":0.7,"n":1000,"unit":"ratio","labels":{"subset":"all"},'"$h"'}'
+		echo '{"metric":"t.acc","value":0.7,"n":200,"unit":"ratio","labels":{"subset":"s1"},'"$h"'}'
+		echo '{"metric":"t.acc","value":0.7,"n":500,"unit":"ratio","labels":{"subset":"g1"},'"$h"'}'
+		echo '{"metric":"u.acc","value":0.7,"n":50,"unit":"ratio",'"$h"'}'
+		echo '{"metric":"perf.s.ttft_ms.p95","value":'$((100 + (r == 2) * 2 - (r == 3) * 2 + (r == 4) - (r == 5)))',"unit":"ms","labels":{"scenario":"s"},'"$h"'}'
+	done >h.jsonl
+	cat >c.jsonl <<'ROWS'
+{"metric":"t.acc","value":0.66,"n":1000,"unit":"ratio","labels":{"subset":"all"},"run_id":"c"}
+{"metric":"t.acc_norm","value":0.6,"n":1000,"unit":"ratio","labels":{"subset":"all"},"run_id":"c"}
+{"metric":"t.acc","value":0.55,"n":200,"unit":"ratio","labels":{"subset":"s1"},"run_id":"c"}
+{"metric":"t.acc","value":0.69,"n":500,"unit":"ratio","labels":{"subset":"g1"},"level":"group","run_id":"c"}
+{"metric":"u.acc","value":0.5,"n":50,"unit":"ratio","run_id":"c"}
+{"metric":"perf.s.ttft_ms.p95","value":125,"unit":"ms","labels":{"scenario":"s"},"run_id":"c"}
+ROWS
+}
+
+@test "reg-check: the release verdict: headline rows decide, one per measurement, Holm over them" {
+	stat_fixture
+	run --separate-stderr reg-check -v -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_line --index 0 '{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":3,"regressions":2,"improvements":0,"missing":0,"findings":[{"metric":"t.acc","labels":{"subset":"all"},"status":"regression","value":0.66,"baseline":0.7,"delta_pct":-5.71,"test":"z","p_adjusted":0.0285145},{"metric":"perf.s.ttft_ms.p95","labels":{"scenario":"s"},"status":"regression","value":125,"baseline":100,"delta_pct":25,"test":"spread","p_adjusted":0.000401776}],"run_id":"c"}'
+	assert_line --index 1 '{"metric":"t.acc","labels":{"subset":"all"},"value":0.66,"baseline":0.7,"window":5,"delta":-0.04,"delta_pct":-5.71,"direction":"higher","status":"regression","p_value":0.0142573,"test":"z","n":1000,"p_adjusted":0.0285145,"gates":true,"min_effect_pct":2,"run_id":"c"}'
+	# detail rows: significant on their own (adjusted among the detail rows), not gating
+	assert_line --index 2 '{"metric":"t.acc_norm","labels":{"subset":"all"},"value":0.6,"baseline":0.7,"window":5,"delta":-0.1,"delta_pct":-14.29,"direction":"higher","status":"regression","p_value":2.6021e-09,"test":"z","n":1000,"p_adjusted":7.80629e-09,"gates":false,"note":"the same measurement as t.acc","min_effect_pct":2,"run_id":"c"}'
+	assert_line --index 3 '{"metric":"t.acc","labels":{"subset":"s1"},"value":0.55,"baseline":0.7,"window":5,"delta":-0.15,"delta_pct":-21.43,"direction":"higher","status":"regression","p_value":8.06053e-05,"test":"z","n":200,"p_adjusted":0.000161211,"gates":false,"note":"a subset row","min_effect_pct":2,"run_id":"c"}'
+	# a group's row is a headline row
+	assert_line --index 4 '{"metric":"t.acc","labels":{"subset":"g1"},"value":0.69,"baseline":0.7,"window":5,"delta":-0.01,"delta_pct":-1.43,"direction":"higher","status":"ok","p_value":0.658469,"test":"z","n":500,"p_adjusted":0.658469,"gates":true,"min_effect_pct":2,"run_id":"c"}'
+	assert_line --index 5 '{"metric":"u.acc","value":0.5,"baseline":0.7,"window":5,"delta":-0.2,"delta_pct":-28.57,"direction":"higher","status":"regression","p_value":0.00886753,"test":"z","n":50,"p_adjusted":0.00886753,"gates":false,"note":"n 50 is below 100","min_effect_pct":2,"run_id":"c"}'
+	# a serving figure: the spread of the five runs; its policy's minimum effect is 10 %
+	assert_line --index 6 '{"metric":"perf.s.ttft_ms.p95","labels":{"scenario":"s"},"value":125,"baseline":100,"window":5,"delta":25,"delta_pct":25,"direction":"lower","status":"regression","p_value":0.000133925,"test":"spread","n":null,"p_adjusted":0.000401776,"gates":true,"min_effect_pct":10,"run_id":"c"}'
+	assert_equal "${#lines[@]}" 7
+	assert_equal "$stderr" "reg-check: 6 metrics: 5 regressions, 0 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy; the release regressed"
+}
+
+@test "reg-check: --adjust bh, --alpha, --min-effect, --min-n and --gate-subsets" {
+	stat_fixture
+	# Benjamini-Hochberg: t.acc's adjusted p is 0.0213859, s1's (detail) 0.000120908.
+	run --separate-stderr reg-check --adjust bh -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_line --index 0 --partial '"status":"regression","rule":"stat","adjust":"bh","alpha":0.05,"gated":3,"regressions":2,'
+	assert_line --index 1 --partial '"p_value":0.0142573,"test":"z","n":1000,"p_adjusted":0.0213859,"gates":true,'
+	assert_line --index 3 --partial '"p_adjusted":0.000120908,"gates":false,"note":"a subset row",'
+	# At alpha 0.01 t.acc's 0.0285145 is not enough; the serving figure still is.
+	run --separate-stderr reg-check --alpha 0.01 -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_line --index 0 --partial '"alpha":0.01,"gated":3,"regressions":1,"improvements":0,"missing":0,"findings":[{"metric":"perf.s.ttft_ms.p95",'
+	assert_line --index 1 --partial '"status":"ok","p_value":0.0142573,'
+	# Changes under 30 % are never regressions: the release is ok, exit 0.
+	run --separate-stderr reg-check --min-effect 30 -H h.jsonl c.jsonl
+	assert_success
+	assert_line --index 0 --partial '"status":"ok","rule":"stat","adjust":"holm","alpha":0.05,"gated":3,"regressions":0,'
+	assert_line --index 6 --partial '"status":"ok","p_value":0.000133925,"test":"spread","n":null,"p_adjusted":0.000401776,"gates":true,"min_effect_pct":30,'
+	# --min-n 10: u.acc gates too; Holm over four: 4 x 0.000133925283633 =
+	# 0.000535701134533, 3 x 0.00886752616372 = 0.0266025784912, then
+	# max(2 x 0.0142572627695, that) = 0.0285145255389.
+	run --separate-stderr reg-check --min-n 10 -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_line --index 0 --partial '"gated":4,"regressions":3,'
+	assert_line --index 5 --partial '"status":"regression","p_value":0.00886753,"test":"z","n":50,"p_adjusted":0.0266026,"gates":true,'
+	assert_line --index 6 --partial '"p_adjusted":0.000535701,"gates":true,'
+	# --gate-subsets: s1 gates; 4 x 8.06052976754e-05 = 0.000322421190702.
+	run --separate-stderr reg-check --gate-subsets -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_line --index 0 --partial '"gated":4,"regressions":3,'
+	assert_line --index 3 --partial '"status":"regression","p_value":8.06053e-05,"test":"z","n":200,"p_adjusted":0.000322421,"gates":true,"min_effect_pct":2,'
+}
+
+@test "reg-check: Holm keeps the family-wise rate where Benjamini-Hochberg finds all three" {
+	# Three tasks, 0.5 in five runs (stderr 0), now 0.4767, 0.4783 and 0.4795
+	# with stderr 0.01: z = -2.33, -2.17, -2.05; p (python3 mpmath erfc) =
+	# 0.0198061511183, 0.0300068459475, 0.0403644308114. Holm: 3 p1 =
+	# 0.0594184533550, max(2 p2, that) = 0.0600136918949, max(p3, that): none
+	# below 0.05. Benjamini-Hochberg: p3 = 0.0403644308114, min(3 p2 / 2, that),
+	# min(3 p1, that): all three 0.0403644308114, below 0.05.
+	for r in 1 2 3 4 5; do
+		for t in a b c; do
+			echo '{"metric":"'$t'.acc","value":0.5,"stderr":0,"run_id":"h'$r'","ts":"2026-01-0'$r'"}'
+		done
+	done >h.jsonl
+	printf '%s\n' '{"metric":"a.acc","value":0.4767,"stderr":0.01}' '{"metric":"b.acc","value":0.4783,"stderr":0.01}' \
+		'{"metric":"c.acc","value":0.4795,"stderr":0.01}' >c.jsonl
+	run --separate-stderr reg-check -H h.jsonl c.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -r 'select(.metric != "release") | "\(.metric) \(.status) \(.p_value) \(.p_adjusted)"' <<<"$output")" "a.acc ok 0.0198062 0.0594185
+b.acc ok 0.0300068 0.0600137
+c.acc ok 0.0403644 0.0600137"
+	run --separate-stderr reg-check --adjust bh -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_equal "$(jq -r 'select(.metric != "release") | "\(.metric) \(.status) \(.p_adjusted)"' <<<"$output")" "a.acc regression 0.0403644
+b.acc regression 0.0403644
+c.acc regression 0.0403644"
+	assert_line --index 0 --partial '"adjust":"bh","alpha":0.05,"gated":3,"regressions":3,'
+}
+
+@test "reg-check: McNemar's test pairs a row's own items: its subset, its group, its field" {
+	# 30 items of task t: s1 (1-10) and s2 (11-20) in group g1, s3 (21-30) in g2.
+	# Right before and wrong now: 1-8, 11, 12, 21 (correct), 1-3 (correct_norm);
+	# wrong before and right now: 15, 16, 30 (both fields). Exact two-sided p,
+	# 2 P(X <= min(b, c)) with X ~ Binomial(b + c, 1/2) (python3 fractions):
+	#   t.acc all: b 11, c 3: 235/4096 = 0.057373046875
+	#   t.acc s1: b 8, c 0: 1/128 = 0.0078125
+	#   t.acc g1: b 10, c 2: 79/2048 = 0.03857421875
+	#   t.acc_norm all: b 3, c 3: 1
+	for i in $(seq 1 30); do
+		s=s$(((i - 1) / 10 + 1)) g=g1
+		[ "$i" -gt 20 ] && g=g2
+		before=true now=true norm=true
+		case $i in 15 | 16 | 30) before=false ;; esac
+		case $i in [1-8] | 11 | 12 | 21) now=false ;; esac
+		case $i in [1-3]) norm=false ;; esac
+		echo '{"task":"t","doc_id":"t/'$i'","subset":"'$s'","group":"'$g'","correct":'$before',"correct_norm":'$before'}' >>ib.jsonl
+		echo '{"task":"t","doc_id":"t/'$i'","subset":"'$s'","group":"'$g'","correct":'$now',"correct_norm":'$norm'}' >>ic.jsonl
+	done
+	for r in 1 2 3; do
+		for k in 't.acc:all' 't.acc:s1' 't.acc:g1' 't.acc_norm:all'; do
+			echo '{"metric":"'${k%:*}'","value":0.9,"labels":{"subset":"'${k#*:}'"},"run_id":"h'$r'","ts":"2026-01-0'$r'"}'
+		done
+	done >h.jsonl
+	printf '%s\n' '{"metric":"t.acc","value":0.7,"labels":{"subset":"all"}}' '{"metric":"t.acc","value":0.6,"labels":{"subset":"s1"}}' \
+		'{"metric":"t.acc","value":0.6,"labels":{"subset":"g1"},"level":"group"}' '{"metric":"t.acc_norm","value":0.9,"labels":{"subset":"all"}}' >c.jsonl
+	run --separate-stderr reg-check -v --min-n 10 -H h.jsonl --items-baseline ib.jsonl --items-current ic.jsonl c.jsonl
+	assert_success
+	assert_equal "$stderr" "reg-check: t.acc: 30 paired items, 11 right before and wrong now, 3 wrong before and right now, McNemar p=0.057373
+reg-check: t.acc (s1): 10 paired items, 8 right before and wrong now, 0 wrong before and right now, McNemar p=0.0078125
+reg-check: t.acc (g1): 20 paired items, 10 right before and wrong now, 2 wrong before and right now, McNemar p=0.0385742
+reg-check: t.acc_norm: 30 paired items, 3 right before and wrong now, 3 wrong before and right now, McNemar p=1
+reg-check: 4 metrics: 1 regressions, 0 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy; the release did not regress"
+	# Gated: t.acc and g1, Holm: 2 x 0.03857421875 = 0.0771484375, then
+	# max(0.057373046875, that). Detail: s1 and t.acc_norm (the same as t.acc),
+	# Holm: 2 x 0.0078125 = 0.015625, then 1.
+	assert_line --index 1 --partial '"status":"ok","p_value":0.057373,"test":"mcnemar","n":30,"p_adjusted":0.0771484,"gates":true,'
+	assert_line --index 2 --partial '"status":"regression","p_value":0.0078125,"test":"mcnemar","n":10,"p_adjusted":0.015625,"gates":false,"note":"a subset row",'
+	assert_line --index 3 --partial '"status":"ok","p_value":0.0385742,"test":"mcnemar","n":20,"p_adjusted":0.0771484,"gates":true,'
+	assert_line --index 4 --partial '"status":"ok","p_value":1,"test":"mcnemar","n":30,"p_adjusted":1,"gates":false,"note":"the same measurement as t.acc",'
+}
+
+@test "reg-check: a measurement gone missing is one finding, however many rows it had" {
+	# judge.x's mean and pass_rate both vanish: share/metrics.json says the
+	# pass rate is the same measurement as the mean, so one finding, not two.
+	for r in 1 2 3; do
+		echo '{"metric":"judge.x.mean","value":0.8,"run_id":"h'$r'","ts":"2026-01-0'$r'"}'
+		echo '{"metric":"judge.x.pass_rate","value":0.9,"run_id":"h'$r'","ts":"2026-01-0'$r'"}'
+		echo '{"metric":"judge.y.mean","value":0.8,"run_id":"h'$r'","ts":"2026-01-0'$r'"}'
+	done >h.jsonl
+	echo '{"metric":"judge.y.mean","value":0.8,"run_id":"c"}' >c.jsonl
+	run --separate-stderr reg-check -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_line --index 0 '{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":2,"regressions":0,"improvements":0,"missing":1,"findings":[{"metric":"judge.x.mean","status":"missing","baseline":0.8,"delta_pct":null,"test":"none","p_adjusted":null}],"run_id":"c"}'
+	assert_line --index 3 '{"metric":"judge.x.pass_rate","baseline":0.9,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":false,"note":"the same measurement as judge.x.mean","min_effect_pct":2,"run_id":"c"}'
+	# The plain rule counts every row.
+	run --separate-stderr reg-check --rule prd -H h.jsonl c.jsonl
+	assert_failure 1
+	assert_line --index 0 --partial '"gated":3,"regressions":0,"improvements":0,"missing":2,'
+}
+
+@test "reg-check: the verdict's options and policy fields are checked" {
+	run --separate-stderr reg-check -H x --rule median
+	assert_failure 64
+	assert_equal "$stderr" "reg-check: --rule: 'median' is not stat or prd
+Try 'reg-check --help' for more information."
+	run --separate-stderr reg-check -H x --adjust bonferroni
+	assert_failure 64
+	assert_equal "$stderr" "reg-check: --adjust: 'bonferroni' is not holm or bh
+Try 'reg-check --help' for more information."
+	run --separate-stderr reg-check -H x --require-significance 0.05
+	assert_failure 64
+	assert_equal "$stderr" "reg-check: --require-significance is the prd rule's: the stat rule always tests (see --alpha)
+Try 'reg-check --help' for more information."
+	run --separate-stderr reg-check -H x --rule prd --min-n 10
+	assert_failure 64
+	assert_equal "$stderr" "reg-check: --adjust, --min-n, --min-effect and --gate-subsets are the stat rule's: not with --rule prd
+Try 'reg-check --help' for more information."
+	run --separate-stderr reg-check -H x --min-n -1
+	assert_failure 64
+	assert_output ""
+	echo '{"metric":"a.acc","value":1}' >c.jsonl
+	for r in '{"match":"*","same_as":".acc"}' '{"match":"*","same_as":""}' '{"match":"*","same_as":"acc."}'; do
+		echo '{"rules":['"$r"']}' >p.json
+		run --separate-stderr reg-check -p p.json -H /dev/null c.jsonl
+		assert_failure 65
+		assert_output ""
+		assert_equal "$stderr" "reg-check: p.json: \"same_as\" must be a metric's last components, as \"acc\""
+	done
+	echo '{"default":{"min_effect_pct":-1}}' >p.json
+	run --separate-stderr reg-check -p p.json -H /dev/null c.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'reg-check: p.json: "min_effect_pct" must not be negative'
 }

@@ -82,15 +82,21 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	#   all = agg([0.5, 0.5714285714285714], [2, 7]) = 0.5555555555555556,
 	#         pooled([0.5, 0.20118695404073914], [2, 7]) = 0.1868706368604627
 	#   (pooling the three subjects at once would give 0.188398055086813: the levels matter)
+	# A group's row says "level":"group" (reg-check gates on it); its items name the group.
 	#   macro = (0.75 + 1/3 + 0.5) / 3 = 0.5277777777777778
 	run --separate-stderr score-mcq "$F/mmlu-groups.jsonl"
 	assert_success
 	assert_line --index 2 --partial '"value":0.5,"n":2,"stderr":0.5,"unit":"ratio","labels":{"task":"mmlu","subset":"law"}'
-	assert_line --index 3 "{\"metric\":\"mmlu.acc\",\"value\":0.5,\"n\":2,\"stderr\":0.5,\"unit\":\"ratio\",\"labels\":{\"task\":\"mmlu\",\"subset\":\"humanities\"},$TS}"
-	assert_line --index 4 "{\"metric\":\"mmlu.acc\",\"value\":0.5714285714285714,\"n\":7,\"stderr\":0.20118695404073914,\"unit\":\"ratio\",\"labels\":{\"task\":\"mmlu\",\"subset\":\"stem\"},$TS}"
+	assert_line --index 3 "{\"metric\":\"mmlu.acc\",\"value\":0.5,\"n\":2,\"stderr\":0.5,\"unit\":\"ratio\",\"labels\":{\"task\":\"mmlu\",\"subset\":\"humanities\"},\"level\":\"group\",$TS}"
+	assert_line --index 4 "{\"metric\":\"mmlu.acc\",\"value\":0.5714285714285714,\"n\":7,\"stderr\":0.20118695404073914,\"unit\":\"ratio\",\"labels\":{\"task\":\"mmlu\",\"subset\":\"stem\"},\"level\":\"group\",$TS}"
 	assert_line --index 5 "{\"metric\":\"mmlu.acc\",\"value\":0.5555555555555556,\"n\":9,\"stderr\":0.1868706368604627,\"unit\":\"ratio\",\"labels\":{\"task\":\"mmlu\",\"subset\":\"all\"},$TS}"
 	assert_line --index 6 "{\"metric\":\"mmlu.acc_macro\",\"value\":0.5277777777777778,\"n\":9,\"stderr\":0.1868706368604627,\"unit\":\"ratio\",\"labels\":{\"task\":\"mmlu\",\"subset\":\"all\"},$TS}"
 	assert_equal "${#lines[@]}" 28
+	score-mcq -i items.jsonl "$F/mmlu-groups.jsonl" > /dev/null
+	run jq -r '"\(.doc_id) \(.subset) \(.group)"' items.jsonl
+	assert_line --index 0 --regexp '^mmlu/[a-z_]*/?[0-9]+ [a-z_]+ (stem|humanities)$'
+	run jq -r '.group' items.jsonl
+	refute_output --partial null
 }
 
 @test "score-mcq: run_id and model_tag from options, else from the environment" {

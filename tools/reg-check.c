@@ -1,26 +1,36 @@
 /*
- * reg-check — the release regression rule, with significance tests.
+ * reg-check — a release's verdict against the earlier runs.
  *
  * Reads the current run's metric rows (vllm-eval(7), Metric row) from FILEs
  * or stdin and the earlier runs' metric rows from --history. For each
  * current metric (name and labels), the baseline is the mean of that metric
  * over the last --window runs of the history (newest by ts, then run_id;
- * rows of the current run_id are left out). A metric is a regression when
- * it is worse than the baseline by at least --threshold percent, worse
- * meaning lower or higher as the metric policy (share/metrics.json or
- * --policy) says. The p-value is McNemar's exact test on the items that
- * flipped when both runs' item rows are given, else a z-test from the rows'
- * stderr; with --require-significance P a regression also needs p < P.
+ * rows of the current run_id are left out); worse means lower or higher as
+ * the metric policy (share/metrics.json or --policy) says.
+ *
+ * Each row is tested: McNemar's exact test on the items that flipped when
+ * both runs' item rows are given, else a z-test from the rows' stderr, else
+ * the spread of the baseline runs (a Student t prediction test). The
+ * release verdict (--rule stat, the default) is decided by the headline
+ * rows only (a task's overall row, a group's row, serving figures the
+ * policy gates), one per measurement (acc_norm is "the same as" acc), of
+ * enough items (--min-n), with Holm's or Benjamini-Hochberg's adjustment
+ * over them: a regression is worse, with an adjusted p below --alpha, by at
+ * least the minimum effect. The other rows are detail, adjusted among
+ * themselves. --rule prd is the plain rule: every row worse by
+ * --threshold percent is a regression.
  *
  * With --ab it compares two runs' item rows instead: Welch's t-test on the
  * item scores per task, the lift, Cohen's d and a recommendation.
  *
- * Writes verdict rows (vllm-eval(7), Verdict row), one per current metric
- * in input order; exits 1 when any metric regressed.
+ * Writes the release row, then verdict rows (vllm-eval(7), Verdict row),
+ * one per current metric in input order, then the missing ones; exits 1
+ * when the release regressed.
  */
 #include <errno.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -52,6 +62,12 @@ struct opts {
 	bool allow_missing;
 	bool ab;
 	double alpha;
+	bool prd;   /* --rule prd: the plain threshold rule */
+	bool bh;    /* --adjust bh: Benjamini-Hochberg, else Holm */
+	long min_n; /* rows of fewer items cannot alert */
+	bool min_n_set;
+	double min_effect; /* percent; NAN: the policy's */
+	bool gate_subsets;
 	const char *run_id;
 	const char *model_tag;
 	struct ve_cli cli;
@@ -66,8 +82,11 @@ struct row {
 	char *run_id;
 	char *model_tag;
 	char *ts;
+	char *subset; /* labels.subset, or NULL */
+	bool group;   /* "level":"group": a group's row, a headline figure */
 	double value;
 	double se; /* NAN when unknown */
+	double n;  /* items or requests; NAN when unknown */
 };
 
 struct rows {
@@ -80,7 +99,10 @@ struct rule {
 	int dir;          /* +1 higher is better, -1 lower, 0 inherit */
 	double threshold; /* NAN: inherit */
 	bool ignore;
-	bool optional; /* a run may lack it (a count written only when not 0): never missing */
+	bool optional;     /* a run may lack it (a count written only when not 0): never missing */
+	bool nogate;       /* "gate": false: shown, never deciding the release */
+	double min_effect; /* percent; NAN: inherit */
+	char *same_as;     /* the row deciding for it, by its last components; or NULL */
 };
 
 struct policy {
@@ -89,11 +111,16 @@ struct policy {
 	size_t n;
 };
 
+/* The item fields McNemar's test reads, by the metric they score. */
+enum { F_ACC, F_ACC_NORM, F_EXACT, NFLAGS };
+
 /* One item row: the paired tests join two runs on task and doc_id. */
 struct item {
 	char *task;
 	char *doc_id;
-	int correct; /* 1, 0, or -1 when the row has no boolean "correct" */
+	char *subset, *group; /* or NULL */
+	int correct;          /* 1, 0, or -1 when the row has no boolean "correct" */
+	int flag[NFLAGS];     /* correct, correct_norm, exact_match: 1, 0 or -1 */
 	double score;
 };
 
@@ -102,46 +129,60 @@ struct items {
 	size_t n, cap;
 };
 
-/* McNemar's discordant pairs for one task. */
+/* One item in both runs. */
+struct pair {
+	const struct item *cur, *base;
+};
+
+/* McNemar's discordant pairs of one row's items. */
 struct flips {
-	char *task;
 	unsigned long b, c, pairs;
-	double p;
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: %s [-qv] -H FILE [-w N] [-t PCT] [-p FILE] [--min-runs N]\n"
-	        "                 [--require-significance P] [--items-current FILE\n"
-	        "                 --items-baseline FILE] [--allow-missing] [--run-id ID]\n"
-	        "                 [--model-tag TAG] [--skip-bad] [--rejects FILE] [FILE...]\n"
-	        "       %s --ab --items-baseline FILE --items-current FILE [--alpha A]\n"
-	        "\n"
-	        "Compare a run's metric rows with the mean of the last N runs in the history and\n"
-	        "write one verdict row per metric; exit 1 when any metric regressed or is\n"
-	        "missing (in the last N runs, not in this one).\n"
-	        "\n"
-	        "  -H, --history FILE          earlier runs' metric rows (ch-query history)\n"
-	        "  -w, --window N              runs in the baseline mean (default 5)\n"
-	        "      --min-runs N            fewer runs is insufficient_history (default 3,\n"
-	        "                              or N of --window when that is smaller)\n"
-	        "  -t, --threshold PCT         worse by PCT %% or more: a regression (default 10)\n"
-	        "  -p, --policy FILE           metric directions (default share/metrics.json)\n"
-	        "      --require-significance P  a regression also needs p < P\n"
-	        "      --items-current FILE    this run's item rows (McNemar's exact test)\n"
-	        "      --items-baseline FILE   the baseline run's item rows\n"
-	        "      --allow-missing         a missing metric is reported, not a regression\n"
-	        "      --ab                    A/B: Welch's t-test of item scores, B against A\n"
-	        "      --alpha A               significance level of --ab (default 0.05)\n"
-	        "      --run-id ID             the current run, where rows lack run_id\n"
-	        "      --model-tag TAG         the current model tag, where rows lack model_tag\n",
-	        ve_progname, ve_progname);
+	fprintf(
+	    f,
+	    "usage: %s [-qv] -H FILE [--rule stat|prd] [-w N] [--min-runs N] [-p FILE]\n"
+	    "                 [--alpha A] [--adjust holm|bh] [--min-n N] [--min-effect PCT]\n"
+	    "                 [--gate-subsets] [-t PCT] [--require-significance P]\n"
+	    "                 [--items-current FILE --items-baseline FILE] [--allow-missing]\n"
+	    "                 [--run-id ID] [--model-tag TAG] [--skip-bad] [--rejects FILE]\n"
+	    "                 [FILE...]\n"
+	    "       %s --ab --items-baseline FILE --items-current FILE [--alpha A]\n"
+	    "\n"
+	    "Compare a run's metric rows with the last N runs in the history: write the\n"
+	    "release verdict, then one verdict row per metric; exit 1 when the release\n"
+	    "regressed. The headline rows decide it, each tested (McNemar, z or the\n"
+	    "baseline's spread) and adjusted for their number; the rest is detail.\n"
+	    "\n"
+	    "  -H, --history FILE          earlier runs' metric rows (ch-query history)\n"
+	    "      --rule RULE             stat: the tested verdict (default); prd: worse by\n"
+	    "                              the threshold, every row\n"
+	    "  -w, --window N              runs in the baseline mean (default 5)\n"
+	    "      --min-runs N            fewer runs is insufficient_history (default 3,\n"
+	    "                              or N of --window when that is smaller)\n"
+	    "  -p, --policy FILE           directions and gates (default share/metrics.json)\n"
+	    "      --alpha A               false-alarm level of the release (default 0.05)\n"
+	    "      --adjust METHOD         holm (family-wise, default) or bh (false discovery)\n"
+	    "      --min-n N               rows of fewer items cannot alert (default 100)\n"
+	    "      --min-effect PCT        smaller changes are never regressions (default:\n"
+	    "                              the policy's, 2)\n"
+	    "      --gate-subsets          subset rows decide the release too\n"
+	    "  -t, --threshold PCT         prd: worse by PCT %% or more (default 10)\n"
+	    "      --require-significance P  prd: a regression also needs p < P\n"
+	    "      --items-current FILE    this run's item rows (McNemar's exact test)\n"
+	    "      --items-baseline FILE   the baseline run's item rows\n"
+	    "      --allow-missing         a missing metric is reported, not a regression\n"
+	    "      --ab                    A/B: Welch's t-test of item scores, B against A\n"
+	    "      --run-id ID             the current run, where rows lack run_id\n"
+	    "      --model-tag TAG         the current model tag, where rows lack model_tag\n",
+	    ve_progname, ve_progname);
 	ve_cli_help(f, VE_CLI_RECORDS, 30);
 	fprintf(f, "\n"
 	           "With -v, a summary and the paired items' counts go to stderr.\n"
-	           "Exit: 0 no regression, 1 a regression or a missing metric, 64 usage, 65 bad\n"
+	           "Exit: 0 the release did not regress, 1 it did, 64 usage, 65 bad\n"
 	           "input, 66 cannot open, 73 cannot create, 74 I/O error. See reg-check(1).\n");
 }
 
@@ -155,6 +196,11 @@ enum {
 	OPT_ALPHA,
 	OPT_RUN_ID,
 	OPT_MODEL_TAG,
+	OPT_RULE,
+	OPT_ADJUST,
+	OPT_MIN_N,
+	OPT_MIN_EFFECT,
+	OPT_GATE_SUBSETS,
 };
 
 /* Which inputs the mode takes, and --min-runs's default from --window. */
@@ -176,6 +222,12 @@ check_opts(struct opts *o, bool metric_files)
 	if (o->min_runs > o->window)
 		ve_usage_error("--min-runs (%ld) cannot exceed --window (%ld)", o->min_runs,
 		               o->window);
+	if (o->prd && (o->bh || o->min_n_set || !isnan(o->min_effect) || o->gate_subsets))
+		ve_usage_error("--adjust, --min-n, --min-effect and --gate-subsets are the stat "
+		               "rule's: not with --rule prd");
+	if (!o->prd && !isnan(o->require_p))
+		ve_usage_error("--require-significance is the prd rule's: the stat rule always "
+		               "tests (see --alpha)");
 }
 
 static void
@@ -195,6 +247,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"alpha", required_argument, NULL, OPT_ALPHA},
 	    {"run-id", required_argument, NULL, OPT_RUN_ID},
 	    {"model-tag", required_argument, NULL, OPT_MODEL_TAG},
+	    {"rule", required_argument, NULL, OPT_RULE},
+	    {"adjust", required_argument, NULL, OPT_ADJUST},
+	    {"min-n", required_argument, NULL, OPT_MIN_N},
+	    {"min-effect", required_argument, NULL, OPT_MIN_EFFECT},
+	    {"gate-subsets", no_argument, NULL, OPT_GATE_SUBSETS},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -203,6 +260,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	o->threshold = 10.0;
 	o->require_p = NAN;
 	o->alpha = 0.05;
+	o->min_n = 100;
+	o->min_effect = NAN;
 	o->cli.flags = VE_CLI_RECORDS;
 	while ((c = ve_getopt(argc, argv, "H:w:t:p:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
@@ -226,6 +285,24 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_ALPHA: o->alpha = ve_opt_double("--alpha", optarg, 0.0, 1.0); break;
 		case OPT_RUN_ID: o->run_id = optarg; break;
 		case OPT_MODEL_TAG: o->model_tag = optarg; break;
+		case OPT_RULE:
+			if (strcmp(optarg, "stat") && strcmp(optarg, "prd"))
+				ve_usage_error("--rule: '%s' is not stat or prd", optarg);
+			o->prd = !strcmp(optarg, "prd");
+			break;
+		case OPT_ADJUST:
+			if (strcmp(optarg, "holm") && strcmp(optarg, "bh"))
+				ve_usage_error("--adjust: '%s' is not holm or bh", optarg);
+			o->bh = !strcmp(optarg, "bh");
+			break;
+		case OPT_MIN_N:
+			o->min_n = ve_opt_long("--min-n", optarg, 0, LONG_MAX);
+			o->min_n_set = true;
+			break;
+		case OPT_MIN_EFFECT:
+			o->min_effect = ve_opt_double("--min-effect", optarg, 0.0, 1000.0);
+			break;
+		case OPT_GATE_SUBSETS: o->gate_subsets = true; break;
 		}
 	}
 	check_opts(o, optind < argc);
@@ -239,13 +316,18 @@ rows_free(struct rows *rs)
 		free(rs->v[i].run_id);
 		free(rs->v[i].model_tag);
 		free(rs->v[i].ts);
+		free(rs->v[i].subset);
 	}
 	free(rs->v);
 }
 
-/* Appends a row's labels (consumed), canonical, to key: NULL, or why they are unusable. */
+/*
+ * Appends a row's labels (consumed), canonical, to key, and sets *subset
+ * to a copy of labels.subset where it is a string: NULL, or why the labels
+ * are unusable.
+ */
 static const char *
-row_labels(jv labels, struct ve_buf *key)
+row_labels(jv labels, struct ve_buf *key, char **subset)
 {
 	const char *why = NULL;
 
@@ -271,8 +353,10 @@ row_labels(jv labels, struct ve_buf *key)
 	jv_kind k = jv_get_kind(labels);
 	if (k != JV_KIND_NULL && k != JV_KIND_INVALID && k != JV_KIND_OBJECT)
 		why = "\"labels\" is not an object";
-	else if (k == JV_KIND_OBJECT && jv_object_length(jv_copy(labels)) > 0)
+	else if (k == JV_KIND_OBJECT && jv_object_length(jv_copy(labels)) > 0) {
 		ve_json_canon(labels, key);
+		*subset = ve_json_get_str(labels, "subset");
+	}
 	jv_free(labels);
 	return why;
 }
@@ -308,12 +392,14 @@ str_or_null(jv v)
 static const char *
 take_row(jv rec, void *ctx)
 {
-	enum { METRIC, VALUE, LABELS, RUN_ID, MODEL_TAG, TS, STDERR, UNIT, N, NFIELDS };
-	static const char *const names[NFIELDS] = {
-	    "metric", "value", "labels", "run_id", "model_tag", "ts", "stderr", "unit", "n"};
+	enum { METRIC, VALUE, LABELS, RUN_ID, MODEL_TAG, TS, STDERR, UNIT, N, LEVEL, NFIELDS };
+	static const char *const names[NFIELDS] = {"metric",    "value", "labels", "run_id",
+	                                           "model_tag", "ts",    "stderr", "unit",
+	                                           "n",         "level"};
 	struct rows *rs = ctx;
 	struct ve_buf key = {0};
 	const char *why = NULL;
+	char *subset = NULL;
 	jv f[NFIELDS];
 
 	/* One walk over the row: 40,000 history rows made field lookups a third of reg-check. */
@@ -327,10 +413,11 @@ take_row(jv rec, void *ctx)
 	else {
 		ve_buf_add(&key, jv_string_value(f[METRIC]), ml);
 		ve_buf_addc(&key, '\0');
-		why = row_labels(jv_copy(f[LABELS]), &key);
+		why = row_labels(jv_copy(f[LABELS]), &key, &subset);
 	}
 	if (why) {
 		ve_buf_free(&key);
+		free(subset);
 		for (int i = 0; i < NFIELDS; i++)
 			jv_free(f[i]);
 		return why;
@@ -346,8 +433,12 @@ take_row(jv rec, void *ctx)
 	    .run_id = str_or_null(f[RUN_ID]),
 	    .model_tag = str_or_null(f[MODEL_TAG]),
 	    .ts = str_or_null(f[TS]),
+	    .subset = subset,
+	    .group = jv_get_kind(f[LEVEL]) == JV_KIND_STRING &&
+	             !strcmp(jv_string_value(f[LEVEL]), "group"),
 	    .value = value,
 	    .se = row_se(f[STDERR], f[UNIT], f[N], value),
+	    .n = jv_get_kind(f[N]) == JV_KIND_NUMBER ? jv_number_value(f[N]) : NAN,
 	};
 	for (int i = 0; i < NFIELDS; i++)
 		jv_free(f[i]);
@@ -363,6 +454,23 @@ item_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->doc_id, y->doc_id);
 }
 
+/* An item's field name (rec borrowed) as 1 right, 0 wrong, -1 absent. */
+static int
+item_flag(jv rec, const char *name)
+{
+	jv v = ve_json_get(rec, name);
+	/* true/false, or 1/0 as ClickHouse's UInt8 comes back from ch-query. */
+	int f = jv_get_kind(v) == JV_KIND_TRUE    ? 1
+	        : jv_get_kind(v) == JV_KIND_FALSE ? 0
+	        : jv_get_kind(v) == JV_KIND_NUMBER &&
+	                (jv_number_value(v) == 0 || jv_number_value(v) == 1)
+	            ? (int)jv_number_value(v)
+	            : -1;
+
+	jv_free(v);
+	return f;
+}
+
 /*
  * ve_reader_each's take: an item row (borrowed; vllm-eval(7), Item row)
  * into the items ctx. NULL, or the reason the record is not a usable item
@@ -373,18 +481,13 @@ take_item(jv rec, void *ctx)
 {
 	struct items *is = ctx;
 	struct item it = {.task = ve_json_get_str(rec, "task"),
-	                  .doc_id = ve_json_get_str(rec, "doc_id")};
-	jv cor = ve_json_get(rec, "correct");
+	                  .doc_id = ve_json_get_str(rec, "doc_id"),
+	                  .correct = item_flag(rec, "correct")};
 	const char *why = NULL;
 
-	/* true/false, or 1/0 as ClickHouse's UInt8 comes back from ch-query. */
-	it.correct = jv_get_kind(cor) == JV_KIND_TRUE    ? 1
-	             : jv_get_kind(cor) == JV_KIND_FALSE ? 0
-	             : jv_get_kind(cor) == JV_KIND_NUMBER &&
-	                     (jv_number_value(cor) == 0 || jv_number_value(cor) == 1)
-	                 ? (int)jv_number_value(cor)
-	                 : -1;
-	jv_free(cor);
+	it.flag[F_ACC] = it.correct;
+	it.flag[F_ACC_NORM] = item_flag(rec, "correct_norm");
+	it.flag[F_EXACT] = item_flag(rec, "exact_match");
 	if (!it.task || !it.doc_id)
 		why = "item row without string \"task\" and \"doc_id\"";
 	else if (!ve_json_get_num(rec, "score", &it.score)) {
@@ -397,6 +500,8 @@ take_item(jv rec, void *ctx)
 		free(it.doc_id);
 		return why;
 	}
+	it.subset = ve_json_get_str(rec, "subset");
+	it.group = ve_json_get_str(rec, "group");
 	is->v = ve_grow(is->v, &is->cap, is->n + 1, sizeof *is->v);
 	is->v[is->n++] = it;
 	return NULL;
@@ -424,6 +529,8 @@ items_free(struct items *is)
 	for (size_t i = 0; i < is->n; i++) {
 		free(is->v[i].task);
 		free(is->v[i].doc_id);
+		free(is->v[i].subset);
+		free(is->v[i].group);
 	}
 	free(is->v);
 }
@@ -437,8 +544,11 @@ rule_from(jv obj, struct rule *r)
 
 	r->dir = 0;
 	r->threshold = NAN;
+	r->min_effect = NAN;
 	r->ignore = ve_json_get_kind(obj, "ignore") == JV_KIND_TRUE;
 	r->optional = ve_json_get_kind(obj, "optional") == JV_KIND_TRUE;
+	r->nogate = ve_json_get_kind(obj, "gate") == JV_KIND_FALSE;
+	r->same_as = ve_json_get_str(obj, "same_as");
 	if (dir && strcmp(dir, "higher") == 0)
 		r->dir = 1;
 	else if (dir && strcmp(dir, "lower") == 0)
@@ -448,6 +558,13 @@ rule_from(jv obj, struct rule *r)
 	free(dir);
 	if (ve_json_get_num(obj, "threshold_pct", &r->threshold) && !why)
 		why = r->threshold < 0 ? "\"threshold_pct\" must not be negative" : NULL;
+	if (ve_json_get_num(obj, "min_effect_pct", &r->min_effect) && !why)
+		why = r->min_effect < 0 ? "\"min_effect_pct\" must not be negative" : NULL;
+	if (r->same_as && !why)
+		why =
+		    !*r->same_as || *r->same_as == '.' || r->same_as[strlen(r->same_as) - 1] == '.'
+		        ? "\"same_as\" must be a metric's last components, as \"acc\""
+		        : NULL;
 	return why;
 }
 
@@ -508,6 +625,7 @@ load_policy(const struct opts *o, struct policy *pol)
 	}
 	jv def = ve_json_get(doc, "default");
 	pol->def.threshold = NAN;
+	pol->def.min_effect = NAN;
 	if (jv_get_kind(def) == JV_KIND_OBJECT)
 		why = rule_from(def, &pol->def);
 	if (!pol->def.dir)
@@ -545,9 +663,12 @@ load_policy(const struct opts *o, struct policy *pol)
 static void
 policy_free(struct policy *pol)
 {
-	for (size_t i = 0; i < pol->n; i++)
+	for (size_t i = 0; i < pol->n; i++) {
 		free(pol->rules[i].match);
+		free(pol->rules[i].same_as);
+	}
 	free(pol->rules);
+	free(pol->def.same_as);
 }
 
 /* The first matching rule's settings, the default's where it says nothing. */
@@ -563,8 +684,12 @@ policy_for(const struct policy *pol, const char *metric)
 			r.dir = pol->rules[i].dir;
 		if (!isnan(pol->rules[i].threshold))
 			r.threshold = pol->rules[i].threshold;
+		if (!isnan(pol->rules[i].min_effect))
+			r.min_effect = pol->rules[i].min_effect;
 		r.ignore = pol->rules[i].ignore;
 		r.optional = pol->rules[i].optional;
+		r.nogate = pol->rules[i].nogate;
+		r.same_as = pol->rules[i].same_as;
 		break;
 	}
 	return r;
@@ -608,51 +733,25 @@ add_str(struct ve_buf *b, const char *name, const char *s)
 	ve_buf_add_json_str(b, s, strlen(s));
 }
 
-/* Appends "p_value":P to 6 significant digits, null when NAN. */
+/* Appends "name":P, a p-value to 6 significant digits, null when NAN. */
 static void
-add_p(struct ve_buf *b, double p)
+add_p(struct ve_buf *b, const char *name, double p)
 {
 	if (isnan(p))
-		ve_buf_adds(b, ",\"p_value\":null");
+		ve_buf_addf(b, ",\"%s\":null", name);
 	else
-		ve_buf_addf(b, ",\"p_value\":%.6g", p);
+		ve_buf_addf(b, ",\"%s\":%.6g", name, p);
 }
 
 /*
- * Appends the fields of a verdict row from the baseline to the p-value,
- * NAN written as null: the metric against its baseline window.
+ * The items of both runs joined on task and doc_id (both sorted by them),
+ * in that order: *out is the caller's to free. Returns the count.
  */
-static void
-add_change(struct ve_buf *b, double base, size_t window, double delta, double pct, int dir,
-           const char *status, double p)
-{
-	add_num(b, "baseline", base);
-	ve_buf_addf(b, ",\"window\":%zu", window);
-	add_num(b, "delta", delta);
-	add_num(b, "delta_pct", pct);
-	add_str(b, "direction", dir > 0 ? "higher" : "lower");
-	add_str(b, "status", status);
-	add_p(b, p);
-}
-
-/* The McNemar p-value of the task a metric belongs to ("mmlu" for "mmlu.acc"), or NAN. */
-static double
-flips_p(const struct flips *fl, size_t nfl, const char *metric)
-{
-	size_t tl = strcspn(metric, ".");
-
-	for (size_t i = 0; i < nfl; i++)
-		if (strlen(fl[i].task) == tl && strncmp(fl[i].task, metric, tl) == 0)
-			return fl[i].p;
-	return NAN;
-}
-
-/* Pairs the two runs' items per task and counts the flips. */
 static size_t
-count_flips(const struct items *cur, const struct items *base, struct flips **out)
+join_items(const struct items *cur, const struct items *base, struct pair **out)
 {
-	struct flips *fl = NULL;
-	size_t nfl = 0, i = 0, j = 0;
+	struct pair *v = NULL;
+	size_t n = 0, cap = 0, i = 0, j = 0;
 
 	while (i < cur->n && j < base->n) {
 		int c = item_cmp(&cur->v[i], &base->v[j]);
@@ -661,27 +760,63 @@ count_flips(const struct items *cur, const struct items *base, struct flips **ou
 			j += c > 0;
 			continue;
 		}
-		const struct item *x = &cur->v[i++], *y = &base->v[j++];
-		if (x->correct < 0 || y->correct < 0)
-			continue;
-		if (!nfl || strcmp(fl[nfl - 1].task, x->task) != 0) {
-			fl = ve_xrealloc(fl, (nfl + 1) * sizeof *fl);
-			fl[nfl++] = (struct flips){.task = x->task};
-		}
-		fl[nfl - 1].pairs++;
-		if (y->correct && !x->correct)
-			fl[nfl - 1].b++;
-		else if (!y->correct && x->correct)
-			fl[nfl - 1].c++;
+		v = ve_grow(v, &cap, n + 1, sizeof *v);
+		v[n++] = (struct pair){&cur->v[i++], &base->v[j++]};
 	}
-	for (size_t k = 0; k < nfl; k++)
-		fl[k].p = ve_rs_mcnemar_exact(fl[k].b, fl[k].c);
-	*out = fl;
-	return nfl;
+	*out = v;
+	return n;
+}
+
+/* The item field that scores a metric (correct_norm for "mmlu.acc_norm"), or -1. */
+static int
+metric_flag(const char *metric)
+{
+	const char *m = strchr(metric, '.');
+
+	if (!m)
+		return -1;
+	m++;
+	return !strcmp(m, "acc")           ? F_ACC
+	       : !strcmp(m, "acc_norm")    ? F_ACC_NORM
+	       : !strcmp(m, "exact_match") ? F_EXACT
+	                                   : -1;
+}
+
+/* Whether item x belongs to the subset or group a row names (any, for "all"). */
+static bool
+item_in(const struct item *x, const char *subset)
+{
+	return !subset || !strcmp(subset, "all") || (x->subset && !strcmp(x->subset, subset)) ||
+	       (x->group && !strcmp(x->group, subset));
+}
+
+/*
+ * McNemar's counts for a row: the paired items of its task ("mmlu" for
+ * "mmlu.acc") and its subset or group, right or wrong by the field that
+ * scores its metric. No pairs when the metric has no such field.
+ */
+static struct flips
+row_flips(const struct pair *pv, size_t np, const struct row *m)
+{
+	struct flips fl = {0};
+	int f = metric_flag(m->metric);
+	size_t tl = strcspn(m->metric, ".");
+
+	for (size_t i = 0; f >= 0 && i < np; i++) {
+		const struct item *x = pv[i].cur, *y = pv[i].base;
+		if (strncmp(x->task, m->metric, tl) != 0 || x->task[tl] || !item_in(x, m->subset) ||
+		    x->flag[f] < 0 || y->flag[f] < 0)
+			continue;
+		fl.pairs++;
+		fl.b += y->flag[f] && !x->flag[f];
+		fl.c += !y->flag[f] && x->flag[f];
+	}
+	return fl;
 }
 
 struct tally {
 	unsigned long metrics, regressions, missing, improvements, fresh, short_history, ignored;
+	bool red; /* the release regressed (with --ab: a task did) */
 };
 
 /* What the verdicts are drawn from, and what they add up to. */
@@ -689,8 +824,10 @@ struct check {
 	const struct opts *o;
 	const struct policy *pol;
 	const struct rows *hist; /* sorted by hist_cmp */
-	const struct flips *fl;
-	size_t nfl;
+	const struct row **byk;  /* the current rows, sorted by key */
+	size_t ncur;
+	const struct pair *pairs; /* both runs' items */
+	size_t npairs;
 	struct tally *t;
 	struct ve_buf out;
 };
@@ -699,8 +836,31 @@ struct check {
 struct window {
 	size_t used;
 	double mean;  /* of the values: the baseline */
+	double sd;    /* their sample standard deviation; NAN below two */
 	double se;    /* sqrt of the sum of their squared standard errors */
 	bool have_se; /* every value had a standard error */
+};
+
+/* How far a row got: no history, too little, compared, or missing from the run. */
+enum vkind { V_NEW, V_SHORT, V_COMPARED, V_MISSING };
+
+/* One row's verdict, worked out before any is written (the adjustment needs them all). */
+struct vd {
+	struct row m; /* the row; for a missing one, its identity as the current run's */
+	struct rule r;
+	double threshold;  /* the plain rule's, percent */
+	double min_effect; /* the tested verdict's, percent */
+	struct window w;
+	enum vkind kind;
+	double delta, pct; /* NAN unless compared */
+	double p, p_adj;   /* two-sided; NAN when none */
+	double n;          /* what the test rests on; NAN when unknown */
+	const char *test;  /* mcnemar, z, spread or none */
+	struct flips fl;
+	int change;        /* 1 regression, -1 improvement, 0 neither */
+	bool gates;        /* it can turn the release red */
+	bool by_threshold; /* judged on the threshold: --rule prd, or no test */
+	char *note;        /* why it does not gate; NULL */
 };
 
 /*
@@ -718,11 +878,24 @@ window_mean(const double *v, size_t n)
 	return isfinite(sum) ? sum / (double)n : ve_stats_mean(v, n);
 }
 
+/* The sample standard deviation (ddof 1) of v[0..n) around mean; NAN below two. */
+static double
+window_sd(const double *v, size_t n, double mean)
+{
+	double q = 0;
+
+	if (n < 2)
+		return NAN;
+	for (size_t i = 0; i < n; i++)
+		q += (v[i] - mean) * (v[i] - mean);
+	return sqrt(q / (double)(n - 1));
+}
+
 static struct window
 window_of(const struct check *k, const struct row *cur)
 {
 	const struct rows *hist = k->hist;
-	struct window w = {0, 0, 0, true};
+	struct window w = {0, 0, NAN, 0, true};
 	const char **seen = ve_xcalloc((size_t)k->o->window, sizeof *seen);
 	double *vals = ve_xcalloc((size_t)k->o->window, sizeof *vals);
 	size_t lo = 0, hi = hist->n;
@@ -757,8 +930,10 @@ window_of(const struct check *k, const struct row *cur)
 		else
 			w.se = hypot(w.se, h->se); /* no square overflows */
 	}
-	if (w.used)
+	if (w.used) {
 		w.mean = window_mean(vals, w.used);
+		w.sd = window_sd(vals, w.used, w.mean);
+	}
 	free(seen);
 	free(vals);
 	return w;
@@ -812,99 +987,415 @@ beyond(double worse, double wpct, double threshold)
 }
 
 /*
- * The p-value of a change of delta from the window's mean: McNemar's on the
- * task's paired items, else a z-test from the standard errors, else NAN.
+ * The test of a compared row and its two-sided p-value: McNemar's on the
+ * row's paired items; else a z-test from the standard errors (the baseline
+ * mean's is sqrt(sum se_i^2) / N); else the spread of the baseline runs,
+ * Student's t of the new value against N earlier ones,
+ * t = delta / (sd sqrt(1 + 1/N)) with N - 1 degrees of freedom (not under
+ * --rule prd, whose p-values stay what they were); else none.
  */
-static double
-p_value(const struct check *k, const struct row *cur, const struct window *w, double delta)
+static void
+test_row(const struct check *k, struct vd *v)
 {
-	double p = flips_p(k->fl, k->nfl, cur->metric);
+	const struct window *w = &v->w;
+	double se;
 
-	if (isnan(p) && w->have_se && !isnan(cur->se)) {
-		/* The baseline mean's standard error is sqrt(sum se_i^2) / N. */
-		double se = hypot(cur->se, w->se / (double)w->used);
-		if (se > 0) {
-			double z = delta / se; /* nan only when both are infinite: no p-value */
-			p = isnan(z) ? NAN : ve_rs_normal_p2(z);
-		} else {
-			p = delta == 0 ? 1.0 : 0.0;
-		}
+	v->fl = row_flips(k->pairs, k->npairs, &v->m);
+	v->n = v->m.n;
+	v->p = NAN;
+	if (v->fl.pairs) {
+		v->test = "mcnemar";
+		v->n = (double)v->fl.pairs;
+		v->p = ve_rs_mcnemar_exact(v->fl.b, v->fl.c);
+	} else if (w->have_se && !isnan(v->m.se)) {
+		v->test = "z";
+		se = hypot(v->m.se, w->se / (double)w->used);
+		/* z is nan only when both are infinite: no p-value */
+		v->p = se > 0 ? ve_rs_normal_p2(v->delta / se) : v->delta == 0 ? 1.0 : 0.0;
+	} else if (!k->o->prd && w->used >= 2 && !isnan(w->sd)) {
+		v->test = "spread";
+		se = w->sd * sqrt(1.0 + 1.0 / (double)w->used);
+		if (se > 0 && !isnan(v->delta / se))
+			v->p = ve_rs_student_p2(v->delta / se, (double)w->used - 1.0);
+		else if (se == 0)
+			v->p = v->delta == 0 ? 1.0 : 0.0;
 	}
-	return p;
+	if (isnan(v->p))
+		v->test = "none";
 }
 
-/* The fields of a metric compared with its baseline: delta, status and p. */
-static void
-compare(struct check *k, const struct row *cur, const struct window *w, int dir, double threshold)
+/* The current row of this key (metric NUL labels), or NULL. */
+static const struct row *
+find_cur(const struct check *k, const char *key, size_t keylen)
 {
-	double base = w->mean;
-	double delta = cur->value - base;
-	/* From a baseline of 0, no change is 0 %; any other has no percentage. */
-	double pct = base != 0 ? change_pct(cur->value, base) : delta == 0 ? 0 : NAN;
-	int change = beyond(dir > 0 ? -delta : delta, dir > 0 ? -pct : pct, threshold);
-	double p = p_value(k, cur, w, delta);
+	size_t lo = 0, hi = k->ncur;
 
-	if (!isnan(k->o->require_p) && !isnan(p) && !(p < k->o->require_p))
-		change = 0;
-	k->t->regressions += change > 0;
-	k->t->improvements += change < 0;
-	add_change(&k->out, base, w->used, delta, round_pct(pct), dir,
-	           change > 0   ? "regression"
-	           : change < 0 ? "improvement"
-	                        : "ok",
-	           p);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(k->byk[mid], key, keylen);
+		if (c == 0)
+			return k->byk[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* A row of the history with this key (metric NUL labels), or NULL. */
+static const struct row *
+find_hist(const struct check *k, const char *key, size_t keylen)
+{
+	size_t lo = 0, hi = k->hist->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(&k->hist->v[mid], key, keylen);
+		if (c == 0)
+			return &k->hist->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 /*
- * Writes the verdict row of a metric (vllm-eval(7), Verdict row): one of
- * the current run, or with missing one the baseline window has and the
- * current run lacks (status missing, its baseline, and no value; m is then
- * the metric's identity with the current run's run_id and model_tag).
+ * The row that decides for row m by the policy's same_as: its name with
+ * the last components replaced ("acc" makes mmlu.acc_norm mmlu.acc,
+ * "tpot_ms.mean" makes perf.x.itl_ms.p95 perf.x.tpot_ms.mean), the same
+ * labels, followed a few steps: a current row, or for a missing one
+ * (missing) also a row of the history, gone with it. NULL when there is
+ * none, or the policy ignores it.
+ */
+static const struct row *
+decider(const struct check *k, const struct row *m, bool missing)
+{
+	const struct row *d = NULL;
+	struct ve_buf key = {0};
+
+	for (int step = 0; step < 8; step++) {
+		struct rule r = policy_for(k->pol, m->metric);
+		size_t parts = 1, seen = 0, cut = strlen(m->metric);
+		if (!r.same_as)
+			break;
+		for (const char *c = r.same_as; *c; c++)
+			parts += *c == '.';
+		while (cut > 0 && seen < parts)
+			seen += m->metric[--cut] == '.';
+		if (seen < parts)
+			break;
+		ve_buf_reset(&key);
+		ve_buf_add(&key, m->metric, cut + 1);
+		ve_buf_adds(&key, r.same_as);
+		ve_buf_addc(&key, '\0');
+		if (m->labels)
+			ve_buf_adds(&key, m->labels);
+		const struct row *t = find_cur(k, key.p, key.len);
+		if (!t && missing)
+			t = find_hist(k, key.p, key.len);
+		if (!t || t == m || policy_for(k->pol, t->metric).ignore)
+			break;
+		d = m = t;
+	}
+	ve_buf_free(&key);
+	return d;
+}
+
+/* A headline row: a task's overall figure, a group's, or one with no subset. */
+static bool
+headline(const struct row *m)
+{
+	return !m->subset || !strcmp(m->subset, "all") || m->group;
+}
+
+/*
+ * Whether a compared row decides the release under the tested verdict,
+ * and if not why (v->note): the policy may say it never does, a subset row
+ * does not (unless --gate-subsets), a row the same measurement as another
+ * of the run leaves it to that one, a row with no test cannot, nor one of
+ * fewer than --min-n items.
  */
 static void
-verdict(struct check *k, const struct row *m, bool missing)
+gate(const struct check *k, struct vd *v)
+{
+	const struct row *d;
+	struct ve_buf note = {0};
+
+	if (v->r.nogate)
+		ve_buf_adds(&note, "the policy does not gate it");
+	else if (!headline(&v->m) && !k->o->gate_subsets)
+		ve_buf_adds(&note, "a subset row");
+	else if ((d = decider(k, &v->m, false)))
+		ve_buf_addf(&note, "the same measurement as %s", d->metric);
+	else if (!strcmp(v->test, "none"))
+		ve_buf_adds(&note, "no test");
+	else if (strcmp(v->test, "spread") && !isnan(v->n) && v->n < (double)k->o->min_n)
+		ve_buf_addf(&note, "n %.0f is below %ld", v->n, k->o->min_n);
+	else
+		v->gates = true;
+	v->note = note.p;
+}
+
+/* Works out a row's verdict but for the adjustment: its window, change, test and gate. */
+static void
+evaluate(const struct check *k, struct vd *v)
+{
+	v->w = window_of(k, &v->m);
+	v->delta = v->pct = v->p = v->p_adj = v->n = NAN;
+	v->test = "none";
+	if (v->kind == V_MISSING) {
+		/*
+		 * Whether it counts against the release: not with --allow-missing,
+		 * nor (the tested verdict) when another row of the same
+		 * measurement stands for it.
+		 */
+		const struct row *d = k->o->prd ? NULL : decider(k, &v->m, true);
+		struct ve_buf note = {0};
+		v->gates = !k->o->allow_missing && !d;
+		if (d)
+			ve_buf_addf(&note, "the same measurement as %s", d->metric);
+		v->note = note.p;
+		return;
+	}
+	if (v->w.used == 0 || v->w.used < (size_t)k->o->min_runs) {
+		v->kind = v->w.used == 0 ? V_NEW : V_SHORT;
+		v->n = v->m.n;
+		return;
+	}
+	v->kind = V_COMPARED;
+	double base = v->w.mean;
+	v->delta = v->m.value - base;
+	/* From a baseline of 0, no change is 0 %; any other has no percentage. */
+	v->pct = base != 0 ? change_pct(v->m.value, base) : v->delta == 0 ? 0 : NAN;
+	test_row(k, v);
+	if (k->o->prd) {
+		v->gates = v->by_threshold = true;
+		return;
+	}
+	gate(k, v);
+	v->by_threshold = !strcmp(v->test, "none");
+}
+
+/* A row's p-value and where it was, for the adjustment's sort. */
+struct ranked {
+	double p;
+	size_t i;
+};
+
+static int
+ranked_cmp(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	return (x->p > y->p) - (x->p < y->p);
+}
+
+/*
+ * Adjusts the p-values of the tested rows of v[0..n) that gate (or, with
+ * gates false, of those that do not): Holm's step-down, p_(j) (m - j + 1)
+ * made monotone upwards, keeps the family-wise error rate; Benjamini and
+ * Hochberg's step-up, p_(j) m / j made monotone downwards, the false
+ * discovery rate.
+ */
+static void
+adjust(struct vd *v, size_t n, bool gates, bool bh)
+{
+	struct ranked *r = ve_xcalloc(n + 1, sizeof *r);
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].kind == V_COMPARED && !v[i].by_threshold && v[i].gates == gates)
+			r[m++] = (struct ranked){v[i].p, i};
+	qsort(r, m, sizeof *r, ranked_cmp);
+	double run = bh ? 1.0 : 0.0;
+	for (size_t j = 0; j < m; j++) {
+		size_t at = bh ? m - 1 - j : j;
+		double q = bh ? r[at].p * (double)m / (double)(at + 1) : r[at].p * (double)(m - at);
+		run = bh ? fmin(run, q) : fmax(run, q);
+		v[r[at].i].p_adj = fmin(1.0, run);
+	}
+	free(r);
+}
+
+/*
+ * A compared row's status: the plain rule's threshold (and with
+ * --require-significance its p); else worse or better with an adjusted p
+ * below --alpha, by at least the minimum effect.
+ */
+static void
+decide(const struct check *k, struct vd *v)
+{
+	int dir = v->r.dir;
+	double worse = dir > 0 ? -v->delta : v->delta, wpct = dir > 0 ? -v->pct : v->pct;
+
+	if (v->by_threshold) {
+		v->change = beyond(worse, wpct, v->threshold);
+		if (!isnan(k->o->require_p) && !isnan(v->p) && !(v->p < k->o->require_p))
+			v->change = 0;
+	} else if (v->p_adj < k->o->alpha && beyond(worse, wpct, v->min_effect)) {
+		v->change = (worse > 0) - (worse < 0);
+	}
+	k->t->regressions += v->change > 0;
+	k->t->improvements += v->change < 0;
+}
+
+/* Appends a row's identity: "metric" and its labels. */
+static void
+add_ident(struct ve_buf *b, const struct row *m)
+{
+	ve_buf_adds(b, "\"metric\":");
+	ve_buf_add_json_str(b, m->metric, strlen(m->metric));
+	if (m->labels)
+		ve_buf_addf(b, ",\"labels\":%s", m->labels);
+}
+
+static const char *
+status_of(const struct vd *v)
+{
+	switch (v->kind) {
+	case V_NEW: return "new";
+	case V_SHORT: return "insufficient_history";
+	case V_MISSING: return "missing";
+	case V_COMPARED: break;
+	}
+	return v->change > 0 ? "regression" : v->change < 0 ? "improvement" : "ok";
+}
+
+/* Writes a row's verdict (vllm-eval(7), Verdict row). */
+static void
+write_vd(struct check *k, const struct vd *v)
+{
+	struct ve_buf *out = &k->out;
+
+	ve_buf_reset(out);
+	ve_buf_addc(out, '{');
+	add_ident(out, &v->m);
+	if (v->kind != V_MISSING)
+		add_num(out, "value", v->m.value);
+	add_num(out, "baseline", v->kind == V_NEW || v->kind == V_SHORT ? NAN : v->w.mean);
+	ve_buf_addf(out, ",\"window\":%zu", v->w.used);
+	add_num(out, "delta", v->delta);
+	add_num(out, "delta_pct", round_pct(v->pct));
+	add_str(out, "direction", v->r.dir > 0 ? "higher" : "lower");
+	add_str(out, "status", status_of(v));
+	add_p(out, "p_value", v->p);
+	add_str(out, "test", v->test);
+	add_num(out, "n", v->n);
+	add_p(out, "p_adjusted", v->p_adj);
+	ve_buf_addf(out, ",\"gates\":%s", v->gates ? "true" : "false");
+	if (v->note)
+		add_str(out, "note", v->note);
+	if (k->o->prd || v->by_threshold)
+		add_num(out, "threshold_pct", v->threshold);
+	else
+		add_num(out, "min_effect_pct", v->min_effect);
+	if (v->m.run_id)
+		add_str(out, "run_id", v->m.run_id);
+	if (v->m.model_tag)
+		add_str(out, "model_tag", v->m.model_tag);
+	ve_buf_addc(out, '}');
+	ve_out_line(out->p, out->len);
+}
+
+/* A row that turned the release red: it gates, and regressed or is missing. */
+static bool
+finding(const struct vd *v)
+{
+	return v->gates && (v->kind == V_MISSING || v->change > 0);
+}
+
+/*
+ * Writes the release row (vllm-eval(7), Verdict row): regression when a
+ * row that gates regressed or is missing, with those rows as its findings.
+ * me names the current run. Returns whether the release regressed.
+ */
+static bool
+write_release(struct check *k, const struct vd *v, size_t n, const struct row *me)
+{
+	struct ve_buf *out = &k->out;
+	size_t gated = 0, reg = 0, imp = 0, miss = 0;
+	bool first = true;
+
+	for (size_t i = 0; i < n; i++) {
+		gated += v[i].gates;
+		reg += v[i].gates && v[i].kind == V_COMPARED && v[i].change > 0;
+		imp += v[i].gates && v[i].kind == V_COMPARED && v[i].change < 0;
+		miss += v[i].gates && v[i].kind == V_MISSING;
+	}
+	ve_buf_reset(out);
+	ve_buf_adds(out, "{\"metric\":\"release\"");
+	add_str(out, "status", reg || miss ? "regression" : "ok");
+	add_str(out, "rule", k->o->prd ? "prd" : "stat");
+	if (k->o->prd) {
+		ve_buf_adds(out, ",\"adjust\":null,\"alpha\":null");
+	} else {
+		add_str(out, "adjust", k->o->bh ? "bh" : "holm");
+		add_num(out, "alpha", k->o->alpha);
+	}
+	ve_buf_addf(out,
+	            ",\"gated\":%zu,\"regressions\":%zu,\"improvements\":%zu,\"missing\":%zu,"
+	            "\"findings\":[",
+	            gated, reg, imp, miss);
+	for (size_t i = 0; i < n; i++) {
+		if (!finding(&v[i]))
+			continue;
+		ve_buf_adds(out, first ? "{" : ",{");
+		first = false;
+		add_ident(out, &v[i].m);
+		add_str(out, "status", status_of(&v[i]));
+		if (v[i].kind != V_MISSING)
+			add_num(out, "value", v[i].m.value);
+		add_num(out, "baseline", v[i].w.mean);
+		add_num(out, "delta_pct", round_pct(v[i].pct));
+		add_str(out, "test", v[i].test);
+		add_p(out, "p_adjusted", v[i].p_adj);
+		ve_buf_addc(out, '}');
+	}
+	ve_buf_addc(out, ']');
+	if (me->run_id)
+		add_str(out, "run_id", me->run_id);
+	if (me->model_tag)
+		add_str(out, "model_tag", me->model_tag);
+	ve_buf_addc(out, '}');
+	ve_out_line(out->p, out->len);
+	return reg || miss;
+}
+
+/* The rows' verdicts, in the order they are written. */
+struct vds {
+	struct vd *v;
+	size_t n, cap;
+};
+
+/*
+ * Adds the verdict of row m (shallow-copied: its strings stay the rows'),
+ * unless the policy ignores it; missing when the run lacks it.
+ */
+static void
+vd_push(struct check *k, struct vds *vs, const struct row *m, bool missing)
 {
 	struct rule r = policy_for(k->pol, m->metric);
-	/* --threshold when given, else the policy rule's. */
-	double threshold =
-	    k->o->threshold_set || isnan(r.threshold) ? k->o->threshold : r.threshold;
-	struct ve_buf *out = &k->out;
 
 	if (r.ignore) {
 		k->t->ignored++;
 		return;
 	}
 	k->t->metrics++;
-	struct window w = window_of(k, m);
-	ve_buf_reset(out);
-	ve_buf_adds(out, "{\"metric\":");
-	ve_buf_add_json_str(out, m->metric, strlen(m->metric));
-	if (m->labels)
-		ve_buf_addf(out, ",\"labels\":%s", m->labels);
-	if (missing) {
-		k->t->missing++;
-		add_change(out, w.mean, w.used, NAN, NAN, r.dir, "missing", NAN);
-		/* Whether it counts against the release: not with --allow-missing. */
-		ve_buf_adds(out, k->o->allow_missing ? ",\"gates\":false" : ",\"gates\":true");
-	} else {
-		add_num(out, "value", m->value);
-		if (w.used == 0 || w.used < (size_t)k->o->min_runs) {
-			/* Too little history to compare. */
-			k->t->fresh += w.used == 0;
-			k->t->short_history += w.used != 0;
-			add_change(out, NAN, w.used, NAN, NAN, r.dir,
-			           w.used == 0 ? "new" : "insufficient_history", NAN);
-		} else {
-			compare(k, m, &w, r.dir, threshold);
-		}
-	}
-	add_num(out, "threshold_pct", threshold);
-	if (m->run_id)
-		add_str(out, "run_id", m->run_id);
-	if (m->model_tag)
-		add_str(out, "model_tag", m->model_tag);
-	ve_buf_addc(out, '}');
-	ve_out_line(out->p, out->len);
+	k->t->missing += missing;
+	vs->v = ve_grow(vs->v, &vs->cap, vs->n + 1, sizeof *vs->v);
+	vs->v[vs->n++] = (struct vd){
+	    .m = *m,
+	    .r = r,
+	    /* --threshold when given, else the policy rule's. */
+	    .threshold = k->o->threshold_set || isnan(r.threshold) ? k->o->threshold : r.threshold,
+	    .min_effect = !isnan(k->o->min_effect) ? k->o->min_effect
+	                  : !isnan(r.min_effect)   ? r.min_effect
+	                                           : 2.0,
+	    .kind = missing ? V_MISSING : V_COMPARED,
+	};
 }
 
 /* NULL-safe string order, NULL first. */
@@ -1012,24 +1503,14 @@ window_runs(const struct rows *hist, const char *const *cur_ids, size_t ncur, si
 	return u;
 }
 
-/* By metric identity alone. */
-static int
-row_key_cmp(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-
-	return key_cmp(x, y->key, y->keylen);
-}
-
 /*
- * Writes a missing verdict for each metric (name and labels) a run of the
+ * Adds a missing verdict for each metric (name and labels) a run of the
  * baseline window has and the current run lacks, unless the policy
  * ignores it or says a run may lack it, in the order of the history's
- * keys. me carries the current run's run_id and model_tag. Their verdicts
- * written, the current rows are sorted by key here, to be looked up.
+ * keys. me carries the current run's run_id and model_tag.
  */
 static void
-report_missing(struct check *k, struct rows *cur, struct row me)
+report_missing(struct check *k, const struct rows *cur, struct row me, struct vds *vs)
 {
 	const struct rows *hist = k->hist;
 	const char **cur_ids = ve_xcalloc(cur->n + 1, sizeof *cur_ids), **win = NULL;
@@ -1038,8 +1519,6 @@ report_missing(struct check *k, struct rows *cur, struct row me)
 	for (size_t i = 0; i < cur->n; i++)
 		if (cur->v[i].run_id)
 			cur_ids[nids++] = cur->v[i].run_id;
-	if (cur->n)
-		qsort(cur->v, cur->n, sizeof *cur->v, row_key_cmp);
 	if (nids)
 		qsort(cur_ids, nids, sizeof *cur_ids, str_ptr_cmp);
 	size_t nwin = window_runs(hist, cur_ids, nids, (size_t)k->o->window, &win);
@@ -1050,12 +1529,12 @@ report_missing(struct check *k, struct rows *cur, struct row me)
 			in_window = str_in(win, nwin, hist->v[r].run_id);
 		struct rule r = policy_for(k->pol, hist->v[i].metric);
 		if (!in_window || r.ignore || r.optional ||
-		    (cur->n && bsearch(&hist->v[i], cur->v, cur->n, sizeof *cur->v, row_key_cmp)))
+		    find_cur(k, hist->v[i].key, hist->v[i].keylen))
 			continue;
 		struct row m = hist->v[i]; /* its identity, named as the current run */
 		m.run_id = me.run_id;
 		m.model_tag = me.model_tag;
-		verdict(k, &m, true);
+		vd_push(k, vs, &m, true);
 	}
 	free(win);
 	free(cur_ids);
@@ -1142,7 +1621,7 @@ ab_task(const struct opts *o, struct slice a, struct slice b, struct tally *t, s
 	add_num(out, "df", tested ? w.df : NAN);
 	ve_buf_adds(out, ",\"direction\":\"higher\"");
 	add_str(out, "status", !sig ? "ok" : mb < ma ? "regression" : "improvement");
-	add_p(out, tested ? w.p : NAN);
+	add_p(out, "p_value", tested ? w.p : NAN);
 	add_str(out, "recommendation",
 	        !sig      ? "inconclusive: keep A"
 	        : mb < ma ? "keep A"
@@ -1184,10 +1663,72 @@ run_ab(const struct opts *o, const struct items *a, const struct items *b, struc
 	ve_buf_free(&out);
 }
 
+static int
+row_ptr_cmp(const void *a, const void *b)
+{
+	const struct row *x = *(const struct row *const *)a, *y = *(const struct row *const *)b;
+
+	return key_cmp(x, y->key, y->keylen);
+}
+
+/* Prints the counts of McNemar's test of each row it was used on (-v). */
+static void
+tell_flips(const struct vd *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i].test, "mcnemar") != 0)
+			continue;
+		const char *sub =
+		    v[i].m.subset && strcmp(v[i].m.subset, "all") ? v[i].m.subset : NULL;
+		ve_warn(
+		    "%s%s%s%s: %lu paired items, %lu right before and wrong now, %lu wrong before "
+		    "and right now, McNemar p=%.6g",
+		    v[i].m.metric, sub ? " (" : "", sub ? sub : "", sub ? ")" : "", v[i].fl.pairs,
+		    v[i].fl.b, v[i].fl.c, v[i].p);
+	}
+}
+
 /*
- * The rolling-mean rule: the history (a sibling of rd, under the same
- * bad-record policy) and the current rows rd reads, one verdict per
- * current row, in input order. 0 or the exit status.
+ * Every row's verdict, the adjustment across them, the release row and
+ * the verdict rows (cur's rows named, me the current run). Returns whether
+ * the release regressed.
+ */
+static bool
+judge(struct check *k, const struct rows *cur, struct row me)
+{
+	struct vds vs = {0};
+	bool red;
+
+	for (size_t i = 0; i < cur->n; i++)
+		vd_push(k, &vs, &cur->v[i], false);
+	report_missing(k, cur, me, &vs);
+	for (size_t i = 0; i < vs.n; i++) {
+		evaluate(k, &vs.v[i]);
+		k->t->fresh += vs.v[i].kind == V_NEW;
+		k->t->short_history += vs.v[i].kind == V_SHORT;
+	}
+	if (!k->o->prd) {
+		adjust(vs.v, vs.n, true, k->o->bh);
+		adjust(vs.v, vs.n, false, k->o->bh);
+	}
+	for (size_t i = 0; i < vs.n; i++)
+		if (vs.v[i].kind == V_COMPARED)
+			decide(k, &vs.v[i]);
+	red = write_release(k, vs.v, vs.n, &me);
+	for (size_t i = 0; i < vs.n; i++)
+		write_vd(k, &vs.v[i]);
+	if (k->o->cli.verbose)
+		tell_flips(vs.v, vs.n);
+	for (size_t i = 0; i < vs.n; i++)
+		free(vs.v[i].note);
+	free(vs.v);
+	return red;
+}
+
+/*
+ * The verdicts: the history (a sibling of rd, under the same bad-record
+ * policy) and the current rows rd reads. 0 or the exit status; k->t->red
+ * says whether the release regressed.
  */
 static int
 run_rule(const struct opts *o, struct ve_reader *rd, struct check *k)
@@ -1196,6 +1737,7 @@ run_rule(const struct opts *o, struct ve_reader *rd, struct check *k)
 	struct rows cur = {0}, hist = {0};
 	char *hfiles[] = {(char *)o->history};
 	struct ve_reader *hr = NULL;
+	const struct row **byk = NULL;
 	int rc;
 
 	if ((rc = load_policy(o, &pol)))
@@ -1205,10 +1747,9 @@ run_rule(const struct opts *o, struct ve_reader *rd, struct check *k)
 		goto out;
 	if (hist.n)
 		qsort(hist.v, hist.n, sizeof *hist.v, hist_cmp);
-	k->pol = &pol;
-	k->hist = &hist;
-	/* The current run, as its missing metrics' verdicts name it. */
+	/* The current run, as the release row and missing metrics' verdicts name it. */
 	struct row me = {0};
+	byk = ve_xcalloc(cur.n + 1, sizeof *byk);
 	for (size_t i = 0; i < cur.n; i++) {
 		struct row *c = &cur.v[i];
 		if (!c->run_id && o->run_id)
@@ -1219,14 +1760,21 @@ run_rule(const struct opts *o, struct ve_reader *rd, struct check *k)
 			me.run_id = c->run_id;
 		if (!me.model_tag)
 			me.model_tag = c->model_tag;
-		verdict(k, c, false);
+		byk[i] = c;
 	}
+	if (cur.n)
+		qsort(byk, cur.n, sizeof *byk, row_ptr_cmp);
 	if (!me.run_id)
 		me.run_id = (char *)o->run_id;
 	if (!me.model_tag)
 		me.model_tag = (char *)o->model_tag;
-	report_missing(k, &cur, me);
+	k->pol = &pol;
+	k->hist = &hist;
+	k->byk = byk;
+	k->ncur = cur.n;
+	k->t->red = judge(k, &cur, me);
 out:
+	free(byk);
 	ve_reader_free(hr);
 	rows_free(&cur);
 	rows_free(&hist);
@@ -1247,7 +1795,7 @@ run(const struct opts *o, char **files, int nfiles, struct tally *t)
 	struct ve_reader *rd;
 	struct items ic = {0}, ib = {0};
 	struct check k = {.o = o, .t = t};
-	struct flips *fl = NULL;
+	struct pair *pairs = NULL;
 	int rc = 0, rc2;
 
 	/* The reader refuses a --rejects file that is a FILE; the other inputs count too. */
@@ -1264,17 +1812,12 @@ run(const struct opts *o, char **files, int nfiles, struct tally *t)
 		goto out;
 	}
 	if (o->items_cur)
-		k.nfl = count_flips(&ic, &ib, &fl);
-	k.fl = fl;
+		k.npairs = join_items(&ic, &ib, &pairs);
+	k.pairs = pairs;
 	rc = run_rule(o, rd, &k);
-	if (!rc && o->cli.verbose)
-		for (size_t i = 0; i < k.nfl; i++)
-			ve_warn("%s: %lu paired items, %lu right before and wrong now, %lu wrong "
-			        "before and right now, McNemar p=%.6g",
-			        fl[i].task, fl[i].pairs, fl[i].b, fl[i].c, fl[i].p);
 out:
 	rc2 = ve_reader_free(rd);
-	free(fl);
+	free(pairs);
 	ve_buf_free(&k.out);
 	items_free(&ic);
 	items_free(&ib);
@@ -1283,8 +1826,9 @@ out:
 
 /*
  * reg-check reads the current run's metric rows from FILEs or stdin, the
- * history from --history, and item rows from --items-*; it writes verdict
- * rows to stdout and a summary to stderr with -v. See reg-check(1).
+ * history from --history, and item rows from --items-*; it writes the
+ * release row and verdict rows to stdout and a summary to stderr with -v.
+ * See reg-check(1).
  */
 int
 main(int argc, char **argv)
@@ -1299,11 +1843,14 @@ main(int argc, char **argv)
 	rc = run(&o, argv + optind, argc - optind, &t);
 	if (!rc && o.cli.verbose)
 		ve_warn("%lu metrics: %lu regressions, %lu missing, %lu improvements, %lu new, %lu "
-		        "with insufficient history, %lu ignored by the policy",
+		        "with insufficient history, %lu ignored by the policy%s",
 		        t.metrics, t.regressions, t.missing, t.improvements, t.fresh,
-		        t.short_history, t.ignored);
+		        t.short_history, t.ignored,
+		        o.ab    ? ""
+		        : t.red ? "; the release regressed"
+		                : "; the release did not regress");
 	if ((rc = ve_out_finish(rc)))
 		return rc;
-	/* A metric gone missing is a regression unless --allow-missing (reg-check(1)). */
-	return t.regressions || (t.missing && !o.allow_missing) ? VE_EX_NEGATIVE : VE_EX_OK;
+	/* The release row's status, or with --ab whether a task regressed (reg-check(1)). */
+	return (o.ab ? t.regressions > 0 : t.red) ? VE_EX_NEGATIVE : VE_EX_OK;
 }

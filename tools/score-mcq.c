@@ -809,6 +809,11 @@ score_docs(struct state *st, const bool *skip)
 			continue;
 		}
 		ve_score_item_head(&b, d->task, d->id, d->subset);
+		/* reg-check pairs a group's row (MMLU's stem) with its items by this. */
+		if (d->group) {
+			ve_buf_adds(&b, ",\"group\":");
+			ve_buf_add_json_str(&b, d->group, strlen(d->group));
+		}
 		if (st->mode == MODE_LL)
 			score_ll(st->run.agg, d, &b);
 		else
