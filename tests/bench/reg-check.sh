@@ -43,6 +43,9 @@
 # 60), TPOT 20 % slower (--itl-ms 12), unchanged. Caught or alerted as above,
 # reg-check -H HISTORY ROWS and the plain rule.
 #
+# Under a row, "red by" counts the rows that turned its releases red under
+# the default rule (the findings of reg-check's release row), and for the
+# one-task scenario how many releases were caught by the task lowered.
 # Until reg-check has --rule, it is the plain rule itself, and both columns
 # show it. Last, as before: reg-check's speed over a 200-metric x 1000-run
 # history, against jq computing the same rolling means.
@@ -115,7 +118,24 @@ verdict() {
 	echo $rc
 }
 
-pct() { awk -v k="$1" -v n="$2" 'BEGIN { printf "%3d/%-3d = %5.1f %%", k, n, k * 100 / n }'; }
+# red_by KIND: the rows that turned the release red under the default rule
+# (its release row's findings, where reg-check writes one), to red.KIND.
+red_by() {
+	head -n 1 "$tmp/verdicts.jsonl" | jq -r 'select(.metric == "release") | .findings[]
+		| .metric + ((.labels // {}) | del(.task, .scenario) | with_entries(select(.value != "all"))
+		| if length > 0 then "{" + (to_entries | map("\(.key)=\(.value)") | join(",")) + "}" else "" end)' \
+		>> "$tmp/red.$1" || die "jq cannot read the release row of $tmp/verdicts.jsonl"
+}
+
+# red_line KIND: the rows that turned releases red, most frequent first.
+red_line() {
+	[ -s "$tmp/red.$1" ] || return 0
+	printf '    red by (default rule):'
+	sort "$tmp/red.$1" | uniq -c | sort -k1,1nr -k2 | head -n 8 |
+		awk '{ printf "%s %s x%d", sep, $2, $1; sep = "," } END { print "" }'
+}
+
+pct() { awk -v k="$1" -v n="$2" 'BEGIN { printf "%d/%d = %5.1f %%", k, n, k * 100 / n }'; }
 
 # plan SIZE: one line per release, "KIND SEED ACC_ARC ACC_HELLASWAG ACC_MMLU
 # DROPPED": the 5 history runs (kind history), then RELEASES of each scenario.
@@ -185,11 +205,11 @@ table_row() {
 	n=$(grep -c "^$2 " "$tmp/results" || true)
 	a=$(grep -c "^$2 1 " "$tmp/results" || true)
 	b=$(grep -c "^$2 [01] 1" "$tmp/results" || true)
-	printf '  %-34s %3d   %-18s   %s\n' "$1" "$n" "$(pct "$a" "$n")" "$(pct "$b" "$n")"
+	printf '  %-34s %3d   %16s     %16s\n' "$1" "$n" "$(pct "$a" "$n")" "$(pct "$b" "$n")"
 }
 
 table_head() {
-	printf '  %-34s %3s   %-18s   %s\n' scenario n "default rule" "plain rule (--rule prd)"
+	printf '  %-34s %3s   %16s     %s\n' scenario n "default rule" "plain rule (--rule prd)"
 }
 
 # quality SIZE_LABEL ARC HELLASWAG MMLU_SPEC: history, candidates, table.
@@ -206,6 +226,7 @@ quality() {
 	plan "$label" > "$tmp/plan"
 	: > "$tmp/history.jsonl"
 	: > "$tmp/results"
+	rm -f "$tmp"/red.*
 	h=0
 	while read -r kind seed a1 a2 a3 dropped; do
 		if [ "$kind" = history ]; then
@@ -219,6 +240,7 @@ quality() {
 		set -- -H "$tmp/history.jsonl" --items-baseline "$tmp/runs/h5/items.jsonl" \
 			--items-current "$d/items.jsonl" "$d/metrics.jsonl"
 		v=$(verdict "$label $kind-$seed" "$@")
+		[ "$v" = 0 ] || red_by "$kind"
 		# shellcheck disable=SC2086 # $plain is one option and its value, or nothing
 		p=$(verdict "$label $kind-$seed (plain rule)" $plain "$@")
 		echo "$kind $v $p $dropped" >> "$tmp/results"
@@ -228,7 +250,9 @@ quality() {
 		"$RELEASES releases per scenario ($(($(date +%s) - ts0)) s)"
 	table_head
 	table_row "every task 10-30 % lower: caught" all
+	red_line all
 	table_row "one task 15 % lower: caught" one
+	red_line one
 	printf '    by the task lowered (default rule):'
 	for t in arc_challenge hellaswag mmlu; do
 		k=$(grep -c "^one 1 [01] $t\$" "$tmp/results" || true)
@@ -237,6 +261,7 @@ quality() {
 	done
 	echo
 	table_row "unchanged: alerted" same
+	red_line same
 }
 
 # serve_run RUN_ID SEED TTFT_MS ITL_MS: one serving run; its rows to stdout.
@@ -256,6 +281,7 @@ serving() {
 		die "ds-synth exited $?"
 	: > "$tmp/history.jsonl"
 	: > "$tmp/results"
+	rm -f "$tmp"/red.*
 	for h in 1 2 3 4 5; do
 		serve_run "serve-h$h" "$h" 50 10 >> "$tmp/history.jsonl"
 	done
@@ -272,6 +298,7 @@ serving() {
 			seed=$((seed + 1))
 			serve_run "serve-$kind-$seed" "$seed" "$ttft" "$itl" > "$tmp/rows.jsonl"
 			v=$(verdict "serving $kind-$seed" -H "$tmp/history.jsonl" "$tmp/rows.jsonl")
+			[ "$v" = 0 ] || red_by "$kind"
 			# shellcheck disable=SC2086 # $plain is one option and its value, or nothing
 			p=$(verdict "serving $kind-$seed (plain rule)" $plain -H "$tmp/history.jsonl" "$tmp/rows.jsonl")
 			echo "$kind $v $p -" >> "$tmp/results"
@@ -282,8 +309,11 @@ serving() {
 		"($(($(date +%s) - ts0)) s)"
 	table_head
 	table_row "TTFT 20 % slower: caught" ttft
+	red_line ttft
 	table_row "TPOT 20 % slower: caught" tpot
+	red_line tpot
 	table_row "unchanged (jitter only): alerted" same
+	red_line same
 }
 
 echo "simulated releases through vllm-sim, llm-query, score-mcq or lat-stats and reg-check;"
