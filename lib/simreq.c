@@ -759,14 +759,24 @@ fits_context(const struct ve_simcfg *cfg, const struct ve_simplan *p, double max
 
 /*
  * Which answer a key item gets, drawn from the seed and the item's id: right
- * with probability --accuracy. With choices, the index of the one given (the
- * gold one when right, another otherwise); without, 0 right and 1 wrong.
+ * with probability --accuracy. A share --churn of the items (chosen by
+ * --churn-seed) draws from --churn-seed instead: two releases of one seed
+ * and accuracy then agree on all but those, as a model's next release
+ * changes some answers. With choices, the index of the one given (the gold
+ * one when right, another otherwise); without, 0 right and 1 wrong.
  */
 static int
 pick_winner(const struct ve_simcfg *cfg, const struct ve_simitem *it)
 {
 	uint64_t ih = hstr(cfg->seed, it->id, strlen(it->id));
-	bool right = ve_sim_u01(ve_sim_h3(cfg->seed, ih, 1)) < cfg->accuracy;
+	double u = ve_sim_u01(ve_sim_h3(cfg->seed, ih, 1));
+
+	if (cfg->churn > 0) {
+		uint64_t cs = (uint64_t)cfg->churn_seed, ch = hstr(cs, it->id, strlen(it->id));
+		if (ve_sim_u01(ve_sim_h3(cs, ch, 3)) < cfg->churn)
+			u = ve_sim_u01(ve_sim_h3(cs, ch, 1));
+	}
+	bool right = u < cfg->accuracy;
 
 	if (!it->nchoices)
 		return right ? 0 : 1;

@@ -44,6 +44,8 @@ struct ve_simcfg {
 	long output_len;             /* mean natural output length in tokens, at least 1 */
 	long max_prompts;            /* prompts a completions request may hold, at least 1 */
 	double accuracy;             /* share of key items answered right */
+	double churn;                /* share of key items drawn from churn_seed instead */
+	long churn_seed;             /* --churn-seed */
 	const struct ve_simkey *key; /* answer key (zeroed: none) */
 	/* The shares of requests that fail, are cut, stall (--fail-rate, ...): */
 	double fail_rate, drop_rate, stall_rate;

@@ -937,3 +937,37 @@ vllm-sim: stopping (Terminated)"
 	[ $(( $(date +%s) - start )) -le 5 ]
 	wait "$cpid" || true
 }
+
+@test "vllm-sim: --churn redraws a share of the items: releases agree on the rest, a lower accuracy loses items" {
+	key="$FIX/vllm-sim/key-mcq.jsonl"
+	start_sim -s 5 --answers "$key" --accuracy 0.7 --ttft-ms 0 --itl-ms 0
+	python3 "$PROBE" mcq "$U" "$key" ll a
+	stop_sim
+	start_sim -s 5 --answers "$key" --accuracy 0.7 --churn 0.2 --churn-seed 1 --ttft-ms 0 --itl-ms 0
+	python3 "$PROBE" mcq "$U" "$key" ll b
+	stop_sim
+	# 20 items of 100 (sd 4) redrawn, each answered otherwise with
+	# 2 x 0.7 x 0.3 = 0.42: 8.4 on average, at most the redrawn ones.
+	differ=$(sort a b | uniq -u | wc -l)
+	[ "$differ" -ge 1 ] && [ "$differ" -le 36 ]
+	# The same seeds at a lower accuracy: only items the release had right are
+	# right now (the draws do not move; fewer fall below 0.5).
+	start_sim -s 5 --answers "$key" --accuracy 0.5 --churn 0.2 --churn-seed 1 --ttft-ms 0 --itl-ms 0
+	python3 "$PROBE" mcq "$U" "$key" ll c
+	stop_sim
+	run comm -13 <(sort b) <(sort c)
+	assert_output ""
+	[ "$(wc -l <c)" -lt "$(wc -l <b)" ]
+	# Every item redrawn: --seed no longer matters.
+	start_sim -s 5 --answers "$key" --accuracy 0.7 --churn 1 --churn-seed 3 --ttft-ms 0 --itl-ms 0
+	python3 "$PROBE" mcq "$U" "$key" ll d
+	stop_sim
+	start_sim -s 6 --answers "$key" --accuracy 0.7 --churn 1 --churn-seed 3 --ttft-ms 0 --itl-ms 0
+	python3 "$PROBE" mcq "$U" "$key" ll e
+	stop_sim
+	run cmp d e
+	assert_success
+	run --separate-stderr vllm-sim --churn 0.1
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "vllm-sim: --churn needs --answers (it redraws which key items are right)"
+}

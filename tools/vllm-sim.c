@@ -1108,8 +1108,9 @@ usage(FILE *f)
 	    "                [--load-factor F] [--max-num-seqs N] [--stream-interval N]\n"
 	    "                [--output-len N] [--kv-cache-tokens N] [--fail-rate P]\n"
 	    "                [--fail-codes LIST] [--drop-rate P] [--stall-rate P]\n"
-	    "                [--answers FILE] [--accuracy P] [--max-connections N]\n"
-	    "                [--max-prompts N] [--max-body BYTES] [--request-timeout S]\n"
+	    "                [--answers FILE] [--accuracy P] [--churn F [--churn-seed S]]\n"
+	    "                [--max-connections N] [--max-prompts N] [--max-body BYTES]\n"
+	    "                [--request-timeout S]\n"
 	    "\n"
 	    "Serve vLLM's OpenAI-compatible API with simulated latency, faults and accuracy.\n"
 	    "Prints the URL it listens on as the first line of stdout; SIGTERM stops it.\n"
@@ -1137,6 +1138,9 @@ usage(FILE *f)
 	    "      --stall-rate P       never answer this share of requests\n"
 	    "      --answers FILE       answer key (JSONL: match, choices, gold)\n"
 	    "      --accuracy P         share of key items answered right (default 1)\n"
+	    "      --churn F            share of key items drawn from --churn-seed instead,\n"
+	    "                           as a next release re-answers some (default 0)\n"
+	    "      --churn-seed S       seed of those items and their answers (default 0)\n"
 	    "      --max-connections N  simultaneous connections (default 4096)\n"
 	    "      --max-prompts N      prompts one completions request may hold (default 1024)\n"
 	    "      --max-body BYTES     largest request body (default 16777216, 16 MiB)\n"
@@ -1237,6 +1241,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"--stall-rate", .real = &o->cfg.stall_rate, .max = 1},
 	    {"--answers", .str = &o->answers},
 	    {"--accuracy", .real = &o->cfg.accuracy, .max = 1, .def = 1},
+	    {"--churn", .real = &o->cfg.churn, .max = 1},
+	    {"--churn-seed", .num = &o->cfg.churn_seed, .max = 1e18},
 	    {"--max-connections", .num = &o->max_connections, .min = 1, .max = 1000000,
 	     .def = 4096},
 	    {"--max-prompts", .num = &o->cfg.max_prompts, .min = 1, .max = 1000000, .def = 1024},
@@ -1265,6 +1271,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		ve_usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->cfg.accuracy < 1 && !o->answers)
 		ve_usage_error("--accuracy needs --answers (without a key, answers are at chance)");
+	if (o->cfg.churn > 0 && !o->answers)
+		ve_usage_error("--churn needs --answers (it redraws which key items are right)");
 }
 
 /*
