@@ -15,8 +15,8 @@
  * rows only (a task's overall row, a group's row, serving figures the
  * policy gates), one per measurement (acc_norm is "the same as" acc), of
  * enough items (--min-n), with Holm's or Benjamini-Hochberg's adjustment
- * over them: a regression is worse, with an adjusted p below --alpha, by at
- * least the minimum effect. The other rows are detail, adjusted among
+ * of their one-sided p-values: a regression is worse, with an adjusted p
+ * below --alpha, by at least the minimum effect. The other rows are detail, adjusted among
  * themselves. --rule prd is the plain rule: every row worse by
  * --threshold percent is a regression.
  *
