@@ -70,19 +70,25 @@ ve_rs_student_p2(double t, double df)
 }
 
 double
-ve_rs_mcnemar_exact(unsigned long b, unsigned long c)
+ve_rs_binom_half_cdf(unsigned long k, unsigned long n)
 {
-	unsigned long n = b + c, k = b < c ? b : c;
 	double sum = 0.0;
 
-	if (n == 0)
+	if (k >= n)
 		return 1.0;
 	/* Terms in log space: C(n, i) / 2^n overflows long before n is large. */
 	for (unsigned long i = 0; i <= k; i++)
 		sum += exp(lgamma((double)n + 1) - lgamma((double)i + 1) -
 		           lgamma((double)(n - i) + 1) - (double)n * log(2.0));
-	double p = 2.0 * sum;
-	return p > 1.0 ? 1.0 : p;
+	return sum > 1.0 ? 1.0 : sum;
+}
+
+double
+ve_rs_mcnemar_exact(unsigned long b, unsigned long c)
+{
+	double p = 2.0 * ve_rs_binom_half_cdf(b < c ? b : c, b + c);
+
+	return b + c == 0 || p > 1.0 ? 1.0 : p;
 }
 
 int

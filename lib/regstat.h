@@ -18,6 +18,8 @@ double ve_rs_betainc(double a, double b, double x);
  * 1 when there are none.
  */
 double ve_rs_mcnemar_exact(unsigned long b, unsigned long c);
+/* P(X <= k), X ~ Binomial(n, 1/2): McNemar's one-sided p-value with k the fewer flips. */
+double ve_rs_binom_half_cdf(unsigned long k, unsigned long n);
 
 /* Welch's two-sample t-test from each sample's mean, variance (ddof 1) and size. */
 struct ve_rs_welch {

@@ -11,6 +11,8 @@
 # (RUNS_DIR/history.jsonl) that the next run's reg-check reads.
 # Exit: 0 no regression, 1 a regression (after storing and telling), 65 a
 # task produced no results, 69/75 a service failed (75: spooled, retry).
+# A regression is the release verdict's: reg-check's release row (reg-check(1)),
+# which the audit log, the runs table, the Pushgateway and the last line take.
 set -u
 prog=aggregate.sh
 # shellcheck source=pipelines/common.sh
@@ -29,7 +31,20 @@ usage: $prog [-d RUN_DIR] [--logs DIR] [-s SUITE] [--history FILE] [--audit-s3 U
 
 Environment: RUN_ID, MODEL_TAG, CLICKHOUSE_URL (+ CLICKHOUSE_USER,
 CLICKHOUSE_PASSWORD), TEAMS_WEBHOOK_URL, TEAMS_MENTION (NAME=UPN of @LLM-Ops),
-WORKFLOW_URL, PUSHGATEWAY_URL, REG_WINDOW, REG_MIN_RUNS, REG_THRESHOLD.
+WORKFLOW_URL, PUSHGATEWAY_URL, and reg-check's settings:
+  REG_RULE       stat (default: headline rows tested, adjusted) or prd (every
+                 row worse by REG_THRESHOLD %)
+  REG_ALPHA      stat: the release's false-alarm level (reg-check's default 0.05)
+  REG_ADJUST     stat: holm (default) or bh
+  REG_WINDOW     runs in the baseline (default 5)
+  REG_MIN_RUNS   fewer earlier runs is insufficient history (default 3)
+  REG_THRESHOLD  prd: the drop in % (default 10)
+The newest earlier run's item rows (\$RUNS_DIR/RUN/items.jsonl, or ClickHouse's)
+are paired with this run's for McNemar's test; without them reg-check uses the
+z-test.
+
+Exit: 0 the release did not regress, 1 it did (stored and told all the same),
+64 usage, 65 a task produced no results, 69/75 a service failed (75: retry).
 USAGE
 }
 
@@ -45,6 +60,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+case ${REG_RULE:-stat} in stat | prd) ;; *) echo "$prog: REG_RULE must be stat or prd" >&2; exit 64 ;; esac
+case ${REG_ADJUST:-holm} in holm | bh) ;; *) echo "$prog: REG_ADJUST must be holm or bh" >&2; exit 64 ;; esac
 # A run directory given without RUN_ID names the run.
 [ -n "${RUN_DIR:-}" ] && [ -z "${RUN_ID:-}" ] && RUN_ID=$(basename "$RUN_DIR")
 ve_init_run
@@ -111,15 +128,44 @@ else
 	fi
 fi
 
-# 5. The verdicts.
-reg-check -q -H "$d/history.jsonl" -w "${REG_WINDOW:-5}" --min-runs "${REG_MIN_RUNS:-3}" \
-	-t "${REG_THRESHOLD:-10}" "$d/metrics.jsonl" > "$d/verdicts.jsonl"
+# 5. The baseline run's item rows, so that reg-check pairs the items both
+# runs answered (McNemar's test): the newest run of the history. Without
+# them (no items, a run from before items were kept) it uses the z-test.
+base=$(jq -rn '[inputs | {run_id, ts: (.ts // "")}] | max_by([.ts, .run_id]) | .run_id // empty' \
+	"$d/history.jsonl")
+case $base in .* | -* | *[!A-Za-z0-9._-]*) base='' ;; esac
+rm -f "$d/items.baseline.jsonl"
+set --
+if [ -n "$base" ] && [ -s "$d/items.jsonl" ]; then
+	if [ -n "${CLICKHOUSE_URL:-}" ]; then
+		ch-query -q -n items -p "run_id=$base" > "$d/items.baseline.jsonl" ||
+			ve_die 75 "cannot read the items of run $base from ClickHouse (safe to retry)"
+		[ -s "$d/items.baseline.jsonl" ] && set -- --items-baseline "$d/items.baseline.jsonl"
+	elif [ -s "$RUNS_DIR/$base/items.jsonl" ]; then
+		set -- --items-baseline "$RUNS_DIR/$base/items.jsonl"
+	fi
+	[ $# -gt 0 ] && set -- "$@" --items-current "$d/items.jsonl"
+fi
+paired=$([ $# -gt 0 ] && echo true || echo false)
+
+# 6. The verdicts: the release row first, then one row per metric.
+[ -n "${REG_ALPHA:-}" ] && set -- "$@" --alpha "$REG_ALPHA"
+[ -n "${REG_ADJUST:-}" ] && set -- "$@" --adjust "$REG_ADJUST"
+reg-check -q -H "$d/history.jsonl" --rule "${REG_RULE:-stat}" -w "${REG_WINDOW:-5}" \
+	--min-runs "${REG_MIN_RUNS:-3}" -t "${REG_THRESHOLD:-10}" "$@" "$d/metrics.jsonl" > "$d/verdicts.jsonl"
 verdict=$?
 [ $verdict -le 1 ] || ve_die $verdict "reg-check failed (exit $verdict)"
-ve_audit reg-check verdicts "$(jq -sc '{regressions: [.[] | select(.status == "regression")] | length,
-	missing: [.[] | select(.status == "missing")] | length}' "$d/verdicts.jsonl")"
+# The run's state is the release row's; the counts are of the other rows.
+state=$(jq -r 'select(.metric == "release") | .status' "$d/verdicts.jsonl" | head -n 1)
+[ -n "$state" ] || state=$([ $verdict -eq 0 ] && echo ok || echo regression)
+ve_audit reg-check verdicts "$(jq -sc --arg st "$state" --arg b "$base" --argjson p "$paired" '
+	(map(select(.metric == "release")) | first) as $r | map(select(.metric != "release")) as $v
+	| {release: $st, findings: ($r.findings // [] | length),
+	   regressions: [$v[] | select(.status == "regression")] | length,
+	   missing: [$v[] | select(.status == "missing")] | length,
+	   baseline_run: (if $b == "" then null else $b end), paired_items: $p}' "$d/verdicts.jsonl")"
 
-# 6. Store the figures.
+# 7. Store the figures.
 if [ -n "${CLICKHOUSE_URL:-}" ]; then
 	# What an earlier try of this step spooled goes first.
 	if [ -d "$d/spool" ] && [ -n "$(ls "$d/spool")" ]; then
@@ -132,7 +178,7 @@ if [ -n "${CLICKHOUSE_URL:-}" ]; then
 	jq -nc --arg r "$RUN_ID" --arg t "$MODEL_TAG" --arg i "${MODEL_IMAGE:-}" \
 		--arg s "$(jq -r 'select(.event == "start") | .ts' "$d/audit.jsonl" 2>/dev/null | head -1)" \
 		--arg f "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg u "${WORKFLOW_URL:-}" \
-		--arg st "$([ $verdict -eq 0 ] && echo ok || echo regression)" \
+		--arg st "$state" \
 		'{run_id: $r, model_tag: $t, image: $i, started: (if $s == "" then $f else $s end), finished: $f, status: $st, workflow_url: $u}' |
 		ch-insert -q -t runs --spool "$d/spool" || ve_die $? "storing the run row failed"
 else
@@ -148,17 +194,17 @@ else
 	fi
 fi
 
-# 7. The Pushgateway, for dashboards that read Prometheus: the verdict rows
+# 8. The Pushgateway, for dashboards that read Prometheus: the verdict rows
 # (one per metric and labels; metric and verdict rows together would repeat
 # series, which the Pushgateway refuses). Before the card, so a retry of a
 # failed push does not post the card twice.
 if [ -n "${PUSHGATEWAY_URL:-}" ]; then
 	"$ve_here/push-status.sh" --model-tag "$MODEL_TAG" \
-		--status "$([ $verdict -eq 0 ] && echo succeeded || echo failed)" \
+		--status "$([ "$state" = ok ] && echo succeeded || echo failed)" \
 		"$d/verdicts.jsonl" || ve_die 75 "the Pushgateway did not take the run's figures"
 fi
 
-# 8. The card: posted when TEAMS_WEBHOOK_URL is set, else kept and summarised.
+# 9. The card: posted when TEAMS_WEBHOOK_URL is set, else kept and summarised.
 set --
 [ -n "${TEAMS_MENTION:-}" ] && set -- "$@" --mention "$TEAMS_MENTION"
 [ -n "${WORKFLOW_URL:-}" ] && set -- "$@" --link "Workflow=$WORKFLOW_URL"
@@ -168,12 +214,18 @@ else
 	teams-card -q --print "$@" "$d/verdicts.jsonl" > "$d/card.json" || ve_die $? "building the card failed"
 fi
 
-# 9. The audit log, to S3 when asked (the bucket keeps it 90 days or more).
+# 10. The audit log, to S3 when asked (the bucket keeps it 90 days or more).
 if [ -n "$audit_s3" ]; then
 	# shellcheck source=pipelines/dataset-lib.sh
 	. "$ve_here/dataset-lib.sh"
 	publish "$d/audit.jsonl" "$audit_s3"
 fi
 
-echo "$prog: $(jq -r -s '"\([.[] | select(.status == "regression")] | length) regression(s), \([.[] | select(.status == "missing")] | length) missing"' "$d/verdicts.jsonl") in $(jq -s length "$d/verdicts.jsonl") verdicts ($d/verdicts.jsonl)" >&2
+echo "$prog: $(jq -r -s --arg st "$state" '
+	(map(select(.metric == "release")) | first) as $r | map(select(.metric != "release")) as $v
+	| "release \($st)"
+	  + (if $r then ": \($r.findings | length) finding(s) among \($r.gated) gated metric(s)" else "" end)
+	  + "; \([$v[] | select(.status == "regression")] | length) row(s) regressed,"
+	  + " \([$v[] | select(.status == "missing")] | length) missing, in \($v | length) verdicts"' \
+	"$d/verdicts.jsonl") ($d/verdicts.jsonl)" >&2
 exit $verdict

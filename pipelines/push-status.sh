@@ -9,10 +9,18 @@
 #   vllm_eval_run_status{model_tag,status}           1
 #   vllm_eval_run_last_timestamp_seconds{...}        when this run ended
 #   vllm_eval_run_last_success_timestamp_seconds     only when it succeeded
+#   vllm_eval_release_regression{model_tag}          the release verdict, 1 regression,
+#                                                    0 ok: only when the rows hold
+#                                                    reg-check's release row (else the
+#                                                    last one pushed stays)
 #   vllm_eval_regressions{model_tag}                 verdicts with status regression
+#                                                    that gate ("gates" true or absent;
+#                                                    a subset row, say, does not)
 #   vllm_eval_missing{model_tag}                     metrics the last runs had and this
 #                                                    one lacks (verdicts with status missing)
 #   vllm_eval_metric_value{model_tag,metric,subset}  each row's value
+# The release row ({"metric":"release",...}, vllm-eval(7)) is the verdict,
+# never a metric: it is in none of the counts and has no value series.
 # POST (not PUT) keeps the last success time when a failed run is pushed,
 # which share/prometheus/vllm-eval-rules.yml needs to see a missing run.
 # The Pushgateway is --url or PUSHGATEWAY_URL; its URL (which may hold
@@ -55,11 +63,17 @@ trap 'rm -f "$body"' EXIT
 # Label values escaped as the exposition format says: \ " and newline.
 if ! jq -rn --arg status "$status" --arg tag "$tag" --argjson now "$(date +%s)" '
 	def esc: tostring | gsub("\\\\"; "\\\\") | gsub("\""; "\\\"") | gsub("\n"; "\\n");
-	[inputs] as $rows
+	def release: type == "object" and .metric == "release";
+	[inputs] as $all
+	| [$all[] | select(release)] as $release
+	| [$all[] | select(release | not)] as $rows
 	| ($rows | map(select(type != "object" or (.metric | type) != "string"
 		or ((.value | type) != "number" and .status != "missing"))) | length) as $bad
 	| if $bad > 0 then error("\($bad) rows without a string metric and a number value (or status missing)") else . end
-	| (if $tag != "" then $tag else ([$rows[] | .model_tag | strings] | first // "unknown") end) as $mt
+	| if ($release | length) > 1 then error("\($release | length) release rows: one run has one")
+	  elif $release != [] and ($release[0].status | . != "ok" and . != "regression")
+	  then error("a release row with a status other than ok or regression") else . end
+	| (if $tag != "" then $tag else ([$all[] | .model_tag | strings] | first // "unknown") end) as $mt
 	| "model_tag=\"\($mt | esc)\"" as $l
 	| "# TYPE vllm_eval_run_status gauge",
 	  "vllm_eval_run_status{\($l),status=\"\($status)\"} 1",
@@ -69,8 +83,12 @@ if ! jq -rn --arg status "$status" --arg tag "$tag" --argjson now "$(date +%s)" 
 	     "# TYPE vllm_eval_run_last_success_timestamp_seconds gauge",
 	     "vllm_eval_run_last_success_timestamp_seconds \($now)"
 	   else empty end),
+	  (if $release != [] then
+	     "# TYPE vllm_eval_release_regression gauge",
+	     "vllm_eval_release_regression{\($l)} \(if $release[0].status == "regression" then 1 else 0 end)"
+	   else empty end),
 	  "# TYPE vllm_eval_regressions gauge",
-	  "vllm_eval_regressions{\($l)} \([$rows[] | select(.status == "regression")] | length)",
+	  "vllm_eval_regressions{\($l)} \([$rows[] | select(.status == "regression" and .gates != false)] | length)",
 	  "# TYPE vllm_eval_missing gauge",
 	  "vllm_eval_missing{\($l)} \([$rows[] | select(.status == "missing")] | length)",
 	  "# TYPE vllm_eval_metric_value gauge",

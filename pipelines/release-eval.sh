@@ -34,9 +34,9 @@ Environment: MODEL_ENDPOINT and MODEL_TAG (required); SUITE, RUN_ID, RUNS_DIR,
 JUDGE_ENDPOINT (default: the model judges itself), CLICKHOUSE_URL,
 TEAMS_WEBHOOK_URL, PUSHGATEWAY_URL and the rest of aggregate.sh's.
 
-Exit: 0 no regression, 1 a regression was found (and reported), 64 usage,
-65 a task produced no results, 69 the endpoint failed its sanity check,
-75 a temporary failure (safe to retry).
+Exit: 0 the release did not regress, 1 its release verdict is regression (and
+reported), 64 usage, 65 a task produced no results, 69 the endpoint failed its
+sanity check, 75 a temporary failure (safe to retry).
 USAGE
 }
 
@@ -114,19 +114,39 @@ rc=$?
 [ $rc -le 1 ] || exit $rc
 ve_audit "$prog" end "{\"status\":$rc}"
 
-# A readable summary: the headline figures with their verdicts, the card,
-# where everything is. (All rows are in metrics.jsonl and verdicts.jsonl.)
-say "-- $MODEL_TAG: $(jq -s 'length' "$d/metrics.jsonl") metrics, $(jq -r -s '"\([.[] | select(.status == "regression")] | length) regressions, \([.[] | select(.status == "missing")] | length) missing"' "$d/verdicts.jsonl")"
+# A readable summary: the release verdict and the findings that decided it,
+# then the headline figures with their verdicts as detail, the card, where
+# everything is. (All rows are in metrics.jsonl and verdicts.jsonl.)
+v=$d/verdicts.jsonl
+tab=$(printf '\t')
+say "-- $MODEL_TAG: release $(jq -r -s --arg rc "$rc" '(map(select(.metric == "release")) | first) as $r
+	| if $r then "\($r.status): \($r.findings | length) finding(s) among \($r.gated) gated metric(s) (rule \($r.rule)"
+		+ (if $r.adjust then ", \($r.adjust), alpha \($r.alpha)" else "" end) + ")"
+	  else if $rc == "0" then "ok" else "regression" end end' "$v")"
+found=$(jq -r 'def r3: if . == null then "-" else . * 1000 | round / 1000 | tostring end;
+	select(.metric == "release") | .findings[]
+	| [.metric + (if .labels.subset then " [\(.labels.subset)]" else "" end),
+	   (.value | r3), (.baseline | r3),
+	   (if .delta_pct == null then "-" else "\(.delta_pct * 10 | round / 10)%" end),
+	   .status, (.test // "-"), (if .p_adjusted == null then "-" else .p_adjusted | tostring end)] | @tsv' "$v")
+[ -z "$found" ] || printf 'finding\tvalue\tbaseline\tchange\tstatus\ttest\tadjusted p\n%s\n' "$found" |
+	column -t -s "$tab" | sed 's/^/   /'
+say "   detail: $(jq -s 'length' "$d/metrics.jsonl") metrics; $(jq -r -s 'map(select(.metric != "release")) | "\([.[] | select(.status == "regression")] | length) regressed (\([.[] | select(.status == "regression" and .gates == false)] | length) not gating), \([.[] | select(.status == "missing")] | length) missing"' "$v")"
 jq -r 'select((.labels.subset // "all") == "all")
 	| select(.metric | test("^[a-z_]+\\.acc$|^judge\\.[a-z_]+\\.mean$|^perf\\.[a-z_]+\\.(ttft_ms\\.p95|tpot_ms\\.mean|output_throughput|success_rate)$"))
 	| [.metric, (if .value == null then "-" else (.value * 1000 | round / 1000 | tostring) end),
 	   (if .baseline == null then "-" else (.baseline * 1000 | round / 1000 | tostring) end),
-	   (if .delta_pct == null then "-" else "\(.delta_pct * 10 | round / 10)%" end), .status] | @tsv' \
-	"$d/verdicts.jsonl" | { printf 'metric\tvalue\tbaseline\tchange\tstatus\n'; cat; } |
-	column -t -s "$(printf '\t')" | sed 's/^/   /'
+	   (if .delta_pct == null then "-" else "\(.delta_pct * 10 | round / 10)%" end),
+	   .status + (if .gates == false and .note then " (not gating: \(.note))" else "" end)] | @tsv' \
+	"$v" | { printf 'metric\tvalue\tbaseline\tchange\tstatus\n'; cat; } |
+	column -t -s "$tab" | sed 's/^/   /'
 if [ -s "$d/card.json" ]; then
 	say "   card: $d/card.json (set TEAMS_WEBHOOK_URL to post it)"
-	jq -r '.attachments[0].content.body[]? | select(.type == "TextBlock") | "   | " + .text' "$d/card.json"
+	# Its text, the release verdict's findings too (not the long list of metrics).
+	jq -r '.attachments[0].content.body[]? | if .type == "TextBlock" then .text
+		elif .type == "Container" then .items[] | if .type == "TextBlock" then .text
+			elif .type == "FactSet" then .facts[] | "  \(.title): \(.value)" else empty end
+		else empty end | "   | " + .' "$d/card.json"
 fi
 say "   files: $d/ (metrics.jsonl, verdicts.jsonl, items.jsonl, audit.jsonl, bench/, judge/, perf/: tables in perf.txt)"
 exit $rc

@@ -255,10 +255,11 @@ Try 'ch-query --help' for more information."
 	[[ "$stderr" == "ch-query: write error: "* ]]
 }
 
-# The dashboard's SQL with Grafana's macros and variables filled in as the
-# plugin would: the whole time range, family release-1., threshold 10.
+# The SQL of the dashboard's panel with id ID, with Grafana's macros and
+# variables filled in as the plugin would: the whole time range, family
+# release-1., threshold 10.
 dashboard_sql() {
-	jq -r --argjson i "$1" '.panels[$i].targets[0].rawSql' "$VE_ROOT/share/grafana/llm-quality-overview.json" |
+	jq -r --argjson i "$1" '.panels[] | select(.id == $i) | .targets[0].rawSql' "$VE_ROOT/share/grafana/llm-quality-overview.json" |
 		sed -e 's/\$__timeFilter(\([a-z_]*\))/\1 >= toDateTime(0) AND \1 <= toDateTime(4102444800)/g' \
 			-e "s/\${family}/release-1./g" -e 's/\${threshold}/10/g' \
 			-e "s/\${metric:singlequote}/'mmlu.acc','gsm8k.exact_match'/g"
@@ -267,17 +268,20 @@ dashboard_sql() {
 @test "ch-query: the Grafana dashboard's queries run on 18.16 and give reg-check's figures" {
 	run jq -r '.title, (.panels | length), ([.panels[].targets[0].datasource.type] | unique | .[])' "$VE_ROOT/share/grafana/llm-quality-overview.json"
 	assert_output "LLM Quality Overview
-6
+7
 grafana-clickhouse-datasource"
+	# the release verdict first, at the top
+	run jq -c '[.panels[0].id, .panels[0].gridPos, ([.panels[].gridPos.y] | min)]' "$VE_ROOT/share/grafana/llm-quality-overview.json"
+	assert_output '[7,{"h":6,"w":24,"x":0,"y":0},0]'
 	# trend: 6 runs x 2 metrics of release-1.*
-	run ch-query "$(dashboard_sql 0)"
+	run ch-query "$(dashboard_sql 1)"
 	assert_success
 	assert_equal "${#lines[@]}" 12
 	assert_line --index 0 '{"time":"2026-11-01 10:00:00","series":"gsm8k.exact_match release-1.1","value":0.9}'
 	# latest (r6) against the mean of r5..r1, by hand / python3:
 	#   gsm8k 0.5 vs 0.58 = -13.79 %; mmlu 0.648 vs 0.5404 = 19.91 %;
 	#   ttft 95 vs 181 = -47.51 %; throughput 10 vs 8.2 = 21.95 %; arc 0.5 vs 0.5
-	run ch-query "$(dashboard_sql 1)"
+	run ch-query "$(dashboard_sql 2)"
 	assert_success
 	assert_output '{"metric":"arc_challenge.acc","latest":0.5,"baseline":0.5,"delta_pct":0,"run_id":"r6"}
 {"metric":"gsm8k.exact_match","latest":0.5,"baseline":0.58,"delta_pct":-13.79,"run_id":"r6"}
@@ -285,20 +289,42 @@ grafana-clickhouse-datasource"
 {"metric":"perf.basic.output_throughput","latest":10,"baseline":8.2,"delta_pct":21.95,"run_id":"r6"}
 {"metric":"perf.basic.ttft_ms.p95","latest":95,"baseline":181,"delta_pct":-47.51,"run_id":"r6"}'
 	# regressions: gsm8k only (ttft fell, and lower is better)
-	run ch-query "$(dashboard_sql 2)"
-	assert_success
-	assert_output '{"metric":"gsm8k.exact_match","latest":0.5,"baseline":0.58,"delta_pct":-13.79,"run_id":"r6"}'
 	run ch-query "$(dashboard_sql 3)"
 	assert_success
-	assert_equal "${#lines[@]}" 6
-	assert_line --index 0 '{"time":"2026-11-01 10:00:00","series":"perf.basic.ttft_ms.p95 release-1.1","value":500}'
+	assert_output '{"metric":"gsm8k.exact_match","latest":0.5,"baseline":0.58,"delta_pct":-13.79,"run_id":"r6"}'
 	run ch-query "$(dashboard_sql 4)"
 	assert_success
 	assert_equal "${#lines[@]}" 6
-	echo '{"run_id":"rr","model_tag":"release-1.9","image":"img","started":"2026-11-08T00:00:00Z","status":"succeeded","workflow_url":"https://argo/wf/rr"}' | ch-insert -t runs
+	assert_line --index 0 '{"time":"2026-11-01 10:00:00","series":"perf.basic.ttft_ms.p95 release-1.1","value":500}'
 	run ch-query "$(dashboard_sql 5)"
 	assert_success
+	assert_equal "${#lines[@]}" 6
+	echo '{"run_id":"rr","model_tag":"release-1.9","image":"img","started":"2026-11-08T00:00:00Z","status":"succeeded","workflow_url":"https://argo/wf/rr"}' | ch-insert -t runs
+	run ch-query "$(dashboard_sql 6)"
+	assert_success
 	assert_output '{"run_id":"rr","model_tag":"release-1.9","status":"succeeded","started":"2026-11-08 00:00:00","finished":null,"workflow_url":"https:\/\/argo\/wf\/rr"}'
+}
+
+@test "ch-query: the dashboard's release verdict is each model tag's newest run's status" {
+	# two runs of release-1.8 (the newer regressed), one of release-1.9, and
+	# one of another family; the row inserted twice counts once (FINAL)
+	cat > runs.jsonl <<'J'
+{"run_id":"v1","model_tag":"release-1.8","image":"img","started":"2026-11-09T00:00:00Z","status":"ok","workflow_url":"https://argo/wf/v1"}
+{"run_id":"v2","model_tag":"release-1.8","image":"img","started":"2026-11-10T00:00:00Z","status":"regression","workflow_url":"https://argo/wf/v2"}
+{"run_id":"v3","model_tag":"release-1.9","image":"img","started":"2026-11-09T12:00:00Z","status":"ok","workflow_url":"https://argo/wf/v3"}
+{"run_id":"v4","model_tag":"nightly-1.9","image":"img","started":"2026-11-11T00:00:00Z","status":"regression","workflow_url":""}
+J
+	ch-insert --database vllm_eval_verdict --init
+	sed 's/vllm_eval\.runs/vllm_eval_verdict.runs/' <<<"$(dashboard_sql 7)" > q.sql
+	ch-insert --database vllm_eval_verdict -t runs runs.jsonl
+	ch-insert --database vllm_eval_verdict -t runs runs.jsonl
+	run ch-query "$(cat q.sql)"
+	assert_success
+	assert_output '{"model_tag":"release-1.8","verdict":"regression","run_id":"v2","last_started":"2026-11-10 00:00:00","workflow_url":"https:\/\/argo\/wf\/v2"}
+{"model_tag":"release-1.9","verdict":"ok","run_id":"v3","last_started":"2026-11-09 12:00:00","workflow_url":"https:\/\/argo\/wf\/v3"}'
+	# the verdict column is coloured by its value: regression red, ok green
+	run jq -c '.panels[] | select(.id == 7) | .fieldConfig.overrides[0].properties[0].value[0].options | map_values(.color)' "$VE_ROOT/share/grafana/llm-quality-overview.json"
+	assert_output '{"regression":"red","ok":"green"}'
 }
 
 @test "ch-query: a named query runs read-only: one that would write is refused" {

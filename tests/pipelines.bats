@@ -23,8 +23,9 @@ teardown_file() {
 
 setup() {
 	setup_scratch
-	export VLLM_EVAL_SHARE="$VE_ROOT/share" RUNS_DIR="$T/runs" REG_MIN_RUNS=1
+	export VLLM_EVAL_SHARE="$VE_ROOT/share" RUNS_DIR="$T/runs"
 	unset CLICKHOUSE_URL TEAMS_WEBHOOK_URL PUSHGATEWAY_URL JUDGE_ENDPOINT RUN_ID MODEL_TAG
+	unset REG_RULE REG_MIN_RUNS REG_ALPHA REG_ADJUST
 	SIM_PID=''
 	# The answer key of the simulated model, as demo.sh builds it.
 	{
@@ -71,9 +72,14 @@ eval_release() {
 	# The simulated model knows every answer: accuracy 1 on each task.
 	run jq -r 'select(.labels.subset == "all" and (.metric | test("^[a-z_]+\\.acc$"))) | "\(.metric) \(.value)"' "$d/metrics.jsonl"
 	assert_output "$(printf 'arc_challenge.acc 1\nhellaswag.acc 1\nmmlu.acc 1')"
-	# First run of the family: nothing to compare with.
-	run jq -r 'select(.status != "new") | .metric' "$d/verdicts.jsonl"
+	# First run of the family: nothing to compare with, so the release row
+	# (reg-check's first) is ok with nothing gated.
+	run jq -r 'select(.metric != "release" and .status != "new") | .metric' "$d/verdicts.jsonl"
 	assert_output ""
+	run jq -c 'select(.metric == "release") | [.status, .gated, .findings]' "$d/verdicts.jsonl"
+	assert_output '["ok",0,[]]'
+	run head -n 1 "$d/verdicts.jsonl"
+	assert_output --partial '{"metric":"release",'
 	# The history now holds this run, for the next one.
 	run sh -c 'jq -r .run_id runs/history.jsonl | sort -u'
 	assert_output r1
@@ -112,6 +118,9 @@ eval_release() {
 }
 
 @test "pipelines: a degraded release is caught: exit 1, regressions in the verdicts and the card" {
+	# Plumbing with one earlier run: the plain rule (prd) judges a figure
+	# against one run; the default rule needs three (the test below).
+	export REG_RULE=prd REG_MIN_RUNS=1
 	start_sim --accuracy 1 --ttft-ms 5 --itl-ms 1
 	eval_release release-1.0.0 r1
 	assert_success
@@ -122,12 +131,51 @@ eval_release() {
 	assert_output "regression 1"
 	run jq -r 'select(.metric == "perf.basic_performance.ttft_ms.p95") | .status' runs/r2/verdicts.jsonl
 	assert_output regression
+	run jq -r 'select(.metric == "release") | "\(.rule) \(.status)"' runs/r2/verdicts.jsonl
+	assert_output "prd regression"
 	run jq -r '.attachments[0].content.body[0].text' runs/r2/card.json
-	assert_output --regexp '^release-1\.1\.0: [0-9]+ regressions$'
+	assert_output "release-1.1.0: regression"
+}
+
+@test "pipelines: the default rule end to end: after three runs an unchanged release passes, a degraded one is caught" {
+	# (the loop's variable is not i: bats' own functions set an i)
+	for run_no in 1 2 3; do
+		start_sim --seed $((6 + run_no)) --jitter 0.2 --accuracy 1 --ttft-ms 20 --itl-ms 4
+		eval_release release-1.0.0 "r$run_no"
+		assert_success
+		# fewer than three earlier runs: nothing can decide the release
+		assert_equal "$(jq -c 'select(.metric == "release") | [.rule, .status, .gated]' "runs/r$run_no/verdicts.jsonl")" '["stat","ok",0]'
+	done
+	start_sim --seed 10 --jitter 0.2 --accuracy 1 --ttft-ms 20 --itl-ms 4
+	eval_release release-1.0.1 r4
+	assert_success
+	assert_line --regexp '^-- release-1\.0\.1: release ok: 0 finding\(s\) among [1-9][0-9]* gated metric\(s\) \(rule stat, holm, alpha 0\.05\)$'
+	run jq -r 'select(.metric == "release") | .status' runs/r4/verdicts.jsonl
+	assert_output ok
+	run jq -r '.attachments[0].content.body[0].text' runs/r4/card.json
+	assert_output "release-1.0.1: passed"
+	# four times slower tokens, a slower first one, and fewer right answers
+	start_sim --seed 11 --jitter 0.2 --accuracy 0.3 --ttft-ms 80 --itl-ms 16
+	eval_release release-1.1.0 r5
+	assert_failure 1
+	run jq -r 'select(.metric == "release") | .status, (.findings[] | select(.metric == "perf.basic_performance.ttft_ms.p95") | .test)' runs/r5/verdicts.jsonl
+	assert_output "regression
+spread"
+	run jq -r '.attachments[0].content.body | .[0].text, .[2].items[0].text' runs/r5/card.json
+	assert_output "release-1.1.0: regression
+Release verdict: regression"
+	# the items of r4, the newest earlier run, were paired with r5's
+	run jq -c 'select(.stage == "reg-check") | [.release, .baseline_run, .paired_items]' runs/r5/audit.jsonl
+	assert_output '["regression","r4",true]'
+	run jq -r 'select(.metric == "mmlu.acc" and .labels.subset == "all") | .test' runs/r5/verdicts.jsonl
+	assert_output mcnemar
 }
 
 @test "pipelines: release-eval stores into ClickHouse and compares with its history" {
 	export CLICKHOUSE_URL=$CH_URL
+	# Plumbing with one earlier run: the plain rule (prd) judges a figure
+	# against one run; the default rule needs three.
+	export REG_RULE=prd REG_MIN_RUNS=1
 	start_sim --accuracy 1 --ttft-ms 5 --itl-ms 1
 	eval_release release-2.0.0 c1
 	assert_success
@@ -137,6 +185,10 @@ eval_release() {
 	# The second run's history came from ClickHouse: the first run's rows.
 	run sh -c 'jq -r .run_id runs/c2/history.jsonl | sort -u'
 	assert_output c1
+	# and c1's item rows, from ClickHouse, to pair with c2's
+	assert_equal "$(jq -r '[.task, .doc_id] | @tsv' runs/c2/items.baseline.jsonl | sort)" "$(jq -r '[.task, .doc_id] | @tsv' runs/c1/items.jsonl | sort)"
+	run jq -c 'select(.stage == "reg-check") | [.release, .baseline_run, .paired_items]' runs/c2/audit.jsonl
+	assert_output '["regression","c1",true]'
 	run ch-query -q "SELECT run_id, status FROM vllm_eval.runs FINAL WHERE run_id IN ('c1', 'c2') ORDER BY run_id"
 	assert_output "$(printf '{"run_id":"c1","status":"ok"}\n{"run_id":"c2","status":"regression"}')"
 	run ch-query -q "SELECT count() AS n FROM (SELECT run_id, metric, labels FROM vllm_eval.results FINAL WHERE run_id = 'c1')"

@@ -24,9 +24,11 @@ teardown() {
 	return 0
 }
 
+# Debian's pushgateway keeps its series in /var/lib/prometheus by default and
+# loads them at start: --persistence.file= starts each test with none.
 start_pushgateway() {
 	PG_PORT=$(ve_free_port)
-	prometheus-pushgateway --web.listen-address="127.0.0.1:$PG_PORT" > pg.log 2>&1 &
+	prometheus-pushgateway --web.listen-address="127.0.0.1:$PG_PORT" --persistence.file= > pg.log 2>&1 &
 	PG_PID=$!
 	PG_URL="http://127.0.0.1:$PG_PORT"
 	ve_wait_http "$PG_URL/-/ready" 10
@@ -74,6 +76,57 @@ vllm_eval_run_status{instance="",job="vllm_eval",model_tag="release-2.0",status=
 	run pushed
 	assert_line 'vllm_eval_missing{instance="",job="vllm_eval",model_tag="release-2.0"} 1'
 	refute_line --partial 'metric="judge.geval.mean"'
+}
+
+@test "push-status: the release verdict is a gauge; regressions count the rows that gate, never the release row" {
+	start_pushgateway
+	# reg-check's release row first, then its verdict rows: the subset row's
+	# regression does not gate (it is detail), the release row is no metric.
+	cat > release.jsonl <<'J'
+{"metric":"release","status":"regression","rule":"stat","gated":2,"regressions":1,"missing":0,"findings":[{"metric":"mmlu.acc","status":"regression","value":0.58,"baseline":0.65}],"model_tag":"release-2.0","run_id":"r7"}
+{"metric":"mmlu.acc","value":0.58,"baseline":0.65,"status":"regression","gates":true,"model_tag":"release-2.0","run_id":"r7"}
+{"metric":"mmlu.acc","labels":{"subset":"algebra"},"value":0.4,"baseline":0.5,"status":"regression","gates":false,"note":"a subset row","model_tag":"release-2.0","run_id":"r7"}
+{"metric":"perf.basic.ttft_ms.p95","value":109,"status":"ok","gates":true,"model_tag":"release-2.0","run_id":"r7"}
+J
+	run --separate-stderr sh "$PS" --url "$PG_URL" release.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	run pushed
+	assert_output 'vllm_eval_metric_value{instance="",job="vllm_eval",metric="mmlu.acc",model_tag="release-2.0",subset=""} 0.58
+vllm_eval_metric_value{instance="",job="vllm_eval",metric="mmlu.acc",model_tag="release-2.0",subset="algebra"} 0.4
+vllm_eval_metric_value{instance="",job="vllm_eval",metric="perf.basic.ttft_ms.p95",model_tag="release-2.0",subset=""} 109
+vllm_eval_missing{instance="",job="vllm_eval",model_tag="release-2.0"} 0
+vllm_eval_regressions{instance="",job="vllm_eval",model_tag="release-2.0"} 1
+vllm_eval_release_regression{instance="",job="vllm_eval",model_tag="release-2.0"} 1
+vllm_eval_run_last_success_timestamp_seconds{instance="",job="vllm_eval"} T
+vllm_eval_run_last_timestamp_seconds{instance="",job="vllm_eval",model_tag="release-2.0"} T
+vllm_eval_run_status{instance="",job="vllm_eval",model_tag="release-2.0",status="succeeded"} 1'
+	# a release that passed, with only detail regressions: 0 and 0
+	printf '%s\n' '{"metric":"release","status":"ok","findings":[],"model_tag":"release-2.1"}' \
+		'{"metric":"mmlu.acc","labels":{"subset":"algebra"},"value":0.4,"status":"regression","gates":false,"model_tag":"release-2.1"}' > ok.jsonl
+	run --separate-stderr sh "$PS" --url "$PG_URL" ok.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	run pushed
+	assert_line 'vllm_eval_release_regression{instance="",job="vllm_eval",model_tag="release-2.1"} 0'
+	assert_line 'vllm_eval_regressions{instance="",job="vllm_eval",model_tag="release-2.1"} 0'
+	refute_line --partial 'metric="release"'
+}
+
+@test "push-status: two release rows, or one whose status is neither ok nor regression, are bad rows (65)" {
+	port=$(ve_free_port)
+	head -1 "$FIX/teams-card/release-ok.jsonl" > two.jsonl
+	head -1 "$FIX/teams-card/release-regression.jsonl" >> two.jsonl
+	run --separate-stderr sh "$PS" --url "http://127.0.0.1:$port" two.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "jq: error (at two.jsonl:2): 2 release rows: one run has one
+push-status.sh: the rows cannot be read (see jq's message above)"
+	echo '{"metric":"release","status":"red","findings":[]}' > red.jsonl
+	run --separate-stderr sh "$PS" --url "http://127.0.0.1:$port" red.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "jq: error (at red.jsonl:1): a release row with a status other than ok or regression
+push-status.sh: the rows cannot be read (see jq's message above)"
 }
 
 @test "push-status: no Pushgateway is exit 69; bad rows 65; usage 64" {

@@ -541,11 +541,14 @@ perf.default.total_token_throughput 32.3651452282"
 #   perf.s.ttft_ms.p95 125 against 100, 102, 98, 101, 99: sd = sqrt(2.5),
 #     t = 25 / (sd sqrt(1 + 1/5)) = 14.4337567297, df 4,
 #     p = betainc(2, 1/2, 0, 4/(4 + t^2)) = 0.000133925283633
-# Holm over the three gated rows (perf, t.acc, g1): 3p = 0.000401775850900,
-# max(2p, that) = 0.0285145255389, max(p, that) = 0.658468886283; over the
-# three detail rows: 7.80629017318e-09, 0.000161210595351, 0.00886752616372.
-# Benjamini-Hochberg instead: 0.000401775850900, 3p/2 = 0.0213858941542,
-# 0.658468886283; detail 7.80629017318e-09, 0.000120907946513, 0.00886752616372.
+# The adjustment takes the one-sided p-values, half of those (p/2 = 6.69626418165e-05,
+# 0.00712863138475, 0.329234443141, 1.30104836220e-09, 4.03026488377e-05,
+# 0.00443376308186). Holm over the three gated rows (perf, t.acc, g1):
+# 3 p/2 = 0.000200887925450, max(2 p/2, that) = 0.0142572627695,
+# max(p/2, that) = 0.329234443141; over the three detail rows:
+# 3.90314508659e-09, 8.06052976754e-05, 0.00443376308186.
+# Benjamini-Hochberg instead: 0.000200887925450, 3 (p/2) / 2 = 0.0106929470771,
+# 0.329234443141; detail 3.90314508659e-09, 6.04539732566e-05, 0.00443376308186.
 stat_fixture() {
 	for r in 1 2 3 4 5; do
 		h='"run_id":"h'$r'","ts":"2026-01-0'$r'T00:00:00Z"'
@@ -570,29 +573,29 @@ ROWS
 	stat_fixture
 	run --separate-stderr reg-check -v -H h.jsonl c.jsonl
 	assert_failure 1
-	assert_line --index 0 '{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":3,"regressions":2,"improvements":0,"missing":0,"findings":[{"metric":"t.acc","labels":{"subset":"all"},"status":"regression","value":0.66,"baseline":0.7,"delta_pct":-5.71,"test":"z","p_adjusted":0.0285145},{"metric":"perf.s.ttft_ms.p95","labels":{"scenario":"s"},"status":"regression","value":125,"baseline":100,"delta_pct":25,"test":"spread","p_adjusted":0.000401776}],"run_id":"c"}'
-	assert_line --index 1 '{"metric":"t.acc","labels":{"subset":"all"},"value":0.66,"baseline":0.7,"window":5,"delta":-0.04,"delta_pct":-5.71,"direction":"higher","status":"regression","p_value":0.0142573,"test":"z","n":1000,"p_adjusted":0.0285145,"gates":true,"min_effect_pct":2,"run_id":"c"}'
+	assert_line --index 0 '{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":3,"regressions":2,"improvements":0,"missing":0,"findings":[{"metric":"t.acc","labels":{"subset":"all"},"status":"regression","value":0.66,"baseline":0.7,"delta_pct":-5.71,"test":"z","p_adjusted":0.0142573},{"metric":"perf.s.ttft_ms.p95","labels":{"scenario":"s"},"status":"regression","value":125,"baseline":100,"delta_pct":25,"test":"spread","p_adjusted":0.000200888}],"run_id":"c"}'
+	assert_line --index 1 '{"metric":"t.acc","labels":{"subset":"all"},"value":0.66,"baseline":0.7,"window":5,"delta":-0.04,"delta_pct":-5.71,"direction":"higher","status":"regression","p_value":0.0142573,"test":"z","n":1000,"p_adjusted":0.0142573,"gates":true,"min_effect_pct":2,"run_id":"c"}'
 	# detail rows: significant on their own (adjusted among the detail rows), not gating
-	assert_line --index 2 '{"metric":"t.acc_norm","labels":{"subset":"all"},"value":0.6,"baseline":0.7,"window":5,"delta":-0.1,"delta_pct":-14.29,"direction":"higher","status":"regression","p_value":2.6021e-09,"test":"z","n":1000,"p_adjusted":7.80629e-09,"gates":false,"note":"the same measurement as t.acc","min_effect_pct":2,"run_id":"c"}'
-	assert_line --index 3 '{"metric":"t.acc","labels":{"subset":"s1"},"value":0.55,"baseline":0.7,"window":5,"delta":-0.15,"delta_pct":-21.43,"direction":"higher","status":"regression","p_value":8.06053e-05,"test":"z","n":200,"p_adjusted":0.000161211,"gates":false,"note":"a subset row","min_effect_pct":2,"run_id":"c"}'
+	assert_line --index 2 '{"metric":"t.acc_norm","labels":{"subset":"all"},"value":0.6,"baseline":0.7,"window":5,"delta":-0.1,"delta_pct":-14.29,"direction":"higher","status":"regression","p_value":2.6021e-09,"test":"z","n":1000,"p_adjusted":3.90315e-09,"gates":false,"note":"the same measurement as t.acc","min_effect_pct":2,"run_id":"c"}'
+	assert_line --index 3 '{"metric":"t.acc","labels":{"subset":"s1"},"value":0.55,"baseline":0.7,"window":5,"delta":-0.15,"delta_pct":-21.43,"direction":"higher","status":"regression","p_value":8.06053e-05,"test":"z","n":200,"p_adjusted":8.06053e-05,"gates":false,"note":"a subset row","min_effect_pct":2,"run_id":"c"}'
 	# a group's row is a headline row
-	assert_line --index 4 '{"metric":"t.acc","labels":{"subset":"g1"},"value":0.69,"baseline":0.7,"window":5,"delta":-0.01,"delta_pct":-1.43,"direction":"higher","status":"ok","p_value":0.658469,"test":"z","n":500,"p_adjusted":0.658469,"gates":true,"min_effect_pct":2,"run_id":"c"}'
-	assert_line --index 5 '{"metric":"u.acc","value":0.5,"baseline":0.7,"window":5,"delta":-0.2,"delta_pct":-28.57,"direction":"higher","status":"regression","p_value":0.00886753,"test":"z","n":50,"p_adjusted":0.00886753,"gates":false,"note":"n 50 is below 100","min_effect_pct":2,"run_id":"c"}'
+	assert_line --index 4 '{"metric":"t.acc","labels":{"subset":"g1"},"value":0.69,"baseline":0.7,"window":5,"delta":-0.01,"delta_pct":-1.43,"direction":"higher","status":"ok","p_value":0.658469,"test":"z","n":500,"p_adjusted":0.329234,"gates":true,"min_effect_pct":2,"run_id":"c"}'
+	assert_line --index 5 '{"metric":"u.acc","value":0.5,"baseline":0.7,"window":5,"delta":-0.2,"delta_pct":-28.57,"direction":"higher","status":"regression","p_value":0.00886753,"test":"z","n":50,"p_adjusted":0.00443376,"gates":false,"note":"n 50 is below 100","min_effect_pct":2,"run_id":"c"}'
 	# a serving figure: the spread of the five runs; its policy's minimum effect is 10 %
-	assert_line --index 6 '{"metric":"perf.s.ttft_ms.p95","labels":{"scenario":"s"},"value":125,"baseline":100,"window":5,"delta":25,"delta_pct":25,"direction":"lower","status":"regression","p_value":0.000133925,"test":"spread","n":null,"p_adjusted":0.000401776,"gates":true,"min_effect_pct":10,"run_id":"c"}'
+	assert_line --index 6 '{"metric":"perf.s.ttft_ms.p95","labels":{"scenario":"s"},"value":125,"baseline":100,"window":5,"delta":25,"delta_pct":25,"direction":"lower","status":"regression","p_value":0.000133925,"test":"spread","n":null,"p_adjusted":0.000200888,"gates":true,"min_effect_pct":10,"run_id":"c"}'
 	assert_equal "${#lines[@]}" 7
 	assert_equal "$stderr" "reg-check: 6 metrics: 5 regressions, 0 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy; the release regressed"
 }
 
 @test "reg-check: --adjust bh, --alpha, --min-effect, --min-n and --gate-subsets" {
 	stat_fixture
-	# Benjamini-Hochberg: t.acc's adjusted p is 0.0213859, s1's (detail) 0.000120908.
+	# Benjamini-Hochberg: t.acc's adjusted p is 0.0106929, s1's (detail) 6.0454e-05.
 	run --separate-stderr reg-check --adjust bh -H h.jsonl c.jsonl
 	assert_failure 1
 	assert_line --index 0 --partial '"status":"regression","rule":"stat","adjust":"bh","alpha":0.05,"gated":3,"regressions":2,'
-	assert_line --index 1 --partial '"p_value":0.0142573,"test":"z","n":1000,"p_adjusted":0.0213859,"gates":true,'
-	assert_line --index 3 --partial '"p_adjusted":0.000120908,"gates":false,"note":"a subset row",'
-	# At alpha 0.01 t.acc's 0.0285145 is not enough; the serving figure still is.
+	assert_line --index 1 --partial '"p_value":0.0142573,"test":"z","n":1000,"p_adjusted":0.0106929,"gates":true,'
+	assert_line --index 3 --partial '"p_adjusted":6.0454e-05,"gates":false,"note":"a subset row",'
+	# At alpha 0.01 t.acc's 0.0142573 is not enough; the serving figure still is.
 	run --separate-stderr reg-check --alpha 0.01 -H h.jsonl c.jsonl
 	assert_failure 1
 	assert_line --index 0 --partial '"alpha":0.01,"gated":3,"regressions":1,"improvements":0,"missing":0,"findings":[{"metric":"perf.s.ttft_ms.p95",'
@@ -601,47 +604,49 @@ ROWS
 	run --separate-stderr reg-check --min-effect 30 -H h.jsonl c.jsonl
 	assert_success
 	assert_line --index 0 --partial '"status":"ok","rule":"stat","adjust":"holm","alpha":0.05,"gated":3,"regressions":0,'
-	assert_line --index 6 --partial '"status":"ok","p_value":0.000133925,"test":"spread","n":null,"p_adjusted":0.000401776,"gates":true,"min_effect_pct":30,'
-	# --min-n 10: u.acc gates too; Holm over four: 4 x 0.000133925283633 =
-	# 0.000535701134533, 3 x 0.00886752616372 = 0.0266025784912, then
-	# max(2 x 0.0142572627695, that) = 0.0285145255389.
+	assert_line --index 6 --partial '"status":"ok","p_value":0.000133925,"test":"spread","n":null,"p_adjusted":0.000200888,"gates":true,"min_effect_pct":30,'
+	# --min-n 10: u.acc gates too; Holm over four: 4 x 6.69626418165e-05 =
+	# 0.000267850567266, 3 x 0.00443376308186 = 0.0133012892456, then
+	# max(2 x 0.00712863138475, that) = 0.0142572627695.
 	run --separate-stderr reg-check --min-n 10 -H h.jsonl c.jsonl
 	assert_failure 1
 	assert_line --index 0 --partial '"gated":4,"regressions":3,'
-	assert_line --index 5 --partial '"status":"regression","p_value":0.00886753,"test":"z","n":50,"p_adjusted":0.0266026,"gates":true,'
-	assert_line --index 6 --partial '"p_adjusted":0.000535701,"gates":true,'
-	# --gate-subsets: s1 gates; 4 x 8.06052976754e-05 = 0.000322421190702.
+	assert_line --index 5 --partial '"status":"regression","p_value":0.00886753,"test":"z","n":50,"p_adjusted":0.0133013,"gates":true,'
+	assert_line --index 6 --partial '"p_adjusted":0.000267851,"gates":true,'
+	# --gate-subsets: s1 gates; 4 x 4.03026488377e-05 = 0.000161210595351.
 	run --separate-stderr reg-check --gate-subsets -H h.jsonl c.jsonl
 	assert_failure 1
 	assert_line --index 0 --partial '"gated":4,"regressions":3,'
-	assert_line --index 3 --partial '"status":"regression","p_value":8.06053e-05,"test":"z","n":200,"p_adjusted":0.000322421,"gates":true,"min_effect_pct":2,'
+	assert_line --index 3 --partial '"status":"regression","p_value":8.06053e-05,"test":"z","n":200,"p_adjusted":0.000161211,"gates":true,"min_effect_pct":2,'
 }
 
 @test "reg-check: Holm keeps the family-wise rate where Benjamini-Hochberg finds all three" {
-	# Three tasks, 0.5 in five runs (stderr 0), now 0.4767, 0.4783 and 0.4795
-	# with stderr 0.01: z = -2.33, -2.17, -2.05; p (python3 mpmath erfc) =
-	# 0.0198061511183, 0.0300068459475, 0.0403644308114. Holm: 3 p1 =
-	# 0.0594184533550, max(2 p2, that) = 0.0600136918949, max(p3, that): none
-	# below 0.05. Benjamini-Hochberg: p3 = 0.0403644308114, min(3 p2 / 2, that),
-	# min(3 p1, that): all three 0.0403644308114, below 0.05.
+	# Three tasks, 0.5 in five runs (stderr 0), now 0.4795, 0.4812 and 0.4825
+	# with stderr 0.01: z = -2.05, -1.88, -1.75; two-sided p (python3 mpmath
+	# erfc) = 0.0403644308114, 0.0601080779224, 0.0801183137276, one-sided
+	# half of it: 0.0201822154057, 0.0300540389612, 0.0400591568638. Holm:
+	# 3 p1 = 0.0605466462171, max(2 p2, that), max(p3, that): all three
+	# 0.0605466462171, none below 0.05. Benjamini-Hochberg: p3 =
+	# 0.0400591568638, min(3 p2 / 2, that), min(3 p1, that): all three
+	# 0.0400591568638, below 0.05.
 	for r in 1 2 3 4 5; do
 		for t in a b c; do
 			echo '{"metric":"'$t'.acc","value":0.5,"stderr":0,"run_id":"h'$r'","ts":"2026-01-0'$r'"}'
 		done
 	done >h.jsonl
-	printf '%s\n' '{"metric":"a.acc","value":0.4767,"stderr":0.01}' '{"metric":"b.acc","value":0.4783,"stderr":0.01}' \
-		'{"metric":"c.acc","value":0.4795,"stderr":0.01}' >c.jsonl
+	printf '%s\n' '{"metric":"a.acc","value":0.4795,"stderr":0.01}' '{"metric":"b.acc","value":0.4812,"stderr":0.01}' \
+		'{"metric":"c.acc","value":0.4825,"stderr":0.01}' >c.jsonl
 	run --separate-stderr reg-check -H h.jsonl c.jsonl
 	assert_success
 	assert_equal "$stderr" ""
-	assert_equal "$(jq -r 'select(.metric != "release") | "\(.metric) \(.status) \(.p_value) \(.p_adjusted)"' <<<"$output")" "a.acc ok 0.0198062 0.0594185
-b.acc ok 0.0300068 0.0600137
-c.acc ok 0.0403644 0.0600137"
+	assert_equal "$(jq -r 'select(.metric != "release") | "\(.metric) \(.status) \(.p_value) \(.p_adjusted)"' <<<"$output")" "a.acc ok 0.0403644 0.0605466
+b.acc ok 0.0601081 0.0605466
+c.acc ok 0.0801183 0.0605466"
 	run --separate-stderr reg-check --adjust bh -H h.jsonl c.jsonl
 	assert_failure 1
-	assert_equal "$(jq -r 'select(.metric != "release") | "\(.metric) \(.status) \(.p_adjusted)"' <<<"$output")" "a.acc regression 0.0403644
-b.acc regression 0.0403644
-c.acc regression 0.0403644"
+	assert_equal "$(jq -r 'select(.metric != "release") | "\(.metric) \(.status) \(.p_adjusted)"' <<<"$output")" "a.acc regression 0.0400592
+b.acc regression 0.0400592
+c.acc regression 0.0400592"
 	assert_line --index 0 --partial '"adjust":"bh","alpha":0.05,"gated":3,"regressions":3,'
 }
 
@@ -654,6 +659,8 @@ c.acc regression 0.0403644"
 	#   t.acc s1: b 8, c 0: 1/128 = 0.0078125
 	#   t.acc g1: b 10, c 2: 79/2048 = 0.03857421875
 	#   t.acc_norm all: b 3, c 3: 1
+	# and one-sided toward the drop, P(X <= c): 470/16384 = 0.0286865234375,
+	# 1/256 = 0.00390625, 79/4096 = 0.019287109375; no change (t.acc_norm): 1.
 	for i in $(seq 1 30); do
 		s=s$(((i - 1) / 10 + 1)) g=g1
 		[ "$i" -gt 20 ] && g=g2
@@ -672,18 +679,18 @@ c.acc regression 0.0403644"
 	printf '%s\n' '{"metric":"t.acc","value":0.7,"labels":{"subset":"all"}}' '{"metric":"t.acc","value":0.6,"labels":{"subset":"s1"}}' \
 		'{"metric":"t.acc","value":0.6,"labels":{"subset":"g1"},"level":"group"}' '{"metric":"t.acc_norm","value":0.9,"labels":{"subset":"all"}}' >c.jsonl
 	run --separate-stderr reg-check -v --min-n 10 -H h.jsonl --items-baseline ib.jsonl --items-current ic.jsonl c.jsonl
-	assert_success
+	assert_failure 1
 	assert_equal "$stderr" "reg-check: t.acc: 30 paired items, 11 right before and wrong now, 3 wrong before and right now, McNemar p=0.057373
 reg-check: t.acc (s1): 10 paired items, 8 right before and wrong now, 0 wrong before and right now, McNemar p=0.0078125
 reg-check: t.acc (g1): 20 paired items, 10 right before and wrong now, 2 wrong before and right now, McNemar p=0.0385742
 reg-check: t.acc_norm: 30 paired items, 3 right before and wrong now, 3 wrong before and right now, McNemar p=1
-reg-check: 4 metrics: 1 regressions, 0 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy; the release did not regress"
-	# Gated: t.acc and g1, Holm: 2 x 0.03857421875 = 0.0771484375, then
-	# max(0.057373046875, that). Detail: s1 and t.acc_norm (the same as t.acc),
-	# Holm: 2 x 0.0078125 = 0.015625, then 1.
-	assert_line --index 1 --partial '"status":"ok","p_value":0.057373,"test":"mcnemar","n":30,"p_adjusted":0.0771484,"gates":true,'
-	assert_line --index 2 --partial '"status":"regression","p_value":0.0078125,"test":"mcnemar","n":10,"p_adjusted":0.015625,"gates":false,"note":"a subset row",'
-	assert_line --index 3 --partial '"status":"ok","p_value":0.0385742,"test":"mcnemar","n":20,"p_adjusted":0.0771484,"gates":true,'
+reg-check: 4 metrics: 3 regressions, 0 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy; the release regressed"
+	# Gated: t.acc and g1, Holm: 2 x 0.019287109375 = 0.03857421875, then
+	# max(0.0286865234375, that): both regressions. Detail: s1 and t.acc_norm
+	# (the same as t.acc), Holm: 2 x 0.00390625 = 0.0078125, then 1.
+	assert_line --index 1 --partial '"status":"regression","p_value":0.057373,"test":"mcnemar","n":30,"p_adjusted":0.0385742,"gates":true,'
+	assert_line --index 2 --partial '"status":"regression","p_value":0.0078125,"test":"mcnemar","n":10,"p_adjusted":0.0078125,"gates":false,"note":"a subset row",'
+	assert_line --index 3 --partial '"status":"regression","p_value":0.0385742,"test":"mcnemar","n":20,"p_adjusted":0.0385742,"gates":true,'
 	assert_line --index 4 --partial '"status":"ok","p_value":1,"test":"mcnemar","n":30,"p_adjusted":1,"gates":false,"note":"the same measurement as t.acc",'
 }
 

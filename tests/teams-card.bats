@@ -460,3 +460,89 @@ Try 'teams-card --help' for more information."
 	assert_equal "$stderr" "teams-card: --max-body: expected an integer from 1 to 1099511627776, got '1x'
 Try 'teams-card --help' for more information."
 }
+
+@test "teams-card: a release row leads: its verdict and findings, then the rows as detail" {
+	run --separate-stderr teams-card --time 2026-11-22T10:31:07Z --mention Ops=ops@example.com "$TC/release-regression.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 1
+	echo "$output" > card.json
+	run validate card.json
+	assert_success
+	assert_output "valid 1 $(wc -c < card.json)"
+	run jq -c '.attachments[0].content.body | [.[0].text, .[0].color, .[1].text, .[2].text, .[3].style, (.[3].items | map(.text // .facts)), .[4].text, .[5].facts, length]' card.json
+	assert_output '["release-2.0: regression","Attention","Run r7 · 2026-11-22T10:31:07Z","<at>Ops</at> the release regressed: 2 findings among 3 gated metrics.","attention",["Release verdict: regression","2 findings among 3 gated metrics (rule stat, holm, alpha 0.05)",[{"title":"mmlu.acc [all]","value":"0.55 against 0.65 (-15.4 %), test mcnemar, adjusted p = 0.00012"},{"title":"judge.geval.mean","value":"missing (baseline 0.8)"}]],"Metrics",[{"title":"mmlu.acc [all]","value":"0.55 (baseline 0.65, ▼ 15.4 %) regression"},{"title":"mmlu.acc [abstract_algebra]","value":"0.4 (baseline 0.5, ▼ 20 %) regression (detail, not gating: a subset row)"},{"title":"perf.basic.ttft_ms.p95","value":"109 (baseline 100, ▲ 9 %)"},{"title":"judge.geval.mean","value":"missing (baseline 0.8)"}],6]'
+	run jq -c '.attachments[0].content.msteams.entities | length' card.json
+	assert_output 1
+	# --max-facts limits the findings as it does the metrics
+	run --separate-stderr teams-card --max-facts 1 --time 2026-11-22T10:31:07Z "$TC/release-regression.jsonl"
+	assert_success
+	run jq -c '.attachments[0].content.body[2].items[2].facts' <<<"$output"
+	assert_output '[{"title":"mmlu.acc [all]","value":"0.55 against 0.65 (-15.4 %), test mcnemar, adjusted p = 0.00012"},{"title":"…","value":"and 1 more"}]'
+}
+
+@test "teams-card: a release row that passed is good; regressions that do not gate are detail, not counted" {
+	run --separate-stderr teams-card --time 2026-11-22T10:31:07Z --mention Ops=ops@example.com "$TC/release-ok.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	echo "$output" > card.json
+	run validate card.json
+	assert_success
+	assert_output "valid 0 $(wc -c < card.json)"
+	run jq -c '.attachments[0].content | [.body[0].text, .body[0].color, .body[2].style, (.body[2].items | map(.text)), .body[4].facts, .msteams, (.body | length)]' card.json
+	assert_output '["release-2.1: passed","Good","good",["Release verdict: ok","no finding among 2 gated metrics (rule stat, holm, alpha 0.05)"],[{"title":"mmlu.acc [all]","value":"0.64 (baseline 0.65, ▼ 1.54 %)"},{"title":"mmlu.acc [abstract_algebra]","value":"0.4 (baseline 0.5, ▼ 20 %) regression (detail, not gating: a subset row)"},{"title":"mmlu.acc_norm [all]","value":"0.55 (baseline 0.65, ▼ 15.4 %) regression (detail, not gating)"},{"title":"perf.basic.ttft_ms.p95","value":"101 (baseline 100, ▲ 1 %)"}],{"width":"Full"},5]'
+	# the release row alone: no metric rows, still its verdict; never a metric itself
+	head -1 "$TC/release-ok.jsonl" > only.jsonl
+	run --separate-stderr teams-card --time 2026-11-22T10:31:07Z only.jsonl
+	assert_success
+	run jq -c '.attachments[0].content.body | map(.text // (.items | map(.text)))' <<<"$output"
+	assert_output '["release-2.1: passed","Run r8 · 2026-11-22T10:31:07Z",["Release verdict: ok","no finding among 2 gated metrics (rule stat, holm, alpha 0.05)"]]'
+}
+
+@test "teams-card: without a release row the card is the one it always was" {
+	# no-release.card.json is what teams-card wrote for these rows before it
+	# knew release rows: each regression counts, gating or not.
+	run --separate-stderr teams-card --time 2026-11-22T10:31:07Z --mention Ops=ops@example.com "$TC/no-release.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output "$(cat "$TC/no-release.card.json")"
+	run jq -c '.attachments[0].content.body | [.[0].text, .[2].text, .[5].items[1].facts[1]]' "$TC/no-release.card.json"
+	assert_output '["release-2.0: 2 regressions, 1 missing metric","<at>Ops</at> 2 metrics fell below the rolling baseline; 1 metric of the baseline is missing from this run.",{"title":"mmlu.acc [abstract_algebra]","value":"0.4 against 0.5 (-20 %), p = 0.04"}]'
+}
+
+@test "teams-card: a malformed release row is a bad record (65) naming what is wrong" {
+	rel=$(head -1 "$TC/release-regression.jsonl")
+	check() { # JQ-EDIT MESSAGE
+		jq -c "$1" <<<"$rel" > bad.jsonl
+		run --separate-stderr teams-card bad.jsonl
+		assert_failure 65
+		assert_output ""
+		assert_equal "$stderr" "teams-card: bad.jsonl:1: $2"
+	}
+	check '.findings = {}' 'release row: "findings" must be an array'
+	check 'del(.findings)' 'release row: "findings" must be an array'
+	check '.findings[1] = 3' 'release row: finding 2: "metric" must be a string'
+	check '.findings[0].metric = null' 'release row: finding 1: "metric" must be a string'
+	check '.findings[0].value = "0.55"' 'release row: finding 1: "value" must be a number'
+	check 'del(.findings[0].value)' 'release row: finding 1: "value" must be a number'
+	check '.findings[1].baseline = [0.8]' 'release row: finding 2: "baseline" must be a number'
+	check '.findings[0].p_adjusted = "small"' 'release row: finding 1: "p_adjusted" must be a number'
+	check '.findings[0].test = 1' 'release row: finding 1: "test" must be a string'
+	check '.status = "red"' 'release row: "status" must be "ok" or "regression"'
+	check '.gated = -1' 'release row: "gated" must be a count'
+	# a second release row, at its line
+	cp "$TC/release-regression.jsonl" two.jsonl
+	head -1 "$TC/release-ok.jsonl" >> two.jsonl
+	run --separate-stderr teams-card two.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "teams-card: two.jsonl:6: a second release row"
+	# --skip-bad passes over it: the card is then counted as without one
+	jq -c '.findings[0].value = "x"' <<<"$rel" > bad.jsonl
+	tail -n +2 "$TC/release-regression.jsonl" >> bad.jsonl
+	run --separate-stderr teams-card --skip-bad --time 2026-11-22T10:31:07Z bad.jsonl
+	assert_success
+	assert_equal "$stderr" 'teams-card: skipped 1 bad record (first: bad.jsonl:1: release row: finding 1: "value" must be a number)'
+	run jq -r '.attachments[0].content.body[0].text' <<<"$output"
+	assert_output "release-2.0: 2 regressions, 1 missing metric"
+}

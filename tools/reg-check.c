@@ -853,7 +853,8 @@ struct vd {
 	struct window w;
 	enum vkind kind;
 	double delta, pct; /* NAN unless compared */
-	double p, p_adj;   /* two-sided; NAN when none */
+	double p;          /* two-sided; NAN when none */
+	double p1, p_adj;  /* one-sided, toward the change, and adjusted; NAN when none */
 	double n;          /* what the test rests on; NAN when unknown */
 	const char *test;  /* mcnemar, z, spread or none */
 	struct flips fl;
@@ -987,10 +988,23 @@ beyond(double worse, double wpct, double threshold)
 }
 
 /*
- * The test of a compared row and its two-sided p-value: McNemar's on the
- * row's paired items; else a z-test from the standard errors (the baseline
- * mean's is sqrt(sum se_i^2) / N); else the spread of the baseline runs,
- * Student's t of the new value against N earlier ones,
+ * The one-sided p-value toward the change of a test whose two-sided one is
+ * p and whose statistic is symmetric (z, Student's t): half of it; 1 when
+ * nothing changed.
+ */
+static double
+toward(double p, double delta)
+{
+	return delta == 0 || isnan(p) ? (delta == 0 ? 1.0 : NAN) : p / 2.0;
+}
+
+/*
+ * The test of a compared row and its p-values, two-sided and one-sided
+ * toward the change: McNemar's on the row's paired items (one-sided: the
+ * chance of as few flips against the change, P(X <= c) for a drop, c the
+ * items wrong before and right now); else a z-test from the standard errors
+ * (the baseline mean's is sqrt(sum se_i^2) / N); else the spread of the
+ * baseline runs, Student's t of the new value against N earlier ones,
  * t = delta / (sd sqrt(1 + 1/N)) with N - 1 degrees of freedom (not under
  * --rule prd, whose p-values stay what they were); else none.
  */
@@ -1002,16 +1016,21 @@ test_row(const struct check *k, struct vd *v)
 
 	v->fl = row_flips(k->pairs, k->npairs, &v->m);
 	v->n = v->m.n;
-	v->p = NAN;
+	v->p = v->p1 = NAN;
 	if (v->fl.pairs) {
 		v->test = "mcnemar";
 		v->n = (double)v->fl.pairs;
 		v->p = ve_rs_mcnemar_exact(v->fl.b, v->fl.c);
+		/* A drop of the metric is more items right before (b) than now (c). */
+		v->p1 = v->delta == 0  ? 1.0
+		        : v->delta < 0 ? ve_rs_binom_half_cdf(v->fl.c, v->fl.b + v->fl.c)
+		                       : ve_rs_binom_half_cdf(v->fl.b, v->fl.b + v->fl.c);
 	} else if (w->have_se && !isnan(v->m.se)) {
 		v->test = "z";
 		se = hypot(v->m.se, w->se / (double)w->used);
 		/* z is nan only when both are infinite: no p-value */
 		v->p = se > 0 ? ve_rs_normal_p2(v->delta / se) : v->delta == 0 ? 1.0 : 0.0;
+		v->p1 = toward(v->p, v->delta);
 	} else if (!k->o->prd && w->used >= 2 && !isnan(w->sd)) {
 		v->test = "spread";
 		se = w->sd * sqrt(1.0 + 1.0 / (double)w->used);
@@ -1019,6 +1038,7 @@ test_row(const struct check *k, struct vd *v)
 			v->p = ve_rs_student_p2(v->delta / se, (double)w->used - 1.0);
 		else if (se == 0)
 			v->p = v->delta == 0 ? 1.0 : 0.0;
+		v->p1 = toward(v->p, v->delta);
 	}
 	if (isnan(v->p))
 		v->test = "none";
@@ -1144,7 +1164,7 @@ static void
 evaluate(const struct check *k, struct vd *v)
 {
 	v->w = window_of(k, &v->m);
-	v->delta = v->pct = v->p = v->p_adj = v->n = NAN;
+	v->delta = v->pct = v->p = v->p1 = v->p_adj = v->n = NAN;
 	v->test = "none";
 	if (v->kind == V_MISSING) {
 		/*
@@ -1194,8 +1214,8 @@ ranked_cmp(const void *a, const void *b)
 }
 
 /*
- * Adjusts the p-values of the tested rows of v[0..n) that gate (or, with
- * gates false, of those that do not): Holm's step-down, p_(j) (m - j + 1)
+ * Adjusts the one-sided p-values of the tested rows of v[0..n) that gate
+ * (or, with gates false, of those that do not): Holm's step-down, p_(j) (m - j + 1)
  * made monotone upwards, keeps the family-wise error rate; Benjamini and
  * Hochberg's step-up, p_(j) m / j made monotone downwards, the false
  * discovery rate.
@@ -1208,7 +1228,7 @@ adjust(struct vd *v, size_t n, bool gates, bool bh)
 
 	for (size_t i = 0; i < n; i++)
 		if (v[i].kind == V_COMPARED && !v[i].by_threshold && v[i].gates == gates)
-			r[m++] = (struct ranked){v[i].p, i};
+			r[m++] = (struct ranked){v[i].p1, i};
 	qsort(r, m, sizeof *r, ranked_cmp);
 	double run = bh ? 1.0 : 0.0;
 	for (size_t j = 0; j < m; j++) {

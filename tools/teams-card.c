@@ -10,6 +10,12 @@
  * regressed, and OpenUrl actions. It is kept under --max-bytes (20 KB) by
  * listing fewer metrics and saying how many more there are.
  *
+ * When reg-check wrote its release row ({"metric":"release",...}), that row
+ * alone decides the outcome: the card leads with the release verdict and
+ * its findings, and the verdict rows follow as detail, a regression that
+ * does not gate marked as such. Without one (older verdict files, plain
+ * metric rows) every regression and every gating missing metric counts.
+ *
  * Without a webhook the envelope is written to stdout as one line. With
  * --post URL or TEAMS_WEBHOOK_URL it is posted, retried as every network
  * tool retries (vllm-eval(7) NETWORK: no answer, 408, 429, 5xx, with
@@ -69,6 +75,28 @@ struct mrow {
 	/* Counts against the release: a regression, or missing where it gates
 	   (reg-check's "gates", true when absent; false with --allow-missing). */
 	bool against;
+	/* A regression that does not gate, shown as detail under a release
+	   row (why in note, when the row says); false without a release row. */
+	bool detail;
+	char *note;
+};
+
+/* One finding of the release row: a row that turned the release red. */
+struct finding {
+	char *metric;                             /* with " [subset]" or " [scenario]" */
+	double value, baseline, delta_pct, p_adj; /* value NAN when missing */
+	char *test;                               /* the test's name; NULL for none */
+	bool missing;
+};
+
+/* reg-check's release row (vllm-eval(7)): when present, it decides. */
+struct release {
+	bool present;
+	bool regression; /* status regression; else ok */
+	char *rule, *adjust;
+	double alpha, gated; /* NAN when absent or null */
+	struct finding *f;
+	size_t nf;
 };
 
 struct report {
@@ -76,6 +104,9 @@ struct report {
 	size_t n, cap;
 	char *model_tag, *run_id, *ts;
 	size_t regressions, missing; /* both count against the release */
+	bool red;                    /* the release failed (settle) */
+	struct release rel;
+	struct ve_buf why; /* the reason a release row is bad, while it is reported */
 };
 
 static void
@@ -97,8 +128,7 @@ usage(FILE *f)
 	    "      --run-id ID          run id (default: the rows')\n"
 	    "      --time TS            run time, YYYY-MM-DDTHH:MM:SSZ (default: the rows' ts,\n"
 	    "                           else now)\n"
-	    "      --mention NAME=UPN   @mention NAME when a metric regressed or is missing\n"
-	    "                           (repeatable)\n"
+	    "      --mention NAME=UPN   @mention NAME when the release failed (repeatable)\n"
 	    "      --link TITLE=URL     a button opening URL (repeatable)\n"
 	    "      --max-facts N        metrics listed before \"and N more\" (default 10)\n"
 	    "      --max-bytes N        size limit of the message (default 20000)\n"
@@ -241,6 +271,158 @@ take_figures(jv rec, bool missing, struct mrow *m)
 	return NULL;
 }
 
+/*
+ * name (taken) with " [subset]" when rec (borrowed) has labels.subset; with
+ * or_scenario, else " [scenario]" when labels.scenario is not already part
+ * of the name (perf.SCENARIO.ttft_ms.p95 says it).
+ */
+static char *
+labelled(jv rec, char *name, bool or_scenario)
+{
+	jv labels = ve_json_get(rec, "labels");
+	jv l = ve_json_get(labels, "subset");
+
+	if (or_scenario && jv_get_kind(l) != JV_KIND_STRING) {
+		jv_free(l);
+		l = ve_json_get(labels, "scenario");
+		if (jv_get_kind(l) == JV_KIND_STRING && strstr(name, jv_string_value(l))) {
+			jv_free(l);
+			l = jv_null();
+		}
+	}
+	if (jv_get_kind(l) == JV_KIND_STRING) {
+		struct ve_buf b = {0};
+		ve_buf_addf(&b, "%s [%s]", name, jv_string_value(l));
+		free(name);
+		name = b.p;
+	}
+	jv_free(l);
+	jv_free(labels);
+	return name;
+}
+
+/*
+ * Finding number i of the release row (f borrowed) into out, or why it is
+ * bad (written into why): an object with a string metric and a number
+ * value (none, or null, when its status is missing); baseline, delta_pct
+ * and p_adjusted numbers or null; test a string or null.
+ */
+static const char *
+take_finding(jv f, size_t i, struct finding *out, struct ve_buf *why)
+{
+	static const char *const figures[] = {"value", "baseline", "delta_pct", "p_adjusted"};
+	double *at[] = {&out->value, &out->baseline, &out->delta_pct, &out->p_adj};
+	char *name = ve_json_get_str(f, "metric");
+	char *status = ve_json_get_str(f, "status");
+	jv_kind test = ve_json_get_kind(f, "test");
+	const char *bad = NULL;
+
+	*out = (struct finding){.missing = status && strcmp(status, "missing") == 0};
+	free(status);
+	for (size_t k = 0; k < 4 && !bad; k++) {
+		int got = field(f, figures[k], at[k]);
+		if (got < 0 || (k == 0 && got == 0 && !out->missing))
+			bad = figures[k];
+	}
+	ve_buf_reset(why);
+	if (!name)
+		ve_buf_addf(why, "release row: finding %zu: \"metric\" must be a string", i);
+	else if (bad)
+		ve_buf_addf(why, "release row: finding %zu: \"%s\" must be a number", i, bad);
+	else if (test != JV_KIND_STRING && test != JV_KIND_NULL && test != JV_KIND_INVALID)
+		ve_buf_addf(why, "release row: finding %zu: \"test\" must be a string", i);
+	if (why->len) {
+		free(name);
+		return why->p;
+	}
+	if (out->missing)
+		out->value = NAN;
+	out->test = ve_json_get_str(f, "test");
+	if (out->test && strcmp(out->test, "none") == 0) {
+		free(out->test);
+		out->test = NULL;
+	}
+	out->metric = labelled(f, name, true);
+	return NULL;
+}
+
+static void
+findings_free(struct finding *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].metric);
+		free(f[i].test);
+	}
+	free(f);
+}
+
+/* The release row's findings (rec borrowed) into r; NULL or why they are bad. */
+static const char *
+take_findings(jv rec, struct release *r, struct ve_buf *why)
+{
+	jv fs = ve_json_get(rec, "findings");
+	const char *bad = NULL;
+	size_t n = 0;
+
+	if (jv_get_kind(fs) != JV_KIND_ARRAY) {
+		jv_free(fs);
+		return "release row: \"findings\" must be an array";
+	}
+	n = (size_t)jv_array_length(jv_copy(fs));
+	r->f = ve_xrealloc(NULL, sizeof *r->f * (n ? n : 1));
+	for (r->nf = 0; r->nf < n; r->nf++) {
+		jv f = jv_array_get(jv_copy(fs), (int)r->nf);
+		bad = take_finding(f, r->nf + 1, &r->f[r->nf], why);
+		jv_free(f);
+		if (bad)
+			break;
+	}
+	jv_free(fs);
+	return bad;
+}
+
+/* Takes reg-check's release row (borrowed) into rp->rel; NULL or why it cannot. */
+static const char *
+take_release(jv rec, struct report *rp)
+{
+	struct release r = {0};
+	char *status = ve_json_get_str(rec, "status");
+	const char *bad = NULL;
+
+	if (rp->rel.present)
+		bad = "a second release row";
+	else if (!status || (strcmp(status, "ok") != 0 && strcmp(status, "regression") != 0))
+		bad = "release row: \"status\" must be \"ok\" or \"regression\"";
+	else if (field(rec, "gated", &r.gated) < 0 || !(isnan(r.gated) || r.gated >= 0))
+		bad = "release row: \"gated\" must be a count";
+	else
+		bad = take_findings(rec, &r, &rp->why);
+	r.regression = status && strcmp(status, "regression") == 0;
+	free(status);
+	if (bad) {
+		findings_free(r.f, r.nf);
+		return bad;
+	}
+	field(rec, "alpha", &r.alpha);
+	r.rule = ve_json_get_str(rec, "rule");
+	r.adjust = ve_json_get_str(rec, "adjust");
+	r.present = true;
+	rp->rel = r;
+	return NULL;
+}
+
+/* The run's model tag, id and time, from the first row that has each. */
+static void
+take_run(jv rec, struct report *rp)
+{
+	if (!rp->model_tag)
+		rp->model_tag = ve_json_get_str(rec, "model_tag");
+	if (!rp->run_id)
+		rp->run_id = ve_json_get_str(rec, "run_id");
+	if (!rp->ts)
+		rp->ts = ve_json_get_str(rec, "ts");
+}
+
 /* Takes one record (borrowed) into the report rp; NULL or why it cannot. */
 static const char *
 add_row(jv rec, void *ctx)
@@ -251,6 +433,13 @@ add_row(jv rec, void *ctx)
 
 	if (!name)
 		return "row without a string \"metric\"";
+	if (strcmp(name, "release") == 0) {
+		free(name);
+		const char *why = take_release(rec, rp);
+		if (!why)
+			take_run(rec, rp);
+		return why;
+	}
 	m.status = ve_json_get_str(rec, "status");
 	m.missing = m.status && strcmp(m.status, "missing") == 0;
 	const char *why = take_figures(rec, m.missing, &m);
@@ -259,32 +448,36 @@ add_row(jv rec, void *ctx)
 		free(m.status);
 		return why;
 	}
-	jv sub = jv_getpath(jv_copy(rec), JV_ARRAY(jv_string("labels"), jv_string("subset")));
-	if (jv_get_kind(sub) == JV_KIND_STRING) {
-		struct ve_buf b = {0};
-		ve_buf_addf(&b, "%s [%s]", name, jv_string_value(sub));
-		free(name);
-		name = b.p;
-	}
-	jv_free(sub);
-	m.metric = name;
+	m.metric = labelled(rec, name, false);
 	field(rec, "baseline", &m.baseline);
 	field(rec, "delta_pct", &m.delta_pct);
 	field(rec, "p_value", &m.p);
 	bool gates = ve_json_get_kind(rec, "gates") != JV_KIND_FALSE;
 	bool regression = m.status && strcmp(m.status, "regression") == 0;
 	m.against = regression || (m.missing && gates);
+	m.detail = regression && !gates;
+	if (m.detail)
+		m.note = ve_json_get_str(rec, "note");
 	rp->regressions += regression;
 	rp->missing += m.missing && gates; /* reg-check --allow-missing: shown, not counted */
-	if (!rp->model_tag)
-		rp->model_tag = ve_json_get_str(rec, "model_tag");
-	if (!rp->run_id)
-		rp->run_id = ve_json_get_str(rec, "run_id");
-	if (!rp->ts)
-		rp->ts = ve_json_get_str(rec, "ts");
+	take_run(rec, rp);
 	rp->v = ve_grow(rp->v, &rp->cap, rp->n + 1, sizeof *rp->v);
 	rp->v[rp->n++] = m;
 	return NULL;
+}
+
+/*
+ * Whether the release is red: its release row says so, or, without one
+ * (verdict files from before reg-check wrote it), any regression or any
+ * missing metric that gates. Without a release row no row is detail.
+ */
+static void
+settle(struct report *rp)
+{
+	if (!rp->rel.present)
+		for (size_t i = 0; i < rp->n; i++)
+			rp->v[i].detail = false;
+	rp->red = rp->rel.present ? rp->rel.regression : rp->regressions + rp->missing > 0;
 }
 
 static void
@@ -293,11 +486,16 @@ report_free(struct report *rp)
 	for (size_t i = 0; i < rp->n; i++) {
 		free(rp->v[i].metric);
 		free(rp->v[i].status);
+		free(rp->v[i].note);
 	}
 	free(rp->v);
 	free(rp->model_tag);
 	free(rp->run_id);
 	free(rp->ts);
+	findings_free(rp->rel.f, rp->rel.nf);
+	free(rp->rel.rule);
+	free(rp->rel.adjust);
+	ve_buf_free(&rp->why);
 }
 
 static void
@@ -334,13 +532,19 @@ add_baseline(struct ve_buf *t, const struct mrow *m)
 	ve_buf_adds(t, ")");
 }
 
-/* "0.58 (baseline 0.651, ▼ 10.9 %) regression" */
+/*
+ * "0.58 (baseline 0.651, ▼ 10.9 %) regression", and for a regression that
+ * does not gate "... regression (detail, not gating: a subset row)".
+ */
 static void
 fact_value(struct ve_buf *t, const struct mrow *m)
 {
 	ve_buf_addf(t, "%.4g", m->value);
 	add_baseline(t, m);
-	if (m->status && strcmp(m->status, "ok") != 0)
+	if (m->detail)
+		ve_buf_addf(t, " regression (detail, not gating%s%s)", m->note ? ": " : "",
+		            m->note ? m->note : "");
+	else if (m->status && strcmp(m->status, "ok") != 0)
 		ve_buf_addf(t, " %s", m->status);
 }
 
@@ -378,7 +582,38 @@ add_counts(struct ve_buf *t, const struct report *rp)
 		ve_buf_addf(t, "%zu missing metric%s", rp->missing, rp->missing == 1 ? "" : "s");
 }
 
-/* The title, the run line, and the mentions when something counts against the release. */
+/* "1 finding among 9 gated metrics": what turned the release red, of what could have. */
+static void
+add_summary(struct ve_buf *t, const struct release *r)
+{
+	if (r->nf)
+		ve_buf_addf(t, "%zu finding%s", r->nf, r->nf == 1 ? "" : "s");
+	else
+		ve_buf_adds(t, "no finding");
+	if (!isnan(r->gated))
+		ve_buf_addf(t, " among %.0f gated metric%s", r->gated, r->gated == 1 ? "" : "s");
+}
+
+/* What the mentions are told: the release verdict, or the counts without one. */
+static void
+mention_text(struct ve_buf *t, const struct report *rp)
+{
+	if (rp->rel.present) {
+		ve_buf_adds(t, "the release regressed: ");
+		add_summary(t, &rp->rel);
+	}
+	if (!rp->rel.present && rp->regressions)
+		ve_buf_addf(t, "%zu metric%s fell below the rolling baseline", rp->regressions,
+		            rp->regressions == 1 ? "" : "s");
+	if (!rp->rel.present && rp->regressions && rp->missing)
+		ve_buf_adds(t, "; ");
+	if (!rp->rel.present && rp->missing)
+		ve_buf_addf(t, "%zu metric%s of the baseline %s missing from this run", rp->missing,
+		            rp->missing == 1 ? "" : "s", rp->missing == 1 ? "is" : "are");
+	ve_buf_addc(t, '.');
+}
+
+/* The title, the run line, and the mentions when the release failed. */
 static void
 build_head(const struct opts *o, const struct report *rp, struct ve_buf *out)
 {
@@ -387,39 +622,96 @@ build_head(const struct opts *o, const struct report *rp, struct ve_buf *out)
 	                  : rp->model_tag ? rp->model_tag
 	                                  : "unknown model";
 	const char *run = o->run_id ? o->run_id : rp->run_id;
-	bool bad = rp->regressions + rp->missing > 0;
+	bool empty = rp->n == 0 && !rp->rel.present;
 
 	ve_buf_addf(&t, "%s: ", tag);
-	if (bad)
+	if (rp->rel.present)
+		ve_buf_adds(&t, rp->red ? "regression" : "passed");
+	else if (rp->red)
 		add_counts(&t, rp);
 	else
-		ve_buf_adds(&t, rp->n == 0 ? "no metrics reported" : "passed");
+		ve_buf_adds(&t, empty ? "no metrics reported" : "passed");
 	text_block(out, t.p,
-	           bad          ? "\"size\":\"Large\",\"weight\":\"Bolder\",\"color\":\"Attention\""
-	           : rp->n == 0 ? "\"size\":\"Large\",\"weight\":\"Bolder\",\"color\":\"Warning\""
-	                        : "\"size\":\"Large\",\"weight\":\"Bolder\",\"color\":\"Good\"");
+	           rp->red ? "\"size\":\"Large\",\"weight\":\"Bolder\",\"color\":\"Attention\""
+	           : empty ? "\"size\":\"Large\",\"weight\":\"Bolder\",\"color\":\"Warning\""
+	                   : "\"size\":\"Large\",\"weight\":\"Bolder\",\"color\":\"Good\"");
 	ve_buf_reset(&t);
 	ve_buf_addf(&t, "Run %s \u00b7 %s", run ? run : "(no run id)", o->time ? o->time : rp->ts);
 	ve_buf_addc(out, ',');
 	text_block(out, t.p, "\"isSubtle\":true,\"spacing\":\"None\"");
-	if (bad && o->nmentions) {
+	if (rp->red && o->nmentions) {
 		ve_buf_reset(&t);
 		for (int i = 0; i < o->nmentions; i++)
 			ve_buf_addf(&t, "<at>%.*s</at> ", (int)o->mentions[i].nlen,
 			            o->mentions[i].name);
-		if (rp->regressions)
-			ve_buf_addf(&t, "%zu metric%s fell below the rolling baseline",
-			            rp->regressions, rp->regressions == 1 ? "" : "s");
-		if (rp->regressions && rp->missing)
-			ve_buf_adds(&t, "; ");
-		if (rp->missing)
-			ve_buf_addf(&t, "%zu metric%s of the baseline %s missing from this run",
-			            rp->missing, rp->missing == 1 ? "" : "s",
-			            rp->missing == 1 ? "is" : "are");
-		ve_buf_addc(&t, '.');
+		mention_text(&t, rp);
 		ve_buf_addc(out, ',');
 		text_block(out, t.p, "");
 	}
+	ve_buf_free(&t);
+}
+
+/*
+ * "0.55 against 0.65 (-15.4 %), test mcnemar, adjusted p = 0.00012", or
+ * "missing (baseline 0.8)".
+ */
+static void
+finding_value(struct ve_buf *t, const struct finding *f)
+{
+	if (f->missing)
+		ve_buf_adds(t, "missing");
+	else
+		ve_buf_addf(t, "%.4g", f->value);
+	if (!isnan(f->baseline))
+		ve_buf_addf(t, f->missing ? " (baseline %.4g)" : " against %.4g", f->baseline);
+	if (!f->missing && !isnan(f->delta_pct))
+		ve_buf_addf(t, " (%+.3g %%)", f->delta_pct);
+	if (f->test)
+		ve_buf_addf(t, ", test %s", f->test);
+	if (!isnan(f->p_adj))
+		ve_buf_addf(t, ", adjusted p = %.2g", f->p_adj);
+}
+
+/*
+ * The release verdict: its state, what decided it (findings among the
+ * gated metrics, the rule), and at most nfacts findings, then "and N more".
+ */
+static void
+build_release(const struct release *r, long nfacts, struct ve_buf *out)
+{
+	struct ve_buf t = {0};
+	size_t shown = r->nf < (size_t)nfacts ? r->nf : (size_t)nfacts;
+
+	ve_buf_addf(out, ",{\"type\":\"Container\",\"style\":\"%s\",\"items\":[",
+	            r->regression ? "attention" : "good");
+	text_block(out, r->regression ? "Release verdict: regression" : "Release verdict: ok",
+	           "\"weight\":\"Bolder\"");
+	add_summary(&t, r);
+	if (r->rule) {
+		ve_buf_addf(&t, " (rule %s", r->rule);
+		if (r->adjust)
+			ve_buf_addf(&t, ", %s", r->adjust);
+		if (!isnan(r->alpha))
+			ve_buf_addf(&t, ", alpha %g", r->alpha);
+		ve_buf_addc(&t, ')');
+	}
+	ve_buf_addc(out, ',');
+	text_block(out, t.p, "\"isSubtle\":true,\"spacing\":\"None\"");
+	if (r->nf) {
+		ve_buf_adds(out, ",{\"type\":\"FactSet\",\"facts\":[");
+		for (size_t i = 0; i < shown; i++) {
+			ve_buf_reset(&t);
+			finding_value(&t, &r->f[i]);
+			fact(out, i == 0, r->f[i].metric, t.p);
+		}
+		if (shown < r->nf) {
+			ve_buf_reset(&t);
+			ve_buf_addf(&t, "and %zu more", r->nf - shown);
+			fact(out, shown == 0, "\u2026", t.p);
+		}
+		ve_buf_adds(out, "]}");
+	}
+	ve_buf_adds(out, "]}");
 	ve_buf_free(&t);
 }
 
@@ -454,7 +746,10 @@ fact_list(const struct report *rp, long nfacts, bool regressions, struct ve_buf 
 	ve_buf_free(&v);
 }
 
-/* The metrics FactSet, and the regressions (missing metrics too) when there are any. */
+/*
+ * The metrics FactSet, and the regressions (missing metrics too) when they
+ * failed the release.
+ */
 static void
 build_facts(const struct report *rp, long nfacts, struct ve_buf *out)
 {
@@ -462,7 +757,8 @@ build_facts(const struct report *rp, long nfacts, struct ve_buf *out)
 	                 "\"separator\":true},{\"type\":\"FactSet\",\"facts\":[");
 	fact_list(rp, nfacts, false, out);
 	ve_buf_adds(out, "]}");
-	if (rp->regressions + rp->missing) {
+	/* Under a release row its findings are the regressions that count. */
+	if (!rp->rel.present && rp->red) {
 		ve_buf_adds(out, ",{\"type\":\"Container\",\"style\":\"attention\","
 		                 "\"items\":[{\"type\":\"TextBlock\",\"text\":\"Regressions\","
 		                 "\"weight\":\"Bolder\"},{\"type\":\"FactSet\",\"facts\":[");
@@ -487,7 +783,7 @@ build_tail(const struct opts *o, const struct report *rp, struct ve_buf *out)
 		ve_buf_adds(out, "]");
 	}
 	ve_buf_adds(out, ",\"msteams\":{\"width\":\"Full\"");
-	if (rp->regressions + rp->missing && o->nmentions) {
+	if (rp->red && o->nmentions) {
 		struct ve_buf t = {0};
 		ve_buf_adds(out, ",\"entities\":[");
 		for (int i = 0; i < o->nmentions; i++) {
@@ -519,6 +815,8 @@ build(const struct opts *o, const struct report *rp, long nfacts, struct ve_buf 
 	                 "adaptive-card.json\",\"type\":\"AdaptiveCard\",\"version\":\"1.4\","
 	                 "\"body\":[");
 	build_head(o, rp, out);
+	if (rp->rel.present)
+		build_release(&rp->rel, nfacts, out);
 	if (rp->n)
 		build_facts(rp, nfacts, out);
 	ve_buf_adds(out, "]");
@@ -613,6 +911,7 @@ run(const struct opts *o, char **files, int nfiles)
 		rc = rc2;
 	if (rc)
 		goto out;
+	settle(&rp);
 	if (!o->time && !rp.ts) {
 		char now[32];
 		time_t t = time(NULL);
