@@ -38,6 +38,12 @@
 # most of theirs, and the independent regime is the test's worst case. Under
 # each regime's table, "differ" is the share of items on which the history's
 # two newest runs disagree.
+# The paired test compares a candidate with the newest history run alone, so
+# a regime's candidates share that run's luck: where few items differ, a
+# newest run that gained items by chance on its own churn share (churn-seed
+# 5 gains 8 of the quick suite's 100 arc_challenge items and loses none)
+# makes unchanged candidates alert together, and the alert rate of one size
+# and regime reflects that one run more than the test's level.
 # A task's accuracy P is its base (arc_challenge 0.55, hellaswag 0.80,
 # mmlu 0.65) or lower; one vllm-sim is started per distinct accuracy of the
 # release and sent the requests of its tasks (llm-query --loglikelihood -c 64).
@@ -70,6 +76,7 @@
 # show it. Last, as before: reg-check's speed over a 200-metric x 1000-run
 # history, against jq computing the same rolling means.
 #
+# The default run takes about 12 minutes on a 2-core machine.
 # Environment: RELEASES (default 20), CHURN (default 0.1, the correlated
 # regime's --churn), BENCH_FULL=1 (full size), VE_BIN.
 set -eu
