@@ -15,10 +15,36 @@
 #                 10042, mmlu 14042 over its 57 subjects, with BENCH_FULL=1;
 #                 by default a tenth of each (117, 1004, 1404, each subject a
 #                 tenth of its size).
-# A release is served by vllm-sim --answers KEY --accuracy P --seed S, which
-# answers an item right iff a hash of (S, item) is below P; every release,
-# history or candidate, has its own seed (another sampling of which items are
-# right). A task's accuracy P is its base (arc_challenge 0.55, hellaswag 0.80,
+# A release is served by vllm-sim --answers KEY --accuracy P and seeds that
+# decide which items it answers right (vllm-sim(1), Quality model), in two
+# regimes, each run over the same candidates (the plan below is drawn per
+# size, not per regime) and seeds S (history 1-5, candidates 101 on):
+#   independent: every release, history or candidate, with its own --seed S;
+#                an item is right iff a draw from (S, item) is below P, so
+#                two releases at one P agree on an item only by chance and
+#                differ on about 2P(1 - P) of the items (45 % at P 0.65);
+#   correlated:  every release with the model's --seed 7 and its own
+#                --churn-seed S, with --churn CHURN (default 0.1): the items
+#                that a draw from (S, item) puts in the churn share CHURN
+#                take their right-or-wrong draw from S, the others from 7.
+#                A release re-answers that share of the items, so two releases
+#                at one P differ on about (2 CHURN - CHURN^2) x 2P(1 - P) of
+#                them (8.6 % at P 0.65, CHURN 0.1), and a release at a lower
+#                P loses, on the items neither re-answers, only items the
+#                other had right.
+# Why two: given item rows of both runs, the default rule tests accuracy with
+# McNemar's paired test, whose power depends on how many answers a release
+# keeps (only the items that differ count); real releases of one model keep
+# most of theirs, and the independent regime is the test's worst case. Under
+# each regime's table, "differ" is the share of items on which the history's
+# two newest runs disagree.
+# The paired test compares a candidate with the newest history run alone, so
+# a regime's candidates share that run's luck: where few items differ, a
+# newest run that gained items by chance on its own churn share (churn-seed
+# 5 gains 8 of the quick suite's 100 arc_challenge items and loses none)
+# makes unchanged candidates alert together, and the alert rate of one size
+# and regime reflects that one run more than the test's level.
+# A task's accuracy P is its base (arc_challenge 0.55, hellaswag 0.80,
 # mmlu 0.65) or lower; one vllm-sim is started per distinct accuracy of the
 # release and sent the requests of its tasks (llm-query --loglikelihood -c 64).
 # score-mcq writes the metric rows and item rows. The history is 5 unchanged
@@ -50,7 +76,9 @@
 # show it. Last, as before: reg-check's speed over a 200-metric x 1000-run
 # history, against jq computing the same rolling means.
 #
-# Environment: RELEASES (default 20), BENCH_FULL=1 (full size), VE_BIN.
+# The default run takes about 12 minutes on a 2-core machine.
+# Environment: RELEASES (default 20), CHURN (default 0.1, the correlated
+# regime's --churn), BENCH_FULL=1 (full size), VE_BIN.
 set -eu
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -59,6 +87,8 @@ VLLM_EVAL_SHARE=$root/share
 export VLLM_EVAL_SHARE
 RELEASES=${RELEASES:-20}
 BENCH_FULL=${BENCH_FULL:-0}
+CHURN=${CHURN:-0.1}
+model_seed=7
 prog=reg-check.sh
 t0=$(date +%s)
 tmp=$(mktemp -d)
@@ -79,6 +109,10 @@ die() {
 }
 
 case $RELEASES in '' | *[!0-9]* | 0) die "RELEASES must be a whole number above 0, got '$RELEASES'" ;; esac
+case $CHURN in
+'' | *[!0-9.]* | *.*.* | .) die "CHURN must be a share from 0 to 1, got '$CHURN'" ;;
+esac
+awk -v f="$CHURN" 'BEGIN { exit !(f <= 1) }' || die "CHURN must be a share from 0 to 1, got '$CHURN'"
 if "$BIN/reg-check" --help 2>&1 | grep -q -- --rule; then
 	plain='--rule prd'
 	note=
@@ -178,9 +212,15 @@ mcq_data() {
 
 # mcq_release DATA RUN_DIR SEED TS ACC_ARC ACC_HELLASWAG ACC_MMLU: one release
 # through vllm-sim, llm-query and score-mcq; RUN_DIR gets metrics.jsonl and
-# items.jsonl.
+# items.jsonl. SEED is the release's --seed in the independent regime, its
+# --churn-seed beside the model's --seed in the correlated one ($regime).
 mcq_release() {
-	kd=$1 rd=$2 rseed=$3 rts=$4
+	kd=$1 rd=$2 rts=$4
+	case $regime in
+	independent) seeds="--seed $3" ;;
+	correlated) seeds="--seed $model_seed --churn $CHURN --churn-seed $3" ;;
+	*) die "no regime '$regime'" ;;
+	esac
 	shift 4
 	set -- "arc_challenge=$1" "hellaswag=$2" "mmlu=$3"
 	mkdir -p "$rd"
@@ -189,7 +229,8 @@ mcq_release() {
 		for a; do
 			[ "${a#*=}" = "$acc" ] && reqs="$reqs $kd/${a%%=*}.req"
 		done
-		start_sim --answers "$kd/key.jsonl" --accuracy "$acc" --seed "$rseed" --ttft-ms 0 --itl-ms 0
+		# shellcheck disable=SC2086 # $seeds is options and their values
+		start_sim --answers "$kd/key.jsonl" --accuracy "$acc" $seeds --ttft-ms 0 --itl-ms 0
 		# shellcheck disable=SC2086 # the request files, one word each
 		cat $reqs | "$BIN/llm-query" -q -e "$url" -m sim-model --loglikelihood -c 64 \
 			> "$rd/out.$acc.jsonl" || die "$rd: llm-query exited $?"
@@ -212,18 +253,40 @@ table_head() {
 	printf '  %-34s %3s   %16s     %s\n' scenario n "default rule" "plain rule (--rule prd)"
 }
 
-# quality SIZE_LABEL ARC HELLASWAG MMLU_SPEC: history, candidates, table.
+# differ A B: how many of the items in item rows A and B one answers right and
+# the other wrong, "K/N = X %".
+differ() {
+	jq -r '[.task, .doc_id, .correct] | @tsv' "$1" "$2" |
+		awk -F '\t' -v n1="$(wc -l < "$1")" '
+			NR <= n1 { right[$1 FS $2] = $3; next }
+			($1 FS $2) in right { n++; if (right[$1 FS $2] != $3) k++ }
+			END { printf "%d/%d = %.1f %%", k, n, n ? k * 100 / n : 0 }'
+}
+
+# quality SIZE_LABEL ARC HELLASWAG MMLU_SPEC: the data of one size, then its
+# history, candidates and table in each regime.
 quality() {
 	label=$1
-	ts0=$(date +%s)
 	data=$tmp/data
-	rm -rf "$data" "$tmp/runs"
-	mkdir -p "$data" "$tmp/runs"
+	rm -rf "$data"
+	mkdir -p "$data"
 	mcq_data "$data" "$2" "$3" "$4"
 	sizes=$(for t in arc_challenge hellaswag mmlu; do
 		printf '%s %s, ' "$t" "$(jq -r .doc_id "$data/$t.req" | uniq | wc -l)"
 	done)
 	plan "$label" > "$tmp/plan"
+	echo "$label: ${sizes%, } items; a history of 5 runs; $RELEASES releases per scenario"
+	for regime in independent correlated; do
+		quality_regime
+	done
+}
+
+# quality_regime: the history and candidates of $tmp/plan in $regime, and
+# their table.
+quality_regime() {
+	ts0=$(date +%s)
+	rm -rf "$tmp/runs"
+	mkdir -p "$tmp/runs"
 	: > "$tmp/history.jsonl"
 	: > "$tmp/results"
 	rm -f "$tmp"/red.*
@@ -239,15 +302,19 @@ quality() {
 		mcq_release "$data" "$d" "$seed" 1769904000 "$a1" "$a2" "$a3"
 		set -- -H "$tmp/history.jsonl" --items-baseline "$tmp/runs/h5/items.jsonl" \
 			--items-current "$d/items.jsonl" "$d/metrics.jsonl"
-		v=$(verdict "$label $kind-$seed" "$@")
+		v=$(verdict "$label $regime $kind-$seed" "$@")
 		[ "$v" = 0 ] || red_by "$kind"
 		# shellcheck disable=SC2086 # $plain is one option and its value, or nothing
-		p=$(verdict "$label $kind-$seed (plain rule)" $plain "$@")
+		p=$(verdict "$label $regime $kind-$seed (plain rule)" $plain "$@")
 		echo "$kind $v $p $dropped" >> "$tmp/results"
 		rm -rf "$d"
 	done < "$tmp/plan"
-	echo "$label: ${sizes%, } items; a history of 5 runs;" \
-		"$RELEASES releases per scenario ($(($(date +%s) - ts0)) s)"
+	case $regime in
+	independent) echo "  independent releases (each its own --seed):" ;;
+	correlated) echo "  correlated releases (--seed $model_seed, each its own --churn-seed, --churn $CHURN):" ;;
+	esac
+	echo "  the history's two newest runs differ on $(differ "$tmp/runs/h4/items.jsonl" \
+		"$tmp/runs/h5/items.jsonl") of the items ($(($(date +%s) - ts0)) s)"
 	table_head
 	table_row "every task 10-30 % lower: caught" all
 	red_line all
