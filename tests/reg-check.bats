@@ -746,3 +746,44 @@ Try 'reg-check --help' for more information."
 	assert_failure 65
 	assert_equal "$stderr" 'reg-check: p.json: "min_effect_pct" must not be negative'
 }
+
+@test "reg-check: items of several baseline runs: the paired z-test against each item's share right" {
+	# Six items of task t, right (1) or wrong (0) in runs r1, r2, r3, and now:
+	#   i1 1 1 1 | 0   i2 1 1 0 | 0   i3 0 0 0 | 0
+	#   i4 1 0 0 | 1   i5 1 1 1 | 1   i6 1 1 0 | 0
+	# Each item's change x - r (r its share right in the three runs):
+	# -1, -2/3, 0, +2/3, 0, -2/3: sum -5/3. Its variance were nothing changed,
+	# q(1-q)(1 + 1/3), q(1-q) from the four answers, m right, as
+	# m(4 - m)/(4 x 3): 1/4, 1/3, 0, 1/3, 0, 1/3; sum of variances
+	# (1/4 + 1/3 + 1/3 + 1/3) x 4/3 = 5/3. z = (-5/3)/sqrt(5/3) = -1.29099444874;
+	# p = erfc(|z|/sqrt 2) = 0.196705602459, one-sided 0.0983528012295
+	# (python3 fractions and mpmath).
+	for r in 1 2 3; do
+		for i in 1 2 3 4 5 6; do
+			case "$r$i" in 11 | 12 | 14 | 15 | 16 | 21 | 22 | 25 | 26 | 31 | 35) c=true ;; *) c=false ;; esac
+			echo '{"task":"t","doc_id":"t/'$i'","correct":'$c'}'
+		done >r$r.jsonl
+	done
+	for i in 1 2 3 4 5 6; do
+		case $i in 4 | 5) c=true ;; *) c=false ;; esac
+		echo '{"task":"t","doc_id":"t/'$i'","correct":'$c'}'
+	done >now.jsonl
+	# the runs' accuracies: 5/6, 4/6, 2/6; now 2/6
+	printf '%s\n' '{"metric":"t.acc","value":0.833333333333,"run_id":"r1","ts":"2026-01-01"}' \
+		'{"metric":"t.acc","value":0.666666666667,"run_id":"r2","ts":"2026-01-02"}' \
+		'{"metric":"t.acc","value":0.333333333333,"run_id":"r3","ts":"2026-01-03"}' >h.jsonl
+	echo '{"metric":"t.acc","value":0.333333333333,"run_id":"c"}' >c.jsonl
+	run --separate-stderr reg-check -v --min-n 1 -H h.jsonl --items-baseline r1.jsonl --items-baseline r2.jsonl \
+		--items-baseline r3.jsonl --items-current now.jsonl c.jsonl
+	assert_success
+	assert_line --index 1 --partial '"status":"ok","p_value":0.196706,"test":"paired","n":6,"p_adjusted":0.0983528,"gates":true,'
+	assert_equal "${stderr_lines[0]}" "reg-check: t.acc: 6 items paired with 3 runs, -1.66667 more right than their share, sd 1.29099, paired z p=0.196706"
+	# One baseline run is McNemar's exact test, as before: r3 has i1 and i5
+	# right, now i4 and i5: b 1 (i1), c 1 (i4), p 1.
+	run --separate-stderr reg-check --min-n 1 -H h.jsonl --items-baseline r3.jsonl --items-current now.jsonl c.jsonl
+	assert_success
+	assert_line --index 1 --partial '"p_value":1,"test":"mcnemar","n":6,'
+	run --separate-stderr reg-check --ab --items-baseline r1.jsonl --items-baseline r2.jsonl --items-current now.jsonl
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "reg-check: --ab compares two runs: one --items-baseline"
+}

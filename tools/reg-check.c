@@ -9,7 +9,9 @@
  * the metric policy (share/metrics.json or --policy) says.
  *
  * Each row is tested: McNemar's exact test on the items that flipped when
- * both runs' item rows are given, else a z-test from the rows' stderr, else
+ * both runs' item rows are given (with several baseline runs' items, a
+ * paired z-test against each item's share right), else a z-test from the
+ * rows' stderr, else
  * the spread of the baseline runs (a Student t prediction test). The
  * release verdict (--rule stat, the default) is decided by the headline
  * rows only (a task's overall row, a group's row, serving figures the
@@ -58,7 +60,8 @@ struct opts {
 	const char *policy;
 	double require_p;
 	const char *items_cur;
-	const char *items_base;
+	const char **items_base; /* one file a baseline run */
+	int nbase;
 	bool allow_missing;
 	bool ab;
 	double alpha;
@@ -129,14 +132,19 @@ struct items {
 	size_t n, cap;
 };
 
-/* One item in both runs. */
+/* One item of the current run and how the baseline runs answered it. */
 struct pair {
-	const struct item *cur, *base;
+	const struct item *cur;
+	unsigned right[NFLAGS], runs[NFLAGS]; /* baseline runs right, and with the field */
 };
 
-/* McNemar's discordant pairs of one row's items. */
+/*
+ * A row's paired items: McNemar's discordant pairs (one baseline run), or
+ * the paired z-test's sum of changes and its variance (several).
+ */
 struct flips {
 	unsigned long b, c, pairs;
+	double d, var;
 };
 
 static void
@@ -154,8 +162,8 @@ usage(FILE *f)
 	    "\n"
 	    "Compare a run's metric rows with the last N runs in the history: write the\n"
 	    "release verdict, then one verdict row per metric; exit 1 when the release\n"
-	    "regressed. The headline rows decide it, each tested (McNemar, z or the\n"
-	    "baseline's spread) and adjusted for their number; the rest is detail.\n"
+	    "regressed. The headline rows decide it, each tested (McNemar, paired, z or\n"
+	    "the baseline's spread) and adjusted for their number; the rest is detail.\n"
 	    "\n"
 	    "  -H, --history FILE          earlier runs' metric rows (ch-query history)\n"
 	    "      --rule RULE             stat: the tested verdict (default); prd: worse by\n"
@@ -173,7 +181,7 @@ usage(FILE *f)
 	    "  -t, --threshold PCT         prd: worse by PCT %% or more (default 10)\n"
 	    "      --require-significance P  prd: a regression also needs p < P\n"
 	    "      --items-current FILE    this run's item rows (McNemar's exact test)\n"
-	    "      --items-baseline FILE   the baseline run's item rows\n"
+	    "      --items-baseline FILE   a baseline run's item rows (once a run: paired z)\n"
 	    "      --allow-missing         a missing metric is reported, not a regression\n"
 	    "      --ab                    A/B: Welch's t-test of item scores, B against A\n"
 	    "      --run-id ID             the current run, where rows lack run_id\n"
@@ -209,6 +217,8 @@ check_opts(struct opts *o, bool metric_files)
 {
 	if (!o->items_cur != !o->items_base)
 		ve_usage_error("--items-current and --items-baseline go together");
+	if (o->ab && o->nbase > 1)
+		ve_usage_error("--ab compares two runs: one --items-baseline");
 	if (o->ab) {
 		if (!o->items_cur)
 			ve_usage_error("--ab needs --items-baseline and --items-current");
@@ -279,7 +289,11 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->require_p = ve_opt_double("--require-significance", optarg, 0.0, 1.0);
 			break;
 		case OPT_ITEMS_CUR: o->items_cur = optarg; break;
-		case OPT_ITEMS_BASE: o->items_base = optarg; break;
+		case OPT_ITEMS_BASE:
+			o->items_base = ve_xrealloc(o->items_base,
+			                            (size_t)(o->nbase + 1) * sizeof *o->items_base);
+			o->items_base[o->nbase++] = optarg;
+			break;
 		case OPT_ALLOW_MISSING: o->allow_missing = true; break;
 		case OPT_AB: o->ab = true; break;
 		case OPT_ALPHA: o->alpha = ve_opt_double("--alpha", optarg, 0.0, 1.0); break;
@@ -744,14 +758,13 @@ add_p(struct ve_buf *b, const char *name, double p)
 }
 
 /*
- * The items of both runs joined on task and doc_id (both sorted by them),
- * in that order: *out is the caller's to free. Returns the count.
+ * Adds the answers of one baseline run (sorted by task and doc_id, as cur
+ * is) to the pairs of the current items, pv[i] for cur->v[i].
  */
-static size_t
-join_items(const struct items *cur, const struct items *base, struct pair **out)
+static void
+join_items(const struct items *cur, const struct items *base, struct pair *pv)
 {
-	struct pair *v = NULL;
-	size_t n = 0, cap = 0, i = 0, j = 0;
+	size_t i = 0, j = 0;
 
 	while (i < cur->n && j < base->n) {
 		int c = item_cmp(&cur->v[i], &base->v[j]);
@@ -760,11 +773,14 @@ join_items(const struct items *cur, const struct items *base, struct pair **out)
 			j += c > 0;
 			continue;
 		}
-		v = ve_grow(v, &cap, n + 1, sizeof *v);
-		v[n++] = (struct pair){&cur->v[i++], &base->v[j++]};
+		for (int f = 0; f < NFLAGS; f++) {
+			int y = base->v[j].flag[f];
+			pv[i].runs[f] += y >= 0;
+			pv[i].right[f] += y > 0;
+		}
+		i++;
+		j++;
 	}
-	*out = v;
-	return n;
 }
 
 /* The item field that scores a metric (correct_norm for "mmlu.acc_norm"), or -1. */
@@ -791,9 +807,15 @@ item_in(const struct item *x, const char *subset)
 }
 
 /*
- * McNemar's counts for a row: the paired items of its task ("mmlu" for
- * "mmlu.acc") and its subset or group, right or wrong by the field that
- * scores its metric. No pairs when the metric has no such field.
+ * A row's paired items: those of its task ("mmlu" for "mmlu.acc") and its
+ * subset or group, right or wrong by the field that scores its metric,
+ * that a baseline run answered too. Against one run, McNemar's counts: b
+ * right before and wrong now, c the reverse. Against several, item i's
+ * change x_i - r_i (r_i its baseline runs' share right, of k_i runs) and
+ * that change's variance were nothing changed, q(1 - q)(1 + 1/k_i), with
+ * q(1 - q) estimated without bias from the k_i + 1 answers, m of them right,
+ * as m (k_i + 1 - m) / ((k_i + 1) k_i). No pairs when the metric has no
+ * such field.
  */
 static struct flips
 row_flips(const struct pair *pv, size_t np, const struct row *m)
@@ -803,13 +825,17 @@ row_flips(const struct pair *pv, size_t np, const struct row *m)
 	size_t tl = strcspn(m->metric, ".");
 
 	for (size_t i = 0; f >= 0 && i < np; i++) {
-		const struct item *x = pv[i].cur, *y = pv[i].base;
+		const struct item *x = pv[i].cur;
+		double k = pv[i].runs[f], right = pv[i].right[f];
 		if (strncmp(x->task, m->metric, tl) != 0 || x->task[tl] || !item_in(x, m->subset) ||
-		    x->flag[f] < 0 || y->flag[f] < 0)
+		    x->flag[f] < 0 || k == 0)
 			continue;
+		double mr = right + x->flag[f];
 		fl.pairs++;
-		fl.b += y->flag[f] && !x->flag[f];
-		fl.c += !y->flag[f] && x->flag[f];
+		fl.b += k == 1 && right == 1 && !x->flag[f];
+		fl.c += k == 1 && right == 0 && x->flag[f];
+		fl.d += x->flag[f] - right / k;
+		fl.var += mr * (k + 1 - mr) / ((k + 1) * k) * (1 + 1 / k);
 	}
 	return fl;
 }
@@ -826,8 +852,9 @@ struct check {
 	const struct rows *hist; /* sorted by hist_cmp */
 	const struct row **byk;  /* the current rows, sorted by key */
 	size_t ncur;
-	const struct pair *pairs; /* both runs' items */
+	const struct pair *pairs; /* the current items, with the baseline runs' answers */
 	size_t npairs;
+	int nbase; /* baseline runs given items of */
 	struct tally *t;
 	struct ve_buf out;
 };
@@ -856,7 +883,7 @@ struct vd {
 	double p;          /* two-sided; NAN when none */
 	double p1, p_adj;  /* one-sided, toward the change, and adjusted; NAN when none */
 	double n;          /* what the test rests on; NAN when unknown */
-	const char *test;  /* mcnemar, z, spread or none */
+	const char *test;  /* mcnemar, paired, z, spread or none */
 	struct flips fl;
 	int change;        /* 1 regression, -1 improvement, 0 neither */
 	bool gates;        /* it can turn the release red */
@@ -999,6 +1026,24 @@ toward(double p, double delta)
 }
 
 /*
+ * The paired z-test's p-values, z = sum(x_i - r_i) / sqrt(sum var_i):
+ * two-sided, and one-sided toward the row's change (Phi(z) for a drop,
+ * Phi(-z) for a rise). No variance (every answer the same in every run):
+ * nothing changed, p = 1.
+ */
+static void
+paired_p(struct vd *v)
+{
+	if (!(v->fl.var > 0)) {
+		v->p = v->p1 = 1.0;
+		return;
+	}
+	double z = v->fl.d / sqrt(v->fl.var);
+	v->p = ve_rs_normal_p2(z);
+	v->p1 = v->delta == 0 ? 1.0 : 0.5 * erfc((v->delta < 0 ? -z : z) / sqrt(2.0));
+}
+
+/*
  * The test of a compared row and its p-values, two-sided and one-sided
  * toward the change: McNemar's on the row's paired items (one-sided: the
  * chance of as few flips against the change, P(X <= c) for a drop, c the
@@ -1017,7 +1062,11 @@ test_row(const struct check *k, struct vd *v)
 	v->fl = row_flips(k->pairs, k->npairs, &v->m);
 	v->n = v->m.n;
 	v->p = v->p1 = NAN;
-	if (v->fl.pairs) {
+	if (v->fl.pairs && k->nbase > 1) {
+		v->test = "paired";
+		v->n = (double)v->fl.pairs;
+		paired_p(v);
+	} else if (v->fl.pairs) {
 		v->test = "mcnemar";
 		v->n = (double)v->fl.pairs;
 		v->p = ve_rs_mcnemar_exact(v->fl.b, v->fl.c);
@@ -1691,15 +1740,24 @@ row_ptr_cmp(const void *a, const void *b)
 	return key_cmp(x, y->key, y->keylen);
 }
 
-/* Prints the counts of McNemar's test of each row it was used on (-v). */
+/* Prints the counts of the paired test of each row it was used on (-v). */
 static void
-tell_flips(const struct vd *v, size_t n)
+tell_flips(const struct vd *v, size_t n, int nbase)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(v[i].test, "mcnemar") != 0)
+		bool mc = !strcmp(v[i].test, "mcnemar");
+		if (!mc && strcmp(v[i].test, "paired") != 0)
 			continue;
 		const char *sub =
 		    v[i].m.subset && strcmp(v[i].m.subset, "all") ? v[i].m.subset : NULL;
+		if (!mc) {
+			ve_warn(
+			    "%s%s%s%s: %lu items paired with %d runs, %.6g more right than their "
+			    "share, sd %.6g, paired z p=%.6g",
+			    v[i].m.metric, sub ? " (" : "", sub ? sub : "", sub ? ")" : "",
+			    v[i].fl.pairs, nbase, v[i].fl.d, sqrt(v[i].fl.var), v[i].p);
+			continue;
+		}
 		ve_warn(
 		    "%s%s%s%s: %lu paired items, %lu right before and wrong now, %lu wrong before "
 		    "and right now, McNemar p=%.6g",
@@ -1738,7 +1796,7 @@ judge(struct check *k, const struct rows *cur, struct row me)
 	for (size_t i = 0; i < vs.n; i++)
 		write_vd(k, &vs.v[i]);
 	if (k->o->cli.verbose)
-		tell_flips(vs.v, vs.n);
+		tell_flips(vs.v, vs.n, k->nbase);
 	for (size_t i = 0; i < vs.n; i++)
 		free(vs.v[i].note);
 	free(vs.v);
@@ -1811,10 +1869,10 @@ out:
 static int
 run(const struct opts *o, char **files, int nfiles, struct tally *t)
 {
-	char *others[] = {(char *)o->history, (char *)o->items_base, (char *)o->items_cur};
+	char *others[] = {(char *)o->history, (char *)o->items_cur};
 	struct ve_reader *rd;
-	struct items ic = {0}, ib = {0};
-	struct check k = {.o = o, .t = t};
+	struct items ic = {0}, *ib = ve_xcalloc((size_t)o->nbase + 1, sizeof *ib);
+	struct check k = {.o = o, .t = t, .nbase = o->nbase};
 	struct pair *pairs = NULL;
 	int rc = 0, rc2;
 
@@ -1822,17 +1880,27 @@ run(const struct opts *o, char **files, int nfiles, struct tally *t)
 	for (size_t i = 0; i < sizeof others / sizeof *others; i++)
 		if (others[i])
 			ve_refuse_input_as_output("--rejects", o->cli.rejects, &others[i], 1);
+	for (int i = 0; i < o->nbase; i++)
+		ve_refuse_input_as_output("--rejects", o->cli.rejects, (char **)&o->items_base[i],
+		                          1);
 	rd = ve_reader_new(files, nfiles, &o->cli, 0);
 
-	if (o->items_cur &&
-	    ((rc = read_items(rd, o->items_base, &ib)) || (rc = read_items(rd, o->items_cur, &ic))))
+	for (int i = 0; i < o->nbase && !rc; i++)
+		rc = read_items(rd, o->items_base[i], &ib[i]);
+	if (rc || (o->items_cur && (rc = read_items(rd, o->items_cur, &ic))))
 		goto out;
 	if (o->ab) {
-		run_ab(o, &ib, &ic, t);
+		run_ab(o, &ib[0], &ic, t);
 		goto out;
 	}
-	if (o->items_cur)
-		k.npairs = join_items(&ic, &ib, &pairs);
+	if (o->items_cur) {
+		pairs = ve_xcalloc(ic.n + 1, sizeof *pairs);
+		for (size_t i = 0; i < ic.n; i++)
+			pairs[i].cur = &ic.v[i];
+		for (int i = 0; i < o->nbase; i++)
+			join_items(&ic, &ib[i], pairs);
+		k.npairs = ic.n;
+	}
 	k.pairs = pairs;
 	rc = run_rule(o, rd, &k);
 out:
@@ -1840,7 +1908,9 @@ out:
 	free(pairs);
 	ve_buf_free(&k.out);
 	items_free(&ic);
-	items_free(&ib);
+	for (int i = 0; i < o->nbase; i++)
+		items_free(&ib[i]);
+	free(ib);
 	return rc ? rc : rc2;
 }
 
@@ -1861,6 +1931,7 @@ main(int argc, char **argv)
 	ve_out_init();
 	parse_args(argc, argv, &o);
 	rc = run(&o, argv + optind, argc - optind, &t);
+	free(o.items_base);
 	if (!rc && o.cli.verbose)
 		ve_warn("%lu metrics: %lu regressions, %lu missing, %lu improvements, %lu new, %lu "
 		        "with insufficient history, %lu ignored by the policy%s",
