@@ -39,9 +39,10 @@ WORKFLOW_URL, PUSHGATEWAY_URL, and reg-check's settings:
   REG_WINDOW     runs in the baseline (default 5)
   REG_MIN_RUNS   fewer earlier runs is insufficient history (default 3)
   REG_THRESHOLD  prd: the drop in % (default 10)
-The newest earlier run's item rows (\$RUNS_DIR/RUN/items.jsonl, or ClickHouse's)
-are paired with this run's for McNemar's test; without them reg-check uses the
-z-test.
+The item rows of the REG_WINDOW newest earlier runs (\$RUNS_DIR/RUN/items.jsonl,
+or ClickHouse's) are paired with this run's: the paired z-test against each
+item's share right in them (McNemar's test with one run); without them
+reg-check uses the z-test of the figures.
 
 Exit: 0 the release did not regress, 1 it did (stored and told all the same),
 64 usage, 65 a task produced no results, 69/75 a service failed (75: retry).
@@ -128,22 +129,30 @@ else
 	fi
 fi
 
-# 5. The baseline run's item rows, so that reg-check pairs the items both
-# runs answered (McNemar's test): the newest run of the history. Without
-# them (no items, a run from before items were kept) it uses the z-test.
-base=$(jq -rn '[inputs | {run_id, ts: (.ts // "")}] | max_by([.ts, .run_id]) | .run_id // empty' \
-	"$d/history.jsonl")
-case $base in .* | -* | *[!A-Za-z0-9._-]*) base='' ;; esac
-rm -f "$d/items.baseline.jsonl"
+# 5. The baseline runs' item rows, so that reg-check pairs the items (the
+# paired z-test against each item's share right; McNemar's with one run):
+# those of the REG_WINDOW newest runs of the history that kept them. Without
+# any (a run from before items were kept) it uses the z-test of the figures.
+bases=$(jq -rn --argjson w "${REG_WINDOW:-5}" '[inputs | select(.run_id != null)
+	| {run_id, ts: (.ts // "")}] | group_by(.run_id) | map(max_by(.ts))
+	| sort_by([.ts, .run_id]) | reverse | .[:$w][] | .run_id' "$d/history.jsonl")
+rm -f "$d"/items.baseline.*.jsonl
 set --
-if [ -n "$base" ] && [ -s "$d/items.jsonl" ]; then
-	if [ -n "${CLICKHOUSE_URL:-}" ]; then
-		ch-query -q -n items -p "run_id=$base" > "$d/items.baseline.jsonl" ||
-			ve_die 75 "cannot read the items of run $base from ClickHouse (safe to retry)"
-		[ -s "$d/items.baseline.jsonl" ] && set -- --items-baseline "$d/items.baseline.jsonl"
-	elif [ -s "$RUNS_DIR/$base/items.jsonl" ]; then
-		set -- --items-baseline "$RUNS_DIR/$base/items.jsonl"
-	fi
+used=''
+if [ -s "$d/items.jsonl" ]; then
+	for base in $bases; do
+		case $base in .* | -* | *[!A-Za-z0-9._-]*) continue ;; esac
+		f=$RUNS_DIR/$base/items.jsonl
+		if [ -n "${CLICKHOUSE_URL:-}" ]; then
+			f=$d/items.baseline.$base.jsonl
+			ch-query -q -n items -p "run_id=$base" > "$f" ||
+				ve_die 75 "cannot read the items of run $base from ClickHouse (safe to retry)"
+		fi
+		if [ -s "$f" ]; then
+			set -- "$@" --items-baseline "$f"
+			used="$used $base"
+		fi
+	done
 	[ $# -gt 0 ] && set -- "$@" --items-current "$d/items.jsonl"
 fi
 paired=$([ $# -gt 0 ] && echo true || echo false)
@@ -158,12 +167,12 @@ verdict=$?
 # The run's state is the release row's; the counts are of the other rows.
 state=$(jq -r 'select(.metric == "release") | .status' "$d/verdicts.jsonl" | head -n 1)
 [ -n "$state" ] || state=$([ $verdict -eq 0 ] && echo ok || echo regression)
-ve_audit reg-check verdicts "$(jq -sc --arg st "$state" --arg b "$base" --argjson p "$paired" '
+ve_audit reg-check verdicts "$(jq -sc --arg st "$state" --arg b "$used" --argjson p "$paired" '
 	(map(select(.metric == "release")) | first) as $r | map(select(.metric != "release")) as $v
 	| {release: $st, findings: ($r.findings // [] | length),
 	   regressions: [$v[] | select(.status == "regression")] | length,
 	   missing: [$v[] | select(.status == "missing")] | length,
-	   baseline_run: (if $b == "" then null else $b end), paired_items: $p}' "$d/verdicts.jsonl")"
+	   baseline_runs: ($b | split(" ") | map(select(. != ""))), paired_items: $p}' "$d/verdicts.jsonl")"
 
 # 7. Store the figures.
 if [ -n "${CLICKHOUSE_URL:-}" ]; then

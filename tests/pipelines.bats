@@ -164,11 +164,11 @@ spread"
 	run jq -r '.attachments[0].content.body | .[0].text, .[2].items[0].text' runs/r5/card.json
 	assert_output "release-1.1.0: regression
 Release verdict: regression"
-	# the items of r4, the newest earlier run, were paired with r5's
-	run jq -c 'select(.stage == "reg-check") | [.release, .baseline_run, .paired_items]' runs/r5/audit.jsonl
-	assert_output '["regression","r4",true]'
+	# the items of the four earlier runs, newest first, were paired with r5's
+	run jq -c 'select(.stage == "reg-check") | [.release, .baseline_runs, .paired_items]' runs/r5/audit.jsonl
+	assert_output '["regression",["r4","r3","r2","r1"],true]'
 	run jq -r 'select(.metric == "mmlu.acc" and .labels.subset == "all") | .test' runs/r5/verdicts.jsonl
-	assert_output mcnemar
+	assert_output paired
 }
 
 @test "pipelines: release-eval stores into ClickHouse and compares with its history" {
@@ -186,9 +186,9 @@ Release verdict: regression"
 	run sh -c 'jq -r .run_id runs/c2/history.jsonl | sort -u'
 	assert_output c1
 	# and c1's item rows, from ClickHouse, to pair with c2's
-	assert_equal "$(jq -r '[.task, .doc_id] | @tsv' runs/c2/items.baseline.jsonl | sort)" "$(jq -r '[.task, .doc_id] | @tsv' runs/c1/items.jsonl | sort)"
-	run jq -c 'select(.stage == "reg-check") | [.release, .baseline_run, .paired_items]' runs/c2/audit.jsonl
-	assert_output '["regression","c1",true]'
+	assert_equal "$(jq -r '[.task, .doc_id] | @tsv' runs/c2/items.baseline.c1.jsonl | sort)" "$(jq -r '[.task, .doc_id] | @tsv' runs/c1/items.jsonl | sort)"
+	run jq -c 'select(.stage == "reg-check") | [.release, .baseline_runs, .paired_items]' runs/c2/audit.jsonl
+	assert_output '["regression",["c1"],true]'
 	run ch-query -q "SELECT run_id, status FROM vllm_eval.runs FINAL WHERE run_id IN ('c1', 'c2') ORDER BY run_id"
 	assert_output "$(printf '{"run_id":"c1","status":"ok"}\n{"run_id":"c2","status":"regression"}')"
 	run ch-query -q "SELECT count() AS n FROM (SELECT run_id, metric, labels FROM vllm_eval.results FINAL WHERE run_id = 'c1')"
