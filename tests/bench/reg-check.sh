@@ -83,7 +83,8 @@
 # The default run takes 12 to 14 minutes on a 2-core machine (691 s and
 # 811 s measured).
 # Environment: RELEASES (default 20), CHURN (default 0.1, the correlated
-# regime's --churn), BENCH_FULL=1 (full size), VE_BIN.
+# regime's --churn), REGIMES (default "independent correlated"; one of them
+# alone halves the quality part), BENCH_FULL=1 (full size), VE_BIN.
 set -eu
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -91,6 +92,8 @@ BIN=${VE_BIN:-$root/bin}
 VLLM_EVAL_SHARE=$root/share
 export VLLM_EVAL_SHARE
 RELEASES=${RELEASES:-20}
+# The quality regimes to run: independent, correlated or both (the default).
+REGIMES=${REGIMES:-independent correlated}
 BENCH_FULL=${BENCH_FULL:-0}
 CHURN=${CHURN:-0.1}
 model_seed=7
@@ -281,7 +284,7 @@ quality() {
 	done)
 	plan "$label" > "$tmp/plan"
 	echo "$label: ${sizes%, } items; a history of 5 runs; $RELEASES releases per scenario"
-	for regime in independent correlated; do
+	for regime in $REGIMES; do
 		quality_regime
 	done
 }
