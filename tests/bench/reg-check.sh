@@ -84,7 +84,8 @@
 # 811 s measured).
 # Environment: RELEASES (default 20), CHURN (default 0.1, the correlated
 # regime's --churn), REGIMES (default "independent correlated"; one of them
-# alone halves the quality part), BENCH_FULL=1 (full size), VE_BIN.
+# alone halves the quality part, none leaves the serving part), BENCH_FULL=1
+# (full size), VE_BIN.
 set -eu
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -93,7 +94,7 @@ VLLM_EVAL_SHARE=$root/share
 export VLLM_EVAL_SHARE
 RELEASES=${RELEASES:-20}
 # The quality regimes to run: independent, correlated or both (the default).
-REGIMES=${REGIMES:-independent correlated}
+REGIMES=${REGIMES-independent correlated}
 BENCH_FULL=${BENCH_FULL:-0}
 CHURN=${CHURN:-0.1}
 model_seed=7
