@@ -53,9 +53,10 @@ start_sim() {
 	export MODEL_ENDPOINT="http://127.0.0.1:$(cat sim.port)"
 }
 
+# eval_release TAG RUN_ID [OPTION...]: release-eval.sh of the quick suite.
 eval_release() {
 	MODEL_TAG=$1 RUN_ID=$2 run --separate-stderr "$P/release-eval.sh" -s quick --perf-prompts 3 \
-		--scenarios basic_performance
+		--scenarios basic_performance "${@:3}"
 }
 
 @test "pipelines: release-eval with the embedded defaults keeps everything under runs/" {
@@ -139,15 +140,17 @@ eval_release() {
 
 @test "pipelines: the default rule end to end: after three runs an unchanged release passes, a degraded one is caught" {
 	# (the loop's variable is not i: bats' own functions set an i)
+	# The judge stage has no part in this (its replies are generated at the
+	# slow releases' token pace): --no-judge keeps the test short.
 	for run_no in 1 2 3; do
 		start_sim --seed $((6 + run_no)) --jitter 0.2 --accuracy 1 --ttft-ms 20 --itl-ms 4
-		eval_release release-1.0.0 "r$run_no"
+		eval_release release-1.0.0 "r$run_no" --no-judge
 		assert_success
 		# fewer than three earlier runs: nothing can decide the release
 		assert_equal "$(jq -c 'select(.metric == "release") | [.rule, .status, .gated]' "runs/r$run_no/verdicts.jsonl")" '["stat","ok",0]'
 	done
 	start_sim --seed 10 --jitter 0.2 --accuracy 1 --ttft-ms 20 --itl-ms 4
-	eval_release release-1.0.1 r4
+	eval_release release-1.0.1 r4 --no-judge
 	assert_success
 	assert_line --regexp '^-- release-1\.0\.1: release ok: 0 finding\(s\) among [1-9][0-9]* gated metric\(s\) \(rule stat, holm, alpha 0\.05\)$'
 	run jq -r 'select(.metric == "release") | .status' runs/r4/verdicts.jsonl
@@ -156,7 +159,7 @@ eval_release() {
 	assert_output "release-1.0.1: passed"
 	# four times slower tokens, a slower first one, and fewer right answers
 	start_sim --seed 11 --jitter 0.2 --accuracy 0.3 --ttft-ms 80 --itl-ms 16
-	eval_release release-1.1.0 r5
+	eval_release release-1.1.0 r5 --no-judge
 	assert_failure 1
 	run jq -r 'select(.metric == "release") | .status, (.findings[] | select(.metric == "perf.basic_performance.ttft_ms.p95") | .test)' runs/r5/verdicts.jsonl
 	assert_output "regression
