@@ -73,6 +73,22 @@ item_gold(jv g, struct ve_simitem *it)
 	return it->gold < 0 ? "\"gold\" is neither a choice nor a choice's letter" : NULL;
 }
 
+/* The item's answer format from f (borrowed): absent, null, or one of the names. */
+static const char *
+item_format(jv f, struct ve_simitem *it)
+{
+	static const char *const names[] = {"sentence", "gsm8k", "boxed", "letter"};
+
+	if (!jv_is_valid(f) || jv_get_kind(f) == JV_KIND_NULL)
+		return NULL;
+	for (int i = 0; jv_get_kind(f) == JV_KIND_STRING && i < 4; i++)
+		if (strcmp(jv_string_value(f), names[i]) == 0) {
+			it->format = (enum ve_simfmt)i;
+			return NULL;
+		}
+	return "\"format\" must be \"sentence\", \"gsm8k\", \"boxed\" or \"letter\"";
+}
+
 /* The item's name: id (borrowed) when a string or a number, else its match. */
 static char *
 item_id(jv id, const struct ve_simitem *it)
@@ -96,6 +112,7 @@ item_from(jv rec, struct ve_simitem *it, char *why, size_t whylen)
 {
 	jv m = ve_json_get(rec, "match"), ch = ve_json_get(rec, "choices");
 	jv g = ve_json_get(rec, "gold"), id = ve_json_get(rec, "id");
+	jv f = ve_json_get(rec, "format");
 	const char *err = NULL;
 
 	memset(it, 0, sizeof *it);
@@ -104,9 +121,11 @@ item_from(jv rec, struct ve_simitem *it, char *why, size_t whylen)
 		err = "\"match\" must be a non-empty string";
 	} else {
 		it->match = ve_json_strdup(m, &it->mlen);
-		if (!(err = item_choices(ch, it)) && !(err = item_gold(g, it)))
+		if (!(err = item_choices(ch, it)) && !(err = item_gold(g, it)) &&
+		    !(err = item_format(f, it)))
 			it->id = item_id(id, it);
 	}
+	jv_free(f);
 	jv_free(m);
 	jv_free(ch);
 	jv_free(g);

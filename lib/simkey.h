@@ -2,17 +2,27 @@
  * The answer key of vllm-sim: which prompts are about which benchmark item,
  * and that item's choices and gold answer. One JSON object per line:
  *
- *   {"match":"TEXT","choices":["..",".."],"gold":0,"id":"..."}
+ *   {"match":"TEXT","choices":["..",".."],"gold":0,"id":"...","format":"boxed"}
  *
  * match (required) is text a prompt about the item contains; choices (2 to
  * 26 strings, optional) are its answer options; gold is the index of the
  * right choice, its text or its letter, or, without choices, the right
- * answer's text; id (default: match) names the item.
+ * answer's text; id (default: match) names the item; format (default
+ * "sentence") is how a generated answer is written (vllm-sim(1), Quality
+ * model): "sentence", "gsm8k", "boxed" or "letter".
  */
 #ifndef VE_SIMKEY_H
 #define VE_SIMKEY_H
 
 #include <stddef.h>
+
+/* How a generated answer is written (the key's "format"). */
+enum ve_simfmt {
+	VE_SIMFMT_SENTENCE, /* "The answer is 42." or "B. choice." */
+	VE_SIMFMT_GSM8K,    /* "The answer is 42.\n#### 42" */
+	VE_SIMFMT_BOXED,    /* "The final answer is $\boxed{42}$." */
+	VE_SIMFMT_LETTER,   /* "Answer: B" */
+};
 
 struct ve_simitem {
 	char *match;
@@ -23,6 +33,7 @@ struct ve_simitem {
 	int gold;        /* index into choices, or -1 */
 	char *gold_text; /* the gold answer when there are no choices */
 	char *id;
+	enum ve_simfmt format;
 	struct ve_simitem *next; /* in its hash bucket */
 };
 

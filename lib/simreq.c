@@ -298,25 +298,81 @@ wrong_answer(const char *gold, uint64_t h, struct ve_buf *out)
 }
 
 /*
- * The answer a key item gets, as generated text: "A. choice." for an item
- * with choices (winner the index chosen); for a free-text gold, "The answer
- * is GOLD." when winner is 0, another answer when it is 1.
+ * An answer to key item it naming choice idx (for a free-text gold: 0 the
+ * gold, 1 a wrong answer drawn from h), written in the item's format
+ * (vllm-sim(1), Quality model): "B. choice." or "The answer is GOLD." in a
+ * sentence, else the letter or the text in "The answer is V.\n#### V",
+ * "The final answer is $\boxed{V}$." or "Answer: V".
  */
 static void
-answer_text(const struct ve_simitem *it, int winner, const char *sp, uint64_t h, struct ve_buf *ans)
+answer_text(const struct ve_simitem *it, int idx, const char *sp, uint64_t h, struct ve_buf *ans)
 {
-	struct ve_buf w = {0};
+	struct ve_buf v = {0};
 
-	if (it->nchoices) {
-		ve_buf_addf(ans, "%s%c. ", sp, 'A' + winner);
-		ve_buf_add(ans, it->choices[winner], it->clen[winner]);
+	if (it->nchoices && it->format == VE_SIMFMT_SENTENCE) {
+		ve_buf_addf(ans, "%s%c. ", sp, 'A' + idx);
+		ve_buf_add(ans, it->choices[idx], it->clen[idx]);
 		ve_buf_adds(ans, ".");
 		return;
 	}
-	if (winner != 0)
-		wrong_answer(it->gold_text, h, &w);
-	ve_buf_addf(ans, "%sThe answer is %s.", sp, winner == 0 ? it->gold_text : w.p);
-	ve_buf_free(&w);
+	if (it->nchoices)
+		ve_buf_addf(&v, "%c", 'A' + idx);
+	else if (idx != 0)
+		wrong_answer(it->gold_text, h, &v);
+	else
+		ve_buf_adds(&v, it->gold_text);
+	switch (it->format) {
+	case VE_SIMFMT_SENTENCE: ve_buf_addf(ans, "%sThe answer is %s.", sp, v.p); break;
+	case VE_SIMFMT_GSM8K: ve_buf_addf(ans, "%sThe answer is %s.\n#### %s", sp, v.p, v.p); break;
+	case VE_SIMFMT_BOXED:
+		ve_buf_addf(ans, "%sThe final answer is $\\boxed{%s}$.", sp, v.p);
+		break;
+	case VE_SIMFMT_LETTER: ve_buf_addf(ans, "%sAnswer: %s", sp, v.p); break;
+	}
+	ve_buf_free(&v);
+}
+
+/*
+ * The thought a chat answer starts with: --reasoning-tokens tokens (fewer
+ * when max tokens in all come first), between "<think>\n" and
+ * "\n</think>\n\n" in the content with --reasoning-format tags. For a key
+ * item it opens with a wrong answer in the item's format, then takes it
+ * back, so that a scorer reading inside the thought is caught; filler words
+ * make up the rest.
+ */
+static void
+think(const struct ve_simcfg *cfg, struct ve_simchoice *c, const struct ve_simitem *it, uint64_t h,
+      size_t max)
+{
+	uint64_t seed = cfg->seed ^ h;
+	bool tags = cfg->reasoning_tags;
+
+	if (tags)
+		gen_append(c, "<think>\n", 8, max, seed);
+	size_t end = c->ngt + (size_t)cfg->reasoning_tokens;
+	if (end > max)
+		end = max;
+	if (it) {
+		struct ve_buf t = {0};
+		int n = it->nchoices;
+		/* Never the gold: a choice after it, or a wrong free-text answer. */
+		int wrong = n ? (it->gold + 1 + (int)(h % (uint64_t)(n - 1))) % n : 1;
+		ve_buf_adds(&t, "Let me think. A first try gives:\n");
+		answer_text(it, wrong, "", ve_sim_h3(h, 0x7468696e6bull, 1), &t);
+		ve_buf_adds(&t, "\nNo, that is wrong; let me recheck.");
+		gen_append(c, t.p, t.len, end, seed);
+		ve_buf_free(&t);
+	}
+	while (c->ngt < end) {
+		const char *f = filler[ve_sim_h3(cfg->seed, h ^ 0x7468696e6bull, c->ngt) % NFILLER];
+		gen_append(c, f, strlen(f), end, seed);
+	}
+	if (tags) {
+		gen_append(c, "\n</think>\n\n", 11, max, seed);
+	} else {
+		c->nthink = c->ngt;
+		c->think_len = c->gtext.len;
+	}
 }
 
 /* Letter mode: the first token is the winner's letter, the other letters ranked behind it. */
@@ -371,9 +427,10 @@ cut_at_stop(struct ve_simchoice *c, char *const *stops, int nstops)
 }
 
 /*
- * Fills c's generated tokens: the answer of the item when the prompt is in
- * the key, filler words otherwise; stops at the natural end unless
- * ignore_eos, at q's max_tokens, or at one of q's stop strings.
+ * Fills c's generated tokens: the thought when the plan thinks, then the
+ * answer of the item when the prompt is in the key, filler words otherwise;
+ * stops at the natural end unless ignore_eos, at q's max_tokens, or at one
+ * of q's stop strings.
  */
 static void
 generate(const struct ve_simcfg *cfg, const struct ve_simplan *p, struct ve_simchoice *c,
@@ -384,13 +441,15 @@ generate(const struct ve_simcfg *cfg, const struct ve_simplan *p, struct ve_simc
 	struct ve_buf ans = {0};
 	const char *sp = p->api == VE_SIM_CHAT ? "" : " ";
 
+	if (p->think)
+		think(cfg, c, it, h, max_tokens);
 	if (it) {
 		answer_text(it, winner, sp, h, &ans);
 		gen_append(c, ans.p, ans.len, max_tokens, seed ^ h);
 		natural = c->ngt;
 		ve_buf_free(&ans);
 	} else {
-		natural = 1 + (size_t)(h % (uint64_t)(2 * cfg->output_len - 1));
+		natural = c->ngt + 1 + (size_t)(h % (uint64_t)(2 * cfg->output_len - 1));
 	}
 	if (p->ignore_eos)
 		natural = max_tokens;
@@ -408,9 +467,14 @@ generate(const struct ve_simcfg *cfg, const struct ve_simplan *p, struct ve_simc
 		c->gt[c->ngt++] = (struct ve_simptok){
 		    VE_TOK_EOS, (uint32_t)c->gtext.len, 0, c->gcp, -0.02, LP_GREEDY};
 	}
-	if (it && it->nchoices && c->ngt)
+	/* Letter mode ranks the first token: the letter, unless a thought comes first. */
+	if (it && it->nchoices && it->format == VE_SIMFMT_SENTENCE && !p->think && c->ngt)
 		rank_letters(c, it->nchoices, winner, sp, seed, h);
 	cut_at_stop(c, q->stops, q->nstops);
+	if (c->nthink > c->ngt)
+		c->nthink = c->ngt;
+	if (c->think_len > c->gtext.len)
+		c->think_len = c->gtext.len;
 }
 
 /* ---- reading a request ---- */
@@ -720,6 +784,13 @@ read_chat(const struct ve_simcfg *cfg, jv req, struct ve_simplan *p, struct para
 		           "when using `top_logprobs`, `logprobs` must be set to true.");
 	p->chat_lp = chat_lp;
 	p->top_logprobs = has_lp ? (int)lp : 0;
+	/* As Qwen3's template: thinking unless chat_template_kwargs.enable_thinking is false. */
+	jv kw = field(req, "chat_template_kwargs");
+	jv on = ve_json_get(kw, "enable_thinking");
+	p->think = cfg->reasoning_tokens > 0 && jv_get_kind(on) != JV_KIND_FALSE;
+	p->split = p->think && !cfg->reasoning_tags;
+	jv_free(on);
+	jv_free(kw);
 	if (!has_max)
 		q->max_tokens = (double)cfg->max_model_len - (double)p->c[0].npt;
 	return true;
@@ -876,6 +947,8 @@ ve_simplan_build(const struct ve_simcfg *cfg, int api, const char *body, size_t 
 	p->seed = cfg->seed;
 	p->logprobs = -1;
 	p->created = (long)time(NULL);
+	/* Without a reasoning mode, the message's null field as vLLM 0.11 named it. */
+	p->rfield = cfg->reasoning_tokens > 0 ? cfg->reasoning_field : "reasoning_content";
 	bool ok = read_common(cfg, req, p, &q, e) &&
 	          (api == VE_SIM_COMPLETIONS ? read_completions(cfg, req, p, &q, e)
 	                                     : read_chat(cfg, req, p, &q, e)) &&
@@ -1170,6 +1243,47 @@ add_stop_reason(struct ve_buf *b, const struct ve_simchoice *c)
 		ve_buf_adds(b, "null");
 }
 
+/*
+ * Appends c's generated text [a, z) as a JSON string; null when it is empty
+ * and null_if_empty (a split message's missing content or thought, as vLLM's
+ * reasoning parser leaves them).
+ */
+static void
+add_text(struct ve_buf *b, const struct ve_simchoice *c, size_t a, size_t z, bool null_if_empty)
+{
+	if (z <= a && null_if_empty)
+		ve_buf_adds(b, "null");
+	else
+		ve_buf_add_json_str(b, c->gtext.p && z > a ? c->gtext.p + a : "",
+		                    z > a ? z - a : 0);
+}
+
+/*
+ * A chat chunk's delta for bytes [a, z) of tokens [from, to): the thought's
+ * part in the reasoning field and the rest in "content", each only when the
+ * tokens have it, as vLLM's parser streams them (a delta of the thought
+ * alone has no "content").
+ */
+static void
+add_delta(struct ve_buf *b, const struct ve_simplan *p, const struct ve_simchoice *c, size_t from,
+          size_t to, size_t a, size_t z)
+{
+	size_t nt = p->split ? c->nthink : 0, tb = p->split ? c->think_len : 0;
+	bool has_r = from < nt, has_c = !has_r || to > nt;
+
+	ve_buf_adds(b, "\"delta\":{");
+	if (has_r) {
+		add_str(b, p->rfield);
+		ve_buf_adds(b, ":");
+		add_text(b, c, a, z < tb ? z : tb, false);
+	}
+	if (has_c) {
+		ve_buf_adds(b, has_r ? ",\"content\":" : "\"content\":");
+		add_text(b, c, a > tb ? a : tb, z, false);
+	}
+	ve_buf_adds(b, "}");
+}
+
 void
 ve_simplan_body(const struct ve_simplan *p, struct ve_buf *b)
 {
@@ -1182,11 +1296,15 @@ ve_simplan_body(const struct ve_simplan *p, struct ve_buf *b)
 		const struct ve_simchoice *c = &p->c[i];
 		ve_buf_addf(b, "%s{\"index\":%d,", i ? "," : "", i);
 		if (chat) {
+			size_t tb = p->split ? c->think_len : 0;
 			ve_buf_adds(b, "\"message\":{\"role\":\"assistant\",\"content\":");
-			ve_buf_add_json_str(b, c->gtext.p ? c->gtext.p : "", c->gtext.len);
+			add_text(b, c, tb, c->gtext.len, p->split);
 			ve_buf_adds(b, ",\"refusal\":null,\"annotations\":null,\"audio\":null,"
-			               "\"function_call\":null,\"tool_calls\":[],"
-			               "\"reasoning_content\":null},\"logprobs\":");
+			               "\"function_call\":null,\"tool_calls\":[],");
+			add_str(b, p->rfield);
+			ve_buf_adds(b, ":");
+			add_text(b, c, 0, tb, true);
+			ve_buf_adds(b, "},\"logprobs\":");
 			if (p->chat_lp)
 				chat_lp(p, c, 0, c->ngt, seed, b);
 			else
@@ -1238,9 +1356,8 @@ ve_simplan_chunk(const struct ve_simplan *p, int i, size_t from, size_t to, bool
 		return;
 	}
 	if (chat) {
-		ve_buf_adds(b, "\"delta\":{\"content\":");
-		ve_buf_add_json_str(b, c->gtext.p ? c->gtext.p + a : "", z - a);
-		ve_buf_adds(b, "},\"logprobs\":");
+		add_delta(b, p, c, from, to, a, z);
+		ve_buf_adds(b, ",\"logprobs\":");
 		if (p->chat_lp)
 			chat_lp(p, c, from, to, seed, b);
 		else

@@ -51,6 +51,10 @@ struct ve_simcfg {
 	double fail_rate, drop_rate, stall_rate;
 	int fail_codes[VE_SIM_MAX_FAIL_CODES]; /* a failure's statuses, 400-599 */
 	int nfail_codes;                       /* at least 1 when fail_rate > 0 */
+	/* Reasoning (vllm-sim(1), Reasoning): chat answers think first. */
+	long reasoning_tokens;       /* the thought's length in tokens; 0: no thought */
+	bool reasoning_tags;         /* the thought in the content, between <think> tags */
+	const char *reasoning_field; /* else the message's and deltas' field for it */
 };
 
 enum { VE_SIM_COMPLETIONS, VE_SIM_CHAT };
@@ -80,6 +84,8 @@ struct ve_simchoice {
 	char letters[26][3];
 	double letter_lp[26];
 	int nletters;
+	/* A thought apart from the content (the plan's split): its tokens and bytes, first. */
+	size_t nthink, think_len;
 };
 
 /*
@@ -93,9 +99,12 @@ struct ve_simplan {
 	struct ve_simchoice *c;
 	int nc;
 	bool echo, stream, include_usage, ignore_eos;
-	int logprobs;     /* completions: top-k, or -1 */
-	bool chat_lp;     /* chat: logprobs */
-	int top_logprobs; /* chat */
+	bool think;         /* a chat answer thinks first (unless enable_thinking is false) */
+	bool split;         /* and the thought goes in rfield, apart from the content */
+	const char *rfield; /* the message's reasoning field (static or the configuration's) */
+	int logprobs;       /* completions: top-k, or -1 */
+	bool chat_lp;       /* chat: logprobs */
+	int top_logprobs;   /* chat */
 	size_t prompt_tokens, completion_tokens, max_gen;
 	uint64_t seed; /* the server's seed, for the logprob lists */
 	const char *model;

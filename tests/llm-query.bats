@@ -1038,3 +1038,147 @@ home/.cache/vllm-eval 700'
 	assert_output --partial '"timing":{"cached":true,"attempts":0}}'
 	assert_equal "$(posts)" 1
 }
+
+@test "llm-query: a chat answer's thought is kept apart as response.reasoning, streamed or not" {
+	# The server's first 2 tokens " r0 r1" are the thought, in "reasoning" as
+	# current vLLM's --reasoning-parser sends it; the content is " w0 w1".
+	start_server --reasoning 2
+	echo '{"id":1,"prompt":"a"}' > in.jsonl
+	run --separate-stderr sh -c "llm-query -e '$URL/v1/chat/completions' --max-tokens 4 in.jsonl | jq -c .response"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '{"status":200,"text":" w0 w1","reasoning":" r0 r1","finish_reason":"length","usage":{"prompt_tokens":1,"completion_tokens":4}}'
+	run --separate-stderr sh -c "llm-query -e '$URL/v1/chat/completions' --max-tokens 4 --stream in.jsonl | jq -c '[.response.text, .response.reasoning]'"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '[" w0 w1"," r0 r1"]'
+	# Cut off while thinking: the content is null, the text empty.
+	run --separate-stderr sh -c "llm-query -e '$URL/v1/chat/completions' --max-tokens 1 in.jsonl | jq -c .response"
+	assert_output '{"status":200,"text":"","reasoning":" r0","finish_reason":"length","usage":{"prompt_tokens":1,"completion_tokens":1}}'
+	run --separate-stderr sh -c "llm-query -e '$URL/v1/chat/completions' --max-tokens 1 --stream in.jsonl | jq -c '[.response.text, .response.reasoning]'"
+	assert_output '[""," r0"]'
+	# No thought sent: no reasoning field.
+	run --separate-stderr sh -c "llm-query -e '$URL/v1/completions' --max-tokens 2 in.jsonl | jq -c .response"
+	assert_output '{"status":200,"text":" w0 w1","finish_reason":"length","usage":{"prompt_tokens":1,"completion_tokens":2}}'
+}
+
+@test "llm-query: older servers' reasoning_content is read; reasoning wins when both come" {
+	start_server --reasoning 2 --reasoning-field reasoning_content
+	echo '{"id":1,"prompt":"a"}' > in.jsonl
+	for s in "" --stream; do
+		run --separate-stderr sh -c "llm-query -e '$URL/v1/chat/completions' --max-tokens 3 $s in.jsonl | jq -c '[.response.text, .response.reasoning]'"
+		assert_success
+		assert_equal "$stderr" ""
+		assert_output '[" w0"," r0 r1"]'
+	done
+	teardown
+	start_server --reasoning 2 --reasoning-both
+	for s in "" --stream; do
+		run --separate-stderr sh -c "llm-query -e '$URL/v1/chat/completions' --max-tokens 3 $s in.jsonl | jq -c '[.response.text, .response.reasoning]'"
+		assert_success
+		assert_output '[" w0"," r0 r1"]'
+	done
+}
+
+@test "llm-query: a delta of the thought alone is a token chunk: TTFT and ITL count it" {
+	# 4 chunks 50 ms apart, the first two of the thought only: as vLLM's
+	# benchmark (endpoint_request_func.py) counts any chunk with choices, the
+	# first token is " r0" (TTFT about 50 ms, not 150) and there are 3 ITL samples.
+	start_server --reasoning 2 --token-delay 0.05
+	echo '{"id":1,"prompt":"a"}' | llm-query -e "$URL/v1/chat/completions" --stream --max-tokens 4 > out.jsonl
+	run jq -c '[.response.text, .response.reasoning, (.timing.itl_ms | length)]' out.jsonl
+	assert_output '[" w0 w1"," r0 r1",3]'
+	run python3 -c 'import json
+t = json.load(open("out.jsonl"))["timing"]
+assert 50 <= t["ttft_ms"] < 100, t
+assert abs(t["ttft_ms"] + sum(t["itl_ms"]) - t["e2el_ms"]) < 0.01, t
+print("ok")'
+	assert_output ok
+}
+
+@test "llm-query: --chat-template-kwargs goes into chat bodies; the record's own wins" {
+	printf '%s\n' '{"q":"hi"}' '{"request":{"messages":[],"chat_template_kwargs":{"enable_thinking":true}}}' '{"request":{"prompt":"p"}}' > in.jsonl
+	run --separate-stderr sh -c "llm-query --dry-run -v -e http://h -m M --messages '[{role:\"user\",content:.q}]' --chat-template-kwargs '{\"enable_thinking\": false}' in.jsonl | jq -c .dry_run.body"
+	assert_success
+	assert_line --index 0 '{"messages":[{"role":"user","content":"hi"}],"model":"M","chat_template_kwargs":{"enable_thinking":false}}'
+	assert_line --index 1 '{"messages":[],"chat_template_kwargs":{"enable_thinking":true},"model":"M"}'
+	assert_line --index 2 '{"prompt":"p","model":"M"}'
+	# -v says once that a completions body goes without it.
+	assert_equal "$stderr" "llm-query: --chat-template-kwargs: completions requests go without it
+llm-query: 3 records: 0 answered, 0 failed"
+	start_server
+	echo '{"q":"hi"}' | llm-query -e "$URL" --messages '[{role:"user",content:.q}]' --chat-template-kwargs '{"enable_thinking":false}' > /dev/null
+	run jq -c .body log.jsonl
+	assert_output '{"messages":[{"role":"user","content":"hi"}],"model":"sim-model","chat_template_kwargs":{"enable_thinking":false}}'
+}
+
+@test "llm-query: --chat-template-kwargs must be an object, for chat requests" {
+	run --separate-stderr llm-query -e http://h --chat-template-kwargs '[1]' < /dev/null
+	assert_failure 64
+	assert_equal "$stderr" "llm-query: --chat-template-kwargs: expected a JSON object
+Try 'llm-query --help' for more information."
+	run --separate-stderr llm-query -e http://h --chat-template-kwargs '{' < /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "llm-query: --chat-template-kwargs: expected a JSON object"
+	run --separate-stderr llm-query -e http://h --chat-template-kwargs '{}' --loglikelihood < /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "llm-query: --chat-template-kwargs needs chat requests, not --loglikelihood"
+	run --separate-stderr llm-query -e http://h --chat-template-kwargs '{}' -p .q < /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "llm-query: --chat-template-kwargs needs chat requests, not --prompt"
+}
+
+@test "llm-query: a stream's --timeout bounds its silences, not its length" {
+	# 8 tokens 0.2 s apart: 1.6 s in all, never 0.5 s of silence.
+	start_server --token-delay 0.2
+	echo '{"id":1,"prompt":"a"}' > in.jsonl
+	run --separate-stderr sh -c "llm-query -e '$URL' -m M --stream --max-tokens 8 --timeout 0.5 --retries 0 in.jsonl | jq -c '[.response.text, (.timing.itl_ms | length), .timing.attempts]'"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output '[" w0 w1 w2 w3 w4 w5 w6 w7",7,1]'
+	# --stream-timeout bounds the whole: curl's timeout, retried like one.
+	run --separate-stderr llm-query -e "$URL" -m M --stream --max-tokens 8 --timeout 0.5 --stream-timeout 1 --retries 1 --backoff 0.01 in.jsonl
+	assert_failure 69
+	assert_output --regexp '^\{"id":1,"prompt":"a","error":\{"kind":"timeout","status":200,"message":"Operation timed out after [0-9]+ milliseconds with [0-9]+ bytes received","attempts":2\}\}$'
+	assert_equal "$stderr" "llm-query: 1 of 1 requests failed (over --max-failures 0%)"
+	teardown
+	# Two chunks, then silence: stopped after --timeout, retried, then an error.
+	start_server --stall-after 2
+	SECONDS=0
+	run --separate-stderr llm-query -e "$URL" -m M --stream --max-tokens 4 --timeout 0.5 --retries 1 --backoff 0.01 in.jsonl
+	assert_failure 69
+	assert_output '{"id":1,"prompt":"a","error":{"kind":"timeout","status":200,"message":"the stream sent nothing for 0.5 seconds (see --timeout)","attempts":2}}'
+	assert_equal "$stderr" "llm-query: 1 of 1 requests failed (over --max-failures 0%)"
+	[ "$SECONDS" -lt 5 ]
+	run --separate-stderr llm-query -e http://h --stream-timeout 0 < /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "llm-query: --stream-timeout: expected a number from 0.001 to 604800, got '0'"
+}
+
+@test "llm-query/vllm-sim: a reasoning release's thought, parser and tags, and enable_thinking" {
+	port=$(ve_free_port)
+	vllm-sim -q -p "$port" --reasoning-tokens 8 --itl-ms 1 > /dev/null 2>&1 &
+	SRV_PID=$!
+	ve_wait_http "http://127.0.0.1:$port/health" 60
+	echo '{"id":1,"prompt":"hi"}' > in.jsonl
+	for s in "" --stream; do
+		llm-query -e "http://127.0.0.1:$port/v1/chat/completions" --max-tokens 20 --ignore-eos $s in.jsonl > out.jsonl
+		run jq -c '[(.response.reasoning | length > 0), .response.usage.completion_tokens, (.timing.itl_ms // [] | length)]' out.jsonl
+		# 20 token chunks and the role chunk: 20 ITL samples, as vLLM's benchmark counts.
+		if [ -n "$s" ]; then assert_output '[true,20,20]'; else assert_output '[true,20,0]'; fi
+	done
+	llm-query -e "http://127.0.0.1:$port/v1/chat/completions" --max-tokens 20 --ignore-eos --stream in.jsonl > a.jsonl
+	llm-query -e "http://127.0.0.1:$port/v1/chat/completions" --max-tokens 20 --ignore-eos in.jsonl > b.jsonl
+	assert_equal "$(jq -c '[.response.text, .response.reasoning]' a.jsonl)" "$(jq -c '[.response.text, .response.reasoning]' b.jsonl)"
+	llm-query -e "http://127.0.0.1:$port/v1/chat/completions" --max-tokens 20 --chat-template-kwargs '{"enable_thinking":false}' in.jsonl > c.jsonl
+	run jq -c '.response | has("reasoning")' c.jsonl
+	assert_output false
+	kill "$SRV_PID"
+	wait "$SRV_PID" || true
+	vllm-sim -q -p "$port" --reasoning-tokens 8 --reasoning-format tags > /dev/null 2>&1 &
+	SRV_PID=$!
+	ve_wait_http "http://127.0.0.1:$port/health" 60
+	llm-query -e "http://127.0.0.1:$port/v1/chat/completions" --max-tokens 40 in.jsonl > d.jsonl
+	run jq -c '[(.response.text | startswith("<think>\n")), (.response.text | contains("\n</think>\n\n")), (.response | has("reasoning"))]' d.jsonl
+	assert_output '[true,true,false]'
+}

@@ -971,3 +971,114 @@ vllm-sim: stopping (Terminated)"
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "vllm-sim: --churn needs --answers (it redraws which key items are right)"
 }
+
+# The body of a chat request asking Q, with more fields (JSON members) after.
+chat() {
+	printf '{"messages":[{"role":"user","content":"%s"}]%s}' "$1" "${2:-}"
+}
+
+@test "vllm-sim: --reasoning-tokens: the thought in reasoning, counted and streamed like the answer" {
+	start_sim --reasoning-tokens 60 --answers "$FIX/vllm-sim/key-reason.jsonl"
+	run post /v1/chat/completions "$(chat 'Janet has 16 eggs.' ',"max_tokens":200')"
+	assert_line --index 1 200
+	body=${lines[0]}
+	# The thought opens with a wrong answer in the item's format, then takes it back.
+	assert_equal "$(echo "$body" | jq -c '.choices[0] | [.message.content, .finish_reason]')" '["The answer is 18.\n#### 18","stop"]'
+	run jq -r '.choices[0].message.reasoning' <<< "$body"
+	assert_line --index 0 "Let me think. A first try gives:"
+	assert_line --index 1 --regexp '^The answer is [0-9]+\.$'
+	assert_line --index 2 --regexp '^#### [0-9]+$'
+	refute_line --index 2 "#### 18"
+	assert_line --index 3 --regexp '^No, that is wrong; let me recheck\.'
+	# completion_tokens = 60 of thought + the answer's tokens + the end of text.
+	answer=$(python3 "$PROBE" tokenize 'The answer is 18.
+#### 18' | jq length)
+	assert_equal "$(echo "$body" | jq .usage.completion_tokens)" "$((60 + answer + 1))"
+	assert_equal "$(echo "$body" | jq -c '.choices[0].message | keys_unsorted[-1]')" '"reasoning"'
+	# Streamed: deltas of the thought carry reasoning only, token by token,
+	# then the content; both join to the non-streamed texts.
+	curl -sSN -d "$(chat 'Janet has 16 eggs.' ',"max_tokens":200,"stream":true')" "$U/v1/chat/completions" > sse
+	grep '^data: {' sse | cut -c7- | jq -c '.choices[0].delta // empty' > deltas
+	assert_equal "$(sed -n 2p deltas)" '{"reasoning":"Let"}'
+	assert_equal "$(jq -j '.reasoning // empty' deltas)" "$(echo "$body" | jq -j '.choices[0].message.reasoning')"
+	assert_equal "$(jq -j '.content // empty' deltas)" "$(echo "$body" | jq -j '.choices[0].message.content')"
+	assert_equal "$(jq -c 'select(has("reasoning"))' deltas | wc -l)" 60
+	stop_sim
+}
+
+@test "vllm-sim: a thought cut by max_tokens has no answer; enable_thinking=false has no thought" {
+	start_sim --reasoning-tokens 40 --answers "$FIX/vllm-sim/key-reason.jsonl"
+	run post /v1/chat/completions "$(chat 'Find the sum of the digits.' ',"max_tokens":12')"
+	assert_line --index 1 200
+	# 12 tokens of the documented tokenizer: Let| me| th|ink|.| A| fi|rst| tr|y| gi|ves.
+	assert_equal "$(echo "${lines[0]}" | jq -c '.choices[0] | [.message.content, .message.reasoning, .finish_reason]')" '[null,"Let me think. A first try gives","length"]'
+	assert_equal "$(echo "${lines[0]}" | jq .usage.completion_tokens)" 12
+	run post /v1/chat/completions "$(chat 'Find the sum of the digits.' ',"max_tokens":100,"chat_template_kwargs":{"enable_thinking":false}')"
+	assert_equal "$(echo "${lines[0]}" | jq -c '.choices[0] | [.message.content, .message.reasoning, .finish_reason]')" '["The final answer is $\\boxed{204}$.",null,"stop"]'
+	# Completions never think: vLLM's reasoning parser is for chat only.
+	run post /v1/completions '{"prompt":"Which gas is a greenhouse gas?","max_tokens":100}'
+	assert_equal "$(echo "${lines[0]}" | jq -c '.choices[0] | [.text, .finish_reason]')" '[" Answer: C","stop"]'
+	stop_sim
+}
+
+@test "vllm-sim: --reasoning-format tags puts the thought in the content; --reasoning-field names it" {
+	start_sim --reasoning-tokens 40 --reasoning-format tags --answers "$FIX/vllm-sim/key-reason.jsonl"
+	run post /v1/chat/completions "$(chat 'Which gas is a greenhouse gas?' ',"max_tokens":100')"
+	content=$(jq -r '.choices[0].message.content' <<< "${lines[0]}")
+	[[ "$content" =~ ^'<think>'$'\n''Let me think. A first try gives:'$'\n''Answer: '[ABD]$'\n''No, that' ]]
+	[[ "$content" == *$'\n</think>\n\nAnswer: C' ]]
+	assert_equal "$(jq -c '.choices[0].message.reasoning' <<< "${lines[0]}")" null
+	stop_sim
+	start_sim --reasoning-tokens 3 --reasoning-field reasoning_content
+	run post /v1/chat/completions "$(chat hi ',"max_tokens":5,"ignore_eos":true')"
+	assert_equal "$(echo "${lines[0]}" | jq -c '.choices[0].message | [(.reasoning_content | type), has("reasoning")]')" '["string",false]'
+	curl -sSN -d "$(chat hi ',"max_tokens":5,"ignore_eos":true,"stream":true')" "$U/v1/chat/completions" > sse
+	# In stream order: the role, 3 tokens of thought, 2 of answer (ignore_eos: no end token).
+	assert_equal "$(grep '^data: {' sse | cut -c7- | jq -c '.choices[0].delta // empty | keys_unsorted' | tr '\n' ' ')" '["role","content"] ["reasoning_content"] ["reasoning_content"] ["reasoning_content"] ["content"] ["content"] '
+	stop_sim
+}
+
+@test "vllm-sim: with a thought, accuracy still decides the answer; the seed decides the text" {
+	start_sim -s 3 --reasoning-tokens 50 --answers "$FIX/vllm-sim/key-gen.jsonl" --accuracy 0.5 --ttft-ms 0 --itl-ms 0
+	# Right answers in the content as without a thought; the thought's
+	# candidate is never the gold.
+	run python3 -c '
+import json, sys, urllib.request
+right = 0
+items = [json.loads(l) for l in open(sys.argv[2])]
+for it in items:
+    body = {"messages": [{"role": "user", "content": it["match"]}], "max_tokens": 200}
+    req = urllib.request.Request(sys.argv[1] + "/v1/chat/completions", json.dumps(body).encode())
+    m = json.load(urllib.request.urlopen(req))["choices"][0]["message"]
+    right += it["gold"] in m["content"]
+    cand = m["reasoning"].split("\n")[1]
+    assert cand.startswith("The answer is ") and it["gold"] not in cand, (cand, it)
+print(right)' "$U" "$FIX/vllm-sim/key-gen.jsonl"
+	assert_success
+	# 40 items at p = 0.5: mean 20, sd 3.2; 4 sd: 8..32.
+	[ "$output" -ge 8 ] && [ "$output" -le 32 ]
+	a=$(post /v1/chat/completions "$(chat 'What is 58 plus 20?' ',"max_tokens":100')" | head -1 | jq -c '.choices[0].message | [.reasoning, .content]')
+	b=$(post /v1/chat/completions "$(chat 'What is 58 plus 20?' ',"max_tokens":100')" | head -1 | jq -c '.choices[0].message | [.reasoning, .content]')
+	assert_equal "$a" "$b"
+	stop_sim
+}
+
+@test "vllm-sim: reasoning and key format usage errors" {
+	run --separate-stderr vllm-sim --reasoning-tokens 5 --reasoning-format xml
+	assert_failure 64
+	assert_equal "$stderr" "vllm-sim: --reasoning-format: expected parser or tags, got 'xml'
+Try 'vllm-sim --help' for more information."
+	run --separate-stderr vllm-sim --reasoning-tokens 5 --reasoning-field thought
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "vllm-sim: --reasoning-field: expected reasoning or reasoning_content, got 'thought'"
+	run --separate-stderr vllm-sim --reasoning-format tags
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "vllm-sim: --reasoning-format and --reasoning-field need --reasoning-tokens"
+	run --separate-stderr vllm-sim --reasoning-tokens 5 --reasoning-format tags --reasoning-field reasoning
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "vllm-sim: --reasoning-field needs --reasoning-format parser (tags have no field)"
+	echo '{"match":"x","gold":"1","format":"latex"}' > bad.jsonl
+	run --separate-stderr vllm-sim --answers bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'vllm-sim: bad.jsonl:1: "format" must be "sentence", "gsm8k", "boxed" or "letter"'
+}

@@ -59,6 +59,9 @@ struct opts {
 	const char *cache_dir;
 	const char *extra;
 	jv extra_obj; /* --extra parsed, or an empty object */
+	const char *chat_kwargs;
+	jv chat_kwargs_obj;    /* --chat-template-kwargs parsed, or invalid when not given */
+	double stream_timeout; /* --stream-timeout: the whole of a streamed try */
 	char **stop;
 	int nstop;
 	long max_tokens;
@@ -118,6 +121,8 @@ struct job {
 	struct ve_buf resp; /* body (or, with a cache, the raw stream) */
 	struct ve_sse sse;
 	struct ve_buf text;
+	struct ve_buf reasoning; /* a chat answer's thought, apart from its text */
+	bool has_reasoning;      /* the server sent one (reasoning or reasoning_content) */
 	jv usage, finish, logprobs;
 	bool chunk_seen, done_seen, cached;
 	bool cache_bad; /* the cached answer was unusable: ask the server */
@@ -133,6 +138,9 @@ struct job {
 	size_t max_body; /* the most it may have (--max-body) */
 	CURL *easy;
 	bool streaming; /* this attempt streams (the query step of --stream) */
+	double idle;    /* a stream's longest silence (--timeout), seconds */
+	double heard;   /* when the stream last sent a byte (or was sent), monotonic */
+	bool idled;     /* the stream stopped for its silence: a timeout */
 	char key[2 * VE_SHA256_LEN + 1];
 	struct ve_buf fields; /* what is spliced into the record */
 	bool failed;
@@ -177,6 +185,8 @@ struct run {
 	bool total_known;
 	double t0, last_progress;
 	bool progress_on, progress_shown;
+	bool said_kwargs; /* -v said once that completions bodies go without --chat-template-kwargs
+	                   */
 };
 
 /* -c when --rate is given without it: vLLM's default of no limit. */
@@ -208,7 +218,12 @@ usage(FILE *f)
 	    "      --max-tokens N      --temperature T  --top-p P  --seed N  --stop TEXT\n"
 	    "      --logprobs N        --echo  --ignore-eos  --extra JSON\n"
 	    "                          request parameters for what the record does not set\n"
-	    "      --stream            stream, and time TTFT, ITL and E2EL\n"
+	    "      --chat-template-kwargs JSON\n"
+	    "                          chat requests' chat_template_kwargs, as\n"
+	    "                          '{\"enable_thinking\": false}'\n"
+	    "      --stream            stream, and time TTFT, ITL and E2EL; --timeout then\n"
+	    "                          bounds the silence between bytes of the stream\n"
+	    "      --stream-timeout S  the whole of one streamed try (default 3600)\n"
 	    "  -c, --concurrency N     requests in flight (default 16; unlimited with --rate)\n"
 	    "      --rate R            requests per second, gamma arrivals (default: all at once)\n"
 	    "      --burstiness B      gamma shape of the arrivals (default 1: Poisson)\n"
@@ -244,6 +259,8 @@ enum {
 	OPT_MAX_FAILURES,
 	OPT_ID,
 	OPT_CACHE,
+	OPT_CHAT_KWARGS,
+	OPT_STREAM_TIMEOUT,
 };
 
 /* Takes the tool's own option c (with its argument arg). */
@@ -264,6 +281,10 @@ set_option(struct opts *o, int c, char *arg)
 		break;
 	case OPT_LOGPROBS: o->logprobs = ve_opt_long("--logprobs", arg, 0, 1000); break;
 	case OPT_EXTRA: o->extra = arg; break;
+	case OPT_CHAT_KWARGS: o->chat_kwargs = arg; break;
+	case OPT_STREAM_TIMEOUT:
+		o->stream_timeout = ve_opt_double("--stream-timeout", arg, 0.001, 604800);
+		break;
 	case 'e': o->endpoint = arg; break;
 	case 'm': o->model = arg; break;
 	case OPT_API_KEY_FILE: o->api_key_file = arg; break;
@@ -306,6 +327,13 @@ check_args(struct opts *o, char *const *files, int nfiles)
 	o->extra_obj = o->extra ? jv_parse(o->extra) : jv_object();
 	if (jv_get_kind(o->extra_obj) != JV_KIND_OBJECT)
 		ve_usage_error("--extra: expected a JSON object");
+	o->chat_kwargs_obj = o->chat_kwargs ? jv_parse(o->chat_kwargs) : jv_invalid();
+	if (o->chat_kwargs && jv_get_kind(o->chat_kwargs_obj) != JV_KIND_OBJECT)
+		ve_usage_error("--chat-template-kwargs: expected a JSON object");
+	/* Only chat requests take it: these two send completions, always. */
+	if (o->chat_kwargs && (o->loglikelihood || o->prompt_expr))
+		ve_usage_error("--chat-template-kwargs needs chat requests, not %s",
+		               o->loglikelihood ? "--loglikelihood" : "--prompt");
 	if (o->concurrency == 0)
 		o->concurrency = o->rate > 0 ? UNCAPPED : 16;
 }
@@ -329,6 +357,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"echo", no_argument, &o->echo, 1},
 	    {"ignore-eos", no_argument, &o->ignore_eos, 1},
 	    {"extra", required_argument, NULL, OPT_EXTRA},
+	    {"chat-template-kwargs", required_argument, NULL, OPT_CHAT_KWARGS},
+	    {"stream-timeout", required_argument, NULL, OPT_STREAM_TIMEOUT},
 	    {"stream", no_argument, &o->stream, 1},
 	    {"concurrency", required_argument, NULL, 'c'},
 	    {"rate", required_argument, NULL, OPT_RATE},
@@ -405,6 +435,9 @@ job_clear_attempt(struct job *j)
 {
 	ve_buf_reset(&j->resp);
 	ve_buf_reset(&j->text);
+	ve_buf_reset(&j->reasoning);
+	j->has_reasoning = false;
+	j->idled = false;
 	ve_buf_reset(&j->msg);
 	ve_sse_reset(&j->sse);
 	jv_free(j->usage);
@@ -441,6 +474,7 @@ job_free(struct job *j)
 	jv_free(j->logprobs);
 	ve_buf_free(&j->resp);
 	ve_buf_free(&j->text);
+	ve_buf_free(&j->reasoning);
 	ve_buf_free(&j->msg);
 	ve_buf_free(&j->fields);
 	ve_sse_free(&j->sse);
@@ -539,6 +573,15 @@ fill_params(struct run *r, jv body, enum ve_api api)
 		body = set_default(body, jv_string("echo"), jv_true());
 	if (o->ignore_eos)
 		body = set_default(body, jv_string("ignore_eos"), jv_true());
+	if (jv_is_valid(o->chat_kwargs_obj)) {
+		if (api == VE_API_CHAT) {
+			body = set_default(body, jv_string("chat_template_kwargs"),
+			                   jv_copy(o->chat_kwargs_obj));
+		} else if (o->cli.verbose && !r->said_kwargs) {
+			r->said_kwargs = true;
+			ve_warn("--chat-template-kwargs: completions requests go without it");
+		}
+	}
 	/* jv_object_foreach borrows its object. */
 	jv_object_foreach(o->extra_obj, k, v)
 	{
@@ -817,7 +860,29 @@ merge_logprobs(struct job *j, jv lp)
 	jv_free(lp);
 }
 
-/* Takes the text, finish reason and logprobs of choices[0]; consumes c. */
+/*
+ * Keeps the thought of a chat message or delta m (consumed), apart from the
+ * content: "reasoning" as current vLLM's --reasoning-parser sends it, else
+ * "reasoning_content" as older servers do.
+ */
+static void
+take_reasoning(struct job *j, jv m)
+{
+	jv t = ve_json_get(m, "reasoning");
+
+	if (jv_get_kind(t) != JV_KIND_STRING) {
+		jv_free(t);
+		t = ve_json_get(m, "reasoning_content");
+	}
+	if (jv_get_kind(t) == JV_KIND_STRING) {
+		ve_buf_add(&j->reasoning, jv_string_value(t), ve_json_strlen(t));
+		j->has_reasoning = true;
+	}
+	jv_free(t);
+	jv_free(m);
+}
+
+/* Takes the text, thought, finish reason and logprobs of choices[0]; consumes c. */
 static void
 take_choice(struct job *j, jv c, bool delta)
 {
@@ -829,6 +894,8 @@ take_choice(struct job *j, jv c, bool delta)
 	if (jv_get_kind(t) == JV_KIND_STRING)
 		ve_buf_add(&j->text, jv_string_value(t), ve_json_strlen(t));
 	jv_free(t);
+	if (j->api == VE_API_CHAT)
+		take_reasoning(j, ve_json_get(c, msg));
 	jv f = ve_json_get(c, "finish_reason");
 	if (jv_get_kind(f) == JV_KIND_STRING) {
 		jv_free(j->finish);
@@ -959,6 +1026,7 @@ on_data(char *p, size_t size, size_t n, void *ctx)
 	struct job *j = ctx;
 
 	n *= size;
+	j->heard = ve_now();
 	if (!j->status)
 		curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &j->status);
 	bool events = j->streaming && j->status == 200;
@@ -998,6 +1066,41 @@ cache_drop(struct run *r, struct job *j)
 	j->attempts--;
 	j->cache_bad = true;
 	start_attempt(r, j);
+}
+
+/*
+ * curl's progress callback on a stream: stops it when nothing came for
+ * --timeout seconds (nonzero aborts the transfer; transfer_done then counts
+ * it as a timeout, retried like one).
+ */
+static int
+on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct job *j = ctx;
+	char m[128];
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	if (ve_now() - j->heard <= j->idle)
+		return 0;
+	snprintf(m, sizeof m, "the stream sent nothing for %g seconds (see --timeout)", j->idle);
+	fail(j, ERR_TIMEOUT, false, m);
+	j->idled = true;
+	return 1;
+}
+
+/*
+ * A stream's bounds (llm-query(1), TIMEOUTS): --timeout for each silence,
+ * from the request to the first byte and between any two, and
+ * --stream-timeout for the whole; a 32k-token answer streams for minutes.
+ */
+static void
+stream_timeouts(struct run *r, struct job *j, CURL *e)
+{
+	j->idle = r->http.timeout;
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(r->o->stream_timeout * 1000));
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, j);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 }
 
 /* Starts one attempt of the job's current step (or answers it from the cache). */
@@ -1044,7 +1147,10 @@ start_attempt(struct run *r, struct job *j)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, &j->retry_after);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->err);
+	if (j->streaming)
+		stream_timeouts(r, j, e);
 	j->send = ve_now();
+	j->heard = j->send;
 	j->send_wall = ve_wall();
 	if (curl_multi_add_handle(r->multi, e) != CURLM_OK)
 		ve_die(VE_EX_SOFTWARE, "cannot add a transfer to libcurl");
@@ -1248,6 +1354,11 @@ answer_fields(struct run *r, struct job *j)
 	} else {
 		ve_buf_adds(b, ",\"text\":");
 		ve_buf_add_json_str(b, j->text.p ? j->text.p : "", j->text.len);
+		if (j->has_reasoning) {
+			ve_buf_adds(b, ",\"reasoning\":");
+			ve_buf_add_json_str(b, j->reasoning.p ? j->reasoning.p : "",
+			                    j->reasoning.len);
+		}
 		ve_buf_adds(b, ",\"finish_reason\":");
 		ve_json_dump(j->finish, b);
 	}
@@ -1521,7 +1632,7 @@ transfer_done(struct run *r, CURL *e, CURLcode code)
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &j->status);
 	j->easy = NULL;
 	/* Kept even when the job failed already: a transfer stopped on purpose is no retry. */
-	j->code = code;
+	j->code = j->idled ? CURLE_OPERATION_TIMEDOUT : code;
 	if (code != CURLE_OK && j->kind == ERR_NONE) {
 		const char *m = j->err[0] ? j->err : curl_easy_strerror(code);
 		enum err_kind k = ERR_PROTOCOL;
@@ -1764,7 +1875,8 @@ pump(struct run *r, struct queue *src, bool lazy)
 	int running = 0;
 
 	for (;;) {
-		double wait = 1.0;
+		/* Often enough to see a stream's silence pass --timeout. */
+		double wait = r->o->stream && r->http.timeout < 4 ? r->http.timeout / 4 : 1.0;
 		CURLMsg *m;
 		int left;
 		curl_multi_perform(r->multi, &running);
@@ -2066,6 +2178,7 @@ main(int argc, char **argv)
 	    .temperature = NAN,
 	    .top_p = NAN,
 	    .burstiness = 1,
+	    .stream_timeout = 3600,
 	};
 
 	ve_setprogname(argv);
@@ -2074,5 +2187,6 @@ main(int argc, char **argv)
 	int rc = run(&o, argv + optind, argc - optind);
 	free(o.stop);
 	jv_free(o.extra_obj);
+	jv_free(o.chat_kwargs_obj);
 	return ve_out_finish(rc);
 }

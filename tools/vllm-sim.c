@@ -74,6 +74,7 @@ struct opts {
 	long stream_interval;
 	long kv_tokens;
 	const char *answers;
+	const char *reasoning_format; /* --reasoning-format: parser or tags */
 	long max_connections;
 	long max_body;
 	double request_timeout;
@@ -1109,6 +1110,8 @@ usage(FILE *f)
 	    "                [--output-len N] [--kv-cache-tokens N] [--fail-rate P]\n"
 	    "                [--fail-codes LIST] [--drop-rate P] [--stall-rate P]\n"
 	    "                [--answers FILE] [--accuracy P] [--churn F [--churn-seed S]]\n"
+	    "                [--reasoning-tokens N [--reasoning-format parser|tags]\n"
+	    "                [--reasoning-field NAME]]\n"
 	    "                [--max-connections N] [--max-prompts N] [--max-body BYTES]\n"
 	    "                [--request-timeout S]\n"
 	    "\n"
@@ -1141,6 +1144,12 @@ usage(FILE *f)
 	    "      --churn F            share of key items drawn from --churn-seed instead,\n"
 	    "                           as a next release re-answers some (default 0)\n"
 	    "      --churn-seed S       seed of those items and their answers (default 0)\n"
+	    "      --reasoning-tokens N chat answers think N tokens first (default 0: no)\n"
+	    "      --reasoning-format F parser: the thought in its own field, as vLLM's\n"
+	    "                           --reasoning-parser; tags: in the content between\n"
+	    "                           <think> and </think> (default parser)\n"
+	    "      --reasoning-field NAME  reasoning (default, current vLLM) or\n"
+	    "                           reasoning_content (older vLLM)\n"
 	    "      --max-connections N  simultaneous connections (default 4096)\n"
 	    "      --max-prompts N      prompts one completions request may hold (default 1024)\n"
 	    "      --max-body BYTES     largest request body (default 16777216, 16 MiB)\n"
@@ -1214,6 +1223,27 @@ set_option(struct opts *o, const struct optdef *d, const char *arg)
 		parse_codes(o, arg);
 }
 
+/* --reasoning-format and --reasoning-field: the names vLLM's two ways of thinking use. */
+static void
+check_reasoning(struct opts *o)
+{
+	const char *f = o->reasoning_format ? o->reasoning_format : "parser";
+	const char *r = o->cfg.reasoning_field ? o->cfg.reasoning_field : "reasoning";
+
+	if (strcmp(f, "parser") != 0 && strcmp(f, "tags") != 0)
+		ve_usage_error("--reasoning-format: expected parser or tags, got '%s'", f);
+	if (strcmp(r, "reasoning") != 0 && strcmp(r, "reasoning_content") != 0)
+		ve_usage_error(
+		    "--reasoning-field: expected reasoning or reasoning_content, got '%s'", r);
+	if ((o->reasoning_format || o->cfg.reasoning_field) && !o->cfg.reasoning_tokens)
+		ve_usage_error("--reasoning-format and --reasoning-field need --reasoning-tokens");
+	if (o->cfg.reasoning_field && strcmp(f, "tags") == 0)
+		ve_usage_error(
+		    "--reasoning-field needs --reasoning-format parser (tags have no field)");
+	o->cfg.reasoning_tags = strcmp(f, "tags") == 0;
+	o->cfg.reasoning_field = r;
+}
+
 static void
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -1243,6 +1273,9 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"--accuracy", .real = &o->cfg.accuracy, .max = 1, .def = 1},
 	    {"--churn", .real = &o->cfg.churn, .max = 1},
 	    {"--churn-seed", .num = &o->cfg.churn_seed, .max = 1e18},
+	    {"--reasoning-tokens", .num = &o->cfg.reasoning_tokens, .max = 100000000},
+	    {"--reasoning-format", .str = &o->reasoning_format},
+	    {"--reasoning-field", .str = &o->cfg.reasoning_field},
 	    {"--max-connections", .num = &o->max_connections, .min = 1, .max = 1000000,
 	     .def = 4096},
 	    {"--max-prompts", .num = &o->cfg.max_prompts, .min = 1, .max = 1000000, .def = 1024},
@@ -1273,6 +1306,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		ve_usage_error("--accuracy needs --answers (without a key, answers are at chance)");
 	if (o->cfg.churn > 0 && !o->answers)
 		ve_usage_error("--churn needs --answers (it redraws which key items are right)");
+	check_reasoning(o);
 }
 
 /*
