@@ -71,7 +71,7 @@ static const char *const judge_name[] = {
     "", "geval", "answer_relevancy", "faithfulness", "hallucination",
 };
 
-#define MAX_IGNORE 8
+#define MAX_IGNORE  8
 #define MAX_FILTERS 8
 
 /* --filter NAME=RE with its --group-select and --fallback: lm-eval's regex filter. */
@@ -115,7 +115,7 @@ struct state {
 	pcre2_match_data *filter_md[MAX_FILTERS];
 	struct ve_buf fpred[MAX_FILTERS]; /* each filter's answer */
 	bool fexact;                      /* the first filter's exact_match */
-	bool need_ref; /* a metric other than json compares with the reference */
+	bool need_ref;                    /* a metric other than json compares with the reference */
 	struct ve_buf a, b, c, row, tmp, id, pred, scores;
 	unsigned long long unparsed;
 };
@@ -123,42 +123,43 @@ struct state {
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: %s [-qv] [-m METRIC]... [-r EXPR] [--regex RE] [--ignore-case]\n"
-	        "                 [--ignore-punctuation] [--ignore-regex RE]... [--required-keys "
-	        "LIST]\n"
-	        "                 [--pass-threshold X] [-i FILE] [-t TASK] [--run-id ID]\n"
-	        "                 [--model-tag TAG] [--skip-bad] [--rejects FILE] [FILE...]\n"
-	        "       %s --judge KIND [--pass-threshold X] [-i FILE] [-t TASK] [FILE...]\n"
-	        "\n"
-	        "Score generated answers in llm-query output; metric rows to stdout.\n"
-	        "\n"
-	        "  -m, --metric METRIC      exact_match (default), numeric, contains, regex, f1,\n"
-	        "                           rouge_l, json (repeatable; the first is the item "
-	        "score)\n"
-	        "  -r, --reference EXPR     jq expression for the reference\n"
-	        "                           (default: .gold // .answer // .reference)\n"
-	        "      --regex RE           PCRE2 pattern extracting the answer (metric regex)\n"
-	        "      --ignore-case        compare case-insensitively (ASCII)\n"
-	        "      --ignore-punctuation drop ASCII punctuation before comparing\n"
-	        "      --ignore-regex RE    remove matches of RE before comparing (repeatable)\n"
-	        "      --required-keys LIST comma-separated keys the JSON object must hold\n"
-	        "      --judge KIND         judge replies: geval, answer_relevancy, faithfulness,\n"
-	        "                           hallucination\n"
-	        "      --pass-threshold X   an item passes at X or more (hallucination: X or "
-	        "less);\n"
-	        "                           adds a pass_rate row (judge default 0.5)\n"
-	        "      --filter NAME=RE     lm-eval's regex filter: each metric scores the match\n"
-	        "                           too, as TASK.METRIC.NAME (repeatable)\n"
-	        "      --group-select N     the match the filter before takes (default 0; -1 last)\n"
-	        "      --fallback TEXT      what the filter before yields with no match\n"
-	        "                           (default [invalid])\n"
-	        "      --think-tags OPEN,CLOSE  the thinking's tags (default <think>,</think>;\n"
-	        "                           none: no thinking); the answer follows the last CLOSE\n"
-	        "      --think-in-prompt    the prompt opens the thinking: no CLOSE is no answer\n"
-	        "  -i, --items FILE         write one item row per record to FILE\n"
-	        "  -t, --task TASK          task of records without one (default: gen, judge)\n",
-	        ve_progname, ve_progname);
+	fprintf(
+	    f,
+	    "usage: %s [-qv] [-m METRIC]... [-r EXPR] [--regex RE] [--ignore-case]\n"
+	    "                 [--ignore-punctuation] [--ignore-regex RE]... [--required-keys "
+	    "LIST]\n"
+	    "                 [--pass-threshold X] [-i FILE] [-t TASK] [--run-id ID]\n"
+	    "                 [--model-tag TAG] [--skip-bad] [--rejects FILE] [FILE...]\n"
+	    "       %s --judge KIND [--pass-threshold X] [-i FILE] [-t TASK] [FILE...]\n"
+	    "\n"
+	    "Score generated answers in llm-query output; metric rows to stdout.\n"
+	    "\n"
+	    "  -m, --metric METRIC      exact_match (default), numeric, contains, regex, f1,\n"
+	    "                           rouge_l, json (repeatable; the first is the item "
+	    "score)\n"
+	    "  -r, --reference EXPR     jq expression for the reference\n"
+	    "                           (default: .gold // .answer // .reference)\n"
+	    "      --regex RE           PCRE2 pattern extracting the answer (metric regex)\n"
+	    "      --ignore-case        compare case-insensitively (ASCII)\n"
+	    "      --ignore-punctuation drop ASCII punctuation before comparing\n"
+	    "      --ignore-regex RE    remove matches of RE before comparing (repeatable)\n"
+	    "      --required-keys LIST comma-separated keys the JSON object must hold\n"
+	    "      --judge KIND         judge replies: geval, answer_relevancy, faithfulness,\n"
+	    "                           hallucination\n"
+	    "      --pass-threshold X   an item passes at X or more (hallucination: X or "
+	    "less);\n"
+	    "                           adds a pass_rate row (judge default 0.5)\n"
+	    "      --filter NAME=RE     lm-eval's regex filter: each metric scores the match\n"
+	    "                           too, as TASK.METRIC.NAME (repeatable)\n"
+	    "      --group-select N     the match the filter before takes (default 0; -1 last)\n"
+	    "      --fallback TEXT      what the filter before yields with no match\n"
+	    "                           (default [invalid])\n"
+	    "      --think-tags OPEN,CLOSE  the thinking's tags (default <think>,</think>;\n"
+	    "                           none: no thinking); the answer follows the last CLOSE\n"
+	    "      --think-in-prompt    the prompt opens the thinking: no CLOSE is no answer\n"
+	    "  -i, --items FILE         write one item row per record to FILE\n"
+	    "  -t, --task TASK          task of records without one (default: gen, judge)\n",
+	    ve_progname, ve_progname);
 	ve_score_help(f, 27);
 	fprintf(f, "\n"
 	           "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 73 cannot create,\n"
@@ -253,9 +254,10 @@ filter_opt(struct opts *o, int c, const char *arg)
 	}
 	const char *eq = strchr(arg, '=');
 	size_t n = eq ? (size_t)(eq - arg) : 0;
-	if (!n || strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
-		ve_usage_error("--filter: expected NAME=RE, NAME of letters, digits and '_', got '%s'",
-		               arg);
+	if (!n ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
+		ve_usage_error(
+		    "--filter: expected NAME=RE, NAME of letters, digits and '_', got '%s'", arg);
 	if (o->nfilter == MAX_FILTERS)
 		ve_usage_error("--filter: at most %d filters", MAX_FILTERS);
 	for (int i = 0; i < o->nfilter; i++)
@@ -305,9 +307,11 @@ check_args(struct opts *o)
 	if (o->nkeys && !has_json)
 		ve_usage_error("--required-keys is used by --metric json");
 	if (o->judge && (o->nfilter || o->think_in_prompt))
-		ve_usage_error("--judge scores judge replies: not with --filter or --think-in-prompt");
+		ve_usage_error(
+		    "--judge scores judge replies: not with --filter or --think-in-prompt");
 	if (o->think_in_prompt && !o->think_close)
-		ve_usage_error("--think-in-prompt needs the thinking's tags (not --think-tags none)");
+		ve_usage_error(
+		    "--think-in-prompt needs the thinking's tags (not --think-tags none)");
 	if (o->judge && !o->has_threshold)
 		o->threshold = 0.5;
 	if (!o->common.task)
@@ -527,8 +531,8 @@ findall_next(const pcre2_code *code, pcre2_match_data *md, const char *s, size_t
 {
 	if (*at > n)
 		return 0;
-	int rc = pcre2_match(code, (PCRE2_SPTR)s, n, *at, *empty ? PCRE2_NOTEMPTY_ATSTART : 0, md,
-	                     NULL);
+	int rc =
+	    pcre2_match(code, (PCRE2_SPTR)s, n, *at, *empty ? PCRE2_NOTEMPTY_ATSTART : 0, md, NULL);
 	if (rc <= 0)
 		return 0;
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -572,8 +576,8 @@ apply_filter(struct state *st, int k, const char *s, size_t n)
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 	uint32_t set = pcre2_get_ovector_count(md), g = groups ? 1 : 0;
 	/* Several groups: the first that matched something ("" for one unset). */
-	while (groups > 1 && g <= groups && (g >= set || ov[2 * g] == PCRE2_UNSET ||
-	                                     ov[2 * g] == ov[2 * g + 1]))
+	while (groups > 1 && g <= groups &&
+	       (g >= set || ov[2 * g] == PCRE2_UNSET || ov[2 * g] == ov[2 * g + 1]))
 		g++;
 	const char *v = f->fallback;
 	size_t vn = strlen(v);
@@ -980,8 +984,8 @@ take_judge(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 struct answer {
 	const char *s, *g; /* the text and the reference, g "" when no metric needs it */
 	size_t n, gn;
-	long long gv;  /* the reference as an integer, for numeric */
-	bool has_pred; /* st->pred holds what the first extracting metric took */
+	long long gv;   /* the reference as an integer, for numeric */
+	bool has_pred;  /* st->pred holds what the first extracting metric took */
 	bool truncated; /* the thinking never closed: no answer */
 };
 
