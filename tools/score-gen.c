@@ -71,7 +71,9 @@ static const char *const judge_name[] = {
     "", "geval", "answer_relevancy", "faithfulness", "hallucination",
 };
 
-#define MAX_IGNORE  8
+#define MAX_IGNORE 8
+
+/* At most this many --filter. */
 #define MAX_FILTERS 8
 
 /* --filter NAME=RE with its --group-select and --fallback: lm-eval's regex filter. */
@@ -113,53 +115,51 @@ struct state {
 	pcre2_match_data *md;
 	pcre2_code *filter[MAX_FILTERS];
 	pcre2_match_data *filter_md[MAX_FILTERS];
-	struct ve_buf fpred[MAX_FILTERS]; /* each filter's answer */
-	bool fexact;                      /* the first filter's exact_match */
-	bool need_ref;                    /* a metric other than json compares with the reference */
+	bool need_ref; /* a metric other than json compares with the reference */
 	struct ve_buf a, b, c, row, tmp, id, pred, scores;
 	unsigned long long unparsed;
+
+	struct ve_buf fpred[MAX_FILTERS]; /* each filter's answer */
+	bool fexact;                      /* the first filter's exact_match */
 };
 
 static void
 usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: %s [-qv] [-m METRIC]... [-r EXPR] [--regex RE] [--ignore-case]\n"
-	    "                 [--ignore-punctuation] [--ignore-regex RE]... [--required-keys "
-	    "LIST]\n"
-	    "                 [--pass-threshold X] [-i FILE] [-t TASK] [--run-id ID]\n"
-	    "                 [--model-tag TAG] [--skip-bad] [--rejects FILE] [FILE...]\n"
-	    "       %s --judge KIND [--pass-threshold X] [-i FILE] [-t TASK] [FILE...]\n"
-	    "\n"
-	    "Score generated answers in llm-query output; metric rows to stdout.\n"
-	    "\n"
-	    "  -m, --metric METRIC      exact_match (default), numeric, contains, regex, f1,\n"
-	    "                           rouge_l, json (repeatable; the first is the item "
-	    "score)\n"
-	    "  -r, --reference EXPR     jq expression for the reference\n"
-	    "                           (default: .gold // .answer // .reference)\n"
-	    "      --regex RE           PCRE2 pattern extracting the answer (metric regex)\n"
-	    "      --ignore-case        compare case-insensitively (ASCII)\n"
-	    "      --ignore-punctuation drop ASCII punctuation before comparing\n"
-	    "      --ignore-regex RE    remove matches of RE before comparing (repeatable)\n"
-	    "      --required-keys LIST comma-separated keys the JSON object must hold\n"
-	    "      --judge KIND         judge replies: geval, answer_relevancy, faithfulness,\n"
-	    "                           hallucination\n"
-	    "      --pass-threshold X   an item passes at X or more (hallucination: X or "
-	    "less);\n"
-	    "                           adds a pass_rate row (judge default 0.5)\n"
-	    "      --filter NAME=RE     lm-eval's regex filter: each metric scores the match\n"
-	    "                           too, as TASK.METRIC.NAME (repeatable)\n"
-	    "      --group-select N     the match the filter before takes (default 0; -1 last)\n"
-	    "      --fallback TEXT      what the filter before yields with no match\n"
-	    "                           (default [invalid])\n"
-	    "      --think-tags OPEN,CLOSE  the thinking's tags (default <think>,</think>;\n"
-	    "                           none: no thinking); the answer follows the last CLOSE\n"
-	    "      --think-in-prompt    the prompt opens the thinking: no CLOSE is no answer\n"
-	    "  -i, --items FILE         write one item row per record to FILE\n"
-	    "  -t, --task TASK          task of records without one (default: gen, judge)\n",
-	    ve_progname, ve_progname);
+	fprintf(f,
+	        "usage: %s [-qv] [-m METRIC]... [-r EXPR] [--regex RE] [--ignore-case]\n"
+	        "                 [--ignore-punctuation] [--ignore-regex RE]... [--required-keys "
+	        "LIST]\n"
+	        "                 [--pass-threshold X] [-i FILE] [-t TASK] [--run-id ID]\n"
+	        "                 [--model-tag TAG] [--skip-bad] [--rejects FILE] [FILE...]\n"
+	        "       %s --judge KIND [--pass-threshold X] [-i FILE] [-t TASK] [FILE...]\n"
+	        "\n"
+	        "Score generated answers in llm-query output; metric rows to stdout.\n"
+	        "\n"
+	        "  -m, --metric METRIC      exact_match (default), numeric, contains, regex, f1,\n"
+	        "                           rouge_l, json (repeatable; the first is the item "
+	        "score)\n"
+	        "  -r, --reference EXPR     jq expression for the reference\n"
+	        "                           (default: .gold // .answer // .reference)\n"
+	        "      --regex RE           PCRE2 pattern extracting the answer (metric regex)\n"
+	        "      --ignore-case        compare case-insensitively (ASCII)\n"
+	        "      --ignore-punctuation drop ASCII punctuation before comparing\n"
+	        "      --ignore-regex RE    remove matches of RE before comparing (repeatable)\n"
+	        "      --required-keys LIST comma-separated keys the JSON object must hold\n"
+	        "      --judge KIND         judge replies: geval, answer_relevancy, faithfulness,\n"
+	        "                           hallucination\n"
+	        "      --pass-threshold X   an item passes at X or more (hallucination: X or "
+	        "less);\n"
+	        "                           adds a pass_rate row (judge default 0.5)\n"
+	        "      --filter NAME=RE     lm-eval's regex filter, each metric scoring its\n"
+	        "                           answer as TASK.METRIC.NAME (repeatable)\n"
+	        "      --group-select N     the match the filter before takes (-1: the last)\n"
+	        "      --fallback TEXT      the filter before's answer with no match\n"
+	        "      --think-tags OPEN,CLOSE|none  the thinking's tags (<think>,</think>)\n"
+	        "      --think-in-prompt    the prompt opens the thinking\n"
+	        "  -i, --items FILE         write one item row per record to FILE\n"
+	        "  -t, --task TASK          task of records without one (default: gen, judge)\n",
+	        ve_progname, ve_progname);
 	ve_score_help(f, 27);
 	fprintf(f, "\n"
 	           "Exit: 0 ok, 64 usage, 65 bad input, 66 cannot open, 73 cannot create,\n"
@@ -984,8 +984,9 @@ take_judge(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 struct answer {
 	const char *s, *g; /* the text and the reference, g "" when no metric needs it */
 	size_t n, gn;
-	long long gv;   /* the reference as an integer, for numeric */
-	bool has_pred;  /* st->pred holds what the first extracting metric took */
+	long long gv;  /* the reference as an integer, for numeric */
+	bool has_pred; /* st->pred holds what the first extracting metric took */
+
 	bool truncated; /* the thinking never closed: no answer */
 };
 
