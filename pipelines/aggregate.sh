@@ -87,10 +87,22 @@ if [ -d "$d/bench" ]; then
 		if [ "$scorer" = score-mcq ]; then
 			score-mcq -q -t "$task" -i "$d/items.$task.jsonl" "$@" >> "$d/metrics.jsonl.part"
 		else
-			# shellcheck disable=SC2046
-			score-gen -q -t "$task" -i "$d/items.$task.jsonl" \
-				$(jq -r --arg t "$task" '(.tasks[$t].metrics // [])[] | "-m\n\(.)"' "$suites") \
-				"$@" >> "$d/metrics.jsonl.part"
+			# The task's scorer arguments (scorer_args: metrics, filters), one a
+			# line, before the answer files.
+			n=$#
+			while IFS= read -r arg; do
+				[ -n "$arg" ] && set -- "$@" "$arg"
+			done <<-ARGS
+				$(jq -r --arg t "$task" '(.tasks[$t].scorer_args // [])[]' "$suites")
+			ARGS
+			# Rotate the answer files (the first n) behind the arguments.
+			i=0
+			while [ $i -lt "$n" ]; do
+				set -- "$@" "$1"
+				shift
+				i=$((i + 1))
+			done
+			score-gen -q -t "$task" -i "$d/items.$task.jsonl" "$@" >> "$d/metrics.jsonl.part"
 		fi
 		rc=$?
 		[ $rc -eq 0 ] || ve_die $rc "$task: $scorer failed (exit $rc)"

@@ -117,8 +117,22 @@ for task in $tasks; do
 		ve_step "llm-query:$task" llm-query -q -e "$endpoint" --loglikelihood -c "$conc" \
 			--id '"\(.doc_id)#\(.choice)"' -o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
 	else
-		ve_step "llm-query:$task" llm-query -q -e "$endpoint" -p .prompt --temperature 0 \
-			--max-tokens "$(field "$spec" '.max_tokens // 256')" -c "$conc" --id .doc_id \
+		# The task's generation parameters (spec.params: max_tokens, lm-eval's
+		# 256 when unset, temperature, stop strings one a line), and its input:
+		# chat messages when its records carry them, else a completions prompt.
+		set -- --max-tokens "$(field "$spec" '.params.max_tokens // .max_tokens // 256')" \
+			--temperature "$(field "$spec" '.params.temperature // 0')"
+		while IFS= read -r arg; do
+			[ -n "$arg" ] && set -- "$@" --stop "$arg"
+		done <<-STOPS
+			$(field "$spec" '(.params.stop // [])[]')
+		STOPS
+		if head -n 1 "$dir/requests.jsonl" | jq -e 'has("messages")' >/dev/null 2>&1; then
+			set -- "$@" --messages .messages
+		else
+			set -- "$@" -p .prompt
+		fi
+		ve_step "llm-query:$task" llm-query -q -e "$endpoint" "$@" -c "$conc" --id .doc_id \
 			-o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
 	fi
 	rc=$?
@@ -127,9 +141,15 @@ for task in $tasks; do
 		ve_step "score:$task" score-mcq -q -t "$task" -i "$dir/items.jsonl" "$dir/raw.jsonl" \
 			> "$dir/metrics.jsonl"
 	else
-		# shellcheck disable=SC2046
-		ve_step "score:$task" score-gen -q -t "$task" -i "$dir/items.jsonl" \
-			$(field "$spec" '(.metrics // [])[] | "-m\n\(.)"') "$dir/raw.jsonl" > "$dir/metrics.jsonl"
+		# The scorer's own arguments (spec.scorer_args: metrics, filters), one a line.
+		set --
+		while IFS= read -r arg; do
+			[ -n "$arg" ] && set -- "$@" "$arg"
+		done <<-ARGS
+			$(field "$spec" '(.scorer_args // [])[]')
+		ARGS
+		ve_step "score:$task" score-gen -q -t "$task" -i "$dir/items.jsonl" "$@" \
+			"$dir/raw.jsonl" > "$dir/metrics.jsonl"
 	fi
 	rc=$?
 	[ $rc -eq 0 ] || ve_die $rc "$task: $scorer failed (exit $rc)"

@@ -787,3 +787,40 @@ Try 'reg-check --help' for more information."
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "reg-check: --ab compares two runs: one --items-baseline"
 }
+
+@test "reg-check: score-gen's per-filter rows: strict_match paired by the items' exact_match, flexible_extract the same measurement" {
+	# score-gen --filter writes gsm8k.exact_match.strict_match and
+	# .flexible_extract; its item rows carry "filter":"strict_match" and that
+	# filter's "exact_match". 20 items: right before and wrong now 1-6, wrong
+	# before and right now 20: b 6, c 1. Exact two-sided p = 2 P(X <= 1),
+	# X ~ Binomial(7, 1/2) = 2 * 8/128 = 0.125 (python3 fractions).
+	for i in $(seq 1 20); do
+		before=true now=true
+		[ "$i" -eq 20 ] && before=false
+		[ "$i" -le 6 ] && now=false
+		echo '{"task":"gsm8k","doc_id":"gsm8k/'$i'","subset":"all","correct":'$before',"filter":"strict_match","exact_match":'$before'}' >>ib.jsonl
+		echo '{"task":"gsm8k","doc_id":"gsm8k/'$i'","subset":"all","correct":'$now',"filter":"strict_match","exact_match":'$now'}' >>ic.jsonl
+	done
+	for r in 1 2 3; do
+		for m in strict_match flexible_extract; do
+			echo '{"metric":"gsm8k.exact_match.'$m'","value":0.95,"labels":{"subset":"all"},"run_id":"h'$r'","ts":"2026-01-0'$r'"}'
+		done
+	done >h.jsonl
+	printf '%s\n' '{"metric":"gsm8k.exact_match.strict_match","value":0.7,"labels":{"subset":"all"}}' \
+		'{"metric":"gsm8k.exact_match.flexible_extract","value":0.75,"labels":{"subset":"all"}}' >c.jsonl
+	run --separate-stderr reg-check -v --min-n 10 -H h.jsonl --items-baseline ib.jsonl --items-current ic.jsonl c.jsonl
+	assert_success
+	assert_equal "${stderr%%$'\n'*}" "reg-check: gsm8k.exact_match.strict_match: 20 paired items, 6 right before and wrong now, 1 wrong before and right now, McNemar p=0.125"
+	assert_line --index 0 --partial '"gated":1,"regressions":0,'
+	assert_line --index 1 --partial '"metric":"gsm8k.exact_match.strict_match",'
+	assert_line --index 1 --partial '"p_value":0.125,"test":"mcnemar","n":20,'
+	# flexible_extract has no item field of its own: a z-test at most, never gating.
+	assert_line --index 2 --partial '"metric":"gsm8k.exact_match.flexible_extract",'
+	assert_line --index 2 --partial '"gates":false,"note":"the same measurement as gsm8k.exact_match.strict_match",'
+	# Items of another filter's exact_match are not this row's pairs: with none
+	# paired, the verdict falls back to the history's spread.
+	sed 's/strict_match/other/' ic.jsonl > io.jsonl
+	run --separate-stderr reg-check -v --min-n 10 -H h.jsonl --items-baseline ib.jsonl --items-current io.jsonl c.jsonl
+	assert_line --index 1 --partial '"metric":"gsm8k.exact_match.strict_match",'
+	assert_line --index 1 --partial '"test":"spread","n":null,'
+}

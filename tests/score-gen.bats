@@ -280,3 +280,222 @@ Try 'score-gen --help' for more information."
 	run --separate-stderr score-gen --items /dev/full "$F/qa.jsonl"
 	assert_failure 74
 }
+
+# Awkward GSM8K replies: commas and dollar signs, several matches, no match,
+# "#### 1,234.", answers inside the thinking, an unclosed thinking.
+gsm8k_replies() {
+	cat <<-'EOF'
+	{"doc_id":0,"gold":"3 + 4 = 7\n#### 1,234","response":{"text":"So the total is 1,234.\n#### 1,234.","finish_reason":"stop"}}
+	{"doc_id":1,"gold":"#### 18","response":{"text":"She earns $18 a day, $126 a week. #### 18","finish_reason":"stop"}}
+	{"doc_id":2,"gold":"#### 5","response":{"text":"I do not know.","finish_reason":"stop"}}
+	{"doc_id":3,"gold":"#### 42","response":{"text":"<think>maybe 41? #### 41</think>\n\nThe answer is 42.\n#### 42","finish_reason":"stop"}}
+	{"doc_id":4,"gold":"#### 7","response":{"text":"<think>I think #### 7 but let me check","finish_reason":"length"}}
+	{"doc_id":5,"gold":"#### 10","response":{"text":"so -3 and $10.00","finish_reason":"stop"}}
+	{"doc_id":6,"gold":"#### 10","response":{"text":"#### $10","finish_reason":"stop"}}
+	{"doc_id":7,"gold":"#### 9","response":{"text":"first</think>then 8</think> 9 in the end, #### 9","finish_reason":"stop"}}
+	{"doc_id":8,"gold":"#### 56","response":{"text":"The answer is 56. The final answer is 56","finish_reason":"stop"}}
+	{"doc_id":9,"gold":"#### 2","response":{"text":"#### -2","finish_reason":"stop"}}
+	EOF
+}
+
+# The scorer_args of a suites.json task, one a line.
+scorer_args() {
+	jq -r --arg t "$1" '.tasks[$t].scorer_args[]' "$VE_ROOT/share/suites.json"
+}
+
+# lm-eval's logic, reimplemented in python3 from reading (commit
+# 4e7e0d47f33bc71070c1d38394bafbb52b117163; no code copied):
+#   lm_eval/models/utils.py postprocess_generated_text: with think_end_token,
+#     the text after the last one, lstrip()ped;
+#   lm_eval/filters/extraction.py RegexFilter: re.findall, match[group_select],
+#     a tuple reduced to its first non-empty group (else the fallback), strip();
+#     no match: the fallback "[invalid]"; then take_first;
+#   lm_eval/api/metrics.py exact_match_hf_evaluate: each of regexes_to_ignore
+#     removed with re.sub from both, then lower() with ignore_case, then ==.
+# and vllm-eval's rule for a thinking that never closed (score-gen(1)): no
+# answer, every score 0, pred null. Prints [doc_id, truncated, preds, scores].
+lm_eval_ref() {
+	python3 - "$@" <<-'EOF'
+	import json, re, sys
+	filters = json.loads(sys.argv[1])  # [[name, regex, group_select], ...]
+	ignore = [",", "\\$", "(?s).*#### ", "\\.$"]
+	def norm(s):
+	    for r in ignore:
+	        s = re.sub(r, "", s)
+	    return s.lower()
+	def regex_filter(resp, regex, group_select, fallback="[invalid]"):
+	    match = re.findall(regex, resp)
+	    if not match:
+	        return fallback
+	    match = match[group_select]
+	    if isinstance(match, tuple):
+	        match = [m for m in match if m]
+	        match = match[0] if match else fallback
+	    return match.strip()
+	for line in open(sys.argv[2], encoding="utf-8"):
+	    rec = json.loads(line)
+	    text = rec["response"]["text"]
+	    opened = text.rfind("<think>")
+	    truncated = opened > text.rfind("</think>")
+	    if "</think>" in text:
+	        text = text.split("</think>")[-1].lstrip()
+	    preds, scores = {}, {}
+	    for name, regex, gs in filters:
+	        pred = None if truncated else regex_filter(text, regex, gs)
+	        preds[name] = pred
+	        scores["exact_match." + name] = 0.0 if truncated else float(norm(pred) == norm(rec["gold"]))
+	    print(json.dumps([rec["doc_id"], truncated, preds, scores], separators=(",", ":")))
+	EOF
+}
+
+@test "score-gen: GSM8K's strict-match and flexible-extract equal lm-eval's filters and exact_match" {
+	gsm8k_replies > r.jsonl
+	mapfile -t args < <(scorer_args gsm8k)
+	run --separate-stderr score-gen -t gsm8k -i items.jsonl "${args[@]}" r.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	# From lm_eval_ref's scores below: strict [1,1,0,1,0,0,0,1,0,0] 0.4,
+	# flexible [1,1,0,1,0,0,1,1,1,0] 0.6; python3 stderr as the header's,
+	# 0.16329931618554522 both.
+	assert_output - <<-EOF
+	{"metric":"gsm8k.truncated","value":1,"n":10,"unit":"count","labels":{"task":"gsm8k","subset":"all"},$TS}
+	{"metric":"gsm8k.exact_match.strict_match","value":0.4,"n":10,"stderr":0.16329931618554522,"unit":"ratio","labels":{"task":"gsm8k","subset":"all"},$TS}
+	{"metric":"gsm8k.exact_match.flexible_extract","value":0.6,"n":10,"stderr":0.16329931618554522,"unit":"ratio","labels":{"task":"gsm8k","subset":"all"},$TS}
+	EOF
+	# jq -c on both sides writes 1.0 and 1 alike.
+	lm_eval_ref '[["strict_match","#### (\\-?[0-9\\.\\,]+)",0],["flexible_extract","(-?[$0-9.,]{2,})|(-?[0-9]+)",-1]]' r.jsonl | jq -c . > ref.out
+	jq -c '[.doc_id, (.truncated // false), .preds, .scores]' items.jsonl > got.out
+	run diff ref.out got.out
+	assert_success
+	assert_output ""
+	# The awkward ones, as lm_eval_ref printed them: "#### 1,234." -> "1,234."
+	# (its "." and "," ignored: equal); no match at all; the answer after the
+	# thinking, not "#### 41" inside it; the thinking never closed; "$10.00"
+	# the last of "-3" and "$10.00" ("10.00" once "$" goes: not "10");
+	# "#### $10" no strict match, "$10" flexible; after the last of two
+	# closing tags.
+	run sed -n '1p;3p;4p;5p;6p;7p;8p' ref.out
+	assert_output - <<-'EOF'
+	[0,false,{"strict_match":"1,234.","flexible_extract":"1,234."},{"exact_match.strict_match":1,"exact_match.flexible_extract":1}]
+	[2,false,{"strict_match":"[invalid]","flexible_extract":"[invalid]"},{"exact_match.strict_match":0,"exact_match.flexible_extract":0}]
+	[3,false,{"strict_match":"42","flexible_extract":"42"},{"exact_match.strict_match":1,"exact_match.flexible_extract":1}]
+	[4,true,{"strict_match":null,"flexible_extract":null},{"exact_match.strict_match":0,"exact_match.flexible_extract":0}]
+	[5,false,{"strict_match":"[invalid]","flexible_extract":"$10.00"},{"exact_match.strict_match":0,"exact_match.flexible_extract":0}]
+	[6,false,{"strict_match":"[invalid]","flexible_extract":"$10"},{"exact_match.strict_match":0,"exact_match.flexible_extract":1}]
+	[7,false,{"strict_match":"9","flexible_extract":"9"},{"exact_match.strict_match":1,"exact_match.flexible_extract":1}]
+	EOF
+	run sed -n 5p items.jsonl
+	assert_output '{"task":"gsm8k","doc_id":4,"subset":"all","pred":null,"gold":"#### 7","correct":false,"score":0.0,"truncated":true,"filter":"strict_match","exact_match":false,"preds":{"strict_match":null,"flexible_extract":null},"scores":{"exact_match.strict_match":0.0,"exact_match.flexible_extract":0.0}}'
+	run sed -n 1p items.jsonl
+	assert_output '{"task":"gsm8k","doc_id":0,"subset":"all","pred":"1,234.","gold":"3 + 4 = 7\n#### 1,234","correct":true,"score":1.0,"filter":"strict_match","exact_match":true,"preds":{"strict_match":"1,234.","flexible_extract":"1,234."},"scores":{"exact_match.strict_match":1.0,"exact_match.flexible_extract":1.0}}'
+}
+
+@test "score-gen: gsm8k_cot_llama's filters, a three-group match reduced to its first group" {
+	gsm8k_replies > r.jsonl
+	mapfile -t args < <(scorer_args gsm8k_cot_llama)
+	run --separate-stderr score-gen -t gsm8k_cot_llama -i items.jsonl "${args[@]}" r.jsonl
+	assert_success
+	lm_eval_ref '[["strict_match","The final answer is ((-?[$0-9.,]{2,})|(-?[0-9]+))",-1],["flexible_extract","(-?[$0-9.,]{2,})|(-?[0-9]+)",-1]]' r.jsonl | jq -c . > ref.out
+	jq -c '[.doc_id, (.truncated // false), .preds, .scores]' items.jsonl > got.out
+	run diff ref.out got.out
+	assert_success
+	# doc 8: "The final answer is 56" -> ("56", "56", "") -> "56".
+	run sed -n 9p got.out
+	assert_output '[8,false,{"strict_match":"56","flexible_extract":"56"},{"exact_match.strict_match":1,"exact_match.flexible_extract":1}]'
+}
+
+@test "score-gen: a filter's matches are Python's findall's, empty ones too" {
+	# python3: re.findall(r"\d*", "a12b") == ["", "12", "", ""]; index 1 is
+	# "12", index 2 "", -1 "" and 4 past the end (lm-eval: IndexError; here
+	# the fallback). One group: its text, "" where it did not take part.
+	printf '%s\n' '{"doc_id":1,"gold":"12","response":{"text":"a12b"}}' > r.jsonl
+	run --separate-stderr score-gen -i items.jsonl --filter 'a=\d*' --group-select 1 \
+		--filter 'b=\d*' --group-select 2 --filter 'c=\d*' --group-select -1 \
+		--filter 'd=\d*' --group-select 4 --fallback none --filter 'e=x|(b)' r.jsonl
+	assert_success
+	run jq -c .preds items.jsonl
+	assert_output '{"a":"12","b":"","c":"","d":"none","e":"b"}'
+	printf '%s\n' '{"doc_id":1,"gold":"12","response":{"text":"x a"}}' > r.jsonl
+	run --separate-stderr score-gen -i items.jsonl --filter 'e=x|(b)' --filter 'f=(x)|(y)' --fallback F r.jsonl
+	run jq -c .preds items.jsonl
+	# python3: re.findall("x|(b)", "x a") == [""]; re.findall("(x)|(y)", "x a") == [("x", "")].
+	assert_output '{"e":"","f":"x"}'
+}
+
+@test "score-gen: thinking: --think-tags, none, --think-in-prompt, and the server's reasoning" {
+	printf '%s\n' '{"doc_id":1,"gold":"42","response":{"text":"<think>41</think>\n 42"}}' \
+		'{"doc_id":2,"gold":"42","response":{"text":"41 hmm.</think>42"}}' \
+		'{"doc_id":3,"gold":"42","response":{"text":"42"}}' \
+		'{"doc_id":4,"gold":"42","response":{"text":"[T]41[/T]42"}}' > r.jsonl
+	# Default tags: 1 "42" (lstripped after the tag), 2 "42" (DeepSeek-R1's
+	# reply carries only the closing tag), 3 no tags: all answer, 4 other tags.
+	run --separate-stderr score-gen -i items.jsonl r.jsonl
+	assert_output --partial '"metric":"gen.exact_match","value":0.75,"n":4,'
+	run jq -c '[.pred, .truncated]' items.jsonl
+	assert_output "$(printf '%s\n' '["42",null]' '["42",null]' '["42",null]' '["[T]41[/T]42",null]')"
+	# --think-in-prompt: no closing tag is a thinking that never closed.
+	run --separate-stderr score-gen -i items.jsonl --think-in-prompt r.jsonl
+	assert_line --index 0 --partial '"metric":"gen.truncated","value":2,"n":4,'
+	assert_line --index 1 --partial '"metric":"gen.exact_match","value":0.5,"n":4,'
+	run jq -c '[.pred, .truncated]' items.jsonl
+	assert_output "$(printf '%s\n' '["42",null]' '["42",null]' '[null,true]' '[null,true]')"
+	run --separate-stderr score-gen -i items.jsonl --think-tags '[T],[/T]' r.jsonl
+	run jq -c .pred items.jsonl
+	assert_output "$(printf '%s\n' '"<think>41</think>\n 42"' '"41 hmm.</think>42"' '"42"' '"42"')"
+	run --separate-stderr score-gen -i items.jsonl --think-tags none r.jsonl
+	assert_output --partial '"metric":"gen.exact_match","value":0.25,"n":4,'
+	# The server split the thinking (response.reasoning): the text is the
+	# answer, tags or not; an empty text cut at the length limit is truncated.
+	printf '%s\n' '{"doc_id":1,"gold":"42","response":{"text":"42","reasoning":"maybe 41","finish_reason":"stop"}}' \
+		'{"doc_id":2,"gold":"42","response":{"text":"","reasoning":"42? 41?","finish_reason":"length"}}' \
+		'{"doc_id":3,"gold":"","response":{"text":"","reasoning":"done","finish_reason":"stop"}}' > s.jsonl
+	run --separate-stderr score-gen -i items.jsonl --think-in-prompt -m numeric -m exact_match s.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "score-gen: s.jsonl:3: reference: expected an integer for --metric numeric"
+	run --separate-stderr score-gen -i items.jsonl --think-in-prompt s.jsonl
+	assert_success
+	assert_line --index 0 --partial '"metric":"gen.truncated","value":1,"n":3,'
+	assert_line --index 1 --partial '"metric":"gen.exact_match","value":0.6666666666666666,"n":3,'
+	run jq -c '[.pred, .score, .truncated]' items.jsonl
+	assert_output "$(printf '%s\n' '["42",1,null]' '[null,0,true]' '["",1,null]')"
+}
+
+@test "score-gen: a truncated reply never scores a number from inside its thinking" {
+	# numeric would find 7 (right) inside the thinking: it scores 0, counted.
+	printf '%s\n' '{"doc_id":1,"gold":"7","response":{"text":"<think>so \\boxed{7}, or","finish_reason":"length"}}' \
+		'{"doc_id":2,"gold":"7","response":{"text":"<think>6?</think>\\boxed{7}","finish_reason":"stop"}}' > r.jsonl
+	run --separate-stderr score-gen -m numeric -m contains --pass-threshold 1 -i items.jsonl r.jsonl
+	assert_success
+	assert_output - <<-EOF
+	{"metric":"gen.truncated","value":1,"n":2,"unit":"count","labels":{"task":"gen","subset":"all"},$TS}
+	{"metric":"gen.numeric_match","value":0.5,"n":2,"stderr":0.5,"unit":"ratio","labels":{"task":"gen","subset":"all"},$TS}
+	{"metric":"gen.pass_rate","value":0.5,"n":2,"stderr":0.5,"unit":"ratio","labels":{"task":"gen","subset":"all"},$TS}
+	{"metric":"gen.contains","value":0.5,"n":2,"stderr":0.5,"unit":"ratio","labels":{"task":"gen","subset":"all"},$TS}
+	EOF
+	run sed -n 1p items.jsonl
+	assert_output '{"task":"gen","doc_id":1,"subset":"all","pred":null,"gold":"7","correct":false,"score":0.0,"truncated":true,"scores":{"numeric_match":0.0,"contains":0.0}}'
+}
+
+@test "score-gen: usage errors of --filter, --group-select, --fallback and the thinking's options" {
+	run --separate-stderr score-gen --group-select 1
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --group-select applies to the --filter before it"
+	run --separate-stderr score-gen --fallback x
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --fallback applies to the --filter before it"
+	run --separate-stderr score-gen --filter 'strict-match=x'
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --filter: expected NAME=RE, NAME of letters, digits and '_', got 'strict-match=x'"
+	run --separate-stderr score-gen --filter 'a=x' --filter 'a=y'
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --filter: 'a' given twice"
+	run --separate-stderr score-gen --filter 'a=('
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --filter: missing closing parenthesis at offset 1 in '('"
+	run --separate-stderr score-gen --filter 'a=x' --group-select z
+	assert_failure 64
+	run --separate-stderr score-gen --think-tags '<think>'
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --think-tags: expected OPEN,CLOSE or none, got '<think>'"
+	run --separate-stderr score-gen --think-tags none --think-in-prompt
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --think-in-prompt needs the thinking's tags (not --think-tags none)"
+	run --separate-stderr score-gen --judge geval --filter 'a=x'
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --judge scores judge replies: not with --filter or --think-in-prompt"
+}

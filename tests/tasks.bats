@@ -168,6 +168,107 @@ pick() {
 	assert_output '{"task":"aime","doc_id":"aime/0","subset":"all","gold":"7","prompt":"Question: P\nAnswer:"}'
 }
 
+@test "tasks: GSM8K is Question: ...\\nAnswer: with whole solutions as shots, as lm-eval's gsm8k" {
+	# Written out from gsm8k.yaml: doc_to_text, target_delimiter " ", the
+	# target the whole answer, fewshot_delimiter "\n\n".
+	run --separate-stderr jq -nc -f "$S/tasks/gsm8k.jq" --argjson shots 2 \
+		--slurpfile fewshot "$D/gsm8k.train.jsonl" --argjson limit 2 "$D/gsm8k.test.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 2
+	run pick prompt 2 <<< "$output"
+	assert_output "$(printf 'Question: Sam buys 4 packs of cards with 9 cards in each pack. He gives away 10 cards. How many cards does he have?\nAnswer: He buys 4 * 9 = <<4*9=36>>36 cards.\nHe keeps 36 - 10 = <<36-10=26>>26 cards.\n#### 26\n\nQuestion: A garden has 7 rows of tomato plants with 12 plants in each row. How many tomato plants are there?\nAnswer: There are 7 * 12 = <<7*12=84>>84 plants.\n#### 84\n\nQuestion: Tom reads 12 pages a day for 2 weeks. How many pages does he read?\nAnswer:')"
+	run --separate-stderr jq -nc -f "$S/tasks/gsm8k.jq" --argjson limit 1 "$D/gsm8k.test.jsonl"
+	assert_output '{"task":"gsm8k","doc_id":"gsm8k/0","subset":"all","gold":"She makes 24 + 18 = <<24+18=42>>42 muffins.\nAfter selling 35 she has 42 - 35 = <<42-35=7>>7 left.\n#### 7","prompt":"Question: A baker makes 24 muffins in the morning and 18 in the afternoon. She sells 35 of them. How many muffins are left?\nAnswer:"}'
+	run --separate-stderr jq -nc -f "$S/tasks/gsm8k.jq" --argjson shots 7 --slurpfile fewshot "$D/gsm8k.train.jsonl" "$D/gsm8k.test.jsonl"
+	assert_failure 5
+	assert_equal "$stderr" "jq: error (at <unknown>): shots: 7 asked, 6 in the fewshot file"
+	echo '{"question":"q"}' > bad.jsonl
+	run --separate-stderr jq -nc -f "$S/tasks/gsm8k.jq" bad.jsonl
+	assert_failure 5
+	assert_equal "$stderr" "jq: error (at bad.jsonl:1): record 0: expected {question, answer} strings"
+}
+
+@test "tasks: GSM8K chain of thought is lm-eval's gsm8k_cot_llama as chat turns" {
+	# The exemplars, doc_to_text and doc_to_target as python3 reads
+	# gsm8k-cot-llama.yaml (PyYAML folds its plain scalars), laid out as
+	# lm-eval's build_qa_turn with --fewshot_as_multiturn: user, assistant, ...
+	run --separate-stderr jq -nc -f "$S/tasks/gsm8k_cot_llama.jq" --argjson limit 1 "$D/gsm8k.test.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -c '[.task, .doc_id, .subset, .gold, (.messages | length), (.messages | map(.role) | unique)]' <<< "$output")" '["gsm8k_cot_llama","gsm8k_cot_llama/0","all","7",17,["assistant","user"]]'
+	run jq -j '.messages[0].content + "X"' <<< "$output"
+	assert_output "$(printf 'Given the following problem, reason and give a final answer to the problem.\nProblem: There are 15 trees in the grove. Grove workers will plant trees in the grove today. After they are done, there will be 21 trees. How many trees did the grove workers plant today?\nYour response should end with "The final answer is [answer]" where [answer] is the response to the problem.\nX')"
+	run jq -j '.messages[13].content' <<< "$(jq -nc -f "$S/tasks/gsm8k_cot_llama.jq" --argjson limit 1 "$D/gsm8k.test.jsonl")"
+	assert_output 'Michael started with 58 golf balls. After losing 23 on tuesday, he had 58 - 23 = 35. After losing 2 more, he had 35 - 2 = 33 golf balls. The final answer is 33'
+	run jq -j '.messages[16].content + "X"' <<< "$(jq -nc -f "$S/tasks/gsm8k_cot_llama.jq" --argjson limit 1 "$D/gsm8k.test.jsonl")"
+	assert_output "$(printf 'Given the following problem, reason and give a final answer to the problem.\nProblem: A baker makes 24 muffins in the morning and 18 in the afternoon. She sells 35 of them. How many muffins are left?\nYour response should end with "The final answer is [answer]" where [answer] is the response to the problem.\nX')"
+	# gold: the answer after its last "####", stripped ("#### 7,500" -> "7,500").
+	run sh -c 'jq -nc -f "$1" --argjson shots 0 "$2" | jq -r .gold | paste -sd" "' sh "$S/tasks/gsm8k_cot_llama.jq" "$D/gsm8k.test.jsonl"
+	assert_output "7 168 115 1200 56 240 153 -2 7,500 12.50 390 33"
+	run --separate-stderr jq -nc -f "$S/tasks/gsm8k_cot_llama.jq" --argjson shots 9 "$D/gsm8k.test.jsonl"
+	assert_failure 5
+	assert_equal "$stderr" "jq: error (at <unknown>): shots: 9 asked, the task has 8 exemplars"
+}
+
+@test "tasks: the 8 gsm8k_cot_llama exemplars equal lm-eval's YAML as PyYAML reads it" {
+	# A copy of the YAML's fewshot_config samples (from lm-eval commit
+	# 4e7e0d47f33bc71070c1d38394bafbb52b117163), read by PyYAML, against the
+	# template's turns.
+	python3 -c 'import yaml' 2> /dev/null || skip "python3 has no yaml module"
+	jq -nc -f "$S/tasks/gsm8k_cot_llama.jq" --argjson limit 1 "$D/gsm8k.test.jsonl" |
+		jq -c '.messages[:16] | [range(0; 16; 2) as $i | {q: .[$i].content, t: .[$i + 1].content}][]' > jq.out
+	python3 - > py.out <<-'EOF'
+	import json, yaml
+	doc = yaml.safe_load("""
+	samples:
+	- question: There are 15 trees in the grove. Grove workers will plant trees in the
+	    grove today. After they are done, there will be 21 trees. How many trees did
+	    the grove workers plant today?
+	  target: There are 15 trees originally. Then there were 21 trees after some more
+	    were planted. So there must have been 21 - 15 = 6. The final answer is 6
+	- question: If there are 3 cars in the parking lot and 2 more cars arrive, how many
+	    cars are in the parking lot?
+	  target: There are originally 3 cars. 2 more cars arrive. 3 + 2 = 5. The final answer
+	    is 5
+	- question: Leah had 32 chocolates and her sister had 42. If they ate 35, how many
+	    pieces do they have left in total?
+	  target: Originally, Leah had 32 chocolates. Her sister had 42. So in total they
+	    had 32 + 42 = 74. After eating 35, they had 74 - 35 = 39. The final answer is 39
+	- question: Jason had 20 lollipops. He gave Denny some lollipops. Now Jason has 12
+	    lollipops. How many lollipops did Jason give to Denny?
+	  target: Jason started with 20 lollipops. Then he had 12 after giving some to Denny.
+	    So he gave Denny 20 - 12 = 8. The final answer is 8
+	- question: Shawn has five toys. For Christmas, he got two toys each from his mom and
+	    dad. How many toys does he have now?
+	  target: Shawn started with 5 toys. If he got 2 toys each from his mom and dad,
+	    then that is 4 more toys. 5 + 4 = 9. The final answer is 9
+	- question: There were nine computers in the server room. Five more computers were
+	    installed each day, from monday to thursday. How many computers are now in the
+	    server room?
+	  target: There were originally 9 computers. For each of 4 days, 5 more computers
+	    were added. So 5 * 4 = 20 computers were added. 9 + 20 is 29. The final answer is
+	    29
+	- question: Michael had 58 golf balls. On tuesday, he lost 23 golf balls. On wednesday,
+	    he lost 2 more. How many golf balls did he have at the end of wednesday?
+	  target: Michael started with 58 golf balls. After losing 23 on tuesday, he had
+	    58 - 23 = 35. After losing 2 more, he had 35 - 2 = 33 golf balls. The final answer
+	    is 33
+	- question: Olivia has $23. She bought five bagels for $3 each. How much money does
+	    she have left?
+	  target: Olivia had 23 dollars. 5 bagels for 3 dollars each will be 5 x 3 = 15
+	    dollars. So she has 23 - 15 dollars left. 23 - 15 is 8. The final answer is 8
+	""")
+	text = ("Given the following problem, reason and give a final answer to the problem.\nProblem: {}\n"
+	        "Your response should end with \"The final answer is [answer]\" where [answer] is the response to the problem.\n")
+	for s in doc["samples"]:
+	    print(json.dumps({"q": text.format(s["question"]), "t": s["target"]}, separators=(",", ":")))
+	EOF
+	run diff py.out jq.out
+	assert_success
+	assert_output ""
+}
+
 @test "tasks: a bad ARC answer key is an error naming the record" {
 	echo '{"id":"x","question":"q","choices":{"text":["a"],"label":["A"]},"answerKey":"E"}' > bad.jsonl
 	run --separate-stderr jq -nc -f "$S/tasks/arc.jq" bad.jsonl
@@ -184,8 +285,9 @@ pick() {
 	for f in $(jq -r '.tasks[] | .template, .data, (.fewshot // empty)' "$S/suites.json"); do
 		[ -s "$S/$f" ] || fail "$f named in suites.json is missing"
 	done
+	# 10 suite entries since gsm8k joined standard.
 	run jq -r '[.suites[][] | .shots | numbers] | length' "$S/suites.json"
-	assert_output 9
+	assert_output 10
 }
 
 @test "tasks: every suite task renders its sample data with its shots" {

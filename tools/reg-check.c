@@ -124,6 +124,7 @@ struct item {
 	char *subset, *group; /* or NULL */
 	int correct;          /* 1, 0, or -1 when the row has no boolean "correct" */
 	int flag[NFLAGS];     /* correct, correct_norm, exact_match: 1, 0 or -1 */
+	char *filter;         /* the score-gen filter whose answer exact_match scores, or NULL */
 	double score;
 };
 
@@ -502,6 +503,7 @@ take_item(jv rec, void *ctx)
 	it.flag[F_ACC] = it.correct;
 	it.flag[F_ACC_NORM] = item_flag(rec, "correct_norm");
 	it.flag[F_EXACT] = item_flag(rec, "exact_match");
+	it.filter = ve_json_get_str(rec, "filter");
 	if (!it.task || !it.doc_id)
 		why = "item row without string \"task\" and \"doc_id\"";
 	else if (!ve_json_get_num(rec, "score", &it.score)) {
@@ -512,6 +514,7 @@ take_item(jv rec, void *ctx)
 	if (why) {
 		free(it.task);
 		free(it.doc_id);
+		free(it.filter);
 		return why;
 	}
 	it.subset = ve_json_get_str(rec, "subset");
@@ -545,6 +548,7 @@ items_free(struct items *is)
 		free(is->v[i].doc_id);
 		free(is->v[i].subset);
 		free(is->v[i].group);
+		free(is->v[i].filter);
 	}
 	free(is->v);
 }
@@ -757,6 +761,13 @@ add_p(struct ve_buf *b, const char *name, double p)
 		ve_buf_addf(b, ",\"%s\":%.6g", name, p);
 }
 
+/* Whether two items' filters (NULL: none) are the same. */
+static bool
+same_filter(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
 /*
  * Adds the answers of one baseline run (sorted by task and doc_id, as cur
  * is) to the pairs of the current items, pv[i] for cur->v[i].
@@ -775,6 +786,9 @@ join_items(const struct items *cur, const struct items *base, struct pair *pv)
 		}
 		for (int f = 0; f < NFLAGS; f++) {
 			int y = base->v[j].flag[f];
+			/* exact_match of another filter's answer is another measurement. */
+			if (f == F_EXACT && !same_filter(cur->v[i].filter, base->v[j].filter))
+				continue;
 			pv[i].runs[f] += y >= 0;
 			pv[i].right[f] += y > 0;
 		}
@@ -783,15 +797,24 @@ join_items(const struct items *cur, const struct items *base, struct pair *pv)
 	}
 }
 
-/* The item field that scores a metric (correct_norm for "mmlu.acc_norm"), or -1. */
+/*
+ * The item field that scores a metric (correct_norm for "mmlu.acc_norm"),
+ * or -1. score-gen's per-filter row TASK.exact_match.FILTER is scored by
+ * "exact_match" of the items whose "filter" is FILTER (*filter set to it).
+ */
 static int
-metric_flag(const char *metric)
+metric_flag(const char *metric, const char **filter)
 {
 	const char *m = strchr(metric, '.');
 
+	*filter = NULL;
 	if (!m)
 		return -1;
 	m++;
+	if (!strncmp(m, "exact_match.", 12) && m[12] && !strchr(m + 12, '.')) {
+		*filter = m + 12;
+		return F_EXACT;
+	}
 	return !strcmp(m, "acc")           ? F_ACC
 	       : !strcmp(m, "acc_norm")    ? F_ACC_NORM
 	       : !strcmp(m, "exact_match") ? F_EXACT
@@ -821,14 +844,15 @@ static struct flips
 row_flips(const struct pair *pv, size_t np, const struct row *m)
 {
 	struct flips fl = {0};
-	int f = metric_flag(m->metric);
+	const char *filter;
+	int f = metric_flag(m->metric, &filter);
 	size_t tl = strcspn(m->metric, ".");
 
 	for (size_t i = 0; f >= 0 && i < np; i++) {
 		const struct item *x = pv[i].cur;
 		double k = pv[i].runs[f], right = pv[i].right[f];
 		if (strncmp(x->task, m->metric, tl) != 0 || x->task[tl] || !item_in(x, m->subset) ||
-		    x->flag[f] < 0 || k == 0)
+		    x->flag[f] < 0 || k == 0 || (filter && !same_filter(x->filter, filter)))
 			continue;
 		double mr = right + x->flag[f];
 		fl.pairs++;

@@ -73,6 +73,15 @@ static const char *const judge_name[] = {
 
 #define MAX_IGNORE 8
 
+/* At most this many --filter. */
+#define MAX_FILTERS 8
+
+/* --filter NAME=RE with its --group-select and --fallback: lm-eval's regex filter. */
+struct filter {
+	const char *name, *re, *fallback;
+	long group; /* the match taken, Python's index: -1 the last */
+};
+
 struct opts {
 	enum metric metric[M_COUNT];
 	int nmetric;
@@ -87,6 +96,11 @@ struct opts {
 	int nkeys;
 	double threshold;
 	bool has_threshold;
+	struct filter filter[MAX_FILTERS];
+	int nfilter;
+	const char *think_open, *think_close; /* the thinking's tags; NULL: --think-tags none */
+	char *think_tags;                     /* their storage */
+	bool think_in_prompt;
 	struct ve_score_opts common; /* --items, --task, --run-id, ... */
 };
 
@@ -99,9 +113,14 @@ struct state {
 	pcre2_code *number;
 	pcre2_code *score_re;
 	pcre2_match_data *md;
+	pcre2_code *filter[MAX_FILTERS];
+	pcre2_match_data *filter_md[MAX_FILTERS];
 	bool need_ref; /* a metric other than json compares with the reference */
 	struct ve_buf a, b, c, row, tmp, id, pred, scores;
 	unsigned long long unparsed;
+
+	struct ve_buf fpred[MAX_FILTERS]; /* each filter's answer */
+	bool fexact;                      /* the first filter's exact_match */
 };
 
 static void
@@ -132,6 +151,12 @@ usage(FILE *f)
 	        "      --pass-threshold X   an item passes at X or more (hallucination: X or "
 	        "less);\n"
 	        "                           adds a pass_rate row (judge default 0.5)\n"
+	        "      --filter NAME=RE     lm-eval's regex filter, each metric scoring its\n"
+	        "                           answer as TASK.METRIC.NAME (repeatable)\n"
+	        "      --group-select N     the match the filter before takes (-1: the last)\n"
+	        "      --fallback TEXT      the filter before's answer with no match\n"
+	        "      --think-tags OPEN,CLOSE|none  the thinking's tags (<think>,</think>)\n"
+	        "      --think-in-prompt    the prompt opens the thinking\n"
 	        "  -i, --items FILE         write one item row per record to FILE\n"
 	        "  -t, --task TASK          task of records without one (default: gen, judge)\n",
 	        ve_progname, ve_progname);
@@ -149,6 +174,11 @@ enum {
 	OPT_REQUIRED_KEYS,
 	OPT_JUDGE,
 	OPT_THRESHOLD,
+	OPT_FILTER,
+	OPT_GROUP_SELECT,
+	OPT_FALLBACK,
+	OPT_THINK_TAGS,
+	OPT_THINK_IN_PROMPT,
 };
 
 static void
@@ -202,6 +232,60 @@ parse_judge(const char *s)
 	return (enum judge)i;
 }
 
+/*
+ * --filter NAME=RE starts a filter; --group-select and --fallback set the
+ * one before them. NAME becomes part of metric names (vllm-eval(7)):
+ * letters, digits and '_'.
+ */
+static void
+filter_opt(struct opts *o, int c, const char *arg)
+{
+	struct filter *f = o->nfilter ? &o->filter[o->nfilter - 1] : NULL;
+
+	if (c != OPT_FILTER) {
+		if (!f)
+			ve_usage_error("%s applies to the --filter before it",
+			               c == OPT_GROUP_SELECT ? "--group-select" : "--fallback");
+		if (c == OPT_GROUP_SELECT)
+			f->group = ve_opt_long("--group-select", arg, -1000000, 1000000);
+		else
+			f->fallback = arg;
+		return;
+	}
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : 0;
+	if (!n ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
+		ve_usage_error(
+		    "--filter: expected NAME=RE, NAME of letters, digits and '_', got '%s'", arg);
+	if (o->nfilter == MAX_FILTERS)
+		ve_usage_error("--filter: at most %d filters", MAX_FILTERS);
+	for (int i = 0; i < o->nfilter; i++)
+		if (!strncmp(o->filter[i].name, arg, n) && o->filter[i].name[n] == '=')
+			ve_usage_error("--filter: '%.*s' given twice", (int)n, arg);
+	/* The name is arg up to '=': filter_name() reads it so. */
+	o->filter[o->nfilter++] = (struct filter){arg, eq + 1, "[invalid]", 0};
+}
+
+/* --think-tags OPEN,CLOSE, or none. */
+static void
+think_tags(struct opts *o, const char *arg)
+{
+	free(o->think_tags);
+	o->think_tags = NULL;
+	o->think_open = o->think_close = NULL;
+	if (!strcmp(arg, "none"))
+		return;
+	const char *comma = strchr(arg, ',');
+	if (!comma || comma == arg || !comma[1] || strchr(comma + 1, ','))
+		ve_usage_error("--think-tags: expected OPEN,CLOSE or none, got '%s'", arg);
+	o->think_tags = ve_xmalloc(strlen(arg) + 1);
+	memcpy(o->think_tags, arg, strlen(arg) + 1);
+	o->think_tags[comma - arg] = 0;
+	o->think_open = o->think_tags;
+	o->think_close = o->think_tags + (comma - arg) + 1;
+}
+
 /* The combinations of options that make sense, and the defaults that hang on them. */
 static void
 check_args(struct opts *o)
@@ -222,6 +306,12 @@ check_args(struct opts *o)
 		                         : "--regex is used by --metric regex");
 	if (o->nkeys && !has_json)
 		ve_usage_error("--required-keys is used by --metric json");
+	if (o->judge && (o->nfilter || o->think_in_prompt))
+		ve_usage_error(
+		    "--judge scores judge replies: not with --filter or --think-in-prompt");
+	if (o->think_in_prompt && !o->think_close)
+		ve_usage_error(
+		    "--think-in-prompt needs the thinking's tags (not --think-tags none)");
 	if (o->judge && !o->has_threshold)
 		o->threshold = 0.5;
 	if (!o->common.task)
@@ -241,6 +331,11 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"required-keys", required_argument, NULL, OPT_REQUIRED_KEYS},
 	    {"judge", required_argument, NULL, OPT_JUDGE},
 	    {"pass-threshold", required_argument, NULL, OPT_THRESHOLD},
+	    {"filter", required_argument, NULL, OPT_FILTER},
+	    {"group-select", required_argument, NULL, OPT_GROUP_SELECT},
+	    {"fallback", required_argument, NULL, OPT_FALLBACK},
+	    {"think-tags", required_argument, NULL, OPT_THINK_TAGS},
+	    {"think-in-prompt", no_argument, NULL, OPT_THINK_IN_PROMPT},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -263,6 +358,11 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->threshold = ve_opt_double("--pass-threshold", optarg, 0, 1);
 			o->has_threshold = true;
 			break;
+		case OPT_FILTER:
+		case OPT_GROUP_SELECT:
+		case OPT_FALLBACK: filter_opt(o, c, optarg); break;
+		case OPT_THINK_TAGS: think_tags(o, optarg); break;
+		case OPT_THINK_IN_PROMPT: o->think_in_prompt = true; break;
 		}
 	}
 	check_args(o);
@@ -301,6 +401,201 @@ normalise(struct state *st, const char *s, size_t n, struct ve_buf *out)
 	}
 	out->len = j;
 	out->p[j] = 0;
+}
+
+/*
+ * The code point that starts or ends s[0..n) (valid UTF-8, n > 0) and its
+ * length in bytes: at_end picks the last one.
+ */
+static uint32_t
+code_point(const char *s, size_t n, bool at_end, size_t *len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	if (at_end) {
+		i = n - 1;
+		while (i > 0 && (u[i] & 0xC0) == 0x80)
+			i--;
+	}
+	uint32_t c = u[i];
+	size_t k = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+	if (k > 1)
+		c &= 0x3Fu >> (k - 1);
+	for (size_t j = 1; j < k && i + j < n; j++)
+		c = c << 6 | (u[i + j] & 0x3Fu);
+	*len = at_end ? n - i : k;
+	return c;
+}
+
+/* Python's str.isspace(): what str.strip() and lstrip() take away. */
+static bool
+py_space(uint32_t c)
+{
+	return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 ||
+	       c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 ||
+	       c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+/* s[0..*n) with Python's white space dropped at its start (and with both, at its end). */
+static const char *
+py_strip(const char *s, size_t *n, bool both)
+{
+	size_t k;
+
+	while (*n && py_space(code_point(s, *n, false, &k)))
+		s += k, *n -= k;
+	while (both && *n && py_space(code_point(s, *n, true, &k)))
+		*n -= k;
+	return s;
+}
+
+/* The last occurrence of tag in s[0..n), or NULL. */
+static const char *
+last_of(const char *s, size_t n, const char *tag)
+{
+	size_t k = strlen(tag);
+	const char *last = NULL, *p = s;
+
+	while ((p = memmem(p, n - (size_t)(p - s), tag, k))) {
+		last = p;
+		p += 1;
+	}
+	return last;
+}
+
+/*
+ * The answer of a reply that thinks in tags: what follows the last closing
+ * tag, its leading white space dropped (lm-eval's postprocess_generated_text
+ * with think_end_token: split on it, the last part, lstrip). A reply with no
+ * tag is all answer, untouched, unless the prompt opened the thinking
+ * (--think-in-prompt: DeepSeek-R1's template ends in "<think>\n", so its
+ * replies carry only "</think>", and vLLM's deepseek_r1 and qwen3 reasoning
+ * parsers read a reply without it as all thinking). False when the thinking
+ * never closed: no closing tag then, or an opening tag after the last one.
+ */
+static bool
+strip_thinking(const struct opts *o, const char **s, size_t *n)
+{
+	if (!o->think_close)
+		return true;
+	const char *close = last_of(*s, *n, o->think_close);
+	const char *open = last_of(*s, *n, o->think_open);
+	if (open && (!close || open > close))
+		return false;
+	if (!close)
+		return !o->think_in_prompt;
+	size_t skip = (size_t)(close - *s) + strlen(o->think_close);
+	*n -= skip;
+	*s = py_strip(*s + skip, n, false);
+	return true;
+}
+
+/*
+ * A reply whose server split the thinking off (response.reasoning, a
+ * string: vLLM's --reasoning-parser) has its answer in text; it ran out of
+ * tokens before any answer when the text is empty and finish_reason says
+ * "length". resp is borrowed.
+ */
+static bool
+split_reply_truncated(jv resp, const char *s, size_t n)
+{
+	jv fin = ve_json_get(resp, "finish_reason");
+	bool cut = jv_get_kind(fin) == JV_KIND_STRING && !strcmp(jv_string_value(fin), "length");
+
+	jv_free(fin);
+	py_strip(s, &n, true);
+	return cut && n == 0;
+}
+
+/* Whether resp (borrowed) carries the thinking apart, as a string "reasoning". */
+static bool
+has_reasoning(jv resp)
+{
+	jv r = ve_json_get(resp, "reasoning");
+	bool yes = jv_get_kind(r) == JV_KIND_STRING;
+
+	jv_free(r);
+	return yes;
+}
+
+/*
+ * Python's re.findall, one match at a time: the next match of code in
+ * s[0..n) from *at, empty ones too, but never an empty one where the last
+ * match ended empty (*empty). 1 and the match in md, or 0 at the end (an
+ * error of the search, a limit reached, ends it too).
+ */
+static int
+findall_next(const pcre2_code *code, pcre2_match_data *md, const char *s, size_t n, size_t *at,
+             bool *empty)
+{
+	if (*at > n)
+		return 0;
+	int rc =
+	    pcre2_match(code, (PCRE2_SPTR)s, n, *at, *empty ? PCRE2_NOTEMPTY_ATSTART : 0, md, NULL);
+	if (rc <= 0)
+		return 0;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+	*empty = ov[0] == ov[1];
+	*at = ov[1];
+	return 1;
+}
+
+/*
+ * lm-eval's RegexFilter then take_first (lm_eval/filters/extraction.py) on
+ * s[0..n), into st->fpred[k]: findall's matches, the one group_select picks
+ * (Python's index, -1 the last); with no group it is the whole match, with
+ * one its group, with more the first group not empty (none: the fallback);
+ * then stripped of white space. No match, or an index past them (lm-eval
+ * stops with an IndexError there), yields the fallback as it is.
+ */
+static void
+apply_filter(struct state *st, int k, const char *s, size_t n)
+{
+	const struct filter *f = &st->o->filter[k];
+	pcre2_match_data *md = st->filter_md[k];
+	struct ve_buf *out = &st->fpred[k];
+	size_t at = 0;
+	bool empty = false;
+	long count = 0, want;
+	uint32_t groups = 0;
+
+	pcre2_pattern_info(st->filter[k], PCRE2_INFO_CAPTURECOUNT, &groups);
+	while (findall_next(st->filter[k], md, s, n, &at, &empty))
+		count++;
+	want = f->group < 0 ? count + f->group : f->group;
+	ve_buf_reset(out);
+	if (want < 0 || want >= count) {
+		ve_buf_adds(out, f->fallback);
+		return;
+	}
+	at = 0;
+	empty = false;
+	for (long i = 0; i <= want; i++)
+		findall_next(st->filter[k], md, s, n, &at, &empty);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+	uint32_t set = pcre2_get_ovector_count(md), g = groups ? 1 : 0;
+	/* Several groups: the first that matched something ("" for one unset). */
+	while (groups > 1 && g <= groups &&
+	       (g >= set || ov[2 * g] == PCRE2_UNSET || ov[2 * g] == ov[2 * g + 1]))
+		g++;
+	const char *v = f->fallback;
+	size_t vn = strlen(v);
+	if (g <= groups && g < set && ov[2 * g] != PCRE2_UNSET) {
+		v = s + ov[2 * g];
+		vn = ov[2 * g + 1] - ov[2 * g];
+	} else if (groups == 1) {
+		vn = 0;
+	}
+	v = py_strip(v, &vn, true);
+	ve_buf_add(out, v, vn);
+}
+
+/* A filter's name: its --filter argument up to '='. */
+static int
+filter_name_len(const struct filter *f)
+{
+	return (int)(strchr(f->name, '=') - f->name);
 }
 
 /* The content of the last \boxed{...} (braces balanced), or NULL. */
@@ -691,6 +986,8 @@ struct answer {
 	size_t n, gn;
 	long long gv;  /* the reference as an integer, for numeric */
 	bool has_pred; /* st->pred holds what the first extracting metric took */
+
+	bool truncated; /* the thinking never closed: no answer */
 };
 
 /* The record's reference (rec borrowed), a number as its JSON text. */
@@ -782,6 +1079,34 @@ metric_value(struct state *st, enum metric m, struct answer *a)
 }
 
 /*
+ * With --filter, the item row's "filter" (the first, whose answer is the
+ * pred and the score), its "exact_match" when that is a metric (what
+ * reg-check(1) pairs for TASK.exact_match.FILTER), and every filter's
+ * answer in "preds" (null for a truncated reply).
+ */
+static void
+filter_fields(struct state *st, const struct answer *a)
+{
+	const struct opts *o = st->o;
+
+	ve_buf_addf(&st->row, ",\"filter\":\"%.*s\"", filter_name_len(&o->filter[0]),
+	            o->filter[0].name);
+	for (int i = 0; i < o->nmetric; i++)
+		if (o->metric[i] == M_EXACT)
+			ve_buf_addf(&st->row, ",\"exact_match\":%s", st->fexact ? "true" : "false");
+	ve_buf_adds(&st->row, ",\"preds\":{");
+	for (int k = 0; k < o->nfilter; k++) {
+		ve_buf_addf(&st->row, "%s\"%.*s\":", k ? "," : "", filter_name_len(&o->filter[k]),
+		            o->filter[k].name);
+		if (a->truncated)
+			ve_buf_adds(&st->row, "null");
+		else
+			ve_buf_add_json_str(&st->row, st->fpred[k].p, st->fpred[k].len);
+	}
+	ve_buf_addc(&st->row, '}');
+}
+
+/*
  * The item row of an answer: the pred (what a metric extracted, else the
  * text; null when regex, the first metric, found nothing), the gold, the
  * first metric's value as the item's score, and every metric's value.
@@ -794,7 +1119,11 @@ answer_row(struct state *st, jv rec, const struct ve_score_rec *f, const struct 
 
 	item_head(st, rec, f);
 	ve_buf_adds(&st->row, ",\"pred\":");
-	if (a->has_pred)
+	if (a->truncated)
+		ve_buf_adds(&st->row, "null");
+	else if (o->nfilter)
+		ve_buf_add_json_str(&st->row, st->fpred[0].p, st->fpred[0].len);
+	else if (a->has_pred)
 		ve_buf_add_json_str(&st->row, st->pred.p, st->pred.len);
 	else if (o->metric[0] == M_REGEX)
 		ve_buf_adds(&st->row, "null");
@@ -808,9 +1137,74 @@ answer_row(struct state *st, jv rec, const struct ve_score_rec *f, const struct 
 	ve_buf_addf(&st->row, ",\"correct\":%s,\"score\":",
 	            (o->has_threshold ? passes(o, first) : first == 1) ? "true" : "false");
 	ve_score_num(&st->row, first);
+	if (a->truncated)
+		ve_buf_adds(&st->row, ",\"truncated\":true");
+	if (o->nfilter)
+		filter_fields(st, a);
 	ve_buf_adds(&st->row, ",\"scores\":{");
 	ve_buf_add(&st->row, st->scores.p, st->scores.len);
 	ve_buf_adds(&st->row, "}}");
+}
+
+/*
+ * One metric's value and rows: m of the answer (0 for a truncated reply),
+ * named name, into the scores and the aggregates.
+ */
+static double
+score_one(struct state *st, const struct ve_score_rec *f, enum metric m, struct answer *a,
+          const char *name)
+{
+	double v = a->truncated ? 0 : metric_value(st, m, a);
+
+	ve_buf_addf(&st->scores, "%s\"%s\":", st->scores.len ? "," : "", name);
+	ve_score_num(&st->scores, v);
+	ve_score_agg_add(st->run.agg, f->tname, name, "ratio", f->sname, NULL, v);
+	return v;
+}
+
+/*
+ * --filter: every metric of every filter's answer, as METRIC.FILTER; the
+ * first filter's first metric is the item's score.
+ */
+static double
+score_filters(struct state *st, const struct ve_score_rec *f, struct answer *a)
+{
+	const struct opts *o = st->o;
+	double first = 0;
+	char name[160];
+
+	st->fexact = false;
+	for (int k = 0; k < o->nfilter; k++) {
+		struct answer fa = *a;
+		if (!a->truncated)
+			apply_filter(st, k, a->s, a->n);
+		fa.s = st->fpred[k].p ? st->fpred[k].p : "";
+		fa.n = st->fpred[k].len;
+		fa.has_pred = true; /* the filter's answer is the pred, not a metric's */
+		for (int i = 0; i < o->nmetric; i++) {
+			snprintf(name, sizeof name, "%s.%.*s", row_name[o->metric[i]],
+			         filter_name_len(&o->filter[k]), o->filter[k].name);
+			double v = score_one(st, f, o->metric[i], &fa, name);
+			if (k == 0 && i == 0)
+				first = v;
+			if (k == 0 && o->metric[i] == M_EXACT)
+				st->fexact = v == 1;
+		}
+	}
+	return first;
+}
+
+/*
+ * The answer of the text: the server's split (response.reasoning) leaves
+ * it in text; else what follows the thinking's tags. Sets a->truncated.
+ */
+static void
+find_answer(struct state *st, const struct ve_score_rec *f, struct answer *a)
+{
+	if (has_reasoning(f->resp))
+		a->truncated = split_reply_truncated(f->resp, a->s, a->n);
+	else
+		a->truncated = !strip_thinking(st->o, &a->s, &a->n);
 }
 
 /*
@@ -831,18 +1225,22 @@ take_answer(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 		goto out;
 	ve_buf_reset(&st->pred);
 	ve_buf_reset(&st->scores);
-	for (int i = 0; i < o->nmetric; i++) {
-		const char *name = row_name[o->metric[i]];
-		double v = metric_value(st, o->metric[i], &a);
+	find_answer(st, f, &a);
+	ve_score_agg_tally(st->run.agg, f->tname, "truncated", a.truncated, true);
+	if (o->nfilter)
+		first = score_filters(st, f, &a);
+	/* pass_rate's row follows the item score's, as it did before the others. */
+	for (int i = 0; i < o->nmetric && !o->nfilter; i++) {
+		double v = score_one(st, f, o->metric[i], &a, row_name[o->metric[i]]);
 		if (i == 0)
 			first = v;
-		ve_buf_addf(&st->scores, "%s\"%s\":", i ? "," : "", name);
-		ve_score_num(&st->scores, v);
-		ve_score_agg_add(st->run.agg, f->tname, name, "ratio", f->sname, NULL, v);
-		if (o->has_threshold && i == 0)
+		if (i == 0 && o->has_threshold)
 			ve_score_agg_add(st->run.agg, f->tname, "pass_rate", "ratio", f->sname,
 			                 NULL, passes(o, v));
 	}
+	if (o->nfilter && o->has_threshold)
+		ve_score_agg_add(st->run.agg, f->tname, "pass_rate", "ratio", f->sname, NULL,
+		                 passes(o, first));
 	answer_row(st, rec, f, &a, first);
 	ve_score_item(&st->run, &st->row);
 out:
@@ -898,6 +1296,11 @@ state_init(struct state *st, const struct opts *o)
 	st->score_re =
 	    ve_re_compile(NULL, "score\"?\\s*[:=]\\s*([0-9]+(?:\\.[0-9]+)?)", PCRE2_CASELESS);
 	st->md = pcre2_match_data_create(16, NULL);
+	/* Python's re: \w, \d and \s are Unicode's in a str pattern. */
+	for (int i = 0; i < o->nfilter; i++) {
+		st->filter[i] = ve_re_compile("--filter", o->filter[i].re, PCRE2_UTF | PCRE2_UCP);
+		st->filter_md[i] = pcre2_match_data_create_from_pattern(st->filter[i], NULL);
+	}
 	for (int i = 0; i < o->nmetric; i++)
 		st->need_ref |= o->metric[i] != M_JSON;
 }
@@ -912,6 +1315,11 @@ state_free(struct state *st)
 	pcre2_code_free(st->number);
 	pcre2_code_free(st->score_re);
 	pcre2_match_data_free(st->md);
+	for (int i = 0; i < st->o->nfilter; i++) {
+		pcre2_code_free(st->filter[i]);
+		pcre2_match_data_free(st->filter_md[i]);
+		ve_buf_free(&st->fpred[i]);
+	}
 	ve_buf_free(&st->a);
 	ve_buf_free(&st->b);
 	ve_buf_free(&st->c);
@@ -951,7 +1359,7 @@ run(const struct opts *o, char **files, int nfiles)
 int
 main(int argc, char **argv)
 {
-	struct opts o = {0};
+	struct opts o = {.think_open = "<think>", .think_close = "</think>"};
 	int rc;
 
 	ve_setprogname(argv);
@@ -961,5 +1369,6 @@ main(int argc, char **argv)
 	for (int i = 0; i < o.nkeys; i++)
 		free(o.keys[i]);
 	free(o.keys);
+	free(o.think_tags);
 	return ve_out_finish(rc);
 }
