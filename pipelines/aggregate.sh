@@ -87,9 +87,11 @@ if [ -d "$d/bench" ]; then
 		if [ "$scorer" = score-mcq ]; then
 			score-mcq -q -t "$task" -i "$d/items.$task.jsonl" "$@" >> "$d/metrics.jsonl.part"
 		else
+			# The task's scorer_args, else -m per metric, as run-benchmarks.sh.
 			# shellcheck disable=SC2046
 			score-gen -q -t "$task" -i "$d/items.$task.jsonl" \
-				$(jq -r --arg t "$task" '(.tasks[$t].metrics // [])[] | "-m\n\(.)"' "$suites") \
+				$(jq -r --arg t "$task" '.tasks[$t] | if .scorer_args then .scorer_args[]
+					else (.metrics // [])[] | "-m\n\(.)" end' "$suites") \
 				"$@" >> "$d/metrics.jsonl.part"
 		fi
 		rc=$?

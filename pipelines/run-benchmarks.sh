@@ -118,7 +118,7 @@ for task in $tasks; do
 			--id '"\(.doc_id)#\(.choice)"' -o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
 	else
 		ve_step "llm-query:$task" llm-query -q -e "$endpoint" -p .prompt --temperature 0 \
-			--max-tokens "$(field "$spec" '.max_tokens // 256')" -c "$conc" --id .doc_id \
+			--max-tokens "$(field "$spec" '.max_tokens // 256')" -c "$conc" --id '"\(.doc_id)#\(.sample // 0)"' \
 			-o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
 	fi
 	rc=$?
@@ -127,9 +127,11 @@ for task in $tasks; do
 		ve_step "score:$task" score-mcq -q -t "$task" -i "$dir/items.jsonl" "$dir/raw.jsonl" \
 			> "$dir/metrics.jsonl"
 	else
+		# The task's scorer_args, else -m per metric; one word each, split here.
 		# shellcheck disable=SC2046
 		ve_step "score:$task" score-gen -q -t "$task" -i "$dir/items.jsonl" \
-			$(field "$spec" '(.metrics // [])[] | "-m\n\(.)"') "$dir/raw.jsonl" > "$dir/metrics.jsonl"
+			$(field "$spec" 'if .scorer_args then .scorer_args[] else (.metrics // [])[] | "-m\n\(.)" end') \
+			"$dir/raw.jsonl" > "$dir/metrics.jsonl"
 	fi
 	rc=$?
 	[ $rc -eq 0 ] || ve_die $rc "$task: $scorer failed (exit $rc)"
