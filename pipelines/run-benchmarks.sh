@@ -132,7 +132,7 @@ for task in $tasks; do
 		else
 			set -- "$@" -p .prompt
 		fi
-		ve_step "llm-query:$task" llm-query -q -e "$endpoint" "$@" -c "$conc" --id .doc_id \
+		ve_step "llm-query:$task" llm-query -q -e "$endpoint" "$@" -c "$conc" --id '"\(.doc_id)#\(.sample // 0)"' \
 			-o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
 	fi
 	rc=$?

@@ -308,3 +308,24 @@ Release verdict: regression"
 	run grep -r sk-not-for-disk runs/j
 	assert_failure 1
 }
+
+@test "pipelines: the reasoning suite sends each AIME sample once, scores avg@n and pass@k" {
+	# Evalchemy asks for 32768 new tokens: a context of 40960, as Qwen3's.
+	start_sim --ttft-ms 1 --itl-ms 1 --max-model-len 40960
+	export RUN_ID=r MODEL_TAG=release-5.0.0
+	run --separate-stderr "$P/run-benchmarks.sh" -s reasoning -o runs/r/bench
+	assert_success
+	# 3 AIME24 problems x 10 samples, each its own llm-query id (doc_id#sample).
+	assert_equal "$(jq -r '"\(.doc_id)#\(.sample)"' runs/r/bench/aime24/raw.jsonl | sort -u | wc -l)" 30
+	assert_equal "$(jq -r '.request.seed' runs/r/bench/aime24/raw.jsonl | sort -un | tr '\n' ' ')" "0 1 2 3 4 5 6 7 8 9 "
+	run -0 jq -r '.metric' runs/r/bench/aime24/metrics.jsonl runs/r/bench/math500/metrics.jsonl
+	assert_output - <<-'EOF'
+	aime24.no_answer
+	aime24.accuracy
+	aime24.pass_at_8
+	aime24.accuracy_avg
+	math500.accuracy
+	math500.no_answer
+	EOF
+	assert_equal "$(jq -c 'select(.metric == "aime24.pass_at_8") | .n' runs/r/bench/aime24/metrics.jsonl)" 3
+}

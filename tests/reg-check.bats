@@ -824,3 +824,26 @@ Try 'reg-check --help' for more information."
 	assert_line --index 1 --partial '"metric":"gsm8k.exact_match.strict_match",'
 	assert_line --index 1 --partial '"test":"spread","n":null,'
 }
+
+@test "reg-check: several samples of a doc_id pair on (doc_id, sample); accuracy reads \"correct\"" {
+	# Baseline d1#0, d1#1, d2#0 right, d2#1 wrong; now only d1#1 right: by
+	# sample, 2 right before and wrong now (d1#0, d2#0), none the other way,
+	# 4 pairs. The files list the samples in other orders: pairing by doc_id
+	# alone would join d1#0 with d1#1.
+	echo '{"metric":"x.accuracy","value":0.75,"n":2,"unit":"ratio","run_id":"h1","ts":"2026-01-01"}' > h.jsonl
+	echo '{"metric":"x.accuracy","value":0.25,"n":2,"unit":"ratio","run_id":"c"}' > c.jsonl
+	printf '%s\n' '{"task":"x","doc_id":"d1","sample":1,"correct":true}' \
+		'{"task":"x","doc_id":"d1","sample":0,"correct":true}' \
+		'{"task":"x","doc_id":"d2","sample":1,"correct":false}' \
+		'{"task":"x","doc_id":"d2","sample":0,"correct":true}' > base.jsonl
+	printf '%s\n' '{"task":"x","doc_id":"d1","sample":0,"correct":false}' \
+		'{"task":"x","doc_id":"d1","sample":1,"correct":true}' \
+		'{"task":"x","doc_id":"d2","sample":0,"correct":false}' \
+		'{"task":"x","doc_id":"d2","sample":1,"correct":false}' > cur.jsonl
+	run --separate-stderr reg-check --rule prd --min-runs 1 -v -H h.jsonl --items-current cur.jsonl \
+		--items-baseline base.jsonl c.jsonl
+	assert_failure 1
+	assert_line --index 1 '{"metric":"x.accuracy","value":0.25,"baseline":0.75,"window":1,"delta":-0.5,"delta_pct":-66.67,"direction":"higher","status":"regression","p_value":0.5,"test":"mcnemar","n":4,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"c"}'
+	assert_equal "$stderr" "reg-check: x.accuracy: 4 paired items, 2 right before and wrong now, 0 wrong before and right now, McNemar p=0.5
+reg-check: 1 metrics: 1 regressions, 0 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy; the release regressed"
+}

@@ -234,7 +234,7 @@ Try 'score-gen --help' for more information."
 @test "score-gen: usage errors" {
 	run --separate-stderr score-gen -m bogus
 	assert_failure 64
-	assert_equal "${stderr%%$'\n'*}" "score-gen: --metric: unknown metric 'bogus' (exact_match, numeric, contains, regex, f1, rouge_l, json)"
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --metric: unknown metric 'bogus' (exact_match, numeric, math, contains, regex, f1, rouge_l, json)"
 	run --separate-stderr score-gen -m regex
 	assert_failure 64
 	assert_equal "${stderr%%$'\n'*}" "score-gen: --metric regex needs --regex RE"
@@ -498,4 +498,91 @@ lm_eval_ref() {
 	assert_equal "${stderr%%$'\n'*}" "score-gen: --think-in-prompt needs the thinking's tags (not --think-tags none)"
 	run --separate-stderr score-gen --judge geval --filter 'a=x'
 	assert_equal "${stderr%%$'\n'*}" "score-gen: --judge scores judge replies: not with --filter or --think-in-prompt"
+}
+
+@test "score-gen: math extracts and compares as Evalchemy does (tests/mathans-ref.py agrees)" {
+	# Each [pred, correct] equals that of tests/mathans-ref.py, the upstream
+	# steps rewritten in Python: \frac12 = 1/2 = 0.5 = .5 but not 0.50; "\boxed 5"
+	# reads to the next "$"; \fbox{3} and an unclosed box have no answer; the
+	# last box counts; 042 is not 42; \left/\right, ^\circ, "x =", units and
+	# \$ go; two "\text{ " and "01/2" make the Python raise, so the texts
+	# compare as they are. 19 of 27 right: python3 mean 0.7037037037037037,
+	# in the items' order
+	# stderr 0.0895511888632576 (lm-eval's formulas above).
+	run --separate-stderr score-gen -m math -i items.jsonl "$F/math.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<-EOF
+	{"metric":"math500.accuracy","value":0.7037037037037037,"n":27,"stderr":0.0895511888632576,"unit":"ratio","labels":{"task":"math500","subset":"all"},$TS}
+	{"metric":"math500.no_answer","value":3,"n":27,"unit":"count","labels":{"task":"math500","subset":"all"},$TS}
+	EOF
+	jq -c '[.pred, .correct]' items.jsonl > c.out
+	jq -c '{text: .response.text, gold}' "$F/math.jsonl" | python3 "$BATS_TEST_DIRNAME/mathans-ref.py" answer > py.out
+	run diff py.out c.out
+	assert_success
+	assert_output ""
+	run sed -n '11p;8p' items.jsonl
+	assert_output - <<-'EOF'
+	{"task":"math500","doc_id":"math500/8","subset":"all","pred":"","gold":"3","correct":false,"score":0.0,"scores":{"accuracy":0.0}}
+	{"task":"math500","doc_id":"math500/11","subset":"all","pred":"042","gold":"42","correct":false,"score":0.0,"scores":{"accuracy":0.0}}
+	EOF
+}
+
+@test "score-gen: samples of a doc_id give avg@n over documents, pass@k and Evalchemy's accuracy_avg" {
+	# aime24/1 right [1,0,1,0] (073 is not 73), aime24/2 [1,0,0,0], aime24/3
+	# [1,1] (its third sample failed). python3: accuracy = mean(0.5, 0.25, 1.0)
+	# 0.5833333333333334, stderr over documents 0.22047927592204922; pass@1 is
+	# the same; pass@2 = 1 - C(n-c,2)/C(n,2) = 5/6, 1/2, 1: mean 0.7777777777777778
+	# exactly (the product form's doubles give ...777, 1e-16 off), stderr
+	# 0.14698618394803284; pass@4: 1, 1, aime24/3 left out. Repeats (sample
+	# index) right 3/3, 1/3, 1/2, 0/2: accuracy_avg 0.4583333333333333 and
+	# Evalchemy's np.std(ddof 0)/sqrt(4) 0.18042195912175807.
+	run --separate-stderr score-gen -m math --pass-k 1,2,4 -i items.jsonl "$F/aime-samples.jsonl"
+	assert_success
+	assert_equal "$stderr" "score-gen: pass_at_4: 1 documents with fewer than 4 samples left out"
+	assert_output - <<-EOF
+	{"metric":"aime24.failed","value":1,"n":11,"unit":"count","labels":{"task":"aime24","subset":"all"},$TS}
+	{"metric":"aime24.no_answer","value":1,"n":10,"unit":"count","labels":{"task":"aime24","subset":"all"},$TS}
+	{"metric":"aime24.accuracy","value":0.5833333333333334,"n":3,"stderr":0.22047927592204922,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
+	{"metric":"aime24.pass_at_1","value":0.5833333333333334,"n":3,"stderr":0.22047927592204922,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
+	{"metric":"aime24.pass_at_2","value":0.7777777777777777,"n":3,"stderr":0.14698618394803284,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
+	{"metric":"aime24.pass_at_4","value":1.0,"n":2,"stderr":0.0,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
+	{"metric":"aime24.accuracy_avg","value":0.4583333333333333,"n":4,"stderr":0.18042195912175807,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
+	EOF
+	run sed -n 2p items.jsonl
+	assert_output '{"task":"aime24","doc_id":"aime24/1","subset":"all","sample":1,"pred":"073","gold":"73","correct":false,"score":0.0,"scores":{"accuracy":0.0}}'
+	run -0 jq -s length items.jsonl
+	assert_output 10
+}
+
+@test "score-gen: pass@k equals the exact 1 - C(n-c,k)/C(n,k) to 1e-14 for n up to 64" {
+	# The exact value from python3's fractions and math.comb (tests/mathans-ref.py passk).
+	for nck in 64,1,1 64,10,8 64,32,16 64,60,1 64,0,5 50,3,40 64,63,64 17,5,12; do
+		IFS=, read -r n c k <<< "$nck"
+		jq -nc --argjson n "$n" --argjson c "$c" 'range($n) |
+			{task: "p", doc_id: "d", sample: ., gold: "1", response: {text: (if . < $c then "\\boxed{1}" else "\\boxed{2}" end)}}' > in.jsonl
+		got=$(score-gen -m math --pass-k "$k" in.jsonl | jq -r "select(.metric == \"p.pass_at_$k\") | .value")
+		want=$(python3 "$BATS_TEST_DIRNAME/mathans-ref.py" passk "$n" "$c" "$k")
+		run -0 python3 -c 'import sys; g, w = map(float, sys.argv[1:]); print(abs(g - w) <= 1e-14)' "$got" "$want"
+		assert_output True
+	done
+}
+
+@test "score-gen: --pass-k takes k from 1 to 256, once each, and not with --judge" {
+	run --separate-stderr score-gen --pass-k 0
+	assert_failure 64
+	assert_equal "$stderr" "score-gen: --pass-k: '0' is not a whole number from 1 to 256
+Try 'score-gen --help' for more information."
+	run --separate-stderr score-gen --pass-k 2,2
+	assert_failure 64
+	assert_equal "$stderr" "score-gen: --pass-k: 2 given twice
+Try 'score-gen --help' for more information."
+	run --separate-stderr score-gen --pass-k 1,
+	assert_failure 64
+	assert_equal "$stderr" "score-gen: --pass-k: expected a comma-separated list of k, got '1,'
+Try 'score-gen --help' for more information."
+	run --separate-stderr score-gen --judge geval --pass-k 2
+	assert_failure 64
+	assert_equal "$stderr" "score-gen: --judge scores judge replies: not with --metric, --reference, --regex or --pass-k
+Try 'score-gen --help' for more information."
 }

@@ -276,6 +276,37 @@ pick() {
 	assert_equal "$stderr" "jq: error (at bad.jsonl:1): x: answerKey E is not one of the labels"
 }
 
+@test "tasks: Evalchemy's AIME24 is one chat request per repeat, seed 0 + i, temperature 0.7" {
+	# eval/chat_benchmarks/AIME24/eval_instruct.py: PROMPT "Problem: {problem}\nMark
+	# your solution with \\boxed\nAnswer:", seed [0, 1234, 1234, 1234] + i of which the
+	# API client sends the first, temperature 0.7, max_new_tokens 32768.
+	run --separate-stderr jq -nc -f "$S/tasks/evalchemy_math.jq" --argjson task '"aime24"' \
+		--argjson repeats 2 --argjson limit 1 "$D/aime24.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<-'EOF'
+	{"task":"aime24","doc_id":"aime24/ve-aime24-1","subset":"all","sample":0,"gold":"9","request":{"messages":[{"role":"user","content":"Problem: Find the number of ordered pairs $(a,b)$ of positive integers with $a+b=20$ and $a<b$.\nMark your solution with \\boxed\nAnswer:"}],"temperature":0.7,"max_tokens":32768,"seed":0}}
+	{"task":"aime24","doc_id":"aime24/ve-aime24-1","subset":"all","sample":1,"gold":"9","request":{"messages":[{"role":"user","content":"Problem: Find the number of ordered pairs $(a,b)$ of positive integers with $a+b=20$ and $a<b$.\nMark your solution with \\boxed\nAnswer:"}],"temperature":0.7,"max_tokens":32768,"seed":1}}
+	EOF
+	run --separate-stderr jq -nc -f "$S/tasks/evalchemy_math.jq" --argjson task '"aime25"' \
+		--argjson repeats 10 "$D/aime25.jsonl"
+	assert_success
+	assert_equal "${#lines[@]}" 20
+	assert_equal "$(jq -c '[.doc_id, .sample, .gold, .request.seed]' <<< "${lines[19]}")" '["aime25/VE-I-2",9,"17",9]'
+}
+
+@test "tasks: Evalchemy's MATH500 is one request a problem, seed 0, no sample field" {
+	run --separate-stderr jq -nc -f "$S/tasks/evalchemy_math.jq" --argjson task '"math500"' \
+		--argjson limit 2 "$D/math500.test.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 1 '{"task":"math500","doc_id":"math500/test/precalculus/ve-2.json","subset":"all","gold":"\\left( 2, \\frac{\\pi}{2} \\right)","request":{"messages":[{"role":"user","content":"Problem: Convert the point $(0,2)$ in rectangular coordinates to polar coordinates, with $0 \\le \\theta < 2\\pi$.\nMark your solution with \\boxed\nAnswer:"}],"temperature":0.7,"max_tokens":32768,"seed":0}}'
+	assert_equal "${#lines[@]}" 2
+	run --separate-stderr sh -c 'echo "{\"problem\":\"P\"}" | jq -nc -f "$1"' sh "$S/tasks/evalchemy_math.jq"
+	assert_failure 5
+	assert_equal "$stderr" "jq: error (at <stdin>:1): record 0: no answer"
+}
+
 @test "suites.json: the four suites name tasks whose template and data exist" {
 	run jq -r '.suites | keys | join(" ")' "$S/suites.json"
 	assert_output "korean quick reasoning standard"
@@ -285,9 +316,10 @@ pick() {
 	for f in $(jq -r '.tasks[] | .template, .data, (.fewshot // empty)' "$S/suites.json"); do
 		[ -s "$S/$f" ] || fail "$f named in suites.json is missing"
 	done
-	# 10 suite entries since gsm8k joined standard.
+	# 12 suite entries since gsm8k joined standard and aime24, aime25 and
+	# math500 replaced aime in reasoning.
 	run jq -r '[.suites[][] | .shots | numbers] | length' "$S/suites.json"
-	assert_output 10
+	assert_output 12
 }
 
 @test "tasks: every suite task renders its sample data with its shots" {

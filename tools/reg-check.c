@@ -117,10 +117,11 @@ struct policy {
 /* The item fields McNemar's test reads, by the metric they score. */
 enum { F_ACC, F_ACC_NORM, F_EXACT, NFLAGS };
 
-/* One item row: the paired tests join two runs on task and doc_id. */
+/* One item row: the paired tests join two runs on task, doc_id and sample. */
 struct item {
 	char *task;
 	char *doc_id;
+	double sample;        /* the row's "sample" (one of several of a doc_id), or -1 */
 	char *subset, *group; /* or NULL */
 	int correct;          /* 1, 0, or -1 when the row has no boolean "correct" */
 	int flag[NFLAGS];     /* correct, correct_norm, exact_match: 1, 0 or -1 */
@@ -466,7 +467,9 @@ item_cmp(const void *a, const void *b)
 	const struct item *x = a, *y = b;
 	int c = strcmp(x->task, y->task);
 
-	return c ? c : strcmp(x->doc_id, y->doc_id);
+	if (!c)
+		c = strcmp(x->doc_id, y->doc_id);
+	return c ? c : (x->sample > y->sample) - (x->sample < y->sample);
 }
 
 /* An item's field name (rec borrowed) as 1 right, 0 wrong, -1 absent. */
@@ -504,6 +507,8 @@ take_item(jv rec, void *ctx)
 	it.flag[F_ACC_NORM] = item_flag(rec, "correct_norm");
 	it.flag[F_EXACT] = item_flag(rec, "exact_match");
 	it.filter = ve_json_get_str(rec, "filter");
+	if (!ve_json_get_num(rec, "sample", &it.sample))
+		it.sample = -1;
 	if (!it.task || !it.doc_id)
 		why = "item row without string \"task\" and \"doc_id\"";
 	else if (!ve_json_get_num(rec, "score", &it.score)) {
@@ -525,7 +530,7 @@ take_item(jv rec, void *ctx)
 }
 
 /*
- * Reads one run's item rows from path into is, sorted by task and doc_id,
+ * Reads one run's item rows from path into is, sorted by task, doc_id and sample,
  * under rd's bad-record policy: 0, or the exit status to stop with.
  */
 static int
@@ -769,7 +774,7 @@ same_filter(const char *a, const char *b)
 }
 
 /*
- * Adds the answers of one baseline run (sorted by task and doc_id, as cur
+ * Adds the answers of one baseline run (sorted by task, doc_id and sample, as cur
  * is) to the pairs of the current items, pv[i] for cur->v[i].
  */
 static void
@@ -815,10 +820,10 @@ metric_flag(const char *metric, const char **filter)
 		*filter = m + 12;
 		return F_EXACT;
 	}
-	return !strcmp(m, "acc")           ? F_ACC
-	       : !strcmp(m, "acc_norm")    ? F_ACC_NORM
-	       : !strcmp(m, "exact_match") ? F_EXACT
-	                                   : -1;
+	return !strcmp(m, "acc") || !strcmp(m, "accuracy") ? F_ACC
+	       : !strcmp(m, "acc_norm")                    ? F_ACC_NORM
+	       : !strcmp(m, "exact_match")                 ? F_EXACT
+	                                                   : -1;
 }
 
 /* Whether item x belongs to the subset or group a row names (any, for "all"). */

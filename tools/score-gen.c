@@ -10,6 +10,9 @@
  *                --ignore-case and --ignore-punctuation, then equality
  *   numeric      the last \boxed{} of the text, else its last number, and the
  *                reference compared as integers (AIME)
+ *   math         Evalchemy's AIME24/AIME25/MATH500 comparison: the last
+ *                boxed answer and the reference equal after the Hendrycks
+ *                MATH normalisation (mathans.h); row TASK.accuracy
  *   contains     the reference occurs in the text (same normalisations)
  *   regex        the first match of --regex (its group 1 when it has one)
  *                compared with the reference as exact_match does
@@ -18,6 +21,12 @@
  *   rouge_l      ROUGE-L F1 over word tokens (longest common subsequence)
  *   json         the text is JSON (a ``` fence is allowed); with
  *                --required-keys, an object holding all of them
+ *
+ * Records with a "sample" field (or all, with --pass-k) are samples of their
+ * doc_id: each metric's row is then the mean over documents of their
+ * samples' mean, its stderr over documents; --pass-k adds TASK.pass_at_K
+ * (the unbiased estimator, passk.h), and integer samples (repeats) add
+ * TASK.accuracy_avg as Evalchemy reports it.
  *
  * With --judge KIND the records are a judge model's replies and the score
  * is DeepEval's: geval (the reply's score 0-10 over 10, or the expectation
@@ -39,9 +48,12 @@
 #include "array.h"
 #include "buf.h"
 #include "diag.h"
+#include "hash.h"
 #include "json.h"
+#include "mathans.h"
 #include "num.h"
 #include "output.h"
+#include "passk.h"
 #include "re.h"
 #include "score.h"
 
@@ -53,16 +65,18 @@ enum metric {
 	M_F1,
 	M_ROUGE_L,
 	M_JSON,
+	M_MATH,
 	M_COUNT,
 };
 
 static const char *const metric_name[M_COUNT] = {
-    "exact_match", "numeric", "contains", "regex", "f1", "rouge_l", "json",
+    "exact_match", "numeric", "contains", "regex", "f1", "rouge_l", "json", "math",
 };
 
 /* The metric rows' names: what each one measures. */
 static const char *const row_name[M_COUNT] = {
-    "exact_match", "numeric_match", "contains", "regex_match", "f1", "rouge_l", "json_valid",
+    "exact_match", "numeric_match", "contains",   "regex_match",
+    "f1",          "rouge_l",       "json_valid", "accuracy",
 };
 
 enum judge { J_NONE, J_GEVAL, J_RELEVANCY, J_FAITHFULNESS, J_HALLUCINATION };
@@ -72,6 +86,8 @@ static const char *const judge_name[] = {
 };
 
 #define MAX_IGNORE 8
+#define MAX_PASS_K 8
+#define MAX_REPEAT 256 /* sample indexes counted as Evalchemy's repeats */
 
 /* At most this many --filter. */
 #define MAX_FILTERS 8
@@ -101,8 +117,12 @@ struct opts {
 	const char *think_open, *think_close; /* the thinking's tags; NULL: --think-tags none */
 	char *think_tags;                     /* their storage */
 	bool think_in_prompt;
+	unsigned pass_k[MAX_PASS_K]; /* --pass-k */
+	int npass_k;
 	struct ve_score_opts common; /* --items, --task, --run-id, ... */
 };
+
+struct groups;
 
 struct state {
 	const struct opts *o;
@@ -116,11 +136,13 @@ struct state {
 	pcre2_code *filter[MAX_FILTERS];
 	pcre2_match_data *filter_md[MAX_FILTERS];
 	bool need_ref; /* a metric other than json compares with the reference */
-	struct ve_buf a, b, c, row, tmp, id, pred, scores;
+	struct ve_buf a, b, c, row, tmp, id, pred, scores, sample;
 	unsigned long long unparsed;
 
 	struct ve_buf fpred[MAX_FILTERS]; /* each filter's answer */
 	bool fexact;                      /* the first filter's exact_match */
+	bool has_math;     /* --metric math: count the replies without a boxed answer */
+	struct groups *gr; /* the samples of each document */
 };
 
 static void
@@ -130,15 +152,17 @@ usage(FILE *f)
 	        "usage: %s [-qv] [-m METRIC]... [-r EXPR] [--regex RE] [--ignore-case]\n"
 	        "                 [--ignore-punctuation] [--ignore-regex RE]... [--required-keys "
 	        "LIST]\n"
-	        "                 [--pass-threshold X] [-i FILE] [-t TASK] [--run-id ID]\n"
-	        "                 [--model-tag TAG] [--skip-bad] [--rejects FILE] [FILE...]\n"
+	        "                 [--pass-threshold X] [--pass-k LIST] [--filter NAME=RE]...\n"
+	        "                 [--think-tags OPEN,CLOSE|none] [--think-in-prompt] [-i FILE]\n"
+	        "                 [-t TASK] [--run-id ID] [--model-tag TAG] [--skip-bad]\n"
+	        "                 [--rejects FILE] [FILE...]\n"
 	        "       %s --judge KIND [--pass-threshold X] [-i FILE] [-t TASK] [FILE...]\n"
 	        "\n"
 	        "Score generated answers in llm-query output; metric rows to stdout.\n"
 	        "\n"
-	        "  -m, --metric METRIC      exact_match (default), numeric, contains, regex, f1,\n"
-	        "                           rouge_l, json (repeatable; the first is the item "
-	        "score)\n"
+	        "  -m, --metric METRIC      exact_match (default), numeric, math, contains, regex,\n"
+	        "                           f1, rouge_l, json (repeatable; the first is the "
+	        "item score)\n"
 	        "  -r, --reference EXPR     jq expression for the reference\n"
 	        "                           (default: .gold // .answer // .reference)\n"
 	        "      --regex RE           PCRE2 pattern extracting the answer (metric regex)\n"
@@ -151,6 +175,7 @@ usage(FILE *f)
 	        "      --pass-threshold X   an item passes at X or more (hallucination: X or "
 	        "less);\n"
 	        "                           adds a pass_rate row (judge default 0.5)\n"
+	        "      --pass-k LIST        comma-separated k: pass@k over each doc_id's samples\n"
 	        "      --filter NAME=RE     lm-eval's regex filter, each metric scoring its\n"
 	        "                           answer as TASK.METRIC.NAME (repeatable)\n"
 	        "      --group-select N     the match the filter before takes (-1: the last)\n"
@@ -179,6 +204,7 @@ enum {
 	OPT_FALLBACK,
 	OPT_THINK_TAGS,
 	OPT_THINK_IN_PROMPT,
+	OPT_PASS_K,
 };
 
 static void
@@ -209,13 +235,43 @@ add_metric(struct opts *o, const char *s)
 	for (i = 0; i < M_COUNT && strcmp(s, metric_name[i]); i++)
 		;
 	if (i == M_COUNT)
-		ve_usage_error("--metric: unknown metric '%s' (exact_match, numeric, contains, "
-		               "regex, f1, rouge_l, json)",
+		ve_usage_error("--metric: unknown metric '%s' (exact_match, numeric, math, "
+		               "contains, regex, f1, rouge_l, json)",
 		               s);
 	for (int j = 0; j < o->nmetric; j++)
 		if (o->metric[j] == (enum metric)i)
 			ve_usage_error("--metric %s given twice", s);
 	o->metric[o->nmetric++] = (enum metric)i;
+}
+
+/* --pass-k LIST: up to MAX_PASS_K values of k, each from 1 to MAX_REPEAT, none twice. */
+static void
+parse_pass_k(struct opts *o, const char *list)
+{
+	char buf[32];
+	const char *p = list;
+
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		long k;
+		if (n == 0 || n >= sizeof buf)
+			ve_usage_error("--pass-k: expected a comma-separated list of k, got '%s'",
+			               list);
+		memcpy(buf, p, n);
+		buf[n] = 0;
+		if (!ve_parse_long(buf, 1, MAX_REPEAT, &k))
+			ve_usage_error("--pass-k: '%s' is not a whole number from 1 to %d", buf,
+			               MAX_REPEAT);
+		for (int i = 0; i < o->npass_k; i++)
+			if (o->pass_k[i] == (unsigned)k)
+				ve_usage_error("--pass-k: %ld given twice", k);
+		if (o->npass_k == MAX_PASS_K)
+			ve_usage_error("--pass-k: at most %d values", MAX_PASS_K);
+		o->pass_k[o->npass_k++] = (unsigned)k;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
 }
 
 static enum judge
@@ -292,9 +348,9 @@ check_args(struct opts *o)
 {
 	bool has_regex = false, has_json = false;
 
-	if (o->judge && (o->nmetric || o->reference || o->regex))
-		ve_usage_error("--judge scores judge replies: not with --metric, --reference or "
-		               "--regex");
+	if (o->judge && (o->nmetric || o->reference || o->regex || o->npass_k))
+		ve_usage_error("--judge scores judge replies: not with --metric, --reference, "
+		               "--regex or --pass-k");
 	if (!o->judge && !o->nmetric)
 		o->metric[o->nmetric++] = M_EXACT;
 	for (int i = 0; i < o->nmetric; i++) {
@@ -309,6 +365,8 @@ check_args(struct opts *o)
 	if (o->judge && (o->nfilter || o->think_in_prompt))
 		ve_usage_error(
 		    "--judge scores judge replies: not with --filter or --think-in-prompt");
+	if (o->npass_k && o->nfilter)
+		ve_usage_error("--pass-k scores a document's samples: not with --filter");
 	if (o->think_in_prompt && !o->think_close)
 		ve_usage_error(
 		    "--think-in-prompt needs the thinking's tags (not --think-tags none)");
@@ -336,6 +394,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"fallback", required_argument, NULL, OPT_FALLBACK},
 	    {"think-tags", required_argument, NULL, OPT_THINK_TAGS},
 	    {"think-in-prompt", no_argument, NULL, OPT_THINK_IN_PROMPT},
+	    {"pass-k", required_argument, NULL, OPT_PASS_K},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -363,6 +422,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_FALLBACK: filter_opt(o, c, optarg); break;
 		case OPT_THINK_TAGS: think_tags(o, optarg); break;
 		case OPT_THINK_IN_PROMPT: o->think_in_prompt = true; break;
+		case OPT_PASS_K: parse_pass_k(o, optarg); break;
 		}
 	}
 	check_args(o);
@@ -984,9 +1044,9 @@ take_judge(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 struct answer {
 	const char *s, *g; /* the text and the reference, g "" when no metric needs it */
 	size_t n, gn;
-	long long gv;  /* the reference as an integer, for numeric */
-	bool has_pred; /* st->pred holds what the first extracting metric took */
-
+	long long gv;   /* the reference as an integer, for numeric */
+	bool has_pred;  /* st->pred holds what the first extracting metric took */
+	bool no_answer; /* math: the text has no boxed answer */
 	bool truncated; /* the thinking never closed: no answer */
 };
 
@@ -1058,6 +1118,25 @@ regex_match(struct state *st, struct answer *a)
 	return !strcmp(st->c.p, st->b.p);
 }
 
+/*
+ * math: Evalchemy's extract_answer of the text ("" when it has no boxed
+ * answer) is_equiv to the reference, both as mathans.h reads them.
+ */
+static double
+math_match(struct state *st, struct answer *a)
+{
+	char *got = ve_math_boxed(a->s);
+	bool eq = ve_math_equiv(a->g, got ? got : "");
+
+	a->no_answer = got == NULL;
+	if (!a->has_pred) {
+		ve_buf_adds(&st->pred, got ? got : "");
+		a->has_pred = true;
+	}
+	free(got);
+	return eq;
+}
+
 /* The value of metric m for one answer. */
 static double
 metric_value(struct state *st, enum metric m, struct answer *a)
@@ -1073,6 +1152,7 @@ metric_value(struct state *st, enum metric m, struct answer *a)
 	case M_F1: return token_f1(st, a->s, a->g);
 	case M_ROUGE_L: return rouge_l(st, a->s, a->g);
 	case M_JSON: return json_score(st->o, a->s, a->n);
+	case M_MATH: return math_match(st, a);
 	case M_COUNT: break;
 	}
 	return 0;
@@ -1118,6 +1198,10 @@ answer_row(struct state *st, jv rec, const struct ve_score_rec *f, const struct 
 	const struct opts *o = st->o;
 
 	item_head(st, rec, f);
+	if (st->sample.len) {
+		ve_buf_adds(&st->row, ",\"sample\":");
+		ve_buf_add(&st->row, st->sample.p, st->sample.len);
+	}
 	ve_buf_adds(&st->row, ",\"pred\":");
 	if (a->truncated)
 		ve_buf_adds(&st->row, "null");
@@ -1148,17 +1232,18 @@ answer_row(struct state *st, jv rec, const struct ve_score_rec *f, const struct 
 
 /*
  * One metric's value and rows: m of the answer (0 for a truncated reply),
- * named name, into the scores and the aggregates.
+ * named name, into the scores and, with aggregate, the aggregates.
  */
 static double
 score_one(struct state *st, const struct ve_score_rec *f, enum metric m, struct answer *a,
-          const char *name)
+          const char *name, bool aggregate)
 {
 	double v = a->truncated ? 0 : metric_value(st, m, a);
 
 	ve_buf_addf(&st->scores, "%s\"%s\":", st->scores.len ? "," : "", name);
 	ve_score_num(&st->scores, v);
-	ve_score_agg_add(st->run.agg, f->tname, name, "ratio", f->sname, NULL, v);
+	if (aggregate)
+		ve_score_agg_add(st->run.agg, f->tname, name, "ratio", f->sname, NULL, v);
 	return v;
 }
 
@@ -1184,7 +1269,7 @@ score_filters(struct state *st, const struct ve_score_rec *f, struct answer *a)
 		for (int i = 0; i < o->nmetric; i++) {
 			snprintf(name, sizeof name, "%s.%.*s", row_name[o->metric[i]],
 			         filter_name_len(&o->filter[k]), o->filter[k].name);
-			double v = score_one(st, f, o->metric[i], &fa, name);
+			double v = score_one(st, f, o->metric[i], &fa, name, true);
 			if (k == 0 && i == 0)
 				first = v;
 			if (k == 0 && o->metric[i] == M_EXACT)
@@ -1208,6 +1293,260 @@ find_answer(struct state *st, const struct ve_score_rec *f, struct answer *a)
 }
 
 /*
+ * Samples of a document (records sharing task and doc_id, told apart by
+ * "sample"): streamed, so each document keeps only its counts and sums.
+ */
+struct doc {
+	char *key;                 /* TASK, 0xff, the doc_id's JSON text */
+	const char *task, *subset; /* interned in groups.names */
+	unsigned n, c;             /* samples, and those right */
+	double *sum;               /* each metric's sum, then pass_rate's */
+};
+
+/* A task's repeats as Evalchemy counts them: by sample index, the documents and those right. */
+struct repeats {
+	const char *task;
+	unsigned long docs[MAX_REPEAT], right[MAX_REPEAT];
+	bool bad; /* a sample that is not an index below MAX_REPEAT: no repeat row */
+};
+
+struct groups {
+	struct doc *d;
+	size_t n, cap;
+	struct ve_index index; /* of d, by key */
+	char **names;
+	size_t nnames, capnames;
+	struct repeats *r;
+	size_t nr, capr;
+};
+
+/* The one copy of a task or subset name that the documents point to. */
+static const char *
+intern(struct groups *g, const char *s)
+{
+	for (size_t i = 0; i < g->nnames; i++)
+		if (!strcmp(g->names[i], s))
+			return g->names[i];
+	g->names = ve_grow(g->names, &g->capnames, g->nnames + 1, sizeof *g->names);
+	return g->names[g->nnames++] = ve_xstrdup(s);
+}
+
+struct doc_key {
+	const struct groups *g;
+	const char *key;
+};
+
+static bool
+is_doc(const void *ctx, size_t pos)
+{
+	const struct doc_key *k = ctx;
+
+	return !strcmp(k->g->d[pos].key, k->key);
+}
+
+/* The document of key (task and doc_id), added when new. */
+static struct doc *
+find_doc(struct groups *g, const char *key, const char *task, const char *subset, int nv)
+{
+	struct doc_key k = {g, key};
+	uint64_t h = ve_hash_str(key);
+	size_t pos = ve_index_find(&g->index, h, is_doc, &k);
+
+	if (pos != VE_INDEX_NONE)
+		return &g->d[pos];
+	g->d = ve_grow(g->d, &g->cap, g->n + 1, sizeof *g->d);
+	g->d[g->n] = (struct doc){.key = ve_xstrdup(key),
+	                          .task = intern(g, task),
+	                          .subset = intern(g, subset),
+	                          .sum = ve_xcalloc((size_t)nv, sizeof(double))};
+	ve_index_add(&g->index, h, g->n);
+	return &g->d[g->n++];
+}
+
+static struct repeats *
+find_repeats(struct groups *g, const char *task)
+{
+	for (size_t i = 0; i < g->nr; i++)
+		if (!strcmp(g->r[i].task, task))
+			return &g->r[i];
+	g->r = ve_grow(g->r, &g->capr, g->nr + 1, sizeof *g->r);
+	memset(&g->r[g->nr], 0, sizeof *g->r);
+	g->r[g->nr].task = intern(g, task);
+	return &g->r[g->nr++];
+}
+
+/*
+ * Whether rec (borrowed) is one sample of its document: it has a "sample",
+ * or --pass-k groups every record. st->sample gets the sample's JSON text
+ * for the item row ("" without), *index the sample when it is a whole
+ * number below MAX_REPEAT (else -1).
+ */
+static bool
+sample_of(struct state *st, jv rec, long *index)
+{
+	jv s = ve_json_get(rec, "sample");
+	bool has = jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
+
+	ve_buf_reset(&st->sample);
+	*index = -1;
+	if (has) {
+		ve_json_dump(jv_copy(s), &st->sample);
+		double x = jv_get_kind(s) == JV_KIND_NUMBER ? jv_number_value(s) : -1;
+		if (x >= 0 && x < MAX_REPEAT && x == (double)(long)x)
+			*index = (long)x;
+	}
+	jv_free(s);
+	return has || st->o->npass_k > 0;
+}
+
+/* One sample's values v (each metric's, then pass_rate's) into its document and repeat. */
+static void
+group_add(struct state *st, jv rec, const struct ve_score_rec *f, long sample, const double *v,
+          bool right)
+{
+	int nv = st->o->nmetric + 1;
+
+	item_head(st, rec, f); /* st->id: the doc_id's JSON text */
+	ve_buf_reset(&st->tmp);
+	ve_buf_adds(&st->tmp, f->tname);
+	ve_buf_addc(&st->tmp, '\xff');
+	ve_buf_add(&st->tmp, st->id.p, st->id.len);
+	struct doc *d = find_doc(st->gr, st->tmp.p, f->tname, f->sname, nv);
+	d->n++;
+	d->c += right;
+	for (int i = 0; i < nv; i++)
+		d->sum[i] += v[i];
+	struct repeats *r = find_repeats(st->gr, f->tname);
+	if (sample < 0) {
+		r->bad = true;
+	} else {
+		r->docs[sample]++;
+		r->right[sample] += right;
+	}
+}
+
+/*
+ * Each document's means into the aggregates, and its pass@k for each
+ * --pass-k k its samples reach; the documents with fewer than k samples are
+ * left out of pass_at_K, and said so on stderr.
+ */
+static void
+group_emit(struct state *st)
+{
+	const struct opts *o = st->o;
+	const struct groups *g = st->gr;
+	unsigned long short_of[MAX_PASS_K] = {0};
+	char name[32];
+
+	for (size_t j = 0; j < g->n; j++) {
+		const struct doc *d = &g->d[j];
+		for (int i = 0; i < o->nmetric; i++)
+			ve_score_agg_add(st->run.agg, d->task, row_name[o->metric[i]], "ratio",
+			                 d->subset, NULL, d->sum[i] / d->n);
+		if (o->has_threshold)
+			ve_score_agg_add(st->run.agg, d->task, "pass_rate", "ratio", d->subset,
+			                 NULL, d->sum[o->nmetric] / d->n);
+		for (int i = 0; i < o->npass_k; i++) {
+			snprintf(name, sizeof name, "pass_at_%u", o->pass_k[i]);
+			if (d->n < o->pass_k[i])
+				short_of[i]++;
+			else
+				ve_score_agg_add(st->run.agg, d->task, name, "ratio", d->subset,
+				                 NULL, ve_pass_at_k(d->n, d->c, o->pass_k[i]));
+		}
+	}
+	for (int i = 0; i < o->npass_k; i++)
+		if (short_of[i] && !o->common.cli.quiet)
+			ve_warn("pass_at_%u: %lu documents with fewer than %u samples left out",
+			        o->pass_k[i], short_of[i], o->pass_k[i]);
+}
+
+/*
+ * NumPy's sum of a float64 array (pairwise: under 8 values one after the
+ * other; up to 128, eight running sums added as a tree, then the rest; above,
+ * halves cut at a multiple of 8), so that the figures below equal NumPy's.
+ */
+static double
+np_sum(const double *v, size_t n)
+{
+	double r[8], s;
+	size_t i;
+
+	if (n < 8) {
+		s = 0.;
+		for (i = 0; i < n; i++)
+			s += v[i];
+		return s;
+	}
+	if (n > 128) {
+		size_t h = n / 2;
+		h -= h % 8;
+		return np_sum(v, h) + np_sum(v + h, n - h);
+	}
+	memcpy(r, v, sizeof r);
+	for (i = 8; i < n - n % 8; i += 8)
+		for (int k = 0; k < 8; k++)
+			r[k] += v[i + k];
+	s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+	for (; i < n; i++)
+		s += v[i];
+	return s;
+}
+
+/*
+ * Evalchemy's AIME figures (evaluate_responses): each repeat's accuracy
+ * (its documents right over its documents), their np.mean as accuracy_avg
+ * and np.std (ddof 0) / sqrt(repeats) as its accuracy_std_err, written as
+ * TASK.accuracy_avg with that stderr and n the repeats.
+ */
+static void
+repeat_row(const struct state *st, const struct repeats *r)
+{
+	double acc[MAX_REPEAT], dev[MAX_REPEAT];
+	size_t n = 0;
+	struct ve_buf b = {0};
+
+	for (size_t s = 0; s < MAX_REPEAT; s++)
+		if (r->docs[s])
+			acc[n++] = (double)r->right[s] / (double)r->docs[s];
+	if (r->bad || !n)
+		return;
+	double mean = np_sum(acc, n) / (double)n;
+	for (size_t i = 0; i < n; i++)
+		dev[i] = (acc[i] - mean) * (acc[i] - mean);
+	double se = sqrt(np_sum(dev, n) / (double)n) / sqrt((double)n);
+	ve_buf_adds(&b, "{\"metric\":");
+	ve_buf_addf(&b, "\"%s.accuracy_avg\"", r->task);
+	ve_buf_adds(&b, ",\"value\":");
+	ve_score_num(&b, mean);
+	ve_buf_addf(&b, ",\"n\":%zu,\"stderr\":", n);
+	ve_score_num(&b, se);
+	ve_buf_adds(&b, ",\"unit\":\"ratio\",\"labels\":{\"task\":");
+	ve_buf_add_json_str(&b, r->task, strlen(r->task));
+	ve_buf_adds(&b, ",\"subset\":\"all\"}");
+	ve_score_meta_fields(&b, &st->run.meta);
+	ve_buf_addc(&b, '}');
+	ve_out_line(b.p, b.len);
+	ve_buf_free(&b);
+}
+
+static void
+groups_free(struct groups *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		free(g->d[i].key);
+		free(g->d[i].sum);
+	}
+	for (size_t i = 0; i < g->nnames; i++)
+		free(g->names[i]);
+	free(g->d);
+	free(g->names);
+	free(g->r);
+	ve_index_free(&g->index);
+	free(g);
+}
+
+/*
  * Reference metrics: each --metric of the text (borrowed) against the
  * record's reference into the aggregates (and pass_rate with a threshold);
  * the item row to --items. NULL, or why the record is bad.
@@ -1219,7 +1558,10 @@ take_answer(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 	struct answer a = {.s = jv_string_value(text), .n = ve_json_strlen(text)};
 	jv ref = reference_of(st, rec);
 	const char *why = read_reference(st, ref, &a);
-	double first = 0;
+	double first = 0, v[M_COUNT + 1];
+	long sample = -1;
+	/* A document's samples are grouped (pass@k); --filter scores one reply a document. */
+	bool grouped = sample_of(st, rec, &sample) && !o->nfilter;
 
 	if (why)
 		goto out;
@@ -1231,16 +1573,21 @@ take_answer(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 		first = score_filters(st, f, &a);
 	/* pass_rate's row follows the item score's, as it did before the others. */
 	for (int i = 0; i < o->nmetric && !o->nfilter; i++) {
-		double v = score_one(st, f, o->metric[i], &a, row_name[o->metric[i]]);
+		v[i] = score_one(st, f, o->metric[i], &a, row_name[o->metric[i]], !grouped);
 		if (i == 0)
-			first = v;
-		if (i == 0 && o->has_threshold)
+			first = v[i];
+		if (i == 0 && o->has_threshold && !grouped)
 			ve_score_agg_add(st->run.agg, f->tname, "pass_rate", "ratio", f->sname,
-			                 NULL, passes(o, v));
+			                 NULL, passes(o, v[i]));
 	}
 	if (o->nfilter && o->has_threshold)
 		ve_score_agg_add(st->run.agg, f->tname, "pass_rate", "ratio", f->sname, NULL,
 		                 passes(o, first));
+	v[o->nmetric] = o->has_threshold && passes(o, first);
+	if (st->has_math)
+		ve_score_agg_tally(st->run.agg, f->tname, "no_answer", a.no_answer, false);
+	if (grouped)
+		group_add(st, rec, f, sample, v, o->has_threshold ? passes(o, first) : first == 1);
 	answer_row(st, rec, f, &a, first);
 	ve_score_item(&st->run, &st->row);
 out:
@@ -1301,8 +1648,11 @@ state_init(struct state *st, const struct opts *o)
 		st->filter[i] = ve_re_compile("--filter", o->filter[i].re, PCRE2_UTF | PCRE2_UCP);
 		st->filter_md[i] = pcre2_match_data_create_from_pattern(st->filter[i], NULL);
 	}
-	for (int i = 0; i < o->nmetric; i++)
+	for (int i = 0; i < o->nmetric; i++) {
 		st->need_ref |= o->metric[i] != M_JSON;
+		st->has_math |= o->metric[i] == M_MATH;
+	}
+	st->gr = ve_xcalloc(1, sizeof *st->gr);
 }
 
 static void
@@ -1328,6 +1678,8 @@ state_free(struct state *st)
 	ve_buf_free(&st->id);
 	ve_buf_free(&st->pred);
 	ve_buf_free(&st->scores);
+	ve_buf_free(&st->sample);
+	groups_free(st->gr);
 }
 
 /* Scores every record, then writes the metric rows; returns the exit status. */
@@ -1340,7 +1692,10 @@ run(const struct opts *o, char **files, int nfiles)
 	state_init(&st, o);
 	ve_score_begin(&st.run, &o->common, files, nfiles);
 	if (!(rc = ve_score_read(&st.run, take_record, &st))) {
+		group_emit(&st);
 		ve_score_agg_emit(st.run.agg, &st.run.meta);
+		for (size_t i = 0; i < st.gr->nr; i++)
+			repeat_row(&st, &st.gr->r[i]);
 		if (st.unparsed && !o->common.cli.quiet)
 			ve_warn("%llu of %llu judge replies could not be read", st.unparsed,
 			        st.run.records);
