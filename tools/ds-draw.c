@@ -32,6 +32,8 @@ enum mode {
 	MODE_NONE,
 	MODE_SHUFFLE, /* random.shuffle(list(range(n))) */
 	MODE_SAMPLE,  /* random.sample(range(population), k) */
+	MODE_CHOICE,  /* random.choice(range(n)) */
+	MODE_RANDOM,  /* random.random() */
 };
 
 /* The most indices one record gets: its field is written whole for every record. */
@@ -40,7 +42,7 @@ enum mode {
 struct opts {
 	struct ve_cli cli;
 	enum mode mode;
-	long n;          /* --shuffle N, or --sample K */
+	long n;          /* --shuffle N, --sample K or --choice N */
 	long population; /* --population N; -1 when not given */
 	const char *seed;
 	bool reseed;
@@ -51,7 +53,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: %s [-qv] [-s SEED] [--reseed] (--shuffle N | --sample K --population N)\n"
+	        "usage: %s [-qv] [-s SEED] [--reseed]\n"
+	        "               (--shuffle N | --sample K --population N | --choice N | --random)\n"
 	        "               [-f NAME] [--skip-bad] [--rejects FILE] [FILE...]\n"
 	        "\n"
 	        "Add to each record the indices Python's random module draws (CPython 3.11).\n"
@@ -59,6 +62,8 @@ usage(FILE *f)
 	        "      --shuffle N       random.shuffle(list(range(N)))\n"
 	        "      --sample K        random.sample(range(N), K), with --population N\n"
 	        "      --population N    the size of the population --sample draws from\n"
+	        "      --choice N        random.choice(range(N)), a number\n"
+	        "      --random          random.random(), a number in [0, 1)\n"
 	        "  -s, --seed SEED       random.Random(SEED), an integer of any size (default 0)\n"
 	        "      --reseed          a fresh random.Random(SEED) for every record\n"
 	        "                        (default: one for all records, in order)\n"
@@ -74,6 +79,8 @@ enum {
 	OPT_SHUFFLE = 256,
 	OPT_SAMPLE,
 	OPT_POPULATION,
+	OPT_CHOICE,
+	OPT_RANDOM,
 	OPT_RESEED,
 };
 
@@ -82,7 +89,8 @@ static void
 check_args(const struct opts *o)
 {
 	if (o->mode == MODE_NONE)
-		ve_usage_error("say what to draw: --shuffle N or --sample K --population N");
+		ve_usage_error("say what to draw: --shuffle N, --sample K --population N, --choice N "
+		               "or --random");
 	if (o->mode == MODE_SAMPLE && o->population < 0)
 		ve_usage_error("--sample needs --population N");
 	if (o->mode != MODE_SAMPLE && o->population >= 0)
@@ -90,6 +98,8 @@ check_args(const struct opts *o)
 	if (o->mode == MODE_SAMPLE && o->n > o->population)
 		ve_usage_error("--sample: %ld is larger than the population (%ld)", o->n,
 		               o->population);
+	if (o->mode == MODE_CHOICE && o->n == 0)
+		ve_usage_error("--choice: the population is empty");
 	if (!*o->field)
 		ve_usage_error("--field: the name is empty");
 	struct ve_pyrand r;
@@ -103,9 +113,13 @@ static void
 set_mode(struct opts *o, enum mode m, const char *opt, const char *arg)
 {
 	if (o->mode != MODE_NONE)
-		ve_usage_error("--shuffle and --sample are one draw each: give one");
+		ve_usage_error("--shuffle, --sample, --choice and --random are one draw each: "
+		               "give one");
 	o->mode = m;
-	o->n = ve_opt_long(opt, arg, 0, MAX_DRAW);
+	if (m == MODE_CHOICE)
+		o->n = ve_opt_long(opt, arg, 0, INT64_MAX);
+	else if (arg)
+		o->n = ve_opt_long(opt, arg, 0, MAX_DRAW);
 }
 
 static void
@@ -115,6 +129,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"shuffle", required_argument, NULL, OPT_SHUFFLE},
 	    {"sample", required_argument, NULL, OPT_SAMPLE},
 	    {"population", required_argument, NULL, OPT_POPULATION},
+	    {"choice", required_argument, NULL, OPT_CHOICE},
+	    {"random", no_argument, NULL, OPT_RANDOM},
 	    {"seed", required_argument, NULL, 's'},
 	    {"reseed", no_argument, NULL, OPT_RESEED},
 	    {"field", required_argument, NULL, 'f'},
@@ -130,6 +146,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		switch (c) {
 		case OPT_SHUFFLE: set_mode(o, MODE_SHUFFLE, "--shuffle", optarg); break;
 		case OPT_SAMPLE: set_mode(o, MODE_SAMPLE, "--sample", optarg); break;
+		case OPT_CHOICE: set_mode(o, MODE_CHOICE, "--choice", optarg); break;
+		case OPT_RANDOM: set_mode(o, MODE_RANDOM, "--random", NULL); break;
 		case OPT_POPULATION:
 			o->population = ve_opt_long("--population", optarg, 0, INT64_MAX);
 			break;
@@ -154,7 +172,9 @@ struct draw {
 static void
 draw_init(struct draw *d, const struct opts *o)
 {
-	*d = (struct draw){.o = o, .nidx = (size_t)o->n};
+	bool list = o->mode == MODE_SHUFFLE || o->mode == MODE_SAMPLE;
+
+	*d = (struct draw){.o = o, .nidx = list ? (size_t)o->n : 0};
 	ve_pyrand_seed_text(&d->seeded, o->seed); /* checked in check_args */
 	d->rng = d->seeded;
 	d->idx = ve_xcalloc(d->nidx ? d->nidx : 1, sizeof *d->idx);
@@ -167,32 +187,50 @@ draw_free(struct draw *d)
 	ve_buf_free(&d->fields);
 }
 
-/* The indices of the next record into d->idx, then its field into d->fields. */
+/* The indices of the next record into d->idx, as JSON after the field's name. */
 static void
-draw(struct draw *d)
+draw_list(struct draw *d)
 {
 	const struct opts *o = d->o;
 
-	if (o->reseed)
-		d->rng = d->seeded;
-	switch (o->mode) {
-	case MODE_SHUFFLE:
+	if (o->mode == MODE_SHUFFLE) {
 		for (size_t i = 0; i < d->nidx; i++)
 			d->idx[i] = i;
 		ve_pyrand_shuffle(&d->rng, d->idx, d->nidx);
-		break;
-	case MODE_SAMPLE:
+	} else {
 		ve_pyrand_sample(&d->rng, (uint64_t)o->population, d->nidx, d->idx);
-		break;
-	case MODE_NONE: break;
 	}
-	ve_buf_reset(&d->fields);
-	ve_buf_add_json_str(&d->fields, o->field, strlen(o->field));
-	ve_buf_addc(&d->fields, ':');
 	ve_buf_addc(&d->fields, '[');
 	for (size_t i = 0; i < d->nidx; i++)
 		ve_buf_addf(&d->fields, i ? ",%llu" : "%llu", (unsigned long long)d->idx[i]);
 	ve_buf_addc(&d->fields, ']');
+}
+
+/* The next record's field, "NAME":VALUE, into d->fields. */
+static void
+draw(struct draw *d)
+{
+	const struct opts *o = d->o;
+	char num[VE_NUM_G_SIZE];
+
+	if (o->reseed)
+		d->rng = d->seeded;
+	ve_buf_reset(&d->fields);
+	ve_buf_add_json_str(&d->fields, o->field, strlen(o->field));
+	ve_buf_addc(&d->fields, ':');
+	switch (o->mode) {
+	case MODE_SHUFFLE:
+	case MODE_SAMPLE: draw_list(d); break;
+	case MODE_CHOICE:
+		ve_buf_addf(&d->fields, "%llu",
+		            (unsigned long long)ve_pyrand_choice(&d->rng, (uint64_t)o->n));
+		break;
+	case MODE_RANDOM:
+		/* repr's digits: the fewest that read back as the same double */
+		ve_buf_adds(&d->fields, ve_num_g(num, sizeof num, ve_pyrand_random(&d->rng), 1));
+		break;
+	case MODE_NONE: break;
+	}
 }
 
 static int
