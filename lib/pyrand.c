@@ -36,7 +36,8 @@ ve_pyrand_seed_words(struct ve_pyrand *r, const uint32_t *key, size_t nkey)
 		nkey--;
 	init_genrand(r, 19650218U);
 	for (size_t k = nkey > VE_PYRAND_N ? nkey : VE_PYRAND_N; k; k--) {
-		mt[i] = (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1664525U)) + key[j] + (uint32_t)j;
+		mt[i] =
+		    (mt[i] ^ ((mt[i - 1] ^ (mt[i - 1] >> 30)) * 1664525U)) + key[j] + (uint32_t)j;
 		i++;
 		j++;
 		if (i >= VE_PYRAND_N) {

@@ -89,8 +89,9 @@ static void
 check_args(const struct opts *o)
 {
 	if (o->mode == MODE_NONE)
-		ve_usage_error("say what to draw: --shuffle N, --sample K --population N, --choice N "
-		               "or --random");
+		ve_usage_error(
+		    "say what to draw: --shuffle N, --sample K --population N, --choice N "
+		    "or --random");
 	if (o->mode == MODE_SAMPLE && o->population < 0)
 		ve_usage_error("--sample needs --population N");
 	if (o->mode != MODE_SAMPLE && o->population >= 0)
@@ -138,10 +139,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	*o = (struct opts){.cli = {.flags = VE_CLI_RECORDS},
-	                   .population = -1,
-	                   .seed = "0",
-	                   .field = "_draw"};
+	*o = (struct opts){
+	    .cli = {.flags = VE_CLI_RECORDS}, .population = -1, .seed = "0", .field = "_draw"};
 	while ((c = ve_getopt(argc, argv, "s:f:", longopts, &o->cli, usage)) != -1) {
 		switch (c) {
 		case OPT_SHUFFLE: set_mode(o, MODE_SHUFFLE, "--shuffle", optarg); break;
