@@ -19,8 +19,8 @@
  * Indices come back as uint64_t: shuffle and sample work on range(n), and a
  * caller applies the positions to its own sequence, as random.sample(
  * range(n), k) and random.shuffle(list(range(n))) show them. The caller owns
- * the state and every array; only ve_pyrand_sample allocates, and frees what
- * it allocated before it returns.
+ * the state and every array; what ve_pyrand_seed_text and ve_pyrand_sample
+ * allocate for their work is freed before they return.
  */
 #ifndef VE_PYRAND_H
 #define VE_PYRAND_H

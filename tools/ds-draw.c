@@ -6,9 +6,9 @@
  * have drawn for that record with the random module (lib/pyrand.h follows
  * CPython 3.11 draw for draw). --shuffle N gives the order
  * random.shuffle(list(range(N))) leaves; --sample K --population N gives
- * random.sample(range(N), K). One random.Random(SEED) serves the records in
- * order, as a reference that draws once per document does; with --reseed
- * every record gets a fresh random.Random(SEED), as code that builds its
+ * random.sample(range(N), K); --choice N and --random give one number each.
+ * One random.Random(SEED) serves the records in order, as a reference that draws once per document
+ * does; with --reseed every record gets a fresh random.Random(SEED), as code that builds its
  * generator per document does (Evalchemy's GPQA-Diamond). A task template
  * then applies the indices (ds-draw(1), EXAMPLES).
  */
