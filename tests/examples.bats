@@ -427,6 +427,20 @@ PY
 	assert_equal "$(wc -l <<< "$output" | tr -d ' ')" 10
 }
 
+@test "examples: ds-draw.1" {
+	ex_ok ds-draw.1#1
+	assert_equal "$output" ""
+	assert_equal "$(ex_lines gpqa.requests.jsonl)" 8
+	# Random(42) per question puts the correct answer fourth: gold D, but where
+	# an incorrect answer is written as the correct one and comes first.
+	assert_equal "$(jq -r .gold gpqa.requests.jsonl | paste -sd' ')" "D D D D D D A D"
+	ex_ok ds-draw.1#2
+	assert_equal "$output" ""
+	# python3 -c 'import random; r=random.Random(1234); print(r.sample(range(100), 5))'
+	assert_equal "$(head -1 mmlu.shots.jsonl | jq -c .shots)" "$(python3 -c 'import random; print(str(random.Random(1234).sample(range(100), 5)).replace(" ", ""))')"
+	assert_equal "$(jq -c .shots mmlu.shots.jsonl | sort -u | ex_lines /dev/stdin)" 8
+}
+
 @test "examples: ds-synth.1" {
 	ex_ok ds-synth.1#1
 	assert_equal "$(ex_lines run.jsonl)" 10

@@ -316,10 +316,10 @@ pick() {
 	for f in $(jq -r '.tasks[] | .template, .data, (.fewshot // empty)' "$S/suites.json"); do
 		[ -s "$S/$f" ] || fail "$f named in suites.json is missing"
 	done
-	# 12 suite entries since gsm8k joined standard and aime24, aime25 and
-	# math500 replaced aime in reasoning.
+	# 13 suite entries since gsm8k joined standard, and aime24, aime25,
+	# math500 and gpqa_diamond replaced aime in reasoning.
 	run jq -r '[.suites[][] | .shots | numbers] | length' "$S/suites.json"
-	assert_output 12
+	assert_output 13
 }
 
 @test "tasks: every suite task renders its sample data with its shots" {
@@ -330,11 +330,18 @@ pick() {
 		few=$(jq -r '.fewshot // empty' task.json)
 		set -- --argjson shots 5
 		[ -n "$few" ] && set -- "$@" --slurpfile fewshot "$S/$few"
-		jq -nc -f "$S/$tpl" "$@" "$S/$data" > "$t.jsonl" || fail "$t does not render"
+		# A task with a "draw" gets ds-draw's indices first (gpqa_diamond's shuffle).
+		if jq -e 'has("draw")' task.json > /dev/null; then
+			# shellcheck disable=SC2046
+			ds-draw $(jq -r '.draw[]' task.json) "$S/$data" > drawn.jsonl || fail "$t: ds-draw failed"
+			jq -nc -f "$S/$tpl" "$@" drawn.jsonl > "$t.jsonl" || fail "$t does not render"
+		else
+			jq -nc -f "$S/$tpl" "$@" "$S/$data" > "$t.jsonl" || fail "$t does not render"
+		fi
 		[ -s "$t.jsonl" ] || fail "$t renders nothing"
 	done
-	run jq -s 'map(.task) | unique | join(",")' -r arc_challenge.jsonl hellaswag.jsonl mmlu.jsonl kmmlu.jsonl ko_arc.jsonl aime.jsonl
-	assert_output "aime,arc_challenge,hellaswag,kmmlu,ko_arc,mmlu"
+	run jq -s 'map(.task) | unique | join(",")' -r arc_challenge.jsonl hellaswag.jsonl mmlu.jsonl kmmlu.jsonl ko_arc.jsonl aime.jsonl gpqa_diamond.jsonl
+	assert_output "aime,arc_challenge,gpqa_diamond,hellaswag,kmmlu,ko_arc,mmlu"
 }
 
 @test "tasks: sample data -> templates -> a stand-in server at accuracy 0.8 -> score-mcq" {
@@ -401,4 +408,108 @@ pick() {
 	ll=$output
 	run jq -c '[.doc_id, .correct]' litems.jsonl
 	assert_equal "$(sort <<< "$output")" "$(sort <<< "$ll")"
+}
+
+# Evalchemy's GPQA-Diamond (mlfoundations/evalchemy at 6ed674159b37,
+# eval/chat_benchmarks/GPQADiamond/eval_instruct.py and testing_utils.py),
+# reimplemented in python3 from reading them: generate_multiple_choice_answers
+# (a fresh random.Random(42) shuffles [correct, incorrect 1-3]; the gold is the
+# first letter whose text is the correct answer), PROMPT.format, and
+# get_multiple_choice_answer. CPython's own random does the shuffle here.
+gpqa_reference() {
+	python3 - "$@" <<-'EOF'
+	import json, random, re, sys
+	PROMPT = """Return your final response within \\boxed{{}} and only include the letter choice (A, B, C, or D) as your final response.
+	Problem: {problem}
+	Options: {options}
+	Answer:"""
+	def choices(data):
+	    answers = [data["Correct Answer"], data["Incorrect Answer 1"],
+	               data["Incorrect Answer 2"], data["Incorrect Answer 3"]]
+	    rnd = random.Random(42)
+	    rnd.shuffle(answers)
+	    options = ["A", "B", "C", "D"]
+	    to_answer = {letter: answer for letter, answer in zip(options, answers)}
+	    text = ", ".join(f"{letter}) {to_answer[letter]}" for letter in options)
+	    gold = next(l for l, a in to_answer.items() if a == data["Correct Answer"])
+	    return text, gold
+	def extract(pred):
+	    tmp = re.findall(r"\b(A|B|C|D)\b", pred.upper())
+	    pred = tmp if tmp else [pred.strip().strip(".")]
+	    pred = "" if len(pred) == 0 else pred[-1]
+	    return pred.rstrip(".").rstrip("/")
+	if sys.argv[1] == "prompts":
+	    out = sys.stdout.buffer
+	    for line in open(sys.argv[2], encoding="utf-8"):
+	        d = json.loads(line)
+	        text, gold = choices(d)
+	        prompt = PROMPT.format(problem=d["Question"], options=text)
+	        out.write((gold + "\t" + prompt + "\0").encode())
+	else:
+	    for line in open(sys.argv[2], encoding="utf-8"):
+	        r = json.loads(line)
+	        print(r["doc_id"], int(extract(r["response"]["text"]) == r["gold"]))
+	EOF
+}
+
+@test "tasks: GPQA-Diamond prompts and gold letters are Evalchemy's, byte for byte" {
+	jq -c '.tasks.gpqa_diamond' "$S/suites.json" > task.json
+	# shellcheck disable=SC2046
+	ds-draw $(jq -r '.draw[]' task.json) "$D/gpqa_diamond.jsonl" > drawn.jsonl
+	run --separate-stderr jq -nc -f "$S/$(jq -r .template task.json)" drawn.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	printf '%s\n' "$output" > rendered.jsonl
+	assert_equal "${#lines[@]}" 8
+	jq -j '.gold + "\t" + .prompt + "\u0000"' rendered.jsonl > got.bin
+	gpqa_reference prompts "$D/gpqa_diamond.jsonl" > want.bin
+	cmp got.bin want.bin
+	# One user message holding the prompt; the Record ID, else the record's number.
+	run jq -r 'select(.messages != [{role: "user", content: .prompt}]) | .doc_id' rendered.jsonl
+	assert_output ""
+	run jq -r '"\(.doc_id) \(.gold) \(.subset)"' rendered.jsonl
+	assert_line --index 0 "gpqa_diamond/VE-GPQA-1 D all"
+	# Incorrect Answer 2 is written as the correct one and comes first (A).
+	assert_line --index 6 "gpqa_diamond/VE-GPQA-7 A all"
+	assert_line --index 7 "gpqa_diamond/7 D all"
+	assert_line --index 3 --partial ' D all'
+	run jq -r 'select(.doc_id == "gpqa_diamond/VE-GPQA-4") | .prompt' rendered.jsonl
+	assert_line --index 2 'Options: A) thymine, uracil, B) cytosine, adenine, C) A) guanine, B) adenine, D) adenine, cytosine'
+}
+
+@test "tasks: GPQA-Diamond without ds-draw's permutation is an error naming the record" {
+	run --separate-stderr jq -nc -f "$S/tasks/gpqa_diamond.jq" "$D/gpqa_diamond.jsonl"
+	assert_failure 5
+	assert_equal "$stderr" 'jq: error (at '"$D"'/gpqa_diamond.jsonl:1): record 0: no permutation of 0..3 in "_draw" (run ds-draw --shuffle 4 --seed 42 --reseed first)'
+	echo '{"Question":"q","Correct Answer":1,"Incorrect Answer 1":"a","Incorrect Answer 2":"b","Incorrect Answer 3":"c","_draw":[0,1,2,3]}' > num.jsonl
+	run --separate-stderr jq -nc -f "$S/tasks/gpqa_diamond.jq" num.jsonl
+	assert_failure 5
+	assert_equal "$stderr" 'jq: error (at num.jsonl:1): record 0: "Correct Answer" is not a string'
+}
+
+@test "tasks: GPQA-Diamond's scorer_args read the letter as Evalchemy's get_multiple_choice_answer" {
+	# Awkward replies: the article "a" (upper-cased by Evalchemy, so a letter),
+	# lower-case letters, no match at all, a letter joined to a word by "_",
+	# a digit or an accented letter (no word boundary), and an empty reply.
+	python3 - > replies.jsonl <<-'EOF'
+	import json
+	texts = ["The answer is \\boxed{D}.", "B is a good answer", "A and C are wrong, so \\boxed{d}",
+	         "Answer: (C)", "ABCD", "Option_D", "café D", "éD", "1D", "D.", "", "D, not c",
+	         "Dß", "line one\nD\n", "D/", "\\boxed{B}\n\nSo the answer is D"]
+	for i, t in enumerate(texts):
+	    print(json.dumps({"task": "gpqa_diamond", "doc_id": "gpqa_diamond/%d" % i, "gold": "D",
+	                      "response": {"status": 200, "text": t}}))
+	EOF
+	jq -r '.tasks.gpqa_diamond.scorer_args[]' "$S/suites.json" > args.txt
+	mapfile -t args < args.txt
+	run --separate-stderr score-gen -q -t gpqa_diamond -i items.jsonl "${args[@]}" replies.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	jq -r '"\(.doc_id) \(.score)"' items.jsonl > got.txt
+	gpqa_reference score replies.jsonl > want.txt
+	run diff got.txt want.txt
+	assert_success
+	# The reference's own verdicts, so that the comparison cannot pass vacuously.
+	run paste -sd' ' <(cut -d' ' -f2 want.txt)
+	assert_output "1 0 1 0 0 0 1 0 0 1 0 0 0 1 1 1"
 }
