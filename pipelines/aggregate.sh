@@ -83,6 +83,13 @@ if [ -d "$d/bench" ]; then
 			[ -s "$f" ] && set -- "$@" "$f"
 		done
 		[ $# -gt 0 ] || continue
+		# The task's version, as run-benchmarks.sh wrote it beside the answers
+		# (every shard's is the same): its rows and items carry it.
+		for f in "$d/bench/$task"/version.json "$d/bench/$task"-[0-9]*/version.json; do
+			[ -s "$f" ] || continue
+			set -- --task-version "$(jq -r .version "$f")" --task-inputs "$(jq -r .parts "$f")" "$@"
+			break
+		done
 		scorer=$(jq -r --arg t "$task" '.tasks[$t].scorer // "score-mcq"' "$suites")
 		if [ "$scorer" = score-mcq ]; then
 			score-mcq -q -t "$task" -i "$d/items.$task.jsonl" "$@" >> "$d/metrics.jsonl.part"

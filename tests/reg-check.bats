@@ -31,7 +31,7 @@ setup() {
 	assert_failure 1
 	# The release row: four rows compared (new and insufficient history cannot
 	# gate), two of them regressions, which are its findings.
-	assert_line --index 0 '{"metric":"release","status":"regression","rule":"prd","adjust":null,"alpha":null,"gated":4,"regressions":2,"improvements":1,"missing":0,"findings":[{"metric":"mmlu.acc","status":"regression","value":0.58,"baseline":0.65,"delta_pct":-10.77,"test":"z","p_adjusted":null},{"metric":"gsm8k.exact_match","status":"regression","value":0.45,"baseline":0.5,"delta_pct":-10,"test":"none","p_adjusted":null}],"run_id":"cur","model_tag":"release-2.0"}'
+	assert_line --index 0 '{"metric":"release","status":"regression","rule":"prd","adjust":null,"alpha":null,"gated":4,"regressions":2,"improvements":1,"missing":0,"incomparable":0,"findings":[{"metric":"mmlu.acc","status":"regression","value":0.58,"baseline":0.65,"delta_pct":-10.77,"test":"z","p_adjusted":null},{"metric":"gsm8k.exact_match","status":"regression","value":0.45,"baseline":0.5,"delta_pct":-10,"test":"none","p_adjusted":null}],"run_id":"cur","model_tag":"release-2.0"}'
 	assert_line --index 1 '{"metric":"mmlu.acc","value":0.58,"baseline":0.65,"window":5,"delta":-0.07,"delta_pct":-10.77,"direction":"higher","status":"regression","p_value":2.04368e-05,"test":"z","n":1000,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
 	# ttft p95: lower is better; 109 against 100 is 9 % worse: ok
 	assert_line --index 2 '{"metric":"perf.basic.ttft_ms.p95","value":109,"baseline":100,"window":5,"delta":9,"delta_pct":9,"direction":"lower","status":"ok","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
@@ -208,7 +208,7 @@ Try 'reg-check --help' for more information."
 	# No history and no rows: a release row with nothing gated, ok.
 	run --separate-stderr reg-check -H /dev/null < /dev/null
 	assert_success
-	assert_output '{"metric":"release","status":"ok","rule":"stat","adjust":"holm","alpha":0.05,"gated":0,"regressions":0,"improvements":0,"missing":0,"findings":[]}'
+	assert_output '{"metric":"release","status":"ok","rule":"stat","adjust":"holm","alpha":0.05,"gated":0,"regressions":0,"improvements":0,"missing":0,"incomparable":0,"findings":[]}'
 	assert_equal "$stderr" ""
 	printf '%s' '{"metric":"hellaswag.acc","value":1}' > c.jsonl
 	run --separate-stderr reg-check --allow-missing -H "$R/history.jsonl" c.jsonl
@@ -573,7 +573,7 @@ ROWS
 	stat_fixture
 	run --separate-stderr reg-check -v -H h.jsonl c.jsonl
 	assert_failure 1
-	assert_line --index 0 '{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":3,"regressions":2,"improvements":0,"missing":0,"findings":[{"metric":"t.acc","labels":{"subset":"all"},"status":"regression","value":0.66,"baseline":0.7,"delta_pct":-5.71,"test":"z","p_adjusted":0.0142573},{"metric":"perf.s.ttft_ms.p95","labels":{"scenario":"s"},"status":"regression","value":125,"baseline":100,"delta_pct":25,"test":"spread","p_adjusted":0.000200888}],"run_id":"c"}'
+	assert_line --index 0 '{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":3,"regressions":2,"improvements":0,"missing":0,"incomparable":0,"findings":[{"metric":"t.acc","labels":{"subset":"all"},"status":"regression","value":0.66,"baseline":0.7,"delta_pct":-5.71,"test":"z","p_adjusted":0.0142573},{"metric":"perf.s.ttft_ms.p95","labels":{"scenario":"s"},"status":"regression","value":125,"baseline":100,"delta_pct":25,"test":"spread","p_adjusted":0.000200888}],"run_id":"c"}'
 	assert_line --index 1 '{"metric":"t.acc","labels":{"subset":"all"},"value":0.66,"baseline":0.7,"window":5,"delta":-0.04,"delta_pct":-5.71,"direction":"higher","status":"regression","p_value":0.0142573,"test":"z","n":1000,"p_adjusted":0.0142573,"gates":true,"min_effect_pct":2,"run_id":"c"}'
 	# detail rows: significant on their own (adjusted among the detail rows), not gating
 	assert_line --index 2 '{"metric":"t.acc_norm","labels":{"subset":"all"},"value":0.6,"baseline":0.7,"window":5,"delta":-0.1,"delta_pct":-14.29,"direction":"higher","status":"regression","p_value":2.6021e-09,"test":"z","n":1000,"p_adjusted":3.90315e-09,"gates":false,"note":"the same measurement as t.acc","min_effect_pct":2,"run_id":"c"}'
@@ -598,7 +598,7 @@ ROWS
 	# At alpha 0.01 t.acc's 0.0142573 is not enough; the serving figure still is.
 	run --separate-stderr reg-check --alpha 0.01 -H h.jsonl c.jsonl
 	assert_failure 1
-	assert_line --index 0 --partial '"alpha":0.01,"gated":3,"regressions":1,"improvements":0,"missing":0,"findings":[{"metric":"perf.s.ttft_ms.p95",'
+	assert_line --index 0 --partial '"alpha":0.01,"gated":3,"regressions":1,"improvements":0,"missing":0,"incomparable":0,"findings":[{"metric":"perf.s.ttft_ms.p95",'
 	assert_line --index 1 --partial '"status":"ok","p_value":0.0142573,'
 	# Changes under 30 % are never regressions: the release is ok, exit 0.
 	run --separate-stderr reg-check --min-effect 30 -H h.jsonl c.jsonl
@@ -705,7 +705,7 @@ reg-check: 4 metrics: 3 regressions, 0 missing, 0 improvements, 0 new, 0 with in
 	echo '{"metric":"judge.y.mean","value":0.8,"run_id":"c"}' >c.jsonl
 	run --separate-stderr reg-check -H h.jsonl c.jsonl
 	assert_failure 1
-	assert_line --index 0 '{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":2,"regressions":0,"improvements":0,"missing":1,"findings":[{"metric":"judge.x.mean","status":"missing","baseline":0.8,"delta_pct":null,"test":"none","p_adjusted":null}],"run_id":"c"}'
+	assert_line --index 0 '{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":2,"regressions":0,"improvements":0,"missing":1,"incomparable":0,"findings":[{"metric":"judge.x.mean","status":"missing","baseline":0.8,"delta_pct":null,"test":"none","p_adjusted":null}],"run_id":"c"}'
 	assert_line --index 3 '{"metric":"judge.x.pass_rate","baseline":0.9,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":false,"note":"the same measurement as judge.x.mean","min_effect_pct":2,"run_id":"c"}'
 	# The plain rule counts every row.
 	run --separate-stderr reg-check --rule prd -H h.jsonl c.jsonl
