@@ -179,6 +179,7 @@ ve_audit reg-check verdicts "$(jq -sc --arg st "$state" --arg b "$used" --argjso
 	| {release: $st, findings: ($r.findings // [] | length),
 	   regressions: [$v[] | select(.status == "regression")] | length,
 	   missing: [$v[] | select(.status == "missing")] | length,
+	   incomparable: [$v[] | select(.status == "incomparable")] | length,
 	   baseline_runs: ($b | split(" ") | map(select(. != ""))), paired_items: $p}' "$d/verdicts.jsonl")"
 
 # 7. Store the figures.
