@@ -475,7 +475,9 @@ ve_score_getopt(int argc, char **argv, const char *shortopts, const struct optio
 		case 't': o->task = optarg; break;
 		case SCORE_RUN_ID: o->run_id = optarg; break;
 		case SCORE_MODEL_TAG: o->model_tag = optarg; break;
-		case SCORE_TASK_VERSION: o->task_version = label_arg("--task-version", optarg); break;
+		case SCORE_TASK_VERSION:
+			o->task_version = label_arg("--task-version", optarg);
+			break;
 		case SCORE_TASK_INPUTS: o->task_inputs = label_arg("--task-inputs", optarg); break;
 		default: return c;
 		}

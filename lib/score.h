@@ -96,14 +96,16 @@ struct ve_score_opts {
 	const char *task;      /* -t/--task: the task of records without one */
 	const char *run_id;    /* --run-id */
 	const char *model_tag; /* --model-tag */
-	const char *task_version; /* --task-version: a label of the metric rows, a field of the items */
-	const char *task_inputs;  /* --task-inputs: a label of the metric rows */
-	struct ve_cli cli;     /* -v, -q, --skip-bad, --rejects, --max-line, --progress */
+	const char
+	    *task_version; /* --task-version: a label of the metric rows, a field of the items */
+	const char *task_inputs; /* --task-inputs: a label of the metric rows */
+	struct ve_cli cli;       /* -v, -q, --skip-bad, --rejects, --max-line, --progress */
 };
 
 /*
  * ve_getopt over the tool's options plus the scorers' common ones (-i/--items,
- * -t/--task, --run-id, --model-tag, --task-version, --task-inputs, and the skeleton's with --skip-bad,
+ * -t/--task, --run-id, --model-tag, --task-version, --task-inputs, and the skeleton's with
+ * --skip-bad,
  * --rejects, --max-line and --progress), which it takes into o. Returns the tool's next
  * option, or -1 at the end of the options. Call it with the same shortopts
  * and longopts every time.

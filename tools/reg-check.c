@@ -92,7 +92,7 @@ struct row {
 	 * of which only the current one's are baselines.
 	 */
 	char *version, *inputs;
-	bool group;   /* "level":"group": a group's row, a headline figure */
+	bool group; /* "level":"group": a group's row, a headline figure */
 	double value;
 	double se; /* NAN when unknown */
 	double n;  /* items or requests; NAN when unknown */
@@ -133,9 +133,9 @@ struct item {
 	 * rows of the task (ClickHouse keeps none in items); NULL when unknown.
 	 */
 	char *version;
-	char *run_id; /* or NULL */
-	int correct;          /* 1, 0, or -1 when the row has no boolean "correct" */
-	int flag[NFLAGS];     /* correct, correct_norm, exact_match: 1, 0 or -1 */
+	char *run_id;     /* or NULL */
+	int correct;      /* 1, 0, or -1 when the row has no boolean "correct" */
+	int flag[NFLAGS]; /* correct, correct_norm, exact_match: 1, 0 or -1 */
 	double score;
 };
 
@@ -880,7 +880,7 @@ row_flips(const struct pair *pv, size_t np, const struct row *m)
 struct tally {
 	unsigned long metrics, regressions, missing, improvements, fresh, short_history, ignored;
 	unsigned long incomparable; /* compared with no run: only other versions of the task */
-	bool red; /* the release regressed (with --ab: a task did) */
+	bool red;                   /* the release regressed (with --ab: a task did) */
 };
 
 /* What the verdicts are drawn from, and what they add up to. */
@@ -893,7 +893,7 @@ struct check {
 	struct pair *pairs; /* the current items, with the baseline runs' answers */
 	size_t npairs;
 	struct items *ic, *ib; /* the current run's items and the baseline runs' (--items-*) */
-	int nbase; /* baseline runs given items of */
+	int nbase;             /* baseline runs given items of */
 	struct tally *t;
 	struct ve_buf out;
 };
@@ -1295,7 +1295,8 @@ what_changed(const struct row *now, const struct row *old, struct ve_buf *note)
 	for (int pass = 0; pass < 2 && now->inputs && *now->inputs && old->inputs && *old->inputs;
 	     pass++) {
 		/* The parts of now, then those only old has. */
-		const char *a = pass ? old->inputs : now->inputs, *b = pass ? now->inputs : old->inputs;
+		const char *a = pass ? old->inputs : now->inputs,
+		           *b = pass ? now->inputs : old->inputs;
 		for (p = a; p && *p && nn < 16;) {
 			size_t n = strcspn(p, " "), kl = strcspn(p, "= ");
 			size_t al = n > kl ? n - kl - 1 : 0;
