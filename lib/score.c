@@ -21,6 +21,7 @@ ve_score_meta_init(struct ve_score_meta *m, const char *run_id, const char *mode
 		m->run_id = NULL;
 	if (m->model_tag && !*m->model_tag)
 		m->model_tag = NULL;
+	m->task_version = m->task_inputs = NULL;
 	ve_time_now(m->ts);
 }
 
@@ -190,6 +191,16 @@ ve_score_agg_tally(struct ve_score_agg *a, const char *task, const char *name, b
 	s->n++;
 }
 
+/* Appends ,"name":"value" when value is not NULL. */
+static void
+add_label(struct ve_buf *b, const char *name, const char *value)
+{
+	if (!value)
+		return;
+	ve_buf_addf(b, ",\"%s\":", name);
+	ve_buf_add_json_str(b, value, strlen(value));
+}
+
 static void
 row(const struct ve_score_meta *m, const char *task, const char *metric, const char *suffix,
     double value, size_t n, const double *se, const char *unit, const char *subset, bool group)
@@ -220,6 +231,8 @@ row(const struct ve_score_meta *m, const char *task, const char *metric, const c
 	ve_buf_add_json_str(&b, task, tl);
 	ve_buf_adds(&b, ",\"subset\":");
 	ve_buf_add_json_str(&b, subset, strlen(subset));
+	add_label(&b, "task_version", m->task_version);
+	add_label(&b, "task_inputs", m->task_inputs);
 	ve_buf_addc(&b, '}');
 	/* A group's row (MMLU's stem ...) is a headline figure to reg-check, a subject's is not. */
 	if (group)
@@ -413,6 +426,8 @@ ve_score_agg_free(struct ve_score_agg *a)
 enum {
 	SCORE_RUN_ID = 0x20000,
 	SCORE_MODEL_TAG,
+	SCORE_TASK_VERSION,
+	SCORE_TASK_INPUTS,
 };
 
 static const struct option score_common[] = {
@@ -420,9 +435,20 @@ static const struct option score_common[] = {
     {"task", required_argument, NULL, 't'},
     {"run-id", required_argument, NULL, SCORE_RUN_ID},
     {"model-tag", required_argument, NULL, SCORE_MODEL_TAG},
+    {"task-version", required_argument, NULL, SCORE_TASK_VERSION},
+    {"task-inputs", required_argument, NULL, SCORE_TASK_INPUTS},
 };
 
 enum { NSCORE = sizeof score_common / sizeof score_common[0], SCORE_MAXOPTS = 64 };
+
+/* A label's value: an empty one would name no version (exit 64). */
+static const char *
+label_arg(const char *opt, const char *arg)
+{
+	if (!*arg)
+		ve_usage_error("%s: empty value", opt);
+	return arg;
+}
 
 int
 ve_score_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
@@ -449,6 +475,10 @@ ve_score_getopt(int argc, char **argv, const char *shortopts, const struct optio
 		case 't': o->task = optarg; break;
 		case SCORE_RUN_ID: o->run_id = optarg; break;
 		case SCORE_MODEL_TAG: o->model_tag = optarg; break;
+		case SCORE_TASK_VERSION:
+			o->task_version = label_arg("--task-version", optarg);
+			break;
+		case SCORE_TASK_INPUTS: o->task_inputs = label_arg("--task-inputs", optarg); break;
 		default: return c;
 		}
 	}
@@ -461,6 +491,10 @@ ve_score_help(FILE *f, int width)
 	        "run_id of the metric rows (default: $RUN_ID)");
 	fprintf(f, "  %-*s%s\n", width - 2, "    --model-tag TAG",
 	        "model_tag of the metric rows (default: $MODEL_TAG)");
+	fprintf(f, "  %-*s%s\n", width - 2, "    --task-version V",
+	        "labels.task_version of the metric rows, and of the items");
+	fprintf(f, "  %-*s%s\n", width - 2, "    --task-inputs S",
+	        "labels.task_inputs: what the version is made of");
 	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, width);
 }
 
@@ -505,6 +539,8 @@ ve_score_begin(struct ve_score_run *r, const struct ve_score_opts *o, char *cons
 	memset(r, 0, sizeof *r);
 	r->o = o;
 	ve_score_meta_init(&r->meta, o->run_id, o->model_tag);
+	r->meta.task_version = o->task_version;
+	r->meta.task_inputs = o->task_inputs;
 	r->agg = ve_score_agg_new();
 	ve_refuse_input_as_output("--items", o->items, files, nfiles);
 	r->in = ve_reader_new(files, nfiles, &o->cli, 0);
@@ -531,8 +567,24 @@ ve_score_read(struct ve_score_run *r, ve_score_step *step, void *tool)
 void
 ve_score_item(struct ve_score_run *r, const struct ve_buf *row)
 {
-	if (r->items &&
-	    (fwrite(row->p, 1, row->len, r->items) != row->len || putc('\n', r->items) == EOF))
+	const char *v = r->o->task_version;
+	size_t len = row->len;
+	bool ok;
+
+	if (!r->items)
+		return;
+	/* reg-check pairs an item only with items of its task's version (reg-check(1)). */
+	if (v && len && row->p[len - 1] == '}') {
+		struct ve_buf tail = {0};
+		add_label(&tail, "task_version", v);
+		ve_buf_addc(&tail, '}');
+		ok = fwrite(row->p, 1, len - 1, r->items) == len - 1 &&
+		     fwrite(tail.p, 1, tail.len, r->items) == tail.len;
+		ve_buf_free(&tail);
+	} else {
+		ok = fwrite(row->p, 1, len, r->items) == len;
+	}
+	if (!ok || putc('\n', r->items) == EOF)
 		ve_die(VE_EX_IOERR, "--items: %s: write error:", r->o->items);
 }
 

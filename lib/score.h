@@ -29,7 +29,13 @@
 struct ve_score_meta {
 	const char *run_id;    /* NULL: not written */
 	const char *model_tag; /* NULL: not written */
-	char ts[32];           /* "2026-11-22T10:31:07Z" */
+	/*
+	 * The task's version and what it is made of (vllm-eval(7), Task
+	 * versions): labels.task_version and labels.task_inputs of every
+	 * row; NULL: not written.
+	 */
+	const char *task_version, *task_inputs;
+	char ts[32]; /* "2026-11-22T10:31:07Z" */
 };
 
 /*
@@ -90,12 +96,16 @@ struct ve_score_opts {
 	const char *task;      /* -t/--task: the task of records without one */
 	const char *run_id;    /* --run-id */
 	const char *model_tag; /* --model-tag */
-	struct ve_cli cli;     /* -v, -q, --skip-bad, --rejects, --max-line, --progress */
+	const char
+	    *task_version; /* --task-version: a label of the metric rows, a field of the items */
+	const char *task_inputs; /* --task-inputs: a label of the metric rows */
+	struct ve_cli cli;       /* -v, -q, --skip-bad, --rejects, --max-line, --progress */
 };
 
 /*
  * ve_getopt over the tool's options plus the scorers' common ones (-i/--items,
- * -t/--task, --run-id, --model-tag, and the skeleton's with --skip-bad,
+ * -t/--task, --run-id, --model-tag, --task-version, --task-inputs, and the skeleton's with
+ * --skip-bad,
  * --rejects, --max-line and --progress), which it takes into o. Returns the tool's next
  * option, or -1 at the end of the options. Call it with the same shortopts
  * and longopts every time.
@@ -103,7 +113,8 @@ struct ve_score_opts {
 int ve_score_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
                     struct ve_score_opts *o, ve_usage_fn *usage);
 /*
- * The help lines of --run-id, --model-tag and the skeleton's options, in
+ * The help lines of --run-id, --model-tag, --task-version, --task-inputs
+ * and the skeleton's options, in
  * the layout of ve_cli_help. -i and -t are the tool's to describe.
  */
 void ve_score_help(FILE *f, int width);
@@ -158,7 +169,11 @@ void ve_score_begin(struct ve_score_run *r, const struct ve_score_opts *o, char 
  * status to stop with, its message printed.
  */
 int ve_score_read(struct ve_score_run *r, ve_score_step *step, void *tool);
-/* Writes one item row (without its newline) to --items, if given; exit 74 on a write error. */
+/*
+ * Writes one item row (without its newline) to --items, if given, with
+ * "task_version" spliced in before its closing brace when --task-version
+ * is; exit 74 on a write error.
+ */
 void ve_score_item(struct ve_score_run *r, const struct ve_buf *row);
 /*
  * Starts an item row in b (reset first): {"task":TASK,"doc_id":ID,"subset":SUBSET

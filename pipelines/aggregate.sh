@@ -83,6 +83,13 @@ if [ -d "$d/bench" ]; then
 			[ -s "$f" ] && set -- "$@" "$f"
 		done
 		[ $# -gt 0 ] || continue
+		# The task's version, as run-benchmarks.sh wrote it beside the answers
+		# (every shard's is the same): its rows and items carry it.
+		for f in "$d/bench/$task"/version.json "$d/bench/$task"-[0-9]*/version.json; do
+			[ -s "$f" ] || continue
+			set -- --task-version "$(jq -r .version "$f")" --task-inputs "$(jq -r .parts "$f")" "$@"
+			break
+		done
 		scorer=$(jq -r --arg t "$task" '.tasks[$t].scorer // "score-mcq"' "$suites")
 		if [ "$scorer" = score-mcq ]; then
 			score-mcq -q -t "$task" -i "$d/items.$task.jsonl" "$@" >> "$d/metrics.jsonl.part"
@@ -184,6 +191,7 @@ ve_audit reg-check verdicts "$(jq -sc --arg st "$state" --arg b "$used" --argjso
 	| {release: $st, findings: ($r.findings // [] | length),
 	   regressions: [$v[] | select(.status == "regression")] | length,
 	   missing: [$v[] | select(.status == "missing")] | length,
+	   incomparable: [$v[] | select(.status == "incomparable")] | length,
 	   baseline_runs: ($b | split(" ") | map(select(. != ""))), paired_items: $p}' "$d/verdicts.jsonl")"
 
 # 7. Store the figures.

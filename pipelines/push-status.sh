@@ -18,6 +18,9 @@
 #                                                    a subset row, say, does not)
 #   vllm_eval_missing{model_tag}                     metrics the last runs had and this
 #                                                    one lacks (verdicts with status missing)
+#   vllm_eval_incomparable{model_tag}                verdicts with status incomparable: a
+#                                                    task's version changed, nothing to
+#                                                    compare with (reg-check(1))
 #   vllm_eval_metric_value{model_tag,metric,subset}  each row's value
 # The release row ({"metric":"release",...}, vllm-eval(7)) is the verdict,
 # never a metric: it is in none of the counts and has no value series.
@@ -91,6 +94,8 @@ if ! jq -rn --arg status "$status" --arg tag "$tag" --argjson now "$(date +%s)" 
 	  "vllm_eval_regressions{\($l)} \([$rows[] | select(.status == "regression" and .gates != false)] | length)",
 	  "# TYPE vllm_eval_missing gauge",
 	  "vllm_eval_missing{\($l)} \([$rows[] | select(.status == "missing")] | length)",
+	  "# TYPE vllm_eval_incomparable gauge",
+	  "vllm_eval_incomparable{\($l)} \([$rows[] | select(.status == "incomparable")] | length)",
 	  "# TYPE vllm_eval_metric_value gauge",
 	  ($rows[] | select(.value | type == "number") | "vllm_eval_metric_value{\($l),metric=\"\(.metric | esc)\",subset=\"\(.labels.subset // "" | esc)\"} \(.value)")
 ' "$@" > "$body"; then

@@ -131,13 +131,16 @@ found=$(jq -r 'def r3: if . == null then "-" else . * 1000 | round / 1000 | tost
 	   .status, (.test // "-"), (if .p_adjusted == null then "-" else .p_adjusted | tostring end)] | @tsv' "$v")
 [ -z "$found" ] || printf 'finding\tvalue\tbaseline\tchange\tstatus\ttest\tadjusted p\n%s\n' "$found" |
 	column -t -s "$tab" | sed 's/^/   /'
-say "   detail: $(jq -s 'length' "$d/metrics.jsonl") metrics; $(jq -r -s 'map(select(.metric != "release")) | "\([.[] | select(.status == "regression")] | length) regressed (\([.[] | select(.status == "regression" and .gates == false)] | length) not gating), \([.[] | select(.status == "missing")] | length) missing"' "$v")"
+say "   detail: $(jq -s 'length' "$d/metrics.jsonl") metrics; $(jq -r -s 'map(select(.metric != "release")) | "\([.[] | select(.status == "regression")] | length) regressed (\([.[] | select(.status == "regression" and .gates == false)] | length) not gating), \([.[] | select(.status == "missing")] | length) missing"
+	+ ([.[] | select(.status == "incomparable")] | length
+	   | if . > 0 then ", \(.) incomparable (a task changed)" else "" end)' "$v")"
 jq -r 'select((.labels.subset // "all") == "all")
 	| select(.metric | test("^[a-z_]+\\.acc$|^judge\\.[a-z_]+\\.mean$|^perf\\.[a-z_]+\\.(ttft_ms\\.p95|tpot_ms\\.mean|output_throughput|success_rate)$"))
 	| [.metric, (if .value == null then "-" else (.value * 1000 | round / 1000 | tostring) end),
 	   (if .baseline == null then "-" else (.baseline * 1000 | round / 1000 | tostring) end),
 	   (if .delta_pct == null then "-" else "\(.delta_pct * 10 | round / 10)%" end),
-	   .status + (if .gates == false and .note then " (not gating: \(.note))" else "" end)] | @tsv' \
+	   .status + (if .status == "incomparable" then " (\(.note))"
+		elif .gates == false and .note then " (not gating: \(.note))" else "" end)] | @tsv' \
 	"$v" | { printf 'metric\tvalue\tbaseline\tchange\tstatus\n'; cat; } |
 	column -t -s "$tab" | sed 's/^/   /'
 if [ -s "$d/card.json" ]; then

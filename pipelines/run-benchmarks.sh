@@ -5,6 +5,7 @@
 # score them (score-mcq or score-gen). Per task, in OUT/TASK[-SHARD]/:
 #   requests.jsonl  the query records      raw.jsonl      llm-query's answers
 #   metrics.jsonl   metric rows            items.jsonl    item rows
+#   version.json    the task's version and what it is made of
 # A task that produces no metric row is an error: a harness that silently
 # drops a task is a known failure.
 set -u
@@ -77,6 +78,26 @@ data=${data:-$VLLM_EVAL_SHARE/data}
 
 # field JSON EXPR: a value of a JSON object, raw
 field() { printf '%s' "$1" | jq -r "$2"; }
+# sha N [FILE]: the first N hex digits of the SHA-256 of FILE's bytes, or stdin's
+sha() { sha_n=$1; shift; sha256sum "$@" | cut -c "1-$sha_n"; }
+
+# task_version TASK SPEC TEMPLATE SHOTS DATAFILE [FEWSHOTFILE]: the task's
+# version (vllm-eval(7), Task versions): what its figures depend on, as
+# one readable string (parts), and the first 12 hex digits of its SHA-256
+# (version). Any change to the template's bytes, the arguments, the shots
+# or the data evaluated changes it, and reg-check(1) then compares the
+# task's figures with no run of the old version. Recorded in the audit log
+# and in the task's version.json.
+task_version() {
+	parts="template=$(sha 8 "$3") args=$(field "$2" '.args // {}' | jq -cS . | sha 8)"
+	parts="$parts shots=$4 data=$(sha 8 "$5")"
+	[ -n "${6:-}" ] && parts="$parts fewshot=$(sha 8 "$6")"
+	if field "$2" '.draw // empty' | grep -q .; then
+		parts="$parts draw=$(field "$2" '.draw' | jq -c . | sha 8)"
+	fi
+	version=$(printf '%s' "$parts" | sha 12)
+	jq -nc --arg t "$1" --arg v "$version" --arg p "$parts" '{task: $t, version: $v, parts: $p}'
+}
 
 failed=0
 for task in $tasks; do
@@ -94,6 +115,24 @@ for task in $tasks; do
 	mode=$(field "$spec" .mode)
 	scorer=$(field "$spec" .scorer)
 	[ -r "$datafile" ] || ve_die 66 "$task: $datafile: cannot read"
+	fewfile=''
+	[ -n "$fewshot" ] && fewfile=$data/$(basename "$fewshot")
+	task_version "$task" "$spec" "$template" "$n_shots" "$datafile" ${fewfile:+"$fewfile"} > "$dir/version.json" ||
+		ve_die 74 "$task: cannot write $dir/version.json"
+	ve_audit run-benchmarks task-version "$(cat "$dir/version.json")"
+	# Python's random draws a template needs (spec.draw: ds-draw's arguments,
+	# GPQA's shuffled answers) are spliced into the data first.
+	src=$datafile
+	if field "$spec" '.draw // empty' | grep -q .; then
+		set --
+		while IFS= read -r arg; do
+			[ -n "$arg" ] && set -- "$@" "$arg"
+		done <<-ARGS
+			$(field "$spec" '.draw[]')
+		ARGS
+		src=$dir/drawn.jsonl
+		ds-draw -q "$@" "$datafile" > "$src" || ve_die 65 "$task: ds-draw $* $datafile failed"
+	fi
 	# The template's own arguments, then shots, limit and the few-shot pool.
 	# One argument a line (tojson writes none inside a value), neither split
 	# at spaces nor globbed.
@@ -104,11 +143,12 @@ for task in $tasks; do
 		$(field "$spec" '.args // {} | to_entries[] | "--argjson", .key, (.value | tojson)')
 	ARGS
 	set -- "$@" --argjson shots "$n_shots" --argjson limit "$n_limit"
-	[ -n "$fewshot" ] && set -- "$@" --slurpfile fewshot "$data/$(basename "$fewshot")"
+	[ -n "$fewshot" ] && set -- "$@" --slurpfile fewshot "$fewfile"
 	# Shards split by document: every choice of a question stays together.
 	# The template's status counts (sh has no pipefail): render, then shard.
-	jq -nc -f "$template" "$@" "$datafile" > "$dir/rendered.jsonl" ||
+	jq -nc -f "$template" "$@" "$src" > "$dir/rendered.jsonl" ||
 		ve_die 65 "$task: cannot render $datafile with $template"
+	[ "$src" = "$datafile" ] || rm -f "$src"
 	jq -c --argjson i "$shard_i" --argjson n "$shard_n" \
 		'select(($n == 1) or ((.doc_id | explode | add) % $n == $i))' "$dir/rendered.jsonl" \
 		> "$dir/requests.jsonl" || ve_die 74 "$task: cannot write $dir/requests.jsonl"
@@ -138,8 +178,8 @@ for task in $tasks; do
 	rc=$?
 	[ $rc -eq 0 ] || ve_die $rc "$task: llm-query failed (exit $rc)"
 	if [ "$scorer" = score-mcq ]; then
-		ve_step "score:$task" score-mcq -q -t "$task" -i "$dir/items.jsonl" "$dir/raw.jsonl" \
-			> "$dir/metrics.jsonl"
+		ve_step "score:$task" score-mcq -q -t "$task" -i "$dir/items.jsonl" \
+			--task-version "$version" --task-inputs "$parts" "$dir/raw.jsonl" > "$dir/metrics.jsonl"
 	else
 		# The scorer's own arguments (spec.scorer_args: metrics, filters), one a line.
 		set --
@@ -148,7 +188,8 @@ for task in $tasks; do
 		done <<-ARGS
 			$(field "$spec" '(.scorer_args // [])[]')
 		ARGS
-		ve_step "score:$task" score-gen -q -t "$task" -i "$dir/items.jsonl" "$@" \
+		ve_step "score:$task" score-gen -q -t "$task" -i "$dir/items.jsonl" \
+			--task-version "$version" --task-inputs "$parts" "$@" \
 			"$dir/raw.jsonl" > "$dir/metrics.jsonl"
 	fi
 	rc=$?

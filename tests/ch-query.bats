@@ -268,7 +268,7 @@ dashboard_sql() {
 @test "ch-query: the Grafana dashboard's queries run on 18.16 and give reg-check's figures" {
 	run jq -r '.title, (.panels | length), ([.panels[].targets[0].datasource.type] | unique | .[])' "$VE_ROOT/share/grafana/llm-quality-overview.json"
 	assert_output "LLM Quality Overview
-7
+8
 grafana-clickhouse-datasource"
 	# the release verdict first, at the top
 	run jq -c '[.panels[0].id, .panels[0].gridPos, ([.panels[].gridPos.y] | min)]' "$VE_ROOT/share/grafana/llm-quality-overview.json"
@@ -325,6 +325,33 @@ J
 	# the verdict column is coloured by its value: regression red, ok green
 	run jq -c '.panels[] | select(.id == 7) | .fieldConfig.overrides[0].properties[0].value[0].options | map_values(.color)' "$VE_ROOT/share/grafana/llm-quality-overview.json"
 	assert_output '{"regression":"red","ok":"green"}'
+}
+
+@test "ch-query: the dashboard's task versions: the newest run's version, incomparable when the runs before it had another" {
+	# mmlu: v1 in r1, r2, then v2 in r3 (its template changed); arc: v1 in
+	# r1 and r3 (r2 had none, a run from before versions); a serving row
+	# without a task is no task's
+	row() { printf '{"metric":"%s.acc","value":0.5,"labels":{"task":"%s","subset":"all","task_version":"%s","task_inputs":"template=%s shots=0"},"run_id":"%s","model_tag":"release-1.%s","ts":"2026-11-0%sT10:00:00Z"}\n' "$1" "$1" "$2" "$3" "$4" "$5" "$5"; }
+	{
+		row mmlu v1 aaaaaaaa r1 1
+		row mmlu v1 aaaaaaaa r2 2
+		row mmlu v2 bbbbbbbb r3 3
+		row arc v1 cccccccc r1 1
+		echo '{"metric":"arc.acc","value":0.5,"labels":{"task":"arc","subset":"all"},"run_id":"r2","model_tag":"release-1.2","ts":"2026-11-02T10:00:00Z"}'
+		row arc v1 cccccccc r3 3
+		row kmmlu v9 dddddddd r3 3
+		echo '{"metric":"perf.basic.ttft_ms.p95","value":9,"run_id":"r3","model_tag":"release-1.3","ts":"2026-11-03T10:00:00Z"}'
+	} > rows.jsonl
+	ch-insert --database vllm_eval_versions --init
+	ch-insert --database vllm_eval_versions -t results rows.jsonl
+	sed 's/vllm_eval\.results/vllm_eval_versions.results/' <<<"$(dashboard_sql 8)" > q.sql
+	run ch-query "$(cat q.sql)"
+	assert_success
+	assert_output '{"task":"arc","version":"v1","verdicts":"compared","inputs":"template=cccccccc shots=0","previous_inputs":"template=cccccccc shots=0","run_id":"r3"}
+{"task":"kmmlu","version":"v9","verdicts":"new","inputs":"template=dddddddd shots=0","previous_inputs":"","run_id":"r3"}
+{"task":"mmlu","version":"v2","verdicts":"incomparable","inputs":"template=bbbbbbbb shots=0","previous_inputs":"template=aaaaaaaa shots=0","run_id":"r3"}'
+	run jq -c '.panels[] | select(.id == 8) | .fieldConfig.overrides[0].properties[0].value[0].options | map_values(.color)' "$VE_ROOT/share/grafana/llm-quality-overview.json"
+	assert_output '{"incomparable":"orange","compared":"green","new":"blue"}'
 }
 
 @test "ch-query: a named query runs read-only: one that would write is refused" {

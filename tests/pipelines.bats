@@ -329,3 +329,37 @@ Release verdict: regression"
 	EOF
 	assert_equal "$(jq -c 'select(.metric == "aime24.pass_at_8") | .n' runs/r/bench/aime24/metrics.jsonl)" 3
 }
+
+@test "pipelines: a template edit makes the next run's verdicts of that task incomparable, not regressions" {
+	export REG_MIN_RUNS=1
+	start_sim --accuracy 1 --ttft-ms 1 --itl-ms 1
+	MODEL_TAG=release-7.0.0 RUN_ID=v1 run --separate-stderr "$P/release-eval.sh" -s quick --limit 3 --no-judge --no-perf
+	assert_success
+	# every benchmark row carries its task's version, as the audit log records it
+	run jq -r 'select(.event == "task-version") | "\(.task) \(.version) \(.parts)"' runs/v1/audit.jsonl
+	assert_line --index 0 --regexp '^arc_challenge [0-9a-f]{12} template=[0-9a-f]{8} args=[0-9a-f]{8} shots=[0-9]+ data=[0-9a-f]{8} fewshot=[0-9a-f]{8}$'
+	assert_equal "${#lines[@]}" 3
+	mv=$(jq -r 'select(.task == "mmlu") | .version' runs/v1/audit.jsonl)
+	run jq -r '.labels.task_version' runs/v1/metrics.jsonl
+	assert_success
+	refute_output --partial null
+	assert_equal "$(jq -r 'select(.metric | startswith("mmlu.")) | .labels.task_version' runs/v1/metrics.jsonl | sort -u)" "$mv"
+	# the template edited (a comment: the prompts stay the same, the version not)
+	cp -R "$VE_ROOT/share" share
+	echo '# edited' >> share/tasks/mmlu.jq
+	VLLM_EVAL_SHARE="$T/share" MODEL_TAG=release-7.0.1 RUN_ID=v2 run --separate-stderr "$P/release-eval.sh" \
+		-s quick --limit 3 --no-judge --no-perf
+	assert_success
+	assert_line --regexp '^   detail: [0-9]+ metrics; 0 regressed \(0 not gating\), 0 missing, [0-9]+ incomparable \(a task changed\)$'
+	assert_line --regexp '^   mmlu\.acc +1 +- +- +incomparable \(template changed\)$'
+	run jq -r 'select(.metric | startswith("mmlu.")) | "\(.status) \(.gates) \(.note)"' runs/v2/verdicts.jsonl
+	assert_success
+	assert_equal "$(printf '%s\n' "${lines[@]}" | sort -u)" "incomparable false template changed"
+	# the other tasks are compared as before
+	run jq -r 'select(.metric | test("^(arc_challenge|hellaswag)\\.")) | .status' runs/v2/verdicts.jsonl
+	assert_equal "$(printf '%s\n' "${lines[@]}" | sort -u)" ok
+	run jq -c 'select(.metric == "release") | [.status, .incomparable > 0]' runs/v2/verdicts.jsonl
+	assert_output '["ok",true]'
+	run jq -r '.attachments[0].content.body[3].text' runs/v2/card.json
+	assert_output --regexp '^[0-9]+ metrics incomparable: mmlu template changed$'
+}

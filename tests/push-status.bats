@@ -46,7 +46,8 @@ pushed() {
 	assert_success
 	assert_equal "$stderr" ""
 	run pushed
-	assert_output 'vllm_eval_metric_value{instance="",job="vllm_eval",metric="mmlu.acc",model_tag="release-2.0",subset=""} 0.58
+	assert_output 'vllm_eval_incomparable{instance="",job="vllm_eval",model_tag="release-2.0"} 0
+vllm_eval_metric_value{instance="",job="vllm_eval",metric="mmlu.acc",model_tag="release-2.0",subset=""} 0.58
 vllm_eval_metric_value{instance="",job="vllm_eval",metric="mmlu.acc",model_tag="release-2.0",subset="abstract \"algebra\""} 0.4
 vllm_eval_metric_value{instance="",job="vllm_eval",metric="perf.basic.ttft_ms.p95",model_tag="release-2.0",subset=""} 109
 vllm_eval_missing{instance="",job="vllm_eval",model_tag="release-2.0"} 0
@@ -67,14 +68,16 @@ vllm_eval_run_status{instance="",job="vllm_eval",model_tag="release-2.0",status=
 	assert_line 'vllm_eval_regressions{instance="",job="vllm_eval",model_tag="release-2.1"} 0'
 }
 
-@test "push-status: a metric the run lacks (status missing) is counted, with no value series" {
+@test "push-status: a metric the run lacks (status missing) is counted, with no value series; incomparable ones are counted" {
 	start_pushgateway
-	printf '%s\n' '{"metric":"judge.geval.mean","baseline":0.8,"status":"missing","model_tag":"release-2.0","run_id":"r7"}' >> verdicts.jsonl
+	printf '%s\n' '{"metric":"judge.geval.mean","baseline":0.8,"status":"missing","model_tag":"release-2.0","run_id":"r7"}' \
+		'{"metric":"gsm8k.exact_match","value":0.5,"baseline":null,"status":"incomparable","gates":false,"note":"template changed","model_tag":"release-2.0","run_id":"r7"}' >> verdicts.jsonl
 	run --separate-stderr sh "$PS" --url "$PG_URL" verdicts.jsonl
 	assert_success
 	assert_equal "$stderr" ""
 	run pushed
 	assert_line 'vllm_eval_missing{instance="",job="vllm_eval",model_tag="release-2.0"} 1'
+	assert_line 'vllm_eval_incomparable{instance="",job="vllm_eval",model_tag="release-2.0"} 1'
 	refute_line --partial 'metric="judge.geval.mean"'
 }
 
@@ -92,7 +95,8 @@ J
 	assert_success
 	assert_equal "$stderr" ""
 	run pushed
-	assert_output 'vllm_eval_metric_value{instance="",job="vllm_eval",metric="mmlu.acc",model_tag="release-2.0",subset=""} 0.58
+	assert_output 'vllm_eval_incomparable{instance="",job="vllm_eval",model_tag="release-2.0"} 0
+vllm_eval_metric_value{instance="",job="vllm_eval",metric="mmlu.acc",model_tag="release-2.0",subset=""} 0.58
 vllm_eval_metric_value{instance="",job="vllm_eval",metric="mmlu.acc",model_tag="release-2.0",subset="algebra"} 0.4
 vllm_eval_metric_value{instance="",job="vllm_eval",metric="perf.basic.ttft_ms.p95",model_tag="release-2.0",subset=""} 109
 vllm_eval_missing{instance="",job="vllm_eval",model_tag="release-2.0"} 0

@@ -31,7 +31,7 @@ setup() {
 	assert_failure 1
 	# The release row: four rows compared (new and insufficient history cannot
 	# gate), two of them regressions, which are its findings.
-	assert_line --index 0 '{"metric":"release","status":"regression","rule":"prd","adjust":null,"alpha":null,"gated":4,"regressions":2,"improvements":1,"missing":0,"findings":[{"metric":"mmlu.acc","status":"regression","value":0.58,"baseline":0.65,"delta_pct":-10.77,"test":"z","p_adjusted":null},{"metric":"gsm8k.exact_match","status":"regression","value":0.45,"baseline":0.5,"delta_pct":-10,"test":"none","p_adjusted":null}],"run_id":"cur","model_tag":"release-2.0"}'
+	assert_line --index 0 '{"metric":"release","status":"regression","rule":"prd","adjust":null,"alpha":null,"gated":4,"regressions":2,"improvements":1,"missing":0,"incomparable":0,"findings":[{"metric":"mmlu.acc","status":"regression","value":0.58,"baseline":0.65,"delta_pct":-10.77,"test":"z","p_adjusted":null},{"metric":"gsm8k.exact_match","status":"regression","value":0.45,"baseline":0.5,"delta_pct":-10,"test":"none","p_adjusted":null}],"run_id":"cur","model_tag":"release-2.0"}'
 	assert_line --index 1 '{"metric":"mmlu.acc","value":0.58,"baseline":0.65,"window":5,"delta":-0.07,"delta_pct":-10.77,"direction":"higher","status":"regression","p_value":2.04368e-05,"test":"z","n":1000,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
 	# ttft p95: lower is better; 109 against 100 is 9 % worse: ok
 	assert_line --index 2 '{"metric":"perf.basic.ttft_ms.p95","value":109,"baseline":100,"window":5,"delta":9,"delta_pct":9,"direction":"lower","status":"ok","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"cur","model_tag":"release-2.0"}'
@@ -208,7 +208,7 @@ Try 'reg-check --help' for more information."
 	# No history and no rows: a release row with nothing gated, ok.
 	run --separate-stderr reg-check -H /dev/null < /dev/null
 	assert_success
-	assert_output '{"metric":"release","status":"ok","rule":"stat","adjust":"holm","alpha":0.05,"gated":0,"regressions":0,"improvements":0,"missing":0,"findings":[]}'
+	assert_output '{"metric":"release","status":"ok","rule":"stat","adjust":"holm","alpha":0.05,"gated":0,"regressions":0,"improvements":0,"missing":0,"incomparable":0,"findings":[]}'
 	assert_equal "$stderr" ""
 	printf '%s' '{"metric":"hellaswag.acc","value":1}' > c.jsonl
 	run --separate-stderr reg-check --allow-missing -H "$R/history.jsonl" c.jsonl
@@ -573,7 +573,7 @@ ROWS
 	stat_fixture
 	run --separate-stderr reg-check -v -H h.jsonl c.jsonl
 	assert_failure 1
-	assert_line --index 0 '{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":3,"regressions":2,"improvements":0,"missing":0,"findings":[{"metric":"t.acc","labels":{"subset":"all"},"status":"regression","value":0.66,"baseline":0.7,"delta_pct":-5.71,"test":"z","p_adjusted":0.0142573},{"metric":"perf.s.ttft_ms.p95","labels":{"scenario":"s"},"status":"regression","value":125,"baseline":100,"delta_pct":25,"test":"spread","p_adjusted":0.000200888}],"run_id":"c"}'
+	assert_line --index 0 '{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":3,"regressions":2,"improvements":0,"missing":0,"incomparable":0,"findings":[{"metric":"t.acc","labels":{"subset":"all"},"status":"regression","value":0.66,"baseline":0.7,"delta_pct":-5.71,"test":"z","p_adjusted":0.0142573},{"metric":"perf.s.ttft_ms.p95","labels":{"scenario":"s"},"status":"regression","value":125,"baseline":100,"delta_pct":25,"test":"spread","p_adjusted":0.000200888}],"run_id":"c"}'
 	assert_line --index 1 '{"metric":"t.acc","labels":{"subset":"all"},"value":0.66,"baseline":0.7,"window":5,"delta":-0.04,"delta_pct":-5.71,"direction":"higher","status":"regression","p_value":0.0142573,"test":"z","n":1000,"p_adjusted":0.0142573,"gates":true,"min_effect_pct":2,"run_id":"c"}'
 	# detail rows: significant on their own (adjusted among the detail rows), not gating
 	assert_line --index 2 '{"metric":"t.acc_norm","labels":{"subset":"all"},"value":0.6,"baseline":0.7,"window":5,"delta":-0.1,"delta_pct":-14.29,"direction":"higher","status":"regression","p_value":2.6021e-09,"test":"z","n":1000,"p_adjusted":3.90315e-09,"gates":false,"note":"the same measurement as t.acc","min_effect_pct":2,"run_id":"c"}'
@@ -598,7 +598,7 @@ ROWS
 	# At alpha 0.01 t.acc's 0.0142573 is not enough; the serving figure still is.
 	run --separate-stderr reg-check --alpha 0.01 -H h.jsonl c.jsonl
 	assert_failure 1
-	assert_line --index 0 --partial '"alpha":0.01,"gated":3,"regressions":1,"improvements":0,"missing":0,"findings":[{"metric":"perf.s.ttft_ms.p95",'
+	assert_line --index 0 --partial '"alpha":0.01,"gated":3,"regressions":1,"improvements":0,"missing":0,"incomparable":0,"findings":[{"metric":"perf.s.ttft_ms.p95",'
 	assert_line --index 1 --partial '"status":"ok","p_value":0.0142573,'
 	# Changes under 30 % are never regressions: the release is ok, exit 0.
 	run --separate-stderr reg-check --min-effect 30 -H h.jsonl c.jsonl
@@ -705,7 +705,7 @@ reg-check: 4 metrics: 3 regressions, 0 missing, 0 improvements, 0 new, 0 with in
 	echo '{"metric":"judge.y.mean","value":0.8,"run_id":"c"}' >c.jsonl
 	run --separate-stderr reg-check -H h.jsonl c.jsonl
 	assert_failure 1
-	assert_line --index 0 '{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":2,"regressions":0,"improvements":0,"missing":1,"findings":[{"metric":"judge.x.mean","status":"missing","baseline":0.8,"delta_pct":null,"test":"none","p_adjusted":null}],"run_id":"c"}'
+	assert_line --index 0 '{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":2,"regressions":0,"improvements":0,"missing":1,"incomparable":0,"findings":[{"metric":"judge.x.mean","status":"missing","baseline":0.8,"delta_pct":null,"test":"none","p_adjusted":null}],"run_id":"c"}'
 	assert_line --index 3 '{"metric":"judge.x.pass_rate","baseline":0.9,"window":3,"delta":null,"delta_pct":null,"direction":"higher","status":"missing","p_value":null,"test":"none","n":null,"p_adjusted":null,"gates":false,"note":"the same measurement as judge.x.mean","min_effect_pct":2,"run_id":"c"}'
 	# The plain rule counts every row.
 	run --separate-stderr reg-check --rule prd -H h.jsonl c.jsonl
@@ -846,4 +846,110 @@ Try 'reg-check --help' for more information."
 	assert_line --index 1 '{"metric":"x.accuracy","value":0.25,"baseline":0.75,"window":1,"delta":-0.5,"delta_pct":-66.67,"direction":"higher","status":"regression","p_value":0.5,"test":"mcnemar","n":4,"p_adjusted":null,"gates":true,"threshold_pct":10,"run_id":"c"}'
 	assert_equal "$stderr" "reg-check: x.accuracy: 4 paired items, 2 right before and wrong now, 0 wrong before and right now, McNemar p=0.5
 reg-check: 1 metrics: 1 regressions, 0 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy; the release regressed"
+}
+
+# vrow RUN DAY VERSION INPUTS VALUE: an mmlu.acc row of a task version.
+vrow() {
+	printf '{"metric":"mmlu.acc","value":%s,"n":1000,"stderr":0.015,"unit":"ratio","labels":{"task":"mmlu","subset":"all","task_version":"%s","task_inputs":"%s"},"run_id":"%s","ts":"2026-01-0%sT00:00:00Z"}\n' "$5" "$3" "$4" "$1" "$2"
+}
+V1='template=aaaaaaaa args=44136fa3 shots=5 data=dddddddd'
+
+@test "reg-check: task versions: the same version is tested; a changed one is incomparable, names what changed, and does not gate" {
+	{
+		for d in 1 2 3; do
+			vrow "h$d" $d v1 "$V1" 0.65
+			printf '{"metric":"perf.basic.ttft_ms.p95","value":100,"run_id":"h%s","ts":"2026-01-0%sT00:00:00Z"}\n' $d $d
+		done
+	} > hist.jsonl
+	# the same version, 7 points lower: a regression, as without versions
+	{ vrow c 9 v1 "$V1" 0.58; echo '{"metric":"perf.basic.ttft_ms.p95","value":100,"run_id":"c"}'; } > cur.jsonl
+	run --separate-stderr reg-check -H hist.jsonl cur.jsonl
+	assert_failure 1
+	run jq -c '[.metric, .status, .baseline, .task_version]' <<< "$output"
+	assert_output - <<-'EOF'
+	["release","regression",null,null]
+	["mmlu.acc","regression",0.65,"v1"]
+	["perf.basic.ttft_ms.p95","ok",100,null]
+	EOF
+	# the template changed: the same figure is incomparable, and the release ok
+	{ vrow c 9 v2 "template=bbbbbbbb args=44136fa3 shots=5 data=dddddddd" 0.58; echo '{"metric":"perf.basic.ttft_ms.p95","value":100,"run_id":"c"}'; } > cur.jsonl
+	run --separate-stderr reg-check -v -H hist.jsonl cur.jsonl
+	assert_success
+	assert_line --index 0 '{"metric":"release","status":"ok","rule":"stat","adjust":"holm","alpha":0.05,"gated":1,"regressions":0,"improvements":0,"missing":0,"incomparable":1,"findings":[],"run_id":"c"}'
+	assert_line --index 1 '{"metric":"mmlu.acc","labels":{"subset":"all","task":"mmlu"},"value":0.58,"baseline":null,"window":0,"delta":null,"delta_pct":null,"direction":"higher","status":"incomparable","p_value":null,"test":"none","n":1000,"p_adjusted":null,"gates":false,"note":"template changed","min_effect_pct":2,"task_version":"v2","baseline_version":"v1","run_id":"c"}'
+	assert_line --index 2 --partial '{"metric":"perf.basic.ttft_ms.p95","value":100,"baseline":100,"window":3,'
+	assert_equal "${#lines[@]}" 3
+	assert_equal "$stderr" "reg-check: 2 metrics: 0 regressions, 0 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy, 1 incomparable; the release did not regress"
+	# the plain rule too
+	run --separate-stderr reg-check --rule prd -H hist.jsonl cur.jsonl
+	assert_success
+	assert_equal "$(jq -r 'select(.metric == "mmlu.acc") | .status' <<< "$output")" incomparable
+}
+
+@test "reg-check: an incomparable row's note names the parts that changed" {
+	for d in 1 2 3; do vrow "h$d" $d v1 "$V1" 0.65; done > hist.jsonl
+	while IFS='|' read -r inputs note; do
+		vrow c 9 v2 "$inputs" 0.6 > cur.jsonl
+		run --separate-stderr reg-check -H hist.jsonl cur.jsonl
+		assert_success
+		assert_equal "$(jq -r 'select(.metric == "mmlu.acc") | "\(.status): \(.note)"' <<< "$output")" "incomparable: $note"
+	done <<-'EOF'
+	template=aaaaaaaa args=44136fa3 shots=10 data=dddddddd|shots 5 → 10
+	template=bbbbbbbb args=44136fa3 shots=5 data=eeeeeeee|template and data changed
+	template=bbbbbbbb args=55555555 shots=0 data=eeeeeeee fewshot=12345678|template, args, data and fewshot changed, shots 5 → 0
+	template=aaaaaaaa args=44136fa3 shots=5|data changed
+	template=aaaaaaaa args=44136fa3 shots=5 data=dddddddd|task version v1 → v2
+	|task version v1 → v2
+	EOF
+}
+
+@test "reg-check: a mixed window: only runs of the current version are baselines; rows without a version are" {
+	# v1: 0.60, 0.62, 0.64, 0.66 on days 1, 3, 5, 7; v2 on days 2, 4, 6;
+	# an older run without a version on day 0
+	{
+		printf '{"metric":"mmlu.acc","value":0.5,"n":1000,"stderr":0.015,"unit":"ratio","labels":{"task":"mmlu","subset":"all"},"run_id":"old","ts":"2026-01-00T00:00:00Z"}\n'
+		vrow a1 1 v1 "$V1" 0.60
+		vrow b1 2 v2 "$V1" 0.90
+		vrow a2 3 v1 "$V1" 0.62
+		vrow b2 4 v2 "$V1" 0.90
+		vrow a3 5 v1 "$V1" 0.64
+		vrow b3 6 v2 "$V1" 0.90
+		vrow a4 7 v1 "$V1" 0.66
+	} > hist.jsonl
+	# the three newest v1 runs: mean(0.62, 0.64, 0.66) = 0.64
+	vrow c 9 v1 "$V1" 0.63 > cur.jsonl
+	run --separate-stderr reg-check -w 3 -H hist.jsonl cur.jsonl
+	assert_success
+	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.status, .baseline, .window]' <<< "$output")" '["ok",0.64,3]'
+	# v2 has three runs, and the run without a version makes the fourth:
+	# mean(0.9, 0.9, 0.9, 0.5) = 0.8, and 0.9 is better by a z-test
+	vrow c 9 v2 "$V1" 0.9 > cur.jsonl
+	run --separate-stderr reg-check -w 5 -H hist.jsonl cur.jsonl
+	assert_success
+	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.status, .baseline, .window]' <<< "$output")" '["improvement",0.8,4]'
+	# a version with two runs left is short of history, not incomparable
+	grep -v '"b1"' hist.jsonl | grep -v '"old"' > h2.jsonl
+	run --separate-stderr reg-check -H h2.jsonl cur.jsonl
+	assert_success
+	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.status, .window]' <<< "$output")" '["insufficient_history",2]'
+}
+
+@test "reg-check: items pair only with items of the same version, theirs or their run's" {
+	# b1 ran version v1 and got every item wrong, b2 ran v2 and got them
+	# right; the current run (v2) got them right. b1's items, as ClickHouse
+	# keeps them, have no version: the history's rows of run b1 say v1.
+	{ vrow b1 1 v1 "$V1" 0.0; vrow b2 2 v2 "$V1" 1.0; } > hist.jsonl
+	vrow c 9 v2 "$V1" 1.0 > cur.jsonl
+	for d in 1 2 3 4; do
+		printf '{"task":"mmlu","doc_id":"q%s","run_id":"b1","correct":false,"score":0}\n' $d >> b1.jsonl
+		printf '{"task":"mmlu","doc_id":"q%s","correct":true,"score":1,"task_version":"v2"}\n' $d >> b2.jsonl
+		printf '{"task":"mmlu","doc_id":"q%s","correct":true,"score":1,"task_version":"v2"}\n' $d >> c.jsonl
+	done
+	run --separate-stderr reg-check -v --min-runs 1 -H hist.jsonl --items-current c.jsonl \
+		--items-baseline b1.jsonl --items-baseline b2.jsonl cur.jsonl
+	assert_success
+	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.status, .baseline, .window, .test, .n]' <<< "$output")" '["ok",1,1,"paired",4]'
+	# against b2 alone: as right as before, no variance
+	assert_line --partial '"p_value":1,'
+	assert_equal "$(sed -n 1p <<< "$stderr")" "reg-check: mmlu.acc: 4 items paired with 2 runs, 0 more right than their share, sd 0, paired z p=1"
 }

@@ -328,3 +328,23 @@ Try 'score-mcq --help' for more information."
 	run --separate-stderr score-mcq --items /dev/full "$F/ll.jsonl"
 	assert_failure 74
 }
+
+@test "score-mcq: --task-version and --task-inputs label every metric row; items carry the version" {
+	V='"task_version":"0123456789ab","task_inputs":"template=1a2b3c4d args=44136fa3 shots=5 data=9c0d1e2f"'
+	run --separate-stderr score-mcq -i items.jsonl --task-version 0123456789ab \
+		--task-inputs 'template=1a2b3c4d args=44136fa3 shots=5 data=9c0d1e2f' "$F/ll.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<-EOF
+	{"metric":"toy.acc","value":0.3333333333333333,"n":3,"stderr":0.33333333333333337,"unit":"ratio","labels":{"task":"toy","subset":"all",$V},$TS}
+	{"metric":"toy.acc_norm","value":0.6666666666666666,"n":3,"stderr":0.33333333333333337,"unit":"ratio","labels":{"task":"toy","subset":"all",$V},$TS}
+	{"metric":"toy.acc_bytes","value":1.0,"n":3,"stderr":0.0,"unit":"ratio","labels":{"task":"toy","subset":"all",$V},$TS}
+	{"metric":"toy.exact_match","value":0.6666666666666666,"n":3,"stderr":0.33333333333333337,"unit":"ratio","labels":{"task":"toy","subset":"all",$V},$TS}
+	EOF
+	run jq -r '"\(.doc_id) \(.task_version)"' items.jsonl
+	assert_output "$(printf 'toy/q1 0123456789ab\ntoy/q2 0123456789ab\ntoy/q3 0123456789ab')"
+	run --separate-stderr score-mcq --task-version '' "$F/ll.jsonl"
+	assert_failure 64
+	assert_output ""
+	assert_equal "$stderr" "$(printf "score-mcq: --task-version: empty value\nTry 'score-mcq --help' for more information.")"
+}

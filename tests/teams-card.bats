@@ -546,3 +546,26 @@ Try 'teams-card --help' for more information."
 	run jq -r '.attachments[0].content.body[0].text' <<<"$output"
 	assert_output "release-2.0: 2 regressions, 1 missing metric"
 }
+
+@test "teams-card: incomparable verdicts are one line naming each task and what changed, not a regression" {
+	{
+		echo '{"metric":"release","status":"ok","rule":"stat","adjust":"holm","alpha":0.05,"gated":1,"regressions":0,"improvements":0,"missing":0,"incomparable":3,"findings":[],"run_id":"r9","model_tag":"release-3"}'
+		echo '{"metric":"mmlu.acc","labels":{"subset":"all","task":"mmlu"},"value":0.58,"baseline":null,"window":0,"delta":null,"delta_pct":null,"direction":"higher","status":"incomparable","p_value":null,"test":"none","n":1000,"p_adjusted":null,"gates":false,"note":"template changed","min_effect_pct":2,"task_version":"v2","baseline_version":"v1","run_id":"r9"}'
+		echo '{"metric":"mmlu.acc","labels":{"subset":"stem","task":"mmlu"},"value":0.5,"baseline":null,"window":0,"delta":null,"delta_pct":null,"direction":"higher","status":"incomparable","p_value":null,"test":"none","n":300,"p_adjusted":null,"gates":false,"note":"template changed","min_effect_pct":2,"task_version":"v2","baseline_version":"v1","run_id":"r9"}'
+		echo '{"metric":"arc_challenge.acc","value":0.4,"baseline":null,"window":0,"delta":null,"delta_pct":null,"direction":"higher","status":"incomparable","p_value":null,"test":"none","n":100,"p_adjusted":null,"gates":false,"note":"shots 25 → 5","min_effect_pct":2,"run_id":"r9"}'
+		echo '{"metric":"perf.basic.ttft_ms.p95","value":101,"baseline":100,"window":5,"delta":1,"delta_pct":1,"direction":"lower","status":"ok","p_value":0.7,"test":"spread","n":null,"p_adjusted":1,"gates":true,"min_effect_pct":10,"run_id":"r9"}'
+	} > inc.jsonl
+	run --separate-stderr teams-card --mention LLM-Ops=llm-ops@example.com --time 2026-11-22T10:31:07Z inc.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	echo "$output" > card.json
+	run validate card.json
+	assert_output --partial "valid 0 "
+	run jq -c '.attachments[0].content.body | [.[0].text, .[0].color, .[2].items[0].text, .[3].text, .[3].color]' card.json
+	assert_output '["release-3: passed","Good","Release verdict: ok","3 metrics incomparable: mmlu template changed; arc_challenge shots 25 → 5","Warning"]'
+	run jq -c '.attachments[0].content.body[5].facts[0, 2]' card.json
+	assert_output - <<-'EOF'
+	{"title":"mmlu.acc [all]","value":"0.58 incomparable (template changed)"}
+	{"title":"arc_challenge.acc","value":"0.4 incomparable (shots 25 → 5)"}
+	EOF
+}

@@ -86,7 +86,13 @@ struct row {
 	char *model_tag;
 	char *ts;
 	char *subset; /* labels.subset, or NULL */
-	bool group;   /* "level":"group": a group's row, a headline figure */
+	/*
+	 * labels.task_version and labels.task_inputs, or NULL: not part of
+	 * the key, so that a task's rows are one series across its versions,
+	 * of which only the current one's are baselines.
+	 */
+	char *version, *inputs;
+	bool group; /* "level":"group": a group's row, a headline figure */
 	double value;
 	double se; /* NAN when unknown */
 	double n;  /* items or requests; NAN when unknown */
@@ -123,9 +129,15 @@ struct item {
 	char *doc_id;
 	double sample;        /* the row's "sample" (one of several of a doc_id), or -1 */
 	char *subset, *group; /* or NULL */
-	int correct;          /* 1, 0, or -1 when the row has no boolean "correct" */
-	int flag[NFLAGS];     /* correct, correct_norm, exact_match: 1, 0 or -1 */
-	char *filter;         /* the score-gen filter whose answer exact_match scores, or NULL */
+	/*
+	 * Its task's version: "task_version", else that of its run's metric
+	 * rows of the task (ClickHouse keeps none in items); NULL when unknown.
+	 */
+	char *version;
+	char *run_id;     /* or NULL */
+	int correct;      /* 1, 0, or -1 when the row has no boolean "correct" */
+	int flag[NFLAGS]; /* correct, correct_norm, exact_match: 1, 0 or -1 */
+	char *filter;     /* the score-gen filter whose answer exact_match scores, or NULL */
 	double score;
 };
 
@@ -333,17 +345,20 @@ rows_free(struct rows *rs)
 		free(rs->v[i].model_tag);
 		free(rs->v[i].ts);
 		free(rs->v[i].subset);
+		free(rs->v[i].version);
+		free(rs->v[i].inputs);
 	}
 	free(rs->v);
 }
 
 /*
- * Appends a row's labels (consumed), canonical, to key, and sets *subset
- * to a copy of labels.subset where it is a string: NULL, or why the labels
- * are unusable.
+ * Appends a row's labels (consumed), canonical and without task_version
+ * and task_inputs, to key, and sets *subset, v->version and v->inputs to
+ * copies of labels.subset, labels.task_version and labels.task_inputs
+ * where they are strings: NULL, or why the labels are unusable.
  */
 static const char *
-row_labels(jv labels, struct ve_buf *key, char **subset)
+row_labels(jv labels, struct ve_buf *key, char **subset, struct row *v)
 {
 	const char *why = NULL;
 
@@ -369,9 +384,15 @@ row_labels(jv labels, struct ve_buf *key, char **subset)
 	jv_kind k = jv_get_kind(labels);
 	if (k != JV_KIND_NULL && k != JV_KIND_INVALID && k != JV_KIND_OBJECT)
 		why = "\"labels\" is not an object";
-	else if (k == JV_KIND_OBJECT && jv_object_length(jv_copy(labels)) > 0) {
-		ve_json_canon(labels, key);
-		*subset = ve_json_get_str(labels, "subset");
+	else if (k == JV_KIND_OBJECT) {
+		v->version = ve_json_get_str(labels, "task_version");
+		v->inputs = ve_json_get_str(labels, "task_inputs");
+		labels = jv_object_delete(jv_object_delete(labels, jv_string("task_version")),
+		                          jv_string("task_inputs"));
+		if (jv_object_length(jv_copy(labels)) > 0) {
+			ve_json_canon(labels, key);
+			*subset = ve_json_get_str(labels, "subset");
+		}
 	}
 	jv_free(labels);
 	return why;
@@ -416,6 +437,7 @@ take_row(jv rec, void *ctx)
 	struct ve_buf key = {0};
 	const char *why = NULL;
 	char *subset = NULL;
+	struct row ver = {0}; /* its version and inputs */
 	jv f[NFIELDS];
 
 	/* One walk over the row: 40,000 history rows made field lookups a third of reg-check. */
@@ -429,11 +451,13 @@ take_row(jv rec, void *ctx)
 	else {
 		ve_buf_add(&key, jv_string_value(f[METRIC]), ml);
 		ve_buf_addc(&key, '\0');
-		why = row_labels(jv_copy(f[LABELS]), &key, &subset);
+		why = row_labels(jv_copy(f[LABELS]), &key, &subset, &ver);
 	}
 	if (why) {
 		ve_buf_free(&key);
 		free(subset);
+		free(ver.version);
+		free(ver.inputs);
 		for (int i = 0; i < NFIELDS; i++)
 			jv_free(f[i]);
 		return why;
@@ -450,6 +474,8 @@ take_row(jv rec, void *ctx)
 	    .model_tag = str_or_null(f[MODEL_TAG]),
 	    .ts = str_or_null(f[TS]),
 	    .subset = subset,
+	    .version = ver.version,
+	    .inputs = ver.inputs,
 	    .group = jv_get_kind(f[LEVEL]) == JV_KIND_STRING &&
 	             !strcmp(jv_string_value(f[LEVEL]), "group"),
 	    .value = value,
@@ -524,6 +550,8 @@ take_item(jv rec, void *ctx)
 	}
 	it.subset = ve_json_get_str(rec, "subset");
 	it.group = ve_json_get_str(rec, "group");
+	it.version = ve_json_get_str(rec, "task_version");
+	it.run_id = ve_json_get_str(rec, "run_id");
 	is->v = ve_grow(is->v, &is->cap, is->n + 1, sizeof *is->v);
 	is->v[is->n++] = it;
 	return NULL;
@@ -554,6 +582,8 @@ items_free(struct items *is)
 		free(is->v[i].subset);
 		free(is->v[i].group);
 		free(is->v[i].filter);
+		free(is->v[i].version);
+		free(is->v[i].run_id);
 	}
 	free(is->v);
 }
@@ -774,8 +804,10 @@ same_filter(const char *a, const char *b)
 }
 
 /*
- * Adds the answers of one baseline run (sorted by task, doc_id and sample, as cur
- * is) to the pairs of the current items, pv[i] for cur->v[i].
+ * Adds the answers of one baseline run (sorted by task, doc_id and sample,
+ * as cur is) to the pairs of the current items, pv[i] for cur->v[i]: an
+ * item of another version of its task is not the same question
+ * (reg-check(1)).
  */
 static void
 join_items(const struct items *cur, const struct items *base, struct pair *pv)
@@ -787,6 +819,12 @@ join_items(const struct items *cur, const struct items *base, struct pair *pv)
 		if (c != 0) {
 			i += c < 0;
 			j += c > 0;
+			continue;
+		}
+		const char *cv = cur->v[i].version, *bv = base->v[j].version;
+		if (cv && bv && strcmp(cv, bv) != 0) {
+			i++;
+			j++;
 			continue;
 		}
 		for (int f = 0; f < NFLAGS; f++) {
@@ -871,7 +909,8 @@ row_flips(const struct pair *pv, size_t np, const struct row *m)
 
 struct tally {
 	unsigned long metrics, regressions, missing, improvements, fresh, short_history, ignored;
-	bool red; /* the release regressed (with --ab: a task did) */
+	unsigned long incomparable; /* compared with no run: only other versions of the task */
+	bool red;                   /* the release regressed (with --ab: a task did) */
 };
 
 /* What the verdicts are drawn from, and what they add up to. */
@@ -881,9 +920,10 @@ struct check {
 	const struct rows *hist; /* sorted by hist_cmp */
 	const struct row **byk;  /* the current rows, sorted by key */
 	size_t ncur;
-	const struct pair *pairs; /* the current items, with the baseline runs' answers */
+	struct pair *pairs; /* the current items, with the baseline runs' answers */
 	size_t npairs;
-	int nbase; /* baseline runs given items of */
+	struct items *ic, *ib; /* the current run's items and the baseline runs' (--items-*) */
+	int nbase;             /* baseline runs given items of */
 	struct tally *t;
 	struct ve_buf out;
 };
@@ -895,10 +935,15 @@ struct window {
 	double sd;    /* their sample standard deviation; NAN below two */
 	double se;    /* sqrt of the sum of their squared standard errors */
 	bool have_se; /* every value had a standard error */
+	/* The newest row of the metric of another version of its task, or NULL. */
+	const struct row *other;
 };
 
-/* How far a row got: no history, too little, compared, or missing from the run. */
-enum vkind { V_NEW, V_SHORT, V_COMPARED, V_MISSING };
+/*
+ * How far a row got: no history, too little, compared, missing from the
+ * run, or with a history of other versions of its task only.
+ */
+enum vkind { V_NEW, V_SHORT, V_COMPARED, V_MISSING, V_INCOMPARABLE };
 
 /* One row's verdict, worked out before any is written (the adjustment needs them all). */
 struct vd {
@@ -952,7 +997,7 @@ static struct window
 window_of(const struct check *k, const struct row *cur)
 {
 	const struct rows *hist = k->hist;
-	struct window w = {0, 0, NAN, 0, true};
+	struct window w = {0, 0, NAN, 0, true, NULL};
 	const char **seen = ve_xcalloc((size_t)k->o->window, sizeof *seen);
 	double *vals = ve_xcalloc((size_t)k->o->window, sizeof *vals);
 	size_t lo = 0, hi = hist->n;
@@ -971,6 +1016,15 @@ window_of(const struct check *k, const struct row *cur)
 			break;
 		if (cur->run_id && h->run_id && strcmp(cur->run_id, h->run_id) == 0)
 			continue;
+		/*
+		 * A run of another version of the task is no baseline; a row
+		 * without one (from before versions, or not a task's) is.
+		 */
+		if (cur->version && h->version && strcmp(cur->version, h->version) != 0) {
+			if (!w.other)
+				w.other = h;
+			continue;
+		}
 		/*
 		 * One value per run, the newest: a re-sent batch or a re-run step
 		 * may have stored a run's rows twice, not always side by side.
@@ -1237,6 +1291,71 @@ gate(const struct check *k, struct vd *v)
 	v->note = note.p;
 }
 
+/*
+ * The value of part key in a task's inputs ("template=1a2b3c4d shots=5
+ * ..."), its length in *len; NULL when inputs (may be NULL) lack it.
+ */
+static const char *
+part_of(const char *inputs, const char *key, size_t keylen, size_t *len)
+{
+	for (const char *p = inputs; p && *p;) {
+		size_t n = strcspn(p, " ");
+		if (n > keylen && p[keylen] == '=' && !strncmp(p, key, keylen)) {
+			*len = n - keylen - 1;
+			return p + keylen + 1;
+		}
+		p += n + (p[n] == ' ');
+	}
+	return NULL;
+}
+
+/*
+ * What changed from the inputs old to now (either may be NULL), into
+ * note: the parts that differ, "template and data changed", shots with
+ * their values, "shots 5 → 10"; without both lists of parts, or with
+ * nothing to tell them apart, the versions.
+ */
+static void
+what_changed(const struct row *now, const struct row *old, struct ve_buf *note)
+{
+	const char *names[16], *shots = NULL, *p;
+	size_t nn = 0, ol = 0, sl = 0;
+
+	/* Without both lists of parts, only the versions tell. */
+	for (int pass = 0; pass < 2 && now->inputs && *now->inputs && old->inputs && *old->inputs;
+	     pass++) {
+		/* The parts of now, then those only old has. */
+		const char *a = pass ? old->inputs : now->inputs,
+		           *b = pass ? now->inputs : old->inputs;
+		for (p = a; p && *p && nn < 16;) {
+			size_t n = strcspn(p, " "), kl = strcspn(p, "= ");
+			size_t al = n > kl ? n - kl - 1 : 0;
+			const char *bv = part_of(b, p, kl, &ol);
+			bool same = bv && ol == al && !strncmp(bv, p + kl + 1, al);
+			if (!same && (!pass || !bv)) {
+				if (kl == 5 && !strncmp(p, "shots", 5) && bv && !pass)
+					shots = p, sl = al;
+				else
+					names[nn++] = p;
+			}
+			p += n + (p[n] == ' ');
+		}
+	}
+	for (size_t i = 0; i < nn; i++) {
+		ve_buf_adds(note, i == 0 ? "" : i + 1 == nn ? " and " : ", ");
+		ve_buf_add(note, names[i], strcspn(names[i], "= "));
+	}
+	if (nn)
+		ve_buf_adds(note, " changed");
+	if (shots) {
+		const char *ov = part_of(old->inputs, "shots", 5, &ol);
+		ve_buf_addf(note, "%sshots %.*s \u2192 %.*s", nn ? ", " : "", (int)ol, ov, (int)sl,
+		            shots + 6);
+	}
+	if (!nn && !shots)
+		ve_buf_addf(note, "task version %s \u2192 %s", old->version, now->version);
+}
+
 /* Works out a row's verdict but for the adjustment: its window, change, test and gate. */
 static void
 evaluate(const struct check *k, struct vd *v)
@@ -1255,6 +1374,15 @@ evaluate(const struct check *k, struct vd *v)
 		v->gates = !k->o->allow_missing && !d;
 		if (d)
 			ve_buf_addf(&note, "the same measurement as %s", d->metric);
+		v->note = note.p;
+		return;
+	}
+	if (v->w.used == 0 && v->w.other) {
+		/* Only other versions of the task to compare with: not a regression, nor ok. */
+		struct ve_buf note = {0};
+		v->kind = V_INCOMPARABLE;
+		v->n = v->m.n;
+		what_changed(&v->m, v->w.other, &note);
 		v->note = note.p;
 		return;
 	}
@@ -1357,6 +1485,7 @@ status_of(const struct vd *v)
 	case V_NEW: return "new";
 	case V_SHORT: return "insufficient_history";
 	case V_MISSING: return "missing";
+	case V_INCOMPARABLE: return "incomparable";
 	case V_COMPARED: break;
 	}
 	return v->change > 0 ? "regression" : v->change < 0 ? "improvement" : "ok";
@@ -1373,7 +1502,7 @@ write_vd(struct check *k, const struct vd *v)
 	add_ident(out, &v->m);
 	if (v->kind != V_MISSING)
 		add_num(out, "value", v->m.value);
-	add_num(out, "baseline", v->kind == V_NEW || v->kind == V_SHORT ? NAN : v->w.mean);
+	add_num(out, "baseline", v->kind == V_COMPARED || v->kind == V_MISSING ? v->w.mean : NAN);
 	ve_buf_addf(out, ",\"window\":%zu", v->w.used);
 	add_num(out, "delta", v->delta);
 	add_num(out, "delta_pct", round_pct(v->pct));
@@ -1390,6 +1519,10 @@ write_vd(struct check *k, const struct vd *v)
 		add_num(out, "threshold_pct", v->threshold);
 	else
 		add_num(out, "min_effect_pct", v->min_effect);
+	if (v->m.version)
+		add_str(out, "task_version", v->m.version);
+	if (v->kind == V_INCOMPARABLE && v->w.other->version)
+		add_str(out, "baseline_version", v->w.other->version);
 	if (v->m.run_id)
 		add_str(out, "run_id", v->m.run_id);
 	if (v->m.model_tag)
@@ -1414,7 +1547,7 @@ static bool
 write_release(struct check *k, const struct vd *v, size_t n, const struct row *me)
 {
 	struct ve_buf *out = &k->out;
-	size_t gated = 0, reg = 0, imp = 0, miss = 0;
+	size_t gated = 0, reg = 0, imp = 0, miss = 0, inc = 0;
 	bool first = true;
 
 	for (size_t i = 0; i < n; i++) {
@@ -1422,6 +1555,7 @@ write_release(struct check *k, const struct vd *v, size_t n, const struct row *m
 		reg += v[i].gates && v[i].kind == V_COMPARED && v[i].change > 0;
 		imp += v[i].gates && v[i].kind == V_COMPARED && v[i].change < 0;
 		miss += v[i].gates && v[i].kind == V_MISSING;
+		inc += v[i].kind == V_INCOMPARABLE;
 	}
 	ve_buf_reset(out);
 	ve_buf_adds(out, "{\"metric\":\"release\"");
@@ -1435,8 +1569,8 @@ write_release(struct check *k, const struct vd *v, size_t n, const struct row *m
 	}
 	ve_buf_addf(out,
 	            ",\"gated\":%zu,\"regressions\":%zu,\"improvements\":%zu,\"missing\":%zu,"
-	            "\"findings\":[",
-	            gated, reg, imp, miss);
+	            "\"incomparable\":%zu,\"findings\":[",
+	            gated, reg, imp, miss, inc);
 	for (size_t i = 0; i < n; i++) {
 		if (!finding(&v[i]))
 			continue;
@@ -1813,6 +1947,7 @@ judge(struct check *k, const struct rows *cur, struct row me)
 		evaluate(k, &vs.v[i]);
 		k->t->fresh += vs.v[i].kind == V_NEW;
 		k->t->short_history += vs.v[i].kind == V_SHORT;
+		k->t->incomparable += vs.v[i].kind == V_INCOMPARABLE;
 	}
 	if (!k->o->prd) {
 		adjust(vs.v, vs.n, true, k->o->bh);
@@ -1830,6 +1965,68 @@ judge(struct check *k, const struct rows *cur, struct row me)
 		free(vs.v[i].note);
 	free(vs.v);
 	return red;
+}
+
+/*
+ * The version of task in the rows rs of run run_id (NULL: of any run):
+ * that of its first row "TASK.*" that has one; NULL when none has.
+ */
+static char *
+version_in(const struct rows *rs, const char *task, const char *run_id)
+{
+	size_t tl = strlen(task);
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct row *r = &rs->v[i];
+		if (r->version && !strncmp(r->metric, task, tl) && r->metric[tl] == '.' &&
+		    (!run_id || (r->run_id && !strcmp(r->run_id, run_id))))
+			return ve_xstrdup(r->version);
+	}
+	return NULL;
+}
+
+/*
+ * Gives the items without a version that of their run's metric rows of
+ * their task: rs (the current run's rows, any_run) or the history's rows
+ * of the item's run_id. Items come sorted by task: one look-up a task.
+ */
+static void
+items_versions(struct items *is, const struct rows *rs, bool any_run)
+{
+	const char *task = NULL, *run_id = NULL;
+	char *found = NULL;
+
+	for (size_t i = 0; i < is->n; i++) {
+		struct item *x = &is->v[i];
+		if (x->version || (!any_run && !x->run_id))
+			continue;
+		if (!task || strcmp(task, x->task) || (!any_run && strcmp(run_id, x->run_id))) {
+			task = x->task;
+			run_id = x->run_id;
+			free(found);
+			found = version_in(rs, task, any_run ? NULL : run_id);
+		}
+		x->version = found ? ve_xstrdup(found) : NULL;
+	}
+	free(found);
+}
+
+/*
+ * Pairs the current items with the baseline runs' (k->ic, k->ib), each
+ * item knowing its task's version (the current run's rows cur, the
+ * history's), into k->pairs.
+ */
+static void
+pair_items(struct check *k, const struct rows *cur)
+{
+	items_versions(k->ic, cur, true);
+	for (size_t i = 0; i < k->ic->n; i++)
+		k->pairs[i].cur = &k->ic->v[i];
+	for (int i = 0; i < k->nbase; i++) {
+		items_versions(&k->ib[i], k->hist, false);
+		join_items(k->ic, &k->ib[i], k->pairs);
+	}
+	k->npairs = k->ic->n;
 }
 
 /*
@@ -1879,6 +2076,8 @@ run_rule(const struct opts *o, struct ve_reader *rd, struct check *k)
 	k->hist = &hist;
 	k->byk = byk;
 	k->ncur = cur.n;
+	if (k->ic)
+		pair_items(k, &cur);
 	k->t->red = judge(k, &cur, me);
 out:
 	free(byk);
@@ -1924,13 +2123,10 @@ run(const struct opts *o, char **files, int nfiles, struct tally *t)
 	}
 	if (o->items_cur) {
 		pairs = ve_xcalloc(ic.n + 1, sizeof *pairs);
-		for (size_t i = 0; i < ic.n; i++)
-			pairs[i].cur = &ic.v[i];
-		for (int i = 0; i < o->nbase; i++)
-			join_items(&ic, &ib[i], pairs);
-		k.npairs = ic.n;
+		k.ic = &ic;
+		k.ib = ib;
+		k.pairs = pairs;
 	}
-	k.pairs = pairs;
 	rc = run_rule(o, rd, &k);
 out:
 	rc2 = ve_reader_free(rd);
@@ -1941,6 +2137,16 @@ out:
 		items_free(&ib[i]);
 	free(ib);
 	return rc ? rc : rc2;
+}
+
+/* ", N incomparable" into s for the summary when there are any, else "". */
+static const char *
+incomparable(const struct tally *t, char *s, size_t size)
+{
+	if (!t->incomparable)
+		return "";
+	snprintf(s, size, ", %lu incomparable", t->incomparable);
+	return s;
 }
 
 /*
@@ -1954,6 +2160,7 @@ main(int argc, char **argv)
 {
 	struct opts o = {0};
 	struct tally t = {0};
+	char inc[48];
 	int rc;
 
 	ve_setprogname(argv);
@@ -1963,9 +2170,9 @@ main(int argc, char **argv)
 	free(o.items_base);
 	if (!rc && o.cli.verbose)
 		ve_warn("%lu metrics: %lu regressions, %lu missing, %lu improvements, %lu new, %lu "
-		        "with insufficient history, %lu ignored by the policy%s",
+		        "with insufficient history, %lu ignored by the policy%s%s",
 		        t.metrics, t.regressions, t.missing, t.improvements, t.fresh,
-		        t.short_history, t.ignored,
+		        t.short_history, t.ignored, incomparable(&t, inc, sizeof inc),
 		        o.ab    ? ""
 		        : t.red ? "; the release regressed"
 		                : "; the release did not regress");

@@ -93,8 +93,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: %s [-qv] [-m MODE] [-i FILE] [-t TASK] [-e EXPR] [-l N] [--missing FILE]\n"
-	        "                 [--run-id ID] [--model-tag TAG] [--skip-bad] [--rejects FILE]\n"
-	        "                 [FILE...]\n"
+	        "                 [--run-id ID] [--model-tag TAG] [--task-version V]\n"
+	        "                 [--task-inputs S] [--skip-bad] [--rejects FILE] [FILE...]\n"
 	        "\n"
 	        "Score multiple-choice answers in llm-query output as lm-evaluation-harness\n"
 	        "does; metric rows to stdout.\n"

@@ -78,6 +78,9 @@ struct mrow {
 	/* A regression that does not gate, shown as detail under a release
 	   row (why in note, when the row says); false without a release row. */
 	bool detail;
+	/* status incomparable: its task's version changed (what, in note) */
+	bool incomparable;
+	char *task; /* labels.task, else the metric's first component; for incomparable rows */
 	char *note;
 };
 
@@ -423,6 +426,23 @@ take_run(jv rec, struct report *rp)
 		rp->ts = ve_json_get_str(rec, "ts");
 }
 
+/* A row's task (rec borrowed): labels.task, else name up to its first '.'. */
+static char *
+row_task(jv rec, const char *name)
+{
+	jv labels = ve_json_get(rec, "labels");
+	char *task = jv_get_kind(labels) == JV_KIND_OBJECT ? ve_json_get_str(labels, "task") : NULL;
+
+	jv_free(labels);
+	if (!task) {
+		size_t n = strcspn(name, ".");
+		task = ve_xmalloc(n + 1);
+		memcpy(task, name, n);
+		task[n] = '\0';
+	}
+	return task;
+}
+
 /* Takes one record (borrowed) into the report rp; NULL or why it cannot. */
 static const char *
 add_row(jv rec, void *ctx)
@@ -456,8 +476,11 @@ add_row(jv rec, void *ctx)
 	bool regression = m.status && strcmp(m.status, "regression") == 0;
 	m.against = regression || (m.missing && gates);
 	m.detail = regression && !gates;
-	if (m.detail)
+	m.incomparable = m.status && strcmp(m.status, "incomparable") == 0;
+	if (m.detail || m.incomparable)
 		m.note = ve_json_get_str(rec, "note");
+	if (m.incomparable)
+		m.task = row_task(rec, name);
 	rp->regressions += regression;
 	rp->missing += m.missing && gates; /* reg-check --allow-missing: shown, not counted */
 	take_run(rec, rp);
@@ -487,6 +510,7 @@ report_free(struct report *rp)
 		free(rp->v[i].metric);
 		free(rp->v[i].status);
 		free(rp->v[i].note);
+		free(rp->v[i].task);
 	}
 	free(rp->v);
 	free(rp->model_tag);
@@ -544,6 +568,8 @@ fact_value(struct ve_buf *t, const struct mrow *m)
 	if (m->detail)
 		ve_buf_addf(t, " regression (detail, not gating%s%s)", m->note ? ": " : "",
 		            m->note ? m->note : "");
+	else if (m->incomparable && m->note)
+		ve_buf_addf(t, " incomparable (%s)", m->note);
 	else if (m->status && strcmp(m->status, "ok") != 0)
 		ve_buf_addf(t, " %s", m->status);
 }
@@ -804,6 +830,40 @@ build_tail(const struct opts *o, const struct report *rp, struct ve_buf *out)
 	ve_buf_adds(out, "}");
 }
 
+/*
+ * "3 metrics incomparable: mmlu template changed; arc_challenge shots 5 → 10":
+ * the rows compared with no earlier run, their task's version having changed
+ * (reg-check(1)), each task once with what changed. Not a finding: no colour
+ * of alarm. Nothing when there are none.
+ */
+static void
+build_incomparable(const struct report *rp, struct ve_buf *out)
+{
+	struct ve_buf t = {0};
+	size_t n = 0, tasks = 0;
+
+	for (size_t i = 0; i < rp->n; i++)
+		n += rp->v[i].incomparable;
+	if (!n)
+		return;
+	ve_buf_addf(&t, "%zu metric%s incomparable", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < rp->n; i++) {
+		const struct mrow *m = &rp->v[i];
+		bool seen = false;
+		for (size_t j = 0; j < i && m->incomparable && !seen; j++)
+			seen = rp->v[j].incomparable && !strcmp(rp->v[j].task, m->task);
+		if (!m->incomparable || seen)
+			continue;
+		ve_buf_adds(&t, tasks++ ? "; " : ": ");
+		ve_buf_adds(&t, m->task);
+		if (m->note)
+			ve_buf_addf(&t, " %s", m->note);
+	}
+	ve_buf_addc(out, ',');
+	text_block(out, t.p, "\"color\":\"Warning\"");
+	ve_buf_free(&t);
+}
+
 /* Builds the envelope into out, listing at most nfacts metrics and regressions. */
 static void
 build(const struct opts *o, const struct report *rp, long nfacts, struct ve_buf *out)
@@ -817,6 +877,7 @@ build(const struct opts *o, const struct report *rp, long nfacts, struct ve_buf 
 	build_head(o, rp, out);
 	if (rp->rel.present)
 		build_release(&rp->rel, nfacts, out);
+	build_incomparable(rp, out);
 	if (rp->n)
 		build_facts(rp, nfacts, out);
 	ve_buf_adds(out, "]");
