@@ -321,11 +321,13 @@ Release verdict: regression"
 	run -0 jq -r '.metric' runs/r/bench/aime24/metrics.jsonl runs/r/bench/math500/metrics.jsonl
 	assert_output - <<-'EOF'
 	aime24.no_answer
+	aime24.output_tokens
 	aime24.accuracy
 	aime24.pass_at_8
 	aime24.accuracy_avg
 	math500.accuracy
 	math500.no_answer
+	math500.output_tokens
 	EOF
 	assert_equal "$(jq -c 'select(.metric == "aime24.pass_at_8") | .n' runs/r/bench/aime24/metrics.jsonl)" 3
 }

@@ -29,6 +29,7 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_output - <<-EOF
 	{"metric":"aime.failed","value":1,"n":5,"unit":"count","labels":{"task":"aime","subset":"all"},$TS}
 	{"metric":"aime.numeric_match","value":0.75,"n":4,"stderr":0.25,"unit":"ratio","labels":{"task":"aime","subset":"all"},$TS}
+	{"metric":"aime.output_tokens","value":5.0,"n":4,"stderr":0.0,"unit":"tokens","labels":{"task":"aime","subset":"all"},$TS}
 	EOF
 	run cat items.jsonl
 	assert_line --index 1 '{"task":"aime","doc_id":"aime/2","subset":"all","pred":"024","gold":"24","correct":true,"score":1.0,"scores":{"numeric_match":1.0}}'
@@ -52,6 +53,7 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	{"metric":"qa.contains","value":0.5,"n":4,"stderr":0.28867513459481287,"unit":"ratio","labels":{"task":"qa","subset":"all"},$TS}
 	{"metric":"qa.f1","value":0.43333333333333335,"n":4,"stderr":0.20816659994661327,"unit":"ratio","labels":{"task":"qa","subset":"all"},$TS}
 	{"metric":"qa.rouge_l","value":0.43333333333333335,"n":4,"stderr":0.20816659994661327,"unit":"ratio","labels":{"task":"qa","subset":"all"},$TS}
+	{"metric":"qa.output_tokens","value":5.0,"n":4,"stderr":0.0,"unit":"tokens","labels":{"task":"qa","subset":"all"},$TS}
 	EOF
 }
 
@@ -99,7 +101,10 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	# fmt/4 an array has no keys: 0. [1,1,0,0]: 0.5, stderr 0.28867513459481287.
 	run --separate-stderr score-gen -m json --required-keys name "$F/json.jsonl"
 	assert_success
-	assert_output "{\"metric\":\"fmt.json_valid\",\"value\":0.5,\"n\":4,\"stderr\":0.28867513459481287,\"unit\":\"ratio\",\"labels\":{\"task\":\"fmt\",\"subset\":\"all\"},$TS}"
+	assert_output - <<-EOF
+	{"metric":"fmt.json_valid","value":0.5,"n":4,"stderr":0.28867513459481287,"unit":"ratio","labels":{"task":"fmt","subset":"all"},$TS}
+	{"metric":"fmt.output_tokens","value":5.0,"n":4,"stderr":0.0,"unit":"tokens","labels":{"task":"fmt","subset":"all"},$TS}
+	EOF
 	run --separate-stderr score-gen -m json "$F/json.jsonl"
 	assert_output --partial '"value":0.75,'
 }
@@ -585,4 +590,29 @@ Try 'score-gen --help' for more information."
 	assert_failure 64
 	assert_equal "$stderr" "score-gen: --judge scores judge replies: not with --metric, --reference, --regex or --pass-k
 Try 'score-gen --help' for more information."
+}
+
+@test "score-gen: output_tokens is the mean of usage.completion_tokens, thinking included" {
+	# Four replies of 120, 30, 2048 and 7 completion tokens (the first two
+	# think; the third ran out of tokens inside its thinking: truncated, yet
+	# its tokens were spent), a reply without usage (not counted) and a failed
+	# request. python3: mean([120, 30, 2048, 7]) = 551.25,
+	# stderr as the header's = 499.51199101389614.
+	cat > r.jsonl <<-'EOF'
+	{"doc_id":1,"gold":"4","response":{"text":"<think>2+2</think>4","usage":{"prompt_tokens":9,"completion_tokens":120}}}
+	{"doc_id":2,"gold":"4","response":{"text":"4","reasoning":"2+2 is 4","usage":{"completion_tokens":30}}}
+	{"doc_id":3,"gold":"4","response":{"text":"<think>2+2 is 5? no","finish_reason":"length","usage":{"completion_tokens":2048}}}
+	{"doc_id":4,"gold":"4","response":{"text":"5","usage":{"completion_tokens":7}}}
+	{"doc_id":5,"gold":"4","response":{"text":"4"}}
+	{"doc_id":6,"gold":"4","error":{"kind":"timeout","message":"no answer","attempts":4}}
+	EOF
+	run --separate-stderr score-gen -t t r.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output - <<-EOF
+	{"metric":"t.failed","value":1,"n":6,"unit":"count","labels":{"task":"t","subset":"all"},$TS}
+	{"metric":"t.truncated","value":1,"n":5,"unit":"count","labels":{"task":"t","subset":"all"},$TS}
+	{"metric":"t.exact_match","value":0.6,"n":5,"stderr":0.24494897427831783,"unit":"ratio","labels":{"task":"t","subset":"all"},$TS}
+	{"metric":"t.output_tokens","value":551.25,"n":4,"stderr":499.51199101389614,"unit":"tokens","labels":{"task":"t","subset":"all"},$TS}
+	EOF
 }

@@ -1596,6 +1596,24 @@ out:
 	return why;
 }
 
+/*
+ * The reply's length, usage.completion_tokens (resp borrowed), into
+ * TASK.output_tokens: a reasoning model that thinks longer shows there.
+ * Replies without usage add nothing.
+ */
+static void
+take_tokens(struct state *st, const struct ve_score_rec *f)
+{
+	jv usage = ve_json_get(f->resp, "usage");
+	jv n = ve_json_get(usage, "completion_tokens");
+
+	if (jv_get_kind(n) == JV_KIND_NUMBER)
+		ve_score_agg_add(st->run.agg, f->tname, "output_tokens", "tokens", f->sname, NULL,
+		                 jv_number_value(n));
+	jv_free(n);
+	jv_free(usage);
+}
+
 /* The run's step: scores one record (consumed). NULL, or why it is bad. */
 static const char *
 take_record(void *tool, jv rec, const struct ve_line *line)
@@ -1619,8 +1637,8 @@ take_record(void *tool, jv rec, const struct ve_line *line)
 		          : "response: missing (not llm-query output?)";
 	else if (st->o->judge)
 		take_judge(st, rec, &f, text);
-	else
-		why = take_answer(st, rec, &f, text);
+	else if (!(why = take_answer(st, rec, &f, text)))
+		take_tokens(st, &f);
 out:
 	jv_free(text);
 	ve_score_rec_free(&f);
