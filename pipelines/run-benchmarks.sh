@@ -81,20 +81,25 @@ field() { printf '%s' "$1" | jq -r "$2"; }
 # sha N [FILE]: the first N hex digits of the SHA-256 of FILE's bytes, or stdin's
 sha() { sha_n=$1; shift; sha256sum "$@" | cut -c "1-$sha_n"; }
 
-# task_version TASK SPEC TEMPLATE SHOTS DATAFILE [FEWSHOTFILE]: the task's
-# version (vllm-eval(7), Task versions): what its figures depend on, as
-# one readable string (parts), and the first 12 hex digits of its SHA-256
-# (version). Any change to the template's bytes, the arguments, the shots
-# or the data evaluated changes it, and reg-check(1) then compares the
+# task_version TASK SPEC TEMPLATE SHOTS LIMIT DATAFILE [FEWSHOTFILE]: the
+# task's version (vllm-eval(7), Task versions): what its figures depend on,
+# as one readable string (parts), and the first 12 hex digits of its
+# SHA-256 (version). Any change to the template's bytes, its arguments, the
+# shots, the limit, the data evaluated, the draw, the generation parameters
+# or the scorer's arguments changes it, and reg-check(1) then compares the
 # task's figures with no run of the old version. Recorded in the audit log
 # and in the task's version.json.
 task_version() {
 	parts="template=$(sha 8 "$3") args=$(field "$2" '.args // {}' | jq -cS . | sha 8)"
-	parts="$parts shots=$4 data=$(sha 8 "$5")"
-	[ -n "${6:-}" ] && parts="$parts fewshot=$(sha 8 "$6")"
-	if field "$2" '.draw // empty' | grep -q .; then
-		parts="$parts draw=$(field "$2" '.draw' | jq -c . | sha 8)"
-	fi
+	parts="$parts shots=$4 limit=$(if [ "$5" -lt 0 ]; then echo all; else echo "$5"; fi)"
+	parts="$parts data=$(sha 8 "$6")"
+	[ -n "${7:-}" ] && parts="$parts fewshot=$(sha 8 "$7")"
+	# What shapes the requests and the scores, where the task has it.
+	for part in draw params scorer_args; do
+		if field "$2" ".$part // empty" | grep -q .; then
+			parts="$parts ${part%_args}=$(field "$2" ".$part" | jq -cS . | sha 8)"
+		fi
+	done
 	version=$(printf '%s' "$parts" | sha 12)
 	jq -nc --arg t "$1" --arg v "$version" --arg p "$parts" '{task: $t, version: $v, parts: $p}'
 }
@@ -117,7 +122,7 @@ for task in $tasks; do
 	[ -r "$datafile" ] || ve_die 66 "$task: $datafile: cannot read"
 	fewfile=''
 	[ -n "$fewshot" ] && fewfile=$data/$(basename "$fewshot")
-	task_version "$task" "$spec" "$template" "$n_shots" "$datafile" ${fewfile:+"$fewfile"} > "$dir/version.json" ||
+	task_version "$task" "$spec" "$template" "$n_shots" "$n_limit" "$datafile" ${fewfile:+"$fewfile"} > "$dir/version.json" ||
 		ve_die 74 "$task: cannot write $dir/version.json"
 	ve_audit run-benchmarks task-version "$(cat "$dir/version.json")"
 	# Python's random draws a template needs (spec.draw: ds-draw's arguments,

@@ -898,12 +898,13 @@ V1='template=aaaaaaaa args=44136fa3 shots=5 data=dddddddd'
 	template=bbbbbbbb args=44136fa3 shots=5 data=eeeeeeee|template and data changed
 	template=bbbbbbbb args=55555555 shots=0 data=eeeeeeee fewshot=12345678|template, args, data and fewshot changed, shots 5 → 0
 	template=aaaaaaaa args=44136fa3 shots=5|data changed
+	template=aaaaaaaa args=44136fa3 shots=10 limit=200 data=dddddddd params=99999999|limit and params changed, shots 5 → 10
 	template=aaaaaaaa args=44136fa3 shots=5 data=dddddddd|task version v1 → v2
 	|task version v1 → v2
 	EOF
 }
 
-@test "reg-check: a mixed window: only runs of the current version are baselines; rows without a version are" {
+@test "reg-check: a mixed window: only runs of the current version are baselines; rows without a version are, until another version ran" {
 	# v1: 0.60, 0.62, 0.64, 0.66 on days 1, 3, 5, 7; v2 on days 2, 4, 6;
 	# an older run without a version on day 0
 	{
@@ -921,12 +922,24 @@ V1='template=aaaaaaaa args=44136fa3 shots=5 data=dddddddd'
 	run --separate-stderr reg-check -w 3 -H hist.jsonl cur.jsonl
 	assert_success
 	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.status, .baseline, .window]' <<< "$output")" '["ok",0.64,3]'
-	# v2 has three runs, and the run without a version makes the fourth:
-	# mean(0.9, 0.9, 0.9, 0.5) = 0.8, and 0.9 is better by a z-test
+	# v2 has three runs; the run without a version came before runs of v1,
+	# so the task changed since: not a baseline of v2
 	vrow c 9 v2 "$V1" 0.9 > cur.jsonl
 	run --separate-stderr reg-check -w 5 -H hist.jsonl cur.jsonl
 	assert_success
+	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.status, .baseline, .window]' <<< "$output")" '["ok",0.9,3]'
+	# with no run of another version after it, it is one: mean(0.9, 0.9, 0.9,
+	# 0.5) = 0.8, and 0.9 is better by a z-test
+	grep -v '"a[1-4]"' hist.jsonl > h1.jsonl
+	run --separate-stderr reg-check -w 5 -H h1.jsonl cur.jsonl
+	assert_success
 	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.status, .baseline, .window]' <<< "$output")" '["improvement",0.8,4]'
+	# a version no run had: the run without a version is no baseline either
+	vrow c 9 v3 "$V1" 0.5 > cur.jsonl
+	run --separate-stderr reg-check -H hist.jsonl cur.jsonl
+	assert_success
+	assert_equal "$(jq -c 'select(.metric == "mmlu.acc") | [.status, .baseline]' <<< "$output")" '["incomparable",null]'
+	vrow c 9 v2 "$V1" 0.9 > cur.jsonl
 	# a version with two runs left is short of history, not incomparable
 	grep -v '"b1"' hist.jsonl | grep -v '"old"' > h2.jsonl
 	run --separate-stderr reg-check -H h2.jsonl cur.jsonl

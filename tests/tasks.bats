@@ -328,7 +328,12 @@ pick() {
 		tpl=$(jq -r .template task.json)
 		data=$(jq -r .data task.json)
 		few=$(jq -r '.fewshot // empty' task.json)
-		set -- --argjson shots 5
+		# The task's own arguments, as run-benchmarks.sh passes them.
+		set --
+		while IFS= read -r arg; do
+			[ -n "$arg" ] && set -- "$@" "$arg"
+		done < <(jq -r '.args // {} | to_entries[] | "--argjson", .key, (.value | tojson)' task.json)
+		set -- "$@" --argjson shots 5
 		[ -n "$few" ] && set -- "$@" --slurpfile fewshot "$S/$few"
 		# A task with a "draw" gets ds-draw's indices first (gpqa_diamond's shuffle).
 		if jq -e 'has("draw")' task.json > /dev/null; then
@@ -339,9 +344,12 @@ pick() {
 			jq -nc -f "$S/$tpl" "$@" "$S/$data" > "$t.jsonl" || fail "$t does not render"
 		fi
 		[ -s "$t.jsonl" ] || fail "$t renders nothing"
+		# Its records carry its name (arc.jq and evalchemy_math.jq serve several).
+		run jq -sr 'map(.task) | unique | join(",")' "$t.jsonl"
+		assert_output "$t"
 	done
-	run jq -s 'map(.task) | unique | join(",")' -r arc_challenge.jsonl hellaswag.jsonl mmlu.jsonl kmmlu.jsonl ko_arc.jsonl aime.jsonl gpqa_diamond.jsonl
-	assert_output "aime,arc_challenge,gpqa_diamond,hellaswag,kmmlu,ko_arc,mmlu"
+	run jq -r '.tasks | keys | join(",")' "$S/suites.json"
+	assert_output "aime24,aime25,arc_challenge,gpqa_diamond,gsm8k,gsm8k_cot_llama,hellaswag,kmmlu,ko_arc,math500,mmlu"
 }
 
 @test "tasks: sample data -> templates -> a stand-in server at accuracy 0.8 -> score-mcq" {

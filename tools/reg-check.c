@@ -1018,13 +1018,16 @@ window_of(const struct check *k, const struct row *cur)
 			continue;
 		/*
 		 * A run of another version of the task is no baseline; a row
-		 * without one (from before versions, or not a task's) is.
+		 * without one (from before versions, or not a task's) is, unless
+		 * a run of another version came after it: the task changed since.
 		 */
 		if (cur->version && h->version && strcmp(cur->version, h->version) != 0) {
 			if (!w.other)
 				w.other = h;
 			continue;
 		}
+		if (cur->version && !h->version && w.other)
+			continue;
 		/*
 		 * One value per run, the newest: a re-sent batch or a re-run step
 		 * may have stored a run's rows twice, not always side by side.
@@ -1309,17 +1312,24 @@ part_of(const char *inputs, const char *key, size_t keylen, size_t *len)
 	return NULL;
 }
 
+/* Whether a part's value is worth showing ("shots 5 -> 10"), not a hash. */
+static bool
+shown_part(const char *p, size_t keylen)
+{
+	return (keylen == 5 && !strncmp(p, "shots", 5)) || (keylen == 5 && !strncmp(p, "limit", 5));
+}
+
 /*
  * What changed from the inputs old to now (either may be NULL), into
- * note: the parts that differ, "template and data changed", shots with
- * their values, "shots 5 → 10"; without both lists of parts, or with
- * nothing to tell them apart, the versions.
+ * note: the parts that differ, "template and data changed", shots and
+ * limit with their values, "shots 5 → 10"; without both lists of parts,
+ * or with nothing to tell them apart, the versions.
  */
 static void
 what_changed(const struct row *now, const struct row *old, struct ve_buf *note)
 {
-	const char *names[16], *shots = NULL, *p;
-	size_t nn = 0, ol = 0, sl = 0;
+	const char *names[16], *valued[4], *p;
+	size_t nn = 0, nv = 0, ol = 0;
 
 	/* Without both lists of parts, only the versions tell. */
 	for (int pass = 0; pass < 2 && now->inputs && *now->inputs && old->inputs && *old->inputs;
@@ -1333,8 +1343,8 @@ what_changed(const struct row *now, const struct row *old, struct ve_buf *note)
 			const char *bv = part_of(b, p, kl, &ol);
 			bool same = bv && ol == al && !strncmp(bv, p + kl + 1, al);
 			if (!same && (!pass || !bv)) {
-				if (kl == 5 && !strncmp(p, "shots", 5) && bv && !pass)
-					shots = p, sl = al;
+				if (shown_part(p, kl) && bv && !pass && nv < 4)
+					valued[nv++] = p;
 				else
 					names[nn++] = p;
 			}
@@ -1347,12 +1357,13 @@ what_changed(const struct row *now, const struct row *old, struct ve_buf *note)
 	}
 	if (nn)
 		ve_buf_adds(note, " changed");
-	if (shots) {
-		const char *ov = part_of(old->inputs, "shots", 5, &ol);
-		ve_buf_addf(note, "%sshots %.*s \u2192 %.*s", nn ? ", " : "", (int)ol, ov, (int)sl,
-		            shots + 6);
+	for (size_t i = 0; i < nv; i++) {
+		size_t kl = strcspn(valued[i], "="), sl = strcspn(valued[i], " ") - kl - 1;
+		const char *ov = part_of(old->inputs, valued[i], kl, &ol);
+		ve_buf_addf(note, "%s%.*s %.*s \u2192 %.*s", nn || i ? ", " : "", (int)kl, valued[i],
+		            (int)ol, ov, (int)sl, valued[i] + kl + 1);
 	}
-	if (!nn && !shots)
+	if (!nn && !nv)
 		ve_buf_addf(note, "task version %s \u2192 %s", old->version, now->version);
 }
 
