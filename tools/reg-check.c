@@ -1360,8 +1360,8 @@ what_changed(const struct row *now, const struct row *old, struct ve_buf *note)
 	for (size_t i = 0; i < nv; i++) {
 		size_t kl = strcspn(valued[i], "="), sl = strcspn(valued[i], " ") - kl - 1;
 		const char *ov = part_of(old->inputs, valued[i], kl, &ol);
-		ve_buf_addf(note, "%s%.*s %.*s \u2192 %.*s", nn || i ? ", " : "", (int)kl, valued[i],
-		            (int)ol, ov, (int)sl, valued[i] + kl + 1);
+		ve_buf_addf(note, "%s%.*s %.*s \u2192 %.*s", nn || i ? ", " : "", (int)kl,
+		            valued[i], (int)ol, ov, (int)sl, valued[i] + kl + 1);
 	}
 	if (!nn && !nv)
 		ve_buf_addf(note, "task version %s \u2192 %s", old->version, now->version);
