@@ -102,6 +102,7 @@ if [ -d "$d/bench" ]; then
 			done <<-ARGS
 				$(jq -r --arg t "$task" '(.tasks[$t].scorer_args // [])[]' "$suites")
 			ARGS
+			[ "${THINK_IN_PROMPT:-}" = 1 ] && set -- "$@" --think-in-prompt
 			# Rotate the answer files (the first n) behind the arguments.
 			i=0
 			while [ $i -lt "$n" ]; do

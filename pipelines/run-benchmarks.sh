@@ -33,6 +33,12 @@ against an OpenAI-compatible endpoint, and score them.
   -c, --concurrency N requests in flight (default 16)
   -h, --help          this help
 
+Generation tasks stream: LLM_TIMEOUT (default 300) bounds each silence of a
+reply, STREAM_TIMEOUT (default 3600) a whole reply. CHAT_TEMPLATE_KWARGS (a
+JSON object, e.g. '{"enable_thinking": false}') goes with every chat request;
+THINK_IN_PROMPT=1 says the chat template opens the thinking in the prompt
+(DeepSeek-R1's), so a reply without </think> is all thinking (score-gen(1)).
+
 Exit: 0 ok, 64 usage, 65 a task rendered or scored nothing, 66 missing file,
 69 the endpoint failed, 75 try again.
 USAGE
@@ -172,12 +178,24 @@ for task in $tasks; do
 		done <<-STOPS
 			$(field "$spec" '(.params.stop // [])[]')
 		STOPS
-		if head -n 1 "$dir/requests.jsonl" | jq -e 'has("messages")' >/dev/null 2>&1; then
+		# A record's own .request (Evalchemy's seeded samples) is sent as it is.
+		first=$(head -n 1 "$dir/requests.jsonl")
+		if printf '%s' "$first" | jq -e 'has("request")' >/dev/null 2>&1; then
+			chat=$(printf '%s' "$first" | jq -r '.request | has("messages")')
+		elif printf '%s' "$first" | jq -e 'has("messages")' >/dev/null 2>&1; then
 			set -- "$@" --messages .messages
+			chat=true
 		else
 			set -- "$@" -p .prompt
+			chat=false
 		fi
-		ve_step "llm-query:$task" llm-query -q -e "$endpoint" "$@" -c "$conc" --id '"\(.doc_id)#\(.sample // 0)"' \
+		[ "$chat" = true ] && [ -n "${CHAT_TEMPLATE_KWARGS:-}" ] &&
+			set -- "$@" --chat-template-kwargs "$CHAT_TEMPLATE_KWARGS"
+		# Streamed: a reasoning model's 32k-token reply takes minutes, so the
+		# timeout bounds the silences, and the stream its own whole.
+		ve_step "llm-query:$task" llm-query -q -e "$endpoint" "$@" --stream \
+			--timeout "${LLM_TIMEOUT:-300}" --stream-timeout "${STREAM_TIMEOUT:-3600}" \
+			-c "$conc" --id '"\(.doc_id)#\(.sample // 0)"' \
 			-o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
 	fi
 	rc=$?
@@ -193,6 +211,7 @@ for task in $tasks; do
 		done <<-ARGS
 			$(field "$spec" '(.scorer_args // [])[]')
 		ARGS
+		[ "${THINK_IN_PROMPT:-}" = 1 ] && set -- "$@" --think-in-prompt
 		ve_step "score:$task" score-gen -q -t "$task" -i "$dir/items.jsonl" \
 			--task-version "$version" --task-inputs "$parts" "$@" \
 			"$dir/raw.jsonl" > "$dir/metrics.jsonl"

@@ -330,6 +330,20 @@ Release verdict: regression"
 	math500.output_tokens
 	EOF
 	assert_equal "$(jq -c 'select(.metric == "aime24.pass_at_8") | .n' runs/r/bench/aime24/metrics.jsonl)" 3
+	# generation streams (a long reply's timeout bounds its silences)
+	assert_equal "$(jq -r '.timing.ttft_ms | type' runs/r/bench/math500/raw.jsonl | sort -u)" number
+}
+
+@test "pipelines: CHAT_TEMPLATE_KWARGS reaches every chat request: a reasoning model asked not to think" {
+	start_sim --ttft-ms 1 --itl-ms 1 --max-model-len 40960 --reasoning-tokens 40
+	export RUN_ID=k MODEL_TAG=release-5.0.1
+	run --separate-stderr "$P/run-benchmarks.sh" -t math500 -o runs/k/bench
+	assert_success
+	assert_equal "$(jq -r '.response.reasoning | type' runs/k/bench/math500/raw.jsonl | sort -u)" string
+	CHAT_TEMPLATE_KWARGS='{"enable_thinking": false}' run --separate-stderr "$P/run-benchmarks.sh" -t math500 -o runs/k/bench2
+	assert_success
+	assert_equal "$(jq -r '.response.reasoning | type' runs/k/bench2/math500/raw.jsonl | sort -u)" null
+	assert_equal "$(jq -c '.request.chat_template_kwargs' runs/k/bench2/math500/raw.jsonl | sort -u)" null
 }
 
 @test "pipelines: a template edit makes the next run's verdicts of that task incomparable, not regressions" {
