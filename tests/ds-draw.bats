@@ -192,3 +192,19 @@ records() {
 	assert_failure 73
 	assert_equal "$stderr" "ds-draw: --rejects: no/such/dir/r.jsonl: No such file or directory"
 }
+
+@test "ds-draw: a record that has the field already is bad; skipped, it takes no draw" {
+	printf '%s\n' '{"a":1,"_draw":5}' '{"b":2}' > in.jsonl
+	run --separate-stderr ds-draw --shuffle 3 in.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "ds-draw: in.jsonl:1: the record has the field already (see --field)"
+	# python3: random.Random(0); x = [0, 1, 2]; shuffle(x) -> [0, 2, 1], the first draw
+	run --separate-stderr ds-draw --shuffle 3 --skip-bad in.jsonl
+	assert_success
+	assert_output '{"b":2,"_draw":[0,2,1]}'
+	assert_equal "$stderr" "ds-draw: skipped 1 bad record (first: in.jsonl:1: the record has the field already (see --field))"
+	run --separate-stderr ds-draw --shuffle 3 --field other in.jsonl
+	assert_success
+	assert_line --index 0 '{"a":1,"_draw":5,"other":[0,2,1]}'
+}

@@ -1153,6 +1153,9 @@ Try 'llm-query --help' for more information."
 	run --separate-stderr llm-query -e http://h --stream-timeout 0 < /dev/null
 	assert_failure 64
 	assert_equal "${stderr%%$'\n'*}" "llm-query: --stream-timeout: expected a number from 0.001 to 604800, got '0'"
+	run --separate-stderr llm-query -e http://h --stream-timeout 5 < /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "llm-query: --stream-timeout bounds a streamed try: it needs --stream"
 }
 
 @test "llm-query/vllm-sim: a reasoning release's thought, parser and tags, and enable_thinking" {

@@ -616,3 +616,30 @@ Try 'score-gen --help' for more information."
 	{"metric":"t.output_tokens","value":551.25,"n":4,"stderr":499.51199101389614,"unit":"tokens","labels":{"task":"t","subset":"all"},$TS}
 	EOF
 }
+
+@test "score-gen: a sample that is no whole number, without a doc_id, or sent twice is a bad record" {
+	while IFS='|' read -r rec msg; do
+		printf '%s\n' "$rec" > s.jsonl
+		run --separate-stderr score-gen -m math s.jsonl
+		assert_failure 65
+		assert_output ""
+		assert_equal "$stderr" "score-gen: s.jsonl:1: $msg"
+	done <<-'EOF2'
+	{"doc_id":"a","sample":"0","gold":"1","response":{"text":"1"}}|sample: expected a whole number from 0
+	{"doc_id":"a","sample":-1,"gold":"1","response":{"text":"1"}}|sample: expected a whole number from 0
+	{"doc_id":"a","sample":0.5,"gold":"1","response":{"text":"1"}}|sample: expected a whole number from 0
+	{"sample":0,"gold":"1","response":{"text":"1"}}|sample: a document's samples need its doc_id
+	EOF2
+	# the same sample twice would count twice: with --skip-bad, the second goes
+	printf '%s\n' '{"doc_id":"a","sample":0,"gold":"1","response":{"text":"\\boxed{1}"}}' \
+		'{"doc_id":"a","sample":1,"gold":"1","response":{"text":"1"}}' \
+		'{"doc_id":"a","sample":0,"gold":"1","response":{"text":"\\boxed{1}"}}' > d.jsonl
+	run --separate-stderr score-gen -m math d.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" "score-gen: d.jsonl:3: sample: this sample of the doc_id was scored already"
+	run --separate-stderr score-gen -m math --skip-bad d.jsonl
+	assert_success
+	assert_line --index 1 --partial '"metric":"gen.accuracy","value":0.5,"n":1,'
+	assert_equal "$stderr" "score-gen: skipped 1 bad record (first: d.jsonl:3: sample: this sample of the doc_id was scored already)"
+}

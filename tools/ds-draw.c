@@ -240,8 +240,15 @@ run(const struct opts *o, char **files, int nfiles)
 	int r;
 
 	draw_init(&d, o);
-	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, VE_READ_CHECKED);
+	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, 0);
 	while ((r = ve_reader_next(rd, &rec)) == 1) {
+		/* A second key of that name would be read as the one or the other. */
+		bool has = jv_object_has(rec.value, jv_string(o->field));
+		if (has && (r = ve_reader_reject(rd, &rec,
+		                                 "the record has the field already (see --field)")))
+			break;
+		if (has)
+			continue;
 		d.read++;
 		draw(&d);
 		ve_out_splice(rec.line.text, rec.line.len, d.fields.p, d.fields.len);

@@ -62,6 +62,7 @@ struct opts {
 	const char *chat_kwargs;
 	jv chat_kwargs_obj;    /* --chat-template-kwargs parsed, or invalid when not given */
 	double stream_timeout; /* --stream-timeout: the whole of a streamed try */
+	bool stream_timeout_set;
 	char **stop;
 	int nstop;
 	long max_tokens;
@@ -284,6 +285,7 @@ set_option(struct opts *o, int c, char *arg)
 	case OPT_CHAT_KWARGS: o->chat_kwargs = arg; break;
 	case OPT_STREAM_TIMEOUT:
 		o->stream_timeout = ve_opt_double("--stream-timeout", arg, 0.001, 604800);
+		o->stream_timeout_set = true;
 		break;
 	case 'e': o->endpoint = arg; break;
 	case 'm': o->model = arg; break;
@@ -317,6 +319,8 @@ check_args(struct opts *o, char *const *files, int nfiles)
 		ve_usage_error("--prompt, --messages and --loglikelihood exclude one another");
 	if (o->loglikelihood && o->stream)
 		ve_usage_error("--loglikelihood does not stream");
+	if (o->stream_timeout_set && !o->stream)
+		ve_usage_error("--stream-timeout bounds a streamed try: it needs --stream");
 	if (o->resume && !o->out_path)
 		ve_usage_error("--resume needs -o FILE (the answers to keep)");
 	if (o->out_path && strcmp(o->out_path, "-") == 0)

@@ -1298,10 +1298,11 @@ find_answer(struct state *st, const struct ve_score_rec *f, struct answer *a)
  * "sample"): streamed, so each document keeps only its counts and sums.
  */
 struct doc {
-	char *key;                 /* TASK, 0xff, the doc_id's JSON text */
-	const char *task, *subset; /* interned in groups.names */
-	unsigned n, c;             /* samples, and those right */
-	double *sum;               /* each metric's sum, then pass_rate's */
+	char *key;                      /* TASK, 0xff, the doc_id's JSON text */
+	const char *task, *subset;      /* interned in groups.names */
+	unsigned n, c;                  /* samples, and those right */
+	double *sum;                    /* each metric's sum, then pass_rate's */
+	uint64_t seen[MAX_REPEAT / 64]; /* the sample indexes below MAX_REPEAT scored */
 };
 
 /* A task's repeats as Evalchemy counts them: by sample index, the documents and those right. */
@@ -1364,6 +1365,34 @@ find_doc(struct groups *g, const char *key, const char *task, const char *subset
 	return &g->d[g->n++];
 }
 
+/* The document of rec (borrowed): its task and doc_id's, made on first sight. */
+static struct doc *
+doc_of(struct state *st, jv rec, const struct ve_score_rec *f)
+{
+	item_head(st, rec, f); /* st->id: the doc_id's JSON text */
+	ve_buf_reset(&st->tmp);
+	ve_buf_adds(&st->tmp, f->tname);
+	ve_buf_addc(&st->tmp, '\xff');
+	ve_buf_add(&st->tmp, st->id.p, st->id.len);
+	return find_doc(st->gr, st->tmp.p, f->tname, f->sname, st->o->nmetric + 1);
+}
+
+/*
+ * Marks sample index of rec's document (rec borrowed) as scored: false
+ * when it was already, a record sent twice that would count twice.
+ */
+static bool
+claim_sample(struct state *st, jv rec, const struct ve_score_rec *f, long index)
+{
+	struct doc *d = doc_of(st, rec, f);
+	uint64_t bit = (uint64_t)1 << (index % 64);
+
+	if (d->seen[index / 64] & bit)
+		return false;
+	d->seen[index / 64] |= bit;
+	return true;
+}
+
 static struct repeats *
 find_repeats(struct groups *g, const char *task)
 {
@@ -1377,26 +1406,32 @@ find_repeats(struct groups *g, const char *task)
 }
 
 /*
- * Whether rec (borrowed) is one sample of its document: it has a "sample",
- * or --pass-k groups every record. st->sample gets the sample's JSON text
- * for the item row ("" without), *index the sample when it is a whole
- * number below MAX_REPEAT (else -1).
+ * The record's "sample" (rec borrowed): *index its number below
+ * MAX_REPEAT, else -1; st->sample its JSON text for the item row. Returns
+ * whether the record is one of its document's samples (every record is,
+ * with --pass-k); *why is set for a sample that is no whole number from 0,
+ * or for a sample without the doc_id that groups it.
  */
 static bool
-sample_of(struct state *st, jv rec, long *index)
+sample_of(struct state *st, jv rec, long *index, const char **why)
 {
 	jv s = ve_json_get(rec, "sample");
 	bool has = jv_is_valid(s) && jv_get_kind(s) != JV_KIND_NULL;
+	jv_kind id = ve_json_get_kind(rec, "doc_id");
 
 	ve_buf_reset(&st->sample);
 	*index = -1;
 	if (has) {
-		ve_json_dump(jv_copy(s), &st->sample);
 		double x = jv_get_kind(s) == JV_KIND_NUMBER ? jv_number_value(s) : -1;
-		if (x >= 0 && x < MAX_REPEAT && x == (double)(long)x)
+		if (!(x >= 0 && x <= 1e15 && x == floor(x)))
+			*why = "sample: expected a whole number from 0";
+		ve_json_dump(s, &st->sample);
+		if (x >= 0 && x < MAX_REPEAT && x == floor(x))
 			*index = (long)x;
 	}
 	jv_free(s);
+	if ((has || st->o->npass_k > 0) && !*why && (id == JV_KIND_INVALID || id == JV_KIND_NULL))
+		*why = "sample: a document's samples need its doc_id";
 	return has || st->o->npass_k > 0;
 }
 
@@ -1406,13 +1441,8 @@ group_add(struct state *st, jv rec, const struct ve_score_rec *f, long sample, c
           bool right)
 {
 	int nv = st->o->nmetric + 1;
+	struct doc *d = doc_of(st, rec, f);
 
-	item_head(st, rec, f); /* st->id: the doc_id's JSON text */
-	ve_buf_reset(&st->tmp);
-	ve_buf_adds(&st->tmp, f->tname);
-	ve_buf_addc(&st->tmp, '\xff');
-	ve_buf_add(&st->tmp, st->id.p, st->id.len);
-	struct doc *d = find_doc(st->gr, st->tmp.p, f->tname, f->sname, nv);
 	d->n++;
 	d->c += right;
 	for (int i = 0; i < nv; i++)
@@ -1561,9 +1591,13 @@ take_answer(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 	const char *why = read_reference(st, ref, &a);
 	double first = 0, v[M_COUNT + 1];
 	long sample = -1;
-	/* A document's samples are grouped (pass@k); --filter scores one reply a document. */
-	bool grouped = sample_of(st, rec, &sample) && !o->nfilter;
+	bool grouped = false;
 
+	/* A document's samples are grouped (pass@k); --filter scores one reply a document. */
+	if (!why)
+		grouped = sample_of(st, rec, &sample, &why) && !o->nfilter;
+	if (!why && grouped && sample >= 0 && !claim_sample(st, rec, f, sample))
+		why = "sample: this sample of the doc_id was scored already";
 	if (why)
 		goto out;
 	ve_buf_reset(&st->pred);
@@ -1654,15 +1688,17 @@ state_init(struct state *st, const struct opts *o)
 	st->o = o;
 	st->ref = ve_jq_compile("--reference",
 	                        o->reference ? o->reference : ".gold // .answer // .reference");
+	/* Python's re, which lm-eval's filters and exact_match use: \w, \d and \s
+	 * are Unicode's in a str pattern. */
 	if (o->regex)
-		st->regex = ve_re_compile("--regex", o->regex, PCRE2_UTF);
+		st->regex = ve_re_compile("--regex", o->regex, PCRE2_UTF | PCRE2_UCP);
 	for (int i = 0; i < o->nignore; i++)
-		st->ignore[i] = ve_re_compile("--ignore-regex", o->ignore[i], PCRE2_UTF);
+		st->ignore[i] =
+		    ve_re_compile("--ignore-regex", o->ignore[i], PCRE2_UTF | PCRE2_UCP);
 	st->number = ve_re_compile(NULL, "-?[0-9][0-9,]*(?:\\.[0-9]+)?", PCRE2_UTF);
 	st->score_re =
 	    ve_re_compile(NULL, "score\"?\\s*[:=]\\s*([0-9]+(?:\\.[0-9]+)?)", PCRE2_CASELESS);
 	st->md = pcre2_match_data_create(16, NULL);
-	/* Python's re: \w, \d and \s are Unicode's in a str pattern. */
 	for (int i = 0; i < o->nfilter; i++) {
 		st->filter[i] = ve_re_compile("--filter", o->filter[i].re, PCRE2_UTF | PCRE2_UCP);
 		st->filter_md[i] = pcre2_match_data_create_from_pattern(st->filter[i], NULL);

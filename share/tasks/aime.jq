@@ -3,9 +3,11 @@
 # Mirrors lm-evaluation-harness lm_eval/tasks/aime/aime.yaml: doc_to_text
 # "Question: {{Question}}\nAnswer:", doc_to_target the answer, zero-shot, and
 # generation until "Question:" (suites.json passes the stop strings to
-# llm-query). The answer is scored by score-gen --metric numeric: the last
-# \boxed{} or else the last number, compared as integers, as lm_eval/tasks/aime/
-# utils.py takes the last \boxed{}.
+# llm-query). Scored by score-gen --metric numeric, vllm-eval's own lenient
+# reading: the last \boxed{} or else the last number, compared as integers.
+# lm-eval's lm_eval/tasks/aime/utils.py reads the boxed answer or the text
+# between $ signs and compares strings, and the reasoning suite's aime24 and
+# aime25 (evalchemy_math.jq) are Evalchemy's; this template is in no suite.
 #
 # Input: {problem, answer} (also {Problem, Answer} and {Question, Answer}, the
 # spellings of the public AIME sets), optionally with an id.
