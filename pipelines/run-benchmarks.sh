@@ -91,7 +91,7 @@ sha() { sha_n=$1; shift; sha256sum "$@" | cut -c "1-$sha_n"; }
 # task's version (vllm-eval(7), Task versions): what its figures depend on,
 # as one readable string (parts), and the first 12 hex digits of its
 # SHA-256 (version). Any change to the template's bytes, its arguments, the
-# shots, the limit, the data evaluated, the draw, the generation parameters
+# shots, the limit, the data evaluated, the draws, the generation parameters
 # or the scorer's arguments changes it, and reg-check(1) then compares the
 # task's figures with no run of the old version. Recorded in the audit log
 # and in the task's version.json.
@@ -101,7 +101,7 @@ task_version() {
 	parts="$parts data=$(sha 8 "$6")"
 	[ -n "${7:-}" ] && parts="$parts fewshot=$(sha 8 "$7")"
 	# What shapes the requests and the scores, where the task has it.
-	for part in draw params scorer_args; do
+	for part in draw fewshot_draw params scorer_args; do
 		if field "$2" ".$part // empty" | grep -q .; then
 			parts="$parts ${part%_args}=$(field "$2" ".$part" | jq -cS . | sha 8)"
 		fi
@@ -131,8 +131,14 @@ for task in $tasks; do
 	task_version "$task" "$spec" "$template" "$n_shots" "$n_limit" "$datafile" ${fewfile:+"$fewfile"} > "$dir/version.json" ||
 		ve_die 74 "$task: cannot write $dir/version.json"
 	ve_audit run-benchmarks task-version "$(cat "$dir/version.json")"
-	# Python's random draws a template needs (spec.draw: ds-draw's arguments,
-	# GPQA's shuffled answers) are spliced into the data first.
+	# Python's random draws a template needs are spliced into the data first
+	# by ds-draw(1): spec.draw, ds-draw's arguments (GPQA's shuffled
+	# answers); then spec.fewshot_draw, lm-eval's few-shot draw: one
+	# random.Random(SEED) for the task, sample(few-shot pool, shots) for each
+	# document in order, into "_fewshot" (none at 0 shots, where lm-eval
+	# draws nothing). The pool is counted as the template's --slurpfile
+	# reads it. The limit is the template's: the first documents' draws are
+	# the same with it or without, as in lm-eval.
 	src=$datafile
 	if field "$spec" '.draw // empty' | grep -q .; then
 		set --
@@ -141,8 +147,18 @@ for task in $tasks; do
 		done <<-ARGS
 			$(field "$spec" '.draw[]')
 		ARGS
+		ds-draw -q "$@" "$src" > "$dir/drawn.jsonl" || ve_die 65 "$task: ds-draw $* $src failed"
 		src=$dir/drawn.jsonl
-		ds-draw -q "$@" "$datafile" > "$src" || ve_die 65 "$task: ds-draw $* $datafile failed"
+	fi
+	if field "$spec" '.fewshot_draw // empty' | grep -q . && [ "$n_shots" -gt 0 ]; then
+		[ -n "$fewfile" ] || ve_die 64 "$task: a fewshot_draw needs a fewshot file in $suites"
+		pool=$(jq -n '[inputs] | length' "$fewfile") || ve_die 65 "$task: $fewfile: cannot read its records"
+		[ "$n_shots" -le "$pool" ] || ve_die 65 "$task: shots: $n_shots asked, $pool in $fewfile"
+		set -- --sample "$n_shots" --population "$pool" --seed "$(field "$spec" '.fewshot_draw.seed')" \
+			--field _fewshot
+		ds-draw -q "$@" "$src" > "$dir/shots.jsonl" || ve_die 65 "$task: ds-draw $* $src failed"
+		[ "$src" = "$datafile" ] || rm -f "$src"
+		src=$dir/shots.jsonl
 	fi
 	# The template's own arguments, then shots, limit and the few-shot pool.
 	# One argument a line (tojson writes none inside a value), neither split

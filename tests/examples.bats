@@ -436,9 +436,13 @@ PY
 	assert_equal "$(jq -r .gold gpqa.requests.jsonl | paste -sd' ')" "D D D D D D A D"
 	ex_ok ds-draw.1#2
 	assert_equal "$output" ""
-	# python3 -c 'import random; r=random.Random(1234); print(r.sample(range(100), 5))'
-	assert_equal "$(head -1 mmlu.shots.jsonl | jq -c .shots)" "$(python3 -c 'import random; print(str(random.Random(1234).sample(range(100), 5)).replace(" ", ""))')"
-	assert_equal "$(jq -c .shots mmlu.shots.jsonl | sort -u | ex_lines /dev/stdin)" 8
+	# The prompts of tests/fewshot-ref.py: python3's random.Random(1234)
+	# drawing 5 of the 6 training records per test record, as lm-eval does.
+	jq -j '.prompt + "\u0000"' gsm8k.requests.jsonl > got.bin
+	python3 "$VE_ROOT/tests/fewshot-ref.py" 1234 5 -1 share/data/gsm8k.train.jsonl \
+		share/data/gsm8k.test.jsonl > want.bin
+	cmp got.bin want.bin
+	assert_equal "$(ex_lines gsm8k.requests.jsonl)" 12
 }
 
 @test "examples: ds-synth.1" {

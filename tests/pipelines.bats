@@ -379,3 +379,39 @@ Release verdict: regression"
 	run jq -r '.attachments[0].content.body[3].text' runs/v2/card.json
 	assert_output --regexp '^[0-9]+ metrics incomparable: mmlu template changed$'
 }
+
+@test "pipelines: run-benchmarks draws GSM8K's few-shot examples as lm-eval, the same with --limit, none at 0 shots" {
+	start_sim --ttft-ms 1 --itl-ms 1
+	export RUN_ID=g MODEL_TAG=release-5.0.0
+	D=$VLLM_EVAL_SHARE/data
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t gsm8k -o runs/g/all
+	assert_success
+	# tests/fewshot-ref.py: python3's random.Random(1234).sample(train, 5)
+	# for each test record in order, laid out as lm-eval's fewshot_context.
+	jq -j '.prompt + "\u0000"' runs/g/all/gsm8k/requests.jsonl > got.bin
+	python3 "$VE_ROOT/tests/fewshot-ref.py" 1234 5 -1 "$D/gsm8k.train.jsonl" "$D/gsm8k.test.jsonl" > want.bin
+	cmp got.bin want.bin
+	# The draw's seed is part of the task's version; nothing drawn is left.
+	draw=$(printf '{"seed":1234}\n' | sha256sum | cut -c 1-8)
+	run jq -r 'select(.event == "task-version") | .parts' runs/g/audit.jsonl
+	assert_output --regexp "^template=[0-9a-f]{8} args=[0-9a-f]{8} shots=5 limit=all data=[0-9a-f]{8} fewshot=[0-9a-f]{8} fewshot_draw=$draw params=[0-9a-f]{8} scorer=[0-9a-f]{8}\$"
+	assert_equal "$(ls runs/g/all/gsm8k)" "$(printf 'items.jsonl\nmetrics.jsonl\nraw.jsonl\nrequests.jsonl\nversion.json')"
+	# --limit 3: lm-eval draws for the first 3 documents in order, so they
+	# get the examples they get without a limit.
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t gsm8k --limit 3 -o runs/g/three
+	assert_success
+	jq -j '.prompt + "\u0000"' runs/g/three/gsm8k/requests.jsonl > got.bin
+	python3 "$VE_ROOT/tests/fewshot-ref.py" 1234 5 3 "$D/gsm8k.train.jsonl" "$D/gsm8k.test.jsonl" > want.bin
+	cmp got.bin want.bin
+	assert_equal "$(jq -c '[.doc_id, .prompt]' runs/g/three/gsm8k/requests.jsonl)" \
+		"$(head -n 3 runs/g/all/gsm8k/requests.jsonl | jq -c '[.doc_id, .prompt]')"
+	# 0 shots: no draw, the bare questions.
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t gsm8k --shots 0 -o runs/g/zero
+	assert_success
+	assert_equal "$(jq -r .prompt runs/g/zero/gsm8k/requests.jsonl | grep -c '^Question: ')" 12
+	# More shots than the pool holds: an error before anything is sent.
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t gsm8k --shots 7 -o runs/g/seven
+	assert_failure 65
+	assert_equal "$stderr" "run-benchmarks.sh: gsm8k: shots: 7 asked, 6 in $D/gsm8k.train.jsonl"
+	[ ! -e runs/g/seven/gsm8k/raw.jsonl ]
+}

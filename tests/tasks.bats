@@ -6,7 +6,9 @@
 # Expected prompts are written out by hand from the lm-eval task files each
 # template cites (doc_to_text, description, target and few-shot delimiters).
 # The HellaSwag queries are also recomputed with python3 running a copy of
-# lm_eval/tasks/hellaswag/utils.py's preprocess().
+# lm_eval/tasks/hellaswag/utils.py's preprocess(). GSM8K's few-shot prompts
+# are recomputed by tests/fewshot-ref.py, python3's random module drawing
+# as lm-eval's default sampler draws.
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -170,14 +172,20 @@ pick() {
 
 @test "tasks: GSM8K is Question: ...\\nAnswer: with whole solutions as shots, as lm-eval's gsm8k" {
 	# Written out from gsm8k.yaml: doc_to_text, target_delimiter " ", the
-	# target the whole answer, fewshot_delimiter "\n\n".
+	# target the whole answer, fewshot_delimiter "\n\n"; the examples are the
+	# fewshot file's records at the document's "_fewshot" indices, in their
+	# order. python3 -c 'import random; r=random.Random(1234)
+	# print([r.sample(range(6), 2) for _ in range(2)])' gives [[3, 0], [0, 5]]:
+	# the second document gets train records 0 and 5.
+	ds-draw --sample 2 --population 6 --seed 1234 --field _fewshot "$D/gsm8k.test.jsonl" > drawn.jsonl
 	run --separate-stderr jq -nc -f "$S/tasks/gsm8k.jq" --argjson shots 2 \
-		--slurpfile fewshot "$D/gsm8k.train.jsonl" --argjson limit 2 "$D/gsm8k.test.jsonl"
+		--slurpfile fewshot "$D/gsm8k.train.jsonl" --argjson limit 2 drawn.jsonl
 	assert_success
 	assert_equal "$stderr" ""
 	assert_equal "${#lines[@]}" 2
 	run pick prompt 2 <<< "$output"
-	assert_output "$(printf 'Question: Sam buys 4 packs of cards with 9 cards in each pack. He gives away 10 cards. How many cards does he have?\nAnswer: He buys 4 * 9 = <<4*9=36>>36 cards.\nHe keeps 36 - 10 = <<36-10=26>>26 cards.\n#### 26\n\nQuestion: A garden has 7 rows of tomato plants with 12 plants in each row. How many tomato plants are there?\nAnswer: There are 7 * 12 = <<7*12=84>>84 plants.\n#### 84\n\nQuestion: Tom reads 12 pages a day for 2 weeks. How many pages does he read?\nAnswer:')"
+	assert_output "$(printf 'Question: Sam buys 4 packs of cards with 9 cards in each pack. He gives away 10 cards. How many cards does he have?\nAnswer: He buys 4 * 9 = <<4*9=36>>36 cards.\nHe keeps 36 - 10 = <<36-10=26>>26 cards.\n#### 26\n\nQuestion: Eli has 5 boxes of 16 crayons. He loses 7 crayons. How many crayons does he have?\nAnswer: He has 5 * 16 = <<5*16=80>>80 crayons.\nAfter losing 7 he has 80 - 7 = <<80-7=73>>73.\n#### 73\n\nQuestion: Tom reads 12 pages a day for 2 weeks. How many pages does he read?\nAnswer:')"
+	# At 0 shots nothing is drawn or read: the bare question.
 	run --separate-stderr jq -nc -f "$S/tasks/gsm8k.jq" --argjson limit 1 "$D/gsm8k.test.jsonl"
 	assert_output '{"task":"gsm8k","doc_id":"gsm8k/0","subset":"all","gold":"She makes 24 + 18 = <<24+18=42>>42 muffins.\nAfter selling 35 she has 42 - 35 = <<42-35=7>>7 left.\n#### 7","prompt":"Question: A baker makes 24 muffins in the morning and 18 in the afternoon. She sells 35 of them. How many muffins are left?\nAnswer:"}'
 	run --separate-stderr jq -nc -f "$S/tasks/gsm8k.jq" --argjson shots 7 --slurpfile fewshot "$D/gsm8k.train.jsonl" "$D/gsm8k.test.jsonl"
@@ -187,6 +195,63 @@ pick() {
 	run --separate-stderr jq -nc -f "$S/tasks/gsm8k.jq" bad.jsonl
 	assert_failure 5
 	assert_equal "$stderr" "jq: error (at bad.jsonl:1): record 0: expected {question, answer} strings"
+}
+
+@test "tasks: GSM8K with shots and no drawn indices, or the wrong ones, is an error naming the record" {
+	# The first N would not be lm-eval's prompts: the template stops instead.
+	hint='(run ds-draw --sample 2 --population 6 --seed 1234 --field _fewshot first)'
+	run --separate-stderr jq -nc -f "$S/tasks/gsm8k.jq" --argjson shots 2 \
+		--slurpfile fewshot "$D/gsm8k.train.jsonl" "$D/gsm8k.test.jsonl"
+	assert_failure 5
+	assert_output ""
+	assert_equal "$stderr" "jq: error (at $D/gsm8k.test.jsonl:1): record 0: expected 2 few-shot indices below 6 in \"_fewshot\" $hint"
+	for bad in '[0]' '[0,6]' '[-1,0]' '[0.5,1]' '["0",1]' '[0,1,2]' '"01"'; do
+		printf '{"question":"q","answer":"a","_fewshot":[1,2]}\n{"question":"q","answer":"a","_fewshot":%s}\n' "$bad" > drawn.jsonl
+		run --separate-stderr jq -nc -f "$S/tasks/gsm8k.jq" --argjson shots 2 \
+			--slurpfile fewshot "$D/gsm8k.train.jsonl" drawn.jsonl
+		assert_failure 5
+		assert_equal "${#lines[@]}" 1
+		assert_equal "$stderr" "jq: error (at drawn.jsonl:2): record 1: expected 2 few-shot indices below 6 in \"_fewshot\" $hint"
+	done
+	# A bad record anywhere in the pool is an error, drawn or not.
+	{ cat "$D/gsm8k.train.jsonl"; echo '{"question":"q"}'; } > train.jsonl
+	run --separate-stderr jq -nc -f "$S/tasks/gsm8k.jq" --argjson shots 1 \
+		--slurpfile fewshot train.jsonl "$D/gsm8k.test.jsonl"
+	assert_failure 5
+	assert_equal "$stderr" "jq: error (at <unknown>): record fewshot: expected {question, answer} strings"
+}
+
+@test "tasks: GSM8K 5-shot prompts equal lm-eval's few-shot draw byte for byte, --limit keeping the first" {
+	# The expected prompts come from tests/fewshot-ref.py: python3's own
+	# random.Random(1234).sample(train, 5) once per test record in order,
+	# laid out as lm-eval's fewshot_context (lm-evaluation-harness commit
+	# 4e7e0d47f33bc71070c1d38394bafbb52b117163: lm_eval/api/samplers.py,
+	# lm_eval/api/task.py, lm_eval/evaluator.py; re-implemented from
+	# reading). The pool is the sample train file's 6 records.
+	for seed in 1234 42; do
+		ds-draw --sample 5 --population 6 --seed "$seed" --field _fewshot "$D/gsm8k.test.jsonl" > drawn.jsonl
+		jq -nc -f "$S/tasks/gsm8k.jq" --argjson shots 5 --slurpfile fewshot "$D/gsm8k.train.jsonl" drawn.jsonl |
+			jq -j '.prompt + "\u0000"' > got.bin
+		python3 "$VE_ROOT/tests/fewshot-ref.py" "$seed" 5 -1 "$D/gsm8k.train.jsonl" "$D/gsm8k.test.jsonl" > want.bin
+		[ "$(tr -cd '\0' < want.bin | wc -c)" -eq 12 ] || fail "the reference wrote no 12 prompts"
+		cmp got.bin want.bin || fail "seed $seed: the prompts differ from lm-eval's"
+		cp got.bin "all-$seed.bin"
+	done
+	# Another seed, other examples for some document.
+	if cmp -s all-1234.bin all-42.bin; then fail "seeds 1234 and 42 drew the same examples"; fi
+	# lm-eval's --limit 3 draws for the first 3 documents in order: the same
+	# prompts as the first 3 of the full run.
+	ds-draw --sample 5 --population 6 --seed 1234 --field _fewshot "$D/gsm8k.test.jsonl" > drawn.jsonl
+	jq -nc -f "$S/tasks/gsm8k.jq" --argjson shots 5 --slurpfile fewshot "$D/gsm8k.train.jsonl" \
+		--argjson limit 3 drawn.jsonl | jq -j '.prompt + "\u0000"' > got.bin
+	python3 "$VE_ROOT/tests/fewshot-ref.py" 1234 5 3 "$D/gsm8k.train.jsonl" "$D/gsm8k.test.jsonl" > want.bin
+	cmp got.bin want.bin
+	[ "$(tr -cd '\0' < got.bin | wc -c)" -eq 3 ]
+	assert_equal "$(head -c "$(wc -c < got.bin)" all-1234.bin | od -An -tx1)" "$(od -An -tx1 < got.bin)"
+	# 0 shots: the bare questions, as lm-eval (sample(0) draws nothing).
+	jq -nc -f "$S/tasks/gsm8k.jq" "$D/gsm8k.test.jsonl" | jq -j '.prompt + "\u0000"' > got.bin
+	python3 "$VE_ROOT/tests/fewshot-ref.py" 1234 0 -1 "$D/gsm8k.train.jsonl" "$D/gsm8k.test.jsonl" > want.bin
+	cmp got.bin want.bin
 }
 
 @test "tasks: GSM8K chain of thought is lm-eval's gsm8k_cot_llama as chat turns" {
@@ -316,6 +381,11 @@ pick() {
 	for f in $(jq -r '.tasks[] | .template, .data, (.fewshot // empty)' "$S/suites.json"); do
 		[ -s "$S/$f" ] || fail "$f named in suites.json is missing"
 	done
+	# A task's few-shot draw needs its few-shot pool and an integer seed.
+	run jq -r '.tasks | to_entries[] | select(.value | has("fewshot_draw"))
+		| select((.value.fewshot | type) != "string" or (.value.fewshot_draw.seed | type) != "number") | .key' "$S/suites.json"
+	assert_output ""
+	assert_equal "$(jq -r '[.tasks | to_entries[] | select(.value | has("fewshot_draw")) | .key] | join(",")' "$S/suites.json")" gsm8k
 	# 13 suite entries since gsm8k joined standard, and aime24, aime25,
 	# math500 and gpqa_diamond replaced aime in reasoning.
 	run jq -r '[.suites[][] | .shots | numbers] | length' "$S/suites.json"
@@ -335,14 +405,22 @@ pick() {
 		done < <(jq -r '.args // {} | to_entries[] | "--argjson", .key, (.value | tojson)' task.json)
 		set -- "$@" --argjson shots 5
 		[ -n "$few" ] && set -- "$@" --slurpfile fewshot "$S/$few"
-		# A task with a "draw" gets ds-draw's indices first (gpqa_diamond's shuffle).
+		# A task with a "draw" gets ds-draw's indices first (gpqa_diamond's
+		# shuffle), then one with a "fewshot_draw" its few-shot indices
+		# (gsm8k), as run-benchmarks.sh splices them in.
+		cp "$S/$data" src.jsonl
 		if jq -e 'has("draw")' task.json > /dev/null; then
 			# shellcheck disable=SC2046
-			ds-draw $(jq -r '.draw[]' task.json) "$S/$data" > drawn.jsonl || fail "$t: ds-draw failed"
-			jq -nc -f "$S/$tpl" "$@" drawn.jsonl > "$t.jsonl" || fail "$t does not render"
-		else
-			jq -nc -f "$S/$tpl" "$@" "$S/$data" > "$t.jsonl" || fail "$t does not render"
+			ds-draw $(jq -r '.draw[]' task.json) src.jsonl > drawn.jsonl || fail "$t: ds-draw failed"
+			mv drawn.jsonl src.jsonl
 		fi
+		if jq -e 'has("fewshot_draw")' task.json > /dev/null; then
+			ds-draw --sample 5 --population "$(jq -n '[inputs] | length' "$S/$few")" \
+				--seed "$(jq -r .fewshot_draw.seed task.json)" --field _fewshot src.jsonl > drawn.jsonl ||
+				fail "$t: ds-draw failed"
+			mv drawn.jsonl src.jsonl
+		fi
+		jq -nc -f "$S/$tpl" "$@" src.jsonl > "$t.jsonl" || fail "$t does not render"
 		[ -s "$t.jsonl" ] || fail "$t renders nothing"
 		# Its records carry its name (arc.jq and evalchemy_math.jq serve several).
 		run jq -sr 'map(.task) | unique | join(",")' "$t.jsonl"

@@ -12,14 +12,28 @@
 # last), by exact_match with ignore_case and regexes_to_ignore ",", "\$",
 # "(?s).*#### ", "\.$" (suites.json's scorer_args, score-gen(1)).
 #
-# Input: GSM8K records {question, answer}, one per line (openai/gsm8k "main").
-# Run:   jq -nc -f share/tasks/gsm8k.jq [--argjson shots N]
-#           [--slurpfile fewshot TRAIN.jsonl] [--argjson limit N] TEST.jsonl
-# Few-shot examples are the first N of the fewshot file. lm-eval draws
-# gsm8k's at random from train (its default sampler, Python's
-# random.Random(1234)); jq cannot replay that draw (a later change brings
-# it), so prompts are byte-identical to lm-eval's at 0 shots, and with shots
-# use the same layout with the first examples.
+# Few-shot examples are drawn as lm-eval draws them at that commit: its
+# default sampler (lm_eval/api/samplers.py, ContextSampler.sample) holds one
+# random.Random per task, seeded with the few-shot seed (1234 unless
+# --seed says otherwise, lm_eval/evaluator.py), and takes
+# rnd.sample(train, shots) for each evaluated document in dataset order
+# (lm_eval/api/task.py, build_all_requests and fewshot_context); the
+# examples go in the order sample() returns them. The few-shot split
+# (train) is not the test split, so no document is dropped from its own
+# draw and no extra one drawn. jq cannot replay Python's generator:
+# ds-draw(1) writes each document's indices into "_fewshot" first, and
+# --limit N keeps the first N documents' draws unchanged, as lm-eval's
+# --limit does (it evaluates the first N in order).
+#
+# Input: GSM8K records {question, answer}, one per line (openai/gsm8k
+# "main"), each with "_fewshot": `shots` indices into the fewshot file when
+# shots > 0 (without them the template stops: the first N would not be
+# lm-eval's prompts).
+# Run:   ds-draw --sample 5 --population $(jq -n '[inputs] | length' TRAIN.jsonl)
+#            --seed 1234 --field _fewshot TEST.jsonl |
+#        jq -nc -f share/tasks/gsm8k.jq --argjson shots 5
+#            --slurpfile fewshot TRAIN.jsonl [--argjson limit N]
+# (at 0 shots: jq -nc -f share/tasks/gsm8k.jq TEST.jsonl)
 # Output: {"task":"gsm8k","doc_id":"gsm8k/N","subset":"all","gold":"...\n#### 72",
 #          "prompt":"Question: ...\nAnswer:"}
 
@@ -28,13 +42,27 @@ def text: "Question: " + .question + "\nAnswer:";
 def check($n): if (.question | type) != "string" or (.answer | type) != "string"
 	then error("record \($n): expected {question, answer} strings") else . end;
 
+# The few-shot examples of record $n: the fewshot file's records at its
+# "_fewshot" indices, in that order, each rendered as lm-eval's
+# build_qa_turn renders a shot ($shown: every record of the file, rendered).
+def shots($n; $shots; $shown):
+  if $shots == 0 then ""
+  else
+    ._fewshot as $ix
+    | if ($ix | type) != "array" or ($ix | length) != $shots
+         or ($ix | any(type != "number" or . < 0 or . >= ($shown | length) or . != floor))
+      then error("record \($n): expected \($shots) few-shot indices below \($shown | length) in \"_fewshot\""
+                 + " (run ds-draw --sample \($shots) --population \($shown | length) --seed 1234 --field _fewshot first)")
+      else [$ix[] | $shown[.]] | add end
+  end;
+
 opt("task"; "gsm8k") as $task
 | opt("shots"; 0) as $shots
 | opt("fewshot"; []) as $pool
 | if $shots > ($pool | length) then error("shots: \($shots) asked, \($pool | length) in the fewshot file") else . end
-| ($pool[0:$shots] | map(check("fewshot") | text + " " + .answer + "\n\n") | add // "") as $prefix
+| (if $shots == 0 then [] else $pool | map(check("fewshot") | text + " " + .answer + "\n\n") end) as $shown
 | foreach (limit(opt("limit"; -1) | if . < 0 then infinite else . end; inputs)) as $d
     (-1; . + 1; [., $d])
 | . as [$n, $d]
 | $d | check($n)
-| {task: $task, doc_id: "\($task)/\($n)", subset: "all", gold: .answer, prompt: ($prefix + text)}
+| {task: $task, doc_id: "\($task)/\($n)", subset: "all", gold: .answer, prompt: (shots($n; $shots; $shown) + text)}
