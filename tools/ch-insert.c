@@ -21,7 +21,7 @@
  *
  * --tee copies the input records to stdout as they came (a reader of stdout
  * that goes away ends the copy, not the insert); --init creates the database
- * and tables.
+ * and tables, and moves an items table of the old key (migrate_items).
  */
 #include <dirent.h>
 #include <errno.h>
