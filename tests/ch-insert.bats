@@ -56,7 +56,7 @@ start_fake() {
 results
 runs"
 	run ch_sql "SELECT name, engine, partition_key, sorting_key FROM system.tables WHERE database = 'fresh' ORDER BY name FORMAT TSV"
-	assert_output "items	ReplacingMergeTree	toYYYYMM(ts)	run_id, task, doc_id
+	assert_output "items	ReplacingMergeTree	toYYYYMM(ts)	run_id, task, doc_id, sample, filter
 results	ReplacingMergeTree	toYYYYMM(ts)	model_tag, metric, labels, run_id
 runs	ReplacingMergeTree	toYYYYMM(started)	run_id"
 	run --separate-stderr ch-insert --init --database fresh
@@ -236,25 +236,118 @@ print(len(q["insert_deduplication_token"][0]))'
 	assert_output '{"run_id":"r","model_tag":"m","metric":"a.acc","value":0.5,"ts":1795341600,"n":null,"stderr":null,"unit":"","labels":"{}","inserted_at":T}'
 }
 
+@test "ch-insert: item rows keep every sample of a doc, the filter and the flags; absent fields come back null" {
+	printf '%s\n' '{"task":"aime","doc_id":"a1","sample":0,"correct":true,"score":1,"task_version":"v1"}' \
+		'{"task":"aime","doc_id":"a1","sample":1,"correct":false,"score":0,"truncated":true,"task_version":"v1"}' \
+		'{"task":"gsm8k","doc_id":"g1","subset":"all","pred":"42","gold":"42","correct":true,"score":1,"filter":"strict_match","exact_match":true}' \
+		'{"task":"mmlu","doc_id":"m1","subset":"abstract_algebra","group":"stem","pred":2,"gold":2,"correct":true,"score":1,"correct_norm":false,"exact_match":true}' > i.jsonl
+	run --separate-stderr ch-insert --database "$DB" -t items --run-id R --model-tag M --ts 2026-11-22T00:00:00Z i.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	# sent twice: FINAL still has the two samples of a1
+	ch-insert --database "$DB" -t items --run-id R --model-tag M --ts 2026-11-22T00:00:00Z i.jsonl
+	sed "s/vllm_eval/$DB/" "$VE_ROOT/share/clickhouse/queries/items.sql" > items.sql
+	run --separate-stderr ch-query -f items.sql -p run_id=R
+	assert_success
+	assert_output - <<-'EOF'
+	{"task":"aime","doc_id":"a1","sample":0,"subset":"","group":null,"filter":null,"pred":"","gold":"","correct":1,"correct_norm":null,"exact_match":null,"score":1,"truncated":null,"task_version":"v1","run_id":"R","model_tag":"M"}
+	{"task":"aime","doc_id":"a1","sample":1,"subset":"","group":null,"filter":null,"pred":"","gold":"","correct":0,"correct_norm":null,"exact_match":null,"score":0,"truncated":1,"task_version":"v1","run_id":"R","model_tag":"M"}
+	{"task":"gsm8k","doc_id":"g1","sample":null,"subset":"all","group":null,"filter":"strict_match","pred":"42","gold":"42","correct":1,"correct_norm":null,"exact_match":1,"score":1,"truncated":null,"task_version":null,"run_id":"R","model_tag":"M"}
+	{"task":"mmlu","doc_id":"m1","sample":null,"subset":"abstract_algebra","group":"stem","filter":null,"pred":"2","gold":"2","correct":1,"correct_norm":0,"exact_match":1,"score":1,"truncated":null,"task_version":null,"run_id":"R","model_tag":"M"}
+	EOF
+	# a sample must fit the Int32 key column; a flag is a boolean
+	echo '{"task":"a","doc_id":"d","sample":"0","correct":true}' > b1.jsonl
+	echo '{"task":"a","doc_id":"d","sample":2147483648,"correct":true}' > b2.jsonl
+	echo '{"task":"a","doc_id":"d","correct":true,"correct_norm":1}' > b3.jsonl
+	for f in b1 b2 b3; do
+		ch-insert --database "$DB" -t items --run-id R --model-tag M $f.jsonl 2>&1 && return 1
+		echo "exit $?"
+	done > err
+	run cat err
+	assert_output 'ch-insert: b1.jsonl:1: "sample" must be a sample number (an integer from 0)
+exit 65
+ch-insert: b2.jsonl:1: "sample" must be a sample number (an integer from 0)
+exit 65
+ch-insert: b3.jsonl:1: "correct_norm" must be true or false
+exit 65'
+}
+
+@test "ch-insert: --init moves an items table of the old key once; its rows keep what they had" {
+	ch_sql "DROP TABLE $DB.items"
+	ch_sql "CREATE TABLE $DB.items (run_id String, model_tag String, ts DateTime, task String, doc_id String, subset String, pred String, gold String, correct Nullable(UInt8), score Nullable(Float64), inserted_at DateTime) ENGINE = ReplacingMergeTree(inserted_at) PARTITION BY toYYYYMM(ts) ORDER BY (run_id, task, doc_id)"
+	# as the old ch-insert sent them: a doc's two samples were one row
+	ch_sql "INSERT INTO $DB.items FORMAT JSONEachRow
+{\"run_id\":\"old\",\"model_tag\":\"M\",\"ts\":1795341600,\"task\":\"aime\",\"doc_id\":\"a1\",\"subset\":\"\",\"pred\":\"7\",\"gold\":\"7\",\"correct\":1,\"score\":1,\"inserted_at\":1795341600}
+{\"run_id\":\"old\",\"model_tag\":\"M\",\"ts\":1795341600,\"task\":\"judge\",\"doc_id\":\"j1\",\"subset\":\"s\",\"pred\":\"x\",\"gold\":\"\",\"correct\":null,\"score\":0.5,\"inserted_at\":1795341600}"
+	run --separate-stderr ch-insert --init --database "$DB"
+	assert_success
+	assert_equal "$stderr" "ch-insert: moved $DB.items to the key (run_id, task, doc_id, sample, filter); the old table is now $DB.items_v1"
+	run ch_sql "SELECT name, sorting_key FROM system.tables WHERE database = '$DB' AND name LIKE 'items%' ORDER BY name FORMAT TSV"
+	assert_output "items	run_id, task, doc_id, sample, filter
+items_v1	run_id, task, doc_id"
+	# the layout of a new table, column for column
+	ch-insert --init --database "fresh$DB"
+	run ch_sql "SELECT count() FROM (SELECT name, type, default_kind, default_expression FROM system.columns WHERE database = '$DB' AND table = 'items' UNION ALL SELECT name, type, default_kind, default_expression FROM system.columns WHERE database = 'fresh$DB' AND table = 'items') GROUP BY name, type, default_kind, default_expression HAVING count() != 2"
+	assert_output ""
+	sed "s/vllm_eval/$DB/" "$VE_ROOT/share/clickhouse/queries/items.sql" > items.sql
+	run --separate-stderr ch-query -f items.sql -p run_id=old
+	assert_output - <<-'EOF'
+	{"task":"aime","doc_id":"a1","sample":null,"subset":"","group":null,"filter":null,"pred":"7","gold":"7","correct":1,"correct_norm":null,"exact_match":null,"score":1,"truncated":null,"task_version":null,"run_id":"old","model_tag":"M"}
+	{"task":"judge","doc_id":"j1","sample":null,"subset":"s","group":null,"filter":null,"pred":"x","gold":"","correct":null,"correct_norm":null,"exact_match":null,"score":0.5,"truncated":null,"task_version":null,"run_id":"old","model_tag":"M"}
+	EOF
+	# moved once: the next --init leaves it, and says nothing
+	run --separate-stderr ch-insert --init --database "$DB"
+	assert_success
+	assert_equal "$stderr" ""
+	run ch_sql "SELECT count() FROM $DB.items"
+	assert_output 2
+	# a batch spooled by the old ch-insert (the old column list) still lands: no sample, no filter
+	echo '{"run_id":"old2","model_tag":"M","ts":1795341600,"task":"aime","doc_id":"a1","subset":"","pred":"7","gold":"7","correct":0,"score":0,"inserted_at":1795341600}' > old.jsonl
+	ch_sql "INSERT INTO $DB.items (run_id, model_tag, ts, task, doc_id, subset, pred, gold, correct, score, inserted_at) FORMAT JSONEachRow
+$(cat old.jsonl)"
+	run ch_sql "SELECT sample, filter, correct_norm FROM $DB.items WHERE run_id = 'old2' FORMAT TSV"
+	assert_output "-1		\N"
+}
+
 @test "ch-insert: --init on 24.x also applies the TTLs and the dedup window" {
 	start_fake 24.3.1.2672 200
 	run --separate-stderr ch-insert -v --init --url "$FAKE_URL" --database prod
 	assert_success
 	assert_equal "$stderr" "ch-insert: applied $VE_ROOT/share/clickhouse/schema.sql
 ch-insert: applied $VE_ROOT/share/clickhouse/schema-24.sql"
-	# 4 statements of schema.sql, 6 of schema-24.sql, vllm_eval renamed to prod
-	run sh -c 'for i in 0 1 2 3 4 5 6 7 8 9; do head -1 fake/req.$i.body; echo; done | grep .'
+	# 4 statements of schema.sql, the question whether items has the old key
+	# (an empty answer: no), 6 of schema-24.sql, vllm_eval renamed to prod
+	run sh -c 'for i in 0 1 2 3 4 5 6 7 8 9 10; do head -1 fake/req.$i.body; echo; done | grep .'
 	assert_output "CREATE DATABASE IF NOT EXISTS prod
 CREATE TABLE IF NOT EXISTS prod.results
 CREATE TABLE IF NOT EXISTS prod.items
 CREATE TABLE IF NOT EXISTS prod.runs
+SELECT count() FROM system.tables WHERE database = 'prod' AND name = 'items' AND sorting_key = 'run_id, task, doc_id'
 ALTER TABLE prod.results MODIFY TTL ts + INTERVAL 3 YEAR
 ALTER TABLE prod.items MODIFY TTL ts + INTERVAL 180 DAY
 ALTER TABLE prod.runs MODIFY TTL started + INTERVAL 3 YEAR
 ALTER TABLE prod.results MODIFY SETTING non_replicated_deduplication_window = 1000
 ALTER TABLE prod.items MODIFY SETTING non_replicated_deduplication_window = 1000
 ALTER TABLE prod.runs MODIFY SETTING non_replicated_deduplication_window = 1000"
-	[ ! -e fake/req.10.body ]
+	[ ! -e fake/req.11.body ]
+}
+
+@test "ch-insert: --init on 24.x moves an items table of the old key before the TTLs reach it" {
+	start_fake 24.3.1.2672 200
+	# every answer is "1": items has the old key
+	echo 1 > fake/answer
+	run --separate-stderr ch-insert --init --url "$FAKE_URL" --database prod
+	assert_success
+	assert_equal "$stderr" "ch-insert: moved prod.items to the key (run_id, task, doc_id, sample, filter); the old table is now prod.items_v1"
+	run sh -c 'for i in 4 5 6 7 8 9 10; do head -1 fake/req.$i.body; echo; done | grep .'
+	assert_output "SELECT count() FROM system.tables WHERE database = 'prod' AND name = 'items' AND sorting_key = 'run_id, task, doc_id'
+DROP TABLE IF EXISTS prod.items_migrating
+CREATE TABLE prod.items_migrating
+INSERT INTO prod.items_migrating
+RENAME TABLE prod.items TO prod.items_v1, prod.items_migrating TO prod.items
+ALTER TABLE prod.results MODIFY TTL ts + INTERVAL 3 YEAR
+ALTER TABLE prod.items MODIFY TTL ts + INTERVAL 180 DAY"
+	[ -e fake/req.14.body ] && [ ! -e fake/req.15.body ]
 }
 
 @test "ch-insert: --init on 18.16 stops at the first statement the server refuses" {

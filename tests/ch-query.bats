@@ -80,6 +80,80 @@ r6 perf.basic.ttft_ms.p95"
 	assert_line --index 1 --partial '"status":"regression","p_value":0.0654297,"test":"mcnemar","n":40,'
 }
 
+# Item rows of a baseline run (ib.jsonl) and the current one (ic.jsonl) of
+# the kinds reg-check pairs by more than (task, doc_id) and "correct"
+# (reg-check.bats has each alone): several samples of a doc (x), score-gen's
+# per-filter exact_match (gsm8k), score-mcq's correct_norm and group (t), and
+# the history and current rows of their metrics (h.jsonl, c.jsonl).
+paired_items() {
+	printf '%s\n' '{"task":"x","doc_id":"d1","sample":1,"correct":true,"score":1,"task_version":"v1"}' \
+		'{"task":"x","doc_id":"d1","sample":0,"correct":true,"score":1,"task_version":"v1"}' \
+		'{"task":"x","doc_id":"d2","sample":1,"correct":false,"score":0,"task_version":"v1"}' \
+		'{"task":"x","doc_id":"d2","sample":0,"correct":true,"score":1,"task_version":"v1"}' > ib.jsonl
+	printf '%s\n' '{"task":"x","doc_id":"d1","sample":0,"correct":false,"score":0,"truncated":true,"task_version":"v1"}' \
+		'{"task":"x","doc_id":"d1","sample":1,"correct":true,"score":1,"task_version":"v1"}' \
+		'{"task":"x","doc_id":"d2","sample":0,"correct":false,"score":0,"task_version":"v1"}' \
+		'{"task":"x","doc_id":"d2","sample":1,"correct":false,"score":0,"task_version":"v1"}' > ic.jsonl
+	# gsm8k: right before and wrong now 1-6, wrong before and right now 20
+	for i in $(seq 1 20); do
+		before=true now=true
+		[ "$i" -eq 20 ] && before=false
+		[ "$i" -le 6 ] && now=false
+		echo '{"task":"gsm8k","doc_id":"gsm8k-'$i'","subset":"all","correct":'$before',"filter":"strict_match","exact_match":'$before'}' >>ib.jsonl
+		echo '{"task":"gsm8k","doc_id":"gsm8k-'$i'","subset":"all","correct":'$now',"filter":"strict_match","exact_match":'$now'}' >>ic.jsonl
+	done
+	# t: s1 (1-10) and s2 (11-20) in group g1, s3 (21-30) in g2; right before
+	# and wrong now 1-8, 11, 12, 21 (correct), 1-3 (correct_norm); wrong
+	# before and right now 15, 16, 30 (both)
+	for i in $(seq 1 30); do
+		s=s$(((i - 1) / 10 + 1)) g=g1
+		[ "$i" -gt 20 ] && g=g2
+		before=true now=true norm=true
+		case $i in 15 | 16 | 30) before=false ;; esac
+		case $i in [1-8] | 11 | 12 | 21) now=false ;; esac
+		case $i in [1-3]) norm=false ;; esac
+		echo '{"task":"t","doc_id":"t-'$i'","subset":"'$s'","group":"'$g'","correct":'$before',"correct_norm":'$before',"exact_match":'$before'}' >>ib.jsonl
+		echo '{"task":"t","doc_id":"t-'$i'","subset":"'$s'","group":"'$g'","correct":'$now',"correct_norm":'$norm',"exact_match":'$now'}' >>ic.jsonl
+	done
+	for r in 1 2 3; do
+		for k in 'x.accuracy:all' 'gsm8k.exact_match.strict_match:all' 't.acc:all' 't.acc:g1' 't.acc_norm:all'; do
+			echo '{"metric":"'${k%:*}'","value":0.9,"labels":{"subset":"'${k#*:}'"},"run_id":"h'$r'","ts":"2026-01-0'$r'"}'
+		done
+	done > h.jsonl
+	printf '%s\n' '{"metric":"x.accuracy","value":0.25,"labels":{"subset":"all"}}' \
+		'{"metric":"gsm8k.exact_match.strict_match","value":0.7,"labels":{"subset":"all"}}' \
+		'{"metric":"t.acc","value":0.7,"labels":{"subset":"all"}}' \
+		'{"metric":"t.acc","value":0.6,"labels":{"subset":"g1"},"level":"group"}' \
+		'{"metric":"t.acc_norm","value":0.9,"labels":{"subset":"all"}}' > c.jsonl
+}
+
+@test "ch-query: items with samples, filters and correct_norm pair in reg-check as their files do" {
+	paired_items
+	ch-insert -t items --run-id pcur --model-tag release-2.0 --ts 2026-11-07T10:00:00Z ic.jsonl
+	ch-insert -t items --run-id pbase --model-tag release-1.6 --ts 2026-11-06T10:00:00Z ib.jsonl
+	ch-query -n items -p run_id=pcur > cur.jsonl
+	ch-query -n items -p run_id=pbase > base.jsonl
+	run wc -l < cur.jsonl
+	assert_output 54
+	run --separate-stderr reg-check -v --min-n 4 -H h.jsonl --items-baseline ib.jsonl --items-current ic.jsonl c.jsonl
+	files_out=$output files_err=$stderr
+	run --separate-stderr reg-check -v --min-n 4 -H h.jsonl --items-baseline base.jsonl --items-current cur.jsonl c.jsonl
+	assert_success
+	assert_equal "$output" "$files_out"
+	assert_equal "$stderr" "$files_err"
+	# McNemar's exact p, two-sided (python3 fractions, as in reg-check.bats):
+	# x b 2 c 0: 1/2; gsm8k b 6 c 1: 1/8; t b 11 c 3: 235/4096, g1 b 10 c 2:
+	# 79/2048; t.acc_norm b 3 c 3: 1
+	assert_equal "$stderr" "reg-check: x.accuracy: 4 paired items, 2 right before and wrong now, 0 wrong before and right now, McNemar p=0.5
+reg-check: gsm8k.exact_match.strict_match: 20 paired items, 6 right before and wrong now, 1 wrong before and right now, McNemar p=0.125
+reg-check: t.acc: 30 paired items, 11 right before and wrong now, 3 wrong before and right now, McNemar p=0.057373
+reg-check: t.acc (g1): 20 paired items, 10 right before and wrong now, 2 wrong before and right now, McNemar p=0.0385742
+reg-check: t.acc_norm: 30 paired items, 3 right before and wrong now, 3 wrong before and right now, McNemar p=1
+reg-check: 5 metrics: 0 regressions, 0 missing, 0 improvements, 0 new, 0 with insufficient history, 0 ignored by the policy; the release did not regress"
+	assert_line --index 1 --partial '"p_value":0.5,"test":"mcnemar","n":4,"p_adjusted":0.25,'
+	assert_line --index 2 --partial '"p_value":0.125,"test":"mcnemar","n":20,"p_adjusted":0.125,'
+}
+
 @test "ch-query: --param values are escaped literals on 18.16, whatever they hold" {
 	v=$'it\'s a \\ "test"\n\twith\'); DROP TABLE vllm_eval.results; --'
 	run --separate-stderr ch-query 'SELECT {x:String} AS x, length({x:String}) AS n' -p "x=$v"

@@ -21,7 +21,7 @@
  *
  * --tee copies the input records to stdout as they came (a reader of stdout
  * that goes away ends the copy, not the insert); --init creates the database
- * and tables.
+ * and tables, and moves an items table of the old key (migrate_items).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -75,6 +75,7 @@ enum kind {
 	K_NNONNEG,  /* a finite number from 0, or null (a standard error) */
 	K_NCOUNT,   /* a non-negative integer or null */
 	K_NBOOL,    /* true/false as 1/0, or null */
+	K_SAMPLE,   /* a whole number from 0 below 2^31 (an Int32 key column), or -1 */
 	K_TIME,     /* a time (ISO-8601 or epoch seconds) that must be there */
 	K_NTIME,    /* a time or null */
 	K_RUN_ID,   /* the row's, else --run-id / RUN_ID */
@@ -103,10 +104,27 @@ static const struct column results_cols[] = {
     {"inserted_at", K_NOW},
     {NULL, 0},
 };
+/* Every field reg-check(1) pairs items on (schema.sql says how each is kept). */
 static const struct column items_cols[] = {
-    {"run_id", K_RUN_ID}, {"model_tag", K_MODEL}, {"ts", K_TS},           {"task", K_REQSTR},
-    {"doc_id", K_REQSTR}, {"subset", K_STR},      {"pred", K_JSONTEXT},   {"gold", K_JSONTEXT},
-    {"correct", K_NBOOL}, {"score", K_NNUM},      {"inserted_at", K_NOW}, {NULL, 0},
+    {"run_id", K_RUN_ID},
+    {"model_tag", K_MODEL},
+    {"ts", K_TS},
+    {"task", K_REQSTR},
+    {"doc_id", K_REQSTR},
+    {"sample", K_SAMPLE},
+    {"subset", K_STR},
+    {"group", K_STR},
+    {"filter", K_STR},
+    {"pred", K_JSONTEXT},
+    {"gold", K_JSONTEXT},
+    {"correct", K_NBOOL},
+    {"correct_norm", K_NBOOL},
+    {"exact_match", K_NBOOL},
+    {"score", K_NNUM},
+    {"truncated", K_NBOOL},
+    {"task_version", K_STR},
+    {"inserted_at", K_NOW},
+    {NULL, 0},
 };
 static const struct column runs_cols[] = {
     {"run_id", K_RUN_ID},    {"model_tag", K_MODEL}, {"image", K_STR},
@@ -353,6 +371,26 @@ put_time(const struct state *st, enum kind kind, jv v, long long now, struct ve_
 	return NULL;
 }
 
+/*
+ * A sample number: -1 for none (absent or null), which the key column
+ * holds for "no sample" as it cannot be Nullable on 18.16.
+ */
+static const char *
+put_sample(jv v, struct ve_buf *out)
+{
+	jv_kind k = jv_get_kind(v);
+	double d = k == JV_KIND_NUMBER ? jv_number_value(v) : -1;
+
+	if (absent(k)) {
+		ve_buf_adds(out, "-1");
+		return NULL;
+	}
+	if (!(d >= 0 && d < 2147483648.0 && d == floor(d)))
+		return "a sample number (an integer from 0)";
+	ve_buf_addf(out, "%ld", (long)d);
+	return NULL;
+}
+
 /* A column's value from the row's field v (borrowed); NULL, or what the field must be. */
 static const char *
 put_value(struct state *st, enum kind kind, jv v, long long now, struct ve_buf *out)
@@ -382,6 +420,7 @@ put_value(struct state *st, enum kind kind, jv v, long long now, struct ve_buf *
 			return "true or false";
 		ve_buf_addc(out, k == JV_KIND_TRUE ? '1' : '0');
 		return NULL;
+	case K_SAMPLE: return put_sample(v, out);
 	case K_TIME:
 	case K_NTIME:
 	case K_TS:
@@ -622,26 +661,43 @@ rename_database(const char *stmt, const char *db, struct ve_buf *sql)
 	ve_buf_adds(sql, stmt);
 }
 
-/* Runs one statement of the schema file path, which starts on its line start. */
+/*
+ * Runs sql; a rejection is said as "where: ClickHouse's message". With
+ * answer, the server's answer goes there. 0 or an exit status.
+ */
 static int
-run_statement(struct state *st, const char *stmt, const char *path, unsigned long long start)
+run_sql(struct state *st, const char *sql, const char *where, struct ve_buf *answer)
 {
-	struct ve_buf sql = {0};
 	struct ve_http_resp resp = {0};
 	int rc = 0;
 
-	rename_database(stmt, st->o->database, &sql);
-	int sent = ve_ch_post(&st->ch, sql.p, NULL, NULL, 0, false, &resp);
+	int sent = ve_ch_post(&st->ch, sql, NULL, NULL, 0, false, &resp);
 	switch (ve_ch_result(&st->ch, sent, &resp, &st->msg)) {
-	case VE_CH_OK: break;
+	case VE_CH_OK:
+		if (answer)
+			ve_buf_add(answer, resp.body.p, resp.body.len);
+		break;
 	case VE_CH_REJECTED:
-		ve_warn("%s:%llu: %s", path, start, st->msg.p ? st->msg.p : "");
+		ve_warn("%s: %s", where, st->msg.p ? st->msg.p : "");
 		rc = VE_EX_DATAERR;
 		break;
 	case VE_CH_REFUSED:
 	case VE_CH_UNAVAILABLE: rc = VE_EX_UNAVAILABLE; break;
 	}
 	ve_http_resp_free(&resp);
+	return rc;
+}
+
+/* Runs one statement of the schema file path, which starts on its line start. */
+static int
+run_statement(struct state *st, const char *stmt, const char *path, unsigned long long start)
+{
+	struct ve_buf sql = {0}, where = {0};
+
+	rename_database(stmt, st->o->database, &sql);
+	ve_buf_addf(&where, "%s:%llu", path, start);
+	int rc = run_sql(st, sql.p, where.p, NULL);
+	ve_buf_free(&where);
 	ve_buf_free(&sql);
 	return rc;
 }
@@ -689,25 +745,64 @@ apply_schema(struct state *st, char *path)
 	return rc;
 }
 
-/* Applies schema.sql, and schema-24.sql on 22.2 and newer. */
+/* Applies share/NAME (NAME: "clickhouse/schema.sql"...): 0 or an exit status. */
+static int
+apply_share(struct state *st, const char *name)
+{
+	char *path = ve_share_path(name);
+
+	if (!path) {
+		ve_warn("share/%s not found (set VLLM_EVAL_SHARE)", name);
+		return VE_EX_NOINPUT;
+	}
+	int rc = apply_schema(st, path);
+	free(path);
+	return rc;
+}
+
+/*
+ * Moves --database's items table to the key of schema.sql when it has the
+ * old one, (run_id, task, doc_id), under which a doc's samples were one
+ * row: migrate-items.sql copies it into the new layout, which takes its
+ * name. 0 or an exit status.
+ */
+static int
+migrate_items(struct state *st)
+{
+	const char *db = st->o->database;
+	struct ve_buf sql = {0}, answer = {0};
+
+	/* --database is a plain name: nothing in it to escape. */
+	ve_buf_addf(&sql,
+	            "SELECT count() FROM system.tables WHERE database = '%s' AND name = 'items' "
+	            "AND sorting_key = 'run_id, task, doc_id'",
+	            db);
+	int rc = run_sql(st, sql.p, "system.tables", &answer);
+	bool old = !rc && answer.len > 0 && answer.p[0] == '1';
+	ve_buf_free(&sql);
+	ve_buf_free(&answer);
+	if (!old)
+		return rc;
+	if ((rc = apply_share(st, "clickhouse/migrate-items.sql")) == 0 && !st->o->cli.quiet)
+		ve_warn("moved %s.items to the key (run_id, task, doc_id, sample, filter); the old "
+		        "table is now %s.items_v1",
+		        db, db);
+	return rc;
+}
+
+/*
+ * Applies schema.sql, moves an items table of the old key, then applies
+ * schema-24.sql on 22.2 and newer (its settings then reach the new items).
+ */
 static int
 run_init(struct state *st)
 {
-	const char *files[] = {"clickhouse/schema.sql", "clickhouse/schema-24.sql"};
-	int rc = 0;
+	int rc;
 
-	if ((rc = ve_ch_version(&st->ch)))
+	if ((rc = ve_ch_version(&st->ch)) || (rc = apply_share(st, "clickhouse/schema.sql")) ||
+	    (rc = migrate_items(st)))
 		return rc;
-	for (size_t f = 0; f < (ve_ch_at_least(&st->ch, 22, 2) ? 2 : 1) && !rc; f++) {
-		char *path = ve_share_path(files[f]);
-		if (!path) {
-			ve_warn("share/%s not found (set VLLM_EVAL_SHARE)", files[f]);
-			return VE_EX_NOINPUT;
-		}
-		rc = apply_schema(st, path);
-		free(path);
-	}
-	return rc;
+	return ve_ch_at_least(&st->ch, 22, 2) ? apply_share(st, "clickhouse/schema-24.sql") : 0;
 }
 
 /* A name of a batch file spool_batch writes. */

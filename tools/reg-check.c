@@ -131,7 +131,8 @@ struct item {
 	char *subset, *group; /* or NULL */
 	/*
 	 * Its task's version: "task_version", else that of its run's metric
-	 * rows of the task (ClickHouse keeps none in items); NULL when unknown.
+	 * rows of the task (ClickHouse's items from before it kept the field
+	 * have none); NULL when unknown.
 	 */
 	char *version;
 	char *run_id;     /* or NULL */

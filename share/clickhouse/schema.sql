@@ -30,24 +30,36 @@ ENGINE = ReplacingMergeTree(inserted_at)
 PARTITION BY toYYYYMM(ts)
 ORDER BY (model_tag, metric, labels, run_id);
 
--- One scored example of one run (a vllm-eval(7) item row). Identity: run, task, doc_id.
+-- One scored example of one run (a vllm-eval(7) item row). Identity: run,
+-- task, doc_id, sample and filter: a doc's samples (AIME's repeats) are rows
+-- of their own, which reg-check pairs on (task, doc_id, sample). A key column
+-- cannot be Nullable on 18.16, so "no sample" is -1 and "no filter" ''.
+-- An absent flag is NULL, not 0; queries/items.sql gives the absent back.
+-- migrate-items.sql moves a table of the old key, (run_id, task, doc_id).
 CREATE TABLE IF NOT EXISTS vllm_eval.items
 (
-    run_id      String,
-    model_tag   String,
-    ts          DateTime,
-    task        String,
-    doc_id      String,
-    subset      String,
-    pred        String,
-    gold        String,
-    correct     Nullable(UInt8),
-    score       Nullable(Float64),
-    inserted_at DateTime
+    run_id       String,
+    model_tag    String,
+    ts           DateTime,
+    task         String,
+    doc_id       String,
+    sample       Int32 DEFAULT -1,
+    subset       String,
+    `group`      String DEFAULT '',
+    filter       String DEFAULT '',
+    pred         String,
+    gold         String,
+    correct      Nullable(UInt8),
+    correct_norm Nullable(UInt8),
+    exact_match  Nullable(UInt8),
+    score        Nullable(Float64),
+    truncated    Nullable(UInt8),
+    task_version String DEFAULT '',
+    inserted_at  DateTime
 )
 ENGINE = ReplacingMergeTree(inserted_at)
 PARTITION BY toYYYYMM(ts)
-ORDER BY (run_id, task, doc_id);
+ORDER BY (run_id, task, doc_id, sample, filter);
 
 -- One evaluation run. Identity: run_id; a later row (the run finished)
 -- replaces the earlier one (the run started).
