@@ -1159,6 +1159,7 @@ Try 'llm-query --help' for more information."
 }
 
 @test "llm-query/vllm-sim: a reasoning release's thought, parser and tags, and enable_thinking" {
+	skip_under_valgrind "both programs, every mode: llm-query.bats and vllm-sim.bats test each under memcheck"
 	port=$(ve_free_port)
 	vllm-sim -q -p "$port" --reasoning-tokens 8 --itl-ms 1 > /dev/null 2>&1 &
 	SRV_PID=$!

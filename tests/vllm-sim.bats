@@ -847,6 +847,7 @@ sys.exit(not (len(g)==59 and g[2]>=0.0095 and g[5]<0.020 and g[-6]-g[5]>=0.008))
 }
 
 @test "vllm-sim: a good and a degraded release; no key is chance" {
+	skip_under_valgrind "hundreds of probes per release: the plain and ASan tiers run it"
 	start_sim -s 4 --answers "$FIX/vllm-sim/key-mcq.jsonl" --ttft-ms 0 --itl-ms 0
 	run python3 "$PROBE" mcq "$U" "$FIX/vllm-sim/key-mcq.jsonl" ll
 	assert_output "100/100"
@@ -939,6 +940,7 @@ vllm-sim: stopping (Terminated)"
 }
 
 @test "vllm-sim: --churn redraws a share of the items: releases agree on the rest, a lower accuracy loses items" {
+	skip_under_valgrind "hundreds of probes per release: the plain and ASan tiers run it"
 	key="$FIX/vllm-sim/key-mcq.jsonl"
 	start_sim -s 5 --answers "$key" --accuracy 0.7 --ttft-ms 0 --itl-ms 0
 	python3 "$PROBE" mcq "$U" "$key" ll a
