@@ -1,16 +1,24 @@
 #!/bin/sh
 # demo.sh — `make demo`: the main job against vllm-sim on loopback, four times.
 #
-# A good release (release-1.4.0: the simulated model answers 95 % of the
-# answer key right, quickly) evaluated three times, as three runs of a
-# release history (seeds 7, 8 and 10, with jittered token gaps), then a degraded
-# one (release-1.5.0: 45 %, and several times slower). release-eval.sh runs
-# the full evaluation of each; reg-check needs three earlier runs to test a
-# figure (its --min-runs), so the fourth is the first that can be judged. Its
-# release verdict is regression, decided by the serving figures: the sample
-# data's quality rows have too few items (under 100) to alert on, and the
-# verdicts say so. The card shows the verdict and its findings.
-# Results go under runs/demo/ (a fresh history each time the demo runs).
+# A reasoning model's release: chat answers think first (vllm-sim's
+# --reasoning-tokens), split off as vLLM's --reasoning-parser does. A good
+# release (release-1.4.0: the simulated model thinks 200 tokens and answers
+# 95 % of the answer key right, quickly) evaluated three times, as three
+# runs of a release history (seeds 7, 8 and 10, with jittered token gaps),
+# then a degraded one (release-1.5.0: it thinks 400 tokens, answers 45 %
+# right, and its tokens come several times slower). release-eval.sh runs the
+# full evaluation of each on the suite demo (quick's multiple choice, GSM8K,
+# AIME24/25, MATH-500 and GPQA-Diamond, the sample data of each: small, so
+# the token gaps are short, 1 and 3 ms, to keep the demo quick); reg-check
+# needs three earlier runs to test a figure (its --min-runs), so the fourth
+# is the first that can be judged. Its release verdict is regression,
+# decided by the serving figures: the sample data's quality rows have too
+# few items (under 100) to alert on, and the verdicts say so, and output
+# tokens never gate; the summary shows each task's accuracy and output
+# tokens against the good release's. The card shows the verdict and its
+# findings. Results go under runs/demo/ (a fresh history each time the demo
+# runs).
 set -u
 prog=demo.sh
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,7 +98,10 @@ run() {
 
 # Seeds whose draws answer the four judge prompts right: with seed 9 the
 # judge's G-Eval reply is wrong, its metric missing, and a missing metric
-# turns the release red, as it should.
+# turns the release red, as it should. The model judges itself, thinking
+# too: 400 tokens of thought leave room for a judge reply in run-judge.sh's
+# 512. The degraded release's seed, 5, draws every task's accuracy below
+# the good release's (seed 7's keeps both AIME25 problems right).
 i=0
 for seed in 7 8 10; do
 	i=$((i + 1))
