@@ -98,9 +98,10 @@ test-valgrind: all
 	sh tests/valgrind-wrap.sh $(CURDIR)/bin $(CURDIR)/build/vg
 	VE_BIN=$(CURDIR)/build/vg/bin VE_TIER=valgrind sh tests/run-tier.sh valgrind $(filter-out tests/pipelines%.bats tests/argo.bats tests/examples.bats,$(wildcard tests/*.bats))
 
-# The main job against vllm-sim on loopback: a good release three times, then
-# a degraded one whose release verdict is regression, shown as a card.
-# Results under runs/demo/.
+# The main job against vllm-sim on loopback, a reasoning model's: a good
+# release three times, then a degraded one (it thinks longer and answers
+# worse, and its tokens are slower) whose release verdict is regression,
+# shown as a card. Results under runs/demo/.
 demo: deps
 	$(MAKE) all
 	sh pipelines/demo.sh

@@ -1,32 +1,44 @@
 #!/bin/sh
 # demo.sh — `make demo`: the main job against vllm-sim on loopback, four times.
 #
-# A good release (release-1.4.0: the simulated model answers 95 % of the
-# answer key right, quickly) evaluated three times, as three runs of a
-# release history (seeds 7, 8 and 10, with jittered token gaps), then a degraded
-# one (release-1.5.0: 45 %, and several times slower). release-eval.sh runs
-# the full evaluation of each; reg-check needs three earlier runs to test a
-# figure (its --min-runs), so the fourth is the first that can be judged. Its
-# release verdict is regression, decided by the serving figures: the sample
-# data's quality rows have too few items (under 100) to alert on, and the
-# verdicts say so. The card shows the verdict and its findings.
-# Results go under runs/demo/ (a fresh history each time the demo runs).
+# A reasoning model's release: chat answers think first (vllm-sim's
+# --reasoning-tokens), split off as vLLM's --reasoning-parser does. A good
+# release (release-1.4.0: the simulated model thinks 200 tokens and answers
+# 95 % of the answer key right, quickly) evaluated three times, as three
+# runs of a release history (seeds 7, 8 and 10, with jittered token gaps),
+# then a degraded one (release-1.5.0: it thinks 400 tokens, answers 45 %
+# right, and its tokens come several times slower). release-eval.sh runs the
+# full evaluation of each on the suite demo (quick's multiple choice, GSM8K,
+# AIME24/25, MATH-500 and GPQA-Diamond, the sample data of each: small, so
+# the token gaps are short, 1 and 3 ms, to keep the demo quick); reg-check
+# needs three earlier runs to test a figure (its --min-runs), so the fourth
+# is the first that can be judged. Its release verdict is regression,
+# decided by the serving figures: the sample data's quality rows have too
+# few items (under 100) to alert on, and the verdicts say so, and output
+# tokens never gate; the summary shows each task's accuracy and output
+# tokens against the good release's. The card shows the verdict and its
+# findings. Results go under runs/demo/ (a fresh history each time the demo
+# runs).
 set -u
 prog=demo.sh
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root" || exit 70
 PATH=$root/bin:$PATH
 export VLLM_EVAL_SHARE="$root/share" PATH
-export RUNS_DIR=runs/demo SUITE=quick
+export RUNS_DIR=runs/demo SUITE=demo
 unset CLICKHOUSE_URL TEAMS_WEBHOOK_URL PUSHGATEWAY_URL JUDGE_ENDPOINT
 rm -rf "$RUNS_DIR"
 mkdir -p "$RUNS_DIR" || exit 74
 sim_pid=''
 trap '[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null' EXIT INT TERM
 
-# The answer key of the simulated model: every question of the quick suite
-# (the question as the prompt shows it, its choices and the right one), and
-# a well-formed reply for each judge prompt.
+# The answer key of the simulated model: every question of the demo suite
+# as its template renders it, so that the key matches the prompts sent: the
+# multiple-choice ones (the question as the prompt shows it, its choices and
+# the right one), GSM8K's (answered "#### N", as lm-eval's strict-match
+# reads it), AIME's and MATH-500's (a boxed answer), GPQA-Diamond's (the
+# letter, in the option order its draw gives); and a well-formed reply for
+# each judge prompt.
 key=$RUNS_DIR/answer-key.jsonl
 S=$VLLM_EVAL_SHARE
 {
@@ -35,6 +47,18 @@ S=$VLLM_EVAL_SHARE
 	jq -nc -f "$S/tasks/mmlu.jq" --argjson mode '"ll"' "$S/data/mmlu.test.jsonl"
 } | jq -sc 'group_by(.doc_id)[] | {id: .[0].doc_id, match: (.[0].context | split("\n\n") | last),
 	choices: map(.continuation[1:]), gold: .[0].gold}' > "$key" || exit 70
+{
+	jq -nc -f "$S/tasks/gsm8k.jq" "$S/data/gsm8k.test.jsonl" |
+		jq -c '{id: .doc_id, match: .prompt, gold: (.gold | split("#### ") | last), format: "gsm8k"}'
+	for t in aime24 aime25 math500; do
+		data=$S/$(jq -r --arg t "$t" '.tasks[$t].data' "$S/suites.json")
+		jq -nc -f "$S/tasks/evalchemy_math.jq" --arg task "$t" "$data"
+	done | jq -c '{id: .doc_id, match: .request.messages[0].content, gold, format: "boxed"}'
+	# shellcheck disable=SC2046 # ds-draw's arguments, one word each
+	ds-draw -q $(jq -r '.tasks.gpqa_diamond.draw[]' "$S/suites.json") "$S/data/gpqa_diamond.jsonl" |
+		jq -nc -f "$S/tasks/gpqa_diamond.jq" |
+		jq -c '{id: .doc_id, match: .prompt, choices: ["A", "B", "C", "D"], gold, format: "letter"}'
+} >> "$key" || exit 70
 cat >> "$key" <<'EOF'
 {"id":"judge/relevancy","match":"Break the actual output into its statements.","gold":"{\"verdicts\": [{\"verdict\": \"yes\", \"reason\": \"It answers the question.\"}]}"}
 {"id":"judge/faithfulness","match":"List every factual claim made in the actual output.","gold":"{\"verdicts\": [{\"verdict\": \"yes\", \"reason\": \"The context says so.\"}]}"}
@@ -47,7 +71,7 @@ start_sim() {
 	name=$1
 	shift
 	rm -f "$RUNS_DIR/sim.port"
-	vllm-sim -q -p 0 --port-file "$RUNS_DIR/sim.port" --answers "$key" "$@" \
+	vllm-sim -q -p 0 --port-file "$RUNS_DIR/sim.port" --answers "$key" --max-model-len 40960 "$@" \
 		> "$RUNS_DIR/sim-$name.log" 2>&1 &
 	sim_pid=$!
 	n=50
@@ -68,17 +92,20 @@ stop_sim() {
 }
 
 run() {
-	MODEL_TAG=$1 RUN_ID=$2 "$root/pipelines/release-eval.sh" -s quick --perf-prompts 12 \
+	MODEL_TAG=$1 RUN_ID=$2 "$root/pipelines/release-eval.sh" -s demo --perf-prompts 12 \
 		--scenarios basic_performance,concurrency_test
 }
 
 # Seeds whose draws answer the four judge prompts right: with seed 9 the
 # judge's G-Eval reply is wrong, its metric missing, and a missing metric
-# turns the release red, as it should.
+# turns the release red, as it should. The model judges itself, thinking
+# too: 400 tokens of thought leave room for a judge reply in run-judge.sh's
+# 512. The degraded release's seed, 5, draws every task's accuracy below
+# the good release's (seed 7's keeps both AIME25 problems right).
 i=0
 for seed in 7 8 10; do
 	i=$((i + 1))
-	start_sim "good-$i" --seed "$seed" --jitter 0.2 --accuracy 0.95 --ttft-ms 15 --itl-ms 4
+	start_sim "good-$i" --seed "$seed" --jitter 0.2 --accuracy 0.95 --ttft-ms 15 --itl-ms 1 --reasoning-tokens 200
 	run release-1.4.0 "demo-$i-release-1.4.0"
 	rc=$?
 	stop_sim
@@ -86,7 +113,7 @@ for seed in 7 8 10; do
 	echo
 done
 
-start_sim degraded --seed 7 --accuracy 0.45 --ttft-ms 60 --itl-ms 9
+start_sim degraded --seed 5 --accuracy 0.45 --ttft-ms 60 --itl-ms 3 --reasoning-tokens 400
 run release-1.5.0 demo-4-release-1.5.0
 rc=$?
 stop_sim

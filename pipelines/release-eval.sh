@@ -134,8 +134,18 @@ found=$(jq -r 'def r3: if . == null then "-" else . * 1000 | round / 1000 | tost
 say "   detail: $(jq -s 'length' "$d/metrics.jsonl") metrics; $(jq -r -s 'map(select(.metric != "release")) | "\([.[] | select(.status == "regression")] | length) regressed (\([.[] | select(.status == "regression" and .gates == false)] | length) not gating), \([.[] | select(.status == "missing")] | length) missing"
 	+ ([.[] | select(.status == "incomparable")] | length
 	   | if . > 0 then ", \(.) incomparable (a task changed)" else "" end)' "$v")"
-jq -r 'select((.labels.subset // "all") == "all")
-	| select(.metric | test("^[a-z_]+\\.acc$|^judge\\.[a-z_]+\\.mean$|^perf\\.[a-z_]+\\.(ttft_ms\\.p95|tpot_ms\\.mean|output_throughput|success_rate)$"))
+# A task's headline is acc (multiple choice), exact_match.strict_match
+# (GSM8K), accuracy (AIME's avg@n, MATH-500) or regex_match (GPQA), then its
+# output_tokens (a reasoning model that thinks longer shows there): rows of
+# one task together, in reg-check's order otherwise.
+jq -r -n '[inputs | select((.labels.subset // "all") == "all")
+	| select(.metric | test("^[a-z0-9_]+\\.(acc|exact_match\\.strict_match|accuracy|regex_match|output_tokens)$"
+		+ "|^judge\\.[a-z_]+\\.mean$|^perf\\.[a-z_]+\\.(ttft_ms\\.p95|tpot_ms\\.mean|output_throughput|success_rate)$"))]
+	| (map(.metric | split(".")[0])) as $first
+	| to_entries
+	| sort_by((.value.metric | split(".")[0]) as $t
+		| [($first | index($t)), (.value.metric | endswith(".output_tokens")), .key])
+	| .[].value
 	| [.metric, (if .value == null then "-" else (.value * 1000 | round / 1000 | tostring) end),
 	   (if .baseline == null then "-" else (.baseline * 1000 | round / 1000 | tostring) end),
 	   (if .delta_pct == null then "-" else "\(.delta_pct * 10 | round / 10)%" end),

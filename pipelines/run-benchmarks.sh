@@ -23,7 +23,7 @@ against an OpenAI-compatible endpoint, and score them.
 
   -e, --endpoint URL  model endpoint (default \$MODEL_ENDPOINT)
   -o, --out DIR       results (default \$RUN_DIR/bench)
-  -s, --suite SUITE   quick, standard, korean, reasoning (default \$SUITE, else quick)
+  -s, --suite SUITE   quick, standard, korean, reasoning, demo (default \$SUITE, else quick)
   -t, --task TASK     a task of share/suites.json (repeatable; shots and limit
                       then come from the suite if it lists the task)
       --shard I/N     only the documents of shard I of N (Argo's fan-out)

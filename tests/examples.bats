@@ -844,3 +844,54 @@ https://grafana.example.com/d/llm-quality-overview $ARGO_WORKFLOW_URL"
 	assert_line 'vllm_eval_run_status{instance="",job="vllm_eval",model_tag="release-2.0",status="succeeded"} 1'
 	assert_line 'vllm_eval_metric_value{instance="",job="vllm_eval",metric="mmlu.acc",model_tag="release-2.0",subset=""} 0.58'
 }
+
+# A reasoning model on a free port, as vllm-sim(1) plays one: every chat
+# answer thinks 20 tokens first (the thought apart, as vLLM's reasoning
+# parser returns it), no latency, Evalchemy's context; its key answers the
+# README's questions (AIME problems asked as "question") and the reasoning
+# suite's sample data, each in the format its task reads, GPQA-Diamond's in
+# the option order its draw gives (as pipelines/demo.sh builds it). Sets
+# MODEL_ENDPOINT.
+ex_start_reasoning_sim() {
+	local port d="$VE_ROOT/share/data"
+	{
+		jq -c '{match: .problem, gold: .answer}' "$d/aime.jsonl"
+		jq -c '{match: ("Problem: " + .problem), gold: (.expected_answer // .answer), format: "boxed"}' \
+			"$d/aime24.jsonl" "$d/aime25.jsonl" "$d/math500.test.jsonl"
+		ds-draw -q --shuffle 4 --seed 42 --reseed "$d/gpqa_diamond.jsonl" | jq -nc -f share/tasks/gpqa_diamond.jq |
+			jq -c '{match: .prompt, choices: ["A", "B", "C", "D"], gold, format: "letter"}'
+	} > reasoning-key.jsonl
+	port=$(ve_free_port)
+	vllm-sim -q -p "$port" --ttft-ms 0 --itl-ms 0 --max-model-len 40960 --reasoning-tokens 20 \
+		--answers reasoning-key.jsonl > "$T/reasoning-sim.log" 2>&1 &
+	EX_PIDS+=" $!"
+	ve_wait_http "http://127.0.0.1:$port/health" 10
+	export MODEL_ENDPOINT="http://127.0.0.1:$port"
+}
+
+@test "examples: README, reasoning models" {
+	ex_start_reasoning_sim
+	jq -c '{question: .problem, answer}' share/data/aime.jsonl > q.jsonl
+	ex_ok README#16
+	local out=$output
+	# the answers (in the order they came), each thought apart (20 tokens of
+	# it), then no thought at all
+	assert_equal "$(head -4 <<< "$out" | jq -sc 'map(.answer) | sort')" "$(jq -sc 'map("The answer is \(.answer).") | sort' q.jsonl)"
+	assert_equal "$(head -4 <<< "$out" | jq -r '.thought > 0' | sort -u)" true
+	assert_equal "$(sed -n 5,8p <<< "$out" | sort -u)" null
+	# every headline row of the four tasks, each answered right; 20 tokens of
+	# thought and the answer ("The final answer is $\boxed{9}$.", "Answer: D")
+	run sed '1,8d' <<< "$out"
+	assert_output - <<-'EOF'
+	aime24.output_tokens 38
+	aime24.accuracy 1
+	aime24.pass_at_8 1
+	aime25.output_tokens 38
+	aime25.accuracy 1
+	aime25.pass_at_8 1
+	gpqa_diamond.output_tokens 25
+	gpqa_diamond.regex_match 1
+	math500.accuracy 1
+	math500.output_tokens 49
+	EOF
+}

@@ -346,6 +346,37 @@ Release verdict: regression"
 	assert_equal "$(jq -c '.request.chat_template_kwargs' runs/k/bench2/math500/raw.jsonl | sort -u)" null
 }
 
+@test "pipelines: release-eval's summary shows each generative task's headline and its output tokens" {
+	# A reasoning model thinking 30 tokens in every chat answer; the demo
+	# suite's one document per task (AIME's 10 samples, GPQA's 3).
+	start_sim --ttft-ms 1 --itl-ms 0 --max-model-len 40960 --reasoning-tokens 30
+	MODEL_TAG=release-8.0.0 RUN_ID=g1 run --separate-stderr "$P/release-eval.sh" -s demo --limit 1 --no-judge --no-perf
+	assert_success
+	summary=$output
+	# the headline rows, one task's together: its accuracy, then its output
+	# tokens (thinking included; GSM8K's completions never think)
+	run -0 sed -n '/^   metric  *value/,/^   card:/{s/^   \([a-z0-9_.]*\) .*/\1/p}' <<< "$summary"
+	assert_output - <<-'EOF'
+	metric
+	aime24.accuracy
+	aime24.output_tokens
+	aime25.accuracy
+	aime25.output_tokens
+	arc_challenge.acc
+	gpqa_diamond.regex_match
+	gpqa_diamond.output_tokens
+	gsm8k.exact_match.strict_match
+	gsm8k.output_tokens
+	hellaswag.acc
+	math500.accuracy
+	math500.output_tokens
+	mmlu.acc
+	EOF
+	ot=$(jq -s 'map(.response.usage.completion_tokens) | add / length * 1000 | round / 1000' runs/g1/bench/aime24/raw.jsonl)
+	jq -en --argjson t "$ot" '$t > 30' > /dev/null || fail "aime24's replies average $ot tokens, no more than their thought"
+	run -0 grep -E "^   aime24\.output_tokens +$ot +- +- +new\$" <<< "$summary"
+}
+
 @test "pipelines: a template edit makes the next run's verdicts of that task incomparable, not regressions" {
 	export REG_MIN_RUNS=1
 	start_sim --accuracy 1 --ttft-ms 1 --itl-ms 1

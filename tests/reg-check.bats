@@ -470,8 +470,9 @@ ROWS
 }
 
 @test "reg-check: a metric the last runs had and this run lacks is missing: a regression unless --allow-missing" {
-	# make demo's degraded release: every judge reply of answer_relevancy and
-	# G-Eval unreadable, so their means were absent and went unnoticed.
+	# make demo's degraded release, as it was: every judge reply of
+	# answer_relevancy and G-Eval unreadable, so their means were absent and
+	# went unnoticed.
 	for r in 1 2 3; do
 		for m in judge.answer_relevancy.mean:0.9 judge.geval.mean:0.8 judge.faithfulness.mean:0.7 judge.answer_relevancy.unparsed:0; do
 			echo '{"metric":"'${m%:*}'","value":'${m#*:}',"run_id":"r'$r'","model_tag":"release-1.'$r'","ts":"2026-01-0'$r'T00:00:00Z"}'

@@ -372,9 +372,9 @@ pick() {
 	assert_equal "$stderr" "jq: error (at <stdin>:1): record 0: no answer"
 }
 
-@test "suites.json: the four suites name tasks whose template and data exist" {
+@test "suites.json: the five suites name tasks whose template and data exist" {
 	run jq -r '.suites | keys | join(" ")' "$S/suites.json"
-	assert_output "korean quick reasoning standard"
+	assert_output "demo korean quick reasoning standard"
 	run jq -r '. as $r | .suites[][] | .task as $t | $r.tasks[$t]
 		| select(. == null or (.template | not)) | $t' "$S/suites.json"
 	assert_output ""
@@ -387,9 +387,10 @@ pick() {
 	assert_output ""
 	assert_equal "$(jq -r '[.tasks | to_entries[] | select(.value | has("fewshot_draw")) | .key] | join(",")' "$S/suites.json")" gsm8k
 	# 13 suite entries since gsm8k joined standard, and aime24, aime25,
-	# math500 and gpqa_diamond replaced aime in reasoning.
+	# math500 and gpqa_diamond replaced aime in reasoning; 21 since demo
+	# (quick's three, gsm8k and reasoning's four) joined them.
 	run jq -r '[.suites[][] | .shots | numbers] | length' "$S/suites.json"
-	assert_output 13
+	assert_output 21
 }
 
 @test "tasks: every suite task renders its sample data with its shots" {
