@@ -340,6 +340,7 @@ dashboard_sql() {
 }
 
 @test "ch-query: the Grafana dashboard's queries run on 18.16 and give reg-check's figures" {
+	skip_under_valgrind "the dashboard's SQL against the server: the plain and ASan tiers run it"
 	run jq -r '.title, (.panels | length), ([.panels[].targets[0].datasource.type] | unique | .[])' "$VE_ROOT/share/grafana/llm-quality-overview.json"
 	assert_output "LLM Quality Overview
 8

@@ -345,6 +345,7 @@ EOF2
 }
 
 @test "ds-anon: precision and recall on blind corpora 3 to 7" {
+	skip_under_valgrind "precision and recall over whole corpora: the plain and ASan tiers run it"
 	# Each written blind (its README), measured once on arrival (names
 	# 0.87, 0.91, 0.94, 0.94 and 0.93, precision 0.86, 0.92, 0.96, 0.95
 	# and 0.96, addresses 0.88, 0.90, 0.85, 0.75 and 0.80: ds-anon(1)),
@@ -361,6 +362,7 @@ EOF2
 }
 
 @test "ds-anon: blind corpora 9 to 13 meet the goals; blind corpora 8 and 14, names short of them" {
+	skip_under_valgrind "precision and recall over whole corpora: the plain and ASan tiers run it"
 	# Written blind and measured once on arrival, in the order 8, 9, 11,
 	# 10, 13, 12 (names 0.88, 0.96, 0.94, 0.95, 0.96 and 0.95; addresses
 	# 0.88, 0.91, 0.89, 0.95, 0.97 and 0.90; identifiers as low as 0.88,

@@ -40,6 +40,7 @@ setup() {
 }
 
 @test "ds-lsh: recall >= 0.98 and no false pair on planted near duplicates (brute-force truth)" {
+	skip_under_valgrind "recall over a planted corpus: the plain and ASan tiers run it"
 	# planted.jsonl and planted-truth.jsonl come from plant.py: the truth is
 	# every pair's Jaccard over 5-shingles of NFKC text and its distance by
 	# the textbook DP. score.py counts what ds-lsh found of the pairs with

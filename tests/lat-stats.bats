@@ -118,6 +118,7 @@ for _ in range(n):
 }
 
 @test "lat-stats: the fast reader and libjq read records alike" {
+	skip_under_valgrind "agreement of two readers over many records: the plain and ASan tiers run it"
 	# Without --by, records are read straight from their text; --by sends
 	# them through libjq. Both must give the same figures.
 	$REF gen 5 400 >g.jsonl
@@ -139,6 +140,7 @@ for _ in range(n):
 }
 
 @test "lat-stats: --by groups, and each group agrees with the reference" {
+	skip_under_valgrind "agreement with the reference over many groups: the plain and ASan tiers run it"
 	$REF gen 11 300 | jq -c '.scenario = (if .id % 3 == 0 then "a" else "b" end)' >g.jsonl
 	run --separate-stderr lat-stats -f vllm-json --by .scenario g.jsonl
 	assert_success

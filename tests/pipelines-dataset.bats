@@ -22,7 +22,7 @@ load helper
 P="$VE_ROOT/pipelines"
 
 setup() {
-	# As `make test-valgrind` leaves out tests/pipelines.bats: the tools these
+	# As `make test-valgrind` leaves out tests/pipelines*.bats: the tools these
 	# scripts run have their own suites under valgrind, and a pipeline run
 	# there takes minutes.
 	skip_under_valgrind "pipeline tests run in the plain and ASan tiers"

@@ -8,13 +8,18 @@ shift
 mkdir -p build/tap
 out=build/tap/$tier.tap
 echo "== tier $tier: $*"
-# Files run side by side (VE_JOBS at a time, default one more than the
-# cores; 1 runs them one after another) when GNU parallel is there: most
-# tests wait on servers and timeouts, and valgrind keeps one core busy per
-# file. The tests in one file run in order, as they are written: a file may
-# start one server for all of them. Every test has its own scratch folder
-# and free ports, so files do not meet.
-jobs=${VE_JOBS:-$(($(nproc) + 1))}
+# Files run side by side (VE_JOBS at a time; 1 runs them one after another)
+# when GNU parallel is there: most tests wait on servers and timeouts, so the
+# plain and ASan tiers run two files a core; valgrind keeps a core busy per
+# file, so its tier runs one more than the cores. The tests in one file run
+# in order, as they are written: a file may start one server for all of
+# them. Every test has its own scratch folder and free ports, so files do
+# not meet.
+if [ "$tier" = valgrind ]; then
+	jobs=${VE_JOBS:-$(($(nproc) + 1))}
+else
+	jobs=${VE_JOBS:-$(($(nproc) * 2))}
+fi
 par=""
 if [ "$jobs" -gt 1 ] && command -v parallel > /dev/null 2>&1; then
 	par="--jobs $jobs --no-parallelize-within-files"

@@ -562,7 +562,10 @@ lm_eval_ref() {
 
 @test "score-gen: pass@k equals the exact 1 - C(n-c,k)/C(n,k) to 1e-14 for n up to 64" {
 	# The exact value from python3's fractions and math.comb (tests/mathans-ref.py passk).
-	for nck in 64,1,1 64,10,8 64,32,16 64,60,1 64,0,5 50,3,40 64,63,64 17,5,12; do
+	# Under valgrind two cases: the plain and ASan tiers run them all.
+	cases='64,1,1 64,10,8 64,32,16 64,60,1 64,0,5 50,3,40 64,63,64 17,5,12'
+	[ "$VE_TIER" = valgrind ] && cases='64,10,8 64,63,64'
+	for nck in $cases; do
 		IFS=, read -r n c k <<< "$nck"
 		jq -nc --argjson n "$n" --argjson c "$c" 'range($n) |
 			{task: "p", doc_id: "d", sample: ., gold: "1", response: {text: (if . < $c then "\\boxed{1}" else "\\boxed{2}" end)}}' > in.jsonl

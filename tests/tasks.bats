@@ -466,6 +466,7 @@ pick() {
 }
 
 @test "tasks: sample data -> templates -> llm-query -> vllm-sim --accuracy 0.8 -> score-mcq" {
+	skip_under_valgrind "a pipeline of four programs: the plain and ASan tiers run it"
 	command -v llm-query > /dev/null && command -v vllm-sim > /dev/null ||
 		skip "llm-query and vllm-sim are not built in this tree"
 	# The simulator's answer key: each question's context, its choice texts, its gold.

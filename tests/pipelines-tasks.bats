@@ -1,0 +1,133 @@
+#!/usr/bin/env bats
+# The benchmark step, pipelines/run-benchmarks.sh, against vllm-sim on
+# loopback: shards, plan-shards, a task that produced nothing, the reasoning
+# suite's samples, chat template arguments, and GSM8K's few-shot draw.
+
+bats_require_minimum_version 1.5.0
+load helper
+load fixtures/pipelines/common
+
+setup_file() {
+	export VLLM_EVAL_SHARE="$VE_ROOT/share"
+}
+
+@test "pipelines: shards cover every document once and score as the whole" {
+	start_sim --accuracy 0.5 --ttft-ms 1 --itl-ms 1
+	export RUN_ID=s MODEL_TAG=release-3.0.0
+	for i in 0 1 2; do
+		run --separate-stderr "$P/run-benchmarks.sh" -t mmlu --shard "$i/3" -o runs/s/bench
+		assert_success
+	done
+	whole=$(jq -nc -f "$VLLM_EVAL_SHARE/tasks/mmlu.jq" --argjson mode '"ll"' --argjson shots 0 \
+		"$VLLM_EVAL_SHARE/data/mmlu.test.jsonl" | jq -r '"\(.doc_id)#\(.choice)"' | sort)
+	assert_equal "$(cat runs/s/bench/mmlu-*/requests.jsonl | jq -r '"\(.doc_id)#\(.choice)"' | sort)" "$whole"
+	# aggregate scores the three shards' answers as one: the same as scoring them together.
+	run --separate-stderr "$P/aggregate.sh" -d runs/s -s mmlu-only 2>/dev/null
+	want=$(score-mcq -q -t mmlu runs/s/bench/mmlu-*/raw.jsonl | jq -c 'select(.metric == "mmlu.acc" and .labels.subset == "all") | .value')
+	assert_equal "$(jq -c 'select(.metric == "mmlu.acc" and .labels.subset == "all") | .value' runs/s/metrics.jsonl)" "$want"
+}
+
+@test "pipelines: a task that produced nothing fails the run, exit 65" {
+	mkdir -p runs/m/bench/arc_challenge
+	export RUN_ID=m MODEL_TAG=release-4.0.0
+	run --separate-stderr "$P/aggregate.sh" -d runs/m -s quick
+	assert_failure 65
+	assert_equal "$stderr" "aggregate.sh: no results for task(s): arc_challenge hellaswag mmlu (suite quick)"
+}
+
+@test "pipelines: plan-shards lists each task of a suite once per shard" {
+	run --separate-stderr "$P/plan-shards.sh" quick 2
+	assert_success
+	assert_output '[{"task":"arc_challenge","shard":"0/2"},{"task":"arc_challenge","shard":"1/2"},{"task":"hellaswag","shard":"0/2"},{"task":"hellaswag","shard":"1/2"},{"task":"mmlu","shard":"0/2"},{"task":"mmlu","shard":"1/2"}]'
+	run --separate-stderr "$P/plan-shards.sh" nope 2
+	assert_failure 64
+	assert_equal "$stderr" "plan-shards.sh: no suite 'nope' in $VLLM_EVAL_SHARE/suites.json"
+	run --separate-stderr "$P/plan-shards.sh" quick 0
+	assert_failure 64
+}
+
+@test "pipelines: run-benchmarks refuses a bad shard and an unknown task" {
+	export MODEL_ENDPOINT=http://127.0.0.1:1 RUN_ID=x
+	run --separate-stderr "$P/run-benchmarks.sh" --shard 3/3
+	assert_failure 64
+	assert_equal "$stderr" "run-benchmarks.sh: --shard 3/3: I must be below N"
+	run --separate-stderr "$P/run-benchmarks.sh" --shard x
+	assert_failure 64
+	assert_equal "$stderr" "run-benchmarks.sh: --shard takes I/N, got 'x'"
+	run --separate-stderr "$P/run-benchmarks.sh" -t nope
+	assert_failure 64
+	assert_equal "$stderr" "run-benchmarks.sh: no task 'nope' in $VLLM_EVAL_SHARE/suites.json"
+}
+
+@test "pipelines: the reasoning suite sends each AIME sample once, scores avg@n and pass@k" {
+	# Evalchemy asks for 32768 new tokens: a context of 40960, as Qwen3's.
+	start_sim --ttft-ms 1 --itl-ms 1 --max-model-len 40960
+	export RUN_ID=r MODEL_TAG=release-5.0.0
+	run --separate-stderr "$P/run-benchmarks.sh" -s reasoning -o runs/r/bench
+	assert_success
+	# 3 AIME24 problems x 10 samples, each its own llm-query id (doc_id#sample).
+	assert_equal "$(jq -r '"\(.doc_id)#\(.sample)"' runs/r/bench/aime24/raw.jsonl | sort -u | wc -l)" 30
+	assert_equal "$(jq -r '.request.seed' runs/r/bench/aime24/raw.jsonl | sort -un | tr '\n' ' ')" "0 1 2 3 4 5 6 7 8 9 "
+	run -0 jq -r '.metric' runs/r/bench/aime24/metrics.jsonl runs/r/bench/math500/metrics.jsonl
+	assert_output - <<-'EOF'
+	aime24.no_answer
+	aime24.output_tokens
+	aime24.accuracy
+	aime24.pass_at_8
+	aime24.accuracy_avg
+	math500.accuracy
+	math500.no_answer
+	math500.output_tokens
+	EOF
+	assert_equal "$(jq -c 'select(.metric == "aime24.pass_at_8") | .n' runs/r/bench/aime24/metrics.jsonl)" 3
+	# generation streams (a long reply's timeout bounds its silences)
+	assert_equal "$(jq -r '.timing.ttft_ms | type' runs/r/bench/math500/raw.jsonl | sort -u)" number
+}
+
+@test "pipelines: CHAT_TEMPLATE_KWARGS reaches every chat request: a reasoning model asked not to think" {
+	start_sim --ttft-ms 1 --itl-ms 1 --max-model-len 40960 --reasoning-tokens 40
+	export RUN_ID=k MODEL_TAG=release-5.0.1
+	run --separate-stderr "$P/run-benchmarks.sh" -t math500 -o runs/k/bench
+	assert_success
+	assert_equal "$(jq -r '.response.reasoning | type' runs/k/bench/math500/raw.jsonl | sort -u)" string
+	CHAT_TEMPLATE_KWARGS='{"enable_thinking": false}' run --separate-stderr "$P/run-benchmarks.sh" -t math500 -o runs/k/bench2
+	assert_success
+	assert_equal "$(jq -r '.response.reasoning | type' runs/k/bench2/math500/raw.jsonl | sort -u)" null
+	assert_equal "$(jq -c '.request.chat_template_kwargs' runs/k/bench2/math500/raw.jsonl | sort -u)" null
+}
+
+@test "pipelines: run-benchmarks draws GSM8K's few-shot examples as lm-eval, the same with --limit, none at 0 shots" {
+	start_sim --ttft-ms 1 --itl-ms 1
+	export RUN_ID=g MODEL_TAG=release-5.0.0
+	D=$VLLM_EVAL_SHARE/data
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t gsm8k -o runs/g/all
+	assert_success
+	# tests/fewshot-ref.py: python3's random.Random(1234).sample(train, 5)
+	# for each test record in order, laid out as lm-eval's fewshot_context.
+	jq -j '.prompt + "\u0000"' runs/g/all/gsm8k/requests.jsonl > got.bin
+	python3 "$VE_ROOT/tests/fewshot-ref.py" 1234 5 -1 "$D/gsm8k.train.jsonl" "$D/gsm8k.test.jsonl" > want.bin
+	cmp got.bin want.bin
+	# The draw's seed is part of the task's version; nothing drawn is left.
+	draw=$(printf '{"seed":1234}\n' | sha256sum | cut -c 1-8)
+	run jq -r 'select(.event == "task-version") | .parts' runs/g/audit.jsonl
+	assert_output --regexp "^template=[0-9a-f]{8} args=[0-9a-f]{8} shots=5 limit=all data=[0-9a-f]{8} fewshot=[0-9a-f]{8} fewshot_draw=$draw params=[0-9a-f]{8} scorer=[0-9a-f]{8}\$"
+	assert_equal "$(ls runs/g/all/gsm8k)" "$(printf 'items.jsonl\nmetrics.jsonl\nraw.jsonl\nrequests.jsonl\nversion.json')"
+	# --limit 3: lm-eval draws for the first 3 documents in order, so they
+	# get the examples they get without a limit.
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t gsm8k --limit 3 -o runs/g/three
+	assert_success
+	jq -j '.prompt + "\u0000"' runs/g/three/gsm8k/requests.jsonl > got.bin
+	python3 "$VE_ROOT/tests/fewshot-ref.py" 1234 5 3 "$D/gsm8k.train.jsonl" "$D/gsm8k.test.jsonl" > want.bin
+	cmp got.bin want.bin
+	assert_equal "$(jq -c '[.doc_id, .prompt]' runs/g/three/gsm8k/requests.jsonl)" \
+		"$(head -n 3 runs/g/all/gsm8k/requests.jsonl | jq -c '[.doc_id, .prompt]')"
+	# 0 shots: no draw, the bare questions.
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t gsm8k --shots 0 -o runs/g/zero
+	assert_success
+	assert_equal "$(jq -r .prompt runs/g/zero/gsm8k/requests.jsonl | grep -c '^Question: ')" 12
+	# More shots than the pool holds: an error before anything is sent.
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t gsm8k --shots 7 -o runs/g/seven
+	assert_failure 65
+	assert_equal "$stderr" "run-benchmarks.sh: gsm8k: shots: 7 asked, 6 in $D/gsm8k.train.jsonl"
+	[ ! -e runs/g/seven/gsm8k/raw.jsonl ]
+}
