@@ -134,8 +134,8 @@ for task in $tasks; do
 	# Python's random draws a template needs are spliced into the data first
 	# by ds-draw(1): spec.draw, ds-draw's arguments (GPQA's shuffled
 	# answers); then spec.fewshot_draw, lm-eval's few-shot draw: one
-	# random.Random(SEED) for the task, sample(few-shot pool, shots) for each
-	# document in order, into "_fewshot" (none at 0 shots, where lm-eval
+	# random.Random(SEED) for the task, sample(few-shot pool, shots + extra)
+	# for each document in order, into "_fewshot" (none at 0 shots, where lm-eval
 	# draws nothing). The pool is counted as the template's --slurpfile
 	# reads it. The limit is the template's: the first documents' draws are
 	# the same with it or without, as in lm-eval.
@@ -153,9 +153,17 @@ for task in $tasks; do
 	if field "$spec" '.fewshot_draw // empty' | grep -q . && [ "$n_shots" -gt 0 ]; then
 		[ -n "$fewfile" ] || ve_die 64 "$task: a fewshot_draw needs a fewshot file in $suites"
 		pool=$(jq -n '[inputs] | length' "$fewfile") || ve_die 65 "$task: $fewfile: cannot read its records"
-		[ "$n_shots" -le "$pool" ] || ve_die 65 "$task: shots: $n_shots asked, $pool in $fewfile"
-		set -- --sample "$n_shots" --population "$pool" --seed "$(field "$spec" '.fewshot_draw.seed')" \
-			--field _fewshot
+		# extra: the draws lm-eval makes beyond the shots (HellaSwag's 1: it
+		# draws one more and the template drops the document if drawn).
+		extra=$(field "$spec" '.fewshot_draw.extra // 0')
+		if [ "$extra" -eq 0 ]; then
+			[ "$n_shots" -le "$pool" ] || ve_die 65 "$task: shots: $n_shots asked, $pool in $fewfile"
+		else
+			[ $((n_shots + extra)) -le "$pool" ] ||
+				ve_die 65 "$task: shots: $n_shots asked and $extra more drawn, $pool in $fewfile"
+		fi
+		set -- --sample $((n_shots + extra)) --population "$pool" \
+			--seed "$(field "$spec" '.fewshot_draw.seed')" --field _fewshot
 		ds-draw -q "$@" "$src" > "$dir/shots.jsonl" || ve_die 65 "$task: ds-draw $* $src failed"
 		[ "$src" = "$datafile" ] || rm -f "$src"
 		src=$dir/shots.jsonl

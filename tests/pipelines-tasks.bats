@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The benchmark step, pipelines/run-benchmarks.sh, against vllm-sim on
 # loopback: shards, plan-shards, a task that produced nothing, the reasoning
-# suite's samples, chat template arguments, and GSM8K's few-shot draw.
+# suite's samples, chat template arguments, and GSM8K's, ARC's and
+# HellaSwag's few-shot draws.
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -130,4 +131,30 @@ setup_file() {
 	assert_failure 65
 	assert_equal "$stderr" "run-benchmarks.sh: gsm8k: shots: 7 asked, 6 in $D/gsm8k.train.jsonl"
 	[ ! -e runs/g/seven/gsm8k/raw.jsonl ]
+}
+
+@test "pipelines: run-benchmarks draws ARC's and HellaSwag's few-shot examples as lm-eval, HellaSwag's one more" {
+	start_sim --ttft-ms 1 --itl-ms 1
+	export RUN_ID=h MODEL_TAG=release-5.0.0
+	D=$VLLM_EVAL_SHARE/data
+	# As many shots as the sample pools allow (ARC: 3 of 3; HellaSwag: 1,
+	# drawing 2 of 2); the contexts from tests/fewshot-ref.py, lm-eval's draw.
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t arc_challenge --shots 3 -o runs/h/b
+	assert_success
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t hellaswag --shots 1 -o runs/h/b
+	assert_success
+	for t in arc_challenge:arc:arc_challenge.train.jsonl:arc_challenge.test.jsonl:3 \
+		hellaswag:hellaswag:hellaswag.train.jsonl:hellaswag.val.jsonl:1; do
+		IFS=: read -r task ref pool data shots <<-EOF
+			$t
+		EOF
+		jq -j 'select(.choice == 0) | .context + "\u0000"' "runs/h/b/$task/requests.jsonl" > got.bin
+		python3 "$VE_ROOT/tests/fewshot-ref.py" --task "$ref" 1234 "$shots" -1 "$D/$pool" "$D/$data" > want.bin
+		cmp got.bin want.bin || fail "$task: the contexts differ from lm-eval's"
+	done
+	# HellaSwag's draw is one more than the shots: 2 shots need 3 records.
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t hellaswag --shots 2 -o runs/h/two
+	assert_failure 65
+	assert_equal "$stderr" "run-benchmarks.sh: hellaswag: shots: 2 asked and 1 more drawn, 2 in $D/hellaswag.train.jsonl"
+	[ ! -e runs/h/two/hellaswag/raw.jsonl ]
 }

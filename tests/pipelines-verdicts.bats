@@ -105,7 +105,7 @@ Release verdict: regression"
 	assert_success
 	# every benchmark row carries its task's version, as the audit log records it
 	run jq -r 'select(.event == "task-version") | "\(.task) \(.version) \(.parts)"' runs/v1/audit.jsonl
-	assert_line --index 0 --regexp '^arc_challenge [0-9a-f]{12} template=[0-9a-f]{8} args=[0-9a-f]{8} shots=[0-9]+ limit=[0-9]+ data=[0-9a-f]{8} fewshot=[0-9a-f]{8}$'
+	assert_line --index 0 --regexp '^arc_challenge [0-9a-f]{12} template=[0-9a-f]{8} args=[0-9a-f]{8} shots=[0-9]+ limit=[0-9]+ data=[0-9a-f]{8} fewshot=[0-9a-f]{8} fewshot_draw=[0-9a-f]{8}$'
 	assert_equal "${#lines[@]}" 3
 	mv=$(jq -r 'select(.task == "mmlu") | .version' runs/v1/audit.jsonl)
 	run jq -r '.labels.task_version' runs/v1/metrics.jsonl

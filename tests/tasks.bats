@@ -6,9 +6,9 @@
 # Expected prompts are written out by hand from the lm-eval task files each
 # template cites (doc_to_text, description, target and few-shot delimiters).
 # The HellaSwag queries are also recomputed with python3 running a copy of
-# lm_eval/tasks/hellaswag/utils.py's preprocess(). GSM8K's few-shot prompts
-# are recomputed by tests/fewshot-ref.py, python3's random module drawing
-# as lm-eval's default sampler draws.
+# lm_eval/tasks/hellaswag/utils.py's preprocess(). GSM8K's, ARC's and
+# HellaSwag's few-shot prompts are recomputed by tests/fewshot-ref.py,
+# python3's random module drawing as lm-eval's default sampler draws.
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -63,13 +63,58 @@ pick() {
 	assert_line --index 20 '{"task":"arc_challenge","doc_id":"arc_challenge/VE-ARC-006","subset":"all","choice":0,"gold":0,"context":"Question: A ball rolls more slowly on grass than on a floor. Which force causes this?\nAnswer:","continuation":" friction"}'
 }
 
-@test "tasks: ARC few-shot examples are text + \" \" + answer + \"\\n\\n\"" {
-	jq -nc -f "$S/tasks/arc.jq" --arg task arc_easy --argjson shots 2 \
-		--slurpfile fewshot "$D/arc_challenge.train.jsonl" "$D/arc_challenge.test.jsonl" > out.jsonl
+@test "tasks: ARC few-shot examples are text + \" \" + answer + \"\\n\\n\" in the order ds-draw drew them" {
+	# Python's random.Random(1234).sample(range(3), 3) for the first document is [1, 0, 2].
+	ds-draw --sample 3 --population 3 --seed 1234 --field _fewshot "$D/arc_challenge.test.jsonl" > drawn.jsonl
+	jq -nc -f "$S/tasks/arc.jq" --arg task arc_easy --argjson shots 3 \
+		--slurpfile fewshot "$D/arc_challenge.train.jsonl" --argjson limit 1 drawn.jsonl > out.jsonl
 	run pick context 1 < out.jsonl
-	assert_output "$(printf 'Question: Which object is a good conductor of electricity?\nAnswer: a copper wire\n\nQuestion: What is the main source of energy for Earth'"'"'s water cycle?\nAnswer: the Sun\n\nQuestion: Which instrument is used to measure air pressure?\nAnswer:')"
-	run pick doc_id 1 < out.jsonl
-	assert_output "arc_easy/VE-ARC-001"
+	assert_output "$(printf 'Question: What is the main source of energy for Earth'"'"'s water cycle?\nAnswer: the Sun\n\nQuestion: Which object is a good conductor of electricity?\nAnswer: a copper wire\n\nQuestion: Which tool would best help a student see the cells of an onion skin?\nAnswer: a microscope\n\nQuestion: Which instrument is used to measure air pressure?\nAnswer:')"
+	assert_equal "$(jq -r '"\(.doc_id) \(.choice)"' out.jsonl | tr '\n' ' ')" "arc_easy/VE-ARC-001 0 arc_easy/VE-ARC-001 1 arc_easy/VE-ARC-001 2 arc_easy/VE-ARC-001 3 "
+	run --separate-stderr jq -nc -f "$S/tasks/arc.jq" --argjson shots 3 \
+		--slurpfile fewshot "$D/arc_challenge.train.jsonl" "$D/arc_challenge.test.jsonl"
+	assert_failure 5
+	assert_output ""
+	assert_equal "$stderr" "jq: error (at $D/arc_challenge.test.jsonl:1): record 0: expected 3 few-shot indices below 3 in \"_fewshot\" (run ds-draw --sample 3 --population 3 --seed 1234 --field _fewshot first)"
+}
+
+@test "tasks: ARC 25-shot and HellaSwag 10-shot prompts equal lm-eval's few-shot draw byte for byte" {
+	# The expected contexts come from tests/fewshot-ref.py (lm-evaluation-harness
+	# commit 4e7e0d47f33bc71070c1d38394bafbb52b117163, re-implemented from
+	# lm_eval/api/samplers.py and task.py): ARC draws sample(train, shots);
+	# HellaSwag (test_split null: the document goes to the sampler) draws
+	# sample(train, shots + 1), drops a drawn record equal to the document,
+	# keeps the first shots. As many shots as the sample pools allow: ARC's
+	# 3 train records, HellaSwag's 2 (1 shot, 2 drawn), and HellaSwag with its
+	# 6 validation records as the pool (5 shots, 6 drawn: every document is
+	# drawn and dropped, the drop rule at work).
+	set -- arc 3 3 "$D/arc_challenge.train.jsonl" "$D/arc_challenge.test.jsonl" 8 \
+		hellaswag 1 2 "$D/hellaswag.train.jsonl" "$D/hellaswag.val.jsonl" 6 \
+		hellaswag 5 6 "$D/hellaswag.val.jsonl" "$D/hellaswag.val.jsonl" 6
+	while [ $# -gt 0 ]; do
+		t=$1 shots=$2 drawn=$3 pool=$4 data=$5 docs=$6
+		shift 6
+		ds-draw --sample "$drawn" --population "$(wc -l < "$pool")" --seed 1234 --field _fewshot "$data" |
+			jq -nc -f "$S/tasks/$t.jq" --argjson shots "$shots" --slurpfile fewshot "$pool" |
+			jq -j 'select(.choice == 0) | .context + "\u0000"' > got.bin
+		python3 "$VE_ROOT/tests/fewshot-ref.py" --task "$t" 1234 "$shots" -1 "$pool" "$data" > want.bin
+		[ "$(tr -cd '\0' < want.bin | wc -c)" -eq "$docs" ] || fail "$t $shots: the reference wrote no $docs prompts"
+		cmp got.bin want.bin || fail "$t $shots from $pool: the contexts differ from lm-eval's"
+	done
+	# The first record (Making tea) is a shot in the other 5 contexts and
+	# only the query in its own: 6 lines, not 7.
+	assert_equal "$(tr '\0' '\n' < got.bin | grep -c '^Making tea: ')" 6
+	# HellaSwag's draw has one index more than the shots; without it, or
+	# without enough records to draw from, the template stops.
+	run --separate-stderr jq -nc -f "$S/tasks/hellaswag.jq" --argjson shots 1 \
+		--slurpfile fewshot "$D/hellaswag.train.jsonl" "$D/hellaswag.val.jsonl"
+	assert_failure 5
+	assert_equal "$stderr" "jq: error (at $D/hellaswag.val.jsonl:1): record 0: expected 2 few-shot indices below 2 in \"_fewshot\" (run ds-draw --sample 2 --population 2 --seed 1234 --field _fewshot first)"
+	run --separate-stderr jq -nc -f "$S/tasks/hellaswag.jq" --argjson shots 2 \
+		--slurpfile fewshot "$D/hellaswag.train.jsonl" "$D/hellaswag.val.jsonl"
+	assert_failure 5
+	assert_output ""
+	assert_equal "$stderr" "jq: error (at <unknown>): shots: 2 asked and 1 more drawn, 2 in the fewshot file"
 }
 
 @test "tasks: HellaSwag preprocessing and capitalisation, as lm-eval's utils.py" {
@@ -381,11 +426,14 @@ pick() {
 	for f in $(jq -r '.tasks[] | .template, .data, (.fewshot // empty)' "$S/suites.json"); do
 		[ -s "$S/$f" ] || fail "$f named in suites.json is missing"
 	done
-	# A task's few-shot draw needs its few-shot pool and an integer seed.
+	# A task's few-shot draw needs its few-shot pool, an integer seed and
+	# an integer extra if any (HellaSwag's 1).
 	run jq -r '.tasks | to_entries[] | select(.value | has("fewshot_draw"))
-		| select((.value.fewshot | type) != "string" or (.value.fewshot_draw.seed | type) != "number") | .key' "$S/suites.json"
+		| select((.value.fewshot | type) != "string" or (.value.fewshot_draw.seed | type) != "number"
+			or (.value.fewshot_draw.extra // 0 | type) != "number") | .key' "$S/suites.json"
 	assert_output ""
-	assert_equal "$(jq -r '[.tasks | to_entries[] | select(.value | has("fewshot_draw")) | .key] | join(",")' "$S/suites.json")" gsm8k
+	assert_equal "$(jq -r '[.tasks | to_entries[] | select(.value | has("fewshot_draw")) | "\(.key)+\(.value.fewshot_draw.extra // 0)"] | join(",")' "$S/suites.json")" \
+		arc_challenge+0,hellaswag+1,gsm8k+0
 	# 13 suite entries since gsm8k joined standard, and aime24, aime25,
 	# math500 and gpqa_diamond replaced aime in reasoning; 21 since demo
 	# (quick's three, gsm8k and reasoning's four) joined them.
@@ -404,11 +452,18 @@ pick() {
 		while IFS= read -r arg; do
 			[ -n "$arg" ] && set -- "$@" "$arg"
 		done < <(jq -r '.args // {} | to_entries[] | "--argjson", .key, (.value | tojson)' task.json)
-		set -- "$@" --argjson shots 5
+		# 5 shots, or for a drawn task as many as its sample pool allows
+		# with its extra draws (ARC: 3 of 3; HellaSwag: 1, drawing 2 of 2).
+		shots=5
+		if jq -e 'has("fewshot_draw")' task.json > /dev/null; then
+			extra=$(jq -r '.fewshot_draw.extra // 0' task.json)
+			shots=$(jq -n --argjson pool "$(jq -n '[inputs] | length' "$S/$few")" --argjson e "$extra" '[5, $pool - $e] | min')
+		fi
+		set -- "$@" --argjson shots "$shots"
 		[ -n "$few" ] && set -- "$@" --slurpfile fewshot "$S/$few"
 		# A task with a "draw" gets ds-draw's indices first (gpqa_diamond's
 		# shuffle), then one with a "fewshot_draw" its few-shot indices
-		# (gsm8k), as run-benchmarks.sh splices them in.
+		# (arc_challenge, hellaswag, gsm8k), as run-benchmarks.sh splices them in.
 		cp "$S/$data" src.jsonl
 		if jq -e 'has("draw")' task.json > /dev/null; then
 			# shellcheck disable=SC2046
@@ -416,7 +471,7 @@ pick() {
 			mv drawn.jsonl src.jsonl
 		fi
 		if jq -e 'has("fewshot_draw")' task.json > /dev/null; then
-			ds-draw --sample 5 --population "$(jq -n '[inputs] | length' "$S/$few")" \
+			ds-draw --sample $((shots + extra)) --population "$(jq -n '[inputs] | length' "$S/$few")" \
 				--seed "$(jq -r .fewshot_draw.seed task.json)" --field _fewshot src.jsonl > drawn.jsonl ||
 				fail "$t: ds-draw failed"
 			mv drawn.jsonl src.jsonl
