@@ -150,9 +150,11 @@ static size_t
 id_text(uint32_t id, struct ve_buf *b)
 {
 	unsigned char t[4];
-	/* The end-of-text token decodes to nothing, special tokens being skipped. */
-	int k = id == VE_TOK_EOS ? 0 : ve_tok_bytes(id, t);
 
+	/* The end-of-text token decodes to its name, as vLLM's decode of a prompt keeps it. */
+	if (id == VE_TOK_EOS)
+		return ve_utf8_sanitize(b, VE_TOK_EOS_TEXT, strlen(VE_TOK_EOS_TEXT));
+	int k = ve_tok_bytes(id, t);
 	return ve_utf8_sanitize(b, (const char *)t, (size_t)k);
 }
 

@@ -45,6 +45,18 @@ is_word(int32_t c)
 	}
 }
 
+/* Appends token id (len bytes at off, cp code points in) to t, or only counts it past keep_max. */
+static void
+append(struct ve_toks *t, uint32_t id, uint32_t off, uint32_t len, uint32_t cp)
+{
+	if (t->keep_max && t->n >= t->keep_max) {
+		t->n++;
+		return;
+	}
+	t->v = ve_grow(t->v, &t->cap, t->n + 1, sizeof *t->v);
+	t->v[t->n++] = (struct ve_tok){id, off, len, cp};
+}
+
 static void
 push(struct ve_toks *t, const unsigned char *b, int len, int32_t cp4, uint32_t off, uint32_t cp)
 {
@@ -58,12 +70,7 @@ push(struct ve_toks *t, const unsigned char *b, int len, int32_t cp4, uint32_t o
 		id = 65792u + ((uint32_t)b[0] << 16 | (uint32_t)b[1] << 8 | b[2]);
 	else
 		id = 16843008u + (uint32_t)(cp4 - 0x10000);
-	if (t->keep_max && t->n >= t->keep_max) {
-		t->n++;
-		return;
-	}
-	t->v = ve_grow(t->v, &t->cap, t->n + 1, sizeof *t->v);
-	t->v[t->n++] = (struct ve_tok){id, off, (uint32_t)len, cp};
+	append(t, id, off, (uint32_t)len, cp);
 }
 
 /* Cuts the piece s[a..b) into chunks of at most three bytes at code-point boundaries. */
@@ -104,10 +111,18 @@ chunk(const char *s, size_t a, size_t b, uint32_t base_off, uint32_t *cpn, struc
 void
 ve_tok_encode(const char *s, size_t n, uint32_t base_off, uint32_t base_cp, struct ve_toks *t)
 {
-	size_t i = 0;
+	size_t i = 0, eos_len = strlen(VE_TOK_EOS_TEXT);
 	uint32_t cpn = base_cp;
 
 	while (i < n) {
+		/* The special token's text is its one token, as a real tokenizer splits it out
+		 * first. */
+		if (n - i >= eos_len && memcmp(s + i, VE_TOK_EOS_TEXT, eos_len) == 0) {
+			append(t, VE_TOK_EOS, base_off + (uint32_t)i, (uint32_t)eos_len, cpn);
+			i += eos_len;
+			cpn += (uint32_t)eos_len;
+			continue;
+		}
 		int32_t c = 0;
 		int k = cp_at(s + i, n - i, &c);
 		size_t start = i;

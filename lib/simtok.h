@@ -13,7 +13,9 @@
  * 256 + (b0<<8 | b1); of 3 bytes, 65792 + (b0<<16 | b1<<8 | b2); a four-byte
  * code point c is 16843008 + (c - 0x10000). No BOS is added (add_special_tokens
  * changes nothing). The one special token, <|endoftext|> (VE_TOK_EOS), ends a
- * generation that stops by itself; it has no text, and text never encodes to it.
+ * generation that stops by itself (there without text). The text
+ * "<|endoftext|>" is split out before the pieces and encodes to it, and it
+ * decodes to that text, as a real tokenizer's special token does.
  *
  * "Hello, world!" is "Hel" "lo" "," " wo" "rld" "!": 6 tokens.
  */

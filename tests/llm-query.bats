@@ -204,6 +204,16 @@ print("ok")'
 	assert_output '{"sum":-0.75,"n_tokens":2,"greedy":false,"method":"text_offset"}'
 }
 
+@test "llm-query: an empty context whose end-of-text token is not one id is an error" {
+	# chars4 cuts "<|endoftext|>" into 4 tokens: there is no prefix token to put first.
+	start_server --tokenizer chars4
+	echo '{"id":1,"context":"","continuation":"abcd"}' > in.jsonl
+	run --separate-stderr llm-query -e "$URL" --loglikelihood in.jsonl
+	assert_failure 69
+	assert_output '{"id":1,"context":"","continuation":"abcd","error":{"kind":"protocol","status":200,"message":"an empty context needs the end-of-text token, and /tokenize does not give <|endoftext|> as one id","attempts":1}}'
+	assert_equal "$stderr" "llm-query: 1 of 1 requests failed (over --max-failures 0%)"
+}
+
 @test "llm-query: a server that ignores echo is an error, not a zero" {
 	start_server --ignore-echo
 	echo '{"id":1,"context":"a b","continuation":" c"}' > in.jsonl
@@ -520,23 +530,50 @@ start_sim() {
 
 @test "llm-query/vllm-sim: loglikelihood equals the sum computed from the sim's own logprobs" {
 	start_sim --seed 2
+	# A context's trailing whitespace (a space, a no-break space) goes to the
+	# continuation; an empty context is the end-of-text token.
 	printf '%s\n' '{"id":1,"context":"Question: what is the capital of France?\nAnswer:","continuation":" Paris"}' \
-		'{"id":2,"context":"The cat","continuation":" sat on the mat"}' > in.jsonl
+		'{"id":2,"context":"The cat","continuation":" sat on the mat"}' \
+		'{"id":3,"context":"Question: 2+2=?\nAnswer: ","continuation":"4"}' \
+		'{"id":4,"context":"Le café\u00a0 ","continuation":"noir"}' \
+		'{"id":5,"context":"","continuation":" 한국어"}' > in.jsonl
 	run --separate-stderr llm-query -e "$URL" --loglikelihood --ordered in.jsonl
 	assert_success
 	echo "$output" > out.jsonl
-	# Independently, with python's urllib: tokenize as lm-evaluation-harness,
-	# echo the token ids, sum token_logprobs[ctxlen:len(whole)], greedy when
-	# each token is the argmax of its top_logprobs.
+	# By hand: " 4" is one token (a space and a word); "\u00a0 noir" is
+	# "\u00a0" (2 bytes), " no", "ir"; " 한국어" is " " + 3 bytes each.
+	run jq -c '[.id, .response.loglikelihood.n_tokens]' out.jsonl
+	assert_output '[1,2]
+[2,7]
+[3,1]
+[4,3]
+[5,4]'
+	# Independently, with python's urllib: split and tokenize as
+	# lm-evaluation-harness (lm_eval/api/model.py: _encode_pair, loglikelihood,
+	# its prefix token the tokenizer's eos_token), echo the token ids, sum
+	# token_logprobs[ctxlen:len(whole)], greedy when each token is the argmax
+	# of its top_logprobs.
 	run python3 -c 'import json, sys, urllib.request
 url = sys.argv[1]
 def post(path, body):
     r = urllib.request.urlopen(urllib.request.Request(url + path, json.dumps(body).encode(), {"Content-Type": "application/json"}))
     return json.load(r)
+def tok(text):
+    return post("/tokenize", {"model": "sim-model", "prompt": text, "add_special_tokens": False})["tokens"]
+eos = json.load(urllib.request.urlopen(url + "/tokenizer_info"))["eos_token"]
+prefix, = tok(eos)
 for line in open("out.jsonl"):
     rec = json.loads(line)
-    ctx = post("/tokenize", {"model": "sim-model", "prompt": rec["context"], "add_special_tokens": False})["tokens"]
-    whole = post("/tokenize", {"model": "sim-model", "prompt": rec["context"] + rec["continuation"], "add_special_tokens": False})["tokens"]
+    c, x = rec["context"], rec["continuation"]
+    if c == "":
+        cont = tok(x)
+        ctx, cont = ([prefix], cont) if prefix != cont[0] else (cont[:1], cont[1:])
+        whole = ctx + cont
+    else:
+        n = len(c) - len(c.rstrip())
+        if n > 0:
+            c, x = c[:-n], c[-n:] + x
+        ctx, whole = tok(c), tok(c + x)
     lp = post("/v1/completions", {"model": "sim-model", "prompt": whole, "echo": True, "max_tokens": 1, "logprobs": 1, "temperature": 0})["choices"][0]["logprobs"]
     rng = range(len(ctx), len(whole))
     s = sum(lp["token_logprobs"][i] for i in rng)

@@ -262,9 +262,13 @@ lines' '한국어 문장입니다. 숫자 12345' 'emoji 😀 and e\u0301 café' 
 	run post /tokenize '{"prompt":"Hello, world!","return_token_strs":true}'
 	assert_output '{"count":6,"max_model_len":4096,"tokens":[4810348,28015,44,2193519,7564644,33],"token_strs":["Hel","lo",","," wo","rld","!"]}
 200'
-	# The end-of-text token (17891584) has no text; nothing lies beyond it.
+	# The end-of-text token (17891584) is its text's one token, both ways, as a
+	# real tokenizer's special token; nothing lies beyond it.
+	run post /tokenize '{"prompt":"H<|endoftext|>i","add_special_tokens":false}'
+	assert_output '{"count":3,"max_model_len":4096,"tokens":[72,17891584,105],"token_strs":null}
+200'
 	run post /detokenize '{"tokens":[72,17891584,105]}'
-	assert_output '{"prompt":"Hi"}
+	assert_output '{"prompt":"H<|endoftext|>i"}
 200'
 	run post /detokenize '{"tokens":[17891585]}'
 	assert_output '{"error":{"message":"Token id 17891585 is out of vocabulary (size 17891585).","type":"BadRequestError","param":"prompt","code":400}}
@@ -338,9 +342,11 @@ lines' '한국어 문장입니다. 숫자 12345' 'emoji 😀 and e\u0301 café' 
 
 @test "vllm-sim: echo with logprobs as lm-evaluation-harness reads it" {
 	start_sim
-	prompt='Question: 서울은 어디?
+	# Led by the end-of-text token, as lm-evaluation-harness leads an empty context.
+	prompt='<|endoftext|>Question: 서울은 어디?
 Answer: 한국'
 	ids=$(python3 "$PROBE" tokenize "$prompt")
+	assert_equal "$(echo "$ids" | jq .[0])" 17891584
 	# lm-evaluation-harness sends token ids, echo, max_tokens 1, logprobs 1.
 	run post /v1/completions "{\"prompt\":$ids,\"max_tokens\":1,\"echo\":true,\"logprobs\":1,\"temperature\":0}"
 	assert_line --index 1 200

@@ -112,7 +112,8 @@ struct job {
 	enum ve_api api;
 	enum step step;
 	char *body;               /* the request of the current step */
-	jv context, continuation; /* loglikelihood records */
+	jv context, continuation; /* loglikelihood records, as tokenized (see build_ll) */
+	bool prefix;              /* the context was empty: it is the end-of-text token */
 	jv ctx_tokens, all_tokens;
 	int attempts;
 	double arrival; /* when the record is due, monotonic; 0: now */
@@ -655,6 +656,76 @@ ll_first_step(struct run *r, struct job *j)
 	}
 }
 
+/* Whether code point c is whitespace to Python's str.isspace, and so to str.rstrip(). */
+static bool
+py_space(uint32_t c)
+{
+	return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 ||
+	       c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+	       c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/*
+ * The byte length of s[0..n) (valid UTF-8, as jq's strings are) without its
+ * trailing whitespace, as Python's s.rstrip(). Whitespace is at most three
+ * bytes long, so a longer code point ends the walk back.
+ */
+static size_t
+rstrip_len(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (n > 0) {
+		size_t k = 1;
+		while (k < n && k < 4 && (u[n - k] & 0xc0) == 0x80)
+			k++;
+		const unsigned char *b = u + n - k;
+		uint32_t c;
+		if (k == 1)
+			c = b[0];
+		else if (k == 2)
+			c = (uint32_t)(b[0] & 0x1f) << 6 | (b[1] & 0x3f);
+		else if (k == 3)
+			c = (uint32_t)(b[0] & 0x0f) << 12 | (uint32_t)(b[1] & 0x3f) << 6 |
+			    (b[2] & 0x3f);
+		else
+			break;
+		if (!py_space(c))
+			break;
+		n -= k;
+	}
+	return n;
+}
+
+/* The text of lm-evaluation-harness's prefix token for an empty context. */
+#define EOT_TEXT "<|endoftext|>"
+
+/*
+ * Splits a pair as lm-evaluation-harness (0.4.13.dev0 at 4e7e0d47, lm_eval/api/model.py:
+ * _encode_pair and loglikelihood) before tokenizing: the context's trailing
+ * whitespace moves to the front of the continuation ("Answer: " + "4" is
+ * "Answer:" + " 4"), and an empty context is its prefix token, the
+ * end-of-text token (checked to be one id once tokenized).
+ */
+static void
+lm_eval_split(struct job *j)
+{
+	const char *s = jv_string_value(j->context);
+	size_t n = ve_json_strlen(j->context), keep = rstrip_len(s, n);
+
+	if (n == 0) {
+		jv_free(j->context);
+		j->context = jv_string(EOT_TEXT);
+		j->prefix = true;
+	} else if (keep < n) {
+		jv ws = jv_string_sized(s + keep, (int)(n - keep));
+		jv ctx = jv_string_sized(s, (int)keep);
+		j->continuation = jv_string_concat(ws, j->continuation);
+		jv_free(j->context);
+		j->context = ctx;
+	}
+}
+
 /* A loglikelihood record's job (rec consumed): NULL, or why it cannot be sent. */
 static const char *
 build_ll(struct run *r, struct job *j, jv rec)
@@ -665,6 +736,7 @@ build_ll(struct run *r, struct job *j, jv rec)
 	if (jv_get_kind(j->context) != JV_KIND_STRING ||
 	    jv_get_kind(j->continuation) != JV_KIND_STRING)
 		return "--loglikelihood: expected string fields context and continuation";
+	lm_eval_split(j);
 	j->api = VE_API_COMPLETIONS;
 	ll_first_step(r, j);
 	return NULL;
@@ -1519,6 +1591,17 @@ take_tokens(struct job *j)
 		fail(j, ERR_PROTOCOL, cut, "/tokenize answered without \"tokens\"");
 		return;
 	}
+	if (j->prefix && j->step == STEP_TOK_CTX && jv_array_length(jv_copy(t)) != 1) {
+		jv_free(t);
+		fail(j, ERR_PROTOCOL, false,
+		     "an empty context needs the end-of-text token, and /tokenize does not "
+		     "give " EOT_TEXT " as one id");
+		return;
+	}
+	/* lm-eval's prefix token stands for a continuation's own first token equal to it. */
+	if (j->prefix && j->step == STEP_TOK_ALL && jv_array_length(jv_copy(t)) > 1 &&
+	    jv_equal(jv_array_get(jv_copy(t), 0), jv_array_get(jv_copy(t), 1)))
+		t = jv_array_slice(t, 1, jv_array_length(jv_copy(t)));
 	jv *dst = j->step == STEP_TOK_CTX ? &j->ctx_tokens : &j->all_tokens;
 	jv_free(*dst);
 	*dst = t;
