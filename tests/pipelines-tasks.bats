@@ -137,14 +137,14 @@ setup_file() {
 	start_sim --ttft-ms 1 --itl-ms 1
 	export RUN_ID=h MODEL_TAG=release-5.0.0
 	D=$VLLM_EVAL_SHARE/data
-	# As many shots as the sample pools allow (ARC: 3 of 3; HellaSwag: 1,
-	# drawing 2 of 2); the contexts from tests/fewshot-ref.py, lm-eval's draw.
-	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t arc_challenge --shots 3 -o runs/h/b
+	# The standard suite's shots (ARC: 25 of its 26 sample train records;
+	# HellaSwag: 10, drawing 11 of 12); the contexts from tests/fewshot-ref.py,
+	# lm-eval's draw. The whole suite runs on the sample data.
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -o runs/h/b
 	assert_success
-	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t hellaswag --shots 1 -o runs/h/b
-	assert_success
-	for t in arc_challenge:arc:arc_challenge.train.jsonl:arc_challenge.test.jsonl:3 \
-		hellaswag:hellaswag:hellaswag.train.jsonl:hellaswag.val.jsonl:1; do
+	assert_equal "$(cd runs/h/b && ls -d */ | tr -d / | paste -sd' ')" "arc_challenge gsm8k hellaswag mmlu"
+	for t in arc_challenge:arc:arc_challenge.train.jsonl:arc_challenge.test.jsonl:25 \
+		hellaswag:hellaswag:hellaswag.train.jsonl:hellaswag.val.jsonl:10; do
 		IFS=: read -r task ref pool data shots <<-EOF
 			$t
 		EOF
@@ -152,9 +152,9 @@ setup_file() {
 		python3 "$VE_ROOT/tests/fewshot-ref.py" --task "$ref" 1234 "$shots" -1 "$D/$pool" "$D/$data" > want.bin
 		cmp got.bin want.bin || fail "$task: the contexts differ from lm-eval's"
 	done
-	# HellaSwag's draw is one more than the shots: 2 shots need 3 records.
-	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t hellaswag --shots 2 -o runs/h/two
+	# HellaSwag's draw is one more than the shots: 12 shots need 13 records.
+	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t hellaswag --shots 12 -o runs/h/two
 	assert_failure 65
-	assert_equal "$stderr" "run-benchmarks.sh: hellaswag: shots: 2 asked and 1 more drawn, 2 in $D/hellaswag.train.jsonl"
+	assert_equal "$stderr" "run-benchmarks.sh: hellaswag: shots: 12 asked and 1 more drawn, 12 in $D/hellaswag.train.jsonl"
 	[ ! -e runs/h/two/hellaswag/raw.jsonl ]
 }

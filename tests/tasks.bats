@@ -64,18 +64,20 @@ pick() {
 }
 
 @test "tasks: ARC few-shot examples are text + \" \" + answer + \"\\n\\n\" in the order ds-draw drew them" {
-	# Python's random.Random(1234).sample(range(3), 3) for the first document is [1, 0, 2].
-	ds-draw --sample 3 --population 3 --seed 1234 --field _fewshot "$D/arc_challenge.test.jsonl" > drawn.jsonl
+	# Python's random.Random(1234).sample(range(26), 3) for the first document
+	# is [24, 14, 3] (tests/fewshot-ref.py --task arc 1234 3 1 over the 26
+	# train records writes the same context).
+	ds-draw --sample 3 --population 26 --seed 1234 --field _fewshot "$D/arc_challenge.test.jsonl" > drawn.jsonl
 	jq -nc -f "$S/tasks/arc.jq" --arg task arc_easy --argjson shots 3 \
 		--slurpfile fewshot "$D/arc_challenge.train.jsonl" --argjson limit 1 drawn.jsonl > out.jsonl
 	run pick context 1 < out.jsonl
-	assert_output "$(printf 'Question: What is the main source of energy for Earth'"'"'s water cycle?\nAnswer: the Sun\n\nQuestion: Which object is a good conductor of electricity?\nAnswer: a copper wire\n\nQuestion: Which tool would best help a student see the cells of an onion skin?\nAnswer: a microscope\n\nQuestion: Which instrument is used to measure air pressure?\nAnswer:')"
+	assert_output "$(printf 'Question: What is the boiling point of pure water at sea level?\nAnswer: 100 degrees Celsius\n\nQuestion: Which sense organ helps a dog find food by smell?\nAnswer: its nose\n\nQuestion: Which property of a mineral describes how it reflects light?\nAnswer: luster\n\nQuestion: Which instrument is used to measure air pressure?\nAnswer:')"
 	assert_equal "$(jq -r '"\(.doc_id) \(.choice)"' out.jsonl | tr '\n' ' ')" "arc_easy/VE-ARC-001 0 arc_easy/VE-ARC-001 1 arc_easy/VE-ARC-001 2 arc_easy/VE-ARC-001 3 "
 	run --separate-stderr jq -nc -f "$S/tasks/arc.jq" --argjson shots 3 \
 		--slurpfile fewshot "$D/arc_challenge.train.jsonl" "$D/arc_challenge.test.jsonl"
 	assert_failure 5
 	assert_output ""
-	assert_equal "$stderr" "jq: error (at $D/arc_challenge.test.jsonl:1): record 0: expected 3 few-shot indices below 3 in \"_fewshot\" (run ds-draw --sample 3 --population 3 --seed 1234 --field _fewshot first)"
+	assert_equal "$stderr" "jq: error (at $D/arc_challenge.test.jsonl:1): record 0: expected 3 few-shot indices below 26 in \"_fewshot\" (run ds-draw --sample 3 --population 26 --seed 1234 --field _fewshot first)"
 }
 
 @test "tasks: ARC 25-shot and HellaSwag 10-shot prompts equal lm-eval's few-shot draw byte for byte" {
@@ -84,12 +86,12 @@ pick() {
 	# lm_eval/api/samplers.py and task.py): ARC draws sample(train, shots);
 	# HellaSwag (test_split null: the document goes to the sampler) draws
 	# sample(train, shots + 1), drops a drawn record equal to the document,
-	# keeps the first shots. As many shots as the sample pools allow: ARC's
-	# 3 train records, HellaSwag's 2 (1 shot, 2 drawn), and HellaSwag with its
-	# 6 validation records as the pool (5 shots, 6 drawn: every document is
-	# drawn and dropped, the drop rule at work).
-	set -- arc 3 3 "$D/arc_challenge.train.jsonl" "$D/arc_challenge.test.jsonl" 8 \
-		hellaswag 1 2 "$D/hellaswag.train.jsonl" "$D/hellaswag.val.jsonl" 6 \
+	# keeps the first shots. The standard suite's shots from the sample pools:
+	# ARC 25 of its 26 train records, HellaSwag 10 (11 drawn) of its 12; and
+	# HellaSwag with its 6 validation records as the pool (5 shots, 6 drawn:
+	# every document is drawn and dropped, the drop rule at work).
+	set -- arc 25 25 "$D/arc_challenge.train.jsonl" "$D/arc_challenge.test.jsonl" 8 \
+		hellaswag 10 11 "$D/hellaswag.train.jsonl" "$D/hellaswag.val.jsonl" 6 \
 		hellaswag 5 6 "$D/hellaswag.val.jsonl" "$D/hellaswag.val.jsonl" 6
 	while [ $# -gt 0 ]; do
 		t=$1 shots=$2 drawn=$3 pool=$4 data=$5 docs=$6
@@ -106,15 +108,15 @@ pick() {
 	assert_equal "$(tr '\0' '\n' < got.bin | grep -c '^Making tea: ')" 6
 	# HellaSwag's draw has one index more than the shots; without it, or
 	# without enough records to draw from, the template stops.
-	run --separate-stderr jq -nc -f "$S/tasks/hellaswag.jq" --argjson shots 1 \
+	run --separate-stderr jq -nc -f "$S/tasks/hellaswag.jq" --argjson shots 10 \
 		--slurpfile fewshot "$D/hellaswag.train.jsonl" "$D/hellaswag.val.jsonl"
 	assert_failure 5
-	assert_equal "$stderr" "jq: error (at $D/hellaswag.val.jsonl:1): record 0: expected 2 few-shot indices below 2 in \"_fewshot\" (run ds-draw --sample 2 --population 2 --seed 1234 --field _fewshot first)"
-	run --separate-stderr jq -nc -f "$S/tasks/hellaswag.jq" --argjson shots 2 \
+	assert_equal "$stderr" "jq: error (at $D/hellaswag.val.jsonl:1): record 0: expected 11 few-shot indices below 12 in \"_fewshot\" (run ds-draw --sample 11 --population 12 --seed 1234 --field _fewshot first)"
+	run --separate-stderr jq -nc -f "$S/tasks/hellaswag.jq" --argjson shots 12 \
 		--slurpfile fewshot "$D/hellaswag.train.jsonl" "$D/hellaswag.val.jsonl"
 	assert_failure 5
 	assert_output ""
-	assert_equal "$stderr" "jq: error (at <unknown>): shots: 2 asked and 1 more drawn, 2 in the fewshot file"
+	assert_equal "$stderr" "jq: error (at <unknown>): shots: 12 asked and 1 more drawn, 12 in the fewshot file"
 }
 
 @test "tasks: HellaSwag preprocessing and capitalisation, as lm-eval's utils.py" {
@@ -434,6 +436,15 @@ pick() {
 	assert_output ""
 	assert_equal "$(jq -r '[.tasks | to_entries[] | select(.value | has("fewshot_draw")) | "\(.key)+\(.value.fewshot_draw.extra // 0)"] | join(",")' "$S/suites.json")" \
 		arc_challenge+0,hellaswag+1,gsm8k+0
+	# No suite entry of a drawn task asks for more shots (with the extra
+	# draws) than its sample pool holds: run-benchmarks.sh would stop with 65.
+	for t in $(jq -r '.tasks | to_entries[] | select(.value | has("fewshot_draw")) | .key' "$S/suites.json"); do
+		pool=$(jq -n '[inputs] | length' "$S/$(jq -r --arg t "$t" '.tasks[$t].fewshot' "$S/suites.json")")
+		run jq -r --arg t "$t" --argjson pool "$pool" '(.tasks[$t].fewshot_draw.extra // 0) as $e
+			| .suites | to_entries[] | .key as $s | .value[] | select(.task == $t and (.shots // 0) + $e > $pool)
+			| "\($s) \($t): \(.shots) shots and \($e) more drawn, \($pool) in the pool"' "$S/suites.json"
+		assert_output ""
+	done
 	# 13 suite entries since gsm8k joined standard, and aime24, aime25,
 	# math500 and gpqa_diamond replaced aime in reasoning; 21 since demo
 	# (quick's three, gsm8k and reasoning's four) joined them.
@@ -453,7 +464,8 @@ pick() {
 			[ -n "$arg" ] && set -- "$@" "$arg"
 		done < <(jq -r '.args // {} | to_entries[] | "--argjson", .key, (.value | tojson)' task.json)
 		# 5 shots, or for a drawn task as many as its sample pool allows
-		# with its extra draws (ARC: 3 of 3; HellaSwag: 1, drawing 2 of 2).
+		# with its extra draws (5 for all: ARC's pool holds 26, HellaSwag's
+		# 12, GSM8K's 6).
 		shots=5
 		if jq -e 'has("fewshot_draw")' task.json > /dev/null; then
 			extra=$(jq -r '.fewshot_draw.extra // 0' task.json)
