@@ -97,7 +97,7 @@ static const struct figure {
     {"max_output_tokens_per_s", "tok/s", "vllm_eval_peak_output_token_throughput",
      "Most output token chunks in one second."},
     {"max_concurrent_requests", "count", "vllm_eval_peak_concurrent_requests",
-     "Most requests in flight in one second."},
+     "Most requests in flight at one instant."},
 };
 
 struct opts {
@@ -1334,10 +1334,53 @@ add_vllm_record(struct group *g, const struct opts *o, jv rec, struct ve_sample 
 
 /* --- figures --- */
 
+/* A request's arrival (+1) or departure (-1) at time t. */
+struct event {
+	double t;
+	int delta;
+};
+
+/* By time; at one time a departure before an arrival (half-open intervals). */
+static int
+event_cmp(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (x->delta > y->delta) - (x->delta < y->delta);
+}
+
 /*
- * vLLM's peak output tokens/s and peak concurrent requests: one-second
- * buckets from the earliest successful start; every token chunk counts one
- * in the bucket of its arrival, every request one in each second it spans.
+ * vLLM's peak concurrent requests (benchmarks/serve.py, calculate_metrics,
+ * as of commit 009e6d4a1cd6): the most successful requests in flight at one
+ * instant, a sweep over the half-open intervals [start, start + E2EL).
+ */
+static double
+peak_concurrency(const struct group *g)
+{
+	const double *r = g->req.v;
+	size_t n = g->req.n / 4;
+	double s = g->scale / 1000, peak = 0, cur = 0;
+	struct event *ev = ve_xcalloc(2 * n + 1, sizeof *ev);
+
+	for (size_t i = 0; i < n; i++) {
+		ev[2 * i] = (struct event){r[4 * i], 1};
+		ev[2 * i + 1] = (struct event){r[4 * i] + r[4 * i + 2] * s, -1};
+	}
+	qsort(ev, 2 * n, sizeof *ev, event_cmp);
+	for (size_t i = 0; i < 2 * n; i++) {
+		cur += ev[i].delta;
+		peak = fmax(peak, cur);
+	}
+	free(ev);
+	return peak;
+}
+
+/*
+ * vLLM's peak output tokens/s: one-second buckets from the earliest
+ * successful start; every token chunk counts one in the bucket of its
+ * arrival. Then the peak concurrent requests.
  */
 static void
 peaks(struct group *g)
@@ -1356,13 +1399,14 @@ peaks(struct group *g)
 		max_end = fmax(max_end, r[4 * i] + r[4 * i + 2] * s);
 	}
 	double span = ceil(max_end - min_start);
+	g->fig[FIG_PEAK_CONC] = peak_concurrency(g);
 	if (!(span <= 1e8)) {
 		/* One bucket per second would not fit in memory: no figure (see left_out_why). */
-		g->fig[FIG_PEAK_TPS] = g->fig[FIG_PEAK_CONC] = NAN;
+		g->fig[FIG_PEAK_TPS] = NAN;
 		return;
 	}
 	size_t nb = (size_t)span + 1;
-	double *tok = ve_xcalloc(nb, sizeof *tok), *conc = ve_xcalloc(nb, sizeof *conc);
+	double *tok = ve_xcalloc(nb, sizeof *tok);
 	for (size_t i = 0; i < n; i++) {
 		double start = r[4 * i], t = start + r[4 * i + 1] * s;
 		size_t off = (size_t)r[4 * i + 3], cnt;
@@ -1377,17 +1421,10 @@ peaks(struct group *g)
 				break;
 			t += itl[off + j] * s;
 		}
-		size_t first = (size_t)trunc(start - min_start);
-		size_t last = (size_t)trunc((start + r[4 * i + 2] * s) - min_start);
-		for (size_t k = first; k <= last && k < nb; k++)
-			conc[k]++;
 	}
-	for (size_t k = 0; k < nb; k++) {
+	for (size_t k = 0; k < nb; k++)
 		g->fig[FIG_PEAK_TPS] = fmax(g->fig[FIG_PEAK_TPS], tok[k]);
-		g->fig[FIG_PEAK_CONC] = fmax(g->fig[FIG_PEAK_CONC], conc[k]);
-	}
 	free(tok);
-	free(conc);
 }
 
 /*
@@ -2217,7 +2254,7 @@ warn_left_out(const struct group *g, const struct opts *o, const struct pricing 
 		    !isfinite(v))
 			ve_warn(
 			    "%s: %s left out: %s", g->scenario, figures[i].name,
-			    i >= FIG_PEAK_TPS && isnan(v) ? "the requests span over 10^8 seconds"
+			    i == FIG_PEAK_TPS && isnan(v) ? "the requests span over 10^8 seconds"
 			    : i >= FIG_REQ_TPUT && i <= FIG_TOT_TPUT && g->fig[FIG_DURATION] == 0
 			        ? "a rate over a duration of 0 s"
 			        : range);
