@@ -24,6 +24,12 @@ val() {
 	jq -r --arg m "$1" 'select(.metric == $m) | .value'
 }
 
+# A vllm-json line with its date, when of vLLM's form, replaced by "D" (for
+# an input without times, whose date is now).
+nodate() {
+	sed -E 's/^\{"date":"[0-9]{8}-[0-9]{6}",/{"date":"D",/'
+}
+
 @test "lat-stats: --help prints the usage to stdout" {
 	run --separate-stderr lat-stats --help
 	assert_success
@@ -201,9 +207,9 @@ for _ in range(n):
 	{"response":{"usage":{"prompt_tokens":5,"completion_tokens":1}},"timing":{"start":10,"ttft_ms":30,"e2el_ms":30,"itl_ms":[]}}
 	{"response":{"usage":{"prompt_tokens":5,"completion_tokens":1}},"timing":{"start":10.05,"ttft_ms":50,"e2el_ms":50,"itl_ms":[]}}
 	EOF
-	run --separate-stderr lat-stats -f vllm-json -m tpot,itl -p 99 -g tpot:0 one.jsonl
+	TZ=UTC run --separate-stderr lat-stats -f vllm-json -m tpot,itl -p 99 -g tpot:0 one.jsonl
 	assert_success
-	assert_output '{"duration":0.10000000000000142,"completed":2,"failed":0,"total_input_tokens":10,"total_output_tokens":2,"request_throughput":19.999999999999716,"request_goodput":19.999999999999716,"output_throughput":19.999999999999716,"total_token_throughput":119.9999999999983,"max_output_tokens_per_s":2,"max_concurrent_requests":1,"mean_tpot_ms":0,"median_tpot_ms":0,"std_tpot_ms":0,"p99_tpot_ms":0,"mean_itl_ms":0,"median_itl_ms":0,"std_itl_ms":0,"p99_itl_ms":0,"success_rate":1,"failures":{},"labels":{"scenario":"default"}}'
+	assert_output '{"date":"19700101-000010","endpoint_type":"openai","backend":"openai","label":null,"model_id":"","tokenizer_id":"","num_prompts":2,"request_rate":"inf","burstiness":1.0,"max_concurrency":null,"duration":0.10000000000000142,"completed":2,"failed":0,"total_input_tokens":10,"total_output_tokens":2,"request_throughput":19.999999999999716,"request_goodput":19.999999999999716,"output_throughput":19.999999999999716,"total_token_throughput":119.9999999999983,"latencies":[0.03,0.05],"queue_times":[0.0,0.0],"max_output_tokens_per_s":2.0,"max_concurrent_requests":1,"rtfx":0.0,"mean_tpot_ms":0.0,"median_tpot_ms":0.0,"std_tpot_ms":0.0,"p99_tpot_ms":0.0,"mean_itl_ms":0.0,"median_itl_ms":0.0,"std_itl_ms":0.0,"p99_itl_ms":0.0,"success_rate":1,"failures":{},"labels":{"scenario":"default"}}'
 }
 
 @test "lat-stats: goodput counts requests meeting every SLO" {
@@ -218,15 +224,16 @@ for _ in range(n):
 @test "lat-stats: empty input gives zeros (vLLM's empty sets)" {
 	run --separate-stderr lat-stats -f vllm-json -m ttft -p 99 </dev/null
 	assert_success
-	assert_output '{"duration":0,"completed":0,"failed":0,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0,"request_goodput":null,"output_throughput":0,"total_token_throughput":0,"max_output_tokens_per_s":0,"max_concurrent_requests":0,"mean_ttft_ms":0,"median_ttft_ms":0,"std_ttft_ms":0,"p99_ttft_ms":0,"success_rate":0,"failures":{},"labels":{"scenario":"default"}}'
+	# No request, no time of one: the date is now's.
+	assert_equal "$(nodate <<<"$output")" '{"date":"D","endpoint_type":"openai","backend":"openai","label":null,"model_id":"","tokenizer_id":"","num_prompts":0,"request_rate":"inf","burstiness":1.0,"max_concurrency":null,"duration":0.0,"completed":0,"failed":0,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0.0,"request_goodput":null,"output_throughput":0.0,"total_token_throughput":0.0,"latencies":[],"queue_times":[],"max_output_tokens_per_s":0.0,"max_concurrent_requests":0,"rtfx":0.0,"mean_ttft_ms":0.0,"median_ttft_ms":0.0,"std_ttft_ms":0.0,"p99_ttft_ms":0.0,"success_rate":0,"failures":{},"labels":{"scenario":"default"}}'
 	assert_equal "$stderr" ""
 }
 
 @test "lat-stats: all requests failed: latencies 0, failures by kind" {
 	grep '"error"' "$F/basic.jsonl" >f.jsonl
-	run --separate-stderr lat-stats -f vllm-json -m e2el -p 50 f.jsonl
+	TZ=UTC run --separate-stderr lat-stats -f vllm-json -m e2el -p 50 f.jsonl
 	assert_success
-	assert_output '{"duration":0.0049999999999954525,"completed":0,"failed":1,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0,"request_goodput":null,"output_throughput":0,"total_token_throughput":0,"max_output_tokens_per_s":0,"max_concurrent_requests":0,"mean_e2el_ms":0,"median_e2el_ms":0,"std_e2el_ms":0,"p50_e2el_ms":0,"success_rate":0,"failures":{"http":1},"labels":{"scenario":"default"}}'
+	assert_output '{"date":"19700101-001641","endpoint_type":"openai","backend":"openai","label":null,"model_id":"","tokenizer_id":"","num_prompts":1,"request_rate":"inf","burstiness":1.0,"max_concurrency":null,"duration":0.0049999999999954525,"completed":0,"failed":1,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0.0,"request_goodput":null,"output_throughput":0.0,"total_token_throughput":0.0,"latencies":[0.0],"queue_times":[0.0],"max_output_tokens_per_s":0.0,"max_concurrent_requests":0,"rtfx":0.0,"mean_e2el_ms":0.0,"median_e2el_ms":0.0,"std_e2el_ms":0.0,"p50_e2el_ms":0.0,"success_rate":0,"failures":{"http":1},"labels":{"scenario":"default"}}'
 }
 
 @test "lat-stats: --format table is vLLM's result layout" {
@@ -642,9 +649,9 @@ Try 'lat-stats --help' for more information."
 	# intervals are: peak concurrency 0.
 	printf '%s\n' '{"response":{"usage":{"prompt_tokens":1,"completion_tokens":1}},"timing":{"start":5,"ttft_ms":0,"e2el_ms":0,"itl_ms":[]}}' \
 		'{"response":{"usage":{"prompt_tokens":0,"completion_tokens":1}},"timing":{"start":5,"ttft_ms":0,"e2el_ms":0,"itl_ms":[]}}' >zero.jsonl
-	run --separate-stderr lat-stats -f vllm-json -m ttft -p 99 -g ttft:1 zero.jsonl
+	TZ=UTC run --separate-stderr lat-stats -f vllm-json -m ttft -p 99 -g ttft:1 zero.jsonl
 	assert_success
-	assert_output '{"duration":0,"completed":2,"failed":0,"total_input_tokens":1,"total_output_tokens":2,"max_output_tokens_per_s":2,"max_concurrent_requests":0,"mean_ttft_ms":0,"median_ttft_ms":0,"std_ttft_ms":0,"p99_ttft_ms":0,"success_rate":1,"failures":{},"labels":{"scenario":"default"}}'
+	assert_output '{"date":"19700101-000005","endpoint_type":"openai","backend":"openai","label":null,"model_id":"","tokenizer_id":"","num_prompts":2,"request_rate":"inf","burstiness":1.0,"max_concurrency":null,"duration":0.0,"completed":2,"failed":0,"total_input_tokens":1,"total_output_tokens":2,"latencies":[0.0,0.0],"queue_times":[0.0,0.0],"max_output_tokens_per_s":2.0,"max_concurrent_requests":0,"rtfx":0.0,"mean_ttft_ms":0.0,"median_ttft_ms":0.0,"std_ttft_ms":0.0,"p99_ttft_ms":0.0,"success_rate":1,"failures":{},"labels":{"scenario":"default"}}'
 	assert_equal "$stderr" "lat-stats: default: request_throughput left out: a rate over a duration of 0 s
 lat-stats: default: request_goodput left out: a rate over a duration of 0 s
 lat-stats: default: output_throughput left out: a rate over a duration of 0 s
@@ -709,7 +716,7 @@ lat-stats: default: cost.per_1k_tokens left out: beyond a double's range"
 	# Skipped, the result leaves no group behind: what is left is empty input's zeros.
 	run --separate-stderr lat-stats --from vllm-json -f vllm-json -m ttft -p 99 --skip-bad d.json
 	assert_success
-	assert_output '{"duration":0,"completed":0,"failed":0,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0,"request_goodput":null,"output_throughput":0,"total_token_throughput":0,"max_output_tokens_per_s":0,"max_concurrent_requests":0,"mean_ttft_ms":0,"median_ttft_ms":0,"std_ttft_ms":0,"p99_ttft_ms":0,"success_rate":0,"failures":{},"labels":{"scenario":"default"}}'
+	assert_equal "$(nodate <<<"$output")" '{"date":"D","endpoint_type":"openai","backend":"openai","label":null,"model_id":"","tokenizer_id":"","num_prompts":0,"request_rate":"inf","burstiness":1.0,"max_concurrency":null,"duration":0.0,"completed":0,"failed":0,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0.0,"request_goodput":null,"output_throughput":0.0,"total_token_throughput":0.0,"latencies":[],"queue_times":[],"max_output_tokens_per_s":0.0,"max_concurrent_requests":0,"rtfx":0.0,"mean_ttft_ms":0.0,"median_ttft_ms":0.0,"std_ttft_ms":0.0,"p99_ttft_ms":0.0,"success_rate":0,"failures":{},"labels":{"scenario":"default"}}'
 	assert_equal "$stderr" "lat-stats: skipped 1 bad record (first: d.json:1: --save-detailed: a request's latency in milliseconds is beyond a double's range)"
 }
 
