@@ -347,6 +347,49 @@ for _ in range(n):
 	assert_equal "$stderr" 'lat-stats: --pricing: bad.json: expected {"input_per_1k": number, "output_per_1k": number, "currency": string}'
 }
 
+@test "lat-stats: -f vllm-json has the keys and types of vLLM's result file" {
+	# The keys vllm bench serve --save-result writes, in order, with the type
+	# Python's json gives each, read from vllm/benchmarks/serve.py at vLLM
+	# commit 009e6d4a1cd6 (main()'s result_json setup keys, then benchmark()'s
+	# result dict less the fields dropped without --save-detailed, then
+	# process_one_metric at the defaults -m ttft,tpot,itl -p 99), for a run
+	# without --label, --max-concurrency, --request-rate or --goodput.
+	want='date:str endpoint_type:str backend:str label:NoneType model_id:str tokenizer_id:str num_prompts:int request_rate:str burstiness:float max_concurrency:NoneType duration:float completed:int failed:int total_input_tokens:int total_output_tokens:int request_throughput:float request_goodput:NoneType output_throughput:float total_token_throughput:float latencies:list queue_times:list max_output_tokens_per_s:float max_concurrent_requests:int rtfx:float mean_ttft_ms:float median_ttft_ms:float std_ttft_ms:float p99_ttft_ms:float mean_tpot_ms:float median_tpot_ms:float std_tpot_ms:float p99_tpot_ms:float mean_itl_ms:float median_itl_ms:float std_itl_ms:float p99_itl_ms:float'
+	# vLLM's keys first, then lat-stats's own; every latency a float.
+	types='import json, sys
+r = json.loads(sys.stdin.read())
+print(" ".join("%s:%s" % (k, type(v).__name__) for k, v in r.items()))
+print(all(type(x) is float for x in r["latencies"] + r["queue_times"]))'
+	run --separate-stderr sh -c "lat-stats -f vllm-json -m ttft,tpot,itl -p 99 '$F/basic.jsonl' | python3 -c '$types'"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${lines[0]}" "$want success_rate:float failures:dict labels:dict"
+	assert_equal "${lines[1]}" True
+	# The run's settings given here take vLLM's types where it has them set:
+	# a float rate, an integer cap, a label, the model as the tokenizer.
+	run --separate-stderr lat-stats -f vllm-json -m ttft -p 99 --request-rate 4 \
+		--max-concurrency 2 --label L --model-id org/m "$F/basic.jsonl"
+	assert_success
+	assert_equal "$(jq -c '[.label, .model_id, .tokenizer_id, .max_concurrency]' <<<"$output")" '["L","org/m","org/m",2]'
+	assert_output --partial '"request_rate":4.0,"burstiness":1.0,"max_concurrency":2,'
+	# Per request in order, in seconds, a failure's latency 0 (vLLM's default).
+	assert_output --partial '"latencies":[0.07,0.12,0.05,0.0],"queue_times":[0.0,0.0,0.0,0.0],'
+}
+
+@test "lat-stats: --from vllm-json keeps the file's date as the rows' ts" {
+	# vLLM writes datetime.now().strftime("%Y%m%d-%H%M%S"), local time.
+	TZ=UTC run --separate-stderr lat-stats --from vllm-json -m ttft -p 99 "$F/vllm-summary.json"
+	assert_success
+	assert_equal "$(jq -r .ts <<<"$output" | sort -u)" 2026-11-22T10:15:00Z
+	TZ=Asia/Tokyo run --separate-stderr lat-stats --from vllm-json -m ttft -p 99 "$F/vllm-summary.json"
+	assert_equal "$(jq -r .ts <<<"$output" | sort -u)" 2026-11-22T01:15:00Z
+	# A round trip keeps the first request's second: llm-query records to a
+	# result file and back give the rows' ts of the records.
+	run --separate-stderr sh -c "lat-stats -f vllm-json '$F/basic.jsonl' | lat-stats --from vllm-json"
+	assert_success
+	assert_equal "$(jq -r .ts <<<"$output" | sort -u)" 1970-01-01T00:16:40Z
+}
+
 @test "lat-stats: --from vllm-json recomputes from --save-detailed arrays" {
 	# The file's own figures are kept (p99 as vLLM wrote it); p50 is
 	# recomputed from ttfts [0.05, 0.07] s: 0.07 - 0.02*0.5 = 0.06 s (in
