@@ -24,6 +24,12 @@ val() {
 	jq -r --arg m "$1" 'select(.metric == $m) | .value'
 }
 
+# A vllm-json line with its date, when of vLLM's form, replaced by "D" (for
+# an input without times, whose date is now).
+nodate() {
+	sed -E 's/^\{"date":"[0-9]{8}-[0-9]{6}",/{"date":"D",/'
+}
+
 @test "lat-stats: --help prints the usage to stdout" {
 	run --separate-stderr lat-stats --help
 	assert_success
@@ -46,7 +52,8 @@ val() {
 	# E2EL 70,120,50: mean 80, median 70, p90 at 1.8 -> 70 + 0.8*50 = 110.
 	# Duration: first start 1000.0 to the failure's end 1001.2 + 0.005 s.
 	# Peak: 8 token chunks arrive in the first second (4 of each of the first
-	# two requests); two requests overlap in second 0.
+	# two requests); no two requests are in flight at one instant
+	# ([1000, 1000.07), [1000.5, 1000.62), [1001, 1001.05)), so 1.
 	run --separate-stderr lat-stats "$F/basic.jsonl"
 	assert_success
 	assert_equal "$stderr" ""
@@ -67,7 +74,7 @@ val() {
 	assert_equal "$(val perf.default.e2el_ms.median <<<"$rows")" 70
 	assert_equal "$(val perf.default.e2el_ms.p90 <<<"$rows")" 110
 	assert_equal "$(val perf.default.max_output_tokens_per_s <<<"$rows")" 8
-	assert_equal "$(val perf.default.max_concurrent_requests <<<"$rows")" 2
+	assert_equal "$(val perf.default.max_concurrent_requests <<<"$rows")" 1
 	# 1001.205 - 1000.0 in binary floating point, and 3 / that.
 	assert_equal "$(val perf.default.duration <<<"$rows")" 1.205000000000041
 	assert_equal "$(val perf.default.request_throughput <<<"$rows")" 2.489626556016513
@@ -177,16 +184,32 @@ for _ in range(n):
 	assert_equal "$stderr" 'lat-stats: a.jsonl:1: --by: no value'
 }
 
+@test "lat-stats: peak concurrency is the most requests in flight at one instant" {
+	# Two lanes of three back-to-back 0.25 s requests (as at -c 2), all within
+	# second 0: one-second buckets would count 6; vLLM's sweep over half-open
+	# [start, end), a departure before an arrival at the same instant
+	# (benchmarks/serve.py, calculate_metrics, vLLM commit 009e6d4a1cd6),
+	# finds 2. Times are exact in binary, so the ties are exact.
+	for s in 100 100.25 100.5 100.125 100.375 100.625; do
+		echo '{"response":{"usage":{"prompt_tokens":1,"completion_tokens":1}},"timing":{"start":'$s',"ttft_ms":250,"e2el_ms":250,"itl_ms":[]}}'
+	done >lanes.jsonl
+	run --separate-stderr lat-stats -m ttft -p 50 lanes.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(val perf.default.max_concurrent_requests <<<"$output")" 2
+}
+
 @test "lat-stats: only one-token outputs: TPOT is an empty set and gives 0" {
 	# vLLM skips TPOT when out <= 1 and treats it as 0 for goodput: the
 	# tpot:0 SLO is met by both requests, so goodput = 2 / duration (0.1 s).
+	# [10, 10.03) and [10.05, 10.1) never overlap: peak concurrency 1.
 	cat >one.jsonl <<-'EOF'
 	{"response":{"usage":{"prompt_tokens":5,"completion_tokens":1}},"timing":{"start":10,"ttft_ms":30,"e2el_ms":30,"itl_ms":[]}}
 	{"response":{"usage":{"prompt_tokens":5,"completion_tokens":1}},"timing":{"start":10.05,"ttft_ms":50,"e2el_ms":50,"itl_ms":[]}}
 	EOF
-	run --separate-stderr lat-stats -f vllm-json -m tpot,itl -p 99 -g tpot:0 one.jsonl
+	TZ=UTC run --separate-stderr lat-stats -f vllm-json -m tpot,itl -p 99 -g tpot:0 one.jsonl
 	assert_success
-	assert_output '{"duration":0.10000000000000142,"completed":2,"failed":0,"total_input_tokens":10,"total_output_tokens":2,"request_throughput":19.999999999999716,"request_goodput":19.999999999999716,"output_throughput":19.999999999999716,"total_token_throughput":119.9999999999983,"max_output_tokens_per_s":2,"max_concurrent_requests":2,"mean_tpot_ms":0,"median_tpot_ms":0,"std_tpot_ms":0,"p99_tpot_ms":0,"mean_itl_ms":0,"median_itl_ms":0,"std_itl_ms":0,"p99_itl_ms":0,"success_rate":1,"failures":{},"labels":{"scenario":"default"}}'
+	assert_output '{"date":"19700101-000010","endpoint_type":"openai","backend":"openai","label":null,"model_id":"","tokenizer_id":"","num_prompts":2,"request_rate":"inf","burstiness":1.0,"max_concurrency":null,"duration":0.10000000000000142,"completed":2,"failed":0,"total_input_tokens":10,"total_output_tokens":2,"request_throughput":19.999999999999716,"request_goodput":19.999999999999716,"output_throughput":19.999999999999716,"total_token_throughput":119.9999999999983,"latencies":[0.03,0.05],"queue_times":[0.0,0.0],"max_output_tokens_per_s":2.0,"max_concurrent_requests":1,"rtfx":0.0,"mean_tpot_ms":0.0,"median_tpot_ms":0.0,"std_tpot_ms":0.0,"p99_tpot_ms":0.0,"mean_itl_ms":0.0,"median_itl_ms":0.0,"std_itl_ms":0.0,"p99_itl_ms":0.0,"success_rate":1,"failures":{},"labels":{"scenario":"default"}}'
 }
 
 @test "lat-stats: goodput counts requests meeting every SLO" {
@@ -201,15 +224,16 @@ for _ in range(n):
 @test "lat-stats: empty input gives zeros (vLLM's empty sets)" {
 	run --separate-stderr lat-stats -f vllm-json -m ttft -p 99 </dev/null
 	assert_success
-	assert_output '{"duration":0,"completed":0,"failed":0,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0,"request_goodput":null,"output_throughput":0,"total_token_throughput":0,"max_output_tokens_per_s":0,"max_concurrent_requests":0,"mean_ttft_ms":0,"median_ttft_ms":0,"std_ttft_ms":0,"p99_ttft_ms":0,"success_rate":0,"failures":{},"labels":{"scenario":"default"}}'
+	# No request, no time of one: the date is now's.
+	assert_equal "$(nodate <<<"$output")" '{"date":"D","endpoint_type":"openai","backend":"openai","label":null,"model_id":"","tokenizer_id":"","num_prompts":0,"request_rate":"inf","burstiness":1.0,"max_concurrency":null,"duration":0.0,"completed":0,"failed":0,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0.0,"request_goodput":null,"output_throughput":0.0,"total_token_throughput":0.0,"latencies":[],"queue_times":[],"max_output_tokens_per_s":0.0,"max_concurrent_requests":0,"rtfx":0.0,"mean_ttft_ms":0.0,"median_ttft_ms":0.0,"std_ttft_ms":0.0,"p99_ttft_ms":0.0,"success_rate":0,"failures":{},"labels":{"scenario":"default"}}'
 	assert_equal "$stderr" ""
 }
 
 @test "lat-stats: all requests failed: latencies 0, failures by kind" {
 	grep '"error"' "$F/basic.jsonl" >f.jsonl
-	run --separate-stderr lat-stats -f vllm-json -m e2el -p 50 f.jsonl
+	TZ=UTC run --separate-stderr lat-stats -f vllm-json -m e2el -p 50 f.jsonl
 	assert_success
-	assert_output '{"duration":0.0049999999999954525,"completed":0,"failed":1,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0,"request_goodput":null,"output_throughput":0,"total_token_throughput":0,"max_output_tokens_per_s":0,"max_concurrent_requests":0,"mean_e2el_ms":0,"median_e2el_ms":0,"std_e2el_ms":0,"p50_e2el_ms":0,"success_rate":0,"failures":{"http":1},"labels":{"scenario":"default"}}'
+	assert_output '{"date":"19700101-001641","endpoint_type":"openai","backend":"openai","label":null,"model_id":"","tokenizer_id":"","num_prompts":1,"request_rate":"inf","burstiness":1.0,"max_concurrency":null,"duration":0.0049999999999954525,"completed":0,"failed":1,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0.0,"request_goodput":null,"output_throughput":0.0,"total_token_throughput":0.0,"latencies":[0.0],"queue_times":[0.0],"max_output_tokens_per_s":0.0,"max_concurrent_requests":0,"rtfx":0.0,"mean_e2el_ms":0.0,"median_e2el_ms":0.0,"std_e2el_ms":0.0,"p50_e2el_ms":0.0,"success_rate":0,"failures":{"http":1},"labels":{"scenario":"default"}}'
 }
 
 @test "lat-stats: --format table is vLLM's result layout" {
@@ -227,7 +251,7 @@ for _ in range(n):
 	Request throughput (req/s):              2.49      
 	Output token throughput (tok/s):         7.47      
 	Peak output token throughput (tok/s):    8.00      
-	Peak concurrent requests:                2.00      
+	Peak concurrent requests:                1.00      
 	Total Token throughput (tok/s):          32.37     
 	---------------Time to First Token----------------
 	Mean TTFT (ms):                          50.00     
@@ -321,6 +345,49 @@ for _ in range(n):
 	run --separate-stderr lat-stats --pricing bad.json "$F/basic.jsonl"
 	assert_failure 65
 	assert_equal "$stderr" 'lat-stats: --pricing: bad.json: expected {"input_per_1k": number, "output_per_1k": number, "currency": string}'
+}
+
+@test "lat-stats: -f vllm-json has the keys and types of vLLM's result file" {
+	# The keys vllm bench serve --save-result writes, in order, with the type
+	# Python's json gives each, read from vllm/benchmarks/serve.py at vLLM
+	# commit 009e6d4a1cd6 (main()'s result_json setup keys, then benchmark()'s
+	# result dict less the fields dropped without --save-detailed, then
+	# process_one_metric at the defaults -m ttft,tpot,itl -p 99), for a run
+	# without --label, --max-concurrency, --request-rate or --goodput.
+	want='date:str endpoint_type:str backend:str label:NoneType model_id:str tokenizer_id:str num_prompts:int request_rate:str burstiness:float max_concurrency:NoneType duration:float completed:int failed:int total_input_tokens:int total_output_tokens:int request_throughput:float request_goodput:NoneType output_throughput:float total_token_throughput:float latencies:list queue_times:list max_output_tokens_per_s:float max_concurrent_requests:int rtfx:float mean_ttft_ms:float median_ttft_ms:float std_ttft_ms:float p99_ttft_ms:float mean_tpot_ms:float median_tpot_ms:float std_tpot_ms:float p99_tpot_ms:float mean_itl_ms:float median_itl_ms:float std_itl_ms:float p99_itl_ms:float'
+	# vLLM's keys first, then lat-stats's own; every latency a float.
+	types='import json, sys
+r = json.loads(sys.stdin.read())
+print(" ".join("%s:%s" % (k, type(v).__name__) for k, v in r.items()))
+print(all(type(x) is float for x in r["latencies"] + r["queue_times"]))'
+	run --separate-stderr sh -c "lat-stats -f vllm-json -m ttft,tpot,itl -p 99 '$F/basic.jsonl' | python3 -c '$types'"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${lines[0]}" "$want success_rate:float failures:dict labels:dict"
+	assert_equal "${lines[1]}" True
+	# The run's settings given here take vLLM's types where it has them set:
+	# a float rate, an integer cap, a label, the model as the tokenizer.
+	run --separate-stderr lat-stats -f vllm-json -m ttft -p 99 --request-rate 4 \
+		--max-concurrency 2 --label L --model-id org/m "$F/basic.jsonl"
+	assert_success
+	assert_equal "$(jq -c '[.label, .model_id, .tokenizer_id, .max_concurrency]' <<<"$output")" '["L","org/m","org/m",2]'
+	assert_output --partial '"request_rate":4.0,"burstiness":1.0,"max_concurrency":2,'
+	# Per request in order, in seconds, a failure's latency 0 (vLLM's default).
+	assert_output --partial '"latencies":[0.07,0.12,0.05,0.0],"queue_times":[0.0,0.0,0.0,0.0],'
+}
+
+@test "lat-stats: --from vllm-json keeps the file's date as the rows' ts" {
+	# vLLM writes datetime.now().strftime("%Y%m%d-%H%M%S"), local time.
+	TZ=UTC run --separate-stderr lat-stats --from vllm-json -m ttft -p 99 "$F/vllm-summary.json"
+	assert_success
+	assert_equal "$(jq -r .ts <<<"$output" | sort -u)" 2026-11-22T10:15:00Z
+	TZ=Asia/Tokyo run --separate-stderr lat-stats --from vllm-json -m ttft -p 99 "$F/vllm-summary.json"
+	assert_equal "$(jq -r .ts <<<"$output" | sort -u)" 2026-11-22T01:15:00Z
+	# A round trip keeps the first request's second: llm-query records to a
+	# result file and back give the rows' ts of the records.
+	run --separate-stderr sh -c "lat-stats -f vllm-json '$F/basic.jsonl' | lat-stats --from vllm-json"
+	assert_success
+	assert_equal "$(jq -r .ts <<<"$output" | sort -u)" 1970-01-01T00:16:40Z
 }
 
 @test "lat-stats: --from vllm-json recomputes from --save-detailed arrays" {
@@ -599,17 +666,18 @@ Try 'lat-stats --help' for more information."
 	assert_equal "$(val perf.default.ttft_ms.median <<<"$rows")" 1.2359140302178422e+308
 	assert_equal "$(val perf.default.ttft_ms.p99 <<<"$rows")" 1.5662401437487927e+308
 	refute_output --partial null
-	refute_output --partial max_
-	assert_equal "$stderr" "lat-stats: default: max_output_tokens_per_s left out: the requests span over 10^8 seconds
-lat-stats: default: max_concurrent_requests left out: the requests span over 10^8 seconds"
-	assert_equal "${#lines[@]}" 14
+	refute_output --partial max_output
+	# Peak concurrency needs no one-second buckets: all four are in flight.
+	assert_equal "$(val perf.default.max_concurrent_requests <<<"$rows")" 4
+	assert_equal "$stderr" "lat-stats: default: max_output_tokens_per_s left out: the requests span over 10^8 seconds"
+	assert_equal "${#lines[@]}" 15
 	# The next tool takes every row.
 	: >h.jsonl
 	run --separate-stderr sh -c 'lat-stats -q -m ttft -p 50,99 big.jsonl | reg-check -p "$VE_ROOT/share/metrics.json" -H h.jsonl'
 	assert_success
 	assert_equal "$stderr" ""
-	# The release row, then 14 rows less the 3 the policy ignores (ttft_ms.std
-	# and the token totals), each new.
+	# The release row, then 15 rows less the 4 the policy ignores (ttft_ms.std,
+	# the token totals and max_concurrent_requests), each new.
 	assert_equal "${#lines[@]}" 12
 	assert_line --index 0 --partial '{"metric":"release","status":"ok",'
 	assert_equal "$(jq -r 'select(.metric != "release") | .status' <<<"$output" | sort -u)" new
@@ -620,11 +688,13 @@ lat-stats: default: max_concurrent_requests left out: the requests span over 10^
 	# Two one-token answers sent and finished at the same instant: 2 requests,
 	# 3 tokens, 0 s. Nothing counted over 0 s is still 0 (the failures' rates
 	# in the all-failed test); something counted has no rate.
+	# Each request is in flight over [5, 5), empty as vLLM's half-open
+	# intervals are: peak concurrency 0.
 	printf '%s\n' '{"response":{"usage":{"prompt_tokens":1,"completion_tokens":1}},"timing":{"start":5,"ttft_ms":0,"e2el_ms":0,"itl_ms":[]}}' \
 		'{"response":{"usage":{"prompt_tokens":0,"completion_tokens":1}},"timing":{"start":5,"ttft_ms":0,"e2el_ms":0,"itl_ms":[]}}' >zero.jsonl
-	run --separate-stderr lat-stats -f vllm-json -m ttft -p 99 -g ttft:1 zero.jsonl
+	TZ=UTC run --separate-stderr lat-stats -f vllm-json -m ttft -p 99 -g ttft:1 zero.jsonl
 	assert_success
-	assert_output '{"duration":0,"completed":2,"failed":0,"total_input_tokens":1,"total_output_tokens":2,"max_output_tokens_per_s":2,"max_concurrent_requests":2,"mean_ttft_ms":0,"median_ttft_ms":0,"std_ttft_ms":0,"p99_ttft_ms":0,"success_rate":1,"failures":{},"labels":{"scenario":"default"}}'
+	assert_output '{"date":"19700101-000005","endpoint_type":"openai","backend":"openai","label":null,"model_id":"","tokenizer_id":"","num_prompts":2,"request_rate":"inf","burstiness":1.0,"max_concurrency":null,"duration":0.0,"completed":2,"failed":0,"total_input_tokens":1,"total_output_tokens":2,"latencies":[0.0,0.0],"queue_times":[0.0,0.0],"max_output_tokens_per_s":2.0,"max_concurrent_requests":0,"rtfx":0.0,"mean_ttft_ms":0.0,"median_ttft_ms":0.0,"std_ttft_ms":0.0,"p99_ttft_ms":0.0,"success_rate":1,"failures":{},"labels":{"scenario":"default"}}'
 	assert_equal "$stderr" "lat-stats: default: request_throughput left out: a rate over a duration of 0 s
 lat-stats: default: request_goodput left out: a rate over a duration of 0 s
 lat-stats: default: output_throughput left out: a rate over a duration of 0 s
@@ -689,7 +759,7 @@ lat-stats: default: cost.per_1k_tokens left out: beyond a double's range"
 	# Skipped, the result leaves no group behind: what is left is empty input's zeros.
 	run --separate-stderr lat-stats --from vllm-json -f vllm-json -m ttft -p 99 --skip-bad d.json
 	assert_success
-	assert_output '{"duration":0,"completed":0,"failed":0,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0,"request_goodput":null,"output_throughput":0,"total_token_throughput":0,"max_output_tokens_per_s":0,"max_concurrent_requests":0,"mean_ttft_ms":0,"median_ttft_ms":0,"std_ttft_ms":0,"p99_ttft_ms":0,"success_rate":0,"failures":{},"labels":{"scenario":"default"}}'
+	assert_equal "$(nodate <<<"$output")" '{"date":"D","endpoint_type":"openai","backend":"openai","label":null,"model_id":"","tokenizer_id":"","num_prompts":0,"request_rate":"inf","burstiness":1.0,"max_concurrency":null,"duration":0.0,"completed":0,"failed":0,"total_input_tokens":0,"total_output_tokens":0,"request_throughput":0.0,"request_goodput":null,"output_throughput":0.0,"total_token_throughput":0.0,"latencies":[],"queue_times":[],"max_output_tokens_per_s":0.0,"max_concurrent_requests":0,"rtfx":0.0,"mean_ttft_ms":0.0,"median_ttft_ms":0.0,"std_ttft_ms":0.0,"p99_ttft_ms":0.0,"success_rate":0,"failures":{},"labels":{"scenario":"default"}}'
 	assert_equal "$stderr" "lat-stats: skipped 1 bad record (first: d.json:1: --save-detailed: a request's latency in milliseconds is beyond a double's range)"
 }
 

@@ -97,7 +97,7 @@ static const struct figure {
     {"max_output_tokens_per_s", "tok/s", "vllm_eval_peak_output_token_throughput",
      "Most output token chunks in one second."},
     {"max_concurrent_requests", "count", "vllm_eval_peak_concurrent_requests",
-     "Most requests in flight in one second."},
+     "Most requests in flight at one instant."},
 };
 
 struct opts {
@@ -119,6 +119,8 @@ struct opts {
 	const char *model_tag;
 	long max_concurrency;
 	double request_rate;
+	const char *label;    /* vllm-json's "label", or NULL */
+	const char *model_id; /* vllm-json's "model_id" and "tokenizer_id", or NULL */
 	struct ve_cli cli;
 };
 
@@ -163,6 +165,10 @@ struct group {
 	double scale; /* multiplies stored values into milliseconds */
 	jv stored;    /* a vLLM result object (--from vllm-json), or null */
 	bool detailed;
+	/* vLLM's latencies and queue_times: per request in order, 0 if failed; seconds. */
+	struct ve_sample lat, queue;
+	time_t date; /* the result file's "date" (--from vllm-json), if dated */
+	bool dated;
 	/* Figures, filled by compute(). */
 	double fig[FIG_N];
 	struct ve_summary sum[M_N];
@@ -200,6 +206,8 @@ usage(FILE *f)
 	        "      --from SOURCE      llm-query (default) or vllm-json (vLLM's result files)\n"
 	        "      --max-concurrency N  the run's concurrency cap, shown as vLLM shows it\n"
 	        "      --request-rate R   the run's configured request rate, shown likewise\n"
+	        "      --label TEXT       vllm-json's label (default null, as vLLM's)\n"
+	        "      --model-id ID      vllm-json's model_id and tokenizer_id (default \"\")\n"
 	        "      --run-id ID        run_id of metric rows (default $RUN_ID)\n"
 	        "      --model-tag TAG    model_tag of metric rows (default $MODEL_TAG)\n",
 	        ve_progname);
@@ -218,6 +226,8 @@ enum {
 	OPT_RATE,
 	OPT_RUN_ID,
 	OPT_MODEL_TAG,
+	OPT_LABEL,
+	OPT_MODEL_ID,
 };
 
 /*
@@ -405,6 +415,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"request-rate", required_argument, NULL, OPT_RATE},
 	    {"run-id", required_argument, NULL, OPT_RUN_ID},
 	    {"model-tag", required_argument, NULL, OPT_MODEL_TAG},
+	    {"label", required_argument, NULL, OPT_LABEL},
+	    {"model-id", required_argument, NULL, OPT_MODEL_ID},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -436,6 +448,8 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_RUN_ID: o->run_id = optarg; break;
 		case OPT_MODEL_TAG: o->model_tag = optarg; break;
+		case OPT_LABEL: o->label = optarg; break;
+		case OPT_MODEL_ID: o->model_id = optarg; break;
 		}
 	}
 	finish_opts(o);
@@ -619,6 +633,8 @@ group_free(struct group *g)
 	for (int i = 0; i < M_N; i++)
 		ve_sample_free(&g->m[i]);
 	ve_sample_free(&g->req);
+	ve_sample_free(&g->lat);
+	ve_sample_free(&g->queue);
 	free(g);
 }
 
@@ -1141,10 +1157,16 @@ token_count(int state, double v, long long *n)
 	return true;
 }
 
-/* The queue time and the span of a request, failed or not, that ends at end. */
+/*
+ * The queue time and the span of a request, failed or not, that ends at
+ * end; its latency in seconds (0 if it failed, as vLLM's) and queue time
+ * (0 where not measured) for vllm-json's per-request arrays.
+ */
 static void
-add_times(struct group *g, const struct qrec *q, double end)
+add_times(struct group *g, const struct qrec *q, double end, double lat_s)
 {
+	ve_sample_add(&g->lat, lat_s);
+	ve_sample_add(&g->queue, q->state[F_QUEUE] == 1 ? q->v[F_QUEUE] / 1000 : 0);
 	if (q->state[F_QUEUE] == 1)
 		ve_sample_add(&g->m[M_QUEUE], q->v[F_QUEUE]);
 	if (q->state[F_START] == 1)
@@ -1174,7 +1196,7 @@ add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_
 		if (st[F_START] == 1 && !isfinite(end))
 			return end_why;
 		count_failure(g, q->kind[0] ? q->kind : "unknown");
-		add_times(g, q, end);
+		add_times(g, q, end, 0);
 		return NULL;
 	}
 	if (!q->response)
@@ -1207,7 +1229,7 @@ add_qrec(struct group *g, const struct opts *o, const struct qrec *q, struct ve_
 		return why;
 	g->no_usage += st[F_OUT] == 0;
 	g->no_prompt += st[F_IN] == 0;
-	add_times(g, q, end);
+	add_times(g, q, end, v[F_E2EL] / 1000);
 	return NULL;
 }
 
@@ -1255,6 +1277,8 @@ vllm_request(struct group *g, const struct opts *o, const jv *a, int i, struct v
 	jv_free(e);
 	if (!ok) {
 		count_failure(g, "error");
+		ve_sample_add(&g->lat, 0);
+		ve_sample_add(&g->queue, 0);
 		return NULL;
 	}
 	double ttft = num_at(a[VA_TTFTS], i), out = num_at(a[VA_OUTS], i),
@@ -1276,7 +1300,13 @@ vllm_request(struct group *g, const struct opts *o, const jv *a, int i, struct v
 	if (!isfinite(e2el * g->scale))
 		return "--save-detailed: a request's latency in milliseconds is beyond a double's "
 		       "range";
-	return add_success(g, o, NAN, ttft, e2el, itl->v, itl->n, (long long)out, (long long)in);
+	const char *why =
+	    add_success(g, o, NAN, ttft, e2el, itl->v, itl->n, (long long)out, (long long)in);
+	if (!why) {
+		ve_sample_add(&g->lat, e2el);
+		ve_sample_add(&g->queue, 0);
+	}
+	return why;
 }
 
 /* Every request of --save-detailed's arrays (rec borrowed): NULL or why they are unusable. */
@@ -1308,6 +1338,33 @@ vllm_detailed(struct group *g, const struct opts *o, jv rec, struct ve_sample *i
 }
 
 /*
+ * The "date" of a vLLM result (rec borrowed), "%Y%m%d-%H%M%S" in local time
+ * as vLLM's datetime.now() writes it: true and *t when it is one.
+ */
+static bool
+vllm_date(jv rec, time_t *t)
+{
+	jv d = ve_json_get(rec, "date");
+	struct tm tm;
+	int n = 0;
+	bool ok = false;
+
+	memset(&tm, 0, sizeof tm);
+	if (jv_get_kind(d) == JV_KIND_STRING &&
+	    sscanf(jv_string_value(d), "%4d%2d%2d-%2d%2d%2d%n", &tm.tm_year, &tm.tm_mon,
+	           &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) == 6 &&
+	    n == 15 && !jv_string_value(d)[n]) {
+		tm.tm_year -= 1900;
+		tm.tm_mon--;
+		tm.tm_isdst = -1;
+		*t = mktime(&tm);
+		ok = *t != (time_t)-1;
+	}
+	jv_free(d);
+	return ok;
+}
+
+/*
  * Adds a vLLM result object (borrowed). With --save-detailed's arrays the
  * per-request figures are recomputed in vLLM's units (seconds, scaled to ms
  * at the end, as vLLM does). Figures the file holds are reported as it
@@ -1322,6 +1379,7 @@ add_vllm_record(struct group *g, const struct opts *o, jv rec, struct ve_sample 
 		return "not a vLLM result: no \"duration\"";
 	jv_free(g->stored);
 	g->stored = jv_copy(rec);
+	g->dated = vllm_date(rec, &g->date);
 	g->scale = 1000;
 	g->have_times = true;
 	g->first_start = 0;
@@ -1334,10 +1392,53 @@ add_vllm_record(struct group *g, const struct opts *o, jv rec, struct ve_sample 
 
 /* --- figures --- */
 
+/* A request's arrival (+1) or departure (-1) at time t. */
+struct event {
+	double t;
+	int delta;
+};
+
+/* By time; at one time a departure before an arrival (half-open intervals). */
+static int
+event_cmp(const void *a, const void *b)
+{
+	const struct event *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return (x->delta > y->delta) - (x->delta < y->delta);
+}
+
 /*
- * vLLM's peak output tokens/s and peak concurrent requests: one-second
- * buckets from the earliest successful start; every token chunk counts one
- * in the bucket of its arrival, every request one in each second it spans.
+ * vLLM's peak concurrent requests (benchmarks/serve.py, calculate_metrics,
+ * as of commit 009e6d4a1cd6): the most successful requests in flight at one
+ * instant, a sweep over the half-open intervals [start, start + E2EL).
+ */
+static double
+peak_concurrency(const struct group *g)
+{
+	const double *r = g->req.v;
+	size_t n = g->req.n / 4;
+	double s = g->scale / 1000, peak = 0, cur = 0;
+	struct event *ev = ve_xcalloc(2 * n + 1, sizeof *ev);
+
+	for (size_t i = 0; i < n; i++) {
+		ev[2 * i] = (struct event){r[4 * i], 1};
+		ev[2 * i + 1] = (struct event){r[4 * i] + r[4 * i + 2] * s, -1};
+	}
+	qsort(ev, 2 * n, sizeof *ev, event_cmp);
+	for (size_t i = 0; i < 2 * n; i++) {
+		cur += ev[i].delta;
+		peak = fmax(peak, cur);
+	}
+	free(ev);
+	return peak;
+}
+
+/*
+ * vLLM's peak output tokens/s: one-second buckets from the earliest
+ * successful start; every token chunk counts one in the bucket of its
+ * arrival. Then the peak concurrent requests.
  */
 static void
 peaks(struct group *g)
@@ -1356,13 +1457,14 @@ peaks(struct group *g)
 		max_end = fmax(max_end, r[4 * i] + r[4 * i + 2] * s);
 	}
 	double span = ceil(max_end - min_start);
+	g->fig[FIG_PEAK_CONC] = peak_concurrency(g);
 	if (!(span <= 1e8)) {
 		/* One bucket per second would not fit in memory: no figure (see left_out_why). */
-		g->fig[FIG_PEAK_TPS] = g->fig[FIG_PEAK_CONC] = NAN;
+		g->fig[FIG_PEAK_TPS] = NAN;
 		return;
 	}
 	size_t nb = (size_t)span + 1;
-	double *tok = ve_xcalloc(nb, sizeof *tok), *conc = ve_xcalloc(nb, sizeof *conc);
+	double *tok = ve_xcalloc(nb, sizeof *tok);
 	for (size_t i = 0; i < n; i++) {
 		double start = r[4 * i], t = start + r[4 * i + 1] * s;
 		size_t off = (size_t)r[4 * i + 3], cnt;
@@ -1377,17 +1479,10 @@ peaks(struct group *g)
 				break;
 			t += itl[off + j] * s;
 		}
-		size_t first = (size_t)trunc(start - min_start);
-		size_t last = (size_t)trunc((start + r[4 * i + 2] * s) - min_start);
-		for (size_t k = first; k <= last && k < nb; k++)
-			conc[k]++;
 	}
-	for (size_t k = 0; k < nb; k++) {
+	for (size_t k = 0; k < nb; k++)
 		g->fig[FIG_PEAK_TPS] = fmax(g->fig[FIG_PEAK_TPS], tok[k]);
-		g->fig[FIG_PEAK_CONC] = fmax(g->fig[FIG_PEAK_CONC], conc[k]);
-	}
 	free(tok);
-	free(conc);
 }
 
 /*
@@ -1591,6 +1686,7 @@ struct out_ctx {
 	const struct pricing *pricing;
 	struct ve_buf b;
 	struct ve_score_meta meta; /* run_id, model_tag and ts of metric rows */
+	time_t stamp;              /* the rows' time, unless a group is dated */
 };
 
 /*
@@ -1717,20 +1813,144 @@ emit_rows(struct out_ctx *c, const struct group *g)
 		row(c, g, "grade", 'D' - g->grade, g->completed + g->failed, "grade", g->grade);
 }
 
-/* One "key":number of a vLLM result object; none for a value that is not a finite number. */
+/*
+ * x as Python's json writes a float: repr, "50.0" for an integral value
+ * below 1e16 (where repr keeps the fixed form), else the shortest
+ * round-trip form, whose exponent then matches repr's.
+ */
 static void
-key_num(struct ve_buf *b, bool *first, const char *key, double v)
+add_float(struct ve_buf *b, double x)
 {
-	if (!isfinite(v))
-		return;
+	if (isfinite(x) && x == floor(x) && fabs(x) < 1e16)
+		ve_buf_addf(b, "%.1f", x == 0 ? 0. : x);
+	else
+		ve_score_num(b, x);
+}
+
+/* Opens "key": in a vLLM result object. */
+static void
+key_open(struct ve_buf *b, bool *first, const char *key)
+{
 	ve_buf_adds(b, *first ? "{" : ",");
 	*first = false;
 	ve_buf_add_json_str(b, key, strlen(key));
 	ve_buf_addc(b, ':');
-	add_num(b, v);
 }
 
-/* The request-level keys of a vLLM result object, in vLLM's order. */
+/*
+ * One "key":number of a vLLM result object, written as Python writes the
+ * float vLLM has there (12.0) when flt, else as an integer; none for a
+ * value that is not a finite number.
+ */
+static void
+key_num(struct ve_buf *b, bool *first, const char *key, double v, bool flt)
+{
+	if (!isfinite(v))
+		return;
+	key_open(b, first, key);
+	if (flt)
+		add_float(b, v);
+	else
+		add_num(b, v);
+}
+
+/* "key":[float, ...]: a stored array of numbers a (borrowed), else the sample s. */
+static void
+key_floats(struct ve_buf *b, bool *first, const char *key, jv a, const struct ve_sample *s)
+{
+	bool stored = jv_get_kind(a) == JV_KIND_ARRAY;
+	size_t n = stored ? (size_t)jv_array_length(jv_copy(a)) : s->n;
+
+	key_open(b, first, key);
+	ve_buf_addc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			ve_buf_addc(b, ',');
+		add_float(b, stored ? num_at(a, (int)i) : s->v[i]);
+	}
+	ve_buf_addc(b, ']');
+}
+
+/*
+ * "key":value (v consumed) of vLLM's setup keys: a number as a float when
+ * flt (burstiness, a request rate), else as it is (a string, null, an
+ * integer, "inf").
+ */
+static void
+key_jv(struct ve_buf *b, bool *first, const char *key, jv v, bool flt)
+{
+	key_open(b, first, key);
+	if (jv_get_kind(v) == JV_KIND_NUMBER && flt)
+		add_float(b, jv_number_value(v));
+	else if (jv_get_kind(v) == JV_KIND_NUMBER)
+		add_num(b, jv_number_value(v));
+	else
+		ve_json_dump(v, b);
+	jv_free(v);
+}
+
+/* The stored file's value of key when it has one, else dflt (consumed). */
+static jv
+stored_or(const struct group *g, const char *key, jv dflt)
+{
+	if (jv_get_kind(g->stored) != JV_KIND_OBJECT ||
+	    !jv_object_has(jv_copy(g->stored), jv_string(key)))
+		return dflt;
+	jv_free(dflt);
+	return jv_object_get(jv_copy(g->stored), jv_string(key));
+}
+
+/* vLLM's "date": datetime.now().strftime("%Y%m%d-%H%M%S"), local time. */
+static jv
+vllm_date_of(const struct out_ctx *c, const struct group *g)
+{
+	time_t t = g->have_times && g->scale == 1 ? (time_t)g->first_start : c->stamp;
+	struct tm tm;
+	char s[32];
+
+	strftime(s, sizeof s, "%Y%m%d-%H%M%S", localtime_r(&t, &tm));
+	return jv_string(s);
+}
+
+/*
+ * The setup keys vLLM's result file starts with (benchmarks/serve.py at
+ * commit 009e6d4a1cd6): an option given here, else the result file's own
+ * value (--from vllm-json), else what vLLM writes when it is not set.
+ */
+static void
+vllm_setup(struct out_ctx *c, const struct group *g, bool *first)
+{
+	const struct opts *o = c->o;
+	struct ve_buf *b = &c->b;
+	jv model = o->model_id ? jv_string(o->model_id) : stored_or(g, "model_id", jv_string(""));
+
+	key_jv(b, first, "date", stored_or(g, "date", vllm_date_of(c, g)), false);
+	key_jv(b, first, "endpoint_type", stored_or(g, "endpoint_type", jv_string("openai")),
+	       false);
+	key_jv(b, first, "backend", stored_or(g, "backend", jv_string("openai")), false);
+	key_jv(b, first, "label", o->label ? jv_string(o->label) : stored_or(g, "label", jv_null()),
+	       false);
+	key_jv(b, first, "model_id", jv_copy(model), false);
+	key_jv(b, first, "tokenizer_id", o->model_id ? model : stored_or(g, "tokenizer_id", model),
+	       false);
+	key_jv(b, first, "num_prompts",
+	       stored_or(g, "num_prompts", jv_number((double)(g->completed + g->failed))), false);
+	key_jv(b, first, "request_rate",
+	       o->request_rate > 0 ? jv_number(o->request_rate)
+	                           : stored_or(g, "request_rate", jv_string("inf")),
+	       true);
+	key_jv(b, first, "burstiness", stored_or(g, "burstiness", jv_number(1)), true);
+	key_jv(b, first, "max_concurrency",
+	       o->max_concurrency > 0 ? jv_number((double)o->max_concurrency)
+	                              : stored_or(g, "max_concurrency", jv_null()),
+	       false);
+}
+
+/*
+ * The request-level keys of a vLLM result object, in vLLM's order, with
+ * its per-request latencies and queue times (the stored file's when it has
+ * them) and rtfx, 0.0 without audio.
+ */
 static void
 vllm_counts(struct out_ctx *c, const struct group *g, bool *first)
 {
@@ -1741,21 +1961,29 @@ vllm_counts(struct out_ctx *c, const struct group *g, bool *first)
 	double v;
 	unsigned long long n;
 
-	if (o->request_rate > 0)
-		key_num(&c->b, first, "request_rate", o->request_rate);
-	if (o->max_concurrency > 0)
-		key_num(&c->b, first, "max_concurrency", (double)o->max_concurrency);
 	for (size_t i = 0; i < sizeof order / sizeof *order; i++) {
 		const char *key = figures[order[i]].name;
+		bool flt = order[i] == FIG_DURATION ||
+		           (order[i] >= FIG_REQ_TPUT && order[i] <= FIG_PEAK_TPS);
+		if (order[i] == FIG_PEAK_TPS) {
+			jv lat = stored_or(g, "latencies", jv_null());
+			jv queue = stored_or(g, "queue_times", jv_null());
+			key_floats(&c->b, first, "latencies", lat, &g->lat);
+			key_floats(&c->b, first, "queue_times", queue, &g->queue);
+			jv_free(lat);
+			jv_free(queue);
+		}
 		/* vLLM writes null when no SLO was given. */
 		if (order[i] == FIG_GOODPUT && !o->goodput && !stored_value(g, o, key, &v)) {
-			ve_buf_adds(&c->b, *first ? "{" : ",");
-			*first = false;
-			ve_buf_adds(&c->b, "\"request_goodput\":null");
+			key_open(&c->b, first, key);
+			ve_buf_adds(&c->b, "null");
 		} else if (figure_value(g, o, key, &v, &n)) {
-			key_num(&c->b, first, key, v);
+			key_num(&c->b, first, key, v, flt);
 		}
 	}
+	if (!stored_value(g, o, "rtfx", &v))
+		v = 0;
+	key_num(&c->b, first, "rtfx", v, true);
 }
 
 /* One object per group with the keys of vLLM's result JSON, then ours. */
@@ -1769,14 +1997,15 @@ emit_vllm(struct out_ctx *c, const struct group *g)
 	unsigned long long n;
 	char word[STAT_NAME], name[STAT_NAME], key[STAT_NAME];
 
+	vllm_setup(c, g, &first);
 	vllm_counts(c, g, &first);
 	for (int m = 0; m < M_N; m++)
 		for (size_t k = 0; metric_shown(o, g, m) && k < NSTATS(o); k++) {
 			stat_names(o, m, k, word, name, key);
 			if (figure_value(g, o, name, &v, &n))
-				key_num(b, &first, key, v);
+				key_num(b, &first, key, v, true);
 		}
-	key_num(b, &first, "success_rate", g->fig[FIG_SUCCESS]);
+	key_num(b, &first, "success_rate", g->fig[FIG_SUCCESS], false);
 	ve_buf_adds(b, ",\"failures\":{");
 	for (size_t i = 0; i < g->nfail; i++) {
 		if (i)
@@ -1787,9 +2016,9 @@ emit_vllm(struct out_ctx *c, const struct group *g)
 	ve_buf_addc(b, '}');
 	if (c->pricing) {
 		struct costs k = costs_of(g, c->pricing);
-		key_num(b, &first, "cost_total", k.total);
-		key_num(b, &first, "cost_per_request", k.per_request);
-		key_num(b, &first, "cost_per_1k_tokens", k.per_1k_tokens);
+		key_num(b, &first, "cost_total", k.total, false);
+		key_num(b, &first, "cost_per_request", k.per_request, false);
+		key_num(b, &first, "cost_per_1k_tokens", k.per_1k_tokens, false);
 		ve_buf_adds(b, ",\"currency\":");
 		ve_buf_add_json_str(b, c->pricing->currency, strlen(c->pricing->currency));
 	}
@@ -2217,7 +2446,7 @@ warn_left_out(const struct group *g, const struct opts *o, const struct pricing 
 		    !isfinite(v))
 			ve_warn(
 			    "%s: %s left out: %s", g->scenario, figures[i].name,
-			    i >= FIG_PEAK_TPS && isnan(v) ? "the requests span over 10^8 seconds"
+			    i == FIG_PEAK_TPS && isnan(v) ? "the requests span over 10^8 seconds"
 			    : i >= FIG_REQ_TPUT && i <= FIG_TOT_TPUT && g->fig[FIG_DURATION] == 0
 			        ? "a rate over a duration of 0 s"
 			        : range);
@@ -2279,12 +2508,16 @@ emit(struct out_ctx *c, const struct reading *st, time_t stamp)
 {
 	struct tm tm;
 
+	c->stamp = stamp;
 	strftime(c->meta.ts, sizeof c->meta.ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&stamp, &tm));
 	if (c->o->format == FMT_PROM) {
 		emit_prom(c, st->gs.v, st->gs.n);
 		return;
 	}
 	for (size_t i = 0; i < st->gs.n; i++) {
+		/* A vLLM result's rows keep its date. */
+		time_t t = st->gs.v[i]->dated ? st->gs.v[i]->date : stamp;
+		strftime(c->meta.ts, sizeof c->meta.ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 		if (c->o->format == FMT_ROWS)
 			emit_rows(c, st->gs.v[i]);
 		else if (c->o->format == FMT_VLLM)
