@@ -48,6 +48,14 @@ ve_score_num(struct ve_buf *b, double v)
 		ve_buf_adds(b, "null");
 		return;
 	}
+	/*
+	 * Python's repr writes a whole number below 1e16 in plain digits (50.0),
+	 * where the shortest %g form would be 5e+01.
+	 */
+	if (fabs(v) < 1e16 && v == floor(v)) {
+		ve_buf_addf(b, "%.1f", v);
+		return;
+	}
 	ve_buf_adds(b, ve_num_g(s, sizeof s, v, 1));
 	if (!strpbrk(s, ".e"))
 		ve_buf_adds(b, ".0");

@@ -618,6 +618,11 @@ Try 'score-gen --help' for more information."
 	{"metric":"t.exact_match","value":0.6,"n":5,"stderr":0.24494897427831783,"unit":"ratio","labels":{"task":"t","subset":"all"},$TS}
 	{"metric":"t.output_tokens","value":551.25,"n":4,"stderr":499.51199101389614,"unit":"tokens","labels":{"task":"t","subset":"all"},$TS}
 	EOF
+	# a whole number is written as Python's repr writes it: 50.0, not 5e+01
+	printf '%s\n' '{"doc_id":1,"gold":"4","response":{"text":"4","usage":{"completion_tokens":50}}}' \
+		'{"doc_id":2,"gold":"4","response":{"text":"4","usage":{"completion_tokens":50}}}' > r.jsonl
+	run --separate-stderr score-gen -t t r.jsonl
+	assert_line --index 1 "{\"metric\":\"t.output_tokens\",\"value\":50.0,\"n\":2,\"stderr\":0.0,\"unit\":\"tokens\",\"labels\":{\"task\":\"t\",\"subset\":\"all\"},$TS}"
 }
 
 @test "score-gen: a sample that is no whole number, without a doc_id, or sent twice is a bad record" {
