@@ -624,9 +624,13 @@ ve_score_end(struct ve_score_run *r, int rc)
 	return rc;
 }
 
-/* Hands fn each {"token": logprob} of alts (borrowed); false when alts is no object. */
+/*
+ * Hands fn each {"token": logprob} of alts (borrowed); false when alts is no
+ * object. A logprob that is no number is passed over, or with all handed
+ * to fn as NAN.
+ */
 static bool
-top_object(jv alts, ve_score_top_fn *fn, void *ctx)
+top_object(jv alts, ve_score_top_fn *fn, void *ctx, bool all)
 {
 	if (jv_get_kind(alts) != JV_KIND_OBJECT)
 		return false;
@@ -634,17 +638,22 @@ top_object(jv alts, ve_score_top_fn *fn, void *ctx)
 	     it = jv_object_iter_next(alts, it)) {
 		jv k = jv_object_iter_key(alts, it);
 		jv v = jv_object_iter_value(alts, it);
-		if (jv_get_kind(v) == JV_KIND_NUMBER)
-			fn(ctx, jv_string_value(k), jv_number_value(v));
+		if (jv_get_kind(v) == JV_KIND_NUMBER || all)
+			fn(ctx, jv_string_value(k),
+			   jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : NAN);
 		jv_free(k);
 		jv_free(v);
 	}
 	return true;
 }
 
-/* Hands fn each {"token", "logprob"} of alts (borrowed); false when alts is no array. */
+/*
+ * Hands fn each {"token", "logprob"} of alts (borrowed); false when alts is
+ * no array. An entry without a string token and a number logprob is passed
+ * over, or with all handed to fn with NULL and NAN in their place.
+ */
 static bool
-top_list(jv alts, ve_score_top_fn *fn, void *ctx)
+top_list(jv alts, ve_score_top_fn *fn, void *ctx, bool all)
 {
 	if (jv_get_kind(alts) != JV_KIND_ARRAY)
 		return false;
@@ -652,8 +661,9 @@ top_list(jv alts, ve_score_top_fn *fn, void *ctx)
 	for (int i = 0; i < n; i++) {
 		jv e = jv_array_get(jv_copy(alts), i);
 		jv k = ve_json_get(e, "token"), v = ve_json_get(e, "logprob");
-		if (jv_get_kind(k) == JV_KIND_STRING && jv_get_kind(v) == JV_KIND_NUMBER)
-			fn(ctx, jv_string_value(k), jv_number_value(v));
+		bool ks = jv_get_kind(k) == JV_KIND_STRING, vn = jv_get_kind(v) == JV_KIND_NUMBER;
+		if ((ks && vn) || all)
+			fn(ctx, ks ? jv_string_value(k) : NULL, vn ? jv_number_value(v) : NAN);
 		jv_free(k);
 		jv_free(v);
 		jv_free(e);
@@ -676,13 +686,13 @@ ve_score_top_first(jv resp, ve_score_top_fn *fn, void *ctx)
 
 	if (nonempty(top)) {
 		jv first = jv_array_get(jv_copy(top), 0);
-		if (!top_object(first, fn, ctx))
+		if (!top_object(first, fn, ctx, false))
 			why = "response.logprobs.top_logprobs[0] is not an object";
 		jv_free(first);
 	} else if (nonempty(content)) {
 		jv first = jv_array_get(jv_copy(content), 0);
 		jv alts = ve_json_get(first, "top_logprobs");
-		if (!top_list(alts, fn, ctx))
+		if (!top_list(alts, fn, ctx, false))
 			why = "response.logprobs.content[0].top_logprobs is not an array";
 		jv_free(alts);
 		jv_free(first);
@@ -695,8 +705,8 @@ ve_score_top_first(jv resp, ve_score_top_fn *fn, void *ctx)
 	return why;
 }
 
-void
-ve_score_top_at(jv resp, ve_score_at_fn *at, ve_score_top_fn *fn, void *ctx)
+bool
+ve_score_top_last(jv resp, const char *token, ve_score_top_fn *fn, void *ctx)
 {
 	jv lp = ve_json_get(resp, "logprobs");
 	jv tokens = ve_json_get(lp, "tokens"), top = ve_json_get(lp, "top_logprobs");
@@ -704,20 +714,17 @@ ve_score_top_at(jv resp, ve_score_at_fn *at, ve_score_top_fn *fn, void *ctx)
 	/* The completions form when it is there, else the chat form. */
 	bool chat = jv_get_kind(tokens) != JV_KIND_ARRAY || jv_get_kind(top) != JV_KIND_ARRAY;
 	jv list = chat ? content : tokens;
-	int n = jv_get_kind(list) == JV_KIND_ARRAY ? jv_array_length(jv_copy(list)) : 0;
-	bool found = false;
+	int i = jv_get_kind(list) == JV_KIND_ARRAY ? jv_array_length(jv_copy(list)) : 0;
+	bool found = false, ok = false;
 
-	for (int i = 0; i < n && !found; i++) {
+	while (!found && i-- > 0) {
 		jv e = jv_array_get(jv_copy(list), i);
 		jv t = chat ? ve_json_get(e, "token") : jv_copy(e);
-		found = jv_get_kind(t) == JV_KIND_STRING && at(jv_string_value(t));
+		found = jv_get_kind(t) == JV_KIND_STRING && !strcmp(jv_string_value(t), token);
 		if (found) {
 			jv alts =
 			    chat ? ve_json_get(e, "top_logprobs") : jv_array_get(jv_copy(top), i);
-			if (chat)
-				top_list(alts, fn, ctx);
-			else
-				top_object(alts, fn, ctx);
+			ok = chat ? top_list(alts, fn, ctx, true) : top_object(alts, fn, ctx, true);
 			jv_free(alts);
 		}
 		jv_free(t);
@@ -727,4 +734,5 @@ ve_score_top_at(jv resp, ve_score_at_fn *at, ve_score_top_fn *fn, void *ctx)
 	jv_free(tokens);
 	jv_free(top);
 	jv_free(content);
+	return ok;
 }

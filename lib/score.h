@@ -201,11 +201,11 @@ typedef void ve_score_top_fn(void *ctx, const char *token, double logprob);
  * the response has none ("response.logprobs has no top logprobs ...").
  */
 const char *ve_score_top_first(jv resp, ve_score_top_fn *fn, void *ctx);
-/* Whether a generated token is the one ve_score_top_at looks for. */
-typedef bool ve_score_at_fn(const char *token);
 /*
- * The alternatives of the first generated token that at accepts (resp
- * borrowed); none when no token is accepted or its entry is malformed.
+ * The alternatives of the last generated token equal to token (resp
+ * borrowed), handed to fn in the server's order, each of them: one without
+ * a string token or a number logprob with NULL or NAN in its place. False
+ * when no generated token is equal to it or its alternatives are no list.
  */
-void ve_score_top_at(jv resp, ve_score_at_fn *at, ve_score_top_fn *fn, void *ctx);
+bool ve_score_top_last(jv resp, const char *token, ve_score_top_fn *fn, void *ctx);
 #endif

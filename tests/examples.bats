@@ -102,7 +102,7 @@ setup_file() {
 		jq -c '.answerKey as $k | {match: .question, choices: .choices.text, gold: (.choices.label | index($k))}' \
 			"$d/arc_challenge.test.jsonl"
 		jq -c '{match: .problem, gold: .answer}' "$d/aime.jsonl"
-		jq -c '{match: .expected_output, gold: "{\"verdicts\":[{\"verdict\":\"yes\"}]}"}' "$d/judge.jsonl"
+		jq -c '{match: .expected_output, gold: "{\"verdicts\":[{\"verdict\":\"yes\",\"reason\":\"It agrees.\"}]}"}' "$d/judge.jsonl"
 	} > "$BATS_FILE_TMPDIR/key.jsonl"
 	port=$(ve_free_port)
 	vllm-sim -q -p "$port" --ttft-ms 0 --itl-ms 0 --max-model-len 40960 --answers "$BATS_FILE_TMPDIR/key.jsonl" \
@@ -526,7 +526,7 @@ PY
 	jq -c '. + {actual_output: .expected_output}' share/data/judge.jsonl > cases.jsonl
 	ex_ok score-gen.1#2
 	assert_equal "$(jq -c '[.metric, .value, .n]' <<< "$output" | paste -sd' ')" \
-		'["judge.faithfulness.unparsed",0,8] ["judge.faithfulness.mean",1,8] ["judge.faithfulness.pass_rate",1,8]'
+		'["judge.hallucination.unparsed",0,8] ["judge.hallucination.mean",0,8] ["judge.hallucination.pass_rate",1,8] ["judge.hallucination.pass_rate_all",1,8]'
 }
 
 @test "examples: ch-insert.1" {

@@ -967,3 +967,24 @@ V1='template=aaaaaaaa args=44136fa3 shots=5 data=dddddddd'
 	assert_line --partial '"p_value":1,'
 	assert_equal "$(sed -n 1p <<< "$stderr")" "reg-check: mmlu.acc: 4 items paired with 2 runs, 0 more right than their share, sd 0, paired z p=1"
 }
+
+@test "reg-check: a hallucination score is better lower, its pass rates better higher" {
+	# The policy's first matching rule decides: judge.*.pass_rate and
+	# pass_rate_all come before judge.hallucination*.
+	for r in 1 2 3; do
+		for m in mean:0.1 pass_rate:0.9 pass_rate_all:0.8; do
+			printf '{"metric":"judge.hallucination.%s","value":%s,"run_id":"h%s","ts":"2026-11-0%sT10:00:00Z"}\n' "${m%%:*}" "${m#*:}" "$r" "$r"
+		done
+	done > h.jsonl
+	printf '%s\n' '{"metric":"judge.hallucination.mean","value":0.3,"run_id":"c","ts":"2026-11-07T10:00:00Z"}' \
+		'{"metric":"judge.hallucination.pass_rate","value":0.5,"run_id":"c","ts":"2026-11-07T10:00:00Z"}' \
+		'{"metric":"judge.hallucination.pass_rate_all","value":0.4,"run_id":"c","ts":"2026-11-07T10:00:00Z"}' > c.jsonl
+	run --separate-stderr reg-check --rule prd -H h.jsonl c.jsonl
+	assert_failure 1
+	run jq -c 'select(.metric != "release") | [.metric, .direction, .status]' <<< "$output"
+	assert_output - <<-'EOF'
+	["judge.hallucination.mean","lower","regression"]
+	["judge.hallucination.pass_rate","higher","regression"]
+	["judge.hallucination.pass_rate_all","higher","regression"]
+	EOF
+}

@@ -109,53 +109,77 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_output --partial '"value":0.75,'
 }
 
-@test "score-gen: G-Eval score/10, or the expectation over the score token's top logprobs" {
-	# case/1 {"score": 8} -> 0.8; case/2 "Score: 6" -> 0.6; case/3 top logprobs
-	# " 7" -0.5, " 8" -1.2, " 6" -2.0 ("seven" is no score):
+@test "score-gen: G-Eval score/10, weighted by the score token's top logprobs as DeepEval weights it" {
+	# case/1 {"score": 8, "reason"} -> 0.8, no logprobs; case/2 "Score: 6" and
+	# case/4 have no JSON: unparsed; case/5 the judge call failed.
+	# case/3: the last generated token "7" (str(7)), its decimal alternatives
+	# at 1 % or more: "7" -0.5, "8" -1.2, "6" -2.0 ("seven" is no digit, "9"
+	# -5.0 is under log(0.01)):
 	# python3: p = [exp(-0.5), exp(-1.2), exp(-2.0)]; (7*p[0] + 8*p[1] + 6*p[2]) / sum(p) / 10
-	#          = 0.7159011853633332; case/4 has no score: unparsed.
-	# [0.8, 0.6, 0.7159011853633332]: mean 0.7053003951211111, stderr 0.05797781922229599.
+	#          = 0.7159011853633332.
+	# [0.8, 0.7159011853633332]: mean 0.7579505926816666, stderr 0.04204940731833339.
+	# pass_rate_all, DeepEval's, over all five cases [1, 1, 0, 0, 0]: 0.4,
+	# stderr (lm-eval's: sample std / sqrt(n)) sqrt(1.2 / 4) / sqrt(5) = 0.24494897427831783.
 	run --separate-stderr score-gen --judge geval --items items.jsonl "$F/geval.jsonl"
 	assert_success
-	assert_equal "$stderr" "score-gen: 1 of 4 judge replies could not be read"
+	assert_equal "$stderr" "score-gen: 2 of 5 judge replies could not be read"
 	assert_output - <<-EOF
-	{"metric":"judge.geval.unparsed","value":1,"n":4,"unit":"count","labels":{"task":"judge","subset":"all"},$TS}
-	{"metric":"judge.geval.mean","value":0.7053003951211111,"n":3,"stderr":0.05797781922229599,"unit":"score","labels":{"task":"judge","subset":"all"},$TS}
-	{"metric":"judge.geval.pass_rate","value":1.0,"n":3,"stderr":0.0,"unit":"ratio","labels":{"task":"judge","subset":"all"},$TS}
+	{"metric":"judge.failed","value":1,"n":5,"unit":"count","labels":{"task":"judge","subset":"all"},$TS}
+	{"metric":"judge.geval.unparsed","value":2,"n":4,"unit":"count","labels":{"task":"judge","subset":"all"},$TS}
+	{"metric":"judge.geval.mean","value":0.7579505926816666,"n":2,"stderr":0.04204940731833339,"unit":"score","labels":{"task":"judge","subset":"all"},$TS}
+	{"metric":"judge.geval.pass_rate","value":1.0,"n":2,"stderr":0.0,"unit":"ratio","labels":{"task":"judge","subset":"all"},$TS}
+	{"metric":"judge.geval.pass_rate_all","value":0.4,"n":5,"stderr":0.24494897427831783,"unit":"ratio","labels":{"task":"judge","subset":"all"},$TS}
 	EOF
 	run cat items.jsonl
-	assert_line --index 2 '{"task":"judge","doc_id":"case/3","subset":"all","correct":true,"score":0.7159011853633332}'
-	assert_line --index 3 '{"task":"judge","doc_id":"case/4","subset":"all","correct":false,"score":null,"error":"judge reply: no score from 0 to 10"}'
+	assert_output - <<-'EOF'
+	{"task":"judge","doc_id":"case/1","subset":"all","correct":true,"score":0.8}
+	{"task":"judge","doc_id":"case/2","subset":"all","correct":false,"score":null,"error":"judge reply: no JSON object DeepEval can load"}
+	{"task":"judge","doc_id":"case/3","subset":"all","correct":true,"score":0.7159011853633332}
+	{"task":"judge","doc_id":"case/4","subset":"all","correct":false,"score":null,"error":"judge reply: no JSON object DeepEval can load"}
+	{"task":"judge","doc_id":"case/5","subset":"all","correct":false,"score":null,"error":"the judge call failed"}
+	EOF
 }
 
-@test "score-gen: faithfulness is the share of claims not contradicted; malformed replies are counted" {
-	# case/1 yes, no, idk -> 2/3; case/2 (JSON inside prose) -> 1; case/3 no claims -> 1;
-	# case/4 malformed JSON (trailing comma): an item error, never a crash.
-	# python3: mean([2/3, 1.0, 1.0]) 0.8888888888888888, stderr 0.11111111111111113.
+@test "score-gen: faithfulness is the share of claims not contradicted; a trailing comma is mended, a \"Yes\" is not" {
+	# case/1 yes, no, idk -> 2/3; case/2 (JSON inside prose) -> 1; case/3 no
+	# claims -> 1; case/4 a trailing comma, which DeepEval removes -> 1;
+	# case/5 "Yes" is no verdict of DeepEval's schema: unparsed.
+	# python3: mean([2/3, 1.0, 1.0, 1.0]) 0.9166666666666666, stderr 0.08333333333333334;
+	# 2/3 < 0.7 fails: pass [0,1,1,1] 0.75, stderr 0.25; over all five [0,1,1,1,0] 0.6.
 	run --separate-stderr score-gen --judge faithfulness --pass-threshold 0.7 --items items.jsonl "$F/faithfulness.jsonl"
 	assert_success
-	assert_line --index 1 "{\"metric\":\"judge.faithfulness.mean\",\"value\":0.8888888888888888,\"n\":3,\"stderr\":0.11111111111111113,\"unit\":\"score\",\"labels\":{\"task\":\"judge\",\"subset\":\"all\"},$TS}"
-	# 2/3 < 0.7 fails: pass [0,1,1]: mean 0.6666666666666666, stderr 0.33333333333333337.
-	assert_line --index 2 "{\"metric\":\"judge.faithfulness.pass_rate\",\"value\":0.6666666666666666,\"n\":3,\"stderr\":0.33333333333333337,\"unit\":\"ratio\",\"labels\":{\"task\":\"judge\",\"subset\":\"all\"},$TS}"
+	assert_line --index 1 "{\"metric\":\"judge.faithfulness.mean\",\"value\":0.9166666666666666,\"n\":4,\"stderr\":0.08333333333333334,\"unit\":\"score\",\"labels\":{\"task\":\"judge\",\"subset\":\"all\"},$TS}"
+	assert_line --index 2 "{\"metric\":\"judge.faithfulness.pass_rate\",\"value\":0.75,\"n\":4,\"stderr\":0.25,\"unit\":\"ratio\",\"labels\":{\"task\":\"judge\",\"subset\":\"all\"},$TS}"
+	assert_line --index 3 --partial '"metric":"judge.faithfulness.pass_rate_all","value":0.6,"n":5,'
 	run cat items.jsonl
-	assert_line --index 3 '{"task":"judge","doc_id":"case/4","subset":"all","correct":false,"score":null,"error":"judge reply: no \"verdicts\" array"}'
+	assert_line --index 3 '{"task":"judge","doc_id":"case/4","subset":"all","correct":true,"score":1.0}'
+	assert_line --index 4 '{"task":"judge","doc_id":"case/5","subset":"all","correct":false,"score":null,"error":"judge reply: a verdict is not {\"verdict\": \"yes\"|\"no\"|\"idk\", \"reason\"?: TEXT}"}'
+	# penalize_ambiguous_claims: case/1's idk counts against it, 1/3.
+	run --separate-stderr score-gen --judge faithfulness --penalize-ambiguous -i items.jsonl "$F/faithfulness.jsonl"
+	run head -1 items.jsonl
+	assert_output '{"task":"judge","doc_id":"case/1","subset":"all","correct":false,"score":0.3333333333333333}'
 }
 
-@test "score-gen: hallucination is the share of contexts contradicted; lower passes" {
-	# case/1 1 of 2 -> 0.5; case/2 0 of 3 -> 0; case/3 1 of 1 -> 1.
+@test "score-gen: hallucination is the share of contexts contradicted, each verdict with its reason; lower passes" {
+	# case/1 1 of 2 -> 0.5; case/2 0 of 3 -> 0; case/3 1 of 1 -> 1; case/4 has
+	# no reason and case/5 an "idk", neither of which the schema takes.
 	# python3: mean 0.5, stderr 0.2886751345948129; pass (<= 0.5) [1,1,0]: 0.6666666666666666.
 	run --separate-stderr score-gen --judge hallucination "$F/hallucination.jsonl"
 	assert_success
-	assert_equal "$stderr" ""
-	assert_line --index 0 --partial '"metric":"judge.hallucination.unparsed","value":0,"n":3,'
+	assert_equal "$stderr" "score-gen: 2 of 5 judge replies could not be read"
+	assert_line --index 0 --partial '"metric":"judge.hallucination.unparsed","value":2,"n":5,'
 	assert_line --index 1 "{\"metric\":\"judge.hallucination.mean\",\"value\":0.5,\"n\":3,\"stderr\":0.2886751345948129,\"unit\":\"score\",\"labels\":{\"task\":\"judge\",\"subset\":\"all\"},$TS}"
 	assert_line --index 2 --partial '"metric":"judge.hallucination.pass_rate","value":0.6666666666666666,'
+	# Strict: any contradiction scores 1, and only none passes: [1, 0, 1] pass [0, 1, 0].
+	run --separate-stderr score-gen --judge hallucination --strict "$F/hallucination.jsonl"
+	assert_line --index 1 --partial '"metric":"judge.hallucination.mean","value":0.6666666666666666,"n":3,'
+	assert_line --index 2 --partial '"metric":"judge.hallucination.pass_rate","value":0.3333333333333333,"n":3,'
 }
 
 @test "score-gen: answer relevancy, and subsets with group rows" {
 	printf '%s\n' '{"doc_id":1,"subset":"ko","response":{"text":"{\"verdicts\":[{\"verdict\":\"yes\"},{\"verdict\":\"no\"}]}"}}' \
 		'{"doc_id":2,"subset":"en","response":{"text":"{\"verdicts\":[{\"verdict\":\"idk\"}]}"}}' \
-		'{"doc_id":3,"subset":"en","response":{"text":"{\"verdicts\":[{\"verdict\":\"NO\"}]}"}}' > r.jsonl
+		'{"doc_id":3,"subset":"en","response":{"text":"{\"verdicts\":[{\"verdict\":\"no\"}]}"}}' > r.jsonl
 	# ko [0.5], en [1, 0]: en mean 0.5 stderr 0.5; all (0.5*2 + 0.5*1)/3 = 0.5, macro 0.5;
 	# pooled stderr needs every subset's: ko has one item, so none.
 	run --separate-stderr score-gen --judge answer_relevancy r.jsonl
@@ -166,18 +190,121 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 	assert_line --index 4 --partial '"metric":"judge.answer_relevancy.mean_macro","value":0.5,"n":3,"unit":"score",'
 }
 
-@test "score-gen: the judge prompt templates render a chat request" {
-	echo '{"input":"수도는?","actual_output":"서울","context":["서울은 대한민국의 수도이다."],"retrieval_context":["서울은 수도이다."]}' > c.jsonl
-	for k in geval answer_relevancy faithfulness hallucination; do
-		run --separate-stderr jq -c -f "$VE_ROOT/share/judge/$k.jq" --arg criteria "정확한가?" c.jsonl
+@test "score-gen: every judge reply scores as DeepEval 4.1.10 scores it (tests/deepeval-ref.py)" {
+	# tests/deepeval-ref.py re-implements DeepEval's reading of a reply in
+	# Python; each fixture line is one rule (its doc_id names it): the last
+	# score token, the 1 % cut, "08" and "11", a JSON 7.0 or "7", Unicode
+	# digits, the summation order, trailing commas, braces, the verdict
+	# schema, strict mode, a rubric's range, penalized "idk" claims.
+	# Score, pass and DeepEval's pass rate over all cases, line for line.
+	check() {
+		kind=$1 file=$2
+		shift 2
+		score-gen -q --judge "$kind" --items items.jsonl "$@" "$file" > rows.jsonl || return 1
+		python3 "$VE_ROOT/tests/deepeval-ref.py" --judge "$kind" "$@" "$file" > ref.jsonl || return 1
+		diff <(jq -c 'select(.doc_id) | [.doc_id, .score, .correct]' items.jsonl) \
+			<(jq -c 'select(.doc_id) | [.doc_id, .score, .success]' ref.jsonl) || return 1
+		diff <(jq -c 'select(.metric | endswith("pass_rate_all")) | .value' rows.jsonl) \
+			<(jq -c 'select(.pass_rate_all) | .pass_rate_all' ref.jsonl)
+	}
+	G=$F/deepeval-geval.jsonl V=$F/deepeval-verdicts.jsonl
+	run check geval "$G"
+	assert_success
+	run check geval "$G" --strict
+	assert_success
+	run check geval "$G" --score-range 1,5
+	assert_success
+	for k in answer_relevancy faithfulness hallucination; do
+		run check "$k" "$V"
+		assert_success
+		run check "$k" "$V" --strict
+		assert_success
+	done
+	run check faithfulness "$V" --penalize-ambiguous
+	assert_success
+	# The comparison can fail: geval/sum-order summed in any order but
+	# DeepEval's is 0.7654521053511502, one bit off.
+	check geval "$G"
+	jq -c 'if .doc_id == "geval/sum-order" then .score = 0.7654521053511502 else . end' ref.jsonl > ref2.jsonl
+	run diff <(jq -c 'select(.doc_id) | [.doc_id, .score, .correct]' items.jsonl) \
+		<(jq -c 'select(.doc_id) | [.doc_id, .score, .success]' ref2.jsonl)
+	assert_failure
+	assert_output --partial '> ["geval/sum-order",0.7654521053511502,true]'
+}
+
+@test "score-gen: cases settled before the last call, and the judge options" {
+	# judge_verdicts: [] (no statements, so DeepEval asks nothing): relevancy 1;
+	# judge_error (an earlier call failed): unparsed, a failure in pass_rate_all.
+	printf '%s\n' '{"doc_id":"a","judge_verdicts":[]}' '{"doc_id":"b","judge_error":"the statements reply: no JSON object DeepEval can load"}' \
+		'{"doc_id":"c","response":{"text":null}}' > s.jsonl
+	run --separate-stderr score-gen --judge answer_relevancy -i items.jsonl s.jsonl
+	assert_success
+	assert_line --index 1 --partial '"metric":"judge.answer_relevancy.mean","value":1.0,"n":1,'
+	assert_line --index 3 --partial '"metric":"judge.answer_relevancy.pass_rate_all","value":0.3333333333333333,"n":3,'
+	run cat items.jsonl
+	assert_output - <<-'EOF'
+	{"task":"judge","doc_id":"a","subset":"all","correct":true,"score":1.0}
+	{"task":"judge","doc_id":"b","subset":"all","correct":false,"score":null,"error":"the statements reply: no JSON object DeepEval can load"}
+	{"task":"judge","doc_id":"c","subset":"all","correct":false,"score":null,"error":"judge reply: no text"}
+	EOF
+	# Hallucination has no call to skip; G-Eval has a score, not verdicts.
+	run --separate-stderr score-gen --judge geval -i items.jsonl s.jsonl
+	run head -1 items.jsonl
+	assert_output '{"task":"judge","doc_id":"a","subset":"all","correct":false,"score":null,"error":"judge_verdicts: G-Eval has a score, not verdicts"}'
+	run --separate-stderr score-gen --judge geval --strict --pass-threshold 0.5
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --strict sets the pass mark (1, hallucination 0): not with --pass-threshold"
+	run --separate-stderr score-gen --judge faithfulness --score-range 1,5
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --score-range is G-Eval's: --judge geval"
+	run --separate-stderr score-gen --judge geval --score-range 5,1
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --score-range: expected whole numbers LO,HI with LO < HI, got '5,1'"
+	run --separate-stderr score-gen --judge geval --penalize-ambiguous
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --penalize-ambiguous is faithfulness's: --judge faithfulness"
+	run --separate-stderr score-gen -m f1 --strict
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --strict, --score-range and --penalize-ambiguous go with --judge"
+}
+
+@test "score-gen: the judge prompt templates render DeepEval's calls" {
+	echo '{"id":"k1","input":"수도는?","actual_output":"서울","expected_output":"서울","context":["서울은 대한민국의 수도이다."],"retrieval_context":["서울은 수도이다."]}' > c.jsonl
+	J=$VE_ROOT/share/judge
+	for k in answer_relevancy_statements faithfulness_claims hallucination; do
+		run --separate-stderr jq -c -L "$J" -f "$J/$k.jq" c.jsonl
 		assert_success
 		run jq -r '.messages | map(.role) | join(",")' <<< "$output"
-		assert_output "system,user"
+		assert_output "user"
 	done
-	run jq -r '.messages[1].content' < <(jq -c -f "$VE_ROOT/share/judge/hallucination.jq" c.jsonl)
-	assert_output "$(printf 'Contexts:\n1. 서울은 대한민국의 수도이다.\n\nActual output:\n서울\n\nJSON:')"
-	run --separate-stderr jq -c -f "$VE_ROOT/share/judge/geval.jq" c.jsonl
-	assert_failure 5
+	run jq -r '.messages[0].content' < <(jq -c -L "$J" -f "$J/hallucination.jq" c.jsonl)
+	assert_output --partial "$(printf 'there MUST be EXACTLY 1 '"'"'verdicts'"'"'.')"
+	assert_output --partial "$(printf 'Contexts:\n["서울은 대한민국의 수도이다."]\n\nActual Output:\n서울\n\nJSON:')"
+	# The test case as G-Eval lays it out: "Name:\nvalue \n\n" per parameter,
+	# the steps numbered, the parameters listed "A, B, and C".
+	run jq -r '.messages[0].content' < <(jq -c -L "$J" -f "$J/geval.jq" --argjson steps '["Compare.", "Check."]' \
+		--argjson params '["input","actual_output","expected_output"]' --argjson rubric null --argjson strict false c.jsonl)
+	assert_output --partial "$(printf 'Evaluation Steps:\n1. Compare.\n2. Check.\n\nTest Case:\nInput:\n수도는? \n\nActual Output:\n서울 \n\nExpected Output:\n서울 \n\n\nParameters:\nInput, Actual Output, and Expected Output\n')"
+	# A rubric's ranges, sorted, and its span as the score's.
+	run jq -r '.messages[0].content' < <(jq -c -L "$J" -f "$J/geval.jq" --argjson steps '["Compare."]' --argjson params '["input","actual_output"]' \
+		--argjson rubric '[{"score_range":[3,5],"expected_outcome":"right"},{"score_range":[1,2],"expected_outcome":"wrong"}]' --argjson strict false c.jsonl)
+	assert_output --partial "$(printf 'an integer from 1 to 5, as the rubric gives it.')"
+	assert_output --partial "$(printf 'Rubric:\n1-2: wrong\n3-5: right\n\nTest Case:\nInput:\n수도는? \n\nActual Output:\n서울 \n\n\nParameters:\nInput and Actual Output\n')"
+	# A case without a parameter is settled: DeepEval refuses it.
+	run jq -c -L "$J" -f "$J/geval.jq" --argjson steps '["x"]' --argjson params '["input","retrieval_context","expected_output"]' \
+		--argjson rubric null --argjson strict true <(jq -c 'del(.retrieval_context)' c.jsonl)
+	assert_output --partial '"judge_error":"the case has no retrieval_context"'
+	# The second calls read the first's replies: none, a list, an unreadable one.
+	printf '%s\n' '{"id":"a","input":"q","response":{"text":"{\"statements\": []}"}}' \
+		'{"id":"b","input":"q","response":{"text":"{\"statements\": [\"s1\", \"s2\",]}"}}' \
+		'{"id":"c","input":"q","error":"HTTP 500"}' '{"id":"d","input":"q","response":{"text":"{\"statements\": \"s\"}"}}' > st.jsonl
+	run jq -c -L "$J" -f "$J/answer_relevancy.jq" st.jsonl
+	assert_line --index 0 '{"id":"a","input":"q","judge_verdicts":[]}'
+	assert_line --index 1 --partial 'Statements:\n[\"s1\",\"s2\"]\n\nJSON:'
+	assert_line --index 2 '{"id":"c","input":"q","judge_error":"the statements call failed: HTTP 500"}'
+	assert_line --index 3 '{"id":"d","input":"q","judge_error":"the statements reply: no \"statements\" list of strings"}'
+	printf '%s\n' '{"id":"b","response":{"text":"{\"truths\": [\"t1\", \"t2\"]}"}}' > tr.jsonl
+	printf '%s\n' '{"id":"b","response":{"text":"{\"claims\": [\"c1\"]}"}}' '{"id":"x","response":{"text":"{\"claims\": [\"c1\"]}"}}' > cl.jsonl
+	run jq -c -L "$J" -f "$J/faithfulness.jq" --slurpfile truths tr.jsonl cl.jsonl
+	assert_line --index 0 --partial 'Retrieval Contexts:\nt1\n\nt2\n\nClaims:\n[\"c1\"]\n\nJSON:'
+	assert_line --index 1 '{"id":"x","judge_error":"the truths call failed: no reply"}'
 }
 
 @test "score-gen: record errors name the place" {

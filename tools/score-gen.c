@@ -29,11 +29,12 @@
  * TASK.accuracy_avg as Evalchemy reports it.
  *
  * With --judge KIND the records are a judge model's replies and the score
- * is DeepEval's: geval (the reply's score 0-10 over 10, or the expectation
- * over the score tokens' top logprobs when present), answer_relevancy and
- * faithfulness (the share of verdicts that are not "no"), hallucination (the
- * share of contexts whose verdict is "no"). A reply that cannot be read is an
- * item error, counted in TASK.KIND.unparsed, never a crash.
+ * is DeepEval 4.1.10's, read by its rules (deepeval.h): geval (the score,
+ * weighted by its token's top logprobs, over its range), answer_relevancy
+ * and faithfulness (the share of verdicts that are not "no"), hallucination
+ * (the share of contexts whose verdict is "no"). A reply DeepEval would
+ * reject is an item error, counted in TASK.KIND.unparsed, never a crash;
+ * TASK.KIND.pass_rate_all counts it a failure, as DeepEval does.
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -47,6 +48,7 @@
 
 #include "array.h"
 #include "buf.h"
+#include "deepeval.h"
 #include "diag.h"
 #include "hash.h"
 #include "json.h"
@@ -79,10 +81,12 @@ static const char *const row_name[M_COUNT] = {
     "f1",          "rouge_l",       "json_valid", "accuracy",
 };
 
-enum judge { J_NONE, J_GEVAL, J_RELEVANCY, J_FAITHFULNESS, J_HALLUCINATION };
-
+/* --judge KIND's names, in enum ve_judge's order. */
 static const char *const judge_name[] = {
-    "", "geval", "answer_relevancy", "faithfulness", "hallucination",
+    "geval",
+    "answer_relevancy",
+    "faithfulness",
+    "hallucination",
 };
 
 #define MAX_IGNORE 8
@@ -101,7 +105,8 @@ struct filter {
 struct opts {
 	enum metric metric[M_COUNT];
 	int nmetric;
-	enum judge judge;
+	bool judge;                 /* --judge: the replies of a judge model */
+	struct ve_judge_opts jopts; /* its kind, strict mode, score range */
 	const char *reference;
 	const char *regex;
 	const char *ignore[MAX_IGNORE];
@@ -112,6 +117,7 @@ struct opts {
 	int nkeys;
 	double threshold;
 	bool has_threshold;
+	bool has_range; /* --score-range given */
 	struct filter filter[MAX_FILTERS];
 	int nfilter;
 	const char *think_open, *think_close; /* the thinking's tags; NULL: --think-tags none */
@@ -131,13 +137,13 @@ struct state {
 	pcre2_code *regex;
 	pcre2_code *ignore[MAX_IGNORE];
 	pcre2_code *number;
-	pcre2_code *score_re;
 	pcre2_match_data *md;
 	pcre2_code *filter[MAX_FILTERS];
 	pcre2_match_data *filter_md[MAX_FILTERS];
 	bool need_ref; /* a metric other than json compares with the reference */
 	struct ve_buf a, b, c, row, tmp, id, pred, scores, sample;
 	unsigned long long unparsed;
+	struct ve_score_agg *all; /* --judge: KIND.pass_rate_all, after the other rows */
 
 	struct ve_buf fpred[MAX_FILTERS]; /* each filter's answer */
 	bool fexact;                      /* the first filter's exact_match */
@@ -157,7 +163,8 @@ usage(FILE *f)
 	    "                 [--think-tags OPEN,CLOSE|none] [--think-in-prompt] [-i FILE]\n"
 	    "                 [-t TASK] [--run-id ID] [--model-tag TAG] [--skip-bad]\n"
 	    "                 [--rejects FILE] [FILE...]\n"
-	    "       %s --judge KIND [--pass-threshold X] [-i FILE] [-t TASK] [FILE...]\n"
+	    "       %s --judge KIND [--pass-threshold X | --strict] [--score-range LO,HI]\n"
+	    "                 [--penalize-ambiguous] [-i FILE] [-t TASK] [FILE...]\n"
 	    "\n"
 	    "Score generated answers in llm-query output; metric rows to stdout.\n"
 	    "\n"
@@ -171,8 +178,11 @@ usage(FILE *f)
 	    "      --ignore-punctuation drop ASCII punctuation before comparing\n"
 	    "      --ignore-regex RE    remove matches of RE before comparing (repeatable)\n"
 	    "      --required-keys LIST comma-separated keys the JSON object must hold\n"
-	    "      --judge KIND         judge replies: geval, answer_relevancy, faithfulness,\n"
-	    "                           hallucination\n"
+	    "      --judge KIND         judge replies, scored as DeepEval 4.1.10 scores them:\n"
+	    "                           geval, answer_relevancy, faithfulness, hallucination\n"
+	    "      --strict             DeepEval's strict mode (pass mark 1, hallucination 0)\n"
+	    "      --score-range LO,HI  G-Eval's score range, a rubric's (default 0,10)\n"
+	    "      --penalize-ambiguous faithfulness counts an \"idk\" claim against it\n"
 	    "      --pass-threshold X   an item passes at X or more (hallucination: X or "
 	    "less);\n"
 	    "                           adds a pass_rate row (judge default 0.5)\n"
@@ -199,6 +209,9 @@ enum {
 	OPT_IGNORE_REGEX,
 	OPT_REQUIRED_KEYS,
 	OPT_JUDGE,
+	OPT_STRICT,
+	OPT_SCORE_RANGE,
+	OPT_PENALIZE,
 	OPT_THRESHOLD,
 	OPT_FILTER,
 	OPT_GROUP_SELECT,
@@ -275,18 +288,39 @@ parse_pass_k(struct opts *o, const char *list)
 	}
 }
 
-static enum judge
-parse_judge(const char *s)
+static void
+parse_judge(struct opts *o, const char *s)
 {
 	int i;
 
-	for (i = 1; i <= J_HALLUCINATION && strcmp(s, judge_name[i]); i++)
+	for (i = 0; i <= VE_JUDGE_HALLUCINATION && strcmp(s, judge_name[i]); i++)
 		;
-	if (i > J_HALLUCINATION)
+	if (i > VE_JUDGE_HALLUCINATION)
 		ve_usage_error("--judge: unknown kind '%s' (geval, answer_relevancy, "
 		               "faithfulness, hallucination)",
 		               s);
-	return (enum judge)i;
+	o->judge = true;
+	o->jopts.kind = (enum ve_judge)i;
+}
+
+/* --score-range LO,HI: G-Eval's score range (its rubric's), integers, LO < HI. */
+static void
+parse_range(struct opts *o, const char *arg)
+{
+	char *comma = strchr(arg, ','), lo[32];
+	long a, b;
+
+	if (!comma || (size_t)(comma - arg) >= sizeof lo)
+		ve_usage_error("--score-range: expected LO,HI, got '%s'", arg);
+	memcpy(lo, arg, (size_t)(comma - arg));
+	lo[comma - arg] = 0;
+	if (!ve_parse_long(lo, -1000000, 1000000, &a) ||
+	    !ve_parse_long(comma + 1, -1000000, 1000000, &b) || a >= b)
+		ve_usage_error("--score-range: expected whole numbers LO,HI with LO < HI, got '%s'",
+		               arg);
+	o->jopts.lo = (double)a;
+	o->jopts.hi = (double)b;
+	o->has_range = true;
 }
 
 /*
@@ -371,8 +405,23 @@ check_args(struct opts *o)
 	if (o->think_in_prompt && !o->think_close)
 		ve_usage_error(
 		    "--think-in-prompt needs the thinking's tags (not --think-tags none)");
+	if (!o->judge && (o->jopts.strict || o->has_range || o->jopts.penalize))
+		ve_usage_error("--strict, --score-range and --penalize-ambiguous go with --judge");
+	if (o->has_range && o->jopts.kind != VE_JUDGE_GEVAL)
+		ve_usage_error("--score-range is G-Eval's: --judge geval");
+	if (o->jopts.penalize && o->jopts.kind != VE_JUDGE_FAITHFULNESS)
+		ve_usage_error("--penalize-ambiguous is faithfulness's: --judge faithfulness");
+	if (o->jopts.strict && o->has_threshold)
+		ve_usage_error("--strict sets the pass mark (1, hallucination 0): not with "
+		               "--pass-threshold");
+	if (!o->has_range) {
+		o->jopts.lo = 0;
+		o->jopts.hi = 10;
+	}
+	/* DeepEval's strict mode asks for a perfect score (no hallucination). */
 	if (o->judge && !o->has_threshold)
-		o->threshold = 0.5;
+		o->threshold = o->jopts.strict ? o->jopts.kind != VE_JUDGE_HALLUCINATION : 0.5;
+	o->jopts.threshold = o->threshold;
 	if (!o->common.task)
 		o->common.task = o->judge ? "judge" : "gen";
 }
@@ -389,6 +438,9 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"ignore-regex", required_argument, NULL, OPT_IGNORE_REGEX},
 	    {"required-keys", required_argument, NULL, OPT_REQUIRED_KEYS},
 	    {"judge", required_argument, NULL, OPT_JUDGE},
+	    {"strict", no_argument, NULL, OPT_STRICT},
+	    {"score-range", required_argument, NULL, OPT_SCORE_RANGE},
+	    {"penalize-ambiguous", no_argument, NULL, OPT_PENALIZE},
 	    {"pass-threshold", required_argument, NULL, OPT_THRESHOLD},
 	    {"filter", required_argument, NULL, OPT_FILTER},
 	    {"group-select", required_argument, NULL, OPT_GROUP_SELECT},
@@ -413,7 +465,10 @@ parse_args(int argc, char **argv, struct opts *o)
 			o->ignore[o->nignore++] = optarg;
 			break;
 		case OPT_REQUIRED_KEYS: parse_keys(o, optarg); break;
-		case OPT_JUDGE: o->judge = parse_judge(optarg); break;
+		case OPT_JUDGE: parse_judge(o, optarg); break;
+		case OPT_STRICT: o->jopts.strict = true; break;
+		case OPT_SCORE_RANGE: parse_range(o, optarg); break;
+		case OPT_PENALIZE: o->jopts.penalize = true; break;
 		case OPT_THRESHOLD:
 			o->threshold = ve_opt_double("--pass-threshold", optarg, 0, 1);
 			o->has_threshold = true;
@@ -851,145 +906,6 @@ json_score(const struct opts *o, const char *s, size_t n)
 	return r;
 }
 
-/*
- * The JSON object in a judge's reply: the text from its first '{' to its
- * last '}' (judges wrap JSON in prose and fences). Invalid jv when none.
- */
-static jv
-judge_object(const char *s, size_t n)
-{
-	const char *a = memchr(s, '{', n), *b = memrchr(s, '}', n);
-
-	if (!a || !b || b < a)
-		return jv_invalid();
-	jv v = jv_parse_sized(a, (int)(b - a + 1));
-	if (jv_get_kind(v) != JV_KIND_OBJECT) {
-		jv_free(v);
-		return jv_invalid();
-	}
-	return v;
-}
-
-/* An integer score token 0..10 ("7", " 7"); -1 otherwise. */
-static int
-score_token(const char *t)
-{
-	while (*t == ' ')
-		t++;
-	if (!isdigit((unsigned char)t[0]))
-		return -1;
-	if (!t[1])
-		return t[0] - '0';
-	if (t[0] == '1' && t[1] == '0' && !t[2])
-		return 10;
-	return -1;
-}
-
-static bool
-is_score_token(const char *t)
-{
-	return score_token(t) >= 0;
-}
-
-/* G-Eval's expectation sum(p * score) / sum(p), summed as a ve_score_top_fn. */
-struct expectation {
-	double num, den;
-};
-
-static void
-add_score_token(void *ctx, const char *t, double logprob)
-{
-	struct expectation *e = ctx;
-	int sc = score_token(t);
-
-	if (sc >= 0) {
-		double p = exp(logprob);
-		e->num += p * sc;
-		e->den += p;
-	}
-}
-
-/*
- * G-Eval's probability-weighted score: at the first generated token that is
- * a score, the expectation over the score tokens among its top logprobs.
- * False when the reply carries no such token. resp is borrowed.
- */
-static bool
-geval_expectation(jv resp, double *out)
-{
-	struct expectation e = {0, 0};
-
-	ve_score_top_at(resp, is_score_token, add_score_token, &e);
-	if (e.den <= 0)
-		return false;
-	*out = e.num / e.den;
-	return true;
-}
-
-/*
- * Scores one judge reply. Returns NULL and sets *score, or why the reply
- * cannot be read. resp is borrowed.
- */
-static const char *
-judge_score(struct state *st, jv resp, const char *s, size_t n, double *score)
-{
-	enum judge k = st->o->judge;
-	jv obj = judge_object(s, n);
-	const char *why = NULL;
-
-	if (k == J_GEVAL) {
-		double x = NAN, e;
-		jv sc = ve_json_get(obj, "score");
-		if (jv_get_kind(sc) == JV_KIND_NUMBER) {
-			x = jv_number_value(sc);
-		} else if (pcre2_match(st->score_re, (PCRE2_SPTR)s, n, 0, 0, st->md, NULL) > 1) {
-			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(st->md);
-			ve_buf_reset(&st->tmp);
-			ve_buf_add(&st->tmp, s + ov[2], ov[3] - ov[2]);
-			if (!ve_parse_double(st->tmp.p, 0, 10, &x))
-				x = NAN;
-		}
-		jv_free(sc);
-		if (isnan(x) || x < 0 || x > 10)
-			why = "judge reply: no score from 0 to 10";
-		else
-			*score = (geval_expectation(resp, &e) ? e : x) / 10;
-	} else {
-		jv verdicts = ve_json_get(obj, "verdicts");
-		if (jv_get_kind(verdicts) != JV_KIND_ARRAY) {
-			why = "judge reply: no \"verdicts\" array";
-		} else {
-			int m = jv_array_length(jv_copy(verdicts)), no = 0;
-			for (int i = 0; i < m && !why; i++) {
-				jv e = jv_array_get(jv_copy(verdicts), i);
-				jv v = ve_json_get(e, "verdict");
-				if (jv_get_kind(v) != JV_KIND_STRING)
-					why = "judge reply: a verdict is not \"yes\", \"no\" or "
-					      "\"idk\"";
-				else
-					no += !strcasecmp(jv_string_value(v), "no");
-				jv_free(v);
-				jv_free(e);
-			}
-			/* DeepEval: no statements is relevant and faithful, and no contradiction.
-			 */
-			if (!why && k == J_HALLUCINATION)
-				*score = m ? (double)no / m : 0;
-			else if (!why)
-				*score = m ? (double)(m - no) / m : 1;
-		}
-		jv_free(verdicts);
-	}
-	jv_free(obj);
-	return why;
-}
-
-static bool
-passes(const struct opts *o, double score)
-{
-	return o->judge == J_HALLUCINATION ? score <= o->threshold : score >= o->threshold;
-}
-
 /* Starts the item row of rec (borrowed) in st->row; a record without doc_id gets null. */
 static void
 item_head(struct state *st, jv rec, const struct ve_score_rec *f)
@@ -1005,38 +921,83 @@ item_head(struct state *st, jv rec, const struct ve_score_rec *f)
 	ve_score_item_head(&st->row, f->tname, st->id.p, f->sname);
 }
 
+/* An item passes at the pass mark or above. */
+static bool
+passes(const struct opts *o, double score)
+{
+	return score >= o->threshold;
+}
+
 /*
- * --judge: the score of one judge reply (text, borrowed) into KIND.mean and
- * KIND.pass_rate, or a reply that cannot be read into KIND.unparsed; its
- * item row to --items.
+ * The judge's score of rec (borrowed): from its judge_verdicts (known
+ * without a reply), its judge_error (an earlier call of the case failed),
+ * else from the reply. NULL and *score, or why there is none.
+ */
+static const char *
+judge_of(struct state *st, jv rec, const struct ve_score_rec *f, double *score)
+{
+	const struct ve_judge_opts *jo = &st->o->jopts;
+	jv known = ve_json_get(rec, "judge_verdicts"), err = ve_json_get(rec, "judge_error");
+	jv text = ve_json_get(f->resp, "text");
+	const char *why;
+
+	if (f->failed) {
+		why = "the judge call failed";
+	} else if (jv_get_kind(err) == JV_KIND_STRING) {
+		ve_buf_reset(&st->tmp);
+		ve_buf_add(&st->tmp, jv_string_value(err), ve_json_strlen(err));
+		why = st->tmp.p;
+	} else if (jv_is_valid(known)) {
+		why = jo->kind == VE_JUDGE_GEVAL
+		          ? "judge_verdicts: G-Eval has a score, not verdicts"
+		          : ve_judge_verdicts(jo, known, score);
+	} else if (jv_get_kind(text) != JV_KIND_STRING) {
+		why = "judge reply: no text"; /* a reasoning judge that ran out of tokens */
+	} else {
+		why =
+		    ve_judge_score(jo, f->resp, jv_string_value(text), ve_json_strlen(text), score);
+	}
+	jv_free(known);
+	jv_free(err);
+	jv_free(text);
+	return why;
+}
+
+/*
+ * --judge: one case's score into KIND.mean and KIND.pass_rate, or a reply
+ * that cannot be read into KIND.unparsed (a failed call is in TASK.failed);
+ * either way into KIND.pass_rate_all, where DeepEval counts an error as a
+ * failure. Its item row to --items.
  */
 static void
-take_judge(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
+take_judge(struct state *st, jv rec, const struct ve_score_rec *f)
 {
 	const struct opts *o = st->o;
-	const char *kind = judge_name[o->judge];
+	const char *kind = judge_name[o->jopts.kind];
 	double score = 0;
 	char name[128];
-	const char *bad =
-	    judge_score(st, f->resp, jv_string_value(text), ve_json_strlen(text), &score);
+	const char *bad = judge_of(st, rec, f, &score);
+	bool pass = !bad && ve_judge_passes(&o->jopts, score);
 
 	item_head(st, rec, f);
 	snprintf(name, sizeof name, "%s.unparsed", kind);
-	ve_score_agg_tally(st->run.agg, f->tname, name, bad != NULL, false);
+	/* A failed call is counted in TASK.failed, not as a reply that could not be read. */
+	if (!f->failed)
+		ve_score_agg_tally(st->run.agg, f->tname, name, bad != NULL, false);
 	if (bad) {
-		st->unparsed++;
+		st->unparsed += !f->failed;
 		ve_buf_adds(&st->row, ",\"correct\":false,\"score\":null,\"error\":");
 		ve_buf_add_json_str(&st->row, bad, strlen(bad));
 	} else {
-		ve_buf_addf(&st->row,
-		            ",\"correct\":%s,\"score\":", passes(o, score) ? "true" : "false");
+		ve_buf_addf(&st->row, ",\"correct\":%s,\"score\":", pass ? "true" : "false");
 		ve_score_num(&st->row, score);
 		snprintf(name, sizeof name, "%s.mean", kind);
 		ve_score_agg_add(st->run.agg, f->tname, name, "score", f->sname, NULL, score);
 		snprintf(name, sizeof name, "%s.pass_rate", kind);
-		ve_score_agg_add(st->run.agg, f->tname, name, "ratio", f->sname, NULL,
-		                 passes(o, score));
+		ve_score_agg_add(st->run.agg, f->tname, name, "ratio", f->sname, NULL, pass);
 	}
+	snprintf(name, sizeof name, "%s.pass_rate_all", kind);
+	ve_score_agg_add(st->all, f->tname, name, "ratio", f->sname, NULL, pass);
 	ve_buf_addc(&st->row, '}');
 	ve_score_item(&st->run, &st->row);
 }
@@ -1648,6 +1609,17 @@ take_tokens(struct state *st, const struct ve_score_rec *f)
 	jv_free(usage);
 }
 
+/* Whether rec (borrowed) has the member key. */
+static bool
+has_key(jv rec, const char *key)
+{
+	jv v = ve_json_get(rec, key);
+	bool r = jv_is_valid(v);
+
+	jv_free(v);
+	return r;
+}
+
 /* The run's step: scores one record (consumed). NULL, or why it is bad. */
 static const char *
 take_record(void *tool, jv rec, const struct ve_line *line)
@@ -1662,15 +1634,16 @@ take_record(void *tool, jv rec, const struct ve_line *line)
 		goto out;
 	/* A failed request is counted, not scored. */
 	ve_score_agg_tally(st->run.agg, f.tname, "failed", f.failed, true);
-	if (f.failed)
-		goto out;
 	text = ve_json_get(f.resp, "text");
-	if (jv_get_kind(text) != JV_KIND_STRING)
+	if (st->o->judge && (f.failed || jv_get_kind(f.resp) == JV_KIND_OBJECT ||
+	                     has_key(rec, "judge_error") || has_key(rec, "judge_verdicts")))
+		take_judge(st, rec, &f);
+	else if (f.failed)
+		; /* counted above */
+	else if (jv_get_kind(text) != JV_KIND_STRING)
 		why = jv_get_kind(f.resp) == JV_KIND_OBJECT
 		          ? "response.text: expected a string"
 		          : "response: missing (not llm-query output?)";
-	else if (st->o->judge)
-		take_judge(st, rec, &f, text);
 	else if (!(why = take_answer(st, rec, &f, text)))
 		take_tokens(st, &f);
 out:
@@ -1696,8 +1669,6 @@ state_init(struct state *st, const struct opts *o)
 		st->ignore[i] =
 		    ve_re_compile("--ignore-regex", o->ignore[i], PCRE2_UTF | PCRE2_UCP);
 	st->number = ve_re_compile(NULL, "-?[0-9][0-9,]*(?:\\.[0-9]+)?", PCRE2_UTF);
-	st->score_re =
-	    ve_re_compile(NULL, "score\"?\\s*[:=]\\s*([0-9]+(?:\\.[0-9]+)?)", PCRE2_CASELESS);
 	st->md = pcre2_match_data_create(16, NULL);
 	for (int i = 0; i < o->nfilter; i++) {
 		st->filter[i] = ve_re_compile("--filter", o->filter[i].re, PCRE2_UTF | PCRE2_UCP);
@@ -1708,6 +1679,7 @@ state_init(struct state *st, const struct opts *o)
 		st->has_math |= o->metric[i] == M_MATH;
 	}
 	st->gr = ve_xcalloc(1, sizeof *st->gr);
+	st->all = ve_score_agg_new();
 }
 
 static void
@@ -1718,8 +1690,8 @@ state_free(struct state *st)
 	for (int i = 0; i < st->o->nignore; i++)
 		pcre2_code_free(st->ignore[i]);
 	pcre2_code_free(st->number);
-	pcre2_code_free(st->score_re);
 	pcre2_match_data_free(st->md);
+	ve_score_agg_free(st->all);
 	for (int i = 0; i < st->o->nfilter; i++) {
 		pcre2_code_free(st->filter[i]);
 		pcre2_match_data_free(st->filter_md[i]);
@@ -1749,6 +1721,7 @@ run(const struct opts *o, char **files, int nfiles)
 	if (!(rc = ve_score_read(&st.run, take_record, &st))) {
 		group_emit(&st);
 		ve_score_agg_emit(st.run.agg, &st.run.meta);
+		ve_score_agg_emit(st.all, &st.run.meta);
 		for (size_t i = 0; i < st.gr->nr; i++)
 			repeat_row(&st, &st.gr->r[i]);
 		if (st.unparsed && !o->common.cli.quiet)
