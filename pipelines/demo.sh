@@ -60,10 +60,14 @@ S=$VLLM_EVAL_SHARE
 		jq -c '{id: .doc_id, match: .prompt, choices: ["A", "B", "C", "D"], gold, format: "letter"}'
 } >> "$key" || exit 70
 cat >> "$key" <<'EOF'
-{"id":"judge/relevancy","match":"Break the actual output into its statements.","gold":"{\"verdicts\": [{\"verdict\": \"yes\", \"reason\": \"It answers the question.\"}]}"}
-{"id":"judge/faithfulness","match":"List every factual claim made in the actual output.","gold":"{\"verdicts\": [{\"verdict\": \"yes\", \"reason\": \"The context says so.\"}]}"}
-{"id":"judge/hallucination","match":"decide whether the actual output agrees with it","gold":"{\"verdicts\": [{\"verdict\": \"yes\", \"reason\": \"No contradiction.\"}]}"}
-{"id":"judge/geval","match":"Judge the test case only by the evaluation criteria.","gold":"{\"score\": 8, \"reason\": \"Correct and complete.\"}"}
+{"id":"judge/relevancy","match":"decide whether it is relevant to answering the input.","gold":"{\"verdicts\": [{\"verdict\": \"yes\"}]}"}
+{"id":"judge/faithfulness","match":"saying whether EACH claim contradicts any fact of the retrieval context.","gold":"{\"verdicts\": [{\"verdict\": \"yes\"}]}"}
+{"id":"judge/hallucination","match":"saying whether the 'actual output' agrees with that context.","gold":"{\"verdicts\": [{\"verdict\": \"yes\", \"reason\": \"No contradiction.\"}]}"}
+{"id":"judge/geval","match":"You are an evaluator. Assess the test case below","gold":"{\"reason\": \"Correct and complete.\", \"score\": 8}"}
+{"id":"judge/statements","match":"Break the text below into the statements it makes","gold":"{\"statements\": [\"The answer addresses the question.\"]}"}
+{"id":"judge/truths","match":"that can be inferred from it.\nThe truths MUST BE COHERENT","gold":"{\"truths\": [\"The context states the facts of the case.\"]}"}
+{"id":"judge/claims","match":"From the AI output below, write a complete list","gold":"{\"claims\": [\"The output makes one claim.\"]}"}
+{"id":"judge/steps","match":"Write 3-4 concise evaluation steps","gold":"{\"steps\": [\"Compare the actual output with the expected output.\", \"Check that nothing the expected output says is missing.\"]}"}
 EOF
 
 # start_sim NAME OPTIONS...: vllm-sim on a free loopback port.
