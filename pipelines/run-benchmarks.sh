@@ -38,6 +38,9 @@ reply, STREAM_TIMEOUT (default 3600) a whole reply. CHAT_TEMPLATE_KWARGS (a
 JSON object, e.g. '{"enable_thinking": false}') goes with every chat request;
 THINK_IN_PROMPT=1 says the chat template opens the thinking in the prompt
 (DeepSeek-R1's), so a reply without </think> is all thinking (score-gen(1)).
+PREFIX_TOKEN is the token an empty loglikelihood context stands for, as
+lm-eval takes it: the tokenizer's BOS, else its EOS (default <|endoftext|>;
+Llama 3's is <|begin_of_text|>, see llm-query(1)).
 
 Exit: 0 ok, 64 usage, 65 a task rendered or scored nothing, 66 missing file,
 69 the endpoint failed, 75 try again.
@@ -190,6 +193,7 @@ for task in $tasks; do
 	rm -f "$dir/rendered.jsonl"
 	if [ "$mode" = ll ]; then
 		ve_step "llm-query:$task" llm-query -q -e "$endpoint" --loglikelihood -c "$conc" \
+			--prefix-token "${PREFIX_TOKEN:-<|endoftext|>}" \
 			--id '"\(.doc_id)#\(.choice)"' -o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
 	else
 		# The task's generation parameters (spec.params: max_tokens, lm-eval's

@@ -204,14 +204,23 @@ print("ok")'
 	assert_output '{"sum":-0.75,"n_tokens":2,"greedy":false,"method":"text_offset"}'
 }
 
-@test "llm-query: an empty context whose end-of-text token is not one id is an error" {
+@test "llm-query: an empty context whose prefix token is not one id is an error; --prefix-token names another" {
 	# chars4 cuts "<|endoftext|>" into 4 tokens: there is no prefix token to put first.
 	start_server --tokenizer chars4
 	echo '{"id":1,"context":"","continuation":"abcd"}' > in.jsonl
 	run --separate-stderr llm-query -e "$URL" --loglikelihood in.jsonl
 	assert_failure 69
-	assert_output '{"id":1,"context":"","continuation":"abcd","error":{"kind":"protocol","status":200,"message":"an empty context needs the end-of-text token, and /tokenize does not give <|endoftext|> as one id","attempts":1}}'
+	assert_output '{"id":1,"context":"","continuation":"abcd","error":{"kind":"protocol","status":200,"message":"an empty context needs the prefix token, and /tokenize does not give <|endoftext|> as one id (see --prefix-token)","attempts":1}}'
 	assert_equal "$stderr" "llm-query: 1 of 1 requests failed (over --max-failures 0%)"
+	# A tokenizer whose BOS is "<s>" (lm-eval's prefix token when there is a
+	# BOS): one chars4 token, the context of "abcd".
+	run --separate-stderr llm-query -e "$URL" --loglikelihood --prefix-token '<s>' in.jsonl
+	assert_success
+	run jq -c '.response.loglikelihood.n_tokens' <<< "$output"
+	assert_output 1
+	run --separate-stderr llm-query -e "$URL" --prefix-token '<s>' in.jsonl
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "llm-query: --prefix-token is the empty context of --loglikelihood"
 }
 
 @test "llm-query: a server that ignores echo is an error, not a zero" {

@@ -47,6 +47,13 @@
 #include "sha256.h"
 #include "sse.h"
 
+/*
+ * lm-evaluation-harness's prefix token for an empty context is the
+ * tokenizer's BOS, else its EOS (lm_eval/models/api_models.py,
+ * prefix_token_id): GPT-2's and Qwen2's <|endoftext|> by default.
+ */
+#define EOT_TEXT "<|endoftext|>"
+
 struct opts {
 	struct ve_cli cli; /* -v, -q, --skip-bad, --rejects, --max-line, --progress, network */
 	const char *endpoint;
@@ -60,8 +67,9 @@ struct opts {
 	const char *extra;
 	jv extra_obj; /* --extra parsed, or an empty object */
 	const char *chat_kwargs;
-	jv chat_kwargs_obj;    /* --chat-template-kwargs parsed, or invalid when not given */
-	double stream_timeout; /* --stream-timeout: the whole of a streamed try */
+	const char *prefix_token; /* --prefix-token: an empty context's text */
+	jv chat_kwargs_obj;       /* --chat-template-kwargs parsed, or invalid when not given */
+	double stream_timeout;    /* --stream-timeout: the whole of a streamed try */
 	bool stream_timeout_set;
 	char **stop;
 	int nstop;
@@ -217,6 +225,8 @@ usage(FILE *f)
 	    "  -p, --prompt EXPR       jq expression for a completions prompt (default .prompt)\n"
 	    "      --messages EXPR     jq expression for chat messages\n"
 	    "      --loglikelihood     score .continuation after .context\n"
+	    "      --prefix-token TEXT an empty context's token, the tokenizer's BOS, else\n"
+	    "                          its EOS, as lm-eval's (default <|endoftext|>)\n"
 	    "      --max-tokens N      --temperature T  --top-p P  --seed N  --stop TEXT\n"
 	    "      --logprobs N        --echo  --ignore-eos  --extra JSON\n"
 	    "                          request parameters for what the record does not set\n"
@@ -262,6 +272,7 @@ enum {
 	OPT_ID,
 	OPT_CACHE,
 	OPT_CHAT_KWARGS,
+	OPT_PREFIX_TOKEN,
 	OPT_STREAM_TIMEOUT,
 };
 
@@ -284,6 +295,11 @@ set_option(struct opts *o, int c, char *arg)
 	case OPT_LOGPROBS: o->logprobs = ve_opt_long("--logprobs", arg, 0, 1000); break;
 	case OPT_EXTRA: o->extra = arg; break;
 	case OPT_CHAT_KWARGS: o->chat_kwargs = arg; break;
+	case OPT_PREFIX_TOKEN:
+		if (!*arg)
+			ve_usage_error("--prefix-token: expected a token's text");
+		o->prefix_token = arg;
+		break;
 	case OPT_STREAM_TIMEOUT:
 		o->stream_timeout = ve_opt_double("--stream-timeout", arg, 0.001, 604800);
 		o->stream_timeout_set = true;
@@ -339,6 +355,10 @@ check_args(struct opts *o, char *const *files, int nfiles)
 	if (o->chat_kwargs && (o->loglikelihood || o->prompt_expr))
 		ve_usage_error("--chat-template-kwargs needs chat requests, not %s",
 		               o->loglikelihood ? "--loglikelihood" : "--prompt");
+	if (o->prefix_token && !o->loglikelihood)
+		ve_usage_error("--prefix-token is the empty context of --loglikelihood");
+	if (!o->prefix_token)
+		o->prefix_token = EOT_TEXT;
 	if (o->concurrency == 0)
 		o->concurrency = o->rate > 0 ? UNCAPPED : 16;
 }
@@ -363,6 +383,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"ignore-eos", no_argument, &o->ignore_eos, 1},
 	    {"extra", required_argument, NULL, OPT_EXTRA},
 	    {"chat-template-kwargs", required_argument, NULL, OPT_CHAT_KWARGS},
+	    {"prefix-token", required_argument, NULL, OPT_PREFIX_TOKEN},
 	    {"stream-timeout", required_argument, NULL, OPT_STREAM_TIMEOUT},
 	    {"stream", no_argument, &o->stream, 1},
 	    {"concurrency", required_argument, NULL, 'c'},
@@ -697,25 +718,22 @@ rstrip_len(const char *s, size_t n)
 	return n;
 }
 
-/* The text of lm-evaluation-harness's prefix token for an empty context. */
-#define EOT_TEXT "<|endoftext|>"
-
 /*
  * Splits a pair as lm-evaluation-harness (0.4.13.dev0 at 4e7e0d47, lm_eval/api/model.py:
  * _encode_pair and loglikelihood) before tokenizing: the context's trailing
  * whitespace moves to the front of the continuation ("Answer: " + "4" is
- * "Answer:" + " 4"), and an empty context is its prefix token, the
- * end-of-text token (checked to be one id once tokenized).
+ * "Answer:" + " 4"), and an empty context is its prefix token, prefix
+ * (checked to be one id once tokenized).
  */
 static void
-lm_eval_split(struct job *j)
+lm_eval_split(struct job *j, const char *prefix)
 {
 	const char *s = jv_string_value(j->context);
 	size_t n = ve_json_strlen(j->context), keep = rstrip_len(s, n);
 
 	if (n == 0) {
 		jv_free(j->context);
-		j->context = jv_string(EOT_TEXT);
+		j->context = jv_string(prefix);
 		j->prefix = true;
 	} else if (keep < n) {
 		jv ws = jv_string_sized(s + keep, (int)(n - keep));
@@ -736,7 +754,7 @@ build_ll(struct run *r, struct job *j, jv rec)
 	if (jv_get_kind(j->context) != JV_KIND_STRING ||
 	    jv_get_kind(j->continuation) != JV_KIND_STRING)
 		return "--loglikelihood: expected string fields context and continuation";
-	lm_eval_split(j);
+	lm_eval_split(j, r->o->prefix_token);
 	j->api = VE_API_COMPLETIONS;
 	ll_first_step(r, j);
 	return NULL;
@@ -1592,10 +1610,13 @@ take_tokens(struct job *j)
 		return;
 	}
 	if (j->prefix && j->step == STEP_TOK_CTX && jv_array_length(jv_copy(t)) != 1) {
+		char why[256];
+		snprintf(why, sizeof why,
+		         "an empty context needs the prefix token, and /tokenize does not give "
+		         "%.120s as one id (see --prefix-token)",
+		         jv_string_value(j->context));
 		jv_free(t);
-		fail(j, ERR_PROTOCOL, false,
-		     "an empty context needs the end-of-text token, and /tokenize does not "
-		     "give " EOT_TEXT " as one id");
+		fail(j, ERR_PROTOCOL, false, why);
 		return;
 	}
 	/* lm-eval's prefix token stands for a continuation's own first token equal to it. */
