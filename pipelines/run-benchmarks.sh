@@ -140,8 +140,11 @@ for task in $tasks; do
 	# random.Random(SEED) for the task, sample(few-shot pool, shots + extra)
 	# for each document in order, into "_fewshot" (none at 0 shots, where lm-eval
 	# draws nothing). The pool is counted as the template's --slurpfile
-	# reads it. The limit is the template's: the first documents' draws are
-	# the same with it or without, as in lm-eval.
+	# reads it. With fewshot_draw.group (a jq expression: KMMLU's .Category)
+	# each group is a task of its own, as lm-eval's subtasks are: its own
+	# random.Random(SEED), its pool the few-shot records of that group. The
+	# limit is the template's: the first documents' draws are the same with
+	# it or without, as in lm-eval.
 	src=$datafile
 	if field "$spec" '.draw // empty' | grep -q .; then
 		set --
@@ -165,8 +168,15 @@ for task in $tasks; do
 			[ $((n_shots + extra)) -le "$pool" ] ||
 				ve_die 65 "$task: shots: $n_shots asked and $extra more drawn, $pool in $fewfile"
 		fi
-		set -- --sample $((n_shots + extra)) --population "$pool" \
-			--seed "$(field "$spec" '.fewshot_draw.seed')" --field _fewshot
+		group=$(field "$spec" '.fewshot_draw.group // empty')
+		if [ -n "$group" ]; then
+			counts=$(jq -sc "group_by($group) | map({key: (.[0] | $group | tostring), value: length}) | from_entries" \
+				"$fewfile") || ve_die 65 "$task: $fewfile: cannot group its records by $group"
+			set -- --sample $((n_shots + extra)) --group "$group" --population-of "${counts}[($group) | tostring] // 0"
+		else
+			set -- --sample $((n_shots + extra)) --population "$pool"
+		fi
+		set -- "$@" --seed "$(field "$spec" '.fewshot_draw.seed')" --field _fewshot
 		ds-draw -q "$@" "$src" > "$dir/shots.jsonl" || ve_die 65 "$task: ds-draw $* $src failed"
 		[ "$src" = "$datafile" ] || rm -f "$src"
 		src=$dir/shots.jsonl

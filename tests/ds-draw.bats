@@ -146,7 +146,14 @@ records() {
 	run --separate-stderr ds-draw --shuffle 3 --sample 2 --population 5 /dev/null
 	assert_equal "${stderr%%$'\n'*}" "ds-draw: --shuffle, --sample, --choice and --random are one draw each: give one"
 	run --separate-stderr ds-draw --sample 2 /dev/null
-	assert_equal "${stderr%%$'\n'*}" "ds-draw: --sample needs --population N"
+	assert_equal "${stderr%%$'\n'*}" "ds-draw: --sample needs --population N or --population-of EXPR"
+	run --separate-stderr ds-draw --sample 2 --population 5 --population-of .n /dev/null
+	assert_equal "${stderr%%$'\n'*}" "ds-draw: --population and --population-of: give one"
+	run --separate-stderr ds-draw --sample 2 --population 5 --group .g --reseed /dev/null
+	assert_equal "${stderr%%$'\n'*}" "ds-draw: --reseed and --group: a fresh generator for each record leaves no group to share one"
+	run --separate-stderr ds-draw --sample 2 --population-of '.n +' /dev/null
+	assert_failure 64
+	assert_equal "${stderr%%$'\n'*}" "ds-draw: --population-of: jq: error: syntax error, unexpected \$end (Unix shell quoting issues?) at <top-level>, line 1:"
 	run --separate-stderr ds-draw --shuffle 3 --population 5 /dev/null
 	assert_equal "${stderr%%$'\n'*}" "ds-draw: --population is the population of --sample"
 	run --separate-stderr ds-draw --sample 6 --population 5 /dev/null
@@ -166,7 +173,7 @@ records() {
 @test "ds-draw: --help and --version" {
 	run --separate-stderr ds-draw --help
 	assert_success
-	assert_line --index 0 "usage: ds-draw [-qv] [-s SEED] [--reseed]"
+	assert_line --index 0 "usage: ds-draw [-qv] [-s SEED] [--reseed | --group EXPR]"
 	assert_line "      --reseed          a fresh random.Random(SEED) for every record"
 	assert_line "74 I/O error. See ds-draw(1)."
 	assert_equal "$stderr" ""
@@ -207,4 +214,35 @@ records() {
 	run --separate-stderr ds-draw --shuffle 3 --field other in.jsonl
 	assert_success
 	assert_line --index 0 '{"a":1,"_draw":5,"other":[0,2,1]}'
+}
+
+@test "ds-draw: --group draws each group from its own random.Random(SEED), --population-of sizes each record's pool" {
+	# lm-eval's KMMLU: a task per subject, each with Random(1234), sample(its
+	# dev examples, 5) per document in order. Independently, with CPython:
+	printf '%s\n' '{"s":"a","n":5}' '{"s":"b","n":7}' '{"s":"a","n":5}' '{"s":"b","n":7}' '{"s":"a","n":5}' '{"s":"c","n":40}' > in.jsonl
+	python3 -c 'import json, random, sys
+gens = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    g = gens.setdefault(r["s"], random.Random(1234))
+    print(json.dumps(g.sample(range(r["n"]), 5), separators=(",", ":")))' in.jsonl > want.txt
+	run --separate-stderr ds-draw --sample 5 --population-of .n --group .s --seed 1234 in.jsonl
+	assert_success
+	assert_equal "$(jq -c ._draw <<< "$output")" "$(cat want.txt)"
+	# Without --group, one generator for all: not the same draws.
+	run --separate-stderr ds-draw --sample 5 --population-of .n --seed 1234 in.jsonl
+	assert_not_equal "$(jq -c ._draw <<< "$output")" "$(cat want.txt)"
+	# A population smaller than the sample, or none, is a bad record: named,
+	# and skipped with --skip-bad without taking a draw from its group.
+	printf '%s\n' '{"s":"a","n":5}' '{"s":"a","n":3}' '{"s":"a"}' '{"s":"a","n":5}' > bad.jsonl
+	run --separate-stderr ds-draw --sample 5 --population-of .n --group .s --seed 1234 bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "ds-draw: bad.jsonl:2: --population-of: the population (3) is smaller than the sample (5)"
+	run --separate-stderr ds-draw --skip-bad --sample 5 --population-of .n --group .s --seed 1234 bad.jsonl
+	assert_success
+	assert_equal "$(jq -c ._draw <<< "$output")" "$(sed -n '1p;3p' want.txt)"
+	assert_equal "$stderr" "ds-draw: skipped 2 bad records (first: bad.jsonl:2: --population-of: the population (3) is smaller than the sample (5))"
+	run --separate-stderr ds-draw --sample 5 --population-of .n --group '.s | error("no subject")' in.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "ds-draw: in.jsonl:1: --group: no subject"
 }

@@ -443,6 +443,13 @@ PY
 		share/data/gsm8k.test.jsonl > want.bin
 	cmp got.bin want.bin
 	assert_equal "$(ex_lines gsm8k.requests.jsonl)" 12
+	ex_ok ds-draw.1#3
+	assert_equal "$output" ""
+	# Each subject's own random.Random(1234) over its own 5 dev records.
+	jq -j 'select(.choice == 0) | .context + "\u0000"' kmmlu.requests.jsonl > got.bin
+	python3 "$VE_ROOT/tests/fewshot-ref.py" --task kmmlu 1234 5 -1 share/data/kmmlu.dev.jsonl \
+		share/data/kmmlu.test.jsonl > want.bin
+	cmp got.bin want.bin
 }
 
 @test "examples: ds-synth.1" {

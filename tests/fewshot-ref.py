@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """lm-eval's few-shot prompts with its few-shot draw, for the task tests.
 
-  fewshot-ref.py [--task gsm8k|arc|hellaswag] SEED SHOTS LIMIT TRAIN.jsonl TEST.jsonl
+  fewshot-ref.py [--task gsm8k|arc|hellaswag|kmmlu] SEED SHOTS LIMIT TRAIN.jsonl TEST.jsonl
 
-writes the prompt (for ARC and HellaSwag: the context) of each of the
+writes the prompt (for ARC, HellaSwag and KMMLU: the context) of each of the
 first LIMIT test records (all when LIMIT is negative), each followed by a
 NUL byte, so that a test compares them byte for byte. The task is gsm8k
 unless --task says otherwise.
@@ -33,6 +33,13 @@ Re-implemented from reading lm-evaluation-harness at commit
 - lm_eval/tasks/arc/arc_easy.yaml (arc_challenge.yaml includes it):
   doc_to_text "Question: {{question}}\\nAnswer:", the target
   choices.text[choices.label.index(answerKey)].
+- lm_eval/tasks/kmmlu/default/_default_kmmlu_yaml and kmmlu_SUBJECT.yaml:
+  a task per subject (dataset_name its Category), fewshot_split dev and no
+  fewshot_config, so the default sampler: each subject's own
+  random.Random(SEED) (set_fewshot_seed is called for every task), a
+  sample(n) of that subject's dev records per test document; doc_to_text
+  "{{question.strip()}}\\nA. {{A}}\\nB. {{B}}\\nC. {{C}}\\nD. {{D}}\\n정답：",
+  the target the letter of answer - 1.
 - lm_eval/tasks/hellaswag/hellaswag.yaml and utils.py: process_docs adds
   query, choices and gold to each record; doc_to_text "{{query}}", the
   target choices[gold].
@@ -60,17 +67,24 @@ def hellaswag_doc(doc):
 
 TASKS = {
     # name: (process_docs, doc -> (doc_to_text, target), whether the
-    # document goes to the sampler as eval_doc)
+    # document goes to the sampler as eval_doc, the subtask a document
+    # belongs to or None: each subtask is a task of its own, with its own
+    # Random(SEED) and its own pool)
     "gsm8k": (lambda d: d,
               lambda d: ("Question: " + d["question"] + "\nAnswer:", d["answer"]),
-              False),
+              False, None),
     "arc": (lambda d: d,
             lambda d: ("Question: " + d["question"] + "\nAnswer:",
                          d["choices"]["text"][d["choices"]["label"].index(d["answerKey"])]),
-            False),
+            False, None),
     "hellaswag": (hellaswag_doc,
                   lambda d: (d["query"], d["choices"][d["gold"]]),
-                  True),
+                  True, None),
+    "kmmlu": (lambda d: d,
+              lambda d: (d["question"].strip() + "\nA. " + d["A"] + "\nB. " + d["B"]
+                         + "\nC. " + d["C"] + "\nD. " + d["D"] + "\n정답：",
+                         "ABCD"[d["answer"] - 1]),
+              False, lambda d: d["Category"]),
 }
 
 
@@ -88,7 +102,7 @@ def main():
     task = "gsm8k"
     if args[0] == "--task":
         task, args = args[1], args[2:]
-    process, layout, with_doc = TASKS[task]
+    process, layout, with_doc, subtask = TASKS[task]
     seed, shots, limit = (int(a) for a in args[0:3])
     with open(args[3], encoding="utf-8") as f:
         train = [process(json.loads(line)) for line in f if line.strip()]
@@ -96,10 +110,13 @@ def main():
         test = [process(json.loads(line)) for line in f if line.strip()]
     if limit >= 0:
         test = test[:limit]
-    rnd = random.Random(seed)
+    rnds = {}
     out = sys.stdout.buffer
     for doc in test:
-        examples = sample(rnd, train, shots, doc if with_doc else None)
+        key = subtask(doc) if subtask else None
+        rnd = rnds.setdefault(key, random.Random(seed))
+        pool = [d for d in train if subtask(d) == key] if subtask else train
+        examples = sample(rnd, pool, shots, doc if with_doc else None)
         prompt = "".join(t + " " + a + "\n\n" for t, a in map(layout, examples))
         out.write((prompt + layout(doc)[0]).encode("utf-8") + b"\0")
 

@@ -133,7 +133,7 @@ setup_file() {
 	[ ! -e runs/g/seven/gsm8k/raw.jsonl ]
 }
 
-@test "pipelines: run-benchmarks draws ARC's and HellaSwag's few-shot examples as lm-eval, HellaSwag's one more" {
+@test "pipelines: run-benchmarks draws ARC's, HellaSwag's and KMMLU's few-shot examples as lm-eval, HellaSwag's one more, KMMLU's by subject" {
 	start_sim --ttft-ms 1 --itl-ms 1
 	export RUN_ID=h MODEL_TAG=release-5.0.0
 	D=$VLLM_EVAL_SHARE/data
@@ -152,6 +152,16 @@ setup_file() {
 		python3 "$VE_ROOT/tests/fewshot-ref.py" --task "$ref" 1234 "$shots" -1 "$D/$pool" "$D/$data" > want.bin
 		cmp got.bin want.bin || fail "$task: the contexts differ from lm-eval's"
 	done
+	# KMMLU: each subject its own draw from its own dev records (the korean
+	# suite's 5 shots, 5 sample dev records a subject).
+	run --separate-stderr "$P/run-benchmarks.sh" -s korean -t kmmlu -o runs/h/k
+	assert_success
+	jq -j 'select(.choice == 0) | .context + "\u0000"' runs/h/k/kmmlu/requests.jsonl > got.bin
+	python3 "$VE_ROOT/tests/fewshot-ref.py" --task kmmlu 1234 5 -1 "$D/kmmlu.dev.jsonl" "$D/kmmlu.test.jsonl" > want.bin
+	cmp got.bin want.bin || fail "kmmlu: the contexts differ from lm-eval's"
+	run --separate-stderr "$P/run-benchmarks.sh" -s korean -t kmmlu --shots 6 -o runs/h/k6
+	assert_failure 65
+	assert_equal "${stderr%%$'\n'*}" "ds-draw: $D/kmmlu.test.jsonl:1: --population-of: the population (5) is smaller than the sample (6)"
 	# HellaSwag's draw is one more than the shots: 12 shots need 13 records.
 	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t hellaswag --shots 12 -o runs/h/two
 	assert_failure 65

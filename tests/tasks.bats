@@ -435,11 +435,13 @@ pick() {
 			or (.value.fewshot_draw.extra // 0 | type) != "number") | .key' "$S/suites.json"
 	assert_output ""
 	assert_equal "$(jq -r '[.tasks | to_entries[] | select(.value | has("fewshot_draw")) | "\(.key)+\(.value.fewshot_draw.extra // 0)"] | join(",")' "$S/suites.json")" \
-		arc_challenge+0,hellaswag+1,gsm8k+0
+		arc_challenge+0,hellaswag+1,kmmlu+0,gsm8k+0
 	# No suite entry of a drawn task asks for more shots (with the extra
-	# draws) than its sample pool holds: run-benchmarks.sh would stop with 65.
+	# draws) than its sample pool holds (a grouped draw's smallest group):
+	# run-benchmarks.sh would stop with 65.
 	for t in $(jq -r '.tasks | to_entries[] | select(.value | has("fewshot_draw")) | .key' "$S/suites.json"); do
-		pool=$(jq -n '[inputs] | length' "$S/$(jq -r --arg t "$t" '.tasks[$t].fewshot' "$S/suites.json")")
+		group=$(jq -r --arg t "$t" '.tasks[$t].fewshot_draw.group // "null"' "$S/suites.json")
+		pool=$(jq -n "[inputs] | group_by($group) | map(length) | min" "$S/$(jq -r --arg t "$t" '.tasks[$t].fewshot' "$S/suites.json")")
 		run jq -r --arg t "$t" --argjson pool "$pool" '(.tasks[$t].fewshot_draw.extra // 0) as $e
 			| .suites | to_entries[] | .key as $s | .value[] | select(.task == $t and (.shots // 0) + $e > $pool)
 			| "\($s) \($t): \(.shots) shots and \($e) more drawn, \($pool) in the pool"' "$S/suites.json"
@@ -465,11 +467,13 @@ pick() {
 		done < <(jq -r '.args // {} | to_entries[] | "--argjson", .key, (.value | tojson)' task.json)
 		# 5 shots, or for a drawn task as many as its sample pool allows
 		# with its extra draws (5 for all: ARC's pool holds 26, HellaSwag's
-		# 12, GSM8K's 6).
+		# 12, GSM8K's 6, each KMMLU subject 5).
 		shots=5
 		if jq -e 'has("fewshot_draw")' task.json > /dev/null; then
 			extra=$(jq -r '.fewshot_draw.extra // 0' task.json)
-			shots=$(jq -n --argjson pool "$(jq -n '[inputs] | length' "$S/$few")" --argjson e "$extra" '[5, $pool - $e] | min')
+			group=$(jq -r '.fewshot_draw.group // "null"' task.json)
+			shots=$(jq -n --argjson pool "$(jq -n "[inputs] | group_by($group) | map(length) | min" "$S/$few")" \
+				--argjson e "$extra" '[5, $pool - $e] | min')
 		fi
 		set -- "$@" --argjson shots "$shots"
 		[ -n "$few" ] && set -- "$@" --slurpfile fewshot "$S/$few"
@@ -483,7 +487,9 @@ pick() {
 			mv drawn.jsonl src.jsonl
 		fi
 		if jq -e 'has("fewshot_draw")' task.json > /dev/null; then
-			ds-draw --sample $((shots + extra)) --population "$(jq -n '[inputs] | length' "$S/$few")" \
+			# A grouped draw (kmmlu's by subject): each group's own pool.
+			counts=$(jq -sc "group_by($group) | map({key: (.[0] | $group | tostring), value: length}) | from_entries" "$S/$few")
+			ds-draw --sample $((shots + extra)) --group "$group" --population-of "$counts[($group) | tostring]" \
 				--seed "$(jq -r .fewshot_draw.seed task.json)" --field _fewshot src.jsonl > drawn.jsonl ||
 				fail "$t: ds-draw failed"
 			mv drawn.jsonl src.jsonl

@@ -9,8 +9,11 @@
  * random.sample(range(N), K); --choice N and --random give one number each.
  * One random.Random(SEED) serves the records in order, as a reference that draws once per document
  * does; with --reseed every record gets a fresh random.Random(SEED), as code that builds its
- * generator per document does (Evalchemy's GPQA-Diamond). A task template
- * then applies the indices (ds-draw(1), EXAMPLES).
+ * generator per document does (Evalchemy's GPQA-Diamond); with --group EXPR
+ * each group of records has its own, as lm-eval's subtasks do (KMMLU's
+ * subjects), and --population-of EXPR sizes each record's population (its
+ * subject's examples). A task template then applies the indices (ds-draw(1),
+ * EXAMPLES).
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -21,7 +24,9 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "array.h"
 #include "diag.h"
+#include "json.h"
 #include "num.h"
 #include "output.h"
 #include "pyrand.h"
@@ -42,8 +47,10 @@ enum mode {
 struct opts {
 	struct ve_cli cli;
 	enum mode mode;
-	long n;          /* --shuffle N, --sample K or --choice N */
-	long population; /* --population N; -1 when not given */
+	long n;                    /* --shuffle N, --sample K or --choice N */
+	long population;           /* --population N; -1 when not given */
+	const char *population_of; /* --population-of EXPR: each record's */
+	const char *group;         /* --group EXPR: a generator per group */
 	const char *seed;
 	bool reseed;
 	const char *field;
@@ -53,20 +60,24 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: %s [-qv] [-s SEED] [--reseed]\n"
-	        "               (--shuffle N | --sample K --population N | --choice N | --random)\n"
-	        "               [-f NAME] [--skip-bad] [--rejects FILE] [FILE...]\n"
+	        "usage: %s [-qv] [-s SEED] [--reseed | --group EXPR]\n"
+	        "               (--shuffle N | --sample K (--population N | --population-of EXPR)\n"
+	        "                | --choice N | --random) [-f NAME] [--skip-bad] [--rejects FILE]\n"
+	        "               [FILE...]\n"
 	        "\n"
 	        "Add to each record the indices Python's random module draws (CPython 3.11).\n"
 	        "\n"
 	        "      --shuffle N       random.shuffle(list(range(N)))\n"
 	        "      --sample K        random.sample(range(N), K), with --population N\n"
 	        "      --population N    the size of the population --sample draws from\n"
+	        "      --population-of EXPR  each record's population, a jq expression\n"
 	        "      --choice N        random.choice(range(N)), a number\n"
 	        "      --random          random.random(), a number in [0, 1)\n"
 	        "  -s, --seed SEED       random.Random(SEED), an integer of any size (default 0)\n"
 	        "      --reseed          a fresh random.Random(SEED) for every record\n"
 	        "                        (default: one for all records, in order)\n"
+	        "      --group EXPR      a random.Random(SEED) for each value of the jq\n"
+	        "                        expression, its records in order (lm-eval's subtasks)\n"
 	        "  -f, --field NAME      the key of the indices (default _draw)\n",
 	        ve_progname);
 	ve_cli_help(f, VE_CLI_RECORDS, 24);
@@ -82,6 +93,8 @@ enum {
 	OPT_CHOICE,
 	OPT_RANDOM,
 	OPT_RESEED,
+	OPT_POPULATION_OF,
+	OPT_GROUP,
 };
 
 /* The option combinations parse_args cannot see one option at a time. */
@@ -92,11 +105,16 @@ check_args(const struct opts *o)
 		ve_usage_error(
 		    "say what to draw: --shuffle N, --sample K --population N, --choice N "
 		    "or --random");
-	if (o->mode == MODE_SAMPLE && o->population < 0)
-		ve_usage_error("--sample needs --population N");
-	if (o->mode != MODE_SAMPLE && o->population >= 0)
+	if (o->population >= 0 && o->population_of)
+		ve_usage_error("--population and --population-of: give one");
+	if (o->mode == MODE_SAMPLE && o->population < 0 && !o->population_of)
+		ve_usage_error("--sample needs --population N or --population-of EXPR");
+	if (o->mode != MODE_SAMPLE && (o->population >= 0 || o->population_of))
 		ve_usage_error("--population is the population of --sample");
-	if (o->mode == MODE_SAMPLE && o->n > o->population)
+	if (o->reseed && o->group)
+		ve_usage_error("--reseed and --group: a fresh generator for each record leaves no "
+		               "group to share one");
+	if (o->mode == MODE_SAMPLE && !o->population_of && o->n > o->population)
 		ve_usage_error("--sample: %ld is larger than the population (%ld)", o->n,
 		               o->population);
 	if (o->mode == MODE_CHOICE && o->n == 0)
@@ -135,6 +153,8 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"seed", required_argument, NULL, 's'},
 	    {"reseed", no_argument, NULL, OPT_RESEED},
 	    {"field", required_argument, NULL, 'f'},
+	    {"population-of", required_argument, NULL, OPT_POPULATION_OF},
+	    {"group", required_argument, NULL, OPT_GROUP},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -152,19 +172,34 @@ parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 's': o->seed = optarg; break;
 		case OPT_RESEED: o->reseed = true; break;
+		case OPT_POPULATION_OF: o->population_of = optarg; break;
+		case OPT_GROUP: o->group = optarg; break;
 		case 'f': o->field = optarg; break;
 		}
 	}
 	check_args(o);
 }
 
-/* The drawing state: the generator, its state as seeded (for --reseed), the indices. */
+/* --group: a group's generator, under its value's JSON text. */
+struct group {
+	char *key;
+	struct ve_pyrand rng;
+};
+
+/*
+ * The drawing state: the generator, its state as seeded (for --reseed), the
+ * groups' generators, the indices.
+ */
 struct draw {
 	const struct opts *o;
 	struct ve_pyrand rng, seeded;
+	struct ve_jq *group, *population;
+	struct group *g;
+	size_t ng, gcap;
 	uint64_t *idx;
 	size_t nidx;
 	struct ve_buf fields; /* "NAME":[...] */
+	struct ve_buf why;    /* a record's error */
 	unsigned long long read;
 };
 
@@ -177,27 +212,105 @@ draw_init(struct draw *d, const struct opts *o)
 	ve_pyrand_seed_text(&d->seeded, o->seed); /* checked in check_args */
 	d->rng = d->seeded;
 	d->idx = ve_xcalloc(d->nidx ? d->nidx : 1, sizeof *d->idx);
+	if (o->group)
+		d->group = ve_jq_compile("--group", o->group);
+	if (o->population_of)
+		d->population = ve_jq_compile("--population-of", o->population_of);
 }
 
 static void
 draw_free(struct draw *d)
 {
 	free(d->idx);
+	for (size_t i = 0; i < d->ng; i++)
+		free(d->g[i].key);
+	free(d->g);
+	ve_jq_free(d->group);
+	ve_jq_free(d->population);
 	ve_buf_free(&d->fields);
+	ve_buf_free(&d->why);
 }
 
-/* The indices of the next record into d->idx, as JSON after the field's name. */
+/* Why an expression gave no value (v consumed; its message names the option) into d->why. */
 static void
-draw_list(struct draw *d)
+expr_error(struct draw *d, jv v, const char *none)
+{
+	const char *m = ve_json_why(v, none, &d->why);
+
+	if (m != d->why.p) {
+		ve_buf_reset(&d->why);
+		ve_buf_adds(&d->why, m);
+	}
+}
+
+/*
+ * The generator of rec's group (rec borrowed), made from the seed at the
+ * group's first record: NULL, with d->why saying why, when the expression
+ * fails on rec.
+ */
+static struct ve_pyrand *
+group_rng(struct draw *d, jv rec)
+{
+	jv v = ve_jq_first(d->group, jv_copy(rec));
+	struct ve_buf key = {0};
+	size_t i;
+
+	if (!jv_is_valid(v)) {
+		expr_error(d, v, "--group: no value");
+		return NULL;
+	}
+	ve_json_dump(v, &key);
+	for (i = 0; i < d->ng && strcmp(d->g[i].key, key.p); i++)
+		;
+	if (i == d->ng) {
+		d->g = ve_grow(d->g, &d->gcap, d->ng + 1, sizeof *d->g);
+		d->g[d->ng++] = (struct group){.key = ve_xstrdup(key.p), .rng = d->seeded};
+	}
+	ve_buf_free(&key);
+	return &d->g[i].rng;
+}
+
+/*
+ * --population-of: rec's population (rec borrowed), a whole number at
+ * least the sample's size; -1, with d->why saying why, when it is not.
+ */
+static long
+population_of(struct draw *d, jv rec)
+{
+	jv v = ve_jq_first(d->population, jv_copy(rec));
+	long n = -1;
+
+	ve_buf_reset(&d->why);
+	if (!jv_is_valid(v)) {
+		expr_error(d, v, "--population-of: no value");
+		return -1;
+	}
+	double x = jv_get_kind(v) == JV_KIND_NUMBER ? jv_number_value(v) : -1;
+	jv_free(v);
+	if (!(x >= 0 && x <= (double)INT64_MAX / 2 && x == (double)(long)x))
+		ve_buf_adds(&d->why, "--population-of: not a whole number");
+	else if ((long)x < d->o->n)
+		ve_buf_addf(&d->why,
+		            "--population-of: the population (%ld) is smaller than the "
+		            "sample (%ld)",
+		            (long)x, d->o->n);
+	else
+		n = (long)x;
+	return n;
+}
+
+/* The indices of the next record into d->idx from rng, as JSON after the field's name. */
+static void
+draw_list(struct draw *d, struct ve_pyrand *rng, long population)
 {
 	const struct opts *o = d->o;
 
 	if (o->mode == MODE_SHUFFLE) {
 		for (size_t i = 0; i < d->nidx; i++)
 			d->idx[i] = i;
-		ve_pyrand_shuffle(&d->rng, d->idx, d->nidx);
+		ve_pyrand_shuffle(rng, d->idx, d->nidx);
 	} else {
-		ve_pyrand_sample(&d->rng, (uint64_t)o->population, d->nidx, d->idx);
+		ve_pyrand_sample(rng, (uint64_t)population, d->nidx, d->idx);
 	}
 	ve_buf_addc(&d->fields, '[');
 	for (size_t i = 0; i < d->nidx; i++)
@@ -205,31 +318,41 @@ draw_list(struct draw *d)
 	ve_buf_addc(&d->fields, ']');
 }
 
-/* The next record's field, "NAME":VALUE, into d->fields. */
-static void
-draw(struct draw *d)
+/*
+ * The field of the next record (rec borrowed), "NAME":VALUE, into
+ * d->fields: NULL, or why the record gets none.
+ */
+static const char *
+draw(struct draw *d, jv rec)
 {
 	const struct opts *o = d->o;
 	char num[VE_NUM_G_SIZE];
+	struct ve_pyrand *rng = &d->rng;
+	long population = o->population;
 
 	if (o->reseed)
 		d->rng = d->seeded;
+	if (d->population && (population = population_of(d, rec)) < 0)
+		return d->why.p;
+	if (d->group && !(rng = group_rng(d, rec)))
+		return d->why.p;
 	ve_buf_reset(&d->fields);
 	ve_buf_add_json_str(&d->fields, o->field, strlen(o->field));
 	ve_buf_addc(&d->fields, ':');
 	switch (o->mode) {
 	case MODE_SHUFFLE:
-	case MODE_SAMPLE: draw_list(d); break;
+	case MODE_SAMPLE: draw_list(d, rng, population); break;
 	case MODE_CHOICE:
 		ve_buf_addf(&d->fields, "%llu",
-		            (unsigned long long)ve_pyrand_choice(&d->rng, (uint64_t)o->n));
+		            (unsigned long long)ve_pyrand_choice(rng, (uint64_t)o->n));
 		break;
 	case MODE_RANDOM:
 		/* repr's digits: the fewest that read back as the same double */
-		ve_buf_adds(&d->fields, ve_num_g(num, sizeof num, ve_pyrand_random(&d->rng), 1));
+		ve_buf_adds(&d->fields, ve_num_g(num, sizeof num, ve_pyrand_random(rng), 1));
 		break;
 	case MODE_NONE: break;
 	}
+	return NULL;
 }
 
 static int
@@ -243,15 +366,14 @@ run(const struct opts *o, char **files, int nfiles)
 	struct ve_reader *rd = ve_reader_new(files, nfiles, &o->cli, 0);
 	while ((r = ve_reader_next(rd, &rec)) == 1) {
 		/* A second key of that name would be read as the one or the other. */
-		bool has = jv_object_has(rec.value, jv_string(o->field));
-		if (has && (r = ve_reader_reject(rd, &rec,
-		                                 "the record has the field already (see --field)")))
+		const char *why = jv_object_has(jv_copy(rec.value), jv_string(o->field))
+		                      ? "the record has the field already (see --field)"
+		                      : (d.read++, draw(&d, rec.value));
+		jv_free(rec.value);
+		if (why && (r = ve_reader_reject(rd, &rec, why)))
 			break;
-		if (has)
-			continue;
-		d.read++;
-		draw(&d);
-		ve_out_splice(rec.line.text, rec.line.len, d.fields.p, d.fields.len);
+		if (!why)
+			ve_out_splice(rec.line.text, rec.line.len, d.fields.p, d.fields.len);
 	}
 	if (o->cli.verbose)
 		ve_warn("read %llu", d.read);

@@ -14,7 +14,12 @@
 # The subset is the Category in lower case with "_" for spaces and hyphens
 # (lm-eval's subtask names: kmmlu_korean_history for Korean-History), the
 # group its category (stem, applied_science, humss, other); few-shot examples
-# are the first N dev records of the same Category.
+# are dev records of the same Category: those at the record's "_fewshot"
+# indices into them when it has some, else the first N. lm-eval draws them
+# (each subject a task of its own with random.Random(1234), sample(its dev
+# records, N) per document): ds-draw --sample N --group .Category
+# --population-of (the subject's dev count) --seed 1234 --field _fewshot
+# writes those indices (suites.json's fewshot_draw, run-benchmarks.sh).
 # Output as share/tasks/mmlu.jq: doc_id "kmmlu/SUBSET/N".
 
 def opt($k; $d): if $ARGS.named | has($k) then $ARGS.named[$k] else $d end;
@@ -53,7 +58,8 @@ opt("task"; "kmmlu") as $task
     (-1; . + 1; [., $d])
 | . as [$n, $d]
 | ($d | subset) as $subset
-| ([$pool[] | select(.Category == $d.Category)][0:$shots]
+| ([$pool[] | select(.Category == $d.Category)] as $same
+   | if $d._fewshot then [$d._fewshot[] | $same[.]] else $same[0:$shots] end
    | map(text + " " + letters[.answer - 1] + "\n\n") | add // "") as $prefix
 | {task: $task, doc_id: "\($task)/\($subset)/\($n)", subset: $subset}
   + (groups[$subset] // null | if . then {group: .} else {} end) as $head
