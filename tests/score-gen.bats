@@ -366,7 +366,7 @@ Try 'score-gen --help' for more information."
 @test "score-gen: usage errors" {
 	run --separate-stderr score-gen -m bogus
 	assert_failure 64
-	assert_equal "${stderr%%$'\n'*}" "score-gen: --metric: unknown metric 'bogus' (exact_match, numeric, math, contains, regex, f1, rouge_l, json)"
+	assert_equal "${stderr%%$'\n'*}" "score-gen: --metric: unknown metric 'bogus' (exact_match, numeric, math, contains, regex, f1, rouge_l, json, code)"
 	run --separate-stderr score-gen -m regex
 	assert_failure 64
 	assert_equal "${stderr%%$'\n'*}" "score-gen: --metric regex needs --regex RE"
@@ -777,4 +777,40 @@ Try 'score-gen --help' for more information."
 	assert_success
 	assert_line --index 1 --partial '"metric":"gen.accuracy","value":0.5,"n":1,'
 	assert_equal "$stderr" "score-gen: skipped 1 bad record (first: d.jsonl:3: sample: this sample of the doc_id was scored already)"
+}
+
+@test "score-gen: -m code reads code-run's verdict; pass@k over a problem's samples, by difficulty" {
+	# Three problems of four samples, 4, 1 and 0 of them passing code-run's
+	# tests. python3: solved per problem [1, 0.25, 0]: all 0.4166666666666667;
+	# easy [1, 0.25]: 0.625, stderr (sample std / sqrt(2)) 0.37499999999999994;
+	# pass@2 (1 - C(n-c, 2)/C(n, 2)): [1, 0.5, 0], all 0.5, easy 0.75, stderr 0.25;
+	# accuracy_avg, the share solved of each sample index [2/3, 1/3, 1/3, 1/3]:
+	# mean 0.41666666666666663, population std / sqrt(4) 0.07216878364870323.
+	python3 -c 'import json
+for d, (k, sub) in {"p1": (4, "easy"), "p2": (1, "easy"), "p3": (0, "hard")}.items():
+    for s in range(4):
+        print(json.dumps({"doc_id": d, "sample": s, "subset": sub, "response": {"text": "x"},
+                          "code_run": {"passed": s < k}}))' > code.jsonl
+	run --separate-stderr score-gen -m code --pass-k 2 -t lcb code.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	run jq -c '[.metric, .labels.subset, .value, .n, .stderr]' <<< "$output"
+	assert_output - <<-'EOF'
+	["lcb.solved","easy",0.625,2,0.37499999999999994]
+	["lcb.solved","hard",0,1,null]
+	["lcb.solved","all",0.4166666666666667,3,null]
+	["lcb.solved_macro","all",0.3125,3,null]
+	["lcb.pass_at_2","easy",0.75,2,0.25]
+	["lcb.pass_at_2","hard",0,1,null]
+	["lcb.pass_at_2","all",0.5,3,null]
+	["lcb.pass_at_2_macro","all",0.375,3,null]
+	["lcb.accuracy_avg","all",0.41666666666666663,4,0.07216878364870323]
+	EOF
+	# No verdict: code-run did not run on it.
+	printf '%s\n' '{"doc_id":"p","response":{"text":"x"}}' '{"doc_id":"q","response":{"text":"x"},"code_run":{"passed":"yes"}}' > bad.jsonl
+	run --separate-stderr score-gen -m code bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" "score-gen: bad.jsonl:1: code_run: missing (run code-run first)"
+	run --separate-stderr score-gen -m code --skip-bad bad.jsonl
+	assert_equal "$stderr" "score-gen: skipped 2 bad records (first: bad.jsonl:1: code_run: missing (run code-run first))"
 }

@@ -68,17 +68,18 @@ enum metric {
 	M_ROUGE_L,
 	M_JSON,
 	M_MATH,
+	M_CODE,
 	M_COUNT,
 };
 
 static const char *const metric_name[M_COUNT] = {
-    "exact_match", "numeric", "contains", "regex", "f1", "rouge_l", "json", "math",
+    "exact_match", "numeric", "contains", "regex", "f1", "rouge_l", "json", "math", "code",
 };
 
 /* The metric rows' names: what each one measures. */
 static const char *const row_name[M_COUNT] = {
-    "exact_match", "numeric_match", "contains",   "regex_match",
-    "f1",          "rouge_l",       "json_valid", "accuracy",
+    "exact_match", "numeric_match", "contains", "regex_match", "f1",
+    "rouge_l",     "json_valid",    "accuracy", "solved",
 };
 
 /* --judge KIND's names, in enum ve_judge's order. */
@@ -148,6 +149,7 @@ struct state {
 	struct ve_buf fpred[MAX_FILTERS]; /* each filter's answer */
 	bool fexact;                      /* the first filter's exact_match */
 	bool has_math;     /* --metric math: count the replies without a boxed answer */
+	bool has_code;     /* --metric code: read code-run's verdict */
 	struct groups *gr; /* the samples of each document */
 };
 
@@ -169,8 +171,8 @@ usage(FILE *f)
 	    "Score generated answers in llm-query output; metric rows to stdout.\n"
 	    "\n"
 	    "  -m, --metric METRIC      exact_match (default), numeric, math, contains, regex,\n"
-	    "                           f1, rouge_l, json (repeatable; the first is the "
-	    "item score)\n"
+	    "                           f1, rouge_l, json, code (repeatable; the first is the\n"
+	    "                           item score)\n"
 	    "  -r, --reference EXPR     jq expression for the reference\n"
 	    "                           (default: .gold // .answer // .reference)\n"
 	    "      --regex RE           PCRE2 pattern extracting the answer (metric regex)\n"
@@ -250,7 +252,7 @@ add_metric(struct opts *o, const char *s)
 		;
 	if (i == M_COUNT)
 		ve_usage_error("--metric: unknown metric '%s' (exact_match, numeric, math, "
-		               "contains, regex, f1, rouge_l, json)",
+		               "contains, regex, f1, rouge_l, json, code)",
 		               s);
 	for (int j = 0; j < o->nmetric; j++)
 		if (o->metric[j] == (enum metric)i)
@@ -1010,6 +1012,7 @@ struct answer {
 	bool has_pred;  /* st->pred holds what the first extracting metric took */
 	bool no_answer; /* math: the text has no boxed answer */
 	bool truncated; /* the thinking never closed: no answer */
+	bool solved;    /* code: code-run says the program passed every test */
 };
 
 /* The record's reference (rec borrowed), a number as its JSON text. */
@@ -1115,6 +1118,7 @@ metric_value(struct state *st, enum metric m, struct answer *a)
 	case M_ROUGE_L: return rouge_l(st, a->s, a->g);
 	case M_JSON: return json_score(st->o, a->s, a->n);
 	case M_MATH: return math_match(st, a);
+	case M_CODE: return a->solved;
 	case M_COUNT: break;
 	}
 	return 0;
@@ -1539,6 +1543,28 @@ groups_free(struct groups *g)
 }
 
 /*
+ * --metric code: code-run's verdict on rec (borrowed), its "code_run" with
+ * "passed" true when the program passed every test. NULL, or why there is
+ * none.
+ */
+static const char *
+code_verdict(jv rec, bool *solved)
+{
+	jv cr = ve_json_get(rec, "code_run");
+	jv_kind k = ve_json_get_kind(cr, "passed");
+	const char *why = NULL;
+
+	if (jv_get_kind(cr) != JV_KIND_OBJECT)
+		why = "code_run: missing (run code-run first)";
+	else if (k != JV_KIND_TRUE && k != JV_KIND_FALSE)
+		why = "code_run.passed: expected true or false";
+	else
+		*solved = k == JV_KIND_TRUE;
+	jv_free(cr);
+	return why;
+}
+
+/*
  * Reference metrics: each --metric of the text (borrowed) against the
  * record's reference into the aggregates (and pass_rate with a threshold);
  * the item row to --items. NULL, or why the record is bad.
@@ -1554,6 +1580,8 @@ take_answer(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 	long sample = -1;
 	bool grouped = false;
 
+	if (!why && st->has_code)
+		why = code_verdict(rec, &a.solved);
 	/* A document's samples are grouped (pass@k); --filter scores one reply a document. */
 	if (!why)
 		grouped = sample_of(st, rec, &sample, &why) && !o->nfilter;
@@ -1675,7 +1703,8 @@ state_init(struct state *st, const struct opts *o)
 		st->filter_md[i] = pcre2_match_data_create_from_pattern(st->filter[i], NULL);
 	}
 	for (int i = 0; i < o->nmetric; i++) {
-		st->need_ref |= o->metric[i] != M_JSON;
+		st->need_ref |= o->metric[i] != M_JSON && o->metric[i] != M_CODE;
+		st->has_code |= o->metric[i] == M_CODE;
 		st->has_math |= o->metric[i] == M_MATH;
 	}
 	st->gr = ve_xcalloc(1, sizeof *st->gr);
