@@ -13,6 +13,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "array.h"
 #include "buf.h"
 #include "deepeval.h"
 #include "score.h"
@@ -222,19 +223,64 @@ py_strip(const char *s, size_t *a, size_t *b)
 }
 
 /*
- * Python's float(s) (int_only: int(s)) of a string, in ASCII: whitespace
- * stripped, a sign, digits with single underscores between them, and for
- * float a fraction and an exponent. False for what Python rejects and for
- * inf and nan, which no score can be.
+ * The digit a Unicode decimal digit (general category Nd) stands for, or
+ * -1: its place in its block of ten, as Unicode puts each script's digits
+ * 0-9 at consecutive code points.
+ */
+static int
+nd_value(int32_t c)
+{
+	int k = 0;
+
+	if (c < 0 || utf8proc_category(c) != UTF8PROC_CATEGORY_ND)
+		return -1;
+	while (c - k - 1 >= 0 && utf8proc_category(c - k - 1) == UTF8PROC_CATEGORY_ND)
+		k++;
+	return k % 10;
+}
+
+/* The value of a token of decimal digits (Python's isdecimal, then int()), or -1. */
+static double
+decimal_value(const char *t)
+{
+	size_t n = strlen(t), len;
+	double v = 0;
+
+	if (!n)
+		return -1;
+	for (size_t i = 0; i < n; i += len) {
+		int d = nd_value(cp_at(t, i, n, &len));
+		if (d < 0)
+			return -1;
+		v = v * 10 + d;
+	}
+	return v;
+}
+
+/*
+ * Python's float(s) (int_only: int(s)) of a string: whitespace stripped, a
+ * sign, digits (any script's decimal digits, as Python reads them) with
+ * single underscores between them, and for float a fraction and an
+ * exponent. False for what Python rejects and for inf and nan, which no
+ * score can be.
  */
 static bool
-py_number(const char *s, size_t n, bool int_only, double *out)
+py_number(const char *str, size_t len, bool int_only, double *out)
 {
-	size_t a = 0, b = n;
-	struct ve_buf t = {0};
+	size_t a = 0, b = len, k;
+	struct ve_buf t = {0}, m = {0};
 	bool ok = true, digit = false, frac = false, exp = false;
 
-	py_strip(s, &a, &b);
+	py_strip(str, &a, &b);
+	/* In ASCII first: a digit of another script is its ASCII digit. */
+	for (size_t i = a; i < b; i += k) {
+		int32_t c = cp_at(str, i, b, &k);
+		int d = c >= 0x80 ? nd_value(c) : -1;
+		ve_buf_addc(&m, c >= 0 && c < 0x80 ? (char)c : d >= 0 ? (char)('0' + d) : '?');
+	}
+	const char *s = m.p ? m.p : "";
+	a = 0;
+	b = m.len;
 	for (size_t i = a; i < b && ok; i++) {
 		char c = s[i];
 		bool prev = i > a && s[i - 1] >= '0' && s[i - 1] <= '9';
@@ -264,83 +310,74 @@ py_number(const char *s, size_t n, bool int_only, double *out)
 		ok = *end == 0 && isfinite(*out);
 	}
 	ve_buf_free(&t);
+	ve_buf_free(&m);
 	return ok;
 }
 
 /*
- * The reply's "score" as G-Eval reads it: its text as Python's str()
- * writes it into txt (what the weighting looks for among the tokens), and
- * its value as float() (strict: int()) gives it. NULL, or why DeepEval
- * fails on it.
+ * The reply's "score" as Python's str() writes it (what the weighting looks
+ * for among the generated tokens) into txt: false when str() of it is no
+ * text a token could be (a list, an object).
  */
-static const char *
-raw_score(jv sc, const struct ve_buf *json, bool strict, struct ve_buf *txt, double *v)
+static bool
+score_text(jv sc, const struct ve_buf *json, struct ve_buf *txt)
 {
 	ve_buf_reset(txt);
 	switch (jv_get_kind(sc)) {
-	case JV_KIND_TRUE:
-	case JV_KIND_FALSE:
-		*v = jv_get_kind(sc) == JV_KIND_TRUE;
-		ve_buf_adds(txt, *v ? "True" : "False");
-		return NULL;
+	case JV_KIND_TRUE: ve_buf_adds(txt, "True"); return true;
+	case JV_KIND_FALSE: ve_buf_adds(txt, "False"); return true;
+	case JV_KIND_NULL: ve_buf_adds(txt, "None"); return true;
 	case JV_KIND_STRING:
 		ve_buf_add(txt, jv_string_value(sc), (size_t)jv_string_length_bytes(jv_copy(sc)));
-		return py_number(txt->p, txt->len, strict, v)
-		           ? NULL
-		           : "judge reply: \"score\" is not a number";
+		return true;
+	case JV_KIND_NUMBER:
+		/* json.loads makes "7" an int, "7.0" a float: str() writes "7" and "7.0". */
+		if (score_is_int(json->p, json->len) == 1)
+			ve_buf_addf(txt, "%.0f",
+			            jv_number_value(sc) == 0 ? 0.0 : jv_number_value(sc));
+		else
+			ve_score_num(txt, jv_number_value(sc));
+		return true;
+	default: return false;
+	}
+}
+
+/*
+ * The reply's "score" as float() (strict: int()) reads it: false when
+ * Python would raise, or for what no score can be (inf, nan).
+ */
+static bool
+score_value(jv sc, bool strict, double *v)
+{
+	switch (jv_get_kind(sc)) {
+	case JV_KIND_TRUE:
+	case JV_KIND_FALSE: *v = jv_get_kind(sc) == JV_KIND_TRUE; return true;
+	case JV_KIND_STRING:
+		return py_number(jv_string_value(sc), (size_t)jv_string_length_bytes(jv_copy(sc)),
+		                 strict, v);
 	case JV_KIND_NUMBER:
 		*v = jv_number_value(sc);
-		if (score_is_int(json->p, json->len) == 1) {
-			ve_buf_addf(txt, "%.0f", *v == 0 ? 0.0 : *v);
-		} else {
-			ve_score_num(txt, *v);
-			if (strict)
-				*v = trunc(*v); /* int() of a float */
-		}
-		return NULL;
-	default: return "judge reply: \"score\" is not a number";
+		if (strict)
+			*v = trunc(*v) + 0.0; /* int() of a float (never -0); of an int, the same */
+		return isfinite(*v);
+	default: return false;
 	}
 }
 
 /* calculate_weighted_summed_score's sums: one per integer score, in first-seen order. */
 struct weights {
-	double score[32], prob[32];
-	int n;
+	double *score, *prob;
+	size_t n, cap, pcap;
 	double sum;
-	bool full; /* more distinct scores than room: cannot happen with 20 alternatives */
-	bool bad;  /* an alternative Python trips over: the raw score stands */
+	bool bad; /* an alternative Python trips over: the raw score stands */
 };
-
-/*
- * The value of a token of decimal digits (Python's isdecimal, then int()),
- * or -1. A Unicode decimal digit's value is its place in its block of ten:
- * Unicode puts each script's digits 0-9 at consecutive code points.
- */
-static double
-decimal_value(const char *t)
-{
-	size_t n = strlen(t), len;
-	double v = 0;
-
-	if (!n)
-		return -1;
-	for (size_t i = 0; i < n; i += len) {
-		int32_t c = cp_at(t, i, n, &len), k = 0;
-		if (c < 0 || utf8proc_category(c) != UTF8PROC_CATEGORY_ND)
-			return -1;
-		while (c - k - 1 >= 0 && utf8proc_category(c - k - 1) == UTF8PROC_CATEGORY_ND)
-			k++;
-		v = v * 10 + k % 10;
-	}
-	return v;
-}
 
 static void
 add_weight(void *ctx, const char *token, double logprob)
 {
 	struct weights *w = ctx;
 	double v;
-	int i;
+	size_t i;
 
 	/* In Python's order: the comparison, then the token's isdecimal. */
 	if (isnan(logprob) || (logprob >= log(0.01) && !token)) {
@@ -353,10 +390,8 @@ add_weight(void *ctx, const char *token, double logprob)
 	for (i = 0; i < w->n && w->score[i] != v; i++)
 		;
 	if (i == w->n) {
-		if (w->n == 32) {
-			w->full = true;
-			return;
-		}
+		w->score = ve_grow(w->score, &w->cap, w->n + 1, sizeof *w->score);
+		w->prob = ve_grow(w->prob, &w->pcap, w->n + 1, sizeof *w->prob);
 		w->score[w->n] = v;
 		w->prob[w->n++] = 0;
 	}
@@ -367,7 +402,9 @@ add_weight(void *ctx, const char *token, double logprob)
 /*
  * G-Eval: the reply's score, weighted by the probabilities of the decimal
  * alternatives (1 % or more) of the last generated token that is the
- * score's text, else as it stands; scaled from its range to 0..1.
+ * score's text, else as it stands; scaled from its range to 0..1. In
+ * DeepEval's order: the weighting first (a score "seven" whose token's
+ * alternatives are digits is weighted), float() of what comes out last.
  */
 static const char *
 geval(const struct ve_judge_opts *o, jv resp, jv obj, const struct ve_buf *json, double *score)
@@ -378,17 +415,23 @@ geval(const struct ve_judge_opts *o, jv resp, jv obj, const struct ve_buf *json,
 	const char *why = NULL;
 	double v = 0;
 
-	if (!jv_is_valid(reason) || !jv_is_valid(sc))
+	if (!jv_is_valid(reason) || !jv_is_valid(sc)) {
 		why = "judge reply: no \"score\" and \"reason\"";
-	else if (!(why = raw_score(sc, json, o->strict, &txt, &v)) && !o->strict &&
-	         ve_score_top_last(resp, txt.p, add_weight, &w) && w.sum > 0 && !w.full && !w.bad) {
+	} else if (!o->strict && score_text(sc, json, &txt) &&
+	           ve_score_top_last(resp, txt.p, add_weight, &w) && w.sum > 0 && !w.bad) {
 		double sum = 0;
-		for (int i = 0; i < w.n; i++)
+		for (size_t i = 0; i < w.n; i++)
 			sum += w.score[i] * w.prob[i];
 		v = sum / w.sum;
+	} else if (!score_value(sc, o->strict, &v)) {
+		why = "judge reply: \"score\" is not a number";
 	}
 	if (!why)
 		*score = o->strict ? v : (v - o->lo) / (o->hi - o->lo);
+	if (!why && !isfinite(*score))
+		why = "judge reply: \"score\" is not a number";
+	free(w.score);
+	free(w.prob);
 	ve_buf_free(&txt);
 	jv_free(sc);
 	jv_free(reason);

@@ -40,7 +40,7 @@ THINK_IN_PROMPT=1 says the chat template opens the thinking in the prompt
 (DeepSeek-R1's), so a reply without </think> is all thinking (score-gen(1)).
 PREFIX_TOKEN is the token an empty loglikelihood context stands for, as
 lm-eval takes it: the tokenizer's BOS, else its EOS (default <|endoftext|>;
-Llama 3's is <|begin_of_text|>, see llm-query(1)).
+Llama 3's is <|begin_of_text|>, Qwen2-Instruct's <|im_end|>; see llm-query(1)).
 
 Exit: 0 ok, 64 usage, 65 a task rendered or scored nothing, 66 missing file,
 69 the endpoint failed, 75 try again.
@@ -104,7 +104,7 @@ task_version() {
 	parts="$parts data=$(sha 8 "$6")"
 	[ -n "${7:-}" ] && parts="$parts fewshot=$(sha 8 "$7")"
 	# What shapes the requests and the scores, where the task has it.
-	for part in draw fewshot_draw params scorer_args; do
+	for part in draw fewshot_draw params coderun_args scorer_args; do
 		if field "$2" ".$part // empty" | grep -q .; then
 			parts="$parts ${part%_args}=$(field "$2" ".$part" | jq -cS . | sha 8)"
 		fi
@@ -238,9 +238,26 @@ for task in $tasks; do
 	fi
 	rc=$?
 	[ $rc -eq 0 ] || ve_die $rc "$task: llm-query failed (exit $rc)"
+	# A code task's programs run in code-run's sandbox (spec.coderun_args:
+	# its --format; CODE_RUN_JOBS tests at once, default the CPUs), its
+	# verdicts spliced into graded.jsonl, which is what is scored.
+	scored=$dir/raw.jsonl
+	if field "$spec" '.coderun_args // empty' | grep -q .; then
+		set --
+		while IFS= read -r arg; do
+			[ -n "$arg" ] && set -- "$@" "$arg"
+		done <<-ARGS
+			$(field "$spec" '.coderun_args[]')
+		ARGS
+		[ -n "${CODE_RUN_JOBS:-}" ] && set -- "$@" -j "$CODE_RUN_JOBS"
+		ve_step "code-run:$task" code-run -q "$@" "$dir/raw.jsonl" > "$dir/graded.jsonl.part" ||
+			ve_die $? "$task: code-run failed"
+		mv "$dir/graded.jsonl.part" "$dir/graded.jsonl" || ve_die 74 "$task: cannot write $dir/graded.jsonl"
+		scored=$dir/graded.jsonl
+	fi
 	if [ "$scorer" = score-mcq ]; then
 		ve_step "score:$task" score-mcq -q -t "$task" -i "$dir/items.jsonl" \
-			--task-version "$version" --task-inputs "$parts" "$dir/raw.jsonl" > "$dir/metrics.jsonl"
+			--task-version "$version" --task-inputs "$parts" "$scored" > "$dir/metrics.jsonl"
 	else
 		# The scorer's own arguments (spec.scorer_args: metrics, filters), one a line.
 		set --
@@ -252,7 +269,7 @@ for task in $tasks; do
 		[ "${THINK_IN_PROMPT:-}" = 1 ] && set -- "$@" --think-in-prompt
 		ve_step "score:$task" score-gen -q -t "$task" -i "$dir/items.jsonl" \
 			--task-version "$version" --task-inputs "$parts" "$@" \
-			"$dir/raw.jsonl" > "$dir/metrics.jsonl"
+			"$scored" > "$dir/metrics.jsonl"
 	fi
 	rc=$?
 	[ $rc -eq 0 ] || ve_die $rc "$task: $scorer failed (exit $rc)"

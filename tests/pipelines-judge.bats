@@ -92,15 +92,16 @@ judge_cases() {
 	start_sim --ttft-ms 0 --itl-ms 0
 	export RUN_ID=j2 MODEL_TAG=release-6.1.0
 	echo '["Is it right?"]' > steps.json
-	echo '[{"score_range":[6,10],"expected_outcome":"right"},{"score_range":[0,5],"expected_outcome":"wrong"}]' > rubric.json
+	echo '[{"score_range":[3,4],"expected_outcome":"right"},{"score_range":[0,2],"expected_outcome":"wrong"}]' > rubric.json
 	run --separate-stderr "$P/run-judge.sh" --data cases.jsonl -o out --metrics geval --evaluation-steps steps.json --rubric rubric.json
 	assert_success
 	[ ! -e out/geval.steps.jsonl ]
 	run jq -r '.messages[0].content' out/geval.requests.jsonl
-	assert_output --partial "$(printf 'Evaluation Steps:\n1. Is it right?\n\nRubric:\n0-5: wrong\n6-10: right\n')"
-	# The reply's 8 within the rubric's 0..10.
+	assert_output --partial "$(printf 'Evaluation Steps:\n1. Is it right?\n\nRubric:\n0-2: wrong\n3-4: right\n')"
+	assert_output --partial 'an integer from 0 to 4, as the rubric gives it.'
+	# The reply's 8 over the rubric's range 0..4, unchecked as DeepEval leaves it: 2.
 	run jq -c 'select(.metric == "judge.geval.mean") | .value' out/metrics.jsonl
-	assert_output 0.8
+	assert_output 2
 	echo '[{"score_range":[6,10],"expected_outcome":"right"},{"score_range":[2,6],"expected_outcome":"wrong"}]' > overlap.json
 	run --separate-stderr "$P/run-judge.sh" --data cases.jsonl -o out2 --metrics geval --rubric overlap.json
 	assert_failure 64
@@ -115,12 +116,26 @@ judge_cases() {
 	["judge.hallucination.mean",0]
 	["judge.hallucination.pass_rate",1]
 	EOF
+	# The truths limit reaches the truths prompt; an "idk" claim counts
+	# against faithfulness only with --penalize-ambiguous.
+	sed -i 's/"judge\/faithfulness".*/"judge\/faithfulness","match":"saying whether EACH claim contradicts any fact of the retrieval context.","gold":"{\\"verdicts\\": [{\\"verdict\\": \\"idk\\"}]}"}/' key.jsonl
+	start_sim --ttft-ms 0 --itl-ms 0
+	run --separate-stderr "$P/run-judge.sh" --data cases.jsonl -o out5 --metrics faithfulness --truths-limit 3
+	assert_success
+	run jq -r '.messages[0].content' out5/faithfulness.truths.requests.jsonl
+	assert_output --partial 'write a complete list of the 3 most important FACTUAL, undisputed truths'
+	run jq -c 'select(.metric == "judge.faithfulness.mean") | .value' out5/metrics.jsonl
+	assert_output 1
+	run --separate-stderr "$P/run-judge.sh" --data cases.jsonl -o out6 --metrics faithfulness --penalize-ambiguous
+	assert_success
+	run jq -c 'select(.metric == "judge.faithfulness.mean") | .value' out6/metrics.jsonl
+	assert_output 0
 	# Steps the judge did not write readably: every G-Eval case fails, none is lost.
 	sed -i 's/"judge\/steps".*/"judge\/steps","match":"Write 3-4 concise evaluation steps","gold":"Step one: read it."}/' key.jsonl
 	start_sim --ttft-ms 0 --itl-ms 0
 	run --separate-stderr "$P/run-judge.sh" --data cases.jsonl -o out4 --metrics geval
 	assert_success
-	run jq -c '[.id, .judge_error]' out4/geval.settled.jsonl
+	run jq -sc 'sort_by(.id)[] | [.id, .judge_error]' out4/geval.settled.jsonl
 	assert_output - <<-'EOF'
 	["judge/1","the evaluation steps reply: no JSON object DeepEval can load"]
 	["judge/2","the evaluation steps reply: no JSON object DeepEval can load"]

@@ -110,7 +110,8 @@ check_args(const struct opts *o)
 	if (o->mode == MODE_SAMPLE && o->population < 0 && !o->population_of)
 		ve_usage_error("--sample needs --population N or --population-of EXPR");
 	if (o->mode != MODE_SAMPLE && (o->population >= 0 || o->population_of))
-		ve_usage_error("--population is the population of --sample");
+		ve_usage_error(o->population_of ? "--population-of is the population of --sample"
+		                                : "--population is the population of --sample");
 	if (o->reseed && o->group)
 		ve_usage_error("--reseed and --group: a fresh generator for each record leaves no "
 		               "group to share one");
@@ -260,6 +261,7 @@ group_rng(struct draw *d, jv rec)
 		return NULL;
 	}
 	ve_json_dump(v, &key);
+	jv_free(v);
 	for (i = 0; i < d->ng && strcmp(d->g[i].key, key.p); i++)
 		;
 	if (i == d->ng) {

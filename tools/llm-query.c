@@ -50,7 +50,7 @@
 /*
  * lm-evaluation-harness's prefix token for an empty context is the
  * tokenizer's BOS, else its EOS (lm_eval/models/api_models.py,
- * prefix_token_id): GPT-2's and Qwen2's <|endoftext|> by default.
+ * prefix_token_id): GPT-2's and Qwen2 base models' <|endoftext|> by default.
  */
 #define EOT_TEXT "<|endoftext|>"
 

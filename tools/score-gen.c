@@ -949,6 +949,8 @@ judge_of(struct state *st, jv rec, const struct ve_score_rec *f, double *score)
 		ve_buf_reset(&st->tmp);
 		ve_buf_add(&st->tmp, jv_string_value(err), ve_json_strlen(err));
 		why = st->tmp.p;
+	} else if (jv_is_valid(err)) {
+		why = "judge_error: expected a string";
 	} else if (jv_is_valid(known)) {
 		why = jo->kind == VE_JUDGE_GEVAL
 		          ? "judge_verdicts: G-Eval has a score, not verdicts"
