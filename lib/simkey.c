@@ -91,16 +91,16 @@ item_wrong(jv w, struct ve_simitem *it)
 static const char *
 item_format(jv f, struct ve_simitem *it)
 {
-	static const char *const names[] = {"sentence", "gsm8k", "boxed", "letter"};
+	static const char *const names[] = {"sentence", "gsm8k", "boxed", "letter", "text"};
 
 	if (!jv_is_valid(f) || jv_get_kind(f) == JV_KIND_NULL)
 		return NULL;
-	for (int i = 0; jv_get_kind(f) == JV_KIND_STRING && i < 4; i++)
+	for (int i = 0; jv_get_kind(f) == JV_KIND_STRING && i < 5; i++)
 		if (strcmp(jv_string_value(f), names[i]) == 0) {
 			it->format = (enum ve_simfmt)i;
 			return NULL;
 		}
-	return "\"format\" must be \"sentence\", \"gsm8k\", \"boxed\" or \"letter\"";
+	return "\"format\" must be \"sentence\", \"gsm8k\", \"boxed\", \"letter\" or \"text\"";
 }
 
 /* The item's name: id (borrowed) when a string or a number, else its match. */

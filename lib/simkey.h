@@ -11,7 +11,7 @@
  * its place when the item is answered wrong (a wrong program, say), else
  * vllm-sim makes one up; id (default: match) names the item; format
  * (default "sentence") is how a generated answer is written (vllm-sim(1),
- * Quality model): "sentence", "gsm8k", "boxed" or "letter".
+ * Quality model): "sentence", "gsm8k", "boxed", "letter" or "text".
  */
 #ifndef VE_SIMKEY_H
 #define VE_SIMKEY_H
@@ -24,6 +24,7 @@ enum ve_simfmt {
 	VE_SIMFMT_GSM8K,    /* "The answer is 42.\n#### 42" */
 	VE_SIMFMT_BOXED,    /* "The final answer is $\boxed{42}$." */
 	VE_SIMFMT_LETTER,   /* "Answer: B" */
+	VE_SIMFMT_TEXT,     /* the answer as it is: a program, a function's body */
 };
 
 struct ve_simitem {

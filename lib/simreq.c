@@ -304,7 +304,9 @@ wrong_answer(const char *gold, uint64_t h, struct ve_buf *out)
  * gold, 1 the key's wrong answer or else one drawn from h), written in the item's format
  * (vllm-sim(1), Quality model): "B. choice." or "The answer is GOLD." in a
  * sentence, else the letter or the text in "The answer is V.\n#### V",
- * "The final answer is $\boxed{V}$." or "Answer: V".
+ * "The final answer is $\boxed{V}$." or "Answer: V", or V as it is (text:
+ * no space before it in a completion either, where a function's body
+ * carries on the prompt's code).
  */
 static void
 answer_text(const struct ve_simitem *it, int idx, const char *sp, uint64_t h, struct ve_buf *ans)
@@ -332,6 +334,7 @@ answer_text(const struct ve_simitem *it, int idx, const char *sp, uint64_t h, st
 		ve_buf_addf(ans, "%sThe final answer is $\\boxed{%s}$.", sp, v.p);
 		break;
 	case VE_SIMFMT_LETTER: ve_buf_addf(ans, "%sAnswer: %s", sp, v.p); break;
+	case VE_SIMFMT_TEXT: ve_buf_add(ans, v.p, v.len); break;
 	}
 	ve_buf_free(&v);
 }

@@ -906,6 +906,26 @@ sys.exit(not (len(g)==59 and g[2]>=0.0095 and g[5]<0.020 and g[-6]-g[5]>=0.008))
 	stop_sim
 }
 
+@test "vllm-sim: format text answers the gold or the wrong text as it is, in both APIs" {
+	# HumanEval: the completion carries on the prompt's function, so no
+	# space goes before it; LiveCodeBench: the reply is the program.
+	jq -nc '{match: "def add_two(a: int, b: int) -> int:", gold: "    return a + b\n",
+		wrong: "    return None\n", format: "text"},
+		{match: "Sum the list.", gold: "```python\nprint(sum(xs))\n```", format: "text"}' > key.jsonl
+	start_sim --answers key.jsonl --accuracy 1 --ttft-ms 0 --itl-ms 0
+	prompt=$(jq -c '.prompt' <<< '{"prompt":"\n\ndef add_two(a: int, b: int) -> int:\n    \"\"\" Return the sum.\"\"\"\n"}')
+	run post /v1/completions '{"prompt":'"$prompt"',"max_tokens":50,"stop":["\nclass","\ndef"]}'
+	assert_line --index 1 200
+	assert_equal "$(jq -c '.choices[0] | [.text, .finish_reason]' <<< "${lines[0]}")" '["    return a + b\n","stop"]'
+	run post /v1/chat/completions "$(chat 'Sum the list.')"
+	assert_equal "$(jq -c '.choices[0].message.content' <<< "${lines[0]}")" '"```python\nprint(sum(xs))\n```"'
+	stop_sim
+	start_sim --answers key.jsonl --accuracy 0 --ttft-ms 0 --itl-ms 0
+	run post /v1/completions '{"prompt":'"$prompt"',"max_tokens":50}'
+	assert_equal "$(jq -c '.choices[0].text' <<< "${lines[0]}")" '"    return None\n"'
+	stop_sim
+}
+
 @test "vllm-sim: a \"wrong\" that is not a string, or beside choices, is a key error" {
 	printf '{"match":"q","gold":"1"}\n{"match":"x","gold":"1","wrong":2}\n' > bad.jsonl
 	run --separate-stderr vllm-sim --answers bad.jsonl
@@ -1127,5 +1147,5 @@ Try 'vllm-sim --help' for more information."
 	echo '{"match":"x","gold":"1","format":"latex"}' > bad.jsonl
 	run --separate-stderr vllm-sim --answers bad.jsonl
 	assert_failure 65
-	assert_equal "$stderr" 'vllm-sim: bad.jsonl:1: "format" must be "sentence", "gsm8k", "boxed" or "letter"'
+	assert_equal "$stderr" 'vllm-sim: bad.jsonl:1: "format" must be "sentence", "gsm8k", "boxed", "letter" or "text"'
 }

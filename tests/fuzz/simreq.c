@@ -7,7 +7,7 @@
  * accuracy, the natural output length), so that every input costs
  * milliseconds; the rest is the body, as vllm-sim's handler passes it. An
  * answer key of five items, two with choices and three with free-text gold
- * (one with its own wrong answer), is loaded once, so the key's paths
+ * (one with its own wrong answer, written as it is), is loaded once, so the key's paths
  * (letter ranks, echoed choice logprobs, right and wrong answers) are
  * reached.
  *
@@ -54,7 +54,7 @@ static const char key_text[] =
     "{\"match\":\"What is 2 plus 3?\",\"gold\":\"5\"}\n"
     "{\"match\":\"Name the capital of France.\",\"gold\":\"Paris\",\"id\":\"cap\"}\n"
     "{\"match\":\"Sum the list.\",\"gold\":\"```python\\nprint(sum(xs))\\n```\","
-    "\"wrong\":\"```python\\nprint(0)\\n```\"}\n";
+    "\"wrong\":\"```python\\nprint(0)\\n```\",\"format\":\"text\"}\n";
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
