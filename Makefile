@@ -40,11 +40,15 @@ LIBSRC   = $(wildcard lib/*.c)
 LIBOBJ   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIBSRC))
 HDRS     = $(wildcard lib/*.h lib/*.inc)
 PROGS    = $(addprefix $(BIN)/,$(TOOLS))
+# Test drivers: programs the bats tests run to reach library code no tool
+# calls yet. They are built beside the tools, so that every tier (plain,
+# ASan, valgrind) runs them, and never installed.
+TESTPROGS = $(BIN)/lcbdata-check
 
 .SECONDARY:
 .PHONY: all check test test-asan test-valgrind bench lint install uninstall clean demo deps \
 	fuzz fuzz-smoke fuzz-build
-all: $(PROGS)
+all: $(PROGS) $(TESTPROGS)
 
 $(BUILD)/lib/%.o: lib/%.c $(HDRS)
 	@mkdir -p $(@D)
@@ -61,6 +65,10 @@ $(BUILD)/libve.a: $(LIBOBJ)
 $(BIN)/%: $(BUILD)/tools/%.o $(BUILD)/libve.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libve.a $(LDLIBS)
+
+$(BIN)/lcbdata-check: tests/fuzz/lcbdata-check.c $(BUILD)/libve.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libve.a $(LDLIBS)
 
 deps:
 	@sh pipelines/install-deps.sh
@@ -121,7 +129,7 @@ FUZZ_BUILD    = build/fuzz
 FUZZ_SAN      = address,undefined
 FUZZ_CFLAGS   = -std=c11 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all $(WARN) \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-FUZZ_TARGETS  = input jq record sse manifest canon simreq
+FUZZ_TARGETS  = input jq record sse manifest canon simreq lcbdata
 FUZZ_LIBOBJ   = $(patsubst lib/%.c,$(FUZZ_BUILD)/lib/%.o,$(LIBSRC))
 
 $(FUZZ_BUILD)/lib/%.o: lib/%.c $(HDRS)

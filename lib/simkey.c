@@ -73,20 +73,34 @@ item_gold(jv g, struct ve_simitem *it)
 	return it->gold < 0 ? "\"gold\" is neither a choice nor a choice's letter" : NULL;
 }
 
+/* The item's wrong answer from w (borrowed): absent, null, or a string, without choices. */
+static const char *
+item_wrong(jv w, struct ve_simitem *it)
+{
+	if (!jv_is_valid(w) || jv_get_kind(w) == JV_KIND_NULL)
+		return NULL;
+	if (jv_get_kind(w) != JV_KIND_STRING)
+		return "\"wrong\" must be a string (the wrong answer)";
+	if (it->nchoices)
+		return "\"wrong\" goes with a free-text gold, not with choices";
+	it->wrong_text = ve_json_strdup(w, NULL);
+	return NULL;
+}
+
 /* The item's answer format from f (borrowed): absent, null, or one of the names. */
 static const char *
 item_format(jv f, struct ve_simitem *it)
 {
-	static const char *const names[] = {"sentence", "gsm8k", "boxed", "letter"};
+	static const char *const names[] = {"sentence", "gsm8k", "boxed", "letter", "text"};
 
 	if (!jv_is_valid(f) || jv_get_kind(f) == JV_KIND_NULL)
 		return NULL;
-	for (int i = 0; jv_get_kind(f) == JV_KIND_STRING && i < 4; i++)
+	for (int i = 0; jv_get_kind(f) == JV_KIND_STRING && i < 5; i++)
 		if (strcmp(jv_string_value(f), names[i]) == 0) {
 			it->format = (enum ve_simfmt)i;
 			return NULL;
 		}
-	return "\"format\" must be \"sentence\", \"gsm8k\", \"boxed\" or \"letter\"";
+	return "\"format\" must be \"sentence\", \"gsm8k\", \"boxed\", \"letter\" or \"text\"";
 }
 
 /* The item's name: id (borrowed) when a string or a number, else its match. */
@@ -112,7 +126,7 @@ item_from(jv rec, struct ve_simitem *it, char *why, size_t whylen)
 {
 	jv m = ve_json_get(rec, "match"), ch = ve_json_get(rec, "choices");
 	jv g = ve_json_get(rec, "gold"), id = ve_json_get(rec, "id");
-	jv f = ve_json_get(rec, "format");
+	jv f = ve_json_get(rec, "format"), w = ve_json_get(rec, "wrong");
 	const char *err = NULL;
 
 	memset(it, 0, sizeof *it);
@@ -122,10 +136,11 @@ item_from(jv rec, struct ve_simitem *it, char *why, size_t whylen)
 	} else {
 		it->match = ve_json_strdup(m, &it->mlen);
 		if (!(err = item_choices(ch, it)) && !(err = item_gold(g, it)) &&
-		    !(err = item_format(f, it)))
+		    !(err = item_wrong(w, it)) && !(err = item_format(f, it)))
 			it->id = item_id(id, it);
 	}
 	jv_free(f);
+	jv_free(w);
 	jv_free(m);
 	jv_free(ch);
 	jv_free(g);
@@ -145,6 +160,7 @@ item_free(struct ve_simitem *it)
 	free(it->choices);
 	free(it->clen);
 	free(it->gold_text);
+	free(it->wrong_text);
 	free(it->id);
 }
 

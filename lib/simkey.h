@@ -7,9 +7,11 @@
  * match (required) is text a prompt about the item contains; choices (2 to
  * 26 strings, optional) are its answer options; gold is the index of the
  * right choice, its text or its letter, or, without choices, the right
- * answer's text; id (default: match) names the item; format (default
- * "sentence") is how a generated answer is written (vllm-sim(1), Quality
- * model): "sentence", "gsm8k", "boxed" or "letter".
+ * answer's text; wrong (without choices, optional) is the text given in
+ * its place when the item is answered wrong (a wrong program, say), else
+ * vllm-sim makes one up; id (default: match) names the item; format
+ * (default "sentence") is how a generated answer is written (vllm-sim(1),
+ * Quality model): "sentence", "gsm8k", "boxed", "letter" or "text".
  */
 #ifndef VE_SIMKEY_H
 #define VE_SIMKEY_H
@@ -22,6 +24,7 @@ enum ve_simfmt {
 	VE_SIMFMT_GSM8K,    /* "The answer is 42.\n#### 42" */
 	VE_SIMFMT_BOXED,    /* "The final answer is $\boxed{42}$." */
 	VE_SIMFMT_LETTER,   /* "Answer: B" */
+	VE_SIMFMT_TEXT,     /* the answer as it is: a program, a function's body */
 };
 
 struct ve_simitem {
@@ -30,8 +33,9 @@ struct ve_simitem {
 	char **choices;
 	size_t *clen;
 	int nchoices;
-	int gold;        /* index into choices, or -1 */
-	char *gold_text; /* the gold answer when there are no choices */
+	int gold;         /* index into choices, or -1 */
+	char *gold_text;  /* the gold answer when there are no choices */
+	char *wrong_text; /* its wrong answer, or NULL: one is made up */
 	char *id;
 	enum ve_simfmt format;
 	struct ve_simitem *next; /* in its hash bucket */

@@ -301,10 +301,12 @@ wrong_answer(const char *gold, uint64_t h, struct ve_buf *out)
 
 /*
  * An answer to key item it naming choice idx (for a free-text gold: 0 the
- * gold, 1 a wrong answer drawn from h), written in the item's format
+ * gold, 1 the key's wrong answer or else one drawn from h), written in the item's format
  * (vllm-sim(1), Quality model): "B. choice." or "The answer is GOLD." in a
  * sentence, else the letter or the text in "The answer is V.\n#### V",
- * "The final answer is $\boxed{V}$." or "Answer: V".
+ * "The final answer is $\boxed{V}$." or "Answer: V", or V as it is (text:
+ * no space before it in a completion either, where a function's body
+ * carries on the prompt's code).
  */
 static void
 answer_text(const struct ve_simitem *it, int idx, const char *sp, uint64_t h, struct ve_buf *ans)
@@ -319,6 +321,8 @@ answer_text(const struct ve_simitem *it, int idx, const char *sp, uint64_t h, st
 	}
 	if (it->nchoices)
 		ve_buf_addf(&v, "%c", 'A' + idx);
+	else if (idx != 0 && it->wrong_text)
+		ve_buf_adds(&v, it->wrong_text);
 	else if (idx != 0)
 		wrong_answer(it->gold_text, h, &v);
 	else
@@ -330,6 +334,7 @@ answer_text(const struct ve_simitem *it, int idx, const char *sp, uint64_t h, st
 		ve_buf_addf(ans, "%sThe final answer is $\\boxed{%s}$.", sp, v.p);
 		break;
 	case VE_SIMFMT_LETTER: ve_buf_addf(ans, "%sAnswer: %s", sp, v.p); break;
+	case VE_SIMFMT_TEXT: ve_buf_add(ans, v.p, v.len); break;
 	}
 	ve_buf_free(&v);
 }

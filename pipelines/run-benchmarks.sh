@@ -207,14 +207,18 @@ for task in $tasks; do
 			--id '"\(.doc_id)#\(.choice)"' -o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
 	else
 		# The task's generation parameters (spec.params: max_tokens, lm-eval's
-		# 256 when unset, temperature, stop strings one a line), and its input:
-		# chat messages when its records carry them, else a completions prompt.
+		# 256 when unset, temperature, stop strings), and its input: chat
+		# messages when its records carry them, else a completions prompt.
 		set -- --max-tokens "$(field "$spec" '.params.max_tokens // .max_tokens // 256')" \
 			--temperature "$(field "$spec" '.params.temperature // 0')"
-		while IFS= read -r arg; do
-			[ -n "$arg" ] && set -- "$@" --stop "$arg"
+		# The stop strings one a line as JSON, each decoded whole: HumanEval's
+		# begin with a newline ("\nclass"), which a line of raw text would split.
+		while IFS= read -r js; do
+			[ -n "$js" ] || continue
+			stop=$(printf '%s' "$js" | jq -j .; printf x)
+			set -- "$@" --stop "${stop%x}"
 		done <<-STOPS
-			$(field "$spec" '(.params.stop // [])[]')
+			$(field "$spec" '(.params.stop // [])[] | tojson')
 		STOPS
 		# A record's own .request (Evalchemy's seeded samples) is sent as it is.
 		first=$(head -n 1 "$dir/requests.jsonl")

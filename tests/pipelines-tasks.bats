@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # The benchmark step, pipelines/run-benchmarks.sh, against vllm-sim on
-# loopback: shards, plan-shards, a task that produced nothing, the reasoning
-# suite's samples, chat template arguments, and GSM8K's, ARC's and
-# HellaSwag's few-shot draws.
+# loopback: shards, plan-shards, a task that produced nothing, stop strings,
+# the reasoning suite's samples, chat template arguments, and GSM8K's, ARC's
+# and HellaSwag's few-shot draws.
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -58,6 +58,23 @@ setup_file() {
 	run --separate-stderr "$P/run-benchmarks.sh" -t nope
 	assert_failure 64
 	assert_equal "$stderr" "run-benchmarks.sh: no task 'nope' in $VLLM_EVAL_SHARE/suites.json"
+}
+
+@test "pipelines: stop strings that begin with a newline reach the server whole (HumanEval's)" {
+	# humaneval's stops are "\nclass", "\ndef", "\n#", "\nif", "\nprint". Every
+	# answer is "    return diff\nclass X: pass\n": whole, the stops cut it
+	# before "\nclass"; split at the newline, "if" would cut "diff".
+	cp -R "$VE_ROOT/share" share
+	jq '.tasks.humaneval.scorer_args = ["--metric", "exact_match", "--reference", "\"    return diff\""]' \
+		"$VE_ROOT/share/suites.json" > share/suites.json
+	jq -c '{match: .prompt, gold: "    return diff\nclass X: pass\n", format: "text"}' \
+		share/data/humaneval.jsonl > key.jsonl
+	start_sim --ttft-ms 1 --itl-ms 1
+	VLLM_EVAL_SHARE=$PWD/share RUN_ID=h MODEL_TAG=release-6.0.0 \
+		run --separate-stderr "$P/run-benchmarks.sh" -t humaneval -o runs/h/bench
+	assert_success
+	assert_equal "$(jq -c '.response.text' runs/h/bench/humaneval/raw.jsonl | sort | uniq -c | sed 's/^ *//')" '6 "    return diff"'
+	assert_equal "$(jq -c 'select(.metric == "humaneval.exact_match") | .value' runs/h/bench/humaneval/metrics.jsonl)" 1
 }
 
 @test "pipelines: the reasoning suite sends each AIME sample once, scores avg@n and pass@k" {

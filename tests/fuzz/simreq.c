@@ -6,9 +6,10 @@
  * context of 16 to 128 tokens, 1 to 8 prompts per request, the seed, the
  * accuracy, the natural output length), so that every input costs
  * milliseconds; the rest is the body, as vllm-sim's handler passes it. An
- * answer key of four items, two with choices and two with free-text gold,
- * is loaded once, so the key's paths (letter ranks, echoed choice
- * logprobs, right and wrong answers) are reached.
+ * answer key of five items, two with choices and three with free-text gold
+ * (one with its own wrong answer, written as it is), is loaded once, so the key's paths
+ * (letter ranks, echoed choice logprobs, right and wrong answers) are
+ * reached.
  *
  * Nothing may crash or leak, and what the core writes must hold up:
  *   - an error has status 400 or 404, a type and a message, and its body
@@ -51,7 +52,9 @@ static const char key_text[] =
     "\"gold\":0}\n"
     "{\"match\":\"Pick a letter\",\"choices\":[\"x\",\"y\"],\"gold\":\"B\",\"id\":7}\n"
     "{\"match\":\"What is 2 plus 3?\",\"gold\":\"5\"}\n"
-    "{\"match\":\"Name the capital of France.\",\"gold\":\"Paris\",\"id\":\"cap\"}\n";
+    "{\"match\":\"Name the capital of France.\",\"gold\":\"Paris\",\"id\":\"cap\"}\n"
+    "{\"match\":\"Sum the list.\",\"gold\":\"```python\\nprint(sum(xs))\\n```\","
+    "\"wrong\":\"```python\\nprint(0)\\n```\",\"format\":\"text\"}\n";
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -69,8 +72,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	ve_simkey_load(&key, path);
 	close(fd);
-	if (key.n != 4) {
-		fprintf(stderr, "simreq: the answer key has %zu items, not 4\n", key.n);
+	if (key.n != 5) {
+		fprintf(stderr, "simreq: the answer key has %zu items, not 5\n", key.n);
 		exit(1);
 	}
 	return 0;
