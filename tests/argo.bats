@@ -127,6 +127,23 @@ EOF
 	assert_output 'vllm-eval-gpu 100000 false'
 }
 
+@test "argo: every tools container runs unprivileged: non-root, no escalation, no capabilities, RuntimeDefault seccomp" {
+	# code-run runs model-written programs in evalchemy-runner's pod; its
+	# sandbox needs no privilege, and the pod grants none.
+	w=$(doc "$ARGO/workflowtemplate.yaml" WorkflowTemplate)
+	run jq -r '.spec.templates[] | select(.container) | "\(.name) \(.container.securityContext
+		| [.runAsNonRoot, .runAsUser, .allowPrivilegeEscalation, (.capabilities.drop | join(",")), .seccompProfile.type]
+		| map(tostring) | join(" "))"' <<<"$w"
+	assert_output "$(cat <<EOF
+prepare-dataset true 10001 false ALL RuntimeDefault
+evalchemy-runner true 10001 false ALL RuntimeDefault
+deepeval-runner true 10001 false ALL RuntimeDefault
+perf-bench true 10001 false ALL RuntimeDefault
+aggregate-metrics true 10001 false ALL RuntimeDefault
+EOF
+)"
+}
+
 @test "argo: secrets come from ExternalSecrets, and every secret a pod uses is one" {
 	made=$(python3 "$VE_ROOT/tests/yaml2json.py" "$ARGO/externalsecrets.yaml" | jq -r 'select(.kind == "ExternalSecret") | .spec.target.name' | sort -u)
 	for s in $(grep -ohE 'secretKeyRef: \{name: [a-z0-9-]+' "$ARGO"/*.yaml | awk '{print $3}' | sort -u) \
