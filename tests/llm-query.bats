@@ -1175,15 +1175,16 @@ Try 'llm-query --help' for more information."
 }
 
 @test "llm-query: a stream's --timeout bounds its silences, not its length" {
-	# 8 tokens 0.2 s apart: 1.6 s in all, never 0.5 s of silence.
-	start_server --token-delay 0.2
+	# 8 tokens 0.3 s apart: 2.4 s in all, never 1.5 s of silence (the slack
+	# holds under valgrind on a loaded machine).
+	start_server --token-delay 0.3
 	echo '{"id":1,"prompt":"a"}' > in.jsonl
-	run --separate-stderr sh -c "llm-query -e '$URL' -m M --stream --max-tokens 8 --timeout 0.5 --retries 0 in.jsonl | jq -c '[.response.text, (.timing.itl_ms | length), .timing.attempts]'"
+	run --separate-stderr sh -c "llm-query -e '$URL' -m M --stream --max-tokens 8 --timeout 1.5 --retries 0 in.jsonl | jq -c '[.response.text, (.timing.itl_ms | length), .timing.attempts]'"
 	assert_success
 	assert_equal "$stderr" ""
 	assert_output '[" w0 w1 w2 w3 w4 w5 w6 w7",7,1]'
 	# --stream-timeout bounds the whole: curl's timeout, retried like one.
-	run --separate-stderr llm-query -e "$URL" -m M --stream --max-tokens 8 --timeout 0.5 --stream-timeout 1 --retries 1 --backoff 0.01 in.jsonl
+	run --separate-stderr llm-query -e "$URL" -m M --stream --max-tokens 8 --timeout 5 --stream-timeout 1 --retries 1 --backoff 0.01 in.jsonl
 	assert_failure 69
 	assert_output --regexp '^\{"id":1,"prompt":"a","error":\{"kind":"timeout","status":200,"message":"Operation timed out after [0-9]+ milliseconds with [0-9]+ bytes received","attempts":2\}\}$'
 	assert_equal "$stderr" "llm-query: 1 of 1 requests failed (over --max-failures 0%)"
