@@ -87,6 +87,9 @@ data=${data:-$VLLM_EVAL_SHARE/data}
 
 # field JSON EXPR: a value of a JSON object, raw
 field() { printf '%s' "$1" | jq -r "$2"; }
+# words EXPR: the strings EXPR gives of the task's spec, as shell words for
+# eval "set -- ..." (jq's @sh quoting: spaces, newlines and globs stay in).
+words() { field "$spec" "[$1] | map(tostring | @sh) | join(\" \")"; }
 # sha N [FILE]: the first N hex digits of the SHA-256 of FILE's bytes, or stdin's
 sha() { sha_n=$1; shift; sha256sum "$@" | cut -c "1-$sha_n"; }
 
@@ -147,12 +150,7 @@ for task in $tasks; do
 	# it or without, as in lm-eval.
 	src=$datafile
 	if field "$spec" '.draw // empty' | grep -q .; then
-		set --
-		while IFS= read -r arg; do
-			[ -n "$arg" ] && set -- "$@" "$arg"
-		done <<-ARGS
-			$(field "$spec" '.draw[]')
-		ARGS
+		eval "set -- $(words '.draw[]')"
 		ds-draw -q "$@" "$src" > "$dir/drawn.jsonl" || ve_die 65 "$task: ds-draw $* $src failed"
 		src=$dir/drawn.jsonl
 	fi
@@ -182,14 +180,7 @@ for task in $tasks; do
 		src=$dir/shots.jsonl
 	fi
 	# The template's own arguments, then shots, limit and the few-shot pool.
-	# One argument a line (tojson writes none inside a value), neither split
-	# at spaces nor globbed.
-	set --
-	while IFS= read -r arg; do
-		[ -n "$arg" ] && set -- "$@" "$arg"
-	done <<-ARGS
-		$(field "$spec" '.args // {} | to_entries[] | "--argjson", .key, (.value | tojson)')
-	ARGS
+	eval "set -- $(words '.args // {} | to_entries[] | "--argjson", .key, (.value | tojson)')"
 	set -- "$@" --argjson shots "$n_shots" --argjson limit "$n_limit"
 	[ -n "$fewshot" ] && set -- "$@" --slurpfile fewshot "$fewfile"
 	# Shards split by document: every choice of a question stays together.
@@ -211,15 +202,8 @@ for task in $tasks; do
 		# messages when its records carry them, else a completions prompt.
 		set -- --max-tokens "$(field "$spec" '.params.max_tokens // .max_tokens // 256')" \
 			--temperature "$(field "$spec" '.params.temperature // 0')"
-		# The stop strings one a line as JSON, each decoded whole: HumanEval's
-		# begin with a newline ("\nclass"), which a line of raw text would split.
-		while IFS= read -r js; do
-			[ -n "$js" ] || continue
-			stop=$(printf '%s' "$js" | jq -j .; printf x)
-			set -- "$@" --stop "${stop%x}"
-		done <<-STOPS
-			$(field "$spec" '(.params.stop // [])[] | tojson')
-		STOPS
+		# The stop strings whole: HumanEval's begin with a newline ("\nclass").
+		eval "set -- \"\$@\" $(words '(.params.stop // [])[] | "--stop", .')"
 		# A record's own .request (Evalchemy's seeded samples) is sent as it is.
 		first=$(head -n 1 "$dir/requests.jsonl")
 		if printf '%s' "$first" | jq -e 'has("request")' >/dev/null 2>&1; then
@@ -247,12 +231,7 @@ for task in $tasks; do
 	# verdicts spliced into graded.jsonl, which is what is scored.
 	scored=$dir/raw.jsonl
 	if field "$spec" '.coderun_args // empty' | grep -q .; then
-		set --
-		while IFS= read -r arg; do
-			[ -n "$arg" ] && set -- "$@" "$arg"
-		done <<-ARGS
-			$(field "$spec" '.coderun_args[]')
-		ARGS
+		eval "set -- $(words '.coderun_args[]')"
 		[ -n "${CODE_RUN_JOBS:-}" ] && set -- "$@" -j "$CODE_RUN_JOBS"
 		ve_step "code-run:$task" code-run -q "$@" "$dir/raw.jsonl" > "$dir/graded.jsonl.part" ||
 			ve_die $? "$task: code-run failed"
@@ -263,13 +242,8 @@ for task in $tasks; do
 		ve_step "score:$task" score-mcq -q -t "$task" -i "$dir/items.jsonl" \
 			--task-version "$version" --task-inputs "$parts" "$scored" > "$dir/metrics.jsonl"
 	else
-		# The scorer's own arguments (spec.scorer_args: metrics, filters), one a line.
-		set --
-		while IFS= read -r arg; do
-			[ -n "$arg" ] && set -- "$@" "$arg"
-		done <<-ARGS
-			$(field "$spec" '(.scorer_args // [])[]')
-		ARGS
+		# The scorer's own arguments (spec.scorer_args: metrics, filters).
+		eval "set -- $(words '(.scorer_args // [])[]')"
 		[ "${THINK_IN_PROMPT:-}" = 1 ] && set -- "$@" --think-in-prompt
 		ve_step "score:$task" score-gen -q -t "$task" -i "$dir/items.jsonl" \
 			--task-version "$version" --task-inputs "$parts" "$@" \
