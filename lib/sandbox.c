@@ -64,6 +64,7 @@ ve_sandbox_result_free(struct ve_sandbox_result *r)
 {
 	ve_buf_free(&r->out);
 	ve_buf_free(&r->note);
+	ve_buf_free(&r->log);
 	ve_buf_free(&r->why);
 }
 
@@ -370,6 +371,25 @@ keep(struct ve_buf *b, const char *data, size_t n, size_t room)
 	return take == n;
 }
 
+/* Keeps the last 2 to 4 KiB of a stream in b; true. */
+static bool
+keep_tail(struct ve_buf *b, const char *data, size_t n)
+{
+	const size_t tail = 2048;
+
+	if (n > tail) {
+		data += n - tail;
+		n = tail;
+	}
+	ve_buf_add(b, data, n);
+	if (b->len > 2 * tail) {
+		memmove(b->p, b->p + b->len - tail, tail);
+		b->len = tail;
+		b->p[tail] = '\0';
+	}
+	return true;
+}
+
 /* Reads what pipe i holds now. */
 static void
 read_pipe(struct watch *w, int i)
@@ -384,7 +404,8 @@ read_pipe(struct watch *w, int i)
 		else if (i == P_NOTE)
 			fits = keep(&w->r->note, buf, (size_t)n, NOTE_MAX);
 		else if (i == P_LOG)
-			fits = (w->log_bytes += (size_t)n) <= w->sb->output_limit;
+			fits = keep_tail(&w->r->log, buf, (size_t)n) &&
+			       (w->log_bytes += (size_t)n) <= w->sb->output_limit;
 		else
 			ve_buf_add(&w->msgs, buf, (size_t)n);
 		if (!fits && w->r->end != VE_SB_STOPPED) {
@@ -793,10 +814,10 @@ probe_run(const struct ve_sandbox *sb, const char *const *argv, bool ns, char *w
 	} else if (run_once(sb, dir, argv, in, 10, ns, &r)) {
 		snprintf(why, size, "%s", r.why.p ? r.why.p : "it did not start");
 	} else if (r.status < 0) {
-		snprintf(why, size, "%s: its run ended without a report", argv[0]);
+		snprintf(why, size, "its run ended without a report");
 	} else if (!WIFEXITED(r.status) || WEXITSTATUS(r.status)) {
-		snprintf(why, size, "%s %s %d in the sandbox", argv[0],
-		         WIFSIGNALED(r.status) ? "died of signal" : "exited",
+		snprintf(why, size, "%s %d",
+		         WIFSIGNALED(r.status) ? "it died of signal" : "it exited",
 		         WIFSIGNALED(r.status) ? WTERMSIG(r.status) : WEXITSTATUS(r.status));
 	} else {
 		ok = !ns || (r.layers & VE_SB_NAMESPACES) == VE_SB_NAMESPACES;
@@ -841,6 +862,25 @@ probe(struct ve_sandbox sb, const char *const *argv, int fd)
 	_exit(0);
 }
 
+/*
+ * Whether nobody has a uid in this user namespace: always in the first
+ * one, where root is root; root in a namespace that maps no nobody (a
+ * container's) is no root outside it, and runs programs as itself.
+ */
+static bool
+nobody_mapped(void)
+{
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long inside, outside, count;
+	bool mapped = false;
+
+	while (f && fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3)
+		mapped |= inside <= NOBODY && NOBODY - inside < count;
+	if (f)
+		fclose(f);
+	return mapped;
+}
+
 int
 ve_sandbox_init(struct ve_sandbox *sb, const char *const *argv, struct ve_buf *why)
 {
@@ -849,7 +889,7 @@ ve_sandbox_init(struct ve_sandbox *sb, const char *const *argv, struct ve_buf *w
 	int fds[2], status;
 
 	sb->tmpdir = t && *t ? t : "/tmp";
-	sb->drop = geteuid() == 0;
+	sb->drop = geteuid() == 0 && nobody_mapped();
 	sb->main_pid = getpid();
 	sb->why[0] = '\0';
 	fflush(NULL);
@@ -878,6 +918,11 @@ ve_sandbox_init(struct ve_sandbox *sb, const char *const *argv, struct ve_buf *w
 	}
 	if (p.rc == VE_EX_SOFTWARE && pid <= 0)
 		ve_buf_addf(why, "cannot start the probe: %s", strerror(errno));
+	else if (p.rc == VE_EX_UNAVAILABLE)
+		ve_buf_addf(why, "%s does not run in the sandbox: %s%s", argv[0], p.why,
+		            sb->drop ? " (as root, programs run as nobody, who must be able to "
+		                       "reach it and the working directories in $TMPDIR)"
+		                     : "");
 	else if (p.rc)
 		ve_buf_adds(why, p.why[0] ? p.why : p.ns_why);
 	return p.rc;

@@ -16,7 +16,7 @@
  * forks one per record).
  *
  * The program gets: fd 0 the caller's input, fds 1 and 2 one pipe whose
- * bytes are counted and dropped, fd 3 a pipe whose bytes come back in
+ * bytes are counted and only the last kept, fd 3 a pipe whose bytes come back in
  * out, fd 4 one whose bytes come back in note; an empty environment
  * but for PATH=/usr/bin:/bin, LANG=C.UTF-8, HOME and TMPDIR (the working
  * directory), PYTHONDONTWRITEBYTECODE=1 and PYTHONHASHSEED=0. Run as
@@ -84,6 +84,7 @@ struct ve_sandbox_result {
 	unsigned layers;    /* VE_SB_* that were in force */
 	struct ve_buf out;  /* what it wrote to fd 3, at most the output limit */
 	struct ve_buf note; /* what it wrote to fd 4, at most 4 KiB */
+	struct ve_buf log;  /* the last of what it wrote to fds 1 and 2, 2 to 4 KiB */
 	struct ve_buf why;  /* when a run fails: why */
 };
 
