@@ -295,7 +295,8 @@ next_line(const char *s, size_t n, size_t *i, const char **line, size_t *len)
 bool
 ve_lcb_output_matches(const char *got, size_t gn, const char *want, size_t wn)
 {
-	const char *g = strip(got, &gn), *w = strip(want, &wn), *gl, *wl;
+	/* an empty buffer may have no bytes at all */
+	const char *g = strip(got ? got : "", &gn), *w = strip(want ? want : "", &wn), *gl, *wl;
 	size_t gi = 0, wi = 0, gl_n, wl_n;
 	bool more;
 

@@ -30,7 +30,7 @@ bool ve_lcb_extract(const char *reply, size_t n, size_t *off, size_t *len);
  * Infinity; exponents within its limits) of equal value. NaN equals
  * nothing, not even NaN, unless the lines are the same text. Bytes that
  * are not UTF-8 are characters of their own that are neither space nor
- * digit.
+ * digit. Either text may be NULL when empty.
  */
 bool ve_lcb_output_matches(const char *got, size_t gn, const char *want, size_t wn);
 

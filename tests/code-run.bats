@@ -722,6 +722,13 @@ EOF
 	run --separate-stderr code-run "${NS[@]}" --rejects no/such/dir/r.jsonl in.jsonl
 	assert_failure 73
 	assert_equal "$stderr" "code-run: --rejects: no/such/dir/r.jsonl: No such file or directory"
+}
+
+@test "code-run: a TMPDIR where no working directory can be made exits 73" {
+	skip_under_valgrind "valgrind itself needs a TMPDIR it can write"
+	lcb_records <<'EOF'
+rec("a", "print(1)", [("", "1")])
+EOF
 	run --separate-stderr env TMPDIR=/nonexistent code-run "${NS[@]}" in.jsonl
 	assert_failure 73
 	assert_output ""
@@ -732,9 +739,12 @@ EOF
 	lcb_records <<'EOF'
 rec("a", "print(1)", [("", "1")])
 EOF
-	# a PATH with no python3 on it (valgrind's tier needs valgrind there)
+	# a PATH with no python3 on it (valgrind's tier needs valgrind there:
+	# Debian's is a script that runs valgrind.bin beside it)
 	mkdir nopython
-	[ "$VE_TIER" = valgrind ] && ln -s "$(command -v valgrind)" nopython/
+	if [ "$VE_TIER" = valgrind ]; then
+		ln -s "$(command -v valgrind)"* nopython/
+	fi
 	run --separate-stderr env PATH="$PWD/nopython" "$VE_BIN/code-run" in.jsonl
 	assert_failure 69
 	assert_output ""

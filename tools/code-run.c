@@ -196,6 +196,9 @@ find_python(struct interp *py)
 	if (!rc && (!ve_buf_read(&py->text, f) || waitpid(pid, &status, 0) < 0))
 		status = -1;
 	fclose(f);
+	/* 127: the spawned child's exec failed (where posix_spawnp cannot tell, under valgrind) */
+	if (!rc && WIFEXITED(status) && WEXITSTATUS(status) == 127 && !py->text.len)
+		rc = ENOENT;
 	if (rc) {
 		ve_warn("python3: %s", rc == ENOENT ? "not found in PATH" : strerror(rc));
 		return VE_EX_UNAVAILABLE;
