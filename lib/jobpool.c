@@ -17,6 +17,7 @@ struct job {
 	void *ctx;
 	pid_t pid; /* running: its worker; 0 once it is done */
 	int fd;    /* the worker's result pipe; -1 once read to its end */
+	int rc;    /* done: 0, or the exit status its failure stops the pool with */
 	struct ve_buf result;
 };
 
@@ -47,12 +48,17 @@ slot(struct ve_jobpool *p, unsigned i)
 	return &p->ring[(p->head + i) % p->window];
 }
 
-/* Hands the finished jobs at the head to done, in order. */
+/*
+ * Hands the finished jobs at the head to done, in order; a job that failed
+ * stops the pool when its turn comes, after every job before it.
+ */
 static int
 emit(struct ve_jobpool *p)
 {
 	while (p->count && slot(p, 0)->pid == 0) {
 		struct job *j = slot(p, 0);
+		if (j->rc)
+			return j->rc;
 		int rc = p->done(j->ctx, &j->result, p->user);
 		ve_buf_free(&j->result);
 		p->head = (p->head + 1) % p->window;
@@ -63,8 +69,8 @@ emit(struct ve_jobpool *p)
 	return 0;
 }
 
-/* Reaps the worker of a job whose pipe has ended: 0, or the exit status to stop with. */
-static int
+/* Reaps the worker of a job whose pipe has ended, keeping how it ended. */
+static void
 reap(struct ve_jobpool *p, struct job *j)
 {
 	int status;
@@ -73,15 +79,13 @@ reap(struct ve_jobpool *p, struct job *j)
 		;
 	j->pid = 0;
 	p->running--;
-	if (WIFSIGNALED(status)) {
+	j->rc = WIFSIGNALED(status) ? VE_EX_SOFTWARE : WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
 		ve_warn("a worker was killed by signal %d", WTERMSIG(status));
-		return VE_EX_SOFTWARE;
-	}
-	return WEXITSTATUS(status);
 }
 
 /* Reads the pipe of job j; reaps its worker at the end. */
-static int
+static void
 read_job(struct ve_jobpool *p, struct job *j)
 {
 	char buf[1 << 16];
@@ -90,10 +94,10 @@ read_job(struct ve_jobpool *p, struct job *j)
 	while ((n = read(j->fd, buf, sizeof buf)) > 0)
 		ve_buf_add(&j->result, buf, (size_t)n);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return 0;
+		return;
 	close(j->fd);
 	j->fd = -1;
-	return reap(p, j);
+	reap(p, j);
 }
 
 /* Waits until at least one running worker has ended. */
@@ -119,11 +123,9 @@ wait_one(struct ve_jobpool *p)
 		for (unsigned i = 0; i < n; i++) {
 			if (pfd[i].fd < 0 || !pfd[i].revents)
 				continue;
-			int rc = read_job(p, of[i]);
+			read_job(p, of[i]);
 			if (of[i]->fd < 0)
 				pfd[i].fd = -1;
-			if (rc)
-				return rc;
 		}
 	}
 	return 0;

@@ -35,10 +35,11 @@ struct ve_jobpool *ve_jobpool_new(unsigned workers, unsigned window, ve_job_done
 /*
  * Adds a job: fn(arg) in a worker when fn is given, else one whose result
  * is result[0..n). Waits, handing finished jobs to done in order, while
- * the pool is full. 0, or an exit status to stop with: a worker's that
- * was not 0 (it said why), 70 for one killed by a signal or not started
- * (said here), or done's; the job was then not added, and ctx is still
- * the caller's.
+ * the pool is full. 0, or an exit status to stop with: done's, or, when a
+ * failed job's turn comes (every job before it handed to done), its
+ * worker's status if not 0 (the worker said why), or 70 for a worker
+ * killed by a signal or one not started (said here). The job was then not
+ * added, and ctx is still the caller's.
  */
 int ve_jobpool_add(struct ve_jobpool *p, ve_job_fn *fn, void *arg, void *ctx, const char *result,
                    size_t n);
