@@ -614,8 +614,20 @@ say_why(const struct ctx *c, size_t i, const char *status, const struct ve_buf *
 	size_t start = n;
 	while (start && log->p[start - 1] != '\n')
 		start--;
-	ve_warn("%s: test %zu: %s%s%.*s", c->job.place.p, i, status, n ? ": " : "",
-	        (int)(n - start), n ? log->p + start : "");
+	/* at most 200 bytes of it, cut where a UTF-8 character starts */
+	size_t len = n - start;
+	if (len > 200)
+		for (len = 200; len && ((unsigned char)log->p[start + len] & 0xC0) == 0x80; len--)
+			;
+	/* the program's bytes, but none that would drive a terminal */
+	char text[201];
+	for (size_t k = 0; k < len; k++) {
+		unsigned char b = (unsigned char)log->p[start + k];
+		text[k] = b < 0x20 || b == 0x7f ? '?' : (char)b;
+	}
+	text[len] = '\0';
+	ve_warn("%s: test %zu: %s%s%s%s", c->job.place.p, i, status, n ? ": " : "", text,
+	        len < n - start ? "..." : "");
 }
 
 /* 16 hex digits no program can guess. */
