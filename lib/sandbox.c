@@ -17,6 +17,7 @@
 
 #include "confine.h"
 #include "diag.h"
+#include "progress.h"
 #include "sandbox.h"
 #include "unshare.h"
 
@@ -66,15 +67,6 @@ ve_sandbox_result_free(struct ve_sandbox_result *r)
 	ve_buf_free(&r->note);
 	ve_buf_free(&r->log);
 	ve_buf_free(&r->why);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /*
@@ -206,7 +198,7 @@ program(const struct run *r, unsigned layers)
 static enum ve_sb_end
 await_program(pid_t p, double seconds, const sigset_t *set)
 {
-	double deadline = now() + seconds;
+	double deadline = ve_now() + seconds;
 
 	for (;;) {
 		siginfo_t si;
@@ -217,7 +209,7 @@ await_program(pid_t p, double seconds, const sigset_t *set)
 			waitpid(si.si_pid, NULL, 0);
 			memset(&si, 0, sizeof si);
 		}
-		double left = deadline - now();
+		double left = deadline - ve_now();
 		if (left <= 0)
 			return VE_SB_TIMED_OUT;
 		struct timespec ts = {(time_t)left, (long)((left - (double)(time_t)left) * 1e9)};
@@ -238,7 +230,7 @@ waiter(const struct run *r, unsigned layers)
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	double t0 = now();
+	double t0 = ve_now();
 	pid_t p = fork();
 	if (p < 0)
 		fail_step(r->report_w, "fork");
@@ -254,7 +246,7 @@ waiter(const struct run *r, unsigned layers)
 	while (wait4(p, &status, 0, &ru) < 0 && errno == EINTR)
 		;
 	m.code = status;
-	m.wall_ms = (now() - t0) * 1e3;
+	m.wall_ms = (ve_now() - t0) * 1e3;
 	m.maxrss_kb = ru.ru_maxrss;
 	m.cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
@@ -426,7 +418,7 @@ static void
 watch_run(struct watch *w, double deadline)
 {
 	while (!w->waited && w->pfd[P_REPORT].fd >= 0) {
-		double left = deadline - now();
+		double left = deadline - ve_now();
 		if (left <= 0) {
 			/* The waiter is stuck: kill it, and the rest goes with it. */
 			kill(w->child, SIGKILL);
@@ -665,7 +657,7 @@ run_once(const struct ve_sandbox *sb, const char *workdir, const char *const *ar
 	close(r.note_w);
 	close(r.report_w);
 	if (w.child > 0)
-		watch_run(&w, now() + seconds + WAITER_GRACE);
+		watch_run(&w, ve_now() + seconds + WAITER_GRACE);
 	sweep();
 	drain(&w);
 	ve_buf_free(&w.msgs);

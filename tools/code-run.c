@@ -40,6 +40,7 @@
 #include "lcbgrade.h"
 #include "num.h"
 #include "output.h"
+#include "progress.h"
 #include "reader.h"
 #include "sandbox.h"
 #include "share.h"
@@ -645,15 +646,6 @@ make_nonce(char nonce[17])
 		snprintf(nonce + 2 * i, 3, "%02x", raw[i]);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Runs the record's test i in a working directory of its own for at most seconds:
  * 0, its entry appended to tests and its status in *status; or an exit
@@ -726,14 +718,14 @@ run_record(void *arg, int fd)
 	const struct ctx *c = arg;
 	const struct job *job = &c->job;
 	struct ve_buf tests = {0}, out = {0};
-	double deadline = now() + c->o->wall_limit;
+	double deadline = ve_now() + c->o->wall_limit;
 	unsigned layers = ~0u;
 	size_t ran = 0;
 	bool passed = true;
 	int rc = 0;
 
 	for (size_t i = 0; passed && !rc && i < job->ntests; i++) {
-		double seconds = fmin(deadline - now(), c->o->time_limit);
+		double seconds = fmin(deadline - ve_now(), c->o->time_limit);
 		const char *status = NULL;
 		if (i)
 			ve_buf_addc(&tests, ',');
