@@ -159,6 +159,7 @@ program(const struct run *r, unsigned layers)
 {
 	int fds[] = {r->stdin_fd, r->log_w, r->log_w, r->out_w, r->note_w, r->report_w};
 	const int report = 5;
+	pid_t waiter = getppid();
 
 	if (setsid() > 0)
 		layers |= VE_SB_PGROUP;
@@ -170,8 +171,11 @@ program(const struct run *r, unsigned layers)
 			fail_step(report, "setuid");
 		layers |= VE_SB_SETUID;
 	}
-	/* Set after any change of user, which clears it. */
+	/* Set after any change of user, which clears it; a waiter gone before is as good as gone
+	 * after. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != waiter)
+		_exit(127);
 	if (!r->ns && chdir(r->workdir))
 		fail_step(report, "chdir");
 	if (ve_confine_no_new_privs())
@@ -319,7 +323,7 @@ struct watch {
 	struct ve_buf msgs; /* report bytes not yet read as messages */
 	pid_t child;        /* the first child */
 	pid_t waiter;       /* whom SIGUSR1 stops: the child, or the namespace's first process */
-	bool waited, failed, asked;
+	bool waited, failed;
 };
 
 /* Acts on whole report messages. */
