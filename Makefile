@@ -17,7 +17,8 @@ MANDIR  ?= $(PREFIX)/share/man
 SHAREDIR ?= $(PREFIX)/share/vllm-eval
 
 CC      ?= cc
-PKGS     = libcurl libarchive libxxhash libutf8proc libcrypto zlib yaml-0.1 libmicrohttpd libpcre2-8
+PKGS     = libcurl libarchive libxxhash libutf8proc libcrypto zlib yaml-0.1 libmicrohttpd libpcre2-8 \
+           libseccomp
 # Debian 12's libjq-dev ships no pkg-config file.
 JQ_LIBS  = -ljq -lonig
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes

@@ -103,6 +103,8 @@ setup_file() {
 			"$d/arc_challenge.test.jsonl"
 		jq -c '{match: .problem, gold: .answer}' "$d/aime.jsonl"
 		jq -c '{match: .expected_output, gold: "{\"verdicts\":[{\"verdict\":\"yes\",\"reason\":\"It agrees.\"}]}"}' "$d/judge.jsonl"
+		# code-run(1)'s problems: two right programs and one wrong
+		cat "$FIX/code-run/lcb.key.jsonl"
 	} > "$BATS_FILE_TMPDIR/key.jsonl"
 	port=$(ve_free_port)
 	vllm-sim -q -p "$port" --ttft-ms 0 --itl-ms 0 --max-model-len 40960 --answers "$BATS_FILE_TMPDIR/key.jsonl" \
@@ -450,6 +452,25 @@ PY
 	python3 "$VE_ROOT/tests/fewshot-ref.py" --task kmmlu 1234 5 -1 share/data/kmmlu.dev.jsonl \
 		share/data/kmmlu.test.jsonl > want.bin
 	cmp got.bin want.bin
+}
+
+@test "examples: code-run.1" {
+	# Without user namespaces code-run says so on stderr, which the examples do not show.
+	unshare --user --map-root-user true 2> /dev/null || skip "no user namespaces here"
+	cp "$FIX/code-run/lcb.jsonl" "$FIX/code-run/humaneval.replies.jsonl" .
+	ex_ok code-run.1#1
+	# the simulator's answers (tests/fixtures/code-run/lcb.key.jsonl): the third
+	# passes its public test and fails its private one
+	assert_output '[{"difficulty":"easy","pass_at_1":1},{"difficulty":"medium","pass_at_1":0}]'
+	# (in llm-query's order, which is the order the answers came in)
+	assert_equal "$(jq -c '[.question_id, .code_run.passed, .code_run.tests_run, .code_run.tests_total]' lcb.graded.jsonl | sort)" '["1",true,3,3]
+["abc000_a",true,3,3]
+["abc000_b",false,2,2]'
+	ex_run code-run.1#2
+	assert_output '{"task_id":"HumanEval/0","passed":true}
+{"task_id":"HumanEval/1","passed":false}'
+	assert_equal "$stderr" "code-run: humaneval.replies.jsonl:2: test 0: runtime_error: AssertionError
+code-run: read 2, passed 1"
 }
 
 @test "examples: ds-synth.1" {
