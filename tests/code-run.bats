@@ -619,7 +619,7 @@ bad(code_run={})' >> in.jsonl
 		echo "$stderr" >> why.txt
 	done
 	assert_equal "$(cat why.txt)" 'code-run: one.jsonl:1: public_test_cases: missing
-code-run: one.jsonl:1: private_test_cases: compressed test cases need lib/lcbdata
+code-run: one.jsonl:1: private_test_cases: zlib: incorrect data check
 code-run: one.jsonl:1: public_test_cases[0]: testtype is not stdin or functional
 code-run: one.jsonl:1: public_test_cases[1]: no output string
 code-run: one.jsonl:1: public_test_cases[0]: not an object

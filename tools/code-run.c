@@ -36,6 +36,7 @@
 #include "cli.h"
 #include "diag.h"
 #include "jobpool.h"
+#include "lcbdata.h"
 #include "json.h"
 #include "lcbgrade.h"
 #include "num.h"
@@ -358,11 +359,7 @@ parse_tests(const char *s, size_t n, const char *name, struct ve_buf *why)
 
 	if (!jv_is_valid(v)) {
 		jv_free(v);
-		/*
-		 * e: what ve_lcb_decode(s, n, &json) answers, NULL or why not;
-		 * without lib/lcbdata built in, why not.
-		 */
-		const char *e = "compressed test cases need lib/lcbdata";
+		const char *e = ve_lcb_decode(s, n, &json);
 		v = e ? jv_invalid() : jv_parse_sized(json.p ? json.p : "", (int)json.len);
 		if (e)
 			bad(why, "%s: %s", name, e);
