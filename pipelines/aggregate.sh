@@ -78,8 +78,11 @@ d=$RUN_DIR
 if [ -d "$d/bench" ]; then
 	for task in $(find "$d/bench" -mindepth 1 -maxdepth 1 -type d -exec basename {} \; |
 		sed 's/-[0-9]*$//' | sort -u); do
+		# Each shard's answers; a code task's as code-run graded them.
 		set --
-		for f in "$d/bench/$task"/raw.jsonl "$d/bench/$task"-[0-9]*/raw.jsonl; do
+		for sd in "$d/bench/$task" "$d/bench/$task"-[0-9]*; do
+			f=$sd/raw.jsonl
+			[ -s "$sd/graded.jsonl" ] && f=$sd/graded.jsonl
 			[ -s "$f" ] && set -- "$@" "$f"
 		done
 		[ $# -gt 0 ] || continue
@@ -94,14 +97,10 @@ if [ -d "$d/bench" ]; then
 		if [ "$scorer" = score-mcq ]; then
 			score-mcq -q -t "$task" -i "$d/items.$task.jsonl" "$@" >> "$d/metrics.jsonl.part"
 		else
-			# The task's scorer arguments (scorer_args: metrics, filters), one a
-			# line, before the answer files.
+			# The task's scorer arguments (scorer_args: metrics, filters),
+			# quoted by jq's @sh, before the answer files.
 			n=$#
-			while IFS= read -r arg; do
-				[ -n "$arg" ] && set -- "$@" "$arg"
-			done <<-ARGS
-				$(jq -r --arg t "$task" '(.tasks[$t].scorer_args // [])[]' "$suites")
-			ARGS
+			eval "set -- \"\$@\" $(jq -r --arg t "$task" '(.tasks[$t].scorer_args // []) | map(@sh) | join(" ")' "$suites")"
 			[ "${THINK_IN_PROMPT:-}" = 1 ] && set -- "$@" --think-in-prompt
 			# Rotate the answer files (the first n) behind the arguments.
 			i=0

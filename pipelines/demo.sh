@@ -37,8 +37,10 @@ trap '[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null' EXIT INT TERM
 # multiple-choice ones (the question as the prompt shows it, its choices and
 # the right one), GSM8K's (answered "#### N", as lm-eval's strict-match
 # reads it), AIME's and MATH-500's (a boxed answer), GPQA-Diamond's (the
-# letter, in the option order its draw gives); and a well-formed reply for
-# each judge prompt.
+# letter, in the option order its draw gives), the code problems' programs
+# (LiveCodeBench's right and wrong ones, HumanEval's canonical body or a
+# "return None" that its tests catch); and a well-formed reply for each
+# judge prompt.
 key=$RUNS_DIR/answer-key.jsonl
 S=$VLLM_EVAL_SHARE
 {
@@ -58,6 +60,9 @@ S=$VLLM_EVAL_SHARE
 	ds-draw -q $(jq -r '.tasks.gpqa_diamond.draw[]' "$S/suites.json") "$S/data/gpqa_diamond.jsonl" |
 		jq -nc -f "$S/tasks/gpqa_diamond.jq" |
 		jq -c '{id: .doc_id, match: .prompt, choices: ["A", "B", "C", "D"], gold, format: "letter"}'
+	cat "$S/data/livecodebench.programs.jsonl"
+	jq -c '{id: .task_id, match: .prompt, gold: .canonical_solution, wrong: "    return None\n", format: "text"}' \
+		"$S/data/humaneval.jsonl"
 } >> "$key" || exit 70
 cat >> "$key" <<'EOF'
 {"id":"judge/relevancy","match":"decide whether it is relevant to answering the input.","gold":"{\"verdicts\": [{\"verdict\": \"yes\"}]}"}

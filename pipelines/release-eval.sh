@@ -135,7 +135,8 @@ say "   detail: $(jq -s 'length' "$d/metrics.jsonl") metrics; $(jq -r -s 'map(se
 	+ ([.[] | select(.status == "incomparable")] | length
 	   | if . > 0 then ", \(.) incomparable (a task changed)" else "" end)' "$v")"
 # A task's headline is acc (multiple choice), exact_match.strict_match
-# (GSM8K), accuracy (AIME's avg@n, MATH-500) or regex_match (GPQA), then its
+# (GSM8K), accuracy (AIME's avg@n, MATH-500, code's pass@1) or regex_match
+# (GPQA), then its
 # output_tokens (a reasoning model that thinks longer shows there): rows of
 # one task together, in reg-check's order otherwise.
 jq -r -n '[inputs | select((.labels.subset // "all") == "all")

@@ -185,3 +185,36 @@ setup_file() {
 	assert_equal "$stderr" "run-benchmarks.sh: hellaswag: shots: 12 asked and 1 more drawn, 12 in $D/hellaswag.train.jsonl"
 	[ ! -e runs/h/two/hellaswag/raw.jsonl ]
 }
+
+@test "pipelines: the code suite generates, runs the programs in code-run's sandbox and scores them; wrong programs fail" {
+	# The key: LiveCodeBench's right and wrong programs (share/data/livecodebench.programs.jsonl),
+	# HumanEval's canonical body right and "return None" wrong.
+	D=$VLLM_EVAL_SHARE/data
+	{
+		cat "$VE_ROOT/share/data/livecodebench.programs.jsonl"
+		jq -c '{id: .task_id, match: .prompt, gold: .canonical_solution, wrong: "    return None\n", format: "text"}' \
+			"$D/humaneval.jsonl"
+	} > key.jsonl
+	export RUN_ID=c MODEL_TAG=release-9.0.0
+	# Every problem right; the first two of each wrong (--limit 2).
+	for run in 1:7:6: 0:2:2:--limit=2; do
+		IFS=: read -r acc nl nh lim <<-EOF
+			$run
+		EOF
+		start_sim --ttft-ms 0 --itl-ms 0 --accuracy "$acc"
+		run --separate-stderr "$P/run-benchmarks.sh" -s code -o "runs/c/$acc" ${lim:+"${lim%%=*}" "${lim#*=}"}
+		assert_success
+		run jq -c 'select(.labels.subset == "all" and (.metric | endswith(".accuracy"))) | [.metric, .value, .n]' \
+			"runs/c/$acc/livecodebench/metrics.jsonl" "runs/c/$acc/humaneval/metrics.jsonl"
+		assert_output "[\"livecodebench.accuracy\",$acc,$nl]
+[\"humaneval.accuracy\",$acc,$nh]"
+	done
+	# Ten samples a LiveCodeBench problem, each graded with all its tests (the
+	# private ones decoded from LiveCodeBench's compressed form) in the sandbox.
+	run jq -sc '[length, (map(.code_run.tests_run == .code_run.tests_total) | all),
+		(map(.code_run.isolation | index("seccomp") != null) | all)]' runs/c/1/livecodebench/graded.jsonl
+	assert_output '[70,true,true]'
+	# A wrong program fails at a test, not for want of code.
+	run jq -c 'select(.code_run.passed | not) | .code_run.reason' runs/c/0/humaneval/graded.jsonl
+	assert_output "$(printf 'null\nnull')"
+}

@@ -796,10 +796,10 @@ for d, (k, sub) in {"p1": (4, "easy"), "p2": (1, "easy"), "p3": (0, "hard")}.ite
 	assert_equal "$stderr" ""
 	run jq -c '[.metric, .labels.subset, .value, .n, .stderr]' <<< "$output"
 	assert_output - <<-'EOF'
-	["lcb.solved","easy",0.625,2,0.37499999999999994]
-	["lcb.solved","hard",0,1,null]
-	["lcb.solved","all",0.4166666666666667,3,null]
-	["lcb.solved_macro","all",0.3125,3,null]
+	["lcb.accuracy","easy",0.625,2,0.37499999999999994]
+	["lcb.accuracy","hard",0,1,null]
+	["lcb.accuracy","all",0.4166666666666667,3,null]
+	["lcb.accuracy_macro","all",0.3125,3,null]
 	["lcb.pass_at_2","easy",0.75,2,0.25]
 	["lcb.pass_at_2","hard",0,1,null]
 	["lcb.pass_at_2","all",0.5,3,null]

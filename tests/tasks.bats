@@ -453,9 +453,9 @@ pick() {
 	# 13 suite entries since gsm8k joined standard, and aime24, aime25,
 	# math500 and gpqa_diamond replaced aime in reasoning; 21 since demo
 	# (quick's three, gsm8k and reasoning's four) joined them; 23 with code's
-	# livecodebench and humaneval.
+	# livecodebench and humaneval; 25 with them in demo.
 	run jq -r '[.suites[][] | .shots | numbers] | length' "$S/suites.json"
-	assert_output 23
+	assert_output 25
 }
 
 @test "tasks: every suite task renders its sample data with its shots" {
@@ -904,7 +904,7 @@ code_grade() {
 	[ -x "$VE_BIN/llm-query" ] && [ -x "$VE_BIN/vllm-sim" ] ||
 		skip "llm-query and vllm-sim are not built in this tree"
 	# LiveCodeBench: the key holds each problem's right and wrong program
-	# (tests/fixtures/code), written as vllm-sim's format text, in a fence.
+	# (share/data/livecodebench.programs.jsonl), written as vllm-sim's format text, in a fence.
 	jq -nc -f "$S/tasks/livecodebench.jq" "$D/livecodebench.jsonl" > lcb.jsonl
 	# HumanEval: the canonical body right, "return None" wrong, completions.
 	jq -nc -f "$S/tasks/humaneval.jq" "$D/humaneval.jsonl" > he.jsonl
@@ -915,7 +915,7 @@ code_grade() {
 		(.stop[] | "--stop", .)) | tostring, "\u0000"' "$S/suites.json" > he-args.bin
 	mapfile -d '' -t args < he-args.bin
 	for acc in 1 0; do
-		start_sim "$FIX/code/livecodebench-key.jsonl" "$acc"
+		start_sim "$VE_ROOT/share/data/livecodebench.programs.jsonl" "$acc"
 		llm-query -q -e "$URL" lcb.jsonl > lcb-out.jsonl || fail "llm-query failed"
 		teardown
 		start_sim he-key.jsonl "$acc"

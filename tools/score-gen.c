@@ -79,7 +79,7 @@ static const char *const metric_name[M_COUNT] = {
 /* The metric rows' names: what each one measures. */
 static const char *const row_name[M_COUNT] = {
     "exact_match", "numeric_match", "contains", "regex_match", "f1",
-    "rouge_l",     "json_valid",    "accuracy", "solved",
+    "rouge_l",     "json_valid",    "accuracy", "accuracy",
 };
 
 /* --judge KIND's names, in enum ve_judge's order. */
