@@ -258,10 +258,10 @@ deny_by_argument(scmp_filter_ctx ctx, const struct ve_confine *c)
 		cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, ns[i], ns[i]);
 		ok = ok && deny(ctx, eperm, "clone", 1, &cmp);
 	}
-	cmp = SCMP_A0(SCMP_CMP_NE, AF_UNIX);
+	cmp = SCMP_A0(SCMP_CMP_NE, AF_UNIX, 0); /* datum_b unused, given: clang wants every field */
 	ok = ok && deny(ctx, eperm, "socketpair", 1, &cmp);
 	/* a datagram to an address of its choosing */
-	cmp = SCMP_A4(SCMP_CMP_NE, 0);
+	cmp = SCMP_A4(SCMP_CMP_NE, 0, 0);
 	ok = ok && deny(ctx, eperm, "sendto", 1, &cmp);
 	for (size_t i = 0; i < sizeof signallers / sizeof *signallers; i++) {
 		/* a pid_t below zero: its sign bit */

@@ -78,11 +78,16 @@ d=$RUN_DIR
 if [ -d "$d/bench" ]; then
 	for task in $(find "$d/bench" -mindepth 1 -maxdepth 1 -type d -exec basename {} \; |
 		sed 's/-[0-9]*$//' | sort -u); do
-		# Each shard's answers; a code task's as code-run graded them.
+		# Each shard's answers; a code task's as code-run graded them, never
+		# without its verdicts.
+		code=$(jq -r --arg t "$task" '.tasks[$t] | has("coderun_args")' "$suites")
 		set --
 		for sd in "$d/bench/$task" "$d/bench/$task"-[0-9]*; do
 			f=$sd/raw.jsonl
-			[ -s "$sd/graded.jsonl" ] && f=$sd/graded.jsonl
+			if [ "$code" = true ] && [ -s "$f" ]; then
+				[ -s "$sd/graded.jsonl" ] || ve_die 65 "$task: $sd has answers but no code-run verdicts (graded.jsonl)"
+				f=$sd/graded.jsonl
+			fi
 			[ -s "$f" ] && set -- "$@" "$f"
 		done
 		[ $# -gt 0 ] || continue

@@ -228,13 +228,17 @@ for task in $tasks; do
 	[ $rc -eq 0 ] || ve_die $rc "$task: llm-query failed (exit $rc)"
 	# A code task's programs run in code-run's sandbox (spec.coderun_args:
 	# its --format; CODE_RUN_JOBS tests at once, default the CPUs), its
-	# verdicts spliced into graded.jsonl, which is what is scored.
+	# verdicts spliced into graded.jsonl, which is what is scored; an old
+	# graded.jsonl goes first, so answers added by --resume are never scored
+	# without verdicts. The programs run on Debian's python3 (/usr/bin first
+	# in PATH), which code-run's unprivileged user can run.
 	scored=$dir/raw.jsonl
 	if field "$spec" '.coderun_args // empty' | grep -q .; then
+		rm -f "$dir/graded.jsonl"
 		eval "set -- $(words '.coderun_args[]')"
 		[ -n "${CODE_RUN_JOBS:-}" ] && set -- "$@" -j "$CODE_RUN_JOBS"
-		ve_step "code-run:$task" code-run -q "$@" "$dir/raw.jsonl" > "$dir/graded.jsonl.part" ||
-			ve_die $? "$task: code-run failed"
+		ve_step "code-run:$task" env PATH="/usr/bin:/bin:$PATH" code-run -q "$@" "$dir/raw.jsonl" \
+			> "$dir/graded.jsonl.part" || ve_die $? "$task: code-run failed"
 		mv "$dir/graded.jsonl.part" "$dir/graded.jsonl" || ve_die 74 "$task: cannot write $dir/graded.jsonl"
 		scored=$dir/graded.jsonl
 	fi

@@ -217,4 +217,15 @@ setup_file() {
 	# A wrong program fails at a test, not for want of code.
 	run jq -c 'select(.code_run.passed | not) | .code_run.reason' runs/c/0/humaneval/graded.jsonl
 	assert_output "$(printf 'null\nnull')"
+	# aggregate.sh scores the graded answers, and never a code task's answers
+	# without their verdicts.
+	mkdir -p runs/agg && cp -R runs/c/1 runs/agg/bench
+	run --separate-stderr "$P/aggregate.sh" -d runs/agg -s code
+	assert_success
+	run jq -c 'select(.labels.subset == "all" and (.metric | test("^[a-z]+\\.accuracy$"))) | [.metric, .value]' runs/agg/metrics.jsonl
+	assert_output "$(printf '["humaneval.accuracy",1]\n["livecodebench.accuracy",1]')"
+	rm runs/agg/bench/humaneval/graded.jsonl
+	run --separate-stderr "$P/aggregate.sh" -d runs/agg -s code
+	assert_failure 65
+	assert_equal "$stderr" "aggregate.sh: humaneval: runs/agg/bench/humaneval has answers but no code-run verdicts (graded.jsonl)"
 }
