@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "confine.h"
 #include "diag.h"
 #include "progress.h"
@@ -705,15 +706,43 @@ ve_sandbox_workdir(const struct ve_sandbox *sb)
 	return b.p;
 }
 
-/* Opens directory name in dir, making it ours to read and change first when it is not. */
+/*
+ * Opens directory name in dir when it is the program's (owned by uid),
+ * through a handle that cannot follow a link, and makes it readable and
+ * writable first: a directory of mode 0 cannot be opened otherwise by a
+ * caller that is not root. -1 for anything else, which stays as it is.
+ */
 static int
-open_dir(int dir, const char *name)
+open_own_dir(int dir, const char *name, uid_t uid)
+{
+	int path = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1;
+	struct stat st;
+	char proc[64];
+
+	if (path < 0)
+		return -1;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", path);
+	/* the handle's own inode, whatever name now holds */
+	if (fstat(path, &st) == 0 && st.st_uid == uid && chmod(proc, 0700) == 0)
+		fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(path);
+	return fd;
+}
+
+/*
+ * Opens directory name in dir (never a link), and makes it writable when
+ * it is the program's (owned by uid): a directory of anyone else's keeps
+ * its mode, whatever the program moved or linked where it was.
+ */
+static int
+open_dir(int dir, const char *name, uid_t uid)
 {
 	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
 
-	if (fd < 0 && errno == EACCES && fchmodat(dir, name, 0700, 0) == 0)
-		fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0)
+	if (fd < 0 && errno == EACCES)
+		fd = open_own_dir(dir, name, uid);
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == uid && (st.st_mode & 0700) != 0700)
 		fchmod(fd, 0700);
 	return fd;
 }
@@ -726,7 +755,7 @@ open_dir(int dir, const char *name)
  * would be met forever.
  */
 static int
-empty_dir(int fd, bool stuck, bool *left)
+empty_dir(int fd, uid_t uid, bool stuck, bool *left)
 {
 	int again = dup(fd), sub = -1;
 	DIR *d = again >= 0 ? fdopendir(again) : NULL;
@@ -744,7 +773,7 @@ empty_dir(int fd, bool stuck, bool *left)
 		if (unlinkat(fd, e->d_name, 0) == 0 || unlinkat(fd, e->d_name, AT_REMOVEDIR) == 0)
 			continue;
 		if (errno == ENOTEMPTY && !stuck)
-			sub = open_dir(fd, e->d_name);
+			sub = open_dir(fd, e->d_name, uid);
 		if (sub < 0)
 			*left = true;
 	}
@@ -752,34 +781,87 @@ empty_dir(int fd, bool stuck, bool *left)
 	return sub;
 }
 
-bool
-ve_sandbox_remove(char *dir)
-{
-	int fd = open_dir(AT_FDCWD, dir), depth = 0;
-	bool stuck = false;
+/* A directory the remover went down through: where ".." must lead back to. */
+struct level {
+	dev_t dev;
+	ino_t ino;
+};
 
-	/* Down into each directory that is not empty, and back up by "..": no path grows, no fd
-	 * piles up. */
+/*
+ * Pushes the directory fd onto the path down (*n levels, *cap room):
+ * false when it cannot be told apart (fstat fails).
+ */
+static bool
+push_level(int fd, struct level **path, size_t *n, size_t *cap)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return false;
+	*path = ve_grow(*path, cap, *n + 1, sizeof **path);
+	(*path)[(*n)++] = (struct level){st.st_dev, st.st_ino};
+	return true;
+}
+
+/*
+ * The parent of the directory fd (closed), when it is the one the remover
+ * came down through, at: -1 when the program moved a directory while the
+ * remover was beneath it, and ".." leads elsewhere (a directory outside
+ * the tree, which root must neither empty nor change).
+ */
+static int
+climb(int fd, const struct level *at)
+{
+	int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	close(fd);
+	if (up >= 0 && (fstat(up, &st) || st.st_dev != at->dev || st.st_ino != at->ino)) {
+		close(up);
+		up = -1;
+	}
+	return up;
+}
+
+bool
+ve_sandbox_remove(const struct ve_sandbox *sb, char *dir)
+{
+	uid_t uid = sb->drop ? NOBODY : geteuid();
+	int fd = open_dir(AT_FDCWD, dir, uid);
+	struct level *path = NULL;
+	size_t depth = 0, cap = 0;
+	bool stuck = false, lost = false;
+
+	/* Down into each directory that is not empty, and back up by "..", each
+	 * step up checked against the (device, inode) it came down from: no path
+	 * grows, no fd piles up. */
+	if (fd >= 0 && !push_level(fd, &path, &depth, &cap)) {
+		close(fd);
+		fd = -1;
+	}
 	while (fd >= 0) {
 		bool left = false;
-		int sub = empty_dir(fd, stuck, &left);
+		int sub = empty_dir(fd, uid, stuck, &left);
 		if (sub >= 0) {
 			close(fd);
 			fd = sub;
-			depth++;
+			if (!push_level(fd, &path, &depth, &cap)) {
+				close(fd);
+				fd = -1;
+				lost = true;
+			}
 			continue;
 		}
 		stuck = stuck || left;
-		if (depth == 0)
+		if (depth == 1)
 			break;
-		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		close(fd);
-		fd = up;
-		depth--;
+		fd = climb(fd, &path[--depth - 1]);
+		lost = fd < 0;
 	}
 	if (fd >= 0)
 		close(fd);
-	bool gone = rmdir(dir) == 0 || errno == ENOENT;
+	free(path);
+	bool gone = !lost && (rmdir(dir) == 0 || errno == ENOENT);
 	free(dir);
 	return gone;
 }
@@ -820,7 +902,7 @@ probe_run(const struct ve_sandbox *sb, const char *const *argv, bool ns, char *w
 	}
 	if (in >= 0)
 		close(in);
-	if (dir && !ve_sandbox_remove(dir) && !*rc) {
+	if (dir && !ve_sandbox_remove(sb, dir) && !*rc) {
 		snprintf(why, size, "cannot remove a working directory in %s", sb->tmpdir);
 		*rc = VE_EX_CANTCREAT;
 	}

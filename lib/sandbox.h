@@ -99,8 +99,16 @@ struct ve_sandbox_result {
 int ve_sandbox_init(struct ve_sandbox *sb, const char *const *argv, struct ve_buf *why);
 /* A fresh empty working directory under sb->tmpdir, which the caller frees; NULL, errno set. */
 char *ve_sandbox_workdir(const struct ve_sandbox *sb);
-/* Removes dir and all beneath it whatever its modes, and frees it: false when some of it stays. */
-bool ve_sandbox_remove(char *dir);
+/*
+ * Removes dir (from ve_sandbox_workdir) and all beneath it, whatever modes
+ * the program gave its own directories, and frees it: false when some of
+ * it stays. It goes down and back up by ".." checking each step against
+ * the directory it came down through, and stops, leaving the rest, when a
+ * directory was moved away beneath it (by another program of the same
+ * user, still running), so that it never empties or changes a directory
+ * outside dir.
+ */
+bool ve_sandbox_remove(const struct ve_sandbox *sb, char *dir);
 /*
  * Runs argv in workdir (from ve_sandbox_workdir) with stdin_fd as its
  * input, for at most seconds of wall-clock time (and of CPU time, rounded

@@ -102,6 +102,10 @@ hostile = [
     ("daemon", "import os, posix, sys, time\nif posix.fork() == 0:\n    os.setsid()\n    if posix.fork() == 0:\n        "
                + spawn("import time\ntime.sleep(20)\nopen(%r, 'w').write('x')" % (outside + "/daemon")).replace("\n", "\n        ")
                + "\n    os._exit(0)\ntime.sleep(0.5)\nprint('ok')"),
+    # a tree its remover must go down into and back up, through modes that keep others out
+    ("tree", "import posix\nfor d in ('d', 'd/e', 'd/e/f'):\n    posix.mkdir(d)\n"
+             "    posix.close(posix.open(d + '/x', posix.O_CREAT | posix.O_WRONLY))\n"
+             "posix.chmod('d/e/f', 0)\nposix.chmod('d/e', 0o500)\nprint('ok')"),
 ]
 for name, program in hostile:
     rec(name, program, [("", "hunter2")] if name == "secret" else ok)
@@ -225,12 +229,17 @@ ended() {
 		assert_equal "$(cat "$BATS_FILE_TMPDIR/rc-$m")" 0
 		assert_equal "$(cat "$BATS_FILE_TMPDIR/err-$m.txt")" ""
 		assert_equal "$(jq -c 'select(.name | startswith("good")) | .code_run.passed' <<< "$output" | sort -u)" true
-		assert_equal "$(jq -c 'select(.name | startswith("good")) | .name' <<< "$output" | wc -l)" 11
+		assert_equal "$(jq -c 'select(.name | startswith("good")) | .name' <<< "$output" | wc -l)" 12
 		assert_equal "$(jq -c '.code_run.isolation' <<< "$output" | sort -u)" "$(expected_isolation "$m")"
 	done
 }
 
 @test "code-run: nothing of the hostile programs is left: no process, no file, no working directory" {
+	for m in ns plain; do
+		[ -e "$BATS_FILE_TMPDIR/rc-$m" ] || continue
+		# its working directory, a tree of modes 0 and 0500, is removed all the same
+		assert_equal "$(ended "$m" tree)" '[true,1,["passed",0,null]]'
+	done
 	run pgrep -f "$MARK"
 	assert_failure 1
 	assert_output ""
@@ -243,6 +252,62 @@ ended() {
 		assert_success
 		assert_output ""
 	done
+}
+
+@test "code-run: a directory moved away from under the remover does not lead it outside the working directory" {
+	# A program builds a/b/c with 5000 files and ends. While the remover
+	# is emptying c, a process of the program's user (here this test; a
+	# program running beside it without namespaces or Landlock could)
+	# moves a/b into x of a directory outside, so that ".." from c leads to
+	# x and then to that directory: the remover must stop there, not empty
+	# it (as root, it would empty whatever is there). The race is won when
+	# c still holds files after the move: the watcher says "moved".
+	outside=$(new_tmpdir)
+	mkdir "$outside/x"
+	echo keep > "$outside/marker"
+	python3 -c '
+import glob, os, sys, time
+tmp, outside, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+deadline, c = time.time() + 30, None
+while c is None and time.time() < deadline:
+    found = glob.glob(tmp + "/code-run.*/a/b/c")
+    c = found[0] if found else None
+def count():
+    try:
+        return len(os.listdir(c))
+    except OSError:
+        return -1
+while c and time.time() < deadline and 0 <= count() < n:
+    pass
+while c and time.time() < deadline and count() == n:
+    pass
+try:
+    os.rename(os.path.dirname(c), outside + "/x/b")
+    print("moved" if os.listdir(outside + "/x/b/c") else "late: c was empty")
+except (OSError, TypeError) as e:
+    print("late:", e)' "$TMPDIR" "$outside" 5000 > watcher.out &
+	lcb_records <<'EOF'
+rec("made", """import posix
+for d in ("a", "a/b", "a/b/c"):
+    posix.mkdir(d)
+for i in range(5000):
+    posix.close(posix.open("a/b/c/%d" % i, posix.O_CREAT | posix.O_WRONLY))
+print("made")""", [("", "made")])
+EOF
+	run --separate-stderr code-run "${NS[@]}" --time-limit 20 in.jsonl
+	wait
+	assert_equal "$(cat watcher.out)" moved
+	assert_failure 73
+	assert_output ""
+	[[ "$stderr" =~ ^code-run:\ $TMPDIR/code-run\.[A-Za-z0-9]{6}:\ cannot\ remove\ a\ working\ directory$ ]]
+	# what was outside stays; of what was moved there, the remover went
+	# through only b, which it had entered before (now empty)
+	assert_equal "$(cd "$outside" && find . | sort)" '.
+./marker
+./x
+./x/b'
+	assert_equal "$(cat "$outside/marker")" keep
+	rm -rf "$outside"
 }
 
 @test "code-run: a fork bomb, a busy loop and a sleep end at the time limit, killed" {
@@ -293,7 +358,7 @@ ended() {
 @test "code-run: each layer as a program sees it, with namespaces and without" {
 	for m in ns plain; do
 		hostile_run "$m"
-		got=$(jq -c 'select(.name | test("^(good|forkbomb|spin|alloc|stdout|file|socket|secret|outside|killparent|sleep|daemon)") | not) |
+		got=$(jq -c 'select(.name | test("^(good|forkbomb|spin|alloc|stdout|file|socket|secret|outside|killparent|sleep|daemon|tree)") | not) |
 			[.name, .code_run.tests[0].status]' <<< "$output")
 		# Landlock: nothing under /proc is readable.
 		proc=passed

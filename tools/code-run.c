@@ -684,7 +684,7 @@ run_test(const struct ctx *c, size_t i, double seconds, struct ve_buf *tests, co
 	ve_sandbox_result_free(&r);
 	/* input still names a file in dir: its directory part is dir's name */
 	input.p[input.len - strlen("/input")] = '\0';
-	if (!ve_sandbox_remove(dir) && !rc) {
+	if (!ve_sandbox_remove(&c->sb, dir) && !rc) {
 		ve_warn("%s: cannot remove a working directory", input.p);
 		rc = VE_EX_CANTCREAT;
 	}
