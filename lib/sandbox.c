@@ -870,7 +870,6 @@ ve_sandbox_remove(const struct ve_sandbox *sb, char *dir)
 struct probe {
 	int rc;           /* 0, or the exit status to stop with */
 	bool ns_ok;       /* the probe ran with namespaces */
-	bool drop;        /* as nobody */
 	char ns_why[200]; /* why not with namespaces */
 	char why[200];    /* why rc */
 };
@@ -912,28 +911,21 @@ probe_run(const struct ve_sandbox *sb, const char *const *argv, bool ns, char *w
 
 /*
  * The probe's process (a subreaper of its own, so the caller never
- * becomes one). Root runs programs as nobody; with namespaces, where
- * nobody cannot run the interpreter (one under /root), as root mapped to
- * an unprivileged user inside, whom the read-only root keeps from writing.
- * Without namespaces root must drop.
+ * becomes one). Root runs programs as nobody, with namespaces or without:
+ * where nobody cannot run the interpreter (one under /root) nothing runs.
+ * Root mapped into the program's user namespace would keep root's rights
+ * on every file, and RLIMIT_NPROC would not bind it.
  */
 static noreturn void
 probe(struct ve_sandbox sb, const char *const *argv, int fd)
 {
-	struct probe p = {.drop = sb.drop};
-	char scratch[200];
+	struct probe p = {0};
 
-	if (sb.namespaces) {
+	if (sb.namespaces)
 		p.ns_ok = probe_run(&sb, argv, true, p.ns_why, sizeof p.ns_why, &p.rc);
-		if (!p.ns_ok && !p.rc && sb.drop) {
-			sb.drop = false;
-			p.ns_ok = probe_run(&sb, argv, true, scratch, sizeof scratch, &p.rc);
-			p.drop = !p.ns_ok;
-			sb.drop = p.drop;
-		}
-	}
-	if (!p.ns_ok && !p.rc && !sb.require &&
-	    !probe_run(&sb, argv, false, p.why, sizeof p.why, &p.rc) && !p.rc)
+	/* without them too, when they are required: what failed may not be the namespaces */
+	if (!p.ns_ok && !p.rc && !probe_run(&sb, argv, false, p.why, sizeof p.why, &p.rc) &&
+	    !p.rc)
 		p.rc = VE_EX_UNAVAILABLE;
 	while (write(fd, &p, sizeof p) < 0 && errno == EINTR)
 		;
@@ -982,7 +974,6 @@ ve_sandbox_init(struct ve_sandbox *sb, const char *const *argv, struct ve_buf *w
 	close(fds[1]);
 	if (pid > 0 && read(fds[0], &p, sizeof p) != (ssize_t)sizeof p)
 		p.rc = VE_EX_SOFTWARE;
-	sb->drop = p.drop;
 	close(fds[0]);
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

@@ -204,10 +204,12 @@ setup() {
 	fi
 	TMPDIR=$(new_tmpdir)
 	export TMPDIR
+	# directories of a test's own outside its scratch directory, removed after it
+	CLEAN=()
 }
 
 teardown() {
-	rm -rf "$TMPDIR"
+	rm -rf "$TMPDIR" "${CLEAN[@]}"
 }
 
 # Loads the hostile run of mode $1 into output, or skips when there was none.
@@ -263,6 +265,7 @@ ended() {
 	# it (as root, it would empty whatever is there). The race is won when
 	# c still holds files after the move: the watcher says "moved".
 	outside=$(new_tmpdir)
+	CLEAN+=("$outside")
 	mkdir "$outside/x"
 	echo keep > "$outside/marker"
 	python3 -c '
@@ -307,7 +310,6 @@ EOF
 ./x
 ./x/b'
 	assert_equal "$(cat "$outside/marker")" keep
-	rm -rf "$outside"
 }
 
 @test "code-run: a fork bomb, a busy loop and a sleep end at the time limit, killed" {
@@ -601,6 +603,28 @@ EOF
 	assert_success
 	assert_equal "$(jq -c .code_run.isolation <<< "$output")" "$(expected_isolation ns)"
 	assert_equal "$stderr" ""
+}
+
+@test "code-run: as root, a python3 that nobody cannot reach exits 69, with namespaces too" {
+	[ "$(id -u)" = 0 ] || skip "only root runs programs as nobody"
+	lcb_records <<'EOF'
+rec("one", "print(1)", [("", "1")])
+EOF
+	# python3 in a directory only root may enter (not under /tmp, which a
+	# program's mount namespace replaces): root mapped into the program's
+	# user namespace could run it, but would keep root's rights
+	hidden=$(mktemp -d /var/tmp/code-run-bats.XXXXXX)
+	CLEAN+=("$hidden")
+	ln -s /usr/bin/python3 "$hidden/python3"
+	why="does not run in the sandbox: execve: Permission denied (as root, programs run as nobody, who must be able to reach it and the working directories in \$TMPDIR)"
+	for opt in "" --require-isolation --no-namespaces; do
+		run --separate-stderr env PATH="$hidden:$PATH" code-run $opt in.jsonl
+		assert_failure 69
+		assert_output ""
+		prefix=""
+		[ "$opt" = --require-isolation ] && prefix="$opt: "
+		assert_equal "$stderr" "code-run: $prefix$hidden/python3 $why"
+	done
 }
 
 @test "code-run: records run side by side (-j) and come out in input order; -v counts them" {
