@@ -924,8 +924,7 @@ probe(struct ve_sandbox sb, const char *const *argv, int fd)
 	if (sb.namespaces)
 		p.ns_ok = probe_run(&sb, argv, true, p.ns_why, sizeof p.ns_why, &p.rc);
 	/* without them too, when they are required: what failed may not be the namespaces */
-	if (!p.ns_ok && !p.rc && !probe_run(&sb, argv, false, p.why, sizeof p.why, &p.rc) &&
-	    !p.rc)
+	if (!p.ns_ok && !p.rc && !probe_run(&sb, argv, false, p.why, sizeof p.why, &p.rc) && !p.rc)
 		p.rc = VE_EX_UNAVAILABLE;
 	while (write(fd, &p, sizeof p) < 0 && errno == EINTR)
 		;

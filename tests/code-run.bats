@@ -128,6 +128,15 @@ rec("rlimits", "import sys, importlib\ndel sys.modules['resource']\nr = importli
     [("", "(1, 2) (4294967296, 4294967296) (1048576, 1048576) (0, 0)")])
 rec("environment", "import os\nprint(*sorted(os.environ))",
     [("", "HOME LANG OMP_NUM_THREADS PATH PYTHONDONTWRITEBYTECODE PYTHONHASHSEED TMPDIR")])
+# its parent's limits, priority, CPUs, an fd's owner: EPERM (1); its own, allowed
+rec("seccomp-others", "import fcntl, importlib, os, sys\ndel sys.modules['resource']\n"
+    "r = importlib.import_module('resource')\npp = os.getppid()\ndef tried(f):\n    try:\n"
+    "        f()\n        return 'ok'\n    except OSError as e:\n        return e.errno\n"
+    "print(tried(lambda: r.prlimit(pp, r.RLIMIT_CPU, (1, 1))), tried(lambda: os.setpriority(os.PRIO_PROCESS, pp, 19)),\n"
+    "      tried(lambda: os.setpriority(os.PRIO_USER, 0, 19)), tried(lambda: os.sched_setaffinity(pp, {0})),\n"
+    "      tried(lambda: fcntl.fcntl(1, fcntl.F_SETOWN, pp)), tried(lambda: r.prlimit(0, r.RLIMIT_CORE, (0, 0))),\n"
+    "      tried(lambda: os.setpriority(os.PRIO_PROCESS, 0, 1)), tried(lambda: os.sched_setaffinity(0, os.sched_getaffinity(0))))",
+    [("", "1 1 1 1 1 ok ok ok")])
 rec("landlock-proc", "print(open('/proc/self/status').read()[:0] + 'read')", [("", "read")])
 if ns:
     rec("pidns", "import os\nprint(os.getpid(), os.getppid())", [("", "2 1")])
@@ -371,6 +380,7 @@ EOF
 ["pgroup","passed"]
 ["rlimits","passed"]
 ["environment","passed"]
+["seccomp-others","passed"]
 ["landlock-proc","'$proc'"]'
 		if [ "$m" = ns ]; then
 			want="$want"'
