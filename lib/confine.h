@@ -23,7 +23,7 @@ struct ve_confine {
 	const char *home; /* the working directory: read, write, create and remove */
 	/* directories it may read and execute from, NULL-terminated */
 	const char *const *readable;
-	pid_t protect[3]; /* processes it may not signal (0: none), besides any group */
+	pid_t protect[4]; /* processes it may not signal (0: none), besides any group */
 	int nprotect;
 };
 

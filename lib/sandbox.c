@@ -161,6 +161,9 @@ program(const struct run *r, unsigned layers)
 	int fds[] = {r->stdin_fd, r->log_w, r->log_w, r->out_w, r->note_w, r->report_w};
 	const int report = 5;
 	pid_t waiter = getppid();
+	/* The waiter too, which without namespaces is no pid the caller knew before the fork. */
+	struct ve_confine conf = r->conf;
+	conf.protect[conf.nprotect++] = waiter;
 
 	if (setsid() > 0)
 		layers |= VE_SB_PGROUP;
@@ -181,11 +184,11 @@ program(const struct run *r, unsigned layers)
 		fail_step(report, "chdir");
 	if (ve_confine_no_new_privs())
 		layers |= VE_SB_NO_NEW_PRIVS;
-	if ((layers & VE_SB_NO_NEW_PRIVS) && ve_confine_landlock(&r->conf))
+	if ((layers & VE_SB_NO_NEW_PRIVS) && ve_confine_landlock(&conf))
 		layers |= VE_SB_LANDLOCK;
-	if (ve_confine_seccomp(&r->conf))
+	if (ve_confine_seccomp(&conf))
 		layers |= VE_SB_SECCOMP;
-	if (ve_confine_rlimits(&r->conf) && ve_confine_address_space(&r->conf))
+	if (ve_confine_rlimits(&conf) && ve_confine_address_space(&conf))
 		layers |= VE_SB_RLIMIT;
 	struct report m = {.kind = 'L', .code = (int)layers};
 	send_report(report, &m);
@@ -566,11 +569,12 @@ set_limits(const struct ve_sandbox *sb, struct run *r)
 	    r->ns ? VE_SB_NPROC : (rlim_t)(count_tasks(sb->drop ? NOBODY : getuid()) + VE_SB_NPROC);
 	c->home = r->ns ? "/tmp" : r->workdir;
 	c->readable = sb->readable;
-	/* Its parent, this process and the caller of ve_sandbox_init; in a PID namespace only its
-	 * parent, pid 1 there. */
+	/* In a PID namespace its parent, pid 1 there; without one this process and the caller of
+	 * ve_sandbox_init. program() adds its parent, the waiter, whose pid is not known yet. */
 	c->nprotect = 0;
-	c->protect[c->nprotect++] = r->ns ? 1 : 0;
-	if (!r->ns) {
+	if (r->ns) {
+		c->protect[c->nprotect++] = 1;
+	} else {
 		c->protect[c->nprotect++] = getpid();
 		c->protect[c->nprotect++] = sb->main_pid;
 	}
