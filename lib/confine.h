@@ -47,7 +47,9 @@ bool ve_confine_landlock(const struct ve_confine *c);
  * no use for fail with EPERM, so that Python raises rather than dies:
  * sockets (all but a pair of unix ones), ptrace, mounts, keys, BPF, perf,
  * kexec, modules, reboot, swap, namespaces (setns, unshare, clone with a
- * namespace flag), other processes' memory, personality, io_uring,
+ * namespace flag), other processes' memory, personality, io_uring, SysV
+ * IPC, POSIX message queues and memfd_create (memory outside RLIMIT_AS;
+ * SysV objects outlive the program without an IPC namespace),
  * signals to a negative pid or to c->protect, and any call that changes
  * another process (its limits, priority, scheduling, CPUs, I/O priority,
  * pages) or makes it the owner of an fd's signals: only the caller's own,

@@ -137,6 +137,11 @@ rec("seccomp-others", "import fcntl, importlib, os, sys\ndel sys.modules['resour
     "      tried(lambda: fcntl.fcntl(1, fcntl.F_SETOWN, pp)), tried(lambda: r.prlimit(0, r.RLIMIT_CORE, (0, 0))),\n"
     "      tried(lambda: os.setpriority(os.PRIO_PROCESS, 0, 1)), tried(lambda: os.sched_setaffinity(0, os.sched_getaffinity(0))))",
     [("", "1 1 1 1 1 ok ok ok")])
+# memory outside RLIMIT_AS: EPERM for memfd_create, shmget (IPC_PRIVATE, 4096 bytes, IPC_CREAT|0600), mq_open
+rec("seccomp-ipc", "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\ntry:\n    os.memfd_create('x')\n"
+    "except OSError as e:\n    print(e.errno)\nprint(libc.shmget(0, 4096, 0o1600), ctypes.get_errno())\n"
+    "print(libc.mq_open(b'/x', 0o100 | 2, 0o600, None), ctypes.get_errno())",
+    [("", "1\n-1 1\n-1 1")])
 rec("landlock-proc", "print(open('/proc/self/status').read()[:0] + 'read')", [("", "read")])
 if ns:
     rec("pidns", "import os\nprint(os.getpid(), os.getppid())", [("", "2 1")])
@@ -381,6 +386,7 @@ EOF
 ["rlimits","passed"]
 ["environment","passed"]
 ["seccomp-others","passed"]
+["seccomp-ipc","passed"]
 ["landlock-proc","'$proc'"]'
 		if [ "$m" = ns ]; then
 			want="$want"'
