@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -441,63 +442,162 @@ watch_run(struct watch *w, double deadline)
 	}
 }
 
-/* Signals every child of this process; false when it has none left to find. */
-static bool
-kill_children(void)
-{
-	char path[300];
-	bool any = false;
-	long pid;
+/*
+ * What follows, down to ve_sandbox_sweep, is async-signal-safe (code-run
+ * sweeps from the handler of the signal that stops it): system calls and
+ * plain loops, no stdio, no malloc.
+ */
 
-	snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
-	FILE *f = fopen(path, "re");
-	if (f) {
-		while (fscanf(f, "%ld", &pid) == 1) {
-			kill((pid_t)pid, SIGKILL);
-			any = true;
+/* Appends s[0..n) to the path out (64 bytes, NUL-terminated), as much as fits. */
+static void
+path_add(char out[64], const char *s, size_t n)
+{
+	size_t k = strlen(out);
+
+	for (size_t i = 0; i < n && k < 63; i++)
+		out[k++] = s[i];
+	out[k] = '\0';
+}
+
+/* n's decimal digits at out (room for 20): their count. */
+static size_t
+put_digits(char *out, unsigned long n)
+{
+	char d[24];
+	size_t k = 0;
+
+	do
+		d[k++] = (char)('0' + n % 10);
+	while ((n /= 10));
+	for (size_t i = 0; i < k; i++)
+		out[i] = d[k - 1 - i];
+	return k;
+}
+
+/* SIGKILLs each pid the file fd lists (decimal, blank-separated): whether it listed one. */
+static bool
+kill_listed(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+	long pid = -1;
+	bool any = false;
+
+	while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				pid = (pid < 0 ? 0 : pid * 10) + (buf[i] - '0');
+			} else if (pid > 0) {
+				kill((pid_t)pid, SIGKILL);
+				any = true;
+				pid = -1;
+			}
 		}
-		fclose(f);
-		return any;
 	}
-	/* A kernel without CONFIG_PROC_CHILDREN: every process's parent. */
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		long ppid = 0;
-		char state;
-		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-		FILE *s = e->d_name[0] >= '1' && e->d_name[0] <= '9' ? fopen(path, "re") : NULL;
-		if (s && fscanf(s, "%ld (%*[^)]) %c %ld", &pid, &state, &ppid) == 3 &&
-		    ppid == getpid()) {
-			kill((pid_t)pid, SIGKILL);
-			any = true;
-		}
-		if (s)
-			fclose(s);
+	if (pid > 0) {
+		kill((pid_t)pid, SIGKILL);
+		any = true;
 	}
-	if (d)
-		closedir(d);
 	return any;
 }
 
-/*
- * Kills and reaps every child of this process, the run's first child and
- * whatever was reparented here, until none is left: a process that forks
- * as it dies leaves children that come here in their turn.
- */
-static void
-sweep(void)
+/* The parent of the process /proc/NAME is (its stat's fourth field): -1 when it cannot be read. */
+static long
+parent_of(const char *name, size_t n)
 {
+	char path[64] = "/proc/", buf[256];
+	long ppid = -1;
+
+	path_add(path, name, n);
+	path_add(path, "/stat", 5);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (got <= 0)
+		return -1;
+	buf[got] = '\0';
+	/* PID (COMM) STATE PPID: the name may hold anything, ')' too, but is at most 16 bytes */
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return -1;
+	for (p += 4; *p >= '0' && *p <= '9'; p++)
+		ppid = (ppid < 0 ? 0 : ppid * 10) + (*p - '0');
+	return ppid;
+}
+
+/* A directory entry as getdents64(2) writes it. */
+struct dirent64_raw {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/* SIGKILLs every process whose parent is self, by every /proc entry: whether there was one. */
+static bool
+kill_by_parent(pid_t self)
+{
+	int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char buf[8192] __attribute__((aligned(8)));
+	long n;
+	bool any = false;
+
+	while (dir >= 0 && (n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < n;) {
+			const struct dirent64_raw *e = (const void *)(buf + off);
+			off += e->reclen;
+			size_t len = strlen(e->name);
+			if (e->name[0] < '1' || e->name[0] > '9' || parent_of(e->name, len) != self)
+				continue;
+			long pid = 0;
+			for (size_t i = 0; i < len; i++)
+				pid = pid * 10 + (e->name[i] - '0');
+			kill((pid_t)pid, SIGKILL);
+			any = true;
+		}
+	}
+	if (dir >= 0)
+		close(dir);
+	return any;
+}
+
+/* SIGKILLs every child of this process: false when it has none left to find. */
+static bool
+kill_children(void)
+{
+	pid_t self = getpid();
+	char path[64] = "/proc/self/task/", digits[24];
+
+	/* Its own list where the kernel keeps one (CONFIG_PROC_CHILDREN), else every process's
+	 * parent. */
+	path_add(path, digits, put_digits(digits, (unsigned long)self));
+	path_add(path, "/children", 9);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kill_by_parent(self);
+	bool any = kill_listed(fd);
+	close(fd);
+	return any;
+}
+
+void
+ve_sandbox_sweep(void)
+{
+	int saved = errno;
+
 	for (int round = 0; round < 100000; round++) {
 		pid_t pid;
 		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
 			;
 		if (pid < 0 && errno == ECHILD)
-			return;
+			break;
 		kill_children();
 		struct timespec ts = {0, 1000000};
 		nanosleep(&ts, NULL);
 	}
+	errno = saved;
 }
 
 /* Reads the pipes to their ends, now that every writer is gone. */
@@ -667,7 +767,7 @@ run_once(const struct ve_sandbox *sb, const char *workdir, const char *const *ar
 	close(r.report_w);
 	if (w.child > 0)
 		watch_run(&w, ve_now() + seconds + WAITER_GRACE);
-	sweep();
+	ve_sandbox_sweep();
 	drain(&w);
 	ve_buf_free(&w.msgs);
 	ve_buf_free(&envtext);

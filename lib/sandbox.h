@@ -120,6 +120,13 @@ bool ve_sandbox_remove(const struct ve_sandbox *sb, char *dir);
  */
 int ve_sandbox_exec(const struct ve_sandbox *sb, const char *workdir, const char *const *argv,
                     int stdin_fd, double seconds, struct ve_sandbox_result *r);
+/*
+ * Kills (SIGKILL) and reaps every child of the calling process, and
+ * whatever is reparented to it in turn as they die (a child subreaper's
+ * orphans), until none is left. Async-signal-safe: a handler of the
+ * signal that ends the caller may call it.
+ */
+void ve_sandbox_sweep(void);
 /* Appends the names of the layers as a JSON array: ["rlimit","seccomp",...]. */
 void ve_sandbox_layers_json(unsigned layers, struct ve_buf *out);
 /* The same, space-separated, for messages. */

@@ -643,6 +643,48 @@ EOF
 	done
 }
 
+@test "code-run: SIGTERM kills every process a run started, a daemon too, and code-run dies of it" {
+	# The program leaves a daemon (setsid, forked twice) that would write a
+	# file after 2 s, then sleeps: code-run is stopped while it runs.
+	out=$(new_tmpdir)
+	CLEAN+=("$out")
+	chmod 777 "$out"
+	mark="cr-stop-$$-$RANDOM"
+	MARK="$mark" OUT="$out" lcb_records <<'EOF'
+import os
+mark, out = os.environ["MARK"], os.environ["OUT"]
+code = "import time\ntime.sleep(2)\nopen(%r, 'w').write('x')\n# %s" % (out + "/daemon", mark)
+rec("daemon", "import os, posix, sys, time\nif posix.fork() == 0:\n    os.setsid()\n    if posix.fork() == 0:\n"
+    "        os.execv(sys.executable, [sys.executable, '-c', %r])\n    os._exit(0)\ntime.sleep(60)" % code, [("", "")])
+EOF
+	modes=(--no-namespaces)
+	ns_available && modes+=("")
+	for m in "${modes[@]}"; do
+		# shellcheck disable=SC2086
+		code-run $m --time-limit 60 in.jsonl > out.jsonl 2> err.txt &
+		pid=$!
+		for _ in $(seq 200); do
+			pgrep -f "$mark" > /dev/null && break
+			sleep 0.1
+		done
+		run pgrep -f "$mark"
+		assert_success
+		kill -TERM "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		assert_equal "$rc" 143
+		assert_equal "$(cat out.jsonl err.txt)" ""
+		run pgrep -f "$mark"
+		assert_failure 1
+		assert_output ""
+	done
+	# what the daemon would have written by now
+	sleep 2.5
+	run ls -A "$out"
+	assert_success
+	assert_output ""
+}
+
 @test "code-run: records run side by side (-j) and come out in input order; -v counts them" {
 	lcb_records <<'EOF'
 rec("slow", "import time\ntime.sleep(0.8)\nprint(1)", [("", "1")])

@@ -923,10 +923,53 @@ setup(struct ctx *c)
 	return rc;
 }
 
+/*
+ * SIGTERM, SIGINT or SIGHUP: every process code-run started killed and
+ * reaped, a program's daemon too (reparented here), then code-run dies of
+ * the signal. Records not yet written are lost.
+ */
+static void
+on_stop(int sig)
+{
+	sigset_t set;
+
+	ve_sandbox_sweep();
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/*
+ * Makes this process the one every orphan of a run comes to, whatever
+ * becomes of the worker that ran it (killed by ve_jobpool_free, or by its
+ * death signal when this process dies), and has on_stop handle the
+ * signals that stop it, but one ignored from the start (a background
+ * job's SIGINT).
+ */
+static void
+keep_descendants(void)
+{
+	const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+	struct sigaction sa = {.sa_handler = on_stop}, old;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
 static int
 run(const struct opts *o, char **files, int nfiles)
 {
 	struct ctx c = {.o = o};
+
+	keep_descendants();
 	int rc = setup(&c);
 
 	if (!rc) {
@@ -936,6 +979,8 @@ run(const struct opts *o, char **files, int nfiles)
 		/* LeakSanitizer's tracer needs to attach at exit. */
 		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	}
+	/* whatever a run left that outlived its worker */
+	ve_sandbox_sweep();
 	job_reset(&c.job);
 	ve_buf_free(&c.py.text);
 	ve_buf_free(&c.driver);
