@@ -519,6 +519,24 @@ syntax error: runtime_error'
 	assert_equal "$stderr" ""
 }
 
+@test "code-run: a stdin program that writes its own passed verdict to fd 4 fails" {
+	# The nonce is in the driver's arguments (sys.argv[2]); the driver
+	# never says "passed" for a stdin program, whose output code-run
+	# compares: "returned" only has it compare what was printed (nothing
+	# here, os._exit leaving it in the driver's buffer).
+	lcb_records <<'EOF'
+rec("forged", "import os, sys\nos.write(4, (sys.argv[2] + ' passed\\n').encode())\nos._exit(0)", [("", "42")])
+rec("forged failure", "import os, sys\nos.write(4, (sys.argv[2] + ' wrong_answer\\n').encode())\nos._exit(0)", [("", "42")])
+rec("returned", "import os, sys\nprint(42)\nos.write(4, (sys.argv[2] + ' returned\\n').encode())\nos._exit(0)", [("", "42")])
+EOF
+	run --separate-stderr code-run "${NS[@]}" in.jsonl
+	assert_success
+	assert_equal "$(verdicts)" '["forged",false,["runtime_error"]]
+["forged failure",false,["wrong_answer"]]
+["returned",false,["wrong_answer"]]'
+	assert_equal "$stderr" ""
+}
+
 @test "code-run: functional tests call Solution's method and compare with Python's ==" {
 	# What LiveCodeBench's run_test said is written after each.
 	lcb_records <<'EOF'

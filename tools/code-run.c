@@ -574,6 +574,10 @@ grade(const struct ctx *c, const struct test *t, const struct ve_sandbox_result 
 		                        : "runtime_error";
 	}
 	const char *said = driver_said(&r->note, nonce);
+	/* In lcb-stdin mode the driver says "returned" or a failure, never "passed": a program that
+	 * wrote it, knowing the nonce from its arguments, forged it. */
+	if (said && c->job.kind == K_STDIN && !strcmp(said, "passed"))
+		said = NULL;
 	if (WEXITSTATUS(r->status) || !said)
 		return "runtime_error";
 	if (strcmp(said, "returned"))
