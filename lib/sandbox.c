@@ -116,6 +116,38 @@ struct run {
 	struct ve_confine conf;
 };
 
+/*
+ * Closes every fd from lowest on. Where close_range(2) is missing (before
+ * Linux 5.9): those /proc/self/fd lists, or without /proc every one below
+ * the soft RLIMIT_NOFILE (the caller may have opened fds up to it, past
+ * 1024).
+ */
+static void
+close_from(int lowest)
+{
+	struct rlimit rl;
+	DIR *d;
+
+	if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 0) == 0)
+		return;
+	if ((d = opendir("/proc/self/fd"))) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			char *end;
+			long fd = strtol(e->d_name, &end, 10);
+			if (end != e->d_name && !*end && fd >= lowest && fd != dirfd(d))
+				close((int)fd);
+		}
+		closedir(d);
+		return;
+	}
+	rlim_t max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+	                 ? rl.rlim_cur
+	                 : (rlim_t)1 << 20;
+	for (rlim_t fd = (rlim_t)lowest; fd < max; fd++)
+		close((int)fd);
+}
+
 /* Moves fds[i] to fd i for each i, whatever their numbers now; closes all others. */
 static bool
 place_fds(const int *fds, int n)
@@ -128,9 +160,7 @@ place_fds(const int *fds, int n)
 	for (int i = 0; i < n; i++)
 		if (dup2(tmp[i], i) < 0)
 			return false;
-	if (syscall(SYS_close_range, (unsigned)n, ~0U, 0) != 0)
-		for (int fd = n; fd < 1024; fd++)
-			close(fd);
+	close_from(n);
 	return true;
 }
 
@@ -744,11 +774,13 @@ run_once(const struct ve_sandbox *sb, const char *workdir, const char *const *ar
 
 	for (int i = 0; i < NPIPES; i++)
 		w.pfd[i].fd = -1;
+	/* A run again without namespaces reuses the buffers of the one that failed. */
 	ve_buf_reset(&res->out);
 	ve_buf_reset(&res->note);
+	ve_buf_reset(&res->log);
 	ve_buf_reset(&res->why);
 	*res = (struct ve_sandbox_result){
-	    .status = -1, .out = res->out, .note = res->note, .why = res->why};
+	    .status = -1, .out = res->out, .note = res->note, .log = res->log, .why = res->why};
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
 		r.layers = VE_SB_SUBREAPER;
 	set_limits(sb, &r);
