@@ -80,7 +80,9 @@ def failed(e):
 
 
 def guard(humaneval):
-    """reliability_guard() as each reference calls it: no memory limit."""
+    """reliability_guard() as each reference calls it, without
+    maximum_memory_bytes: no memory limit here; code-run's RLIMIT_AS
+    (--memory-limit), which neither reference sets, is set before."""
     faulthandler.disable()
     if humaneval:
         builtins.exit = None
