@@ -970,7 +970,7 @@ ve_sandbox_remove(const struct ve_sandbox *sb, char *dir)
 
 	/* Down into each directory that is not empty, and back up by "..", each
 	 * step up checked against the (device, inode) it came down from: no path
-	 * grows, no fd piles up. */
+	 * name grows, no fd piles up. */
 	if (fd >= 0 && !push_level(fd, &path, &depth, &cap)) {
 		close(fd);
 		fd = -1;
@@ -1046,8 +1046,9 @@ probe_run(const struct ve_sandbox *sb, const char *const *argv, bool ns, char *w
 }
 
 /*
- * The probe's process (a subreaper of its own, so the caller never
- * becomes one). Root runs programs as nobody, with namespaces or without:
+ * The probe's process (a subreaper of its own, so that ve_sandbox_init
+ * leaves the caller as it was). Root runs programs as nobody, with
+ * namespaces or without:
  * where nobody cannot run the interpreter (one under /root) nothing runs.
  * Root mapped into the program's user namespace would keep root's rights
  * on every file, and RLIMIT_NPROC would not bind it.
