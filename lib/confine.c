@@ -2,12 +2,16 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <linux/ioprio.h>
 #include <linux/sched.h>
+#include <linux/sockios.h>
 #include <seccomp.h>
 
 #include "confine.h"
@@ -218,6 +222,31 @@ static const char *const denied[] = {
     "vhangup",
     "fanotify_init",
     "lookup_dcookie",
+    "process_madvise",
+    /* memory outside RLIMIT_AS, and SysV objects outlive the run without an IPC namespace */
+    "memfd_create",
+    "shmget",
+    "shmat",
+    "shmctl",
+    "shmdt",
+    "msgget",
+    "msgsnd",
+    "msgrcv",
+    "msgctl",
+    "semget",
+    "semop",
+    "semtimedop",
+    "semtimedop_time64",
+    "semctl",
+    "ipc",
+    "mq_open",
+    "mq_unlink",
+    "mq_timedsend",
+    "mq_timedsend_time64",
+    "mq_timedreceive",
+    "mq_timedreceive_time64",
+    "mq_notify",
+    "mq_getsetattr",
 };
 
 /*
@@ -232,6 +261,20 @@ static const struct {
     {"tgkill", false}, {"rt_tgsigqueueinfo", false},
 };
 
+/*
+ * Calls that act on the process their argument arg names, where 0 is the
+ * caller itself: any other is refused, as without a PID namespace it may be
+ * any process of the program's user (its parent, another test's program).
+ */
+static const struct {
+	const char *name;
+	unsigned arg;
+} on_process[] = {
+    {"prlimit64", 0},      {"sched_setaffinity", 0}, {"sched_setscheduler", 0},
+    {"sched_setparam", 0}, {"sched_setattr", 0},     {"migrate_pages", 0},
+    {"move_pages", 0},     {"setpriority", 1},       {"ioprio_set", 1},
+};
+
 /* Adds one rule for the named call: false on an error but a call this architecture lacks. */
 static bool
 deny(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
@@ -242,6 +285,42 @@ deny(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
 	if (nr == __NR_SCMP_ERROR)
 		return true;
 	return seccomp_rule_add_array(ctx, action, nr, n, cmp) == 0;
+}
+
+/*
+ * The rules that keep a program to itself: the calls of on_process with a
+ * process other than 0, setpriority and ioprio_set on all of its user's
+ * processes (PRIO_USER, IOPRIO_WHO_USER), and the fcntl and ioctl
+ * commands that make another process the one signalled when an fd is
+ * ready (F_SETOWN, F_SETOWN_EX, F_SETSIG, FIOSETOWN, SIOCSPGRP).
+ */
+static bool
+deny_other_processes(scmp_filter_ctx ctx)
+{
+	const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
+	const uint64_t fcntls[] = {F_SETOWN, F_SETOWN_EX, F_SETSIG};
+	const uint64_t ioctls[] = {FIOSETOWN, SIOCSPGRP};
+	struct scmp_arg_cmp cmp;
+	bool ok = true;
+
+	for (size_t i = 0; i < sizeof on_process / sizeof *on_process; i++) {
+		cmp = (struct scmp_arg_cmp){on_process[i].arg, SCMP_CMP_NE, 0, 0};
+		ok = ok && deny(ctx, eperm, on_process[i].name, 1, &cmp);
+	}
+	cmp = SCMP_A0(SCMP_CMP_EQ, PRIO_USER);
+	ok = ok && deny(ctx, eperm, "setpriority", 1, &cmp);
+	cmp = SCMP_A0(SCMP_CMP_EQ, IOPRIO_WHO_USER);
+	ok = ok && deny(ctx, eperm, "ioprio_set", 1, &cmp);
+	for (size_t i = 0; i < sizeof fcntls / sizeof *fcntls; i++) {
+		cmp = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, fcntls[i]);
+		ok = ok && deny(ctx, eperm, "fcntl", 1, &cmp) &&
+		     deny(ctx, eperm, "fcntl64", 1, &cmp);
+	}
+	for (size_t i = 0; i < sizeof ioctls / sizeof *ioctls; i++) {
+		cmp = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, ioctls[i]);
+		ok = ok && deny(ctx, eperm, "ioctl", 1, &cmp);
+	}
+	return ok;
 }
 
 /* The rules that look at arguments. */
@@ -285,7 +364,7 @@ ve_confine_seccomp(const struct ve_confine *c)
 	for (size_t i = 0; ok && i < sizeof denied / sizeof *denied; i++)
 		ok = deny(ctx, SCMP_ACT_ERRNO(EPERM), denied[i], 0, NULL);
 	ok = ok && deny(ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
-	ok = ok && deny_by_argument(ctx, c) && seccomp_load(ctx) == 0;
+	ok = ok && deny_by_argument(ctx, c) && deny_other_processes(ctx) && seccomp_load(ctx) == 0;
 	seccomp_release(ctx);
 	return ok;
 }

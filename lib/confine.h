@@ -23,7 +23,7 @@ struct ve_confine {
 	const char *home; /* the working directory: read, write, create and remove */
 	/* directories it may read and execute from, NULL-terminated */
 	const char *const *readable;
-	pid_t protect[3]; /* processes it may not signal (0: none), besides any group */
+	pid_t protect[4]; /* processes it may not signal (0: none), besides any group */
 	int nprotect;
 };
 
@@ -47,8 +47,14 @@ bool ve_confine_landlock(const struct ve_confine *c);
  * no use for fail with EPERM, so that Python raises rather than dies:
  * sockets (all but a pair of unix ones), ptrace, mounts, keys, BPF, perf,
  * kexec, modules, reboot, swap, namespaces (setns, unshare, clone with a
- * namespace flag), other processes' memory, personality, io_uring, and
- * signals to a negative pid or to c->protect. clone3 fails with ENOSYS,
+ * namespace flag), other processes' memory, personality, io_uring, SysV
+ * IPC, POSIX message queues and memfd_create (memory outside RLIMIT_AS;
+ * SysV objects outlive the program without an IPC namespace),
+ * signals to a negative pid or to c->protect, and any call that changes
+ * another process (its limits, priority, scheduling, CPUs, I/O priority,
+ * pages) or makes it the owner of an fd's signals: only the caller's own,
+ * pid 0, as without a PID namespace another may be any of its user's.
+ * clone3 fails with ENOSYS,
  * which makes the C library fall back to clone, whose flags the filter
  * can see. True when loaded.
  */

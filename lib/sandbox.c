@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "confine.h"
 #include "diag.h"
 #include "progress.h"
@@ -114,6 +116,38 @@ struct run {
 	struct ve_confine conf;
 };
 
+/*
+ * Closes every fd from lowest on. Where close_range(2) is missing (before
+ * Linux 5.9): those /proc/self/fd lists, or without /proc every one below
+ * the soft RLIMIT_NOFILE (the caller may have opened fds up to it, past
+ * 1024).
+ */
+static void
+close_from(int lowest)
+{
+	struct rlimit rl;
+	DIR *d;
+
+	if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 0) == 0)
+		return;
+	if ((d = opendir("/proc/self/fd"))) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			char *end;
+			long fd = strtol(e->d_name, &end, 10);
+			if (end != e->d_name && !*end && fd >= lowest && fd != dirfd(d))
+				close((int)fd);
+		}
+		closedir(d);
+		return;
+	}
+	rlim_t max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+	                 ? rl.rlim_cur
+	                 : (rlim_t)1 << 20;
+	for (rlim_t fd = (rlim_t)lowest; fd < max; fd++)
+		close((int)fd);
+}
+
 /* Moves fds[i] to fd i for each i, whatever their numbers now; closes all others. */
 static bool
 place_fds(const int *fds, int n)
@@ -126,9 +160,7 @@ place_fds(const int *fds, int n)
 	for (int i = 0; i < n; i++)
 		if (dup2(tmp[i], i) < 0)
 			return false;
-	if (syscall(SYS_close_range, (unsigned)n, ~0U, 0) != 0)
-		for (int fd = n; fd < 1024; fd++)
-			close(fd);
+	close_from(n);
 	return true;
 }
 
@@ -160,6 +192,9 @@ program(const struct run *r, unsigned layers)
 	int fds[] = {r->stdin_fd, r->log_w, r->log_w, r->out_w, r->note_w, r->report_w};
 	const int report = 5;
 	pid_t waiter = getppid();
+	/* The waiter too, which without namespaces is no pid the caller knew before the fork. */
+	struct ve_confine conf = r->conf;
+	conf.protect[conf.nprotect++] = waiter;
 
 	if (setsid() > 0)
 		layers |= VE_SB_PGROUP;
@@ -180,11 +215,11 @@ program(const struct run *r, unsigned layers)
 		fail_step(report, "chdir");
 	if (ve_confine_no_new_privs())
 		layers |= VE_SB_NO_NEW_PRIVS;
-	if ((layers & VE_SB_NO_NEW_PRIVS) && ve_confine_landlock(&r->conf))
+	if ((layers & VE_SB_NO_NEW_PRIVS) && ve_confine_landlock(&conf))
 		layers |= VE_SB_LANDLOCK;
-	if (ve_confine_seccomp(&r->conf))
+	if (ve_confine_seccomp(&conf))
 		layers |= VE_SB_SECCOMP;
-	if (ve_confine_rlimits(&r->conf) && ve_confine_address_space(&r->conf))
+	if (ve_confine_rlimits(&conf) && ve_confine_address_space(&conf))
 		layers |= VE_SB_RLIMIT;
 	struct report m = {.kind = 'L', .code = (int)layers};
 	send_report(report, &m);
@@ -437,63 +472,162 @@ watch_run(struct watch *w, double deadline)
 	}
 }
 
-/* Signals every child of this process; false when it has none left to find. */
-static bool
-kill_children(void)
-{
-	char path[300];
-	bool any = false;
-	long pid;
+/*
+ * What follows, down to ve_sandbox_sweep, is async-signal-safe (code-run
+ * sweeps from the handler of the signal that stops it): system calls and
+ * plain loops, no stdio, no malloc.
+ */
 
-	snprintf(path, sizeof path, "/proc/self/task/%ld/children", (long)getpid());
-	FILE *f = fopen(path, "re");
-	if (f) {
-		while (fscanf(f, "%ld", &pid) == 1) {
-			kill((pid_t)pid, SIGKILL);
-			any = true;
+/* Appends s[0..n) to the path out (64 bytes, NUL-terminated), as much as fits. */
+static void
+path_add(char out[64], const char *s, size_t n)
+{
+	size_t k = strlen(out);
+
+	for (size_t i = 0; i < n && k < 63; i++)
+		out[k++] = s[i];
+	out[k] = '\0';
+}
+
+/* n's decimal digits at out (room for 20): their count. */
+static size_t
+put_digits(char *out, unsigned long n)
+{
+	char d[24];
+	size_t k = 0;
+
+	do
+		d[k++] = (char)('0' + n % 10);
+	while ((n /= 10));
+	for (size_t i = 0; i < k; i++)
+		out[i] = d[k - 1 - i];
+	return k;
+}
+
+/* SIGKILLs each pid the file fd lists (decimal, blank-separated): whether it listed one. */
+static bool
+kill_listed(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+	long pid = -1;
+	bool any = false;
+
+	while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] >= '0' && buf[i] <= '9') {
+				pid = (pid < 0 ? 0 : pid * 10) + (buf[i] - '0');
+			} else if (pid > 0) {
+				kill((pid_t)pid, SIGKILL);
+				any = true;
+				pid = -1;
+			}
 		}
-		fclose(f);
-		return any;
 	}
-	/* A kernel without CONFIG_PROC_CHILDREN: every process's parent. */
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		long ppid = 0;
-		char state;
-		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-		FILE *s = e->d_name[0] >= '1' && e->d_name[0] <= '9' ? fopen(path, "re") : NULL;
-		if (s && fscanf(s, "%ld (%*[^)]) %c %ld", &pid, &state, &ppid) == 3 &&
-		    ppid == getpid()) {
-			kill((pid_t)pid, SIGKILL);
-			any = true;
-		}
-		if (s)
-			fclose(s);
+	if (pid > 0) {
+		kill((pid_t)pid, SIGKILL);
+		any = true;
 	}
-	if (d)
-		closedir(d);
 	return any;
 }
 
-/*
- * Kills and reaps every child of this process, the run's first child and
- * whatever was reparented here, until none is left: a process that forks
- * as it dies leaves children that come here in their turn.
- */
-static void
-sweep(void)
+/* The parent of the process /proc/NAME is (its stat's fourth field): -1 when it cannot be read. */
+static long
+parent_of(const char *name, size_t n)
 {
+	char path[64] = "/proc/", buf[256];
+	long ppid = -1;
+
+	path_add(path, name, n);
+	path_add(path, "/stat", 5);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (got <= 0)
+		return -1;
+	buf[got] = '\0';
+	/* PID (COMM) STATE PPID: the name may hold anything, ')' too, but is at most 16 bytes */
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2] || p[3] != ' ')
+		return -1;
+	for (p += 4; *p >= '0' && *p <= '9'; p++)
+		ppid = (ppid < 0 ? 0 : ppid * 10) + (*p - '0');
+	return ppid;
+}
+
+/* A directory entry as getdents64(2) writes it. */
+struct dirent64_raw {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+/* SIGKILLs every process whose parent is self, by every /proc entry: whether there was one. */
+static bool
+kill_by_parent(pid_t self)
+{
+	int dir = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char buf[8192] __attribute__((aligned(8)));
+	long n;
+	bool any = false;
+
+	while (dir >= 0 && (n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < n;) {
+			const struct dirent64_raw *e = (const void *)(buf + off);
+			off += e->reclen;
+			size_t len = strlen(e->name);
+			if (e->name[0] < '1' || e->name[0] > '9' || parent_of(e->name, len) != self)
+				continue;
+			long pid = 0;
+			for (size_t i = 0; i < len; i++)
+				pid = pid * 10 + (e->name[i] - '0');
+			kill((pid_t)pid, SIGKILL);
+			any = true;
+		}
+	}
+	if (dir >= 0)
+		close(dir);
+	return any;
+}
+
+/* SIGKILLs every child of this process: false when it has none left to find. */
+static bool
+kill_children(void)
+{
+	pid_t self = getpid();
+	char path[64] = "/proc/self/task/", digits[24];
+
+	/* Its own list where the kernel keeps one (CONFIG_PROC_CHILDREN), else every process's
+	 * parent. */
+	path_add(path, digits, put_digits(digits, (unsigned long)self));
+	path_add(path, "/children", 9);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kill_by_parent(self);
+	bool any = kill_listed(fd);
+	close(fd);
+	return any;
+}
+
+void
+ve_sandbox_sweep(void)
+{
+	int saved = errno;
+
 	for (int round = 0; round < 100000; round++) {
 		pid_t pid;
 		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
 			;
 		if (pid < 0 && errno == ECHILD)
-			return;
+			break;
 		kill_children();
 		struct timespec ts = {0, 1000000};
 		nanosleep(&ts, NULL);
 	}
+	errno = saved;
 }
 
 /* Reads the pipes to their ends, now that every writer is gone. */
@@ -565,11 +699,12 @@ set_limits(const struct ve_sandbox *sb, struct run *r)
 	    r->ns ? VE_SB_NPROC : (rlim_t)(count_tasks(sb->drop ? NOBODY : getuid()) + VE_SB_NPROC);
 	c->home = r->ns ? "/tmp" : r->workdir;
 	c->readable = sb->readable;
-	/* Its parent, this process and the caller of ve_sandbox_init; in a PID namespace only its
-	 * parent, pid 1 there. */
+	/* In a PID namespace its parent, pid 1 there; without one this process and the caller of
+	 * ve_sandbox_init. program() adds its parent, the waiter, whose pid is not known yet. */
 	c->nprotect = 0;
-	c->protect[c->nprotect++] = r->ns ? 1 : 0;
-	if (!r->ns) {
+	if (r->ns) {
+		c->protect[c->nprotect++] = 1;
+	} else {
 		c->protect[c->nprotect++] = getpid();
 		c->protect[c->nprotect++] = sb->main_pid;
 	}
@@ -639,11 +774,13 @@ run_once(const struct ve_sandbox *sb, const char *workdir, const char *const *ar
 
 	for (int i = 0; i < NPIPES; i++)
 		w.pfd[i].fd = -1;
+	/* A run again without namespaces reuses the buffers of the one that failed. */
 	ve_buf_reset(&res->out);
 	ve_buf_reset(&res->note);
+	ve_buf_reset(&res->log);
 	ve_buf_reset(&res->why);
 	*res = (struct ve_sandbox_result){
-	    .status = -1, .out = res->out, .note = res->note, .why = res->why};
+	    .status = -1, .out = res->out, .note = res->note, .log = res->log, .why = res->why};
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
 		r.layers = VE_SB_SUBREAPER;
 	set_limits(sb, &r);
@@ -662,7 +799,7 @@ run_once(const struct ve_sandbox *sb, const char *workdir, const char *const *ar
 	close(r.report_w);
 	if (w.child > 0)
 		watch_run(&w, ve_now() + seconds + WAITER_GRACE);
-	sweep();
+	ve_sandbox_sweep();
 	drain(&w);
 	ve_buf_free(&w.msgs);
 	ve_buf_free(&envtext);
@@ -705,15 +842,43 @@ ve_sandbox_workdir(const struct ve_sandbox *sb)
 	return b.p;
 }
 
-/* Opens directory name in dir, making it ours to read and change first when it is not. */
+/*
+ * Opens directory name in dir when it is the program's (owned by uid),
+ * through a handle that cannot follow a link, and makes it readable and
+ * writable first: a directory of mode 0 cannot be opened otherwise by a
+ * caller that is not root. -1 for anything else, which stays as it is.
+ */
 static int
-open_dir(int dir, const char *name)
+open_own_dir(int dir, const char *name, uid_t uid)
+{
+	int path = openat(dir, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1;
+	struct stat st;
+	char proc[64];
+
+	if (path < 0)
+		return -1;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", path);
+	/* the handle's own inode, whatever name now holds */
+	if (fstat(path, &st) == 0 && st.st_uid == uid && chmod(proc, 0700) == 0)
+		fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(path);
+	return fd;
+}
+
+/*
+ * Opens directory name in dir (never a link), and makes it writable when
+ * it is the program's (owned by uid): a directory of anyone else's keeps
+ * its mode, whatever the program moved or linked where it was.
+ */
+static int
+open_dir(int dir, const char *name, uid_t uid)
 {
 	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
 
-	if (fd < 0 && errno == EACCES && fchmodat(dir, name, 0700, 0) == 0)
-		fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0)
+	if (fd < 0 && errno == EACCES)
+		fd = open_own_dir(dir, name, uid);
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == uid && (st.st_mode & 0700) != 0700)
 		fchmod(fd, 0700);
 	return fd;
 }
@@ -726,7 +891,7 @@ open_dir(int dir, const char *name)
  * would be met forever.
  */
 static int
-empty_dir(int fd, bool stuck, bool *left)
+empty_dir(int fd, uid_t uid, bool stuck, bool *left)
 {
 	int again = dup(fd), sub = -1;
 	DIR *d = again >= 0 ? fdopendir(again) : NULL;
@@ -744,7 +909,7 @@ empty_dir(int fd, bool stuck, bool *left)
 		if (unlinkat(fd, e->d_name, 0) == 0 || unlinkat(fd, e->d_name, AT_REMOVEDIR) == 0)
 			continue;
 		if (errno == ENOTEMPTY && !stuck)
-			sub = open_dir(fd, e->d_name);
+			sub = open_dir(fd, e->d_name, uid);
 		if (sub < 0)
 			*left = true;
 	}
@@ -752,34 +917,87 @@ empty_dir(int fd, bool stuck, bool *left)
 	return sub;
 }
 
-bool
-ve_sandbox_remove(char *dir)
-{
-	int fd = open_dir(AT_FDCWD, dir), depth = 0;
-	bool stuck = false;
+/* A directory the remover went down through: where ".." must lead back to. */
+struct level {
+	dev_t dev;
+	ino_t ino;
+};
 
-	/* Down into each directory that is not empty, and back up by "..": no path grows, no fd
-	 * piles up. */
+/*
+ * Pushes the directory fd onto the path down (*n levels, *cap room):
+ * false when it cannot be told apart (fstat fails).
+ */
+static bool
+push_level(int fd, struct level **path, size_t *n, size_t *cap)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return false;
+	*path = ve_grow(*path, cap, *n + 1, sizeof **path);
+	(*path)[(*n)++] = (struct level){st.st_dev, st.st_ino};
+	return true;
+}
+
+/*
+ * The parent of the directory fd (closed), when it is the one the remover
+ * came down through, at: -1 when the program moved a directory while the
+ * remover was beneath it, and ".." leads elsewhere (a directory outside
+ * the tree, which root must neither empty nor change).
+ */
+static int
+climb(int fd, const struct level *at)
+{
+	int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	close(fd);
+	if (up >= 0 && (fstat(up, &st) || st.st_dev != at->dev || st.st_ino != at->ino)) {
+		close(up);
+		up = -1;
+	}
+	return up;
+}
+
+bool
+ve_sandbox_remove(const struct ve_sandbox *sb, char *dir)
+{
+	uid_t uid = sb->drop ? NOBODY : geteuid();
+	int fd = open_dir(AT_FDCWD, dir, uid);
+	struct level *path = NULL;
+	size_t depth = 0, cap = 0;
+	bool stuck = false, lost = false;
+
+	/* Down into each directory that is not empty, and back up by "..", each
+	 * step up checked against the (device, inode) it came down from: no path
+	 * name grows, no fd piles up. */
+	if (fd >= 0 && !push_level(fd, &path, &depth, &cap)) {
+		close(fd);
+		fd = -1;
+	}
 	while (fd >= 0) {
 		bool left = false;
-		int sub = empty_dir(fd, stuck, &left);
+		int sub = empty_dir(fd, uid, stuck, &left);
 		if (sub >= 0) {
 			close(fd);
 			fd = sub;
-			depth++;
+			if (!push_level(fd, &path, &depth, &cap)) {
+				close(fd);
+				fd = -1;
+				lost = true;
+			}
 			continue;
 		}
 		stuck = stuck || left;
-		if (depth == 0)
+		if (depth == 1)
 			break;
-		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		close(fd);
-		fd = up;
-		depth--;
+		fd = climb(fd, &path[--depth - 1]);
+		lost = fd < 0;
 	}
 	if (fd >= 0)
 		close(fd);
-	bool gone = rmdir(dir) == 0 || errno == ENOENT;
+	free(path);
+	bool gone = !lost && (rmdir(dir) == 0 || errno == ENOENT);
 	free(dir);
 	return gone;
 }
@@ -788,7 +1006,6 @@ ve_sandbox_remove(char *dir)
 struct probe {
 	int rc;           /* 0, or the exit status to stop with */
 	bool ns_ok;       /* the probe ran with namespaces */
-	bool drop;        /* as nobody */
 	char ns_why[200]; /* why not with namespaces */
 	char why[200];    /* why rc */
 };
@@ -820,7 +1037,7 @@ probe_run(const struct ve_sandbox *sb, const char *const *argv, bool ns, char *w
 	}
 	if (in >= 0)
 		close(in);
-	if (dir && !ve_sandbox_remove(dir) && !*rc) {
+	if (dir && !ve_sandbox_remove(sb, dir) && !*rc) {
 		snprintf(why, size, "cannot remove a working directory in %s", sb->tmpdir);
 		*rc = VE_EX_CANTCREAT;
 	}
@@ -829,29 +1046,22 @@ probe_run(const struct ve_sandbox *sb, const char *const *argv, bool ns, char *w
 }
 
 /*
- * The probe's process (a subreaper of its own, so the caller never
- * becomes one). Root runs programs as nobody; with namespaces, where
- * nobody cannot run the interpreter (one under /root), as root mapped to
- * an unprivileged user inside, whom the read-only root keeps from writing.
- * Without namespaces root must drop.
+ * The probe's process (a subreaper of its own, so that ve_sandbox_init
+ * leaves the caller as it was). Root runs programs as nobody, with
+ * namespaces or without:
+ * where nobody cannot run the interpreter (one under /root) nothing runs.
+ * Root mapped into the program's user namespace would keep root's rights
+ * on every file, and RLIMIT_NPROC would not bind it.
  */
 static noreturn void
 probe(struct ve_sandbox sb, const char *const *argv, int fd)
 {
-	struct probe p = {.drop = sb.drop};
-	char scratch[200];
+	struct probe p = {0};
 
-	if (sb.namespaces) {
+	if (sb.namespaces)
 		p.ns_ok = probe_run(&sb, argv, true, p.ns_why, sizeof p.ns_why, &p.rc);
-		if (!p.ns_ok && !p.rc && sb.drop) {
-			sb.drop = false;
-			p.ns_ok = probe_run(&sb, argv, true, scratch, sizeof scratch, &p.rc);
-			p.drop = !p.ns_ok;
-			sb.drop = p.drop;
-		}
-	}
-	if (!p.ns_ok && !p.rc && !sb.require &&
-	    !probe_run(&sb, argv, false, p.why, sizeof p.why, &p.rc) && !p.rc)
+	/* without them too, when they are required: what failed may not be the namespaces */
+	if (!p.ns_ok && !p.rc && !probe_run(&sb, argv, false, p.why, sizeof p.why, &p.rc) && !p.rc)
 		p.rc = VE_EX_UNAVAILABLE;
 	while (write(fd, &p, sizeof p) < 0 && errno == EINTR)
 		;
@@ -900,7 +1110,6 @@ ve_sandbox_init(struct ve_sandbox *sb, const char *const *argv, struct ve_buf *w
 	close(fds[1]);
 	if (pid > 0 && read(fds[0], &p, sizeof p) != (ssize_t)sizeof p)
 		p.rc = VE_EX_SOFTWARE;
-	sb->drop = p.drop;
 	close(fds[0]);
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

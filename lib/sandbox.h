@@ -99,8 +99,16 @@ struct ve_sandbox_result {
 int ve_sandbox_init(struct ve_sandbox *sb, const char *const *argv, struct ve_buf *why);
 /* A fresh empty working directory under sb->tmpdir, which the caller frees; NULL, errno set. */
 char *ve_sandbox_workdir(const struct ve_sandbox *sb);
-/* Removes dir and all beneath it whatever its modes, and frees it: false when some of it stays. */
-bool ve_sandbox_remove(char *dir);
+/*
+ * Removes dir (from ve_sandbox_workdir) and all beneath it, whatever modes
+ * the program gave its own directories, and frees it: false when some of
+ * it stays. It goes down and back up by ".." checking each step against
+ * the directory it came down through, and stops, leaving the rest, when a
+ * directory was moved away beneath it (by another program of the same
+ * user, still running), so that it never empties or changes a directory
+ * outside dir.
+ */
+bool ve_sandbox_remove(const struct ve_sandbox *sb, char *dir);
 /*
  * Runs argv in workdir (from ve_sandbox_workdir) with stdin_fd as its
  * input, for at most seconds of wall-clock time (and of CPU time, rounded
@@ -112,6 +120,13 @@ bool ve_sandbox_remove(char *dir);
  */
 int ve_sandbox_exec(const struct ve_sandbox *sb, const char *workdir, const char *const *argv,
                     int stdin_fd, double seconds, struct ve_sandbox_result *r);
+/*
+ * Kills (SIGKILL) and reaps every child of the calling process, and
+ * whatever is reparented to it in turn as they die (a child subreaper's
+ * orphans), until none is left. Async-signal-safe: a handler of the
+ * signal that ends the caller may call it.
+ */
+void ve_sandbox_sweep(void);
 /* Appends the names of the layers as a JSON array: ["rlimit","seccomp",...]. */
 void ve_sandbox_layers_json(unsigned layers, struct ve_buf *out);
 /* The same, space-separated, for messages. */

@@ -102,6 +102,10 @@ hostile = [
     ("daemon", "import os, posix, sys, time\nif posix.fork() == 0:\n    os.setsid()\n    if posix.fork() == 0:\n        "
                + spawn("import time\ntime.sleep(20)\nopen(%r, 'w').write('x')" % (outside + "/daemon")).replace("\n", "\n        ")
                + "\n    os._exit(0)\ntime.sleep(0.5)\nprint('ok')"),
+    # a tree its remover must go down into and back up, through modes that keep others out
+    ("tree", "import posix\nfor d in ('d', 'd/e', 'd/e/f'):\n    posix.mkdir(d)\n"
+             "    posix.close(posix.open(d + '/x', posix.O_CREAT | posix.O_WRONLY))\n"
+             "posix.chmod('d/e/f', 0)\nposix.chmod('d/e', 0o500)\nprint('ok')"),
 ]
 for name, program in hostile:
     rec(name, program, [("", "hunter2")] if name == "secret" else ok)
@@ -124,6 +128,20 @@ rec("rlimits", "import sys, importlib\ndel sys.modules['resource']\nr = importli
     [("", "(1, 2) (4294967296, 4294967296) (1048576, 1048576) (0, 0)")])
 rec("environment", "import os\nprint(*sorted(os.environ))",
     [("", "HOME LANG OMP_NUM_THREADS PATH PYTHONDONTWRITEBYTECODE PYTHONHASHSEED TMPDIR")])
+# its parent's limits, priority, CPUs, an fd's owner: EPERM (1); its own, allowed
+rec("seccomp-others", "import fcntl, importlib, os, sys\ndel sys.modules['resource']\n"
+    "r = importlib.import_module('resource')\npp = os.getppid()\ndef tried(f):\n    try:\n"
+    "        f()\n        return 'ok'\n    except OSError as e:\n        return e.errno\n"
+    "print(tried(lambda: r.prlimit(pp, r.RLIMIT_CPU, (1, 1))), tried(lambda: os.setpriority(os.PRIO_PROCESS, pp, 19)),\n"
+    "      tried(lambda: os.setpriority(os.PRIO_USER, 0, 19)), tried(lambda: os.sched_setaffinity(pp, {0})),\n"
+    "      tried(lambda: fcntl.fcntl(1, fcntl.F_SETOWN, pp)), tried(lambda: r.prlimit(0, r.RLIMIT_CORE, (0, 0))),\n"
+    "      tried(lambda: os.setpriority(os.PRIO_PROCESS, 0, 1)), tried(lambda: os.sched_setaffinity(0, os.sched_getaffinity(0))))",
+    [("", "1 1 1 1 1 ok ok ok")])
+# memory outside RLIMIT_AS: EPERM for memfd_create, shmget (IPC_PRIVATE, 4096 bytes, IPC_CREAT|0600), mq_open
+rec("seccomp-ipc", "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\ntry:\n    os.memfd_create('x')\n"
+    "except OSError as e:\n    print(e.errno)\nprint(libc.shmget(0, 4096, 0o1600), ctypes.get_errno())\n"
+    "print(libc.mq_open(b'/x', 0o100 | 2, 0o600, None), ctypes.get_errno())",
+    [("", "1\n-1 1\n-1 1")])
 rec("landlock-proc", "print(open('/proc/self/status').read()[:0] + 'read')", [("", "read")])
 if ns:
     rec("pidns", "import os\nprint(os.getpid(), os.getppid())", [("", "2 1")])
@@ -200,10 +218,12 @@ setup() {
 	fi
 	TMPDIR=$(new_tmpdir)
 	export TMPDIR
+	# directories of a test's own outside its scratch directory, removed after it
+	CLEAN=()
 }
 
 teardown() {
-	rm -rf "$TMPDIR"
+	rm -rf "$TMPDIR" "${CLEAN[@]}"
 }
 
 # Loads the hostile run of mode $1 into output, or skips when there was none.
@@ -225,12 +245,17 @@ ended() {
 		assert_equal "$(cat "$BATS_FILE_TMPDIR/rc-$m")" 0
 		assert_equal "$(cat "$BATS_FILE_TMPDIR/err-$m.txt")" ""
 		assert_equal "$(jq -c 'select(.name | startswith("good")) | .code_run.passed' <<< "$output" | sort -u)" true
-		assert_equal "$(jq -c 'select(.name | startswith("good")) | .name' <<< "$output" | wc -l)" 11
+		assert_equal "$(jq -c 'select(.name | startswith("good")) | .name' <<< "$output" | wc -l)" 12
 		assert_equal "$(jq -c '.code_run.isolation' <<< "$output" | sort -u)" "$(expected_isolation "$m")"
 	done
 }
 
 @test "code-run: nothing of the hostile programs is left: no process, no file, no working directory" {
+	for m in ns plain; do
+		[ -e "$BATS_FILE_TMPDIR/rc-$m" ] || continue
+		# its working directory, a tree of modes 0 and 0500, is removed all the same
+		assert_equal "$(ended "$m" tree)" '[true,1,["passed",0,null]]'
+	done
 	run pgrep -f "$MARK"
 	assert_failure 1
 	assert_output ""
@@ -243,6 +268,62 @@ ended() {
 		assert_success
 		assert_output ""
 	done
+}
+
+@test "code-run: a directory moved away from under the remover does not lead it outside the working directory" {
+	# A program builds a/b/c with 5000 files and ends. While the remover
+	# is emptying c, a process of the program's user (here this test; a
+	# program running beside it without namespaces or Landlock could)
+	# moves a/b into x of a directory outside, so that ".." from c leads to
+	# x and then to that directory: the remover must stop there, not empty
+	# it (as root, it would empty whatever is there). The race is won when
+	# c still holds files after the move: the watcher says "moved".
+	outside=$(new_tmpdir)
+	CLEAN+=("$outside")
+	mkdir "$outside/x"
+	echo keep > "$outside/marker"
+	python3 -c '
+import glob, os, sys, time
+tmp, outside, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+deadline, c = time.time() + 30, None
+while c is None and time.time() < deadline:
+    found = glob.glob(tmp + "/code-run.*/a/b/c")
+    c = found[0] if found else None
+def count():
+    try:
+        return len(os.listdir(c))
+    except OSError:
+        return -1
+while c and time.time() < deadline and 0 <= count() < n:
+    pass
+while c and time.time() < deadline and count() == n:
+    pass
+try:
+    os.rename(os.path.dirname(c), outside + "/x/b")
+    print("moved" if os.listdir(outside + "/x/b/c") else "late: c was empty")
+except (OSError, TypeError) as e:
+    print("late:", e)' "$TMPDIR" "$outside" 5000 > watcher.out &
+	lcb_records <<'EOF'
+rec("made", """import posix
+for d in ("a", "a/b", "a/b/c"):
+    posix.mkdir(d)
+for i in range(5000):
+    posix.close(posix.open("a/b/c/%d" % i, posix.O_CREAT | posix.O_WRONLY))
+print("made")""", [("", "made")])
+EOF
+	run --separate-stderr code-run "${NS[@]}" --time-limit 20 in.jsonl
+	wait
+	assert_equal "$(cat watcher.out)" moved
+	assert_failure 73
+	assert_output ""
+	[[ "$stderr" =~ ^code-run:\ $TMPDIR/code-run\.[A-Za-z0-9]{6}:\ cannot\ remove\ a\ working\ directory$ ]]
+	# what was outside stays; of what was moved there, the remover went
+	# through only b, which it had entered before (now empty)
+	assert_equal "$(cd "$outside" && find . | sort)" '.
+./marker
+./x
+./x/b'
+	assert_equal "$(cat "$outside/marker")" keep
 }
 
 @test "code-run: a fork bomb, a busy loop and a sleep end at the time limit, killed" {
@@ -293,7 +374,7 @@ ended() {
 @test "code-run: each layer as a program sees it, with namespaces and without" {
 	for m in ns plain; do
 		hostile_run "$m"
-		got=$(jq -c 'select(.name | test("^(good|forkbomb|spin|alloc|stdout|file|socket|secret|outside|killparent|sleep|daemon)") | not) |
+		got=$(jq -c 'select(.name | test("^(good|forkbomb|spin|alloc|stdout|file|socket|secret|outside|killparent|sleep|daemon|tree)") | not) |
 			[.name, .code_run.tests[0].status]' <<< "$output")
 		# Landlock: nothing under /proc is readable.
 		proc=passed
@@ -304,6 +385,8 @@ ended() {
 ["pgroup","passed"]
 ["rlimits","passed"]
 ["environment","passed"]
+["seccomp-others","passed"]
+["seccomp-ipc","passed"]
 ["landlock-proc","'$proc'"]'
 		if [ "$m" = ns ]; then
 			want="$want"'
@@ -436,6 +519,24 @@ syntax error: runtime_error'
 	assert_equal "$stderr" ""
 }
 
+@test "code-run: a stdin program that writes its own passed verdict to fd 4 fails" {
+	# The nonce is in the driver's arguments (sys.argv[2]); the driver
+	# never says "passed" for a stdin program, whose output code-run
+	# compares: "returned" only has it compare what was printed (nothing
+	# here, os._exit leaving it in the driver's buffer).
+	lcb_records <<'EOF'
+rec("forged", "import os, sys\nos.write(4, (sys.argv[2] + ' passed\\n').encode())\nos._exit(0)", [("", "42")])
+rec("forged failure", "import os, sys\nos.write(4, (sys.argv[2] + ' wrong_answer\\n').encode())\nos._exit(0)", [("", "42")])
+rec("returned", "import os, sys\nprint(42)\nos.write(4, (sys.argv[2] + ' returned\\n').encode())\nos._exit(0)", [("", "42")])
+EOF
+	run --separate-stderr code-run "${NS[@]}" in.jsonl
+	assert_success
+	assert_equal "$(verdicts)" '["forged",false,["runtime_error"]]
+["forged failure",false,["wrong_answer"]]
+["returned",false,["wrong_answer"]]'
+	assert_equal "$stderr" ""
+}
+
 @test "code-run: functional tests call Solution's method and compare with Python's ==" {
 	# What LiveCodeBench's run_test said is written after each.
 	lcb_records <<'EOF'
@@ -536,6 +637,70 @@ EOF
 	assert_success
 	assert_equal "$(jq -c .code_run.isolation <<< "$output")" "$(expected_isolation ns)"
 	assert_equal "$stderr" ""
+}
+
+@test "code-run: as root, a python3 that nobody cannot reach exits 69, with namespaces too" {
+	[ "$(id -u)" = 0 ] || skip "only root runs programs as nobody"
+	lcb_records <<'EOF'
+rec("one", "print(1)", [("", "1")])
+EOF
+	# python3 in a directory only root may enter (not under /tmp, which a
+	# program's mount namespace replaces): root mapped into the program's
+	# user namespace could run it, but would keep root's rights
+	hidden=$(mktemp -d /var/tmp/code-run-bats.XXXXXX)
+	CLEAN+=("$hidden")
+	ln -s /usr/bin/python3 "$hidden/python3"
+	why="does not run in the sandbox: execve: Permission denied (as root, programs run as nobody, who must be able to reach it and the working directories in \$TMPDIR)"
+	for opt in "" --require-isolation --no-namespaces; do
+		run --separate-stderr env PATH="$hidden:$PATH" code-run $opt in.jsonl
+		assert_failure 69
+		assert_output ""
+		prefix=""
+		[ "$opt" = --require-isolation ] && prefix="$opt: "
+		assert_equal "$stderr" "code-run: $prefix$hidden/python3 $why"
+	done
+}
+
+@test "code-run: SIGTERM kills every process a run started, a daemon too, and code-run dies of it" {
+	# The program leaves a daemon (setsid, forked twice) that would write a
+	# file after 2 s, then sleeps: code-run is stopped while it runs.
+	out=$(new_tmpdir)
+	CLEAN+=("$out")
+	chmod 777 "$out"
+	mark="cr-stop-$$-$RANDOM"
+	MARK="$mark" OUT="$out" lcb_records <<'EOF'
+import os
+mark, out = os.environ["MARK"], os.environ["OUT"]
+code = "import time\ntime.sleep(2)\nopen(%r, 'w').write('x')\n# %s" % (out + "/daemon", mark)
+rec("daemon", "import os, posix, sys, time\nif posix.fork() == 0:\n    os.setsid()\n    if posix.fork() == 0:\n"
+    "        os.execv(sys.executable, [sys.executable, '-c', %r])\n    os._exit(0)\ntime.sleep(60)" % code, [("", "")])
+EOF
+	modes=(--no-namespaces)
+	ns_available && modes+=("")
+	for m in "${modes[@]}"; do
+		# shellcheck disable=SC2086
+		code-run $m --time-limit 60 in.jsonl > out.jsonl 2> err.txt &
+		pid=$!
+		for _ in $(seq 200); do
+			pgrep -f "$mark" > /dev/null && break
+			sleep 0.1
+		done
+		run pgrep -f "$mark"
+		assert_success
+		kill -TERM "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		assert_equal "$rc" 143
+		assert_equal "$(cat out.jsonl err.txt)" ""
+		run pgrep -f "$mark"
+		assert_failure 1
+		assert_output ""
+	done
+	# what the daemon would have written by now
+	sleep 2.5
+	run ls -A "$out"
+	assert_success
+	assert_output ""
 }
 
 @test "code-run: records run side by side (-j) and come out in input order; -v counts them" {

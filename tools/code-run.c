@@ -574,6 +574,10 @@ grade(const struct ctx *c, const struct test *t, const struct ve_sandbox_result 
 		                        : "runtime_error";
 	}
 	const char *said = driver_said(&r->note, nonce);
+	/* In lcb-stdin mode the driver says "returned" or a failure, never "passed": a program that
+	 * wrote it, knowing the nonce from its arguments, forged it. */
+	if (said && c->job.kind == K_STDIN && !strcmp(said, "passed"))
+		said = NULL;
 	if (WEXITSTATUS(r->status) || !said)
 		return "runtime_error";
 	if (strcmp(said, "returned"))
@@ -684,7 +688,7 @@ run_test(const struct ctx *c, size_t i, double seconds, struct ve_buf *tests, co
 	ve_sandbox_result_free(&r);
 	/* input still names a file in dir: its directory part is dir's name */
 	input.p[input.len - strlen("/input")] = '\0';
-	if (!ve_sandbox_remove(dir) && !rc) {
+	if (!ve_sandbox_remove(&c->sb, dir) && !rc) {
 		ve_warn("%s: cannot remove a working directory", input.p);
 		rc = VE_EX_CANTCREAT;
 	}
@@ -705,6 +709,66 @@ write_all(int fd, const struct ve_buf *b)
 	return true;
 }
 
+/* The signals that stop code-run. */
+static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP};
+#define NSTOPS (sizeof stop_signals / sizeof *stop_signals)
+
+/*
+ * SIGTERM, SIGINT or SIGHUP: every process code-run started killed and
+ * reaped, a program's daemon too (reparented here), then code-run dies of
+ * the signal. Records not yet written are lost.
+ */
+static void
+on_stop(int sig)
+{
+	sigset_t set;
+
+	ve_sandbox_sweep();
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/*
+ * Makes this process the one every orphan of a run comes to, whatever
+ * becomes of the worker that ran it (killed by ve_jobpool_free, or by its
+ * death signal when this process dies), and has on_stop handle the
+ * signals that stop it, but one ignored from the start (a background
+ * job's SIGINT).
+ */
+static void
+keep_descendants(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop}, old;
+
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NSTOPS; i++)
+		sigaddset(&sa.sa_mask, stop_signals[i]);
+	for (size_t i = 0; i < NSTOPS; i++)
+		if (sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(stop_signals[i], &sa, NULL);
+}
+
+/*
+ * In a worker: the stopping signals' default back, so that it dies of
+ * them, as the processes of its runs, which inherit its dispositions (a
+ * waiter first in its PID namespace would otherwise take them from the
+ * program, which the kernel keeps from signalling it with no handler).
+ */
+static void
+forget_stops(void)
+{
+	struct sigaction old;
+
+	for (size_t i = 0; i < NSTOPS; i++)
+		if (sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler == on_stop)
+			signal(stop_signals[i], SIG_DFL);
+}
+
 /*
  * A worker's job: the record's tests in order until one fails, within
  * the record's wall limit; its "code_run" value written to fd.
@@ -721,6 +785,7 @@ run_record(void *arg, int fd)
 	bool passed = true;
 	int rc = 0;
 
+	forget_stops();
 	for (size_t i = 0; passed && !rc && i < job->ntests; i++) {
 		double seconds = fmin(deadline - ve_now(), c->o->time_limit);
 		const char *status = NULL;
@@ -927,6 +992,8 @@ static int
 run(const struct opts *o, char **files, int nfiles)
 {
 	struct ctx c = {.o = o};
+
+	keep_descendants();
 	int rc = setup(&c);
 
 	if (!rc) {
@@ -936,6 +1003,8 @@ run(const struct opts *o, char **files, int nfiles)
 		/* LeakSanitizer's tracer needs to attach at exit. */
 		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	}
+	/* whatever a run left that outlived its worker */
+	ve_sandbox_sweep();
 	job_reset(&c.job);
 	ve_buf_free(&c.py.text);
 	ve_buf_free(&c.driver);

@@ -16,9 +16,10 @@
 # wrong_answer, runtime_error, memory_limit, output_limit. A process that
 # ends without a verdict (os._exit, a signal) failed. The nonce only keeps a
 # program from passing by writing "passed" to fd 4 by chance: like the
-# references' own in-process harnesses, this one cannot stop a program that
-# sets out to forge its grade; the sandbox protects the machine, not the
-# grade.
+# references' own in-process harnesses, this one cannot stop a functional
+# or HumanEval program that sets out to forge its grade; the sandbox
+# protects the machine, not the grade. In lcb-stdin mode this driver never
+# says "passed", and code-run takes it, there, for a forgery.
 #
 # Re-implemented, no code copied, from:
 #   LiveCodeBench, commit 28fef95ea8c9f7a547c8329f2cd3d32b92c1fa24:
@@ -79,7 +80,9 @@ def failed(e):
 
 
 def guard(humaneval):
-    """reliability_guard() as each reference calls it: no memory limit."""
+    """reliability_guard() as each reference calls it, without
+    maximum_memory_bytes: no memory limit here; code-run's RLIMIT_AS
+    (--memory-limit), which neither reference sets, is set before."""
     faulthandler.disable()
     if humaneval:
         builtins.exit = None
