@@ -307,9 +307,9 @@ deny_other_processes(scmp_filter_ctx ctx)
 		cmp = (struct scmp_arg_cmp){on_process[i].arg, SCMP_CMP_NE, 0, 0};
 		ok = ok && deny(ctx, eperm, on_process[i].name, 1, &cmp);
 	}
-	cmp = SCMP_A0(SCMP_CMP_EQ, PRIO_USER);
+	cmp = SCMP_A0(SCMP_CMP_EQ, PRIO_USER, 0);
 	ok = ok && deny(ctx, eperm, "setpriority", 1, &cmp);
-	cmp = SCMP_A0(SCMP_CMP_EQ, IOPRIO_WHO_USER);
+	cmp = SCMP_A0(SCMP_CMP_EQ, IOPRIO_WHO_USER, 0);
 	ok = ok && deny(ctx, eperm, "ioprio_set", 1, &cmp);
 	for (size_t i = 0; i < sizeof fcntls / sizeof *fcntls; i++) {
 		cmp = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, fcntls[i]);
