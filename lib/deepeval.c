@@ -17,15 +17,7 @@
 #include "buf.h"
 #include "deepeval.h"
 #include "score.h"
-
-/* Python's str.isspace, which is what \s matches in a str pattern. */
-static bool
-py_space(int32_t c)
-{
-	return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 ||
-	       c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
-	       c == 0x202f || c == 0x205f || c == 0x3000;
-}
+#include "utf8.h"
 
 /* The code point at s[i..n) and its length (1 for a byte that starts none). */
 static int32_t
@@ -47,7 +39,7 @@ drop_trailing_commas(const char *s, size_t n, struct ve_buf *out)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == ',') {
 			size_t j = i + 1, len;
-			while (j < n && py_space(cp_at(s, j, n, &len)))
+			while (j < n && ve_utf8_py_space(cp_at(s, j, n, &len)))
 				j += len;
 			if (j < n && (s[j] == ']' || s[j] == '}')) {
 				i = j - 1;
@@ -210,13 +202,13 @@ py_strip(const char *s, size_t *a, size_t *b)
 {
 	size_t len;
 
-	while (*a < *b && py_space(cp_at(s, *a, *b, &len)))
+	while (*a < *b && ve_utf8_py_space(cp_at(s, *a, *b, &len)))
 		*a += len;
 	while (*b > *a) {
 		size_t k = *b - 1;
 		while (k > *a && ((unsigned char)s[k] & 0xc0) == 0x80)
 			k--;
-		if (!py_space(cp_at(s, k, *b, &len)))
+		if (!ve_utf8_py_space(cp_at(s, k, *b, &len)))
 			break;
 		*b = k;
 	}

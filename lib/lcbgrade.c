@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "lcbgrade.h"
+#include "utf8.h"
 
 bool
 ve_lcb_extract(const char *reply, size_t n, size_t *off, size_t *len)
@@ -35,15 +36,6 @@ ve_lcb_extract(const char *reply, size_t n, size_t *off, size_t *len)
 	return true;
 }
 
-/* Python's str.isspace: what str.strip() and str.split() take away. */
-static bool
-py_space(int32_t c)
-{
-	return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 ||
-	       c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
-	       c == 0x202f || c == 0x205f || c == 0x3000;
-}
-
 /* The code point at s[0..n) and its length; -1 for a byte that starts none. */
 static int32_t
 cp_at(const char *s, size_t n, size_t *len)
@@ -68,7 +60,7 @@ trailing_space(const char *s, size_t n)
 		while (i > first && ((unsigned char)s[i] & 0xC0) == 0x80)
 			i--;
 		int32_t c = cp_at(s + i, end - i, &len);
-		if (i + len != end || !py_space(c))
+		if (i + len != end || !ve_utf8_py_space(c))
 			break;
 		k += len;
 	}
@@ -81,7 +73,7 @@ strip(const char *s, size_t *n)
 {
 	size_t len;
 
-	while (*n && py_space(cp_at(s, *n, &len))) {
+	while (*n && ve_utf8_py_space(cp_at(s, *n, &len))) {
 		s += len;
 		*n -= len;
 	}
@@ -95,12 +87,12 @@ next_token(const char *s, size_t n, size_t *i, size_t *start, size_t *end)
 {
 	size_t len;
 
-	while (*i < n && py_space(cp_at(s + *i, n - *i, &len)))
+	while (*i < n && ve_utf8_py_space(cp_at(s + *i, n - *i, &len)))
 		*i += len;
 	if (*i == n)
 		return false;
 	*start = *i;
-	while (*i < n && !py_space(cp_at(s + *i, n - *i, &len)))
+	while (*i < n && !ve_utf8_py_space(cp_at(s + *i, n - *i, &len)))
 		*i += len;
 	*end = *i;
 	return true;

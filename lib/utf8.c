@@ -59,3 +59,11 @@ ve_utf8_count(const char *s, size_t n)
 		c += ((unsigned char)s[i] & 0xc0) != 0x80;
 	return c;
 }
+
+bool
+ve_utf8_py_space(int32_t c)
+{
+	return (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 ||
+	       c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
+	       c == 0x202f || c == 0x205f || c == 0x3000;
+}
