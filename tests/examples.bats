@@ -458,6 +458,9 @@ PY
 	# Without user namespaces code-run says so on stderr, which the examples do not show.
 	unshare --user --map-root-user true 2> /dev/null || skip "no user namespaces here"
 	cp "$FIX/code-run/lcb.jsonl" "$FIX/code-run/humaneval.replies.jsonl" .
+	# Debian's python3, which code-run's unprivileged user can run (a python3
+	# under root's home is refused, exit 69).
+	PATH="$VE_BIN:/usr/bin:/bin:$PATH"
 	ex_ok code-run.1#1
 	# the simulator's answers (tests/fixtures/code-run/lcb.key.jsonl): the third
 	# passes its public test and fails its private one
@@ -921,5 +924,35 @@ ex_start_reasoning_sim() {
 	gpqa_diamond.regex_match 1
 	math500.accuracy 1
 	math500.output_tokens 49
+	EOF
+}
+
+@test "examples: README, code benchmarks" {
+	# The simulated model answers with each problem's right program
+	# (share/data/livecodebench.programs.jsonl; HumanEval's canonical body).
+	local port d="$VE_ROOT/share/data"
+	{
+		cat "$d/livecodebench.programs.jsonl"
+		jq -c '{id: .task_id, match: .prompt, gold: .canonical_solution, format: "text"}' "$d/humaneval.jsonl"
+	} > code-key.jsonl
+	port=$(ve_free_port)
+	vllm-sim -q -p "$port" --ttft-ms 0 --itl-ms 0 --answers code-key.jsonl > "$T/code-sim.log" 2>&1 &
+	EX_PIDS+=" $!"
+	ve_wait_http "http://127.0.0.1:$port/health" 10
+	export MODEL_ENDPOINT="http://127.0.0.1:$port" RUN_ID=x MODEL_TAG=release-1
+	ex_ok README#17
+	# every program passes: pass@1, @5, @10 of the ten samples of each of the
+	# 7 problems (by difficulty, and their macro mean), HumanEval's 6 (the
+	# output tokens, the simulator's count of the programs, left aside)
+	run grep -v output_tokens <<< "$output"
+	assert_output - <<-'EOF'
+	["humaneval.accuracy",1,6]
+	["livecodebench.accuracy",1,7]
+	["livecodebench.accuracy_macro",1,7]
+	["livecodebench.pass_at_5",1,7]
+	["livecodebench.pass_at_5_macro",1,7]
+	["livecodebench.pass_at_10",1,7]
+	["livecodebench.pass_at_10_macro",1,7]
+	["livecodebench.accuracy_avg",1,10]
 	EOF
 }

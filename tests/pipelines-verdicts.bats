@@ -69,7 +69,8 @@ Release verdict: regression"
 
 @test "pipelines: release-eval's summary shows each generative task's headline and its output tokens" {
 	# A reasoning model thinking 30 tokens in every chat answer; the demo
-	# suite's one document per task (AIME's 10 samples, GPQA's 3).
+	# suite's one document per task (AIME's 10 samples, GPQA's 3,
+	# LiveCodeBench's 10, graded by code-run).
 	start_sim --ttft-ms 1 --itl-ms 0 --max-model-len 40960 --reasoning-tokens 30
 	MODEL_TAG=release-8.0.0 RUN_ID=g1 run --separate-stderr "$P/release-eval.sh" -s demo --limit 1 --no-judge --no-perf
 	assert_success
@@ -89,6 +90,10 @@ Release verdict: regression"
 	gsm8k.exact_match.strict_match
 	gsm8k.output_tokens
 	hellaswag.acc
+	humaneval.accuracy
+	humaneval.output_tokens
+	livecodebench.accuracy
+	livecodebench.output_tokens
 	math500.accuracy
 	math500.output_tokens
 	mmlu.acc
