@@ -191,6 +191,7 @@ TS='"ts":"2025-11-22T09:51:07Z"'
 }
 
 @test "score-gen: every judge reply scores as DeepEval 4.1.10 scores it (tests/deepeval-ref.py)" {
+	skip_under_valgrind "eleven runs over the same code the judge tests above run under memcheck"
 	# tests/deepeval-ref.py re-implements DeepEval's reading of a reply in
 	# Python; each fixture line is one rule (its doc_id names it): the last
 	# score token, the 1 % cut, "08" and "11", a JSON 7.0 or "7", Unicode
