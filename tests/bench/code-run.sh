@@ -14,6 +14,9 @@
 #     and the CPUs' busy share (user + system time over wall time x CPUs).
 # 5 runs of the per-test figures, 3 of the throughput, medians.
 set -eu
+# Debian's python3 first, for the direct runs and for code-run alike (as
+# root, code-run refuses a python3 its unprivileged user cannot reach).
+PATH=/usr/bin:/bin:$PATH
 BIN=${VE_BIN:-$(pwd)/bin}
 SHARE=$(pwd)/share
 export VLLM_EVAL_SHARE="$SHARE"
