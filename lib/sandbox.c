@@ -312,7 +312,8 @@ enter_namespaces(const struct run *r, unsigned layers)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != r->super)
 		_exit(0);
-	if ((failed = ve_unshare_enter()) || (failed = ve_unshare_root(r->workdir)))
+	if ((failed = ve_unshare_join(r->sb->userns, r->sb->netns, r->sb->mntns)) ||
+	    (failed = ve_unshare_root(r->workdir)))
 		fail_step(r->report_w, failed);
 	layers |= VE_SB_NAMESPACES;
 	pid_t w = fork();
@@ -612,11 +613,22 @@ kill_children(void)
 	return any;
 }
 
+/*
+ * Each round waits for a child's SIGCHLD, at most a millisecond: the
+ * children just killed die within microseconds, and every test of a run
+ * ends with a sweep, so a fixed sleep would cost each test that much. The
+ * signal stays blocked across the round, so one that comes between the
+ * reaping and the wait is not lost.
+ */
 void
 ve_sandbox_sweep(void)
 {
 	int saved = errno;
+	sigset_t chld, old;
 
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
 	for (int round = 0; round < 100000; round++) {
 		pid_t pid;
 		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
@@ -625,8 +637,9 @@ ve_sandbox_sweep(void)
 			break;
 		kill_children();
 		struct timespec ts = {0, 1000000};
-		nanosleep(&ts, NULL);
+		sigtimedwait(&chld, NULL, &ts);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 }
 
@@ -1087,18 +1100,121 @@ nobody_mapped(void)
 	return mapped;
 }
 
+/* The holder of the namespaces runs share: enters them, says so, and waits for go's end. */
+static noreturn void
+hold_namespaces(const struct ve_sandbox *sb, const char *devdir, int said, int go)
+{
+	char msg[200] = "";
+	const char *failed = NULL;
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != sb->main_pid)
+		_exit(0);
+	if (sb->drop && !become_nobody())
+		failed = "setuid";
+	if (!failed)
+		failed = ve_unshare_hold(devdir);
+	if (failed)
+		snprintf(msg, sizeof msg, "%s: %s", failed, strerror(errno));
+	while (write(said, msg, sizeof msg) < 0 && errno == EINTR)
+		;
+	while (read(go, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* Opens the namespace ns (user, net, mnt) of process pid: an fd, or -1. */
+static int
+open_ns(pid_t pid, const char *ns)
+{
+	char path[64];
+
+	snprintf(path, sizeof path, "/proc/%ld/ns/%s", (long)pid, ns);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * Makes the namespaces every run joins: a holder enters them and builds
+ * the root file system (its /dev made in a working directory, removed
+ * after), this process opens them and lets the holder go. true, or false
+ * with why (200 bytes): the step that failed, as a run would say it.
+ */
+static bool
+make_namespaces(struct ve_sandbox *sb, char *why)
+{
+	int said[2], go[2], status;
+	char *dir = ve_sandbox_workdir(sb);
+	struct ve_buf devdir = {0};
+
+	if (!dir || pipe2(said, O_CLOEXEC)) {
+		snprintf(why, 200, "%s: %s", dir ? "pipe" : "workdir", strerror(errno));
+		free(dir);
+		return false;
+	}
+	if (pipe2(go, O_CLOEXEC)) {
+		snprintf(why, 200, "pipe: %s", strerror(errno));
+		close(said[0]);
+		close(said[1]);
+		free(dir);
+		return false;
+	}
+	ve_buf_addf(&devdir, "%s/.dev", dir);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(said[0]);
+		close(go[1]);
+		free(dir);
+		hold_namespaces(sb, devdir.p, said[1], go[0]);
+	}
+	close(said[1]);
+	close(go[0]);
+	snprintf(why, 200, "fork: %s", strerror(errno));
+	if (pid > 0 && read(said[0], why, 200) != 200)
+		snprintf(why, 200, "the namespaces' holder died");
+	if (pid > 0 && !why[0] &&
+	    ((sb->userns = open_ns(pid, "user")) < 0 || (sb->netns = open_ns(pid, "net")) < 0 ||
+	     (sb->mntns = open_ns(pid, "mnt")) < 0))
+		snprintf(why, 200, "open namespace: %s", strerror(errno));
+	close(said[0]);
+	close(go[1]);
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	ve_sandbox_remove(sb, dir);
+	ve_buf_free(&devdir);
+	return !why[0];
+}
+
+void
+ve_sandbox_free(struct ve_sandbox *sb)
+{
+	if (sb->userns >= 0)
+		close(sb->userns);
+	if (sb->netns >= 0)
+		close(sb->netns);
+	if (sb->mntns >= 0)
+		close(sb->mntns);
+	sb->userns = sb->netns = sb->mntns = -1;
+}
+
 int
 ve_sandbox_init(struct ve_sandbox *sb, const char *const *argv, struct ve_buf *why)
 {
 	const char *t = getenv("TMPDIR");
 	struct probe p = {.rc = VE_EX_SOFTWARE};
+	char held_why[200] = "";
 	int fds[2], status;
 
 	sb->tmpdir = t && *t ? t : "/tmp";
 	sb->drop = geteuid() == 0 && nobody_mapped();
 	sb->main_pid = getpid();
 	sb->why[0] = '\0';
+	sb->userns = sb->netns = sb->mntns = -1;
 	fflush(NULL);
+	if (sb->namespaces && !make_namespaces(sb, held_why)) {
+		ve_sandbox_free(sb);
+		sb->namespaces = false;
+	}
 	if (pipe2(fds, O_CLOEXEC))
 		return VE_EX_SOFTWARE;
 	pid_t pid = fork();
@@ -1113,8 +1229,11 @@ ve_sandbox_init(struct ve_sandbox *sb, const char *const *argv, struct ve_buf *w
 	close(fds[0]);
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (sb->namespaces && !p.ns_ok) {
+	if (held_why[0])
+		snprintf(p.ns_why, sizeof p.ns_why, "%s", held_why);
+	if ((sb->namespaces || held_why[0]) && !p.ns_ok) {
 		sb->namespaces = false;
+		ve_sandbox_free(sb);
 		snprintf(sb->why, sizeof sb->why, "%s", p.ns_why);
 		if (sb->require && !p.rc) {
 			ve_buf_addf(why, "no namespaces: %s", p.ns_why);

@@ -62,10 +62,11 @@ struct ve_sandbox {
 	bool require;                /* namespaces or nothing */
 	const char *const *readable; /* directories the program may read, NULL-terminated */
 	/* set by ve_sandbox_init */
-	const char *tmpdir; /* $TMPDIR or /tmp: where working directories go */
-	bool drop;          /* root: the program runs as nobody */
-	pid_t main_pid;     /* the caller of ve_sandbox_init, whom no program may signal */
-	char why[200];      /* why namespaces are off, when they were wanted */
+	const char *tmpdir;       /* $TMPDIR or /tmp: where working directories go */
+	bool drop;                /* root: the program runs as nobody */
+	pid_t main_pid;           /* the caller of ve_sandbox_init, whom no program may signal */
+	char why[200];            /* why namespaces are off, when they were wanted */
+	int userns, netns, mntns; /* the namespaces every run joins (ve_unshare_join), or -1 */
 };
 
 /* How a run's program ended. */
@@ -97,6 +98,8 @@ struct ve_sandbox_result {
  * the sandbox), 73 (no working directory can be made in $TMPDIR).
  */
 int ve_sandbox_init(struct ve_sandbox *sb, const char *const *argv, struct ve_buf *why);
+/* Closes what ve_sandbox_init keeps open (the namespaces' fds); sb may be used no more. */
+void ve_sandbox_free(struct ve_sandbox *sb);
 /* A fresh empty working directory under sb->tmpdir, which the caller frees; NULL, errno set. */
 char *ve_sandbox_workdir(const struct ve_sandbox *sb);
 /*

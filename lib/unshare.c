@@ -29,31 +29,6 @@ write_proc(const char *path, const char *text)
 	return ok;
 }
 
-const char *
-ve_unshare_enter(void)
-{
-	char map[64];
-	unsigned uid = (unsigned)geteuid(), gid = (unsigned)getegid();
-
-	/* A process that is not dumpable cannot write its own maps. */
-	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
-		return "dumpable";
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
-	            CLONE_NEWPID))
-		return "unshare";
-	if (!write_proc("/proc/self/setgroups", "deny"))
-		return "setgroups";
-	snprintf(map, sizeof map, "%d %u 1\n", VE_UNSHARE_UID, uid);
-	if (!write_proc("/proc/self/uid_map", map))
-		return "uid_map";
-	snprintf(map, sizeof map, "%d %u 1\n", VE_UNSHARE_UID, gid);
-	if (!write_proc("/proc/self/gid_map", map))
-		return "gid_map";
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
-		return "dumpable";
-	return NULL;
-}
-
 /*
  * A /dev of its own, built in a tmpfs at dir (inside the workdir, which no
  * one else sees yet) and moved onto /dev: the real one would hand a
@@ -164,22 +139,51 @@ all_read_only(void)
 }
 
 const char *
-ve_unshare_root(const char *workdir)
+ve_unshare_hold(const char *devdir)
 {
-	struct ve_buf dev = {0};
-	const char *failed = NULL;
+	char map[64];
+	unsigned uid = (unsigned)geteuid(), gid = (unsigned)getegid();
+	const char *failed;
 
+	/* A process that is not dumpable cannot write its own maps. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+		return "dumpable";
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS))
+		return "unshare";
+	if (!write_proc("/proc/self/setgroups", "deny"))
+		return "setgroups";
+	snprintf(map, sizeof map, "%d %u 1\n", VE_UNSHARE_UID, uid);
+	if (!write_proc("/proc/self/uid_map", map))
+		return "uid_map";
+	snprintf(map, sizeof map, "%d %u 1\n", VE_UNSHARE_UID, gid);
+	if (!write_proc("/proc/self/gid_map", map))
+		return "gid_map";
 	if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL))
 		return "mount private";
-	ve_buf_addf(&dev, "%s/.dev", workdir);
-	failed = fresh_dev(dev.p);
-	ve_buf_free(&dev);
-	if (failed)
+	if ((failed = fresh_dev(devdir)) || (failed = all_read_only()))
 		return failed;
+	return NULL;
+}
+
+const char *
+ve_unshare_join(int userns, int netns, int mntns)
+{
+	if (setns(userns, CLONE_NEWUSER) || setns(netns, CLONE_NEWNET) || setns(mntns, CLONE_NEWNS))
+		return "setns";
+	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID))
+		return "unshare";
+	/* Not dumpable, as a process that changed its uid is: its /proc files root's. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return "dumpable";
+	return NULL;
+}
+
+const char *
+ve_unshare_root(const char *workdir)
+{
 	if (mount(workdir, "/tmp", "none", MS_BIND, NULL))
 		return "bind /tmp";
-	if ((failed = all_read_only()))
-		return failed;
+	/* writable again: the bind took the read-only flag of the mount it came from */
 	if (mount("none", "/tmp", "none", MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, NULL))
 		return "bind /tmp";
 	if (chdir("/tmp"))

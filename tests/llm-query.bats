@@ -1041,7 +1041,9 @@ Try 'llm-query --help' for more information."
 		end=$(date +%s.%N)
 		assert_success
 		assert_output --partial '"attempts":2}}'
-		run python3 -c "d = $end - $start; assert 1.0 <= d < 5, d; print('ok')"
+		# at least the cap; the bound above only tells it from a day's wait
+		# (loose: valgrind on a loaded machine takes seconds)
+		run python3 -c "d = $end - $start; assert 1.0 <= d < 30, d; print('ok')"
 		assert_output ok
 		teardown
 	done
@@ -1062,7 +1064,8 @@ Try 'llm-query --help' for more information."
 	assert_success
 	assert_equal "$stderr" ""
 	assert_output --partial '"attempts":2}}'
-	run python3 -c "d = $end - $start; assert 0.5 <= d < 5, d; print('ok')"
+	# at least --max-wait, and far less than the 30 s asked for
+	run python3 -c "d = $end - $start; assert 0.5 <= d < 20, d; print('ok')"
 	assert_output ok
 	run --separate-stderr llm-query -e "$URL" --max-wait 3601 < /dev/null
 	assert_failure 64
@@ -1127,16 +1130,17 @@ home/.cache/vllm-eval 700'
 }
 
 @test "llm-query: a delta of the thought alone is a token chunk: TTFT and ITL count it" {
-	# 4 chunks 50 ms apart, the first two of the thought only: as vLLM's
+	# 4 chunks 200 ms apart, the first two of the thought only: as vLLM's
 	# benchmark (endpoint_request_func.py) counts any chunk with choices, the
-	# first token is " r0" (TTFT about 50 ms, not 150) and there are 3 ITL samples.
-	start_server --reasoning 2 --token-delay 0.05
+	# first token is " r0" (TTFT about 200 ms, not 600) and there are 3 ITL
+	# samples. The delay is long enough for valgrind on a loaded machine.
+	start_server --reasoning 2 --token-delay 0.2
 	echo '{"id":1,"prompt":"a"}' | llm-query -e "$URL/v1/chat/completions" --stream --max-tokens 4 > out.jsonl
 	run jq -c '[.response.text, .response.reasoning, (.timing.itl_ms | length)]' out.jsonl
 	assert_output '[" w0 w1"," r0 r1",3]'
 	run python3 -c 'import json
 t = json.load(open("out.jsonl"))["timing"]
-assert 50 <= t["ttft_ms"] < 100, t
+assert 200 <= t["ttft_ms"] < 400, t
 assert abs(t["ttft_ms"] + sum(t["itl_ms"]) - t["e2el_ms"]) < 0.01, t
 print("ok")'
 	assert_output ok

@@ -975,7 +975,10 @@ setup(struct ctx *c)
 	                            .output_limit = o->output_limit,
 	                            .namespaces = !o->no_namespaces,
 	                            .require = o->require_isolation,
-	                            .readable = c->py.readable};
+	                            .readable = c->py.readable,
+	                            .userns = -1,
+	                            .netns = -1,
+	                            .mntns = -1};
 	const char *probe[] = {c->py.exe, "-c", "pass", NULL};
 	rc = ve_sandbox_init(&c->sb, probe, &why);
 	if (rc && o->require_isolation && rc == VE_EX_UNAVAILABLE)
@@ -991,7 +994,8 @@ setup(struct ctx *c)
 static int
 run(const struct opts *o, char **files, int nfiles)
 {
-	struct ctx c = {.o = o};
+	/* no namespaces' fds until ve_sandbox_init opens them */
+	struct ctx c = {.o = o, .sb = {.userns = -1, .netns = -1, .mntns = -1}};
 
 	keep_descendants();
 	int rc = setup(&c);
@@ -1005,6 +1009,7 @@ run(const struct opts *o, char **files, int nfiles)
 	}
 	/* whatever a run left that outlived its worker */
 	ve_sandbox_sweep();
+	ve_sandbox_free(&c.sb);
 	job_reset(&c.job);
 	ve_buf_free(&c.py.text);
 	ve_buf_free(&c.driver);
