@@ -12,8 +12,9 @@ accepts connections. CONTROL is a JSON file, read again at every request
               line; each line's bytes are served as the row, unchanged
   "token":    a token every request must carry as "Authorization: Bearer
               TOKEN": without it the answer is 401 with the Hub's text
-  "faults":   {"N": FAULT}: what request N (from 1, /splits and /rows
-              counted together) gets instead of its answer
+  "faults":   {"N": FAULT}: what request N gets instead of its answer
+              (requests counted from 1, /splits and /rows together, and
+              afresh whenever the control file's text changes)
   "from":     N, with "fault": FAULT: every request from N on gets FAULT
   "truncated": [ROW_IDX, ...]: those rows come with a truncated cell
   "partial":  true: every /rows answer says "partial": true
@@ -36,6 +37,7 @@ from urllib.parse import parse_qs, urlparse
 
 control_path, port_path, log_path = sys.argv[1:4]
 count = [0]
+last = [None]
 
 GATED = ("The dataset does not exist, or is not accessible without authentication "
          "(private or gated). Please check the spelling of the dataset name or retry with "
@@ -44,7 +46,11 @@ GATED = ("The dataset does not exist, or is not accessible without authenticatio
 
 def control():
     with open(control_path, encoding="utf-8") as f:
-        return json.load(f)
+        text = f.read()
+    if text != last[0]:
+        last[0] = text
+        count[0] = 0
+    return json.loads(text)
 
 
 def rows_of(ctl, path):
@@ -90,9 +96,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, '{"rows_missing":true}')
 
     def do_GET(self):
+        ctl = control()
         count[0] += 1
         n = count[0]
-        ctl = control()
         url = urlparse(self.path)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         auth = self.headers.get("Authorization")
