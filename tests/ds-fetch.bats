@@ -287,3 +287,21 @@ Try 'ds-fetch --help' for more information."
 	assert_failure 74
 	assert_equal "$stderr" "ds-fetch: write error: No space left on device"
 }
+
+@test "ds-fetch: --suite korean of share/suites.json: KMMLU's configs joined, ko_arc skipped" {
+	control '{}'
+	jq '.splits["HAERAE-HUB/KMMLU"] = [["Accounting","dev","small.jsonl"],["Accounting","test","rows.jsonl"],
+		["Biology","dev","small.jsonl"],["Biology","test","small.jsonl"]]' ctl.json > c2 && mv c2 ctl.json
+	run --separate-stderr ds-fetch --suite korean --suites "$VE_ROOT/share/suites.json" -o data
+	assert_success
+	assert_equal "$stderr" "ds-fetch: ko_arc: no public source (its data is vllm-eval's own); skipped"
+	run ls data
+	assert_output "kmmlu.dev.jsonl
+kmmlu.test.jsonl
+manifest.yaml"
+	cat rows.jsonl small.jsonl | cmp - data/kmmlu.test.jsonl
+	cat small.jsonl small.jsonl | cmp - data/kmmlu.dev.jsonl
+	run grep source: data/manifest.yaml
+	assert_output '    source: "hf:HAERAE-HUB/KMMLU/*/test"
+    source: "hf:HAERAE-HUB/KMMLU/*/dev"'
+}

@@ -193,8 +193,8 @@ static void
 add_part(struct target *t, const char *dataset, const char *config, const char *split)
 {
 	t->parts = ve_grow(t->parts, &t->cap, t->nparts + 1, sizeof *t->parts);
-	t->parts[t->nparts++] = (struct part){ve_xstrdup(dataset), ve_xstrdup(config),
-	                                      ve_xstrdup(split)};
+	t->parts[t->nparts++] = (struct part){ve_xstrdup(dataset), config ? ve_xstrdup(config) : NULL,
+	                                      split ? ve_xstrdup(split) : NULL};
 }
 
 /*
@@ -963,9 +963,10 @@ suite_file(struct plan *pl, const char *file, jv task, const char *tname, const 
 	char *fname = file ? ve_xstrdup(strrchr(file, '/') ? strrchr(file, '/') + 1 : file) : NULL;
 	if (!fname || !src)
 		goto out;
-	if (!parse_source(src, &p) || !p.config || !p.split || !file_name_ok(fname)) {
-		ve_warn("%s: task '%s': %s source '%s' is not hf:OWNER/DATASET/CONFIG/SPLIT", suites,
-		        tname, kind, src);
+	if (!parse_source(src, &p) || (p.config && !strcmp(p.config, "*") && !p.split) ||
+	    !file_name_ok(fname)) {
+		ve_warn("%s: task '%s': %s source '%s' is not hf:OWNER/DATASET[/CONFIG[/SPLIT]]",
+		        suites, tname, kind, src);
 		rc = VE_EX_DATAERR;
 		goto out;
 	}
@@ -981,7 +982,7 @@ suite_file(struct plan *pl, const char *file, jv task, const char *tname, const 
 	}
 	add_part(add_target(pl, base, src), p.dataset, p.config, p.split);
 	base = NULL;
-	/* A '*' config stays one part here: fetch_target lists it when it runs. */
+	/* A split not named, or a '*' config, is listed by expand_all once the client is up. */
 out:
 	part_free(&p);
 	free(base), free(src), free(fname);
@@ -1064,8 +1065,9 @@ plan_suite(struct fetch *f, struct plan *pl)
 }
 
 /*
- * A '*' config of a suite's source becomes every config's split, listed
- * now that the client is up. 0 or an exit status.
+ * A suite's source that does not name its split becomes the one split
+ * /splits lists for it, and a '*' config every config's split, now that
+ * the client is up. 0 or an exit status.
  */
 static int
 expand_all(struct fetch *f, struct plan *pl)
@@ -1074,14 +1076,15 @@ expand_all(struct fetch *f, struct plan *pl)
 
 	for (size_t i = 0; i < pl->n && !rc; i++) {
 		struct target *t = &pl->t[i];
-		if (t->nparts != 1 || strcmp(t->parts[0].config, "*") != 0)
-			continue;
 		struct part want = t->parts[0];
+		bool all = want.config && strcmp(want.config, "*") == 0;
+		if (t->nparts != 1 || (want.config && want.split && !all))
+			continue;
 		t->nparts = 0;
 		rc = list_splits(f, &want, t);
-		if (!rc && t->nparts == 0) {
-			ve_warn("%s: no config has split '%s'", t->source, want.split);
-			rc = VE_EX_NOINPUT;
+		if (!rc && (t->nparts == 0 || (t->nparts > 1 && !all))) {
+			ve_warn("%s: %zu splits match, where the suite needs one", t->source, t->nparts);
+			rc = t->nparts ? VE_EX_DATAERR : VE_EX_NOINPUT;
 		}
 		part_free(&want);
 	}
