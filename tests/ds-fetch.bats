@@ -280,9 +280,16 @@ Try 'ds-fetch --help' for more information."
 	run --separate-stderr ds-fetch --endpoint ftp://x hf:o/ds/main/test
 	assert_failure 64
 	assert_equal "${stderr%%$'\n'*}" "ds-fetch: --endpoint: expected an http:// or https:// URL, got 'ftp://x'"
-	run --separate-stderr ds-fetch -o /nonexistent/x.jsonl hf:o/ds/main/test
+	run --separate-stderr ds-fetch -o /dev/null/sub/x.jsonl hf:o/ds/main/test
 	assert_failure 73
-	assert_equal "$stderr" "ds-fetch: -o: /nonexistent/x.jsonl.part: No such file or directory"
+	assert_equal "$stderr" "ds-fetch: -o: /dev/null/sub: Not a directory"
+	mkdir ro && chmod 555 ro
+	run --separate-stderr ds-fetch -o ro/x.jsonl hf:o/ds/main/test
+	chmod 755 ro
+	if [ "$(id -u)" != 0 ]; then
+		assert_failure 73
+		assert_equal "$stderr" "ds-fetch: -o: ro/x.jsonl.part: Permission denied"
+	fi
 	run --separate-stderr sh -c 'ds-fetch hf:o/small/default/train > /dev/full'
 	assert_failure 74
 	assert_equal "$stderr" "ds-fetch: write error: No space left on device"

@@ -834,14 +834,29 @@ is_dir(const char *path)
 	return path[strlen(path) - 1] == '/' || (stat(path, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
-/* Makes the output directory if it is missing. 0 or 73. */
+/* Makes the output directory (or -o FILE's) and its parents where missing. 0 or 73. */
 static int
 make_dir(const char *dir)
 {
-	if (mkdir(dir, 0777) == 0 || errno == EEXIST)
-		return 0;
-	ve_warn("-o: %s:", dir);
-	return VE_EX_CANTCREAT;
+	char *p = ve_xstrdup(dir);
+	int rc = 0;
+
+	for (char *q = p + 1;; q++) {
+		if (*q && *q != '/')
+			continue;
+		char c = *q;
+		*q = '\0';
+		if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+			ve_warn("-o: %s:", p);
+			rc = VE_EX_CANTCREAT;
+			break;
+		}
+		*q = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return rc;
 }
 
 /* Where the files and manifest go for -o out: pl->dir, and pl->manifest. */
@@ -940,7 +955,7 @@ plan_one(struct fetch *f, const char *arg, struct plan *pl)
 		part_free(&found.parts[i]);
 	free(found.parts);
 	part_free(&want);
-	return rc ? rc : dir ? make_dir(pl->dir) : 0;
+	return rc || !o->out ? rc : make_dir(pl->dir);
 }
 
 /* --- suites --- */
