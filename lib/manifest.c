@@ -326,8 +326,8 @@ ve_manifest_head(struct ve_buf *y, const struct ve_manifest_head *h)
 }
 
 void
-ve_manifest_entry(struct ve_buf *y, const char *path, const char *source,
-                  unsigned long long bytes, const char *sha256, const struct ve_keysum *keys)
+ve_manifest_entry(struct ve_buf *y, const char *path, const char *source, unsigned long long bytes,
+                  const char *sha256, const struct ve_keysum *keys)
 {
 	char text[VE_KEYSUM_TEXT];
 
@@ -338,6 +338,7 @@ ve_manifest_entry(struct ve_buf *y, const char *path, const char *source,
 		yaml_str(y, source);
 	}
 	ve_keysum_text(keys, text);
-	ve_buf_addf(y, "\n    bytes: %llu\n    sha256: \"%s\"\n    records: %llu\n    keys: \"%s\"\n",
+	ve_buf_addf(y,
+	            "\n    bytes: %llu\n    sha256: \"%s\"\n    records: %llu\n    keys: \"%s\"\n",
 	            bytes, sha256, keys->records, text);
 }

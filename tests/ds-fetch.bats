@@ -196,6 +196,7 @@ ds-fetch: out.jsonl.part: 100 rows kept; continue with --resume"
 }
 
 @test "ds-fetch: rows laid out over lines come out one a line" {
+	skip_under_valgrind "a path the ASan tier covers; memcheck's start-up is most of its time"
 	control '{"pretty": true}'
 	run --separate-stderr ds-fetch hf:o/small
 	assert_success
@@ -259,12 +260,14 @@ t1.train.jsonl"
 }
 
 @test "ds-fetch: --progress draws rows done of the total" {
+	skip_under_valgrind "a path the ASan tier covers; memcheck's start-up is most of its time"
 	run --separate-stderr ds-fetch --progress -o out.jsonl hf:o/ds/main/test
 	assert_success
 	assert_equal "$stderr" $'\rds-fetch: hf:o/ds/main/test: 100/250 rows\rds-fetch: hf:o/ds/main/test: 200/250 rows\rds-fetch: hf:o/ds/main/test: 250/250 rows'
 }
 
 @test "ds-fetch: usage errors are 64, an unwritable -o 73, a full stdout 74" {
+	skip_under_valgrind "seven runs of paths the ASan tier covers; memcheck's start-up is most of their time"
 	run --separate-stderr ds-fetch
 	assert_failure 64
 	assert_equal "$stderr" "ds-fetch: expected one dataset, hf:DATASET[/CONFIG[/SPLIT]]

@@ -60,24 +60,26 @@ static const struct ve_cli_net net_defaults = {
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: %s [-qv] [-o FILE|DIR] [--resume] [--endpoint URL] [--token-file FILE]\n"
-	        "                [--name NAME] [--dataset-version VERSION] hf:DATASET[/CONFIG[/SPLIT]]\n"
-	        "       %s [-qv] -o DIR [--resume] --suite NAME [--suites FILE] ...\n"
-	        "\n"
-	        "Fetch a dataset's rows from the Hugging Face datasets-server as JSON Lines.\n"
-	        "\n"
-	        "  -o, --output FILE|DIR  write FILE (or DIR/CONFIG.SPLIT.jsonl) and a manifest\n"
-	        "                        beside it (default: stdout, no manifest)\n"
-	        "      --resume          continue from the rows a failed run kept in FILE.part\n"
-	        "      --endpoint URL    the datasets-server (default $HF_DATASETS_SERVER_URL,\n"
-	        "                        else " DEFAULT_ENDPOINT ")\n"
-	        "      --token-file FILE the Hugging Face token, its first line (default $HF_TOKEN)\n"
-	        "      --suite NAME      fetch every file suite NAME reads, into -o DIR\n"
-	        "      --suites FILE     suites and tasks (default share/suites.json)\n"
-	        "      --name NAME       the manifest's name (default from -o or the dataset)\n"
-	        "      --dataset-version VERSION  the manifest's version (default the date)\n",
-	        ve_progname, ve_progname);
+	fprintf(
+	    f,
+	    "usage: %s [-qv] [-o FILE|DIR] [--resume] [--endpoint URL] [--token-file FILE]\n"
+	    "                [--name NAME] [--dataset-version VERSION] "
+	    "hf:DATASET[/CONFIG[/SPLIT]]\n"
+	    "       %s [-qv] -o DIR [--resume] --suite NAME [--suites FILE] ...\n"
+	    "\n"
+	    "Fetch a dataset's rows from the Hugging Face datasets-server as JSON Lines.\n"
+	    "\n"
+	    "  -o, --output FILE|DIR  write FILE (or DIR/CONFIG.SPLIT.jsonl) and a manifest\n"
+	    "                        beside it (default: stdout, no manifest)\n"
+	    "      --resume          continue from the rows a failed run kept in FILE.part\n"
+	    "      --endpoint URL    the datasets-server (default $HF_DATASETS_SERVER_URL,\n"
+	    "                        else " DEFAULT_ENDPOINT ")\n"
+	    "      --token-file FILE the Hugging Face token, its first line (default $HF_TOKEN)\n"
+	    "      --suite NAME      fetch every file suite NAME reads, into -o DIR\n"
+	    "      --suites FILE     suites and tasks (default share/suites.json)\n"
+	    "      --name NAME       the manifest's name (default from -o or the dataset)\n"
+	    "      --dataset-version VERSION  the manifest's version (default the date)\n",
+	    ve_progname, ve_progname);
 	ve_cli_help(f, VE_CLI_PROGRESS, 24);
 	ve_cli_help_net(f, VE_CLI_NETWORK, &net_defaults, 24);
 	fprintf(f, "\n"
@@ -193,8 +195,9 @@ static void
 add_part(struct target *t, const char *dataset, const char *config, const char *split)
 {
 	t->parts = ve_grow(t->parts, &t->cap, t->nparts + 1, sizeof *t->parts);
-	t->parts[t->nparts++] = (struct part){ve_xstrdup(dataset), config ? ve_xstrdup(config) : NULL,
-	                                      split ? ve_xstrdup(split) : NULL};
+	t->parts[t->nparts++] =
+	    (struct part){ve_xstrdup(dataset), config ? ve_xstrdup(config) : NULL,
+	                  split ? ve_xstrdup(split) : NULL};
 }
 
 /*
@@ -220,7 +223,8 @@ parse_source(const char *s, struct part *p)
 	if (ok) {
 		struct ve_buf d = {0};
 		ve_buf_addf(&d, "%s/%s", c[0], c[1]);
-		*p = (struct part){d.p, n > 2 ? ve_xstrdup(c[2]) : NULL, n > 3 ? ve_xstrdup(c[3]) : NULL};
+		*p = (struct part){d.p, n > 2 ? ve_xstrdup(c[2]) : NULL,
+		                   n > 3 ? ve_xstrdup(c[3]) : NULL};
 	}
 	free(copy);
 	return ok;
@@ -230,7 +234,8 @@ parse_source(const char *s, struct part *p)
 static bool
 file_name_ok(const char *name)
 {
-	return *name && *name != '.' && !strchr(name, '/') && !ve_manifest_path_bad(name, strlen(name));
+	return *name && *name != '.' && !strchr(name, '/') &&
+	       !ve_manifest_path_bad(name, strlen(name));
 }
 
 /* --- the client --- */
@@ -238,12 +243,12 @@ file_name_ok(const char *name)
 struct fetch {
 	const struct opts *o;
 	struct ve_http http;
-	char *endpoint;      /* no trailing '/' */
-	bool token;          /* a token is sent */
-	struct ve_buf url;   /* the request's */
-	struct ve_buf text;  /* a message */
+	char *endpoint;     /* no trailing '/' */
+	bool token;         /* a token is sent */
+	struct ve_buf url;  /* the request's */
+	struct ve_buf text; /* a message */
 	struct ve_progress progress;
-	FILE *out;           /* NULL: stdout */
+	FILE *out;                /* NULL: stdout */
 	unsigned long long done;  /* rows in the output so far */
 	unsigned long long total; /* rows of the target, as far as known */
 };
@@ -368,10 +373,11 @@ get_json(struct fetch *f, struct ve_http_resp *r, jv *body)
 		ve_buf_addf(&what, "HTTP %ld: %s (%d attempts)", r->status, err.p ? err.p : "",
 		            r->attempts);
 		if (r->status == 401 || r->status == 403)
-			ve_buf_adds(&what, f->token ? "; the token was refused: the dataset may be gated "
-			                              "(accept its terms on the Hub) or private"
-			                            : "; the dataset may be gated or private: give a "
-			                              "token (HF_TOKEN or --token-file)");
+			ve_buf_adds(&what,
+			            f->token ? "; the token was refused: the dataset may be gated "
+			                       "(accept its terms on the Hub) or private"
+			                     : "; the dataset may be gated or private: give a "
+			                       "token (HF_TOKEN or --token-file)");
 		rc = r->status == 401 || r->status == 403 || r->status == 404 ? VE_EX_NOINPUT
 		                                                              : VE_EX_UNAVAILABLE;
 	} else if (ve_utf8_invalid_at(r->body.p, r->body.len) >= 0) {
@@ -436,7 +442,8 @@ list_splits(struct fetch *f, const struct part *want, struct target *t)
 	jv_free(splits);
 	jv_free(body);
 	if (rc)
-		url_warn(f, "not the datasets-server's answer (no splits list of config and split)");
+		url_warn(f,
+		         "not the datasets-server's answer (no splits list of config and split)");
 	return rc;
 }
 
@@ -478,7 +485,8 @@ check_row(jv row, unsigned long long want)
 	jv cells = ve_json_get(row, "truncated_cells");
 	const char *why = NULL;
 
-	if (!ve_json_get_num(row, "row_idx", &idx) || ve_json_get_kind(row, "row") != JV_KIND_OBJECT)
+	if (!ve_json_get_num(row, "row_idx", &idx) ||
+	    ve_json_get_kind(row, "row") != JV_KIND_OBJECT)
 		why = "not the datasets-server's answer (a row without row_idx or row)";
 	else if (idx != (double)want)
 		why = "rows out of order (a row_idx missing or repeated)";
@@ -571,8 +579,8 @@ show_progress(struct fetch *f, const char *source)
  * *n is the rows on the page, *total the split's size. 0 or an exit status.
  */
 static int
-fetch_page(struct fetch *f, const struct part *p, unsigned long long offset, size_t skip,
-           size_t *n, unsigned long long *total, struct ve_buf *rows)
+fetch_page(struct fetch *f, const struct part *p, unsigned long long offset, size_t skip, size_t *n,
+           unsigned long long *total, struct ve_buf *rows)
 {
 	struct ve_http_resp r = {0};
 	jv page;
@@ -779,7 +787,8 @@ manifest_entry(struct ve_buf *y, const char *dir, const struct target *t)
 	size_t dl = strlen(dir);
 	bool inside = strncmp(t->path, dir, dl) == 0 && t->path[dl] == '/';
 	if (!rc)
-		ve_manifest_entry(y, inside ? t->path + dl + 1 : t->path, t->source, total, hex, &sum);
+		ve_manifest_entry(y, inside ? t->path + dl + 1 : t->path, t->source, total, hex,
+		                  &sum);
 	free(line);
 	ve_buf_free(&text), ve_buf_free(&why);
 	ve_canon_free(&c);
@@ -797,13 +806,13 @@ write_manifest(const struct fetch *f, const struct plan *pl)
 
 	ve_time_now(version);
 	version[10] = '\0'; /* the date */
-	ve_manifest_head(&y, &(struct ve_manifest_head){.tool = "ds-fetch",
-	                                               .name = pl->name,
-	                                               .version = f->o->version ? f->o->version
-	                                                                        : version,
-	                                               .key = ".",
-	                                               .normalize = "none",
-	                                               .endpoint = f->endpoint});
+	ve_manifest_head(
+	    &y, &(struct ve_manifest_head){.tool = "ds-fetch",
+	                                   .name = pl->name,
+	                                   .version = f->o->version ? f->o->version : version,
+	                                   .key = ".",
+	                                   .normalize = "none",
+	                                   .endpoint = f->endpoint});
 	for (size_t i = 0; i < pl->n && !rc; i++)
 		rc = manifest_entry(&y, pl->dir, &pl->t[i]);
 	ve_buf_addf(&part, "%s.part", pl->manifest);
@@ -872,7 +881,8 @@ plan_dir(struct plan *pl, const char *out, bool dir)
 		ve_buf_add(&b, out, n);
 	} else {
 		const char *slash = strrchr(out, '/');
-		ve_buf_add(&b, slash ? out : ".", slash ? (size_t)(slash - out) + (slash == out) : 1);
+		ve_buf_add(&b, slash ? out : ".",
+		           slash ? (size_t)(slash - out) + (slash == out) : 1);
 	}
 	pl->dir = ve_xstrdup(b.p);
 	ve_buf_reset(&b);
@@ -949,7 +959,8 @@ plan_one(struct fetch *f, const char *arg, struct plan *pl)
 		/* The file's name without its directory and extensions: prepare-dataset's NAME. */
 		const char *slash = strrchr(o->out, '/');
 		free(pl->name);
-		pl->name = strndup(slash ? slash + 1 : o->out, strcspn(slash ? slash + 1 : o->out, "."));
+		pl->name =
+		    strndup(slash ? slash + 1 : o->out, strcspn(slash ? slash + 1 : o->out, "."));
 	}
 	for (size_t i = 0; i < found.nparts; i++)
 		part_free(&found.parts[i]);
@@ -990,7 +1001,8 @@ suite_file(struct plan *pl, const char *file, jv task, const char *tname, const 
 		if (strcmp(pl->t[i].path, base) != 0)
 			continue;
 		if (strcmp(pl->t[i].source, src) != 0) {
-			ve_warn("%s: %s comes from %s and from %s", suites, fname, pl->t[i].source, src);
+			ve_warn("%s: %s comes from %s and from %s", suites, fname, pl->t[i].source,
+			        src);
 			rc = VE_EX_DATAERR;
 		}
 		goto out;
@@ -1057,16 +1069,19 @@ plan_suite(struct fetch *f, struct plan *pl)
 	{
 		char *tname = ve_json_get_str(entry, "task");
 		jv task = tname ? ve_json_get(tasks, tname) : jv_invalid();
-		char *data = ve_json_get_str(task, "data"), *shots = ve_json_get_str(task, "fewshot");
+		char *data = ve_json_get_str(task, "data"),
+		     *shots = ve_json_get_str(task, "fewshot");
 		if (rc) {
 		} else if (jv_get_kind(task) != JV_KIND_OBJECT || !data) {
-			ve_warn("%s: suite '%s' names task '%s', which it does not define with its data",
+			ve_warn("%s: suite '%s' names task '%s', which it does not define with its "
+			        "data",
 			        path, f->o->suite, tname ? tname : "?");
 			rc = VE_EX_DATAERR;
 		} else if (ve_json_get_kind(task, "source") != JV_KIND_OBJECT) {
 			if (!f->o->cli.quiet)
-				ve_warn("%s: no public source (its data is vllm-eval's own); skipped",
-				        tname);
+				ve_warn(
+				    "%s: no public source (its data is vllm-eval's own); skipped",
+				    tname);
 		} else if (!(rc = suite_file(pl, data, task, tname, "data", path))) {
 			rc = suite_file(pl, shots, task, tname, "fewshot", path);
 		}
@@ -1098,7 +1113,8 @@ expand_all(struct fetch *f, struct plan *pl)
 		t->nparts = 0;
 		rc = list_splits(f, &want, t);
 		if (!rc && (t->nparts == 0 || (t->nparts > 1 && !all))) {
-			ve_warn("%s: %zu splits match, where the suite needs one", t->source, t->nparts);
+			ve_warn("%s: %zu splits match, where the suite needs one", t->source,
+			        t->nparts);
 			rc = t->nparts ? VE_EX_DATAERR : VE_EX_NOINPUT;
 		}
 		part_free(&want);

@@ -367,8 +367,7 @@ line_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SH
 		return why;
 	}
 	ve_buf_reset(&k->text);
-	if (k->simple && ve_utf8_invalid_at(line->text, line->len) < 0 &&
-	    pick_key(k, line, digest))
+	if (k->simple && ve_utf8_invalid_at(line->text, line->len) < 0 && pick_key(k, line, digest))
 		return NULL;
 	jv rec = ve_record_parse(line->text, line->len);
 	if (!jv_is_valid(rec))
@@ -761,12 +760,12 @@ run_manifest(const struct opts *o, char **files, int nfiles)
 	struct ve_buf y = {0};
 	int rc = 0;
 
-	ve_manifest_head(&y, &(struct ve_manifest_head){.tool = "ds-hash",
-	                                               .name = o->name,
-	                                               .version = o->version,
-	                                               .key = o->key_expr ? o->key_expr : ".",
-	                                               .normalize = o->norm_list ? o->norm_list
-	                                                                         : "none"});
+	ve_manifest_head(
+	    &y, &(struct ve_manifest_head){.tool = "ds-hash",
+	                                   .name = o->name,
+	                                   .version = o->version,
+	                                   .key = o->key_expr ? o->key_expr : ".",
+	                                   .normalize = o->norm_list ? o->norm_list : "none"});
 	keyer_init(&k, o->key_expr, o->norm);
 	/*
 	 * It reads nothing itself: it holds the bad-record policy, count and
