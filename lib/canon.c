@@ -555,6 +555,52 @@ ve_canon_member(struct ve_canon *c, const char *text, size_t len, const char *ke
 	return true;
 }
 
+const char *
+ve_canon_line(struct ve_canon *c, const char *text, size_t len, unsigned norm, struct ve_buf *out,
+              struct ve_buf *why)
+{
+	ve_buf_reset(out);
+	if (!norm && ve_utf8_invalid_at(text, len) < 0 && ve_json_canon_text(text, len, out))
+		return NULL;
+	jv rec = ve_record_parse(text, len);
+	if (!jv_is_valid(rec)) {
+		ve_buf_reset(why);
+		return ve_json_why(rec, "invalid JSON", why);
+	}
+	if (!ve_canon_record(c, text, len, norm, out))
+		ve_json_canon_norm(rec, norm, out);
+	jv_free(rec);
+	return NULL;
+}
+
+int
+ve_canon_element(const char *text, size_t len, size_t *at, const char **value, size_t *vlen)
+{
+	struct walk w = {NULL, text + len, 0};
+	const char *p = skip_ws(&w, text + *at);
+
+	if (*at == 0) {
+		if (p >= w.end || *p != '[')
+			return -1;
+		p = skip_ws(&w, p + 1);
+	} else if (p < w.end && *p == ',') {
+		p = skip_ws(&w, p + 1);
+	} else if (p < w.end && *p == ']') {
+		return 0;
+	} else {
+		return -1;
+	}
+	if (p < w.end && *p == ']' && *at == 0)
+		return 0;
+	const char *end = skip_value(&w, p);
+	if (!end)
+		return -1;
+	*value = p;
+	*vlen = (size_t)(end - p);
+	*at = (size_t)(end - text);
+	return 1;
+}
+
 void
 ve_canon_free(struct ve_canon *c)
 {

@@ -65,6 +65,23 @@ bool ve_canon_pick(struct ve_canon *c, const char *text, size_t len, unsigned no
  */
 bool ve_canon_member(struct ve_canon *c, const char *text, size_t len, const char *key, size_t klen,
                      const char **value, size_t *vlen);
+/*
+ * The canonical text of one input line as a whole-record key (ds-hash's
+ * default key, ".") into out, reset first: ve_json_canon_text's fast path
+ * when norm is 0, else ve_canon_record over what libjq accepts, else the
+ * canonical JSON of libjq's value. Returns NULL, or why the line is no
+ * record (a constant, or why's text).
+ */
+const char *ve_canon_line(struct ve_canon *c, const char *text, size_t len, unsigned norm,
+                          struct ve_buf *out, struct ve_buf *why);
+/*
+ * The elements of the array text[0..len), which ve_record_parse has
+ * accepted as part of a record: *at is 0 before the first call and is
+ * moved past each element. Returns 1 with the next element's text as
+ * written in *value and *vlen, 0 after the last, -1 where the text is no
+ * array.
+ */
+int ve_canon_element(const char *text, size_t len, size_t *at, const char **value, size_t *vlen);
 void ve_canon_free(struct ve_canon *c);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * HTTP over libcurl: the one client layer of every network tool (llm-query,
- * ds-synth, ch-insert, ch-query, teams-card), as vllm-eval(7) NETWORK
+ * ds-synth, ds-fetch, ch-insert, ch-query, teams-card), as vllm-eval(7) NETWORK
  * describes it to users. What is decided here, once for all of them:
  *
  * - what is retried (ve_http_retryable, after curl's retrycheck()): no

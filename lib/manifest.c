@@ -5,6 +5,7 @@
 
 #include "diag.h"
 #include "manifest.h"
+#include "num.h"
 
 /* The document being read, and which of its nodes an entry or member has used. */
 struct doc {
@@ -197,6 +198,7 @@ read_entry(struct ve_manifest *mf, struct doc *doc, yaml_node_item_t id,
 	mfi->sha256 = get_str(doc, fn, "sha256");
 	mfi->records = get_str(doc, fn, "records");
 	mfi->keys = get_str(doc, fn, "keys");
+	mfi->source = get_str(doc, fn, "source");
 	if (!mfi->path || !mfi->bytes || !mfi->sha256 || !mfi->records || !mfi->keys)
 		return "not a ds-hash manifest (a file entry lacks path, bytes, sha256, records or "
 		       "keys)";
@@ -214,6 +216,7 @@ read_doc(struct ve_manifest *mf, yaml_document_t *d)
 
 	mf->key = get_str(&doc, root, "key");
 	mf->normalize = get_str(&doc, root, "normalize");
+	mf->endpoint = get_str(&doc, root, "endpoint");
 	if (!mf->key || !mf->normalize || !files || files->type != YAML_SEQUENCE_NODE)
 		return "not a ds-hash manifest (it needs key, normalize and files)";
 	doc.used = ve_xcalloc(doc.nnodes + 1, sizeof *doc.used);
@@ -256,6 +259,7 @@ ve_manifest_free(struct ve_manifest *mf)
 	for (int i = 0; i < mf->nf; i++) {
 		struct ve_manifest_file *f = &mf->f[i];
 		free(f->path), free(f->bytes), free(f->sha256), free(f->records), free(f->keys);
+		free(f->source);
 		for (int j = 0; j < f->nm; j++)
 			free(f->m[j].name), free(f->m[j].records), free(f->m[j].keys);
 		free(f->m);
@@ -263,6 +267,78 @@ ve_manifest_free(struct ve_manifest *mf)
 	free(mf->f);
 	free(mf->key);
 	free(mf->normalize);
+	free(mf->endpoint);
 	ve_buf_free(&mf->why);
 	memset(mf, 0, sizeof *mf);
+}
+
+/* --- writing --- */
+
+void
+ve_keysum_add(struct ve_keysum *s, const unsigned char d[VE_SHA256_LEN])
+{
+	unsigned carry = 0;
+
+	s->records++;
+	for (int i = VE_SHA256_LEN - 1; i >= 0; i--) {
+		carry += (unsigned)s->v[i] + d[i];
+		s->v[i] = (unsigned char)carry;
+		carry >>= 8;
+	}
+}
+
+void
+ve_keysum_text(const struct ve_keysum *s, char out[VE_KEYSUM_TEXT])
+{
+	memcpy(out, "sum256:", 7);
+	ve_hex(s->v, VE_SHA256_LEN, out + 7);
+}
+
+static void
+yaml_str(struct ve_buf *b, const char *s)
+{
+	ve_manifest_add_str(b, s, strlen(s));
+}
+
+void
+ve_manifest_head(struct ve_buf *y, const struct ve_manifest_head *h)
+{
+	char created[VE_TIME_SIZE];
+
+	ve_time_now(created);
+	ve_buf_addf(y, "# Dataset manifest written by %s %s; verify with: ds-hash --check FILE\n",
+	            h->tool, VE_VERSION);
+	ve_buf_adds(y, "name: ");
+	yaml_str(y, h->name);
+	ve_buf_adds(y, "\nversion: ");
+	yaml_str(y, h->version);
+	ve_buf_addf(y, "\ncreated: \"%s\"\n", created);
+	if (h->endpoint) {
+		ve_buf_adds(y, "endpoint: ");
+		yaml_str(y, h->endpoint);
+		ve_buf_addc(y, '\n');
+	}
+	ve_buf_adds(y, "key: ");
+	yaml_str(y, h->key);
+	ve_buf_adds(y, "\nnormalize: ");
+	yaml_str(y, h->normalize);
+	ve_buf_adds(y, "\nfiles:\n");
+}
+
+void
+ve_manifest_entry(struct ve_buf *y, const char *path, const char *source, unsigned long long bytes,
+                  const char *sha256, const struct ve_keysum *keys)
+{
+	char text[VE_KEYSUM_TEXT];
+
+	ve_buf_adds(y, "  - path: ");
+	yaml_str(y, path);
+	if (source) {
+		ve_buf_adds(y, "\n    source: ");
+		yaml_str(y, source);
+	}
+	ve_keysum_text(keys, text);
+	ve_buf_addf(y,
+	            "\n    bytes: %llu\n    sha256: \"%s\"\n    records: %llu\n    keys: \"%s\"\n",
+	            bytes, sha256, keys->records, text);
 }

@@ -1,8 +1,10 @@
 /*
- * Reading dataset manifests, the YAML that `ds-hash --manifest` writes
+ * Dataset manifests, the YAML that `ds-hash --manifest` and ds-fetch write
  * (ds-hash(1)): the key and normalisation used, and for each file its
  * path, bytes, sha256, records and key digest, and each archive member's
- * name, records and key digest.
+ * name, records and key digest. A file ds-fetch imported also says where
+ * from: its source (hf:DATASET/CONFIG/SPLIT) and, at the top, the
+ * endpoint; readers that do not know these keys pass over them.
  *
  * A manifest may come from anywhere (a bucket, a colleague), so reading one
  * trusts nothing: libyaml parses it, what is not a manifest is refused with
@@ -23,6 +25,7 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "sha256.h"
 
 struct ve_manifest_member {
 	char *name, *records, *keys;
@@ -32,12 +35,14 @@ struct ve_manifest_file {
 	char *path;
 	size_t line; /* of the path in the manifest, from 1 */
 	char *bytes, *sha256, *records, *keys;
+	char *source; /* where ds-fetch got it; NULL when the entry does not say */
 	struct ve_manifest_member *m;
 	int nm;
 };
 
 struct ve_manifest {
 	char *key, *normalize;
+	char *endpoint; /* the server ds-fetch read; NULL when the manifest does not say */
 	struct ve_manifest_file *f;
 	int nf;
 	size_t line;       /* the line a reason is about, from 1; 0: the whole manifest */
@@ -66,5 +71,39 @@ void ve_manifest_add_str(struct ve_buf *b, const char *s, size_t n);
  * '..' component".
  */
 const char *ve_manifest_path_bad(const char *path, size_t len);
+
+/* --- writing --- */
+
+/*
+ * The records of a file or member, and the order-independent digest of
+ * their keys: the sum modulo 2^256 of the key digests read as big-endian
+ * numbers. A sum, not an XOR, so a record present twice does not cancel out.
+ */
+struct ve_keysum {
+	unsigned long long records;
+	unsigned char v[VE_SHA256_LEN];
+};
+
+/* Room for ve_keysum_text's "sum256:" and 64 hex digits, NUL included. */
+#define VE_KEYSUM_TEXT 72
+
+void ve_keysum_add(struct ve_keysum *s, const unsigned char d[VE_SHA256_LEN]);
+void ve_keysum_text(const struct ve_keysum *s, char out[VE_KEYSUM_TEXT]);
+
+/* What the head of a manifest says; endpoint may be NULL (not written). */
+struct ve_manifest_head {
+	const char *tool; /* the program writing it, named in the first comment */
+	const char *name, *version, *key, *normalize;
+	const char *endpoint;
+};
+
+/* Appends the head, up to and including "files:", the time now as created (ve_time_now). */
+void ve_manifest_head(struct ve_buf *y, const struct ve_manifest_head *h);
+/*
+ * Appends one file's entry, without members: path, source (when not NULL),
+ * bytes, sha256 (64 hex digits), records and keys.
+ */
+void ve_manifest_entry(struct ve_buf *y, const char *path, const char *source,
+                       unsigned long long bytes, const char *sha256, const struct ve_keysum *keys);
 
 #endif

@@ -375,6 +375,51 @@ ex_make_mmlu() {
 	grep -qx 'name: "regression"' regression.manifest.yaml
 }
 
+# A datasets-server stand-in (tests/hf-standin.py) serving the Hub ids the
+# examples name from share/data; sets HF_DATASETS_SERVER_URL.
+ex_hf_standin() {
+	local d="$VE_ROOT/share/data"
+	jq -n --arg d "$d" '{splits: {
+		"cais/mmlu": [["all","test","\($d)/mmlu.test.jsonl"],["all","dev","\($d)/mmlu.dev.jsonl"]],
+		"allenai/ai2_arc": [["ARC-Challenge","test","\($d)/arc_challenge.test.jsonl"],
+			["ARC-Challenge","train","\($d)/arc_challenge.train.jsonl"]],
+		"Rowan/hellaswag": [["default","validation","\($d)/hellaswag.val.jsonl"],
+			["default","train","\($d)/hellaswag.train.jsonl"]],
+		"openai/gsm8k": [["main","test","\($d)/gsm8k.test.jsonl"],["main","train","\($d)/gsm8k.train.jsonl"]],
+		"Idavidrein/gpqa": [["gpqa_diamond","train","\($d)/gpqa_diamond.jsonl"]]}} + $ARGS.named' "$@" > "$T/hf.json"
+	python3 "$VE_ROOT/tests/hf-standin.py" "$T/hf.json" "$T/hf.port" "$T/hf.log" &
+	EX_PIDS+=" $!"
+	local n=100
+	while [ ! -s "$T/hf.port" ] && [ $n -gt 0 ]; do sleep 0.05; n=$((n - 1)); done
+	export HF_DATASETS_SERVER_URL="http://127.0.0.1:$(cat "$T/hf.port")"
+}
+
+@test "examples: ds-fetch.1" {
+	ex_hf_standin --arg token hf_ExAmPlE0123456789
+	mkdir -p .cache/huggingface && echo hf_ExAmPlE0123456789 > .cache/huggingface/token
+	export HF_TOKEN=hf_ExAmPlE0123456789
+	ex_ok ds-fetch.1#1
+	assert_output "mmlu.test.jsonl: OK"
+	cmp mmlu/mmlu.test.jsonl "$VE_ROOT/share/data/mmlu.test.jsonl"
+	ex_ok ds-fetch.1#2
+	assert_equal "${lines[0]}" "arc_challenge prepared: read 8, exact duplicates 0, near duplicates 0, kept 8"
+	run ls fetched/standard
+	assert_output "arc_challenge.test.jsonl
+arc_challenge.train.jsonl
+gsm8k.test.jsonl
+gsm8k.train.jsonl
+hellaswag.train.jsonl
+hellaswag.val.jsonl
+manifest.yaml
+mmlu.dev.jsonl
+mmlu.test.jsonl"
+	[ -s prepared/standard/manifest.yaml ]
+	unset HF_TOKEN # the third reads the token from its file
+	ex_ok ds-fetch.1#3
+	assert_output ""
+	cmp gpqa/gpqa_diamond.jsonl "$VE_ROOT/share/data/gpqa_diamond.jsonl"
+}
+
 @test "examples: ds-lsh.1" {
 	ex_make_mmlu
 	ex_run ds-lsh.1#1

@@ -933,3 +933,14 @@ code_grade() {
 	run sort graded-1.txt
 	assert_equal "$(cut -d' ' -f1 <<< "$output" | paste -sd' ')" "humaneval/ve-0 humaneval/ve-1 humaneval/ve-2 humaneval/ve-3 humaneval/ve-4 humaneval/ve-5 livecodebench/ve-1001A livecodebench/ve-3001 livecodebench/ve-3002 livecodebench/ve-3003 livecodebench/ve-abc001_a livecodebench/ve-abc001_c livecodebench/ve-abc001_f"
 }
+
+@test "suites.json: each task says where ds-fetch gets its data, or has no public source" {
+	run jq -r '.tasks | to_entries[] | select(.value.source == null) | .key' "$S/suites.json"
+	assert_output "ko_arc
+livecodebench"
+	run jq -r '.tasks | to_entries[] | select(.value.source != null) | .key as $t | .value
+		| select((.source | keys - ["data","fewshot"]) != []
+			or (.source.data | test("^hf:[^/]+/[^/]+(/[^/]+(/[^/]+)?)?$") | not)
+			or ((.fewshot != null) != (.source.fewshot != null))) | $t' "$S/suites.json"
+	assert_output ""
+}

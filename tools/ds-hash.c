@@ -301,8 +301,8 @@ pick_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SH
 }
 
 /*
- * The slow path of a key read off the text (. or .NAME), for a record libjq
- * has accepted: canonical JSON from the text, as the fast path's, so that an
+ * The slow path of a .NAME key read off the text, for a record libjq has
+ * accepted: canonical JSON from the text, as the fast path's, so that an
  * integer beyond 2^53 keeps its digits (libjq's value holds a double). Sets
  * *why to NULL or the reason the record has no key. False where the text
  * is not what it expects: libjq's value decides then.
@@ -312,19 +312,15 @@ text_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SH
          const char **why)
 {
 	struct ve_canon_pick *pick = &k->cpick;
-	const struct ve_buf *key = k->simple ? &pick->value : &k->text;
 
 	*why = NULL;
-	ve_buf_reset(&k->text);
-	if (!k->simple && !ve_canon_record(&k->canon, line->text, line->len, k->norm, &k->text))
+	if (!ve_canon_pick(&k->canon, line->text, line->len, k->norm, pick))
 		return false;
-	if (k->simple && !ve_canon_pick(&k->canon, line->text, line->len, k->norm, pick))
-		return false;
-	if (k->simple && (!pick->found || (!pick->string && strcmp(key->p, "null") == 0))) {
+	if (!pick->found || (!pick->string && strcmp(pick->value.p, "null") == 0)) {
 		*why = "--key: no value (null)";
 		return true;
 	}
-	ve_sha256(k->sha, key->p ? key->p : "", key->len, digest);
+	ve_sha256(k->sha, pick->value.p ? pick->value.p : "", pick->value.len, digest);
 	return true;
 }
 
@@ -363,28 +359,22 @@ name_key(struct keyer *k, const struct ve_line *line, jv rec, unsigned char dige
 static const char *
 line_key(struct keyer *k, const struct ve_line *line, unsigned char digest[VE_SHA256_LEN])
 {
-	const char *why;
-
-	if ((!k->jq && !k->norm) || k->simple) {
-		long bad = ve_utf8_invalid_at(line->text, line->len);
-		ve_buf_reset(&k->text);
-		if (bad < 0 && !k->simple && ve_json_canon_text(line->text, line->len, &k->text)) {
-			ve_sha256(k->sha, k->text.p, k->text.len, digest);
-			return NULL;
-		}
-		if (bad < 0 && k->simple && pick_key(k, line, digest))
-			return NULL;
+	if (!k->jq) {
+		const char *why =
+		    ve_canon_line(&k->canon, line->text, line->len, k->norm, &k->text, &k->tmp);
+		if (!why)
+			ve_sha256(k->sha, k->text.p ? k->text.p : "", k->text.len, digest);
+		return why;
 	}
+	ve_buf_reset(&k->text);
+	if (k->simple && ve_utf8_invalid_at(line->text, line->len) < 0 && pick_key(k, line, digest))
+		return NULL;
 	jv rec = ve_record_parse(line->text, line->len);
 	if (!jv_is_valid(rec))
 		return ve_json_why(rec, "invalid JSON", &k->tmp);
 	if (k->simple)
 		return name_key(k, line, rec, digest);
-	if (!k->jq && text_key(k, line, digest, &why)) {
-		jv_free(rec);
-		return why;
-	}
-	return value_digest(k, k->jq ? ve_jq_first(k->jq, rec) : rec, digest);
+	return value_digest(k, ve_jq_first(k->jq, rec), digest);
 }
 
 /* Whether expr is .NAME: a key read off a record's text, and safe to take from a file. */
@@ -612,47 +602,17 @@ run_filter(const struct opts *o, char **files, int nfiles)
 	return rc;
 }
 
-/*
- * The records of a file or member, and the order-independent digest of
- * their keys: the sum modulo 2^256 of the key digests read as big-endian
- * numbers. A sum, not an XOR, so a record present twice does not cancel out.
- */
-struct keysum {
-	unsigned long long records;
-	unsigned char v[VE_SHA256_LEN];
-};
-
-static void
-keysum_add(struct keysum *s, const unsigned char d[VE_SHA256_LEN])
-{
-	unsigned carry = 0;
-
-	s->records++;
-	for (int i = VE_SHA256_LEN - 1; i >= 0; i--) {
-		carry += (unsigned)s->v[i] + d[i];
-		s->v[i] = (unsigned char)carry;
-		carry >>= 8;
-	}
-}
-
-static void
-keysum_text(const struct keysum *s, char *out)
-{
-	memcpy(out, "sum256:", 7);
-	ve_hex(s->v, VE_SHA256_LEN, out + 7);
-}
-
 /* What a manifest says of one member, or of the whole file. */
 struct member {
 	char *name;
-	struct keysum keys;
+	struct ve_keysum keys;
 };
 
 struct filesum {
 	const char *path; /* as named, which its members' names start with */
 	unsigned long long bytes;
 	char sha256[2 * VE_SHA256_LEN + 1];
-	struct keysum keys;
+	struct ve_keysum keys;
 	struct member *m;
 	size_t nm, mcap;
 	bool archive;
@@ -744,8 +704,8 @@ sum_records(struct keyer *k, struct ve_reader *parent, bool check, struct filesu
 				break;
 			continue;
 		}
-		keysum_add(&fs->m[fs->nm - 1].keys, d);
-		keysum_add(&fs->keys, d);
+		ve_keysum_add(&fs->m[fs->nm - 1].keys, d);
+		ve_keysum_add(&fs->keys, d);
 	}
 	if (r && check) {
 		ve_buf_adds(&fs->error, "unreadable (see above)");
@@ -773,52 +733,20 @@ sum_file(const char *path, struct keyer *k, struct ve_reader *parent, bool check
 	return check ? 0 : rc;
 }
 
-static void
-yaml_str(struct ve_buf *b, const char *s)
-{
-	ve_manifest_add_str(b, s, strlen(s));
-}
-
-/* The manifest's head: what the dataset is, when, and how its keys were made. */
-static void
-manifest_head(const struct opts *o, struct ve_buf *y)
-{
-	char created[VE_TIME_SIZE];
-
-	ve_time_now(created);
-	ve_buf_addf(y,
-	            "# Dataset manifest written by ds-hash %s; verify with: ds-hash --check FILE\n",
-	            VE_VERSION);
-	ve_buf_adds(y, "name: ");
-	yaml_str(y, o->name);
-	ve_buf_adds(y, "\nversion: ");
-	yaml_str(y, o->version);
-	ve_buf_addf(y, "\ncreated: \"%s\"\nkey: ", created);
-	yaml_str(y, o->key_expr ? o->key_expr : ".");
-	ve_buf_adds(y, "\nnormalize: ");
-	yaml_str(y, o->norm_list ? o->norm_list : "none");
-	ve_buf_adds(y, "\nfiles:\n");
-}
-
-/* One file's entry in the manifest. */
+/* One file's entry in the manifest, its members' too. */
 static void
 manifest_entry(struct ve_buf *y, const char *path, const struct filesum *fs)
 {
-	char keys[80];
+	char keys[VE_KEYSUM_TEXT];
 
-	ve_buf_adds(y, "  - path: ");
-	yaml_str(y, path);
-	keysum_text(&fs->keys, keys);
-	ve_buf_addf(y,
-	            "\n    bytes: %llu\n    sha256: \"%s\"\n    records: %llu\n    keys: \"%s\"\n",
-	            fs->bytes, fs->sha256, fs->keys.records, keys);
+	ve_manifest_entry(y, path, NULL, fs->bytes, fs->sha256, &fs->keys);
 	if (!fs->archive)
 		return;
 	ve_buf_adds(y, "    members:\n");
 	for (size_t j = 0; j < fs->nm; j++) {
 		ve_buf_adds(y, "      - name: ");
-		yaml_str(y, fs->m[j].name);
-		keysum_text(&fs->m[j].keys, keys);
+		ve_manifest_add_str(y, fs->m[j].name, strlen(fs->m[j].name));
+		ve_keysum_text(&fs->m[j].keys, keys);
 		ve_buf_addf(y, "\n        records: %llu\n        keys: \"%s\"\n",
 		            fs->m[j].keys.records, keys);
 	}
@@ -832,7 +760,12 @@ run_manifest(const struct opts *o, char **files, int nfiles)
 	struct ve_buf y = {0};
 	int rc = 0;
 
-	manifest_head(o, &y);
+	ve_manifest_head(
+	    &y, &(struct ve_manifest_head){.tool = "ds-hash",
+	                                   .name = o->name,
+	                                   .version = o->version,
+	                                   .key = o->key_expr ? o->key_expr : ".",
+	                                   .normalize = o->norm_list ? o->norm_list : "none"});
 	keyer_init(&k, o->key_expr, o->norm);
 	/*
 	 * It reads nothing itself: it holds the bad-record policy, count and
@@ -969,7 +902,7 @@ compare(const struct ve_manifest_file *m, const struct filesum *fs, struct ve_bu
 	snprintf(num, sizeof num, "%llu", fs->keys.records);
 	if (strcmp(num, m->records) != 0)
 		add_reason(why, "records");
-	keysum_text(&fs->keys, keys);
+	ve_keysum_text(&fs->keys, keys);
 	if (strcmp(keys, m->keys) != 0)
 		add_reason(why, "keys");
 	if ((size_t)m->nm != (fs->archive ? fs->nm : 0)) {
@@ -977,7 +910,7 @@ compare(const struct ve_manifest_file *m, const struct filesum *fs, struct ve_bu
 		return;
 	}
 	for (int j = 0; j < m->nm; j++) {
-		keysum_text(&fs->m[j].keys, keys);
+		ve_keysum_text(&fs->m[j].keys, keys);
 		snprintf(num, sizeof num, "%llu", fs->m[j].keys.records);
 		if (strcmp(m->m[j].name, fs->m[j].name) != 0 || strcmp(m->m[j].records, num) != 0 ||
 		    strcmp(m->m[j].keys, keys) != 0) {
