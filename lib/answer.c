@@ -43,6 +43,7 @@ ve_answer_free(struct ve_answer *a)
 	jv_free(a->usage);
 	jv_free(a->finish);
 	jv_free(a->logprobs);
+	ve_scan_free(&a->doc);
 }
 
 /* Appends the arrays of a streamed chunk's logprobs (consumed) to what came before. */
@@ -207,7 +208,7 @@ take_parsed(struct ve_answer *a, const char *text, size_t len, bool delta)
 
 /* The scanner's first_choice: the first object element of ch whose index is absent, null or 0. */
 static struct ve_span
-first_choice_scan(struct ve_span ch)
+first_choice_scan(const struct ve_scan *doc, struct ve_span ch)
 {
 	static const char *const key[] = {"index"};
 	struct ve_scan_it it;
@@ -215,11 +216,11 @@ first_choice_scan(struct ve_span ch)
 
 	if (!ch.p || *ch.p != '[')
 		return (struct ve_span){NULL, 0};
-	ve_scan_begin(ch, &it);
+	ve_scan_begin(doc, ch, &it);
 	while (ve_scan_next(&it, NULL, &c)) {
 		if (*c.p != '{')
 			continue;
-		ve_scan_pick(c, key, 1, &ix);
+		ve_scan_pick(doc, c, key, 1, &ix);
 		if (!ix.p || *ix.p == 'n' || (ve_scan_is_num(ix) && ve_scan_num(ix) == 0))
 			return c;
 	}
@@ -234,10 +235,10 @@ take_choice_scan(struct ve_answer *a, struct ve_span c, bool delta)
 	static const char *const mkeys[] = {"content", "reasoning", "reasoning_content"};
 	struct ve_span f[5], m[3];
 
-	ve_scan_pick(c, keys, 5, f);
+	ve_scan_pick(&a->doc, c, keys, 5, f);
 	if (a->api == VE_API_CHAT) {
 		/* A message that is no object has no content, as jv_getpath finds. */
-		ve_scan_pick(delta ? f[2] : f[1], mkeys, 3, m);
+		ve_scan_pick(&a->doc, delta ? f[2] : f[1], mkeys, 3, m);
 		if (ve_scan_is_str(m[0]))
 			ve_scan_str(m[0], &a->text);
 		struct ve_span r = ve_scan_is_str(m[1]) ? m[1] : m[2];
@@ -250,10 +251,10 @@ take_choice_scan(struct ve_answer *a, struct ve_span c, bool delta)
 	}
 	if (ve_scan_is_str(f[3])) {
 		jv_free(a->finish);
-		a->finish = ve_scan_jv(f[3]);
+		a->finish = ve_scan_jv(&a->doc, f[3]);
 	}
 	if (delta) {
-		merge_logprobs(a, ve_scan_jv(f[4]));
+		merge_logprobs(a, ve_scan_jv(&a->doc, f[4]));
 	} else {
 		/* Left in the text: a loglikelihood reads a few of its values. */
 		jv_free(a->logprobs);
@@ -269,17 +270,17 @@ take_scanned(struct ve_answer *a, struct ve_span root, bool delta)
 	static const char *const keys[] = {"choices", "usage", "error"};
 	struct ve_span f[3];
 
-	ve_scan_pick(root, keys, 3, f);
+	ve_scan_pick(&a->doc, root, keys, 3, f);
 	if (delta && f[2].p && *f[2].p != 'n')
 		return VE_ANSWER_ERROR;
-	struct ve_span c = first_choice_scan(f[0]);
+	struct ve_span c = first_choice_scan(&a->doc, f[0]);
 	if (!c.p && !delta)
 		return VE_ANSWER_NO_CHOICES;
 	if (c.p)
 		take_choice_scan(a, c, delta);
 	if (f[1].p && *f[1].p == '{') {
 		jv_free(a->usage);
-		a->usage = ve_scan_jv(f[1]);
+		a->usage = ve_scan_jv(&a->doc, f[1]);
 	}
 	return c.p ? VE_ANSWER_CHOICE : VE_ANSWER_NONE;
 }
@@ -290,7 +291,7 @@ ve_answer_take(struct ve_answer *a, const char *text, size_t len, bool delta)
 	struct ve_span root;
 
 	a->lp = (struct ve_span){NULL, 0};
-	if (a->scan && ve_scan_check(text, len, &root) && *root.p == '{')
+	if (a->scan && ve_scan_check(&a->doc, text, len, &root) && *root.p == '{')
 		return take_scanned(a, root, delta);
 	return take_parsed(a, text, len, delta);
 }
@@ -298,7 +299,7 @@ ve_answer_take(struct ve_answer *a, const char *text, size_t len, bool delta)
 jv
 ve_answer_logprobs(const struct ve_answer *a)
 {
-	return a->lp.p ? ve_scan_jv(a->lp) : jv_copy(a->logprobs);
+	return a->lp.p ? ve_scan_jv(&a->doc, a->lp) : jv_copy(a->logprobs);
 }
 
 jv
@@ -306,12 +307,16 @@ ve_answer_tokens(const char *text, size_t len, bool scan, bool *parsed)
 {
 	static const char *const key[] = {"tokens"};
 	struct ve_span root, t;
+	struct ve_scan doc = {0};
 
-	if (scan && ve_scan_check(text, len, &root)) {
+	if (scan && ve_scan_check(&doc, text, len, &root)) {
 		*parsed = true;
-		ve_scan_pick(root, key, 1, &t);
-		return ve_scan_jv(t);
+		ve_scan_pick(&doc, root, key, 1, &t);
+		jv tokens = ve_scan_jv(&doc, t);
+		ve_scan_free(&doc);
+		return tokens;
 	}
+	ve_scan_free(&doc);
 	jv v = jv_parse_sized(text, (int)len);
 	*parsed = jv_is_valid(v);
 	jv t2 = ve_json_get(v, "tokens");
@@ -326,6 +331,7 @@ ve_answer_tokens(const char *text, size_t len, bool scan, bool *parsed)
 enum { TLP, TOP, TOKENS, OFFSETS, NLP };
 struct lp_arrays {
 	bool scanned;
+	const struct ve_scan *doc;
 	jv v[NLP];
 	struct ve_span s[NLP];
 };
@@ -356,22 +362,6 @@ num_of(struct ve_span e, bool *ok)
 		return ve_scan_num(e);
 	*ok = false;
 	return 0;
-}
-
-/* The elements of array a's text, -1 when it is no array. */
-static long
-scan_length(struct ve_span a)
-{
-	struct ve_scan_it it;
-	struct ve_span e;
-	long n = 0;
-
-	if (!a.p || *a.p != '[')
-		return -1;
-	ve_scan_begin(a, &it);
-	while (ve_scan_next(&it, NULL, &e))
-		n++;
-	return n;
 }
 
 /* The next element of a walk, or a span with p NULL past its end. */
@@ -406,7 +396,7 @@ context_end(const struct lp_arrays *l, long want, long *ctxlen)
 	struct ve_span e;
 	if (!l->s[OFFSETS].p || *l->s[OFFSETS].p != '[')
 		return false;
-	ve_scan_begin(l->s[OFFSETS], &it);
+	ve_scan_begin(l->doc, l->s[OFFSETS], &it);
 	while (ok && ve_scan_next(&it, NULL, &e) && num_of(e, &ok) < (double)want)
 		(*ctxlen)++;
 	return ok;
@@ -445,7 +435,7 @@ is_top1(jv top, jv tokens, int i)
  * in that order: so does this, over the members in the text.
  */
 static bool
-is_top1_scan(struct ve_span t, struct ve_span tok)
+is_top1_scan(const struct ve_scan *doc, struct ve_span t, struct ve_span tok)
 {
 	struct ve_scan_it it;
 	struct ve_span k, v, *ks = NULL, *vs = NULL;
@@ -455,7 +445,7 @@ is_top1_scan(struct ve_span t, struct ve_span tok)
 
 	if (!t.p || *t.p != '{' || !ve_scan_is_str(tok))
 		return false;
-	ve_scan_begin(t, &it);
+	ve_scan_begin(doc, t, &it);
 	while (ve_scan_next(&it, &k, &v)) {
 		size_t i = 0;
 		while (i < n && !ve_scan_str_eq(ks[i], k))
@@ -490,15 +480,15 @@ sum_span(const struct lp_arrays *l, long from, long to, double *sum, bool *greed
 		return;
 	}
 	struct ve_scan_it tlp, top, tokens;
-	ve_scan_begin(l->s[TLP], &tlp);
-	ve_scan_begin(l->s[TOP], &top);
-	ve_scan_begin(l->s[TOKENS], &tokens);
+	ve_scan_begin(l->doc, l->s[TLP], &tlp);
+	ve_scan_begin(l->doc, l->s[TOP], &top);
+	ve_scan_begin(l->doc, l->s[TOKENS], &tokens);
 	for (long i = 0; i < to; i++) {
 		struct ve_span x = next_elem(&tlp), t = next_elem(&top), tok = next_elem(&tokens);
 		if (i < from)
 			continue;
 		*sum += num_of(x, ok);
-		if (*greedy && !is_top1_scan(t, tok))
+		if (*greedy && !is_top1_scan(l->doc, t, tok))
 			*greedy = false;
 	}
 }
@@ -508,8 +498,9 @@ static void
 lp_open(const struct ve_answer *a, struct lp_arrays *l)
 {
 	l->scanned = a->lp.p != NULL;
+	l->doc = &a->doc;
 	if (l->scanned) {
-		ve_scan_pick(a->lp, lp_keys, NLP, l->s);
+		ve_scan_pick(&a->doc, a->lp, lp_keys, NLP, l->s);
 		for (int i = 0; i < NLP; i++)
 			l->v[i] = jv_invalid();
 	} else {
@@ -553,7 +544,7 @@ static const char *
 score(const struct ve_answer *a, const struct lp_arrays *l, const struct ve_ll_span *w,
       char *why, size_t size, long *n, double *sum, bool *greedy)
 {
-	long ntok = l->scanned                               ? scan_length(l->s[TLP])
+	long ntok = l->scanned                               ? ve_scan_length(l->doc, l->s[TLP])
 	            : jv_get_kind(l->v[TLP]) == JV_KIND_ARRAY ? jv_array_length(jv_copy(l->v[TLP]))
 	                                                      : -1;
 	long ctxlen = 0, end = 0;

@@ -36,6 +36,7 @@ struct ve_answer {
 	jv finish;          /* the last string finish_reason, else null */
 	jv logprobs;        /* choices[0].logprobs (streams: joined), else null or invalid */
 	struct ve_span lp;  /* or that value's text, when the scanner read a whole answer */
+	struct ve_scan doc; /* the scanner's table of the last text it checked */
 };
 
 /* What ve_answer_take found. */

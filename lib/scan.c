@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "diag.h"
 #include "scan.h"
 
@@ -9,9 +10,13 @@
 struct chk {
 	const unsigned char *p, *end;
 	int depth;
+	struct ve_scan *doc;
 };
 
-enum { MAX_DEPTH = 200 }; /* libjq 1.6 stops at 256 */
+enum {
+	MAX_DEPTH = 200, /* libjq 1.6 stops at 256 */
+	BIG = 512,       /* a container this long or longer goes into the table */
+};
 
 static bool chk_value(struct chk *c);
 
@@ -163,9 +168,23 @@ chk_number(struct chk *c)
 }
 
 /* An object or an array from its opening bracket. */
+/* Notes a container from..c->p of n values in the table when it is large. */
+static void
+note_big(struct chk *c, const unsigned char *from, long n)
+{
+	struct ve_scan *d = c->doc;
+
+	if (c->p - from < BIG)
+		return;
+	d->big = ve_grow(d->big, &d->cap, d->nbig + 1, sizeof *d->big);
+	d->big[d->nbig++] = (struct ve_scan_big){(const char *)from, (const char *)c->p, n};
+}
+
 static bool
 chk_container(struct chk *c, unsigned char close)
 {
+	const unsigned char *from = c->p;
+
 	if (++c->depth > MAX_DEPTH)
 		return false;
 	c->p++;
@@ -175,7 +194,7 @@ chk_container(struct chk *c, unsigned char close)
 		c->depth--;
 		return true;
 	}
-	for (;;) {
+	for (long n = 1;; n++) {
 		if (close == '}') {
 			chk_space(c);
 			if (c->p >= c->end || *c->p != '"' || !chk_string(c))
@@ -189,6 +208,7 @@ chk_container(struct chk *c, unsigned char close)
 		unsigned char b = *c->p++;
 		if (b == close) {
 			c->depth--;
+			note_big(c, from, n);
 			return true;
 		}
 		if (b != ',')
@@ -218,15 +238,26 @@ chk_value(struct chk *c)
 	return ok;
 }
 
-bool
-ve_scan_check(const char *text, size_t len, struct ve_span *root)
+static int
+big_cmp(const void *a, const void *b)
 {
-	struct chk c = {(const unsigned char *)text, (const unsigned char *)text + len, 0};
+	const struct ve_scan_big *x = a, *y = b;
 
+	return (x->p > y->p) - (x->p < y->p);
+}
+
+bool
+ve_scan_check(struct ve_scan *doc, const char *text, size_t len, struct ve_span *root)
+{
+	struct chk c = {(const unsigned char *)text, (const unsigned char *)text + len, 0, doc};
+
+	doc->nbig = 0;
 	chk_space(&c);
 	root->p = (const char *)c.p;
 	if (!chk_value(&c) || c.p != c.end)
 		return false;
+	/* Noted as they closed, inner ones first: sorted by where they open, for lookups. */
+	qsort(doc->big, doc->nbig, sizeof *doc->big, big_cmp);
 	/* The root's own length: the text less the space after it. */
 	while (c.p > (const unsigned char *)root->p &&
 	       (c.p[-1] == ' ' || c.p[-1] == '\t' || c.p[-1] == '\r' || c.p[-1] == '\n'))
@@ -235,7 +266,32 @@ ve_scan_check(const char *text, size_t len, struct ve_span *root)
 	return true;
 }
 
+void
+ve_scan_free(struct ve_scan *doc)
+{
+	free(doc->big);
+	*doc = (struct ve_scan){0};
+}
+
 /* From here on the text has passed the check. */
+
+/* The table's entry of the container that opens at p, or NULL. */
+static const struct ve_scan_big *
+find_big(const struct ve_scan *doc, const char *p)
+{
+	size_t lo = 0, hi = doc->nbig;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (doc->big[mid].p == p)
+			return &doc->big[mid];
+		if (doc->big[mid].p < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
 
 static const char *
 space(const char *p, const char *end)
@@ -257,14 +313,17 @@ str_end(const char *p, const char *end)
 
 /* The end of the value at p. */
 static const char *
-skip(const char *p, const char *end)
+skip(const struct ve_scan *doc, const char *p, const char *end)
 {
+	const struct ve_scan_big *big;
 	int depth = 0;
 
 	switch (*p) {
 	case '"': return str_end(p, end);
 	case '{':
 	case '[':
+		if ((big = find_big(doc, p)))
+			return big->end;
 		for (; p < end; p++) {
 			if (*p == '"')
 				p = str_end(p, end) - 1;
@@ -283,8 +342,9 @@ skip(const char *p, const char *end)
 }
 
 void
-ve_scan_begin(struct ve_span v, struct ve_scan_it *it)
+ve_scan_begin(const struct ve_scan *doc, struct ve_span v, struct ve_scan_it *it)
 {
+	it->doc = doc;
 	it->p = v.p + 1;
 	it->end = v.p + v.len - 1;
 	it->obj = *v.p == '{';
@@ -306,7 +366,7 @@ ve_scan_next(struct ve_scan_it *it, struct ve_span *key, struct ve_span *val)
 		p = space(space(e, it->end) + 1, it->end);
 	}
 	val->p = p;
-	it->p = skip(p, it->end);
+	it->p = skip(it->doc, p, it->end);
 	val->len = (size_t)(it->p - p);
 	return true;
 }
@@ -326,7 +386,7 @@ ve_scan_key_is(struct ve_span key, const char *k)
 }
 
 void
-ve_scan_pick(struct ve_span obj, const char *const *keys, size_t n, struct ve_span *out)
+ve_scan_pick(const struct ve_scan *doc, struct ve_span obj, const char *const *keys, size_t n, struct ve_span *out)
 {
 	struct ve_scan_it it;
 	struct ve_span k, v;
@@ -335,7 +395,7 @@ ve_scan_pick(struct ve_span obj, const char *const *keys, size_t n, struct ve_sp
 		out[i] = (struct ve_span){NULL, 0};
 	if (!obj.p || *obj.p != '{')
 		return;
-	ve_scan_begin(obj, &it);
+	ve_scan_begin(doc, obj, &it);
 	while (ve_scan_next(&it, &k, &v))
 		for (size_t i = 0; i < n; i++)
 			if (ve_scan_key_is(k, keys[i]))
@@ -361,6 +421,14 @@ ve_scan_num(struct ve_span v)
 		return NAN;
 	if (*v.p == 'I' || (v.len > 1 && v.p[1] == 'I'))
 		return *v.p == '-' ? -INFINITY : INFINITY;
+	/* Integers of up to 15 digits are exact in a double: no strtod for token ids. */
+	const char *dg = v.p + (*v.p == '-');
+	size_t nd = (size_t)(v.p + v.len - dg), i = 0;
+	long long n = 0;
+	while (i < nd && i < 16 && dg[i] >= '0' && dg[i] <= '9')
+		n = n * 10 + (dg[i++] - '0');
+	if (i == nd && nd <= 15)
+		return *v.p == '-' ? -(double)n : (double)n;
 	/* A copy, NUL-terminated: the span may end the caller's text. */
 	char small[64], *s = v.len < sizeof small ? small : ve_xmalloc(v.len + 1);
 	memcpy(s, v.p, v.len);
@@ -449,8 +517,26 @@ str_jv(struct ve_span v)
 	return s;
 }
 
+long
+ve_scan_length(const struct ve_scan *doc, struct ve_span v)
+{
+	struct ve_scan_it it;
+	struct ve_span e;
+	const struct ve_scan_big *big;
+	long n = 0;
+
+	if (!v.p || *v.p != '[')
+		return -1;
+	if ((big = find_big(doc, v.p)))
+		return big->n;
+	ve_scan_begin(doc, v, &it);
+	while (ve_scan_next(&it, NULL, &e))
+		n++;
+	return n;
+}
+
 jv
-ve_scan_jv(struct ve_span v)
+ve_scan_jv(const struct ve_scan *doc, struct ve_span v)
 {
 	struct ve_scan_it it;
 	struct ve_span k, e;
@@ -465,17 +551,17 @@ ve_scan_jv(struct ve_span v)
 	case '[': {
 		/* Appended one by one, as libjq's parser builds an array. */
 		jv a = jv_array();
-		ve_scan_begin(v, &it);
+		ve_scan_begin(doc, v, &it);
 		while (ve_scan_next(&it, NULL, &e))
-			a = jv_array_append(a, ve_scan_jv(e));
+			a = jv_array_append(a, ve_scan_jv(doc, e));
 		return a;
 	}
 	case '{': {
 		/* jv_object_set, as libjq's parser: a repeated key keeps its place, takes the last value. */
 		jv o = jv_object();
-		ve_scan_begin(v, &it);
+		ve_scan_begin(doc, v, &it);
 		while (ve_scan_next(&it, &k, &e))
-			o = jv_object_set(o, str_jv(k), ve_scan_jv(e));
+			o = jv_object_set(o, str_jv(k), ve_scan_jv(doc, e));
 		return o;
 	}
 	default: return jv_number(ve_scan_num(v));
