@@ -336,8 +336,7 @@ struct lp_arrays {
 	struct ve_span s[NLP];
 };
 
-static const char *const lp_keys[NLP] = {"token_logprobs", "top_logprobs", "tokens",
-                                         "text_offset"};
+static const char *const lp_keys[NLP] = {"token_logprobs", "top_logprobs", "tokens", "text_offset"};
 
 /* a[i] when it is a number (a borrowed); else 0 and *ok cleared. */
 static double
@@ -523,8 +522,8 @@ lp_free(struct lp_arrays *l)
  * answer does not tell.
  */
 static const char *
-continuation_span(const struct ve_answer *a, const struct lp_arrays *l,
-                  const struct ve_ll_span *w, long ntok, long *ctxlen, long *end)
+continuation_span(const struct ve_answer *a, const struct lp_arrays *l, const struct ve_ll_span *w,
+                  long ntok, long *ctxlen, long *end)
 {
 	if (w->by_tokens) {
 		*ctxlen = w->ctx_tokens;
@@ -541,10 +540,10 @@ continuation_span(const struct ve_answer *a, const struct lp_arrays *l,
 
 /* ve_answer_score's checks and sum, on the arrays of l. */
 static const char *
-score(const struct ve_answer *a, const struct lp_arrays *l, const struct ve_ll_span *w,
-      char *why, size_t size, long *n, double *sum, bool *greedy)
+score(const struct ve_answer *a, const struct lp_arrays *l, const struct ve_ll_span *w, char *why,
+      size_t size, long *n, double *sum, bool *greedy)
 {
-	long ntok = l->scanned                               ? ve_scan_length(l->doc, l->s[TLP])
+	long ntok = l->scanned                                ? ve_scan_length(l->doc, l->s[TLP])
 	            : jv_get_kind(l->v[TLP]) == JV_KIND_ARRAY ? jv_array_length(jv_copy(l->v[TLP]))
 	                                                      : -1;
 	long ctxlen = 0, end = 0;
@@ -557,8 +556,8 @@ score(const struct ve_answer *a, const struct lp_arrays *l, const struct ve_ll_s
 		return bad;
 	if (ntok < end) {
 		snprintf(why, size,
-		         "the server ignored echo: %ld token logprobs for a prompt of %ld tokens", ntok,
-		         end);
+		         "the server ignored echo: %ld token logprobs for a prompt of %ld tokens",
+		         ntok, end);
 		return why;
 	}
 	if (ctxlen >= end)
@@ -568,7 +567,8 @@ score(const struct ve_answer *a, const struct lp_arrays *l, const struct ve_ll_s
 	                         : jv_get_kind(l->v[TOP]) == JV_KIND_ARRAY &&
 	                               jv_get_kind(l->v[TOKENS]) == JV_KIND_ARRAY;
 	if (!arrays)
-		return "the answer has no tokens and top_logprobs (does the server support logprobs?)";
+		return "the answer has no tokens and top_logprobs (does the server support "
+		       "logprobs?)";
 	*sum = 0;
 	*greedy = true;
 	sum_span(l, ctxlen, end, sum, greedy, &ok);

@@ -257,7 +257,8 @@ ve_scan_check(struct ve_scan *doc, const char *text, size_t len, struct ve_span 
 	if (!chk_value(&c) || c.p != c.end)
 		return false;
 	/* Noted as they closed, inner ones first: sorted by where they open, for lookups. */
-	qsort(doc->big, doc->nbig, sizeof *doc->big, big_cmp);
+	if (doc->nbig > 1)
+		qsort(doc->big, doc->nbig, sizeof *doc->big, big_cmp);
 	/* The root's own length: the text less the space after it. */
 	while (c.p > (const unsigned char *)root->p &&
 	       (c.p[-1] == ' ' || c.p[-1] == '\t' || c.p[-1] == '\r' || c.p[-1] == '\n'))
@@ -386,7 +387,8 @@ ve_scan_key_is(struct ve_span key, const char *k)
 }
 
 void
-ve_scan_pick(const struct ve_scan *doc, struct ve_span obj, const char *const *keys, size_t n, struct ve_span *out)
+ve_scan_pick(const struct ve_scan *doc, struct ve_span obj, const char *const *keys, size_t n,
+             struct ve_span *out)
 {
 	struct ve_scan_it it;
 	struct ve_span k, v;
@@ -557,7 +559,8 @@ ve_scan_jv(const struct ve_scan *doc, struct ve_span v)
 		return a;
 	}
 	case '{': {
-		/* jv_object_set, as libjq's parser: a repeated key keeps its place, takes the last value. */
+		/* jv_object_set, as libjq's parser: a repeated key keeps its place, takes the last
+		 * value. */
 		jv o = jv_object();
 		ve_scan_begin(doc, v, &it);
 		while (ve_scan_next(&it, &k, &e))

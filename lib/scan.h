@@ -47,7 +47,7 @@ struct ve_scan {
 	struct ve_scan_big {
 		const char *p, *end; /* the container's brackets, end past the closing one */
 		long n;              /* its members or elements */
-	} *big;
+	} * big;
 	size_t nbig, cap;
 };
 
@@ -72,7 +72,8 @@ bool ve_scan_next(struct ve_scan_it *it, struct ve_span *key, struct ve_span *va
  * The values of n keys of obj as libjq would give them: out[i] is the last
  * value of keys[i], or a span with p NULL when obj lacks it or is no object.
  */
-void ve_scan_pick(const struct ve_scan *doc, struct ve_span obj, const char *const *keys, size_t n, struct ve_span *out);
+void ve_scan_pick(const struct ve_scan *doc, struct ve_span obj, const char *const *keys, size_t n,
+                  struct ve_span *out);
 /* Whether key (a string with its quotes) decodes to the NUL-terminated k. */
 bool ve_scan_key_is(struct ve_span key, const char *k);
 
