@@ -44,7 +44,7 @@ PROGS    = $(addprefix $(BIN)/,$(TOOLS))
 # Test drivers: programs the bats tests run to reach library code no tool
 # calls yet. They are built beside the tools, so that every tier (plain,
 # ASan, valgrind) runs them, and never installed.
-TESTPROGS = $(BIN)/lcbdata-check
+TESTPROGS = $(BIN)/lcbdata-check $(BIN)/answer-check
 
 .SECONDARY:
 .PHONY: all check test test-asan test-valgrind bench lint install uninstall clean demo deps \
@@ -68,6 +68,10 @@ $(BIN)/%: $(BUILD)/tools/%.o $(BUILD)/libve.a
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libve.a $(LDLIBS)
 
 $(BIN)/lcbdata-check: tests/fuzz/lcbdata-check.c $(BUILD)/libve.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libve.a $(LDLIBS)
+
+$(BIN)/answer-check: tests/fuzz/answer-check.c tests/fuzz/answer-desc.h $(BUILD)/libve.a $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libve.a $(LDLIBS)
 
@@ -133,7 +137,7 @@ FUZZ_BUILD    = build/fuzz
 FUZZ_SAN      = address,undefined
 FUZZ_CFLAGS   = -std=c11 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all $(WARN) \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-FUZZ_TARGETS  = input jq record sse manifest canon simreq lcbdata
+FUZZ_TARGETS  = input jq record sse manifest canon simreq lcbdata answer
 FUZZ_LIBOBJ   = $(patsubst lib/%.c,$(FUZZ_BUILD)/lib/%.o,$(LIBSRC))
 
 $(FUZZ_BUILD)/lib/%.o: lib/%.c $(HDRS)
@@ -145,7 +149,8 @@ $(FUZZ_BUILD)/libve.a: $(FUZZ_LIBOBJ)
 	$(AR) rcs $@ $^
 
 # jq-leak.c goes into each target; jq.c includes lib/json.c, so it depends on it too.
-FUZZ_DEPS     = tests/fuzz/jq-leak.c tests/fuzz/jq-leak.h $(FUZZ_BUILD)/libve.a $(HDRS) lib/json.c
+FUZZ_DEPS     = tests/fuzz/jq-leak.c tests/fuzz/jq-leak.h $(FUZZ_BUILD)/libve.a $(HDRS) lib/json.c \
+                tests/fuzz/answer-desc.h
 $(FUZZ_BUILD)/bin/%: tests/fuzz/%.c $(FUZZ_DEPS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< \

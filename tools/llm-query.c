@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include <curl/curl.h>
 
+#include "answer.h"
 #include "array.h"
 #include "buf.h"
 #include "canon.h"
@@ -130,10 +131,7 @@ struct job {
 	size_t nitl, citl;
 	struct ve_buf resp; /* body (or, with a cache, the raw stream) */
 	struct ve_sse sse;
-	struct ve_buf text;
-	struct ve_buf reasoning; /* a chat answer's thought, apart from its text */
-	bool has_reasoning;      /* the server sent one (reasoning or reasoning_content) */
-	jv usage, finish, logprobs;
+	struct ve_answer ans; /* what the answer said (lib/answer.h); its logprobs may be in resp */
 	bool chunk_seen, done_seen, cached;
 	bool cache_bad; /* the cached answer was unusable: ask the server */
 	long status;
@@ -187,6 +185,7 @@ struct run {
 	struct queue waiting, warm;
 	long active;
 	bool no_tokenize;
+	bool scan; /* answers read by lib/scan.h first; LLM_QUERY_SCAN=0: by libjq alone */
 	struct ve_rng rng;
 	unsigned long long seq, next_out;
 	struct job **slots; /* --ordered: finished jobs by seq - next_out */
@@ -449,9 +448,7 @@ job_new(const char *line, size_t len, const struct ve_secrets *secrets)
 	j->continuation = jv_null();
 	j->ctx_tokens = jv_null();
 	j->all_tokens = jv_null();
-	j->usage = jv_null();
-	j->finish = jv_null();
-	j->logprobs = jv_null();
+	ve_answer_init(&j->ans, VE_API_NONE, false);
 	return j;
 }
 
@@ -460,18 +457,10 @@ static void
 job_clear_attempt(struct job *j)
 {
 	ve_buf_reset(&j->resp);
-	ve_buf_reset(&j->text);
-	ve_buf_reset(&j->reasoning);
-	j->has_reasoning = false;
+	ve_answer_reset(&j->ans);
 	j->idled = false;
 	ve_buf_reset(&j->msg);
 	ve_sse_reset(&j->sse);
-	jv_free(j->usage);
-	jv_free(j->finish);
-	jv_free(j->logprobs);
-	j->usage = jv_null();
-	j->finish = jv_null();
-	j->logprobs = jv_null();
 	j->nitl = 0;
 	j->chunk_seen = j->done_seen = j->cached = false;
 	j->status = 0;
@@ -495,12 +484,8 @@ job_free(struct job *j)
 	jv_free(j->continuation);
 	jv_free(j->ctx_tokens);
 	jv_free(j->all_tokens);
-	jv_free(j->usage);
-	jv_free(j->finish);
-	jv_free(j->logprobs);
+	ve_answer_free(&j->ans);
 	ve_buf_free(&j->resp);
-	ve_buf_free(&j->text);
-	ve_buf_free(&j->reasoning);
 	ve_buf_free(&j->msg);
 	ve_buf_free(&j->fields);
 	ve_sse_free(&j->sse);
@@ -929,128 +914,6 @@ fail(struct job *j, enum err_kind kind, bool cut, const char *msg)
 	ve_scrub(j->secrets, msg, strlen(msg), &j->msg);
 }
 
-/* Appends the arrays of a streamed chunk's logprobs to what came before. */
-static void
-merge_logprobs(struct job *j, jv lp)
-{
-	if (jv_get_kind(lp) != JV_KIND_OBJECT) {
-		jv_free(lp);
-		return;
-	}
-	if (jv_get_kind(j->logprobs) != JV_KIND_OBJECT) {
-		jv_free(j->logprobs);
-		j->logprobs = lp;
-		return;
-	}
-	jv_object_foreach(lp, k, v)
-	{
-		jv old = jv_object_get(jv_copy(j->logprobs), jv_copy(k));
-		if (jv_get_kind(old) == JV_KIND_ARRAY && jv_get_kind(v) == JV_KIND_ARRAY)
-			v = jv_array_concat(old, v);
-		else
-			jv_free(old);
-		j->logprobs = jv_object_set(j->logprobs, k, v);
-	}
-	jv_free(lp);
-}
-
-/*
- * Keeps the thought of a chat message or delta m (consumed), apart from the
- * content: "reasoning" as current vLLM's --reasoning-parser sends it, else
- * "reasoning_content" as older servers do.
- */
-static void
-take_reasoning(struct job *j, jv m)
-{
-	jv t = ve_json_get(m, "reasoning");
-
-	if (jv_get_kind(t) != JV_KIND_STRING) {
-		jv_free(t);
-		t = ve_json_get(m, "reasoning_content");
-	}
-	if (jv_get_kind(t) == JV_KIND_STRING) {
-		ve_buf_add(&j->reasoning, jv_string_value(t), ve_json_strlen(t));
-		j->has_reasoning = true;
-	}
-	jv_free(t);
-	jv_free(m);
-}
-
-/* Takes the text, thought, finish reason and logprobs of choices[0]; consumes c. */
-static void
-take_choice(struct job *j, jv c, bool delta)
-{
-	const char *msg = delta ? "delta" : "message";
-	jv t = j->api == VE_API_CHAT
-	           ? jv_getpath(jv_copy(c), JV_ARRAY(jv_string(msg), jv_string("content")))
-	           : ve_json_get(c, "text");
-
-	if (jv_get_kind(t) == JV_KIND_STRING)
-		ve_buf_add(&j->text, jv_string_value(t), ve_json_strlen(t));
-	jv_free(t);
-	if (j->api == VE_API_CHAT)
-		take_reasoning(j, ve_json_get(c, msg));
-	jv f = ve_json_get(c, "finish_reason");
-	if (jv_get_kind(f) == JV_KIND_STRING) {
-		jv_free(j->finish);
-		j->finish = f;
-	} else {
-		jv_free(f);
-	}
-	jv lp = ve_json_get(c, "logprobs");
-	jv_free(c);
-	if (delta)
-		merge_logprobs(j, lp);
-	else {
-		jv_free(j->logprobs);
-		j->logprobs = lp;
-	}
-}
-
-/*
- * The choice of the record's own prompt (consumes ch): "index" 0 or no index.
- * A batch prompt's stream interleaves chunks of the other prompts, which are
- * not this record's tokens. Invalid when there is none.
- */
-static jv
-first_choice(jv ch)
-{
-	jv found = jv_invalid();
-
-	if (jv_get_kind(ch) == JV_KIND_ARRAY) {
-		jv_array_foreach(ch, i, c)
-		{
-			jv ix = ve_json_get(c, "index");
-			jv_kind k = jv_get_kind(ix);
-			bool mine = jv_get_kind(c) == JV_KIND_OBJECT &&
-			            (k == JV_KIND_INVALID || k == JV_KIND_NULL ||
-			             (k == JV_KIND_NUMBER && jv_number_value(ix) == 0));
-			jv_free(ix);
-			if (mine && !jv_is_valid(found))
-				found = c;
-			else
-				jv_free(c);
-		}
-	}
-	jv_free(ch);
-	return found;
-}
-
-/* Keeps the "usage" object of an answer or a chunk (v consumed). */
-static void
-take_usage(struct job *j, jv v)
-{
-	jv u = ve_json_get(v, "usage");
-
-	jv_free(v);
-	if (jv_get_kind(u) == JV_KIND_OBJECT) {
-		jv_free(j->usage);
-		j->usage = u;
-	} else {
-		jv_free(u);
-	}
-}
-
 /* One SSE event of a streamed answer: vllm-eval(7)'s token chunks. */
 static int
 on_event(void *ctx, const char *data, size_t len)
@@ -1062,25 +925,19 @@ on_event(void *ctx, const char *data, size_t len)
 		j->done_seen = true;
 		return 0;
 	}
-	jv v = jv_parse_sized(data, (int)len);
-	if (jv_get_kind(v) != JV_KIND_OBJECT) {
-		jv_free(v);
+	int rc = ve_answer_take(&j->ans, data, len, true);
+	if (rc == VE_ANSWER_NOT_OBJECT) {
 		fail(j, ERR_PROTOCOL, false, "a stream event is not a JSON object");
 		return 1;
 	}
-	jv e = ve_json_get(v, "error");
-	if (jv_get_kind(e) != JV_KIND_NULL && jv_is_valid(e)) {
+	if (rc == VE_ANSWER_ERROR) {
 		struct ve_buf m = {0};
-		jv_free(e);
 		ve_http_error_text(data, len, &m);
 		fail(j, ERR_PROTOCOL, false, m.p ? m.p : "error event");
 		ve_buf_free(&m);
-		jv_free(v);
 		return 1;
 	}
-	jv_free(e);
-	jv c = first_choice(ve_json_get(v, "choices"));
-	if (jv_is_valid(c)) {
+	if (rc == VE_ANSWER_CHOICE) {
 		if (!j->chunk_seen) {
 			j->first = t;
 		} else {
@@ -1089,11 +946,7 @@ on_event(void *ctx, const char *data, size_t len)
 		}
 		j->chunk_seen = true;
 		j->last = t;
-		take_choice(j, c, true);
-	} else {
-		jv_free(c);
 	}
-	take_usage(j, v);
 	return 0;
 }
 
@@ -1204,6 +1057,8 @@ start_attempt(struct run *r, struct job *j)
 	const struct opts *o = r->o;
 
 	job_clear_attempt(j);
+	j->ans.api = j->api;
+	j->ans.scan = r->scan;
 	j->key[0] = '\0';
 	j->streaming = o->stream && j->step == STEP_QUERY;
 	j->max_body = ve_http_max_body(&r->http);
@@ -1254,170 +1109,36 @@ start_attempt(struct run *r, struct job *j)
 static void
 parse_answer(struct job *j)
 {
-	jv v = jv_parse_sized(j->resp.p ? j->resp.p : "", (int)j->resp.len);
+	int rc = ve_answer_take(&j->ans, j->resp.p ? j->resp.p : "", j->resp.len, false);
 
-	if (jv_get_kind(v) != JV_KIND_OBJECT) {
-		jv_free(v);
-		/* A 200 whose body does not parse was most likely cut short. */
+	/* A 200 whose body does not parse was most likely cut short. */
+	if (rc == VE_ANSWER_NOT_OBJECT)
 		fail(j, ERR_PROTOCOL, true, "the answer is not a JSON object");
-		return;
-	}
-	jv c = first_choice(ve_json_get(v, "choices"));
-	if (!jv_is_valid(c)) {
-		jv_free(c);
-		jv_free(v);
+	else if (rc == VE_ANSWER_NO_CHOICES)
 		fail(j, ERR_PROTOCOL, false, "the answer has no choices");
-		return;
-	}
-	take_choice(j, c, false);
-	take_usage(j, v);
-}
-
-static double
-num_at(jv a, int i, bool *ok)
-{
-	jv x = jv_array_get(jv_copy(a), i);
-	double d = 0;
-
-	if (jv_get_kind(x) == JV_KIND_NUMBER)
-		d = jv_number_value(x);
-	else
-		*ok = false;
-	jv_free(x);
-	return d;
 }
 
 /*
- * Where the continuation's tokens are in the echoed prompt, [*ctxlen, *end)
- * (lp borrowed): by the token counts of /tokenize, or the text way: from the
- * first text_offset that reaches the context's length in code points to the
- * prompt's token count in usage (else all ntok tokens but the one
- * generated). NULL, or why the answer does not tell.
- */
-static const char *
-continuation_span(const struct job *j, jv lp, int ntok, long *ctxlen, long *end)
-{
-	if (j->step == STEP_SCORE) {
-		*ctxlen = jv_array_length(jv_copy(j->ctx_tokens));
-		*end = jv_array_length(jv_copy(j->all_tokens));
-		return NULL;
-	}
-	jv off = ve_json_get(lp, "text_offset");
-	long want = (long)ve_utf8_count(jv_string_value(j->context), ve_json_strlen(j->context));
-	bool ok = jv_get_kind(off) == JV_KIND_ARRAY;
-	int noff = ok ? jv_array_length(jv_copy(off)) : 0;
-	for (*ctxlen = 0; ok && *ctxlen < noff && num_at(off, (int)*ctxlen, &ok) < (double)want;
-	     (*ctxlen)++)
-		;
-	jv_free(off);
-	if (!ok)
-		return "the answer has no text_offset";
-	double pt;
-	bool counted = ve_json_get_num(j->usage, "prompt_tokens", &pt) && pt >= 0 && pt <= 1e9;
-	*end = counted ? (long)pt : ntok - 1;
-	return NULL;
-}
-
-/* Whether tokens[i] is the key of top[i] with the highest logprob (both borrowed arrays). */
-static bool
-is_top1(jv top, jv tokens, int i)
-{
-	jv t = jv_array_get(jv_copy(top), i);
-	jv tok = jv_array_get(jv_copy(tokens), i);
-	double best = -INFINITY;
-	bool top1 = false;
-
-	if (jv_get_kind(t) == JV_KIND_OBJECT && jv_get_kind(tok) == JV_KIND_STRING) {
-		jv_object_foreach(t, k, v)
-		{
-			/* The first key of the highest logprob is the top-1. */
-			if (jv_get_kind(v) == JV_KIND_NUMBER && jv_number_value(v) > best) {
-				best = jv_number_value(v);
-				top1 = jv_equal(k, jv_copy(tok));
-			} else {
-				jv_free(k);
-			}
-			jv_free(v);
-		}
-	}
-	jv_free(t);
-	jv_free(tok);
-	return top1;
-}
-
-/*
- * The sum of token_logprobs over [from, to) and whether each token was the
- * top-1 (lp borrowed). NULL, or why the answer cannot give them.
- */
-static const char *
-sum_span(jv lp, long from, long to, double *sum, bool *greedy)
-{
-	jv tlp = ve_json_get(lp, "token_logprobs");
-	jv top = ve_json_get(lp, "top_logprobs");
-	jv tokens = ve_json_get(lp, "tokens");
-	const char *bad = NULL;
-	bool ok = true;
-
-	*sum = 0;
-	*greedy = true;
-	if (jv_get_kind(top) != JV_KIND_ARRAY || jv_get_kind(tokens) != JV_KIND_ARRAY)
-		bad =
-		    "the answer has no tokens and top_logprobs (does the server support logprobs?)";
-	for (long i = from; !bad && i < to; i++) {
-		*sum += num_at(tlp, (int)i, &ok);
-		if (*greedy && !is_top1(top, tokens, (int)i))
-			*greedy = false;
-	}
-	if (!bad && !ok)
-		bad = "a continuation token has no logprob";
-	jv_free(tlp);
-	jv_free(top);
-	jv_free(tokens);
-	return bad;
-}
-
-/*
- * The loglikelihood of the continuation from the echoed logprobs, as
- * lm-evaluation-harness: the sum of token_logprobs over the continuation's
- * tokens [ctxlen, end), and whether each was the top-1 token. Nothing in the
- * answer is trusted to have its expected type: a server that ignores echo or
- * logprobs, or answers with something else, fails the job.
+ * The loglikelihood of the continuation from the echoed logprobs
+ * (lib/answer.h): the continuation's tokens by /tokenize's counts, or by
+ * text_offset when the server has no /tokenize.
  */
 static void
 score(struct job *j, struct ve_buf *ll)
 {
-	jv tlp = ve_json_get(j->logprobs, "token_logprobs");
-	int ntok = jv_get_kind(tlp) == JV_KIND_ARRAY ? jv_array_length(jv_copy(tlp)) : -1;
-	long ctxlen = 0, end = 0;
-	double sum = 0;
-	bool greedy = false;
-	char why[256], num[VE_NUM_G_SIZE];
-	const char *bad = NULL;
+	struct ve_ll_span w = {.by_tokens = j->step == STEP_SCORE};
+	char why[256];
 
-	jv_free(tlp);
-	if (ntok < 0)
-		bad = "the answer has no token_logprobs (does the server support logprobs?)";
-	else
-		bad = continuation_span(j, j->logprobs, ntok, &ctxlen, &end);
-	if (!bad && ntok < end) {
-		snprintf(why, sizeof why,
-		         "the server ignored echo: %d token logprobs for a prompt of %ld tokens",
-		         ntok, end);
-		bad = why;
-	} else if (!bad && ctxlen >= end) {
-		bad = "the continuation has no tokens of its own";
+	if (w.by_tokens) {
+		w.ctx_tokens = jv_array_length(jv_copy(j->ctx_tokens));
+		w.all_tokens = jv_array_length(jv_copy(j->all_tokens));
+	} else {
+		w.ctx_chars =
+		    (long)ve_utf8_count(jv_string_value(j->context), ve_json_strlen(j->context));
 	}
-	if (!bad)
-		bad = sum_span(j->logprobs, ctxlen, end, &sum, &greedy);
-	if (bad) {
+	const char *bad = ve_answer_score(&j->ans, &w, why, sizeof why, ll);
+	if (bad)
 		fail(j, ERR_PROTOCOL, false, bad);
-		return;
-	}
-	/* The shortest form of the sum that reads back as it, as Python's repr prints it. */
-	ve_buf_adds(ll, "\"loglikelihood\":{\"sum\":");
-	ve_buf_adds(ll, ve_num_g(num, sizeof num, sum, 15));
-	ve_buf_addf(ll, ",\"n_tokens\":%ld,\"greedy\":%s,\"method\":\"%s\"}", end - ctxlen,
-	            greedy ? "true" : "false", j->step == STEP_SCORE ? "tokens" : "text_offset");
 }
 
 static void
@@ -1431,6 +1152,7 @@ static void
 answer_fields(struct run *r, struct job *j)
 {
 	struct ve_buf *b = &j->fields;
+	const struct ve_answer *a = &j->ans;
 	struct ve_buf ll = {0};
 
 	if (j->step == STEP_SCORE || j->step == STEP_SCORE_TEXT) {
@@ -1447,18 +1169,18 @@ answer_fields(struct run *r, struct job *j)
 		ve_buf_add(b, ll.p, ll.len);
 	} else {
 		ve_buf_adds(b, ",\"text\":");
-		ve_buf_add_json_str(b, j->text.p ? j->text.p : "", j->text.len);
-		if (j->has_reasoning) {
+		ve_buf_add_json_str(b, a->text.p ? a->text.p : "", a->text.len);
+		if (a->has_reasoning) {
 			ve_buf_adds(b, ",\"reasoning\":");
-			ve_buf_add_json_str(b, j->reasoning.p ? j->reasoning.p : "",
-			                    j->reasoning.len);
+			ve_buf_add_json_str(b, a->reasoning.p ? a->reasoning.p : "",
+			                    a->reasoning.len);
 		}
 		ve_buf_adds(b, ",\"finish_reason\":");
-		ve_json_dump(j->finish, b);
+		ve_json_dump(a->finish, b);
 	}
-	if (jv_get_kind(j->usage) == JV_KIND_OBJECT) {
-		jv pt = ve_json_get(j->usage, "prompt_tokens");
-		jv ct = ve_json_get(j->usage, "completion_tokens");
+	if (jv_get_kind(a->usage) == JV_KIND_OBJECT) {
+		jv pt = ve_json_get(a->usage, "prompt_tokens");
+		jv ct = ve_json_get(a->usage, "completion_tokens");
 		ve_buf_adds(b, ",\"usage\":{\"prompt_tokens\":");
 		ve_json_dump(pt, b);
 		ve_buf_adds(b, ",\"completion_tokens\":");
@@ -1469,10 +1191,12 @@ answer_fields(struct run *r, struct job *j)
 		jv_free(pt);
 		jv_free(ct);
 	}
-	if (!ll.len && jv_get_kind(j->logprobs) != JV_KIND_NULL && jv_is_valid(j->logprobs)) {
+	jv lp = ll.len ? jv_invalid() : ve_answer_logprobs(a);
+	if (jv_get_kind(lp) != JV_KIND_NULL && jv_is_valid(lp)) {
 		ve_buf_adds(b, ",\"logprobs\":");
-		ve_json_dump(j->logprobs, b);
+		ve_json_dump(lp, b);
 	}
+	jv_free(lp);
 	ve_buf_adds(b, "},\"timing\":{");
 	if (j->cached) {
 		ve_buf_adds(b, "\"cached\":true,\"attempts\":0}");
@@ -1598,12 +1322,11 @@ retry_later(struct run *r, struct job *j)
 static void
 take_tokens(struct job *j)
 {
-	jv v = jv_parse_sized(j->resp.p ? j->resp.p : "", (int)j->resp.len);
+	bool parsed;
+	jv t = ve_answer_tokens(j->resp.p ? j->resp.p : "", j->resp.len, j->ans.scan, &parsed);
 	/* A body that does not parse was most likely cut short; other JSON is not. */
-	bool cut = !jv_is_valid(v);
-	jv t = ve_json_get(v, "tokens");
+	bool cut = !parsed;
 
-	jv_free(v);
 	if (jv_get_kind(t) != JV_KIND_ARRAY) {
 		jv_free(t);
 		fail(j, ERR_PROTOCOL, cut, "/tokenize answered without \"tokens\"");
@@ -2057,6 +1780,9 @@ setup(struct run *r)
 
 	r->sha = ve_sha256_new();
 	r->out = stdout;
+	/* The reference way of the tests and the benchmark (llm-query(1), ENVIRONMENT). */
+	const char *scan = getenv("LLM_QUERY_SCAN");
+	r->scan = !scan || strcmp(scan, "0") != 0;
 	if (!ve_endpoint_parse(o->endpoint, &r->root, &r->api))
 		ve_usage_error("--endpoint: expected an http:// or https:// URL");
 	if (o->prompt_expr)

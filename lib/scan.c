@@ -1,0 +1,572 @@
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "array.h"
+#include "diag.h"
+#include "scan.h"
+
+/* The check's cursor. */
+struct chk {
+	const unsigned char *p, *end;
+	int depth;
+	struct ve_scan *doc;
+};
+
+enum {
+	MAX_DEPTH = 200, /* libjq 1.6 stops at 256 */
+	BIG = 512,       /* a container this long or longer goes into the table */
+};
+
+static bool chk_value(struct chk *c);
+
+static void
+chk_space(struct chk *c)
+{
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' || *c->p == '\n'))
+		c->p++;
+}
+
+static int
+hex4(const unsigned char *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int d = p[i] >= '0' && p[i] <= '9'   ? p[i] - '0'
+		        : p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
+		        : p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10
+		                                     : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/*
+ * The length of the UTF-8 sequence at p, 0 when it is invalid (overlong,
+ * a surrogate, above U+10FFFF, cut short): RFC 3629, as libjq judges.
+ */
+static size_t
+utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+	else
+		return 0;
+	if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * An escape after its backslash. A \u of a high surrogate must be followed
+ * by one of a low surrogate (libjq refuses it otherwise), and a lone low
+ * one libjq turns into U+FFFD: the scanner leaves both to it.
+ */
+static bool
+chk_escape(struct chk *c)
+{
+	if (c->p >= c->end)
+		return false;
+	unsigned char e = *c->p++;
+	if (e != 'u')
+		return e && strchr("\"\\/bfnrt", e);
+	if (c->end - c->p < 4)
+		return false;
+	int u = hex4(c->p);
+	c->p += 4;
+	if (u < 0 || (u >= 0xdc00 && u <= 0xdfff))
+		return false;
+	if (u < 0xd800 || u > 0xdbff)
+		return true;
+	if (c->end - c->p < 6 || c->p[0] != '\\' || c->p[1] != 'u')
+		return false;
+	u = hex4(c->p + 2);
+	c->p += 6;
+	return u >= 0xdc00 && u <= 0xdfff;
+}
+
+/* A string from its opening quote: no raw control byte, valid UTF-8, escapes as above. */
+static bool
+chk_string(struct chk *c)
+{
+	for (c->p++; c->p < c->end;) {
+		unsigned char b = *c->p;
+		if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
+			c->p++;
+		} else if (b == '"') {
+			c->p++;
+			return true;
+		} else if (b == '\\') {
+			c->p++;
+			if (!chk_escape(c))
+				return false;
+		} else {
+			size_t n = b < 0x20 ? 0 : utf8_len(c->p, c->end);
+			if (!n)
+				return false;
+			c->p += n;
+		}
+	}
+	return false;
+}
+
+static size_t
+chk_digits(struct chk *c)
+{
+	const unsigned char *from = c->p;
+
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
+		c->p++;
+	return (size_t)(c->p - from);
+}
+
+static bool
+chk_word(struct chk *c, const char *w)
+{
+	size_t n = strlen(w);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, w, n) != 0)
+		return false;
+	c->p += n;
+	return true;
+}
+
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, or NaN, Infinity, -Infinity. */
+static bool
+chk_number(struct chk *c)
+{
+	if (chk_word(c, "NaN") || chk_word(c, "Infinity") || chk_word(c, "-Infinity"))
+		return true;
+	if (*c->p == '-')
+		c->p++;
+	if (c->p < c->end && *c->p == '0')
+		c->p++;
+	else if (!chk_digits(c))
+		return false;
+	if (c->p < c->end && *c->p == '.' && (c->p++, !chk_digits(c)))
+		return false;
+	if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
+		c->p++;
+		if (c->p < c->end && (*c->p == '+' || *c->p == '-'))
+			c->p++;
+		return chk_digits(c) > 0;
+	}
+	return true;
+}
+
+/* An object or an array from its opening bracket. */
+/* Notes a container from..c->p of n values in the table when it is large. */
+static void
+note_big(struct chk *c, const unsigned char *from, long n)
+{
+	struct ve_scan *d = c->doc;
+
+	if (c->p - from < BIG)
+		return;
+	d->big = ve_grow(d->big, &d->cap, d->nbig + 1, sizeof *d->big);
+	d->big[d->nbig++] = (struct ve_scan_big){(const char *)from, (const char *)c->p, n};
+}
+
+static bool
+chk_container(struct chk *c, unsigned char close)
+{
+	const unsigned char *from = c->p;
+
+	if (++c->depth > MAX_DEPTH)
+		return false;
+	c->p++;
+	chk_space(c);
+	if (c->p < c->end && *c->p == close) {
+		c->p++;
+		c->depth--;
+		return true;
+	}
+	for (long n = 1;; n++) {
+		if (close == '}') {
+			chk_space(c);
+			if (c->p >= c->end || *c->p != '"' || !chk_string(c))
+				return false;
+			chk_space(c);
+			if (c->p >= c->end || *c->p++ != ':')
+				return false;
+		}
+		if (!chk_value(c) || c->p >= c->end)
+			return false;
+		unsigned char b = *c->p++;
+		if (b == close) {
+			c->depth--;
+			note_big(c, from, n);
+			return true;
+		}
+		if (b != ',')
+			return false;
+	}
+}
+
+/* A value and the space around it. */
+static bool
+chk_value(struct chk *c)
+{
+	bool ok;
+
+	chk_space(c);
+	if (c->p >= c->end)
+		return false;
+	switch (*c->p) {
+	case '{': ok = chk_container(c, '}'); break;
+	case '[': ok = chk_container(c, ']'); break;
+	case '"': ok = chk_string(c); break;
+	case 't': ok = chk_word(c, "true"); break;
+	case 'f': ok = chk_word(c, "false"); break;
+	case 'n': ok = chk_word(c, "null"); break;
+	default: ok = chk_number(c);
+	}
+	chk_space(c);
+	return ok;
+}
+
+static int
+big_cmp(const void *a, const void *b)
+{
+	const struct ve_scan_big *x = a, *y = b;
+
+	return (x->p > y->p) - (x->p < y->p);
+}
+
+bool
+ve_scan_check(struct ve_scan *doc, const char *text, size_t len, struct ve_span *root)
+{
+	struct chk c = {(const unsigned char *)text, (const unsigned char *)text + len, 0, doc};
+
+	doc->nbig = 0;
+	chk_space(&c);
+	root->p = (const char *)c.p;
+	if (!chk_value(&c) || c.p != c.end)
+		return false;
+	/* Noted as they closed, inner ones first: sorted by where they open, for lookups. */
+	if (doc->nbig > 1)
+		qsort(doc->big, doc->nbig, sizeof *doc->big, big_cmp);
+	/* The root's own length: the text less the space after it. */
+	while (c.p > (const unsigned char *)root->p &&
+	       (c.p[-1] == ' ' || c.p[-1] == '\t' || c.p[-1] == '\r' || c.p[-1] == '\n'))
+		c.p--;
+	root->len = (size_t)((const char *)c.p - root->p);
+	return true;
+}
+
+void
+ve_scan_free(struct ve_scan *doc)
+{
+	free(doc->big);
+	*doc = (struct ve_scan){0};
+}
+
+/* From here on the text has passed the check. */
+
+/* The table's entry of the container that opens at p, or NULL. */
+static const struct ve_scan_big *
+find_big(const struct ve_scan *doc, const char *p)
+{
+	size_t lo = 0, hi = doc->nbig;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (doc->big[mid].p == p)
+			return &doc->big[mid];
+		if (doc->big[mid].p < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static const char *
+space(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* The end of the string whose opening quote is at p. */
+static const char *
+str_end(const char *p, const char *end)
+{
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p + 1;
+}
+
+/* The end of the value at p. */
+static const char *
+skip(const struct ve_scan *doc, const char *p, const char *end)
+{
+	const struct ve_scan_big *big;
+	int depth = 0;
+
+	switch (*p) {
+	case '"': return str_end(p, end);
+	case '{':
+	case '[':
+		if ((big = find_big(doc, p)))
+			return big->end;
+		for (; p < end; p++) {
+			if (*p == '"')
+				p = str_end(p, end) - 1;
+			else if (*p == '{' || *p == '[')
+				depth++;
+			else if ((*p == '}' || *p == ']') && --depth == 0)
+				return p + 1;
+		}
+		return end;
+	default:
+		while (p < end && *p != ',' && *p != ']' && *p != '}' && *p != ' ' && *p != '\t' &&
+		       *p != '\r' && *p != '\n')
+			p++;
+		return p;
+	}
+}
+
+void
+ve_scan_begin(const struct ve_scan *doc, struct ve_span v, struct ve_scan_it *it)
+{
+	it->doc = doc;
+	it->p = v.p + 1;
+	it->end = v.p + v.len - 1;
+	it->obj = *v.p == '{';
+}
+
+bool
+ve_scan_next(struct ve_scan_it *it, struct ve_span *key, struct ve_span *val)
+{
+	const char *p = space(it->p, it->end);
+
+	if (p < it->end && *p == ',')
+		p = space(p + 1, it->end);
+	if (p >= it->end)
+		return false;
+	if (it->obj) {
+		const char *e = str_end(p, it->end);
+		key->p = p;
+		key->len = (size_t)(e - p);
+		p = space(space(e, it->end) + 1, it->end);
+	}
+	val->p = p;
+	it->p = skip(it->doc, p, it->end);
+	val->len = (size_t)(it->p - p);
+	return true;
+}
+
+bool
+ve_scan_key_is(struct ve_span key, const char *k)
+{
+	size_t n = strlen(k);
+
+	if (!memchr(key.p, '\\', key.len))
+		return key.len == n + 2 && memcmp(key.p + 1, k, n) == 0;
+	struct ve_buf b = {0};
+	ve_scan_str(key, &b);
+	bool same = b.len == n && memcmp(b.p, k, n) == 0;
+	ve_buf_free(&b);
+	return same;
+}
+
+void
+ve_scan_pick(const struct ve_scan *doc, struct ve_span obj, const char *const *keys, size_t n,
+             struct ve_span *out)
+{
+	struct ve_scan_it it;
+	struct ve_span k, v;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct ve_span){NULL, 0};
+	if (!obj.p || *obj.p != '{')
+		return;
+	ve_scan_begin(doc, obj, &it);
+	while (ve_scan_next(&it, &k, &v))
+		for (size_t i = 0; i < n; i++)
+			if (ve_scan_key_is(k, keys[i]))
+				out[i] = v;
+}
+
+bool
+ve_scan_is_num(struct ve_span v)
+{
+	return v.p && (*v.p == '-' || (*v.p >= '0' && *v.p <= '9') || *v.p == 'N' || *v.p == 'I');
+}
+
+bool
+ve_scan_is_str(struct ve_span v)
+{
+	return v.p && *v.p == '"';
+}
+
+double
+ve_scan_num(struct ve_span v)
+{
+	if (*v.p == 'N')
+		return NAN;
+	if (*v.p == 'I' || (v.len > 1 && v.p[1] == 'I'))
+		return *v.p == '-' ? -INFINITY : INFINITY;
+	/* Integers of up to 15 digits are exact in a double: no strtod for token ids. */
+	const char *dg = v.p + (*v.p == '-');
+	size_t nd = (size_t)(v.p + v.len - dg), i = 0;
+	long long n = 0;
+	while (i < nd && i < 16 && dg[i] >= '0' && dg[i] <= '9')
+		n = n * 10 + (dg[i++] - '0');
+	if (i == nd && nd <= 15)
+		return *v.p == '-' ? -(double)n : (double)n;
+	/* A copy, NUL-terminated: the span may end the caller's text. */
+	char small[64], *s = v.len < sizeof small ? small : ve_xmalloc(v.len + 1);
+	memcpy(s, v.p, v.len);
+	s[v.len] = '\0';
+	double d = strtod(s, NULL);
+	if (s != small)
+		free(s);
+	return d;
+}
+
+/* Appends code point u as UTF-8. */
+static void
+add_utf8(struct ve_buf *out, unsigned u)
+{
+	char b[4];
+	size_t n;
+
+	if (u < 0x80)
+		b[0] = (char)u, n = 1;
+	else if (u < 0x800)
+		b[0] = (char)(0xc0 | u >> 6), b[1] = (char)(0x80 | (u & 0x3f)), n = 2;
+	else if (u < 0x10000)
+		b[0] = (char)(0xe0 | u >> 12), b[1] = (char)(0x80 | (u >> 6 & 0x3f)),
+		b[2] = (char)(0x80 | (u & 0x3f)), n = 3;
+	else
+		b[0] = (char)(0xf0 | u >> 18), b[1] = (char)(0x80 | (u >> 12 & 0x3f)),
+		b[2] = (char)(0x80 | (u >> 6 & 0x3f)), b[3] = (char)(0x80 | (u & 0x3f)), n = 4;
+	ve_buf_add(out, b, n);
+}
+
+void
+ve_scan_str(struct ve_span v, struct ve_buf *out)
+{
+	const char *p = v.p + 1, *end = v.p + v.len - 1;
+
+	ve_buf_grow(out, v.len);
+	while (p < end) {
+		const char *q = memchr(p, '\\', (size_t)(end - p));
+		if (!q) {
+			ve_buf_add(out, p, (size_t)(end - p));
+			break;
+		}
+		ve_buf_add(out, p, (size_t)(q - p));
+		char e = q[1];
+		p = q + 2;
+		if (e != 'u') {
+			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+			ve_buf_addc(out, to[strchr(from, e) - from]);
+			continue;
+		}
+		unsigned u = (unsigned)hex4((const unsigned char *)p);
+		p += 4;
+		if (u >= 0xd800 && u <= 0xdbff) {
+			u = 0x10000 + ((u - 0xd800) << 10) +
+			    ((unsigned)hex4((const unsigned char *)p + 2) - 0xdc00);
+			p += 6;
+		}
+		add_utf8(out, u);
+	}
+}
+
+bool
+ve_scan_str_eq(struct ve_span a, struct ve_span b)
+{
+	if (!memchr(a.p, '\\', a.len) && !memchr(b.p, '\\', b.len))
+		return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
+	struct ve_buf x = {0}, y = {0};
+	ve_scan_str(a, &x);
+	ve_scan_str(b, &y);
+	bool same = x.len == y.len && (x.len == 0 || memcmp(x.p, y.p, x.len) == 0);
+	ve_buf_free(&x);
+	ve_buf_free(&y);
+	return same;
+}
+
+/* A string value as libjq holds it. */
+static jv
+str_jv(struct ve_span v)
+{
+	if (!memchr(v.p, '\\', v.len))
+		return jv_string_sized(v.p + 1, (int)v.len - 2);
+	struct ve_buf b = {0};
+	ve_scan_str(v, &b);
+	jv s = jv_string_sized(b.p ? b.p : "", (int)b.len);
+	ve_buf_free(&b);
+	return s;
+}
+
+long
+ve_scan_length(const struct ve_scan *doc, struct ve_span v)
+{
+	struct ve_scan_it it;
+	struct ve_span e;
+	const struct ve_scan_big *big;
+	long n = 0;
+
+	if (!v.p || *v.p != '[')
+		return -1;
+	if ((big = find_big(doc, v.p)))
+		return big->n;
+	ve_scan_begin(doc, v, &it);
+	while (ve_scan_next(&it, NULL, &e))
+		n++;
+	return n;
+}
+
+jv
+ve_scan_jv(const struct ve_scan *doc, struct ve_span v)
+{
+	struct ve_scan_it it;
+	struct ve_span k, e;
+
+	if (!v.p)
+		return jv_invalid();
+	switch (*v.p) {
+	case '"': return str_jv(v);
+	case 't': return jv_true();
+	case 'f': return jv_false();
+	case 'n': return jv_null();
+	case '[': {
+		/* Appended one by one, as libjq's parser builds an array. */
+		jv a = jv_array();
+		ve_scan_begin(doc, v, &it);
+		while (ve_scan_next(&it, NULL, &e))
+			a = jv_array_append(a, ve_scan_jv(doc, e));
+		return a;
+	}
+	case '{': {
+		/* jv_object_set, as libjq's parser: a repeated key keeps its place, takes the last
+		 * value. */
+		jv o = jv_object();
+		ve_scan_begin(doc, v, &it);
+		while (ve_scan_next(&it, &k, &e))
+			o = jv_object_set(o, str_jv(k), ve_scan_jv(doc, e));
+		return o;
+	}
+	default: return jv_number(ve_scan_num(v));
+	}
+}
