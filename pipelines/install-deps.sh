@@ -15,7 +15,7 @@ runtime="libjq1 libcurl4 zlib1g libxxhash0 libarchive13 libssl3 libutf8proc2 lib
 libmicrohttpd12 libyaml-0-2 libseccomp2 python3 jq curl ca-certificates"
 tests="bats bats-assert bats-support valgrind clang-14 libclang-rt-14-dev mandoc jq zstd xz-utils
 bzip2 gzip tar zip python3 python3-jsonschema python3-yaml clickhouse-server prometheus
-prometheus-pushgateway wrk hyperfine shellcheck clang-format parallel"
+prometheus-pushgateway wrk hyperfine shellcheck clang-format parallel time"
 
 case "${1:-}" in
 --runtime) want="$runtime" ;;

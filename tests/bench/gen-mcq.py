@@ -106,4 +106,5 @@ def main():
                 i += 1
 
 
-main()
+if __name__ == "__main__":
+    main()
