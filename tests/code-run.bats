@@ -271,7 +271,8 @@ ended() {
 }
 
 @test "code-run: a directory moved away from under the remover does not lead it outside the working directory" {
-	# A program builds a/b/c with 5000 files and ends. While the remover
+	# A program builds a/b/c with 10000 files and ends (a removal long
+	# enough for the watcher to catch on a loaded machine). While the remover
 	# is emptying c, a process of the program's user (here this test; a
 	# program running beside it without namespaces or Landlock could)
 	# moves a/b into x of a directory outside, so that ".." from c leads to
@@ -294,20 +295,23 @@ def count():
         return len(os.listdir(c))
     except OSError:
         return -1
-while c and time.time() < deadline and 0 <= count() < n:
-    pass
-while c and time.time() < deadline and count() == n:
-    pass
+# until all n are there, or fewer than last time (the removal began
+# between two looks), then while all n stay
+prev = k = 0
+while c and time.time() < deadline and 0 <= k < n and k >= prev:
+    prev, k = k, count()
+while c and time.time() < deadline and k == n:
+    k = count()
 try:
     os.rename(os.path.dirname(c), outside + "/x/b")
     print("moved" if os.listdir(outside + "/x/b/c") else "late: c was empty")
 except (OSError, TypeError) as e:
-    print("late:", e)' "$TMPDIR" "$outside" 5000 > watcher.out &
+    print("late:", e)' "$TMPDIR" "$outside" 10000 > watcher.out &
 	lcb_records <<'EOF'
 rec("made", """import posix
 for d in ("a", "a/b", "a/b/c"):
     posix.mkdir(d)
-for i in range(5000):
+for i in range(10000):
     posix.close(posix.open("a/b/c/%d" % i, posix.O_CREAT | posix.O_WRONLY))
 print("made")""", [("", "made")])
 EOF

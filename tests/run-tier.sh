@@ -23,6 +23,19 @@ fi
 par=""
 if [ "$jobs" -gt 1 ] && command -v parallel > /dev/null 2>&1; then
 	par="--jobs $jobs --no-parallelize-within-files"
+	# The longest files first, so that none starts last and runs on alone:
+	# the pipelines' and the examples' (whole runs, a minute or more each),
+	# then the rest by size, the largest first.
+	slow=""
+	rest=""
+	for f in "$@"; do
+		case $f in
+		*/pipelines*.bats | */examples.bats) slow="$slow $f" ;;
+		*) rest="$rest $f" ;;
+		esac
+	done
+	# shellcheck disable=SC2086,SC2046 # file names without blanks, as tests/*.bats are
+	set -- $slow $(ls -S $rest)
 fi
 # --tap keeps one line per test, which is what gets counted; the exit status
 # survives the tee through a status file.
