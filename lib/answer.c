@@ -302,26 +302,107 @@ ve_answer_logprobs(const struct ve_answer *a)
 	return a->lp.p ? ve_scan_jv(&a->doc, a->lp) : jv_copy(a->logprobs);
 }
 
-jv
-ve_answer_tokens(const char *text, size_t len, bool scan, bool *parsed)
+/*
+ * Whether v is an integer that ve_json_dump writes as the same text:
+ * -?(0|[1-9][0-9]*) of at most 15 digits, not -0 (so below 1e15, held
+ * exactly by a double, and printed by digits).
+ */
+static bool
+plain_int(struct ve_span v)
+{
+	const char *p = v.p + (*v.p == '-'), *end = v.p + v.len;
+	size_t nd = (size_t)(end - p);
+
+	if (nd == 0 || nd > 15 || (*p == '0' && (nd > 1 || p > v.p)))
+		return false;
+	for (; p < end; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/*
+ * The ids of array t (text) when all are plain integers: appended to out as
+ * ve_json_dump would write them, and their count; else -1 and out as it was.
+ * Two plain integers are equal exactly when their texts are.
+ */
+static long
+ids_text(const struct ve_scan *doc, struct ve_span t, bool drop_twin, struct ve_buf *out)
+{
+	struct ve_scan_it it;
+	struct ve_span e, first = {NULL, 0};
+	size_t start = out->len;
+	bool twin = false;
+	long n = 0;
+
+	ve_scan_begin(doc, t, &it);
+	ve_buf_addc(out, '[');
+	for (; ve_scan_next(&it, NULL, &e); n++) {
+		if (!plain_int(e)) {
+			out->len = start;
+			out->p[start] = '\0';
+			return -1;
+		}
+		if (n == 0)
+			first = e;
+		else
+			ve_buf_addc(out, ',');
+		twin |=
+		    n == 1 && drop_twin && e.len == first.len && memcmp(e.p, first.p, e.len) == 0;
+		ve_buf_add(out, e.p, e.len);
+	}
+	ve_buf_addc(out, ']');
+	if (twin) { /* drop "first," after the bracket */
+		char *p = out->p + start + 1;
+		size_t cut = first.len + 1;
+		memmove(p, p + cut, out->len + 1 - (start + 1 + cut));
+		out->len -= cut;
+		n--;
+	}
+	return n;
+}
+
+/* The same of libjq's value t (consumed): -1 when it is no array. */
+static long
+ids_jv(jv t, bool drop_twin, struct ve_buf *out)
+{
+	if (jv_get_kind(t) != JV_KIND_ARRAY) {
+		jv_free(t);
+		return -1;
+	}
+	if (drop_twin && jv_array_length(jv_copy(t)) > 1 &&
+	    jv_equal(jv_array_get(jv_copy(t), 0), jv_array_get(jv_copy(t), 1)))
+		t = jv_array_slice(t, 1, jv_array_length(jv_copy(t)));
+	long n = jv_array_length(jv_copy(t));
+	ve_json_dump(t, out);
+	jv_free(t);
+	return n;
+}
+
+long
+ve_answer_ids(const char *text, size_t len, bool scan, bool drop_twin, bool *parsed,
+              struct ve_buf *out)
 {
 	static const char *const key[] = {"tokens"};
 	struct ve_span root, t;
 	struct ve_scan doc = {0};
+	long n;
 
 	if (scan && ve_scan_check(&doc, text, len, &root)) {
 		*parsed = true;
 		ve_scan_pick(&doc, root, key, 1, &t);
-		jv tokens = ve_scan_jv(&doc, t);
+		n = t.p && *t.p == '[' ? ids_text(&doc, t, drop_twin, out) : -1;
+		if (n < 0)
+			n = ids_jv(ve_scan_jv(&doc, t), drop_twin, out);
 		ve_scan_free(&doc);
-		return tokens;
+		return n;
 	}
 	ve_scan_free(&doc);
 	jv v = jv_parse_sized(text, (int)len);
 	*parsed = jv_is_valid(v);
-	jv t2 = ve_json_get(v, "tokens");
+	n = ids_jv(ve_json_get(v, "tokens"), drop_twin, out);
 	jv_free(v);
-	return t2;
+	return n;
 }
 
 /*

@@ -59,7 +59,54 @@ check_text() {
 	run --separate-stderr answer-check --tokens "$FIX/answers/tokenize.json"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output 'parsed=1 tokens=[5597541,2188385,7432820,25196,2191462,2180978,6451043,101,2189939]'
+	assert_output 'parsed=1 n=9 tokens=[5597541,2188385,7432820,25196,2191462,2180978,6451043,101,2189939]'
+}
+
+@test "answer: /tokenize ids go back as text when all are plain integers, else as libjq writes them" {
+	# Expected arrays as jq 1.6 prints .tokens of each text (jq -c .tokens).
+	check_text '{"tokens":[1, 2 ,3]}' --tokens
+	assert_success
+	assert_output 'parsed=1 n=3 tokens=[1,2,3]'
+	check_text '{"tokens":[]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=0 tokens=[]'
+	check_text '{"tokens":[-0,1e2,1.0,999999999999999,-999999999999999,1000000000000000,123456789012345678901,-5,0.5,10]}' --tokens
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output 'parsed=1 n=10 tokens=[-0,100,1,999999999999999,-999999999999999,1000000000000000,123456789012345680000,-5,0.5,10]'
+	check_text '{"tokens":[1,2],"tokens":[3]}' --tokens
+	assert_output 'parsed=1 n=1 tokens=[3]'
+	check_text '{"tokens":[01]}' --tokens
+	assert_output 'parsed=1 n=1 tokens=[1]'
+}
+
+@test "answer: --drop-twin leaves out a first id equal to the second, by value as libjq compares" {
+	check_text '{"tokens":[7,7,8]}' --tokens --drop-twin
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output 'parsed=1 n=2 tokens=[7,8]'
+	check_text '{"tokens":[7,7,8]}' --tokens
+	assert_output 'parsed=1 n=3 tokens=[7,7,8]'
+	check_text '{"tokens":[7,8]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=2 tokens=[7,8]'
+	check_text '{"tokens":[7]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=1 tokens=[7]'
+	check_text '{"tokens":[1e0,1,2]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=2 tokens=[1,2]'
+	check_text '{"tokens":[-0,0,3]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=2 tokens=[0,3]'
+}
+
+@test "answer: /tokenize answers without an array of tokens, or cut short" {
+	check_text '{"x":1}' --tokens
+	assert_success
+	assert_output 'parsed=1 n=-1 tokens=(none)'
+	check_text '[1]' --tokens
+	assert_output 'parsed=1 n=-1 tokens=(none)'
+	check_text '{"tokens":"12"}' --tokens
+	assert_output 'parsed=1 n=-1 tokens=(none)'
+	check_text '{"tokens":[1,2' --tokens
+	assert_success
+	assert_output 'parsed=0 n=-1 tokens=(none)'
 }
 
 @test "answer: escaped keys and strings, \\u0000, and surrogate pairs decode as libjq does" {
