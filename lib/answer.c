@@ -560,13 +560,12 @@ sum_span(const struct lp_arrays *l, long from, long to, double *sum, bool *greed
 		return;
 	}
 	struct ve_scan_it tlp, top, tokens;
-	ve_scan_begin(l->doc, l->s[TLP], &tlp);
-	ve_scan_begin(l->doc, l->s[TOP], &top);
-	ve_scan_begin(l->doc, l->s[TOKENS], &tokens);
-	for (long i = 0; i < to; i++) {
+	/* The continuation is at the end of arrays of a whole prompt (score checked all three). */
+	ve_scan_begin_at(l->doc, l->s[TLP], from, &tlp);
+	ve_scan_begin_at(l->doc, l->s[TOP], from, &top);
+	ve_scan_begin_at(l->doc, l->s[TOKENS], from, &tokens);
+	for (long i = from; i < to; i++) {
 		struct ve_span x = next_elem(&tlp), t = next_elem(&top), tok = next_elem(&tokens);
-		if (i < from)
-			continue;
 		*sum += num_of(x, ok);
 		if (*greedy && !is_top1_scan(l->doc, t, tok))
 			*greedy = false;

@@ -33,6 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.spans[o.nspans++] = (struct ve_ll_span){true, c >> 5 & 3, (c >> 5 & 3) + 2, 0};
 	o.spans[o.nspans++] = (struct ve_ll_span){false, 0, 0, c >> 3 & 7};
 	o.spans[o.nspans++] = (struct ve_ll_span){false, 0, 0, 0};
+	/* And one deep in a long array (the echo-long seed's 100), past marked elements. */
+	o.spans[o.nspans++] = (struct ve_ll_span){true, 31 + (c >> 5 & 3) * 20, 100, 0};
 	const char *text = (const char *)data + 1;
 	describe(text, size - 1, &o, true, &a);
 	describe(text, size - 1, &o, false, &b);
