@@ -149,8 +149,13 @@ chk_word(struct chk *c, const char *w)
 static bool
 chk_number(struct chk *c)
 {
-	if (chk_word(c, "NaN") || chk_word(c, "Infinity") || chk_word(c, "-Infinity"))
-		return true;
+	/* Looked for only where one may start: most numbers of an answer are negative logprobs. */
+	if (*c->p == 'N')
+		return chk_word(c, "NaN");
+	if (*c->p == 'I')
+		return chk_word(c, "Infinity");
+	if (*c->p == '-' && c->end - c->p > 1 && c->p[1] == 'I')
+		return chk_word(c, "-Infinity");
 	if (*c->p == '-')
 		c->p++;
 	if (c->p < c->end && *c->p == '0')
