@@ -302,63 +302,63 @@ ve_answer_logprobs(const struct ve_answer *a)
 	return a->lp.p ? ve_scan_jv(&a->doc, a->lp) : jv_copy(a->logprobs);
 }
 
-/*
- * Whether v is an integer that ve_json_dump writes as the same text:
- * -?(0|[1-9][0-9]*) of at most 15 digits, not -0 (so below 1e15, held
- * exactly by a double, and printed by digits).
- */
-static bool
-plain_int(struct ve_span v)
+static const char *
+skip_space(const char *p, const char *end)
 {
-	const char *p = v.p + (*v.p == '-'), *end = v.p + v.len;
-	size_t nd = (size_t)(end - p);
-
-	if (nd == 0 || nd > 15 || (*p == '0' && (nd > 1 || p > v.p)))
-		return false;
-	for (; p < end; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return true;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
 }
 
 /*
- * The ids of array t (text) when all are plain integers: appended to out as
- * ve_json_dump would write them, and their count; else -1 and out as it was.
- * Two plain integers are equal exactly when their texts are.
+ * The ids of checked array t when all are plain integers, appended to out
+ * as ve_json_dump would write them, and their count; else -1 and out as it
+ * was. A plain integer is -?(0|[1-9][0-9]*) of at most 15 digits and not
+ * -0: below 1e15, held exactly by a double, and dumped as the same digits.
+ * Two plain integers are equal exactly when their texts are. One pass over
+ * the bytes: a /tokenize answer is mostly this array.
  */
 static long
-ids_text(const struct ve_scan *doc, struct ve_span t, bool drop_twin, struct ve_buf *out)
+ids_text(struct ve_span t, bool drop_twin, struct ve_buf *out)
 {
-	struct ve_scan_it it;
-	struct ve_span e, first = {NULL, 0};
-	size_t start = out->len;
-	bool twin = false;
+	const char *p = t.p + 1, *end = t.p + t.len - 1, *first = NULL;
+	size_t start = out->len, nfirst = 0;
 	long n = 0;
 
-	ve_scan_begin(doc, t, &it);
-	ve_buf_addc(out, '[');
-	for (; ve_scan_next(&it, NULL, &e); n++) {
-		if (!plain_int(e)) {
-			out->len = start;
+	ve_buf_grow(out, t.len);
+	char *w = out->p + start;
+	*w++ = '[';
+	for (p = skip_space(p, end); p < end; n++) {
+		const char *d = p + (*p == '-'), *e = d;
+		while (e < end && *e >= '0' && *e <= '9')
+			e++;
+		size_t nd = (size_t)(e - d);
+		if (nd == 0 || nd > 15 || (*d == '0' && (nd > 1 || d > p))) {
 			out->p[start] = '\0';
 			return -1;
 		}
 		if (n == 0)
-			first = e;
+			first = p, nfirst = (size_t)(e - p);
 		else
-			ve_buf_addc(out, ',');
-		twin |=
-		    n == 1 && drop_twin && e.len == first.len && memcmp(e.p, first.p, e.len) == 0;
-		ve_buf_add(out, e.p, e.len);
+			*w++ = ',';
+		if (n == 1 && drop_twin && (size_t)(e - p) == nfirst &&
+		    memcmp(p, first, nfirst) == 0)
+			w = out->p + start + 1, n--,
+			nfirst = 0; /* the second id takes the first's place */
+		memcpy(w, p, (size_t)(e - p));
+		w += e - p;
+		/* Checked JSON: after a number comes a comma, the end, or what makes it no plain
+		 * one. */
+		p = skip_space(e, end);
+		if (p < end && *p++ != ',') {
+			out->p[start] = '\0';
+			return -1;
+		}
+		p = skip_space(p, end);
 	}
-	ve_buf_addc(out, ']');
-	if (twin) { /* drop "first," after the bracket */
-		char *p = out->p + start + 1;
-		size_t cut = first.len + 1;
-		memmove(p, p + cut, out->len + 1 - (start + 1 + cut));
-		out->len -= cut;
-		n--;
-	}
+	*w++ = ']';
+	*w = '\0';
+	out->len = (size_t)(w - out->p);
 	return n;
 }
 
@@ -391,7 +391,7 @@ ve_answer_ids(const char *text, size_t len, bool scan, bool drop_twin, bool *par
 	if (scan && ve_scan_check(&doc, text, len, &root)) {
 		*parsed = true;
 		ve_scan_pick(&doc, root, key, 1, &t);
-		n = t.p && *t.p == '[' ? ids_text(&doc, t, drop_twin, out) : -1;
+		n = t.p && *t.p == '[' ? ids_text(t, drop_twin, out) : -1;
 		if (n < 0)
 			n = ids_jv(ve_scan_jv(&doc, t), drop_twin, out);
 		ve_scan_free(&doc);

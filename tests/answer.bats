@@ -87,6 +87,12 @@ check_text() {
 	assert_output 'parsed=1 n=2 tokens=[7,8]'
 	check_text '{"tokens":[7,7,8]}' --tokens
 	assert_output 'parsed=1 n=3 tokens=[7,7,8]'
+	check_text '{"tokens":[7,7,7]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=2 tokens=[7,7]'
+	check_text '{"tokens":[ 7 , 7 ]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=1 tokens=[7]'
+	check_text '{"tokens":[7,-7,1.5]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=3 tokens=[7,-7,1.5]'
 	check_text '{"tokens":[7,8]}' --tokens --drop-twin
 	assert_output 'parsed=1 n=2 tokens=[7,8]'
 	check_text '{"tokens":[7]}' --tokens --drop-twin
