@@ -21,11 +21,19 @@ enum {
 
 static bool chk_value(struct chk *c);
 
+/*
+ * The loops over bytes keep their place in a local: a byte read through an
+ * unsigned char pointer may alias c->p, which the compiler would otherwise
+ * store and load again at every byte.
+ */
 static void
 chk_space(struct chk *c)
 {
-	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' || *c->p == '\n'))
-		c->p++;
+	const unsigned char *p = c->p, *end = c->end;
+
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	c->p = p;
 }
 
 static int
@@ -104,10 +112,14 @@ static bool
 chk_string(struct chk *c)
 {
 	for (c->p++; c->p < c->end;) {
-		unsigned char b = *c->p;
-		if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
-			c->p++;
-		} else if (b == '"') {
+		const unsigned char *p = c->p, *end = c->end;
+		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		c->p = p;
+		if (p == end)
+			return false;
+		unsigned char b = *p;
+		if (b == '"') {
 			c->p++;
 			return true;
 		} else if (b == '\\') {
@@ -127,11 +139,12 @@ chk_string(struct chk *c)
 static size_t
 chk_digits(struct chk *c)
 {
-	const unsigned char *from = c->p;
+	const unsigned char *p = c->p, *from = p, *end = c->end;
 
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-		c->p++;
-	return (size_t)(c->p - from);
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	c->p = p;
+	return (size_t)(p - from);
 }
 
 static bool
