@@ -15,7 +15,7 @@ struct chk {
 
 enum {
 	MAX_DEPTH = 200, /* libjq 1.6 stops at 256 */
-	BIG = 512,       /* a container this long or longer goes into the table */
+	BIG = 64,        /* a container this long or longer goes into the table */
 	MARK_EVERY = 32, /* an array's elements K, 2K, ... are marked for ve_scan_begin_at */
 };
 
