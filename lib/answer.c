@@ -302,26 +302,107 @@ ve_answer_logprobs(const struct ve_answer *a)
 	return a->lp.p ? ve_scan_jv(&a->doc, a->lp) : jv_copy(a->logprobs);
 }
 
-jv
-ve_answer_tokens(const char *text, size_t len, bool scan, bool *parsed)
+static const char *
+skip_space(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/*
+ * The ids of checked array t when all are plain integers, appended to out
+ * as ve_json_dump would write them, and their count; else -1 and out as it
+ * was. A plain integer is -?(0|[1-9][0-9]*) of at most 15 digits and not
+ * -0: below 1e15, held exactly by a double, and dumped as the same digits.
+ * Two plain integers are equal exactly when their texts are. One pass over
+ * the bytes: a /tokenize answer is mostly this array.
+ */
+static long
+ids_text(struct ve_span t, bool drop_twin, struct ve_buf *out)
+{
+	const char *p = t.p + 1, *end = t.p + t.len - 1, *first = NULL;
+	size_t start = out->len, nfirst = 0;
+	long n = 0;
+
+	ve_buf_grow(out, t.len);
+	char *w = out->p + start;
+	*w++ = '[';
+	for (p = skip_space(p, end); p < end; n++) {
+		const char *d = p + (*p == '-'), *e = d;
+		while (e < end && *e >= '0' && *e <= '9')
+			e++;
+		size_t nd = (size_t)(e - d);
+		if (nd == 0 || nd > 15 || (*d == '0' && (nd > 1 || d > p))) {
+			out->p[start] = '\0';
+			return -1;
+		}
+		if (n == 0)
+			first = p, nfirst = (size_t)(e - p);
+		else
+			*w++ = ',';
+		if (n == 1 && drop_twin && (size_t)(e - p) == nfirst &&
+		    memcmp(p, first, nfirst) == 0)
+			w = out->p + start + 1, n--,
+			nfirst = 0; /* the second id takes the first's place */
+		memcpy(w, p, (size_t)(e - p));
+		w += e - p;
+		/* Checked JSON: after a number comes a comma, the end, or what makes it no plain
+		 * one. */
+		p = skip_space(e, end);
+		if (p < end && *p++ != ',') {
+			out->p[start] = '\0';
+			return -1;
+		}
+		p = skip_space(p, end);
+	}
+	*w++ = ']';
+	*w = '\0';
+	out->len = (size_t)(w - out->p);
+	return n;
+}
+
+/* The same of libjq's value t (consumed): -1 when it is no array. */
+static long
+ids_jv(jv t, bool drop_twin, struct ve_buf *out)
+{
+	if (jv_get_kind(t) != JV_KIND_ARRAY) {
+		jv_free(t);
+		return -1;
+	}
+	if (drop_twin && jv_array_length(jv_copy(t)) > 1 &&
+	    jv_equal(jv_array_get(jv_copy(t), 0), jv_array_get(jv_copy(t), 1)))
+		t = jv_array_slice(t, 1, jv_array_length(jv_copy(t)));
+	long n = jv_array_length(jv_copy(t));
+	ve_json_dump(t, out);
+	jv_free(t);
+	return n;
+}
+
+long
+ve_answer_ids(const char *text, size_t len, bool scan, bool drop_twin, bool *parsed,
+              struct ve_buf *out)
 {
 	static const char *const key[] = {"tokens"};
 	struct ve_span root, t;
 	struct ve_scan doc = {0};
+	long n;
 
 	if (scan && ve_scan_check(&doc, text, len, &root)) {
 		*parsed = true;
 		ve_scan_pick(&doc, root, key, 1, &t);
-		jv tokens = ve_scan_jv(&doc, t);
+		n = t.p && *t.p == '[' ? ids_text(t, drop_twin, out) : -1;
+		if (n < 0)
+			n = ids_jv(ve_scan_jv(&doc, t), drop_twin, out);
 		ve_scan_free(&doc);
-		return tokens;
+		return n;
 	}
 	ve_scan_free(&doc);
 	jv v = jv_parse_sized(text, (int)len);
 	*parsed = jv_is_valid(v);
-	jv t2 = ve_json_get(v, "tokens");
+	n = ids_jv(ve_json_get(v, "tokens"), drop_twin, out);
 	jv_free(v);
-	return t2;
+	return n;
 }
 
 /*
@@ -479,13 +560,12 @@ sum_span(const struct lp_arrays *l, long from, long to, double *sum, bool *greed
 		return;
 	}
 	struct ve_scan_it tlp, top, tokens;
-	ve_scan_begin(l->doc, l->s[TLP], &tlp);
-	ve_scan_begin(l->doc, l->s[TOP], &top);
-	ve_scan_begin(l->doc, l->s[TOKENS], &tokens);
-	for (long i = 0; i < to; i++) {
+	/* The continuation is at the end of arrays of a whole prompt (score checked all three). */
+	ve_scan_begin_at(l->doc, l->s[TLP], from, &tlp);
+	ve_scan_begin_at(l->doc, l->s[TOP], from, &top);
+	ve_scan_begin_at(l->doc, l->s[TOKENS], from, &tokens);
+	for (long i = from; i < to; i++) {
 		struct ve_span x = next_elem(&tlp), t = next_elem(&top), tok = next_elem(&tokens);
-		if (i < from)
-			continue;
 		*sum += num_of(x, ok);
 		if (*greedy && !is_top1_scan(l->doc, t, tok))
 			*greedy = false;

@@ -79,9 +79,15 @@ const char *ve_answer_score(const struct ve_answer *a, const struct ve_ll_span *
                             size_t size, struct ve_buf *out);
 
 /*
- * The "tokens" of a /tokenize answer (the caller's jv; invalid when the text
- * is no object or lacks it). *parsed says whether the text was JSON at all.
+ * The "tokens" of a /tokenize answer as llm-query sends them back: the
+ * array's compact text as ve_json_dump writes libjq's value, appended to
+ * out. Returns how many ids it holds, or -1 (out as it was) when the text is
+ * no object or its "tokens" no array; *parsed says whether the text was JSON
+ * at all. With drop_twin, a first id equal to the second is left out
+ * (lm-eval's prefix token standing for a continuation's own first token).
+ * Ids that are all plain integers are copied as text, without libjq.
  */
-jv ve_answer_tokens(const char *text, size_t len, bool scan, bool *parsed);
+long ve_answer_ids(const char *text, size_t len, bool scan, bool drop_twin, bool *parsed,
+                   struct ve_buf *out);
 
 #endif

@@ -15,16 +15,25 @@ struct chk {
 
 enum {
 	MAX_DEPTH = 200, /* libjq 1.6 stops at 256 */
-	BIG = 512,       /* a container this long or longer goes into the table */
+	BIG = 64,        /* a container this long or longer goes into the table */
+	MARK_EVERY = 32, /* an array's elements K, 2K, ... are marked for ve_scan_begin_at */
 };
 
 static bool chk_value(struct chk *c);
 
+/*
+ * The loops over bytes keep their place in a local: a byte read through an
+ * unsigned char pointer may alias c->p, which the compiler would otherwise
+ * store and load again at every byte.
+ */
 static void
 chk_space(struct chk *c)
 {
-	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' || *c->p == '\n'))
-		c->p++;
+	const unsigned char *p = c->p, *end = c->end;
+
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	c->p = p;
 }
 
 static int
@@ -103,10 +112,14 @@ static bool
 chk_string(struct chk *c)
 {
 	for (c->p++; c->p < c->end;) {
-		unsigned char b = *c->p;
-		if (b >= 0x20 && b < 0x80 && b != '"' && b != '\\') {
-			c->p++;
-		} else if (b == '"') {
+		const unsigned char *p = c->p, *end = c->end;
+		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		c->p = p;
+		if (p == end)
+			return false;
+		unsigned char b = *p;
+		if (b == '"') {
 			c->p++;
 			return true;
 		} else if (b == '\\') {
@@ -126,11 +139,12 @@ chk_string(struct chk *c)
 static size_t
 chk_digits(struct chk *c)
 {
-	const unsigned char *from = c->p;
+	const unsigned char *p = c->p, *from = p, *end = c->end;
 
-	while (c->p < c->end && *c->p >= '0' && *c->p <= '9')
-		c->p++;
-	return (size_t)(c->p - from);
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	c->p = p;
+	return (size_t)(p - from);
 }
 
 static bool
@@ -148,8 +162,13 @@ chk_word(struct chk *c, const char *w)
 static bool
 chk_number(struct chk *c)
 {
-	if (chk_word(c, "NaN") || chk_word(c, "Infinity") || chk_word(c, "-Infinity"))
-		return true;
+	/* Looked for only where one may start: most numbers of an answer are negative logprobs. */
+	if (*c->p == 'N')
+		return chk_word(c, "NaN");
+	if (*c->p == 'I')
+		return chk_word(c, "Infinity");
+	if (*c->p == '-' && c->end - c->p > 1 && c->p[1] == 'I')
+		return chk_word(c, "-Infinity");
 	if (*c->p == '-')
 		c->p++;
 	if (c->p < c->end && *c->p == '0')
@@ -165,6 +184,22 @@ chk_number(struct chk *c)
 		return chk_digits(c) > 0;
 	}
 	return true;
+}
+
+/*
+ * Marks where element n of the array at from starts (p is at or before it),
+ * every MARK_EVERY elements, so that a walk to the end of a long array need
+ * not step over each element before it.
+ */
+static void
+note_mark(struct chk *c, const unsigned char *from, long n)
+{
+	struct ve_scan *d = c->doc;
+
+	if (n == 0 || n % MARK_EVERY)
+		return;
+	d->marks = ve_grow(d->marks, &d->cmarks, d->nmarks + 1, sizeof *d->marks);
+	d->marks[d->nmarks++] = (struct ve_scan_mark){(const char *)from, (const char *)c->p};
 }
 
 /* An object or an array from its opening bracket. */
@@ -203,6 +238,8 @@ chk_container(struct chk *c, unsigned char close)
 			if (c->p >= c->end || *c->p++ != ':')
 				return false;
 		}
+		if (close == ']')
+			note_mark(c, from, n - 1);
 		if (!chk_value(c) || c->p >= c->end)
 			return false;
 		unsigned char b = *c->p++;
@@ -238,6 +275,17 @@ chk_value(struct chk *c)
 	return ok;
 }
 
+/* Marks by their array, then by where they are: an array's marks in a row, in order. */
+static int
+mark_cmp(const void *a, const void *b)
+{
+	const struct ve_scan_mark *x = a, *y = b;
+
+	if (x->arr != y->arr)
+		return (x->arr > y->arr) - (x->arr < y->arr);
+	return (x->at > y->at) - (x->at < y->at);
+}
+
 static int
 big_cmp(const void *a, const void *b)
 {
@@ -251,7 +299,7 @@ ve_scan_check(struct ve_scan *doc, const char *text, size_t len, struct ve_span 
 {
 	struct chk c = {(const unsigned char *)text, (const unsigned char *)text + len, 0, doc};
 
-	doc->nbig = 0;
+	doc->nbig = doc->nmarks = 0;
 	chk_space(&c);
 	root->p = (const char *)c.p;
 	if (!chk_value(&c) || c.p != c.end)
@@ -259,6 +307,9 @@ ve_scan_check(struct ve_scan *doc, const char *text, size_t len, struct ve_span 
 	/* Noted as they closed, inner ones first: sorted by where they open, for lookups. */
 	if (doc->nbig > 1)
 		qsort(doc->big, doc->nbig, sizeof *doc->big, big_cmp);
+	/* Arrays' marks interleave where arrays nest. */
+	if (doc->nmarks > 1)
+		qsort(doc->marks, doc->nmarks, sizeof *doc->marks, mark_cmp);
 	/* The root's own length: the text less the space after it. */
 	while (c.p > (const unsigned char *)root->p &&
 	       (c.p[-1] == ' ' || c.p[-1] == '\t' || c.p[-1] == '\r' || c.p[-1] == '\n'))
@@ -271,6 +322,7 @@ void
 ve_scan_free(struct ve_scan *doc)
 {
 	free(doc->big);
+	free(doc->marks);
 	*doc = (struct ve_scan){0};
 }
 
@@ -349,6 +401,38 @@ ve_scan_begin(const struct ve_scan *doc, struct ve_span v, struct ve_scan_it *it
 	it->p = v.p + 1;
 	it->end = v.p + v.len - 1;
 	it->obj = *v.p == '{';
+}
+
+/* The k-th mark (from 1) of the array that opens at p: element k * MARK_EVERY; or NULL. */
+static const struct ve_scan_mark *
+find_mark(const struct ve_scan *doc, const char *p, long k)
+{
+	size_t lo = 0, hi = doc->nmarks;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (doc->marks[mid].arr < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	lo += (size_t)k - 1;
+	return lo < doc->nmarks && doc->marks[lo].arr == p ? &doc->marks[lo] : NULL;
+}
+
+void
+ve_scan_begin_at(const struct ve_scan *doc, struct ve_span v, long i, struct ve_scan_it *it)
+{
+	const struct ve_scan_mark *m = i >= MARK_EVERY ? find_mark(doc, v.p, i / MARK_EVERY) : NULL;
+	struct ve_span e;
+
+	ve_scan_begin(doc, v, it);
+	if (m) {
+		it->p = m->at;
+		i %= MARK_EVERY;
+	}
+	while (i-- > 0 && ve_scan_next(it, NULL, &e))
+		;
 }
 
 bool

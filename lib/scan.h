@@ -39,7 +39,9 @@ struct ve_span {
 /*
  * A checked text: where its large containers end and how many values they
  * hold, noted by the check so that a walk past one (a 50 KB array of
- * logprobs) costs a lookup, not a second read of it. It owns that table
+ * logprobs) costs a lookup, not a second read of it, and where every K-th
+ * element of an array starts, so that a walk to an array's last elements
+ * (a continuation's logprobs) starts near them. It owns those tables
  * (ve_scan_free), not the text; zeroed, it is ready for a check, and a new
  * check reuses it.
  */
@@ -49,6 +51,11 @@ struct ve_scan {
 		long n;              /* its members or elements */
 	} * big;
 	size_t nbig, cap;
+	/* where elements K, 2K, ... of each array start (K fixed), sorted by array */
+	struct ve_scan_mark {
+		const char *arr, *at;
+	} * marks;
+	size_t nmarks, cmarks;
 };
 
 /* Whether text[0..len) is one value libjq reads as the scanner does; *root is it. */
@@ -63,6 +70,11 @@ struct ve_scan_it {
 };
 /* Starts a walk of v, an object or an array of doc's text. */
 void ve_scan_begin(const struct ve_scan *doc, struct ve_span v, struct ve_scan_it *it);
+/*
+ * Starts a walk of array v at its element i: the next ve_scan_next gives
+ * element i (nothing when v has no more than i elements).
+ */
+void ve_scan_begin_at(const struct ve_scan *doc, struct ve_span v, long i, struct ve_scan_it *it);
 /*
  * The next member (its key, with quotes, in *key) or element (key is not
  * touched, and may be NULL); false at the end.

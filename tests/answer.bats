@@ -5,7 +5,8 @@
 # and prints what it read once when they agree (else both, exit 1).
 #
 # The fixtures in answers/ are vllm-sim's own answers (an echo+logprobs
-# answer, a completion with logprobs, a chat answer, two streams, /tokenize).
+# answer, a completion with logprobs, a chat answer, two streams, /tokenize),
+# but echo-long.json, written for walks into arrays longer than 32.
 # The echo answer's loglikelihoods were summed by hand from its JSON: tokens
 # 5 and 6 (" Fr" -1.17510213, "anc" -0.332858112) are -1.507960242, and " Fr"
 # is its top-1 but "anc" is not (" so" -0.0998574335 is); by text_offset,
@@ -59,7 +60,81 @@ check_text() {
 	run --separate-stderr answer-check --tokens "$FIX/answers/tokenize.json"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output 'parsed=1 tokens=[5597541,2188385,7432820,25196,2191462,2180978,6451043,101,2189939]'
+	assert_output 'parsed=1 n=9 tokens=[5597541,2188385,7432820,25196,2191462,2180978,6451043,101,2189939]'
+}
+
+@test "answer: /tokenize ids go back as text when all are plain integers, else as libjq writes them" {
+	# Expected arrays as jq 1.6 prints .tokens of each text (jq -c .tokens).
+	check_text '{"tokens":[1, 2 ,3]}' --tokens
+	assert_success
+	assert_output 'parsed=1 n=3 tokens=[1,2,3]'
+	check_text '{"tokens":[]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=0 tokens=[]'
+	check_text '{"tokens":[-0,1e2,1.0,999999999999999,-999999999999999,1000000000000000,123456789012345678901,-5,0.5,10]}' --tokens
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output 'parsed=1 n=10 tokens=[-0,100,1,999999999999999,-999999999999999,1000000000000000,123456789012345680000,-5,0.5,10]'
+	check_text '{"tokens":[1,2],"tokens":[3]}' --tokens
+	assert_output 'parsed=1 n=1 tokens=[3]'
+	check_text '{"tokens":[01]}' --tokens
+	assert_output 'parsed=1 n=1 tokens=[1]'
+}
+
+@test "answer: --drop-twin leaves out a first id equal to the second, by value as libjq compares" {
+	check_text '{"tokens":[7,7,8]}' --tokens --drop-twin
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output 'parsed=1 n=2 tokens=[7,8]'
+	check_text '{"tokens":[7,7,8]}' --tokens
+	assert_output 'parsed=1 n=3 tokens=[7,7,8]'
+	check_text '{"tokens":[7,7,7]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=2 tokens=[7,7]'
+	check_text '{"tokens":[ 7 , 7 ]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=1 tokens=[7]'
+	check_text '{"tokens":[7,-7,1.5]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=3 tokens=[7,-7,1.5]'
+	check_text '{"tokens":[7,8]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=2 tokens=[7,8]'
+	check_text '{"tokens":[7]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=1 tokens=[7]'
+	check_text '{"tokens":[1e0,1,2]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=2 tokens=[1,2]'
+	check_text '{"tokens":[-0,0,3]}' --tokens --drop-twin
+	assert_output 'parsed=1 n=2 tokens=[0,3]'
+}
+
+@test "answer: /tokenize answers without an array of tokens, or cut short" {
+	check_text '{"x":1}' --tokens
+	assert_success
+	assert_output 'parsed=1 n=-1 tokens=(none)'
+	check_text '[1]' --tokens
+	assert_output 'parsed=1 n=-1 tokens=(none)'
+	check_text '{"tokens":"12"}' --tokens
+	assert_output 'parsed=1 n=-1 tokens=(none)'
+	check_text '{"tokens":[1,2' --tokens
+	assert_success
+	assert_output 'parsed=0 n=-1 tokens=(none)'
+}
+
+@test "answer: spans deep in long arrays, where walks start at marked elements, read as libjq does" {
+	# echo-long.json: 100 prompt tokens t0..t99, token_logprobs[i] = -i (null
+	# at 0), each top-1 its own token but at 70 ({"x":0,...}); written with a
+	# space after each comma. Sums and greedy by jq over the fixture:
+	# [.token_logprobs[A:B][]] | add, and whether each top_logprobs' max key is the token.
+	run --separate-stderr answer-check --tokens-span 1,100 --tokens-span 31,33 \
+		--tokens-span 32,64 --tokens-span 64,100 "$FIX/answers/echo-long.json"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --index 1 'score "loglikelihood":{"sum":-4950,"n_tokens":99,"greedy":false,"method":"tokens"}'
+	assert_line --index 2 'score "loglikelihood":{"sum":-63,"n_tokens":2,"greedy":true,"method":"tokens"}'
+	assert_line --index 3 'score "loglikelihood":{"sum":-1520,"n_tokens":32,"greedy":true,"method":"tokens"}'
+	assert_line --index 4 'score "loglikelihood":{"sum":-2934,"n_tokens":36,"greedy":false,"method":"tokens"}'
+	run --separate-stderr answer-check --tokens-span 95,101 --tokens-span 100,100 \
+		--chars-span 64 "$FIX/answers/echo-long.json"
+	assert_success
+	assert_line --index 1 'score error: the server ignored echo: 100 token logprobs for a prompt of 101 tokens'
+	assert_line --index 2 'score error: the continuation has no tokens of its own'
+	assert_line --index 3 'score "loglikelihood":{"sum":-2934,"n_tokens":36,"greedy":false,"method":"text_offset"}'
 }
 
 @test "answer: escaped keys and strings, \\u0000, and surrogate pairs decode as libjq does" {

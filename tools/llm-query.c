@@ -120,10 +120,11 @@ struct job {
 	bool warm;
 	enum ve_api api;
 	enum step step;
-	char *body;               /* the request of the current step */
-	jv context, continuation; /* loglikelihood records, as tokenized (see build_ll) */
-	bool prefix;              /* the context was empty: it is the end-of-text token */
-	jv ctx_tokens, all_tokens;
+	char *body;                  /* the request of the current step */
+	jv context, continuation;    /* loglikelihood records, as tokenized (see build_ll) */
+	bool prefix;                 /* the context was empty: it is the end-of-text token */
+	long ctx_tokens, all_tokens; /* how many ids /tokenize gave each */
+	struct ve_buf ids;           /* the last /tokenize's ids, as JSON text */
 	int attempts;
 	double arrival; /* when the record is due, monotonic; 0: now */
 	double send, send_wall, first, last, queue;
@@ -194,6 +195,8 @@ struct run {
 	bool total_known;
 	double t0, last_progress;
 	bool progress_on, progress_shown;
+	char *score_tmpl; /* score_body with a null prompt, once (see score_body_ids) */
+	size_t score_at;  /* where in it that null is; 0: not found */
 	bool said_kwargs; /* -v said once that completions bodies go without --chat-template-kwargs
 	                   */
 };
@@ -446,8 +449,6 @@ job_new(const char *line, size_t len, const struct ve_secrets *secrets)
 	j->secrets = secrets;
 	j->context = jv_null();
 	j->continuation = jv_null();
-	j->ctx_tokens = jv_null();
-	j->all_tokens = jv_null();
 	ve_answer_init(&j->ans, VE_API_NONE, false);
 	return j;
 }
@@ -482,8 +483,7 @@ job_free(struct job *j)
 	free(j->itl);
 	jv_free(j->context);
 	jv_free(j->continuation);
-	jv_free(j->ctx_tokens);
-	jv_free(j->all_tokens);
+	ve_buf_free(&j->ids);
 	ve_answer_free(&j->ans);
 	ve_buf_free(&j->resp);
 	ve_buf_free(&j->msg);
@@ -627,6 +627,33 @@ score_body(struct run *r, jv prompt)
 	b = jv_object_set(b, jv_string("logprobs"), jv_number(1));
 	b = jv_object_set(b, jv_string("temperature"), jv_number(0));
 	return dump(b);
+}
+
+/*
+ * The scoring request with ids, a JSON array's text, as its prompt: the
+ * same bytes as score_body of libjq's array, spliced into the body dumped
+ * once with a null prompt (only the prompt differs between records), so
+ * that no record builds a jv array of its ids.
+ */
+static char *
+score_body_ids(struct run *r, const struct ve_buf *ids)
+{
+	static const char key[] = "\"prompt\":null";
+
+	if (!r->score_tmpl) {
+		r->score_tmpl = score_body(r, jv_null());
+		/* The model's name, a JSON string there, cannot hold this key unescaped. */
+		const char *k = strstr(r->score_tmpl, key);
+		r->score_at = k ? (size_t)(k - r->score_tmpl) + sizeof key - 5 : 0;
+	}
+	if (!r->score_at)
+		return score_body(r, jv_parse_sized(ids->p, (int)ids->len));
+	struct ve_buf b = {0};
+	ve_buf_grow(&b, strlen(r->score_tmpl) + ids->len);
+	ve_buf_add(&b, r->score_tmpl, r->score_at);
+	ve_buf_add(&b, ids->p, ids->len);
+	ve_buf_adds(&b, r->score_tmpl + r->score_at + 4);
+	return b.p;
 }
 
 static char *
@@ -1130,8 +1157,8 @@ score(struct job *j, struct ve_buf *ll)
 	char why[256];
 
 	if (w.by_tokens) {
-		w.ctx_tokens = jv_array_length(jv_copy(j->ctx_tokens));
-		w.all_tokens = jv_array_length(jv_copy(j->all_tokens));
+		w.ctx_tokens = j->ctx_tokens;
+		w.all_tokens = j->all_tokens;
 	} else {
 		w.ctx_chars =
 		    (long)ve_utf8_count(jv_string_value(j->context), ve_json_strlen(j->context));
@@ -1318,37 +1345,35 @@ retry_later(struct run *r, struct job *j)
 	queue_push(&r->waiting, j);
 }
 
-/* Takes the token ids of a /tokenize answer; a failure sets j->kind. */
+/*
+ * Takes the token ids of a /tokenize answer: their count, and after the
+ * whole text's, the ids as the scoring request's prompt; a failure sets
+ * j->kind. lm-eval's prefix token stands for a continuation's own first
+ * token equal to it (drop_twin).
+ */
 static void
 take_tokens(struct job *j)
 {
-	bool parsed;
-	jv t = ve_answer_tokens(j->resp.p ? j->resp.p : "", j->resp.len, j->ans.scan, &parsed);
-	/* A body that does not parse was most likely cut short; other JSON is not. */
-	bool cut = !parsed;
+	bool parsed, all = j->step == STEP_TOK_ALL;
+	ve_buf_reset(&j->ids);
+	long n = ve_answer_ids(j->resp.p ? j->resp.p : "", j->resp.len, j->ans.scan,
+	                       j->prefix && all, &parsed, &j->ids);
 
-	if (jv_get_kind(t) != JV_KIND_ARRAY) {
-		jv_free(t);
-		fail(j, ERR_PROTOCOL, cut, "/tokenize answered without \"tokens\"");
+	/* A body that does not parse was most likely cut short; other JSON is not. */
+	if (n < 0) {
+		fail(j, ERR_PROTOCOL, !parsed, "/tokenize answered without \"tokens\"");
 		return;
 	}
-	if (j->prefix && j->step == STEP_TOK_CTX && jv_array_length(jv_copy(t)) != 1) {
+	if (j->prefix && !all && n != 1) {
 		char why[256];
 		snprintf(why, sizeof why,
 		         "an empty context needs the prefix token, and /tokenize does not give "
 		         "%.120s as one id (see --prefix-token)",
 		         jv_string_value(j->context));
-		jv_free(t);
 		fail(j, ERR_PROTOCOL, false, why);
 		return;
 	}
-	/* lm-eval's prefix token stands for a continuation's own first token equal to it. */
-	if (j->prefix && j->step == STEP_TOK_ALL && jv_array_length(jv_copy(t)) > 1 &&
-	    jv_equal(jv_array_get(jv_copy(t), 0), jv_array_get(jv_copy(t), 1)))
-		t = jv_array_slice(t, 1, jv_array_length(jv_copy(t)));
-	jv *dst = j->step == STEP_TOK_CTX ? &j->ctx_tokens : &j->all_tokens;
-	jv_free(*dst);
-	*dst = t;
+	*(all ? &j->all_tokens : &j->ctx_tokens) = n;
 }
 
 /* Checks and takes a 200 answer of the job's step; a failure sets j->kind. */
@@ -1387,7 +1412,7 @@ next_step(struct run *r, struct job *j)
 		j->body = tokenize_body(r, concat(j->context, j->continuation));
 	} else {
 		j->step = STEP_SCORE;
-		j->body = score_body(r, jv_copy(j->all_tokens));
+		j->body = score_body_ids(r, &j->ids);
 	}
 	restart_step(r, j);
 	return true;
@@ -1966,6 +1991,7 @@ teardown(struct run *r, struct queue *q, int rc)
 	ve_sha256_free(r->sha);
 	free(r->root);
 	free(r->model);
+	free(r->score_tmpl);
 	free(r->completions_url);
 	free(r->chat_url);
 	free(r->tokenize_url);

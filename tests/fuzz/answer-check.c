@@ -4,11 +4,12 @@
  * It is built beside the tools, so that every bats tier (plain, ASan,
  * valgrind) runs both ways, and never installed.
  *
- *   answer-check [--chat] [--events | --tokens] [--tokens-span CTX,ALL]...
- *                [--chars-span N]... FILE...
+ *   answer-check [--chat] [--events | --tokens [--drop-twin]]
+ *                [--tokens-span CTX,ALL]... [--chars-span N]... FILE...
  *
  * Each FILE is one answer's body (--events: one stream event's data a line;
- * --tokens: a /tokenize answer). A whole answer is scored for each span
+ * --tokens: a /tokenize answer, its ids as llm-query sends them back;
+ * --drop-twin: without a first id equal to the second). A whole answer is scored for each span
  * given: --tokens-span by /tokenize's counts, --chars-span by text_offset
  * with a context of N code points. Writes what it read once when the two
  * ways agree; else both, as "scan: ..." and "libjq: ...", and exits 1.
@@ -63,6 +64,8 @@ main(int argc, char **argv)
 			o.mode = DESC_EVENTS;
 		else if (strcmp(argv[i], "--tokens") == 0)
 			o.mode = DESC_TOKENS;
+		else if (strcmp(argv[i], "--drop-twin") == 0)
+			o.drop_twin = true;
 		else if (i + 1 < argc && o.nspans < 4 && strcmp(argv[i], "--tokens-span") == 0 &&
 		         sscanf(argv[i + 1], "%ld,%ld", &x, &y) == 2)
 			o.spans[o.nspans++] = (struct ve_ll_span){true, x, y, 0}, i++;
@@ -71,7 +74,8 @@ main(int argc, char **argv)
 			o.spans[o.nspans++] = (struct ve_ll_span){false, 0, 0, x}, i++;
 		else {
 			fprintf(stderr, "answer-check: usage: answer-check [--chat] [--events | "
-			                "--tokens] [--tokens-span CTX,ALL]... [--chars-span N]... "
+			                "--tokens [--drop-twin]] [--tokens-span CTX,ALL]... "
+			                "[--chars-span N]... "
 			                "FILE...\n");
 			return 64;
 		}

@@ -20,6 +20,7 @@ enum desc_mode { DESC_WHOLE, DESC_EVENTS, DESC_TOKENS };
 struct desc_opts {
 	enum desc_mode mode;
 	enum ve_api api;
+	bool drop_twin;             /* --tokens: leave out a first id equal to the second */
 	struct ve_ll_span spans[4]; /* loglikelihoods to score a whole answer for */
 	int nspans;
 };
@@ -60,9 +61,10 @@ describe(const char *text, size_t len, const struct desc_opts *o, bool scan, str
 
 	if (o->mode == DESC_TOKENS) {
 		bool parsed;
-		jv t = ve_answer_tokens(text, len, scan, &parsed);
-		ve_buf_addf(out, "parsed=%d", parsed);
-		desc_jv(out, "tokens", t);
+		struct ve_buf ids = {0};
+		long n = ve_answer_ids(text, len, scan, o->drop_twin, &parsed, &ids);
+		ve_buf_addf(out, "parsed=%d n=%ld tokens=%s", parsed, n, n < 0 ? "(none)" : ids.p);
+		ve_buf_free(&ids);
 		return;
 	}
 	ve_answer_init(&a, o->api, scan);

@@ -28,10 +28,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned c = data[0];
 	o.mode = c % 3 == 0 ? DESC_WHOLE : c % 3 == 1 ? DESC_EVENTS : DESC_TOKENS;
 	o.api = c & 4 ? VE_API_CHAT : VE_API_COMPLETIONS;
+	o.drop_twin = c & 8;
 	/* Spans small enough for the seeds' few tokens, by counts and by text. */
 	o.spans[o.nspans++] = (struct ve_ll_span){true, c >> 5 & 3, (c >> 5 & 3) + 2, 0};
 	o.spans[o.nspans++] = (struct ve_ll_span){false, 0, 0, c >> 3 & 7};
 	o.spans[o.nspans++] = (struct ve_ll_span){false, 0, 0, 0};
+	/* And one deep in a long array (the echo-long seed's 100), past marked elements. */
+	o.spans[o.nspans++] = (struct ve_ll_span){true, 31 + (c >> 5 & 3) * 20, 100, 0};
 	const char *text = (const char *)data + 1;
 	describe(text, size - 1, &o, true, &a);
 	describe(text, size - 1, &o, false, &b);
