@@ -1,13 +1,14 @@
 /*
- * ch-insert — metric, item and run rows into ClickHouse over HTTP.
+ * ch-insert — metric, item, verdict and run rows into ClickHouse over HTTP.
  *
  * Reads JSON Lines and inserts them into a table of the vllm_eval schema
  * (share/clickhouse/schema.sql): results (metric rows of vllm-eval(7)), items
- * (item rows) or runs; or any table with --columns. Each row is
- * converted to the table's columns, all of them listed (18.16 fills an
- * omitted field with zero, not its DEFAULT), run_id, model_tag and ts filled
- * from the options or the environment where the row lacks them. Rows go in
- * batches of --batch-rows as INSERT ... FORMAT JSONEachRow with a gzip body.
+ * (item rows), verdicts (reg-check's verdict rows) or runs; or any table
+ * with --columns. Each row is converted to the table's columns, all of them
+ * listed (18.16 fills an omitted field with zero, not its DEFAULT), run_id,
+ * model_tag and ts filled from the options or the environment where the row
+ * lacks them. Rows go in batches of --batch-rows as INSERT ... FORMAT
+ * JSONEachRow with a gzip body.
  *
  * The server's version is asked once: 22.2 and newer also get an
  * insert_deduplication_token per batch. A batch that gets no answer, or a
@@ -126,6 +127,30 @@ static const struct column items_cols[] = {
     {"inserted_at", K_NOW},
     {NULL, 0},
 };
+/* reg-check(1)'s verdict rows: the release row, then one per metric and labels. */
+static const struct column verdicts_cols[] = {
+    {"run_id", K_RUN_ID},
+    {"model_tag", K_MODEL},
+    {"ts", K_TS},
+    {"metric", K_REQSTR},
+    {"labels", K_LABELS},
+    {"status", K_REQSTR},
+    {"value", K_NNUM},
+    {"baseline", K_NNUM},
+    {"delta", K_NNUM},
+    {"delta_pct", K_NNUM},
+    {"direction", K_STR},
+    {"test", K_STR},
+    {"n", K_NCOUNT},
+    {"p_value", K_NNUM},
+    {"p_adjusted", K_NNUM},
+    {"gates", K_NBOOL},
+    {"rule", K_STR},
+    {"note", K_STR},
+    {"findings", K_JSONTEXT},
+    {"inserted_at", K_NOW},
+    {NULL, 0},
+};
 static const struct column runs_cols[] = {
     {"run_id", K_RUN_ID},    {"model_tag", K_MODEL}, {"image", K_STR},
     {"started", K_TIME},     {"finished", K_NTIME},  {"status", K_STR},
@@ -176,11 +201,12 @@ usage(FILE *f)
 	        "       %s --init [--url URL] [--database DB]\n"
 	        "       %s --flush-spool --spool DIR [--url URL]\n"
 	        "\n"
-	        "Insert metric, item or run rows into ClickHouse over HTTP, in gzip'd batches,\n"
-	        "retried, and spooled when the server stays away.\n"
+	        "Insert metric, item, verdict or run rows into ClickHouse over HTTP, in gzip'd\n"
+	        "batches, retried, and spooled when the server stays away.\n"
 	        "\n"
 	        "      --database DB        database (default vllm_eval)\n"
-	        "  -t, --table TABLE        results, items, runs, or another with --columns\n"
+	        "  -t, --table TABLE        results, items, verdicts, runs, or another with\n"
+	        "                           --columns\n"
 	        "      --columns LIST       columns of another table, taken from the rows' fields\n"
 	        "      --run-id ID          run_id where rows lack it (default RUN_ID)\n"
 	        "      --model-tag TAG      model_tag where rows lack it (default MODEL_TAG)\n"
@@ -223,7 +249,7 @@ check_args(struct opts *o, int nfiles)
 	if (!ve_ch_plain_name(o->table, strlen(o->table)))
 		ve_usage_error("--table: '%s' is not a plain name (letters, digits, _)", o->table);
 	bool known = strcmp(o->table, "results") == 0 || strcmp(o->table, "items") == 0 ||
-	             strcmp(o->table, "runs") == 0;
+	             strcmp(o->table, "verdicts") == 0 || strcmp(o->table, "runs") == 0;
 	if (!known && !o->columns)
 		ve_usage_error("--table %s: not a vllm_eval table; list its --columns", o->table);
 	if (known && o->columns)
@@ -930,6 +956,8 @@ setup_table(struct state *st)
 		st->cols = results_cols;
 	else if (strcmp(o->table, "items") == 0)
 		st->cols = items_cols;
+	else if (strcmp(o->table, "verdicts") == 0)
+		st->cols = verdicts_cols;
 	else if (strcmp(o->table, "runs") == 0)
 		st->cols = runs_cols;
 	else

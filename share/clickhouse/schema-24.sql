@@ -3,10 +3,12 @@
 -- syntax error, so they live apart (see README.md).
 
 -- Retention: TTL exists from 19.6. Metric rows are small and kept three
--- years; item rows are many and kept six months; runs follow their metrics.
+-- years; item rows are many and kept six months; runs and verdicts follow their
+-- metrics.
 ALTER TABLE vllm_eval.results MODIFY TTL ts + INTERVAL 3 YEAR;
 ALTER TABLE vllm_eval.items MODIFY TTL ts + INTERVAL 180 DAY;
 ALTER TABLE vllm_eval.runs MODIFY TTL started + INTERVAL 3 YEAR;
+ALTER TABLE vllm_eval.verdicts MODIFY TTL ts + INTERVAL 3 YEAR;
 
 -- Insert-time deduplication of re-sent batches on a non-replicated table:
 -- ch-insert sends insert_deduplication_token (22.2+) with each batch, and
@@ -14,3 +16,4 @@ ALTER TABLE vllm_eval.runs MODIFY TTL started + INTERVAL 3 YEAR;
 ALTER TABLE vllm_eval.results MODIFY SETTING non_replicated_deduplication_window = 1000;
 ALTER TABLE vllm_eval.items MODIFY SETTING non_replicated_deduplication_window = 1000;
 ALTER TABLE vllm_eval.runs MODIFY SETTING non_replicated_deduplication_window = 1000;
+ALTER TABLE vllm_eval.verdicts MODIFY SETTING non_replicated_deduplication_window = 1000;

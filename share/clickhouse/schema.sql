@@ -61,6 +61,39 @@ ENGINE = ReplacingMergeTree(inserted_at)
 PARTITION BY toYYYYMM(ts)
 ORDER BY (run_id, task, doc_id, sample, filter);
 
+-- One verdict of one run (a vllm-eval(7) verdict row, reg-check's): the
+-- release row (metric 'release', with its findings as JSON text) and one row
+-- per metric and labels. Identity: run, metric, labels. The dashboard's
+-- Regressions panel reads these rows, so it shows what the card says.
+-- A field the row does not have is NULL (a number: a missing metric's value,
+-- a new one's baseline) or '' (a text).
+CREATE TABLE IF NOT EXISTS vllm_eval.verdicts
+(
+    run_id      String,
+    model_tag   String,
+    ts          DateTime,
+    metric      String,
+    labels      String,
+    status      String,
+    value       Nullable(Float64),
+    baseline    Nullable(Float64),
+    delta       Nullable(Float64),
+    delta_pct   Nullable(Float64),
+    direction   String,
+    test        String,
+    n           Nullable(UInt64),
+    p_value     Nullable(Float64),
+    p_adjusted  Nullable(Float64),
+    gates       Nullable(UInt8),
+    rule        String,
+    note        String,
+    findings    String,
+    inserted_at DateTime
+)
+ENGINE = ReplacingMergeTree(inserted_at)
+PARTITION BY toYYYYMM(ts)
+ORDER BY (run_id, metric, labels);
+
 -- One evaluation run. Identity: run_id; a later row (the run finished)
 -- replaces the earlier one (the run started).
 CREATE TABLE IF NOT EXISTS vllm_eval.runs
