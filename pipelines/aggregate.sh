@@ -209,6 +209,11 @@ if [ -n "${CLICKHOUSE_URL:-}" ]; then
 	if [ -s "$d/items.jsonl" ]; then
 		ch-insert -q -t items --spool "$d/spool" "$d/items.jsonl" || ve_die $? "storing item rows failed"
 	fi
+	# The verdicts, for the dashboard (the rule is reg-check's, computed once),
+	# timed at the run's start: a retry of this step replaces them.
+	vts=$(jq -r 'select(.event == "start") | .ts' "$d/audit.jsonl" 2>/dev/null | head -1)
+	ch-insert -q -t verdicts ${vts:+--ts "$vts"} --spool "$d/spool" "$d/verdicts.jsonl" ||
+		ve_die $? "storing the verdict rows failed"
 	jq -nc --arg r "$RUN_ID" --arg t "$MODEL_TAG" --arg i "${MODEL_IMAGE:-}" \
 		--arg s "$(jq -r 'select(.event == "start") | .ts' "$d/audit.jsonl" 2>/dev/null | head -1)" \
 		--arg f "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg u "${WORKFLOW_URL:-}" \
