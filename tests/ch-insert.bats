@@ -47,18 +47,20 @@ start_fake() {
 	FAKE_URL="http://127.0.0.1:$FPORT/"
 }
 
-@test "ch-insert: --init creates the database and the three tables, twice harmlessly" {
+@test "ch-insert: --init creates the database and the four tables, twice harmlessly" {
 	run --separate-stderr ch-insert -v --init --database fresh
 	assert_success
 	assert_equal "$stderr" "ch-insert: applied $VE_ROOT/share/clickhouse/schema.sql"
 	run ch_sql "SHOW TABLES FROM fresh"
 	assert_output "items
 results
-runs"
+runs
+verdicts"
 	run ch_sql "SELECT name, engine, partition_key, sorting_key FROM system.tables WHERE database = 'fresh' ORDER BY name FORMAT TSV"
 	assert_output "items	ReplacingMergeTree	toYYYYMM(ts)	run_id, task, doc_id, sample, filter
 results	ReplacingMergeTree	toYYYYMM(ts)	model_tag, metric, labels, run_id
-runs	ReplacingMergeTree	toYYYYMM(started)	run_id"
+runs	ReplacingMergeTree	toYYYYMM(started)	run_id
+verdicts	ReplacingMergeTree	toYYYYMM(ts)	run_id, metric, labels"
 	run --separate-stderr ch-insert --init --database fresh
 	assert_success
 	assert_equal "$stderr" ""
@@ -120,6 +122,53 @@ R2	M2	perf.basic.ttft_ms.p95	41.2	2026-11-22 10:31:07	\N	\N		{}'
 	assert_success
 	run ch_sql "SELECT run_id, status, started, finished FROM $DB.runs FINAL FORMAT TSV"
 	assert_output "R	succeeded	2026-11-22 10:00:00	2026-11-22 10:40:00"
+}
+
+@test "ch-insert: verdict rows: the release row and each metric's, absent fields null, a re-sent batch counts once" {
+	# reg-check's rows (reg-check(1), OUTPUT): the release row with its
+	# findings, a regression, a missing metric (no value) and a new one (no
+	# baseline); run_id and model_tag from the options, ts from --ts.
+	cat > v.jsonl <<'J'
+{"metric":"release","status":"regression","rule":"stat","adjust":"holm","alpha":0.05,"gated":2,"regressions":1,"findings":[{"metric":"mmlu.acc","status":"regression"}]}
+{"metric":"mmlu.acc","labels":{"task":"mmlu","subset":"all"},"value":0.55,"baseline":0.65,"window":5,"delta":-0.1,"delta_pct":-15.38,"direction":"higher","status":"regression","p_value":0.25,"test":"mcnemar","n":1404,"p_adjusted":0.5,"gates":true,"min_effect_pct":2}
+{"metric":"arc.acc","labels":{"subset":"all","task":"arc"},"baseline":0.5,"status":"missing","gates":false,"note":"absent now"}
+{"metric":"gsm8k.exact_match","status":"new","value":0.7,"direction":"higher"}
+J
+	for try in 1 2; do
+		run --separate-stderr ch-insert --database "$DB" -t verdicts --run-id R --model-tag M --ts 2026-11-22T10:00:00Z v.jsonl
+		assert_success
+		assert_output ""
+		assert_equal "$stderr" ""
+	done
+	run ch_sql "SELECT run_id, model_tag, ts, metric, labels, status, value, baseline, delta, delta_pct, direction, test, n, p_value, p_adjusted, gates, rule, note, findings FROM $DB.verdicts FINAL ORDER BY metric FORMAT TSV"
+	assert_output 'R	M	2026-11-22 10:00:00	arc.acc	{"subset":"all","task":"arc"}	missing	\N	0.5	\N	\N			\N	\N	\N	0		absent now	
+R	M	2026-11-22 10:00:00	gsm8k.exact_match	{}	new	0.7	\N	\N	\N	higher		\N	\N	\N	\N			
+R	M	2026-11-22 10:00:00	mmlu.acc	{"subset":"all","task":"mmlu"}	regression	0.55	0.65	-0.1	-15.38	higher	mcnemar	1404	0.25	0.5	1			
+R	M	2026-11-22 10:00:00	release	{}	regression	\N	\N	\N	\N			\N	\N	\N	\N	stat		[{"metric":"mmlu.acc","status":"regression"}]'
+	# sent twice, one row per (run, metric, labels)
+	run ch_sql "SELECT count() FROM (SELECT run_id, metric, labels FROM $DB.verdicts FINAL)"
+	assert_output 4
+	# a verdict row must say its metric and status
+	echo '{"metric":"mmlu.acc","value":0.5}' > bad.jsonl
+	run --separate-stderr ch-insert --database "$DB" -t verdicts --run-id R --model-tag M bad.jsonl
+	assert_failure 65
+	assert_equal "$stderr" 'ch-insert: bad.jsonl:1: "status" must be a string'
+}
+
+@test "ch-insert: --init adds the verdicts table to a database made before it, the other tables' rows kept" {
+	ch_sql "DROP TABLE $DB.verdicts"
+	echo '{"metric":"a.acc","value":1,"run_id":"R","model_tag":"M","ts":"2026-11-22T10:00:00Z"}' > m.jsonl
+	run -0 ch-insert --database "$DB" m.jsonl
+	run --separate-stderr ch-insert --init --database "$DB"
+	assert_success
+	assert_equal "$stderr" ""
+	run ch_sql "SHOW TABLES FROM $DB"
+	assert_output "items
+results
+runs
+verdicts"
+	run ch_sql "SELECT run_id, metric, value FROM $DB.results FINAL FORMAT TSV"
+	assert_output "R	a.acc	1"
 }
 
 @test "ch-insert: a rejected batch is exit 65 with ClickHouse's message and the line it names" {
@@ -315,21 +364,24 @@ $(cat old.jsonl)"
 	assert_success
 	assert_equal "$stderr" "ch-insert: applied $VE_ROOT/share/clickhouse/schema.sql
 ch-insert: applied $VE_ROOT/share/clickhouse/schema-24.sql"
-	# 4 statements of schema.sql, the question whether items has the old key
-	# (an empty answer: no), 6 of schema-24.sql, vllm_eval renamed to prod
-	run sh -c 'for i in 0 1 2 3 4 5 6 7 8 9 10; do head -1 fake/req.$i.body; echo; done | grep .'
+	# 5 statements of schema.sql, the question whether items has the old key
+	# (an empty answer: no), 8 of schema-24.sql, vllm_eval renamed to prod
+	run sh -c 'for i in $(seq 0 13); do head -1 fake/req.$i.body; echo; done | grep .'
 	assert_output "CREATE DATABASE IF NOT EXISTS prod
 CREATE TABLE IF NOT EXISTS prod.results
 CREATE TABLE IF NOT EXISTS prod.items
+CREATE TABLE IF NOT EXISTS prod.verdicts
 CREATE TABLE IF NOT EXISTS prod.runs
 SELECT count() FROM system.tables WHERE database = 'prod' AND name = 'items' AND sorting_key = 'run_id, task, doc_id'
 ALTER TABLE prod.results MODIFY TTL ts + INTERVAL 3 YEAR
 ALTER TABLE prod.items MODIFY TTL ts + INTERVAL 180 DAY
 ALTER TABLE prod.runs MODIFY TTL started + INTERVAL 3 YEAR
+ALTER TABLE prod.verdicts MODIFY TTL ts + INTERVAL 3 YEAR
 ALTER TABLE prod.results MODIFY SETTING non_replicated_deduplication_window = 1000
 ALTER TABLE prod.items MODIFY SETTING non_replicated_deduplication_window = 1000
-ALTER TABLE prod.runs MODIFY SETTING non_replicated_deduplication_window = 1000"
-	[ ! -e fake/req.11.body ]
+ALTER TABLE prod.runs MODIFY SETTING non_replicated_deduplication_window = 1000
+ALTER TABLE prod.verdicts MODIFY SETTING non_replicated_deduplication_window = 1000"
+	[ ! -e fake/req.14.body ]
 }
 
 @test "ch-insert: --init on 24.x moves an items table of the old key before the TTLs reach it" {
@@ -339,7 +391,7 @@ ALTER TABLE prod.runs MODIFY SETTING non_replicated_deduplication_window = 1000"
 	run --separate-stderr ch-insert --init --url "$FAKE_URL" --database prod
 	assert_success
 	assert_equal "$stderr" "ch-insert: moved prod.items to the key (run_id, task, doc_id, sample, filter); the old table is now prod.items_v1"
-	run sh -c 'for i in 4 5 6 7 8 9 10; do head -1 fake/req.$i.body; echo; done | grep .'
+	run sh -c 'for i in 5 6 7 8 9 10 11; do head -1 fake/req.$i.body; echo; done | grep .'
 	assert_output "SELECT count() FROM system.tables WHERE database = 'prod' AND name = 'items' AND sorting_key = 'run_id, task, doc_id'
 DROP TABLE IF EXISTS prod.items_migrating
 CREATE TABLE prod.items_migrating
@@ -347,7 +399,7 @@ INSERT INTO prod.items_migrating
 RENAME TABLE prod.items TO prod.items_v1, prod.items_migrating TO prod.items
 ALTER TABLE prod.results MODIFY TTL ts + INTERVAL 3 YEAR
 ALTER TABLE prod.items MODIFY TTL ts + INTERVAL 180 DAY"
-	[ -e fake/req.14.body ] && [ ! -e fake/req.15.body ]
+	[ -e fake/req.17.body ] && [ ! -e fake/req.18.body ]
 }
 
 @test "ch-insert: --init on 18.16 stops at the first statement the server refuses" {
