@@ -104,6 +104,9 @@ enum step {
 };
 
 enum err_kind { ERR_NONE, ERR_HTTP, ERR_TIMEOUT, ERR_CONNECT, ERR_PROTOCOL };
+
+/* Answer buffers kept for reuse (job_recycle): a count and a size, bounding what is kept. */
+enum { SPARE_MAX = 64, SPARE_BYTES = 1 << 20 };
 static const char *const err_names[] = {"", "http", "timeout", "connect", "protocol"};
 
 struct job {
@@ -183,6 +186,9 @@ struct run {
 	CURLM *multi;
 	CURL **pool;
 	size_t npool;
+	/* finished jobs' answer buffers, for the next jobs (see job_recycle) */
+	struct ve_buf spare[SPARE_MAX];
+	size_t nspare;
 	struct queue waiting, warm;
 	long active;
 	bool no_tokenize;
@@ -1107,6 +1113,10 @@ start_attempt(struct run *r, struct job *j)
 			return;
 		}
 	}
+	if (!j->resp.p && r->nspare) {
+		j->resp = r->spare[--r->nspare];
+		ve_buf_reset(&j->resp);
+	}
 	j->attempts++;
 	/* A pooled handle keeps its connection in the multi handle's cache. */
 	CURL *e = r->npool ? r->pool[--r->npool] : curl_easy_init();
@@ -1297,6 +1307,22 @@ progress(struct run *r, bool last)
 		fputc('\n', stderr);
 }
 
+/*
+ * Frees a written job but keeps its answer buffer for a later job: each
+ * loglikelihood answer is about 50 KB, and a buffer grown afresh for each
+ * one costs a malloc and a copy per doubling. At most SPARE_MAX buffers of
+ * at most SPARE_BYTES each are kept, so memory stays bounded.
+ */
+static void
+job_recycle(struct run *r, struct job *j)
+{
+	if (j->resp.p && j->resp.cap <= SPARE_BYTES && r->nspare < SPARE_MAX) {
+		r->spare[r->nspare++] = j->resp;
+		j->resp = (struct ve_buf){0};
+	}
+	job_free(j);
+}
+
 /* A job is finished: its record goes out now, or in input order with --ordered. */
 static void
 job_finish(struct run *r, struct job *j)
@@ -1314,7 +1340,7 @@ job_finish(struct run *r, struct job *j)
 	r->tokens += j->tokens;
 	if (!r->o->ordered) {
 		write_record(r, j);
-		job_free(j);
+		job_recycle(r, j);
 	} else {
 		size_t i = (size_t)(j->seq - r->next_out), k = 0, old = r->nslots;
 		r->slots = ve_grow(r->slots, &r->nslots, i + 1, sizeof *r->slots);
@@ -1323,7 +1349,7 @@ job_finish(struct run *r, struct job *j)
 		/* The finished jobs next in order go out; the rest move up. */
 		for (; k < r->nslots && r->slots[k]; k++) {
 			write_record(r, r->slots[k]);
-			job_free(r->slots[k]);
+			job_recycle(r, r->slots[k]);
 		}
 		memmove(r->slots, r->slots + k, sizeof *r->slots * (r->nslots - k));
 		memset(r->slots + r->nslots - k, 0, sizeof *r->slots * k);
@@ -1977,6 +2003,8 @@ teardown(struct run *r, struct queue *q, int rc)
 	for (size_t i = 0; i < r->nslots; i++)
 		job_free(r->slots[i]);
 	free(r->slots);
+	for (size_t i = 0; i < r->nspare; i++)
+		ve_buf_free(&r->spare[i]);
 	for (size_t i = 0; i < r->npool; i++)
 		curl_easy_cleanup(r->pool[i]);
 	free(r->pool);
