@@ -382,14 +382,27 @@ space(const char *p, const char *end)
 	return p;
 }
 
-/* The end of the string whose opening quote is at p. */
+/*
+ * The end of the string whose opening quote is at p. memchr finds each
+ * quote at word speed (a stream event's ids and names are most of its
+ * bytes); a quote is the closing one when an even number of backslashes
+ * stands before it.
+ */
 static const char *
 str_end(const char *p, const char *end)
 {
-	for (p++; p < end && *p != '"'; p++)
-		if (*p == '\\')
-			p++;
-	return p + 1;
+	for (const char *q = p + 1; q < end;) {
+		const char *e = memchr(q, '"', (size_t)(end - q));
+		if (!e)
+			break;
+		size_t n = 0;
+		while (e - n - 1 > p && e[-(ptrdiff_t)n - 1] == '\\')
+			n++;
+		if (n % 2 == 0)
+			return e + 1;
+		q = e + 1;
+	}
+	return end + 1;
 }
 
 /* The end of the value at p. */

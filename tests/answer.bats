@@ -144,6 +144,11 @@ check_text() {
 	check_text '{"choices":[{"text":"\\ud83d\\ude00 \\uD83D\\uDE00"}]}'
 	assert_success
 	assert_output 'take=1 text="😀 😀" reasoning=0:"" finish=null usage=null logprobs=(none)'
+	# Walks find a string's end by its quotes: one after an escaped
+	# backslash closes it, one after a backslash does not.
+	check_text '{"choices":[{"x":"q\\\\","text":"\\\\\\"","y":"\\\\\\\\"}],"usage":{"prompt_tokens":2}}'
+	assert_success
+	assert_output 'take=1 text="\\\"" reasoning=0:"" finish=null usage={"prompt_tokens":2} logprobs=(none)'
 }
 
 @test "answer: a lone surrogate, invalid UTF-8, a leading zero: libjq decides, as before" {
