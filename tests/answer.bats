@@ -144,6 +144,11 @@ check_text() {
 	check_text '{"choices":[{"text":"\\ud83d\\ude00 \\uD83D\\uDE00"}]}'
 	assert_success
 	assert_output 'take=1 text="😀 😀" reasoning=0:"" finish=null usage=null logprobs=(none)'
+	# Walks find a string's end by its quotes: one after an escaped
+	# backslash closes it, one after a backslash does not.
+	check_text '{"choices":[{"x":"q\\\\","text":"\\\\\\"","y":"\\\\\\\\"}],"usage":{"prompt_tokens":2}}'
+	assert_success
+	assert_output 'take=1 text="\\\"" reasoning=0:"" finish=null usage={"prompt_tokens":2} logprobs=(none)'
 }
 
 @test "answer: a lone surrogate, invalid UTF-8, a leading zero: libjq decides, as before" {
@@ -165,6 +170,27 @@ check_text() {
 	check_text '{"choices":[{"text":""}],"usage":{"prompt_tokens":-0,"completion_tokens":1e400,"x":-1e400,"y":123456789012345678901234567890,"z":0.1e-400}}'
 	assert_success
 	assert_output 'take=1 text="" reasoning=0:"" finish=null usage={"prompt_tokens":-0,"completion_tokens":1.7976931348623157e+308,"x":-1.7976931348623157e+308,"y":123456789012345680000000000000,"z":0} logprobs=(none)'
+}
+
+@test "answer: digit runs shorter, as long as and longer than 8 bytes, and what ends them" {
+	# The check tests 8 digits at once: runs of every length, and the bytes
+	# just outside '0'..'9' (':' and '/') right after a run of 8 or more.
+	check_text '{"choices":[{"text":""}],"usage":{"a":12345678,"b":-0.123456789012345,"c":123456789,"d":1234567.5e+12345678,"e":-98765432109876543210,"f":0.00000000,"g":1E-0000000001}}'
+	assert_success
+	assert_output 'take=1 text="" reasoning=0:"" finish=null usage={"a":12345678,"b":-0.123456789012345,"c":123456789,"d":1.7976931348623157e+308,"e":-98765432109876540000,"f":0,"g":0.1} logprobs=(none)'
+	check_text '{"choices":[{"text":""}],"usage":{"a":1234567890:1}}'
+	assert_success
+	assert_output 'take=2 text="" reasoning=0:"" finish=null usage=null logprobs=null'
+	check_text '{"choices":[{"text":""}],"usage":{"a":123456789/1}}'
+	assert_success
+	assert_output 'take=2 text="" reasoning=0:"" finish=null usage=null logprobs=null'
+	check_text '{"choices":[{"text":""}],"usage":{"a":-12345678e}}'
+	assert_success
+	assert_output 'take=2 text="" reasoning=0:"" finish=null usage=null logprobs=null'
+	# libjq 1.6 reads a number without digits on one side of its point.
+	check_text '{"choices":[{"text":""}],"usage":{"a":12345678.,"b":-.12345678}}'
+	assert_success
+	assert_output 'take=1 text="" reasoning=0:"" finish=null usage={"a":12345678,"b":-0.12345678} logprobs=(none)'
 }
 
 @test "answer: repeated keys take the last value at the first key's place" {

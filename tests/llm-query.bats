@@ -170,6 +170,9 @@ assert abs(t["ttft_ms"] + sum(t["itl_ms"]) - t["e2el_ms"]) < 0.01, t
 assert 200 <= t["e2el_ms"] < 400, t
 print("ok")'
 	assert_output ok
+	# Milliseconds with three decimals, as printf's %.3f writes them.
+	run grep -cE '"ttft_ms":[0-9]+\.[0-9]{3},"e2el_ms":[0-9]+\.[0-9]{3},"itl_ms":\[[0-9]+\.[0-9]{3}(,[0-9]+\.[0-9]{3}){2}\]' out.jsonl
+	assert_output 1
 	run jq -c .body.stream_options log.jsonl
 	assert_output '{"include_usage":true}'
 }

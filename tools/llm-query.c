@@ -104,6 +104,9 @@ enum step {
 };
 
 enum err_kind { ERR_NONE, ERR_HTTP, ERR_TIMEOUT, ERR_CONNECT, ERR_PROTOCOL };
+
+/* Answer buffers kept for reuse (job_recycle): a count and a size, bounding what is kept. */
+enum { SPARE_MAX = 64, SPARE_BYTES = 1 << 20 };
 static const char *const err_names[] = {"", "http", "timeout", "connect", "protocol"};
 
 struct job {
@@ -183,6 +186,9 @@ struct run {
 	CURLM *multi;
 	CURL **pool;
 	size_t npool;
+	/* finished jobs' answer buffers, for the next jobs (see job_recycle) */
+	struct ve_buf spare[SPARE_MAX];
+	size_t nspare;
 	struct queue waiting, warm;
 	long active;
 	bool no_tokenize;
@@ -197,6 +203,8 @@ struct run {
 	bool progress_on, progress_shown;
 	char *score_tmpl; /* score_body with a null prompt, once (see score_body_ids) */
 	size_t score_at;  /* where in it that null is; 0: not found */
+	char *tok_tmpl;   /* the same of tokenize_body */
+	size_t tok_at;
 	bool said_kwargs; /* -v said once that completions bodies go without --chat-template-kwargs
 	                   */
 };
@@ -657,13 +665,41 @@ score_body_ids(struct run *r, const struct ve_buf *ids)
 }
 
 static char *
-tokenize_body(struct run *r, jv text)
+tokenize_body_jv(struct run *r, jv text)
 {
 	jv b = with_model(r, jv_object());
 
 	b = jv_object_set(b, jv_string("prompt"), text);
 	b = jv_object_set(b, jv_string("add_special_tokens"), jv_false());
 	return dump(b);
+}
+
+/*
+ * The /tokenize request of text: as score_body_ids does, the body dumped
+ * once with a null prompt and the text's JSON string spliced in, the same
+ * bytes as tokenize_body_jv's, without building an object per request.
+ */
+static char *
+tokenize_body(struct run *r, jv text)
+{
+	static const char key[] = "\"prompt\":null";
+
+	if (!r->tok_tmpl) {
+		r->tok_tmpl = tokenize_body_jv(r, jv_null());
+		/* The model's name, a JSON string there, cannot hold this key unescaped. */
+		const char *k = strstr(r->tok_tmpl, key);
+		r->tok_at = k ? (size_t)(k - r->tok_tmpl) + sizeof key - 5 : 0;
+	}
+	if (!r->tok_at)
+		return tokenize_body_jv(r, text);
+	size_t n = ve_json_strlen(text);
+	struct ve_buf b = {0};
+	ve_buf_grow(&b, strlen(r->tok_tmpl) + n + n / 8 + 2);
+	ve_buf_add(&b, r->tok_tmpl, r->tok_at);
+	ve_buf_add_json_str(&b, jv_string_value(text), n);
+	ve_buf_adds(&b, r->tok_tmpl + r->tok_at + 4);
+	jv_free(text);
+	return b.p;
 }
 
 static jv
@@ -1107,6 +1143,10 @@ start_attempt(struct run *r, struct job *j)
 			return;
 		}
 	}
+	if (!j->resp.p && r->nspare) {
+		j->resp = r->spare[--r->nspare];
+		ve_buf_reset(&j->resp);
+	}
 	j->attempts++;
 	/* A pooled handle keeps its connection in the multi handle's cache. */
 	CURL *e = r->npool ? r->pool[--r->npool] : curl_easy_init();
@@ -1168,10 +1208,39 @@ score(struct job *j, struct ve_buf *ll)
 		fail(j, ERR_PROTOCOL, false, bad);
 }
 
+/*
+ * Appends ms as "%.3f" writes it, without printf for the usual case: a
+ * stream's record holds one inter-token latency per token, and printf's
+ * float formatting was a tenth of the client's CPU. The thousandths are
+ * rounded from ms * 1000, which is within 2^-24 of the exact product below
+ * 10^9, so the rounding goes printf's way unless the product lies within
+ * 10^-6 of a half; that case, negative values, -0 and the rest go to printf.
+ */
+static void
+add_fixed3(struct ve_buf *b, double ms)
+{
+	double f = ms * 1000, whole = floor(f), frac = f - whole;
+	char tmp[24], *p = tmp + sizeof tmp;
+
+	if (!(ms >= 0 && f < 1e9) || signbit(ms) || fabs(frac - 0.5) < 1e-6) {
+		ve_buf_addf(b, "%.3f", ms);
+		return;
+	}
+	long n = (long)whole + (frac > 0.5);
+	for (int i = 0; i < 3; i++, n /= 10)
+		*--p = (char)('0' + n % 10);
+	*--p = '.';
+	do
+		*--p = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	ve_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 static void
 add_ms(struct ve_buf *b, const char *key, double s)
 {
-	ve_buf_addf(b, ",\"%s\":%.3f", key, s * 1000);
+	ve_buf_addf(b, ",\"%s\":", key);
+	add_fixed3(b, s * 1000);
 }
 
 /* The fields spliced into a record that got its answer. */
@@ -1233,8 +1302,11 @@ answer_fields(struct run *r, struct job *j)
 			add_ms(b, "ttft_ms", j->first - j->send);
 			add_ms(b, "e2el_ms", j->last - j->send);
 			ve_buf_adds(b, ",\"itl_ms\":[");
-			for (size_t i = 0; i < j->nitl; i++)
-				ve_buf_addf(b, "%s%.3f", i ? "," : "", j->itl[i]);
+			for (size_t i = 0; i < j->nitl; i++) {
+				if (i)
+					ve_buf_addc(b, ',');
+				add_fixed3(b, j->itl[i]);
+			}
 			ve_buf_adds(b, "]");
 		} else {
 			add_ms(b, "e2el_ms", j->last - j->send);
@@ -1297,6 +1369,22 @@ progress(struct run *r, bool last)
 		fputc('\n', stderr);
 }
 
+/*
+ * Frees a written job but keeps its answer buffer for a later job: each
+ * loglikelihood answer is about 50 KB, and a buffer grown afresh for each
+ * one costs a malloc and a copy per doubling. At most SPARE_MAX buffers of
+ * at most SPARE_BYTES each are kept, so memory stays bounded.
+ */
+static void
+job_recycle(struct run *r, struct job *j)
+{
+	if (j->resp.p && j->resp.cap <= SPARE_BYTES && r->nspare < SPARE_MAX) {
+		r->spare[r->nspare++] = j->resp;
+		j->resp = (struct ve_buf){0};
+	}
+	job_free(j);
+}
+
 /* A job is finished: its record goes out now, or in input order with --ordered. */
 static void
 job_finish(struct run *r, struct job *j)
@@ -1314,7 +1402,7 @@ job_finish(struct run *r, struct job *j)
 	r->tokens += j->tokens;
 	if (!r->o->ordered) {
 		write_record(r, j);
-		job_free(j);
+		job_recycle(r, j);
 	} else {
 		size_t i = (size_t)(j->seq - r->next_out), k = 0, old = r->nslots;
 		r->slots = ve_grow(r->slots, &r->nslots, i + 1, sizeof *r->slots);
@@ -1323,7 +1411,7 @@ job_finish(struct run *r, struct job *j)
 		/* The finished jobs next in order go out; the rest move up. */
 		for (; k < r->nslots && r->slots[k]; k++) {
 			write_record(r, r->slots[k]);
-			job_free(r->slots[k]);
+			job_recycle(r, r->slots[k]);
 		}
 		memmove(r->slots, r->slots + k, sizeof *r->slots * (r->nslots - k));
 		memset(r->slots + r->nslots - k, 0, sizeof *r->slots * k);
@@ -1977,6 +2065,8 @@ teardown(struct run *r, struct queue *q, int rc)
 	for (size_t i = 0; i < r->nslots; i++)
 		job_free(r->slots[i]);
 	free(r->slots);
+	for (size_t i = 0; i < r->nspare; i++)
+		ve_buf_free(&r->spare[i]);
 	for (size_t i = 0; i < r->npool; i++)
 		curl_easy_cleanup(r->pool[i]);
 	free(r->pool);
@@ -1992,6 +2082,7 @@ teardown(struct run *r, struct queue *q, int rc)
 	free(r->root);
 	free(r->model);
 	free(r->score_tmpl);
+	free(r->tok_tmpl);
 	free(r->completions_url);
 	free(r->chat_url);
 	free(r->tokenize_url);
