@@ -420,6 +420,10 @@ if [ -s "$tmp/plots.gp" ]; then
 	}
 fi
 inline_charts < "$tmp/report.in" > "$tmp/report.html" || exit 73
-mv -f "$tmp/report.html" "$out" 2>/dev/null || cp "$tmp/report.html" "$out" 2>/dev/null ||
-	{ echo "$prog: $out: cannot write the report" >&2; exit 73; }
+# Written beside its place and renamed, so a reader never sees half of it.
+if [ -d "$out" ] || ! cat "$tmp/report.html" 2>/dev/null > "$out.tmp.$$" || ! mv -f "$out.tmp.$$" "$out"; then
+	rm -f "$out.tmp.$$"
+	echo "$prog: $out: cannot write the report" >&2
+	exit 73
+fi
 echo "$out"
