@@ -46,7 +46,7 @@ ve_jq_redact='def redact: gsub("(?<s>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s]*@"; "\(
 # each judge metric's mean; a scenario's TTFT p95, mean TPOT, output
 # throughput and success rate. release-eval.sh's summary and report.sh's
 # trend charts show these. Their names hold only [a-z0-9_.].
-# shellcheck disable=SC2016
+# shellcheck disable=SC2016,SC2034 # (used by the scripts that source this file)
 ve_jq_headline='def headline: select((.labels.subset // "all") == "all")
 	| select(.metric | test("^[a-z0-9_]+\\.(acc|exact_match\\.strict_match|accuracy|regex_match|output_tokens)$"
 		+ "|^judge\\.[a-z_]+\\.mean$|^perf\\.[a-z_]+\\.(ttft_ms\\.p95|tpot_ms\\.mean|output_throughput|success_rate)$")); '
