@@ -93,9 +93,9 @@ browse() {
 	# each figure holds one svg, with an x and a y label and numbered ticks
 	awk '/<figure class="chart"/ { id = $0; svg = 0; lab = 0; tick = 0 }
 		/^<svg role="img"/ { svg++ }
-		/<text><tspan[^>]*>(run \(oldest to this one\)|task|ttft \(ms\)|e2el \(ms\)|offered load)/ { lab++ }
-		/<text><tspan[^>]*>(value|accuracy|fraction of requests|throughput \(requests\/s\))</ { lab++ }
-		/<text><tspan[^>]*> *[0-9.]+<\/tspan><\/text>/ { tick++ }
+		/<text>(run \(oldest to this one\)|task|ttft \(ms\)|e2el \(ms\)|offered load \(requests\/s\))</ { lab++ }
+		/<text>(value|accuracy|fraction of requests|throughput \(requests\/s\))</ { lab++ }
+		/<text> *-?[0-9.]+<\/text>/ { tick++ }
 		/<\/figure>/ { if (svg != 1 || lab < 2 || tick < 2) { print "bad " id; bad = 1 } n++ }
 		END { print n " charts"; exit bad }' "$f" > charts.txt || { cat charts.txt; false; }
 	assert_equal "$(cat charts.txt)" "$((trends + 4)) charts"
