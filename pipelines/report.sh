@@ -173,16 +173,18 @@ section_table() {
 		  "</tbody></table></details>"'
 }
 
-# section_findings: the release verdict's findings, the rows that decided it.
+# section_findings: the release verdict's findings, the rows that decided it
+# (folded when there are many, so the charts stay in view).
 section_findings() {
 	jq -rn --slurpfile r "$v" "$defs"'
 		($r | map(select(.metric == "release")) | first // {}) | (.findings // []) | select(length > 0)
 		| "<h2 id=\"findings\">Findings that decided the release</h2>",
+		  "<details\(if length <= 20 then " open" else "" end)><summary>\(length) finding(s)</summary>",
 		  "<table id=\"findings-table\"><thead><tr><th>metric</th><th>scenario</th><th>value</th><th>baseline</th><th>change</th><th>status</th><th>test</th><th>adjusted p</th></tr></thead><tbody>",
 		  (.[] | "<tr class=\"\(.status | cls)\" data-metric=\"\(.metric | e)\"><td>\(name | e)</td><td>\(.labels.scenario // "" | e)</td>"
 			+ "<td class=\"num\">\(.value | r3)</td><td class=\"num\">\(.baseline | r3)</td><td class=\"num\">\(.delta_pct | pct)</td>"
 			+ "<td>\(.status | e)</td><td>\(.test // "-" | e)</td><td class=\"num\">\(.p_adjusted // "-" | e)</td></tr>"),
-		  "</tbody></table>"'
+		  "</tbody></table></details>"'
 }
 
 # chart ID TITLE: a chart's place in the page (filled by inline_charts).
