@@ -7,6 +7,7 @@
 #   metrics.jsonl   every metric row of the run    items.jsonl  item rows
 #   history.jsonl   the history compared with      verdicts.jsonl  reg-check
 #   card.json       the Teams message (when not posted)
+#   report.html     the run's report (report.sh)
 # Storage: ClickHouse when CLICKHOUSE_URL is set, else the local history file
 # (RUNS_DIR/history.jsonl) that the next run's reg-check reads.
 # Exit: 0 no regression, 1 a regression (after storing and telling), 65 a
@@ -258,6 +259,15 @@ if [ -n "$audit_s3" ]; then
 	# shellcheck source=pipelines/dataset-lib.sh
 	. "$ve_here/dataset-lib.sh"
 	publish "$d/audit.jsonl" "$audit_s3"
+fi
+
+# 11. The report (report.sh): a report that cannot be written is told, and
+# the run's verdict and data stand.
+if command -v gnuplot >/dev/null 2>&1; then
+	"$ve_here/report.sh" -o "$d/report.html" "$d" >/dev/null ||
+		echo "$prog: warning: the HTML report was not written (report.sh failed); the verdicts stand" >&2
+else
+	echo "$prog: warning: no HTML report: gnuplot is not installed (Debian: gnuplot-nox)" >&2
 fi
 
 echo "$prog: $(jq -r -s --arg st "$state" '

@@ -39,6 +39,18 @@ ve_die() {
 ve_jq_redact='def redact: gsub("(?<s>[A-Za-z][A-Za-z0-9+.-]*://)[^/@\\s]*@"; "\(.s)***@")
 	| gsub("(?<u>[A-Za-z][A-Za-z0-9+.-]*://[^?#\\s]*)[?#][^\\s]*"; "\(.u)?***"); '
 
+# A jq definition: `headline` keeps the rows (metric or verdict rows) that
+# stand for a task, a judge metric or a serving scenario: a task's
+# acc (multiple choice), exact_match.strict_match (GSM8K), accuracy (AIME's
+# avg@n, MATH-500, code's pass@1) or regex_match (GPQA), and its output_tokens;
+# each judge metric's mean; a scenario's TTFT p95, mean TPOT, output
+# throughput and success rate. release-eval.sh's summary and report.sh's
+# trend charts show these. Their names hold only [a-z0-9_.].
+# shellcheck disable=SC2016,SC2034 # (used by the scripts that source this file)
+ve_jq_headline='def headline: select((.labels.subset // "all") == "all")
+	| select(.metric | test("^[a-z0-9_]+\\.(acc|exact_match\\.strict_match|accuracy|regex_match|output_tokens)$"
+		+ "|^judge\\.[a-z_]+\\.mean$|^perf\\.[a-z_]+\\.(ttft_ms\\.p95|tpot_ms\\.mean|output_throughput|success_rate)$")); '
+
 # ve_check_name VARIABLE VALUE: exit 64 unless VALUE is a safe name (above).
 ve_check_name() {
 	case $2 in

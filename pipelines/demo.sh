@@ -130,6 +130,7 @@ echo
 if [ $rc -eq 1 ]; then
 	echo "$prog: release-1.5.0's release verdict is regression against the three runs of release-1.4.0, and the card above says why."
 	echo "$prog: everything is under $RUNS_DIR/ (history: $RUNS_DIR/history.jsonl)."
+	echo "$prog: the report: $RUNS_DIR/demo-4-release-1.5.0/report.html (open it in a browser)"
 	exit 0
 fi
 echo "$prog: the degraded release was not caught (release-eval.sh exit $rc)" >&2

@@ -10,12 +10,14 @@ set -eu
 build="build-essential pkg-config libjq-dev libonig-dev libcurl4-openssl-dev zlib1g-dev
 libxxhash-dev libarchive-dev libssl-dev libutf8proc-dev libpcre2-dev libmicrohttpd-dev
 libyaml-dev libseccomp-dev"
-# python3: code-run runs the programs it grades with it.
+# python3: code-run runs the programs it grades with it. gnuplot-nox:
+# report.sh draws the report's charts with it. chromium: the report's tests
+# open the report in a headless browser.
 runtime="libjq1 libcurl4 zlib1g libxxhash0 libarchive13 libssl3 libutf8proc2 libpcre2-8-0
-libmicrohttpd12 libyaml-0-2 libseccomp2 python3 jq curl ca-certificates"
+libmicrohttpd12 libyaml-0-2 libseccomp2 python3 jq curl ca-certificates gnuplot-nox"
 tests="bats bats-assert bats-support valgrind clang-14 libclang-rt-14-dev mandoc jq zstd xz-utils
 bzip2 gzip tar zip python3 python3-jsonschema python3-yaml clickhouse-server prometheus
-prometheus-pushgateway wrk hyperfine shellcheck clang-format parallel time"
+prometheus-pushgateway wrk hyperfine shellcheck clang-format parallel time chromium"
 
 case "${1:-}" in
 --runtime) want="$runtime" ;;

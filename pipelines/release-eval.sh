@@ -139,9 +139,7 @@ say "   detail: $(jq -s 'length' "$d/metrics.jsonl") metrics; $(jq -r -s 'map(se
 # (GPQA), then its
 # output_tokens (a reasoning model that thinks longer shows there): rows of
 # one task together, in reg-check's order otherwise.
-jq -r -n '[inputs | select((.labels.subset // "all") == "all")
-	| select(.metric | test("^[a-z0-9_]+\\.(acc|exact_match\\.strict_match|accuracy|regex_match|output_tokens)$"
-		+ "|^judge\\.[a-z_]+\\.mean$|^perf\\.[a-z_]+\\.(ttft_ms\\.p95|tpot_ms\\.mean|output_throughput|success_rate)$"))]
+jq -r -n "$ve_jq_headline"'[inputs | headline]
 	| (map(.metric | split(".")[0])) as $first
 	| to_entries
 	| sort_by((.value.metric | split(".")[0]) as $t
@@ -162,5 +160,6 @@ if [ -s "$d/card.json" ]; then
 			elif .type == "FactSet" then .facts[] | "  \(.title): \(.value)" else empty end
 		else empty end | "   | " + .' "$d/card.json"
 fi
+[ -s "$d/report.html" ] && say "   report: $d/report.html"
 say "   files: $d/ (metrics.jsonl, verdicts.jsonl, items.jsonl, audit.jsonl, bench/, judge/, perf/: tables in perf.txt)"
 exit $rc

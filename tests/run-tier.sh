@@ -30,7 +30,7 @@ if [ "$jobs" -gt 1 ] && command -v parallel > /dev/null 2>&1; then
 	rest=""
 	for f in "$@"; do
 		case $f in
-		*/pipelines*.bats | */grafana.bats | */examples.bats) slow="$slow $f" ;;
+		*/pipelines*.bats | */grafana.bats | */report.bats | */examples.bats) slow="$slow $f" ;;
 		*) rest="$rest $f" ;;
 		esac
 	done
