@@ -24,7 +24,7 @@ par=""
 if [ "$jobs" -gt 1 ] && command -v parallel > /dev/null 2>&1; then
 	par="--jobs $jobs --no-parallelize-within-files"
 	# The longest files first, so that none starts last and runs on alone:
-	# the pipelines', the dashboard's and the examples' (whole runs, half a
+	# the pipelines', the dashboard's, the report's and the examples' (whole runs, half a
 	# minute or more each), then the rest by size, the largest first.
 	slow=""
 	rest=""
