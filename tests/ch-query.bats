@@ -339,7 +339,7 @@ dashboard_sql() {
 			-e "s/\${metric:singlequote}/'mmlu.acc','gsm8k.exact_match'/g"
 }
 
-@test "ch-query: the Grafana dashboard's queries run on 18.16 and give reg-check's figures" {
+@test "ch-query: the Grafana dashboard's queries run on 18.16; the baseline panels compute nothing of their own" {
 	skip_under_valgrind "the dashboard's SQL against the server: the plain and ASan tiers run it"
 	run jq -r '.title, (.panels | length), ([.panels[].targets[0].datasource.type] | unique | .[])' "$VE_ROOT/share/grafana/llm-quality-overview.json"
 	assert_output "LLM Quality Overview
@@ -353,20 +353,15 @@ grafana-clickhouse-datasource"
 	assert_success
 	assert_equal "${#lines[@]}" 12
 	assert_line --index 0 '{"time":"2026-11-01 10:00:00","series":"gsm8k.exact_match release-1.1","value":0.9}'
-	# latest (r6) against the mean of r5..r1, by hand / python3:
-	#   gsm8k 0.5 vs 0.58 = -13.79 %; mmlu 0.648 vs 0.5404 = 19.91 %;
-	#   ttft 95 vs 181 = -47.51 %; throughput 10 vs 8.2 = 21.95 %; arc 0.5 vs 0.5
+	# The panels against the baseline show reg-check's verdict rows as
+	# stored (tests/grafana.bats checks them after real runs); they compute
+	# nothing of their own, so with the metrics alone they are empty.
 	run ch-query "$(dashboard_sql 2)"
 	assert_success
-	assert_output '{"metric":"arc_challenge.acc","latest":0.5,"baseline":0.5,"delta_pct":0,"run_id":"r6"}
-{"metric":"gsm8k.exact_match","latest":0.5,"baseline":0.58,"delta_pct":-13.79,"run_id":"r6"}
-{"metric":"mmlu.acc","latest":0.648,"baseline":0.5404,"delta_pct":19.91,"run_id":"r6"}
-{"metric":"perf.basic.output_throughput","latest":10,"baseline":8.2,"delta_pct":21.95,"run_id":"r6"}
-{"metric":"perf.basic.ttft_ms.p95","latest":95,"baseline":181,"delta_pct":-47.51,"run_id":"r6"}'
-	# regressions: gsm8k only (ttft fell, and lower is better)
+	assert_output ""
 	run ch-query "$(dashboard_sql 3)"
 	assert_success
-	assert_output '{"metric":"gsm8k.exact_match","latest":0.5,"baseline":0.58,"delta_pct":-13.79,"run_id":"r6"}'
+	assert_output ""
 	run ch-query "$(dashboard_sql 4)"
 	assert_success
 	assert_equal "${#lines[@]}" 6
