@@ -574,6 +574,7 @@ read_items(struct ve_reader *rd, const char *path, struct items *is)
 		qsort(is->v, is->n, sizeof *is->v, item_cmp);
 	return r;
 }
+
 static void
 items_free(struct items *is)
 {
