@@ -1,5 +1,5 @@
 // The checks of card-render.sh, run in the page after Microsoft's Adaptive
-// Cards renderer (window.AdaptiveCards) and the data (window.CARD, the
+// Cards renderer (window.AdaptiveCards, with window.markdownit) and the data (window.CARD, the
 // message teams-card writes; window.HOST_CONFIG, Teams' light host config;
 // window.CARD_WIDTH, the width to draw at) are loaded. It draws the card as
 // Teams' web client does (same library, same host config), highlights the
@@ -7,8 +7,6 @@
 // <pre id="result">; card-render.sh decodes it and judges.
 "use strict";
 
-// A console error or an uncaught exception in the page is a problem found;
-// errors.js installed the catchers before any other script ran.
 function problem(list, text) {
 	if (list.indexOf(text) < 0)
 		list.push(text);
@@ -92,18 +90,37 @@ function drawMentions(root) {
 
 // What each TextBlock and Container the card declares a colour or style
 // for is drawn in: the computed colour of the text, the background of the
-// container, in the order of the card.
-function colours(card) {
+// container, in the order of the card. Text that markdown changed (drawn
+// otherwise than it is written: "a*b*c" in italics) is a problem.
+function colours(card, problems) {
 	var out = [];
+	function drawnAs(node, text, what) {
+		var d = node.textContent.replace(/\s+/g, " ").trim();
+		if (d !== text.replace(/\s+/g, " ").trim())
+			problem(problems, "markdown changes " + what + " " + JSON.stringify(text) + ": drawn as " + JSON.stringify(d));
+	}
 	function visit(el) {
 		var t = el.getJsonTypeName(), node = el.renderedElement;
-		if (t === "TextBlock" && node)
+		if (t === "TextBlock" && node) {
+			drawnAs(node, el.text, "the text");
 			out.push({ type: t, text: el.text, color: el.color === undefined ? null : AdaptiveCards.TextColor[el.color],
 				css: getComputedStyle(node).color });
+		}
 		if (t === "Container" && node)
 			out.push({ type: t, style: el.style || null, css: getComputedStyle(node).backgroundColor });
-		if (t === "FactSet" && node)
+		if (t === "FactSet" && node) {
+			node.querySelectorAll("tr").forEach(function (tr, i) {
+				var f = el.facts[i], title = tr.querySelector(".ac-fact-title"),
+					value = tr.querySelector(".ac-fact-value");
+				if (!f || !title || !value) {
+					problem(problems, "a FactSet's row " + i + " is not drawn as a title and a value");
+					return;
+				}
+				drawnAs(title, f.name, "the fact title");
+				drawnAs(value, f.value, "the fact value");
+			});
 			out.push({ type: t, facts: el.facts.map(function (f) { return [f.name, f.value]; }) });
+		}
 		if (el.getItemCount)
 			for (var i = 0; i < el.getItemCount(); i++)
 				visit(el.getItemAt(i));
@@ -118,13 +135,14 @@ function overflow(root) {
 	root.querySelectorAll("*").forEach(function (e) {
 		var b = e.getBoundingClientRect();
 		if (b.width > 0 && b.right > r.right + 0.5)
-			past.push((e.className || e.tagName) + ": " + (e.textContent || "").slice(0, 40));
+			past.push(e.tagName.toLowerCase() + (e.classList.length ? "." + e.classList[0] : "") + ": " +
+				e.textContent.replace(/\s+/g, " ").trim().slice(0, 40));
 	});
 	return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, past: past.slice(0, 5) };
 }
 
 function check() {
-	var problems = window.PAGE_ERRORS, res = { problems: problems };
+	var problems = [], res = { problems: problems };
 	var msg = window.CARD, content = msg;
 	if (msg && msg.type === "message") {
 		var a = (msg.attachments || [])[0];
@@ -157,8 +175,8 @@ function check() {
 		return res;
 	}
 	host.appendChild(root);
+	res.drawn = colours(card, problems);
 	drawMentions(root);
-	res.drawn = colours(card);
 	res.overflow = overflow(root);
 	if (res.overflow.scrollWidth > res.overflow.clientWidth)
 		problem(problems, "at " + window.CARD_WIDTH + " px the card is " + res.overflow.scrollWidth + " px wide");
@@ -174,7 +192,7 @@ window.addEventListener("load", function () {
 	try {
 		res = check();
 	} catch (e) {
-		res = { problems: window.PAGE_ERRORS };
+		res = { problems: [] };
 		problem(res.problems, "exception: " + e);
 	}
 	var json = JSON.stringify(res);

@@ -11,7 +11,7 @@
 # problems, the card's version, its mentions ({text, id}), what each
 # TextBlock, Container and FactSet was drawn as (declared colour or style
 # and the computed CSS colour), the overflow figures and the page's height.
-# Stderr: "card-render: CARD: PROBLEM", one line a problem: the renderer's
+# Stderr: "card-render.sh: CARD: PROBLEM", one line a problem: the renderer's
 # parse and validation events (its target version is 1.4, what a Workflows
 # webhook takes), console errors, uncaught exceptions, a mention without
 # its msteams entity or an entity without its mention, anything drawn past
@@ -24,7 +24,7 @@
 # Nothing is fetched: the page loads the renderer from build/npm
 # (VE_NPM overrides it) and the card from a scratch folder.
 set -u
-prog=card-render
+prog="card-render.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 npm=${VE_NPM:-$here/../../build/npm}
 width=320
@@ -58,6 +58,8 @@ fi
 dir=$(mktemp -d) || exit 70
 trap 'rm -rf "$dir"' EXIT
 ln -s "$lib" "$dir/adaptivecards.min.js"
+md=$npm/node_modules/markdown-it/dist/browser/markdown-it.umd.min.js
+[ -f "$md" ] && ln -s "$md" "$dir/markdown-it.min.js"
 ln -s "$here/card-check.js" "$dir/card-check.js"
 cp "$here/card.html" "$dir/card.html"
 {
@@ -74,7 +76,7 @@ browse() {
 	timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
 		--allow-file-access-from-files "$@"
 }
-browse --virtual-time-budget=2000 --window-size="$((width + 24)),800" --dump-dom "file://$dir/card.html" \
+browse --virtual-time-budget=2000 --window-size="$((width + 24)),800" --enable-logging=stderr --v=0 --dump-dom "file://$dir/card.html" \
 	> "$dir/dom.html" 2> "$dir/chromium.log"
 b64=$(sed -n 's|.*<pre id="result">\([A-Za-z0-9+/=]*\)</pre>.*|\1|p' "$dir/dom.html")
 if [ -z "$b64" ]; then
@@ -82,7 +84,14 @@ if [ -z "$b64" ]; then
 	tail -n 5 "$dir/chromium.log" >&2
 	exit 69
 fi
-res=$(printf '%s' "$b64" | base64 -d | jq -c .) || exit 70
+# The page's console messages, every level (the renderer warns with
+# console.warn; an uncaught exception and a file that did not load show
+# here too), from chromium's log, without the scratch folder's name, join
+# the page's problems.
+sed -n 's|^\[[^]]*:CONSOLE[^]]*\] "\(.*\)", source: .*/\([^/]*\) (\([0-9]*\))$|console: \1 (\2:\3)|p' \
+	"$dir/chromium.log" > "$dir/console.txt"
+res=$(printf '%s' "$b64" | base64 -d |
+	jq -c --rawfile c "$dir/console.txt" '.problems += ($c | split("\n") | map(select(. != "")))') || exit 70
 printf '%s\n' "$res"
 if [ -n "$png" ]; then
 	h=$(printf '%s' "$res" | jq '.height // 600')
