@@ -9,6 +9,7 @@
 #   make fuzz-smoke the same targets over their seeds and 2000 more runs (in check)
 #   make install    PREFIX=/usr/local DESTDIR= BINDIR= MANDIR=
 #   make demo       the main job against vllm-sim on loopback
+#   make screenshots README's card and report pictures (docs/), from the demo's runs
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -48,7 +49,7 @@ TESTPROGS = $(BIN)/lcbdata-check $(BIN)/answer-check
 
 .SECONDARY:
 .PHONY: all check test test-asan test-valgrind bench lint install uninstall clean demo deps \
-	fuzz fuzz-smoke fuzz-build
+	fuzz fuzz-smoke fuzz-build screenshots
 all: $(PROGS) $(TESTPROGS)
 
 $(BUILD)/lib/%.o: lib/%.c $(HDRS)
@@ -125,6 +126,14 @@ test-valgrind: all
 demo: deps
 	$(MAKE) all
 	sh pipelines/demo.sh
+
+# README's pictures: the degraded release's card as Teams' renderer draws
+# it, and its report, from the runs `make demo` leaves (it runs the demo
+# when there are none), shrunk into docs/ (docs/screenshots.sh).
+screenshots: deps
+	$(MAKE) all
+	@[ -f runs/demo/demo-4-release-1.5.0/report.html ] || sh pipelines/demo.sh
+	sh docs/screenshots.sh
 
 bench: all
 	@for b in tests/bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done

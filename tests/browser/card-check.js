@@ -157,8 +157,8 @@ function check() {
 	res.version = content.version;
 	var card = new AdaptiveCards.AdaptiveCard();
 	card.hostConfig = new AdaptiveCards.HostConfig(window.HOST_CONFIG);
-	// Teams takes cards up to 1.4 in a Workflows webhook's message (DESIGN:
-	// vllm-eval(7)); elements of a later version are reported.
+	// Teams takes cards up to 1.4 in a Workflows webhook's message
+	// (teams-card(1)); elements of a later version are reported.
 	var ctx = new AdaptiveCards.SerializationContext(AdaptiveCards.Versions.v1_4);
 	card.parse(content, ctx);
 	for (var i = 0; i < ctx.eventCount; i++)
