@@ -6,8 +6,9 @@
 # host config (tests/browser/teams-light.hostconfig.json), at Teams'
 # narrowest width, 320 px. tests/browser/card-render.sh draws the card and
 # says what it found: the renderer's parse and validation events, console
-# errors, the mentions against their msteams entities, each element's drawn
-# colour, anything past the card's edge. Screenshots of a degraded and a
+# messages, the mentions against their msteams entities, each element's
+# drawn colour, text that markdown draws otherwise than it is written,
+# anything past the card's edge. Screenshots of a degraded and a
 # passing release's card are saved as build/card-degraded.png and
 # build/card-passed.png.
 
@@ -158,6 +159,40 @@ TextBlock - rgba(37, 36, 36, 0.75) Run r · 2026-11-22T10:31:07Z"
 	assert_equal "$stderr" ""
 	run -0 jq -c '.overflow' <<< "$output"
 	assert_output '{"scrollWidth":320,"clientWidth":320,"past":[]}'
+}
+
+@test "card-render: names with markdown in them are drawn as written; the same card unescaped is not" {
+	{
+		echo '{"metric":"a*b*c.acc","value":0.5,"baseline":0.7,"delta_pct":-28.57,"status":"regression","model_tag":"1. m","run_id":"r_1"}'
+		echo '{"metric":"x.acc","labels":{"subset":"__init__"},"value":0.5,"status":"ok"}'
+		echo '{"metric":"# `t` &lt; ~~s~~ [l](u) <u@v> \\","value":1,"status":"ok"}'
+		echo '{"metric":"- y","value":-0.5,"status":"ok"}'
+		echo '{"metric":"---","value":2,"status":"ok"}'
+		echo '{"metric":"+ z","value":3,"status":"ok"}'
+		echo '{"metric":"> q","value":3,"status":"ok"}'
+	} > md.jsonl
+	teams-card --time 2026-11-22T10:31:07Z --mention Ops_1=ops@example.com md.jsonl > card.json
+	run --separate-stderr "$CR" card.json
+	assert_success
+	assert_equal "$stderr" ""
+	run -0 jq -c '.mentions' <<< "$output"
+	assert_output '[{"text":"<at>Ops_1</at>","id":"ops@example.com"}]'
+	# the escapes taken out, as teams-card wrote the card before: Teams
+	# would draw a list, italics, bold, a heading, a code span, an entity,
+	# a strikethrough, links and a rule
+	jq -c '(.. | strings) |= gsub("\\\\(?<c>[!-/:-@\\[-`{-~])"; .c)' card.json > raw.json
+	run --separate-stderr "$CR" raw.json
+	assert_failure 1
+	assert_equal "$stderr" 'card-render.sh: raw.json: markdown changes the text "1. m: 1 regression": drawn as "m: 1 regression"
+card-render.sh: raw.json: markdown changes the fact title "a*b*c.acc": drawn as "abc.acc"
+card-render.sh: raw.json: markdown changes the fact title "x.acc [__init__]": drawn as "x.acc [init]"
+card-render.sh: raw.json: markdown changes the fact title "# `t` &lt; ~~s~~ [l](u) <u@v> \\": drawn as "t < s l u@v \\"
+card-render.sh: raw.json: markdown changes the fact title "- y": drawn as "y"
+card-render.sh: raw.json: markdown changes the fact title "---": drawn as ""
+card-render.sh: raw.json: markdown changes the fact title "+ z": drawn as "z"
+card-render.sh: raw.json: markdown changes the fact title "> q": drawn as "q"
+card-render.sh: raw.json: at 320 px drawn past the card'"'"'s edge: ol: m: 1 regression
+card-render.sh: raw.json: at 320 px drawn past the card'"'"'s edge: li: m: 1 regression'
 }
 
 # broken EXPR: the regression card changed by the jq program EXPR, in bad.json.

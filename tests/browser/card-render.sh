@@ -14,8 +14,11 @@
 # Stderr: "card-render.sh: CARD: PROBLEM", one line a problem: the renderer's
 # parse and validation events (its target version is 1.4, what a Workflows
 # webhook takes), console errors, uncaught exceptions, a mention without
-# its msteams entity or an entity without its mention, anything drawn past
-# the card's right edge. With -s, a screenshot of the page as PNG.
+# its msteams entity or an entity without its mention, text that markdown
+# draws otherwise than it is written (Teams draws a card's text as
+# markdown; the page does so with markdown-it, as the renderer does where
+# it finds it), anything drawn past the card's right edge. With -s, a
+# screenshot of the page as PNG.
 #
 # Exit status: 0 nothing found, 1 problems, 64 usage, 66 CARD unreadable,
 # 69 the renderer is not installed (pipelines/install-deps.sh installs it
