@@ -97,7 +97,7 @@ TextBlock - rgb(37, 36, 36) Metrics"
 	# the facts drawn are the card's, in its order
 	run -0 jq -c '[.drawn[] | select(.type == "FactSet") | .facts]' out.json
 	assert_output "$(jq -c '[.. | objects | select(.type == "FactSet") | .facts | map([.title, .value])]' card.json)"
-	assert_output --partial '["mmlu.acc [all]","0.55 against 0.65 (-15.4 %), test mcnemar, adjusted p = 0.00012"]'
+	assert_output --partial '["mmlu.acc \\[all]","0.55 against 0.65 (-15.4 %), test mcnemar, adjusted p = 0.00012"]'
 	# the screenshot: the card at 320 px in a 12 px margin, as tall as the page
 	run -0 file -b "$VE_ROOT/build/card-degraded.png"
 	assert_output --regexp "^PNG image data, 344 x $(jq .height out.json),"
@@ -243,7 +243,8 @@ card-render.sh: bad.json: no AdaptiveCard to render"
 	# markdown as plain text, which Teams does not
 	mkdir -p npm/node_modules/adaptivecards/dist
 	ln -s "$VE_ROOT/build/npm/node_modules/adaptivecards/dist/adaptivecards.min.js" npm/node_modules/adaptivecards/dist/
-	teams-card --time 2026-11-22T10:31:07Z "$TC/release-ok.jsonl" > card.json
+	# (a card without escapes: drawn without markdown, they would show)
+	teams-card --model-tag m --run-id r --time 2026-11-22T10:31:07Z < /dev/null > card.json
 	VE_NPM=$T/npm run --separate-stderr "$CR" card.json
 	assert_failure 1
 	assert_equal "$stderr" 'card-render.sh: card.json: console: ()=>"Markdown processing isn'"'"'t enabled. Please see https://www.npmjs.com/package/adaptivecards#supporting-markdown" (adaptivecards.min.js:2)'
