@@ -9,6 +9,7 @@
 #   make fuzz-smoke the same targets over their seeds and 2000 more runs (in check)
 #   make install    PREFIX=/usr/local DESTDIR= BINDIR= MANDIR=
 #   make demo       the main job against vllm-sim on loopback
+#   make screenshots README's card and report pictures (docs/), from the demo's runs
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -48,7 +49,7 @@ TESTPROGS = $(BIN)/lcbdata-check $(BIN)/answer-check
 
 .SECONDARY:
 .PHONY: all check test test-asan test-valgrind bench lint install uninstall clean demo deps \
-	fuzz fuzz-smoke fuzz-build
+	fuzz fuzz-smoke fuzz-build screenshots
 all: $(PROGS) $(TESTPROGS)
 
 $(BUILD)/lib/%.o: lib/%.c $(HDRS)
@@ -108,13 +109,15 @@ test-asan:
 # and ASan tiers run them. So do the tests of the pipeline scripts and task
 # templates that are not in pipelines*.bats (perf-bench.sh, push-status.sh,
 # share/tasks), of the dashboard's SQL (grafana.bats), of the benchmarks' data
-# generator (gen-standard.bats) and of the HTML report (report.bats, a browser
-# run per check): the programs they call have files of their own. As root, the
+# generator (gen-standard.bats), of the HTML report (report.bats, a browser
+# run per check) and of the card as Teams' renderer draws it (card-render.bats,
+# the same): the programs they call have files of their own. As root, the
 # tier hides libc's debugging symbols from memcheck (tests/valgrind-tier.sh).
 test-valgrind: all
 	@mkdir -p build/tap
 	sh tests/valgrind-wrap.sh $(CURDIR)/bin $(CURDIR)/build/vg
-	VE_BIN=$(CURDIR)/build/vg/bin VE_TIER=valgrind sh tests/valgrind-tier.sh $(CURDIR)/bin $(filter-out tests/pipelines%.bats tests/grafana.bats tests/argo.bats tests/examples.bats tests/perf-bench.bats tests/push-status.bats tests/tasks.bats tests/gen-standard.bats tests/report.bats,$(wildcard tests/*.bats))
+	VE_BIN=$(CURDIR)/build/vg/bin VE_TIER=valgrind sh tests/valgrind-tier.sh $(CURDIR)/bin $(filter-out tests/pipelines%.bats tests/grafana.bats tests/argo.bats tests/examples.bats tests/perf-bench.bats tests/push-status.bats tests/tasks.bats tests/gen-standard.bats tests/report.bats \
+	tests/card-render.bats,$(wildcard tests/*.bats))
 
 # The main job against vllm-sim on loopback, a reasoning model's: a good
 # release three times, then a degraded one (it thinks longer and answers
@@ -123,6 +126,14 @@ test-valgrind: all
 demo: deps
 	$(MAKE) all
 	sh pipelines/demo.sh
+
+# README's pictures: the degraded release's card as Teams' renderer draws
+# it, and its report, from the runs `make demo` leaves (it runs the demo
+# when there are none), shrunk into docs/ (docs/screenshots.sh).
+screenshots: deps
+	$(MAKE) all
+	@[ -f runs/demo/demo-4-release-1.5.0/report.html ] || sh pipelines/demo.sh
+	sh docs/screenshots.sh
 
 bench: all
 	@for b in tests/bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done

@@ -5,7 +5,14 @@
 #
 #   install-deps.sh            build, test and run dependencies
 #   install-deps.sh --runtime  only what the installed programs need (the image)
+#
+# The tests' npm packages (tests/browser/package.json: the Adaptive Cards
+# renderer tests/card-render.bats draws the Teams card with) go into
+# build/npm, installed by `npm ci` from the committed lockfile, so every
+# machine gets the same versions; Debian's npm when no npm is there. Tests
+# read build/npm and fetch nothing.
 set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 build="build-essential pkg-config libjq-dev libonig-dev libcurl4-openssl-dev zlib1g-dev
 libxxhash-dev libarchive-dev libssl-dev libutf8proc-dev libpcre2-dev libmicrohttpd-dev
@@ -26,6 +33,11 @@ case "${1:-}" in
 esac
 
 missing=""
+# The machine's own Node.js and npm serve (a newer one, not Debian's, may be
+# installed); Debian's otherwise.
+if [ -z "${1:-}" ] && ! command -v npm > /dev/null 2>&1; then
+	want="$want nodejs npm"
+fi
 for p in $want; do
 	s=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 	case "$s" in
@@ -33,7 +45,31 @@ for p in $want; do
 	*) missing="$missing $p" ;;
 	esac
 done
-[ -z "$missing" ] && exit 0
+# npm_packages: build/npm as tests/browser's lockfile says, unless it is
+# already (npm ci removes node_modules and installs anew, half a second
+# from npm's cache, more from the registry).
+npm_packages() {
+	[ -z "${1:-}" ] || return 0
+	src=$root/tests/browser
+	dst=$root/build/npm
+	if [ -d "$dst/node_modules" ] && cmp -s "$src/package-lock.json" "$dst/package-lock.json" &&
+		cmp -s "$src/package.json" "$dst/package.json"; then
+		return 0
+	fi
+	echo "install-deps.sh: npm ci into build/npm (tests/browser/package-lock.json)" >&2
+	mkdir -p "$dst"
+	cp "$src/package.json" "$src/package-lock.json" "$dst/"
+	(cd "$dst" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error > /dev/null) || {
+		rm -f "$dst/package-lock.json"
+		echo "install-deps.sh: npm ci failed in build/npm" >&2
+		exit 69
+	}
+}
+
+if [ -z "$missing" ]; then
+	npm_packages "${1:-}"
+	exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: missing Debian packages:$missing" >&2
@@ -52,3 +88,4 @@ fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+npm_packages "${1:-}"

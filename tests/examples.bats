@@ -911,7 +911,7 @@ ex_start_pushgateway() {
 	assert_equal "$(jq -r .status "runs/$RUN_ID/verdicts.jsonl" | paste -sd' ')" "regression ok ok regression improvement insufficient_history new"
 	run jq -r '.attachments[0].content | .body[0].text, .body[3].items[2].facts[0].title, .msteams.entities[0].mentioned.id, (.actions | map(.url) | join(" "))' "$T/hook/body.0"
 	assert_output "release-2.0: regression
-gsm8k.exact_match
+gsm8k.exact\_match
 llm-ops@example.com
 https://grafana.example.com/d/llm-quality-overview $ARGO_WORKFLOW_URL"
 	run curl -fsS "$PUSHGATEWAY_URL/metrics"

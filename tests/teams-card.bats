@@ -59,9 +59,9 @@ validate() {
 	run jq -c '.attachments[0].content | [.body[0].text, .body[0].color, .body[1].text, .body[2].text]' card.json
 	assert_output '["release-2.0: 2 regressions","Attention","Run cur · 2026-11-22T10:31:07Z","<at>LLM-Ops</at> 2 metrics fell below the rolling baseline."]'
 	run jq -c '.attachments[0].content.body[4].facts' card.json
-	assert_output '[{"title":"mmlu.acc","value":"0.58 (baseline 0.65, ▼ 10.8 %) regression"},{"title":"perf.basic.ttft_ms.p95","value":"109 (baseline 100, ▲ 9 %)"},{"title":"gsm8k.exact_match [main]","value":"0.45 (baseline 0.5, ▼ 10 %) regression"},{"title":"hellaswag.acc","value":"0.7 new"}]'
+	assert_output '[{"title":"mmlu.acc","value":"0.58 (baseline 0.65, ▼ 10.8 %) regression"},{"title":"perf.basic.ttft\\_ms.p95","value":"109 (baseline 100, ▲ 9 %)"},{"title":"gsm8k.exact\\_match \\[main]","value":"0.45 (baseline 0.5, ▼ 10 %) regression"},{"title":"hellaswag.acc","value":"0.7 new"}]'
 	run jq -c '.attachments[0].content.body[5].items[1].facts' card.json
-	assert_output '[{"title":"mmlu.acc","value":"0.58 against 0.65 (-10.8 %), p = 2e-05"},{"title":"gsm8k.exact_match [main]","value":"0.45 against 0.5 (-10 %)"}]'
+	assert_output '[{"title":"mmlu.acc","value":"0.58 against 0.65 (-10.8 %), p = 2e-05"},{"title":"gsm8k.exact\\_match \\[main]","value":"0.45 against 0.5 (-10 %)"}]'
 	run jq -c '.attachments[0].content | [.msteams, .actions]' card.json
 	assert_output '[{"width":"Full","entities":[{"type":"mention","text":"<at>LLM-Ops</at>","mentioned":{"id":"llm-ops@example.com","name":"LLM-Ops"}}]},[{"type":"Action.OpenUrl","title":"Grafana","url":"https://grafana.example.com/d/llm"},{"type":"Action.OpenUrl","title":"Argo","url":"https://argo.example.com/wf/1"}]]'
 }
@@ -84,7 +84,7 @@ validate() {
 	run validate card.json
 	assert_success
 	run jq -c '.attachments[0].content | [.body[0].text, .body[1].text, .body[3].facts[0], .body[3].facts[1]]' card.json
-	assert_output '["release-2.0: passed","Run cur · 2026-11-07T10:00:00Z",{"title":"mmlu.acc","value":"0.58"},{"title":"perf.basic.ttft_ms.p95","value":"109"}]'
+	assert_output '["release-2.0: passed","Run cur · 2026-11-07T10:00:00Z",{"title":"mmlu.acc","value":"0.58"},{"title":"perf.basic.ttft\\_ms.p95","value":"109"}]'
 }
 
 @test "teams-card: --max-facts summarises the rest as \"and N more\"" {
@@ -318,7 +318,7 @@ Try 'teams-card --help' for more information."
 	run validate card.json
 	assert_success
 	run jq -c '.attachments[0].content | [.body[0].text, .actions[0], .msteams.entities[0].text]' card.json
-	assert_output '["rel \"x\" \\ <b>: 2 regressions",{"type":"Action.OpenUrl","title":"Say \"hi\"","url":"https://e.example/?a=1&b=\"2\""},"<at>Ops \"A\"</at>"]'
+	assert_output '["rel \"x\" \\\\ \\<b>: 2 regressions",{"type":"Action.OpenUrl","title":"Say \"hi\"","url":"https://e.example/?a=1&b=\"2\""},"<at>Ops \"A\"</at>"]'
 	tag=$(printf 'x%.0s' $(seq 2100))
 	run --separate-stderr teams-card --max-bytes 2000 --model-tag "$tag" verdicts.jsonl
 	assert_failure 65
@@ -471,14 +471,14 @@ Try 'teams-card --help' for more information."
 	assert_success
 	assert_output "valid 1 $(wc -c < card.json)"
 	run jq -c '.attachments[0].content.body | [.[0].text, .[0].color, .[1].text, .[2].text, .[3].style, (.[3].items | map(.text // .facts)), .[4].text, .[5].facts, length]' card.json
-	assert_output '["release-2.0: regression","Attention","Run r7 · 2026-11-22T10:31:07Z","<at>Ops</at> the release regressed: 2 findings among 3 gated metrics.","attention",["Release verdict: regression","2 findings among 3 gated metrics (rule stat, holm, alpha 0.05)",[{"title":"mmlu.acc [all]","value":"0.55 against 0.65 (-15.4 %), test mcnemar, adjusted p = 0.00012"},{"title":"judge.geval.mean","value":"missing (baseline 0.8)"}]],"Metrics",[{"title":"mmlu.acc [all]","value":"0.55 (baseline 0.65, ▼ 15.4 %) regression"},{"title":"mmlu.acc [abstract_algebra]","value":"0.4 (baseline 0.5, ▼ 20 %) regression (detail, not gating: a subset row)"},{"title":"perf.basic.ttft_ms.p95","value":"109 (baseline 100, ▲ 9 %)"},{"title":"judge.geval.mean","value":"missing (baseline 0.8)"}],6]'
+	assert_output '["release-2.0: regression","Attention","Run r7 · 2026-11-22T10:31:07Z","<at>Ops</at> the release regressed: 2 findings among 3 gated metrics.","attention",["Release verdict: regression","2 findings among 3 gated metrics (rule stat, holm, alpha 0.05)",[{"title":"mmlu.acc \\[all]","value":"0.55 against 0.65 (-15.4 %), test mcnemar, adjusted p = 0.00012"},{"title":"judge.geval.mean","value":"missing (baseline 0.8)"}]],"Metrics",[{"title":"mmlu.acc \\[all]","value":"0.55 (baseline 0.65, ▼ 15.4 %) regression"},{"title":"mmlu.acc \\[abstract\\_algebra]","value":"0.4 (baseline 0.5, ▼ 20 %) regression (detail, not gating: a subset row)"},{"title":"perf.basic.ttft\\_ms.p95","value":"109 (baseline 100, ▲ 9 %)"},{"title":"judge.geval.mean","value":"missing (baseline 0.8)"}],6]'
 	run jq -c '.attachments[0].content.msteams.entities | length' card.json
 	assert_output 1
 	# --max-facts limits the findings as it does the metrics
 	run --separate-stderr teams-card --max-facts 1 --time 2026-11-22T10:31:07Z "$TC/release-regression.jsonl"
 	assert_success
 	run jq -c '.attachments[0].content.body[2].items[2].facts' <<<"$output"
-	assert_output '[{"title":"mmlu.acc [all]","value":"0.55 against 0.65 (-15.4 %), test mcnemar, adjusted p = 0.00012"},{"title":"…","value":"and 1 more"}]'
+	assert_output '[{"title":"mmlu.acc \\[all]","value":"0.55 against 0.65 (-15.4 %), test mcnemar, adjusted p = 0.00012"},{"title":"…","value":"and 1 more"}]'
 }
 
 @test "teams-card: a release row that passed is good; regressions that do not gate are detail, not counted" {
@@ -490,7 +490,7 @@ Try 'teams-card --help' for more information."
 	assert_success
 	assert_output "valid 0 $(wc -c < card.json)"
 	run jq -c '.attachments[0].content | [.body[0].text, .body[0].color, .body[2].style, (.body[2].items | map(.text)), .body[4].facts, .msteams, (.body | length)]' card.json
-	assert_output '["release-2.1: passed","Good","good",["Release verdict: ok","no finding among 2 gated metrics (rule stat, holm, alpha 0.05)"],[{"title":"mmlu.acc [all]","value":"0.64 (baseline 0.65, ▼ 1.54 %)"},{"title":"mmlu.acc [abstract_algebra]","value":"0.4 (baseline 0.5, ▼ 20 %) regression (detail, not gating: a subset row)"},{"title":"mmlu.acc_norm [all]","value":"0.55 (baseline 0.65, ▼ 15.4 %) regression (detail, not gating)"},{"title":"perf.basic.ttft_ms.p95","value":"101 (baseline 100, ▲ 1 %)"}],{"width":"Full"},5]'
+	assert_output '["release-2.1: passed","Good","good",["Release verdict: ok","no finding among 2 gated metrics (rule stat, holm, alpha 0.05)"],[{"title":"mmlu.acc \\[all]","value":"0.64 (baseline 0.65, ▼ 1.54 %)"},{"title":"mmlu.acc \\[abstract\\_algebra]","value":"0.4 (baseline 0.5, ▼ 20 %) regression (detail, not gating: a subset row)"},{"title":"mmlu.acc\\_norm \\[all]","value":"0.55 (baseline 0.65, ▼ 15.4 %) regression (detail, not gating)"},{"title":"perf.basic.ttft\\_ms.p95","value":"101 (baseline 100, ▲ 1 %)"}],{"width":"Full"},5]'
 	# the release row alone: no metric rows, still its verdict; never a metric itself
 	head -1 "$TC/release-ok.jsonl" > only.jsonl
 	run --separate-stderr teams-card --time 2026-11-22T10:31:07Z only.jsonl
@@ -501,13 +501,14 @@ Try 'teams-card --help' for more information."
 
 @test "teams-card: without a release row the card is the one it always was" {
 	# no-release.card.json is what teams-card wrote for these rows before it
-	# knew release rows: each regression counts, gating or not.
+	# knew release rows (each regression counts, gating or not), with the
+	# text's markdown escaped as teams-card escapes it since.
 	run --separate-stderr teams-card --time 2026-11-22T10:31:07Z --mention Ops=ops@example.com "$TC/no-release.jsonl"
 	assert_success
 	assert_equal "$stderr" ""
 	assert_output "$(cat "$TC/no-release.card.json")"
 	run jq -c '.attachments[0].content.body | [.[0].text, .[2].text, .[5].items[1].facts[1]]' "$TC/no-release.card.json"
-	assert_output '["release-2.0: 2 regressions, 1 missing metric","<at>Ops</at> 2 metrics fell below the rolling baseline; 1 metric of the baseline is missing from this run.",{"title":"mmlu.acc [abstract_algebra]","value":"0.4 against 0.5 (-20 %), p = 0.04"}]'
+	assert_output '["release-2.0: 2 regressions, 1 missing metric","<at>Ops</at> 2 metrics fell below the rolling baseline; 1 metric of the baseline is missing from this run.",{"title":"mmlu.acc \\[abstract\\_algebra]","value":"0.4 against 0.5 (-20 %), p = 0.04"}]'
 }
 
 @test "teams-card: a malformed release row is a bad record (65) naming what is wrong" {
@@ -562,10 +563,39 @@ Try 'teams-card --help' for more information."
 	run validate card.json
 	assert_output --partial "valid 0 "
 	run jq -c '.attachments[0].content.body | [.[0].text, .[0].color, .[2].items[0].text, .[3].text, .[3].color]' card.json
-	assert_output '["release-3: passed","Good","Release verdict: ok","3 metrics incomparable: mmlu template changed; arc_challenge shots 25 → 5","Warning"]'
+	assert_output '["release-3: passed","Good","Release verdict: ok","3 metrics incomparable: mmlu template changed; arc\\_challenge shots 25 → 5","Warning"]'
 	run jq -c '.attachments[0].content.body[5].facts[0, 2]' card.json
 	assert_output - <<-'EOF'
-	{"title":"mmlu.acc [all]","value":"0.58 incomparable (template changed)"}
-	{"title":"arc_challenge.acc","value":"0.4 incomparable (shots 25 → 5)"}
+	{"title":"mmlu.acc \\[all]","value":"0.58 incomparable (template changed)"}
+	{"title":"arc\\_challenge.acc","value":"0.4 incomparable (shots 25 → 5)"}
+	EOF
+}
+
+@test "teams-card: markdown in names and notes is escaped, so Teams draws them as written; mentions are left as they are" {
+	# Teams draws text and facts as markdown (tests/card-render.bats draws
+	# these with Teams' renderer): "[__init__]" would be bold, "a*b*c"
+	# italic, "&lt;" a "<", "1. x" a list
+	{
+		echo '{"metric":"a*b*c.acc","value":0.5,"baseline":0.7,"delta_pct":-28.57,"status":"regression","model_tag":"1. m","run_id":"r_1"}'
+		echo '{"metric":"x.acc","labels":{"subset":"__init__"},"value":0.5,"status":"ok"}'
+		echo '{"metric":"# `t` &lt; ~~s~~ [l](u) <u@v> \\","value":1,"status":"ok"}'
+		echo '{"metric":"- y","value":-0.5,"status":"ok"}'
+	} > md.jsonl
+	run --separate-stderr teams-card --time 2026-11-22T10:31:07Z --mention 'Ops_1=ops@example.com' md.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	echo "$output" > card.json
+	run validate card.json
+	assert_success
+	run jq -r '.attachments[0].content | (.body[0,1,2].text), (.body[4].facts[] | "\(.title) | \(.value)"), .msteams.entities[0].text' card.json
+	assert_output - <<-'EOF'
+	1\. m: 1 regression
+	Run r\_1 · 2026-11-22T10:31:07Z
+	<at>Ops_1</at> 1 metric fell below the rolling baseline.
+	a\*b\*c.acc | 0.5 (baseline 0.7, ▼ 28.6 %) regression
+	x.acc \[\_\_init\_\_] | 0.5
+	\# \`t\` \&lt; \~\~s\~\~ \[l](u) \<u@v> \\ | 1
+	\- y | -0.5
+	<at>Ops_1</at>
 	EOF
 }

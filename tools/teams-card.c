@@ -528,16 +528,62 @@ json_str(struct ve_buf *b, const char *s)
 	ve_buf_add_json_str(b, s, strlen(s));
 }
 
-/* A TextBlock element; extra is more "k":v fields, or "". */
+/*
+ * Appends s to t as markdown that draws as s. Teams draws a card's text and
+ * facts as markdown, so a metric "x.acc [__init__]" would lose its
+ * underscores to bold type, "a*b*c" turn italic, "&lt;" become "<".
+ * Backslash-escaped: the characters that open inline markup anywhere
+ * (\ ` * _ [ < & ~: a link needs its "[", an entity its "&"), and at the
+ * start of a line those that open a block (# > =, - and + before a blank
+ * or a "-", and the "." or ")" of a list number "1. ").
+ */
 static void
-text_block(struct ve_buf *b, const char *text, const char *extra)
+md_escape(struct ve_buf *t, const char *s)
+{
+	bool bol = true;
+
+	for (; *s; s++) {
+		if (bol) {
+			/* a heading, a quote, a list item, a rule ("---"); not "-0.5" */
+			size_t d = strspn(s, "0123456789");
+			if (strchr("#>=", *s) ||
+			    ((*s == '-' || *s == '+') && (strchr(" \t\n", s[1]) || s[1] == '-'))) {
+				ve_buf_addc(t, '\\');
+			} else if (d && d < 10 && (s[d] == '.' || s[d] == ')') &&
+			           strchr(" \t\n", s[d + 1])) {
+				ve_buf_add(t, s, d);
+				ve_buf_addc(t, '\\');
+				s += d;
+			}
+		}
+		if (strchr("\\`*_[<&~", *s))
+			ve_buf_addc(t, '\\');
+		ve_buf_addc(t, *s);
+		bol = *s == '\n';
+	}
+}
+
+/* A TextBlock element of markdown md; extra is more "k":v fields, or "". */
+static void
+text_block_md(struct ve_buf *b, const char *md, const char *extra)
 {
 	ve_buf_adds(b, "{\"type\":\"TextBlock\",\"text\":");
-	json_str(b, text);
+	json_str(b, md);
 	ve_buf_adds(b, ",\"wrap\":true");
 	if (*extra)
 		ve_buf_addf(b, ",%s", extra);
 	ve_buf_adds(b, "}");
+}
+
+/* A TextBlock element that draws text as it is. */
+static void
+text_block(struct ve_buf *b, const char *text, const char *extra)
+{
+	struct ve_buf m = {0};
+
+	md_escape(&m, text);
+	text_block_md(b, m.p, extra);
+	ve_buf_free(&m);
 }
 
 /* "(baseline 0.651, ▼ 10.9 %)", or nothing without a baseline. */
@@ -585,14 +631,21 @@ regression_value(struct ve_buf *t, const struct mrow *m)
 		ve_buf_addf(t, ", p = %.2g", m->p);
 }
 
+/* A fact, its title and value drawn as they are (md_escape). */
 static void
 fact(struct ve_buf *b, bool first, const char *title, const char *value)
 {
+	struct ve_buf m = {0};
+
+	md_escape(&m, title);
 	ve_buf_adds(b, first ? "{\"title\":" : ",{\"title\":");
-	json_str(b, title);
+	json_str(b, m.p);
+	ve_buf_reset(&m);
+	md_escape(&m, value);
 	ve_buf_adds(b, ",\"value\":");
-	json_str(b, value);
+	json_str(b, m.p);
 	ve_buf_addc(b, '}');
+	ve_buf_free(&m);
 }
 
 /* "2 regressions, 1 missing metric": what counts against the release. */
@@ -666,13 +719,17 @@ build_head(const struct opts *o, const struct report *rp, struct ve_buf *out)
 	ve_buf_addc(out, ',');
 	text_block(out, t.p, "\"isSubtle\":true,\"spacing\":\"None\"");
 	if (rp->red && o->nmentions) {
+		/* the tags as they are: Teams matches each with its entity's text */
+		struct ve_buf m = {0};
 		ve_buf_reset(&t);
 		for (int i = 0; i < o->nmentions; i++)
 			ve_buf_addf(&t, "<at>%.*s</at> ", (int)o->mentions[i].nlen,
 			            o->mentions[i].name);
-		mention_text(&t, rp);
+		mention_text(&m, rp);
+		md_escape(&t, m.p);
+		ve_buf_free(&m);
 		ve_buf_addc(out, ',');
-		text_block(out, t.p, "");
+		text_block_md(out, t.p, "");
 	}
 	ve_buf_free(&t);
 }
