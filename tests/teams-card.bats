@@ -580,6 +580,7 @@ Try 'teams-card --help' for more information."
 		echo '{"metric":"x.acc","labels":{"subset":"__init__"},"value":0.5,"status":"ok"}'
 		echo '{"metric":"# `t` &lt; ~~s~~ [l](u) <u@v> \\","value":1,"status":"ok"}'
 		echo '{"metric":"- y","value":-0.5,"status":"ok"}'
+		echo '{"metric":"","value":2,"status":"ok"}' # nothing to escape is an empty title
 	} > md.jsonl
 	run --separate-stderr teams-card --time 2026-11-22T10:31:07Z --mention 'Ops_1=ops@example.com' md.jsonl
 	assert_success
@@ -596,6 +597,7 @@ Try 'teams-card --help' for more information."
 	x.acc \[\_\_init\_\_] | 0.5
 	\# \`t\` \&lt; \~\~s\~\~ \[l](u) \<u@v> \\ | 1
 	\- y | -0.5
+	 | 2
 	<at>Ops_1</at>
 	EOF
 }

@@ -542,6 +542,7 @@ md_escape(struct ve_buf *t, const char *s)
 {
 	bool bol = true;
 
+	ve_buf_add(t, "", 0); /* t.p is a string even when s is empty */
 	for (; *s; s++) {
 		if (bol) {
 			/* a heading, a quote, a list item, a rule ("---"); not "-0.5" */
