@@ -23,7 +23,7 @@ static const int temporary_codes[] = {
     242, /* TABLE_IS_READ_ONLY */
     252, /* TOO_MANY_PARTS */
     279, /* ALL_CONNECTION_TRIES_FAILED: no replica of a shard answers a Distributed table */
-    319, /* UNKNOWN_STATUS_OF_INSERT: a replicated insert cut off; a replicated table drops the copy */
+    319, /* UNKNOWN_STATUS_OF_INSERT: cut off mid-insert; a replicated table drops a copy */
     425, /* SYSTEM_ERROR */
     999, /* KEEPER_EXCEPTION */
 };

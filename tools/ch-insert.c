@@ -12,16 +12,17 @@
  *
  * The server's version is asked once: 22.2 and newer also get an
  * insert_deduplication_token per batch. Every batch is sent with
- * insert_distributed_sync=1: into a cluster's Distributed table (cluster.sql)
- * the server answers once every shard has the rows, and a shard with no
- * replica up is an error (retried, spooled), never a queue on the server
- * that answered success; a table that is not Distributed ignores it. A batch that gets no answer, or a
- * 5xx or a temporary ClickHouse error, is tried again with a doubling wait;
- * a batch ClickHouse rejects stops the run with its message and the input
- * lines it names (exit 65). With --spool DIR every batch that could not be
- * sent (no answer, an answer over --max-body, a temporary failure after the
- * retries) is written to DIR and the run exits 75; --flush-spool sends those
- * later. Sending a batch twice is harmless: the tables are
+ * insert_distributed_sync=1: into a cluster's Distributed table
+ * (cluster.sql) the server answers once every shard has the rows, and a
+ * shard with no replica up is an error (retried, spooled), never a queue
+ * on the server that answered success; a table that is not Distributed
+ * ignores it. A batch that gets no answer, or a 5xx or a temporary
+ * ClickHouse error, is tried again with a doubling wait; a batch
+ * ClickHouse rejects stops the run with its message and the input lines it
+ * names (exit 65). With --spool DIR every batch that could not be sent (no
+ * answer, an answer over --max-body, a temporary failure after the
+ * retries) is written to DIR and the run exits 75; --flush-spool sends
+ * those later. Sending a batch twice is harmless: the tables are
  * ReplacingMergeTrees keyed on each row's identity.
  *
  * --tee copies the input records to stdout as they came (a reader of stdout
@@ -256,9 +257,11 @@ check_args(struct opts *o, int nfiles)
 	if (o->init && o->flush_spool)
 		ve_usage_error("--init and --flush-spool cannot be used together");
 	if (o->cluster && !o->init)
-		ve_usage_error("--cluster is for --init (inserts go through the Distributed tables)");
+		ve_usage_error(
+		    "--cluster is for --init (inserts go through the Distributed tables)");
 	if (o->cluster && !ve_ch_plain_name(o->cluster, strlen(o->cluster)))
-		ve_usage_error("--cluster: '%s' is not a plain name (letters, digits, _)", o->cluster);
+		ve_usage_error("--cluster: '%s' is not a plain name (letters, digits, _)",
+		               o->cluster);
 }
 
 static void
@@ -838,9 +841,11 @@ run_init(struct state *st)
 	int rc;
 
 	if (st->o->cluster) {
-		if ((rc = ve_ch_version(&st->ch)) || (rc = apply_share(st, "clickhouse/cluster.sql")))
+		if ((rc = ve_ch_version(&st->ch)) ||
+		    (rc = apply_share(st, "clickhouse/cluster.sql")))
 			return rc;
-		return ve_ch_at_least(&st->ch, 22, 2) ? apply_share(st, "clickhouse/cluster-24.sql") : 0;
+		return ve_ch_at_least(&st->ch, 22, 2) ? apply_share(st, "clickhouse/cluster-24.sql")
+		                                      : 0;
 	}
 	if ((rc = ve_ch_version(&st->ch)) || (rc = apply_share(st, "clickhouse/schema.sql")) ||
 	    (rc = migrate_items(st)))
