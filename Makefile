@@ -114,7 +114,7 @@ test-asan:
 test-valgrind: all
 	@mkdir -p build/tap
 	sh tests/valgrind-wrap.sh $(CURDIR)/bin $(CURDIR)/build/vg
-	VE_BIN=$(CURDIR)/build/vg/bin VE_TIER=valgrind sh tests/valgrind-tier.sh $(CURDIR)/bin $(filter-out tests/pipelines%.bats tests/grafana.bats tests/argo.bats tests/examples.bats tests/perf-bench.bats tests/push-status.bats tests/tasks.bats tests/gen-standard.bats tests/report.bats,$(wildcard tests/*.bats))
+	VE_BIN=$(CURDIR)/build/vg/bin VE_TIER=valgrind sh tests/valgrind-tier.sh $(CURDIR)/bin $(filter-out tests/pipelines%.bats tests/grafana.bats tests/argo.bats tests/examples.bats tests/perf-bench.bats tests/push-status.bats tests/tasks.bats tests/gen-standard.bats tests/report.bats tests/ch-cluster.bats,$(wildcard tests/*.bats))
 
 # The main job against vllm-sim on loopback, a reasoning model's: a good
 # release three times, then a degraded one (it thinks longer and answers

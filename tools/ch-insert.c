@@ -680,16 +680,25 @@ flush_batch(struct state *st)
 	return rc;
 }
 
-/* stmt with every from replaced by to, into sql. */
+/*
+ * stmt with the schema's names replaced, in one pass (a new name is never
+ * read again: a cluster may be named after the database): the database
+ * vllm_eval by db, and when cluster is set cluster.sql's cluster
+ * eval_cluster by it. Into sql.
+ */
 static void
-rename_all(const char *stmt, const char *from, const char *to, struct ve_buf *sql)
+rename_schema(const char *stmt, const char *db, const char *cluster, struct ve_buf *sql)
 {
-	const char *hit;
-	size_t n = strlen(from);
-
-	for (; (hit = strstr(stmt, from)) != NULL; stmt = hit + n) {
+	for (;;) {
+		const char *d = strstr(stmt, "vllm_eval");
+		const char *c = cluster ? strstr(stmt, "eval_cluster") : NULL;
+		if (!d && !c)
+			break;
+		bool is_db = d && (!c || d < c);
+		const char *hit = is_db ? d : c;
 		ve_buf_add(sql, stmt, (size_t)(hit - stmt));
-		ve_buf_adds(sql, to);
+		ve_buf_adds(sql, is_db ? db : cluster);
+		stmt = hit + (is_db ? strlen("vllm_eval") : strlen("eval_cluster"));
 	}
 	ve_buf_adds(sql, stmt);
 }
@@ -725,18 +734,12 @@ run_sql(struct state *st, const char *sql, const char *where, struct ve_buf *ans
 static int
 run_statement(struct state *st, const char *stmt, const char *path, unsigned long long start)
 {
-	struct ve_buf sql = {0}, where = {0}, named = {0};
+	struct ve_buf sql = {0}, where = {0};
 
-	/* The schema's names: the database vllm_eval, cluster.sql's cluster eval_cluster. */
-	if (st->o->cluster) {
-		rename_all(stmt, "eval_cluster", st->o->cluster, &named);
-		stmt = named.p;
-	}
-	rename_all(stmt, "vllm_eval", st->o->database, &sql);
+	rename_schema(stmt, st->o->database, st->o->cluster, &sql);
 	ve_buf_addf(&where, "%s:%llu", path, start);
 	int rc = run_sql(st, sql.p, where.p, NULL);
 	ve_buf_free(&where);
-	ve_buf_free(&named);
 	ve_buf_free(&sql);
 	return rc;
 }
