@@ -261,6 +261,10 @@ for i in range(40):
 	assert_equal "$rc" 0
 	run cat out err
 	assert_output ""
+	# node 3 still away: a read goes to its shard's other replica
+	run --separate-stderr ch-query "SELECT count() AS n FROM (SELECT run_id, metric, labels FROM $DB.results FINAL)"
+	assert_success
+	assert_output '{"n":40}'
 	cl_node_start 3 3>&-
 	sync_all results
 	run counts results
@@ -325,6 +329,11 @@ for i in range(12):
 ch-insert: spooled 12 rows in 1 batch to sp: run ch-insert --flush-spool --spool sp when ClickHouse is back"
 	run sh -c 'ls sp | wc -l'
 	assert_output 1
+	# a read with a shard away fails; it does not answer for half the runs
+	run --separate-stderr ch-query --retries 0 "SELECT count() AS n FROM $DB.results"
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "ch-query: ClickHouse: HTTP 500 after 1 attempt: Code: 279, e.displayText() = DB::NetException: All connection tries failed. Log:"
 	# the shard still away: the batch stays
 	run --separate-stderr ch-insert --flush-spool --spool sp --attempts 1
 	assert_failure 75
