@@ -108,9 +108,11 @@ test-asan:
 # and ASan tiers run them. So do the tests of the pipeline scripts and task
 # templates that are not in pipelines*.bats (perf-bench.sh, push-status.sh,
 # share/tasks), of the dashboard's SQL (grafana.bats), of the benchmarks' data
-# generator (gen-standard.bats) and of the HTML report (report.bats, a browser
-# run per check): the programs they call have files of their own. As root, the
-# tier hides libc's debugging symbols from memcheck (tests/valgrind-tier.sh).
+# generator (gen-standard.bats), of the HTML report (report.bats, a browser
+# run per check) and of a ClickHouse cluster (ch-cluster.bats: ZooKeeper and
+# four servers, which are not ours): the programs they call have files of
+# their own. As root, the tier hides libc's debugging symbols from memcheck
+# (tests/valgrind-tier.sh).
 test-valgrind: all
 	@mkdir -p build/tap
 	sh tests/valgrind-wrap.sh $(CURDIR)/bin $(CURDIR)/build/vg
