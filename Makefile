@@ -110,14 +110,16 @@ test-asan:
 # templates that are not in pipelines*.bats (perf-bench.sh, push-status.sh,
 # share/tasks), of the dashboard's SQL (grafana.bats), of the benchmarks' data
 # generator (gen-standard.bats), of the HTML report (report.bats, a browser
-# run per check) and of the card as Teams' renderer draws it (card-render.bats,
-# the same): the programs they call have files of their own. As root, the
-# tier hides libc's debugging symbols from memcheck (tests/valgrind-tier.sh).
+# run per check), of the card as Teams' renderer draws it (card-render.bats,
+# the same) and of a ClickHouse cluster (ch-cluster.bats: ZooKeeper and four
+# servers, which are not ours): the programs they call have files of their
+# own. As root, the tier hides libc's debugging symbols from memcheck
+# (tests/valgrind-tier.sh).
 test-valgrind: all
 	@mkdir -p build/tap
 	sh tests/valgrind-wrap.sh $(CURDIR)/bin $(CURDIR)/build/vg
 	VE_BIN=$(CURDIR)/build/vg/bin VE_TIER=valgrind sh tests/valgrind-tier.sh $(CURDIR)/bin $(filter-out tests/pipelines%.bats tests/grafana.bats tests/argo.bats tests/examples.bats tests/perf-bench.bats tests/push-status.bats tests/tasks.bats tests/gen-standard.bats tests/report.bats \
-	tests/card-render.bats,$(wildcard tests/*.bats))
+	tests/card-render.bats tests/ch-cluster.bats,$(wildcard tests/*.bats))
 
 # The main job against vllm-sim on loopback, a reasoning model's: a good
 # release three times, then a degraded one (it thinks longer and answers

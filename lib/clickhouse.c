@@ -7,17 +7,23 @@
 #include "clickhouse.h"
 #include "diag.h"
 
-/* Error codes a later try may not get: load, limits, timeouts, a read-only replica. */
+/*
+ * Error codes a later try may not get: load, limits, timeouts, a read-only
+ * replica, a cluster's shard or ZooKeeper away.
+ */
 static const int temporary_codes[] = {
     159, /* TIMEOUT_EXCEEDED */
     202, /* TOO_MANY_SIMULTANEOUS_QUERIES */
     203, /* NO_FREE_CONNECTION */
     209, /* SOCKET_TIMEOUT */
     210, /* NETWORK_ERROR */
+    225, /* NO_ZOOKEEPER: a replicated table whose server has lost ZooKeeper */
     236, /* ABORTED */
     241, /* MEMORY_LIMIT_EXCEEDED */
     242, /* TABLE_IS_READ_ONLY */
     252, /* TOO_MANY_PARTS */
+    279, /* ALL_CONNECTION_TRIES_FAILED: no replica of a shard answers a Distributed table */
+    319, /* UNKNOWN_STATUS_OF_INSERT: cut off mid-insert; a replicated table drops a copy */
     425, /* SYSTEM_ERROR */
     999, /* KEEPER_EXCEPTION */
 };

@@ -8,7 +8,8 @@
  * refinement that can only narrow them: an answer that carries a
  * ClickHouse error code ("Code: 62, ...") is retried only when the code is
  * a temporary one (too many parts or queries, a timeout, the memory limit,
- * a read-only replica); a syntax error answered with 500 is final.
+ * a read-only replica, no replica of a shard, ZooKeeper away); a syntax
+ * error answered with 500 is final.
  */
 #ifndef VE_CLICKHOUSE_H
 #define VE_CLICKHOUSE_H

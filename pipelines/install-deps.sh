@@ -24,7 +24,8 @@ runtime="libjq1 libcurl4 zlib1g libxxhash0 libarchive13 libssl3 libutf8proc2 lib
 libmicrohttpd12 libyaml-0-2 libseccomp2 python3 jq curl ca-certificates gnuplot-nox"
 tests="bats bats-assert bats-support valgrind clang-14 libclang-rt-14-dev mandoc jq zstd xz-utils
 bzip2 gzip tar zip python3 python3-jsonschema python3-yaml clickhouse-server prometheus
-prometheus-pushgateway wrk hyperfine shellcheck clang-format parallel time chromium"
+prometheus-pushgateway wrk hyperfine shellcheck clang-format parallel time chromium
+zookeeper"
 
 case "${1:-}" in
 --runtime) want="$runtime" ;;
@@ -78,8 +79,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "install-deps.sh: installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-# clickhouse-server's maintainer scripts try to start the service; tests run
-# their own instance, so keep the packaged one from starting.
+# clickhouse-server's and zookeeper's maintainer scripts try to start the
+# service; tests run their own instances (tests/ch-cluster.bats: ZooKeeper
+# from its jars), so keep the packaged ones from starting.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
 	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 	chmod 755 /usr/sbin/policy-rc.d

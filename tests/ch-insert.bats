@@ -275,9 +275,11 @@ import sys, urllib.parse
 u = urllib.parse.urlsplit(open("fake/req.0.url").read().strip())
 q = urllib.parse.parse_qs(u.query)
 print(q["query"][0])
-print(len(q["insert_deduplication_token"][0]))'
+print(len(q["insert_deduplication_token"][0]))
+print(q["insert_distributed_sync"][0])'
 	assert_output "INSERT INTO vllm_eval.results (run_id, model_tag, metric, value, ts, n, stderr, unit, labels, inserted_at) FORMAT JSONEachRow
-64"
+64
+1"
 	run grep -i '^content-encoding' fake/req.0.head
 	assert_output "Content-Encoding: gzip"
 	# 1795341600 = 2026-11-22T10:00:00Z (python3: calendar.timegm)
@@ -384,6 +386,35 @@ ALTER TABLE prod.verdicts MODIFY SETTING non_replicated_deduplication_window = 1
 	[ ! -e fake/req.14.body ]
 }
 
+@test "ch-insert: --init --cluster on 24.x: cluster.sql, then the TTLs on the replicated tables, cluster and database renamed" {
+	start_fake 24.3.1.2672 200
+	run --separate-stderr ch-insert -v --init --cluster prod_vllm_eval --url "$FAKE_URL" --database prod
+	assert_success
+	assert_equal "$stderr" "ch-insert: applied $VE_ROOT/share/clickhouse/cluster.sql
+ch-insert: applied $VE_ROOT/share/clickhouse/cluster-24.sql"
+	# 9 statements of cluster.sql (the database, 4 replicated and 4
+	# Distributed tables), no question about an old items table, 4 of
+	# cluster-24.sql; the cluster's name keeps its vllm_eval (renamed once)
+	run sh -c 'for i in $(seq 0 12); do head -1 fake/req.$i.body; echo; done | grep .'
+	assert_output "CREATE DATABASE IF NOT EXISTS prod ON CLUSTER prod_vllm_eval
+CREATE TABLE IF NOT EXISTS prod.results_local ON CLUSTER prod_vllm_eval
+CREATE TABLE IF NOT EXISTS prod.results ON CLUSTER prod_vllm_eval AS prod.results_local
+CREATE TABLE IF NOT EXISTS prod.items_local ON CLUSTER prod_vllm_eval
+CREATE TABLE IF NOT EXISTS prod.items ON CLUSTER prod_vllm_eval AS prod.items_local
+CREATE TABLE IF NOT EXISTS prod.verdicts_local ON CLUSTER prod_vllm_eval
+CREATE TABLE IF NOT EXISTS prod.verdicts ON CLUSTER prod_vllm_eval AS prod.verdicts_local
+CREATE TABLE IF NOT EXISTS prod.runs_local ON CLUSTER prod_vllm_eval
+CREATE TABLE IF NOT EXISTS prod.runs ON CLUSTER prod_vllm_eval AS prod.runs_local
+ALTER TABLE prod.results_local ON CLUSTER prod_vllm_eval MODIFY TTL ts + INTERVAL 3 YEAR
+ALTER TABLE prod.items_local ON CLUSTER prod_vllm_eval MODIFY TTL ts + INTERVAL 180 DAY
+ALTER TABLE prod.runs_local ON CLUSTER prod_vllm_eval MODIFY TTL started + INTERVAL 3 YEAR
+ALTER TABLE prod.verdicts_local ON CLUSTER prod_vllm_eval MODIFY TTL ts + INTERVAL 3 YEAR"
+	[ ! -e fake/req.13.body ]
+	run grep -h -e ReplicatedReplacingMergeTree -e Distributed fake/req.1.body fake/req.2.body
+	assert_output "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/prod/results', '{replica}', inserted_at)
+ENGINE = Distributed(prod_vllm_eval, prod, results_local, cityHash64(run_id))"
+}
+
 @test "ch-insert: --init on 24.x moves an items table of the old key before the TTLs reach it" {
 	start_fake 24.3.1.2672 200
 	# every answer is "1": items has the old key
@@ -409,13 +440,15 @@ ALTER TABLE prod.items MODIFY TTL ts + INTERVAL 180 DAY"
 	assert_equal "$stderr" "ch-insert: $VE_ROOT/share/clickhouse/schema.sql:16: Code: 62, e.displayText() = DB::Exception: scripted"
 }
 
-@test "ch-insert: 18.16 gets no dedup token" {
+@test "ch-insert: 18.16 gets no dedup token; every batch asks for a synchronous Distributed insert" {
 	start_fake 18.16.1 200
 	echo '{"metric":"a.acc","value":0.5,"run_id":"r","model_tag":"m"}' > m.jsonl
 	run --separate-stderr ch-insert --url "$FAKE_URL" m.jsonl
 	assert_success
 	run grep -c insert_deduplication_token fake/req.0.url
 	assert_output 0
+	run grep -c '[?&]insert_distributed_sync=1' fake/req.0.url
+	assert_output 1
 }
 
 @test "ch-insert: temporary errors are retried; a syntax error is not" {

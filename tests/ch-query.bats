@@ -329,16 +329,6 @@ Try 'ch-query --help' for more information."
 	[[ "$stderr" == "ch-query: write error: "* ]]
 }
 
-# The SQL of the dashboard's panel with id ID, with Grafana's macros and
-# variables filled in as the plugin would: the whole time range, family
-# release-1., threshold 10.
-dashboard_sql() {
-	jq -r --argjson i "$1" '.panels[] | select(.id == $i) | .targets[0].rawSql' "$VE_ROOT/share/grafana/llm-quality-overview.json" |
-		sed -e 's/\$__timeFilter(\([a-z_]*\))/\1 >= toDateTime(0) AND \1 <= toDateTime(4102444800)/g' \
-			-e "s/\${family}/release-1./g" -e 's/\${threshold}/10/g' \
-			-e "s/\${metric:singlequote}/'mmlu.acc','gsm8k.exact_match'/g"
-}
-
 @test "ch-query: the Grafana dashboard's queries run on 18.16; the baseline panels compute nothing of their own" {
 	skip_under_valgrind "the dashboard's SQL against the server: the plain and ASan tiers run it"
 	run jq -r '.title, (.panels | length), ([.panels[].targets[0].datasource.type] | unique | .[])' "$VE_ROOT/share/grafana/llm-quality-overview.json"

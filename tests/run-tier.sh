@@ -24,13 +24,14 @@ par=""
 if [ "$jobs" -gt 1 ] && command -v parallel > /dev/null 2>&1; then
 	par="--jobs $jobs --no-parallelize-within-files"
 	# The longest files first, so that none starts last and runs on alone:
-	# the pipelines', the dashboard's, the report's and the examples' (whole runs, half a
+	# the pipelines', the dashboard's, the report's, the card's, the
+	# ClickHouse cluster's and the examples' (whole runs or servers, half a
 	# minute or more each), then the rest by size, the largest first.
 	slow=""
 	rest=""
 	for f in "$@"; do
 		case $f in
-		*/pipelines*.bats | */grafana.bats | */report.bats | */examples.bats) slow="$slow $f" ;;
+		*/pipelines*.bats | */grafana.bats | */report.bats | */card-render.bats | */ch-cluster.bats | */examples.bats) slow="$slow $f" ;;
 		*) rest="$rest $f" ;;
 		esac
 	done

@@ -11,18 +11,24 @@
  * JSONEachRow with a gzip body.
  *
  * The server's version is asked once: 22.2 and newer also get an
- * insert_deduplication_token per batch. A batch that gets no answer, or a
- * 5xx or a temporary ClickHouse error, is tried again with a doubling wait;
- * a batch ClickHouse rejects stops the run with its message and the input
- * lines it names (exit 65). With --spool DIR every batch that could not be
- * sent (no answer, an answer over --max-body, a temporary failure after the
- * retries) is written to DIR and the run exits 75; --flush-spool sends those
- * later. Sending a batch twice is harmless: the tables are
+ * insert_deduplication_token per batch. Every batch is sent with
+ * insert_distributed_sync=1: into a cluster's Distributed table
+ * (cluster.sql) the server answers once every shard has the rows, and a
+ * shard with no replica up is an error (retried, spooled), never a queue
+ * on the server that answered success; a table that is not Distributed
+ * ignores it. A batch that gets no answer, or a 5xx or a temporary
+ * ClickHouse error, is tried again with a doubling wait; a batch
+ * ClickHouse rejects stops the run with its message and the input lines it
+ * names (exit 65). With --spool DIR every batch that could not be sent (no
+ * answer, an answer over --max-body, a temporary failure after the
+ * retries) is written to DIR and the run exits 75; --flush-spool sends
+ * those later. Sending a batch twice is harmless: the tables are
  * ReplacingMergeTrees keyed on each row's identity.
  *
  * --tee copies the input records to stdout as they came (a reader of stdout
  * that goes away ends the copy, not the insert); --init creates the database
- * and tables, and moves an items table of the old key (migrate_items).
+ * and tables, and moves an items table of the old key (migrate_items);
+ * with --cluster NAME it creates them on the cluster NAME (cluster.sql).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -63,6 +69,7 @@ struct opts {
 	bool flush_spool;
 	bool tee;
 	bool init;
+	const char *cluster;
 };
 
 /* How a column's value is made from a row. */
@@ -184,7 +191,7 @@ usage(FILE *f)
 	        "                 [--retries N] [--backoff S] [--max-wait S] [--timeout S]\n"
 	        "                 [--max-body BYTES] [--insecure] [--skip-bad] [--rejects FILE]\n"
 	        "                 [--max-line BYTES] [--progress] [FILE...]\n"
-	        "       %s --init [--url URL] [--database DB]\n"
+	        "       %s --init [--url URL] [--database DB] [--cluster NAME]\n"
 	        "       %s --flush-spool --spool DIR [--url URL]\n"
 	        "\n"
 	        "Insert metric, item, verdict or run rows into ClickHouse over HTTP, in gzip'd\n"
@@ -201,7 +208,9 @@ usage(FILE *f)
 	        "      --spool DIR          keep batches that could not be sent in DIR; exit 75\n"
 	        "      --flush-spool        send the batches kept in --spool DIR\n"
 	        "      --tee                copy the input records to stdout\n"
-	        "      --init               create the database and tables, then exit\n",
+	        "      --init               create the database and tables, then exit\n"
+	        "      --cluster NAME       with --init: replicated tables on the cluster NAME,\n"
+	        "                           read and written through Distributed ones\n",
 	        ve_progname, ve_progname, ve_progname);
 	ve_cli_help_net(f, VE_CLI_CLICKHOUSE | VE_CLI_NETWORK, &net_defaults, 27);
 	ve_cli_help(f, VE_CLI_RECORDS | VE_CLI_PROGRESS, 27);
@@ -222,6 +231,7 @@ enum {
 	OPT_FLUSH_SPOOL,
 	OPT_TEE,
 	OPT_INIT,
+	OPT_CLUSTER,
 };
 
 /* The checks across options, and the defaults from the environment. */
@@ -246,6 +256,12 @@ check_args(struct opts *o, int nfiles)
 		ve_usage_error("--%s reads no input files", o->init ? "init" : "flush-spool");
 	if (o->init && o->flush_spool)
 		ve_usage_error("--init and --flush-spool cannot be used together");
+	if (o->cluster && !o->init)
+		ve_usage_error(
+		    "--cluster is for --init (inserts go through the Distributed tables)");
+	if (o->cluster && !ve_ch_plain_name(o->cluster, strlen(o->cluster)))
+		ve_usage_error("--cluster: '%s' is not a plain name (letters, digits, _)",
+		               o->cluster);
 }
 
 static void
@@ -263,6 +279,7 @@ parse_args(int argc, char **argv, struct opts *o)
 	    {"flush-spool", no_argument, NULL, OPT_FLUSH_SPOOL},
 	    {"tee", no_argument, NULL, OPT_TEE},
 	    {"init", no_argument, NULL, OPT_INIT},
+	    {"cluster", required_argument, NULL, OPT_CLUSTER},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -286,6 +303,7 @@ parse_args(int argc, char **argv, struct opts *o)
 		case OPT_FLUSH_SPOOL: o->flush_spool = true; break;
 		case OPT_TEE: o->tee = true; break;
 		case OPT_INIT: o->init = true; break;
+		case OPT_CLUSTER: o->cluster = optarg; break;
 		}
 	}
 	check_args(o, argc - optind);
@@ -599,6 +617,8 @@ send_rows(struct state *st, const char *sql, const struct ve_buf *rows)
 
 	if (ve_ch_version(&st->ch) != 0)
 		return st->ch.refused ? VE_CH_REFUSED : VE_CH_UNAVAILABLE;
+	/* A Distributed table answers when every shard has the rows (see the top). */
+	ve_buf_adds(&params, "insert_distributed_sync=1");
 	if (ve_ch_at_least(&st->ch, 22, 2)) {
 		/* The same rows make the same token: the server drops a batch sent again. */
 		unsigned char d[VE_SHA256_LEN];
@@ -608,7 +628,7 @@ send_rows(struct state *st, const char *sql, const struct ve_buf *rows)
 		ve_sha256_update(st->sha, rows->p, rows->len);
 		ve_sha256_final(st->sha, d);
 		ve_hex(d, VE_SHA256_LEN, hex);
-		ve_buf_addf(&params, "insert_deduplication_token=%s", hex);
+		ve_buf_addf(&params, "&insert_deduplication_token=%s", hex);
 	}
 	ve_gzip(rows->p, rows->len, &st->gz);
 	int sent = ve_ch_post(&st->ch, sql, params.p, st->gz.p, st->gz.len, true, &resp);
@@ -660,15 +680,25 @@ flush_batch(struct state *st)
 	return rc;
 }
 
-/* The statement with the schema's database, vllm_eval, renamed to --database. */
+/*
+ * stmt with the schema's names replaced, in one pass (a new name is never
+ * read again: a cluster may be named after the database): the database
+ * vllm_eval by db, and when cluster is set cluster.sql's cluster
+ * eval_cluster by it. Into sql.
+ */
 static void
-rename_database(const char *stmt, const char *db, struct ve_buf *sql)
+rename_schema(const char *stmt, const char *db, const char *cluster, struct ve_buf *sql)
 {
-	const char *hit;
-
-	for (; (hit = strstr(stmt, "vllm_eval")) != NULL; stmt = hit + 9) {
+	for (;;) {
+		const char *d = strstr(stmt, "vllm_eval");
+		const char *c = cluster ? strstr(stmt, "eval_cluster") : NULL;
+		if (!d && !c)
+			break;
+		bool is_db = d && (!c || d < c);
+		const char *hit = is_db ? d : c;
 		ve_buf_add(sql, stmt, (size_t)(hit - stmt));
-		ve_buf_adds(sql, db);
+		ve_buf_adds(sql, is_db ? db : cluster);
+		stmt = hit + (is_db ? strlen("vllm_eval") : strlen("eval_cluster"));
 	}
 	ve_buf_adds(sql, stmt);
 }
@@ -706,7 +736,7 @@ run_statement(struct state *st, const char *stmt, const char *path, unsigned lon
 {
 	struct ve_buf sql = {0}, where = {0};
 
-	rename_database(stmt, st->o->database, &sql);
+	rename_schema(stmt, st->o->database, st->o->cluster, &sql);
 	ve_buf_addf(&where, "%s:%llu", path, start);
 	int rc = run_sql(st, sql.p, where.p, NULL);
 	ve_buf_free(&where);
@@ -805,12 +835,21 @@ migrate_items(struct state *st)
 /*
  * Applies schema.sql, moves an items table of the old key, then applies
  * schema-24.sql on 22.2 and newer (its settings then reach the new items).
+ * With --cluster: cluster.sql, then cluster-24.sql on 22.2 and newer (a
+ * cluster's tables never had the old key).
  */
 static int
 run_init(struct state *st)
 {
 	int rc;
 
+	if (st->o->cluster) {
+		if ((rc = ve_ch_version(&st->ch)) ||
+		    (rc = apply_share(st, "clickhouse/cluster.sql")))
+			return rc;
+		return ve_ch_at_least(&st->ch, 22, 2) ? apply_share(st, "clickhouse/cluster-24.sql")
+		                                      : 0;
+	}
 	if ((rc = ve_ch_version(&st->ch)) || (rc = apply_share(st, "clickhouse/schema.sql")) ||
 	    (rc = migrate_items(st)))
 		return rc;
