@@ -6,8 +6,14 @@
 #   requests.jsonl  the query records      raw.jsonl      llm-query's answers
 #   metrics.jsonl   metric rows            items.jsonl    item rows
 #   version.json    the task's version and what it is made of
+#   done.json       written last, {"task":..,"shard":"I/N"}: the task (or
+#                   its shard) finished; aggregate.sh takes no other
 # A task that produces no metric row is an error: a harness that silently
-# drops a task is a known failure.
+# drops a task is a known failure. A shard without documents (more shards
+# than the task has) is not: it sends and scores nothing.
+# Run again into the same directory (Argo's retry of a step that exited 75),
+# a task resends only the records with no answer (llm-query --resume), so
+# its answers end with every record exactly once.
 set -u
 prog=run-benchmarks.sh
 # shellcheck source=pipelines/common.sh
@@ -34,7 +40,8 @@ against an OpenAI-compatible endpoint, and score them.
   -h, --help          this help
 
 Generation tasks stream: LLM_TIMEOUT (default 300) bounds each silence of a
-reply, STREAM_TIMEOUT (default 3600) a whole reply. CHAT_TEMPLATE_KWARGS (a
+reply, STREAM_TIMEOUT (default 3600) a whole reply. LLM_RETRIES (default 3)
+is llm-query's retries of a failed request. CHAT_TEMPLATE_KWARGS (a
 JSON object, e.g. '{"enable_thinking": false}') goes with every chat request;
 THINK_IN_PROMPT=1 says the chat template opens the thinking in the prompt
 (DeepSeek-R1's), so a reply without </think> is all thinking (score-gen(1)).
@@ -43,7 +50,9 @@ lm-eval takes it: the tokenizer's BOS, else its EOS (default <|endoftext|>;
 Llama 3's is <|begin_of_text|>, Qwen2-Instruct's <|im_end|>; see llm-query(1)).
 
 Exit: 0 ok, 64 usage, 65 a task rendered or scored nothing, 66 missing file,
-69 the endpoint failed, 75 try again.
+69 the endpoint refused requests (a 4xx status), 75 requests failed for a
+while (no answer, a timeout, 408, 429, 5xx): run the same command again,
+which sends only what is unanswered (Argo retries the step).
 USAGE
 }
 
@@ -71,8 +80,8 @@ suites=$VLLM_EVAL_SHARE/suites.json
 [ -r "$suites" ] || ve_die 66 "$suites: cannot read"
 jq -e --arg s "$suite" '.suites[$s]' "$suites" >/dev/null || ve_die 64 "no suite '$suite' in $suites"
 [ -n "$tasks" ] || tasks=$(jq -r --arg s "$suite" '.suites[$s][].task' "$suites")
-for v in "$shots" "$limit" "$conc"; do
-	case $v in *[!0-9]*) ve_die 64 "--shots, --limit and -c take whole numbers, got '$v'" ;; esac
+for v in "$shots" "$limit" "$conc" "${LLM_RETRIES:-3}"; do
+	case $v in *[!0-9]*) ve_die 64 "--shots, --limit, -c and LLM_RETRIES take whole numbers, got '$v'" ;; esac
 done
 shard_i=0 shard_n=1
 if [ -n "$shard" ]; then
@@ -116,6 +125,31 @@ task_version() {
 	jq -nc --arg t "$1" --arg v "$version" --arg p "$parts" '{task: $t, version: $v, parts: $p}'
 }
 
+# failed_requests TASK RAW: llm-query gave up on some requests (exit 69).
+# Their answers are kept, and the records it got none for are sent again by
+# a rerun: when the server failed for a while (no answer, a timeout, 408,
+# 429 or 5xx: a vLLM sidecar still loading or restarted), exit 75, which
+# Argo retries; when it refused them (another 4xx: too long a prompt, an
+# unknown model), a retry would get the same, exit 69.
+failed_requests() {
+	fr=$(jq -rn 'reduce (inputs | .error // empty | if .kind == "http" and .status >= 400 and .status < 500
+		and .status != 408 and .status != 429 then "refused" else "failed" end) as $k ({}; .[$k] += 1)
+		| to_entries | map("\(.value) \(.key)") | join(", ")' "$2" 2>/dev/null)
+	case $fr in
+	*refused*) ve_die 69 "$1: the endpoint refused requests ($fr); the errors are in $2" ;;
+	'') ve_die 75 "$1: the endpoint did not answer; run again" ;;
+	*) ve_die 75 "$1: requests failed ($fr); the answers are kept in $2: run again to send the rest" ;;
+	esac
+}
+
+# finish TASK DIR: the task (its shard) is done, the last file written.
+finish() {
+	if ! { jq -nc --arg t "$1" --arg s "$shard_i/$shard_n" '{task: $t, shard: $s}' > "$2/done.json.part" &&
+		mv "$2/done.json.part" "$2/done.json"; }; then
+		ve_die 74 "$1: cannot write $2/done.json"
+	fi
+}
+
 failed=0
 for task in $tasks; do
 	spec=$(jq -c --arg t "$task" '.tasks[$t] // empty' "$suites")
@@ -126,6 +160,8 @@ for task in $tasks; do
 	dir=$out/$task
 	[ "$shard_n" -gt 1 ] && dir=$out/$task-$shard_i
 	mkdir -p "$dir" || exit 74
+	# Not finished until the end, whatever an earlier try left.
+	rm -f "$dir/done.json" || ve_die 74 "$task: cannot remove $dir/done.json"
 	template=$VLLM_EVAL_SHARE/$(field "$spec" .template)
 	datafile=$data/$(basename "$(field "$spec" .data)")
 	fewshot=$(field "$spec" '.fewshot // empty')
@@ -192,15 +228,22 @@ for task in $tasks; do
 		'select(($n == 1) or ((.doc_id | explode | add) % $n == $i))' "$dir/rendered.jsonl" \
 		> "$dir/requests.jsonl" || ve_die 74 "$task: cannot write $dir/requests.jsonl"
 	rm -f "$dir/rendered.jsonl"
+	if [ "$shard_n" -gt 1 ] && [ ! -s "$dir/requests.jsonl" ]; then
+		# More shards than documents: this one has none, and is done.
+		rm -f "$dir/raw.jsonl" "$dir/graded.jsonl" "$dir/metrics.jsonl" "$dir/items.jsonl"
+		finish "$task" "$dir"
+		continue
+	fi
+	set -- -q -e "$endpoint" --retries "${LLM_RETRIES:-3}" -c "$conc" -o "$dir/raw.jsonl" --resume
 	if [ "$mode" = ll ]; then
-		ve_step "llm-query:$task" llm-query -q -e "$endpoint" --loglikelihood -c "$conc" \
+		ve_step "llm-query:$task" llm-query "$@" --loglikelihood \
 			--prefix-token "${PREFIX_TOKEN:-<|endoftext|>}" \
-			--id '"\(.doc_id)#\(.choice)"' -o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
+			--id '"\(.doc_id)#\(.choice)"' "$dir/requests.jsonl"
 	else
 		# The task's generation parameters (spec.params: max_tokens, lm-eval's
 		# 256 when unset, temperature, stop strings), and its input: chat
 		# messages when its records carry them, else a completions prompt.
-		set -- --max-tokens "$(field "$spec" '.params.max_tokens // .max_tokens // 256')" \
+		set -- "$@" --max-tokens "$(field "$spec" '.params.max_tokens // .max_tokens // 256')" \
 			--temperature "$(field "$spec" '.params.temperature // 0')"
 		# The stop strings whole: HumanEval's begin with a newline ("\nclass").
 		eval "set -- \"\$@\" $(words '(.params.stop // [])[] | "--stop", .')"
@@ -219,12 +262,12 @@ for task in $tasks; do
 			set -- "$@" --chat-template-kwargs "$CHAT_TEMPLATE_KWARGS"
 		# Streamed: a reasoning model's 32k-token reply takes minutes, so the
 		# timeout bounds the silences, and the stream its own whole.
-		ve_step "llm-query:$task" llm-query -q -e "$endpoint" "$@" --stream \
+		ve_step "llm-query:$task" llm-query "$@" --stream \
 			--timeout "${LLM_TIMEOUT:-300}" --stream-timeout "${STREAM_TIMEOUT:-3600}" \
-			-c "$conc" --id '"\(.doc_id)#\(.sample // 0)"' \
-			-o "$dir/raw.jsonl" --resume "$dir/requests.jsonl"
+			--id '"\(.doc_id)#\(.sample // 0)"' "$dir/requests.jsonl"
 	fi
 	rc=$?
+	[ $rc -eq 69 ] && failed_requests "$task" "$dir/raw.jsonl"
 	[ $rc -eq 0 ] || ve_die $rc "$task: llm-query failed (exit $rc)"
 	# A code task's programs run in code-run's sandbox (spec.coderun_args:
 	# its --format; CODE_RUN_JOBS tests at once, default the CPUs), its
@@ -258,7 +301,9 @@ for task in $tasks; do
 	if [ ! -s "$dir/metrics.jsonl" ]; then
 		echo "$prog: $task: no metric rows: the task produced no results" >&2
 		failed=$((failed + 1))
+		continue
 	fi
+	finish "$task" "$dir"
 done
 [ $failed -eq 0 ] || ve_die 65 "$failed task(s) produced no results"
 exit 0

@@ -129,7 +129,7 @@ setup_file() {
 	draw=$(printf '{"seed":1234}\n' | sha256sum | cut -c 1-8)
 	run jq -r 'select(.event == "task-version") | .parts' runs/g/audit.jsonl
 	assert_output --regexp "^template=[0-9a-f]{8} args=[0-9a-f]{8} shots=5 limit=all data=[0-9a-f]{8} fewshot=[0-9a-f]{8} fewshot_draw=$draw params=[0-9a-f]{8} scorer=[0-9a-f]{8}\$"
-	assert_equal "$(ls runs/g/all/gsm8k)" "$(printf 'items.jsonl\nmetrics.jsonl\nraw.jsonl\nrequests.jsonl\nversion.json')"
+	assert_equal "$(ls runs/g/all/gsm8k)" "$(printf 'done.json\nitems.jsonl\nmetrics.jsonl\nraw.jsonl\nrequests.jsonl\nversion.json')"
 	# --limit 3: lm-eval draws for the first 3 documents in order, so they
 	# get the examples they get without a limit.
 	run --separate-stderr "$P/run-benchmarks.sh" -s standard -t gsm8k --limit 3 -o runs/g/three
