@@ -111,16 +111,31 @@ sha() { sha_n=$1; shift; sha256sum "$@" | cut -c "1-$sha_n"; }
 # task's figures with no run of the old version. Recorded in the audit log
 # and in the task's version.json.
 task_version() {
-	parts="template=$(sha 8 "$3") args=$(field "$2" '.args // {}' | jq -cS . | sha 8)"
-	parts="$parts shots=$4 limit=$(if [ "$5" -lt 0 ]; then echo all; else echo "$5"; fi)"
-	parts="$parts data=$(sha 8 "$6")"
-	[ -n "${7:-}" ] && parts="$parts fewshot=$(sha 8 "$7")"
-	# What shapes the requests and the scores, where the task has it.
-	for part in draw fewshot_draw params coderun_args scorer_args; do
-		if field "$2" ".$part // empty" | grep -q .; then
-			parts="$parts ${part%_args}=$(field "$2" ".$part" | jq -cS . | sha 8)"
-		fi
-	done
+	parts="template=$(sha 8 "$3")"
+	# The spec's parts, each as `jq -cS .` writes it, one a line (null where
+	# the task has none): its arguments, then what shapes the requests and
+	# the scores, where the task has it. One jq for all.
+	tv_n=0
+	while IFS= read -r tv_json; do
+		tv_n=$((tv_n + 1))
+		case $tv_n in
+		1)
+			parts="$parts args=$(printf '%s\n' "$tv_json" | sha 8)"
+			parts="$parts shots=$4 limit=$(if [ "$5" -lt 0 ]; then echo all; else echo "$5"; fi)"
+			parts="$parts data=$(sha 8 "$6")"
+			[ -n "${7:-}" ] && parts="$parts fewshot=$(sha 8 "$7")"
+			continue
+			;;
+		2) tv_part=draw ;;
+		3) tv_part=fewshot_draw ;;
+		4) tv_part=params ;;
+		5) tv_part=coderun ;;
+		*) tv_part=scorer ;;
+		esac
+		[ "$tv_json" = null ] || parts="$parts $tv_part=$(printf '%s\n' "$tv_json" | sha 8)"
+	done <<-EOF
+		$(printf '%s' "$2" | jq -cS '(.args // {}), (.draw, .fewshot_draw, .params, .coderun_args, .scorer_args | . // null)')
+	EOF
 	version=$(printf '%s' "$parts" | sha 12)
 	jq -nc --arg t "$1" --arg v "$version" --arg p "$parts" '{task: $t, version: $v, parts: $p}'
 }
@@ -152,21 +167,30 @@ finish() {
 
 failed=0
 for task in $tasks; do
-	spec=$(jq -c --arg t "$task" '.tasks[$t] // empty' "$suites")
-	[ -n "$spec" ] || ve_die 64 "no task '$task' in $suites"
-	entry=$(jq -c --arg s "$suite" --arg t "$task" '[.suites[$s][]? | select(.task == $t)][0] // {}' "$suites")
-	n_shots=${shots:-$(field "$entry" '.shots // 0')}
-	n_limit=${limit:-$(field "$entry" '.limit // -1')}
+	# The task's spec (share/suites.json) and what the run takes of it, with
+	# the suite's shots and limit, as shell assignments from one jq (@sh
+	# quotes them): a shard's pod does all of this per task.
+	vars=$(jq -r --arg s "$suite" --arg t "$task" '. as $r | .tasks[$t] // empty
+		| ([$r.suites[$s][]? | select(.task == $t)][0] // {}) as $e
+		| @sh "spec=\(tojson) suite_shots=\($e.shots // 0) suite_limit=\($e.limit // -1)",
+		  @sh "template=\(.template) data_name=\(.data) fewshot=\(.fewshot // "") mode=\(.mode) scorer=\(.scorer)",
+		  @sh "has_draw=\((.draw // null) != null) has_fewshot_draw=\((.fewshot_draw // null) != null)",
+		  @sh "extra=\(.fewshot_draw.extra // 0) group=\(.fewshot_draw.group // "") seed=\(.fewshot_draw.seed)",
+		  @sh "has_coderun=\((.coderun_args // null) != null) max_tokens=\(.params.max_tokens // .max_tokens // 256)",
+		  @sh "temperature=\(.params.temperature // 0)"' "$suites")
+	[ -n "$vars" ] || ve_die 64 "no task '$task' in $suites"
+	spec='' suite_shots='' suite_limit='' template='' data_name='' fewshot='' mode='' scorer=''
+	has_draw='' has_fewshot_draw='' extra='' group='' seed='' has_coderun='' max_tokens='' temperature=''
+	eval "$vars"
+	n_shots=${shots:-$suite_shots}
+	n_limit=${limit:-$suite_limit}
 	dir=$out/$task
 	[ "$shard_n" -gt 1 ] && dir=$out/$task-$shard_i
 	mkdir -p "$dir" || exit 74
 	# Not finished until the end, whatever an earlier try left.
 	rm -f "$dir/done.json" || ve_die 74 "$task: cannot remove $dir/done.json"
-	template=$VLLM_EVAL_SHARE/$(field "$spec" .template)
-	datafile=$data/$(basename "$(field "$spec" .data)")
-	fewshot=$(field "$spec" '.fewshot // empty')
-	mode=$(field "$spec" .mode)
-	scorer=$(field "$spec" .scorer)
+	template=$VLLM_EVAL_SHARE/$template
+	datafile=$data/$(basename "$data_name")
 	[ -r "$datafile" ] || ve_die 66 "$task: $datafile: cannot read"
 	fewfile=''
 	[ -n "$fewshot" ] && fewfile=$data/$(basename "$fewshot")
@@ -185,24 +209,22 @@ for task in $tasks; do
 	# limit is the template's: the first documents' draws are the same with
 	# it or without, as in lm-eval.
 	src=$datafile
-	if field "$spec" '.draw // empty' | grep -q .; then
+	if [ "$has_draw" = true ]; then
 		eval "set -- $(words '.draw[]')"
 		ds-draw -q "$@" "$src" > "$dir/drawn.jsonl" || ve_die 65 "$task: ds-draw $* $src failed"
 		src=$dir/drawn.jsonl
 	fi
-	if field "$spec" '.fewshot_draw // empty' | grep -q . && [ "$n_shots" -gt 0 ]; then
+	if [ "$has_fewshot_draw" = true ] && [ "$n_shots" -gt 0 ]; then
 		[ -n "$fewfile" ] || ve_die 64 "$task: a fewshot_draw needs a fewshot file in $suites"
 		pool=$(jq -n '[inputs] | length' "$fewfile") || ve_die 65 "$task: $fewfile: cannot read its records"
 		# extra: the draws lm-eval makes beyond the shots (HellaSwag's 1: it
 		# draws one more and the template drops the document if drawn).
-		extra=$(field "$spec" '.fewshot_draw.extra // 0')
 		if [ "$extra" -eq 0 ]; then
 			[ "$n_shots" -le "$pool" ] || ve_die 65 "$task: shots: $n_shots asked, $pool in $fewfile"
 		else
 			[ $((n_shots + extra)) -le "$pool" ] ||
 				ve_die 65 "$task: shots: $n_shots asked and $extra more drawn, $pool in $fewfile"
 		fi
-		group=$(field "$spec" '.fewshot_draw.group // empty')
 		if [ -n "$group" ]; then
 			counts=$(jq -sc "group_by($group) | map({key: (.[0] | $group | tostring), value: length}) | from_entries" \
 				"$fewfile") || ve_die 65 "$task: $fewfile: cannot group its records by $group"
@@ -210,7 +232,7 @@ for task in $tasks; do
 		else
 			set -- --sample $((n_shots + extra)) --population "$pool"
 		fi
-		set -- "$@" --seed "$(field "$spec" '.fewshot_draw.seed')" --field _fewshot
+		set -- "$@" --seed "$seed" --field _fewshot
 		ds-draw -q "$@" "$src" > "$dir/shots.jsonl" || ve_die 65 "$task: ds-draw $* $src failed"
 		[ "$src" = "$datafile" ] || rm -f "$src"
 		src=$dir/shots.jsonl
@@ -243,8 +265,7 @@ for task in $tasks; do
 		# The task's generation parameters (spec.params: max_tokens, lm-eval's
 		# 256 when unset, temperature, stop strings), and its input: chat
 		# messages when its records carry them, else a completions prompt.
-		set -- "$@" --max-tokens "$(field "$spec" '.params.max_tokens // .max_tokens // 256')" \
-			--temperature "$(field "$spec" '.params.temperature // 0')"
+		set -- "$@" --max-tokens "$max_tokens" --temperature "$temperature"
 		# The stop strings whole: HumanEval's begin with a newline ("\nclass").
 		eval "set -- \"\$@\" $(words '(.params.stop // [])[] | "--stop", .')"
 		# A record's own .request (Evalchemy's seeded samples) is sent as it is.
@@ -276,7 +297,7 @@ for task in $tasks; do
 	# without verdicts. The programs run on Debian's python3 (/usr/bin first
 	# in PATH), which code-run's unprivileged user can run.
 	scored=$dir/raw.jsonl
-	if field "$spec" '.coderun_args // empty' | grep -q .; then
+	if [ "$has_coderun" = true ]; then
 		rm -f "$dir/graded.jsonl"
 		eval "set -- $(words '.coderun_args[]')"
 		[ -n "${CODE_RUN_JOBS:-}" ] && set -- "$@" -j "$CODE_RUN_JOBS"
