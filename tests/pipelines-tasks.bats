@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The benchmark step, pipelines/run-benchmarks.sh, against vllm-sim on
-# loopback: shards, plan-shards, a task that produced nothing, stop strings,
-# the reasoning suite's samples, chat template arguments, and GSM8K's, ARC's
-# and HellaSwag's few-shot draws.
+# loopback: plan-shards and bad shards (that shards add up to the whole run:
+# pipelines-fanout.bats), a task that produced nothing, stop strings, the
+# reasoning suite's samples, chat template arguments, and GSM8K's, ARC's and
+# HellaSwag's few-shot draws.
 
 bats_require_minimum_version 1.5.0
 load helper
@@ -10,22 +11,6 @@ load fixtures/pipelines/common
 
 setup_file() {
 	export VLLM_EVAL_SHARE="$VE_ROOT/share"
-}
-
-@test "pipelines: shards cover every document once and score as the whole" {
-	start_sim --accuracy 0.5 --ttft-ms 1 --itl-ms 1
-	export RUN_ID=s MODEL_TAG=release-3.0.0
-	for i in 0 1 2; do
-		run --separate-stderr "$P/run-benchmarks.sh" -t mmlu --shard "$i/3" -o runs/s/bench
-		assert_success
-	done
-	whole=$(jq -nc -f "$VLLM_EVAL_SHARE/tasks/mmlu.jq" --argjson mode '"ll"' --argjson shots 0 \
-		"$VLLM_EVAL_SHARE/data/mmlu.test.jsonl" | jq -r '"\(.doc_id)#\(.choice)"' | sort)
-	assert_equal "$(cat runs/s/bench/mmlu-*/requests.jsonl | jq -r '"\(.doc_id)#\(.choice)"' | sort)" "$whole"
-	# aggregate scores the three shards' answers as one: the same as scoring them together.
-	run --separate-stderr "$P/aggregate.sh" -d runs/s -s mmlu-only 2>/dev/null
-	want=$(score-mcq -q -t mmlu runs/s/bench/mmlu-*/raw.jsonl | jq -c 'select(.metric == "mmlu.acc" and .labels.subset == "all") | .value')
-	assert_equal "$(jq -c 'select(.metric == "mmlu.acc" and .labels.subset == "all") | .value' runs/s/metrics.jsonl)" "$want"
 }
 
 @test "pipelines: a task that produced nothing fails the run, exit 65" {
