@@ -41,7 +41,10 @@ against an OpenAI-compatible endpoint, and score them.
 
 Generation tasks stream: LLM_TIMEOUT (default 300) bounds each silence of a
 reply, STREAM_TIMEOUT (default 3600) a whole reply. LLM_RETRIES (default 3)
-is llm-query's retries of a failed request. CHAT_TEMPLATE_KWARGS (a
+is llm-query's retries of a failed request. ENDPOINT_WAIT (seconds, default 0)
+waits that long for the endpoint's /health to answer before the first task:
+an Argo pod's vLLM sidecar starts with the step and loads the model for
+minutes. CHAT_TEMPLATE_KWARGS (a
 JSON object, e.g. '{"enable_thinking": false}') goes with every chat request;
 THINK_IN_PROMPT=1 says the chat template opens the thinking in the prompt
 (DeepSeek-R1's), so a reply without </think> is all thinking (score-gen(1)).
@@ -50,7 +53,8 @@ lm-eval takes it: the tokenizer's BOS, else its EOS (default <|endoftext|>;
 Llama 3's is <|begin_of_text|>, Qwen2-Instruct's <|im_end|>; see llm-query(1)).
 
 Exit: 0 ok, 64 usage, 65 a task rendered or scored nothing, 66 missing file,
-69 the endpoint refused requests (a 4xx status), 75 requests failed for a
+69 the endpoint refused requests (a 4xx status) or did not answer within
+ENDPOINT_WAIT, 75 requests failed for a
 while (no answer, a timeout, 408, 429, 5xx): run the same command again,
 which sends only what is unanswered (Argo retries the step).
 USAGE
@@ -80,8 +84,8 @@ suites=$VLLM_EVAL_SHARE/suites.json
 [ -r "$suites" ] || ve_die 66 "$suites: cannot read"
 jq -e --arg s "$suite" '.suites[$s]' "$suites" >/dev/null || ve_die 64 "no suite '$suite' in $suites"
 [ -n "$tasks" ] || tasks=$(jq -r --arg s "$suite" '.suites[$s][].task' "$suites")
-for v in "$shots" "$limit" "$conc" "${LLM_RETRIES:-3}"; do
-	case $v in *[!0-9]*) ve_die 64 "--shots, --limit, -c and LLM_RETRIES take whole numbers, got '$v'" ;; esac
+for v in "$shots" "$limit" "$conc" "${LLM_RETRIES:-3}" "${ENDPOINT_WAIT:-0}"; do
+	case $v in *[!0-9]*) ve_die 64 "--shots, --limit, -c, LLM_RETRIES and ENDPOINT_WAIT take whole numbers, got '$v'" ;; esac
 done
 shard_i=0 shard_n=1
 if [ -n "$shard" ]; then
@@ -164,6 +168,16 @@ finish() {
 		ve_die 74 "$1: cannot write $2/done.json"
 	fi
 }
+
+# The endpoint up first, when asked to wait for it (vLLM answers /health
+# once the model is loaded).
+if [ "${ENDPOINT_WAIT:-0}" -gt 0 ]; then
+	until_s=$(($(date +%s) + ENDPOINT_WAIT))
+	until curl -fsS -o /dev/null --max-time 5 "${endpoint%/}/health" 2>/dev/null; do
+		[ "$(date +%s)" -lt "$until_s" ] || ve_die 69 "the endpoint's /health did not answer within $ENDPOINT_WAIT s"
+		sleep 1
+	done
+fi
 
 failed=0
 for task in $tasks; do

@@ -128,6 +128,8 @@ EOF
 			assert_equal "$(jq -r '.command + .args | join(" ")' <<<"$output")" \
 				"$(jq -r --arg s "$suite" '"run-benchmarks.sh --suite \($s) --task \(.task) --shard \(.shard) --data /work/data --out /logs/WORKFLOW/bench"' <<<"$item")"
 		done < <(jq -c '.[]' <<<"$items")
+		# ... against its own vLLM sidecar, once that has loaded the model.
+		assert_equal "$(jq -r '"\(.env.MODEL_ENDPOINT) \(.env.ENDPOINT_WAIT)"' <<<"$output")" "http://127.0.0.1:8000 1200"
 		run -0 --separate-stderr python3 "$VE_ROOT/tests/argo-check.py" pod "$w" aggregate-metrics "$@"
 		assert_equal "$(jq -r '.command + .args | join(" ")' <<<"$output")" \
 			"aggregate.sh --logs /logs/WORKFLOW --suite $suite --audit-s3 s3://vllm-eval-audit/WORKFLOW/audit.jsonl"

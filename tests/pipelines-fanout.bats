@@ -195,3 +195,23 @@ pair_suite() {
 	run -65 --separate-stderr "$P/aggregate.sh" -d runs/m -s pair --history h.jsonl
 	assert_equal "$stderr" "aggregate.sh: no results for task(s): mmlu (suite pair)"
 }
+
+@test "fanout: a shard waits for its endpoint to come up (ENDPOINT_WAIT: the pod's vLLM still loading), and gives up after it, exit 69" {
+	export RUN_ID=fan MODEL_TAG=release-7.0.0
+	port=$(ve_free_port)
+	ENDPOINT_WAIT=1 MODEL_ENDPOINT=http://127.0.0.1:$port \
+		run -69 --separate-stderr "$P/run-benchmarks.sh" -s standard -t mmlu --shard 0/2 -o runs/w/bench
+	assert_equal "$stderr" "run-benchmarks.sh: the endpoint's /health did not answer within 1 s"
+	assert_output ""
+	[ ! -e runs/w/bench ]
+	# The server comes up 2 s after the shard starts; without the wait the
+	# shard's first request would find nothing listening (exit 75).
+	(sleep 2; exec vllm-sim -q -p "$port" --answers key.jsonl --seed 7 --ttft-ms 0 --itl-ms 0 > sim.log 2>&1) &
+	SIM_PID=$!
+	ENDPOINT_WAIT=60 MODEL_ENDPOINT=http://127.0.0.1:$port \
+		run -0 --separate-stderr "$P/run-benchmarks.sh" -s standard -t mmlu --shard 0/2 -o runs/w/bench
+	assert_equal "$stderr" ""
+	assert_equal "$(cat runs/w/bench/mmlu-0/done.json)" '{"task":"mmlu","shard":"0/2"}'
+	ENDPOINT_WAIT=x run -64 --separate-stderr "$P/run-benchmarks.sh" -e http://127.0.0.1:1 -t mmlu
+	assert_equal "$stderr" "run-benchmarks.sh: --shots, --limit, -c, LLM_RETRIES and ENDPOINT_WAIT take whole numbers, got 'x'"
+}
