@@ -11,9 +11,9 @@
 # A task that produces no metric row is an error: a harness that silently
 # drops a task is a known failure. A shard without documents (more shards
 # than the task has) is not: it sends and scores nothing.
-# Run again into the same directory (Argo's retry of a step that exited 75),
-# a task resends only the records with no answer (llm-query --resume), so
-# its answers end with every record exactly once.
+# A task run again into the same directory (Argo's retry of a step that
+# exited 75) resends only the records with no answer (llm-query --resume),
+# so its answers end with every record exactly once.
 set -u
 prog=run-benchmarks.sh
 # shellcheck source=pipelines/common.sh
@@ -44,19 +44,19 @@ reply, STREAM_TIMEOUT (default 3600) a whole reply. LLM_RETRIES (default 3)
 is llm-query's retries of a failed request. ENDPOINT_WAIT (seconds, default 0)
 waits that long for the endpoint's /health to answer before the first task:
 an Argo pod's vLLM sidecar starts with the step and loads the model for
-minutes. CHAT_TEMPLATE_KWARGS (a
-JSON object, e.g. '{"enable_thinking": false}') goes with every chat request;
-THINK_IN_PROMPT=1 says the chat template opens the thinking in the prompt
-(DeepSeek-R1's), so a reply without </think> is all thinking (score-gen(1)).
+minutes. CHAT_TEMPLATE_KWARGS (a JSON object, e.g. '{"enable_thinking":
+false}') goes with every chat request; THINK_IN_PROMPT=1 says the chat
+template opens the thinking in the prompt (DeepSeek-R1's), so a reply without
+</think> is all thinking (score-gen(1)).
 PREFIX_TOKEN is the token an empty loglikelihood context stands for, as
 lm-eval takes it: the tokenizer's BOS, else its EOS (default <|endoftext|>;
 Llama 3's is <|begin_of_text|>, Qwen2-Instruct's <|im_end|>; see llm-query(1)).
 
 Exit: 0 ok, 64 usage, 65 a task rendered or scored nothing, 66 missing file,
 69 the endpoint refused requests (a 4xx status) or did not answer within
-ENDPOINT_WAIT, 75 requests failed for a
-while (no answer, a timeout, 408, 429, 5xx): run the same command again,
-which sends only what is unanswered (Argo retries the step).
+ENDPOINT_WAIT, 75 requests failed for a while (no answer, a timeout, 408,
+429, 5xx): run the same command again, which sends only what is unanswered
+(Argo retries the step).
 USAGE
 }
 
