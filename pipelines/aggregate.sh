@@ -11,8 +11,8 @@
 # Storage: ClickHouse when CLICKHOUSE_URL is set, else the local history file
 # (RUNS_DIR/history.jsonl) that the next run's reg-check reads.
 # Exit: 0 no regression, 1 a regression (after storing and telling), 65 a
-# task, or a shard of one (bench/TASK-I: run-benchmarks.sh --shard I/N), produced
-# no results, 69/75 a service failed (75: spooled, retry).
+# task, or a shard of one (run-benchmarks.sh --shard I/N), produced no
+# results, 69/75 a service failed (75: spooled, retry).
 # A regression is the release verdict's: reg-check's release row (reg-check(1)),
 # which the audit log, the runs table, the Pushgateway and the last line take.
 set -u
