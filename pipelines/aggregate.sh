@@ -135,6 +135,18 @@ for tn in $plan; do
 	done
 	# No shard had a document: the task rendered nothing (3. tells).
 	[ $# -gt 0 ] || continue
+	# All the answers in one order, their ids' (doc_id, then choice or
+	# sample), each line as written: the scorers add up in the order they
+	# read (a standard error's last digit moves with it), so the figures are
+	# the same to the last digit however the documents were split into
+	# shards and in whatever order their answers came.
+	a=$d/answers.$task.jsonl
+	cat "$@" | jq -rR '(fromjson | [.doc_id, .choice, .sample] | tojson) + "\t" + .' > "$a.keyed" ||
+		ve_die 65 "$task: an answer is not a JSON object (in $*)"
+	{ LC_ALL=C sort -s -t "$(printf '\t')" -k1,1 -o "$a.keyed" "$a.keyed" && cut -f2- "$a.keyed" > "$a"; } ||
+		ve_die 74 "$task: cannot write $a"
+	rm -f "$a.keyed"
+	set -- "$a"
 	# The task's version, as run-benchmarks.sh wrote it beside the answers
 	# (every shard's is the same): its rows and items carry it.
 	f=$(shard_dir "$task" "$n" 0)/version.json
@@ -160,7 +172,7 @@ for tn in $plan; do
 	rc=$?
 	[ $rc -eq 0 ] || ve_die $rc "$task: $scorer failed (exit $rc)"
 	cat "$d/items.$task.jsonl" >> "$d/items.jsonl"
-	rm -f "$d/items.$task.jsonl"
+	rm -f "$d/items.$task.jsonl" "$d/answers.$task.jsonl"
 done
 # 2. Judge and serving figures, as their steps wrote them.
 for f in "$d/judge/metrics.jsonl" "$d/perf/metrics.jsonl"; do
