@@ -11,7 +11,8 @@
 # Storage: ClickHouse when CLICKHOUSE_URL is set, else the local history file
 # (RUNS_DIR/history.jsonl) that the next run's reg-check reads.
 # Exit: 0 no regression, 1 a regression (after storing and telling), 65 a
-# task produced no results, 69/75 a service failed (75: spooled, retry).
+# task, or a shard of one (run-benchmarks.sh --shard I/N), produced no
+# results, 69/75 a service failed (75: spooled, retry).
 # A regression is the release verdict's: reg-check's release row (reg-check(1)),
 # which the audit log, the runs table, the Pushgateway and the last line take.
 set -u
@@ -45,8 +46,13 @@ or ClickHouse's) are paired with this run's: the paired z-test against each
 item's share right in them (McNemar's test with one run); without them
 reg-check uses the z-test of the figures.
 
+A task run as shards (run-benchmarks.sh --shard I/N, Argo's fan-out) is scored
+once over all its shards' answers; each of the N shards must have finished
+(its done.json), or the run is refused, exit 65, naming the shards missing.
+
 Exit: 0 the release did not regress, 1 it did (stored and told all the same),
-64 usage, 65 a task produced no results, 69/75 a service failed (75: retry).
+64 usage, 65 a task or a shard of one produced no results, 69/75 a service
+failed (75: retry).
 USAGE
 }
 
@@ -73,56 +79,101 @@ history=${history:-$RUNS_DIR/history.jsonl}
 suites=$VLLM_EVAL_SHARE/suites.json
 d=$RUN_DIR
 
-# 1. Benchmarks: each task scored once over all its shards' answers.
-: > "$d/metrics.jsonl.part"
-: > "$d/items.jsonl"
+# shard_dir TASK N I: the directory of shard I of N of TASK, as
+# run-benchmarks.sh names it: bench/TASK unsharded, else bench/TASK-I.
+shard_dir() {
+	if [ "$2" -eq 1 ]; then echo "$d/bench/$1"; else echo "$d/bench/$1-$3"; fi
+}
+
+# 1. Benchmarks. First the fan-out: the shards of each task that
+# run-benchmarks.sh finished (done.json, which says I/N); every shard 0 to
+# N-1 of a task must have finished, or its figures would be those of part of
+# its documents, and shards of two fan-outs would count documents twice. A
+# task none of whose shards finished has no results (3. tells when the
+# suite asks for it).
+plan=''
+missing=''
 if [ -d "$d/bench" ]; then
 	for task in $(find "$d/bench" -mindepth 1 -maxdepth 1 -type d -exec basename {} \; |
 		sed 's/-[0-9]*$//' | sort -u); do
-		# Each shard's answers; a code task's as code-run graded them, never
-		# without its verdicts.
-		code=$(jq -r --arg t "$task" '.tasks[$t] | has("coderun_args")' "$suites")
-		set --
-		for sd in "$d/bench/$task" "$d/bench/$task"-[0-9]*; do
-			f=$sd/raw.jsonl
-			if [ "$code" = true ] && [ -s "$f" ]; then
-				[ -s "$sd/graded.jsonl" ] || ve_die 65 "$task: $sd has answers but no code-run verdicts (graded.jsonl)"
-				f=$sd/graded.jsonl
-			fi
-			[ -s "$f" ] && set -- "$@" "$f"
+		n=$(cat "$d/bench/$task/done.json" "$d/bench/$task"-[0-9]*/done.json 2>/dev/null |
+			jq -r '.shard | split("/")[1]' | sort -un | paste -sd' ' -)
+		case $n in
+		'') continue ;;
+		*' '*) ve_die 65 "$task: shards of different fan-outs (N = $n) in $d/bench: keep one run's" ;;
+		esac
+		i=0
+		while [ $i -lt "$n" ]; do
+			sd=$(shard_dir "$task" "$n" $i)
+			[ -s "$sd/done.json" ] || missing="$missing, $task $i/$n (no $sd/done.json)"
+			i=$((i + 1))
 		done
-		[ $# -gt 0 ] || continue
-		# The task's version, as run-benchmarks.sh wrote it beside the answers
-		# (every shard's is the same): its rows and items carry it.
-		for f in "$d/bench/$task"/version.json "$d/bench/$task"-[0-9]*/version.json; do
-			[ -s "$f" ] || continue
-			set -- --task-version "$(jq -r .version "$f")" --task-inputs "$(jq -r .parts "$f")" "$@"
-			break
-		done
-		scorer=$(jq -r --arg t "$task" '.tasks[$t].scorer // "score-mcq"' "$suites")
-		if [ "$scorer" = score-mcq ]; then
-			score-mcq -q -t "$task" -i "$d/items.$task.jsonl" "$@" >> "$d/metrics.jsonl.part"
-		else
-			# The task's scorer arguments (scorer_args: metrics, filters),
-			# quoted by jq's @sh, before the answer files.
-			n=$#
-			eval "set -- \"\$@\" $(jq -r --arg t "$task" '(.tasks[$t].scorer_args // []) | map(@sh) | join(" ")' "$suites")"
-			[ "${THINK_IN_PROMPT:-}" = 1 ] && set -- "$@" --think-in-prompt
-			# Rotate the answer files (the first n) behind the arguments.
-			i=0
-			while [ $i -lt "$n" ]; do
-				set -- "$@" "$1"
-				shift
-				i=$((i + 1))
-			done
-			score-gen -q -t "$task" -i "$d/items.$task.jsonl" "$@" >> "$d/metrics.jsonl.part"
-		fi
-		rc=$?
-		[ $rc -eq 0 ] || ve_die $rc "$task: $scorer failed (exit $rc)"
-		cat "$d/items.$task.jsonl" >> "$d/items.jsonl"
-		rm -f "$d/items.$task.jsonl"
+		plan="$plan $task:$n"
 	done
 fi
+[ -z "$missing" ] || ve_die 65 "shard(s) missing or unfinished: ${missing#, }"
+
+# Then each task scored once over all its shards' answers.
+: > "$d/metrics.jsonl.part"
+: > "$d/items.jsonl"
+for tn in $plan; do
+	task=${tn%:*} n=${tn#*:}
+	# Each shard's answers; a code task's as code-run graded them, never
+	# without its verdicts.
+	code=$(jq -r --arg t "$task" '.tasks[$t] | has("coderun_args")' "$suites")
+	set --
+	i=0
+	while [ $i -lt "$n" ]; do
+		sd=$(shard_dir "$task" "$n" $i)
+		i=$((i + 1))
+		f=$sd/raw.jsonl
+		if [ "$code" = true ] && [ -s "$f" ]; then
+			[ -s "$sd/graded.jsonl" ] || ve_die 65 "$task: $sd has answers but no code-run verdicts (graded.jsonl)"
+			f=$sd/graded.jsonl
+		fi
+		[ -s "$f" ] && set -- "$@" "$f"
+	done
+	# No shard had a document: the task rendered nothing (3. tells).
+	[ $# -gt 0 ] || continue
+	# All the answers in one order, their ids' (doc_id, then choice or
+	# sample), each line as written: the scorers add up in the order they
+	# read (a standard error's last digit moves with it), so the figures are
+	# the same to the last digit however the documents were split into
+	# shards and in whatever order their answers came.
+	a=$d/answers.$task.jsonl
+	cat "$@" | jq -rR '(fromjson | [.doc_id, .choice, .sample] | tojson) + "\t" + .' > "$a.keyed" ||
+		ve_die 65 "$task: an answer is not a JSON object (in $*)"
+	{ LC_ALL=C sort -s -t "$(printf '\t')" -k1,1 -o "$a.keyed" "$a.keyed" && cut -f2- "$a.keyed" > "$a"; } ||
+		ve_die 74 "$task: cannot write $a"
+	rm -f "$a.keyed"
+	set -- "$a"
+	# The task's version, as run-benchmarks.sh wrote it beside the answers
+	# (every shard's is the same): its rows and items carry it.
+	f=$(shard_dir "$task" "$n" 0)/version.json
+	[ -s "$f" ] && set -- --task-version "$(jq -r .version "$f")" --task-inputs "$(jq -r .parts "$f")" "$@"
+	scorer=$(jq -r --arg t "$task" '.tasks[$t].scorer // "score-mcq"' "$suites")
+	if [ "$scorer" = score-mcq ]; then
+		score-mcq -q -t "$task" -i "$d/items.$task.jsonl" "$@" >> "$d/metrics.jsonl.part"
+	else
+		# The task's scorer arguments (scorer_args: metrics, filters),
+		# quoted by jq's @sh, before the answer files.
+		na=$#
+		eval "set -- \"\$@\" $(jq -r --arg t "$task" '(.tasks[$t].scorer_args // []) | map(@sh) | join(" ")' "$suites")"
+		[ "${THINK_IN_PROMPT:-}" = 1 ] && set -- "$@" --think-in-prompt
+		# Rotate the answer files (the first na) behind the arguments.
+		i=0
+		while [ $i -lt "$na" ]; do
+			set -- "$@" "$1"
+			shift
+			i=$((i + 1))
+		done
+		score-gen -q -t "$task" -i "$d/items.$task.jsonl" "$@" >> "$d/metrics.jsonl.part"
+	fi
+	rc=$?
+	[ $rc -eq 0 ] || ve_die $rc "$task: $scorer failed (exit $rc)"
+	cat "$d/items.$task.jsonl" >> "$d/items.jsonl"
+	rm -f "$d/items.$task.jsonl" "$d/answers.$task.jsonl"
+done
 # 2. Judge and serving figures, as their steps wrote them.
 for f in "$d/judge/metrics.jsonl" "$d/perf/metrics.jsonl"; do
 	[ -s "$f" ] && cat "$f" >> "$d/metrics.jsonl.part"

@@ -9,6 +9,18 @@
                                      webhook BODY (JSON) as Argo Events does and
                                      prints "fire" or "skip"
 
+  argo-check.py pod TEMPLATE STEP [NAME=VALUE...] [--item JSON]
+                                     the container STEP of the WorkflowTemplate
+                                     in TEMPLATE would run, as Argo fills it in:
+                                     workflow parameters (their defaults, or
+                                     NAME=VALUE), {{workflow.name}} as WORKFLOW,
+                                     the inputs the DAG's task passes it, and
+                                     {{item.*}} of a withParam item; prints
+                                     {"command","args","env","outputs"} as JSON
+                                     (env without secrets; outputs: each output
+                                     parameter's path); exit 1 naming any
+                                     parameter or input that has no value
+
 Argo Events' data filters: `path` is a gjson path (dot-separated keys) into
 the event data {"header":..., "body":...}; for type string each `value` is a
 Go regular expression matched unanchored (regexp.Match), any one matching
@@ -95,12 +107,76 @@ def sensor_filter(sensor_path, body_path):
     return "fire"
 
 
+def pod(path, step, settings, item):
+    with open(path) as f:
+        wt = next(d for d in yaml.safe_load_all(f) if d and d.get("kind") == "WorkflowTemplate")
+    spec = wt["spec"]
+    params = {p["name"]: p.get("value") for p in spec.get("arguments", {}).get("parameters", [])}
+    for name, value in settings.items():
+        if name not in params:
+            raise SystemExit("argo-check.py: the template has no parameter %s" % name)
+        params[name] = value
+    templates = {t["name"]: t for t in spec["templates"]}
+    entry = templates[spec["entrypoint"]]
+    tasks = [t for t in entry.get("dag", {}).get("tasks", []) if t["template"] == step]
+    if len(tasks) != 1:
+        raise SystemExit("argo-check.py: %d DAG tasks run %s" % (len(tasks), step))
+    inputs = {}
+
+    def fill(text):
+        def one(m):
+            kind, name = m.group(1), m.group(2)
+            if kind == "workflow.parameters":
+                value = params.get(name)
+            elif kind == "inputs.parameters":
+                value = inputs.get(name)
+            elif kind == "item":
+                value = (item or {}).get(name)
+            else:
+                return m.group(0)
+            if value is None:
+                raise SystemExit("argo-check.py: %s: {{%s.%s}} has no value" % (step, kind, name))
+            return str(value)
+
+        text = text.replace("{{workflow.name}}", "WORKFLOW")
+        return re.sub(r"\{\{(workflow\.parameters|inputs\.parameters|item)\.([A-Za-z0-9_-]+)\}\}", one, text)
+
+    declared = [p["name"] for p in templates[step].get("inputs", {}).get("parameters", [])]
+    for p in tasks[0].get("arguments", {}).get("parameters", []):
+        if p["name"] not in declared:
+            raise SystemExit("argo-check.py: %s: the DAG passes %s, which it does not take" % (step, p["name"]))
+        inputs[p["name"]] = fill(p["value"])
+    c = templates[step]["container"]
+    print(json.dumps({
+        "command": [fill(x) for x in c.get("command", [])],
+        "args": [fill(x) for x in c.get("args", [])],
+        "env": {e["name"]: fill(e["value"]) for e in c.get("env", []) if "value" in e},
+        "outputs": {p["name"]: p["valueFrom"]["path"]
+                    for p in templates[step].get("outputs", {}).get("parameters", [])},
+    }))
+    return 0
+
+
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "validate":
         return validate(sys.argv[2:])
     if len(sys.argv) == 4 and sys.argv[1] == "filter":
         print(sensor_filter(sys.argv[2], sys.argv[3]))
         return 0
+    if len(sys.argv) >= 4 and sys.argv[1] == "pod":
+        settings, item, rest = {}, None, sys.argv[4:]
+        while rest:
+            if rest[0] == "--item" and len(rest) > 1:
+                item = json.loads(rest[1])
+                rest = rest[2:]
+            elif "=" in rest[0]:
+                name, value = rest[0].split("=", 1)
+                settings[name] = value
+                rest = rest[1:]
+            else:
+                break
+        if not rest:
+            return pod(sys.argv[2], sys.argv[3], settings, item)
     print(__doc__, file=sys.stderr)
     return 64
 

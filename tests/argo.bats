@@ -99,6 +99,46 @@ EOF
 	assert_output '{{tasks.prepare-dataset.outputs.parameters.shards}}'
 }
 
+@test "argo: the fan-out's width is the shards parameter (default 2): prepare-dataset plans it, each pod runs its task and shard of the suite, aggregate checks the suite" {
+	w=$ARGO/workflowtemplate.yaml
+	run jq -r '.spec.arguments.parameters[] | select(.name == "suite" or .name == "shards") | "\(.name)=\(.value)"' \
+		<<<"$(doc "$w" WorkflowTemplate)"
+	assert_output "$(printf 'suite=standard\nshards=2')"
+	# The defaults (the standard suite's 4 tasks × 2), then other settings.
+	for setting in "standard 2 8" "quick 3 9"; do
+		read -r suite n pods <<<"$setting"
+		set -- model-tag=release-1.4.0
+		[ "$suite" = standard ] || set -- "$@" suite="$suite" shards="$n"
+		run -0 --separate-stderr python3 "$VE_ROOT/tests/argo-check.py" pod "$w" prepare-dataset "$@"
+		prep=$output
+		assert_equal "$(jq -r '"\(.env.SUITE) \(.env.SHARDS)"' <<<"$prep")" "$suite $n"
+		# The step's plan as its script makes it (the part after
+		# prepare-dataset.sh), into the file its output parameter is read from.
+		script=$(jq -r '.args[0]' <<<"$prep")
+		out=$(jq -r '.outputs.shards' <<<"$prep")
+		assert_equal "${script#*&& }" "plan-shards.sh \"\$SUITE\" \"\$SHARDS\" > $out"
+		plan=${script#*&& }
+		SUITE=$suite SHARDS=$n PATH="$VE_ROOT/pipelines:$PATH" run -0 sh -c "${plan% > *}"
+		items=$output
+		assert_equal "$(jq length <<<"$items")" "$pods"
+		# Each withParam item's pod: run-benchmarks.sh of its task and shard,
+		# with the suite's shots and limit.
+		while read -r item; do
+			run -0 --separate-stderr python3 "$VE_ROOT/tests/argo-check.py" pod "$w" evalchemy-runner "$@" --item "$item"
+			assert_equal "$(jq -r '.command + .args | join(" ")' <<<"$output")" \
+				"$(jq -r --arg s "$suite" '"run-benchmarks.sh --suite \($s) --task \(.task) --shard \(.shard) --data /work/data --out /logs/WORKFLOW/bench"' <<<"$item")"
+		done < <(jq -c '.[]' <<<"$items")
+		# ... against its own vLLM sidecar, once that has loaded the model.
+		assert_equal "$(jq -r '"\(.env.MODEL_ENDPOINT) \(.env.ENDPOINT_WAIT)"' <<<"$output")" "http://127.0.0.1:8000 1200"
+		run -0 --separate-stderr python3 "$VE_ROOT/tests/argo-check.py" pod "$w" aggregate-metrics "$@"
+		assert_equal "$(jq -r '.command + .args | join(" ")' <<<"$output")" \
+			"aggregate.sh --logs /logs/WORKFLOW --suite $suite --audit-s3 s3://vllm-eval-audit/WORKFLOW/audit.jsonl"
+	done
+	# A parameter that no step has a value for is named.
+	run -1 --separate-stderr python3 "$VE_ROOT/tests/argo-check.py" pod "$w" evalchemy-runner model-tag=release-1.4.0
+	assert_equal "$stderr" "argo-check.py: evalchemy-runner: {{item.task}} has no value"
+}
+
 @test "argo: benchmark steps have deadlines of at most an hour and retry on exit 75" {
 	w=$(doc "$ARGO/workflowtemplate.yaml" WorkflowTemplate)
 	run jq -r '.spec.templates[] | select(.container) | "\(.name) \(.activeDeadlineSeconds) \(.retryStrategy.expression)"' <<<"$w"
