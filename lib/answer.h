@@ -89,7 +89,7 @@ const char *ve_answer_score(const struct ve_answer *a, const struct ve_ll_span *
  * says which way reads the text (a->scan) and lends its table (a->doc),
  * kept from one answer to the next; nothing else of a is touched.
  */
-long ve_answer_ids(struct ve_answer *a, const char *text, size_t len, bool drop_twin,
-                   bool *parsed, struct ve_buf *out);
+long ve_answer_ids(struct ve_answer *a, const char *text, size_t len, bool drop_twin, bool *parsed,
+                   struct ve_buf *out);
 
 #endif

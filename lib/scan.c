@@ -125,8 +125,8 @@ skip_plain(const unsigned char *p, const unsigned char *end)
 		uint64_t x;
 		memcpy(&x, p, 8);
 		uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-		uint64_t stop = (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) &
-		                high;
+		uint64_t stop =
+		    (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & high;
 		if (stop)
 			return p + (__builtin_ctzll(stop) >> 3);
 		p += 8;
@@ -493,7 +493,8 @@ skip(const struct ve_scan *doc, const char *p, const char *end)
 		}
 		return end;
 	default:
-		/* A number (or a literal) of checked text: its digits at word speed, then the rest. */
+		/* A number (or a literal) of checked text: its digits at word speed, then the rest.
+		 */
 		p = (const char *)skip_digits((const unsigned char *)p + (*p == '-'),
 		                              (const unsigned char *)end);
 		while (p < end && (unsigned char)*p > ' ' && *p != ',' && *p != ']' && *p != '}')
