@@ -7,15 +7,9 @@
 #include "diag.h"
 #include "scan.h"
 
-/*
- * The check's state. The functions of the check take the place to read at
- * and return the place past what they read, NULL when it is not JSON that
- * libjq reads as the scanner does: the place stays in a register from
- * byte to byte, where a cursor in the struct would be stored and loaded
- * again around every call.
- */
+/* The check's cursor. */
 struct chk {
-	const unsigned char *end;
+	const unsigned char *p, *end;
 	int depth;
 	struct ve_scan *doc;
 };
@@ -26,15 +20,21 @@ enum {
 	MARK_EVERY = 32, /* an array's elements K, 2K, ... are marked for ve_scan_begin_at */
 };
 
-static const unsigned char *chk_value(struct chk *c, const unsigned char *p);
+static bool chk_value(struct chk *c);
 
-/* Past the space at p; one test for the usual case, a compact answer's next byte. */
-static inline const unsigned char *
-chk_space(const unsigned char *p, const unsigned char *end)
+/*
+ * The loops over bytes keep their place in a local: a byte read through an
+ * unsigned char pointer may alias c->p, which the compiler would otherwise
+ * store and load again at every byte.
+ */
+static void
+chk_space(struct chk *c)
 {
-	while (p < end && *p <= ' ' && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+	const unsigned char *p = c->p, *end = c->end;
+
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
 		p++;
-	return p;
+	c->p = p;
 }
 
 static int
@@ -85,78 +85,56 @@ utf8_len(const unsigned char *p, const unsigned char *end)
  * by one of a low surrogate (libjq refuses it otherwise), and a lone low
  * one libjq turns into U+FFFD: the scanner leaves both to it.
  */
-static const unsigned char *
-chk_escape(const unsigned char *p, const unsigned char *end)
+static bool
+chk_escape(struct chk *c)
 {
-	if (p >= end)
-		return NULL;
-	unsigned char e = *p++;
+	if (c->p >= c->end)
+		return false;
+	unsigned char e = *c->p++;
 	if (e != 'u')
-		return e && strchr("\"\\/bfnrt", e) ? p : NULL;
-	if (end - p < 4)
-		return NULL;
-	int u = hex4(p);
-	p += 4;
+		return e && strchr("\"\\/bfnrt", e);
+	if (c->end - c->p < 4)
+		return false;
+	int u = hex4(c->p);
+	c->p += 4;
 	if (u < 0 || (u >= 0xdc00 && u <= 0xdfff))
-		return NULL;
+		return false;
 	if (u < 0xd800 || u > 0xdbff)
-		return p;
-	if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
-		return NULL;
-	u = hex4(p + 2);
-	return u >= 0xdc00 && u <= 0xdfff ? p + 6 : NULL;
-}
-
-/*
- * Past the plain bytes at p: printable ASCII other than the quote and the
- * backslash. Eight bytes are tested at once where there are eight, as
- * skip_digits does, since a byte loop mispredicts its exit at every string
- * (most of an echoed answer's strings are tokens a few bytes long). Each
- * test below is exact at its lowest hit, borrows landing only above it, so
- * the lowest bit of their union is the first byte that is not plain.
- */
-static const unsigned char *
-skip_plain(const unsigned char *p, const unsigned char *end)
-{
-#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-
-	while (end - p >= 8) {
-		uint64_t x;
-		memcpy(&x, p, 8);
-		uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-		uint64_t stop =
-		    (((q - ones) & ~q) | ((b - ones) & ~b) | ((x - ones * 0x20) & ~x) | x) & high;
-		if (stop)
-			return p + (__builtin_ctzll(stop) >> 3);
-		p += 8;
-	}
-#endif
-	while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-		p++;
-	return p;
+		return true;
+	if (c->end - c->p < 6 || c->p[0] != '\\' || c->p[1] != 'u')
+		return false;
+	u = hex4(c->p + 2);
+	c->p += 6;
+	return u >= 0xdc00 && u <= 0xdfff;
 }
 
 /* A string from its opening quote: no raw control byte, valid UTF-8, escapes as above. */
-static const unsigned char *
-chk_string(const unsigned char *p, const unsigned char *end)
+static bool
+chk_string(struct chk *c)
 {
-	for (p++;;) {
-		p = skip_plain(p, end);
+	for (c->p++; c->p < c->end;) {
+		const unsigned char *p = c->p, *end = c->end;
+		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		c->p = p;
 		if (p == end)
-			return NULL;
-		if (*p == '"')
-			return p + 1;
-		if (*p == '\\') {
-			if (!(p = chk_escape(p + 1, end)))
-				return NULL;
+			return false;
+		unsigned char b = *p;
+		if (b == '"') {
+			c->p++;
+			return true;
+		} else if (b == '\\') {
+			c->p++;
+			if (!chk_escape(c))
+				return false;
 		} else {
-			size_t n = *p < 0x20 ? 0 : utf8_len(p, end);
+			size_t n = b < 0x20 ? 0 : utf8_len(c->p, c->end);
 			if (!n)
-				return NULL;
-			p += n;
+				return false;
+			c->p += n;
 		}
 	}
+	return false;
 }
 
 /*
@@ -187,156 +165,142 @@ skip_digits(const unsigned char *p, const unsigned char *end)
 	return p;
 }
 
-static const unsigned char *
-chk_word(const unsigned char *p, const unsigned char *end, const char *w)
+static bool
+chk_word(struct chk *c, const char *w)
 {
 	size_t n = strlen(w);
 
-	return (size_t)(end - p) >= n && memcmp(p, w, n) == 0 ? p + n : NULL;
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, w, n) != 0)
+		return false;
+	c->p += n;
+	return true;
 }
 
 /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, or NaN, Infinity, -Infinity. */
-static const unsigned char *
-chk_number(const unsigned char *p, const unsigned char *end)
+static bool
+chk_number(struct chk *c)
 {
-	const unsigned char *s = p + (*p == '-'), *d = skip_digits(s, end);
+	const unsigned char *p = c->p, *end = c->end, *d;
 
-	if (d == s) {
-		/* Looked for only where no digit is: most numbers of an answer are logprobs. */
-		if (s == p && s < end && *s == 'N')
-			return chk_word(s, end, "NaN");
-		return s < end && *s == 'I' ? chk_word(s, end, "Infinity") : NULL;
-	}
-	/* A leading zero stands alone; tested without a branch on the digit, which mispredicts. */
-	if ((*s == '0') & (d - s > 1))
-		return NULL;
-	p = d;
+	/* Looked for only where one may start: most numbers of an answer are negative logprobs. */
+	if (*p == 'N')
+		return chk_word(c, "NaN");
+	if (*p == 'I')
+		return chk_word(c, "Infinity");
+	if (*p == '-' && end - p > 1 && p[1] == 'I')
+		return chk_word(c, "-Infinity");
+	if (*p == '-')
+		p++;
+	if (p < end && *p == '0')
+		p++;
+	else if ((d = skip_digits(p, end)) == p)
+		return false;
+	else
+		p = d;
 	if (p < end && *p == '.') {
 		if ((d = skip_digits(p + 1, end)) == p + 1)
-			return NULL;
+			return false;
 		p = d;
 	}
-	if (p < end && (*p | 0x20) == 'e') {
+	if (p < end && (*p == 'e' || *p == 'E')) {
 		p++;
 		if (p < end && (*p == '+' || *p == '-'))
 			p++;
 		if ((d = skip_digits(p, end)) == p)
-			return NULL;
+			return false;
 		p = d;
 	}
-	return p;
+	c->p = p;
+	return true;
 }
 
 /*
- * Marks where the next element (at p or after space) of the array at from
- * starts, every MARK_EVERY elements, so that a walk to the end of a long
- * array need not step over each element before it.
+ * Marks where element n of the array at from starts (p is at or before it),
+ * every MARK_EVERY elements, so that a walk to the end of a long array need
+ * not step over each element before it.
  */
 static void
-note_mark(struct chk *c, const unsigned char *from, const unsigned char *p)
+note_mark(struct chk *c, const unsigned char *from, long n)
 {
 	struct ve_scan *d = c->doc;
 
+	if (n == 0 || n % MARK_EVERY)
+		return;
 	d->marks = ve_grow(d->marks, &d->cmarks, d->nmarks + 1, sizeof *d->marks);
-	d->marks[d->nmarks++] = (struct ve_scan_mark){(const char *)from, (const char *)p};
+	d->marks[d->nmarks++] = (struct ve_scan_mark){(const char *)from, (const char *)c->p};
 }
 
-/* Notes a container from..end of n values in the table when it is large. */
+/* An object or an array from its opening bracket. */
+/* Notes a container from..c->p of n values in the table when it is large. */
 static void
-note_big(struct chk *c, const unsigned char *from, const unsigned char *end, long n)
+note_big(struct chk *c, const unsigned char *from, long n)
 {
 	struct ve_scan *d = c->doc;
 
-	if (end - from < BIG)
+	if (c->p - from < BIG)
 		return;
 	d->big = ve_grow(d->big, &d->cap, d->nbig + 1, sizeof *d->big);
-	d->big[d->nbig++] = (struct ve_scan_big){(const char *)from, (const char *)end, n};
+	d->big[d->nbig++] = (struct ve_scan_big){(const char *)from, (const char *)c->p, n};
 }
 
-/*
- * An array from its opening bracket. Arrays and objects have loops of their
- * own: in one loop for both, the test of which it is mispredicts where an
- * answer's arrays and small objects interleave.
- */
-static const unsigned char *
-chk_array(struct chk *c, const unsigned char *p)
+static bool
+chk_container(struct chk *c, unsigned char close)
 {
-	const unsigned char *from = p, *end = c->end;
-	unsigned long n = 0;
+	const unsigned char *from = c->p;
 
-	p = chk_space(p + 1, end);
-	if (p < end && *p == ']')
-		return p + 1;
-	for (;;) {
-		if (n && n % MARK_EVERY == 0)
-			note_mark(c, from, p);
-		n++;
-		if (!(p = chk_value(c, p)) || p >= end)
-			return NULL;
-		unsigned char b = *p++;
-		if (b == ']')
-			break;
-		if (b != ',')
-			return NULL;
+	if (++c->depth > MAX_DEPTH)
+		return false;
+	c->p++;
+	chk_space(c);
+	if (c->p < c->end && *c->p == close) {
+		c->p++;
+		c->depth--;
+		return true;
 	}
-	note_big(c, from, p, (long)n);
-	return p;
-}
-
-/* An object from its opening brace. */
-static const unsigned char *
-chk_object(struct chk *c, const unsigned char *p)
-{
-	const unsigned char *from = p, *end = c->end;
-	long n = 0;
-
-	p = chk_space(p + 1, end);
-	if (p < end && *p == '}')
-		return p + 1;
-	for (;;) {
-		p = chk_space(p, end);
-		if (p >= end || *p != '"' || !(p = chk_string(p, end)))
-			return NULL;
-		p = chk_space(p, end);
-		if (p >= end || *p++ != ':')
-			return NULL;
-		n++;
-		if (!(p = chk_value(c, p)) || p >= end)
-			return NULL;
-		unsigned char b = *p++;
-		if (b == '}')
-			break;
+	for (long n = 1;; n++) {
+		if (close == '}') {
+			chk_space(c);
+			if (c->p >= c->end || *c->p != '"' || !chk_string(c))
+				return false;
+			chk_space(c);
+			if (c->p >= c->end || *c->p++ != ':')
+				return false;
+		}
+		if (close == ']')
+			note_mark(c, from, n - 1);
+		if (!chk_value(c) || c->p >= c->end)
+			return false;
+		unsigned char b = *c->p++;
+		if (b == close) {
+			c->depth--;
+			note_big(c, from, n);
+			return true;
+		}
 		if (b != ',')
-			return NULL;
+			return false;
 	}
-	note_big(c, from, p, n);
-	return p;
 }
 
 /* A value and the space around it. */
-static const unsigned char *
-chk_value(struct chk *c, const unsigned char *p)
+static bool
+chk_value(struct chk *c)
 {
-	const unsigned char *end = c->end;
+	bool ok;
 
-	p = chk_space(p, end);
-	if (p >= end)
-		return NULL;
-	switch (*p) {
-	case '{':
-	case '[':
-		if (++c->depth > MAX_DEPTH)
-			return NULL;
-		p = *p == '{' ? chk_object(c, p) : chk_array(c, p);
-		c->depth--;
-		break;
-	case '"': p = chk_string(p, end); break;
-	case 't': p = chk_word(p, end, "true"); break;
-	case 'f': p = chk_word(p, end, "false"); break;
-	case 'n': p = chk_word(p, end, "null"); break;
-	default: p = chk_number(p, end);
+	chk_space(c);
+	if (c->p >= c->end)
+		return false;
+	switch (*c->p) {
+	case '{': ok = chk_container(c, '}'); break;
+	case '[': ok = chk_container(c, ']'); break;
+	case '"': ok = chk_string(c); break;
+	case 't': ok = chk_word(c, "true"); break;
+	case 'f': ok = chk_word(c, "false"); break;
+	case 'n': ok = chk_word(c, "null"); break;
+	default: ok = chk_number(c);
 	}
-	return p ? chk_space(p, end) : NULL;
+	chk_space(c);
+	return ok;
 }
 
 /* Marks by their array, then by where they are: an array's marks in a row, in order. */
@@ -361,13 +325,12 @@ big_cmp(const void *a, const void *b)
 bool
 ve_scan_check(struct ve_scan *doc, const char *text, size_t len, struct ve_span *root)
 {
-	const unsigned char *end = (const unsigned char *)text + len;
-	struct chk c = {end, 0, doc};
+	struct chk c = {(const unsigned char *)text, (const unsigned char *)text + len, 0, doc};
 
 	doc->nbig = doc->nmarks = 0;
-	const unsigned char *p = chk_space((const unsigned char *)text, end);
-	root->p = (const char *)p;
-	if (!(p = chk_value(&c, p)) || p != end)
+	chk_space(&c);
+	root->p = (const char *)c.p;
+	if (!chk_value(&c) || c.p != c.end)
 		return false;
 	/* Noted as they closed, inner ones first: sorted by where they open, for lookups. */
 	if (doc->nbig > 1)
@@ -379,10 +342,10 @@ ve_scan_check(struct ve_scan *doc, const char *text, size_t len, struct ve_span 
 			break;
 		}
 	/* The root's own length: the text less the space after it. */
-	while (p > (const unsigned char *)root->p &&
-	       (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r' || p[-1] == '\n'))
-		p--;
-	root->len = (size_t)((const char *)p - root->p);
+	while (c.p > (const unsigned char *)root->p &&
+	       (c.p[-1] == ' ' || c.p[-1] == '\t' || c.p[-1] == '\r' || c.p[-1] == '\n'))
+		c.p--;
+	root->len = (size_t)((const char *)c.p - root->p);
 	return true;
 }
 
