@@ -207,11 +207,21 @@ take_parsed(struct ve_answer *a, const char *text, size_t len, bool delta)
 	return rc;
 }
 
-/* The scanner's first_choice: the first object element of ch whose index is absent, null or 0. */
+/*
+ * The members of a choice the scanner takes, picked in the one walk that
+ * also reads its index (a stream's every event walks its choice once).
+ */
+enum { C_INDEX, C_TEXT, C_MESSAGE, C_DELTA, C_FINISH, C_LOGPROBS, NC };
+static const char *const choice_keys[NC] = {"index", "text",          "message",
+                                            "delta", "finish_reason", "logprobs"};
+
+/*
+ * The scanner's first_choice: the first object element of ch whose index is
+ * absent, null or 0, with its members in f; a span with p NULL when there is none.
+ */
 static struct ve_span
-first_choice_scan(const struct ve_scan *doc, struct ve_span ch)
+first_choice_scan(const struct ve_scan *doc, struct ve_span ch, struct ve_span *f)
 {
-	static const char *const key[] = {"index"};
 	struct ve_scan_it it;
 	struct ve_span c, ix;
 
@@ -221,25 +231,24 @@ first_choice_scan(const struct ve_scan *doc, struct ve_span ch)
 	while (ve_scan_next(&it, NULL, &c)) {
 		if (*c.p != '{')
 			continue;
-		ve_scan_pick(doc, c, key, 1, &ix);
+		ve_scan_pick(doc, c, choice_keys, NC, f);
+		ix = f[C_INDEX];
 		if (!ix.p || *ix.p == 'n' || (ve_scan_is_num(ix) && ve_scan_num(ix) == 0))
 			return c;
 	}
 	return (struct ve_span){NULL, 0};
 }
 
-/* The scanner's take_choice: the same fields, decoded from the text of choice c. */
+/* The scanner's take_choice: the same fields, decoded from the choice's members f. */
 static void
-take_choice_scan(struct ve_answer *a, struct ve_span c, bool delta)
+take_choice_scan(struct ve_answer *a, const struct ve_span *f, bool delta)
 {
-	static const char *const keys[] = {"text", "message", "delta", "finish_reason", "logprobs"};
 	static const char *const mkeys[] = {"content", "reasoning", "reasoning_content"};
-	struct ve_span f[5], m[3];
+	struct ve_span m[3];
 
-	ve_scan_pick(&a->doc, c, keys, 5, f);
 	if (a->api == VE_API_CHAT) {
 		/* A message that is no object has no content, as jv_getpath finds. */
-		ve_scan_pick(&a->doc, delta ? f[2] : f[1], mkeys, 3, m);
+		ve_scan_pick(&a->doc, delta ? f[C_DELTA] : f[C_MESSAGE], mkeys, 3, m);
 		if (ve_scan_is_str(m[0]))
 			ve_scan_str(m[0], &a->text);
 		struct ve_span r = ve_scan_is_str(m[1]) ? m[1] : m[2];
@@ -247,20 +256,20 @@ take_choice_scan(struct ve_answer *a, struct ve_span c, bool delta)
 			ve_scan_str(r, &a->reasoning);
 			a->has_reasoning = true;
 		}
-	} else if (ve_scan_is_str(f[0])) {
-		ve_scan_str(f[0], &a->text);
+	} else if (ve_scan_is_str(f[C_TEXT])) {
+		ve_scan_str(f[C_TEXT], &a->text);
 	}
-	if (ve_scan_is_str(f[3])) {
+	if (ve_scan_is_str(f[C_FINISH])) {
 		jv_free(a->finish);
-		a->finish = ve_scan_jv(&a->doc, f[3]);
+		a->finish = ve_scan_jv(&a->doc, f[C_FINISH]);
 	}
 	if (delta) {
-		merge_logprobs(a, ve_scan_jv(&a->doc, f[4]));
+		merge_logprobs(a, ve_scan_jv(&a->doc, f[C_LOGPROBS]));
 	} else {
 		/* Left in the text: a loglikelihood reads a few of its values. */
 		jv_free(a->logprobs);
 		a->logprobs = jv_invalid();
-		a->lp = f[4];
+		a->lp = f[C_LOGPROBS];
 	}
 }
 
@@ -274,11 +283,12 @@ take_scanned(struct ve_answer *a, struct ve_span root, bool delta)
 	ve_scan_pick(&a->doc, root, keys, 3, f);
 	if (delta && f[2].p && *f[2].p != 'n')
 		return VE_ANSWER_ERROR;
-	struct ve_span c = first_choice_scan(&a->doc, f[0]);
+	struct ve_span cf[NC];
+	struct ve_span c = first_choice_scan(&a->doc, f[0], cf);
 	if (!c.p && !delta)
 		return VE_ANSWER_NO_CHOICES;
 	if (c.p)
-		take_choice_scan(a, c, delta);
+		take_choice_scan(a, cf, delta);
 	if (f[1].p && *f[1].p == '{') {
 		jv_free(a->usage);
 		a->usage = ve_scan_jv(&a->doc, f[1]);
