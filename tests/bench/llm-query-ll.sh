@@ -63,12 +63,15 @@ head -1 "$T/in.jsonl" | jq -c '{model:"sim-model",prompt:.context,add_special_to
 head -1 "$T/in.jsonl" | jq -c '{model:"sim-model",prompt:(.context+.continuation),add_special_tokens:false}' > "$T/b2.json"
 curl -s "$URL/tokenize" -H 'Content-Type: application/json' -d @"$T/b2.json" |
 	jq -c '{model:"sim-model",prompt:.tokens,echo:true,max_tokens:1,logprobs:1,temperature:0}' > "$T/b3.json"
+# "next" starts each transfer's own options, the header included.
 awk -v n="$N" -v url="$URL" -v t="$T" 'BEGIN {
-	print "header = \"Content-Type: application/json\""
 	for (r = 0; r < n; r++)
 		for (k = 1; k <= 3; k++) {
+			if (r || k > 1)
+				print "next"
+			print "header = \"Content-Type: application/json\""
 			printf "url = \"%s%s\"\n", url, k < 3 ? "/tokenize" : "/v1/completions"
-			printf "data-binary = \"@%s/b%d.json\"\noutput = \"/dev/null\"\nnext\n", t, k
+			printf "data-binary = \"@%s/b%d.json\"\noutput = \"/dev/null\"\n", t, k
 		}
 }' > "$T/curl.cfg"
 
