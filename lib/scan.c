@@ -456,8 +456,7 @@ skip(const struct ve_scan *doc, const char *p, const char *end)
 		}
 		return end;
 	default:
-		/* A number (or a literal) of checked text: its digits at word speed, then the rest.
-		 */
+		/* A number or a literal, checked: its digits at word speed, then the rest. */
 		p = (const char *)skip_digits((const unsigned char *)p + (*p == '-'),
 		                              (const unsigned char *)end);
 		while (p < end && (unsigned char)*p > ' ' && *p != ',' && *p != ']' && *p != '}')
