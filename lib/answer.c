@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,11 +207,21 @@ take_parsed(struct ve_answer *a, const char *text, size_t len, bool delta)
 	return rc;
 }
 
-/* The scanner's first_choice: the first object element of ch whose index is absent, null or 0. */
+/*
+ * The members of a choice the scanner takes, picked in the one walk that
+ * also reads its index (a stream's every event walks its choice once).
+ */
+enum { C_INDEX, C_TEXT, C_MESSAGE, C_DELTA, C_FINISH, C_LOGPROBS, NC };
+static const char *const choice_keys[NC] = {"index", "text",          "message",
+                                            "delta", "finish_reason", "logprobs"};
+
+/*
+ * The scanner's first_choice: the first object element of ch whose index is
+ * absent, null or 0, with its members in f; a span with p NULL when there is none.
+ */
 static struct ve_span
-first_choice_scan(const struct ve_scan *doc, struct ve_span ch)
+first_choice_scan(const struct ve_scan *doc, struct ve_span ch, struct ve_span *f)
 {
-	static const char *const key[] = {"index"};
 	struct ve_scan_it it;
 	struct ve_span c, ix;
 
@@ -220,25 +231,24 @@ first_choice_scan(const struct ve_scan *doc, struct ve_span ch)
 	while (ve_scan_next(&it, NULL, &c)) {
 		if (*c.p != '{')
 			continue;
-		ve_scan_pick(doc, c, key, 1, &ix);
+		ve_scan_pick(doc, c, choice_keys, NC, f);
+		ix = f[C_INDEX];
 		if (!ix.p || *ix.p == 'n' || (ve_scan_is_num(ix) && ve_scan_num(ix) == 0))
 			return c;
 	}
 	return (struct ve_span){NULL, 0};
 }
 
-/* The scanner's take_choice: the same fields, decoded from the text of choice c. */
+/* The scanner's take_choice: the same fields, decoded from the choice's members f. */
 static void
-take_choice_scan(struct ve_answer *a, struct ve_span c, bool delta)
+take_choice_scan(struct ve_answer *a, const struct ve_span *f, bool delta)
 {
-	static const char *const keys[] = {"text", "message", "delta", "finish_reason", "logprobs"};
 	static const char *const mkeys[] = {"content", "reasoning", "reasoning_content"};
-	struct ve_span f[5], m[3];
+	struct ve_span m[3];
 
-	ve_scan_pick(&a->doc, c, keys, 5, f);
 	if (a->api == VE_API_CHAT) {
 		/* A message that is no object has no content, as jv_getpath finds. */
-		ve_scan_pick(&a->doc, delta ? f[2] : f[1], mkeys, 3, m);
+		ve_scan_pick(&a->doc, delta ? f[C_DELTA] : f[C_MESSAGE], mkeys, 3, m);
 		if (ve_scan_is_str(m[0]))
 			ve_scan_str(m[0], &a->text);
 		struct ve_span r = ve_scan_is_str(m[1]) ? m[1] : m[2];
@@ -246,20 +256,20 @@ take_choice_scan(struct ve_answer *a, struct ve_span c, bool delta)
 			ve_scan_str(r, &a->reasoning);
 			a->has_reasoning = true;
 		}
-	} else if (ve_scan_is_str(f[0])) {
-		ve_scan_str(f[0], &a->text);
+	} else if (ve_scan_is_str(f[C_TEXT])) {
+		ve_scan_str(f[C_TEXT], &a->text);
 	}
-	if (ve_scan_is_str(f[3])) {
+	if (ve_scan_is_str(f[C_FINISH])) {
 		jv_free(a->finish);
-		a->finish = ve_scan_jv(&a->doc, f[3]);
+		a->finish = ve_scan_jv(&a->doc, f[C_FINISH]);
 	}
 	if (delta) {
-		merge_logprobs(a, ve_scan_jv(&a->doc, f[4]));
+		merge_logprobs(a, ve_scan_jv(&a->doc, f[C_LOGPROBS]));
 	} else {
 		/* Left in the text: a loglikelihood reads a few of its values. */
 		jv_free(a->logprobs);
 		a->logprobs = jv_invalid();
-		a->lp = f[4];
+		a->lp = f[C_LOGPROBS];
 	}
 }
 
@@ -273,11 +283,12 @@ take_scanned(struct ve_answer *a, struct ve_span root, bool delta)
 	ve_scan_pick(&a->doc, root, keys, 3, f);
 	if (delta && f[2].p && *f[2].p != 'n')
 		return VE_ANSWER_ERROR;
-	struct ve_span c = first_choice_scan(&a->doc, f[0]);
+	struct ve_span cf[NC];
+	struct ve_span c = first_choice_scan(&a->doc, f[0], cf);
 	if (!c.p && !delta)
 		return VE_ANSWER_NO_CHOICES;
 	if (c.p)
-		take_choice_scan(a, c, delta);
+		take_choice_scan(a, cf, delta);
 	if (f[1].p && *f[1].p == '{') {
 		jv_free(a->usage);
 		a->usage = ve_scan_jv(&a->doc, f[1]);
@@ -362,6 +373,65 @@ ids_text(struct ve_span t, bool drop_twin, struct ve_buf *out)
 	return n;
 }
 
+/*
+ * ids_text's usual case in one copy: an array of digits and commas alone
+ * (no space, no sign), every run of digits at most 15 long, is its own
+ * dump. Eight bytes are read at once, as lib/scan.c reads digits: the
+ * tests add at most 0x7f to bytes of seven bits, so no carry crosses a
+ * byte and every mask is exact. -1, and out as it was, when it is not the
+ * case (ids_text then decides).
+ */
+static long
+ids_copy(struct ve_span t, struct ve_buf *out)
+{
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t seven = 0x7f7f7f7f7f7f7f7fu, high = 0x8080808080808080u,
+	               ones = 0x0101010101010101u;
+	const char *p = t.p + 1, *end = t.p + t.len - 1;
+	long commas = 0;
+	size_t run = 0; /* digits since the last comma */
+
+	if (p == end)
+		return -1;
+	while (end - p >= 8) {
+		uint64_t x, lo;
+		memcpy(&x, p, 8);
+		lo = x & seven;
+		/* Not a digit: a high bit, above '9', or below '0'. */
+		uint64_t nondigit = (x | (lo + ones * 0x46) | ~(lo + ones * 0x50)) & high;
+		uint64_t c = x ^ (ones * ',');
+		uint64_t comma = ~(((c & seven) + seven) | c) & high;
+		if (nondigit & ~comma)
+			return -1;
+		if (!comma) {
+			if ((run += 8) > 15)
+				return -1;
+		} else {
+			if (run + (size_t)(__builtin_ctzll(comma) >> 3) > 15)
+				return -1;
+			run = 7 - (size_t)((63 - __builtin_clzll(comma)) >> 3);
+			/* A byte's count in each byte, summed into the top one: no popcount
+			 * instruction needed. */
+			commas += (long)(((comma >> 7) * ones) >> 56);
+		}
+		p += 8;
+	}
+	for (; p < end; p++) {
+		if (*p == ',') {
+			commas++;
+			run = 0;
+		} else if (*p < '0' || *p > '9' || ++run > 15) {
+			return -1;
+		}
+	}
+	ve_buf_add(out, t.p, t.len);
+	return commas + 1;
+#else
+	(void)t, (void)out;
+	return -1;
+#endif
+}
+
 /* The same of libjq's value t (consumed): -1 when it is no array. */
 static long
 ids_jv(jv t, bool drop_twin, struct ve_buf *out)
@@ -380,24 +450,23 @@ ids_jv(jv t, bool drop_twin, struct ve_buf *out)
 }
 
 long
-ve_answer_ids(const char *text, size_t len, bool scan, bool drop_twin, bool *parsed,
+ve_answer_ids(struct ve_answer *a, const char *text, size_t len, bool drop_twin, bool *parsed,
               struct ve_buf *out)
 {
 	static const char *const key[] = {"tokens"};
 	struct ve_span root, t;
-	struct ve_scan doc = {0};
 	long n;
 
-	if (scan && ve_scan_check(&doc, text, len, &root)) {
+	if (a->scan && ve_scan_check(&a->doc, text, len, &root)) {
 		*parsed = true;
-		ve_scan_pick(&doc, root, key, 1, &t);
-		n = t.p && *t.p == '[' ? ids_text(t, drop_twin, out) : -1;
+		ve_scan_pick(&a->doc, root, key, 1, &t);
+		n = !t.p || *t.p != '[' ? -1 : drop_twin ? -1 : ids_copy(t, out);
+		if (n < 0 && t.p && *t.p == '[')
+			n = ids_text(t, drop_twin, out);
 		if (n < 0)
-			n = ids_jv(ve_scan_jv(&doc, t), drop_twin, out);
-		ve_scan_free(&doc);
+			n = ids_jv(ve_scan_jv(&a->doc, t), drop_twin, out);
 		return n;
 	}
-	ve_scan_free(&doc);
 	jv v = jv_parse_sized(text, (int)len);
 	*parsed = jv_is_valid(v);
 	n = ids_jv(ve_json_get(v, "tokens"), drop_twin, out);

@@ -85,9 +85,11 @@ const char *ve_answer_score(const struct ve_answer *a, const struct ve_ll_span *
  * no object or its "tokens" no array; *parsed says whether the text was JSON
  * at all. With drop_twin, a first id equal to the second is left out
  * (lm-eval's prefix token standing for a continuation's own first token).
- * Ids that are all plain integers are copied as text, without libjq.
+ * Ids that are all plain integers are copied as text, without libjq. a
+ * says which way reads the text (a->scan) and lends its table (a->doc),
+ * kept from one answer to the next; nothing else of a is touched.
  */
-long ve_answer_ids(const char *text, size_t len, bool scan, bool drop_twin, bool *parsed,
+long ve_answer_ids(struct ve_answer *a, const char *text, size_t len, bool drop_twin, bool *parsed,
                    struct ve_buf *out);
 
 #endif

@@ -335,9 +335,12 @@ ve_scan_check(struct ve_scan *doc, const char *text, size_t len, struct ve_span 
 	/* Noted as they closed, inner ones first: sorted by where they open, for lookups. */
 	if (doc->nbig > 1)
 		qsort(doc->big, doc->nbig, sizeof *doc->big, big_cmp);
-	/* Arrays' marks interleave where arrays nest. */
-	if (doc->nmarks > 1)
-		qsort(doc->marks, doc->nmarks, sizeof *doc->marks, mark_cmp);
+	/* Arrays' marks interleave only where arrays nest: sorted unless in order already. */
+	for (size_t i = 1; i < doc->nmarks; i++)
+		if (mark_cmp(&doc->marks[i - 1], &doc->marks[i]) > 0) {
+			qsort(doc->marks, doc->nmarks, sizeof *doc->marks, mark_cmp);
+			break;
+		}
 	/* The root's own length: the text less the space after it. */
 	while (c.p > (const unsigned char *)root->p &&
 	       (c.p[-1] == ' ' || c.p[-1] == '\t' || c.p[-1] == '\r' || c.p[-1] == '\n'))
@@ -383,17 +386,42 @@ space(const char *p, const char *end)
 }
 
 /*
- * The end of the string whose opening quote is at p. memchr finds each
- * quote at word speed (a stream event's ids and names are most of its
- * bytes); a quote is the closing one when an even number of backslashes
- * stands before it.
+ * The first quote in [p, end), or end. Eight bytes are tested at once,
+ * inline: most strings of an answer are a few bytes long, where a call of
+ * memchr costs more than the search.
+ */
+static const char *
+find_quote(const char *p, const char *end)
+{
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+
+	while (end - p >= 8) {
+		uint64_t x;
+		memcpy(&x, p, 8);
+		x ^= ones * '"';
+		/* Exact at the lowest zero byte; borrows land only above it. */
+		uint64_t zero = (x - ones) & ~x & high;
+		if (zero)
+			return p + (__builtin_ctzll(zero) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && *p != '"')
+		p++;
+	return p;
+}
+
+/*
+ * The end of the string whose opening quote is at p: a quote is the
+ * closing one when an even number of backslashes stands before it.
  */
 static const char *
 str_end(const char *p, const char *end)
 {
 	for (const char *q = p + 1; q < end;) {
-		const char *e = memchr(q, '"', (size_t)(end - q));
-		if (!e)
+		const char *e = find_quote(q, end);
+		if (e == end)
 			break;
 		size_t n = 0;
 		while (e - n - 1 > p && e[-(ptrdiff_t)n - 1] == '\\')
@@ -428,8 +456,10 @@ skip(const struct ve_scan *doc, const char *p, const char *end)
 		}
 		return end;
 	default:
-		while (p < end && *p != ',' && *p != ']' && *p != '}' && *p != ' ' && *p != '\t' &&
-		       *p != '\r' && *p != '\n')
+		/* A number or a literal, checked: its digits at word speed, then the rest. */
+		p = (const char *)skip_digits((const unsigned char *)p + (*p == '-'),
+		                              (const unsigned char *)end);
+		while (p < end && (unsigned char)*p > ' ' && *p != ',' && *p != ']' && *p != '}')
 			p++;
 		return p;
 	}
@@ -497,13 +527,22 @@ ve_scan_next(struct ve_scan_it *it, struct ve_span *key, struct ve_span *val)
 	return true;
 }
 
-bool
-ve_scan_key_is(struct ve_span key, const char *k)
+/*
+ * Whether key decodes to k[0..n). An escape is longer than the byte it
+ * stands for: a key whose text is shorter than k's is not k, one of the
+ * same length is k exactly when the bytes are the same and no backslash
+ * (k's, then) is among them, and only a longer one is decoded. A stream's
+ * events are read by picking keys: most keys are told apart by length.
+ */
+static bool
+key_eq(struct ve_span key, const char *k, size_t n)
 {
-	size_t n = strlen(k);
-
+	if (key.len < n + 2)
+		return false;
+	if (key.len == n + 2)
+		return memcmp(key.p + 1, k, n) == 0 && !memchr(k, '\\', n);
 	if (!memchr(key.p, '\\', key.len))
-		return key.len == n + 2 && memcmp(key.p + 1, k, n) == 0;
+		return false;
 	struct ve_buf b = {0};
 	ve_scan_str(key, &b);
 	bool same = b.len == n && memcmp(b.p, k, n) == 0;
@@ -511,22 +550,53 @@ ve_scan_key_is(struct ve_span key, const char *k)
 	return same;
 }
 
+bool
+ve_scan_key_is(struct ve_span key, const char *k)
+{
+	return key_eq(key, k, strlen(k));
+}
+
+/*
+ * Most keys are told apart by their length: a key of the same length as a
+ * wanted one is compared byte for byte, and only a longer one that holds
+ * a backslash (looked for once per key) is decoded.
+ */
 void
 ve_scan_pick(const struct ve_scan *doc, struct ve_span obj, const char *const *keys, size_t n,
              struct ve_span *out)
 {
+	enum { MAX = 8 };
 	struct ve_scan_it it;
 	struct ve_span k, v;
+	size_t len[MAX];
+	bool esc[MAX];
 
-	for (size_t i = 0; i < n; i++)
+	if (n > MAX)
+		ve_die(VE_EX_SOFTWARE, "ve_scan_pick: more than %d keys", MAX);
+	for (size_t i = 0; i < n; i++) {
 		out[i] = (struct ve_span){NULL, 0};
+		len[i] = strlen(keys[i]);
+		esc[i] = memchr(keys[i], '\\', len[i]) != NULL;
+	}
 	if (!obj.p || *obj.p != '{')
 		return;
 	ve_scan_begin(doc, obj, &it);
-	while (ve_scan_next(&it, &k, &v))
-		for (size_t i = 0; i < n; i++)
-			if (ve_scan_key_is(k, keys[i]))
+	while (ve_scan_next(&it, &k, &v)) {
+		int kesc = -1;
+		for (size_t i = 0; i < n; i++) {
+			if (k.len < len[i] + 2)
+				continue;
+			if (k.len == len[i] + 2) {
+				if (!esc[i] && memcmp(k.p + 1, keys[i], len[i]) == 0)
+					out[i] = v;
+				continue;
+			}
+			if (kesc < 0)
+				kesc = memchr(k.p, '\\', k.len) != NULL;
+			if (kesc && key_eq(k, keys[i], len[i]))
 				out[i] = v;
+		}
+	}
 }
 
 bool

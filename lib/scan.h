@@ -81,8 +81,9 @@ void ve_scan_begin_at(const struct ve_scan *doc, struct ve_span v, long i, struc
  */
 bool ve_scan_next(struct ve_scan_it *it, struct ve_span *key, struct ve_span *val);
 /*
- * The values of n keys of obj as libjq would give them: out[i] is the last
- * value of keys[i], or a span with p NULL when obj lacks it or is no object.
+ * The values of n keys (at most 8) of obj as libjq would give them: out[i]
+ * is the last value of keys[i], or a span with p NULL when obj lacks it or
+ * is no object.
  */
 void ve_scan_pick(const struct ve_scan *doc, struct ve_span obj, const char *const *keys, size_t n,
                   struct ve_span *out);

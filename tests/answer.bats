@@ -80,6 +80,27 @@ check_text() {
 	assert_output 'parsed=1 n=1 tokens=[1]'
 }
 
+@test "answer: ids of digits and commas alone are copied eight bytes at a time, runs of 16 digits or more left to libjq" {
+	# Expected arrays as jq 1.6 prints .tokens of each text (jq -c .tokens):
+	# runs of 15 digits and less across eight-byte words come back as they
+	# are, while 17 digits are rounded as a double, wherever the run falls.
+	check_text '{"tokens":[1234567,123456789012345,12345678,1,23456789012345,6]}' --tokens
+	assert_success
+	assert_equal "$stderr" ""
+	assert_output 'parsed=1 n=6 tokens=[1234567,123456789012345,12345678,1,23456789012345,6]'
+	check_text '{"tokens":[0,10,200,3000,40000,500000,6000000,70000000,800000000,9000000000,100000000000]}' --tokens
+	assert_output 'parsed=1 n=11 tokens=[0,10,200,3000,40000,500000,6000000,70000000,800000000,9000000000,100000000000]'
+	check_text '{"tokens":[1,12345678901234567]}' --tokens
+	assert_output 'parsed=1 n=2 tokens=[1,12345678901234568]'
+	check_text '{"tokens":[1234567,12345678901234567,1]}' --tokens
+	assert_output 'parsed=1 n=3 tokens=[1234567,12345678901234568,1]'
+	check_text '{"tokens":[12345678901234567890,1,2,3,4,5,6,7]}' --tokens
+	assert_output 'parsed=1 n=8 tokens=[12345678901234567000,1,2,3,4,5,6,7]'
+	check_text '{"tokens":[123,4567,12345678901234567,89]}' --tokens
+	assert_success
+	assert_output 'parsed=1 n=4 tokens=[123,4567,12345678901234568,89]'
+}
+
 @test "answer: --drop-twin leaves out a first id equal to the second, by value as libjq compares" {
 	check_text '{"tokens":[7,7,8]}' --tokens --drop-twin
 	assert_success

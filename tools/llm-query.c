@@ -982,7 +982,8 @@ static int
 on_event(void *ctx, const char *data, size_t len)
 {
 	struct job *j = ctx;
-	double t = ve_now();
+	/* When its bytes came (on_data's clock), not a second reading of the clock per event. */
+	double t = j->heard;
 
 	if (len == 6 && memcmp(data, "[DONE]", 6) == 0) {
 		j->done_seen = true;
@@ -1133,7 +1134,7 @@ start_attempt(struct run *r, struct job *j)
 			j->attempts++;
 			j->cached = true;
 			j->status = 200;
-			j->send = j->first = j->last = ve_now();
+			j->send = j->first = j->last = j->heard = ve_now();
 			j->send_wall = ve_wall();
 			if (j->streaming) {
 				ve_sse_feed(&j->sse, j->resp.p, j->resp.len, on_event, j);
@@ -1444,8 +1445,8 @@ take_tokens(struct job *j)
 {
 	bool parsed, all = j->step == STEP_TOK_ALL;
 	ve_buf_reset(&j->ids);
-	long n = ve_answer_ids(j->resp.p ? j->resp.p : "", j->resp.len, j->ans.scan,
-	                       j->prefix && all, &parsed, &j->ids);
+	long n = ve_answer_ids(&j->ans, j->resp.p ? j->resp.p : "", j->resp.len, j->prefix && all,
+	                       &parsed, &j->ids);
 
 	/* A body that does not parse was most likely cut short; other JSON is not. */
 	if (n < 0) {

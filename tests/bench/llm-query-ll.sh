@@ -5,9 +5,11 @@
 # MMLU question's), from vllm-sim at zero latency. Measured as user+sys time
 # of llm-query alone (the simulator is not its child), median of 3 runs, for
 # this build and, in the same invocation, the same binary with
-# LLM_QUERY_SCAN=0 (every answer read by libjq, as before the scanner), so
-# the two figures share the machine's load. Prints figures; never a
-# pass/fail timing test.
+# LLM_QUERY_SCAN=0 (every answer read by libjq, as before the scanner), and
+# curl's parallel mode (-Z, -c 64 alike) sending the first record's three
+# requests N times: the same requests and answers over the same loopback,
+# transport only (no parse, answers to /dev/null), so the figures share the
+# machine's load. Prints figures; never a pass/fail timing test.
 set -eu
 cd "$(dirname "$0")/../.."
 BIN=${VE_BIN:-$PWD/bin}
@@ -36,7 +38,8 @@ awk -v n="$N" 'BEGIN {
 	}
 }' > "$T/in.jsonl"
 
-# Runs llm-query (env ARGS...), prints its CPU seconds (user+sys) and wall seconds.
+# Runs ARGS... with LLM_QUERY_SCAN=$1 (curl ignores it), prints its CPU seconds
+# (user+sys) and wall seconds.
 measure() {
 	python3 - "$@" <<'PY'
 import os, resource, subprocess, sys, time
@@ -54,10 +57,29 @@ PY
 
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
-: > "$T/new" ; : > "$T/ref"
+# curl: the first record's three requests as llm-query makes them (the
+# ids of the scoring request from /tokenize), N times each.
+head -1 "$T/in.jsonl" | jq -c '{model:"sim-model",prompt:.context,add_special_tokens:false}' > "$T/b1.json"
+head -1 "$T/in.jsonl" | jq -c '{model:"sim-model",prompt:(.context+.continuation),add_special_tokens:false}' > "$T/b2.json"
+curl -s "$URL/tokenize" -H 'Content-Type: application/json' -d @"$T/b2.json" |
+	jq -c '{model:"sim-model",prompt:.tokens,echo:true,max_tokens:1,logprobs:1,temperature:0}' > "$T/b3.json"
+# "next" starts each transfer's own options, the header included.
+awk -v n="$N" -v url="$URL" -v t="$T" 'BEGIN {
+	for (r = 0; r < n; r++)
+		for (k = 1; k <= 3; k++) {
+			if (r || k > 1)
+				print "next"
+			print "header = \"Content-Type: application/json\""
+			printf "url = \"%s%s\"\n", url, k < 3 ? "/tokenize" : "/v1/completions"
+			printf "data-binary = \"@%s/b%d.json\"\noutput = \"/dev/null\"\n", t, k
+		}
+}' > "$T/curl.cfg"
+
+: > "$T/new" ; : > "$T/ref" ; : > "$T/curl"
 for run in 1 2 3; do
 	measure 1 "$BIN/llm-query" -q -e "$URL" --loglikelihood -c 64 -o "$T/new.jsonl" "$T/in.jsonl" >> "$T/new"
 	measure 0 "$BIN/llm-query" -q -e "$URL" --loglikelihood -c 64 -o "$T/ref.jsonl" "$T/in.jsonl" >> "$T/ref"
+	measure - curl -s -Z --parallel-max 64 -K "$T/curl.cfg" >> "$T/curl"
 done
 # The figures mean nothing unless both ways wrote the same records.
 jq -c 'del(.timing)' "$T/new.jsonl" | sort > "$T/a"
@@ -76,3 +98,4 @@ report() {
 }
 report new "llm-query (scanner)"
 report ref "llm-query LLM_QUERY_SCAN=0 (libjq)"
+report curl "curl -Z (same requests, no parse)"

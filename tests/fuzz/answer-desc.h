@@ -62,9 +62,11 @@ describe(const char *text, size_t len, const struct desc_opts *o, bool scan, str
 	if (o->mode == DESC_TOKENS) {
 		bool parsed;
 		struct ve_buf ids = {0};
-		long n = ve_answer_ids(text, len, scan, o->drop_twin, &parsed, &ids);
+		ve_answer_init(&a, o->api, scan);
+		long n = ve_answer_ids(&a, text, len, o->drop_twin, &parsed, &ids);
 		ve_buf_addf(out, "parsed=%d n=%ld tokens=%s", parsed, n, n < 0 ? "(none)" : ids.p);
 		ve_buf_free(&ids);
+		ve_answer_free(&a);
 		return;
 	}
 	ve_answer_init(&a, o->api, scan);
