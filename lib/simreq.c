@@ -15,6 +15,7 @@
 #include "array.h"
 #include "buf.h"
 #include "diag.h"
+#include "fmtnum.h"
 #include "json.h"
 #include "num.h"
 #include "rng.h"
@@ -1013,10 +1014,24 @@ ve_simplan_fault(const struct ve_simcfg *cfg, struct ve_simplan *p, unsigned lon
 
 /* ---- writing responses ---- */
 
+/*
+ * A number as "%.9g" writes it, and an unsigned integer. An echoed prompt
+ * writes some six numbers a token: printf was most of vllm-sim's time.
+ */
 static void
 add_num(struct ve_buf *b, double v)
 {
-	ve_buf_addf(b, "%.9g", v);
+	char s[VE_FMT_G9_SIZE];
+
+	ve_buf_add(b, s, ve_fmt_g9(s, v));
+}
+
+static void
+add_uint(struct ve_buf *b, uint64_t v)
+{
+	char s[VE_FMT_U64_SIZE];
+
+	ve_buf_add(b, s, ve_fmt_u64(s, v));
 }
 
 static void
@@ -1101,59 +1116,62 @@ top_list(const struct ve_simchoice *c, const char *text, const struct ve_simptok
 	return top_fill(out, n, k > n ? k : n, t->lp, h);
 }
 
-/* vLLM's CompletionLogProbs, built as four parallel lists. */
-struct lpacc {
-	struct ve_buf off, lp, tok, top;
-	int n;
-};
+/* The lists of vLLM's CompletionLogProbs, in its order. */
+enum { LIST_OFFSET, LIST_LOGPROB, LIST_TOKEN, LIST_TOP, NLISTS };
+static const char *const list_head[NLISTS] = {"{\"text_offset\":[", "],\"token_logprobs\":[",
+                                              "],\"tokens\":[", "],\"top_logprobs\":["};
 
+/*
+ * One of the lists for the prompt's np tokens then generated tokens
+ * [from, to) of c. The prompt's first token has no logprob (null). Each
+ * list is written straight into b, token by token, one list after the
+ * other: a pass over the tokens is cheaper than a buffer per list copied
+ * again at the end.
+ */
 static void
-lpacc_add(struct lpacc *a, const struct ve_simchoice *c, const char *text,
-          const struct ve_simptok *t, size_t pos, uint32_t cpbase, bool null_first, int k,
-          uint64_t seed)
+lp_list(const struct ve_simplan *p, const struct ve_simchoice *c, int list, size_t np, size_t from,
+        size_t to, uint32_t pcp, uint64_t seed, struct ve_buf *b)
 {
-	const char *sep = a->n++ ? "," : "";
 	struct topent top[VE_SIM_MAX_LOGPROBS + 2];
+	size_t n = np + to - from;
 
-	ve_buf_addf(&a->off, "%s%u", sep, cpbase + t->cp);
-	ve_buf_adds(&a->tok, sep);
-	const char *ts;
-	size_t tn;
-	tok_text(text, t, &ts, &tn);
-	ve_buf_add_json_str(&a->tok, ts, tn);
-	ve_buf_adds(&a->lp, sep);
-	ve_buf_adds(&a->top, sep);
-	if (null_first) {
-		ve_buf_adds(&a->lp, "null");
-		ve_buf_adds(&a->top, "null");
-		return;
+	for (size_t j = 0; j < n; j++) {
+		bool prompt = j < np;
+		size_t i = prompt ? j : from + j - np;
+		const struct ve_simptok *t = prompt ? &c->pt[i] : &c->gt[i];
+		const char *text = prompt ? c->ptext.p : c->gtext.p;
+		const char *ts;
+		size_t tn;
+		if (j)
+			ve_buf_addc(b, ',');
+		if (list == LIST_OFFSET) {
+			add_uint(b, (prompt ? 0 : pcp) + t->cp);
+			continue;
+		}
+		if (list == LIST_TOKEN) {
+			tok_text(text, t, &ts, &tn);
+			ve_buf_add_json_str(b, ts, tn);
+			continue;
+		}
+		if (prompt && i == 0) {
+			ve_buf_add(b, "null", 4);
+			continue;
+		}
+		if (list == LIST_LOGPROB) {
+			add_num(b, t->lp);
+			continue;
+		}
+		int nt = top_list(c, text, t, prompt ? i : c->npt + i, p->logprobs, seed, top);
+		ve_buf_addc(b, '{');
+		for (int k = 0; k < nt; k++) {
+			if (k)
+				ve_buf_addc(b, ',');
+			ve_buf_add_json_str(b, top[k].s, top[k].n);
+			ve_buf_addc(b, ':');
+			add_num(b, top[k].lp);
+		}
+		ve_buf_addc(b, '}');
 	}
-	add_num(&a->lp, t->lp);
-	int n = top_list(c, text, t, pos, k, seed, top);
-	ve_buf_addc(&a->top, '{');
-	for (int i = 0; i < n; i++) {
-		if (i)
-			ve_buf_addc(&a->top, ',');
-		ve_buf_add_json_str(&a->top, top[i].s, top[i].n);
-		ve_buf_addc(&a->top, ':');
-		add_num(&a->top, top[i].lp);
-	}
-	ve_buf_addc(&a->top, '}');
-}
-
-static void
-lpacc_end(struct lpacc *a, struct ve_buf *b)
-{
-	ve_buf_addf(b,
-	            "{\"text_offset\":[%s],\"token_logprobs\":[%s],\"tokens\":[%s],"
-	            "\"top_logprobs\":[%s]}",
-	            a->off.p ? a->off.p : "", a->lp.p ? a->lp.p : "", a->tok.p ? a->tok.p : "",
-	            a->top.p ? a->top.p : "");
-	ve_buf_free(&a->off);
-	ve_buf_free(&a->lp);
-	ve_buf_free(&a->tok);
-	ve_buf_free(&a->top);
-	a->n = 0;
 }
 
 /*
@@ -1164,23 +1182,25 @@ static void
 completion_lp(const struct ve_simplan *p, const struct ve_simchoice *c, bool with_prompt,
               size_t from, size_t to, uint64_t seed, struct ve_buf *b)
 {
-	struct lpacc a = {0};
 	uint32_t pcp = p->echo ? (uint32_t)ve_utf8_count(c->ptext.p, c->ptext.len) : 0;
 
-	if (with_prompt)
-		for (size_t i = 0; i < c->npt; i++)
-			lpacc_add(&a, c, c->ptext.p, &c->pt[i], i, 0, i == 0, p->logprobs, seed);
-	for (size_t i = from; i < to; i++)
-		lpacc_add(&a, c, c->gtext.p, &c->gt[i], c->npt + i, pcp, false, p->logprobs, seed);
-	lpacc_end(&a, b);
+	for (int l = 0; l < NLISTS; l++) {
+		ve_buf_adds(b, list_head[l]);
+		lp_list(p, c, l, with_prompt ? c->npt : 0, from, to > from ? to : from, pcp, seed,
+		        b);
+	}
+	ve_buf_adds(b, "]}");
 }
 
 static void
 add_bytes(struct ve_buf *b, const char *s, size_t n)
 {
 	ve_buf_adds(b, "[");
-	for (size_t i = 0; i < n; i++)
-		ve_buf_addf(b, "%s%u", i ? "," : "", (unsigned char)s[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			ve_buf_addc(b, ',');
+		add_uint(b, (unsigned char)s[i]);
+	}
 	ve_buf_adds(b, "]");
 }
 
@@ -1464,8 +1484,11 @@ tokenize_answer(const struct ve_simcfg *cfg, const char *text, const struct ve_t
 {
 	ve_buf_addf(b, "{\"count\":%zu,\"max_model_len\":%ld,\"tokens\":[", t->n,
 	            cfg->max_model_len);
-	for (size_t i = 0; i < t->n; i++)
-		ve_buf_addf(b, "%s%u", i ? "," : "", t->v[i].id);
+	for (size_t i = 0; i < t->n; i++) {
+		if (i)
+			ve_buf_addc(b, ',');
+		add_uint(b, t->v[i].id);
+	}
 	ve_buf_adds(b, "],\"token_strs\":");
 	if (strs) {
 		ve_buf_addc(b, '[');
