@@ -34,6 +34,24 @@ static const uint64_t pow10[] = {1ull,
                                  100000000000000000ull,
                                  1000000000000000000ull};
 
+/* "00" to "99": digits are written two at a time. */
+static const char pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Writes the n decimal digits of v (v < 10^n, leading zeros kept) ending at end. */
+static void
+put_digits(char *end, uint64_t v, int n)
+{
+	for (; n >= 2; n -= 2, v /= 100) {
+		end -= 2;
+		memcpy(end, pairs + 2 * (v % 100), 2);
+	}
+	if (n)
+		end[-1] = (char)('0' + v);
+}
+
 /*
  * The nine significant digits of a (1e-9 <= a < 1e9) as an integer in
  * [10^8, 10^9), rounded as printf rounds, and the decimal exponent *x of
@@ -42,27 +60,33 @@ static const uint64_t pow10[] = {1ull,
 static uint32_t
 digits9(double a, int *x)
 {
-	int e2;
-	/* a = f * 2^e2 with f in [0.5, 1): m = f * 2^53 is exact, and a = m / 2^k. */
-	double f = frexp(a, &e2);
-	uint64_t m = (uint64_t)ldexp(f, 53);
-	int k = 53 - e2; /* 23 to 82 over the range */
+	uint64_t bits;
+
+	memcpy(&bits, &a, sizeof bits);
+	/* a is normal over the range: a = m / 2^k with the implicit bit set in m. */
+	int be = (int)(bits >> 52 & 0x7ff);
+	uint64_t m = (bits & ((1ull << 52) - 1)) | 1ull << 52;
+	int k = 1075 - be; /* 23 to 82 over the range */
 	/*
-	 * a lies in [2^(e2-1), 2^e2), so its decimal exponent is this floor or
-	 * one more: the loop below only ever raises it, and s stays in 0..18.
+	 * a lies in [2^(be-1023), 2^(be-1022)), so its decimal exponent is
+	 * floor((be - 1023) * log10(2)) or one more (1233 / 4096 is log10(2)
+	 * closely enough over the range); the loop settles which, with s =
+	 * 8 - e in 0..18.
 	 */
-	int e = (int)floor((e2 - 1) * 0.30102999566398120);
+	int e = ((be - 1023) * 1233) >> 12;
 	u128 num;
 	uint64_t q;
 
 	for (;;) {
 		num = (u128)m * pow10[8 - e];
 		q = (uint64_t)(num >> k);
-		if (q < 1000000000ull)
+		if (q >= 1000000000ull)
+			e++;
+		else if (q < 100000000ull)
+			e--;
+		else
 			break;
-		e++;
 	}
-	/* q < 10^8 cannot happen: the floor above is never past a's exponent. */
 	u128 rem = num & (((u128)1 << k) - 1), half = (u128)1 << (k - 1);
 	if (rem > half || (rem == half && (q & 1)))
 		q++;
@@ -85,9 +109,7 @@ ve_fmt_g9(char s[VE_FMT_G9_SIZE], double v)
 	/* NaN, infinities, zeros (-0 keeps its sign) and the rest of the range: printf's own. */
 	if (!(a >= 1e-9 && a < 1e9))
 		return (size_t)snprintf(s, VE_FMT_G9_SIZE, "%.9g", v);
-	uint32_t q = digits9(a, &x);
-	for (int i = 8; i >= 0; i--, q /= 10)
-		d[i] = (char)('0' + q % 10);
+	put_digits(d + 9, digits9(a, &x), 9);
 	/* %g drops trailing zeros, and the point when no digit follows it. */
 	while (nd > 1 && d[nd - 1] == '0')
 		nd--;
@@ -129,15 +151,11 @@ ve_fmt_g9(char s[VE_FMT_G9_SIZE], double v)
 size_t
 ve_fmt_u64(char s[VE_FMT_U64_SIZE], uint64_t v)
 {
-	char t[VE_FMT_U64_SIZE];
-	size_t n = 0;
+	int n = 1;
 
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		s[i] = t[n - 1 - i];
+	for (uint64_t t = v; t >= 10; t /= 10)
+		n++;
+	put_digits(s + n, v, n);
 	s[n] = '\0';
-	return n;
+	return (size_t)n;
 }

@@ -1015,23 +1015,22 @@ ve_simplan_fault(const struct ve_simcfg *cfg, struct ve_simplan *p, unsigned lon
 /* ---- writing responses ---- */
 
 /*
- * A number as "%.9g" writes it, and an unsigned integer. An echoed prompt
+ * A number as "%.9g" writes it, and an unsigned integer, written in place
+ * (the formatter's NUL keeps the buffer terminated). An echoed prompt
  * writes some six numbers a token: printf was most of vllm-sim's time.
  */
 static void
 add_num(struct ve_buf *b, double v)
 {
-	char s[VE_FMT_G9_SIZE];
-
-	ve_buf_add(b, s, ve_fmt_g9(s, v));
+	ve_buf_grow(b, VE_FMT_G9_SIZE);
+	b->len += ve_fmt_g9(b->p + b->len, v);
 }
 
 static void
 add_uint(struct ve_buf *b, uint64_t v)
 {
-	char s[VE_FMT_U64_SIZE];
-
-	ve_buf_add(b, s, ve_fmt_u64(s, v));
+	ve_buf_grow(b, VE_FMT_U64_SIZE);
+	b->len += ve_fmt_u64(b->p + b->len, v);
 }
 
 static void
