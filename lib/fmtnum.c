@@ -109,7 +109,11 @@ ve_fmt_g9(char s[VE_FMT_G9_SIZE], double v)
 	/* NaN, infinities, zeros (-0 keeps its sign) and the rest of the range: printf's own. */
 	if (!(a >= 1e-9 && a < 1e9))
 		return (size_t)snprintf(s, VE_FMT_G9_SIZE, "%.9g", v);
-	put_digits(d + 9, digits9(a, &x), 9);
+	/* In 32 bits, where dividing by 100 is cheaper. */
+	uint32_t q = digits9(a, &x);
+	for (int i = 7; i >= 1; i -= 2, q /= 100)
+		memcpy(d + i, pairs + 2 * (q % 100), 2);
+	d[0] = (char)('0' + q);
 	/* %g drops trailing zeros, and the point when no digit follows it. */
 	while (nd > 1 && d[nd - 1] == '0')
 		nd--;
