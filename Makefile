@@ -45,7 +45,7 @@ PROGS    = $(addprefix $(BIN)/,$(TOOLS))
 # Test drivers: programs the bats tests run to reach library code no tool
 # calls yet. They are built beside the tools, so that every tier (plain,
 # ASan, valgrind) runs them, and never installed.
-TESTPROGS = $(BIN)/lcbdata-check $(BIN)/answer-check
+TESTPROGS = $(BIN)/lcbdata-check $(BIN)/answer-check $(BIN)/fmtnum-check
 
 .SECONDARY:
 .PHONY: all check test test-asan test-valgrind bench lint install uninstall clean demo deps \
@@ -73,6 +73,10 @@ $(BIN)/lcbdata-check: tests/fuzz/lcbdata-check.c $(BUILD)/libve.a $(HDRS)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libve.a $(LDLIBS)
 
 $(BIN)/answer-check: tests/fuzz/answer-check.c tests/fuzz/answer-desc.h $(BUILD)/libve.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libve.a $(LDLIBS)
+
+$(BIN)/fmtnum-check: tests/fuzz/fmtnum-check.c $(BUILD)/libve.a $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libve.a $(LDLIBS)
 
@@ -152,7 +156,7 @@ FUZZ_BUILD    = build/fuzz
 FUZZ_SAN      = address,undefined
 FUZZ_CFLAGS   = -std=c11 -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all $(WARN) \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-FUZZ_TARGETS  = input jq record sse manifest canon simreq lcbdata answer
+FUZZ_TARGETS  = input jq record sse manifest canon simreq lcbdata answer fmtnum
 FUZZ_LIBOBJ   = $(patsubst lib/%.c,$(FUZZ_BUILD)/lib/%.o,$(LIBSRC))
 
 $(FUZZ_BUILD)/lib/%.o: lib/%.c $(HDRS)

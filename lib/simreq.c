@@ -15,6 +15,7 @@
 #include "array.h"
 #include "buf.h"
 #include "diag.h"
+#include "fmtnum.h"
 #include "json.h"
 #include "num.h"
 #include "rng.h"
@@ -53,6 +54,17 @@ hstr(uint64_t seed, const char *s, size_t n)
 
 enum { LP_GREEDY, LP_BEHIND, LP_LETTERS };
 
+/*
+ * A body's top-level "prompt" read without libjq (see read_prompt): a
+ * list of token ids, or a string's text.
+ */
+struct preread {
+	uint32_t *ids;
+	size_t nids;
+	struct ve_buf text;
+	bool is_text;
+};
+
 /* What a request asks for that shapes its plan but is not kept in it. */
 struct params {
 	double temperature, top_p; /* checked; the text depends on the seeds only */
@@ -60,6 +72,7 @@ struct params {
 	double max_tokens;
 	char **stops;
 	int nstops;
+	const struct preread *pre; /* the prompt read without libjq, or NULL */
 };
 
 static void
@@ -159,31 +172,41 @@ id_text(uint32_t id, struct ve_buf *b)
 }
 
 /*
- * Sets the prompt of c from token ids (a jv array, borrowed); false on a
- * bad id. As with text, max_len ids or more are checked and counted only.
+ * Sets the prompt of c from n token ids, each checked already. As with
+ * text, max_len ids or more are only counted.
  */
+static void
+prompt_from_id_list(struct ve_simchoice *c, const uint32_t *ids, size_t n, size_t max_len)
+{
+	uint32_t cp = 0;
+
+	c->npt = n;
+	if (n >= max_len)
+		return;
+	c->pt = ve_xcalloc(n ? n : 1, sizeof *c->pt);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t off = (uint32_t)c->ptext.len;
+		size_t cps = id_text(ids[i], &c->ptext);
+		c->pt[i] = (struct ve_simptok){ids[i], off, (uint32_t)(c->ptext.len - off),
+		                               cp,     0,   LP_GREEDY};
+		cp += (uint32_t)cps;
+	}
+}
+
+/* Sets the prompt of c from token ids (a jv array, borrowed); false on a bad id. */
 static bool
 prompt_from_ids(struct ve_simchoice *c, jv ids, size_t max_len, struct ve_simerr *e)
 {
 	int n = jv_array_length(jv_copy(ids));
-	bool keep = (size_t)n < max_len;
-	uint32_t cp = 0, id;
+	uint32_t *v = ve_xcalloc((size_t)(n ? n : 1), sizeof *v);
+	bool ok = true;
 
-	if (keep)
-		c->pt = ve_xcalloc((size_t)(n ? n : 1), sizeof *c->pt);
-	for (int i = 0; i < n; i++) {
-		if (!id_at(ids, i, &id, e))
-			return false;
-		if (keep) {
-			uint32_t off = (uint32_t)c->ptext.len;
-			size_t cps = id_text(id, &c->ptext);
-			c->pt[i] = (struct ve_simptok){id, off, (uint32_t)(c->ptext.len - off),
-			                               cp, 0,   LP_GREEDY};
-			cp += (uint32_t)cps;
-		}
-	}
-	c->npt = (size_t)n;
-	return true;
+	for (int i = 0; i < n && ok; i++)
+		ok = id_at(ids, i, &v[i], e);
+	if (ok)
+		prompt_from_id_list(c, v, (size_t)n, max_len);
+	free(v);
+	return ok;
 }
 
 /* The logprob of prompt token i that no answer key controls: a function of it and the one before.
@@ -619,12 +642,22 @@ chat_prompt(jv msgs, struct ve_buf *out, struct ve_simerr *e)
 
 /* Splits a completions prompt (borrowed) into choices. */
 static bool
-completion_prompts(const struct ve_simcfg *cfg, jv prompt, struct ve_simplan *p,
-                   struct ve_simerr *e)
+completion_prompts(const struct ve_simcfg *cfg, jv prompt, const struct preread *pre,
+                   struct ve_simplan *p, struct ve_simerr *e)
 {
 	jv_kind k = jv_get_kind(prompt);
 	size_t max_len = (size_t)cfg->max_model_len;
 
+	/* A pre-read prompt is one the branches below accept: a string or a list of ids. */
+	if (pre) {
+		p->c = ve_xcalloc(1, sizeof *p->c);
+		p->nc = 1;
+		if (pre->is_text)
+			prompt_from_text(&p->c[0], pre->text.p, pre->text.len, max_len);
+		else
+			prompt_from_id_list(&p->c[0], pre->ids, pre->nids, max_len);
+		return true;
+	}
 	if (k == JV_KIND_STRING) {
 		if (ve_json_strlen(prompt) == 0)
 			return bad(e, "prompt", "The prompt cannot be empty.");
@@ -743,7 +776,7 @@ read_completions(const struct ve_simcfg *cfg, jv req, struct ve_simplan *p, stru
 	double lp = 0;
 	bool has_max = false, has_lp = false;
 	jv v = field(req, "prompt");
-	bool ok = completion_prompts(cfg, v, p, e);
+	bool ok = completion_prompts(cfg, v, q->pre, p, e);
 
 	jv_free(v);
 	if (!ok || !get_num(req, "max_tokens", 0, 1e9, true, &q->max_tokens, &has_max, e) ||
@@ -914,9 +947,219 @@ too_many_containers(const struct ve_simcfg *cfg, const char *body, size_t len, s
 	return false;
 }
 
-/* Parses body as JSON; an invalid jv with e filled when it is not. */
+/*
+ * Reading a body's prompt without libjq. llm-query's loglikelihood
+ * requests are mostly a prompt (a /tokenize's text, then the text's ids)
+ * and libjq's parse of it, a value per id, cost more than the rest of the
+ * request. So the top-level "prompt" of a body is read here when it is a
+ * non-empty list of plain token ids or a string of plain characters, and
+ * libjq parses the body with null in its place; anything else (escapes by
+ * \u, controls, invalid UTF-8, numbers that are not plain digits, a key
+ * with an escape, "prompt" twice, a body libjq refuses) is left to libjq
+ * whole, as before, so the answers and their errors are the same.
+ * VLLM_SIM_SCAN=0 turns this off (vllm-sim(1), ENVIRONMENT).
+ */
+
+static size_t
+skip_ws(const char *s, size_t i, size_t n)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The end of the string that opens at s[i] ('"'), past its quote; 0 when it does not end. */
+static size_t
+skip_string(const char *s, size_t i, size_t n)
+{
+	for (i++; i < n; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return 0;
+}
+
+/* The end of the value at s[i], its brackets matched outside strings; 0 when it does not end. */
+static size_t
+skip_value(const char *s, size_t i, size_t n)
+{
+	size_t depth = 0;
+
+	for (; i < n; i++) {
+		char c = s[i];
+		if (c == '"') {
+			if (!(i = skip_string(s, i, n)))
+				return 0;
+			i--;
+		} else if (c == '[' || c == '{') {
+			depth++;
+		} else if (c == ']' || c == '}') {
+			if (!depth)
+				return i;
+			depth--;
+		} else if (!depth &&
+		           (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+			return i;
+		}
+		if (!depth && (c == ']' || c == '}' || c == '"'))
+			return i + 1;
+	}
+	return depth ? 0 : i;
+}
+
+/*
+ * The span [*a, *z) of the value of the one top-level key "prompt" of the
+ * object body[0..n); false when there is none, or when the body is not
+ * plainly an object with such a key.
+ */
+static bool
+prompt_span(const char *s, size_t n, size_t *a, size_t *z)
+{
+	size_t i = skip_ws(s, 0, n);
+	bool found = false;
+
+	if (i >= n || s[i] != '{')
+		return false;
+	i = skip_ws(s, i + 1, n);
+	if (i < n && s[i] == '}')
+		return false;
+	for (;;) {
+		if (i >= n || s[i] != '"')
+			return false;
+		size_t k = i + 1, ke = skip_string(s, i, n);
+		if (!ke || memchr(s + k, '\\', ke - 1 - k))
+			return false;
+		bool is_prompt = ke - 1 - k == 6 && memcmp(s + k, "prompt", 6) == 0;
+		i = skip_ws(s, ke, n);
+		if (i >= n || s[i] != ':')
+			return false;
+		i = skip_ws(s, i + 1, n);
+		size_t end = skip_value(s, i, n);
+		if (!end || end == i || (is_prompt && found))
+			return false;
+		if (is_prompt) {
+			*a = i;
+			*z = end;
+			found = true;
+		}
+		i = skip_ws(s, end, n);
+		if (i < n && s[i] == ',') {
+			i = skip_ws(s, i + 1, n);
+			continue;
+		}
+		if (i >= n || s[i] != '}')
+			return false;
+		return found && skip_ws(s, i + 1, n) == n;
+	}
+}
+
+/* s[0..n) as a non-empty JSON list of token ids in plain digits into pre; false when it is not. */
+static bool
+read_ids(const char *s, size_t n, struct preread *pre)
+{
+	size_t i = skip_ws(s, 1, n), cap = 0;
+
+	if (n < 2 || s[0] != '[' || s[n - 1] != ']')
+		return false;
+	for (;;) {
+		uint64_t v = 0;
+		size_t d = i;
+		while (i < n && s[i] >= '0' && s[i] <= '9' && i - d < 10)
+			v = v * 10 + (uint64_t)(s[i++] - '0');
+		/* No leading zeros, as JSON has none; no sign, fraction or exponent. */
+		if (i == d || (s[d] == '0' && i - d > 1) || v > VE_TOK_EOS)
+			return false;
+		pre->ids = ve_grow(pre->ids, &cap, pre->nids + 1, sizeof *pre->ids);
+		pre->ids[pre->nids++] = (uint32_t)v;
+		i = skip_ws(s, i, n);
+		if (i == n - 1)
+			return true;
+		if (s[i] != ',')
+			return false;
+		i = skip_ws(s, i + 1, n);
+	}
+}
+
+/*
+ * s[0..n) as a non-empty JSON string of valid UTF-8 without controls or
+ * \u escapes into pre's text; false when it is not.
+ */
+static bool
+read_text(const char *s, size_t n, struct preread *pre)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	size_t run = 1;
+
+	if (n < 3 || s[0] != '"' || s[n - 1] != '"')
+		return false;
+	ve_buf_grow(&pre->text, n);
+	for (size_t i = 1; i < n - 1; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || c == '"')
+			return false;
+		if (c != '\\')
+			continue;
+		const char *f = i + 1 < n - 1 ? strchr(from, s[i + 1]) : NULL;
+		if (!f || !*f)
+			return false;
+		ve_buf_add(&pre->text, s + run, i - run);
+		ve_buf_addc(&pre->text, to[f - from]);
+		run = ++i + 1;
+	}
+	ve_buf_add(&pre->text, s + run, n - 1 - run);
+	pre->is_text = true;
+	return ve_utf8_invalid_at(pre->text.p, pre->text.len) < 0;
+}
+
+static void
+preread_free(struct preread *pre)
+{
+	free(pre->ids);
+	ve_buf_free(&pre->text);
+	*pre = (struct preread){0};
+}
+
+/*
+ * libjq's parse of body with its prompt read into pre (ids only when
+ * ids_ok) and null in its place; an invalid jv, and pre empty, when the
+ * prompt is not one read_prompt takes or the body so changed does not
+ * parse.
+ */
 static jv
-parse_body(const struct ve_simcfg *cfg, const char *body, size_t len, struct ve_simerr *e)
+read_prompt(const char *body, size_t len, bool ids_ok, struct preread *pre)
+{
+	size_t a = 0, z = 0;
+	struct ve_buf b = {0};
+	jv req = jv_invalid();
+
+	if (!prompt_span(body, len, &a, &z))
+		return req;
+	if (body[a] == '"' ? read_text(body + a, z - a, pre)
+	                   : ids_ok && read_ids(body + a, z - a, pre)) {
+		ve_buf_grow(&b, len - (z - a) + 4);
+		ve_buf_add(&b, body, a);
+		ve_buf_add(&b, "null", 4);
+		ve_buf_add(&b, body + z, len - z);
+		req = jv_parse_sized(b.p, (int)b.len);
+		ve_buf_free(&b);
+	}
+	if (jv_get_kind(req) != JV_KIND_OBJECT) {
+		jv_free(req);
+		req = jv_invalid();
+		preread_free(pre);
+	}
+	return req;
+}
+
+/*
+ * Parses body as JSON; an invalid jv with e filled when it is not. With
+ * pre, its prompt may be read into pre instead (read_prompt).
+ */
+static jv
+parse_body(const struct ve_simcfg *cfg, const char *body, size_t len, struct preread *pre,
+           struct ve_simerr *e)
 {
 	if (len > INT_MAX) {
 		bad(e, NULL, "The request body is too large.");
@@ -924,6 +1167,11 @@ parse_body(const struct ve_simcfg *cfg, const char *body, size_t len, struct ve_
 	}
 	if (too_many_containers(cfg, body, len, e))
 		return jv_invalid();
+	if (pre && !cfg->jq_only) {
+		jv fast = read_prompt(body, len, true, pre);
+		if (jv_is_valid(fast))
+			return fast;
+	}
 	jv req = jv_parse_sized(body ? body : "", (int)len);
 	if (!jv_is_valid(req)) {
 		jv msg = jv_invalid_get_msg(req);
@@ -943,11 +1191,12 @@ struct ve_simplan *
 ve_simplan_build(const struct ve_simcfg *cfg, int api, const char *body, size_t len,
                  struct ve_simerr *e)
 {
-	jv req = parse_body(cfg, body, len, e);
+	struct preread pre = {0};
+	jv req = parse_body(cfg, body, len, api == VE_SIM_COMPLETIONS ? &pre : NULL, e);
 	if (!jv_is_valid(req))
 		return NULL;
 	struct ve_simplan *p = ve_xcalloc(1, sizeof *p);
-	struct params q = {0};
+	struct params q = {.pre = pre.ids || pre.is_text ? &pre : NULL};
 
 	p->api = api;
 	p->model = cfg->model;
@@ -966,6 +1215,7 @@ ve_simplan_build(const struct ve_simcfg *cfg, int api, const char *body, size_t 
 	for (int i = 0; i < q.nstops; i++)
 		free(q.stops[i]);
 	free(q.stops);
+	preread_free(&pre);
 	if (!ok) {
 		ve_simplan_free(p);
 		return NULL;
@@ -1013,10 +1263,23 @@ ve_simplan_fault(const struct ve_simcfg *cfg, struct ve_simplan *p, unsigned lon
 
 /* ---- writing responses ---- */
 
+/*
+ * A number as "%.9g" writes it, and an unsigned integer, written in place
+ * (the formatter's NUL keeps the buffer terminated). An echoed prompt
+ * writes some six numbers a token: printf was most of vllm-sim's time.
+ */
 static void
 add_num(struct ve_buf *b, double v)
 {
-	ve_buf_addf(b, "%.9g", v);
+	ve_buf_grow(b, VE_FMT_G9_SIZE);
+	b->len += ve_fmt_g9(b->p + b->len, v);
+}
+
+static void
+add_uint(struct ve_buf *b, uint64_t v)
+{
+	ve_buf_grow(b, VE_FMT_U64_SIZE);
+	b->len += ve_fmt_u64(b->p + b->len, v);
 }
 
 static void
@@ -1101,59 +1364,62 @@ top_list(const struct ve_simchoice *c, const char *text, const struct ve_simptok
 	return top_fill(out, n, k > n ? k : n, t->lp, h);
 }
 
-/* vLLM's CompletionLogProbs, built as four parallel lists. */
-struct lpacc {
-	struct ve_buf off, lp, tok, top;
-	int n;
-};
+/* The lists of vLLM's CompletionLogProbs, in its order. */
+enum { LIST_OFFSET, LIST_LOGPROB, LIST_TOKEN, LIST_TOP, NLISTS };
+static const char *const list_head[NLISTS] = {"{\"text_offset\":[", "],\"token_logprobs\":[",
+                                              "],\"tokens\":[", "],\"top_logprobs\":["};
 
+/*
+ * One of the lists for the prompt's np tokens then generated tokens
+ * [from, to) of c. The prompt's first token has no logprob (null). Each
+ * list is written straight into b, token by token, one list after the
+ * other: a pass over the tokens is cheaper than a buffer per list copied
+ * again at the end.
+ */
 static void
-lpacc_add(struct lpacc *a, const struct ve_simchoice *c, const char *text,
-          const struct ve_simptok *t, size_t pos, uint32_t cpbase, bool null_first, int k,
-          uint64_t seed)
+lp_list(const struct ve_simplan *p, const struct ve_simchoice *c, int list, size_t np, size_t from,
+        size_t to, uint32_t pcp, uint64_t seed, struct ve_buf *b)
 {
-	const char *sep = a->n++ ? "," : "";
 	struct topent top[VE_SIM_MAX_LOGPROBS + 2];
+	size_t n = np + to - from;
 
-	ve_buf_addf(&a->off, "%s%u", sep, cpbase + t->cp);
-	ve_buf_adds(&a->tok, sep);
-	const char *ts;
-	size_t tn;
-	tok_text(text, t, &ts, &tn);
-	ve_buf_add_json_str(&a->tok, ts, tn);
-	ve_buf_adds(&a->lp, sep);
-	ve_buf_adds(&a->top, sep);
-	if (null_first) {
-		ve_buf_adds(&a->lp, "null");
-		ve_buf_adds(&a->top, "null");
-		return;
+	for (size_t j = 0; j < n; j++) {
+		bool prompt = j < np;
+		size_t i = prompt ? j : from + j - np;
+		const struct ve_simptok *t = prompt ? &c->pt[i] : &c->gt[i];
+		const char *text = prompt ? c->ptext.p : c->gtext.p;
+		const char *ts;
+		size_t tn;
+		if (j)
+			ve_buf_addc(b, ',');
+		if (list == LIST_OFFSET) {
+			add_uint(b, (prompt ? 0 : pcp) + t->cp);
+			continue;
+		}
+		if (list == LIST_TOKEN) {
+			tok_text(text, t, &ts, &tn);
+			ve_buf_add_json_str(b, ts, tn);
+			continue;
+		}
+		if (prompt && i == 0) {
+			ve_buf_add(b, "null", 4);
+			continue;
+		}
+		if (list == LIST_LOGPROB) {
+			add_num(b, t->lp);
+			continue;
+		}
+		int nt = top_list(c, text, t, prompt ? i : c->npt + i, p->logprobs, seed, top);
+		ve_buf_addc(b, '{');
+		for (int k = 0; k < nt; k++) {
+			if (k)
+				ve_buf_addc(b, ',');
+			ve_buf_add_json_str(b, top[k].s, top[k].n);
+			ve_buf_addc(b, ':');
+			add_num(b, top[k].lp);
+		}
+		ve_buf_addc(b, '}');
 	}
-	add_num(&a->lp, t->lp);
-	int n = top_list(c, text, t, pos, k, seed, top);
-	ve_buf_addc(&a->top, '{');
-	for (int i = 0; i < n; i++) {
-		if (i)
-			ve_buf_addc(&a->top, ',');
-		ve_buf_add_json_str(&a->top, top[i].s, top[i].n);
-		ve_buf_addc(&a->top, ':');
-		add_num(&a->top, top[i].lp);
-	}
-	ve_buf_addc(&a->top, '}');
-}
-
-static void
-lpacc_end(struct lpacc *a, struct ve_buf *b)
-{
-	ve_buf_addf(b,
-	            "{\"text_offset\":[%s],\"token_logprobs\":[%s],\"tokens\":[%s],"
-	            "\"top_logprobs\":[%s]}",
-	            a->off.p ? a->off.p : "", a->lp.p ? a->lp.p : "", a->tok.p ? a->tok.p : "",
-	            a->top.p ? a->top.p : "");
-	ve_buf_free(&a->off);
-	ve_buf_free(&a->lp);
-	ve_buf_free(&a->tok);
-	ve_buf_free(&a->top);
-	a->n = 0;
 }
 
 /*
@@ -1164,23 +1430,25 @@ static void
 completion_lp(const struct ve_simplan *p, const struct ve_simchoice *c, bool with_prompt,
               size_t from, size_t to, uint64_t seed, struct ve_buf *b)
 {
-	struct lpacc a = {0};
 	uint32_t pcp = p->echo ? (uint32_t)ve_utf8_count(c->ptext.p, c->ptext.len) : 0;
 
-	if (with_prompt)
-		for (size_t i = 0; i < c->npt; i++)
-			lpacc_add(&a, c, c->ptext.p, &c->pt[i], i, 0, i == 0, p->logprobs, seed);
-	for (size_t i = from; i < to; i++)
-		lpacc_add(&a, c, c->gtext.p, &c->gt[i], c->npt + i, pcp, false, p->logprobs, seed);
-	lpacc_end(&a, b);
+	for (int l = 0; l < NLISTS; l++) {
+		ve_buf_adds(b, list_head[l]);
+		lp_list(p, c, l, with_prompt ? c->npt : 0, from, to > from ? to : from, pcp, seed,
+		        b);
+	}
+	ve_buf_adds(b, "]}");
 }
 
 static void
 add_bytes(struct ve_buf *b, const char *s, size_t n)
 {
 	ve_buf_adds(b, "[");
-	for (size_t i = 0; i < n; i++)
-		ve_buf_addf(b, "%s%u", i ? "," : "", (unsigned char)s[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			ve_buf_addc(b, ',');
+		add_uint(b, (unsigned char)s[i]);
+	}
 	ve_buf_adds(b, "]");
 }
 
@@ -1445,13 +1713,19 @@ ve_simerr_body(const struct ve_simerr *e, struct ve_buf *b)
  */
 static bool
 parse_object(const struct ve_simcfg *cfg, const char *body, size_t len, jv *req,
-             struct ve_simerr *e)
+             struct preread *pre, struct ve_simerr *e)
 {
 	*req = jv_invalid();
 	if (len > INT_MAX)
 		return bad(e, NULL, "The request body is too large.");
 	if (too_many_containers(cfg, body, len, e))
 		return false;
+	/* /tokenize's prompt is a string: a list there is left to libjq. */
+	if (pre && !cfg->jq_only) {
+		*req = read_prompt(body, len, false, pre);
+		if (jv_is_valid(*req))
+			return true;
+	}
 	*req = jv_parse_sized(body ? body : "", (int)len);
 	return jv_get_kind(*req) == JV_KIND_OBJECT ||
 	       bad(e, NULL, "The request body must be a JSON object.");
@@ -1464,8 +1738,11 @@ tokenize_answer(const struct ve_simcfg *cfg, const char *text, const struct ve_t
 {
 	ve_buf_addf(b, "{\"count\":%zu,\"max_model_len\":%ld,\"tokens\":[", t->n,
 	            cfg->max_model_len);
-	for (size_t i = 0; i < t->n; i++)
-		ve_buf_addf(b, "%s%u", i ? "," : "", t->v[i].id);
+	for (size_t i = 0; i < t->n; i++) {
+		if (i)
+			ve_buf_addc(b, ',');
+		add_uint(b, t->v[i].id);
+	}
 	ve_buf_adds(b, "],\"token_strs\":");
 	if (strs) {
 		ve_buf_addc(b, '[');
@@ -1483,7 +1760,8 @@ tokenize_answer(const struct ve_simcfg *cfg, const char *text, const struct ve_t
 
 /* The text /tokenize is asked for (a prompt, or messages through the chat template) into t. */
 static bool
-tokenize_text(const struct ve_simcfg *cfg, jv req, struct ve_buf *t, struct ve_simerr *e)
+tokenize_text(const struct ve_simcfg *cfg, jv req, const struct preread *pre, struct ve_buf *t,
+              struct ve_simerr *e)
 {
 	jv prompt = field(req, "prompt");
 	jv msgs = field(req, "messages");
@@ -1492,6 +1770,8 @@ tokenize_text(const struct ve_simcfg *cfg, jv req, struct ve_buf *t, struct ve_s
 
 	if (jv_get_kind(model) == JV_KIND_STRING && strcmp(jv_string_value(model), cfg->model))
 		ok = no_such_model(e, jv_string_value(model));
+	else if (pre->is_text)
+		ve_buf_add(t, pre->text.p, pre->text.len);
 	else if (jv_get_kind(prompt) == JV_KIND_STRING)
 		ve_buf_add(t, jv_string_value(prompt), ve_json_strlen(prompt));
 	else if (jv_get_kind(msgs) != JV_KIND_INVALID)
@@ -1509,14 +1789,17 @@ ve_simreq_tokenize(const struct ve_simcfg *cfg, const char *body, size_t len, st
                    struct ve_simerr *e)
 {
 	jv req;
+	struct preread pre = {0};
 	struct ve_buf text = {0};
 	struct ve_toks t = {0};
 	bool strs = false, special = true;
-	bool ok = parse_object(cfg, body, len, &req, e) && tokenize_text(cfg, req, &text, e) &&
+	bool ok = parse_object(cfg, body, len, &req, &pre, e) &&
+	          tokenize_text(cfg, req, &pre, &text, e) &&
 	          get_bool(req, "add_special_tokens", &special, e) &&
 	          get_bool(req, "return_token_strs", &strs, e);
 
 	jv_free(req);
+	preread_free(&pre);
 	if (ok) {
 		ve_tok_encode(text.p ? text.p : "", text.len, 0, 0, &t);
 		tokenize_answer(cfg, text.p, &t, strs, out);
@@ -1550,7 +1833,7 @@ ve_simreq_detokenize(const struct ve_simcfg *cfg, const char *body, size_t len, 
 {
 	jv req;
 	struct ve_buf text = {0};
-	bool ok = parse_object(cfg, body, len, &req, e) && detokenize_text(req, &text, e);
+	bool ok = parse_object(cfg, body, len, &req, NULL, e) && detokenize_text(req, &text, e);
 
 	jv_free(req);
 	if (ok) {

@@ -55,6 +55,8 @@ struct ve_simcfg {
 	long reasoning_tokens;       /* the thought's length in tokens; 0: no thought */
 	bool reasoning_tags;         /* the thought in the content, between <think> tags */
 	const char *reasoning_field; /* else the message's and deltas' field for it */
+	/* Every body parsed whole by libjq (VLLM_SIM_SCAN=0), not its prompt read apart. */
+	bool jq_only;
 };
 
 enum { VE_SIM_COMPLETIONS, VE_SIM_CHAT };

@@ -15,6 +15,11 @@
 static int
 cp_at(const char *s, size_t n, int32_t *cp)
 {
+	/* ASCII, most of a prompt, as utf8proc_iterate reads it, without the call. */
+	if (n && (unsigned char)s[0] < 0x80) {
+		*cp = (unsigned char)s[0];
+		return 1;
+	}
 	utf8proc_int32_t c;
 	utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &c);
 
@@ -117,7 +122,8 @@ ve_tok_encode(const char *s, size_t n, uint32_t base_off, uint32_t base_cp, stru
 	while (i < n) {
 		/* The special token's text is its one token, as a real tokenizer splits it out
 		 * first. */
-		if (n - i >= eos_len && memcmp(s + i, VE_TOK_EOS_TEXT, eos_len) == 0) {
+		if (s[i] == '<' && n - i >= eos_len &&
+		    memcmp(s + i, VE_TOK_EOS_TEXT, eos_len) == 0) {
 			append(t, VE_TOK_EOS, base_off + (uint32_t)i, (uint32_t)eos_len, cpn);
 			i += eos_len;
 			cpn += (uint32_t)eos_len;

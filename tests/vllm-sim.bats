@@ -1149,3 +1149,55 @@ Try 'vllm-sim --help' for more information."
 	assert_failure 65
 	assert_equal "$stderr" 'vllm-sim: bad.jsonl:1: "format" must be "sentence", "gsm8k", "boxed", "letter" or "text"'
 }
+
+@test "vllm-sim: a prompt read apart from libjq (VLLM_SIM_SCAN unset) answers as libjq's parse does" {
+	# The same bodies to a server that reads a plain "prompt" itself and to
+	# one that parses every body with libjq (VLLM_SIM_SCAN=0), which is how
+	# vllm-sim read them before: answers and errors must be the same bytes
+	# ("created", the clock's second, apart). The bodies are the ones read
+	# apart (ids, text with escapes, UTF-8, spaces) and those left to libjq:
+	# "prompt" twice or with an escape in its key, \u escapes, leading zeros,
+	# signs and fractions, controls, invalid UTF-8, bad JSON after the prompt
+	# (none where libjq 1.6 leaks its value, "Expected separator between
+	# values": the sanitizer and valgrind tiers would see libjq's leak).
+	printf '%s\n' \
+		'{"prompt":[17891584,72,101,108,108,111],"echo":true,"max_tokens":1,"logprobs":1,"temperature":0}' \
+		' { "prompt" : [ 72 , 9786 ,108 ] , "echo" : true , "logprobs" : 2 , "max_tokens" : 2 } ' \
+		'{"model":"sim-model","prompt":"Question: tab\there \"q\" \/ \\ x\nAnswer:","echo":true,"logprobs":3,"max_tokens":2}' \
+		'{"prompt":"café 日本 😀","echo":true,"logprobs":1,"max_tokens":1}' \
+		'{"prompt":"a\u00e9b","echo":true,"logprobs":1,"max_tokens":1}' \
+		'{"prompt":[1,2],"prompt":"x","echo":true,"logprobs":1,"max_tokens":1}' \
+		'{"pr\u006fmpt":[72,101],"echo":true,"logprobs":0,"max_tokens":1}' \
+		'{"nested":{"prompt":[1]},"prompt":[72,73],"echo":true,"logprobs":1,"max_tokens":1}' \
+		'{"prompt":[01,2]}' '{"prompt":[-1,2]}' '{"prompt":[1.0,2e0],"echo":true,"max_tokens":1}' \
+		'{"prompt":[17891585]}' '{"prompt":[4294967368]}' '{"prompt":[]}' '{"prompt":""}' \
+		'{"prompt":"raw	tab"}' "$(printf '{"prompt":"bad \377 utf8","echo":true}')" \
+		'{"prompt":[72,101]],"echo":true}' '{"prompt":[72],"echo":tru}' '{"prompt":[72]}x' \
+		'{"prompt":[72]} {}' '{"prompt":[72,]}' '{"prompt":"x",}' '{"prompt":"x\"}' \
+		'{"model":"other","prompt":[72]}' '{"prompt":"x","add_special_tokens":false}' \
+		'{"prompt":[[72],[73]],"echo":true,"logprobs":1,"max_tokens":1}' > bodies
+	answers() {
+		while IFS= read -r b; do
+			for path in /v1/completions /tokenize; do
+				post "$path" "$b" | sed -E 's/"created":[0-9]+/"created":0/'
+				echo
+			done
+		done < bodies
+	}
+	start_sim
+	answers > fast
+	stop_sim
+	VLLM_SIM_SCAN=0 start_sim
+	answers > jq
+	stop_sim
+	run cmp fast jq
+	assert_success
+	# 27 bodies, 2 endpoints: 22 answers and 32 errors.
+	# Each body's statuses, completions then /tokenize: /tokenize takes a
+	# string only; libjq reads 01 as 1 and 1.0 as an integer, turns invalid
+	# UTF-8 into U+FFFD and refuses a raw tab; the last "prompt" counts.
+	assert_equal "$(grep -E '^[0-9]{3}$' fast | paste -sd' ')" "$(echo \
+		200 400 200 400 200 200 200 200 200 200 200 200 200 400 200 400 200 400 400 400 \
+		200 400 400 400 400 400 400 400 400 200 400 400 200 200 400 400 400 400 400 400 \
+		400 400 400 400 400 400 400 400 404 404 200 200 200 400)"
+}

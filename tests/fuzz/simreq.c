@@ -23,7 +23,10 @@
  *     objects; the body has one choice per prompt;
  *   - the streamed text of each choice, joined, is the body's text (with
  *     the echoed prompt for completions): streaming and not give one answer;
- *   - a tokenizer answer parses as JSON.
+ *   - a tokenizer answer parses as JSON;
+ *   - a completions or /tokenize body whose prompt is read apart from
+ *     libjq answers (or fails) with the same bytes as when libjq parses it
+ *     whole (jq_only, VLLM_SIM_SCAN=0).
  * A broken rule aborts with a message, which libFuzzer reports.
  */
 #include <stdbool.h>
@@ -286,6 +289,46 @@ check_stream(const struct ve_simplan *p, jv whole, size_t interval, const char *
 	ve_buf_free(&ev);
 }
 
+/* The whole answer of a request, or its error's body, into out (created set to 0). */
+static void
+answer_of(const struct ve_simcfg *cfg, int api, const char *body, size_t len, struct ve_buf *out)
+{
+	struct ve_simerr e = {0};
+	struct ve_simplan *p = ve_simplan_build(cfg, api, body, len, &e);
+
+	if (!p) {
+		ve_simerr_body(&e, out);
+		return;
+	}
+	p->created = 0;
+	ve_simplan_body(p, out);
+	ve_simplan_free(p);
+}
+
+/* The prompt read apart from libjq must not change the answer of completions or /tokenize. */
+static void
+check_jq_only(const struct ve_simcfg *cfg, int api, bool tok, const char *body, size_t len)
+{
+	struct ve_simcfg slow = *cfg;
+	struct ve_buf a = {0}, b = {0};
+	struct ve_simerr e = {0};
+
+	slow.jq_only = true;
+	if (tok) {
+		if (!ve_simreq_tokenize(cfg, body, len, &a, &e))
+			ve_simerr_body(&e, &a);
+		if (!ve_simreq_tokenize(&slow, body, len, &b, &e))
+			ve_simerr_body(&e, &b);
+	} else {
+		answer_of(cfg, api, body, len, &a);
+		answer_of(&slow, api, body, len, &b);
+	}
+	if (a.len != b.len || (a.len && memcmp(a.p, b.p, a.len) != 0))
+		broken("the prompt read apart from libjq changes the answer", body, len, &a);
+	ve_buf_free(&a);
+	ve_buf_free(&b);
+}
+
 /* A completions or chat request: its error, or its plan, body and stream. */
 static void
 inference(const struct ve_simcfg *cfg, int api, const char *body, size_t len, uint8_t knob)
@@ -356,9 +399,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = size - 2;
 
 	switch (a & 3) {
-	case 0: inference(&cfg, VE_SIM_COMPLETIONS, body, len, b); break;
+	case 0:
+		inference(&cfg, VE_SIM_COMPLETIONS, body, len, b);
+		check_jq_only(&cfg, VE_SIM_COMPLETIONS, false, body, len);
+		break;
 	case 1: inference(&cfg, VE_SIM_CHAT, body, len, b); break;
-	case 2: tokenizer(&cfg, false, body, len); break;
+	case 2:
+		tokenizer(&cfg, false, body, len);
+		check_jq_only(&cfg, VE_SIM_COMPLETIONS, true, body, len);
+		break;
 	default: tokenizer(&cfg, true, body, len); break;
 	}
 	return 0;
