@@ -112,7 +112,7 @@ enum { SPARE_MAX = 64, SPARE_BYTES = 1 << 20 };
 static const char *const err_names[] = {"", "http", "timeout", "connect", "protocol"};
 
 /*
- * One server of the fleet (llm-query(1), REPLICAS); a single endpoint is a
+ * One server of the fleet (llm-query(1), Replicas); a single endpoint is a
  * fleet of one, which is never taken out.
  */
 struct replica {
@@ -257,8 +257,9 @@ usage(FILE *f)
 	    "Send each query record to an OpenAI-compatible server; write the record back\n"
 	    "with \"response\" and \"timing\" (or \"error\"), exactly once.\n"
 	    "\n"
-	    "  -e, --endpoint URL      server root, root/v1, or a full completions URL\n"
-	    "                          (default: $MODEL_ENDPOINT)\n"
+	    "  -e, --endpoint URL      server root, root/v1, or a full completions URL;\n"
+	    "                          repeated: one model's replicas, each record to the\n"
+	    "                          least busy (default: $MODEL_ENDPOINT, URLs split at ,)\n"
 	    "  -m, --model NAME        model (default: the first of /v1/models)\n"
 	    "      --api-key-file FILE API key (default: $OPENAI_API_KEY, $VLLM_API_KEY)\n"
 	    "  -p, --prompt EXPR       jq expression for a completions prompt (default .prompt)\n"
@@ -1192,7 +1193,7 @@ rep_open(const struct replica *p, double now)
 }
 
 /*
- * Sets the replica of the job's next try (llm-query(1), REPLICAS): the one
+ * Sets the replica of the job's next try (llm-query(1), Replicas): the one
  * its record is on, for a loglikelihood record's next step; else the one
  * with the fewest requests in flight, ties taken in turn, and after a
  * failed try another than the one that failed it if one is open; when
