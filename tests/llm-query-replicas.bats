@@ -57,8 +57,9 @@ served() {
 	llm-query -e "$fast_URL" -e "$doomed_URL" -e "$slow_URL" -m sim-model --stream \
 		--max-tokens 8 -c 6 --backoff 0.01 -o out.jsonl in.jsonl 2>lq.err &
 	lq=$!
-	# Killed once a fifth of the answers are out, with requests in flight on it.
-	n=400
+	# Killed once a fifth of the answers are out, with requests in flight on
+	# it (waiting 30 s at most: the valgrind tier is slow).
+	n=3000
 	while [ "$(cat out.jsonl 2>/dev/null | wc -l)" -lt 60 ] && [ "$n" -gt 0 ]; do
 		sleep 0.01
 		n=$((n - 1))
