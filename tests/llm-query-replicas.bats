@@ -25,9 +25,10 @@ teardown() {
 	done
 }
 
-# start_sim NAME TTFT_MS ITL_MS: a vllm-sim; sets NAME_PID and NAME_URL.
+# start_sim NAME TTFT_MS ITL_MS [-p PORT]: a vllm-sim (on a port of its
+# choosing unless given); sets NAME_PID and NAME_URL.
 start_sim() {
-	vllm-sim -q -p 0 --port-file "$1.port" --ttft-ms "$2" --itl-ms "$3" >/dev/null 2>"$1.err" &
+	vllm-sim -q -p 0 --port-file "$1.port" --ttft-ms "$2" --itl-ms "$3" "${@:4}" >/dev/null 2>"$1.err" &
 	SIMS+=($!)
 	printf -v "$1_PID" %s $!
 	local n=100
@@ -192,4 +193,27 @@ for i in range(12): print(json.dumps({"id": i, "context": "Question %d: 2+2 =" %
 	fast_ttft=$(jq --arg u "$fast_URL" 'select(.labels.replica == $u) | .mean_ttft_ms' <<<"$output")
 	slow_ttft=$(jq --arg u "$slow_URL" 'select(.labels.replica == $u) | .mean_ttft_ms' <<<"$output")
 	assert_equal "$(jq -n "$slow_ttft > $fast_ttft")" true
+}
+
+@test "llm-query replicas: a replica out of service is probed and comes back" {
+	skip_under_valgrind "the replica must listen within its first second out: the plain and ASan tiers run it"
+	start_sim live 0 0
+	port=$(ve_free_port)
+	records 60 >in.jsonl
+	# 60 requests over 3 s: refused at first, the replica is out for 1 s;
+	# it listens from 0.3 s on, so the probe after that second finds it.
+	llm-query -v -e "http://127.0.0.1:$port" -e "$live_URL" -m sim-model --max-tokens 2 \
+		--rate 20 --backoff 0.01 in.jsonl >out.jsonl 2>lq.err &
+	lq=$!
+	sleep 0.3
+	start_sim back 0 0 -p "$port"
+	rc=0
+	wait "$lq" || rc=$?
+	assert_equal "$rc" 0
+	assert_equal "$(cat lq.err)" "llm-query: http://127.0.0.1:$port: out of service for 1s after 3 failed tries in a row
+llm-query: http://127.0.0.1:$port: back in service
+llm-query: 60 records: 60 answered, 0 failed"
+	assert_equal "$(jq -c -s 'map(.id) | sort == [range(60)]' out.jsonl)" true
+	# Back, it serves again.
+	[ "$(served out.jsonl "http://127.0.0.1:$port")" -gt 0 ]
 }
