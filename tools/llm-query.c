@@ -56,8 +56,10 @@
 #define EOT_TEXT "<|endoftext|>"
 
 struct opts {
-	struct ve_cli cli; /* -v, -q, --skip-bad, --rejects, --max-line, --progress, network */
-	const char *endpoint;
+	struct ve_cli cli;      /* -v, -q, --skip-bad, --rejects, --max-line, --progress, network */
+	const char **endpoints; /* -e, or MODEL_ENDPOINT split at its commas */
+	int nendpoints;
+	char *env_endpoints; /* MODEL_ENDPOINT's copy that endpoints point into */
 	const char *model;
 	const char *prompt_expr;
 	const char *messages_expr;
@@ -109,6 +111,30 @@ enum err_kind { ERR_NONE, ERR_HTTP, ERR_TIMEOUT, ERR_CONNECT, ERR_PROTOCOL };
 enum { SPARE_MAX = 64, SPARE_BYTES = 1 << 20 };
 static const char *const err_names[] = {"", "http", "timeout", "connect", "protocol"};
 
+/*
+ * One server of the fleet (llm-query(1), Replicas); a single endpoint is a
+ * fleet of one, which is never taken out.
+ */
+struct replica {
+	char *root;   /* the server root, as ve_endpoint_parse gives it */
+	char *url[3]; /* its APIs, in api_paths' order */
+	char *shown;  /* root without credentials, for messages */
+	char *field;  /* ,"replica":SHOWN spliced into a fleet's records */
+	long inflight;
+	int fails;        /* tries failed in a row */
+	double out_until; /* 0: in service; else out until then, half-open after */
+	double out_for;   /* the last period out: doubled at each failed probe */
+	bool said;        /* its first taking out was said */
+};
+
+/* Taken out after this many failed tries in a row, for REP_OUT s doubling up to REP_OUT_MAX s. */
+enum { REP_FAILS = 3 };
+#define REP_OUT     1.0
+#define REP_OUT_MAX 60.0
+
+enum { URL_COMPLETIONS, URL_CHAT, URL_TOKENIZE };
+static const char *const api_paths[] = {"/v1/completions", "/v1/chat/completions", "/tokenize"};
+
 struct job {
 	struct job *next; /* in the ready or the waiting queue */
 	unsigned long long seq;
@@ -149,10 +175,12 @@ struct job {
 	size_t got;      /* bytes of the answer received in this attempt */
 	size_t max_body; /* the most it may have (--max-body) */
 	CURL *easy;
-	bool streaming; /* this attempt streams (the query step of --stream) */
-	double idle;    /* a stream's longest silence (--timeout), seconds */
-	double heard;   /* when the stream last sent a byte (or was sent), monotonic */
-	bool idled;     /* the stream stopped for its silence: a timeout */
+	struct replica *rep; /* the replica of the last try; NULL before the first */
+	bool moved;          /* the last try failed there: the next goes elsewhere if it can */
+	bool streaming;      /* this attempt streams (the query step of --stream) */
+	double idle;         /* a stream's longest silence (--timeout), seconds */
+	double heard;        /* when the stream last sent a byte (or was sent), monotonic */
+	bool idled;          /* the stream stopped for its silence: a timeout */
 	char key[2 * VE_SHA256_LEN + 1];
 	struct ve_buf fields; /* what is spliced into the record */
 	bool failed;
@@ -166,9 +194,10 @@ struct queue {
 
 struct run {
 	const struct opts *o;
-	char *root;
+	struct replica *reps; /* -e URL... */
+	size_t nrep;
+	size_t turn; /* where route looks first: ties go round */
 	enum ve_api api;
-	char *completions_url, *chat_url, *tokenize_url;
 	char *model;         /* NULL until needed */
 	bool model_tried;    /* model is what it will be */
 	struct ve_http http; /* headers, secrets, the retry policy; the /v1/models lookup */
@@ -228,8 +257,9 @@ usage(FILE *f)
 	    "Send each query record to an OpenAI-compatible server; write the record back\n"
 	    "with \"response\" and \"timing\" (or \"error\"), exactly once.\n"
 	    "\n"
-	    "  -e, --endpoint URL      server root, root/v1, or a full completions URL\n"
-	    "                          (default: $MODEL_ENDPOINT)\n"
+	    "  -e, --endpoint URL      server root, root/v1, or a full completions URL;\n"
+	    "                          repeated: one model's replicas, each record to the\n"
+	    "                          least busy (default: $MODEL_ENDPOINT, URLs split at ,)\n"
 	    "  -m, --model NAME        model (default: the first of /v1/models)\n"
 	    "      --api-key-file FILE API key (default: $OPENAI_API_KEY, $VLLM_API_KEY)\n"
 	    "  -p, --prompt EXPR       jq expression for a completions prompt (default .prompt)\n"
@@ -314,7 +344,11 @@ set_option(struct opts *o, int c, char *arg)
 		o->stream_timeout = ve_opt_double("--stream-timeout", arg, 0.001, 604800);
 		o->stream_timeout_set = true;
 		break;
-	case 'e': o->endpoint = arg; break;
+	case 'e':
+		o->endpoints =
+		    ve_xrealloc(o->endpoints, sizeof *o->endpoints * (size_t)(o->nendpoints + 1));
+		o->endpoints[o->nendpoints++] = arg;
+		break;
 	case 'm': o->model = arg; break;
 	case OPT_API_KEY_FILE: o->api_key_file = arg; break;
 	case 'p': o->prompt_expr = arg; break;
@@ -332,16 +366,34 @@ set_option(struct opts *o, int c, char *arg)
 	}
 }
 
+/*
+ * MODEL_ENDPOINT's URLs, split at their commas (a fleet of replicas, as
+ * repeated -e). An empty item is left in, for ve_http_need_url to refuse.
+ */
+static void
+split_endpoints(struct opts *o, const char *env)
+{
+	o->env_endpoints = ve_xstrdup(env);
+	for (char *p = o->env_endpoints, *c;; p = c + 1) {
+		if ((c = strchr(p, ',')))
+			*c = '\0';
+		set_option(o, 'e', p);
+		if (!c)
+			break;
+	}
+}
+
 /* Usage errors of option combinations, found before anything is opened. */
 static void
 check_args(struct opts *o, char *const *files, int nfiles)
 {
-	if (!o->endpoint)
-		o->endpoint = getenv("MODEL_ENDPOINT");
-	if ((!o->endpoint || !*o->endpoint) && !o->dry_run)
+	const char *env = getenv("MODEL_ENDPOINT");
+	if (!o->nendpoints && env && *env)
+		split_endpoints(o, env);
+	if (!o->nendpoints && !o->dry_run)
 		ve_usage_error("no endpoint: give --endpoint URL or set MODEL_ENDPOINT");
-	if (!o->endpoint)
-		o->endpoint = "http://127.0.0.1:8000";
+	if (!o->nendpoints)
+		set_option(o, 'e', "http://127.0.0.1:8000");
 	if ((o->prompt_expr != NULL) + (o->messages_expr != NULL) + o->loglikelihood > 1)
 		ve_usage_error("--prompt, --messages and --loglikelihood exclude one another");
 	if (o->loglikelihood && o->stream)
@@ -354,7 +406,8 @@ check_args(struct opts *o, char *const *files, int nfiles)
 		ve_usage_error("-o: give a file name (stdout is the default)");
 	/* Opening FILE (or rewriting it for --resume) would empty an input. */
 	ve_refuse_input_as_output("-o", o->out_path, files, nfiles);
-	ve_http_need_url("--endpoint", o->endpoint, true);
+	for (int i = 0; i < o->nendpoints; i++)
+		ve_http_need_url("--endpoint", o->endpoints[i], true);
 	o->extra_obj = o->extra ? jv_parse(o->extra) : jv_object();
 	if (jv_get_kind(o->extra_obj) != JV_KIND_OBJECT)
 		ve_usage_error("--extra: expected a JSON object");
@@ -521,13 +574,19 @@ run_model(struct run *r)
 	if (r->model_tried)
 		return r->model;
 	r->model_tried = true;
-	jv m = ve_http_first_model(&r->http, r->root, r->http.timeout < 30 ? r->http.timeout : 30);
+	/* A fleet serves one model: the first replica that answers names it. */
+	jv m = jv_invalid();
+	size_t i = 0;
+	for (; i < r->nrep && !jv_is_valid(m); i++) {
+		jv_free(m);
+		m = ve_http_first_model(&r->http, r->reps[i].root,
+		                        r->http.timeout < 30 ? r->http.timeout : 30);
+	}
 	if (!jv_is_valid(m)) {
 		jv msg = jv_invalid_get_msg(m);
-		char *u = ve_url_redact(r->root);
 		/* The message is scrubbed of the client's secrets already. */
-		ve_warn("%s/v1/models: no model name (give --model): %s", u, jv_string_value(msg));
-		free(u);
+		ve_warn("%s/v1/models: no model name (give --model): %s", r->reps[i - 1].shown,
+		        jv_string_value(msg));
 		jv_free(msg);
 		exit(VE_EX_UNAVAILABLE);
 	}
@@ -896,20 +955,32 @@ build(struct run *r, struct job *j, jv rec, char *why, size_t size)
 	return NULL;
 }
 
+/* Which of api_paths the job's current step asks. */
+static int
+job_api(const struct job *j)
+{
+	if (j->step == STEP_TOK_CTX || j->step == STEP_TOK_ALL)
+		return URL_TOKENIZE;
+	return j->api == VE_API_CHAT ? URL_CHAT : URL_COMPLETIONS;
+}
+
+/* The URL of the job's step on its replica (the first before it has one). */
 static const char *
 job_url(struct run *r, const struct job *j)
 {
-	if (j->step == STEP_TOK_CTX || j->step == STEP_TOK_ALL)
-		return r->tokenize_url;
-	return j->api == VE_API_CHAT ? r->chat_url : r->completions_url;
+	return (j->rep ? j->rep : r->reps)->url[job_api(j)];
 }
 
-/* Cache files: DIR/AB/ABCDEF... (the SHA-256 of endpoint, model and body). */
+/*
+ * Cache files: DIR/AB/ABCDEF... (the SHA-256 of endpoint, model and body).
+ * A fleet serves one model: its key holds the API's path instead of a URL,
+ * so an answer is found whichever replica gave it, in whatever order -e lists them.
+ */
 static void
 cache_key(struct run *r, struct job *j)
 {
 	unsigned char d[VE_SHA256_LEN];
-	const char *url = job_url(r, j);
+	const char *url = r->nrep > 1 ? api_paths[job_api(j)] : job_url(r, j);
 	const char *m = r->model ? r->model : "";
 
 	ve_sha256_init(r->sha);
@@ -1114,6 +1185,81 @@ stream_timeouts(struct run *r, struct job *j, CURL *e)
 	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
 }
 
+/* Whether a try may go to p now: in service, or out no longer and not being probed (half-open). */
+static bool
+rep_open(const struct replica *p, double now)
+{
+	return p->out_until == 0 || (now >= p->out_until && p->inflight == 0);
+}
+
+/*
+ * Sets the replica of the job's next try (llm-query(1), Replicas): the one
+ * its record is on, for a loglikelihood record's next step; else the one
+ * with the fewest requests in flight, ties taken in turn, and after a
+ * failed try another than the one that failed it if one is open; when
+ * every replica is out, the one back soonest, so the usual retries decide.
+ */
+static void
+route(struct run *r, struct job *j)
+{
+	double now = ve_now();
+	struct replica *best = NULL, *soon = NULL;
+	long best_load = 0;
+
+	if (j->rep && !j->moved && rep_open(j->rep, now))
+		return;
+	for (size_t k = 0; k < r->nrep; k++) {
+		struct replica *p = &r->reps[(r->turn + k) % r->nrep];
+		if (!soon || p->out_until < soon->out_until)
+			soon = p;
+		if (!rep_open(p, now))
+			continue;
+		/* The replica that failed the last try only when no other is open. */
+		long load = p->inflight + (j->moved && p == j->rep ? LONG_MAX / 2 : 0);
+		if (!best || load < best_load) {
+			best = p;
+			best_load = load;
+		}
+	}
+	r->turn = (r->turn + 1) % r->nrep;
+	j->rep = best ? best : soon;
+	j->moved = false;
+}
+
+/*
+ * Counts a fleet's try for or against its replica: a try that got no
+ * answer (refused, reset, timed out, cut) or a 5xx is a failure; any other
+ * answer puts the replica back in service. REP_FAILS failures in a row
+ * take it out for REP_OUT seconds, then one try probes it (half-open);
+ * each failed probe doubles the time out, up to REP_OUT_MAX.
+ */
+static void
+rep_outcome(struct run *r, struct job *j, CURLcode code)
+{
+	struct replica *p = j->rep;
+	/* A transfer stopped by llm-query (--max-body, a bad event) is no fault of the server. */
+	bool bad = j->idled || j->status >= 500 || (code != CURLE_OK && code != CURLE_WRITE_ERROR);
+
+	j->moved = bad;
+	if (!bad) {
+		if (p->out_until != 0 && r->o->cli.verbose)
+			ve_warn("%s: back in service", p->shown);
+		p->fails = 0;
+		p->out_until = p->out_for = 0;
+		return;
+	}
+	double now = ve_now();
+	/* Tries sent before it was taken out do not lengthen its time out. */
+	if (++p->fails < REP_FAILS || now < p->out_until)
+		return;
+	p->out_for = p->out_for > 0 ? fmin(p->out_for * 2, REP_OUT_MAX) : REP_OUT;
+	p->out_until = now + p->out_for;
+	if (!r->o->cli.quiet && (!p->said || r->o->cli.verbose))
+		ve_warn("%s: out of service for %gs after %d failed tries in a row", p->shown,
+		        p->out_for, p->fails);
+	p->said = true;
+}
+
 /* Starts one attempt of the job's current step (or answers it from the cache). */
 static void
 start_attempt(struct run *r, struct job *j)
@@ -1149,6 +1295,11 @@ start_attempt(struct run *r, struct job *j)
 		ve_buf_reset(&j->resp);
 	}
 	j->attempts++;
+	if (r->nrep > 1)
+		route(r, j);
+	else
+		j->rep = r->reps;
+	j->rep->inflight++;
 	/* A pooled handle keeps its connection in the multi handle's cache. */
 	CURL *e = r->npool ? r->pool[--r->npool] : curl_easy_init();
 	if (!e)
@@ -1315,12 +1466,14 @@ answer_fields(struct run *r, struct job *j)
 		if (r->o->rate > 0 && r->o->concurrency != UNCAPPED)
 			add_ms(b, "queue_ms", j->queue);
 		ve_buf_addf(b, ",\"attempts\":%d}", j->attempts);
+		if (r->nrep > 1)
+			ve_buf_adds(b, j->rep->field);
 	}
 	ve_buf_free(&ll);
 }
 
 static void
-error_fields(struct job *j)
+error_fields(struct run *r, struct job *j)
 {
 	struct ve_buf *b = &j->fields;
 
@@ -1331,6 +1484,8 @@ error_fields(struct job *j)
 	ve_buf_adds(b, ",\"message\":");
 	ve_buf_add_json_str(b, j->msg.p ? j->msg.p : "", j->msg.len);
 	ve_buf_addf(b, ",\"attempts\":%d}", j->attempts);
+	if (r->nrep > 1 && j->rep)
+		ve_buf_adds(b, j->rep->field);
 }
 
 static void
@@ -1560,7 +1715,7 @@ job_done_step(struct run *r, struct job *j)
 		return;
 	}
 	j->failed = true;
-	error_fields(j);
+	error_fields(r, j);
 	job_finish(r, j);
 }
 
@@ -1588,6 +1743,9 @@ transfer_done(struct run *r, CURL *e, CURLcode code)
 			k = ERR_CONNECT;
 		fail(j, k, false, m);
 	}
+	j->rep->inflight--;
+	if (r->nrep > 1)
+		rep_outcome(r, j, code);
 	curl_easy_reset(e);
 	r->pool = ve_xrealloc(r->pool, sizeof *r->pool * (r->npool + 1));
 	r->pool[r->npool++] = e;
@@ -1870,6 +2028,37 @@ api_url(const char *root, const char *path)
 	return u.p;
 }
 
+/*
+ * The fleet of -e URL...: each URL as a single endpoint is read. They are
+ * one model's replicas, so they must name the same API.
+ */
+static void
+setup_replicas(struct run *r)
+{
+	const struct opts *o = r->o;
+
+	r->nrep = (size_t)o->nendpoints;
+	r->reps = ve_xcalloc(r->nrep, sizeof *r->reps);
+	for (size_t i = 0; i < r->nrep; i++) {
+		struct replica *p = &r->reps[i];
+		enum ve_api api;
+		if (!ve_endpoint_parse(o->endpoints[i], &p->root, &api))
+			ve_usage_error("--endpoint: expected an http:// or https:// URL");
+		if (i == 0)
+			r->api = api;
+		else if (api != r->api)
+			ve_usage_error("--endpoint: the replicas' URLs name different APIs "
+			               "(give each as the server root)");
+		for (int k = 0; k < 3; k++)
+			p->url[k] = api_url(p->root, api_paths[k]);
+		p->shown = ve_url_redact(p->root);
+		struct ve_buf f = {0};
+		ve_buf_adds(&f, ",\"replica\":");
+		ve_buf_add_json_str(&f, p->shown, strlen(p->shown));
+		p->field = f.p;
+	}
+}
+
 /* The HTTP client: the key and the endpoint's credentials as secrets, retries, limits. */
 static int
 setup_http(struct run *r)
@@ -1879,7 +2068,8 @@ setup_http(struct run *r)
 	ve_http_init(&r->http);
 	if (!ve_http_api_auth(&r->http, o->api_key_file))
 		return VE_EX_NOINPUT;
-	ve_secrets_add_url(&r->http.secrets, o->endpoint);
+	for (int i = 0; i < o->nendpoints; i++)
+		ve_secrets_add_url(&r->http.secrets, o->endpoints[i]);
 	ve_http_configure(&r->http, &o->cli);
 	/* The /v1/models lookup says its retries at -vv, as the requests do. */
 	r->http.verbose = o->cli.verbose > 1;
@@ -1897,8 +2087,7 @@ setup(struct run *r)
 	/* The reference way of the tests and the benchmark (llm-query(1), ENVIRONMENT). */
 	const char *scan = getenv("LLM_QUERY_SCAN");
 	r->scan = !scan || strcmp(scan, "0") != 0;
-	if (!ve_endpoint_parse(o->endpoint, &r->root, &r->api))
-		ve_usage_error("--endpoint: expected an http:// or https:// URL");
+	setup_replicas(r);
 	if (o->prompt_expr)
 		r->prompt = ve_jq_compile("--prompt", o->prompt_expr);
 	if (o->messages_expr)
@@ -1912,9 +2101,6 @@ setup(struct run *r)
 	int rc = setup_http(r);
 	if (rc)
 		return rc;
-	r->completions_url = api_url(r->root, "/v1/completions");
-	r->chat_url = api_url(r->root, "/v1/chat/completions");
-	r->tokenize_url = api_url(r->root, "/tokenize");
 	r->model = o->model ? ve_xstrdup(o->model) : NULL;
 	/* With --model, or in a dry run, the server is not asked. */
 	r->model_tried = o->model || o->dry_run;
@@ -2080,13 +2266,18 @@ teardown(struct run *r, struct queue *q, int rc)
 	ve_keyset_free(r->done_ids);
 	ve_keyset_free(r->input_ids);
 	ve_sha256_free(r->sha);
-	free(r->root);
+	for (size_t i = 0; i < r->nrep; i++) {
+		struct replica *p = &r->reps[i];
+		free(p->root);
+		for (int k = 0; k < 3; k++)
+			free(p->url[k]);
+		free(p->shown);
+		free(p->field);
+	}
+	free(r->reps);
 	free(r->model);
 	free(r->score_tmpl);
 	free(r->tok_tmpl);
-	free(r->completions_url);
-	free(r->chat_url);
-	free(r->tokenize_url);
 	return rc;
 }
 
@@ -2138,6 +2329,8 @@ main(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	int rc = run(&o, argv + optind, argc - optind);
 	free(o.stop);
+	free(o.endpoints);
+	free(o.env_endpoints);
 	jv_free(o.extra_obj);
 	jv_free(o.chat_kwargs_obj);
 	return ve_out_finish(rc);
