@@ -1171,7 +1171,7 @@ on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
 }
 
 /*
- * A stream's bounds (llm-query(1), TIMEOUTS): --timeout for each silence,
+ * A stream's bounds (llm-query(1), --timeout and --stream-timeout): --timeout for each silence,
  * from the request to the first byte and between any two, and
  * --stream-timeout for the whole; a 32k-token answer streams for minutes.
  */
