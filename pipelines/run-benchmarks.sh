@@ -18,6 +18,7 @@ set -u
 prog=run-benchmarks.sh
 # shellcheck source=pipelines/common.sh
 . "$(dirname "$0")/common.sh"
+ve_own_step "$@"
 
 usage() {
 	cat <<USAGE
@@ -171,13 +172,7 @@ finish() {
 
 # The endpoint up first, when asked to wait for it (vLLM answers /health
 # once the model is loaded).
-if [ "${ENDPOINT_WAIT:-0}" -gt 0 ]; then
-	until_s=$(($(date +%s) + ENDPOINT_WAIT))
-	until curl -fsS -o /dev/null --max-time 5 "${endpoint%/}/health" 2>/dev/null; do
-		[ "$(date +%s)" -lt "$until_s" ] || ve_die 69 "the endpoint's /health did not answer within $ENDPOINT_WAIT s"
-		sleep 1
-	done
-fi
+ve_wait_endpoint "$endpoint"
 
 failed=0
 for task in $tasks; do
