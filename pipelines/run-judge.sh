@@ -14,6 +14,7 @@ set -u
 prog=run-judge.sh
 # shellcheck source=pipelines/common.sh
 . "$(dirname "$0")/common.sh"
+ve_own_step "$@"
 
 usage() {
 	cat <<USAGE
