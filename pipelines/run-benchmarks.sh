@@ -52,6 +52,8 @@ template opens the thinking in the prompt (DeepSeek-R1's), so a reply without
 PREFIX_TOKEN is the token an empty loglikelihood context stands for, as
 lm-eval takes it: the tokenizer's BOS, else its EOS (default <|endoftext|>;
 Llama 3's is <|begin_of_text|>, Qwen2-Instruct's <|im_end|>; see llm-query(1)).
+AUDIT_LOG (an Argo pod's) is the file this step's audit lines go to, its start
+and end included, in place of \$RUN_DIR/audit.jsonl; aggregate.sh merges them.
 
 Exit: 0 ok, 64 usage, 65 a task rendered or scored nothing, 66 missing file,
 69 the endpoint refused requests (a 4xx status) or did not answer within
