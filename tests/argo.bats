@@ -198,6 +198,18 @@ EOF
 		"$(seq 1 15 | sed 's/^/pod/' | sort)"
 }
 
+@test "argo: every pod with a vLLM sidecar sends to it, and its script waits for the sidecar's /health (ENDPOINT_WAIT)" {
+	w=$ARGO/workflowtemplate.yaml
+	run jq -r '.spec.templates[] | select(.sidecars) | .name' <<<"$(doc "$w" WorkflowTemplate)"
+	assert_output "$(printf '%s\n' evalchemy-runner perf-bench)"
+	for step in $output; do
+		p=$(python3 "$VE_ROOT/tests/argo-check.py" pod "$w" "$step" model-tag=release-1.4.0 --item '{"task":"mmlu","shard":"0/2"}')
+		assert_equal "$step $(jq -r '"\(.env.MODEL_ENDPOINT) \(.env.ENDPOINT_WAIT)"' <<<"$p")" "$step http://127.0.0.1:8000 1200"
+		grep -q '^ve_wait_endpoint ' "$VE_ROOT/pipelines/$(jq -r '.command[0]' <<<"$p")" ||
+			fail "$step: its script does not call ve_wait_endpoint"
+	done
+}
+
 @test "argo: benchmark steps have deadlines of at most an hour and retry on exit 75" {
 	w=$(doc "$ARGO/workflowtemplate.yaml" WorkflowTemplate)
 	run jq -r '.spec.templates[] | select(.container) | "\(.name) \(.activeDeadlineSeconds) \(.retryStrategy.expression)"' <<<"$w"
