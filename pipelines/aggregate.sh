@@ -46,6 +46,12 @@ or ClickHouse's) are paired with this run's: the paired z-test against each
 item's share right in them (McNemar's test with one run); without them
 reg-check uses the z-test of the figures.
 
+The audit log: where the run's steps wrote files of their own (Argo's pods,
+RUN_DIR/audit/*.jsonl, AUDIT_LOG), RUN_DIR/audit.jsonl is made of all their
+lines ordered by time, this step's included; a line that is not a JSON object
+with a "ts" is warned about and kept as an event "malformed". Without
+RUN_DIR/audit/, audit.jsonl is the steps' own (a run on one machine).
+
 A task run as shards (run-benchmarks.sh --shard I/N, Argo's fan-out) is scored
 once over all its shards' answers; each of the N shards must have finished
 (its done.json), or the run is refused, exit 65, naming the shards missing.
@@ -57,6 +63,7 @@ USAGE
 }
 
 suite=${SUITE:-quick} history='' audit_s3=''
+argv=$(ve_argv_json "$prog" "$@")
 while [ $# -gt 0 ]; do
 	case $1 in
 	-d | --run-dir | --logs) RUN_DIR=${2?}; shift ;;
@@ -78,6 +85,42 @@ export RUN_ID MODEL_TAG
 history=${history:-$RUNS_DIR/history.jsonl}
 suites=$VLLM_EVAL_SHARE/suites.json
 d=$RUN_DIR
+
+# merge_audit: an Argo run's steps each wrote their audit lines to a file of
+# their own, audit/NAME.jsonl (common.sh, AUDIT_LOG: many pods appending to
+# one file on the shared volume would interleave or lose lines).
+# RUN_DIR/audit.jsonl is then made here, and only here: every line of every
+# file, ordered by time (stable: a second's lines in file-name order, each
+# file's in its order). A line that is not a JSON object with a "ts" (a
+# pod killed mid-line) is told and kept, as an event "malformed" naming its
+# file, line and text, timed as the line before it. A run without audit/ (a
+# local run, whose steps wrote audit.jsonl in turn) is left as it is.
+merge_audit() {
+	set -- "$d"/audit/*.jsonl
+	[ -e "$1" ] || return 0
+	for f; do
+		jq -nRc --arg f "audit/${f##*/}" 'foreach inputs as $l ({n: 0, ts: ""};
+			(try ($l | fromjson) catch null) as $j
+			| .n += 1 | .ok = (($j | type) == "object" and ($j.ts | type) == "string")
+			| if .ok then .ts = $j.ts | .line = $j else .line = {file: $f, line: .n, text: $l} end;
+			{ts, ok, line})' "$f" || return 1
+	done | jq -sc --arg r "$RUN_ID" --arg t "$MODEL_TAG" --arg p "$prog" 'sort_by(.ts)[]
+		| if .ok then .line
+		  else {ts, run_id: $r, model_tag: $t, stage: $p, event: "malformed"} + .line end' \
+		> "$d/audit.jsonl.part" || return 1
+	jq -r --arg p "$prog" 'select(.event == "malformed" and .stage == $p)
+		| "\($p): warning: \(.file):\(.line): not an audit line (JSON object with a ts); kept as event malformed"' \
+		"$d/audit.jsonl.part" >&2
+	mv -f "$d/audit.jsonl.part" "$d/audit.jsonl"
+}
+# This step's own lines go beside the others' when there are any.
+[ -d "$d/audit" ] && [ -z "${AUDIT_LOG:-}" ] && AUDIT_LOG=$d/audit/aggregate.jsonl
+# A step of its own, as ve_own_step makes the others: its start here, its
+# end once the verdicts are in (status: the verdict's), before the audit log
+# is merged the last time and sent.
+t0=$(date +%s)
+[ -z "${AUDIT_LOG:-}" ] || ve_audit "$prog" start "{\"argv\":$argv,\"versions\":$(ve_versions)}"
+merge_audit || ve_die 74 "$d/audit: cannot merge the audit files into $d/audit.jsonl"
 
 # shard_dir TASK N I: the directory of shard I of N of TASK, as
 # run-benchmarks.sh names it: bench/TASK unsharded, else bench/TASK-I.
@@ -305,7 +348,10 @@ else
 	teams-card -q --print "$@" "$d/verdicts.jsonl" > "$d/card.json" || ve_die $? "building the card failed"
 fi
 
-# 10. The audit log, to S3 when asked (the bucket keeps it 90 days or more).
+# 10. The audit log, every step's (merge_audit), to S3 when asked (the
+# bucket keeps it 90 days or more).
+[ -z "${AUDIT_LOG:-}" ] || ve_audit "$prog" end "{\"status\":$verdict,\"seconds\":$(($(date +%s) - t0))}"
+merge_audit || ve_die 74 "$d/audit: cannot merge the audit files into $d/audit.jsonl"
 if [ -n "$audit_s3" ]; then
 	# shellcheck source=pipelines/dataset-lib.sh
 	. "$ve_here/dataset-lib.sh"

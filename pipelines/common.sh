@@ -6,6 +6,15 @@
 # RUN_ID      the run (default: UTC time and 4 random hex digits)
 # RUNS_DIR    where run directories go (default ./runs)
 # RUN_DIR     this run's directory (default RUNS_DIR/RUN_ID)
+# AUDIT_LOG   where this process's audit lines go (default RUN_DIR/audit.jsonl).
+#             An Argo pod sets it to a file of its own, RUN_DIR/audit/NAME.jsonl
+#             on the shared volume: appends of many pods (NFS clients) to one
+#             file can interleave or be lost. aggregate.sh merges the files
+#             into RUN_DIR/audit.jsonl. With it set, a script is a step of its
+#             own: its start (argv, versions) and end (status, seconds) go
+#             there too (ve_own_step).
+# ENDPOINT_WAIT  seconds to wait for the endpoint's /health before the first
+#             request (default 0: not waiting; ve_wait_endpoint)
 #
 # RUN_ID and MODEL_TAG name directories and go into JSON and SQL: they are
 # 1 to 128 letters, digits, '.', '_' and '-', not starting with '.' or '-'
@@ -80,14 +89,20 @@ ve_init_run() {
 }
 
 # ve_audit STAGE EVENT [JSON-OBJECT]: one line of the run's audit log: when,
-# which stage, what happened, with which programs' versions.
+# which stage, what happened, with which programs' versions. One process
+# writes AUDIT_LOG; RUN_DIR/audit.jsonl is written by one machine's steps in
+# turn (a local run) or by aggregate.sh alone (Argo's, merged).
 ve_audit() {
-	[ -n "${RUN_DIR:-}" ] && [ -d "$RUN_DIR" ] || return 0
+	if [ -n "${AUDIT_LOG:-}" ]; then
+		mkdir -p "$(dirname "$AUDIT_LOG")" 2>/dev/null || return 0
+	else
+		[ -n "${RUN_DIR:-}" ] && [ -d "$RUN_DIR" ] || return 0
+	fi
 	jq -nc --arg ts "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg run "${RUN_ID:-}" \
 		--arg tag "${MODEL_TAG:-}" --arg stage "$1" --arg event "$2" \
 		--argjson extra "${3:-{\}}" \
 		'{ts: $ts, run_id: $run, model_tag: $tag, stage: $stage, event: $event} + $extra' \
-		>> "$RUN_DIR/audit.jsonl"
+		>> "${AUDIT_LOG:-$RUN_DIR/audit.jsonl}"
 }
 
 # The versions of the programs a run used, as one JSON object.
@@ -98,15 +113,60 @@ ve_versions() {
 	done | jq -Rn '[inputs | split("\t") | {(.[0]): .[1]}] | add // {}'
 }
 
+# ve_argv_json ARG...: the arguments as a JSON array, every URL in them
+# redacted.
+ve_argv_json() {
+	if [ $# -eq 0 ]; then
+		echo '[]'
+	else
+		printf '%s\n' "$@" | jq -Rnc "$ve_jq_redact"'[inputs | redact]'
+	fi
+}
+
 # ve_step NAME CMD...: runs a step, noting its start, end and status in the
 # audit log; returns the command's status.
 ve_step() {
 	ve_name=$1
 	shift
-	ve_audit "$ve_name" start "{\"argv\":$(printf '%s\n' "$@" | jq -Rnc "$ve_jq_redact"'[inputs | redact]')}"
+	ve_audit "$ve_name" start "{\"argv\":$(ve_argv_json "$@")}"
 	ve_t0=$(date +%s)
 	"$@"
 	ve_rc=$?
 	ve_audit "$ve_name" end "{\"status\":$ve_rc,\"seconds\":$(($(date +%s) - ve_t0))}"
 	return $ve_rc
+}
+
+# ve_own_step "$@": a script an Argo pod runs (AUDIT_LOG set) is a step of
+# its own, as release-eval.sh's ve_step makes it on one machine: it runs
+# itself again, noting its start (its arguments and the programs' versions)
+# and its end (status, seconds, whatever way it exits) in its audit file.
+# Without AUDIT_LOG, and in the second run, nothing.
+ve_own_step() {
+	[ -n "${AUDIT_LOG:-}" ] && [ -z "${VE_OWN_STEP:-}" ] || return 0
+	VE_OWN_STEP=1
+	export VE_OWN_STEP
+	ve_audit "${prog:-vllm-eval}" start "{\"argv\":$(ve_argv_json "${prog:-vllm-eval}" "$@"),\"versions\":$(ve_versions)}"
+	ve_t0=$(date +%s)
+	sh "$ve_here/${0##*/}" "$@"
+	ve_rc=$?
+	ve_audit "${prog:-vllm-eval}" end "{\"status\":$ve_rc,\"seconds\":$(($(date +%s) - ve_t0))}"
+	exit $ve_rc
+}
+
+# ve_wait_endpoint URL: waits up to ENDPOINT_WAIT seconds (0: not at all)
+# for the /health of URL's server (URL less any /v1...) to answer, as vLLM's
+# does once the model is loaded: an Argo pod's vLLM sidecar starts with the
+# step and loads the model for minutes. Exit 69 when it does not answer in
+# time, 64 when ENDPOINT_WAIT is not a whole number.
+ve_wait_endpoint() {
+	case ${ENDPOINT_WAIT:-0} in
+	*[!0-9]*) ve_die 64 "ENDPOINT_WAIT takes a whole number of seconds, got '$ENDPOINT_WAIT'" ;;
+	esac
+	[ "${ENDPOINT_WAIT:-0}" -gt 0 ] || return 0
+	ve_health=$(printf '%s\n' "$1" | sed -E 's#/+$##; s#/v1(/.*)?$##')/health
+	ve_until=$(($(date +%s) + ENDPOINT_WAIT))
+	until curl -fsS -o /dev/null --max-time 5 "$ve_health" 2>/dev/null; do
+		[ "$(date +%s)" -lt "$ve_until" ] || ve_die 69 "the endpoint's /health did not answer within $ENDPOINT_WAIT s"
+		sleep 1
+	done
 }

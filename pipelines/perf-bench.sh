@@ -12,16 +12,24 @@
 #   raw.jsonl      llm-query's records        metrics.jsonl  lat-stats rows
 #   table.txt      vLLM's result table        server.jsonl   /metrics samples
 # DIR/metrics.jsonl gathers the rows of every scenario; the tables go to
-# stdout. Exit: 0 ok, 64 usage, 69 the endpoint never answered, else the
-# first failing step's status.
+# stdout. Exit: 0 ok, 64 usage, 69 the endpoint never answered (or not
+# within ENDPOINT_WAIT), else the first failing step's status.
 #
 # Environment: MODEL_ENDPOINT (the endpoint when -e is not given), RUN_ID,
-# MODEL_TAG (stamped on the rows), VLLM_EVAL_SHARE (where scenarios.json lives).
+# MODEL_TAG (stamped on the rows), VLLM_EVAL_SHARE (where scenarios.json lives),
+# ENDPOINT_WAIT and AUDIT_LOG (common.sh).
 set -u
 
 prog=perf-bench.sh
 here=$(cd "$(dirname "$0")" && pwd)
 share=${VLLM_EVAL_SHARE:-$here/../share}
+# common.sh for the audit log and the wait for the endpoint; the programs
+# are PATH's as given (the tests put stand-ins first).
+ve_path=$PATH
+# shellcheck source=pipelines/common.sh
+. "$here/common.sh"
+PATH=$ve_path
+ve_own_step "$@"
 endpoint=${MODEL_ENDPOINT:-}
 model=
 outdir=
@@ -44,6 +52,10 @@ usage() {
 	  -n N      prompts per scenario, overriding the file (quick runs)
 	  -w N      warm-up requests, overriding the file
 	  -h        this help
+
+	ENDPOINT_WAIT (seconds, default 0) waits that long for the server's /health
+	to answer before the first request: an Argo pod's vLLM sidecar starts with
+	the step and loads the model for minutes. Exit 69 when it does not.
 	EOF
 }
 
@@ -86,6 +98,7 @@ mkdir -p "$outdir" || die 73 "$outdir: cannot create the run directory"
 
 # The server's base URL (for /metrics): the endpoint without /v1 and what follows.
 base=$(printf '%s\n' "$endpoint" | sed -E 's#/+$##; s#/v1(/.*)?$##')
+ve_wait_endpoint "$base"
 
 # Expand the names: "all", and a rate sweep into one run per rate.
 if [ "$*" = all ]; then

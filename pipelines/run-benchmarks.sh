@@ -18,6 +18,7 @@ set -u
 prog=run-benchmarks.sh
 # shellcheck source=pipelines/common.sh
 . "$(dirname "$0")/common.sh"
+ve_own_step "$@"
 
 usage() {
 	cat <<USAGE
@@ -51,6 +52,8 @@ template opens the thinking in the prompt (DeepSeek-R1's), so a reply without
 PREFIX_TOKEN is the token an empty loglikelihood context stands for, as
 lm-eval takes it: the tokenizer's BOS, else its EOS (default <|endoftext|>;
 Llama 3's is <|begin_of_text|>, Qwen2-Instruct's <|im_end|>; see llm-query(1)).
+AUDIT_LOG (an Argo pod's) is the file this step's audit lines go to, its start
+and end included, in place of \$RUN_DIR/audit.jsonl; aggregate.sh merges them.
 
 Exit: 0 ok, 64 usage, 65 a task rendered or scored nothing, 66 missing file,
 69 the endpoint refused requests (a 4xx status) or did not answer within
@@ -171,13 +174,7 @@ finish() {
 
 # The endpoint up first, when asked to wait for it (vLLM answers /health
 # once the model is loaded).
-if [ "${ENDPOINT_WAIT:-0}" -gt 0 ]; then
-	until_s=$(($(date +%s) + ENDPOINT_WAIT))
-	until curl -fsS -o /dev/null --max-time 5 "${endpoint%/}/health" 2>/dev/null; do
-		[ "$(date +%s)" -lt "$until_s" ] || ve_die 69 "the endpoint's /health did not answer within $ENDPOINT_WAIT s"
-		sleep 1
-	done
-fi
+ve_wait_endpoint "$endpoint"
 
 failed=0
 for task in $tasks; do

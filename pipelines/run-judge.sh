@@ -14,6 +14,7 @@ set -u
 prog=run-judge.sh
 # shellcheck source=pipelines/common.sh
 . "$(dirname "$0")/common.sh"
+ve_own_step "$@"
 
 usage() {
 	cat <<USAGE
@@ -42,7 +43,9 @@ usage: $prog [-e URL] [-j URL] [-o DIR] [--data FILE] [--metrics LIST] [-c N]
       --truths-limit N  faithfulness takes the N most important truths
   -h, --help          this help
 
-The judge's key comes from JUDGE_API_KEY when set.
+The judge's key comes from JUDGE_API_KEY when set. AUDIT_LOG (an Argo pod's)
+is the file this step's audit lines go to, its start and end included, in
+place of \$RUN_DIR/audit.jsonl; aggregate.sh merges such files.
 USAGE
 }
 

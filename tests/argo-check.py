@@ -15,11 +15,15 @@
                                      workflow parameters (their defaults, or
                                      NAME=VALUE), {{workflow.name}} as WORKFLOW,
                                      the inputs the DAG's task passes it, and
-                                     {{item.*}} of a withParam item; prints
+                                     {{item.*}} of a withParam item, and the
+                                     one expression tag the template uses,
+                                     {{=sprig.replace('OLD', 'NEW',
+                                     inputs.parameters.NAME)}}; prints
                                      {"command","args","env","outputs"} as JSON
                                      (env without secrets; outputs: each output
                                      parameter's path); exit 1 naming any
-                                     parameter or input that has no value
+                                     parameter or input that has no value, or
+                                     an expression it does not evaluate
 
 Argo Events' data filters: `path` is a gjson path (dot-separated keys) into
 the event data {"header":..., "body":...}; for type string each `value` is a
@@ -138,7 +142,18 @@ def pod(path, step, settings, item):
                 raise SystemExit("argo-check.py: %s: {{%s.%s}} has no value" % (step, kind, name))
             return str(value)
 
+        def expr(m):
+            # sprig.replace(old, new, s): every old in s replaced by new.
+            e = re.fullmatch(r"sprig\.replace\('([^']*)', '([^']*)', inputs\.parameters\.([A-Za-z0-9_]+)\)", m.group(1))
+            if not e:
+                raise SystemExit("argo-check.py: %s: {{=%s}}: not an expression this check evaluates" % (step, m.group(1)))
+            value = inputs.get(e.group(3))
+            if value is None:
+                raise SystemExit("argo-check.py: %s: {{=%s}} has no value" % (step, m.group(1)))
+            return value.replace(e.group(1), e.group(2))
+
         text = text.replace("{{workflow.name}}", "WORKFLOW")
+        text = re.sub(r"\{\{=(.*?)\}\}", expr, text)
         return re.sub(r"\{\{(workflow\.parameters|inputs\.parameters|item)\.([A-Za-z0-9_-]+)\}\}", one, text)
 
     declared = [p["name"] for p in templates[step].get("inputs", {}).get("parameters", [])]

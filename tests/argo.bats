@@ -139,6 +139,77 @@ EOF
 	assert_equal "$stderr" "argo-check.py: evalchemy-runner: {{item.task}} has no value"
 }
 
+@test "argo: every pod that writes audit lines writes a file of its own in the run directory, and aggregate-metrics merges them all into audit.jsonl" {
+	w=$ARGO/workflowtemplate.yaml
+	set -- model-tag=release-1.4.0 shards=3
+	# Every pod of the run: the fan-out's (the plan of the standard suite
+	# in 3 shards, as prepare-dataset makes it), then the other steps.
+	items=$(PATH="$VE_ROOT/pipelines:$PATH" plan-shards.sh standard 3)
+	assert_equal "$(jq length <<<"$items")" 12
+	: > pods
+	while read -r item; do
+		python3 "$VE_ROOT/tests/argo-check.py" pod "$w" evalchemy-runner "$@" --item "$item" >> pods
+	done < <(jq -c '.[]' <<<"$items")
+	for step in prepare-dataset deepeval-runner perf-bench aggregate-metrics; do
+		python3 "$VE_ROOT/tests/argo-check.py" pod "$w" "$step" "$@" >> pods
+	done
+	assert_equal "$(wc -l < pods)" 16
+	# No variable that nothing reads.
+	assert_equal "$(jq -r '.env | keys[] | select(. == "LOG_DIR")' pods)" ""
+	# A pod writes audit lines when its script does (common.sh's ve_audit):
+	# each of those has AUDIT_LOG, a file directly under RUN_DIR/audit/ (its
+	# RUN_DIR, or aggregate's --logs), no two pods the same; the others none.
+	while read -r p; do
+		script=$(jq -r '.command[0]' <<<"$p")
+		[ "$script" != sh ] || script=$(jq -r '.args[0] | split(" ")[0]' <<<"$p")
+		dir=$(jq -r '.env.RUN_DIR // (.args as $a | $a | index("--logs") as $i | if $i then $a[$i + 1] else "" end)' <<<"$p")
+		log=$(jq -r '.env.AUDIT_LOG // ""' <<<"$p")
+		if grep -qE 've_(audit|own_step|init_run)' "$VE_ROOT/pipelines/$script"; then
+			[ "$dir" = /logs/WORKFLOW ] || fail "$script: its run directory is '$dir', not /logs/WORKFLOW"
+			case ${log#"$dir/audit/"} in
+			"$log" | */* | .jsonl | *[!A-Za-z0-9._-]*) fail "$script: AUDIT_LOG '$log' is not a file of $dir/audit/" ;;
+			*.jsonl) ;;
+			*) fail "$script: AUDIT_LOG '$log' is not a .jsonl file" ;;
+			esac
+			echo "$log" >> audit-logs
+		else
+			assert_equal "$script:$log:$dir" "$script::"
+		fi
+	done < pods
+	assert_equal "$(wc -l < audit-logs)" 15
+	assert_equal "$(sort audit-logs | uniq -d)" ""
+	assert_equal "$(sed -n '1p;3p;15p' audit-logs)" "$(printf '%s\n' /logs/WORKFLOW/audit/evalchemy-runner-arc_challenge-0of3.jsonl \
+		/logs/WORKFLOW/audit/evalchemy-runner-arc_challenge-2of3.jsonl /logs/WORKFLOW/audit/aggregate-metrics.jsonl)"
+	# Each pod's line in its file (/logs here under $T), then aggregate-metrics
+	# as it runs (its pod's arguments and environment, no results yet: exit
+	# 65 once it has merged them): audit.jsonl has every pod's line.
+	i=0
+	while read -r log; do
+		i=$((i + 1))
+		mkdir -p "$T$(dirname "$log")"
+		jq -nc --arg i "$i" '{ts: "2026-01-01T00:00:00Z", stage: "pod\($i)", event: "start"}' > "$T$log"
+	done < audit-logs
+	agg=$(tail -n 1 pods)
+	mapfile -t args < <(jq -r '.args[]' <<<"$agg" | sed "s#^/logs/#$T/logs/#")
+	AUDIT_LOG=$T$(jq -r .env.AUDIT_LOG <<<"$agg") RUN_ID=WORKFLOW MODEL_TAG=release-1.4.0 \
+		run -65 --separate-stderr "$VE_ROOT/pipelines/$(jq -r '.command[0]' <<<"$agg")" "${args[@]}"
+	assert_equal "$stderr" "aggregate.sh: no results for task(s): arc_challenge hellaswag mmlu gsm8k (suite standard)"
+	assert_equal "$(jq -r 'select(.ts == "2026-01-01T00:00:00Z") | .stage' "$T/logs/WORKFLOW/audit.jsonl" | sort)" \
+		"$(seq 1 15 | sed 's/^/pod/' | sort)"
+}
+
+@test "argo: every pod with a vLLM sidecar sends to it, and its script waits for the sidecar's /health (ENDPOINT_WAIT)" {
+	w=$ARGO/workflowtemplate.yaml
+	run jq -r '.spec.templates[] | select(.sidecars) | .name' <<<"$(doc "$w" WorkflowTemplate)"
+	assert_output "$(printf '%s\n' evalchemy-runner perf-bench)"
+	for step in $output; do
+		p=$(python3 "$VE_ROOT/tests/argo-check.py" pod "$w" "$step" model-tag=release-1.4.0 --item '{"task":"mmlu","shard":"0/2"}')
+		assert_equal "$step $(jq -r '"\(.env.MODEL_ENDPOINT) \(.env.ENDPOINT_WAIT)"' <<<"$p")" "$step http://127.0.0.1:8000 1200"
+		grep -q '^ve_wait_endpoint ' "$VE_ROOT/pipelines/$(jq -r '.command[0]' <<<"$p")" ||
+			fail "$step: its script does not call ve_wait_endpoint"
+	done
+}
+
 @test "argo: benchmark steps have deadlines of at most an hour and retry on exit 75" {
 	w=$(doc "$ARGO/workflowtemplate.yaml" WorkflowTemplate)
 	run jq -r '.spec.templates[] | select(.container) | "\(.name) \(.activeDeadlineSeconds) \(.retryStrategy.expression)"' <<<"$w"

@@ -138,3 +138,31 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()' "$PO
 	# ignore_eos: every request generates exactly the scenario's output length.
 	assert_equal "$(jq -r 'select(.metric == "perf.long_context.total_output_tokens") | .value' out/long_context/metrics.jsonl)" 5120
 }
+
+@test "perf-bench: ENDPOINT_WAIT: a server that comes up late is waited for; one that never does is exit 69" {
+	skip_under_valgrind "waits for a server for seconds"
+	for t in vllm-sim llm-query ds-synth; do
+		[ -x "$VE_BIN/$t" ] || skip "$t is not built yet"
+	done
+	PORT=$(ve_free_port)
+	# Nothing listens: after 1 s, exit 69, before any scenario ran.
+	ENDPOINT_WAIT=1 run --separate-stderr sh "$PB" -e "http://127.0.0.1:$PORT/v1" -o out -n 2 -w 0 basic_performance
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "perf-bench.sh: the endpoint's /health did not answer within 1 s"
+	run ls out
+	assert_output ""
+	# The server starts 2 s after the step, as a pod's vLLM sidecar loads
+	# its model: without the wait every request would find nothing there.
+	(sleep 2; exec vllm-sim --port "$PORT" --ttft-ms 0 --itl-ms 0 --max-model-len 8192 >sim.out 2>sim.err) &
+	SERVER_PID=$!
+	ENDPOINT_WAIT=60 run --separate-stderr sh "$PB" -e "http://127.0.0.1:$PORT/v1" -o out -n 2 -w 0 basic_performance
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -r 'select(.metric == "perf.basic_performance.completed") | .value' out/metrics.jsonl)" 2
+	assert_equal "$(jq -r 'select(.metric == "perf.basic_performance.failed") | .value' out/metrics.jsonl)" 0
+	# Not a number of seconds: a usage error.
+	ENDPOINT_WAIT=1m run --separate-stderr sh "$PB" -e "http://127.0.0.1:$PORT" -o out2 basic_performance
+	assert_failure 64
+	assert_equal "$stderr" "perf-bench.sh: ENDPOINT_WAIT takes a whole number of seconds, got '1m'"
+}
