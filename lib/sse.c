@@ -45,9 +45,13 @@ ve_sse_feed(struct ve_sse *s, const char *p, size_t n, ve_sse_fn *fn, void *ctx)
 				continue;
 			}
 		}
-		const char *eol = p;
-		while (eol < end && *eol != '\n' && *eol != '\r')
-			eol++;
+		/* memchr twice, not a loop over the bytes: a line rarely holds a '\r' */
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		const char *cr = memchr(p, '\r', (size_t)(eol - p));
+		if (cr)
+			eol = cr;
 		if (s->max && s->line.len + s->data.len + (size_t)(eol - p) > s->max)
 			return VE_SSE_TOO_BIG;
 		if (eol == end) {
