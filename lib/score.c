@@ -11,6 +11,7 @@
 #include "num.h"
 #include "output.h"
 #include "score.h"
+#include "stats.h"
 
 void
 ve_score_meta_init(struct ve_score_meta *m, const char *run_id, const char *model_tag)
@@ -61,27 +62,24 @@ ve_score_num(struct ve_buf *b, double v)
 		ve_buf_adds(b, ".0");
 }
 
+/*
+ * lm-eval's sum(arr) in reading order moves its last digit with the order
+ * of the records. The same terms summed exactly and rounded once
+ * (math.fsum) are the same for any order, and what lm-eval prints under
+ * Python 3.12 or later, whose sum() is compensated, but for rare cases.
+ */
 double
 ve_score_mean(const double *v, size_t n)
 {
-	double s = 0;
-
-	for (size_t i = 0; i < n; i++)
-		s += v[i];
-	return n ? s / (double)n : 0;
+	return n ? ve_stats_fsum(v, n) / (double)n : 0;
 }
 
 bool
 ve_score_stderr(const double *v, size_t n, double *se)
 {
-	double mu, s = 0;
-
 	if (n < 2)
 		return false;
-	mu = ve_score_mean(v, n);
-	for (size_t i = 0; i < n; i++)
-		s += (v[i] - mu) * (v[i] - mu);
-	*se = sqrt(s / (double)(n - 1)) / sqrt((double)n);
+	*se = sqrt(ve_stats_devsq(v, n, ve_score_mean(v, n)) / (double)(n - 1)) / sqrt((double)n);
 	return true;
 }
 

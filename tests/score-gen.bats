@@ -640,13 +640,15 @@ lm_eval_ref() {
 	# last box counts; 042 is not 42; \left/\right, ^\circ, "x =", units and
 	# \$ go; two "\text{ " and "01/2" make the Python raise, so the texts
 	# compare as they are. 19 of 27 right: python3 mean 0.7037037037037037,
-	# in the items' order
-	# stderr 0.0895511888632576 (lm-eval's formulas above).
+	# stderr 0.08955118886325761: lm-eval's formulas above with math.fsum for
+	# sum (python3.12's sum() gives it too, and so does fractions' exact
+	# figure); python3.11's sum in the items' order gives ...576, a last digit
+	# of the order.
 	run --separate-stderr score-gen -m math -i items.jsonl "$F/math.jsonl"
 	assert_success
 	assert_equal "$stderr" ""
 	assert_output - <<-EOF
-	{"metric":"math500.accuracy","value":0.7037037037037037,"n":27,"stderr":0.0895511888632576,"unit":"ratio","labels":{"task":"math500","subset":"all"},$TS}
+	{"metric":"math500.accuracy","value":0.7037037037037037,"n":27,"stderr":0.08955118886325761,"unit":"ratio","labels":{"task":"math500","subset":"all"},$TS}
 	{"metric":"math500.no_answer","value":3,"n":27,"unit":"count","labels":{"task":"math500","subset":"all"},$TS}
 	EOF
 	jq -c '[.pred, .correct]' items.jsonl > c.out
@@ -664,7 +666,9 @@ lm_eval_ref() {
 @test "score-gen: samples of a doc_id give avg@n over documents, pass@k and Evalchemy's accuracy_avg" {
 	# aime24/1 right [1,0,1,0] (073 is not 73), aime24/2 [1,0,0,0], aime24/3
 	# [1,1] (its third sample failed). python3: accuracy = mean(0.5, 0.25, 1.0)
-	# 0.5833333333333334, stderr over documents 0.22047927592204922; pass@1 is
+	# 0.5833333333333334, stderr over documents 0.22047927592204924 (math.fsum,
+	# python3.12's sum and fractions agree; python3.11's sum gives ...922 in
+	# this order, ...924 reversed); pass@1 is
 	# the same; pass@2 = 1 - C(n-c,2)/C(n,2) = 5/6, 1/2, 1: mean 0.7777777777777778
 	# exactly (the product form's doubles give ...777, 1e-16 off), stderr
 	# 0.14698618394803284; pass@4: 1, 1, aime24/3 left out. Repeats (sample
@@ -676,8 +680,8 @@ lm_eval_ref() {
 	assert_output - <<-EOF
 	{"metric":"aime24.failed","value":1,"n":11,"unit":"count","labels":{"task":"aime24","subset":"all"},$TS}
 	{"metric":"aime24.no_answer","value":1,"n":10,"unit":"count","labels":{"task":"aime24","subset":"all"},$TS}
-	{"metric":"aime24.accuracy","value":0.5833333333333334,"n":3,"stderr":0.22047927592204922,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
-	{"metric":"aime24.pass_at_1","value":0.5833333333333334,"n":3,"stderr":0.22047927592204922,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
+	{"metric":"aime24.accuracy","value":0.5833333333333334,"n":3,"stderr":0.22047927592204924,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
+	{"metric":"aime24.pass_at_1","value":0.5833333333333334,"n":3,"stderr":0.22047927592204924,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
 	{"metric":"aime24.pass_at_2","value":0.7777777777777777,"n":3,"stderr":0.14698618394803284,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
 	{"metric":"aime24.pass_at_4","value":1.0,"n":2,"stderr":0.0,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
 	{"metric":"aime24.accuracy_avg","value":0.4583333333333333,"n":4,"stderr":0.18042195912175807,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
