@@ -108,11 +108,30 @@ struct series {
 	bool skip_zero; /* a count row written only when not zero */
 };
 
+/* A task's metric, at its place in the order rows are written in. */
+struct order {
+	char *task, *metric;
+	size_t seq; /* when first named */
+};
+
 struct ve_score_agg {
 	struct series *s;
 	size_t n, cap;
 	struct ve_index index; /* of s, by (task, metric, subset) */
+	struct order *o;       /* each (task, metric), first named first */
+	size_t no, capo;
 };
+
+void
+ve_score_agg_order(struct ve_score_agg *a, const char *task, const char *metric)
+{
+	for (size_t i = 0; i < a->no; i++)
+		if (!strcmp(a->o[i].task, task) && !strcmp(a->o[i].metric, metric))
+			return;
+	a->o = ve_grow(a->o, &a->capo, a->no + 1, sizeof *a->o);
+	a->o[a->no] = (struct order){ve_xstrdup(task), ve_xstrdup(metric), a->no};
+	a->no++;
+}
 
 struct ve_score_agg *
 ve_score_agg_new(void)
@@ -168,6 +187,7 @@ find_series(struct ve_score_agg *a, const char *task, const char *metric, const 
 	s->subset = ve_xstrdup(subset);
 	s->unit = ve_xstrdup(unit);
 	ve_index_add(&a->index, h, a->n++);
+	ve_score_agg_order(a, task, metric);
 	return s;
 }
 
@@ -397,17 +417,33 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 	free(sub);
 }
 
+/* By task name; stable: a task's metrics keep the order they were first named in. */
+static int
+by_task(const void *x, const void *y)
+{
+	const struct order *a = x, *b = y;
+	int c = strcmp(a->task, b->task);
+
+	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/*
+ * Tasks are written in the order of their names, not of their first
+ * record, and a task's metrics in the order a record names them
+ * (ve_score_agg_order), so that the rows come out the same for any order
+ * of the records.
+ */
 void
 ve_score_agg_emit(struct ve_score_agg *a, const struct ve_score_meta *m)
 {
-	for (size_t i = 0; i < a->n; i++) {
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = !strcmp(a->s[j].task, a->s[i].task) &&
-			       !strcmp(a->s[j].metric, a->s[i].metric);
-		if (!seen)
-			emit_metric(a, i, m);
-	}
+	qsort(a->o, a->no, sizeof *a->o, by_task);
+	for (size_t j = 0; j < a->no; j++)
+		for (size_t i = 0; i < a->n; i++)
+			if (!strcmp(a->s[i].task, a->o[j].task) &&
+			    !strcmp(a->s[i].metric, a->o[j].metric)) {
+				emit_metric(a, i, m);
+				break;
+			}
 }
 
 void
@@ -423,7 +459,12 @@ ve_score_agg_free(struct ve_score_agg *a)
 		free(a->s[i].group);
 		free(a->s[i].v);
 	}
+	for (size_t i = 0; i < a->no; i++) {
+		free(a->o[i].task);
+		free(a->o[i].metric);
+	}
 	free(a->s);
+	free(a->o);
 	ve_index_free(&a->index);
 	free(a);
 }
