@@ -111,7 +111,8 @@ struct series {
 /* A task's metric, at its place in the order rows are written in. */
 struct order {
 	char *task, *metric;
-	size_t seq; /* when first named */
+	size_t seq;  /* when first named */
+	size_t late; /* 0, or 1 + when first named by ve_score_agg_late */
 };
 
 struct ve_score_agg {
@@ -120,17 +121,28 @@ struct ve_score_agg {
 	struct ve_index index; /* of s, by (task, metric, subset) */
 	struct order *o;       /* each (task, metric), first named first */
 	size_t no, capo;
+	size_t nlate; /* metrics named by ve_score_agg_late */
 };
 
-void
-ve_score_agg_order(struct ve_score_agg *a, const char *task, const char *metric)
+/* The place of (task, metric) in the order of the rows, made when new. */
+static struct order *
+order_of(struct ve_score_agg *a, const char *task, const char *metric)
 {
 	for (size_t i = 0; i < a->no; i++)
 		if (!strcmp(a->o[i].task, task) && !strcmp(a->o[i].metric, metric))
-			return;
+			return &a->o[i];
 	a->o = ve_grow(a->o, &a->capo, a->no + 1, sizeof *a->o);
-	a->o[a->no] = (struct order){ve_xstrdup(task), ve_xstrdup(metric), a->no};
-	a->no++;
+	a->o[a->no] = (struct order){ve_xstrdup(task), ve_xstrdup(metric), a->no, 0};
+	return &a->o[a->no++];
+}
+
+void
+ve_score_agg_late(struct ve_score_agg *a, const char *task, const char *metric)
+{
+	struct order *o = order_of(a, task, metric);
+
+	if (!o->late)
+		o->late = ++a->nlate;
 }
 
 struct ve_score_agg *
@@ -187,7 +199,7 @@ find_series(struct ve_score_agg *a, const char *task, const char *metric, const 
 	s->subset = ve_xstrdup(subset);
 	s->unit = ve_xstrdup(unit);
 	ve_index_add(&a->index, h, a->n++);
-	ve_score_agg_order(a, task, metric);
+	order_of(a, task, metric);
 	return s;
 }
 
@@ -417,21 +429,29 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 	free(sub);
 }
 
-/* By task name; stable: a task's metrics keep the order they were first named in. */
+/*
+ * By task; then the metrics named late after the others; each kind in the
+ * order first named.
+ */
 static int
 by_task(const void *x, const void *y)
 {
 	const struct order *a = x, *b = y;
 	int c = strcmp(a->task, b->task);
 
-	return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+	if (c)
+		return c;
+	if (!a->late != !b->late)
+		return a->late ? 1 : -1;
+	size_t ka = a->late ? a->late : a->seq, kb = b->late ? b->late : b->seq;
+	return (ka > kb) - (ka < kb);
 }
 
 /*
  * Tasks are written in the order of their names, not of their first
- * record, and a task's metrics in the order a record names them
- * (ve_score_agg_order), so that the rows come out the same for any order
- * of the records.
+ * record; a task's metrics in the order a record names them, those
+ * named late (ve_score_agg_late) after the others. So the rows come out
+ * the same for any order of the records.
  */
 void
 ve_score_agg_emit(struct ve_score_agg *a, const struct ve_score_meta *m)

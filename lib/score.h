@@ -90,13 +90,14 @@ void ve_score_agg_add(struct ve_score_agg *a, const char *task, const char *metr
 void ve_score_agg_tally(struct ve_score_agg *a, const char *task, const char *name, bool hit,
                         bool skip_zero);
 /*
- * Names the task's metric where a record would add it, without a value:
- * rows are written task by task (by name), and a task's metrics in the
- * order first named (by an add, a tally or this), so a scorer that keeps
- * some values back (a document's samples) names them here to keep the
- * rows in one order whatever the order of the records.
+ * Rows are written task by task, in the order of the names, and a task's
+ * metrics in the order first named by an add or a tally; but a metric
+ * named by this (a document's samples, whose values come at the end) is
+ * written after the task's others, in the order so named. A scorer calls
+ * it where a record would add the metric, so that the rows come out in
+ * one order whatever the order of the records.
  */
-void ve_score_agg_order(struct ve_score_agg *a, const char *task, const char *metric);
+void ve_score_agg_late(struct ve_score_agg *a, const char *task, const char *metric);
 /* Writes the rows to stdout through ve_out_line, tasks in the order of their names. */
 void ve_score_agg_emit(struct ve_score_agg *a, const struct ve_score_meta *m);
 void ve_score_agg_free(struct ve_score_agg *a);

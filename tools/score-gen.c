@@ -1214,7 +1214,7 @@ score_one(struct state *st, const struct ve_score_rec *f, enum metric m, struct 
 	if (aggregate)
 		ve_score_agg_add(st->run.agg, f->tname, name, "ratio", f->sname, NULL, v);
 	else
-		ve_score_agg_order(st->run.agg, f->tname, name); /* its row's place */
+		ve_score_agg_late(st->run.agg, f->tname, name); /* its row's place */
 	return v;
 }
 
@@ -1463,6 +1463,7 @@ group_emit(struct state *st)
 			                 NULL, sample_mean(d, o->nmetric, o->nmetric + 1));
 		for (int i = 0; i < o->npass_k; i++) {
 			snprintf(name, sizeof name, "pass_at_%u", o->pass_k[i]);
+			ve_score_agg_late(st->run.agg, d->task, name);
 			if (d->n < o->pass_k[i])
 				short_of[i]++;
 			else
@@ -1623,7 +1624,7 @@ take_answer(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 			ve_score_agg_add(st->run.agg, f->tname, "pass_rate", "ratio", f->sname,
 			                 NULL, passes(o, v[i]));
 		else if (i == 0 && o->has_threshold)
-			ve_score_agg_order(st->run.agg, f->tname, "pass_rate");
+			ve_score_agg_late(st->run.agg, f->tname, "pass_rate");
 	}
 	if (o->nfilter && o->has_threshold)
 		ve_score_agg_add(st->run.agg, f->tname, "pass_rate", "ratio", f->sname, NULL,
