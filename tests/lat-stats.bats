@@ -783,3 +783,71 @@ lat-stats: default: cost.per_1k_tokens left out: beyond a double's range"
 	assert_failure 65
 	assert_equal "$stderr" "lat-stats: s.jsonl:1: invalid JSON: nan is not a number"
 }
+
+# The lines of $1 in four more orders, order1..4.jsonl beside order0.jsonl
+# (as they are): reversed, two seeded shuffles (shuf fed by yes, Python's
+# random.Random(1)), and split into two shards put together again (odd
+# lines, then even), as `cat shard*.jsonl` does.
+orders() {
+	cp "$1" order0.jsonl
+	tac "$1" >order1.jsonl
+	shuf --random-source=<(yes) "$1" >order2.jsonl
+	python3 -c 'import random, sys
+lines = open(sys.argv[1]).readlines()
+random.Random(1).shuffle(lines)
+sys.stdout.writelines(lines)' "$1" >order3.jsonl
+	{ awk 'NR % 2' "$1" && awk 'NR % 2 == 0' "$1"; } >order4.jsonl
+	run cmp -s order0.jsonl order2.jsonl
+	assert_failure 1
+}
+
+# lat-stats ARGS... on order0..4.jsonl, through FILTER (a jq program, "."
+# for none): status 0, no stderr, and the same stdout in every order.
+same_in_every_order() {
+	local filter=$1
+	shift
+	run --separate-stderr lat-stats "$@" order0.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	local want
+	want=$(jq -c "$filter" <<<"$output")
+	for i in 1 2 3 4; do
+		run --separate-stderr lat-stats "$@" order$i.jsonl
+		assert_success
+		assert_equal "$stderr" ""
+		assert_equal "$(jq -c "$filter" <<<"$output")" "$want"
+	done
+	output=$want
+}
+
+@test "lat-stats: the figures are the same bytes for any order of the records" {
+	skip_under_valgrind "400 records in five orders, three ways: the plain and ASan tiers run it"
+	# 400 requests of ref.py gen 5 (failures of three kinds, ITL, queue
+	# times), every third of scenario b: the rows, the Prometheus text and
+	# the vLLM result (but its latencies and queue_times, one per request in
+	# the order read, as vLLM's are in its requests' order) byte for byte.
+	# Summed in reading order, mean_itl_ms and std_ttft_ms moved in their last
+	# digits; groups and failure kinds came in the order first seen.
+	$REF gen 5 400 | jq -c '.scenario = (if .id % 3 == 0 then "b" else "a" end)' >g.jsonl
+	orders g.jsonl
+	same_in_every_order . -f rows --by .scenario -p 50,90,99 -g ttft:100
+	assert_line --index 0 --partial '"metric":"perf.a.completed","value":246,'
+	assert_line --partial '"metric":"perf.a.failures.connect",'
+	run --separate-stderr lat-stats -f prom --by .scenario order0.jsonl
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line 'vllm_eval_requests_completed{scenario="a"} 246'
+	local want=$output
+	for i in 1 2 3 4; do
+		run --separate-stderr lat-stats -f prom --by .scenario order$i.jsonl
+		assert_success
+		assert_equal "$stderr" ""
+		assert_equal "$output" "$want"
+	done
+	same_in_every_order 'del(.latencies, .queue_times)' -f vllm-json -p 50,99 -g ttft:100,e2el:900
+	# ref.py, an implementation of its own, agrees with each order's figures.
+	$REF ref 50,99 ttft:100,e2el:900 <g.jsonl >ref.json
+	lat-stats -f vllm-json -p 50,99 -g ttft:100,e2el:900 order3.jsonl >got.json
+	run $REF cmp ref.json got.json
+	assert_success
+}
