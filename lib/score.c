@@ -456,7 +456,8 @@ by_task(const void *x, const void *y)
 void
 ve_score_agg_emit(struct ve_score_agg *a, const struct ve_score_meta *m)
 {
-	qsort(a->o, a->no, sizeof *a->o, by_task);
+	if (a->no > 1)
+		qsort(a->o, a->no, sizeof *a->o, by_task);
 	for (size_t j = 0; j < a->no; j++)
 		for (size_t i = 0; i < a->n; i++)
 			if (!strcmp(a->s[i].task, a->o[j].task) &&
