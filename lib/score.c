@@ -11,6 +11,7 @@
 #include "num.h"
 #include "output.h"
 #include "score.h"
+#include "stats.h"
 
 void
 ve_score_meta_init(struct ve_score_meta *m, const char *run_id, const char *model_tag)
@@ -61,27 +62,24 @@ ve_score_num(struct ve_buf *b, double v)
 		ve_buf_adds(b, ".0");
 }
 
+/*
+ * lm-eval's sum(arr) in reading order moves its last digit with the order
+ * of the records. The same terms summed exactly and rounded once
+ * (math.fsum) are the same for any order, and what lm-eval prints under
+ * Python 3.12 or later, whose sum() is compensated, but for rare cases.
+ */
 double
 ve_score_mean(const double *v, size_t n)
 {
-	double s = 0;
-
-	for (size_t i = 0; i < n; i++)
-		s += v[i];
-	return n ? s / (double)n : 0;
+	return n ? ve_stats_fsum(v, n) / (double)n : 0;
 }
 
 bool
 ve_score_stderr(const double *v, size_t n, double *se)
 {
-	double mu, s = 0;
-
 	if (n < 2)
 		return false;
-	mu = ve_score_mean(v, n);
-	for (size_t i = 0; i < n; i++)
-		s += (v[i] - mu) * (v[i] - mu);
-	*se = sqrt(s / (double)(n - 1)) / sqrt((double)n);
+	*se = sqrt(ve_stats_devsq(v, n, ve_score_mean(v, n)) / (double)(n - 1)) / sqrt((double)n);
 	return true;
 }
 
@@ -110,11 +108,42 @@ struct series {
 	bool skip_zero; /* a count row written only when not zero */
 };
 
+/* A task's metric, at its place in the order rows are written in. */
+struct order {
+	char *task, *metric;
+	size_t seq;  /* when first named */
+	size_t late; /* 0, or 1 + when first named by ve_score_agg_late */
+};
+
 struct ve_score_agg {
 	struct series *s;
 	size_t n, cap;
 	struct ve_index index; /* of s, by (task, metric, subset) */
+	struct order *o;       /* each (task, metric), first named first */
+	size_t no, capo;
+	size_t nlate; /* metrics named by ve_score_agg_late */
 };
+
+/* The place of (task, metric) in the order of the rows, made when new. */
+static struct order *
+order_of(struct ve_score_agg *a, const char *task, const char *metric)
+{
+	for (size_t i = 0; i < a->no; i++)
+		if (!strcmp(a->o[i].task, task) && !strcmp(a->o[i].metric, metric))
+			return &a->o[i];
+	a->o = ve_grow(a->o, &a->capo, a->no + 1, sizeof *a->o);
+	a->o[a->no] = (struct order){ve_xstrdup(task), ve_xstrdup(metric), a->no, 0};
+	return &a->o[a->no++];
+}
+
+void
+ve_score_agg_late(struct ve_score_agg *a, const char *task, const char *metric)
+{
+	struct order *o = order_of(a, task, metric);
+
+	if (!o->late)
+		o->late = ++a->nlate;
+}
 
 struct ve_score_agg *
 ve_score_agg_new(void)
@@ -170,6 +199,7 @@ find_series(struct ve_score_agg *a, const char *task, const char *metric, const 
 	s->subset = ve_xstrdup(subset);
 	s->unit = ve_xstrdup(unit);
 	ve_index_add(&a->index, h, a->n++);
+	order_of(a, task, metric);
 	return s;
 }
 
@@ -399,17 +429,42 @@ emit_metric(struct ve_score_agg *a, size_t first, const struct ve_score_meta *m)
 	free(sub);
 }
 
+/*
+ * By task; then the metrics named late after the others; each kind in the
+ * order first named.
+ */
+static int
+by_task(const void *x, const void *y)
+{
+	const struct order *a = x, *b = y;
+	int c = strcmp(a->task, b->task);
+
+	if (c)
+		return c;
+	if (!a->late != !b->late)
+		return a->late ? 1 : -1;
+	size_t ka = a->late ? a->late : a->seq, kb = b->late ? b->late : b->seq;
+	return (ka > kb) - (ka < kb);
+}
+
+/*
+ * Tasks are written in the order of their names, not of their first
+ * record; a task's metrics in the order a record names them, those
+ * named late (ve_score_agg_late) after the others. So the rows come out
+ * the same for any order of the records.
+ */
 void
 ve_score_agg_emit(struct ve_score_agg *a, const struct ve_score_meta *m)
 {
-	for (size_t i = 0; i < a->n; i++) {
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = !strcmp(a->s[j].task, a->s[i].task) &&
-			       !strcmp(a->s[j].metric, a->s[i].metric);
-		if (!seen)
-			emit_metric(a, i, m);
-	}
+	if (a->no > 1)
+		qsort(a->o, a->no, sizeof *a->o, by_task);
+	for (size_t j = 0; j < a->no; j++)
+		for (size_t i = 0; i < a->n; i++)
+			if (!strcmp(a->s[i].task, a->o[j].task) &&
+			    !strcmp(a->s[i].metric, a->o[j].metric)) {
+				emit_metric(a, i, m);
+				break;
+			}
 }
 
 void
@@ -425,7 +480,12 @@ ve_score_agg_free(struct ve_score_agg *a)
 		free(a->s[i].group);
 		free(a->s[i].v);
 	}
+	for (size_t i = 0; i < a->no; i++) {
+		free(a->o[i].task);
+		free(a->o[i].metric);
+	}
 	free(a->s);
+	free(a->o);
 	ve_index_free(&a->index);
 	free(a);
 }

@@ -5,10 +5,14 @@
  * loop, the --items file and the teardown), and the top logprobs of a
  * response in both OpenAI forms.
  *
- * Figures are computed in the order and with the operations lm-eval uses
- * (lm_eval/api/metrics.py: mean, mean_stderr, pooled_sample_stderr, and
- * aggregate_subtask_metrics), so that on the same per-item values the rows
- * carry the same doubles, printed as Python prints them (shortest repr).
+ * Figures are computed with the operations lm-eval uses (lm_eval/api/
+ * metrics.py: mean, mean_stderr, pooled_sample_stderr, and
+ * aggregate_subtask_metrics), printed as Python prints them (shortest
+ * repr), but for one thing: sums over items are exact and rounded once
+ * (lib/stats.h), so the rows do not depend on the order the records came
+ * in: math.fsum of lm-eval's own terms, which is what lm-eval prints
+ * under Python 3.12 or later (its sum() is compensated), and under older
+ * Pythons wherever their sum in reading order is exactly rounded.
  *
  * jv arguments follow the rule at the top of json.h; each function says
  * whether it borrows or consumes.
@@ -48,12 +52,14 @@ void ve_score_meta_init(struct ve_score_meta *m, const char *run_id, const char 
 /* Appends v as Python's repr(float) writes it ("1.0", "0.25"); null if not finite. */
 void ve_score_num(struct ve_buf *b, double v);
 
-/* lm-eval's mean: sum(arr) / len(arr), summed left to right. */
+/* lm-eval's mean: sum(arr) / len(arr), the sum exact (math.fsum). */
 double ve_score_mean(const double *v, size_t n);
 
 /*
  * lm-eval's mean_stderr: the sample standard deviation (ddof 1) over
- * sqrt(n). False when n < 2 (lm-eval reports "N/A").
+ * sqrt(n): sqrt(fsum((x - mean)^2) / (n - 1)) / sqrt(n), mean the rounded
+ * mean and each square rounded, as lm-eval's. False when n < 2
+ * (lm-eval reports "N/A").
  */
 bool ve_score_stderr(const double *v, size_t n, double *se);
 
@@ -83,7 +89,16 @@ void ve_score_agg_add(struct ve_score_agg *a, const char *task, const char *metr
  */
 void ve_score_agg_tally(struct ve_score_agg *a, const char *task, const char *name, bool hit,
                         bool skip_zero);
-/* Writes the rows to stdout through ve_out_line. */
+/*
+ * Rows are written task by task, in the order of the names, and a task's
+ * metrics in the order first named by an add or a tally; but a metric
+ * named by this (a document's samples, whose values come at the end) is
+ * written after the task's others, in the order so named. A scorer calls
+ * it where a record would add the metric, so that the rows come out in
+ * one order whatever the order of the records.
+ */
+void ve_score_agg_late(struct ve_score_agg *a, const char *task, const char *metric);
+/* Writes the rows to stdout through ve_out_line, tasks in the order of their names. */
 void ve_score_agg_emit(struct ve_score_agg *a, const struct ve_score_meta *m);
 void ve_score_agg_free(struct ve_score_agg *a);
 

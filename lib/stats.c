@@ -1,8 +1,10 @@
 /*
- * NumPy's statistics in C. The shapes of the loops below are NumPy's own
- * (numpy/_core/src/umath/loops_utils.h.src: pairwise_sum; lib/_function_base
- * _impl.py: _lerp, _quantile, median), because the order of floating-point
- * operations decides the last digit.
+ * NumPy's statistics in C, with sums taken exactly. The percentiles and the
+ * median follow NumPy's own code (lib/_function_base_impl.py: _lerp,
+ * _quantile, median), because the order of floating-point operations
+ * decides the last digit; the sums are exact and rounded once (math.fsum's
+ * figure), because a sum in reading order moves its last digit with the
+ * order of the records.
  */
 #include <math.h>
 #include <stdint.h>
@@ -12,9 +14,6 @@
 #include "array.h"
 #include "diag.h"
 #include "stats.h"
-
-/* NumPy sums blocks of up to 128 with eight accumulators, halving above. */
-#define PW_BLOCKSIZE 128
 
 void
 ve_sample_add(struct ve_sample *s, double x)
@@ -115,46 +114,162 @@ ve_sample_free(struct ve_sample *s)
 }
 
 /*
- * The pairwise sum of f(x[i]) where f is the identity (center unused) or,
- * with sq, the squared deviation (x[i] - center)^2 that np.var sums.
+ * The exact accumulator. A finite double is an integer multiple of 2^-1074
+ * below 2^1024, so the sum of any number of them is an integer I times
+ * 2^-1074 of at most 2098 + 64 bits: it is kept in 32-bit digits held in
+ * int64 limbs, whose 31 spare bits absorb 2^30 additions between carries.
+ * Addition is then exact, and so commutative and associative: the rounded
+ * result depends only on the values added, never on their order.
  */
-static double
-pairwise(const double *x, size_t n, bool sq, double center)
+#define XS_DIGIT 32
+#define XS_BASE  4294967296.0
+
+static void
+xsum_carry(struct ve_xsum *a)
 {
-#define TERM(i) (sq ? (x[i] - center) * (x[i] - center) : x[i])
-	if (n < 8) {
-		double res = 0.;
-		for (size_t i = 0; i < n; i++)
-			res += TERM(i);
-		return res;
+	for (int i = 0; i < VE_XSUM_LIMBS - 1; i++) {
+		int64_t low = (int64_t)((uint64_t)a->limb[i] & 0xffffffffu);
+		int64_t c = (a->limb[i] - low) / (int64_t)XS_BASE;
+		a->limb[i] = low;
+		a->limb[i + 1] += c;
 	}
-	if (n <= PW_BLOCKSIZE) {
-		double r[8], res;
-		size_t i;
-		for (int j = 0; j < 8; j++)
-			r[j] = TERM(j);
-		for (i = 8; i < n - (n % 8); i += 8)
-			for (int j = 0; j < 8; j++)
-				r[j] += TERM(i + (size_t)j);
-		res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-		for (; i < n; i++)
-			res += TERM(i);
-		return res;
+	a->pending = 0;
+}
+
+void
+ve_xsum_init(struct ve_xsum *a)
+{
+	memset(a, 0, sizeof *a);
+}
+
+void
+ve_xsum_add(struct ve_xsum *a, double x)
+{
+	uint64_t bits, m;
+	int p;
+
+	if (!isfinite(x)) {
+		/* inf + -inf is nan, whatever the order; finite values do not count. */
+		a->special += x;
+		return;
 	}
-	size_t n2 = n / 2;
-	n2 -= n2 % 8;
-	return pairwise(x, n2, sq, center) + pairwise(x + n2, n - n2, sq, center);
-#undef TERM
+	memcpy(&bits, &x, sizeof bits);
+	int e = (int)(bits >> 52 & 0x7ff);
+	m = bits & (((uint64_t)1 << 52) - 1);
+	if (e) {
+		m |= (uint64_t)1 << 52;
+		p = e - 1; /* x = m * 2^(e - 1075) = m * 2^(p - 1074) */
+	} else {
+		p = 0; /* subnormal: m * 2^-1074 */
+	}
+	if (!m)
+		return;
+	int i = p / XS_DIGIT, s = p % XS_DIGIT;
+	uint64_t lo = (m << s) & 0xffffffffu, rest = m >> (XS_DIGIT - s);
+	int64_t sign = bits >> 63 ? -1 : 1;
+	a->limb[i] += sign * (int64_t)lo;
+	a->limb[i + 1] += sign * (int64_t)(rest & 0xffffffffu);
+	a->limb[i + 2] += sign * (int64_t)(rest >> XS_DIGIT);
+	if (++a->pending == (1u << 30))
+		xsum_carry(a);
+}
+
+/* Bit b of the digits d (each below 2^32). */
+static unsigned
+digit_bit(const int64_t *d, int b)
+{
+	return (unsigned)((uint64_t)d[b / XS_DIGIT] >> (b % XS_DIGIT) & 1);
+}
+
+/* Whether any bit of d below bit b is set. */
+static bool
+any_below(const int64_t *d, int b)
+{
+	int w = b / XS_DIGIT;
+
+	for (int i = 0; i < w; i++)
+		if (d[i])
+			return true;
+	return ((uint64_t)d[w] & (((uint64_t)1 << (b % XS_DIGIT)) - 1)) != 0;
+}
+
+double
+ve_xsum_round(const struct ve_xsum *acc, int scale)
+{
+	struct ve_xsum a = *acc;
+	bool neg;
+
+	if (a.special != 0 || isnan(a.special))
+		return a.special;
+	xsum_carry(&a);
+	neg = a.limb[VE_XSUM_LIMBS - 1] < 0;
+	if (neg) {
+		for (int i = 0; i < VE_XSUM_LIMBS; i++)
+			a.limb[i] = -a.limb[i];
+		xsum_carry(&a);
+	}
+	int top = VE_XSUM_LIMBS * XS_DIGIT - 1;
+	while (top >= 0 && !digit_bit(a.limb, top))
+		top--;
+	if (top < 0)
+		return 0.;
+	/*
+	 * Bit b weighs 2^(b - 1074 + scale); the result keeps 53 bits from the
+	 * top, and none below 2^-1074 (a subnormal result keeps fewer).
+	 */
+	int keep = top - 52 > -scale ? top - 52 : -scale;
+	if (keep < 0)
+		keep = 0;
+	uint64_t m = 0;
+	for (int b = top; b >= keep; b--)
+		m = m << 1 | digit_bit(a.limb, b);
+	if (keep > 0 && digit_bit(a.limb, keep - 1) && (m & 1 || any_below(a.limb, keep - 1)))
+		m++; /* to nearest, ties to even */
+	double r = ldexp((double)m, keep - 1074 + scale);
+	return neg ? -r : r;
+}
+
+double
+ve_stats_fsum(const double *x, size_t n)
+{
+	struct ve_xsum a;
+
+	ve_xsum_init(&a);
+	for (size_t i = 0; i < n; i++)
+		ve_xsum_add(&a, x[i]);
+	return ve_xsum_round(&a, 0);
+}
+
+/* The exactly rounded sum of x[0..n) times 2^scale. */
+static double
+exact_sum(const double *x, size_t n, int scale)
+{
+	struct ve_xsum a;
+
+	ve_xsum_init(&a);
+	for (size_t i = 0; i < n; i++)
+		ve_xsum_add(&a, x[i]);
+	return ve_xsum_round(&a, scale);
+}
+
+double
+ve_stats_devsq(const double *x, size_t n, double m)
+{
+	struct ve_xsum q;
+
+	ve_xsum_init(&q);
+	for (size_t i = 0; i < n; i++)
+		ve_xsum_add(&q, (x[i] - m) * (x[i] - m));
+	return ve_xsum_round(&q, 0);
 }
 
 double
 ve_stats_sum(const double *x, size_t n)
 {
-	/* np.add.reduce starts from the identity 0.0, then adds the pairwise sum. */
-	return 0. + pairwise(x, n, false, 0.);
+	return exact_sum(x, n, 0);
 }
 
-/* Where NumPy's sums overflow: the bounds of x and the exponent of its largest magnitude. */
+/* Where a sum overflows: the bounds of x and the exponent of its largest magnitude. */
 struct range {
 	double min, max;
 	int exp; /* max |x| < 2^exp */
@@ -187,29 +302,27 @@ scaled_copy(const double *x, size_t n, int exp)
 }
 
 /*
- * The mean of values whose sum overflows (near DBL_MAX), from the values
- * scaled into [-1, 1]; it lies between their bounds, so it is kept there
- * against the last rounding.
+ * The mean of values whose sum is beyond a double (near DBL_MAX), from
+ * their exact sum scaled by 2^-64; it lies between their bounds, so it is
+ * kept there against the last rounding.
  */
 static double
 scaled_mean(const double *x, size_t n)
 {
 	struct range r = range_of(x, n);
-	double *y = scaled_copy(x, n, r.exp);
-	double m = ldexp((0. + pairwise(y, n, false, 0.)) / (double)n, r.exp);
+	double m = ldexp(exact_sum(x, n, -64) / (double)n, 64);
 
-	free(y);
 	return m < r.min ? r.min : m > r.max ? r.max : m;
 }
 
-/* The standard deviation where the squares overflow, as scaled_mean does the mean. */
+/* The standard deviation where the squares overflow, from the values scaled into [-1, 1]. */
 static double
 scaled_std(const double *x, size_t n)
 {
 	struct range r = range_of(x, n);
 	double *y = scaled_copy(x, n, r.exp);
-	double m = (0. + pairwise(y, n, false, 0.)) / (double)n;
-	double s = ldexp(sqrt((0. + pairwise(y, n, true, m)) / (double)n), r.exp);
+	double m = exact_sum(y, n, 0) / (double)n;
+	double s = ldexp(sqrt(ve_stats_devsq(y, n, m) / (double)n), r.exp);
 	double bound = r.max / 2 - r.min / 2; /* no deviation is larger */
 
 	free(y);
@@ -231,7 +344,7 @@ ve_stats_std(const double *x, size_t n)
 	if (!n)
 		return 0.;
 	double m = ve_stats_mean(x, n);
-	double s = sqrt((0. + pairwise(x, n, true, m)) / (double)n);
+	double s = sqrt(ve_stats_devsq(x, n, m) / (double)n);
 	return isfinite(s) ? s : scaled_std(x, n);
 }
 
@@ -277,7 +390,7 @@ void
 ve_sample_summary(struct ve_sample *s, const double *pcts, size_t npcts, struct ve_summary *sum,
                   double *out_pcts)
 {
-	/* Mean and std before sorting: NumPy sums in the order the values came. */
+	/* Exact sums: mean and std are the same before or after sorting. */
 	sum->n = s->n;
 	sum->mean = ve_stats_mean(s->v, s->n);
 	sum->std = ve_stats_std(s->v, s->n);

@@ -640,13 +640,15 @@ lm_eval_ref() {
 	# last box counts; 042 is not 42; \left/\right, ^\circ, "x =", units and
 	# \$ go; two "\text{ " and "01/2" make the Python raise, so the texts
 	# compare as they are. 19 of 27 right: python3 mean 0.7037037037037037,
-	# in the items' order
-	# stderr 0.0895511888632576 (lm-eval's formulas above).
+	# stderr 0.08955118886325761: lm-eval's formulas above with math.fsum for
+	# sum (python3.12's sum() gives it too, and so does fractions' exact
+	# figure); python3.11's sum in the items' order gives ...576, a last digit
+	# of the order.
 	run --separate-stderr score-gen -m math -i items.jsonl "$F/math.jsonl"
 	assert_success
 	assert_equal "$stderr" ""
 	assert_output - <<-EOF
-	{"metric":"math500.accuracy","value":0.7037037037037037,"n":27,"stderr":0.0895511888632576,"unit":"ratio","labels":{"task":"math500","subset":"all"},$TS}
+	{"metric":"math500.accuracy","value":0.7037037037037037,"n":27,"stderr":0.08955118886325761,"unit":"ratio","labels":{"task":"math500","subset":"all"},$TS}
 	{"metric":"math500.no_answer","value":3,"n":27,"unit":"count","labels":{"task":"math500","subset":"all"},$TS}
 	EOF
 	jq -c '[.pred, .correct]' items.jsonl > c.out
@@ -664,7 +666,9 @@ lm_eval_ref() {
 @test "score-gen: samples of a doc_id give avg@n over documents, pass@k and Evalchemy's accuracy_avg" {
 	# aime24/1 right [1,0,1,0] (073 is not 73), aime24/2 [1,0,0,0], aime24/3
 	# [1,1] (its third sample failed). python3: accuracy = mean(0.5, 0.25, 1.0)
-	# 0.5833333333333334, stderr over documents 0.22047927592204922; pass@1 is
+	# 0.5833333333333334, stderr over documents 0.22047927592204924 (math.fsum,
+	# python3.12's sum and fractions agree; python3.11's sum gives ...922 in
+	# this order, ...924 reversed); pass@1 is
 	# the same; pass@2 = 1 - C(n-c,2)/C(n,2) = 5/6, 1/2, 1: mean 0.7777777777777778
 	# exactly (the product form's doubles give ...777, 1e-16 off), stderr
 	# 0.14698618394803284; pass@4: 1, 1, aime24/3 left out. Repeats (sample
@@ -676,8 +680,8 @@ lm_eval_ref() {
 	assert_output - <<-EOF
 	{"metric":"aime24.failed","value":1,"n":11,"unit":"count","labels":{"task":"aime24","subset":"all"},$TS}
 	{"metric":"aime24.no_answer","value":1,"n":10,"unit":"count","labels":{"task":"aime24","subset":"all"},$TS}
-	{"metric":"aime24.accuracy","value":0.5833333333333334,"n":3,"stderr":0.22047927592204922,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
-	{"metric":"aime24.pass_at_1","value":0.5833333333333334,"n":3,"stderr":0.22047927592204922,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
+	{"metric":"aime24.accuracy","value":0.5833333333333334,"n":3,"stderr":0.22047927592204924,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
+	{"metric":"aime24.pass_at_1","value":0.5833333333333334,"n":3,"stderr":0.22047927592204924,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
 	{"metric":"aime24.pass_at_2","value":0.7777777777777777,"n":3,"stderr":0.14698618394803284,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
 	{"metric":"aime24.pass_at_4","value":1.0,"n":2,"stderr":0.0,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
 	{"metric":"aime24.accuracy_avg","value":0.4583333333333333,"n":4,"stderr":0.18042195912175807,"unit":"ratio","labels":{"task":"aime24","subset":"all"},$TS}
@@ -814,4 +818,71 @@ for d, (k, sub) in {"p1": (4, "easy"), "p2": (1, "easy"), "p3": (0, "hard")}.ite
 	assert_equal "$stderr" "score-gen: bad.jsonl:1: code_run: missing (run code-run first)"
 	run --separate-stderr score-gen -m code --skip-bad bad.jsonl
 	assert_equal "$stderr" "score-gen: skipped 2 bad records (first: bad.jsonl:1: code_run: missing (run code-run first))"
+}
+
+# The lines of $1 in four more orders, order1..4.jsonl beside order0.jsonl
+# (as they are): reversed, two seeded shuffles (shuf fed by yes, Python's
+# random.Random(1)), and split into two shards put together again (odd
+# lines, then even), as `cat shard*.jsonl` does.
+orders() {
+	cp "$1" order0.jsonl
+	tac "$1" >order1.jsonl
+	shuf --random-source=<(yes) "$1" >order2.jsonl
+	python3 -c 'import random, sys
+lines = open(sys.argv[1]).readlines()
+random.Random(1).shuffle(lines)
+sys.stdout.writelines(lines)' "$1" >order3.jsonl
+	{ awk 'NR % 2' "$1" && awk 'NR % 2 == 0' "$1"; } >order4.jsonl
+	run cmp -s order0.jsonl order2.jsonl
+	assert_failure 1
+}
+
+# score-gen ARGS... on order0..4.jsonl: status 0, and the same stdout (byte
+# for byte) and stderr in every order; $output and $stderr are order0's.
+same_in_every_order() {
+	run --separate-stderr score-gen "$@" order0.jsonl
+	assert_success
+	local want=$output want_err=$stderr
+	for i in 1 2 3 4; do
+		run --separate-stderr score-gen "$@" order$i.jsonl
+		assert_success
+		assert_equal "$stderr" "$want_err"
+		assert_equal "$output" "$want"
+	done
+	output=$want stderr=$want_err
+}
+
+@test "score-gen: the rows are the same bytes for any order of the records" {
+	# gsm8k-order.jsonl: 240 answers (8 failed) with random completion_tokens
+	# (made once by random.Random(7)); squad-order.jsonl: 160 documents in 3
+	# subsets, every fourth with 3 samples. Summed in reading order, the
+	# standard error of gsm8k.output_tokens was 13.434379048438505 as the file
+	# is and ...506 reversed; its exact figure, python3's math.fsum in
+	# lm-eval's formulas (and fractions alike), is 13.434379048438506, and
+	# numeric_match's 0.030076297550593017 (python3.11's sum in file order:
+	# ...592983).
+	orders "$F/gsm8k-order.jsonl"
+	same_in_every_order -m numeric
+	assert_equal "$stderr" ""
+	assert_line --index 1 '{"metric":"gsm8k.numeric_match","value":0.7025862068965517,"n":232,"stderr":0.030076297550593017,"unit":"ratio","labels":{"task":"gsm8k","subset":"all"},'"$TS}"
+	assert_line --index 2 '{"metric":"gsm8k.output_tokens","value":358.14224137931035,"n":232,"stderr":13.434379048438506,"unit":"tokens","labels":{"task":"gsm8k","subset":"all"},'"$TS}"
+	orders "$F/squad-order.jsonl"
+	same_in_every_order -m f1 -m rouge_l --pass-k 1 --pass-threshold 0.3
+	assert_equal "$stderr" ""
+	assert_equal "${#lines[@]}" 25
+	# Two tasks in one input, each first in some order: tasks by name, and a
+	# task's rows in one order whether its first record has samples or not
+	# (squad has both: the metrics its samples are averaged into come after
+	# output_tokens).
+	cat "$F/squad-order.jsonl" "$F/gsm8k-order.jsonl" >both.jsonl
+	orders both.jsonl
+	same_in_every_order -m exact_match -m f1
+	assert_equal "$stderr" ""
+	assert_line --index 0 --partial '"metric":"gsm8k.failed",'
+	assert_line --index 4 --partial '"metric":"squad.output_tokens","value":50.15853658536585,"n":82,'
+	assert_line --index 9 --partial '"metric":"squad.exact_match","value":0.0,"n":54,'
+	# Judge replies: G-Eval's weighted scores, and the replies it cannot read.
+	orders "$F/deepeval-geval.jsonl"
+	same_in_every_order --judge geval
+	assert_equal "$stderr" "score-gen: 20 of 78 judge replies could not be read"
 }

@@ -1498,9 +1498,18 @@ rate(double count, double d)
 	return d > 0 && isfinite(d) ? count / d : NAN;
 }
 
+static int
+failure_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct failure *)a)->kind, ((const struct failure *)b)->kind);
+}
+
 static void
 compute(struct group *g, const struct opts *o)
 {
+	/* Failures by kind's name, not by first seen: the same for any order of the records. */
+	if (g->nfail > 1)
+		qsort(g->fail, g->nfail, sizeof *g->fail, failure_cmp);
 	/* Peaks first: they walk the ITL sample in arrival order, before it is sorted. */
 	peaks(g);
 	double *f = g->fig, all = (double)g->completed + (double)g->failed;
@@ -2466,6 +2475,12 @@ warn_left_out(const struct group *g, const struct opts *o, const struct pricing 
 	}
 }
 
+static int
+group_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct group *const *)a)->key, (*(struct group *const *)b)->key);
+}
+
 /*
  * Computes each group's figures (and grade), warns about what they had to
  * assume or leave out, and returns the time rows are stamped with: the
@@ -2480,6 +2495,12 @@ finish_groups(struct groups *gs, const struct opts *o, const struct grades *grad
 
 	if (!gs->n)
 		groups_get(gs, "", jv_object(), o);
+	/*
+	 * Groups in the order of their --by values (canonical JSON), not of
+	 * their first records: the same for any order of the records. The
+	 * index by key is not used after reading.
+	 */
+	qsort(gs->v, gs->n, sizeof *gs->v, group_cmp);
 	for (size_t i = 0; i < gs->n; i++) {
 		struct group *g = gs->v[i];
 		compute(g, o);

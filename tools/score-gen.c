@@ -58,6 +58,7 @@
 #include "passk.h"
 #include "re.h"
 #include "score.h"
+#include "stats.h"
 
 enum metric {
 	M_EXACT,
@@ -1212,6 +1213,8 @@ score_one(struct state *st, const struct ve_score_rec *f, enum metric m, struct 
 	ve_score_num(&st->scores, v);
 	if (aggregate)
 		ve_score_agg_add(st->run.agg, f->tname, name, "ratio", f->sname, NULL, v);
+	else
+		ve_score_agg_late(st->run.agg, f->tname, name); /* its row's place */
 	return v;
 }
 
@@ -1262,13 +1265,17 @@ find_answer(struct state *st, const struct ve_score_rec *f, struct answer *a)
 
 /*
  * Samples of a document (records sharing task and doc_id, told apart by
- * "sample"): streamed, so each document keeps only its counts and sums.
+ * "sample"): each document keeps its counts and its samples' values, so
+ * that their mean is summed exactly (the same for any order of the
+ * samples): 8 bytes a metric a sample, where a running sum took 8 a
+ * metric a document.
  */
 struct doc {
 	char *key;                      /* TASK, 0xff, the doc_id's JSON text */
 	const char *task, *subset;      /* interned in groups.names */
 	unsigned n, c;                  /* samples, and those right */
-	double *sum;                    /* each metric's sum, then pass_rate's */
+	double *v;                      /* each sample's values: each metric's, then pass_rate's */
+	size_t vcap;                    /* of v, in doubles */
 	uint64_t seen[MAX_REPEAT / 64]; /* the sample indexes below MAX_REPEAT scored */
 };
 
@@ -1315,7 +1322,7 @@ is_doc(const void *ctx, size_t pos)
 
 /* The document of key (task and doc_id), added when new. */
 static struct doc *
-find_doc(struct groups *g, const char *key, const char *task, const char *subset, int nv)
+find_doc(struct groups *g, const char *key, const char *task, const char *subset)
 {
 	struct doc_key k = {g, key};
 	uint64_t h = ve_hash_str(key);
@@ -1324,10 +1331,8 @@ find_doc(struct groups *g, const char *key, const char *task, const char *subset
 	if (pos != VE_INDEX_NONE)
 		return &g->d[pos];
 	g->d = ve_grow(g->d, &g->cap, g->n + 1, sizeof *g->d);
-	g->d[g->n] = (struct doc){.key = ve_xstrdup(key),
-	                          .task = intern(g, task),
-	                          .subset = intern(g, subset),
-	                          .sum = ve_xcalloc((size_t)nv, sizeof(double))};
+	g->d[g->n] = (struct doc){
+	    .key = ve_xstrdup(key), .task = intern(g, task), .subset = intern(g, subset)};
 	ve_index_add(&g->index, h, g->n);
 	return &g->d[g->n++];
 }
@@ -1341,7 +1346,7 @@ doc_of(struct state *st, jv rec, const struct ve_score_rec *f)
 	ve_buf_adds(&st->tmp, f->tname);
 	ve_buf_addc(&st->tmp, '\xff');
 	ve_buf_add(&st->tmp, st->id.p, st->id.len);
-	return find_doc(st->gr, st->tmp.p, f->tname, f->sname, st->o->nmetric + 1);
+	return find_doc(st->gr, st->tmp.p, f->tname, f->sname);
 }
 
 /*
@@ -1410,10 +1415,10 @@ group_add(struct state *st, jv rec, const struct ve_score_rec *f, long sample, c
 	int nv = st->o->nmetric + 1;
 	struct doc *d = doc_of(st, rec, f);
 
+	d->v = ve_grow(d->v, &d->vcap, (size_t)(d->n + 1) * (size_t)nv, sizeof *d->v);
+	memcpy(d->v + (size_t)d->n * (size_t)nv, v, (size_t)nv * sizeof *v);
 	d->n++;
 	d->c += right;
-	for (int i = 0; i < nv; i++)
-		d->sum[i] += v[i];
 	struct repeats *r = find_repeats(st->gr, f->tname);
 	if (sample < 0) {
 		r->bad = true;
@@ -1421,6 +1426,18 @@ group_add(struct state *st, jv rec, const struct ve_score_rec *f, long sample, c
 		r->docs[sample]++;
 		r->right[sample] += right;
 	}
+}
+
+/* The mean of value i of a document's samples (nv values each), summed exactly. */
+static double
+sample_mean(const struct doc *d, int i, int nv)
+{
+	struct ve_xsum a;
+
+	ve_xsum_init(&a);
+	for (unsigned s = 0; s < d->n; s++)
+		ve_xsum_add(&a, d->v[(size_t)s * (size_t)nv + (size_t)i]);
+	return ve_xsum_round(&a, 0) / d->n;
 }
 
 /*
@@ -1440,12 +1457,13 @@ group_emit(struct state *st)
 		const struct doc *d = &g->d[j];
 		for (int i = 0; i < o->nmetric; i++)
 			ve_score_agg_add(st->run.agg, d->task, row_name[o->metric[i]], "ratio",
-			                 d->subset, NULL, d->sum[i] / d->n);
+			                 d->subset, NULL, sample_mean(d, i, o->nmetric + 1));
 		if (o->has_threshold)
 			ve_score_agg_add(st->run.agg, d->task, "pass_rate", "ratio", d->subset,
-			                 NULL, d->sum[o->nmetric] / d->n);
+			                 NULL, sample_mean(d, o->nmetric, o->nmetric + 1));
 		for (int i = 0; i < o->npass_k; i++) {
 			snprintf(name, sizeof name, "pass_at_%u", o->pass_k[i]);
+			ve_score_agg_late(st->run.agg, d->task, name);
 			if (d->n < o->pass_k[i])
 				short_of[i]++;
 			else
@@ -1533,7 +1551,7 @@ groups_free(struct groups *g)
 {
 	for (size_t i = 0; i < g->n; i++) {
 		free(g->d[i].key);
-		free(g->d[i].sum);
+		free(g->d[i].v);
 	}
 	for (size_t i = 0; i < g->nnames; i++)
 		free(g->names[i]);
@@ -1605,6 +1623,8 @@ take_answer(struct state *st, jv rec, const struct ve_score_rec *f, jv text)
 		if (i == 0 && o->has_threshold && !grouped)
 			ve_score_agg_add(st->run.agg, f->tname, "pass_rate", "ratio", f->sname,
 			                 NULL, passes(o, v[i]));
+		else if (i == 0 && o->has_threshold)
+			ve_score_agg_late(st->run.agg, f->tname, "pass_rate");
 	}
 	if (o->nfilter && o->has_threshold)
 		ve_score_agg_add(st->run.agg, f->tname, "pass_rate", "ratio", f->sname, NULL,
