@@ -179,10 +179,11 @@ for tn in $plan; do
 	# No shard had a document: the task rendered nothing (3. tells).
 	[ $# -gt 0 ] || continue
 	# All the answers in one order, their ids' (doc_id, then choice or
-	# sample), each line as written: the scorers add up in the order they
-	# read (a standard error's last digit moves with it), so the figures are
-	# the same to the last digit however the documents were split into
-	# shards and in whatever order their answers came.
+	# sample), each line as written: the scorers' figures do not depend on
+	# the order they read (exact sums), but the run's items.jsonl, the
+	# baseline later runs pair with, is then the same bytes however the
+	# documents were split into shards and in whatever order their answers
+	# came.
 	a=$d/answers.$task.jsonl
 	cat "$@" | jq -rR '(fromjson | [.doc_id, .choice, .sample] | tojson) + "\t" + .' > "$a.keyed" ||
 		ve_die 65 "$task: an answer is not a JSON object (in $*)"
