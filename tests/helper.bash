@@ -42,3 +42,22 @@ skip_under_valgrind() {
 	[ "$VE_TIER" = valgrind ] && skip "${1:-slow under valgrind}"
 	return 0
 }
+
+# The lines of FILE in five orders, PREFIX0..4.jsonl (PREFIX defaults to
+# "order"): as they are, reversed, two seeded shuffles (shuf fed by yes,
+# Python's random.Random(1)), and split into two shards put together again
+# (odd lines, then even), as `cat shard*.jsonl` does. The test fails if the
+# shuffle left FILE as it was (too short to show anything).
+orders() {
+	local p=${2:-order}
+	cp "$1" "${p}0.jsonl"
+	tac "$1" >"${p}1.jsonl"
+	shuf --random-source=<(yes) "$1" >"${p}2.jsonl"
+	python3 -c 'import random, sys
+lines = open(sys.argv[1]).readlines()
+random.Random(1).shuffle(lines)
+sys.stdout.writelines(lines)' "$1" >"${p}3.jsonl"
+	{ awk 'NR % 2' "$1" && awk 'NR % 2 == 0' "$1"; } >"${p}4.jsonl"
+	run cmp -s "${p}0.jsonl" "${p}2.jsonl"
+	assert_failure 1
+}

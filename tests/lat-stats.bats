@@ -784,22 +784,6 @@ lat-stats: default: cost.per_1k_tokens left out: beyond a double's range"
 	assert_equal "$stderr" "lat-stats: s.jsonl:1: invalid JSON: nan is not a number"
 }
 
-# The lines of $1 in four more orders, order1..4.jsonl beside order0.jsonl
-# (as they are): reversed, two seeded shuffles (shuf fed by yes, Python's
-# random.Random(1)), and split into two shards put together again (odd
-# lines, then even), as `cat shard*.jsonl` does.
-orders() {
-	cp "$1" order0.jsonl
-	tac "$1" >order1.jsonl
-	shuf --random-source=<(yes) "$1" >order2.jsonl
-	python3 -c 'import random, sys
-lines = open(sys.argv[1]).readlines()
-random.Random(1).shuffle(lines)
-sys.stdout.writelines(lines)' "$1" >order3.jsonl
-	{ awk 'NR % 2' "$1" && awk 'NR % 2 == 0' "$1"; } >order4.jsonl
-	run cmp -s order0.jsonl order2.jsonl
-	assert_failure 1
-}
 
 # lat-stats ARGS... on order0..4.jsonl, through FILTER (a jq program, "."
 # for none): status 0, no stderr, and the same stdout in every order.

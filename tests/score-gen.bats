@@ -820,22 +820,6 @@ for d, (k, sub) in {"p1": (4, "easy"), "p2": (1, "easy"), "p3": (0, "hard")}.ite
 	assert_equal "$stderr" "score-gen: skipped 2 bad records (first: bad.jsonl:1: code_run: missing (run code-run first))"
 }
 
-# The lines of $1 in four more orders, order1..4.jsonl beside order0.jsonl
-# (as they are): reversed, two seeded shuffles (shuf fed by yes, Python's
-# random.Random(1)), and split into two shards put together again (odd
-# lines, then even), as `cat shard*.jsonl` does.
-orders() {
-	cp "$1" order0.jsonl
-	tac "$1" >order1.jsonl
-	shuf --random-source=<(yes) "$1" >order2.jsonl
-	python3 -c 'import random, sys
-lines = open(sys.argv[1]).readlines()
-random.Random(1).shuffle(lines)
-sys.stdout.writelines(lines)' "$1" >order3.jsonl
-	{ awk 'NR % 2' "$1" && awk 'NR % 2 == 0' "$1"; } >order4.jsonl
-	run cmp -s order0.jsonl order2.jsonl
-	assert_failure 1
-}
 
 # score-gen ARGS... on order0..4.jsonl: status 0, and the same stdout (byte
 # for byte) and stderr in every order; $output and $stderr are order0's.
