@@ -1,11 +1,16 @@
 #!/bin/sh
-# llm-query throughput: 1,000 concurrent streams from vllm-sim at near-zero
-# latency (100,000 streamed tokens), measured as CPU seconds of the client
+# llm-query throughput: 1,000 streams from vllm-sim at near-zero latency,
+# 300 at a time (100,000 streamed tokens), measured as CPU seconds of the client
 # per 100k tokens and streamed tokens per CPU second (one core's worth).
 # References in the same run, on the same load: a Python client that parses
 # the stream as vLLM's benchmark does (threads + http.client), and curl's own
 # parallel mode (-Z, one multi handle, no parsing at all: transport only).
-# Prints figures (median of 3 runs each); never a pass/fail timing test.
+# All three hold 300 streams at once: curl -Z never runs more than 300
+# transfers in parallel, whatever --parallel-max asks, so at a higher -c
+# llm-query alone would pay for the extra connections (each one a connect,
+# an accept on the simulator's side and a close), which is not the parsing
+# compared here. Prints figures (median of 3 runs each, and the ratio of
+# llm-query's CPU to curl's); never a pass/fail timing test.
 set -eu
 cd "$(dirname "$0")/../.."
 BIN=${VE_BIN:-$PWD/bin}
@@ -17,6 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 N=1000
+C=300
 TOK=100
 "$BIN/vllm-sim" -q -p 0 --port-file "$T/port" --ttft-ms 0 --itl-ms 0 --load-factor 0 \
 	--max-num-seqs 4096 > /dev/null 2>&1 &
@@ -60,14 +66,14 @@ median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 : > "$T/lq" ; : > "$T/py" ; : > "$T/curl"
 for run in 1 2 3; do
-	measure "$BIN/llm-query" -e "$URL" -m sim-model --stream -c $N -o "$T/out.jsonl" "$T/in.jsonl" |
+	measure "$BIN/llm-query" -e "$URL" -m sim-model --stream -c $C -o "$T/out.jsonl" "$T/in.jsonl" |
 		tr '\n' ' ' >> "$T/lq"
 	jq -s 'map(.response.usage.completion_tokens) | add' "$T/out.jsonl" >> "$T/lq"
-	measure python3 tests/bench/llm-query-ref.py 127.0.0.1 "$PORT" sim-model "$T/in.jsonl" $N >> "$T/py"
-	measure curl -s -Z --parallel-max $N --parallel-immediate -K "$T/curl.cfg" >> "$T/curl"
+	measure python3 tests/bench/llm-query-ref.py 127.0.0.1 "$PORT" sim-model "$T/in.jsonl" $C >> "$T/py"
+	measure curl -s -Z --parallel-max $C --parallel-immediate -K "$T/curl.cfg" >> "$T/curl"
 done
 tokens=$(awk '{print $4}' "$T/lq" | sort -u | tr '\n' ' ')
-echo "llm-query bench: $N concurrent streams x $TOK tokens from vllm-sim (streamed tokens per run: $tokens)"
+echo "llm-query bench: $N streams ($C at a time) x $TOK tokens from vllm-sim (streamed tokens per run: $tokens)"
 report() {
 	cpu=$(awk '{print $1}' "$T/$1" | median)
 	wall=$(awk '{print $2}' "$T/$1" | median)
@@ -79,3 +85,5 @@ report() {
 report lq "llm-query (parses every event)"
 report py "python http.client ref (parses)"
 report curl "curl -Z (transport only, no parse)"
+awk -v a="$(awk '{print $1}' "$T/lq" | median)" -v b="$(awk '{print $1}' "$T/curl" | median)" 'BEGIN {
+	printf "  llm-query CPU / curl -Z CPU: %.2f (issue 18 goal: 2 or less; not asserted)\n", a / b }'
